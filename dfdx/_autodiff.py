@@ -1,0 +1,181 @@
+"""The gradient tape: records backward steps during the forward pass and replays them.
+
+dfdx semantics: an op computes its result, takes the tape from its traced inputs (merging
+two different tapes into one), records its backward step, and hands the tape to its result.
+A result without a tape (all inputs ``NoneTape``) costs nothing here.
+
+A recorded step holds, for each input, a function from the output's gradient to that
+input's gradient. Gradients of intermediate tensors are computed eagerly during the reverse
+pass and dropped as soon as their producer has used them. Gradients of leaves (parameters,
+traced inputs, any untraced tensor that met a traced one) are kept as pending functions and
+computed only when read: a gradient nobody asks for, such as the input batch's, is never
+computed, just as PyTorch skips tensors that do not require grad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+from dfdx._backend import Array, xp
+
+if TYPE_CHECKING:
+    from dfdx._typing import AnyTensor
+
+GradFn = Callable[[Array], Array]
+"""Maps the gradient of an op's output to the gradient of one of its inputs."""
+
+_ids = count()
+
+
+def new_id() -> int:
+    return next(_ids)
+
+
+_epoch = [0]
+
+
+def param_epoch() -> int:
+    """Bumped by every in-place update of parameters: a gradient still pending from before
+    may have captured their old values."""
+    return _epoch[0]
+
+
+def bump_param_epoch() -> None:
+    _epoch[0] += 1
+
+
+class Step:
+    """One recorded op: its output's id and, per input, (id, shape, gradient function)."""
+
+    __slots__ = ("inputs", "out_id")
+
+    def __init__(self, out_id: int, inputs: list[tuple[int, tuple[int, ...], GradFn]]) -> None:
+        self.out_id = out_id
+        self.inputs = inputs
+
+
+class Tape:
+    """The steps recorded since ``trace()``, in the order they ran."""
+
+    __slots__ = ("consumed", "merged_into", "produced", "steps")
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.produced: set[int] = set()
+        self.merged_into: Tape | None = None
+        self.consumed = False
+
+    def root(self) -> Tape:
+        tape = self
+        while tape.merged_into is not None:
+            tape = tape.merged_into
+        return tape
+
+    def absorb(self, other: Tape) -> None:
+        """Merge ``other`` into this tape. The two recorded independent computations, so
+        appending one list to the other keeps a valid order for the reverse pass."""
+        self.steps.extend(other.steps)
+        self.produced |= other.produced
+        self.consumed = self.consumed or other.consumed
+        other.steps = []
+        other.produced = set()
+        other.merged_into = self
+
+
+def result_tape(tensors: Sequence[AnyTensor]) -> Tape | None:
+    """The tape the result of an op on ``tensors`` carries: the merge of theirs, if any."""
+    tape: Tape | None = None
+    for t in tensors:
+        if t._tape is None:
+            continue
+        other = t._tape.root()
+        if tape is None:
+            tape = other
+        elif other is not tape:
+            tape.absorb(other)
+    return tape
+
+
+def record(
+    tape: Tape,
+    out_id: int,
+    inputs: Sequence[AnyTensor],
+    grad_fns: Sequence[GradFn],
+) -> None:
+    """Record an op whose output has id ``out_id`` on ``tape``."""
+    if tape.consumed:
+        raise RuntimeError(
+            "this tape was already used by backward(); call .trace() again to record a new graph"
+        )
+    tape.steps.append(
+        Step(out_id, [(t._id, t._data.shape, fn) for t, fn in zip(inputs, grad_fns, strict=True)])
+    )
+    tape.produced.add(out_id)
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum a gradient over the axes along which its input was broadcast."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+    )
+    summed: Array = xp.sum(grad, axis=axes)
+    return summed.reshape(shape)
+
+
+class Pending:
+    """A leaf's gradient: the contributions not yet computed, and those already summed."""
+
+    __slots__ = ("parts", "shape", "value")
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        self.parts: list[tuple[GradFn, Array]] = []
+        self.value: Array | None = None
+
+    def get(self) -> Array:
+        if self.parts:
+            total = self.value
+            for fn, g in self.parts:
+                part = unbroadcast(fn(g), self.shape)
+                total = part if total is None else total + part
+            self.parts = []
+            self.value = total
+        assert self.value is not None
+        return self.value
+
+
+def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
+    """Replay ``tape`` in reverse from the loss and return every leaf's pending gradient."""
+    if tape.consumed:
+        raise RuntimeError(
+            "backward: this tape was already consumed by an earlier backward(); "
+            "run the forward pass again from .trace()"
+        )
+    tape.consumed = True
+    inner: dict[int, Array] = {loss_id: seed}
+    leaves: dict[int, Pending] = {}
+    produced = tape.produced
+    for step in reversed(tape.steps):
+        g = inner.pop(step.out_id, None)
+        if g is None:
+            continue  # this op does not lead to the loss
+        for in_id, shape, fn in step.inputs:
+            if in_id in produced:
+                part = unbroadcast(fn(g), shape)
+                prev = inner.get(in_id)
+                inner[in_id] = part if prev is None else prev + part
+            else:
+                pending = leaves.get(in_id)
+                if pending is None:
+                    pending = leaves[in_id] = Pending(shape)
+                pending.parts.append((fn, g))
+    tape.steps = []
+    tape.produced = set()
+    if loss_id not in produced:  # backward() straight on a traced leaf
+        leaves.setdefault(loss_id, Pending(seed.shape)).value = seed
+    return leaves

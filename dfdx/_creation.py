@@ -1,0 +1,193 @@
+# pyright: reportOverlappingOverload=false
+"""Making tensors: from data, filled with a value, random, or a range.
+
+Sizes are separate ints (``zeros(3, 4)``); the plugin reads literal ints into the type
+(``Tensor[Literal[3], Literal[4], NoneTape]``). Without it, the rank is still known from the
+number of sizes and each size is ``Dyn``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, overload
+
+import numpy as np
+
+from dfdx._backend import Array, xp
+from dfdx._dtypes import DType, canonical, float32, infer, int64
+from dfdx._tensor import NoneTape, Tensor
+from dfdx._typing import Dyn
+
+if TYPE_CHECKING:
+    from numpy.random import Generator
+
+_rng: list[Generator] = [np.random.default_rng()]
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator that creation functions use when no ``rng=`` is given."""
+    _rng[0] = np.random.default_rng(seed)
+
+
+def _generator(rng: Generator | None) -> Generator:
+    return _rng[0] if rng is None else rng
+
+
+def _sizes(op: str, dims: tuple[Any, ...]) -> tuple[int, ...]:
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+            hint = f"; pass sizes as separate ints: {op}(3, 4)" if isinstance(d, tuple) else ""
+            raise TypeError(f"{op}: sizes must be ints, got {d!r}{hint}")
+        if d < 0:
+            raise ValueError(f"{op}: sizes must be >= 0, got {dims}")
+    return tuple(int(d) for d in dims)
+
+
+def _wrap(data: Array) -> Tensor[*tuple[Dyn, ...], NoneTape]:
+    return Tensor(data)
+
+
+# Ranks 0 to 4 get a typed overload each; larger ranks fall back to an unknown rank.
+@overload
+def zeros(*, dtype: Any = float32) -> Tensor[NoneTape]: ...
+@overload
+def zeros(d0: int, /, *, dtype: Any = float32) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def zeros(d0: int, d1: int, /, *, dtype: Any = float32) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def zeros(
+    d0: int, d1: int, d2: int, /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def zeros(
+    d0: int, d1: int, d2: int, d3: int, /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def zeros(*dims: int, dtype: Any = float32) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+def zeros(*dims: int, dtype: Any = float32) -> Any:
+    """A tensor of zeros: ``zeros(3, 4)`` has shape (3, 4)."""
+    return _wrap(xp.zeros(_sizes("zeros", dims), canonical(dtype)))
+
+
+@overload
+def ones(*, dtype: Any = float32) -> Tensor[NoneTape]: ...
+@overload
+def ones(d0: int, /, *, dtype: Any = float32) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def ones(d0: int, d1: int, /, *, dtype: Any = float32) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def ones(
+    d0: int, d1: int, d2: int, /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def ones(
+    d0: int, d1: int, d2: int, d3: int, /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def ones(*dims: int, dtype: Any = float32) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+def ones(*dims: int, dtype: Any = float32) -> Any:
+    """A tensor of ones: ``ones(3, 4)`` has shape (3, 4)."""
+    return _wrap(xp.ones(_sizes("ones", dims), canonical(dtype)))
+
+
+@overload
+def randn(*, dtype: Any = float32, rng: Generator | None = None) -> Tensor[NoneTape]: ...
+@overload
+def randn(
+    d0: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def randn(
+    d0: int, d1: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def randn(
+    d0: int, d1: int, d2: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def randn(
+    d0: int, d1: int, d2: int, d3: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def randn(
+    *dims: int, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+def randn(*dims: int, dtype: Any = float32, rng: Generator | None = None) -> Any:
+    """Samples of the standard normal distribution; ``rng`` (a NumPy Generator) makes them
+    reproducible, else the generator of :func:`manual_seed` is used."""
+    d = canonical(dtype)
+    _need_float("randn", d)
+    return _wrap(_generator(rng).standard_normal(_sizes("randn", dims), dtype=d))
+
+
+@overload
+def rand(*, dtype: Any = float32, rng: Generator | None = None) -> Tensor[NoneTape]: ...
+@overload
+def rand(
+    d0: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def rand(
+    d0: int, d1: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def rand(
+    d0: int, d1: int, d2: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def rand(
+    d0: int, d1: int, d2: int, d3: int, /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def rand(
+    *dims: int, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+def rand(*dims: int, dtype: Any = float32, rng: Generator | None = None) -> Any:
+    """Samples of the uniform distribution on [0, 1)."""
+    d = canonical(dtype)
+    _need_float("rand", d)
+    return _wrap(_generator(rng).random(_sizes("rand", dims), dtype=d))
+
+
+def _need_float(op: str, d: DType) -> None:
+    if d.kind != "f":
+        raise TypeError(f"{op}: dtype must be float32 or float64, got {d}")
+
+
+def full(
+    shape: tuple[int, ...], value: float, *, dtype: Any = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]:
+    """A tensor of ``shape`` filled with ``value`` (float32 for a float, int64 for an int,
+    unless ``dtype`` says otherwise)."""
+    if not isinstance(shape, tuple):
+        raise TypeError(f"full: shape must be a tuple of ints, got {shape!r}")
+    if dtype is None:
+        dtype = int64 if isinstance(value, int) and not isinstance(value, bool) else float32
+    return _wrap(xp.full(_sizes("full", shape), value, canonical(dtype)))
+
+
+def tensor(data: Any, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape]:
+    """A tensor holding a copy of ``data`` (nested lists of numbers, or an array).
+
+    Without ``dtype``: an array keeps float32/float64; Python floats become float32;
+    integers become int64.
+    """
+    if isinstance(data, Tensor):
+        data = data._data
+    elif not isinstance(data, np.ndarray | np.generic | list | tuple | int | float):
+        raise TypeError(
+            f"tensor: expected nested lists of numbers or an array, got {type(data).__name__}"
+        )
+    array = xp.array(data)  # always a copy: the caller's data cannot change the tensor
+    if dtype is not None:
+        want = canonical(dtype)
+    elif array.dtype.kind == "f" and not isinstance(data, np.ndarray | np.generic):
+        want = float32
+    else:
+        want = infer(array)
+    return _wrap(array.astype(want, copy=False))
+
+
+def arange(n: int, *, dtype: Any = int64) -> Tensor[Dyn, NoneTape]:
+    """``0, 1, ..., n - 1`` (int64 by default, as in PyTorch)."""
+    (size,) = _sizes("arange", (n,))
+    return _wrap(xp.arange(size, dtype=canonical(dtype)))

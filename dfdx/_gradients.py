@@ -1,0 +1,57 @@
+"""``Gradients``: what ``loss.backward()`` returns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dfdx import _autodiff
+
+if TYPE_CHECKING:
+    from dfdx._backend import Array
+    from dfdx._tensor import NoneTape, Tensor
+    from dfdx._typing import AnyTensor, S, T
+
+
+class Gradients:
+    """The gradient of the loss with respect to every tensor that took part in the traced
+    computation (parameters, traced inputs, untraced tensors that met a traced one).
+
+    ``grads[t]`` is a ``NoneTape`` tensor of ``t``'s shape and dtype, for ``t`` or its traced
+    copy. A gradient is computed when first read; read the ones you need before an optimizer
+    changes parameters in place (optimizers read theirs first).
+    """
+
+    __slots__ = ("_epoch", "_pending")
+
+    def __init__(self, pending: dict[int, _autodiff.Pending]) -> None:
+        self._pending = pending
+        self._epoch = _autodiff.param_epoch()
+
+    def __contains__(self, t: object) -> bool:
+        return getattr(t, "_id", None) in self._pending
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __getitem__(self, t: Tensor[*S, T]) -> Tensor[*S, NoneTape]:
+        """The gradient of ``t`` (raises KeyError if ``t`` received none)."""
+        return t.detach()._new(self.array(t), None)
+
+    def get(self, t: Tensor[*S, T]) -> Tensor[*S, NoneTape] | None:
+        """The gradient of ``t``, or None if ``t`` received none."""
+        return self[t] if t in self else None
+
+    def array(self, t: AnyTensor) -> Array:
+        """The gradient of ``t`` as an array (shared: do not write to it)."""
+        pending = self._pending.get(t._id)
+        if pending is None:
+            raise KeyError(
+                f"no gradient for this tensor (shape {t.shape}): it did not take part in the "
+                "traced computation of the loss"
+            )
+        if pending.parts and self._epoch != _autodiff.param_epoch():
+            raise RuntimeError(
+                "this gradient was not read before parameters were updated in place, and it "
+                "depends on their old values; read it before calling the optimizer"
+            )
+        return pending.get()

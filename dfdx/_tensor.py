@@ -1,0 +1,185 @@
+"""``Tensor[*Dims, Tape]``: a NumPy array, its shape in the type, and an optional gradient tape."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
+
+from dfdx import _autodiff
+from dfdx._backend import Array, xp
+from dfdx._dtypes import DType, canonical
+from dfdx._typing import AnyTensor
+from dfdx.ops import binary, linalg, reduce, unary
+from dfdx_mypy_plugin import shapes
+
+if TYPE_CHECKING:
+    from dfdx._gradients import Gradients
+
+
+class NoneTape:
+    """Tape kind of a tensor that records nothing: inference pays no autodiff cost."""
+
+
+class OwnedTape:
+    """Tape kind of a traced tensor: ops on it record their backward steps."""
+
+
+Dims = TypeVarTuple("Dims")
+Tape = TypeVar("Tape", NoneTape, OwnedTape)
+
+_new_id = _autodiff.new_id
+
+
+class Tensor(Generic[*Dims, Tape]):
+    """An n-d array whose sizes are type parameters; the last parameter is the tape kind.
+
+    Make one with :func:`dfdx.tensor`, :func:`dfdx.zeros` and friends. Tensors are immutable:
+    every op returns a new tensor.
+    """
+
+    __slots__ = ("_data", "_id", "_tape")
+    __array_ufunc__ = None  # `array + tensor` defers to Tensor.__radd__ instead of NumPy
+
+    _data: Array
+    _tape: _autodiff.Tape | None
+    _id: int
+
+    def __init__(self, data: Array, *, _tape: _autodiff.Tape | None = None) -> None:
+        """Wrap ``data`` without copying it (prefer :func:`dfdx.tensor`, which copies)."""
+        canonical(data.dtype)
+        self._data = data
+        self._tape = _tape
+        self._id = _new_id()
+
+    def _new(self, data: Array, tape: _autodiff.Tape | None) -> AnyTensor:
+        """A result tensor of an op (internal: no checks, no copy)."""
+        out: AnyTensor = _object_new(Tensor)
+        out._data = data
+        out._tape = tape
+        out._id = _new_id()
+        return out
+
+    # ---- facts -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The sizes of the axes, as ints."""
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> DType:
+        return self._data.dtype
+
+    @property
+    def is_traced(self) -> bool:
+        """Whether this tensor carries a tape (``OwnedTape``)."""
+        return self._tape is not None
+
+    def numpy(self) -> Array:
+        """A copy of the values: writing to it never changes the tensor."""
+        return self._data.copy()
+
+    def item(self) -> float:
+        """The value of a tensor with one element, as a Python number."""
+        if self._data.size != 1:
+            raise shapes.ShapeError(f"item: needs one element, got {shapes.fmt(self.shape)}")
+        return self._data.item()  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        if not self._data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        tape = "OwnedTape" if self._tape is not None else "NoneTape"
+        body = xp.array2string(self._data, separator=", ", prefix="  ")
+        return f"{shapes.fmt(self.shape)}({self.dtype}, {tape})\n  {body}"
+
+    def __bool__(self) -> bool:
+        raise TypeError("the truth value of a tensor is ambiguous; use .item() for a 0-d one")
+
+    # ---- tapes -------------------------------------------------------------------------
+    def trace(self) -> Tensor[*Dims, OwnedTape]:
+        """The same values on a fresh tape: ops on the result record their backward steps,
+        and ``grads[x]`` reads this tensor's gradient (for the original or the traced one)."""
+        out: Tensor[*Dims, OwnedTape] = _object_new(Tensor)
+        out._data = self._data
+        out._tape = _autodiff.Tape()
+        out._id = self._id
+        return out
+
+    def detach(self) -> Tensor[*Dims, NoneTape]:
+        """The same values without a tape: nothing computed from it is recorded."""
+        out: Tensor[*Dims, NoneTape] = _object_new(Tensor)
+        out._data = self._data
+        out._tape = None
+        out._id = self._id
+        return out
+
+    def backward(self: Tensor[OwnedTape]) -> Gradients:
+        """Run the tape in reverse from this 0-d loss; returns the gradient of every tensor
+        that took part. The tape is consumed: a second call raises."""
+        from dfdx._gradients import Gradients
+
+        if self._tape is None:
+            raise RuntimeError(
+                "backward() needs a traced tensor: call .trace() on an input first"
+            )
+        shapes.scalar_for_backward(self.shape)
+        seed = xp.ones((), dtype=self._data.dtype)
+        tape = self._tape.root()
+        return Gradients(_autodiff.run_backward(tape, self._id, seed))
+
+    # ---- ops: each is defined once, as a function in dfdx.ops, and bound here ----------
+    __neg__ = unary.neg
+    neg = unary.neg
+    exp = unary.exp
+    log = unary.log
+    sqrt = unary.sqrt
+    square = unary.square
+    abs = unary.abs
+    __abs__ = unary.abs
+    sin = unary.sin
+    cos = unary.cos
+    tanh = unary.tanh
+    sigmoid = unary.sigmoid
+    relu = unary.relu
+    gelu = unary.gelu
+    leaky_relu = unary.leaky_relu
+    softplus = unary.softplus
+    pow = unary.pow
+    __pow__ = unary.pow
+    clamp = unary.clamp
+    to = unary.to
+
+    __add__ = binary.add
+    __radd__ = binary.radd
+    __sub__ = binary.sub
+    __rsub__ = binary.rsub
+    __mul__ = binary.mul
+    __rmul__ = binary.rmul
+    __truediv__ = binary.div
+    __rtruediv__ = binary.rdiv
+    add = binary.add
+    sub = binary.sub
+    mul = binary.mul
+    div = binary.div
+    maximum = binary.maximum
+    minimum = binary.minimum
+
+    __matmul__ = linalg.matmul
+    matmul = linalg.matmul
+
+    sum = reduce.sum
+    mean = reduce.mean
+    max = reduce.max
+    min = reduce.min
+    var = reduce.var
+    logsumexp = reduce.logsumexp
+    softmax = reduce.softmax
+    log_softmax = reduce.log_softmax
+
+
+_object_new = object.__new__

@@ -1,0 +1,10 @@
+"""The ops, one module per family. Each op is a function whose forward and backward sit side
+by side: the forward computes with ``xp`` (NumPy), and hands :func:`dfdx.ops._op.result` one
+function per input that maps the output's gradient to that input's gradient.
+
+The typed signature of an op lives on its function; ``Tensor`` binds the same function as a
+method, and ``dfdx`` re-exports it, so the signature is written once.
+
+Where a new op goes: unary (one tensor in, same shape out), binary (two tensors, NumPy
+broadcasting), linalg (matmul), reduce (ops over ``axis=``).
+"""

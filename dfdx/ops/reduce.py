@@ -1,0 +1,198 @@
+# pyright: reportOverlappingOverload=false
+"""Ops over ``axis=`` (an int, negative ints count from the end, a tuple, or None for all
+axes) with ``keepdims=``, and softmax/log_softmax along one axis.
+
+Without the plugin, a reduction over every axis (``axis=None``) is typed as a 0-d tensor, so
+``loss = (...).sum()`` can call ``backward()``; other reductions give an unknown shape, which
+the plugin makes exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from dfdx._backend import Array, xp
+from dfdx._dtypes import check_float
+from dfdx._typing import AnyTensor, S, T
+from dfdx.ops._op import result
+from dfdx_mypy_plugin.shapes import Axis, nonempty_reduce, normalize_axes, normalize_axis
+
+if TYPE_CHECKING:
+    from dfdx._tensor import Tensor
+
+
+def _prepare(op: str, x: AnyTensor, axis: Axis) -> tuple[Array, tuple[int, ...]]:
+    a = x._data
+    check_float(op, a)
+    if isinstance(axis, bool) or not isinstance(axis, int | tuple | None):
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
+    return a, normalize_axes(op, a.shape, axis)
+
+
+def _expand(g: Array, axes: tuple[int, ...], keepdims: bool) -> Array:
+    """A reduced gradient with the reduced axes put back as size 1, ready to broadcast."""
+    return g if keepdims else xp.expand_dims(g, axes)
+
+
+def _reduction(
+    op: str,
+    x: AnyTensor,
+    axis: Axis,
+    keepdims: bool,
+    forward: Callable[[Array, tuple[int, ...]], Array],
+    backward: Callable[[Array, Array, Array, tuple[int, ...]], Array],
+) -> AnyTensor:
+    """``forward(a, axes)`` reduces with keepdims; ``backward(g, a, y, axes)`` gets the
+    output's gradient ``g`` and value ``y`` with the reduced axes kept as size 1."""
+    a, axes = _prepare(op, x, axis)
+    y = forward(a, axes)
+    out = y if keepdims else xp.squeeze(y, axes)
+    shape = a.shape
+
+    def grad(g: Array) -> Array:
+        return xp.broadcast_to(backward(_expand(g, axes, keepdims), a, y, axes), shape)
+
+    return result(out, (x,), (grad,))
+
+
+@overload
+def sum(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
+@overload
+def sum(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Sum over ``axis`` (every axis by default)."""
+    return _reduction(
+        "sum", x, axis, keepdims,
+        lambda a, axes: xp.sum(a, axis=axes, keepdims=True),
+        lambda g, a, y, axes: g,
+    )
+
+
+def _count(a: Array, axes: tuple[int, ...]) -> int:
+    return math.prod(a.shape[i] for i in axes)
+
+
+@overload
+def mean(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
+@overload
+def mean(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Mean over ``axis`` (every axis by default)."""
+    return _reduction(
+        "mean", x, axis, keepdims,
+        lambda a, axes: xp.mean(a, axis=axes, keepdims=True),
+        lambda g, a, y, axes: g / _count(a, axes),
+    )
+
+
+def _extreme_grad(g: Array, a: Array, y: Array, axes: tuple[int, ...]) -> Array:
+    # Ties share the gradient equally (PyTorch's amax/amin).
+    hit = (a == y).astype(a.dtype)
+    share: Array = hit / xp.sum(hit, axis=axes, keepdims=True)
+    return g * share
+
+
+@overload
+def max(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
+@overload
+def max(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Largest value over ``axis``; tied maxima share the gradient equally."""
+
+    def forward(a: Array, axes: tuple[int, ...]) -> Array:
+        nonempty_reduce("max", a.shape, axes)
+        y: Array = xp.max(a, axis=axes, keepdims=True)
+        return y
+
+    return _reduction("max", x, axis, keepdims, forward, _extreme_grad)
+
+
+@overload
+def min(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
+@overload
+def min(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Smallest value over ``axis``; tied minima share the gradient equally."""
+
+    def forward(a: Array, axes: tuple[int, ...]) -> Array:
+        nonempty_reduce("min", a.shape, axes)
+        y: Array = xp.min(a, axis=axes, keepdims=True)
+        return y
+
+    return _reduction("min", x, axis, keepdims, forward, _extreme_grad)
+
+
+@overload
+def var(
+    x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False, correction: int = 1
+) -> Tensor[T]: ...
+@overload
+def var(
+    x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False, correction: int = 1
+) -> Any: ...
+def var(x: Any, /, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Any:
+    """Variance over ``axis``: the sum of squared deviations over ``n - correction``
+    (PyTorch's default ``correction=1``; ``correction=0`` is NumPy's default)."""
+
+    def forward(a: Array, axes: tuple[int, ...]) -> Array:
+        y: Array = xp.var(a, axis=axes, keepdims=True, ddof=correction)
+        return y
+
+    def backward(g: Array, a: Array, y: Array, axes: tuple[int, ...]) -> Array:
+        centered: Array = a - xp.mean(a, axis=axes, keepdims=True)
+        dof = _count(a, axes) - correction
+        return g * centered * (2 / dof if dof > 0 else math.nan)
+
+    return _reduction("var", x, axis, keepdims, forward, backward)
+
+
+def _logsumexp(a: Array, axes: tuple[int, ...]) -> Array:
+    m = xp.max(a, axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    y: Array = xp.log(xp.sum(xp.exp(a - m), axis=axes, keepdims=True)) + m
+    return y
+
+
+@overload
+def logsumexp(
+    x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[T]: ...
+@overload
+def logsumexp(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """``log(sum(exp(x)))`` over ``axis``, without overflow."""
+
+    def forward(a: Array, axes: tuple[int, ...]) -> Array:
+        nonempty_reduce("logsumexp", a.shape, axes)
+        return _logsumexp(a, axes)
+
+    return _reduction(
+        "logsumexp", x, axis, keepdims, forward,
+        lambda g, a, y, axes: g * xp.exp(a - y),
+    )
+
+
+def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
+    """``exp(x)`` normalised to sum to 1 along ``axis``."""
+    a = x._data
+    check_float("softmax", a)
+    ax = normalize_axis("softmax", a.shape, axis)
+    e = xp.exp(a - xp.max(a, axis=ax, keepdims=True))
+    y = e / xp.sum(e, axis=ax, keepdims=True)
+    return result(y, (x,), (lambda g: y * (g - xp.sum(g * y, axis=ax, keepdims=True)),))
+
+
+def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
+    """``x - logsumexp(x)`` along ``axis``: the log of softmax, computed stably."""
+    a = x._data
+    check_float("log_softmax", a)
+    ax = normalize_axis("log_softmax", a.shape, axis)
+    y = a - _logsumexp(a, (ax,))
+
+    def grad(g: Array) -> Array:
+        total: Array = xp.sum(g, axis=ax, keepdims=True)
+        return g - xp.exp(y) * total  # type: ignore[no-any-return]
+
+    return result(y, (x,), (grad,))
