@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Generic, TypeVar, TypeVarTuple
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
@@ -124,9 +124,7 @@ class Tensor(Generic[*Dims, Tape]):
         from dfdx._gradients import Gradients
 
         if self._tape is None:
-            raise RuntimeError(
-                "backward() needs a traced tensor: call .trace() on an input first"
-            )
+            raise RuntimeError("backward() needs a traced tensor: call .trace() on an input first")
         shapes.scalar_for_backward(self.shape)
         seed = xp.ones((), dtype=self._data.dtype)
         tape = self._tape.root()

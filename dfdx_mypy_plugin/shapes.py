@@ -47,7 +47,7 @@ def same_dim(a: Dim, b: Dim) -> bool | None:
     return None
 
 
-def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:  # noqa: PLR0911
+def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
     """The broadcast of two sizes, or False when they provably cannot broadcast."""
     if a == 1:
         return b

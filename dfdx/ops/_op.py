@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dfdx._autodiff import GradFn, record, result_tape
 from dfdx._backend import Array
@@ -12,9 +12,7 @@ if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
 
 
-def result(
-    data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn]
-) -> AnyTensor:
+def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn]) -> AnyTensor:
     """The tensor holding ``data``, on the merged tape of ``inputs`` (if any), with the op's
     backward step recorded: ``grad_fns[i]`` maps the output's gradient to ``inputs[i]``'s."""
     first = inputs[0]

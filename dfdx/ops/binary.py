@@ -91,9 +91,7 @@ def _minimum(a: Array, b: Array) -> GradPair:
 
 
 @overload
-def add(
-    x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /
-) -> Tensor[*S, T]: ...
+def add(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def add(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 @overload
@@ -106,9 +104,7 @@ def add(x: Any, y: Any, /) -> Any:
 
 
 @overload
-def sub(
-    x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /
-) -> Tensor[*S, T]: ...
+def sub(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def sub(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 @overload
@@ -121,9 +117,7 @@ def sub(x: Any, y: Any, /) -> Any:
 
 
 @overload
-def mul(
-    x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /
-) -> Tensor[*S, T]: ...
+def mul(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def mul(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 @overload
@@ -136,9 +130,7 @@ def mul(x: Any, y: Any, /) -> Any:
 
 
 @overload
-def div(
-    x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /
-) -> Tensor[*S, T]: ...
+def div(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def div(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 @overload

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # ranks (vectors, batched right operands) fall back to an unknown shape. A 2-d @ 2-d with
 # different inner sizes matches no overload, so both checkers report it even without the plugin.
 
+
 @overload
 def matmul(
     x: Tensor[*Bs, M, K, T], y: Tensor[K, N, T] | Tensor[K, N, NoneTape], /
@@ -61,7 +62,7 @@ def _as_matrices(a: Array, b: Array, g: Array) -> tuple[Array, Array, Array]:
 
 
 def _grad_left(g: Array, a: Array, b: Array) -> Array:
-    a2, b2, g2 = _as_matrices(a, b, g)
+    _a2, b2, g2 = _as_matrices(a, b, g)
     ga = xp.matmul(g2, xp.swapaxes(b2, -1, -2))
     if a.ndim == 1:
         ga = ga[..., 0, :]
@@ -69,7 +70,7 @@ def _grad_left(g: Array, a: Array, b: Array) -> Array:
 
 
 def _grad_right(g: Array, a: Array, b: Array) -> Array:
-    a2, b2, g2 = _as_matrices(a, b, g)
+    a2, _b2, g2 = _as_matrices(a, b, g)
     gb = xp.matmul(xp.swapaxes(a2, -1, -2), g2)
     if b.ndim == 1:
         gb = gb[..., 0]

@@ -64,7 +64,10 @@ def sum(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any: 
 def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """Sum over ``axis`` (every axis by default)."""
     return _reduction(
-        "sum", x, axis, keepdims,
+        "sum",
+        x,
+        axis,
+        keepdims,
         lambda a, axes: xp.sum(a, axis=axes, keepdims=True),
         lambda g, a, y, axes: g,
     )
@@ -81,7 +84,10 @@ def mean(x: Tensor[*S, T], /, axis: Axis = None, keepdims: bool = False) -> Any:
 def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """Mean over ``axis`` (every axis by default)."""
     return _reduction(
-        "mean", x, axis, keepdims,
+        "mean",
+        x,
+        axis,
+        keepdims,
         lambda a, axes: xp.mean(a, axis=axes, keepdims=True),
         lambda g, a, y, axes: g / _count(a, axes),
     )
@@ -169,7 +175,11 @@ def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         return _logsumexp(a, axes)
 
     return _reduction(
-        "logsumexp", x, axis, keepdims, forward,
+        "logsumexp",
+        x,
+        axis,
+        keepdims,
+        forward,
         lambda g, a, y, axes: g * xp.exp(a - y),
     )
 

@@ -141,9 +141,7 @@ def pow(x: Tensor[*S, T], exponent: float, /) -> Tensor[*S, T]:
     return result(a**exponent, (x,), (lambda g: g * (exponent * a ** (exponent - 1)),))
 
 
-def clamp(
-    x: Tensor[*S, T], /, min: float | None = None, max: float | None = None
-) -> Tensor[*S, T]:
+def clamp(x: Tensor[*S, T], /, min: float | None = None, max: float | None = None) -> Tensor[*S, T]:
     """``x`` limited to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
     if min is None and max is None:
         raise ValueError("clamp: give min, max or both")
@@ -151,7 +149,7 @@ def clamp(
         raise ValueError(f"clamp: min ({min}) is greater than max ({max})")
     a = _float("clamp", x)
     y = xp.clip(a, min, max)
-    inside = (y == a)
+    inside = y == a
     return result(y, (x,), (lambda g: g * inside,))
 
 
