@@ -28,6 +28,7 @@ from dfdx.ops.binary import maximum as maximum
 from dfdx.ops.binary import minimum as minimum
 from dfdx.ops.binary import mul as mul
 from dfdx.ops.binary import sub as sub
+from dfdx.ops.checks import ensure_shape as ensure_shape
 from dfdx.ops.linalg import matmul as matmul
 from dfdx.ops.reduce import log_softmax as log_softmax
 from dfdx.ops.reduce import logsumexp as logsumexp

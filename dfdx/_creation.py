@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from dfdx._backend import Array, xp
-from dfdx._dtypes import DType, canonical, float32, infer, int64
+from dfdx._dtypes import DType, DTypeError, canonical, float32, infer, int64
 from dfdx._tensor import NoneTape, Tensor
 from dfdx._typing import Dyn
 
@@ -150,11 +150,11 @@ def rand(*dims: int, dtype: Any = float32, rng: Generator | None = None) -> Any:
 
 def _need_float(op: str, d: DType) -> None:
     if d.kind != "f":
-        raise TypeError(f"{op}: dtype must be float32 or float64, got {d}")
+        raise DTypeError(f"{op}: dtype must be float32 or float64, got {d}")
 
 
 def full(
-    shape: tuple[int, ...], value: float, *, dtype: Any = None
+    shape: tuple[int, ...], value: float, /, *, dtype: Any = None
 ) -> Tensor[*tuple[Dyn, ...], NoneTape]:
     """A tensor of ``shape`` filled with ``value`` (float32 for a float, int64 for an int,
     unless ``dtype`` says otherwise)."""
@@ -165,7 +165,7 @@ def full(
     return _wrap(xp.full(_sizes("full", shape), value, canonical(dtype)))
 
 
-def tensor(data: Any, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape]:
+def tensor(data: Any, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape]:
     """A tensor holding a copy of ``data`` (nested lists of numbers, or an array).
 
     Without ``dtype``: an array keeps float32/float64; Python floats become float32;
@@ -187,7 +187,7 @@ def tensor(data: Any, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape
     return _wrap(array.astype(want, copy=False))
 
 
-def arange(n: int, *, dtype: Any = int64) -> Tensor[Dyn, NoneTape]:
+def arange(n: int, /, *, dtype: Any = int64) -> Tensor[Dyn, NoneTape]:
     """``0, 1, ..., n - 1`` (int64 by default, as in PyTorch)."""
     (size,) = _sizes("arange", (n,))
     return _wrap(xp.arange(size, dtype=canonical(dtype)))

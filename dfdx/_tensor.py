@@ -8,7 +8,7 @@ from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical
 from dfdx._typing import AnyTensor
-from dfdx.ops import binary, linalg, reduce, unary
+from dfdx.ops import binary, checks, linalg, reduce, unary
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -111,11 +111,13 @@ class Tensor(Generic[*Dims, Tape]):
         return out
 
     def detach(self) -> Tensor[*Dims, NoneTape]:
-        """The same values without a tape: nothing computed from it is recorded."""
+        """The same values without a tape, as a new tensor: nothing computed from it is
+        recorded, and where it meets a traced tensor it is a constant (a fresh identity, so
+        no gradient reaches this tensor through it: ``y * y.detach()``)."""
         out: Tensor[*Dims, NoneTape] = _object_new(Tensor)
         out._data = self._data
         out._tape = None
-        out._id = self._id
+        out._id = _new_id()
         return out
 
     def backward(self: Tensor[OwnedTape]) -> Gradients:
@@ -124,7 +126,7 @@ class Tensor(Generic[*Dims, Tape]):
         from dfdx._gradients import Gradients
 
         if self._tape is None:
-            raise RuntimeError("backward() needs a traced tensor: call .trace() on an input first")
+            raise RuntimeError(shapes.TAPE_NEEDED)
         shapes.scalar_for_backward(self.shape)
         seed = xp.ones((), dtype=self._data.dtype)
         tape = self._tape.root()
@@ -151,6 +153,7 @@ class Tensor(Generic[*Dims, Tape]):
     __pow__ = unary.pow
     clamp = unary.clamp
     to = unary.to
+    ensure_shape = checks.ensure_shape
 
     __add__ = binary.add
     __radd__ = binary.radd

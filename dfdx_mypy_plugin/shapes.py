@@ -147,6 +147,9 @@ def same_shape(op: str, a: Shape, b: Shape) -> None:
         raise ShapeError(f"{op}: shapes differ: {fmt(a)} and {fmt(b)}")
 
 
+TAPE_NEEDED = "backward() needs a traced tensor: call .trace() on an input first"
+
+
 def scalar_for_backward(shape: Shape) -> None:
     """backward() starts from a 0-d loss."""
     if shape:
@@ -154,3 +157,20 @@ def scalar_for_backward(shape: Shape) -> None:
             f"backward: the loss must be 0-d, got {fmt(shape)}; reduce it first "
             "(e.g. .sum() or .mean())"
         )
+
+
+def ensure(op: str, actual: Shape, expected: Shape) -> Shape:
+    """``actual`` checked against ``expected`` (None there accepts any size); the result is
+    ``expected`` with each None filled from ``actual``."""
+    if len(actual) != len(expected):
+        raise ShapeError(
+            f"{op}: expected {fmt(expected)}, got {fmt(actual)} "
+            f"({len(expected)} axes != {len(actual)})"
+        )
+    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+        if e is not None and same_dim(a, e) is False:
+            raise ShapeError(
+                f"{op}: expected {fmt(expected)}, got {fmt(actual)} "
+                f"(axis {i}: {fmt_dim(a)} != {fmt_dim(e)})"
+            )
+    return tuple(a if e is None else e for a, e in zip(actual, expected, strict=True))

@@ -8,38 +8,41 @@ from typing import TYPE_CHECKING, Any, overload
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
-from dfdx._typing import AnyTensor, Bs, K, M, N, T
+from dfdx._typing import AnyTensor, Bs, K, N, T
 from dfdx.ops._op import result
 from dfdx_mypy_plugin.shapes import matmul as matmul_shape
 
 if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
-# Without the plugin: exact types for a matrix (or a batch of them) times a matrix; any other
-# ranks (vectors, batched right operands) fall back to an unknown shape. A 2-d @ 2-d with
-# different inner sizes matches no overload, so both checkers report it even without the plugin.
+# Without the plugin: exact types for anything (a vector, a matrix, a batch of matrices) times a
+# matrix: ``Tensor[*Bs, K] @ Tensor[K, N] -> Tensor[*Bs, N]`` holds for every rank of the left
+# operand, and lets a rank-polymorphic body (``x: Tensor[*S, I, T]`` times ``Tensor[I, O, ...]``)
+# check in both checkers. A right operand that is not 2-d (a vector, a batch) falls back to an
+# unknown shape. Any left operand times a matrix with a different inner size matches no
+# overload, so both checkers report it even without the plugin. One overload per tape pair (no
+# union in a parameter: mypy would infer ``N`` as Never through it).
 
 
 @overload
+def matmul(x: Tensor[*Bs, K, T], y: Tensor[K, N, T], /) -> Tensor[*Bs, N, T]: ...
+@overload
+def matmul(x: Tensor[*Bs, K, T], y: Tensor[K, N, NoneTape], /) -> Tensor[*Bs, N, T]: ...
+@overload
+def matmul(x: Tensor[*Bs, K, NoneTape], y: Tensor[K, N, T], /) -> Tensor[*Bs, N, T]: ...
+@overload
+def matmul(x: Tensor[*Bs, K, Any], y: Tensor[K, N, Any], /) -> Tensor[*Bs, N, OwnedTape]: ...
+@overload
 def matmul(
-    x: Tensor[*Bs, M, K, T], y: Tensor[K, N, T] | Tensor[K, N, NoneTape], /
-) -> Tensor[*Bs, M, N, T]: ...
-@overload
-def matmul(x: Tensor[*Bs, M, K, NoneTape], y: Tensor[K, N, T], /) -> Tensor[*Bs, M, N, T]: ...
-@overload
-def matmul(x: Tensor[*Bs, M, K, Any], y: Tensor[K, N, Any], /) -> Tensor[*Bs, M, N, OwnedTape]: ...
-@overload
-def matmul(
-    x: Tensor[Any, Any] | Tensor[Any, Any, Any, *tuple[Any, ...], Any], y: AnyTensor, /
-) -> Any: ...
-@overload
-def matmul(  # type: ignore[overload-cannot-match]  # mypy reads Any-rank as covering 2-d
     x: AnyTensor, y: Tensor[Any, Any] | Tensor[Any, Any, Any, *tuple[Any, ...], Any], /
 ) -> Any: ...
 def matmul(x: Any, y: Any, /) -> Any:
     """``x @ y`` with NumPy's rules: a 1-d operand is a vector, and the axes before the last
     two are batch axes that broadcast."""
-    a, b = x._data, y._data
+    a, b = getattr(x, "_data", None), getattr(y, "_data", None)
+    if a is None or b is None:
+        other = y if a is not None else x
+        raise TypeError(f"matmul: expected tensors, got {type(other).__name__}")
     check_float("matmul", a)
     check_same("matmul", a, b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -51,13 +54,15 @@ def matmul(x: Any, y: Any, /) -> Any:
 
 
 def _as_matrices(a: Array, b: Array, g: Array) -> tuple[Array, Array, Array]:
-    """Vectors promoted to matrices as NumPy's matmul does, and ``g`` to match."""
-    if a.ndim == 1:
-        a = a[None, :]
-        g = g[..., None, :]
+    """Vectors promoted to matrices as NumPy's matmul does, and ``g`` to match. The right
+    operand goes first: for vector @ vector, ``g`` is 0-d and needs its column axis before
+    its row axis can be inserted."""
     if b.ndim == 1:
         b = b[:, None]
         g = g[..., None]
+    if a.ndim == 1:
+        a = a[None, :]
+        g = g[..., None, :]
     return a, b, g
 
 

@@ -184,11 +184,18 @@ def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     )
 
 
+def _one_axis(op: str, a: Array, axis: int) -> int:
+    """softmax/log_softmax normalise along exactly one axis."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+    return normalize_axis(op, a.shape, axis)
+
+
 def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     """``exp(x)`` normalised to sum to 1 along ``axis``."""
     a = x._data
     check_float("softmax", a)
-    ax = normalize_axis("softmax", a.shape, axis)
+    ax = _one_axis("softmax", a, axis)
     e = xp.exp(a - xp.max(a, axis=ax, keepdims=True))
     y = e / xp.sum(e, axis=ax, keepdims=True)
     return result(y, (x,), (lambda g: y * (g - xp.sum(g * y, axis=ax, keepdims=True)),))
@@ -198,7 +205,7 @@ def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     """``x - logsumexp(x)`` along ``axis``: the log of softmax, computed stably."""
     a = x._data
     check_float("log_softmax", a)
-    ax = normalize_axis("log_softmax", a.shape, axis)
+    ax = _one_axis("log_softmax", a, axis)
     y = a - _logsumexp(a, (ax,))
 
     def grad(g: Array) -> Array:

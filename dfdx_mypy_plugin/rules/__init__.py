@@ -1,0 +1,113 @@
+"""The plugin's rules, one function per op, registered by name and grouped by op family.
+
+A rule receives a :class:`Call` and returns the type of the call's result. It reads operand
+shapes with ``call.tensor(i)`` and computes result shapes with the shared rules of
+:mod:`dfdx_mypy_plugin.shapes`, whose ``ShapeError`` becomes a ``dfdx-shape`` error. When it
+meets a type it does not understand, ``Unknown`` is raised and mypy's default type stands.
+
+Adding a rule for an op: write the function in the family's module, decorate it with
+``@rule(methods=(...), functions=(...))`` naming the Tensor methods and the fully qualified
+functions it types, and add a passing and a failing program under ``tests/typecheck/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import Context, Expression
+from mypy.plugin import CheckerPluginInterface
+from mypy.types import Instance, ProperType, Type, get_proper_type
+
+from dfdx_mypy_plugin._types import TENSOR, TensorType, Unknown, read_tensor, tensor_type
+from dfdx_mypy_plugin.shapes import Shape
+
+
+@dataclass
+class Call:
+    """One call of an op, as a rule sees it: operands in order (the receiver first for a
+    method), named arguments, mypy's default result, and where to report."""
+
+    op: str
+    operands: list[Type]
+    operand_exprs: list[Expression | None]
+    named: dict[str, Type]
+    named_exprs: dict[str, Expression]
+    default: Type
+    api: CheckerPluginInterface
+    context: Context
+    report: bool = True
+    """False where mypy is matching overloads: an error reported there would make mypy think
+    the overload does not match. Errors are reported from the signature hook instead."""
+
+    def tensor(self, i: int) -> TensorType:
+        if i >= len(self.operands):
+            raise Unknown
+        return read_tensor(self.operands[i])
+
+    def has(self, name: str) -> bool:
+        return name in self.named
+
+    def arg(self, name: str) -> Type:
+        if name not in self.named:
+            raise Unknown
+        return self.named[name]
+
+    def fail(self, message: str, code: ErrorCode) -> None:
+        if self.report:
+            self.api.fail(message, self.context, code=code)
+
+    def template(self) -> Instance:
+        """A ``Tensor`` Instance to build results on."""
+        for t in [self.default, *self.operands]:
+            p = get_proper_type(t)
+            if isinstance(p, Instance) and p.type.fullname == TENSOR:
+                return p
+        raise Unknown
+
+    def result(self, shape: Shape, tape: ProperType | Type, *operands: TensorType) -> Instance:
+        syms: dict[str, Type] = {}
+        for t in operands:
+            syms.update(t.syms)
+        int_type = self.api.named_generic_type("builtins.int", [])
+        return tensor_type(self.template(), shape, tape, syms, int_type)
+
+
+RuleFn = Callable[[Call], Type]
+
+
+@dataclass(frozen=True)
+class Rule:
+    op: str
+    fn: RuleFn
+
+
+METHOD_RULES: dict[str, Rule] = {}
+"""Keyed by the method's fully qualified name, e.g. ``dfdx._tensor.Tensor.__matmul__``."""
+FUNCTION_RULES: dict[str, Rule] = {}
+"""Keyed by the function's fully qualified name, e.g. ``dfdx.ops.linalg.matmul``."""
+
+
+def rule(
+    op: str,
+    *,
+    methods: tuple[str, ...] = (),
+    functions: tuple[str, ...] = (),
+) -> Callable[[RuleFn], RuleFn]:
+    """Register ``fn`` as the rule of ``op`` for the named Tensor methods and functions."""
+
+    def register(fn: RuleFn) -> RuleFn:
+        r = Rule(op, fn)
+        for m in methods:
+            METHOD_RULES[f"{TENSOR}.{m}"] = r
+        for f in functions:
+            FUNCTION_RULES[f] = r
+        return fn
+
+    return register
+
+
+def load_all() -> None:
+    """Import every rule module, which registers its rules."""
+    from dfdx_mypy_plugin.rules import binary, checks, creation, linalg, reduce, tape  # noqa: F401

@@ -1,0 +1,58 @@
+"""Reductions over ``axis=`` with ``keepdims=``, and softmax/log_softmax along an axis."""
+
+from __future__ import annotations
+
+from mypy.types import NoneType, TupleType, Type, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import Unknown, literal_bool, literal_int
+from dfdx_mypy_plugin.rules import Call, rule
+
+
+def read_axis(call: Call) -> shapes.Axis:
+    """``axis=`` as a literal int, a tuple of literal ints, or None (absent or ``None``)."""
+    if not call.has("axis"):
+        return None
+    t = get_proper_type(call.arg("axis"))
+    if isinstance(t, NoneType):
+        return None
+    n = literal_int(t)
+    if n is not None:
+        return n
+    if isinstance(t, TupleType):
+        items = [literal_int(i) for i in t.items]
+        if all(i is not None for i in items):
+            return tuple(i for i in items if i is not None)
+    raise Unknown
+
+
+def read_keepdims(call: Call) -> bool:
+    if not call.has("keepdims"):
+        return False
+    value = literal_bool(call.arg("keepdims"))
+    if value is None:
+        raise Unknown
+    return value
+
+
+def _reduction(call: Call) -> Type:
+    x = call.tensor(0)
+    shape = shapes.reduce(call.op, x.shape, read_axis(call), read_keepdims(call))
+    return call.result(shape, x.tape, x)
+
+
+for _op in ("sum", "mean", "max", "min", "var", "logsumexp"):
+    rule(_op, methods=(_op,), functions=(f"dfdx.ops.reduce.{_op}",))(_reduction)
+
+
+def _along_axis(call: Call) -> Type:
+    x = call.tensor(0)
+    axis = literal_int(call.arg("axis")) if call.has("axis") else -1
+    if axis is None:
+        raise Unknown
+    shapes.normalize_axis(call.op, x.shape, axis)
+    return call.result(x.shape, x.tape, x)
+
+
+for _op in ("softmax", "log_softmax"):
+    rule(_op, methods=(_op,), functions=(f"dfdx.ops.reduce.{_op}",))(_along_axis)

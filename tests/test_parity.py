@@ -1,0 +1,237 @@
+"""dfdx against PyTorch: values and gradients of every differentiable op.
+
+The expected values come from ``fixtures/torch_ops.npz``, written by
+``fixtures/make_torch_fixtures.py`` (whose ``CASES`` table this file imports), so these tests
+need no PyTorch. Where PyTorch is importable, ``test_fixture_is_current`` recomputes every
+case with it, so a fixture that no longer matches PyTorch (or the case table) is noticed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import operator
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dfdx as dx
+
+_SCRIPT = Path(__file__).parent / "fixtures" / "make_torch_fixtures.py"
+
+
+def _load_script() -> Any:
+    name = "_dfdx_make_torch_fixtures"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, _SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+fixtures = _load_script()
+CASES = fixtures.CASES
+DTYPES: tuple[str, ...] = fixtures.DTYPES
+
+with np.load(fixtures.FIXTURE, allow_pickle=False) as _npz:
+    FIXTURE: dict[str, np.ndarray] = {key: _npz[key] for key in _npz.files}
+
+# ---- the dfdx side of every case ----------------------------------------------------------
+
+
+def _binary(fn: Callable[[Any, Any], Any], reflected: Callable[[Any, Any], Any]) -> Any:
+    """A tensor-tensor or tensor-scalar call of ``fn``; a scalar on the left goes through the
+    Python operator (``2.5 - x`` calls ``Tensor.__rsub__``)."""
+
+    def call(x: Any, y: Any = None, *, scalar: float = 0.0, scalar_side: str = "right") -> Any:
+        if y is not None:
+            return fn(x, y)
+        return reflected(scalar, x) if scalar_side == "left" else fn(x, scalar)
+
+    return call
+
+
+def _no_left_scalar(x: Any, y: Any) -> Any:
+    raise AssertionError("dfdx's maximum/minimum take a scalar on the right only")
+
+
+DFDX_OPS: dict[str, Callable[..., Any]] = {
+    "neg": dx.neg,
+    "exp": dx.exp,
+    "log": dx.log,
+    "sqrt": dx.sqrt,
+    "square": dx.square,
+    "abs": dx.abs,
+    "sin": dx.sin,
+    "cos": dx.cos,
+    "tanh": dx.tanh,
+    "sigmoid": dx.sigmoid,
+    "relu": dx.relu,
+    "gelu": dx.gelu,  # approximate=
+    "leaky_relu": dx.leaky_relu,  # negative_slope=
+    "softplus": dx.softplus,
+    "pow": lambda x, exponent: dx.pow(x, exponent),
+    "clamp": dx.clamp,  # min=, max=
+    "add": _binary(dx.add, operator.add),
+    "sub": _binary(dx.sub, operator.sub),
+    "mul": _binary(dx.mul, operator.mul),
+    "div": _binary(dx.div, operator.truediv),
+    "maximum": _binary(dx.maximum, _no_left_scalar),
+    "minimum": _binary(dx.minimum, _no_left_scalar),
+    "matmul": dx.matmul,
+    # reductions: axis=, keepdims= (and correction= for var), the names PyTorch calls
+    # dim=/keepdim=; max/min are compared with torch.amax/amin (ties share the gradient)
+    "sum": dx.sum,
+    "mean": dx.mean,
+    "max": dx.max,
+    "min": dx.min,
+    "var": dx.var,
+    "logsumexp": dx.logsumexp,
+    "softmax": dx.softmax,  # axis=
+    "log_softmax": dx.log_softmax,  # axis=
+}
+
+DIFFERENTIABLE_OPS = tuple(DFDX_OPS)
+"""Every differentiable op of dfdx: each needs at least one case in the fixture."""
+
+NOT_COMPARED = {
+    "to": "a dtype conversion: its values are NumPy's cast and its gradient the cast back",
+}
+"""Ops of ``dfdx.ops`` that have no PyTorch case, and why."""
+
+
+def run_dfdx(case: Any, inputs: dict[str, np.ndarray], weight: np.ndarray) -> dict[str, Any]:
+    """dfdx's ``out`` and ``grad_<input>`` for ``case``, with ``loss = (out * weight).sum()``."""
+    traced = {key: dx.tensor(value).trace() for key, value in inputs.items()}
+    out = DFDX_OPS[case.op](*traced.values(), **case.kwargs)
+    grads = (out * dx.tensor(weight)).sum().backward()
+    res = {"out": out.numpy()}
+    for key, t in traced.items():
+        res[f"grad_{key}"] = grads[t].numpy()
+    return res
+
+
+# ---- tolerances -------------------------------------------------------------------------
+
+TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-6)}
+"""(rtol, atol) per dtype."""
+
+LOOSER: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("softplus(x=(4,5):ramp)", "float64"): (
+        1e-8,
+        1e-12,
+        "PyTorch's softplus returns x (gradient 1) above its threshold 20; dfdx computes "
+        "log(1 + e**x) and its gradient sigmoid(x) there too, which differ from those by at "
+        "most e**-20 = 2e-9 relatively (in float32 both round to the same values)",
+    ),
+}
+"""(case name, dtype) -> (rtol, atol, why the algorithms legitimately differ)."""
+
+
+def _tolerance(name: str, dtype: str) -> tuple[float, float]:
+    if (name, dtype) in LOOSER:
+        rtol, atol, _why = LOOSER[(name, dtype)]
+        return rtol, atol
+    return TOLERANCE[dtype]
+
+
+def _case_arrays(name: str, dtype: str) -> dict[str, np.ndarray]:
+    prefix = f"{name}/{dtype}/"
+    found = {k[len(prefix) :]: v for k, v in FIXTURE.items() if k.startswith(prefix)}
+    if not found:
+        pytest.fail(
+            f"no fixture for {name} ({dtype}): run python tests/fixtures/make_torch_fixtures.py"
+        )
+    return found
+
+
+def _compare(
+    name: str,
+    dtype: str,
+    got: dict[str, Any],
+    want: dict[str, np.ndarray],
+    rtol: float,
+    atol: float,
+) -> None:
+    assert sorted(got) == sorted(want), name
+    for key in sorted(want):
+        actual, desired = np.asarray(got[key]), want[key]
+        assert actual.dtype == np.dtype(dtype), f"{name} {key}: dtype {actual.dtype}, want {dtype}"
+        assert actual.shape == desired.shape, (
+            f"{name} {key}: shape {actual.shape} vs {desired.shape}"
+        )
+        np.testing.assert_allclose(
+            actual, desired, rtol=rtol, atol=atol, err_msg=f"{name} ({dtype}): {key}"
+        )
+
+
+# ---- tests ------------------------------------------------------------------------------
+
+_PARAMS = [pytest.param(c, d, id=f"{c.name}-{d}") for c in CASES for d in DTYPES]
+
+
+@pytest.mark.parametrize(("case", "dtype"), _PARAMS)
+def test_matches_pytorch(case: Any, dtype: str) -> None:
+    arrays = _case_arrays(case.name, dtype)
+    inputs = {key: arrays[key] for key in case.input_names}
+    for key, value in inputs.items():
+        assert value.dtype == np.dtype(dtype), (case.name, key)
+    want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad_")}
+    got = run_dfdx(case, inputs, arrays["weight"])
+    _compare(case.name, dtype, got, want, *_tolerance(case.name, dtype))
+
+
+def test_fixture_matches_case_table() -> None:
+    in_fixture = {k.split("/")[0] for k in FIXTURE if not k.startswith("_meta/")}
+    in_table = {c.name for c in CASES}
+    assert len(in_table) == len(CASES), "duplicate case names"
+    assert sorted(in_table - in_fixture) == [], "cases missing from the fixture: regenerate it"
+    assert sorted(in_fixture - in_table) == [], "fixture cases no longer in the table: regenerate"
+    for c in CASES:
+        for dtype in DTYPES:
+            keys = set(_case_arrays(c.name, dtype))
+            grads = {f"grad_{k}" for k in c.input_names}
+            assert keys == {*c.input_names, "weight", "out", *grads}, (c.name, dtype)
+
+
+def test_every_differentiable_op_has_a_case() -> None:
+    ops_with_cases = {c.op for c in CASES}
+    assert sorted(set(DIFFERENTIABLE_OPS) - ops_with_cases) == []
+    assert sorted(ops_with_cases - set(DIFFERENTIABLE_OPS)) == []
+
+
+def test_op_list_is_complete() -> None:
+    """A new public op of ``dfdx.ops`` must join DIFFERENTIABLE_OPS (with fixture cases) or
+    NOT_COMPARED (with a reason)."""
+    public = {
+        name
+        for name, value in vars(dx).items()
+        if not name.startswith("_")
+        and inspect.isfunction(value)
+        and value.__module__.startswith("dfdx.ops.")
+    }
+    assert sorted(public - set(DIFFERENTIABLE_OPS) - set(NOT_COMPARED)) == []
+    assert sorted((set(DIFFERENTIABLE_OPS) | set(NOT_COMPARED)) - public) == []
+
+
+LIVE_TOLERANCE = {"float64": (1e-12, 1e-14), "float32": (1e-6, 1e-7)}
+"""PyTorch today against the PyTorch that wrote the fixture: only rounding may differ."""
+
+
+@pytest.mark.parametrize(("case", "dtype"), _PARAMS)
+def test_fixture_is_current(case: Any, dtype: str) -> None:
+    pytest.importorskip("torch")
+    arrays = _case_arrays(case.name, dtype)
+    inputs = {key: arrays[key] for key in case.input_names}
+    weight = arrays["weight"]
+    fresh = fixtures.run_torch(case, inputs, weight)
+    assert np.array_equal(fresh.pop("weight"), weight)
+    want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad_")}
+    _compare(case.name, dtype, fresh, want, *LIVE_TOLERANCE[dtype])
