@@ -17,11 +17,11 @@ from dfdx._dtypes import float32 as float32
 from dfdx._dtypes import float64 as float64
 from dfdx._dtypes import int64 as int64
 from dfdx._gradients import Gradients as Gradients
+from dfdx._tensor import DynTensor as DynTensor
 from dfdx._tensor import NoneTape as NoneTape
 from dfdx._tensor import OwnedTape as OwnedTape
 from dfdx._tensor import Tensor as Tensor
 from dfdx._typing import Dyn as Dyn
-from dfdx._typing import DynTensor as DynTensor
 from dfdx.ops.binary import add as add
 from dfdx.ops.binary import div as div
 from dfdx.ops.binary import maximum as maximum

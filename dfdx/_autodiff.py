@@ -29,8 +29,8 @@ GradFn = Callable[[Array], Array]
 _ids = count()
 
 
-def new_id() -> int:
-    return next(_ids)
+new_id: Callable[[], int] = _ids.__next__
+"""A fresh tensor id (the counter's own ``__next__``: no Python frame per tensor)."""
 
 
 _epoch = [0]
@@ -109,9 +109,18 @@ def record(
         raise RuntimeError(
             "this tape was already used by backward(); call .trace() again to record a new graph"
         )
-    tape.steps.append(
-        Step(out_id, [(t._id, t._data.shape, fn) for t, fn in zip(inputs, grad_fns, strict=True)])
-    )
+    # One and two inputs (nearly every op) without a comprehension and zip: this runs once
+    # per traced op, and those cost more than the rest of this function.
+    n = len(inputs)
+    if n == 1 and len(grad_fns) == 1:
+        t = inputs[0]
+        entries = [(t._id, t._data.shape, grad_fns[0])]
+    elif n == 2 and len(grad_fns) == 2:
+        t, u = inputs
+        entries = [(t._id, t._data.shape, grad_fns[0]), (u._id, u._data.shape, grad_fns[1])]
+    else:
+        entries = [(t._id, t._data.shape, fn) for t, fn in zip(inputs, grad_fns, strict=True)]
+    tape.steps.append(Step(out_id, entries))
     tape.produced.add(out_id)
 
 

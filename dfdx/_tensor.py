@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar, TypeVarTuple
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical
-from dfdx._typing import AnyTensor
+from dfdx._typing import AnyTensor, Dyn
 from dfdx.ops import binary, checks, linalg, reduce, unary
 from dfdx_mypy_plugin import shapes
 
@@ -182,5 +182,10 @@ class Tensor(Generic[*Dims, Tape]):
     softmax = reduce.softmax
     log_softmax = reduce.log_softmax
 
+
+DynTensor: TypeAlias = Tensor[*tuple[Dyn, ...], Tape]
+"""A tensor of any rank with tape ``Tape``: ``DynTensor[NoneTape]``. A real alias, not a
+string: user annotations are evaluated at run time (without ``from __future__ import
+annotations``), where ``DynTensor[T]`` must subscript."""
 
 _object_new = object.__new__

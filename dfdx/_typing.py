@@ -19,6 +19,3 @@ N = TypeVar("N")
 
 AnyTensor: TypeAlias = "Tensor[*tuple[Dyn, ...], Any]"
 """Any rank, any tape: the fallback where plain signatures cannot compute a shape."""
-
-DynTensor: TypeAlias = "Tensor[*tuple[Dyn, ...], T]"
-"""A tensor of any rank with tape ``T``: ``DynTensor[NoneTape]``."""

@@ -79,7 +79,10 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
     try:
         return rule.fn(call)
     except ShapeError:
-        return AnyType(TypeOfAny.from_error)  # reported by the signature hook
+        try:
+            return call.unknown_shape()  # the signature hook has reported the error
+        except Unknown:
+            return default
     except Unknown:
         return default
     except Exception:
@@ -88,11 +91,15 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default  # never crash mypy: its own answer stands
 
 
-def _loosened(sig: CallableType) -> CallableType:
-    """``sig`` accepting anything and returning Any: the plugin has reported the error, so
-    mypy must not add its own for the same mistake."""
+def _loosened(sig: CallableType, call: Call) -> CallableType:
+    """``sig`` accepting anything: the plugin has reported the error, so mypy must not add
+    its own for the same mistake."""
     anything = AnyType(TypeOfAny.special_form)
-    return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=anything)
+    try:
+        ret = call.unknown_shape()
+    except Unknown:
+        ret = anything
+    return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
 
 
 def _checked_signature(
@@ -123,7 +130,7 @@ def _checked_signature(
         rule.fn(call)
     except ShapeError as e:
         ctx.api.fail(str(e), ctx.context, code=DFDX_SHAPE)
-        return _loosened(sig)
+        return _loosened(sig, call) if call is not None else sig
     except Unknown:
         return sig
     except Exception:

@@ -118,7 +118,8 @@ def merge_tapes(tapes: list[ProperType]) -> ProperType:
     rest = [t for t in tapes if tape_name(t) != NONE_TAPE]
     if not rest:
         return tapes[0]
-    if all(isinstance(t, TypeVarType) for t in rest) and len({t.id for t in rest}) == 1:  # type: ignore[attr-defined]
+    typevars = [t for t in rest if isinstance(t, TypeVarType)]
+    if len(typevars) == len(rest) and len({t.id for t in typevars}) == 1:
         return rest[0]
     return AnyType(TypeOfAny.special_form)
 

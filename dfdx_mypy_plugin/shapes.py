@@ -165,7 +165,7 @@ def ensure(op: str, actual: Shape, expected: Shape) -> Shape:
     if len(actual) != len(expected):
         raise ShapeError(
             f"{op}: expected {fmt(expected)}, got {fmt(actual)} "
-            f"({len(expected)} axes != {len(actual)})"
+            f"(rank {len(actual)} != {len(expected)})"
         )
     for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
         if e is not None and same_dim(a, e) is False:

@@ -167,9 +167,7 @@ def test_second_loss_on_a_consumed_tape_raises() -> None:
     xt = f64(3).trace()
     h = xt.exp()
     h.sum().backward()
-    message = (
-        "this tape was already used by backward(); call .trace() again to record a new graph"
-    )
+    message = "this tape was already used by backward(); call .trace() again to record a new graph"
     with pytest.raises(RuntimeError) as info:
         h * 2.0  # an intermediate of the consumed tape
     assert str(info.value) == message

@@ -36,7 +36,9 @@ def test_sized_creation(
     assert t64.dtype == dx.float64 and t64.shape == shape
 
 
-@pytest.mark.parametrize("dtype", [dx.float32, dx.float64, dx.int64, np.float64, "float32", "int64"])
+@pytest.mark.parametrize(
+    "dtype", [dx.float32, dx.float64, dx.int64, np.float64, "float32", "int64"]
+)
 def test_zeros_ones_dtype_keyword(dtype: Any) -> None:
     assert dx.zeros(2, dtype=dtype).dtype == np.dtype(dtype)
     assert dx.ones(2, dtype=dtype).dtype == np.dtype(dtype)

@@ -452,3 +452,34 @@ def test_bad_data_for_tensor() -> None:
     )
     with pytest.raises(ValueError):
         dx.tensor([[1.0, 2.0], [3.0]])  # ragged
+
+
+# ---- ensure_shape --------------------------------------------------------------------------
+
+
+def test_ensure_shape() -> None:
+    x = z(2, 3)
+    assert dx.ensure_shape(x, None, 3) is x
+    assert dx.ensure_shape(x, 2, 3) is x
+    t = x.trace()
+    assert dx.ensure_shape(t, 2, None) is t
+    raises_exactly(
+        dx.ShapeError,
+        "ensure_shape: expected Tensor[2, 4], got Tensor[2, 3] (axis 1: 3 != 4)",
+        lambda: dx.ensure_shape(x, 2, 4),
+    )
+    raises_exactly(
+        dx.ShapeError,
+        "ensure_shape: expected Tensor[2], got Tensor[2, 3] (rank 2 != 1)",
+        lambda: dx.ensure_shape(x, 2),
+    )
+    raises_exactly(
+        TypeError,
+        "ensure_shape: sizes must be ints or None, got True",
+        lambda: dx.ensure_shape(x, True, 3),
+    )
+    raises_exactly(
+        TypeError,
+        "ensure_shape: sizes must be ints or None, got 2.0",
+        lambda: dx.ensure_shape(x, 2.0, 3),
+    )

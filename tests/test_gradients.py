@@ -25,9 +25,7 @@ def _loss_value(op: Op, arrays: list[np.ndarray], w: np.ndarray) -> float:
     return float(np.sum(out.numpy() * w))
 
 
-def numeric_grads(
-    op: Op, arrays: list[np.ndarray], w: np.ndarray, eps: float
-) -> list[np.ndarray]:
+def numeric_grads(op: Op, arrays: list[np.ndarray], w: np.ndarray, eps: float) -> list[np.ndarray]:
     """Central differences of ``sum(op(*arrays) * w)`` with respect to each array."""
     grads = []
     for i, a in enumerate(arrays):

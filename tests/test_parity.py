@@ -103,6 +103,7 @@ DIFFERENTIABLE_OPS = tuple(DFDX_OPS)
 
 NOT_COMPARED = {
     "to": "a dtype conversion: its values are NumPy's cast and its gradient the cast back",
+    "ensure_shape": "a run-time shape check that returns its input itself; no PyTorch op",
 }
 """Ops of ``dfdx.ops`` that have no PyTorch case, and why."""
 

@@ -11,6 +11,7 @@ anything else (shapes that differ) falls back to an unknown shape.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
@@ -20,6 +21,11 @@ from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, S, T
 from dfdx.ops._op import result
 from dfdx_mypy_plugin.shapes import broadcast
+
+# The check is a pure function of the op and the two shapes, and a model meets the same few
+# shape pairs at every step: a cache hit costs ~0.2 us, the check ~2.5 us. (Errors are not
+# cached: they are raised again on every call, the same way.)
+_check_broadcast = functools.lru_cache(maxsize=256)(broadcast)
 
 if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, OwnedTape, Tensor
@@ -36,12 +42,13 @@ def _operands(op: str, x: AnyTensor, y: object) -> tuple[Array, Array | None]:
     check_float(op, a)
     b = getattr(y, "_data", None)
     if b is None:
-        if not isinstance(y, numbers.Real):
+        # The type tests first: an ABC isinstance costs ~0.5 us, more than the rest of an op.
+        if type(y) is not float and type(y) is not int and not isinstance(y, numbers.Real):
             raise TypeError(f"{op}: expected a tensor or a number, got {type(y).__name__}")
         return a, None
     check_same(op, a, b)
     if a.shape != b.shape:
-        broadcast(op, a.shape, b.shape)
+        _check_broadcast(op, a.shape, b.shape)
     return a, b
 
 

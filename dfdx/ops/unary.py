@@ -136,6 +136,8 @@ def pow(x: Tensor[*S, T], exponent: float, /) -> Tensor[*S, T]:
     if not isinstance(exponent, int | float) or isinstance(exponent, bool):
         raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
     a = _float("pow", x)
+    if isinstance(exponent, float):
+        exponent = float(exponent)  # a NumPy float64 (a float subclass) would upcast float32
     if exponent == 0:  # d/dx x**0 is 0 everywhere, even where x**-1 is not finite
         return result(xp.ones_like(a), (x,), (lambda g: xp.zeros_like(g),))
     return result(a**exponent, (x,), (lambda g: g * (exponent * a ** (exponent - 1)),))
@@ -148,7 +150,10 @@ def clamp(x: Tensor[*S, T], /, min: float | None = None, max: float | None = Non
     if min is not None and max is not None and min > max:
         raise ValueError(f"clamp: min ({min}) is greater than max ({max})")
     a = _float("clamp", x)
-    y = xp.clip(a, min, max)
+    # As Python floats: a NumPy float64 bound would upcast a float32 tensor.
+    lo = None if min is None else float(min)
+    hi = None if max is None else float(max)
+    y = xp.clip(a, lo, hi)
     inside = y == a
     return result(y, (x,), (lambda g: g * inside,))
 

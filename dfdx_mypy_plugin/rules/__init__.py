@@ -18,9 +18,24 @@ from dataclasses import dataclass
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context, Expression
 from mypy.plugin import CheckerPluginInterface
-from mypy.types import Instance, ProperType, Type, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    ProperType,
+    Type,
+    TypeOfAny,
+    UnpackType,
+    get_proper_type,
+)
 
-from dfdx_mypy_plugin._types import TENSOR, TensorType, Unknown, read_tensor, tensor_type
+from dfdx_mypy_plugin._types import (
+    TENSOR,
+    TensorType,
+    Unknown,
+    merge_tapes,
+    read_tensor,
+    tensor_type,
+)
 from dfdx_mypy_plugin.shapes import Shape
 
 
@@ -65,6 +80,19 @@ class Call:
             if isinstance(p, Instance) and p.type.fullname == TENSOR:
                 return p
         raise Unknown
+
+    def unknown_shape(self) -> Type:
+        """The type of a call the plugin has reported: a tensor of unknown rank on the merged
+        tape of the operands (not ``Any``, which ``--strict`` would flag where it is returned)."""
+        tapes = [
+            get_proper_type(p.args[-1])
+            for p in map(get_proper_type, self.operands)
+            if isinstance(p, Instance) and p.type.fullname == TENSOR and p.args
+        ]
+        anything = AnyType(TypeOfAny.special_form)
+        tape = merge_tapes(tapes) if tapes else anything
+        dims = UnpackType(self.api.named_generic_type("builtins.tuple", [anything]))
+        return Instance(self.template().type, [dims, tape])
 
     def result(self, shape: Shape, tape: ProperType | Type, *operands: TensorType) -> Instance:
         syms: dict[str, Type] = {}

@@ -1,0 +1,394 @@
+"""The pure shape rules shared by the runtime and the plugin, with known sizes (ints),
+symbolic sizes (TypeVar names such as "B") and unknown sizes (None, shown as Dyn)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin.shapes import ShapeError
+
+
+def raises_exactly(message: str) -> Any:
+    return pytest.raises(ShapeError, match=f"^{re.escape(message)}$")
+
+
+def test_importing_the_rules_pulls_in_neither_numpy_nor_mypy() -> None:
+    code = (
+        "import sys, dfdx_mypy_plugin.shapes; "
+        "assert 'numpy' not in sys.modules, 'numpy'; "
+        "assert 'mypy' not in sys.modules, 'mypy'; "
+        "assert 'dfdx' not in sys.modules, 'dfdx'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_shape_error_is_a_value_error() -> None:
+    assert issubclass(ShapeError, ValueError)
+
+
+# ---- fmt -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "text"),
+    [
+        ((), "Tensor[()]"),
+        ((3,), "Tensor[3]"),
+        ((3, 4), "Tensor[3, 4]"),
+        (("B", 784), "Tensor[B, 784]"),
+        ((None, 3), "Tensor[Dyn, 3]"),
+        ((0, None, "N"), "Tensor[0, Dyn, N]"),
+    ],
+)
+def test_fmt(shape: shapes.Shape, text: str) -> None:
+    assert shapes.fmt(shape) == text
+
+
+def test_fmt_dim() -> None:
+    assert shapes.fmt_dim(None) == "Dyn"
+    assert shapes.fmt_dim(5) == "5"
+    assert shapes.fmt_dim("B") == "B"
+
+
+# ---- same_dim, broadcast_dim ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (3, 3, True),
+        (3, 4, False),
+        ("B", "B", True),
+        ("B", "C", None),
+        ("B", 3, None),
+        (3, "B", None),
+        (None, 3, None),
+        (None, None, None),
+        ("B", None, None),
+    ],
+)
+def test_same_dim(a: shapes.Dim, b: shapes.Dim, same: bool | None) -> None:
+    assert shapes.same_dim(a, b) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "out"),
+    [
+        (3, 3, 3),
+        (1, 4, 4),
+        (4, 1, 4),
+        (1, 1, 1),
+        (0, 1, 0),
+        (3, 4, False),
+        (0, 3, False),
+        ("B", 1, "B"),
+        (1, "B", "B"),
+        ("B", 5, 5),
+        (5, "B", 5),
+        ("B", "B", "B"),
+        ("B", "C", None),
+        (None, 3, 3),
+        (3, None, 3),
+        (None, 1, None),
+        (1, None, None),
+        (None, None, None),
+        ("B", None, None),
+    ],
+)
+def test_broadcast_dim(a: shapes.Dim, b: shapes.Dim, out: Any) -> None:
+    assert shapes.broadcast_dim(a, b) == out
+    assert type(shapes.broadcast_dim(a, b)) is type(out)
+
+
+# ---- broadcast -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "out"),
+    [
+        ((3, 4), (3, 4), (3, 4)),
+        ((3, 4), (4,), (3, 4)),
+        ((4,), (3, 4), (3, 4)),
+        ((3, 1), (1, 4), (3, 4)),
+        ((2, 3, 4), (3, 1), (2, 3, 4)),
+        ((), (3,), (3,)),
+        ((3,), (), (3,)),
+        ((), (), ()),
+        (("B", 784), (784,), ("B", 784)),
+        (("B", 1), (1, 5), ("B", 5)),
+        (("B", 3), (5, 1), (5, 3)),
+        (("B", 3), ("C", 3), (None, 3)),
+        ((None, 3), (4, 1), (4, 3)),
+        ((None, 3), (None, 3), (None, 3)),
+        (("B", "N"), ("N",), ("B", "N")),
+        ((2, 1, 4), (5, 1), (2, 5, 4)),
+    ],
+)
+def test_broadcast(a: shapes.Shape, b: shapes.Shape, out: shapes.Shape) -> None:
+    assert shapes.broadcast("add", a, b) == out
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        (
+            (2, 3),
+            (4,),
+            "add: shapes do not broadcast: Tensor[2, 3] and Tensor[4] (axis -1: 3 != 4)",
+        ),
+        (
+            (3,),
+            (2, 4),
+            "add: shapes do not broadcast: Tensor[3] and Tensor[2, 4] (axis -1: 3 != 4)",
+        ),
+        (
+            (4, 2, 3),
+            (5, 1, 3),
+            "add: shapes do not broadcast: Tensor[4, 2, 3] and Tensor[5, 1, 3] (axis -3: 4 != 5)",
+        ),
+        (
+            ("B", 3),
+            ("B", 4),
+            "add: shapes do not broadcast: Tensor[B, 3] and Tensor[B, 4] (axis -1: 3 != 4)",
+        ),
+        (
+            (None, 2),
+            (3,),
+            "add: shapes do not broadcast: Tensor[Dyn, 2] and Tensor[3] (axis -1: 2 != 3)",
+        ),
+        ((0,), (2,), "add: shapes do not broadcast: Tensor[0] and Tensor[2] (axis -1: 0 != 2)"),
+    ],
+)
+def test_broadcast_errors(a: shapes.Shape, b: shapes.Shape, message: str) -> None:
+    with raises_exactly(message):
+        shapes.broadcast("add", a, b)
+
+
+def test_broadcast_names_the_op() -> None:
+    with raises_exactly(
+        "maximum: shapes do not broadcast: Tensor[2] and Tensor[3] (axis -1: 2 != 3)"
+    ):
+        shapes.broadcast("maximum", (2,), (3,))
+
+
+# ---- matmul --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "out"),
+    [
+        ((4,), (4,), ()),
+        ((4,), (4, 3), (3,)),
+        ((3, 4), (4,), (3,)),
+        ((3, 4), (4, 5), (3, 5)),
+        ((2, 3, 4), (4, 5), (2, 3, 5)),
+        ((3, 4), (2, 4, 5), (2, 3, 5)),
+        ((2, 3, 4), (4,), (2, 3)),
+        ((4,), (2, 4, 3), (2, 3)),
+        ((2, 1, 3, 4), (5, 4, 2), (2, 5, 3, 2)),
+        ((5, 3, 4), (2, 1, 4, 2), (2, 5, 3, 2)),
+        (("B", 784), (784, 10), ("B", 10)),
+        (("B", "K"), ("K", "N"), ("B", "N")),
+        ((3, "K"), ("J", 5), (3, 5)),  # symbolic inner sizes: benefit of the doubt
+        ((3, None), (4, 5), (3, 5)),
+        ((3, 4), (None, 5), (3, 5)),
+        (("B", 3, 4), (4, 5), ("B", 3, 5)),
+        (("B", 3, 4), ("C", 4, 5), (None, 3, 5)),
+        (("B", 3, 4), (1, 4, 5), ("B", 3, 5)),
+        ((None, 3, 4), (7, 4, 5), (7, 3, 5)),
+    ],
+)
+def test_matmul(a: shapes.Shape, b: shapes.Shape, out: shapes.Shape) -> None:
+    assert shapes.matmul(a, b) == out
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        ((3, 4), (5, 2), "matmul: inner sizes differ: Tensor[3, 4] @ Tensor[5, 2] (4 != 5)"),
+        ((3,), (4,), "matmul: inner sizes differ: Tensor[3] @ Tensor[4] (3 != 4)"),
+        (
+            ("B", 784),
+            (10, 784),
+            "matmul: inner sizes differ: Tensor[B, 784] @ Tensor[10, 784] (784 != 10)",
+        ),
+        (
+            (2, 3, 4),
+            (5, 4, 2),
+            "matmul: batch axes do not broadcast: Tensor[2, 3, 4] @ Tensor[5, 4, 2] "
+            "(Tensor[2] vs Tensor[5])",
+        ),
+        (
+            ("B", 2, 3, 4),
+            (5, 4, 2),
+            "matmul: batch axes do not broadcast: Tensor[B, 2, 3, 4] @ Tensor[5, 4, 2] "
+            "(Tensor[B, 2] vs Tensor[5])",
+        ),
+        ((), (3,), "matmul: both operands need at least 1 axis: Tensor[()] @ Tensor[3]"),
+        ((3,), (), "matmul: both operands need at least 1 axis: Tensor[3] @ Tensor[()]"),
+    ],
+)
+def test_matmul_errors(a: shapes.Shape, b: shapes.Shape, message: str) -> None:
+    with raises_exactly(message):
+        shapes.matmul(a, b)
+
+
+# ---- axes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "out"),
+    [((2, 3), 0, 0), ((2, 3), 1, 1), ((2, 3), -1, 1), ((2, 3), -2, 0), (("B", None, 4), -1, 2)],
+)
+def test_normalize_axis(shape: shapes.Shape, axis: int, out: int) -> None:
+    assert shapes.normalize_axis("sum", shape, axis) == out
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "message"),
+    [
+        ((2, 3), 2, "sum: axis 2 is out of range for Tensor[2, 3]"),
+        ((2, 3), -3, "sum: axis -3 is out of range for Tensor[2, 3]"),
+        ((), 0, "sum: axis 0 is out of range for Tensor[()]"),
+        ((), -1, "sum: axis -1 is out of range for Tensor[()]"),
+        (("B",), 1, "sum: axis 1 is out of range for Tensor[B]"),
+    ],
+)
+def test_normalize_axis_errors(shape: shapes.Shape, axis: int, message: str) -> None:
+    with raises_exactly(message):
+        shapes.normalize_axis("sum", shape, axis)
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "out"),
+    [
+        ((2, 3, 4), None, (0, 1, 2)),
+        ((), None, ()),
+        ((2, 3, 4), 1, (1,)),
+        ((2, 3, 4), -1, (2,)),
+        ((2, 3, 4), (0, -1), (0, 2)),
+        ((2, 3, 4), (-1, 0), (2, 0)),
+        ((2, 3, 4), (), ()),
+    ],
+)
+def test_normalize_axes(shape: shapes.Shape, axis: shapes.Axis, out: tuple[int, ...]) -> None:
+    assert shapes.normalize_axes("mean", shape, axis) == out
+
+
+@pytest.mark.parametrize(
+    ("axis", "message"),
+    [
+        ((0, 0), "mean: axis (0, 0) names an axis twice for Tensor[2, 3, 4]"),
+        ((0, -3), "mean: axis (0, -3) names an axis twice for Tensor[2, 3, 4]"),
+        ((1, 2, -1), "mean: axis (1, 2, -1) names an axis twice for Tensor[2, 3, 4]"),
+        ((0, 3), "mean: axis 3 is out of range for Tensor[2, 3, 4]"),
+    ],
+)
+def test_normalize_axes_errors(axis: shapes.Axis, message: str) -> None:
+    with raises_exactly(message):
+        shapes.normalize_axes("mean", (2, 3, 4), axis)
+
+
+# ---- reduce --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "keepdims", "out"),
+    [
+        ((2, 3, 4), None, False, ()),
+        ((2, 3, 4), None, True, (1, 1, 1)),
+        ((2, 3, 4), 0, False, (3, 4)),
+        ((2, 3, 4), 0, True, (1, 3, 4)),
+        ((2, 3, 4), -1, False, (2, 3)),
+        ((2, 3, 4), -1, True, (2, 3, 1)),
+        ((2, 3, 4), (0, 2), False, (3,)),
+        ((2, 3, 4), (2, 0), True, (1, 3, 1)),
+        ((2, 3, 4), (), False, (2, 3, 4)),
+        (("B", 10), 1, False, ("B",)),
+        (("B", 10), -1, True, ("B", 1)),
+        (("B", None, 5), 0, False, (None, 5)),
+        (("B", None, 5), None, True, (1, 1, 1)),
+        ((), None, False, ()),
+        ((), None, True, ()),
+    ],
+)
+def test_reduce(shape: shapes.Shape, axis: shapes.Axis, keepdims: bool, out: shapes.Shape) -> None:
+    assert shapes.reduce("sum", shape, axis, keepdims) == out
+
+
+def test_reduce_errors() -> None:
+    with raises_exactly("sum: axis 2 is out of range for Tensor[2, 3]"):
+        shapes.reduce("sum", (2, 3), 2, False)
+    with raises_exactly("max: axis (1, -1) names an axis twice for Tensor[B, 3]"):
+        shapes.reduce("max", ("B", 3), (1, -1), True)
+
+
+def test_nonempty_reduce() -> None:
+    shapes.nonempty_reduce("max", (2, 3), (0, 1))
+    shapes.nonempty_reduce("max", (2, 0), (0,))  # the empty axis is not reduced
+    shapes.nonempty_reduce("max", ("B", None), (0, 1))  # unknown sizes get the benefit
+    with raises_exactly("max: cannot reduce axis 1 of size 0 in Tensor[2, 0]"):
+        shapes.nonempty_reduce("max", (2, 0), (0, 1))
+
+
+# ---- same_shape, scalar_for_backward -------------------------------------------------------
+
+
+def test_same_shape() -> None:
+    shapes.same_shape("mse_loss", (2, 3), (2, 3))
+    shapes.same_shape("mse_loss", ("B", 3), ("B", 3))
+    shapes.same_shape("mse_loss", ("B", 3), (None, 3))
+    shapes.same_shape("mse_loss", ("B", 3), (8, 3))
+    with raises_exactly("mse_loss: shapes differ: Tensor[2, 3] and Tensor[2, 4]"):
+        shapes.same_shape("mse_loss", (2, 3), (2, 4))
+    with raises_exactly("mse_loss: shapes differ: Tensor[2, 3] and Tensor[3]"):
+        shapes.same_shape("mse_loss", (2, 3), (3,))
+    with raises_exactly("mse_loss: shapes differ: Tensor[3] and Tensor[3, 1]"):
+        shapes.same_shape("mse_loss", (3,), (3, 1))
+
+
+def test_scalar_for_backward() -> None:
+    shapes.scalar_for_backward(())
+    with raises_exactly(
+        "backward: the loss must be 0-d, got Tensor[B, 1]; reduce it first (e.g. .sum() or .mean())"
+    ):
+        shapes.scalar_for_backward(("B", 1))
+    with raises_exactly(
+        "backward: the loss must be 0-d, got Tensor[1]; reduce it first (e.g. .sum() or .mean())"
+    ):
+        shapes.scalar_for_backward((1,))
+
+
+# ---- ensure --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "out"),
+    [
+        ((2, 3), (2, 3), (2, 3)),
+        ((2, 3), (None, 3), (2, 3)),
+        ((2, 3), (None, None), (2, 3)),
+        (("B", None, 3), (None, 5, 3), ("B", 5, 3)),
+        (("B",), (4,), (4,)),  # a symbolic size may be 4
+        ((None,), ("B",), ("B",)),
+        ((), (), ()),
+    ],
+)
+def test_ensure(actual: shapes.Shape, expected: shapes.Shape, out: shapes.Shape) -> None:
+    assert shapes.ensure("ensure_shape", actual, expected) == out
+
+
+def test_ensure_errors() -> None:
+    with raises_exactly("ensure_shape: expected Tensor[2, 4], got Tensor[2, 3] (axis 1: 3 != 4)"):
+        shapes.ensure("ensure_shape", (2, 3), (2, 4))
+    with raises_exactly("ensure_shape: expected Tensor[2], got Tensor[2, 3] (rank 2 != 1)"):
+        shapes.ensure("ensure_shape", (2, 3), (2,))
+    with raises_exactly("ensure_shape: expected Tensor[Dyn], got Tensor[()] (rank 0 != 1)"):
+        shapes.ensure("ensure_shape", (), (None,))
