@@ -153,7 +153,7 @@ class Pending:
                 part = unbroadcast(fn(g), self.shape)
                 total = part if total is None else total + part
             self.parts = []
-            self.value = total
+            self.value = xp.asarray(total)  # a 0-d array, never a NumPy scalar
         assert self.value is not None
         return self.value
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from dfdx._autodiff import GradFn, record, result_tape
-from dfdx._backend import Array
+from dfdx._backend import Array, xp
 
 if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn]) -> AnyTensor:
     """The tensor holding ``data``, on the merged tape of ``inputs`` (if any), with the op's
     backward step recorded: ``grad_fns[i]`` maps the output's gradient to ``inputs[i]``'s."""
+    if type(data) is not xp.ndarray:
+        data = xp.asarray(data)  # NumPy returns a scalar, not a 0-d array, from 0-d math
     first = inputs[0]
     tape = first._tape if len(inputs) == 1 else result_tape(inputs)
     out = first._new(data, tape)

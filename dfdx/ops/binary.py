@@ -38,7 +38,12 @@ Kernel = Callable[[Array, Array], GradPair]
 
 def _operands(op: str, x: AnyTensor, y: object) -> tuple[Array, Array | None]:
     """The arrays of ``x`` and of a tensor ``y`` (None when ``y`` is a number), checked."""
-    a = x._data
+    try:
+        a = x._data
+    except AttributeError:
+        raise TypeError(
+            f"{op}: expected a tensor as the first operand, got {type(x).__name__}"
+        ) from None
     check_float(op, a)
     b = getattr(y, "_data", None)
     if b is None:

@@ -33,11 +33,6 @@ def _prepare(op: str, x: AnyTensor, axis: Axis) -> tuple[Array, tuple[int, ...]]
     return a, normalize_axes(op, a.shape, axis)
 
 
-def _expand(g: Array, axes: tuple[int, ...], keepdims: bool) -> Array:
-    """A reduced gradient with the reduced axes put back as size 1, ready to broadcast."""
-    return g if keepdims else xp.expand_dims(g, axes)
-
-
 def _reduction(
     op: str,
     x: AnyTensor,
@@ -50,11 +45,13 @@ def _reduction(
     output's gradient ``g`` and value ``y`` with the reduced axes kept as size 1."""
     a, axes = _prepare(op, x, axis)
     y = forward(a, axes)
-    out = y if keepdims else xp.squeeze(y, axes)
+    kept = y.shape  # the reduced axes as size 1
+    out = y if keepdims else y.reshape([n for i, n in enumerate(kept) if i not in axes])
     shape = a.shape
 
     def grad(g: Array) -> Array:
-        return xp.broadcast_to(backward(_expand(g, axes, keepdims), a, y, axes), shape)
+        da = backward(g.reshape(kept), a, y, axes)
+        return da if da.shape == shape else xp.broadcast_to(da, shape)
 
     return result(out, (x,), (grad,))
 
@@ -72,7 +69,7 @@ def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         x,
         axis,
         keepdims,
-        lambda a, axes: xp.sum(a, axis=axes, keepdims=True),
+        lambda a, axes: a.sum(axis=axes, keepdims=True),
         lambda g, a, y, axes: g,
     )
 
@@ -94,7 +91,7 @@ def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         x,
         axis,
         keepdims,
-        lambda a, axes: xp.mean(a, axis=axes, keepdims=True),
+        lambda a, axes: a.sum(axis=axes, keepdims=True) / _count(a, axes),
         lambda g, a, y, axes: g / _count(a, axes),
     )
 
@@ -102,7 +99,7 @@ def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
 def _extreme_grad(g: Array, a: Array, y: Array, axes: tuple[int, ...]) -> Array:
     # Ties share the gradient equally (PyTorch's amax/amin).
     hit = (a == y).astype(a.dtype)
-    share: Array = hit / xp.sum(hit, axis=axes, keepdims=True)
+    share: Array = hit / hit.sum(axis=axes, keepdims=True)
     return g * share
 
 
@@ -117,7 +114,7 @@ def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
 
     def forward(a: Array, axes: tuple[int, ...]) -> Array:
         nonempty_reduce("max", a.shape, axes)
-        y: Array = xp.max(a, axis=axes, keepdims=True)
+        y: Array = a.max(axis=axes, keepdims=True)
         return y
 
     return _reduction("max", x, axis, keepdims, forward, _extreme_grad)
@@ -134,7 +131,7 @@ def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
 
     def forward(a: Array, axes: tuple[int, ...]) -> Array:
         nonempty_reduce("min", a.shape, axes)
-        y: Array = xp.min(a, axis=axes, keepdims=True)
+        y: Array = a.min(axis=axes, keepdims=True)
         return y
 
     return _reduction("min", x, axis, keepdims, forward, _extreme_grad)
@@ -157,7 +154,7 @@ def var(x: Any, /, axis: Axis = None, keepdims: bool = False, correction: int = 
         return y
 
     def backward(g: Array, a: Array, y: Array, axes: tuple[int, ...]) -> Array:
-        centered: Array = a - xp.mean(a, axis=axes, keepdims=True)
+        centered: Array = a - a.mean(axis=axes, keepdims=True)
         dof = _count(a, axes) - correction
         return g * centered * (2 / dof if dof > 0 else math.nan)
 
@@ -165,9 +162,9 @@ def var(x: Any, /, axis: Axis = None, keepdims: bool = False, correction: int = 
 
 
 def _logsumexp(a: Array, axes: tuple[int, ...]) -> Array:
-    m = xp.max(a, axis=axes, keepdims=True)
+    m = a.max(axis=axes, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
-    y: Array = xp.log(xp.sum(xp.exp(a - m), axis=axes, keepdims=True)) + m
+    y: Array = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
     return y
 
 
@@ -208,9 +205,9 @@ def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     a = x._data
     check_float("softmax", a)
     ax = _one_axis("softmax", a, axis)
-    e = xp.exp(a - xp.max(a, axis=ax, keepdims=True))
-    y = e / xp.sum(e, axis=ax, keepdims=True)
-    return result(y, (x,), (lambda g: y * (g - xp.sum(g * y, axis=ax, keepdims=True)),))
+    e = xp.exp(a - a.max(axis=ax, keepdims=True))
+    y = e / e.sum(axis=ax, keepdims=True)
+    return result(y, (x,), (lambda g: y * (g - (g * y).sum(axis=ax, keepdims=True)),))
 
 
 def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
@@ -221,7 +218,7 @@ def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     y = a - _logsumexp(a, (ax,))
 
     def grad(g: Array) -> Array:
-        total: Array = xp.sum(g, axis=ax, keepdims=True)
+        total: Array = g.sum(axis=ax, keepdims=True)
         return g - xp.exp(y) * total  # type: ignore[no-any-return]
 
     return result(y, (x,), (grad,))
