@@ -96,6 +96,9 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "logsumexp": dx.logsumexp,
     "softmax": dx.softmax,  # axis=
     "log_softmax": dx.log_softmax,  # axis=
+    # ---- movement and shape ----
+    # ---- indexing and selection ----
+    # ---- convolution and pooling ----
 }
 
 DIFFERENTIABLE_OPS = tuple(DFDX_OPS)
