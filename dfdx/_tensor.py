@@ -182,6 +182,12 @@ class Tensor(Generic[*Dims, Tape]):
     softmax = reduce.softmax
     log_softmax = reduce.log_softmax
 
+    # ---- movement and shape ----
+
+    # ---- indexing and selection ----
+
+    # ---- convolution and pooling ----
+
 
 DynTensor: TypeAlias = Tensor[*tuple[Dyn, ...], Tape]
 """A tensor of any rank with tape ``Tape``: ``DynTensor[NoneTape]``. A real alias, not a

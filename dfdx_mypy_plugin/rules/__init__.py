@@ -12,6 +12,8 @@ functions it types, and add a passing and a failing program under ``tests/typech
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,5 +139,6 @@ def rule(
 
 
 def load_all() -> None:
-    """Import every rule module, which registers its rules."""
-    from dfdx_mypy_plugin.rules import binary, checks, creation, linalg, reduce, tape  # noqa: F401
+    """Import every module of this package: importing a rule module registers its rules."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
