@@ -11,10 +11,12 @@ from dfdx._backend import Array, xp
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+"""Comparison results and masks (``where``, ``masked_fill``); no op differentiates them."""
 
 DType = np.dtype[Any]
 FLOATS = frozenset({float32, float64})
-SUPPORTED = (float32, float64, int64)
+SUPPORTED = (float32, float64, int64, bool_)
 
 
 class DTypeError(TypeError):
@@ -32,7 +34,7 @@ def canonical(dtype: Any) -> DType:
 
 def infer(data: Array) -> DType:
     """The dtype a tensor made from ``data`` gets when none is asked for: float arrays keep
-    float32/float64, Python floats become float32, integers become int64."""
+    float32/float64, Python floats become float32, integers become int64, bools stay bool."""
     kind = data.dtype.kind
     if kind == "f":
         if data.dtype in FLOATS:
@@ -40,6 +42,8 @@ def infer(data: Array) -> DType:
         raise DTypeError(f"unsupported dtype {data.dtype}: use float32 or float64")
     if kind in "iu":
         return int64
+    if kind == "b":
+        return bool_
     raise DTypeError(f"unsupported data of dtype {data.dtype}: give numbers")
 
 
@@ -53,4 +57,4 @@ def check_same(op: str, a: Array, b: Array) -> None:
         raise DTypeError(f"{op}: dtypes differ: {a.dtype} and {b.dtype}; convert one with .to()")
 
 
-__all__ = ["DTypeError", "float32", "float64", "int64", "xp"]
+__all__ = ["DTypeError", "bool_", "float32", "float64", "int64", "xp"]

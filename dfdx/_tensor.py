@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar, TypeVarTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, TypeVarTuple, overload
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical
 from dfdx._typing import AnyTensor, Dyn
-from dfdx.ops import binary, checks, linalg, reduce, unary
+from dfdx.ops import binary, checks, indexing, linalg, movement, reduce, unary
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -183,10 +184,61 @@ class Tensor(Generic[*Dims, Tape]):
     log_softmax = reduce.log_softmax
 
     # ---- movement and shape ----
+    reshape = movement.reshape
+    flatten = movement.flatten
+    permute = movement.permute
+    transpose = movement.transpose
+    unsqueeze = movement.unsqueeze
+    squeeze = movement.squeeze
+    broadcast_to = movement.broadcast_to
 
     # ---- indexing and selection ----
+    __getitem__ = indexing.getitem
+    index_select = indexing.index_select
+    gather = indexing.gather
+    masked_fill = indexing.masked_fill
+    tril = indexing.tril
+    triu = indexing.triu
+    argmax = indexing.argmax
+
+    # ``==``/``!=`` are methods, not bound functions: pyright types an assignment to a name
+    # that ``object`` declares (``__eq__ = ...``) with object's ``-> bool``. Comparisons give
+    # bool tensors, so Tensor keeps identity hashing (defining __eq__ would otherwise make it
+    # unhashable): tensors stay usable as dict keys and in sets.
+    @overload
+    def __eq__(self, other: Tensor[*Dims, Any] | float, /) -> Tensor[*Dims, NoneTape]: ...
+    @overload
+    def __eq__(self, other: object, /) -> Any: ...
+    def __eq__(self, other: object, /) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
+        """``self == other`` elementwise (:func:`dfdx.eq`); False for a non-number."""
+        return indexing.eq_operator(self, other)
+
+    @overload
+    def __ne__(self, other: Tensor[*Dims, Any] | float, /) -> Tensor[*Dims, NoneTape]: ...
+    @overload
+    def __ne__(self, other: object, /) -> Any: ...
+    def __ne__(self, other: object, /) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
+        """``self != other`` elementwise (:func:`dfdx.ne`); True for a non-number."""
+        return indexing.ne_operator(self, other)
+
+    __lt__ = indexing.lt
+    __le__ = indexing.le
+    __gt__ = indexing.gt
+    __ge__ = indexing.ge
+    __hash__ = object.__hash__
+    eq = indexing.eq
+    ne = indexing.ne
+    lt = indexing.lt
+    le = indexing.le
+    gt = indexing.gt
+    ge = indexing.ge
+
+    def __iter__(self) -> Iterator[Any]:
+        """The slices ``self[0], self[1], ...`` along the first axis."""
+        return (indexing.getitem(self, i) for i in range(len(self)))
 
     # ---- convolution and pooling ----
+    # none: PyTorch's Tensor has no conv/pool methods either; use dx.conv2d, dx.max_pool2d, ...
 
 
 DynTensor: TypeAlias = Tensor[*tuple[Dyn, ...], Tape]

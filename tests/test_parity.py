@@ -97,12 +97,51 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "softmax": dx.softmax,  # axis=
     "log_softmax": dx.log_softmax,  # axis=
     # ---- movement and shape ----
+    # sizes and axes as PyTorch's tuples (shape=, dims=, axes=); concat/stack take the inputs
+    # as a list (PyTorch's torch.cat/torch.stack)
+    "reshape": lambda x, shape: x.reshape(*shape),
+    "flatten": dx.flatten,  # start_axis=, end_axis=
+    "permute": lambda x, dims: x.permute(*dims),
+    "transpose": lambda x, axes: x.transpose(*axes),
+    "unsqueeze": dx.unsqueeze,  # axis=
+    "squeeze": dx.squeeze,  # axis=
+    "broadcast_to": lambda x, shape: x.broadcast_to(*shape),
+    "concat": lambda *ts, axis=0: dx.concat(list(ts), axis=axis),
+    "stack": lambda *ts, axis=0: dx.stack(ts, axis=axis),
     # ---- indexing and selection ----
+    # index tensors and masks are int64/bool inputs (no gradient); argmax, one_hot and the
+    # comparisons have no gradient at all (fixtures.NO_GRADIENT): their values are compared
+    "getitem": lambda x, index: x[index],
+    "index_select": lambda x, index, axis: dx.index_select(x, axis, index),
+    "gather": lambda x, index, axis: dx.gather(x, axis, index),
+    "where": lambda cond, x, y=None, other=None: dx.where(cond, x, other if y is None else y),
+    "masked_fill": dx.masked_fill,  # mask, value=
+    "tril": dx.tril,  # k=
+    "triu": dx.triu,
+    "one_hot": dx.one_hot,  # n=
+    "argmax": dx.argmax,  # axis=, keepdims=
+    "dropout": dx.dropout,  # p=, training= (the deterministic settings only)
+    "eq": _binary(dx.eq, operator.eq),
+    "ne": _binary(dx.ne, operator.ne),
+    "lt": _binary(dx.lt, operator.lt),
+    "le": _binary(dx.le, operator.le),
+    "gt": _binary(dx.gt, operator.gt),
+    "ge": _binary(dx.ge, operator.ge),
     # ---- convolution and pooling ----
+    # x, y, z: input, weight, bias; stride=, padding=, dilation=, groups= (output_padding=)
+    "conv1d": dx.conv1d,
+    "conv2d": dx.conv2d,
+    "conv_transpose2d": dx.conv_transpose2d,
+    "max_pool2d": dx.max_pool2d,  # kernel_size=, stride=, padding=; ties: the first max
+    "avg_pool2d": dx.avg_pool2d,
+    "adaptive_avg_pool2d": dx.adaptive_avg_pool2d,  # output_size=
+    "upsample2d": dx.upsample2d,  # scale_factor=, nearest (F.interpolate)
 }
 
-DIFFERENTIABLE_OPS = tuple(DFDX_OPS)
-"""Every differentiable op of dfdx: each needs at least one case in the fixture."""
+COMPARED_OPS = tuple(DFDX_OPS)
+"""Every op of dfdx compared with PyTorch: each needs at least one case in the fixture. The
+differentiable ones have their gradients compared too; those of ``fixtures.NO_GRADIENT``
+(argmax, one_hot, comparisons) their values only."""
 
 NOT_COMPARED = {
     "to": "a dtype conversion: its values are NumPy's cast and its gradient the cast back",
@@ -110,15 +149,29 @@ NOT_COMPARED = {
 }
 """Ops of ``dfdx.ops`` that have no PyTorch case, and why."""
 
+OPERATOR_ONLY = {"getitem"}
+"""Ops reached through an operator, not a top-level function: ``x[index]`` is
+``Tensor.__getitem__`` (dfdx.ops.indexing.getitem), as in PyTorch."""
 
-def run_dfdx(case: Any, inputs: dict[str, np.ndarray], weight: np.ndarray) -> dict[str, Any]:
-    """dfdx's ``out`` and ``grad_<input>`` for ``case``, with ``loss = (out * weight).sum()``."""
-    traced = {key: dx.tensor(value).trace() for key, value in inputs.items()}
-    out = DFDX_OPS[case.op](*traced.values(), **case.kwargs)
+
+def run_dfdx(case: Any, inputs: dict[str, np.ndarray], weight: np.ndarray | None) -> dict[str, Any]:
+    """dfdx's ``out`` and ``grad_<input>`` (float inputs) for ``case``, with
+    ``loss = (out * weight).sum()``; ``out`` only for an op without gradient."""
+    if case.op in fixtures.NO_GRADIENT:
+        out = DFDX_OPS[case.op](*(dx.tensor(v) for v in inputs.values()), **case.kwargs)
+        assert out._tape is None, f"{case.name}: a result without gradient is on a tape"
+        return {"out": out.numpy()}
+    assert weight is not None, case.name
+    ts = {
+        key: dx.tensor(value).trace() if value.dtype.kind == "f" else dx.tensor(value)
+        for key, value in inputs.items()
+    }
+    out = DFDX_OPS[case.op](*ts.values(), **case.kwargs)
     grads = (out * dx.tensor(weight)).sum().backward()
     res = {"out": out.numpy()}
-    for key, t in traced.items():
-        res[f"grad_{key}"] = grads[t].numpy()
+    for key, t in ts.items():
+        if inputs[key].dtype.kind == "f":
+            res[f"grad_{key}"] = grads[t].numpy()
     return res
 
 
@@ -167,10 +220,18 @@ def _compare(
     assert sorted(got) == sorted(want), name
     for key in sorted(want):
         actual, desired = np.asarray(got[key]), want[key]
-        assert actual.dtype == np.dtype(dtype), f"{name} {key}: dtype {actual.dtype}, want {dtype}"
+        # float results have the case's dtype (one_hot's float32 its own, see
+        # fixtures.OWN_DTYPE: the fixture's dtype is checked when it is written); int64 and
+        # bool results (argmax, comparisons) PyTorch's
+        assert actual.dtype == desired.dtype, (
+            f"{name} {key}: dtype {actual.dtype}, want {desired.dtype}"
+        )
         assert actual.shape == desired.shape, (
             f"{name} {key}: shape {actual.shape} vs {desired.shape}"
         )
+        if desired.dtype.kind != "f":  # indices and masks: exactly
+            np.testing.assert_array_equal(actual, desired, err_msg=f"{name} ({dtype}): {key}")
+            continue
         np.testing.assert_allclose(
             actual, desired, rtol=rtol, atol=atol, err_msg=f"{name} ({dtype}): {key}"
         )
@@ -185,10 +246,11 @@ _PARAMS = [pytest.param(c, d, id=f"{c.name}-{d}") for c in CASES for d in DTYPES
 def test_matches_pytorch(case: Any, dtype: str) -> None:
     arrays = _case_arrays(case.name, dtype)
     inputs = {key: arrays[key] for key in case.input_names}
-    for key, value in inputs.items():
-        assert value.dtype == np.dtype(dtype), (case.name, key)
+    for (key, spec), value in zip(case.inputs, inputs.values(), strict=True):
+        want_dtype = dtype if spec.is_float else np.int64 if spec.dist != "bool" else np.bool_
+        assert value.dtype == np.dtype(want_dtype), (case.name, key)
     want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad_")}
-    got = run_dfdx(case, inputs, arrays["weight"])
+    got = run_dfdx(case, inputs, arrays.get("weight"))
     _compare(case.name, dtype, got, want, *_tolerance(case.name, dtype))
 
 
@@ -201,18 +263,21 @@ def test_fixture_matches_case_table() -> None:
     for c in CASES:
         for dtype in DTYPES:
             keys = set(_case_arrays(c.name, dtype))
-            grads = {f"grad_{k}" for k in c.input_names}
+            if c.op in fixtures.NO_GRADIENT:
+                assert keys == {*c.input_names, "out"}, (c.name, dtype)
+                continue
+            grads = {f"grad_{k}" for k, spec in c.inputs if spec.is_float}
             assert keys == {*c.input_names, "weight", "out", *grads}, (c.name, dtype)
 
 
 def test_every_differentiable_op_has_a_case() -> None:
     ops_with_cases = {c.op for c in CASES}
-    assert sorted(set(DIFFERENTIABLE_OPS) - ops_with_cases) == []
-    assert sorted(ops_with_cases - set(DIFFERENTIABLE_OPS)) == []
+    assert sorted(set(COMPARED_OPS) - ops_with_cases) == []
+    assert sorted(ops_with_cases - set(COMPARED_OPS)) == []
 
 
 def test_op_list_is_complete() -> None:
-    """A new public op of ``dfdx.ops`` must join DIFFERENTIABLE_OPS (with fixture cases) or
+    """A new public op of ``dfdx.ops`` must join COMPARED_OPS (with fixture cases) or
     NOT_COMPARED (with a reason)."""
     public = {
         name
@@ -221,8 +286,9 @@ def test_op_list_is_complete() -> None:
         and inspect.isfunction(value)
         and value.__module__.startswith("dfdx.ops.")
     }
-    assert sorted(public - set(DIFFERENTIABLE_OPS) - set(NOT_COMPARED)) == []
-    assert sorted((set(DIFFERENTIABLE_OPS) | set(NOT_COMPARED)) - public) == []
+    public |= OPERATOR_ONLY
+    assert sorted(public - set(COMPARED_OPS) - set(NOT_COMPARED)) == []
+    assert sorted((set(COMPARED_OPS) | set(NOT_COMPARED)) - public) == []
 
 
 LIVE_TOLERANCE = {"float64": (1e-12, 1e-14), "float32": (1e-6, 1e-7)}
@@ -234,8 +300,9 @@ def test_fixture_is_current(case: Any, dtype: str) -> None:
     pytest.importorskip("torch")
     arrays = _case_arrays(case.name, dtype)
     inputs = {key: arrays[key] for key in case.input_names}
-    weight = arrays["weight"]
+    weight = arrays.get("weight")
     fresh = fixtures.run_torch(case, inputs, weight)
-    assert np.array_equal(fresh.pop("weight"), weight)
+    if weight is not None:
+        assert np.array_equal(fresh.pop("weight"), weight)
     want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad_")}
     _compare(case.name, dtype, fresh, want, *LIVE_TOLERANCE[dtype])

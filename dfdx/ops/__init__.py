@@ -6,5 +6,6 @@ The typed signature of an op lives on its function; ``Tensor`` binds the same fu
 method, and ``dfdx`` re-exports it, so the signature is written once.
 
 Where a new op goes: unary (one tensor in, same shape out), binary (two tensors, NumPy
-broadcasting), linalg (matmul), reduce (ops over ``axis=``).
+broadcasting), linalg (matmul), reduce (ops over ``axis=``), movement (the same elements
+in another shape or order, and tensors joined along an axis).
 """

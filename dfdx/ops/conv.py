@@ -1,0 +1,537 @@
+# pyright: reportOverlappingOverload=false
+"""Convolution and pooling over ``(N, C, *spatial)`` tensors, as PyTorch lays them out (NCHW).
+
+The kernels work on a channels-first layout, ``(C, N, H, W)``, so that one matrix product
+covers the whole batch:
+
+- forward (``_gather``): the input's windows copied once into ``cols``, ``(C, kh, kw, N *
+  Ho * Wo)`` (im2col), and one ``dot`` per group with the weight as a ``(O, C * kh * kw)``
+  matrix. ``cols`` is kept for the weight's gradient, which is one ``dot`` of the output's
+  gradient with ``cols``.
+- the input's gradient (``_scatter``): the output's gradient spread on the padded input's grid
+  (zeros between strided positions), flattened, so that each kernel position is a contiguous
+  slice of it: one ``dot`` per kernel position adds its share in place (no col2im scatter).
+
+``conv_transpose2d`` is the same two kernels the other way round, and ``conv1d`` is
+``conv2d`` with a height of 1. Measured in ``bench/bench_conv.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from dfdx._backend import Array, xp
+from dfdx._dtypes import check_float, check_same
+from dfdx._typing import AnyTensor, T
+from dfdx.ops._op import result
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin.shapes import conv_param
+
+if TYPE_CHECKING:
+    from dfdx._autodiff import GradFn
+    from dfdx._tensor import Tensor
+
+N = TypeVar("N")
+C = TypeVar("C")
+O = TypeVar("O")
+Pair = int | tuple[int, int]
+Dyn = Any
+
+_as_strided = xp.lib.stride_tricks.as_strided
+
+
+# ---- kernels on arrays (channels first: (C, N, H, W)) ------------------------------------
+Ints = tuple[int, ...]
+
+
+def _cols(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints) -> Array:
+    """The windows of ``grid`` ``(C, N, Hp, Wp)``: ``(C, kh, kw, N, Ho, Wo)``, contiguous."""
+    c, n = grid.shape[:2]
+    sc, sn, sh, sw = grid.strides
+    view = _as_strided(
+        grid,
+        (c, kernel[0], kernel[1], n, out[0], out[1]),
+        (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw),
+        writeable=False,
+    )
+    return xp.ascontiguousarray(view)
+
+
+def _gather(cols: Array, w: Array, groups: int) -> Array:
+    """``sum over c, i, j of w[o, c, i, j] * cols[c, i, j, m]`` per group: ``(O, M)``."""
+    o, cg = w.shape[:2]
+    m = cols.shape[3] * cols.shape[4] * cols.shape[5]
+    flat = cols.reshape(-1, m)
+    if groups == 1:
+        return xp.dot(w.reshape(o, -1), flat)  # type: ignore[no-any-return]
+    og, rows = o // groups, cg * cols.shape[1] * cols.shape[2]
+    y = xp.empty((o, m), dtype=w.dtype)
+    for g in range(groups):
+        y[g * og : (g + 1) * og] = xp.dot(
+            w[g * og : (g + 1) * og].reshape(og, -1), flat[g * rows : (g + 1) * rows]
+        )
+    return y
+
+
+def _weight_grad(g: Array, cols: Array, wshape: Ints, groups: int) -> Array:
+    """The gradient of ``_gather``'s weight: ``g`` is ``(O, M)``."""
+    o = wshape[0]
+    m = g.shape[1]
+    flat = cols.reshape(-1, m)
+    if groups == 1:
+        return xp.dot(g, flat.T).reshape(wshape)  # type: ignore[no-any-return]
+    og, rows = o // groups, flat.shape[0] // groups
+    gw = xp.empty(wshape, dtype=g.dtype)
+    for k in range(groups):
+        part = xp.dot(g[k * og : (k + 1) * og], flat[k * rows : (k + 1) * rows].T)
+        gw[k * og : (k + 1) * og] = part.reshape(og, *wshape[1:])
+    return gw
+
+
+def _scatter(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> Array:
+    """The transpose of ``_gather`` after ``_cols``: ``g`` ``(O, N, Ho, Wo)`` spread onto a
+    ``grid`` ``(C, N, Hp, Wp)`` through ``w`` ``(O, C / groups, kh, kw)``."""
+    o, cg, kh, kw = w.shape
+    c, n, hp, wp = grid
+    ho, wo = g.shape[2:]
+    total = n * hp * wp
+    span = total - (kh - 1) * d[0] * wp - (kw - 1) * d[1]
+    if s == (1, 1) and (ho, wo) == (hp, wp):
+        spread = g.reshape(o, total)
+    else:
+        spread = xp.zeros((o, n, hp, wp), dtype=g.dtype)
+        spread[:, :, : s[0] * ho : s[0], : s[1] * wo : s[1]] = g
+        spread = spread.reshape(o, total)
+    spread = spread[:, :span]
+    out = xp.zeros((c, total), dtype=g.dtype)
+    og = o // groups
+    for k in range(groups):
+        gk = spread[k * og : (k + 1) * og]
+        wk = w[k * og : (k + 1) * og]
+        rows = out[k * cg : (k + 1) * cg]
+        for i in range(kh):
+            for j in range(kw):
+                off = i * d[0] * wp + j * d[1]
+                rows[:, off : off + span] += xp.dot(wk[:, :, i, j].T, gk)
+    return out.reshape(grid)
+
+
+def _channels_first(a: Array, pad: Ints = (0, 0), size: Ints | None = None) -> Array:
+    """``(N, C, H, W)`` as ``(C, N, H + 2 * pad, W + 2 * pad)`` (or ``size``), zero-padded at
+    the end beyond that."""
+    n, c, h, w = a.shape
+    hp, wp = size if size is not None else (h + 2 * pad[0], w + 2 * pad[1])
+    if (hp, wp) == (h, w):
+        return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
+    grid = xp.zeros((c, n, hp, wp), dtype=a.dtype)
+    grid[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w] = a.transpose(1, 0, 2, 3)
+    return grid
+
+
+def _batch_first(a: Array) -> Array:
+    """``(C, N, H, W)`` back to a contiguous ``(N, C, H, W)``."""
+    return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
+
+
+# ---- the ops -------------------------------------------------------------------------------
+
+
+def _operands(
+    op: str, x: Any, weight: Any, bias: Any
+) -> tuple[Array, Array, Array | None, list[AnyTensor]]:
+    a, w = getattr(x, "_data", None), getattr(weight, "_data", None)
+    if a is None or w is None:
+        raise TypeError(f"{op}: expected tensors for the input and the weight")
+    check_float(op, a)
+    check_same(op, a, w)
+    inputs = [x, weight]
+    b = None
+    if bias is not None:
+        b = getattr(bias, "_data", None)
+        if b is None:
+            raise TypeError(f"{op}: bias must be a tensor or None, got {type(bias).__name__}")
+        check_same(op, a, b)
+        inputs.append(bias)
+    return a, w, b, inputs
+
+
+def _check_bias(op: str, b: Array | None, channels: int) -> None:
+    if b is not None:
+        shapes.conv_bias(op, b.shape, channels)
+
+
+def _sizes(shape: shapes.Shape) -> Ints:
+    """A shape the rules computed from run-time sizes: every entry is an int."""
+    out = tuple(d for d in shape if isinstance(d, int))
+    assert len(out) == len(shape)
+    return out
+
+
+def _groups(op: str, groups: object) -> int:
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"{op}: groups must be an int, got {groups!r}")
+    if groups < 1:
+        raise shapes.ShapeError(f"{op}: groups must be at least 1, got {groups}")
+    return groups
+
+
+def _conv(
+    op: str,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    spatial: int,
+) -> AnyTensor:
+    a, w, b, inputs = _operands(op, x, weight, bias)
+    s = conv_param(op, "stride", stride, spatial, 1)
+    p = conv_param(op, "padding", padding, spatial, 0)
+    d = conv_param(op, "dilation", dilation, spatial, 1)
+    gr = _groups(op, groups)
+    out_shape = _sizes(shapes.conv(op, a.shape, w.shape, s, p, d, gr))
+    _check_bias(op, b, w.shape[0])
+    if spatial == 1:  # a height of 1
+        a, w = a[:, :, None], w[:, :, None]
+        s, p, d = (1, *s), (0, *p), (1, *d)
+    n, o = a.shape[0], w.shape[0]
+    out = out_shape[2:]
+    ho, wo = (1, *out) if spatial == 1 else out
+    grid = _channels_first(a, p)
+    cols = _cols(grid, w.shape[2:], (ho, wo), s, d)
+    y = _gather(cols, w, gr).reshape(o, n, ho, wo)
+    if b is not None:
+        y += b[:, None, None, None]
+    y = _batch_first(y).reshape(out_shape)
+    in_shape, w_shape = x._data.shape, weight._data.shape
+
+    cache: list[Array] = []  # both gradients read the same transposed g: computed once
+
+    def g_first(g: Array) -> Array:
+        """The output's gradient as ``(O, N, Ho, Wo)``."""
+        if not cache:
+            cache.append(xp.ascontiguousarray(g.reshape(n, o, ho, wo).transpose(1, 0, 2, 3)))
+        return cache[0]
+
+    def grad_x(g: Array) -> Array:
+        full = _scatter(g_first(g), w, grid.shape, s, d, gr)
+        h, wd = a.shape[2:]
+        return _batch_first(full[:, :, p[0] : p[0] + h, p[1] : p[1] + wd]).reshape(in_shape)
+
+    def grad_w(g: Array) -> Array:
+        gw = _weight_grad(g_first(g).reshape(o, -1), cols, w.shape, gr)
+        return gw.reshape(w_shape)
+
+    fns: list[GradFn] = [grad_x, grad_w]
+    if b is not None:
+        fns.append(lambda g: g.sum(axis=tuple(i for i in range(g.ndim) if i != 1)))
+    return result(y, inputs, fns)
+
+
+@overload
+def conv1d(
+    x: Tensor[N, Dyn, Dyn, T],
+    weight: Tensor[O, Dyn, Dyn, T],
+    /,
+    bias: Tensor[O, T] | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor[N, O, Dyn, T]: ...
+@overload
+def conv1d(
+    x: AnyTensor,
+    weight: AnyTensor,
+    /,
+    bias: AnyTensor | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Any: ...
+def conv1d(
+    x: Any,
+    weight: Any,
+    /,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+) -> Any:
+    """1-d convolution (cross-correlation, as PyTorch's): ``x`` ``(N, C, L)``, ``weight``
+    ``(O, C / groups, k)``, ``bias`` ``(O,)``; the result is ``(N, O, L_out)`` with
+    ``L_out = (L + 2 padding - dilation (k - 1) - 1) // stride + 1``."""
+    return _conv("conv1d", x, weight, bias, stride, padding, dilation, groups, 1)
+
+
+@overload
+def conv2d(
+    x: Tensor[N, Dyn, Dyn, Dyn, T],
+    weight: Tensor[O, Dyn, Dyn, Dyn, T],
+    /,
+    bias: Tensor[O, T] | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[N, O, Dyn, Dyn, T]: ...
+@overload
+def conv2d(
+    x: AnyTensor,
+    weight: AnyTensor,
+    /,
+    bias: AnyTensor | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Any: ...
+def conv2d(
+    x: Any,
+    weight: Any,
+    /,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+) -> Any:
+    """2-d convolution (cross-correlation, as PyTorch's): ``x`` ``(N, C, H, W)``, ``weight``
+    ``(O, C / groups, kh, kw)``, ``bias`` ``(O,)``; the result is ``(N, O, H_out, W_out)``
+    with ``H_out = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1``. ``stride``,
+    ``padding`` and ``dilation`` are an int or an (h, w) pair."""
+    return _conv("conv2d", x, weight, bias, stride, padding, dilation, groups, 2)
+
+
+@overload
+def conv_transpose2d(
+    x: Tensor[N, Dyn, Dyn, Dyn, T],
+    weight: Tensor[Dyn, Dyn, Dyn, Dyn, T],
+    /,
+    bias: Tensor[Dyn, T] | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    output_padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[N, Dyn, Dyn, Dyn, T]: ...
+@overload
+def conv_transpose2d(
+    x: AnyTensor,
+    weight: AnyTensor,
+    /,
+    bias: AnyTensor | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    output_padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Any: ...
+def conv_transpose2d(
+    x: Any,
+    weight: Any,
+    /,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+) -> Any:
+    """The transpose (gradient) of ``conv2d`` with respect to its input: ``x`` ``(N, C, H,
+    W)``, ``weight`` ``(C, O / groups, kh, kw)``, ``bias`` ``(O,)``; the result is ``(N, O,
+    H_out, W_out)`` with ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) +
+    output_padding + 1``."""
+    op = "conv_transpose2d"
+    a, w, b, inputs = _operands(op, x, weight, bias)
+    s = conv_param(op, "stride", stride, 2, 1)
+    p = conv_param(op, "padding", padding, 2, 0)
+    op_ = conv_param(op, "output_padding", output_padding, 2, 0)
+    d = conv_param(op, "dilation", dilation, 2, 1)
+    gr = _groups(op, groups)
+    out_shape = _sizes(shapes.conv_transpose(op, a.shape, w.shape, s, p, op_, d, gr))
+    n, c, h, wd = a.shape
+    o = w.shape[1] * gr
+    _check_bias(op, b, o)
+    hf, wf = (v + 2 * q for v, q in zip(out_shape[2:], p, strict=True))
+    z = _channels_first(a)
+    full = _scatter(z, w, (o, n, hf, wf), s, d, gr)
+    y = full[:, :, p[0] : hf - p[0], p[1] : wf - p[1]]
+    if b is not None:
+        y = y + b[:, None, None, None]
+    y = _batch_first(y)
+    cache: list[Array] = []  # both gradients read the same windows: computed once
+
+    def windows(g: Array) -> Array:
+        """The windows of the output's gradient on the full (unpadded-output) grid."""
+        if not cache:
+            cache.append(_cols(_channels_first(g, p), w.shape[2:], (h, wd), s, d))
+        return cache[0]
+
+    def grad_x(g: Array) -> Array:
+        gz = _gather(windows(g), w, gr).reshape(c, n, h, wd)
+        return _batch_first(gz)
+
+    def grad_w(g: Array) -> Array:
+        return _weight_grad(z.reshape(c, -1), windows(g), w.shape, gr)
+
+    fns: list[GradFn] = [grad_x, grad_w]
+    if b is not None:
+        fns.append(lambda g: g.sum(axis=(0, 2, 3)))
+    return result(y, inputs, fns)
+
+
+# ---- pooling -------------------------------------------------------------------------------
+
+
+def _pool_params(
+    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any
+) -> tuple[Array, Ints, Ints, Ints, Ints]:
+    a = getattr(x, "_data", None)
+    if a is None:
+        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    check_float(op, a)
+    k = conv_param(op, "kernel_size", kernel_size, 2, 1)
+    s = k if stride is None else conv_param(op, "stride", stride, 2, 1)
+    p = conv_param(op, "padding", padding, 2, 0)
+    out = _sizes(shapes.pool(op, a.shape, k, s, p))
+    return a, k, s, p, out[2:]
+
+
+def _windows(grid: Array, k: Ints, out: Ints, s: Ints) -> Array:
+    """``(N, C, Ho, Wo, kh, kw)`` view of ``grid`` ``(N, C, Hp, Wp)``."""
+    sn, sc, sh, sw = grid.strides
+    shape = (*grid.shape[:2], out[0], out[1], k[0], k[1])
+    strides = (sn, sc, s[0] * sh, s[1] * sw, sh, sw)
+    return _as_strided(grid, shape, strides, writeable=False)
+
+
+def max_pool2d(
+    x: Tensor[N, C, Dyn, Dyn, T],
+    /,
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = 0,
+) -> Tensor[N, C, Dyn, Dyn, T]:
+    """The largest value of each ``kernel_size`` window of ``(N, C, H, W)``, moved by
+    ``stride`` (``kernel_size`` by default) over the input padded with ``-inf``. The gradient
+    goes to the first largest value of each window (as PyTorch's)."""
+    op = "max_pool2d"
+    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding)
+    n, c, h, w = a.shape
+    hp, wp = h + 2 * p[0], w + 2 * p[1]
+    if p == (0, 0):
+        grid = a
+    else:
+        grid = xp.full((n, c, hp, wp), -xp.inf, dtype=a.dtype)
+        grid[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = a
+    win = _windows(grid, k, out, s).reshape(n, c, out[0], out[1], k[0] * k[1])
+    arg = win.argmax(axis=-1)
+    y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+
+    def grad(g: Array) -> Array:
+        i, j = xp.divmod(arg, k[1])
+        rows = xp.arange(out[0])[:, None] * s[0] + i
+        cols = xp.arange(out[1]) * s[1] + j
+        planes = xp.arange(n * c).reshape(n, c, 1, 1)
+        flat = (planes * hp + rows) * wp + cols
+        gg = xp.bincount(flat.ravel(), weights=g.ravel(), minlength=n * c * hp * wp)
+        gg = gg.astype(a.dtype, copy=False).reshape(n, c, hp, wp)
+        return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
+
+    return result(y, (x,), (grad,))
+
+
+def avg_pool2d(
+    x: Tensor[N, C, Dyn, Dyn, T],
+    /,
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = 0,
+) -> Tensor[N, C, Dyn, Dyn, T]:
+    """The mean of each ``kernel_size`` window of ``(N, C, H, W)``, moved by ``stride``
+    (``kernel_size`` by default); padding counts as zeros in the mean (PyTorch's default
+    ``count_include_pad=True``)."""
+    op = "avg_pool2d"
+    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding)
+    n, c, h, w = a.shape
+    hp, wp = h + 2 * p[0], w + 2 * p[1]
+    if p == (0, 0):
+        grid = a
+    else:
+        grid = xp.zeros((n, c, hp, wp), dtype=a.dtype)
+        grid[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = a
+    scale = 1.0 / (k[0] * k[1])
+    y = _windows(grid, k, out, s).sum(axis=(4, 5)) * a.dtype.type(scale)
+
+    def grad(g: Array) -> Array:
+        gg = xp.zeros((n, c, hp, wp), dtype=a.dtype)
+        share = g * a.dtype.type(scale)
+        for i in range(k[0]):
+            for j in range(k[1]):
+                gg[:, :, i : i + s[0] * out[0] : s[0], j : j + s[1] * out[1] : s[1]] += share
+        return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
+
+    return result(y, (x,), (grad,))
+
+
+def _bins(n: int, size: int, dtype: Any) -> Array:
+    """``(size, n)``: row ``i`` averages ``floor(i n / size)`` to ``ceil((i + 1) n / size)``
+    (PyTorch's adaptive bins)."""
+    m = xp.zeros((size, n), dtype=dtype)
+    for i in range(size):
+        lo, hi = (i * n) // size, -(-((i + 1) * n) // size)
+        m[i, lo:hi] = 1.0 / (hi - lo)
+    return m
+
+
+def adaptive_avg_pool2d(
+    x: Tensor[N, C, Dyn, Dyn, T], /, output_size: Pair
+) -> Tensor[N, C, Dyn, Dyn, T]:
+    """``(N, C, H, W)`` averaged to ``(N, C, *output_size)`` over PyTorch's adaptive bins
+    (``output_size=1`` is the global average pool)."""
+    op = "adaptive_avg_pool2d"
+    a = getattr(x, "_data", None)
+    if a is None:
+        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    check_float(op, a)
+    size = conv_param(op, "output_size", output_size, 2, 1)
+    shapes.adaptive_pool(op, a.shape, size)
+    h, w = a.shape[2:]
+    if size == (1, 1):
+        y = a.mean(axis=(2, 3), keepdims=True)
+        return result(y, (x,), (lambda g: xp.broadcast_to(g / (h * w), a.shape),))
+    mh, mw = _bins(h, size[0], a.dtype), _bins(w, size[1], a.dtype)
+    y = xp.matmul(xp.matmul(mh, a), mw.T)
+    return result(y, (x,), (lambda g: xp.matmul(xp.matmul(mh.T, g), mw),))
+
+
+def upsample2d(x: Tensor[N, C, Dyn, Dyn, T], /, scale_factor: Pair) -> Tensor[N, C, Dyn, Dyn, T]:
+    """Nearest-neighbour upsampling of ``(N, C, H, W)`` by whole factors: each value repeated
+    into a ``scale_factor`` block (PyTorch's ``interpolate(mode="nearest")``)."""
+    op = "upsample2d"
+    a = getattr(x, "_data", None)
+    if a is None:
+        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    check_float(op, a)
+    f = conv_param(op, "scale_factor", scale_factor, 2, 1)
+    shapes.upsample(op, a.shape, f)
+    n, c, h, w = a.shape
+    y = xp.broadcast_to(a[:, :, :, None, :, None], (n, c, h, f[0], w, f[1]))
+    y = y.reshape(n, c, h * f[0], w * f[1])
+    return result(y, (x,), (lambda g: g.reshape(n, c, h, f[0], w, f[1]).sum(axis=(3, 5)),))
+
+
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "upsample2d",
+]

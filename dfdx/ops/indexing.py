@@ -1,0 +1,406 @@
+# pyright: reportOverlappingOverload=false
+"""Indexing and selection: basic indexing ``x[...]``, index_select, gather, where,
+masked_fill, tril/triu, one_hot, argmax, dropout, and the comparisons that make masks.
+
+Comparisons, argmax and one_hot return tensors without a tape (``NoneTape``): nothing flows
+back through a bool mask, an index or a label. Index tensors are int64 and masks bool; an
+index tensor is not an input of the op on the tape (its tape, if any, is not carried).
+
+Without the plugin, ``x[i]`` with an int drops the first axis and ``x[a:b]`` gives it a
+``Dyn`` size; other indices give ``Any``. The plugin computes every basic index.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from dfdx._backend import Array, xp
+from dfdx._dtypes import DTypeError, bool_, check_float, check_same, float32, int64
+from dfdx._typing import AnyTensor, Dyn, S, T
+from dfdx.ops._op import result
+from dfdx_mypy_plugin import shapes
+
+if TYPE_CHECKING:
+    from numpy.random import Generator
+
+    from dfdx._tensor import NoneTape, OwnedTape, Tensor
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _data(op: str, x: object, what: str = "a tensor") -> Array:
+    a = getattr(x, "_data", None)
+    if a is None:
+        raise TypeError(f"{op}: expected {what}, got {type(x).__name__}")
+    return a  # type: ignore[no-any-return]
+
+
+def _int_arg(op: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | xp.integer):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    return int(value)
+
+
+def _is_number(v: object) -> bool:
+    return type(v) is float or type(v) is int or isinstance(v, numbers.Real)
+
+
+def _indices(op: str, indices: object) -> Array:
+    idx = _data(op, indices, "an int64 tensor of indices")
+    if idx.dtype != int64:
+        raise DTypeError(f"{op}: indices must be an int64 tensor, got {idx.dtype}")
+    return idx
+
+
+def _mask(op: str, mask: object, what: str) -> Array:
+    m = _data(op, mask, f"a bool tensor as the {what}")
+    if m.dtype != bool_:
+        raise DTypeError(f"{op}: the {what} must be a bool tensor, got {m.dtype}")
+    return m
+
+
+def _in_range(op: str, shape: tuple[int, ...], axis: int, idx: Array) -> None:
+    """Every index in ``[0, shape[axis])``, as PyTorch requires of index tensors."""
+    if not idx.size:
+        return
+    lo, hi = int(idx.min()), int(idx.max())
+    if hi >= shape[axis]:
+        raise shapes.index_out_of_range(op, shape, axis, hi)
+    if lo < 0:
+        raise shapes.index_out_of_range(op, shape, axis, lo)
+
+
+def _scalar(op: str, value: object, dtype: Any) -> Array:
+    """A Python number as a 0-d array of ``dtype`` (never a silent truncation)."""
+    if not _is_number(value):
+        raise TypeError(f"{op}: expected a tensor or a number, got {type(value).__name__}")
+    v = xp.asarray(value, dtype)
+    if dtype.kind != "f" and v != value:
+        raise DTypeError(f"{op}: {value!r} does not fit a {dtype} tensor")
+    return v
+
+
+# ---- basic indexing --------------------------------------------------------------------------
+
+_INDEX_HELP = "ints, slices, None or ... (for tensor indices use index_select or gather)"
+
+
+def _index_int(v: object) -> int:
+    if isinstance(v, bool) or not isinstance(v, int | xp.integer):
+        raise TypeError(f"index: expected {_INDEX_HELP}, got {type(v).__name__}")
+    return operator.index(v)
+
+
+def _index_item(i: object) -> shapes.IndexItem:
+    if i is None or i is Ellipsis:
+        return i
+    if isinstance(i, slice):
+        parts = [None if p is None else _index_int(p) for p in (i.start, i.stop, i.step)]
+        return slice(*parts)
+    return _index_int(i)
+
+
+@overload
+def getitem(x: Tensor[Any, *S, T], index: int, /) -> Tensor[*S, T]: ...
+@overload
+def getitem(x: Tensor[Any, *S, T], index: slice, /) -> Tensor[Dyn, *S, T]: ...
+@overload
+def getitem(x: AnyTensor, index: Any, /) -> Any: ...
+def getitem(x: Any, index: Any, /) -> Any:
+    """``x[index]``: NumPy's basic indexing (ints, slices with any step, ``None``, ``...``);
+    the result is a view of ``x``'s values. Its gradient is the output's gradient written
+    into zeros of ``x``'s shape at the indexed places (basic indexing never repeats one)."""
+    items: tuple[Any, ...] = tuple(map(_index_item, index if type(index) is tuple else (index,)))
+    a = x._data
+    shapes.index(a.shape, items)
+    shape = a.shape
+
+    def grad(g: Array) -> Array:
+        out = xp.zeros(shape, g.dtype)
+        out[items] = g
+        return out
+
+    # a trailing ``...`` keeps an index of ints a 0-d view (NumPy returns a scalar copy)
+    view = a[items] if any(i is Ellipsis for i in items) else a[(*items, Ellipsis)]
+    return result(view, (x,), (grad,))
+
+
+# ---- selection by index tensors ----------------------------------------------------------------
+
+
+def index_select(x: Tensor[*S, T], /, axis: int, indices: AnyTensor) -> Any:
+    """The entries of ``x`` at the int64 ``indices`` (1-d) along ``axis``:
+    ``Tensor[3, 4]`` with 5 indices on axis 1 gives ``Tensor[3, 5]``. Repeated indices add
+    up their gradients."""
+    op = "index_select"
+    a = x._data
+    idx = _indices(op, indices)
+    axis = _int_arg(op, "axis", axis)
+    shapes.index_select(a.shape, axis, idx.shape)
+    ax = shapes.normalize_axis(op, a.shape, axis)
+    _in_range(op, a.shape, ax, idx)
+    shape = a.shape
+    where: tuple[Any, ...] = (slice(None),) * ax + (idx,)
+
+    def grad(g: Array) -> Array:
+        out = xp.zeros(shape, g.dtype)
+        xp.add.at(out, where, g)
+        return out
+
+    return result(xp.take(a, idx, axis=ax), (x,), (grad,))
+
+
+def gather(x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Tensor[*S, Any]) -> Tensor[*S, T]:
+    """``out[i][j] = x[indices[i][j]][j]`` for ``axis=0`` (PyTorch's gather): the result has
+    the shape of the int64 ``indices``, which has ``x``'s rank and no larger size on the
+    other axes. Repeated indices add up their gradients."""
+    op = "gather"
+    a = x._data
+    idx = _indices(op, indices)
+    axis = _int_arg(op, "axis", axis)
+    shapes.gather(a.shape, axis, idx.shape)
+    ax = shapes.normalize_axis(op, a.shape, axis)
+    _in_range(op, a.shape, ax, idx)
+    nd = idx.ndim
+    where: tuple[Any, ...] = tuple(
+        idx if d == ax else xp.arange(m).reshape((1,) * d + (m,) + (1,) * (nd - d - 1))
+        for d, m in enumerate(idx.shape)
+    )
+    shape = a.shape
+
+    def grad(g: Array) -> Array:
+        out = xp.zeros(shape, g.dtype)
+        xp.add.at(out, where, g)
+        return out
+
+    return result(a[where], (x,), (grad,))
+
+
+# ---- selection by masks ------------------------------------------------------------------------
+
+
+@overload
+def where(
+    cond: Tensor[*S, Any], x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | float, /
+) -> Tensor[*S, T]: ...
+@overload
+def where(
+    cond: Tensor[*S, Any], x: Tensor[*S, NoneTape] | float, y: Tensor[*S, T], /
+) -> Tensor[*S, T]: ...
+@overload
+def where(
+    cond: Tensor[*S, Any], x: Tensor[*S, Any], y: Tensor[*S, Any], /
+) -> Tensor[*S, OwnedTape]: ...
+@overload
+def where(cond: AnyTensor, x: AnyTensor | float, y: AnyTensor | float, /) -> Any: ...
+def where(cond: Any, x: Any, y: Any, /) -> Any:
+    """``x`` where the bool ``cond`` is true, ``y`` elsewhere, with broadcasting; either
+    branch may be a number. Each branch's gradient flows where it was chosen."""
+    op = "where"
+    c = _mask(op, cond, "condition")
+    tensors = [t for t in (x, y) if hasattr(t, "_data")]
+    if len(tensors) == 2:
+        check_same(op, x._data, y._data)
+    dtype = tensors[0]._data.dtype if tensors else float32
+    a = x._data if hasattr(x, "_data") else _scalar(op, x, dtype)
+    b = y._data if hasattr(y, "_data") else _scalar(op, y, dtype)
+    shapes.where(c.shape, a.shape, b.shape)
+    out = xp.where(c, a, b)
+    if not tensors:
+        return cond._new(out, None)
+    fns: list[Callable[[Array], Array]] = []
+    if hasattr(x, "_data"):
+        fns.append(lambda g: xp.where(c, g, 0))
+    if hasattr(y, "_data"):
+        fns.append(lambda g: xp.where(c, 0, g))
+    return result(out, tensors, fns)
+
+
+def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S, T]:
+    """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``'s shape) is true; no
+    gradient flows to the filled places."""
+    op = "masked_fill"
+    a = _data(op, x)
+    m = _mask(op, mask, "mask")
+    shapes.mask_broadcast(op, m.shape, a.shape)
+    v = _scalar(op, value, a.dtype)
+    return result(xp.where(m, v, a), (x,), (lambda g: xp.where(m, 0, g),))
+
+
+def tril(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
+    """The lower triangle of the last two axes: zeros above the ``k``-th diagonal."""
+    a = _data("tril", x)
+    k = _int_arg("tril", "k", k)
+    shapes.matrix("tril", a.shape)
+    return result(xp.tril(a, k), (x,), (lambda g: xp.tril(g, k),))
+
+
+def triu(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
+    """The upper triangle of the last two axes: zeros below the ``k``-th diagonal."""
+    a = _data("triu", x)
+    k = _int_arg("triu", "k", k)
+    shapes.matrix("triu", a.shape)
+    return result(xp.triu(a, k), (x,), (lambda g: xp.triu(g, k),))
+
+
+# ---- labels and indices ------------------------------------------------------------------------
+
+
+def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]:
+    """int64 ``labels`` in ``[0, n)`` as float32 one-hot vectors: ``Tensor[B]`` gives
+    ``Tensor[B, n]``. No gradient flows to labels."""
+    op = "one_hot"
+    lab = _data(op, labels, "an int64 tensor of labels")
+    if lab.dtype != int64:
+        raise DTypeError(f"{op}: labels must be an int64 tensor, got {lab.dtype}")
+    n = _int_arg(op, "n", n)
+    shapes.one_hot(lab.shape, n)
+    if lab.size:
+        lo, hi = int(lab.min()), int(lab.max())
+        if hi >= n or lo < 0:
+            raise shapes.label_out_of_range(lab.shape, n, hi if hi >= n else lo)
+    out = (lab[..., None] == xp.arange(n)).astype(float32)
+    return labels._new(out, None)
+
+
+@overload
+def argmax(
+    x: Tensor[*S, Any], /, axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[NoneTape]: ...
+@overload
+def argmax(x: Tensor[*S, Any], /, axis: int | None, keepdims: bool = False) -> Any: ...
+@overload
+def argmax(x: Tensor[*S, Any], /, *, keepdims: bool) -> Any: ...
+def argmax(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
+    """The int64 index of the largest value along ``axis`` (the first one among ties), or in
+    the flattened tensor for ``axis=None``. No gradient."""
+    op = "argmax"
+    a = _data(op, x)
+    if a.dtype == bool_:
+        raise DTypeError(f"{op}: needs a float or int64 tensor, got bool")
+    if axis is None:
+        shapes.nonempty_reduce(op, (a.size,), (0,))
+        y = xp.asarray(a.argmax())
+        out = y.reshape((1,) * a.ndim) if keepdims else y
+    else:
+        ax = shapes.normalize_axis(op, a.shape, _int_arg(op, "axis", axis))
+        shapes.nonempty_reduce(op, a.shape, (ax,))
+        out = a.argmax(axis=ax, keepdims=bool(keepdims))
+    return x._new(xp.asarray(out).astype(int64, copy=False), None)
+
+
+# ---- dropout -----------------------------------------------------------------------------------
+
+
+def dropout(
+    x: Tensor[*S, T], /, p: float = 0.5, training: bool = True, rng: Generator | None = None
+) -> Tensor[*S, T]:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``
+    (inverted dropout, as PyTorch's); ``x`` itself when not ``training`` or ``p == 0``, zeros
+    for ``p == 1``. ``rng`` (a NumPy Generator) draws the mask, else the generator of
+    :func:`dfdx.manual_seed`."""
+    from dfdx._creation import _generator
+
+    op = "dropout"
+    if isinstance(p, bool) or not _is_number(p):
+        raise TypeError(f"{op}: p must be a number, got {p!r}")
+    shapes.probability(op, p)
+    a = _data(op, x)
+    check_float(op, a)
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return result(xp.zeros_like(a), (x,), (lambda g: xp.zeros_like(g),))
+    keep = _generator(rng).random(a.shape, dtype=a.dtype) >= p
+    scale = keep * xp.asarray(1 / (1 - float(p)), a.dtype)
+    return result(a * scale, (x,), (lambda g: g * scale,))
+
+
+# ---- comparisons -------------------------------------------------------------------------------
+
+
+def _compare(op: str, x: Any, y: Any, fn: Callable[[Array, Any], Array]) -> Any:
+    a = _data(op, x, "a tensor as the first operand")
+    b = getattr(y, "_data", None)
+    if b is None:
+        if not _is_number(y):
+            raise TypeError(f"{op}: expected a tensor or a number, got {type(y).__name__}")
+        return x._new(xp.asarray(fn(a, y)), None)
+    check_same(op, a, b)
+    if a.shape != b.shape:
+        shapes.broadcast(op, a.shape, b.shape)
+    return x._new(xp.asarray(fn(a, b)), None)
+
+
+@overload
+def eq(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
+@overload
+def eq(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
+def eq(x: Any, y: Any, /) -> Any:
+    """``x == y``, elementwise with broadcasting: a bool tensor without a tape."""
+    return _compare("eq", x, y, operator.eq)
+
+
+@overload
+def ne(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
+@overload
+def ne(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
+def ne(x: Any, y: Any, /) -> Any:
+    """``x != y``, elementwise with broadcasting: a bool tensor without a tape."""
+    return _compare("ne", x, y, operator.ne)
+
+
+@overload
+def lt(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
+@overload
+def lt(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
+def lt(x: Any, y: Any, /) -> Any:
+    """``x < y``, elementwise with broadcasting: a bool tensor without a tape."""
+    return _compare("lt", x, y, operator.lt)
+
+
+@overload
+def le(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
+@overload
+def le(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
+def le(x: Any, y: Any, /) -> Any:
+    """``x <= y``, elementwise with broadcasting: a bool tensor without a tape."""
+    return _compare("le", x, y, operator.le)
+
+
+@overload
+def gt(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
+@overload
+def gt(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
+def gt(x: Any, y: Any, /) -> Any:
+    """``x > y``, elementwise with broadcasting: a bool tensor without a tape."""
+    return _compare("gt", x, y, operator.gt)
+
+
+@overload
+def ge(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
+@overload
+def ge(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
+def ge(x: Any, y: Any, /) -> Any:
+    """``x >= y``, elementwise with broadcasting: a bool tensor without a tape."""
+    return _compare("ge", x, y, operator.ge)
+
+
+# ``==`` and ``!=`` (Tensor's typed methods call these): an operand that is neither a tensor nor
+# a number gives ``NotImplemented``, so ``x == None`` is False, as for any Python object.
+
+
+def eq_operator(x: AnyTensor, y: object, /) -> Any:
+    if not hasattr(y, "_data") and not _is_number(y):
+        return NotImplemented
+    return _compare("eq", x, y, operator.eq)
+
+
+def ne_operator(x: AnyTensor, y: object, /) -> Any:
+    if not hasattr(y, "_data") and not _is_number(y):
+        return NotImplemented
+    return _compare("ne", x, y, operator.ne)

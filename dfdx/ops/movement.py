@@ -1,0 +1,179 @@
+# pyright: reportOverlappingOverload=false
+"""Movement and shape: the same elements in another shape or order (reshape, flatten,
+permute, transpose, unsqueeze, squeeze, broadcast_to), and tensors joined along an axis
+(concat, stack).
+
+The results are NumPy views wherever NumPy allows (everything but concat and stack, and a
+reshape of a non-contiguous tensor): tensors are never written in place, so sharing memory is
+safe. The backward of a view is the inverse movement of the gradient.
+
+Plain signatures (without the plugin) return ``Any`` where the new shape depends on int
+arguments, as the fallbacks of reductions do (docs/design.md, section 7): a tensor of ``Dyn``
+sizes and a guessed rank would be a false error in rank-polymorphic code such as
+``h.reshape(*x.shape)`` assigned to ``Tensor[*S, T]``. ``flatten()`` of every axis is typed
+``Tensor[Dyn, T]``. The plugin computes every result shape exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from dfdx._autodiff import unbroadcast
+from dfdx._backend import xp
+from dfdx._dtypes import check_same
+from dfdx._typing import AnyTensor, Dyn, S, T
+from dfdx.ops._op import result
+from dfdx_mypy_plugin import shapes
+
+if TYPE_CHECKING:
+    from dfdx._tensor import Tensor
+
+
+def _ints(op: str, what: str, values: Sequence[Any], varargs: bool = False) -> tuple[int, ...]:
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int):
+            hint = ""
+            if varargs and isinstance(v, tuple | list) and len(values) == 1:
+                hint = f"; write {op}({', '.join(map(str, v))})"
+            kind = "an int" if what == "axis" else "ints"
+            raise TypeError(f"{op}: {what} must be {kind}, got {v!r}{hint}")
+    return tuple(int(v) for v in values)
+
+
+def _as_shape(shape: shapes.Shape) -> tuple[int, ...]:
+    out = tuple(d for d in shape if isinstance(d, int))
+    assert len(out) == len(shape)
+    return out
+
+
+def reshape(x: Tensor[*S, T], /, *dims: int) -> Any:
+    """The same elements in ``dims`` sizes (row-major order); one size may be -1, solved from
+    the others. ``Tensor[2, 3].reshape(3, -1)`` is ``Tensor[3, 2]``. A view where NumPy can.
+    """
+    a = x._data
+    new = _as_shape(shapes.reshape(a.shape, _ints("reshape", "sizes", dims, varargs=True)))
+    shape = a.shape
+    return result(a.reshape(new), (x,), (lambda g: g.reshape(shape),))
+
+
+@overload
+def flatten(x: Tensor[*S, T], /) -> Tensor[Dyn, T]: ...
+@overload
+def flatten(x: Tensor[*S, T], /, start_axis: int, end_axis: int = -1) -> Any: ...
+@overload
+def flatten(x: Tensor[*S, T], /, *, end_axis: int) -> Any: ...
+def flatten(x: Any, /, start_axis: int = 0, end_axis: int = -1) -> Any:
+    """Axes ``start_axis`` to ``end_axis`` (both included) merged into one:
+    ``Tensor[8, 1, 28, 28].flatten(1)`` is ``Tensor[8, 784]``; every axis by default (a 0-d
+    tensor becomes ``Tensor[1]``)."""
+    a = x._data
+    start, end = _ints("flatten", "axes", (start_axis, end_axis))
+    new = _as_shape(shapes.flatten(a.shape, start, end))
+    shape = a.shape
+    return result(a.reshape(new), (x,), (lambda g: g.reshape(shape),))
+
+
+def permute(x: Tensor[*S, T], /, *dims: int) -> Any:
+    """The axes in the order ``dims``: axis ``i`` of the result is axis ``dims[i]`` of ``x``.
+    ``Tensor[2, 3, 4].permute(2, 0, 1)`` is ``Tensor[4, 2, 3]``. A view."""
+    a = x._data
+    _shape, order = shapes.permute(a.shape, _ints("permute", "axes", dims, varargs=True))
+    inverse = tuple(int(i) for i in xp.argsort(order))
+    return result(a.transpose(order), (x,), (lambda g: g.transpose(inverse),))
+
+
+def transpose(x: Tensor[*S, T], axis0: int, axis1: int, /) -> Any:
+    """Axes ``axis0`` and ``axis1`` swapped: ``Tensor[2, 3, 4].transpose(0, 2)`` is
+    ``Tensor[4, 3, 2]``. A view."""
+    a = x._data
+    i, j = _ints("transpose", "axes", (axis0, axis1))
+    shapes.transpose(a.shape, i, j)
+    return result(xp.swapaxes(a, i, j), (x,), (lambda g: xp.swapaxes(g, i, j),))
+
+
+def unsqueeze(x: Tensor[*S, T], /, axis: int) -> Any:
+    """A new axis of size 1 at ``axis`` of the result (``-1`` appends one):
+    ``Tensor[2, 3].unsqueeze(1)`` is ``Tensor[2, 1, 3]``. A view."""
+    a = x._data
+    (ax,) = _ints("unsqueeze", "axis", (axis,))
+    i = shapes.new_axis("unsqueeze", a.shape, ax)
+    shape = a.shape
+    return result(xp.expand_dims(a, i), (x,), (lambda g: g.reshape(shape),))
+
+
+def squeeze(x: Tensor[*S, T], /, axis: shapes.Axis = None) -> Any:
+    """The axes ``axis`` (an int or a tuple) of size 1 removed; every axis of size 1 when
+    ``axis`` is None. Squeezing an axis whose size is not 1 is a ShapeError (PyTorch returns
+    the tensor unchanged; NumPy raises). A view."""
+    a = x._data
+    if axis is not None:
+        _ints("squeeze", "axes", axis if isinstance(axis, tuple) else (axis,))
+    new = _as_shape(shapes.squeeze(a.shape, axis))
+    shape = a.shape
+    return result(a.reshape(new), (x,), (lambda g: g.reshape(shape),))
+
+
+def broadcast_to(x: Tensor[*S, T], /, *dims: int) -> Any:
+    """``x`` repeated along axes of size 1 and new leading axes to the sizes ``dims``, by
+    NumPy's broadcasting rules; -1 keeps a size (PyTorch's ``expand``):
+    ``Tensor[3, 1].broadcast_to(2, 3, 4)`` is ``Tensor[2, 3, 4]``. A read-only view; the
+    gradient sums over the repeated axes."""
+    a = x._data
+    new = _as_shape(
+        shapes.broadcast_to_sizes(a.shape, _ints("broadcast_to", "sizes", dims, varargs=True))
+    )
+    shape = a.shape
+    return result(xp.broadcast_to(a, new), (x,), (lambda g: unbroadcast(g, shape),))
+
+
+def _tensors(op: str, tensors: Sequence[AnyTensor]) -> list[AnyTensor]:
+    if not isinstance(tensors, list | tuple):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    items = list(tensors)
+    for t in items:
+        if getattr(t, "_data", None) is None:
+            raise TypeError(f"{op}: expected tensors, got {type(t).__name__}")
+    for t in items[1:]:
+        check_same(op, items[0]._data, t._data)
+    return items
+
+
+def concat(tensors: Sequence[AnyTensor], /, axis: int = 0) -> Any:
+    """The tensors joined along ``axis``, whose sizes add up; the other sizes must agree:
+    ``concat([Tensor[2, 3], Tensor[4, 3]])`` is ``Tensor[6, 3]``. A list or a tuple of
+    tensors of one dtype (PyTorch's ``torch.cat``). A copy."""
+    items = _tensors("concat", tensors)
+    (ax,) = _ints("concat", "axis", (axis,))
+    arrays = [t._data for t in items]
+    shapes.concat([a.shape for a in arrays], ax)
+    ax = ax % arrays[0].ndim
+    bounds = [0]
+    for a in arrays:
+        bounds.append(bounds[-1] + a.shape[ax])
+    lead = (slice(None),) * ax
+
+    def grad_of(k: int) -> Any:
+        part = (*lead, slice(bounds[k], bounds[k + 1]))
+        return lambda g: g[part]
+
+    out = xp.concatenate(arrays, axis=ax)
+    return result(out, items, [grad_of(k) for k in range(len(items))])
+
+
+def stack(tensors: Sequence[AnyTensor], /, axis: int = 0) -> Any:
+    """Tensors of one shape joined along a new axis ``axis`` of size ``len(tensors)``:
+    ``stack([Tensor[2, 3], Tensor[2, 3]], axis=1)`` is ``Tensor[2, 2, 3]``. A copy."""
+    items = _tensors("stack", tensors)
+    (ax,) = _ints("stack", "axis", (axis,))
+    arrays = [t._data for t in items]
+    shapes.stack([a.shape for a in arrays], ax)
+    ax = shapes.new_axis("stack", arrays[0].shape, ax)
+    lead = (slice(None),) * ax
+
+    def grad_of(k: int) -> Any:
+        part = (*lead, k)
+        return lambda g: g[part]
+
+    out = xp.stack(arrays, axis=ax)
+    return result(out, items, [grad_of(k) for k in range(len(items))])

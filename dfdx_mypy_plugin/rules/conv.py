@@ -1,0 +1,133 @@
+"""Convolution and pooling over ``(N, C, *spatial)``: conv1d, conv2d, conv_transpose2d,
+max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d.
+
+A parameter (stride, padding, dilation, kernel_size, ...) is read as a literal int or a tuple
+of literal ints; an entry that is not a literal makes the sizes that depend on it ``Dyn``.
+``groups`` that is not a literal skips the channel checks that need it.
+"""
+
+from __future__ import annotations
+
+from mypy.types import NoneType, TupleType, Type, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import TensorType, Unknown, literal_int, merge_tapes, read_tensor
+from dfdx_mypy_plugin.rules import Call, rule
+
+
+def _ops(name: str) -> tuple[str, ...]:
+    return (f"dfdx.ops.conv.{name}",)
+
+
+def _param(call: Call, name: str, spatial: int, default: int, minimum: int) -> shapes.Param:
+    """``name`` as one entry per spatial axis (None where not a literal), each checked
+    against ``minimum`` by the runtime's rule."""
+    if not call.has(name):
+        return (default,) * spatial
+    t = get_proper_type(call.arg(name))
+    if isinstance(t, TupleType):
+        if len(t.items) != spatial:
+            raise Unknown  # mypy reports the wrong tuple length
+        items = tuple(literal_int(i) for i in t.items)
+        if all(i is not None for i in items):
+            shapes.conv_param(call.op, name, items, spatial, minimum)
+        return items
+    n = literal_int(t)
+    if n is None:
+        if isinstance(t, NoneType):
+            raise Unknown
+        return (None,) * spatial
+    return shapes.conv_param(call.op, name, n, spatial, minimum)
+
+
+def _groups(call: Call) -> int | None:
+    if not call.has("groups"):
+        return 1
+    n = literal_int(call.arg("groups"))
+    if n is not None and n < 1:
+        raise Unknown  # the runtime reports it
+    return n
+
+
+def _bias(call: Call, channels: shapes.Dim) -> list[TensorType]:
+    if not call.has("bias") or isinstance(get_proper_type(call.arg("bias")), NoneType):
+        return []
+    b = read_tensor(call.arg("bias"))
+    shapes.conv_bias(call.op, b.shape, channels)
+    return [b]
+
+
+def _operands(call: Call) -> tuple[TensorType, TensorType]:
+    if len(call.operands) != 2:
+        raise Unknown
+    return call.tensor(0), call.tensor(1)
+
+
+def _conv(call: Call, spatial: int) -> Type:
+    x, w = _operands(call)
+    stride = _param(call, "stride", spatial, 1, 1)
+    padding = _param(call, "padding", spatial, 0, 0)
+    dilation = _param(call, "dilation", spatial, 1, 1)
+    shape = shapes.conv(call.op, x.shape, w.shape, stride, padding, dilation, _groups(call))
+    bias = _bias(call, shape[1])
+    tensors = [x, w, *bias]
+    return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
+
+
+@rule("conv1d", functions=_ops("conv1d"))
+def conv1d(call: Call) -> Type:
+    return _conv(call, 1)
+
+
+@rule("conv2d", functions=_ops("conv2d"))
+def conv2d(call: Call) -> Type:
+    return _conv(call, 2)
+
+
+@rule("conv_transpose2d", functions=_ops("conv_transpose2d"))
+def conv_transpose2d(call: Call) -> Type:
+    x, w = _operands(call)
+    stride = _param(call, "stride", 2, 1, 1)
+    padding = _param(call, "padding", 2, 0, 0)
+    output_padding = _param(call, "output_padding", 2, 0, 0)
+    dilation = _param(call, "dilation", 2, 1, 1)
+    shape = shapes.conv_transpose(
+        call.op, x.shape, w.shape, stride, padding, output_padding, dilation, _groups(call)
+    )
+    bias = _bias(call, shape[1])
+    tensors = [x, w, *bias]
+    return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
+
+
+def _pool(call: Call) -> Type:
+    x = call.tensor(0)
+    if not call.has("kernel_size"):
+        raise Unknown
+    kernel = _param(call, "kernel_size", 2, 1, 1)
+    stride = kernel
+    if call.has("stride") and not isinstance(get_proper_type(call.arg("stride")), NoneType):
+        stride = _param(call, "stride", 2, 1, 1)
+    padding = _param(call, "padding", 2, 0, 0)
+    return call.result(shapes.pool(call.op, x.shape, kernel, stride, padding), x.tape, x)
+
+
+for _op in ("max_pool2d", "avg_pool2d"):
+    rule(_op, functions=_ops(_op))(_pool)
+
+
+@rule("adaptive_avg_pool2d", functions=_ops("adaptive_avg_pool2d"))
+def adaptive_avg_pool2d(call: Call) -> Type:
+    x = call.tensor(0)
+    if not call.has("output_size"):
+        raise Unknown
+    size = _param(call, "output_size", 2, 1, 1)
+    return call.result(shapes.adaptive_pool(call.op, x.shape, size), x.tape, x)
+
+
+@rule("upsample2d", functions=_ops("upsample2d"))
+def upsample2d(call: Call) -> Type:
+    x = call.tensor(0)
+    if not call.has("scale_factor"):
+        raise Unknown
+    scale = _param(call, "scale_factor", 2, 1, 1)
+    return call.result(shapes.upsample(call.op, x.shape, scale), x.tape, x)

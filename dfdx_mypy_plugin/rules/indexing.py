@@ -1,0 +1,273 @@
+"""Indexing and selection: basic indexing ``x[...]``, index_select, gather, where, masked_fill,
+tril/triu, one_hot, argmax, dropout, and the comparisons that make bool masks.
+
+An index is read from its expression: literal ints (negative ones too), slices whose parts are
+literal ints or ``None``, ``None`` and ``...``; an int that is not a literal still removes its
+axis, and a slice with a part that is not a literal gives a ``Dyn`` size. Comparisons, argmax
+and one_hot return ``NoneTape`` tensors (no gradient flows through them).
+"""
+
+from __future__ import annotations
+
+from mypy.nodes import (
+    EllipsisExpr,
+    Expression,
+    FloatExpr,
+    IntExpr,
+    NameExpr,
+    SliceExpr,
+    TupleExpr,
+    UnaryExpr,
+)
+from mypy.types import Instance, NoneType, TupleType, Type, TypeVarType, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import (
+    NONE_TAPE,
+    TensorType,
+    Unknown,
+    is_scalar,
+    literal_bool,
+    literal_int,
+    merge_tapes,
+    read_dim,
+    read_tensor,
+)
+from dfdx_mypy_plugin.rules import Call, rule
+from dfdx_mypy_plugin.rules.reduce import read_axis, read_keepdims
+
+
+def _ops(name: str) -> tuple[str, ...]:
+    return (f"dfdx.ops.indexing.{name}",)
+
+
+def _none_tape(call: Call) -> Instance:
+    """``NoneTape``, found among the values of Tensor's tape TypeVar (the user's module need
+    not import it, so mypy's lookup by name may not see it)."""
+    for tv in call.template().type.defn.type_vars:
+        if isinstance(tv, TypeVarType):
+            for v in map(get_proper_type, tv.values):
+                if isinstance(v, Instance) and v.type.fullname == NONE_TAPE:
+                    return v
+    raise Unknown
+
+
+def _int_axis(call: Call, name: str, default: int | None = None) -> int:
+    if not call.has(name):
+        if default is None:
+            raise Unknown
+        return default
+    n = literal_int(call.arg(name))
+    if n is None:
+        raise Unknown
+    return n
+
+
+# ---- basic indexing --------------------------------------------------------------------------
+
+
+def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
+    """A slice part: None where it is absent or ``None``, an int, or ANY_INT."""
+    if e is None or (isinstance(e, NameExpr) and e.fullname == "builtins.None"):
+        return None
+    t = get_proper_type(call.api.get_expression_type(e))
+    if isinstance(t, NoneType):
+        return None
+    n = literal_int(t)
+    if n is not None:
+        return n
+    if isinstance(t, Instance) and t.type.fullname == "builtins.int":
+        return shapes.ANY_INT
+    raise Unknown
+
+
+def _item_from_type(t: Type) -> shapes.IndexItem:
+    p = get_proper_type(t)
+    if isinstance(p, NoneType):
+        return None
+    n = literal_int(p)
+    if n is not None:
+        return n
+    if isinstance(p, Instance):
+        name = p.type.fullname
+        if name == "builtins.int" and p.last_known_value is None:
+            return shapes.ANY_INT
+        if name in ("builtins.ellipsis", "types.EllipsisType"):
+            return Ellipsis
+        if name == "builtins.slice":  # a slice whose parts are not known here
+            return slice(shapes.ANY_INT, shapes.ANY_INT, shapes.ANY_INT)
+    raise Unknown
+
+
+def _item(call: Call, e: Expression) -> shapes.IndexItem:
+    if isinstance(e, EllipsisExpr):
+        return Ellipsis
+    if isinstance(e, SliceExpr):
+        parts = (e.begin_index, e.end_index, e.stride)
+        return slice(*(_index_int(call, p) for p in parts))
+    return _item_from_type(call.api.get_expression_type(e))
+
+
+def _index_items(call: Call) -> list[shapes.IndexItem]:
+    if len(call.operands) != 2:
+        raise Unknown
+    e = call.operand_exprs[1]
+    if e is None:
+        raise Unknown
+    if isinstance(e, TupleExpr):
+        return [_item(call, i) for i in e.items]
+    t = get_proper_type(call.operands[1])
+    if isinstance(t, TupleType):  # a variable holding a tuple of index items
+        return [_item_from_type(i) for i in t.items]
+    return [_item(call, e)]
+
+
+@rule("index", methods=("__getitem__",), functions=_ops("getitem"))
+def getitem(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.index(x.shape, _index_items(call)), x.tape, x)
+
+
+# ---- selection by index tensors ----------------------------------------------------------------
+
+
+@rule("index_select", methods=("index_select",), functions=_ops("index_select"))
+def index_select(call: Call) -> Type:
+    x = call.tensor(0)
+    idx = _named_tensor(call, "indices", 1)
+    shape = shapes.index_select(x.shape, _int_axis(call, "axis"), idx.shape)
+    return call.result(shape, x.tape, x, idx)
+
+
+@rule("gather", methods=("gather",), functions=_ops("gather"))
+def gather(call: Call) -> Type:
+    x = call.tensor(0)
+    idx = _named_tensor(call, "indices", 1)
+    shape = shapes.gather(x.shape, _int_axis(call, "axis"), idx.shape)
+    return call.result(shape, x.tape, x, idx)
+
+
+def _named_tensor(call: Call, name: str, position: int) -> TensorType:
+    """A tensor argument passed by name (or by position where its formal has no name)."""
+    if call.has(name):
+        return read_tensor(call.arg(name))
+    return call.tensor(position)
+
+
+# ---- selection by masks ------------------------------------------------------------------------
+
+
+@rule("where", functions=_ops("where"))
+def where(call: Call) -> Type:
+    if len(call.operands) != 3:
+        raise Unknown
+    cond = call.tensor(0)
+    branches = []
+    branch_shapes: list[shapes.Shape] = []
+    for i in (1, 2):
+        if is_scalar(call.operands[i]):
+            branch_shapes.append(())
+        else:
+            t = call.tensor(i)
+            branches.append(t)
+            branch_shapes.append(t.shape)
+    shape = shapes.where(cond.shape, branch_shapes[0], branch_shapes[1])
+    tape = merge_tapes([t.tape for t in branches]) if branches else _none_tape(call)
+    return call.result(shape, tape, cond, *branches)
+
+
+@rule("masked_fill", methods=("masked_fill",), functions=_ops("masked_fill"))
+def masked_fill(call: Call) -> Type:
+    x = call.tensor(0)
+    mask = _named_tensor(call, "mask", 1)
+    shape = shapes.mask_broadcast(call.op, mask.shape, x.shape)
+    return call.result(shape, x.tape, x)
+
+
+def _matrix(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.matrix(call.op, x.shape), x.tape, x)
+
+
+for _op in ("tril", "triu"):
+    rule(_op, methods=(_op,), functions=_ops(_op))(_matrix)
+
+
+# ---- labels and indices ------------------------------------------------------------------------
+
+
+@rule("one_hot", functions=_ops("one_hot"))
+def one_hot(call: Call) -> Type:
+    labels = call.tensor(0)
+    if call.has("n"):
+        n_type = call.arg("n")
+    elif len(call.operands) == 2:
+        n_type = call.operands[1]
+    else:
+        raise Unknown
+    n = literal_int(n_type)
+    if n is None:
+        read_dim(n_type, {})  # a plain int is Dyn; anything else is Unknown
+    shape = shapes.one_hot(labels.shape, n)
+    return call.result(shape, _none_tape(call), labels)
+
+
+@rule("argmax", methods=("argmax",), functions=_ops("argmax"))
+def argmax(call: Call) -> Type:
+    x = call.tensor(0)
+    axis = read_axis(call)
+    if isinstance(axis, tuple):
+        raise Unknown  # argmax takes one axis; mypy reports the tuple
+    keepdims = read_keepdims(call)
+    shape = shapes.reduce(call.op, x.shape, axis, keepdims)
+    if axis is None:
+        shapes.nonempty_reduce(call.op, (shapes.product(x.shape),), (0,))
+    else:
+        shapes.nonempty_reduce(call.op, x.shape, shapes.normalize_axes(call.op, x.shape, axis))
+    return call.result(shape, _none_tape(call), x)
+
+
+# ---- dropout -----------------------------------------------------------------------------------
+
+
+@rule("dropout", functions=_ops("dropout"))
+def dropout(call: Call) -> Type:
+    x = call.tensor(0)
+    if call.has("p"):
+        p = _literal_number(call, "p")
+        if p is not None:
+            shapes.probability(call.op, p)
+    if call.has("training") and literal_bool(call.arg("training")) is None:
+        t = get_proper_type(call.arg("training"))
+        if not (isinstance(t, Instance) and t.type.fullname == "builtins.bool"):
+            raise Unknown
+    return call.result(x.shape, x.tape, x)
+
+
+def _literal_number(call: Call, name: str) -> float | None:
+    """A number written as a literal in the call (mypy has no float literal types)."""
+    e = call.named_exprs.get(name)
+    sign = 1
+    if isinstance(e, UnaryExpr) and e.op == "-":
+        sign, e = -1, e.expr
+    if isinstance(e, FloatExpr | IntExpr):
+        return sign * e.value
+    return None
+
+
+# ---- comparisons -------------------------------------------------------------------------------
+
+
+def _compare(call: Call) -> Type:
+    a = call.tensor(0)
+    if len(call.operands) != 2:
+        raise Unknown
+    if is_scalar(call.operands[1]):
+        return call.result(a.shape, _none_tape(call), a)
+    b = call.tensor(1)
+    shape = shapes.broadcast(call.op, a.shape, b.shape)
+    return call.result(shape, _none_tape(call), a, b)
+
+
+for _op in ("eq", "ne", "lt", "le", "gt", "ge"):
+    rule(_op, methods=(f"__{_op}__", _op), functions=_ops(_op))(_compare)

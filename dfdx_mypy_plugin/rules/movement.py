@@ -1,0 +1,145 @@
+"""Movement and shape: reshape, flatten, permute, transpose, unsqueeze, squeeze,
+broadcast_to, concat and stack.
+
+Sizes and axes passed as int arguments must be literals for an exact result; a size that is
+not a literal becomes ``Dyn`` (reshape, broadcast_to), an axis that is not one leaves mypy's
+default (``Any``). concat and stack read the items of a tuple or list literal (or of a
+variable whose type is a tuple of tensors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mypy.nodes import ListExpr, StarExpr, TupleExpr
+from mypy.types import Instance, ProperType, TupleType, Type, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import (
+    TENSOR,
+    TensorType,
+    Unknown,
+    literal_int,
+    merge_tapes,
+    read_tensor,
+    tensor_type,
+)
+from dfdx_mypy_plugin.rules import Call, rule
+from dfdx_mypy_plugin.rules.reduce import read_axis
+
+
+def _axis(t: Type) -> int:
+    """An axis argument: a literal int, or Unknown."""
+    n = literal_int(t)
+    if n is None:
+        raise Unknown
+    return n
+
+
+def _named_axis(call: Call, name: str, default: int) -> int:
+    return _axis(call.arg(name)) if call.has(name) else default
+
+
+def _sizes(call: Call) -> list[int | None]:
+    """The ``*dims`` sizes after the tensor: a literal int each, None where not a literal."""
+    return [literal_int(t) for t in call.operands[1:]]
+
+
+def _movement(name: str) -> tuple[str, ...]:
+    return (f"dfdx.ops.movement.{name}",)
+
+
+@rule("reshape", methods=("reshape",), functions=_movement("reshape"))
+def reshape(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.reshape(x.shape, _sizes(call)), x.tape, x)
+
+
+@rule("flatten", methods=("flatten",), functions=_movement("flatten"))
+def flatten(call: Call) -> Type:
+    x = call.tensor(0)
+    start = _named_axis(call, "start_axis", 0)
+    end = _named_axis(call, "end_axis", -1)
+    return call.result(shapes.flatten(x.shape, start, end), x.tape, x)
+
+
+@rule("permute", methods=("permute",), functions=_movement("permute"))
+def permute(call: Call) -> Type:
+    x = call.tensor(0)
+    axes = [_axis(t) for t in call.operands[1:]]
+    shape, _order = shapes.permute(x.shape, axes)
+    return call.result(shape, x.tape, x)
+
+
+@rule("transpose", methods=("transpose",), functions=_movement("transpose"))
+def transpose(call: Call) -> Type:
+    x = call.tensor(0)
+    if len(call.operands) != 3:
+        raise Unknown
+    a, b = (_axis(t) for t in call.operands[1:])
+    return call.result(shapes.transpose(x.shape, a, b), x.tape, x)
+
+
+@rule("unsqueeze", methods=("unsqueeze",), functions=_movement("unsqueeze"))
+def unsqueeze(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.unsqueeze(x.shape, _axis(call.arg("axis"))), x.tape, x)
+
+
+@rule("squeeze", methods=("squeeze",), functions=_movement("squeeze"))
+def squeeze(call: Call) -> Type:
+    x = call.tensor(0)
+    axis = read_axis(call)
+    if axis is None and not all(isinstance(d, int) for d in x.shape):
+        raise Unknown  # which axes have size 1 is known only at run time
+    return call.result(shapes.squeeze(x.shape, axis), x.tape, x)
+
+
+@rule("broadcast_to", methods=("broadcast_to",), functions=_movement("broadcast_to"))
+def broadcast_to(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.broadcast_to_sizes(x.shape, _sizes(call)), x.tape, x)
+
+
+def _items(call: Call) -> list[Type]:
+    """The types of the tensors in ``concat``/``stack``'s first argument."""
+    if not call.operands:
+        raise Unknown
+    t = get_proper_type(call.operands[0])
+    if isinstance(t, TupleType):
+        return list(t.items)
+    e = call.operand_exprs[0]
+    if isinstance(e, ListExpr | TupleExpr):
+        if any(isinstance(item, StarExpr) for item in e.items):
+            raise Unknown
+        return [call.api.get_expression_type(item) for item in e.items]
+    raise Unknown
+
+
+def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape]) -> Type:
+    types = _items(call)
+    tensors = [read_tensor(t) for t in types]
+    shape = join([t.shape for t in tensors], _named_axis(call, "axis", 0))
+    return _result(call, types[0], shape, tensors)
+
+
+def _result(call: Call, first: Type, shape: shapes.Shape, tensors: list[TensorType]) -> Type:
+    template = get_proper_type(first)
+    if not isinstance(template, Instance) or template.type.fullname != TENSOR:
+        raise Unknown
+    syms: dict[str, Type] = {}
+    for t in tensors:
+        syms.update(t.syms)
+    tapes: list[ProperType] = [t.tape for t in tensors]
+    int_type = call.api.named_generic_type("builtins.int", [])
+    return tensor_type(template, shape, merge_tapes(tapes), syms, int_type)
+
+
+@rule("concat", functions=_movement("concat"))
+def concat(call: Call) -> Type:
+    return _joined(call, shapes.concat)
+
+
+@rule("stack", functions=_movement("stack"))
+def stack(call: Call) -> Type:
+    return _joined(call, shapes.stack)
