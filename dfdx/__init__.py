@@ -4,6 +4,8 @@
 ``dfdx_mypy_plugin``) and pyright check, and its tape kind says whether gradients are traced.
 """
 
+from dfdx._checked import TapeError as TapeError
+from dfdx._checked import checked as checked
 from dfdx._creation import arange as arange
 from dfdx._creation import full as full
 from dfdx._creation import manual_seed as manual_seed

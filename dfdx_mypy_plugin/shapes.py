@@ -767,6 +767,46 @@ def sequential_link(
         )
 
 
+_SAME_SIZES = frozenset(
+    {"ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "Dropout", "BatchNorm1d", "Residual"}
+)
+
+
+def sequential_chain(layers: Sequence[tuple[str, str, Sequence[Dim]]]) -> None:
+    """Check that a Sequential's layers fit together, before any input is seen. Each layer is
+    ``(kind, name, sizes)``: ``kind`` the dx.nn class name (``"Linear"``; anything else for a
+    module this rule does not know), ``name`` as messages write it (``Linear[256, 10]``),
+    ``sizes`` its size parameters. A layer's input size is checked against the last layer
+    before it that set that size: features (the last axis) or channels (axis 1)."""
+    features: tuple[Dim, int] | None = None
+    chans: tuple[Dim, int] | None = None
+    for i, (kind, name, dims) in enumerate(layers, 1):
+        if kind in _SAME_SIZES:
+            continue
+        if kind in ("MaxPool2d", "AvgPool2d"):
+            features = None
+        elif kind == "Linear":
+            if features is not None:
+                sequential_link(i, name, dims[0], features[1], features[0])
+            features, chans = (dims[1], i), None
+        elif kind == "LayerNorm":
+            if features is not None:
+                sequential_link(i, name, dims[0], features[1], features[0])
+            features = features or (dims[0], i)
+        elif kind == "Embedding":
+            features, chans = (dims[1], i), None
+        elif kind == "Conv2d":
+            if chans is not None:
+                sequential_link(i, name, dims[0], chans[1], chans[0], "channels")
+            features, chans = None, (dims[1], i)
+        elif kind == "BatchNorm2d":
+            if chans is not None:
+                sequential_link(i, name, dims[0], chans[1], chans[0], "channels")
+            chans = chans or (dims[0], i)
+        else:  # Flatten, a nested Sequential, a user's module: sizes unknown from here
+            features = chans = None
+
+
 def channels(name: str, x: Shape, ranks: Sequence[int], takes: Dim) -> None:
     """A layer ``name`` (``BatchNorm2d[8]``, ``Conv2d[3, 8]``) reading ``takes`` channels on
     axis 1 of an input of one of ``ranks``."""
@@ -824,16 +864,20 @@ def class_targets(op: str, logits: Shape, target: Shape, kind: str | None = None
 # ---- attention (dx.nn.MultiHeadAttention, dx.scaled_dot_product_attention) ----------------------
 
 
-def attention_heads(name: str, embed_dim: Dim, num_heads: Dim) -> None:
+def attention_heads(
+    name: str, embed_dim: Dim, num_heads: Dim, names: tuple[str, str] = ("embed_dim", "num_heads")
+) -> None:
     """``num_heads`` is at least 1 and divides ``embed_dim``: each head reads
-    ``embed_dim // num_heads`` features."""
+    ``embed_dim // num_heads`` features. ``names`` are the arguments as the module spells
+    them (``("d_model", "nhead")`` for the transformer layers)."""
+    e_name, h_name = names
     if isinstance(num_heads, int) and num_heads < 1:
-        raise ShapeError(f"{name}: num_heads must be at least 1, got {num_heads}")
+        raise ShapeError(f"{name}: {h_name} must be at least 1, got {num_heads}")
     if isinstance(embed_dim, int) and embed_dim < 1:
-        raise ShapeError(f"{name}: embed_dim must be at least 1, got {embed_dim}")
+        raise ShapeError(f"{name}: {e_name} must be at least 1, got {embed_dim}")
     if isinstance(embed_dim, int) and isinstance(num_heads, int) and embed_dim % num_heads:
         raise ShapeError(
-            f"{name}: num_heads {num_heads} does not divide embed_dim {embed_dim} "
+            f"{name}: {h_name} {num_heads} does not divide {e_name} {embed_dim} "
             f"({embed_dim} % {num_heads} = {embed_dim % num_heads})"
         )
 
@@ -884,3 +928,16 @@ def sdpa(op: str, query: Shape, key: Shape, value: Shape) -> Shape:
         )
     batch = broadcast(op, broadcast(op, query[:-2], key[:-2]), value[:-2])
     return (*batch, query[-2], value[-1])
+
+
+def transformer_inputs(name: str, d_model: Dim, inputs: Sequence[tuple[str, Shape]]) -> None:
+    """The sequences given to a transformer layer ``name`` (``src``, ``tgt``, ``memory``):
+    3-d, ``d_model`` features on the last axis."""
+    for what, x in inputs:
+        if len(x) != 3:
+            raise ShapeError(f"{name}: {what} must be 3-d (batch, sequence, d_model), got {fmt(x)}")
+        if same_dim(x[-1], d_model) is False:
+            raise ShapeError(
+                f"{name}: {what} takes {fmt_dim(d_model)} features, got {fmt(x)} "
+                f"({fmt_dim(x[-1])} != {fmt_dim(d_model)})"
+            )

@@ -205,11 +205,13 @@ def one_hot(call: Call) -> Type:
         n_type = call.operands[1]
     else:
         raise Unknown
-    n = literal_int(n_type)
+    n: shapes.Dim = literal_int(n_type)
+    syms: dict[str, Type] = {}
     if n is None:
-        read_dim(n_type, {})  # a plain int is Dyn; anything else is Unknown
+        n = read_dim(n_type, syms)  # an int-bound TypeVar, or Dyn for a plain int
     shape = shapes.one_hot(labels.shape, n)
-    return call.result(shape, _none_tape(call), labels)
+    tape = _none_tape(call)
+    return call.result(shape, tape, labels, TensorType((), tape, syms))
 
 
 @rule("argmax", methods=("argmax",), functions=_ops("argmax"))

@@ -10,6 +10,7 @@ import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
 
 B = TypeVar("B", bound=int)
+C = TypeVar("C", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 x = dx.randn(2, 3, 9, 8)
@@ -73,6 +74,17 @@ def block(h: Tensor[B, L[3], L[9], L[8], T]) -> Tensor[B, L[4], L[3], L[3], T]:
 
 assert_type(block(x), Tensor[L[2], L[4], L[3], L[3], NoneTape])
 assert_type(block(x.trace()), Tensor[L[2], L[4], L[3], L[3], OwnedTape])
+
+
+# sizes the plugin cannot prove wrong are accepted: symbolic or Dyn channels and sizes
+def unproven(h: Tensor[B, C, L[9], L[8], T], d: Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]) -> None:
+    assert_type(dx.conv2d(h, w), Tensor[B, L[4], L[7], L[6], T])
+    assert_type(dx.conv_transpose2d(h, u), Tensor[B, L[5], L[11], L[10], T])
+    assert_type(dx.conv2d(d, w, padding=1), Tensor[Dyn, L[4], Dyn, Dyn, NoneTape])
+    assert_type(dx.max_pool2d(d, 2), Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape])
+
+
+unproven(x, x)
 
 # the run time agrees
 assert dx.conv_transpose2d(x, u, stride=2, padding=1, output_padding=1).shape == (2, 5, 18, 16)

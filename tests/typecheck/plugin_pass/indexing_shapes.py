@@ -11,6 +11,8 @@ import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
 
 B = TypeVar("B", bound=int)
+C = TypeVar("C", bound=int)
+N = TypeVar("N", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 x = dx.randn(2, 3, 4)
@@ -90,6 +92,26 @@ def classify(logits: Tensor[B, L[10], T], y: Tensor[B, NoneTape]) -> Tensor[B, L
 
 
 assert_type(classify(dx.randn(4, 10), dx.zeros(4, dtype=dx.int64)), Tensor[L[4], L[10], NoneTape])
+
+
+# an index on a symbolic or Dyn size is not range-checked (the run time checks it)
+def unproven(m: Tensor[B, C, NoneTape], d: Tensor[Dyn, L[4], NoneTape]) -> None:
+    assert_type(m[5, 7], Tensor[NoneTape])
+    assert_type(m[:, 2:9:3], Tensor[B, Dyn, NoneTape])
+    assert_type(d[3], Tensor[L[4], NoneTape])
+    assert_type(m == m[0], Tensor[B, C, NoneTape])
+
+
+unproven(dx.zeros(6, 8), dx.zeros(4, 4))
+
+
+# a symbolic number of classes
+def encode(y: Tensor[B, NoneTape], n: N) -> Tensor[B, N, NoneTape]:
+    assert_type(dx.one_hot(y, n), Tensor[B, N, NoneTape])
+    return dx.one_hot(y, n)
+
+
+assert encode(dx.zeros(3, dtype=dx.int64), 4).shape == (3, 4)
 
 # the run time agrees
 assert x[None, ..., None].shape == (1, 2, 3, 4, 1)
