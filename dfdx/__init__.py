@@ -4,6 +4,9 @@
 ``dfdx_mypy_plugin``) and pyright check, and its tape kind says whether gradients are traced.
 """
 
+from dfdx import losses as losses
+from dfdx import nn as nn
+from dfdx import optim as optim
 from dfdx._checked import TapeError as TapeError
 from dfdx._checked import checked as checked
 from dfdx._creation import arange as arange
@@ -25,6 +28,7 @@ from dfdx._tensor import NoneTape as NoneTape
 from dfdx._tensor import OwnedTape as OwnedTape
 from dfdx._tensor import Tensor as Tensor
 from dfdx._typing import Dyn as Dyn
+from dfdx.nn.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from dfdx.ops.binary import add as add
 from dfdx.ops.binary import div as div
 from dfdx.ops.binary import maximum as maximum

@@ -149,11 +149,15 @@ class Pending:
     def get(self) -> Array:
         if self.parts:
             total = self.value
+            shape = self.shape
             for fn, g in self.parts:
-                part = unbroadcast(fn(g), self.shape)
+                part = fn(g)
+                if part.shape != shape:
+                    part = unbroadcast(part, shape)
                 total = part if total is None else total + part
             self.parts = []
-            self.value = xp.asarray(total)  # a 0-d array, never a NumPy scalar
+            # a 0-d array, never a NumPy scalar
+            self.value = total if type(total) is xp.ndarray else xp.asarray(total)
         assert self.value is not None
         return self.value
 
@@ -175,7 +179,9 @@ def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
             continue  # this op does not lead to the loss
         for in_id, shape, fn in step.inputs:
             if in_id in produced:
-                part = unbroadcast(fn(g), shape)
+                part = fn(g)
+                if part.shape != shape:  # inline test: unbroadcast's call costs more
+                    part = unbroadcast(part, shape)
                 prev = inner.get(in_id)
                 inner[in_id] = part if prev is None else prev + part
             else:

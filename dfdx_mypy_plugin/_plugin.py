@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mypy.nodes import ARG_POS, ArgKind, CallExpr, Context, Expression
+from mypy.nodes import ARG_POS, ArgKind, CallExpr, Context, Expression, TypeInfo
 from mypy.plugin import (
     CheckerPluginInterface,
     FunctionContext,
@@ -19,7 +19,16 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import AnyType, CallableType, FunctionLike, Type, TypeOfAny
+from mypy.subtypes import find_member
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeOfAny,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import __version__
 from dfdx_mypy_plugin._types import Unknown
@@ -140,6 +149,29 @@ def _checked_signature(
     return sig
 
 
+_MODULE = "dfdx.nn._module.Module"
+
+
+def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
+    """``model(x)`` on a module that inherits ``Module.__call__``: the signature of its own
+    typed ``forward``, so that mypy checks the arguments and infers the result from it (the
+    plain ``__call__`` takes and returns ``Any``)."""
+    try:
+        receiver = get_proper_type(ctx.type)
+        if not isinstance(receiver, Instance):
+            return ctx.default_signature
+        info = receiver.type.get_containing_type_info("forward")
+        if info is None or info.fullname == _MODULE:
+            return ctx.default_signature
+        forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
+        if isinstance(forward, FunctionLike):
+            return forward
+    except Exception:
+        if _DEBUG:
+            raise
+    return ctx.default_signature
+
+
 load_all()
 
 
@@ -157,6 +189,18 @@ class DfdxPlugin(Plugin):
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         """mypy hashes only the entry module; this keys its cache to every plugin source."""
         return self._digest
+
+    def _inherits_module_call(self, class_fullname: str) -> bool:
+        """Whether the class is a ``Module`` whose ``__call__`` is ``Module``'s own."""
+        try:
+            node = self.lookup_fully_qualified(class_fullname)
+        except Exception:  # a name mypy cannot resolve here (a nested or local class)
+            return False
+        info = node.node if node is not None else None
+        if not isinstance(info, TypeInfo) or not info.has_base(_MODULE):
+            return False
+        owner = info.get_containing_type_info("__call__")
+        return owner is not None and owner.fullname == _MODULE
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         rule = METHOD_RULES.get(fullname)
@@ -205,6 +249,8 @@ class DfdxPlugin(Plugin):
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        if fullname.endswith(".__call__") and self._inherits_module_call(fullname[:-9]):
+            return _forward_signature
         rule = METHOD_RULES.get(fullname)
         if rule is None:
             return None

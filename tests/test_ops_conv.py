@@ -110,6 +110,44 @@ def test_max_pool2d_ties_go_to_the_first_largest_value() -> None:
     np.testing.assert_array_equal(grads[x].numpy(), [[[[1.0, 0.0], [0.0, 0.0]]]])
 
 
+@pytest.mark.parametrize("chunk", [1, 1 << 30], ids=["one-sample-chunks", "one-chunk"])
+def test_chunked_products_match(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The input's gradient (and conv_transpose2d's forward) run a few samples at a time:
+    one sample per step and the whole batch in one step give the same gradients."""
+    from dfdx.ops import conv
+
+    monkeypatch.setattr(conv, "CHUNK_BYTES", chunk)
+    x, w, b = rand(3, 4, 5, 6), rand(6, 2, 3, 3, seed=1), rand(6, seed=2)
+    check_grads(lambda x, w, b: dx.conv2d(x, w, b, padding=1, groups=2), x, w, b)
+    check_grads(lambda x, w: dx.conv2d(x, w, stride=2, dilation=(1, 2), groups=2), x, w[:, :, :2])
+    wt = rand(4, 3, 2, 3, seed=3)
+    check_grads(lambda x, w: dx.conv_transpose2d(x, w, padding=1), x, wt)
+    check_grads(lambda x, w: dx.conv_transpose2d(x, w, stride=(2, 1), groups=2), x, wt[:, :2])
+
+
+def test_pointwise_conv_needs_no_copy() -> None:
+    """A 1x1 kernel of stride 1 without padding multiplies the input itself."""
+    x, w = rand(2, 3, 4, 5), rand(6, 3, 1, 1, seed=1)
+    want = np.einsum("nchw,oc->nohw", x, w[:, :, 0, 0])
+    np.testing.assert_allclose(dx.conv2d(dx.tensor(x), dx.tensor(w)).numpy(), want, rtol=1e-12)
+    check_grads(dx.conv2d, x, w)
+
+
+def test_small_cnn_forward_and_backward() -> None:
+    """conv, relu, max pool, flatten and a matrix product in a chain, as a small CNN:
+    every parameter's gradient against finite differences."""
+
+    def cnn(x: Any, w1: Any, b1: Any, w2: Any, lin: Any) -> Any:
+        h = dx.conv2d(x, w1, b1, padding=1).relu()
+        h = dx.max_pool2d(h, 2)
+        h = dx.conv2d(h, w2, stride=2).relu()
+        return dx.adaptive_avg_pool2d(h, 1).flatten(1) @ lin
+
+    x = rand(2, 1, 8, 8)
+    params = [rand(4, 1, 3, 3, seed=1), rand(4, seed=2), rand(3, 4, 2, 2, seed=3)]
+    check_grads(cnn, x, *params, rand(3, 5, seed=4), atol=1e-5)
+
+
 def test_conv2d_values_by_hand() -> None:
     """A 1-channel 3x3 input with a 2x2 kernel, worked out on paper."""
     x = dx.tensor(np.arange(9.0).reshape(1, 1, 3, 3))

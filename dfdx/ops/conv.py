@@ -2,18 +2,22 @@
 """Convolution and pooling over ``(N, C, *spatial)`` tensors, as PyTorch lays them out (NCHW).
 
 The kernels work on a channels-first layout, ``(C, N, H, W)``, so that one matrix product
-covers the whole batch:
+covers the whole batch (measured faster than a product per sample):
 
-- forward (``_gather``): the input's windows copied once into ``cols``, ``(C, kh, kw, N *
-  Ho * Wo)`` (im2col), and one ``dot`` per group with the weight as a ``(O, C * kh * kw)``
-  matrix. ``cols`` is kept for the weight's gradient, which is one ``dot`` of the output's
-  gradient with ``cols``.
-- the input's gradient (``_scatter``): the output's gradient spread on the padded input's grid
-  (zeros between strided positions), flattened, so that each kernel position is a contiguous
-  slice of it: one ``dot`` per kernel position adds its share in place (no col2im scatter).
+- forward (``_gather``): the input's windows copied once into ``cols``, ``(C * kh * kw + 1,
+  N * Ho * Wo)`` (im2col), whose last row of ones meets the bias as the weight matrix's last
+  column, so the product adds the bias; one ``dot`` (per group). ``cols`` is kept for the
+  weight's gradient, one ``dot`` of the output's gradient with ``cols`` (whose last column
+  is the bias's gradient).
+- the input's gradient (``_scatter``): the transposed weight times a block of the output's
+  gradient gives each window's share, added where the window lies (col2im) while the block
+  is in cache. Of stride 1 the gradient is first laid on the flattened padded grid, so that
+  the windows of a kernel position are one contiguous, shifted run.
 
-``conv_transpose2d`` is the same two kernels the other way round, and ``conv1d`` is
-``conv2d`` with a height of 1. Measured in ``bench/bench_conv.py``.
+Measured in ``bench/bench_conv.py``: the three products are most of the time.
+
+``conv_transpose2d`` is the same kernels the other way round (its forward is conv2d's input
+gradient), and ``conv1d`` is ``conv2d`` with a height of 1.
 """
 
 from __future__ import annotations
@@ -38,89 +42,20 @@ Pair = int | tuple[int, int]
 Dyn = Any
 
 _as_strided = xp.lib.stride_tricks.as_strided
+CHUNK_BYTES = 1 << 21
+"""About how many bytes of windows one step of col2im handles (see ``_scatter``): a block
+whose product is still in cache when it is added up (measured on the benchmark's conv: 2 MiB
+was the fastest of 0.5 to 4 MiB, and about 17% faster than one block for the whole batch)."""
 
 
 # ---- kernels on arrays (channels first: (C, N, H, W)) ------------------------------------
 Ints = tuple[int, ...]
 
 
-def _cols(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints) -> Array:
-    """The windows of ``grid`` ``(C, N, Hp, Wp)``: ``(C, kh, kw, N, Ho, Wo)``, contiguous."""
-    c, n = grid.shape[:2]
-    sc, sn, sh, sw = grid.strides
-    view = _as_strided(
-        grid,
-        (c, kernel[0], kernel[1], n, out[0], out[1]),
-        (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw),
-        writeable=False,
-    )
-    return xp.ascontiguousarray(view)
-
-
-def _gather(cols: Array, w: Array, groups: int) -> Array:
-    """``sum over c, i, j of w[o, c, i, j] * cols[c, i, j, m]`` per group: ``(O, M)``."""
-    o, cg = w.shape[:2]
-    m = cols.shape[3] * cols.shape[4] * cols.shape[5]
-    flat = cols.reshape(-1, m)
-    if groups == 1:
-        return xp.dot(w.reshape(o, -1), flat)  # type: ignore[no-any-return]
-    og, rows = o // groups, cg * cols.shape[1] * cols.shape[2]
-    y = xp.empty((o, m), dtype=w.dtype)
-    for g in range(groups):
-        y[g * og : (g + 1) * og] = xp.dot(
-            w[g * og : (g + 1) * og].reshape(og, -1), flat[g * rows : (g + 1) * rows]
-        )
-    return y
-
-
-def _weight_grad(g: Array, cols: Array, wshape: Ints, groups: int) -> Array:
-    """The gradient of ``_gather``'s weight: ``g`` is ``(O, M)``."""
-    o = wshape[0]
-    m = g.shape[1]
-    flat = cols.reshape(-1, m)
-    if groups == 1:
-        return xp.dot(g, flat.T).reshape(wshape)  # type: ignore[no-any-return]
-    og, rows = o // groups, flat.shape[0] // groups
-    gw = xp.empty(wshape, dtype=g.dtype)
-    for k in range(groups):
-        part = xp.dot(g[k * og : (k + 1) * og], flat[k * rows : (k + 1) * rows].T)
-        gw[k * og : (k + 1) * og] = part.reshape(og, *wshape[1:])
-    return gw
-
-
-def _scatter(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> Array:
-    """The transpose of ``_gather`` after ``_cols``: ``g`` ``(O, N, Ho, Wo)`` spread onto a
-    ``grid`` ``(C, N, Hp, Wp)`` through ``w`` ``(O, C / groups, kh, kw)``."""
-    o, cg, kh, kw = w.shape
-    c, n, hp, wp = grid
-    ho, wo = g.shape[2:]
-    total = n * hp * wp
-    span = total - (kh - 1) * d[0] * wp - (kw - 1) * d[1]
-    if s == (1, 1) and (ho, wo) == (hp, wp):
-        spread = g.reshape(o, total)
-    else:
-        spread = xp.zeros((o, n, hp, wp), dtype=g.dtype)
-        spread[:, :, : s[0] * ho : s[0], : s[1] * wo : s[1]] = g
-        spread = spread.reshape(o, total)
-    spread = spread[:, :span]
-    out = xp.zeros((c, total), dtype=g.dtype)
-    og = o // groups
-    for k in range(groups):
-        gk = spread[k * og : (k + 1) * og]
-        wk = w[k * og : (k + 1) * og]
-        rows = out[k * cg : (k + 1) * cg]
-        for i in range(kh):
-            for j in range(kw):
-                off = i * d[0] * wp + j * d[1]
-                rows[:, off : off + span] += xp.dot(wk[:, :, i, j].T, gk)
-    return out.reshape(grid)
-
-
-def _channels_first(a: Array, pad: Ints = (0, 0), size: Ints | None = None) -> Array:
-    """``(N, C, H, W)`` as ``(C, N, H + 2 * pad, W + 2 * pad)`` (or ``size``), zero-padded at
-    the end beyond that."""
+def _channels_first(a: Array, pad: Ints = (0, 0)) -> Array:
+    """``(N, C, H, W)`` as ``(C, N, H + 2 pad, W + 2 pad)``, zero-padded."""
     n, c, h, w = a.shape
-    hp, wp = size if size is not None else (h + 2 * pad[0], w + 2 * pad[1])
+    hp, wp = h + 2 * pad[0], w + 2 * pad[1]
     if (hp, wp) == (h, w):
         return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
     grid = xp.zeros((c, n, hp, wp), dtype=a.dtype)
@@ -131,6 +66,114 @@ def _channels_first(a: Array, pad: Ints = (0, 0), size: Ints | None = None) -> A
 def _batch_first(a: Array) -> Array:
     """``(C, N, H, W)`` back to a contiguous ``(N, C, H, W)``."""
     return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
+
+
+def _cols(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints, ones: bool) -> Array:
+    """The windows of ``grid`` ``(C, N, Hp, Wp)`` copied once (im2col): ``(C * kh * kw [+ 1],
+    N * Ho * Wo)``, rows ordered (channel, kernel row, kernel column), with a last row of
+    ones when ``ones`` (a weight matrix with the bias as its last column then adds it)."""
+    c, n = grid.shape[:2]
+    rows, m = c * kernel[0] * kernel[1], n * out[0] * out[1]
+    sc, sn, sh, sw = grid.strides
+    view = _as_strided(
+        grid,
+        (c, kernel[0], kernel[1], n, out[0], out[1]),
+        (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw),
+        writeable=False,
+    )
+    cols = xp.empty((rows + ones, m), dtype=grid.dtype)
+    xp.copyto(cols[:rows].reshape(view.shape), view)  # the first rows: a view
+    if ones:
+        cols[rows] = 1
+    return cols
+
+
+def _gather(cols: Array, w: Array, groups: int, bias: Array | None) -> Array:
+    """``sum over c, i, j of w[o, c, i, j] * cols[c, i, j, m]`` per group (plus the bias,
+    whose row of ones ``cols`` then has): ``(O, M)``."""
+    o = w.shape[0]
+    if groups == 1:
+        wm = w.reshape(o, -1)
+        if bias is not None:
+            wm = xp.concatenate([wm, bias[:, None]], axis=1)
+        return xp.dot(wm, cols)  # type: ignore[no-any-return]
+    og, rows = o // groups, w[0].size
+    y = xp.empty((o, cols.shape[1]), dtype=w.dtype)
+    for g in range(groups):
+        part = slice(g * og, (g + 1) * og)
+        y[part] = xp.dot(w[part].reshape(og, -1), cols[g * rows : (g + 1) * rows])
+    if bias is not None:
+        y += bias[:, None]
+    return y
+
+
+def _weight_grad(g: Array, cols: Array, wshape: Ints, groups: int) -> Array:
+    """The gradient of ``_gather``'s weight (and bias, as a last column, when ``cols`` has
+    its row of ones and ``groups == 1``): ``g`` is ``(O, M)``."""
+    if groups == 1:
+        return xp.dot(g, cols.T)  # type: ignore[no-any-return]
+    o = wshape[0]
+    og, rows = o // groups, cols.shape[0] // groups
+    gw = xp.empty((o, rows), dtype=g.dtype)
+    for k in range(groups):
+        part = slice(k * og, (k + 1) * og)
+        gw[part] = xp.dot(g[part], cols[k * rows : (k + 1) * rows].T)
+    return gw
+
+
+def _scatter(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> Array:
+    """The transpose of ``_gather`` after ``_cols``: ``g`` ``(O, N, Ho, Wo)`` spread back
+    through ``w`` ``(O, C / groups, kh, kw)`` onto a zero grid ``(C, N, Hp, Wp)`` (col2im).
+
+    Each step multiplies a block of ``g``'s columns by the weight (one row per channel and
+    kernel position) and adds the rows of each kernel position where their windows lie,
+    while the block is in cache (about ``CHUNK_BYTES``). Of stride 1, ``g`` is first laid on
+    the flattened grid (zeros where no window starts), so that a kernel position's windows
+    are one contiguous run of the grid, shifted by its offset: long runs, where rows of
+    ``Wo`` values would cost NumPy a loop each."""
+    o, cg, kh, kw = w.shape
+    c, n, hp, wp = grid
+    ho, wo = g.shape[2:]
+    og = o // groups
+    # the weight of group k as (kernel row, kernel column, channel) x output channel
+    wt = [
+        w[k * og : (k + 1) * og].transpose(2, 3, 1, 0).reshape(kh * kw * cg, og)
+        for k in range(groups)
+    ]
+    block = max(1, CHUNK_BYTES // (kh * kw * cg * g.itemsize))
+    if s == (1, 1):
+        total = n * hp * wp
+        span = total - (kh - 1) * d[0] * wp - (kw - 1) * d[1]
+        spread = xp.zeros((o, n, hp, wp), dtype=g.dtype)
+        spread[:, :, :ho, :wo] = g
+        flat = spread.reshape(o, total)
+        out = xp.zeros((c, total), dtype=g.dtype)
+        for k in range(groups):
+            rows = out[k * cg : (k + 1) * cg]
+            for first in range(0, span, block):
+                last = min(span, first + block)
+                part = xp.dot(wt[k], flat[k * og : (k + 1) * og, first:last])
+                for i in range(kh):
+                    for j in range(kw):
+                        off = i * d[0] * wp + j * d[1]
+                        r = (i * kw + j) * cg
+                        rows[:, first + off : last + off] += part[r : r + cg]
+        return out.reshape(grid)
+    out = xp.zeros(grid, dtype=g.dtype)
+    step = max(1, block // (ho * wo))  # whole samples per block
+    gm = g.reshape(o, n, ho * wo)
+    for k in range(groups):
+        for first in range(0, n, step):
+            last = min(n, first + step)
+            part = xp.dot(wt[k], gm[k * og : (k + 1) * og, first:last].reshape(og, -1))
+            part = part.reshape(kh, kw, cg, last - first, ho, wo)
+            acc = out[k * cg : (k + 1) * cg, first:last]
+            for i in range(kh):
+                for j in range(kw):
+                    r = slice(i * d[0], i * d[0] + s[0] * (ho - 1) + 1, s[0])
+                    q = slice(j * d[1], j * d[1] + s[1] * (wo - 1) + 1, s[1])
+                    acc[:, :, r, q] += part[i, j]
+    return out
 
 
 # ---- the ops -------------------------------------------------------------------------------
@@ -197,16 +240,15 @@ def _conv(
         a, w = a[:, :, None], w[:, :, None]
         s, p, d = (1, *s), (0, *p), (1, *d)
     n, o = a.shape[0], w.shape[0]
-    out = out_shape[2:]
-    ho, wo = (1, *out) if spatial == 1 else out
+    out = (1, *out_shape[2:]) if spatial == 1 else out_shape[2:]
+    ho, wo = out
+    ones = b is not None and gr == 1  # the bias rides in the product
     grid = _channels_first(a, p)
-    cols = _cols(grid, w.shape[2:], (ho, wo), s, d)
-    y = _gather(cols, w, gr).reshape(o, n, ho, wo)
-    if b is not None:
-        y += b[:, None, None, None]
+    cols = _cols(grid, w.shape[2:], out, s, d, ones)
+    y = _gather(cols, w, gr, b).reshape(o, n, ho, wo)
     y = _batch_first(y).reshape(out_shape)
     in_shape, w_shape = x._data.shape, weight._data.shape
-
+    rows = w[0].size
     cache: list[Array] = []  # both gradients read the same transposed g: computed once
 
     def g_first(g: Array) -> Array:
@@ -220,12 +262,17 @@ def _conv(
         h, wd = a.shape[2:]
         return _batch_first(full[:, :, p[0] : p[0] + h, p[1] : p[1] + wd]).reshape(in_shape)
 
-    def grad_w(g: Array) -> Array:
-        gw = _weight_grad(g_first(g).reshape(o, -1), cols, w.shape, gr)
-        return gw.reshape(w_shape)
+    wb: list[Array] = []  # the weight's and (with ``ones``) the bias's gradients: one product
 
-    fns: list[GradFn] = [grad_x, grad_w]
-    if b is not None:
+    def grad_wb(g: Array) -> Array:
+        if not wb:
+            wb.append(_weight_grad(g_first(g).reshape(o, -1), cols, w.shape, gr))
+        return wb[0]
+
+    fns: list[GradFn] = [grad_x, lambda g: grad_wb(g)[:, :rows].reshape(w_shape)]
+    if b is not None and ones:
+        fns.append(lambda g: grad_wb(g)[:, rows])
+    elif b is not None:
         fns.append(lambda g: g.sum(axis=tuple(i for i in range(g.ndim) if i != 1)))
     return result(y, inputs, fns)
 
@@ -357,7 +404,7 @@ def conv_transpose2d(
     n, c, h, wd = a.shape
     o = w.shape[1] * gr
     _check_bias(op, b, o)
-    hf, wf = (v + 2 * q for v, q in zip(out_shape[2:], p, strict=True))
+    hf, wf = out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1]
     z = _channels_first(a)
     full = _scatter(z, w, (o, n, hf, wf), s, d, gr)
     y = full[:, :, p[0] : hf - p[0], p[1] : wf - p[1]]
@@ -369,15 +416,15 @@ def conv_transpose2d(
     def windows(g: Array) -> Array:
         """The windows of the output's gradient on the full (unpadded-output) grid."""
         if not cache:
-            cache.append(_cols(_channels_first(g, p), w.shape[2:], (h, wd), s, d))
+            cache.append(_cols(_channels_first(g, p), w.shape[2:], (h, wd), s, d, False))
         return cache[0]
 
     def grad_x(g: Array) -> Array:
-        gz = _gather(windows(g), w, gr).reshape(c, n, h, wd)
+        gz = _gather(windows(g), w, gr, None).reshape(c, n, h, wd)
         return _batch_first(gz)
 
     def grad_w(g: Array) -> Array:
-        return _weight_grad(z.reshape(c, -1), windows(g), w.shape, gr)
+        return _weight_grad(z.reshape(c, -1), windows(g), w.shape, gr).reshape(w.shape)
 
     fns: list[GradFn] = [grad_x, grad_w]
     if b is not None:

@@ -1,0 +1,32 @@
+"""Modules: typed containers of parameters (``dx.nn.Linear(784, 10)``), PyTorch's names."""
+
+from dfdx.nn._containers import Residual as Residual
+from dfdx.nn._containers import Sequential as Sequential
+from dfdx.nn._io import LoadError as LoadError
+from dfdx.nn._layers import GELU as GELU
+from dfdx.nn._layers import AvgPool2d as AvgPool2d
+from dfdx.nn._layers import BatchNorm1d as BatchNorm1d
+from dfdx.nn._layers import BatchNorm2d as BatchNorm2d
+from dfdx.nn._layers import Conv2d as Conv2d
+from dfdx.nn._layers import Dropout as Dropout
+from dfdx.nn._layers import Embedding as Embedding
+from dfdx.nn._layers import Flatten as Flatten
+from dfdx.nn._layers import LayerNorm as LayerNorm
+from dfdx.nn._layers import MaxPool2d as MaxPool2d
+from dfdx.nn._layers import ReLU as ReLU
+from dfdx.nn._layers import Sigmoid as Sigmoid
+from dfdx.nn._layers import Softmax as Softmax
+from dfdx.nn._layers import Tanh as Tanh
+from dfdx.nn._linear import Linear as Linear
+from dfdx.nn._linear import linear as linear
+from dfdx.nn._module import Module as Module
+from dfdx.nn.attention import MultiHeadAttention as MultiHeadAttention
+from dfdx.nn.attention import causal_mask as causal_mask
+from dfdx.nn.positional import LearnedPositionalEmbedding as LearnedPositionalEmbedding
+from dfdx.nn.positional import SinusoidalPositionalEncoding as SinusoidalPositionalEncoding
+from dfdx.nn.positional import sinusoidal_table as sinusoidal_table
+from dfdx.nn.transformer import Transformer as Transformer
+from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
+from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer
+from dfdx.nn.transformer import TransformerEncoder as TransformerEncoder
+from dfdx.nn.transformer import TransformerEncoderLayer as TransformerEncoderLayer

@@ -1,0 +1,103 @@
+"""``Sequential`` and ``Residual``: modules made of modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar, TypeVarTuple
+
+from dfdx._tensor import NoneTape, OwnedTape, Tensor
+from dfdx._typing import AnyTensor, Dyn
+from dfdx.nn._module import Module
+from dfdx_mypy_plugin import shapes
+
+S = TypeVarTuple("S")
+Ts = TypeVarTuple("Ts")
+T = TypeVar("T", NoneTape, OwnedTape)
+Layers = TypeVar("Layers", bound=tuple[Any, ...])
+M = TypeVar("M", bound=Module)
+
+
+def _chain_entry(m: Module) -> tuple[str, str, tuple[int, ...]]:
+    """A layer as :func:`shapes.sequential_chain` reads it (the plugin builds the same from
+    the layer's type)."""
+    from dfdx.nn import _layers, _linear
+
+    sizes: dict[type, tuple[str, ...]] = {
+        _linear.Linear: ("in_features", "out_features"),
+        _layers.Conv2d: ("in_channels", "out_channels"),
+        _layers.LayerNorm: ("normalized_shape",),
+        _layers.BatchNorm1d: ("num_features",),
+        _layers.BatchNorm2d: ("num_features",),
+        _layers.Embedding: ("num_embeddings", "embedding_dim"),
+    }
+    kind = type(m)
+    if kind not in sizes:
+        same = kind.__module__ == _layers.__name__ or kind in (Residual, Sequential)
+        return (kind.__name__ if same else "?", kind.__name__, ())
+    dims = tuple(int(getattr(m, a)) for a in sizes[kind])
+    return (kind.__name__, f"{kind.__name__}[{', '.join(map(str, dims))}]", dims)
+
+
+class Sequential(Module, Generic[Layers]):
+    """Modules applied in order: ``Sequential(Linear(784, 512), ReLU(), Linear(512, 10))``.
+
+    Its type keeps the layers' types in a tuple (``Sequential[tuple[Linear[L[784], L[512]],
+    ReLU, Linear[L[512], L[10]]]]``). The plugin checks each layer against the one before it
+    where the Sequential is built and folds the input's shape through the layers where it is
+    called; without the plugin a call keeps the tape and says nothing of the shape.
+    Parameters are named by position, as PyTorch's: ``"0.weight"``, ``"2.bias"``. Layers
+    that do not fit together (``Linear(784, 512)`` then ``Linear(256, 10)``) raise
+    ``ShapeError`` here, with the plugin's message.
+    """
+
+    layers: tuple[Module, ...]
+
+    def __init__(self: Sequential[tuple[*Ts]], *layers: *Ts) -> None:
+        super().__init__()
+        items: tuple[Any, ...] = layers
+        for i, m in enumerate(items):
+            if not isinstance(m, Module):
+                raise TypeError(
+                    f"Sequential: layer {i + 1} is a {type(m).__name__}, not a dx.nn.Module"
+                )
+        self.layers = items
+        shapes.sequential_chain([_chain_entry(m) for m in items])
+
+    def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
+        for i, m in enumerate(self.layers):
+            yield str(i), m
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
+        y: Any = x
+        for m in self.layers:
+            y = m(y)
+        return y  # type: ignore[no-any-return]
+
+    forward = __call__
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+
+class Residual(Module, Generic[M]):
+    """``x + module(x)``: the module must give back the shape it was given."""
+
+    def __init__(self, module: M) -> None:
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"Residual: expected a dx.nn.Module, got {type(module).__name__}")
+        self.module = module
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        y = self.module(x)
+        if y.shape != x.shape:
+            shapes.residual(type(self.module).__name__, x.shape, y.shape)
+        return x + y  # type: ignore[no-any-return]
+
+    forward = __call__

@@ -1,0 +1,458 @@
+"""Activations, normalisation, dropout, embedding, convolution, pooling and flattening layers.
+
+Each is built from the ops in :mod:`dfdx.ops` (layer norm and batch norm are composed from
+means, subtraction, multiplication and ``sqrt``: their gradients come from those ops).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVarTuple
+
+from typing_extensions import TypeVar
+
+from dfdx._backend import xp
+from dfdx._dtypes import canonical, float32, int64
+from dfdx._tensor import NoneTape, OwnedTape, Tensor
+from dfdx._typing import Dyn
+from dfdx.nn._init import fan_in_bound, kaiming_uniform, uniform
+from dfdx.nn._module import Module
+from dfdx.ops import conv, indexing, movement, reduce, unary
+from dfdx_mypy_plugin import shapes
+
+if TYPE_CHECKING:
+    from numpy.random import Generator
+
+S = TypeVarTuple("S")
+T = TypeVar("T", NoneTape, OwnedTape)
+N = TypeVar("N", bound=int)
+C = TypeVar("C", bound=int)
+D = TypeVar("D", bound=int)
+V = TypeVar("V", bound=int)
+I = TypeVar("I", bound=int)
+O = TypeVar("O", bound=int)
+A0 = TypeVar("A0", bound=int, default=Literal[1])
+A1 = TypeVar("A1", bound=int, default=Literal[-1])
+Hyper = TypeVar("Hyper", default=Any)
+"""Conv2d's and the pools' other constructor arguments, as the plugin records them (a tuple of
+literal pairs) to compute output sizes; ``Any`` without the plugin."""
+
+Pair = int | tuple[int, int]
+
+
+def _positive(op: str, name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise ValueError(f"{op}: {name} must be an int > 0, got {n!r}")
+    return n
+
+
+# ---- activations -------------------------------------------------------------------------------
+
+
+class ReLU(Module):
+    """``max(x, 0)``, elementwise: any shape to the same shape."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.relu(x)
+
+    forward = __call__
+
+
+class GELU(Module):
+    """Gaussian error linear unit (``approximate="tanh"`` for the tanh formula)."""
+
+    def __init__(self, approximate: Literal["none", "tanh"] = "none") -> None:
+        super().__init__()
+        self.approximate: Literal["none", "tanh"] = approximate
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.gelu(x, approximate=self.approximate)
+
+    forward = __call__
+
+
+class Sigmoid(Module):
+    """``1 / (1 + exp(-x))``, elementwise."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.sigmoid(x)
+
+    forward = __call__
+
+
+class Tanh(Module):
+    """``tanh(x)``, elementwise."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.tanh(x)
+
+    forward = __call__
+
+
+class Softmax(Module):
+    """Softmax along ``axis`` (the last by default); the shape is unchanged."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return reduce.softmax(x, axis=self.axis)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` in training mode (scaling the rest by
+    ``1 / (1 - p)``); nothing in eval mode. ``rng`` draws the masks."""
+
+    def __init__(self, p: float = 0.5, *, rng: Generator | None = None) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.rng = rng
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return indexing.dropout(x, self.p, training=self.training, rng=self.rng)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Flatten(Module, Generic[A0, A1]):
+    """Axes ``start_axis`` to ``end_axis`` merged: ``(N, C, H, W)`` to ``(N, C*H*W)`` by
+    default (PyTorch's ``nn.Flatten``). The plugin keeps the axes in the type
+    (``Flatten[Literal[1], Literal[-1]]``) to compute a Sequential's shapes."""
+
+    def __init__(self: Flatten[Any, Any], start_axis: int = 1, end_axis: int = -1) -> None:
+        super().__init__()
+        self.start_axis = start_axis
+        self.end_axis = end_axis
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
+        out: Tensor[*tuple[Dyn, ...], T] = movement.flatten(x, self.start_axis, self.end_axis)
+        return out
+
+    forward = __call__
+
+
+# ---- normalisation -----------------------------------------------------------------------------
+
+
+class LayerNorm(Module, Generic[D]):
+    """Normalise the last axis to mean 0 and variance 1, then scale by ``weight`` and shift
+    by ``bias`` (both ``(D,)``): ``Tensor[*B, D, T]`` to ``Tensor[*B, D, T]``."""
+
+    weight: Tensor[D, NoneTape] | None
+    bias: Tensor[D, NoneTape] | None
+
+    def __init__(
+        self: LayerNorm[Any],
+        normalized_shape: int,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        *,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = _positive("LayerNorm", "normalized_shape", normalized_shape)
+        self.eps = float(eps)
+        dt = canonical(dtype)
+        n = normalized_shape
+        self.weight = Tensor(xp.ones((n,), dt)) if elementwise_affine else None
+        self.bias = Tensor(xp.zeros((n,), dt)) if elementwise_affine else None
+
+    def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
+        shapes.features(f"LayerNorm[{self.normalized_shape}]", x.shape, self.normalized_shape)
+        mu = reduce.mean(x, axis=-1, keepdims=True)
+        xc = x - mu
+        var = reduce.mean(xc * xc, axis=-1, keepdims=True)
+        y = xc / unary.sqrt(var + self.eps)
+        if self.weight is not None and self.bias is not None:
+            y = y * self.weight + self.bias
+        return y  # type: ignore[no-any-return]
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class _BatchNorm(Module, Generic[C]):
+    """Shared by BatchNorm1d and BatchNorm2d: statistics over every axis but the channel
+    axis 1. Training mode normalises with the batch's mean and (biased) variance and updates
+    ``running_mean``/``running_var`` (unbiased variance) with ``momentum``; eval mode uses the
+    running statistics."""
+
+    _buffers = frozenset({"running_mean", "running_var", "num_batches_tracked"})
+    _ranks: tuple[int, ...] = ()
+
+    weight: Tensor[C, NoneTape] | None
+    bias: Tensor[C, NoneTape] | None
+    running_mean: Tensor[C, NoneTape]
+    running_var: Tensor[C, NoneTape]
+    num_batches_tracked: Tensor[NoneTape]
+
+    def __init__(
+        self: _BatchNorm[Any],
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        *,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = _positive(name, "num_features", num_features)
+        self.eps = float(eps)
+        self.momentum = float(momentum)
+        dt = canonical(dtype)
+        c = num_features
+        self.weight = Tensor(xp.ones((c,), dt)) if affine else None
+        self.bias = Tensor(xp.zeros((c,), dt)) if affine else None
+        self.running_mean = Tensor(xp.zeros((c,), dt))
+        self.running_var = Tensor(xp.ones((c,), dt))
+        self.num_batches_tracked = Tensor(xp.zeros((), int64))
+
+    def _check(self, shape: tuple[int, ...]) -> None:
+        name = f"{type(self).__name__}[{self.num_features}]"
+        shapes.channels(name, shape, self._ranks, self.num_features)
+
+    def _normalise(self, x: Any) -> Any:
+        shape = x.shape
+        self._check(shape)
+        nd = len(shape)
+        # Channels last, so that the (C,) weight, bias and statistics broadcast as they are:
+        # the parameters must meet the traced input unchanged to receive their gradients.
+        if nd > 2:
+            x = movement.permute(x, 0, *range(2, nd), 1)
+        axes = tuple(range(nd - 1))
+        if self.training:
+            count = math.prod(shape) // shape[1]
+            if count <= 1:
+                raise ValueError(
+                    f"{type(self).__name__}: needs more than 1 value per channel in training "
+                    f"mode, got {shapes.fmt(shape)}"
+                )
+            mu = reduce.mean(x, axis=axes)
+            xc = x - mu
+            var = reduce.mean(xc * xc, axis=axes)
+            m = self.momentum
+            rm, rv = self.running_mean._data, self.running_var._data
+            rm *= 1 - m
+            rm += m * mu._data
+            rv *= 1 - m
+            rv += (m * count / (count - 1)) * var._data
+            self.num_batches_tracked._data += 1
+            y = xc / unary.sqrt(var + self.eps)
+        else:
+            inv = 1.0 / xp.sqrt(self.running_var._data + self.eps)
+            y = (x - self.running_mean) * Tensor(inv.astype(x.dtype))
+        if self.weight is not None and self.bias is not None:
+            y = y * self.weight + self.bias
+        if nd > 2:
+            y = movement.permute(y, 0, nd - 1, *range(1, nd - 1))
+        return y
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm[C]):
+    """Batch norm over ``(N, C)`` or ``(N, C, L)``: the shape is unchanged."""
+
+    def __init__(
+        self: BatchNorm1d[Any],
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        *,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, dtype=dtype)
+
+    _ranks = (2, 3)
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return self._normalise(x)  # type: ignore[no-any-return]
+
+    forward = __call__
+
+
+class BatchNorm2d(_BatchNorm[C]):
+    """Batch norm over ``(N, C, H, W)``: the shape is unchanged."""
+
+    def __init__(
+        self: BatchNorm2d[Any],
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        *,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, dtype=dtype)
+
+    _ranks = (4,)
+
+    def __call__(self, x: Tensor[N, C, I, O, T]) -> Tensor[N, C, I, O, T]:
+        return self._normalise(x)  # type: ignore[no-any-return]
+
+    forward = __call__
+
+
+# ---- lookup ------------------------------------------------------------------------------------
+
+
+class Embedding(Module, Generic[V, D]):
+    """Rows of ``weight`` ``(V, D)`` picked by int64 indices of any shape: ``Tensor[*B]``
+    to ``Tensor[*B, D]``. Initialised from a standard normal, as PyTorch's."""
+
+    weight: Tensor[V, D, NoneTape]
+
+    def __init__(
+        self: Embedding[Any, Any],
+        num_embeddings: int,
+        embedding_dim: int,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        from dfdx._creation import _generator
+
+        super().__init__()
+        self.num_embeddings = _positive("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = _positive("Embedding", "embedding_dim", embedding_dim)
+        gen = _generator(rng)
+        shape = (num_embeddings, embedding_dim)
+        self.weight = Tensor(gen.standard_normal(shape).astype(canonical(dtype)))
+
+    def __call__(self, indices: Tensor[*S, T]) -> Tensor[*S, D, T]:
+        """Traced indices (``indices.trace()``) put the lookup on a tape, so ``weight`` gets
+        its gradient (an index has none of its own)."""
+        w: Any = self.weight.trace() if indices._tape is not None else self.weight
+        flat = indices.reshape(-1) if indices.ndim != 1 else indices
+        rows = indexing.index_select(w, 0, flat)
+        if indices.ndim == 1:
+            return rows  # type: ignore[no-any-return]
+        out = movement.reshape(rows, *indices.shape, self.embedding_dim)
+        return out  # type: ignore[no-any-return]
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+# ---- convolution and pooling -------------------------------------------------------------------
+
+
+def _pair(v: Pair) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+class Conv2d(Module, Generic[I, O, Hyper]):
+    """2-d convolution ``(N, I, H, W)`` to ``(N, O, H_out, W_out)``; ``weight`` is
+    ``(O, I / groups, kh, kw)`` and ``bias`` ``(O,)``, initialised as PyTorch's. The plugin
+    types ``Conv2d(1, 8, 3)`` as ``Conv2d[Literal[1], Literal[8], ...]``, the third parameter
+    holding kernel, stride, padding, dilation and groups."""
+
+    weight: Tensor[O, Dyn, Dyn, Dyn, NoneTape]
+    bias: Tensor[O, NoneTape] | None
+
+    def __init__(
+        self: Conv2d[Any, Any, Any],
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Pair,
+        stride: Pair = 1,
+        padding: Pair = 0,
+        dilation: Pair = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        self.in_channels = _positive("Conv2d", "in_channels", in_channels)
+        self.out_channels = _positive("Conv2d", "out_channels", out_channels)
+        self.groups = _positive("Conv2d", "groups", groups)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"Conv2d: groups {groups} must divide in_channels {in_channels} and "
+                f"out_channels {out_channels}"
+            )
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = _pair(padding)
+        self.dilation = _pair(dilation)
+        dt = canonical(dtype)
+        kh, kw = self.kernel_size
+        fan_in = in_channels // groups * kh * kw
+        shape = (out_channels, in_channels // groups, kh, kw)
+        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
+        b = fan_in_bound(fan_in)
+        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+
+    def __call__(self, x: Tensor[N, I, Dyn, Dyn, T]) -> Tensor[N, O, Dyn, Dyn, T]:
+        out: Tensor[N, O, Dyn, Dyn, T] = conv.conv2d(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
+class MaxPool2d(Module, Generic[Hyper]):
+    """The largest value of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``."""
+
+    def __init__(
+        self: MaxPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return conv.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    forward = __call__
+
+
+class AvgPool2d(Module, Generic[Hyper]):
+    """The mean of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``."""
+
+    def __init__(
+        self: AvgPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return conv.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    forward = __call__

@@ -1,0 +1,173 @@
+"""``Module``: the base of every layer and model.
+
+A module is a plain class whose parameters are fields holding ``NoneTape`` tensors and whose
+sub-modules are fields holding modules; nothing intercepts attribute assignment. The fields
+are walked in the order they were assigned, giving PyTorch's ``state_dict`` names
+(``"weight"``, ``"fc1.bias"``, ``"0.weight"`` inside a ``Sequential``, ``"blocks.0.weight"``
+for a field holding a list or tuple of modules). A field named in the
+class's ``_buffers`` (BatchNorm's running statistics) is a buffer: saved and loaded, but not a
+parameter and never given to an optimizer.
+
+Optimizers update ``param._data`` in place and then call
+``dfdx._autodiff.bump_param_epoch()``; loading does the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from dfdx import _autodiff
+from dfdx._backend import Array, xp
+from dfdx._dtypes import canonical
+from dfdx._tensor import Tensor
+from dfdx._typing import AnyTensor
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+_M = TypeVar("_M", bound="Module")
+
+
+class Module:
+    """Base class of layers and models: ``model(x)`` runs ``model.forward(x)``.
+
+    Subclasses assign their parameters (``NoneTape`` tensors) and sub-modules as fields in
+    ``__init__`` after calling ``super().__init__()``.
+    """
+
+    _buffers: ClassVar[frozenset[str]] = frozenset()
+    training: bool
+
+    def __init__(self) -> None:
+        self.training = True
+
+    # ---- running ----------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of this module (subclasses define it, with typed arguments)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def train(self: _M, mode: bool = True) -> _M:
+        """Put this module and every sub-module in training mode (``mode=False``: eval)."""
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self: _M) -> _M:
+        """Evaluation mode: dropout does nothing, batch norm uses its running statistics."""
+        return self.train(False)
+
+    # ---- walking ----------------------------------------------------------------------
+    def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
+        """This module's own tensors and sub-modules with their names, in field order."""
+        for name, value in vars(self).items():
+            if isinstance(value, Tensor | Module):
+                yield name, value
+            elif isinstance(value, list | tuple) and value and isinstance(value[0], Module):
+                # a list of modules is named as PyTorch's ModuleList: "blocks.0.weight"
+                for i, m in enumerate(value):
+                    if isinstance(m, Module):
+                        yield f"{name}.{i}", m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, value in self._members():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all modules inside it, depth first."""
+        yield self
+        for m in self.children():
+            yield from m.modules()
+
+    def _named_tensors(self, prefix: str = "") -> Iterator[tuple[str, AnyTensor, bool]]:
+        """(name, tensor, is_buffer) for every tensor, in PyTorch's state_dict order: a
+        module's own tensors before those of the modules after them, in field order."""
+        buffers = self._buffers
+        for name, value in self._members():
+            if isinstance(value, Module):
+                yield from value._named_tensors(f"{prefix}{name}.")
+            else:
+                yield f"{prefix}{name}", value, name in buffers
+
+    def named_parameters(self) -> Iterator[tuple[str, AnyTensor]]:
+        """``("0.weight", tensor)`` pairs for every trainable tensor."""
+        for name, t, is_buffer in self._named_tensors():
+            if not is_buffer:
+                yield name, t
+
+    def parameters(self) -> Iterator[AnyTensor]:
+        for _, t in self.named_parameters():
+            yield t
+
+    def named_buffers(self) -> Iterator[tuple[str, AnyTensor]]:
+        """Saved tensors that are not trained (BatchNorm's running statistics)."""
+        for name, t, is_buffer in self._named_tensors():
+            if is_buffer:
+                yield name, t
+
+    def num_parameters(self) -> int:
+        """The number of trainable scalars."""
+        return sum(int(t._data.size) for t in self.parameters())
+
+    # ---- state ------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Array]:
+        """Copies of every parameter and buffer, by PyTorch's state_dict key."""
+        return {name: t._data.copy() for name, t, _ in self._named_tensors()}
+
+    def load_state_dict(self, state: dict[str, Array]) -> None:
+        """Set every parameter and buffer from ``state`` (arrays by state_dict key). Every
+        key, shape and dtype is checked before anything changes: on an error the module keeps
+        its old values."""
+        from dfdx.nn._io import check_state
+
+        own = {name: t for name, t, _ in self._named_tensors()}
+        arrays = check_state(own, state, source="state")
+        for name, t in own.items():
+            xp.copyto(t._data, arrays[name])
+        _autodiff.bump_param_epoch()
+
+    def to(self: _M, dtype: Any) -> _M:
+        """Convert every floating parameter and buffer to ``dtype`` (in place; returns self)."""
+        dt = canonical(dtype)
+        for _, t, _ in self._named_tensors():
+            if t._data.dtype.kind == "f":
+                t._data = t._data.astype(dt)
+        _autodiff.bump_param_epoch()
+        return self
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write every parameter and buffer to ``path`` (``.npz`` or ``.safetensors``), under
+        PyTorch's state_dict keys. Atomic: the file is written beside and then renamed."""
+        from dfdx.nn._io import save_arrays
+
+        save_arrays(Path(path), self.state_dict())
+
+    def load(self, path: str | PathLike[str]) -> None:
+        """Read the parameters and buffers saved by :meth:`save` (or by PyTorch, as arrays
+        under the state_dict keys). Everything is checked before anything changes."""
+        from dfdx.nn._io import load_arrays
+
+        self.load_state_dict(load_arrays(Path(path)))
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        lines = [head]
+        for name, m in children:
+            body = repr(m).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"

@@ -1,0 +1,482 @@
+"""Transformer layers with PyTorch's arguments and state_dict keys: ``TransformerEncoderLayer``,
+``TransformerDecoderLayer``, ``TransformerEncoder``, ``TransformerDecoder`` and ``Transformer``.
+
+Sequences are ``(B, S, d_model)`` (``batch_first=True``, the default here; PyTorch's default is
+``False``). ``batch_first=False`` takes and returns ``(S, B, d_model)`` as PyTorch does. Masks
+have ``nn.MultiheadAttention``'s meaning (a bool mask is True where attention is not allowed,
+a float mask is added); ``is_causal=True`` builds the causal mask itself (in PyTorch it is
+only a hint that the mask given is causal).
+
+``TransformerEncoder(layer, num_layers)`` copies ``layer`` ``num_layers`` times, as PyTorch
+does: every copy starts from the same weights (each with parameters of its own).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, Generic, Literal, TypeVar, cast
+
+from numpy.random import Generator
+
+from dfdx import _autodiff
+from dfdx._backend import Array, xp
+from dfdx._dtypes import canonical, check_float, check_same, float32
+from dfdx._tensor import NoneTape, OwnedTape, Tensor
+from dfdx._typing import AnyTensor, Dyn
+from dfdx.nn._layers import Dropout, LayerNorm
+from dfdx.nn._linear import Linear
+from dfdx.nn._module import Module
+from dfdx.nn.attention import MultiHeadAttention, _xavier_uniform
+from dfdx.ops import movement, unary
+from dfdx.ops._op import result
+from dfdx_mypy_plugin import shapes
+
+T = TypeVar("T", NoneTape, OwnedTape)
+B = TypeVar("B", bound=int)
+S = TypeVar("S", bound=int)
+L = TypeVar("L", bound=int)
+D = TypeVar("D", bound=int)
+_M = TypeVar("_M", bound=Module)
+
+Activation = Literal["relu", "gelu"] | Callable[[Any], Any]
+
+
+def _activation(name: Activation) -> Callable[[Any], Any]:
+    if name == "relu":
+        return unary.relu
+    if name == "gelu":
+        return unary.gelu
+    if callable(name):
+        return name
+    raise ValueError(f"activation should be 'relu', 'gelu' or a callable, got {name!r}")
+
+
+def _batch_first(x: Any, batch_first: bool) -> Any:
+    """``(S, B, D)`` to ``(B, S, D)`` (and back: the swap is its own inverse)."""
+    return x if batch_first else movement.transpose(x, 0, 1)
+
+
+def _clone(module: _M) -> _M:
+    """A deep copy whose tensors are new tensors (fresh ids: a gradient belongs to one);
+    random generators stay shared, so that copies draw different dropout masks."""
+    memo: dict[int, Any] = {}
+    for m in module.modules():
+        for v in vars(m).values():
+            if isinstance(v, Generator):
+                memo[id(v)] = v
+    out = copy.deepcopy(module, memo)
+    for _, t, _ in out._named_tensors():
+        t._id = _autodiff.new_id()
+        t._tape = None
+    return out
+
+
+def _feed_forward_relu(x: Any, first: Linear[Any, Any], second: Linear[Any, Any]) -> Any:
+    """``second(relu(first(x)))`` as one recorded step: the ReLU's mask is applied to the
+    hidden gradient in place, with no step, closure or temporary of its own (an encoder
+    layer's forward and backward at bench/bench_transformer.py's sizes: ~5% faster than
+    three steps). Used where dropout does nothing (eval mode or ``dropout=0``)."""
+    a = x._data
+    check_float("linear", a)
+    w1, w2 = first.weight._data, second.weight._data
+    b1 = None if first.bias is None else first.bias._data
+    b2 = None if second.bias is None else second.bias._data
+    check_same("linear", a, w1)
+    if a.ndim == 0 or a.shape[-1] != w1.shape[1]:
+        shapes.linear(a.shape, w1.shape[1], w1.shape[0])
+    a2 = a.reshape(-1, a.shape[-1])
+    h = xp.dot(a2, w1.T)
+    if b1 is not None:
+        h += b1
+    xp.maximum(h, 0, out=h)
+    y = xp.dot(h, w2.T)
+    if b2 is not None:
+        y += b2
+    out = y.reshape(*a.shape[:-1], w2.shape[0])
+    cache: list[Any] = []
+
+    def hidden(g: Array) -> tuple[Array, Array]:
+        """The output's gradient as a matrix, and the hidden (pre-ReLU) gradient."""
+        if cache and cache[0] is g:
+            return cache[1], cache[2]
+        g2 = g.reshape(-1, w2.shape[0])
+        gh = xp.dot(g2, w2)
+        gh *= h > 0
+        cache[:] = [g, g2, gh]
+        return g2, gh
+
+    fns: list[Callable[[Array], Array]] = [
+        lambda g: xp.dot(hidden(g)[1], w1).reshape(a.shape),
+        lambda g: xp.dot(hidden(g)[1].T, a2),
+    ]
+    inputs: list[Any] = [x, first.weight]
+    if first.bias is not None:
+        inputs.append(first.bias)
+        fns.append(lambda g: hidden(g)[1].sum(axis=0))
+    inputs.append(second.weight)
+    fns.append(lambda g: xp.dot(hidden(g)[0].T, h))
+    if second.bias is not None:
+        inputs.append(second.bias)
+        fns.append(lambda g: hidden(g)[0].sum(axis=0))
+    return result(out, inputs, fns)
+
+
+class TransformerEncoderLayer(Module, Generic[D]):
+    """Self-attention and a feed-forward block, each with a residual connection and layer
+    norm (after, or before with ``norm_first=True``): ``Tensor[B, S, D]`` to
+    ``Tensor[B, S, D]``, ``D`` being ``d_model``. PyTorch's ``nn.TransformerEncoderLayer``."""
+
+    self_attn: MultiHeadAttention[D, Any]
+    linear1: Linear[D, Any]
+    linear2: Linear[Any, D]
+    norm1: LayerNorm[D]
+    norm2: LayerNorm[D]
+
+    def __init__(
+        self: TransformerEncoderLayer[Any],
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = True,
+        norm_first: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        shapes.attention_heads(type(self).__name__, d_model, nhead, ("d_model", "nhead"))
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
+        self.linear1 = Linear(d_model, dim_feedforward, rng=rng, dtype=dtype)
+        self.dropout = Dropout(dropout, rng=rng)
+        self.linear2 = Linear(dim_feedforward, d_model, rng=rng, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.dropout1 = Dropout(dropout, rng=rng)
+        self.dropout2 = Dropout(dropout, rng=rng)
+        self.activation = _activation(activation)
+        self.batch_first = batch_first
+        self.d_model = d_model
+
+    def __call__(
+        self,
+        src: Tensor[B, S, D, T],
+        src_mask: AnyTensor | None = None,
+        src_key_padding_mask: AnyTensor | None = None,
+        is_causal: bool = False,
+    ) -> Tensor[B, S, D, T]:
+        """``src`` ``(B, S, D)``; ``src_mask`` ``(S, S)`` or ``(B * nhead, S, S)``,
+        ``src_key_padding_mask`` ``(B, S)`` (True at padding)."""
+        shapes.transformer_inputs(self._name, self.d_model, [("src", src.shape)])
+        x: Any = _batch_first(src, self.batch_first)
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._ff_block(self.norm2(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+            x = self.norm2(x + self._ff_block(x))
+        return cast("Tensor[B, S, D, T]", _batch_first(x, self.batch_first))
+
+    forward = __call__
+
+    @property
+    def _name(self) -> str:
+        return f"{type(self).__name__}[{self.d_model}]"
+
+    def _sa_block(self, x: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
+        y = self.self_attn(x, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal)
+        return self.dropout1(y)
+
+    def _ff_block(self, x: Any) -> Any:
+        if self.activation is unary.relu and (not self.training or self.dropout.p == 0):
+            return self.dropout2(_feed_forward_relu(x, self.linear1, self.linear2))
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerDecoderLayer(Module, Generic[D]):
+    """Self-attention over the target, attention to the encoder's output (``memory``) and a
+    feed-forward block, each with a residual connection and layer norm: ``tgt``
+    ``Tensor[B, L, D]`` and ``memory`` ``Tensor[B, S, D]`` give ``Tensor[B, L, D]``.
+    PyTorch's ``nn.TransformerDecoderLayer``."""
+
+    self_attn: MultiHeadAttention[D, Any]
+    multihead_attn: MultiHeadAttention[D, Any]
+    linear1: Linear[D, Any]
+    linear2: Linear[Any, D]
+    norm1: LayerNorm[D]
+    norm2: LayerNorm[D]
+    norm3: LayerNorm[D]
+
+    def __init__(
+        self: TransformerDecoderLayer[Any],
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = True,
+        norm_first: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        shapes.attention_heads(type(self).__name__, d_model, nhead, ("d_model", "nhead"))
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
+        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
+        self.linear1 = Linear(d_model, dim_feedforward, rng=rng, dtype=dtype)
+        self.dropout = Dropout(dropout, rng=rng)
+        self.linear2 = Linear(dim_feedforward, d_model, rng=rng, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.norm3 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.dropout1 = Dropout(dropout, rng=rng)
+        self.dropout2 = Dropout(dropout, rng=rng)
+        self.dropout3 = Dropout(dropout, rng=rng)
+        self.activation = _activation(activation)
+        self.batch_first = batch_first
+        self.d_model = d_model
+
+    def __call__(
+        self,
+        tgt: Tensor[B, L, D, T],
+        memory: Tensor[B, S, D, T],
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, T]:
+        """``tgt`` ``(B, L, D)``, ``memory`` ``(B, S, D)``; ``tgt_mask`` ``(L, L)``,
+        ``memory_mask`` ``(L, S)``, padding masks ``(B, L)`` and ``(B, S)``."""
+        inputs = [("tgt", tgt.shape), ("memory", memory.shape)]
+        shapes.transformer_inputs(self._name, self.d_model, inputs)
+        x: Any = _batch_first(tgt, self.batch_first)
+        mem: Any = _batch_first(memory, self.batch_first)
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(
+                self.norm2(x), mem, memory_mask, memory_key_padding_mask, memory_is_causal
+            )
+            x = x + self._ff_block(self.norm3(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+            x = self.norm2(
+                x + self._mha_block(x, mem, memory_mask, memory_key_padding_mask, memory_is_causal)
+            )
+            x = self.norm3(x + self._ff_block(x))
+        return cast("Tensor[B, L, D, T]", _batch_first(x, self.batch_first))
+
+    forward = __call__
+
+    @property
+    def _name(self) -> str:
+        return f"{type(self).__name__}[{self.d_model}]"
+
+    def _sa_block(self, x: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
+        y = self.self_attn(x, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal)
+        return self.dropout1(y)
+
+    def _mha_block(self, x: Any, mem: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
+        y = self.multihead_attn(
+            x, mem, mem, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal
+        )
+        return self.dropout2(y)
+
+    def _ff_block(self, x: Any) -> Any:
+        if self.activation is unary.relu and (not self.training or self.dropout.p == 0):
+            return self.dropout3(_feed_forward_relu(x, self.linear1, self.linear2))
+        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module, Generic[D]):
+    """``num_layers`` copies of ``encoder_layer`` applied in turn, then ``norm`` if given:
+    ``Tensor[B, S, D]`` to ``Tensor[B, S, D]``. Keys ``layers.0.self_attn.in_proj_weight``,
+    ..., ``norm.weight``, as PyTorch's ``nn.TransformerEncoder`` (``layers`` is a list of
+    modules, named as a ``ModuleList``)."""
+
+    norm: LayerNorm[D] | None
+
+    def __init__(
+        self,
+        encoder_layer: TransformerEncoderLayer[D],
+        num_layers: int,
+        norm: LayerNorm[D] | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(encoder_layer, TransformerEncoderLayer):
+            raise TypeError(
+                f"TransformerEncoder: expected a TransformerEncoderLayer, got "
+                f"{type(encoder_layer).__name__}"
+            )
+        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
+            raise ValueError(
+                f"TransformerEncoder: num_layers must be an int >= 1, got {num_layers!r}"
+            )
+        self.layers = [_clone(encoder_layer) for _ in range(num_layers)]
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def __call__(
+        self,
+        src: Tensor[B, S, D, T],
+        mask: AnyTensor | None = None,
+        src_key_padding_mask: AnyTensor | None = None,
+        is_causal: bool = False,
+    ) -> Tensor[B, S, D, T]:
+        x: Any = src
+        for layer in self.layers:
+            x = layer(x, mask, src_key_padding_mask, is_causal)
+        if self.norm is not None:
+            x = self.norm(x)
+        return cast("Tensor[B, S, D, T]", x)
+
+    forward = __call__
+
+
+class TransformerDecoder(Module, Generic[D]):
+    """``num_layers`` copies of ``decoder_layer`` applied in turn to the target (each
+    attending to ``memory``), then ``norm`` if given: PyTorch's ``nn.TransformerDecoder``."""
+
+    norm: LayerNorm[D] | None
+
+    def __init__(
+        self,
+        decoder_layer: TransformerDecoderLayer[D],
+        num_layers: int,
+        norm: LayerNorm[D] | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(decoder_layer, TransformerDecoderLayer):
+            raise TypeError(
+                f"TransformerDecoder: expected a TransformerDecoderLayer, got "
+                f"{type(decoder_layer).__name__}"
+            )
+        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
+            raise ValueError(
+                f"TransformerDecoder: num_layers must be an int >= 1, got {num_layers!r}"
+            )
+        self.layers = [_clone(decoder_layer) for _ in range(num_layers)]
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def __call__(
+        self,
+        tgt: Tensor[B, L, D, T],
+        memory: Tensor[B, S, D, T],
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, T]:
+        x: Any = tgt
+        for layer in self.layers:
+            x = layer(
+                x,
+                memory,
+                tgt_mask,
+                memory_mask,
+                tgt_key_padding_mask,
+                memory_key_padding_mask,
+                tgt_is_causal,
+                memory_is_causal,
+            )
+        if self.norm is not None:
+            x = self.norm(x)
+        return cast("Tensor[B, L, D, T]", x)
+
+    forward = __call__
+
+
+class Transformer(Module, Generic[D]):
+    """An encoder and a decoder (PyTorch's ``nn.Transformer``): ``src`` ``Tensor[B, S, D]``
+    and ``tgt`` ``Tensor[B, L, D]`` give ``Tensor[B, L, D]``. Each stack ends with a layer
+    norm; every weight matrix is re-initialised with Xavier-uniform, as PyTorch's is."""
+
+    encoder: TransformerEncoder[D]
+    decoder: TransformerDecoder[D]
+
+    def __init__(
+        self: Transformer[Any],
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = True,
+        norm_first: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        shapes.attention_heads("Transformer", d_model, nhead, ("d_model", "nhead"))
+        args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps)
+        enc = TransformerEncoderLayer(
+            *args, batch_first=batch_first, norm_first=norm_first, rng=rng, dtype=dtype
+        )
+        dec = TransformerDecoderLayer(
+            *args, batch_first=batch_first, norm_first=norm_first, rng=rng, dtype=dtype
+        )
+        enc_norm: LayerNorm[Any] = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        dec_norm: LayerNorm[Any] = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.encoder = TransformerEncoder(enc, num_encoder_layers, enc_norm)
+        self.decoder = TransformerDecoder(dec, num_decoder_layers, dec_norm)
+        self.d_model = d_model
+        self.nhead = nhead
+        self.batch_first = batch_first
+        dt = canonical(dtype)
+        for _, p in self.named_parameters():
+            if p.ndim > 1:
+                p._data = _xavier_uniform((p.shape[0], p.shape[1]), dt, rng)
+
+    def __call__(
+        self,
+        src: Tensor[B, S, D, T],
+        tgt: Tensor[B, L, D, T],
+        src_mask: AnyTensor | None = None,
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        src_key_padding_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        src_is_causal: bool = False,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, T]:
+        inputs = [("src", src.shape), ("tgt", tgt.shape)]
+        shapes.transformer_inputs(f"Transformer[{self.d_model}]", self.d_model, inputs)
+        memory = self.encoder(src, src_mask, src_key_padding_mask, src_is_causal)
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask,
+            memory_mask,
+            tgt_key_padding_mask,
+            memory_key_padding_mask,
+            tgt_is_causal,
+            memory_is_causal,
+        )
+
+    forward = __call__
+
+    @staticmethod
+    def generate_square_subsequent_mask(
+        sz: int, dtype: Any = float32
+    ) -> Tensor[Dyn, Dyn, NoneTape]:
+        """A float ``(sz, sz)`` mask: ``-inf`` above the diagonal, 0 elsewhere (PyTorch's)."""
+        dt = canonical(dtype)
+        upper = xp.triu(xp.ones((sz, sz), dtype=bool), 1)
+        return Tensor(xp.where(upper, xp.asarray(-xp.inf, dt), xp.asarray(0, dt)))

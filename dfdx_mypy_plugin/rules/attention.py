@@ -1,0 +1,148 @@
+"""Attention modules: ``MultiHeadAttention``'s heads where it is built, its query, key and
+value where it is called; the heads of the transformer layers where they are built, and their
+sequences' feature sizes where they are called; ``scaled_dot_product_attention``'s operands.
+
+``MultiHeadAttention(64, 8)`` becomes ``MultiHeadAttention[Literal[64], Literal[8]]`` (and
+``TransformerEncoderLayer(64, 8)`` a ``TransformerEncoderLayer[Literal[64]]``), so a call
+knows ``embed_dim``; a size that is not a literal stays as the plain signature has it.
+Constructors and ``__call__`` of modules are keyed by the class's fully qualified name
+(mypy's function hook for a class call, its method hook for ``module(...)``).
+"""
+
+from __future__ import annotations
+
+from mypy.types import Instance, LiteralType, NoneType, Type, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import (
+    TensorType,
+    Unknown,
+    literal_int,
+    merge_tapes,
+    read_dim,
+    read_tensor,
+)
+from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, rule
+
+MHA = "dfdx.nn.attention.MultiHeadAttention"
+LAYERS = {
+    "dfdx.nn.transformer.TransformerEncoderLayer": "TransformerEncoderLayer",
+    "dfdx.nn.transformer.TransformerDecoderLayer": "TransformerDecoderLayer",
+    "dfdx.nn.transformer.Transformer": "Transformer",
+}
+
+
+def _size(call: Call, name: str) -> int | None:
+    """A literal int argument, None for any other int (or an absent one)."""
+    if not call.has(name):
+        return None
+    return literal_int(call.arg(name))
+
+
+def _module_type(call: Call, sizes: list[int | None]) -> Type:
+    """mypy's constructor result with the literal sizes put in its type arguments."""
+    default = get_proper_type(call.default)
+    if not isinstance(default, Instance) or len(default.args) != len(sizes):
+        raise Unknown
+    int_type = call.api.named_generic_type("builtins.int", [])
+    args = [
+        LiteralType(n, int_type) if n is not None else a
+        for n, a in zip(sizes, default.args, strict=True)
+    ]
+    return default.copy_modified(args=args)
+
+
+def _mha_new(call: Call) -> Type:
+    e, h = _size(call, "embed_dim"), _size(call, "num_heads")
+    shapes.attention_heads("MultiHeadAttention", e, h)
+    return _module_type(call, [e, h])
+
+
+def _layer_new(call: Call) -> Type:
+    e = _size(call, "d_model")
+    h = _size(call, "nhead")
+    shapes.attention_heads(call.op, e, h, ("d_model", "nhead"))
+    return _module_type(call, [e])
+
+
+def _tensor_arg(call: Call, name: str) -> TensorType | None:
+    """A tensor argument; None where it is absent or ``None``."""
+    if not call.has(name) or isinstance(get_proper_type(call.arg(name)), NoneType):
+        return None
+    return read_tensor(call.arg(name))
+
+
+def _mha_call(call: Call) -> Type:
+    if not call.operands:
+        raise Unknown
+    module = get_proper_type(call.operands[0])
+    if not isinstance(module, Instance) or module.type.fullname != MHA or len(module.args) != 2:
+        raise Unknown  # a subclass: its own type arguments may mean something else
+    syms: dict[str, Type] = {}
+    e = read_dim(module.args[0], syms)
+    h = read_dim(module.args[1], syms)
+    q = _tensor_arg(call, "query")
+    if q is None:
+        raise Unknown
+    k = _tensor_arg(call, "key")
+    k = q if k is None else k
+    v = _tensor_arg(call, "value")
+    v = k if v is None else v
+    name = f"MultiHeadAttention[{shapes.fmt_dim(e)}, {shapes.fmt_dim(h)}]"
+    shape = shapes.attention_inputs(name, e, q.shape, k.shape, v.shape)
+    tape = merge_tapes([q.tape, k.tape, v.tape])
+    return call.result(shape, tape, q, k, v, TensorType((), tape, syms))
+
+
+@rule("scaled_dot_product_attention", functions=("dfdx.nn.attention.scaled_dot_product_attention",))
+def sdpa(call: Call) -> Type:
+    if len(call.operands) != 3:
+        raise Unknown
+    q, k, v = call.tensor(0), call.tensor(1), call.tensor(2)
+    shape = shapes.sdpa(call.op, q.shape, k.shape, v.shape)
+    return call.result(shape, merge_tapes([q.tape, k.tape, v.tape]), q, k, v)
+
+
+_T = "dfdx.nn.transformer"
+CALLS: dict[str, tuple[str, tuple[str, ...], int]] = {
+    f"{_T}.TransformerEncoderLayer": ("TransformerEncoderLayer", ("src",), 0),
+    f"{_T}.TransformerEncoder": ("TransformerEncoderLayer", ("src",), 0),
+    f"{_T}.TransformerDecoderLayer": ("TransformerDecoderLayer", ("tgt", "memory"), 0),
+    f"{_T}.TransformerDecoder": ("TransformerDecoderLayer", ("tgt", "memory"), 0),
+    f"{_T}.Transformer": ("Transformer", ("src", "tgt"), 1),
+}
+"""A transformer module's call: the name its runtime check uses (a stack's first layer checks
+its input), the sequences it takes, and the one whose shape the result has."""
+
+
+def _layer_call(call: Call) -> Type:
+    if not call.operands:
+        raise Unknown
+    module = get_proper_type(call.operands[0])
+    if not isinstance(module, Instance) or module.type.fullname not in CALLS:
+        raise Unknown
+    if len(module.args) != 1:
+        raise Unknown
+    kind, names, out = CALLS[module.type.fullname]
+    syms: dict[str, Type] = {}
+    d = read_dim(module.args[0], syms)
+    tensors: list[TensorType] = []
+    for n in names:
+        t = _tensor_arg(call, n)
+        if t is None:
+            raise Unknown
+        tensors.append(t)
+    name = f"{kind}[{shapes.fmt_dim(d)}]"
+    shapes.transformer_inputs(name, d, [(n, t.shape) for n, t in zip(names, tensors, strict=True)])
+    tape = merge_tapes([t.tape for t in tensors])
+    return call.result(tensors[out].shape, tape, *tensors, TensorType((), tape, syms))
+
+
+FUNCTION_RULES[MHA] = Rule("MultiHeadAttention", _mha_new)
+for _fullname, (_kind, _names, _out) in CALLS.items():
+    for _method in ("__call__", "forward"):
+        METHOD_RULES[f"{_fullname}.{_method}"] = Rule(_kind, _layer_call)
+for _method in ("__call__", "forward"):
+    METHOD_RULES[f"{MHA}.{_method}"] = Rule("MultiHeadAttention", _mha_call)
+for _fullname, _op in LAYERS.items():
+    FUNCTION_RULES[_fullname] = Rule(_op, _layer_new)

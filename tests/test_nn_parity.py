@@ -1,0 +1,117 @@
+"""``dx.nn`` modules against ``torch.nn`` with the same weights: outputs, parameter and input
+gradients, BatchNorm's running statistics and eval-mode outputs.
+
+Expected values come from ``fixtures/torch_nn.npz``, written by
+``fixtures/make_torch_nn_fixtures.py`` (whose ``CASES`` table this file imports), so these tests
+need no PyTorch. Where PyTorch is importable, ``test_fixture_is_current`` recomputes each case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dfdx as dx
+
+_SCRIPT = Path(__file__).parent / "fixtures" / "make_torch_nn_fixtures.py"
+
+
+def _load_script() -> Any:
+    name = "_dfdx_make_torch_nn_fixtures"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, _SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+fixtures = _load_script()
+CASES = fixtures.CASES
+
+with np.load(fixtures.FIXTURE, allow_pickle=False) as _npz:
+    FIXTURE: dict[str, np.ndarray] = {key: _npz[key] for key in _npz.files}
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def _arrays(case: Any) -> dict[str, np.ndarray]:
+    prefix = f"{case.name}/"
+    out = {k[len(prefix) :]: v for k, v in FIXTURE.items() if k.startswith(prefix)}
+    if not out:
+        pytest.fail(
+            f"no fixture for {case.name}: run python tests/fixtures/make_torch_nn_fixtures.py"
+        )
+    return out
+
+
+def dx_module(case: Any) -> dx.nn.Module:
+    mods = [getattr(dx.nn, kind)(*args, **dict(kwargs)) for kind, args, kwargs in case.layers]
+    model: dx.nn.Module = mods[0] if len(mods) == 1 else dx.nn.Sequential(*mods)
+    if case.residual:
+        model = dx.nn.Residual(model)
+    return model
+
+
+def _close(what: str, got: np.ndarray, want: np.ndarray) -> None:
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=what)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_matches_torch_nn(case: Any) -> None:
+    arrays = _arrays(case)
+    model = dx_module(case)
+    state = {k[6:]: v for k, v in arrays.items() if k.startswith("state/")}
+    model.load_state_dict(state)  # also checks that the keys are PyTorch's
+    model.train(case.mode == "train")
+    x = dx.tensor(arrays["x"], dtype=arrays["x"].dtype)
+    xt = x.trace()  # int indices too: that is how an Embedding's weight gets its gradient
+    y = model(xt)
+    _close("out", y.numpy(), arrays["out"])
+    loss = (y * dx.tensor(arrays["r"])).sum()
+    grads = loss.backward()
+    if "grad_x" in arrays:
+        _close("grad_x", grads[xt].numpy(), arrays["grad_x"])
+    params = dict(model.named_parameters())
+    assert sorted(params) == sorted(k[5:] for k in arrays if k.startswith("grad/"))
+    for name, p in params.items():
+        _close(f"grad/{name}", grads[p].numpy(), arrays[f"grad/{name}"])
+    buffers = dict(model.named_buffers())
+    assert sorted(buffers) == sorted(k[6:] for k in arrays if k.startswith("after/"))
+    for name, b in buffers.items():
+        _close(f"after/{name}", b.numpy(), arrays[f"after/{name}"])
+    model.eval()
+    _close("eval_out", model(x).numpy(), arrays["eval_out"])
+
+
+def test_every_module_has_a_case() -> None:
+    kinds = {kind for case in CASES for kind, _, _ in case.layers}
+    kinds |= {"Sequential"} if any(len(c.layers) > 1 for c in CASES) else set()
+    kinds |= {"Residual"} if any(c.residual for c in CASES) else set()
+    # the layers of this suite (Dropout's random masks are checked by statistics in
+    # test_nn.py; the attention and transformer modules have parity tests of their own)
+    layers = {
+        "Linear", "ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LayerNorm", "BatchNorm1d",
+        "BatchNorm2d", "Embedding", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential",
+        "Residual",
+    }  # fmt: skip
+    assert layers <= kinds, layers - kinds
+    assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_fixture_is_current(case: Any) -> None:
+    pytest.importorskip("torch")
+    fresh = fixtures.torch_case(case)
+    arrays = _arrays(case)
+    assert sorted(fresh) == sorted(arrays)
+    for key, value in fresh.items():
+        np.testing.assert_allclose(value, arrays[key], rtol=1e-6, atol=1e-6, err_msg=key)
