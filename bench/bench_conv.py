@@ -10,32 +10,18 @@ for the weight and the input (a layer inside a network). Every side runs single-
 alternating rounds, keeping its best round (see bench/README.md); compare the ratios.
 """
 
-# One BLAS/OpenMP thread on every side: these must be set before numpy (or torch) loads.
-import os
+# First: _timing sets one BLAS/OpenMP thread on every side, before numpy (or torch) loads.
+from _timing import Race, arg_parser, describe_machine, print_table, ratio, torch, use_torch
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# isort: split
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from functools import partial  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import dfdx as dx  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_overhead import Race, describe_machine, print_table, ratio  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # the torch columns are skipped
-    torch = None  # type: ignore[assignment]
+import dfdx as dx
 
 BATCH, C_IN, C_OUT, SIZE, K = 32, 16, 32, 28, 3
 Step = Callable[[], list[Any]]
@@ -121,17 +107,12 @@ def check_same(d: Data, with_torch: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rounds", type=int, default=15, help="alternating rounds (best is kept)")
-    p.add_argument("--steps", type=int, default=10, help="steps per round and side")
-    p.add_argument("--no-torch", action="store_true", help="skip torch even if installed")
+    p = arg_parser(__doc__.splitlines()[0], steps=10)
     p.add_argument("--quick", action="store_true", help="smoke run: a few seconds")
     args = p.parse_args(argv)
     if args.quick:
         args.rounds, args.steps = 2, 2
-    with_torch = torch is not None and not args.no_torch
-    if with_torch:
-        torch.set_num_threads(1)
+    with_torch = use_torch(args.no_torch)
     describe_machine(with_torch)
     print(f"rounds {args.rounds}, {args.steps} steps per round and side")
     d = Data()
@@ -143,8 +124,6 @@ def main(argv: list[str] | None = None) -> None:
         race.add(f"{mode}/dfdx", partial(dfdx_step, d, input_grad), args.steps)
         if with_torch:
             race.add(f"{mode}/torch", partial(torch_step, d, input_grad), args.steps)
-    gc.collect()
-    gc.freeze()
     start = time.perf_counter()
     best = race.run(args.rounds)
     print(

@@ -20,34 +20,18 @@ bench/README.md). Reported: steps/s, and the ratios dfdx/torch and dfdx/floor in
 (above 1 means dfdx is faster). Targets: >= 1.5x torch at batch 32, >= 0.85 of the floor.
 """
 
-# One BLAS/OpenMP thread on every side: these must be set before numpy (or torch) loads.
-import os
+# First: _timing sets one BLAS/OpenMP thread on every side, before numpy (or torch) loads.
+from _timing import Fn, Race, arg_parser, describe_machine, print_table, torch, use_torch
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# isort: split
+import itertools
+from typing import Any
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import itertools  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import dfdx as dx  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_overhead import Race, describe_machine, print_table  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # the torch columns are skipped
-    torch = None  # type: ignore[assignment]
+import dfdx as dx
 
 SIZES = [784, 512, 128, 32, 10]
-Fn = Callable[[], object]
 
 
 def floor_step(batch: int) -> Fn:
@@ -185,15 +169,11 @@ def check_dfdx_matches_torch() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=15)
-    p.add_argument("--steps", type=int, default=50, help="steps per round and side")
+    p = arg_parser(__doc__.split("\n\n")[0], steps=50)
     p.add_argument("--batches", default="32,128")
-    p.add_argument("--no-torch", action="store_true")
     a = p.parse_args(argv)
-    with_torch = torch is not None and not a.no_torch
+    with_torch = use_torch(a.no_torch)
     if with_torch:
-        torch.set_num_threads(1)
         check_dfdx_matches_torch()
     describe_machine(with_torch)
     batches = [int(s) for s in a.batches.split(",")]
@@ -203,8 +183,6 @@ def main(argv: list[str] | None = None) -> None:
         race.add(f"dfdx/{batch}", lambda b=batch: dfdx_step(b), a.steps)
         if with_torch:
             race.add(f"torch/{batch}", lambda b=batch: torch_step(b), a.steps)
-    gc.collect()
-    gc.freeze()
     best = race.run(a.rounds)
     print(f"\nMLP 784-512-128-32-10 training step (best of {a.rounds} rounds x {a.steps} steps)")
     rows = []

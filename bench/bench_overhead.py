@@ -9,67 +9,20 @@ compare the printed ratios, not the absolute times. Without torch installed the 
 are skipped. See bench/README.md for what each figure measures.
 """
 
-# One BLAS/OpenMP thread on every side: these must be set before numpy (or torch) loads.
-import os
+# First: _timing sets one BLAS/OpenMP thread on every side, before numpy (or torch) loads.
+from _timing import Fn, Race, arg_parser, describe_machine, print_table, ratio, torch, us, use_torch
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# isort: split
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
-import argparse  # noqa: E402
-import ctypes  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from functools import partial  # noqa: E402
-from typing import Any  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+import dfdx as dx
 
-import dfdx as dx  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # the torch columns are skipped
-    torch = None  # type: ignore[assignment]
-
-Fn = Callable[[], object]
 Step = Callable[[], list[Any]]
-
-
-# ---- timing --------------------------------------------------------------------------------
-def _time_per_call(fn: Fn, calls: int) -> float:
-    """Seconds per call of ``fn`` over ``calls`` back-to-back calls."""
-    gc.collect()
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
-
-
-class Race:
-    """Cases timed in alternating rounds; each keeps its best (smallest) time per call.
-
-    A case is ``(name, make, calls)``: ``make()`` runs once per round, untimed, and returns
-    the function to call (so that per-round state, such as a fresh tape, is not timed).
-    """
-
-    def __init__(self) -> None:
-        self.cases: list[tuple[str, Callable[[], Fn], int]] = []
-        self.best: dict[str, float] = {}
-
-    def add(self, name: str, make: Callable[[], Fn], calls: int) -> None:
-        self.cases.append((name, make, calls))
-
-    def run(self, rounds: int) -> dict[str, float]:
-        for r in range(rounds):
-            shift = r % len(self.cases)
-            for name, make, calls in self.cases[shift:] + self.cases[:shift]:
-                fn = make()
-                fn()  # warm-up call, untimed
-                t = _time_per_call(fn, calls)
-                self.best[name] = min(t, self.best.get(name, float("inf")))
-        return self.best
 
 
 # ---- (a) per-op overhead -------------------------------------------------------------------
@@ -301,84 +254,6 @@ def add_mlp_cases(race: Race, batches: list[int], steps: int, with_torch: bool) 
 
 
 # ---- report --------------------------------------------------------------------------------
-def openblas_core() -> str:
-    """Which OpenBLAS kernel NumPy's BLAS runs, asked from the loaded library (best effort;
-    threadpoolctl reports the same when installed)."""
-    try:
-        from threadpoolctl import threadpool_info  # type: ignore[import-not-found]  # optional
-
-        for info in threadpool_info():
-            if info.get("internal_api") == "openblas":
-                return f"{info.get('architecture')}, {info.get('num_threads')} thread(s)"
-    except ImportError:
-        pass
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return "unknown"
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in (
-            "scipy_openblas_get_corename64_",
-            "scipy_openblas_get_corename",
-            "openblas_get_corename64_",
-            "openblas_get_corename",
-        ):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn.restype = ctypes.c_char_p
-                return str(fn().decode())
-    return "unknown"
-
-
-def describe_machine(with_torch: bool) -> None:
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    print(f"machine: {cpu}, {os.cpu_count()} logical CPUs; Python {platform.python_version()}")
-    blas = np.__config__.CONFIG.get("Build Dependencies", {}).get("blas", {})
-    print(
-        f"numpy {np.__version__}, BLAS {blas.get('name', '?')} {blas.get('version', '')}"
-        f" kernel {openblas_core()}"
-        + "".join(
-            f", {v}={os.environ[v]}"
-            for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-            if v in os.environ
-        )
-    )
-    if with_torch:
-        print(
-            f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
-            f"CPU capability {torch.backends.cpu.get_cpu_capability()}"
-        )
-    else:
-        print("torch not installed: torch columns skipped")
-    torch_threads = ", torch.set_num_threads(1)" if with_torch else ""
-    print(f"threads: 1 on every side (OPENBLAS/OMP/MKL_NUM_THREADS=1{torch_threads})")
-
-
-def us(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1e6:.2f}"
-
-
-def ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or b is None else f"{a / b:.2f}"
-
-
-def print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for r in [header, ["-" * w for w in widths], *rows]:
-        cells = zip(r, widths, strict=True)
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells)))
-
-
 def report(best: dict[str, float], ops: list[str], batches: list[int]) -> None:
     get = best.get
     print("\n(a) Per-op cost on a (1, 8) float32 tensor, microseconds per call (best round)")
@@ -446,19 +321,14 @@ def report(best: dict[str, float], ops: list[str], batches: list[int]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rounds", type=int, default=15, help="alternating rounds (best is kept)")
-    p.add_argument("--steps", type=int, default=100, help="MLP steps per round and side")
+    p = arg_parser(__doc__.splitlines()[0], steps=100, steps_help="MLP steps per round and side")
     p.add_argument("--ops-calls", type=int, default=10000, help="per-op calls per round")
     p.add_argument("--batches", default="1,32", help="MLP batch sizes, comma-separated")
-    p.add_argument("--no-torch", action="store_true", help="skip torch even if installed")
     p.add_argument("--quick", action="store_true", help="smoke run: a few seconds")
     args = p.parse_args(argv)
     if args.quick:
         args.rounds, args.steps, args.ops_calls = 2, 5, 500
-    with_torch = torch is not None and not args.no_torch
-    if with_torch:
-        torch.set_num_threads(1)
+    with_torch = use_torch(args.no_torch)
     batches = [int(b) for b in args.batches.split(",")]
 
     describe_machine(with_torch)
@@ -470,10 +340,6 @@ def main(argv: list[str] | None = None) -> None:
     ops = add_op_cases(race, args.ops_calls, with_torch)
     add_chain_cases(race, args.ops_calls, with_torch)
     add_mlp_cases(race, batches, args.steps, with_torch)
-    # Everything set up so far is long-lived: freeze it, so that the collection before each
-    # timed block does not walk torch's and numpy's objects (100 ms each time otherwise).
-    gc.collect()
-    gc.freeze()
     start = time.perf_counter()
     best = race.run(args.rounds)
     report(best, ops, batches)

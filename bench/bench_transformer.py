@@ -11,33 +11,17 @@ from ``Gradients``, PyTorch accumulates them into ``.grad``). Both sides hold th
 bench/README.md). Reported: steps/s and the ratio dfdx/torch (above 1: dfdx is faster).
 """
 
-# One BLAS/OpenMP thread on every side: these must be set before numpy (or torch) loads.
-import os
+# First: _timing sets one BLAS/OpenMP thread on every side, before numpy (or torch) loads.
+from _timing import Fn, Race, arg_parser, describe_machine, print_table, torch, use_torch
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# isort: split
+from typing import Any
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import dfdx as dx  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_overhead import Race, describe_machine, print_table  # noqa: E402
-
-try:
-    import torch
-except ImportError:  # the torch columns are skipped
-    torch = None  # type: ignore[assignment]
+import dfdx as dx
 
 B, S, E, HEADS, FF = 16, 64, 128, 4, 512
-Fn = Callable[[], object]
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -100,22 +84,16 @@ def check_dfdx_matches_torch() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=15)
-    p.add_argument("--steps", type=int, default=20, help="steps per round and side")
-    p.add_argument("--no-torch", action="store_true")
+    p = arg_parser(__doc__.split("\n\n")[0], steps=20)
     a = p.parse_args(argv)
-    with_torch = torch is not None and not a.no_torch
+    with_torch = use_torch(a.no_torch)
     if with_torch:
-        torch.set_num_threads(1)
         check_dfdx_matches_torch()
     describe_machine(with_torch)
     race = Race()
     race.add("dfdx", dfdx_step, a.steps)
     if with_torch:
         race.add("torch", torch_step, a.steps)
-    gc.collect()
-    gc.freeze()
     best = race.run(a.rounds)
     print(
         f"\nTransformerEncoderLayer(d_model={E}, nhead={HEADS}, dim_feedforward={FF}) "

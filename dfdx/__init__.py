@@ -68,6 +68,7 @@ from dfdx.ops.movement import squeeze as squeeze
 from dfdx.ops.movement import stack as stack
 from dfdx.ops.movement import transpose as transpose
 from dfdx.ops.movement import unsqueeze as unsqueeze
+from dfdx.ops.norm import layer_norm as layer_norm
 from dfdx.ops.reduce import log_softmax as log_softmax
 from dfdx.ops.reduce import logsumexp as logsumexp
 from dfdx.ops.reduce import max as max

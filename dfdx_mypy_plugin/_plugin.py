@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mypy.errorcodes import ErrorCode
 from mypy.nodes import ARG_POS, ArgKind, CallExpr, Context, Expression, TypeInfo
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -111,42 +112,146 @@ def _loosened(sig: CallableType, call: Call) -> CallableType:
     return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
 
 
+class _Memo:
+    """What one application of a signature hook computes once for all overload items.
+
+    mypy looks the hook up (``get_*_signature_hook``) each time it applies it and then runs it
+    once per overload item, one right after the other, on the same argument expressions
+    (``ExpressionChecker.transform_callee_type``/``apply_signature_hook``); nothing is checked
+    in between, so the arguments' types (inferred without a type context) are the same for
+    every item and are inferred once. Items that map the arguments alike share the rule's
+    outcome, whose errors are reported again for each item, as without the memo. A later check
+    of the same call (a loop's next iteration, an enclosing call's next overload target, a
+    deferred function's second pass, the other constraint of a constrained TypeVar) looks the
+    hook up again and gets a fresh memo, so it never sees an earlier check's types. That a
+    rule's errors depend on an item's result type only through its class (:func:`_kind`) is
+    the one assumption.
+    """
+
+    __slots__ = ("node", "outcomes", "types")
+
+    def __init__(self) -> None:
+        self.node: Context | None = None
+        self.types: dict[int, Type] = {}
+        self.outcomes: list[tuple[object, _Outcome]] = []
+
+    def start(self, node: Context) -> _Memo:
+        """The memo for ``node``: emptied should mypy ever reuse a hook for another call."""
+        if self.node is not node:
+            self.node = node  # also keeps ``id()`` of its expressions from being reused
+            self.types.clear()
+            self.outcomes.clear()
+        return self
+
+
+_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool]
+"""A checked signature's outcome: the ShapeError's message, the errors the rule reported
+itself, and whether the call could be read at all."""
+
+
+def _outcome(
+    rule: Rule, receiver: Type | None, ctx: MethodSigContext | FunctionSigContext, g: _Memo
+) -> _Outcome:
+    """Run the rule on the call as this item maps it (``Unknown`` and bugs give no error)."""
+    sig = ctx.default_signature
+    types = []
+    for formal in ctx.args:
+        row = []
+        for e in formal:
+            t = g.types.get(id(e))
+            if t is None:
+                t = g.types[id(e)] = ctx.api.get_expression_type(e)
+            row.append(t)
+        types.append(row)
+    kinds = [[ARG_POS for _ in formal] for formal in ctx.args]
+    failures: list[tuple[str, ErrorCode]] = []
+    call = _make_call(
+        rule,
+        receiver,
+        sig.arg_names,
+        kinds,
+        types,
+        ctx.args,
+        sig.ret_type,
+        ctx.api,
+        ctx.context,
+        True,
+    )
+    if call is None:
+        return None, failures, False
+    call.failures = failures
+    try:
+        rule.fn(call)
+    except ShapeError as e:
+        return str(e), failures, True
+    except Unknown:
+        pass
+    except Exception:
+        if _DEBUG:
+            raise
+    return None, failures, True
+
+
+def _kind(sig: CallableType) -> str:
+    """What of an item's result type a rule may read where it checks a call: its class
+    (``Call.template``; the constructors' rules, whose class has the same type parameters in
+    every item). The rest of it is the rule's result, which the signature hook does not use."""
+    ret = get_proper_type(sig.ret_type)
+    return ret.type.fullname if isinstance(ret, Instance) else type(ret).__name__
+
+
+def _inputs(sig: CallableType, args: list[list[Expression]]) -> object:
+    """What a rule reads of a call as ``sig`` maps its arguments (as :func:`_make_call` builds
+    it): the operand expressions in order, the named ones, and the result's class."""
+    operands: list[int] = []
+    named: list[tuple[str, int]] = []
+    for name, exprs in zip(sig.arg_names, args, strict=True):
+        if name in _OPERAND_NAMES:
+            operands.extend(map(id, exprs))
+        elif exprs:
+            named.append((name, id(exprs[0])))
+    return operands, sorted(named), _kind(sig)
+
+
 def _checked_signature(
     rule: Rule,
     receiver: Type | None,
     ctx: MethodSigContext | FunctionSigContext,
+    memo: _Memo,
 ) -> FunctionLike:
     sig = ctx.default_signature
     if isinstance(ctx.context, CallExpr) and len(ctx.context.args) != sum(map(len, ctx.args)):
         return sig  # an overload item that cannot take these arguments: check the others
+    if any(k.is_required() and not e for k, e in zip(sig.arg_kinds, ctx.args, strict=True)):
+        return sig  # nor one that lacks a required argument (mypy rejects it too)
     try:
-        types = [[ctx.api.get_expression_type(e) for e in formal] for formal in ctx.args]
-        kinds = [[ARG_POS for _ in formal] for formal in ctx.args]
-        call = _make_call(
-            rule,
-            receiver,
-            sig.arg_names,
-            kinds,
-            types,
-            ctx.args,
-            sig.ret_type,
-            ctx.api,
-            ctx.context,
-            report=True,
-        )
-        if call is None:
+        g = memo.start(ctx.context)
+        # the rule's inputs as this item maps the arguments (the types are the group's)
+        mapping = _inputs(sig, ctx.args)
+        for seen, outcome in g.outcomes:
+            if seen == mapping:
+                message, failures, readable = outcome
+                for m, code in failures:  # as the rule itself would report them again
+                    ctx.api.fail(m, ctx.context, code=code)
+                break
+        else:
+            outcome = _outcome(rule, receiver, ctx, g)
+            g.outcomes.append((mapping, outcome))
+            message, failures, readable = outcome
+        if message is None:
             return sig
-        rule.fn(call)
-    except ShapeError as e:
-        ctx.api.fail(str(e), ctx.context, code=DFDX_SHAPE)
-        return _loosened(sig, call) if call is not None else sig
-    except Unknown:
-        return sig
+        ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
+        call = Call(rule.op, [], [], {}, {}, sig.ret_type, ctx.api, ctx.context)
+        if receiver is not None:
+            call.operands.append(receiver)
+        for name, formal in zip(sig.arg_names, ctx.args, strict=True):
+            if name in _OPERAND_NAMES:
+                call.operands.extend(g.types[id(e)] for e in formal)
+        return _loosened(sig, call) if readable else sig
     except Exception:
         if _DEBUG:
             raise
         return sig
-    return sig
 
 
 _MODULE = "dfdx.nn._module.Module"
@@ -254,7 +359,8 @@ class DfdxPlugin(Plugin):
         rule = METHOD_RULES.get(fullname)
         if rule is None:
             return None
-        return lambda ctx: _checked_signature(rule, ctx.type, ctx)
+        memo = _Memo()  # mypy looks the hook up anew for each call it checks
+        return lambda ctx: _checked_signature(rule, ctx.type, ctx, memo)
 
     def get_function_signature_hook(
         self, fullname: str
@@ -262,7 +368,8 @@ class DfdxPlugin(Plugin):
         rule = FUNCTION_RULES.get(fullname)
         if rule is None:
             return None
-        return lambda ctx: _checked_signature(rule, None, ctx)
+        memo = _Memo()
+        return lambda ctx: _checked_signature(rule, None, ctx, memo)
 
 
 __all__ = ["DfdxPlugin"]

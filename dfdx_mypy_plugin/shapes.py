@@ -748,6 +748,19 @@ def features(name: str, x: Shape, takes: Dim) -> None:
         )
 
 
+def layer_norm(op: str, x: Shape, size: Dim, params: Sequence[tuple[str, Shape]]) -> Shape:
+    """``layer_norm`` of ``x`` over its last axis, of ``size`` features: ``weight`` and
+    ``bias`` (``params``, name and shape) are ``Tensor[size]``; the result has ``x``'s shape."""
+    features(op, x, size)
+    for name, shape in params:
+        if len(shape) != 1 or same_dim(shape[0], size) is False:
+            raise ShapeError(
+                f"{op}: {name} must be Tensor[{fmt_dim(size)}] (one per feature of the "
+                f"last axis), got {fmt(shape)}"
+            )
+    return x
+
+
 def linear(x: Shape, in_features: Dim, out_features: Dim) -> Shape:
     """``Linear[in, out]`` on ``Tensor[*B, in]``: ``Tensor[*B, out]``."""
     features(f"Linear[{fmt_dim(in_features)}, {fmt_dim(out_features)}]", x, in_features)

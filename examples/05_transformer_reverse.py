@@ -72,7 +72,7 @@ def accuracy(model: Reverser, rng: np.random.Generator, n: int = 1000) -> tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a few steps only (a smoke test)")
     p.add_argument("--steps", type=int, default=400)
     a = p.parse_args(argv)

@@ -11,44 +11,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+import test_gradients
 
 import dfdx as dx
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 
-def numeric_grads(
-    f: Callable[..., Any], arrays: list[np.ndarray], w: np.ndarray, eps: float = 1e-6
-) -> list[np.ndarray]:
-    """Central differences of ``sum(f(*arrays) * w)`` with respect to each array."""
-
-    def value(xs: list[np.ndarray]) -> float:
-        return float(np.sum(f(*[dx.tensor(a) for a in xs]).numpy() * w))
-
-    out = []
-    for i, a in enumerate(arrays):
-        g = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            shifted = [b.copy() for b in arrays]
-            shifted[i][idx] = a[idx] + eps
-            up = value(shifted)
-            shifted[i][idx] = a[idx] - eps
-            g[idx] = (up - value(shifted)) / (2 * eps)
-        out.append(g)
-    return out
-
-
 def check_grads(f: Callable[..., Any], *arrays: np.ndarray, seed: int = 0) -> None:
-    xs64 = [np.asarray(a, np.float64) for a in arrays]
-    shape = f(*[dx.tensor(a) for a in xs64]).shape
-    w = np.random.default_rng(seed + 1000).uniform(0.5, 1.5, shape)
-    expected = numeric_grads(f, xs64, w)
-    ts = [dx.tensor(a).trace() for a in xs64]
-    grads = (f(*ts) * dx.tensor(w)).sum().backward()
-    for i, (t, want) in enumerate(zip(ts, expected, strict=True)):
-        got = grads[t]
-        assert got.dtype == dx.float64
-        np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, atol=1e-8, err_msg=f"input {i}")
+    """test_gradients' finite-difference check at tighter tolerances."""
+    test_gradients.check_grads(f, *arrays, rtol=1e-6, atol=1e-8, seed=seed)
 
 
 def _rand(*shape: int, seed: int = 0) -> np.ndarray:

@@ -265,3 +265,20 @@ def test_examples_train_on_mnist_files(program: str, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "100 training images of" in proc.stdout and "test accuracy:" in proc.stdout
+
+
+def test_examples_pass_pyright() -> None:
+    """pyright, which runs no plugin, reports nothing on the examples (``04_shape_errors.py``
+    left out; ``assert_type`` off: those state what only the plugin infers)."""
+    config = EXAMPLES / "pyrightconfig.json"
+    argv = [sys.executable, "-m", "pyright", "--outputjson", "--project", str(config)]
+    proc = subprocess.run(argv, cwd=EXAMPLES, capture_output=True, text=True, timeout=600)
+    report = json.loads(proc.stdout)
+    checked = {Path(d["file"]).name for d in report["generalDiagnostics"]}
+    errors = [
+        f"{Path(d['file']).name}:{d['range']['start']['line'] + 1}: {d['message']}"
+        for d in report["generalDiagnostics"]
+        if d["severity"] == "error"
+    ]
+    assert errors == [], "\n".join(errors)
+    assert report["summary"]["filesAnalyzed"] >= len(CLEAN), (report["summary"], checked)

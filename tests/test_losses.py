@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
@@ -201,10 +202,7 @@ def test_fixture_matches_live_torch() -> None:
     pytest.importorskip("torch")
     from make_torch_optim_fixtures import make_losses
 
-    live = make_losses()
-    assert sorted(live) == sorted(FIX.files)
-    for key, value in live.items():
-        np.testing.assert_allclose(FIX[key], value, rtol=1e-6, atol=1e-7, err_msg=key)
+    _helpers.assert_same_arrays(FIX, make_losses(), rtol=1e-6, atol=1e-7)
 
 
 def test_public_names() -> None:

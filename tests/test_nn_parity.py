@@ -8,48 +8,27 @@ need no PyTorch. Where PyTorch is importable, ``test_fixture_is_current`` recomp
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
 import dfdx as dx
 
-_SCRIPT = Path(__file__).parent / "fixtures" / "make_torch_nn_fixtures.py"
-
-
-def _load_script() -> Any:
-    name = "_dfdx_make_torch_nn_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _load_script()
+fixtures = _helpers.load_fixture_script("make_torch_nn_fixtures.py")
 CASES = fixtures.CASES
-
-with np.load(fixtures.FIXTURE, allow_pickle=False) as _npz:
-    FIXTURE: dict[str, np.ndarray] = {key: _npz[key] for key in _npz.files}
+FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
 
 RTOL, ATOL = 1e-4, 1e-5
 
 
 def _arrays(case: Any) -> dict[str, np.ndarray]:
-    prefix = f"{case.name}/"
-    out = {k[len(prefix) :]: v for k, v in FIXTURE.items() if k.startswith(prefix)}
-    if not out:
-        pytest.fail(
-            f"no fixture for {case.name}: run python tests/fixtures/make_torch_nn_fixtures.py"
-        )
-    return out
+    return _helpers.case_arrays(
+        FIXTURE,
+        f"{case.name}/",
+        f"no fixture for {case.name}: run python tests/fixtures/make_torch_nn_fixtures.py",
+    )
 
 
 def dx_module(case: Any) -> dx.nn.Module:
@@ -111,7 +90,4 @@ def test_every_module_has_a_case() -> None:
 def test_fixture_is_current(case: Any) -> None:
     pytest.importorskip("torch")
     fresh = fixtures.torch_case(case)
-    arrays = _arrays(case)
-    assert sorted(fresh) == sorted(arrays)
-    for key, value in fresh.items():
-        np.testing.assert_allclose(value, arrays[key], rtol=1e-6, atol=1e-6, err_msg=key)
+    _helpers.assert_same_arrays(fresh, _arrays(case), rtol=1e-6, atol=1e-6)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
@@ -228,13 +229,22 @@ def test_fixture_matches_live_torch() -> None:
     pytest.importorskip("torch")
     from make_torch_optim_fixtures import make_optim
 
-    live = make_optim()
-    assert sorted(live) == sorted(FIX.files)
-    for key, value in live.items():
-        np.testing.assert_allclose(FIX[key], value, rtol=1e-6, atol=1e-7, err_msg=key)
+    _helpers.assert_same_arrays(FIX, make_optim(), rtol=1e-6, atol=1e-7)
 
 
 def test_public_names() -> None:
     for name in ("SGD", "Adam", "AdamW", "RMSprop", "Optimizer"):
         assert isinstance(getattr(dx.optim, name), type), name
     assert issubclass(dx.optim.AdamW, dx.optim.Adam)
+
+
+def test_parameter_that_changed_dtype_is_an_error() -> None:
+    model = Params(a=np.ones(2, np.float32))
+    opt = dx.optim.Adam(model)
+    model.tensors["a"]._data = np.ones(2, np.float64)
+    with pytest.raises(dx.DTypeError) as e:
+        opt.update(model, grads_of(model, {"a": np.ones(2, np.float64)}))
+    assert str(e.value) == (
+        "Adam.update: the gradient of 'a' is float64, the parameter is float64 "
+        "(it was float32 when built)"
+    )

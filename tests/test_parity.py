@@ -8,40 +8,21 @@ case with it, so a fixture that no longer matches PyTorch (or the case table) is
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import operator
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
 import dfdx as dx
 
-_SCRIPT = Path(__file__).parent / "fixtures" / "make_torch_fixtures.py"
-
-
-def _load_script() -> Any:
-    name = "_dfdx_make_torch_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _load_script()
+fixtures = _helpers.load_fixture_script("make_torch_fixtures.py")
 CASES = fixtures.CASES
 DTYPES: tuple[str, ...] = fixtures.DTYPES
-
-with np.load(fixtures.FIXTURE, allow_pickle=False) as _npz:
-    FIXTURE: dict[str, np.ndarray] = {key: _npz[key] for key in _npz.files}
+FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
 
 # ---- the dfdx side of every case ----------------------------------------------------------
 
@@ -127,6 +108,11 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "le": _binary(dx.le, operator.le),
     "gt": _binary(dx.gt, operator.gt),
     "ge": _binary(dx.ge, operator.ge),
+    # ---- normalisation ----
+    # x, w (weight), b (bias); normalized_shape=, eps=
+    "layer_norm": lambda x, w=None, b=None, *, normalized_shape, eps=1e-5: dx.layer_norm(
+        x, normalized_shape, w, b, eps
+    ),
     # ---- convolution and pooling ----
     # x, y, z: input, weight, bias; stride=, padding=, dilation=, groups= (output_padding=)
     "conv1d": dx.conv1d,
@@ -208,13 +194,11 @@ def _tolerance(name: str, dtype: str) -> tuple[float, float]:
 
 
 def _case_arrays(name: str, dtype: str) -> dict[str, np.ndarray]:
-    prefix = f"{name}/{dtype}/"
-    found = {k[len(prefix) :]: v for k, v in FIXTURE.items() if k.startswith(prefix)}
-    if not found:
-        pytest.fail(
-            f"no fixture for {name} ({dtype}): run python tests/fixtures/make_torch_fixtures.py"
-        )
-    return found
+    return _helpers.case_arrays(
+        FIXTURE,
+        f"{name}/{dtype}/",
+        f"no fixture for {name} ({dtype}): run python tests/fixtures/make_torch_fixtures.py",
+    )
 
 
 def _compare(

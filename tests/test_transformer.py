@@ -11,49 +11,29 @@ saved-model round trip runs.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
 import dfdx as dx
 
-_SCRIPT = Path(__file__).parent / "fixtures" / "make_torch_transformer_fixtures.py"
-
-
-def _load_script() -> Any:
-    name = "_dfdx_make_torch_transformer_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _load_script()
+fixtures = _helpers.load_fixture_script("make_torch_transformer_fixtures.py")
 CASES = fixtures.CASES
 HAS_TORCH = importlib.util.find_spec("torch") is not None
-
-with np.load(fixtures.FIXTURE, allow_pickle=False) as _npz:
-    FIXTURE: dict[str, np.ndarray] = {key: _npz[key] for key in _npz.files}
+FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
 
 RTOL, ATOL = 1e-9, 1e-10
 
 
 def _arrays(case: Any) -> dict[str, np.ndarray]:
-    prefix = f"{case.name}/"
-    out = {k[len(prefix) :]: v for k, v in FIXTURE.items() if k.startswith(prefix)}
-    if not out:
-        pytest.fail(
-            f"no fixture for {case.name}: run "
-            "python tests/fixtures/make_torch_transformer_fixtures.py"
-        )
-    return out
+    return _helpers.case_arrays(
+        FIXTURE,
+        f"{case.name}/",
+        f"no fixture for {case.name}: run python tests/fixtures/make_torch_transformer_fixtures.py",
+    )
 
 
 def dx_module(case: Any) -> dx.nn.Module:
@@ -127,9 +107,7 @@ def test_fixture_is_current(case: Any) -> None:
     fresh = fixtures.torch_case(case)
     prefix = f"{case.name}/"
     stored = {k: v for k, v in FIXTURE.items() if k.startswith(prefix)}
-    assert sorted(fresh) == sorted(stored)
-    for k, v in fresh.items():
-        np.testing.assert_allclose(stored[k], v, rtol=1e-12, atol=1e-12, err_msg=k)
+    _helpers.assert_same_arrays(stored, fresh, rtol=1e-12, atol=1e-12)
 
 
 def _torch_twin(model: Any, kind: str, kwargs: dict[str, Any]) -> Any:

@@ -1,7 +1,8 @@
 """Activations, normalisation, dropout, embedding, convolution, pooling and flattening layers.
 
-Each is built from the ops in :mod:`dfdx.ops` (layer norm and batch norm are composed from
-means, subtraction, multiplication and ``sqrt``: their gradients come from those ops).
+Each is built from the ops in :mod:`dfdx.ops`: layer norm is the fused
+:func:`dfdx.ops.norm.layer_norm`; batch norm is composed from means, subtraction,
+multiplication and ``sqrt``, and its gradients come from those ops.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import Dyn
 from dfdx.nn._init import fan_in_bound, kaiming_uniform, uniform
 from dfdx.nn._module import Module
-from dfdx.ops import conv, indexing, movement, reduce, unary
+from dfdx.ops import conv, indexing, movement, norm, reduce, unary
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -170,13 +171,7 @@ class LayerNorm(Module, Generic[D]):
 
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
         shapes.features(f"LayerNorm[{self.normalized_shape}]", x.shape, self.normalized_shape)
-        mu = reduce.mean(x, axis=-1, keepdims=True)
-        xc = x - mu
-        var = reduce.mean(xc * xc, axis=-1, keepdims=True)
-        y = xc / unary.sqrt(var + self.eps)
-        if self.weight is not None and self.bias is not None:
-            y = y * self.weight + self.bias
-        return y  # type: ignore[no-any-return]
+        return norm.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     forward = __call__
 

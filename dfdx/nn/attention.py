@@ -43,7 +43,9 @@ H = TypeVar("H", bound=int)
 # ---- the fused op ------------------------------------------------------------------------------
 
 
-Grads = Callable[[Array], tuple[Array, Array, Array]]
+Grads = Callable[[Array, Array | None], tuple[Array, Array, Array]]
+"""``grads(g, into)``: the gradients of ``a``, ``b``, ``c``, written into ``into[0]``,
+``into[1]``, ``into[2]`` where ``into`` is given."""
 
 
 def _softmax_attention(
@@ -54,9 +56,13 @@ def _softmax_attention(
     add: Array | None,
     drop: Array | None,
     scale: float,
+    heads_inner: bool = False,
 ) -> tuple[Array, Grads]:
     """The arithmetic of :func:`_attend` on arrays: the output, and the map from its
-    gradient to the gradients of ``a``, ``b`` and ``c`` (computed once per gradient)."""
+    gradient to the gradients of ``a``, ``b`` and ``c`` (computed once per gradient).
+    ``heads_inner`` (4-d ``(B, H, L, D)`` inputs): the output is a ``(B, H, L, Dv)`` view of
+    ``(B, L, H, Dv)`` memory, so that merging the heads back, ``permute(0, 2, 1, 3)`` and a
+    reshape to ``(B, L, H * Dv)``, copies nothing."""
     s = xp.matmul(a, xp.swapaxes(b, -1, -2))
     s *= scale
     if add is not None:
@@ -69,27 +75,34 @@ def _softmax_attention(
         m = xp.where(xp.isfinite(m), m, 0)  # a fully masked row: exp(-inf - 0) = 0
     s -= m
     p = xp.exp(s, out=s)
-    z = p.sum(axis=-1, keepdims=True)
+    z = xp.matmul(p, xp.ones(p.shape[-1], p.dtype))[..., None]  # row sums: BLAS, no reduce
     if masked:
         z[z == 0] = 1  # its weights stay 0 (not 0 / 0)
     p /= z
     pd = p if drop is None else p * drop
-    out = xp.matmul(pd, c)
+    if heads_inner:
+        nb, nh, nl, _ = pd.shape
+        out = xp.empty((nb, nl, nh, c.shape[-1]), c.dtype).transpose(0, 2, 1, 3)
+        xp.matmul(pd, c, out=out)
+    else:
+        out = xp.matmul(pd, c)
 
     cache: list[Any] = []
 
-    def grads(g: Array) -> tuple[Array, Array, Array]:
+    def grads(g: Array, into: Array | None = None) -> tuple[Array, Array, Array]:
         if cache and cache[0] is g:
             return cache[1]  # type: ignore[no-any-return]
-        gv = xp.matmul(xp.swapaxes(pd, -1, -2), g)
+        gv = xp.matmul(xp.swapaxes(pd, -1, -2), g, out=None if into is None else into[2])
         gp = xp.matmul(g, xp.swapaxes(c, -1, -2))
         if drop is not None:
             gp *= drop
-        gs = gp - (gp * p).sum(axis=-1, keepdims=True)
+        # softmax's backward, in place on gp: (gp - rowsum(gp * p)) * p
+        gs = gp
+        gs -= xp.einsum("...ij,...ij->...i", gp, p)[..., None]
         gs *= p
         gs *= scale
-        gq = xp.matmul(gs, b)
-        gk = xp.matmul(xp.swapaxes(gs, -1, -2), a)
+        gq = xp.matmul(gs, b, out=None if into is None else into[0])
+        gk = xp.matmul(xp.swapaxes(gs, -1, -2), a, out=None if into is None else into[1])
         cache[:] = [g, (gq, gk, gv)]
         return gq, gk, gv
 
@@ -112,9 +125,9 @@ def _attend(
     softmax's three, matmul), and the softmax's backward never materialises its Jacobian."""
     out, grads = _softmax_attention(q._data, k._data, v._data, keep, add, drop, scale)
     fns: list[Callable[[Array], Array]] = [
-        lambda g: grads(g)[0],
-        lambda g: grads(g)[1],
-        lambda g: grads(g)[2],
+        lambda g: grads(g, None)[0],
+        lambda g: grads(g, None)[1],
+        lambda g: grads(g, None)[2],
     ]
     return result(out, (q, k, v), fns)
 
@@ -122,15 +135,19 @@ def _attend(
 def _attend_packed(
     qkv: AnyTensor, keep: Array | None, add: Array | None, drop: Array | None, scale: float
 ) -> AnyTensor:
-    """:func:`_attend` of ``qkv[0]``, ``qkv[1]``, ``qkv[2]`` for one ``(3, *B, L, D)``
-    tensor (self-attention): one gradient array, without three slices' scatters."""
+    """:func:`_attend` of ``qkv[0]``, ``qkv[1]``, ``qkv[2]`` for one ``(3, B, H, L, D)``
+    tensor (self-attention): one gradient array, without three slices' scatters. That
+    gradient has the memory layout of ``qkv`` (a permuted view of the projection's
+    ``(B, L, 3, H, D)``), so the permute's and reshape's backward steps copy nothing; the
+    output is laid out for the heads' merge likewise (see :func:`_softmax_attention`)."""
     a = qkv._data
-    out, grads = _softmax_attention(a[0], a[1], a[2], keep, add, drop, scale)
+    out, grads = _softmax_attention(
+        a[0], a[1], a[2], keep, add, drop, scale, heads_inner=a.ndim == 5
+    )
 
     def grad(g: Array) -> Array:
-        gq, gk, gv = grads(g)
-        packed = xp.empty(a.shape, a.dtype)
-        packed[0], packed[1], packed[2] = gq, gk, gv
+        packed = xp.empty_like(a)  # a's strides order ("K")
+        grads(g, packed)  # the three matmuls write into it
         return packed
 
     return result(out, (qkv,), (grad,))
@@ -157,7 +174,8 @@ def _dropout_multipliers(shape: tuple[int, ...], p: float, dtype: Any, rng: Any)
 def causal_mask(query_len: int, key_len: int | None = None) -> Tensor[Dyn, Dyn, NoneTape]:
     """A bool ``(L, S)`` mask, True above the diagonal (the future): the ``attn_mask`` of a
     causal ``MultiHeadAttention`` (True = masked out, PyTorch's meaning for that module).
-    ``~causal_mask(L)`` is the mask for :func:`scaled_dot_product_attention`."""
+    Its negation, ``dx.tensor(~causal_mask(L).numpy())``, is the one for
+    :func:`scaled_dot_product_attention` (True = may attend)."""
     s = query_len if key_len is None else key_len
     return Tensor(xp.triu(xp.ones((query_len, s), dtype=bool_), 1))
 

@@ -124,28 +124,21 @@ class Optimizer:
         A parameter with no gradient in ``grads`` is left alone."""
         todo: dict[str, tuple[Array, Array]] = {}
         received = grads._pending  # ids of the tensors that have a gradient
+        shapes, dtypes = self._shapes, self._dtypes
         for key, p in model.named_parameters():
             if p._id not in received:
                 continue
             g = grads.array(p)
-            shape = self._shapes.get(key)
-            if shape is None:
-                raise KeyError(
-                    f"{self.name}.update: the model has a parameter {key!r} that this optimizer "
-                    "was not built with; build the optimizer from this model"
-                )
             data = p._data
-            if g.shape != data.shape or data.shape != shape:
-                raise ShapeError(
-                    f"{self.name}.update: the gradient of {key!r} is {fmt(g.shape)}, the "
-                    f"parameter is {fmt(data.shape)}"
-                    + ("" if data.shape == shape else f" (it was {fmt(shape)} when built)")
-                )
-            if g.dtype != data.dtype or data.dtype != self._dtypes[key]:
-                raise DTypeError(
-                    f"{self.name}.update: the gradient of {key!r} is {g.dtype}, the parameter "
-                    f"is {data.dtype} (it was {self._dtypes[key]} when built)"
-                )
+            shape = shapes.get(key)
+            if (
+                shape is None
+                or g.shape != shape
+                or data.shape != shape
+                or g.dtype != data.dtype
+                or data.dtype != dtypes[key]
+            ):
+                self._reject(key, data, g)
             todo[key] = (data, g)
         for group in self._groups:
             if all(k in todo for k in group.keys) and group.in_step(group.members):
@@ -157,6 +150,25 @@ class Optimizer:
                 state = self._state[key] = self._init_state(data)
             self._step(data, g, state)
         _autodiff.bump_param_epoch()
+
+    def _reject(self, key: str, data: Array, g: Array) -> None:
+        """Raise the error that says why ``g`` cannot update the parameter ``key``."""
+        shape = self._shapes.get(key)
+        if shape is None:
+            raise KeyError(
+                f"{self.name}.update: the model has a parameter {key!r} that this optimizer "
+                "was not built with; build the optimizer from this model"
+            )
+        if g.shape != data.shape or data.shape != shape:
+            raise ShapeError(
+                f"{self.name}.update: the gradient of {key!r} is {fmt(g.shape)}, the "
+                f"parameter is {fmt(data.shape)}"
+                + ("" if data.shape == shape else f" (it was {fmt(shape)} when built)")
+            )
+        raise DTypeError(
+            f"{self.name}.update: the gradient of {key!r} is {g.dtype}, the parameter "
+            f"is {data.dtype} (it was {self._dtypes[key]} when built)"
+        )
 
     def _init_state(self, p: Array) -> list[Any]:
         raise NotImplementedError

@@ -57,6 +57,8 @@ class Call:
     report: bool = True
     """False where mypy is matching overloads: an error reported there would make mypy think
     the overload does not match. Errors are reported from the signature hook instead."""
+    failures: list[tuple[str, ErrorCode]] | None = None
+    """Where given, every error the rule reports is also recorded here (to be replayed)."""
 
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):
@@ -74,6 +76,8 @@ class Call:
     def fail(self, message: str, code: ErrorCode) -> None:
         if self.report:
             self.api.fail(message, self.context, code=code)
+            if self.failures is not None:
+                self.failures.append((message, code))
 
     def template(self) -> Instance:
         """A ``Tensor`` Instance to build results on."""

@@ -99,11 +99,17 @@ def conv_transpose2d(call: Call) -> Type:
     return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
 
 
+def _required_size(call: Call, name: str) -> shapes.Param:
+    """The 2-d size argument ``name`` (at least 1 per axis); unknown when the call omits it
+    (mypy reports the missing argument)."""
+    if not call.has(name):
+        raise Unknown
+    return _param(call, name, 2, 1, 1)
+
+
 def _pool(call: Call) -> Type:
     x = call.tensor(0)
-    if not call.has("kernel_size"):
-        raise Unknown
-    kernel = _param(call, "kernel_size", 2, 1, 1)
+    kernel = _required_size(call, "kernel_size")
     stride = kernel
     if call.has("stride") and not isinstance(get_proper_type(call.arg("stride")), NoneType):
         stride = _param(call, "stride", 2, 1, 1)
@@ -118,16 +124,12 @@ for _op in ("max_pool2d", "avg_pool2d"):
 @rule("adaptive_avg_pool2d", functions=_ops("adaptive_avg_pool2d"))
 def adaptive_avg_pool2d(call: Call) -> Type:
     x = call.tensor(0)
-    if not call.has("output_size"):
-        raise Unknown
-    size = _param(call, "output_size", 2, 1, 1)
+    size = _required_size(call, "output_size")
     return call.result(shapes.adaptive_pool(call.op, x.shape, size), x.tape, x)
 
 
 @rule("upsample2d", functions=_ops("upsample2d"))
 def upsample2d(call: Call) -> Type:
     x = call.tensor(0)
-    if not call.has("scale_factor"):
-        raise Unknown
-    scale = _param(call, "scale_factor", 2, 1, 1)
+    scale = _required_size(call, "scale_factor")
     return call.result(shapes.upsample(call.op, x.shape, scale), x.tape, x)

@@ -9,6 +9,8 @@ and one_hot return ``NoneTape`` tensors (no gradient flows through them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mypy.nodes import (
     EllipsisExpr,
     Expression,
@@ -131,20 +133,24 @@ def getitem(call: Call) -> Type:
 # ---- selection by index tensors ----------------------------------------------------------------
 
 
-@rule("index_select", methods=("index_select",), functions=_ops("index_select"))
-def index_select(call: Call) -> Type:
+def _by_indices(
+    call: Call, shape_rule: Callable[[shapes.Shape, int, shapes.Shape], shapes.Shape]
+) -> Type:
+    """``x.op(axis, indices)``: the shape from ``shape_rule(x, axis, indices)``."""
     x = call.tensor(0)
     idx = _named_tensor(call, "indices", 1)
-    shape = shapes.index_select(x.shape, _int_axis(call, "axis"), idx.shape)
+    shape = shape_rule(x.shape, _int_axis(call, "axis"), idx.shape)
     return call.result(shape, x.tape, x, idx)
+
+
+@rule("index_select", methods=("index_select",), functions=_ops("index_select"))
+def index_select(call: Call) -> Type:
+    return _by_indices(call, shapes.index_select)
 
 
 @rule("gather", methods=("gather",), functions=_ops("gather"))
 def gather(call: Call) -> Type:
-    x = call.tensor(0)
-    idx = _named_tensor(call, "indices", 1)
-    shape = shapes.gather(x.shape, _int_axis(call, "axis"), idx.shape)
-    return call.result(shape, x.tape, x, idx)
+    return _by_indices(call, shapes.gather)
 
 
 def _named_tensor(call: Call, name: str, position: int) -> TensorType:

@@ -21,11 +21,19 @@ import operator
 from collections.abc import Callable
 
 from mypy.errorcodes import ARG_TYPE
-from mypy.nodes import ARG_POS, Expression, IntExpr, OpExpr, TempNode, UnaryExpr
-from mypy.types import Instance, LiteralType, TupleType, Type, get_proper_type
+from mypy.nodes import ARG_POS, Expression, IntExpr, OpExpr, TempNode, TypeInfo, UnaryExpr
+from mypy.subtypes import is_subtype
+from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import TensorType, Unknown, literal_int, read_dim, read_tensor
+from dfdx_mypy_plugin._types import (
+    TensorType,
+    Unknown,
+    is_int_bound,
+    literal_int,
+    read_dim,
+    read_tensor,
+)
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -106,13 +114,29 @@ def _constructor(call: Call) -> Type:
     args: list[Type] = []
     for (name, fallback), old in zip(params, default.args, strict=False):
         n = _size_arg(call, name) if call.has(name) else fallback
-        if n is None or (n < 0 and kind != FLATTEN):
+        if n is None:
+            args.append(_symbolic(call, name, default.type, len(args)) or old)
+        elif n < 0 and kind != FLATTEN:
             args.append(old)
         else:
             args.append(LiteralType(n, _int_type(call)))
     if hyper is not None:
         args.append(_hyper_type(call, hyper) or default.args[-1])
     return default.copy_modified(args=args)
+
+
+def _symbolic(call: Call, name: str, info: TypeInfo, i: int) -> Type | None:
+    """An int-bound TypeVar passed as a size (``Linear(features, 512)`` with ``features: F``),
+    where the class's own type parameter accepts it; else None (the plain answer stands)."""
+    if not call.has(name):
+        return None
+    t = get_proper_type(call.arg(name))
+    if not isinstance(t, TypeVarType) or not is_int_bound(t) or i >= len(info.defn.type_vars):
+        return None
+    param = info.defn.type_vars[i]
+    if not isinstance(param, TypeVarType) or param.values:
+        return None
+    return t if is_subtype(t.upper_bound, param.upper_bound) else None
 
 
 HYPER: dict[str, tuple[tuple[str, int | None], ...]] = {
@@ -261,7 +285,12 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
     if kind in SAME_SHAPE:
         return x
     if kind == SEQUENTIAL:
-        for inner in _layers(layer):
+        layers = _layers(layer)
+        try:
+            _check_chain(layers)
+        except shapes.ShapeError:
+            raise Unknown from None  # reported once, where the Sequential is built
+        for inner in layers:
             x = _fold(call, inner, x)
         return x
     if kind == RESIDUAL:

@@ -1,0 +1,36 @@
+"""Normalisation: ``layer_norm`` over the last axis keeps its input's shape; ``weight`` and
+``bias`` must have one entry per feature of that axis (``normalized_shape``, when it is a
+literal int or 1-tuple, must be that size too)."""
+
+from __future__ import annotations
+
+from mypy.types import NoneType, TupleType, Type, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import TensorType, literal_int, merge_tapes, read_tensor
+from dfdx_mypy_plugin.rules import Call, rule
+
+
+def _normalized_size(call: Call, x: shapes.Shape) -> shapes.Dim:
+    """The literal ``normalized_shape``; otherwise the last size of ``x`` (``Dyn`` if none)."""
+    if len(call.operands) > 1:
+        t = get_proper_type(call.operands[1])
+        n = literal_int(t.items[0]) if isinstance(t, TupleType) and len(t.items) == 1 else None
+        if n is None:
+            n = literal_int(t)
+        if n is not None:
+            return n
+    return x[-1] if x else None
+
+
+@rule("layer_norm", functions=("dfdx.ops.norm.layer_norm",))
+def layer_norm(call: Call) -> Type:
+    x = call.tensor(0)
+    params: list[tuple[str, TensorType]] = []
+    for name in ("weight", "bias"):
+        if call.has(name) and not isinstance(get_proper_type(call.arg(name)), NoneType):
+            params.append((name, read_tensor(call.arg(name))))
+    size = _normalized_size(call, x.shape)
+    shape = shapes.layer_norm(call.op, x.shape, size, [(n, t.shape) for n, t in params])
+    tensors = [x, *(t for _, t in params)]
+    return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
