@@ -226,7 +226,7 @@ def _checked_signature(
         return sig  # nor one that lacks a required argument (mypy rejects it too)
     try:
         g = memo.start(ctx.context)
-        # the rule's inputs as this item maps the arguments (the types are the group's)
+        # the rule's inputs as this item maps the arguments (their types are the memo's)
         mapping = _inputs(sig, ctx.args)
         for seen, outcome in g.outcomes:
             if seen == mapping:
