@@ -14,7 +14,7 @@ computed, just as PyTorch skips tensors that do not require grad.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import count
 from typing import TYPE_CHECKING
 
@@ -42,18 +42,29 @@ def param_epoch() -> int:
     return _epoch[0]
 
 
-def bump_param_epoch() -> None:
+_modified: dict[int, int] = {}
+"""Tensor id -> the epoch of its last in-place update (by an optimizer, or by loading)."""
+
+
+def bump_param_epoch(ids: Iterable[int] = ()) -> None:
+    """Mark an in-place update of parameters; ``ids`` are the tensors whose values changed."""
     _epoch[0] += 1
+    for i in ids:
+        _modified[i] = _epoch[0]
 
 
 class Step:
-    """One recorded op: its output's id and, per input, (id, shape, gradient function)."""
+    """One recorded op: its output's id, per input (id, shape, gradient function), and the
+    parameter epoch when it ran (its gradient functions may hold the parameters' arrays)."""
 
-    __slots__ = ("inputs", "out_id")
+    __slots__ = ("epoch", "inputs", "out_id")
 
-    def __init__(self, out_id: int, inputs: list[tuple[int, tuple[int, ...], GradFn]]) -> None:
+    def __init__(
+        self, out_id: int, inputs: list[tuple[int, tuple[int, ...], GradFn]], epoch: int
+    ) -> None:
         self.out_id = out_id
         self.inputs = inputs
+        self.epoch = epoch
 
 
 class Tape:
@@ -120,7 +131,7 @@ def record(
         entries = [(t._id, t._data.shape, grad_fns[0]), (u._id, u._data.shape, grad_fns[1])]
     else:
         entries = [(t._id, t._data.shape, fn) for t, fn in zip(inputs, grad_fns, strict=True)]
-    tape.steps.append(Step(out_id, entries))
+    tape.steps.append(Step(out_id, entries, _epoch[0]))
     tape.produced.add(out_id)
 
 
@@ -173,6 +184,7 @@ def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
     inner: dict[int, Array] = {loss_id: seed}
     leaves: dict[int, Pending] = {}
     produced = tape.produced
+    modified = _modified
     for step in reversed(tape.steps):
         g = inner.pop(step.out_id, None)
         if g is None:
@@ -185,6 +197,12 @@ def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
                 prev = inner.get(in_id)
                 inner[in_id] = part if prev is None else prev + part
             else:
+                if modified and modified.get(in_id, -1) > step.epoch:
+                    raise RuntimeError(
+                        "backward: a parameter this graph used was updated in place afterwards "
+                        "(by an optimizer or by loading), so its gradients would mix old and new "
+                        "values; run the forward pass again after the update"
+                    )
                 pending = leaves.get(in_id)
                 if pending is None:
                     pending = leaves[in_id] = Pending(shape)

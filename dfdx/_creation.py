@@ -184,6 +184,10 @@ def tensor(data: Any, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneT
         want = float32
     else:
         want = infer(array)
+    if array.dtype.kind == "u" and want == int64 and array.size:
+        top = int(array.max())  # unsigned values past int64's range would wrap to negatives
+        if top > np.iinfo(np.int64).max:
+            raise OverflowError(f"tensor: {top} does not fit in int64")
     return _wrap(array.astype(want, copy=False))
 
 

@@ -47,7 +47,9 @@ class Gradients:
         if pending is None:
             raise KeyError(
                 f"no gradient for this tensor (shape {t.shape}): it did not take part in the "
-                "traced computation of the loss"
+                "traced computation of the loss, or it is an intermediate result (only "
+                "parameters, traced inputs and untraced tensors that met a traced one keep "
+                "their gradients)"
             )
         if pending.parts and self._epoch != _autodiff.param_epoch():
             raise RuntimeError(

@@ -27,6 +27,17 @@ from dfdx_mypy_plugin import shapes
 if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
+__all__ = [
+    "binary_cross_entropy_with_logits_loss",
+    "cross_entropy_with_logits_loss",
+    "huber_loss",
+    "kl_div_with_logits_loss",
+    "mae_loss",
+    "mse_loss",
+    "rmse_loss",
+    "smooth_l1_loss",
+]
+
 K = Any
 """The class axis in the label overloads (any size)."""
 

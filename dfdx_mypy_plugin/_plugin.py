@@ -28,13 +28,15 @@ from mypy.types import (
     Instance,
     Type,
     TypeOfAny,
+    UnpackType,
     get_proper_type,
 )
 
 from dfdx_mypy_plugin import __version__
-from dfdx_mypy_plugin._types import Unknown
+from dfdx_mypy_plugin._types import TENSOR, Unknown
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
+from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
 from dfdx_mypy_plugin.shapes import ShapeError
 
 _DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
@@ -94,11 +96,38 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         except Unknown:
             return default
     except Unknown:
-        return default
+        return _of_unknown_rank(call, default)
     except Exception:
         if _DEBUG:
             raise
         return default  # never crash mypy: its own answer stands
+
+
+_UNTRACED_RESULTS = frozenset({"argmax"})
+"""Ops whose result is on ``NoneTape`` whatever the input's tape (:func:`_of_unknown_rank`)."""
+
+
+def _of_unknown_rank(call: Call, default: Type) -> Type:
+    """Where the plain signature gives ``Any`` for an operand of unknown rank (a
+    ``DynTensor``), a tensor of unknown rank on the operands' tape instead: ``Any`` would make
+    ``--strict`` flag a function that returns it as a ``DynTensor`` (``no-any-return``).
+    On ``NoneTape`` for an op whose result is untraced whatever its input's tape (argmax)."""
+    if not isinstance(get_proper_type(default), AnyType) or not call.operands:
+        return default
+    first = get_proper_type(call.operands[0])
+    if not (
+        isinstance(first, Instance)
+        and first.type.fullname == TENSOR
+        and any(isinstance(a, UnpackType) for a in first.args)
+    ):
+        return default
+    try:
+        result = get_proper_type(call.unknown_shape())
+        if call.op in _UNTRACED_RESULTS and isinstance(result, Instance):
+            return result.copy_modified(args=[*result.args[:-1], none_tape(call)])
+        return result
+    except Unknown:
+        return default
 
 
 def _loosened(sig: CallableType, call: Call) -> CallableType:

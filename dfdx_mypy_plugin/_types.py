@@ -103,7 +103,11 @@ def is_scalar(t: Type) -> bool:
     p = get_proper_type(t)
     if isinstance(p, LiteralType):
         p = p.fallback
-    return isinstance(p, Instance) and p.type.fullname in ("builtins.float", "builtins.int")
+    return isinstance(p, Instance) and (
+        p.type.fullname in ("builtins.float", "builtins.int")
+        or p.type.has_base("numpy.floating")
+        or p.type.has_base("numpy.integer")
+    )
 
 
 def tape_name(tape: ProperType) -> str | None:

@@ -200,6 +200,15 @@ def test_tensor_without_a_part_has_no_gradient() -> None:
     assert grads.get(x) is not None
 
 
+def test_intermediate_result_keeps_no_gradient_and_the_error_says_so() -> None:
+    x = f64(3).trace()
+    y = x * 2.0
+    grads = (y * 1.0).sum().backward()
+    assert y not in grads
+    with pytest.raises(KeyError, match="or it is an intermediate result"):
+        grads[y]
+
+
 def test_gradient_is_an_untraced_tensor_of_the_same_shape() -> None:
     x, w = f64(2, 3), f64(3, 4)
     grads = (x.trace() @ w).sum().backward()
@@ -275,6 +284,23 @@ def test_pending_gradient_after_parameter_update_raises() -> None:
     assert w in grads
     with pytest.raises(RuntimeError, match="not read before parameters were updated"):
         grads[w]
+
+
+def test_backward_after_an_update_of_a_parameter_the_graph_used_raises() -> None:
+    # Regression: a second loss recorded before opt.update() back-propagated through the
+    # updated weights (silently mixing old and new values); PyTorch raises here too.
+    model = dx.nn.Sequential(
+        dx.nn.Linear(3, 4, dtype=dx.float64), dx.nn.Linear(4, 2, dtype=dx.float64)
+    )
+    opt = dx.optim.SGD(model, lr=0.1)
+    x = f64(2, 3)
+    first, second = model(x.trace()).sum(), model(x.trace()).square().sum()
+    opt.update(model, first.backward())
+    with pytest.raises(RuntimeError, match="updated in place afterwards"):
+        second.backward()
+    # Graphs recorded after the update, or on other tensors, are unaffected.
+    model(x.trace()).sum().backward()
+    (x.trace() * 2.0).sum().backward()
 
 
 def test_gradients_made_after_an_update_are_readable() -> None:

@@ -163,6 +163,17 @@ def test_tensor_dtype_keyword(data: Any, dtype: Any) -> None:
     np.testing.assert_array_equal(t.numpy(), np.asarray(data).astype(dtype))
 
 
+def test_unsigned_values_past_int64_raise_instead_of_wrapping() -> None:
+    # Regression: 2**63 (a uint64 to NumPy) became -2**63.
+    big = 2**63
+    for data in ([big], np.array([big], np.uint64)):
+        with pytest.raises(OverflowError, match=f"tensor: {big} does not fit in int64"):
+            dx.tensor(data)
+    in_range = np.array([0, 2**63 - 1], np.uint64)
+    np.testing.assert_array_equal(dx.tensor(in_range).numpy(), in_range.astype(np.int64))
+    assert dx.tensor([big], dtype=dx.float64).item() == float(big)
+
+
 def test_tensor_of_a_tensor_keeps_its_dtype() -> None:
     assert dx.tensor(dx.ones(2, dtype=dx.float64)).dtype == dx.float64
     assert dx.tensor(dx.arange(2)).dtype == dx.int64

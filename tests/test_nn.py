@@ -53,6 +53,30 @@ def test_parameters_are_the_field_tensors() -> None:
     assert params[-1] is m.scale
 
 
+class Tied(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(100, 100, bias=False, dtype=dx.float64)  # over the optimizer's
+        self.b = nn.Linear(100, 100, bias=False, dtype=dx.float64)  # small-parameter size
+        self.b.weight = self.a.weight
+
+    def forward(self, x: Any) -> Any:
+        return self.b(self.a(x))
+
+
+def test_tied_weights_are_one_parameter_updated_once_per_step() -> None:
+    # Regression: a shared tensor was listed twice, so optimizers stepped it twice.
+    m = Tied()
+    assert [n for n, _ in m.named_parameters()] == ["a.weight"]
+    assert m.num_parameters() == 100 * 100
+    assert set(m.state_dict()) == {"a.weight", "b.weight"}  # as PyTorch's state_dict
+    before = m.a.weight.numpy()
+    grads = m(dx.randn(4, 100, dtype=dx.float64, rng=_rng()).trace()).square().mean().backward()
+    g = grads.array(m.a.weight).copy()
+    dx.optim.SGD(m, lr=0.1).update(m, grads)
+    np.testing.assert_allclose(m.a.weight.numpy(), before - 0.1 * g, rtol=1e-12)
+
+
 def test_train_and_eval_reach_every_submodule() -> None:
     m = Block()
     assert all(sub.training for sub in m.modules())

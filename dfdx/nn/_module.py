@@ -9,7 +9,8 @@ class's ``_buffers`` (BatchNorm's running statistics) is a buffer: saved and loa
 parameter and never given to an optimizer.
 
 Optimizers update ``param._data`` in place and then call
-``dfdx._autodiff.bump_param_epoch()``; loading does the same.
+``dfdx._autodiff.bump_param_epoch(ids)`` with the ids of the tensors they changed; loading
+does the same. ``backward()`` of a graph recorded before such an update raises.
 """
 
 from __future__ import annotations
@@ -99,9 +100,13 @@ class Module:
                 yield f"{prefix}{name}", value, name in buffers
 
     def named_parameters(self) -> Iterator[tuple[str, AnyTensor]]:
-        """``("0.weight", tensor)`` pairs for every trainable tensor."""
+        """``("0.weight", tensor)`` pairs for every trainable tensor, each once: a tensor
+        shared by two modules (tied weights) is listed under its first name only, as in
+        PyTorch, so an optimizer updates it once per step (``state_dict`` keeps both keys)."""
+        seen: set[int] = set()
         for name, t, is_buffer in self._named_tensors():
-            if not is_buffer:
+            if not is_buffer and id(t) not in seen:
+                seen.add(id(t))
                 yield name, t
 
     def parameters(self) -> Iterator[AnyTensor]:
@@ -133,7 +138,7 @@ class Module:
         arrays = check_state(own, state, source="state")
         for name, t in own.items():
             xp.copyto(t._data, arrays[name])
-        _autodiff.bump_param_epoch()
+        _autodiff.bump_param_epoch(t._id for t in own.values())
 
     def to(self: _M, dtype: Any) -> _M:
         """Convert every floating parameter and buffer to ``dtype`` (in place; returns self)."""

@@ -296,6 +296,15 @@ class TransformerDecoderLayer(Module, Generic[D]):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
+def _copies(owner: str, layer: _M, kind: type[_M], num_layers: int) -> list[_M]:
+    """``num_layers`` independent copies of ``layer`` (same initial weights), checked."""
+    if not isinstance(layer, kind):
+        raise TypeError(f"{owner}: expected a {kind.__name__}, got {type(layer).__name__}")
+    if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
+        raise ValueError(f"{owner}: num_layers must be an int >= 1, got {num_layers!r}")
+    return [_clone(layer) for _ in range(num_layers)]
+
+
 class TransformerEncoder(Module, Generic[D]):
     """``num_layers`` copies of ``encoder_layer`` applied in turn, then ``norm`` if given:
     ``Tensor[B, S, D]`` to ``Tensor[B, S, D]``. Keys ``layers.0.self_attn.in_proj_weight``,
@@ -311,16 +320,9 @@ class TransformerEncoder(Module, Generic[D]):
         norm: LayerNorm[D] | None = None,
     ) -> None:
         super().__init__()
-        if not isinstance(encoder_layer, TransformerEncoderLayer):
-            raise TypeError(
-                f"TransformerEncoder: expected a TransformerEncoderLayer, got "
-                f"{type(encoder_layer).__name__}"
-            )
-        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(
-                f"TransformerEncoder: num_layers must be an int >= 1, got {num_layers!r}"
-            )
-        self.layers = [_clone(encoder_layer) for _ in range(num_layers)]
+        self.layers = _copies(
+            "TransformerEncoder", encoder_layer, TransformerEncoderLayer, num_layers
+        )
         self.num_layers = num_layers
         self.norm = norm
 
@@ -354,16 +356,9 @@ class TransformerDecoder(Module, Generic[D]):
         norm: LayerNorm[D] | None = None,
     ) -> None:
         super().__init__()
-        if not isinstance(decoder_layer, TransformerDecoderLayer):
-            raise TypeError(
-                f"TransformerDecoder: expected a TransformerDecoderLayer, got "
-                f"{type(decoder_layer).__name__}"
-            )
-        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(
-                f"TransformerDecoder: num_layers must be an int >= 1, got {num_layers!r}"
-            )
-        self.layers = [_clone(decoder_layer) for _ in range(num_layers)]
+        self.layers = _copies(
+            "TransformerDecoder", decoder_layer, TransformerDecoderLayer, num_layers
+        )
         self.num_layers = num_layers
         self.norm = norm
 

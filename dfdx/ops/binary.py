@@ -16,6 +16,8 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
+import numpy as np
+
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, S, T
@@ -30,7 +32,8 @@ _check_broadcast = functools.lru_cache(maxsize=256)(broadcast)
 if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
-Scalar = float
+Scalar = float | np.floating[Any] | np.integer[Any]
+"""A number operand: NumPy scalars too, as at run time (``np.float32`` is no ``float``)."""
 GradPair = tuple[Array, Callable[[Array], Array], Callable[[Array], Array]]
 Kernel = Callable[[Array, Array], GradPair]
 """Forward of a binary op: its value and the gradient functions of both operands."""

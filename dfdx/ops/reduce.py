@@ -1,6 +1,7 @@
 # pyright: reportOverlappingOverload=false
 """Ops over ``axis=`` (an int, negative ints count from the end, a tuple, or None for all
-axes) with ``keepdims=``, and softmax/log_softmax along one axis.
+axes) with ``keepdims=``, and softmax/log_softmax along one axis. An empty tuple reduces no
+axis (NumPy's rule; PyTorch's ``sum(dim=())`` reduces every axis).
 
 Without the plugin, a reduction over every axis (``axis=None``) is typed as a 0-d tensor, so
 ``loss = (...).sum()`` can call ``backward()``; other reductions give an unknown shape, which
@@ -110,7 +111,8 @@ def max(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
 def max(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
 def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Largest value over ``axis``; tied maxima share the gradient equally."""
+    """Largest value over ``axis``; tied maxima share the gradient equally (PyTorch's
+    ``amax``; ``torch.max(x, dim)`` gives it all to one of them)."""
 
     def forward(a: Array, axes: tuple[int, ...]) -> Array:
         nonempty_reduce("max", a.shape, axes)
@@ -127,7 +129,8 @@ def min(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
 def min(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
 def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Smallest value over ``axis``; tied minima share the gradient equally."""
+    """Smallest value over ``axis``; tied minima share the gradient equally (PyTorch's
+    ``amin``; ``torch.min(x, dim)`` gives it all to one of them)."""
 
     def forward(a: Array, axes: tuple[int, ...]) -> Array:
         nonempty_reduce("min", a.shape, axes)

@@ -123,6 +123,7 @@ class Optimizer:
         """Update the parameters of ``model`` in place from ``grads`` (``loss.backward()``).
         A parameter with no gradient in ``grads`` is left alone."""
         todo: dict[str, tuple[Array, Array]] = {}
+        updated: list[int] = []  # ids of the parameters changed in place
         received = grads._pending  # ids of the tensors that have a gradient
         shapes, dtypes = self._shapes, self._dtypes
         for key, p in model.named_parameters():
@@ -140,6 +141,7 @@ class Optimizer:
             ):
                 self._reject(key, data, g)
             todo[key] = (data, g)
+            updated.append(p._id)
         for group in self._groups:
             if all(k in todo for k in group.keys) and group.in_step(group.members):
                 pairs = [todo.pop(k) for k in group.keys]
@@ -149,7 +151,7 @@ class Optimizer:
             if state is None:
                 state = self._state[key] = self._init_state(data)
             self._step(data, g, state)
-        _autodiff.bump_param_epoch()
+        _autodiff.bump_param_epoch(updated)
 
     def _reject(self, key: str, data: Array, g: Array) -> None:
         """Raise the error that says why ``g`` cannot update the parameter ``key``."""
