@@ -192,9 +192,7 @@ class TransformerEncoderLayer(Module, Generic[D]):
         return self.dropout1(y)
 
     def _ff_block(self, x: Any) -> Any:
-        if self.activation is unary.relu and (not self.training or self.dropout.p == 0):
-            return self.dropout2(_feed_forward_relu(x, self.linear1, self.linear2))
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(_feed_forward(self, x))
 
 
 class TransformerDecoderLayer(Module, Generic[D]):
@@ -291,9 +289,17 @@ class TransformerDecoderLayer(Module, Generic[D]):
         return self.dropout2(y)
 
     def _ff_block(self, x: Any) -> Any:
-        if self.activation is unary.relu and (not self.training or self.dropout.p == 0):
-            return self.dropout3(_feed_forward_relu(x, self.linear1, self.linear2))
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(_feed_forward(self, x))
+
+
+def _feed_forward(
+    layer: TransformerEncoderLayer[Any] | TransformerDecoderLayer[Any], x: Any
+) -> Any:
+    """``linear2(dropout(activation(linear1(x))))``: one recorded step for ReLU where the
+    dropout does nothing (:func:`_feed_forward_relu`), else composed from the layers."""
+    if layer.activation is unary.relu and (not layer.training or layer.dropout.p == 0):
+        return _feed_forward_relu(x, layer.linear1, layer.linear2)
+    return layer.linear2(layer.dropout(layer.activation(layer.linear1(x))))
 
 
 def _copies(owner: str, layer: _M, kind: type[_M], num_layers: int) -> list[_M]:
