@@ -44,6 +44,8 @@ Env = dict[object, tuple[Any, str]]
 class TapeError(TypeError):
     """A tensor whose tape kind (``NoneTape``/``OwnedTape``) is not the annotated one."""
 
+    __module__ = "dfdx"  # its public name, as tracebacks print it
+
 
 def checked(fn: Callable[P, R]) -> Callable[P, R]:
     """``fn`` with its ``Tensor[...]`` annotations checked on every call (see the module doc).

@@ -22,6 +22,8 @@ SUPPORTED = (float32, float64, int64, bool_)
 class DTypeError(TypeError):
     """A tensor of the wrong element type for an op (e.g. an int64 tensor into ``exp``)."""
 
+    __module__ = "dfdx"  # its public name, as tracebacks print it
+
 
 def canonical(dtype: Any) -> DType:
     """The supported dtype ``dtype`` names, or a DTypeError listing the supported ones."""

@@ -478,3 +478,30 @@ def test_ensure_shape() -> None:
         "ensure_shape: sizes must be ints or None, got 2.0",
         lambda: dx.ensure_shape(x, 2.0, 3),
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "public"),
+    [
+        (dx.ShapeError, "dfdx.ShapeError"),
+        (dx.DTypeError, "dfdx.DTypeError"),
+        (dx.TapeError, "dfdx.TapeError"),
+        (dx.nn.LoadError, "dfdx.nn.LoadError"),
+    ],
+)
+def test_public_errors_print_their_public_name(error: type[Exception], public: str) -> None:
+    import pickle
+    import traceback
+
+    assert f"{error.__module__}.{error.__qualname__}" == public
+    exc = error("boom")
+    assert traceback.format_exception_only(exc)[-1] == f"{public}: boom\n"
+    assert type(pickle.loads(pickle.dumps(exc))) is error
+
+
+def test_shape_error_traceback_names_dfdx() -> None:
+    import traceback
+
+    with pytest.raises(dx.ShapeError) as info:
+        dx.zeros(2, 3) @ dx.zeros(4, 5)
+    assert traceback.format_exception_only(info.value)[-1].startswith("dfdx.ShapeError: matmul")

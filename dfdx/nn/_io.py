@@ -30,6 +30,8 @@ class LoadError(ValueError):
     """A saved file that does not fit the module: missing, extra or mis-shaped arrays, or a
     file that is not a valid ``.npz``/``.safetensors``."""
 
+    __module__ = "dfdx.nn"  # its public name, as tracebacks print it
+
 
 def _format(path: Path) -> str:
     suffix = path.suffix.lower()

@@ -1,0 +1,83 @@
+"""Shape arithmetic and its error messages, shared by the runtime and the mypy plugin.
+
+Pure Python: imports neither numpy nor mypy. The runtime calls these rules with ints; the
+plugin calls them with what it knows at check time. A dimension (:data:`Dim`) is
+
+- an ``int``: a size known exactly (a ``Literal`` at check time, every size at run time),
+- a ``str``: a symbolic size, the name of an ``int``-bound TypeVar such as ``"B"``,
+- ``None``: a size nobody knows (``Dyn``).
+
+A rule raises :class:`ShapeError` only when it can prove the shapes are wrong (two different
+known sizes); symbolic and unknown sizes are given the benefit of the doubt. The message names
+the op, the shapes in the notation users write (``Tensor[B, 784]``) and the axis at fault.
+
+The rules are grouped by op family, one module each, named as the family's runtime module in
+``dfdx/ops/`` and its plugin rules in ``dfdx_mypy_plugin/rules/``; :mod:`._core` holds the
+notation and the checks every family shares. Everything is re-exported here, so callers write
+``shapes.broadcast(...)``.
+"""
+
+from dfdx_mypy_plugin.shapes._core import TAPE_NEEDED as TAPE_NEEDED
+from dfdx_mypy_plugin.shapes._core import Axis as Axis
+from dfdx_mypy_plugin.shapes._core import Dim as Dim
+from dfdx_mypy_plugin.shapes._core import Shape as Shape
+from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
+from dfdx_mypy_plugin.shapes._core import agree as agree
+from dfdx_mypy_plugin.shapes._core import ensure as ensure
+from dfdx_mypy_plugin.shapes._core import fmt as fmt
+from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
+from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
+from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
+from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
+from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
+from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
+from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
+from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs
+from dfdx_mypy_plugin.shapes.attention import sdpa as sdpa
+from dfdx_mypy_plugin.shapes.attention import transformer_inputs as transformer_inputs
+from dfdx_mypy_plugin.shapes.binary import broadcast as broadcast
+from dfdx_mypy_plugin.shapes.binary import broadcast_dim as broadcast_dim
+from dfdx_mypy_plugin.shapes.binary import mask_broadcast as mask_broadcast
+from dfdx_mypy_plugin.shapes.binary import where as where
+from dfdx_mypy_plugin.shapes.conv import SPATIAL_NAMES as SPATIAL_NAMES
+from dfdx_mypy_plugin.shapes.conv import Param as Param
+from dfdx_mypy_plugin.shapes.conv import adaptive_pool as adaptive_pool
+from dfdx_mypy_plugin.shapes.conv import conv as conv
+from dfdx_mypy_plugin.shapes.conv import conv_bias as conv_bias
+from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
+from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
+from dfdx_mypy_plugin.shapes.conv import pool as pool
+from dfdx_mypy_plugin.shapes.conv import upsample as upsample
+from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
+from dfdx_mypy_plugin.shapes.indexing import IndexInt as IndexInt
+from dfdx_mypy_plugin.shapes.indexing import IndexItem as IndexItem
+from dfdx_mypy_plugin.shapes.indexing import gather as gather
+from dfdx_mypy_plugin.shapes.indexing import index as index
+from dfdx_mypy_plugin.shapes.indexing import index_out_of_range as index_out_of_range
+from dfdx_mypy_plugin.shapes.indexing import index_select as index_select
+from dfdx_mypy_plugin.shapes.indexing import label_out_of_range as label_out_of_range
+from dfdx_mypy_plugin.shapes.indexing import one_hot as one_hot
+from dfdx_mypy_plugin.shapes.indexing import probability as probability
+from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
+from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
+from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
+from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_sizes
+from dfdx_mypy_plugin.shapes.movement import concat as concat
+from dfdx_mypy_plugin.shapes.movement import flatten as flatten
+from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
+from dfdx_mypy_plugin.shapes.movement import permute as permute
+from dfdx_mypy_plugin.shapes.movement import product as product
+from dfdx_mypy_plugin.shapes.movement import reshape as reshape
+from dfdx_mypy_plugin.shapes.movement import squeeze as squeeze
+from dfdx_mypy_plugin.shapes.movement import stack as stack
+from dfdx_mypy_plugin.shapes.movement import transpose as transpose
+from dfdx_mypy_plugin.shapes.movement import unsqueeze as unsqueeze
+from dfdx_mypy_plugin.shapes.nn import channels as channels
+from dfdx_mypy_plugin.shapes.nn import features as features
+from dfdx_mypy_plugin.shapes.nn import linear as linear
+from dfdx_mypy_plugin.shapes.nn import residual as residual
+from dfdx_mypy_plugin.shapes.nn import sequential_chain as sequential_chain
+from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link
+from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
+from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
+from dfdx_mypy_plugin.shapes.reduce import reduce as reduce

@@ -1,0 +1,87 @@
+"""Attention and transformer layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, agree, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes.binary import broadcast
+
+
+def attention_heads(
+    name: str, embed_dim: Dim, num_heads: Dim, names: tuple[str, str] = ("embed_dim", "num_heads")
+) -> None:
+    """``num_heads`` is at least 1 and divides ``embed_dim``: each head reads
+    ``embed_dim // num_heads`` features. ``names`` are the arguments as the module spells
+    them (``("d_model", "nhead")`` for the transformer layers)."""
+    e_name, h_name = names
+    if isinstance(num_heads, int) and num_heads < 1:
+        raise ShapeError(f"{name}: {h_name} must be at least 1, got {num_heads}")
+    if isinstance(embed_dim, int) and embed_dim < 1:
+        raise ShapeError(f"{name}: {e_name} must be at least 1, got {embed_dim}")
+    if isinstance(embed_dim, int) and isinstance(num_heads, int) and embed_dim % num_heads:
+        raise ShapeError(
+            f"{name}: {h_name} {num_heads} does not divide {e_name} {embed_dim} "
+            f"({embed_dim} % {num_heads} = {embed_dim % num_heads})"
+        )
+
+
+def attention_inputs(name: str, embed_dim: Dim, query: Shape, key: Shape, value: Shape) -> Shape:
+    """Multi-head attention (batch first): query ``(B, L, E)``, key and value ``(B, S, E)``
+    with ``E`` the module's ``embed_dim``; the result is ``(B, L, E)``."""
+    for what, x in (("query", query), ("key", key), ("value", value)):
+        if len(x) != 3:
+            raise ShapeError(
+                f"{name}: {what} must be 3-d (batch, sequence, embed_dim), got {fmt(x)}"
+            )
+        if same_dim(x[-1], embed_dim) is False:
+            raise ShapeError(
+                f"{name}: {what} takes {fmt_dim(embed_dim)} features, got {fmt(x)} "
+                f"({fmt_dim(x[-1])} != {fmt_dim(embed_dim)})"
+            )
+    if same_dim(query[0], key[0]) is False or same_dim(key[0], value[0]) is False:
+        raise ShapeError(
+            f"{name}: batch sizes differ: query {fmt(query)}, key {fmt(key)}, value {fmt(value)}"
+        )
+    if same_dim(key[1], value[1]) is False:
+        raise ShapeError(
+            f"{name}: key and value lengths differ: key {fmt(key)}, value {fmt(value)} "
+            f"({fmt_dim(key[1])} != {fmt_dim(value[1])})"
+        )
+    return (agree(agree(query[0], key[0]), value[0]), query[1], agree(query[2], embed_dim))
+
+
+def sdpa(op: str, query: Shape, key: Shape, value: Shape) -> Shape:
+    """``softmax(query @ key^T) @ value`` over the last two axes: query ``(*B, L, D)``, key
+    ``(*B, S, D)``, value ``(*B, S, Dv)``, the batch axes broadcast; the result is
+    ``(*B, L, Dv)``."""
+    for what, x in (("query", query), ("key", key), ("value", value)):
+        if len(x) < 2:
+            raise ShapeError(
+                f"{op}: {what} needs at least 2 axes (..., sequence, features), got {fmt(x)}"
+            )
+    if same_dim(query[-1], key[-1]) is False:
+        raise ShapeError(
+            f"{op}: query and key feature sizes differ: query {fmt(query)}, key {fmt(key)} "
+            f"({fmt_dim(query[-1])} != {fmt_dim(key[-1])})"
+        )
+    if same_dim(key[-2], value[-2]) is False:
+        raise ShapeError(
+            f"{op}: key and value lengths differ: key {fmt(key)}, value {fmt(value)} "
+            f"({fmt_dim(key[-2])} != {fmt_dim(value[-2])})"
+        )
+    batch = broadcast(op, broadcast(op, query[:-2], key[:-2]), value[:-2])
+    return (*batch, query[-2], value[-1])
+
+
+def transformer_inputs(name: str, d_model: Dim, inputs: Sequence[tuple[str, Shape]]) -> None:
+    """The sequences given to a transformer layer ``name`` (``src``, ``tgt``, ``memory``):
+    3-d, ``d_model`` features on the last axis."""
+    for what, x in inputs:
+        if len(x) != 3:
+            raise ShapeError(f"{name}: {what} must be 3-d (batch, sequence, d_model), got {fmt(x)}")
+        if same_dim(x[-1], d_model) is False:
+            raise ShapeError(
+                f"{name}: {what} takes {fmt_dim(d_model)} features, got {fmt(x)} "
+                f"({fmt_dim(x[-1])} != {fmt_dim(d_model)})"
+            )

@@ -1,0 +1,62 @@
+"""Elementwise ops: broadcasting, ``where`` and masks."""
+
+from __future__ import annotations
+
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+
+
+def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
+    """The broadcast of two sizes, or False when they provably cannot broadcast."""
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if isinstance(a, int) and isinstance(b, int):
+        return a if a == b else False
+    if a == b:
+        return a
+    # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.
+    if isinstance(a, int):
+        return a
+    if isinstance(b, int):
+        return b
+    return None
+
+
+def broadcast(op: str, a: Shape, b: Shape) -> Shape:
+    """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error."""
+    if a == b:
+        return a
+    n = max(len(a), len(b))
+    pa = (1,) * (n - len(a)) + a
+    pb = (1,) * (n - len(b)) + b
+    out: list[Dim] = []
+    for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
+        d = broadcast_dim(da, db)
+        if d is False:
+            raise ShapeError(
+                f"{op}: shapes do not broadcast: {fmt(a)} and {fmt(b)} "
+                f"(axis {i - n}: {fmt_dim(da)} != {fmt_dim(db)})"
+            )
+        out.append(d)
+    return tuple(out)
+
+
+def where(cond: Shape, a: Shape, b: Shape) -> Shape:
+    """The broadcast of the condition and both branches (a number is ``()``)."""
+    return broadcast("where", broadcast("where", cond, a), b)
+
+
+def mask_broadcast(op: str, source: Shape, target: Shape) -> Shape:
+    """A mask of shape ``source`` must broadcast to ``target`` without changing it
+    (masked_fill)."""
+    bad = len(source) > len(target)
+    detail = f"rank {len(source)} > {len(target)}"
+    for i in range(1, min(len(source), len(target)) + 1):
+        s, t = source[-i], target[-i]
+        if s != 1 and same_dim(s, t) is False:
+            bad, detail = True, f"axis {-i}: {fmt_dim(s)} != {fmt_dim(t)}"
+            break
+    if bad:
+        raise ShapeError(f"{op}: mask {fmt(source)} does not broadcast to {fmt(target)} ({detail})")
+    return target

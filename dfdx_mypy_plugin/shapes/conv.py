@@ -1,0 +1,172 @@
+"""Convolution, pooling and upsampling."""
+
+from __future__ import annotations
+
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+
+Param = tuple[int | None, ...]
+
+
+SPATIAL_NAMES = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+
+
+def conv_param(op: str, name: str, value: object, spatial: int, minimum: int) -> tuple[int, ...]:
+    """An int or a tuple of ``spatial`` ints, each at least ``minimum``, as a tuple."""
+    items = value if isinstance(value, tuple) else (value,) * spatial
+    ints = tuple(v for v in items if isinstance(v, int) and not isinstance(v, bool))
+    if len(items) != spatial or len(ints) != spatial:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {spatial} ints, got {value!r}")
+    if any(v < minimum for v in ints):
+        raise ShapeError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    return ints
+
+
+def _rank(op: str, x: Shape, spatial: int, what: str = "input") -> None:
+    if len(x) != spatial + 2:
+        raise ShapeError(
+            f"{op}: expected a {spatial + 2}-d {what} {SPATIAL_NAMES[spatial]}, got {fmt(x)}"
+        )
+
+
+def _known(*values: Dim) -> bool:
+    return all(isinstance(v, int) for v in values)
+
+
+def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -> Dim:
+    """``(n + 2p - d(k - 1) - 1) // s + 1``: the output size along axis ``i`` of ``x``."""
+    if not _known(n, k, s, p, d):
+        return None
+    assert isinstance(n, int) and isinstance(k, int) and isinstance(s, int)
+    assert isinstance(p, int) and isinstance(d, int)
+    span = n + 2 * p - d * (k - 1) - 1
+    out = span // s + 1
+    if span < 0 or out <= 0:
+        raise ShapeError(
+            f"{op}: output size {out} at axis {i} of {fmt(x)} (size {n} + 2 * padding {p} "
+            f"< dilation {d} * (kernel {k} - 1) + 1)"
+        )
+    return out
+
+
+def _groups(op: str, x: Shape, w: Shape, channels: Dim, groups: int | None, what: str) -> None:
+    if groups is None or not isinstance(channels, int) or channels % groups == 0:
+        return
+    raise ShapeError(
+        f"{op}: groups {groups} does not divide the {channels} {what} channels "
+        f"(input {fmt(x)}, weight {fmt(w)})"
+    )
+
+
+def conv(
+    op: str,
+    x: Shape,
+    w: Shape,
+    stride: Param,
+    padding: Param,
+    dilation: Param,
+    groups: int | None,
+) -> Shape:
+    """``conv1d``/``conv2d``: ``x`` is ``(N, C, *spatial)``, ``w`` is ``(O, C / groups,
+    *kernel)``; the result is ``(N, O, *out)``, each out ``(n + 2p - d(k - 1) - 1) // s + 1``."""
+    spatial = len(stride)
+    _rank(op, x, spatial)
+    _rank(op, w, spatial, "weight")
+    _groups(op, x, w, w[0], groups, "output")
+    _groups(op, x, w, x[1], groups, "input")
+    per_group = w[1]
+    if groups is not None and isinstance(per_group, int) and isinstance(x[1], int):
+        if x[1] != per_group * groups:
+            raise ShapeError(
+                f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)} "
+                f"({x[1]} != {per_group} per group * groups {groups})"
+            )
+    elif groups == 1 and same_dim(x[1], per_group) is False:
+        raise ShapeError(f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)}")
+    out = tuple(
+        _window(op, x, i + 2, x[i + 2], w[i + 2], stride[i], padding[i], dilation[i])
+        for i in range(spatial)
+    )
+    return (x[0], w[0], *out)
+
+
+def conv_transpose(
+    op: str,
+    x: Shape,
+    w: Shape,
+    stride: Param,
+    padding: Param,
+    output_padding: Param,
+    dilation: Param,
+    groups: int | None,
+) -> Shape:
+    """``conv_transpose2d``: ``x`` is ``(N, C, H, W)``, ``w`` is ``(C, O / groups, *kernel)``;
+    each output size is ``(n - 1)s - 2p + d(k - 1) + output_padding + 1``."""
+    spatial = len(stride)
+    _rank(op, x, spatial)
+    _rank(op, w, spatial, "weight")
+    _groups(op, x, w, x[1], groups, "input")
+    if same_dim(x[1], w[0]) is False:
+        raise ShapeError(
+            f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)} "
+            f"({fmt_dim(x[1])} != {fmt_dim(w[0])})"
+        )
+    for i in range(spatial):
+        op_, s, d = output_padding[i], stride[i], dilation[i]
+        if _known(op_, s, d) and not (op_ < s or op_ < d):  # type: ignore[operator]
+            raise ShapeError(
+                f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d}"
+            )
+    out: list[Dim] = []
+    for i in range(spatial):
+        n, k, s, p, d, o = x[i + 2], w[i + 2], stride[i], padding[i], dilation[i], output_padding[i]
+        if not _known(n, k, s, p, d, o):
+            out.append(None)
+            continue
+        size = (n - 1) * s - 2 * p + d * (k - 1) + o + 1  # type: ignore[operator]
+        if size <= 0:
+            raise ShapeError(
+                f"{op}: output size {size} at axis {i + 2} of {fmt(x)} "
+                f"(padding {p} too large for size {n}, kernel {k}, stride {s})"
+            )
+        out.append(size)
+    channels: Dim = w[1] * groups if isinstance(w[1], int) and groups is not None else None
+    return (x[0], channels, *out)
+
+
+def pool(op: str, x: Shape, kernel: Param, stride: Param, padding: Param) -> Shape:
+    """``max_pool2d``/``avg_pool2d`` over ``(N, C, H, W)``: each output size is
+    ``(n + 2p - k) // s + 1``; padding may be at most half the kernel (as in PyTorch)."""
+    spatial = len(kernel)
+    _rank(op, x, spatial)
+    for k, p in zip(kernel, padding, strict=True):
+        if isinstance(k, int) and isinstance(p, int) and p > k // 2:
+            raise ShapeError(f"{op}: padding {p} is more than half the kernel size {k}")
+    out = tuple(
+        _window(op, x, i + 2, x[i + 2], kernel[i], stride[i], padding[i], 1) for i in range(spatial)
+    )
+    return (x[0], x[1], *out)
+
+
+def adaptive_pool(op: str, x: Shape, output_size: Param) -> Shape:
+    """``adaptive_avg_pool2d``: ``(N, C, H, W)`` to ``(N, C, *output_size)``."""
+    _rank(op, x, len(output_size))
+    return (x[0], x[1], *output_size)
+
+
+def upsample(op: str, x: Shape, scale: Param) -> Shape:
+    """Nearest upsampling by whole factors: each spatial size times its factor."""
+    _rank(op, x, len(scale))
+    out = tuple(
+        n * s if isinstance(n, int) and isinstance(s, int) else None
+        for n, s in zip(x[2:], scale, strict=True)
+    )
+    return (x[0], x[1], *out)
+
+
+def conv_bias(op: str, bias: Shape, channels: Dim) -> None:
+    """A conv bias has one entry per output channel: ``Tensor[channels]``."""
+    if len(bias) != 1 or same_dim(bias[0], channels) is False:
+        raise ShapeError(
+            f"{op}: bias must be Tensor[{fmt_dim(channels)}] (one per output channel), "
+            f"got {fmt(bias)}"
+        )

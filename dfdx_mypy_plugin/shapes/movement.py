@@ -1,0 +1,260 @@
+"""Reshaping, permuting, squeezing, concatenating and stacking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dfdx_mypy_plugin.shapes._core import (
+    Axis,
+    Dim,
+    Shape,
+    ShapeError,
+    agree,
+    fmt,
+    fmt_dim,
+    normalize_axes,
+    normalize_axis,
+    same_dim,
+)
+
+
+def product(dims: Sequence[Dim]) -> Dim:
+    """The number of elements of ``dims``: an int when every size is known (or one is 0), a
+    symbolic size when it is the only one that is not 1, else None."""
+    if any(d == 0 for d in dims):
+        return 0
+    rest = [d for d in dims if d != 1]
+    if all(isinstance(d, int) for d in rest):
+        n = 1
+        for d in rest:
+            assert isinstance(d, int)
+            n *= d
+        return n
+    if len(rest) == 1:
+        return rest[0]
+    return None
+
+
+def _divide(numerator: Sequence[Dim], denominator: Sequence[Dim]) -> Dim:
+    """``product(numerator) / product(denominator)`` where it is known: sizes are cancelled
+    symbol by symbol (``Tensor[B, 28, 28]`` over ``784`` is ``B``)."""
+    num = [d for d in numerator if d != 1]
+    den = [d for d in denominator if d != 1]
+    for d in list(den):
+        if isinstance(d, str) and d in num:
+            num.remove(d)
+            den.remove(d)
+    if any(d is None or isinstance(d, str) for d in den):
+        return None
+    n_den = product(den)
+    if 0 in num and n_den != 0:
+        return 0
+    n_num = product([d for d in num if isinstance(d, int)])
+    symbols = [d for d in num if not isinstance(d, int)]
+    assert isinstance(n_den, int) and isinstance(n_num, int)
+    if not symbols:
+        return n_num // n_den if n_den and n_num % n_den == 0 else None
+    if len(symbols) == 1 and n_num == n_den:
+        return symbols[0]
+    return None
+
+
+def _elements(n: Dim) -> str:
+    return f"{fmt_dim(n)} element" + ("" if n == 1 else "s")
+
+
+def reshape(shape: Shape, dims: Sequence[int | None]) -> Shape:
+    """``reshape(*dims)``: the same elements in ``dims`` sizes, one of which may be -1 (solved
+    from the others); None is a size not known at check time."""
+    target = fmt(tuple(dims))
+    bad = [d for d in dims if d is not None and d < -1]
+    if bad:
+        raise ShapeError(f"reshape: invalid size {bad[0]} in {target}")
+    holes = [i for i, d in enumerate(dims) if d == -1]
+    if len(holes) > 1:
+        raise ShapeError(f"reshape: only one size may be -1, got {target}")
+    total = product(shape)
+    known = [d for d in dims if d != -1]
+    count = f"{fmt(shape)} ({_elements(total)})"
+    if not holes:
+        wanted = product(known)
+        if isinstance(total, int) and isinstance(wanted, int) and total != wanted:
+            raise ShapeError(f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})")
+        return tuple(dims)
+    rest = product(known)
+    if isinstance(total, int) and isinstance(rest, int):
+        if rest == 0:
+            raise ShapeError(f"reshape: cannot reshape {count} to {target} (-1 with a size 0)")
+        if total % rest:
+            raise ShapeError(
+                f"reshape: cannot reshape {count} to {target} ({total} is not a multiple of {rest})"
+            )
+    solved = _divide(shape, known)
+    return tuple(solved if d == -1 else d for d in dims)
+
+
+def flatten(shape: Shape, start_axis: int, end_axis: int) -> Shape:
+    """Axes ``start_axis`` to ``end_axis`` (both included) merged into one; a 0-d tensor
+    becomes 1-d."""
+    if not shape:
+        for axis in (start_axis, end_axis):
+            if axis not in (0, -1):
+                raise ShapeError(f"flatten: axis {axis} is out of range for {fmt(shape)}")
+        return (1,)
+    start = normalize_axis("flatten", shape, start_axis)
+    end = normalize_axis("flatten", shape, end_axis)
+    if start > end:
+        raise ShapeError(
+            f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for {fmt(shape)}"
+        )
+    return (*shape[:start], product(shape[start : end + 1]), *shape[end + 1 :])
+
+
+def permute(shape: Shape, axes: Sequence[int]) -> tuple[Shape, tuple[int, ...]]:
+    """``permute(*axes)``: axis ``i`` of the result is axis ``axes[i]`` of the input. Returns
+    the shape and the axes as non-negative ints."""
+    if len(axes) != len(shape):
+        raise ShapeError(
+            f"permute: {fmt(shape)} has {len(shape)} axes, got {len(axes)}: ({_axes(axes)})"
+        )
+    order = tuple(normalize_axis("permute", shape, a) for a in axes)
+    for i, a in enumerate(order):
+        if a in order[:i]:
+            raise ShapeError(f"permute: axis {a} appears twice in ({_axes(axes)}) for {fmt(shape)}")
+    return tuple(shape[a] for a in order), order
+
+
+def _axes(axes: Sequence[int]) -> str:
+    return ", ".join(str(a) for a in axes)
+
+
+def transpose(shape: Shape, axis0: int, axis1: int) -> Shape:
+    """Axes ``axis0`` and ``axis1`` swapped."""
+    a = normalize_axis("transpose", shape, axis0)
+    b = normalize_axis("transpose", shape, axis1)
+    out = list(shape)
+    out[a], out[b] = shape[b], shape[a]
+    return tuple(out)
+
+
+def new_axis(op: str, shape: Shape, axis: int) -> int:
+    """Where a new axis goes (unsqueeze, stack): ``axis`` counts the result's axes, so it is
+    in ``-(n + 1) .. n`` for an input of ``n`` axes."""
+    n = len(shape)
+    if not -n - 1 <= axis <= n:
+        raise ShapeError(
+            f"{op}: axis {axis} is out of range for a new axis of {fmt(shape)} "
+            f"(from {-n - 1} to {n})"
+        )
+    return axis % (n + 1)
+
+
+def unsqueeze(shape: Shape, axis: int) -> Shape:
+    """A new axis of size 1 at ``axis`` of the result."""
+    i = new_axis("unsqueeze", shape, axis)
+    return (*shape[:i], 1, *shape[i:])
+
+
+def squeeze(shape: Shape, axis: Axis) -> Shape:
+    """The axes ``axis`` (every axis of size 1 when None) removed; each must have size 1."""
+    if axis is None:
+        return tuple(d for d in shape if d != 1)
+    axes = normalize_axes("squeeze", shape, axis)
+    for i in axes:
+        if same_dim(shape[i], 1) is False:
+            raise ShapeError(
+                f"squeeze: axis {i} of {fmt(shape)} has size {fmt_dim(shape[i])}, not 1"
+            )
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def broadcast_to_sizes(shape: Shape, dims: Sequence[int | None]) -> Shape:
+    """``broadcast_to(*dims)``: NumPy broadcasting of ``shape`` to ``dims``; -1 keeps the
+    input's size (PyTorch's ``expand``)."""
+    target = fmt(tuple(dims))
+    if len(dims) < len(shape):
+        raise ShapeError(
+            f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
+            f"(rank {len(shape)} > {len(dims)})"
+        )
+    lead = len(dims) - len(shape)
+    out: list[Dim] = []
+    for i, t in enumerate(dims):
+        axis = i - len(dims)
+        if i < lead:
+            if t == -1:
+                raise ShapeError(
+                    f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
+                    f"(axis {axis}: -1 on a new axis)"
+                )
+            if t is not None and t < 0:
+                raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
+            out.append(t)
+            continue
+        s = shape[i - lead]
+        if t == -1:
+            out.append(s)
+        elif t is not None and t < 0:
+            raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
+        elif s == 1:
+            out.append(t)
+        elif same_dim(s, t) is False:
+            raise ShapeError(
+                f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
+                f"(axis {axis}: {fmt_dim(s)} != {fmt_dim(t)})"
+            )
+        else:
+            out.append(t if isinstance(t, int) else s)
+    return tuple(out)
+
+
+def concat(shapes: Sequence[Shape], axis: int) -> Shape:
+    """``concat(tensors, axis)``: the sizes on ``axis`` add up; the other sizes must agree."""
+    if not shapes:
+        raise ShapeError("concat: needs at least one tensor")
+    first = shapes[0]
+    if not first:
+        raise ShapeError(f"concat: cannot concatenate 0-d tensors: {fmt(first)}")
+    ax = normalize_axis("concat", first, axis)
+    out = list(first)
+    for other in shapes[1:]:
+        if len(other) != len(first):
+            raise ShapeError(
+                f"concat: ranks differ: {fmt(first)} and {fmt(other)} "
+                f"({len(first)} != {len(other)})"
+            )
+        for i, (a, b) in enumerate(zip(first, other, strict=True)):
+            if i != ax and same_dim(a, b) is False:
+                raise ShapeError(
+                    f"concat: sizes differ on axis {i}: {fmt(first)} and {fmt(other)} "
+                    f"({fmt_dim(a)} != {fmt_dim(b)})"
+                )
+            if i != ax:
+                out[i] = agree(out[i], b)
+    sizes = [s[ax] for s in shapes]
+    ints = [d for d in sizes if isinstance(d, int)]
+    out[ax] = sum(ints) if len(ints) == len(sizes) else None
+    return tuple(out)
+
+
+def stack(shapes: Sequence[Shape], axis: int) -> Shape:
+    """``stack(tensors, axis)``: tensors of one shape along a new axis of ``len(tensors)``."""
+    if not shapes:
+        raise ShapeError("stack: needs at least one tensor")
+    first = shapes[0]
+    out = list(first)
+    for other in shapes[1:]:
+        if len(other) != len(first):
+            raise ShapeError(
+                f"stack: shapes differ: {fmt(first)} and {fmt(other)} "
+                f"(rank {len(first)} != {len(other)})"
+            )
+        for i, (a, b) in enumerate(zip(first, other, strict=True)):
+            if same_dim(a, b) is False:
+                raise ShapeError(
+                    f"stack: shapes differ: {fmt(first)} and {fmt(other)} "
+                    f"(axis {i}: {fmt_dim(a)} != {fmt_dim(b)})"
+                )
+            out[i] = agree(out[i], b)
+    i = new_axis("stack", first, axis)
+    return (*out[:i], len(shapes), *out[i:])

@@ -1,0 +1,97 @@
+"""Modules of ``dx.nn``: features, channels and Sequential chains."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+
+
+def features(name: str, x: Shape, takes: Dim) -> None:
+    """A layer ``name`` (``Linear[784, 10]``, ``LayerNorm[64]``) reading ``takes`` features
+    from the last axis of ``x``."""
+    if not x:
+        raise ShapeError(f"{name}: needs at least 1 axis, got {fmt(x)}")
+    if same_dim(x[-1], takes) is False:
+        raise ShapeError(
+            f"{name}: takes {fmt_dim(takes)} features, got {fmt(x)} "
+            f"({fmt_dim(x[-1])} != {fmt_dim(takes)})"
+        )
+
+
+def linear(x: Shape, in_features: Dim, out_features: Dim) -> Shape:
+    """``Linear[in, out]`` on ``Tensor[*B, in]``: ``Tensor[*B, out]``."""
+    features(f"Linear[{fmt_dim(in_features)}, {fmt_dim(out_features)}]", x, in_features)
+    return (*x[:-1], out_features)
+
+
+def sequential_link(
+    index: int, layer: str, takes: Dim, source: int, gives: Dim, what: str = "features"
+) -> None:
+    """Layer ``index`` (1-based, ``layer`` as written: ``Linear[256, 10]``) of a Sequential
+    takes ``takes`` features (or channels); layer ``source`` is the last one before it that
+    set that size, to ``gives``."""
+    if same_dim(takes, gives) is False:
+        raise ShapeError(
+            f"Sequential: layer {index} ({layer}) takes {fmt_dim(takes)} {what}, "
+            f"layer {source} gives {fmt_dim(gives)}"
+        )
+
+
+_SAME_SIZES = frozenset(
+    {"ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "Dropout", "BatchNorm1d", "Residual"}
+)
+
+
+def sequential_chain(layers: Sequence[tuple[str, str, Sequence[Dim]]]) -> None:
+    """Check that a Sequential's layers fit together, before any input is seen. Each layer is
+    ``(kind, name, sizes)``: ``kind`` the dx.nn class name (``"Linear"``; anything else for a
+    module this rule does not know), ``name`` as messages write it (``Linear[256, 10]``),
+    ``sizes`` its size parameters. A layer's input size is checked against the last layer
+    before it that set that size: features (the last axis) or channels (axis 1)."""
+    features: tuple[Dim, int] | None = None
+    chans: tuple[Dim, int] | None = None
+    for i, (kind, name, dims) in enumerate(layers, 1):
+        if kind in _SAME_SIZES:
+            continue
+        if kind in ("MaxPool2d", "AvgPool2d"):
+            features = None
+        elif kind == "Linear":
+            if features is not None:
+                sequential_link(i, name, dims[0], features[1], features[0])
+            features, chans = (dims[1], i), None
+        elif kind == "LayerNorm":
+            if features is not None:
+                sequential_link(i, name, dims[0], features[1], features[0])
+            features = features or (dims[0], i)
+        elif kind == "Embedding":
+            features, chans = (dims[1], i), None
+        elif kind == "Conv2d":
+            if chans is not None:
+                sequential_link(i, name, dims[0], chans[1], chans[0], "channels")
+            features, chans = None, (dims[1], i)
+        elif kind == "BatchNorm2d":
+            if chans is not None:
+                sequential_link(i, name, dims[0], chans[1], chans[0], "channels")
+            chans = chans or (dims[0], i)
+        else:  # Flatten, a nested Sequential, a user's module: sizes unknown from here
+            features = chans = None
+
+
+def channels(name: str, x: Shape, ranks: Sequence[int], takes: Dim) -> None:
+    """A layer ``name`` (``BatchNorm2d[8]``, ``Conv2d[3, 8]``) reading ``takes`` channels on
+    axis 1 of an input of one of ``ranks``."""
+    if len(x) not in ranks:
+        want = " or ".join(f"{r}-d" for r in ranks)
+        raise ShapeError(f"{name}: needs a {want} input, got {fmt(x)}")
+    if same_dim(x[1], takes) is False:
+        raise ShapeError(
+            f"{name}: takes {fmt_dim(takes)} channels on axis 1, got {fmt(x)} "
+            f"({fmt_dim(x[1])} != {fmt_dim(takes)})"
+        )
+
+
+def residual(inner: str, x: Shape, y: Shape) -> None:
+    """``Residual(m)`` adds ``m(x)`` to ``x``: the two shapes must be equal."""
+    if len(x) != len(y) or any(same_dim(a, b) is False for a, b in zip(x, y, strict=False)):
+        raise ShapeError(f"Residual: {inner} maps {fmt(x)} to {fmt(y)}; the shapes must be equal")
