@@ -7,6 +7,16 @@ Adding a layer means adding one entry to :data:`LAYERS` (and, where it does some
 the shape, an output rule below); a module of ``dx.nn`` that is not a layer of this kind is
 listed in :data:`NOT_LAYERS` with the reason. ``tests/test_coverage.py`` checks that every
 class of ``dx.nn`` is in one of the two, and each entry against its class's constructor.
+For example::
+
+    Layer("SiLU", _L),  # in LAYERS: an activation keeps the shape and reads nothing
+    Layer("LayerNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
+    "ModuleList": "a container that is not called: its modules are",  # in NOT_LAYERS
+
+A layer with its own output rule (a transposed convolution, an adaptive pool, an upsampling)
+also names the rule function, written below beside ``_conv2d`` and calling the op's rule in
+the family's module (``shapes.conv_transpose``, ``shapes.adaptive_pool``, ``shapes.upsample``);
+its window arguments are listed in ``window`` so that the plugin records them.
 """
 
 from __future__ import annotations
