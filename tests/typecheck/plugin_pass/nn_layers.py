@@ -25,6 +25,7 @@ from dfdx.nn import (
     MaxPool2d,
     ReLU,
     Residual,
+    Sequential,
     Sigmoid,
     Softmax,
     Tanh,
@@ -59,3 +60,9 @@ assert_type(AvgPool2d(3, stride=2, padding=1)(x), Tensor[L[2], L[3], L[4], L[4],
 assert_type(Flatten()(x), Tensor[L[2], L[192], OwnedTape])
 assert_type(Flatten(0, 1)(x), Tensor[L[6], L[8], L[8], OwnedTape])
 assert_type(Residual(Linear(6, 6))(v), Tensor[L[4], L[6], NoneTape])
+
+# a BatchNorm1d after a Linear reads its features (docs/nn.md); after a Conv2d, channels
+mlp = Sequential(Linear(6, 4), BatchNorm1d(4), ReLU(), Linear(4, 2))
+assert_type(mlp(v), Tensor[L[4], L[2], NoneTape])
+cnn = Sequential(Conv2d(3, 4, 3), BatchNorm2d(4), MaxPool2d(2), Flatten(), Linear(36, 2))
+assert_type(cnn(x), Tensor[L[2], L[2], OwnedTape])
