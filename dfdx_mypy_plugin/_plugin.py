@@ -42,6 +42,11 @@ from dfdx_mypy_plugin.shapes import ShapeError
 _DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
 """Let a bug in a rule crash mypy (the project's tests set it); users get mypy's default."""
 
+_TRACE = os.environ.get("DFDX_PLUGIN_TRACE")
+"""A file to which each rule that runs appends a line ``path<TAB>family`` (its module under
+``rules/``): the typecheck tests check that a program marked ``# rules: conv`` runs a rule of
+``rules/conv.py``."""
+
 _OPERAND_NAMES = (None, "dims")
 """Formals read as operands: positional-only ones (mypy gives them no name) and ``*dims``."""
 
@@ -84,10 +89,18 @@ def _make_call(
     return call
 
 
+def _trace(rule: Rule, call: Call) -> None:
+    if _TRACE:
+        family = rule.fn.__module__.rsplit(".", 1)[-1]
+        with open(_TRACE, "a", encoding="utf-8") as f:
+            f.write(f"{getattr(call.api, 'path', '?')}\t{family}\n")
+
+
 def _run(rule: Rule, call: Call | None, default: Type) -> Type:
     """The rule's result type; a ShapeError becomes a ``dfdx-shape`` error."""
     if call is None:
         return default
+    _trace(rule, call)
     try:
         return rule.fn(call)
     except ShapeError:
@@ -209,6 +222,7 @@ def _outcome(
     if call is None:
         return None, failures, False
     call.failures = failures
+    _trace(rule, call)
     try:
         rule.fn(call)
     except ShapeError as e:

@@ -1,5 +1,7 @@
-"""Helpers the PyTorch-parity tests share: importing a fixture script from tests/fixtures/,
-reading its ``.npz`` and picking one case's arrays out of it.
+"""Helpers the tests share: gradients checked against finite differences
+(:func:`check_grads`), inputs without ties (:func:`distinct`), and for the PyTorch-parity
+tests importing a fixture script from tests/fixtures/, reading its ``.npz`` and picking one
+case's arrays out of it. No test module imports another: what two of them use lives here.
 
 Imported as ``import _helpers`` (pytest puts tests/ on ``sys.path``: it has no __init__.py).
 """
@@ -7,13 +9,16 @@ Imported as ``import _helpers`` (pytest puts tests/ on ``sys.path``: it has no _
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+
+import dfdx as dx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -55,3 +60,78 @@ def assert_same_arrays(
     assert sorted(desired) == sorted(actual)
     for key, value in desired.items():
         np.testing.assert_allclose(actual[key], value, rtol=rtol, atol=atol, err_msg=key)
+
+
+# ---- gradients -------------------------------------------------------------------------------
+
+Op = Callable[..., Any]
+
+
+def _loss_value(op: Op, arrays: list[np.ndarray], w: np.ndarray) -> float:
+    out = op(*[dx.tensor(a) for a in arrays])
+    return float(np.sum(out.numpy() * w))
+
+
+def numeric_grads(op: Op, arrays: list[np.ndarray], w: np.ndarray, eps: float) -> list[np.ndarray]:
+    """Central differences of ``sum(op(*arrays) * w)`` with respect to each array."""
+    grads = []
+    for i, a in enumerate(arrays):
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            shifted = [b.copy() for b in arrays]
+            shifted[i][idx] = a[idx] + eps
+            up = _loss_value(op, shifted, w)
+            shifted[i][idx] = a[idx] - eps
+            down = _loss_value(op, shifted, w)
+            g[idx] = (up - down) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def check_grads(
+    op: Op,
+    *arrays: np.ndarray,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    seed: int = 0,
+) -> None:
+    """Assert that backward() through ``op`` matches finite differences for every input."""
+    arrays_64 = [np.asarray(a, dtype=np.float64) for a in arrays]
+    out_shape = op(*[dx.tensor(a) for a in arrays_64]).shape
+    w = np.random.default_rng(seed + 1000).uniform(0.5, 1.5, out_shape)
+    expected = numeric_grads(op, arrays_64, w, eps)
+    for trace_all in (True, False):
+        xs = [dx.tensor(a) for a in arrays_64]
+        inputs = [x.trace() if trace_all or i == 0 else x for i, x in enumerate(xs)]
+        out = op(*inputs)
+        assert out.is_traced
+        loss = (out * dx.tensor(w)).sum()
+        grads = loss.backward()
+        for i, (x, want) in enumerate(zip(xs, expected, strict=True)):
+            got = grads[x]
+            assert got.shape == x.shape, f"input {i}: gradient shape"
+            assert got.dtype == dx.float64, f"input {i}: gradient dtype"
+            np.testing.assert_allclose(
+                got.numpy(), want, rtol=rtol, atol=atol, err_msg=f"input {i}, trace_all={trace_all}"
+            )
+
+
+def distinct(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """Values at least 0.1 apart from each other: no ties for max/min."""
+    n = int(np.prod(shape))
+    r = np.random.default_rng(seed)
+    return (r.permutation(n) * 0.1 - n * 0.05 + r.uniform(0, 0.01, n)).reshape(shape)
+
+
+# ---- type-level programs ---------------------------------------------------------------------
+
+RULES_COMMENT = re.compile(r"^# rules: (.+)$", re.MULTILINE)
+"""The comment that names the rule families (modules of ``dfdx_mypy_plugin/rules/``) a program
+under tests/typecheck/plugin_pass or plugin_fail is about: ``# rules: conv, nn``."""
+
+
+def rules_comment(program: Path) -> set[str]:
+    """The families a program's ``# rules:`` comment names (none without one)."""
+    found = RULES_COMMENT.search(program.read_text(encoding="utf-8"))
+    return {n.strip() for n in found.group(1).split(",") if n.strip()} if found else set()

@@ -9,9 +9,9 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
-import test_gradients
 
 import dfdx as dx
 
@@ -20,7 +20,7 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 def check_grads(f: Callable[..., Any], *arrays: np.ndarray, seed: int = 0) -> None:
     """test_gradients' finite-difference check at tighter tolerances."""
-    test_gradients.check_grads(f, *arrays, rtol=1e-6, atol=1e-8, seed=seed)
+    _helpers.check_grads(f, *arrays, rtol=1e-6, atol=1e-8, seed=seed)
 
 
 def _rand(*shape: int, seed: int = 0) -> np.ndarray:

@@ -14,60 +14,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _helpers import check_grads, distinct
 
 import dfdx as dx
 
 Op = Callable[..., Any]
-
-
-def _loss_value(op: Op, arrays: list[np.ndarray], w: np.ndarray) -> float:
-    out = op(*[dx.tensor(a) for a in arrays])
-    return float(np.sum(out.numpy() * w))
-
-
-def numeric_grads(op: Op, arrays: list[np.ndarray], w: np.ndarray, eps: float) -> list[np.ndarray]:
-    """Central differences of ``sum(op(*arrays) * w)`` with respect to each array."""
-    grads = []
-    for i, a in enumerate(arrays):
-        g = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            shifted = [b.copy() for b in arrays]
-            shifted[i][idx] = a[idx] + eps
-            up = _loss_value(op, shifted, w)
-            shifted[i][idx] = a[idx] - eps
-            down = _loss_value(op, shifted, w)
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
-
-
-def check_grads(
-    op: Op,
-    *arrays: np.ndarray,
-    eps: float = 1e-6,
-    rtol: float = 1e-5,
-    atol: float = 1e-6,
-    seed: int = 0,
-) -> None:
-    """Assert that backward() through ``op`` matches finite differences for every input."""
-    arrays_64 = [np.asarray(a, dtype=np.float64) for a in arrays]
-    out_shape = op(*[dx.tensor(a) for a in arrays_64]).shape
-    w = np.random.default_rng(seed + 1000).uniform(0.5, 1.5, out_shape)
-    expected = numeric_grads(op, arrays_64, w, eps)
-    for trace_all in (True, False):
-        xs = [dx.tensor(a) for a in arrays_64]
-        inputs = [x.trace() if trace_all or i == 0 else x for i, x in enumerate(xs)]
-        out = op(*inputs)
-        assert out.is_traced
-        loss = (out * dx.tensor(w)).sum()
-        grads = loss.backward()
-        for i, (x, want) in enumerate(zip(xs, expected, strict=True)):
-            got = grads[x]
-            assert got.shape == x.shape, f"input {i}: gradient shape"
-            assert got.dtype == dx.float64, f"input {i}: gradient dtype"
-            np.testing.assert_allclose(
-                got.numpy(), want, rtol=rtol, atol=atol, err_msg=f"input {i}, trace_all={trace_all}"
-            )
 
 
 def test_check_grads_catches_a_wrong_backward() -> None:
@@ -95,13 +46,6 @@ def away_from_zero(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
 
 def positive(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return rng(seed).uniform(0.5, 2.0, size=shape)
-
-
-def distinct(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
-    """Values at least 0.1 apart from each other: no ties for max/min."""
-    n = int(np.prod(shape))
-    r = rng(seed)
-    return (r.permutation(n) * 0.1 - n * 0.05 + r.uniform(0, 0.01, n)).reshape(shape)
 
 
 # ---- unary ---------------------------------------------------------------------------------

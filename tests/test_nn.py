@@ -376,6 +376,15 @@ def test_a_list_of_modules_is_named_as_a_module_list() -> None:
             lambda: nn.Sequential(nn.Embedding(10, 4), nn.LayerNorm(4), nn.Linear(5, 2)),
             "Sequential: layer 3 (Linear[5, 2]) takes 5 features, layer 1 gives 4",
         ),
+        (
+            # BatchNorm1d reads axis 1, the last axis of the 2-d input a Linear gives it
+            lambda: nn.Sequential(nn.Linear(8, 4), nn.BatchNorm1d(5)),
+            "Sequential: layer 2 (BatchNorm1d[5]) takes 5 features, layer 1 gives 4",
+        ),
+        (
+            lambda: nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.Conv2d(4, 2, 3)),
+            "Sequential: layer 3 (Conv2d[4, 2]) takes 4 channels, layer 1 gives 8",
+        ),
     ],
 )
 def test_sequential_checks_its_chain_when_built(make: Any, message: str) -> None:
@@ -390,3 +399,16 @@ def test_sequential_chain_forgets_sizes_it_cannot_follow() -> None:
     nn.Sequential(nn.Conv2d(1, 8, 3), nn.Flatten(), nn.Linear(8 * 26 * 26, 10))
     nn.Sequential(nn.Linear(4, 6), Block(), nn.Linear(3, 2))
     nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Dropout(), nn.LayerNorm(6))
+    # BatchNorm1d after a Conv2d? No: after a pool only the features are forgotten; the
+    # channels a Conv2d gives stay known through it (and through the layers that keep them)
+    nn.Sequential(nn.Conv2d(1, 8, 3), nn.MaxPool2d(2), nn.BatchNorm2d(8), nn.ReLU())
+
+
+def test_batchnorm1d_follows_a_linear_and_reads_channels_after_channels() -> None:
+    seq = nn.Sequential(nn.Linear(8, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    assert seq(dx.randn(3, 8)).shape == (3, 2)
+    # after Flatten nothing is known; the first BatchNorm1d then fixes the channels
+    message = "Sequential: layer 4 (BatchNorm1d[6]) takes 6 channels, layer 3 gives 4"
+    with pytest.raises(dx.ShapeError) as info:
+        nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(2), nn.BatchNorm1d(4), nn.BatchNorm1d(6))
+    assert str(info.value) == message

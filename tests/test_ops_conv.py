@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_gradients import check_grads, distinct
+from _helpers import check_grads, distinct
 
 import dfdx as dx
 from dfdx_mypy_plugin import shapes

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_gradients import check_grads
+from _helpers import check_grads
 
 import dfdx as dx
 from dfdx_mypy_plugin import shapes

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.shapes import ShapeError
@@ -392,3 +395,64 @@ def test_ensure_errors() -> None:
         shapes.ensure("ensure_shape", (2, 3), (2,))
     with raises_exactly("ensure_shape: expected Tensor[Dyn], got Tensor[()] (rank 0 != 1)"):
         shapes.ensure("ensure_shape", (), (None,))
+
+
+# ---- properties: the rules agree with NumPy's own shape arithmetic --------------------------
+
+_sizes = st.integers(min_value=0, max_value=4)
+_shape = st.lists(_sizes, max_size=4).map(tuple)
+
+
+def _numpy_shape(make: Any) -> tuple[int, ...] | None:
+    """The shape NumPy gives, or None where NumPy rejects the shapes (ValueError)."""
+    try:
+        return tuple(make())
+    except ValueError:
+        return None
+
+
+def _rule_shape(make: Any) -> shapes.Shape | None:
+    """The shape the rule gives, or None where it raises ShapeError."""
+    try:
+        return tuple(make())
+    except ShapeError:
+        return None
+
+
+@given(_shape, _shape, st.data())
+def test_broadcast_agrees_with_numpy(a: tuple[int, ...], b: tuple[int, ...], data: Any) -> None:
+    # ones on either side, so that most pairs broadcast and both outcomes are exercised
+    b = tuple(data.draw(st.sampled_from([1, d])) for d in b)
+    want = _numpy_shape(lambda: np.broadcast_shapes(a, b))
+    assert _rule_shape(lambda: shapes.broadcast("add", a, b)) == want
+
+
+@given(_shape, st.data())
+def test_reshape_agrees_with_numpy(shape: tuple[int, ...], data: Any) -> None:
+    # a permutation of the sizes (always valid) or any sizes (mostly not), one maybe -1
+    dims = list(data.draw(st.one_of(st.permutations(shape), _shape)))
+    if dims and data.draw(st.booleans()):
+        dims[data.draw(st.integers(0, len(dims) - 1))] = -1
+    want = _numpy_shape(lambda: np.empty(shape).reshape(dims).shape)
+    assert _rule_shape(lambda: shapes.reshape(shape, dims)) == want
+
+
+@given(_shape.filter(bool), st.data())
+def test_permute_agrees_with_numpy(shape: tuple[int, ...], data: Any) -> None:
+    n = len(shape)
+    axes = data.draw(st.permutations(range(n)))
+    axes = [a - n if data.draw(st.booleans()) else a for a in axes]  # some counted from the end
+    got, order = shapes.permute(shape, axes)
+    assert got == np.empty(shape).transpose(axes).shape
+    assert list(order) == [a % n for a in axes]
+
+
+@given(st.lists(_shape.filter(bool), min_size=1, max_size=3), st.data())
+def test_concat_agrees_with_numpy(parts: list[tuple[int, ...]], data: Any) -> None:
+    axis = data.draw(st.integers(-len(parts[0]), len(parts[0]) - 1))
+    # copies of the first shape with another size on ``axis``: valid; the drawn ones: mostly not
+    first = parts[0]
+    same = [(*first[: axis % len(first)], s, *first[axis % len(first) + 1 :]) for s in range(3)]
+    parts = data.draw(st.sampled_from([parts, [first, *same]]))
+    want = _numpy_shape(lambda: np.concatenate([np.empty(p) for p in parts], axis=axis).shape)
+    assert _rule_shape(lambda: shapes.concat(parts, axis)) == want

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import rules_comment
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "tests" / "typecheck"
@@ -231,12 +232,15 @@ _SKIP_MISSING = {
 }
 
 
-def _run(argv: list[str], what: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: list[str], what: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1",
         "NO_COLOR": "1",
         "DFDX_PLUGIN_DEBUG": "1",  # a bug in a plugin rule crashes mypy: the test sees it
+        **(extra_env or {}),
     }
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if proc.returncode not in (0, 1) or "INTERNAL ERROR" in proc.stdout + proc.stderr:
@@ -310,9 +314,29 @@ def _cache_dir(root: Path, config: Path) -> Path:
     return root / config.stem
 
 
+def _trace_file(config: Path, mypy_cache: Path) -> Path:
+    return mypy_cache / f"{config.stem}-rules.tsv"
+
+
 @functools.cache
 def mypy_diagnostics(config: Path, mypy_cache: Path) -> MypyReport:
-    return run_mypy(config, mypy_batch(config), _cache_dir(mypy_cache, config))
+    """One mypy run over every program checked with ``config``; with the plugin, each rule
+    that runs is written to a trace file (``DFDX_PLUGIN_TRACE``, read by :func:`rules_run`)."""
+    trace = _trace_file(config, mypy_cache)
+    trace.unlink(missing_ok=True)
+    argv = _mypy_argv(config, _cache_dir(mypy_cache, config), mypy_batch(config))
+    return _parse_mypy(_run(argv, "mypy", {"DFDX_PLUGIN_TRACE": str(trace)}).stdout)
+
+
+def rules_run(config: Path, mypy_cache: Path) -> dict[Path, set[str]]:
+    """The rule families (modules of ``dfdx_mypy_plugin/rules/``) that ran on each program."""
+    mypy_diagnostics(config, mypy_cache)
+    out: dict[Path, set[str]] = defaultdict(set)
+    trace = _trace_file(config, mypy_cache)
+    for line in trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []:
+        path, family = line.split("\t")
+        out[(ROOT / path).resolve()].add(family)
+    return out
 
 
 @functools.cache
@@ -398,6 +422,19 @@ def test_program(suite: Suite, checker: str, program: Path, mypy_cache: Path) ->
                         f"line {line}: the marker must state this message whole: {d.message!r}"
                     )
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+@_SKIP_MISSING["mypy"]
+@pytest.mark.parametrize("suite", [PLUGIN_PASS, PLUGIN_FAIL], ids=lambda s: s.name)
+def test_rules_comment_names_families_the_program_runs(suite: Suite, mypy_cache: Path) -> None:
+    """A program's ``# rules: conv, nn`` comment (which tests/test_coverage.py counts to find
+    each family's passing and failing programs) names only families whose rules run on it."""
+    ran = rules_run(MYPY_PLUGIN_CONFIG, mypy_cache)
+    problems = []
+    for program in suite.programs():
+        for family in sorted(rules_comment(program) - ran.get(program.resolve(), set())):
+            problems.append(f"{program.name} names {family!r}, but no rule of it runs there")
+    assert not problems, "\n".join(problems)
 
 
 # ---- the plugin under mypy's other modes ----------------------------------------------------

@@ -17,25 +17,14 @@ Layers = TypeVar("Layers", bound=tuple[Any, ...])
 M = TypeVar("M", bound=Module)
 
 
-def _chain_entry(m: Module) -> tuple[str, str, tuple[int, ...]]:
-    """A layer as :func:`shapes.sequential_chain` reads it (the plugin builds the same from
-    the layer's type)."""
-    from dfdx.nn import _layers, _linear
-
-    sizes: dict[type, tuple[str, ...]] = {
-        _linear.Linear: ("in_features", "out_features"),
-        _layers.Conv2d: ("in_channels", "out_channels"),
-        _layers.LayerNorm: ("normalized_shape",),
-        _layers.BatchNorm1d: ("num_features",),
-        _layers.BatchNorm2d: ("num_features",),
-        _layers.Embedding: ("num_embeddings", "embedding_dim"),
-    }
+def _chain_link(m: Module) -> shapes.ChainLink:
+    """A layer as :func:`shapes.sequential_chain` reads it, from the layer table (the plugin
+    builds the same from the layer's type)."""
     kind = type(m)
-    if kind not in sizes:
-        same = kind.__module__ == _layers.__name__ or kind in (Residual, Sequential)
-        return (kind.__name__ if same else "?", kind.__name__, ())
-    dims = tuple(int(getattr(m, a)) for a in sizes[kind])
-    return (kind.__name__, f"{kind.__name__}[{', '.join(map(str, dims))}]", dims)
+    layer = shapes.layer_of(f"{kind.__module__}.{kind.__qualname__}")
+    if layer is None:
+        return shapes.ChainLink(None)
+    return shapes.ChainLink(layer, tuple(int(getattr(m, a.name)) for a in layer.sizes))
 
 
 class Sequential(Module, Generic[Layers]):
@@ -61,7 +50,7 @@ class Sequential(Module, Generic[Layers]):
                     f"Sequential: layer {i + 1} is a {type(m).__name__}, not a dx.nn.Module"
                 )
         self.layers = items
-        shapes.sequential_chain([_chain_entry(m) for m in items])
+        shapes.sequential_chain([_chain_link(m) for m in items])
 
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
         for i, m in enumerate(self.layers):

@@ -47,6 +47,13 @@ def _positive(op: str, name: str, n: object) -> int:
     return n
 
 
+def _described(name: str) -> shapes.Layer:
+    """The layer table's entry for the class ``name`` of this module."""
+    layer = shapes.layer_of(f"{__name__}.{name}")
+    assert layer is not None, f"{name} is not in the layer table (shapes/layers.py)"
+    return layer
+
+
 # ---- activations -------------------------------------------------------------------------------
 
 
@@ -170,7 +177,7 @@ class LayerNorm(Module, Generic[D]):
         self.bias = Tensor(xp.zeros((n,), dt)) if elementwise_affine else None
 
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
-        shapes.features(f"LayerNorm[{self.normalized_shape}]", x.shape, self.normalized_shape)
+        shapes.output_shape(_described("LayerNorm"), x.shape, (self.normalized_shape,))
         return norm.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     forward = __call__
@@ -186,7 +193,7 @@ class _BatchNorm(Module, Generic[C]):
     running statistics."""
 
     _buffers = frozenset({"running_mean", "running_var", "num_batches_tracked"})
-    _ranks: tuple[int, ...] = ()
+    _layer: shapes.Layer  # its entry in the layer table: the ranks it accepts
 
     weight: Tensor[C, NoneTape] | None
     bias: Tensor[C, NoneTape] | None
@@ -217,8 +224,7 @@ class _BatchNorm(Module, Generic[C]):
         self.num_batches_tracked = Tensor(xp.zeros((), int64))
 
     def _check(self, shape: tuple[int, ...]) -> None:
-        name = f"{type(self).__name__}[{self.num_features}]"
-        shapes.channels(name, shape, self._ranks, self.num_features)
+        shapes.output_shape(self._layer, shape, (self.num_features,))
 
     def _normalise(self, x: Any) -> Any:
         shape = x.shape
@@ -274,7 +280,7 @@ class BatchNorm1d(_BatchNorm[C]):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, dtype=dtype)
 
-    _ranks = (2, 3)
+    _layer = _described("BatchNorm1d")
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return self._normalise(x)  # type: ignore[no-any-return]
@@ -296,7 +302,7 @@ class BatchNorm2d(_BatchNorm[C]):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, dtype=dtype)
 
-    _ranks = (4,)
+    _layer = _described("BatchNorm2d")
 
     def __call__(self, x: Tensor[N, C, I, O, T]) -> Tensor[N, C, I, O, T]:
         return self._normalise(x)  # type: ignore[no-any-return]

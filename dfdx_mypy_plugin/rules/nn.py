@@ -1,18 +1,21 @@
 """Modules of ``dx.nn``: sizes read into the type at construction, Sequential chains checked
-where they are built, and shapes folded through the layers where a module is called.
+where they are built, and shapes folded through the layers where a module is called. What
+each layer does is read from the layer table, :data:`shapes.LAYERS` (``shapes/layers.py``),
+which the runtime reads too; nothing here names a layer.
 
-- ``Linear(784, 10)`` is ``Linear[Literal[784], Literal[10]]`` (likewise ``Conv2d``'s channels,
-  ``LayerNorm``/``BatchNorm``'s features, ``Embedding``'s sizes, ``Flatten``'s axes); a size
-  that is not a literal stays ``Any`` (the plain signature's answer). ``Conv2d`` and the pools
-  also record their window arguments (kernel, stride, padding, dilation, groups) as a tuple
-  of literal pairs in their last type parameter, so that their output sizes can be computed.
+- ``Linear(784, 10)`` is ``Linear[Literal[784], Literal[10]]``: a layer's ``sizes`` in the
+  table become its type parameters (``Flatten``'s axes too); a size that is not a literal
+  stays ``Any`` (the plain signature's answer). A layer with ``window`` arguments (``Conv2d``,
+  the pools) also records them in its last type parameter, a tuple of literal pairs (and
+  ``groups``), so that its output sizes can be computed.
 - ``Sequential(...)`` keeps its layers' types in a tuple (``Sequential[tuple[Linear[L[784],
   L[512]], ReLU, ...]]``, from the plain signature); the rule checks each layer's input size
   against the last layer before it that set that size (:func:`shapes.sequential_chain`, which
   the runtime's ``Sequential`` runs too).
-- ``seq(x)`` folds ``x``'s shape through the layers with the runtime's shape rules; a layer the
-  rule does not know (a user's module) is called as mypy would call it (its ``forward`` where
-  it inherits ``Module.__call__``). ``lin(x)``, ``conv(x)``, ... get the runtime's messages.
+- ``seq(x)`` folds ``x``'s shape through the layers with the table's output rules
+  (:func:`shapes.output_shape`); a module the table does not describe (a user's module) is
+  called as mypy would call it (its ``forward`` where it inherits ``Module.__call__``).
+  ``lin(x)``, ``conv(x)``, ... get the runtime's messages.
 """
 
 from __future__ import annotations
@@ -37,32 +40,13 @@ from dfdx_mypy_plugin._types import (
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
-_NN = "dfdx.nn"
-LINEAR = f"{_NN}._linear.Linear"
-CONV2D = f"{_NN}._layers.Conv2d"
-LAYER_NORM = f"{_NN}._layers.LayerNorm"
-BATCH_NORM_1D = f"{_NN}._layers.BatchNorm1d"
-BATCH_NORM_2D = f"{_NN}._layers.BatchNorm2d"
-EMBEDDING = f"{_NN}._layers.Embedding"
-FLATTEN = f"{_NN}._layers.Flatten"
-SEQUENTIAL = f"{_NN}._containers.Sequential"
-MODULE = f"{_NN}._module.Module"
-RESIDUAL = f"{_NN}._containers.Residual"
-SAME_SHAPE = frozenset(
-    f"{_NN}._layers.{name}" for name in ("ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "Dropout")
-)
-POOLS = frozenset({f"{_NN}._layers.MaxPool2d", f"{_NN}._layers.AvgPool2d"})
+SEQUENTIAL = "dfdx.nn._containers.Sequential"
+RESIDUAL = "dfdx.nn._containers.Residual"
+MODULE = "dfdx.nn._module.Module"
 
-SIZES: dict[str, tuple[tuple[str, int | None], ...]] = {
-    LINEAR: (("in_features", None), ("out_features", None)),
-    CONV2D: (("in_channels", None), ("out_channels", None)),
-    LAYER_NORM: (("normalized_shape", None),),
-    BATCH_NORM_1D: (("num_features", None),),
-    BATCH_NORM_2D: (("num_features", None),),
-    EMBEDDING: (("num_embeddings", None), ("embedding_dim", None)),
-    FLATTEN: (("start_axis", 1), ("end_axis", -1)),
-}
-"""Each module's type parameters: the constructor argument behind each, and its default."""
+
+def _layer(t: Instance) -> shapes.Layer | None:
+    return shapes.layer_of(t.type.fullname)
 
 
 def _int_type(call: Call) -> Instance:
@@ -105,23 +89,22 @@ def _size_arg(call: Call, name: str) -> int | None:
 
 
 def _constructor(call: Call) -> Type:
+    """A layer's sizes (and window arguments) from the table put into its type."""
     default = _module(call.default)
-    kind = default.type.fullname
-    params = SIZES.get(kind, ())
-    hyper = HYPER.get(kind)
-    if len(default.args) != len(params) + (hyper is not None):
+    layer = _layer(default)
+    if layer is None or len(default.args) != len(layer.sizes) + bool(layer.window):
         raise Unknown
     args: list[Type] = []
-    for (name, fallback), old in zip(params, default.args, strict=False):
-        n = _size_arg(call, name) if call.has(name) else fallback
+    for arg, old in zip(layer.sizes, default.args, strict=False):
+        n = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
         if n is None:
-            args.append(_symbolic(call, name, default.type, len(args)) or old)
-        elif n < 0 and kind != FLATTEN:
+            args.append(_symbolic(call, arg.name, default.type, len(args)) or old)
+        elif n < 0 and not arg.axis:
             args.append(old)
         else:
             args.append(LiteralType(n, _int_type(call)))
-    if hyper is not None:
-        args.append(_hyper_type(call, hyper) or default.args[-1])
+    if layer.window:
+        args.append(_window_type(call, layer.window) or default.args[-1])
     return default.copy_modified(args=args)
 
 
@@ -139,96 +122,94 @@ def _symbolic(call: Call, name: str, info: TypeInfo, i: int) -> Type | None:
     return t if is_subtype(t.upper_bound, param.upper_bound) else None
 
 
-HYPER: dict[str, tuple[tuple[str, int | None], ...]] = {
-    CONV2D: (("kernel_size", None), ("stride", 1), ("padding", 0), ("dilation", 1)),
-    **{pool: (("kernel_size", None), ("stride", None), ("padding", 0)) for pool in POOLS},
-}
-"""Conv2d's and the pools' window arguments, kept in their last type parameter as a tuple of
-literal pairs (Conv2d's ends with ``groups``): ``tuple[tuple[L[3], L[3]], ...]``."""
-
-
-def _pair_arg(call: Call, name: str, fallback: int | None) -> tuple[int, int] | None:
-    """A window argument as two ints: a literal int, a tuple of two, or absent (``fallback``;
-    None for a required argument or the pools' stride, which defaults to the kernel)."""
-    if not call.has(name):
-        return None if fallback is None else (fallback, fallback)
-    t = get_proper_type(call.arg(name))
+def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[int, int] | None:
+    """A window argument as two ints: a literal int, a tuple of two, or absent (its default;
+    None for a required argument or one that defaults to another)."""
+    if not call.has(arg.name):
+        return None if arg.default is None else (arg.default, arg.default)
+    t = get_proper_type(call.arg(arg.name))
     if isinstance(t, TupleType):
         items = [literal_int(i) for i in t.items]
         if len(items) == 2 and items[0] is not None and items[1] is not None:
             return (items[0], items[1])
         return None
-    n = _size_arg(call, name)
+    n = _size_arg(call, arg.name)
     return None if n is None else (n, n)
 
 
-def _hyper_type(call: Call, hyper: tuple[tuple[str, int | None], ...]) -> Type | None:
+def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
+    """The window arguments as a tuple type, in the table's order: a pair of literals for a
+    pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
     int_type = _int_type(call)
-    pairs: list[tuple[int, int]] = []
-    for name, fallback in hyper:
-        pair = _pair_arg(call, name, fallback)
-        if pair is None and name == "stride" and pairs and not call.has("stride"):
-            pair = pairs[0]  # a pool's stride defaults to its kernel
-        if pair is None:
+    values: dict[str, tuple[int, int] | int] = {}
+    for arg in window:
+        value: tuple[int, int] | int | None
+        if arg.pair:
+            value = _pair_arg(call, arg)
+            if value is None and arg.default_from is not None and not call.has(arg.name):
+                value = values.get(arg.default_from)
+        else:
+            value = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
+        if value is None:
             return None
-        pairs.append(pair)
+        values[arg.name] = value
     tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
     items: list[Type] = [
-        TupleType([LiteralType(a, int_type), LiteralType(b, int_type)], tuple_type)
-        for a, b in pairs
+        TupleType([LiteralType(v[0], int_type), LiteralType(v[1], int_type)], tuple_type)
+        if isinstance(v, tuple)
+        else LiteralType(v, int_type)
+        for v in values.values()
     ]
-    if call.default is not None and _module(call.default).type.fullname == CONV2D:
-        groups = _size_arg(call, "groups") if call.has("groups") else 1
-        if groups is None:
-            return None
-        items.append(LiteralType(groups, int_type))
     return TupleType(items, tuple_type)
 
 
-def _read_hyper(layer: Instance) -> list[tuple[int, ...] | int] | None:
+def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
     """The window arguments the constructor rule recorded, or None if it recorded none."""
     t = get_proper_type(layer.args[-1]) if layer.args else None
-    if not isinstance(t, TupleType):
+    if not isinstance(t, TupleType) or len(t.items) != len(spec.window):
         return None
-    out: list[tuple[int, ...] | int] = []
-    for item in t.items:
+    out: dict[str, tuple[int, int] | int] = {}
+    for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
-        if isinstance(p, TupleType):
-            values = [literal_int(i) for i in p.items]
-            if any(v is None for v in values):
+        if isinstance(p, TupleType) and arg.pair:
+            a, b = (literal_int(i) for i in p.items) if len(p.items) == 2 else (None, None)
+            if a is None or b is None:
                 return None
-            out.append(tuple(v for v in values if v is not None))
+            out[arg.name] = (a, b)
         else:
             n = literal_int(p)
-            if n is None:
+            if n is None or arg.pair:
                 return None
-            out.append(n)
+            out[arg.name] = n
     return out
 
 
-for _fullname in (*SIZES, *POOLS):
-    rule(_fullname.rsplit(".", 1)[1], functions=(_fullname,))(_constructor)
+for _layer_spec in shapes.LAYERS:
+    if _layer_spec.sizes or _layer_spec.window:
+        rule(_layer_spec.name, functions=(_layer_spec.fullname,))(_constructor)
 
 
 # ---- naming and reading modules ----------------------------------------------------------------
 
 
-def _dims(layer: Instance) -> list[shapes.Dim]:
-    """The sizes among a layer's type parameters (not Conv2d's window arguments)."""
-    n = len(SIZES.get(layer.type.fullname, ()))
-    return [read_dim(a, {}) for a in layer.args[:n]]
+def _dims(layer: Instance, spec: shapes.Layer) -> list[shapes.Dim]:
+    """The sizes among a layer's type parameters (not Conv2d's window arguments); an axis
+    (Flatten's) as its literal value, or None."""
+    return [
+        literal_int(t) if arg.axis else read_dim(t, {})
+        for arg, t in zip(spec.sizes, layer.args, strict=False)
+    ]
 
 
 def layer_name(layer: Instance) -> str:
     """``Linear[256, 10]``, ``ReLU``: a layer as its messages write it."""
-    short = layer.type.name
-    if layer.type.fullname not in SIZES or layer.type.fullname == FLATTEN:
-        return short
+    spec = _layer(layer)
+    if spec is None:
+        return layer.type.name
     try:
-        dims = _dims(layer)
+        return shapes.display_name(spec, _dims(layer, spec))
     except Unknown:
-        return short
-    return f"{short}[{', '.join(shapes.fmt_dim(d) for d in dims)}]"
+        return layer.type.name
 
 
 def _layers(seq: Instance) -> list[Instance]:
@@ -242,20 +223,21 @@ def _layers(seq: Instance) -> list[Instance]:
 
 # ---- Sequential: the chain checked where it is built -------------------------------------------
 
-KNOWN = frozenset({*SIZES, *SAME_SHAPE, *POOLS, SEQUENTIAL, RESIDUAL})
-
 
 def _check_chain(layers: list[Instance]) -> None:
     """The runtime's chain rule (:func:`shapes.sequential_chain`) on the layers' types."""
-    chain: list[tuple[str, str, list[shapes.Dim]]] = []
+    links: list[shapes.ChainLink] = []
     for layer in layers:
-        kind = layer.type.name if layer.type.fullname in KNOWN else "?"
+        spec = _layer(layer)
+        if spec is None:
+            links.append(shapes.ChainLink(None))
+            continue
         try:
-            dims = _dims(layer)
+            dims = tuple(_dims(layer, spec))
         except Unknown:
-            dims = [None] * len(SIZES.get(layer.type.fullname, ()))
-        chain.append((kind, layer_name(layer), dims))
-    shapes.sequential_chain(chain)
+            dims = (None,) * len(spec.sizes)
+        links.append(shapes.ChainLink(spec, dims))
+    shapes.sequential_chain(links)
 
 
 @rule("Sequential", functions=(SEQUENTIAL,))
@@ -281,9 +263,6 @@ def sequential(call: Call) -> Type:
 def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
     """The shape of ``layer(x)``, checked with the runtime's rules."""
     kind = layer.type.fullname
-    shape = x.shape
-    if kind in SAME_SHAPE:
-        return x
     if kind == SEQUENTIAL:
         layers = _layers(layer)
         try:
@@ -298,48 +277,16 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
             raise Unknown
         inner = _module(layer.args[0])
         y = _fold(call, inner, x)
-        shapes.residual(inner.type.name, shape, y.shape)
+        shapes.residual(inner.type.name, x.shape, y.shape)
         return x
-    if kind in POOLS:
-        hyper = _read_hyper(layer)
-        if hyper is None:
-            shapes.channels(layer.type.name, shape, (4,), None)
-            return TensorType((shape[0], shape[1], None, None), x.tape, x.syms)
-        k, s, p = (h for h in hyper if isinstance(h, tuple))
-        op = "max_pool2d" if layer.type.name == "MaxPool2d" else "avg_pool2d"
-        return TensorType(shapes.pool(op, shape, k, s, p), x.tape, x.syms)
-    if kind == FLATTEN:
-        start, end = (literal_int(a) for a in layer.args)
-        if start is None or end is None:
-            raise Unknown
-        return TensorType(shapes.flatten(shape, start, end), x.tape, x.syms)
-    if kind in SIZES:
-        dims = _dims(layer)
-        name = layer_name(layer)
-        if kind == LINEAR:
-            return TensorType(shapes.linear(shape, dims[0], dims[1]), x.tape, x.syms)
-        if kind == LAYER_NORM:
-            shapes.features(name, shape, dims[0])
-            return x
-        if kind == BATCH_NORM_1D:
-            shapes.channels(name, shape, (2, 3), dims[0])
-            return x
-        if kind == BATCH_NORM_2D:
-            shapes.channels(name, shape, (4,), dims[0])
-            return x
-        if kind == EMBEDDING:
-            return TensorType((*shape, dims[1]), x.tape, x.syms)
-        if kind == CONV2D:
-            hyper = _read_hyper(layer)
-            if hyper is None or not isinstance(hyper[-1], int):
-                shapes.channels(name, shape, (4,), dims[0])
-                return TensorType((shape[0], dims[1], None, None), x.tape, x.syms)
-            k, s, p, d = (h for h in hyper[:4] if isinstance(h, tuple))
-            groups = hyper[-1]
-            per_group = dims[0] // groups if isinstance(dims[0], int) and groups else None
-            w = (dims[1], per_group, *k)
-            return TensorType(shapes.conv("conv2d", shape, w, s, p, d, groups), x.tape, x.syms)
-    return read_tensor(_call_as_mypy_would(call, layer, x))
+    spec = _layer(layer)
+    if spec is None:
+        return read_tensor(_call_as_mypy_would(call, layer, x))
+    window = _read_window(layer, spec) if spec.window else None
+    shape = shapes.output_shape(spec, x.shape, _dims(layer, spec), window)
+    if shape is None:
+        raise Unknown
+    return x if shape is x.shape else TensorType(shape, x.tape, x.syms)
 
 
 def _call_as_mypy_would(call: Call, layer: Instance, x: TensorType) -> Type:
@@ -376,6 +323,5 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
     return run
 
 
-_CALLED = (SEQUENTIAL, RESIDUAL, LINEAR, CONV2D, LAYER_NORM, BATCH_NORM_1D, BATCH_NORM_2D)
-for _fullname in (*_CALLED, EMBEDDING, FLATTEN, *POOLS):
+for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
     METHOD_RULES[f"{_fullname}.__call__"] = Rule(_fullname.rsplit(".", 1)[1], _called(_fold))

@@ -13,8 +13,9 @@ the op, the shapes in the notation users write (``Tensor[B, 784]``) and the axis
 
 The rules are grouped by op family, one module each, named as the family's runtime module in
 ``dfdx/ops/`` and its plugin rules in ``dfdx_mypy_plugin/rules/``; :mod:`._core` holds the
-notation and the checks every family shares. Everything is re-exported here, so callers write
-``shapes.broadcast(...)``.
+notation and the checks every family shares; :mod:`.layers` describes each layer of
+``dx.nn`` (one table: what it reads, gives and keeps). Everything is re-exported here, so
+callers write ``shapes.broadcast(...)``.
 """
 
 from dfdx_mypy_plugin.shapes._core import TAPE_NEEDED as TAPE_NEEDED
@@ -58,6 +59,16 @@ from dfdx_mypy_plugin.shapes.indexing import index_select as index_select
 from dfdx_mypy_plugin.shapes.indexing import label_out_of_range as label_out_of_range
 from dfdx_mypy_plugin.shapes.indexing import one_hot as one_hot
 from dfdx_mypy_plugin.shapes.indexing import probability as probability
+from dfdx_mypy_plugin.shapes.layers import LAYERS as LAYERS
+from dfdx_mypy_plugin.shapes.layers import NOT_LAYERS as NOT_LAYERS
+from dfdx_mypy_plugin.shapes.layers import Arg as Arg
+from dfdx_mypy_plugin.shapes.layers import ChainLink as ChainLink
+from dfdx_mypy_plugin.shapes.layers import Layer as Layer
+from dfdx_mypy_plugin.shapes.layers import Window as Window
+from dfdx_mypy_plugin.shapes.layers import display_name as display_name
+from dfdx_mypy_plugin.shapes.layers import layer_of as layer_of
+from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape
+from dfdx_mypy_plugin.shapes.layers import sequential_chain as sequential_chain
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
@@ -76,7 +87,6 @@ from dfdx_mypy_plugin.shapes.nn import channels as channels
 from dfdx_mypy_plugin.shapes.nn import features as features
 from dfdx_mypy_plugin.shapes.nn import linear as linear
 from dfdx_mypy_plugin.shapes.nn import residual as residual
-from dfdx_mypy_plugin.shapes.nn import sequential_chain as sequential_chain
 from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce

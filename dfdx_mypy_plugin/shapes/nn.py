@@ -1,4 +1,5 @@
-"""Modules of ``dx.nn``: features, channels and Sequential chains."""
+"""Modules of ``dx.nn``: the features and channels a layer reads, and a Sequential's links
+(the layers themselves are described in :mod:`.layers`)."""
 
 from __future__ import annotations
 
@@ -36,46 +37,6 @@ def sequential_link(
             f"Sequential: layer {index} ({layer}) takes {fmt_dim(takes)} {what}, "
             f"layer {source} gives {fmt_dim(gives)}"
         )
-
-
-_SAME_SIZES = frozenset(
-    {"ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "Dropout", "BatchNorm1d", "Residual"}
-)
-
-
-def sequential_chain(layers: Sequence[tuple[str, str, Sequence[Dim]]]) -> None:
-    """Check that a Sequential's layers fit together, before any input is seen. Each layer is
-    ``(kind, name, sizes)``: ``kind`` the dx.nn class name (``"Linear"``; anything else for a
-    module this rule does not know), ``name`` as messages write it (``Linear[256, 10]``),
-    ``sizes`` its size parameters. A layer's input size is checked against the last layer
-    before it that set that size: features (the last axis) or channels (axis 1)."""
-    features: tuple[Dim, int] | None = None
-    chans: tuple[Dim, int] | None = None
-    for i, (kind, name, dims) in enumerate(layers, 1):
-        if kind in _SAME_SIZES:
-            continue
-        if kind in ("MaxPool2d", "AvgPool2d"):
-            features = None
-        elif kind == "Linear":
-            if features is not None:
-                sequential_link(i, name, dims[0], features[1], features[0])
-            features, chans = (dims[1], i), None
-        elif kind == "LayerNorm":
-            if features is not None:
-                sequential_link(i, name, dims[0], features[1], features[0])
-            features = features or (dims[0], i)
-        elif kind == "Embedding":
-            features, chans = (dims[1], i), None
-        elif kind == "Conv2d":
-            if chans is not None:
-                sequential_link(i, name, dims[0], chans[1], chans[0], "channels")
-            features, chans = None, (dims[1], i)
-        elif kind == "BatchNorm2d":
-            if chans is not None:
-                sequential_link(i, name, dims[0], chans[1], chans[0], "channels")
-            chans = chans or (dims[0], i)
-        else:  # Flatten, a nested Sequential, a user's module: sizes unknown from here
-            features = chans = None
 
 
 def channels(name: str, x: Shape, ranks: Sequence[int], takes: Dim) -> None:

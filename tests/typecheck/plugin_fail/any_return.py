@@ -5,6 +5,8 @@ failing, mypy types the result ``Any``. Under --strict a result returned directl
 ``@`` (which has no reflected operator), keep the plugin's unknown-shape tensor and get no
 second error."""
 
+# rules: binary
+
 from typing import Literal as L
 from typing import TypeVar
 

@@ -4,6 +4,8 @@ is called (self-attention, cross-attention, a symbolic batch); key and value of 
 lengths; a transformer layer, stack or Transformer given a sequence of the wrong feature
 size; scaled_dot_product_attention with query and key of different feature sizes."""
 
+# rules: attention
+
 from typing import Literal as L
 from typing import TypeVar
 

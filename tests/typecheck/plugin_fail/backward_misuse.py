@@ -3,6 +3,8 @@ mypy checks ``backward``'s declared self type (``Tensor[OwnedTape]``) when it lo
 up, before the plugin runs, so its own ``Invalid self argument`` error (``misc``) stays beside
 the plugin's (docs/plugin.md)."""
 
+# rules: tape
+
 from typing import Literal as L
 
 import dfdx as dx

@@ -2,6 +2,8 @@
 and function, traced or not. The plugin's message replaces mypy's own error: no
 ``[operator]``, ``[arg-type]`` or ``[call-overload]`` beside it."""
 
+# rules: binary
+
 from typing import Literal as L
 
 import dfdx as dx

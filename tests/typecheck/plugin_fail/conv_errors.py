@@ -3,6 +3,8 @@ channels that differ from the weight's, groups that do not divide the channels, 
 wrong size, a parameter below its minimum, an input of the wrong rank, pool padding over half
 the kernel; with literal and symbolic batches."""
 
+# rules: conv
+
 from typing import Literal as L
 from typing import TypeVar
 

@@ -1,5 +1,7 @@
 """ensure_shape with a size that provably differs, or a different number of sizes."""
 
+# rules: checks
+
 from typing import Literal as L
 
 import dfdx as dx

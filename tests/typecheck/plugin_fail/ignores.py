@@ -3,6 +3,8 @@ tape error; an ignore with the other code silences nothing, and mypy (warn_unuse
 on in mypy_plugin.ini) says so. backward() also gets mypy's own ``misc`` error
 (docs/plugin.md): ``ignore[misc, dfdx-tape]`` silences both."""
 
+# rules: binary, tape
+
 from typing import Literal as L
 
 import dfdx as dx

@@ -3,6 +3,8 @@ two ellipses, a zero step; index tensors of the wrong rank or size; masks and br
 do not broadcast; tril/triu on fewer than 2 axes; argmax over a missing axis; a dropout
 probability out of [0, 1]; comparisons of shapes that do not broadcast."""
 
+# rules: indexing
+
 from typing import Literal as L
 from typing import TypeVar
 

@@ -2,6 +2,8 @@
 losses and binary cross-entropy; targets that are neither probabilities of the logits' shape
 nor labels of their shape without the class axis for cross-entropy; KL needs probabilities."""
 
+# rules: losses
+
 from typing import Literal as L
 
 import numpy as np

@@ -1,6 +1,8 @@
 """matmul whose inner sizes differ, at every rank (matrices, vectors, batches), and batch axes
 that do not broadcast; operator, method and function, traced or not."""
 
+# rules: linalg
+
 from typing import Literal as L
 
 import dfdx as dx

@@ -1,5 +1,7 @@
 """With the plugin, a call of a class-based model is checked against its ``forward``."""
 
+# rules: nn
+
 from typing import Literal as L
 from typing import TypeVar
 

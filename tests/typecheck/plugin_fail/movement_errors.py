@@ -3,6 +3,8 @@ axes out of range or named twice, squeezing a size that is not 1, sizes that can
 broadcast, and concat/stack of tensors whose other sizes differ; with literal and symbolic
 sizes."""
 
+# rules: movement
+
 from typing import Literal as L
 from typing import TypeVar
 

@@ -1,6 +1,8 @@
 """A Sequential whose layers do not chain is reported once, where it is built; calling it
 reports nothing more (its result is the plain signature's)."""
 
+# rules: nn
+
 import dfdx as dx
 from dfdx.nn import Linear, ReLU, Sequential
 

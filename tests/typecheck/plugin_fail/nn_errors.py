@@ -3,8 +3,11 @@ chain (at construction, naming both layers), an input of the wrong size (the cla
 Linear after Flatten sized for another image), and a Residual whose module changes the shape.
 Each message is the runtime's."""
 
+# rules: nn
+
 import dfdx as dx
 from dfdx.nn import (
+    BatchNorm1d,
     BatchNorm2d,
     Conv2d,
     Flatten,
@@ -22,6 +25,8 @@ norm = Sequential(Linear(3, 4), LayerNorm(5))  # E: mypy[dfdx-shape
 #    "Sequential: layer 2 (LayerNorm[5]) takes 5 features, layer 1 gives 4"]
 conv = Sequential(Conv2d(1, 8, 3), ReLU(), BatchNorm2d(4))  # E: mypy[dfdx-shape
 #    "Sequential: layer 3 (BatchNorm2d[4]) takes 4 channels, layer 1 gives 8"]
+bn1d = Sequential(Linear(8, 4), BatchNorm1d(5))  # E: mypy[dfdx-shape
+#    "Sequential: layer 2 (BatchNorm1d[5]) takes 5 features, layer 1 gives 4"]
 
 mlp = Sequential(Linear(784, 512), ReLU(), Linear(512, 10))
 x = dx.randn(32, 100)

@@ -2,6 +2,8 @@
 to its kernel, so ``Tensor[4, 1, 8, 8]`` becomes 4x6x6 after the conv, 4x3x3 after the pool,
 36 features after Flatten, and ``Linear(250, 10)`` rejects it with the runtime's message."""
 
+# rules: nn
+
 from typing import Literal as L
 from typing import TypeVar
 

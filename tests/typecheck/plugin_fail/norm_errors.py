@@ -1,6 +1,8 @@
 """dx.layer_norm that cannot fit: a weight or bias whose size is not the last axis's, an input
 whose last size is not normalized_shape; with literal and symbolic batches."""
 
+# rules: norm
+
 from typing import Literal as L
 from typing import TypeVar
 

@@ -1,6 +1,8 @@
 """Reductions over an axis the tensor does not have (counted from either end), or over the
 same axis twice: every reduction, as method and function, with and without keepdims."""
 
+# rules: reduce
+
 from typing import Literal as L
 
 import dfdx as dx

@@ -1,5 +1,7 @@
 """softmax and log_softmax along an axis the tensor does not have."""
 
+# rules: reduce
+
 from typing import Literal as L
 
 import dfdx as dx

@@ -1,6 +1,8 @@
 """A symbolic size (``B = TypeVar("B", bound=int)``) is accepted against any size, but the
 literal sizes beside it are checked, and the message names it: ``Tensor[B, 4]``."""
 
+# rules: binary, linalg
+
 from typing import Literal as L
 from typing import TypeVar
 

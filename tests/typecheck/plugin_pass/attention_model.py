@@ -4,6 +4,8 @@
 the positional encodings keep the shape; scaled_dot_product_attention gives
 ``(*B, L, Dv)``. Forward and backward run."""
 
+# rules: attention
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -1,6 +1,8 @@
 """backward() with the plugin: on a traced 0-d loss it returns ``Gradients``; gradients keep
 the parameters' shapes; generic code in the tape (``T``) and batch (``B``) computes losses."""
 
+# rules: tape
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

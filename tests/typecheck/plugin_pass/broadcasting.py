@@ -2,6 +2,8 @@
 methods, functions), numbers on either side, symbolic and ``Dyn`` sizes, and the tape of the
 result."""
 
+# rules: binary
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

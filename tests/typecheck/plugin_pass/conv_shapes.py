@@ -3,6 +3,8 @@
 ``(n - 1)s - 2p + d(k - 1) + output_padding + 1``), from literal parameters given as ints or
 tuples, with the tapes merged and a symbolic batch kept."""
 
+# rules: conv
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -1,6 +1,8 @@
 """Creation with the plugin: literal sizes become ``Literal`` sizes, a size that is not a
 literal is ``Dyn``, and ``dx.tensor`` reads the shape of a nested list literal."""
 
+# rules: creation
+
 from typing import Final, assert_type
 from typing import Literal as L
 

@@ -1,6 +1,8 @@
 """ensure_shape with the plugin: data of run-time shape gets the sizes given (None keeps the
 known size), method and function, on either tape."""
 
+# rules: checks
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

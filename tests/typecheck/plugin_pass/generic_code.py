@@ -2,6 +2,8 @@
 (``T = TypeVar("T", NoneTape, OwnedTape)``) and in a batch size (``B = TypeVar("B",
 bound=int)``), in the style of the API page's ``Head``: every rule keeps ``B`` and ``T``."""
 
+# rules: binary, linalg, reduce, tape
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -2,6 +2,8 @@
 ..., index_select, gather, where, masked_fill, tril/triu, one_hot, argmax, comparisons (bool
 tensors on NoneTape) and dropout, with a symbolic batch."""
 
+# rules: indexing
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

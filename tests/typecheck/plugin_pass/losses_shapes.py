@@ -2,6 +2,8 @@
 targets of the prediction's shape, integer labels of the logits' shape without the class
 axis for cross-entropy, symbolic batch sizes, and Dyn sizes checked at run time."""
 
+# rules: losses
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

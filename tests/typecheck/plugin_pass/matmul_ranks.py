@@ -1,6 +1,8 @@
 """matmul with the plugin, every rank of either operand (NumPy's rules: a 1-d operand is a
 vector, leading axes are batch axes that broadcast), in every form, with symbolic sizes."""
 
+# rules: linalg
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -1,6 +1,8 @@
 """A model written as a class that defines only ``forward``: with the plugin, ``model(x)`` is
 typed by that ``forward`` (plain ``Module.__call__`` takes and returns ``Any``)."""
 
+# rules: nn
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -2,6 +2,8 @@
 transpose, unsqueeze, squeeze, broadcast_to, concat and stack, as methods and functions, on
 both tapes and with a symbolic batch."""
 
+# rules: movement
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -3,6 +3,8 @@
 of the input carries through. pyright (no plugin) sees ``Any`` sizes here and must accept the
 program all the same."""
 
+# rules: nn
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

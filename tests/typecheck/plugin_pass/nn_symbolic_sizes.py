@@ -2,6 +2,8 @@
 ``features: F`` is ``Linear[F, L[512]]`` (the plain signature gives ``Linear[Any, Any]``, which
 accepts it), and calling it maps ``Tensor[B, F, T]`` to ``Tensor[B, L[512], T]``."""
 
+# rules: nn
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -2,6 +2,8 @@
 weight's and bias's tapes), with a symbolic batch kept; normalized_shape as an int or a
 1-tuple."""
 
+# rules: norm
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -2,6 +2,8 @@
 a tuple, or None) with ``keepdims``, for sum, mean, max, min, var and logsumexp, as methods
 and functions; softmax and log_softmax keep the shape."""
 
+# rules: reduce
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

@@ -5,6 +5,8 @@ returned from a function declared to return a ``DynTensor`` (``no-any-return`` u
 ``np.int64``: no ``float`` to the checkers) as an operand of ``+ - * /``, as the run time
 accepts it."""
 
+# rules: binary, indexing, movement, reduce
+
 from typing import Literal as L
 from typing import TypeVar, TypeVarTuple, assert_type
 

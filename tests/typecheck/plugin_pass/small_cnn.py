@@ -2,6 +2,8 @@
 weight, forward and backward. The plugin infers the whole shape chain from the annotated
 parameters; the function bodies carry no annotation."""
 
+# rules: conv, linalg, movement
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 

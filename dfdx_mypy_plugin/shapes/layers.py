@@ -1,0 +1,316 @@
+"""What each layer of ``dx.nn`` does to a shape: one description per layer, read by the
+runtime's ``Sequential`` (its chain check where it is built), by the plugin's constructor rule
+(which arguments become type parameters), by its chain check where a ``Sequential`` is built
+and by its fold where a module is called.
+
+Adding a layer means adding one entry to :data:`LAYERS` (and, where it does something new to
+the shape, an output rule below); a module of ``dx.nn`` that is not a layer of this kind is
+listed in :data:`NOT_LAYERS` with the reason. ``tests/test_coverage.py`` checks that every
+class of ``dx.nn`` is in one of the two, and each entry against its class's constructor.
+For example::
+
+    Layer("SiLU", _L),  # in LAYERS: an activation keeps the shape and reads nothing
+    Layer("LayerNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
+    "ModuleList": "a container that is not called: its modules are",  # in NOT_LAYERS
+
+A layer with its own output rule (a transposed convolution, an adaptive pool, an upsampling)
+also names the rule function, written below beside ``_conv2d`` and calling the op's rule in
+the family's module (``shapes.conv_transpose``, ``shapes.adaptive_pool``, ``shapes.upsample``);
+its window arguments are listed in ``window`` so that the plugin records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, fmt_dim
+from dfdx_mypy_plugin.shapes.conv import conv, pool
+from dfdx_mypy_plugin.shapes.movement import flatten
+from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
+
+SizeAxis = Literal["features", "channels"]
+"""A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
+
+WindowValue = tuple[int, int] | int
+Window = Mapping[str, WindowValue]
+"""A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``)."""
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A constructor argument that the layer's type records (a type parameter)."""
+
+    name: str
+    default: int | None = None
+    """Its default; None where the argument is required (or defaults to another one)."""
+    pair: bool = False
+    """A window argument: an int or a pair of ints, one per spatial axis."""
+    default_from: str | None = None
+    """Where absent, the value of this other argument (a pool's stride is its kernel)."""
+    axis: bool = False
+    """An axis, not a size: may be negative, and is not written in the layer's name."""
+
+
+OutputRule = Callable[["Layer", str, Shape, Sequence[Dim], "Window | None"], "Shape | None"]
+"""``(layer, name, x, sizes, window)`` to the output shape, raising ShapeError where ``x`` does
+not fit; None where the shape cannot be told (an axis that is not known)."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of ``dx.nn``: its sizes and what it does to its input's shape."""
+
+    name: str
+    """The class name, as ``dx.nn`` exports it."""
+    module: str
+    """The module that defines the class (``dfdx.nn._layers``)."""
+    sizes: tuple[Arg, ...] = ()
+    """The constructor arguments its type parameters hold, in the order of those parameters
+    (``Linear[in_features, out_features]``)."""
+    reads: SizeAxis | None = None
+    """The size its first ``sizes`` argument is checked against."""
+    gives: SizeAxis | None = None
+    """The size its output has, its last ``sizes`` argument (Linear: features)."""
+    forgets: tuple[SizeAxis, ...] = ()
+    """Sizes no longer known after it (a Conv2d's output has other features)."""
+    ranks: tuple[int, ...] = ()
+    """The input ranks it accepts; () for any."""
+    window: tuple[Arg, ...] = ()
+    """Window arguments (Conv2d, the pools), kept in the type's last parameter."""
+    output: OutputRule | None = None
+    """The rule for its output's shape; None where it keeps the shape (the input checked
+    against ``reads`` and ``ranks``)."""
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    @property
+    def keeps_shape(self) -> bool:
+        return self.output is None
+
+
+def display_name(layer: Layer, sizes: Sequence[Dim]) -> str:
+    """``Linear[256, 10]``, ``ReLU``, ``Flatten``: a layer as messages write it."""
+    shown = [fmt_dim(d) for a, d in zip(layer.sizes, sizes, strict=False) if not a.axis]
+    return f"{layer.name}[{', '.join(shown)}]" if shown else layer.name
+
+
+def check_input(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim]) -> None:
+    """``x`` checked against the size the layer reads and the ranks it accepts."""
+    if layer.reads == "features":
+        features(name, x, sizes[0])
+    elif layer.reads == "channels" or layer.ranks:
+        channels(name, x, layer.ranks, sizes[0] if layer.reads else None)
+
+
+def output_shape(
+    layer: Layer, x: Shape, sizes: Sequence[Dim], window: Window | None = None
+) -> Shape | None:
+    """The shape of ``layer(x)``; ``window`` None where its window arguments are unknown."""
+    name = display_name(layer, sizes)
+    if layer.output is None:
+        check_input(layer, name, x, sizes)
+        return x
+    return layer.output(layer, name, x, sizes, window)
+
+
+# ---- output rules ------------------------------------------------------------------------------
+
+
+def _linear(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    return linear(x, sizes[0], sizes[1])
+
+
+def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    return (*x, sizes[1])
+
+
+def _pair(window: Window, name: str) -> tuple[int, int]:
+    v = window[name]
+    return v if isinstance(v, tuple) else (v, v)
+
+
+def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], sizes[1], None, None)
+    groups = w["groups"]
+    assert isinstance(groups, int)
+    in_channels = sizes[0]
+    per_group = in_channels // groups if isinstance(in_channels, int) and groups else None
+    weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
+    stride, padding, dilation = (_pair(w, a) for a in ("stride", "padding", "dilation"))
+    return conv("conv2d", x, weight, stride, padding, dilation, groups)
+
+
+def _pool(op: str) -> OutputRule:
+    def rule(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+        if w is None:
+            check_input(layer, name, x, sizes)
+            return (x[0], x[1], None, None)
+        k, s, p = (_pair(w, a) for a in ("kernel_size", "stride", "padding"))
+        return pool(op, x, k, s, p)
+
+    return rule
+
+
+def _flatten(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape | None:
+    start, end = sizes
+    if not isinstance(start, int) or not isinstance(end, int):
+        return None
+    return flatten(x, start, end)
+
+
+# ---- the table ---------------------------------------------------------------------------------
+
+_L = "dfdx.nn._layers"
+_FEATURES: tuple[SizeAxis, ...] = ("features",)
+_CHANNELS: tuple[SizeAxis, ...] = ("channels",)
+_POOL_WINDOW = (
+    Arg("kernel_size", pair=True),
+    Arg("stride", pair=True, default_from="kernel_size"),
+    Arg("padding", 0, pair=True),
+)
+
+LAYERS: tuple[Layer, ...] = (
+    Layer("ReLU", _L),
+    Layer("GELU", _L),
+    Layer("Sigmoid", _L),
+    Layer("Tanh", _L),
+    Layer("Softmax", _L),
+    Layer("Dropout", _L),
+    Layer(
+        "Linear",
+        "dfdx.nn._linear",
+        sizes=(Arg("in_features"), Arg("out_features")),
+        reads="features",
+        gives="features",
+        forgets=_CHANNELS,
+        output=_linear,
+    ),
+    Layer("LayerNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
+    Layer("BatchNorm1d", _L, sizes=(Arg("num_features"),), reads="channels", ranks=(2, 3)),
+    Layer("BatchNorm2d", _L, sizes=(Arg("num_features"),), reads="channels", ranks=(4,)),
+    Layer(
+        "Embedding",
+        _L,
+        sizes=(Arg("num_embeddings"), Arg("embedding_dim")),
+        gives="features",
+        forgets=_CHANNELS,
+        output=_embedding,
+    ),
+    Layer(
+        "Conv2d",
+        _L,
+        sizes=(Arg("in_channels"), Arg("out_channels")),
+        reads="channels",
+        gives="channels",
+        forgets=_FEATURES,
+        ranks=(4,),
+        window=(
+            Arg("kernel_size", pair=True),
+            Arg("stride", 1, pair=True),
+            Arg("padding", 0, pair=True),
+            Arg("dilation", 1, pair=True),
+            Arg("groups", 1),
+        ),
+        output=_conv2d,
+    ),
+    Layer(
+        "MaxPool2d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(4,),
+        window=_POOL_WINDOW,
+        output=_pool("max_pool2d"),
+    ),
+    Layer(
+        "AvgPool2d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(4,),
+        window=_POOL_WINDOW,
+        output=_pool("avg_pool2d"),
+    ),
+    Layer(
+        "Flatten",
+        _L,
+        sizes=(Arg("start_axis", 1, axis=True), Arg("end_axis", -1, axis=True)),
+        forgets=("features", "channels"),
+        output=_flatten,
+    ),
+    Layer("Residual", "dfdx.nn._containers"),
+)
+"""Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
+also folds its input through the module it wraps."""
+
+NOT_LAYERS: dict[str, str] = {
+    "Module": "the base class: a user's module is called as its own signature says",
+    "Sequential": "a container: its layers are checked here, one by one; inside another "
+    "Sequential its sizes are not known from here",
+    "MultiHeadAttention": "several inputs (query, key, value, masks): rules/attention.py checks "
+    "its heads where it is built and every input's features where it is called",
+    "TransformerEncoderLayer": "rules/attention.py: heads where built, features where called",
+    "TransformerDecoderLayer": "two inputs (tgt, memory): rules/attention.py",
+    "TransformerEncoder": "a stack of TransformerEncoderLayer: rules/attention.py",
+    "TransformerDecoder": "a stack of TransformerDecoderLayer: rules/attention.py",
+    "Transformer": "two inputs (src, tgt): rules/attention.py",
+    "SinusoidalPositionalEncoding": "its signature is exact (Tensor[*B, S, D] to the same, D "
+    "from its annotation); the length S is checked against max_len at run time only",
+    "LearnedPositionalEmbedding": "as SinusoidalPositionalEncoding",
+    "LoadError": "an exception, not a module",
+}
+"""Classes of ``dx.nn`` that are not in :data:`LAYERS`, and why."""
+
+_BY_FULLNAME: dict[str, Layer] = {layer.fullname: layer for layer in LAYERS}
+
+
+def layer_of(fullname: str) -> Layer | None:
+    """The description of the class ``fullname`` (``dfdx.nn._layers.Conv2d``, as the plugin
+    names a class and the runtime finds it: ``f"{cls.__module__}.{cls.__qualname__}"``); None
+    for a class the table does not describe (a subclass included: its shape may differ)."""
+    return _BY_FULLNAME.get(fullname)
+
+
+# ---- Sequential: the chain -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One layer of a Sequential as the chain check reads it: its description (None for a
+    module the table does not describe, after which no size is known) and its sizes."""
+
+    layer: Layer | None
+    sizes: tuple[Dim, ...] = ()
+
+
+def sequential_chain(links: Sequence[ChainLink]) -> None:
+    """Check that a Sequential's layers fit together, before any input is seen: a layer's
+    input size is checked against the last layer before it that set that size (features on
+    the last axis, channels on axis 1). A layer reading the channels of a 2-d input (axis 1
+    is then the last one, ``BatchNorm1d`` after ``Linear``) is checked against features when
+    no channels are known."""
+    known: dict[SizeAxis, tuple[Dim, int]] = {}
+    for i, link in enumerate(links, 1):
+        layer = link.layer
+        if layer is None:
+            known.clear()
+            continue
+        if layer.reads is not None:
+            source: SizeAxis = layer.reads
+            if source == "channels" and source not in known and 2 in layer.ranks:
+                source = "features"
+            if source in known:
+                gives, at = known[source]
+                name = display_name(layer, link.sizes)
+                sequential_link(i, name, link.sizes[0], at, gives, source)
+            known.setdefault(layer.reads, (link.sizes[0], i))
+        for size in layer.forgets:
+            known.pop(size, None)
+        if layer.gives is not None:
+            known[layer.gives] = (link.sizes[-1], i)
