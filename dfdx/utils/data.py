@@ -62,45 +62,39 @@ class TensorDataset(Generic[*Es]):
     ``(x[i], y[i])``. Sample types are the tensors' types without that axis. The tensors must
     be untraced (``NoneTape``); their values are not copied."""
 
+    # Overloads of ``__new__``, not of ``__init__``: pyright then types a call whose tensors
+    # have an unknown rank (``DynTensor``) as ``Any``, where with self-typed ``__init__``
+    # overloads it leaks an unsolved TypeVarTuple into the type.
     @overload
-    def __init__(
-        self: TensorDataset[Tensor[*S0, NoneTape]], t0: Tensor[Dyn, *S0, NoneTape], /
-    ) -> None: ...
+    def __new__(cls, t0: Tensor[Dyn, *S0, NoneTape], /) -> TensorDataset[Tensor[*S0, NoneTape]]: ...
     @overload
-    def __init__(
-        self: TensorDataset[Tensor[*S0, NoneTape], Tensor[*S1, NoneTape]],
-        t0: Tensor[Dyn, *S0, NoneTape],
-        t1: Tensor[Dyn, *S1, NoneTape],
-        /,
-    ) -> None: ...
+    def __new__(
+        cls, t0: Tensor[Dyn, *S0, NoneTape], t1: Tensor[Dyn, *S1, NoneTape], /
+    ) -> TensorDataset[Tensor[*S0, NoneTape], Tensor[*S1, NoneTape]]: ...
     @overload
-    def __init__(
-        self: TensorDataset[Tensor[*S0, NoneTape], Tensor[*S1, NoneTape], Tensor[*S2, NoneTape]],
+    def __new__(
+        cls,
         t0: Tensor[Dyn, *S0, NoneTape],
         t1: Tensor[Dyn, *S1, NoneTape],
         t2: Tensor[Dyn, *S2, NoneTape],
         /,
-    ) -> None: ...
+    ) -> TensorDataset[Tensor[*S0, NoneTape], Tensor[*S1, NoneTape], Tensor[*S2, NoneTape]]: ...
     @overload
-    def __init__(
-        self: TensorDataset[
-            Tensor[*S0, NoneTape],
-            Tensor[*S1, NoneTape],
-            Tensor[*S2, NoneTape],
-            Tensor[*S3, NoneTape],
-        ],
+    def __new__(
+        cls,
         t0: Tensor[Dyn, *S0, NoneTape],
         t1: Tensor[Dyn, *S1, NoneTape],
         t2: Tensor[Dyn, *S2, NoneTape],
         t3: Tensor[Dyn, *S3, NoneTape],
         /,
-    ) -> None: ...
+    ) -> TensorDataset[
+        Tensor[*S0, NoneTape], Tensor[*S1, NoneTape], Tensor[*S2, NoneTape], Tensor[*S3, NoneTape]
+    ]: ...
     @overload
-    def __init__(
-        self: TensorDataset[*tuple[Tensor[*tuple[Dyn, ...], NoneTape], ...]],
-        *tensors: Tensor[*tuple[Dyn, ...], NoneTape],
-    ) -> None: ...
-    def __init__(self, *tensors: Any) -> None:
+    def __new__(
+        cls, *tensors: Tensor[*tuple[Dyn, ...], NoneTape]
+    ) -> TensorDataset[*tuple[Tensor[*tuple[Dyn, ...], NoneTape], ...]]: ...
+    def __new__(cls, *tensors: Any) -> Any:
         op = "TensorDataset"
         for i, t in enumerate(tensors):
             if not isinstance(t, Tensor):
@@ -110,8 +104,13 @@ class TensorDataset(Generic[*Es]):
                     f"{op}: tensor {i} is traced (OwnedTape); pass an untraced one (.detach())"
                 )
         data_shapes.dataset_length(op, [t.shape for t in tensors])
-        self._length: int = tensors[0].shape[0]
-        self.tensors: tuple[*Es] = tensors
+        self = super().__new__(cls)
+        self._length = tensors[0].shape[0]
+        self.tensors = tensors
+        return self
+
+    _length: int
+    tensors: tuple[*Es]
 
     def __len__(self) -> int:
         return self._length
@@ -362,9 +361,12 @@ class DataLoader(Generic[B_co]):
     ``collate_fn`` turns a list of samples into a batch (:func:`default_collate` by default).
     """
 
+    # Overloads of ``__new__`` (as for TensorDataset): pyright types a loader over an ``Any``
+    # dataset as ``DataLoader[Unknown]``; with self-typed ``__init__`` overloads it takes the
+    # first one where the loader is returned from a function.
     @overload
-    def __init__(
-        self: DataLoader[Tensor[Dyn, *S0, NoneTape]],
+    def __new__(
+        cls,
         dataset: Dataset[Tensor[*S0, Any]],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -373,10 +375,10 @@ class DataLoader(Generic[B_co]):
         collate_fn: None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
+    ) -> DataLoader[Tensor[Dyn, *S0, NoneTape]]: ...
     @overload
-    def __init__(
-        self: DataLoader[tuple[Tensor[Dyn, *S0, NoneTape]]],
+    def __new__(
+        cls,
         dataset: Dataset[tuple[Tensor[*S0, Any]]],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -385,10 +387,10 @@ class DataLoader(Generic[B_co]):
         collate_fn: None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
+    ) -> DataLoader[tuple[Tensor[Dyn, *S0, NoneTape]]]: ...
     @overload
-    def __init__(
-        self: DataLoader[tuple[Tensor[Dyn, *S0, NoneTape], Tensor[Dyn, *S1, NoneTape]]],
+    def __new__(
+        cls,
         dataset: Dataset[tuple[Tensor[*S0, Any], Tensor[*S1, Any]]],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -397,14 +399,10 @@ class DataLoader(Generic[B_co]):
         collate_fn: None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
+    ) -> DataLoader[tuple[Tensor[Dyn, *S0, NoneTape], Tensor[Dyn, *S1, NoneTape]]]: ...
     @overload
-    def __init__(
-        self: DataLoader[
-            tuple[
-                Tensor[Dyn, *S0, NoneTape], Tensor[Dyn, *S1, NoneTape], Tensor[Dyn, *S2, NoneTape]
-            ]
-        ],
+    def __new__(
+        cls,
         dataset: Dataset[tuple[Tensor[*S0, Any], Tensor[*S1, Any], Tensor[*S2, Any]]],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -413,17 +411,12 @@ class DataLoader(Generic[B_co]):
         collate_fn: None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
+    ) -> DataLoader[
+        tuple[Tensor[Dyn, *S0, NoneTape], Tensor[Dyn, *S1, NoneTape], Tensor[Dyn, *S2, NoneTape]]
+    ]: ...
     @overload
-    def __init__(
-        self: DataLoader[
-            tuple[
-                Tensor[Dyn, *S0, NoneTape],
-                Tensor[Dyn, *S1, NoneTape],
-                Tensor[Dyn, *S2, NoneTape],
-                Tensor[Dyn, *S3, NoneTape],
-            ]
-        ],
+    def __new__(
+        cls,
         dataset: Dataset[
             tuple[Tensor[*S0, Any], Tensor[*S1, Any], Tensor[*S2, Any], Tensor[*S3, Any]]
         ],
@@ -434,10 +427,17 @@ class DataLoader(Generic[B_co]):
         collate_fn: None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
+    ) -> DataLoader[
+        tuple[
+            Tensor[Dyn, *S0, NoneTape],
+            Tensor[Dyn, *S1, NoneTape],
+            Tensor[Dyn, *S2, NoneTape],
+            Tensor[Dyn, *S3, NoneTape],
+        ]
+    ]: ...
     @overload
-    def __init__(
-        self: DataLoader[B],
+    def __new__(
+        cls,
         dataset: Dataset[E],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -446,10 +446,10 @@ class DataLoader(Generic[B_co]):
         collate_fn: Callable[[list[E]], B],
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
+    ) -> DataLoader[B]: ...
     @overload
-    def __init__(
-        self: DataLoader[Any],
+    def __new__(
+        cls,
         dataset: Dataset[Any],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -458,9 +458,9 @@ class DataLoader(Generic[B_co]):
         collate_fn: None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None: ...
-    def __init__(
-        self,
+    ) -> DataLoader[Any]: ...
+    def __new__(
+        cls,
         dataset: Dataset[Any],
         batch_size: int = 1,
         shuffle: bool = False,
@@ -469,7 +469,7 @@ class DataLoader(Generic[B_co]):
         collate_fn: Callable[[list[Any]], Any] | None = None,
         drop_last: bool = False,
         rng: Generator | None = None,
-    ) -> None:
+    ) -> Any:
         op = "DataLoader"
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise TypeError(f"{op}: batch_size must be an int, got {batch_size!r}")
@@ -484,17 +484,24 @@ class DataLoader(Generic[B_co]):
             raise TypeError(f"{op}: collate_fn must be callable, got {collate_fn!r}")
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(f"{op}: rng must be a numpy.random.Generator, got {rng!r}")
+        self = super().__new__(cls)
         self.dataset = dataset
         self.batch_size = data_shapes.batch_size(op, int(batch_size))
         self.drop_last = drop_last
         self.collate_fn = collate_fn
-        self.sampler: Iterable[int]
         if sampler is not None:
             self.sampler = sampler
         elif shuffle:
             self.sampler = RandomSampler(dataset, rng=rng)
         else:
             self.sampler = SequentialSampler(dataset)
+        return self
+
+    dataset: Dataset[Any]
+    batch_size: int
+    drop_last: bool
+    collate_fn: Callable[[list[Any]], Any] | None
+    sampler: Iterable[int]
 
     def __len__(self) -> int:
         """The number of batches one pass yields."""
