@@ -92,7 +92,7 @@ class TensorDataset(Generic[*Es]):
     ]: ...
     @overload
     def __new__(
-        cls, *tensors: Tensor[*tuple[Dyn, ...], NoneTape]
+        cls, t0: Tensor[*tuple[Dyn, ...], NoneTape], /, *tensors: Tensor[*tuple[Dyn, ...], NoneTape]
     ) -> TensorDataset[*tuple[Tensor[*tuple[Dyn, ...], NoneTape], ...]]: ...
     def __new__(cls, *tensors: Any) -> Any:
         op = "TensorDataset"
@@ -274,7 +274,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, Tensor):
         return _stack_tensors(op, batch)
     if isinstance(elem, np.ndarray | np.generic) and elem.dtype.kind in "biuf":
-        return _stack_arrays(op, [np.asarray(e) for e in _same_kind(op, batch, np.ndarray)])
+        arrays = _same_kind(op, batch, np.ndarray | np.generic)
+        return _stack_arrays(op, [np.asarray(e) for e in arrays])
     if isinstance(elem, bool | int | float):
         return _stack_arrays(op, [np.asarray(_number(op, e)) for e in batch], python=True)
     if isinstance(elem, str | bytes):
