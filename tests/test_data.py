@@ -52,6 +52,13 @@ def test_tensor_dataset_samples_are_rows_of_each_tensor() -> None:
     assert ys.shape == () and ys.item() == y[7] and ys.dtype == dx.int64
     assert data[-1][1].item() == y[-1]
     assert not xs.is_traced
+    with pytest.raises(IndexError, match="TensorDataset: index 10 is out of range for 10"):
+        data[10]
+    assert len(list(cast(Any, data))) == 10  # iteration stops at the IndexError, as for a sequence
+    part = Subset(data, [3, 1])
+    assert part[-1][1].item() == y[1]
+    with pytest.raises(IndexError, match="Subset: index 2 is out of range for 2 samples"):
+        part[2]
 
 
 def test_tensor_dataset_errors_name_the_tensor_at_fault() -> None:
@@ -186,7 +193,7 @@ def test_sampler_chooses_the_order_and_set_epoch_is_left_to_the_caller() -> None
     loader = DataLoader(data, 4, sampler=sampler)
     epoch0 = labels(loader)
     assert labels(loader) == epoch0 and sampler.calls == []
-    loader.sampler.set_epoch(1)  # type: ignore[attr-defined]
+    sampler.set_epoch(1)
     order1 = np.random.default_rng(1).permutation(10)
     assert flat(labels(loader)) == y[order1].tolist()
     assert len(loader) == 3
@@ -212,8 +219,10 @@ def test_sequential_and_random_samplers() -> None:
     assert sorted(a) == sorted(b) == list(range(50)) and a != b and len(rs) == 50
     draws = RandomSampler(range(3), replacement=True, num_samples=40, rng=np.random.default_rng(0))
     assert len(list(draws)) == len(draws) == 40 and set(draws) <= {0, 1, 2}
-    with pytest.raises(ValueError, match="num_samples needs replacement=True"):
-        RandomSampler(range(3), num_samples=2)
+    repeated = list(RandomSampler(range(3), num_samples=7, rng=np.random.default_rng(0)))
+    assert len(repeated) == 7 and sorted(repeated[:3]) == sorted(repeated[3:6]) == [0, 1, 2]
+    with pytest.raises(ValueError, match="cannot draw samples from an empty dataset"):
+        list(RandomSampler([], replacement=True, num_samples=2))
     with pytest.raises(ValueError, match="num_samples must be an int >= 1"):
         RandomSampler(range(3), replacement=True, num_samples=0)
 

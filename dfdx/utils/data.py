@@ -116,7 +116,8 @@ class TensorDataset(Generic[*Es]):
         return self._length
 
     def __getitem__(self, index: int, /) -> tuple[*Es]:
-        return tuple(t[index] for t in self._fields())  # type: ignore[return-value]
+        i = _sample_index("TensorDataset", index, self._length)
+        return tuple(t[i] for t in self._fields())  # type: ignore[return-value]
 
     def _fields(self) -> tuple[Tensor[*tuple[Dyn, ...], NoneTape], ...]:
         return self.tensors  # type: ignore[return-value]
@@ -141,7 +142,8 @@ class Subset(Generic[T_co]):
         return len(self._index_array)
 
     def __getitem__(self, index: int, /) -> T_co:
-        return self.dataset[int(self._index_array[index])]
+        i = _sample_index("Subset", index, len(self._index_array))
+        return self.dataset[int(self._index_array[i])]
 
     def _take(self, indices: Array) -> Any:
         take = _batch_taker(self.dataset)
@@ -217,10 +219,11 @@ class SequentialSampler(_IndexSampler):
 
 
 class RandomSampler(_IndexSampler):
-    """The indices of ``data_source`` in a new random order each time it is iterated
-    (``replacement=True``: ``num_samples`` indices drawn with replacement). ``rng`` (a NumPy
-    Generator) makes the orders reproducible, else the generator of :func:`dfdx.manual_seed`
-    is used, read when iteration starts."""
+    """The indices of ``data_source`` in a new random order each time it is iterated.
+    ``num_samples`` indices instead of ``len(data_source)``: drawn with replacement for
+    ``replacement=True``, else taken from as many permutations as it needs, one after the
+    other (as in PyTorch). ``rng`` (a NumPy Generator) makes the orders reproducible, else the
+    generator of :func:`dfdx.manual_seed` is used, read when iteration starts."""
 
     def __init__(
         self,
@@ -234,9 +237,6 @@ class RandomSampler(_IndexSampler):
             isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1
         ):
             raise ValueError(f"RandomSampler: num_samples must be an int >= 1, got {num_samples}")
-        if num_samples is not None and not replacement:
-            # PyTorch accepts it and repeats permutations; a plain permutation has len() samples
-            raise ValueError("RandomSampler: num_samples needs replacement=True")
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
@@ -251,12 +251,14 @@ class RandomSampler(_IndexSampler):
 
     def _indices(self) -> Array:
         rng = _generator(self.rng)
-        n = len(self.data_source)
+        n, k = len(self.data_source), self.num_samples
+        if n == 0 and k:
+            raise ValueError("RandomSampler: cannot draw samples from an empty dataset")
         if self.replacement:
-            if n == 0:
-                raise ValueError("RandomSampler: cannot draw from an empty dataset")
-            return rng.integers(0, n, size=self.num_samples)
-        return rng.permutation(n)
+            return rng.integers(0, n, size=k)
+        if k == n:
+            return rng.permutation(n)
+        return xp.concatenate([rng.permutation(n) for _ in range(-(-k // n))])[:k]
 
 
 # ---- collation -----------------------------------------------------------------------------
@@ -551,6 +553,16 @@ def _index_array(what: str, indices: Iterable[Any]) -> Array:
         if isinstance(i, bool) or not isinstance(i, int | np.integer):
             raise TypeError(f"{what}: indices must be ints, got {i!r}")
     return xp.asarray(items, dtype=xp.intp).reshape(len(items))
+
+
+def _sample_index(what: str, index: object, n: int) -> int:
+    """``index`` as an int in ``[-n, n)``; an IndexError outside it, as for a sequence (which
+    also ends ``for sample in dataset``)."""
+    if isinstance(index, bool) or not isinstance(index, int | np.integer):
+        raise TypeError(f"{what}: an index must be an int, got {index!r}")
+    if not -n <= index < n:
+        raise IndexError(f"{what}: index {index} is out of range for {n} samples")
+    return int(index)
 
 
 def _check_range(what: str, indices: Array, n: int) -> None:
