@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections import namedtuple
 from collections.abc import Iterator
 from typing import Any, cast
@@ -419,4 +418,3 @@ def test_every_public_name_is_exported() -> None:
     ):
         assert hasattr(data, name), name
     assert dx.utils.data is data
-    assert math.ceil(10 / 4) == len(DataLoader(make_data()[2], 4))
