@@ -6,12 +6,21 @@
 - ``DataLoader(dataset, n, drop_last=True)`` with a literal ``n`` (or an int-bound TypeVar)
   yields batches whose first axis is ``n``; so does ``batch_size=1`` without ``drop_last``
   (every batch then has one sample). Otherwise the last batch may be smaller, and the plain
-  signature's ``Dyn`` stands. A literal ``batch_size`` below 1 is an error.
+  signature's ``Dyn`` stands; so does the type of a ``collate_fn``'s result. A literal
+  ``batch_size`` below 1 is an error.
 """
 
 from __future__ import annotations
 
-from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
+from mypy.types import (
+    Instance,
+    LiteralType,
+    NoneType,
+    TupleType,
+    Type,
+    TypeVarType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import data_shapes
 from dfdx_mypy_plugin._types import TENSOR, Unknown, is_int_bound, literal_bool, literal_int
@@ -59,6 +68,8 @@ def _with_batch(t: Type, dim: Type) -> Type:
 @rule("DataLoader", functions=(f"{_DATA}.DataLoader",))
 def data_loader(call: Call) -> Type:
     dim = _batch_dim(call)
+    if call.has("collate_fn") and not isinstance(get_proper_type(call.arg("collate_fn")), NoneType):
+        raise Unknown  # the batch is what the user's function returns
     loader = get_proper_type(call.default)
     if dim is None or not isinstance(loader, Instance) or len(loader.args) != 1:
         raise Unknown

@@ -33,6 +33,17 @@ single = DataLoader(data)
 assert_type(single, DataLoader[tuple[Tensor[L[1], L[8], NoneTape], Tensor[L[1], NoneTape]]])
 assert_type(next(iter(single))[0], Tensor[L[1], L[8], NoneTape])
 
+
+def summary(
+    samples: list[tuple[Tensor[L[8], NoneTape], Tensor[NoneTape]]],
+) -> Tensor[L[8], NoneTape]:
+    return samples[0][0]
+
+
+summaries = DataLoader(data, 16, drop_last=True, collate_fn=summary)
+assert_type(summaries, DataLoader[Tensor[L[8], NoneTape]])  # the function's type, unchanged
+assert next(iter(summaries)).shape == (8,)
+
 ragged = DataLoader(data, 16)
 assert_type(ragged, DataLoader[tuple[Tensor[Dyn, L[8], NoneTape], Tensor[Dyn, NoneTape]]])
 dropped_false = DataLoader(data, 16, drop_last=False)
