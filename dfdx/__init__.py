@@ -7,6 +7,7 @@
 from dfdx import losses as losses
 from dfdx import nn as nn
 from dfdx import optim as optim
+from dfdx import utils as utils
 from dfdx._checked import TapeError as TapeError
 from dfdx._checked import checked as checked
 from dfdx._creation import arange as arange
