@@ -28,7 +28,7 @@ from dfdx._creation import _generator
 from dfdx._dtypes import DTypeError, canonical, infer
 from dfdx._tensor import NoneTape, Tensor
 from dfdx._typing import Dyn
-from dfdx_mypy_plugin import data_shapes, shapes
+from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
@@ -103,7 +103,7 @@ class TensorDataset(Generic[*Es]):
                 raise TypeError(
                     f"{op}: tensor {i} is traced (OwnedTape); pass an untraced one (.detach())"
                 )
-        data_shapes.dataset_length(op, [t.shape for t in tensors])
+        shapes.dataset_length(op, [t.shape for t in tensors])
         self = super().__new__(cls)
         self._length = tensors[0].shape[0]
         self.tensors = tensors
@@ -495,7 +495,7 @@ class DataLoader(Generic[B_co]):
             raise TypeError(f"{op}: rng must be a numpy.random.Generator, got {rng!r}")
         self = super().__new__(cls)
         self.dataset = dataset
-        self.batch_size = data_shapes.batch_size(op, int(batch_size))
+        self.batch_size = shapes.batch_size(op, int(batch_size))
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         if sampler is not None:

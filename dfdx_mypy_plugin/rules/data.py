@@ -1,7 +1,7 @@
 """Data loading (``dfdx.utils.data``): the batch size a loader's batches have.
 
 - ``TensorDataset(x, y)``: the tensors must agree on their first axis, the number of samples
-  (:func:`data_shapes.dataset_length`, which the runtime runs too). The sample types come from
+  (:func:`shapes.dataset_length`, which the runtime runs too). The sample types come from
   the plain signature.
 - ``DataLoader(dataset, n, drop_last=True)`` with a literal ``n`` (or an int-bound TypeVar)
   yields batches whose first axis is ``n``; so does ``batch_size=1`` without ``drop_last``
@@ -22,7 +22,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from dfdx_mypy_plugin import data_shapes
+from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import TENSOR, Unknown, is_int_bound, literal_bool, literal_int
 from dfdx_mypy_plugin.rules import Call, rule
 
@@ -34,7 +34,7 @@ def tensor_dataset(call: Call) -> Type:
     if not call.operands:
         raise Unknown  # ``*tensors`` (five or more): the runtime checks them
     fields = [call.tensor(i).shape for i in range(len(call.operands))]
-    data_shapes.dataset_length("TensorDataset", fields)
+    shapes.dataset_length("TensorDataset", fields)
     return call.default
 
 
@@ -47,7 +47,7 @@ def _batch_dim(call: Call) -> Type | None:
         size = get_proper_type(call.arg("batch_size"))
         n = literal_int(size)
     if n is not None:
-        data_shapes.batch_size("DataLoader", n)
+        shapes.batch_size("DataLoader", n)
     drop_last = literal_bool(call.arg("drop_last")) if call.has("drop_last") else False
     if n == 1 or (drop_last and n is not None):
         return LiteralType(n, call.api.named_generic_type("builtins.int", []))

@@ -49,6 +49,8 @@ from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
 from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
+from dfdx_mypy_plugin.shapes.data import batch_size as batch_size
+from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
 from dfdx_mypy_plugin.shapes.indexing import IndexInt as IndexInt
 from dfdx_mypy_plugin.shapes.indexing import IndexItem as IndexItem

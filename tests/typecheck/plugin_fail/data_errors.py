@@ -2,6 +2,8 @@
 their number of samples, a 0-d tensor in a TensorDataset, a batch size below 1, and (from
 the plain signatures) a traced tensor in a TensorDataset."""
 
+# rules: data
+
 import dfdx as dx
 from dfdx.utils.data import DataLoader, TensorDataset
 

@@ -3,6 +3,8 @@ TypeVar) gives batches of exactly that size, and so does ``batch_size=1``; other
 batch may be smaller and the batch axis stays Dyn. A model typed for a literal batch then
 takes the loader's batches."""
 
+# rules: data
+
 from typing import Literal as L
 from typing import TypeVar, assert_type
 
