@@ -1,5 +1,8 @@
 """Modules: typed containers of parameters (``dx.nn.Linear(784, 10)``), PyTorch's names."""
 
+from dfdx.nn import init as init
+from dfdx.nn._collections import ModuleDict as ModuleDict
+from dfdx.nn._collections import ModuleList as ModuleList
 from dfdx.nn._containers import Residual as Residual
 from dfdx.nn._containers import Sequential as Sequential
 from dfdx.nn._io import LoadError as LoadError

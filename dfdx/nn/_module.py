@@ -19,9 +19,8 @@ does the same. ``backward()`` of a graph recorded before such an update raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from dfdx import _autodiff
@@ -201,9 +200,7 @@ class Module:
 
     def _saved_tensors(self) -> dict[str, AnyTensor]:
         return {
-            name: t
-            for name, t, role in self._named_tensors()
-            if role != "non-persistent buffer"
+            name: t for name, t, role in self._named_tensors() if role != "non-persistent buffer"
         }
 
     def load_state_dict(self, state: dict[str, Array]) -> None:
