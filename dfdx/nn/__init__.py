@@ -23,6 +23,7 @@ from dfdx.nn._layers import Tanh as Tanh
 from dfdx.nn._linear import Linear as Linear
 from dfdx.nn._linear import linear as linear
 from dfdx.nn._module import Module as Module
+from dfdx.nn._summary import summary as summary
 from dfdx.nn.attention import MultiHeadAttention as MultiHeadAttention
 from dfdx.nn.attention import causal_mask as causal_mask
 from dfdx.nn.positional import LearnedPositionalEmbedding as LearnedPositionalEmbedding
