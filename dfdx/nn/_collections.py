@@ -15,7 +15,7 @@ M = TypeVar("M", bound=Module)
 def _module(owner: str, where: str, m: M) -> M:
     """``m``, checked at run time to be a module (lists from untyped code may hold anything)."""
     if not isinstance(m, Module):
-        raise TypeError(f"{owner}: {where} is a {type(m).__name__}, not a dx.nn.Module")
+        raise TypeError(f"{owner}: {where} must be a dx.nn.Module, got {type(m).__name__}")
     return m
 
 
