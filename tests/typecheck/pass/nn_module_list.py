@@ -2,8 +2,8 @@
 the element type, so a stack of typed layers is called with its types kept (plain signatures,
 mypy and pyright alike)."""
 
-from typing import TypeVar, assert_type
 from typing import Literal as L
+from typing import TypeVar, assert_type
 
 import numpy as np
 
@@ -30,7 +30,8 @@ heads: ModuleDict[Linear[L[4], L[2]]] = ModuleDict({"a": Linear(4, 2), "b": Line
 assert_type(heads["a"], Linear[L[4], L[2]])
 for name in heads:
     assert_type(name, str)
-for name, head in heads.items():
+for key, head in heads.items():
+    assert_type(key, str)
     assert_type(head, Linear[L[4], L[2]])
 
 
