@@ -4,6 +4,7 @@ totals, and a forward pass that leaves the model exactly as it was."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -105,3 +106,10 @@ def test_summary_errors() -> None:
         nn.summary(3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="summary: input 0 is traced"):
         nn.summary(nn.ReLU(), dx.zeros(2).trace())
+
+
+def test_the_table_in_the_docs_is_the_real_one() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "nn.md").read_text()
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+    text = nn.summary(model, dx.zeros(32, 784), verbose=False)
+    assert f"```text\n{text}\n```" in doc
