@@ -36,8 +36,9 @@ SUFFIXES = (".npz", ".safetensors")
 
 
 class LoadError(ValueError):
-    """A saved file that does not fit the module: missing, extra or mis-shaped arrays, or a
-    file that is not a valid ``.npz``/``.safetensors``."""
+    """A saved file that does not fit the module: missing, extra or mis-shaped arrays, a dtype
+    that does not convert to the model's without loss or that dfdx cannot read (float8,
+    complex), or a file that is not a valid ``.npz``/``.safetensors``."""
 
 
 def _format(path: Path) -> str:
@@ -99,7 +100,7 @@ def _load_npz(path: Path) -> dict[str, Array]:
 
 
 def _safetensors() -> Any:
-    """``safetensors.numpy``, imported only when a ``.safetensors`` file is used."""
+    """``safetensors.numpy``, imported only when a ``.safetensors`` file is saved."""
     try:
         import safetensors.numpy
     except ImportError:
