@@ -206,8 +206,9 @@ class Module:
     def load_state_dict(self, state: dict[str, Array]) -> None:
         """Set every parameter and persistent buffer from ``state`` (arrays by state_dict
         key). Every key, shape and dtype is checked before anything changes: on an error the
-        module keeps its old values. A float array of lower precision than the model's
-        (float16, bfloat16 from a file, float32 into a float64 model) is converted up."""
+        module keeps its old values. An array whose dtype converts to the model's without
+        loss (float16 or bfloat16 from a file, float32 into a float64 model, int32 into int64)
+        is converted; a narrowing one is refused."""
         from dfdx.nn._io import check_state
 
         own = self._saved_tensors()
@@ -226,8 +227,9 @@ class Module:
         return self
 
     def save(self, path: str | PathLike[str]) -> None:
-        """Write every parameter and buffer to ``path`` (``.npz`` or ``.safetensors``), under
-        PyTorch's state_dict keys. Atomic: the file is written beside and then renamed."""
+        """Write every parameter and persistent buffer to ``path`` (``.npz`` or
+        ``.safetensors``), under PyTorch's state_dict keys. Atomic: the file is written beside
+        and then renamed."""
         from dfdx.nn._io import save_arrays
 
         save_arrays(Path(path), self.state_dict())
