@@ -130,6 +130,10 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx._checked.checked": "a decorator: it keeps the function's signature",
     "dfdx._creation.manual_seed": _NOT_AN_OP,
     "dfdx.nn._module.Module": "the base class: a user's module is typed by its own signature",
+    "dfdx.nn._collections.ModuleList": "a container typed by its element: indexing and "
+    "iteration give the element's type; its modules are called, not it",
+    "dfdx.nn._collections.ModuleDict": "as ModuleList, by key",
+    "dfdx.nn._summary.summary": "prints and returns a str: shapes are read at run time",
     "dfdx.nn.attention.causal_mask": "sizes from ints known at run time: Tensor[Dyn, Dyn]",
     "dfdx.nn.positional.sinusoidal_table": "returns an array (NumPy's types carry no shape)",
     "dfdx.nn.positional.SinusoidalPositionalEncoding": "its signature is exact: Tensor[*B, S, "

@@ -4,9 +4,11 @@ atomic writes, and loads that check everything before changing anything."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
@@ -223,3 +225,208 @@ def test_load_state_dict_checks_too() -> None:
     state["0.weight"] = state["0.weight"][:2]
     with pytest.raises(nn.LoadError, match=r"key '0\.weight' has shape Tensor"):
         model.load_state_dict(state)
+
+
+# ---- checkpoints as PyTorch saves them: half precision, other dtypes ---------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HALF_FILES = {"bfloat16": "torch_bf16.safetensors", "float16": "torch_f16.safetensors"}
+
+
+def _torch_layout(dtype: Any = dx.float32) -> nn.Sequential[Any]:
+    """The model of make_torch_safetensors_fixtures.py."""
+    return nn.Sequential(
+        nn.Linear(3, 4, dtype=dtype),
+        nn.BatchNorm1d(4, dtype=dtype),
+        nn.ReLU(),
+        nn.Linear(4, 2, dtype=dtype),
+    )
+
+
+def _half_expected(half: str) -> dict[str, np.ndarray]:
+    with np.load(FIXTURES / "torch_half.npz", allow_pickle=False) as f:
+        return {k.split("/", 1)[1]: f[k] for k in f.files if k.startswith(f"{half}/")}
+
+
+@pytest.mark.parametrize("half", list(HALF_FILES))
+@pytest.mark.parametrize("dtype", [dx.float32, dx.float64])
+def test_half_precision_safetensors_from_torch_load_converted(half: str, dtype: Any) -> None:
+    model = _torch_layout(dtype)
+    model.load(FIXTURES / HALF_FILES[half])
+    state = model.state_dict()
+    want = _half_expected(half)
+    assert sorted(state) == sorted(want)
+    for key, value in want.items():
+        assert state[key].dtype == (dtype if value.dtype.kind == "f" else np.int64), key
+        # widening is exact: every half value is a float32 (and a float64)
+        np.testing.assert_array_equal(state[key], value.astype(state[key].dtype), err_msg=key)
+
+
+def test_half_fixtures_are_current() -> None:
+    pytest.importorskip("torch")
+    script = _helpers.load_fixture_script("make_torch_safetensors_fixtures.py")
+    for half in HALF_FILES:
+        _helpers.assert_same_arrays(script.expected(half), _half_expected(half), rtol=0, atol=0)
+
+
+def test_bfloat16_written_by_torch_now_loads(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    tm = torch.nn.Sequential(torch.nn.Linear(5, 3), torch.nn.GELU(), torch.nn.Linear(3, 2))
+    path = tmp_path / "bf16.safetensors"
+    save_file({k: v.to(torch.bfloat16) for k, v in tm.state_dict().items()}, str(path))
+    model = nn.Sequential(nn.Linear(5, 3), nn.GELU(), nn.Linear(3, 2))
+    model.load(path)
+    for key, value in tm.state_dict().items():
+        want = value.to(torch.bfloat16).float().numpy()
+        np.testing.assert_array_equal(model.state_dict()[key], want, err_msg=key)
+
+
+def test_float16_npz_loads_converted(tmp_path: Path) -> None:
+    src = _trained()
+    path = tmp_path / "half.npz"
+    half = {
+        k: v.astype(np.float16) if v.dtype.kind == "f" else v for k, v in src.state_dict().items()
+    }
+    np.savez(path, **half)
+    model = _model(3)
+    model.load(path)
+    for key, value in model.state_dict().items():
+        assert value.dtype == src.state_dict()[key].dtype
+        np.testing.assert_array_equal(value, half[key].astype(value.dtype))
+
+
+def test_widening_converts_and_narrowing_is_refused() -> None:
+    model = _model().to(dx.float64)
+    state = {
+        k: v.astype(np.float32) if v.dtype.kind == "f" else v for k, v in model.state_dict().items()
+    }
+    state["1.num_batches_tracked"] = np.array(3, np.int32)
+    model.load_state_dict(state)
+    assert model.state_dict()["0.weight"].dtype == np.float64
+    assert model.state_dict()["1.num_batches_tracked"] == 3
+    state["1.num_batches_tracked"] = np.array(3.0)
+    with pytest.raises(
+        nn.LoadError,
+        match=re.escape("'1.num_batches_tracked' has dtype float64, the model's is int64"),
+    ):
+        model.load_state_dict(state)
+
+
+def _safetensors_bytes(entries: dict[str, tuple[str, list[int], bytes]]) -> bytes:
+    """A .safetensors file written by hand: ``{key: (dtype, shape, raw bytes)}``."""
+    import json
+
+    header: dict[str, Any] = {"__metadata__": {"format": "pt"}}
+    data = b""
+    for key, (dtype, shape, raw) in entries.items():
+        header[key] = {
+            "dtype": dtype,
+            "shape": shape,
+            "data_offsets": [len(data), len(data) + len(raw)],
+        }
+        data += raw
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + data
+
+
+@pytest.mark.parametrize(
+    ("dtype", "itemsize"), [("F8_E4M3", 1), ("F8_E5M2", 1), ("C64", 8), ("F4", None)]
+)
+def test_unsupported_dtypes_are_a_load_error_naming_them(
+    tmp_path: Path, dtype: str, itemsize: int | None
+) -> None:
+    path = tmp_path / "odd.safetensors"
+    weight = np.zeros((2, 3), np.float32).tobytes()
+    odd = b"\0" * (3 * (itemsize or 1))
+    path.write_bytes(_safetensors_bytes({"w": ("F32", [2, 3], weight), "odd": (dtype, [3], odd)}))
+    with pytest.raises(nn.LoadError) as info:
+        _model().load(path)
+    assert f"key 'odd' has dtype {dtype}, which dfdx cannot load (it loads BOOL, U8" in str(
+        info.value
+    )
+
+
+def test_float8_written_by_torch_names_its_dtype(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    path = tmp_path / "f8.safetensors"
+    save_file({"0.weight": torch.zeros(6, 4).to(torch.float8_e4m3fn)}, str(path))
+    with pytest.raises(
+        nn.LoadError, match=re.escape("key '0.weight' has dtype F8_E4M3, which dfdx cannot")
+    ):
+        _model().load(path)
+
+
+def test_every_numeric_safetensors_dtype_reads_as_written(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    from dfdx.nn._io import load_arrays
+
+    arrays = {
+        name: (np.arange(6).reshape(2, 3) % 2 == 1)
+        if name == "bool"
+        else np.arange(6, dtype=name).reshape(2, 3)
+        for name in [
+            "bool",
+            "uint8",
+            "int8",
+            "int16",
+            "uint16",
+            "int32",
+            "uint32",
+            "int64",
+            "uint64",
+            "float16",
+            "float32",
+            "float64",
+        ]
+    }
+    path = tmp_path / "all.safetensors"
+    save_file(arrays, str(path))
+    loaded = load_arrays(path)
+    for name, value in arrays.items():
+        assert loaded[name].dtype == value.dtype, name
+        np.testing.assert_array_equal(loaded[name], value)
+        assert loaded[name].flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (
+            {"w": ("F32", [2, 3], b"\0" * 20)},
+            "key 'w' of dtype F32 and shape [2, 3] needs 24 bytes, has 20",
+        ),
+        ({"w": ("F32", [2, -3], b"\0" * 24)}, "key 'w' has a malformed entry"),
+    ],
+)
+def test_malformed_safetensors_are_refused(
+    tmp_path: Path, entries: dict[str, tuple[str, list[int], bytes]], message: str
+) -> None:
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(_safetensors_bytes(entries))
+    with pytest.raises(nn.LoadError, match=re.escape("not a valid .safetensors file")) as info:
+        _model().load(path)
+    assert message in str(info.value)
+
+
+def test_safetensors_holes_and_overlaps_are_refused(tmp_path: Path) -> None:
+    import json
+
+    def write(header: dict[str, Any], data: bytes) -> Path:
+        text = json.dumps(header).encode()
+        path = tmp_path / "h.safetensors"
+        path.write_bytes(len(text).to_bytes(8, "little") + text + data)
+        return path
+
+    entry = {"dtype": "F32", "shape": [1]}
+    overlap = {"a": {**entry, "data_offsets": [0, 4]}, "b": {**entry, "data_offsets": [2, 6]}}
+    with pytest.raises(nn.LoadError, match="key 'b' starts at byte 2, the data before ends at 4"):
+        _model().load(write(overlap, b"\0" * 8))
+    with pytest.raises(nn.LoadError, match="the tensors take 4 bytes of data, the file holds 8"):
+        _model().load(write({"a": {**entry, "data_offsets": [0, 4]}}, b"\0" * 8))
+    with pytest.raises(nn.LoadError, match="header is not a JSON object"):
+        _model().load(write([1, 2], b""))  # type: ignore[arg-type]

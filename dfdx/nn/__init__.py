@@ -1,5 +1,8 @@
 """Modules: typed containers of parameters (``dx.nn.Linear(784, 10)``), PyTorch's names."""
 
+from dfdx.nn import init as init
+from dfdx.nn._collections import ModuleDict as ModuleDict
+from dfdx.nn._collections import ModuleList as ModuleList
 from dfdx.nn._containers import Residual as Residual
 from dfdx.nn._containers import Sequential as Sequential
 from dfdx.nn._io import LoadError as LoadError
@@ -20,6 +23,7 @@ from dfdx.nn._layers import Tanh as Tanh
 from dfdx.nn._linear import Linear as Linear
 from dfdx.nn._linear import linear as linear
 from dfdx.nn._module import Module as Module
+from dfdx.nn._summary import summary as summary
 from dfdx.nn.attention import MultiHeadAttention as MultiHeadAttention
 from dfdx.nn.attention import causal_mask as causal_mask
 from dfdx.nn.positional import LearnedPositionalEmbedding as LearnedPositionalEmbedding

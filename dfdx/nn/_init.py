@@ -1,4 +1,5 @@
-"""PyTorch's default initialisations, drawn from a NumPy Generator."""
+"""PyTorch's default initialisations of the layers, drawn from a NumPy Generator, and the gain
+and fan formulas that they and :mod:`dfdx.nn.init` share."""
 
 from __future__ import annotations
 
@@ -13,6 +14,49 @@ if TYPE_CHECKING:
     from numpy.random import Generator
 
 
+_LINEAR = frozenset(
+    {
+        "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+        "conv_transpose3d", "sigmoid",
+    }
+)  # fmt: skip
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """PyTorch's recommended gain for a nonlinearity: 1 for linear, convolutions and sigmoid,
+    5/3 for tanh, sqrt(2) for relu, ``sqrt(2 / (1 + slope**2))`` for leaky_relu (``param``
+    is the slope, 0.01 by default), 3/4 for selu."""
+    if nonlinearity in _LINEAR:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, int | float) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def fan_in_and_fan_out(shape: tuple[int, ...], op: str = "fan computation") -> tuple[int, int]:
+    """PyTorch's fans of a weight of ``shape``: ``(shape[1] * field, shape[0] * field)``
+    with ``field`` the product of ``shape[2:]`` (a convolution's kernel)."""
+    if len(shape) < 2:
+        raise ValueError(
+            f"{op}: fan in and fan out need a tensor of 2 or more dimensions, got shape "
+            f"{tuple(shape)}"
+        )
+    field = math.prod(shape[2:])
+    return shape[1] * field, shape[0] * field
+
+
 def uniform(shape: tuple[int, ...], bound: float, dtype: DType, rng: Generator | None) -> Array:
     """Uniform on ``[-bound, bound)``."""
     gen = _generator(rng)
@@ -25,7 +69,7 @@ def kaiming_uniform(
 ) -> Array:
     """PyTorch's default weight init for Linear and Conv: kaiming-uniform with a = sqrt(5),
     i.e. uniform on ``+-1 / sqrt(fan_in)``."""
-    gain = math.sqrt(2.0 / (1 + 5.0))
+    gain = calculate_gain("leaky_relu", math.sqrt(5.0))
     bound = gain * math.sqrt(3.0 / fan_in) if fan_in > 0 else 0.0
     return uniform(shape, bound, dtype, rng)
 

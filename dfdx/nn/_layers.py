@@ -190,9 +190,9 @@ class _BatchNorm(Module, Generic[C]):
     """Shared by BatchNorm1d and BatchNorm2d: statistics over every axis but the channel
     axis 1. Training mode normalises with the batch's mean and (biased) variance and updates
     ``running_mean``/``running_var`` (unbiased variance) with ``momentum``; eval mode uses the
-    running statistics."""
+    running statistics. The statistics are buffers under PyTorch's names: ``running_mean``,
+    ``running_var`` and the int64 ``num_batches_tracked``."""
 
-    _buffers = frozenset({"running_mean", "running_var", "num_batches_tracked"})
     _layer: shapes.Layer  # its entry in the layer table: the ranks it accepts
 
     weight: Tensor[C, NoneTape] | None
@@ -219,9 +219,9 @@ class _BatchNorm(Module, Generic[C]):
         c = num_features
         self.weight = Tensor(xp.ones((c,), dt)) if affine else None
         self.bias = Tensor(xp.zeros((c,), dt)) if affine else None
-        self.running_mean = Tensor(xp.zeros((c,), dt))
-        self.running_var = Tensor(xp.ones((c,), dt))
-        self.num_batches_tracked = Tensor(xp.zeros((), int64))
+        self.register_buffer("running_mean", Tensor(xp.zeros((c,), dt)))
+        self.register_buffer("running_var", Tensor(xp.ones((c,), dt)))
+        self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), int64)))
 
     def _check(self, shape: tuple[int, ...]) -> None:
         shapes.output_shape(self._layer, shape, (self.num_features,))

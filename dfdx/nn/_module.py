@@ -4,9 +4,13 @@ A module is a plain class whose parameters are fields holding ``NoneTape`` tenso
 sub-modules are fields holding modules; nothing intercepts attribute assignment. The fields
 are walked in the order they were assigned, giving PyTorch's ``state_dict`` names
 (``"weight"``, ``"fc1.bias"``, ``"0.weight"`` inside a ``Sequential``, ``"blocks.0.weight"``
-for a field holding a list or tuple of modules). A field named in the
-class's ``_buffers`` (BatchNorm's running statistics) is a buffer: saved and loaded, but not a
-parameter and never given to an optimizer.
+for a field holding a list or tuple of modules).
+
+Every tensor field is a parameter, unless it was made with :meth:`Module.register_buffer`
+(BatchNorm's running statistics, a causal mask): a buffer is saved and loaded (when
+persistent) and converted by ``to()``, but is not a parameter and never given to an optimizer.
+A parameter must be floating; a plain field holding an int or bool tensor is refused where
+the parameters are listed, with a message that says to register it as a buffer.
 
 Optimizers update ``param._data`` in place and then call
 ``dfdx._autodiff.bump_param_epoch(ids)`` with the ids of the tensors they changed; loading
@@ -15,13 +19,13 @@ does the same. ``backward()`` of a graph recorded before such an update raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
-from dfdx._dtypes import canonical
+from dfdx._dtypes import FLOATS, canonical
 from dfdx._tensor import Tensor
 from dfdx._typing import AnyTensor
 
@@ -30,19 +34,45 @@ if TYPE_CHECKING:
 
 _M = TypeVar("_M", bound="Module")
 
+Role = Literal["parameter", "buffer", "non-persistent buffer"]
+
 
 class Module:
     """Base class of layers and models: ``model(x)`` runs ``model.forward(x)``.
 
     Subclasses assign their parameters (``NoneTape`` tensors) and sub-modules as fields in
-    ``__init__`` after calling ``super().__init__()``.
+    ``__init__`` after calling ``super().__init__()``, and register their buffers with
+    :meth:`register_buffer`.
     """
 
-    _buffers: ClassVar[frozenset[str]] = frozenset()
     training: bool
+    _buffer_names: dict[str, bool]
+    """The names of this module's buffers, each with its ``persistent`` flag."""
 
     def __init__(self) -> None:
         self.training = True
+        self._buffer_names = {}
+
+    def register_buffer(self, name: str, tensor: AnyTensor | None, persistent: bool = True) -> None:
+        """Make ``self.<name>`` a buffer holding ``tensor`` (any dtype): saved and loaded
+        with the parameters when ``persistent`` (PyTorch's default), converted by ``to()``,
+        but never a parameter. Assigning ``self.<name>`` later keeps it a buffer; ``None``
+        leaves the field empty (not saved)."""
+        if "_buffer_names" not in vars(self):
+            raise AttributeError(
+                f"{type(self).__name__}.register_buffer({name!r}): call super().__init__() first"
+            )
+        if not isinstance(name, str) or not name.isidentifier():
+            raise KeyError(f"register_buffer: the name must be an identifier, got {name!r}")
+        if hasattr(self, name) and name not in self._buffer_names:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"register_buffer({name!r}): expected a dx.Tensor or None, "
+                f"got {type(tensor).__name__}"
+            )
+        self._buffer_names[name] = bool(persistent)
+        setattr(self, name, tensor)
 
     # ---- running ----------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -83,41 +113,81 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def modules(self) -> Iterator[Module]:
-        """This module and all modules inside it, depth first."""
-        yield self
-        for m in self.children():
-            yield from m.modules()
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(path, module)`` for this module (path ``prefix``, ``""`` by default) and every
+        module inside it, depth first, each once (PyTorch's ``named_modules``)."""
+        seen: set[int] = set()
 
-    def _named_tensors(self, prefix: str = "") -> Iterator[tuple[str, AnyTensor, bool]]:
-        """(name, tensor, is_buffer) for every tensor, in PyTorch's state_dict order: a
-        module's own tensors before those of the modules after them, in field order."""
-        buffers = self._buffers
+        def walk(m: Module, path: str) -> Iterator[tuple[str, Module]]:
+            if id(m) in seen:
+                return
+            seen.add(id(m))
+            yield path, m
+            for name, child in m.named_children():
+                yield from walk(child, f"{path}.{name}" if path else name)
+
+        yield from walk(self, prefix)
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all modules inside it, depth first, each once."""
+        for _, m in self.named_modules():
+            yield m
+
+    def apply(self: _M, fn: Callable[[Module], object]) -> _M:
+        """Call ``fn`` on every sub-module (children first, each depth first) and then on
+        this module, as PyTorch's ``apply``: ``model.apply(init_weights)``. Returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def _named_tensors(self, prefix: str = "") -> Iterator[tuple[str, AnyTensor, Role]]:
+        """(name, tensor, role) for every tensor, in PyTorch's state_dict order: a module's
+        own tensors before those of the modules after them, in field order."""
+        buffers = getattr(self, "_buffer_names", {})
         for name, value in self._members():
             if isinstance(value, Module):
                 yield from value._named_tensors(f"{prefix}{name}.")
+            elif name not in buffers:
+                yield f"{prefix}{name}", value, "parameter"
             else:
-                yield f"{prefix}{name}", value, name in buffers
+                role: Role = "buffer" if buffers[name] else "non-persistent buffer"
+                yield f"{prefix}{name}", value, role
 
     def named_parameters(self) -> Iterator[tuple[str, AnyTensor]]:
         """``("0.weight", tensor)`` pairs for every trainable tensor, each once: a tensor
         shared by two modules (tied weights) is listed under its first name only, as in
-        PyTorch, so an optimizer updates it once per step (``state_dict`` keeps both keys)."""
+        PyTorch, so an optimizer updates it once per step (``state_dict`` keeps both keys).
+        A field holding an int or bool tensor that is not a buffer raises ``TypeError``."""
         seen: set[int] = set()
-        for name, t, is_buffer in self._named_tensors():
-            if not is_buffer and id(t) not in seen:
-                seen.add(id(t))
-                yield name, t
+        for name, t, role in self._named_tensors():
+            if role != "parameter" or id(t) in seen:
+                continue
+            if t._data.dtype not in FLOATS:
+                field = name.rpartition(".")[2]
+                raise TypeError(
+                    f"parameter {name!r} is a {t._data.dtype} tensor; parameters are float32 "
+                    f"or float64: make it a buffer with self.register_buffer({field!r}, ...)"
+                )
+            seen.add(id(t))
+            yield name, t
 
     def parameters(self) -> Iterator[AnyTensor]:
         for _, t in self.named_parameters():
             yield t
 
     def named_buffers(self) -> Iterator[tuple[str, AnyTensor]]:
-        """Saved tensors that are not trained (BatchNorm's running statistics)."""
-        for name, t, is_buffer in self._named_tensors():
-            if is_buffer:
+        """Every buffer (BatchNorm's running statistics, masks), persistent or not, each
+        once, by its state_dict key."""
+        seen: set[int] = set()
+        for name, t, role in self._named_tensors():
+            if role != "parameter" and id(t) not in seen:
+                seen.add(id(t))
                 yield name, t
+
+    def buffers(self) -> Iterator[AnyTensor]:
+        for _, t in self.named_buffers():
+            yield t
 
     def num_parameters(self) -> int:
         """The number of trainable scalars."""
@@ -125,16 +195,23 @@ class Module:
 
     # ---- state ------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Array]:
-        """Copies of every parameter and buffer, by PyTorch's state_dict key."""
-        return {name: t._data.copy() for name, t, _ in self._named_tensors()}
+        """Copies of every parameter and persistent buffer, by PyTorch's state_dict key."""
+        return {name: t._data.copy() for name, t in self._saved_tensors().items()}
+
+    def _saved_tensors(self) -> dict[str, AnyTensor]:
+        return {
+            name: t for name, t, role in self._named_tensors() if role != "non-persistent buffer"
+        }
 
     def load_state_dict(self, state: dict[str, Array]) -> None:
-        """Set every parameter and buffer from ``state`` (arrays by state_dict key). Every
-        key, shape and dtype is checked before anything changes: on an error the module keeps
-        its old values."""
+        """Set every parameter and persistent buffer from ``state`` (arrays by state_dict
+        key). Every key, shape and dtype is checked before anything changes: on an error the
+        module keeps its old values. An array whose dtype converts to the model's without
+        loss (float16 or bfloat16 from a file, float32 into a float64 model, int32 into int64)
+        is converted; a narrowing one is refused."""
         from dfdx.nn._io import check_state
 
-        own = {name: t for name, t, _ in self._named_tensors()}
+        own = self._saved_tensors()
         arrays = check_state(own, state, source="state")
         for name, t in own.items():
             xp.copyto(t._data, arrays[name])
@@ -150,8 +227,9 @@ class Module:
         return self
 
     def save(self, path: str | PathLike[str]) -> None:
-        """Write every parameter and buffer to ``path`` (``.npz`` or ``.safetensors``), under
-        PyTorch's state_dict keys. Atomic: the file is written beside and then renamed."""
+        """Write every parameter and persistent buffer to ``path`` (``.npz`` or
+        ``.safetensors``), under PyTorch's state_dict keys. Atomic: the file is written beside
+        and then renamed."""
         from dfdx.nn._io import save_arrays
 
         save_arrays(Path(path), self.state_dict())

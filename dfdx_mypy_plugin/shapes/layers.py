@@ -264,6 +264,8 @@ NOT_LAYERS: dict[str, str] = {
     "from its annotation); the length S is checked against max_len at run time only",
     "LearnedPositionalEmbedding": "as SinusoidalPositionalEncoding",
     "LoadError": "an exception, not a module",
+    "ModuleList": "a container that is not called: its modules are",
+    "ModuleDict": "a container that is not called: its modules are",
 }
 """Classes of ``dx.nn`` that are not in :data:`LAYERS`, and why."""
 
