@@ -81,3 +81,10 @@ from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
 from dfdx_mypy_plugin.shapes.reduce import reduce as reduce
+from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
+from dfdx_mypy_plugin.shapes.movement import pieces as pieces
+from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
+from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
+from dfdx_mypy_plugin.shapes.selection import multinomial as multinomial
+from dfdx_mypy_plugin.shapes.selection import sort as sort
+from dfdx_mypy_plugin.shapes.selection import topk as topk
