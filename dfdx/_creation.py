@@ -212,6 +212,7 @@ def arange(start: float, end: float | None = None, step: float = 1, /, *, dtype:
         raise ValueError(f"arange: end {hi} is not reachable from start {lo} by step {step}")
     ints = all(isinstance(v, int | np.integer) for v in args)
     want = canonical(dtype) if dtype is not None else int64 if ints else float32
+    values: Array
     if ints:
         values = xp.arange(int(lo), int(hi), int(step), dtype=np.int64)
     else:

@@ -210,7 +210,7 @@ def _pieces(x: AnyTensor, ax: int, sizes: Sequence[int]) -> tuple[Any, ...]:
 
 
 def split(
-    x: Tensor[*S, T], split_size_or_sections: int | Sequence[int], /, axis: int = 0
+    x: Tensor[*S, T], /, split_size_or_sections: int | Sequence[int], axis: int = 0
 ) -> tuple[Any, ...]:
     """``x`` cut along ``axis`` into pieces of ``split_size_or_sections`` (the last one
     smaller if the size does not divide), or of exactly the sizes in a list, which must add
@@ -226,7 +226,7 @@ def split(
     return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
 
 
-def chunk(x: Tensor[*S, T], chunks: int, /, axis: int = 0) -> tuple[Any, ...]:
+def chunk(x: Tensor[*S, T], /, chunks: int, axis: int = 0) -> tuple[Any, ...]:
     """``x`` cut along ``axis`` into pieces of ``ceil(size / chunks)``: there may be fewer
     than ``chunks`` pieces, the last one smaller (PyTorch's ``torch.chunk``). A tuple of
     views."""
@@ -239,8 +239,8 @@ def chunk(x: Tensor[*S, T], chunks: int, /, axis: int = 0) -> tuple[Any, ...]:
 
 def slice_scatter(
     x: Tensor[*S, T],
-    src: AnyTensor,
     /,
+    src: AnyTensor,
     axis: int = 0,
     start: int | None = None,
     end: int | None = None,
@@ -256,11 +256,14 @@ def slice_scatter(
         raise TypeError(f"{op}: src must be a tensor, got {type(src).__name__}")
     check_same(op, a, b)
     (ax,) = _ints(op, "axis", (axis,))
-    bounds = [None if v is None else _ints(op, "start, end and step", (v,))[0] for v in (start, end)]
+    bounds = [
+        None if v is None else _ints(op, "start, end and step", (v,))[0] for v in (start, end)
+    ]
     (stride,) = _ints(op, "start, end and step", (step,))
     index = slice(bounds[0], bounds[1], stride)
     shapes.slice_scatter(a.shape, b.shape, ax, index)
-    part = (*(slice(None),) * (ax % a.ndim), index)
+    lead: tuple[slice, ...] = (slice(None),) * (ax % a.ndim)
+    part = (*lead, index)
     out = a.copy()
     out[part] = b
 
@@ -269,4 +272,4 @@ def slice_scatter(
         g[part] = 0
         return g
 
-    return result(out, (x, src), (grad_x, lambda g: g[part]))  # type: ignore[no-any-return]
+    return result(out, (x, src), (grad_x, lambda g: g[part]))

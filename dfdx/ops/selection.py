@@ -104,12 +104,12 @@ def argsort(
     _bool(op, "stable", stable)
     _a, idx, _ax = _sorted(op, x, axis, descending)
     if not x._data.ndim:
-        return x._new(xp.zeros((), int64), None)  # type: ignore[no-any-return]
-    return x._new(idx.astype(int64, copy=False), None)  # type: ignore[no-any-return]
+        return x._new(xp.zeros((), int64), None)
+    return x._new(idx.astype(int64, copy=False), None)
 
 
 def topk(
-    x: Tensor[*S, T], k: int, /, axis: int = -1, largest: bool = True, sorted: bool = True
+    x: Tensor[*S, T], /, k: int, axis: int = -1, largest: bool = True, sorted: bool = True
 ) -> tuple[Any, Any]:
     """``(values, indices)``: the ``k`` largest (or, ``largest=False``, smallest) values of
     ``x`` along ``axis`` and their int64 places (PyTorch's ``torch.topk``): ``Tensor[3, 10]``
@@ -132,8 +132,8 @@ def topk(
 
 def multinomial(
     probs: Tensor[*S, Any],
-    num_samples: int,
     /,
+    num_samples: int,
     replacement: bool = False,
     *,
     rng: Generator | None = None,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
+from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
-from dfdx._autodiff import unbroadcast
 from dfdx._typing import AnyTensor, Dyn, S, T
 from dfdx.ops._op import result
 from dfdx.ops._special import erf

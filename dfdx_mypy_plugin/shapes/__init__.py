@@ -62,12 +62,16 @@ from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
 from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_sizes
+from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
 from dfdx_mypy_plugin.shapes.movement import concat as concat
 from dfdx_mypy_plugin.shapes.movement import flatten as flatten
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
+from dfdx_mypy_plugin.shapes.movement import pieces as pieces
 from dfdx_mypy_plugin.shapes.movement import product as product
 from dfdx_mypy_plugin.shapes.movement import reshape as reshape
+from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
+from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
 from dfdx_mypy_plugin.shapes.movement import squeeze as squeeze
 from dfdx_mypy_plugin.shapes.movement import stack as stack
 from dfdx_mypy_plugin.shapes.movement import transpose as transpose
@@ -81,10 +85,6 @@ from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
 from dfdx_mypy_plugin.shapes.reduce import reduce as reduce
-from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
-from dfdx_mypy_plugin.shapes.movement import pieces as pieces
-from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
-from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
 from dfdx_mypy_plugin.shapes.selection import multinomial as multinomial
 from dfdx_mypy_plugin.shapes.selection import sort as sort
 from dfdx_mypy_plugin.shapes.selection import topk as topk

@@ -58,5 +58,7 @@ def mask_broadcast(op: str, source: Shape, target: Shape, what: str = "mask") ->
             bad, detail = True, f"axis {-i}: {fmt_dim(s)} != {fmt_dim(t)}"
             break
     if bad:
-        raise ShapeError(f"{op}: {what} {fmt(source)} does not broadcast to {fmt(target)} ({detail})")
+        raise ShapeError(
+            f"{op}: {what} {fmt(source)} does not broadcast to {fmt(target)} ({detail})"
+        )
     return target

@@ -276,7 +276,8 @@ def split_sizes(op: str, shape: Shape, split: int | Sequence[int], axis: int) ->
             return None
         if n == 0:
             return [0]
-        return [split] * (n // split) + ([n % split] if n % split else [])
+        cut: list[Dim] = [split] * (n // split)
+        return cut + ([n % split] if n % split else [])
     sizes = list(split)
     if any(s < 0 for s in sizes):
         raise ShapeError(f"{op}: sizes must be >= 0, got {sizes}")
@@ -322,8 +323,11 @@ def slice_scatter(shape: Shape, src: Shape, axis: int, index: slice) -> Shape:
     if index.start is None and index.stop is None and index.step in (None, 1):
         size = n
     want = (*shape[:ax], size, *shape[ax + 1 :])
-    bounds = ":".join("" if v is None else str(v) for v in (index.start, index.stop, index.step))
-    if len(src) != len(want) or any(same_dim(a, b) is False for a, b in zip(src, want, strict=False)):
+    parts = [index.start, index.stop] + ([] if index.step in (None, 1) else [index.step])
+    bounds = ":".join("" if v is None else str(v) for v in parts)
+    if len(src) != len(want) or any(
+        same_dim(a, b) is False for a, b in zip(src, want, strict=False)
+    ):
         raise ShapeError(
             f"{op}: src {fmt(src)} does not fit the slice {bounds} of axis {ax} of {fmt(shape)} "
             f"({fmt(want)})"
