@@ -16,6 +16,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, DTypeError, canonical, float32, infer, int64
 from dfdx._tensor import NoneTape, Tensor
 from dfdx._typing import Dyn
+from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
@@ -206,10 +207,7 @@ def arange(start: float, end: float | None = None, step: float = 1, /, *, dtype:
         if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
             raise TypeError(f"arange: start, end and step must be numbers, got {v!r}")
     lo, hi = (0, start) if end is None else (start, end)
-    if step == 0:
-        raise ValueError("arange: step must not be 0")
-    if (hi - lo) * step < 0:
-        raise ValueError(f"arange: end {hi} is not reachable from start {lo} by step {step}")
+    shapes.arange_size(lo, hi, step)
     ints = all(isinstance(v, int | np.integer) for v in args)
     want = canonical(dtype) if dtype is not None else int64 if ints else float32
     values: Array

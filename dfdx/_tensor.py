@@ -99,7 +99,7 @@ class Tensor(Generic[*Dims, Tape]):
             return self.shape
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"size: axis must be an int, got {axis!r}")
-        return self._data.shape[shapes.normalize_axis("size", self.shape, axis)]
+        return int(self._data.shape[shapes.normalize_axis("size", self.shape, axis)])
 
     def dim(self) -> int:
         """The number of axes (``ndim``, PyTorch's ``Tensor.dim``)."""

@@ -48,6 +48,7 @@ from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
 from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
+from dfdx_mypy_plugin.shapes.creation import arange_size as arange_size
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
 from dfdx_mypy_plugin.shapes.indexing import IndexInt as IndexInt
 from dfdx_mypy_plugin.shapes.indexing import IndexItem as IndexItem
