@@ -74,3 +74,12 @@ assert_type(x.numel(), L[15])
 assert_type(dx.tril(x, diagonal=1), Tensor[L[3], L[5], NoneTape])
 assert_type(2.0**t, Tensor[L[3], L[5], OwnedTape])
 assert_type(dx.silu(t).rsqrt(), Tensor[L[3], L[5], OwnedTape])
+
+# the layers: typed __call__ (channels and batch kept; spatial sizes Dyn without the plugin's
+# module rules)
+img = dx.randn(2, 3, 4, 4).trace()
+assert_type(dx.nn.SiLU()(t), Tensor[L[3], L[5], OwnedTape])
+assert_type(dx.nn.AdaptiveAvgPool2d(1)(img), Tensor[L[2], L[3], Dyn, Dyn, OwnedTape])
+assert_type(dx.nn.Upsample(2, mode="bilinear")(img), Tensor[L[2], L[3], Dyn, Dyn, OwnedTape])
+up: dx.nn.ConvTranspose2d[L[3], L[8]] = dx.nn.ConvTranspose2d(3, 8, 2, stride=2)
+assert_type(up(img), Tensor[L[2], L[8], Dyn, Dyn, OwnedTape])
