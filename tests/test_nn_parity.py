@@ -32,7 +32,8 @@ def _arrays(case: Any) -> dict[str, np.ndarray]:
         return _helpers.case_arrays(
             TRAINING_FIXTURE,
             f"nn/{case.name}/",
-            f"no fixture for {case.name}: run python tests/fixtures/make_torch_training_fixtures.py",
+            f"no fixture for {case.name}: "
+            "run python tests/fixtures/make_torch_training_fixtures.py",
         )
     return _helpers.case_arrays(
         FIXTURE,

@@ -70,12 +70,14 @@ def _taken(x: Any, a: Array, idx: Array, axis: int) -> Any:
 
 
 def _sorted(op: str, x: Any, axis: int, descending: bool) -> tuple[Array, Array, int]:
+    """``x``'s array (a 0-d one as 1-d), the places that sort it along ``axis``, and the axis
+    as an index."""
     a = _data(op, x)
     axis = _int(op, "axis", axis)
     descending = _bool(op, "descending", descending)
     shapes.sort(op, a.shape, axis)
     if not a.ndim:
-        return a.reshape(1), xp.zeros(1, int64), 0
+        a = a.reshape(1)
     ax = axis % a.ndim
     return a, _order(a, ax, descending), ax
 
@@ -90,7 +92,7 @@ def sort(
     op = "sort"
     _bool(op, "stable", stable)
     a, idx, ax = _sorted(op, x, axis, descending)
-    if not x._data.ndim:
+    if not x._data.ndim:  # one value: itself, at place 0
         return result(x._data, (x,), (lambda g: g,)), x._new(xp.zeros((), int64), None)
     return _taken(x, a, idx, ax), x._new(idx.astype(int64, copy=False), None)
 
@@ -103,9 +105,7 @@ def argsort(
     op = "argsort"
     _bool(op, "stable", stable)
     _a, idx, _ax = _sorted(op, x, axis, descending)
-    if not x._data.ndim:
-        return x._new(xp.zeros((), int64), None)
-    return x._new(idx.astype(int64, copy=False), None)
+    return x._new(idx.reshape(x._data.shape).astype(int64, copy=False), None)
 
 
 def topk(

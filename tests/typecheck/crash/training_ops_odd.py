@@ -56,4 +56,3 @@ dx.cat(sizes)  # type: ignore[arg-type]
 dx.cat(*[x, x])
 dx.losses.cross_entropy(x, d, ignore_index=n, label_smoothing=0.1)
 dx.upsample2d(dx.randn(1, 1, 2, 2), 2, mode="bilinear", align_corners=bool(n))
-reveal_type(x.topk(2))

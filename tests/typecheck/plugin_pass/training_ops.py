@@ -4,10 +4,13 @@ tensor bounds, arange(start, end, step), PyTorch's names (view, cat, cross_entro
 facts size(), dim(), numel(); on both tapes."""
 
 from typing import Literal as L
-from typing import assert_type
+from typing import TypeVar, assert_type
 
 import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
+
+B = TypeVar("B", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
 
 x = dx.randn(3, 5)
 t = x.trace()
@@ -83,3 +86,15 @@ assert_type(dx.nn.AdaptiveAvgPool2d(1)(img), Tensor[L[2], L[3], Dyn, Dyn, OwnedT
 assert_type(dx.nn.Upsample(2, mode="bilinear")(img), Tensor[L[2], L[3], Dyn, Dyn, OwnedTape])
 up: dx.nn.ConvTranspose2d[L[3], L[8]] = dx.nn.ConvTranspose2d(3, 8, 2, stride=2)
 assert_type(up(img), Tensor[L[2], L[8], Dyn, Dyn, OwnedTape])
+
+
+# generic code: a symbolic size stays its TypeVar
+def batch_size(h: Tensor[B, L[5], T]) -> int:
+    assert_type(h.size(), tuple[B, L[5]])
+    first, _rest = h.split([2, 3], axis=1)
+    assert_type(first, Tensor[B, L[2], T])
+    n: int = h.size(0)
+    return n
+
+
+assert batch_size(x) == 3
