@@ -363,3 +363,15 @@ def test_errors(kind: type[Exception], message: str, fn: Callable[[], Any]) -> N
 def test_cross_entropy_all_ignored_is_nan_as_pytorch() -> None:
     loss = dx.losses.cross_entropy(dx.zeros(2, 3).trace(), dx.tensor([-100, -100]))
     assert np.isnan(loss.item())
+
+
+def test_one_hot_takes_pytorchs_num_classes() -> None:
+    labels = dx.tensor([0, 2, 1])
+    np.testing.assert_array_equal(
+        dx.one_hot(labels, num_classes=4).numpy(), dx.one_hot(labels, 4).numpy()
+    )
+    _raises(
+        TypeError,
+        "one_hot: give the number of classes once, as n or num_classes",
+        lambda: dx.one_hot(labels, 3, num_classes=3),  # type: ignore[call-overload]
+    )

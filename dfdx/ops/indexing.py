@@ -260,10 +260,18 @@ def triu(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Ten
 # ---- labels and indices ------------------------------------------------------------------------
 
 
-def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]:
+@overload
+def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]: ...
+@overload
+def one_hot(labels: Tensor[*S, Any], /, *, num_classes: int) -> Tensor[*S, Dyn, NoneTape]: ...
+def one_hot(labels: Any, /, n: Any = None, *, num_classes: Any = None) -> Any:
     """int64 ``labels`` in ``[0, n)`` as float32 one-hot vectors: ``Tensor[B]`` gives
-    ``Tensor[B, n]``. No gradient flows to labels."""
+    ``Tensor[B, n]``; ``num_classes=`` is PyTorch's name of ``n``. No gradient flows to
+    labels."""
     op = "one_hot"
+    if (n is None) == (num_classes is None):
+        raise TypeError(f"{op}: give the number of classes once, as n or num_classes")
+    n = num_classes if n is None else n
     lab = _data(op, labels, "an int64 tensor of labels")
     if lab.dtype != int64:
         raise DTypeError(f"{op}: labels must be an int64 tensor, got {lab.dtype}")

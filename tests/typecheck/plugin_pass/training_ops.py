@@ -98,3 +98,4 @@ def batch_size(h: Tensor[B, L[5], T]) -> int:
 
 
 assert batch_size(x) == 3
+assert_type(dx.one_hot(dx.tensor([0, 2]), num_classes=3), Tensor[L[2], L[3], NoneTape])
