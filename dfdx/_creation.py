@@ -196,9 +196,9 @@ def tensor(data: Any, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneT
 def arange(end: float, /, *, dtype: Any = None) -> Tensor[Dyn, NoneTape]: ...
 @overload
 def arange(
-    start: float, end: float, step: float = 1, /, *, dtype: Any = None
+    start: float, end: float, /, step: float = 1, *, dtype: Any = None
 ) -> Tensor[Dyn, NoneTape]: ...
-def arange(start: float, end: float | None = None, step: float = 1, /, *, dtype: Any = None) -> Any:
+def arange(start: float, end: float | None = None, /, step: float = 1, *, dtype: Any = None) -> Any:
     """``start, start + step, ...`` up to ``end`` (not included); ``arange(n)`` is ``0, 1,
     ..., n - 1`` (PyTorch's ``torch.arange``). int64 when every argument is an int, else
     float32, unless ``dtype`` says otherwise."""

@@ -375,3 +375,28 @@ def test_one_hot_takes_pytorchs_num_classes() -> None:
         "one_hot: give the number of classes once, as n or num_classes",
         lambda: dx.one_hot(labels, 3, num_classes=3),  # type: ignore[call-overload]
     )
+
+
+# ---- the shared shape rules with sizes known only at check time -----------------------------
+
+
+def test_shape_rules_with_symbolic_and_unknown_sizes() -> None:
+    from dfdx_mypy_plugin import shapes
+
+    assert shapes.topk(("B", 10), 3, -1) == ("B", 3)
+    assert shapes.topk(("B", None), None, 1) == ("B", None)  # k not a literal
+    assert shapes.topk(("B", "N"), 5, -1) == ("B", 5)  # N may be large enough
+    assert shapes.sort("sort", ("B", 4), 0) == ("B", 4)
+    assert shapes.multinomial(("B", 50), None, True) == ("B", None)
+    assert shapes.multinomial(("V",), 100, False) == (100,)  # V may be large enough
+    assert shapes.split_sizes("split", ("B", 6), 4, 1) == [4, 2]
+    assert shapes.split_sizes("split", ("B", 6), 4, 0) is None  # how many pieces of B?
+    assert shapes.split_sizes("split", ("B", 6), [2, 3], 0) == [2, 3]  # B may be 5
+    assert shapes.chunk_sizes(("B", 6), 4, 1) == [2, 2, 2]
+    assert shapes.chunk_sizes((None, 6), 2, 0) is None
+    assert shapes.pieces(("B", 6), -1, [4, 2]) == [("B", 4), ("B", 2)]
+    assert shapes.slice_scatter(("B", 8), ("B", 1), 1, slice(3, 4, 1)) == ("B", 8)
+    assert shapes.slice_scatter(("B", "L"), ("B", None), 1, slice(3, 4, 1)) == ("B", "L")
+    assert shapes.slice_scatter(("B", 8), ("B", 8), 1, slice(None, None, None)) == ("B", 8)
+    assert shapes.arange_size(0, 1, 0.1) == 10
+    assert shapes.arange_size(5, -4, -2) == 5

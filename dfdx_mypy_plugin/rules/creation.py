@@ -41,12 +41,10 @@ def arange(call: Call) -> Type:
     ``len(range(start, end, step))`` values; else ``Dyn``."""
     if len(call.operands) == 1:
         return call.result((_size(call.operands[0]),), _none_tape(call))
-    if len(call.operands) not in (2, 3):
+    if len(call.operands) != 2:
         raise Unknown
-    bounds = [literal_int(t) for t in call.operands]
-    if len(bounds) == 2:
-        bounds.append(1)
-    start, end, step = bounds
+    start, end = (literal_int(t) for t in call.operands)
+    step = literal_int(call.arg("step")) if call.has("step") else 1
     if start is None or end is None or step is None:
         return call.result((None,), _none_tape(call))
     return call.result((shapes.arange_size(start, end, step),), _none_tape(call))

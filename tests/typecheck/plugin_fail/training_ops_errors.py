@@ -38,3 +38,5 @@ j1 = dx.cat([x, dx.ones(3, 5)])  # E: mypy[dfdx-shape "concat: sizes differ on a
 e1 = dx.losses.cross_entropy(x, dx.ones(4, 4))  # E: mypy[dfdx-shape "cross_entropy_with_logits_"
 #     "loss: targets Tensor[4, 4] do not fit logits Tensor[3, 4]: expected class probabilities "
 #     "Tensor[3, 4] or integer labels Tensor[3]"]
+o1 = dx.one_hot(dx.tensor([0, 1]), num_classes=-1)  # E: mypy[dfdx-shape "one_hot: the number "
+#     "of classes must be >= 0, got -1"]

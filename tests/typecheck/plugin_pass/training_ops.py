@@ -58,6 +58,7 @@ assert_type(dx.arange(5), Tensor[L[5], NoneTape])
 assert_type(dx.arange(1, 11, 3), Tensor[L[4], NoneTape])
 assert_type(dx.arange(5, -4, -2), Tensor[L[5], NoneTape])
 assert_type(dx.arange(2, 6), Tensor[L[4], NoneTape])
+assert_type(dx.arange(0, 10, step=4), Tensor[L[3], NoneTape])
 assert_type(dx.arange(0.5, 2.0, 0.25), Tensor[Dyn, NoneTape])
 
 # PyTorch's names: the same rules as reshape, concat and cross_entropy_with_logits_loss
