@@ -223,10 +223,10 @@ def rsqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]:
 
 
 def rpow(x: Tensor[*S, T], base: float, /) -> Tensor[*S, T]:
-    """``base ** x`` for a Python number ``base`` (``2.0 ** x``); its gradient is
+    """``base ** x`` for a number ``base`` (``2.0 ** x``), in ``x``'s dtype; its gradient is
     ``base ** x * log(base)`` (0 for ``base == 0``, as PyTorch's where ``x >= 0``)."""
-    if not isinstance(base, int | float) or isinstance(base, bool):
-        raise TypeError(f"pow: the base must be a Python number, got {type(base).__name__}")
+    if not isinstance(base, int | float | xp.integer | xp.floating) or isinstance(base, bool):
+        raise TypeError(f"pow: the base must be a number, got {type(base).__name__}")
     a = _float("pow", x)
     b = xp.asarray(float(base), a.dtype)
     with xp.errstate(divide="ignore", invalid="ignore"):
