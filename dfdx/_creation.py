@@ -16,6 +16,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, DTypeError, canonical, float32, infer, int64
 from dfdx._tensor import NoneTape, Tensor
 from dfdx._typing import Dyn
+from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
@@ -191,7 +192,27 @@ def tensor(data: Any, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneT
     return _wrap(array.astype(want, copy=False))
 
 
-def arange(n: int, /, *, dtype: Any = int64) -> Tensor[Dyn, NoneTape]:
-    """``0, 1, ..., n - 1`` (int64 by default, as in PyTorch)."""
-    (size,) = _sizes("arange", (n,))
-    return _wrap(xp.arange(size, dtype=canonical(dtype)))
+@overload
+def arange(end: float, /, *, dtype: Any = None) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def arange(
+    start: float, end: float, /, step: float = 1, *, dtype: Any = None
+) -> Tensor[Dyn, NoneTape]: ...
+def arange(start: float, end: float | None = None, /, step: float = 1, *, dtype: Any = None) -> Any:
+    """``start, start + step, ...`` up to ``end`` (not included); ``arange(n)`` is ``0, 1,
+    ..., n - 1`` (PyTorch's ``torch.arange``). int64 when every argument is an int, else
+    float32, unless ``dtype`` says otherwise."""
+    args = (start, 0 if end is None else end, step)
+    for v in args:
+        if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+            raise TypeError(f"arange: start, end and step must be numbers, got {v!r}")
+    lo, hi = (0, start) if end is None else (start, end)
+    shapes.arange_size(lo, hi, step)
+    ints = all(isinstance(v, int | np.integer) for v in args)
+    want = canonical(dtype) if dtype is not None else int64 if ints else float32
+    values: Array
+    if ints:
+        values = xp.arange(int(lo), int(hi), int(step), dtype=np.int64)
+    else:
+        values = xp.arange(float(lo), float(hi), float(step), dtype=np.float64)
+    return _wrap(values.astype(want, copy=False))

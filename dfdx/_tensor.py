@@ -9,7 +9,7 @@ from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical
 from dfdx._typing import AnyTensor, Dyn
-from dfdx.ops import binary, checks, indexing, linalg, movement, reduce, unary
+from dfdx.ops import binary, checks, indexing, linalg, movement, reduce, selection, unary
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -88,6 +88,27 @@ class Tensor(Generic[*Dims, Tape]):
             raise shapes.ShapeError(f"item: needs one element, got {shapes.fmt(self.shape)}")
         return self._data.item()  # type: ignore[no-any-return]
 
+    @overload
+    def size(self, /) -> tuple[int, ...]: ...
+    @overload
+    def size(self, axis: int, /) -> int: ...
+    def size(self, axis: int | None = None, /) -> tuple[int, ...] | int:
+        """The sizes of the axes (``shape``), or the size of axis ``axis`` (PyTorch's
+        ``Tensor.size``); the plugin types literal sizes as ``Literal``."""
+        if axis is None:
+            return self.shape
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"size: axis must be an int, got {axis!r}")
+        return int(self._data.shape[shapes.normalize_axis("size", self.shape, axis)])
+
+    def dim(self) -> int:
+        """The number of axes (``ndim``, PyTorch's ``Tensor.dim``)."""
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self._data.size)
+
     def __len__(self) -> int:
         if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
@@ -153,6 +174,9 @@ class Tensor(Generic[*Dims, Tape]):
     pow = unary.pow
     __pow__ = unary.pow
     clamp = unary.clamp
+    silu = unary.silu
+    rsqrt = unary.rsqrt
+    __rpow__ = unary.rpow
     to = unary.to
     ensure_shape = checks.ensure_shape
 
@@ -191,6 +215,16 @@ class Tensor(Generic[*Dims, Tape]):
     unsqueeze = movement.unsqueeze
     squeeze = movement.squeeze
     broadcast_to = movement.broadcast_to
+    view = movement.view
+    split = movement.split
+    chunk = movement.chunk
+    slice_scatter = movement.slice_scatter
+
+    # ---- sorting and sampling ----
+    sort = selection.sort
+    argsort = selection.argsort
+    topk = selection.topk
+    multinomial = selection.multinomial
 
     # ---- indexing and selection ----
     __getitem__ = indexing.getitem

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "binary_cross_entropy_with_logits_loss",
+    "cross_entropy",
     "cross_entropy_with_logits_loss",
     "huber_loss",
     "kl_div_with_logits_loss",
@@ -233,36 +234,89 @@ def _rows(a: Array) -> int:
 
 @overload
 def cross_entropy_with_logits_loss(
-    logits: Tensor[*S, T], target: Tensor[*S, NoneTape], /
+    logits: Tensor[*S, T],
+    target: Tensor[*S, NoneTape],
+    /,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
 ) -> Tensor[T]: ...
 @overload
 def cross_entropy_with_logits_loss(
-    logits: Tensor[*S, K, T], target: Tensor[*S, NoneTape], /
+    logits: Tensor[*S, K, T],
+    target: Tensor[*S, NoneTape],
+    /,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
 ) -> Tensor[T]: ...
 @overload
 def cross_entropy_with_logits_loss(
-    logits: Tensor[*S, NoneTape], target: Tensor[*S, T], /
+    logits: Tensor[*S, NoneTape],
+    target: Tensor[*S, T],
+    /,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
 ) -> Tensor[T]: ...
 @overload
 def cross_entropy_with_logits_loss(
-    logits: Tensor[*S, Any], target: Tensor[*S, Any], /
+    logits: Tensor[*S, Any],
+    target: Tensor[*S, Any],
+    /,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
 ) -> Tensor[OwnedTape]: ...
 @overload
-def cross_entropy_with_logits_loss(logits: AnyTensor, target: AnyTensor, /) -> Tensor[Any]: ...
-def cross_entropy_with_logits_loss(logits: Any, target: Any, /) -> Any:
+def cross_entropy_with_logits_loss(
+    logits: AnyTensor,
+    target: AnyTensor,
+    /,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> Tensor[Any]: ...
+def cross_entropy_with_logits_loss(
+    logits: Any, target: Any, /, *, ignore_index: int = -100, label_smoothing: float = 0.0
+) -> Any:
     """Cross-entropy of ``softmax(logits)`` (classes on the last axis, ``Tensor[*B, C]``)
     against class probabilities ``Tensor[*B, C]`` or int64 labels ``Tensor[*B]`` in
-    ``[0, C)``, averaged over ``B``: ``mean(-sum(target * log_softmax(logits), -1))``."""
+    ``[0, C)``, averaged over ``B``: ``mean(-sum(target * log_softmax(logits), -1))``.
+
+    As PyTorch's ``cross_entropy``: positions whose label is ``ignore_index`` add nothing
+    and the mean is over the other positions (NaN if there are none); ``label_smoothing``
+    ``e`` in ``[0, 1]`` mixes the target with the uniform distribution, ``(1 - e) * target
+    + e / C``."""
     op = "cross_entropy_with_logits_loss"
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, int | float):
+        raise TypeError(f"{op}: label_smoothing must be a number, got {label_smoothing!r}")
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     a, t, z, e, s = _softmax_parts(op, logits, target, None)
     n = _rows(a)
     log_s = xp.log(s)
+    c = a.shape[-1]
     if t.dtype.kind not in "iu":
         logp = z - log_s
+        if eps:
+            smooth = t * (1 - eps) + eps / c
+            loss = -(smooth * logp).sum() / n
+            grad_logits, grad_smooth = _prob_grads(a, smooth, e, s, logp, n)
+            return result(
+                loss.astype(a.dtype),
+                (logits, target),
+                (grad_logits, lambda g: grad_smooth(g) * (1 - eps)),
+            )
         loss = -(t * logp).sum() / n
         return result(loss.astype(a.dtype), (logits, target), _prob_grads(a, t, e, s, logp, n))
-    c = a.shape[-1]
     flat = t.reshape(-1)
+    ignored = flat == ignore_index
+    if eps or ignored.any():
+        return _smoothed_labels(op, logits, a, t, z, e, s, ignored, eps)
     _check_labels(op, flat, c, t.shape)
     rows = xp.arange(flat.size)
     loss = (log_s.sum() - z.reshape(-1, c)[rows, flat].sum()) / n
@@ -272,6 +326,47 @@ def cross_entropy_with_logits_loss(logits: Any, target: Any, /) -> Any:
         p.reshape(-1, c)[rows, flat] -= 1
         p *= g / n
         return p
+
+    return result(loss, (logits,), (grad,))
+
+
+cross_entropy = cross_entropy_with_logits_loss
+"""PyTorch's name (``F.cross_entropy``) of :func:`cross_entropy_with_logits_loss`."""
+
+
+def _smoothed_labels(
+    op: str,
+    logits: Any,
+    a: Array,
+    t: Array,
+    z: Array,
+    e: Array,
+    s: Array,
+    ignored: Array,
+    eps: float,
+) -> Any:
+    """Cross-entropy against labels with ``ignored`` positions left out and label smoothing
+    ``eps``: each kept row adds ``(1 - eps) * -logp[label] + eps / C * -sum(logp)``, and the
+    sum is divided by the number of kept rows."""
+    c = a.shape[-1]
+    keep = ~ignored
+    flat = t.reshape(-1)
+    _check_labels(op, flat[keep], c, t.shape)
+    labels = xp.where(keep, flat, 0)
+    rows = xp.arange(flat.size)
+    logp = (z - xp.log(s)).reshape(-1, c)
+    per_row = -(1 - eps) * logp[rows, labels] - (eps / c) * logp.sum(axis=-1)
+    count = int(keep.sum())
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        loss = xp.asarray((per_row * keep).sum() / count if count else xp.nan, a.dtype)
+
+    def grad(g: Array) -> Array:
+        p = (e / s).reshape(-1, c)
+        p[rows, labels] -= 1 - eps
+        p -= eps / c
+        p *= (keep / max(count, 1))[:, None].astype(a.dtype)
+        p *= g
+        return p.reshape(a.shape)
 
     return result(loss, (logits,), (grad,))
 

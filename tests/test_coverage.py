@@ -100,8 +100,8 @@ def test_a_misspelt_rule_key_is_reported() -> None:
 # ---- public ops ------------------------------------------------------------------------------
 
 _ELEMENTWISE = "elementwise: its signature (Tensor[*S, T] to Tensor[*S, T]) is exact"
-_UNARY = ("abs", "clamp", "cos", "exp", "gelu", "leaky_relu", "log", "neg", "pow", "relu")
-_UNARY += ("sigmoid", "sin", "softplus", "sqrt", "square", "tanh", "to")
+_UNARY = ("abs", "cos", "exp", "gelu", "leaky_relu", "log", "neg", "pow", "relu")
+_UNARY += ("rsqrt", "sigmoid", "silu", "sin", "softplus", "sqrt", "square", "tanh", "to")
 _NOT_AN_OP = "not an op on tensors"
 
 NO_RULE_NEEDED: dict[str, str] = {
@@ -110,6 +110,7 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx._tensor.Tensor.__neg__": _ELEMENTWISE,
     "dfdx._tensor.Tensor.__abs__": _ELEMENTWISE,
     "dfdx._tensor.Tensor.__pow__": _ELEMENTWISE,
+    "dfdx._tensor.Tensor.__rpow__": _ELEMENTWISE,
     "dfdx._tensor.Tensor.trace": "the same shape on OwnedTape: its signature is exact",
     "dfdx._tensor.Tensor.detach": "the same shape on NoneTape: its signature is exact",
     "dfdx._tensor.Tensor.__init__": "wraps an array whose shape is known at run time only",
@@ -315,7 +316,7 @@ def test_every_nn_class_is_described_or_listed_and_agrees_with_its_constructor()
 
 
 def test_a_layer_table_that_drifted_is_reported() -> None:
-    classes = {**nn_classes(), "SiLU": type("SiLU", (dx.nn.Module,), {})}
+    classes = {**nn_classes(), "Mish": type("Mish", (dx.nn.Module,), {})}
     layers = [
         shapes.Layer(
             "Linear",
@@ -323,12 +324,12 @@ def test_a_layer_table_that_drifted_is_reported() -> None:
             sizes=(shapes.Arg("in_features"), shapes.Arg("out_feature")),
         ),
         shapes.Layer("Conv2d", "dfdx.nn._layers", window=(shapes.Arg("stride", 2, pair=True),)),
-        shapes.Layer("Upsample", "dfdx.nn._layers"),
+        shapes.Layer("Unfold", "dfdx.nn._layers"),
         *(layer for layer in shapes.LAYERS if layer.name not in ("Linear", "Conv2d")),
     ]
     assert layer_table_problems(classes, layers, shapes.NOT_LAYERS) == [
-        "dx.nn.SiLU is neither in LAYERS nor in NOT_LAYERS",
-        "Upsample is in the layer table but not in dx.nn",
+        "dx.nn.Mish is neither in LAYERS nor in NOT_LAYERS",
+        "Unfold is in the layer table but not in dx.nn",
         "Linear: the constructor has no 'out_feature'",
         "Conv2d: stride defaults to 1, the table says 2",
     ]
@@ -350,6 +351,14 @@ EXAMPLES: dict[str, tuple[Callable[[], dx.nn.Module], tuple[int, ...]]] = {
     "AvgPool2d": (lambda: dx.nn.AvgPool2d((2, 3), padding=1), (2, 3, 9, 8)),
     "Flatten": (lambda: dx.nn.Flatten(1, 2), (2, 3, 4, 5)),
     "Residual": (lambda: dx.nn.Residual(dx.nn.Linear(3, 3)), (2, 3)),
+    "ConvTranspose2d": (
+        lambda: dx.nn.ConvTranspose2d(
+            4, 6, (3, 2), stride=2, padding=1, output_padding=1, groups=2
+        ),
+        (2, 4, 5, 6),
+    ),
+    "AdaptiveAvgPool2d": (lambda: dx.nn.AdaptiveAvgPool2d((2, 3)), (2, 3, 7, 8)),
+    "Upsample": (lambda: dx.nn.Upsample((2, 3), mode="bilinear"), (2, 3, 4, 5)),
 }
 """A constructor call and an input shape for the layers of the table; a layer not here is
 built without arguments and called on :data:`DEFAULT_INPUT` (an activation)."""

@@ -430,8 +430,12 @@ def test_bad_sizes_full_and_arange() -> None:
     )
     raises_exactly(TypeError, "full: sizes must be ints, got False", lambda: dx.full((False,), 1.0))
     raises_exactly(ValueError, "full: sizes must be >= 0, got (-2,)", lambda: dx.full((-2,), 1.0))
-    raises_exactly(TypeError, "arange: sizes must be ints, got 2.5", lambda: dx.arange(2.5))
-    raises_exactly(ValueError, "arange: sizes must be >= 0, got (-1,)", lambda: dx.arange(-1))
+    raises_exactly(
+        TypeError, "arange: start, end and step must be numbers, got True", lambda: dx.arange(True)
+    )
+    raises_exactly(
+        ValueError, "arange: end -1 is not reachable from start 0 by step 1", lambda: dx.arange(-1)
+    )
 
 
 def test_bad_data_for_tensor() -> None:

@@ -17,13 +17,24 @@ import pytest
 import dfdx as dx
 
 fixtures = _helpers.load_fixture_script("make_torch_nn_fixtures.py")
-CASES = fixtures.CASES
 FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
+# the modules of the training kit (SiLU, ConvTranspose2d, AdaptiveAvgPool2d, Upsample), whose
+# cases live in make_torch_training_fixtures.py and its fixture, under "nn/"
+training = _helpers.load_fixture_script("make_torch_training_fixtures.py")
+TRAINING_FIXTURE = _helpers.load_npz(training.FIXTURE)
+CASES = (*fixtures.CASES, *training.NN_CASES)
 
 RTOL, ATOL = 1e-4, 1e-5
 
 
 def _arrays(case: Any) -> dict[str, np.ndarray]:
+    if case in training.NN_CASES:
+        return _helpers.case_arrays(
+            TRAINING_FIXTURE,
+            f"nn/{case.name}/",
+            f"no fixture for {case.name}: "
+            "run python tests/fixtures/make_torch_training_fixtures.py",
+        )
     return _helpers.case_arrays(
         FIXTURE,
         f"{case.name}/",
@@ -80,7 +91,7 @@ def test_every_module_has_a_case() -> None:
     layers = {
         "Linear", "ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LayerNorm", "BatchNorm1d",
         "BatchNorm2d", "Embedding", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential",
-        "Residual",
+        "Residual", "SiLU", "ConvTranspose2d", "AdaptiveAvgPool2d", "Upsample",
     }  # fmt: skip
     assert layers <= kinds, layers - kinds
     assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)

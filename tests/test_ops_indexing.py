@@ -430,7 +430,7 @@ TYPE_ERRORS: list[tuple[str, Op]] = [
     ),
     ("dropout: p must be a number, got True", lambda: dx.dropout(loose(2), True)),
     ("lt: expected a tensor or a number, got str", lambda: loose(2) < "a"),
-    ("tril: k must be an int, got 1.0", lambda: dx.tril(loose(2, 2), 1.0)),
+    ("tril: diagonal must be an int, got 1.0", lambda: dx.tril(loose(2, 2), 1.0)),
 ]
 
 

@@ -7,10 +7,12 @@ from dfdx.nn._containers import Residual as Residual
 from dfdx.nn._containers import Sequential as Sequential
 from dfdx.nn._io import LoadError as LoadError
 from dfdx.nn._layers import GELU as GELU
+from dfdx.nn._layers import AdaptiveAvgPool2d as AdaptiveAvgPool2d
 from dfdx.nn._layers import AvgPool2d as AvgPool2d
 from dfdx.nn._layers import BatchNorm1d as BatchNorm1d
 from dfdx.nn._layers import BatchNorm2d as BatchNorm2d
 from dfdx.nn._layers import Conv2d as Conv2d
+from dfdx.nn._layers import ConvTranspose2d as ConvTranspose2d
 from dfdx.nn._layers import Dropout as Dropout
 from dfdx.nn._layers import Embedding as Embedding
 from dfdx.nn._layers import Flatten as Flatten
@@ -18,8 +20,10 @@ from dfdx.nn._layers import LayerNorm as LayerNorm
 from dfdx.nn._layers import MaxPool2d as MaxPool2d
 from dfdx.nn._layers import ReLU as ReLU
 from dfdx.nn._layers import Sigmoid as Sigmoid
+from dfdx.nn._layers import SiLU as SiLU
 from dfdx.nn._layers import Softmax as Softmax
 from dfdx.nn._layers import Tanh as Tanh
+from dfdx.nn._layers import Upsample as Upsample
 from dfdx.nn._linear import Linear as Linear
 from dfdx.nn._linear import linear as linear
 from dfdx.nn._module import Module as Module

@@ -97,6 +97,15 @@ class Tanh(Module):
     forward = __call__
 
 
+class SiLU(Module):
+    """``x * sigmoid(x)`` (swish), elementwise."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.silu(x)
+
+    forward = __call__
+
+
 class Softmax(Module):
     """Softmax along ``axis`` (the last by default); the shape is unchanged."""
 
@@ -457,3 +466,117 @@ class AvgPool2d(Module, Generic[Hyper]):
         return conv.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     forward = __call__
+
+
+class ConvTranspose2d(Module, Generic[I, O, Hyper]):
+    """2-d transposed convolution ``(N, I, H, W)`` to ``(N, O, H_out, W_out)`` with
+    ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1``
+    (:func:`dfdx.conv_transpose2d`); ``weight`` is ``(I, O / groups, kh, kw)`` and ``bias``
+    ``(O,)``, initialised as PyTorch's ``nn.ConvTranspose2d``."""
+
+    weight: Tensor[I, Dyn, Dyn, Dyn, NoneTape]
+    bias: Tensor[O, NoneTape] | None
+
+    def __init__(
+        self: ConvTranspose2d[Any, Any, Any],
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Pair,
+        stride: Pair = 1,
+        padding: Pair = 0,
+        output_padding: Pair = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Pair = 1,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        name = "ConvTranspose2d"
+        self.in_channels = _positive(name, "in_channels", in_channels)
+        self.out_channels = _positive(name, "out_channels", out_channels)
+        self.groups = _positive(name, "groups", groups)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{name}: groups {groups} must divide in_channels {in_channels} and "
+                f"out_channels {out_channels}"
+            )
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = _pair(padding)
+        self.output_padding = _pair(output_padding)
+        self.dilation = _pair(dilation)
+        dt = canonical(dtype)
+        kh, kw = self.kernel_size
+        # PyTorch computes the fan-in from the weight's second axis: out_channels / groups
+        fan_in = out_channels // groups * kh * kw
+        shape = (in_channels, out_channels // groups, kh, kw)
+        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
+        b = fan_in_bound(fan_in)
+        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+
+    def __call__(self, x: Tensor[N, I, Dyn, Dyn, T]) -> Tensor[N, O, Dyn, Dyn, T]:
+        out: Tensor[N, O, Dyn, Dyn, T] = conv.conv_transpose2d(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
+class AdaptiveAvgPool2d(Module, Generic[Hyper]):
+    """``(N, C, H, W)`` averaged to ``(N, C, *output_size)`` over PyTorch's adaptive bins
+    (:func:`dfdx.adaptive_avg_pool2d`); ``AdaptiveAvgPool2d(1)`` is the global average
+    pool."""
+
+    def __init__(self: AdaptiveAvgPool2d[Any], output_size: Pair) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return conv.adaptive_avg_pool2d(x, self.output_size)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class Upsample(Module, Generic[Hyper]):
+    """``(N, C, H, W)`` upsampled by whole ``scale_factor``s (:func:`dfdx.upsample2d`):
+    ``mode="nearest"`` or ``"bilinear"`` with PyTorch's ``align_corners``."""
+
+    def __init__(
+        self: Upsample[Any],
+        scale_factor: Pair,
+        mode: Literal["nearest", "bilinear"] = "nearest",
+        align_corners: bool | None = None,
+    ) -> None:
+        super().__init__()
+        if mode not in ("nearest", "bilinear"):
+            raise ValueError(f"Upsample: mode must be 'nearest' or 'bilinear', got {mode!r}")
+        self.scale_factor = scale_factor
+        self.mode: Literal["nearest", "bilinear"] = mode
+        self.align_corners = align_corners
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return conv.upsample2d(x, self.scale_factor, self.mode, self.align_corners)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"scale_factor={self.scale_factor}, mode={self.mode!r}"

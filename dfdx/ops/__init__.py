@@ -7,5 +7,6 @@ method, and ``dfdx`` re-exports it, so the signature is written once.
 
 Where a new op goes: unary (one tensor in, same shape out), binary (two tensors, NumPy
 broadcasting), linalg (matmul), reduce (ops over ``axis=``), movement (the same elements
-in another shape or order, and tensors joined along an axis).
+in another shape or order, tensors joined along an axis and cut into pieces), selection
+(sorting and sampling: sort, topk, multinomial).
 """

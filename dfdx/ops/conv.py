@@ -22,7 +22,7 @@ gradient), and ``conv1d`` is ``conv2d`` with a height of 1.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
@@ -557,9 +557,17 @@ def adaptive_avg_pool2d(
     return result(y, (x,), (lambda g: xp.matmul(xp.matmul(mh.T, g), mw),))
 
 
-def upsample2d(x: Tensor[N, C, Dyn, Dyn, T], /, scale_factor: Pair) -> Tensor[N, C, Dyn, Dyn, T]:
-    """Nearest-neighbour upsampling of ``(N, C, H, W)`` by whole factors: each value repeated
-    into a ``scale_factor`` block (PyTorch's ``interpolate(mode="nearest")``)."""
+def upsample2d(
+    x: Tensor[N, C, Dyn, Dyn, T],
+    /,
+    scale_factor: Pair,
+    mode: Literal["nearest", "bilinear"] = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor[N, C, Dyn, Dyn, T]:
+    """Upsampling of ``(N, C, H, W)`` by whole factors (PyTorch's ``interpolate``):
+    ``mode="nearest"`` repeats each value into a ``scale_factor`` block; ``"bilinear"``
+    interpolates between the four nearest inputs, with PyTorch's ``align_corners`` (False by
+    default: pixel centres are aligned; True: the corner pixels are)."""
     op = "upsample2d"
     a = getattr(x, "_data", None)
     if a is None:
@@ -568,9 +576,40 @@ def upsample2d(x: Tensor[N, C, Dyn, Dyn, T], /, scale_factor: Pair) -> Tensor[N,
     f = conv_param(op, "scale_factor", scale_factor, 2, 1)
     shapes.upsample(op, a.shape, f)
     n, c, h, w = a.shape
+    if mode == "bilinear":
+        if align_corners is not None and not isinstance(align_corners, bool):
+            raise TypeError(f"{op}: align_corners must be a bool or None, got {align_corners!r}")
+        corners = bool(align_corners)
+        rows = _linear_weights(h, f[0], corners, a.dtype)
+        cols = _linear_weights(w, f[1], corners, a.dtype)
+        y = rows @ a @ cols.T
+        return result(y, (x,), (lambda g: rows.T @ g @ cols,))
+    if mode != "nearest":
+        raise ValueError(f"{op}: mode must be 'nearest' or 'bilinear', got {mode!r}")
+    if align_corners is not None:
+        raise ValueError(f"{op}: align_corners is for mode='bilinear' only (PyTorch's rule)")
     y = xp.broadcast_to(a[:, :, :, None, :, None], (n, c, h, f[0], w, f[1]))
     y = y.reshape(n, c, h * f[0], w * f[1])
     return result(y, (x,), (lambda g: g.reshape(n, c, h, f[0], w, f[1]).sum(axis=(3, 5)),))
+
+
+def _linear_weights(size: int, factor: int, align_corners: bool, dtype: Any) -> Array:
+    """The ``(size * factor, size)`` matrix of linear interpolation along one axis, as
+    PyTorch places the source points: ``(i + 0.5) / factor - 0.5`` (clamped at 0), or
+    ``i * (size - 1) / (out - 1)`` with ``align_corners``."""
+    out = size * factor
+    i = xp.arange(out, dtype=xp.float64)
+    if align_corners:
+        src = i * ((size - 1) / (out - 1)) if out > 1 else xp.zeros(out)
+    else:
+        src = xp.maximum((i + 0.5) / factor - 0.5, 0.0)
+    lo = xp.minimum(xp.floor(src).astype(xp.int64), size - 1)
+    hi = xp.minimum(lo + 1, size - 1)
+    frac = src - lo
+    m = xp.zeros((out, size))
+    xp.add.at(m, (xp.arange(out), lo), 1 - frac)
+    xp.add.at(m, (xp.arange(out), hi), frac)
+    return m.astype(dtype)
 
 
 __all__ = [

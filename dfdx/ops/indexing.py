@@ -231,29 +231,47 @@ def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S
     return result(xp.where(m, v, a), (x,), (lambda g: xp.where(m, 0, g),))
 
 
-def tril(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
-    """The lower triangle of the last two axes: zeros above the ``k``-th diagonal."""
+def _diagonal(op: str, diagonal: int, k: int | None) -> int:
+    if k is not None:
+        if diagonal != 0:
+            raise TypeError(f"{op}: give diagonal or k (its older name), not both")
+        return _int_arg(op, "k", k)
+    return _int_arg(op, "diagonal", diagonal)
+
+
+def tril(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]:
+    """The lower triangle of the last two axes: zeros above the ``diagonal``-th diagonal
+    (PyTorch's ``torch.tril``; ``k=`` is the same offset under NumPy's name)."""
     a = _data("tril", x)
-    k = _int_arg("tril", "k", k)
+    d = _diagonal("tril", diagonal, k)
     shapes.matrix("tril", a.shape)
-    return result(xp.tril(a, k), (x,), (lambda g: xp.tril(g, k),))
+    return result(xp.tril(a, d), (x,), (lambda g: xp.tril(g, d),))
 
 
-def triu(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
-    """The upper triangle of the last two axes: zeros below the ``k``-th diagonal."""
+def triu(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]:
+    """The upper triangle of the last two axes: zeros below the ``diagonal``-th diagonal
+    (PyTorch's ``torch.triu``; ``k=`` is the same offset under NumPy's name)."""
     a = _data("triu", x)
-    k = _int_arg("triu", "k", k)
+    d = _diagonal("triu", diagonal, k)
     shapes.matrix("triu", a.shape)
-    return result(xp.triu(a, k), (x,), (lambda g: xp.triu(g, k),))
+    return result(xp.triu(a, d), (x,), (lambda g: xp.triu(g, d),))
 
 
 # ---- labels and indices ------------------------------------------------------------------------
 
 
-def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]:
+@overload
+def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]: ...
+@overload
+def one_hot(labels: Tensor[*S, Any], /, *, num_classes: int) -> Tensor[*S, Dyn, NoneTape]: ...
+def one_hot(labels: Any, /, n: Any = None, *, num_classes: Any = None) -> Any:
     """int64 ``labels`` in ``[0, n)`` as float32 one-hot vectors: ``Tensor[B]`` gives
-    ``Tensor[B, n]``. No gradient flows to labels."""
+    ``Tensor[B, n]``; ``num_classes=`` is PyTorch's name of ``n``. No gradient flows to
+    labels."""
     op = "one_hot"
+    if (n is None) == (num_classes is None):
+        raise TypeError(f"{op}: give the number of classes once, as n or num_classes")
+    n = num_classes if n is None else n
     lab = _data(op, labels, "an int64 tensor of labels")
     if lab.dtype != int64:
         raise DTypeError(f"{op}: labels must be an int64 tensor, got {lab.dtype}")

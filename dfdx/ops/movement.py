@@ -177,3 +177,99 @@ def stack(tensors: Sequence[AnyTensor], /, axis: int = 0) -> Any:
 
     out = xp.stack(arrays, axis=ax)
     return result(out, items, [grad_of(k) for k in range(len(items))])
+
+
+cat = concat
+"""PyTorch's name of :func:`concat`."""
+
+
+def view(x: Tensor[*S, T], /, *dims: int) -> Any:
+    """PyTorch's name of :func:`reshape` (tensors are immutable, so a copy where NumPy cannot
+    make a view is as good as one)."""
+    return reshape(x, *dims)
+
+
+def _pieces(x: AnyTensor, ax: int, sizes: Sequence[int]) -> tuple[Any, ...]:
+    """``x`` cut along ``ax`` into consecutive views of ``sizes``; each piece's gradient goes
+    back into its place in zeros of ``x``'s shape."""
+    a = x._data
+    lead = (slice(None),) * ax
+    out = []
+    start = 0
+    for size in sizes:
+        part = (*lead, slice(start, start + size))
+
+        def grad(g: Any, part: tuple[slice, ...] = part) -> Any:
+            full = xp.zeros(a.shape, g.dtype)
+            full[part] = g
+            return full
+
+        out.append(result(a[part], (x,), (grad,)))
+        start += size
+    return tuple(out)
+
+
+def split(
+    x: Tensor[*S, T], /, split_size_or_sections: int | Sequence[int], axis: int = 0
+) -> tuple[Any, ...]:
+    """``x`` cut along ``axis`` into pieces of ``split_size_or_sections`` (the last one
+    smaller if the size does not divide), or of exactly the sizes in a list, which must add
+    up to the axis's size (PyTorch's ``torch.split``). A tuple of views."""
+    op = "split"
+    (ax,) = _ints(op, "axis", (axis,))
+    if isinstance(split_size_or_sections, list | tuple):
+        split_arg: int | tuple[int, ...] = _ints(op, "sizes", split_size_or_sections)
+    else:
+        (split_arg,) = _ints(op, "the split size", (split_size_or_sections,))
+    sizes = shapes.split_sizes(op, x._data.shape, split_arg, ax)
+    assert sizes is not None
+    return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
+
+
+def chunk(x: Tensor[*S, T], /, chunks: int, axis: int = 0) -> tuple[Any, ...]:
+    """``x`` cut along ``axis`` into pieces of ``ceil(size / chunks)``: there may be fewer
+    than ``chunks`` pieces, the last one smaller (PyTorch's ``torch.chunk``). A tuple of
+    views."""
+    op = "chunk"
+    ax, n = _ints(op, "axis", (axis,)) + _ints(op, "chunks", (chunks,))
+    sizes = shapes.chunk_sizes(x._data.shape, n, ax)
+    assert sizes is not None
+    return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
+
+
+def slice_scatter(
+    x: Tensor[*S, T],
+    /,
+    src: AnyTensor,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, T]:
+    """A copy of ``x`` whose slice ``start:end:step`` along ``axis`` holds ``src`` (PyTorch's
+    ``torch.slice_scatter``): the out-of-place update of a key/value cache. ``src`` has the
+    slice's shape; the gradient flows to ``x`` outside the slice and to ``src`` inside it."""
+    op = "slice_scatter"
+    a = x._data
+    b = getattr(src, "_data", None)
+    if b is None:
+        raise TypeError(f"{op}: src must be a tensor, got {type(src).__name__}")
+    check_same(op, a, b)
+    (ax,) = _ints(op, "axis", (axis,))
+    bounds = [
+        None if v is None else _ints(op, "start, end and step", (v,))[0] for v in (start, end)
+    ]
+    (stride,) = _ints(op, "start, end and step", (step,))
+    index = slice(bounds[0], bounds[1], stride)
+    shapes.slice_scatter(a.shape, b.shape, ax, index)
+    lead: tuple[slice, ...] = (slice(None),) * (ax % a.ndim)
+    part = (*lead, index)
+    out = a.copy()
+    out[part] = b
+
+    def grad_x(g: Any) -> Any:
+        g = g.copy()
+        g[part] = 0
+        return g
+
+    return result(out, (x, src), (grad_x, lambda g: g[part]))

@@ -1,18 +1,21 @@
+# pyright: reportOverlappingOverload=false
 """One tensor in, a tensor of the same shape out."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
+from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
-from dfdx._dtypes import DType, canonical, check_float
-from dfdx._typing import AnyTensor, S, T
+from dfdx._dtypes import DType, canonical, check_float, check_same
+from dfdx._typing import AnyTensor, Dyn, S, T
 from dfdx.ops._op import result
 from dfdx.ops._special import erf
+from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
-    from dfdx._tensor import Tensor
+    from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
 
 def _float(op: str, x: AnyTensor) -> Array:
@@ -143,19 +146,93 @@ def pow(x: Tensor[*S, T], exponent: float, /) -> Tensor[*S, T]:
     return result(a**exponent, (x,), (lambda g: g * (exponent * a ** (exponent - 1)),))
 
 
-def clamp(x: Tensor[*S, T], /, min: float | None = None, max: float | None = None) -> Tensor[*S, T]:
-    """``x`` limited to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+Bound: TypeAlias = "float | AnyTensor | None"
+"""A clamp bound: a number, a tensor that broadcasts to the input's shape, or None."""
+
+
+@overload
+def clamp(
+    x: Tensor[*S, T],
+    /,
+    min: float | Tensor[*tuple[Dyn, ...], NoneTape] | None = None,
+    max: float | Tensor[*tuple[Dyn, ...], NoneTape] | None = None,
+) -> Tensor[*S, T]: ...
+@overload
+def clamp(x: Tensor[*S, Any], /, min: Bound = None, max: Bound = None) -> Tensor[*S, OwnedTape]: ...
+def clamp(x: Any, /, min: Bound = None, max: Bound = None) -> Any:
+    """``x`` limited to ``[min, max]``: ``minimum(maximum(x, min), max)`` (PyTorch's
+    ``torch.clamp``). A bound is a number or a tensor that broadcasts to ``x``'s shape. The
+    gradient passes to ``x`` where ``min <= x <= max``, to a tensor ``min`` where ``x < min``
+    (and ``min < max``), to a tensor ``max`` where ``x > max`` (or ``max < min``)."""
     if min is None and max is None:
         raise ValueError("clamp: give min, max or both")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clamp: min ({min}) is greater than max ({max})")
     a = _float("clamp", x)
-    # As Python floats: a NumPy float64 bound would upcast a float32 tensor.
-    lo = None if min is None else float(min)
-    hi = None if max is None else float(max)
-    y = xp.clip(a, lo, hi)
-    inside = y == a
-    return result(y, (x,), (lambda g: g * inside,))
+    lo, lo_t = _bound(a, min, "min")
+    hi, hi_t = _bound(a, max, "max")
+    if lo_t is None and hi_t is None and lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"clamp: min ({min}) is greater than max ({max})")
+    y = xp.clip(a, lo, hi) if lo_t is None and hi_t is None else a
+    if lo_t is not None or hi_t is not None:
+        if lo is not None:
+            y = xp.maximum(y, lo)
+        if hi is not None:
+            y = xp.minimum(y, hi)
+    inside = xp.ones(a.shape, bool) if lo is None else a >= lo
+    if hi is not None:
+        inside = inside & (a <= hi)
+    tensors: list[AnyTensor] = [x]
+    fns: list[Any] = [lambda g: g * inside]
+    if lo_t is not None:
+        below = (a < lo) & (True if hi is None else lo < hi)
+        tensors.append(lo_t)
+        fns.append(lambda g: unbroadcast(g * below, lo_t._data.shape))
+    if hi_t is not None:
+        above = (a > hi) | (False if lo is None else hi < lo)
+        tensors.append(hi_t)
+        fns.append(lambda g: unbroadcast(g * above, hi_t._data.shape))
+    return result(y, tensors, fns)
+
+
+def _bound(a: Array, bound: object, name: str) -> tuple[Any, AnyTensor | None]:
+    """A clamp bound as something NumPy compares with ``a`` (a Python float, which does not
+    upcast a float32 tensor, or an array), and the tensor it came from."""
+    if bound is None:
+        return None, None
+    b = getattr(bound, "_data", None)
+    if b is not None:
+        check_same("clamp", a, b)
+        shapes.mask_broadcast("clamp", b.shape, a.shape, name)
+        return b, bound  # type: ignore[return-value]
+    if isinstance(bound, bool) or not isinstance(bound, int | float | xp.integer | xp.floating):
+        raise TypeError(f"clamp: {name} must be a number or a tensor, got {type(bound).__name__}")
+    return float(bound), None
+
+
+def silu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
+    """``x * sigmoid(x)`` (also called swish), elementwise."""
+    a = _float("silu", x)
+    s = _sigmoid(a)
+    return result(a * s, (x,), (lambda g: g * (s * (1 + a * (1 - s))),))
+
+
+def rsqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]:
+    """``1 / sqrt(x)``, elementwise."""
+    a = _float("rsqrt", x)
+    y = 1 / xp.sqrt(a)
+    return result(y, (x,), (lambda g: g * (-0.5 * y * y * y),))
+
+
+def rpow(x: Tensor[*S, T], base: float, /) -> Tensor[*S, T]:
+    """``base ** x`` for a number ``base`` (``2.0 ** x``), in ``x``'s dtype; its gradient is
+    ``base ** x * log(base)`` (0 for ``base == 0``, as PyTorch's where ``x >= 0``)."""
+    if not isinstance(base, int | float | xp.integer | xp.floating) or isinstance(base, bool):
+        raise TypeError(f"pow: the base must be a number, got {type(base).__name__}")
+    a = _float("pow", x)
+    b = xp.asarray(float(base), a.dtype)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        y = b**a
+        log_b = xp.log(b) if base != 0 else xp.zeros((), a.dtype)
+    return result(y, (x,), (lambda g: g * y * log_b,))
 
 
 def to(x: Tensor[*S, T], dtype: Any, /) -> Tensor[*S, T]:

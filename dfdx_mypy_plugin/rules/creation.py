@@ -37,9 +37,17 @@ for _op in ("zeros", "ones", "randn", "rand"):
 
 @rule("arange", functions=("dfdx._creation.arange",))
 def arange(call: Call) -> Type:
-    if len(call.operands) != 1:
+    """``arange(n)``: ``n`` values; ``arange(start, end, step)`` of literal ints:
+    ``len(range(start, end, step))`` values; else ``Dyn``."""
+    if len(call.operands) == 1:
+        return call.result((_size(call.operands[0]),), _none_tape(call))
+    if len(call.operands) != 2:
         raise Unknown
-    return call.result((_size(call.operands[0]),), _none_tape(call))
+    start, end = (literal_int(t) for t in call.operands)
+    step = literal_int(call.arg("step")) if call.has("step") else 1
+    if start is None or end is None or step is None:
+        return call.result((None,), _none_tape(call))
+    return call.result((shapes.arange_size(start, end, step),), _none_tape(call))
 
 
 @rule("full", functions=("dfdx._creation.full",))

@@ -207,6 +207,8 @@ def one_hot(call: Call) -> Type:
     labels = call.tensor(0)
     if call.has("n"):
         n_type = call.arg("n")
+    elif call.has("num_classes"):  # PyTorch's name
+        n_type = call.arg("num_classes")
     elif len(call.operands) == 2:
         n_type = call.operands[1]
     else:

@@ -42,3 +42,7 @@ def _loss(call: Call) -> Type:
 
 for _op in (*_SAME_SHAPE, *_TARGET_KINDS):
     rule(_op, functions=(f"dfdx.losses.{_op}",))(_loss)
+
+
+# PyTorch's name of cross_entropy_with_logits_loss (an alias: the same rule)
+rule("cross_entropy_with_logits_loss", functions=("dfdx.losses.cross_entropy",))(_loss)

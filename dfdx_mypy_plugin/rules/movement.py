@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mypy.nodes import ListExpr, StarExpr, TupleExpr
-from mypy.types import Instance, ProperType, TupleType, Type, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    NoneType,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
@@ -143,3 +152,81 @@ def concat(call: Call) -> Type:
 @rule("stack", functions=_movement("stack"))
 def stack(call: Call) -> Type:
     return _joined(call, shapes.stack)
+
+
+# ---- PyTorch's names: the same rules ----------------------------------------------------------
+
+rule("reshape", methods=("view",), functions=_movement("view"))(reshape)
+rule("concat", functions=_movement("cat"))(concat)
+
+
+# ---- split, chunk, slice_scatter ---------------------------------------------------------------
+
+
+def _pieces(call: Call, x: TensorType, sizes: list[shapes.Dim] | None, axis: int) -> Type:
+    """The tuple of ``x``'s pieces along ``axis``, one tensor type per size."""
+    if sizes is None:
+        raise Unknown  # how many pieces is known only at run time
+    items: list[Type] = [
+        call.result(shape, x.tape, x) for shape in shapes.pieces(x.shape, axis, sizes)
+    ]
+    fallback = call.api.named_generic_type("builtins.tuple", [AnyType(TypeOfAny.special_form)])
+    return TupleType(items, fallback)
+
+
+def _literal_ints(t: Type) -> int | list[int]:
+    """A literal int, or a tuple or list literal of them (the sizes of ``split``)."""
+    n = literal_int(t)
+    if n is not None:
+        return n
+    p = get_proper_type(t)
+    if isinstance(p, TupleType):
+        items = [literal_int(i) for i in p.items]
+        if all(i is not None for i in items):
+            return [i for i in items if i is not None]
+    raise Unknown
+
+
+@rule("split", methods=("split",), functions=_movement("split"))
+def split(call: Call) -> Type:
+    x = call.tensor(0)
+    e = call.named_exprs.get("split_size_or_sections")
+    sizes: int | list[int]
+    if isinstance(e, ListExpr):  # a list literal's type is list[int]: read its items
+        items = [literal_int(call.api.get_expression_type(item)) for item in e.items]
+        sizes = [n for n in items if n is not None]
+        if len(sizes) != len(items):
+            raise Unknown
+    else:
+        sizes = _literal_ints(call.arg("split_size_or_sections"))
+    axis = _named_axis(call, "axis", 0)
+    return _pieces(call, x, shapes.split_sizes(call.op, x.shape, sizes, axis), axis)
+
+
+@rule("chunk", methods=("chunk",), functions=_movement("chunk"))
+def chunk(call: Call) -> Type:
+    x = call.tensor(0)
+    chunks = _axis(call.arg("chunks"))
+    axis = _named_axis(call, "axis", 0)
+    return _pieces(call, x, shapes.chunk_sizes(x.shape, chunks, axis), axis)
+
+
+def _bound(call: Call, name: str, default: int | None) -> int | None:
+    if not call.has(name):
+        return default
+    t = get_proper_type(call.arg(name))
+    if isinstance(t, NoneType):
+        return None
+    n = literal_int(t)
+    if n is None:
+        raise Unknown
+    return n
+
+
+@rule("slice_scatter", methods=("slice_scatter",), functions=_movement("slice_scatter"))
+def slice_scatter(call: Call) -> Type:
+    x = call.tensor(0)
+    src = read_tensor(call.arg("src"))
+    index = slice(_bound(call, "start", None), _bound(call, "end", None), _bound(call, "step", 1))
+    shape = shapes.slice_scatter(x.shape, src.shape, _named_axis(call, "axis", 0), index)
+    return call.result(shape, merge_tapes([x.tape, src.tape]), x, src)

@@ -49,6 +49,7 @@ from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
 from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
+from dfdx_mypy_plugin.shapes.creation import arange_size as arange_size
 from dfdx_mypy_plugin.shapes.data import batch_size as batch_size
 from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
@@ -75,12 +76,16 @@ from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
 from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_sizes
+from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
 from dfdx_mypy_plugin.shapes.movement import concat as concat
 from dfdx_mypy_plugin.shapes.movement import flatten as flatten
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
+from dfdx_mypy_plugin.shapes.movement import pieces as pieces
 from dfdx_mypy_plugin.shapes.movement import product as product
 from dfdx_mypy_plugin.shapes.movement import reshape as reshape
+from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
+from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
 from dfdx_mypy_plugin.shapes.movement import squeeze as squeeze
 from dfdx_mypy_plugin.shapes.movement import stack as stack
 from dfdx_mypy_plugin.shapes.movement import transpose as transpose
@@ -93,3 +98,6 @@ from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
 from dfdx_mypy_plugin.shapes.reduce import reduce as reduce
+from dfdx_mypy_plugin.shapes.selection import multinomial as multinomial
+from dfdx_mypy_plugin.shapes.selection import sort as sort
+from dfdx_mypy_plugin.shapes.selection import topk as topk

@@ -47,9 +47,9 @@ def where(cond: Shape, a: Shape, b: Shape) -> Shape:
     return broadcast("where", broadcast("where", cond, a), b)
 
 
-def mask_broadcast(op: str, source: Shape, target: Shape) -> Shape:
-    """A mask of shape ``source`` must broadcast to ``target`` without changing it
-    (masked_fill)."""
+def mask_broadcast(op: str, source: Shape, target: Shape, what: str = "mask") -> Shape:
+    """A mask (or the ``what`` operand) of shape ``source`` must broadcast to ``target``
+    without changing it (masked_fill, clamp's tensor bounds)."""
     bad = len(source) > len(target)
     detail = f"rank {len(source)} > {len(target)}"
     for i in range(1, min(len(source), len(target)) + 1):
@@ -58,5 +58,7 @@ def mask_broadcast(op: str, source: Shape, target: Shape) -> Shape:
             bad, detail = True, f"axis {-i}: {fmt_dim(s)} != {fmt_dim(t)}"
             break
     if bad:
-        raise ShapeError(f"{op}: mask {fmt(source)} does not broadcast to {fmt(target)} ({detail})")
+        raise ShapeError(
+            f"{op}: {what} {fmt(source)} does not broadcast to {fmt(target)} ({detail})"
+        )
     return target

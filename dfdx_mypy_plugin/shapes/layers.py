@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dfdx_mypy_plugin.shapes._core import Dim, Shape, fmt_dim
-from dfdx_mypy_plugin.shapes.conv import conv, pool
+from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
 from dfdx_mypy_plugin.shapes.movement import flatten
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
 
@@ -146,6 +146,40 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     return conv("conv2d", x, weight, stride, padding, dilation, groups)
 
 
+def _conv_transpose2d(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], sizes[1], None, None)
+    groups = w["groups"]
+    assert isinstance(groups, int)
+    out_channels = sizes[1]
+    per_group = out_channels // groups if isinstance(out_channels, int) and groups else None
+    weight = (sizes[0], per_group, *_pair(w, "kernel_size"))
+    stride, padding, output_padding, dilation = (
+        _pair(w, a) for a in ("stride", "padding", "output_padding", "dilation")
+    )
+    op = "conv_transpose2d"
+    return conv_transpose(op, x, weight, stride, padding, output_padding, dilation, groups)
+
+
+def _adaptive_avg_pool2d(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], x[1], None, None)
+    return adaptive_pool("adaptive_avg_pool2d", x, _pair(w, "output_size"))
+
+
+def _upsample(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], x[1], None, None)
+    return upsample("upsample2d", x, _pair(w, "scale_factor"))
+
+
 def _pool(op: str) -> OutputRule:
     def rule(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
         if w is None:
@@ -243,6 +277,41 @@ LAYERS: tuple[Layer, ...] = (
         sizes=(Arg("start_axis", 1, axis=True), Arg("end_axis", -1, axis=True)),
         forgets=("features", "channels"),
         output=_flatten,
+    ),
+    Layer("SiLU", _L),
+    Layer(
+        "ConvTranspose2d",
+        _L,
+        sizes=(Arg("in_channels"), Arg("out_channels")),
+        reads="channels",
+        gives="channels",
+        forgets=_FEATURES,
+        ranks=(4,),
+        window=(
+            Arg("kernel_size", pair=True),
+            Arg("stride", 1, pair=True),
+            Arg("padding", 0, pair=True),
+            Arg("output_padding", 0, pair=True),
+            Arg("groups", 1),
+            Arg("dilation", 1, pair=True),
+        ),
+        output=_conv_transpose2d,
+    ),
+    Layer(
+        "AdaptiveAvgPool2d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(4,),
+        window=(Arg("output_size", pair=True),),
+        output=_adaptive_avg_pool2d,
+    ),
+    Layer(
+        "Upsample",
+        _L,
+        forgets=_FEATURES,
+        ranks=(4,),
+        window=(Arg("scale_factor", pair=True),),
+        output=_upsample,
     ),
     Layer("Residual", "dfdx.nn._containers"),
 )

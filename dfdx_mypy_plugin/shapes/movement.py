@@ -258,3 +258,78 @@ def stack(shapes: Sequence[Shape], axis: int) -> Shape:
             out[i] = agree(out[i], b)
     i = new_axis("stack", first, axis)
     return (*out[:i], len(shapes), *out[i:])
+
+
+def split_sizes(op: str, shape: Shape, split: int | Sequence[int], axis: int) -> list[Dim] | None:
+    """The sizes of ``split(x, split, axis)`` along ``axis`` (PyTorch's semantics): pieces of
+    ``split`` with a smaller last one for an int, exactly the given sizes for a sequence
+    (which must add up to the axis's size). None where the number of pieces is not known."""
+    ax = normalize_axis(op, shape, axis)
+    n = shape[ax]
+    if isinstance(split, int):
+        if split < 0 or (split == 0 and isinstance(n, int) and n != 0):
+            raise ShapeError(
+                f"{op}: split size must be > 0 (0 only for an empty axis), got {split} for "
+                f"axis {ax} of {fmt(shape)}"
+            )
+        if not isinstance(n, int):
+            return None
+        if n == 0:
+            return [0]
+        cut: list[Dim] = [split] * (n // split)
+        return cut + ([n % split] if n % split else [])
+    sizes = list(split)
+    if any(s < 0 for s in sizes):
+        raise ShapeError(f"{op}: sizes must be >= 0, got {sizes}")
+    if isinstance(n, int) and sum(sizes) != n:
+        raise ShapeError(
+            f"{op}: sizes {sizes} add up to {sum(sizes)}, not to the size {n} of axis {ax} of "
+            f"{fmt(shape)}"
+        )
+    return list(sizes)
+
+
+def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:
+    """The sizes of ``chunk(x, chunks, axis)`` (PyTorch's semantics): pieces of
+    ``ceil(n / chunks)``, so there may be fewer than ``chunks`` of them; ``chunks`` empty
+    pieces of an empty axis. None where the axis's size is not known."""
+    op = "chunk"
+    ax = normalize_axis(op, shape, axis)
+    if chunks <= 0:
+        raise ShapeError(f"{op}: chunks must be > 0, got {chunks}")
+    n = shape[ax]
+    if not isinstance(n, int):
+        return None
+    if n == 0:
+        return [0] * chunks
+    return split_sizes(op, shape, -(-n // chunks), axis)
+
+
+def pieces(shape: Shape, axis: int, sizes: Sequence[Dim]) -> list[Shape]:
+    """``shape`` with ``axis`` resized to each of ``sizes``."""
+    ax = normalize_axis("split", shape, axis)
+    return [(*shape[:ax], s, *shape[ax + 1 :]) for s in sizes]
+
+
+def slice_scatter(shape: Shape, src: Shape, axis: int, index: slice) -> Shape:
+    """``slice_scatter(x, src, axis, start, end, step)``: ``src`` must have the shape of
+    ``x``'s slice ``start:end:step`` along ``axis``; the result has ``x``'s shape."""
+    op = "slice_scatter"
+    ax = normalize_axis(op, shape, axis)
+    if index.step is not None and index.step <= 0:
+        raise ShapeError(f"{op}: step must be > 0, got {index.step}")
+    n = shape[ax]
+    size: Dim = len(range(*index.indices(n))) if isinstance(n, int) else None
+    if index.start is None and index.stop is None and index.step in (None, 1):
+        size = n
+    want = (*shape[:ax], size, *shape[ax + 1 :])
+    parts = [index.start, index.stop] + ([] if index.step in (None, 1) else [index.step])
+    bounds = ":".join("" if v is None else str(v) for v in parts)
+    if len(src) != len(want) or any(
+        same_dim(a, b) is False for a, b in zip(src, want, strict=False)
+    ):
+        raise ShapeError(
+            f"{op}: src {fmt(src)} does not fit the slice {bounds} of axis {ax} of {fmt(shape)} "
+            f"({fmt(want)})"
+        )
+    return shape

@@ -13,10 +13,12 @@ import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.nn import (
     GELU,
+    AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
     Conv2d,
+    ConvTranspose2d,
     Dropout,
     Embedding,
     Flatten,
@@ -27,8 +29,10 @@ from dfdx.nn import (
     Residual,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
     Tanh,
+    Upsample,
 )
 
 rng = np.random.default_rng(0)
@@ -39,6 +43,7 @@ assert_type(ReLU()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(GELU()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(Sigmoid()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(Tanh()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
+assert_type(SiLU()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(Softmax(axis=1)(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(Dropout(0.5)(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 
@@ -60,9 +65,21 @@ assert_type(AvgPool2d(3, stride=2, padding=1)(x), Tensor[L[2], L[3], L[4], L[4],
 assert_type(Flatten()(x), Tensor[L[2], L[192], OwnedTape])
 assert_type(Flatten(0, 1)(x), Tensor[L[6], L[8], L[8], OwnedTape])
 assert_type(Residual(Linear(6, 6))(v), Tensor[L[4], L[6], NoneTape])
+assert_type(ConvTranspose2d(3, 4, 2, stride=2)(x), Tensor[L[2], L[4], L[16], L[16], OwnedTape])
+assert_type(
+    ConvTranspose2d(3, 6, 3, padding=1, groups=3)(x), Tensor[L[2], L[6], L[8], L[8], OwnedTape]
+)
+assert_type(AdaptiveAvgPool2d((2, 3))(x), Tensor[L[2], L[3], L[2], L[3], OwnedTape])
+assert_type(Upsample(2)(x), Tensor[L[2], L[3], L[16], L[16], OwnedTape])
+assert_type(Upsample((1, 2), mode="bilinear")(x), Tensor[L[2], L[3], L[8], L[16], OwnedTape])
 
 # a BatchNorm1d after a Linear reads its features (docs/nn.md); after a Conv2d, channels
 mlp = Sequential(Linear(6, 4), BatchNorm1d(4), ReLU(), Linear(4, 2))
 assert_type(mlp(v), Tensor[L[4], L[2], NoneTape])
 cnn = Sequential(Conv2d(3, 4, 3), BatchNorm2d(4), MaxPool2d(2), Flatten(), Linear(36, 2))
 assert_type(cnn(x), Tensor[L[2], L[2], OwnedTape])
+unet_like = Sequential(
+    Conv2d(3, 4, 3, padding=1), MaxPool2d(2), ConvTranspose2d(4, 2, 2, stride=2), SiLU(),
+    Upsample(2), AdaptiveAvgPool2d(1), Flatten(), Linear(2, 5),
+)  # fmt: skip
+assert_type(unet_like(x), Tensor[L[2], L[5], OwnedTape])
