@@ -27,6 +27,21 @@ class Gradients:
         self._pending = pending
         self._epoch = _autodiff.param_epoch()
 
+    @classmethod
+    def _of_arrays(cls, arrays: dict[int, Array]) -> Gradients:
+        """Gradients already computed, by tensor id (``GradAccumulator``'s sums)."""
+        pending: dict[int, _autodiff.Pending] = {}
+        for i, a in arrays.items():
+            pending[i] = _autodiff.Pending(a.shape)
+            pending[i].value = a
+        return cls(pending)
+
+    def _replace(self, t: AnyTensor, value: Array) -> None:
+        """Make ``value`` the gradient of ``t`` (read first, with :meth:`array`): clipping
+        scales gradients this way, with new arrays, since a computed gradient may be shared
+        with another tensor's. Gradients read before keep their values."""
+        self._pending[t._id].value = value
+
     def __contains__(self, t: object) -> bool:
         return getattr(t, "_id", None) in self._pending
 

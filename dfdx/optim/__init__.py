@@ -6,9 +6,17 @@ NumPy ops on preallocated buffers. A parameter that received no gradient is left
 state and step count untouched (as in PyTorch).
 """
 
+from dfdx.optim import lr_scheduler as lr_scheduler
+from dfdx.optim._accumulate import GradAccumulator as GradAccumulator
 from dfdx.optim._adam import Adam as Adam
 from dfdx.optim._adam import AdamW as AdamW
 from dfdx.optim._base import HasParameters as HasParameters
 from dfdx.optim._base import Optimizer as Optimizer
+from dfdx.optim._clip import clip_grad_norm as clip_grad_norm
+from dfdx.optim._clip import clip_grad_value as clip_grad_value
 from dfdx.optim._rmsprop import RMSprop as RMSprop
+from dfdx.optim._select import ParamInfo as ParamInfo
+from dfdx.optim._select import parameter_info as parameter_info
+from dfdx.optim._select import select_parameters as select_parameters
+from dfdx.optim._select import weight_decay_groups as weight_decay_groups
 from dfdx.optim._sgd import SGD as SGD

@@ -308,7 +308,9 @@ class Optimizer:
         if not isinstance(state, Mapping) or not {"kind", "param_groups", "state"} <= set(state):
             raise ValueError(f"{where}: expected a dict with 'kind', 'param_groups' and 'state'")
         if state["kind"] != self.name:
-            raise ValueError(f"{where}: the state is of a {state['kind']} optimizer, not {self.name}")
+            raise ValueError(
+                f"{where}: the state is of a {state['kind']} optimizer, not {self.name}"
+            )
         saved = state["param_groups"]
         if len(saved) != len(self.param_groups):
             raise ValueError(
@@ -333,7 +335,7 @@ class Optimizer:
                 raise ValueError(f"{where}: state for {key!r}, not a parameter of this optimizer")
             checked: dict[str, Any] = {}
             for name, value in entry.items():
-                if isinstance(value, xp.ndarray) and value.ndim > 0 or name in self._array_names:
+                if name in self._array_names:
                     a = xp.asarray(value)
                     if a.shape != self._shapes[key] or a.dtype != self._dtypes[key]:
                         raise ValueError(
@@ -364,7 +366,9 @@ class Optimizer:
             s = self._state.get(key)
             if s is None:
                 data = xp.empty(self._shapes[key], self._dtypes[key])
-                s = self._state[key] = self._init_state(data, self.param_groups[self._group_of[key]])
+                s = self._state[key] = self._init_state(
+                    data, self.param_groups[self._group_of[key]]
+                )
             self._import(s, entry)
         for key, s in self._state.items():
             if key not in arrays:
