@@ -212,9 +212,12 @@ class MultiStepLR(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "milestones": sorted(self.milestones.elements())}
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _check(self, state: Any) -> None:
+        super()._check(state)
         if "milestones" not in state:
             raise ValueError("MultiStepLR.load_state_dict: the state has no 'milestones'")
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         super().load_state_dict(state)
         self.milestones = Counter(int(m) for m in state["milestones"])
 
@@ -366,7 +369,7 @@ class SequentialLR(LRScheduler):
             "_schedulers": [s.state_dict() for s in self._schedulers],
         }
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _check(self, state: Any) -> None:
         inner = state.get("_schedulers") if isinstance(state, Mapping) else None
         if not isinstance(inner, Sequence) or len(inner) != len(self._schedulers):
             raise ValueError(
@@ -375,9 +378,14 @@ class SequentialLR(LRScheduler):
             )
         for s, st in zip(self._schedulers, inner, strict=True):
             s._check(st)
+        super()._check(state)
+        if "_milestones" not in state:
+            raise ValueError("SequentialLR.load_state_dict: the state has no '_milestones'")
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         super().load_state_dict(state)
         self._milestones = [int(m) for m in state["_milestones"]]
-        for s, st in zip(self._schedulers, inner, strict=True):
+        for s, st in zip(self._schedulers, state["_schedulers"], strict=True):
             s.load_state_dict(st)
 
 
