@@ -85,15 +85,33 @@ def test_parameters_left_out_of_the_groups_get_the_optimizer_options() -> None:
 @pytest.mark.parametrize(
     ("groups", "error", "message"),
     [
-        ([{"params": ["a"]}, {"params": ["a"]}], ValueError, "Adam: parameter 'a' is in param_groups[0] and in param_groups[1]"),
+        (
+            [{"params": ["a"]}, {"params": ["a"]}],
+            ValueError,
+            "Adam: parameter 'a' is in param_groups[0] and in param_groups[1]",
+        ),
         ([{"params": ["z"]}], KeyError, "Adam: param_groups[0] names 'z', not a parameter"),
         ([{"lr": 0.1}], TypeError, "Adam: param_groups[0] must be a dict with a 'params' entry"),
-        ([{"params": [np.ones(2)]}], TypeError, "Adam: param_groups[0]['params'] holds a ndarray that is not a parameter of the model (give names or the model's tensors)"),
-        ([{"params": ["a"], "weight_dacay": 0.0}], ValueError, "Adam: param_groups[0]: unknown option 'weight_dacay' (Adam's options: lr, betas, eps, weight_decay)"),
-        ([{"params": ["a"], "lr": -1.0}], ValueError, "Adam: param_groups[0]: lr must be >= 0.0, got -1.0"),
+        (
+            [{"params": [np.ones(2)]}],
+            TypeError,
+            "Adam: param_groups[0]['params'] holds a ndarray that is not a parameter of the "
+            "model (give names or the model's tensors)",
+        ),
+        (
+            [{"params": ["a"], "weight_dacay": 0.0}],
+            ValueError,
+            "Adam: param_groups[0]: unknown option 'weight_dacay' (Adam's options: lr, betas, "
+            "eps, weight_decay)",
+        ),
+        (
+            [{"params": ["a"], "lr": -1.0}],
+            ValueError,
+            "Adam: param_groups[0]: lr must be >= 0.0, got -1.0",
+        ),
         ({"params": ["a"]}, TypeError, "Adam: param_groups must be a list of dicts"),
     ],
-)  # fmt: skip
+)
 def test_bad_groups(groups: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error) as e:
         dx.optim.Adam(Params(a=np.ones(2, np.float32)), param_groups=groups)

@@ -73,8 +73,9 @@ def clip_grad_norm(
         )
     coef = limit / (total + 1e-6)
     if coef < 1.0 or math.isnan(coef):
-        for t, g in pairs:
-            grads._replace(t, g * g.dtype.type(coef))
+        with np.errstate(invalid="ignore"):  # inf * 0 is nan, as in PyTorch
+            for t, g in pairs:
+                grads._replace(t, g * g.dtype.type(coef))
     return total
 
 
