@@ -495,6 +495,7 @@ class OneCycleLR(LRScheduler):
         lrs = []
         for group in self.optimizer.param_groups:
             start_step = 0.0
+            lr = momentum = 0.0  # set by the last phase at the latest
             for i, (end_step, lr0, lr1, m0, m1) in enumerate(self._schedule_phases):
                 if step <= end_step or i == len(self._schedule_phases) - 1:
                     pct = (step - start_step) / (end_step - start_step)
