@@ -4,6 +4,12 @@ Each optimizer follows ``torch.optim``'s single-tensor update rules step for ste
 against PyTorch over 10 steps by tests/test_optim.py), in the parameters' dtype, with in-place
 NumPy ops on preallocated buffers. A parameter that received no gradient is left alone, its
 state and step count untouched (as in PyTorch).
+
+Also: parameter groups (``param_groups=[...]``, :func:`weight_decay_groups`,
+:func:`select_parameters`), learning-rate schedulers (:mod:`dfdx.optim.lr_scheduler`),
+gradient clipping (:func:`clip_grad_norm`, :func:`clip_grad_value`), gradient accumulation
+(:class:`GradAccumulator`) and ``state_dict``/``load_state_dict`` (saved with the model by
+``dx.save_checkpoint``). See docs/optim.md.
 """
 
 from dfdx.optim import lr_scheduler as lr_scheduler

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
 
 
+@runtime_checkable
 class HasParameters(Protocol):
     """Anything with PyTorch-style named parameters: a ``dx.nn.Module``."""
 

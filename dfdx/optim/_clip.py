@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,10 +20,10 @@ def _with_grads(
     where: str, params: HasParameters | Iterable[AnyTensor], grads: Gradients
 ) -> list[tuple[AnyTensor, Array]]:
     """Each parameter that has a gradient in ``grads``, with it (computed now)."""
-    if hasattr(params, "named_parameters"):
-        tensors = [t for _, t in cast(HasParameters, params).named_parameters()]
+    if isinstance(params, HasParameters):
+        tensors = [t for _, t in params.named_parameters()]
     else:
-        tensors = list(cast("Iterable[AnyTensor]", params))
+        tensors = list(params)
     out = []
     for t in tensors:
         if not hasattr(t, "_id"):

@@ -13,6 +13,7 @@ resumes with ``load_state_dict``.
 
 from __future__ import annotations
 
+import copy
 import math
 from bisect import bisect_right
 from collections import Counter
@@ -104,7 +105,7 @@ class LRScheduler:
             "_last_lr": list(self._last_lr),
         }
         for name in self._saved:
-            state[name] = getattr(self, name)
+            state[name] = copy.deepcopy(getattr(self, name))
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -116,7 +117,7 @@ class LRScheduler:
         self.base_lrs = [float(v) for v in state["base_lrs"]]
         self._last_lr = [float(v) for v in state["_last_lr"]]
         for name in self._saved:
-            setattr(self, name, state[name])
+            setattr(self, name, copy.deepcopy(state[name]))
 
     def _check(self, state: Any) -> None:
         """Raise a ValueError naming what in ``state`` does not fit this scheduler."""
