@@ -122,7 +122,9 @@ def test_state_of_other_groups_is_an_error() -> None:
 # ---- checkpoints --------------------------------------------------------------------
 
 
-def make_run() -> tuple[dx.nn.Module, dx.optim.Optimizer, lr_scheduler.LRScheduler]:
+def make_run(
+    kind: str = "adamw_warmup_cosine",
+) -> tuple[dx.nn.Module, dx.optim.Optimizer, lr_scheduler.LRScheduler]:
     rng = np.random.default_rng(11)
     model = dx.nn.Sequential(
         dx.nn.Linear(6, 16, rng=rng),
@@ -130,6 +132,15 @@ def make_run() -> tuple[dx.nn.Module, dx.optim.Optimizer, lr_scheduler.LRSchedul
         dx.nn.ReLU(),
         dx.nn.Linear(16, 4, rng=rng),
     )
+    if kind == "adam_onecycle":  # betas change every step
+        opt: dx.optim.Optimizer = dx.optim.Adam(model, lr=1e-3)
+        return model, opt, lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=20)
+    if kind == "sgd_onecycle":  # momentum changes every step
+        opt = dx.optim.SGD(model, lr=0.1, momentum=0.9, nesterov=True)
+        return model, opt, lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=20)
+    if kind == "rmsprop_step":
+        opt = dx.optim.RMSprop(model, lr=1e-3, centered=True, momentum=0.5)
+        return model, opt, lr_scheduler.StepLR(opt, step_size=3, gamma=0.7)
     opt = dx.optim.AdamW(model, lr=3e-3, param_groups=dx.optim.weight_decay_groups(model, 0.1))
     warmup = lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4)
     cosine = lr_scheduler.CosineAnnealingLR(opt, T_max=16)
@@ -152,19 +163,28 @@ def train(model: dx.nn.Module, opt: dx.optim.Optimizer, sched: Any, steps: range
     return losses
 
 
-@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
-def test_a_resumed_run_has_the_same_losses(tmp_path: Path, suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "suffix"),
+    [
+        ("adamw_warmup_cosine", ".npz"),
+        ("adamw_warmup_cosine", ".safetensors"),
+        ("adam_onecycle", ".npz"),
+        ("sgd_onecycle", ".safetensors"),
+        ("rmsprop_step", ".npz"),
+    ],
+)
+def test_a_resumed_run_has_the_same_losses(tmp_path: Path, kind: str, suffix: str) -> None:
     if suffix == ".safetensors":
         pytest.importorskip("safetensors")
-    model, opt, sched = make_run()
+    model, opt, sched = make_run(kind)
     expected = train(model, opt, sched, range(20))
 
-    model, opt, sched = make_run()
+    model, opt, sched = make_run(kind)
     first = train(model, opt, sched, range(7))
     path = tmp_path / f"run{suffix}"
     dx.save_checkpoint(path, model=model, optimizer=opt, scheduler=sched, extra={"step": 7})
 
-    model, opt, sched = make_run()  # a fresh start, as after a restart
+    model, opt, sched = make_run(kind)  # a fresh start, as after a restart
     extra = dx.load_checkpoint(path, model=model, optimizer=opt, scheduler=sched)
     assert extra == {"step": 7}
     rest = train(model, opt, sched, range(extra["step"], 20))
