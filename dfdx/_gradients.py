@@ -19,6 +19,9 @@ class Gradients:
     ``grads[t]`` is a ``NoneTape`` tensor of ``t``'s shape and dtype, for ``t`` or its traced
     copy. A gradient is computed when first read; read the ones you need before an optimizer
     changes parameters in place (optimizers read theirs first).
+
+    ``dx.optim.clip_grad_norm``/``clip_grad_value`` replace the parameters' gradients here
+    with clipped copies; ``dx.optim.GradAccumulator`` sums those of several ``Gradients``.
     """
 
     __slots__ = ("_epoch", "_pending")
