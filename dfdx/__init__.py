@@ -10,6 +10,8 @@ from dfdx import optim as optim
 from dfdx import utils as utils
 from dfdx._checked import TapeError as TapeError
 from dfdx._checked import checked as checked
+from dfdx._checkpoint import load_checkpoint as load_checkpoint
+from dfdx._checkpoint import save_checkpoint as save_checkpoint
 from dfdx._creation import arange as arange
 from dfdx._creation import full as full
 from dfdx._creation import manual_seed as manual_seed

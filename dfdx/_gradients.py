@@ -19,6 +19,9 @@ class Gradients:
     ``grads[t]`` is a ``NoneTape`` tensor of ``t``'s shape and dtype, for ``t`` or its traced
     copy. A gradient is computed when first read; read the ones you need before an optimizer
     changes parameters in place (optimizers read theirs first).
+
+    ``dx.optim.clip_grad_norm``/``clip_grad_value`` replace the parameters' gradients here
+    with clipped copies; ``dx.optim.GradAccumulator`` sums those of several ``Gradients``.
     """
 
     __slots__ = ("_epoch", "_pending")
@@ -26,6 +29,21 @@ class Gradients:
     def __init__(self, pending: dict[int, _autodiff.Pending]) -> None:
         self._pending = pending
         self._epoch = _autodiff.param_epoch()
+
+    @classmethod
+    def _of_arrays(cls, arrays: dict[int, Array]) -> Gradients:
+        """Gradients already computed, by tensor id (``GradAccumulator``'s sums)."""
+        pending: dict[int, _autodiff.Pending] = {}
+        for i, a in arrays.items():
+            pending[i] = _autodiff.Pending(a.shape)
+            pending[i].value = a
+        return cls(pending)
+
+    def _replace(self, t: AnyTensor, value: Array) -> None:
+        """Make ``value`` the gradient of ``t`` (read first, with :meth:`array`): clipping
+        scales gradients this way, with new arrays, since a computed gradient may be shared
+        with another tensor's. Gradients read before keep their values."""
+        self._pending[t._id].value = value
 
     def __contains__(self, t: object) -> bool:
         return getattr(t, "_id", None) in self._pending

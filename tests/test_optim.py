@@ -233,9 +233,26 @@ def test_fixture_matches_live_torch() -> None:
 
 
 def test_public_names() -> None:
-    for name in ("SGD", "Adam", "AdamW", "RMSprop", "Optimizer"):
+    for name in ("SGD", "Adam", "AdamW", "RMSprop", "Optimizer", "GradAccumulator", "ParamInfo"):
         assert isinstance(getattr(dx.optim, name), type), name
     assert issubclass(dx.optim.AdamW, dx.optim.Adam)
+    for name in ("clip_grad_norm", "clip_grad_value", "select_parameters", "parameter_info"):
+        assert callable(getattr(dx.optim, name)), name
+    assert callable(dx.optim.weight_decay_groups)
+    assert callable(dx.save_checkpoint) and callable(dx.load_checkpoint)
+    sched = dx.optim.lr_scheduler
+    for name in (
+        "LRScheduler",
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "LinearLR",
+        "LambdaLR",
+        "OneCycleLR",
+        "SequentialLR",
+    ):
+        assert issubclass(getattr(sched, name), sched.LRScheduler), name
 
 
 def test_parameter_that_changed_dtype_is_an_error() -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dfdx._backend import Array, xp
-from dfdx.optim._base import HasParameters, Optimizer, check_number
+from dfdx.optim._base import HasParameters, Optimizer, ParamGroupSpec, check_number
 
 
 class SGD(Optimizer):
     """``torch.optim.SGD``: ``g = grad + weight_decay * p``; with momentum,
     ``buf = momentum * buf + (1 - dampening) * g`` (``buf = g`` on the first step) and
-    ``g = buf`` (or ``g + momentum * buf`` with ``nesterov``); then ``p -= lr * g``."""
+    ``g = buf`` (or ``g + momentum * buf`` with ``nesterov``); then ``p -= lr * g``.
+
+    ``param_groups``: as for :class:`Adam`."""
 
     name = "SGD"
+    _array_names = ("momentum_buffer",)
+    _state_names = ("momentum_buffer",)
 
     def __init__(
         self,
@@ -23,47 +28,74 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
         dampening: float = 0.0,
+        *,
+        param_groups: Sequence[ParamGroupSpec] | None = None,
     ) -> None:
-        self.lr = check_number("SGD", "lr", lr)
-        self.momentum = check_number("SGD", "momentum", momentum)
-        self.weight_decay = check_number("SGD", "weight_decay", weight_decay)
-        self.dampening = check_number("SGD", "dampening", dampening)
-        if nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
-        self.nesterov = bool(nesterov)
-        super().__init__(model)
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "weight_decay": weight_decay,
+            "dampening": dampening,
+        }
+        super().__init__(model, defaults, param_groups)
 
-    def _init_state(self, p: Array) -> list[Any]:
-        # [scratch, momentum buffer, gradient + weight decay, whether the buffer is set]
-        return [
-            xp.empty_like(p),
-            xp.empty_like(p) if self.momentum else None,
-            xp.empty_like(p) if self.weight_decay else None,
-            False,
-        ]
+    def _options(self, options: Mapping[str, Any], where: str) -> dict[str, Any]:
+        name = f"SGD: {where}" if where else "SGD"
+        self._unknown(options, ("lr", "momentum", "nesterov", "weight_decay", "dampening"), where)
+        out = {
+            "lr": check_number(name, "lr", options["lr"]),
+            "momentum": check_number(name, "momentum", options["momentum"]),
+            "nesterov": bool(options["nesterov"]),
+            "weight_decay": check_number(name, "weight_decay", options["weight_decay"]),
+            "dampening": check_number(name, "dampening", options["dampening"]),
+        }
+        if out["nesterov"] and (out["momentum"] == 0 or out["dampening"] != 0):
+            raise ValueError(f"{name}: nesterov needs momentum > 0 and dampening = 0")
+        return out
 
-    def _step(self, p: Array, g: Array, state: list[Any]) -> None:
+    def _init_state(self, p: Array, group: dict[str, Any]) -> list[Any]:
+        # [scratch, momentum buffer, gradient + weight decay, whether the buffer is set];
+        # the buffers exist even without momentum, which a scheduler may turn on later
+        return [xp.empty_like(p), xp.empty_like(p), xp.empty_like(p), False]
+
+    def _step(self, p: Array, g: Array, state: list[Any], group: dict[str, Any]) -> None:
         tmp, buf, decayed, started = state
-        if self.weight_decay:
-            xp.multiply(p, self.weight_decay, out=decayed)
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        if weight_decay:
+            xp.multiply(p, weight_decay, out=decayed)
             decayed += g
             g = decayed
-        if self.momentum:
+        if momentum:
+            dampening = group["dampening"]
             if not started:
                 xp.copyto(buf, g)
                 state[3] = True
             else:
-                buf *= self.momentum
-                if self.dampening:
-                    xp.multiply(g, 1 - self.dampening, out=tmp)
+                buf *= momentum
+                if dampening:
+                    xp.multiply(g, 1 - dampening, out=tmp)
                     buf += tmp
                 else:
                     buf += g
-            if self.nesterov:
-                xp.multiply(buf, self.momentum, out=tmp)
+            if group["nesterov"]:
+                xp.multiply(buf, momentum, out=tmp)
                 tmp += g
                 g = tmp
             else:
                 g = buf
-        xp.multiply(g, self.lr, out=tmp)
+        xp.multiply(g, group["lr"], out=tmp)
         p -= tmp
+
+    def _started(self, state: list[Any]) -> bool:
+        return bool(state[3])
+
+    def _export(self, state: list[Any]) -> dict[str, Any]:
+        return {"momentum_buffer": state[1]}
+
+    def _import(self, state: list[Any], entry: dict[str, Any] | None) -> None:
+        if entry is None:
+            state[3] = False
+            return
+        xp.copyto(state[1], entry["momentum_buffer"])
+        state[3] = True
