@@ -73,8 +73,9 @@ class _NoCall:
 
 def fold(layer: Instance, x: TensorType) -> TensorType | None:
     """The shape of ``layer(x)`` by the plugin's rules, or None where it cannot tell."""
+    stand_in: Any = _NoCall()
     try:
-        y = _nn._fold(_NoCall(), layer, x)
+        y = _nn._fold(stand_in, layer, x)
     except Exception:
         return None
     return y if isinstance(y, TensorType) else None

@@ -260,6 +260,7 @@ async def _guarded(ls: DfdxServer, what: str, fn: Callable[[], R]) -> R | None:
 def main() -> None:
     """``dfdx-lsp``: serve the Language Server Protocol on stdin/stdout."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="dfdx-lsp: %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)
     # The protocol owns the real stdout; anything else printing (mypy, a plugin) goes to
     # stderr, the editor's log, instead of corrupting the stream.
     rpc_in = os.fdopen(os.dup(0), "rb")
@@ -267,3 +268,7 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     server.start_io(rpc_in, rpc_out)
+    # The loop has ended (exit notification or a closed stdin). pygls' stdin reader thread
+    # may still block on a read that only the client can end; don't wait for it.
+    sys.stderr.flush()
+    os._exit(0)
