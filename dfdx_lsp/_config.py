@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass, field
 
 from mypy.main import process_options
@@ -40,6 +41,8 @@ def load_options() -> LoadedConfig:
         notes.append(f"mypy configuration: {options.config_file}")
     else:
         notes.append("no mypy configuration found: mypy's defaults")
+        # mypy loads plugins only "from the configuration file": name one that is not there.
+        options.config_file = os.path.join(os.getcwd(), "(no mypy configuration)")
     if PLUGIN not in options.plugins:
         options.plugins = [*options.plugins, PLUGIN]
         notes.append(f"{PLUGIN} added to the configuration's plugins")
