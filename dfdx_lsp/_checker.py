@@ -37,6 +37,7 @@ class Checker:
         config = load_options()
         self.options: Options = config.options
         self.notes = config.notes
+        self.config_problem = config.problem
         self._fscache = OverlayFileSystemCache()
         self._server: Server | None = None
         self._sources: set[str] = set()
@@ -61,10 +62,10 @@ class Checker:
             sources = create_source_list(paths, self.options, self._fscache)
         except InvalidSourceList as e:
             return CheckResult(failure=f"mypy cannot map the open files to modules: {e}")
-        if self._server is None:
-            self._server = Server(self.options, status_file=os.devnull)
-            self._server.fscache = self._fscache
         try:
+            if self._server is None:
+                self._server = Server(self.options, status_file=os.devnull)
+                self._server.fscache = self._fscache
             result = self._server.check(
                 sources, export_types=False, is_tty=False, terminal_width=100
             )
@@ -76,7 +77,7 @@ class Checker:
             return CheckResult(failure="mypy crashed:\n" + "".join(traceback.format_exception(e)))
         out = str(result.get("out", ""))
         err = str(result.get("err", ""))
-        if result.get("status") == 2 and not self._server.fine_grained_manager:
+        if result.get("status") == 2 and self._server.fine_grained_manager is None:
             self._server = None
             return CheckResult(failure=f"mypy could not start: {(out + err).strip()}")
         return CheckResult(messages=[line for line in out.splitlines() if line.strip()])

@@ -17,6 +17,8 @@ class LoadedConfig:
     options: Options
     notes: list[str] = field(default_factory=list)
     """What the editor's log should say about the configuration (file used, problems)."""
+    problem: str | None = None
+    """What mypy said was wrong with the configuration, for a message to the user."""
 
 
 def load_options() -> LoadedConfig:
@@ -26,17 +28,20 @@ def load_options() -> LoadedConfig:
 
     A configuration mypy rejects outright leaves mypy's defaults (and a note saying why)."""
     notes: list[str] = []
+    problem: str | None = None
     out, err = io.StringIO(), io.StringIO()
     try:
         _, options = process_options(
             [], stdout=out, stderr=err, require_targets=False, server_options=True
         )
     except SystemExit:
-        notes.append(f"mypy rejected the configuration, using mypy's defaults: {_text(out, err)}")
+        problem = f"mypy rejected the configuration, using mypy's defaults: {_text(out, err)}"
+        notes.append(problem)
         options = Options()
     else:
         if _text(out, err):
-            notes.append(f"mypy on the configuration: {_text(out, err)}")
+            problem = f"mypy on the configuration: {_text(out, err)}"
+            notes.append(problem)
     if options.config_file:
         notes.append(f"mypy configuration: {options.config_file}")
     else:
@@ -47,7 +52,7 @@ def load_options() -> LoadedConfig:
         options.plugins = [*options.plugins, PLUGIN]
         notes.append(f"{PLUGIN} added to the configuration's plugins")
     _server_settings(options, notes)
-    return LoadedConfig(options, notes)
+    return LoadedConfig(options, notes, problem)
 
 
 def _text(out: io.StringIO, err: io.StringIO) -> str:

@@ -54,9 +54,20 @@ class DfdxServer(LanguageServer):
 
     async def start_checker(self) -> None:
         """(Re)load the configuration and start mypy afresh with the open buffers."""
-        checker = await self.on_mypy(Checker)
+        try:
+            checker = await self.on_mypy(Checker)
+        except Exception:
+            self.checker = None
+            self.report_failure(f"mypy could not be set up:\n{traceback.format_exc()}")
+            return
         for note in checker.notes:
             self.log(note)
+        if checker.config_problem is not None:
+            self.window_show_message(
+                lsp.ShowMessageParams(
+                    type=lsp.MessageType.Warning, message=f"dfdx-lsp: {checker.config_problem}"
+                )
+            )
         self.checker = checker
         self._edits += 1
         for doc in list(self.workspace.text_documents.values()):

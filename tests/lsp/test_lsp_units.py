@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("pygls")
 
+from dfdx_lsp._config import load_options
 from dfdx_lsp._diagnostics import Diagnostic, parse
 from dfdx_lsp._overlay import OverlayFileSystemCache
 
@@ -42,7 +43,13 @@ def test_a_message_with_a_column_only_underlines_the_word_there(tmp_path: Path) 
 def test_a_message_with_a_line_only_underlines_the_lines_text(tmp_path: Path) -> None:
     path = str(tmp_path / "m.py")
     (d,) = parse([f"{path}:3: note: a note"], {path: LINES})
-    assert (d.line, d.column, d.end_column, d.severity, d.code) == (2, 4, len(LINES[2]), "note", None)
+    assert (d.line, d.column, d.end_column, d.severity, d.code) == (
+        2,
+        4,
+        len(LINES[2]),
+        "note",
+        None,
+    )
 
 
 def test_messages_for_other_files_and_other_lines_are_left_out(tmp_path: Path) -> None:
@@ -78,3 +85,26 @@ def test_import_dfdx_does_not_import_the_language_server() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_a_configuration_mypys_defaults_and_the_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_options()
+    assert "no mypy configuration found: mypy's defaults" in config.notes
+    assert config.options.plugins == ["dfdx_mypy_plugin"]
+    assert config.options.config_file is not None  # mypy loads plugins only with one
+    assert config.problem is None
+
+
+def test_a_configuration_without_the_plugin_gets_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "setup.cfg").write_text("[mypy]\nstrict = True\nfollow_imports = silent\n")
+    monkeypatch.chdir(tmp_path)
+    config = load_options()
+    assert config.options.config_file == "setup.cfg"
+    assert config.options.plugins == ["dfdx_mypy_plugin"]
+    assert config.options.follow_imports == "normal"  # the daemon's engine needs it
+    assert config.options.show_error_end and config.options.export_types
