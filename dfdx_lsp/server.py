@@ -45,6 +45,7 @@ class DfdxServer(LanguageServer):
         self._edits = 0
         self._checked_edits = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # the event loop keeps only weak references
         self._last_failure: str | None = None
 
     # ---- running on the mypy thread ---------------------------------------------------------
@@ -102,8 +103,12 @@ class DfdxServer(LanguageServer):
     def schedule_check(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(DEBOUNCE_S, lambda: loop.create_task(self.check()))
+        self._timer = asyncio.get_running_loop().call_later(DEBOUNCE_S, self._check_soon)
+
+    def _check_soon(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.check())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # ---- talking to the editor --------------------------------------------------------------
 
