@@ -1,0 +1,3 @@
+from dfdx_lsp.server import main
+
+main()
