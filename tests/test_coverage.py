@@ -130,6 +130,8 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx.nn.LoadError": _NOT_AN_OP,
     "dfdx._checked.checked": "a decorator: it keeps the function's signature",
     "dfdx._creation.manual_seed": _NOT_AN_OP,
+    "dfdx._checkpoint.save_checkpoint": _NOT_AN_OP,
+    "dfdx._checkpoint.load_checkpoint": _NOT_AN_OP,
     "dfdx.nn._module.Module": "the base class: a user's module is typed by its own signature",
     "dfdx.nn._collections.ModuleList": "a container typed by its element: indexing and "
     "iteration give the element's type; its modules are called, not it",
