@@ -18,7 +18,6 @@ from dfdx.nn._layers import Sigmoid as Sigmoid
 from dfdx.nn._layers import Softmax as Softmax
 from dfdx.nn._layers import Tanh as Tanh
 from dfdx.nn._linear import Linear as Linear
-from dfdx.nn._linear import linear as linear
 from dfdx.nn._module import Module as Module
 from dfdx.nn.attention import MultiHeadAttention as MultiHeadAttention
 from dfdx.nn.attention import causal_mask as causal_mask
@@ -30,3 +29,4 @@ from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
 from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer
 from dfdx.nn.transformer import TransformerEncoder as TransformerEncoder
 from dfdx.nn.transformer import TransformerEncoderLayer as TransformerEncoderLayer
+from dfdx.ops.linalg import linear as linear

@@ -303,8 +303,6 @@ def dropout(
     (inverted dropout, as PyTorch's); ``x`` itself when not ``training`` or ``p == 0``, zeros
     for ``p == 1``. ``rng`` (a NumPy Generator) draws the mask, else the generator of
     :func:`dfdx.manual_seed`."""
-    from dfdx._creation import _generator
-
     op = "dropout"
     if isinstance(p, bool) or not _is_number(p):
         raise TypeError(f"{op}: p must be a number, got {p!r}")
@@ -315,9 +313,20 @@ def dropout(
         return x
     if p == 1:
         return result(xp.zeros_like(a), (x,), (lambda g: xp.zeros_like(g),))
-    keep = _generator(rng).random(a.shape, dtype=a.dtype) >= p
-    scale = keep * xp.asarray(1 / (1 - float(p)), a.dtype)
+    scale = dropout_multipliers(a.shape, float(p), a.dtype, rng)
     return result(a * scale, (x,), (lambda g: g * scale,))
+
+
+def dropout_multipliers(
+    shape: tuple[int, ...], p: float, dtype: Any, rng: Generator | None
+) -> Array:
+    """Inverted dropout's multipliers: ``1 / (1 - p)`` where an element is kept (with
+    probability ``1 - p``), 0 where it is dropped; drawn from ``rng``, else the generator of
+    :func:`dfdx.manual_seed`. :func:`dropout` and attention's dropout draw them alike."""
+    from dfdx._creation import _generator
+
+    keep = _generator(rng).random(shape, dtype=dtype) >= p
+    return keep * xp.asarray(1 / (1 - p), dtype)  # type: ignore[no-any-return]
 
 
 # ---- comparisons -------------------------------------------------------------------------------

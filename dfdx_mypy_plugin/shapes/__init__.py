@@ -58,6 +58,8 @@ from dfdx_mypy_plugin.shapes.indexing import index_select as index_select
 from dfdx_mypy_plugin.shapes.indexing import label_out_of_range as label_out_of_range
 from dfdx_mypy_plugin.shapes.indexing import one_hot as one_hot
 from dfdx_mypy_plugin.shapes.indexing import probability as probability
+from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
+from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
