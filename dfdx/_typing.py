@@ -19,12 +19,13 @@ S = TypeVarTuple("S")
 Bs = TypeVarTuple("Bs")
 """Batch axes (of a matrix product, of attention)."""
 
-# Sizes of matmul's operands and conv's axes: unbounded, as their overloads were written.
-M = TypeVar("M")
-K = TypeVar("K")
-N = TypeVar("N")
-
-# Named sizes (int-bound: the plugin reads them as symbolic sizes).
+# Sizes (int-bound: the plugin reads them as symbolic sizes).
+M = TypeVar("M", bound=int)
+"""Rows of a matrix."""
+K = TypeVar("K", bound=int)
+"""The inner size of a matrix product."""
+N = TypeVar("N", bound=int)
+"""Columns of a matrix, or a batch of images (``(N, C, H, W)``)."""
 B = TypeVar("B", bound=int)
 """A batch size."""
 C = TypeVar("C", bound=int)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same, float32, int64
 from dfdx._typing import AnyTensor, Dyn, S, T
-from dfdx.ops._op import result
+from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -30,13 +30,6 @@ if TYPE_CHECKING:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-
-def _data(op: str, x: object, what: str = "a tensor") -> Array:
-    a = getattr(x, "_data", None)
-    if a is None:
-        raise TypeError(f"{op}: expected {what}, got {type(x).__name__}")
-    return a  # type: ignore[no-any-return]
 
 
 def _int_arg(op: str, name: str, value: object) -> int:
@@ -50,14 +43,14 @@ def _is_number(v: object) -> bool:
 
 
 def _indices(op: str, indices: object) -> Array:
-    idx = _data(op, indices, "an int64 tensor of indices")
+    idx = array_of(op, indices, "an int64 tensor of indices")
     if idx.dtype != int64:
         raise DTypeError(f"{op}: indices must be an int64 tensor, got {idx.dtype}")
     return idx
 
 
 def _mask(op: str, mask: object, what: str) -> Array:
-    m = _data(op, mask, f"a bool tensor as the {what}")
+    m = array_of(op, mask, f"a bool tensor as the {what}")
     if m.dtype != bool_:
         raise DTypeError(f"{op}: the {what} must be a bool tensor, got {m.dtype}")
     return m
@@ -224,7 +217,7 @@ def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S
     """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``'s shape) is true; no
     gradient flows to the filled places."""
     op = "masked_fill"
-    a = _data(op, x)
+    a = array_of(op, x)
     m = _mask(op, mask, "mask")
     shapes.mask_broadcast(op, m.shape, a.shape)
     v = _scalar(op, value, a.dtype)
@@ -233,7 +226,7 @@ def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S
 
 def tril(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
     """The lower triangle of the last two axes: zeros above the ``k``-th diagonal."""
-    a = _data("tril", x)
+    a = array_of("tril", x)
     k = _int_arg("tril", "k", k)
     shapes.matrix("tril", a.shape)
     return result(xp.tril(a, k), (x,), (lambda g: xp.tril(g, k),))
@@ -241,7 +234,7 @@ def tril(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
 
 def triu(x: Tensor[*S, T], /, k: int = 0) -> Tensor[*S, T]:
     """The upper triangle of the last two axes: zeros below the ``k``-th diagonal."""
-    a = _data("triu", x)
+    a = array_of("triu", x)
     k = _int_arg("triu", "k", k)
     shapes.matrix("triu", a.shape)
     return result(xp.triu(a, k), (x,), (lambda g: xp.triu(g, k),))
@@ -254,7 +247,7 @@ def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]:
     """int64 ``labels`` in ``[0, n)`` as float32 one-hot vectors: ``Tensor[B]`` gives
     ``Tensor[B, n]``. No gradient flows to labels."""
     op = "one_hot"
-    lab = _data(op, labels, "an int64 tensor of labels")
+    lab = array_of(op, labels, "an int64 tensor of labels")
     if lab.dtype != int64:
         raise DTypeError(f"{op}: labels must be an int64 tensor, got {lab.dtype}")
     n = _int_arg(op, "n", n)
@@ -279,7 +272,7 @@ def argmax(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
     """The int64 index of the largest value along ``axis`` (the first one among ties), or in
     the flattened tensor for ``axis=None``. No gradient."""
     op = "argmax"
-    a = _data(op, x)
+    a = array_of(op, x)
     if a.dtype == bool_:
         raise DTypeError(f"{op}: needs a float or int64 tensor, got bool")
     if axis is None:
@@ -307,7 +300,7 @@ def dropout(
     if isinstance(p, bool) or not _is_number(p):
         raise TypeError(f"{op}: p must be a number, got {p!r}")
     shapes.probability(op, p)
-    a = _data(op, x)
+    a = array_of(op, x)
     check_float(op, a)
     if not training or p == 0:
         return x
@@ -333,7 +326,7 @@ def dropout_multipliers(
 
 
 def _compare(op: str, x: Any, y: Any, fn: Callable[[Array, Any], Array]) -> Any:
-    a = _data(op, x, "a tensor as the first operand")
+    a = array_of(op, x, "a tensor as the first operand")
     b = getattr(y, "_data", None)
     if b is None:
         if not _is_number(y):

@@ -86,7 +86,9 @@ def _grad_right(g: Array, a: Array, b: Array) -> Array:
 
 
 # ``linear``: the weight in PyTorch's ``(out, in)`` layout; one overload per tape pair of ``x``
-# and ``weight`` as matmul's (the bias takes either tape kind, or the result's).
+# and ``weight`` as matmul's (the bias takes either tape kind, or the result's). No fallback
+# overload: ``x`` of any rank (unknown included) matches ``Tensor[*S, I, ...]``, so a weight
+# whose input size differs from ``x``'s last size matches none, and both checkers report it.
 
 
 @overload
@@ -108,8 +110,6 @@ def linear(
 def linear(
     x: Tensor[*S, I, Any], weight: Tensor[O, I, Any], /, bias: Tensor[O, Any] | None = None
 ) -> Tensor[*S, O, OwnedTape]: ...
-@overload
-def linear(x: AnyTensor, weight: AnyTensor, /, bias: AnyTensor | None = None) -> Any: ...
 def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     """``x @ weight.T + bias``: ``x`` ``(*B, in)``, ``weight`` ``(out, in)``, ``bias``
     ``(out,)`` or None; the result is ``(*B, out)``. PyTorch's ``F.linear``.
