@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import dfdx
 
@@ -40,3 +41,32 @@ def test_the_scan_sees_recording() -> None:
     ):
         assert RECORDING.search(line), line
     assert not RECORDING.search("        _autodiff.bump_param_epoch()")
+
+
+def test_result_shared_runs_the_shared_part_once_and_skips_unread_gradients() -> None:
+    """``result_shared``: the shared part runs once per backward pass however many inputs
+    read it, and the gradient of an input nobody reads is never computed."""
+    import numpy as np
+
+    from dfdx.ops._op import result_shared
+
+    calls: list[str] = []
+    x, y, z = dfdx.tensor(np.ones(3)).trace(), dfdx.tensor(np.full(3, 2.0)), dfdx.tensor(np.ones(3))
+
+    def shared(g: np.ndarray) -> np.ndarray:
+        calls.append("shared")
+        return g * 10
+
+    def part(name: str, scale: float) -> Any:
+        def grad(s: np.ndarray) -> np.ndarray:
+            calls.append(name)
+            return s * scale
+
+        return grad
+
+    data = x.numpy() + y.numpy() + z.numpy()
+    out = result_shared(data, (x, y, z), shared, (part("x", 1), part("y", 2), part("z", 3)))
+    grads = out.sum().backward()
+    np.testing.assert_array_equal(grads[x].numpy(), np.full(3, 10.0))
+    np.testing.assert_array_equal(grads[y].numpy(), np.full(3, 20.0))
+    assert calls == ["shared", "x", "y"]  # z's gradient was never read
