@@ -31,7 +31,7 @@ from dfdx._tensor import NoneTape as NoneTape
 from dfdx._tensor import OwnedTape as OwnedTape
 from dfdx._tensor import Tensor as Tensor
 from dfdx._typing import Dyn as Dyn
-from dfdx.nn.attention import scaled_dot_product_attention as scaled_dot_product_attention
+from dfdx.ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from dfdx.ops.binary import add as add
 from dfdx.ops.binary import div as div
 from dfdx.ops.binary import maximum as maximum
@@ -61,6 +61,7 @@ from dfdx.ops.indexing import one_hot as one_hot
 from dfdx.ops.indexing import tril as tril
 from dfdx.ops.indexing import triu as triu
 from dfdx.ops.indexing import where as where
+from dfdx.ops.linalg import linear as linear
 from dfdx.ops.linalg import matmul as matmul
 from dfdx.ops.movement import broadcast_to as broadcast_to
 from dfdx.ops.movement import cat as cat

@@ -32,10 +32,11 @@ from typing import Any, Literal, ParamSpec, TypeVar, TypeVarTuple, Union, Unpack
 
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._tensor import Tape as _UNPARAMETERIZED_TAPE
+from dfdx._typing import R
 from dfdx_mypy_plugin import shapes
 
 P = ParamSpec("P")
-R = TypeVar("R")
+
 
 Env = dict[object, tuple[Any, str]]
 """Bindings of one call: TypeVar (or TypeVarTuple) -> (its value, where it was bound)."""

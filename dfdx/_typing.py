@@ -1,4 +1,5 @@
-"""Type variables shared by the typed signatures of ops (not part of the public API)."""
+"""Type variables shared by the typed signatures of ops and modules (not part of the public
+API): every module imports them from here rather than defining its own."""
 
 from __future__ import annotations
 
@@ -10,12 +11,46 @@ if TYPE_CHECKING:
 Dyn: TypeAlias = Any
 """A size known only at run time (the runtime still checks it)."""
 
-S = TypeVarTuple("S")
-Bs = TypeVarTuple("Bs")
 T = TypeVar("T", "NoneTape", "OwnedTape")
-M = TypeVar("M")
-K = TypeVar("K")
-N = TypeVar("N")
+"""The tape kind an op's result carries: its traced operand's (or none)."""
+
+S = TypeVarTuple("S")
+"""Leading axes an op keeps as they are (``Tensor[*S, D]``)."""
+Bs = TypeVarTuple("Bs")
+"""Batch axes (of a matrix product, of attention)."""
+
+# Sizes (int-bound: the plugin reads them as symbolic sizes).
+M = TypeVar("M", bound=int)
+"""Rows of a matrix."""
+K = TypeVar("K", bound=int)
+"""The inner size of a matrix product."""
+N = TypeVar("N", bound=int)
+"""Columns of a matrix, or a batch of images (``(N, C, H, W)``)."""
+B = TypeVar("B", bound=int)
+"""A batch size."""
+C = TypeVar("C", bound=int)
+"""Channels (features of ``BatchNorm1d``)."""
+D = TypeVar("D", bound=int)
+"""Features (``d_model``, the normalised axis), or a head's query/key size."""
+Dv = TypeVar("Dv", bound=int)
+"""A head's value size."""
+E = TypeVar("E", bound=int)
+"""``embed_dim``."""
+H = TypeVar("H", bound=int)
+"""Heads, or a hidden layer's features."""
+I = TypeVar("I", bound=int)
+"""Input features."""
+O = TypeVar("O", bound=int)
+"""Output features."""
+L = TypeVar("L", bound=int)
+"""A (query, target) sequence length."""
+Sk = TypeVar("Sk", bound=int)
+"""A key (source, memory) sequence length."""
+V = TypeVar("V", bound=int)
+"""A vocabulary size."""
+
+R = TypeVar("R")
+"""Any type: what a generic helper returns as it was given."""
 
 AnyTensor: TypeAlias = "Tensor[*tuple[Dyn, ...], Any]"
 """Any rank, any tape: the fallback where plain signatures cannot compute a shape."""

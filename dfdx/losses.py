@@ -21,7 +21,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, check_float, check_same
 from dfdx._typing import AnyTensor, S, T
 from dfdx.ops import binary, reduce, unary
-from dfdx.ops._op import result
+from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -44,10 +44,8 @@ K = Any
 
 
 def _arrays(op: str, pred: Any, target: Any) -> tuple[Array, Array]:
-    for what, t in (("prediction", pred), ("target", target)):
-        if not hasattr(t, "_data"):
-            raise TypeError(f"{op}: the {what} must be a tensor, got {type(t).__name__}")
-    return pred._data, target._data
+    a = array_of(op, pred, "a tensor", "the prediction")
+    return a, array_of(op, target, "a tensor", "the target")
 
 
 def _same(op: str, pred: Any, target: Any) -> None:

@@ -84,18 +84,35 @@ def test_mha_self_attention_gradients() -> None:
 
 
 def test_fused_feed_forward_gradients() -> None:
-    """The transformer layers' fused ``linear2(relu(linear1(x)))`` step, against finite
-    differences for its input and its four parameters (inputs away from ReLU's kink)."""
-    from dfdx.nn.transformer import _feed_forward_relu
+    """The transformer layers' fused ``linear2(relu(linear1(x)))`` step (the op
+    ``dfdx.ops.linalg.relu_feed_forward``), against finite differences for its input and its
+    four parameters (inputs away from ReLU's kink), with and without biases."""
+    from dfdx.ops.linalg import relu_feed_forward
 
-    def f(x: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
-        first = dx.nn.Linear(3, 5, dtype=dx.float64)
-        second = dx.nn.Linear(5, 2, dtype=dx.float64)
-        first.weight, first.bias, second.weight, second.bias = w1, b1, w2, b2
-        return _feed_forward_relu(x, first, second)
+    check_grads(relu_feed_forward, _rand(2, 4, 3), _rand(5, 3, seed=1), _rand(5, seed=2),
+                _rand(2, 5, seed=3), _rand(2, seed=4))  # fmt: skip
+    check_grads(lambda x, w1, w2: relu_feed_forward(x, w1, None, w2, None),
+                _rand(4, 3), _rand(5, 3, seed=1), _rand(2, 5, seed=3))  # fmt: skip
 
-    check_grads(f, _rand(2, 4, 3), _rand(5, 3, seed=1), _rand(5, seed=2), _rand(2, 5, seed=3),
-                _rand(2, seed=4))  # fmt: skip
+
+def test_fused_feed_forward_matches_composed_ops() -> None:
+    """``relu_feed_forward`` gives the values and gradients of ``linear``, ``relu``,
+    ``linear`` composed."""
+    from dfdx.ops.linalg import relu_feed_forward
+
+    arrays = [_rand(*s, seed=i) for i, s in enumerate([(2, 4, 3), (5, 3), (5,), (2, 5), (2,)])]
+    r = dx.tensor(_rand(2, 4, 2, seed=9))
+
+    def run(f: Callable[..., Any]) -> list[np.ndarray]:
+        ts = [dx.tensor(a).trace() for a in arrays]
+        out = f(*ts)
+        grads = (out * r).sum().backward()
+        return [out.numpy(), *(grads[t].numpy() for t in ts)]
+
+    fused = run(relu_feed_forward)
+    composed = run(lambda x, w1, b1, w2, b2: dx.linear(dx.relu(dx.linear(x, w1, b1)), w2, b2))
+    for got, want in zip(fused, composed, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
 # ---- masks and numerical safety --------------------------------------------------------------

@@ -142,9 +142,6 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx.nn.positional.SinusoidalPositionalEncoding": "its signature is exact: Tensor[*B, S, "
     "D] to the same, D from its annotation (shapes/layers.py, NOT_LAYERS)",
     "dfdx.nn.positional.LearnedPositionalEmbedding": "as SinusoidalPositionalEncoding",
-    # a gap, not a reason: the functional linear is typed Any until it moves to dfdx.ops
-    # with a typed signature and a rule (the "One source" issue, part B)
-    "dfdx.nn._linear.linear": "NOT YET TYPED: no rule and an Any signature",
 }
 """Public callables without a plugin rule, keyed as mypy names them, and why none is needed."""
 

@@ -67,6 +67,7 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "maximum": _binary(dx.maximum, _no_left_scalar),
     "minimum": _binary(dx.minimum, _no_left_scalar),
     "matmul": dx.matmul,
+    "linear": dx.linear,  # x, y (weight), z (bias)
     # reductions: axis=, keepdims= (and correction= for var), the names PyTorch calls
     # dim=/keepdim=; max/min are compared with torch.amax/amin (ties share the gradient)
     "sum": dx.sum,
@@ -132,6 +133,8 @@ differentiable ones have their gradients compared too; those of ``fixtures.NO_GR
 NOT_COMPARED = {
     "to": "a dtype conversion: its values are NumPy's cast and its gradient the cast back",
     "ensure_shape": "a run-time shape check that returns its input itself; no PyTorch op",
+    "scaled_dot_product_attention": "masks and dropout need cases of their own: compared with "
+    "PyTorch's in tests/test_transformer.py (fixtures) and tests/test_attention.py (live)",
 }
 """Ops of ``dfdx.ops`` that have no PyTorch case, and why."""
 

@@ -25,7 +25,6 @@ from dfdx.nn._layers import Softmax as Softmax
 from dfdx.nn._layers import Tanh as Tanh
 from dfdx.nn._layers import Upsample as Upsample
 from dfdx.nn._linear import Linear as Linear
-from dfdx.nn._linear import linear as linear
 from dfdx.nn._module import Module as Module
 from dfdx.nn._summary import summary as summary
 from dfdx.nn.attention import MultiHeadAttention as MultiHeadAttention
@@ -38,3 +37,4 @@ from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
 from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer
 from dfdx.nn.transformer import TransformerEncoder as TransformerEncoder
 from dfdx.nn.transformer import TransformerEncoderLayer as TransformerEncoderLayer
+from dfdx.ops.linalg import linear as linear

@@ -8,14 +8,14 @@ multiplication and ``sqrt``, and its gradients come from those ops.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import TypeVar
 
 from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32, int64
-from dfdx._tensor import NoneTape, OwnedTape, Tensor
-from dfdx._typing import Dyn
+from dfdx._tensor import NoneTape, Tensor
+from dfdx._typing import C, D, Dyn, I, N, O, S, T, V
 from dfdx.nn._init import fan_in_bound, kaiming_uniform, uniform
 from dfdx.nn._module import Module
 from dfdx.ops import conv, indexing, movement, norm, reduce, unary
@@ -24,14 +24,6 @@ from dfdx_mypy_plugin import shapes
 if TYPE_CHECKING:
     from numpy.random import Generator
 
-S = TypeVarTuple("S")
-T = TypeVar("T", NoneTape, OwnedTape)
-N = TypeVar("N", bound=int)
-C = TypeVar("C", bound=int)
-D = TypeVar("D", bound=int)
-V = TypeVar("V", bound=int)
-I = TypeVar("I", bound=int)
-O = TypeVar("O", bound=int)
 A0 = TypeVar("A0", bound=int, default=Literal[1])
 A1 = TypeVar("A1", bound=int, default=Literal[-1])
 Hyper = TypeVar("Hyper", default=Any)

@@ -1,26 +1,22 @@
-"""Positional embeddings added to a ``(..., S, D)`` sequence: learned (a ``(max_len, D)``
+"""Positional embeddings added to a ``(..., L, D)`` sequence: learned (a ``(max_len, D)``
 table, PyTorch's ``nn.Embedding`` of positions) and sinusoidal ("Attention Is All You
 Need", no parameters)."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import canonical, float32
-from dfdx._tensor import NoneTape, OwnedTape, Tensor
+from dfdx._tensor import NoneTape, Tensor
+from dfdx._typing import Bs, D, L, T
 from dfdx.nn._module import Module
 from dfdx.ops import indexing
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
-
-Bs = TypeVarTuple("Bs")
-T = TypeVar("T", NoneTape, OwnedTape)
-S = TypeVar("S", bound=int)
-D = TypeVar("D", bound=int)
 
 
 def _positive(name: str, what: str, n: object) -> int:
@@ -30,7 +26,7 @@ def _positive(name: str, what: str, n: object) -> int:
 
 
 def _check(name: str, shape: tuple[int, ...], d_model: int, max_len: int) -> int:
-    """The sequence length of ``(..., S, d_model)``; at most ``max_len``."""
+    """The sequence length of ``(..., L, d_model)``; at most ``max_len``."""
     shapes.features(name, shape, d_model)
     if len(shape) < 2:
         raise shapes.ShapeError(
@@ -57,7 +53,7 @@ def sinusoidal_table(max_len: int, d_model: int, dtype: Any = float32) -> Array:
 
 
 class SinusoidalPositionalEncoding(Module, Generic[D]):
-    """``x + table[:S]`` for ``x`` ``Tensor[*B, S, D]``, the fixed sinusoidal table of
+    """``x + table[:L]`` for ``x`` ``Tensor[*B, L, D]``, the fixed sinusoidal table of
     :func:`sinusoidal_table`; the shape is unchanged. No parameters (nothing is saved)."""
 
     def __init__(
@@ -69,7 +65,7 @@ class SinusoidalPositionalEncoding(Module, Generic[D]):
         self._table = sinusoidal_table(max_len, d_model, xp.float64)
         self._cast: dict[Any, Array] = {}
 
-    def __call__(self, x: Tensor[*Bs, S, D, T]) -> Tensor[*Bs, S, D, T]:
+    def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"SinusoidalPositionalEncoding[{self.d_model}]"
         n = _check(name, x.shape, self.d_model, self.max_len)
         dt = x.dtype
@@ -85,7 +81,7 @@ class SinusoidalPositionalEncoding(Module, Generic[D]):
 
 
 class LearnedPositionalEmbedding(Module, Generic[D]):
-    """``x + weight[:S]`` for ``x`` ``Tensor[*B, S, D]``: ``weight`` ``(max_len, D)`` is a
+    """``x + weight[:L]`` for ``x`` ``Tensor[*B, L, D]``: ``weight`` ``(max_len, D)`` is a
     trained table of positions, initialised from a standard normal (as ``nn.Embedding``)."""
 
     weight: Tensor[Any, D, NoneTape]
@@ -106,7 +102,7 @@ class LearnedPositionalEmbedding(Module, Generic[D]):
         table = _generator(rng).standard_normal((max_len, d_model))
         self.weight = Tensor(table.astype(canonical(dtype)))
 
-    def __call__(self, x: Tensor[*Bs, S, D, T]) -> Tensor[*Bs, S, D, T]:
+    def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"LearnedPositionalEmbedding[{self.max_len}, {self.d_model}]"
         n = _check(name, x.shape, self.d_model, self.max_len)
         w: Any = self.weight.trace() if x._tape is not None else self.weight

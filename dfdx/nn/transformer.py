@@ -20,23 +20,17 @@ from typing import Any, Generic, Literal, TypeVar, cast
 from numpy.random import Generator
 
 from dfdx import _autodiff
-from dfdx._backend import Array, xp
-from dfdx._dtypes import canonical, check_float, check_same, float32
-from dfdx._tensor import NoneTape, OwnedTape, Tensor
-from dfdx._typing import AnyTensor, Dyn
+from dfdx._backend import xp
+from dfdx._dtypes import canonical, float32
+from dfdx._tensor import NoneTape, Tensor
+from dfdx._typing import AnyTensor, B, D, Dyn, L, Sk, T
 from dfdx.nn._layers import Dropout, LayerNorm
 from dfdx.nn._linear import Linear
 from dfdx.nn._module import Module
 from dfdx.nn.attention import MultiHeadAttention, _xavier_uniform
-from dfdx.ops import movement, unary
-from dfdx.ops._op import result
+from dfdx.ops import linalg, movement, unary
 from dfdx_mypy_plugin import shapes
 
-T = TypeVar("T", NoneTape, OwnedTape)
-B = TypeVar("B", bound=int)
-S = TypeVar("S", bound=int)
-L = TypeVar("L", bound=int)
-D = TypeVar("D", bound=int)
 _M = TypeVar("_M", bound=Module)
 
 Activation = Literal["relu", "gelu"] | Callable[[Any], Any]
@@ -72,66 +66,86 @@ def _clone(module: _M) -> _M:
     return out
 
 
-def _feed_forward_relu(x: Any, first: Linear[Any, Any], second: Linear[Any, Any]) -> Any:
-    """``second(relu(first(x)))`` as one recorded step: the ReLU's mask is applied to the
-    hidden gradient in place, with no step, closure or temporary of its own (an encoder
-    layer's forward and backward at bench/bench_transformer.py's sizes: ~5% faster than
-    three steps). Used where dropout does nothing (eval mode or ``dropout=0``)."""
-    a = x._data
-    check_float("linear", a)
-    w1, w2 = first.weight._data, second.weight._data
-    b1 = None if first.bias is None else first.bias._data
-    b2 = None if second.bias is None else second.bias._data
-    check_same("linear", a, w1)
-    if a.ndim == 0 or a.shape[-1] != w1.shape[1]:
-        shapes.linear(a.shape, w1.shape[1], w1.shape[0])
-    a2 = a.reshape(-1, a.shape[-1])
-    h = xp.dot(a2, w1.T)
-    if b1 is not None:
-        h += b1
-    xp.maximum(h, 0, out=h)
-    y = xp.dot(h, w2.T)
-    if b2 is not None:
-        y += b2
-    out = y.reshape(*a.shape[:-1], w2.shape[0])
-    cache: list[Any] = []
-
-    def hidden(g: Array) -> tuple[Array, Array]:
-        """The output's gradient as a matrix, and the hidden (pre-ReLU) gradient."""
-        if cache and cache[0] is g:
-            return cache[1], cache[2]
-        g2 = g.reshape(-1, w2.shape[0])
-        gh = xp.dot(g2, w2)
-        gh *= h > 0
-        cache[:] = [g, g2, gh]
-        return g2, gh
-
-    fns: list[Callable[[Array], Array]] = [
-        lambda g: xp.dot(hidden(g)[1], w1).reshape(a.shape),
-        lambda g: xp.dot(hidden(g)[1].T, a2),
-    ]
-    inputs: list[Any] = [x, first.weight]
-    if first.bias is not None:
-        inputs.append(first.bias)
-        fns.append(lambda g: hidden(g)[1].sum(axis=0))
-    inputs.append(second.weight)
-    fns.append(lambda g: xp.dot(hidden(g)[0].T, h))
-    if second.bias is not None:
-        inputs.append(second.bias)
-        fns.append(lambda g: hidden(g)[0].sum(axis=0))
-    return result(out, inputs, fns)
-
-
-class TransformerEncoderLayer(Module, Generic[D]):
-    """Self-attention and a feed-forward block, each with a residual connection and layer
-    norm (after, or before with ``norm_first=True``): ``Tensor[B, S, D]`` to
-    ``Tensor[B, S, D]``, ``D`` being ``d_model``. PyTorch's ``nn.TransformerEncoderLayer``."""
+class _TransformerLayer(Module, Generic[D]):
+    """What the encoder and decoder layers share: self-attention, the feed-forward block, the
+    layer norms and dropouts around them (built in PyTorch's order, which is the order of
+    their state_dict keys), and a residual connection with its norm before or after."""
 
     self_attn: MultiHeadAttention[D, Any]
     linear1: Linear[D, Any]
     linear2: Linear[Any, D]
     norm1: LayerNorm[D]
     norm2: LayerNorm[D]
+    dropout1: Dropout
+    dropout2: Dropout
+
+    def _build(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int,
+        dropout: float,
+        activation: Activation,
+        layer_norm_eps: float,
+        batch_first: bool,
+        norm_first: bool,
+        rng: Generator | None,
+        dtype: Any,
+        cross_attention: bool,
+    ) -> None:
+        shapes.attention_heads(type(self).__name__, d_model, nhead, ("d_model", "nhead"))
+        # The decoder's own parts (cross-attention, a third norm and dropout) are set by name:
+        # the encoder has no such attributes.
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
+        if cross_attention:
+            mha = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
+            setattr(self, "multihead_attn", mha)  # noqa: B010
+        self.linear1 = Linear(d_model, dim_feedforward, rng=rng, dtype=dtype)
+        self.dropout = Dropout(dropout, rng=rng)
+        self.linear2 = Linear(dim_feedforward, d_model, rng=rng, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
+        if cross_attention:
+            setattr(self, "norm3", LayerNorm(d_model, layer_norm_eps, dtype=dtype))  # noqa: B010
+        self.dropout1 = Dropout(dropout, rng=rng)
+        self.dropout2 = Dropout(dropout, rng=rng)
+        if cross_attention:
+            setattr(self, "dropout3", Dropout(dropout, rng=rng))  # noqa: B010
+        self.activation = _activation(activation)
+        self.batch_first = batch_first
+        self.d_model = d_model
+
+    @property
+    def _name(self) -> str:
+        return f"{type(self).__name__}[{self.d_model}]"
+
+    def _residual(self, x: Any, norm: LayerNorm[D], block: Callable[[Any], Any]) -> Any:
+        """``x + block(norm(x))`` with ``norm_first``, else ``norm(x + block(x))``."""
+        if self.norm_first:
+            return x + block(norm(x))
+        return norm(x + block(x))
+
+    def _sa_block(self, x: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
+        y = self.self_attn(x, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal)
+        return self.dropout1(y)
+
+    def _ff_block(self, x: Any, dropout: Dropout) -> Any:
+        """``dropout(linear2(dropout(activation(linear1(x)))))``: the op
+        :func:`dfdx.ops.linalg.relu_feed_forward` for ReLU where the inner dropout does nothing,
+        else composed from the layers."""
+        if self.activation is unary.relu and (not self.training or self.dropout.p == 0):
+            w1, w2 = self.linear1, self.linear2
+            y = linalg.relu_feed_forward(x, w1.weight, w1.bias, w2.weight, w2.bias)
+        else:
+            y = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return dropout(y)
+
+
+class TransformerEncoderLayer(_TransformerLayer[D]):
+    """Self-attention and a feed-forward block, each with a residual connection and layer
+    norm (after, or before with ``norm_first=True``): ``Tensor[B, S, D]`` to
+    ``Tensor[B, S, D]``, ``D`` being ``d_model``. PyTorch's ``nn.TransformerEncoderLayer``."""
 
     def __init__(
         self: TransformerEncoderLayer[Any],
@@ -148,66 +162,40 @@ class TransformerEncoderLayer(Module, Generic[D]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        shapes.attention_heads(type(self).__name__, d_model, nhead, ("d_model", "nhead"))
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, rng=rng, dtype=dtype)
-        self.dropout = Dropout(dropout, rng=rng)
-        self.linear2 = Linear(dim_feedforward, d_model, rng=rng, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
-        self.dropout1 = Dropout(dropout, rng=rng)
-        self.dropout2 = Dropout(dropout, rng=rng)
-        self.activation = _activation(activation)
-        self.batch_first = batch_first
-        self.d_model = d_model
+        self._build(
+            d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+            batch_first, norm_first, rng, dtype, cross_attention=False,
+        )  # fmt: skip
 
     def __call__(
         self,
-        src: Tensor[B, S, D, T],
+        src: Tensor[B, Sk, D, T],
         src_mask: AnyTensor | None = None,
         src_key_padding_mask: AnyTensor | None = None,
         is_causal: bool = False,
-    ) -> Tensor[B, S, D, T]:
+    ) -> Tensor[B, Sk, D, T]:
         """``src`` ``(B, S, D)``; ``src_mask`` ``(S, S)`` or ``(B * nhead, S, S)``,
         ``src_key_padding_mask`` ``(B, S)`` (True at padding)."""
         shapes.transformer_inputs(self._name, self.d_model, [("src", src.shape)])
         x: Any = _batch_first(src, self.batch_first)
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return cast("Tensor[B, S, D, T]", _batch_first(x, self.batch_first))
+        x = self._residual(
+            x, self.norm1, lambda y: self._sa_block(y, src_mask, src_key_padding_mask, is_causal)
+        )
+        x = self._residual(x, self.norm2, lambda y: self._ff_block(y, self.dropout2))
+        return cast("Tensor[B, Sk, D, T]", _batch_first(x, self.batch_first))
 
     forward = __call__
 
-    @property
-    def _name(self) -> str:
-        return f"{type(self).__name__}[{self.d_model}]"
 
-    def _sa_block(self, x: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
-        y = self.self_attn(x, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal)
-        return self.dropout1(y)
-
-    def _ff_block(self, x: Any) -> Any:
-        return self.dropout2(_feed_forward(self, x))
-
-
-class TransformerDecoderLayer(Module, Generic[D]):
+class TransformerDecoderLayer(_TransformerLayer[D]):
     """Self-attention over the target, attention to the encoder's output (``memory``) and a
     feed-forward block, each with a residual connection and layer norm: ``tgt``
     ``Tensor[B, L, D]`` and ``memory`` ``Tensor[B, S, D]`` give ``Tensor[B, L, D]``.
     PyTorch's ``nn.TransformerDecoderLayer``."""
 
-    self_attn: MultiHeadAttention[D, Any]
     multihead_attn: MultiHeadAttention[D, Any]
-    linear1: Linear[D, Any]
-    linear2: Linear[Any, D]
-    norm1: LayerNorm[D]
-    norm2: LayerNorm[D]
     norm3: LayerNorm[D]
+    dropout3: Dropout
 
     def __init__(
         self: TransformerDecoderLayer[Any],
@@ -224,27 +212,15 @@ class TransformerDecoderLayer(Module, Generic[D]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        shapes.attention_heads(type(self).__name__, d_model, nhead, ("d_model", "nhead"))
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
-        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout, rng=rng, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, rng=rng, dtype=dtype)
-        self.dropout = Dropout(dropout, rng=rng)
-        self.linear2 = Linear(dim_feedforward, d_model, rng=rng, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, layer_norm_eps, dtype=dtype)
-        self.dropout1 = Dropout(dropout, rng=rng)
-        self.dropout2 = Dropout(dropout, rng=rng)
-        self.dropout3 = Dropout(dropout, rng=rng)
-        self.activation = _activation(activation)
-        self.batch_first = batch_first
-        self.d_model = d_model
+        self._build(
+            d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+            batch_first, norm_first, rng, dtype, cross_attention=True,
+        )  # fmt: skip
 
     def __call__(
         self,
         tgt: Tensor[B, L, D, T],
-        memory: Tensor[B, S, D, T],
+        memory: Tensor[B, Sk, D, T],
         tgt_mask: AnyTensor | None = None,
         memory_mask: AnyTensor | None = None,
         tgt_key_padding_mask: AnyTensor | None = None,
@@ -258,48 +234,28 @@ class TransformerDecoderLayer(Module, Generic[D]):
         shapes.transformer_inputs(self._name, self.d_model, inputs)
         x: Any = _batch_first(tgt, self.batch_first)
         mem: Any = _batch_first(memory, self.batch_first)
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
-            x = x + self._mha_block(
-                self.norm2(x), mem, memory_mask, memory_key_padding_mask, memory_is_causal
-            )
-            x = x + self._ff_block(self.norm3(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
-            x = self.norm2(
-                x + self._mha_block(x, mem, memory_mask, memory_key_padding_mask, memory_is_causal)
-            )
-            x = self.norm3(x + self._ff_block(x))
+        x = self._residual(
+            x,
+            self.norm1,
+            lambda y: self._sa_block(y, tgt_mask, tgt_key_padding_mask, tgt_is_causal),
+        )
+        x = self._residual(
+            x,
+            self.norm2,
+            lambda y: self._mha_block(
+                y, mem, memory_mask, memory_key_padding_mask, memory_is_causal
+            ),
+        )
+        x = self._residual(x, self.norm3, lambda y: self._ff_block(y, self.dropout3))
         return cast("Tensor[B, L, D, T]", _batch_first(x, self.batch_first))
 
     forward = __call__
-
-    @property
-    def _name(self) -> str:
-        return f"{type(self).__name__}[{self.d_model}]"
-
-    def _sa_block(self, x: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
-        y = self.self_attn(x, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal)
-        return self.dropout1(y)
 
     def _mha_block(self, x: Any, mem: Any, mask: Any, padding: Any, is_causal: bool) -> Any:
         y = self.multihead_attn(
             x, mem, mem, key_padding_mask=padding, attn_mask=mask, is_causal=is_causal
         )
         return self.dropout2(y)
-
-    def _ff_block(self, x: Any) -> Any:
-        return self.dropout3(_feed_forward(self, x))
-
-
-def _feed_forward(
-    layer: TransformerEncoderLayer[Any] | TransformerDecoderLayer[Any], x: Any
-) -> Any:
-    """``linear2(dropout(activation(linear1(x))))``: one recorded step for ReLU where the
-    dropout does nothing (:func:`_feed_forward_relu`), else composed from the layers."""
-    if layer.activation is unary.relu and (not layer.training or layer.dropout.p == 0):
-        return _feed_forward_relu(x, layer.linear1, layer.linear2)
-    return layer.linear2(layer.dropout(layer.activation(layer.linear1(x))))
 
 
 def _copies(owner: str, layer: _M, kind: type[_M], num_layers: int) -> list[_M]:
@@ -334,17 +290,17 @@ class TransformerEncoder(Module, Generic[D]):
 
     def __call__(
         self,
-        src: Tensor[B, S, D, T],
+        src: Tensor[B, Sk, D, T],
         mask: AnyTensor | None = None,
         src_key_padding_mask: AnyTensor | None = None,
         is_causal: bool = False,
-    ) -> Tensor[B, S, D, T]:
+    ) -> Tensor[B, Sk, D, T]:
         x: Any = src
         for layer in self.layers:
             x = layer(x, mask, src_key_padding_mask, is_causal)
         if self.norm is not None:
             x = self.norm(x)
-        return cast("Tensor[B, S, D, T]", x)
+        return cast("Tensor[B, Sk, D, T]", x)
 
     forward = __call__
 
@@ -371,7 +327,7 @@ class TransformerDecoder(Module, Generic[D]):
     def __call__(
         self,
         tgt: Tensor[B, L, D, T],
-        memory: Tensor[B, S, D, T],
+        memory: Tensor[B, Sk, D, T],
         tgt_mask: AnyTensor | None = None,
         memory_mask: AnyTensor | None = None,
         tgt_key_padding_mask: AnyTensor | None = None,
@@ -445,7 +401,7 @@ class Transformer(Module, Generic[D]):
 
     def __call__(
         self,
-        src: Tensor[B, S, D, T],
+        src: Tensor[B, Sk, D, T],
         tgt: Tensor[B, L, D, T],
         src_mask: AnyTensor | None = None,
         tgt_mask: AnyTensor | None = None,

@@ -1,15 +1,34 @@
-"""What every op shares: recording its backward step on the tape of its inputs."""
+"""What every op shares: reading its operands' arrays, and recording its backward step on the
+tape of its inputs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from dfdx._autodiff import GradFn, record, result_tape
 from dfdx._backend import Array, xp
+from dfdx._typing import R
 
 if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
+
+
+def not_a_tensor(op: str, x: object, what: str = "a tensor", name: str | None = None) -> TypeError:
+    """The error for ``x`` where ``op`` needs ``what``: ``"op: expected what, got float"``, or
+    ``"op: name must be what, got float"`` where the argument has a ``name``."""
+    got = type(x).__name__
+    if name is None:
+        return TypeError(f"{op}: expected {what}, got {got}")
+    return TypeError(f"{op}: {name} must be {what}, got {got}")
+
+
+def array_of(op: str, x: object, what: str = "a tensor", name: str | None = None) -> Array:
+    """The array of the tensor ``x``; :func:`not_a_tensor`'s TypeError for anything else."""
+    a = getattr(x, "_data", None)
+    if a is None:
+        raise not_a_tensor(op, x, what, name)
+    return a  # type: ignore[no-any-return]
 
 
 def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn]) -> AnyTensor:
@@ -23,3 +42,27 @@ def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn])
     if tape is not None:
         record(tape.root(), out._id, inputs, grad_fns)
     return out
+
+
+def result_shared(
+    data: Array,
+    inputs: Sequence[AnyTensor],
+    shared: Callable[[Array], R],
+    parts: Sequence[Callable[[R], Array]],
+) -> AnyTensor:
+    """:func:`result` for an op whose inputs' gradients share work: ``shared`` maps the
+    output's gradient to what they have in common (a softmax's or a hidden layer's gradient)
+    and runs once per backward pass, the first time an input's gradient is asked for;
+    ``parts[i]`` maps its value to ``inputs[i]``'s gradient. A gradient nobody reads (the
+    input batch's) is never computed, as with :func:`result`."""
+    memo: list[Array | R] = []  # [g, shared(g)]
+
+    def common(g: Array) -> R:
+        if not memo or memo[0] is not g:
+            memo[:] = [g, shared(g)]
+        return memo[1]  # type: ignore[return-value]
+
+    def grad_fn(part: Callable[[R], Array]) -> GradFn:
+        return lambda g: part(common(g))
+
+    return result(data, inputs, [grad_fn(p) for p in parts])

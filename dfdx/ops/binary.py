@@ -21,7 +21,7 @@ import numpy as np
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, S, T
-from dfdx.ops._op import result
+from dfdx.ops._op import not_a_tensor, result
 from dfdx_mypy_plugin.shapes import broadcast
 
 # The check is a pure function of the op and the two shapes, and a model meets the same few
@@ -43,10 +43,8 @@ def _operands(op: str, x: AnyTensor, y: object) -> tuple[Array, Array | None]:
     """The arrays of ``x`` and of a tensor ``y`` (None when ``y`` is a number), checked."""
     try:
         a = x._data
-    except AttributeError:
-        raise TypeError(
-            f"{op}: expected a tensor as the first operand, got {type(x).__name__}"
-        ) from None
+    except AttributeError:  # not array_of: the try costs nothing where it succeeds
+        raise not_a_tensor(op, x, "a tensor as the first operand") from None
     check_float(op, a)
     b = getattr(y, "_data", None)
     if b is None:

@@ -4,12 +4,12 @@
 The kernels work on a channels-first layout, ``(C, N, H, W)``, so that one matrix product
 covers the whole batch (measured faster than a product per sample):
 
-- forward (``_gather``): the input's windows copied once into ``cols``, ``(C * kh * kw + 1,
-  N * Ho * Wo)`` (im2col), whose last row of ones meets the bias as the weight matrix's last
-  column, so the product adds the bias; one ``dot`` (per group). ``cols`` is kept for the
-  weight's gradient, one ``dot`` of the output's gradient with ``cols`` (whose last column
-  is the bias's gradient).
-- the input's gradient (``_scatter``): the transposed weight times a block of the output's
+- forward: the input's windows copied once into ``cols`` by ``_im2col``, ``(C * kh * kw +
+  1, N * Ho * Wo)``, whose last row of ones meets the bias as the weight matrix's last
+  column, so the product (``_weight_dot_cols``) adds the bias; one ``dot`` (per group).
+  ``cols`` is kept for the weight's gradient, one ``dot`` of the output's gradient with
+  ``cols`` (whose last column is the bias's gradient).
+- the input's gradient (``_col2im``): the transposed weight times a block of the output's
   gradient gives each window's share, added where the window lies (col2im) while the block
   is in cache. Of stride 1 the gradient is first laid on the flattened padded grid, so that
   the windows of a kernel position are one contiguous, shifted run.
@@ -22,28 +22,24 @@ gradient), and ``conv1d`` is ``conv2d`` with a height of 1.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
-from dfdx._typing import AnyTensor, T
-from dfdx.ops._op import result
+from dfdx._typing import AnyTensor, C, Dyn, N, O, T
+from dfdx.ops._op import array_of, result, result_shared
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.shapes import conv_param
 
 if TYPE_CHECKING:
-    from dfdx._autodiff import GradFn
     from dfdx._tensor import Tensor
 
-N = TypeVar("N")
-C = TypeVar("C")
-O = TypeVar("O")
 Pair = int | tuple[int, int]
-Dyn = Any
 
 _as_strided = xp.lib.stride_tricks.as_strided
 CHUNK_BYTES = 1 << 21
-"""About how many bytes of windows one step of col2im handles (see ``_scatter``): a block
+"""About how many bytes of windows one step of col2im handles (see ``_col2im``): a block
 whose product is still in cache when it is added up (measured on the benchmark's conv: 2 MiB
 was the fastest of 0.5 to 4 MiB, and about 17% faster than one block for the whole batch)."""
 
@@ -68,7 +64,7 @@ def _batch_first(a: Array) -> Array:
     return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
 
 
-def _cols(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints, ones: bool) -> Array:
+def _im2col(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints, ones: bool) -> Array:
     """The windows of ``grid`` ``(C, N, Hp, Wp)`` copied once (im2col): ``(C * kh * kw [+ 1],
     N * Ho * Wo)``, rows ordered (channel, kernel row, kernel column), with a last row of
     ones when ``ones`` (a weight matrix with the bias as its last column then adds it)."""
@@ -88,7 +84,7 @@ def _cols(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints, ones: bool) ->
     return cols
 
 
-def _gather(cols: Array, w: Array, groups: int, bias: Array | None) -> Array:
+def _weight_dot_cols(cols: Array, w: Array, groups: int, bias: Array | None) -> Array:
     """``sum over c, i, j of w[o, c, i, j] * cols[c, i, j, m]`` per group (plus the bias,
     whose row of ones ``cols`` then has): ``(O, M)``."""
     o = w.shape[0]
@@ -108,8 +104,8 @@ def _gather(cols: Array, w: Array, groups: int, bias: Array | None) -> Array:
 
 
 def _weight_grad(g: Array, cols: Array, wshape: Ints, groups: int) -> Array:
-    """The gradient of ``_gather``'s weight (and bias, as a last column, when ``cols`` has
-    its row of ones and ``groups == 1``): ``g`` is ``(O, M)``."""
+    """The gradient of ``_weight_dot_cols``'s weight (and bias, as a last column, when
+    ``cols`` has its row of ones and ``groups == 1``): ``g`` is ``(O, M)``."""
     if groups == 1:
         return xp.dot(g, cols.T)  # type: ignore[no-any-return]
     o = wshape[0]
@@ -121,9 +117,10 @@ def _weight_grad(g: Array, cols: Array, wshape: Ints, groups: int) -> Array:
     return gw
 
 
-def _scatter(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> Array:
-    """The transpose of ``_gather`` after ``_cols``: ``g`` ``(O, N, Ho, Wo)`` spread back
-    through ``w`` ``(O, C / groups, kh, kw)`` onto a zero grid ``(C, N, Hp, Wp)`` (col2im).
+def _col2im(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> Array:
+    """The transpose of ``_weight_dot_cols`` after ``_im2col``: ``g`` ``(O, N, Ho, Wo)``
+    spread back through ``w`` ``(O, C / groups, kh, kw)`` onto a zero grid ``(C, N, Hp,
+    Wp)`` (col2im).
 
     Each step multiplies a block of ``g``'s columns by the weight (one row per channel and
     kernel position) and adds the rows of each kernel position where their windows lie,
@@ -182,17 +179,14 @@ def _scatter(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> A
 def _operands(
     op: str, x: Any, weight: Any, bias: Any
 ) -> tuple[Array, Array, Array | None, list[AnyTensor]]:
-    a, w = getattr(x, "_data", None), getattr(weight, "_data", None)
-    if a is None or w is None:
-        raise TypeError(f"{op}: expected tensors for the input and the weight")
+    a = array_of(op, x, "tensors for the input and the weight")
+    w = array_of(op, weight, "tensors for the input and the weight")
     check_float(op, a)
     check_same(op, a, w)
     inputs = [x, weight]
     b = None
     if bias is not None:
-        b = getattr(bias, "_data", None)
-        if b is None:
-            raise TypeError(f"{op}: bias must be a tensor or None, got {type(bias).__name__}")
+        b = array_of(op, bias, "a tensor or None", "bias")
         check_same(op, a, b)
         inputs.append(bias)
     return a, w, b, inputs
@@ -244,37 +238,38 @@ def _conv(
     ho, wo = out
     ones = b is not None and gr == 1  # the bias rides in the product
     grid = _channels_first(a, p)
-    cols = _cols(grid, w.shape[2:], out, s, d, ones)
-    y = _gather(cols, w, gr, b).reshape(o, n, ho, wo)
+    cols = _im2col(grid, w.shape[2:], out, s, d, ones)
+    y = _weight_dot_cols(cols, w, gr, b).reshape(o, n, ho, wo)
     y = _batch_first(y).reshape(out_shape)
     in_shape, w_shape = x._data.shape, weight._data.shape
     rows = w[0].size
-    cache: list[Array] = []  # both gradients read the same transposed g: computed once
 
-    def g_first(g: Array) -> Array:
-        """The output's gradient as ``(O, N, Ho, Wo)``."""
-        if not cache:
-            cache.append(xp.ascontiguousarray(g.reshape(n, o, ho, wo).transpose(1, 0, 2, 3)))
-        return cache[0]
+    def shared(g: Array) -> list[Array]:
+        """The output's gradient, and as ``(O, N, Ho, Wo)``, which the input's and the
+        weight's gradients read; :func:`grad_wb` adds the weight's and bias's product."""
+        return [g, xp.ascontiguousarray(g.reshape(n, o, ho, wo).transpose(1, 0, 2, 3))]
 
-    def grad_x(g: Array) -> Array:
-        full = _scatter(g_first(g), w, grid.shape, s, d, gr)
+    def grad_x(sh: list[Array]) -> Array:
+        full = _col2im(sh[1], w, grid.shape, s, d, gr)
         h, wd = a.shape[2:]
         return _batch_first(full[:, :, p[0] : p[0] + h, p[1] : p[1] + wd]).reshape(in_shape)
 
-    wb: list[Array] = []  # the weight's and (with ``ones``) the bias's gradients: one product
+    def grad_wb(sh: list[Array]) -> Array:
+        """The weight's and (with ``ones``) the bias's gradients: one product, made by
+        whichever of the two is read first."""
+        if len(sh) == 2:
+            sh.append(_weight_grad(sh[1].reshape(o, -1), cols, w.shape, gr))
+        return sh[2]
 
-    def grad_wb(g: Array) -> Array:
-        if not wb:
-            wb.append(_weight_grad(g_first(g).reshape(o, -1), cols, w.shape, gr))
-        return wb[0]
-
-    fns: list[GradFn] = [grad_x, lambda g: grad_wb(g)[:, :rows].reshape(w_shape)]
+    parts: list[Callable[[list[Array]], Array]] = [
+        grad_x,
+        lambda sh: grad_wb(sh)[:, :rows].reshape(w_shape),
+    ]
     if b is not None and ones:
-        fns.append(lambda g: grad_wb(g)[:, rows])
+        parts.append(lambda sh: grad_wb(sh)[:, rows])
     elif b is not None:
-        fns.append(lambda g: g.sum(axis=tuple(i for i in range(g.ndim) if i != 1)))
-    return result(y, inputs, fns)
+        parts.append(lambda sh: sh[0].sum(axis=tuple(i for i in range(sh[0].ndim) if i != 1)))
+    return result_shared(y, inputs, shared, parts)
 
 
 @overload
@@ -397,39 +392,37 @@ def conv_transpose2d(
     a, w, b, inputs = _operands(op, x, weight, bias)
     s = conv_param(op, "stride", stride, 2, 1)
     p = conv_param(op, "padding", padding, 2, 0)
-    op_ = conv_param(op, "output_padding", output_padding, 2, 0)
+    out_pad = conv_param(op, "output_padding", output_padding, 2, 0)
     d = conv_param(op, "dilation", dilation, 2, 1)
     gr = _groups(op, groups)
-    out_shape = _sizes(shapes.conv_transpose(op, a.shape, w.shape, s, p, op_, d, gr))
+    out_shape = _sizes(shapes.conv_transpose(op, a.shape, w.shape, s, p, out_pad, d, gr))
     n, c, h, wd = a.shape
     o = w.shape[1] * gr
     _check_bias(op, b, o)
     hf, wf = out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1]
     z = _channels_first(a)
-    full = _scatter(z, w, (o, n, hf, wf), s, d, gr)
+    full = _col2im(z, w, (o, n, hf, wf), s, d, gr)
     y = full[:, :, p[0] : hf - p[0], p[1] : wf - p[1]]
     if b is not None:
         y = y + b[:, None, None, None]
     y = _batch_first(y)
-    cache: list[Array] = []  # both gradients read the same windows: computed once
 
-    def windows(g: Array) -> Array:
-        """The windows of the output's gradient on the full (unpadded-output) grid."""
-        if not cache:
-            cache.append(_cols(_channels_first(g, p), w.shape[2:], (h, wd), s, d, False))
-        return cache[0]
+    def windows(g: Array) -> tuple[Array, Array]:
+        """The output's gradient, and its windows on the full (unpadded-output) grid, which
+        the input's and the weight's gradients read."""
+        return g, _im2col(_channels_first(g, p), w.shape[2:], (h, wd), s, d, False)
 
-    def grad_x(g: Array) -> Array:
-        gz = _gather(windows(g), w, gr, None).reshape(c, n, h, wd)
+    def grad_x(sh: tuple[Array, Array]) -> Array:
+        gz = _weight_dot_cols(sh[1], w, gr, None).reshape(c, n, h, wd)
         return _batch_first(gz)
 
-    def grad_w(g: Array) -> Array:
-        return _weight_grad(z.reshape(c, -1), windows(g), w.shape, gr).reshape(w.shape)
+    def grad_w(sh: tuple[Array, Array]) -> Array:
+        return _weight_grad(z.reshape(c, -1), sh[1], w.shape, gr).reshape(w.shape)
 
-    fns: list[GradFn] = [grad_x, grad_w]
+    parts: list[Callable[[tuple[Array, Array]], Array]] = [grad_x, grad_w]
     if b is not None:
-        fns.append(lambda g: g.sum(axis=(0, 2, 3)))
-    return result(y, inputs, fns)
+        parts.append(lambda sh: sh[0].sum(axis=(0, 2, 3)))
+    return result_shared(y, inputs, windows, parts)
 
 
 # ---- pooling -------------------------------------------------------------------------------
@@ -438,9 +431,7 @@ def conv_transpose2d(
 def _pool_params(
     op: str, x: Any, kernel_size: Any, stride: Any, padding: Any
 ) -> tuple[Array, Ints, Ints, Ints, Ints]:
-    a = getattr(x, "_data", None)
-    if a is None:
-        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    a = array_of(op, x)
     check_float(op, a)
     k = conv_param(op, "kernel_size", kernel_size, 2, 1)
     s = k if stride is None else conv_param(op, "stride", stride, 2, 1)
@@ -542,9 +533,7 @@ def adaptive_avg_pool2d(
     """``(N, C, H, W)`` averaged to ``(N, C, *output_size)`` over PyTorch's adaptive bins
     (``output_size=1`` is the global average pool)."""
     op = "adaptive_avg_pool2d"
-    a = getattr(x, "_data", None)
-    if a is None:
-        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    a = array_of(op, x)
     check_float(op, a)
     size = conv_param(op, "output_size", output_size, 2, 1)
     shapes.adaptive_pool(op, a.shape, size)
@@ -569,9 +558,7 @@ def upsample2d(
     interpolates between the four nearest inputs, with PyTorch's ``align_corners`` (False by
     default: pixel centres are aligned; True: the corner pixels are)."""
     op = "upsample2d"
-    a = getattr(x, "_data", None)
-    if a is None:
-        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    a = array_of(op, x)
     check_float(op, a)
     f = conv_param(op, "scale_factor", scale_factor, 2, 1)
     shapes.upsample(op, a.shape, f)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same, float32, int64
 from dfdx._typing import AnyTensor, Dyn, S, T
-from dfdx.ops._op import result
+from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -30,13 +30,6 @@ if TYPE_CHECKING:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-
-def _data(op: str, x: object, what: str = "a tensor") -> Array:
-    a = getattr(x, "_data", None)
-    if a is None:
-        raise TypeError(f"{op}: expected {what}, got {type(x).__name__}")
-    return a  # type: ignore[no-any-return]
 
 
 def _int_arg(op: str, name: str, value: object) -> int:
@@ -50,14 +43,14 @@ def _is_number(v: object) -> bool:
 
 
 def _indices(op: str, indices: object) -> Array:
-    idx = _data(op, indices, "an int64 tensor of indices")
+    idx = array_of(op, indices, "an int64 tensor of indices")
     if idx.dtype != int64:
         raise DTypeError(f"{op}: indices must be an int64 tensor, got {idx.dtype}")
     return idx
 
 
 def _mask(op: str, mask: object, what: str) -> Array:
-    m = _data(op, mask, f"a bool tensor as the {what}")
+    m = array_of(op, mask, f"a bool tensor as the {what}")
     if m.dtype != bool_:
         raise DTypeError(f"{op}: the {what} must be a bool tensor, got {m.dtype}")
     return m
@@ -224,7 +217,7 @@ def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S
     """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``'s shape) is true; no
     gradient flows to the filled places."""
     op = "masked_fill"
-    a = _data(op, x)
+    a = array_of(op, x)
     m = _mask(op, mask, "mask")
     shapes.mask_broadcast(op, m.shape, a.shape)
     v = _scalar(op, value, a.dtype)
@@ -242,7 +235,7 @@ def _diagonal(op: str, diagonal: int, k: int | None) -> int:
 def tril(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]:
     """The lower triangle of the last two axes: zeros above the ``diagonal``-th diagonal
     (PyTorch's ``torch.tril``; ``k=`` is the same offset under NumPy's name)."""
-    a = _data("tril", x)
+    a = array_of("tril", x)
     d = _diagonal("tril", diagonal, k)
     shapes.matrix("tril", a.shape)
     return result(xp.tril(a, d), (x,), (lambda g: xp.tril(g, d),))
@@ -251,7 +244,7 @@ def tril(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Ten
 def triu(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]:
     """The upper triangle of the last two axes: zeros below the ``diagonal``-th diagonal
     (PyTorch's ``torch.triu``; ``k=`` is the same offset under NumPy's name)."""
-    a = _data("triu", x)
+    a = array_of("triu", x)
     d = _diagonal("triu", diagonal, k)
     shapes.matrix("triu", a.shape)
     return result(xp.triu(a, d), (x,), (lambda g: xp.triu(g, d),))
@@ -272,7 +265,7 @@ def one_hot(labels: Any, /, n: Any = None, *, num_classes: Any = None) -> Any:
     if (n is None) == (num_classes is None):
         raise TypeError(f"{op}: give the number of classes once, as n or num_classes")
     n = num_classes if n is None else n
-    lab = _data(op, labels, "an int64 tensor of labels")
+    lab = array_of(op, labels, "an int64 tensor of labels")
     if lab.dtype != int64:
         raise DTypeError(f"{op}: labels must be an int64 tensor, got {lab.dtype}")
     n = _int_arg(op, "n", n)
@@ -297,7 +290,7 @@ def argmax(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
     """The int64 index of the largest value along ``axis`` (the first one among ties), or in
     the flattened tensor for ``axis=None``. No gradient."""
     op = "argmax"
-    a = _data(op, x)
+    a = array_of(op, x)
     if a.dtype == bool_:
         raise DTypeError(f"{op}: needs a float or int64 tensor, got bool")
     if axis is None:
@@ -321,28 +314,37 @@ def dropout(
     (inverted dropout, as PyTorch's); ``x`` itself when not ``training`` or ``p == 0``, zeros
     for ``p == 1``. ``rng`` (a NumPy Generator) draws the mask, else the generator of
     :func:`dfdx.manual_seed`."""
-    from dfdx._creation import _generator
-
     op = "dropout"
     if isinstance(p, bool) or not _is_number(p):
         raise TypeError(f"{op}: p must be a number, got {p!r}")
     shapes.probability(op, p)
-    a = _data(op, x)
+    a = array_of(op, x)
     check_float(op, a)
     if not training or p == 0:
         return x
     if p == 1:
         return result(xp.zeros_like(a), (x,), (lambda g: xp.zeros_like(g),))
-    keep = _generator(rng).random(a.shape, dtype=a.dtype) >= p
-    scale = keep * xp.asarray(1 / (1 - float(p)), a.dtype)
+    scale = dropout_multipliers(a.shape, float(p), a.dtype, rng)
     return result(a * scale, (x,), (lambda g: g * scale,))
+
+
+def dropout_multipliers(
+    shape: tuple[int, ...], p: float, dtype: Any, rng: Generator | None
+) -> Array:
+    """Inverted dropout's multipliers: ``1 / (1 - p)`` where an element is kept (with
+    probability ``1 - p``), 0 where it is dropped; drawn from ``rng``, else the generator of
+    :func:`dfdx.manual_seed`. :func:`dropout` and attention's dropout draw them alike."""
+    from dfdx._creation import _generator
+
+    keep = _generator(rng).random(shape, dtype=dtype) >= p
+    return keep * xp.asarray(1 / (1 - p), dtype)  # type: ignore[no-any-return]
 
 
 # ---- comparisons -------------------------------------------------------------------------------
 
 
 def _compare(op: str, x: Any, y: Any, fn: Callable[[Array, Any], Array]) -> Any:
-    a = _data(op, x, "a tensor as the first operand")
+    a = array_of(op, x, "a tensor as the first operand")
     b = getattr(y, "_data", None)
     if b is None:
         if not _is_number(y):

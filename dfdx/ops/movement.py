@@ -23,7 +23,7 @@ from dfdx._autodiff import unbroadcast
 from dfdx._backend import xp
 from dfdx._dtypes import check_same
 from dfdx._typing import AnyTensor, Dyn, S, T
-from dfdx.ops._op import result
+from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -132,8 +132,7 @@ def _tensors(op: str, tensors: Sequence[AnyTensor]) -> list[AnyTensor]:
         raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
     items = list(tensors)
     for t in items:
-        if getattr(t, "_data", None) is None:
-            raise TypeError(f"{op}: expected tensors, got {type(t).__name__}")
+        array_of(op, t, "tensors")
     for t in items[1:]:
         check_same(op, items[0]._data, t._data)
     return items

@@ -3,19 +3,17 @@ the means, subtractions and divisions they would otherwise be composed of."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, overload
 
-from dfdx._autodiff import GradFn
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
-from dfdx._typing import AnyTensor, S, T
-from dfdx.ops._op import result
+from dfdx._typing import AnyTensor, D, S, T
+from dfdx.ops._op import array_of, result_shared
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, Tensor
-
-D = TypeVar("D", bound=int)
 
 
 def _size(normalized_shape: int | tuple[int, ...]) -> int:
@@ -65,7 +63,7 @@ def layer_norm(
     ``torch.nn.functional.layer_norm`` with ``normalized_shape`` ``D`` (or ``(D,)``). The
     result has ``x``'s shape and dtype."""
     op = "layer_norm"
-    a: Array = x._data
+    a = array_of(op, x)
     check_float(op, a)
     d = _size(normalized_shape)
     params = [(name, t) for name, t in (("weight", weight), ("bias", bias)) if t is not None]
@@ -100,20 +98,18 @@ def layer_norm(
     # backward: with gw = g * w,
     #   dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)),
     #   dw = sum(g * xhat) and db = sum(g) over every axis but the last.
-    # ``g * xhat`` serves dx and dw: computed once, the first time either needs it (all get
-    # the same ``g``).
+    # ``g * xhat`` serves dx and dw: the shared part of the backward.
     w_mean = mean_of if w is None else w * (1.0 / d)  # gw's row means: g2 @ w_mean
-    cache: list[Array] = []
 
-    def g_xhat(g2: Array) -> Array:
-        if not cache:
-            cache.append(g2 * xhat)
-        return cache[0]
-
-    def grad_x(g: Array) -> Array:
+    def shared(g: Array) -> tuple[Array, Array]:
+        """The output's gradient as ``(M, D)``, and its product with ``xhat``."""
         g2 = g.reshape(-1, d)
+        return g2, g2 * xhat
+
+    def grad_x(sh: tuple[Array, Array]) -> Array:
+        g2, g_xhat = sh
         m1 = (g2 @ w_mean)[:, None]
-        m2 = (g_xhat(g2) @ w_mean)[:, None]
+        m2 = (g_xhat @ w_mean)[:, None]
         m1 *= rstd
         m2 *= rstd
         dx: Array = g2 * (rstd if w is None else w)
@@ -129,9 +125,9 @@ def layer_norm(
         total: Array = xp.ones(a.shape[0], a.dtype) @ a
         return total
 
-    fns: list[GradFn] = [grad_x]
+    parts: list[Callable[[tuple[Array, Array]], Array]] = [grad_x]
     if w is not None:
-        fns.append(lambda g: col_sums(g_xhat(g.reshape(-1, d))))
+        parts.append(lambda sh: col_sums(sh[1]))
     if b is not None:
-        fns.append(lambda g: col_sums(g.reshape(-1, d)))
-    return result(out, (x, *(t for _name, t in params)), fns)
+        parts.append(lambda sh: col_sums(sh[0]))
+    return result_shared(out, (x, *(t for _name, t in params)), shared, parts)

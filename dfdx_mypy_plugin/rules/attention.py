@@ -94,7 +94,10 @@ def _mha_call(call: Call) -> Type:
     return call.result(shape, tape, q, k, v, TensorType((), tape, syms))
 
 
-@rule("scaled_dot_product_attention", functions=("dfdx.nn.attention.scaled_dot_product_attention",))
+@rule(
+    "scaled_dot_product_attention",
+    functions=("dfdx.ops.attention.scaled_dot_product_attention",),
+)
 def sdpa(call: Call) -> Type:
     if len(call.operands) != 3:
         raise Unknown

@@ -1,11 +1,11 @@
-"""Matrix products."""
+"""Matrix products: ``matmul``, ``linear`` and the fused ``relu_feed_forward``."""
 
 from __future__ import annotations
 
-from mypy.types import Type
+from mypy.types import NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import merge_tapes
+from dfdx_mypy_plugin._types import TensorType, merge_tapes, read_tensor
 from dfdx_mypy_plugin.rules import Call, rule
 
 
@@ -18,3 +18,36 @@ def matmul(call: Call) -> Type:
     a, b = call.tensor(0), call.tensor(1)
     shape = shapes.matmul(a.shape, b.shape)
     return call.result(shape, merge_tapes([a.tape, b.tape]), a, b)
+
+
+def _optional(call: Call, i: int, name: str) -> TensorType | None:
+    """Operand ``i`` (positional-only) or argument ``name``; None where absent or ``None``."""
+    t = call.operands[i] if i < len(call.operands) else call.named.get(name)
+    if t is None or isinstance(get_proper_type(t), NoneType):
+        return None
+    return read_tensor(t)
+
+
+@rule("linear", functions=("dfdx.ops.linalg.linear",))
+def linear(call: Call) -> Type:
+    x, w = call.tensor(0), call.tensor(1)
+    b = _optional(call, 2, "bias")
+    shape = shapes.linear_operands(call.op, x.shape, w.shape, None if b is None else b.shape)
+    tensors = [x, w] if b is None else [x, w, b]
+    return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
+
+
+@rule("relu_feed_forward", functions=("dfdx.ops.linalg.relu_feed_forward",))
+def relu_feed_forward(call: Call) -> Type:
+    x, w1, w2 = call.tensor(0), call.tensor(1), call.tensor(3)
+    b1, b2 = _optional(call, 2, "bias1"), _optional(call, 4, "bias2")
+    shape = shapes.feed_forward(
+        call.op,
+        x.shape,
+        w1.shape,
+        None if b1 is None else b1.shape,
+        w2.shape,
+        None if b2 is None else b2.shape,
+    )
+    tensors = [t for t in (x, w1, b1, w2, b2) if t is not None]
+    return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)

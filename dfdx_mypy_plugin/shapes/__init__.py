@@ -72,6 +72,8 @@ from dfdx_mypy_plugin.shapes.layers import display_name as display_name
 from dfdx_mypy_plugin.shapes.layers import layer_of as layer_of
 from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape
 from dfdx_mypy_plugin.shapes.layers import sequential_chain as sequential_chain
+from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
+from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dfdx_mypy_plugin.shapes._core import Shape, ShapeError, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import Shape, ShapeError, agree, fmt, fmt_dim, same_dim
 from dfdx_mypy_plugin.shapes.binary import broadcast
 
 
@@ -34,3 +34,50 @@ def matrix(op: str, shape: Shape) -> Shape:
     if len(shape) < 2:
         raise ShapeError(f"{op}: needs at least 2 axes, got {fmt(shape)}")
     return shape
+
+
+def linear_operands(
+    op: str,
+    x: Shape,
+    weight: Shape,
+    bias: Shape | None,
+    names: tuple[str, str, str] = ("x", "weight", "bias"),
+) -> Shape:
+    """``x @ weight.T + bias``: ``x`` ``(*B, in)``, ``weight`` ``(out, in)`` (PyTorch's
+    layout), ``bias`` ``(out,)`` or absent; the result is ``(*B, out)``. ``names`` are the
+    operands as the op calls them (``weight2`` in a feed-forward)."""
+    x_name, w_name, b_name = names
+    if len(weight) != 2:
+        raise ShapeError(
+            f"{op}: {w_name} must be 2-d (out_features, in_features), got {fmt(weight)}"
+        )
+    if not x:
+        raise ShapeError(f"{op}: {x_name} needs at least 1 axis, got {fmt(x)}")
+    out, takes = weight
+    if same_dim(x[-1], takes) is False:
+        raise ShapeError(
+            f"{op}: {w_name} {fmt(weight)} takes {fmt_dim(takes)} features, "
+            f"{x_name} {fmt(x)} has {fmt_dim(x[-1])}"
+        )
+    if bias is not None:
+        if len(bias) != 1 or same_dim(bias[0], out) is False:
+            raise ShapeError(
+                f"{op}: {b_name} must be Tensor[{fmt_dim(out)}] (one per output feature of "
+                f"{w_name}), got {fmt(bias)}"
+            )
+        out = agree(out, bias[0])
+    return (*x[:-1], out)
+
+
+def feed_forward(
+    op: str, x: Shape, w1: Shape, b1: Shape | None, w2: Shape, b2: Shape | None
+) -> Shape:
+    """``linear(relu(linear(x, w1, b1)), w2, b2)``: ``w1`` ``(hidden, in)``, ``w2``
+    ``(out, hidden)``; the result is ``(*B, out)``."""
+    hidden = linear_operands(op, x, w1, b1, ("x", "weight1", "bias1"))
+    if len(w2) == 2 and same_dim(w2[1], hidden[-1]) is False:
+        raise ShapeError(
+            f"{op}: weight2 {fmt(w2)} takes {fmt_dim(w2[1])} features, "
+            f"weight1 {fmt(w1)} gives {fmt_dim(hidden[-1])}"
+        )
+    return linear_operands(op, hidden, w2, b2, ("the hidden layer", "weight2", "bias2"))
