@@ -149,8 +149,8 @@ def _loosened(sig: CallableType, call: Call) -> CallableType:
     anything = AnyType(TypeOfAny.special_form)
     try:
         ret = call.unknown_shape()
-    except Unknown:
-        ret = anything
+    except Unknown:  # no tensor in or out (a layer's constructor): its class stands
+        ret = sig.ret_type
     return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
 
 
