@@ -28,8 +28,10 @@ from mypy.nodes import (
     OpExpr,
     StarExpr,
     TupleExpr,
+    TypeInfo,
     UnaryExpr,
 )
+from mypy.lookup import lookup_fully_qualified
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
@@ -174,12 +176,20 @@ def dim_type(
     if isinstance(d, str) and d in syms:
         return syms[d]
     if isinstance(d, str) and api is not None and "*" in d:
-        try:
-            form = LiteralType(d, api.named_generic_type("builtins.str", []))
-            return api.named_generic_type(EXPR, [form])
-        except (AssertionError, KeyError):  # dfdx._typing is not part of this build
-            pass
+        info = _expr_info(api)
+        if info is not None:
+            return Instance(info, [LiteralType(d, api.named_generic_type("builtins.str", []))])
     return AnyType(TypeOfAny.special_form)
+
+
+def _expr_info(api: CheckerPluginInterface) -> TypeInfo | None:
+    """``dfdx._typing.Expr``'s TypeInfo (``named_generic_type`` looks names up through the
+    package's namespace, where the private module is not bound)."""
+    modules = getattr(api, "modules", None)
+    if modules is None:
+        return None
+    sym = lookup_fully_qualified(EXPR, modules, raise_on_missing=False)
+    return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
 
 
 def tensor_type(

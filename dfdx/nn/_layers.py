@@ -384,6 +384,18 @@ class Conv2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
+        shapes.check_arguments(
+            _described("Conv2d"),
+            {
+                "in_channels": in_channels,
+                "out_channels": out_channels,
+                "kernel_size": kernel_size,
+                "stride": stride,
+                "padding": padding,
+                "dilation": dilation,
+                "groups": groups,
+            },
+        )
         self.in_channels = _positive("Conv2d", "in_channels", in_channels)
         self.out_channels = _positive("Conv2d", "out_channels", out_channels)
         self.groups = _positive("Conv2d", "groups", groups)
@@ -432,6 +444,8 @@ class MaxPool2d(Module, Generic[Hyper]):
         self: MaxPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
     ) -> None:
         super().__init__()
+        window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        shapes.check_arguments(_described("MaxPool2d"), window)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
@@ -449,6 +463,8 @@ class AvgPool2d(Module, Generic[Hyper]):
         self: AvgPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
     ) -> None:
         super().__init__()
+        window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        shapes.check_arguments(_described("AvgPool2d"), window)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding

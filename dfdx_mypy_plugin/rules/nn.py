@@ -251,8 +251,14 @@ def _check_chain(layers: list[Instance]) -> None:
 
 @rule("Sequential", functions=(SEQUENTIAL,))
 def sequential(call: Call) -> Type:
+    """The chain checked where it is built, from the arguments' types: the result's may be
+    the context's (``return Sequential(...)`` in a function declared ``-> Sequential[Any]``)."""
     result = _module(call.default)
-    layers = _layers(result)
+    args = [get_proper_type(t) for t in call.operands]
+    if args and all(isinstance(t, Instance) for t in args):
+        layers = [_module(t) for t in args]
+    else:
+        layers = _layers(result)
     if not call.report:  # the function hook: it runs once, after the layers are typed
         for i, layer in enumerate(layers, 1):
             if not layer.type.has_base(MODULE):
