@@ -19,6 +19,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mypy.lookup import lookup_fully_qualified
 from mypy.nodes import (
     CallExpr,
     Expression,
@@ -31,7 +32,6 @@ from mypy.nodes import (
     TypeInfo,
     UnaryExpr,
 )
-from mypy.lookup import lookup_fully_qualified
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
