@@ -3,8 +3,8 @@ logits, and a reshape back to sizes whose product differs."""
 
 # rules: losses, movement
 
-from typing import TypeVar
 from typing import Literal as L
+from typing import TypeVar
 
 from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.losses import cross_entropy_with_logits_loss
@@ -26,7 +26,7 @@ def wrong_rank(
 def wrong_batch(
     logits: Tensor[L[4], T, L[65], OwnedTape], targets: Tensor[L[8], T, NoneTape]
 ) -> None:
-    b, t, v = logits.shape
+    v = logits.shape[-1]
     cross_entropy_with_logits_loss(logits.reshape(-1, v), targets.reshape(-1))  # E: mypy[
     #     dfdx-shape "cross_entropy_with_logits_loss: targets Tensor[8*T] do not fit logits "
     #     "Tensor[4*T, 65]: expected class probabilities Tensor[4*T, 65] or integer labels "

@@ -5,8 +5,8 @@ flattened to ``B * T``, is checked."""
 
 # rules: movement, losses
 
-from typing import TypeVar, assert_type
 from typing import Literal as L
+from typing import TypeVar, assert_type
 
 import numpy as np
 
