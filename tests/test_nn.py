@@ -183,6 +183,7 @@ _INVALID_ARGUMENTS: list[tuple[Any, str]] = [
         lambda: nn.AvgPool2d(2, padding=-1),
         "AvgPool2d: padding must be an int >= 0 or a pair of them, got -1",
     ),
+    (lambda: nn.Flatten(True), "Flatten: start_axis must be an int, got True"),
 ]
 
 

@@ -140,6 +140,8 @@ class Flatten(Module, Generic[A0, A1]):
 
     def __init__(self: Flatten[Any, Any], start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
+        axes = {"start_axis": start_axis, "end_axis": end_axis}
+        shapes.check_arguments(_described("Flatten"), axes)
         self.start_axis = start_axis
         self.end_axis = end_axis
 

@@ -40,6 +40,7 @@ emb = dx.nn.Embedding(0, 8)  # E: mypy[dfdx-shape "Embedding: num_embeddings mus
 #     "got 0"]
 norm = dx.nn.LayerNorm(False)  # E: mypy[dfdx-shape "LayerNorm: normalized_shape must be an int "
 #     "> 0, got False"]
+flat = dx.nn.Flatten(True)  # E: mypy[dfdx-shape "Flatten: start_axis must be an int, got True"]
 avg = dx.nn.AvgPool2d(2, stride=0)  # E: mypy[dfdx-shape "AvgPool2d: stride must be an int > 0 "
 #     "or a pair of them, got 0"]
 
