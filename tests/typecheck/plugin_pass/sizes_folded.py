@@ -4,7 +4,7 @@ is accepted (creation, reshape, layer constructors, ensure_shape, full's tuple),
 config), and sizes taken from ``.shape``, which under the plugin is a tuple of the sizes the
 type states."""
 
-# rules: creation, movement, nn, checks
+# rules: creation, movement, nn, checks, conv, indexing
 
 from dataclasses import dataclass
 from typing import Final, TypeVar, assert_type
@@ -41,6 +41,10 @@ assert_type(dx.nn.Linear(cfg.n_embd, 3 * cfg.n_embd), dx.nn.Linear[L[32], L[96]]
 assert_type(dx.nn.Embedding(cfg.vocab, cfg.n_embd), dx.nn.Embedding[L[65], L[32]])
 assert_type(dx.nn.LayerNorm(cfg.n_embd), dx.nn.LayerNorm[L[32]])
 assert_type(dx.zeros(4, 6).ensure_shape(2 * 2, HIDDEN // 256 * 6), Tensor[L[4], L[6], NoneTape])
+img = dx.zeros(2, 3, 8, 8)
+assert_type(dx.max_pool2d(img, 2, stride=1 + 1), Tensor[L[2], L[3], L[4], L[4], NoneTape])
+labels = dx.zeros(4, dtype=dx.int64)
+assert_type(dx.one_hot(labels, cfg.vocab - 60), Tensor[L[4], L[5], NoneTape])
 
 
 def split_heads(x: Tensor[B, S, L[32], OwnedTape]) -> Tensor[B, L[4], S, L[8], OwnedTape]:
