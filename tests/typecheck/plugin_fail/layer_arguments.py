@@ -47,6 +47,10 @@ avg = dx.nn.AvgPool2d(2, stride=0)  # E: mypy[dfdx-shape "AvgPool2d: stride must
 # no size is computed from an invalid kernel: the output is not typed as larger than the input
 x = dx.randn(2, 1, 8, 8)
 y = conv_k(x)
+strided = dx.nn.Sequential(dx.nn.Conv2d(1, 1, 3, stride=0), dx.nn.MaxPool2d(0))  # E: mypy[
+#     dfdx-shape "Conv2d: stride must be an int > 0 or a pair of them, got 0",
+#     dfdx-shape "MaxPool2d: kernel_size must be an int > 0 or a pair of them, got 0"]
+z0 = strided(x)
 small = dx.nn.Sequential(dx.nn.Conv2d(1, 1, 9, padding=0))
 z = small(x)  # E: mypy[dfdx-shape "conv2d: output size 0 at axis 2 of Tensor[2, 1, 8, 8] (size "
 #     "8 + 2 * padding 0 < dilation 1 * (kernel 9 - 1) + 1)"]
