@@ -3,7 +3,7 @@
 sorted), reshaping back recovers ``B`` and ``T``, and the nanoGPT loss, logits and targets
 flattened to ``B * T``, is checked."""
 
-# rules: movement, losses
+# rules: movement, losses, nn
 
 from typing import Literal as L
 from typing import TypeVar, assert_type
@@ -50,3 +50,16 @@ logits = dx.randn(2, 3, 65).trace()
 targets = dx.tensor(np.array([[1, 2, 3], [4, 5, 6]]), dtype=dx.int64).ensure_shape(2, 3)
 assert_type(lm_loss(logits, targets), Tensor[OwnedTape])
 assert_type(scaled(dx.zeros(3, 4, 8)), Tensor[L[3], L[32], NoneTape])
+
+
+def feed_forward(n_embd: C, x: Tensor[B, T, C, OwnedTape]) -> Tensor[B, T, C, OwnedTape]:
+    """The transformer's MLP sized from a symbolic width: ``4 * n_embd`` is a product."""
+    up = dx.nn.Linear(n_embd, 4 * n_embd)
+    assert_type(up, dx.nn.Linear[C, Expr[L["4*C"]]])
+    down = dx.nn.Linear(4 * n_embd, n_embd)
+    h = up(x).relu()
+    assert_type(h, Tensor[B, T, Expr[L["4*C"]], OwnedTape])
+    return down(h)
+
+
+assert_type(feed_forward(5, x), Tensor[L[2], L[3], L[5], OwnedTape])
