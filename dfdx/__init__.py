@@ -31,6 +31,7 @@ from dfdx._tensor import NoneTape as NoneTape
 from dfdx._tensor import OwnedTape as OwnedTape
 from dfdx._tensor import Tensor as Tensor
 from dfdx._typing import Dyn as Dyn
+from dfdx._typing import Expr as Expr
 from dfdx.ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from dfdx.ops.binary import add as add
 from dfdx.ops.binary import div as div

@@ -9,9 +9,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mypy.errorcodes import ErrorCode
-from mypy.nodes import ARG_POS, ArgKind, CallExpr, Context, Expression, TypeInfo
+from mypy.checker import TypeChecker
+from mypy.erasetype import erase_typevars
+from mypy.errorcodes import ASSIGNMENT, ErrorCode
+from mypy.nodes import (
+    ARG_POS,
+    ArgKind,
+    AssignmentStmt,
+    Block,
+    CallExpr,
+    Context,
+    Decorator,
+    Expression,
+    NameExpr,
+    Statement,
+    TypeInfo,
+)
+from mypy.options import Options
 from mypy.plugin import (
+    AttributeContext,
     CheckerPluginInterface,
     FunctionContext,
     FunctionSigContext,
@@ -20,12 +36,13 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.subtypes import find_member
+from mypy.subtypes import find_member, is_subtype
 from mypy.types import (
     AnyType,
     CallableType,
     FunctionLike,
     Instance,
+    TupleType,
     Type,
     TypeOfAny,
     UnpackType,
@@ -33,7 +50,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import __version__
-from dfdx_mypy_plugin._types import TENSOR, Unknown
+from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
@@ -47,8 +64,9 @@ _TRACE = os.environ.get("DFDX_PLUGIN_TRACE")
 ``rules/``): the typecheck tests check that a program marked ``# rules: conv`` runs a rule of
 ``rules/conv.py``."""
 
-_OPERAND_NAMES = (None, "dims")
-"""Formals read as operands: positional-only ones (mypy gives them no name) and ``*dims``."""
+_OPERAND_NAMES = (None, "dims", "layers")
+"""Formals read as operands: positional-only ones (mypy gives them no name), ``*dims`` and
+``Sequential``'s ``*layers``."""
 
 
 def _sources_digest() -> str:
@@ -102,7 +120,9 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default
     _trace(rule, call)
     try:
-        return rule.fn(call)
+        result = rule.fn(call)
+        _redefinition_hint(call, result)
+        return result
     except ShapeError:
         try:
             return call.unknown_shape()  # the signature hook has reported the error
@@ -114,6 +134,62 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         if _DEBUG:
             raise
         return default  # never crash mypy: its own answer stands
+
+
+REDEFINITION_HINT = (
+    "dfdx: to reuse a name for a tensor of another shape or tape, set "
+    '"allow_redefinition_new = True" and "local_partial_types = True" in mypy\'s configuration'
+)
+
+
+def _flexible_redefinition(options: Options) -> bool:
+    """Whether mypy lets a variable take a new type (mypy 2 calls the option
+    ``allow_redefinition``, mypy 1 ``allow_redefinition_new``; both read the latter name)."""
+    if hasattr(options, "allow_redefinition_old"):
+        return bool(options.allow_redefinition)
+    return bool(getattr(options, "allow_redefinition_new", False))
+
+
+def _assigned_to_name(statements: list[Statement], value: Expression) -> bool:
+    """Whether ``value`` is the value of an assignment to plain names among ``statements``
+    (nested blocks included)."""
+    for stmt in statements:
+        if isinstance(stmt, AssignmentStmt) and stmt.rvalue is value:
+            return all(isinstance(t, NameExpr) for t in stmt.lvalues)
+        if isinstance(stmt, Decorator):
+            stmt = stmt.func
+        for attr in ("body", "else_body", "finally_body", "handlers", "defs", "bodies"):
+            child = getattr(stmt, attr, None)
+            blocks = [child] if isinstance(child, Block) else child
+            if isinstance(blocks, list):
+                for block in blocks:
+                    if isinstance(block, Block) and _assigned_to_name(block.body, value):
+                        return True
+    return False
+
+
+def _redefinition_hint(call: Call, result: Type) -> None:
+    """Where a rule's tensor is assigned to a name that holds a tensor of another type, and
+    mypy does not let a name take a new type, a note naming the options that do: PyTorch-style
+    code reuses names (``h = conv1(x); h = pool(h)``)."""
+    api = call.api
+    if not isinstance(api, TypeChecker) or _flexible_redefinition(api.options):
+        return
+    types = api.expr_checker.type_context
+    context = get_proper_type(types[-1]) if types else None
+    got = get_proper_type(result)
+    if not (
+        isinstance(context, Instance)
+        and context.type.fullname == TENSOR
+        and isinstance(got, Instance)
+        and got.type.fullname == TENSOR
+        and isinstance(call.context, Expression)
+    ) or is_subtype(got, context):
+        return
+    function = api.scope.current_function()
+    statements = function.body.body if function is not None else api.tree.defs
+    if _assigned_to_name(statements, call.context):
+        api.note(REDEFINITION_HINT, call.context, code=ASSIGNMENT)
 
 
 _UNTRACED_RESULTS = frozenset({"argmax"})
@@ -149,8 +225,8 @@ def _loosened(sig: CallableType, call: Call) -> CallableType:
     anything = AnyType(TypeOfAny.special_form)
     try:
         ret = call.unknown_shape()
-    except Unknown:
-        ret = anything
+    except Unknown:  # no tensor in or out (a layer's constructor): its class stands, its
+        ret = erase_typevars(sig.ret_type)  # type variables (unsolvable now) as Any
     return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
 
 
@@ -320,6 +396,22 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
     return ctx.default_signature
 
 
+def _shape_attribute(ctx: AttributeContext) -> Type:
+    """``x.shape`` as a tuple of the sizes its type states: ``tuple[L[4], B, int]`` (an unknown
+    size is ``int``), so that ``B, T, C = x.shape`` keeps them."""
+    try:
+        x = read_tensor(ctx.type)
+        int_type = ctx.api.named_generic_type("builtins.int", [])
+        items = [int_type if d is None else dim_type(d, x.syms, int_type, ctx.api) for d in x.shape]
+        return TupleType(items, ctx.api.named_generic_type("builtins.tuple", [int_type]))
+    except Unknown:
+        return ctx.default_attr_type
+    except Exception:
+        if _DEBUG:
+            raise
+        return ctx.default_attr_type
+
+
 load_all()
 
 
@@ -349,6 +441,9 @@ class DfdxPlugin(Plugin):
             return False
         owner = info.get_containing_type_info("__call__")
         return owner is not None and owner.fullname == _MODULE
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        return _shape_attribute if fullname == f"{TENSOR}.shape" else None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         rule = METHOD_RULES.get(fullname)

@@ -2,15 +2,37 @@
 
 A concrete tensor type is an ``Instance`` of ``dfdx._tensor.Tensor`` whose args are flat:
 ``[LiteralType(3), LiteralType(4), Instance(NoneTape)]``. A size is read as an int (a
-``Literal``), a symbolic name (an int-bound TypeVar) or None (``Dyn``/``Any``/``int``).
+``Literal``), a symbolic name (an int-bound TypeVar), a product of names (``Expr[Literal["B*T"]]``,
+which the plugin writes where a size is computed from symbolic ones) or None
+(``Dyn``/``Any``/``int``).
+
+:func:`size_of` reads a size argument from its expression too: int arithmetic on known sizes is
+folded (``16 * 4 * 4``, ``3 * config.n_embd``, ``C // n_head``), since mypy types ``8 * 2`` as
+plain ``int``.
 Anything else (an unpacked ``*tuple[...]``, a bool literal, a union) raises :class:`Unknown`,
 and the rule that asked returns mypy's default type.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mypy.lookup import lookup_fully_qualified
+from mypy.nodes import (
+    CallExpr,
+    Expression,
+    IntExpr,
+    ListExpr,
+    NameExpr,
+    OpExpr,
+    StarExpr,
+    TupleExpr,
+    TypeInfo,
+    UnaryExpr,
+)
+from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
     Instance,
@@ -22,11 +44,14 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.shapes import Dim, Shape
 
 TENSOR = "dfdx._tensor.Tensor"
 NONE_TAPE = "dfdx._tensor.NoneTape"
 OWNED_TAPE = "dfdx._tensor.OwnedTape"
+EXPR = "dfdx._typing.Expr"
+"""The class that carries a product of symbolic sizes in a type (``Expr[Literal["B*T"]]``)."""
 
 
 class Unknown(Exception):
@@ -86,7 +111,20 @@ def read_dim(t: Type, syms: dict[str, Type]) -> Dim:
         return p.name
     if isinstance(p, Instance) and p.type.fullname == "builtins.int" and p.last_known_value is None:
         return None
+    form = expr_form(p)
+    if form is not None:
+        return form
     raise Unknown
+
+
+def expr_form(p: ProperType) -> str | None:
+    """The product an ``Expr[Literal["B*T"]]`` holds, else None."""
+    if not (isinstance(p, Instance) and p.type.fullname == EXPR and len(p.args) == 1):
+        return None
+    form = get_proper_type(p.args[0])
+    if isinstance(form, LiteralType) and isinstance(form.value, str):
+        return form.value
+    return None
 
 
 def read_tensor(t: Type) -> TensorType:
@@ -128,17 +166,137 @@ def merge_tapes(tapes: list[ProperType]) -> ProperType:
     return AnyType(TypeOfAny.special_form)
 
 
-def dim_type(d: Dim, syms: dict[str, Type], int_type: Instance) -> Type:
+def dim_type(
+    d: Dim, syms: dict[str, Type], int_type: Instance, api: CheckerPluginInterface | None = None
+) -> Type:
+    """A size as a type: ``Literal[n]``, its TypeVar, ``Expr[Literal["B*T"]]`` for a product
+    (where ``api`` is given), else ``Any``."""
     if isinstance(d, int):
         return LiteralType(d, int_type)
     if isinstance(d, str) and d in syms:
         return syms[d]
+    if isinstance(d, str) and api is not None and "*" in d:
+        info = _expr_info(api)
+        if info is not None:
+            return Instance(info, [LiteralType(d, api.named_generic_type("builtins.str", []))])
     return AnyType(TypeOfAny.special_form)
 
 
+def _expr_info(api: CheckerPluginInterface) -> TypeInfo | None:
+    """``dfdx._typing.Expr``'s TypeInfo (``named_generic_type`` looks names up through the
+    package's namespace, where the private module is not bound)."""
+    modules = getattr(api, "modules", None)
+    if modules is None:
+        return None
+    sym = lookup_fully_qualified(EXPR, modules, raise_on_missing=False)
+    return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
+
+
 def tensor_type(
-    template: Instance, shape: Shape, tape: Type, syms: dict[str, Type], int_type: Instance
+    template: Instance,
+    shape: Shape,
+    tape: Type,
+    syms: dict[str, Type],
+    int_type: Instance,
+    api: CheckerPluginInterface | None = None,
 ) -> Instance:
     """A ``Tensor[...]`` of ``shape`` and ``tape``, built on ``template``'s TypeInfo."""
-    args = [dim_type(d, syms, int_type) for d in shape]
+    args = [dim_type(d, syms, int_type, api) for d in shape]
     return Instance(template.type, [*args, tape])
+
+
+# ---- sizes from expressions --------------------------------------------------------------------
+
+
+TypeOf = Callable[[Expression], Type]
+"""How a rule gets the type of a sub-expression of an argument."""
+
+
+def type_of(api: CheckerPluginInterface) -> TypeOf:
+    """The type mypy has inferred for an expression (from its type map where the expression is
+    already checked, else checked now)."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+
+    def get(e: Expression) -> Type:
+        t = lookup(e) if lookup is not None else None
+        return t if t is not None else api.get_expression_type(e)
+
+    return get
+
+
+def _int_op(op: str, a: int, b: int) -> int | None:
+    if op in ("//", "%") and b == 0:
+        return None
+    if op == "**" and not 0 <= b <= 64:
+        return None
+    return _INT_OPS[op](a, b)
+
+
+_INT_OPS: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "//": operator.floordiv,
+    "%": operator.mod,
+    "**": operator.pow,
+}
+
+
+def dim_of_type(t: Type, syms: dict[str, Type]) -> Dim:
+    """A size as a type states it: a literal int, an int-bound TypeVar's name, a product, or
+    None (a plain ``int``, ``Any``, a bool, anything else)."""
+    if literal_bool(t) is not None:
+        return None
+    n = literal_int(t)
+    if n is not None:
+        return n
+    p = get_proper_type(t)
+    if isinstance(p, TypeVarType) and is_int_bound(p):
+        syms[p.name] = p
+        return p.name
+    return expr_form(p)
+
+
+def fold(e: Expression, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
+    """The value of an int expression where it is known: ``+ - * // % **`` and unary minus on
+    literals, ``Final`` constants, attributes of ``Literal`` type, sizes from ``.shape``, and
+    ``len`` of a tuple or list literal. Products of symbolic sizes stay symbolic (``B * T`` is
+    ``"B*T"``, ``C * 3 // 3`` is ``"C"``); other arithmetic on them gives None."""
+    if isinstance(e, IntExpr):
+        return e.value
+    if isinstance(e, UnaryExpr) and e.op in ("-", "+"):
+        v = fold(e.expr, get_type, syms)
+        if e.op == "+" or v is None:
+            return v
+        return -v if isinstance(v, int) else None
+    if isinstance(e, OpExpr) and e.op in _INT_OPS:
+        a, b = fold(e.left, get_type, syms), fold(e.right, get_type, syms)
+        if isinstance(a, int) and isinstance(b, int):
+            return _int_op(e.op, a, b)
+        if e.op == "*":
+            return shapes.dim_mul(a, b)
+        if e.op == "//" and isinstance(b, int | str) and b != 0:
+            return shapes.dim_div(a, b)
+        return None
+    if (
+        isinstance(e, CallExpr)
+        and isinstance(e.callee, NameExpr)
+        and e.callee.fullname == "builtins.len"
+        and len(e.args) == 1
+        and isinstance(e.args[0], TupleExpr | ListExpr)
+        and not any(isinstance(i, StarExpr) for i in e.args[0].items)
+    ):
+        return len(e.args[0].items)
+    return dim_of_type(get_type(e), syms)
+
+
+def size_of(t: Type, e: Expression | None, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
+    """A size argument of type ``t`` and expression ``e``: its literal type, else the folded
+    expression (see :func:`fold`), else what its type states."""
+    if literal_bool(t) is None:
+        n = literal_int(t)
+        if n is not None:
+            return n
+    if e is not None:
+        return fold(e, get_type, syms)
+    return dim_of_type(t, syms)

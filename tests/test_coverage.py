@@ -121,6 +121,7 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx._tensor.Tensor.__bool__": "raises: a tensor has no truth value",
     "dfdx._tensor.Tensor.__repr__": "returns a str",
     "dfdx._tensor.Tensor": "the class: its methods are listed one by one",
+    "dfdx._typing.Expr": "a size as the plugin writes it in a type (never instantiated)",
     "dfdx._tensor.NoneTape": _NOT_AN_OP,
     "dfdx._tensor.OwnedTape": _NOT_AN_OP,
     "dfdx._gradients.Gradients": "gradients by tensor: Gradients.__getitem__ keeps the key's type",

@@ -148,6 +148,58 @@ def test_linear_sizes_must_be_ints(bad: Any) -> None:
         nn.Linear(bad, 2)
 
 
+_INVALID_ARGUMENTS: list[tuple[Any, str]] = [
+    # the messages of tests/typecheck/plugin_fail/layer_arguments.py, where the plugin reports
+    # the same mistakes at the call
+    (lambda: nn.MaxPool2d(0), "MaxPool2d: kernel_size must be an int > 0 or a pair of them, got 0"),
+    (
+        lambda: nn.Conv2d(1, 8, 3, stride=0),
+        "Conv2d: stride must be an int > 0 or a pair of them, got 0",
+    ),
+    (lambda: nn.Conv2d(1, 1, 0), "Conv2d: kernel_size must be an int > 0 or a pair of them, got 0"),
+    (
+        lambda: nn.Conv2d(1, 1, 3, padding=(1, -1)),
+        "Conv2d: padding must be an int >= 0 or a pair of them, got (1, -1)",
+    ),
+    (
+        lambda: nn.Conv2d(1, 1, 3, dilation=0),
+        "Conv2d: dilation must be an int > 0 or a pair of them, got 0",
+    ),
+    (lambda: nn.Conv2d(True, 8, 3), "Conv2d: in_channels must be an int > 0, got True"),
+    (lambda: nn.Conv2d(4, 8, 3, groups=0), "Conv2d: groups must be an int > 0, got 0"),
+    (
+        lambda: nn.Conv2d(1, 8, (3, True)),
+        "Conv2d: kernel_size must be an int > 0 or a pair of them, got (3, True)",
+    ),
+    (lambda: nn.Linear(-1, 3), "Linear: in_features must be an int >= 0, got -1"),
+    (lambda: nn.Linear(4, 2 - 3), "Linear: out_features must be an int >= 0, got -1"),
+    (lambda: nn.Embedding(0, 8), "Embedding: num_embeddings must be an int > 0, got 0"),
+    (lambda: nn.LayerNorm(False), "LayerNorm: normalized_shape must be an int > 0, got False"),
+    (
+        lambda: nn.AvgPool2d(2, stride=0),
+        "AvgPool2d: stride must be an int > 0 or a pair of them, got 0",
+    ),
+    (
+        lambda: nn.AvgPool2d(2, padding=-1),
+        "AvgPool2d: padding must be an int >= 0 or a pair of them, got -1",
+    ),
+    (lambda: nn.Flatten(True), "Flatten: start_axis must be an int, got True"),
+]
+
+
+@pytest.mark.parametrize(("build", "message"), _INVALID_ARGUMENTS)
+def test_invalid_layer_arguments_raise_where_built(build: Any, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        build()
+    assert str(info.value) == message
+
+
+def test_valid_window_arguments_build() -> None:
+    assert nn.MaxPool2d((2, 2), stride=1, padding=1).stride == 1
+    assert nn.Conv2d(1, 8, (3, 1), padding=(1, 0), dilation=(1, 2)).kernel_size == (3, 1)
+    assert nn.AvgPool2d(2).stride is None
+
+
 # ---- gradients by finite differences (float64) -------------------------------------------------
 
 

@@ -399,7 +399,14 @@ def test_rules_with_symbolic_sizes() -> None:
     assert shapes.reshape((2, 3), [None, 4]) == (None, 4)  # the runtime checks the size
     assert shapes.reshape(("B", 0), [5, -1]) == (5, 0)
     assert shapes.flatten(("B", 1, 28, 28), 1, -1) == ("B", 784)
-    assert shapes.flatten(("B", 3), 0, -1) == (None,)
+    assert shapes.flatten(("B", 3), 0, -1) == ("3*B",)  # a product in normal form
+    assert shapes.flatten(("T", "B", None), 0, 1) == ("B*T", None)
+    assert shapes.reshape(("B", "T", 8), [-1, 8]) == ("B*T", 8)
+    assert shapes.reshape(("B*T", 8), ["B", "T", 8]) == ("B", "T", 8)
+    assert shapes.reshape(("B*T", 8), ["B", -1, 8]) == ("B", "T", 8)
+    assert shapes.reshape(("B", "T", 8), [-1, "T"]) == ("8*B", "T")
+    assert shapes.reshape(("B", 8), [-1]) == ("8*B",)
+    assert shapes.reshape(("B", None), [-1]) == (None,)
     assert shapes.flatten(("B", 1), 0, -1) == ("B",)
     assert shapes.flatten((), 0, -1) == (1,)
     assert shapes.permute(("B", None, 3), [2, 0, 1]) == ((3, "B", None), (2, 0, 1))
@@ -413,6 +420,22 @@ def test_rules_with_symbolic_sizes() -> None:
     assert shapes.concat([("B", 3), (2, 3)], 0) == (None, 3)
     assert shapes.concat([(None, 3), (2, None)], 1) == (2, None)
     assert shapes.stack([("B", None), (None, 4)], 1) == ("B", 2, 4)
+
+
+def test_symbolic_products() -> None:
+    assert shapes.dim_mul("T", "B") == "B*T"
+    assert shapes.dim_mul(4, "B*T") == "4*B*T"
+    assert shapes.dim_mul("B", 0) == 0
+    assert shapes.dim_mul("B", None) is None
+    assert shapes.dim_div("4*B*T", "2*T") == "2*B"
+    assert shapes.dim_div("B*T", "C") is None
+    assert shapes.dim_div("3*B", 2) is None
+    assert shapes.dim_div(7, 0) is None  # never a ZeroDivisionError
+    assert shapes.same_dim("4*B", "8*B") is False  # symbolic sizes are taken to be non-zero
+    assert shapes.same_dim("B*T", "T*B") is None  # not in normal form: not comparable
+    assert shapes.same_dim("B*T", "B") is None  # T may be 1
+    with pytest.raises(shapes.ShapeError, match=r"cannot reshape Tensor\[B, 4\] \(4\*B elements"):
+        shapes.reshape(("B", 4), ["B", 8])
 
 
 def test_rules_report_only_what_they_can_prove() -> None:

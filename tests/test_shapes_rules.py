@@ -456,3 +456,34 @@ def test_concat_agrees_with_numpy(parts: list[tuple[int, ...]], data: Any) -> No
     parts = data.draw(st.sampled_from([parts, [first, *same]]))
     want = _numpy_shape(lambda: np.concatenate([np.empty(p) for p in parts], axis=axis).shape)
     assert _rule_shape(lambda: shapes.concat(parts, axis)) == want
+
+
+def test_layer_arguments_checked_from_the_table() -> None:
+    conv = shapes.layer_of("dfdx.nn._layers.Conv2d")
+    pool = shapes.layer_of("dfdx.nn._layers.MaxPool2d")
+    assert conv is not None and pool is not None
+    shapes.check_arguments(conv, {"in_channels": 1, "kernel_size": (3, 1), "padding": 0})
+    shapes.check_arguments(pool, {"kernel_size": 2, "stride": None})  # stride: the kernel's
+    for layer, values, message in [
+        (conv, {"kernel_size": 0}, "Conv2d: kernel_size must be an int > 0 or a pair of them"),
+        (conv, {"stride": (1, 0)}, "Conv2d: stride must be an int > 0 or a pair of them"),
+        (conv, {"padding": -1}, "Conv2d: padding must be an int >= 0 or a pair of them"),
+        (conv, {"in_channels": True}, "Conv2d: in_channels must be an int > 0, got True"),
+        (conv, {"kernel_size": (1, 2, 3)}, "Conv2d: kernel_size must be an int > 0 or a pair"),
+        (pool, {"kernel_size": 0}, "MaxPool2d: kernel_size must be an int > 0 or a pair"),
+    ]:
+        with pytest.raises(shapes.ShapeError, match=re.escape(message)):
+            shapes.check_arguments(layer, values)
+
+
+def test_no_size_from_invalid_window_arguments() -> None:
+    """Window arguments below their minimum (a stride of 0) give no output size, never a
+    ZeroDivisionError: the plugin reports them where the layer is built."""
+    conv = shapes.layer_of("dfdx.nn._layers.Conv2d")
+    pool = shapes.layer_of("dfdx.nn._layers.MaxPool2d")
+    assert conv is not None and pool is not None
+    x = (2, 1, 8, 8)
+    window = {"kernel_size": (3, 3), "stride": (0, 0), "padding": (0, 0)}
+    conv_window = {**window, "dilation": (1, 1), "groups": 1}
+    assert shapes.output_shape(conv, x, [1, 4], conv_window) == (2, 4, None, None)
+    assert shapes.output_shape(pool, x, [], {**window, "kernel_size": (0, 0)}) == (2, 1, None, None)

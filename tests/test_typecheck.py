@@ -536,13 +536,27 @@ def _literal_size(d: object) -> int | None:
     return None
 
 
+def _product_factor(d: object) -> int | None:
+    """The int factor of a product of symbolic sizes the plugin writes (``Expr[L["4*B*T"]]``
+    is 4): the run-time size is a multiple of it."""
+    from dfdx import Expr
+
+    if typing.get_origin(d) is not Expr:
+        return None
+    (form,) = typing.get_args(d)
+    (text,) = typing.get_args(form)
+    head = text.split("*", 1)[0]
+    return int(head) if head.isdigit() else 1
+
+
 def runtime_type_error(value: object, expected: object) -> str | None:
     """Why ``value`` cannot have the static type ``expected``, or None. For ``Tensor[...]``:
     each ``Literal[n]`` size equals the run-time size of its axis, the rank is the number of
     sizes (unless one is unpacked: then the sizes before it are matched from the front, those
     after it from the back), and the tape is ``NoneTape`` exactly when ``value.is_traced`` is
-    false. TypeVars, ``Dyn``/``Any``, and types that are not tensors are not checked; a union
-    holds if one member does."""
+    false. A product of symbolic sizes (``Expr[L["4*B"]]``) is a multiple of its int factor.
+    TypeVars, ``Dyn``/``Any``, and types that are not tensors are not checked; a union holds if
+    one member does."""
     from dfdx import NoneTape, OwnedTape, Tensor
 
     origin = typing.get_origin(expected)
@@ -580,6 +594,9 @@ def runtime_type_error(value: object, expected: object) -> str | None:
         n = _literal_size(d)
         if n is not None and n != size:
             return f"size {size} where {n} is asserted (shape {shape})"
+        factor = _product_factor(d)
+        if factor is not None and size % factor:
+            return f"size {size} is no multiple of the factor {factor} asserted (shape {shape})"
     return None
 
 
@@ -723,6 +740,9 @@ def test_runtime_type_error() -> None:
     assert runtime_type_error(a, Tensor[L[2], L[3], L[1], NoneTape]) is not None
     assert runtime_type_error(None, Tensor[L[2], NoneTape] | None) is None
     assert runtime_type_error(3.0, float) is None
+    assert runtime_type_error(dx.zeros(64), Tensor[dx.Expr[L["32*B"]], NoneTape]) is None
+    assert runtime_type_error(dx.zeros(48), Tensor[dx.Expr[L["32*B"]], NoneTape]) is not None
+    assert runtime_type_error(dx.zeros(7), Tensor[dx.Expr[L["B*T"]], NoneTape]) is None
 
 
 def test_marker_parser() -> None:

@@ -141,6 +141,8 @@ class Flatten(Module, Generic[A0, A1]):
 
     def __init__(self: Flatten[Any, Any], start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
+        axes = {"start_axis": start_axis, "end_axis": end_axis}
+        shapes.check_arguments(_described("Flatten"), axes)
         self.start_axis = start_axis
         self.end_axis = end_axis
 
@@ -385,6 +387,18 @@ class Conv2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
+        shapes.check_arguments(
+            _described("Conv2d"),
+            {
+                "in_channels": in_channels,
+                "out_channels": out_channels,
+                "kernel_size": kernel_size,
+                "stride": stride,
+                "padding": padding,
+                "dilation": dilation,
+                "groups": groups,
+            },
+        )
         self.in_channels = _positive("Conv2d", "in_channels", in_channels)
         self.out_channels = _positive("Conv2d", "out_channels", out_channels)
         self.groups = _positive("Conv2d", "groups", groups)
@@ -433,6 +447,8 @@ class MaxPool2d(Module, Generic[Hyper]):
         self: MaxPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
     ) -> None:
         super().__init__()
+        window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        shapes.check_arguments(_described("MaxPool2d"), window)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
@@ -450,6 +466,8 @@ class AvgPool2d(Module, Generic[Hyper]):
         self: AvgPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
     ) -> None:
         super().__init__()
+        window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        shapes.check_arguments(_described("AvgPool2d"), window)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
@@ -486,6 +504,17 @@ class ConvTranspose2d(Module, Generic[I, O, Hyper]):
     ) -> None:
         super().__init__()
         name = "ConvTranspose2d"
+        arguments = {
+            "in_channels": in_channels,
+            "out_channels": out_channels,
+            "kernel_size": kernel_size,
+            "stride": stride,
+            "padding": padding,
+            "output_padding": output_padding,
+            "groups": groups,
+            "dilation": dilation,
+        }
+        shapes.check_arguments(_described(name), arguments)
         self.in_channels = _positive(name, "in_channels", in_channels)
         self.out_channels = _positive(name, "out_channels", out_channels)
         self.groups = _positive(name, "groups", groups)
@@ -537,6 +566,7 @@ class AdaptiveAvgPool2d(Module, Generic[Hyper]):
 
     def __init__(self: AdaptiveAvgPool2d[Any], output_size: Pair) -> None:
         super().__init__()
+        shapes.check_arguments(_described("AdaptiveAvgPool2d"), {"output_size": output_size})
         self.output_size = output_size
 
     def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
@@ -559,6 +589,7 @@ class Upsample(Module, Generic[Hyper]):
         align_corners: bool | None = None,
     ) -> None:
         super().__init__()
+        shapes.check_arguments(_described("Upsample"), {"scale_factor": scale_factor})
         if mode not in ("nearest", "bilinear"):
             raise ValueError(f"Upsample: mode must be 'nearest' or 'bilinear', got {mode!r}")
         self.scale_factor = scale_factor

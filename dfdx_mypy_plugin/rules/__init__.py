@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context, Expression
@@ -36,9 +36,11 @@ from dfdx_mypy_plugin._types import (
     Unknown,
     merge_tapes,
     read_tensor,
+    size_of,
     tensor_type,
+    type_of,
 )
-from dfdx_mypy_plugin.shapes import Shape
+from dfdx_mypy_plugin.shapes import Dim, Shape
 
 
 @dataclass
@@ -59,6 +61,20 @@ class Call:
     the overload does not match. Errors are reported from the signature hook instead."""
     failures: list[tuple[str, ErrorCode]] | None = None
     """Where given, every error the rule reports is also recorded here (to be replayed)."""
+    syms: dict[str, Type] = field(default_factory=dict)
+    """The TypeVar of each symbolic size read from a size argument (:meth:`size`)."""
+
+    def size(self, i: int) -> Dim:
+        """Operand ``i`` read as a size: a literal, folded arithmetic on known sizes
+        (:func:`size_of`), a TypeVar's name, or None."""
+        if i >= len(self.operands):
+            raise Unknown
+        e = self.operand_exprs[i] if i < len(self.operand_exprs) else None
+        return size_of(self.operands[i], e, type_of(self.api), self.syms)
+
+    def named_size(self, name: str) -> Dim:
+        """The named argument ``name`` read as a size (as :meth:`size`)."""
+        return size_of(self.arg(name), self.named_exprs.get(name), type_of(self.api), self.syms)
 
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):
@@ -101,11 +117,11 @@ class Call:
         return Instance(self.template().type, [dims, tape])
 
     def result(self, shape: Shape, tape: ProperType | Type, *operands: TensorType) -> Instance:
-        syms: dict[str, Type] = {}
+        syms: dict[str, Type] = dict(self.syms)
         for t in operands:
             syms.update(t.syms)
         int_type = self.api.named_generic_type("builtins.int", [])
-        return tensor_type(self.template(), shape, tape, syms, int_type)
+        return tensor_type(self.template(), shape, tape, syms, int_type, self.api)
 
 
 RuleFn = Callable[[Call], Type]

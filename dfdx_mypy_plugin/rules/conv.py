@@ -11,7 +11,14 @@ from __future__ import annotations
 from mypy.types import NoneType, TupleType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import TensorType, Unknown, literal_int, merge_tapes, read_tensor
+from dfdx_mypy_plugin._types import (
+    TensorType,
+    Unknown,
+    literal_bool,
+    literal_int,
+    merge_tapes,
+    read_tensor,
+)
 from dfdx_mypy_plugin.rules import Call, rule
 
 
@@ -32,10 +39,10 @@ def _param(call: Call, name: str, spatial: int, default: int, minimum: int) -> s
         if all(i is not None for i in items):
             shapes.conv_param(call.op, name, items, spatial, minimum)
         return items
-    n = literal_int(t)
-    if n is None:
-        if isinstance(t, NoneType):
-            raise Unknown
+    if isinstance(t, NoneType) or literal_bool(t) is not None:
+        raise Unknown
+    n = call.named_size(name)  # folded: ``stride=2 * 1``, a ``Final`` constant
+    if not isinstance(n, int):
         return (None,) * spatial
     return shapes.conv_param(call.op, name, n, spatial, minimum)
 
@@ -43,7 +50,10 @@ def _param(call: Call, name: str, spatial: int, default: int, minimum: int) -> s
 def _groups(call: Call) -> int | None:
     if not call.has("groups"):
         return 1
-    n = literal_int(call.arg("groups"))
+    if literal_bool(call.arg("groups")) is not None:
+        raise Unknown
+    folded = call.named_size("groups")
+    n = folded if isinstance(folded, int) else None
     if n is not None and n < 1:
         raise Unknown  # the runtime reports it
     return n

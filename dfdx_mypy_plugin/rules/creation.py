@@ -1,5 +1,7 @@
-"""Creation with literal sizes: ``zeros(3, 4)`` is ``Tensor[Literal[3], Literal[4], NoneTape]``;
-a size that is not a literal becomes ``Dyn``."""
+"""Creation with known sizes: ``zeros(3, 4)`` is ``Tensor[Literal[3], Literal[4], NoneTape]``,
+``randn(8, 16 * 4 * 4)`` is ``Tensor[Literal[8], Literal[256], NoneTape]`` (arithmetic on known
+sizes is folded, :func:`dfdx_mypy_plugin._types.size_of`), ``zeros(B, T)`` with sizes of
+TypeVar types is ``Tensor[B, T, NoneTape]``; a size that is not known becomes ``Dyn``."""
 
 from __future__ import annotations
 
@@ -7,15 +9,18 @@ from mypy.nodes import Expression, FloatExpr, IntExpr, ListExpr, TupleExpr, Unar
 from mypy.types import Instance, TupleType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import NONE_TAPE, Unknown, literal_int
+from dfdx_mypy_plugin._types import NONE_TAPE, Unknown, literal_bool, size_of, type_of
 from dfdx_mypy_plugin.rules import Call, rule
 
 
-def _size(t: Type) -> shapes.Dim:
-    n = literal_int(t)
-    if n is not None and n < 0:
+def _checked(t: Type, n: shapes.Dim) -> shapes.Dim:
+    if (isinstance(n, int) and n < 0) or literal_bool(t) is not None:
         raise Unknown  # the runtime rejects it; mypy's default stands
     return n
+
+
+def _size(call: Call, i: int) -> shapes.Dim:
+    return _checked(call.operands[i], call.size(i))
 
 
 def _none_tape(call: Call) -> Instance:
@@ -27,7 +32,7 @@ def _none_tape(call: Call) -> Instance:
 
 
 def _from_sizes(call: Call) -> Type:
-    shape = tuple(_size(t) for t in call.operands)
+    shape = tuple(_size(call, i) for i in range(len(call.operands)))
     return call.result(shape, _none_tape(call))
 
 
@@ -40,12 +45,12 @@ def arange(call: Call) -> Type:
     """``arange(n)``: ``n`` values; ``arange(start, end, step)`` of literal ints:
     ``len(range(start, end, step))`` values; else ``Dyn``."""
     if len(call.operands) == 1:
-        return call.result((_size(call.operands[0]),), _none_tape(call))
+        return call.result((_size(call, 0),), _none_tape(call))
     if len(call.operands) != 2:
         raise Unknown
-    start, end = (literal_int(t) for t in call.operands)
-    step = literal_int(call.arg("step")) if call.has("step") else 1
-    if start is None or end is None or step is None:
+    start, end = call.size(0), call.size(1)
+    step = call.named_size("step") if call.has("step") else 1
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(step, int)):
         return call.result((None,), _none_tape(call))
     return call.result((shapes.arange_size(start, end, step),), _none_tape(call))
 
@@ -57,7 +62,14 @@ def full(call: Call) -> Type:
     t = get_proper_type(call.operands[0])
     if not isinstance(t, TupleType):
         raise Unknown
-    return call.result(tuple(_size(i) for i in t.items), _none_tape(call))
+    e = call.operand_exprs[0]
+    exprs = e.items if isinstance(e, TupleExpr) and len(e.items) == len(t.items) else None
+    get = type_of(call.api)
+    shape = tuple(
+        _checked(item, size_of(item, exprs[i] if exprs else None, get, call.syms))
+        for i, item in enumerate(t.items)
+    )
+    return call.result(shape, _none_tape(call))
 
 
 def _nested_shape(e: Expression) -> shapes.Shape:

@@ -32,7 +32,6 @@ from dfdx_mypy_plugin._types import (
     literal_bool,
     literal_int,
     merge_tapes,
-    read_dim,
     read_tensor,
 )
 from dfdx_mypy_plugin.rules import Call, rule
@@ -207,19 +206,19 @@ def one_hot(call: Call) -> Type:
     labels = call.tensor(0)
     if call.has("n"):
         n_type = call.arg("n")
+        n = call.named_size("n")
     elif call.has("num_classes"):  # PyTorch's name
         n_type = call.arg("num_classes")
+        n = call.named_size("num_classes")
     elif len(call.operands) == 2:
         n_type = call.operands[1]
+        n = call.size(1)  # a literal, folded arithmetic, an int-bound TypeVar, or Dyn
     else:
         raise Unknown
-    n: shapes.Dim = literal_int(n_type)
-    syms: dict[str, Type] = {}
-    if n is None:
-        n = read_dim(n_type, syms)  # an int-bound TypeVar, or Dyn for a plain int
+    if literal_bool(n_type) is not None:
+        raise Unknown
     shape = shapes.one_hot(labels.shape, n)
-    tape = _none_tape(call)
-    return call.result(shape, tape, labels, TensorType((), tape, syms))
+    return call.result(shape, _none_tape(call), labels)
 
 
 @rule("argmax", methods=("argmax",), functions=_ops("argmax"))

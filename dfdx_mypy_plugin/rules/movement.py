@@ -1,9 +1,11 @@
 """Movement and shape: reshape, flatten, permute, transpose, unsqueeze, squeeze,
 broadcast_to, concat and stack.
 
-Sizes and axes passed as int arguments must be literals for an exact result; a size that is
-not a literal becomes ``Dyn`` (reshape, broadcast_to), an axis that is not one leaves mypy's
-default (``Any``). concat and stack read the items of a tuple or list literal (or of a
+Axes passed as int arguments must be literals for an exact result (an axis that is not one
+leaves mypy's default, ``Any``). Sizes (reshape, broadcast_to) are read as the creation
+functions read them: literals, folded arithmetic, TypeVars and products of them (``x.reshape(B *
+T, C)``, ``x.reshape(-1, C)`` giving ``Tensor[Expr[L["B*T"]], C]``); an unknown size becomes
+``Dyn``. concat and stack read the items of a tuple or list literal (or of a
 variable whose type is a tuple of tensors).
 """
 
@@ -28,6 +30,7 @@ from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
     Unknown,
+    literal_bool,
     literal_int,
     merge_tapes,
     read_tensor,
@@ -49,9 +52,11 @@ def _named_axis(call: Call, name: str, default: int) -> int:
     return _axis(call.arg(name)) if call.has(name) else default
 
 
-def _sizes(call: Call) -> list[int | None]:
-    """The ``*dims`` sizes after the tensor: a literal int each, None where not a literal."""
-    return [literal_int(t) for t in call.operands[1:]]
+def _sizes(call: Call) -> list[shapes.Dim]:
+    """The ``*dims`` sizes after the tensor (:meth:`Call.size`); a bool is not read."""
+    if any(literal_bool(t) is not None for t in call.operands[1:]):
+        raise Unknown
+    return [call.size(i) for i in range(1, len(call.operands))]
 
 
 def _movement(name: str) -> tuple[str, ...]:
@@ -141,7 +146,7 @@ def _result(call: Call, first: Type, shape: shapes.Shape, tensors: list[TensorTy
         syms.update(t.syms)
     tapes: list[ProperType] = [t.tape for t in tensors]
     int_type = call.api.named_generic_type("builtins.int", [])
-    return tensor_type(template, shape, merge_tapes(tapes), syms, int_type)
+    return tensor_type(template, shape, merge_tapes(tapes), syms, int_type, call.api)
 
 
 @rule("concat", functions=_movement("concat"))

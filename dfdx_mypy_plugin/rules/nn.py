@@ -20,11 +20,10 @@ which the runtime reads too; nothing here names a layer.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 
 from mypy.errorcodes import ARG_TYPE
-from mypy.nodes import ARG_POS, Expression, IntExpr, OpExpr, TempNode, TypeInfo, UnaryExpr
+from mypy.nodes import ARG_POS, TempNode, TypeInfo
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
 
@@ -32,7 +31,10 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
     TensorType,
     Unknown,
+    dim_type,
+    expr_form,
     is_int_bound,
+    literal_bool,
     literal_int,
     read_dim,
     read_tensor,
@@ -60,32 +62,34 @@ def _module(t: Type) -> Instance:
     return p
 
 
-def _constant(e: Expression | None) -> int | None:
-    """The value of an int expression built from literals (``8 * 14 * 14``), else None."""
-    if isinstance(e, IntExpr):
-        return e.value
-    if isinstance(e, UnaryExpr) and e.op == "-":
-        v = _constant(e.expr)
-        return None if v is None else -v
-    if isinstance(e, OpExpr) and e.op in _ARITHMETIC:
-        a, b = _constant(e.left), _constant(e.right)
-        if a is None or b is None or (e.op == "//" and b == 0):
-            return None
-        return _ARITHMETIC[e.op](a, b)
-    return None
+def _size_arg(call: Call, name: str) -> shapes.Dim:
+    """A size argument: a literal, folded arithmetic on known sizes (``16 * 4 * 4``, ``3 *
+    config.n_embd``), a TypeVar's name or a product of them, or None."""
+    return call.named_size(name)
 
 
-_ARITHMETIC: dict[str, Callable[[int, int], int]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "//": operator.floordiv,
-}
+def _known_value(call: Call, arg: shapes.Arg) -> object:
+    """What the constructor rule can tell of an argument to check it
+    (:func:`shapes.check_arguments`): an int, a bool, a pair of them; None if not known."""
+    if not call.has(arg.name):
+        return None
+    t = call.arg(arg.name)
+    b = literal_bool(t)
+    if b is not None:
+        return b
+    p = get_proper_type(t)
+    if arg.pair and isinstance(p, TupleType):
+        items = [
+            literal_bool(i) if literal_bool(i) is not None else literal_int(i) for i in p.items
+        ]
+        return tuple(items) if all(i is not None for i in items) else None
+    n = _size_arg(call, arg.name)
+    return n if isinstance(n, int) else None
 
 
-def _size_arg(call: Call, name: str) -> int | None:
-    n = literal_int(call.arg(name))
-    return n if n is not None else _constant(call.named_exprs.get(name))
+def _check_arguments(call: Call, layer: shapes.Layer) -> None:
+    values = {a.name: _known_value(call, a) for a in (*layer.sizes, *layer.window)}
+    shapes.check_arguments(layer, {k: v for k, v in values.items() if v is not None})
 
 
 def _constructor(call: Call) -> Type:
@@ -94,12 +98,13 @@ def _constructor(call: Call) -> Type:
     layer = _layer(default)
     if layer is None or len(default.args) != len(layer.sizes) + bool(layer.window):
         raise Unknown
+    _check_arguments(call, layer)
     args: list[Type] = []
     for arg, old in zip(layer.sizes, default.args, strict=False):
         n = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
-        if n is None:
-            args.append(_symbolic(call, arg.name, default.type, len(args)) or old)
-        elif n < 0 and not arg.axis:
+        if isinstance(n, str):
+            args.append(_symbolic(call, n, default.type, len(args)) or old)
+        elif n is None:
             args.append(old)
         else:
             args.append(LiteralType(n, _int_type(call)))
@@ -108,18 +113,21 @@ def _constructor(call: Call) -> Type:
     return default.copy_modified(args=args)
 
 
-def _symbolic(call: Call, name: str, info: TypeInfo, i: int) -> Type | None:
-    """An int-bound TypeVar passed as a size (``Linear(features, 512)`` with ``features: F``),
-    where the class's own type parameter accepts it; else None (the plain answer stands)."""
-    if not call.has(name):
-        return None
-    t = get_proper_type(call.arg(name))
-    if not isinstance(t, TypeVarType) or not is_int_bound(t) or i >= len(info.defn.type_vars):
+def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
+    """A symbolic size passed as a size: an int-bound TypeVar (``Linear(features, 512)`` with
+    ``features: F``) or a product (``Linear(C, 4 * C)``: ``Expr[L["4*C"]]``), where the
+    class's own type parameter accepts it; else None (the plain answer stands)."""
+    t = get_proper_type(dim_type(size, call.syms, _int_type(call), call.api))
+    if i >= len(info.defn.type_vars):
         return None
     param = info.defn.type_vars[i]
     if not isinstance(param, TypeVarType) or param.values:
         return None
-    return t if is_subtype(t.upper_bound, param.upper_bound) else None
+    if isinstance(t, TypeVarType) and is_int_bound(t):
+        return t if is_subtype(t.upper_bound, param.upper_bound) else None
+    if expr_form(t) is not None:
+        return t if is_subtype(t, param.upper_bound) else None
+    return None
 
 
 def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[int, int] | None:
@@ -134,7 +142,7 @@ def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[int, int] | None:
             return (items[0], items[1])
         return None
     n = _size_arg(call, arg.name)
-    return None if n is None else (n, n)
+    return (n, n) if isinstance(n, int) else None
 
 
 def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
@@ -149,7 +157,8 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
             if value is None and arg.default_from is not None and not call.has(arg.name):
                 value = values.get(arg.default_from)
         else:
-            value = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
+            n = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
+            value = n if isinstance(n, int) else None
         if value is None:
             return None
         values[arg.name] = value
@@ -242,8 +251,14 @@ def _check_chain(layers: list[Instance]) -> None:
 
 @rule("Sequential", functions=(SEQUENTIAL,))
 def sequential(call: Call) -> Type:
+    """The chain checked where it is built, from the arguments' types: the result's may be
+    the context's (``return Sequential(...)`` in a function declared ``-> Sequential[Any]``)."""
     result = _module(call.default)
-    layers = _layers(result)
+    args = [get_proper_type(t) for t in call.operands]
+    if args and all(isinstance(t, Instance) for t in args):
+        layers = [_module(t) for t in args]
+    else:
+        layers = _layers(result)
     if not call.report:  # the function hook: it runs once, after the layers are typed
         for i, layer in enumerate(layers, 1):
             if not layer.type.has_base(MODULE):

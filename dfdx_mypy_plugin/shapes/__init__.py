@@ -24,9 +24,12 @@ from dfdx_mypy_plugin.shapes._core import Dim as Dim
 from dfdx_mypy_plugin.shapes._core import Shape as Shape
 from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
+from dfdx_mypy_plugin.shapes._core import dim_div as dim_div
+from dfdx_mypy_plugin.shapes._core import dim_mul as dim_mul
 from dfdx_mypy_plugin.shapes._core import ensure as ensure
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
+from dfdx_mypy_plugin.shapes._core import monomial as monomial
 from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
@@ -68,6 +71,7 @@ from dfdx_mypy_plugin.shapes.layers import Arg as Arg
 from dfdx_mypy_plugin.shapes.layers import ChainLink as ChainLink
 from dfdx_mypy_plugin.shapes.layers import Layer as Layer
 from dfdx_mypy_plugin.shapes.layers import Window as Window
+from dfdx_mypy_plugin.shapes.layers import check_arguments as check_arguments
 from dfdx_mypy_plugin.shapes.layers import display_name as display_name
 from dfdx_mypy_plugin.shapes.layers import layer_of as layer_of
 from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape

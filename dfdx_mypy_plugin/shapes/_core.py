@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 Dim = int | str | None
+"""A size: an int, a symbolic size (a TypeVar's name ``"B"``, or a product of names and an
+int in normal form ``"4*B*T"``: see :func:`dim_mul`), or None (unknown)."""
 
 
 Shape = tuple[Dim, ...]
@@ -29,14 +31,81 @@ def fmt(shape: Shape) -> str:
 
 
 def same_dim(a: Dim, b: Dim) -> bool | None:
-    """True or False when it is known whether two sizes are equal, None when it is not."""
+    """True or False when it is known whether two sizes are equal, None when it is not.
+    Two products of the same names with different factors (``4*B`` and ``8*B``) differ:
+    symbolic sizes are taken to be non-zero."""
     if a is None or b is None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a == b
     if a == b:
         return True
+    if isinstance(a, str) and isinstance(b, str):
+        (ca, na), (cb, nb) = monomial(a), monomial(b)
+        if na == nb and ca != cb:
+            return False
     return None
+
+
+def monomial(d: str) -> tuple[int, tuple[str, ...]]:
+    """A symbolic size as its int factor and its names, sorted: ``"4*B*T"`` -> ``(4, ("B",
+    "T"))``, ``"B"`` -> ``(1, ("B",))``."""
+    coef = 1
+    names: list[str] = []
+    for part in d.split("*"):
+        if part.isdigit():
+            coef *= int(part)
+        else:
+            names.append(part)
+    return coef, tuple(sorted(names))
+
+
+def _from_monomial(coef: int, names: tuple[str, ...]) -> Dim:
+    if coef == 0 or not names:
+        return coef
+    return "*".join(([str(coef)] if coef != 1 else []) + sorted(names))
+
+
+def dim_mul(a: Dim, b: Dim) -> Dim:
+    """``a * b``: an int for two ints, a product in normal form (``"4*B*T"``: the int factor
+    first, then the names sorted) where a name is involved, None where a size is unknown (0
+    times anything is 0)."""
+    if a == 0 or b == 0:
+        return 0
+    if a is None or b is None:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        return a * b
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    ca, na = (a, ()) if isinstance(a, int) else monomial(a)
+    cb, nb = (b, ()) if isinstance(b, int) else monomial(b)
+    if ca < 0 or cb < 0:
+        return None  # a negative factor is no size
+    return _from_monomial(ca * cb, tuple(sorted(na + nb)))
+
+
+def dim_div(a: Dim, b: Dim) -> Dim:
+    """``a // b`` where the division is exact and known (``"4*B*T" // "B"`` is ``"4*T"``),
+    else None; never divides by zero."""
+    if a is None or b is None or b == 0:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b if a % b == 0 else None
+    if a == 0:
+        return 0
+    ca, na = (a, ()) if isinstance(a, int) else monomial(a)
+    cb, nb = (b, ()) if isinstance(b, int) else monomial(b)
+    rest = list(na)
+    for name in nb:
+        if name not in rest:
+            return None
+        rest.remove(name)
+    if cb <= 0 or ca % cb:
+        return None
+    return _from_monomial(ca // cb, tuple(rest))
 
 
 def normalize_axis(op: str, shape: Shape, axis: int) -> int:

@@ -38,6 +38,8 @@ def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -
         return None
     assert isinstance(n, int) and isinstance(k, int) and isinstance(s, int)
     assert isinstance(p, int) and isinstance(d, int)
+    if k < 1 or s < 1 or d < 1 or p < 0:
+        return None  # invalid arguments, rejected where they are given: no size from them
     span = n + 2 * p - d * (k - 1) - 1
     out = span // s + 1
     if span < 0 or out <= 0:
@@ -49,7 +51,7 @@ def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -
 
 
 def _groups(op: str, x: Shape, w: Shape, channels: Dim, groups: int | None, what: str) -> None:
-    if groups is None or not isinstance(channels, int) or channels % groups == 0:
+    if groups is None or groups < 1 or not isinstance(channels, int) or channels % groups == 0:
         return
     raise ShapeError(
         f"{op}: groups {groups} does not divide the {channels} {what} channels "

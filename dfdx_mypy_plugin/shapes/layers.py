@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, fmt_dim
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt_dim
 from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
 from dfdx_mypy_plugin.shapes.movement import flatten
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
@@ -51,6 +51,8 @@ class Arg:
     """Where absent, the value of this other argument (a pool's stride is its kernel)."""
     axis: bool = False
     """An axis, not a size: may be negative, and is not written in the layer's name."""
+    minimum: int = 1
+    """The least valid value (of each of a pair); an axis has none."""
 
 
 OutputRule = Callable[["Layer", str, Shape, Sequence[Dim], "Window | None"], "Shape | None"]
@@ -92,6 +94,26 @@ class Layer:
         return self.output is None
 
 
+def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
+    """The constructor arguments in ``values`` (by name; the plugin passes those it knows)
+    checked against the table: ints (a bool is none), a pair of them where allowed, each at
+    least the argument's minimum. Raises ShapeError (a ValueError) naming the argument."""
+    for arg in (*layer.sizes, *layer.window):
+        if arg.name not in values or (values[arg.name] is None and arg.default_from):
+            continue
+        value = values[arg.name]
+        items = value if arg.pair and isinstance(value, tuple) and len(value) == 2 else (value,)
+        bound = "> 0" if arg.minimum == 1 else f">= {arg.minimum}"
+        wanted = "an int" if arg.axis else f"an int {bound}"
+        if arg.pair:
+            wanted += " or a pair of them"
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int):
+                raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
+            if not arg.axis and item < arg.minimum:
+                raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
+
+
 def display_name(layer: Layer, sizes: Sequence[Dim]) -> str:
     """``Linear[256, 10]``, ``ReLU``, ``Flatten``: a layer as messages write it."""
     shown = [fmt_dim(d) for a, d in zip(layer.sizes, sizes, strict=False) if not a.axis]
@@ -109,7 +131,13 @@ def check_input(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim]) -> None
 def output_shape(
     layer: Layer, x: Shape, sizes: Sequence[Dim], window: Window | None = None
 ) -> Shape | None:
-    """The shape of ``layer(x)``; ``window`` None where its window arguments are unknown."""
+    """The shape of ``layer(x)``; ``window`` None where its window arguments are unknown (or
+    invalid: no size is computed from those)."""
+    if window is not None:
+        try:
+            check_arguments(layer, window)
+        except ShapeError:
+            window = None
     name = display_name(layer, sizes)
     if layer.output is None:
         check_input(layer, name, x, sizes)
@@ -208,7 +236,7 @@ _CHANNELS: tuple[SizeAxis, ...] = ("channels",)
 _POOL_WINDOW = (
     Arg("kernel_size", pair=True),
     Arg("stride", pair=True, default_from="kernel_size"),
-    Arg("padding", 0, pair=True),
+    Arg("padding", 0, pair=True, minimum=0),
 )
 
 LAYERS: tuple[Layer, ...] = (
@@ -221,7 +249,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer(
         "Linear",
         "dfdx.nn._linear",
-        sizes=(Arg("in_features"), Arg("out_features")),
+        sizes=(Arg("in_features", minimum=0), Arg("out_features", minimum=0)),
         reads="features",
         gives="features",
         forgets=_CHANNELS,
@@ -249,7 +277,7 @@ LAYERS: tuple[Layer, ...] = (
         window=(
             Arg("kernel_size", pair=True),
             Arg("stride", 1, pair=True),
-            Arg("padding", 0, pair=True),
+            Arg("padding", 0, pair=True, minimum=0),
             Arg("dilation", 1, pair=True),
             Arg("groups", 1),
         ),
@@ -290,8 +318,8 @@ LAYERS: tuple[Layer, ...] = (
         window=(
             Arg("kernel_size", pair=True),
             Arg("stride", 1, pair=True),
-            Arg("padding", 0, pair=True),
-            Arg("output_padding", 0, pair=True),
+            Arg("padding", 0, pair=True, minimum=0),
+            Arg("output_padding", 0, pair=True, minimum=0),
             Arg("groups", 1),
             Arg("dilation", 1, pair=True),
         ),

@@ -10,6 +10,8 @@ from dfdx_mypy_plugin.shapes._core import (
     Shape,
     ShapeError,
     agree,
+    dim_div,
+    dim_mul,
     fmt,
     fmt_dim,
     normalize_axes,
@@ -20,54 +22,31 @@ from dfdx_mypy_plugin.shapes._core import (
 
 def product(dims: Sequence[Dim]) -> Dim:
     """The number of elements of ``dims``: an int when every size is known (or one is 0), a
-    symbolic size when it is the only one that is not 1, else None."""
+    symbolic size (a product in normal form, ``"B*T"``) when the rest are names, else None."""
+    n: Dim = 1
+    for d in dims:
+        n = dim_mul(n, d)
     if any(d == 0 for d in dims):
         return 0
-    rest = [d for d in dims if d != 1]
-    if all(isinstance(d, int) for d in rest):
-        n = 1
-        for d in rest:
-            assert isinstance(d, int)
-            n *= d
-        return n
-    if len(rest) == 1:
-        return rest[0]
-    return None
+    return n
 
 
 def _divide(numerator: Sequence[Dim], denominator: Sequence[Dim]) -> Dim:
-    """``product(numerator) / product(denominator)`` where it is known: sizes are cancelled
-    symbol by symbol (``Tensor[B, 28, 28]`` over ``784`` is ``B``)."""
-    num = [d for d in numerator if d != 1]
-    den = [d for d in denominator if d != 1]
-    for d in list(den):
-        if isinstance(d, str) and d in num:
-            num.remove(d)
-            den.remove(d)
-    if any(d is None or isinstance(d, str) for d in den):
-        return None
-    n_den = product(den)
-    if 0 in num and n_den != 0:
-        return 0
-    n_num = product([d for d in num if isinstance(d, int)])
-    symbols = [d for d in num if not isinstance(d, int)]
-    assert isinstance(n_den, int) and isinstance(n_num, int)
-    if not symbols:
-        return n_num // n_den if n_den and n_num % n_den == 0 else None
-    if len(symbols) == 1 and n_num == n_den:
-        return symbols[0]
-    return None
+    """``product(numerator) / product(denominator)`` where it is known: names are cancelled
+    (``Tensor[B, 28, 28]`` over ``784`` is ``B``, ``Tensor[B*T, C]`` over ``(B, C)`` is
+    ``T``)."""
+    return dim_div(product(numerator), product(denominator))
 
 
 def _elements(n: Dim) -> str:
     return f"{fmt_dim(n)} element" + ("" if n == 1 else "s")
 
 
-def reshape(shape: Shape, dims: Sequence[int | None]) -> Shape:
+def reshape(shape: Shape, dims: Sequence[Dim]) -> Shape:
     """``reshape(*dims)``: the same elements in ``dims`` sizes, one of which may be -1 (solved
     from the others); None is a size not known at check time."""
     target = fmt(tuple(dims))
-    bad = [d for d in dims if d is not None and d < -1]
+    bad = [d for d in dims if isinstance(d, int) and d < -1]
     if bad:
         raise ShapeError(f"reshape: invalid size {bad[0]} in {target}")
     holes = [i for i, d in enumerate(dims) if d == -1]
@@ -78,7 +57,7 @@ def reshape(shape: Shape, dims: Sequence[int | None]) -> Shape:
     count = f"{fmt(shape)} ({_elements(total)})"
     if not holes:
         wanted = product(known)
-        if isinstance(total, int) and isinstance(wanted, int) and total != wanted:
+        if same_dim(total, wanted) is False:
             raise ShapeError(f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})")
         return tuple(dims)
     rest = product(known)
@@ -168,7 +147,7 @@ def squeeze(shape: Shape, axis: Axis) -> Shape:
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
-def broadcast_to_sizes(shape: Shape, dims: Sequence[int | None]) -> Shape:
+def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
     """``broadcast_to(*dims)``: NumPy broadcasting of ``shape`` to ``dims``; -1 keeps the
     input's size (PyTorch's ``expand``)."""
     target = fmt(tuple(dims))
@@ -187,14 +166,14 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[int | None]) -> Shape:
                     f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
                     f"(axis {axis}: -1 on a new axis)"
                 )
-            if t is not None and t < 0:
+            if isinstance(t, int) and t < 0:
                 raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
             out.append(t)
             continue
         s = shape[i - lead]
         if t == -1:
             out.append(s)
-        elif t is not None and t < 0:
+        elif isinstance(t, int) and t < 0:
             raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
         elif s == 1:
             out.append(t)

@@ -59,8 +59,8 @@ assert_type(next(iter(DataLoader(four, 5)))[3], Tensor[Dyn, L[4], NoneTape])
 train, test = random_split(pairs, [0.75, 0.25], rng=np.random.default_rng(1))
 assert_type(train, Subset[tuple[Tensor[L[4], NoneTape], Tensor[NoneTape]]])
 assert (len(train), len(test)) == (9, 3)
-for xb, _ in DataLoader(test, 2):
-    assert_type(xb, Tensor[Dyn, L[4], NoneTape])
+for xt, _ in DataLoader(test, 2):
+    assert_type(xt, Tensor[Dyn, L[4], NoneTape])
 
 sampled = DataLoader(pairs, 4, sampler=RandomSampler(pairs, rng=np.random.default_rng(2)))
 assert_type(sampled, DataLoader[tuple[Tensor[Dyn, L[4], NoneTape], Tensor[Dyn, NoneTape]]])

@@ -41,7 +41,7 @@ assert_type(dx.zeros(n), Tensor[Dyn, NoneTape])
 assert_type(dx.zeros(n, 4), Tensor[Dyn, L[4], NoneTape])
 assert_type(dx.ones(2, n, 4), Tensor[L[2], Dyn, L[4], NoneTape])
 assert_type(dx.randn(n + 1, 2), Tensor[Dyn, L[2], NoneTape])
-assert_type(dx.rand(2 * 3), Tensor[Dyn, NoneTape])  # no arithmetic folding
+assert_type(dx.rand(2 * 3), Tensor[L[6], NoneTape])  # arithmetic on known sizes is folded
 
 # full: the sizes of a tuple literal
 assert_type(dx.full((2, 3), 0.5), Tensor[L[2], L[3], NoneTape])

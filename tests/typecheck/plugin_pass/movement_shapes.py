@@ -8,7 +8,7 @@ from typing import Literal as L
 from typing import TypeVar, assert_type
 
 import dfdx as dx
-from dfdx import Dyn, NoneTape, OwnedTape, Tensor
+from dfdx import Dyn, Expr, NoneTape, OwnedTape, Tensor
 
 B = TypeVar("B", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
@@ -77,7 +77,7 @@ def images(h: Tensor[B, L[28], L[28], T]) -> Tensor[B, L[784], T]:
     assert_type(h.transpose(0, 1), Tensor[L[28], B, L[28], T])
     assert_type(h.unsqueeze(1), Tensor[B, L[1], L[28], L[28], T])
     assert_type(h.unsqueeze(1).squeeze(1), Tensor[B, L[28], L[28], T])
-    assert_type(h.flatten(), Tensor[Dyn, T])
+    assert_type(h.flatten(), Tensor[Expr[L["784*B"]], T])  # a product of sizes, see shape-typing.md
     assert_type(dx.concat([h, h], axis=1), Tensor[B, L[56], L[28], T])
     assert_type(dx.concat([h, h]), Tensor[Dyn, L[28], L[28], T])
     assert_type(dx.stack([h, h]), Tensor[L[2], B, L[28], L[28], T])

@@ -1,0 +1,57 @@
+"""Names reused PyTorch-style (``h = conv1(x); h = pool(h)``): clean under the recommended
+set-up (``allow_redefinition_new`` and ``local_partial_types``, as tests/typecheck/
+mypy_plugin.ini and examples/mypy.ini set them); without it mypy reports ``[assignment]`` and
+the plugin adds a note naming the options."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dfdx_mypy_plugin._plugin import REDEFINITION_HINT
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "tests" / "typecheck" / "plugin_pass" / "name_reuse.py"
+SETTINGS = """[mypy]
+python_version = 3.11
+strict = True
+plugins = dfdx_mypy_plugin
+{extra}
+[mypy-dfdx.*]
+follow_imports = silent
+[mypy-dfdx_mypy_plugin.*]
+follow_imports = silent
+"""
+
+
+def _mypy(tmp_path: Path, extra: str) -> list[dict[str, object]]:
+    config = tmp_path / "mypy.ini"
+    config.write_text(SETTINGS.format(extra=extra))
+    argv = [sys.executable, "-m", "mypy", "--config-file", str(config), "--output", "json"]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(PROGRAM)]
+    env = {**os.environ, "DFDX_PLUGIN_DEBUG": "1"}
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def test_recommended_set_up_is_clean(tmp_path: Path) -> None:
+    out = _mypy(tmp_path, "allow_redefinition_new = True\nlocal_partial_types = True")
+    assert [d for d in out if d["severity"] == "error"] == []
+
+
+def test_without_it_the_plugin_names_the_options(tmp_path: Path) -> None:
+    out = _mypy(tmp_path, "")
+    errors = {(d["line"], d["code"]) for d in out if d["severity"] == "error"}
+    notes = {
+        d["line"] for d in out if d["severity"] == "note" and d["message"] == REDEFINITION_HINT
+    }
+    lines = PROGRAM.read_text().splitlines()
+    pool = next(i for i, s in enumerate(lines, 1) if s.strip() == "h = dx.max_pool2d(h, 2)")
+    grow = next(i for i, s in enumerate(lines, 1) if "seq = dx.concat(" in s)
+    assert (pool, "assignment") in errors
+    assert {pool, grow} <= notes
+    assert notes <= {line for line, code in errors if code == "assignment"}  # only there
