@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVarTuple
 
 from typing_extensions import TypeVar
 
+from dfdx import _validate
 from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32, int64
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
@@ -170,7 +171,7 @@ class LayerNorm(Module, Generic[D]):
     ) -> None:
         super().__init__()
         self.normalized_shape = _positive("LayerNorm", "normalized_shape", normalized_shape)
-        self.eps = float(eps)
+        self.eps = _validate.positive("LayerNorm", "eps", eps)
         dt = canonical(dtype)
         n = normalized_shape
         self.weight = Tensor(xp.ones((n,), dt)) if elementwise_affine else None
@@ -205,7 +206,7 @@ class _BatchNorm(Module, Generic[C]):
         self: _BatchNorm[Any],
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         *,
         dtype: Any = float32,
@@ -213,8 +214,9 @@ class _BatchNorm(Module, Generic[C]):
         super().__init__()
         name = type(self).__name__
         self.num_features = _positive(name, "num_features", num_features)
-        self.eps = float(eps)
-        self.momentum = float(momentum)
+        self.eps = _validate.positive(name, "eps", eps)
+        # None: the cumulative average of every batch so far (PyTorch's momentum=None)
+        self.momentum = None if momentum is None else _validate.fraction(name, "momentum", momentum)
         dt = canonical(dtype)
         c = num_features
         self.weight = Tensor(xp.ones((c,), dt)) if affine else None
@@ -245,7 +247,8 @@ class _BatchNorm(Module, Generic[C]):
             mu = reduce.mean(x, axis=axes)
             xc = x - mu
             var = reduce.mean(xc * xc, axis=axes)
-            m = self.momentum
+            seen = int(self.num_batches_tracked._data)
+            m = 1.0 / (seen + 1) if self.momentum is None else self.momentum
             rm, rv = self.running_mean._data, self.running_var._data
             rm *= 1 - m
             rm += m * mu._data
@@ -273,7 +276,7 @@ class BatchNorm1d(_BatchNorm[C]):
         self: BatchNorm1d[Any],
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         *,
         dtype: Any = float32,
@@ -295,7 +298,7 @@ class BatchNorm2d(_BatchNorm[C]):
         self: BatchNorm2d[Any],
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         *,
         dtype: Any = float32,
@@ -384,6 +387,9 @@ class Conv2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
+        hyper = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        for name, value in (*hyper.items(), ("dilation", dilation)):
+            _validate.int_pair("Conv2d", name, value)
         self.in_channels = _positive("Conv2d", "in_channels", in_channels)
         self.out_channels = _positive("Conv2d", "out_channels", out_channels)
         self.groups = _positive("Conv2d", "groups", groups)

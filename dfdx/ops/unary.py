@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal
 
+from dfdx import _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float
 from dfdx._typing import AnyTensor, S, T
@@ -147,6 +148,9 @@ def clamp(x: Tensor[*S, T], /, min: float | None = None, max: float | None = Non
     """``x`` limited to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
     if min is None and max is None:
         raise ValueError("clamp: give min, max or both")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None:
+            _validate.number("clamp", name, bound)
     if min is not None and max is not None and min > max:
         raise ValueError(f"clamp: min ({min}) is greater than max ({max})")
     a = _float("clamp", x)
