@@ -9,7 +9,6 @@ wrong kind) and ``ValueError`` (a value out of range). No NumPy or Python error 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 

@@ -15,7 +15,7 @@ does the same. ``backward()`` of a graph recorded before such an update raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -134,6 +134,11 @@ class Module:
         its old values."""
         from dfdx.nn._io import check_state
 
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                "load_state_dict: state must be a mapping of state_dict keys to arrays "
+                f"(e.g. a dict), got {type(state).__name__}"
+            )
         own = {name: t for name, t, _ in self._named_tensors()}
         arrays = check_state(own, state, source="state")
         for name, t in own.items():
@@ -161,7 +166,8 @@ class Module:
         under the state_dict keys). Everything is checked before anything changes."""
         from dfdx.nn._io import load_arrays
 
-        self.load_state_dict(load_arrays(Path(path)))
+        own = {name: t for name, t, _ in self._named_tensors()}
+        self.load_state_dict(load_arrays(Path(path), own))
 
     def extra_repr(self) -> str:
         return ""

@@ -569,10 +569,10 @@ def adaptive_avg_pool2d(
     if a is None:
         raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
     check_float(op, a)
-    size = conv_param(op, "output_size", output_size, 2, 1)
+    size: Ints = conv_param(op, "output_size", output_size, 2, 1)
     shapes.adaptive_pool(op, a.shape, size)
     _validate.nonempty_features(op, a.shape, first=2)
-    _validate.bounded(op, "the output", (*a.shape[:2], *size))
+    _validate.bounded(op, "the output", (a.shape[0], a.shape[1], *size))
     h, w = a.shape[2:]
     if size == (1, 1):
         y = a.mean(axis=(2, 3), keepdims=True)
