@@ -283,10 +283,6 @@ def test_op_list_is_complete() -> None:
     assert sorted((set(COMPARED_OPS) | set(NOT_COMPARED)) - public) == []
 
 
-LIVE_TOLERANCE = {"float64": (1e-12, 1e-14), "float32": (1e-6, 1e-7)}
-"""PyTorch today against the PyTorch that wrote the fixture: only rounding may differ."""
-
-
 @pytest.mark.parametrize(("case", "dtype"), _PARAMS)
 def test_fixture_is_current(case: Any, dtype: str) -> None:
     pytest.importorskip("torch")
@@ -297,4 +293,7 @@ def test_fixture_is_current(case: Any, dtype: str) -> None:
     if weight is not None:
         assert np.array_equal(fresh.pop("weight"), weight)
     want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad_")}
-    _compare(case.name, dtype, fresh, want, *LIVE_TOLERANCE[dtype])
+    # PyTorch today (any BLAS, any CPU) against the PyTorch that wrote the fixture: only
+    # rounding may differ, as much as the dtype and the size of the computation allow
+    terms = _helpers.computation_size(inputs)
+    _compare(case.name, dtype, fresh, want, *_helpers.tolerance(dtype, terms))
