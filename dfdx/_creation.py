@@ -169,9 +169,11 @@ def full(
     sizes, want = _sizes("full", shape), canonical(dtype)
     if want.kind in "iu" and isinstance(value, float | np.floating) and not math.isfinite(value):
         raise ValueError(f"full: value {value!r} has no {want} equivalent")
-    if want.kind in "iu" and isinstance(value, int | np.integer):
-        info = np.iinfo(want)
-        if not info.min <= value <= info.max:
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        info = np.iinfo(np.int64)
+        if want.kind == "f":
+            value = float(value)  # NumPy converts a Python int through int64 first
+        elif not info.min <= value <= info.max:
             raise ValueError(f"full: value {value!r} does not fit in {want}")
     return _wrap(xp.full(sizes, value, want))
 
@@ -205,4 +207,7 @@ def tensor(data: Any, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneT
 def arange(n: int, /, *, dtype: Any = int64) -> Tensor[Dyn, NoneTape]:
     """``0, 1, ..., n - 1`` (int64 by default, as in PyTorch)."""
     (size,) = _sizes("arange", (n,))
-    return _wrap(xp.arange(size, dtype=canonical(dtype)))
+    want = canonical(dtype)
+    if want.kind == "b":
+        raise DTypeError("arange: dtype must be int64, float32 or float64, got bool")
+    return _wrap(xp.arange(size, dtype=want))

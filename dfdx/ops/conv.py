@@ -595,6 +595,7 @@ def upsample2d(x: Tensor[N, C, Dyn, Dyn, T], /, scale_factor: Pair) -> Tensor[N,
     f = conv_param(op, "scale_factor", scale_factor, 2, 1)
     shapes.upsample(op, a.shape, f)
     n, c, h, w = a.shape
+    _validate.nonempty_features(op, a.shape)  # as PyTorch's interpolate
     _validate.bounded(op, "the output", (n, c, h * f[0], w * f[1]))
     y = xp.broadcast_to(a[:, :, :, None, :, None], (n, c, h, f[0], w, f[1]))
     y = y.reshape(n, c, h * f[0], w * f[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from dfdx import _validate
 from dfdx._autodiff import GradFn
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
@@ -65,6 +66,7 @@ def layer_norm(
     ``torch.nn.functional.layer_norm`` with ``normalized_shape`` ``D`` (or ``(D,)``). The
     result has ``x``'s shape and dtype."""
     op = "layer_norm"
+    _validate.positive(op, "eps", eps)
     a: Array = x._data
     check_float(op, a)
     d = _size(normalized_shape)

@@ -164,23 +164,26 @@ def var(x: Any, /, axis: Axis = None, keepdims: bool = False, correction: int = 
     return _reduction("var", x, axis, keepdims, forward, backward)
 
 
-def _shifted(a: Array, axes: tuple[int, ...]) -> tuple[Array, Array, Array]:
-    """``(m, a - m, log(sum(exp(a - m))))`` with ``m`` the finite maximum over ``axes`` (0
-    where there is none): ``log_softmax`` is the difference of the last two, computed without
-    adding ``m`` back, which would round ``log(n)`` away next to a large ``m``."""
+def _shifted(a: Array, axes: tuple[int, ...], finite: bool) -> tuple[Array, Array, Array]:
+    """``(m, a - m, log(sum(exp(a - m))))`` with ``m`` the maximum over ``axes`` (``finite``:
+    0 where it is not finite, so that logsumexp of ``[1, inf]`` is inf; else, as PyTorch's
+    softmax, a row holding inf or only -inf is NaN): ``log_softmax`` is the difference of the
+    last two, computed without adding ``m`` back, which would round ``log(n)`` away next to a
+    large ``m``."""
     if a.size == 0:  # an empty axis sums to 0, whose log is -inf (PyTorch's logsumexp)
         m = xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], dtype=a.dtype)
     else:
         m = a.max(axis=axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-    d = a - m
-    with xp.errstate(divide="ignore"):
+        if finite:
+            m = xp.where(xp.isfinite(m), m, 0)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        d = a - m
         lse: Array = xp.log(xp.exp(d).sum(axis=axes, keepdims=True))
     return m, d, lse
 
 
 def _logsumexp(a: Array, axes: tuple[int, ...]) -> Array:
-    m, _, lse = _shifted(a, axes)
+    m, _, lse = _shifted(a, axes, finite=True)
     y: Array = lse + m
     return y
 
@@ -218,7 +221,7 @@ def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     a = x._data
     check_float("softmax", a)
     ax = _one_axis("softmax", a, axis)
-    _, d, lse = _shifted(a, (ax,))
+    _, d, lse = _shifted(a, (ax,), finite=False)
     y = xp.exp(d - lse)
     return result(y, (x,), (lambda g: y * (g - (g * y).sum(axis=ax, keepdims=True)),))
 
@@ -228,7 +231,7 @@ def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     a = x._data
     check_float("log_softmax", a)
     ax = _one_axis("log_softmax", a, axis)
-    _, d, lse = _shifted(a, (ax,))
+    _, d, lse = _shifted(a, (ax,), finite=False)
     y = d - lse
 
     def grad(g: Array) -> Array:
