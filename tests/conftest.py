@@ -3,6 +3,7 @@ fixtures), and the fuzz test's outcome counts, printed at the end of every run."
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import re
 import sys
@@ -39,12 +40,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    torch = sys.modules.get("torch")
-    if torch is None:
+    try:
+        version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    if version is None:
         line = "PyTorch is not installed: parity checks used the committed fixtures only"
     else:
         line = (
-            f"{len(_live_passed)} tests checked against live PyTorch {torch.__version__} "
+            f"{len(_live_passed)} tests checked against live PyTorch {version} "
             "(test_fixture_is_current and other live checks); the rest used the fixtures"
         )
     terminalreporter.write_line(line)

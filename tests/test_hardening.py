@@ -280,3 +280,72 @@ def test_npz_member_sizes_are_checked_before_decompressing(tmp_path: Path) -> No
         with z.open("bias.npy", "w") as f:
             np.lib.format.write_array(f, np.zeros(3, np.float32))
     _raises(LoadError, "key 'weight' declares \\d+ bytes uncompressed", lambda: m.load(big))
+
+
+# ---- errors that name the layer ----------------------------------------------------------------
+
+
+class _Attn(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.c_proj = nn.Linear(4, 8)
+
+    def forward(self, x: Any) -> Any:
+        return _helper(self.c_proj, x)
+
+
+def _helper(layer: nn.Module, x: Any) -> Any:
+    return layer(x)
+
+
+class _Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attn = _Attn()
+
+    def forward(self, x: Any) -> Any:
+        return self.attn(x)
+
+
+class _Model(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = [_Block(), _Block()]
+
+    def forward(self, x: Any) -> Any:
+        return self.blocks[1](x)  # the second block gets the mistake
+
+
+def test_an_error_inside_a_model_names_the_module_path() -> None:
+    with pytest.raises(dx.ShapeError) as info:
+        _Model()(dx.randn(2, 5))
+    assert str(info.value) == (
+        "in blocks.1.attn.c_proj (Linear): Linear[4, 8]: takes 4 features, got Tensor[2, 5] "
+        "(5 != 4)"
+    )
+
+
+def test_an_error_inside_a_sequential_names_the_layer_once() -> None:
+    inner = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Residual(inner))
+    with pytest.raises(dx.ShapeError) as info:
+        model(dx.randn(2, 5))
+    assert str(info.value) == (
+        "in layer 0 (Linear): Linear[2, 3]: takes 2 features, got Tensor[2, 5] (5 != 2)"
+    )
+    with pytest.raises(dx.ShapeError) as again:
+        model.layers[2](dx.randn(2, 5))
+    assert str(again.value).startswith("in module.0 (Linear): Linear[3, 4]: takes 3 features")
+
+
+def test_a_tied_weight_of_the_wrong_shape_is_reported_where_it_is_assigned() -> None:
+    emb = nn.Embedding(10, 4)
+    head = nn.Linear(10, 4)  # sizes swapped: a tied head is Linear(4, 10)
+    with pytest.raises(
+        dx.ShapeError,
+        match=r"Linear.weight: assigned a Tensor\[10, 4\] in place of its Tensor\[4, 10\]",
+    ):
+        head.weight = emb.weight
+    tied = nn.Linear(4, 10)
+    tied.weight = emb.weight  # the right shape: accepted, and shared
+    assert tied.weight is emb.weight

@@ -24,6 +24,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import canonical
 from dfdx._tensor import Tensor
 from dfdx._typing import AnyTensor
+from dfdx.nn import _paths
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -44,13 +45,31 @@ class Module:
     def __init__(self) -> None:
         self.training = True
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_dfdx_locating", False):
+            cls.__call__ = _paths.locating(call)  # type: ignore[method-assign]
+
+    if not TYPE_CHECKING:  # defined, __setattr__ would let checkers accept any field name
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            old = self.__dict__.get(name)
+            if isinstance(old, Tensor) and isinstance(value, Tensor) and old is not value:
+                _paths.check_replacement(self, name, old, value)
+            object.__setattr__(self, name, value)
+
     # ---- running ----------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module (subclasses define it, with typed arguments)."""
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except _paths.LOCATED as e:
+            _paths.locate(self, e)  # the failing layer's path in front of the message
+            raise
 
     def train(self: _M, mode: bool = True) -> _M:
         """Put this module and every sub-module in training mode (``mode=False``: eval)."""
