@@ -331,11 +331,11 @@ def test_an_error_inside_a_sequential_names_the_layer_once() -> None:
     with pytest.raises(dx.ShapeError) as info:
         model(dx.randn(2, 5))
     assert str(info.value) == (
-        "in layer 0 (Linear): Linear[2, 3]: takes 2 features, got Tensor[2, 5] (5 != 2)"
+        "in 0 (layer 1, Linear): Linear[2, 3]: takes 2 features, got Tensor[2, 5] (5 != 2)"
     )
     with pytest.raises(dx.ShapeError) as again:
         model.layers[2](dx.randn(2, 5))
-    assert str(again.value).startswith("in module.0 (Linear): Linear[3, 4]: takes 3 features")
+    assert str(again.value).startswith("in module.0 (layer 1, Linear): Linear[3, 4]: takes 3")
 
 
 def test_a_tied_weight_of_the_wrong_shape_is_reported_where_it_is_assigned() -> None:

@@ -1,6 +1,7 @@
 """Run-time errors that name the layer they came from: a ``ShapeError`` or ``DTypeError``
 raised while a module runs gets the path of the innermost module (``blocks.1.attn.c_proj``,
-the ``state_dict`` prefix) and its type put in front of its message, once, by the outermost
+the ``state_dict`` prefix) and its type (and in a Sequential its 1-based layer number, as the
+static message counts) put in front of its message, once, by the outermost
 module call it passes through."""
 
 from __future__ import annotations
@@ -30,18 +31,24 @@ def _module_chain(e: BaseException, module_type: type) -> list[Any]:
     return chain
 
 
-def _path(chain: list[Module]) -> tuple[str, Module] | None:
+def _path(chain: list[Module]) -> tuple[str, str] | None:
     """The dotted child names from the first module of ``chain`` to the deepest one reachable
-    through children, and that module (None when the error is in the first one itself)."""
+    through children, and that module described: its type, and for a layer of a Sequential its
+    1-based index as the static message counts (None when the error is in the first one)."""
+    from dfdx.nn._containers import Sequential
+
     names: list[str] = []
     where = chain[0]
+    what = ""
     for child in chain[1:]:
         name = next((n for n, m in where.named_children() if m is child), None)
         if name is None:  # a module called without being a child (an argument): stop here
             break
         names.append(name)
+        layer = f"layer {int(name) + 1}, " if isinstance(where, Sequential) else ""
+        what = f"{layer}{type(child).__name__}"
         where = child
-    return (".".join(names), where) if names else None
+    return (".".join(names), what) if names else None
 
 
 def locate(root: Module, e: BaseException) -> None:
@@ -54,13 +61,12 @@ def locate(root: Module, e: BaseException) -> None:
     found = _path(chain)
     if found is None:
         return
-    path, module = found
+    path, what = found
     original = getattr(e, "_dfdx_message", None)
     if original is None:
         original = str(e)
         e._dfdx_message = original  # type: ignore[attr-defined]
-    where = f"layer {path}" if path.isdigit() else path
-    e.args = (f"in {where} ({type(module).__name__}): {original}",)
+    e.args = (f"in {path} ({what}): {original}",)
 
 
 def locating(call: Callable[..., Any]) -> Callable[..., Any]:
