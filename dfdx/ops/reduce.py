@@ -79,6 +79,12 @@ def _count(a: Array, axes: tuple[int, ...]) -> int:
     return math.prod(a.shape[i] for i in axes)
 
 
+def _mean(a: Array, axes: tuple[int, ...]) -> Array:
+    with xp.errstate(invalid="ignore", divide="ignore"):  # an empty axis: NaN, as PyTorch's
+        y: Array = a.sum(axis=axes, keepdims=True) / _count(a, axes)
+    return y
+
+
 @overload
 def mean(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
 @overload
@@ -92,7 +98,7 @@ def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         x,
         axis,
         keepdims,
-        lambda a, axes: a.sum(axis=axes, keepdims=True) / _count(a, axes),
+        _mean,
         lambda g, a, y, axes: g / _count(a, axes),
     )
 
