@@ -626,6 +626,126 @@ def _np_creation(op: str) -> Callable[..., Any]:
     return lambda *a, **k: None  # outcome only: checked by the creation tests
 
 
+def _draw_gather(rng: Gen) -> Case:
+    x = array(rng, shape(rng, int(rng.integers(1, 4))))
+    ax = axis(rng, x.ndim)
+    idx_shape = tuple(int(rng.integers(0, d + 1 + (rng.random() < 0.1))) for d in x.shape)
+    size = x.shape[ax] if isinstance(ax, int) and -x.ndim <= ax < x.ndim else 3
+    high = max(size, 1) + (rng.random() < 0.1)
+    idx = np.asarray(rng.integers(0, high, idx_shape), dtype=np.int64)
+    return Case("gather", (x,), {"axis": ax, "indices": idx})
+
+
+def _torch_gather(x: Any, axis: Any, indices: Any) -> Any:
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError("axis")
+    return torch.gather(x, axis, indices)
+
+
+def _draw_getitem(rng: Gen) -> Case:
+    x = array(rng, shape(rng))
+    items: list[Any] = []
+    for _ in range(int(rng.integers(1, 4))):
+        u = rng.random()
+        if u < 0.35:
+            items.append(int(rng.integers(-5, 6)))
+        elif u < 0.8:
+            starts = [None, *range(-4, 5)]
+            step = pick(rng, [None, 1, 2, 3])
+            items.append(slice(pick(rng, starts), pick(rng, starts), step))
+        else:
+            items.append(pick(rng, [None, Ellipsis]))
+    return Case("getitem", (x, tuple(items)), {})
+
+
+def _np_getitem(a: np.ndarray, items: tuple[Any, ...]) -> np.ndarray:
+    return np.asarray(a[items])
+
+
+def _draw_dropout(rng: Gen) -> Case:
+    p = pick(rng, [0.0, 1.0, 0.0, 1.0, -0.5, 1.5, math.nan, "p"])
+    return Case(
+        "dropout", (array(rng, shape(rng)),), {"p": p, "training": bool(rng.random() < 0.8)}
+    )
+
+
+def _np_dropout(a: np.ndarray, p: Any, training: bool) -> np.ndarray:
+    if not isinstance(p, float) or not 0 <= p <= 1:
+        raise ValueError("p")
+    return a * 0 if training and p == 1 else a
+
+
+def _draw_to(rng: Gen) -> Case:
+    target = pick(rng, [np.float32, np.float64, np.int64, np.bool_, "nope"])
+    return Case("to", (array(rng, shape(rng)), target), {})
+
+
+def _np_to(a: np.ndarray, dtype: Any) -> np.ndarray:
+    return a.astype(dtype)
+
+
+def _draw_loss(rng: Gen) -> Case:
+    name = pick(
+        rng,
+        [
+            "mse_loss",
+            "mae_loss",
+            "huber_loss",
+            "binary_cross_entropy_with_logits_loss",
+            "cross_entropy_with_logits_loss",
+        ],
+    )
+    dt = dtype(rng, floats_only=rng.random() < 0.9)
+    s = shape(rng, int(rng.integers(1, 4)))
+    pred = array(rng, s, dt)
+    if name == "cross_entropy_with_logits_loss" and rng.random() < 0.5:
+        c = s[-1]
+        labels = rng.integers(0, max(c, 1) + (rng.random() < 0.1), s[:-1])
+        target = np.asarray(labels, dtype=np.int64)
+    elif name == "binary_cross_entropy_with_logits_loss":
+        target = np.asarray(rng.random(s), dtype=dt)
+    else:
+        target = array(rng, s if rng.random() < 0.9 else shape(rng), dt)
+    if name == "cross_entropy_with_logits_loss" and target.dtype.kind == "f":
+        e = np.exp(target - target.max(axis=-1, keepdims=True)) if target.size else target
+        target = np.asarray(e / e.sum(axis=-1, keepdims=True) if target.size else e, dtype=dt)
+    return Case(name, (pred, target), {})
+
+
+def _np_loss(name: str) -> Callable[..., Any]:
+    def call(p: np.ndarray, t: np.ndarray) -> Any:
+        if p.dtype != t.dtype and not (name.startswith("cross") and t.dtype == np.int64):
+            raise TypeError("dtypes")
+        if p.dtype.kind != "f":
+            raise TypeError("dtype")
+        if name == "mse_loss":
+            return np.mean((p - t) ** 2) if p.shape == t.shape else _raise()
+        if name == "mae_loss":
+            return np.mean(np.abs(p - t)) if p.shape == t.shape else _raise()
+        if name == "huber_loss":
+            if p.shape != t.shape:
+                _raise()
+            d = np.abs(p - t)
+            return np.mean(np.where(d < 1, 0.5 * d * d, d - 0.5))
+        if name == "binary_cross_entropy_with_logits_loss":
+            return np.mean(np.logaddexp(0, p) - p * t)
+        logp = _np_softmax(p, -1, log=True)
+        if t.dtype == np.int64:
+            if t.shape != p.shape[:-1] or (t.size and (t.min() < 0 or t.max() >= p.shape[-1])):
+                _raise()
+            return -np.mean(np.take_along_axis(logp, t[..., None], -1))
+        if t.shape != p.shape:
+            _raise()
+        rows = math.prod(p.shape[:-1])
+        return -np.sum(t * logp) / rows if rows else np.nan  # PyTorch's mean of no rows
+
+    return call
+
+
+def _raise() -> Any:
+    raise ValueError("shapes")
+
+
 LAYERS: dict[str, Callable[[Gen], tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]]] = {
     "Linear": lambda rng: ((int(rng.integers(-1, 4)), int(rng.integers(0, 4))), {}, (2, 3)),
     "Conv2d": lambda rng: (
@@ -776,6 +896,11 @@ def ops() -> list[Op]:
             _np_sdpa,
             _torch_sdpa,
         ),
+        Op("gather", _draw_gather, dx.gather, None, _torch_gather),
+        Op("getitem", _draw_getitem, lambda x, items: x[items], _np_getitem, None),
+        Op("dropout", _draw_dropout, dx.dropout, _np_dropout, None),
+        Op("to", _draw_to, dx.to, _np_to, None),
+        Op("loss", _draw_loss, lambda p, t: None, None),
         Op("creation", _draw_creation, lambda *a, **k: None, None),
         Op("layer", _draw_layer, lambda *a, **k: None, None),
     ]
@@ -810,6 +935,8 @@ def _run_dfdx(op: Op, case: Case) -> Any:
         return getattr(dx, case.op)(*case.args, **case.kwargs)
     if op.name == "layer":
         return _run_layer(*case.args, name=case.op, **case.kwargs)
+    if op.name == "loss":
+        return getattr(dx.losses, case.op)(*[_to_dx(a) for a in case.args])
     args = [_to_dx(a) for a in case.args]
     kwargs = {k: _to_dx(v) for k, v in case.kwargs.items()}
     return op.run(*args, **kwargs)
@@ -863,6 +990,9 @@ def judge(op: Op, case: Case) -> tuple[str, str]:
         return "result, outcome only", ""
     got = out.numpy() if hasattr(out, "numpy") else np.asarray(out)
     source, ref = _reference(op, case)
+    if op.name == "loss":
+        op = Op(case.op, op.draw, op.run, _np_loss(case.op), None)
+        source, ref = _reference(op, case)
     if source == "none":
         return "result, outcome only", ""
     if isinstance(ref, BaseException):
