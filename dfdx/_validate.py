@@ -55,8 +55,9 @@ def fraction(op: str, name: str, value: object) -> float:
 
 def int_pair(op: str, name: str, value: object) -> None:
     """An int or a pair of ints (a 2-d layer's kernel size, stride, padding, dilation)."""
-    items = value if isinstance(value, tuple | list) else (value,)
-    if len(items) not in (1, 2) or (len(items) == 1 and value is not items[0]):
+    pair = isinstance(value, tuple | list)
+    items = list(value) if isinstance(value, tuple | list) else [value]
+    if pair and len(items) != 2:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     for v in items:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
