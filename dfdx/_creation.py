@@ -8,10 +8,12 @@ number of sizes and each size is ``Dyn``.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from dfdx import _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, DTypeError, canonical, float32, infer, int64
 from dfdx._tensor import NoneTape, Tensor
@@ -161,9 +163,20 @@ def full(
     unless ``dtype`` says otherwise)."""
     if not isinstance(shape, tuple):
         raise TypeError(f"full: shape must be a tuple of ints, got {shape!r}")
+    if not isinstance(value, bool | np.bool_):
+        _validate.number("full", "value", value)
     if dtype is None:
         dtype = int64 if isinstance(value, int) and not isinstance(value, bool) else float32
-    return _wrap(xp.full(_sizes("full", shape), value, canonical(dtype)))
+    sizes, want = _sizes("full", shape), canonical(dtype)
+    if want.kind in "iu" and isinstance(value, float | np.floating) and not math.isfinite(value):
+        raise ValueError(f"full: value {value!r} has no {want} equivalent")
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        info = np.iinfo(np.int64)
+        if want.kind == "f":
+            value = float(value)  # NumPy converts a Python int through int64 first
+        elif not info.min <= value <= info.max:
+            raise ValueError(f"full: value {value!r} does not fit in {want}")
+    return _wrap(xp.full(sizes, value, want))
 
 
 def tensor(data: Any, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape]:
@@ -210,6 +223,8 @@ def arange(start: float, end: float | None = None, /, step: float = 1, *, dtype:
     shapes.arange_size(lo, hi, step)
     ints = all(isinstance(v, int | np.integer) for v in args)
     want = canonical(dtype) if dtype is not None else int64 if ints else float32
+    if want.kind == "b":
+        raise DTypeError("arange: dtype must be int64, float32 or float64, got bool")
     values: Array
     if ints:
         values = xp.arange(int(lo), int(hi), int(step), dtype=np.int64)

@@ -27,7 +27,13 @@ class DTypeError(TypeError):
 
 def canonical(dtype: Any) -> DType:
     """The supported dtype ``dtype`` names, or a DTypeError listing the supported ones."""
-    d: DType = np.dtype(dtype)
+    try:
+        d: DType = np.dtype(dtype)
+    except (TypeError, ValueError):
+        d = None  # type: ignore[assignment]
+    if d is None or dtype is None:
+        names = ", ".join(str(s) for s in SUPPORTED)
+        raise DTypeError(f"unsupported dtype {dtype!r}: use one of {names}")
     if d not in SUPPORTED:
         names = ", ".join(str(s) for s in SUPPORTED)
         raise DTypeError(f"unsupported dtype {d}: use one of {names}")

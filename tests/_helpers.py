@@ -9,6 +9,7 @@ Imported as ``import _helpers`` (pytest puts tests/ on ``sys.path``: it has no _
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -52,14 +53,52 @@ def case_arrays(fixture: Mapping[str, np.ndarray], prefix: str, missing: str) ->
     return found
 
 
+ASSERT_CLOSE = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+"""``torch.testing.assert_close``'s default (rtol, atol) per dtype: right for one op."""
+
+
+def tolerance(dtype: Any, terms: int = 1) -> tuple[float, float]:
+    """(rtol, atol) for a result whose values are sums of up to ``terms`` rounded products
+    (a matmul's or a conv's reduction length): ``assert_close``'s defaults for ``dtype``
+    scaled by ``sqrt(terms)``, the typical growth of rounding error with the length of a
+    sum. Two BLAS libraries or CPUs sum in different orders; this is what that may cost."""
+    rtol, atol = ASSERT_CLOSE[np.dtype(dtype).name]
+    k = math.sqrt(max(1, terms))
+    return rtol * k, atol * k
+
+
+def computation_size(arrays: Mapping[str, Any]) -> int:
+    """An upper bound of every reduction's length in a case: its largest float array."""
+    return max(
+        (np.asarray(a).size for a in arrays.values() if np.asarray(a).dtype.kind == "f"), default=1
+    )
+
+
 def assert_same_arrays(
-    actual: Mapping[str, Any], desired: Mapping[str, Any], *, rtol: float, atol: float
+    actual: Mapping[str, Any],
+    desired: Mapping[str, Any],
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
 ) -> None:
     """The same keys, and each ``actual`` array close to the ``desired`` one (used to check
-    that today's PyTorch still computes a committed fixture)."""
+    that today's PyTorch still computes a committed fixture). Without ``rtol``/``atol``: the
+    :func:`tolerance` of each array's dtype and the case's :func:`computation_size`."""
     assert sorted(desired) == sorted(actual)
+    terms = computation_size(desired)
     for key, value in desired.items():
-        np.testing.assert_allclose(actual[key], value, rtol=rtol, atol=atol, err_msg=key)
+        want = np.asarray(value)
+        if want.dtype.kind != "f":
+            np.testing.assert_array_equal(actual[key], want, err_msg=key)
+            continue
+        r, a = tolerance(want.dtype, terms)
+        np.testing.assert_allclose(
+            actual[key],
+            want,
+            rtol=r if rtol is None else rtol,
+            atol=a if atol is None else atol,
+            err_msg=key,
+        )
 
 
 # ---- gradients -------------------------------------------------------------------------------

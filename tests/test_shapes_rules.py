@@ -487,3 +487,69 @@ def test_no_size_from_invalid_window_arguments() -> None:
     conv_window = {**window, "dilation": (1, 1), "groups": 1}
     assert shapes.output_shape(conv, x, [1, 4], conv_window) == (2, 4, None, None)
     assert shapes.output_shape(pool, x, [], {**window, "kernel_size": (0, 0)}) == (2, 1, None, None)
+
+
+def _numpy_shape_or_index_error(make: Any) -> tuple[int, ...] | None:
+    """As :func:`_numpy_shape`, also None where NumPy raises IndexError (an index out of range,
+    too many indices; ``AxisError`` is both)."""
+    try:
+        return tuple(make())
+    except (ValueError, IndexError):
+        return None
+
+
+_index_int = st.integers(min_value=-5, max_value=5)
+_slice = st.builds(
+    slice,
+    st.none() | _index_int,
+    st.none() | _index_int,
+    st.none() | st.integers(min_value=-3, max_value=3).filter(bool),
+)
+_index_item = st.one_of(_index_int, _slice, st.none(), st.just(Ellipsis))
+
+
+@given(_shape, st.lists(_index_item, max_size=5))
+def test_index_agrees_with_numpy(shape: tuple[int, ...], items: list[Any]) -> None:
+    # ints (some out of range), slices with any start, stop and step, None and ``...``
+    want = _numpy_shape_or_index_error(lambda: np.empty(shape)[tuple(items)].shape)
+    assert _rule_shape(lambda: shapes.index(shape, items)) == want
+
+
+@given(_shape, st.data())
+def test_squeeze_agrees_with_numpy(shape: tuple[int, ...], data: Any) -> None:
+    shape = tuple(data.draw(st.sampled_from([1, d])) for d in shape)  # many axes of size 1
+    n = len(shape)
+    axis = data.draw(
+        st.none()
+        | st.integers(-n - 1, n)
+        | st.lists(st.integers(-n, max(n - 1, -n)), min_size=1, max_size=2, unique=True).map(tuple)
+    )
+    if isinstance(axis, tuple) and len({a % max(n, 1) for a in axis}) < len(axis):
+        return  # NumPy and the rule agree a repeated axis is an error: covered elsewhere
+    if n == 0 and axis is not None:
+        return  # a 0-d tensor has no axis 0 in dfdx (NumPy and PyTorch let it stand for one)
+    want = _numpy_shape_or_index_error(lambda: np.squeeze(np.empty(shape), axis=axis).shape)
+    assert _rule_shape(lambda: shapes.squeeze(shape, axis)) == want
+
+
+@given(_shape, st.data())
+def test_transpose_and_unsqueeze_agree_with_numpy(shape: tuple[int, ...], data: Any) -> None:
+    n = len(shape)
+    a, b = data.draw(st.integers(-n - 1, n)), data.draw(st.integers(-n - 1, n))
+    want = _numpy_shape_or_index_error(lambda: np.swapaxes(np.empty(shape), a, b).shape)
+    assert _rule_shape(lambda: shapes.transpose(shape, a, b)) == want
+    c = data.draw(st.integers(-n - 2, n + 1))
+    want = _numpy_shape_or_index_error(lambda: np.expand_dims(np.empty(shape), c).shape)
+    assert _rule_shape(lambda: shapes.unsqueeze(shape, c)) == want
+
+
+@given(st.lists(_shape, min_size=1, max_size=3), st.data())
+def test_stack_agrees_with_numpy(parts: list[tuple[int, ...]], data: Any) -> None:
+    first = parts[0]
+    parts = data.draw(st.sampled_from([parts, [first] * len(parts)]))  # mostly equal shapes
+    n = len(first)
+    axis = data.draw(st.integers(-n - 2, n + 1))
+    want = _numpy_shape_or_index_error(
+        lambda: np.stack([np.empty(p) for p in parts], axis=axis).shape
+    )
+    assert _rule_shape(lambda: shapes.stack(parts, axis)) == want

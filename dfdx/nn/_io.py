@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dfdx._backend import Array
+from dfdx.nn import _files
 from dfdx_mypy_plugin.shapes import fmt
 
 if TYPE_CHECKING:
@@ -57,9 +58,15 @@ def save_arrays(path: Path, arrays: Mapping[str, Array]) -> None:
         if value.dtype.hasobject:
             raise ValueError(f"save: key {key!r} holds Python objects; only numeric arrays")
     contiguous: dict[str, Any] = {k: np.require(v, requirements="C") for k, v in arrays.items()}
+    user_path, path = path, _files.destination(path)
+    mode = _files.new_file_mode(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise _files.os_error("save", user_path, e) from None
+    try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             if kind == ".npz":
                 np.savez(f, **contiguous)
@@ -68,18 +75,24 @@ def save_arrays(path: Path, arrays: Mapping[str, Array]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise _files.os_error("save", user_path, e) from None
         raise
 
 
-def load_arrays(path: Path) -> dict[str, Array]:
-    """Every array in ``path``, read fully (a damaged file fails here, naming the key)."""
+def load_arrays(path: Path, own: Mapping[str, AnyTensor] | None = None) -> dict[str, Array]:
+    """Every array in ``path``, read fully (a damaged file fails here, naming the key). With
+    the model's tensors ``own``, an ``.npz`` whose directory declares a key the model lacks or
+    a member larger than the model's array is refused before anything is decompressed."""
     kind = _format(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    _files.check_readable(path)
     if kind == ".npz":
+        problem = _files.check_npz_sizes(path, own)
+        if problem is not None:
+            raise LoadError(f"{path}: {problem}")
         return _load_npz(path)
     return _load_safetensors(path)
 

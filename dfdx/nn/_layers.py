@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import TypeVar
 
+from dfdx import _validate
 from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32, int64
 from dfdx._tensor import NoneTape, Tensor
@@ -173,7 +174,7 @@ class LayerNorm(Module, Generic[D]):
     ) -> None:
         super().__init__()
         self.normalized_shape = _positive("LayerNorm", "normalized_shape", normalized_shape)
-        self.eps = float(eps)
+        self.eps = _validate.positive("LayerNorm", "eps", eps)
         dt = canonical(dtype)
         n = normalized_shape
         self.weight = Tensor(xp.ones((n,), dt)) if elementwise_affine else None
@@ -208,7 +209,7 @@ class _BatchNorm(Module, Generic[C]):
         self: _BatchNorm[Any],
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         *,
         dtype: Any = float32,
@@ -216,8 +217,9 @@ class _BatchNorm(Module, Generic[C]):
         super().__init__()
         name = type(self).__name__
         self.num_features = _positive(name, "num_features", num_features)
-        self.eps = float(eps)
-        self.momentum = float(momentum)
+        self.eps = _validate.positive(name, "eps", eps)
+        # None: the cumulative average of every batch so far (PyTorch's momentum=None)
+        self.momentum = None if momentum is None else _validate.fraction(name, "momentum", momentum)
         dt = canonical(dtype)
         c = num_features
         self.weight = Tensor(xp.ones((c,), dt)) if affine else None
@@ -248,7 +250,8 @@ class _BatchNorm(Module, Generic[C]):
             mu = reduce.mean(x, axis=axes)
             xc = x - mu
             var = reduce.mean(xc * xc, axis=axes)
-            m = self.momentum
+            seen = int(self.num_batches_tracked._data)
+            m = 1.0 / (seen + 1) if self.momentum is None else self.momentum
             rm, rv = self.running_mean._data, self.running_var._data
             rm *= 1 - m
             rm += m * mu._data
@@ -276,7 +279,7 @@ class BatchNorm1d(_BatchNorm[C]):
         self: BatchNorm1d[Any],
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         *,
         dtype: Any = float32,
@@ -298,7 +301,7 @@ class BatchNorm2d(_BatchNorm[C]):
         self: BatchNorm2d[Any],
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         *,
         dtype: Any = float32,

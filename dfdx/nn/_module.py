@@ -19,7 +19,7 @@ does the same. ``backward()`` of a graph recorded before such an update raises.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -28,6 +28,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import FLOATS, canonical
 from dfdx._tensor import Tensor
 from dfdx._typing import AnyTensor
+from dfdx.nn import _paths
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -74,13 +75,31 @@ class Module:
         self._buffer_names[name] = bool(persistent)
         setattr(self, name, tensor)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_dfdx_locating", False):
+            cls.__call__ = _paths.locating(call)  # type: ignore[method-assign]
+
+    if not TYPE_CHECKING:  # defined, __setattr__ would let checkers accept any field name
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            old = self.__dict__.get(name)
+            if isinstance(old, Tensor) and isinstance(value, Tensor) and old is not value:
+                _paths.check_replacement(self, name, old, value)
+            object.__setattr__(self, name, value)
+
     # ---- running ----------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module (subclasses define it, with typed arguments)."""
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except _paths.LOCATED as e:
+            _paths.locate(self, e)  # the failing layer's path in front of the message
+            raise
 
     def train(self: _M, mode: bool = True) -> _M:
         """Put this module and every sub-module in training mode (``mode=False``: eval)."""
@@ -211,6 +230,11 @@ class Module:
         is converted; a narrowing one is refused."""
         from dfdx.nn._io import check_state
 
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                "load_state_dict: state must be a mapping of state_dict keys to arrays "
+                f"(e.g. a dict), got {type(state).__name__}"
+            )
         own = self._saved_tensors()
         arrays = check_state(own, state, source="state")
         for name, t in own.items():
@@ -239,7 +263,8 @@ class Module:
         under the state_dict keys). Everything is checked before anything changes."""
         from dfdx.nn._io import load_arrays
 
-        self.load_state_dict(load_arrays(Path(path)))
+        own = {name: t for name, t, _ in self._named_tensors()}
+        self.load_state_dict(load_arrays(Path(path), own))
 
     def extra_repr(self) -> str:
         return ""

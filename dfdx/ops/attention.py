@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dfdx import _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same
 from dfdx._typing import AnyTensor, Bs, D, Dv, L, Sk, T
@@ -196,5 +197,8 @@ def scaled_dot_product_attention(
     drop = None
     if dropout_p > 0:
         drop = dropout_multipliers(logits, float(dropout_p), a.dtype, rng)
-    sc = 1.0 / math.sqrt(a.shape[-1]) if scale is None else float(scale)
+    if scale is not None:
+        _validate.finite(op, "scale", scale)
+    # of D = 0 every logit is 0 whatever the scale
+    sc = 1.0 / math.sqrt(a.shape[-1] or 1) if scale is None else float(scale)
     return attend(query, key, value, keep, add, drop, sc)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from dfdx import _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, C, Dyn, N, O, T
@@ -228,8 +229,11 @@ def _conv(
     p = conv_param(op, "padding", padding, spatial, 0)
     d = conv_param(op, "dilation", dilation, spatial, 1)
     gr = _groups(op, groups)
+    _validate.nonempty_features(op, a.shape)
+    _validate.nonempty_kernel(op, w.shape)
     out_shape = _sizes(shapes.conv(op, a.shape, w.shape, s, p, d, gr))
     _check_bias(op, b, w.shape[0])
+    _validate.bounded(op, "the windows", (w[0].size, *out_shape[:1], *out_shape[2:]))
     if spatial == 1:  # a height of 1
         a, w = a[:, :, None], w[:, :, None]
         s, p, d = (1, *s), (0, *p), (1, *d)
@@ -399,6 +403,11 @@ def conv_transpose2d(
     n, c, h, wd = a.shape
     o = w.shape[1] * gr
     _check_bias(op, b, o)
+    _validate.nonempty_features(op, a.shape)
+    _validate.nonempty_kernel(op, w.shape)
+    _validate.bounded(
+        op, "the output", (*out_shape[:2], out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1])
+    )
     hf, wf = out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1]
     z = _channels_first(a)
     full = _col2im(z, w, (o, n, hf, wf), s, d, gr)
@@ -437,6 +446,10 @@ def _pool_params(
     s = k if stride is None else conv_param(op, "stride", stride, 2, 1)
     p = conv_param(op, "padding", padding, 2, 0)
     out = _sizes(shapes.pool(op, a.shape, k, s, p))
+    _validate.nonempty_features(op, a.shape)
+    n, c, h, w = a.shape
+    _validate.bounded(op, "the padded input", (n, c, h + 2 * p[0], w + 2 * p[1]))
+    _validate.bounded(op, "the windows", (*out, k[0], k[1]))
     return a, k, s, p, out[2:]
 
 
@@ -527,6 +540,16 @@ def _bins(n: int, size: int, dtype: Any) -> Array:
     return m
 
 
+def _bin_means(a: Array, n: int, size: int, axis: int) -> Array:
+    """The mean of each of PyTorch's ``size`` adaptive bins of ``a``'s axis ``axis`` (of
+    size ``n``)."""
+    parts = []
+    for i in range(size):
+        lo, hi = (i * n) // size, -(-((i + 1) * n) // size)
+        parts.append(xp.take(a, xp.arange(lo, hi), axis=axis).mean(axis=axis, keepdims=True))
+    return xp.concatenate(parts, axis=axis)
+
+
 def adaptive_avg_pool2d(
     x: Tensor[N, C, Dyn, Dyn, T], /, output_size: Pair
 ) -> Tensor[N, C, Dyn, Dyn, T]:
@@ -535,14 +558,18 @@ def adaptive_avg_pool2d(
     op = "adaptive_avg_pool2d"
     a = array_of(op, x)
     check_float(op, a)
-    size = conv_param(op, "output_size", output_size, 2, 1)
+    size: Ints = conv_param(op, "output_size", output_size, 2, 1)
     shapes.adaptive_pool(op, a.shape, size)
+    _validate.nonempty_features(op, a.shape, first=2)
+    _validate.bounded(op, "the output", (a.shape[0], a.shape[1], *size))
     h, w = a.shape[2:]
     if size == (1, 1):
         y = a.mean(axis=(2, 3), keepdims=True)
         return result(y, (x,), (lambda g: xp.broadcast_to(g / (h * w), a.shape),))
     mh, mw = _bins(h, size[0], a.dtype), _bins(w, size[1], a.dtype)
-    y = xp.matmul(xp.matmul(mh, a), mw.T)
+    # Each bin's mean taken over its own slice, so that a NaN or inf stays in the bins whose
+    # windows hold it (a product with the bins' matrix would spread it through 0 * inf).
+    y = _bin_means(_bin_means(a, h, size[0], 2), w, size[1], 3)
     return result(y, (x,), (lambda g: xp.matmul(xp.matmul(mh.T, g), mw),))
 
 
@@ -563,6 +590,8 @@ def upsample2d(
     f = conv_param(op, "scale_factor", scale_factor, 2, 1)
     shapes.upsample(op, a.shape, f)
     n, c, h, w = a.shape
+    _validate.nonempty_features(op, a.shape)  # as PyTorch's interpolate
+    _validate.bounded(op, "the output", (n, c, h * f[0], w * f[1]))
     if mode == "bilinear":
         if align_corners is not None and not isinstance(align_corners, bool):
             raise TypeError(f"{op}: align_corners must be a bool or None, got {align_corners!r}")

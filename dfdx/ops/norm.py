@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
+from dfdx import _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, D, S, T
@@ -63,6 +64,7 @@ def layer_norm(
     ``torch.nn.functional.layer_norm`` with ``normalized_shape`` ``D`` (or ``(D,)``). The
     result has ``x``'s shape and dtype."""
     op = "layer_norm"
+    _validate.positive(op, "eps", eps)
     a = array_of(op, x)
     check_float(op, a)
     d = _size(normalized_shape)

@@ -79,6 +79,12 @@ def _count(a: Array, axes: tuple[int, ...]) -> int:
     return math.prod(a.shape[i] for i in axes)
 
 
+def _mean(a: Array, axes: tuple[int, ...]) -> Array:
+    with xp.errstate(invalid="ignore", divide="ignore"):  # an empty axis: NaN, as PyTorch's
+        y: Array = a.sum(axis=axes, keepdims=True) / _count(a, axes)
+    return y
+
+
 @overload
 def mean(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
 @overload
@@ -92,7 +98,7 @@ def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         x,
         axis,
         keepdims,
-        lambda a, axes: a.sum(axis=axes, keepdims=True) / _count(a, axes),
+        _mean,
         lambda g, a, y, axes: g / _count(a, axes),
     )
 
@@ -164,10 +170,27 @@ def var(x: Any, /, axis: Axis = None, keepdims: bool = False, correction: int = 
     return _reduction("var", x, axis, keepdims, forward, backward)
 
 
+def _shifted(a: Array, axes: tuple[int, ...], finite: bool) -> tuple[Array, Array, Array]:
+    """``(m, a - m, log(sum(exp(a - m))))`` with ``m`` the maximum over ``axes`` (``finite``:
+    0 where it is not finite, so that logsumexp of ``[1, inf]`` is inf; else, as PyTorch's
+    softmax, a row holding inf or only -inf is NaN): ``log_softmax`` is the difference of the
+    last two, computed without adding ``m`` back, which would round ``log(n)`` away next to a
+    large ``m``."""
+    if a.size == 0:  # an empty axis sums to 0, whose log is -inf (PyTorch's logsumexp)
+        m = xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], dtype=a.dtype)
+    else:
+        m = a.max(axis=axes, keepdims=True)
+        if finite:
+            m = xp.where(xp.isfinite(m), m, 0)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        d = a - m
+        lse: Array = xp.log(xp.exp(d).sum(axis=axes, keepdims=True))
+    return m, d, lse
+
+
 def _logsumexp(a: Array, axes: tuple[int, ...]) -> Array:
-    m = a.max(axis=axes, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    y: Array = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+    m, _, lse = _shifted(a, axes, finite=True)
+    y: Array = lse + m
     return y
 
 
@@ -182,16 +205,12 @@ def logsumexp(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
 def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """``log(sum(exp(x)))`` over ``axis``, without overflow."""
 
-    def forward(a: Array, axes: tuple[int, ...]) -> Array:
-        nonempty_reduce("logsumexp", a.shape, axes)
-        return _logsumexp(a, axes)
-
     return _reduction(
         "logsumexp",
         x,
         axis,
         keepdims,
-        forward,
+        _logsumexp,
         lambda g, a, y, axes: g * xp.exp(a - y),
     )
 
@@ -208,8 +227,8 @@ def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     a = x._data
     check_float("softmax", a)
     ax = _one_axis("softmax", a, axis)
-    e = xp.exp(a - a.max(axis=ax, keepdims=True))
-    y = e / e.sum(axis=ax, keepdims=True)
+    _, d, lse = _shifted(a, (ax,), finite=False)
+    y = xp.exp(d - lse)
     return result(y, (x,), (lambda g: y * (g - (g * y).sum(axis=ax, keepdims=True)),))
 
 
@@ -218,7 +237,8 @@ def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     a = x._data
     check_float("log_softmax", a)
     ax = _one_axis("log_softmax", a, axis)
-    y = a - _logsumexp(a, (ax,))
+    _, d, lse = _shifted(a, (ax,), finite=False)
+    y = d - lse
 
     def grad(g: Array) -> Array:
         total: Array = g.sum(axis=ax, keepdims=True)

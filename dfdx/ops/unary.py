@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
+from dfdx import _validate
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
@@ -98,6 +99,7 @@ def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
 
 def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, T]:
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
+    _validate.number("leaky_relu", "negative_slope", negative_slope)
     a = _float("leaky_relu", x)
     slope = xp.where(a > 0, xp.ones((), a.dtype), xp.asarray(negative_slope, a.dtype))
     return result(a * slope, (x,), (lambda g: g * slope,))
@@ -115,7 +117,10 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     if approximate == "none":
         cdf = 0.5 * (1 + erf(a / _SQRT_2))
         pdf = _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
-        return result(a * cdf, (x,), (lambda g: g * (cdf + a * pdf),))
+        with xp.errstate(invalid="ignore"):
+            y = a * cdf
+        y = xp.where(a == -xp.inf, 0, y).astype(a.dtype, copy=False)  # the limit, not -inf * 0
+        return result(y, (x,), (lambda g: g * (cdf + a * pdf),))
     if approximate == "tanh":
         inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
         t = xp.tanh(inner)
@@ -204,7 +209,7 @@ def _bound(a: Array, bound: object, name: str) -> tuple[Any, AnyTensor | None]:
         shapes.mask_broadcast("clamp", b.shape, a.shape, name)
         return b, bound  # type: ignore[return-value]
     if isinstance(bound, bool) or not isinstance(bound, int | float | xp.integer | xp.floating):
-        raise TypeError(f"clamp: {name} must be a number or a tensor, got {type(bound).__name__}")
+        raise TypeError(f"clamp: {name} must be a number or a tensor, got {bound!r}")
     return float(bound), None
 
 
