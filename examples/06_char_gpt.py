@@ -30,8 +30,8 @@ import argparse
 import math
 import sys
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -45,7 +45,7 @@ from dfdx.utils.data import DataLoader, TensorDataset
 
 TEXT = Path(__file__).with_name("shakespeare.txt")
 
-VOCAB, BLOCK, N_EMBD, N_HEAD, N_LAYER, DROPOUT = 128, 64, 64, 4, 2, 0.1
+BLOCK, N_LAYER, DROPOUT = 64, 2, 0.1  # context length, blocks, dropout
 V = Literal[128]  # vocabulary: ASCII codes
 C = Literal[64]  # embedding width
 C3 = Literal[192]  # query, key and value side by side
@@ -71,13 +71,14 @@ class CausalSelfAttention(dx.nn.Module):
     def forward(self, x: Tensor[B, S, C, T]) -> Tensor[B, S, C, T]:
         b, s, _ = x.size()  # B, S, 64
         q, k, v = self.c_attn(x).split(64, axis=-1)  # three Tensor[B, S, 64, T]
-        # (B, S, 64) to (B, 4, S, 16): the plugin knows the 4 and 16, not yet B and S here
-        qh = q.view(b, s, 4, 16).transpose(1, 2)
-        kh = k.view(b, s, 4, 16).transpose(1, 2)
-        vh = v.view(b, s, 4, 16).transpose(1, 2)
+        # (B, S, 64) to (B, 4, S, 16). The plugin gives view(b, s, 4, 16) the 4 and 16 but not
+        # B and S (sizes read from size()): the annotations put them back.
+        qh: Tensor[B, H, S, HD, T] = q.view(b, s, 4, 16).transpose(1, 2)
+        kh: Tensor[B, H, S, HD, T] = k.view(b, s, 4, 16).transpose(1, 2)
+        vh: Tensor[B, H, S, HD, T] = v.view(b, s, 4, 16).transpose(1, 2)
         p = self.dropout if self.training else 0.0
         y = dx.scaled_dot_product_attention(qh, kh, vh, dropout_p=p, is_causal=True)
-        merged: Tensor[B, S, C, T] = y.transpose(1, 2).reshape(b, s, 64)  # heads side by side
+        merged = y.transpose(1, 2).flatten(2)  # heads side by side: Tensor[B, S, 64, T]
         return self.resid_dropout(self.c_proj(merged))
 
 
@@ -308,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     window: list[float] = []
     val_loss = float("nan")
     bar = tqdm(total=stop, initial=start, unit="step", leave=False)
-    for step, (xb, yb) in zip(range(start, stop), batches(train, batch_size, a.seed, start)):
+    for step, (xb, yb) in zip(
+        range(start, stop), batches(train, batch_size, a.seed, start), strict=False
+    ):
         dx.manual_seed(step_seed(a.seed, step))
         loss = dx.losses.cross_entropy(model(xb.trace()), yb)
         grads = loss.backward()

@@ -8,6 +8,7 @@ and resumed from its checkpoint ending exactly where the uninterrupted run ends.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 import os
 import subprocess
@@ -76,7 +77,7 @@ def test_schedule_warms_up_then_decays() -> None:
     f = gpt.warmup_cosine(10, 100)
     rates = [f(step) for step in range(101)]
     assert rates[0] == 0.1 and rates[9] == 1.0
-    assert all(a >= b for a, b in zip(rates[9:], rates[10:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(rates[9:]))
     assert rates[100] == pytest.approx(0.1)
 
 
@@ -97,7 +98,9 @@ def test_sampling_draws_from_the_top_k() -> None:
     prompt = gpt.encode("a")
     logits = model(dx.tensor(prompt[None, :])).numpy()[0, -1]
     top3 = set(np.argsort(logits)[-3:].tolist())
-    drawn = {gpt.generate(model, "a", 1, top_k=3, rng=np.random.default_rng(s))[-1] for s in range(40)}
+    drawn = {
+        gpt.generate(model, "a", 1, top_k=3, rng=np.random.default_rng(s))[-1] for s in range(40)
+    }
     assert {ord(c) for c in drawn} <= top3 and len(drawn) > 1
 
 
@@ -186,7 +189,9 @@ def test_forward_and_backward_equal_pytorchs(dtype: Any, rtol: float) -> None:
     for name, p in model.named_parameters():
         want = ref_params[name].grad.numpy()
         scale = float(np.abs(want).max())
-        np.testing.assert_allclose(grads[p].numpy(), want, rtol=rtol, atol=rtol * scale, err_msg=name)
+        np.testing.assert_allclose(
+            grads[p].numpy(), want, rtol=rtol, atol=rtol * scale, err_msg=name
+        )
 
 
 # ---- stopping and resuming -------------------------------------------------------------------
