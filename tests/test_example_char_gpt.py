@@ -1,6 +1,8 @@
 """``examples/06_char_gpt.py``: the model against the same architecture in PyTorch (same
-weights: logits, loss and gradients), nanoGPT's initialisation, sampling, and a run stopped
-and resumed from its checkpoint ending exactly where the uninterrupted run ends.
+weights: logits, loss and gradients; ``tests/fixtures/torch_char_gpt.npz``, made by
+``make_torch_char_gpt_fixture.py``, recomputed where torch is importable), nanoGPT's
+initialisation, sampling, and a run stopped and resumed from its checkpoint ending exactly
+where the uninterrupted run ends.
 
 (tests/test_examples.py smoke-runs and type-checks it with the other examples.)
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
@@ -106,92 +109,42 @@ def test_sampling_draws_from_the_top_k() -> None:
 
 # ---- the same model in PyTorch ---------------------------------------------------------------
 
+fixture = _helpers.load_fixture_script("make_torch_char_gpt_fixture.py")
 
-def _torch_gpt(torch: Any) -> Any:
-    nn, F = torch.nn, torch.nn.functional
 
-    class Attention(nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.c_attn = nn.Linear(64, 192)
-            self.c_proj = nn.Linear(64, 64)
-
-        def forward(self, x: Any) -> Any:
-            b, s, c = x.shape
-            q, k, v = self.c_attn(x).split(64, dim=2)
-            q, k, v = (t.view(b, s, 4, 16).transpose(1, 2) for t in (q, k, v))
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            return self.c_proj(y.transpose(1, 2).contiguous().view(b, s, c))
-
-    class MLP(nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.c_fc = nn.Linear(64, 256)
-            self.c_proj = nn.Linear(256, 64)
-
-        def forward(self, x: Any) -> Any:
-            return self.c_proj(F.gelu(self.c_fc(x)))
-
-    class Block(nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.ln_1, self.attn = nn.LayerNorm(64), Attention()
-            self.ln_2, self.mlp = nn.LayerNorm(64), MLP()
-
-        def forward(self, x: Any) -> Any:
-            x = x + self.attn(self.ln_1(x))
-            return x + self.mlp(self.ln_2(x))
-
-    class GPT(nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.wte = nn.Embedding(128, 64)
-            self.wpe = nn.Embedding(64, 64)
-            self.h = nn.ModuleList([Block() for _ in range(2)])
-            self.ln_f = nn.LayerNorm(64)
-
-        def forward(self, idx: Any) -> Any:
-            pos = torch.arange(idx.shape[1])
-            x = self.wte(idx) + self.wpe(pos)
-            for block in self.h:
-                x = block(x)
-            return self.ln_f(x) @ self.wte.weight.T
-
-    return GPT()
+def _dfdx_side(dtype: Any) -> dict[str, np.ndarray]:
+    """The fixture's outputs computed by the example's model, in ``dtype``."""
+    model = gpt.GPT(dropout=0.0).to(dtype)
+    model.load_state_dict({k: v.astype(dtype) for k, v in fixture.weights().items()})
+    idx, targets = fixture.batch()
+    logits = model(dx.tensor(idx).trace())
+    loss = dx.losses.cross_entropy(logits, dx.tensor(targets))
+    grads = loss.backward()
+    params = dict(model.named_parameters())
+    out = {"logits": logits.numpy(), "loss": loss.numpy()}
+    return out | {f"grad/{n}": grads[params[n]].numpy() for n in fixture.GRAD_NAMES}
 
 
 @pytest.mark.parametrize(("dtype", "rtol"), [(dx.float64, 1e-9), (dx.float32, 2e-4)])
 def test_forward_and_backward_equal_pytorchs(dtype: Any, rtol: float) -> None:
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(3)
-    model = gpt.GPT(dropout=0.0, rng=rng).to(dtype)
-    # trained-looking weights: nanoGPT's init leaves LayerNorms at 1 and 0, biases at 0
-    for _name, p in model.named_parameters():
-        dx.nn.init.normal_(p, 0.0, 0.1 if p.ndim == 2 else 0.5, rng=rng)
-    ref = _torch_gpt(torch).to(torch.float64 if dtype == dx.float64 else torch.float32)
-    ref.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    """Logits, loss and the gradients of embeddings (both uses of the tied ``wte``), attention,
+    LayerNorm and MLP parameters equal PyTorch's for the same weights (float64 fixture; float32
+    within float32's rounding over a few hundred sums)."""
+    want = _helpers.load_npz(fixture.FIXTURE)
+    got = _dfdx_side(dtype)
+    assert sorted(got) == sorted(want)
+    for key, desired in want.items():
+        atol = rtol * float(np.abs(desired).max())
+        np.testing.assert_allclose(got[key], desired, rtol=rtol, atol=atol, err_msg=key)
 
-    idx = rng.integers(0, 128, size=(3, 37))
-    targets = rng.integers(0, 128, size=(3, 37))
-    logits = model(dx.tensor(idx).trace())
-    loss = dx.losses.cross_entropy(logits, dx.tensor(targets))
-    grads = loss.backward()
 
-    ref_logits = ref(torch.from_numpy(idx))
-    ref_loss = torch.nn.functional.cross_entropy(
-        ref_logits.reshape(-1, 128), torch.from_numpy(targets).reshape(-1)
-    )
-    ref_loss.backward()
-    atol = rtol * float(ref_logits.detach().abs().max())
-    np.testing.assert_allclose(logits.numpy(), ref_logits.detach().numpy(), rtol=rtol, atol=atol)
-    assert loss.item() == pytest.approx(ref_loss.item(), rel=rtol)
-    ref_params = dict(ref.named_parameters())
-    for name, p in model.named_parameters():
-        want = ref_params[name].grad.numpy()
-        scale = float(np.abs(want).max())
-        np.testing.assert_allclose(
-            grads[p].numpy(), want, rtol=rtol, atol=rtol * scale, err_msg=name
-        )
+def test_fixture_is_current() -> None:
+    pytest.importorskip("torch")
+    want = _helpers.load_npz(fixture.FIXTURE)
+    fresh = fixture.run_torch()
+    assert sorted(fresh) == sorted(want)
+    for key, desired in want.items():
+        np.testing.assert_allclose(fresh[key], desired, rtol=1e-12, atol=1e-14, err_msg=key)
 
 
 # ---- stopping and resuming -------------------------------------------------------------------
