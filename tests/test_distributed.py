@@ -55,7 +55,9 @@ def job(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, np.ndarray]
 # ---- equivalence with one process ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "dtype", "opt"), EQUIVALENCE, ids="-".join)
+@pytest.mark.parametrize(
+    ("case", "dtype", "opt"), EQUIVALENCE, ids=["-".join(c) for c in EQUIVALENCE]
+)
 def test_two_ranks_equal_one_process_on_the_whole_batch(
     job: tuple[dict[str, np.ndarray], dict[str, Any]], case: str, dtype: str, opt: str
 ) -> None:
@@ -84,7 +86,9 @@ def test_two_ranks_equal_one_process_on_the_whole_batch(
         assert not np.array_equal(arrays[first], arrays[f"{prefix}/{tag}/param/{names[0]}"] * 0)
 
 
-@pytest.mark.parametrize(("case", "dtype", "opt"), EQUIVALENCE, ids="-".join)
+@pytest.mark.parametrize(
+    ("case", "dtype", "opt"), EQUIVALENCE, ids=["-".join(c) for c in EQUIVALENCE]
+)
 def test_parameters_and_optimizer_state_identical_on_every_rank(
     job: tuple[dict[str, np.ndarray], dict[str, Any]], case: str, dtype: str, opt: str
 ) -> None:
