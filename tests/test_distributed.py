@@ -349,3 +349,20 @@ def test_sampler_epochs_and_errors(solo: _world.World) -> None:
         s.set_epoch(-1)
     empty = dx.distributed.DistributedSampler(0, num_replicas=2, rank=1)
     assert list(empty) == [] and len(empty) == 0
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_sampler_matches_torch_live(drop_last: bool) -> None:
+    """Without shuffling (the permutations come from different generators), the shards of
+    torch's own DistributedSampler: padding, drop_last and lengths (skipped without torch)."""
+    torch_data = pytest.importorskip("torch.utils.data")
+    for n in (1, 2, 5, 7, 10, 11, 13):
+        for replicas in (1, 2, 3, 4):
+            for rank in range(replicas):
+                theirs = torch_data.DistributedSampler(
+                    range(n), replicas, rank, shuffle=False, drop_last=drop_last
+                )
+                ours = dx.distributed.DistributedSampler(
+                    n, replicas, rank, shuffle=False, drop_last=drop_last
+                )
+                assert list(ours) == list(theirs) and len(ours) == len(theirs), (n, replicas)
