@@ -57,8 +57,12 @@ def build() -> dx.nn.Sequential[Any]:
     return dx.nn.Sequential(*layers)
 
 
-def measure(batch: int, mode: str, rounds: int, steps: int) -> dict[str, float]:
-    """Best round's seconds per step (and per step's reduction), on this rank."""
+MODES = ("fused", "buckets")
+
+
+def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
+    """Each mode's best round (seconds per step, and per step's reduction), the modes in
+    alternating rounds; a round's time is the slowest rank's."""
     world = dist.init()
     model = build()
     dist.broadcast_parameters(model)
@@ -67,36 +71,35 @@ def measure(batch: int, mode: str, rounds: int, steps: int) -> dict[str, float]:
     x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
     y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
     params = list(model.parameters())
-    bucket = 0.5 if mode == "buckets" else None
 
-    def step() -> float:
+    def step(mode: str) -> float:
         loss = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y)
         grads = loss.backward()
         if mode == "fused":  # compute the gradients first: the reduction timed alone
             for p in params:
                 grads.array(p)
         start = time.perf_counter()
+        bucket = 0.5 if mode == "buckets" else None
         grads = dist.all_reduce_gradients(grads, model, bucket_cap_mb=bucket)
         comm = time.perf_counter() - start
         opt.update(model, grads)
         return comm
 
-    for _ in range(WARMUP):
-        step()
-    best = {"step": float("inf"), "comm": float("inf")}
-    for _ in range(rounds):
-        dist.barrier()
-        comm = 0.0
-        start = time.perf_counter()
-        for _ in range(steps):
-            comm += step()
-        elapsed = (time.perf_counter() - start) / steps
-        # the slowest rank sets the pace: take the max over ranks of this round
-        elapsed = dist.all_reduce(elapsed, "max")
-        if elapsed < best["step"]:
-            best = {"step": elapsed, "comm": dist.all_reduce(comm / steps, "max")}
-        else:
-            dist.all_reduce(0.0)  # keep the ranks' collectives in step
+    for mode in MODES:
+        for _ in range(WARMUP):
+            step(mode)
+    best = {mode: {"step": float("inf"), "comm": float("inf")} for mode in MODES}
+    for r in range(rounds):
+        for mode in MODES[r % 2 :] + MODES[: r % 2]:
+            dist.barrier()
+            comm = 0.0
+            start = time.perf_counter()
+            for _ in range(steps):
+                comm += step(mode)
+            elapsed = dist.all_reduce((time.perf_counter() - start) / steps, "max")
+            comm = dist.all_reduce(comm / steps, "max")
+            if elapsed < best[mode]["step"]:
+                best[mode] = {"step": elapsed, "comm": comm}
     return best
 
 
@@ -104,8 +107,8 @@ def worker(out: Path, batches: list[int], rounds: int, steps: int) -> None:
     world = dist.init()
     results = {}
     for batch in batches:
-        for mode in ("fused", "buckets"):
-            results[f"{batch}/{mode}"] = measure(batch, mode, rounds, steps)
+        for mode, r in measure(batch, rounds, steps).items():
+            results[f"{batch}/{mode}"] = r
     if world.rank == 0:
         out.write_text(json.dumps({"size": world.size, "results": results}))
 
@@ -147,7 +150,7 @@ def main() -> None:
     rows = []
     for batch in batches:
         base = batch / runs[1][f"{batch}/fused"]["step"]
-        for mode in ("fused", "buckets"):
+        for mode in MODES:
             for n in (1, 2):
                 r = runs[n][f"{batch}/{mode}"]
                 rate = n * batch / r["step"]

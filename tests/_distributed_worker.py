@@ -170,6 +170,43 @@ def partial_gradients(arrays: dict[str, np.ndarray], facts: dict[str, Any]) -> N
     for rank, g in enumerate(gathered):
         for name, value in g.items():
             arrays[f"partial/{rank}/{name}"] = value
+    x = dx.tensor(np.full((2, 4), world.rank + 1.0, np.float32)).trace()
+    summed = dist.all_reduce_gradients(model.head_a(x).sum().backward(), model, op="sum")
+    for rank, g in enumerate(world.allgather(summed[model.head_a.weight].numpy())):
+        arrays[f"sum/{rank}/head_a.weight"] = g
+
+
+class Tied(dx.nn.Module):
+    """A BatchNorm (buffers: running statistics) and one weight used by two layers."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.norm = dx.nn.BatchNorm1d(3)
+        self.a = dx.nn.Linear(3, 3, rng=rng)
+        self.b = dx.nn.Linear(3, 3, rng=rng)
+        self.b.weight = self.a.weight
+
+
+def buffers_and_tied_weights(facts: dict[str, Any]) -> None:
+    """broadcast_parameters sends buffers too (rank 1's running statistics become rank 0's),
+    and a tied weight once: the two layers still share one tensor afterwards."""
+    world = dist.init()
+    model = Tied(world.rank)
+    model.norm(dx.tensor(np.random.default_rng(world.rank).standard_normal((8, 3))).to(dx.float32))
+    dist.broadcast_parameters(model)
+    state = {k: v.tolist() for k, v in model.state_dict().items()}
+    facts["buffers/same_state"] = world.allgather(state) == [state] * world.size
+    facts["buffers/still_tied"] = model.b.weight is model.a.weight
+    facts["buffers/running_mean_changed_by_training"] = bool(
+        np.any(model.norm.running_mean.numpy() != 0)
+    )
+    x = dx.tensor(np.ones((2, 3), np.float32)).trace()
+    loss = model.b(model.a(x)).sum()
+    grads = dist.all_reduce_gradients(loss.backward(), model)
+    opt = dx.optim.SGD(model, lr=0.1)
+    opt.update(model, grads)
+    facts["tied/same_after_step"] = len(set(world.allgather(model.a.weight.numpy().tobytes()))) == 1
 
 
 class Recorder:
@@ -224,6 +261,7 @@ def main() -> None:
         # into steps of size lr (docs/distributed.md, "The equivalence guarantee").
         equivalence("encoder", dtype, "sgd", arrays, facts)
     partial_gradients(arrays, facts)
+    buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)
     if world.rank == 0:
         np.savez(out / "results.npz", **arrays)

@@ -131,6 +131,18 @@ def test_a_gradient_missing_on_some_ranks_counts_as_zero(
         np.testing.assert_array_equal(arrays[f"partial/{rank}/head_a.bias"], [2.0])
         np.testing.assert_array_equal(arrays[f"partial/{rank}/head_b.weight"], np.full((1, 4), 1))
         np.testing.assert_array_equal(arrays[f"partial/{rank}/head_b.bias"], [1.0])
+        # op="sum": 2 * 1 + 2 * 2
+        np.testing.assert_array_equal(arrays[f"sum/{rank}/head_a.weight"], np.full((1, 4), 6))
+
+
+def test_broadcast_sends_buffers_and_tied_weights_once(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    _, facts = job
+    assert facts["buffers/running_mean_changed_by_training"] is True
+    assert facts["buffers/same_state"] is True
+    assert facts["buffers/still_tied"] is True
+    assert facts["tied/same_after_step"] is True
 
 
 def test_sampler_shards_agree_across_ranks(
