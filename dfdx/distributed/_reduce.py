@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
@@ -229,6 +229,10 @@ def all_reduce_gradients(
     return grads
 
 
+@overload
+def all_reduce(value: float | xp.generic, op: ReduceOp = "mean") -> float: ...
+@overload
+def all_reduce(value: Array, op: ReduceOp = "mean") -> Array: ...
 def all_reduce(value: Any, op: ReduceOp = "mean") -> Any:
     """``value`` (a number or a NumPy array) reduced over all ranks: ``"mean"``, ``"sum"``,
     ``"max"`` or ``"min"``. A number comes back as a float, an array as a new array (float64
