@@ -173,13 +173,15 @@ def test_main_job_reaches_95_percent(tmp_path: Path) -> None:
 
 @_mpi.needs_mpi
 def test_data_parallel_example_reaches_95_percent(tmp_path: Path) -> None:
-    """``mpiexec -n 2 python examples/07_data_parallel.py`` (full run) trains the digits MLP
-    to 02's accuracy (>= 95%, about 98%), printing every epoch once, and saves the model."""
+    """``mpiexec -n 2 python examples/07_data_parallel.py`` trains the digits MLP to 02's
+    accuracy (>= 95%; about 98% after the default 30 epochs, 96-97% after the 15 run here to
+    keep the MPI tests short), printing every epoch once, and saves the model."""
     env = {k: v for k, v in os.environ.items() if k != QUICK_ENV}
-    proc = _mpi.run([str(EXAMPLES / "07_data_parallel.py")], 2, cwd=tmp_path, timeout=300, **env)
+    program = [str(EXAMPLES / "07_data_parallel.py"), "--epochs", "15"]
+    proc = _mpi.run(program, 2, cwd=tmp_path, timeout=300, **env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "2 process(es), 16 images each per step (batch 32)" in proc.stdout
-    assert [proc.stdout.count(f"epoch {e}: mean loss") for e in (1, 30)] == [1, 1]
+    assert [proc.stdout.count(f"epoch {e}: mean loss") for e in (1, 15, 16)] == [1, 1, 0]
     m = re.search(r"test accuracy: ([\d.]+)% \(", proc.stdout)
     assert m is not None, proc.stdout
     assert float(m.group(1)) / 100 >= 0.95, proc.stdout
