@@ -106,9 +106,24 @@ def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
     return best
 
 
+def bare_allreduce(rounds: int, calls: int = 50) -> float:
+    """Best round's seconds per in-place ``MPI_Allreduce`` of the MLP's gradient size, the
+    ranks already in step: the transfer alone."""
+    world = dist.init()
+    buf = np.ones(sum(p.numpy().size for p in build().parameters()), np.float32)
+    best = float("inf")
+    for _ in range(rounds + 1):
+        dist.barrier()
+        start = time.perf_counter()
+        for _ in range(calls):
+            world.allreduce_(buf)
+        best = min(best, dist.all_reduce((time.perf_counter() - start) / calls, "max"))
+    return best
+
+
 def worker(out: Path, batches: list[int], rounds: int, steps: int) -> None:
     world = dist.init()
-    results = {}
+    results = {"allreduce": {"step": bare_allreduce(rounds), "comm": 0.0}}
     for batch in batches:
         for mode, r in measure(batch, rounds, steps).items():
             results[f"{batch}/{mode}"] = r
@@ -175,6 +190,11 @@ def main() -> None:
     print(
         "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before);"
         " 'buckets' includes computing the gradients it overlaps with."
+    )
+    size = sum(p.numpy().nbytes for p in build().parameters()) / 1e6
+    print(
+        f"MPI_Allreduce of the {size:.1f} MB of gradients alone (2 processes in step): "
+        f"{runs[2]['allreduce']['step'] * 1e3:.3f} ms"
     )
 
 
