@@ -116,6 +116,11 @@ def init() -> World:
         mpi = importlib.import_module("mpi4py.MPI")  # initializes MPI
     except ImportError:
         _world = World()
+    except Exception as e:  # mpi4py is there, but no MPI library it can load
+        raise RuntimeError(
+            f"dx.distributed.init: mpi4py could not load an MPI library ({e}); install one "
+            "(pip install mpich) or the extra (pip install 'dfdx[distributed]')"
+        ) from e
     else:
         _world = MPIWorld(mpi)
     if _world.size > 1:
