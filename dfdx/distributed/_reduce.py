@@ -40,7 +40,7 @@ def _check_same_model(
 ) -> None:
     """Raise the same error on every rank if any rank's model differs from root's."""
     everyone = w.allgather(signature)
-    reference = dict((name, (shape, dtype)) for name, shape, dtype in everyone[root])
+    reference = {name: (shape, dtype) for name, shape, dtype in everyone[root]}
     for rank, theirs in enumerate(everyone):
         if theirs == everyone[root]:
             continue
@@ -87,7 +87,7 @@ def broadcast_parameters(model: HasParameters, root: int = 0) -> None:
     unique = list({id(t): t for _, t in tensors}.values())  # tied weights once
     for dtype in sorted({t._data.dtype.str for t in unique}):
         group = [t for t in unique if t._data.dtype.str == dtype]
-        flat = xp.concatenate([t._data.ravel() for t in group]) if group else xp.empty(0)
+        flat = xp.concatenate([t._data.ravel() for t in group])
         w.bcast_(flat, root)
         offset = 0
         for t in group:
