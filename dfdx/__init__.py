@@ -4,6 +4,7 @@
 ``dfdx_mypy_plugin``) and pyright check, and its tape kind says whether gradients are traced.
 """
 
+from dfdx import distributed as distributed
 from dfdx import losses as losses
 from dfdx import nn as nn
 from dfdx import optim as optim

@@ -1,0 +1,182 @@
+"""The world of processes: who this process is, how many there are, and the collectives.
+
+MPI (through mpi4py) is imported by :func:`init`, never when ``dfdx`` or ``dfdx.distributed``
+is imported. Without mpi4py the world is one process, and every collective is the identity.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from types import TracebackType
+from typing import Any, Literal, Protocol
+
+from dfdx._backend import Array
+
+ReduceOp = Literal["mean", "sum", "max", "min"]
+REDUCE_OPS: tuple[ReduceOp, ...] = ("mean", "sum", "max", "min")
+
+ABORT_GRACE_S = 10.0
+"""How long a rank that raised an error every rank raised waits for rank 0 to report it and
+bring the job down, before it aborts the job itself."""
+
+
+class Request(Protocol):
+    """A non-blocking collective in flight (``MPI.Request``)."""
+
+    def Wait(self) -> Any: ...
+
+
+class World:
+    """This process's place among the processes of the job: :attr:`rank` (0 to
+    ``size - 1``) and :attr:`size`. Built by :func:`init`."""
+
+    backend: str = "none"
+    """``"mpi"`` (mpi4py), or ``"none"``: one process, no MPI."""
+
+    def __init__(self) -> None:
+        self.rank = 0
+        self.size = 1
+
+    def __repr__(self) -> str:
+        return f"World(rank={self.rank}, size={self.size}, backend={self.backend!r})"
+
+    # The collectives: one process has nothing to exchange.
+    def allreduce_(self, buf: Array, op: ReduceOp = "sum") -> None:
+        """Reduce ``buf`` over all ranks, in place (``"mean"`` is reduced as a sum)."""
+
+    def iallreduce_(self, buf: Array) -> Request | None:
+        """Start summing ``buf`` over all ranks, in place; None when there is nothing to do."""
+        return None
+
+    def bcast_(self, buf: Array, root: int) -> None:
+        """Overwrite ``buf`` with root's, in place."""
+
+    def allgather(self, obj: Any) -> list[Any]:
+        """Every rank's ``obj`` (picklable), by rank."""
+        return [obj]
+
+    def barrier(self) -> None:
+        """Wait until every rank has come here."""
+
+    def abort(self, code: int) -> None:
+        """End every process of the job now."""
+        raise SystemExit(code)
+
+
+class MPIWorld(World):
+    """The processes of ``MPI.COMM_WORLD``."""
+
+    backend = "mpi"
+
+    def __init__(self, mpi: Any) -> None:
+        super().__init__()
+        self._mpi = mpi
+        self._comm = mpi.COMM_WORLD
+        self.rank = int(self._comm.Get_rank())
+        self.size = int(self._comm.Get_size())
+        self._ops = {"mean": mpi.SUM, "sum": mpi.SUM, "max": mpi.MAX, "min": mpi.MIN}
+
+    def allreduce_(self, buf: Array, op: ReduceOp = "sum") -> None:
+        self._comm.Allreduce(self._mpi.IN_PLACE, buf, op=self._ops[op])
+
+    def iallreduce_(self, buf: Array) -> Request:
+        request: Request = self._comm.Iallreduce(self._mpi.IN_PLACE, buf, op=self._mpi.SUM)
+        return request
+
+    def bcast_(self, buf: Array, root: int) -> None:
+        self._comm.Bcast(buf, root=root)
+
+    def allgather(self, obj: Any) -> list[Any]:
+        return list(self._comm.allgather(obj))
+
+    def barrier(self) -> None:
+        self._comm.Barrier()
+
+    def abort(self, code: int) -> None:
+        self._comm.Abort(code)
+
+
+_world: World | None = None
+
+
+def init() -> World:
+    """Join the job: this process's rank and the number of processes, from MPI.
+
+    Under ``mpiexec -n N`` the world has N processes; run plainly (or without mpi4py
+    installed) it is a world of one, where every function of ``dx.distributed`` still works.
+    In a world of several, an uncaught exception on any rank prints its traceback there and
+    aborts the whole job (``MPI_Abort``), so that the other ranks do not wait forever in a
+    collective. Calling ``init()`` again returns the same world."""
+    global _world
+    if _world is not None:
+        return _world
+    try:
+        mpi = importlib.import_module("mpi4py.MPI")  # initializes MPI
+    except ImportError:
+        _world = World()
+    except Exception as e:  # mpi4py is there, but no MPI library it can load
+        raise RuntimeError(
+            f"dx.distributed.init: mpi4py could not load an MPI library ({e}); install one "
+            "(pip install mpich) or the extra (pip install 'dfdx[distributed]')"
+        ) from e
+    else:
+        _world = MPIWorld(mpi)
+    if _world.size > 1:
+        _install_excepthook(_world)
+    return _world
+
+
+def world() -> World:
+    """The world :func:`init` joined (joining it now if it has not been)."""
+    return _world if _world is not None else init()
+
+
+def get_rank() -> int:
+    """This process's rank, 0 to ``get_world_size() - 1``."""
+    return world().rank
+
+
+def get_world_size() -> int:
+    """The number of processes in the job."""
+    return world().size
+
+
+def is_main() -> bool:
+    """Whether this is rank 0, the process that prints and saves."""
+    return world().rank == 0
+
+
+def barrier() -> None:
+    """Wait until every process of the job has called ``barrier()``."""
+    world().barrier()
+
+
+class EveryRankError(ValueError):
+    """An error found by a collective check, and so raised identically on every rank (a model
+    that differs between ranks): rank 0 alone reports it before the job is aborted."""
+
+    __module__ = "dfdx.distributed"
+
+
+def _install_excepthook(w: World) -> None:
+    previous = sys.excepthook
+
+    def abort_job(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        if isinstance(error, EveryRankError) and w.rank != 0:
+            # Rank 0 raised the same error: it reports it and aborts the job, ending this
+            # process too. Should it not (it caught the error), abort after a while.
+            time.sleep(ABORT_GRACE_S)
+        else:
+            sys.stderr.write(
+                f"dfdx.distributed: rank {w.rank} of {w.size} raised an error; aborting the job\n"
+            )
+            previous(kind, error, tb)
+            sys.stderr.flush()
+        sys.stdout.flush()
+        w.abort(1)
+
+    sys.excepthook = abort_job

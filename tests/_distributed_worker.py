@@ -1,0 +1,272 @@
+"""Run by tests/test_distributed.py as ``mpiexec -n 2 python tests/_distributed_worker.py OUT``:
+every scenario of data-parallel training in one MPI job (one start-up for all). Rank 0 writes
+``OUT/results.npz`` (arrays) and ``OUT/results.json`` (facts); the tests assert on them.
+
+Equivalence: each rank also runs the single-process reference itself (the whole batch, the
+same initial weights as rank 0), so both sides are computed by the same code on one machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import distributed as dist
+
+STEPS = 5
+BATCH = 32  # global: each of the 2 ranks takes 16 rows
+
+
+def mlp(dtype: Any, seed: int) -> dx.nn.Module:
+    rng = np.random.default_rng(seed)
+    return dx.nn.Sequential(
+        dx.nn.Linear(64, 64, rng=rng, dtype=dtype),
+        dx.nn.ReLU(),
+        dx.nn.Linear(64, 32, rng=rng, dtype=dtype),
+        dx.nn.ReLU(),
+        dx.nn.Linear(32, 10, rng=rng, dtype=dtype),
+    )
+
+
+def mlp_batch(step: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1000 + step)
+    return rng.standard_normal((BATCH, 64)).astype(dtype), rng.integers(0, 10, BATCH)
+
+
+def mlp_loss(model: dx.nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
+    logits = model(dx.tensor(x).trace())
+    return dx.losses.cross_entropy_with_logits_loss(logits, dx.tensor(y, dtype=dx.int64))
+
+
+class Encoder(dx.nn.Module):
+    """A post-norm transformer encoder layer and a linear head (no dropout)."""
+
+    def __init__(self, dtype: Any, seed: int) -> None:
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.layer = dx.nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, rng=rng, dtype=dtype)
+        self.head = dx.nn.Linear(16, 1, rng=rng, dtype=dtype)
+
+    def forward(self, x: Any) -> Any:
+        return self.head(self.layer(x))
+
+
+def encoder_batch(step: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(2000 + step)
+    x = rng.standard_normal((8, 6, 16)).astype(dtype)
+    return x, rng.standard_normal((8, 6, 1)).astype(dtype)
+
+
+def encoder_loss(model: dx.nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
+    return dx.losses.mse_loss(model(dx.tensor(x).trace()), dx.tensor(y))
+
+
+# The slots of each optimizer's per-parameter state that hold state (the others are scratch
+# buffers, uninitialized memory until used): dfdx/optim/_sgd.py and _adam.py.
+STATE_SLOTS = {"SGD": (1, 3), "Adam": (0, 1, 2)}
+
+
+def digest(model: dx.nn.Module, opt: dx.optim.Optimizer) -> str:
+    """A hash of every parameter and every optimizer state value, bit for bit."""
+    h = hashlib.sha256()
+    for name, t in model.named_parameters():
+        h.update(name.encode() + t.numpy().tobytes())
+    assert len(opt._state) == len(list(model.parameters()))
+    for key, state in sorted(opt._state.items()):
+        h.update(key.encode())
+        for i in STATE_SLOTS[opt.name]:
+            s = state[i]
+            h.update(s.tobytes() if isinstance(s, np.ndarray) else repr(s).encode())
+    return h.hexdigest()
+
+
+Case = tuple[
+    Callable[[Any, int], dx.nn.Module],
+    Callable[[int, Any], tuple[np.ndarray, np.ndarray]],
+    Callable[[dx.nn.Module, np.ndarray, np.ndarray], Any],
+]
+CASES: dict[str, Case] = {
+    "mlp": (mlp, mlp_batch, mlp_loss),
+    "encoder": (lambda dtype, seed: Encoder(dtype, seed), encoder_batch, encoder_loss),
+}
+OPTIMIZERS: dict[str, Callable[[dx.nn.Module], dx.optim.Optimizer]] = {
+    "sgd": lambda m: dx.optim.SGD(m, lr=0.1, momentum=0.9),
+    "adam": lambda m: dx.optim.Adam(m, lr=1e-2),
+}
+
+
+def equivalence(
+    case: str, dtype: Any, opt_name: str, arrays: dict[str, np.ndarray], facts: dict[str, Any]
+) -> None:
+    """The single-process run on whole batches and the data-parallel run on halves."""
+    world = dist.init()
+    build, batch, loss_of = CASES[case]
+    prefix = f"{case}/{np.dtype(dtype).name}/{opt_name}"
+    # reference: rank 0's initial weights, the whole batch
+    ref = build(dtype, 0)
+    opt_ref = OPTIMIZERS[opt_name](ref)
+    ref_losses = []
+    for step in range(STEPS):
+        x, y = batch(step, dtype)
+        loss = loss_of(ref, x, y)
+        ref_losses.append(loss.item())
+        opt_ref.update(ref, loss.backward())
+    # data parallel: each rank starts from its own weights; the broadcast makes them rank 0's
+    for bucket_cap_mb in (None, 0.004):
+        model = build(dtype, 17 * world.rank)
+        dist.broadcast_parameters(model)
+        opt = OPTIMIZERS[opt_name](model)
+        losses = []
+        for step in range(STEPS):
+            x, y = batch(step, dtype)
+            half = len(x) // world.size
+            rows = slice(world.rank * half, (world.rank + 1) * half)
+            loss = loss_of(model, x[rows], y[rows])
+            grads = dist.all_reduce_gradients(loss.backward(), model, bucket_cap_mb=bucket_cap_mb)
+            opt.update(model, grads)
+            losses.append(dist.all_reduce(loss.item()))
+        digests = world.allgather(digest(model, opt))
+        tag = "fused" if bucket_cap_mb is None else "buckets"
+        facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
+        arrays[f"{prefix}/{tag}/losses"] = np.array(losses)
+        for name, t in model.named_parameters():
+            arrays[f"{prefix}/{tag}/param/{name}"] = t.numpy().copy()
+    arrays[f"{prefix}/ref/losses"] = np.array(ref_losses)
+    for name, t in ref.named_parameters():
+        arrays[f"{prefix}/ref/param/{name}"] = t.numpy().copy()
+
+
+class TwoHeads(dx.nn.Module):
+    """``head_b`` is used on rank 0 only; ``unused`` on no rank."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0)
+        self.head_a = dx.nn.Linear(4, 1, rng=rng)
+        self.head_b = dx.nn.Linear(4, 1, rng=rng)
+        self.unused = dx.nn.Linear(4, 1, rng=rng)
+
+
+def partial_gradients(arrays: dict[str, np.ndarray], facts: dict[str, Any]) -> None:
+    world = dist.init()
+    model = TwoHeads()
+    x = dx.tensor(np.full((2, 4), world.rank + 1.0, np.float32)).trace()
+    out = model.head_a(x).sum()
+    if world.rank == 0:
+        out = out + model.head_b(x).sum()
+    grads = dist.all_reduce_gradients(out.backward(), model)
+    facts["partial/has"] = world.allgather(
+        {name: p in grads for name, p in model.named_parameters()}
+    )
+    got = {name: grads[p].numpy() for name, p in model.named_parameters() if p in grads}
+    gathered = world.allgather(got)
+    for rank, g in enumerate(gathered):
+        for name, value in g.items():
+            arrays[f"partial/{rank}/{name}"] = value
+    x = dx.tensor(np.full((2, 4), world.rank + 1.0, np.float32)).trace()
+    summed = dist.all_reduce_gradients(model.head_a(x).sum().backward(), model, op="sum")
+    for rank, g in enumerate(world.allgather(summed[model.head_a.weight].numpy())):
+        arrays[f"sum/{rank}/head_a.weight"] = g
+
+
+class Tied(dx.nn.Module):
+    """A BatchNorm (buffers: running statistics) and one weight used by two layers."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.norm = dx.nn.BatchNorm1d(3)
+        self.a = dx.nn.Linear(3, 3, rng=rng)
+        self.b = dx.nn.Linear(3, 3, rng=rng)
+        self.b.weight = self.a.weight
+
+
+def buffers_and_tied_weights(facts: dict[str, Any]) -> None:
+    """broadcast_parameters sends buffers too (rank 1's running statistics become rank 0's),
+    and a tied weight once: the two layers still share one tensor afterwards."""
+    world = dist.init()
+    model = Tied(world.rank)
+    model.norm(dx.tensor(np.random.default_rng(world.rank).standard_normal((8, 3))).to(dx.float32))
+    dist.broadcast_parameters(model)
+    state = {k: v.tolist() for k, v in model.state_dict().items()}
+    facts["buffers/same_state"] = world.allgather(state) == [state] * world.size
+    facts["buffers/still_tied"] = model.b.weight is model.a.weight
+    facts["buffers/running_mean_changed_by_training"] = bool(
+        np.any(model.norm.running_mean.numpy() != 0)
+    )
+    x = dx.tensor(np.ones((2, 3), np.float32)).trace()
+    loss = model.b(model.a(x)).sum()
+    grads = dist.all_reduce_gradients(loss.backward(), model)
+    opt = dx.optim.SGD(model, lr=0.1)
+    opt.update(model, grads)
+    facts["tied/same_after_step"] = len(set(world.allgather(model.a.weight.numpy().tobytes()))) == 1
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def save(self, path: Any) -> None:
+        self.calls.append(str(path))
+
+
+def sampler_and_saving(out: Path, arrays: dict[str, np.ndarray], facts: dict[str, Any]) -> None:
+    world = dist.init()
+    for epoch in (0, 1):
+        sampler = dist.DistributedSampler(11, seed=3)
+        sampler.set_epoch(epoch)
+        gathered = world.allgather(list(sampler))
+        for rank, indices in enumerate(gathered):
+            arrays[f"sampler/{epoch}/{rank}"] = np.array(indices)
+    recorder = Recorder()
+    dist.save(recorder, out / "x.npz")
+    facts["save/calls"] = world.allgather(len(recorder.calls))
+    model = mlp(np.float32, 5 + world.rank)
+    dist.save(model, out / "model.npz")
+    # every rank sees the finished file once save() returns
+    loaded = mlp(np.float32, 99)
+    loaded.load(out / "model.npz")
+    facts["save/loaded_equals_rank0"] = world.allgather(
+        all(
+            np.array_equal(a.numpy(), b.numpy())
+            for a, b in zip(loaded.parameters(), mlp(np.float32, 5).parameters(), strict=True)
+        )
+    )
+    facts["all_reduce"] = {
+        op: dist.all_reduce(float(world.rank + 1), op) for op in ("mean", "sum", "max", "min")
+    }
+    arrays["all_reduce/array_sum"] = dist.all_reduce(np.arange(3) * (world.rank + 1), "sum")
+    facts["world"] = [world.rank, world.size, world.backend, dist.is_main()]
+    dist.barrier()
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    world = dist.init()
+    arrays: dict[str, np.ndarray] = {}
+    facts: dict[str, Any] = {}
+    for dtype in (np.float32, np.float64):
+        for opt_name in OPTIMIZERS:
+            equivalence("mlp", dtype, opt_name, arrays, facts)
+    for dtype in (np.float32, np.float64):
+        # SGD only: Adam divides each gradient by its running magnitude, and the gradient of
+        # the attention keys' bias is zero in exact arithmetic, so Adam turns its round-off
+        # into steps of size lr (docs/distributed.md, "The equivalence guarantee").
+        equivalence("encoder", dtype, "sgd", arrays, facts)
+    partial_gradients(arrays, facts)
+    buffers_and_tied_weights(facts)
+    sampler_and_saving(out, arrays, facts)
+    if world.rank == 0:
+        np.savez(out / "results.npz", **arrays)
+        (out / "results.json").write_text(json.dumps(facts))
+
+
+if __name__ == "__main__":
+    main()

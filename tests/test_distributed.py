@@ -1,0 +1,380 @@
+"""``dx.distributed``: data-parallel training over MPI.
+
+The MPI tests run every scenario of ``tests/_distributed_worker.py`` in one
+``mpiexec -n 2`` job (a session fixture) and assert on what rank 0 wrote; the failure tests
+start their own small jobs. They are skipped, with the reason, without mpi4py or mpiexec
+(the ``distributed`` extra, which ``dev`` includes). The rest runs in this process, in a world
+of one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import _mpi
+import numpy as np
+import pytest
+
+import dfdx as dx
+from dfdx.distributed import _world
+
+WORKER = Path(__file__).parent / "_distributed_worker.py"
+
+# (case, dtype, optimizer) of the worker's equivalence runs
+EQUIVALENCE = [
+    ("mlp", "float32", "sgd"),
+    ("mlp", "float32", "adam"),
+    ("mlp", "float64", "sgd"),
+    ("mlp", "float64", "adam"),
+    ("encoder", "float32", "sgd"),
+    ("encoder", "float64", "sgd"),
+]
+
+
+@pytest.fixture(scope="session")
+def job(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The worker's arrays and facts, from one 2-process job."""
+    reason = _mpi.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("mpi")
+    proc = _mpi.run([str(WORKER), str(out)], n=2, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with np.load(out / "results.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    return arrays, json.loads((out / "results.json").read_text())
+
+
+# ---- equivalence with one process ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "dtype", "opt"), EQUIVALENCE, ids=["-".join(c) for c in EQUIVALENCE]
+)
+def test_two_ranks_equal_one_process_on_the_whole_batch(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]], case: str, dtype: str, opt: str
+) -> None:
+    """5 steps on 2 ranks, each on half of every batch, and 5 steps of one process on the
+    whole batches: every step's loss (the mean of the ranks' losses) and every parameter
+    after the last step agree to round-off. Tolerance: 64 ulps of the dtype at the scale of
+    the values (max(1, |value|)): the two runs sum each gradient over the batch in a
+    different order, and the differences compound over the steps (measured: at most 4 ulps)."""
+    arrays, _ = job
+    prefix = f"{case}/{dtype}/{opt}"
+    atol = 64 * float(np.finfo(dtype).eps)
+    names = [k.split("/param/")[1] for k in arrays if k.startswith(f"{prefix}/ref/param/")]
+    assert names
+    for tag in ("fused", "buckets"):
+        ref_losses, losses = arrays[f"{prefix}/ref/losses"], arrays[f"{prefix}/{tag}/losses"]
+        assert len(losses) == 5
+        np.testing.assert_allclose(losses, ref_losses, rtol=atol, atol=0, err_msg="losses")
+        for name in names:
+            ref = arrays[f"{prefix}/ref/param/{name}"]
+            got = arrays[f"{prefix}/{tag}/param/{name}"]
+            assert got.dtype == np.dtype(dtype)
+            scale = max(1.0, float(np.abs(ref).max()))
+            np.testing.assert_allclose(got, ref, rtol=0, atol=atol * scale, err_msg=name)
+        # the run changed the parameters: the comparison is not between initial values
+        first = f"{prefix}/ref/param/{names[0]}"
+        assert not np.array_equal(arrays[first], arrays[f"{prefix}/{tag}/param/{names[0]}"] * 0)
+
+
+@pytest.mark.parametrize(
+    ("case", "dtype", "opt"), EQUIVALENCE, ids=["-".join(c) for c in EQUIVALENCE]
+)
+def test_parameters_and_optimizer_state_identical_on_every_rank(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]], case: str, dtype: str, opt: str
+) -> None:
+    """After the steps, every rank's parameters and optimizer state (moments, step counts,
+    momentum buffers) hash the same, bit for bit: every rank applies the same reduced gradient
+    to the same values, so nothing about the optimizer needs synchronizing."""
+    _, facts = job
+    for tag in ("fused", "buckets"):
+        assert facts[f"{case}/{dtype}/{opt}/{tag}/same_on_every_rank"] is True
+
+
+def test_buckets_reduce_exactly_as_one_buffer(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    arrays, _ = job
+    fused = sorted(k for k in arrays if "/fused/" in k)
+    assert len(fused) > 20
+    for key in fused:
+        np.testing.assert_array_equal(arrays[key.replace("/fused/", "/buckets/")], arrays[key])
+
+
+def test_a_gradient_missing_on_some_ranks_counts_as_zero(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """head_b is used on rank 0 only (input 1.0 there): its mean gradient is rank 0's / 2, on
+    both ranks; ``unused`` received no gradient anywhere and gets none."""
+    arrays, facts = job
+    expected_has = {
+        "head_a.weight": True,
+        "head_a.bias": True,
+        "head_b.weight": True,
+        "head_b.bias": True,
+        "unused.weight": False,
+        "unused.bias": False,
+    }
+    assert facts["partial/has"] == [expected_has, expected_has]
+    for rank in (0, 1):
+        # head_a: input rank + 1 on 2 rows: weight gradient 2 * (rank + 1), mean over ranks 3
+        np.testing.assert_array_equal(arrays[f"partial/{rank}/head_a.weight"], np.full((1, 4), 3))
+        np.testing.assert_array_equal(arrays[f"partial/{rank}/head_a.bias"], [2.0])
+        np.testing.assert_array_equal(arrays[f"partial/{rank}/head_b.weight"], np.full((1, 4), 1))
+        np.testing.assert_array_equal(arrays[f"partial/{rank}/head_b.bias"], [1.0])
+        # op="sum": 2 * 1 + 2 * 2
+        np.testing.assert_array_equal(arrays[f"sum/{rank}/head_a.weight"], np.full((1, 4), 6))
+
+
+def test_broadcast_sends_buffers_and_tied_weights_once(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    _, facts = job
+    assert facts["buffers/running_mean_changed_by_training"] is True
+    assert facts["buffers/same_state"] is True
+    assert facts["buffers/still_tied"] is True
+    assert facts["tied/same_after_step"] is True
+
+
+def test_sampler_shards_agree_across_ranks(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """11 items on 2 ranks: 6 each (one padded), disjoint but for the padding, covering all;
+    epoch 1 a different order."""
+    arrays, _ = job
+    for epoch in (0, 1):
+        r0, r1 = arrays[f"sampler/{epoch}/0"], arrays[f"sampler/{epoch}/1"]
+        assert len(r0) == len(r1) == 6
+        assert sorted({*r0.tolist(), *r1.tolist()}) == list(range(11))
+        expected = dx.distributed.DistributedSampler(11, 2, 0, seed=3)
+        expected.set_epoch(epoch)
+        np.testing.assert_array_equal(r0, list(expected))
+    assert not np.array_equal(arrays["sampler/0/0"], arrays["sampler/1/0"])
+
+
+def test_save_writes_from_rank_zero_only(job: tuple[dict[str, np.ndarray], dict[str, Any]]) -> None:
+    arrays, facts = job
+    assert facts["save/calls"] == [1, 0]
+    assert facts["save/loaded_equals_rank0"] == [True, True]
+    assert facts["all_reduce"] == {"mean": 1.5, "sum": 3.0, "max": 2.0, "min": 1.0}
+    np.testing.assert_array_equal(arrays["all_reduce/array_sum"], [0, 3, 6])
+    assert facts["world"] == [0, 2, "mpi", True]
+
+
+# ---- failures: no hang, the error shown once -------------------------------------------------
+
+
+def _job(tmp_path: Path, source: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    reason = _mpi.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(source))
+    start = time.perf_counter()
+    proc = _mpi.run([str(script)], n=2, timeout=60)
+    return proc, time.perf_counter() - start
+
+
+def test_a_rank_that_raises_ends_the_job(tmp_path: Path) -> None:
+    """Rank 1 raises while rank 0 waits in a barrier: the job ends (no hang) with a failure
+    status, and the error is printed once, by rank 1."""
+    proc, elapsed = _job(
+        tmp_path,
+        """
+        import dfdx as dx
+        world = dx.distributed.init()
+        if world.rank == 1:
+            raise RuntimeError("rank one failed here")
+        dx.distributed.barrier()
+        print("rank 0 passed the barrier")
+        """,
+    )
+    assert proc.returncode != 0
+    assert elapsed < 30
+    assert proc.stderr.count("RuntimeError: rank one failed here") == 1, proc.stderr
+    assert "rank 1 of 2 raised an error" in proc.stderr
+    assert "passed the barrier" not in proc.stdout
+
+
+def test_mismatched_models_are_reported_at_broadcast(tmp_path: Path) -> None:
+    """Rank 1 builds a different model: broadcast_parameters raises on every rank, rank 0
+    reports it (once) and the job ends."""
+    proc, elapsed = _job(
+        tmp_path,
+        """
+        import dfdx as dx
+        world = dx.distributed.init()
+        model = dx.nn.Sequential(dx.nn.Linear(4, 8 if world.rank == 0 else 6), dx.nn.ReLU())
+        dx.distributed.broadcast_parameters(model)
+        print("broadcast passed")
+        """,
+    )
+    assert proc.returncode != 0
+    assert elapsed < 30
+    message = (
+        "broadcast_parameters: rank 1's model differs from rank 0's: '0.weight' is (6, 4) "
+        "float32 on rank 1, (8, 4) float32 on rank 0; '0.bias' is (6,) float32 on rank 1, "
+        "(8,) float32 on rank 0. Every rank must build the same model."
+    )
+    assert proc.stderr.count(message) == 1, proc.stderr
+    assert "broadcast passed" not in proc.stdout
+
+
+# ---- a world of one, in this process ---------------------------------------------------------
+
+
+@pytest.fixture
+def solo() -> Iterator[_world.World]:
+    """A world of one without MPI (as with mpi4py not installed)."""
+    saved = _world._world
+    _world._world = _world.World()
+    try:
+        yield _world._world
+    finally:
+        _world._world = saved
+
+
+def test_import_dfdx_never_imports_mpi() -> None:
+    code = (
+        "import sys, dfdx; dfdx.distributed.DistributedSampler; assert 'mpi4py' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_without_mpi4py_the_world_is_one_process(tmp_path: Path) -> None:
+    """With mpi4py not importable, init() gives a world of one and everything works."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["mpi4py"] = None  # as if not installed
+        import numpy as np
+        import dfdx as dx
+        world = dx.distributed.init()
+        assert (world.rank, world.size, world.backend) == (0, 1, "none"), world
+        assert dx.distributed.get_rank() == 0 and dx.distributed.get_world_size() == 1
+        assert dx.distributed.is_main()
+        model = dx.nn.Linear(3, 2)
+        before = model.weight.numpy().copy()
+        dx.distributed.broadcast_parameters(model)
+        loss = model(dx.ones(4, 3).trace()).sum()
+        grads = loss.backward()
+        assert dx.distributed.all_reduce_gradients(grads, model) is grads
+        np.testing.assert_array_equal(grads[model.bias].numpy(), [4.0, 4.0])
+        assert dx.distributed.all_reduce(2.5) == 2.5
+        dx.distributed.barrier()
+        dx.distributed.save(model, {str(tmp_path / "m.npz")!r})
+        np.testing.assert_array_equal(np.load({str(tmp_path / "m.npz")!r})["weight"], before)
+        assert list(dx.distributed.DistributedSampler(3, shuffle=False)) == [0, 1, 2]
+        print("ok")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_reduce_arguments_are_checked(solo: _world.World) -> None:
+    model = dx.nn.Linear(3, 2)
+    grads = model(dx.ones(1, 3).trace()).sum().backward()
+    with pytest.raises(ValueError, match="all_reduce_gradients: op must be one of 'mean', 'sum'"):
+        dx.distributed.all_reduce_gradients(grads, model, op="max")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="bucket_cap_mb must be a positive number or None"):
+        dx.distributed.all_reduce_gradients(grads, model, bucket_cap_mb=0)
+    with pytest.raises(TypeError, match=r"expected the Gradients of loss\.backward"):
+        dx.distributed.all_reduce_gradients({}, model)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"root must be a rank in \[0, 1\), got 1"):
+        dx.distributed.broadcast_parameters(model, root=1)
+    with pytest.raises(TypeError, match="all_reduce: expected a number or a NumPy array, got str"):
+        dx.distributed.all_reduce("1")
+    with pytest.raises(ValueError, match="all_reduce: op must be one of"):
+        dx.distributed.all_reduce(1.0, op="prod")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected numbers, got an array of bool"):
+        dx.distributed.all_reduce(np.array([True]))
+    np.testing.assert_array_equal(dx.distributed.all_reduce(np.arange(3), "mean"), [0, 1, 2])
+
+
+# ---- DistributedSampler: PyTorch's rules -----------------------------------------------------
+
+
+def _torch_rule(n: int, replicas: int, rank: int, order: list[int], drop_last: bool) -> list[int]:
+    """torch.utils.data.DistributedSampler.__iter__ (2.x), transcribed, for a given order."""
+    import math
+
+    if drop_last and n % replicas != 0:
+        num_samples = math.ceil((n - replicas) / replicas)
+    else:
+        num_samples = math.ceil(n / replicas)
+    total = num_samples * replicas
+    indices = list(order)
+    if not drop_last:
+        pad = total - len(indices)
+        if pad <= len(indices):
+            indices += indices[:pad]
+        else:
+            indices += (indices * math.ceil(pad / len(indices)))[:pad]
+    else:
+        indices = indices[:total]
+    return indices[rank:total:replicas]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 12])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 4])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_sampler_follows_torch_rules(n: int, replicas: int, drop_last: bool) -> None:
+    for shuffle in (False, True):
+        shards = []
+        for rank in range(replicas):
+            s = dx.distributed.DistributedSampler(
+                n, replicas, rank, shuffle=shuffle, seed=5, drop_last=drop_last
+            )
+            s.set_epoch(2)
+            order = np.random.default_rng(7).permutation(n).tolist() if shuffle else list(range(n))
+            assert list(s) == _torch_rule(n, replicas, rank, order, drop_last)
+            assert len(list(s)) == len(s)
+            shards.append(list(s))
+        assert len({len(sh) for sh in shards}) == 1  # every rank the same number of batches
+
+
+def test_sampler_epochs_and_errors(solo: _world.World) -> None:
+    s = dx.distributed.DistributedSampler(list(range(10)))  # any sized dataset; world of one
+    assert (s.num_replicas, s.rank, len(s)) == (1, 0, 10)
+    first = list(s)
+    assert sorted(first) == list(range(10)) and list(s) == first  # same epoch, same order
+    s.set_epoch(1)
+    assert list(s) != first and sorted(s) == list(range(10))
+    assert all(type(i) is int for i in s)
+    with pytest.raises(ValueError, match=r"rank must be in \[0, 2\), got 2"):
+        dx.distributed.DistributedSampler(5, num_replicas=2, rank=2)
+    with pytest.raises(ValueError, match="num_replicas must be >= 1, got 0"):
+        dx.distributed.DistributedSampler(5, num_replicas=0, rank=0)
+    with pytest.raises(TypeError, match="dataset must have a length"):
+        dx.distributed.DistributedSampler(object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="epoch must be >= 0, got -1"):
+        s.set_epoch(-1)
+    empty = dx.distributed.DistributedSampler(0, num_replicas=2, rank=1)
+    assert list(empty) == [] and len(empty) == 0
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_sampler_matches_torch_live(drop_last: bool) -> None:
+    """Without shuffling (the permutations come from different generators), the shards of
+    torch's own DistributedSampler: padding, drop_last and lengths (skipped without torch)."""
+    torch_data = pytest.importorskip("torch.utils.data")
+    for n in (1, 2, 5, 7, 10, 11, 13):
+        for replicas in (1, 2, 3, 4):
+            for rank in range(replicas):
+                theirs = torch_data.DistributedSampler(
+                    range(n), replicas, rank, shuffle=False, drop_last=drop_last
+                )
+                ours = dx.distributed.DistributedSampler(
+                    n, replicas, rank, shuffle=False, drop_last=drop_last
+                )
+                assert list(ours) == list(theirs) and len(ours) == len(theirs), (n, replicas)
