@@ -8,10 +8,12 @@ every benchmark prints) and the table helpers.
 """
 
 # One BLAS/OpenMP thread on every side: these must be set before numpy (or torch) loads.
+# DFDX_BENCH_THREADS=N (bench/run.py --threads) runs N on every side instead.
 import os
 
+THREADS = int(os.environ.get("DFDX_BENCH_THREADS", "1"))
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+    os.environ[_var] = str(THREADS)
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
@@ -46,7 +48,7 @@ def use_torch(no_torch: bool) -> bool:
     does, torch is set to one thread."""
     with_torch = torch is not None and not no_torch
     if with_torch:
-        torch.set_num_threads(1)
+        torch.set_num_threads(THREADS)
     return with_torch
 
 
@@ -148,8 +150,9 @@ def describe_machine(with_torch: bool) -> None:
         )
     else:
         print("torch not installed: torch columns skipped")
-    torch_threads = ", torch.set_num_threads(1)" if with_torch else ""
-    print(f"threads: 1 on every side (OPENBLAS/OMP/MKL_NUM_THREADS=1{torch_threads})")
+    n = THREADS
+    torch_threads = f", torch.set_num_threads({n})" if with_torch else ""
+    print(f"threads: {n} on every side (OPENBLAS/OMP/MKL_NUM_THREADS={n}{torch_threads})")
 
 
 def us(seconds: float | None) -> str:

@@ -17,7 +17,10 @@ float64 for every input dtype and the result has the input's dtype.
 
 from __future__ import annotations
 
+import importlib
 import math
+import os
+from collections.abc import Callable
 
 from dfdx._backend import Array, xp
 
@@ -177,7 +180,36 @@ def _erf_block(a: Array) -> Array:
 
 
 def erf(x: Array) -> Array:
-    """The error function, elementwise, in ``x``'s dtype (computed in float64)."""
+    """The error function, elementwise, in ``x``'s dtype: SciPy's ``special.erf`` where SciPy
+    is installed (the ``fast`` extra; float32 computed in float64 and correctly rounded,
+    ~2x faster than :func:`erf_numpy`), else :func:`erf_numpy`."""
+    fast = _scipy_erf()
+    if fast is None or x.dtype not in (xp.float32, xp.float64):
+        return erf_numpy(x)
+    out: Array = xp.asarray(fast(x))  # a 0-d array, never a NumPy scalar
+    return out
+
+
+_SCIPY_ERF: list[Callable[[Array], Array] | None] = []
+
+
+def _scipy_erf() -> Callable[[Array], Array] | None:
+    """``scipy.special.erf``, imported on first use (``import dfdx`` never imports SciPy);
+    None without SciPy or with ``DFDX_NO_SCIPY=1`` in the environment."""
+    if not _SCIPY_ERF:
+        fn: Callable[[Array], Array] | None = None
+        if os.environ.get("DFDX_NO_SCIPY", "") in ("", "0"):
+            try:
+                fn = importlib.import_module("scipy.special").erf
+            except ImportError:
+                fn = None
+        _SCIPY_ERF.append(fn)
+    return _SCIPY_ERF[0]
+
+
+def erf_numpy(x: Array) -> Array:
+    """The error function, elementwise, in ``x``'s dtype (computed in float64) with NumPy
+    alone: Cody's approximations (above)."""
     if x.size < _SMALL_SIZE:
         few: Array = xp.asarray(_erf_elementwise(x), dtype=x.dtype)
         return few

@@ -113,9 +113,23 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     formula (PyTorch's names)."""
     a = _float("gelu", x)
     if approximate == "none":
-        cdf = 0.5 * (1 + erf(a / _SQRT_2))
-        pdf = _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
-        return result(a * cdf, (x,), (lambda g: g * (cdf + a * pdf),))
+        # In place on fresh arrays, and the density only in backward: 4 passes forward
+        # besides erf, 7 backward, where the plain formula made 13 temporaries.
+        cdf = erf(a * (1 / _SQRT_2))
+        cdf += 1
+        cdf *= 0.5
+
+        def grad(g: Array) -> Array:
+            d = xp.multiply(a, a, out=xp.empty_like(a))
+            d *= -0.5
+            xp.exp(d, out=d)
+            d *= a
+            d *= _INV_SQRT_2PI
+            d += cdf
+            d *= g
+            return d
+
+        return result(a * cdf, (x,), (grad,))
     if approximate == "tanh":
         inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
         t = xp.tanh(inner)
