@@ -172,3 +172,33 @@ def test_exact_gelu_uses_erf() -> None:
     y = dx.tensor(a).gelu().numpy()
     want = a.astype(np.float64) * 0.5 * (1 + _exact(a.astype(np.float64) / math.sqrt(2)))
     np.testing.assert_allclose(y, want, rtol=2e-6, atol=1e-7)
+
+
+def test_erf_float32_within_two_ulps() -> None:
+    """The float32-arithmetic erf that exact GELU uses, on both sides of its branch point,
+    against the exact value rounded to float32."""
+    x = _points()
+    x = x[np.abs(x) < 1e30].astype(np.float32)  # float32's range
+    split = np.float32(_special._ERFF_SPLIT)
+    x = np.concatenate([x, [np.nextafter(split, np.float32(0)), split, np.nextafter(split, 9)]])
+    x = x.astype(np.float32)
+    got = _special.erf_float32(x)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    want = _exact(x.astype(np.float64)).astype(np.float32)
+    assert _ulps(got, want).max() <= 2
+
+
+def test_erf_float32_limits_and_nan() -> None:
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45], np.float32)
+    got = _special.erf_float32(x)
+    assert np.array_equal(got[:4], [0.0, -0.0, 1.0, -1.0])
+    assert np.signbit(got[1]) and np.isnan(got[4])
+    assert np.array_equal(got[5:7], [1.0, -1.0])
+    assert got[7] > 0
+
+
+def test_erf_float32_input_unchanged() -> None:
+    x = np.linspace(-3, 3, 1001, dtype=np.float32)[::2]
+    before = x.copy()
+    _special.erf_float32(x)
+    assert np.array_equal(x, before)

@@ -11,7 +11,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
 from dfdx._typing import AnyTensor, Dyn, S, T
 from dfdx.ops._op import result
-from dfdx.ops._special import erf
+from dfdx.ops._special import erf, erf_float32
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -115,7 +115,8 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     if approximate == "none":
         # In place on fresh arrays, and the density only in backward: 4 passes forward
         # besides erf, 7 backward, where the plain formula made 13 temporaries.
-        cdf = erf(a * (1 / _SQRT_2))
+        z = a * (1 / _SQRT_2)
+        cdf = erf_float32(z) if z.dtype == xp.float32 and z.ndim else erf(z)
         cdf += 1
         cdf *= 0.5
 
