@@ -82,7 +82,7 @@ class Adam(Optimizer):
             decay = 1 - lr * weight_decay if self._decoupled else 1.0
             coupled = 0.0 if self._decoupled else weight_decay
             scalars = xp.array([decay, coupled, b1, b2, eps / k, step_size], p.dtype)
-            kernel(*arrays, scalars)
+            kernel(arrays[0], arrays[1], arrays[2], arrays[3], scalars)
             return
         if weight_decay:
             if self._decoupled:
