@@ -52,13 +52,13 @@ def use_torch(no_torch: bool) -> bool:
     return with_torch
 
 
-def _time_per_call(fn: Fn, calls: int) -> float:
+def _time_per_call(fn: Fn, calls: int, clock: Callable[[], float] = time.perf_counter) -> float:
     """Seconds per call of ``fn`` over ``calls`` back-to-back calls."""
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(calls):
         fn()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
 class Race:
@@ -68,9 +68,10 @@ class Race:
     the function to call (so that per-round state, such as a fresh tape, is not timed).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.cases: list[tuple[str, Callable[[], Fn], int]] = []
         self.best: dict[str, float] = {}
+        self.clock = clock
 
     def add(self, name: str, make: Callable[[], Fn], calls: int) -> None:
         self.cases.append((name, make, calls))
@@ -85,7 +86,7 @@ class Race:
             for name, make, calls in self.cases[shift:] + self.cases[:shift]:
                 fn = make()
                 fn()  # warm-up call, untimed
-                t = _time_per_call(fn, calls)
+                t = _time_per_call(fn, calls, self.clock)
                 self.best[name] = min(t, self.best.get(name, float("inf")))
         return self.best
 

@@ -18,6 +18,8 @@ Cases (the models are the other scripts' in bench/; steps per second, higher is 
 
 Every case runs ``--rounds`` alternating rounds of about ``--seconds`` each and keeps each
 side's best round (see bench/README.md). One thread on every side unless ``--threads``.
+Times are the process's CPU time (``time.process_time``, every thread) unless ``--wall``: on
+a shared machine, time spent preempted by other processes is not counted on either side.
 """
 
 import os
@@ -200,6 +202,7 @@ def main() -> None:
     p.set_defaults(rounds=3)
     p.add_argument("--seconds", type=float, default=0.3, help="time per case and round")
     p.add_argument("--threads", type=int, default=1, help="threads on every side")
+    p.add_argument("--wall", action="store_true", help="wall-clock time, not CPU time")
     p.add_argument("--only", default="", help="run the cases whose name contains this")
     args = p.parse_args()
     with_torch = use_torch(args.no_torch)
@@ -207,7 +210,7 @@ def main() -> None:
     rate = gemm_rate()
     print(f"GEMM 512x512 float32, {THREADS} thread(s): {rate / 1e9:.0f} GFLOP/s")
     selected = [c for c in cases(with_torch) if args.only in c[0]]
-    race = Race()
+    race = Race(time.perf_counter if args.wall else time.process_time)
     for name, dfdx_make, torch_make, _ in selected:
         race.add(f"dfdx {name}", dfdx_make, _calls(dfdx_make, args.seconds))
         if torch_make is not None:
@@ -237,6 +240,7 @@ def main() -> None:
     )
     print(
         f"threads: {THREADS} on every side; best of {args.rounds} alternating rounds; "
+        f"{'wall-clock' if args.wall else 'CPU'} time; "
         "roofline: matrix-product FLOPs at the GEMM rate above over the step's time"
     )
 
