@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
+from dfdx import _fused
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
@@ -113,24 +115,16 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     formula (PyTorch's names)."""
     a = _float("gelu", x)
     if approximate == "none":
+        fused = _fused.gelu_forward_float32() if a.dtype == xp.float32 and a.ndim else None
+        if fused is not None and a.flags.c_contiguous:
+            return _gelu_fused(x, a, fused)
         # In place on fresh arrays, and the density only in backward: 4 passes forward
         # besides erf, 7 backward, where the plain formula made 13 temporaries.
         z = a * (1 / _SQRT_2)
         cdf = erf_float32(z) if z.dtype == xp.float32 and z.ndim else erf(z)
         cdf += 1
         cdf *= 0.5
-
-        def grad(g: Array) -> Array:
-            d = xp.multiply(a, a, out=xp.empty_like(a))
-            d *= -0.5
-            xp.exp(d, out=d)
-            d *= a
-            d *= _INV_SQRT_2PI
-            d += cdf
-            d *= g
-            return d
-
-        return result(a * cdf, (x,), (grad,))
+        return result(a * cdf, (x,), (_gelu_grad(a, cdf),))
     if approximate == "tanh":
         inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
         t = xp.tanh(inner)
@@ -141,6 +135,31 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
             (lambda g: g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner),),
         )
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _gelu_fused(x: Tensor[*S, T], a: Array, forward: Callable[..., None]) -> Tensor[*S, T]:
+    """Exact GELU of a contiguous float32 array with Numba's one-pass forward kernel (~2x
+    the NumPy passes); the gradient stays NumPy's, whose vectorized ``exp`` beats the
+    kernel's one call per element."""
+    y, cdf = xp.empty_like(a), xp.empty_like(a)
+    forward(a.reshape(-1), y.reshape(-1), cdf.reshape(-1))
+    return result(y, (x,), (_gelu_grad(a, cdf),))
+
+
+def _gelu_grad(a: Array, cdf: Array) -> Callable[[Array], Array]:
+    """``g * (cdf + a * pdf(a))``, in place on one fresh array (7 passes)."""
+
+    def grad(g: Array) -> Array:
+        d = xp.multiply(a, a, out=xp.empty_like(a))
+        d *= -0.5
+        xp.exp(d, out=d)
+        d *= a
+        d *= _INV_SQRT_2PI
+        d += cdf
+        d *= g
+        return d
+
+    return grad
 
 
 def softplus(x: Tensor[*S, T], /) -> Tensor[*S, T]:

@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dfdx import _fused
 from dfdx._backend import Array, xp
-from dfdx.optim import _fused
 from dfdx.optim._base import HasParameters, Optimizer, ParamGroupSpec, check_number
 
 

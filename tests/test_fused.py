@@ -1,4 +1,4 @@
-"""The Numba Adam kernel (``dfdx.optim._fused``) against the NumPy update it replaces."""
+"""The Numba kernels (``dfdx._fused``: Adam, exact GELU) against the NumPy code they replace."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dfdx as dx
-from dfdx.optim import _fused
+from dfdx import _fused
 
 pytest.importorskip("numba")
 
@@ -69,3 +69,25 @@ def test_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_fused, "_KERNELS", {})
     monkeypatch.setenv("DFDX_NO_NUMBA", "1")
     assert _fused.adam() is None
+
+
+@pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
+def test_fused_gelu_matches_numpy(monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]) -> None:
+    """Numba's exact-GELU forward against the NumPy passes (both erf in float32
+    arithmetic with the same polynomials: equal up to a few float32 roundings)."""
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal(shape) * 3).astype(np.float32)
+    a.reshape(-1)[:6] = [0.0, -0.0, 40.0, -40.0, 0.927734375, -0.9277]
+    g = rng.standard_normal(shape).astype(np.float32)
+
+    def run(fused: bool) -> tuple[np.ndarray, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        x = dx.tensor(a)
+        y = x.trace().gelu()
+        grad = (y * dx.tensor(g)).sum().backward().array(x)
+        assert _fused.enabled() == fused
+        return y.numpy(), grad
+
+    (y, grad), (y_ref, grad_ref) = run(True), run(False)
+    np.testing.assert_allclose(y, y_ref, rtol=4e-7, atol=1e-7)
+    np.testing.assert_allclose(grad, grad_ref, rtol=4e-7, atol=1e-7)
