@@ -87,7 +87,7 @@ class GPT(Module, Generic[V, C, E, H]):
         self.lm_head: Linear[E, V] = Linear(n_embd, vocab_size, bias=False, rng=rng)
 
     def forward(self, idx: Tensor[B, S, NoneTape]) -> Tensor[B, S, V, NoneTape]:
-        b, s = idx.shape
+        _, s = idx.shape
         assert s <= self.block_size, f"cannot forward a sequence of length {s}"
         pos = dx.arange(0, s, dtype=dx.int64)  # shape (s,)
         tok_emb = self.wte(idx)  # token embeddings of shape (b, s, n_embd)
