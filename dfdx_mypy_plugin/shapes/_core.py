@@ -29,21 +29,25 @@ def fmt(shape: Shape) -> str:
 
 
 def same_dim(a: Dim, b: Dim) -> bool | None:
-    """True or False when it is known whether two sizes are equal, None when it is not.
-
-    Two different symbolic sizes (the names of two TypeVars, ``CI`` and ``CO``) are
-    different, as mypy and pyright hold them without the plugin (``Linear[CI, CO]`` does not
-    take a ``Tensor[B, CO]``): generic code must not rely on two of its size parameters
-    being equal. A symbolic size and a number are not known to differ."""
+    """True or False when it is known whether two sizes are equal, None when it is not."""
     if a is None or b is None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a == b
     if a == b:
         return True
-    if isinstance(a, str) and isinstance(b, str):
-        return False
     return None
+
+
+def same_layer_size(a: Dim, b: Dim) -> bool | None:
+    """:func:`same_dim` for a layer's own size against its input's (features, channels, the
+    next layer of a Sequential): two different symbolic sizes (two TypeVars, ``CI`` and
+    ``CO``) are different, as mypy and pyright hold them without the plugin (``Linear[CI,
+    CO]`` does not take a ``Tensor[B, CO]``). A generic module must not rely on two of its
+    size parameters being equal."""
+    if isinstance(a, str) and isinstance(b, str) and a != b:
+        return False
+    return same_dim(a, b)
 
 
 def normalize_axis(op: str, shape: Shape, axis: int) -> int:
