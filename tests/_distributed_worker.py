@@ -9,10 +9,12 @@ same initial weights as rank 0), so both sides are computed by the same code on 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -70,7 +72,7 @@ def encoder_loss(model: dx.nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
 
 # The slots of each optimizer's per-parameter state that hold state (the others are scratch
 # buffers, uninitialized memory until used): dfdx/optim/_sgd.py and _adam.py.
-STATE_SLOTS = {"SGD": (1, 3), "Adam": (0, 1, 2)}
+STATE_SLOTS = {"SGD": (1, 3), "Adam": (0, 1, 2), "AdamW": (0, 1, 2)}
 
 
 def digest(model: dx.nn.Module, opt: dx.optim.Optimizer) -> str:
@@ -141,6 +143,97 @@ def equivalence(
     arrays[f"{prefix}/ref/losses"] = np.array(ref_losses)
     for name, t in ref.named_parameters():
         arrays[f"{prefix}/ref/param/{name}"] = t.numpy().copy()
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def char_gpt() -> ModuleType:
+    """``examples/06_char_gpt.py`` (its name starts with a digit: loaded from its path)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))  # for its `from _data import ...`
+    spec = importlib.util.spec_from_file_location("char_gpt", EXAMPLES / "06_char_gpt.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GPT_BATCH, GPT_BLOCK = 8, 8  # global: each of the 2 ranks takes 4 windows of 8 characters
+GPT_MAX_NORM = 0.5  # below every step's gradient norm: the clipping scales every step
+
+
+def gpt_batch(step: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.random.default_rng(3000 + step).integers(0, 128, (GPT_BATCH, GPT_BLOCK + 1))
+    return ids[:, :-1], ids[:, 1:]
+
+
+def gpt_equivalence(dtype: Any, arrays: dict[str, np.ndarray], facts: dict[str, Any]) -> None:
+    """The char GPT as its example trains it (AdamW with nanoGPT's parameter groups, the
+    warmup-cosine schedule, clip_grad_norm), without dropout: each rank draws its own dropout
+    masks, by design, so with dropout the runs would differ. The data-parallel runs clip the
+    all-reduced gradients (all_reduce -> clip -> update); in float64 a run that clips each
+    rank's own gradients before the reduction (the wrong order) is recorded too."""
+    world = dist.init()
+    gpt = char_gpt()
+    prefix = f"gpt/{np.dtype(dtype).name}/adamw"
+
+    def build(seed: int) -> tuple[dx.nn.Module, dx.optim.Optimizer, Any]:
+        # the example's build(), with the model converted to dtype before the optimizer sees it
+        model = gpt.GPT(0.0, np.random.default_rng(seed)).to(dtype)
+        matrices = (dx.nn.Linear, dx.nn.Embedding, dx.nn.LearnedPositionalEmbedding)
+        groups = dx.optim.weight_decay_groups(model, 0.1, decay_modules=matrices)
+        opt = dx.optim.AdamW(model, lr=1e-2, betas=(0.9, 0.99), param_groups=groups)
+        sched = dx.optim.lr_scheduler.LambdaLR(opt, gpt.warmup_cosine(2, STEPS))
+        return model, opt, sched
+
+    def loss_of(model: dx.nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
+        logits = model(dx.tensor(x, dtype=dx.int64).trace())
+        return dx.losses.cross_entropy(logits, dx.tensor(y, dtype=dx.int64))
+
+    ref, opt_ref, sched_ref = build(0)
+    ref_losses, ref_norms = [], []
+    for step in range(STEPS):
+        x, y = gpt_batch(step)
+        loss = loss_of(ref, x, y)
+        grads = loss.backward()
+        ref_norms.append(dx.optim.clip_grad_norm(ref, grads, max_norm=GPT_MAX_NORM))
+        opt_ref.update(ref, grads)
+        sched_ref.step()
+        ref_losses.append(loss.item())
+    arrays[f"{prefix}/ref/losses"] = np.array(ref_losses)
+    arrays[f"{prefix}/ref/norms"] = np.array(ref_norms)
+    for name, t in ref.named_parameters():
+        arrays[f"{prefix}/ref/param/{name}"] = t.numpy().copy()
+    runs: list[tuple[str, float | None]] = [("fused", None), ("buckets", 0.004)]
+    if dtype == np.float64:
+        runs.append(("clip_first", None))
+    for tag, bucket_cap_mb in runs:
+        model, opt, sched = build(17 * world.rank)
+        dist.broadcast_parameters(model)
+        losses, norms = [], []
+        for step in range(STEPS):
+            x, y = gpt_batch(step)
+            half = len(x) // world.size
+            rows = slice(world.rank * half, (world.rank + 1) * half)
+            loss = loss_of(model, x[rows], y[rows])
+            grads = loss.backward()
+            if tag == "clip_first":
+                norm = dx.optim.clip_grad_norm(model, grads, max_norm=GPT_MAX_NORM)
+                dist.all_reduce_gradients(grads, model)
+            else:
+                dist.all_reduce_gradients(grads, model, bucket_cap_mb=bucket_cap_mb)
+                norm = dx.optim.clip_grad_norm(model, grads, max_norm=GPT_MAX_NORM)
+            opt.update(model, grads)
+            sched.step()
+            losses.append(dist.all_reduce(loss.item()))
+            norms.append(norm)
+        digests = world.allgather(digest(model, opt))
+        facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
+        arrays[f"{prefix}/{tag}/losses"] = np.array(losses)
+        arrays[f"{prefix}/{tag}/norms"] = np.array(world.allgather(norms))  # (ranks, steps)
+        for name, t in model.named_parameters():
+            arrays[f"{prefix}/{tag}/param/{name}"] = t.numpy().copy()
 
 
 class TwoHeads(dx.nn.Module):
@@ -260,6 +353,7 @@ def main() -> None:
         # the attention keys' bias is zero in exact arithmetic, so Adam turns its round-off
         # into steps of size lr (docs/distributed.md, "The equivalence guarantee").
         equivalence("encoder", dtype, "sgd", arrays, facts)
+        gpt_equivalence(dtype, arrays, facts)
     partial_gradients(arrays, facts)
     buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)
