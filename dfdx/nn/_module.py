@@ -85,8 +85,12 @@ class Module:
 
         def __setattr__(self, name: str, value: Any) -> None:
             old = self.__dict__.get(name)
-            if isinstance(old, Tensor) and isinstance(value, Tensor) and old is not value:
-                _paths.check_replacement(self, name, old, value)
+            if isinstance(value, Tensor):
+                if isinstance(old, Tensor) and old is not value:
+                    _paths.check_replacement(self, name, old, value)
+                # a module's tensor is a leaf: the optimizer updates it with its own gradient,
+                # and the temporaries it was computed from (``randn(...) * std``) can go
+                value._origin = None
             object.__setattr__(self, name, value)
 
     # ---- running ----------------------------------------------------------------------
