@@ -11,10 +11,12 @@ traced inputs, any untraced tensor that met a traced one) are kept as pending fu
 computed only when read: a gradient nobody asks for, such as the input batch's, is never
 computed, just as PyTorch skips tensors that do not require grad.
 
-An op on untraced tensors alone (``w.T``, ``wpe.weight[:s]``) records nothing on a tape, but
-its result remembers its :class:`Origin`: when backward gives that result a gradient, the
+An op on parameters alone (``w.T``, ``wpe.weight[:s]``) records nothing on a tape, but its
+result remembers its :class:`Origin`: when backward gives that result a gradient, the
 gradient is passed on through the op's backward to the tensors it came from, so a parameter
-used through a transpose or a slice gets its full gradient, as in PyTorch.
+used through a transpose or a slice gets its full gradient, as in PyTorch. A module marks
+the tensors it holds with :data:`PARAMETER`; an op with any other untraced input (the input
+batch of an inference, a constant) remembers nothing, so inference keeps nothing alive.
 """
 
 from __future__ import annotations
@@ -85,6 +87,20 @@ class Origin:
         self.epoch = epoch
 
 
+class _Parameter(Origin):
+    """The origin of a tensor held by a module: a leaf, whose gradient stays with it."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "PARAMETER"  # copies and pickles of a module keep the one marker
+
+
+PARAMETER: Origin = _Parameter((), (), 0)
+"""The mark ``Module.__setattr__`` puts on a module's tensors: ops on such tensors alone
+(or on tensors derived from them) remember their origin."""
+
+
 class Tape:
     """The steps recorded since ``trace()``, in the order they ran, and the origins of the
     untraced derived tensors they read (by id)."""
@@ -149,19 +165,19 @@ def record(
     if n == 1 and len(grad_fns) == 1:
         t = inputs[0]
         entries = [(t._id, t._data.shape, grad_fns[0])]
-        if t._origin is not None:
+        if t._origin is not None and t._origin is not PARAMETER:
             tape.origins[t._id] = t._origin
     elif n == 2 and len(grad_fns) == 2:
         t, u = inputs
         entries = [(t._id, t._data.shape, grad_fns[0]), (u._id, u._data.shape, grad_fns[1])]
-        if t._origin is not None:
+        if t._origin is not None and t._origin is not PARAMETER:
             tape.origins[t._id] = t._origin
-        if u._origin is not None:
+        if u._origin is not None and u._origin is not PARAMETER:
             tape.origins[u._id] = u._origin
     else:
         entries = [(t._id, t._data.shape, fn) for t, fn in zip(inputs, grad_fns, strict=True)]
         for t in inputs:
-            if t._origin is not None:
+            if t._origin is not None and t._origin is not PARAMETER:
                 tape.origins[t._id] = t._origin
     tape.steps.append(Step(out_id, entries, _epoch[0]))
     tape.produced.add(out_id)
@@ -281,6 +297,6 @@ def _pass_to_origins(leaves: dict[int, Pending], origins: dict[int, Origin]) -> 
             if pending is None:
                 pending = leaves[src._id] = Pending(src._data.shape)
             pending.parts.append((_through(fn, derived), _UNUSED))
-            if src._origin is not None and src._id not in seen:
+            if src._origin is not None and src._origin is not PARAMETER and src._id not in seen:
                 seen.add(src._id)
                 todo.append((src._id, src._origin))

@@ -3,14 +3,17 @@ parameter): they reach the tensor the op read, as in PyTorch (docs/design.md §8
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from _helpers import check_grads
+from _helpers import numeric_grads
 
 import dfdx as dx
 from dfdx import nn, optim
+from dfdx._autodiff import PARAMETER
 
 RNG = np.random.default_rng(0)
 
@@ -19,68 +22,119 @@ def _randn(*shape: int) -> np.ndarray:
     return RNG.standard_normal(shape)
 
 
-def test_matmul_with_transposed_untraced_weight() -> None:
-    # check_grads also runs with only x traced: w's gradient then flows through w.T
-    check_grads(lambda x, w: x @ w.transpose(0, 1), _randn(4, 3), _randn(5, 3))
+class Holder(nn.Module):
+    """A module holding one tensor, which makes it a parameter."""
+
+    def __init__(self, w: np.ndarray) -> None:
+        super().__init__()
+        self.w = dx.tensor(w)
 
 
-def test_slice_of_untraced_weight() -> None:
-    check_grads(lambda h, w: h + w[:3], _randn(3, 4), _randn(6, 4))
+Op = Callable[[Any, Any], Any]
+
+
+def check_param_grads(op: Op, x: np.ndarray, w: np.ndarray, eps: float = 1e-6) -> None:
+    """backward() through ``op(x.trace(), w)`` for a parameter ``w`` (untraced, held by a
+    module) against finite differences in float64, for ``x`` and ``w``."""
+    w_out = RNG.uniform(0.5, 1.5, op(dx.tensor(x), dx.tensor(w)).shape)
+    want_x, want_w = numeric_grads(op, [x, w], w_out, eps)
+    param = Holder(w).w
+    xt = dx.tensor(x).trace()
+    grads = (op(xt, param) * dx.tensor(w_out)).sum().backward()
+    np.testing.assert_allclose(grads[xt].numpy(), want_x, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grads[param].numpy(), want_w, rtol=1e-5, atol=1e-6)
+
+
+def test_matmul_with_transposed_parameter() -> None:
+    check_param_grads(lambda x, w: x @ w.transpose(0, 1), _randn(4, 3), _randn(5, 3))
+
+
+def test_slice_of_parameter() -> None:
+    check_param_grads(lambda h, w: h + w[:3], _randn(3, 4), _randn(6, 4))
 
 
 def test_chain_of_movement_ops() -> None:
-    check_grads(lambda x, w: x * w.transpose(0, 1).reshape(2, 6)[1:], _randn(1, 6), _randn(3, 4))
+    check_param_grads(
+        lambda x, w: x * w.transpose(0, 1).reshape(2, 6)[1:], _randn(1, 6), _randn(3, 4)
+    )
 
 
-def test_value_op_on_untraced_weight() -> None:
-    check_grads(lambda x, w: x * (w * 2.0).exp(), _randn(2, 3), _randn(2, 3))
+def test_value_ops_on_parameter() -> None:
+    check_param_grads(lambda x, w: x * (w * 2.0).exp(), _randn(2, 3), _randn(2, 3))
 
 
-def test_untraced_weight_used_directly_and_transposed() -> None:
-    check_grads(lambda x, w: x @ w + x @ w.transpose(0, 1), _randn(2, 3), _randn(3, 3))
+def test_parameter_used_directly_and_transposed() -> None:
+    check_param_grads(lambda x, w: x @ w + x @ w.transpose(0, 1), _randn(2, 3), _randn(3, 3))
+
+
+def test_parameters_combined_before_meeting_the_batch() -> None:
+    def op(x: Any, w: Any) -> Any:
+        other = Holder(np.arange(6.0).reshape(2, 3)).w
+        return x * (w[:2] + other * w[1:])  # both sides are parameters: remembered
+
+    check_param_grads(op, _randn(2, 3), _randn(3, 3))
 
 
 def test_derived_tensor_keeps_its_own_gradient() -> None:
-    w = dx.tensor(_randn(3, 2))
+    w = Holder(_randn(3, 2)).w
     x = dx.tensor(_randn(4, 2)).trace()
     wt = w.transpose(0, 1)
     grads = (x @ wt).sum().backward()
-    np.testing.assert_allclose(grads[wt].numpy(), x.numpy().sum(0)[:, None] * np.ones((2, 3)))
+    np.testing.assert_allclose(grads[wt].numpy(), np.repeat(x.numpy().sum(0)[:, None], 3, 1))
     np.testing.assert_allclose(grads[w].numpy(), grads[wt].numpy().T)
 
 
 def test_detach_passes_no_gradient_back() -> None:
-    w = dx.tensor(_randn(3, 2))
+    w = Holder(_randn(3, 2)).w
     x = dx.tensor(_randn(4, 2)).trace()
     d = w.detach()
     grads = (x @ d.transpose(0, 1)).sum().backward()
-    assert d in grads and w not in grads  # the detached copy is a leaf of its own
-    # the detach of a derived tensor is a new leaf too: w.T.detach() stops at itself
+    assert w not in grads and d not in grads  # d is a plain tensor: d.T keeps the gradient
     wt = w.transpose(0, 1).detach()
     grads = (x.trace() @ wt).sum().backward()
     assert wt in grads and w not in grads
 
 
-def test_inference_records_nothing() -> None:
+def test_plain_tensor_needs_trace_to_get_gradients_through_ops() -> None:
+    w = dx.tensor(_randn(3, 2))  # not held by a module: not a parameter
+    x = dx.tensor(_randn(4, 2))
+    grads = (x.trace() @ w.transpose(0, 1)).sum().backward()
+    assert w not in grads
+    grads = (x.trace() @ w.trace().transpose(0, 1)).sum().backward()
+    np.testing.assert_allclose(grads[w].numpy(), np.repeat(x.numpy().sum(0)[None], 3, 0))
+
+
+def test_parameter_with_a_plain_constant_keeps_the_gradient_at_the_result() -> None:
+    w = Holder(_randn(2, 3)).w
+    mask = dx.tensor(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]))
+    x = dx.tensor(_randn(2, 3))
+    grads = (x.trace() * (w * mask)).sum().backward()
+    assert w not in grads  # documented: trace the parameter there
+    grads = (x.trace() * (w.trace() * mask)).sum().backward()
+    np.testing.assert_allclose(grads[w].numpy(), x.numpy() * mask.numpy())
+
+
+def test_inference_remembers_nothing() -> None:
     w, x = _randn(3, 2), _randn(4, 2)
-    y = dx.tensor(x) @ dx.tensor(w).transpose(0, 1)
-    assert not y.is_traced
-    np.testing.assert_allclose(y.numpy(), x @ w.T)
-    with pytest.raises(RuntimeError):
-        y.sum().backward()  # type: ignore[misc]
+    param = Holder(w).w
+    y = (dx.tensor(x) @ param.transpose(0, 1)).relu()
+    assert not y.is_traced and y._origin is None  # the batch is no parameter
+    np.testing.assert_allclose(y.numpy(), np.maximum(x @ w.T, 0))
+    assert param.transpose(0, 1)._origin is not None
 
 
 def test_module_tensor_forgets_how_it_was_computed() -> None:
     class Scaled(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.weight = dx.tensor(_randn(3, 2)) * 0.5
+            self.weight = Holder(_randn(3, 2)).w * 0.5
 
     m = Scaled()
-    assert m.weight._origin is None  # the init temporary is not kept alive
+    assert m.weight._origin is PARAMETER  # a leaf: the init temporaries are not kept alive
     x = dx.tensor(_randn(4, 2)).trace()
     grads = (x @ m.weight.transpose(0, 1)).sum().backward()
     assert m.weight in grads
+    assert copy.deepcopy(m).weight._origin is PARAMETER
 
 
 class TiedLM(nn.Module):

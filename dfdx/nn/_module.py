@@ -88,9 +88,10 @@ class Module:
             if isinstance(value, Tensor):
                 if isinstance(old, Tensor) and old is not value:
                     _paths.check_replacement(self, name, old, value)
-                # a module's tensor is a leaf: the optimizer updates it with its own gradient,
-                # and the temporaries it was computed from (``randn(...) * std``) can go
-                value._origin = None
+                # a module's tensor is a parameter (or buffer): a leaf whose gradient stays
+                # with it (the temporaries of ``randn(...) * std`` can go), and ops on
+                # parameters alone pass their gradients back to it
+                value._origin = _autodiff.PARAMETER
             object.__setattr__(self, name, value)
 
     # ---- running ----------------------------------------------------------------------
