@@ -244,3 +244,21 @@ def test_tied_optimizer_step_matches_torch(name: str) -> None:
         topt.step()
     np.testing.assert_allclose(model.wte.weight.numpy(), twte.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(model.wpe.weight.numpy(), twpe.detach().numpy(), rtol=1e-10)
+
+
+def test_tied_gradients_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    idx = np.array([[0, 3, 3, 1], [4, 1, 0, 2]])
+    c = _randn(2, 4, 5)
+    model = TiedLM(vocab=5, dim=3, block=6, seed=5)
+    grads = (model(dx.tensor(idx).trace()) * dx.tensor(c)).sum().backward()
+    twte = torch.tensor(model.wte.weight.numpy(), requires_grad=True)
+    twpe = torch.tensor(model.wpe.weight.numpy(), requires_grad=True)
+    h = twte[torch.tensor(idx)] + twpe[: idx.shape[1]]
+    ((h @ twte.T) * torch.tensor(c)).sum().backward()
+    np.testing.assert_allclose(
+        grads[model.wte.weight].numpy(), twte.grad.numpy(), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        grads[model.wpe.weight].numpy(), twpe.grad.numpy(), rtol=1e-12, atol=1e-12
+    )
