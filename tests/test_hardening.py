@@ -351,3 +351,23 @@ def test_a_tied_weight_of_the_wrong_shape_is_reported_where_it_is_assigned() -> 
     tied = nn.Linear(4, 10)
     tied.weight = emb.weight  # the right shape: accepted, and shared
     assert tied.weight is emb.weight
+
+
+def test_safetensors_sizes_checked_before_the_data_is_read(tmp_path: Path) -> None:
+    """A header that declares a tensor larger than the model's is refused from the header
+    alone: the data (here absent: a truncated file) is never read."""
+    import json
+    import struct
+
+    def header_only(path: Path, entries: dict[str, Any]) -> Path:
+        text = json.dumps(entries).encode()
+        path.write_bytes(struct.pack("<Q", len(text)) + text)  # no data follows
+        return path
+
+    m = nn.Linear(2, 3)
+    big = {"weight": {"dtype": "F64", "shape": [1 << 20], "data_offsets": [0, 8 << 20]}}
+    _raises(
+        nn.LoadError,
+        "key 'weight' declares 8388608 bytes, more than the 48 it can hold",
+        lambda: m.load(header_only(tmp_path / "big.safetensors", big)),
+    )

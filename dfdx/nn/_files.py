@@ -8,7 +8,7 @@ import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dfdx._validate import MAX_ELEMENTS
 
@@ -80,4 +80,28 @@ def check_npz_sizes(path: Path, own: Mapping[str, AnyTensor] | None) -> str | No
                 f"key {key!r} declares {info.file_size} bytes uncompressed, more than the "
                 f"{limit} it can hold"
             )
+    return None
+
+
+def check_safetensors_sizes(
+    header: dict[str, Any], own: Mapping[str, AnyTensor] | None
+) -> str | None:
+    """A message when a ``.safetensors`` header declares a tensor of more bytes than the
+    model ``own``'s array of that key could take (8 bytes an element, the widest dtype;
+    ``MAX_MEMBER_BYTES`` for a key the model lacks, or without a model): read before any
+    tensor's data."""
+    for key, info in header.items():
+        if key == "__metadata__" or not isinstance(info, dict):
+            continue  # the layout checks report a malformed entry
+        offsets = info.get("data_offsets")
+        if not (isinstance(offsets, list | tuple) and len(offsets) == 2):
+            continue
+        begin, end = offsets
+        if not (isinstance(begin, int) and isinstance(end, int)):
+            continue
+        t = own.get(key) if own is not None else None
+        # a key the model lacks is reported after the layout checks, by name
+        limit = MAX_MEMBER_BYTES if t is None else t._data.size * 8
+        if end - begin > limit:
+            return f"key {key!r} declares {end - begin} bytes, more than the {limit} it can hold"
     return None

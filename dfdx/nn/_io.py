@@ -94,7 +94,7 @@ def load_arrays(path: Path, own: Mapping[str, AnyTensor] | None = None) -> dict[
         if problem is not None:
             raise LoadError(f"{path}: {problem}")
         return _load_npz(path)
-    return _load_safetensors(path)
+    return _load_safetensors(path, own)
 
 
 def _load_npz(path: Path) -> dict[str, Array]:
@@ -151,24 +151,30 @@ def _bfloat16_to_float32(bits: Array) -> Array:
     return wide
 
 
-def _load_safetensors(path: Path) -> dict[str, Array]:
-    data = path.read_bytes()
-
+def _load_safetensors(path: Path, own: Mapping[str, AnyTensor] | None = None) -> dict[str, Array]:
     def bad(why: str) -> LoadError:
         return LoadError(f"{path}: not a valid .safetensors file ({why})")
 
-    if len(data) < 8:
-        raise bad(f"{len(data)} bytes, shorter than the 8-byte header length")
-    size = int.from_bytes(data[:8], "little")
-    if size > min(len(data) - 8, _MAX_HEADER):
-        raise bad(f"header of {size} bytes in a file of {len(data)}")
-    try:
-        header = json.loads(data[8 : 8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise bad(f"header is not JSON: {e}") from None
-    if not isinstance(header, dict):
-        raise bad("header is not a JSON object")
-    buffer = memoryview(data)[8 + size :]
+    with open(path, "rb") as f:
+        total = os.fstat(f.fileno()).st_size
+        head = f.read(8)
+        if len(head) < 8:
+            raise bad(f"{len(head)} bytes, shorter than the 8-byte header length")
+        size = int.from_bytes(head, "little")
+        if size > min(total - 8, _MAX_HEADER):
+            raise bad(f"header of {size} bytes in a file of {total}")
+        try:
+            header = json.loads(f.read(size).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise bad(f"header is not JSON: {e}") from None
+        if not isinstance(header, dict):
+            raise bad("header is not a JSON object")
+        # the sizes the header declares, checked before any tensor's data is read
+        problem = _files.check_safetensors_sizes(header, own)
+        if problem is not None:
+            raise LoadError(f"{path}: {problem}")
+        data = f.read()
+    buffer = memoryview(data)
     entries = {k: v for k, v in header.items() if k != "__metadata__"}
     spans = sorted((_span(bad, key, info, len(buffer)), key) for key, info in entries.items())
     end = 0
