@@ -10,6 +10,13 @@ pass and dropped as soon as their producer has used them. Gradients of leaves (p
 traced inputs, any untraced tensor that met a traced one) are kept as pending functions and
 computed only when read: a gradient nobody asks for, such as the input batch's, is never
 computed, just as PyTorch skips tensors that do not require grad.
+
+An op on parameters alone (``w.T``, ``wpe.weight[:s]``) records nothing on a tape, but its
+result remembers its :class:`Origin`: when backward gives that result a gradient, the
+gradient is passed on through the op's backward to the tensors it came from, so a parameter
+used through a transpose or a slice gets its full gradient, as in PyTorch. A module marks
+the tensors it holds with :data:`PARAMETER`; an op with any other untraced input (the input
+batch of an inference, a constant) remembers nothing, so inference keeps nothing alive.
 """
 
 from __future__ import annotations
@@ -67,14 +74,43 @@ class Step:
         self.epoch = epoch
 
 
-class Tape:
-    """The steps recorded since ``trace()``, in the order they ran."""
+class Origin:
+    """Where an untraced op's result came from: its inputs, the op's gradient functions (one
+    per input) and the parameter epoch when it ran. Backward passes the result's gradient on
+    through them; the result keeps its inputs alive while it lives."""
 
-    __slots__ = ("consumed", "merged_into", "produced", "steps")
+    __slots__ = ("epoch", "grad_fns", "inputs")
+
+    def __init__(self, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn], epoch: int):
+        self.inputs = inputs
+        self.grad_fns = grad_fns
+        self.epoch = epoch
+
+
+class _Parameter(Origin):
+    """The origin of a tensor held by a module: a leaf, whose gradient stays with it."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "PARAMETER"  # copies and pickles of a module keep the one marker
+
+
+PARAMETER: Origin = _Parameter((), (), 0)
+"""The mark ``Module.__setattr__`` puts on a module's tensors: ops on such tensors alone
+(or on tensors derived from them) remember their origin."""
+
+
+class Tape:
+    """The steps recorded since ``trace()``, in the order they ran, and the origins of the
+    untraced derived tensors they read (by id)."""
+
+    __slots__ = ("consumed", "merged_into", "origins", "produced", "steps")
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
         self.produced: set[int] = set()
+        self.origins: dict[int, Origin] = {}
         self.merged_into: Tape | None = None
         self.consumed = False
 
@@ -89,6 +125,9 @@ class Tape:
         appending one list to the other keeps a valid order for the reverse pass."""
         self.steps.extend(other.steps)
         self.produced |= other.produced
+        if other.origins:
+            self.origins.update(other.origins)
+            other.origins = {}
         self.consumed = self.consumed or other.consumed
         other.steps = []
         other.produced = set()
@@ -126,11 +165,20 @@ def record(
     if n == 1 and len(grad_fns) == 1:
         t = inputs[0]
         entries = [(t._id, t._data.shape, grad_fns[0])]
+        if t._origin is not None and t._origin is not PARAMETER:
+            tape.origins[t._id] = t._origin
     elif n == 2 and len(grad_fns) == 2:
         t, u = inputs
         entries = [(t._id, t._data.shape, grad_fns[0]), (u._id, u._data.shape, grad_fns[1])]
+        if t._origin is not None and t._origin is not PARAMETER:
+            tape.origins[t._id] = t._origin
+        if u._origin is not None and u._origin is not PARAMETER:
+            tape.origins[u._id] = u._origin
     else:
         entries = [(t._id, t._data.shape, fn) for t, fn in zip(inputs, grad_fns, strict=True)]
+        for t in inputs:
+            if t._origin is not None and t._origin is not PARAMETER:
+                tape.origins[t._id] = t._origin
     tape.steps.append(Step(out_id, entries, _epoch[0]))
     tape.produced.add(out_id)
 
@@ -207,8 +255,48 @@ def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
                 if pending is None:
                     pending = leaves[in_id] = Pending(shape)
                 pending.parts.append((fn, g))
+    origins = tape.origins
     tape.steps = []
     tape.produced = set()
+    tape.origins = {}
+    if origins:
+        _pass_to_origins(leaves, origins)
     if loss_id not in produced:  # backward() straight on a traced leaf
         leaves.setdefault(loss_id, Pending(seed.shape)).value = seed
     return leaves
+
+
+_UNUSED = xp.empty(0)
+"""The gradient argument of a part passed on to an origin (its function reads its own)."""
+
+
+def _through(fn: GradFn, derived: Pending) -> GradFn:
+    """A part of a source's gradient: the derived tensor's whole gradient, read when needed,
+    mapped back through the op that made it."""
+    return lambda _: fn(derived.get())
+
+
+def _pass_to_origins(leaves: dict[int, Pending], origins: dict[int, Origin]) -> None:
+    """Pass the gradient of every untraced derived leaf on to the tensors it came from
+    (recursively: ``w.T[:3]`` reaches ``w``), as pending parts of theirs, so a tensor used
+    directly and through a view sums both. Nothing is computed here."""
+    todo = [(i, o) for i, o in origins.items() if i in leaves]
+    seen = {i for i, _ in todo}
+    modified = _modified
+    while todo:
+        derived_id, origin = todo.pop()
+        derived = leaves[derived_id]
+        for src, fn in zip(origin.inputs, origin.grad_fns, strict=True):
+            if modified and modified.get(src._id, -1) > origin.epoch:
+                raise RuntimeError(
+                    "backward: a tensor this graph used was computed from a parameter that was "
+                    "updated in place afterwards (by an optimizer or by loading), so its "
+                    "gradient cannot reach the parameter; compute it again after the update"
+                )
+            pending = leaves.get(src._id)
+            if pending is None:
+                pending = leaves[src._id] = Pending(src._data.shape)
+            pending.parts.append((_through(fn, derived), _UNUSED))
+            if src._origin is not None and src._origin is not PARAMETER and src._id not in seen:
+                seen.add(src._id)
+                todo.append((src._id, src._origin))

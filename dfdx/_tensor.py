@@ -37,12 +37,13 @@ class Tensor(Generic[*Dims, Tape]):
     every op returns a new tensor.
     """
 
-    __slots__ = ("_data", "_id", "_tape")
+    __slots__ = ("_data", "_id", "_origin", "_tape")
     __array_ufunc__ = None  # `array + tensor` defers to Tensor.__radd__ instead of NumPy
 
     _data: Array
     _tape: _autodiff.Tape | None
     _id: int
+    _origin: _autodiff.Origin | None  # untraced result of an op: where a gradient goes on
 
     def __init__(self, data: Array, *, _tape: _autodiff.Tape | None = None) -> None:
         """Wrap ``data`` without copying it (prefer :func:`dfdx.tensor`, which copies)."""
@@ -50,6 +51,7 @@ class Tensor(Generic[*Dims, Tape]):
         self._data = data
         self._tape = _tape
         self._id = _new_id()
+        self._origin = None
 
     def _new(self, data: Array, tape: _autodiff.Tape | None) -> AnyTensor:
         """A result tensor of an op (internal: no checks, no copy)."""
@@ -57,6 +59,7 @@ class Tensor(Generic[*Dims, Tape]):
         out._data = data
         out._tape = tape
         out._id = _new_id()
+        out._origin = None
         return out
 
     # ---- facts -------------------------------------------------------------------------
@@ -130,6 +133,7 @@ class Tensor(Generic[*Dims, Tape]):
         out._data = self._data
         out._tape = _autodiff.Tape()
         out._id = self._id
+        out._origin = self._origin
         return out
 
     def detach(self) -> Tensor[*Dims, NoneTape]:
@@ -140,6 +144,7 @@ class Tensor(Generic[*Dims, Tape]):
         out._data = self._data
         out._tape = None
         out._id = _new_id()
+        out._origin = None
         return out
 
     def backward(self: Tensor[OwnedTape]) -> Gradients:

@@ -131,8 +131,13 @@ class Module:
 
         def __setattr__(self, name: str, value: Any) -> None:
             old = self.__dict__.get(name)
-            if isinstance(old, Tensor) and isinstance(value, Tensor) and old is not value:
-                _paths.check_replacement(self, name, old, value)
+            if isinstance(value, Tensor):
+                if isinstance(old, Tensor) and old is not value:
+                    _paths.check_replacement(self, name, old, value)
+                # a module's tensor is a parameter (or buffer): a leaf whose gradient stays
+                # with it (the temporaries of ``randn(...) * std`` can go), and ops on
+                # parameters alone pass their gradients back to it
+                value._origin = _autodiff.PARAMETER
             object.__setattr__(self, name, value)
 
     # ---- running ----------------------------------------------------------------------

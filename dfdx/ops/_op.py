@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from dfdx._autodiff import GradFn, record, result_tape
+from dfdx._autodiff import GradFn, Origin, record, result_tape
+from dfdx._autodiff import _epoch as _param_epoch
 from dfdx._backend import Array, xp
 from dfdx._typing import R
 
@@ -33,7 +34,10 @@ def array_of(op: str, x: object, what: str = "a tensor", name: str | None = None
 
 def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn]) -> AnyTensor:
     """The tensor holding ``data``, on the merged tape of ``inputs`` (if any), with the op's
-    backward step recorded: ``grad_fns[i]`` maps the output's gradient to ``inputs[i]``'s."""
+    backward step recorded: ``grad_fns[i]`` maps the output's gradient to ``inputs[i]``'s.
+    Without a tape, if every input is a parameter or derived from parameters alone, the
+    result remembers its origin instead, so that a gradient it receives later reaches
+    ``inputs`` (a parameter used through ``w.T`` or ``w[:s]``)."""
     if type(data) is not xp.ndarray:
         data = xp.asarray(data)  # NumPy returns a scalar, not a 0-d array, from 0-d math
     first = inputs[0]
@@ -41,6 +45,11 @@ def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn])
     out = first._new(data, tape)
     if tape is not None:
         record(tape.root(), out._id, inputs, grad_fns)
+    elif first._origin is not None:  # an input batch or a constant: nothing to remember
+        for t in inputs:
+            if t._origin is None:
+                return out
+        out._origin = Origin(inputs, grad_fns, _param_epoch[0])
     return out
 
 
