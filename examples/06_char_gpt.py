@@ -145,9 +145,9 @@ class GPT(dx.nn.Module):
         x = self.drop(self.wpe(self.wte(idx)))  # Tensor[B, S, 64, T]
         for block in self.h:
             x = block(x)
-        # The read-out is tied to the token embedding: PyTorch's F.linear(x, wte.weight). Not
-        # `x @ self.wte.weight.transpose(0, 1)`: a parameter receives its gradient where it
-        # meets a traced tensor itself, so that gradient would go to the transposed copy.
+        # The read-out is tied to the token embedding: PyTorch's F.linear(x, wte.weight), one
+        # product with no transposed copy (`x @ self.wte.weight.transpose(0, 1)` gives the
+        # same gradients: both uses of wte.weight add up).
         logits: Tensor[B, S, V, T] = dx.nn.linear(self.ln_f(x), self.wte.weight)
         return logits
 
