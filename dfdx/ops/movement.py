@@ -27,7 +27,7 @@ from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
-    from dfdx._tensor import Tensor
+    from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
 
 def _ints(op: str, what: str, values: Sequence[Any], varargs: bool = False) -> tuple[int, ...]:
@@ -236,15 +236,47 @@ def chunk(x: Tensor[*S, T], /, chunks: int, axis: int = 0) -> tuple[Any, ...]:
     return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
 
 
+# Tapes, as binary ops have them: the copy is traced if x or src is (the first two overloads
+# keep a generic caller's ``T``).
+@overload
 def slice_scatter(
     x: Tensor[*S, T],
+    /,
+    src: Tensor[*tuple[Dyn, ...], T] | Tensor[*tuple[Dyn, ...], NoneTape],
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, T]: ...
+@overload
+def slice_scatter(
+    x: Tensor[*S, NoneTape],
+    /,
+    src: Tensor[*tuple[Dyn, ...], T],
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, T]: ...
+@overload
+def slice_scatter(
+    x: Tensor[*S, Any],
     /,
     src: AnyTensor,
     axis: int = 0,
     start: int | None = None,
     end: int | None = None,
     step: int = 1,
-) -> Tensor[*S, T]:
+) -> Tensor[*S, OwnedTape]: ...
+def slice_scatter(
+    x: Any,
+    /,
+    src: AnyTensor,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Any:
     """A copy of ``x`` whose slice ``start:end:step`` along ``axis`` holds ``src`` (PyTorch's
     ``torch.slice_scatter``): the out-of-place update of a key/value cache. ``src`` has the
     slice's shape; the gradient flows to ``x`` outside the slice and to ``src`` inside it."""
