@@ -227,26 +227,20 @@ class MultiHeadAttention(Module, Generic[E, H]):
                 f = m.astype(qa.dtype, copy=False)
                 add = f if add is None else add + f
 
-        if attn_mask is not None:
-            m = mask_array(name, "attn_mask", attn_mask)
-            if m.shape == (nl, ns):
-                take(m)
-            elif m.shape == (nb * self.num_heads, nl, ns):
-                take(m.reshape(nb, self.num_heads, nl, ns))
-            else:
-                raise shapes.ShapeError(
-                    f"{name}: attn_mask must be Tensor[{nl}, {ns}] or "
-                    f"Tensor[{nb * self.num_heads}, {nl}, {ns}] (batch * num_heads, L, S), "
-                    f"got {shapes.fmt(m.shape)}"
-                )
-        if key_padding_mask is not None:
-            m = mask_array(name, "key_padding_mask", key_padding_mask)
-            if m.shape != (nb, ns):
-                raise shapes.ShapeError(
-                    f"{name}: key_padding_mask must be Tensor[{nb}, {ns}] (batch, S), "
-                    f"got {shapes.fmt(m.shape)}"
-                )
-            take(m[:, None, None, :])
+        am = None if attn_mask is None else mask_array(name, "attn_mask", attn_mask)
+        pm = (
+            None
+            if key_padding_mask is None
+            else mask_array(name, "key_padding_mask", key_padding_mask)
+        )
+        shapes.attention_masks(
+            name, nb, self.num_heads, nl, ns,
+            None if am is None else am.shape, None if pm is None else pm.shape,
+        )  # fmt: skip
+        if am is not None:
+            take(am if am.ndim == 2 else am.reshape(nb, self.num_heads, nl, ns))
+        if pm is not None:
+            take(pm[:, None, None, :])
         if is_causal:
             take(xp.triu(xp.ones((nl, ns), dtype=bool_), 1))
         keep = None if masked is None else ~masked
