@@ -8,10 +8,12 @@ every benchmark prints) and the table helpers.
 """
 
 # One BLAS/OpenMP thread on every side: these must be set before numpy (or torch) loads.
+# DFDX_BENCH_THREADS=N (bench/run.py --threads) runs N on every side instead.
 import os
 
+THREADS = int(os.environ.get("DFDX_BENCH_THREADS", "1"))
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+    os.environ[_var] = str(THREADS)
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
@@ -46,17 +48,17 @@ def use_torch(no_torch: bool) -> bool:
     does, torch is set to one thread."""
     with_torch = torch is not None and not no_torch
     if with_torch:
-        torch.set_num_threads(1)
+        torch.set_num_threads(THREADS)
     return with_torch
 
 
-def _time_per_call(fn: Fn, calls: int) -> float:
+def _time_per_call(fn: Fn, calls: int, clock: Callable[[], float] = time.perf_counter) -> float:
     """Seconds per call of ``fn`` over ``calls`` back-to-back calls."""
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(calls):
         fn()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
 class Race:
@@ -66,9 +68,10 @@ class Race:
     the function to call (so that per-round state, such as a fresh tape, is not timed).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.cases: list[tuple[str, Callable[[], Fn], int]] = []
         self.best: dict[str, float] = {}
+        self.clock = clock
 
     def add(self, name: str, make: Callable[[], Fn], calls: int) -> None:
         self.cases.append((name, make, calls))
@@ -83,7 +86,7 @@ class Race:
             for name, make, calls in self.cases[shift:] + self.cases[:shift]:
                 fn = make()
                 fn()  # warm-up call, untimed
-                t = _time_per_call(fn, calls)
+                t = _time_per_call(fn, calls, self.clock)
                 self.best[name] = min(t, self.best.get(name, float("inf")))
         return self.best
 
@@ -148,8 +151,9 @@ def describe_machine(with_torch: bool) -> None:
         )
     else:
         print("torch not installed: torch columns skipped")
-    torch_threads = ", torch.set_num_threads(1)" if with_torch else ""
-    print(f"threads: 1 on every side (OPENBLAS/OMP/MKL_NUM_THREADS=1{torch_threads})")
+    n = THREADS
+    torch_threads = f", torch.set_num_threads({n})" if with_torch else ""
+    print(f"threads: {n} on every side (OPENBLAS/OMP/MKL_NUM_THREADS={n}{torch_threads})")
 
 
 def us(seconds: float | None) -> str:

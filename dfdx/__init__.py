@@ -4,6 +4,7 @@
 ``dfdx_mypy_plugin``) and pyright check, and its tape kind says whether gradients are traced.
 """
 
+from dfdx import _malloc
 from dfdx import distributed as distributed
 from dfdx import losses as losses
 from dfdx import nn as nn
@@ -114,3 +115,5 @@ from dfdx.ops.unary import to as to
 from dfdx_mypy_plugin.shapes import ShapeError as ShapeError
 
 __version__ = "0.1.0"
+
+_malloc.tune()  # freed buffers stay in the heap: DFDX_MALLOC_TUNING=0 opts out

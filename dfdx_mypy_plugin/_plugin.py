@@ -54,6 +54,7 @@ from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
+from dfdx_mypy_plugin.rules.nn import USER_MODULE, is_sized_user_module
 from dfdx_mypy_plugin.shapes import ShapeError
 
 _DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
@@ -281,7 +282,12 @@ def _outcome(
                 t = g.types[id(e)] = ctx.api.get_expression_type(e)
             row.append(t)
         types.append(row)
-    kinds = [[ARG_POS for _ in formal] for formal in ctx.args]
+    # the actual arguments' kinds: a ``*args`` or ``**kwargs`` argument stands for an unknown
+    # number of operands, so the rule does not run on it (_make_call)
+    given: dict[int, ArgKind] = {}
+    if isinstance(ctx.context, CallExpr):
+        given = {id(e): k for e, k in zip(ctx.context.args, ctx.context.arg_kinds, strict=True)}
+    kinds = [[given.get(id(e), ARG_POS) for e in formal] for formal in ctx.args]
     failures: list[tuple[str, ErrorCode]] = []
     call = _make_call(
         rule,
@@ -467,8 +473,19 @@ class DfdxPlugin(Plugin):
 
         return hook
 
+    def _is_sized_user_module(self, fullname: str) -> bool:
+        """Whether ``fullname`` is a user's ``Module`` class generic over sizes."""
+        try:
+            node = self.lookup_fully_qualified(fullname)
+        except Exception:
+            return False
+        info = node.node if node is not None else None
+        return isinstance(info, TypeInfo) and is_sized_user_module(info)
+
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         rule = FUNCTION_RULES.get(fullname)
+        if rule is None and self._is_sized_user_module(fullname):
+            rule = USER_MODULE
         if rule is None:
             return None
 

@@ -553,3 +553,25 @@ def test_stack_agrees_with_numpy(parts: list[tuple[int, ...]], data: Any) -> Non
         lambda: np.stack([np.empty(p) for p in parts], axis=axis).shape
     )
     assert _rule_shape(lambda: shapes.stack(parts, axis)) == want
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("CI", "CI", True),
+        ("CI", "CO", False),  # two TypeVars are two sizes, as the checkers hold them
+        ("CI", 3, None),
+        (3, 4, False),
+        (None, "CO", None),
+    ],
+)
+def test_same_layer_size(a: shapes.Dim, b: shapes.Dim, same: bool | None) -> None:
+    assert shapes.same_layer_size(a, b) is same
+
+
+def test_layer_sizes_that_are_two_typevars_differ() -> None:
+    with pytest.raises(shapes.ShapeError, match=r"takes CI features, got Tensor\[B, CO\]"):
+        shapes.features("Linear[CI, CO]", ("B", "CO"), "CI")
+    with pytest.raises(shapes.ShapeError, match="takes CO channels on axis 1"):
+        shapes.channels("BatchNorm2d[CO]", ("N", "CI", None, None), (4,), "CO")
+    shapes.broadcast("add", ("B", "CI"), ("B", "CO"))  # either may be 1: not reported

@@ -1,5 +1,8 @@
 """``dfdx.ops._special.erf`` against ``math.erf``: accuracy, symmetry, limits, dtypes.
 
+Every test runs twice: with SciPy's ``special.erf`` (the ``fast`` extra; skipped without
+SciPy) and with the NumPy-only fallback, ``erf_numpy``.
+
 ``erf`` has three code paths: a Python call per element below ``_SMALL_SIZE`` elements,
 Cody's vectorized rational approximations above, and the same in blocks of ``_BLOCK``
 elements for large arrays. Every property is checked on each path.
@@ -15,6 +18,20 @@ import pytest
 import dfdx as dx
 from dfdx.ops import _special
 from dfdx.ops._special import erf
+
+
+@pytest.fixture(autouse=True, params=["scipy", "numpy"])
+def erf_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which implementation ``erf`` dispatches to in this test."""
+    if request.param == "scipy":
+        pytest.importorskip("scipy.special")
+        monkeypatch.setattr(_special, "_SCIPY_ERF", [])
+        monkeypatch.delenv("DFDX_NO_SCIPY", raising=False)
+        assert _special._scipy_erf() is not None
+    else:
+        monkeypatch.setattr(_special, "_SCIPY_ERF", [None])
+    return str(request.param)
+
 
 _exact = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -141,12 +158,13 @@ def test_non_contiguous_input_and_input_unchanged() -> None:
     assert np.allclose(got, _exact(before), rtol=1e-15, atol=0)
 
 
-def test_blocked_equals_unblocked() -> None:
+def test_blocked_equals_unblocked(erf_backend: str) -> None:
     x = np.random.default_rng(3).uniform(-5.0, 5.0, 3 * _special._BLOCK + 11)
     whole = erf(x)
     pieces = np.concatenate([erf(x[i : i + 1000]) for i in range(0, len(x), 1000)])
     assert _ulps(whole, pieces).max() <= 6
-    assert np.array_equal(whole[:2000], _special._erf_block(x[:2000]))
+    if erf_backend == "numpy":
+        assert np.array_equal(whole[:2000], _special._erf_block(x[:2000]))
 
 
 def test_exact_gelu_uses_erf() -> None:
@@ -154,3 +172,33 @@ def test_exact_gelu_uses_erf() -> None:
     y = dx.tensor(a).gelu().numpy()
     want = a.astype(np.float64) * 0.5 * (1 + _exact(a.astype(np.float64) / math.sqrt(2)))
     np.testing.assert_allclose(y, want, rtol=2e-6, atol=1e-7)
+
+
+def test_erf_float32_within_two_ulps() -> None:
+    """The float32-arithmetic erf that exact GELU uses, on both sides of its branch point,
+    against the exact value rounded to float32."""
+    x = _points()
+    x = x[np.abs(x) < 1e30].astype(np.float32)  # float32's range
+    split = np.float32(_special._ERFF_SPLIT)
+    x = np.concatenate([x, [np.nextafter(split, np.float32(0)), split, np.nextafter(split, 9)]])
+    x = x.astype(np.float32)
+    got = _special.erf_float32(x)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    want = _exact(x.astype(np.float64)).astype(np.float32)
+    assert _ulps(got, want).max() <= 2
+
+
+def test_erf_float32_limits_and_nan() -> None:
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45], np.float32)
+    got = _special.erf_float32(x)
+    assert np.array_equal(got[:4], [0.0, -0.0, 1.0, -1.0])
+    assert np.signbit(got[1]) and np.isnan(got[4])
+    assert np.array_equal(got[5:7], [1.0, -1.0])
+    assert got[7] > 0
+
+
+def test_erf_float32_input_unchanged() -> None:
+    x = np.linspace(-3, 3, 1001, dtype=np.float32)[::2]
+    before = x.copy()
+    _special.erf_float32(x)
+    assert np.array_equal(x, before)

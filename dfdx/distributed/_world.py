@@ -160,6 +160,10 @@ class EveryRankError(ValueError):
     __module__ = "dfdx.distributed"
 
 
+FLUSH_GRACE_S = 1.0
+"""Seconds between printing a failing rank's traceback and aborting the job."""
+
+
 def _install_excepthook(w: World) -> None:
     previous = sys.excepthook
 
@@ -177,6 +181,9 @@ def _install_excepthook(w: World) -> None:
             previous(kind, error, tb)
             sys.stderr.flush()
         sys.stdout.flush()
+        # mpiexec forwards a rank's output from a pipe: give it time to read the traceback
+        # before the abort ends the forwarding (under load it was seen cut short)
+        time.sleep(FLUSH_GRACE_S)
         w.abort(1)
 
     sys.excepthook = abort_job

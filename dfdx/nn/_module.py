@@ -19,9 +19,10 @@ does the same. ``backward()`` of a graph recorded before such an update raises.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Protocol, TypeVar, overload
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
@@ -34,6 +35,50 @@ if TYPE_CHECKING:
     from os import PathLike
 
 _M = TypeVar("_M", bound="Module")
+
+P = ParamSpec("P")
+R = TypeVar("R", covariant=True)
+
+
+class _HasForward(Protocol[P, R]):
+    """A module as its ``__call__`` reads it: a ``forward`` taking ``P``, returning ``R``."""
+
+    def forward(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+
+class _CallsForward:
+    """``Module.__call__``: a descriptor whose bound value is the instance's own ``forward``.
+
+    A method ``__call__(self, *args, **kwargs) -> Any`` types every call of a user's module as
+    ``Any``, and a self-type ``__call__`` reading ``forward`` through a ParamSpec gives
+    ``Never`` in mypy for a generic ``forward``. Binding through ``__get__`` types
+    ``model(x)`` as ``model.forward(x)`` in mypy and pyright alike (the instance's type
+    arguments are substituted first), and a subclass may still define its own ``__call__``
+    or write ``__call__ = forward``."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> _CallsForward: ...
+    @overload
+    def __get__(self, obj: _HasForward[P, R], owner: type[Any]) -> Callable[P, R]: ...
+    @overload
+    def __get__(self, obj: Any, owner: type[Any]) -> Callable[..., Any]: ...
+    def __get__(self, obj: Any, owner: type[Any]) -> Any:
+        return self if obj is None else functools.partial(_run_forward, obj)
+
+    def __call__(self, module: Module, *args: Any, **kwargs: Any) -> Any:
+        """``Module.__call__(model, x)``, read from the class (wrappers such as ``summary``
+        call it so)."""
+        return _run_forward(module, *args, **kwargs)
+
+
+def _run_forward(module: Module, *args: Any, **kwargs: Any) -> Any:
+    """``module.forward(*args, **kwargs)``; an error names the failing layer's path."""
+    try:
+        return module.forward(*args, **kwargs)
+    except _paths.LOCATED as e:
+        _paths.locate(module, e)  # the failing layer's path in front of the message
+        raise
+
 
 Role = Literal["parameter", "buffer", "non-persistent buffer"]
 
@@ -79,7 +124,8 @@ class Module:
         super().__init_subclass__(**kwargs)
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_dfdx_locating", False):
-            cls.__call__ = _paths.locating(call)  # type: ignore[method-assign]
+            # setattr: an assignment to cls.__call__ would be a declaration to pyright
+            setattr(cls, "__call__", _paths.locating(call))  # noqa: B010
 
     if not TYPE_CHECKING:  # defined, __setattr__ would let checkers accept any field name
 
@@ -94,12 +140,8 @@ class Module:
         """The computation of this module (subclasses define it, with typed arguments)."""
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self.forward(*args, **kwargs)
-        except _paths.LOCATED as e:
-            _paths.locate(self, e)  # the failing layer's path in front of the message
-            raise
+    __call__ = _CallsForward()
+    """``model(x)`` runs ``model.forward(x)``, typed as the subclass's ``forward``."""
 
     def train(self: _M, mode: bool = True) -> _M:
         """Put this module and every sub-module in training mode (``mode=False``: eval)."""

@@ -17,7 +17,10 @@ float64 for every input dtype and the result has the input's dtype.
 
 from __future__ import annotations
 
+import importlib
 import math
+import os
+from collections.abc import Callable
 
 from dfdx._backend import Array, xp
 
@@ -177,7 +180,36 @@ def _erf_block(a: Array) -> Array:
 
 
 def erf(x: Array) -> Array:
-    """The error function, elementwise, in ``x``'s dtype (computed in float64)."""
+    """The error function, elementwise, in ``x``'s dtype: SciPy's ``special.erf`` where SciPy
+    is installed (the ``fast`` extra; float32 computed in float64 and correctly rounded,
+    ~2x faster than :func:`erf_numpy`), else :func:`erf_numpy`."""
+    fast = _scipy_erf()
+    if fast is None or x.dtype not in (xp.float32, xp.float64):
+        return erf_numpy(x)
+    out: Array = xp.asarray(fast(x))  # a 0-d array, never a NumPy scalar
+    return out
+
+
+_SCIPY_ERF: list[Callable[[Array], Array] | None] = []
+
+
+def _scipy_erf() -> Callable[[Array], Array] | None:
+    """``scipy.special.erf``, imported on first use (``import dfdx`` never imports SciPy);
+    None without SciPy or with ``DFDX_NO_SCIPY=1`` in the environment."""
+    if not _SCIPY_ERF:
+        fn: Callable[[Array], Array] | None = None
+        if os.environ.get("DFDX_NO_SCIPY", "") in ("", "0"):
+            try:
+                fn = importlib.import_module("scipy.special").erf
+            except ImportError:
+                fn = None
+        _SCIPY_ERF.append(fn)
+    return _SCIPY_ERF[0]
+
+
+def erf_numpy(x: Array) -> Array:
+    """The error function, elementwise, in ``x``'s dtype (computed in float64) with NumPy
+    alone: Cody's approximations (above)."""
     if x.size < _SMALL_SIZE:
         few: Array = xp.asarray(_erf_elementwise(x), dtype=x.dtype)
         return few
@@ -189,3 +221,51 @@ def erf(x: Array) -> Array:
     for start in range(0, flat.size, _BLOCK):
         out[start : start + _BLOCK] = _erf_block(flat[start : start + _BLOCK])
     return out.reshape(x.shape)
+
+
+# erff in float32 arithmetic (N. Juffa's minimax fits, as published on Stack Overflow, 2015):
+# for |x| <= 0.927734375, x + x * P(x**2); above, 1 - exp(Q(|x|)) with the sign of x.
+_ERFF_SPLIT = xp.float32(0.927734375)
+_ERFF_NEAR = tuple(
+    xp.float32(c)
+    for c in (-5.96761703e-4, 4.99119423e-3, -2.67681349e-2, 1.12819925e-1, -3.76125336e-1)
+)
+_ERFF_NEAR_LAST = xp.float32(1.28379166e-1)
+_ERFF_FAR_R = (xp.float32(-1.72853470e-5), xp.float32(3.83197126e-4))
+_ERFF_FAR_U = (xp.float32(-3.88396438e-3), xp.float32(2.42546219e-2))
+_ERFF_FAR = tuple(xp.float32(c) for c in (-1.06777877e-1, -6.34846687e-1, -1.28717512e-1))
+
+
+def erf_float32(a: Array) -> Array:
+    """``erf`` of a float32 array of at least one dimension in float32 arithmetic: within 1.3
+    ulps of the exact value (measured on a dense grid; tests/test_special.py checks 2), the
+    class of PyTorch's own float32 ``erf``, and ~3x faster than SciPy's (which computes in
+    float64). Exact GELU uses it; :func:`erf` stays correctly rounded in float32."""
+    with xp.errstate(over="ignore", invalid="ignore"):
+        t = xp.abs(a)
+        s = a * a
+        # the far branch: 1 - exp(Q(t)), Q(t) = ((r(t) s + u(t)) t + c0) t + c1) t + c2) t - t
+        r = t * _ERFF_FAR_R[0]
+        r += _ERFF_FAR_R[1]
+        u = t * _ERFF_FAR_U[0]
+        u += _ERFF_FAR_U[1]
+        r *= s
+        r += u
+        for c in _ERFF_FAR:
+            r *= t
+            r += c
+        r *= t
+        r -= t
+        xp.exp(r, out=r)
+        xp.subtract(1, r, out=r)
+        xp.copysign(r, a, out=r)
+        # the near branch, in u's buffer: x + x * P(x**2)
+        xp.multiply(s, _ERFF_NEAR[0], out=u)
+        for c in _ERFF_NEAR[1:]:
+            u += c
+            u *= s
+        u += _ERFF_NEAR_LAST
+        u *= a
+        u += a
+        xp.copyto(u, r, where=t > _ERFF_SPLIT)
+    return u

@@ -36,7 +36,7 @@ def _size(normalized_shape: int | tuple[int, ...]) -> int:
 @overload
 def layer_norm(
     x: Tensor[*S, D, T],
-    normalized_shape: int | tuple[int],
+    normalized_shape: int | tuple[int, ...],
     /,
     weight: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
     bias: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
@@ -45,7 +45,7 @@ def layer_norm(
 @overload
 def layer_norm(
     x: AnyTensor,
-    normalized_shape: int | tuple[int],
+    normalized_shape: int | tuple[int, ...],
     /,
     weight: AnyTensor | None = None,
     bias: AnyTensor | None = None,

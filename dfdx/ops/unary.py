@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
-from dfdx import _validate
+from dfdx import _fused, _validate
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
 from dfdx._typing import AnyTensor, Dyn, S, T
 from dfdx.ops._op import result
-from dfdx.ops._special import erf
+from dfdx.ops._special import erf, erf_float32
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -115,12 +116,18 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     formula (PyTorch's names)."""
     a = _float("gelu", x)
     if approximate == "none":
-        cdf = 0.5 * (1 + erf(a / _SQRT_2))
-        pdf = _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
+        fused = _fused.gelu_forward_float32() if a.dtype == xp.float32 and a.ndim else None
+        if fused is not None and a.flags.c_contiguous:
+            return _gelu_fused(x, a, fused)
+        # In place on fresh arrays, and the density only in backward: 4 passes forward
+        # besides erf, 7 backward, where the plain formula made 13 temporaries.
+        z = a * (1 / _SQRT_2)
+        cdf = erf_float32(z) if z.dtype == xp.float32 and z.ndim else erf(z)
+        cdf += 1
+        cdf *= 0.5
         with xp.errstate(invalid="ignore"):
             y = a * cdf
-        y = xp.where(a == -xp.inf, 0, y).astype(a.dtype, copy=False)  # the limit, not -inf * 0
-        return result(y, (x,), (lambda g: g * (cdf + a * pdf),))
+        return result(_limit_at_minus_inf(a, y), (x,), (_gelu_grad(a, cdf),))
     if approximate == "tanh":
         inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
         t = xp.tanh(inner)
@@ -131,6 +138,37 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
             (lambda g: g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner),),
         )
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _gelu_fused(x: Tensor[*S, T], a: Array, forward: Callable[..., None]) -> Tensor[*S, T]:
+    """Exact GELU of a contiguous float32 array with Numba's one-pass forward kernel (~2x
+    the NumPy passes); the gradient stays NumPy's, whose vectorized ``exp`` beats the
+    kernel's one call per element."""
+    y, cdf = xp.empty_like(a), xp.empty_like(a)
+    forward(a.reshape(-1), y.reshape(-1), cdf.reshape(-1))
+    return result(_limit_at_minus_inf(a, y), (x,), (_gelu_grad(a, cdf),))
+
+
+def _limit_at_minus_inf(a: Array, y: Array) -> Array:
+    """``gelu(-inf)`` is 0, its limit (as PyTorch's), not ``-inf * 0``."""
+    neg = xp.isneginf(a)
+    return xp.where(neg, y.dtype.type(0), y) if neg.any() else y
+
+
+def _gelu_grad(a: Array, cdf: Array) -> Callable[[Array], Array]:
+    """``g * (cdf + a * pdf(a))``, in place on one fresh array (7 passes)."""
+
+    def grad(g: Array) -> Array:
+        d = xp.multiply(a, a, out=xp.empty_like(a))
+        d *= -0.5
+        xp.exp(d, out=d)
+        d *= a
+        d *= _INV_SQRT_2PI
+        d += cdf
+        d *= g
+        return d
+
+    return grad
 
 
 def softplus(x: Tensor[*S, T], /) -> Tensor[*S, T]:

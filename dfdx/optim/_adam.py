@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dfdx import _fused
 from dfdx._backend import Array, xp
 from dfdx.optim._base import HasParameters, Optimizer, ParamGroupSpec, check_number
 
@@ -72,6 +73,17 @@ class Adam(Optimizer):
                 m *= (1 - scaled[0]) / (1 - b1)
                 v *= (1 - scaled[1]) / (1 - b2)
             state[5] = (b1, b2)
+        # sqrt(v) / sqrt(1 - b2**t) = k * sqrt(v'), and lr / (1 - b1**t) * m = c' * m'
+        k = math.sqrt(1 - b2) / math.sqrt(1 - b2**t)
+        step_size = lr * (1 - b1) / ((1 - b1**t) * k)
+        kernel = _fused.adam()
+        arrays = None if kernel is None else _fused.flat(p, g, m, v)
+        if kernel is not None and arrays is not None:
+            decay = 1 - lr * weight_decay if self._decoupled else 1.0
+            coupled = 0.0 if self._decoupled else weight_decay
+            scalars = xp.array([decay, coupled, b1, b2, eps / k, step_size], p.dtype)
+            kernel(arrays[0], arrays[1], arrays[2], arrays[3], scalars)
+            return
         if weight_decay:
             if self._decoupled:
                 p *= 1 - lr * weight_decay
@@ -84,12 +96,10 @@ class Adam(Optimizer):
         v *= b2
         xp.multiply(g, g, out=tmp)
         v += tmp
-        # sqrt(v) / sqrt(1 - b2**t) = k * sqrt(v'), and lr / (1 - b1**t) * m = c' * m'
-        k = math.sqrt(1 - b2) / math.sqrt(1 - b2**t)
         xp.sqrt(v, out=tmp)
         tmp += eps / k
         xp.divide(m, tmp, out=tmp)
-        tmp *= lr * (1 - b1) / ((1 - b1**t) * k)
+        tmp *= step_size
         p -= tmp
 
     def _started(self, state: list[Any]) -> bool:

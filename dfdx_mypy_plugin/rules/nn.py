@@ -25,7 +25,15 @@ from collections.abc import Callable
 from mypy.errorcodes import ARG_TYPE
 from mypy.nodes import ARG_POS, TempNode, TypeInfo
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    LiteralType,
+    TupleType,
+    Type,
+    TypeVarType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
@@ -201,11 +209,16 @@ for _layer_spec in shapes.LAYERS:
 # ---- naming and reading modules ----------------------------------------------------------------
 
 
-def _dims(layer: Instance, spec: shapes.Layer) -> list[shapes.Dim]:
+def _dims(
+    layer: Instance, spec: shapes.Layer, syms: dict[str, Type] | None = None
+) -> list[shapes.Dim]:
     """The sizes among a layer's type parameters (not Conv2d's window arguments); an axis
-    (Flatten's) as its literal value, or None."""
+    (Flatten's) as its literal value, or None. A size that is a TypeVar (``Linear[CI, CO]``
+    inside a generic module) is read as its name, and recorded in ``syms`` so that a result
+    of that size keeps the TypeVar."""
+    names: dict[str, Type] = {} if syms is None else syms
     return [
-        literal_int(t) if arg.axis else read_dim(t, {})
+        literal_int(t) if arg.axis else read_dim(t, names)
         for arg, t in zip(spec.sizes, layer.args, strict=False)
     ]
 
@@ -298,10 +311,11 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
     if spec is None:
         return read_tensor(_call_as_mypy_would(call, layer, x))
     window = _read_window(layer, spec) if spec.window else None
-    shape = shapes.output_shape(spec, x.shape, _dims(layer, spec), window)
+    syms = dict(x.syms)
+    shape = shapes.output_shape(spec, x.shape, _dims(layer, spec, syms), window)
     if shape is None:
         raise Unknown
-    return x if shape is x.shape else TensorType(shape, x.tape, x.syms)
+    return x if shape is x.shape else TensorType(shape, x.tape, syms)
 
 
 def _call_as_mypy_would(call: Call, layer: Instance, x: TensorType) -> Type:
@@ -340,3 +354,69 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
 
 for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
     METHOD_RULES[f"{_fullname}.__call__"] = Rule(_fullname.rsplit(".", 1)[1], _called(_fold))
+
+
+# ---- user modules: sizes from the constructor's arguments --------------------------------------
+
+
+def user_module_constructor(call: Call) -> Type:
+    """``Block(16, 32)`` for ``class Block(Module, Generic[CI, CO])`` whose ``__init__`` takes
+    ``ci: CI, co: CO``: ``Block[Literal[16], Literal[32]]``. mypy infers ``Block[int, int]``
+    (it widens a literal bound to a TypeVar); an int-bound class TypeVar given a literal int
+    takes the literal instead, as a built-in layer's sizes do. Other type arguments stay
+    mypy's."""
+    result = _module(call.default)
+    info = result.type
+    init = info.get_method("__init__")
+    sig = get_proper_type(init.type) if init is not None else None
+    if not isinstance(sig, CallableType) or len(result.args) != len(info.defn.type_vars):
+        raise Unknown
+    positions = {tv.id: i for i, tv in enumerate(info.defn.type_vars)}
+    args = list(result.args)
+    changed = False
+    for name, declared in zip(sig.arg_names[1:], sig.arg_types[1:], strict=True):
+        tv = get_proper_type(declared)
+        if name is None or not isinstance(tv, TypeVarType) or not is_int_bound(tv):
+            continue
+        i = positions.get(tv.id)
+        if i is None or not call.has(name):
+            continue
+        n = literal_int(call.arg(name))
+        if n is None or n < 0:
+            continue
+        old = get_proper_type(args[i])
+        if isinstance(old, LiteralType):
+            continue  # an explicit Block[L[16], ...] or a literal already inferred
+        args[i] = LiteralType(n, _int_type(call))
+        changed = True
+    return result.copy_modified(args=args) if changed else call.default
+
+
+USER_MODULE = Rule("user module", user_module_constructor)
+"""Run for the constructor of a ``Module`` subclass that is generic over int-bound TypeVars
+and not a ``dx.nn`` layer (``_plugin.DfdxPlugin.get_function_hook`` finds it by class)."""
+
+
+def is_sized_user_module(info: TypeInfo) -> bool:
+    """A ``Module`` subclass outside ``dfdx`` whose class TypeVars include an int-bound one."""
+    if not info.has_base(MODULE) or info.fullname.startswith("dfdx."):
+        return False
+    return any(isinstance(tv, TypeVarType) and is_int_bound(tv) for tv in info.defn.type_vars)
+
+
+# ---- Sequential[i]: the layer's own type --------------------------------------------------------
+
+
+def sequential_item(call: Call) -> Type:
+    """``seq[1]`` with a literal index is the type of that layer (the plain signature says
+    ``Module``); an index out of range is the runtime's ``IndexError``, left to it."""
+    layers = _layers(_module(call.operands[0]))
+    i = literal_int(call.operands[1]) if len(call.operands) > 1 else None
+    if i is None:
+        i = literal_int(call.arg("i"))
+    if i is None or not -len(layers) <= i < len(layers):
+        raise Unknown
+    return layers[i]
+
+
+METHOD_RULES[f"{SEQUENTIAL}.__getitem__"] = Rule("Sequential[i]", sequential_item)

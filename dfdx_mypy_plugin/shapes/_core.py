@@ -108,6 +108,17 @@ def dim_div(a: Dim, b: Dim) -> Dim:
     return _from_monomial(ca // cb, tuple(rest))
 
 
+def same_layer_size(a: Dim, b: Dim) -> bool | None:
+    """:func:`same_dim` for a layer's own size against its input's (features, channels, the
+    next layer of a Sequential): two different symbolic sizes (two TypeVars, ``CI`` and
+    ``CO``) are different, as mypy and pyright hold them without the plugin (``Linear[CI,
+    CO]`` does not take a ``Tensor[B, CO]``). A generic module must not rely on two of its
+    size parameters being equal."""
+    if isinstance(a, str) and isinstance(b, str) and a != b:
+        return False
+    return same_dim(a, b)
+
+
 def normalize_axis(op: str, shape: Shape, axis: int) -> int:
     """A possibly negative axis as an index into ``shape``, or a ShapeError naming it."""
     n = len(shape)

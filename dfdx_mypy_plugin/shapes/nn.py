@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import (
+    Dim,
+    Shape,
+    ShapeError,
+    fmt,
+    fmt_dim,
+    same_dim,
+    same_layer_size,
+)
 
 
 def features(name: str, x: Shape, takes: Dim) -> None:
@@ -13,7 +21,7 @@ def features(name: str, x: Shape, takes: Dim) -> None:
     from the last axis of ``x``."""
     if not x:
         raise ShapeError(f"{name}: needs at least 1 axis, got {fmt(x)}")
-    if same_dim(x[-1], takes) is False:
+    if same_layer_size(x[-1], takes) is False:
         raise ShapeError(
             f"{name}: takes {fmt_dim(takes)} features, got {fmt(x)} "
             f"({fmt_dim(x[-1])} != {fmt_dim(takes)})"
@@ -32,7 +40,7 @@ def sequential_link(
     """Layer ``index`` (1-based, ``layer`` as written: ``Linear[256, 10]``) of a Sequential
     takes ``takes`` features (or channels); layer ``source`` is the last one before it that
     set that size, to ``gives``."""
-    if same_dim(takes, gives) is False:
+    if same_layer_size(takes, gives) is False:
         raise ShapeError(
             f"Sequential: layer {index} ({layer}) takes {fmt_dim(takes)} {what}, "
             f"layer {source} gives {fmt_dim(gives)}"
@@ -45,7 +53,7 @@ def channels(name: str, x: Shape, ranks: Sequence[int], takes: Dim) -> None:
     if len(x) not in ranks:
         want = " or ".join(f"{r}-d" for r in ranks)
         raise ShapeError(f"{name}: needs a {want} input, got {fmt(x)}")
-    if same_dim(x[1], takes) is False:
+    if same_layer_size(x[1], takes) is False:
         raise ShapeError(
             f"{name}: takes {fmt_dim(takes)} channels on axis 1, got {fmt(x)} "
             f"({fmt_dim(x[1])} != {fmt_dim(takes)})"

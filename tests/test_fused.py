@@ -1,0 +1,93 @@
+"""The Numba kernels (``dfdx._fused``: Adam, exact GELU) against the NumPy code they replace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dfdx as dx
+from dfdx import _fused
+
+pytest.importorskip("numba")
+
+
+def _train(monkeypatch: pytest.MonkeyPatch, fused: bool, opt_cls: Any, dtype: Any, **kw: Any):
+    monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+    model = dx.nn.Sequential(
+        dx.nn.Linear(6, 300, rng=np.random.default_rng(0), dtype=dtype),  # flat group + large
+        dx.nn.ReLU(),
+        dx.nn.Linear(300, 3, rng=np.random.default_rng(1), dtype=dtype),
+    )
+    opt = opt_cls(model, lr=1e-2, **kw)
+    rng = np.random.default_rng(2)
+    x = dx.tensor(rng.standard_normal((5, 6)).astype(dtype))
+    y = dx.tensor(rng.integers(0, 3, 5))
+    for _ in range(4):
+        loss = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y)
+        opt.update(model, loss.backward())
+    assert _fused.enabled() == fused
+    return model.state_dict(), opt.state_dict()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("opt_cls", "kw"),
+    [
+        (dx.optim.Adam, {}),
+        (dx.optim.Adam, {"weight_decay": 0.1}),
+        (dx.optim.AdamW, {"weight_decay": 0.1, "betas": (0.8, 0.99)}),
+    ],
+)
+def test_fused_adam_matches_numpy(
+    monkeypatch: pytest.MonkeyPatch, dtype: Any, opt_cls: Any, kw: dict[str, Any]
+) -> None:
+    params, state = _train(monkeypatch, True, opt_cls, dtype, **kw)
+    ref_params, ref_state = _train(monkeypatch, False, opt_cls, dtype, **kw)
+    # the same formula, in another order of rounding: a few ulps of the dtype per step
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for name, value in ref_params.items():
+        np.testing.assert_allclose(params[name], value, rtol=rtol, atol=rtol * 1e-2, err_msg=name)
+    for key, entry in ref_state["state"].items():
+        for name, value in entry.items():
+            np.testing.assert_allclose(
+                np.asarray(state["state"][key][name]), np.asarray(value), rtol=rtol, err_msg=name
+            )
+
+
+def test_non_contiguous_falls_back() -> None:
+    a = np.zeros((4, 4), np.float32)
+    assert _fused.flat(a, a[:, ::2]) is None
+    assert _fused.flat(a, a.astype(np.float64)) is None
+    assert _fused.flat(a.astype(np.int64)) is None
+    got = _fused.flat(a, a)
+    assert got is not None and got[0].shape == (16,)
+
+
+def test_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+    monkeypatch.setenv("DFDX_NO_NUMBA", "1")
+    assert _fused.adam() is None
+
+
+@pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
+def test_fused_gelu_matches_numpy(monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]) -> None:
+    """Numba's exact-GELU forward against the NumPy passes (both erf in float32
+    arithmetic with the same polynomials: equal up to a few float32 roundings)."""
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal(shape) * 3).astype(np.float32)
+    a.reshape(-1)[:6] = [0.0, -0.0, 40.0, -40.0, 0.927734375, -0.9277]
+    g = rng.standard_normal(shape).astype(np.float32)
+
+    def run(fused: bool) -> tuple[np.ndarray, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        x = dx.tensor(a)
+        y = x.trace().gelu()
+        grad = (y * dx.tensor(g)).sum().backward().array(x)
+        assert _fused.enabled() == fused
+        return y.numpy(), grad
+
+    (y, grad), (y_ref, grad_ref) = run(True), run(False)
+    np.testing.assert_allclose(y, y_ref, rtol=4e-7, atol=1e-7)
+    np.testing.assert_allclose(grad, grad_ref, rtol=4e-7, atol=1e-7)

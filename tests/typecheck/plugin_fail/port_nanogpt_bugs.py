@@ -1,0 +1,103 @@
+"""Three shape bugs injected into the nanogpt port (plugin_pass/port_nanogpt.py): head of wrong
+width; final norm of wrong size; projection back of wrong width. Each is reported where the
+plugin finds it."""
+
+# rules: nn
+
+from typing import Generic, TypeVar
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import Dropout, Embedding, LayerNorm, Linear, Module, ModuleList
+
+B = TypeVar("B", bound=int)
+S = TypeVar("S", bound=int)
+E = TypeVar("E", bound=int)  # n_embd
+H = TypeVar("H", bound=int)  # n_head
+V = TypeVar("V", bound=int)  # vocab_size
+C = TypeVar("C", bound=int)  # block_size (context length)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+rng = np.random.default_rng(0)
+
+
+class CausalSelfAttention(Module, Generic[E, H]):
+    def __init__(self, n_embd: E, n_head: H) -> None:
+        super().__init__()
+        # key, query, value projections for all heads, in a batch
+        self.c_attn = Linear(n_embd, 3 * n_embd, rng=rng)
+        # bug: projection back of wrong width
+        self.c_proj = Linear(n_embd, n_head, rng=rng)
+        self.attn_dropout = Dropout(0.0)
+        self.n_head = n_head
+        self.n_embd = n_embd
+
+    def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
+        b, s, e = x.shape  # batch size, sequence length, embedding dimensionality
+        qkv = self.c_attn(x)
+        q, k, v = qkv.split(self.n_embd, axis=2)
+        hs = e // self.n_head
+        q = q.reshape(b, s, self.n_head, hs).transpose(1, 2)  # (B, nh, S, hs)
+        k = k.reshape(b, s, self.n_head, hs).transpose(1, 2)
+        v = v.reshape(b, s, self.n_head, hs).transpose(1, 2)
+        y = dx.scaled_dot_product_attention(q, k, v, is_causal=True)
+        y = y.transpose(1, 2).reshape(b, s, e)  # re-assemble all head outputs side by side
+        return self.c_proj(y)  # E: mypy[return-value]
+
+
+class MLP(Module, Generic[E]):
+    def __init__(self, n_embd: E) -> None:
+        super().__init__()
+        self.c_fc = Linear(n_embd, 4 * n_embd, rng=rng)
+        self.c_proj = Linear(4 * n_embd, n_embd, rng=rng)
+        self.dropout = Dropout(0.0)
+
+    def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
+        h = self.c_fc(x).gelu()
+        out = self.c_proj(h)
+        return self.dropout(out)
+
+
+class Block(Module, Generic[E, H]):
+    def __init__(self, n_embd: E, n_head: H) -> None:
+        super().__init__()
+        self.ln_1: LayerNorm[E] = LayerNorm(n_embd)
+        self.attn = CausalSelfAttention(n_embd, n_head)
+        self.ln_2: LayerNorm[E] = LayerNorm(n_embd)
+        self.mlp = MLP(n_embd)
+
+    def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
+        x = x + self.attn(self.ln_1(x))
+        x = x + self.mlp(self.ln_2(x))
+        return x
+
+
+class GPT(Module, Generic[V, C, E, H]):
+    def __init__(self, vocab_size: V, block_size: C, n_embd: E, n_head: H, n_layer: int) -> None:
+        super().__init__()
+        self.block_size = block_size
+        self.wte: Embedding[V, E] = Embedding(vocab_size, n_embd, rng=rng)
+        self.wpe: Embedding[C, E] = Embedding(block_size, n_embd, rng=rng)
+        self.h = ModuleList([Block(n_embd, n_head) for _ in range(n_layer)])
+        # bug: final norm of wrong size
+        self.ln_f = LayerNorm(vocab_size)
+        # bug: head of wrong width
+        self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)
+
+    def forward(self, idx: Tensor[B, S, NoneTape]) -> Tensor[B, S, V, NoneTape]:
+        _, s = idx.shape
+        assert s <= self.block_size, f"cannot forward a sequence of length {s}"
+        pos = dx.arange(0, s, dtype=dx.int64)  # shape (s,)
+        tok_emb = self.wte(idx)  # token embeddings of shape (b, s, n_embd)
+        pos_emb = self.wpe(pos)  # position embeddings of shape (s, n_embd)
+        x = tok_emb + pos_emb
+        for block in self.h:
+            x = block(x)
+        x = self.ln_f(x)  # E: mypy[dfdx-shape "LayerNorm[V]: takes V features, got Tensor[B, Dyn, "
+        #     "E] (E != V)"]
+        # with allow_redefinition_new, x after the loop is a union with the blocks' unknown-rank
+        # result, which the plugin does not read: mypy's own error, and the return's
+        logits = self.lm_head(x)  # E: mypy[arg-type]
+        return logits  # E: mypy[return-value]

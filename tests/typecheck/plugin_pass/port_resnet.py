@@ -1,0 +1,102 @@
+"""A ResNet (He et al. 2015; torchvision's ``BasicBlock`` and ``ResNet``) ported line by
+line: basic blocks generic over their channel counts, a downsampling block with a projection
+shortcut (1x1 convolution with stride 2 and batch norm), the stem, the stages, global average
+pooling and the classifier, built with literal sizes and run on a tiny image batch."""
+
+# rules: nn
+
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, Module, Sequential
+
+N = TypeVar("N", bound=int)
+H = TypeVar("H", bound=int)
+W = TypeVar("W", bound=int)
+CI = TypeVar("CI", bound=int)  # in_planes
+CO = TypeVar("CO", bound=int)  # planes
+K = TypeVar("K", bound=int)  # num_classes
+T = TypeVar("T", NoneTape, OwnedTape)
+
+rng = np.random.default_rng(0)
+
+
+class BasicBlock(Module, Generic[CO]):
+    """Two 3x3 convolutions with an identity shortcut: the shape is kept."""
+
+    def __init__(self, planes: CO) -> None:
+        super().__init__()
+        self.conv1 = Conv2d(planes, planes, 3, padding=1, bias=False, rng=rng)
+        self.bn1 = BatchNorm2d(planes)
+        self.conv2 = Conv2d(planes, planes, 3, padding=1, bias=False, rng=rng)
+        self.bn2 = BatchNorm2d(planes)
+
+    def forward(self, x: Tensor[N, CO, H, W, T]) -> Tensor[N, CO, H, W, T]:
+        identity = x
+        out = self.bn1(self.conv1(x)).relu()
+        out = self.bn2(self.conv2(out))
+        out = out + identity
+        return out.relu()
+
+
+class DownBlock(Module, Generic[CI, CO]):
+    """A basic block that halves the resolution and changes the channel count: its shortcut
+    is a projection (1x1 convolution, stride 2, then batch norm)."""
+
+    def __init__(self, in_planes: CI, planes: CO) -> None:
+        super().__init__()
+        self.conv1 = Conv2d(in_planes, planes, 3, stride=2, padding=1, bias=False, rng=rng)
+        self.bn1 = BatchNorm2d(planes)
+        self.conv2 = Conv2d(planes, planes, 3, padding=1, bias=False, rng=rng)
+        self.bn2 = BatchNorm2d(planes)
+        self.downsample = Sequential(
+            Conv2d(in_planes, planes, 1, stride=2, bias=False, rng=rng), BatchNorm2d(planes)
+        )
+
+    def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:
+        identity = self.downsample(x)
+        out = self.bn1(self.conv1(x)).relu()
+        out = self.bn2(self.conv2(out))
+        out = out + identity
+        return out.relu()
+
+
+class ResNet(Module, Generic[K]):
+    """ResNet with one block per stage (widths 8, 16, 32), for 3-channel images."""
+
+    def __init__(self, num_classes: K) -> None:
+        super().__init__()
+        self.conv1 = Conv2d(3, 8, 3, padding=1, bias=False, rng=rng)
+        self.bn1 = BatchNorm2d(8)
+        self.layer1 = BasicBlock(8)
+        self.layer2 = DownBlock(8, 16)
+        self.layer3 = DownBlock(16, 32)
+        self.avgpool = AdaptiveAvgPool2d(1)
+        self.fc = Linear(32, num_classes, rng=rng)
+
+    def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
+        x1 = self.bn1(self.conv1(x)).relu()
+        x1 = self.layer1(x1)
+        x2 = self.layer2(x1)
+        x3 = self.layer3(x2)
+        pooled = self.avgpool(x3)
+        flat = pooled.flatten(1)
+        return self.fc(flat)
+
+
+model: ResNet[L[10]] = ResNet(10)
+assert_type(ResNet(10), ResNet[L[10]])
+images: Tensor[L[2], L[3], L[8], L[8], NoneTape] = dx.randn(2, 3, 8, 8, rng=rng)
+logits = model(images.trace())
+assert_type(logits, Tensor[L[2], L[10], OwnedTape])
+grads = logits.logsumexp(axis=-1).mean().backward()
+assert grads[model.fc.weight].shape == (10, 32)
+
+down: DownBlock[L[8], L[16]] = DownBlock(8, 16)
+assert_type(DownBlock(8, 16), DownBlock[L[8], L[16]])
+features: Tensor[L[2], L[8], L[8], L[8], NoneTape] = dx.randn(2, 8, 8, 8, rng=rng)
+assert down(features).shape == (2, 16, 4, 4)

@@ -1,0 +1,102 @@
+"""A UNet (Ronneberger et al. 2015; the common PyTorch ``DoubleConv``/``Down``/``Up``/
+``OutConv`` layout) ported line by line: each part generic over its channel counts, down by
+``max_pool2d``, up by ``ConvTranspose2d`` (stride 2), the skip connection concatenated on
+the channel axis, built with literal sizes and run on a tiny image batch."""
+
+# rules: nn
+
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import BatchNorm2d, Conv2d, ConvTranspose2d, Module, ReLU, Sequential
+
+N = TypeVar("N", bound=int)
+H = TypeVar("H", bound=int)
+W = TypeVar("W", bound=int)
+CI = TypeVar("CI", bound=int)
+CO = TypeVar("CO", bound=int)
+CM = TypeVar("CM", bound=int)  # mid channels
+T = TypeVar("T", NoneTape, OwnedTape)
+
+rng = np.random.default_rng(0)
+
+
+class DoubleConv(Module, Generic[CI, CM, CO]):
+    """(convolution => [BN] => ReLU) * 2"""
+
+    def __init__(self, in_channels: CI, mid_channels: CM, out_channels: CO) -> None:
+        super().__init__()
+        self.double_conv = Sequential(
+            Conv2d(in_channels, mid_channels, 3, padding=1, bias=False, rng=rng),
+            BatchNorm2d(mid_channels),
+            ReLU(),
+            Conv2d(mid_channels, out_channels, 3, padding=1, bias=False, rng=rng),
+            BatchNorm2d(out_channels),
+            ReLU(),
+        )
+
+    def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, H, W, T]:
+        return self.double_conv(x)
+
+
+class Down(Module, Generic[CI, CO]):
+    """Downscaling with maxpool then double conv"""
+
+    def __init__(self, in_channels: CI, out_channels: CO) -> None:
+        super().__init__()
+        self.conv = DoubleConv(in_channels, out_channels, out_channels)
+
+    def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:
+        pooled = dx.max_pool2d(x, 2)
+        return self.conv(pooled)
+
+
+class Up(Module, Generic[CI, CO]):
+    """Upscaling (transposed convolution, half the channels) then double conv over the
+    upscaled input concatenated with the skip connection."""
+
+    def __init__(self, in_channels: CI, out_channels: CO) -> None:
+        super().__init__()
+        self.up = ConvTranspose2d(in_channels, out_channels, 2, stride=2, rng=rng)
+        self.conv = DoubleConv(2 * out_channels, out_channels, out_channels)
+
+    def forward(
+        self, x1: Tensor[N, CI, int, int, T], x2: Tensor[N, CO, H, W, T]
+    ) -> Tensor[N, CO, H, W, T]:
+        up = self.up(x1)
+        x = dx.cat([x2, up], axis=1)
+        return self.conv(x)
+
+
+class UNet(Module, Generic[CI, CO]):
+    def __init__(self, n_channels: CI, n_classes: CO) -> None:
+        super().__init__()
+        self.inc = DoubleConv(n_channels, 8, 8)
+        self.down1 = Down(8, 16)
+        self.down2 = Down(16, 32)
+        self.up1 = Up(32, 16)
+        self.up2 = Up(16, 8)
+        self.outc = Conv2d(8, n_classes, 1, rng=rng)
+
+    def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, H, W, T]:
+        x1 = self.inc(x)
+        x2 = self.down1(x1)
+        x3 = self.down2(x2)
+        y2 = self.up1(x3, x2)
+        y1 = self.up2(y2, x1)
+        logits = self.outc(y1)
+        return dx.ensure_shape(logits, x.shape[0], self.outc.out_channels, *x.shape[2:])
+
+
+model: UNet[L[3], L[2]] = UNet(3, 2)
+assert_type(UNet(3, 2), UNet[L[3], L[2]])
+images: Tensor[L[2], L[3], L[8], L[8], NoneTape] = dx.randn(2, 3, 8, 8, rng=rng)
+masks = model(images.trace())
+assert_type(masks, Tensor[L[2], L[2], L[8], L[8], OwnedTape])
+assert masks.shape == (2, 2, 8, 8)
+grads = masks.square().mean().backward()
+assert grads[model.outc.weight].shape == (2, 8, 1, 1)
