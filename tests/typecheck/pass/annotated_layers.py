@@ -1,9 +1,8 @@
 """A literal-sized layer keeps its sizes when annotated, without the plugin: a ``Linear``
 maps the last size exactly, a ``Conv2d`` the channels (its spatial sizes need the plugin)."""
 
-from typing import Any
+from typing import Any, assert_type
 from typing import Literal as L
-from typing import assert_type
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor

@@ -2,9 +2,8 @@
 the plugin): ``axis=0`` to ``3``, ``-1`` and ``-2``, with and without ``keepdims=True``, for
 ranks 1 to 4, as functions and methods. Other axes fall back to an unknown shape."""
 
-from typing import Any
+from typing import Any, assert_type
 from typing import Literal as L
-from typing import assert_type
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor

@@ -1,10 +1,10 @@
 """transpose and permute with literal axes keep exact sizes in the plain signatures (pyright
 without the plugin): a transpose of two of the first four axes (or the last two) for any
-rank, a permute of a tensor of rank 2 to 4. Other axes fall back to an unknown shape."""
+rank, a permute of a tensor of rank 2 to 4, and ``mT``. Other axes fall back to an unknown
+shape."""
 
-from typing import Any
+from typing import Any, assert_type
 from typing import Literal as L
-from typing import assert_type
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
@@ -35,3 +35,8 @@ def swap(a: Tensor[L[2], L[3], L[4], NoneTape], i: int) -> None:
 
 
 swap(x, 1)
+
+# mT: the last two axes swapped, for any rank from 2
+assert_type(m.mT, Tensor[L[4], L[3], NoneTape])
+assert_type(x.trace().mT, Tensor[L[2], L[4], L[3], OwnedTape])
+assert_type(y.mT, Tensor[L[2], L[3], L[5], L[4], NoneTape])
