@@ -29,6 +29,11 @@ Tape = TypeVar("Tape", NoneTape, OwnedTape)
 
 _new_id = _autodiff.new_id
 
+_S = TypeVarTuple("_S")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+_T = TypeVar("_T", NoneTape, OwnedTape)
+
 
 class Tensor(Generic[*Dims, Tape]):
     """An n-d array whose sizes are type parameters; the last parameter is the tape kind.
@@ -75,6 +80,12 @@ class Tensor(Generic[*Dims, Tape]):
     @property
     def dtype(self) -> DType:
         return self._data.dtype
+
+    @property
+    def mT(self: Tensor[*_S, _A, _B, _T]) -> Tensor[*_S, _B, _A, _T]:
+        """The last two axes swapped (``transpose(-2, -1)``): PyTorch's ``Tensor.mT``. A
+        view; typed exactly without the plugin for a tensor of rank 2 or more."""
+        return movement.transpose(self, -2, -1)
 
     @property
     def is_traced(self) -> bool:

@@ -48,6 +48,12 @@ Sk = TypeVar("Sk", bound=int)
 """A key (source, memory) sequence length."""
 V = TypeVar("V", bound=int)
 """A vocabulary size."""
+A0 = TypeVar("A0")
+A1 = TypeVar("A1")
+A2 = TypeVar("A2")
+A3 = TypeVar("A3")
+"""The sizes of the first (or last) axes of a tensor whose other axes are ``*S``: what an op
+over one literal axis (a reduction, a transpose) keeps, drops or moves."""
 
 R = TypeVar("R")
 """Any type: what a generic helper returns as it was given."""

@@ -299,3 +299,56 @@ def test_learned_positional_embedding_gradient() -> None:
     want = np.zeros((5, 3))
     want[:4] = w.sum(axis=0)
     np.testing.assert_allclose(grads[pe.weight].numpy(), want)
+
+
+# The same calls as tests/typecheck/plugin_fail/attention_mask_errors.py: the runtime raises
+# the plugin's messages word for word.
+_MHA_MASK = (
+    "MultiHeadAttention[8, 2]: attn_mask must be Tensor[3, 5] or Tensor[4, 3, 5] "
+    "(batch * num_heads, L, S), got "
+)
+_MASK_CASES = {
+    "attn_mask (L, S)": (
+        lambda m, q, kv: m(q, kv, kv, attn_mask=dx.zeros(3, 4) > 0.0),
+        _MHA_MASK + "Tensor[3, 4]",
+    ),
+    "attn_mask per head": (
+        lambda m, q, kv: m(q, kv, kv, attn_mask=dx.zeros(3, 3, 5)),
+        _MHA_MASK + "Tensor[3, 3, 5]",
+    ),
+    "key_padding_mask": (
+        lambda m, q, kv: m(q, kv, kv, key_padding_mask=dx.zeros(2, 4) > 0.0),
+        "MultiHeadAttention[8, 2]: key_padding_mask must be Tensor[2, 5] (batch, S), "
+        "got Tensor[2, 4]",
+    ),
+    "key_padding_mask, self-attention": (
+        lambda m, q, kv: m(q, key_padding_mask=dx.zeros(2, 5) > 0.0),
+        "MultiHeadAttention[8, 2]: key_padding_mask must be Tensor[2, 3] (batch, S), "
+        "got Tensor[2, 5]",
+    ),
+    "sdpa attn_mask": (
+        lambda m, q, kv: sdpa(q, kv, kv, attn_mask=dx.zeros(3, 4) > 0.0),
+        "scaled_dot_product_attention: mask Tensor[3, 4] does not broadcast to "
+        "Tensor[2, 3, 5] (axis -1: 4 != 5)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_MASK_CASES))
+def test_mask_errors_have_the_plugins_messages(case: str) -> None:
+    call, message = _MASK_CASES[case]
+    mha = dx.nn.MultiHeadAttention(8, 2)
+    with pytest.raises(dx.ShapeError) as info:
+        call(mha, dx.zeros(2, 3, 8), dx.zeros(2, 5, 8))
+    assert str(info.value) == message
+
+
+def test_masks_that_fit_run() -> None:
+    mha = dx.nn.MultiHeadAttention(8, 2)
+    q, kv = dx.zeros(2, 3, 8), dx.zeros(2, 5, 8)
+    for kw in (
+        {"attn_mask": dx.zeros(3, 5) > 0.0},
+        {"attn_mask": dx.zeros(4, 3, 5)},
+        {"key_padding_mask": dx.zeros(2, 5) > 0.0, "attn_mask": dx.zeros(3, 5)},
+    ):
+        assert mha(q, kv, kv, **kw).shape == (2, 3, 8)

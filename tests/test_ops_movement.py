@@ -445,3 +445,9 @@ def test_rules_report_only_what_they_can_prove() -> None:
     shapes.stack([("B", 3), ("C", 3)], 0)
     shapes.broadcast_to_sizes(("B", 3), [4, 3])
     shapes.squeeze(("B",), 0)
+
+
+def test_mT_swaps_the_last_two_axes() -> None:
+    a = data(2, 3, 4)
+    np.testing.assert_array_equal(dx.tensor(a).mT.numpy(), np.swapaxes(a, -2, -1))
+    check_grads(lambda x: x.mT, data(2, 3, 4))

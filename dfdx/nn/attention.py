@@ -1,3 +1,4 @@
+# pyright: reportOverlappingOverload=false
 """Attention: :class:`MultiHeadAttention` (PyTorch's ``nn.MultiheadAttention``, batch first),
 its parameters and masks; the attention itself is the op of :mod:`dfdx.ops.attention`
 (:func:`dfdx.scaled_dot_product_attention`, re-exported here as before).
@@ -9,11 +10,11 @@ output projection's bias, and no gradient flows through it (PyTorch gives NaN th
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic, cast
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import bool_, canonical, float32
-from dfdx._tensor import NoneTape, Tensor
+from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, B, Dyn, E, H, L, Sk, T
 from dfdx.nn._init import uniform
 from dfdx.nn._linear import Linear
@@ -96,16 +97,51 @@ class MultiHeadAttention(Module, Generic[E, H]):
     def _name(self) -> str:
         return f"MultiHeadAttention[{self.embed_dim}, {self.num_heads}]"
 
+    # Tapes, as binary ops have them: the result is traced if any input is (a traced query
+    # attending a constant memory). The first two overloads keep a generic caller's ``T``.
+    @overload
     def __call__(
         self,
         query: Tensor[B, L, E, T],
-        key: Tensor[B, Sk, E, T] | None = None,
-        value: Tensor[B, Sk, E, T] | None = None,
+        key: Tensor[B, Sk, E, T] | Tensor[B, Sk, E, NoneTape] | None = None,
+        value: Tensor[B, Sk, E, T] | Tensor[B, Sk, E, NoneTape] | None = None,
         *,
         key_padding_mask: AnyTensor | None = None,
         attn_mask: AnyTensor | None = None,
         is_causal: bool = False,
-    ) -> Tensor[B, L, E, T]:
+    ) -> Tensor[B, L, E, T]: ...
+    @overload
+    def __call__(
+        self,
+        query: Tensor[B, L, E, NoneTape],
+        key: Tensor[B, Sk, E, T],
+        value: Tensor[B, Sk, E, T] | Tensor[B, Sk, E, NoneTape] | None = None,
+        *,
+        key_padding_mask: AnyTensor | None = None,
+        attn_mask: AnyTensor | None = None,
+        is_causal: bool = False,
+    ) -> Tensor[B, L, E, T]: ...
+    @overload
+    def __call__(
+        self,
+        query: Tensor[B, L, E, Any],
+        key: Tensor[B, Sk, E, Any] | None = None,
+        value: Tensor[B, Sk, E, Any] | None = None,
+        *,
+        key_padding_mask: AnyTensor | None = None,
+        attn_mask: AnyTensor | None = None,
+        is_causal: bool = False,
+    ) -> Tensor[B, L, E, OwnedTape]: ...
+    def __call__(
+        self,
+        query: Any,
+        key: Any = None,
+        value: Any = None,
+        *,
+        key_padding_mask: AnyTensor | None = None,
+        attn_mask: AnyTensor | None = None,
+        is_causal: bool = False,
+    ) -> Any:
         """Attend from ``query`` ``(B, L, E)`` to ``key``/``value`` ``(B, S, E)`` (both
         default to ``query``: self-attention; ``value`` defaults to ``key``).
 
@@ -141,7 +177,7 @@ class MultiHeadAttention(Module, Generic[E, H]):
             v = movement.permute(movement.reshape(v, nb, ns, nh, hd), 0, 2, 1, 3)
             o = attend(q, k, v, keep, add, drop, scale)
         o = movement.reshape(movement.permute(o, 0, 2, 1, 3), nb, nl, ne)
-        return cast("Tensor[B, L, E, T]", self.out_proj(o))
+        return self.out_proj(o)
 
     forward = __call__
 
@@ -191,26 +227,20 @@ class MultiHeadAttention(Module, Generic[E, H]):
                 f = m.astype(qa.dtype, copy=False)
                 add = f if add is None else add + f
 
-        if attn_mask is not None:
-            m = mask_array(name, "attn_mask", attn_mask)
-            if m.shape == (nl, ns):
-                take(m)
-            elif m.shape == (nb * self.num_heads, nl, ns):
-                take(m.reshape(nb, self.num_heads, nl, ns))
-            else:
-                raise shapes.ShapeError(
-                    f"{name}: attn_mask must be Tensor[{nl}, {ns}] or "
-                    f"Tensor[{nb * self.num_heads}, {nl}, {ns}] (batch * num_heads, L, S), "
-                    f"got {shapes.fmt(m.shape)}"
-                )
-        if key_padding_mask is not None:
-            m = mask_array(name, "key_padding_mask", key_padding_mask)
-            if m.shape != (nb, ns):
-                raise shapes.ShapeError(
-                    f"{name}: key_padding_mask must be Tensor[{nb}, {ns}] (batch, S), "
-                    f"got {shapes.fmt(m.shape)}"
-                )
-            take(m[:, None, None, :])
+        am = None if attn_mask is None else mask_array(name, "attn_mask", attn_mask)
+        pm = (
+            None
+            if key_padding_mask is None
+            else mask_array(name, "key_padding_mask", key_padding_mask)
+        )
+        shapes.attention_masks(
+            name, nb, self.num_heads, nl, ns,
+            None if am is None else am.shape, None if pm is None else pm.shape,
+        )  # fmt: skip
+        if am is not None:
+            take(am if am.ndim == 2 else am.reshape(nb, self.num_heads, nl, ns))
+        if pm is not None:
+            take(pm[:, None, None, :])
         if is_causal:
             take(xp.triu(xp.ones((nl, ns), dtype=bool_), 1))
         keep = None if masked is None else ~masked

@@ -1,3 +1,4 @@
+# pyright: reportOverlappingOverload=false
 """Transformer layers with PyTorch's arguments and state_dict keys: ``TransformerEncoderLayer``,
 ``TransformerDecoderLayer``, ``TransformerEncoder``, ``TransformerDecoder`` and ``Transformer``.
 
@@ -15,14 +16,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from numpy.random import Generator
 
 from dfdx import _autodiff
 from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32
-from dfdx._tensor import NoneTape, Tensor
+from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, B, D, Dyn, L, Sk, T
 from dfdx.nn._layers import Dropout, LayerNorm
 from dfdx.nn._linear import Linear
@@ -217,9 +218,24 @@ class TransformerDecoderLayer(_TransformerLayer[D]):
             batch_first, norm_first, rng, dtype, cross_attention=True,
         )  # fmt: skip
 
+    # Tapes, as binary ops have them: the result is traced if any input is (a traced target
+    # with a frozen encoder's memory). The first two overloads keep a generic caller's ``T``.
+    @overload
     def __call__(
         self,
         tgt: Tensor[B, L, D, T],
+        memory: Tensor[B, Sk, D, T] | Tensor[B, Sk, D, NoneTape],
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, T]: ...
+    @overload
+    def __call__(
+        self,
+        tgt: Tensor[B, L, D, NoneTape],
         memory: Tensor[B, Sk, D, T],
         tgt_mask: AnyTensor | None = None,
         memory_mask: AnyTensor | None = None,
@@ -227,7 +243,30 @@ class TransformerDecoderLayer(_TransformerLayer[D]):
         memory_key_padding_mask: AnyTensor | None = None,
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
-    ) -> Tensor[B, L, D, T]:
+    ) -> Tensor[B, L, D, T]: ...
+    @overload
+    def __call__(
+        self,
+        tgt: Tensor[B, L, D, Any],
+        memory: Tensor[B, Sk, D, Any],
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, OwnedTape]: ...
+    def __call__(
+        self,
+        tgt: Any,
+        memory: Any,
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Any:
         """``tgt`` ``(B, L, D)``, ``memory`` ``(B, S, D)``; ``tgt_mask`` ``(L, L)``,
         ``memory_mask`` ``(L, S)``, padding masks ``(B, L)`` and ``(B, S)``."""
         inputs = [("tgt", tgt.shape), ("memory", memory.shape)]
@@ -247,7 +286,7 @@ class TransformerDecoderLayer(_TransformerLayer[D]):
             ),
         )
         x = self._residual(x, self.norm3, lambda y: self._ff_block(y, self.dropout3))
-        return cast("Tensor[B, L, D, T]", _batch_first(x, self.batch_first))
+        return _batch_first(x, self.batch_first)
 
     forward = __call__
 
@@ -324,9 +363,24 @@ class TransformerDecoder(Module, Generic[D]):
         self.num_layers = num_layers
         self.norm = norm
 
+    # Tapes, as binary ops have them: the result is traced if any input is (a traced target
+    # with a frozen encoder's memory). The first two overloads keep a generic caller's ``T``.
+    @overload
     def __call__(
         self,
         tgt: Tensor[B, L, D, T],
+        memory: Tensor[B, Sk, D, T] | Tensor[B, Sk, D, NoneTape],
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, T]: ...
+    @overload
+    def __call__(
+        self,
+        tgt: Tensor[B, L, D, NoneTape],
         memory: Tensor[B, Sk, D, T],
         tgt_mask: AnyTensor | None = None,
         memory_mask: AnyTensor | None = None,
@@ -334,7 +388,30 @@ class TransformerDecoder(Module, Generic[D]):
         memory_key_padding_mask: AnyTensor | None = None,
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
-    ) -> Tensor[B, L, D, T]:
+    ) -> Tensor[B, L, D, T]: ...
+    @overload
+    def __call__(
+        self,
+        tgt: Tensor[B, L, D, Any],
+        memory: Tensor[B, Sk, D, Any],
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, OwnedTape]: ...
+    def __call__(
+        self,
+        tgt: Any,
+        memory: Any,
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Any:
         x: Any = tgt
         for layer in self.layers:
             x = layer(
@@ -349,7 +426,7 @@ class TransformerDecoder(Module, Generic[D]):
             )
         if self.norm is not None:
             x = self.norm(x)
-        return cast("Tensor[B, L, D, T]", x)
+        return x
 
     forward = __call__
 
@@ -399,9 +476,27 @@ class Transformer(Module, Generic[D]):
             if p.ndim > 1:
                 p._data = _xavier_uniform((p.shape[0], p.shape[1]), dt, rng)
 
+    # Tapes, as binary ops have them: the result is traced if any input is (a traced target
+    # with a frozen encoder's memory). The first two overloads keep a generic caller's ``T``.
+    @overload
     def __call__(
         self,
         src: Tensor[B, Sk, D, T],
+        tgt: Tensor[B, L, D, T] | Tensor[B, L, D, NoneTape],
+        src_mask: AnyTensor | None = None,
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        src_key_padding_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        src_is_causal: bool = False,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, T]: ...
+    @overload
+    def __call__(
+        self,
+        src: Tensor[B, Sk, D, NoneTape],
         tgt: Tensor[B, L, D, T],
         src_mask: AnyTensor | None = None,
         tgt_mask: AnyTensor | None = None,
@@ -412,7 +507,36 @@ class Transformer(Module, Generic[D]):
         src_is_causal: bool = False,
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
-    ) -> Tensor[B, L, D, T]:
+    ) -> Tensor[B, L, D, T]: ...
+    @overload
+    def __call__(
+        self,
+        src: Tensor[B, Sk, D, Any],
+        tgt: Tensor[B, L, D, Any],
+        src_mask: AnyTensor | None = None,
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        src_key_padding_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        src_is_causal: bool = False,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[B, L, D, OwnedTape]: ...
+    def __call__(
+        self,
+        src: Any,
+        tgt: Any,
+        src_mask: AnyTensor | None = None,
+        tgt_mask: AnyTensor | None = None,
+        memory_mask: AnyTensor | None = None,
+        src_key_padding_mask: AnyTensor | None = None,
+        tgt_key_padding_mask: AnyTensor | None = None,
+        memory_key_padding_mask: AnyTensor | None = None,
+        src_is_causal: bool = False,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Any:
         inputs = [("src", src.shape), ("tgt", tgt.shape)]
         shapes.transformer_inputs(f"Transformer[{self.d_model}]", self.d_model, inputs)
         memory = self.encoder(src, src_mask, src_key_padding_mask, src_is_causal)

@@ -1,3 +1,4 @@
+# pyright: reportOverlappingOverload=false
 """Attention: :func:`scaled_dot_product_attention`, one fused, recorded op, and the fused
 steps :class:`dfdx.nn.MultiHeadAttention` calls (:func:`attend`, :func:`attend_packed`).
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 from dfdx import _validate
 from dfdx._backend import Array, xp
@@ -26,7 +27,7 @@ from dfdx_mypy_plugin import shapes
 if TYPE_CHECKING:
     from numpy.random import Generator
 
-    from dfdx._tensor import Tensor
+    from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
 Grads = tuple[Array, Array]
 """The output's gradient and the logits' (the work the three inputs' gradients share)."""
@@ -151,9 +152,39 @@ def mask_array(op: str, what: str, mask: object) -> Array:
     return a
 
 
+# Tapes, as binary ops have them: the result is traced if any input is. The first three
+# overloads keep a generic caller's ``T`` (the first traced input's kind, the others T or
+# NoneTape); the last takes any mix of concrete tapes.
+@overload
 def scaled_dot_product_attention(
     query: Tensor[*Bs, L, D, T],
+    key: Tensor[*Bs, Sk, D, T] | Tensor[*Bs, Sk, D, NoneTape],
+    value: Tensor[*Bs, Sk, Dv, T] | Tensor[*Bs, Sk, Dv, NoneTape],
+    /,
+    attn_mask: AnyTensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    rng: Generator | None = None,
+) -> Tensor[*Bs, L, Dv, T]: ...
+@overload
+def scaled_dot_product_attention(
+    query: Tensor[*Bs, L, D, NoneTape],
     key: Tensor[*Bs, Sk, D, T],
+    value: Tensor[*Bs, Sk, Dv, T] | Tensor[*Bs, Sk, Dv, NoneTape],
+    /,
+    attn_mask: AnyTensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    rng: Generator | None = None,
+) -> Tensor[*Bs, L, Dv, T]: ...
+@overload
+def scaled_dot_product_attention(
+    query: Tensor[*Bs, L, D, NoneTape],
+    key: Tensor[*Bs, Sk, D, NoneTape],
     value: Tensor[*Bs, Sk, Dv, T],
     /,
     attn_mask: AnyTensor | None = None,
@@ -162,7 +193,32 @@ def scaled_dot_product_attention(
     scale: float | None = None,
     *,
     rng: Generator | None = None,
-) -> Tensor[*Bs, L, Dv, T]:
+) -> Tensor[*Bs, L, Dv, T]: ...
+@overload
+def scaled_dot_product_attention(
+    query: Tensor[*Bs, L, D, Any],
+    key: Tensor[*Bs, Sk, D, Any],
+    value: Tensor[*Bs, Sk, Dv, Any],
+    /,
+    attn_mask: AnyTensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    rng: Generator | None = None,
+) -> Tensor[*Bs, L, Dv, OwnedTape]: ...
+def scaled_dot_product_attention(
+    query: Any,
+    key: Any,
+    value: Any,
+    /,
+    attn_mask: AnyTensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    rng: Generator | None = None,
+) -> Any:
     """``softmax(query @ key^T * scale) @ value``: query ``(*B, L, D)``, key ``(*B, S, D)``,
     value ``(*B, S, Dv)`` give ``(*B, L, Dv)``; ``scale`` is ``1 / sqrt(D)`` by default.
 

@@ -17,17 +17,17 @@ sizes and a guessed rank would be a false error in rank-polymorphic code such as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import xp
 from dfdx._dtypes import check_same
-from dfdx._typing import AnyTensor, Dyn, S, T
+from dfdx._typing import A0, A1, A2, A3, AnyTensor, Dyn, S, T
 from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
-    from dfdx._tensor import Tensor
+    from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
 
 def _ints(op: str, what: str, values: Sequence[Any], varargs: bool = False) -> tuple[int, ...]:
@@ -74,7 +74,134 @@ def flatten(x: Any, /, start_axis: int = 0, end_axis: int = -1) -> Any:
     return result(a.reshape(new), (x,), (lambda g: g.reshape(shape),))
 
 
-def permute(x: Tensor[*S, T], /, *dims: int) -> Any:
+# Plain signatures: the exact shape for literal axes of a tensor of rank 2 to 4, else Any.
+@overload
+def permute(x: Tensor[A0, A1, T], d0: Literal[0], d1: Literal[1], /) -> Tensor[A0, A1, T]: ...
+@overload
+def permute(x: Tensor[A0, A1, T], d0: Literal[1], d1: Literal[0], /) -> Tensor[A1, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, T], d0: Literal[0], d1: Literal[1], d2: Literal[2], /
+) -> Tensor[A0, A1, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, T], d0: Literal[0], d1: Literal[2], d2: Literal[1], /
+) -> Tensor[A0, A2, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, T], d0: Literal[1], d1: Literal[0], d2: Literal[2], /
+) -> Tensor[A1, A0, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, T], d0: Literal[1], d1: Literal[2], d2: Literal[0], /
+) -> Tensor[A1, A2, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, T], d0: Literal[2], d1: Literal[0], d2: Literal[1], /
+) -> Tensor[A2, A0, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, T], d0: Literal[2], d1: Literal[1], d2: Literal[0], /
+) -> Tensor[A2, A1, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[0], d1: Literal[1], d2: Literal[2], d3: Literal[3], /
+) -> Tensor[A0, A1, A2, A3, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[0], d1: Literal[1], d2: Literal[3], d3: Literal[2], /
+) -> Tensor[A0, A1, A3, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[0], d1: Literal[2], d2: Literal[1], d3: Literal[3], /
+) -> Tensor[A0, A2, A1, A3, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[0], d1: Literal[2], d2: Literal[3], d3: Literal[1], /
+) -> Tensor[A0, A2, A3, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[0], d1: Literal[3], d2: Literal[1], d3: Literal[2], /
+) -> Tensor[A0, A3, A1, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[0], d1: Literal[3], d2: Literal[2], d3: Literal[1], /
+) -> Tensor[A0, A3, A2, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[1], d1: Literal[0], d2: Literal[2], d3: Literal[3], /
+) -> Tensor[A1, A0, A2, A3, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[1], d1: Literal[0], d2: Literal[3], d3: Literal[2], /
+) -> Tensor[A1, A0, A3, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[1], d1: Literal[2], d2: Literal[0], d3: Literal[3], /
+) -> Tensor[A1, A2, A0, A3, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[1], d1: Literal[2], d2: Literal[3], d3: Literal[0], /
+) -> Tensor[A1, A2, A3, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[1], d1: Literal[3], d2: Literal[0], d3: Literal[2], /
+) -> Tensor[A1, A3, A0, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[1], d1: Literal[3], d2: Literal[2], d3: Literal[0], /
+) -> Tensor[A1, A3, A2, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[2], d1: Literal[0], d2: Literal[1], d3: Literal[3], /
+) -> Tensor[A2, A0, A1, A3, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[2], d1: Literal[0], d2: Literal[3], d3: Literal[1], /
+) -> Tensor[A2, A0, A3, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[2], d1: Literal[1], d2: Literal[0], d3: Literal[3], /
+) -> Tensor[A2, A1, A0, A3, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[2], d1: Literal[1], d2: Literal[3], d3: Literal[0], /
+) -> Tensor[A2, A1, A3, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[2], d1: Literal[3], d2: Literal[0], d3: Literal[1], /
+) -> Tensor[A2, A3, A0, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[2], d1: Literal[3], d2: Literal[1], d3: Literal[0], /
+) -> Tensor[A2, A3, A1, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[3], d1: Literal[0], d2: Literal[1], d3: Literal[2], /
+) -> Tensor[A3, A0, A1, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[3], d1: Literal[0], d2: Literal[2], d3: Literal[1], /
+) -> Tensor[A3, A0, A2, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[3], d1: Literal[1], d2: Literal[0], d3: Literal[2], /
+) -> Tensor[A3, A1, A0, A2, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[3], d1: Literal[1], d2: Literal[2], d3: Literal[0], /
+) -> Tensor[A3, A1, A2, A0, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[3], d1: Literal[2], d2: Literal[0], d3: Literal[1], /
+) -> Tensor[A3, A2, A0, A1, T]: ...
+@overload
+def permute(
+    x: Tensor[A0, A1, A2, A3, T], d0: Literal[3], d1: Literal[2], d2: Literal[1], d3: Literal[0], /
+) -> Tensor[A3, A2, A1, A0, T]: ...
+@overload
+def permute(x: Tensor[*S, T], /, *dims: int) -> Any: ...
+def permute(x: Any, /, *dims: int) -> Any:
     """The axes in the order ``dims``: axis ``i`` of the result is axis ``dims[i]`` of ``x``.
     ``Tensor[2, 3, 4].permute(2, 0, 1)`` is ``Tensor[4, 2, 3]``. A view."""
     a = x._data
@@ -83,7 +210,50 @@ def permute(x: Tensor[*S, T], /, *dims: int) -> Any:
     return result(a.transpose(order), (x,), (lambda g: g.transpose(inverse),))
 
 
-def transpose(x: Tensor[*S, T], axis0: int, axis1: int, /) -> Any:
+# Plain signatures: the exact shape for literal axes (any rank where it is exact), else Any.
+@overload
+def transpose(
+    x: Tensor[A0, A1, *S, T], axis0: Literal[0], axis1: Literal[1], /
+) -> Tensor[A1, A0, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, *S, T], axis0: Literal[1], axis1: Literal[0], /
+) -> Tensor[A1, A0, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, *S, T], axis0: Literal[1], axis1: Literal[2], /
+) -> Tensor[A0, A2, A1, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, *S, T], axis0: Literal[2], axis1: Literal[1], /
+) -> Tensor[A0, A2, A1, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, *S, T], axis0: Literal[0], axis1: Literal[2], /
+) -> Tensor[A2, A1, A0, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, *S, T], axis0: Literal[2], axis1: Literal[0], /
+) -> Tensor[A2, A1, A0, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, A3, *S, T], axis0: Literal[2], axis1: Literal[3], /
+) -> Tensor[A0, A1, A3, A2, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, A3, *S, T], axis0: Literal[3], axis1: Literal[2], /
+) -> Tensor[A0, A1, A3, A2, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[*S, A0, A1, T], axis0: Literal[-2], axis1: Literal[-1], /
+) -> Tensor[*S, A1, A0, T]: ...
+@overload
+def transpose(
+    x: Tensor[*S, A0, A1, T], axis0: Literal[-1], axis1: Literal[-2], /
+) -> Tensor[*S, A1, A0, T]: ...
+@overload
+def transpose(x: Tensor[*S, T], axis0: int, axis1: int, /) -> Any: ...
+def transpose(x: Any, axis0: int, axis1: int, /) -> Any:
     """Axes ``axis0`` and ``axis1`` swapped: ``Tensor[2, 3, 4].transpose(0, 2)`` is
     ``Tensor[4, 3, 2]``. A view."""
     a = x._data
@@ -236,15 +406,47 @@ def chunk(x: Tensor[*S, T], /, chunks: int, axis: int = 0) -> tuple[Any, ...]:
     return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
 
 
+# Tapes, as binary ops have them: the copy is traced if x or src is (the first two overloads
+# keep a generic caller's ``T``).
+@overload
 def slice_scatter(
     x: Tensor[*S, T],
+    /,
+    src: Tensor[*tuple[Dyn, ...], T] | Tensor[*tuple[Dyn, ...], NoneTape],
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, T]: ...
+@overload
+def slice_scatter(
+    x: Tensor[*S, NoneTape],
+    /,
+    src: Tensor[*tuple[Dyn, ...], T],
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, T]: ...
+@overload
+def slice_scatter(
+    x: Tensor[*S, Any],
     /,
     src: AnyTensor,
     axis: int = 0,
     start: int | None = None,
     end: int | None = None,
     step: int = 1,
-) -> Tensor[*S, T]:
+) -> Tensor[*S, OwnedTape]: ...
+def slice_scatter(
+    x: Any,
+    /,
+    src: AnyTensor,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Any:
     """A copy of ``x`` whose slice ``start:end:step`` along ``axis`` holds ``src`` (PyTorch's
     ``torch.slice_scatter``): the out-of-place update of a key/value cache. ``src`` has the
     slice's shape; the gradient flows to ``x`` outside the slice and to ``src`` inside it."""

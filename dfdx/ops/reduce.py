@@ -5,9 +5,11 @@ axis (NumPy's rule; PyTorch's ``sum(dim=())`` reduces every axis).
 
 Without the plugin, a reduction over every axis (``axis=None``) is typed as a 0-d tensor, so
 ``loss = (...).sum()`` can call ``backward()``; other reductions give an unknown shape, which
-the plugin makes exact. The fallback overloads need ``axis`` or ``keepdims=`` to be given, so a
-call without them matches one overload only: pyright otherwise types the function form
-(``dx.sum(x)``) of a tensor with ``Dyn`` sizes as ``Any``, since two overloads match it.
+the plugin makes exact, except over one literal axis (``axis=0`` to ``3``, ``-1``, ``-2``),
+whose overloads give the exact shape of any rank (with ``keepdims=True`` too). The fallback
+overloads need ``axis`` or ``keepdims=`` to be given, so a call without them matches one
+overload only: pyright otherwise types the function form (``dx.sum(x)``) of a tensor with
+``Dyn`` sizes as ``Any``, since two overloads match it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float
-from dfdx._typing import AnyTensor, S, T
+from dfdx._typing import A0, A1, A2, A3, AnyTensor, S, T
 from dfdx.ops._op import result
 from dfdx_mypy_plugin.shapes import Axis, nonempty_reduce, normalize_axes, normalize_axis
 
@@ -60,6 +62,54 @@ def _reduction(
 @overload
 def sum(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
 @overload
+def sum(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[True]
+) -> Tensor[Literal[1], *S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[False] = False
+) -> Tensor[A0, *S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[True]
+) -> Tensor[A0, Literal[1], *S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, *S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[True]
+) -> Tensor[A0, A1, Literal[1], *S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, A2, *S, T]: ...
+@overload
+def sum(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[True]
+) -> Tensor[A0, A1, A2, Literal[1], *S, T]: ...
+@overload
+def sum(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def sum(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], T]: ...
+@overload
+def sum(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[False] = False
+) -> Tensor[*S, A1, T]: ...
+@overload
+def sum(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload
 def sum(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
 def sum(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
@@ -88,6 +138,54 @@ def _mean(a: Array, axes: tuple[int, ...]) -> Array:
 @overload
 def mean(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
 @overload
+def mean(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[True]
+) -> Tensor[Literal[1], *S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[False] = False
+) -> Tensor[A0, *S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[True]
+) -> Tensor[A0, Literal[1], *S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, *S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[True]
+) -> Tensor[A0, A1, Literal[1], *S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, A2, *S, T]: ...
+@overload
+def mean(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[True]
+) -> Tensor[A0, A1, A2, Literal[1], *S, T]: ...
+@overload
+def mean(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def mean(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], T]: ...
+@overload
+def mean(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[False] = False
+) -> Tensor[*S, A1, T]: ...
+@overload
+def mean(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload
 def mean(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
 def mean(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
@@ -113,6 +211,54 @@ def _extreme_grad(g: Array, a: Array, y: Array, axes: tuple[int, ...]) -> Array:
 @overload
 def max(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
 @overload
+def max(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[True]
+) -> Tensor[Literal[1], *S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[False] = False
+) -> Tensor[A0, *S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[True]
+) -> Tensor[A0, Literal[1], *S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, *S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[True]
+) -> Tensor[A0, A1, Literal[1], *S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, A2, *S, T]: ...
+@overload
+def max(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[True]
+) -> Tensor[A0, A1, A2, Literal[1], *S, T]: ...
+@overload
+def max(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def max(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], T]: ...
+@overload
+def max(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[False] = False
+) -> Tensor[*S, A1, T]: ...
+@overload
+def max(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload
 def max(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
 def max(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
@@ -130,6 +276,54 @@ def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
 
 @overload
 def min(x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False) -> Tensor[T]: ...
+@overload
+def min(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[True]
+) -> Tensor[Literal[1], *S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[False] = False
+) -> Tensor[A0, *S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[True]
+) -> Tensor[A0, Literal[1], *S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, *S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[True]
+) -> Tensor[A0, A1, Literal[1], *S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, A2, *S, T]: ...
+@overload
+def min(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[True]
+) -> Tensor[A0, A1, A2, Literal[1], *S, T]: ...
+@overload
+def min(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def min(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], T]: ...
+@overload
+def min(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[False] = False
+) -> Tensor[*S, A1, T]: ...
+@overload
+def min(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], A1, T]: ...
 @overload
 def min(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
@@ -150,6 +344,78 @@ def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
 def var(
     x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False, correction: int = 1
 ) -> Tensor[T]: ...
+@overload
+def var(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[False] = False, correction: int = 1
+) -> Tensor[*S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[True], correction: int = 1
+) -> Tensor[Literal[1], *S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, A1, *S, T],
+    /,
+    axis: Literal[1],
+    keepdims: Literal[False] = False,
+    correction: int = 1,
+) -> Tensor[A0, *S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[True], correction: int = 1
+) -> Tensor[A0, Literal[1], *S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, A1, A2, *S, T],
+    /,
+    axis: Literal[2],
+    keepdims: Literal[False] = False,
+    correction: int = 1,
+) -> Tensor[A0, A1, *S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[True], correction: int = 1
+) -> Tensor[A0, A1, Literal[1], *S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, A1, A2, A3, *S, T],
+    /,
+    axis: Literal[3],
+    keepdims: Literal[False] = False,
+    correction: int = 1,
+) -> Tensor[A0, A1, A2, *S, T]: ...
+@overload
+def var(
+    x: Tensor[A0, A1, A2, A3, *S, T],
+    /,
+    axis: Literal[3],
+    keepdims: Literal[True],
+    correction: int = 1,
+) -> Tensor[A0, A1, A2, Literal[1], *S, T]: ...
+@overload
+def var(
+    x: Tensor[*S, A0, T],
+    /,
+    axis: Literal[-1],
+    keepdims: Literal[False] = False,
+    correction: int = 1,
+) -> Tensor[*S, T]: ...
+@overload
+def var(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[True], correction: int = 1
+) -> Tensor[*S, Literal[1], T]: ...
+@overload
+def var(
+    x: Tensor[*S, A0, A1, T],
+    /,
+    axis: Literal[-2],
+    keepdims: Literal[False] = False,
+    correction: int = 1,
+) -> Tensor[*S, A1, T]: ...
+@overload
+def var(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True], correction: int = 1
+) -> Tensor[*S, Literal[1], A1, T]: ...
 @overload
 def var(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False, correction: int = 1) -> Any: ...
 @overload
@@ -198,6 +464,54 @@ def _logsumexp(a: Array, axes: tuple[int, ...]) -> Array:
 def logsumexp(
     x: Tensor[*S, T], /, axis: None = None, keepdims: Literal[False] = False
 ) -> Tensor[T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, *S, T], /, axis: Literal[0], keepdims: Literal[True]
+) -> Tensor[Literal[1], *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[False] = False
+) -> Tensor[A0, *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, A1, *S, T], /, axis: Literal[1], keepdims: Literal[True]
+) -> Tensor[A0, Literal[1], *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, A1, A2, *S, T], /, axis: Literal[2], keepdims: Literal[True]
+) -> Tensor[A0, A1, Literal[1], *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[False] = False
+) -> Tensor[A0, A1, A2, *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[A0, A1, A2, A3, *S, T], /, axis: Literal[3], keepdims: Literal[True]
+) -> Tensor[A0, A1, A2, Literal[1], *S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[*S, A0, T], /, axis: Literal[-1], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], T]: ...
+@overload
+def logsumexp(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[False] = False
+) -> Tensor[*S, A1, T]: ...
+@overload
+def logsumexp(
+    x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], A1, T]: ...
 @overload
 def logsumexp(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload

@@ -72,6 +72,15 @@ def _tensor_arg(call: Call, name: str) -> TensorType | None:
     return read_tensor(call.arg(name))
 
 
+def _mask_shape(call: Call, name: str) -> shapes.Shape | None:
+    """A mask argument's shape; None where it is absent, ``None`` or not a known tensor."""
+    try:
+        t = _tensor_arg(call, name)
+    except Unknown:
+        return None
+    return None if t is None else t.shape
+
+
 def _mha_call(call: Call) -> Type:
     if not call.operands:
         raise Unknown
@@ -90,6 +99,11 @@ def _mha_call(call: Call) -> Type:
     v = k if v is None else v
     name = f"MultiHeadAttention[{shapes.fmt_dim(e)}, {shapes.fmt_dim(h)}]"
     shape = shapes.attention_inputs(name, e, q.shape, k.shape, v.shape)
+    if len(q.shape) == 3 and len(k.shape) == 3:
+        shapes.attention_masks(
+            name, q.shape[0], h, q.shape[1], k.shape[1],
+            _mask_shape(call, "attn_mask"), _mask_shape(call, "key_padding_mask"),
+        )  # fmt: skip
     tape = merge_tapes([q.tape, k.tape, v.tape])
     return call.result(shape, tape, q, k, v, TensorType((), tape, syms))
 
@@ -103,6 +117,9 @@ def sdpa(call: Call) -> Type:
         raise Unknown
     q, k, v = call.tensor(0), call.tensor(1), call.tensor(2)
     shape = shapes.sdpa(call.op, q.shape, k.shape, v.shape)
+    mask = _mask_shape(call, "attn_mask")
+    if mask is not None and k.shape:  # broadcast to the logits (*B, L, S), as at run time
+        shapes.mask_broadcast(call.op, mask, (*shape[:-1], k.shape[-2]))
     return call.result(shape, merge_tapes([q.tape, k.tape, v.tape]), q, k, v)
 
 

@@ -38,6 +38,7 @@ from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
 from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
 from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
 from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs
+from dfdx_mypy_plugin.shapes.attention import attention_masks as attention_masks
 from dfdx_mypy_plugin.shapes.attention import sdpa as sdpa
 from dfdx_mypy_plugin.shapes.attention import transformer_inputs as transformer_inputs
 from dfdx_mypy_plugin.shapes.binary import broadcast as broadcast

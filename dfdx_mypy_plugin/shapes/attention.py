@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, agree, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import (
+    Dim,
+    Shape,
+    ShapeError,
+    agree,
+    dim_mul,
+    fmt,
+    fmt_dim,
+    same_dim,
+)
 from dfdx_mypy_plugin.shapes.binary import broadcast
 
 
@@ -85,3 +94,39 @@ def transformer_inputs(name: str, d_model: Dim, inputs: Sequence[tuple[str, Shap
                 f"{name}: {what} takes {fmt_dim(d_model)} features, got {fmt(x)} "
                 f"({fmt_dim(x[-1])} != {fmt_dim(d_model)})"
             )
+
+
+def _fits(shape: Shape, expected: Shape) -> bool:
+    """``shape`` is ``expected``, or may be (an unknown size on either side)."""
+    return len(shape) == len(expected) and all(
+        same_dim(a, b) is not False for a, b in zip(shape, expected, strict=True)
+    )
+
+
+def attention_masks(
+    name: str,
+    batch: Dim,
+    heads: Dim,
+    target: Dim,
+    source: Dim,
+    attn_mask: Shape | None,
+    key_padding_mask: Shape | None,
+    names: tuple[str, str] = ("attn_mask", "key_padding_mask"),
+) -> None:
+    """``MultiHeadAttention``'s masks (and the transformer layers'): an attention mask is
+    ``(L, S)`` or ``(batch * num_heads, L, S)``, a key padding mask ``(batch, S)``. ``names``
+    are the arguments as the caller spells them (``("memory_mask", ...)``)."""
+    mask_name, padding_name = names
+    if attn_mask is not None:
+        flat = (target, source)
+        per_head = (dim_mul(batch, heads), target, source)
+        if not (_fits(attn_mask, flat) or _fits(attn_mask, per_head)):
+            raise ShapeError(
+                f"{name}: {mask_name} must be {fmt(flat)} or {fmt(per_head)} "
+                f"(batch * num_heads, L, S), got {fmt(attn_mask)}"
+            )
+    if key_padding_mask is not None and not _fits(key_padding_mask, (batch, source)):
+        raise ShapeError(
+            f"{name}: {padding_name} must be {fmt((batch, source))} (batch, S), "
+            f"got {fmt(key_padding_mask)}"
+        )
