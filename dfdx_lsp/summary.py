@@ -17,7 +17,7 @@ from mypy.types import Instance, Type, get_proper_type
 from dfdx_lsp import _display
 from dfdx_lsp import _plugin_bridge as plugin
 from dfdx_lsp._checker import Checker
-from dfdx_lsp._inlay import _names, _sequential_input, _var
+from dfdx_lsp._inlay import _name, _names, _sequential_input, _var
 from dfdx_lsp._walk import walk
 
 
@@ -130,7 +130,7 @@ def models(path: str, checker: Checker | None = None) -> tuple[list[Model], list
     if tree is None:
         raise RuntimeError(f"mypy did not check {path}")
     types = checker.types()
-    built: dict[Var, tuple[str, AssignmentStmt]] = {}
+    built: dict[Var, tuple[str, int, CallExpr]] = {}
     inputs: dict[Var, plugin.TensorType] = {}
     for node in walk(tree):
         if isinstance(node, AssignmentStmt) and isinstance(node.rvalue, CallExpr):
@@ -138,18 +138,21 @@ def models(path: str, checker: Checker | None = None) -> tuple[list[Model], list
                 for n in (n for lv in node.lvalues for n in _names(lv)):
                     var = _var(n, types)
                     if var is not None and var not in built:
-                        built[var] = (getattr(n, "name", "?"), node)
+                        built[var] = (_name(n), node.line, node.rvalue)
         elif isinstance(node, CallExpr):
             _sequential_input(node, types, inputs)
-    out = [_model(name, s, types, inputs.get(var)) for var, (name, s) in built.items()]
+    out = [_model(*seen, types, inputs.get(var)) for var, seen in built.items()]
     return sorted(out, key=lambda m: m.line), result.messages
 
 
 def _model(
-    name: str, s: AssignmentStmt, types: dict[Expression, Type], inputs: plugin.TensorType | None
+    name: str,
+    line: int,
+    call: CallExpr,
+    types: dict[Expression, Type],
+    inputs: plugin.TensorType | None,
 ) -> Model:
-    assert isinstance(s.rvalue, CallExpr)
-    call = s.rvalue
+    """The rows of the ``Sequential`` built by ``call``: each layer folded from ``inputs``."""
     seq = get_proper_type(types.get(call))
     layers = plugin.sequential_layers(seq) if isinstance(seq, Instance) else None
     rows: list[Row] = []
@@ -162,7 +165,7 @@ def _model(
         rows.append(Row(i, plugin.layer_name(layer), shown, parameters(layer, arg)))
         x = y
     shown_input = _display.tensor_label(inputs) if inputs is not None else None
-    return Model(name, s.line, shown_input, rows)
+    return Model(name, line, shown_input, rows)
 
 
 def _count(n: int | None) -> str:
