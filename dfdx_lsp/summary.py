@@ -20,6 +20,8 @@ from dfdx_lsp._checker import Checker
 from dfdx_lsp._inlay import _name, _names, _sequential_input, _var
 from dfdx_lsp._walk import walk
 
+RESIDUAL = "dfdx.nn._containers.Residual"
+
 
 @dataclass(frozen=True)
 class Row:
@@ -79,10 +81,14 @@ def parameters(layer: Instance, call: Expression | None = None) -> int | None:
         calls = call.args if isinstance(call, CallExpr) and len(call.args) == len(inner) else None
         counts = [parameters(t, calls[i] if calls else None) for i, t in enumerate(inner)]
         return None if None in counts else sum(c for c in counts if c is not None)
+    if layer.type.fullname == RESIDUAL:
+        wrapped = get_proper_type(layer.args[0]) if layer.args else None
+        inner_call = call.args[0] if isinstance(call, CallExpr) and len(call.args) == 1 else None
+        return parameters(wrapped, inner_call) if isinstance(wrapped, Instance) else None
     args = plugin.layer_arguments(layer)
     if args is None:
         return None
-    if name not in _WEIGHTED:
+    if name in _PARAMETER_FREE:
         return 0
     if name == "Linear":
         i, o, bias = args.get("in_features"), args.get("out_features"), _keyword(call, ("bias",))
@@ -112,10 +118,11 @@ def parameters(layer: Instance, call: Expression | None = None) -> int | None:
     return None
 
 
-_WEIGHTED = ("Linear", "Conv2d", "ConvTranspose2d", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
-             "Embedding")  # fmt: skip
-"""The layers of the plugin's table that hold parameters; the others (activations, dropout,
-pools, Flatten) hold none."""
+_PARAMETER_FREE = frozenset(
+    ("ReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "Dropout", "Flatten", "MaxPool2d",
+     "AvgPool2d", "AdaptiveAvgPool2d", "Upsample")
+)  # fmt: skip
+"""The layers of the plugin's table that hold no parameters."""
 
 
 def models(path: str, checker: Checker | None = None) -> tuple[list[Model], list[str]]:

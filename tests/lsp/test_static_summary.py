@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import dfdx as dx
-from dfdx_lsp.summary import Model, main, models
+from dfdx_lsp.summary import _PARAMETER_FREE, Model, main, models
 
 MODELS = """\
 import dfdx as dx
@@ -36,6 +36,7 @@ z = cnn(images)
 emb = dx.nn.Sequential(
     dx.nn.Embedding(100, 16),
     dx.nn.Sequential(dx.nn.Linear(16, 8), dx.nn.ReLU()),
+    dx.nn.Residual(dx.nn.Linear(8, 8, bias=False)),
 )
 ids = dx.zeros(4, 7, dtype=dx.int64)
 out = emb(ids)
@@ -131,7 +132,7 @@ def test_the_command_prints_the_table(
     assert "mlp (line 3): Sequential, input [32, 784]" in out
     assert "0      Linear[784, 512]  [32, 512]     401,920" in out
     assert "Total params: 408,064" in out  # the last Linear has no bias
-    assert "unseen (line 29): Sequential, input unknown" in out
+    assert "unseen (line 30): Sequential, input unknown" in out
 
 
 def test_the_command_reports_a_missing_file(
@@ -152,3 +153,13 @@ def test_a_type_error_in_the_file_is_printed_and_fails(
     captured = capsys.readouterr()
     assert "Linear[4, 3]: takes 4 features" in captured.err
     assert "m (line 2): Sequential" in captured.out
+
+
+def test_the_layers_counted_as_parameter_free_hold_none() -> None:
+    layers = [
+        dx.nn.ReLU(), dx.nn.GELU(), dx.nn.SiLU(), dx.nn.Sigmoid(), dx.nn.Tanh(), dx.nn.Softmax(),
+        dx.nn.Dropout(), dx.nn.Flatten(), dx.nn.MaxPool2d(2), dx.nn.AvgPool2d(2),
+        dx.nn.AdaptiveAvgPool2d(1), dx.nn.Upsample(scale_factor=2),
+    ]  # fmt: skip
+    assert {type(m).__name__ for m in layers} == _PARAMETER_FREE
+    assert [m.num_parameters() for m in layers] == [0] * len(layers)
