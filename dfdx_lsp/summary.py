@@ -11,7 +11,18 @@ import os
 import sys
 from dataclasses import dataclass
 
-from mypy.nodes import ARG_POS, AssignmentStmt, CallExpr, Expression, NameExpr, Var
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    AssignmentStmt,
+    CallExpr,
+    Expression,
+    FuncDef,
+    NameExpr,
+    RefExpr,
+    TypeInfo,
+    Var,
+)
 from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_lsp import _display
@@ -46,21 +57,31 @@ class Model:
         return None if None in counts else sum(c for c in counts if c is not None)
 
 
-def _keyword(call: Expression | None, names: tuple[str, ...]) -> bool | None:
-    """Whether a bool keyword of the layer's constructor call is on: True when absent (every
-    one of these defaults to True), None when the call is not visible or the value not a
-    literal."""
-    if not isinstance(call, CallExpr):
+def _switch(call: Expression | None, names: tuple[str, ...]) -> bool | None:
+    """Whether a layer's ``bias=``/``affine=`` switch is on in its constructor call (passed by
+    keyword or by position): True when absent (each of these defaults to True), None when the
+    call is not visible, has star arguments, or passes something other than a literal."""
+    if not isinstance(call, CallExpr) or set(call.arg_kinds) - {ARG_POS, ARG_NAMED}:
         return None
-    for name, value in zip(call.arg_names, call.args, strict=True):
-        if name in names:
-            if isinstance(value, NameExpr) and value.fullname in (
-                "builtins.True",
-                "builtins.False",
-            ):
-                return value.fullname == "builtins.True"
+    value = next((v for n, v in zip(call.arg_names, call.args, strict=True) if n in names), None)
+    if value is None:
+        formals = _formals(call)
+        if formals is None:
             return None
-    return True
+        positional = [v for v, k in zip(call.args, call.arg_kinds, strict=True) if k == ARG_POS]
+        value = next((v for f, v in zip(formals, positional, strict=False) if f in names), None)
+    if value is None:
+        return True
+    if isinstance(value, NameExpr) and value.fullname in ("builtins.True", "builtins.False"):
+        return value.fullname == "builtins.True"
+    return None
+
+
+def _formals(call: CallExpr) -> list[str | None] | None:
+    """The parameter names of the called class's ``__init__``, ``self`` left out."""
+    info = call.callee.node if isinstance(call.callee, RefExpr) else None
+    init = info.get_method("__init__") if isinstance(info, TypeInfo) else None
+    return list(init.arg_names[1:]) if isinstance(init, FuncDef) else None
 
 
 def _pair(v: int | tuple[int, int] | None) -> tuple[int, int] | None:
@@ -91,13 +112,13 @@ def parameters(layer: Instance, call: Expression | None = None) -> int | None:
     if name in _PARAMETER_FREE:
         return 0
     if name == "Linear":
-        i, o, bias = args.get("in_features"), args.get("out_features"), _keyword(call, ("bias",))
+        i, o, bias = args.get("in_features"), args.get("out_features"), _switch(call, ("bias",))
         if isinstance(i, int) and isinstance(o, int) and bias is not None:
             return i * o + (o if bias else 0)
     elif name in ("Conv2d", "ConvTranspose2d"):
         i, o = args.get("in_channels"), args.get("out_channels")
         k, g = _pair(args.get("kernel_size")), args.get("groups")
-        bias = _keyword(call, ("bias",))
+        bias = _switch(call, ("bias",))
         if (
             isinstance(i, int)
             and isinstance(o, int)
@@ -108,7 +129,7 @@ def parameters(layer: Instance, call: Expression | None = None) -> int | None:
             return i * o // g * k[0] * k[1] + (o if bias else 0)
     elif name in ("LayerNorm", "BatchNorm1d", "BatchNorm2d"):
         n = args.get("normalized_shape", args.get("num_features"))
-        affine = _keyword(call, ("elementwise_affine", "affine"))
+        affine = _switch(call, ("elementwise_affine", "affine"))
         if isinstance(n, int) and affine is not None:
             return 2 * n if affine else 0
     elif name == "Embedding":

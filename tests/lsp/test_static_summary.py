@@ -124,6 +124,18 @@ def test_sizes_that_are_not_literals_are_not_counted(tmp_path: Path) -> None:
     assert [r.params for r in b.rows] == [None, 0]
 
 
+def test_a_switch_passed_by_position_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import dfdx as dx\n"
+        "a = dx.nn.Sequential(dx.nn.Linear(3, 4, False), dx.nn.LayerNorm(4, 1e-5, False))\n"
+        "b = dx.nn.Sequential(dx.nn.BatchNorm1d(4, 1e-5, 0.1, False), dx.nn.Linear(4, 2, True))\n"
+    )
+    (a, b), _ = models(str(path))
+    assert [r.params for r in a.rows] == [12, 0]
+    assert [r.params for r in b.rows] == [0, 10]
+
+
 def test_the_command_prints_the_table(
     checked: tuple[Path, dict[str, Model]], capsys: pytest.CaptureFixture[str]
 ) -> None:
