@@ -34,10 +34,18 @@ literal pairs) to compute output sizes; ``Any`` without the plugin."""
 Pair = int | tuple[int, int]
 
 
-def _positive(op: str, name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(f"{op}: {name} must be an int > 0, got {n!r}")
-    return n
+def _check_arguments(name: str, **arguments: object) -> None:
+    """The constructor ``arguments`` of the layer ``name`` checked against the layer table
+    (ints, at least each one's minimum): the plugin reports the same at the call."""
+    shapes.check_arguments(_described(name), arguments)
+
+
+def _groups_divide(name: str, in_channels: int, out_channels: int, groups: int) -> None:
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{name}: groups {groups} must divide in_channels {in_channels} and "
+            f"out_channels {out_channels}"
+        )
 
 
 def _described(name: str) -> shapes.Layer:
@@ -143,7 +151,7 @@ class Flatten(Module, Generic[A0, A1]):
     def __init__(self: Flatten[Any, Any], start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
         axes = {"start_axis": start_axis, "end_axis": end_axis}
-        shapes.check_arguments(_described("Flatten"), axes)
+        _check_arguments("Flatten", **axes)
         self.start_axis = start_axis
         self.end_axis = end_axis
 
@@ -173,7 +181,8 @@ class LayerNorm(Module, Generic[D]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        self.normalized_shape = _positive("LayerNorm", "normalized_shape", normalized_shape)
+        _check_arguments("LayerNorm", normalized_shape=normalized_shape)
+        self.normalized_shape = normalized_shape
         self.eps = _validate.positive("LayerNorm", "eps", eps)
         dt = canonical(dtype)
         n = normalized_shape
@@ -216,7 +225,8 @@ class _BatchNorm(Module, Generic[C]):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        self.num_features = _positive(name, "num_features", num_features)
+        _check_arguments(name, num_features=num_features)
+        self.num_features = num_features
         self.eps = _validate.positive(name, "eps", eps)
         # None: the cumulative average of every batch so far (PyTorch's momentum=None)
         self.momentum = None if momentum is None else _validate.fraction(name, "momentum", momentum)
@@ -336,8 +346,9 @@ class Embedding(Module, Generic[V, D]):
         from dfdx._creation import _generator
 
         super().__init__()
-        self.num_embeddings = _positive("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = _positive("Embedding", "embedding_dim", embedding_dim)
+        _check_arguments("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
         gen = _generator(rng)
         shape = (num_embeddings, embedding_dim)
         self.weight = Tensor(gen.standard_normal(shape).astype(canonical(dtype)))
@@ -390,26 +401,18 @@ class Conv2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        shapes.check_arguments(
-            _described("Conv2d"),
-            {
-                "in_channels": in_channels,
-                "out_channels": out_channels,
-                "kernel_size": kernel_size,
-                "stride": stride,
-                "padding": padding,
-                "dilation": dilation,
-                "groups": groups,
-            },
+        _check_arguments(
+            "Conv2d",
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
         )
-        self.in_channels = _positive("Conv2d", "in_channels", in_channels)
-        self.out_channels = _positive("Conv2d", "out_channels", out_channels)
-        self.groups = _positive("Conv2d", "groups", groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: groups {groups} must divide in_channels {in_channels} and "
-                f"out_channels {out_channels}"
-            )
+        _groups_divide("Conv2d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size)
         self.stride = _pair(stride)
         self.padding = _pair(padding)
@@ -451,7 +454,7 @@ class MaxPool2d(Module, Generic[Hyper]):
     ) -> None:
         super().__init__()
         window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
-        shapes.check_arguments(_described("MaxPool2d"), window)
+        _check_arguments("MaxPool2d", **window)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
@@ -470,7 +473,7 @@ class AvgPool2d(Module, Generic[Hyper]):
     ) -> None:
         super().__init__()
         window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
-        shapes.check_arguments(_described("AvgPool2d"), window)
+        _check_arguments("AvgPool2d", **window)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
@@ -506,26 +509,19 @@ class ConvTranspose2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        name = "ConvTranspose2d"
-        arguments = {
-            "in_channels": in_channels,
-            "out_channels": out_channels,
-            "kernel_size": kernel_size,
-            "stride": stride,
-            "padding": padding,
-            "output_padding": output_padding,
-            "groups": groups,
-            "dilation": dilation,
-        }
-        shapes.check_arguments(_described(name), arguments)
-        self.in_channels = _positive(name, "in_channels", in_channels)
-        self.out_channels = _positive(name, "out_channels", out_channels)
-        self.groups = _positive(name, "groups", groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{name}: groups {groups} must divide in_channels {in_channels} and "
-                f"out_channels {out_channels}"
-            )
+        _check_arguments(
+            "ConvTranspose2d",
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            groups=groups,
+            dilation=dilation,
+        )
+        _groups_divide("ConvTranspose2d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size)
         self.stride = _pair(stride)
         self.padding = _pair(padding)
@@ -569,7 +565,7 @@ class AdaptiveAvgPool2d(Module, Generic[Hyper]):
 
     def __init__(self: AdaptiveAvgPool2d[Any], output_size: Pair) -> None:
         super().__init__()
-        shapes.check_arguments(_described("AdaptiveAvgPool2d"), {"output_size": output_size})
+        _check_arguments("AdaptiveAvgPool2d", output_size=output_size)
         self.output_size = output_size
 
     def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
@@ -592,7 +588,7 @@ class Upsample(Module, Generic[Hyper]):
         align_corners: bool | None = None,
     ) -> None:
         super().__init__()
-        shapes.check_arguments(_described("Upsample"), {"scale_factor": scale_factor})
+        _check_arguments("Upsample", scale_factor=scale_factor)
         if mode not in ("nearest", "bilinear"):
             raise ValueError(f"Upsample: mode must be 'nearest' or 'bilinear', got {mode!r}")
         self.scale_factor = scale_factor
