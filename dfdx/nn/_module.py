@@ -71,13 +71,13 @@ class _CallsForward:
         return _run_forward(module, *args, **kwargs)
 
 
-def _run_forward(module: Module, *args: Any, **kwargs: Any) -> Any:
-    """``module.forward(*args, **kwargs)``; an error names the failing layer's path."""
-    try:
-        return module.forward(*args, **kwargs)
-    except _paths.LOCATED as e:
-        _paths.locate(module, e)  # the failing layer's path in front of the message
-        raise
+def _forward(module: Module, *args: Any, **kwargs: Any) -> Any:
+    return module.forward(*args, **kwargs)
+
+
+_run_forward = _paths.locating(_forward)
+"""``module.forward(*args, **kwargs)``; an error names the failing layer's path (as a
+subclass's own ``__call__`` does, wrapped the same way by ``__init_subclass__``)."""
 
 
 Role = Literal["parameter", "buffer", "non-persistent buffer"]
