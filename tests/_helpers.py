@@ -12,7 +12,7 @@ import importlib.util
 import math
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import dfdx as dx
+from dfdx import NoneTape, Tensor
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -174,3 +175,25 @@ def rules_comment(program: Path) -> set[str]:
     """The families a program's ``# rules:`` comment names (none without one)."""
     found = RULES_COMMENT.search(program.read_text(encoding="utf-8"))
     return {n.strip() for n in found.group(1).split(",") if n.strip()} if found else set()
+
+
+class Params:
+    """A hand-written module for the optimizer tests: parameters by PyTorch-style name."""
+
+    def __init__(self, **arrays: np.ndarray) -> None:
+        self.tensors: dict[str, Tensor[Any, NoneTape]] = {
+            k: dx.tensor(v, dtype=v.dtype) for k, v in arrays.items()
+        }
+
+    def named_parameters(self) -> Iterator[tuple[str, Tensor[Any, NoneTape]]]:
+        yield from self.tensors.items()
+
+
+def grads_of(model: Params, grads: dict[str, np.ndarray]) -> dx.Gradients:
+    """Gradients equal to ``grads`` through the public API: d/dp sum(p * G) = G exactly."""
+    loss = None
+    for k, g in grads.items():
+        term = (model.tensors[k].trace() * dx.tensor(g, dtype=g.dtype)).sum()
+        loss = term if loss is None else loss + term
+    assert loss is not None
+    return loss.backward()

@@ -4,45 +4,21 @@ and their checks of hyper-parameters and gradients."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import _helpers
 import numpy as np
 import pytest
+from _helpers import Params, grads_of
 
 import dfdx as dx
-from dfdx import NoneTape, Tensor
 from dfdx.optim import _base
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from make_torch_optim_fixtures import OPTIM_CASES, OPTIM_FIXTURE, STEPS
 
 FIX = np.load(OPTIM_FIXTURE)
-
-
-class Params:
-    """A hand-written module: parameters in fields, PyTorch-style names."""
-
-    def __init__(self, **arrays: np.ndarray) -> None:
-        self.tensors: dict[str, Tensor[Any, NoneTape]] = {
-            k: dx.tensor(v, dtype=v.dtype) for k, v in arrays.items()
-        }
-
-    def named_parameters(self) -> Iterator[tuple[str, Tensor[Any, NoneTape]]]:
-        yield from self.tensors.items()
-
-
-def grads_of(model: Params, grads: dict[str, np.ndarray]) -> dx.Gradients:
-    """Gradients equal to ``grads`` through the public API: d/dp sum(p * G) = G exactly."""
-    loss = None
-    for k, g in grads.items():
-        p = model.tensors[k]
-        term = (p.trace() * dx.tensor(g, dtype=g.dtype)).sum()
-        loss = term if loss is None else loss + term
-    assert loss is not None
-    return loss.backward()
 
 
 @pytest.mark.parametrize("case", sorted(OPTIM_CASES))

@@ -5,38 +5,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import _helpers
 import numpy as np
 import pytest
+from _helpers import Params, grads_of
 
 import dfdx as dx
-from dfdx import NoneTape, Tensor
 
 M = _helpers.load_fixture_script("make_torch_sched_fixtures.py")
 FIX = _helpers.load_npz(M.SCHED_FIXTURE)
-
-
-class Params:
-    def __init__(self, **arrays: np.ndarray) -> None:
-        self.tensors: dict[str, Tensor[Any, NoneTape]] = {
-            k: dx.tensor(v, dtype=v.dtype) for k, v in arrays.items()
-        }
-
-    def named_parameters(self) -> Iterator[tuple[str, Tensor[Any, NoneTape]]]:
-        yield from self.tensors.items()
-
-
-def grads_of(model: Params, grads: dict[str, np.ndarray]) -> dx.Gradients:
-    """Gradients equal to ``grads``: d/dp sum(p * G) = G exactly."""
-    loss = None
-    for k, g in grads.items():
-        term = (model.tensors[k].trace() * dx.tensor(g, dtype=g.dtype)).sum()
-        loss = term if loss is None else loss + term
-    assert loss is not None
-    return loss.backward()
 
 
 @pytest.mark.parametrize("case", sorted(M.CLIP_CASES))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,11 @@ import numpy as np
 import pytest
 
 import dfdx as dx
-from dfdx import NoneTape, Tensor
 from dfdx.optim import _base, lr_scheduler
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from _helpers import Params, grads_of
 from make_torch_optim_fixtures import OPTIM_CASES, optim_inputs
-
-
-class Params:
-    def __init__(self, **arrays: np.ndarray) -> None:
-        self.tensors: dict[str, Tensor[Any, NoneTape]] = {
-            k: dx.tensor(v.copy(), dtype=v.dtype) for k, v in arrays.items()
-        }
-
-    def named_parameters(self) -> Iterator[tuple[str, Tensor[Any, NoneTape]]]:
-        yield from self.tensors.items()
-
-
-def grads_of(model: Params, grads: dict[str, np.ndarray]) -> dx.Gradients:
-    loss = None
-    for k, g in grads.items():
-        term = (model.tensors[k].trace() * dx.tensor(g, dtype=g.dtype)).sum()
-        loss = term if loss is None else loss + term
-    assert loss is not None
-    return loss.backward()
 
 
 @pytest.mark.parametrize("small", [_base.SMALL, 0])
