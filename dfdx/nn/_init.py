@@ -74,6 +74,17 @@ def kaiming_uniform(
     return uniform(shape, bound, dtype, rng)
 
 
+def xavier_bound(shape: tuple[int, ...], gain: float = 1.0, op: str = "xavier_uniform_") -> float:
+    """Glorot's uniform bound of a weight of ``shape``: ``gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fan_in_and_fan_out(shape, op)
+    return gain * math.sqrt(6.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+
+
+def xavier_uniform(shape: tuple[int, ...], dtype: DType, rng: Generator | None) -> Array:
+    """PyTorch's ``xavier_uniform_`` of a new weight of ``shape`` (attention's projections)."""
+    return uniform(shape, xavier_bound(shape), dtype, rng)
+
+
 def fan_in_bound(fan_in: int) -> float:
     """PyTorch's bias bound: ``1 / sqrt(fan_in)``."""
     return 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0

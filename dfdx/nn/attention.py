@@ -16,7 +16,7 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import bool_, canonical, float32
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, B, Dyn, E, H, L, Sk, T
-from dfdx.nn._init import uniform
+from dfdx.nn._init import xavier_uniform
 from dfdx.nn._linear import Linear
 from dfdx.nn._module import Module
 from dfdx.ops import movement
@@ -38,12 +38,6 @@ def causal_mask(query_len: int, key_len: int | None = None) -> Tensor[Dyn, Dyn, 
     :func:`dfdx.scaled_dot_product_attention` (True = may attend)."""
     s = query_len if key_len is None else key_len
     return Tensor(xp.triu(xp.ones((query_len, s), dtype=bool_), 1))
-
-
-def _xavier_uniform(shape: tuple[int, int], dtype: Any, rng: Generator | None) -> Array:
-    """PyTorch's ``xavier_uniform_`` of a ``(fan_out, fan_in)`` matrix."""
-    bound = math.sqrt(6.0 / (shape[0] + shape[1]))
-    return uniform(shape, bound, dtype, rng)
 
 
 class MultiHeadAttention(Module, Generic[E, H]):
@@ -87,7 +81,7 @@ class MultiHeadAttention(Module, Generic[E, H]):
         self.dropout = float(dropout)
         self.rng = rng
         dt = canonical(dtype)
-        self.in_proj_weight = Tensor(_xavier_uniform((3 * embed_dim, embed_dim), dt, rng))
+        self.in_proj_weight = Tensor(xavier_uniform((3 * embed_dim, embed_dim), dt, rng))
         self.in_proj_bias = Tensor(xp.zeros((3 * embed_dim,), dt)) if bias else None
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, rng=rng, dtype=dt)
         if self.out_proj.bias is not None:

@@ -21,7 +21,7 @@ from dfdx._dtypes import FLOATS, DTypeError
 from dfdx._tensor import Tensor
 from dfdx._typing import AnyTensor
 from dfdx.nn._init import calculate_gain as calculate_gain
-from dfdx.nn._init import fan_in_and_fan_out
+from dfdx.nn._init import fan_in_and_fan_out, xavier_bound
 
 if TYPE_CHECKING:
     from numpy.random import Generator
@@ -162,8 +162,7 @@ def trunc_normal_(
 def xavier_uniform_(tensor: _T, gain: float = 1.0, *, rng: Generator | None = None) -> _T:
     """Glorot uniform: ``U(-c, c)`` with ``c = gain * sqrt(6 / (fan_in + fan_out))``."""
     data = _target("xavier_uniform_", tensor)
-    fan_in, fan_out = fan_in_and_fan_out(data.shape, op="xavier_uniform_")
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    bound = xavier_bound(data.shape, gain)
     return _fill(tensor, _generator(rng).uniform(-bound, bound, size=data.shape))
 
 

@@ -25,10 +25,11 @@ from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, B, D, Dyn, L, Sk, T
+from dfdx.nn._init import xavier_uniform
 from dfdx.nn._layers import Dropout, LayerNorm
 from dfdx.nn._linear import Linear
 from dfdx.nn._module import Module
-from dfdx.nn.attention import MultiHeadAttention, _xavier_uniform
+from dfdx.nn.attention import MultiHeadAttention
 from dfdx.ops import linalg, movement, unary
 from dfdx_mypy_plugin import shapes
 
@@ -474,7 +475,7 @@ class Transformer(Module, Generic[D]):
         dt = canonical(dtype)
         for _, p in self.named_parameters():
             if p.ndim > 1:
-                p._data = _xavier_uniform((p.shape[0], p.shape[1]), dt, rng)
+                p._data = xavier_uniform((p.shape[0], p.shape[1]), dt, rng)
 
     # Tapes, as binary ops have them: the result is traced if any input is (a traced target
     # with a frozen encoder's memory). The first two overloads keep a generic caller's ``T``.
