@@ -108,6 +108,22 @@ def _make_call(
     return call
 
 
+def _argument_types(ctx: MethodContext | FunctionContext) -> list[list[Type]]:
+    """The arguments' types as the rule should read them. Where mypy gave up on an overloaded
+    call (``Any``: an argument whose own type depends on its context, ``x + f(y)`` with a
+    generic ``f``, matched several items), the arguments inferred without a type context, as
+    the signature hook reads them: mypy's last attempt inferred them in the context of the
+    catch-all item, which erases their shapes."""
+    if not isinstance(get_proper_type(ctx.default_return_type), AnyType):
+        return ctx.arg_types
+    try:
+        return [[ctx.api.get_expression_type(e) for e in formal] for formal in ctx.args]
+    except Exception:
+        if _DEBUG:
+            raise
+        return ctx.arg_types
+
+
 def _trace(rule: Rule, call: Call) -> None:
     if _TRACE:
         family = rule.fn.__module__.rsplit(".", 1)[-1]
@@ -462,7 +478,7 @@ class DfdxPlugin(Plugin):
                 ctx.type,
                 ctx.callee_arg_names,
                 ctx.arg_kinds,
-                ctx.arg_types,
+                _argument_types(ctx),
                 ctx.args,
                 ctx.default_return_type,
                 ctx.api,
@@ -495,7 +511,7 @@ class DfdxPlugin(Plugin):
                 None,
                 ctx.callee_arg_names,
                 ctx.arg_kinds,
-                ctx.arg_types,
+                _argument_types(ctx),
                 ctx.args,
                 ctx.default_return_type,
                 ctx.api,

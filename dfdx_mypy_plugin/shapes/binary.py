@@ -15,6 +15,8 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a if a == b else False
     if a == b:
         return a
+    if isinstance(a, str) and isinstance(b, str) and a.isidentifier() and b.isidentifier():
+        return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
     # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.
     if isinstance(a, int):
         return a

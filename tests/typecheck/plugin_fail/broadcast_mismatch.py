@@ -5,6 +5,7 @@ and function, traced or not. The plugin's message replaces mypy's own error: no
 # rules: binary
 
 from typing import Literal as L
+from typing import TypeVar
 
 import dfdx as dx
 from dfdx import NoneTape, Tensor
@@ -73,3 +74,15 @@ f6 = dx.minimum(c, a)  # E: mypy[dfdx-shape "minimum: shapes do not broadcast: T
 # the result of a reported op is a tensor of unknown shape: no second error downstream
 chained = (a.add(v) * 2.0).relu().sum()  # E: mypy[dfdx-shape "add: shapes do not broadcast: "
 #     "Tensor[3, 4] and Tensor[5] (axis -1: 4 != 5)"]
+
+# two size TypeVars are two sizes, as for a layer: the feed-forward's output width is wrong
+B = TypeVar("B", bound=int)
+D = TypeVar("D", bound=int)
+F = TypeVar("F", bound=int)
+
+
+def residual(x: Tensor[B, D, NoneTape], ff: Tensor[B, F, NoneTape]) -> None:
+    y = x + ff  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, D] and "
+    #     "Tensor[B, F] (axis -1: D != F)"]
+    z = x + dx.exp(ff)  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, D] and "
+    #     "Tensor[B, F] (axis -1: D != F)"]
