@@ -42,6 +42,7 @@ from mypy.types import (
     CallableType,
     FunctionLike,
     Instance,
+    LiteralType,
     TupleType,
     Type,
     TypeOfAny,
@@ -50,7 +51,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import __version__
-from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, read_tensor
+from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
@@ -434,6 +435,33 @@ def _shape_attribute(ctx: AttributeContext) -> Type:
         return ctx.default_attr_type
 
 
+_POWERS = frozenset(f"builtins.{t}.__{p}pow__" for t in ("int", "float") for p in ("", "r"))
+
+
+def _real_power(ctx: MethodContext) -> Type:
+    """``d ** -0.5`` and ``float(d) ** 0.5`` as ``float``: typeshed gives ``Any`` (a negative
+    base makes a complex), and mypy types an operator with an ``Any`` operand as ``Any``
+    without asking the plugin, so the attention scale ``q @ k.mT * self.scale`` lost its
+    shape. An ``int`` exponent (``2 ** n``: an int or a float) keeps mypy's answer."""
+    try:
+        default = get_proper_type(ctx.default_return_type)
+        operands = [ctx.type, *(t for ts in ctx.arg_types for t in ts)]
+        if isinstance(default, AnyType) and all(map(is_scalar, operands)):
+            if any(_is_float(t) for t in operands):
+                return ctx.api.named_generic_type("builtins.float", [])
+    except Exception:
+        if _DEBUG:
+            raise
+    return ctx.default_return_type
+
+
+def _is_float(t: Type) -> bool:
+    p = get_proper_type(t)
+    if isinstance(p, LiteralType):
+        p = p.fallback
+    return isinstance(p, Instance) and p.type.fullname == "builtins.float"
+
+
 load_all()
 
 
@@ -468,6 +496,8 @@ class DfdxPlugin(Plugin):
         return _shape_attribute if fullname == f"{TENSOR}.shape" else None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname in _POWERS:
+            return _real_power
         rule = METHOD_RULES.get(fullname)
         if rule is None:
             return None

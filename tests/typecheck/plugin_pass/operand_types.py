@@ -1,7 +1,9 @@
-"""Residual connections as models write them: the right operand of ``+`` is itself a call
-whose type mypy infers from its context (a layer, a generic op, a user module). mypy alone
+"""Operands as models write them. A residual connection's right operand is itself a call
+whose type mypy infers from its context (a layer, a generic op, a user module): mypy alone
 gives such a sum ``Any`` (the argument matches several overloads once inferred in each one's
-context); the plugin reads the operand's own type, so the sum keeps its shape."""
+context); the plugin reads the operand's own type, so the sum keeps its shape. An attention
+scale ``head_dim ** -0.5`` is a ``float`` (typeshed: ``Any``, which mypy would spread to the
+scores)."""
 
 # rules: binary
 
@@ -39,6 +41,23 @@ class FeedForward(Module, Generic[D, F]):
         return self.norm(h)
 
 
+class Attention(Module, Generic[D]):
+    def __init__(self, d: D, heads: int) -> None:
+        super().__init__()
+        self.qkv = Linear(d, d, rng=rng)
+        self.head_dim = d // heads
+        self.scale = self.head_dim**-0.5
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, S, T]:
+        q = self.qkv(x)
+        assert_type(self.scale, float)
+        scores = q @ q.mT * self.scale
+        assert_type(scores, Tensor[B, S, S, T])
+        scores = q @ q.mT / float(self.head_dim) ** 0.5
+        assert_type(scores, Tensor[B, S, S, T])
+        return dx.softmax(scores, axis=-1)
+
+
 class Embed(Module, Generic[V, D]):
     def __init__(self, vocab: V, d: D) -> None:
         super().__init__()
@@ -57,3 +76,4 @@ ff = FeedForward(8, 32)
 ids = dx.tensor(np.arange(12).reshape(2, 6) % 50).ensure_shape(2, 6)
 out = ff(embed(ids))
 assert out.shape == (2, 6, 8)
+assert Attention(8, 2)(out).shape == (2, 6, 6)
