@@ -107,9 +107,18 @@ def getitem(x: Any, index: Any, /) -> Any:
     """``x[index]``: NumPy's basic indexing (ints, slices with any step, ``None``, ``...``);
     the result is a view of ``x``'s values. Its gradient is the output's gradient written
     into zeros of ``x``'s shape at the indexed places (basic indexing never repeats one)."""
-    items: tuple[Any, ...] = tuple(map(_index_item, index if type(index) is tuple else (index,)))
     a = x._data
-    shapes.index(a.shape, items)
+    items: tuple[Any, ...]
+    if type(index) is int and a.ndim:  # x[i], a dataset's sample: the one check it needs
+        if not -a.shape[0] <= index < a.shape[0]:
+            raise shapes.index_out_of_range("index", a.shape, 0, index)
+        items = (index,)
+        view = a[index, ...]
+    else:
+        items = tuple(map(_index_item, index if type(index) is tuple else (index,)))
+        shapes.index(a.shape, items)
+        # a trailing ``...`` keeps an index of ints a 0-d view (NumPy returns a scalar copy)
+        view = a[items] if any(i is Ellipsis for i in items) else a[(*items, Ellipsis)]
     shape = a.shape
 
     def grad(g: Array) -> Array:
@@ -117,8 +126,6 @@ def getitem(x: Any, index: Any, /) -> Any:
         out[items] = g
         return out
 
-    # a trailing ``...`` keeps an index of ints a 0-d view (NumPy returns a scalar copy)
-    view = a[items] if any(i is Ellipsis for i in items) else a[(*items, Ellipsis)]
     return result(view, (x,), (grad,))
 
 
