@@ -26,8 +26,10 @@ other: Tensor[L[3], L[5], NoneTape] = dx.randn(3, 5)
 # broadcasting (valid at run time)
 assert_type(a + row, Any)
 assert_type(a * col, Any)
-assert_type(a + bias, Any)
-assert_type(a.trace() - bias, Any)
+# ... except a 1-d untraced operand on the last axis (a bias, a norm's weight): exact
+assert_type(a + bias, Tensor[L[3], L[4], NoneTape])
+assert_type(a.trace() - bias, Tensor[L[3], L[4], OwnedTape])
+assert_type(bias * batch.trace().mT, Tensor[L[2], L[5], L[4], OwnedTape])
 assert_type(dx.maximum(a, row), Any)
 
 # reductions over several axes, or keeping every reduced axis (one literal axis is exact:
