@@ -22,6 +22,7 @@ bias: Tensor[L[4], NoneTape] = dx.randn(4)
 v: Tensor[L[4], NoneTape] = dx.randn(4)
 batch: Tensor[L[2], L[4], L[5], NoneTape] = dx.randn(2, 4, 5)
 other: Tensor[L[3], L[5], NoneTape] = dx.randn(3, 5)
+positions: Tensor[L[4], L[5], NoneTape] = dx.randn(4, 5)
 
 # broadcasting (valid at run time)
 assert_type(a + row, Any)
@@ -30,6 +31,7 @@ assert_type(a * col, Any)
 assert_type(a + bias, Tensor[L[3], L[4], NoneTape])
 assert_type(a.trace() - bias, Tensor[L[3], L[4], OwnedTape])
 assert_type(bias * batch.trace().mT, Tensor[L[2], L[5], L[4], OwnedTape])
+assert_type(batch + positions, Tensor[L[2], L[4], L[5], NoneTape])
 assert_type(dx.maximum(a, row), Any)
 
 # reductions over several axes, or keeping every reduced axis (one literal axis is exact:
