@@ -65,7 +65,7 @@ class Embed(Module, Generic[V, D]):
         self.position = Embedding(16, d, rng=rng)
 
     def forward(self, ids: Tensor[B, S, T]) -> Tensor[B, S, D, T]:
-        b, s = ids.shape
+        _, s = ids.shape
         x = self.word(ids) + self.position(dx.arange(s))
         assert_type(x, Tensor[B, S, D, T])
         return x
