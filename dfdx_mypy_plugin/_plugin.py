@@ -25,10 +25,10 @@ from mypy.nodes import (
     Statement,
     TypeInfo,
 )
-from mypy.options import Options
 from mypy.plugin import (
     AttributeContext,
     CheckerPluginInterface,
+    ClassDefContext,
     FunctionContext,
     FunctionSigContext,
     MethodContext,
@@ -51,6 +51,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import __version__
+from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
@@ -160,14 +161,6 @@ REDEFINITION_HINT = (
 )
 
 
-def _flexible_redefinition(options: Options) -> bool:
-    """Whether mypy lets a variable take a new type (mypy 2 calls the option
-    ``allow_redefinition``, mypy 1 ``allow_redefinition_new``; both read the latter name)."""
-    if hasattr(options, "allow_redefinition_old"):
-        return bool(options.allow_redefinition)
-    return bool(getattr(options, "allow_redefinition_new", False))
-
-
 def _assigned_to_name(statements: list[Statement], value: Expression) -> bool:
     """Whether ``value`` is the value of an assignment to plain names among ``statements``
     (nested blocks included)."""
@@ -191,7 +184,7 @@ def _redefinition_hint(call: Call, result: Type) -> None:
     mypy does not let a name take a new type, a note naming the options that do: PyTorch-style
     code reuses names (``h = conv1(x); h = pool(h)``)."""
     api = call.api
-    if not isinstance(api, TypeChecker) or _flexible_redefinition(api.options):
+    if not isinstance(api, TypeChecker) or name_reuse(api.options):
         return
     types = api.expr_checker.type_context
     context = get_proper_type(types[-1]) if types else None
@@ -491,6 +484,19 @@ class DfdxPlugin(Plugin):
             return False
         owner = info.get_containing_type_info("__call__")
         return owner is not None and owner.fullname == _MODULE
+
+    def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        if fullname == _MODULE or self._is_module(fullname):
+            return redefinable_arguments
+        return None
+
+    def _is_module(self, fullname: str) -> bool:
+        try:
+            node = self.lookup_fully_qualified(fullname)
+        except Exception:
+            return False
+        info = node.node if node is not None else None
+        return isinstance(info, TypeInfo) and info.has_base(_MODULE)
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         return _shape_attribute if fullname == f"{TENSOR}.shape" else None

@@ -1,7 +1,8 @@
-"""Names reused PyTorch-style (``h = conv1(x); h = pool(h)``): clean under the recommended
-set-up (``allow_redefinition_new`` and ``local_partial_types``, as tests/typecheck/
-mypy_plugin.ini and examples/mypy.ini set them); without it mypy reports ``[assignment]`` and
-the plugin adds a note naming the options."""
+"""Names reused PyTorch-style (``h = conv1(x); h = pool(h)``, and an argument rebound in a
+tape-generic ``forward``: ``x = self.conv1(x)``): clean under the recommended set-up
+(``allow_redefinition_new`` and ``local_partial_types``, as tests/typecheck/mypy_plugin.ini
+and examples/mypy.ini set them); without it mypy reports ``[assignment]`` and the plugin adds
+a note naming the options."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from dfdx_mypy_plugin._plugin import REDEFINITION_HINT
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "tests" / "typecheck" / "plugin_pass" / "name_reuse.py"
+ARGUMENTS = ROOT / "tests" / "typecheck" / "argument_reuse.py"
+RECOMMENDED = "allow_redefinition_new = True\nlocal_partial_types = True"
 SETTINGS = """[mypy]
 python_version = 3.11
 strict = True
@@ -27,11 +30,11 @@ follow_imports = silent
 """
 
 
-def _mypy(tmp_path: Path, extra: str) -> list[dict[str, object]]:
+def _mypy(tmp_path: Path, extra: str, program: Path = PROGRAM) -> list[dict[str, object]]:
     config = tmp_path / "mypy.ini"
     config.write_text(SETTINGS.format(extra=extra))
     argv = [sys.executable, "-m", "mypy", "--config-file", str(config), "--output", "json"]
-    argv += ["--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(PROGRAM)]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(program)]
     env = {**os.environ, "DFDX_PLUGIN_DEBUG": "1"}
     proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     assert proc.returncode in (0, 1), proc.stderr
@@ -39,8 +42,20 @@ def _mypy(tmp_path: Path, extra: str) -> list[dict[str, object]]:
 
 
 def test_recommended_set_up_is_clean(tmp_path: Path) -> None:
-    out = _mypy(tmp_path, "allow_redefinition_new = True\nlocal_partial_types = True")
+    out = _mypy(tmp_path, RECOMMENDED)
     assert [d for d in out if d["severity"] == "error"] == []
+
+
+def test_arguments_rebound_in_a_tape_generic_forward(tmp_path: Path) -> None:
+    """mypy checks a body generic in the tape once per tape, on a copy that forgets which
+    names are arguments; the plugin makes a rebound argument a local there."""
+    out = _mypy(tmp_path, RECOMMENDED, ARGUMENTS)
+    assert [d for d in out if d["severity"] == "error"] == []
+    # the same program without name reuse: every rebinding of ``x`` to a new shape is an error
+    lines = ARGUMENTS.read_text().splitlines()
+    rebinds = {i for i, s in enumerate(lines, 1) if s.strip().startswith("x = self.conv1(x)")}
+    out = _mypy(tmp_path, "", ARGUMENTS)
+    assert rebinds <= {d["line"] for d in out if d["code"] == "assignment"}
 
 
 def test_without_it_the_plugin_names_the_options(tmp_path: Path) -> None:

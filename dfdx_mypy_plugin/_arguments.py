@@ -1,0 +1,177 @@
+"""Arguments that a module's method reuses as names: ``x = self.conv1(x)`` in ``forward``.
+
+mypy lets a function's body give an argument a new type when name reuse is on
+(``allow_redefinition_new``), but not in a function generic in a TypeVar with values, such as
+the tape ``T = TypeVar("T", NoneTape, OwnedTape)`` of nearly every ``forward``: mypy checks
+such a body once per value, on a copy that forgets which names were arguments (mypy 2.4,
+``treetransform.TransformVisitor.visit_var`` does not copy ``Var.is_argument``), so every
+``x = layer(x)`` of another shape is an ``[assignment]`` error there.
+
+Where that would happen, the method is rewritten before its body is analysed: the argument
+keeps its name for callers (the signature is built already) but binds a hidden name in the
+body, and the body starts with ``x = <hidden>``, so that ``x`` is a local variable, which the
+copies do let take new types. Only where name reuse is on, and only for arguments the body
+assigns to.
+"""
+
+from __future__ import annotations
+
+import os
+
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_OPT,
+    ARG_POS,
+    AssignmentStmt,
+    Block,
+    ClassDef,
+    Decorator,
+    DelStmt,
+    Expression,
+    ForStmt,
+    FuncDef,
+    GlobalDecl,
+    IndexExpr,
+    ListExpr,
+    NameExpr,
+    NonlocalDecl,
+    OperatorAssignmentStmt,
+    StarExpr,
+    Statement,
+    TupleExpr,
+    TypeVarExpr,
+    Var,
+    WithStmt,
+)
+from mypy.options import Options
+from mypy.plugin import ClassDefContext
+from mypy.types import CallableType, Type, UnboundType, UnionType, UnpackType
+
+HIDDEN = "{}__argument"
+"""The name an argument binds in a rewritten body (not a valid name for users to clash with,
+by convention: dunder-suffixed)."""
+
+_BINDING_KINDS = (ARG_POS, ARG_OPT, ARG_NAMED, ARG_NAMED_OPT)
+
+
+def redefinable_arguments(ctx: ClassDefContext) -> None:
+    """The base-class hook for a ``Module`` subclass: rewrite its methods as described."""
+    options = ctx.api.options
+    if not name_reuse(options):
+        return
+    try:
+        for stmt in ctx.cls.defs.body:
+            func = stmt.func if isinstance(stmt, Decorator) else stmt
+            if isinstance(func, FuncDef) and _names_typevar_with_values(func, ctx):
+                _rewrite(func)
+    except Exception:
+        if os.environ.get("DFDX_PLUGIN_DEBUG") == "1":
+            raise  # never crash a user's mypy: the method stays as written
+
+
+def name_reuse(options: Options) -> bool:
+    """Whether mypy lets a variable take a new type (mypy 2 calls the option
+    ``allow_redefinition``, and reads ``allow_redefinition_new`` as its alias)."""
+    if hasattr(options, "allow_redefinition_old"):
+        return bool(getattr(options, "allow_redefinition", False))
+    return bool(getattr(options, "allow_redefinition_new", False))
+
+
+def _names_typevar_with_values(func: FuncDef, ctx: ClassDefContext) -> bool:
+    """Whether ``func``'s signature (not analysed yet: names as written) names a TypeVar with
+    values, or its class is generic in one: then mypy checks copies of its body."""
+    names: set[str] = set()
+    if isinstance(func.type, CallableType):
+        for t in [*func.type.arg_types, func.type.ret_type]:
+            _unbound_names(t, names)
+    for base in ctx.cls.base_type_exprs:
+        names.update(_expression_names(base))
+    for name in names:
+        node = ctx.api.lookup_qualified(name, ctx.cls, suppress_errors=True)
+        target = node.node if node is not None else None
+        if isinstance(target, TypeVarExpr) and target.values:
+            return True
+    return False
+
+
+def _unbound_names(t: Type, out: set[str]) -> None:
+    if isinstance(t, UnboundType):
+        out.add(t.name)
+        for a in t.args:
+            _unbound_names(a, out)
+    elif isinstance(t, UnpackType):
+        _unbound_names(t.type, out)
+    elif isinstance(t, UnionType):
+        for item in t.items:
+            _unbound_names(item, out)
+
+
+def _expression_names(e: Expression) -> list[str]:
+    """The names in a base-class expression: ``Generic[CI, T]`` gives CI and T."""
+    if isinstance(e, NameExpr):
+        return [e.name]
+    if isinstance(e, IndexExpr):
+        items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
+        return [n for item in items for n in _expression_names(item)]
+    return []
+
+
+def _rewrite(func: FuncDef) -> None:
+    assigned: set[str] = set()
+    if not _assigned_names(func.body.body, assigned):
+        return  # ``global``, ``nonlocal`` or ``del`` of a name: left as mypy reads it
+    first = func.body.body[0] if func.body.body else func
+    prologue: list[Statement] = []
+    for arg in func.arguments:
+        name = arg.variable.name
+        if arg.kind not in _BINDING_KINDS or name not in assigned or name.endswith("__argument"):
+            continue
+        hidden = Var(HIDDEN.format(name), arg.variable.type)
+        hidden.is_argument = True
+        hidden.set_line(arg.variable)
+        arg.variable = hidden
+        copy = AssignmentStmt([NameExpr(name)], NameExpr(hidden.name))
+        for node in (copy, copy.lvalues[0], copy.rvalue):
+            node.set_line(first)
+        prologue.append(copy)
+    func.body.body[:0] = prologue
+
+
+def _assigned_names(body: list[Statement], out: set[str]) -> bool:
+    """Collect the plain names ``body`` assigns to (not in nested functions or classes);
+    False where it declares a name ``global``/``nonlocal`` or deletes one."""
+    for stmt in body:
+        if isinstance(stmt, GlobalDecl | NonlocalDecl | DelStmt):
+            return False
+        if isinstance(stmt, FuncDef | Decorator | ClassDef):
+            continue
+        if isinstance(stmt, AssignmentStmt):
+            for lvalue in stmt.lvalues:
+                _targets(lvalue, out)
+        elif isinstance(stmt, OperatorAssignmentStmt):
+            _targets(stmt.lvalue, out)
+        elif isinstance(stmt, ForStmt):
+            _targets(stmt.index, out)
+        elif isinstance(stmt, WithStmt):
+            for target in stmt.target:
+                if target is not None:
+                    _targets(target, out)
+        for attr in ("body", "else_body", "finally_body", "handlers", "bodies"):
+            child = getattr(stmt, attr, None)
+            blocks = [child] if isinstance(child, Block) else child
+            if isinstance(blocks, list):
+                for block in blocks:
+                    if isinstance(block, Block) and not _assigned_names(block.body, out):
+                        return False
+    return True
+
+
+def _targets(lvalue: Expression, out: set[str]) -> None:
+    if isinstance(lvalue, NameExpr):
+        out.add(lvalue.name)
+    elif isinstance(lvalue, TupleExpr | ListExpr):
+        for item in lvalue.items:
+            _targets(item, out)
+    elif isinstance(lvalue, StarExpr):
+        _targets(lvalue.expr, out)
