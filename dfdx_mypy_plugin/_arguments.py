@@ -133,7 +133,7 @@ def _rewrite(func: FuncDef) -> None:
         arg.variable = hidden
         copy = AssignmentStmt([NameExpr(name)], NameExpr(hidden.name))
         for node in (copy, copy.lvalues[0], copy.rvalue):
-            node.set_line(first)
+            node.set_line(first.line, first.column)  # no end: editors show nothing for it
         prologue.append(copy)
     func.body.body[:0] = prologue
 
