@@ -11,13 +11,14 @@ Constructors and ``__call__`` of modules are keyed by the class's fully qualifie
 
 from __future__ import annotations
 
-from mypy.types import Instance, LiteralType, NoneType, Type, get_proper_type
+from mypy.types import Instance, NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
     TensorType,
     Unknown,
-    literal_int,
+    dim_type,
+    literal_bool,
     merge_tapes,
     read_dim,
     read_tensor,
@@ -32,24 +33,26 @@ LAYERS = {
 }
 
 
-def _size(call: Call, name: str) -> int | None:
-    """A literal int argument, None for any other int (or an absent one)."""
-    if not call.has(name):
+def _size(call: Call, name: str) -> shapes.Dim:
+    """A size argument as the plugin folds it (``3 * cfg.n_embd``, a ``Final`` constant, a
+    size from ``.shape``): an int, a TypeVar's name, or None (unknown, or absent)."""
+    if not call.has(name) or literal_bool(call.arg(name)) is not None:
         return None
-    return literal_int(call.arg(name))
+    return call.named_size(name)
 
 
-def _module_type(call: Call, sizes: list[int | None]) -> Type:
-    """mypy's constructor result with the literal sizes put in its type arguments."""
+def _module_type(call: Call, sizes: list[shapes.Dim]) -> Type:
+    """mypy's constructor result with the known sizes put in its first type arguments (the
+    others, a transformer layer's layout, stay as the signature gives them)."""
     default = get_proper_type(call.default)
-    if not isinstance(default, Instance) or len(default.args) != len(sizes):
+    if not isinstance(default, Instance) or len(default.args) < len(sizes):
         raise Unknown
     int_type = call.api.named_generic_type("builtins.int", [])
     args = [
-        LiteralType(n, int_type) if n is not None else a
-        for n, a in zip(sizes, default.args, strict=True)
+        dim_type(n, call.syms, int_type) if n is not None else a
+        for n, a in zip(sizes, default.args, strict=False)
     ]
-    return default.copy_modified(args=args)
+    return default.copy_modified(args=[*args, *default.args[len(sizes) :]])
 
 
 def _mha_new(call: Call) -> Type:

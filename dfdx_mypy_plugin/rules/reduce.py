@@ -9,6 +9,22 @@ from dfdx_mypy_plugin._types import Unknown, literal_bool, literal_int
 from dfdx_mypy_plugin.rules import Call, rule
 
 
+def _no_bool(call: Call, t: Type, wanted: str) -> None:
+    """A bool (or a tuple holding one) where an axis is wanted: the runtime's TypeError."""
+    p = get_proper_type(t)
+    items = p.items if isinstance(p, TupleType) else [p]
+    values = [literal_bool(i) for i in items]
+    if any(v is not None for v in values):
+        shown: object = (
+            values[0]
+            if not isinstance(p, TupleType)
+            else tuple(
+                v if v is not None else literal_int(i) for v, i in zip(values, items, strict=True)
+            )
+        )
+        raise shapes.ShapeError(shapes.not_an_int(call.op, wanted, shown))
+
+
 def read_axis(call: Call) -> shapes.Axis:
     """``axis=`` as a literal int, a tuple of literal ints, or None (absent or ``None``)."""
     if not call.has("axis"):
@@ -16,6 +32,7 @@ def read_axis(call: Call) -> shapes.Axis:
     t = get_proper_type(call.arg("axis"))
     if isinstance(t, NoneType):
         return None
+    _no_bool(call, t, shapes.AXES)
     n = literal_int(t)
     if n is not None:
         return n
@@ -47,6 +64,8 @@ for _op in ("sum", "mean", "max", "min", "var", "logsumexp"):
 
 def _along_axis(call: Call) -> Type:
     x = call.tensor(0)
+    if call.has("axis"):
+        _no_bool(call, call.arg("axis"), shapes.AXIS)
     axis = literal_int(call.arg("axis")) if call.has("axis") else -1
     if axis is None:
         raise Unknown

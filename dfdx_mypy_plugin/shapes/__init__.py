@@ -54,7 +54,13 @@ from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
 from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
+from dfdx_mypy_plugin.shapes.creation import AXES as AXES
+from dfdx_mypy_plugin.shapes.creation import AXIS as AXIS
+from dfdx_mypy_plugin.shapes.creation import RANGE as RANGE
+from dfdx_mypy_plugin.shapes.creation import SIZES as SIZES
 from dfdx_mypy_plugin.shapes.creation import arange_size as arange_size
+from dfdx_mypy_plugin.shapes.creation import new_size as new_size
+from dfdx_mypy_plugin.shapes.creation import not_an_int as not_an_int
 from dfdx_mypy_plugin.shapes.data import batch_size as batch_size
 from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
