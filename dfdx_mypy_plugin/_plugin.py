@@ -49,7 +49,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from dfdx_mypy_plugin import __version__
+from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
@@ -418,6 +418,21 @@ def _shape_attribute(ctx: AttributeContext) -> Type:
         return ctx.default_attr_type
 
 
+def _transposed_attribute(ctx: AttributeContext) -> Type:
+    """``x.T`` on a tensor of a known rank other than 2: the runtime's ShapeError, reported
+    (the plain descriptor types it ``Any``: it cannot tell the rank of ``Tensor[*S]``)."""
+    try:
+        shapes.matrix_transpose(read_tensor(ctx.type).shape)  # unknown rank: Unknown
+    except ShapeError as e:
+        ctx.api.fail(str(e), ctx.context, code=DFDX_SHAPE)
+    except Unknown:
+        pass
+    except Exception:
+        if _DEBUG:
+            raise
+    return ctx.default_attr_type
+
+
 load_all()
 
 
@@ -449,6 +464,8 @@ class DfdxPlugin(Plugin):
         return owner is not None and owner.fullname == _MODULE
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        if fullname == f"{TENSOR}.T":
+            return _transposed_attribute
         return _shape_attribute if fullname == f"{TENSOR}.shape" else None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:

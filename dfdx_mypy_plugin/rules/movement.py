@@ -85,7 +85,7 @@ def permute(call: Call) -> Type:
     return call.result(shape, x.tape, x)
 
 
-@rule("transpose", methods=("transpose",), functions=_movement("transpose"))
+@rule("transpose", methods=("transpose", "swapaxes"), functions=_movement("transpose"))
 def transpose(call: Call) -> Type:
     x = call.tensor(0)
     if len(call.operands) != 3:

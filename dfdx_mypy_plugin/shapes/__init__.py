@@ -93,6 +93,7 @@ from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_
 from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
 from dfdx_mypy_plugin.shapes.movement import concat as concat
 from dfdx_mypy_plugin.shapes.movement import flatten as flatten
+from dfdx_mypy_plugin.shapes.movement import matrix_transpose as matrix_transpose
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
 from dfdx_mypy_plugin.shapes.movement import pieces as pieces
