@@ -42,9 +42,11 @@ from mypy.types import (
     CallableType,
     FunctionLike,
     Instance,
+    Overloaded,
     TupleType,
     Type,
     TypeOfAny,
+    UnionType,
     UnpackType,
     get_proper_type,
 )
@@ -121,9 +123,7 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default
     _trace(rule, call)
     try:
-        result = rule.fn(call)
-        _redefinition_hint(call, result)
-        return result
+        return rule.fn(call)
     except ShapeError:
         try:
             return call.unknown_shape()  # the signature hook has reported the error
@@ -156,7 +156,8 @@ def _assigned_to_name(statements: list[Statement], value: Expression) -> bool:
     (nested blocks included)."""
     for stmt in statements:
         if isinstance(stmt, AssignmentStmt) and stmt.rvalue is value:
-            return all(isinstance(t, NameExpr) for t in stmt.lvalues)
+            # an annotated assignment declares the name: a mismatch there is no reuse
+            return stmt.type is None and all(isinstance(t, NameExpr) for t in stmt.lvalues)
         if isinstance(stmt, Decorator):
             stmt = stmt.func
         for attr in ("body", "else_body", "finally_body", "handlers", "defs", "bodies"):
@@ -169,11 +170,11 @@ def _assigned_to_name(statements: list[Statement], value: Expression) -> bool:
     return False
 
 
-def _redefinition_hint(call: Call, result: Type) -> None:
-    """Where a rule's tensor is assigned to a name that holds a tensor of another type, and
-    mypy does not let a name take a new type, a note naming the options that do: PyTorch-style
-    code reuses names (``h = conv1(x); h = pool(h)``)."""
-    api = call.api
+def _redefinition_hint(api: CheckerPluginInterface, node: Context, result: Type) -> None:
+    """Where a call's tensor (any call the plugin hooks: an op, a method chain's last call, a
+    layer's or a user module's call, a function returning a tensor) is assigned to a name that
+    holds a tensor of another type, and mypy does not let a name take a new type, a note naming
+    the options that do: PyTorch-style code reuses names (``h = conv1(x); h = pool(h)``)."""
     if not isinstance(api, TypeChecker) or _flexible_redefinition(api.options):
         return
     types = api.expr_checker.type_context
@@ -184,13 +185,32 @@ def _redefinition_hint(call: Call, result: Type) -> None:
         and context.type.fullname == TENSOR
         and isinstance(got, Instance)
         and got.type.fullname == TENSOR
-        and isinstance(call.context, Expression)
+        and isinstance(node, Expression)
     ) or is_subtype(got, context):
         return
     function = api.scope.current_function()
     statements = function.body.body if function is not None else api.tree.defs
-    if _assigned_to_name(statements, call.context):
-        api.note(REDEFINITION_HINT, call.context, code=ASSIGNMENT)
+    if _assigned_to_name(statements, node):
+        api.note(REDEFINITION_HINT, node, code=ASSIGNMENT)
+
+
+def _hinted(hook: Callable[[Any], Type]) -> Callable[[Any], Type]:
+    """``hook`` (of a function or method call), followed by the redefinition note."""
+
+    def run(ctx: FunctionContext | MethodContext) -> Type:
+        result = hook(ctx)
+        try:
+            _redefinition_hint(ctx.api, ctx.context, result)
+        except Exception:
+            if _DEBUG:
+                raise
+        return result
+
+    return run
+
+
+def _default_result(ctx: FunctionContext | MethodContext) -> Type:
+    return ctx.default_return_type
 
 
 _UNTRACED_RESULTS = frozenset({"argmax"})
@@ -433,6 +453,45 @@ def _transposed_attribute(ctx: AttributeContext) -> Type:
     return ctx.default_attr_type
 
 
+def _returns_tensor(plugin: Plugin, fullname: str) -> bool:
+    """See :meth:`DfdxPlugin._may_return_tensor`."""
+    if fullname.startswith(("dfdx.", "dfdx_")):
+        return True
+    owner, _, name = fullname.rpartition(".")
+    try:
+        node = plugin.lookup_fully_qualified(fullname)
+        if node is None and owner:  # a method inherited: look it up on the class
+            cls = plugin.lookup_fully_qualified(owner)
+            info = cls.node if cls is not None else None
+            if isinstance(info, TypeInfo):
+                if info.has_base(_MODULE) and name in ("__call__", "forward"):
+                    return True
+                found = info.get(name)
+                node = found
+    except Exception:  # a name mypy cannot resolve here (a nested or local definition)
+        return False
+    target = node.node if node is not None else None
+    if isinstance(target, TypeInfo):
+        return False
+    if isinstance(target, Decorator):
+        target = target.func
+    t = get_proper_type(getattr(target, "type", None))
+    items = t.items if isinstance(t, Overloaded) else [t]
+    return any(
+        isinstance(i, CallableType) and _mentions_tensor(get_proper_type(i.ret_type))
+        for i in items
+    )
+
+
+def _mentions_tensor(t: Type) -> bool:
+    p = get_proper_type(t)
+    if isinstance(p, Instance):
+        return p.type.fullname == TENSOR
+    if isinstance(p, UnionType):
+        return any(_mentions_tensor(i) for i in p.items)
+    return False
+
+
 load_all()
 
 
@@ -446,6 +505,10 @@ class DfdxPlugin(Plugin):
     """
 
     _digest = _sources_digest()
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self._returns_tensor: dict[str, bool] = {}
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         """mypy hashes only the entry module; this keys its cache to every plugin source."""
@@ -468,10 +531,20 @@ class DfdxPlugin(Plugin):
             return _transposed_attribute
         return _shape_attribute if fullname == f"{TENSOR}.shape" else None
 
+    def _may_return_tensor(self, fullname: str) -> bool:
+        """Whether a call of ``fullname`` (with no rule) may give a tensor: a function or
+        method of dfdx, a ``Module``'s call, or a function or method declared to return a
+        ``Tensor``. Its hook adds the redefinition note only; other calls get no hook, so that
+        the hooks of mypy's default plugin (and of plugins listed after this one) still run."""
+        known = self._returns_tensor.get(fullname)
+        if known is None:
+            known = self._returns_tensor[fullname] = _returns_tensor(self, fullname)
+        return known
+
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return None
+            return _hinted(_default_result) if self._may_return_tensor(fullname) else None
 
         def hook(ctx: MethodContext) -> Type:
             call = _make_call(
@@ -488,7 +561,7 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return hook
+        return _hinted(hook)
 
     def _is_sized_user_module(self, fullname: str) -> bool:
         """Whether ``fullname`` is a user's ``Module`` class generic over sizes."""
@@ -504,7 +577,7 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             rule = USER_MODULE
         if rule is None:
-            return None
+            return _hinted(_default_result) if self._may_return_tensor(fullname) else None
 
         def hook(ctx: FunctionContext) -> Type:
             call = _make_call(
@@ -521,7 +594,7 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return hook
+        return _hinted(hook)
 
     def get_method_signature_hook(
         self, fullname: str
