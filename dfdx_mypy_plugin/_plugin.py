@@ -3,7 +3,10 @@ guarded, so that the plugin never crashes mypy."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
+import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,6 +40,7 @@ from mypy.plugin import (
     ReportConfigContext,
 )
 from mypy.subtypes import find_member, is_subtype
+from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     CallableType,
@@ -110,6 +114,37 @@ def _make_call(
     return call
 
 
+_MAX_VARIANTS = 16
+
+
+def _variants(call: Call) -> list[Call]:
+    """The call once per combination of the members of its arguments that are unions of
+    tensor types (a name rebound in a loop to a result of another type, under
+    ``allow_redefinition_new``), as mypy checks a union argument: the call must fit every
+    member, and its result is the union of the members' results. Just ``[call]`` where no
+    argument is such a union (or too many combinations would be)."""
+    slots: list[tuple[str | int, list[Type]]] = []
+    args: list[tuple[str | int, Type]] = [*enumerate(call.operands), *call.named.items()]
+    for key, t in args:
+        p = get_proper_type(t)
+        if isinstance(p, UnionType):
+            members = [get_proper_type(m) for m in p.items]
+            if all(isinstance(m, Instance) and m.type.fullname == TENSOR for m in members):
+                slots.append((key, list(p.items)))
+    if not slots or math.prod(len(m) for _, m in slots) > _MAX_VARIANTS:
+        return [call]
+    out = []
+    for choice in itertools.product(*(m for _, m in slots)):
+        operands, named = list(call.operands), dict(call.named)
+        for (key, _), t in zip(slots, choice, strict=True):
+            if isinstance(key, int):
+                operands[key] = t
+            else:
+                named[key] = t
+        out.append(dataclasses.replace(call, operands=operands, named=named))
+    return out
+
+
 def _trace(rule: Rule, call: Call) -> None:
     if _TRACE:
         family = rule.fn.__module__.rsplit(".", 1)[-1]
@@ -123,6 +158,9 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default
     _trace(rule, call)
     try:
+        variants = _variants(call)
+        if len(variants) > 1:
+            return make_simplified_union([rule.fn(v) for v in variants])
         return rule.fn(call)
     except ShapeError:
         try:
@@ -283,9 +321,10 @@ class _Memo:
         return self
 
 
-_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool]
+_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool, bool]
 """A checked signature's outcome: the ShapeError's message, the errors the rule reported
-itself, and whether the call could be read at all."""
+itself, whether the call could be read at all, and whether the rule passed every member of
+an argument that is a union of tensor types (:func:`_variants`)."""
 
 
 def _outcome(
@@ -322,19 +361,23 @@ def _outcome(
         True,
     )
     if call is None:
-        return None, failures, False
+        return None, failures, False, False
     call.failures = failures
     _trace(rule, call)
-    try:
-        rule.fn(call)
-    except ShapeError as e:
-        return str(e), failures, True
-    except Unknown:
-        pass
-    except Exception:
-        if _DEBUG:
-            raise
-    return None, failures, True
+    variants = _variants(call)
+    every_member = len(variants) > 1
+    for variant in variants:
+        try:
+            rule.fn(variant)
+        except ShapeError as e:
+            return str(e), failures, True, False
+        except Unknown:
+            every_member = False
+        except Exception:
+            every_member = False
+            if _DEBUG:
+                raise
+    return None, failures, True, every_member
 
 
 def _kind(sig: CallableType) -> str:
@@ -375,14 +418,20 @@ def _checked_signature(
         mapping = _inputs(sig, ctx.args)
         for seen, outcome in g.outcomes:
             if seen == mapping:
-                message, failures, readable = outcome
+                message, failures, readable, every_member = outcome
                 for m, code in failures:  # as the rule itself would report them again
                     ctx.api.fail(m, ctx.context, code=code)
                 break
         else:
             outcome = _outcome(rule, receiver, ctx, g)
             g.outcomes.append((mapping, outcome))
-            message, failures, readable = outcome
+            message, failures, readable, every_member = outcome
+        if message is None and every_member:
+            # the rule fitted each member: mypy's plain signature, which may not solve its tape
+            # for a union of tapes, is not asked (the method hook gives the members' results)
+            anything = AnyType(TypeOfAny.special_form)
+            ret = erase_typevars(sig.ret_type)
+            return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
         if message is None:
             return sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
