@@ -527,8 +527,7 @@ def _returns_tensor(plugin: Plugin, fullname: str) -> bool:
     t = get_proper_type(getattr(target, "type", None))
     items = t.items if isinstance(t, Overloaded) else [t]
     return any(
-        isinstance(i, CallableType) and _mentions_tensor(get_proper_type(i.ret_type))
-        for i in items
+        isinstance(i, CallableType) and _mentions_tensor(get_proper_type(i.ret_type)) for i in items
     )
 
 

@@ -11,7 +11,7 @@ Constructors and ``__call__`` of modules are keyed by the class's fully qualifie
 
 from __future__ import annotations
 
-from mypy.types import Instance, NoneType, Type, get_proper_type
+from mypy.types import Instance, LiteralType, NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
@@ -65,7 +65,16 @@ def _layer_new(call: Call) -> Type:
     e = _size(call, "d_model")
     h = _size(call, "nhead")
     shapes.attention_heads(call.op, e, h, ("d_model", "nhead"))
-    return _module_type(call, [e])
+    layer = get_proper_type(_module_type(call, [e]))
+    if not isinstance(layer, Instance) or len(layer.args) != 2:
+        return layer
+    # the layout, from ``batch_first=`` (True where it is left out); a value that is not a
+    # literal leaves the signature's ``bool``
+    first = literal_bool(call.arg("batch_first")) if call.has("batch_first") else True
+    if first is None:
+        return layer
+    layout = LiteralType(first, call.api.named_generic_type("builtins.bool", []))
+    return layer.copy_modified(args=[layer.args[0], layout])
 
 
 def _tensor_arg(call: Call, name: str) -> TensorType | None:
@@ -137,6 +146,9 @@ CALLS: dict[str, tuple[str, tuple[str, ...], int]] = {
 """A transformer module's call: the name its runtime check uses (a stack's first layer checks
 its input), the sequences it takes, and the one whose shape the result has."""
 
+_MASK_NAMES = {"mask": "src_mask"}
+"""``TransformerEncoder``'s ``mask`` is its layers' ``src_mask`` (their check names it so)."""
+
 
 def _layer_call(call: Call) -> Type:
     if not call.operands:
@@ -144,7 +156,7 @@ def _layer_call(call: Call) -> Type:
     module = get_proper_type(call.operands[0])
     if not isinstance(module, Instance) or module.type.fullname not in CALLS:
         raise Unknown
-    if len(module.args) != 1:
+    if len(module.args) != 2:
         raise Unknown
     kind, names, out = CALLS[module.type.fullname]
     syms: dict[str, Type] = {}
@@ -157,6 +169,17 @@ def _layer_call(call: Call) -> Type:
         tensors.append(t)
     name = f"{kind}[{shapes.fmt_dim(d)}]"
     shapes.transformer_inputs(name, d, [(n, t.shape) for n, t in zip(names, tensors, strict=True)])
+    batch_first = literal_bool(module.args[1])
+    if batch_first is not None:  # the layout is known: the masks' sizes are
+        sequences = {n: t.shape for n, t in zip(names, tensors, strict=True)}
+        if "memory" not in sequences:
+            sequences["memory"] = sequences["src"]  # Transformer: the encoder keeps src's shape
+        masks = {}
+        for arg in (*shapes.TRANSFORMER_MASKS, *_MASK_NAMES):
+            mask = _mask_shape(call, arg)
+            if mask is not None:
+                masks[_MASK_NAMES.get(arg, arg)] = mask
+        shapes.transformer_masks(name, batch_first, sequences, masks)
     tape = merge_tapes([t.tape for t in tensors])
     return call.result(tensors[out].shape, tape, *tensors, TensorType((), tape, syms))
 

@@ -36,11 +36,13 @@ from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
 from dfdx_mypy_plugin.shapes._core import same_layer_size as same_layer_size
 from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
 from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
+from dfdx_mypy_plugin.shapes.attention import TRANSFORMER_MASKS as TRANSFORMER_MASKS
 from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
 from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs
 from dfdx_mypy_plugin.shapes.attention import attention_masks as attention_masks
 from dfdx_mypy_plugin.shapes.attention import sdpa as sdpa
 from dfdx_mypy_plugin.shapes.attention import transformer_inputs as transformer_inputs
+from dfdx_mypy_plugin.shapes.attention import transformer_masks as transformer_masks
 from dfdx_mypy_plugin.shapes.binary import broadcast as broadcast
 from dfdx_mypy_plugin.shapes.binary import broadcast_dim as broadcast_dim
 from dfdx_mypy_plugin.shapes.binary import mask_broadcast as mask_broadcast

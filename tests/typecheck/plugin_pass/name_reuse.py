@@ -1,7 +1,8 @@
 """Names reused PyTorch-style, clean under the recommended set-up (``allow_redefinition_new``
 and ``local_partial_types`` in mypy_plugin.ini, as in examples/mypy.ini): a conv stack that
-rebinds ``h``, a layer's call, a user's function and a method chain rebinding it, a sampling loop that grows a tensor with concat, logits traced and then not,
-data from NumPy that enters the typed world with ``ensure_shape``."""
+rebinds ``h``; a layer's call, a user's function and a method chain rebinding it; a sampling
+loop that grows a tensor with concat; logits traced and then not; data from NumPy that enters
+the typed world with ``ensure_shape``."""
 
 # rules: nn, conv, movement, checks
 
