@@ -288,6 +288,26 @@ def test_sinusoidal_encoding_adds_the_table_and_passes_gradients() -> None:
         pe(dx.zeros(1, 3, 5))
 
 
+def test_sinusoidal_table_is_a_buffer_not_saved_and_converted_by_to() -> None:
+    pe = dx.nn.SinusoidalPositionalEncoding(6, max_len=10)
+    assert [n for n, _ in pe.named_parameters()] == []
+    assert [n for n, _ in pe.named_buffers()] == ["pe"]
+    assert pe.state_dict() == {}
+    np.testing.assert_array_equal(pe.pe.numpy(), dx.nn.sinusoidal_table(10, 6))
+    assert pe.pe.dtype == np.float32
+    pe.to(dx.float64)
+    assert pe.pe.dtype == np.float64
+    # converted from float32: exact to float32's rounding (values in [-1, 1])
+    exact = dx.nn.sinusoidal_table(10, 6, dx.float64)
+    np.testing.assert_allclose(pe.pe.numpy(), exact, rtol=0, atol=2.0**-24)
+    x = dx.zeros(1, 3, 6, dtype=dx.float64)
+    np.testing.assert_array_equal(pe(x).numpy()[0], pe.pe.numpy()[:3])
+    precise = dx.nn.SinusoidalPositionalEncoding(6, max_len=10, dtype=dx.float64)
+    np.testing.assert_array_equal(precise.pe.numpy(), exact)
+    # an input of another dtype than the buffer's gets the table in its own dtype
+    assert pe(dx.zeros(1, 3, 6)).dtype == np.float32
+
+
 def test_learned_positional_embedding_gradient() -> None:
     pe = dx.nn.LearnedPositionalEmbedding(5, 3, rng=np.random.default_rng(0), dtype=dx.float64)
     assert list(pe.state_dict()) == ["weight"]
