@@ -372,3 +372,28 @@ def test_masks_that_fit_run() -> None:
         {"key_padding_mask": dx.zeros(2, 5) > 0.0, "attn_mask": dx.zeros(3, 5)},
     ):
         assert mha(q, kv, kv, **kw).shape == (2, 3, 8)
+
+
+def test_positional_encodings_errors_as_the_plugin_reports_them() -> None:
+    """The calls and messages of tests/typecheck/plugin_fail/positional_errors.py."""
+    with pytest.raises(
+        ValueError, match=r"^SinusoidalPositionalEncoding: d_model must be an int > 0, got 0$"
+    ):
+        dx.nn.SinusoidalPositionalEncoding(0)
+    with pytest.raises(
+        ValueError, match=r"^LearnedPositionalEmbedding: d_model must be an int > 0, got -4$"
+    ):
+        dx.nn.LearnedPositionalEmbedding(10, -4)
+    pe = dx.nn.SinusoidalPositionalEncoding(16)
+    with pytest.raises(
+        dx.ShapeError,
+        match=r"^SinusoidalPositionalEncoding\[16\]: takes 16 features, got Tensor\[2, 5, 8\] "
+        r"\(8 != 16\)$",
+    ):
+        pe(dx.zeros(2, 5, 8))
+    with pytest.raises(
+        dx.ShapeError,
+        match=r"^SinusoidalPositionalEncoding\[16\]: needs \(\.\.\., sequence, 16\), "
+        r"got Tensor\[16\]$",
+    ):
+        pe(dx.zeros(16))

@@ -27,11 +27,7 @@ def _positive(name: str, what: str, n: object) -> int:
 
 def _check(name: str, shape: tuple[int, ...], d_model: int, max_len: int) -> int:
     """The sequence length of ``(..., L, d_model)``; at most ``max_len``."""
-    shapes.features(name, shape, d_model)
-    if len(shape) < 2:
-        raise shapes.ShapeError(
-            f"{name}: needs (..., sequence, {d_model}), got {shapes.fmt(shape)}"
-        )
+    shapes.positional_input(name, shape, d_model)
     n = shape[-2]
     if n > max_len:
         raise shapes.ShapeError(

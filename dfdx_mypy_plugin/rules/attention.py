@@ -184,6 +184,48 @@ def _layer_call(call: Call) -> Type:
     return call.result(tensors[out].shape, tape, *tensors, TensorType((), tape, syms))
 
 
+_P = "dfdx.nn.positional"
+POSITIONAL = {
+    f"{_P}.SinusoidalPositionalEncoding": "SinusoidalPositionalEncoding",
+    f"{_P}.LearnedPositionalEmbedding": "LearnedPositionalEmbedding",
+}
+"""The positional encodings: ``d_model`` goes into the type where they are built, so that a
+call keeps the input's feature size (an unannotated module would bind ``D`` to ``Any``)."""
+
+
+def _positional_new(call: Call) -> Type:
+    d = _size(call, "d_model")
+    if isinstance(d, int) and d <= 0:
+        raise shapes.ShapeError(f"{call.op}: d_model must be an int > 0, got {d}")
+    return _module_type(call, [d])
+
+
+def _sinusoidal_call(call: Call) -> Type:
+    """``pe(x)``: ``x`` ``(..., sequence, d_model)``, kept (its length against ``max_len`` is
+    the runtime's check: the type does not hold ``max_len``)."""
+    if not call.operands:
+        raise Unknown
+    module = get_proper_type(call.operands[0])
+    if (
+        not isinstance(module, Instance)
+        or module.type.fullname != f"{_P}.SinusoidalPositionalEncoding"
+    ):
+        raise Unknown
+    syms: dict[str, Type] = {}
+    d = read_dim(module.args[0], syms)
+    x = _tensor_arg(call, "x")
+    if x is None:
+        raise Unknown
+    shapes.positional_input(f"SinusoidalPositionalEncoding[{shapes.fmt_dim(d)}]", x.shape, d)
+    return call.result(x.shape, x.tape, x, TensorType((), x.tape, syms))
+
+
+for _fullname, _op in POSITIONAL.items():
+    FUNCTION_RULES[_fullname] = Rule(_op, _positional_new)
+for _method in ("__call__", "forward"):
+    METHOD_RULES[f"{_P}.SinusoidalPositionalEncoding.{_method}"] = Rule(
+        "SinusoidalPositionalEncoding", _sinusoidal_call
+    )
 FUNCTION_RULES[MHA] = Rule("MultiHeadAttention", _mha_new)
 for _fullname, (_kind, _names, _out) in CALLS.items():
     for _method in ("__call__", "forward"):

@@ -40,6 +40,7 @@ from dfdx_mypy_plugin.shapes.attention import TRANSFORMER_MASKS as TRANSFORMER_M
 from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
 from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs
 from dfdx_mypy_plugin.shapes.attention import attention_masks as attention_masks
+from dfdx_mypy_plugin.shapes.attention import positional_input as positional_input
 from dfdx_mypy_plugin.shapes.attention import sdpa as sdpa
 from dfdx_mypy_plugin.shapes.attention import transformer_inputs as transformer_inputs
 from dfdx_mypy_plugin.shapes.attention import transformer_masks as transformer_masks

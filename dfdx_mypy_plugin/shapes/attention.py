@@ -15,6 +15,7 @@ from dfdx_mypy_plugin.shapes._core import (
     same_dim,
 )
 from dfdx_mypy_plugin.shapes.binary import broadcast
+from dfdx_mypy_plugin.shapes.nn import features
 
 
 def attention_heads(
@@ -175,3 +176,10 @@ def transformer_masks(
                 f"{name}: {what} must be {fmt(flat)} or Tensor[batch * nhead, {per_head}], "
                 f"got {fmt(mask)}"
             )
+
+
+def positional_input(name: str, x: Shape, d_model: Dim) -> None:
+    """A positional encoding's input: ``(..., sequence, d_model)``."""
+    features(name, x, d_model)
+    if len(x) < 2:
+        raise ShapeError(f"{name}: needs (..., sequence, {fmt_dim(d_model)}), got {fmt(x)}")

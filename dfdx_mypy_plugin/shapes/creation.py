@@ -33,5 +33,5 @@ def arange_size(start: int | float, end: int | float, step: int | float) -> int:
     if (end - start) * step < 0:
         raise ShapeError(f"arange: end {end} is not reachable from start {start} by step {step}")
     if isinstance(start, int) and isinstance(end, int) and isinstance(step, int):
-        return len(range(start, end, step))
+        return max(0, -((start - end) // step))  # len(range(...)), for ints of any size
     return max(0, -int(-(end - start) // step))
