@@ -566,6 +566,17 @@ N = 4
             "log_softmax: axis must be an int, got True",
             lambda: dx.zeros(2, 3).log_softmax(axis=True),
         ),
+        (
+            TypeError,
+            "reshape: sizes must be ints, got True",
+            lambda: dx.zeros(2, 3).reshape(2, True, 3),
+        ),
+        (TypeError, "reshape: sizes must be ints, got True", lambda: dx.zeros(2, 3).view(True, 6)),
+        (
+            TypeError,
+            "squeeze: axes must be ints, got True",
+            lambda: dx.zeros(1, 3).squeeze(axis=(0, True)),
+        ),
     ],
 )
 def test_bool_and_negative_arguments_as_the_plugin_reports_them(

@@ -3,7 +3,7 @@ bool where a size or an axis is wanted (Python counts ``True`` as an int, so myp
 it), a size below 0, written or folded (``N - 5``), a range that cannot be walked. The
 runtime raises the same messages (tests/test_errors.py)."""
 
-# rules: creation, reduce
+# rules: creation, reduce, movement
 
 from typing import Final
 
@@ -26,3 +26,7 @@ i = x.mean(axis=(0, True))  # E: mypy[dfdx-shape "mean: axis must be an int, a t
 #                                                  "None, got (0, True)"]
 j = dx.softmax(x, axis=False)  # E: mypy[dfdx-shape "softmax: axis must be an int, got False"]
 k = x.log_softmax(axis=True)  # E: mypy[dfdx-shape "log_softmax: axis must be an int, got True"]
+m = x.reshape(2, True, 3)  # E: mypy[dfdx-shape "reshape: sizes must be ints, got True"]
+n = x.view(True, 6)  # E: mypy[dfdx-shape "reshape: sizes must be ints, got True"]
+o = dx.zeros(1, 3).squeeze(axis=(0, True))  # E: mypy[dfdx-shape "squeeze: axes must be ints, "
+#                                                                  "got True"]
