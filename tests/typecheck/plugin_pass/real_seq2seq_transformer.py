@@ -3,7 +3,7 @@ embeddings, ``nn.Transformer`` (batch first) with a causal target mask and paddi
 shifted target for teacher forcing, the loss on flattened logits, and a greedy decode loop
 that grows the output one token at a time."""
 
-# rules: attention, nn, movement, losses, indexing, binary
+# rules: attention, nn, movement, losses, indexing
 
 from typing import Final, assert_type
 from typing import Literal as L
