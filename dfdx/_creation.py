@@ -36,12 +36,11 @@ def _generator(rng: Generator | None) -> Generator:
 
 
 def _sizes(op: str, dims: tuple[Any, ...]) -> tuple[int, ...]:
-    for d in dims:
+    for i, d in enumerate(dims):
         if isinstance(d, bool) or not isinstance(d, int | np.integer):
             hint = f"; pass sizes as separate ints: {op}(3, 4)" if isinstance(d, tuple) else ""
-            raise TypeError(f"{op}: sizes must be ints, got {d!r}{hint}")
-        if d < 0:
-            raise ValueError(f"{op}: sizes must be >= 0, got {dims}")
+            raise TypeError(shapes.not_an_int(op, shapes.SIZES, d) + hint)
+        shapes.new_size(op, int(d), i)
     return tuple(int(d) for d in dims)
 
 
@@ -218,7 +217,7 @@ def arange(start: float, end: float | None = None, /, step: float = 1, *, dtype:
     args = (start, 0 if end is None else end, step)
     for v in args:
         if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
-            raise TypeError(f"arange: start, end and step must be numbers, got {v!r}")
+            raise TypeError(shapes.not_an_int("arange", shapes.RANGE, v))
     lo, hi = (0, start) if end is None else (start, end)
     shapes.arange_size(lo, hi, step)
     ints = all(isinstance(v, int | np.integer) for v in args)

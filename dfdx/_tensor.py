@@ -35,6 +35,25 @@ _B = TypeVar("_B")
 _T = TypeVar("_T", NoneTape, OwnedTape)
 
 
+class _Transposed:
+    """``x.T``: a 2-d tensor's axes swapped (PyTorch's ``Tensor.T``, whose use on other ranks
+    PyTorch deprecates: a ShapeError here). A descriptor, so that the plain signatures give the
+    exact type of a 2-d tensor's ``.T`` (a property cannot be overloaded); a tensor of another
+    or unknown rank gets ``Any`` (the plugin reports a known rank other than 2)."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> _Transposed: ...
+    @overload
+    def __get__(self, obj: Tensor[_A, _B, _T], owner: type[Any]) -> Tensor[_B, _A, _T]: ...
+    @overload
+    def __get__(self, obj: Tensor[*_S, _T], owner: type[Any]) -> Any: ...
+    def __get__(self, obj: Any, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        shapes.matrix_transpose(obj.shape)
+        return movement.transpose(obj, 0, 1)
+
+
 class Tensor(Generic[*Dims, Tape]):
     """An n-d array whose sizes are type parameters; the last parameter is the tape kind.
 
@@ -228,6 +247,9 @@ class Tensor(Generic[*Dims, Tape]):
     flatten = movement.flatten
     permute = movement.permute
     transpose = movement.transpose
+    swapaxes = movement.transpose
+    """PyTorch's alias of :meth:`transpose`."""
+    T = _Transposed()
     unsqueeze = movement.unsqueeze
     squeeze = movement.squeeze
     broadcast_to = movement.broadcast_to

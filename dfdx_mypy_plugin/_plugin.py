@@ -3,7 +3,10 @@ guarded, so that the plugin never crashes mypy."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
+import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +28,7 @@ from mypy.nodes import (
     Statement,
     TypeInfo,
 )
+from mypy.options import Options
 from mypy.plugin import (
     AttributeContext,
     CheckerPluginInterface,
@@ -37,20 +41,23 @@ from mypy.plugin import (
     ReportConfigContext,
 )
 from mypy.subtypes import find_member, is_subtype
+from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     CallableType,
     FunctionLike,
     Instance,
     LiteralType,
+    Overloaded,
     TupleType,
     Type,
     TypeOfAny,
+    UnionType,
     UnpackType,
     get_proper_type,
 )
 
-from dfdx_mypy_plugin import __version__
+from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -126,6 +133,37 @@ def _argument_types(ctx: MethodContext | FunctionContext) -> list[list[Type]]:
         return ctx.arg_types
 
 
+_MAX_VARIANTS = 16
+
+
+def _variants(call: Call) -> list[Call]:
+    """The call once per combination of the members of its arguments that are unions of
+    tensor types (a name rebound in a loop to a result of another type, under
+    ``allow_redefinition_new``), as mypy checks a union argument: the call must fit every
+    member, and its result is the union of the members' results. Just ``[call]`` where no
+    argument is such a union (or too many combinations would be)."""
+    slots: list[tuple[str | int, list[Type]]] = []
+    args: list[tuple[str | int, Type]] = [*enumerate(call.operands), *call.named.items()]
+    for key, t in args:
+        p = get_proper_type(t)
+        if isinstance(p, UnionType):
+            members = [get_proper_type(m) for m in p.items]
+            if all(isinstance(m, Instance) and m.type.fullname == TENSOR for m in members):
+                slots.append((key, list(p.items)))
+    if not slots or math.prod(len(m) for _, m in slots) > _MAX_VARIANTS:
+        return [call]
+    out = []
+    for choice in itertools.product(*(m for _, m in slots)):
+        operands, named = list(call.operands), dict(call.named)
+        for (key, _), t in zip(slots, choice, strict=True):
+            if isinstance(key, int):
+                operands[key] = t
+            else:
+                named[key] = t
+        out.append(dataclasses.replace(call, operands=operands, named=named))
+    return out
+
+
 def _trace(rule: Rule, call: Call) -> None:
     if _TRACE:
         family = rule.fn.__module__.rsplit(".", 1)[-1]
@@ -139,9 +177,10 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default
     _trace(rule, call)
     try:
-        result = rule.fn(call)
-        _redefinition_hint(call, result)
-        return result
+        variants = _variants(call)
+        if len(variants) > 1:
+            return make_simplified_union([rule.fn(v) for v in variants])
+        return rule.fn(call)
     except ShapeError:
         try:
             return call.unknown_shape()  # the signature hook has reported the error
@@ -166,7 +205,8 @@ def _assigned_to_name(statements: list[Statement], value: Expression) -> bool:
     (nested blocks included)."""
     for stmt in statements:
         if isinstance(stmt, AssignmentStmt) and stmt.rvalue is value:
-            return all(isinstance(t, NameExpr) for t in stmt.lvalues)
+            # an annotated assignment declares the name: a mismatch there is no reuse
+            return stmt.type is None and all(isinstance(t, NameExpr) for t in stmt.lvalues)
         if isinstance(stmt, Decorator):
             stmt = stmt.func
         for attr in ("body", "else_body", "finally_body", "handlers", "defs", "bodies"):
@@ -179,11 +219,11 @@ def _assigned_to_name(statements: list[Statement], value: Expression) -> bool:
     return False
 
 
-def _redefinition_hint(call: Call, result: Type) -> None:
-    """Where a rule's tensor is assigned to a name that holds a tensor of another type, and
-    mypy does not let a name take a new type, a note naming the options that do: PyTorch-style
-    code reuses names (``h = conv1(x); h = pool(h)``)."""
-    api = call.api
+def _redefinition_hint(api: CheckerPluginInterface, node: Context, result: Type) -> None:
+    """Where a call's tensor (any call the plugin hooks: an op, a method chain's last call, a
+    layer's or a user module's call, a function returning a tensor) is assigned to a name that
+    holds a tensor of another type, and mypy does not let a name take a new type, a note naming
+    the options that do: PyTorch-style code reuses names (``h = conv1(x); h = pool(h)``)."""
     if not isinstance(api, TypeChecker) or name_reuse(api.options):
         return
     types = api.expr_checker.type_context
@@ -194,13 +234,32 @@ def _redefinition_hint(call: Call, result: Type) -> None:
         and context.type.fullname == TENSOR
         and isinstance(got, Instance)
         and got.type.fullname == TENSOR
-        and isinstance(call.context, Expression)
+        and isinstance(node, Expression)
     ) or is_subtype(got, context):
         return
     function = api.scope.current_function()
     statements = function.body.body if function is not None else api.tree.defs
-    if _assigned_to_name(statements, call.context):
-        api.note(REDEFINITION_HINT, call.context, code=ASSIGNMENT)
+    if _assigned_to_name(statements, node):
+        api.note(REDEFINITION_HINT, node, code=ASSIGNMENT)
+
+
+def _hinted(hook: Callable[[Any], Type]) -> Callable[[Any], Type]:
+    """``hook`` (of a function or method call), followed by the redefinition note."""
+
+    def run(ctx: FunctionContext | MethodContext) -> Type:
+        result = hook(ctx)
+        try:
+            _redefinition_hint(ctx.api, ctx.context, result)
+        except Exception:
+            if _DEBUG:
+                raise
+        return result
+
+    return run
+
+
+def _default_result(ctx: FunctionContext | MethodContext) -> Type:
+    return ctx.default_return_type
 
 
 _UNTRACED_RESULTS = frozenset({"argmax"})
@@ -273,9 +332,10 @@ class _Memo:
         return self
 
 
-_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool]
+_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool, bool]
 """A checked signature's outcome: the ShapeError's message, the errors the rule reported
-itself, and whether the call could be read at all."""
+itself, whether the call could be read at all, and whether the rule passed every member of
+an argument that is a union of tensor types (:func:`_variants`)."""
 
 
 def _outcome(
@@ -312,19 +372,23 @@ def _outcome(
         True,
     )
     if call is None:
-        return None, failures, False
+        return None, failures, False, False
     call.failures = failures
     _trace(rule, call)
-    try:
-        rule.fn(call)
-    except ShapeError as e:
-        return str(e), failures, True
-    except Unknown:
-        pass
-    except Exception:
-        if _DEBUG:
-            raise
-    return None, failures, True
+    variants = _variants(call)
+    every_member = len(variants) > 1
+    for variant in variants:
+        try:
+            rule.fn(variant)
+        except ShapeError as e:
+            return str(e), failures, True, False
+        except Unknown:
+            every_member = False
+        except Exception:
+            every_member = False
+            if _DEBUG:
+                raise
+    return None, failures, True, every_member
 
 
 def _kind(sig: CallableType) -> str:
@@ -365,14 +429,20 @@ def _checked_signature(
         mapping = _inputs(sig, ctx.args)
         for seen, outcome in g.outcomes:
             if seen == mapping:
-                message, failures, readable = outcome
+                message, failures, readable, every_member = outcome
                 for m, code in failures:  # as the rule itself would report them again
                     ctx.api.fail(m, ctx.context, code=code)
                 break
         else:
             outcome = _outcome(rule, receiver, ctx, g)
             g.outcomes.append((mapping, outcome))
-            message, failures, readable = outcome
+            message, failures, readable, every_member = outcome
+        if message is None and every_member:
+            # the rule fitted each member: mypy's plain signature, which may not solve its tape
+            # for a union of tapes, is not asked (the method hook gives the members' results)
+            anything = AnyType(TypeOfAny.special_form)
+            ret = erase_typevars(sig.ret_type)
+            return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
         if message is None:
             return sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
@@ -455,6 +525,59 @@ def _is_float(t: Type) -> bool:
     return isinstance(p, Instance) and p.type.fullname == "builtins.float"
 
 
+def _transposed_attribute(ctx: AttributeContext) -> Type:
+    """``x.T`` on a tensor of a known rank other than 2: the runtime's ShapeError, reported
+    (the plain descriptor types it ``Any``: it cannot tell the rank of ``Tensor[*S]``)."""
+    try:
+        shapes.matrix_transpose(read_tensor(ctx.type).shape)  # unknown rank: Unknown
+    except ShapeError as e:
+        ctx.api.fail(str(e), ctx.context, code=DFDX_SHAPE)
+    except Unknown:
+        pass
+    except Exception:
+        if _DEBUG:
+            raise
+    return ctx.default_attr_type
+
+
+def _returns_tensor(plugin: Plugin, fullname: str) -> bool:
+    """See :meth:`DfdxPlugin._may_return_tensor`."""
+    if fullname.startswith(("dfdx.", "dfdx_")):
+        return True
+    owner, _, name = fullname.rpartition(".")
+    try:
+        node = plugin.lookup_fully_qualified(fullname)
+        if node is None and owner:  # a method inherited: look it up on the class
+            cls = plugin.lookup_fully_qualified(owner)
+            info = cls.node if cls is not None else None
+            if isinstance(info, TypeInfo):
+                if info.has_base(_MODULE) and name in ("__call__", "forward"):
+                    return True
+                found = info.get(name)
+                node = found
+    except Exception:  # a name mypy cannot resolve here (a nested or local definition)
+        return False
+    target = node.node if node is not None else None
+    if isinstance(target, TypeInfo):
+        return False
+    if isinstance(target, Decorator):
+        target = target.func
+    t = get_proper_type(getattr(target, "type", None))
+    items = t.items if isinstance(t, Overloaded) else [t]
+    return any(
+        isinstance(i, CallableType) and _mentions_tensor(get_proper_type(i.ret_type)) for i in items
+    )
+
+
+def _mentions_tensor(t: Type) -> bool:
+    p = get_proper_type(t)
+    if isinstance(p, Instance):
+        return p.type.fullname == TENSOR
+    if isinstance(p, UnionType):
+        return any(_mentions_tensor(i) for i in p.items)
+    return False
+
+
 load_all()
 
 
@@ -468,6 +591,10 @@ class DfdxPlugin(Plugin):
     """
 
     _digest = _sources_digest()
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self._returns_tensor: dict[str, bool] = {}
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         """mypy hashes only the entry module; this keys its cache to every plugin source."""
@@ -499,14 +626,26 @@ class DfdxPlugin(Plugin):
         return isinstance(info, TypeInfo) and info.has_base(_MODULE)
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        if fullname == f"{TENSOR}.T":
+            return _transposed_attribute
         return _shape_attribute if fullname == f"{TENSOR}.shape" else None
+
+    def _may_return_tensor(self, fullname: str) -> bool:
+        """Whether a call of ``fullname`` (with no rule) may give a tensor: a function or
+        method of dfdx, a ``Module``'s call, or a function or method declared to return a
+        ``Tensor``. Its hook adds the redefinition note only; other calls get no hook, so that
+        the hooks of mypy's default plugin (and of plugins listed after this one) still run."""
+        known = self._returns_tensor.get(fullname)
+        if known is None:
+            known = self._returns_tensor[fullname] = _returns_tensor(self, fullname)
+        return known
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         if fullname in _POWERS:
             return _real_power
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return None
+            return _hinted(_default_result) if self._may_return_tensor(fullname) else None
 
         def hook(ctx: MethodContext) -> Type:
             call = _make_call(
@@ -523,7 +662,7 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return hook
+        return _hinted(hook)
 
     def _is_sized_user_module(self, fullname: str) -> bool:
         """Whether ``fullname`` is a user's ``Module`` class generic over sizes."""
@@ -539,7 +678,7 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             rule = USER_MODULE
         if rule is None:
-            return None
+            return _hinted(_default_result) if self._may_return_tensor(fullname) else None
 
         def hook(ctx: FunctionContext) -> Type:
             call = _make_call(
@@ -556,7 +695,7 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return hook
+        return _hinted(hook)
 
     def get_method_signature_hook(
         self, fullname: str

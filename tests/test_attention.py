@@ -288,6 +288,26 @@ def test_sinusoidal_encoding_adds_the_table_and_passes_gradients() -> None:
         pe(dx.zeros(1, 3, 5))
 
 
+def test_sinusoidal_table_is_a_buffer_not_saved_and_converted_by_to() -> None:
+    pe = dx.nn.SinusoidalPositionalEncoding(6, max_len=10)
+    assert [n for n, _ in pe.named_parameters()] == []
+    assert [n for n, _ in pe.named_buffers()] == ["pe"]
+    assert pe.state_dict() == {}
+    np.testing.assert_array_equal(pe.pe.numpy(), dx.nn.sinusoidal_table(10, 6))
+    assert pe.pe.dtype == np.float32
+    pe.to(dx.float64)
+    assert pe.pe.dtype == np.float64
+    # converted from float32: exact to float32's rounding (values in [-1, 1])
+    exact = dx.nn.sinusoidal_table(10, 6, dx.float64)
+    np.testing.assert_allclose(pe.pe.numpy(), exact, rtol=0, atol=2.0**-24)
+    x = dx.zeros(1, 3, 6, dtype=dx.float64)
+    np.testing.assert_array_equal(pe(x).numpy()[0], pe.pe.numpy()[:3])
+    precise = dx.nn.SinusoidalPositionalEncoding(6, max_len=10, dtype=dx.float64)
+    np.testing.assert_array_equal(precise.pe.numpy(), exact)
+    # an input of another dtype than the buffer's gets the table in its own dtype
+    assert pe(dx.zeros(1, 3, 6)).dtype == np.float32
+
+
 def test_learned_positional_embedding_gradient() -> None:
     pe = dx.nn.LearnedPositionalEmbedding(5, 3, rng=np.random.default_rng(0), dtype=dx.float64)
     assert list(pe.state_dict()) == ["weight"]
@@ -352,3 +372,28 @@ def test_masks_that_fit_run() -> None:
         {"key_padding_mask": dx.zeros(2, 5) > 0.0, "attn_mask": dx.zeros(3, 5)},
     ):
         assert mha(q, kv, kv, **kw).shape == (2, 3, 8)
+
+
+def test_positional_encodings_errors_as_the_plugin_reports_them() -> None:
+    """The calls and messages of tests/typecheck/plugin_fail/positional_errors.py."""
+    with pytest.raises(
+        ValueError, match=r"^SinusoidalPositionalEncoding: d_model must be an int > 0, got 0$"
+    ):
+        dx.nn.SinusoidalPositionalEncoding(0)
+    with pytest.raises(
+        ValueError, match=r"^LearnedPositionalEmbedding: d_model must be an int > 0, got -4$"
+    ):
+        dx.nn.LearnedPositionalEmbedding(10, -4)
+    pe = dx.nn.SinusoidalPositionalEncoding(16)
+    with pytest.raises(
+        dx.ShapeError,
+        match=r"^SinusoidalPositionalEncoding\[16\]: takes 16 features, got Tensor\[2, 5, 8\] "
+        r"\(8 != 16\)$",
+    ):
+        pe(dx.zeros(2, 5, 8))
+    with pytest.raises(
+        dx.ShapeError,
+        match=r"^SinusoidalPositionalEncoding\[16\]: needs \(\.\.\., sequence, 16\), "
+        r"got Tensor\[16\]$",
+    ):
+        pe(dx.zeros(16))

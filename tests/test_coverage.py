@@ -140,9 +140,6 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx.nn._summary.summary": "prints and returns a str: shapes are read at run time",
     "dfdx.nn.attention.causal_mask": "sizes from ints known at run time: Tensor[Dyn, Dyn]",
     "dfdx.nn.positional.sinusoidal_table": "returns an array (NumPy's types carry no shape)",
-    "dfdx.nn.positional.SinusoidalPositionalEncoding": "its signature is exact: Tensor[*B, S, "
-    "D] to the same, D from its annotation (shapes/layers.py, NOT_LAYERS)",
-    "dfdx.nn.positional.LearnedPositionalEmbedding": "as SinusoidalPositionalEncoding",
 }
 """Public callables without a plugin rule, keyed as mypy names them, and why none is needed."""
 

@@ -426,7 +426,9 @@ def test_bad_sizes(name: str) -> None:
     raises_exactly(TypeError, f"{name}: sizes must be ints, got 2.0", lambda: make(2.0))
     raises_exactly(TypeError, f"{name}: sizes must be ints, got [3]", lambda: make([3]))
     # A negative size is a wrong value, not a wrong type (as in NumPy).
-    raises_exactly(ValueError, f"{name}: sizes must be >= 0, got (3, -1)", lambda: make(3, -1))
+    raises_exactly(
+        dx.ShapeError, f"{name}: sizes must be >= 0, got -1 at position 1", lambda: make(3, -1)
+    )
 
 
 def test_bad_sizes_full_and_arange() -> None:
@@ -435,7 +437,9 @@ def test_bad_sizes_full_and_arange() -> None:
         TypeError, "full: shape must be a tuple of ints, got [2, 3]", lambda: dx.full([2, 3], 1.0)
     )
     raises_exactly(TypeError, "full: sizes must be ints, got False", lambda: dx.full((False,), 1.0))
-    raises_exactly(ValueError, "full: sizes must be >= 0, got (-2,)", lambda: dx.full((-2,), 1.0))
+    raises_exactly(
+        dx.ShapeError, "full: sizes must be >= 0, got -2 at position 0", lambda: dx.full((-2,), 1.0)
+    )
     raises_exactly(
         TypeError, "arange: start, end and step must be numbers, got True", lambda: dx.arange(True)
     )
@@ -515,3 +519,69 @@ def test_shape_error_traceback_names_dfdx() -> None:
     with pytest.raises(dx.ShapeError) as info:
         dx.zeros(2, 3) @ dx.zeros(4, 5)
     assert traceback.format_exception_only(info.value)[-1].startswith("dfdx.ShapeError: matmul")
+
+
+N = 4
+
+
+@pytest.mark.parametrize(
+    ("exc", "message", "fn"),
+    [
+        (TypeError, "zeros: sizes must be ints, got True", lambda: dx.zeros(True, 2)),
+        (dx.ShapeError, "ones: sizes must be >= 0, got -1 at position 1", lambda: dx.ones(3, -1)),
+        (dx.ShapeError, "randn: sizes must be >= 0, got -1 at position 0", lambda: dx.randn(N - 5)),
+        (
+            dx.ShapeError,
+            "full: sizes must be >= 0, got -2 at position 1",
+            lambda: dx.full((2, -2), 1.0),
+        ),
+        (TypeError, "full: sizes must be ints, got False", lambda: dx.full((False, 2), 1.0)),
+        (
+            dx.ShapeError,
+            "arange: end -3 is not reachable from start 0 by step 1",
+            lambda: dx.arange(-3),
+        ),
+        (
+            TypeError,
+            "arange: start, end and step must be numbers, got True",
+            lambda: dx.arange(True),
+        ),
+        (
+            TypeError,
+            "sum: axis must be an int, a tuple of ints or None, got True",
+            lambda: dx.zeros(2, 3).sum(axis=True),
+        ),
+        (
+            TypeError,
+            "mean: axis must be an int, a tuple of ints or None, got (0, True)",
+            lambda: dx.zeros(2, 3).mean(axis=(0, True)),
+        ),
+        (
+            TypeError,
+            "softmax: axis must be an int, got False",
+            lambda: dx.softmax(dx.zeros(2, 3), axis=False),
+        ),
+        (
+            TypeError,
+            "log_softmax: axis must be an int, got True",
+            lambda: dx.zeros(2, 3).log_softmax(axis=True),
+        ),
+        (
+            TypeError,
+            "reshape: sizes must be ints, got True",
+            lambda: dx.zeros(2, 3).reshape(2, True, 3),
+        ),
+        (TypeError, "reshape: sizes must be ints, got True", lambda: dx.zeros(2, 3).view(True, 6)),
+        (
+            TypeError,
+            "squeeze: axes must be ints, got True",
+            lambda: dx.zeros(1, 3).squeeze(axis=(0, True)),
+        ),
+    ],
+)
+def test_bool_and_negative_arguments_as_the_plugin_reports_them(
+    exc: type[BaseException], message: str, fn: Callable[[], Any]
+) -> None:
+    """The calls of tests/typecheck/plugin_fail/creation_arguments_errors.py: the runtime's
+    messages are the plugin's (a bool is a TypeError here, a dfdx-shape error there)."""
+    raises_exactly(exc, message, fn)

@@ -451,3 +451,35 @@ def test_mT_swaps_the_last_two_axes() -> None:
     a = data(2, 3, 4)
     np.testing.assert_array_equal(dx.tensor(a).mT.numpy(), np.swapaxes(a, -2, -1))
     check_grads(lambda x: x.mT, data(2, 3, 4))
+
+
+# ---- T and swapaxes ----------------------------------------------------------------------------
+
+
+def test_T_swaps_a_matrix_and_its_gradient() -> None:
+    a = data(3, 4)
+    np.testing.assert_array_equal(dx.tensor(a).T.numpy(), a.T)
+    check_grads(lambda x: x.T, a)
+
+
+def test_swapaxes_is_transpose() -> None:
+    a = data(2, 3, 4)
+    np.testing.assert_array_equal(dx.tensor(a).swapaxes(0, 2).numpy(), np.swapaxes(a, 0, 2))
+    check_grads(lambda x: x.swapaxes(-1, -3), a)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 4)])
+def test_T_of_another_rank_is_a_shape_error(shape: tuple[int, ...]) -> None:
+    """As tests/typecheck/plugin_fail/transpose_errors.py reports it."""
+    sizes = ", ".join(map(str, shape))
+    raises_exactly(
+        dx.ShapeError,
+        f"T: expected a 2-d tensor, got Tensor[{sizes}]; use .mT to swap the last two axes "
+        "or .permute(...) to reverse them",
+        lambda: dx.zeros(*shape).T,
+    )
+    raises_exactly(
+        dx.ShapeError,
+        "transpose: axis 3 is out of range for Tensor[2, 3, 4]",
+        lambda: dx.zeros(2, 3, 4).swapaxes(0, 3),
+    )

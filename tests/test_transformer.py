@@ -11,6 +11,7 @@ saved-model round trip runs.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,72 @@ def test_wrong_feature_size_names_the_sequence() -> None:
         dx.nn.Transformer(16, 4, 1, 1, 32)(x, w)
     with pytest.raises(dx.ShapeError, match=r"src must be 3-d \(batch, sequence, d_model\)"):
         enc(dx.zeros(5, 16))
+
+
+def test_masks_are_checked_against_the_lengths_as_the_plugin_checks_them() -> None:
+    """The calls and messages of tests/typecheck/plugin_fail/transformer_mask_errors.py."""
+    enc = dx.nn.TransformerEncoderLayer(16, 4, 32, 0.0)
+    seq_first = dx.nn.TransformerEncoderLayer(16, 4, 32, 0.0, batch_first=False)
+    x = dx.zeros(2, 5, 16)
+    cases: list[tuple[str, Any]] = [
+        (
+            "TransformerEncoderLayer[16]: src_mask must be Tensor[5, 5] or "
+            "Tensor[batch * nhead, 5, 5], got Tensor[5, 4]",
+            lambda: enc(x, src_mask=dx.zeros(5, 4)),
+        ),
+        (
+            "TransformerEncoderLayer[16]: src_key_padding_mask must be Tensor[2, 5] (batch, S), "
+            "got Tensor[5, 2]",
+            lambda: enc(x, src_key_padding_mask=dx.zeros(5, 2) > 0.0),
+        ),
+        (
+            "TransformerEncoderLayer[16]: src_mask must be Tensor[2, 2] or "
+            "Tensor[batch * nhead, 2, 2], got Tensor[5, 5]",
+            lambda: seq_first(x, src_mask=dx.zeros(5, 5)),
+        ),
+        (
+            "in layers.0 (TransformerEncoderLayer): TransformerEncoderLayer[16]: src_mask must "
+            "be Tensor[5, 5] or Tensor[batch * nhead, 5, 5], got Tensor[4, 4]",
+            lambda: dx.nn.TransformerEncoder(enc, 2)(x, mask=dx.zeros(4, 4)),
+        ),
+    ]
+    dec = dx.nn.TransformerDecoderLayer(16, 4, 32, 0.0)
+    memory, tgt = dx.zeros(2, 7, 16), dx.zeros(2, 3, 16)
+    cases.append(
+        (
+            "TransformerDecoderLayer[16]: memory_mask must be Tensor[3, 7] or "
+            "Tensor[batch * nhead, 3, 7], got Tensor[7, 3]",
+            lambda: dec(tgt, memory, memory_mask=dx.zeros(7, 3)),
+        )
+    )
+    model = dx.nn.Transformer(16, 4, 1, 1, 32, 0.0)
+    cases.append(
+        (
+            "Transformer[16]: memory_key_padding_mask must be Tensor[2, 7] (batch, S), "
+            "got Tensor[2, 3]",
+            lambda: model(memory, tgt, memory_key_padding_mask=dx.zeros(2, 3) > 0.0),
+        )
+    )
+    for message, call in cases:
+        with pytest.raises(dx.ShapeError, match=f"^{re.escape(message)}$"):
+            call()
+    # a 3-d mask's first axis is checked by the attention inside (the type holds no nhead)
+    with pytest.raises(dx.ShapeError, match=r"MultiHeadAttention\[16, 4\]: attn_mask must be"):
+        dec(tgt, memory, tgt_mask=dx.zeros(2, 3, 3))
+
+
+def test_masks_mean_the_same_in_either_layout() -> None:
+    """A causal mask and a padding mask given to a sequence-first layer act as on the same
+    layer batch first (masks are (S, S) and (batch, S) in both)."""
+    rng = np.random.default_rng(0)
+    a = dx.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, rng=rng)
+    b = dx.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=False)
+    b.load_state_dict(a.state_dict())
+    x = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    pad = dx.tensor(np.array([[False] * 5, [False] * 3 + [True] * 2]))
+    causal = dx.nn.causal_mask(5)
+    want = a(dx.tensor(x), src_mask=causal, src_key_padding_mask=pad).numpy()
+    xs = dx.tensor(x.transpose(1, 0, 2).copy())
+    got = b(xs, src_mask=causal, src_key_padding_mask=pad).numpy().transpose(1, 0, 2)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a(dx.tensor(x)).numpy(), want)  # the masks did something

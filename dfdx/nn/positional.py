@@ -27,11 +27,7 @@ def _positive(name: str, what: str, n: object) -> int:
 
 def _check(name: str, shape: tuple[int, ...], d_model: int, max_len: int) -> int:
     """The sequence length of ``(..., L, d_model)``; at most ``max_len``."""
-    shapes.features(name, shape, d_model)
-    if len(shape) < 2:
-        raise shapes.ShapeError(
-            f"{name}: needs (..., sequence, {d_model}), got {shapes.fmt(shape)}"
-        )
+    shapes.positional_input(name, shape, d_model)
     n = shape[-2]
     if n > max_len:
         raise shapes.ShapeError(
@@ -53,26 +49,33 @@ def sinusoidal_table(max_len: int, d_model: int, dtype: Any = float32) -> Array:
 
 
 class SinusoidalPositionalEncoding(Module, Generic[D]):
-    """``x + table[:L]`` for ``x`` ``Tensor[*B, L, D]``, the fixed sinusoidal table of
-    :func:`sinusoidal_table`; the shape is unchanged. No parameters (nothing is saved)."""
+    """``x + pe[:L]`` for ``x`` ``Tensor[*B, L, D]``, ``pe`` the fixed sinusoidal table of
+    :func:`sinusoidal_table` (``(max_len, d_model)`` in ``dtype``); the shape is unchanged.
+    The table is a non-persistent buffer, as in PyTorch's tutorials: no parameters, nothing
+    saved, converted by ``to()``; an input of another dtype gets the table in its dtype."""
+
+    pe: Tensor[Any, Any, NoneTape]
 
     def __init__(
-        self: SinusoidalPositionalEncoding[Any], d_model: int, max_len: int = 5000
+        self: SinusoidalPositionalEncoding[Any],
+        d_model: int,
+        max_len: int = 5000,
+        *,
+        dtype: Any = float32,
     ) -> None:
         super().__init__()
         self.d_model = _positive("SinusoidalPositionalEncoding", "d_model", d_model)
         self.max_len = _positive("SinusoidalPositionalEncoding", "max_len", max_len)
-        self._table = sinusoidal_table(max_len, d_model, xp.float64)
-        self._cast: dict[Any, Array] = {}
+        table: Tensor[Any, Any, NoneTape] = Tensor(sinusoidal_table(max_len, d_model, dtype))
+        self.register_buffer("pe", table, persistent=False)
 
     def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"SinusoidalPositionalEncoding[{self.d_model}]"
         n = _check(name, x.shape, self.d_model, self.max_len)
-        dt = x.dtype
-        table = self._cast.get(dt)
-        if table is None:
-            table = self._cast[dt] = self._table.astype(dt)
-        return x + Tensor(table[:n])
+        table = self.pe._data[:n]
+        if table.dtype != x.dtype:
+            table = table.astype(x.dtype)
+        return x + Tensor(table)
 
     forward = __call__
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from numpy.random import Generator
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from dfdx import _autodiff
 from dfdx._backend import xp
@@ -34,6 +35,11 @@ from dfdx.ops import linalg, movement, unary
 from dfdx_mypy_plugin import shapes
 
 _M = TypeVar("_M", bound=Module)
+F = DefaultTypeVar("F", bound=bool, default=bool, covariant=True)
+"""A transformer module's layout: ``Literal[True]`` where it was built batch first (the
+default), ``Literal[False]`` where not, ``bool`` where that is not known. Only the plugin
+fills it in (from ``batch_first=``), to check masks against the sequences' lengths; an
+annotation that leaves it out (``TransformerEncoderLayer[L[64]]``) takes any layout."""
 
 Activation = Literal["relu", "gelu"] | Callable[[Any], Any]
 
@@ -53,6 +59,15 @@ def _batch_first(x: Any, batch_first: bool) -> Any:
     return x if batch_first else movement.transpose(x, 0, 1)
 
 
+def _check_masks(name: str, batch_first: bool, sequences: dict[str, Any], **masks: Any) -> None:
+    """The masks given (not None) against the sequences' lengths, as the plugin checks them
+    (:func:`dfdx_mypy_plugin.shapes.transformer_masks`)."""
+    given = {k: tuple(m.shape) for k, m in masks.items() if isinstance(m, Tensor)}
+    if given:
+        lengths = {k: tuple(x.shape) for k, x in sequences.items()}
+        shapes.transformer_masks(name, batch_first, lengths, given)
+
+
 def _clone(module: _M) -> _M:
     """A deep copy whose tensors are new tensors (fresh ids: a gradient belongs to one);
     random generators stay shared, so that copies draw different dropout masks."""
@@ -68,7 +83,7 @@ def _clone(module: _M) -> _M:
     return out
 
 
-class _TransformerLayer(Module, Generic[D]):
+class _TransformerLayer(Module, Generic[D, F]):
     """What the encoder and decoder layers share: self-attention, the feed-forward block, the
     layer norms and dropouts around them (built in PyTorch's order, which is the order of
     their state_dict keys), and a residual connection with its norm before or after."""
@@ -144,7 +159,7 @@ class _TransformerLayer(Module, Generic[D]):
         return dropout(y)
 
 
-class TransformerEncoderLayer(_TransformerLayer[D]):
+class TransformerEncoderLayer(_TransformerLayer[D, F]):
     """Self-attention and a feed-forward block, each with a residual connection and layer
     norm (after, or before with ``norm_first=True``): ``Tensor[B, S, D]`` to
     ``Tensor[B, S, D]``, ``D`` being ``d_model``. PyTorch's ``nn.TransformerEncoderLayer``."""
@@ -179,6 +194,10 @@ class TransformerEncoderLayer(_TransformerLayer[D]):
         """``src`` ``(B, S, D)``; ``src_mask`` ``(S, S)`` or ``(B * nhead, S, S)``,
         ``src_key_padding_mask`` ``(B, S)`` (True at padding)."""
         shapes.transformer_inputs(self._name, self.d_model, [("src", src.shape)])
+        _check_masks(
+            self._name, self.batch_first, {"src": src},
+            src_mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+        )  # fmt: skip
         x: Any = _batch_first(src, self.batch_first)
         x = self._residual(
             x, self.norm1, lambda y: self._sa_block(y, src_mask, src_key_padding_mask, is_causal)
@@ -189,7 +208,7 @@ class TransformerEncoderLayer(_TransformerLayer[D]):
     forward = __call__
 
 
-class TransformerDecoderLayer(_TransformerLayer[D]):
+class TransformerDecoderLayer(_TransformerLayer[D, F]):
     """Self-attention over the target, attention to the encoder's output (``memory``) and a
     feed-forward block, each with a residual connection and layer norm: ``tgt``
     ``Tensor[B, L, D]`` and ``memory`` ``Tensor[B, S, D]`` give ``Tensor[B, L, D]``.
@@ -272,6 +291,12 @@ class TransformerDecoderLayer(_TransformerLayer[D]):
         ``memory_mask`` ``(L, S)``, padding masks ``(B, L)`` and ``(B, S)``."""
         inputs = [("tgt", tgt.shape), ("memory", memory.shape)]
         shapes.transformer_inputs(self._name, self.d_model, inputs)
+        _check_masks(
+            self._name, self.batch_first, {"tgt": tgt, "memory": memory},
+            tgt_mask=tgt_mask, memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+        )  # fmt: skip
         x: Any = _batch_first(tgt, self.batch_first)
         mem: Any = _batch_first(memory, self.batch_first)
         x = self._residual(
@@ -307,7 +332,7 @@ def _copies(owner: str, layer: _M, kind: type[_M], num_layers: int) -> list[_M]:
     return [_clone(layer) for _ in range(num_layers)]
 
 
-class TransformerEncoder(Module, Generic[D]):
+class TransformerEncoder(Module, Generic[D, F]):
     """``num_layers`` copies of ``encoder_layer`` applied in turn, then ``norm`` if given:
     ``Tensor[B, S, D]`` to ``Tensor[B, S, D]``. Keys ``layers.0.self_attn.in_proj_weight``,
     ..., ``norm.weight``, as PyTorch's ``nn.TransformerEncoder`` (``layers`` is a list of
@@ -317,7 +342,7 @@ class TransformerEncoder(Module, Generic[D]):
 
     def __init__(
         self,
-        encoder_layer: TransformerEncoderLayer[D],
+        encoder_layer: TransformerEncoderLayer[D, F],
         num_layers: int,
         norm: LayerNorm[D] | None = None,
     ) -> None:
@@ -345,7 +370,7 @@ class TransformerEncoder(Module, Generic[D]):
     forward = __call__
 
 
-class TransformerDecoder(Module, Generic[D]):
+class TransformerDecoder(Module, Generic[D, F]):
     """``num_layers`` copies of ``decoder_layer`` applied in turn to the target (each
     attending to ``memory``), then ``norm`` if given: PyTorch's ``nn.TransformerDecoder``."""
 
@@ -353,7 +378,7 @@ class TransformerDecoder(Module, Generic[D]):
 
     def __init__(
         self,
-        decoder_layer: TransformerDecoderLayer[D],
+        decoder_layer: TransformerDecoderLayer[D, F],
         num_layers: int,
         norm: LayerNorm[D] | None = None,
     ) -> None:
@@ -432,13 +457,13 @@ class TransformerDecoder(Module, Generic[D]):
     forward = __call__
 
 
-class Transformer(Module, Generic[D]):
+class Transformer(Module, Generic[D, F]):
     """An encoder and a decoder (PyTorch's ``nn.Transformer``): ``src`` ``Tensor[B, S, D]``
     and ``tgt`` ``Tensor[B, L, D]`` give ``Tensor[B, L, D]``. Each stack ends with a layer
     norm; every weight matrix is re-initialised with Xavier-uniform, as PyTorch's is."""
 
-    encoder: TransformerEncoder[D]
-    decoder: TransformerDecoder[D]
+    encoder: TransformerEncoder[D, F]
+    decoder: TransformerDecoder[D, F]
 
     def __init__(
         self: Transformer[Any],
@@ -539,7 +564,15 @@ class Transformer(Module, Generic[D]):
         memory_is_causal: bool = False,
     ) -> Any:
         inputs = [("src", src.shape), ("tgt", tgt.shape)]
-        shapes.transformer_inputs(f"Transformer[{self.d_model}]", self.d_model, inputs)
+        name = f"Transformer[{self.d_model}]"
+        shapes.transformer_inputs(name, self.d_model, inputs)
+        _check_masks(
+            name, self.batch_first, {"src": src, "tgt": tgt, "memory": src},
+            src_mask=src_mask, tgt_mask=tgt_mask, memory_mask=memory_mask,
+            src_key_padding_mask=src_key_padding_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+        )  # fmt: skip
         memory = self.encoder(src, src_mask, src_key_padding_mask, src_is_causal)
         return self.decoder(
             tgt,

@@ -245,6 +245,38 @@ def transpose(
 ) -> Tensor[A0, A1, A3, A2, *S, T]: ...
 @overload
 def transpose(
+    x: Tensor[A0, A1, A2, A3, *S, T], axis0: Literal[0], axis1: Literal[3], /
+) -> Tensor[A3, A1, A2, A0, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, A3, *S, T], axis0: Literal[3], axis1: Literal[0], /
+) -> Tensor[A3, A1, A2, A0, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, A3, *S, T], axis0: Literal[1], axis1: Literal[3], /
+) -> Tensor[A0, A3, A2, A1, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[A0, A1, A2, A3, *S, T], axis0: Literal[3], axis1: Literal[1], /
+) -> Tensor[A0, A3, A2, A1, *S, T]: ...
+@overload
+def transpose(
+    x: Tensor[*S, A0, A1, A2, T], axis0: Literal[-3], axis1: Literal[-1], /
+) -> Tensor[*S, A2, A1, A0, T]: ...
+@overload
+def transpose(
+    x: Tensor[*S, A0, A1, A2, T], axis0: Literal[-1], axis1: Literal[-3], /
+) -> Tensor[*S, A2, A1, A0, T]: ...
+@overload
+def transpose(
+    x: Tensor[*S, A0, A1, A2, T], axis0: Literal[-3], axis1: Literal[-2], /
+) -> Tensor[*S, A1, A0, A2, T]: ...
+@overload
+def transpose(
+    x: Tensor[*S, A0, A1, A2, T], axis0: Literal[-2], axis1: Literal[-3], /
+) -> Tensor[*S, A1, A0, A2, T]: ...
+@overload
+def transpose(
     x: Tensor[*S, A0, A1, T], axis0: Literal[-2], axis1: Literal[-1], /
 ) -> Tensor[*S, A1, A0, T]: ...
 @overload

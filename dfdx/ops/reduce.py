@@ -22,7 +22,15 @@ from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float
 from dfdx._typing import A0, A1, A2, A3, AnyTensor, S, T
 from dfdx.ops._op import result
-from dfdx_mypy_plugin.shapes import Axis, nonempty_reduce, normalize_axes, normalize_axis
+from dfdx_mypy_plugin.shapes import (
+    AXES,
+    AXIS,
+    Axis,
+    nonempty_reduce,
+    normalize_axes,
+    normalize_axis,
+    not_an_int,
+)
 
 if TYPE_CHECKING:
     from dfdx._tensor import Tensor
@@ -31,8 +39,9 @@ if TYPE_CHECKING:
 def _prepare(op: str, x: AnyTensor, axis: Axis) -> tuple[Array, tuple[int, ...]]:
     a = x._data
     check_float(op, a)
-    if isinstance(axis, bool) or not isinstance(axis, int | tuple | None):
-        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
+    items = axis if isinstance(axis, tuple) else (axis,)
+    if axis is not None and any(isinstance(a, bool) or not isinstance(a, int) for a in items):
+        raise TypeError(not_an_int(op, AXES, axis))
     return a, normalize_axes(op, a.shape, axis)
 
 
@@ -532,7 +541,7 @@ def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
 def _one_axis(op: str, a: Array, axis: int) -> int:
     """softmax/log_softmax normalise along exactly one axis."""
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+        raise TypeError(not_an_int(op, AXIS, axis))
     return normalize_axis(op, a.shape, axis)
 
 

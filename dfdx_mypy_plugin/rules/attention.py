@@ -17,7 +17,8 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
     TensorType,
     Unknown,
-    literal_int,
+    dim_type,
+    literal_bool,
     merge_tapes,
     read_dim,
     read_tensor,
@@ -32,24 +33,26 @@ LAYERS = {
 }
 
 
-def _size(call: Call, name: str) -> int | None:
-    """A literal int argument, None for any other int (or an absent one)."""
-    if not call.has(name):
+def _size(call: Call, name: str) -> shapes.Dim:
+    """A size argument as the plugin folds it (``3 * cfg.n_embd``, a ``Final`` constant, a
+    size from ``.shape``): an int, a TypeVar's name, or None (unknown, or absent)."""
+    if not call.has(name) or literal_bool(call.arg(name)) is not None:
         return None
-    return literal_int(call.arg(name))
+    return call.named_size(name)
 
 
-def _module_type(call: Call, sizes: list[int | None]) -> Type:
-    """mypy's constructor result with the literal sizes put in its type arguments."""
+def _module_type(call: Call, sizes: list[shapes.Dim]) -> Type:
+    """mypy's constructor result with the known sizes put in its first type arguments (the
+    others, a transformer layer's layout, stay as the signature gives them)."""
     default = get_proper_type(call.default)
-    if not isinstance(default, Instance) or len(default.args) != len(sizes):
+    if not isinstance(default, Instance) or len(default.args) < len(sizes):
         raise Unknown
     int_type = call.api.named_generic_type("builtins.int", [])
     args = [
-        LiteralType(n, int_type) if n is not None else a
-        for n, a in zip(sizes, default.args, strict=True)
+        dim_type(n, call.syms, int_type) if n is not None else a
+        for n, a in zip(sizes, default.args, strict=False)
     ]
-    return default.copy_modified(args=args)
+    return default.copy_modified(args=[*args, *default.args[len(sizes) :]])
 
 
 def _mha_new(call: Call) -> Type:
@@ -62,7 +65,16 @@ def _layer_new(call: Call) -> Type:
     e = _size(call, "d_model")
     h = _size(call, "nhead")
     shapes.attention_heads(call.op, e, h, ("d_model", "nhead"))
-    return _module_type(call, [e])
+    layer = get_proper_type(_module_type(call, [e]))
+    if not isinstance(layer, Instance) or len(layer.args) != 2:
+        return layer
+    # the layout, from ``batch_first=`` (True where it is left out); a value that is not a
+    # literal leaves the signature's ``bool``
+    first = literal_bool(call.arg("batch_first")) if call.has("batch_first") else True
+    if first is None:
+        return layer
+    layout = LiteralType(first, call.api.named_generic_type("builtins.bool", []))
+    return layer.copy_modified(args=[layer.args[0], layout])
 
 
 def _tensor_arg(call: Call, name: str) -> TensorType | None:
@@ -134,6 +146,9 @@ CALLS: dict[str, tuple[str, tuple[str, ...], int]] = {
 """A transformer module's call: the name its runtime check uses (a stack's first layer checks
 its input), the sequences it takes, and the one whose shape the result has."""
 
+_MASK_NAMES = {"mask": "src_mask"}
+"""``TransformerEncoder``'s ``mask`` is its layers' ``src_mask`` (their check names it so)."""
+
 
 def _layer_call(call: Call) -> Type:
     if not call.operands:
@@ -141,7 +156,7 @@ def _layer_call(call: Call) -> Type:
     module = get_proper_type(call.operands[0])
     if not isinstance(module, Instance) or module.type.fullname not in CALLS:
         raise Unknown
-    if len(module.args) != 1:
+    if len(module.args) != 2:
         raise Unknown
     kind, names, out = CALLS[module.type.fullname]
     syms: dict[str, Type] = {}
@@ -154,10 +169,63 @@ def _layer_call(call: Call) -> Type:
         tensors.append(t)
     name = f"{kind}[{shapes.fmt_dim(d)}]"
     shapes.transformer_inputs(name, d, [(n, t.shape) for n, t in zip(names, tensors, strict=True)])
+    batch_first = literal_bool(module.args[1])
+    if batch_first is not None:  # the layout is known: the masks' sizes are
+        sequences = {n: t.shape for n, t in zip(names, tensors, strict=True)}
+        if "memory" not in sequences:
+            sequences["memory"] = sequences["src"]  # Transformer: the encoder keeps src's shape
+        masks = {}
+        for arg in (*shapes.TRANSFORMER_MASKS, *_MASK_NAMES):
+            mask = _mask_shape(call, arg)
+            if mask is not None:
+                masks[_MASK_NAMES.get(arg, arg)] = mask
+        shapes.transformer_masks(name, batch_first, sequences, masks)
     tape = merge_tapes([t.tape for t in tensors])
     return call.result(tensors[out].shape, tape, *tensors, TensorType((), tape, syms))
 
 
+_P = "dfdx.nn.positional"
+POSITIONAL = {
+    f"{_P}.SinusoidalPositionalEncoding": "SinusoidalPositionalEncoding",
+    f"{_P}.LearnedPositionalEmbedding": "LearnedPositionalEmbedding",
+}
+"""The positional encodings: ``d_model`` goes into the type where they are built, so that a
+call keeps the input's feature size (an unannotated module would bind ``D`` to ``Any``)."""
+
+
+def _positional_new(call: Call) -> Type:
+    d = _size(call, "d_model")
+    if isinstance(d, int) and d <= 0:
+        raise shapes.ShapeError(f"{call.op}: d_model must be an int > 0, got {d}")
+    return _module_type(call, [d])
+
+
+def _sinusoidal_call(call: Call) -> Type:
+    """``pe(x)``: ``x`` ``(..., sequence, d_model)``, kept (its length against ``max_len`` is
+    the runtime's check: the type does not hold ``max_len``)."""
+    if not call.operands:
+        raise Unknown
+    module = get_proper_type(call.operands[0])
+    if (
+        not isinstance(module, Instance)
+        or module.type.fullname != f"{_P}.SinusoidalPositionalEncoding"
+    ):
+        raise Unknown
+    syms: dict[str, Type] = {}
+    d = read_dim(module.args[0], syms)
+    x = _tensor_arg(call, "x")
+    if x is None:
+        raise Unknown
+    shapes.positional_input(f"SinusoidalPositionalEncoding[{shapes.fmt_dim(d)}]", x.shape, d)
+    return call.result(x.shape, x.tape, x, TensorType((), x.tape, syms))
+
+
+for _fullname, _op in POSITIONAL.items():
+    FUNCTION_RULES[_fullname] = Rule(_op, _positional_new)
+for _method in ("__call__", "forward"):
+    METHOD_RULES[f"{_P}.SinusoidalPositionalEncoding.{_method}"] = Rule(
+        "SinusoidalPositionalEncoding", _sinusoidal_call
+    )
 FUNCTION_RULES[MHA] = Rule("MultiHeadAttention", _mha_new)
 for _fullname, (_kind, _names, _out) in CALLS.items():
     for _method in ("__call__", "forward"):

@@ -13,14 +13,19 @@ from dfdx_mypy_plugin._types import NONE_TAPE, Unknown, literal_bool, size_of, t
 from dfdx_mypy_plugin.rules import Call, rule
 
 
-def _checked(t: Type, n: shapes.Dim) -> shapes.Dim:
-    if (isinstance(n, int) and n < 0) or literal_bool(t) is not None:
-        raise Unknown  # the runtime rejects it; mypy's default stands
+def _checked(op: str, t: Type, n: shapes.Dim, position: int) -> shapes.Dim:
+    """A size of the new tensor, checked as the runtime checks it: a bool is not an int (mypy
+    takes one for an int), a known size is at least 0."""
+    b = literal_bool(t)
+    if b is not None:
+        raise shapes.ShapeError(shapes.not_an_int(op, shapes.SIZES, b))
+    if isinstance(n, int):
+        shapes.new_size(op, n, position)
     return n
 
 
 def _size(call: Call, i: int) -> shapes.Dim:
-    return _checked(call.operands[i], call.size(i))
+    return _checked(call.op, call.operands[i], call.size(i), i)
 
 
 def _none_tape(call: Call) -> Instance:
@@ -44,8 +49,15 @@ for _op in ("zeros", "ones", "randn", "rand"):
 def arange(call: Call) -> Type:
     """``arange(n)``: ``n`` values; ``arange(start, end, step)`` of literal ints:
     ``len(range(start, end, step))`` values; else ``Dyn``."""
+    for t in [*call.operands, *([call.arg("step")] if call.has("step") else [])]:
+        b = literal_bool(t)
+        if b is not None:
+            raise shapes.ShapeError(shapes.not_an_int(call.op, shapes.RANGE, b))
     if len(call.operands) == 1:
-        return call.result((_size(call, 0),), _none_tape(call))
+        end = call.size(0)
+        if isinstance(end, int):
+            return call.result((shapes.arange_size(0, end, 1),), _none_tape(call))
+        return call.result((end,), _none_tape(call))
     if len(call.operands) != 2:
         raise Unknown
     start, end = call.size(0), call.size(1)
@@ -66,7 +78,7 @@ def full(call: Call) -> Type:
     exprs = e.items if isinstance(e, TupleExpr) and len(e.items) == len(t.items) else None
     get = type_of(call.api)
     shape = tuple(
-        _checked(item, size_of(item, exprs[i] if exprs else None, get, call.syms))
+        _checked(call.op, item, size_of(item, exprs[i] if exprs else None, get, call.syms), i)
         for i, item in enumerate(t.items)
     )
     return call.result(shape, _none_tape(call))

@@ -23,7 +23,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import TENSOR, Unknown, is_int_bound, literal_bool, literal_int
+from dfdx_mypy_plugin._types import TENSOR, Unknown, is_int_bound, literal_bool
 from dfdx_mypy_plugin.rules import Call, rule
 
 _DATA = "dfdx.utils.data"
@@ -45,7 +45,8 @@ def _batch_dim(call: Call) -> Type | None:
         size: Type | None = None
     else:
         size = get_proper_type(call.arg("batch_size"))
-        n = literal_int(size)
+        folded = None if literal_bool(size) is not None else call.named_size("batch_size")
+        n = folded if isinstance(folded, int) else None
     if n is not None:
         shapes.batch_size("DataLoader", n)
     drop_last = literal_bool(call.arg("drop_last")) if call.has("drop_last") else False

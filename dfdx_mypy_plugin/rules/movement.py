@@ -53,9 +53,12 @@ def _named_axis(call: Call, name: str, default: int) -> int:
 
 
 def _sizes(call: Call) -> list[shapes.Dim]:
-    """The ``*dims`` sizes after the tensor (:meth:`Call.size`); a bool is not read."""
-    if any(literal_bool(t) is not None for t in call.operands[1:]):
-        raise Unknown
+    """The ``*dims`` sizes after the tensor (:meth:`Call.size`); a bool is the runtime's
+    error."""
+    for t in call.operands[1:]:
+        b = literal_bool(t)
+        if b is not None:
+            raise shapes.ShapeError(shapes.not_an_int(call.op, shapes.SIZES, b))
     return [call.size(i) for i in range(1, len(call.operands))]
 
 
@@ -85,7 +88,7 @@ def permute(call: Call) -> Type:
     return call.result(shape, x.tape, x)
 
 
-@rule("transpose", methods=("transpose",), functions=_movement("transpose"))
+@rule("transpose", methods=("transpose", "swapaxes"), functions=_movement("transpose"))
 def transpose(call: Call) -> Type:
     x = call.tensor(0)
     if len(call.operands) != 3:
@@ -103,7 +106,7 @@ def unsqueeze(call: Call) -> Type:
 @rule("squeeze", methods=("squeeze",), functions=_movement("squeeze"))
 def squeeze(call: Call) -> Type:
     x = call.tensor(0)
-    axis = read_axis(call)
+    axis = read_axis(call, "axes must be ints", item=True)  # the runtime's words for a bool
     if axis is None and not all(isinstance(d, int) for d in x.shape):
         raise Unknown  # which axes have size 1 is known only at run time
     return call.result(shapes.squeeze(x.shape, axis), x.tape, x)

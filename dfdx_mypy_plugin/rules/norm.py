@@ -16,8 +16,9 @@ def _normalized_size(call: Call, x: shapes.Shape) -> shapes.Dim:
     if len(call.operands) > 1:
         t = get_proper_type(call.operands[1])
         n = literal_int(t.items[0]) if isinstance(t, TupleType) and len(t.items) == 1 else None
-        if n is None:
-            n = literal_int(t)
+        if n is None and not isinstance(t, TupleType):
+            folded = call.size(1)  # ``layer_norm(x, 2 * C)``: folded as any size argument
+            n = folded if isinstance(folded, int) else None
         if n is not None:
             return n
     return x[-1] if x else None

@@ -9,13 +9,32 @@ from dfdx_mypy_plugin._types import Unknown, literal_bool, literal_int
 from dfdx_mypy_plugin.rules import Call, rule
 
 
-def read_axis(call: Call) -> shapes.Axis:
-    """``axis=`` as a literal int, a tuple of literal ints, or None (absent or ``None``)."""
+def _no_bool(call: Call, t: Type, wanted: str, item: bool = False) -> None:
+    """A bool (or a tuple holding one) where an axis is wanted: the runtime's TypeError, which
+    shows the whole ``axis`` (or, with ``item``, the bool alone, as squeeze's does)."""
+    p = get_proper_type(t)
+    items = p.items if isinstance(p, TupleType) else [p]
+    values = [literal_bool(i) for i in items]
+    bools = [v for v in values if v is not None]
+    if not bools:
+        return
+    shown: object = bools[0]
+    if isinstance(p, TupleType) and not item:
+        shown = tuple(
+            v if v is not None else literal_int(i) for v, i in zip(values, items, strict=True)
+        )
+    raise shapes.ShapeError(shapes.not_an_int(call.op, wanted, shown))
+
+
+def read_axis(call: Call, wanted: str = shapes.AXES, item: bool = False) -> shapes.Axis:
+    """``axis=`` as a literal int, a tuple of literal ints, or None (absent or ``None``); a
+    bool in it is the runtime's error, worded ``wanted`` (see :func:`_no_bool`)."""
     if not call.has("axis"):
         return None
     t = get_proper_type(call.arg("axis"))
     if isinstance(t, NoneType):
         return None
+    _no_bool(call, t, wanted, item)
     n = literal_int(t)
     if n is not None:
         return n
@@ -47,6 +66,8 @@ for _op in ("sum", "mean", "max", "min", "var", "logsumexp"):
 
 def _along_axis(call: Call) -> Type:
     x = call.tensor(0)
+    if call.has("axis"):
+        _no_bool(call, call.arg("axis"), shapes.AXIS)
     axis = literal_int(call.arg("axis")) if call.has("axis") else -1
     if axis is None:
         raise Unknown

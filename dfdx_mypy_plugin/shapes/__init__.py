@@ -36,11 +36,14 @@ from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
 from dfdx_mypy_plugin.shapes._core import same_layer_size as same_layer_size
 from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
 from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
+from dfdx_mypy_plugin.shapes.attention import TRANSFORMER_MASKS as TRANSFORMER_MASKS
 from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
 from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs
 from dfdx_mypy_plugin.shapes.attention import attention_masks as attention_masks
+from dfdx_mypy_plugin.shapes.attention import positional_input as positional_input
 from dfdx_mypy_plugin.shapes.attention import sdpa as sdpa
 from dfdx_mypy_plugin.shapes.attention import transformer_inputs as transformer_inputs
+from dfdx_mypy_plugin.shapes.attention import transformer_masks as transformer_masks
 from dfdx_mypy_plugin.shapes.binary import broadcast as broadcast
 from dfdx_mypy_plugin.shapes.binary import broadcast_dim as broadcast_dim
 from dfdx_mypy_plugin.shapes.binary import mask_broadcast as mask_broadcast
@@ -54,7 +57,13 @@ from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
 from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
+from dfdx_mypy_plugin.shapes.creation import AXES as AXES
+from dfdx_mypy_plugin.shapes.creation import AXIS as AXIS
+from dfdx_mypy_plugin.shapes.creation import RANGE as RANGE
+from dfdx_mypy_plugin.shapes.creation import SIZES as SIZES
 from dfdx_mypy_plugin.shapes.creation import arange_size as arange_size
+from dfdx_mypy_plugin.shapes.creation import new_size as new_size
+from dfdx_mypy_plugin.shapes.creation import not_an_int as not_an_int
 from dfdx_mypy_plugin.shapes.data import batch_size as batch_size
 from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
@@ -87,6 +96,7 @@ from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_
 from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
 from dfdx_mypy_plugin.shapes.movement import concat as concat
 from dfdx_mypy_plugin.shapes.movement import flatten as flatten
+from dfdx_mypy_plugin.shapes.movement import matrix_transpose as matrix_transpose
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
 from dfdx_mypy_plugin.shapes.movement import pieces as pieces

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from dfdx_mypy_plugin.shapes._core import (
     Dim,
@@ -15,6 +15,7 @@ from dfdx_mypy_plugin.shapes._core import (
     same_dim,
 )
 from dfdx_mypy_plugin.shapes.binary import broadcast
+from dfdx_mypy_plugin.shapes.nn import features
 
 
 def attention_heads(
@@ -130,3 +131,55 @@ def attention_masks(
             f"{name}: {padding_name} must be {fmt((batch, source))} (batch, S), "
             f"got {fmt(key_padding_mask)}"
         )
+
+
+TRANSFORMER_MASKS: dict[str, tuple[str, str | None]] = {
+    "src_mask": ("src", "src"),
+    "tgt_mask": ("tgt", "tgt"),
+    "memory_mask": ("tgt", "memory"),
+    "src_key_padding_mask": ("src", None),
+    "tgt_key_padding_mask": ("tgt", None),
+    "memory_key_padding_mask": ("memory", None),
+}
+"""A transformer module's masks: the sequences whose lengths an attention mask is (target,
+source), or the sequence whose (batch, length) a key padding mask is (None)."""
+
+
+def _batch_and_length(x: Shape, batch_first: bool) -> tuple[Dim, Dim]:
+    return (x[0], x[1]) if batch_first else (x[1], x[0])
+
+
+def transformer_masks(
+    name: str, batch_first: bool, sequences: Mapping[str, Shape], masks: Mapping[str, Shape]
+) -> None:
+    """The masks given to a transformer module ``name`` (keys of :data:`TRANSFORMER_MASKS`)
+    against its sequences (``src``, ``tgt``, ``memory``; 3-d, batch first or not): an attention
+    mask is ``(L, S)`` or ``(batch * nhead, L, S)``, a key padding mask ``(batch, S)``. The
+    per-head count of a 3-d mask is the attention's own check (``MultiHeadAttention``'s)."""
+    for what, mask in masks.items():
+        target_name, source_name = TRANSFORMER_MASKS[what]
+        target = sequences.get(target_name)
+        source = sequences.get(source_name or target_name)
+        if target is None or source is None or len(target) != 3 or len(source) != 3:
+            continue
+        batch, length = _batch_and_length(target, batch_first)
+        if source_name is None:
+            if not _fits(mask, (batch, length)):
+                raise ShapeError(
+                    f"{name}: {what} must be {fmt((batch, length))} (batch, S), got {fmt(mask)}"
+                )
+            continue
+        flat = (length, _batch_and_length(source, batch_first)[1])
+        if not (_fits(mask, flat) or (len(mask) == 3 and _fits(mask[1:], flat))):
+            per_head = ", ".join(fmt_dim(d) for d in flat)
+            raise ShapeError(
+                f"{name}: {what} must be {fmt(flat)} or Tensor[batch * nhead, {per_head}], "
+                f"got {fmt(mask)}"
+            )
+
+
+def positional_input(name: str, x: Shape, d_model: Dim) -> None:
+    """A positional encoding's input: ``(..., sequence, d_model)``."""
+    features(name, x, d_model)
+    if len(x) < 2:
+        raise ShapeError(f"{name}: needs (..., sequence, {fmt_dim(d_model)}), got {fmt(x)}")

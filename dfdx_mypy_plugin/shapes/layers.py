@@ -357,9 +357,10 @@ NOT_LAYERS: dict[str, str] = {
     "TransformerEncoder": "a stack of TransformerEncoderLayer: rules/attention.py",
     "TransformerDecoder": "a stack of TransformerDecoderLayer: rules/attention.py",
     "Transformer": "two inputs (src, tgt): rules/attention.py",
-    "SinusoidalPositionalEncoding": "its signature is exact (Tensor[*B, S, D] to the same, D "
-    "from its annotation); the length S is checked against max_len at run time only",
-    "LearnedPositionalEmbedding": "as SinusoidalPositionalEncoding",
+    "SinusoidalPositionalEncoding": "rules/attention.py: d_model where built, features where "
+    "called; the length S is checked against max_len at run time only",
+    "LearnedPositionalEmbedding": "rules/attention.py: d_model where built; its signature keeps "
+    "Tensor[*B, S, D]",
     "LoadError": "an exception, not a module",
     "ModuleList": "a container that is not called: its modules are",
     "ModuleDict": "a container that is not called: its modules are",

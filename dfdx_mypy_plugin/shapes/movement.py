@@ -116,6 +116,17 @@ def transpose(shape: Shape, axis0: int, axis1: int) -> Shape:
     return tuple(out)
 
 
+def matrix_transpose(shape: Shape) -> Shape:
+    """``x.T``: the two axes of a 2-d tensor swapped (PyTorch deprecates ``.T`` on other
+    ranks; dfdx rejects it there)."""
+    if len(shape) != 2:
+        raise ShapeError(
+            f"T: expected a 2-d tensor, got {fmt(shape)}; use .mT to swap the last two axes "
+            "or .permute(...) to reverse them"
+        )
+    return (shape[1], shape[0])
+
+
 def new_axis(op: str, shape: Shape, axis: int) -> int:
     """Where a new axis goes (unsqueeze, stack): ``axis`` counts the result's axes, so it is
     in ``-(n + 1) .. n`` for an input of ``n`` axes."""

@@ -97,7 +97,8 @@ class GPT(Module, Generic[V, C, E, H]):
             x = block(x)
         x = self.ln_f(x)  # E: mypy[dfdx-shape "LayerNorm[V]: takes V features, got Tensor[B, Dyn, "
         #     "E] (E != V)"]
-        # with allow_redefinition_new, x after the loop is a union with the blocks' unknown-rank
-        # result, which the plugin does not read: mypy's own error, and the return's
-        logits = self.lm_head(x)  # E: mypy[arg-type]
-        return logits  # E: mypy[return-value]
+        # with allow_redefinition_new, x is now a union with the unknown-rank result of the
+        # call above: the plugin checks the call for each member, as mypy checks a union
+        logits = self.lm_head(x)  # E: mypy[dfdx-shape "Linear[V, E]: takes V features, got "
+        #     "Tensor[B, Dyn, E] (E != V)"]
+        return logits

@@ -22,7 +22,7 @@ rng = np.random.default_rng(0)
 mha = dx.nn.MultiHeadAttention(16, 4, rng=rng)
 assert_type(mha, dx.nn.MultiHeadAttention[L[16], L[4]])
 layer = dx.nn.TransformerEncoderLayer(16, 4, dim_feedforward=32, dropout=0.0, rng=rng)
-assert_type(layer, dx.nn.TransformerEncoderLayer[L[16]])
+assert_type(layer, dx.nn.TransformerEncoderLayer[L[16], L[True]])
 
 x: Tensor[L[2], L[5], L[16], NoneTape] = dx.randn(2, 5, 16, rng=rng)
 memory: Tensor[L[2], L[7], L[16], NoneTape] = dx.randn(2, 7, 16, rng=rng)

@@ -1,7 +1,8 @@
 """Names reused PyTorch-style, clean under the recommended set-up (``allow_redefinition_new``
 and ``local_partial_types`` in mypy_plugin.ini, as in examples/mypy.ini): a conv stack that
-rebinds ``h``, a sampling loop that grows a tensor with concat, logits traced and then not,
-data from NumPy that enters the typed world with ``ensure_shape``."""
+rebinds ``h``; a layer's call, a user's function and a method chain rebinding it; a sampling
+loop that grows a tensor with concat; logits traced and then not; data from NumPy that enters
+the typed world with ``ensure_shape``."""
 
 # rules: nn, conv, movement, checks
 
@@ -50,6 +51,23 @@ def logits_of(x: Tensor[L[4], L[784], NoneTape], w: Tensor[L[784], L[10], NoneTa
     assert_type(logits, Tensor[L[4], L[10], NoneTape])
 
 
+fc1 = dx.nn.Linear(784, 32)
+
+
+def features(x: Tensor[L[4], L[784], NoneTape]) -> Tensor[L[4], L[32], NoneTape]:
+    h = x
+    h = fc1(h)  # a layer's call
+    h = h * 2.0 + 1.0
+    return h
+
+
+def pipeline(x: Tensor[L[4], L[784], NoneTape]) -> Tensor[L[4], L[16], NoneTape]:
+    h = x
+    h = features(h)  # a function of the user's
+    h = h.reshape(4, 2, 16).sum(axis=1)  # a method chain
+    return h
+
+
 images = dx.tensor(np.zeros((4, 1, 28, 28), dtype=np.float32))
 images = images.ensure_shape(4, 1, 28, 28)
 assert_type(images, Tensor[L[4], L[1], L[28], L[28], NoneTape])
@@ -58,3 +76,4 @@ out = net(images.trace())
 assert_type(out, Tensor[L[4], L[10], OwnedTape])
 assert sample(3).shape == (1, 4)
 logits_of(dx.zeros(4, 784), dx.zeros(784, 10))
+assert_type(pipeline(dx.zeros(4, 784)), Tensor[L[4], L[16], NoneTape])
