@@ -51,10 +51,11 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import __version__
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, read_tensor
+from dfdx_mypy_plugin._where import at_build
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
-from dfdx_mypy_plugin.rules.nn import USER_MODULE, is_sized_user_module
+from dfdx_mypy_plugin.rules.nn import USER_MODULE, checked_forward, is_sized_user_module
 from dfdx_mypy_plugin.shapes import ShapeError
 
 _DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
@@ -263,7 +264,7 @@ class _Memo:
         return self
 
 
-_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool]
+_Outcome = tuple[str | None, list[tuple[str, ErrorCode, Context]], bool]
 """A checked signature's outcome: the ShapeError's message, the errors the rule reported
 itself, and whether the call could be read at all."""
 
@@ -288,7 +289,7 @@ def _outcome(
     if isinstance(ctx.context, CallExpr):
         given = {id(e): k for e, k in zip(ctx.context.args, ctx.context.arg_kinds, strict=True)}
     kinds = [[given.get(id(e), ARG_POS) for e in formal] for formal in ctx.args]
-    failures: list[tuple[str, ErrorCode]] = []
+    failures: list[tuple[str, ErrorCode, Context]] = []
     call = _make_call(
         rule,
         receiver,
@@ -343,7 +344,11 @@ def _checked_signature(
     receiver: Type | None,
     ctx: MethodSigContext | FunctionSigContext,
     memo: _Memo,
+    layer_call: bool = False,
 ) -> FunctionLike:
+    """The signature of a call the rule checks first: as declared where the rule finds no
+    error, else loosened after the error is reported (on the line that built the layer too,
+    for a call of a layer: ``layer_call``)."""
     sig = ctx.default_signature
     if isinstance(ctx.context, CallExpr) and len(ctx.context.args) != sum(map(len, ctx.args)):
         return sig  # an overload item that cannot take these arguments: check the others
@@ -356,8 +361,8 @@ def _checked_signature(
         for seen, outcome in g.outcomes:
             if seen == mapping:
                 message, failures, readable = outcome
-                for m, code in failures:  # as the rule itself would report them again
-                    ctx.api.fail(m, ctx.context, code=code)
+                for m, code, where in failures:  # as the rule itself would report them again
+                    ctx.api.fail(m, where, code=code)
                 break
         else:
             outcome = _outcome(rule, receiver, ctx, g)
@@ -366,6 +371,9 @@ def _checked_signature(
         if message is None:
             return sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
+        built = at_build(ctx.api, ctx.context, message) if layer_call else None
+        if built is not None:
+            ctx.api.fail(built[0], built[1], code=DFDX_SHAPE)
         call = Call(rule.op, [], [], {}, {}, sig.ret_type, ctx.api, ctx.context)
         if receiver is not None:
             call.operands.append(receiver)
@@ -394,6 +402,8 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         if info is None or info.fullname == _MODULE:
             return ctx.default_signature
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
+        if isinstance(forward, CallableType):
+            return checked_forward(ctx.api, receiver, forward, ctx.context)
         if isinstance(forward, FunctionLike):
             return forward
     except Exception:
@@ -515,7 +525,8 @@ class DfdxPlugin(Plugin):
         if rule is None:
             return None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
-        return lambda ctx: _checked_signature(rule, ctx.type, ctx, memo)
+        layer_call = fullname.endswith(".__call__")
+        return lambda ctx: _checked_signature(rule, ctx.type, ctx, memo, layer_call)
 
     def get_function_signature_hook(
         self, fullname: str

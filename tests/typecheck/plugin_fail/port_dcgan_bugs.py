@@ -37,12 +37,13 @@ class LeakyReLU(Module):
 class Generator(Module, Generic[Z, G, C]):
     def __init__(self, nz: Z, ngf: G, nc: C) -> None:
         super().__init__()
-        self.main = Sequential(  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[4*G]) t"
-            #     "akes 4*G channels, layer 1 gives 8*G"]
+        self.main = Sequential(
             # input is Z, going into a convolution
-            ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False, rng=rng),
+            ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False, rng=rng),  # E: mypy[dfdx-shape
+            #     "Sequential: layer 2 (BatchNorm2d[4*G]) takes 4*G channels, layer 1 gives 8*G"]
             # bug: generator batch norm on the next stage's width
-            BatchNorm2d(ngf * 4),
+            BatchNorm2d(ngf * 4),  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[4*G]) tak"
+            #     "es 4*G channels, layer 1 gives 8*G"]
             ReLU(),
             # state size. (ngf*8) x 4 x 4
             ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False, rng=rng),
@@ -69,7 +70,9 @@ class Generator(Module, Generic[Z, G, C]):
 class Discriminator(Module, Generic[C, D]):
     def __init__(self, nc: C, ndf: D) -> None:
         super().__init__()
-        self.main = Sequential(
+        self.main = Sequential(  # E: mypy[dfdx-shape "self.main is built here; called at line 98: "
+            #     "Sequential: gives Tensor[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 "
+            #     "!= 1)"]
             # input is (nc) x 64 x 64
             Conv2d(nc, ndf, 4, 2, 1, bias=False, rng=rng),
             LeakyReLU(0.2),
@@ -92,7 +95,8 @@ class Discriminator(Module, Generic[C, D]):
         )
 
     def forward(self, x: Tensor[N, C, L[64], L[64], T]) -> Tensor[N, L[1], L[1], L[1], T]:
-        return self.main(x)
+        return self.main(x)  # E: mypy[dfdx-shape "Sequential: gives Tensor[N, 1, 4, 4], the return"
+        #     " type is Tensor[N, 1, 1, 1] (4 != 1)"]
 
 
 netG: Generator[L[8], L[2], L[3]] = Generator(8, 2, 3)
@@ -100,4 +104,5 @@ netG: Generator[L[8], L[2], L[3]] = Generator(8, 2, 3)
 netD = Discriminator(1, 2)
 noise: Tensor[L[2], L[8], L[1], L[1], NoneTape] = dx.randn(2, 8, 1, 1, rng=rng)
 fake = netG(noise)
-output = netD(fake)  # E: mypy[arg-type]
+output = netD(fake)  # E: mypy[dfdx-shape "Discriminator[1, 2]: x takes Tensor[N, 1, 64, 64], got T"
+#     "ensor[2, 3, 64, 64] (3 != 1)"]

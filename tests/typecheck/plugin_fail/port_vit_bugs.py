@@ -65,11 +65,14 @@ class Mlp(Module, Generic[E, HF]):
         self.fc1 = Linear(in_features, hidden_features, rng=rng)
         self.act = GELU()
         # bug: MLP projection back of the wrong width
-        self.fc2 = Linear(hidden_features, hidden_features, rng=rng)
+        self.fc2 = Linear(hidden_features, hidden_features, rng=rng)  # E: mypy[dfdx-shape
+        #     "self.fc2 is built here; called at line 74: Linear[HF, HF]: gives Tensor[B, S, HF], t"
+        #     "he return type is Tensor[B, S, E] (HF != E)"]
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
         h = self.act(self.fc1(x))
-        return self.fc2(h)  # E: mypy[return-value]
+        return self.fc2(h)  # E: mypy[dfdx-shape "Linear[HF, HF]: gives Tensor[B, S, HF], the retur"
+        #     "n type is Tensor[B, S, E] (HF != E)"]
 
 
 class Block(Module, Generic[E, NH, HF]):
@@ -78,13 +81,15 @@ class Block(Module, Generic[E, NH, HF]):
         self.norm1 = LayerNorm(dim, eps=1e-6)
         self.attn = Attention(dim, num_heads)
         # bug: second norm on the hidden width
-        self.norm2 = LayerNorm(mlp_hidden_dim, eps=1e-6)
+        self.norm2 = LayerNorm(mlp_hidden_dim, eps=1e-6)  # E: mypy[dfdx-shape "self.norm2 is built"
+        #     " here; called at line 91: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
+        #     "= HF)"]
         self.mlp = Mlp(dim, mlp_hidden_dim)
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
         x = x + self.attn(self.norm1(x))
-        x = x + self.mlp(self.norm2(x))  # E: mypy[dfdx-shape "LayerNorm[HF]: takes HF featu"
-        #     "res, got Tensor[B, S, E] (E != HF)"]
+        x = x + self.mlp(self.norm2(x))  # E: mypy[dfdx-shape "LayerNorm[HF]: takes HF features, go"
+        #     "t Tensor[B, S, E] (E != HF)"]
         return x
 
 
