@@ -55,7 +55,12 @@ from dfdx_mypy_plugin._where import at_build
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
-from dfdx_mypy_plugin.rules.nn import USER_MODULE, checked_forward, is_sized_user_module
+from dfdx_mypy_plugin.rules.nn import (
+    USER_MODULE,
+    checked_constructor,
+    checked_forward,
+    is_sized_user_module,
+)
 from dfdx_mypy_plugin.shapes import ShapeError
 
 _DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
@@ -412,6 +417,16 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
     return ctx.default_signature
 
 
+def _user_constructor_signature(ctx: FunctionSigContext) -> FunctionLike:
+    """A user's module built where its type is declared: its sizes checked against it."""
+    try:
+        return checked_constructor(ctx.api, ctx.default_signature, ctx.args, ctx.context)
+    except Exception:
+        if _DEBUG:
+            raise
+        return ctx.default_signature
+
+
 def _shape_attribute(ctx: AttributeContext) -> Type:
     """``x.shape`` as a tuple of the sizes its type states: ``tuple[L[4], B, int]`` (an unknown
     size is ``int``), so that ``B, T, C = x.shape`` keeps them."""
@@ -532,6 +547,8 @@ class DfdxPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         rule = FUNCTION_RULES.get(fullname)
+        if rule is None and self._is_sized_user_module(fullname):
+            return _user_constructor_signature
         if rule is None:
             return None
         memo = _Memo()

@@ -16,6 +16,12 @@ which the runtime reads too; nothing here names a layer.
   (:func:`shapes.output_shape`); a module the table does not describe (a user's module) is
   called as mypy would call it (its ``forward`` where it inherits ``Module.__call__``).
   ``lin(x)``, ``conv(x)``, ... get the runtime's messages.
+- Where a mistake is reported (``docs/modules.md``): a layer in a field of ``self`` that does
+  not fit where it is called, or whose result does not fit the declared type its value goes
+  to, also on the line that built it (:mod:`dfdx_mypy_plugin._where`); a user's module called
+  on a tensor of the wrong size, or built with sizes its declared type does not have, with a
+  ``dfdx-shape`` error naming the size in place of mypy's; a ``Sequential``'s misfit on its two
+  layers' lines.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from collections.abc import Callable
 from mypy.argmap import map_actuals_to_formals
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ARG_TYPE
-from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, TempNode, TypeInfo
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import (
@@ -38,6 +44,7 @@ from mypy.types import (
     TypeOfAny,
     TypeVarId,
     TypeVarType,
+    UnionType,
     UnpackType,
     get_proper_type,
 )
@@ -127,7 +134,40 @@ def _constructor(call: Call) -> Type:
             args.append(LiteralType(n, _int_type(call)))
     if layer.window:
         args.append(_window_type(call, layer.window) or default.args[-1])
-    return default.copy_modified(args=args)
+    return _fit_declared(call, default.copy_modified(args=args))
+
+
+def _fit_declared(call: Call, built: Instance) -> Type:
+    """``built``, a layer's type from its constructor's arguments, where it fits the declared
+    type it is assigned to (``self.proj: Linear[E, E] = Linear(e, h)``); else that declared
+    type, after a ``dfdx-shape`` error naming the size that differs, where mypy would report
+    the assignment without it."""
+    api = call.api
+    if not isinstance(api, TypeChecker) or not isinstance(call.context, CallExpr):
+        return built
+    contexts = api.expr_checker.type_context
+    expected = get_proper_type(contexts[-1]) if contexts else None
+    if (
+        not isinstance(expected, Instance)
+        or expected.type is not built.type
+        or len(expected.args) != len(built.args)
+        or is_subtype(built, expected)
+    ):
+        return built
+    misfits = [
+        (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
+    ]
+    if not all(_fixed_size(g, set()) and _fixed_size(w, set()) for g, w in misfits):
+        return built
+    where = destination(api, call.context)
+    if where is None:
+        return built
+    g, w = (shapes.fmt_dim(read_dim(t, {})) for t in misfits[0])
+    call.fail(
+        f"{layer_name(built)} is built where {where} is {layer_name(expected)} ({g} != {w})",
+        DFDX_SHAPE,
+    )
+    return expected
 
 
 def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
@@ -375,8 +415,12 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         if not call.operands:
             raise Unknown
         layer = _module(call.operands[0])
+        arg = get_proper_type(call.operands[1] if len(call.operands) > 1 else call.arg("x"))
+        if isinstance(arg, UnionType):
+            _fold_each(call, layer, fold, arg)
+            raise Unknown
         try:
-            x = call.tensor(1) if len(call.operands) > 1 else read_tensor(call.arg("x"))
+            x = read_tensor(arg)
             y = fold(call, layer, x)
         except Unknown:  # an input of unknown rank: the sizes the layer sets are still known
             got = get_proper_type(call.default)
@@ -389,6 +433,22 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _fold_each(
+    call: Call,
+    layer: Instance,
+    fold: Callable[[Call, Instance, TensorType], TensorType],
+    union: UnionType,
+) -> None:
+    """``layer`` called on a union of tensors (a name that held tensors of two shapes): the
+    ShapeError of the first member of known shape that the layer does not take (mypy, too,
+    rejects a union a member of which does not fit)."""
+    for item in union.items:
+        try:
+            fold(call, layer, read_tensor(item))
+        except Unknown:
+            continue
 
 
 def _sets(layer: Instance) -> set[shapes.SizeAxis]:
@@ -624,6 +684,54 @@ def checked_forward(
         dims = UnpackType(api.named_generic_type("builtins.tuple", [anything]))
         ret = ret.copy_modified(args=[dims, ret.args[-1]])
     return forward.copy_modified(arg_types=loosened, ret_type=ret)
+
+
+def checked_constructor(
+    api: CheckerPluginInterface,
+    sig: CallableType,
+    args: list[list[Expression]],
+    context: Context,
+) -> CallableType:
+    """The constructor of a user's module assigned to a declared type (``self.norm:
+    RMSNorm[D] = RMSNorm(hidden_dim)``): a size argument bound to a class TypeVar that certainly
+    differs from the declared type's size is a ``dfdx-shape`` error naming it, and the argument
+    then takes anything (mypy would report the argument without naming the declared type)."""
+    contexts = getattr(api, "expr_checker", None)
+    expected = get_proper_type(contexts.type_context[-1]) if contexts is not None else None
+    ret = get_proper_type(sig.ret_type)
+    if not (
+        isinstance(context, CallExpr)
+        and isinstance(expected, Instance)
+        and isinstance(ret, Instance)
+        and expected.type is ret.type
+        and len(expected.args) == len(ret.type.defn.type_vars)
+    ):
+        return sig
+    where = destination(api, context)
+    if where is None:
+        return sig
+    positions = {tv.id: i for i, tv in enumerate(ret.type.defn.type_vars)}
+    loosened = list(sig.arg_types)
+    for i, (formal, actuals) in enumerate(zip(sig.arg_types, args, strict=True)):
+        tv = get_proper_type(formal)
+        if not isinstance(tv, TypeVarType) or tv.id not in positions or len(actuals) != 1:
+            continue
+        want = expected.args[positions[tv.id]]
+        got = api.get_expression_type(actuals[0])
+        n = literal_int(got)
+        if n is not None:
+            got = LiteralType(n, api.named_generic_type("builtins.int", []))
+        if not (_fixed_size(got, set()) and _fixed_size(want, set())) or is_subtype(got, want):
+            continue
+        g, w = shapes.fmt_dim(read_dim(got, {})), shapes.fmt_dim(read_dim(want, {}))
+        name = sig.arg_names[i] or f"argument {i + 1}"
+        api.fail(
+            f"{ret.type.name}: {name} is {g}, {where} is {_module_name(expected)} ({g} != {w})",
+            context,
+            code=DFDX_SHAPE,
+        )
+        loosened[i] = AnyType(TypeOfAny.special_form)
+    return sig if loosened == sig.arg_types else sig.copy_modified(arg_types=loosened)
 
 
 # ---- Sequential[i]: the layer's own type --------------------------------------------------------

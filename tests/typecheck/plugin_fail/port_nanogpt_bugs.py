@@ -86,9 +86,11 @@ class GPT(Module, Generic[V, C, E, H]):
         self.h = ModuleList([Block(n_embd, n_head) for _ in range(n_layer)])
         # bug: final norm of wrong size
         self.ln_f = LayerNorm(vocab_size)  # E: mypy[dfdx-shape "self.ln_f is built here; called at"
-        #     " line 102: LayerNorm[V]: takes V features, got Tensor[B, Dyn, E] (E != V)"]
+        #     " line 104: LayerNorm[V]: takes V features, got Tensor[B, Dyn, E] (E != V)"]
         # bug: head of wrong width
-        self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)
+        self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)  # E: mypy[dfdx-shape
+        #     "self.lm_head is built here; called at line 108: Linear[V, E]: takes V features, got "
+        #     "Tensor[B, Dyn, E] (E != V)"]
 
     def forward(self, idx: Tensor[B, S, NoneTape]) -> Tensor[B, S, V, NoneTape]:
         _, s = idx.shape
@@ -101,7 +103,8 @@ class GPT(Module, Generic[V, C, E, H]):
             x = block(x)
         x = self.ln_f(x)  # E: mypy[dfdx-shape "LayerNorm[V]: takes V features, got Tensor[B, Dyn, "
         #     "E] (E != V)"]
-        # with allow_redefinition_new, x after the loop is a union with the blocks' unknown-rank
-        # result, which the plugin does not read: mypy's own error, and the return's
-        logits = self.lm_head(x)  # E: mypy[arg-type]
-        return logits  # E: mypy[return-value]
+        # with allow_redefinition_new, x is here a union with the unknown-rank result of the
+        # reported ln_f call: its member of known shape is checked
+        logits = self.lm_head(x)  # E: mypy[dfdx-shape "Linear[V, E]: takes V features, got Tensor["
+        #     "B, Dyn, E] (E != V)"]
+        return logits
