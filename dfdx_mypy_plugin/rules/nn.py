@@ -157,7 +157,7 @@ def _fit_declared(call: Call, built: Instance) -> Type:
     misfits = [
         (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
     ]
-    if not all(_fixed_size(g, set()) and _fixed_size(w, set()) for g, w in misfits):
+    if not misfits or not all(_fixed_size(g, set()) and _fixed_size(w, set()) for g, w in misfits):
         return built
     where = destination(api, call.context)
     if where is None:
@@ -605,6 +605,15 @@ def _fixed_size(t: Type, free: set[TypeVarId]) -> bool:
     return literal_int(p) is not None
 
 
+def _has_fixed_size(formal: Type, free: set[TypeVarId]) -> bool:
+    f = get_proper_type(formal)
+    return (
+        isinstance(f, Instance)
+        and f.type.fullname == TENSOR
+        and any(_fixed_size(d, free) for d in f.args[:-1])
+    )
+
+
 def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type, Type] | None:
     """The first size of the tensor ``actual`` that does not fit the fixed size of ``formal``
     at the same place, as (actual size, formal size); None if none is certain."""
@@ -652,12 +661,14 @@ def checked_forward(
         context.arg_names,
         forward.arg_kinds,
         forward.arg_names,
-        lambda i: api.get_expression_type(context.args[i]),
+        lambda i: AnyType(TypeOfAny.special_form),  # a star argument is not checked
     )
     loosened = list(forward.arg_types)
     for i, actuals in enumerate(formal_of):
         if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
             continue
+        if not _has_fixed_size(forward.arg_types[i], free):
+            continue  # its argument is not typed here (a list or a lambda needs its context)
         actual = api.get_expression_type(context.args[actuals[0]])
         misfit = _size_misfit(forward.arg_types[i], actual, free)
         if misfit is None:

@@ -6,7 +6,7 @@ layer passed through."""
 
 # rules: nn
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from typing import Literal as L
 
 import dfdx as dx
@@ -36,7 +36,7 @@ class Declared(Module, Generic[D, F]):
         super().__init__()
         self.up: Linear[D, F] = Linear(dim, dim)  # E: mypy[dfdx-shape "Linear[D, D] is built where"
         #     " self.up's declared type is Linear[D, F] (D != F)"]
-        self.conv: Conv2d[D, F, object] = Conv2d(dim, dim, 3)  # E: mypy[dfdx-shape "Conv2d[D, D] i"
+        self.conv: Conv2d[D, F, Any] = Conv2d(dim, dim, 3)  # E: mypy[dfdx-shape "Conv2d[D, D] i"
         #     "s built where self.conv's declared type is Conv2d[D, F] (D != F)"]
         self.norm: Norm[F] = Norm(dim)  # E: mypy[dfdx-shape "Norm: dim is D, self.norm's declared "
         #     "type is Norm[F] (D != F)"]
