@@ -650,9 +650,9 @@ def checked_forward(
     does not fit (a size that differs from a literal or a TypeVar of the module's, where the
     ranks agree) reported as a ``dfdx-shape`` error at the call and where the module was
     built, and then taking anything (its result a tensor of unknown rank): mypy would report
-    the same argument without naming the size. ``Block[F]`` called on a ``Tensor[B, S, D]``
-    where it takes ``Tensor[B, S, F]`` is ``RMSNorm`` built with the wrong size, or called on
-    the wrong tensor; both lines are shown."""
+    the same argument without naming the size. ``RMSNorm[F]`` called on a ``Tensor[B, S, D]``
+    where it takes ``Tensor[B, S, F]`` is built with the wrong size or called on the wrong
+    tensor: both lines are shown."""
     if not isinstance(context, CallExpr):
         return forward
     free = {tv.id for tv in forward.variables}
