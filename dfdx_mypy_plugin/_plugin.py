@@ -60,10 +60,16 @@ from mypy.types import (
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
+from dfdx_mypy_plugin._where import at_build
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
-from dfdx_mypy_plugin.rules.nn import USER_MODULE, is_sized_user_module
+from dfdx_mypy_plugin.rules.nn import (
+    USER_MODULE,
+    checked_constructor,
+    checked_forward,
+    is_sized_user_module,
+)
 from dfdx_mypy_plugin.shapes import ShapeError
 
 _DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
@@ -280,6 +286,9 @@ def _of_unknown_rank(call: Call, default: Type) -> Type:
         and any(isinstance(a, UnpackType) for a in first.args)
     ):
         return default
+    first = get_proper_type(call.operands[0])
+    if not (isinstance(first, Instance) and first.type.fullname == TENSOR):
+        return default
     try:
         result = get_proper_type(call.unknown_shape())
         if call.op in _UNTRACED_RESULTS and isinstance(result, Instance):
@@ -332,7 +341,7 @@ class _Memo:
         return self
 
 
-_Outcome = tuple[str | None, list[tuple[str, ErrorCode]], bool, bool]
+_Outcome = tuple[str | None, list[tuple[str, ErrorCode, Context]], bool, bool]
 """A checked signature's outcome: the ShapeError's message, the errors the rule reported
 itself, whether the call could be read at all, and whether the rule passed every member of
 an argument that is a union of tensor types (:func:`_variants`)."""
@@ -358,7 +367,7 @@ def _outcome(
     if isinstance(ctx.context, CallExpr):
         given = {id(e): k for e, k in zip(ctx.context.args, ctx.context.arg_kinds, strict=True)}
     kinds = [[given.get(id(e), ARG_POS) for e in formal] for formal in ctx.args]
-    failures: list[tuple[str, ErrorCode]] = []
+    failures: list[tuple[str, ErrorCode, Context]] = []
     call = _make_call(
         rule,
         receiver,
@@ -417,7 +426,11 @@ def _checked_signature(
     receiver: Type | None,
     ctx: MethodSigContext | FunctionSigContext,
     memo: _Memo,
+    layer_call: bool = False,
 ) -> FunctionLike:
+    """The signature of a call the rule checks first: as declared where the rule finds no
+    error, else loosened after the error is reported (on the line that built the layer too,
+    for a call of a layer: ``layer_call``)."""
     sig = ctx.default_signature
     if isinstance(ctx.context, CallExpr) and len(ctx.context.args) != sum(map(len, ctx.args)):
         return sig  # an overload item that cannot take these arguments: check the others
@@ -430,8 +443,8 @@ def _checked_signature(
         for seen, outcome in g.outcomes:
             if seen == mapping:
                 message, failures, readable, every_member = outcome
-                for m, code in failures:  # as the rule itself would report them again
-                    ctx.api.fail(m, ctx.context, code=code)
+                for m, code, where in failures:  # as the rule itself would report them again
+                    ctx.api.fail(m, where, code=code)
                 break
         else:
             outcome = _outcome(rule, receiver, ctx, g)
@@ -446,6 +459,9 @@ def _checked_signature(
         if message is None:
             return sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
+        built = at_build(ctx.api, ctx.context, message) if layer_call else None
+        if built is not None:
+            ctx.api.fail(built[0], built[1], code=DFDX_SHAPE)
         call = Call(rule.op, [], [], {}, {}, sig.ret_type, ctx.api, ctx.context)
         if receiver is not None:
             call.operands.append(receiver)
@@ -474,12 +490,24 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         if info is None or info.fullname == _MODULE:
             return ctx.default_signature
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
+        if isinstance(forward, CallableType):
+            return checked_forward(ctx.api, receiver, forward, ctx.context)
         if isinstance(forward, FunctionLike):
             return forward
     except Exception:
         if _DEBUG:
             raise
     return ctx.default_signature
+
+
+def _user_constructor_signature(ctx: FunctionSigContext) -> FunctionLike:
+    """A user's module built where its type is declared: its sizes checked against it."""
+    try:
+        return checked_constructor(ctx.api, ctx.default_signature, ctx.args, ctx.context)
+    except Exception:
+        if _DEBUG:
+            raise
+        return ctx.default_signature
 
 
 def _shape_attribute(ctx: AttributeContext) -> Type:
@@ -706,12 +734,15 @@ class DfdxPlugin(Plugin):
         if rule is None:
             return None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
-        return lambda ctx: _checked_signature(rule, ctx.type, ctx, memo)
+        layer_call = fullname.endswith(".__call__")
+        return lambda ctx: _checked_signature(rule, ctx.type, ctx, memo, layer_call)
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         rule = FUNCTION_RULES.get(fullname)
+        if rule is None and self._is_sized_user_module(fullname):
+            return _user_constructor_signature
         if rule is None:
             return None
         memo = _Memo()

@@ -55,7 +55,8 @@ def test_arguments_rebound_in_a_tape_generic_forward(tmp_path: Path) -> None:
     lines = ARGUMENTS.read_text().splitlines()
     rebinds = {i for i, s in enumerate(lines, 1) if s.strip().startswith("x = self.conv1(x)")}
     out = _mypy(tmp_path, "", ARGUMENTS)
-    assert rebinds <= {d["line"] for d in out if d["code"] == "assignment"}
+    errors = {d["line"] for d in out if d["code"] in ("assignment", "dfdx-shape")}
+    assert rebinds <= errors  # a layer's result that does not fit: the plugin's own code
 
 
 def test_without_it_the_plugin_names_the_options(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ class Call:
     report: bool = True
     """False where mypy is matching overloads: an error reported there would make mypy think
     the overload does not match. Errors are reported from the signature hook instead."""
-    failures: list[tuple[str, ErrorCode]] | None = None
+    failures: list[tuple[str, ErrorCode, Context]] | None = None
     """Where given, every error the rule reports is also recorded here (to be replayed)."""
     syms: dict[str, Type] = field(default_factory=dict)
     """The TypeVar of each symbolic size read from a size argument (:meth:`size`)."""
@@ -89,11 +89,13 @@ class Call:
             raise Unknown
         return self.named[name]
 
-    def fail(self, message: str, code: ErrorCode) -> None:
+    def fail(self, message: str, code: ErrorCode, at: Context | None = None) -> None:
+        """Report an error at the call (or at ``at``, another place of the same file)."""
         if self.report:
-            self.api.fail(message, self.context, code=code)
+            where = self.context if at is None else at
+            self.api.fail(message, where, code=code)
             if self.failures is not None:
-                self.failures.append((message, code))
+                self.failures.append((message, code, where))
 
     def template(self) -> Instance:
         """A ``Tensor`` Instance to build results on."""

@@ -16,27 +16,42 @@ which the runtime reads too; nothing here names a layer.
   (:func:`shapes.output_shape`); a module the table does not describe (a user's module) is
   called as mypy would call it (its ``forward`` where it inherits ``Module.__call__``).
   ``lin(x)``, ``conv(x)``, ... get the runtime's messages.
+- Where a mistake is reported (``docs/modules.md``): a layer in a field of ``self`` that does
+  not fit where it is called, or whose result does not fit the declared type its value goes
+  to, also on the line that built it (:mod:`dfdx_mypy_plugin._where`); a user's module called
+  on a tensor of the wrong size, or built with sizes its declared type does not have, with a
+  ``dfdx-shape`` error naming the size in place of mypy's; a ``Sequential``'s misfit on its two
+  layers' lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from mypy.argmap import map_actuals_to_formals
+from mypy.checker import TypeChecker
 from mypy.errorcodes import ARG_TYPE
-from mypy.nodes import ARG_POS, TempNode, TypeInfo
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
+from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import (
+    AnyType,
     CallableType,
     Instance,
     LiteralType,
     TupleType,
     Type,
+    TypeOfAny,
+    TypeVarId,
     TypeVarType,
+    UnionType,
+    UnpackType,
     get_proper_type,
 )
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
+    TENSOR,
     TensorType,
     Unknown,
     dim_type,
@@ -47,6 +62,7 @@ from dfdx_mypy_plugin._types import (
     read_dim,
     read_tensor,
 )
+from dfdx_mypy_plugin._where import at_build, destination
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -118,7 +134,40 @@ def _constructor(call: Call) -> Type:
             args.append(LiteralType(n, _int_type(call)))
     if layer.window:
         args.append(_window_type(call, layer.window) or default.args[-1])
-    return default.copy_modified(args=args)
+    return _fit_declared(call, default.copy_modified(args=args))
+
+
+def _fit_declared(call: Call, built: Instance) -> Type:
+    """``built``, a layer's type from its constructor's arguments, where it fits the declared
+    type it is assigned to (``self.proj: Linear[E, E] = Linear(e, h)``); else that declared
+    type, after a ``dfdx-shape`` error naming the size that differs, where mypy would report
+    the assignment without it."""
+    api = call.api
+    if not isinstance(api, TypeChecker) or not isinstance(call.context, CallExpr):
+        return built
+    contexts = api.expr_checker.type_context
+    expected = get_proper_type(contexts[-1]) if contexts else None
+    if (
+        not isinstance(expected, Instance)
+        or expected.type is not built.type
+        or len(expected.args) != len(built.args)
+        or is_subtype(built, expected)
+    ):
+        return built
+    misfits = [
+        (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
+    ]
+    if not misfits or not all(_fixed_size(g, set()) and _fixed_size(w, set()) for g, w in misfits):
+        return built
+    where = destination(api, call.context)
+    if where is None:
+        return built
+    g, w = (shapes.fmt_dim(read_dim(t, {})) for t in misfits[0])
+    call.fail(
+        f"{layer_name(built)} is built where {where} is {layer_name(expected)} ({g} != {w})",
+        DFDX_SHAPE,
+    )
+    return expected
 
 
 def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
@@ -246,8 +295,8 @@ def _layers(seq: Instance) -> list[Instance]:
 # ---- Sequential: the chain checked where it is built -------------------------------------------
 
 
-def _check_chain(layers: list[Instance]) -> None:
-    """The runtime's chain rule (:func:`shapes.sequential_chain`) on the layers' types."""
+def _chain_mismatch(layers: list[Instance]) -> shapes.ChainMismatch | None:
+    """The runtime's chain rule (:func:`shapes.sequential_mismatch`) on the layers' types."""
     links: list[shapes.ChainLink] = []
     for layer in layers:
         spec = _layer(layer)
@@ -259,7 +308,23 @@ def _check_chain(layers: list[Instance]) -> None:
         except Unknown:
             dims = (None,) * len(spec.sizes)
         links.append(shapes.ChainLink(spec, dims))
-    shapes.sequential_chain(links)
+    return shapes.sequential_mismatch(links)
+
+
+def _report_chain(call: Call, mismatch: shapes.ChainMismatch) -> None:
+    """A Sequential whose layers do not fit, reported on the lines of the two layers that
+    meet (either may be the mistake; written over several lines, a Sequential has each layer
+    on its own), or where it is built when the layers are not given one by one."""
+    exprs = call.operand_exprs
+    places: list[Context] = [
+        e
+        for e in (exprs[i - 1] for i in (mismatch.index, mismatch.source) if i <= len(exprs))
+        if e is not None
+    ]
+    if len(places) != 2:
+        places = [call.context]
+    for place in places:
+        call.api.fail(mismatch.message, place, code=DFDX_SHAPE)
 
 
 @rule("Sequential", functions=(SEQUENTIAL,))
@@ -278,10 +343,9 @@ def sequential(call: Call) -> Type:
                 message = f"Sequential: layer {i} is a {layer.type.name}, not a dx.nn.Module"
                 call.api.fail(message, call.context, code=ARG_TYPE)
                 return result
-        try:
-            _check_chain(layers)
-        except shapes.ShapeError as e:
-            call.api.fail(str(e), call.context, code=DFDX_SHAPE)
+        mismatch = _chain_mismatch(layers)
+        if mismatch is not None:
+            _report_chain(call, mismatch)
     return result
 
 
@@ -293,10 +357,8 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
     kind = layer.type.fullname
     if kind == SEQUENTIAL:
         layers = _layers(layer)
-        try:
-            _check_chain(layers)
-        except shapes.ShapeError:
-            raise Unknown from None  # reported once, where the Sequential is built
+        if _chain_mismatch(layers) is not None:
+            raise Unknown  # reported once, where the Sequential is built
         for inner in layers:
             x = _fold(call, inner, x)
         return x
@@ -333,8 +395,16 @@ def _call_as_mypy_would(call: Call, layer: Instance, x: TensorType) -> Type:
     if checker is None or msg is None:
         raise Unknown
     arg = TempNode(call.result(x.shape, x.tape, x), context=call.context)
-    with msg.filter_errors() as watcher:
-        out, _ = checker.check_method_call_by_name(method, layer, [arg], [ARG_POS], call.context)
+    # without the enclosing call's type context: inferred from it (``return seq(x)``), the
+    # layer's type variables would take the declared result's sizes and miss a mismatch
+    checker.type_context.append(None)
+    try:
+        with msg.filter_errors() as watcher:
+            out, _ = checker.check_method_call_by_name(
+                method, layer, [arg], [ARG_POS], call.context
+            )
+    finally:
+        checker.type_context.pop()
     if watcher.has_new_errors() or not isinstance(out, Type):
         raise Unknown
     return out
@@ -345,11 +415,130 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         if not call.operands:
             raise Unknown
         layer = _module(call.operands[0])
-        x = call.tensor(1) if len(call.operands) > 1 else read_tensor(call.arg("x"))
-        y = fold(call, layer, x)
-        return call.result(y.shape, y.tape, x, y)
+        arg = get_proper_type(call.operands[1] if len(call.operands) > 1 else call.arg("x"))
+        if isinstance(arg, UnionType):
+            _fold_each(call, layer, fold, arg)
+            raise Unknown
+        try:
+            x = read_tensor(arg)
+            y = fold(call, layer, x)
+        except Unknown:  # an input of unknown rank: the sizes the layer sets are still known
+            got = get_proper_type(call.default)
+            if not isinstance(got, Instance):
+                raise
+            fitted = _fit_destination(call, layer, got, None)
+            if fitted is got:
+                raise
+            return fitted
+        return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _fold_each(
+    call: Call,
+    layer: Instance,
+    fold: Callable[[Call, Instance, TensorType], TensorType],
+    union: UnionType,
+) -> None:
+    """``layer`` called on a union of tensors (a name that held tensors of two shapes): the
+    ShapeError of the first member of known shape that the layer does not take (mypy, too,
+    rejects a union a member of which does not fit)."""
+    for item in union.items:
+        try:
+            fold(call, layer, read_tensor(item))
+        except Unknown:
+            continue
+
+
+def _sets(layer: Instance) -> set[shapes.SizeAxis]:
+    """The sizes (features, channels) that ``layer``, or a layer inside it, sets."""
+    if layer.type.fullname == SEQUENTIAL:
+        return {size for inner in _layers(layer) for size in _sets(inner)}
+    spec = _layer(layer)
+    return {spec.gives} if spec is not None and spec.gives is not None else set()
+
+
+def _misfits(
+    layer: Instance,
+    got: Instance,
+    expected: Instance,
+    shapes_in_out: tuple[TensorType, TensorType] | None,
+) -> list[tuple[Type, Type]] | None:
+    """The sizes of ``got`` (``layer``'s result) that do not fit ``expected``, as pairs of
+    types; None where a size that does not fit is one the layer passed through from its
+    input (known from ``shapes_in_out``, the input's and the result's shapes). Without the
+    shapes (an input of unknown rank) only the sizes the layer sets are compared."""
+    dims, want = got.args[:-1], expected.args[:-1]
+    axes = {-1 if size == "features" else 1 for size in _sets(layer)}
+    fixed = not any(isinstance(a, UnpackType) for a in (*dims, *want))
+    if shapes_in_out is not None and fixed and len(dims) == len(want):
+        x, y = shapes_in_out
+        if len(x.shape) != len(y.shape):
+            return None
+        out = []
+        for i, (g, w) in enumerate(zip(dims, want, strict=True)):
+            if not is_subtype(g, w):
+                if x.shape[i] == y.shape[i] and i not in {a % len(dims) for a in axes}:
+                    return None  # passed through: the mistake is before the layer
+                out.append((g, w))
+        return out
+    out = []
+    for a in axes:
+        head = slice(None, a + 1) if a >= 0 else slice(a, None)
+        if len(dims) <= max(a, -a - 1) or len(want) <= max(a, -a - 1):
+            continue
+        if any(isinstance(t, UnpackType) for t in (*dims[head], *want[head])):
+            continue
+        if not is_subtype(dims[a], want[a]):
+            out.append((dims[a], want[a]))
+    return out
+
+
+def _fit_destination(
+    call: Call,
+    layer: Instance,
+    got: Instance,
+    shapes_in_out: tuple[TensorType, TensorType] | None,
+) -> Type:
+    """``got``, the result of ``layer(x)``, where it fits the declared type its value goes
+    to (``return self.proj(h)``, ``out: Tensor[...] = self.proj(h)``); else that declared
+    type, after a ``dfdx-shape`` error at the call and where the layer was built, if the sizes
+    that do not fit are sizes the layer set (the layer is then likely built wrong). mypy's own
+    error would say the same in its words, without the size or the layer."""
+    api = call.api
+    if not isinstance(api, TypeChecker) or not isinstance(call.context, CallExpr):
+        return got
+    contexts = api.expr_checker.type_context
+    expected = get_proper_type(contexts[-1]) if contexts else None
+    if (
+        not isinstance(expected, Instance)
+        or expected.type.fullname != TENSOR
+        or got.type.fullname != TENSOR
+        or not got.args
+        or not expected.args
+        or is_subtype(got, expected)
+    ):
+        return got
+    tape = get_proper_type(got.args[-1])  # a TypeVar where mypy has not inferred it yet
+    if not isinstance(tape, TypeVarType) and not is_subtype(tape, expected.args[-1]):
+        return got
+    misfits = _misfits(layer, got, expected, shapes_in_out)
+    where = destination(api, call.context) if misfits else None
+    if not misfits or where is None:
+        return got
+    try:
+        want = shapes.fmt(read_tensor(expected).shape)
+        g, w = (shapes.fmt_dim(read_dim(t, {})) for t in misfits[0])
+    except Unknown:
+        return got
+    gives = shapes.fmt(shapes_in_out[1].shape) if shapes_in_out is not None else f"size {g}"
+    message = f"{layer_name(layer)}: gives {gives}, {where} is {want} ({g} != {w})"
+    call.fail(message, DFDX_SHAPE)
+    built = at_build(api, call.context, message)
+    if built is not None:
+        call.fail(built[0], DFDX_SHAPE, at=built[1])
+    return expected
 
 
 for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
@@ -402,6 +591,158 @@ def is_sized_user_module(info: TypeInfo) -> bool:
     if not info.has_base(MODULE) or info.fullname.startswith("dfdx."):
         return False
     return any(isinstance(tv, TypeVarType) and is_int_bound(tv) for tv in info.defn.type_vars)
+
+
+# ---- user modules: their arguments checked where they are called --------------------------------
+
+
+def _fixed_size(t: Type, free: set[TypeVarId]) -> bool:
+    """A size that is the same wherever the module is called: a literal, or a TypeVar of the
+    module (or of the code that calls it), not one of ``forward``'s own (``free``)."""
+    p = get_proper_type(t)
+    if isinstance(p, TypeVarType):
+        return p.id not in free and is_int_bound(p)
+    return literal_int(p) is not None
+
+
+def _has_fixed_size(formal: Type, free: set[TypeVarId]) -> bool:
+    f = get_proper_type(formal)
+    return (
+        isinstance(f, Instance)
+        and f.type.fullname == TENSOR
+        and any(_fixed_size(d, free) for d in f.args[:-1])
+    )
+
+
+def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type, Type] | None:
+    """The first size of the tensor ``actual`` that does not fit the fixed size of ``formal``
+    at the same place, as (actual size, formal size); None if none is certain."""
+    f, a = get_proper_type(formal), get_proper_type(actual)
+    if not (
+        isinstance(f, Instance)
+        and isinstance(a, Instance)
+        and f.type.fullname == TENSOR
+        and a.type.fullname == TENSOR
+        and len(f.args) == len(a.args)
+    ):
+        return None
+    if any(isinstance(t, UnpackType) for t in (*f.args, *a.args)):
+        return None
+    for fd, ad in zip(f.args[:-1], a.args[:-1], strict=True):
+        if _fixed_size(fd, free) and _fixed_size(ad, set()) and not is_subtype(ad, fd):
+            return ad, fd
+    return None
+
+
+def _module_name(module: Instance) -> str:
+    """``RMSNorm[F]``, ``Up[32, 16]``: a user's module with its sizes."""
+    try:
+        sizes = [shapes.fmt_dim(read_dim(a, {})) for a in module.args]
+    except Unknown:
+        return module.type.name
+    return f"{module.type.name}[{', '.join(sizes)}]" if sizes else module.type.name
+
+
+def checked_forward(
+    api: CheckerPluginInterface, module: Instance, forward: CallableType, context: Context
+) -> CallableType:
+    """``forward``, the signature of ``module(...)``, with each tensor argument that certainly
+    does not fit (a size that differs from a literal or a TypeVar of the module's, where the
+    ranks agree) reported as a ``dfdx-shape`` error at the call and where the module was
+    built, and then taking anything (its result a tensor of unknown rank): mypy would report
+    the same argument without naming the size. ``RMSNorm[F]`` called on a ``Tensor[B, S, D]``
+    where it takes ``Tensor[B, S, F]`` is built with the wrong size or called on the wrong
+    tensor: both lines are shown."""
+    if not isinstance(context, CallExpr):
+        return forward
+    free = {tv.id for tv in forward.variables}
+    formal_of = map_actuals_to_formals(
+        context.arg_kinds,
+        context.arg_names,
+        forward.arg_kinds,
+        forward.arg_names,
+        lambda i: AnyType(TypeOfAny.special_form),  # a star argument is not checked
+    )
+    loosened = list(forward.arg_types)
+    for i, actuals in enumerate(formal_of):
+        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
+            continue
+        if not _has_fixed_size(forward.arg_types[i], free):
+            continue  # its argument is not typed here (a list or a lambda needs its context)
+        actual = api.get_expression_type(context.args[actuals[0]])
+        misfit = _size_misfit(forward.arg_types[i], actual, free)
+        if misfit is None:
+            continue
+        got, takes = misfit
+        name = forward.arg_names[i] or f"argument {i + 1}"
+        try:
+            wants = shapes.fmt(read_tensor(forward.arg_types[i]).shape)
+            gets = shapes.fmt(read_tensor(actual).shape)
+            sizes = f"{shapes.fmt_dim(read_dim(got, {}))} != {shapes.fmt_dim(read_dim(takes, {}))}"
+        except Unknown:
+            continue
+        message = f"{_module_name(module)}: {name} takes {wants}, got {gets} ({sizes})"
+        api.fail(message, context, code=DFDX_SHAPE)
+        built = at_build(api, context, message)
+        if built is not None:
+            api.fail(built[0], built[1], code=DFDX_SHAPE)
+        loosened[i] = AnyType(TypeOfAny.special_form)
+    if loosened == forward.arg_types:
+        return forward
+    ret = get_proper_type(forward.ret_type)
+    if isinstance(ret, Instance) and ret.type.fullname == TENSOR:
+        anything = AnyType(TypeOfAny.special_form)
+        dims = UnpackType(api.named_generic_type("builtins.tuple", [anything]))
+        ret = ret.copy_modified(args=[dims, ret.args[-1]])
+    return forward.copy_modified(arg_types=loosened, ret_type=ret)
+
+
+def checked_constructor(
+    api: CheckerPluginInterface,
+    sig: CallableType,
+    args: list[list[Expression]],
+    context: Context,
+) -> CallableType:
+    """The constructor of a user's module assigned to a declared type (``self.norm:
+    RMSNorm[D] = RMSNorm(hidden_dim)``): a size argument bound to a class TypeVar that certainly
+    differs from the declared type's size is a ``dfdx-shape`` error naming it, and the argument
+    then takes anything (mypy would report the argument without naming the declared type)."""
+    contexts = getattr(api, "expr_checker", None)
+    expected = get_proper_type(contexts.type_context[-1]) if contexts is not None else None
+    ret = get_proper_type(sig.ret_type)
+    if not (
+        isinstance(context, CallExpr)
+        and isinstance(expected, Instance)
+        and isinstance(ret, Instance)
+        and expected.type is ret.type
+        and len(expected.args) == len(ret.type.defn.type_vars)
+    ):
+        return sig
+    where = destination(api, context)
+    if where is None:
+        return sig
+    positions = {tv.id: i for i, tv in enumerate(ret.type.defn.type_vars)}
+    loosened = list(sig.arg_types)
+    for i, (formal, actuals) in enumerate(zip(sig.arg_types, args, strict=True)):
+        tv = get_proper_type(formal)
+        if not isinstance(tv, TypeVarType) or tv.id not in positions or len(actuals) != 1:
+            continue
+        want = expected.args[positions[tv.id]]
+        got = api.get_expression_type(actuals[0])
+        n = literal_int(got)
+        if n is not None:
+            got = LiteralType(n, api.named_generic_type("builtins.int", []))
+        if not (_fixed_size(got, set()) and _fixed_size(want, set())) or is_subtype(got, want):
+            continue
+        g, w = shapes.fmt_dim(read_dim(got, {})), shapes.fmt_dim(read_dim(want, {}))
+        name = sig.arg_names[i] or f"argument {i + 1}"
+        api.fail(
+            f"{ret.type.name}: {name} is {g}, {where} is {_module_name(expected)} ({g} != {w})",
+            context,
+            code=DFDX_SHAPE,
+        )
+        loosened[i] = AnyType(TypeOfAny.special_form)
+    return sig if loosened == sig.arg_types else sig.copy_modified(arg_types=loosened)
 
 
 # ---- Sequential[i]: the layer's own type --------------------------------------------------------

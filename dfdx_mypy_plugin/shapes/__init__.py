@@ -80,13 +80,16 @@ from dfdx_mypy_plugin.shapes.layers import LAYERS as LAYERS
 from dfdx_mypy_plugin.shapes.layers import NOT_LAYERS as NOT_LAYERS
 from dfdx_mypy_plugin.shapes.layers import Arg as Arg
 from dfdx_mypy_plugin.shapes.layers import ChainLink as ChainLink
+from dfdx_mypy_plugin.shapes.layers import ChainMismatch as ChainMismatch
 from dfdx_mypy_plugin.shapes.layers import Layer as Layer
+from dfdx_mypy_plugin.shapes.layers import SizeAxis as SizeAxis
 from dfdx_mypy_plugin.shapes.layers import Window as Window
 from dfdx_mypy_plugin.shapes.layers import check_arguments as check_arguments
 from dfdx_mypy_plugin.shapes.layers import display_name as display_name
 from dfdx_mypy_plugin.shapes.layers import layer_of as layer_of
 from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape
 from dfdx_mypy_plugin.shapes.layers import sequential_chain as sequential_chain
+from dfdx_mypy_plugin.shapes.layers import sequential_mismatch as sequential_mismatch
 from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
 from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul

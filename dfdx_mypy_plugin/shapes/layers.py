@@ -389,12 +389,22 @@ class ChainLink:
     sizes: tuple[Dim, ...] = ()
 
 
-def sequential_chain(links: Sequence[ChainLink]) -> None:
-    """Check that a Sequential's layers fit together, before any input is seen: a layer's
-    input size is checked against the last layer before it that set that size (features on
-    the last axis, channels on axis 1). A layer reading the channels of a 2-d input (axis 1
-    is then the last one, ``BatchNorm1d`` after ``Linear``) is checked against features when
-    no channels are known."""
+@dataclass(frozen=True)
+class ChainMismatch:
+    """Layer ``index`` (1-based) of a Sequential does not take the size that layer
+    ``source``, the last one before it that set that size, gives: one of the two is wrong."""
+
+    index: int
+    source: int
+    message: str
+
+
+def sequential_mismatch(links: Sequence[ChainLink]) -> ChainMismatch | None:
+    """The first pair of a Sequential's layers that do not fit together, before any input is
+    seen: a layer's input size is checked against the last layer before it that set that size
+    (features on the last axis, channels on axis 1). A layer reading the channels of a 2-d
+    input (axis 1 is then the last one, ``BatchNorm1d`` after ``Linear``) is checked against
+    features when no channels are known."""
     known: dict[SizeAxis, tuple[Dim, int]] = {}
     for i, link in enumerate(links, 1):
         layer = link.layer
@@ -408,9 +418,20 @@ def sequential_chain(links: Sequence[ChainLink]) -> None:
             if source in known:
                 gives, at = known[source]
                 name = display_name(layer, link.sizes)
-                sequential_link(i, name, link.sizes[0], at, gives, source)
+                try:
+                    sequential_link(i, name, link.sizes[0], at, gives, source)
+                except ShapeError as e:
+                    return ChainMismatch(i, at, str(e))
             known.setdefault(layer.reads, (link.sizes[0], i))
         for size in layer.forgets:
             known.pop(size, None)
         if layer.gives is not None:
             known[layer.gives] = (link.sizes[-1], i)
+    return None
+
+
+def sequential_chain(links: Sequence[ChainLink]) -> None:
+    """Raise the ShapeError of :func:`sequential_mismatch`, where the layers do not fit."""
+    mismatch = sequential_mismatch(links)
+    if mismatch is not None:
+        raise ShapeError(mismatch.message)

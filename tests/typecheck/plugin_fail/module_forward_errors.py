@@ -23,5 +23,5 @@ class Head(dx.nn.Module):
 
 head = Head()
 y: Tensor[L[8], L[15], NoneTape] = dx.zeros(8, 15)
-out = head(y)  # E: mypy[arg-type "Argument 1 to \"forward\" of \"Head\""]
+out = head(y)  # E: mypy[dfdx-shape "Head: x takes Tensor[B, 16], got Tensor[8, 15] (15 != 16)"]
 more = head(dx.zeros(8, 16), 3)  # E: mypy[call-arg]

@@ -63,7 +63,9 @@ class Attention(Module, Generic[D, H, C]):
         self.wk: Linear[D, D] = Linear(dim, dim, bias=False, rng=rng)
         self.wv: Linear[D, D] = Linear(dim, dim, bias=False, rng=rng)
         # bug: output projection of wrong width
-        self.wo = Linear(dim, n_heads, bias=False, rng=rng)
+        self.wo = Linear(dim, n_heads, bias=False, rng=rng)  # E: mypy[dfdx-shape "self.wo is built"
+        #     " here; called at line 96: Linear[D, H]: gives size H, the return type is Tensor[B, S"
+        #     ", D] (H != D)"]
         tables = rotary_tables(self.head_dim, max_seq_len)
         self.register_buffer("cos", dx.tensor(tables[0]), persistent=False)
         self.register_buffer("sin", dx.tensor(tables[1]), persistent=False)
@@ -91,7 +93,8 @@ class Attention(Module, Generic[D, H, C]):
         mask = dx.tensor(np.tril(np.ones((s, end), dtype=bool), k=start_pos))
         out = dx.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         merged = out.transpose(1, 2).reshape(b, s, -1)
-        return self.wo(merged)  # E: mypy[return-value]
+        return self.wo(merged)  # E: mypy[dfdx-shape "Linear[D, H]: gives size H, the return type i"
+        #     "s Tensor[B, S, D] (H != D)"]
 
 
 class FeedForward(Module, Generic[D, F]):
@@ -99,7 +102,9 @@ class FeedForward(Module, Generic[D, F]):
         super().__init__()
         self.w1: Linear[D, F] = Linear(dim, hidden_dim, bias=False, rng=rng)
         # bug: w2 swapped
-        self.w2 = Linear(dim, hidden_dim, bias=False, rng=rng)
+        self.w2 = Linear(dim, hidden_dim, bias=False, rng=rng)  # E: mypy[dfdx-shape "self.w2 is bu"
+        #     "ilt here; called at line 112: Linear[D, F]: takes D features, got Tensor[B, S, F] (F"
+        #     " != D)"]
         self.w3: Linear[D, F] = Linear(dim, hidden_dim, bias=False, rng=rng)
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
@@ -115,9 +120,11 @@ class TransformerBlock(Module, Generic[D, H, F, C]):
         self.feed_forward = FeedForward(dim, hidden_dim)
         self.attention_norm = RMSNorm(dim)
         # bug: norm of wrong size
-        self.ffn_norm = RMSNorm(hidden_dim)
+        self.ffn_norm = RMSNorm(hidden_dim)  # E: mypy[dfdx-shape "self.ffn_norm is built here; cal"
+        #     "led at line 128: RMSNorm[F]: x takes Tensor[B, S, F], got Tensor[B, S, D] (D != F)"]
 
     def forward(self, x: Tensor[B, S, D, NoneTape], start_pos: int) -> Tensor[B, S, D, NoneTape]:
         h = x + self.attention(self.attention_norm(x), start_pos)
-        out = h + self.feed_forward(self.ffn_norm(h))  # E: mypy[arg-type]
-        return out
+        out = h + self.feed_forward(self.ffn_norm(h))  # E: mypy[dfdx-shape "RMSNorm[F]: x takes Te"
+        #     "nsor[B, S, F], got Tensor[B, S, D] (D != F)"]
+        return out  # E: mypy[no-any-return]

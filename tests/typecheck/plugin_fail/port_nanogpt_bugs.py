@@ -29,7 +29,9 @@ class CausalSelfAttention(Module, Generic[E, H]):
         # key, query, value projections for all heads, in a batch
         self.c_attn = Linear(n_embd, 3 * n_embd, rng=rng)
         # bug: projection back of wrong width
-        self.c_proj = Linear(n_embd, n_head, rng=rng)
+        self.c_proj = Linear(n_embd, n_head, rng=rng)  # E: mypy[dfdx-shape "self.c_proj is built h"
+        #     "ere; called at line 49: Linear[E, H]: gives size H, the return type is Tensor[B, S, "
+        #     "E] (H != E)"]
         self.attn_dropout = Dropout(0.0)
         self.n_head = n_head
         self.n_embd = n_embd
@@ -44,7 +46,8 @@ class CausalSelfAttention(Module, Generic[E, H]):
         v = v.reshape(b, s, self.n_head, hs).transpose(1, 2)
         y = dx.scaled_dot_product_attention(q, k, v, is_causal=True)
         y = y.transpose(1, 2).reshape(b, s, e)  # re-assemble all head outputs side by side
-        return self.c_proj(y)  # E: mypy[return-value]
+        return self.c_proj(y)  # E: mypy[dfdx-shape "Linear[E, H]: gives size H, the return type is"
+        #     " Tensor[B, S, E] (H != E)"]
 
 
 class MLP(Module, Generic[E]):
@@ -82,9 +85,12 @@ class GPT(Module, Generic[V, C, E, H]):
         self.wpe: Embedding[C, E] = Embedding(block_size, n_embd, rng=rng)
         self.h = ModuleList([Block(n_embd, n_head) for _ in range(n_layer)])
         # bug: final norm of wrong size
-        self.ln_f = LayerNorm(vocab_size)
+        self.ln_f = LayerNorm(vocab_size)  # E: mypy[dfdx-shape "self.ln_f is built here; called at"
+        #     " line 104: LayerNorm[V]: takes V features, got Tensor[B, Dyn, E] (E != V)"]
         # bug: head of wrong width
-        self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)
+        self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)  # E: mypy[dfdx-shape
+        #     "self.lm_head is built here; called at line 108: Linear[V, E]: takes V features, got "
+        #     "Tensor[B, Dyn, E] (E != V)"]
 
     def forward(self, idx: Tensor[B, S, NoneTape]) -> Tensor[B, S, V, NoneTape]:
         _, s = idx.shape

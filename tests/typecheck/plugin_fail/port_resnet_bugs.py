@@ -49,14 +49,17 @@ class DownBlock(Module, Generic[CI, CO]):
         super().__init__()
         self.conv1 = Conv2d(in_planes, planes, 3, stride=2, padding=1, bias=False, rng=rng)
         # bug: bn after conv1 on the input channels
-        self.bn1 = BatchNorm2d(in_planes)
+        self.bn1 = BatchNorm2d(in_planes)  # E: mypy[dfdx-shape "self.bn1 is built here; called at "
+        #     "line 67: BatchNorm2d[CI]: takes CI channels on axis 1, got Tensor[N, CO, Dyn, Dyn] ("
+        #     "CO != CI)"]
         self.conv2 = Conv2d(planes, planes, 3, padding=1, bias=False, rng=rng)
         self.bn2 = BatchNorm2d(planes)
-        self.downsample = Sequential(  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[CO]) "
-            #     "takes CO channels, layer 1 gives CI"]
+        self.downsample = Sequential(
             # bug: projection with wrong channels
-            Conv2d(in_planes, in_planes, 1, stride=2, bias=False, rng=rng),
-            BatchNorm2d(planes),
+            Conv2d(in_planes, in_planes, 1, stride=2, bias=False, rng=rng),  # E: mypy[dfdx-shape
+            #     "Sequential: layer 2 (BatchNorm2d[CO]) takes CO channels, layer 1 gives CI"]
+            BatchNorm2d(planes),  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[CO]) takes"
+            #     " CO channels, layer 1 gives CI"]
         )
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:
@@ -80,7 +83,8 @@ class ResNet(Module, Generic[K]):
         self.layer3 = DownBlock(16, 32)
         self.avgpool = AdaptiveAvgPool2d(1)
         # bug: fc of wrong width
-        self.fc = Linear(16, num_classes, rng=rng)
+        self.fc = Linear(16, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.fc is built here; ca"
+        #     "lled at line 96: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
         x1 = self.bn1(self.conv1(x)).relu()

@@ -28,11 +28,13 @@ class DoubleConv(Module, Generic[CI, CM, CO]):
 
     def __init__(self, in_channels: CI, mid_channels: CM, out_channels: CO) -> None:
         super().__init__()
-        self.double_conv = Sequential(  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[CO])"
-            #     " takes CO channels, layer 1 gives CM"]
-            Conv2d(in_channels, mid_channels, 3, padding=1, bias=False, rng=rng),
+        self.double_conv = Sequential(
+            Conv2d(in_channels, mid_channels, 3, padding=1, bias=False, rng=rng),  # E: mypy[
+            #     dfdx-shape "Sequential: layer 2 (BatchNorm2d[CO]) takes CO channels, layer 1 gi"
+            #     "ves CM"]
             # bug: double conv norm on wrong channels
-            BatchNorm2d(out_channels),
+            BatchNorm2d(out_channels),  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[CO])"
+            #     " takes CO channels, layer 1 gives CM"]
             ReLU(),
             Conv2d(mid_channels, out_channels, 3, padding=1, bias=False, rng=rng),
             BatchNorm2d(out_channels),
@@ -78,18 +80,22 @@ class UNet(Module, Generic[CI, CO]):
         self.inc = DoubleConv(n_channels, 8, 8)
         self.down1 = Down(8, 16)
         self.down2 = Down(16, 32)
-        self.up1 = Up(32, 16)
+        self.up1 = Up(32, 16)  # E: mypy[dfdx-shape "self.up1 is built here; called at line 96: Up"
+        #     "[32, 16]: x2 takes Tensor[N, 16, H, W], got Tensor[N, 8, H, W] (8 != 16)"]
         self.up2 = Up(16, 8)
         # bug: out conv of wrong width
-        self.outc = Conv2d(16, n_classes, 1, rng=rng)
+        self.outc = Conv2d(16, n_classes, 1, rng=rng)  # E: mypy[dfdx-shape "self.outc is built her"
+        #     "e; called at line 99: conv2d: input channels differ: input Tensor[Dyn, 8, H, W], we"
+        #     "ight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, H, W, T]:
         x1 = self.inc(x)
         x2 = self.down1(x1)
         x3 = self.down2(x2)
         # bug: skip at the wrong resolution
-        y2 = self.up1(x3, x1)  # E: mypy[arg-type]
+        y2 = self.up1(x3, x1)  # E: mypy[dfdx-shape "Up[32, 16]: x2 takes Tensor[N, 16, H, W], got "
+        #     "Tensor[N, 8, H, W] (8 != 16)"]
         y1 = self.up2(y2, x1)
-        logits = self.outc(y1)  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tensor[N"
-        #     ", 8, H, W], weight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
+        logits = self.outc(y1)  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tensor[D"
+        #     "yn, 8, H, W], weight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
         return dx.ensure_shape(logits, x.shape[0], self.outc.out_channels, *x.shape[2:])

@@ -68,7 +68,8 @@ class Net(dx.nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv = dx.nn.Conv2d(3, 8, 3, padding=1)
-        self.fc = dx.nn.Linear(8 * 4 * 4, 10)
+        self.fc = dx.nn.Linear(8 * 4 * 4, 10)  # E: mypy[dfdx-shape "self.fc is built here; calle"
+        #     "d at line 80: Linear[128, 10]: takes 128 features, got Tensor[8, 512] (512 != 128)"]
 
     def forward(
         self, x: Tensor[L[8], L[3], L[16], L[16], OwnedTape]
@@ -82,9 +83,10 @@ class Net(dx.nn.Module):
 
 def step(net: Net, images: Tensor[L[8], L[16], L[16], L[3], NoneTape]) -> None:
     labels = dx.tensor(np.zeros(16, dtype=np.int64)).ensure_shape(16)
-    # channels last: a user module's typed forward rejects it (mypy's own error)
-    logits = net(images.trace())  # E: mypy[arg-type] pyright[reportArgumentType]
-    loss = dx.losses.cross_entropy(logits, labels)  # E: mypy[dfdx-shape ""
-    #     "cross_entropy_with_logits_loss: targets Tensor[16] do not fit logits Tensor[8, 10]: "
-    #     "expected class probabilities Tensor[8, 10] or integer labels Tensor[8]"]
+    # channels last: a user module's typed forward rejects it
+    logits = net(images.trace())  # E: mypy[dfdx-shape "Net: x takes Tensor[8, 3, 16, 16], got T"
+    #     "ensor[8, 16, 16, 3] (16 != 3)"] pyright[reportArgumentType]
+    # labels for the wrong batch: after the error above, logits' shape is not known (mypy, with
+    # its own arg-type error, typed them from forward's return; the plugin does not, yet)
+    loss = dx.losses.cross_entropy(logits, labels)
     loss.backward()

@@ -19,15 +19,17 @@ class Block(Module, Generic[CI, CO]):
     def __init__(self, ci: CI, co: CO) -> None:
         super().__init__()
         self.inner = Linear(ci, co)
-        self.outer = Linear(ci, co)
-        self.mlp = Sequential(Linear(ci, co), ReLU(), Linear(ci, co))  # E: mypy[dfdx-shape "Seq"
-        #     "uential: layer 3 (Linear[CI, CO]) takes CI features, layer 1 gives CO"]
+        self.outer = Linear(ci, co)  # E: mypy[dfdx-shape "self.outer is built here; called at line"
+        #     " 29: Linear[CI, CO]: takes CI features, got Tensor[B, CO] (CO != CI)"]
+        self.mlp = Sequential(Linear(ci, co), ReLU(), Linear(ci, co))  # E: mypy[dfdx-shape
+        #     "Sequential: layer 3 (Linear[CI, CO]) takes CI features, layer 1 gives CO"]
 
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, CO, T]:
         h = self.inner(x)
-        return self.outer(h)  # E: mypy[dfdx-shape "Linear[CI, CO]: takes CI features, got Te"
-        #     "nsor[B, CO] (CO != CI)"]
+        return self.outer(h)  # E: mypy[dfdx-shape "Linear[CI, CO]: takes CI features, got Tensor[B"
+        #     ", CO] (CO != CI)"]
 
 
 block = Block(4, 8)  # Block[L[4], L[8]]: its call takes 4 features
-out = block(dx.zeros(2, 5))  # E: mypy[arg-type "Argument 1 to \"forward\" of \"Block\""]
+out = block(dx.zeros(2, 5))  # E: mypy[dfdx-shape "Block[4, 8]: x takes Tensor[B, 4], got Tensor[2,"
+#     " 5] (5 != 4)"]

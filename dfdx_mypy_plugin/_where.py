@@ -1,0 +1,168 @@
+"""Where a shape mistake is reported besides the line where the shapes meet.
+
+A layer is built in one place (``self.proj = Conv2d(ci, ci, 1)`` in ``__init__``) and called in
+another (``self.proj(x)`` in ``forward``). When the call does not fit, the call is where the
+plugin sees it, but the line that built the layer is very often the mistake (a size passed
+wrong), so the error is reported on both lines: :func:`at_build` finds the building
+line from the called expression (a field of ``self`` assigned once in its class, in the file
+being checked) and reports there too.
+
+:func:`destination` says where a call's value goes when mypy's type context for it is a
+declared type that the value must fit (a ``return``, an annotated assignment), so that a rule
+may compare its result with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mypy.checker import TypeChecker
+from mypy.nodes import (
+    AssignmentStmt,
+    Block,
+    CallExpr,
+    ClassDef,
+    Context,
+    Decorator,
+    Expression,
+    FuncDef,
+    MemberExpr,
+    NameExpr,
+    OverloadedFuncDef,
+    ReturnStmt,
+    Statement,
+    TypeInfo,
+    Var,
+)
+from mypy.plugin import CheckerPluginInterface
+from mypy.types import Instance, get_proper_type
+
+_CHILDREN = ("body", "else_body", "finally_body", "handlers", "bodies")
+
+
+def walk(statements: list[Statement]) -> Iterator[Statement]:
+    """Every statement among ``statements`` and in the blocks nested in them (not in nested
+    functions or classes: they are other scopes)."""
+    for stmt in statements:
+        yield stmt
+        if isinstance(stmt, (FuncDef, Decorator, OverloadedFuncDef, ClassDef)):
+            continue
+        for attr in _CHILDREN:
+            child = getattr(stmt, attr, None)
+            blocks = [child] if isinstance(child, Block) else child
+            if isinstance(blocks, list):
+                for block in blocks:
+                    if isinstance(block, Block):
+                        yield from walk(block.body)
+
+
+def _methods(info: TypeInfo) -> Iterator[FuncDef]:
+    for stmt in info.defn.defs.body:
+        if isinstance(stmt, Decorator):
+            yield stmt.func
+        elif isinstance(stmt, FuncDef):
+            yield stmt
+        elif isinstance(stmt, OverloadedFuncDef):
+            yield from (item.func if isinstance(item, Decorator) else item for item in stmt.items)
+
+
+def _is_self_field(e: Expression, name: str) -> bool:
+    return (
+        isinstance(e, MemberExpr)
+        and e.name == name
+        and isinstance(e.expr, NameExpr)
+        and e.expr.name == "self"
+    )
+
+
+def _only(values: list[Expression]) -> Expression | None:
+    return values[0] if len(values) == 1 else None
+
+
+def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
+    """The value assigned to ``self.<name>`` where it is assigned once, in the methods of the
+    class that defines the field, in the file being checked."""
+    owner = get_proper_type(api.lookup_type_or_none(callee.expr))
+    cls = owner.type if isinstance(owner, Instance) else api.scope.enclosing_class()
+    if cls is None:
+        return None
+    for info in cls.mro:
+        if callee.name in info.names:
+            break
+    else:
+        return None
+    if info.module_name != api.tree.fullname:
+        return None
+    values = [
+        stmt.rvalue
+        for method in _methods(info)
+        for stmt in walk(method.body.body)
+        if isinstance(stmt, AssignmentStmt)
+        and any(_is_self_field(lv, callee.name) for lv in stmt.lvalues)
+    ]
+    return _only(values)
+
+
+def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | None:
+    """The expression that built the module ``callee`` refers to: the value of the one
+    assignment to ``self.<name>`` in its class, in the file being checked; else None. A
+    module held in a variable is not looked for: built with literal sizes and called on
+    data (a script, a test), the data is as likely wrong as the module."""
+    if not isinstance(api, TypeChecker) or not isinstance(callee, MemberExpr):
+        return None
+    return _field_value(api, callee) if _is_self_field(callee, callee.name) else None
+
+
+def callee_name(callee: Expression) -> str:
+    if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr):
+        return f"{callee.expr.name}.{callee.name}"
+    return callee.name if isinstance(callee, NameExpr) else "the module"
+
+
+def at_build(
+    api: CheckerPluginInterface, call: Context, message: str
+) -> tuple[str, Context] | None:
+    """Where ``message``, an error at the call ``call`` of a module, is to be reported too:
+    the line that built the module, when that is another line of this file; else None."""
+    if not isinstance(call, CallExpr) or "_mask " in message:
+        return None  # a mask that does not fit the sequences is the mask's mistake
+    built = built_by(api, call.callee)
+    if built is None or built.line == call.line or built.line <= 0:
+        return None
+    name = callee_name(call.callee)
+    return f"{name} is built here; called at line {call.line}: {message}", built
+
+
+def _same_place(e: Expression | None, value: Expression) -> bool:
+    """Whether ``e`` is ``value`` or its copy: mypy checks a function whose type variables
+    have value restrictions (``T in (NoneTape, OwnedTape)``) once per value, on copies of its
+    body, while the scope still holds the function as written."""
+    return (
+        type(e) is type(value)
+        and e is not None
+        and (e.line, e.column, e.end_line, e.end_column)
+        == (value.line, value.column, value.end_line, value.end_column)
+    )
+
+
+def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
+    """What declared type ``value`` must fit, where it is a function's return value ("the
+    return type") or the value of an assignment to a target with a declared type; else None
+    (mypy's type context may then be only a hint)."""
+    if not isinstance(api, TypeChecker):
+        return None
+    function = api.scope.current_function()
+    statements = function.body.body if function is not None else api.tree.defs
+    for stmt in walk(statements):
+        if isinstance(stmt, ReturnStmt) and _same_place(stmt.expr, value):
+            return "the return type"
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and _same_place(stmt.rvalue, value)
+            and len(stmt.lvalues) == 1
+        ):
+            target = stmt.lvalues[0]
+            node = target.node if isinstance(target, (NameExpr, MemberExpr)) else None
+            if stmt.type is not None or (isinstance(node, Var) and not node.is_inferred):
+                return f"{callee_name(target)}'s declared type"
+    return None
