@@ -10,6 +10,7 @@ from dfdx_mypy_plugin.shapes._core import (
     Shape,
     ShapeError,
     agree,
+    dim_add,
     dim_div,
     dim_mul,
     fmt,
@@ -210,9 +211,10 @@ def concat(shapes: Sequence[Shape], axis: int) -> Shape:
                 )
             if i != ax:
                 out[i] = agree(out[i], b)
-    sizes = [s[ax] for s in shapes]
-    ints = [d for d in sizes if isinstance(d, int)]
-    out[ax] = sum(ints) if len(ints) == len(sizes) else None
+    total: Dim = 0
+    for s in shapes:
+        total = dim_add(total, s[ax])  # symbolic sizes add up too: ``CI+CO``, ``2*C``
+    out[ax] = total
     return tuple(out)
 
 
@@ -239,12 +241,19 @@ def stack(shapes: Sequence[Shape], axis: int) -> Shape:
     return (*out[:i], len(shapes), *out[i:])
 
 
-def split_sizes(op: str, shape: Shape, split: int | Sequence[int], axis: int) -> list[Dim] | None:
+def split_sizes(
+    op: str, shape: Shape, split: int | str | Sequence[int], axis: int
+) -> list[Dim] | None:
     """The sizes of ``split(x, split, axis)`` along ``axis`` (PyTorch's semantics): pieces of
     ``split`` with a smaller last one for an int, exactly the given sizes for a sequence
-    (which must add up to the axis's size). None where the number of pieces is not known."""
+    (which must add up to the axis's size). A symbolic size that divides the axis's size
+    exactly gives that many pieces (``3*C`` split by ``C``: three ``C``). None where the
+    number of pieces is not known."""
     ax = normalize_axis(op, shape, axis)
     n = shape[ax]
+    if isinstance(split, str) or (isinstance(split, int) and isinstance(n, str)):
+        count = dim_div(n, split)
+        return [split] * count if isinstance(count, int) and count > 0 else None
     if isinstance(split, int):
         if split < 0 or (split == 0 and isinstance(n, int) and n != 0):
             raise ShapeError(
@@ -277,6 +286,9 @@ def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:
     if chunks <= 0:
         raise ShapeError(f"{op}: chunks must be > 0, got {chunks}")
     n = shape[ax]
+    if isinstance(n, str):  # ``2*C`` in 2 chunks: two ``C``
+        piece = dim_div(n, chunks)
+        return [piece] * chunks if piece is not None else None
     if not isinstance(n, int):
         return None
     if n == 0:

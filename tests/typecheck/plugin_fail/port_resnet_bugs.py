@@ -62,7 +62,7 @@ class DownBlock(Module, Generic[CI, CO]):
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:
         identity = self.downsample(x)
         out = self.bn1(self.conv1(x)).relu()  # E: mypy[dfdx-shape "BatchNorm2d[CI]: takes CI chann"
-        #     "els on axis 1, got Tensor[N, CO, Dyn, Dyn] (CO != CI)"]
+        #     "els on axis 1, got Tensor[N, CO, (H+1)//2, (W+1)//2] (CO != CI)"]
         out = self.bn2(self.conv2(out))
         out = out + identity
         return out.relu()

@@ -14,7 +14,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, Dropout, GELU, LayerNorm, Linear, Module, ModuleList
+from dfdx.nn import GELU, Conv2d, Dropout, LayerNorm, Linear, Module, ModuleList
 
 B = TypeVar("B", bound=int)
 N = TypeVar("N", bound=int)  # tokens
