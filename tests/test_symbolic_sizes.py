@@ -198,3 +198,16 @@ def test_symbolic_window_agrees_with_ints(h: int, k: int, s: int, p: int, d: int
     out = symbolic[2]
     assert isinstance(out, int | str)
     assert _value(str(out), {"H": h}) == ints[2]
+
+
+def test_broadcast_of_symbolic_sizes() -> None:
+    """Two symbolic sizes fail to broadcast only where neither can be 1 and they differ."""
+    from dfdx_mypy_plugin.shapes.binary import broadcast_dim
+
+    assert broadcast_dim("2*C", "3*C") is False
+    assert broadcast_dim("C+1", 1) == "C+1"
+    assert broadcast_dim("2*C+2", 3) is False  # at least 4
+    assert broadcast_dim("2*C", 3) == 3  # 2*C is never 3, but no parity is reasoned about
+    assert broadcast_dim("C", "2*C") is None  # C may be 1
+    assert broadcast_dim("H", "(H+1)//2") is None
+    assert broadcast_dim("2*C", "2*C") == "2*C"
