@@ -46,6 +46,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import Definition
 from dfdx_mypy_plugin.shapes import Dim, Shape
 
 TENSOR = "dfdx._tensor.Tensor"
@@ -281,23 +282,34 @@ def dim_of_type(t: Type, syms: dict[str, Type]) -> Dim:
     return expr_form(p)
 
 
-def fold(e: Expression, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
+def fold(
+    e: Expression,
+    get_type: TypeOf,
+    syms: dict[str, Type],
+    definition: Definition | None = None,
+    depth: int = 0,
+) -> Dim:
     """The value of an int expression where it is known: ``+ - * // % **`` and unary minus on
     literals, ``Final`` constants, attributes of ``Literal`` type, sizes from ``.shape``, and
     ``len`` of a tuple or list literal. Arithmetic on symbolic sizes stays symbolic, in the
     canonical form of :mod:`dfdx_mypy_plugin.shapes._symbolic` (``B * T`` is ``"B*T"``, ``C * 3
     // 3`` is ``"C"``, ``ci + co`` is ``"CI+CO"``, ``(h - 1) // 2 + 1`` is ``"(H+1)//2"``);
     ``%``, ``**`` and a division by anything but a positive int or product of names give
-    None."""
+    None. With ``definition``, a local ``int`` variable assigned once is read through the
+    expression it was assigned (:mod:`dfdx_mypy_plugin._locals`)."""
+
+    def sub(x: Expression) -> Dim:
+        return fold(x, get_type, syms, definition, depth)
+
     if isinstance(e, IntExpr):
         return e.value
     if isinstance(e, UnaryExpr) and e.op in ("-", "+"):
-        v = fold(e.expr, get_type, syms)
+        v = sub(e.expr)
         if e.op == "+" or v is None:
             return v
         return -v if isinstance(v, int) else None
     if isinstance(e, OpExpr) and e.op in _INT_OPS:
-        a, b = fold(e.left, get_type, syms), fold(e.right, get_type, syms)
+        a, b = sub(e.left), sub(e.right)
         if isinstance(a, int) and isinstance(b, int):
             return _int_op(e.op, a, b)
         if e.op == "*":
@@ -316,10 +328,21 @@ def fold(e: Expression, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
         and not any(isinstance(i, StarExpr) for i in e.args[0].items)
     ):
         return len(e.args[0].items)
-    return dim_of_type(get_type(e), syms)
+    stated = dim_of_type(get_type(e), syms)
+    if stated is None and isinstance(e, NameExpr) and definition is not None and depth < 8:
+        value = definition(e)
+        if value is not None:
+            return fold(value, get_type, syms, definition, depth + 1)
+    return stated
 
 
-def size_of(t: Type, e: Expression | None, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
+def size_of(
+    t: Type,
+    e: Expression | None,
+    get_type: TypeOf,
+    syms: dict[str, Type],
+    definition: Definition | None = None,
+) -> Dim:
     """A size argument of type ``t`` and expression ``e``: its literal type, else the folded
     expression (see :func:`fold`), else what its type states."""
     if literal_bool(t) is None:
@@ -327,5 +350,5 @@ def size_of(t: Type, e: Expression | None, get_type: TypeOf, syms: dict[str, Typ
         if n is not None:
             return n
     if e is not None:
-        return fold(e, get_type, syms)
+        return fold(e, get_type, syms, definition)
     return dim_of_type(t, syms)

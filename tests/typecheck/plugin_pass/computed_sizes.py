@@ -3,8 +3,9 @@
 (concatenating ``CI`` and ``CO`` channels gives ``CI+CO``), floor quotients (``c // nh``),
 the spatial size after a strided convolution or a pool (``(H+1)//2``, ``H//2``, and ``H`` for
 a same-padded stride-1 convolution), its inverse (a stride-2 transposed convolution or an
-upsampling doubles it), the rank of a reshape of a tensor of unknown rank, and sizes given as
-``*x.shape``. Each is in canonical form, so equal sizes written differently are one type."""
+upsampling doubles it), a size held in a local variable assigned once (``hs = c // nh``),
+the rank of a reshape of a tensor of unknown rank, and sizes given as ``*x.shape``. Each is
+in canonical form, so equal sizes written differently are one type."""
 
 # rules: nn, movement, conv
 
@@ -95,6 +96,21 @@ class Up(Module, Generic[C]):
         return doubled
 
 
+def head_split(x: Tensor[N, S, C, T], nh: NH) -> Tensor[N, S, NH, Any, T]:
+    """A size held in a local variable assigned once is read through its definition; one
+    bound twice (or in a loop) is not."""
+    n, s, c = x.shape
+    hs = c // nh
+    assert_type(x.reshape(n, s, nh, hs), Tensor[N, S, NH, Expr[L["C//NH"]], T])
+    width = 2 * c
+    width = width // 2
+    assert_type(x.reshape(n, s, width), Tensor[N, S, Any, T])
+    for _ in range(2):
+        step = 2 * c
+        assert_type(x.reshape(n, s, step // 2), Tensor[N, S, Any, T])
+    return x.reshape(n, s, nh, hs)
+
+
 def unknown_rank(x: Tensor[*tuple[Any, ...], T], y: Tensor[N, S, T], n: int) -> None:
     assert_type(x.reshape(2, -1), Tensor[L[2], Any, T])
     assert_type(x.view(n, n, 3), Tensor[Any, Any, L[3], T])
@@ -109,3 +125,4 @@ assert down(dx.randn(2, 3, 5, 6, rng=rng)).shape == (2, 4, 3, 3)
 up: Up[L[3]] = Up(3)
 assert up(dx.randn(2, 3, 5, 6, rng=rng)).shape == (2, 3, 10, 12)
 unknown_rank(dx.randn(4, 3, rng=rng), dx.randn(3, 4, rng=rng), 2)
+head_split(dx.randn(2, 3, 8, rng=rng), 2)
