@@ -111,6 +111,16 @@ def head_split(x: Tensor[N, S, C, T], nh: NH) -> Tensor[N, S, NH, Any, T]:
     return x.reshape(n, s, nh, hs)
 
 
+def rebound(x: Tensor[N, S, C, T], nh: NH) -> Tensor[N, S, NH, Any, T]:
+    """A function that binds names inside expressions (``:=``) is not read at all."""
+    n, s, c = x.shape
+    hs = c // nh
+    if (hs := hs + 0) < 0:
+        raise ValueError(hs)
+    assert_type(x.reshape(n, s, nh, hs), Tensor[N, S, NH, Any, T])
+    return x.reshape(n, s, nh, hs)
+
+
 def unknown_rank(x: Tensor[*tuple[Any, ...], T], y: Tensor[N, S, T], n: int) -> None:
     assert_type(x.reshape(2, -1), Tensor[L[2], Any, T])
     assert_type(x.view(n, n, 3), Tensor[Any, Any, L[3], T])
@@ -126,3 +136,4 @@ up: Up[L[3]] = Up(3)
 assert up(dx.randn(2, 3, 5, 6, rng=rng)).shape == (2, 3, 10, 12)
 unknown_rank(dx.randn(4, 3, rng=rng), dx.randn(3, 4, rng=rng), 2)
 head_split(dx.randn(2, 3, 8, rng=rng), 2)
+assert rebound(dx.randn(2, 3, 8, rng=rng), 2).shape == (2, 3, 2, 4)
