@@ -211,3 +211,34 @@ def test_broadcast_of_symbolic_sizes() -> None:
     assert broadcast_dim("C", "2*C") is None  # C may be 1
     assert broadcast_dim("H", "(H+1)//2") is None
     assert broadcast_dim("2*C", "2*C") == "2*C"
+
+
+def test_split_of_symbolic_sizes() -> None:
+    from dfdx_mypy_plugin.shapes.movement import chunk_sizes, split_sizes
+
+    assert split_sizes("split", ("B", "3*C"), "C", 1) == ["C", "C", "C"]
+    assert split_sizes("split", ("B", "3*C"), "2*C", 1) == ["2*C", "C"]
+    assert split_sizes("split", ("B", "2*C+1"), "C", 1) is None  # C may be 1: three pieces
+    assert split_sizes("split", ("B", "2*C"), 2, 1) is None  # C pieces
+    assert chunk_sizes(("2*C",), 2, 0) == ["C", "C"]
+    assert chunk_sizes(("C",), 2, 0) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions, expressions, st.lists(values, min_size=8, max_size=8))
+def test_symbolic_split_agrees_with_ints(n: str, split: str, envs: list[dict[str, int]]) -> None:
+    """Where the pieces of a symbolic size are known, they are PyTorch's pieces for every
+    value of the names that makes both sizes positive."""
+    from dfdx_mypy_plugin.shapes.movement import split_sizes
+
+    size, piece = canonical(n), canonical(split)
+    if size.lstrip("-").isdigit() or piece.lstrip("-").isdigit():
+        return  # ints are the runtime's rule
+    pieces = split_sizes("split", (size,), piece, 0)
+    if pieces is None:
+        return
+    for env in envs:
+        nv, sv = _value(size, env), _value(piece, env)
+        if nv > 0 and sv > 0:
+            expected = [sv] * (nv // sv) + ([nv % sv] if nv % sv else [])
+            assert [_value(str(p), env) for p in pieces] == expected

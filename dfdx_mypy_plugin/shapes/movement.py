@@ -10,6 +10,7 @@ from dfdx_mypy_plugin.shapes._core import (
     Shape,
     ShapeError,
     agree,
+    at_least,
     dim_add,
     dim_div,
     dim_mul,
@@ -252,8 +253,7 @@ def split_sizes(
     ax = normalize_axis(op, shape, axis)
     n = shape[ax]
     if isinstance(split, str) or (isinstance(split, int) and isinstance(n, str)):
-        count = dim_div(n, split)
-        return [split] * count if isinstance(count, int) and count > 0 else None
+        return _symbolic_split(n, split)
     if isinstance(split, int):
         if split < 0 or (split == 0 and isinstance(n, int) and n != 0):
             raise ShapeError(
@@ -275,6 +275,21 @@ def split_sizes(
             f"{fmt(shape)}"
         )
     return list(sizes)
+
+
+def _symbolic_split(n: Dim, split: int | str) -> list[Dim] | None:
+    """``split`` pieces of a symbolic size ``n``: ``m`` whole pieces where ``n`` is ``m *
+    split``, and a last smaller one where the rest is provably between 0 and ``split``
+    (``3*C`` by ``2*C``: ``2*C`` and ``C``). None where the number of pieces is not known."""
+    if isinstance(split, int) and split <= 0:
+        return None
+    for m in range(1, 9):
+        rest = dim_add(n, dim_mul(split, m), -1)
+        if rest == 0:
+            return [split] * m
+        if at_least(rest, 1) and at_least(dim_add(split, rest, -1), 1):
+            return [*([split] * m), rest]
+    return None
 
 
 def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:

@@ -1,5 +1,6 @@
 """Mistakes with sizes computed from a module's TypeVars, reported where two sizes provably
-differ: a layer built for ``C`` features called on ``3*C``, a convolution after a channel
+differ: a fused projection split into pieces of the wrong size (two pieces where three are
+unpacked), a layer built for ``C`` features called on ``3*C``, a convolution after a channel
 concat that takes ``C`` channels instead of ``2*C``, a skip connection concatenated at the
 pooled resolution, a residual added across channel counts that cannot broadcast, and a
 reshape to a different number of elements."""
@@ -24,10 +25,13 @@ class Attention(Module, Generic[C]):
     def __init__(self, n: C) -> None:
         super().__init__()
         self.qkv = Linear(n, 3 * n)
+        self.n = n
         self.proj = Linear(n, n)
 
     def forward(self, x: Tensor[N, S, C, T]) -> None:
         qkv = self.qkv(x)
+        q, k, v = qkv.split(2 * self.n, axis=2)  # E: mypy[misc "Need more than 2 values"]
+        print(q, k, v)
         self.proj(qkv)  # E: mypy[dfdx-shape "Linear[C, C]: takes C features, got "
         #     "Tensor[N, S, 3*C] (3*C != C)"]
 

@@ -46,6 +46,9 @@ class Heads(Module, Generic[C, NH]):
         assert_type(qkv, Tensor[N, S, Expr[L["3*C"]], T])
         q, k, v = qkv.split(self.n, axis=2)
         assert_type(q, Tensor[N, S, C, T])
+        qk, rest = qkv.split(2 * self.n, axis=2)  # a whole piece and a smaller last one
+        assert_type(rest, Tensor[N, S, C, T])
+        assert_type(qk, Tensor[N, S, Expr[L["2*C"]], T])
         heads = q.reshape(n, s, self.nh, c // self.nh)
         assert_type(heads, Tensor[N, S, NH, Expr[L["C//NH"]], T])
         merged = heads.reshape(n, s, c)
