@@ -17,6 +17,7 @@ from mypy.erasetype import erase_typevars
 from mypy.errorcodes import ASSIGNMENT, ErrorCode
 from mypy.nodes import (
     ARG_POS,
+    ARG_STAR,
     ArgKind,
     AssignmentStmt,
     Block,
@@ -111,7 +112,15 @@ def _make_call(
     if receiver is not None:
         call.operands.append(receiver)
         call.operand_exprs.append(None)
+    starred: set[int] = set()
     for name, ks, ts, es in zip(names, kinds, types, exprs, strict=True):
+        if name in _OPERAND_NAMES and ARG_STAR in ks:
+            unpacked = _unpacked(ks, ts, es, starred)  # ``x.reshape(*y.shape)``: its items
+            if unpacked is None:
+                return None
+            call.operands.extend(unpacked[0])
+            call.operand_exprs.extend(unpacked[1])
+            continue
         if any(k != ARG_POS and not k.is_named() for k in ks):
             return None
         if name in _OPERAND_NAMES:
@@ -168,6 +177,33 @@ def _variants(call: Call) -> list[Call]:
                 named[key] = t
         out.append(dataclasses.replace(call, operands=operands, named=named))
     return out
+
+
+def _unpacked(
+    kinds: list[ArgKind], types: list[Type], exprs: list[Expression], starred: set[int]
+) -> tuple[list[Type], list[Expression | None]] | None:
+    """Operands with each ``*t`` of a tuple of known length replaced by its items (with no
+    expression); None where a ``*`` operand's length is not known. mypy maps a ``*t`` to as
+    many formals (or entries of a ``*dims`` formal) as it has items: ``starred`` holds the
+    ones already read."""
+    ts: list[Type] = []
+    es: list[Expression | None] = []
+    for k, t, e in zip(kinds, types, exprs, strict=True):
+        if k == ARG_POS:
+            ts.append(t)
+            es.append(e)
+            continue
+        if id(e) in starred:
+            continue
+        starred.add(id(e))
+        p = get_proper_type(t)
+        if k != ARG_STAR or not isinstance(p, TupleType):
+            return None
+        if any(isinstance(get_proper_type(i), UnpackType) for i in p.items):
+            return None
+        ts.extend(p.items)
+        es.extend([None] * len(p.items))
+    return ts, es
 
 
 def _trace(rule: Rule, call: Call) -> None:

@@ -2,9 +2,9 @@
 
 A concrete tensor type is an ``Instance`` of ``dfdx._tensor.Tensor`` whose args are flat:
 ``[LiteralType(3), LiteralType(4), Instance(NoneTape)]``. A size is read as an int (a
-``Literal``), a symbolic name (an int-bound TypeVar), a product of names (``Expr[Literal["B*T"]]``,
-which the plugin writes where a size is computed from symbolic ones) or None
-(``Dyn``/``Any``/``int``).
+``Literal``), a symbolic name (an int-bound TypeVar), a size computed from names
+(``Expr[Literal["B*T"]]``, ``Expr[Literal["CI+CO"]]``, ``Expr[Literal["H//2"]]``, which the
+plugin writes where a size is computed from symbolic ones) or None (``Dyn``/``Any``/``int``).
 
 :func:`size_of` reads a size argument from its expression too: int arithmetic on known sizes is
 folded (``16 * 4 * 4``, ``3 * config.n_embd``, ``C // n_head``), since mypy types ``8 * 2`` as
@@ -35,6 +35,7 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
+    CallableType,
     Instance,
     LiteralType,
     ProperType,
@@ -45,6 +46,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import Definition
 from dfdx_mypy_plugin.shapes import Dim, Shape
 
 TENSOR = "dfdx._tensor.Tensor"
@@ -169,17 +171,40 @@ def merge_tapes(tapes: list[ProperType]) -> ProperType:
 def dim_type(
     d: Dim, syms: dict[str, Type], int_type: Instance, api: CheckerPluginInterface | None = None
 ) -> Type:
-    """A size as a type: ``Literal[n]``, its TypeVar, ``Expr[Literal["B*T"]]`` for a product
-    (where ``api`` is given), else ``Any``."""
+    """A size as a type: ``Literal[n]``, its TypeVar, ``Expr[Literal["B*T"]]`` for a size
+    computed from names (where ``api`` is given), else ``Any``."""
     if isinstance(d, int):
         return LiteralType(d, int_type)
     if isinstance(d, str) and d in syms:
         return syms[d]
-    if isinstance(d, str) and api is not None and "*" in d:
+    if isinstance(d, str) and api is not None and d.isidentifier():
+        tv = scoped_typevar(api, d)  # a name out of an ``Expr`` (``2*H`` pooled is ``H``)
+        return tv if tv is not None else AnyType(TypeOfAny.special_form)
+    if isinstance(d, str) and api is not None and not d.isidentifier():
         info = _expr_info(api)
         if info is not None:
             return Instance(info, [LiteralType(d, api.named_generic_type("builtins.str", []))])
     return AnyType(TypeOfAny.special_form)
+
+
+def scoped_typevar(api: CheckerPluginInterface, name: str) -> TypeVarType | None:
+    """The int-bound TypeVar called ``name`` of the function being checked or of its class:
+    the size a name in an ``Expr[Literal["2*H"]]`` stands for."""
+    scope = getattr(api, "scope", None)
+    if scope is None:
+        return None
+    candidates: list[Type] = []
+    function = scope.current_function()
+    signature = getattr(function, "type", None)
+    if isinstance(signature, CallableType):
+        candidates += signature.variables
+    info = scope.active_class() or scope.enclosing_class()
+    if isinstance(info, TypeInfo):
+        candidates += info.defn.type_vars
+    for tv in candidates:
+        if isinstance(tv, TypeVarType) and tv.name == name and is_int_bound(tv):
+            return tv
+    return None
 
 
 def _expr_info(api: CheckerPluginInterface) -> TypeInfo | None:
@@ -257,26 +282,42 @@ def dim_of_type(t: Type, syms: dict[str, Type]) -> Dim:
     return expr_form(p)
 
 
-def fold(e: Expression, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
+def fold(
+    e: Expression,
+    get_type: TypeOf,
+    syms: dict[str, Type],
+    definition: Definition | None = None,
+    depth: int = 0,
+) -> Dim:
     """The value of an int expression where it is known: ``+ - * // % **`` and unary minus on
     literals, ``Final`` constants, attributes of ``Literal`` type, sizes from ``.shape``, and
-    ``len`` of a tuple or list literal. Products of symbolic sizes stay symbolic (``B * T`` is
-    ``"B*T"``, ``C * 3 // 3`` is ``"C"``); other arithmetic on them gives None."""
+    ``len`` of a tuple or list literal. Arithmetic on symbolic sizes stays symbolic, in the
+    canonical form of :mod:`dfdx_mypy_plugin.shapes._symbolic` (``B * T`` is ``"B*T"``, ``C * 3
+    // 3`` is ``"C"``, ``ci + co`` is ``"CI+CO"``, ``(h - 1) // 2 + 1`` is ``"(H+1)//2"``);
+    ``%``, ``**`` and a division by anything but a positive int or product of names give
+    None. With ``definition``, a local ``int`` variable assigned once is read through the
+    expression it was assigned (:mod:`dfdx_mypy_plugin._locals`)."""
+
+    def sub(x: Expression) -> Dim:
+        return fold(x, get_type, syms, definition, depth)
+
     if isinstance(e, IntExpr):
         return e.value
     if isinstance(e, UnaryExpr) and e.op in ("-", "+"):
-        v = fold(e.expr, get_type, syms)
+        v = sub(e.expr)
         if e.op == "+" or v is None:
             return v
         return -v if isinstance(v, int) else None
     if isinstance(e, OpExpr) and e.op in _INT_OPS:
-        a, b = fold(e.left, get_type, syms), fold(e.right, get_type, syms)
+        a, b = sub(e.left), sub(e.right)
         if isinstance(a, int) and isinstance(b, int):
             return _int_op(e.op, a, b)
         if e.op == "*":
             return shapes.dim_mul(a, b)
-        if e.op == "//" and isinstance(b, int | str) and b != 0:
-            return shapes.dim_div(a, b)
+        if e.op in ("+", "-"):
+            return shapes.dim_add(a, b, 1 if e.op == "+" else -1)
+        if e.op == "//":
+            return shapes.dim_floordiv(a, b)
         return None
     if (
         isinstance(e, CallExpr)
@@ -287,10 +328,21 @@ def fold(e: Expression, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
         and not any(isinstance(i, StarExpr) for i in e.args[0].items)
     ):
         return len(e.args[0].items)
-    return dim_of_type(get_type(e), syms)
+    stated = dim_of_type(get_type(e), syms)
+    if stated is None and isinstance(e, NameExpr) and definition is not None and depth < 8:
+        value = definition(e)
+        if value is not None:
+            return fold(value, get_type, syms, definition, depth + 1)
+    return stated
 
 
-def size_of(t: Type, e: Expression | None, get_type: TypeOf, syms: dict[str, Type]) -> Dim:
+def size_of(
+    t: Type,
+    e: Expression | None,
+    get_type: TypeOf,
+    syms: dict[str, Type],
+    definition: Definition | None = None,
+) -> Dim:
     """A size argument of type ``t`` and expression ``e``: its literal type, else the folded
     expression (see :func:`fold`), else what its type states."""
     if literal_bool(t) is None:
@@ -298,5 +350,5 @@ def size_of(t: Type, e: Expression | None, get_type: TypeOf, syms: dict[str, Typ
         if n is not None:
             return n
     if e is not None:
-        return fold(e, get_type, syms)
+        return fold(e, get_type, syms, definition)
     return dim_of_type(t, syms)

@@ -348,4 +348,4 @@ def test_rules_with_symbolic_and_unknown_sizes() -> None:
         "conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), (2, 2), one, one, one, None
     ) == (2, None, 10, 10)
     assert shapes.pool("max_pool2d", (2, 3, None, 8), (2, 2), (2, 2), zero) == (2, 3, None, 4)
-    assert shapes.upsample("upsample2d", (2, 3, "H", 8), (2, 2)) == (2, 3, None, 16)
+    assert shapes.upsample("upsample2d", (2, 3, "H", 8), (2, 2)) == (2, 3, "2*H", 16)

@@ -30,6 +30,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin._locals import definitions
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -70,11 +71,12 @@ class Call:
         if i >= len(self.operands):
             raise Unknown
         e = self.operand_exprs[i] if i < len(self.operand_exprs) else None
-        return size_of(self.operands[i], e, type_of(self.api), self.syms)
+        return size_of(self.operands[i], e, type_of(self.api), self.syms, definitions(self.api))
 
     def named_size(self, name: str) -> Dim:
         """The named argument ``name`` read as a size (as :meth:`size`)."""
-        return size_of(self.arg(name), self.named_exprs.get(name), type_of(self.api), self.syms)
+        e = self.named_exprs.get(name)
+        return size_of(self.arg(name), e, type_of(self.api), self.syms, definitions(self.api))
 
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):

@@ -22,6 +22,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    UnpackType,
     get_proper_type,
 )
 
@@ -68,8 +69,25 @@ def _movement(name: str) -> tuple[str, ...]:
 
 @rule("reshape", methods=("reshape",), functions=_movement("reshape"))
 def reshape(call: Call) -> Type:
+    tape = _tape_of_unknown_rank(call)
+    if tape is not None:  # the input's sizes are unknown, not the result's rank
+        sizes = _sizes(call)
+        if any(isinstance(d, int) and d < -1 for d in sizes) or sizes.count(-1) > 1:
+            raise Unknown  # reported at run time
+        return call.result(tuple(None if d == -1 else d for d in sizes), tape)
     x = call.tensor(0)
     return call.result(shapes.reshape(x.shape, _sizes(call)), x.tape, x)
+
+
+def _tape_of_unknown_rank(call: Call) -> ProperType | None:
+    """The tape of operand 0 where it is a tensor of unknown rank (``Tensor[*tuple[Any,
+    ...], T]``), else None."""
+    p = get_proper_type(call.operands[0]) if call.operands else None
+    if not (isinstance(p, Instance) and p.type.fullname == TENSOR and p.args):
+        return None
+    if not any(isinstance(a, UnpackType) for a in p.args[:-1]):
+        return None
+    return get_proper_type(p.args[-1])
 
 
 @rule("flatten", methods=("flatten",), functions=_movement("flatten"))
@@ -199,8 +217,13 @@ def _literal_ints(t: Type) -> int | list[int]:
 def split(call: Call) -> Type:
     x = call.tensor(0)
     e = call.named_exprs.get("split_size_or_sections")
-    sizes: int | list[int]
-    if isinstance(e, ListExpr):  # a list literal's type is list[int]: read its items
+    sizes: int | str | list[int]
+    symbolic = (
+        call.named_size("split_size_or_sections") if call.has("split_size_or_sections") else None
+    )
+    if isinstance(symbolic, str):  # ``qkv.split(n_embd, axis=2)`` with ``n_embd: C``
+        sizes = symbolic
+    elif isinstance(e, ListExpr):  # a list literal's type is list[int]: read its items
         items = [literal_int(call.api.get_expression_type(item)) for item in e.items]
         sizes = [n for n in items if n is not None]
         if len(sizes) != len(items):

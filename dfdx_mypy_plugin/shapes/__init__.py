@@ -24,12 +24,14 @@ from dfdx_mypy_plugin.shapes._core import Dim as Dim
 from dfdx_mypy_plugin.shapes._core import Shape as Shape
 from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
+from dfdx_mypy_plugin.shapes._core import at_least as at_least
+from dfdx_mypy_plugin.shapes._core import dim_add as dim_add
 from dfdx_mypy_plugin.shapes._core import dim_div as dim_div
+from dfdx_mypy_plugin.shapes._core import dim_floordiv as dim_floordiv
 from dfdx_mypy_plugin.shapes._core import dim_mul as dim_mul
 from dfdx_mypy_plugin.shapes._core import ensure as ensure
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
-from dfdx_mypy_plugin.shapes._core import monomial as monomial
 from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim

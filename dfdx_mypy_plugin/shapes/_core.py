@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dfdx_mypy_plugin.shapes import _symbolic as _sym
+
 Dim = int | str | None
-"""A size: an int, a symbolic size (a TypeVar's name ``"B"``, or a product of names and an
-int in normal form ``"4*B*T"``: see :func:`dim_mul`), or None (unknown)."""
+"""A size: an int, a symbolic size (a TypeVar's name ``"B"``, or a polynomial over names and
+floor quotients in canonical form, ``"4*B*T"``, ``"CI+CO"``, ``"H//2"``: see
+:mod:`dfdx_mypy_plugin.shapes._symbolic`), or None (unknown)."""
 
 
 Shape = tuple[Dim, ...]
@@ -31,60 +34,94 @@ def fmt(shape: Shape) -> str:
 
 
 def same_dim(a: Dim, b: Dim) -> bool | None:
-    """True or False when it is known whether two sizes are equal, None when it is not.
-    Two products of the same names with different factors (``4*B`` and ``8*B``) differ:
-    symbolic sizes are taken to be non-zero."""
+    """True or False when it is known whether two sizes are equal, None when it is not. Two
+    symbolic sizes differ where their difference is provably not 0 (``4*B`` and ``8*B``,
+    ``C`` and ``2*C``, ``H`` and ``H//2``): symbolic sizes are taken to be at least 1."""
     if a is None or b is None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a == b
     if a == b:
         return True
-    if isinstance(a, str) and isinstance(b, str):
-        (ca, na), (cb, nb) = monomial(a), monomial(b)
-        if na == nb and ca != cb:
-            return False
-    return None
+    diff = _sym_sub(a, b)
+    if diff is None:
+        return None
+    if not diff:
+        return True
+    return False if _sym.sign(diff) is not None else None
 
 
-def monomial(d: str) -> tuple[int, tuple[str, ...]]:
-    """A symbolic size as its int factor and its names, sorted: ``"4*B*T"`` -> ``(4, ("B",
-    "T"))``, ``"B"`` -> ``(1, ("B",))``."""
-    coef = 1
-    names: list[str] = []
-    for part in d.split("*"):
-        if part.isdigit():
-            coef *= int(part)
-        else:
-            names.append(part)
-    return coef, tuple(sorted(names))
+def _poly(d: Dim) -> _sym.Poly | None:
+    """A size as a polynomial (None for an unknown size or text that is no size)."""
+    if d is None:
+        return None
+    if isinstance(d, int):
+        return _sym.const(d)
+    try:
+        return _sym.parse(d)
+    except _sym.NotASize:
+        return None
 
 
-def _from_monomial(coef: int, names: tuple[str, ...]) -> Dim:
-    if coef == 0 or not names:
-        return coef
-    return "*".join(([str(coef)] if coef != 1 else []) + sorted(names))
+def _dim(p: _sym.Poly | None) -> Dim:
+    if p is None:
+        return None
+    if set(p) <= {()}:
+        return p.get((), 0)
+    return _sym.text(p)
+
+
+def _sym_sub(a: Dim, b: Dim) -> _sym.Poly | None:
+    pa, pb = _poly(a), _poly(b)
+    return None if pa is None or pb is None else _sym.add(pa, pb, -1)
+
+
+def at_least(d: Dim, n: int) -> bool:
+    """Whether size ``d`` is provably at least ``n`` (a symbolic size: for every value of its
+    names, each at least 1)."""
+    if isinstance(d, int):
+        return d >= n
+    diff = _sym_sub(d, n - 1)
+    return diff is not None and _sym.sign(diff) == 1
 
 
 def dim_mul(a: Dim, b: Dim) -> Dim:
-    """``a * b``: an int for two ints, a product in normal form (``"4*B*T"``: the int factor
-    first, then the names sorted) where a name is involved, None where a size is unknown (0
-    times anything is 0)."""
+    """``a * b``: an int for two ints, a symbolic size in normal form (``"4*B*T"``: the int
+    factor first, then the names sorted) where a name is involved, None where a size is
+    unknown (0 times anything is 0)."""
     if a == 0 or b == 0:
         return 0
     if a is None or b is None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a * b
-    if a == 1:
-        return b
-    if b == 1:
-        return a
-    ca, na = (a, ()) if isinstance(a, int) else monomial(a)
-    cb, nb = (b, ()) if isinstance(b, int) else monomial(b)
-    if ca < 0 or cb < 0:
+    if (isinstance(a, int) and a < 0) or (isinstance(b, int) and b < 0):
         return None  # a negative factor is no size
-    return _from_monomial(ca * cb, tuple(sorted(na + nb)))
+    pa, pb = _poly(a), _poly(b)
+    return None if pa is None or pb is None else _dim(_sym.mul(pa, pb))
+
+
+def dim_add(a: Dim, b: Dim, scale: int = 1) -> Dim:
+    """``a + scale * b`` (``CI + CO``, ``H + 2``), None where a size is unknown."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a + scale * b
+    pa, pb = _poly(a), _poly(b)
+    return None if pa is None or pb is None else _dim(_sym.add(pa, pb, scale))
+
+
+def dim_floordiv(a: Dim, b: Dim) -> Dim:
+    """``a // b`` for a positive divisor: an int for two ints, else a symbolic size
+    (``H // 2``, ``(H+1)//2``, ``E//NH``); None where a size is unknown or the divisor is not
+    a positive int or product of names."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b if b > 0 else None
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return None
+    try:
+        return _dim(_sym.floordiv(pa, pb))
+    except _sym.NotASize:
+        return None
 
 
 def dim_div(a: Dim, b: Dim) -> Dim:
@@ -96,27 +133,42 @@ def dim_div(a: Dim, b: Dim) -> Dim:
         return a // b if a % b == 0 else None
     if a == 0:
         return 0
-    ca, na = (a, ()) if isinstance(a, int) else monomial(a)
-    cb, nb = (b, ()) if isinstance(b, int) else monomial(b)
-    rest = list(na)
-    for name in nb:
-        if name not in rest:
-            return None
-        rest.remove(name)
-    if cb <= 0 or ca % cb:
+    if a == b:
+        return 1
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None or len(pb) != 1:
         return None
-    return _from_monomial(ca // cb, tuple(rest))
+    ((names, coef),) = pb.items()
+    if coef <= 0:
+        return None
+    out: _sym.Poly = {}
+    for m, c in pa.items():
+        rest = list(m)
+        for n in names:
+            if n not in rest:
+                return None
+            rest.remove(n)
+        if c % coef:
+            return None
+        out[tuple(rest)] = c // coef
+    return _dim(out)
 
 
 def same_layer_size(a: Dim, b: Dim) -> bool | None:
     """:func:`same_dim` for a layer's own size against its input's (features, channels, the
-    next layer of a Sequential): two different symbolic sizes (two TypeVars, ``CI`` and
-    ``CO``) are different, as mypy and pyright hold them without the plugin (``Linear[CI,
+    next layer of a Sequential): two different products of size names (two TypeVars, ``CI``
+    and ``CO``) are different, as mypy and pyright hold them without the plugin (``Linear[CI,
     CO]`` does not take a ``Tensor[B, CO]``). A generic module must not rely on two of its
-    size parameters being equal."""
-    if isinstance(a, str) and isinstance(b, str) and a != b:
+    size parameters being equal. Sizes with sums or floors (``CI+CO``, ``H//2``) differ only
+    where :func:`same_dim` proves it."""
+    if isinstance(a, str) and isinstance(b, str) and a != b and _product(a) and _product(b):
         return False
     return same_dim(a, b)
+
+
+def _product(d: str) -> bool:
+    """Whether ``d`` is a product of names with an int factor (``"B"``, ``"4*B*T"``)."""
+    return all(part.isdigit() or part.isidentifier() for part in d.split("*"))
 
 
 def normalize_axis(op: str, shape: Shape, axis: int) -> int:

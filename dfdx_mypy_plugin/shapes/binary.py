@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import (
+    Dim,
+    Shape,
+    ShapeError,
+    at_least,
+    fmt,
+    fmt_dim,
+    same_dim,
+)
 
 
 def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
@@ -17,6 +25,8 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a
     if isinstance(a, str) and isinstance(b, str) and a.isidentifier() and b.isidentifier():
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
+    if at_least(a, 2) and at_least(b, 2) and same_dim(a, b) is False:
+        return False  # neither can be 1 (``2*C`` and ``3*C``, ``C+1`` and ``2*C+2``)
     # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.
     if isinstance(a, int):
         return a

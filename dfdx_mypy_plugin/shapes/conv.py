@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import (
+    Dim,
+    Shape,
+    ShapeError,
+    dim_add,
+    dim_floordiv,
+    dim_mul,
+    fmt,
+    fmt_dim,
+    same_dim,
+)
 
 Param = tuple[int | None, ...]
 
@@ -33,13 +43,17 @@ def _known(*values: Dim) -> bool:
 
 
 def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -> Dim:
-    """``(n + 2p - d(k - 1) - 1) // s + 1``: the output size along axis ``i`` of ``x``."""
-    if not _known(n, k, s, p, d):
+    """``(n + 2p - d(k - 1) - 1) // s + 1``: the output size along axis ``i`` of ``x``; for a
+    symbolic ``n`` in canonical form (``H`` for a same-padded stride-1 window, ``H//2`` for a
+    2x2 pool, ``(H+1)//2`` for a 3x3 convolution with stride 2 and padding 1)."""
+    if not _known(k, s, p, d):
         return None
-    assert isinstance(n, int) and isinstance(k, int) and isinstance(s, int)
+    assert isinstance(k, int) and isinstance(s, int)
     assert isinstance(p, int) and isinstance(d, int)
     if k < 1 or s < 1 or d < 1 or p < 0:
         return None  # invalid arguments, rejected where they are given: no size from them
+    if not isinstance(n, int):  # too small an input is found at run time
+        return dim_add(dim_floordiv(dim_add(n, 2 * p - d * (k - 1) - 1), s), 1)
     span = n + 2 * p - d * (k - 1) - 1
     out = span // s + 1
     if span < 0 or out <= 0:
@@ -121,8 +135,12 @@ def conv_transpose(
     out: list[Dim] = []
     for i in range(spatial):
         n, k, s, p, d, o = x[i + 2], w[i + 2], stride[i], padding[i], dilation[i], output_padding[i]
-        if not _known(n, k, s, p, d, o):
+        if not _known(k, s, p, d, o):
             out.append(None)
+            continue
+        if not isinstance(n, int):  # symbolic: ``2*H`` for kernel 2, stride 2
+            shift = -s - 2 * p + d * (k - 1) + o + 1  # type: ignore[operator]
+            out.append(dim_add(dim_mul(n, s), shift))
             continue
         size = (n - 1) * s - 2 * p + d * (k - 1) + o + 1  # type: ignore[operator]
         if size <= 0:
@@ -131,7 +149,7 @@ def conv_transpose(
                 f"(padding {p} too large for size {n}, kernel {k}, stride {s})"
             )
         out.append(size)
-    channels: Dim = w[1] * groups if isinstance(w[1], int) and groups is not None else None
+    channels = dim_mul(w[1], groups)
     return (x[0], channels, *out)
 
 
@@ -158,10 +176,7 @@ def adaptive_pool(op: str, x: Shape, output_size: Param) -> Shape:
 def upsample(op: str, x: Shape, scale: Param) -> Shape:
     """Nearest upsampling by whole factors: each spatial size times its factor."""
     _rank(op, x, len(scale))
-    out = tuple(
-        n * s if isinstance(n, int) and isinstance(s, int) else None
-        for n, s in zip(x[2:], scale, strict=True)
-    )
+    out = tuple(dim_mul(n, s) for n, s in zip(x[2:], scale, strict=True))
     return (x[0], x[1], *out)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt_dim
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt_dim
 from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
 from dfdx_mypy_plugin.shapes.movement import flatten
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
@@ -168,7 +168,7 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     groups = w["groups"]
     assert isinstance(groups, int)
     in_channels = sizes[0]
-    per_group = in_channels // groups if isinstance(in_channels, int) and groups else None
+    per_group = dim_div(in_channels, groups) if groups else None
     weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
     stride, padding, dilation = (_pair(w, a) for a in ("stride", "padding", "dilation"))
     return conv("conv2d", x, weight, stride, padding, dilation, groups)
@@ -183,7 +183,7 @@ def _conv_transpose2d(
     groups = w["groups"]
     assert isinstance(groups, int)
     out_channels = sizes[1]
-    per_group = out_channels // groups if isinstance(out_channels, int) and groups else None
+    per_group = dim_div(out_channels, groups) if groups else None
     weight = (sizes[0], per_group, *_pair(w, "kernel_size"))
     stride, padding, output_padding, dilation = (
         _pair(w, a) for a in ("stride", "padding", "output_padding", "dilation")

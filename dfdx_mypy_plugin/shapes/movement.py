@@ -10,6 +10,8 @@ from dfdx_mypy_plugin.shapes._core import (
     Shape,
     ShapeError,
     agree,
+    at_least,
+    dim_add,
     dim_div,
     dim_mul,
     fmt,
@@ -221,9 +223,10 @@ def concat(shapes: Sequence[Shape], axis: int) -> Shape:
                 )
             if i != ax:
                 out[i] = agree(out[i], b)
-    sizes = [s[ax] for s in shapes]
-    ints = [d for d in sizes if isinstance(d, int)]
-    out[ax] = sum(ints) if len(ints) == len(sizes) else None
+    total: Dim = 0
+    for s in shapes:
+        total = dim_add(total, s[ax])  # symbolic sizes add up too: ``CI+CO``, ``2*C``
+    out[ax] = total
     return tuple(out)
 
 
@@ -250,12 +253,18 @@ def stack(shapes: Sequence[Shape], axis: int) -> Shape:
     return (*out[:i], len(shapes), *out[i:])
 
 
-def split_sizes(op: str, shape: Shape, split: int | Sequence[int], axis: int) -> list[Dim] | None:
+def split_sizes(
+    op: str, shape: Shape, split: int | str | Sequence[int], axis: int
+) -> list[Dim] | None:
     """The sizes of ``split(x, split, axis)`` along ``axis`` (PyTorch's semantics): pieces of
     ``split`` with a smaller last one for an int, exactly the given sizes for a sequence
-    (which must add up to the axis's size). None where the number of pieces is not known."""
+    (which must add up to the axis's size). A symbolic size that divides the axis's size
+    exactly gives that many pieces (``3*C`` split by ``C``: three ``C``). None where the
+    number of pieces is not known."""
     ax = normalize_axis(op, shape, axis)
     n = shape[ax]
+    if isinstance(split, str) or (isinstance(split, int) and isinstance(n, str)):
+        return _symbolic_split(n, split)
     if isinstance(split, int):
         if split < 0 or (split == 0 and isinstance(n, int) and n != 0):
             raise ShapeError(
@@ -279,6 +288,21 @@ def split_sizes(op: str, shape: Shape, split: int | Sequence[int], axis: int) ->
     return list(sizes)
 
 
+def _symbolic_split(n: Dim, split: int | str) -> list[Dim] | None:
+    """``split`` pieces of a symbolic size ``n``: ``m`` whole pieces where ``n`` is ``m *
+    split``, and a last smaller one where the rest is provably between 0 and ``split``
+    (``3*C`` by ``2*C``: ``2*C`` and ``C``). None where the number of pieces is not known."""
+    if isinstance(split, int) and split <= 0:
+        return None
+    for m in range(1, 9):
+        rest = dim_add(n, dim_mul(split, m), -1)
+        if rest == 0:
+            return [split] * m
+        if at_least(rest, 1) and at_least(dim_add(split, rest, -1), 1):
+            return [*([split] * m), rest]
+    return None
+
+
 def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:
     """The sizes of ``chunk(x, chunks, axis)`` (PyTorch's semantics): pieces of
     ``ceil(n / chunks)``, so there may be fewer than ``chunks`` of them; ``chunks`` empty
@@ -288,6 +312,9 @@ def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:
     if chunks <= 0:
         raise ShapeError(f"{op}: chunks must be > 0, got {chunks}")
     n = shape[ax]
+    if isinstance(n, str):  # ``2*C`` in 2 chunks: two ``C``
+        piece = dim_div(n, chunks)
+        return [piece] * chunks if piece is not None else None
     if not isinstance(n, int):
         return None
     if n == 0:

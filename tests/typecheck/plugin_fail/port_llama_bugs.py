@@ -64,8 +64,8 @@ class Attention(Module, Generic[D, H, C]):
         self.wv: Linear[D, D] = Linear(dim, dim, bias=False, rng=rng)
         # bug: output projection of wrong width
         self.wo = Linear(dim, n_heads, bias=False, rng=rng)  # E: mypy[dfdx-shape "self.wo is built"
-        #     " here; called at line 96: Linear[D, H]: gives size H, the return type is Tensor[B, S"
-        #     ", D] (H != D)"]
+        #     " here; called at line 96: Linear[D, H]: gives Tensor[B, S, H], the return type is Te"
+        #     "nsor[B, S, D] (H != D)"]
         tables = rotary_tables(self.head_dim, max_seq_len)
         self.register_buffer("cos", dx.tensor(tables[0]), persistent=False)
         self.register_buffer("sin", dx.tensor(tables[1]), persistent=False)
@@ -93,8 +93,8 @@ class Attention(Module, Generic[D, H, C]):
         mask = dx.tensor(np.tril(np.ones((s, end), dtype=bool), k=start_pos))
         out = dx.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         merged = out.transpose(1, 2).reshape(b, s, -1)
-        return self.wo(merged)  # E: mypy[dfdx-shape "Linear[D, H]: gives size H, the return type i"
-        #     "s Tensor[B, S, D] (H != D)"]
+        return self.wo(merged)  # E: mypy[dfdx-shape "Linear[D, H]: gives Tensor[B, S, H], the ret"
+        #     "urn type is Tensor[B, S, D] (H != D)"]
 
 
 class FeedForward(Module, Generic[D, F]):

@@ -30,8 +30,8 @@ class CausalSelfAttention(Module, Generic[E, H]):
         self.c_attn = Linear(n_embd, 3 * n_embd, rng=rng)
         # bug: projection back of wrong width
         self.c_proj = Linear(n_embd, n_head, rng=rng)  # E: mypy[dfdx-shape "self.c_proj is built h"
-        #     "ere; called at line 49: Linear[E, H]: gives size H, the return type is Tensor[B, S, "
-        #     "E] (H != E)"]
+        #     "ere; called at line 49: Linear[E, H]: gives Tensor[B, S, H], the return type is Tens"
+        #     "or[B, S, E] (H != E)"]
         self.attn_dropout = Dropout(0.0)
         self.n_head = n_head
         self.n_embd = n_embd
@@ -46,8 +46,8 @@ class CausalSelfAttention(Module, Generic[E, H]):
         v = v.reshape(b, s, self.n_head, hs).transpose(1, 2)
         y = dx.scaled_dot_product_attention(q, k, v, is_causal=True)
         y = y.transpose(1, 2).reshape(b, s, e)  # re-assemble all head outputs side by side
-        return self.c_proj(y)  # E: mypy[dfdx-shape "Linear[E, H]: gives size H, the return type is"
-        #     " Tensor[B, S, E] (H != E)"]
+        return self.c_proj(y)  # E: mypy[dfdx-shape "Linear[E, H]: gives Tensor[B, S, H], the retu"
+        #     "rn type is Tensor[B, S, E] (H != E)"]
 
 
 class MLP(Module, Generic[E]):

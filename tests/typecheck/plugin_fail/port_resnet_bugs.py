@@ -50,8 +50,8 @@ class DownBlock(Module, Generic[CI, CO]):
         self.conv1 = Conv2d(in_planes, planes, 3, stride=2, padding=1, bias=False, rng=rng)
         # bug: bn after conv1 on the input channels
         self.bn1 = BatchNorm2d(in_planes)  # E: mypy[dfdx-shape "self.bn1 is built here; called at "
-        #     "line 67: BatchNorm2d[CI]: takes CI channels on axis 1, got Tensor[N, CO, Dyn, Dyn] ("
-        #     "CO != CI)"]
+        #     "line 67: BatchNorm2d[CI]: takes CI channels on axis 1, got Tensor[N, CO, (H+1)//2, ("
+        #     "W+1)//2] (CO != CI)"]
         self.conv2 = Conv2d(planes, planes, 3, padding=1, bias=False, rng=rng)
         self.bn2 = BatchNorm2d(planes)
         self.downsample = Sequential(
@@ -65,7 +65,7 @@ class DownBlock(Module, Generic[CI, CO]):
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:
         identity = self.downsample(x)
         out = self.bn1(self.conv1(x)).relu()  # E: mypy[dfdx-shape "BatchNorm2d[CI]: takes CI chann"
-        #     "els on axis 1, got Tensor[N, CO, Dyn, Dyn] (CO != CI)"]
+        #     "els on axis 1, got Tensor[N, CO, (H+1)//2, (W+1)//2] (CO != CI)"]
         out = self.bn2(self.conv2(out))
         out = out + identity
         return out.relu()

@@ -79,7 +79,7 @@ def images(h: Tensor[B, L[28], L[28], T]) -> Tensor[B, L[784], T]:
     assert_type(h.unsqueeze(1).squeeze(1), Tensor[B, L[28], L[28], T])
     assert_type(h.flatten(), Tensor[Expr[L["784*B"]], T])  # a product of sizes, see shape-typing.md
     assert_type(dx.concat([h, h], axis=1), Tensor[B, L[56], L[28], T])
-    assert_type(dx.concat([h, h]), Tensor[Dyn, L[28], L[28], T])
+    assert_type(dx.concat([h, h]), Tensor[Expr[L["2*B"]], L[28], L[28], T])  # sizes add up
     assert_type(dx.stack([h, h]), Tensor[L[2], B, L[28], L[28], T])
     return h.flatten(1)
 

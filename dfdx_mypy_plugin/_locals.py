@@ -1,0 +1,201 @@
+"""Where a local int variable's value comes from: the one statement that assigns it.
+
+``hs = c // n_head`` on one line and ``x.reshape(b, t, n_head, hs)`` on the next: mypy types
+``hs`` as plain ``int``, so a size rule reads it through its definition instead. Only a name
+bound exactly once in the function, by a plain ``name = value`` statement at the top level
+of its body (not in a loop, a branch or a ``with``), is read: its value is then the value of
+that expression where it was checked, whatever runs between. A function with a ``:=``, an
+import, ``global``/``nonlocal`` or ``match`` in it is not read at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from mypy.nodes import (
+    AssignmentStmt,
+    Block,
+    ClassDef,
+    Decorator,
+    DelStmt,
+    Expression,
+    ForStmt,
+    FuncDef,
+    FuncItem,
+    GlobalDecl,
+    IfStmt,
+    Import,
+    ImportAll,
+    ImportFrom,
+    ListExpr,
+    MatchStmt,
+    NameExpr,
+    NonlocalDecl,
+    OperatorAssignmentStmt,
+    StarExpr,
+    Statement,
+    TryStmt,
+    TupleExpr,
+    WhileStmt,
+    WithStmt,
+)
+from mypy.plugin import CheckerPluginInterface
+
+Definition = Callable[[NameExpr], Expression | None]
+"""The expression a local name was assigned once, or None."""
+
+
+def _names(target: Expression) -> list[str]:
+    if isinstance(target, NameExpr):
+        return [target.name]
+    if isinstance(target, TupleExpr | ListExpr):
+        return [n for item in target.items for n in _names(item)]
+    if isinstance(target, StarExpr):
+        return _names(target.expr)
+    return []
+
+
+def _bind(count: dict[str, int], target: Expression | None, times: int = 1) -> None:
+    for name in _names(target) if target is not None else []:
+        count[name] = count.get(name, 0) + times
+
+
+def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
+    """How many times each name is bound by the statements (a name bound where its value is
+    not one expression counts twice). Nested functions and classes count with their own
+    bindings (a ``nonlocal`` name only makes the answer more cautious)."""
+    for stmt in body:
+        if isinstance(stmt, AssignmentStmt):
+            for target in stmt.lvalues:
+                _bind(count, target)
+        elif isinstance(stmt, OperatorAssignmentStmt):
+            _bind(count, stmt.lvalue, 2)
+        elif isinstance(stmt, DelStmt):
+            _bind(count, stmt.expr, 2)
+        elif isinstance(stmt, ForStmt):
+            _bind(count, stmt.index, 2)
+        elif isinstance(stmt, WithStmt):
+            for t in stmt.target:
+                _bind(count, t, 2)
+        elif isinstance(stmt, TryStmt):
+            for v in stmt.vars:
+                _bind(count, v, 2)
+        elif isinstance(stmt, FuncDef | ClassDef):
+            count[stmt.name] = count.get(stmt.name, 0) + 2
+        elif isinstance(stmt, Decorator):
+            count[stmt.var.name] = count.get(stmt.var.name, 0) + 2
+        elif isinstance(stmt, _BINDS_ANY_NAME):
+            count[_ANYTHING] = 2
+        for block in _blocks(stmt):
+            _count_bindings(block.body, count)
+
+
+_ANYTHING = "*"
+"""A key of the counts: the function binds names this module does not follow."""
+_BINDS_ANY_NAME = (Import, ImportFrom, ImportAll, GlobalDecl, NonlocalDecl, MatchStmt)
+
+
+def _blocks(stmt: Statement) -> list[Block]:
+    if isinstance(stmt, Block):
+        return [stmt]
+    if isinstance(stmt, IfStmt):
+        return [*stmt.body, *([stmt.else_body] if stmt.else_body else [])]
+    if isinstance(stmt, WhileStmt | ForStmt):
+        return [stmt.body, *([stmt.else_body] if stmt.else_body else [])]
+    if isinstance(stmt, WithStmt):
+        return [stmt.body]
+    if isinstance(stmt, TryStmt):
+        rest = [stmt.else_body, stmt.finally_body]
+        return [stmt.body, *stmt.handlers, *[b for b in rest if b is not None]]
+    if isinstance(stmt, FuncDef):
+        return [stmt.body]
+    if isinstance(stmt, Decorator):
+        return [stmt.func.body]
+    if isinstance(stmt, ClassDef):
+        return [stmt.defs]
+    return []
+
+
+def _single_definitions(function: FuncItem, source: list[str] | None) -> dict[str, Expression]:
+    """Names bound once, by a top-level ``name = value`` statement of ``function``; none where
+    its source cannot be read or holds a ``:=`` (which binds names inside expressions)."""
+    if source is None:
+        return {}
+    end = function.end_line or function.line
+    if any(":=" in line for line in source[function.line - 1 : end]):
+        return {}
+    count: dict[str, int] = {}
+    _count_bindings(function.body.body, count)
+    if count.get(_ANYTHING):
+        return {}
+    found: dict[str, Expression] = {}
+    for stmt in function.body.body:
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], NameExpr)
+            and count.get(stmt.lvalues[0].name) == 1
+        ):
+            found[stmt.lvalues[0].name] = stmt.rvalue
+    return found
+
+
+@lru_cache(maxsize=64)
+def _source(path: str, mtime: float) -> list[str] | None:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _source_of(api: CheckerPluginInterface) -> list[str] | None:
+    path = getattr(api, "path", None)
+    if not isinstance(path, str):
+        return None
+    try:
+        return _source(path, os.stat(path).st_mtime)
+    except OSError:
+        return None
+
+
+def _position(e: Expression) -> tuple[type, int, int, int | None, int | None]:
+    return (type(e), e.line, e.column, e.end_line, e.end_column)
+
+
+def _checked_copy(api: CheckerPluginInterface, value: Expression) -> Expression | None:
+    """``value`` as mypy checked it: a function generic over a constrained TypeVar (``T`` of
+    ``NoneTape, OwnedTape``) is checked as copies, one per value, and the scope holds the
+    original, whose expressions have no types; the copy's expression has ``value``'s
+    position. None where no checked expression has it."""
+    maps = getattr(api, "_type_maps", None)
+    if not isinstance(maps, list):
+        return None
+    if any(value in m for m in maps):
+        return value
+    where = _position(value)
+    for m in reversed(maps):
+        for e in m:
+            if isinstance(e, Expression) and _position(e) == where:
+                return e
+    return None
+
+
+def definitions(api: CheckerPluginInterface) -> Definition:
+    """The single definitions of the local names of the function being checked."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if not isinstance(function, FuncItem):
+        return lambda e: None
+    found: dict[str, Expression] | None = None
+
+    def definition(e: NameExpr) -> Expression | None:
+        nonlocal found
+        if found is None:
+            found = _single_definitions(function, _source_of(api))
+        value = found.get(e.name)
+        return _checked_copy(api, value) if value is not None else None
+
+    return definition

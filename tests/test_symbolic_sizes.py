@@ -1,0 +1,244 @@
+"""Symbolic sizes (``dfdx_mypy_plugin.shapes._symbolic``): canonical forms, and soundness
+checked against Python's own int arithmetic: a canonical form has the value of the expression
+it came from, and sizes said to differ differ for every value of their names (each >= 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin.shapes import _symbolic as sym
+from dfdx_mypy_plugin.shapes.conv import conv, conv_transpose, pool, upsample
+
+NAMES = ("B", "C", "H")
+
+
+def canonical(expr: str) -> str:
+    return sym.text(sym.parse(expr))
+
+
+@pytest.mark.parametrize(
+    ("expr", "form"),
+    [
+        ("3*C", "3*C"),
+        ("C*3", "3*C"),
+        ("T*B*4", "4*B*T"),
+        ("CO+CI", "CI+CO"),
+        ("C+C", "2*C"),
+        ("C-C", "0"),
+        ("1-H", "-H+1"),
+        ("(H-2)//2+1", "H//2"),  # a 2x2 pool with stride 2
+        ("(H+2-2-1)//1+1", "H"),  # a 3x3 convolution with padding 1, stride 1
+        ("(H+2-2-1)//2+1", "(H+1)//2"),  # the same with stride 2
+        ("(H-1)//2+1", "(H+1)//2"),  # a 1x1 convolution with stride 2
+        ("(2*H+2)//4", "(H+1)//2"),
+        ("(2*H+3)//2", "H+1"),
+        ("H//2//2", "H//4"),
+        ("2*(H//2)", "2*(H//2)"),
+        ("B*(H//2)*W", "B*W*(H//2)"),
+        ("H//2+1", "H//2+1"),
+        ("E//NH", "E//NH"),
+        ("E*NH//NH", "E"),
+        ("(2*E)//(2*NH)", "E//NH"),
+        ("(B*C+B*D)//B", "C+D"),
+    ],
+)
+def test_canonical_form(expr: str, form: str) -> None:
+    assert canonical(expr) == form
+    assert canonical(form) == form  # the form reads back as itself
+
+
+@pytest.mark.parametrize("expr", ["C % 2", "C ** 2", "C / 2", "C // (C + 1)", "C // 0", "f(C)"])
+def test_not_a_size(expr: str) -> None:
+    with pytest.raises(sym.NotASize):
+        sym.parse(expr)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("C", "2*C", False),
+        ("4*B", "8*B", False),
+        ("CI+CO", "CI", False),
+        ("H", "H//2", False),
+        ("H", "(H+1)//2+H", False),
+        ("3*C", "C*3", True),
+        ("(H-1)//2+1", "(H+1)//2", True),
+        ("C", "D", None),  # two names may be equal (same_layer_size holds them different)
+        ("B*T", "B", None),  # T may be 1
+        ("H", "2*(H//2)", None),  # H may be even
+        ("H//2", "2*(H//2)", None),  # H//2 may be 0
+        ("E//NH", "E", None),  # NH may be 1
+        ("H", "(H+1)//2", None),  # H may be 1
+        ("C", None, None),
+    ],
+)
+def test_same_dim_symbolic(a: shapes.Dim, b: shapes.Dim, same: bool | None) -> None:
+    assert shapes.same_dim(a, b) is same
+    assert shapes.same_dim(b, a) is same
+
+
+def test_same_layer_size_keeps_names_distinct() -> None:
+    assert shapes.same_layer_size("CI", "CO") is False
+    assert shapes.same_layer_size("B*T", "B") is False
+    assert shapes.same_layer_size("2*CO", "CO") is False
+    assert shapes.same_layer_size("CI+CO", "2*CO") is None  # only a proof makes sums differ
+    assert shapes.same_layer_size("H", "2*(H//2)") is None
+
+
+def test_arithmetic_on_sizes() -> None:
+    assert shapes.dim_add("CI", "CO") == "CI+CO"
+    assert shapes.dim_add("C", "C") == "2*C"
+    assert shapes.dim_add("C", 1, -1) == "C-1"
+    assert shapes.dim_add(None, 1) is None
+    assert shapes.dim_floordiv("E", "NH") == "E//NH"
+    assert shapes.dim_floordiv("H", 2) == "H//2"
+    assert shapes.dim_floordiv("H", "C+1") is None  # no floor by a sum
+    assert shapes.dim_floordiv(7, 2) == 3
+    assert shapes.dim_floordiv(7, 0) is None
+    assert shapes.dim_div("3*C", "C") == 3
+    assert shapes.dim_div("C+D", "C") is None
+    assert shapes.dim_mul("C+1", 2) == "2*C+2"
+    assert shapes.dim_mul("C", -1) is None
+    assert shapes.at_least("2*C", 2) and not shapes.at_least("C", 2)
+    assert not shapes.at_least("H//2", 1)
+
+
+def test_symbolic_windows() -> None:
+    """Convolution, pooling, transposed convolution and upsampling over symbolic sizes."""
+    x: shapes.Shape = ("N", "C", "H", "W")
+    same = conv("conv2d", x, ("D", "C", 3, 3), (1, 1), (1, 1), (1, 1), 1)
+    assert same == ("N", "D", "H", "W")
+    strided = conv("conv2d", x, ("D", "C", 3, 3), (2, 2), (1, 1), (1, 1), 1)
+    projected = conv("conv2d", x, ("D", "C", 1, 1), (2, 2), (0, 0), (1, 1), 1)
+    assert strided == projected == ("N", "D", "(H+1)//2", "(W+1)//2")
+    assert pool("max_pool2d", x, (2, 2), (2, 2), (0, 0)) == ("N", "C", "H//2", "W//2")
+    up = conv_transpose("conv_transpose2d", x, ("C", "D", 2, 2), (2, 2), (0, 0), (0, 0), (1, 1), 1)
+    assert up == ("N", "D", "2*H", "2*W")
+    assert upsample("upsample2d", x, (2, 3)) == ("N", "C", "2*H", "3*W")
+    with pytest.raises(shapes.ShapeError, match="input channels differ"):
+        conv("conv2d", ("N", "2*C", "H", "W"), ("D", "C", 3, 3), (1, 1), (1, 1), (1, 1), 1)
+
+
+# ---- soundness against Python's ints ---------------------------------------------------------
+
+_leaf = st.one_of(st.sampled_from(NAMES), st.integers(-3, 6).map(str))
+
+
+def _extend(children: Any) -> Any:
+    return st.one_of(
+        st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(
+            lambda t: f"({t[0]}{t[1]}{t[2]})"
+        ),
+        st.tuples(children, st.sampled_from(["1", "2", "3", "4", "B", "2*C"])).map(
+            lambda t: f"({t[0]}//{t[1]})"
+        ),
+    )
+
+
+expressions = st.recursive(_leaf, _extend, max_leaves=6)
+values = st.fixed_dictionaries({n: st.integers(1, 9) for n in NAMES})
+
+
+def _value(text: str, env: dict[str, int]) -> int:
+    result = eval(text, {"__builtins__": {}}, dict(env))
+    assert isinstance(result, int)
+    return result
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions, st.lists(values, min_size=5, max_size=5))
+def test_canonical_form_keeps_the_value(expr: str, envs: list[dict[str, int]]) -> None:
+    form = canonical(expr)
+    assert canonical(form) == form
+    for env in envs:
+        assert _value(form, env) == _value(expr, env)
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions, expressions, st.lists(values, min_size=8, max_size=8))
+def test_sizes_said_to_differ_differ(a: str, b: str, envs: list[dict[str, int]]) -> None:
+    da, db = canonical(a), canonical(b)
+    same = shapes.same_dim(da, db)
+    for env in envs:
+        if same is False:
+            assert _value(da, env) != _value(db, env)
+        if same is True:
+            assert _value(da, env) == _value(db, env)
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions, st.integers(1, 4), st.lists(values, min_size=8, max_size=8))
+def test_at_least_holds(a: str, n: int, envs: list[dict[str, int]]) -> None:
+    form = canonical(a)
+    if shapes.at_least(form, n):
+        assert all(_value(form, env) >= n for env in envs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 40),
+    st.integers(1, 5),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(1, 2),
+)
+def test_symbolic_window_agrees_with_ints(h: int, k: int, s: int, p: int, d: int) -> None:
+    """The symbolic output size evaluated at ``H = h`` is the int rule's output size."""
+    weight: shapes.Shape = (1, 1, k, k)
+    try:
+        ints = conv("conv2d", (1, 1, h, h), weight, (s, s), (p, p), (d, d), 1)
+    except shapes.ShapeError:
+        return  # too small an input: no size to compare
+    symbolic = conv("conv2d", (1, 1, "H", "H"), weight, (s, s), (p, p), (d, d), 1)
+    out = symbolic[2]
+    assert isinstance(out, int | str)
+    assert _value(str(out), {"H": h}) == ints[2]
+
+
+def test_broadcast_of_symbolic_sizes() -> None:
+    """Two symbolic sizes fail to broadcast only where neither can be 1 and they differ."""
+    from dfdx_mypy_plugin.shapes.binary import broadcast_dim
+
+    assert broadcast_dim("2*C", "3*C") is False
+    assert broadcast_dim("C+1", 1) == "C+1"
+    assert broadcast_dim("2*C+2", 3) is False  # at least 4
+    assert broadcast_dim("2*C", 3) == 3  # 2*C is never 3, but no parity is reasoned about
+    assert broadcast_dim("C", "2*C") is None  # C may be 1
+    assert broadcast_dim("H", "(H+1)//2") is None
+    assert broadcast_dim("2*C", "2*C") == "2*C"
+
+
+def test_split_of_symbolic_sizes() -> None:
+    from dfdx_mypy_plugin.shapes.movement import chunk_sizes, split_sizes
+
+    assert split_sizes("split", ("B", "3*C"), "C", 1) == ["C", "C", "C"]
+    assert split_sizes("split", ("B", "3*C"), "2*C", 1) == ["2*C", "C"]
+    assert split_sizes("split", ("B", "2*C+1"), "C", 1) is None  # C may be 1: three pieces
+    assert split_sizes("split", ("B", "2*C"), 2, 1) is None  # C pieces
+    assert chunk_sizes(("2*C",), 2, 0) == ["C", "C"]
+    assert chunk_sizes(("C",), 2, 0) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions, expressions, st.lists(values, min_size=8, max_size=8))
+def test_symbolic_split_agrees_with_ints(n: str, split: str, envs: list[dict[str, int]]) -> None:
+    """Where the pieces of a symbolic size are known, they are PyTorch's pieces for every
+    value of the names that makes both sizes positive."""
+    from dfdx_mypy_plugin.shapes.movement import split_sizes
+
+    size, piece = canonical(n), canonical(split)
+    if size.lstrip("-").isdigit() or piece.lstrip("-").isdigit():
+        return  # ints are the runtime's rule
+    pieces = split_sizes("split", (size,), piece, 0)
+    if pieces is None:
+        return
+    for env in envs:
+        nv, sv = _value(size, env), _value(piece, env)
+        if nv > 0 and sv > 0:
+            expected = [sv] * (nv // sv) + ([nv % sv] if nv % sv else [])
+            assert [_value(str(p), env) for p in pieces] == expected

@@ -1,0 +1,68 @@
+"""Mistakes with sizes computed from a module's TypeVars, reported where two sizes provably
+differ: a fused projection split into pieces of the wrong size (two pieces where three are
+unpacked), a layer built for ``C`` features called on ``3*C``, a convolution after a channel
+concat that takes ``C`` channels instead of ``2*C``, a skip connection concatenated at the
+pooled resolution, a residual added across channel counts that cannot broadcast, and a
+reshape to a different number of elements."""
+
+# rules: nn, movement, conv, binary
+
+from typing import Generic, TypeVar
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import Conv2d, Linear, Module
+
+N = TypeVar("N", bound=int)
+S = TypeVar("S", bound=int)
+C = TypeVar("C", bound=int)
+H = TypeVar("H", bound=int)
+W = TypeVar("W", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+
+class Attention(Module, Generic[C]):
+    def __init__(self, n: C) -> None:
+        super().__init__()
+        self.qkv = Linear(n, 3 * n)
+        self.n = n
+        self.proj = Linear(n, n)  # E: mypy[dfdx-shape "self.proj is built here; called at line 3"
+        #     "6: Linear[C, C]: takes C features, got Tensor[N, S, 3*C] (3*C != C)"]
+
+    def forward(self, x: Tensor[N, S, C, T]) -> None:
+        qkv = self.qkv(x)
+        q, k, v = qkv.split(2 * self.n, axis=2)  # E: mypy[misc "Need more than 2 values"]
+        print(q, k, v)
+        self.proj(qkv)  # E: mypy[dfdx-shape "Linear[C, C]: takes C features, got "
+        #     "Tensor[N, S, 3*C] (3*C != C)"]
+
+
+class Up(Module, Generic[C]):
+    def __init__(self, c: C) -> None:
+        super().__init__()
+        self.conv = Conv2d(c, c, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is built here; c"
+        #     "alled at line 49: conv2d: input channels differ: input Tensor[N, 2*C, H, W], weight "
+        #     "Tensor[C, C, 3, 3]"]
+
+    def forward(self, x: Tensor[N, C, H, W, T]) -> None:
+        skip = dx.cat([x, x], axis=1)
+        self.conv(skip)  # E: mypy[dfdx-shape "conv2d: input channels differ: input "
+        #     "Tensor[N, 2*C, H, W], weight Tensor[C, C, 3, 3]"]
+        dx.cat([x, dx.max_pool2d(x, 2)], axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on "
+        #     "axis 2: Tensor[N, C, H, W] and Tensor[N, C, H//2, W//2] (H != H//2)"]
+
+
+def residual(x: Tensor[N, C, T]) -> None:
+    wide = dx.cat([x, x], axis=1)
+    wider = dx.cat([x, x, x], axis=1)
+    print(wide + wider)  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, 2*C] "
+    #     "and Tensor[N, 3*C] (axis -1: 2*C != 3*C)"]
+
+
+def flat(x: Tensor[N, C, T]) -> None:
+    n, c = x.shape
+    width = 2 * c
+    x.reshape(n, width)  # E: mypy[dfdx-shape "reshape: cannot reshape Tensor[N, C] (C*N "
+    #     "elements) to Tensor[N, 2*C] (2*C*N elements)"]
+    x.reshape(n, 2 * c)  # E: mypy[dfdx-shape "reshape: cannot reshape Tensor[N, C] (C*N "
+    #     "elements) to Tensor[N, 2*C] (2*C*N elements)"]
