@@ -1,0 +1,85 @@
+"""Max-pooling kernels compiled with Numba, when it is installed (the ``fast`` extra;
+:func:`dfdx._fused.enabled` decides, ``DFDX_NO_NUMBA=1`` turns them off). ``max_pool2d`` in
+``dfdx/ops/conv.py`` has a NumPy path and picks these when they are there:
+
+- ``max_pool``: each window's largest value and its position in one pass (NumPy: a padded
+  copy, ``argmax`` over a window view, ``take_along_axis``);
+- ``max_pool_grad``: the gradient sent back through those positions in one pass (NumPy:
+  index arithmetic and ``bincount`` in float64).
+
+A window's geometry is ``g = (kh, kw, sh, sw, ph, pw)``: kernel, stride and padding. The
+kernels compile on first use (a few seconds) and are cached on disk.
+
+Measured and not kept: compiled im2col and col2im loops (rows of ``Wo`` values) were 2-3x
+slower than NumPy's strided copy and its runs of the flattened grid (see ``_col2im``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from dfdx import _fused
+
+_KERNELS: dict[str, Callable[..., None]] = {}
+
+
+def _max_pool_source(x: Any, g: Any, y: Any, at: Any) -> None:  # pragma: no cover
+    n, c, h, w = x.shape
+    ho, wo = y.shape[2], y.shape[3]
+    kh, kw, sh, sw, ph, pw = g[0], g[1], g[2], g[3], g[4], g[5]
+    for b in range(n):
+        for ch in range(c):
+            plane = x[b, ch]
+            for oy in range(ho):
+                y0 = oy * sh - ph
+                y1 = min(y0 + kh, h)
+                y0 = max(y0, 0)
+                for ox in range(wo):
+                    x0 = ox * sw - pw
+                    x1 = min(x0 + kw, w)
+                    x0 = max(x0, 0)
+                    best = plane[y0, x0]
+                    where = y0 * w + x0
+                    for yy in range(y0, y1):
+                        for xx in range(x0, x1):
+                            v = plane[yy, xx]
+                            # the first largest value; the first NaN, as NumPy's argmax
+                            if v > best or (v != v and best == best):
+                                best = v
+                                where = yy * w + xx
+                    y[b, ch, oy, ox] = best
+                    at[b, ch, oy, ox] = where
+
+
+def _max_pool_grad_source(g: Any, at: Any, gx: Any) -> None:  # pragma: no cover
+    n, c, ho, wo = g.shape
+    for b in range(n):
+        for ch in range(c):
+            for oy in range(ho):
+                for ox in range(wo):
+                    gx[b, ch, at[b, ch, oy, ox]] += g[b, ch, oy, ox]
+
+
+def _kernel(name: str) -> Callable[..., None] | None:
+    """The compiled kernel ``name``, or None without Numba."""
+    if not _fused.enabled():
+        return None
+    if name not in _KERNELS:
+        numba = importlib.import_module("numba")
+        jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+        _KERNELS[name] = jit(globals()[f"_{name}_source"])
+    return _KERNELS[name]
+
+
+def max_pool() -> Callable[[Any, Any, Any, Any], None] | None:
+    """``(x, geometry, y, at)``: each window's largest value into ``y`` ``(N, C, Ho, Wo)``
+    and its flat position in its ``(H, W)`` plane into ``at``."""
+    return _kernel("max_pool")
+
+
+def max_pool_grad() -> Callable[[Any, Any, Any], None] | None:
+    """``(g, at, gx)``: ``g`` ``(N, C, Ho, Wo)`` added onto ``gx`` ``(N, C, H * W)`` at
+    ``at``."""
+    return _kernel("max_pool_grad")
