@@ -1,6 +1,10 @@
-"""Max-pooling kernels compiled with Numba, when it is installed (the ``fast`` extra;
-:func:`dfdx._fused.enabled` decides, ``DFDX_NO_NUMBA=1`` turns them off). ``max_pool2d`` in
-``dfdx/ops/conv.py`` has a NumPy path and picks these when they are there:
+"""Convolution and max-pooling kernels compiled with Numba, when it is installed (the
+``fast`` extra; :func:`dfdx._fused.enabled` decides, ``DFDX_NO_NUMBA=1`` turns them off).
+``dfdx/ops/conv.py`` has a NumPy path for each and picks these when they are there:
+
+- ``add_runs``: col2im's sums of stride 1 (see ``_col2im`` there), each grid row of a
+  channel kept in cache while every kernel position adds its run (NumPy: one pass over the
+  whole block per kernel position; ~5x slower on the benchmark's conv);
 
 - ``max_pool``: each window's largest value and its position in one pass (NumPy: a padded
   copy, ``argmax`` over a window view, ``take_along_axis``);
@@ -23,6 +27,20 @@ from typing import Any
 from dfdx import _fused
 
 _KERNELS: dict[str, Callable[..., None]] = {}
+
+
+def _add_runs_source(part: Any, wp: int, dh: int, dw: int, grid: Any) -> None:  # pragma: no cover
+    n, kh, kw, c, m = part.shape
+    for b in range(n):
+        for ch in range(c):
+            row = grid[b, ch]
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * dh * wp + j * dw
+                    src = part[b, i, j, ch]
+                    dst = row[off : off + m]
+                    for q in range(m):
+                        dst[q] += src[q]
 
 
 def _max_pool_source(x: Any, g: Any, y: Any, at: Any) -> None:  # pragma: no cover
@@ -68,9 +86,15 @@ def _kernel(name: str) -> Callable[..., None] | None:
         return None
     if name not in _KERNELS:
         numba = importlib.import_module("numba")
-        jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+        jit = numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
         _KERNELS[name] = jit(globals()[f"_{name}_source"])
     return _KERNELS[name]
+
+
+def add_runs() -> Callable[[Any, int, int, int, Any], None] | None:
+    """``(part, wp, dh, dw, grid)``: ``part`` ``(N, kh, kw, C, M)`` added onto ``grid`` ``(N,
+    C, Hp * Wp)``, kernel position ``(i, j)``'s run at offset ``i * dh * wp + j * dw``."""
+    return _kernel("add_runs")
 
 
 def max_pool() -> Callable[[Any, Any, Any, Any], None] | None:

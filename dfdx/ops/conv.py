@@ -174,6 +174,10 @@ def _add_windows(part: Array, grid: Array, out: Ints, s: Ints, d: Ints) -> None:
     wp = grid.shape[3]
     if s == (1, 1):
         runs = grid.reshape(n, c, -1)
+        add_runs = _fused_conv.add_runs() if _compiled(part) else None
+        if add_runs is not None:
+            add_runs(part, wp, d[0], d[1], runs)
+            return
         for i in range(kh):
             for j in range(kw):
                 off = i * d[0] * wp + j * d[1]
