@@ -1,20 +1,26 @@
 # pyright: reportOverlappingOverload=false
 """Convolution and pooling over ``(N, C, *spatial)`` tensors, as PyTorch lays them out (NCHW).
 
-The kernels work on a channels-first layout, ``(C, N, H, W)``, so that one matrix product
-covers the whole batch (measured faster than a product per sample):
+The kernels keep PyTorch's layout and make one matrix product per sample (``np.matmul`` over
+the batch), whose result is already NCHW: no transposes of the input, the output or its
+gradient (the earlier channels-first layout, one product over the whole batch, paid three
+such copies and ran its products no faster):
 
-- forward: the input's windows copied once into ``cols`` by ``_im2col``, ``(C * kh * kw +
-  1, N * Ho * Wo)``, whose last row of ones meets the bias as the weight matrix's last
-  column, so the product (``_weight_dot_cols``) adds the bias; one ``dot`` (per group).
-  ``cols`` is kept for the weight's gradient, one ``dot`` of the output's gradient with
-  ``cols`` (whose last column is the bias's gradient).
-- the input's gradient (``_col2im``): the transposed weight times a block of the output's
-  gradient gives each window's share, added where the window lies (col2im) while the block
-  is in cache. Of stride 1 the gradient is first laid on the flattened padded grid, so that
-  the windows of a kernel position are one contiguous, shifted run.
+- forward: each sample's windows copied once into ``cols`` by ``_im2col``, ``(N, C * kh *
+  kw + 1, Ho * Wo)``, whose last row of ones meets the bias as the weight matrix's last
+  column, so that the product (``_forward``) adds the bias. ``cols`` is kept for the
+  weight's gradient, ``cols @ g^T`` per sample summed over the batch (whose last row is the
+  bias's gradient).
+- the input's gradient (``_col2im``): the transposed weight times a block of samples of
+  the output's gradient gives each window's share, added where the window lies (col2im)
+  while the block is in cache. Of stride 1 the gradient is first laid on the flattened
+  padded grid, so that the windows of a kernel position are one contiguous, shifted run;
+  with Numba (the ``fast`` extra) one compiled pass adds them (``dfdx._fused_conv``). It is
+  computed only when read: not for a first layer, whose input is not traced.
 
-Measured in ``bench/bench_conv.py``: the three products are most of the time.
+Measured in ``bench/bench_conv.py``: the three products are most of the time (see
+docs/performance.md). ``max_pool2d`` has a compiled kernel too (largest values and their
+positions in one pass); every compiled kernel has its NumPy fallback here.
 
 ``conv_transpose2d`` is the same kernels the other way round (its forward is conv2d's input
 gradient), and ``conv1d`` is ``conv2d`` with a height of 1.
