@@ -124,11 +124,24 @@ def _weight_grad(g: Array, cols: Array, groups: int) -> Array:
     fastest (``g @ cols^T`` was ~20% slower in OpenBLAS)."""
     n, o, m = g.shape
     if groups == 1:
-        return xp.matmul(cols, g.transpose(0, 2, 1)).sum(axis=0).T  # type: ignore[no-any-return]
+        return _summed_products(cols, g.transpose(0, 2, 1)).T
     og, rows = o // groups, cols.shape[1] // groups
     gg = g.reshape(n, groups, og, m).transpose(0, 1, 3, 2)
-    gw = xp.matmul(cols.reshape(n, groups, rows, m), gg).sum(axis=0)  # (groups, rows, og)
-    return gw.transpose(0, 2, 1).reshape(o, rows)  # type: ignore[no-any-return]
+    gw = _summed_products(cols.reshape(n, groups, rows, m), gg)  # (groups, rows, og)
+    return gw.transpose(0, 2, 1).reshape(o, rows)
+
+
+def _summed_products(a: Array, b: Array) -> Array:
+    """``sum over i of a[i] @ b[i]`` (stacks of matrices), a block of samples at a time, so
+    that the products waiting to be summed stay under ``CHUNK_BYTES`` (for a large layer,
+    one sample's product alone is megabytes)."""
+    n = a.shape[0]
+    one = a[0, ..., :1].size * b.shape[-1] * a.itemsize  # the bytes of one sample's product
+    step = max(1, CHUNK_BYTES // one)
+    total: Array = xp.matmul(a[:step], b[:step]).sum(axis=0)
+    for first in range(step, n, step):
+        total += xp.matmul(a[first : first + step], b[first : first + step]).sum(axis=0)
+    return total
 
 
 def _col2im(
