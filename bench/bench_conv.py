@@ -24,6 +24,8 @@ import numpy as np
 import dfdx as dx
 
 BATCH, C_IN, C_OUT, SIZE, K = 32, 16, 32, 28, 3
+PRODUCT_FLOPS = 2 * BATCH * C_OUT * C_IN * K * K * SIZE * SIZE
+"""One of the step's matrix products (forward, weight's or input's gradient)."""
 Step = Callable[[], list[Any]]
 
 
@@ -137,6 +139,18 @@ def main(argv: list[str] | None = None) -> None:
         rows.append([mode, *ms, ratio(t["dfdx"], t["torch"]), ratio(t["dfdx"], t["numpy"])])
     print_table(["gradients of", "numpy floor", "dfdx", "torch", "dfdx/torch", "dfdx/floor"], rows)
     print("    ratios are time ratios: < 1 means the left side is faster")
+    products = {"weight": 2, "weight+input": 3}  # forward, weight's and input's gradients
+    for mode, count in products.items():
+        flops = count * PRODUCT_FLOPS
+        rates = [
+            f"{side} {flops / t / 1e9:.0f}"
+            for side in ("numpy", "dfdx", "torch")
+            if (t := best.get(f"{mode}/{side}")) is not None
+        ]
+        print(
+            f"    {mode}: {count} products of {PRODUCT_FLOPS / 1e6:.0f} MFLOP; "
+            f"GFLOP/s over the whole step: {', '.join(rates)}"
+        )
     if not with_torch:
         print("    (torch not installed: torch columns skipped)")
     print(f"\n({time.perf_counter() - start:.1f} s)")

@@ -1,20 +1,26 @@
 # pyright: reportOverlappingOverload=false
 """Convolution and pooling over ``(N, C, *spatial)`` tensors, as PyTorch lays them out (NCHW).
 
-The kernels work on a channels-first layout, ``(C, N, H, W)``, so that one matrix product
-covers the whole batch (measured faster than a product per sample):
+The kernels keep PyTorch's layout and make one matrix product per sample (``np.matmul`` over
+the batch), whose result is already NCHW: no transposes of the input, the output or its
+gradient (the earlier channels-first layout, one product over the whole batch, paid three
+such copies and ran its products no faster):
 
-- forward: the input's windows copied once into ``cols`` by ``_im2col``, ``(C * kh * kw +
-  1, N * Ho * Wo)``, whose last row of ones meets the bias as the weight matrix's last
-  column, so the product (``_weight_dot_cols``) adds the bias; one ``dot`` (per group).
-  ``cols`` is kept for the weight's gradient, one ``dot`` of the output's gradient with
-  ``cols`` (whose last column is the bias's gradient).
-- the input's gradient (``_col2im``): the transposed weight times a block of the output's
-  gradient gives each window's share, added where the window lies (col2im) while the block
-  is in cache. Of stride 1 the gradient is first laid on the flattened padded grid, so that
-  the windows of a kernel position are one contiguous, shifted run.
+- forward: each sample's windows copied once into ``cols`` by ``_im2col``, ``(N, C * kh *
+  kw + 1, Ho * Wo)``, whose last row of ones meets the bias as the weight matrix's last
+  column, so that the product (``_forward``) adds the bias. ``cols`` is kept for the
+  weight's gradient, ``cols @ g^T`` per sample summed over the batch (whose last row is the
+  bias's gradient).
+- the input's gradient (``_col2im``): the transposed weight times a block of samples of
+  the output's gradient gives each window's share, added where the window lies (col2im)
+  while the block is in cache. Of stride 1 the gradient is first laid on the flattened
+  padded grid, so that the windows of a kernel position are one contiguous, shifted run;
+  with Numba (the ``fast`` extra) one compiled pass adds them (``dfdx._fused_conv``). It is
+  computed only when read: not for a first layer, whose input is not traced.
 
-Measured in ``bench/bench_conv.py``: the three products are most of the time.
+Measured in ``bench/bench_conv.py``: the three products are most of the time (see
+docs/performance.md). ``max_pool2d`` has a compiled kernel too (largest values and their
+positions in one pass); every compiled kernel has its NumPy fallback here.
 
 ``conv_transpose2d`` is the same kernels the other way round (its forward is conv2d's input
 gradient), and ``conv1d`` is ``conv2d`` with a height of 1.
@@ -25,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from dfdx import _validate
+from dfdx import _fused, _fused_conv, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, C, Dyn, N, O, T
@@ -40,138 +46,167 @@ Pair = int | tuple[int, int]
 
 _as_strided = xp.lib.stride_tricks.as_strided
 CHUNK_BYTES = 1 << 21
-"""About how many bytes of windows one step of col2im handles (see ``_col2im``): a block
-whose product is still in cache when it is added up (measured on the benchmark's conv: 2 MiB
-was the fastest of 0.5 to 4 MiB, and about 17% faster than one block for the whole batch)."""
+"""About how many bytes of windows one step of the input's gradient handles (see
+``_col2im``): a block of samples whose product is still in cache when it is added up."""
 
 
-# ---- kernels on arrays (channels first: (C, N, H, W)) ------------------------------------
+# ---- kernels on arrays ((N, C, H, W), one product per sample) ------------------------------
 Ints = tuple[int, ...]
 
 
-def _channels_first(a: Array, pad: Ints = (0, 0)) -> Array:
-    """``(N, C, H, W)`` as ``(C, N, H + 2 pad, W + 2 pad)``, zero-padded."""
+def _compiled(a: Array) -> bool:
+    """Whether the compiled kernels take ``a`` (Numba there, a float32/float64 array)."""
+    return a.dtype in (xp.float32, xp.float64) and _fused.enabled()
+
+
+def _padded(a: Array, pad: Ints, fill: float = 0.0) -> Array:
+    """``(N, C, H, W)`` padded with ``fill`` on the last two axes (itself without padding)."""
+    if pad == (0, 0):
+        return a
     n, c, h, w = a.shape
-    hp, wp = h + 2 * pad[0], w + 2 * pad[1]
-    if (hp, wp) == (h, w):
-        return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
-    grid = xp.zeros((c, n, hp, wp), dtype=a.dtype)
-    grid[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w] = a.transpose(1, 0, 2, 3)
+    grid = xp.full((n, c, h + 2 * pad[0], w + 2 * pad[1]), fill, dtype=a.dtype)
+    grid[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w] = a
     return grid
 
 
-def _batch_first(a: Array) -> Array:
-    """``(C, N, H, W)`` back to a contiguous ``(N, C, H, W)``."""
-    return xp.ascontiguousarray(a.transpose(1, 0, 2, 3))
-
-
-def _im2col(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints, ones: bool) -> Array:
-    """The windows of ``grid`` ``(C, N, Hp, Wp)`` copied once (im2col): ``(C * kh * kw [+ 1],
-    N * Ho * Wo)``, rows ordered (channel, kernel row, kernel column), with a last row of
-    ones when ``ones`` (a weight matrix with the bias as its last column then adds it)."""
-    c, n = grid.shape[:2]
-    rows, m = c * kernel[0] * kernel[1], n * out[0] * out[1]
-    sc, sn, sh, sw = grid.strides
-    view = _as_strided(
+def _window_view(grid: Array, kernel: Ints, out: Ints, s: Ints, d: Ints) -> Array:
+    """``(N, C, kh, kw, Ho, Wo)`` view of the windows of ``grid`` ``(N, C, Hp, Wp)``."""
+    sn, sc, sh, sw = grid.strides
+    return _as_strided(
         grid,
-        (c, kernel[0], kernel[1], n, out[0], out[1]),
-        (sc, d[0] * sh, d[1] * sw, sn, s[0] * sh, s[1] * sw),
+        (*grid.shape[:2], *kernel, *out),
+        (sn, sc, d[0] * sh, d[1] * sw, s[0] * sh, s[1] * sw),
         writeable=False,
     )
-    cols = xp.empty((rows + ones, m), dtype=grid.dtype)
-    xp.copyto(cols[:rows].reshape(view.shape), view)  # the first rows: a view
+
+
+def _im2col(a: Array, kernel: Ints, out: Ints, s: Ints, p: Ints, d: Ints, ones: bool) -> Array:
+    """The windows of ``a`` ``(N, C, H, W)`` copied once (im2col): ``(N, C * kh * kw [+ 1],
+    Ho * Wo)``, rows ordered (channel, kernel row, kernel column), with a last row of ones
+    when ``ones`` (a weight matrix with the bias as its last column then adds it). A 1x1
+    kernel of stride 1 without padding is ``a`` itself, no copy."""
+    n, c = a.shape[:2]
+    rows, m = c * kernel[0] * kernel[1], out[0] * out[1]
+    if not ones and (kernel, s, p) == ((1, 1), (1, 1), (0, 0)):
+        return xp.ascontiguousarray(a).reshape(n, c, m)
+    cols = xp.empty((n, rows + ones, m), dtype=a.dtype)
+    view = _window_view(_padded(a, p), kernel, out, s, d)
+    xp.copyto(cols[:, :rows].reshape(view.shape), view)
     if ones:
-        cols[rows] = 1
+        cols[:, rows] = 1
     return cols
 
 
-def _weight_dot_cols(cols: Array, w: Array, groups: int, bias: Array | None) -> Array:
-    """``sum over c, i, j of w[o, c, i, j] * cols[c, i, j, m]`` per group (plus the bias,
-    whose row of ones ``cols`` then has): ``(O, M)``."""
+def _forward(cols: Array, w: Array, groups: int, bias: Array | None, ones: bool) -> Array:
+    """``y[n, o, m] = sum over c, i, j of w[o, c, i, j] * cols[n, c, i, j, m]`` per group,
+    plus the bias (through ``cols``'s row of ones when ``ones``): ``(N, O, M)``, one matrix
+    product per sample (already the NCHW layout: no transpose afterwards)."""
+    n, _, m = cols.shape
     o = w.shape[0]
     if groups == 1:
         wm = w.reshape(o, -1)
-        if bias is not None:
+        if ones:
+            assert bias is not None
             wm = xp.concatenate([wm, bias[:, None]], axis=1)
-        return xp.dot(wm, cols)  # type: ignore[no-any-return]
+        return xp.matmul(wm, cols)  # type: ignore[no-any-return]
     og, rows = o // groups, w[0].size
-    y = xp.empty((o, cols.shape[1]), dtype=w.dtype)
-    for g in range(groups):
-        part = slice(g * og, (g + 1) * og)
-        y[part] = xp.dot(w[part].reshape(og, -1), cols[g * rows : (g + 1) * rows])
+    y = xp.matmul(w.reshape(groups, og, rows), cols.reshape(n, groups, rows, m))
+    y = y.reshape(n, o, m)
     if bias is not None:
         y += bias[:, None]
-    return y
+    return y  # type: ignore[no-any-return]
 
 
-def _weight_grad(g: Array, cols: Array, wshape: Ints, groups: int) -> Array:
-    """The gradient of ``_weight_dot_cols``'s weight (and bias, as a last column, when
-    ``cols`` has its row of ones and ``groups == 1``): ``g`` is ``(O, M)``."""
+def _weight_grad(g: Array, cols: Array, groups: int) -> Array:
+    """The gradient of :func:`_forward`'s weight, ``(O, C / groups * kh * kw [+ 1])`` (the
+    bias's as a last column when ``cols`` has its row of ones): ``g`` is ``(N, O, M)``.
+    Of the layouts measured, ``cols @ g^T`` per sample summed over the batch was the
+    fastest (``g @ cols^T`` was ~20% slower in OpenBLAS)."""
+    n, o, m = g.shape
     if groups == 1:
-        return xp.dot(g, cols.T)  # type: ignore[no-any-return]
-    o = wshape[0]
-    og, rows = o // groups, cols.shape[0] // groups
-    gw = xp.empty((o, rows), dtype=g.dtype)
-    for k in range(groups):
-        part = slice(k * og, (k + 1) * og)
-        gw[part] = xp.dot(g[part], cols[k * rows : (k + 1) * rows].T)
-    return gw
+        return _summed_products(cols, g.transpose(0, 2, 1)).T
+    og, rows = o // groups, cols.shape[1] // groups
+    gg = g.reshape(n, groups, og, m).transpose(0, 1, 3, 2)
+    gw = _summed_products(cols.reshape(n, groups, rows, m), gg)  # (groups, rows, og)
+    return gw.transpose(0, 2, 1).reshape(o, rows)
 
 
-def _col2im(g: Array, w: Array, grid: Ints, s: Ints, d: Ints, groups: int) -> Array:
-    """The transpose of ``_weight_dot_cols`` after ``_im2col``: ``g`` ``(O, N, Ho, Wo)``
-    spread back through ``w`` ``(O, C / groups, kh, kw)`` onto a zero grid ``(C, N, Hp,
-    Wp)`` (col2im).
+def _summed_products(a: Array, b: Array) -> Array:
+    """``sum over i of a[i] @ b[i]`` (stacks of matrices), a block of samples at a time, so
+    that the products waiting to be summed stay under ``CHUNK_BYTES`` (for a large layer,
+    one sample's product alone is megabytes)."""
+    n = a.shape[0]
+    one = a[0, ..., :1].size * b.shape[-1] * a.itemsize  # the bytes of one sample's product
+    step = max(1, CHUNK_BYTES // one)
+    total: Array = xp.matmul(a[:step], b[:step]).sum(axis=0)
+    for first in range(step, n, step):
+        total += xp.matmul(a[first : first + step], b[first : first + step]).sum(axis=0)
+    return total
 
-    Each step multiplies a block of ``g``'s columns by the weight (one row per channel and
-    kernel position) and adds the rows of each kernel position where their windows lie,
-    while the block is in cache (about ``CHUNK_BYTES``). Of stride 1, ``g`` is first laid on
-    the flattened grid (zeros where no window starts), so that a kernel position's windows
-    are one contiguous run of the grid, shifted by its offset: long runs, where rows of
-    ``Wo`` values would cost NumPy a loop each."""
+
+def _col2im(
+    g: Array, w: Array, shape: Ints, out: Ints, s: Ints, p: Ints, d: Ints, groups: int
+) -> Array:
+    """The transpose of :func:`_forward` after :func:`_im2col`: ``g`` ``(N, O, Ho * Wo)``
+    spread back through ``w`` ``(O, C / groups, kh, kw)`` onto ``(N, C, H, W)`` (``shape``)
+    seen through padding ``p`` (col2im).
+
+    Each step multiplies the weight (one row per kernel position and channel) by a block of
+    samples of ``g`` and adds each window's values where the window lies while the block is
+    in cache (about ``CHUNK_BYTES``). Of stride 1, ``g`` is first laid on the flattened
+    padded grid (zeros where no window starts), so that a kernel position's windows are one
+    contiguous run of the grid, shifted by its offset: long runs, where rows of ``Wo``
+    values would cost NumPy a loop each (measured ~2.5x faster)."""
     o, cg, kh, kw = w.shape
-    c, n, hp, wp = grid
-    ho, wo = g.shape[2:]
-    og = o // groups
-    # the weight of group k as (kernel row, kernel column, channel) x output channel
-    wt = [
-        w[k * og : (k + 1) * og].transpose(2, 3, 1, 0).reshape(kh * kw * cg, og)
-        for k in range(groups)
-    ]
-    block = max(1, CHUNK_BYTES // (kh * kw * cg * g.itemsize))
-    if s == (1, 1):
-        total = n * hp * wp
-        span = total - (kh - 1) * d[0] * wp - (kw - 1) * d[1]
-        spread = xp.zeros((o, n, hp, wp), dtype=g.dtype)
-        spread[:, :, :ho, :wo] = g
-        flat = spread.reshape(o, total)
-        out = xp.zeros((c, total), dtype=g.dtype)
+    n, c, h, wd = shape
+    hp, wp = h + 2 * p[0], wd + 2 * p[1]
+    og, rows = o // groups, kh * kw * cg
+    flat = s == (1, 1)
+    # per group, the weight as (kernel row, kernel column, channel) x output channel
+    wt = [w[k * og : (k + 1) * og].transpose(2, 3, 1, 0).reshape(rows, og) for k in range(groups)]
+    cols = (out[0] - 1) * wp + out[1] if flat else out[0] * out[1]
+    step = max(1, CHUNK_BYTES // (rows * groups * cols * g.itemsize))
+    x = xp.empty(shape, dtype=g.dtype)
+    for first in range(0, n, step):
+        last = min(n, first + step)
+        block = g[first:last]
+        if flat:
+            spread = xp.zeros((last - first, o, hp * wp), dtype=g.dtype)
+            spread.reshape(last - first, o, hp, wp)[:, :, : out[0], : out[1]] = block.reshape(
+                last - first, o, *out
+            )
+            block = spread[:, :, :cols]
+        grid = xp.zeros((last - first, c, hp, wp), dtype=g.dtype)
         for k in range(groups):
-            rows = out[k * cg : (k + 1) * cg]
-            for first in range(0, span, block):
-                last = min(span, first + block)
-                part = xp.dot(wt[k], flat[k * og : (k + 1) * og, first:last])
-                for i in range(kh):
-                    for j in range(kw):
-                        off = i * d[0] * wp + j * d[1]
-                        r = (i * kw + j) * cg
-                        rows[:, first + off : last + off] += part[r : r + cg]
-        return out.reshape(grid)
-    out = xp.zeros(grid, dtype=g.dtype)
-    step = max(1, block // (ho * wo))  # whole samples per block
-    gm = g.reshape(o, n, ho * wo)
-    for k in range(groups):
-        for first in range(0, n, step):
-            last = min(n, first + step)
-            part = xp.dot(wt[k], gm[k * og : (k + 1) * og, first:last].reshape(og, -1))
-            part = part.reshape(kh, kw, cg, last - first, ho, wo)
-            acc = out[k * cg : (k + 1) * cg, first:last]
-            for i in range(kh):
-                for j in range(kw):
-                    r = slice(i * d[0], i * d[0] + s[0] * (ho - 1) + 1, s[0])
-                    q = slice(j * d[1], j * d[1] + s[1] * (wo - 1) + 1, s[1])
-                    acc[:, :, r, q] += part[i, j]
-    return out
+            part = xp.matmul(wt[k], block[:, k * og : (k + 1) * og])
+            part = part.reshape(last - first, kh, kw, cg, cols)
+            _add_windows(part, grid[:, k * cg : (k + 1) * cg], out, s, d)
+        x[first:last] = grid[:, :, p[0] : p[0] + h, p[1] : p[1] + wd]
+    return x
+
+
+def _add_windows(part: Array, grid: Array, out: Ints, s: Ints, d: Ints) -> None:
+    """Adds ``part`` ``(N, kh, kw, C, M)`` window by window onto ``grid`` ``(N, C, Hp, Wp)``:
+    of stride 1 ``M`` is a run of the flattened grid (see :func:`_col2im`), else ``Ho *
+    Wo``."""
+    n, kh, kw, c, m = part.shape
+    wp = grid.shape[3]
+    if s == (1, 1):
+        runs = grid.reshape(n, c, -1)
+        add_runs = _fused_conv.add_runs() if _compiled(part) else None
+        if add_runs is not None:
+            add_runs(part, wp, d[0], d[1], runs)
+            return
+        for i in range(kh):
+            for j in range(kw):
+                off = i * d[0] * wp + j * d[1]
+                runs[:, :, off : off + m] += part[:, i, j]
+        return
+    for i in range(kh):
+        for j in range(kw):
+            r = slice(i * d[0], i * d[0] + s[0] * (out[0] - 1) + 1, s[0])
+            q = slice(j * d[1], j * d[1] + s[1] * (out[1] - 1) + 1, s[1])
+            grid[:, :, r, q] += part[:, i, j].reshape(n, c, *out)
 
 
 # ---- the ops -------------------------------------------------------------------------------
@@ -239,31 +274,27 @@ def _conv(
         s, p, d = (1, *s), (0, *p), (1, *d)
     n, o = a.shape[0], w.shape[0]
     out = (1, *out_shape[2:]) if spatial == 1 else out_shape[2:]
-    ho, wo = out
+    m = out[0] * out[1]
     ones = b is not None and gr == 1  # the bias rides in the product
-    grid = _channels_first(a, p)
-    cols = _im2col(grid, w.shape[2:], out, s, d, ones)
-    y = _weight_dot_cols(cols, w, gr, b).reshape(o, n, ho, wo)
-    y = _batch_first(y).reshape(out_shape)
+    cols = _im2col(a, w.shape[2:], out, s, p, d, ones)
+    y = _forward(cols, w, gr, b, ones).reshape(out_shape)
     in_shape, w_shape = x._data.shape, weight._data.shape
     rows = w[0].size
 
     def shared(g: Array) -> list[Array]:
-        """The output's gradient, and as ``(O, N, Ho, Wo)``, which the input's and the
-        weight's gradients read; :func:`grad_wb` adds the weight's and bias's product."""
-        return [g, xp.ascontiguousarray(g.reshape(n, o, ho, wo).transpose(1, 0, 2, 3))]
+        """The output's gradient as ``(N, O, Ho * Wo)``, which the input's and the weight's
+        gradients read; :func:`grad_wb` adds the weight's and bias's product."""
+        return [xp.ascontiguousarray(g).reshape(n, o, m)]
 
     def grad_x(sh: list[Array]) -> Array:
-        full = _col2im(sh[1], w, grid.shape, s, d, gr)
-        h, wd = a.shape[2:]
-        return _batch_first(full[:, :, p[0] : p[0] + h, p[1] : p[1] + wd]).reshape(in_shape)
+        return _col2im(sh[0], w, a.shape, out, s, p, d, gr).reshape(in_shape)
 
     def grad_wb(sh: list[Array]) -> Array:
         """The weight's and (with ``ones``) the bias's gradients: one product, made by
         whichever of the two is read first."""
-        if len(sh) == 2:
-            sh.append(_weight_grad(sh[1].reshape(o, -1), cols, w.shape, gr))
-        return sh[2]
+        if len(sh) == 1:
+            sh.append(_weight_grad(sh[0], cols, gr))
+        return sh[1]
 
     parts: list[Callable[[list[Array]], Array]] = [
         grad_x,
@@ -272,7 +303,7 @@ def _conv(
     if b is not None and ones:
         parts.append(lambda sh: grad_wb(sh)[:, rows])
     elif b is not None:
-        parts.append(lambda sh: sh[0].sum(axis=tuple(i for i in range(sh[0].ndim) if i != 1)))
+        parts.append(lambda sh: sh[0].sum(axis=(0, 2)))
     return result_shared(y, inputs, shared, parts)
 
 
@@ -408,25 +439,21 @@ def conv_transpose2d(
     _validate.bounded(
         op, "the output", (*out_shape[:2], out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1])
     )
-    hf, wf = out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1]
-    z = _channels_first(a)
-    full = _col2im(z, w, (o, n, hf, wf), s, d, gr)
-    y = full[:, :, p[0] : hf - p[0], p[1] : wf - p[1]]
+    z = xp.ascontiguousarray(a).reshape(n, c, h * wd)  # the output's gradient of a conv2d
+    y = _col2im(z, w, out_shape, (h, wd), s, p, d, gr)
     if b is not None:
-        y = y + b[:, None, None, None]
-    y = _batch_first(y)
+        y += b[:, None, None]
 
     def windows(g: Array) -> tuple[Array, Array]:
-        """The output's gradient, and its windows on the full (unpadded-output) grid, which
-        the input's and the weight's gradients read."""
-        return g, _im2col(_channels_first(g, p), w.shape[2:], (h, wd), s, d, False)
+        """The output's gradient, and its windows, which the input's and the weight's
+        gradients read."""
+        return g, _im2col(g, w.shape[2:], (h, wd), s, p, d, False)
 
     def grad_x(sh: tuple[Array, Array]) -> Array:
-        gz = _weight_dot_cols(sh[1], w, gr, None).reshape(c, n, h, wd)
-        return _batch_first(gz)
+        return _forward(sh[1], w, gr, None, False).reshape(n, c, h, wd)
 
     def grad_w(sh: tuple[Array, Array]) -> Array:
-        return _weight_grad(z.reshape(c, -1), sh[1], w.shape, gr).reshape(w.shape)
+        return _weight_grad(z, sh[1], gr).reshape(w.shape)
 
     parts: list[Callable[[tuple[Array, Array]], Array]] = [grad_x, grad_w]
     if b is not None:
@@ -474,12 +501,10 @@ def max_pool2d(
     op = "max_pool2d"
     a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding)
     n, c, h, w = a.shape
+    if _compiled(a):
+        return _max_pool_compiled(x, a, k, s, p, out)
     hp, wp = h + 2 * p[0], w + 2 * p[1]
-    if p == (0, 0):
-        grid = a
-    else:
-        grid = xp.full((n, c, hp, wp), -xp.inf, dtype=a.dtype)
-        grid[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = a
+    grid = _padded(a, p, -xp.inf)
     win = _windows(grid, k, out, s).reshape(n, c, out[0], out[1], k[0] * k[1])
     arg = win.argmax(axis=-1)
     y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
@@ -493,6 +518,24 @@ def max_pool2d(
         gg = xp.bincount(flat.ravel(), weights=g.ravel(), minlength=n * c * hp * wp)
         gg = gg.astype(a.dtype, copy=False).reshape(n, c, hp, wp)
         return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
+
+    return result(y, (x,), (grad,))
+
+
+def _max_pool_compiled(x: Any, a: Array, k: Ints, s: Ints, p: Ints, out: Ints) -> AnyTensor:
+    """:func:`max_pool2d` with :mod:`dfdx._fused_conv`'s kernels: one pass for the largest
+    values and their positions, one for the gradient."""
+    n, c, h, w = a.shape
+    pool, pool_grad = _fused_conv.max_pool(), _fused_conv.max_pool_grad()
+    assert pool is not None and pool_grad is not None
+    y = xp.empty((n, c, *out), dtype=a.dtype)
+    at = xp.empty((n, c, *out), dtype=xp.intp)
+    pool(xp.ascontiguousarray(a), (*k, *s, *p), y, at)
+
+    def grad(g: Array) -> Array:
+        gx = xp.zeros((n, c, h * w), dtype=a.dtype)
+        pool_grad(xp.ascontiguousarray(g, dtype=a.dtype), at, gx)
+        return gx.reshape(n, c, h, w)
 
     return result(y, (x,), (grad,))
 
