@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from mypy.types import Type
+from mypy.nodes import CallExpr, Expression, OpExpr
+from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes
+from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
+from dfdx_mypy_plugin._where import at_build
+from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
+from dfdx_mypy_plugin.rules.nn import _sets
 
 
 def _binary(call: Call) -> Type:
@@ -16,8 +20,39 @@ def _binary(call: Call) -> Type:
     if is_scalar(call.operands[1]):
         return call.result(a.shape, a.tape, a)
     b = call.tensor(1)
-    shape = shapes.broadcast(call.op, a.shape, b.shape)
+    try:
+        shape = shapes.broadcast(call.op, a.shape, b.shape)
+    except shapes.ShapeError as e:
+        _blame_layers(call, a.shape, b.shape, str(e))
+        raise
     return call.result(shape, merge_tapes([a.tape, b.tape]), a, b)
+
+
+def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> None:
+    """Where an operand is a layer's call (``self.word(ids) + self.position(pos)``) and the
+    axis that does not broadcast is one that layer sets (its features or channels), the error
+    is also reported where the layer was built: it is likely built with the wrong size."""
+    context = call.context
+    exprs: list[Expression | None] = (
+        [context.left, context.right] if isinstance(context, OpExpr) else call.operand_exprs[:2]
+    )
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    bad = [i - n for i in range(n) if shapes.broadcast_dim(pa[i], pb[i]) is False]
+    if not bad:
+        return
+    for e, shape in zip(exprs, (a, b), strict=False):
+        if not isinstance(e, CallExpr):
+            continue
+        layer = get_proper_type(type_of(call.api)(e.callee))
+        if not isinstance(layer, Instance):
+            continue
+        sets = _sets(layer)
+        axis = bad[0]
+        if ("features" in sets and axis == -1) or ("channels" in sets and axis == 1 - len(shape)):
+            built = at_build(call.api, e, message)
+            if built is not None:
+                call.fail(built[0], DFDX_SHAPE, at=built[1])
 
 
 for _op, _dunder in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv")]:

@@ -523,6 +523,22 @@ def _fit_destination(
     tape = get_proper_type(got.args[-1])  # a TypeVar where mypy has not inferred it yet
     if not isinstance(tape, TypeVarType) and not is_subtype(tape, expected.args[-1]):
         return got
+    dims, wanted = got.args[:-1], expected.args[:-1]
+    if len(dims) != len(wanted) and not any(isinstance(a, UnpackType) for a in (*dims, *wanted)):
+        # a rank the layer passed through from its input: the input is the mistake, here
+        where = destination(api, call.context)
+        if where is None:
+            return got
+        try:
+            gives, want_shape = (shapes.fmt(read_tensor(t).shape) for t in (got, expected))
+        except Unknown:
+            return got
+        call.fail(
+            f"{layer_name(layer)}: gives {gives}, {where} is {want_shape} "
+            f"(rank {len(dims)} != {len(wanted)})",
+            DFDX_SHAPE,
+        )
+        return expected
     misfits = _misfits(layer, got, expected, shapes_in_out)
     where = destination(api, call.context) if misfits else None
     if not misfits or where is None:

@@ -11,7 +11,7 @@ from typing import Literal as L
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, LayerNorm, Linear, Module
+from dfdx.nn import Conv2d, Embedding, LayerNorm, Linear, Module
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -96,3 +96,27 @@ class Twice(Module, Generic[D, F]):
 norm = Norm(8)  # a variable: not traced back (its input is as likely wrong)
 out = norm(dx.zeros(2, 5))  # E: mypy[dfdx-shape "Norm[8]: x takes Tensor[B, 8], got Tensor[2, 5] ("
 #     "5 != 8)"]
+
+
+class Heads(Module, Generic[D, F]):
+    """A sum whose operand is a layer's call and does not broadcast on the size that layer
+    sets: also reported where the layer was built. A result of another rank than the return
+    type: the input (passed through) is the mistake, reported at the call."""
+
+    def __init__(self, dim: D, vocab: F) -> None:
+        super().__init__()
+        self.word = Embedding(vocab, dim)  # E: mypy[dfdx-shape "self.word is built here; called "
+        #     "at line 119: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] (axis -"
+        #     "1: D != F)"]
+        self.position = Embedding(dim, vocab)  # E: mypy[dfdx-shape "self.position is built here; "
+        #     "called at line 119: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] ("
+        #     "axis -1: D != F)"]
+        self.head = Linear(dim, vocab)
+
+    def forward(
+        self, x: Tensor[B, S, D, T], ids: Tensor[B, S, T], pos: Tensor[S, NoneTape]
+    ) -> Tensor[B, F, T]:
+        print(self.word(ids) + self.position(pos))  # E: mypy[dfdx-shape "add: shapes do not broa"
+        #     "dcast: Tensor[B, S, D] and Tensor[S, F] (axis -1: D != F)"]
+        return self.head(x)  # E: mypy[dfdx-shape "Linear[D, F]: gives Tensor[B, S, F], the return "
+        #     "type is Tensor[B, F] (rank 3 != 2)", arg-type]
