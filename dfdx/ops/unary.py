@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
-from dfdx import _fused, _infer_kernels, _validate
+from dfdx import _fused, _inference, _validate
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
@@ -118,7 +118,7 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     if approximate == "none":
         plain = x._tape is None and x._origin is None  # no gradient can reach x
         if plain and a.dtype == xp.float32 and a.ndim and a.flags.c_contiguous:
-            y = _infer_kernels.gelu_float32(a)
+            y = _inference.gelu_float32(a)
             if y is not None:
                 return x._new(_limit_at_minus_inf(a, y), None)
         fused = _fused.gelu_forward_float32() if a.dtype == xp.float32 and a.ndim else None
