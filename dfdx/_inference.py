@@ -129,9 +129,7 @@ def _normalize_source(p: Any, z: Any) -> None:  # pragma: no cover
                     row[i] = row[i] * zz[i]
 
 
-def _additive_mask(
-    keep: Array | None, add: Array | None, dtype: Any, nl: int, ns: int
-) -> Array:
+def _additive_mask(keep: Array | None, add: Array | None, dtype: Any, nl: int, ns: int) -> Array:
     """``add`` plus ``-inf`` where not ``keep``, as a contiguous ``(b, h, S, L)`` array
     (``b``, ``h`` 1 where the masks broadcast), transposed as the logits are."""
     parts = [m for m in (add, keep) if m is not None]
@@ -179,3 +177,47 @@ def softmax_attention(
         xp.matmul(pt, c, out=out)
         return out
     return xp.matmul(pt, c)  # type: ignore[no-any-return]
+
+
+# ---- layer norm ------------------------------------------------------------------------------
+
+
+def _layer_norm_source(a: Any, w: Any, b: Any, eps: Any, y: Any) -> None:  # pragma: no cover
+    # each row of a (M, D): (row - mean) / sqrt(var + eps) * w + b, in a's dtype (as the
+    # traced op's BLAS sums); the sums are reassociated, so they vectorize
+    nr, d = a.shape
+    zero = a.dtype.type(0)
+    n = a.dtype.type(d)
+    for r in range(nr):
+        row = a[r]
+        s = zero
+        for j in range(d):
+            s += row[j]
+        mean = s / n
+        v = zero
+        for j in range(d):
+            t = row[j] - mean
+            v += t * t
+        rstd = a.dtype.type(1) / xp.sqrt(v / n + eps)
+        out = y[r]
+        for j in range(d):
+            out[j] = (row[j] - mean) * rstd * w[j] + b[j]
+
+
+def layer_norm(a: Array, w: Array | None, b: Array | None, eps: float) -> Array | None:
+    """Layer norm over the last axis of a float array (``w``, ``b`` of its last size, or
+    None): one pass per row (the mean, the variance, the result); None without Numba."""
+    if not _fused.enabled() or a.dtype not in (xp.float32, xp.float64) or not a.size:
+        return None
+    d = a.shape[-1]
+    rows = xp.ascontiguousarray(a.reshape(-1, d))
+    ones = w if w is not None else xp.ones(d, a.dtype)
+    zeros = b if b is not None else xp.zeros(d, a.dtype)
+    y = xp.empty_like(rows)
+    if "layer_norm" not in _fused._KERNELS:  # reassociated sums: vectorized
+        jit = _fused._KERNELS["numba"].njit(
+            cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "nsz", "contract"}
+        )
+        _fused._KERNELS["layer_norm"] = jit(_layer_norm_source)
+    _fused._KERNELS["layer_norm"](rows, ones, zeros, a.dtype.type(eps), y)
+    return y.reshape(a.shape)

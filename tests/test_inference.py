@@ -128,3 +128,29 @@ def test_untraced_attention_without_numba(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
     slow = dx.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
     np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_untraced_layer_norm_matches_traced(dtype: type, affine: str) -> None:
+    """One Numba pass per row against the traced op (float32 sums in another order: a few
+    float32 roundings of values of order 1)."""
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal((3, 5, 40)) * 4 + 2).astype(dtype)
+    w = dx.tensor(rng.standard_normal(40).astype(dtype)) if affine != "none" else None
+    b = dx.tensor(rng.standard_normal(40).astype(dtype)) if affine == "both" else None
+    x = dx.tensor(a)
+    for arg in (x, x.transpose(0, 1)):  # contiguous and not
+        got = dx.layer_norm(arg, 40, w, b)
+        assert not got.is_traced
+        want = dx.layer_norm(arg.trace(), 40, w, b)
+        tol = 2e-6 if dtype == np.float32 else 1e-14
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol)
+
+
+def test_untraced_layer_norm_constant_rows_and_no_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = np.zeros((2, 8), np.float32)
+    a[1] = 3.0
+    np.testing.assert_array_equal(dx.layer_norm(dx.tensor(a), 8).numpy(), 0.0)
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    np.testing.assert_array_equal(dx.layer_norm(dx.tensor(a), 8).numpy(), 0.0)

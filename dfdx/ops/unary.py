@@ -95,6 +95,8 @@ def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``max(x, 0)``; its gradient at 0 is 0, as in PyTorch."""
     a = _float("relu", x)
     y = xp.maximum(a, 0)
+    if x._tape is None and x._origin is None:  # plain: nothing to record
+        return x._new(y, None)
     return result(y, (x,), (lambda g: g * (a > 0),))
 
 
