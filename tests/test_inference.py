@@ -154,3 +154,15 @@ def test_untraced_layer_norm_constant_rows_and_no_numba(monkeypatch: pytest.Monk
     np.testing.assert_array_equal(dx.layer_norm(dx.tensor(a), 8).numpy(), 0.0)
     monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
     np.testing.assert_array_equal(dx.layer_norm(dx.tensor(a), 8).numpy(), 0.0)
+
+
+def test_untraced_batched_matmul_by_a_matrix() -> None:
+    """A plain ``(*B, n, k) @ (k, m)`` as one product over the rows, contiguous or not."""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    w = rng.standard_normal((6, 5)).astype(np.float32)
+    x, wt = dx.tensor(a), dx.tensor(w).transpose(0, 1)
+    for arg in (x, x.transpose(1, 2)):
+        got = arg @ wt
+        assert not got.is_traced and got.shape == (*arg.shape[:-1], 6)
+        np.testing.assert_allclose(got.numpy(), (arg.trace() @ wt).numpy(), rtol=1e-5, atol=1e-6)

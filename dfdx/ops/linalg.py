@@ -52,6 +52,11 @@ def matmul(x: Any, y: Any, /) -> Any:
         # product (784, 1) @ (1, 256) of a batch-1 weight gradient (~6x slower than dot).
         out = xp.dot(a, b)
         return result(out, (x, y), (lambda g: xp.dot(g, b.T), lambda g: xp.dot(a.T, g)))
+    if b.ndim == 2 and a.ndim > 2 and x._tape is None and x._origin is None and y._tape is None:
+        # a plain batch times a matrix: one BLAS product over every row of the batch (NumPy's
+        # matmul makes one per batch entry), and nothing to record
+        rows = a.reshape(-1, a.shape[-1])
+        return x._new(xp.dot(rows, b).reshape(*a.shape[:-1], b.shape[1]), None)
     out = xp.matmul(a, b)
     return result(out, (x, y), (lambda g: _grad_left(g, a, b), lambda g: _grad_right(g, a, b)))
 
