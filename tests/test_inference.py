@@ -12,7 +12,9 @@ pytest.importorskip("numba")
 
 
 @pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
-def test_untraced_gelu_matches_traced(monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]) -> None:
+def test_untraced_gelu_matches_traced(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]
+) -> None:
     """The two-loop inference kernel against the traced forward (the same polynomials;
     NumPy's exp against libm's: equal up to a few float32 roundings), and without Numba."""
     rng = np.random.default_rng(5)
@@ -67,9 +69,7 @@ def _qkv(rng: np.random.Generator, dtype: type, *shape: int) -> list[np.ndarray]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(
-    "mask", ["none", "causal", "bool", "float", "batch_bool", "fully_masked"]
-)
+@pytest.mark.parametrize("mask", ["none", "causal", "bool", "float", "batch_bool", "fully_masked"])
 def test_untraced_attention_matches_traced(dtype: type, mask: str) -> None:
     """``scaled_dot_product_attention`` on plain tensors (the two Numba loops on transposed
     logits) against the traced op's forward, masks of every broadcast shape included."""
