@@ -166,3 +166,10 @@ def test_untraced_batched_matmul_by_a_matrix() -> None:
         got = arg @ wt
         assert not got.is_traced and got.shape == (*arg.shape[:-1], 6)
         np.testing.assert_allclose(got.numpy(), (arg.trace() @ wt).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_untraced_batched_matmul_of_empty_arrays() -> None:
+    for a, b in [((3, 4, 0), (0, 3)), ((0, 0, 1, 0), (0, 2)), ((2, 0, 3), (3, 4))]:
+        got = dx.zeros(*a) @ dx.zeros(*b)
+        assert got.shape == np.matmul(np.zeros(a), np.zeros(b)).shape
+        np.testing.assert_array_equal(got.numpy(), 0.0)

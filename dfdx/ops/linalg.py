@@ -4,6 +4,8 @@ transformer's fused feed-forward, ``relu_feed_forward``."""
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
@@ -55,7 +57,7 @@ def matmul(x: Any, y: Any, /) -> Any:
     if b.ndim == 2 and a.ndim > 2 and x._tape is None and x._origin is None and y._tape is None:
         # a plain batch times a matrix: one BLAS product over every row of the batch (NumPy's
         # matmul makes one per batch entry), and nothing to record
-        rows = a.reshape(-1, a.shape[-1])
+        rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])  # not -1: size 0 is allowed
         return x._new(xp.dot(rows, b).reshape(*a.shape[:-1], b.shape[1]), None)
     out = xp.matmul(a, b)
     return result(out, (x, y), (lambda g: _grad_left(g, a, b), lambda g: _grad_right(g, a, b)))
