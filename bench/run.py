@@ -276,7 +276,7 @@ def memory_table(selected: list[Case]) -> None:
                 name,
                 f"{d:.1f}",
                 "-" if t is None else f"{t:.1f}",
-                "-" if t is None or not t else f"{d / t:.2f}x",
+                "-" if t is None or min(d, t) < 0.1 else f"{d / t:.2f}x",  # a few pages: no ratio
             ]
         )
     print_table(["case", "dfdx MiB", "torch MiB", "dfdx/torch"], rows)
