@@ -5,7 +5,6 @@ transformer's fused feed-forward, ``relu_feed_forward``."""
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
