@@ -1,6 +1,7 @@
 """Every speed target in one table: dfdx against PyTorch CPU, in one process, one run.
 
-Usage: python bench/run.py [--rounds 3] [--seconds 0.3] [--threads N] [--no-torch]
+Usage: python bench/run.py [--rounds 3] [--seconds 0.3] [--threads N|all] [--no-torch]
+                           [--only NAME] [--no-memory | --memory-only]
 
 Cases (the models are the other scripts' in bench/; steps per second, higher is better):
 
@@ -17,24 +18,39 @@ Cases (the models are the other scripts' in bench/; steps per second, higher is 
   against ``torch.no_grad()`` (1.5x).
 
 Every case runs ``--rounds`` alternating rounds of about ``--seconds`` each and keeps each
-side's best round (see bench/README.md). One thread on every side unless ``--threads``.
+side's best round (see bench/README.md). One thread on every side unless ``--threads``
+(``--threads all``: every core this process may run on).
 Times are the process's CPU time (``time.process_time``, every thread) unless ``--wall``: on
 a shared machine, time spent preempted by other processes is not counted on either side
 (with ``--threads`` above 1, wall-clock time: CPU time would add up the threads).
+
+A second table gives each case's peak memory per step on each side (Linux): every side of
+every case runs in a fresh process, and the peak resident memory of 3 steps above the
+resident memory before them is read from ``/proc/self/status`` (see :func:`step_peak_mib`).
+``--no-memory`` skips it, ``--memory-only`` prints only it.
 """
 
 import os
 import sys
 
-# --threads must reach _timing's environment before numpy loads.
-if "--threads" in sys.argv:
-    os.environ["DFDX_BENCH_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+# --threads must reach _timing's environment before numpy loads ("all": every core this
+# process may run on, see _cores).
+if "--threads" in sys.argv[:-1]:
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    if _n == "all":
+        _n = str(
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        )
+    os.environ["DFDX_BENCH_THREADS"] = _n
 
 # First: _timing sets the BLAS/OpenMP threads on every side, before numpy (or torch) loads.
 from _timing import THREADS, Fn, Race, arg_parser, describe_machine, print_table, torch, use_torch
 
 # isort: split
+import ctypes
+import gc
 import itertools
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -190,6 +206,86 @@ def cases(with_torch: bool) -> list[Case]:
     return table
 
 
+# ---- peak memory per step ---------------------------------------------------------------
+
+
+def _status_kib(field: str) -> int:
+    """A ``/proc/self/status`` field in KiB (``VmRSS``: resident now, ``VmHWM``: its peak)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"no {field} in /proc/self/status")
+
+
+def step_peak_mib(make: Callable[[], Fn], steps: int = 3) -> float:
+    """Peak resident memory while ``steps`` calls of the case run, above the resident memory
+    just before them, in MiB (Linux only). Two warm-up calls first (optimizer moments,
+    compiled kernels, lazy imports: memory of the first step that later steps do not need
+    again), then glibc hands its free memory back to the OS (``malloc_trim``), the peak
+    (``VmHWM``) is reset to the resident size (``/proc/self/clear_refs``), and after the
+    calls the peak minus the resident size before them is what the steps needed. Resident
+    memory counts every allocator alike (NumPy's, PyTorch's), where tracemalloc sees only
+    Python's."""
+    fn = make()
+    fn()
+    fn()
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: free memory may stay resident
+        pass
+    before = _status_kib("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM to VmRSS
+    for _ in range(steps):
+        fn()
+    return (_status_kib("VmHWM") - before) / 1024
+
+
+def _memory_child(name: str, side: str) -> None:
+    """``--memory-of NAME SIDE``: print the peak of one case's side, in this fresh process."""
+    with_torch = use_torch(side != "torch")  # torch's threads set as in the timed run
+    table = {c[0]: c for c in cases(with_torch)}
+    _, dfdx_make, torch_make, _ = table[name]
+    make = dfdx_make if side == "dfdx" else torch_make
+    assert make is not None
+    print(f"{step_peak_mib(make):.3f}")
+
+
+def memory_table(selected: list[Case]) -> None:
+    """Peak memory per step of each case and side, each in a fresh process (so that neither
+    side's freed memory, nor its imports, count for the other)."""
+    rows = []
+    for name, _, torch_make, _ in selected:
+        peaks: list[float | None] = []
+        for side in ("dfdx", "torch"):
+            if side == "torch" and torch_make is None:
+                peaks.append(None)
+                continue
+            out = subprocess.run(
+                [sys.executable, __file__, "--memory-of", name, side],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            peaks.append(float(out.stdout.split()[-1]))
+        d, t = peaks
+        rows.append(
+            [
+                name,
+                f"{d:.1f}",
+                "-" if t is None else f"{t:.1f}",
+                "-" if t is None or min(d, t) < 0.1 else f"{d / t:.2f}x",  # a few pages: no ratio
+            ]
+        )
+    print_table(["case", "dfdx MiB", "torch MiB", "dfdx/torch"], rows)
+    print(
+        "peak resident memory of 3 steps above the resident memory before them (VmHWM - "
+        "VmRSS, each side in a fresh process, after 2 warm-up steps and malloc_trim)"
+    )
+
+
 def _calls(make: Callable[[], Fn], seconds: float) -> int:
     """How many calls fill about ``seconds`` (one timed probe call after a warm-up)."""
     fn = make()
@@ -199,22 +295,48 @@ def _calls(make: Callable[[], Fn], seconds: float) -> int:
     return max(3, int(seconds / max(time.perf_counter() - start, 1e-6)))
 
 
+def _cores() -> int:
+    """The cores this process may run on (``--threads all``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _threads(value: str) -> int:
+    """``--threads``: a positive number, or ``all`` (every core this process may use)."""
+    n = _cores() if value == "all" else int(value)
+    if n < 1:
+        raise ValueError(value)
+    return n
+
+
 def main() -> None:
+    if "--memory-of" in sys.argv:
+        i = sys.argv.index("--memory-of")
+        _memory_child(sys.argv[i + 1], sys.argv[i + 2])
+        return
     p = arg_parser(__doc__.splitlines()[0], steps=0)
     p.set_defaults(rounds=3)
     p.add_argument("--seconds", type=float, default=0.3, help="time per case and round")
-    p.add_argument("--threads", type=int, default=1, help="threads on every side")
+    p.add_argument(
+        "--threads", type=_threads, default=1, help="threads on every side, or all (every core)"
+    )
+    p.add_argument("--no-memory", action="store_true", help="skip the peak memory table")
+    p.add_argument("--memory-only", action="store_true", help="only the peak memory table")
     p.add_argument("--wall", action="store_true", help="wall-clock time, not CPU time")
     p.add_argument("--only", default="", help="run the cases whose name contains this")
     args = p.parse_args()
     with_torch = use_torch(args.no_torch)
     describe_machine(with_torch)
+    selected = [c for c in cases(with_torch) if args.only in c[0]]
+    if args.memory_only:
+        memory_table(selected)
+        return
     # CPU time adds up every thread's: with several, only wall-clock time compares.
     wall = args.wall or THREADS > 1
     clock = time.perf_counter if wall else time.process_time
     rate = gemm_rate(clock)
     print(f"GEMM 512x512 float32, {THREADS} thread(s): {rate / 1e9:.0f} GFLOP/s")
-    selected = [c for c in cases(with_torch) if args.only in c[0]]
     race = Race(clock)
     for name, dfdx_make, torch_make, _ in selected:
         race.add(f"dfdx {name}", dfdx_make, _calls(dfdx_make, args.seconds))
@@ -248,6 +370,9 @@ def main() -> None:
         f"{'wall-clock' if wall else 'CPU'} time; "
         "roofline: matrix-product FLOPs at the GEMM rate above over the step's time"
     )
+    if not args.no_memory:
+        print()
+        memory_table(selected)
 
 
 if __name__ == "__main__":

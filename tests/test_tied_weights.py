@@ -123,6 +123,31 @@ def test_inference_remembers_nothing() -> None:
     assert param.transpose(0, 1)._origin is not None
 
 
+def test_inference_from_plain_indices_or_masks_remembers_nothing() -> None:
+    """Token ids, gather indices and masks are read without a gradient: a plain one (no
+    buffer, untraced) makes the result plain, so a GPT's inference keeps no activations."""
+    emb = nn.Embedding(10, 4)
+    ids = dx.tensor(np.array([[1, 2, 3]]))
+    h = emb(ids)
+    assert not h.is_traced and h._origin is None
+    assert (h @ emb.weight.transpose(0, 1))._origin is None
+    w = emb.weight
+    assert dx.gather(w, 0, dx.tensor(np.array([[1, 2, 0, 3]])))._origin is None
+    mask = dx.tensor(np.ones((10, 4), dtype=bool))
+    assert dx.masked_fill(w, mask, 0.0)._origin is None
+    assert dx.where(mask, w, 0.0)._origin is None
+    # a buffer is held by a module: what it selects still remembers its table
+    holder = Holder(w.numpy())
+    holder.register_buffer("rows", dx.tensor(np.array([0, 2])))
+    picked = dx.index_select(holder.w, 0, holder.rows)
+    assert picked._origin is not None
+    x = dx.tensor(_randn(2, 4).astype(np.float32)).trace()
+    grads = (x * picked).sum().backward()
+    want = np.zeros((10, 4))
+    want[[0, 2]] = x.numpy()
+    np.testing.assert_allclose(grads[holder.w].numpy(), want, rtol=1e-6)
+
+
 def test_module_tensor_forgets_how_it_was_computed() -> None:
     class Scaled(nn.Module):
         def __init__(self) -> None:

@@ -32,12 +32,19 @@ def array_of(op: str, x: object, what: str = "a tensor", name: str | None = None
     return a  # type: ignore[no-any-return]
 
 
-def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn]) -> AnyTensor:
+def result(
+    data: Array,
+    inputs: Sequence[AnyTensor],
+    grad_fns: Sequence[GradFn],
+    reads: Sequence[AnyTensor] = (),
+) -> AnyTensor:
     """The tensor holding ``data``, on the merged tape of ``inputs`` (if any), with the op's
     backward step recorded: ``grad_fns[i]`` maps the output's gradient to ``inputs[i]``'s.
     Without a tape, if every input is a parameter or derived from parameters alone, the
     result remembers its origin instead, so that a gradient it receives later reaches
-    ``inputs`` (a parameter used through ``w.T`` or ``w[:s]``)."""
+    ``inputs`` (a parameter used through ``w.T`` or ``w[:s]``). ``reads`` are the tensors the
+    op also reads that take no gradient (indices, masks): a plain one (untraced, no origin:
+    the token ids of an inference) makes the result plain too, as a plain input does."""
     if type(data) is not xp.ndarray:
         data = xp.asarray(data)  # NumPy returns a scalar, not a 0-d array, from 0-d math
     first = inputs[0]
@@ -48,6 +55,9 @@ def result(data: Array, inputs: Sequence[AnyTensor], grad_fns: Sequence[GradFn])
     elif first._origin is not None:  # an input batch or a constant: nothing to remember
         for t in inputs:
             if t._origin is None:
+                return out
+        for t in reads:
+            if t._origin is None and t._tape is None:
                 return out
         out._origin = Origin(inputs, grad_fns, _param_epoch[0])
     return out

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
-from dfdx import _validate
+from dfdx import _inference, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same
 from dfdx._typing import AnyTensor, Bs, D, Dv, L, Sk, T
@@ -97,6 +97,12 @@ def _softmax_attention(
     return out, shared, (grad_q, grad_k, grad_v)
 
 
+def _plain(t: AnyTensor) -> bool:
+    """Untraced and not derived from parameters: no gradient can reach it, so the forward
+    may keep nothing for a backward pass (:mod:`dfdx._inference`)."""
+    return t._tape is None and t._origin is None
+
+
 def attend(
     q: AnyTensor,
     k: AnyTensor,
@@ -111,6 +117,10 @@ def attend(
     True = take part) and ``add`` (float) broadcast to ``(*B, L, S)``; ``drop`` holds dropout's
     multipliers ``(*B, L, S)``. Fused: one step instead of seven (matmul, scale, mask,
     softmax's three, matmul), and the softmax's backward never materialises its Jacobian."""
+    if drop is None and _plain(q) and _plain(k) and _plain(v):
+        fast = _inference.softmax_attention(q._data, k._data, v._data, keep, add, scale, False)
+        if fast is not None:
+            return q._new(fast, None)
     out, shared, parts = _softmax_attention(q._data, k._data, v._data, keep, add, drop, scale)
     grad_q, grad_k, grad_v = parts
     return result_shared(
@@ -130,6 +140,10 @@ def attend_packed(
     ``(B, L, 3, H, D)``), so the permute's and reshape's backward steps copy nothing; the
     output is laid out for the heads' merge likewise (see :func:`_softmax_attention`)."""
     a = qkv._data
+    if drop is None and _plain(qkv):
+        fast = _inference.softmax_attention(a[0], a[1], a[2], keep, add, scale, a.ndim == 5)
+        if fast is not None:
+            return qkv._new(fast, None)
     out, shared, parts = _softmax_attention(
         a[0], a[1], a[2], keep, add, drop, scale, heads_inner=a.ndim == 5
     )

@@ -160,7 +160,7 @@ def index_select(x: Tensor[*S, T], /, axis: int, indices: AnyTensor) -> Any:
         out[(slice(None),) * ax + (ordered[starts],)] = sums
         return out
 
-    return result(xp.take(a, idx, axis=ax), (x,), (grad,))
+    return result(xp.take(a, idx, axis=ax), (x,), (grad,), (indices,))
 
 
 def gather(x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Tensor[*S, Any]) -> Tensor[*S, T]:
@@ -186,7 +186,7 @@ def gather(x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Tensor[*S, Any
         xp.add.at(out, where, g)
         return out
 
-    return result(a[where], (x,), (grad,))
+    return result(a[where], (x,), (grad,), (indices,))
 
 
 # ---- selection by masks ------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def where(cond: Any, x: Any, y: Any, /) -> Any:
         fns.append(lambda g: xp.where(c, g, 0))
     if hasattr(y, "_data"):
         fns.append(lambda g: xp.where(c, 0, g))
-    return result(out, tensors, fns)
+    return result(out, tensors, fns, (cond,))
 
 
 def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S, T]:
@@ -237,7 +237,7 @@ def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S
     m = _mask(op, mask, "mask")
     shapes.mask_broadcast(op, m.shape, a.shape)
     v = _scalar(op, value, a.dtype)
-    return result(xp.where(m, v, a), (x,), (lambda g: xp.where(m, 0, g),))
+    return result(xp.where(m, v, a), (x,), (lambda g: xp.where(m, 0, g),), (mask,))
 
 
 def _diagonal(op: str, diagonal: int, k: int | None) -> int:

@@ -4,6 +4,7 @@ transformer's fused feed-forward, ``relu_feed_forward``."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
@@ -52,6 +53,11 @@ def matmul(x: Any, y: Any, /) -> Any:
         # product (784, 1) @ (1, 256) of a batch-1 weight gradient (~6x slower than dot).
         out = xp.dot(a, b)
         return result(out, (x, y), (lambda g: xp.dot(g, b.T), lambda g: xp.dot(a.T, g)))
+    if b.ndim == 2 and a.ndim > 2 and x._tape is None and x._origin is None and y._tape is None:
+        # a plain batch times a matrix: one BLAS product over every row of the batch (NumPy's
+        # matmul makes one per batch entry), and nothing to record
+        rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])  # not -1: size 0 is allowed
+        return x._new(xp.dot(rows, b).reshape(*a.shape[:-1], b.shape[1]), None)
     out = xp.matmul(a, b)
     return result(out, (x, y), (lambda g: _grad_left(g, a, b), lambda g: _grad_right(g, a, b)))
 
@@ -137,6 +143,9 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     n_out = w.shape[0]
     if a.ndim != 2:
         out = out.reshape(*a.shape[:-1], n_out)
+    if x._tape is None and x._origin is None and weight._tape is None:
+        if bias is None or bias._tape is None:  # a plain input: nothing to record
+            return x._new(out, None)
 
     def grad_x(g: Array) -> Array:
         g2 = g.reshape(-1, n_out) if g.ndim != 2 else g

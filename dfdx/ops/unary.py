@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
-from dfdx import _fused, _validate
+from dfdx import _fused, _inference, _validate
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
@@ -95,6 +95,8 @@ def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``max(x, 0)``; its gradient at 0 is 0, as in PyTorch."""
     a = _float("relu", x)
     y = xp.maximum(a, 0)
+    if x._tape is None and x._origin is None:  # plain: nothing to record
+        return x._new(y, None)
     return result(y, (x,), (lambda g: g * (a > 0),))
 
 
@@ -116,6 +118,11 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     formula (PyTorch's names)."""
     a = _float("gelu", x)
     if approximate == "none":
+        plain = x._tape is None and x._origin is None  # no gradient can reach x
+        if plain and a.dtype == xp.float32 and a.ndim and a.flags.c_contiguous:
+            y = _inference.gelu_float32(a)
+            if y is not None:
+                return x._new(_limit_at_minus_inf(a, y), None)
         fused = _fused.gelu_forward_float32() if a.dtype == xp.float32 and a.ndim else None
         if fused is not None and a.flags.c_contiguous:
             return _gelu_fused(x, a, fused)

@@ -1,0 +1,175 @@
+"""The untraced (``NoneTape``) fast paths against the traced ops they stand in for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dfdx as dx
+from dfdx import _fused
+
+pytest.importorskip("numba")
+
+
+@pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
+def test_untraced_gelu_matches_traced(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]
+) -> None:
+    """The two-loop inference kernel against the traced forward (the same polynomials;
+    NumPy's exp against libm's: equal up to a few float32 roundings), and without Numba."""
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal(shape) * 3).astype(np.float32)
+    a.reshape(-1)[:7] = [0.0, -0.0, 40.0, -40.0, 0.927734375, -0.9277, -2.5]
+    traced = dx.tensor(a).trace().gelu().numpy()
+    got = dx.tensor(a).gelu()
+    assert not got.is_traced and got.dtype == dx.float32
+    # erf's tail is 1 - exp(r): near x = -4 the float32 cancellation turns one ulp of exp
+    # into ~1e-7 absolute (about 2e-4 relative of a ~5e-4 result), in either kernel
+    np.testing.assert_allclose(got.numpy(), traced, rtol=4e-7, atol=2e-7)
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    np.testing.assert_allclose(dx.tensor(a).gelu().numpy(), traced, rtol=4e-7, atol=2e-7)
+
+
+def test_untraced_gelu_special_values() -> None:
+    a = np.array([-np.inf, np.inf, np.nan, 0.0, -0.0, 1e30, -1e30], np.float32)
+    got = dx.tensor(a).gelu().numpy()
+    want = np.array([0.0, np.inf, np.nan, 0.0, -0.0, 1e30, -0.0], np.float32)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, dx.tensor(a).trace().gelu().numpy())
+
+
+def test_untraced_gelu_non_contiguous_and_float64() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 8)).astype(np.float32)
+    view = dx.tensor(a).transpose(0, 1)
+    np.testing.assert_allclose(view.gelu().numpy(), dx.tensor(a).gelu().numpy().T, rtol=1e-6)
+    d = rng.standard_normal(5)
+    np.testing.assert_allclose(
+        dx.tensor(d).gelu().numpy(), dx.tensor(d).trace().gelu().numpy(), rtol=1e-15
+    )
+
+
+def test_gelu_of_a_parameter_keeps_its_gradient() -> None:
+    """A parameter's GELU is not plain: it remembers its origin, so the gradient reaches the
+    parameter (the inference kernel is only for tensors no gradient can reach)."""
+    layer = dx.nn.Linear(3, 4, rng=np.random.default_rng(0))
+    x = dx.tensor(np.ones((2, 3), np.float32)).trace()
+    grads = (x * layer.weight.gelu()[:2, :]).sum().backward()
+    w = layer.weight.numpy()[:2]
+    h = 1e-3
+    num = (
+        dx.tensor(w + h).gelu().numpy().astype(np.float64)
+        - dx.tensor(w - h).gelu().numpy().astype(np.float64)
+    ) / (2 * h)
+    np.testing.assert_allclose(grads[layer.weight].numpy()[:2], num, rtol=1e-2, atol=1e-3)
+
+
+def _qkv(rng: np.random.Generator, dtype: type, *shape: int) -> list[np.ndarray]:
+    return [rng.standard_normal(shape).astype(dtype) for _ in range(3)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mask", ["none", "causal", "bool", "float", "batch_bool", "fully_masked"])
+def test_untraced_attention_matches_traced(dtype: type, mask: str) -> None:
+    """``scaled_dot_product_attention`` on plain tensors (the two Numba loops on transposed
+    logits) against the traced op's forward, masks of every broadcast shape included."""
+    rng = np.random.default_rng(3)
+    q, k, v = _qkv(rng, dtype, 2, 3, 5, 4)
+    k, v = k[:, :, :4].copy(), v[:, :, :4].copy()  # 4 keys for 5 queries
+    attn_mask: dx.Tensor | None = None  # type: ignore[type-arg]
+    causal = mask == "causal"
+    if mask == "bool":
+        attn_mask = dx.tensor(rng.random((5, 4)) > 0.3)
+    elif mask == "float":
+        attn_mask = dx.tensor(rng.standard_normal((3, 1, 4)).astype(dtype))
+    elif mask == "batch_bool":
+        attn_mask = dx.tensor(rng.random((2, 1, 5, 4)) > 0.3)
+    elif mask == "fully_masked":
+        keep = np.ones((5, 4), bool)
+        keep[2] = False
+        attn_mask = dx.tensor(keep)
+    args = [dx.tensor(a) for a in (q, k, v)]
+    got = dx.scaled_dot_product_attention(*args, attn_mask=attn_mask, is_causal=causal)
+    assert not got.is_traced
+    want = dx.scaled_dot_product_attention(
+        args[0].trace(), *args[1:], attn_mask=attn_mask, is_causal=causal
+    )
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=rtol, atol=rtol)
+    if mask == "fully_masked":
+        np.testing.assert_array_equal(got.numpy()[:, :, 2], 0)
+
+
+@pytest.mark.parametrize("masks", ["causal", "padding", "none"])
+def test_untraced_multihead_attention_matches_traced(masks: str) -> None:
+    """The packed self-attention path of ``MultiHeadAttention`` (heads laid out for their
+    merge) and its cross-attention path."""
+    rng = np.random.default_rng(4)
+    mha = dx.nn.MultiHeadAttention(8, 2, rng=rng).eval()
+    x = dx.tensor(rng.standard_normal((3, 6, 8)).astype(np.float32))
+    mem = dx.tensor(rng.standard_normal((3, 4, 8)).astype(np.float32))
+    pad = dx.tensor(np.array([[False] * 6, [False] * 4 + [True] * 2, [True] * 6]))
+    kw = {"is_causal": masks == "causal"}
+    if masks == "padding":
+        kw = {"key_padding_mask": pad}  # type: ignore[dict-item]
+    got = mha(x, **kw)
+    want = mha(x.trace(), **kw)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    if masks != "padding":
+        got = mha(x, mem, **kw)
+        want = mha(x.trace(), mem, **kw)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_untraced_attention_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    q, k, v = (dx.tensor(a) for a in _qkv(rng, np.float32, 2, 2, 4, 3))
+    fast = dx.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    slow = dx.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_untraced_layer_norm_matches_traced(dtype: type, affine: str) -> None:
+    """One Numba pass per row against the traced op (float32 sums in another order: a few
+    float32 roundings of values of order 1)."""
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal((3, 5, 40)) * 4 + 2).astype(dtype)
+    w = dx.tensor(rng.standard_normal(40).astype(dtype)) if affine != "none" else None
+    b = dx.tensor(rng.standard_normal(40).astype(dtype)) if affine == "both" else None
+    x = dx.tensor(a)
+    for arg in (x, x.transpose(0, 1)):  # contiguous and not
+        got = dx.layer_norm(arg, 40, w, b)
+        assert not got.is_traced
+        want = dx.layer_norm(arg.trace(), 40, w, b)
+        tol = 2e-6 if dtype == np.float32 else 1e-14
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol)
+
+
+def test_untraced_layer_norm_constant_rows_and_no_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = np.zeros((2, 8), np.float32)
+    a[1] = 3.0
+    np.testing.assert_array_equal(dx.layer_norm(dx.tensor(a), 8).numpy(), 0.0)
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    np.testing.assert_array_equal(dx.layer_norm(dx.tensor(a), 8).numpy(), 0.0)
+
+
+def test_untraced_batched_matmul_by_a_matrix() -> None:
+    """A plain ``(*B, n, k) @ (k, m)`` as one product over the rows, contiguous or not."""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    w = rng.standard_normal((6, 5)).astype(np.float32)
+    x, wt = dx.tensor(a), dx.tensor(w).transpose(0, 1)
+    for arg in (x, x.transpose(1, 2)):
+        got = arg @ wt
+        assert not got.is_traced and got.shape == (*arg.shape[:-1], 6)
+        np.testing.assert_allclose(got.numpy(), (arg.trace() @ wt).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_untraced_batched_matmul_of_empty_arrays() -> None:
+    for a, b in [((3, 4, 0), (0, 3)), ((0, 0, 1, 0), (0, 2)), ((2, 0, 3), (3, 4))]:
+        got = dx.zeros(*a) @ dx.zeros(*b)
+        assert got.shape == np.matmul(np.zeros(a), np.zeros(b)).shape
+        np.testing.assert_array_equal(got.numpy(), 0.0)
