@@ -61,7 +61,7 @@ from mypy.types import (
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
-from dfdx_mypy_plugin._where import at_build
+from dfdx_mypy_plugin._where import at_build, at_inputs
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
@@ -498,6 +498,8 @@ def _checked_signature(
         built = at_build(ctx.api, ctx.context, message) if layer_call else None
         if built is not None:
             ctx.api.fail(built[0], built[1], code=DFDX_SHAPE)
+        for used, where in at_inputs(ctx.api, ctx.context, message):
+            ctx.api.fail(used, where, code=DFDX_SHAPE)
         call = Call(rule.op, [], [], {}, {}, sig.ret_type, ctx.api, ctx.context)
         if receiver is not None:
             call.operands.append(receiver)

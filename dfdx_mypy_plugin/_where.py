@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    ARG_POS,
     AssignmentStmt,
     Block,
     CallExpr,
@@ -28,6 +29,7 @@ from mypy.nodes import (
     FuncDef,
     MemberExpr,
     NameExpr,
+    OpExpr,
     OverloadedFuncDef,
     ReturnStmt,
     Statement,
@@ -36,6 +38,8 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
+
+from dfdx_mypy_plugin._locals import definitions
 
 _CHILDREN = ("body", "else_body", "finally_body", "handlers", "bodies")
 
@@ -166,3 +170,32 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
             if stmt.type is not None or (isinstance(node, Var) and not node.is_inferred):
                 return f"{callee_name(target)}'s declared type"
     return None
+
+
+def at_inputs(
+    api: CheckerPluginInterface, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at ``context`` (an op or a layer's call), is to be reported
+    too: the line that assigned each operand that is a local name bound once
+    (``q = x.reshape(b, s, hs, nh)`` two lines before ``q @ k.mT``), when that is another line;
+    the mistake is as likely there as in the op."""
+    if "_mask " in message:
+        return []  # a mask that does not fit the sequences is the mask's mistake
+    if isinstance(context, CallExpr):
+        operands = [a for a, k in zip(context.args, context.arg_kinds, strict=True) if k == ARG_POS]
+    elif isinstance(context, OpExpr):
+        operands = [context.left, context.right]
+    else:
+        return []
+    found: list[tuple[str, Context]] = []
+    definition = definitions(api)
+    for e in operands:
+        if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
+            e = e.args[0]  # through a layer or an op of one operand: ``self.dropout(ff)``
+        if not isinstance(e, NameExpr):
+            continue
+        value = definition(e)
+        if value is not None and 0 < value.line != context.line:
+            used = f"{e.name} is assigned here; used at line {context.line}: {message}"
+            found.append((used, value))
+    return found

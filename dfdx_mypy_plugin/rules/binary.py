@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from mypy.nodes import CallExpr, Expression, OpExpr
+from mypy.nodes import ARG_POS, CallExpr, Expression, NameExpr, OpExpr
 from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import Definition, definitions
 from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
 from dfdx_mypy_plugin._where import at_build
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -41,18 +42,36 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     bad = [i - n for i in range(n) if shapes.broadcast_dim(pa[i], pb[i]) is False]
     if not bad:
         return
+    definition = definitions(call.api)
     for e, shape in zip(exprs, (a, b), strict=False):
-        if not isinstance(e, CallExpr):
-            continue
-        layer = get_proper_type(type_of(call.api)(e.callee))
-        if not isinstance(layer, Instance):
-            continue
-        sets = _sets(layer)
-        axis = bad[0]
-        if ("features" in sets and axis == -1) or ("channels" in sets and axis == 1 - len(shape)):
-            built = at_build(call.api, e, message)
-            if built is not None:
-                call.fail(built[0], DFDX_SHAPE, at=built[1])
+        for layer_call in _layer_calls(e, definition):
+            layer = get_proper_type(type_of(call.api)(layer_call.callee))
+            if not isinstance(layer, Instance):
+                continue
+            sets = _sets(layer)
+            axis = bad[0]
+            if ("features" in sets and axis == -1) or (
+                "channels" in sets and axis == 1 - len(shape)
+            ):
+                built = at_build(call.api, layer_call, message)
+                if built is not None:
+                    call.fail(built[0], DFDX_SHAPE, at=built[1])
+                break
+
+
+def _layer_calls(e: Expression | None, definition: Definition) -> list[CallExpr]:
+    """The calls an operand may be the result of: the operand itself, the one argument of a
+    call of one operand (``self.dropout(ff)``), and a local bound once (``ff = self.out(h)``)."""
+    candidates = [e]
+    if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
+        candidates.append(e.args[0])
+    out = []
+    for c in candidates:
+        if isinstance(c, NameExpr):
+            c = definition(c)
+        if isinstance(c, CallExpr):
+            out.append(c)
+    return out
 
 
 for _op, _dunder in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv")]:

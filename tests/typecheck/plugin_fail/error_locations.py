@@ -81,12 +81,13 @@ class Twice(Module, Generic[D, F]):
     def __init__(self, dim: D, hidden: F) -> None:
         super().__init__()
         self.proj = Linear(hidden, dim)  # E: mypy[dfdx-shape "self.proj is built here; called at l"
-        #     "ine 90: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
-        self.norm = Norm(hidden)  # E: mypy[dfdx-shape "self.norm is built here; called at line 92:"
+        #     "ine 91: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
+        self.norm = Norm(hidden)  # E: mypy[dfdx-shape "self.norm is built here; called at line 93:"
         #     " Norm[F]: x takes Tensor[B, F], got Tensor[B, D] (D != F)"]
 
     def forward(self, x: Tensor[B, D, T], y: Tensor[B, F, T], pick: bool) -> None:
-        h = x if pick else y
+        h = x if pick else y  # E: mypy[dfdx-shape "h is assigned here; used at line 91: Linear[F,"
+        #     " D]: takes F features, got Tensor[B, D] (D != F)"]
         self.proj(h)  # E: mypy[dfdx-shape "Linear[F, D]: takes F features, got Tensor[B, D] (D != "
         #     "F)"]
         self.norm(x)  # E: mypy[dfdx-shape "Norm[F]: x takes Tensor[B, F], got Tensor[B, D] (D != F"
@@ -106,10 +107,10 @@ class Heads(Module, Generic[D, F]):
     def __init__(self, dim: D, vocab: F) -> None:
         super().__init__()
         self.word = Embedding(vocab, dim)  # E: mypy[dfdx-shape "self.word is built here; called "
-        #     "at line 119: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] (axis -"
+        #     "at line 120: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] (axis -"
         #     "1: D != F)"]
         self.position = Embedding(dim, vocab)  # E: mypy[dfdx-shape "self.position is built here; "
-        #     "called at line 119: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] ("
+        #     "called at line 120: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] ("
         #     "axis -1: D != F)"]
         self.head = Linear(dim, vocab)
 

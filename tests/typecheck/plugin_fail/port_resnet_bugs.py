@@ -84,7 +84,7 @@ class ResNet(Module, Generic[K]):
         self.avgpool = AdaptiveAvgPool2d(1)
         # bug: fc of wrong width
         self.fc = Linear(16, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.fc is built here; ca"
-        #     "lled at line 96: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
+        #     "lled at line 97: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
         x1 = self.bn1(self.conv1(x)).relu()
@@ -92,6 +92,7 @@ class ResNet(Module, Generic[K]):
         x2 = self.layer2(x1)
         x3 = self.layer3(x2)
         pooled = self.avgpool(x3)
-        flat = pooled.flatten(1)
+        flat = pooled.flatten(1)  # E: mypy[dfdx-shape "flat is assigned here; used at line 97: Li"
+        #     "near[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
         return self.fc(flat)  # E: mypy[dfdx-shape "Linear[16, K]: takes 16 features, got Tensor[N,"
         #     " 32] (32 != 16)"]

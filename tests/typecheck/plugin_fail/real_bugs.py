@@ -24,19 +24,24 @@ class VAE(dx.nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.enc = dx.nn.Linear(N_FEATURES, 32)
-        self.mu = dx.nn.Linear(32, LATENT)
+        self.mu = dx.nn.Linear(32, LATENT)  # E: mypy[dfdx-shape "self.mu is built here; called at"
+        #     " line 35: add: shapes do not broadcast: Tensor[16, 4] and Tensor[16, 5] (axis -1: 4"
+        #     " != 5)"]
         self.dec = dx.nn.Linear(LATENT, N_FEATURES - 1)  # bug: one feature short
 
     def forward(
         self, x: Tensor[L[16], L[20], OwnedTape], eps: Tensor[L[16], L[5], NoneTape]
     ) -> Tensor[OwnedTape]:
-        mu = self.mu(self.enc(x).relu())
+        mu = self.mu(self.enc(x).relu())  # E: mypy[dfdx-shape "mu is assigned here; used at line "
+        #     "37: add: shapes do not broadcast: Tensor[16, 4] and Tensor[16, 5] (axis -1: 4 != 5)"]
         z = mu + eps  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[16, 4] and "
         #                                   "Tensor[16, 5] (axis -1: 4 != 5)"]
         return self.dec(z).sum()
 
     def reconstruct(self, x: Tensor[L[16], L[20], OwnedTape]) -> Tensor[OwnedTape]:
-        recon = self.dec(self.mu(self.enc(x).relu())).sigmoid()
+        recon = self.dec(self.mu(self.enc(x).relu())).sigmoid()  # E: mypy[dfdx-shape "recon is as"
+        #     "signed here; used at line 45: mse_loss: shapes differ: Tensor[16, 19] and Tensor[16"
+        #     ", 20]"]
         return dx.losses.mse_loss(recon, x)  # E: mypy[dfdx-shape "mse_loss: shapes differ: "
         #                                        "Tensor[16, 19] and Tensor[16, 20]"]
 
@@ -69,7 +74,7 @@ class Net(dx.nn.Module):
         super().__init__()
         self.conv = dx.nn.Conv2d(3, 8, 3, padding=1)
         self.fc = dx.nn.Linear(8 * 4 * 4, 10)  # E: mypy[dfdx-shape "self.fc is built here; calle"
-        #     "d at line 80: Linear[128, 10]: takes 128 features, got Tensor[8, 512] (512 != 128)"]
+        #     "d at line 85: Linear[128, 10]: takes 128 features, got Tensor[8, 512] (512 != 128)"]
 
     def forward(
         self, x: Tensor[L[8], L[3], L[16], L[16], OwnedTape]

@@ -20,12 +20,13 @@ class Block(Module, Generic[CI, CO]):
         super().__init__()
         self.inner = Linear(ci, co)
         self.outer = Linear(ci, co)  # E: mypy[dfdx-shape "self.outer is built here; called at line"
-        #     " 29: Linear[CI, CO]: takes CI features, got Tensor[B, CO] (CO != CI)"]
+        #     " 30: Linear[CI, CO]: takes CI features, got Tensor[B, CO] (CO != CI)"]
         self.mlp = Sequential(Linear(ci, co), ReLU(), Linear(ci, co))  # E: mypy[dfdx-shape
         #     "Sequential: layer 3 (Linear[CI, CO]) takes CI features, layer 1 gives CO"]
 
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, CO, T]:
-        h = self.inner(x)
+        h = self.inner(x)  # E: mypy[dfdx-shape "h is assigned here; used at line 30: Linear[CI, C"
+        #     "O]: takes CI features, got Tensor[B, CO] (CO != CI)"]
         return self.outer(h)  # E: mypy[dfdx-shape "Linear[CI, CO]: takes CI features, got Tensor[B"
         #     ", CO] (CO != CI)"]
 
