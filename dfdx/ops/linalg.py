@@ -85,6 +85,33 @@ def _grad_right(g: Array, a: Array, b: Array) -> Array:
     return unbroadcast(gb, b.shape)
 
 
+SMALL_BATCH = 64
+"""Up to this many rows (and more than one), :func:`times_transposed` computes
+``(w @ x.T).T``: OpenBLAS's ``x @ w.T`` packs its operands slowly for thin ``x``."""
+
+
+def times_transposed(x: Array, w: Array, bias: Array | None) -> Array:
+    """``x @ w.T + bias`` for a matrix ``x`` ``(n, in)`` and ``w`` ``(out, in)``, C-ordered.
+
+    For 2 to :data:`SMALL_BATCH` rows the product is computed as ``w @ x.T``, whose
+    transpose is copied out with the bias added in the same pass: with OpenBLAS's
+    SkylakeX kernels, a (32, 784) by (784, 512) product takes ~315 us this way against
+    ~450 us as ``x @ w.T`` (the same sums; both are one GEMM call)."""
+    n = x.shape[0]
+    if 1 < n <= SMALL_BATCH:
+        t = xp.dot(w, x.T).T
+        out = xp.empty(t.shape, t.dtype)
+        if bias is None:
+            xp.copyto(out, t)
+        else:
+            xp.add(t, bias, out=out)
+        return out
+    out = xp.dot(x, w.T)
+    if bias is not None:
+        out += bias
+    return out
+
+
 # ``linear``: the weight in PyTorch's ``(out, in)`` layout; one overload per tape pair of ``x``
 # and ``weight`` as matmul's (the bias takes either tape kind, or the result's). No fallback
 # overload: ``x`` of any rank (unknown included) matches ``Tensor[*S, I, ...]``, so a weight
@@ -131,9 +158,7 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     if b is not None and b.shape != w.shape[:1]:
         shapes.linear_operands(op, a.shape, w.shape, b.shape)
     a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
-    out = xp.dot(a2, w.T)
-    if b is not None:
-        out += b
+    out = times_transposed(a2, w, b)
     n_out = w.shape[0]
     if a.ndim != 2:
         out = out.reshape(*a.shape[:-1], n_out)
@@ -218,13 +243,9 @@ def relu_feed_forward(x: Any, weight1: Any, bias1: Any, weight2: Any, bias2: Any
             None if b2 is None else b2.shape,
         )
     a2 = a.reshape(-1, a.shape[-1])
-    h = xp.dot(a2, w1.T)
-    if b1 is not None:
-        h += b1
+    h = times_transposed(a2, w1, b1)
     xp.maximum(h, 0, out=h)
-    y = xp.dot(h, w2.T)
-    if b2 is not None:
-        y += b2
+    y = times_transposed(h, w2, b2)
     out = y.reshape(*a.shape[:-1], w2.shape[0])
 
     def hidden(g: Array) -> tuple[Array, Array]:
