@@ -109,7 +109,7 @@ def times_transposed(x: Array, w: Array, bias: Array | None) -> Array:
     out = xp.dot(x, w.T)
     if bias is not None:
         out += bias
-    return out
+    return out  # type: ignore[no-any-return]
 
 
 # ``linear``: the weight in PyTorch's ``(out, in)`` layout; one overload per tape pair of ``x``
