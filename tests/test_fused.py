@@ -73,8 +73,9 @@ def test_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
 def test_fused_gelu_matches_numpy(monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]) -> None:
-    """Numba's exact-GELU forward against the NumPy passes (both erf in float32
-    arithmetic with the same polynomials: equal up to a few float32 roundings)."""
+    """Numba's exact-GELU forward and gradient against the NumPy passes (erf in float32
+    arithmetic with the same polynomials and NumPy's exp on both paths, the same operations
+    in the same order: equal up to a few float32 roundings, measured identical)."""
     rng = np.random.default_rng(5)
     a = (rng.standard_normal(shape) * 3).astype(np.float32)
     a.reshape(-1)[:6] = [0.0, -0.0, 40.0, -40.0, 0.927734375, -0.9277]
@@ -91,3 +92,19 @@ def test_fused_gelu_matches_numpy(monkeypatch: pytest.MonkeyPatch, shape: tuple[
     (y, grad), (y_ref, grad_ref) = run(True), run(False)
     np.testing.assert_allclose(y, y_ref, rtol=4e-7, atol=1e-7)
     np.testing.assert_allclose(grad, grad_ref, rtol=4e-7, atol=1e-7)
+
+
+def test_fused_gelu_gradient_of_a_strided_upstream_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upstream gradient that is not C-contiguous (here through a transpose) takes the
+    NumPy passes inside the fused GELU, with the same result as a contiguous one."""
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal((12, 9)) * 2).astype(np.float32)
+    w = rng.standard_normal((9, 12)).astype(np.float32)
+    x = dx.tensor(a)
+    strided = (x.trace().gelu().transpose(0, 1) * dx.tensor(w)).sum().backward().array(x)
+    contiguous = (x.trace().gelu() * dx.tensor(np.ascontiguousarray(w.T))).sum().backward()
+    assert _fused.enabled()
+    np.testing.assert_allclose(strided, contiguous.array(x), rtol=4e-7, atol=1e-7)
