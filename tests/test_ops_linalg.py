@@ -15,7 +15,7 @@ import pytest
 import test_gradients
 
 import dfdx as dx
-from dfdx.ops.linalg import SMALL_BATCH, times_transposed
+from dfdx.ops.linalg import SMALL_BATCH, product, times_transposed
 
 
 def _rand(*shape: int, seed: int = 0) -> np.ndarray:
@@ -47,6 +47,19 @@ def test_times_transposed_both_layouts(rows: int, with_bias: bool, dtype: type) 
     assert out.flags.c_contiguous and out.dtype == dtype and out.shape == (rows, 5)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (_rand(6, 5), _rand(5, 4, seed=1)),  # matmul: both C-contiguous
+        (_rand(5, 6).T, _rand(4, 5, seed=1).T),  # matmul: both F-contiguous
+        (_rand(6, 1), _rand(1, 4, seed=1)),  # dot: an outer product
+        (_rand(6, 10)[:, ::2], _rand(5, 4, seed=1)),  # dot: a strided operand
+    ],
+)
+def test_product_of_any_layout(a: np.ndarray, b: np.ndarray) -> None:
+    np.testing.assert_allclose(product(a, b), a @ b, rtol=1e-12, atol=1e-12)
 
 
 def test_linear_gradients_above_the_small_batch() -> None:
