@@ -164,3 +164,24 @@ def gelu_grad_float32() -> Callable[[Array, Array, Array, Array], None] | None:
         combine(a, cdf, g, out)
 
     return grad
+
+
+def _row_max_source(x: Any, out: Any) -> None:  # pragma: no cover
+    # The largest element of each row of a 2-d array (NaN where the row starts with NaN; a
+    # later NaN is skipped, and makes the row's softmax NaN through its own exp anyway).
+    rows, cols = x.shape
+    for i in range(rows):
+        m = x[i, 0]
+        for j in range(1, cols):
+            v = x[i, j]
+            m = v if v > m else m
+        out[i] = m
+
+
+def row_max() -> Callable[[Array, Array], None] | None:
+    """``out[i] = max(x[i, :])`` for a C-contiguous float matrix with at least one column,
+    or None without Numba: ~3x NumPy's ``max(axis=-1)`` on an attention's 64-key rows
+    (NumPy reduces short inner rows slowly)."""
+    if not enabled():
+        return None
+    return _jit("row_max", _row_max_source)

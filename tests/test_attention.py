@@ -352,3 +352,17 @@ def test_masks_that_fit_run() -> None:
         {"key_padding_mask": dx.zeros(2, 5) > 0.0, "attn_mask": dx.zeros(3, 5)},
     ):
         assert mha(q, kv, kv, **kw).shape == (2, 3, 8)
+
+
+def test_sdpa_mask_with_more_batch_axes_than_query_and_key() -> None:
+    """A bool mask that broadcasts the logits of an unbatched query and key up to the
+    value's batch: the masked logits are not computed in place then."""
+    rng = np.random.default_rng(3)
+    q, k = rng.standard_normal((3, 2)), rng.standard_normal((4, 2))
+    v = rng.standard_normal((2, 4, 5))
+    keep = rng.uniform(size=(2, 3, 4)) > 0.3
+    keep[..., 0] = True
+    out = sdpa(dx.tensor(q), dx.tensor(k), dx.tensor(v), attn_mask=dx.tensor(keep)).numpy()
+    s = np.where(keep, q @ k.T / np.sqrt(2), -np.inf)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    np.testing.assert_allclose(out, (p / p.sum(-1, keepdims=True)) @ v, rtol=1e-12, atol=1e-12)

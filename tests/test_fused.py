@@ -108,3 +108,38 @@ def test_fused_gelu_gradient_of_a_strided_upstream_gradient(
     contiguous = (x.trace().gelu() * dx.tensor(np.ascontiguousarray(w.T))).sum().backward()
     assert _fused.enabled()
     np.testing.assert_allclose(strided, contiguous.array(x), rtol=4e-7, atol=1e-7)
+
+
+def test_row_max_matches_numpy() -> None:
+    """The kernel attention's softmax takes its row maxima from, against NumPy's: rows
+    with -inf (masked keys), a fully masked row, and a NaN."""
+    kernel = _fused.row_max()
+    assert kernel is not None
+    x = np.random.default_rng(7).standard_normal((6, 5)).astype(np.float32)
+    x[1, :3] = -np.inf
+    x[2, :] = -np.inf
+    x[3, 0] = np.nan
+    out = np.empty(6, np.float32)
+    kernel(x, out)
+    np.testing.assert_array_equal(out, x.max(axis=-1))
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_attention_softmax_with_and_without_the_row_max_kernel(
+    monkeypatch: pytest.MonkeyPatch, fused: bool
+) -> None:
+    """Masked attention (causal, and a fully masked row) through either row maximum."""
+    monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+    rng = np.random.default_rng(8)
+    q, k, v = (rng.standard_normal((2, 4, 3)).astype(np.float32) for _ in range(3))
+    keep = np.tril(np.ones((4, 4), bool))
+    keep[0, 0] = False  # row 0: nothing to attend to
+    out = dx.scaled_dot_product_attention(
+        dx.tensor(q), dx.tensor(k), dx.tensor(v), attn_mask=dx.tensor(keep)
+    ).numpy()
+    s = np.where(keep, q @ k.transpose(0, 2, 1) / np.sqrt(3), -np.inf)
+    p = np.exp(s - np.where(keep.any(-1, keepdims=True), s.max(-1, keepdims=True), 0))
+    z = p.sum(-1, keepdims=True)
+    want = (p / np.where(z == 0, 1, z)) @ v
+    assert _fused.enabled() == fused
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
-from dfdx import _validate
+from dfdx import _fused, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same
 from dfdx._typing import AnyTensor, Bs, D, Dv, L, Sk, T
@@ -56,8 +56,11 @@ def _softmax_attention(
         s = s + add
     masked = keep is not None or add is not None
     if keep is not None:
-        s = xp.where(keep, s, -xp.inf)
-    m = s.max(axis=-1, keepdims=True)
+        if xp.broadcast_shapes(keep.shape, s.shape) == s.shape:
+            xp.copyto(s, -xp.inf, where=~keep)  # in place: s is this call's own array
+        else:  # a mask with more batch axes than the query and key
+            s = xp.where(keep, s, -xp.inf)
+    m = _row_max(s)
     if masked:
         m = xp.where(xp.isfinite(m), m, 0)  # a fully masked row: exp(-inf - 0) = 0
     s -= m
@@ -95,6 +98,17 @@ def _softmax_attention(
         return xp.matmul(xp.swapaxes(pd, -1, -2), s[0], out=into)
 
     return out, shared, (grad_q, grad_k, grad_v)
+
+
+def _row_max(s: Array) -> Array:
+    """``s.max(axis=-1, keepdims=True)``, with Numba's kernel where it applies."""
+    kernel = _fused.row_max()
+    n = s.shape[-1]
+    if kernel is None or n == 0 or not s.flags.c_contiguous or s.dtype.kind != "f":
+        return s.max(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+    m = xp.empty((*s.shape[:-1], 1), s.dtype)
+    kernel(s.reshape(-1, n), m.reshape(-1))
+    return m
 
 
 def attend(
