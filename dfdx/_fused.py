@@ -185,3 +185,70 @@ def row_max() -> Callable[[Array, Array], None] | None:
     if not enabled():
         return None
     return _jit("row_max", _row_max_source)
+
+
+def _layer_norm_forward_source(
+    a: Any, w: Any, b: Any, eps: Any, y: Any, xhat: Any, rstd: Any
+) -> None:  # pragma: no cover
+    # Per row of a (M, D): xhat = (a - mean) * rstd, rstd = 1 / sqrt(var + eps), y = xhat * w + b.
+    rows, d = a.shape
+    inv_d = a.dtype.type(1.0) / d
+    for i in range(rows):
+        s = a.dtype.type(0)
+        for j in range(d):
+            s += a[i, j]
+        mean = s * inv_d
+        v = a.dtype.type(0)
+        for j in range(d):
+            c = a[i, j] - mean
+            xhat[i, j] = c
+            v += c * c
+        r = 1 / xp.sqrt(v * inv_d + eps)
+        rstd[i] = r
+        for j in range(d):
+            h = xhat[i, j] * r
+            xhat[i, j] = h
+            y[i, j] = h * w[j] + b[j]
+
+
+def _layer_norm_backward_source(
+    g: Any, xhat: Any, rstd: Any, w: Any, dx: Any, dw: Any, db: Any
+) -> None:  # pragma: no cover
+    # dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; dw = sum(g xhat) and
+    # db = sum(g) over the rows (dw and db start at zero).
+    rows, d = g.shape
+    inv_d = g.dtype.type(1.0) / d
+    for i in range(rows):
+        m1 = g.dtype.type(0)
+        m2 = g.dtype.type(0)
+        for j in range(d):
+            gw = g[i, j] * w[j]
+            m1 += gw
+            m2 += gw * xhat[i, j]
+            dw[j] += g[i, j] * xhat[i, j]
+            db[j] += g[i, j]
+        r = rstd[i]
+        m1 *= inv_d
+        m2 *= inv_d
+        for j in range(d):
+            dx[i, j] = (g[i, j] * w[j] - m1 - xhat[i, j] * m2) * r
+
+
+def layer_norm() -> tuple[Callable[..., None], Callable[..., None]] | None:
+    """Layer norm's forward ``(a, w, b, eps, y, xhat, rstd)`` and backward ``(g, xhat, rstd,
+    w, dx, dw, db)`` on C-contiguous ``(M, D)`` float arrays, one pass over the rows each,
+    or None without Numba. Compiled with reassociation allowed (``fastmath={"reassoc"}``),
+    so that the row sums vectorize: sums in another order than NumPy's, equal up to
+    rounding."""
+    if not enabled():
+        return None
+    if "layer_norm" not in _KERNELS:
+        jit = _KERNELS["numba"].njit(
+            cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"}
+        )
+        _KERNELS["layer_norm"] = (
+            jit(_layer_norm_forward_source),
+            jit(_layer_norm_backward_source),
+        )
+    kernels: tuple[Callable[..., None], Callable[..., None]] = _KERNELS["layer_norm"]
+    return kernels

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
@@ -143,3 +144,49 @@ def test_attention_softmax_with_and_without_the_row_max_kernel(
     want = (p / np.where(z == 0, 1, z)) @ v
     assert _fused.enabled() == fused
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [True, False])
+def test_fused_layer_norm_matches_numpy(
+    monkeypatch: pytest.MonkeyPatch, dtype: Any, affine: bool
+) -> None:
+    """Numba's layer norm (forward, and the input's, weight's and bias's gradients) against
+    the NumPy passes: the same sums in another order."""
+    rng = np.random.default_rng(9)
+    a = (rng.standard_normal((3, 5, 16)) * 2 + 1).astype(dtype)
+    g = rng.standard_normal(a.shape).astype(dtype)
+    w = rng.standard_normal(16).astype(dtype) if affine else None
+    b = rng.standard_normal(16).astype(dtype) if affine else None
+
+    def run(fused: bool) -> list[np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        x = dx.tensor(a, dtype=dtype)
+        wt = None if w is None else dx.tensor(w, dtype=dtype)
+        bt = None if b is None else dx.tensor(b, dtype=dtype)
+        y = dx.layer_norm(x.trace(), 16, wt, bt)
+        grads = (y * dx.tensor(g, dtype=dtype)).sum().backward()
+        assert _fused.enabled() == fused
+        return [y.numpy()] + [grads.array(t) for t in (x, wt, bt) if t is not None]
+
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for got, want in zip(run(True), run(False), strict=True):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_layer_norm_gradients_on_either_path(monkeypatch: pytest.MonkeyPatch, fused: bool) -> None:
+    """Finite differences in float64 through the kernels and through the NumPy passes (a
+    strided input takes the NumPy passes even with Numba)."""
+    monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+    rng = np.random.default_rng(10)
+    _helpers.check_grads(
+        lambda x, w, b: dx.layer_norm(x, 6, w, b),
+        rng.standard_normal((2, 3, 6)), rng.standard_normal(6), rng.standard_normal(6),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip
+    _helpers.check_grads(
+        lambda x: dx.layer_norm(x.transpose(0, 1), 4),
+        rng.standard_normal((4, 3)),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip
