@@ -166,25 +166,67 @@ def gelu_grad_float32() -> Callable[[Array, Array, Array, Array], None] | None:
     return grad
 
 
-def _row_max_source(x: Any, out: Any) -> None:  # pragma: no cover
-    # The largest element of each row of a 2-d array (NaN where the row starts with NaN; a
-    # later NaN is skipped, and makes the row's softmax NaN through its own exp anyway).
-    rows, cols = x.shape
+def _softmax_shift_source(s: Any, masked: bool) -> None:  # pragma: no cover
+    # Each row of a 2-d array minus its largest element, in place; with masked, a row whose
+    # largest element is not finite (every key masked: -inf) is left as it is. NumPy's max
+    # propagates NaN, this one only a leading NaN: a row with a NaN ends NaN either way.
+    rows, cols = s.shape
     for i in range(rows):
-        m = x[i, 0]
+        m = s[i, 0]
         for j in range(1, cols):
-            v = x[i, j]
+            v = s[i, j]
             m = v if v > m else m
-        out[i] = m
+        if masked and not (m > -xp.inf and m < xp.inf):
+            m = s.dtype.type(0)
+        for j in range(cols):
+            s[i, j] -= m
 
 
-def row_max() -> Callable[[Array, Array], None] | None:
-    """``out[i] = max(x[i, :])`` for a C-contiguous float matrix with at least one column,
-    or None without Numba: ~3x NumPy's ``max(axis=-1)`` on an attention's 64-key rows
-    (NumPy reduces short inner rows slowly)."""
+def _softmax_normalize_source(p: Any, masked: bool) -> None:  # pragma: no cover
+    # Each row divided by its sum, in place; with masked, a row summing to 0 stays 0.
+    rows, cols = p.shape
+    for i in range(rows):
+        z = p.dtype.type(0)
+        for j in range(cols):
+            z += p[i, j]
+        if masked and z == 0:
+            z = p.dtype.type(1)
+        for j in range(cols):
+            p[i, j] /= z
+
+
+def _softmax_backward_source(gp: Any, p: Any, scale: Any) -> None:  # pragma: no cover
+    # Softmax's backward in place on gp: (gp - rowsum(gp * p)) * p * scale.
+    rows, cols = gp.shape
+    for i in range(rows):
+        r = gp.dtype.type(0)
+        for j in range(cols):
+            r += gp[i, j] * p[i, j]
+        for j in range(cols):
+            gp[i, j] = (gp[i, j] - r) * p[i, j] * scale
+
+
+def softmax_rows() -> tuple[Callable[..., None], Callable[..., None], Callable[..., None]] | None:
+    """Attention's softmax on the rows of C-contiguous 2-d float arrays, in place: ``shift
+    (s, masked)`` (minus each row's maximum), ``normalize(p, masked)`` (divided by each row's
+    sum) and ``backward(gp, p, scale)``; None without Numba. One pass each where NumPy
+    takes two to four (and its maximum over short rows is slow); the sums are compiled
+    with reassociation allowed (``fastmath={"reassoc"}``) so that they vectorize: another
+    order than NumPy's, equal up to rounding."""
     if not enabled():
         return None
-    return _jit("row_max", _row_max_source)
+    if "softmax" not in _KERNELS:
+        numba = _KERNELS["numba"]
+        plain = numba.njit(cache=True, nogil=True, error_model="numpy")
+        sums = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+        _KERNELS["softmax"] = (
+            plain(_softmax_shift_source),
+            sums(_softmax_normalize_source),
+            sums(_softmax_backward_source),
+        )
+    kernels: tuple[Callable[..., None], Callable[..., None], Callable[..., None]]
+    kernels = _KERNELS["softmax"]
+    return kernels
 
 
 def _layer_norm_forward_source(

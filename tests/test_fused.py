@@ -111,25 +111,41 @@ def test_fused_gelu_gradient_of_a_strided_upstream_gradient(
     np.testing.assert_allclose(strided, contiguous.array(x), rtol=4e-7, atol=1e-7)
 
 
-def test_row_max_matches_numpy() -> None:
-    """The kernel attention's softmax takes its row maxima from, against NumPy's: rows
-    with -inf (masked keys), a fully masked row, and a NaN."""
-    kernel = _fused.row_max()
-    assert kernel is not None
-    x = np.random.default_rng(7).standard_normal((6, 5)).astype(np.float32)
-    x[1, :3] = -np.inf
-    x[2, :] = -np.inf
-    x[3, 0] = np.nan
-    out = np.empty(6, np.float32)
-    kernel(x, out)
-    np.testing.assert_array_equal(out, x.max(axis=-1))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_kernels_match_numpy(dtype: Any) -> None:
+    """Attention's softmax kernels against the NumPy passes they replace: masked keys
+    (-inf), a fully masked row, a NaN, and the backward."""
+    kernels = _fused.softmax_rows()
+    assert kernels is not None
+    shift, normalize, backward = kernels
+    s = np.random.default_rng(7).standard_normal((6, 5)).astype(dtype) * 3
+    s[1, :3] = -np.inf
+    s[2, :] = -np.inf
+    s[3, 2] = np.nan
+    m = s.max(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        want = np.exp(s - np.where(np.isfinite(m), m, 0))
+    z = want.sum(-1, keepdims=True)
+    want /= np.where(z == 0, 1, z)
+    got = s.copy()
+    shift(got, True)
+    np.exp(got, out=got)
+    normalize(got, True)
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)  # NaN where want has NaN
+    p = np.nan_to_num(want)
+    gp = np.random.default_rng(8).standard_normal(p.shape).astype(dtype)
+    want_g = (gp - (gp * p).sum(-1, keepdims=True)) * p * dtype(0.5)
+    backward(gp, p, dtype(0.5))
+    np.testing.assert_allclose(gp, want_g, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("fused", [True, False])
-def test_attention_softmax_with_and_without_the_row_max_kernel(
+def test_attention_softmax_with_and_without_the_kernels(
     monkeypatch: pytest.MonkeyPatch, fused: bool
 ) -> None:
-    """Masked attention (causal, and a fully masked row) through either row maximum."""
+    """Masked attention (causal, and a fully masked row) through the kernels and through
+    the NumPy passes: values, and float64 gradients by finite differences."""
     monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
     rng = np.random.default_rng(8)
     q, k, v = (rng.standard_normal((2, 4, 3)).astype(np.float32) for _ in range(3))
@@ -144,6 +160,12 @@ def test_attention_softmax_with_and_without_the_row_max_kernel(
     want = (p / np.where(z == 0, 1, z)) @ v
     assert _fused.enabled() == fused
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
+    keep64 = dx.tensor(keep)
+    _helpers.check_grads(
+        lambda q, k, v: dx.scaled_dot_product_attention(q, k, v, attn_mask=keep64),
+        q.astype(np.float64), k.astype(np.float64), v.astype(np.float64),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -63,15 +63,23 @@ def _softmax_attention(
             xp.copyto(s, -xp.inf, where=~keep)  # in place: s is this call's own array
         else:  # a mask with more batch axes than the query and key
             s = xp.where(keep, s, -xp.inf)
-    m = _row_max(s)
-    if masked:
-        m = xp.where(xp.isfinite(m), m, 0)  # a fully masked row: exp(-inf - 0) = 0
-    s -= m
-    p = xp.exp(s, out=s)
-    z = xp.matmul(p, xp.ones(p.shape[-1], p.dtype))[..., None]  # row sums: BLAS, no reduce
-    if masked:
-        z[z == 0] = 1  # its weights stay 0 (not 0 / 0)
-    p /= z
+    n = s.shape[-1]
+    kernels = _fused.softmax_rows() if n and s.flags.c_contiguous else None
+    if kernels is not None:
+        shift, normalize, _ = kernels
+        shift(s.reshape(-1, n), masked)  # a fully masked row stays -inf: exp gives 0
+        p = xp.exp(s, out=s)
+        normalize(p.reshape(-1, n), masked)  # its weights stay 0 (not 0 / 0)
+    else:
+        m = s.max(axis=-1, keepdims=True)
+        if masked:
+            m = xp.where(xp.isfinite(m), m, 0)  # a fully masked row: exp(-inf - 0) = 0
+        s -= m
+        p = xp.exp(s, out=s)
+        z = xp.matmul(p, xp.ones(n, p.dtype))[..., None]  # row sums: BLAS, no reduce
+        if masked:
+            z[z == 0] = 1  # its weights stay 0 (not 0 / 0)
+        p /= z
     pd = p if drop is None else p * drop
     if heads_inner:
         nb, nh, nl, _ = pd.shape
@@ -86,6 +94,9 @@ def _softmax_attention(
             gp *= drop
         # softmax's backward, in place on gp: (gp - rowsum(gp * p)) * p
         gs = gp
+        if kernels is not None and gs.flags.c_contiguous and gs.shape == p.shape:
+            kernels[2](gs.reshape(-1, n), p.reshape(-1, n), gs.dtype.type(scale))
+            return g, gs
         gs -= xp.einsum("...ij,...ij->...i", gp, p)[..., None]
         gs *= p
         gs *= scale
@@ -101,17 +112,6 @@ def _softmax_attention(
         return xp.matmul(xp.swapaxes(pd, -1, -2), s[0], out=into)
 
     return out, shared, (grad_q, grad_k, grad_v)
-
-
-def _row_max(s: Array) -> Array:
-    """``s.max(axis=-1, keepdims=True)``, with Numba's kernel where it applies."""
-    kernel = _fused.row_max()
-    n = s.shape[-1]
-    if kernel is None or n == 0 or not s.flags.c_contiguous or s.dtype.kind != "f":
-        return s.max(axis=-1, keepdims=True)  # type: ignore[no-any-return]
-    m = xp.empty((*s.shape[:-1], 1), s.dtype)
-    kernel(s.reshape(-1, n), m.reshape(-1))
-    return m
 
 
 def attend(
