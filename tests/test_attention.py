@@ -397,3 +397,17 @@ def test_positional_encodings_errors_as_the_plugin_reports_them() -> None:
         r"got Tensor\[16\]$",
     ):
         pe(dx.zeros(16))
+
+
+def test_sdpa_mask_with_more_batch_axes_than_query_and_key() -> None:
+    """A bool mask that broadcasts the logits of an unbatched query and key up to the
+    value's batch: the masked logits are not computed in place then."""
+    rng = np.random.default_rng(3)
+    q, k = rng.standard_normal((3, 2)), rng.standard_normal((4, 2))
+    v = rng.standard_normal((2, 4, 5))
+    keep = rng.uniform(size=(2, 3, 4)) > 0.3
+    keep[..., 0] = True
+    out = sdpa(dx.tensor(q), dx.tensor(k), dx.tensor(v), attn_mask=dx.tensor(keep)).numpy()
+    s = np.where(keep, q @ k.T / np.sqrt(2), -np.inf)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    np.testing.assert_allclose(out, (p / p.sum(-1, keepdims=True)) @ v, rtol=1e-12, atol=1e-12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import _helpers
 import numpy as np
 import pytest
 
@@ -73,8 +74,9 @@ def test_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
 def test_fused_gelu_matches_numpy(monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]) -> None:
-    """Numba's exact-GELU forward against the NumPy passes (both erf in float32
-    arithmetic with the same polynomials: equal up to a few float32 roundings)."""
+    """Numba's exact-GELU forward and gradient against the NumPy passes (erf in float32
+    arithmetic with the same polynomials and NumPy's exp on both paths, the same operations
+    in the same order: equal up to a few float32 roundings, measured identical)."""
     rng = np.random.default_rng(5)
     a = (rng.standard_normal(shape) * 3).astype(np.float32)
     a.reshape(-1)[:6] = [0.0, -0.0, 40.0, -40.0, 0.927734375, -0.9277]
@@ -91,3 +93,122 @@ def test_fused_gelu_matches_numpy(monkeypatch: pytest.MonkeyPatch, shape: tuple[
     (y, grad), (y_ref, grad_ref) = run(True), run(False)
     np.testing.assert_allclose(y, y_ref, rtol=4e-7, atol=1e-7)
     np.testing.assert_allclose(grad, grad_ref, rtol=4e-7, atol=1e-7)
+
+
+def test_fused_gelu_gradient_of_a_strided_upstream_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upstream gradient that is not C-contiguous (here through a transpose) takes the
+    NumPy passes inside the fused GELU, with the same result as a contiguous one."""
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal((12, 9)) * 2).astype(np.float32)
+    w = rng.standard_normal((9, 12)).astype(np.float32)
+    x = dx.tensor(a)
+    strided = (x.trace().gelu().transpose(0, 1) * dx.tensor(w)).sum().backward().array(x)
+    contiguous = (x.trace().gelu() * dx.tensor(np.ascontiguousarray(w.T))).sum().backward()
+    assert _fused.enabled()
+    np.testing.assert_allclose(strided, contiguous.array(x), rtol=4e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_kernels_match_numpy(dtype: Any) -> None:
+    """Attention's softmax kernels against the NumPy passes they replace: masked keys
+    (-inf), a fully masked row, a NaN, and the backward."""
+    kernels = _fused.softmax_rows()
+    assert kernels is not None
+    shift, normalize, backward = kernels
+    s = np.random.default_rng(7).standard_normal((6, 5)).astype(dtype) * 3
+    s[1, :3] = -np.inf
+    s[2, :] = -np.inf
+    s[3, 2] = np.nan
+    m = s.max(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        want = np.exp(s - np.where(np.isfinite(m), m, 0))
+    z = want.sum(-1, keepdims=True)
+    want /= np.where(z == 0, 1, z)
+    got = s.copy()
+    shift(got, True)
+    np.exp(got, out=got)
+    normalize(got, True)
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)  # NaN where want has NaN
+    p = np.nan_to_num(want)
+    gp = np.random.default_rng(8).standard_normal(p.shape).astype(dtype)
+    want_g = (gp - (gp * p).sum(-1, keepdims=True)) * p * dtype(0.5)
+    backward(gp, p, dtype(0.5))
+    np.testing.assert_allclose(gp, want_g, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_attention_softmax_with_and_without_the_kernels(
+    monkeypatch: pytest.MonkeyPatch, fused: bool
+) -> None:
+    """Masked attention (causal, and a fully masked row) through the kernels and through
+    the NumPy passes: values, and float64 gradients by finite differences."""
+    monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+    rng = np.random.default_rng(8)
+    q, k, v = (rng.standard_normal((2, 4, 3)).astype(np.float32) for _ in range(3))
+    keep = np.tril(np.ones((4, 4), bool))
+    keep[0, 0] = False  # row 0: nothing to attend to
+    out = dx.scaled_dot_product_attention(
+        dx.tensor(q), dx.tensor(k), dx.tensor(v), attn_mask=dx.tensor(keep)
+    ).numpy()
+    s = np.where(keep, q @ k.transpose(0, 2, 1) / np.sqrt(3), -np.inf)
+    p = np.exp(s - np.where(keep.any(-1, keepdims=True), s.max(-1, keepdims=True), 0))
+    z = p.sum(-1, keepdims=True)
+    want = (p / np.where(z == 0, 1, z)) @ v
+    assert _fused.enabled() == fused
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
+    keep64 = dx.tensor(keep)
+    _helpers.check_grads(
+        lambda q, k, v: dx.scaled_dot_product_attention(q, k, v, attn_mask=keep64),
+        q.astype(np.float64), k.astype(np.float64), v.astype(np.float64),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [True, False])
+def test_fused_layer_norm_matches_numpy(
+    monkeypatch: pytest.MonkeyPatch, dtype: Any, affine: bool
+) -> None:
+    """Numba's layer norm (forward, and the input's, weight's and bias's gradients) against
+    the NumPy passes: the same sums in another order."""
+    rng = np.random.default_rng(9)
+    a = (rng.standard_normal((3, 5, 16)) * 2 + 1).astype(dtype)
+    g = rng.standard_normal(a.shape).astype(dtype)
+    w = rng.standard_normal(16).astype(dtype) if affine else None
+    b = rng.standard_normal(16).astype(dtype) if affine else None
+
+    def run(fused: bool) -> list[np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        x = dx.tensor(a, dtype=dtype)
+        wt = None if w is None else dx.tensor(w, dtype=dtype)
+        bt = None if b is None else dx.tensor(b, dtype=dtype)
+        y = dx.layer_norm(x.trace(), 16, wt, bt)
+        grads = (y * dx.tensor(g, dtype=dtype)).sum().backward()
+        assert _fused.enabled() == fused
+        return [y.numpy()] + [grads.array(t) for t in (x, wt, bt) if t is not None]
+
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for got, want in zip(run(True), run(False), strict=True):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_layer_norm_gradients_on_either_path(monkeypatch: pytest.MonkeyPatch, fused: bool) -> None:
+    """Finite differences in float64 through the kernels and through the NumPy passes (a
+    strided input takes the NumPy passes even with Numba)."""
+    monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+    rng = np.random.default_rng(10)
+    _helpers.check_grads(
+        lambda x, w, b: dx.layer_norm(x, 6, w, b),
+        rng.standard_normal((2, 3, 6)), rng.standard_normal(6), rng.standard_normal(6),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip
+    _helpers.check_grads(
+        lambda x: dx.layer_norm(x.transpose(0, 1), 4),
+        rng.standard_normal((4, 3)),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip

@@ -15,6 +15,7 @@ import pytest
 import test_gradients
 
 import dfdx as dx
+from dfdx.ops.linalg import SMALL_BATCH, product, times_transposed
 
 
 def _rand(*shape: int, seed: int = 0) -> np.ndarray:
@@ -31,6 +32,43 @@ def test_linear_gradients(x_shape: tuple[int, ...]) -> None:
     test_gradients.check_grads(
         dx.linear, _rand(*x_shape), _rand(5, 4, seed=1), _rand(5, seed=2), rtol=1e-6, atol=1e-8
     )
+
+
+@pytest.mark.parametrize("rows", [1, 2, SMALL_BATCH, SMALL_BATCH + 1])
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_times_transposed_both_layouts(rows: int, with_bias: bool, dtype: type) -> None:
+    """Both ways of computing ``x @ w.T + bias`` (``(w @ x.T).T`` up to SMALL_BATCH rows)
+    give the product, C-ordered, in the input's dtype."""
+    x, w = _rand(rows, 7).astype(dtype), _rand(5, 7, seed=1).astype(dtype)
+    b = _rand(5, seed=2).astype(dtype) if with_bias else None
+    out = times_transposed(x, w, b)
+    want = x @ w.T + (0 if b is None else b)
+    assert out.flags.c_contiguous and out.dtype == dtype and out.shape == (rows, 5)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (_rand(6, 5), _rand(5, 4, seed=1)),  # matmul: both C-contiguous
+        (_rand(5, 6).T, _rand(4, 5, seed=1).T),  # matmul: both F-contiguous
+        (_rand(6, 1), _rand(1, 4, seed=1)),  # dot: an outer product
+        (_rand(6, 10)[:, ::2], _rand(5, 4, seed=1)),  # dot: a strided operand
+    ],
+)
+def test_product_of_any_layout(a: np.ndarray, b: np.ndarray) -> None:
+    np.testing.assert_allclose(product(a, b), a @ b, rtol=1e-12, atol=1e-12)
+
+
+def test_linear_gradients_above_the_small_batch() -> None:
+    """The finite-difference check with more rows than SMALL_BATCH (the other tests have
+    fewer): the forward's other GEMM layout."""
+    test_gradients.check_grads(
+        dx.linear, _rand(SMALL_BATCH + 3, 2), _rand(3, 2, seed=1), _rand(3, seed=2),
+        rtol=1e-6, atol=1e-8,
+    )  # fmt: skip
 
 
 def test_linear_gradients_without_bias() -> None:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
-from dfdx import _inference, _validate
+from dfdx import _fused, _inference, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same
 from dfdx._typing import AnyTensor, Bs, D, Dv, L, Sk, T
@@ -50,22 +50,36 @@ def _softmax_attention(
     its gradient. ``heads_inner`` (4-d ``(B, H, L, D)`` inputs): the
     output is a ``(B, H, L, Dv)`` view of ``(B, L, H, Dv)`` memory, so that merging the heads
     back, ``permute(0, 2, 1, 3)`` and a reshape to ``(B, L, H * Dv)``, copies nothing."""
-    s = xp.matmul(a, xp.swapaxes(b, -1, -2))
+    # ``b`` transposed into a contiguous copy: the small per-head products of a batch are
+    # ~25% faster as plain products than with BLAS's transposed flag (which matmul passes
+    # for a transposed view), the copy included.
+    s = xp.matmul(a, xp.ascontiguousarray(xp.swapaxes(b, -1, -2)))
     s *= scale
     if add is not None:
         s = s + add
     masked = keep is not None or add is not None
     if keep is not None:
-        s = xp.where(keep, s, -xp.inf)
-    m = s.max(axis=-1, keepdims=True)
-    if masked:
-        m = xp.where(xp.isfinite(m), m, 0)  # a fully masked row: exp(-inf - 0) = 0
-    s -= m
-    p = xp.exp(s, out=s)
-    z = xp.matmul(p, xp.ones(p.shape[-1], p.dtype))[..., None]  # row sums: BLAS, no reduce
-    if masked:
-        z[z == 0] = 1  # its weights stay 0 (not 0 / 0)
-    p /= z
+        if xp.broadcast_shapes(keep.shape, s.shape) == s.shape:
+            xp.copyto(s, -xp.inf, where=~keep)  # in place: s is this call's own array
+        else:  # a mask with more batch axes than the query and key
+            s = xp.where(keep, s, -xp.inf)
+    n = s.shape[-1]
+    kernels = _fused.softmax_rows() if n and s.flags.c_contiguous else None
+    if kernels is not None:
+        shift, normalize, _ = kernels
+        shift(s.reshape(-1, n), masked)  # a fully masked row stays -inf: exp gives 0
+        p = xp.exp(s, out=s)
+        normalize(p.reshape(-1, n), masked)  # its weights stay 0 (not 0 / 0)
+    else:
+        m = s.max(axis=-1, keepdims=True)
+        if masked:
+            m = xp.where(xp.isfinite(m), m, 0)  # a fully masked row: exp(-inf - 0) = 0
+        s -= m
+        p = xp.exp(s, out=s)
+        z = xp.matmul(p, xp.ones(n, p.dtype))[..., None]  # row sums: BLAS, no reduce
+        if masked:
+            z[z == 0] = 1  # its weights stay 0 (not 0 / 0)
+        p /= z
     pd = p if drop is None else p * drop
     if heads_inner:
         nb, nh, nl, _ = pd.shape
@@ -75,11 +89,14 @@ def _softmax_attention(
         out = xp.matmul(pd, c)
 
     def shared(g: Array) -> Grads:
-        gp = xp.matmul(g, xp.swapaxes(c, -1, -2))
+        gp = xp.matmul(g, xp.ascontiguousarray(xp.swapaxes(c, -1, -2)))  # as s's
         if drop is not None:
             gp *= drop
         # softmax's backward, in place on gp: (gp - rowsum(gp * p)) * p
         gs = gp
+        if kernels is not None and gs.flags.c_contiguous and gs.shape == p.shape:
+            kernels[2](gs.reshape(-1, n), p.reshape(-1, n), gs.dtype.type(scale))
+            return g, gs
         gs -= xp.einsum("...ij,...ij->...i", gp, p)[..., None]
         gs *= p
         gs *= scale

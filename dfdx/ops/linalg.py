@@ -91,6 +91,48 @@ def _grad_right(g: Array, a: Array, b: Array) -> Array:
     return unbroadcast(gb, b.shape)
 
 
+def product(a: Array, b: Array) -> Array:
+    """``a @ b`` of two matrices with one BLAS call: ``matmul``, which writes its result
+    once, where both operands are C- or F-contiguous and the inner size is above 1; else
+    ``dot``, which zero-fills its result before the product (~3% of a transformer step)
+    but copies strided operands for BLAS and takes an outer product to BLAS, which
+    ``matmul`` misses (~6x slower for (784, 1) @ (1, 256))."""
+    if (
+        a.shape[1] > 1
+        and (a.flags.c_contiguous or a.flags.f_contiguous)
+        and (b.flags.c_contiguous or b.flags.f_contiguous)
+    ):
+        return xp.matmul(a, b)  # type: ignore[no-any-return]
+    return xp.dot(a, b)  # type: ignore[no-any-return]
+
+
+SMALL_BATCH = 64
+"""Up to this many rows (and more than one), :func:`times_transposed` computes
+``(w @ x.T).T``: OpenBLAS's ``x @ w.T`` packs its operands slowly for thin ``x``."""
+
+
+def times_transposed(x: Array, w: Array, bias: Array | None) -> Array:
+    """``x @ w.T + bias`` for a matrix ``x`` ``(n, in)`` and ``w`` ``(out, in)``, C-ordered.
+
+    For 2 to :data:`SMALL_BATCH` rows the product is computed as ``w @ x.T``, whose
+    transpose is copied out with the bias added in the same pass: with OpenBLAS's
+    SkylakeX kernels, a (32, 784) by (784, 512) product takes ~315 us this way against
+    ~450 us as ``x @ w.T`` (the same sums; both are one GEMM call)."""
+    n = x.shape[0]
+    if 1 < n <= SMALL_BATCH:
+        t = product(w, x.T).T
+        out = xp.empty(t.shape, t.dtype)
+        if bias is None:
+            xp.copyto(out, t)
+        else:
+            xp.add(t, bias, out=out)
+        return out
+    out = product(x, w.T)
+    if bias is not None:
+        out += bias
+    return out
+
+
 # ``linear``: the weight in PyTorch's ``(out, in)`` layout; one overload per tape pair of ``x``
 # and ``weight`` as matmul's (the bias takes either tape kind, or the result's). No fallback
 # overload: ``x`` of any rank (unknown included) matches ``Tensor[*S, I, ...]``, so a weight
@@ -137,9 +179,7 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     if b is not None and b.shape != w.shape[:1]:
         shapes.linear_operands(op, a.shape, w.shape, b.shape)
     a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
-    out = xp.dot(a2, w.T)
-    if b is not None:
-        out += b
+    out = times_transposed(a2, w, b)
     n_out = w.shape[0]
     if a.ndim != 2:
         out = out.reshape(*a.shape[:-1], n_out)
@@ -149,11 +189,11 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
 
     def grad_x(g: Array) -> Array:
         g2 = g.reshape(-1, n_out) if g.ndim != 2 else g
-        return xp.dot(g2, w).reshape(a.shape)  # type: ignore[no-any-return]
+        return product(g2, w).reshape(a.shape)
 
     def grad_w(g: Array) -> Array:
         g2 = g.reshape(-1, n_out) if g.ndim != 2 else g
-        return xp.dot(g2.T, a2)  # type: ignore[no-any-return]
+        return product(g2.T, a2)
 
     if bias is None:
         return result(out, (x, weight), (grad_x, grad_w))
@@ -227,32 +267,28 @@ def relu_feed_forward(x: Any, weight1: Any, bias1: Any, weight2: Any, bias2: Any
             None if b2 is None else b2.shape,
         )
     a2 = a.reshape(-1, a.shape[-1])
-    h = xp.dot(a2, w1.T)
-    if b1 is not None:
-        h += b1
+    h = times_transposed(a2, w1, b1)
     xp.maximum(h, 0, out=h)
-    y = xp.dot(h, w2.T)
-    if b2 is not None:
-        y += b2
+    y = times_transposed(h, w2, b2)
     out = y.reshape(*a.shape[:-1], w2.shape[0])
 
     def hidden(g: Array) -> tuple[Array, Array]:
         """The output's gradient as a matrix, and the hidden (pre-ReLU) gradient."""
         g2 = g.reshape(-1, w2.shape[0])
-        gh = xp.dot(g2, w2)
+        gh = product(g2, w2)
         gh *= h > 0
         return g2, gh
 
     inputs: list[AnyTensor] = [x, weight1]
     parts: list[Callable[[tuple[Array, Array]], Array]] = [
-        lambda s: xp.dot(s[1], w1).reshape(a.shape),
-        lambda s: xp.dot(s[1].T, a2),
+        lambda s: product(s[1], w1).reshape(a.shape),
+        lambda s: product(s[1].T, a2),
     ]
     if bias1 is not None:
         inputs.append(bias1)
         parts.append(lambda s: s[1].sum(axis=0))
     inputs.append(weight2)
-    parts.append(lambda s: xp.dot(s[0].T, h))
+    parts.append(lambda s: product(s[0].T, h))
     if bias2 is not None:
         inputs.append(bias2)
         parts.append(lambda s: s[0].sum(axis=0))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
-from dfdx import _inference, _validate
+from dfdx import _fused, _inference, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, D, S, T
@@ -80,6 +80,9 @@ def layer_norm(
             return x._new(y, None)
     shape = a.shape
     a2 = a.reshape(-1, d)
+    kernels = _fused.layer_norm() if a.dtype in (xp.float32, xp.float64) else None
+    if kernels is not None and a2.flags.c_contiguous:
+        return _layer_norm_fused(x, params, a2, shape, w, b, eps, kernels)
     # Sums along an axis as matrix-vector products: BLAS, faster than NumPy's reductions.
     mean_of = xp.full(d, 1.0 / d, a.dtype)  # a2 @ mean_of: each row's mean
 
@@ -137,3 +140,40 @@ def layer_norm(
     if b is not None:
         parts.append(lambda sh: col_sums(sh[0]))
     return result_shared(out, (x, *(t for _name, t in params)), shared, parts)
+
+
+def _layer_norm_fused(
+    x: AnyTensor,
+    params: list[tuple[str, AnyTensor]],
+    a2: Array,
+    shape: tuple[int, ...],
+    w: Array | None,
+    b: Array | None,
+    eps: float,
+    kernels: tuple[Callable[..., None], Callable[..., None]],
+) -> Any:
+    """:func:`layer_norm` with Numba's kernels (dfdx/_fused.py): one pass over the rows
+    forward and one backward, which gives the input's, the weight's and the bias's
+    gradients together."""
+    forward, backward = kernels
+    rows, d = a2.shape
+    dtype = a2.dtype
+    wk = xp.ones(d, dtype) if w is None else xp.ascontiguousarray(w)
+    bk = xp.zeros(d, dtype) if b is None else xp.ascontiguousarray(b)
+    y, xhat = xp.empty_like(a2), xp.empty_like(a2)
+    rstd = xp.empty(rows, dtype)
+    forward(a2, wk, bk, dtype.type(eps), y, xhat, rstd)
+
+    def shared(g: Array) -> tuple[Array, Array, Array]:
+        g2 = xp.ascontiguousarray(g.reshape(-1, d), dtype=dtype)
+        dx = xp.empty_like(g2)
+        dw, db = xp.zeros(d, dtype), xp.zeros(d, dtype)
+        backward(g2, xhat, rstd, wk, dx, dw, db)
+        return dx.reshape(shape), dw, db
+
+    parts: list[Callable[[tuple[Array, Array, Array]], Array]] = [lambda sh: sh[0]]
+    if w is not None:
+        parts.append(lambda sh: sh[1])
+    if b is not None:
+        parts.append(lambda sh: sh[2])
+    return result_shared(y.reshape(shape), (x, *(t for _name, t in params)), shared, parts)
