@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float
 from dfdx._typing import A0, A1, A2, A3, AnyTensor, S, T
-from dfdx.ops._op import result
+from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin.shapes import (
     AXES,
     AXIS,
@@ -36,9 +36,13 @@ if TYPE_CHECKING:
     from dfdx._tensor import Tensor
 
 
-def _prepare(op: str, x: AnyTensor, axis: Axis) -> tuple[Array, tuple[int, ...]]:
-    a = x._data
-    check_float(op, a)
+def _prepare(
+    op: str, x: AnyTensor, axis: Axis, counts: bool = False
+) -> tuple[Array, tuple[int, ...]]:
+    """The array and the axes to reduce; ``counts``: a bool or int tensor is accepted too."""
+    a = array_of(op, x)
+    if not (counts and (a.dtype == xp.bool_ or xp.issubdtype(a.dtype, xp.integer))):
+        check_float(op, a)
     items = axis if isinstance(axis, tuple) else (axis,)
     if axis is not None and any(isinstance(a, bool) or not isinstance(a, int) for a in items):
         raise TypeError(not_an_int(op, AXES, axis))
@@ -123,7 +127,11 @@ def sum(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
 def sum(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
 def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Sum over ``axis`` (every axis by default)."""
+    """Sum over ``axis`` (every axis by default). A bool or int tensor sums to an int64 count,
+    with no gradient, as PyTorch's: ``(pred == labels).sum()`` counts the hits."""
+    a, axes = _prepare("sum", x, axis, counts=True)
+    if a.dtype == xp.bool_ or xp.issubdtype(a.dtype, xp.integer):
+        return x._new(xp.asarray(a.sum(axis=axes, keepdims=keepdims, dtype=xp.int64)), None)
     return _reduction(
         "sum",
         x,
