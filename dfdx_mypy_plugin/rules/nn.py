@@ -137,18 +137,26 @@ def _constructor(call: Call) -> Type:
     return _fit_declared(call, default.copy_modified(args=args))
 
 
+def _expected(call: Call) -> Instance | None:
+    """The declared type the call's value goes to, as mypy's type context holds it (a
+    ``return``'s, an annotated target's), where it is an Instance."""
+    if not isinstance(call.api, TypeChecker) or not isinstance(call.context, CallExpr):
+        return None
+    contexts = call.api.expr_checker.type_context
+    expected = get_proper_type(contexts[-1]) if contexts else None
+    return expected if isinstance(expected, Instance) else None
+
+
 def _fit_declared(call: Call, built: Instance) -> Type:
     """``built``, a layer's type from its constructor's arguments, where it fits the declared
     type it is assigned to (``self.proj: Linear[E, E] = Linear(e, h)``); else that declared
     type, after a ``dfdx-shape`` error naming the size that differs, where mypy would report
     the assignment without it."""
     api = call.api
-    if not isinstance(api, TypeChecker) or not isinstance(call.context, CallExpr):
-        return built
-    contexts = api.expr_checker.type_context
-    expected = get_proper_type(contexts[-1]) if contexts else None
+    expected = _expected(call)
     if (
-        not isinstance(expected, Instance)
+        expected is None
+        or not isinstance(call.context, CallExpr)  # (_expected checked it: for mypy)
         or expected.type is not built.type
         or len(expected.args) != len(built.args)
         or is_subtype(built, expected)
@@ -507,12 +515,10 @@ def _fit_destination(
     that do not fit are sizes the layer set (the layer is then likely built wrong). mypy's own
     error would say the same in its words, without the size or the layer."""
     api = call.api
-    if not isinstance(api, TypeChecker) or not isinstance(call.context, CallExpr):
-        return got
-    contexts = api.expr_checker.type_context
-    expected = get_proper_type(contexts[-1]) if contexts else None
+    expected = _expected(call)
     if (
-        not isinstance(expected, Instance)
+        expected is None
+        or not isinstance(call.context, CallExpr)  # (_expected checked it: for mypy)
         or expected.type.fullname != TENSOR
         or got.type.fullname != TENSOR
         or not got.args
