@@ -155,8 +155,9 @@ class _Bucket:
 
 
 def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Bucket]:
-    """One bucket per dtype, or buckets of about ``bucket_cap_mb`` in reverse order (the
-    last layers first: their gradients are ready first in a backward pass)."""
+    """One bucket per dtype, or buckets of at most ``bucket_cap_mb`` (or one parameter
+    larger than that) in reverse order (the last layers first: their gradients are ready
+    first in a backward pass)."""
     by_dtype: dict[str, list[AnyTensor]] = {}
     for p in params:
         if p._data.dtype.kind == "f":
@@ -170,6 +171,9 @@ def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Buck
         current: list[AnyTensor] = []
         nbytes = 0
         for p in reversed(group):
+            if current and nbytes + p._data.nbytes > cap:  # p starts the next bucket
+                buckets.append(_Bucket(current, dtype))
+                current, nbytes = [], 0
             current.append(p)
             nbytes += p._data.nbytes
             if nbytes >= cap:
