@@ -2,6 +2,7 @@
 processes (``mpiexec -n N``), one BLAS thread each.
 
 Usage: python bench/bench_distributed.py [--jobs 3] [--rounds 3] [--steps 40] [--batches 128,32]
+                                         [--async-progress]
 
 The script starts itself under ``mpiexec -n 1`` and ``mpiexec -n 2`` (the mpiexec beside this
 Python: the ``mpich`` wheel of the ``distributed`` extra), alternately, ``--jobs`` times each,
@@ -17,9 +18,13 @@ per step) with the gradients averaged over the processes before every Adam step.
   computed (the copy into one buffer per dtype, ``MPI_Allreduce``, the division), on the rank
   that spends the least there (the last to arrive, which waits for no one), and the whole
   step's time beside it;
-- the same with ``bucket_cap_mb=0.5`` (buckets, last layers first, each started with
-  ``MPI_Iallreduce`` while the next bucket's gradients are computed): whether overlapping
-  the reduction with gradient computation gains anything;
+- ``overlap``: ``dist.backward(loss, model)`` instead of ``loss.backward()`` and the
+  reduction after it: buckets of 0.5 MB, last layers first, each started
+  (``MPI_Iallreduce``) as soon as the reverse pass no longer reads its parameters, with
+  ``MPI_Testall`` between the remaining backward steps; whether overlapping the reduction
+  with the backward pass gains anything (its ``comm`` is not separable: ``-``);
+- ``cpu ms/step``: the CPU time per step, the mean of the ranks: above the single process's
+  it is the work the reduction adds (a rank waiting in MPI polls, so waiting counts too);
 - ``independent``: the 2 processes train at the same time without reducing anything: the
   throughput the machine gives two processes at all, the ceiling for data parallelism (on a
   shared machine, or one whose cores share resources, it is below 2x).
@@ -35,6 +40,7 @@ from _timing import arg_parser, describe_machine, print_table
 # isort: split
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -61,12 +67,12 @@ def build() -> dx.nn.Sequential[Any]:
     return dx.nn.Sequential(*layers)
 
 
-MODES = ("fused", "buckets", "independent")
+MODES = ("fused", "overlap", "independent")
 
 
 def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
-    """Each mode's best round (seconds per step, and per step's reduction), the modes in
-    alternating rounds; a round's time is the slowest rank's."""
+    """Each mode's best round (seconds per step, per step's reduction, CPU seconds per step),
+    the modes in alternating rounds; a round's time is the slowest rank's."""
     world = dist.init()
     model = build()
     dist.broadcast_parameters(model)
@@ -78,14 +84,16 @@ def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
 
     def step(mode: str) -> float:
         loss = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y)
+        if mode == "overlap":  # reduced during the backward pass: not timed apart
+            opt.update(model, dist.backward(loss, model))
+            return 0.0
         grads = loss.backward()
         if mode == "fused":  # compute the gradients first: the reduction timed alone
             for p in params:
                 grads.array(p)
         start = time.perf_counter()
-        if mode != "independent":  # independent: no reduction, the ranks never wait
-            bucket = 0.5 if mode == "buckets" else None
-            grads = dist.all_reduce_gradients(grads, model, bucket_cap_mb=bucket)
+        if mode == "fused":  # independent: no reduction, the ranks never wait
+            grads = dist.all_reduce_gradients(grads, model)
         comm = time.perf_counter() - start
         opt.update(model, grads)
         return comm
@@ -93,20 +101,22 @@ def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
     for mode in MODES:
         for _ in range(WARMUP):
             step(mode)
-    best = {mode: {"step": float("inf"), "comm": float("inf")} for mode in MODES}
+    inf = float("inf")
+    best = {mode: {"step": inf, "comm": inf, "cpu": inf} for mode in MODES}
     for r in range(rounds):
         for mode in MODES[r % 3 :] + MODES[: r % 3]:
             dist.barrier()
             comm = 0.0
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for _ in range(steps):
                 comm += step(mode)
             elapsed = dist.all_reduce((time.perf_counter() - start) / steps, "max")
+            cpu = dist.all_reduce((time.process_time() - cpu) / steps, "mean")
             # the rank that arrives last at the reduction waits for no one: its time is the
             # transfer itself (the other rank's also holds its wait for the slower one)
             comm = dist.all_reduce(comm / steps, "min")
             if elapsed < best[mode]["step"]:
-                best[mode] = {"step": elapsed, "comm": comm}
+                best[mode] = {"step": elapsed, "comm": comm, "cpu": cpu}
     return best
 
 
@@ -127,7 +137,7 @@ def bare_allreduce(rounds: int, calls: int = 50) -> float:
 
 def worker(out: Path, batches: list[int], rounds: int, steps: int) -> None:
     world = dist.init()
-    results = {"allreduce": {"step": bare_allreduce(rounds), "comm": 0.0}}
+    results = {"allreduce": {"step": bare_allreduce(rounds), "comm": 0.0, "cpu": 0.0}}
     for batch in batches:
         for mode, r in measure(batch, rounds, steps).items():
             results[f"{batch}/{mode}"] = r
@@ -135,13 +145,22 @@ def worker(out: Path, batches: list[int], rounds: int, steps: int) -> None:
         out.write_text(json.dumps({"size": world.size, "results": results}))
 
 
-def launch(n: int, args: Any, out: Path) -> dict[str, Any]:
+def launch(n: int, args: Any, out: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     mpiexec = Path(sys.executable).parent / "mpiexec"
     argv = [str(mpiexec), "-n", str(n), sys.executable, __file__, "--worker", str(out)]
     argv += ["--rounds", str(args.rounds), "--steps", str(args.steps), "--batches", args.batches]
-    subprocess.run(argv, check=True)
+    subprocess.run(argv, check=True, env={**os.environ, **(env or {})})
     result: dict[str, Any] = json.loads(out.read_text())
     return result
+
+
+JOBS: dict[str, tuple[int, dict[str, str]]] = {
+    "1": (1, {}),
+    "2": (2, {}),
+    # MPICH's own progress thread: non-blocking reductions advance during computation, at the
+    # price of a thread that polls (here it shares the 2 cores with the ranks)
+    "2 async": (2, {"MPIR_CVAR_ASYNC_PROGRESS": "1"}),
+}
 
 
 def main() -> None:
@@ -149,6 +168,11 @@ def main() -> None:
     p.set_defaults(rounds=3)
     p.add_argument("--jobs", type=int, default=3, help="mpiexec jobs per process count")
     p.add_argument("--batches", default="128,32", help="batch sizes per process")
+    p.add_argument(
+        "--async-progress",
+        action="store_true",
+        help="also 2-process jobs with MPIR_CVAR_ASYNC_PROGRESS=1",
+    )
     p.add_argument("--worker", type=Path, help=argparse_hidden())
     args = p.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
@@ -156,51 +180,64 @@ def main() -> None:
         worker(args.worker, batches, args.rounds, args.steps)
         return
     describe_machine(with_torch=False)
+    kinds = [k for k in JOBS if args.async_progress or k != "2 async"]
     print(
         f"processes: mpiexec -n 1 and -n 2 (MPICH), one BLAS thread each; {args.jobs} jobs "
-        f"of each, alternately, {args.rounds} rounds of {args.steps} steps per case and job\n"
+        f"of each ({', '.join(kinds)}), alternately, {args.rounds} rounds of {args.steps} "
+        "steps per case and job\n"
     )
-    runs: dict[int, dict[str, dict[str, float]]] = {1: {}, 2: {}}
+    runs: dict[str, dict[str, dict[str, float]]] = {k: {} for k in kinds}
+    loads: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for job in range(args.jobs):
-            for n in (1, 2):
-                for case, r in launch(n, args, Path(tmp) / f"{n}-{job}.json")["results"].items():
-                    if r["step"] < runs[n].get(case, {"step": float("inf")})["step"]:
-                        runs[n][case] = r
-    header = ["batch/process", "mode", "processes", "samples/s", "speed-up", "efficiency"]
-    header += ["step ms", "comm ms/step"]
+            for kind in kinds:
+                n, env = JOBS[kind]
+                loads.append(os.getloadavg()[0])
+                out = Path(tmp) / f"{n}-{job}.json"
+                for case, r in launch(n, args, out, env)["results"].items():
+                    if r["step"] < runs[kind].get(case, {"step": float("inf")})["step"]:
+                        runs[kind][case] = r
+    header = ["batch/process", "reduction", "processes", "samples/s", "speed-up", "efficiency"]
+    header += ["step ms", "cpu ms/step", "comm ms/step"]
     rows = []
     for batch in batches:
-        base = batch / runs[1][f"{batch}/fused"]["step"]
-        for mode in MODES:
-            for n in (1, 2):
-                r = runs[n][f"{batch}/{mode}"]
+        base = batch / runs["1"][f"{batch}/fused"]["step"]
+        for kind in kinds:
+            n = JOBS[kind][0]
+            for mode in MODES if n > 1 else ("fused",):  # one process: no reduction
+                if kind == "2 async" and mode != "overlap":
+                    continue
+                r = runs[kind][f"{batch}/{mode}"]
                 rate = n * batch / r["step"]
+                label = "-" if n == 1 else mode + (" (async progress)" if kind != "2" else "")
                 rows.append(
                     [
                         str(batch),
-                        mode if n > 1 else "-",
+                        label,
                         str(n),
                         f"{rate:.0f}",
                         f"{rate / base:.2f}x",
                         f"{rate / base / n:.0%}",
                         f"{r['step'] * 1e3:.2f}",
-                        f"{r['comm'] * 1e3:.3f}" if n > 1 else "-",
+                        f"{r['cpu'] * 1e3:.2f}",
+                        f"{r['comm'] * 1e3:.3f}" if n > 1 and mode == "fused" else "-",
                     ]
                 )
-                if n == 1 and mode != "fused":
-                    rows.pop()  # one process: no reduction, the same as "fused"
     print_table(header, rows)
     print(
-        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before);"
-        " 'buckets' includes computing the gradients it overlaps with. 'independent':"
-        " the same processes, no reduction at all (each trains alone): the most the machine"
-        " gives 2 processes at this moment."
+        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before)."
+        " 'overlap': dist.backward, the reduction started during the backward pass."
+        " 'independent': the same processes, no reduction at all (each trains alone): the"
+        " most the machine gives 2 processes at this moment."
     )
     size = sum(p.numpy().nbytes for p in build().parameters()) / 1e6
     print(
         f"MPI_Allreduce of the {size:.1f} MB of gradients alone (2 processes in step): "
-        f"{runs[2]['allreduce']['step'] * 1e3:.3f} ms"
+        f"{runs['2']['allreduce']['step'] * 1e3:.3f} ms"
+    )
+    print(
+        f"load average (1 min) before each job: min {min(loads):.2f}, "
+        f"mean {sum(loads) / len(loads):.2f}, max {max(loads):.2f}"
     )
 
 

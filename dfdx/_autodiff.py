@@ -221,8 +221,21 @@ class Pending:
         return self.value
 
 
-def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
-    """Replay ``tape`` in reverse from the loss and return every leaf's pending gradient."""
+StepHook = Callable[[int, dict[int, Pending]], None]
+"""Called by :func:`run_backward` after each reverse step: the step's index in the tape's
+``steps`` (decreasing) and the leaves' pending gradients so far."""
+
+
+def run_backward(
+    tape: Tape, loss_id: int, seed: Array, after_step: StepHook | None = None
+) -> dict[int, Pending]:
+    """Replay ``tape`` in reverse from the loss and return every leaf's pending gradient.
+
+    ``after_step(i, leaves)``, if given, runs after the reverse pass has handled step ``i``
+    of ``tape.steps`` (steps that do not lead to the loss are skipped without a call). A
+    leaf that no step before ``i`` reads, and that is no source of an untraced origin, has
+    its whole gradient pending then: ``dx.distributed`` starts reducing gradients that way
+    while the rest of the backward pass runs."""
     if tape.consumed:
         raise RuntimeError(
             "backward: this tape was already consumed by an earlier backward(); "
@@ -233,7 +246,9 @@ def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
     leaves: dict[int, Pending] = {}
     produced = tape.produced
     modified = _modified
+    index = len(tape.steps)
     for step in reversed(tape.steps):
+        index -= 1
         g = inner.pop(step.out_id, None)
         if g is None:
             continue  # this op does not lead to the loss
@@ -255,6 +270,8 @@ def run_backward(tape: Tape, loss_id: int, seed: Array) -> dict[int, Pending]:
                 if pending is None:
                     pending = leaves[in_id] = Pending(shape)
                 pending.parts.append((fn, g))
+        if after_step is not None:
+            after_step(index, leaves)
     origins = tape.origins
     tape.steps = []
     tape.produced = set()

@@ -121,7 +121,7 @@ def equivalence(
         ref_losses.append(loss.item())
         opt_ref.update(ref, loss.backward())
     # data parallel: each rank starts from its own weights; the broadcast makes them rank 0's
-    for bucket_cap_mb in (None, 0.004):
+    for tag, bucket_cap_mb in (("fused", None), ("buckets", 0.004), ("overlap", 0.004)):
         model = build(dtype, 17 * world.rank)
         dist.broadcast_parameters(model)
         opt = OPTIMIZERS[opt_name](model)
@@ -131,11 +131,15 @@ def equivalence(
             half = len(x) // world.size
             rows = slice(world.rank * half, (world.rank + 1) * half)
             loss = loss_of(model, x[rows], y[rows])
-            grads = dist.all_reduce_gradients(loss.backward(), model, bucket_cap_mb=bucket_cap_mb)
+            if tag == "overlap":  # reduced during the backward pass
+                grads = dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb)
+            else:
+                grads = dist.all_reduce_gradients(
+                    loss.backward(), model, bucket_cap_mb=bucket_cap_mb
+                )
             opt.update(model, grads)
             losses.append(dist.all_reduce(loss.item()))
         digests = world.allgather(digest(model, opt))
-        tag = "fused" if bucket_cap_mb is None else "buckets"
         facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
         arrays[f"{prefix}/{tag}/losses"] = np.array(losses)
         for name, t in model.named_parameters():
@@ -205,7 +209,11 @@ def gpt_equivalence(dtype: Any, arrays: dict[str, np.ndarray], facts: dict[str, 
     arrays[f"{prefix}/ref/norms"] = np.array(ref_norms)
     for name, t in ref.named_parameters():
         arrays[f"{prefix}/ref/param/{name}"] = t.numpy().copy()
-    runs: list[tuple[str, float | None]] = [("fused", None), ("buckets", 0.004)]
+    runs: list[tuple[str, float | None]] = [
+        ("fused", None),
+        ("buckets", 0.004),
+        ("overlap", 0.004),
+    ]
     if dtype == np.float64:
         runs.append(("clip_first", None))
     for tag, bucket_cap_mb in runs:
@@ -217,12 +225,17 @@ def gpt_equivalence(dtype: Any, arrays: dict[str, np.ndarray], facts: dict[str, 
             half = len(x) // world.size
             rows = slice(world.rank * half, (world.rank + 1) * half)
             loss = loss_of(model, x[rows], y[rows])
-            grads = loss.backward()
-            if tag == "clip_first":
+            if tag == "overlap":
+                grads = dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb)
+                norm = dx.optim.clip_grad_norm(model, grads, max_norm=GPT_MAX_NORM)
+            elif tag == "clip_first":
+                grads = loss.backward()
                 norm = dx.optim.clip_grad_norm(model, grads, max_norm=GPT_MAX_NORM)
                 dist.all_reduce_gradients(grads, model)
             else:
-                dist.all_reduce_gradients(grads, model, bucket_cap_mb=bucket_cap_mb)
+                grads = dist.all_reduce_gradients(
+                    loss.backward(), model, bucket_cap_mb=bucket_cap_mb
+                )
                 norm = dx.optim.clip_grad_norm(model, grads, max_norm=GPT_MAX_NORM)
             opt.update(model, grads)
             sched.step()
@@ -264,9 +277,54 @@ def partial_gradients(arrays: dict[str, np.ndarray], facts: dict[str, Any]) -> N
         for name, value in g.items():
             arrays[f"partial/{rank}/{name}"] = value
     x = dx.tensor(np.full((2, 4), world.rank + 1.0, np.float32)).trace()
+    out = model.head_a(x).sum()
+    if world.rank == 0:
+        out = out + model.head_b(x).sum()
+    overlapped = dist.backward(out, model, bucket_cap_mb=1e-6)  # a bucket per parameter
+    facts["partial/overlap_equal"] = world.allgather(
+        all(
+            (p in overlapped) == (p in grads)
+            and (p not in grads or np.array_equal(overlapped.array(p), grads.array(p)))
+            for p in model.parameters()
+        )
+    )
+    x = dx.tensor(np.full((2, 4), world.rank + 1.0, np.float32)).trace()
     summed = dist.all_reduce_gradients(model.head_a(x).sum().backward(), model, op="sum")
     for rank, g in enumerate(world.allgather(summed[model.head_a.weight].numpy())):
         arrays[f"sum/{rank}/head_a.weight"] = g
+
+
+class Viewed(dx.nn.Module):
+    """``first.weight`` is also read through an untraced transpose: that part of its gradient
+    arrives after the reverse loop (docs/design.md §7), so its bucket starts last."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0)
+        self.first = dx.nn.Linear(4, 4, rng=rng)
+        self.second = dx.nn.Linear(4, 4, rng=rng)
+        self.third = dx.nn.Linear(4, 4, rng=rng)
+
+    def loss(self, rank: int) -> Any:
+        x = dx.tensor(np.random.default_rng(rank).standard_normal((3, 4)).astype(np.float32))
+        h = self.first(x.trace()) @ self.first.weight.mT
+        return self.third(self.second(h).relu()).square().sum()
+
+
+def overlap_through_views(facts: dict[str, Any]) -> None:
+    """dist.backward, each parameter its own bucket, gives the same bits as reducing after
+    loss.backward(), with a parameter read through a view and buckets started mid-pass."""
+    world = dist.init()
+    model = Viewed()
+    after = dist.all_reduce_gradients(model.loss(world.rank).backward(), model)
+    during = dist.backward(model.loss(world.rank), model, bucket_cap_mb=1e-6)
+    facts["views/overlap_equal"] = world.allgather(
+        all(np.array_equal(during.array(p), after.array(p)) for p in model.parameters())
+    )
+    alone = model.loss(world.rank).backward()  # this rank's own gradient differs from the mean
+    facts["views/reduced"] = world.allgather(
+        not np.array_equal(alone.array(model.first.weight), after.array(model.first.weight))
+    )
 
 
 class Tied(dx.nn.Module):
@@ -297,6 +355,14 @@ def buffers_and_tied_weights(facts: dict[str, Any]) -> None:
     x = dx.tensor(np.ones((2, 3), np.float32)).trace()
     loss = model.b(model.a(x)).sum()
     grads = dist.all_reduce_gradients(loss.backward(), model)
+    overlapped = dist.backward(
+        model.b(model.a(x.detach().trace())).sum(), model, bucket_cap_mb=1e-6
+    )
+    facts["tied/overlap_equal"] = all(
+        (p in overlapped) == (p in grads)
+        and (p not in grads or np.array_equal(overlapped.array(p), grads.array(p)))
+        for p in model.parameters()
+    )
     opt = dx.optim.SGD(model, lr=0.1)
     opt.update(model, grads)
     facts["tied/same_after_step"] = len(set(world.allgather(model.a.weight.numpy().tobytes()))) == 1
@@ -355,6 +421,7 @@ def main() -> None:
         equivalence("encoder", dtype, "sgd", arrays, facts)
         gpt_equivalence(dtype, arrays, facts)
     partial_gradients(arrays, facts)
+    overlap_through_views(facts)
     buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)
     if world.rank == 0:

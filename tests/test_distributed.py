@@ -23,7 +23,8 @@ import numpy as np
 import pytest
 
 import dfdx as dx
-from dfdx.distributed import _world
+from dfdx import _autodiff
+from dfdx.distributed import _reduce, _world
 
 WORKER = Path(__file__).parent / "_distributed_worker.py"
 
@@ -80,7 +81,7 @@ def test_two_ranks_equal_one_process_on_the_whole_batch(
     param_atol = PARAM_ULPS[case] * float(np.finfo(dtype).eps)
     names = [k.split("/param/")[1] for k in arrays if k.startswith(f"{prefix}/ref/param/")]
     assert names
-    for tag in ("fused", "buckets"):
+    for tag in ("fused", "buckets", "overlap"):
         ref_losses, losses = arrays[f"{prefix}/ref/losses"], arrays[f"{prefix}/{tag}/losses"]
         assert len(losses) == 5
         np.testing.assert_allclose(losses, ref_losses, rtol=atol, atol=0, err_msg="losses")
@@ -105,7 +106,7 @@ def test_parameters_and_optimizer_state_identical_on_every_rank(
     momentum buffers) hash the same, bit for bit: every rank applies the same reduced gradient
     to the same values, so nothing about the optimizer needs synchronizing."""
     _, facts = job
-    for tag in ("fused", "buckets"):
+    for tag in ("fused", "buckets", "overlap"):
         assert facts[f"{case}/{dtype}/{opt}/{tag}/same_on_every_rank"] is True
 
 
@@ -133,7 +134,7 @@ def test_char_gpt_clips_the_reduced_gradients(
     eps = float(np.finfo(dtype).eps)
     ref_norms = arrays[f"{prefix}/ref/norms"]
     assert ref_norms.min() > 0.5  # GPT_MAX_NORM of the worker: the clipping scales every step
-    for tag in ("fused", "buckets"):
+    for tag in ("fused", "buckets", "overlap"):
         norms = arrays[f"{prefix}/{tag}/norms"]  # (ranks, steps): the same on both ranks
         assert norms.shape == (2, 5)
         np.testing.assert_array_equal(norms[0], norms[1])
@@ -156,6 +157,25 @@ def test_buckets_reduce_exactly_as_one_buffer(
     assert len(fused) > 20
     for key in fused:
         np.testing.assert_array_equal(arrays[key.replace("/fused/", "/buckets/")], arrays[key])
+
+
+def test_overlapped_backward_reduces_exactly_as_after_it(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """``dist.backward`` starts each bucket's reduction during the reverse pass: every run of
+    it (MLP, encoder, char GPT with its tied embedding read through a transpose) ends with the
+    same bits as ``all_reduce_gradients(loss.backward(), model)``, and so do a parameter read
+    through an untraced view, a tied weight and a gradient present on one rank only, each
+    parameter in a bucket of its own."""
+    arrays, facts = job
+    fused = sorted(k for k in arrays if "/fused/" in k)
+    assert len(fused) > 20
+    for key in fused:
+        np.testing.assert_array_equal(arrays[key.replace("/fused/", "/overlap/")], arrays[key])
+    assert facts["views/overlap_equal"] == [True, True]
+    assert facts["views/reduced"] == [True, True]
+    assert facts["partial/overlap_equal"] == [True, True]
+    assert facts["tied/overlap_equal"] is True
 
 
 def test_a_gradient_missing_on_some_ranks_counts_as_zero(
@@ -347,6 +367,155 @@ def test_reduce_arguments_are_checked(solo: _world.World) -> None:
     with pytest.raises(TypeError, match="expected numbers, got an array of bool"):
         dx.distributed.all_reduce(np.array([True]))
     np.testing.assert_array_equal(dx.distributed.all_reduce(np.arange(3), "mean"), [0, 1, 2])
+
+
+class _Done:
+    def Wait(self) -> None:
+        pass
+
+    def Test(self) -> bool:
+        return True
+
+
+class TwinWorld(_world.World):
+    """A world of two ranks whose other rank has this rank's gradients: every sum doubles.
+    It records, at each reduction started, whether the first layer's gradient was still
+    uncomputed (pending parts), to see the reduction start during the backward pass."""
+
+    def __init__(self, watch: dx.Tensor[Any, Any, Any]) -> None:
+        super().__init__()
+        self.size = 2
+        self.watch = watch
+        self.leaves: dict[int, Any] = {}
+        self.started: list[tuple[int, bool]] = []
+
+    def allreduce_(self, buf: np.ndarray, op: _world.ReduceOp = "sum") -> None:
+        buf *= 2
+
+    def iallreduce_(self, buf: np.ndarray) -> _world.Request:
+        pending = self.leaves.get(self.watch._id)
+        self.started.append((buf.size, pending is None or bool(pending.parts)))
+        buf *= 2
+        return _Done()
+
+
+@pytest.fixture
+def twin() -> Iterator[None]:
+    saved = _world._world
+    try:
+        yield
+    finally:
+        _world._world = saved
+
+
+def _mlp() -> dx.nn.Sequential[Any]:
+    rng = np.random.default_rng(0)
+    return dx.nn.Sequential(
+        dx.nn.Linear(6, 5, rng=rng), dx.nn.ReLU(), dx.nn.Linear(5, 4, rng=rng), dx.nn.ReLU(),
+        dx.nn.Linear(4, 3, rng=rng),
+    )  # fmt: skip
+
+
+def _mlp_loss(model: dx.nn.Sequential[Any]) -> Any:
+    x = dx.tensor(np.random.default_rng(1).standard_normal((7, 6)).astype(np.float32))
+    return model(x.trace()).square().mean()
+
+
+@pytest.mark.parametrize("bucket_cap_mb", [None, 1e-6, 1e-4, 0.5])
+def test_backward_starts_reductions_during_the_reverse_pass(
+    twin: None, bucket_cap_mb: float | None
+) -> None:
+    """With buckets small enough, the last layers' reduction starts while the first layer's
+    weight gradient is still uncomputed; every bucket is reduced once, in the same order as
+    all_reduce_gradients's (MPI needs the same order on every rank), and the mean over two
+    identical ranks is this rank's gradient, bit for bit (the halving is exact)."""
+    model = _mlp()
+    first = model[0].weight
+    alone = _mlp_loss(model).backward()
+    w = TwinWorld(first)
+    _world._world = w
+    run_backward = _autodiff.run_backward
+
+    def spying(*args: Any) -> Any:
+        hook = args[3]
+
+        def after_step(index: int, leaves: dict[int, Any]) -> None:
+            w.leaves = leaves
+            hook(index, leaves)
+
+        return run_backward(*args[:3], after_step)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_autodiff, "run_backward", spying)
+        grads = dx.distributed.backward(_mlp_loss(model), model, bucket_cap_mb=bucket_cap_mb)
+    for p in model.parameters():
+        np.testing.assert_array_equal(grads.array(p), alone.array(p))
+    sizes = [size for size, _ in w.started]
+    assert sum(sizes) == sum(p.numpy().size + 1 for p in model.parameters())  # + one flag each
+    if bucket_cap_mb is None or bucket_cap_mb == 0.5:  # one bucket: started at the end
+        assert len(w.started) == 1 and not w.started[0][1]
+    else:
+        assert len(w.started) > 1
+        assert w.started[0][1], "the first bucket started after the first layer's gradient"
+        assert not w.started[-1][1]  # the first layer's own bucket: last, once computed
+
+
+def test_step_hook_sees_complete_gradients(twin: None) -> None:
+    """run_backward's after_step(i, leaves): the indices decrease, and a parameter that no step
+    before i reads has its whole gradient pending at that call (computing it there gives the
+    final value)."""
+    model = _mlp()
+    expected = _mlp_loss(model).backward()
+    loss = _mlp_loss(model)
+    assert loss._tape is not None
+    tape = loss._tape.root()
+    first_use: dict[int, int] = {}
+    for i, step in enumerate(tape.steps):
+        for in_id, _, _ in step.inputs:
+            first_use.setdefault(in_id, i)
+    params = {p._id: p for p in model.parameters()}
+    indices: list[int] = []
+    early: dict[int, np.ndarray] = {}
+
+    def after_step(index: int, leaves: dict[int, Any]) -> None:
+        indices.append(index)
+        for pid in params:
+            if pid not in early and first_use[pid] >= index:
+                early[pid] = leaves[pid].get().copy()
+
+    seed = np.ones((), np.float32)
+    leaves = _autodiff.run_backward(tape, loss._id, seed, after_step)
+    assert indices == sorted(indices, reverse=True) and indices[-1] == 0
+    assert set(early) == set(params)
+    for pid, p in params.items():
+        np.testing.assert_array_equal(early[pid], expected.array(p))
+        np.testing.assert_array_equal(leaves[pid].get(), expected.array(p))
+
+
+def test_backward_in_a_world_of_one_is_loss_backward(solo: _world.World) -> None:
+    model = _mlp()
+    expected = _mlp_loss(model).backward()
+    grads = dx.distributed.backward(_mlp_loss(model), model)
+    for p in model.parameters():
+        np.testing.assert_array_equal(grads.array(p), expected.array(p))
+    loss = _mlp_loss(model)
+    with pytest.raises(ValueError, match="backward: op must be one of 'mean', 'sum'"):
+        dx.distributed.backward(loss, model, op="max")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="backward: bucket_cap_mb must be a positive number"):
+        dx.distributed.backward(loss, model, bucket_cap_mb=-1.0)
+    with pytest.raises(TypeError, match="backward: expected the loss, a Tensor, got Gradients"):
+        dx.distributed.backward(expected, model)  # type: ignore[arg-type]
+
+
+def test_a_mean_over_a_power_of_two_ranks_scales_while_copying() -> None:
+    """(factor while copying in, divisor after the sum): multiplying by 1/2, 1/4, ... is
+    exact, so it replaces the division; over 3 ranks the sum is divided as before."""
+    assert _reduce._scaling("mean", 2) == (0.5, 1)
+    assert _reduce._scaling("mean", 8) == (0.125, 1)
+    assert _reduce._scaling("mean", 3) == (1.0, 3)
+    assert _reduce._scaling("sum", 4) == (1.0, 1)
+    grads = np.random.default_rng(0).standard_normal((2, 1000)).astype(np.float32)
+    np.testing.assert_array_equal(grads[0] * 0.5 + grads[1] * 0.5, (grads[0] + grads[1]) / 2)
 
 
 # ---- DistributedSampler: PyTorch's rules -----------------------------------------------------

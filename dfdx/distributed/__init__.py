@@ -16,6 +16,7 @@ MPI comes from the optional extra ``distributed`` (mpi4py and MPICH): it is impo
 from dfdx.distributed._checkpoint import save as save
 from dfdx.distributed._reduce import all_reduce as all_reduce
 from dfdx.distributed._reduce import all_reduce_gradients as all_reduce_gradients
+from dfdx.distributed._reduce import backward as backward
 from dfdx.distributed._reduce import broadcast_parameters as broadcast_parameters
 from dfdx.distributed._sampler import DistributedSampler as DistributedSampler
 from dfdx.distributed._world import EveryRankError as EveryRankError

@@ -11,6 +11,7 @@ from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._gradients import Gradients
 from dfdx.distributed._world import REDUCE_OPS, EveryRankError, ReduceOp, Request, World, world
+from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
@@ -116,24 +117,30 @@ class _Bucket:
         self.buf: Array = xp.empty(size + len(params), dtype)
         self.request: Request | None = None
 
-    def fill(self, grads: Gradients) -> None:
-        buf, pending = self.buf, grads._pending
+    def fill(self, pending: dict[int, _autodiff.Pending], scale: float) -> None:
+        """Copy the gradients in (computing those still pending), times ``scale``."""
+        buf = self.buf
         flags = buf[len(buf) - len(self.params) :]
         offset = 0
         for i, p in enumerate(self.params):
             n = p._data.size
-            if p._id in pending:
-                xp.copyto(buf[offset : offset + n].reshape(p._data.shape), grads.array(p))
+            entry = pending.get(p._id)
+            if entry is not None:
+                view = buf[offset : offset + n].reshape(p._data.shape)
+                if scale == 1:
+                    xp.copyto(view, entry.get())
+                else:
+                    xp.multiply(entry.get(), scale, out=view)
                 flags[i] = 1
             else:
                 buf[offset : offset + n] = 0
                 flags[i] = 0
             offset += n
 
-    def store(self, grads: Gradients, divide_by: int) -> None:
-        buf, pending = self.buf, grads._pending
+    def store(self, pending: dict[int, _autodiff.Pending], divide_by: int) -> None:
+        buf = self.buf
         if divide_by != 1:
-            buf /= divide_by
+            buf[: len(buf) - len(self.params)] /= divide_by
         flags = buf[len(buf) - len(self.params) :]
         offset = 0
         for i, p in enumerate(self.params):
@@ -148,8 +155,9 @@ class _Bucket:
 
 
 def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Bucket]:
-    """One bucket per dtype, or buckets of about ``bucket_cap_mb`` in reverse order (the
-    last layers first: their gradients are ready first in a backward pass)."""
+    """One bucket per dtype, or buckets of at most ``bucket_cap_mb`` (or one parameter
+    larger than that) in reverse order (the last layers first: their gradients are ready
+    first in a backward pass)."""
     by_dtype: dict[str, list[AnyTensor]] = {}
     for p in params:
         if p._data.dtype.kind == "f":
@@ -163,6 +171,9 @@ def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Buck
         current: list[AnyTensor] = []
         nbytes = 0
         for p in reversed(group):
+            if current and nbytes + p._data.nbytes > cap:  # p starts the next bucket
+                buckets.append(_Bucket(current, dtype))
+                current, nbytes = [], 0
             current.append(p)
             nbytes += p._data.nbytes
             if nbytes >= cap:
@@ -171,6 +182,33 @@ def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Buck
         if current:
             buckets.append(_Bucket(current, dtype))
     return buckets
+
+
+def _check_bucket_cap(name: str, bucket_cap_mb: Any) -> None:
+    if bucket_cap_mb is not None and not (
+        isinstance(bucket_cap_mb, int | float)
+        and not isinstance(bucket_cap_mb, bool)
+        and bucket_cap_mb > 0
+        and math.isfinite(bucket_cap_mb)
+    ):
+        raise ValueError(
+            f"{name}: bucket_cap_mb must be a positive number or None, got {bucket_cap_mb!r}"
+        )
+
+
+def _scaling(op: ReduceOp, size: int) -> tuple[float, int]:
+    """(factor applied while copying in, divisor applied after the sum). A mean over a power
+    of two ranks scales on the way in: multiplying by a power of two is exact, so the result
+    is the same bits as dividing the sum, and one pass over the buffer is saved."""
+    if op == "sum":
+        return 1.0, 1
+    if size & (size - 1) == 0:
+        return 1.0 / size, 1
+    return 1.0, size
+
+
+def _unique_parameters(model: HasParameters) -> list[AnyTensor]:
+    return list({id(p): p for _, p in model.named_parameters()}.values())
 
 
 def all_reduce_gradients(
@@ -191,42 +229,143 @@ def all_reduce_gradients(
 
     The gradients travel in one flat buffer per dtype (``bucket_cap_mb=None``), or in buckets
     of about ``bucket_cap_mb`` megabytes, last layers first, each sent (``MPI_Iallreduce``)
-    as soon as it is filled while the next bucket's gradients are computed."""
+    as soon as it is filled while the next bucket's gradients are computed. To overlap the
+    reduction with the backward pass itself, use :func:`backward` instead of
+    ``loss.backward()``."""
     _check_op("all_reduce_gradients", op, ("mean", "sum"))
     if not isinstance(grads, Gradients):
         raise TypeError(
             f"all_reduce_gradients: expected the Gradients of loss.backward(), got "
             f"{type(grads).__name__}"
         )
-    if bucket_cap_mb is not None and not (
-        isinstance(bucket_cap_mb, int | float)
-        and bucket_cap_mb > 0
-        and math.isfinite(bucket_cap_mb)
-    ):
-        raise ValueError(
-            f"all_reduce_gradients: bucket_cap_mb must be a positive number or None, "
-            f"got {bucket_cap_mb!r}"
-        )
+    _check_bucket_cap("all_reduce_gradients", bucket_cap_mb)
     w = world()
     if w.size == 1:
         return grads
-    unique = list({id(p): p for _, p in model.named_parameters()}.values())
-    buckets = _buckets(unique, bucket_cap_mb)
+    if grads._epoch != _autodiff.param_epoch():
+        for p in _unique_parameters(model):
+            if p in grads:
+                grads.array(p)  # raises if it depends on parameters updated since
+    buckets = _buckets(_unique_parameters(model), bucket_cap_mb)
+    scale, divide_by = _scaling(op, w.size)
+    pending = grads._pending
     if bucket_cap_mb is None:
         for bucket in buckets:
-            bucket.fill(grads)
+            bucket.fill(pending, scale)
             w.allreduce_(bucket.buf)
     else:
         for bucket in buckets:
-            bucket.fill(grads)
+            bucket.fill(pending, scale)
             bucket.request = w.iallreduce_(bucket.buf)
-        for bucket in buckets:
-            if bucket.request is not None:
-                bucket.request.Wait()
-    divide_by = w.size if op == "mean" else 1
+        w.wait_all([b.request for b in buckets if b.request is not None])
     for bucket in buckets:
-        bucket.store(grads, divide_by)
+        bucket.store(pending, divide_by)
     return grads
+
+
+DEFAULT_BUCKET_CAP_MB = 0.5
+"""The bucket size of :func:`backward` unless given."""
+
+
+class _Overlap:
+    """Starts each bucket's reduction during the backward pass, once the reverse pass has
+    gone past every step that reads one of its parameters: ``run_backward``'s step hook.
+    Buckets start in their fixed order (the same on every rank: MPI requires collectives in
+    the same order everywhere), each as soon as it and those before it are ready."""
+
+    def __init__(
+        self, w: World, buckets: list[_Bucket], tape: _autodiff.Tape, scale: float
+    ) -> None:
+        self.w = w
+        self.buckets = buckets
+        self.scale = scale
+        self.started = 0
+        params = {p._id for b in buckets for p in b.params}
+        first_use: dict[int, int] = {}
+        for index, step in enumerate(tape.steps):
+            for in_id, _, _ in step.inputs:
+                if in_id in params and in_id not in first_use:
+                    first_use[in_id] = index
+        # A parameter read through an untraced op (w.T outside a traced op) receives that
+        # part after the reverse loop: its bucket waits for the end.
+        late = _origin_sources(tape.origins)
+        never = len(tape.steps)  # not on the tape: ready before any step
+        self.ready_at = [
+            min(
+                (-1 if p._id in late else first_use.get(p._id, never) for p in b.params),
+                default=never,
+            )
+            for b in buckets
+        ]
+
+    def after_step(self, index: int, leaves: dict[int, _autodiff.Pending]) -> None:
+        started = self.started
+        while started < len(self.buckets) and self.ready_at[started] >= index:
+            self._start(self.buckets[started], leaves)
+            started += 1
+        if started != self.started:
+            self.started = started
+        elif started:
+            self.w.test_all([b.request for b in self.buckets[:started] if b.request])
+
+    def _start(self, bucket: _Bucket, leaves: dict[int, _autodiff.Pending]) -> None:
+        bucket.fill(leaves, self.scale)
+        bucket.request = self.w.iallreduce_(bucket.buf)
+
+    def finish(self, leaves: dict[int, _autodiff.Pending]) -> None:
+        for bucket in self.buckets[self.started :]:
+            self._start(bucket, leaves)
+        self.started = len(self.buckets)
+        self.w.wait_all([b.request for b in self.buckets if b.request is not None])
+
+
+def _origin_sources(origins: dict[int, _autodiff.Origin]) -> set[int]:
+    """Every tensor an untraced derived tensor of the tape came from, recursively."""
+    sources: set[int] = set()
+    todo = list(origins.values())
+    while todo:
+        origin = todo.pop()
+        for src in origin.inputs:
+            if src._id not in sources:
+                sources.add(src._id)
+                if src._origin is not None:
+                    todo.append(src._origin)
+    return sources
+
+
+def backward(
+    loss: AnyTensor,
+    model: HasParameters,
+    op: ReduceOp = "mean",
+    *,
+    bucket_cap_mb: float | None = DEFAULT_BUCKET_CAP_MB,
+) -> Gradients:
+    """``loss.backward()`` with the gradients of ``model``'s parameters reduced over all
+    ranks, as :func:`all_reduce_gradients` reduces them, but overlapped with the backward
+    pass: the gradients are cut into buckets of about ``bucket_cap_mb`` megabytes (last layers
+    first), and each bucket's reduction (``MPI_Iallreduce``) starts as soon as the reverse
+    pass no longer touches its parameters, while the earlier layers' gradients are computed.
+    ``bucket_cap_mb=None``: one bucket per dtype (started at the end). The result is the same,
+    bit for bit, as ``all_reduce_gradients(loss.backward(), model, op)``."""
+    from dfdx._tensor import Tensor
+
+    _check_op("backward", op, ("mean", "sum"))
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"backward: expected the loss, a Tensor, got {type(loss).__name__}")
+    _check_bucket_cap("backward", bucket_cap_mb)
+    w = world()
+    if w.size == 1 or loss._tape is None:
+        return loss.backward()  # a missing tape raises there, with its message
+    shapes.scalar_for_backward(loss.shape)
+    tape = loss._tape.root()
+    scale, divide_by = _scaling(op, w.size)
+    overlap = _Overlap(w, _buckets(_unique_parameters(model), bucket_cap_mb), tape, scale)
+    seed = xp.ones((), dtype=loss._data.dtype)
+    leaves = _autodiff.run_backward(tape, loss._id, seed, overlap.after_step)
+    overlap.finish(leaves)
+    for bucket in overlap.buckets:
+        bucket.store(leaves, divide_by)
+    return Gradients(leaves)
 
 
 @overload

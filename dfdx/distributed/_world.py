@@ -27,6 +27,8 @@ class Request(Protocol):
 
     def Wait(self) -> Any: ...
 
+    def Test(self) -> bool: ...
+
 
 class World:
     """This process's place among the processes of the job: :attr:`rank` (0 to
@@ -49,6 +51,16 @@ class World:
     def iallreduce_(self, buf: Array) -> Request | None:
         """Start summing ``buf`` over all ranks, in place; None when there is nothing to do."""
         return None
+
+    def wait_all(self, requests: list[Request]) -> None:
+        """Wait until every request has completed."""
+        for request in requests:
+            request.Wait()
+
+    def test_all(self, requests: list[Request]) -> None:
+        """Let requests in flight progress (MPI progresses them only inside its calls)."""
+        for request in requests:
+            request.Test()
 
     def bcast_(self, buf: Array, root: int) -> None:
         """Overwrite ``buf`` with root's, in place."""
@@ -84,6 +96,12 @@ class MPIWorld(World):
     def iallreduce_(self, buf: Array) -> Request:
         request: Request = self._comm.Iallreduce(self._mpi.IN_PLACE, buf, op=self._mpi.SUM)
         return request
+
+    def wait_all(self, requests: list[Request]) -> None:
+        self._mpi.Request.Waitall(requests)
+
+    def test_all(self, requests: list[Request]) -> None:
+        self._mpi.Request.Testall(requests)
 
     def bcast_(self, buf: Array, root: int) -> None:
         self._comm.Bcast(buf, root=root)
