@@ -103,7 +103,9 @@ def test_same_dim(a: shapes.Dim, b: shapes.Dim, same: bool | None) -> None:
         (None, 1, None),
         (1, None, None),
         (None, None, None),
-        ("B", None, None),
+        ("B", None, "B"),  # a size TypeVar is not taken to be 1
+        (None, "B", "B"),
+        ("B*T", None, None),
     ],
 )
 def test_broadcast_dim(a: shapes.Dim, b: shapes.Dim, out: Any) -> None:

@@ -32,6 +32,12 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a
     if isinstance(b, int):
         return b
+    # A size TypeVar against an unknown size: the TypeVar, as a size parameter is not taken
+    # to be 1 (above; plain mypy types ``Tensor[B, S] + Tensor[Dyn]`` the same way).
+    if a is None and isinstance(b, str) and b.isidentifier():
+        return b
+    if b is None and isinstance(a, str) and a.isidentifier():
+        return a
     return None
 
 
