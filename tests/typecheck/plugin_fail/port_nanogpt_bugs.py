@@ -86,11 +86,11 @@ class GPT(Module, Generic[V, C, E, H]):
         self.h = ModuleList([Block(n_embd, n_head) for _ in range(n_layer)])
         # bug: final norm of wrong size
         self.ln_f = LayerNorm(vocab_size)  # E: mypy[dfdx-shape "self.ln_f is built here; called at"
-        #     " line 104: LayerNorm[V]: takes V features, got Tensor[B, Dyn, E] (E != V)"]
+        #     " line 104: LayerNorm[V]: takes V features, got Tensor[B, S, E] (E != V)"]
         # bug: head of wrong width
         self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)  # E: mypy[dfdx-shape
         #     "self.lm_head is built here; called at line 108: Linear[V, E]: takes V features, got "
-        #     "Tensor[B, Dyn, E] (E != V)"]
+        #     "Tensor[B, S, E] (E != V)"]
 
     def forward(self, idx: Tensor[B, S, NoneTape]) -> Tensor[B, S, V, NoneTape]:
         _, s = idx.shape
@@ -101,10 +101,10 @@ class GPT(Module, Generic[V, C, E, H]):
         x = tok_emb + pos_emb
         for block in self.h:
             x = block(x)
-        x = self.ln_f(x)  # E: mypy[dfdx-shape "LayerNorm[V]: takes V features, got Tensor[B, Dyn, "
+        x = self.ln_f(x)  # E: mypy[dfdx-shape "LayerNorm[V]: takes V features, got Tensor[B, S, "
         #     "E] (E != V)"]
         # with allow_redefinition_new, x is now a union with the unknown-rank result of the
         # call above: the plugin checks the call for each member, as mypy checks a union
         logits = self.lm_head(x)  # E: mypy[dfdx-shape "Linear[V, E]: takes V features, got "
-        #     "Tensor[B, Dyn, E] (E != V)"]
+        #     "Tensor[B, S, E] (E != V)"]
         return logits
