@@ -4,8 +4,9 @@
 ``hs`` as plain ``int``, so a size rule reads it through its definition instead. Only a name
 bound exactly once in the function, by a plain ``name = value`` statement at the top level
 of its body (not in a loop, a branch or a ``with``), is read: its value is then the value of
-that expression where it was checked, whatever runs between. A function with a ``:=``, an
-import, ``global``/``nonlocal`` or ``match`` in it is not read at all.
+that expression where it was checked, whatever runs between. A function (or a module's top
+level) with a ``:=``, a ``*`` import, ``global``/``nonlocal`` or ``match`` in it is not read at
+all; an import binds the names it imports.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
             count[stmt.name] = count.get(stmt.name, 0) + 2
         elif isinstance(stmt, Decorator):
             count[stmt.var.name] = count.get(stmt.var.name, 0) + 2
+        elif isinstance(stmt, Import):
+            for name, alias in stmt.ids:
+                bound = alias or name.split(".")[0]
+                count[bound] = count.get(bound, 0) + 1
+        elif isinstance(stmt, ImportFrom):
+            for name, alias in stmt.names:
+                count[alias or name] = count.get(alias or name, 0) + 1
         elif isinstance(stmt, _BINDS_ANY_NAME):
             count[_ANYTHING] = 2
         for block in _blocks(stmt):
@@ -95,7 +103,7 @@ def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
 
 _ANYTHING = "*"
 """A key of the counts: the function binds names this module does not follow."""
-_BINDS_ANY_NAME = (Import, ImportFrom, ImportAll, GlobalDecl, NonlocalDecl, MatchStmt)
+_BINDS_ANY_NAME = (ImportAll, GlobalDecl, NonlocalDecl, MatchStmt)
 
 
 def _blocks(stmt: Statement) -> list[Block]:
@@ -119,20 +127,22 @@ def _blocks(stmt: Statement) -> list[Block]:
     return []
 
 
-def _single_definitions(function: FuncItem, source: list[str] | None) -> dict[str, Expression]:
-    """Names bound once, by a top-level ``name = value`` statement of ``function``; none where
-    its source cannot be read or holds a ``:=`` (which binds names inside expressions)."""
+def _single_definitions(
+    body: list[Statement], lines: tuple[int, int], source: list[str] | None
+) -> dict[str, Expression]:
+    """Names bound once, by a top-level ``name = value`` statement of ``body`` (a function's,
+    or a module's) spanning source ``lines``; none where its source cannot be read or holds a
+    ``:=`` (which binds names inside expressions)."""
     if source is None:
         return {}
-    end = function.end_line or function.line
-    if any(":=" in line for line in source[function.line - 1 : end]):
+    if any(":=" in line for line in source[lines[0] - 1 : lines[1]]):
         return {}
     count: dict[str, int] = {}
-    _count_bindings(function.body.body, count)
+    _count_bindings(body, count)
     if count.get(_ANYTHING):
         return {}
     found: dict[str, Expression] = {}
-    for stmt in function.body.body:
+    for stmt in body:
         if (
             isinstance(stmt, AssignmentStmt)
             and len(stmt.lvalues) == 1
@@ -184,17 +194,25 @@ def _checked_copy(api: CheckerPluginInterface, value: Expression) -> Expression 
 
 
 def definitions(api: CheckerPluginInterface) -> Definition:
-    """The single definitions of the local names of the function being checked."""
+    """The single definitions of the local names of the function being checked, or of the
+    module's names where the code being checked is at its top level (a script)."""
     scope = getattr(api, "scope", None)
     function = scope.current_function() if scope is not None else None
-    if not isinstance(function, FuncItem):
+    tree = getattr(api, "tree", None)
+    if isinstance(function, FuncItem):
+        body = function.body.body
+        lines = (function.line, function.end_line or function.line)
+    elif function is None and scope is not None and scope.active_class() is None and tree:
+        body = tree.defs
+        lines = (1, 1 << 30)
+    else:
         return lambda e: None
     found: dict[str, Expression] | None = None
 
     def definition(e: NameExpr) -> Expression | None:
         nonlocal found
         if found is None:
-            found = _single_definitions(function, _source_of(api))
+            found = _single_definitions(body, lines, _source_of(api))
         value = found.get(e.name)
         return _checked_copy(api, value) if value is not None else None
 

@@ -112,7 +112,9 @@ def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | No
     assignment to ``self.<name>`` in its class, in the file being checked; else None. A
     module held in a variable is not looked for: built with literal sizes and called on
     data (a script, a test), the data is as likely wrong as the module."""
-    if not isinstance(api, TypeChecker) or not isinstance(callee, MemberExpr):
+    if not isinstance(api, TypeChecker):
+        return None
+    if not isinstance(callee, MemberExpr):
         return None
     return _field_value(api, callee) if _is_self_field(callee, callee.name) else None
 
@@ -181,6 +183,9 @@ def at_inputs(
     the mistake is as likely there as in the op."""
     if "_mask " in message:
         return []  # a mask that does not fit the sequences is the mask's mistake
+    scope = getattr(api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return []  # a script's data, built with literal sizes: named in the message already
     if isinstance(context, CallExpr):
         operands = [a for a, k in zip(context.args, context.arg_kinds, strict=True) if k == ARG_POS]
     elif isinstance(context, OpExpr):
