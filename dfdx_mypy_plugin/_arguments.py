@@ -24,7 +24,6 @@ from mypy.nodes import (
     ARG_OPT,
     ARG_POS,
     AssignmentStmt,
-    Block,
     ClassDef,
     Decorator,
     DelStmt,
@@ -33,11 +32,9 @@ from mypy.nodes import (
     FuncDef,
     GlobalDecl,
     IndexExpr,
-    ListExpr,
     NameExpr,
     NonlocalDecl,
     OperatorAssignmentStmt,
-    StarExpr,
     Statement,
     TupleExpr,
     TypeVarExpr,
@@ -47,6 +44,8 @@ from mypy.nodes import (
 from mypy.options import Options
 from mypy.plugin import ClassDefContext
 from mypy.types import CallableType, Type, UnboundType, UnionType, UnpackType
+
+from dfdx_mypy_plugin._locals import blocks, target_names
 
 HIDDEN = "{}__argument"
 """The name an argument binds in a rewritten body (not a valid name for users to clash with,
@@ -147,31 +146,17 @@ def _assigned_names(body: list[Statement], out: set[str]) -> bool:
         if isinstance(stmt, FuncDef | Decorator | ClassDef):
             continue
         if isinstance(stmt, AssignmentStmt):
-            for lvalue in stmt.lvalues:
-                _targets(lvalue, out)
+            targets = stmt.lvalues
         elif isinstance(stmt, OperatorAssignmentStmt):
-            _targets(stmt.lvalue, out)
+            targets = [stmt.lvalue]
         elif isinstance(stmt, ForStmt):
-            _targets(stmt.index, out)
+            targets = [stmt.index]
         elif isinstance(stmt, WithStmt):
-            for target in stmt.target:
-                if target is not None:
-                    _targets(target, out)
-        for attr in ("body", "else_body", "finally_body", "handlers", "bodies"):
-            child = getattr(stmt, attr, None)
-            blocks = [child] if isinstance(child, Block) else child
-            if isinstance(blocks, list):
-                for block in blocks:
-                    if isinstance(block, Block) and not _assigned_names(block.body, out):
-                        return False
+            targets = [t for t in stmt.target if t is not None]
+        else:
+            targets = []
+        for target in targets:
+            out.update(target_names(target))
+        if not all(_assigned_names(block.body, out) for block in blocks(stmt)):
+            return False
     return True
-
-
-def _targets(lvalue: Expression, out: set[str]) -> None:
-    if isinstance(lvalue, NameExpr):
-        out.add(lvalue.name)
-    elif isinstance(lvalue, TupleExpr | ListExpr):
-        for item in lvalue.items:
-            _targets(item, out)
-    elif isinstance(lvalue, StarExpr):
-        _targets(lvalue.expr, out)

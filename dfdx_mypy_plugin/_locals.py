@@ -49,18 +49,19 @@ Definition = Callable[[NameExpr], Expression | None]
 """The expression a local name was assigned once, or None."""
 
 
-def _names(target: Expression) -> list[str]:
+def target_names(target: Expression) -> list[str]:
+    """The plain names an assignment target binds (``a, (b, *c)``: a, b, c)."""
     if isinstance(target, NameExpr):
         return [target.name]
     if isinstance(target, TupleExpr | ListExpr):
-        return [n for item in target.items for n in _names(item)]
+        return [n for item in target.items for n in target_names(item)]
     if isinstance(target, StarExpr):
-        return _names(target.expr)
+        return target_names(target.expr)
     return []
 
 
 def _bind(count: dict[str, int], target: Expression | None, times: int = 1) -> None:
-    for name in _names(target) if target is not None else []:
+    for name in target_names(target) if target is not None else []:
         count[name] = count.get(name, 0) + times
 
 
@@ -97,7 +98,7 @@ def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
                 count[alias or name] = count.get(alias or name, 0) + 1
         elif isinstance(stmt, _BINDS_ANY_NAME):
             count[_ANYTHING] = 2
-        for block in _blocks(stmt):
+        for block in blocks(stmt):
             _count_bindings(block.body, count)
 
 
@@ -106,7 +107,8 @@ _ANYTHING = "*"
 _BINDS_ANY_NAME = (ImportAll, GlobalDecl, NonlocalDecl, MatchStmt)
 
 
-def _blocks(stmt: Statement) -> list[Block]:
+def blocks(stmt: Statement) -> list[Block]:
+    """The blocks of statements nested in ``stmt`` (a nested function's or class's too)."""
     if isinstance(stmt, Block):
         return [stmt]
     if isinstance(stmt, IfStmt):
@@ -118,6 +120,8 @@ def _blocks(stmt: Statement) -> list[Block]:
     if isinstance(stmt, TryStmt):
         rest = [stmt.else_body, stmt.finally_body]
         return [stmt.body, *stmt.handlers, *[b for b in rest if b is not None]]
+    if isinstance(stmt, MatchStmt):
+        return list(stmt.bodies)
     if isinstance(stmt, FuncDef):
         return [stmt.body]
     if isinstance(stmt, Decorator):
