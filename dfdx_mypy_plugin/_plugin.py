@@ -666,30 +666,29 @@ class DfdxPlugin(Plugin):
         """mypy hashes only the entry module; this keys its cache to every plugin source."""
         return self._digest
 
+    def _class(self, fullname: str) -> TypeInfo | None:
+        """The class named ``fullname``, or None (not a class, or a name mypy cannot resolve
+        here: a nested or local class)."""
+        try:
+            node = self.lookup_fully_qualified(fullname)
+        except Exception:
+            return None
+        info = node.node if node is not None else None
+        return info if isinstance(info, TypeInfo) else None
+
     def _inherits_module_call(self, class_fullname: str) -> bool:
         """Whether the class is a ``Module`` whose ``__call__`` is ``Module``'s own."""
-        try:
-            node = self.lookup_fully_qualified(class_fullname)
-        except Exception:  # a name mypy cannot resolve here (a nested or local class)
-            return False
-        info = node.node if node is not None else None
-        if not isinstance(info, TypeInfo) or not info.has_base(_MODULE):
+        info = self._class(class_fullname)
+        if info is None or not info.has_base(_MODULE):
             return False
         owner = info.get_containing_type_info("__call__")
         return owner is not None and owner.fullname == _MODULE
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
-        if fullname == _MODULE or self._is_module(fullname):
+        info = self._class(fullname) if fullname != _MODULE else None
+        if fullname == _MODULE or (info is not None and info.has_base(_MODULE)):
             return redefinable_arguments
         return None
-
-    def _is_module(self, fullname: str) -> bool:
-        try:
-            node = self.lookup_fully_qualified(fullname)
-        except Exception:
-            return False
-        info = node.node if node is not None else None
-        return isinstance(info, TypeInfo) and info.has_base(_MODULE)
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.T":
@@ -732,12 +731,8 @@ class DfdxPlugin(Plugin):
 
     def _is_sized_user_module(self, fullname: str) -> bool:
         """Whether ``fullname`` is a user's ``Module`` class generic over sizes."""
-        try:
-            node = self.lookup_fully_qualified(fullname)
-        except Exception:
-            return False
-        info = node.node if node is not None else None
-        return isinstance(info, TypeInfo) and is_sized_user_module(info)
+        info = self._class(fullname)
+        return info is not None and is_sized_user_module(info)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         rule = FUNCTION_RULES.get(fullname)
