@@ -36,12 +36,17 @@ if TYPE_CHECKING:
     from dfdx._tensor import Tensor
 
 
+def _counts(a: Array) -> bool:
+    """Whether ``a`` holds bools or ints, which sum to a count."""
+    return a.dtype == xp.bool_ or bool(xp.issubdtype(a.dtype, xp.integer))
+
+
 def _prepare(
     op: str, x: AnyTensor, axis: Axis, counts: bool = False
 ) -> tuple[Array, tuple[int, ...]]:
     """The array and the axes to reduce; ``counts``: a bool or int tensor is accepted too."""
     a = array_of(op, x)
-    if not (counts and (a.dtype == xp.bool_ or xp.issubdtype(a.dtype, xp.integer))):
+    if not (counts and _counts(a)):
         check_float(op, a)
     items = axis if isinstance(axis, tuple) else (axis,)
     if axis is not None and any(isinstance(a, bool) or not isinstance(a, int) for a in items):
@@ -129,8 +134,8 @@ def sum(x: Tensor[*S, T], /, *, keepdims: bool) -> Any: ...
 def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """Sum over ``axis`` (every axis by default). A bool or int tensor sums to an int64 count,
     with no gradient, as PyTorch's: ``(pred == labels).sum()`` counts the hits."""
-    a, axes = _prepare("sum", x, axis, counts=True)
-    if a.dtype == xp.bool_ or xp.issubdtype(a.dtype, xp.integer):
+    if _counts(array_of("sum", x)):  # the float path checks its input in _reduction
+        a, axes = _prepare("sum", x, axis, counts=True)
         return x._new(xp.asarray(a.sum(axis=axes, keepdims=keepdims, dtype=xp.int64)), None)
     return _reduction(
         "sum",
