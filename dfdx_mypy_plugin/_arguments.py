@@ -23,6 +23,7 @@ from mypy.nodes import (
     ARG_NAMED_OPT,
     ARG_OPT,
     ARG_POS,
+    Argument,
     AssignmentStmt,
     ClassDef,
     Decorator,
@@ -121,6 +122,7 @@ def _rewrite(func: FuncDef) -> None:
     if not _assigned_names(func.body.body, assigned):
         return  # ``global``, ``nonlocal`` or ``del`` of a name: left as mypy reads it
     first = func.body.body[0] if func.body.body else func
+    renamed: list[tuple[Argument, Var]] = []
     prologue: list[Statement] = []
     for arg in func.arguments:
         name = arg.variable.name
@@ -129,11 +131,14 @@ def _rewrite(func: FuncDef) -> None:
         hidden = Var(HIDDEN.format(name), arg.variable.type)
         hidden.is_argument = True
         hidden.set_line(arg.variable)
-        arg.variable = hidden
+        renamed.append((arg, hidden))
         copy = AssignmentStmt([NameExpr(name)], NameExpr(hidden.name))
         for node in (copy, copy.lvalues[0], copy.rvalue):
             node.set_line(first.line, first.column)  # no end: editors show nothing for it
         prologue.append(copy)
+    # all built before anything changes: a failure above leaves the method as written
+    for arg, hidden in renamed:
+        arg.variable = hidden
     func.body.body[:0] = prologue
 
 
