@@ -80,7 +80,9 @@ from dfdx.ops.movement import stack as stack
 from dfdx.ops.movement import transpose as transpose
 from dfdx.ops.movement import unsqueeze as unsqueeze
 from dfdx.ops.movement import view as view
+from dfdx.ops.norm import group_norm as group_norm
 from dfdx.ops.norm import layer_norm as layer_norm
+from dfdx.ops.norm import rms_norm as rms_norm
 from dfdx.ops.reduce import log_softmax as log_softmax
 from dfdx.ops.reduce import logsumexp as logsumexp
 from dfdx.ops.reduce import max as max
@@ -96,13 +98,17 @@ from dfdx.ops.selection import topk as topk
 from dfdx.ops.unary import abs as abs
 from dfdx.ops.unary import clamp as clamp
 from dfdx.ops.unary import cos as cos
+from dfdx.ops.unary import elu as elu
 from dfdx.ops.unary import exp as exp
 from dfdx.ops.unary import gelu as gelu
+from dfdx.ops.unary import hardswish as hardswish
 from dfdx.ops.unary import leaky_relu as leaky_relu
 from dfdx.ops.unary import log as log
+from dfdx.ops.unary import mish as mish
 from dfdx.ops.unary import neg as neg
 from dfdx.ops.unary import pow as pow
 from dfdx.ops.unary import relu as relu
+from dfdx.ops.unary import relu6 as relu6
 from dfdx.ops.unary import rsqrt as rsqrt
 from dfdx.ops.unary import sigmoid as sigmoid
 from dfdx.ops.unary import silu as silu

@@ -107,6 +107,8 @@ def _known_value(call: Call, arg: shapes.Arg) -> object:
             literal_bool(i) if literal_bool(i) is not None else literal_int(i) for i in p.items
         ]
         return tuple(items) if all(i is not None for i in items) else None
+    if not arg.pair and isinstance(p, TupleType):
+        return _single_arg(call, arg)  # a 1-d layer's ``kernel_size=(3,)``
     n = _size_arg(call, arg.name)
     return n if isinstance(n, int) else None
 
@@ -210,6 +212,18 @@ def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[int, int] | None:
     return (n, n) if isinstance(n, int) else None
 
 
+def _single_arg(call: Call, arg: shapes.Arg) -> int | None:
+    """A window argument that is one int: a literal, a 1-tuple of one (a 1-d layer's
+    ``kernel_size=(3,)``), or absent (its default)."""
+    if not call.has(arg.name):
+        return arg.default
+    t = get_proper_type(call.arg(arg.name))
+    if isinstance(t, TupleType):
+        return literal_int(t.items[0]) if len(t.items) == 1 else None
+    n = _size_arg(call, arg.name)
+    return n if isinstance(n, int) else None
+
+
 def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     """The window arguments as a tuple type, in the table's order: a pair of literals for a
     pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
@@ -222,8 +236,7 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
             if value is None and arg.default_from is not None and not call.has(arg.name):
                 value = values.get(arg.default_from)
         else:
-            n = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
-            value = n if isinstance(n, int) else None
+            value = _single_arg(call, arg)
         if value is None:
             return None
         values[arg.name] = value

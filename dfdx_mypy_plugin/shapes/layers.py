@@ -25,10 +25,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt_dim
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt, fmt_dim
 from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
 from dfdx_mypy_plugin.shapes.movement import flatten
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
+from dfdx_mypy_plugin.shapes.norm import group_norm
 
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
@@ -84,6 +85,9 @@ class Layer:
     output: OutputRule | None = None
     """The rule for its output's shape; None where it keeps the shape (the input checked
     against ``reads`` and ``ranks``)."""
+    relation: Callable[[str, Mapping[str, object]], None] | None = None
+    """A check between constructor arguments, ``(layer name, values by name)``, run by
+    :func:`check_arguments` after each one is checked; it skips values that are absent."""
 
     @property
     def fullname(self) -> str:
@@ -112,6 +116,8 @@ def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
                 raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
             if not arg.axis and item < arg.minimum:
                 raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
+    if layer.relation is not None:
+        layer.relation(layer.name, values)
 
 
 def display_name(layer: Layer, sizes: Sequence[Dim]) -> str:
@@ -172,6 +178,46 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
     stride, padding, dilation = (_pair(w, a) for a in ("stride", "padding", "dilation"))
     return conv("conv2d", x, weight, stride, padding, dilation, groups)
+
+
+def _single(window: Window, name: str) -> int:
+    v = window[name]
+    return v if isinstance(v, int) else v[0]
+
+
+def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], sizes[1], None)
+    groups, kernel, stride, padding, dilation = (
+        _single(w, a) for a in ("groups", "kernel_size", "stride", "padding", "dilation")
+    )
+    weight = (sizes[1], dim_div(sizes[0], groups), kernel)
+    return conv("conv1d", x, weight, (stride,), (padding,), (dilation,), groups)
+
+
+def _group_norm(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    if len(x) < 2:
+        raise ShapeError(f"{name}: needs an input (N, C, *) of at least 2 axes, got {fmt(x)}")
+    channels(name, x, (len(x),), sizes[0])
+    groups = None if w is None else w["num_groups"]
+    return group_norm("group_norm", x, groups if isinstance(groups, int) else None, ())
+
+
+def _groups_divide(*sizes: str) -> Callable[[str, Mapping[str, object]], None]:
+    """The relation ``groups`` divides each of ``sizes`` (where all are known ints)."""
+
+    def relation(layer: str, values: Mapping[str, object]) -> None:
+        groups_name, *divided = sizes
+        groups = values.get(groups_name)
+        if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+            return
+        for size in divided:
+            n = values.get(size)
+            if isinstance(n, int) and not isinstance(n, bool) and n % groups:
+                raise ShapeError(f"{layer}: {groups_name} {groups} must divide {size} {n}")
+
+    return relation
 
 
 def _conv_transpose2d(
@@ -342,6 +388,40 @@ LAYERS: tuple[Layer, ...] = (
         output=_upsample,
     ),
     Layer("Residual", "dfdx.nn._containers"),
+    Layer("Identity", _L),
+    Layer("LeakyReLU", _L),
+    Layer("ReLU6", _L),
+    Layer("Hardswish", _L),
+    Layer("Mish", _L),
+    Layer("ELU", _L),
+    Layer(
+        "Conv1d",
+        _L,
+        sizes=(Arg("in_channels"), Arg("out_channels")),
+        reads="channels",
+        gives="channels",
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=(
+            Arg("kernel_size"),
+            Arg("stride", 1),
+            Arg("padding", 0, minimum=0),
+            Arg("dilation", 1),
+            Arg("groups", 1),
+        ),
+        output=_conv1d,
+        relation=_groups_divide("groups", "in_channels", "out_channels"),
+    ),
+    Layer(
+        "GroupNorm",
+        _L,
+        sizes=(Arg("num_channels"),),
+        reads="channels",
+        window=(Arg("num_groups"),),
+        output=_group_norm,
+        relation=_groups_divide("num_groups", "num_channels"),
+    ),
+    Layer("RMSNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
 )
 """Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
 also folds its input through the module it wraps."""
