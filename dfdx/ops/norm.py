@@ -215,7 +215,8 @@ def rms_norm(
     e = xp.finfo(a.dtype).eps if eps is None else _validate.positive(op, "eps", eps)
     d = _size(normalized_shape, op)
     params = [] if weight is None else [("weight", weight)]
-    shapes.rms_norm(op, a.shape, d, [(name, t._data.shape) for name, t in params])
+    arrays = [(name, array_of(op, t, name=name)) for name, t in params]
+    shapes.rms_norm(op, a.shape, d, [(name, p.shape) for name, p in arrays])
     for _name, t in params:
         check_same(op, a, t._data)
     w: Array | None = None if weight is None else weight._data
@@ -288,7 +289,8 @@ def group_norm(
     if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups < 1:
         raise ValueError(f"{op}: num_groups must be an int > 0, got {num_groups!r}")
     params = [(name, t) for name, t in (("weight", weight), ("bias", bias)) if t is not None]
-    shapes.group_norm(op, a.shape, num_groups, [(name, t._data.shape) for name, t in params])
+    arrays = [(name, array_of(op, t, name=name)) for name, t in params]
+    shapes.group_norm(op, a.shape, num_groups, [(name, p.shape) for name, p in arrays])
     _validate.nonempty_features(op, a.shape)
     for _name, t in params:
         check_same(op, a, t._data)
