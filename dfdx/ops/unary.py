@@ -120,7 +120,8 @@ def hardswish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``x * relu6(x + 3) / 6``: 0 up to -3, ``x`` from 3; its gradient ``(2x + 3) / 6``
     strictly between -3 and 3, 1 from 3, 0 up to -3 (as PyTorch's ``F.hardswish``)."""
     a = _float("hardswish", x)
-    y = a * xp.clip(a + 3, 0, 6) * (1 / 6)
+    with xp.errstate(invalid="ignore"):  # -inf * 0 is NaN, as PyTorch's
+        y = a * xp.clip(a + 3, 0, 6) * (1 / 6)
     slope = xp.where(a >= 3, a.dtype.type(1), xp.where(a > -3, (2 * a + 3) * (1 / 6), 0))
     return result(y, (x,), (lambda g: g * slope,))
 
@@ -128,8 +129,10 @@ def hardswish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
 def mish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``x * tanh(softplus(x))``, elementwise, without overflow."""
     a = _float("mish", x)
-    t = xp.tanh(xp.logaddexp(0, a))
-    return result(a * t, (x,), (lambda g: g * (t + a * _sigmoid(a) * (1 - t * t)),))
+    with xp.errstate(invalid="ignore"):  # NaN in, NaN out; -inf * 0 is NaN, as PyTorch's
+        t = xp.tanh(xp.logaddexp(0, a))
+        y = a * t
+    return result(y, (x,), (lambda g: g * (t + a * _sigmoid(a) * (1 - t * t)),))
 
 
 def elu(x: Tensor[*S, T], /, alpha: float = 1.0) -> Tensor[*S, T]:
