@@ -46,6 +46,7 @@ from dfdx.ops.conv import adaptive_avg_pool2d as adaptive_avg_pool2d
 from dfdx.ops.conv import avg_pool2d as avg_pool2d
 from dfdx.ops.conv import conv1d as conv1d
 from dfdx.ops.conv import conv2d as conv2d
+from dfdx.ops.conv import conv_transpose1d as conv_transpose1d
 from dfdx.ops.conv import conv_transpose2d as conv_transpose2d
 from dfdx.ops.conv import max_pool2d as max_pool2d
 from dfdx.ops.conv import upsample2d as upsample2d

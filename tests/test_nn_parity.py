@@ -22,7 +22,8 @@ FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
 # cases live in make_torch_training_fixtures.py and its fixture, under "nn/"
 training = _helpers.load_fixture_script("make_torch_training_fixtures.py")
 TRAINING_FIXTURE = _helpers.load_npz(training.FIXTURE)
-# the layers ports of public models reach for (Conv1d, GroupNorm, RMSNorm, the activations),
+# the layers ports of public models reach for (Conv1d, ConvTranspose1d, GroupNorm, RMSNorm, the
+# activations),
 # whose cases live in make_torch_layer_fixtures.py and its fixture, under "nn/"
 ports = _helpers.load_fixture_script("make_torch_layer_fixtures.py")
 PORTS_FIXTURE = _helpers.load_npz(ports.FIXTURE)
@@ -103,7 +104,7 @@ def test_every_module_has_a_case() -> None:
         "BatchNorm2d", "Embedding", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential",
         "Residual", "SiLU", "ConvTranspose2d", "AdaptiveAvgPool2d", "Upsample",
         "Identity", "LeakyReLU", "ReLU6", "Hardswish", "Mish", "ELU", "Conv1d", "GroupNorm",
-        "RMSNorm",
+        "RMSNorm", "ConvTranspose1d",
     }  # fmt: skip
     assert layers <= kinds, layers - kinds
     assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)

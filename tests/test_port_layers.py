@@ -1,10 +1,11 @@
 """The ops and layers that ports of public models reach for beyond the first set: relu6,
-hardswish, mish, elu, group_norm, rms_norm (values and gradients against PyTorch, from the
-committed ``fixtures/torch_layers.npz`` written by ``fixtures/make_torch_layer_fixtures.py``;
-gradients against float64 finite differences; dtypes, mixed tapes and errors with their exact
-messages) and the layers Identity, LeakyReLU, ReLU6, Hardswish, Mish, ELU, Conv1d, GroupNorm
-and RMSNorm (construction, initialisation, state_dict names and errors; their values against
-``torch.nn`` are in tests/test_nn_parity.py)."""
+hardswish, mish, elu, group_norm, rms_norm, conv_transpose1d (values and gradients against
+PyTorch, from the committed ``fixtures/torch_layers.npz`` written by
+``fixtures/make_torch_layer_fixtures.py``; gradients against float64 finite differences;
+dtypes, mixed tapes and errors with their exact messages) and the layers Identity, LeakyReLU,
+ReLU6, Hardswish, Mish, ELU, Conv1d, ConvTranspose1d, GroupNorm and RMSNorm (construction,
+initialisation, state_dict names and errors; their values against ``torch.nn`` are in
+tests/test_nn_parity.py)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,16 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "elu": dx.elu,  # alpha=
     "group_norm": dx.group_norm,  # num_groups=, weight=, bias=, eps=
     "rms_norm": dx.rms_norm,  # normalized_shape=, weight=, eps=
+    "conv_transpose1d": dx.conv_transpose1d,  # weight, bias=, stride=, padding=, ...
 }
 
 
 def _call(op: str, ts: dict[str, Any], kwargs: dict[str, Any]) -> Any:
     """``op(x, **others, **kwargs)``; the size arguments are positional in dfdx."""
     x, *others = ts
+    if op == "conv_transpose1d":  # the weight is positional
+        others.remove("weight")
+        return DFDX_OPS[op](ts[x], ts["weight"], **{k: ts[k] for k in others}, **kwargs)
     kw = dict(kwargs)
     sizes = [kw.pop(k) for k in ("num_groups", "normalized_shape") if k in kw]
     return DFDX_OPS[op](ts[x], *sizes, **{k: ts[k] for k in others}, **kw)
@@ -125,6 +130,14 @@ GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "group_norm offset, non-contiguous": (
         lambda x, w: dx.group_norm(x.transpose(1, 2), 2, w),
         (100.0 + rand(2, 3, 4), rand(4, seed=1)),
+    ),
+    "conv_transpose1d": (
+        lambda x, w, b: dx.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+        (rand(2, 3, 4), rand(3, 2, 3, seed=1), rand(2, seed=2)),
+    ),
+    "conv_transpose1d groups, dilation": (
+        lambda x, w: dx.conv_transpose1d(x, w, groups=2, dilation=2),
+        (rand(1, 4, 3), rand(4, 1, 2, seed=1)),
     ),
     "rms_norm weight": (lambda x, w: dx.rms_norm(x, 6, w), (rand(2, 3, 6), rand(6, seed=1))),
     "rms_norm no weight, eps None": (lambda x: dx.rms_norm(x, (4,)), (rand(5, 4),)),

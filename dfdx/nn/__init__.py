@@ -14,6 +14,7 @@ from dfdx.nn._layers import BatchNorm1d as BatchNorm1d
 from dfdx.nn._layers import BatchNorm2d as BatchNorm2d
 from dfdx.nn._layers import Conv1d as Conv1d
 from dfdx.nn._layers import Conv2d as Conv2d
+from dfdx.nn._layers import ConvTranspose1d as ConvTranspose1d
 from dfdx.nn._layers import ConvTranspose2d as ConvTranspose2d
 from dfdx.nn._layers import Dropout as Dropout
 from dfdx.nn._layers import Embedding as Embedding

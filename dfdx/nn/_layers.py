@@ -672,6 +672,78 @@ class Conv1d(Module, Generic[I, O, Hyper]):
         )
 
 
+class ConvTranspose1d(Module, Generic[I, O, Hyper]):
+    """1-d transposed convolution ``(N, I, L)`` to ``(N, O, L_out)`` with ``L_out = (L - 1)
+    stride - 2 padding + dilation (k - 1) + output_padding + 1`` (:func:`dfdx.conv_transpose1d`);
+    ``weight`` is ``(I, O / groups, k)`` and ``bias`` ``(O,)``, initialised as PyTorch's
+    ``nn.ConvTranspose1d``."""
+
+    weight: Tensor[I, Dyn, Dyn, NoneTape]
+    bias: Tensor[O, NoneTape] | None
+
+    def __init__(
+        self: ConvTranspose1d[Any, Any, Any],
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Single,
+        stride: Single = 1,
+        padding: Single = 0,
+        output_padding: Single = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Single = 1,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        name = "ConvTranspose1d"
+        window = {
+            "kernel_size": _single(name, "kernel_size", kernel_size),
+            "stride": _single(name, "stride", stride),
+            "padding": _single(name, "padding", padding),
+            "output_padding": _single(name, "output_padding", output_padding),
+            "dilation": _single(name, "dilation", dilation),
+        }
+        _check_arguments(
+            name, in_channels=in_channels, out_channels=out_channels, groups=groups, **window
+        )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = window["kernel_size"]
+        self.stride = window["stride"]
+        self.padding = window["padding"]
+        self.output_padding = window["output_padding"]
+        self.dilation = window["dilation"]
+        dt = canonical(dtype)
+        # PyTorch computes the fan-in from the weight's second axis: out_channels / groups
+        fan_in = out_channels // groups * self.kernel_size
+        shape = (in_channels, out_channels // groups, self.kernel_size)
+        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
+        b = fan_in_bound(fan_in)
+        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+
+    def __call__(self, x: Tensor[N, I, Dyn, T]) -> Tensor[N, O, Dyn, T]:
+        out: Tensor[N, O, Dyn, T] = conv.conv_transpose1d(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
 class MaxPool2d(Module, Generic[Hyper]):
     """The largest value of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``."""
 

@@ -196,6 +196,27 @@ def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     return conv("conv1d", x, weight, (stride,), (padding,), (dilation,), groups)
 
 
+def _conv_transpose1d(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], sizes[1], None)
+    names = ("groups", "kernel_size", "stride", "padding", "output_padding", "dilation")
+    groups, kernel, stride, padding, output_padding, dilation = (_single(w, a) for a in names)
+    weight = (sizes[0], dim_div(sizes[1], groups), kernel)
+    return conv_transpose(
+        "conv_transpose1d",
+        x,
+        weight,
+        (stride,),
+        (padding,),
+        (output_padding,),
+        (dilation,),
+        groups,
+    )
+
+
 def _group_norm(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
     if len(x) < 2:
         raise ShapeError(f"{name}: needs an input (N, C, *) of at least 2 axes, got {fmt(x)}")
@@ -422,6 +443,25 @@ LAYERS: tuple[Layer, ...] = (
         relation=_groups_divide("num_groups", "num_channels"),
     ),
     Layer("RMSNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
+    Layer(
+        "ConvTranspose1d",
+        _L,
+        sizes=(Arg("in_channels"), Arg("out_channels")),
+        reads="channels",
+        gives="channels",
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=(
+            Arg("kernel_size"),
+            Arg("stride", 1),
+            Arg("padding", 0, minimum=0),
+            Arg("output_padding", 0, minimum=0),
+            Arg("groups", 1),
+            Arg("dilation", 1),
+        ),
+        output=_conv_transpose1d,
+        relation=_groups_divide("groups", "in_channels", "out_channels"),
+    ),
 )
 """Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
 also folds its input through the module it wraps."""

@@ -6,7 +6,7 @@ that is not positive, and a Sequential whose layers do not fit together."""
 # rules: nn
 
 import dfdx as dx
-from dfdx.nn import Conv1d, GroupNorm, Linear, RMSNorm, Sequential
+from dfdx.nn import Conv1d, ConvTranspose1d, GroupNorm, Linear, RMSNorm, Sequential
 
 s = dx.randn(2, 4, 9)
 v = dx.randn(4, 6)
@@ -22,6 +22,13 @@ y2 = Conv1d(4, 6, 5, dilation=3)(s)  # E: mypy[dfdx-shape "conv1d: output size -
 #     "Tensor[2, 4, 9] (size 9 + 2 * padding 0 < dilation 3 * (kernel 5 - 1) + 1)"]
 y3 = Conv1d(4, 6, 3)(dx.randn(2, 4, 9, 9))  # E: mypy[dfdx-shape "conv1d: expected a 3-d input "
 #     "(N, C, L), got Tensor[2, 4, 9, 9]"]
+
+u1 = ConvTranspose1d(4, 6, 3, groups=3)  # E: mypy[dfdx-shape "ConvTranspose1d: groups 3 must "
+#     "divide in_channels 4"]
+u2 = ConvTranspose1d(4, 6, 3)(dx.randn(2, 6, 9))  # E: mypy[dfdx-shape "conv_transpose1d: input "
+#     "channels differ: input Tensor[2, 6, 9], weight Tensor[4, 6, 3] (6 != 4)"]
+u3 = ConvTranspose1d(4, 6, 3, output_padding=2, stride=2)(s)  # E: mypy[dfdx-shape
+#     "conv_transpose1d: output_padding 2 must be smaller than stride 2 or dilation 1"]
 
 g1 = GroupNorm(4, 6)  # E: mypy[dfdx-shape "GroupNorm: num_groups 4 must divide num_channels 6"]
 g2 = GroupNorm(0, 6)  # E: mypy[dfdx-shape "GroupNorm: num_groups must be an int > 0, got 0"]

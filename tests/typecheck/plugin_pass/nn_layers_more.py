@@ -1,6 +1,7 @@
 """The layers ports of public models reach for beyond the first set (nn_layers.py): Identity,
 the activations LeakyReLU, ReLU6, Hardswish, Mish and ELU (any shape to the same shape),
-Conv1d (its output length computed from the window arguments it records), GroupNorm (its
+Conv1d and ConvTranspose1d (their output lengths computed from the window arguments they
+record), GroupNorm (its
 channels checked, ``num_groups`` recorded) and RMSNorm (its features checked), alone and in a
 Sequential."""
 
@@ -16,6 +17,7 @@ from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.nn import (
     ELU,
     Conv1d,
+    ConvTranspose1d,
     Flatten,
     GroupNorm,
     Hardswish,
@@ -49,6 +51,11 @@ assert_type(conv(s), Tensor[L[2], L[6], L[5], NoneTape])
 assert_type(Conv1d(4, 8, 3)(s), Tensor[L[2], L[8], L[7], NoneTape])
 assert_type(Conv1d(4, 8, 2, dilation=3)(s.trace()), Tensor[L[2], L[8], L[6], OwnedTape])
 assert_type(Conv1d(4, 8, (3,), padding=(1,))(s), Tensor[L[2], L[8], L[9], NoneTape])
+
+# ConvTranspose1d: L_out = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1
+up = ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+assert_type(up(s), Tensor[L[2], L[6], L[18], NoneTape])
+assert_type(ConvTranspose1d(4, 2, 2, stride=2)(s.trace()), Tensor[L[2], L[2], L[18], OwnedTape])
 
 # GroupNorm reads the channels on axis 1 of an input of any rank from 2; RMSNorm the features
 assert_type(GroupNorm(3, 3)(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
