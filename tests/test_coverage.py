@@ -360,6 +360,7 @@ EXAMPLES: dict[str, tuple[Callable[[], dx.nn.Module], tuple[int, ...]]] = {
     "Conv1d": (lambda: dx.nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), (2, 4, 9)),
     "GroupNorm": (lambda: dx.nn.GroupNorm(2, 4), (2, 4, 3, 5)),
     "RMSNorm": (lambda: dx.nn.RMSNorm(5), (2, 3, 5)),
+    "Unflatten": (lambda: dx.nn.Unflatten(1, (2, -1, 2)), (3, 8, 5)),
     "ConvTranspose1d": (
         lambda: dx.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
         (2, 4, 5),

@@ -104,7 +104,7 @@ def test_every_module_has_a_case() -> None:
         "BatchNorm2d", "Embedding", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential",
         "Residual", "SiLU", "ConvTranspose2d", "AdaptiveAvgPool2d", "Upsample",
         "Identity", "LeakyReLU", "ReLU6", "Hardswish", "Mish", "ELU", "Conv1d", "GroupNorm",
-        "RMSNorm", "ConvTranspose1d",
+        "RMSNorm", "ConvTranspose1d", "Unflatten",
     }  # fmt: skip
     assert layers <= kinds, layers - kinds
     assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)

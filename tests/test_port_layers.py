@@ -369,6 +369,36 @@ def test_state_dict_names_and_shapes_are_torchs() -> None:
         assert {k: v.shape for k, v in ours.state_dict().items()} == want, type(ours).__name__
 
 
+def test_unflatten_errors_and_sizes() -> None:
+    assert nn.Unflatten(1, [2, -1])(dx.zeros(3, 8)).shape == (3, 2, 4)
+    assert nn.Unflatten(-2, (1, 2))(dx.zeros(3, 2, 5)).shape == (3, 1, 2, 5)
+    raises_exactly(
+        ShapeError,
+        "Unflatten: unflattened_size (2, 5) does not fit axis 1 of Tensor[3, 8] (size 8)",
+        lambda: nn.Unflatten(1, (2, 5))(dx.zeros(3, 8)),
+    )
+    raises_exactly(
+        ShapeError,
+        "Unflatten: only one size of unflattened_size may be -1, got (-1, -1)",
+        lambda: nn.Unflatten(1, (-1, -1)),
+    )
+    raises_exactly(
+        ShapeError,
+        "Unflatten: unflattened_size must be a tuple of ints >= -1, got 4",
+        lambda: nn.Unflatten(1, 4),  # type: ignore[arg-type]
+    )
+    raises_exactly(
+        ShapeError,
+        "Unflatten: axis 2 is out of range for Tensor[3, 8]",
+        lambda: nn.Unflatten(2, (2, 4))(dx.zeros(3, 8)),
+    )
+    raises_exactly(
+        ShapeError,
+        "Unflatten: axis must be an int, got '1'",
+        lambda: nn.Unflatten("1", (2, 4)),  # type: ignore[arg-type]
+    )
+
+
 def test_identity_returns_its_input() -> None:
     x = dx.randn(2, 3).trace()
     assert nn.Identity()(x) is x

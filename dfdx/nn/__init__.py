@@ -33,6 +33,7 @@ from dfdx.nn._layers import Sigmoid as Sigmoid
 from dfdx.nn._layers import SiLU as SiLU
 from dfdx.nn._layers import Softmax as Softmax
 from dfdx.nn._layers import Tanh as Tanh
+from dfdx.nn._layers import Unflatten as Unflatten
 from dfdx.nn._layers import Upsample as Upsample
 from dfdx.nn._linear import Linear as Linear
 from dfdx.nn._module import Module as Module

@@ -234,6 +234,37 @@ class Flatten(Module, Generic[A0, A1]):
     forward = __call__
 
 
+AX = TypeVar("AX", bound=int, default=Any)
+
+
+class Unflatten(Module, Generic[AX, Hyper]):
+    """Axis ``axis`` split into ``unflattened_size`` (one size may be -1, solved from the
+    others): ``(N, C*H*W)`` to ``(N, C, H, W)`` with ``Unflatten(1, (C, H, W))`` (PyTorch's
+    ``nn.Unflatten``, whose ``dim`` is ``axis`` here). The plugin records the axis and the
+    sizes in the type to compute a Sequential's shapes."""
+
+    def __init__(
+        self: Unflatten[Any, Any], axis: int, unflattened_size: tuple[int, ...] | list[int]
+    ) -> None:
+        super().__init__()
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, list) else unflattened_size
+        _check_arguments("Unflatten", axis=axis, unflattened_size=sizes)
+        self.axis = axis
+        self.unflattened_size = sizes
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
+        window = {"unflattened_size": self.unflattened_size}
+        shape = shapes.output_shape(_described("Unflatten"), x.shape, (self.axis,), window)
+        sizes = [d for d in shape or () if isinstance(d, int)]  # all known at run time
+        out: Tensor[*tuple[Dyn, ...], T] = movement.reshape(x, *sizes)
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}, unflattened_size={self.unflattened_size}"
+
+
 # ---- normalisation -----------------------------------------------------------------------------
 
 

@@ -27,14 +27,14 @@ from typing import Literal
 
 from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt, fmt_dim
 from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
-from dfdx_mypy_plugin.shapes.movement import flatten
+from dfdx_mypy_plugin.shapes.movement import flatten, reshape
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
 from dfdx_mypy_plugin.shapes.norm import group_norm
 
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
 
-WindowValue = tuple[int, int] | int
+WindowValue = tuple[int, ...] | int
 Window = Mapping[str, WindowValue]
 """A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``)."""
 
@@ -54,6 +54,9 @@ class Arg:
     """An axis, not a size: may be negative, and is not written in the layer's name."""
     minimum: int = 1
     """The least valid value (of each of a pair); an axis has none."""
+    many: bool = False
+    """A tuple of ints of any length (``Unflatten``'s ``unflattened_size``), each checked
+    against ``minimum``."""
 
 
 OutputRule = Callable[["Layer", str, Shape, Sequence[Dim], "Window | None"], "Shape | None"]
@@ -111,6 +114,11 @@ def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
         wanted = "an int" if arg.axis else f"an int {bound}"
         if arg.pair:
             wanted += " or a pair of them"
+        if arg.many:
+            wanted = f"a tuple of ints {bound}"
+            if not isinstance(value, tuple):
+                raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
+            items = value
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int):
                 raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
@@ -164,7 +172,7 @@ def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Windo
 
 def _pair(window: Window, name: str) -> tuple[int, int]:
     v = window[name]
-    return v if isinstance(v, tuple) else (v, v)
+    return (v[0], v[1]) if isinstance(v, tuple) else (v, v)
 
 
 def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
@@ -215,6 +223,33 @@ def _conv_transpose1d(
         (dilation,),
         groups,
     )
+
+
+def _unflatten(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape | None:
+    axis = sizes[0]
+    parts = None if w is None else w["unflattened_size"]
+    if not isinstance(axis, int) or not isinstance(parts, tuple):
+        return None
+    if not -len(x) <= axis < len(x):
+        raise ShapeError(f"{name}: axis {axis} is out of range for {fmt(x)}")
+    a = axis % len(x)
+    try:
+        new = reshape((x[a],), parts)
+    except ShapeError:
+        raise ShapeError(
+            f"{name}: unflattened_size {parts!r} does not fit axis {axis} of {fmt(x)} "
+            f"(size {fmt_dim(x[a])})"
+        ) from None
+    return (*x[:a], *new, *x[a + 1 :])
+
+
+def _one_unknown(layer: str, values: Mapping[str, object]) -> None:
+    """At most one size of ``unflattened_size`` is -1 (solved from the others)."""
+    parts = values.get("unflattened_size")
+    if isinstance(parts, tuple) and parts.count(-1) > 1:
+        raise ShapeError(f"{layer}: only one size of unflattened_size may be -1, got {parts!r}")
 
 
 def _group_norm(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
@@ -443,6 +478,15 @@ LAYERS: tuple[Layer, ...] = (
         relation=_groups_divide("num_groups", "num_channels"),
     ),
     Layer("RMSNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
+    Layer(
+        "Unflatten",
+        _L,
+        sizes=(Arg("axis", axis=True),),
+        forgets=("features", "channels"),
+        window=(Arg("unflattened_size", many=True, minimum=-1),),
+        output=_unflatten,
+        relation=_one_unknown,
+    ),
     Layer(
         "ConvTranspose1d",
         _L,

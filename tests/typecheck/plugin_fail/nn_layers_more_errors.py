@@ -1,12 +1,13 @@
 """The layers of nn_layers_more.py built or called where they cannot fit: a Conv1d or GroupNorm
 whose groups do not divide its channels (the runtime raises the same at construction), a window
 argument below its minimum, an input of the wrong channels, rank or features, an output length
-that is not positive, and a Sequential whose layers do not fit together."""
+that is not positive, an Unflatten whose sizes do not fit its axis, and a Sequential whose
+layers do not fit together."""
 
 # rules: nn
 
 import dfdx as dx
-from dfdx.nn import Conv1d, ConvTranspose1d, GroupNorm, Linear, RMSNorm, Sequential
+from dfdx.nn import Conv1d, ConvTranspose1d, GroupNorm, Linear, RMSNorm, Sequential, Unflatten
 
 s = dx.randn(2, 4, 9)
 v = dx.randn(4, 6)
@@ -39,6 +40,15 @@ z2 = GroupNorm(2, 4)(dx.randn(4))  # E: mypy[dfdx-shape "GroupNorm[4]: needs an 
 
 r1 = RMSNorm(0)  # E: mypy[dfdx-shape "RMSNorm: normalized_shape must be an int > 0, got 0"]
 r2 = RMSNorm(8)(v)  # E: mypy[dfdx-shape "RMSNorm[8]: takes 8 features, got Tensor[4, 6] (6 != 8)"]
+
+f1 = Unflatten(1, (2, 5))(v)  # E: mypy[dfdx-shape "Unflatten: unflattened_size (2, 5) does not "
+#     "fit axis 1 of Tensor[4, 6] (size 6)"]
+f2 = Unflatten(1, (-1, -1))  # E: mypy[dfdx-shape "Unflatten: only one size of unflattened_size "
+#     "may be -1, got (-1, -1)"]
+f3 = Unflatten(1, (2, -3))  # E: mypy[dfdx-shape "Unflatten: unflattened_size must be a tuple of "
+#     "ints >= -1, got (2, -3)"]
+f4 = Unflatten(2, (2, 3))(v)  # E: mypy[dfdx-shape "Unflatten: axis 2 is out of range for "
+#     "Tensor[4, 6]"]
 
 seq = Sequential(Conv1d(4, 8, 3), GroupNorm(2, 6))  # E: mypy[dfdx-shape "Sequential: layer 2 "
 #     "(GroupNorm[6]) takes 6 channels, layer 1 gives 8"]

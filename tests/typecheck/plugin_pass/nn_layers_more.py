@@ -28,6 +28,7 @@ from dfdx.nn import (
     ReLU6,
     RMSNorm,
     Sequential,
+    Unflatten,
 )
 
 rng = np.random.default_rng(0)
@@ -63,6 +64,12 @@ assert_type(GroupNorm(2, 4, affine=False)(s), Tensor[L[2], L[4], L[9], NoneTape]
 assert_type(GroupNorm(2, 6)(v), Tensor[L[4], L[6], NoneTape])
 assert_type(RMSNorm(6)(v), Tensor[L[4], L[6], NoneTape])
 assert_type(RMSNorm(9, eps=1e-6)(s), Tensor[L[2], L[4], L[9], NoneTape])
+
+# Unflatten splits an axis (one size may be -1); the axis and sizes are recorded in its type
+assert_type(Unflatten(1, (2, 3))(v), Tensor[L[4], L[2], L[3], NoneTape])
+assert_type(Unflatten(-1, (2, -1))(x), Tensor[L[2], L[3], L[8], L[2], L[4], OwnedTape])
+decoder = Sequential(Linear(6, 32), Unflatten(1, (4, 8)), Conv1d(4, 3, 3, padding=1))
+assert_type(decoder(v), Tensor[L[4], L[3], L[8], NoneTape])
 
 # a 1-d convolutional stack, as a keyword-spotting or audio model writes it
 audio = Sequential(
