@@ -139,6 +139,9 @@ NO_RULE_NEEDED: dict[str, str] = {
     "iteration give the element's type; its modules are called, not it",
     "dfdx.nn._collections.ModuleDict": "as ModuleList, by key",
     "dfdx.nn._summary.summary": "prints and returns a str: shapes are read at run time",
+    "dfdx.nn.recurrent.LSTM": "returns a tuple of sequences whose sizes its signature leaves "
+    "Dyn (shapes/layers.py lists it in NOT_LAYERS)",
+    "dfdx.nn.recurrent.GRU": "as LSTM",
     "dfdx.nn.attention.causal_mask": "sizes from ints known at run time: Tensor[Dyn, Dyn]",
     "dfdx.nn.positional.sinusoidal_table": "returns an array (NumPy's types carry no shape)",
 }

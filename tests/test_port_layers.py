@@ -416,3 +416,134 @@ def test_activation_layers_call_their_ops() -> None:
         np.testing.assert_array_equal(layer(x).numpy(), op(x).numpy())
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
     assert repr(nn.GroupNorm(2, 6)) == "GroupNorm(2, 6, eps=1e-05, affine=True)"
+
+
+# ---- recurrent layers ------------------------------------------------------------------------
+
+
+def _rnn_arrays(case: Any) -> dict[str, np.ndarray]:
+    return _helpers.case_arrays(
+        FIXTURE,
+        f"rnn/{case.name}/",
+        f"no fixture for {case.name}: run python tests/fixtures/make_torch_layer_fixtures.py",
+    )
+
+
+def run_rnn(case: Any, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """dfdx's results and gradients for ``case`` with the fixture's weights and inputs."""
+    model = getattr(nn, case.kind)(*case.args, **dict(case.kwargs), dtype=dx.float64)
+    model.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("state/")})
+    inputs = {k: dx.tensor(arrays[k]).trace() for k in ("x", "h0", "c0") if k in arrays}
+    hx: Any = None
+    if "h0" in inputs:
+        hx = (inputs["h0"], inputs["c0"]) if case.kind == "LSTM" else inputs["h0"]
+    y, state = model(inputs["x"], hx)
+    results = {"out": y, **({"h_n": state[0], "c_n": state[1]} if case.kind == "LSTM" else {})}
+    results = results if case.kind == "LSTM" else {"out": y, "h_n": state}
+    loss: Any = None
+    for key, value in results.items():
+        term = (value * dx.tensor(arrays[f"r/{key}"])).sum()
+        loss = term if loss is None else loss + term
+    grads = loss.backward()
+    got = {key: value.numpy() for key, value in results.items()}
+    got |= {f"grad/{k}": grads[t].numpy() for k, t in inputs.items()}
+    got |= {f"grad/{k}": grads[p].numpy() for k, p in model.named_parameters()}
+    got |= {k: v for k, v in arrays.items() if k.startswith(("state/", "r/")) or k in inputs}
+    return got
+
+
+@pytest.mark.parametrize("case", fixtures.RNN_CASES, ids=lambda c: c.name)
+def test_recurrent_layers_match_pytorch(case: Any) -> None:
+    arrays = _rnn_arrays(case)
+    _helpers.assert_same_arrays(run_rnn(case, arrays), arrays)
+
+
+@pytest.mark.parametrize("case", fixtures.RNN_CASES, ids=lambda c: c.name)
+def test_recurrent_fixture_is_current(case: Any) -> None:
+    pytest.importorskip("torch")
+    _helpers.assert_same_arrays(fixtures.torch_rnn_case(case), _rnn_arrays(case))
+
+
+def test_recurrent_gradients_match_finite_differences() -> None:
+    rng = np.random.default_rng(0)
+    lstm = nn.LSTM(2, 3, bidirectional=True, rng=rng, dtype=dx.float64)
+    gru = nn.GRU(2, 3, num_layers=2, batch_first=True, rng=rng, dtype=dx.float64)
+    check_grads(lambda x: lstm(x)[0], rand(3, 2, 2))
+    # the initial states are sliced per layer and direction: traced, they get their gradients
+    check_grads(
+        lambda x, h, c: lstm(x, (h.trace(), c.trace()))[1][1],
+        rand(3, 2, 2),
+        rand(2, 2, 3, seed=1),
+        rand(2, 2, 3, seed=2),
+    )
+    check_grads(lambda x, h: gru(x, h.trace())[0], rand(2, 3, 2), rand(2, 2, 3, seed=1))
+
+
+def test_recurrent_parameters_are_pytorchs() -> None:
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, rng=np.random.default_rng(0))
+    shapes_ = {k: v.shape for k, v in lstm.state_dict().items()}
+    assert shapes_["weight_ih_l0"] == (16, 3) and shapes_["weight_hh_l1_reverse"] == (16, 4)
+    assert shapes_["weight_ih_l1"] == (16, 8) and shapes_["bias_hh_l0_reverse"] == (16,)
+    assert len(shapes_) == 16
+    bound = 1 / np.sqrt(4)
+    values = np.concatenate([v.ravel() for v in lstm.state_dict().values()])
+    assert np.abs(values).max() <= bound and np.abs(values).max() > 0.9 * bound
+    assert list(nn.GRU(3, 4, bias=False).state_dict()) == ["weight_ih_l0", "weight_hh_l0"]
+    assert repr(nn.GRU(3, 4, num_layers=2, batch_first=True)) == (
+        "GRU(3, 4, num_layers=2, batch_first=True)"
+    )
+
+
+def test_recurrent_state_dict_names_are_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    for kw in ({}, {"num_layers": 2, "bidirectional": True}, {"bias": False}):
+        for kind in ("LSTM", "GRU"):
+            ours = getattr(nn, kind)(3, 4, **kw).state_dict()
+            theirs = getattr(torch.nn, kind)(3, 4, **kw).state_dict()
+            assert {k: v.shape for k, v in ours.items()} == {
+                k: tuple(v.shape) for k, v in theirs.items()
+            }
+
+
+def test_recurrent_dropout_applies_between_layers_in_training_only() -> None:
+    gru = nn.GRU(2, 3, num_layers=2, dropout=0.5, rng=np.random.default_rng(0))
+    x = dx.randn(4, 2, 2, rng=np.random.default_rng(1))
+    gru.eval()
+    a, b = gru(x)[0].numpy(), gru(x)[0].numpy()
+    np.testing.assert_array_equal(a, b)
+    gru.train()
+    dx.manual_seed(0)
+    assert not np.allclose(gru(x)[0].numpy(), a)
+
+
+def test_recurrent_errors() -> None:
+    lstm = nn.LSTM(3, 4)
+    raises_exactly(
+        ShapeError,
+        "LSTM: expected an input (L, N, input_size) with input_size 3, got Tensor[5, 2, 4]",
+        lambda: lstm(dx.zeros(5, 2, 4)),
+    )
+    raises_exactly(
+        ShapeError,
+        "LSTM: expected an initial state Tensor[1, 2, 4] (num_layers * directions, N, "
+        "hidden_size), got Tensor[2, 4]",
+        lambda: lstm(dx.zeros(5, 2, 3), (dx.zeros(2, 4), dx.zeros(1, 2, 4))),
+    )
+    raises_exactly(
+        ShapeError,
+        "GRU: expected a sequence of length >= 1, got Tensor[2, 0, 3]",
+        lambda: nn.GRU(3, 4, batch_first=True)(dx.zeros(2, 0, 3)),
+    )
+    raises_exactly(ValueError, "GRU: hidden_size must be an int > 0, got 0", lambda: nn.GRU(3, 0))
+    raises_exactly(
+        ValueError, "LSTM: dropout must be in [0, 1], got 1.5", lambda: nn.LSTM(3, 4, dropout=1.5)
+    )
+
+
+def test_a_plain_initial_state_still_gives_the_parameters_their_gradients() -> None:
+    gru = nn.GRU(2, 3, rng=np.random.default_rng(0), dtype=dx.float64)
+    x, h0 = dx.tensor(rand(4, 2, 2)), dx.tensor(rand(1, 2, 3, seed=1))
+    plain = (gru(x.trace(), h0)[0] ** 2.0).sum().backward()
+    traced = (gru(x.trace(), h0.trace())[0] ** 2.0).sum().backward()
+    for name, p in gru.named_parameters():
+        np.testing.assert_allclose(plain[p].numpy(), traced[p].numpy(), rtol=1e-12, err_msg=name)

@@ -43,6 +43,8 @@ from dfdx.nn.attention import causal_mask as causal_mask
 from dfdx.nn.positional import LearnedPositionalEmbedding as LearnedPositionalEmbedding
 from dfdx.nn.positional import SinusoidalPositionalEncoding as SinusoidalPositionalEncoding
 from dfdx.nn.positional import sinusoidal_table as sinusoidal_table
+from dfdx.nn.recurrent import GRU as GRU
+from dfdx.nn.recurrent import LSTM as LSTM
 from dfdx.nn.transformer import Transformer as Transformer
 from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
 from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer

@@ -525,6 +525,9 @@ NOT_LAYERS: dict[str, str] = {
     "called; the length S is checked against max_len at run time only",
     "LearnedPositionalEmbedding": "rules/attention.py: d_model where built; its signature keeps "
     "Tensor[*B, S, D]",
+    "LSTM": "returns (output, (h_n, c_n)), not one tensor: typed by its signature (sizes Dyn); "
+    "the runtime checks the input's and the states' sizes",
+    "GRU": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "LoadError": "an exception, not a module",
     "ModuleList": "a container that is not called: its modules are",
     "ModuleDict": "a container that is not called: its modules are",
