@@ -614,7 +614,12 @@ def _torch_group_norm(
 ) -> Any:
     if not isinstance(eps, float) or not eps > 0:
         raise ValueError("eps")  # PyTorch takes eps <= 0 (dfdx refuses it)
-    return torch.nn.functional.group_norm(x, groups, weight, bias, eps)
+    if any(t is not None and t.dtype != x.dtype for t in (weight, bias)):
+        raise ValueError("dtypes differ")
+    # in float64: PyTorch's float32 variance of a group of one value is rounding noise, which
+    # 1 / sqrt(eps) magnifies (dfdx's is 0, exactly)
+    wide = [None if t is None else t.double() for t in (weight, bias)]
+    return torch.nn.functional.group_norm(x.double(), groups, *wide, eps).to(x.dtype)
 
 
 def _draw_rms_norm(rng: Gen) -> Case:
@@ -863,6 +868,18 @@ LAYERS: dict[str, Callable[[Gen], tuple[tuple[Any, ...], dict[str, Any], tuple[i
         {"eps": bad_or(rng, None, [1e-6, -1.0, math.nan, "e"], 0.3)},
         (2, 3),
     ),
+    **{
+        kind: lambda rng: (
+            (int(rng.integers(1, 4)), bad_or(rng, int(rng.integers(1, 4)), [0, True, "4"])),
+            {
+                "num_layers": bad_or(rng, 1, [0, 2, 1.0]),
+                "dropout": bad_or(rng, 0.0, [1.5, math.nan, "p"]),
+                "bidirectional": bool(rng.random() < 0.3),
+            },
+            (3, 2, 2),
+        )
+        for kind in ("LSTM", "GRU")
+    },
     "LeakyReLU": lambda rng: ((bad_or(rng, 0.1, ["a", None]),), {}, (2, 3)),
     "ELU": lambda rng: ((bad_or(rng, 0.5, ["a", None]),), {}, (2, 3)),
     "Flatten": lambda rng: ((axis(rng, 3), axis(rng, 3)), {}, (2, 3, 4)),
