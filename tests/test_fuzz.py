@@ -878,7 +878,7 @@ LAYERS: dict[str, Callable[[Gen], tuple[tuple[Any, ...], dict[str, Any], tuple[i
             },
             (3, 2, 2),
         )
-        for kind in ("LSTM", "GRU")
+        for kind in ("RNN", "LSTM", "GRU")
     },
     "LeakyReLU": lambda rng: ((bad_or(rng, 0.1, ["a", None]),), {}, (2, 3)),
     "ELU": lambda rng: ((bad_or(rng, 0.5, ["a", None]),), {}, (2, 3)),

@@ -477,6 +477,8 @@ def test_recurrent_gradients_match_finite_differences() -> None:
         rand(2, 2, 3, seed=2),
     )
     check_grads(lambda x, h: gru(x, h.trace())[0], rand(2, 3, 2), rand(2, 2, 3, seed=1))
+    elman = nn.RNN(2, 3, nonlinearity="relu", rng=rng, dtype=dx.float64)
+    check_grads(lambda x: elman(x)[1], rand(4, 2, 2))
 
 
 def test_recurrent_parameters_are_pytorchs() -> None:
@@ -497,7 +499,7 @@ def test_recurrent_parameters_are_pytorchs() -> None:
 def test_recurrent_state_dict_names_are_torchs() -> None:
     torch = pytest.importorskip("torch")
     for kw in ({}, {"num_layers": 2, "bidirectional": True}, {"bias": False}):
-        for kind in ("LSTM", "GRU"):
+        for kind in ("RNN", "LSTM", "GRU"):
             ours = getattr(nn, kind)(3, 4, **kw).state_dict()
             theirs = getattr(torch.nn, kind)(3, 4, **kw).state_dict()
             assert {k: v.shape for k, v in ours.items()} == {
@@ -535,6 +537,11 @@ def test_recurrent_errors() -> None:
         lambda: nn.GRU(3, 4, batch_first=True)(dx.zeros(2, 0, 3)),
     )
     raises_exactly(ValueError, "GRU: hidden_size must be an int > 0, got 0", lambda: nn.GRU(3, 0))
+    raises_exactly(
+        ValueError,
+        "RNN: nonlinearity must be 'tanh' or 'relu', got 'gelu'",
+        lambda: nn.RNN(3, 4, nonlinearity="gelu"),  # type: ignore[arg-type]
+    )
     raises_exactly(
         ValueError, "LSTM: dropout must be in [0, 1], got 1.5", lambda: nn.LSTM(3, 4, dropout=1.5)
     )

@@ -45,6 +45,7 @@ from dfdx.nn.positional import SinusoidalPositionalEncoding as SinusoidalPositio
 from dfdx.nn.positional import sinusoidal_table as sinusoidal_table
 from dfdx.nn.recurrent import GRU as GRU
 from dfdx.nn.recurrent import LSTM as LSTM
+from dfdx.nn.recurrent import RNN as RNN
 from dfdx.nn.transformer import Transformer as Transformer
 from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
 from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer

@@ -1,4 +1,4 @@
-"""Recurrent layers: ``LSTM`` and ``GRU`` with PyTorch's arguments, parameter names
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` with PyTorch's arguments, parameter names
 (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), layouts (the gates stacked in PyTorch's order:
 input, forget, cell, output for an LSTM; reset, update, new for a GRU) and initialisation
 (uniform on ``±1/sqrt(hidden_size)``).
@@ -11,7 +11,7 @@ one ``linear`` over the whole sequence per layer and direction.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from dfdx import _validate
 from dfdx._dtypes import canonical, float32
@@ -178,6 +178,62 @@ def _meeting(h: Any, xw: Any, w_hh: Any, b_hh: Any) -> tuple[Any, Any]:
 
 def _gate_sum(xw: Any, h: Any, w_hh: Any, b_hh: Any) -> Any:
     return xw + linalg.linear(h, w_hh, b_hh)
+
+
+class RNN(_Recurrent):
+    """Elman recurrent layer, ``h = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``relu`` with
+    ``nonlinearity="relu"``), over ``(L, N, input_size)`` (``(N, L, input_size)`` with
+    ``batch_first=True``): returns ``(output, h_n)``, shaped as :class:`LSTM`'s, as
+    PyTorch's ``nn.RNN``. ``hx`` is ``h_0`` ``(num_layers * directions, N, hidden_size)``,
+    zeros when None."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            rng=rng,
+            dtype=dtype,
+        )
+        self.nonlinearity: Literal["tanh", "relu"] = nonlinearity
+
+    def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        (h,) = state
+        pre = _gate_sum(xw, h, w_hh, b_hh)
+        return (unary.tanh(pre) if self.nonlinearity == "tanh" else unary.relu(pre),)
+
+    def __call__(
+        self, x: Tensor[*S, T], hx: Seq[T] | Seq[NoneTape] | None = None
+    ) -> tuple[Seq[T], Seq[T]]:
+        out, finals = self._run(x, (hx,))
+        return out, movement.stack([s[0] for s in finals], axis=0)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        shown = super().extra_repr()
+        return shown if self.nonlinearity == "tanh" else f"{shown}, nonlinearity='relu'"
 
 
 class LSTM(_Recurrent):

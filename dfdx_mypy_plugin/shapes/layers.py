@@ -528,6 +528,7 @@ NOT_LAYERS: dict[str, str] = {
     "LSTM": "returns (output, (h_n, c_n)), not one tensor: typed by its signature (sizes Dyn); "
     "the runtime checks the input's and the states' sizes",
     "GRU": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
+    "RNN": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "LoadError": "an exception, not a module",
     "ModuleList": "a container that is not called: its modules are",
     "ModuleDict": "a container that is not called: its modules are",
