@@ -46,6 +46,7 @@ from dfdx.ops.conv import adaptive_avg_pool2d as adaptive_avg_pool2d
 from dfdx.ops.conv import avg_pool2d as avg_pool2d
 from dfdx.ops.conv import conv1d as conv1d
 from dfdx.ops.conv import conv2d as conv2d
+from dfdx.ops.conv import conv_transpose1d as conv_transpose1d
 from dfdx.ops.conv import conv_transpose2d as conv_transpose2d
 from dfdx.ops.conv import max_pool2d as max_pool2d
 from dfdx.ops.conv import upsample2d as upsample2d
@@ -80,7 +81,9 @@ from dfdx.ops.movement import stack as stack
 from dfdx.ops.movement import transpose as transpose
 from dfdx.ops.movement import unsqueeze as unsqueeze
 from dfdx.ops.movement import view as view
+from dfdx.ops.norm import group_norm as group_norm
 from dfdx.ops.norm import layer_norm as layer_norm
+from dfdx.ops.norm import rms_norm as rms_norm
 from dfdx.ops.reduce import log_softmax as log_softmax
 from dfdx.ops.reduce import logsumexp as logsumexp
 from dfdx.ops.reduce import max as max
@@ -96,13 +99,17 @@ from dfdx.ops.selection import topk as topk
 from dfdx.ops.unary import abs as abs
 from dfdx.ops.unary import clamp as clamp
 from dfdx.ops.unary import cos as cos
+from dfdx.ops.unary import elu as elu
 from dfdx.ops.unary import exp as exp
 from dfdx.ops.unary import gelu as gelu
+from dfdx.ops.unary import hardswish as hardswish
 from dfdx.ops.unary import leaky_relu as leaky_relu
 from dfdx.ops.unary import log as log
+from dfdx.ops.unary import mish as mish
 from dfdx.ops.unary import neg as neg
 from dfdx.ops.unary import pow as pow
 from dfdx.ops.unary import relu as relu
+from dfdx.ops.unary import relu6 as relu6
 from dfdx.ops.unary import rsqrt as rsqrt
 from dfdx.ops.unary import sigmoid as sigmoid
 from dfdx.ops.unary import silu as silu

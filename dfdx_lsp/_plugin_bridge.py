@@ -97,7 +97,7 @@ def tape_word(tape: ProperType) -> str | None:
     return "tape ?"
 
 
-def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, int]] | None:
+def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, ...]] | None:
     """A layer's constructor arguments that its type records as literals, by the names of the
     plugin's layer table (``{'in_features': 784, 'out_features': 10}``, Conv2d's window
     arguments included); None for a type the table does not describe."""
@@ -105,7 +105,7 @@ def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, int]] | None:
         spec = _nn._layer(layer)
         if spec is None:
             return None
-        out: dict[str, int | tuple[int, int]] = {
+        out: dict[str, int | tuple[int, ...]] = {
             arg.name: d
             for arg, d in zip(spec.sizes, _nn._dims(layer, spec), strict=False)
             if isinstance(d, int)

@@ -84,10 +84,10 @@ def _formals(call: CallExpr) -> list[str | None] | None:
     return list(init.arg_names[1:]) if isinstance(init, FuncDef) else None
 
 
-def _pair(v: int | tuple[int, int] | None) -> tuple[int, int] | None:
+def _pair(v: int | tuple[int, ...] | None) -> tuple[int, int] | None:
     if isinstance(v, int):
         return (v, v)
-    return v
+    return (v[0], v[1]) if v is not None and len(v) == 2 else None
 
 
 def parameters(layer: Instance, call: Expression | None = None) -> int | None:

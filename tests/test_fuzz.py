@@ -144,6 +144,10 @@ UNARY: dict[str, tuple[Callable[..., Any], str]] = {
         lambda a: np.where(np.isinf(a), np.maximum(a, 0), a * 0.5 * (1 + _erf(a / math.sqrt(2)))),
         "gelu",
     ),
+    "relu6": (lambda a: np.clip(a, 0, 6), "nn.functional.relu6"),
+    "hardswish": (lambda a: a * np.clip(a + 3, 0, 6) / 6, "nn.functional.hardswish"),
+    "mish": (lambda a: a * np.tanh(np.logaddexp(0, a)), "nn.functional.mish"),
+    "elu": (lambda a: np.where(a > 0, a, np.expm1(np.minimum(a, 0))), "nn.functional.elu"),
 }
 
 
@@ -576,6 +580,64 @@ def _np_layer_norm(
     return y * weight + bias if weight is not None else y
 
 
+def _draw_group_norm(rng: Gen) -> Case:
+    x = array(rng, shape(rng, int(rng.integers(1, 5))), special=True)
+    c = x.shape[1] if x.ndim > 1 else 1
+    groups = pick(rng, [g for g in range(1, c + 1) if c % g == 0]) if c else 1
+    groups = bad_or(rng, groups, [0, c + 1, True, 2.0, "2"], p=0.2)
+    w = array(rng, (c,), x.dtype) if rng.random() < 0.5 else None
+    b = array(rng, (c,), x.dtype) if w is not None and rng.random() < 0.7 else None
+    eps = bad_or(rng, 1e-5, [-1.0, 0.0, math.nan])
+    return Case("group_norm", (x, groups), {"weight": w, "bias": b, "eps": eps})
+
+
+def _np_group_norm(
+    x: np.ndarray, groups: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5
+) -> np.ndarray:
+    if not (type(groups) is int and groups > 0 and x.ndim > 1 and x.shape[1] % groups == 0):
+        raise ValueError("groups")
+    if x.dtype.kind != "f" or not eps > 0 or 0 in x.shape[1:]:
+        raise ValueError("dtype, eps or size")
+    rows = x.reshape(x.shape[0], groups, math.prod(x.shape[1:]) // groups)
+    m = rows.mean(axis=-1, keepdims=True)
+    y = ((rows - m) / np.sqrt(((rows - m) ** 2).mean(axis=-1, keepdims=True) + eps)).reshape(
+        x.shape
+    )
+    per_channel = (1, x.shape[1], *(1,) * (x.ndim - 2))
+    if weight is not None:
+        y = y * weight.reshape(per_channel)
+    return y + bias.reshape(per_channel) if bias is not None else y
+
+
+def _torch_group_norm(
+    x: Any, groups: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5
+) -> Any:
+    if not isinstance(eps, float) or not eps > 0:
+        raise ValueError("eps")  # PyTorch takes eps <= 0 (dfdx refuses it)
+    if any(t is not None and t.dtype != x.dtype for t in (weight, bias)):
+        raise ValueError("dtypes differ")
+    # in float64: PyTorch's float32 variance of a group of one value is rounding noise, which
+    # 1 / sqrt(eps) magnifies (dfdx's is 0, exactly)
+    wide = [None if t is None else t.double() for t in (weight, bias)]
+    return torch.nn.functional.group_norm(x.double(), groups, *wide, eps).to(x.dtype)
+
+
+def _draw_rms_norm(rng: Gen) -> Case:
+    x = array(rng, shape(rng, int(rng.integers(1, 4))), special=True)
+    d = x.shape[-1] if rng.random() < 0.9 else x.shape[-1] + 1
+    w = array(rng, (d,), x.dtype) if rng.random() < 0.5 else None
+    eps = bad_or(rng, pick(rng, [None, 1e-6]), [-1.0, 0.0, math.nan])
+    return Case("rms_norm", (x, d), {"weight": w, "eps": eps})
+
+
+def _np_rms_norm(x: np.ndarray, d: int, weight: Any = None, eps: Any = None) -> np.ndarray:
+    if x.shape[-1] != d or d < 1 or x.dtype.kind != "f" or (eps is not None and not eps > 0):
+        raise ValueError("shape, dtype or eps")
+    e = np.finfo(x.dtype).eps if eps is None else eps
+    y = x / np.sqrt((x * x).mean(axis=-1, keepdims=True) + e)
+    return y * weight if weight is not None else y
+
+
 def _draw_sdpa(rng: Gen) -> Case:
     dt = dtype(rng, floats_only=True)
     b = shape(rng, int(rng.integers(0, 2)), low=1)
@@ -787,6 +849,39 @@ LAYERS: dict[str, Callable[[Gen], tuple[tuple[Any, ...], dict[str, Any], tuple[i
         (1, 1, 4, 4),
     ),
     "Softmax": lambda rng: ((axis(rng, 2),), {}, (2, 3)),
+    "Conv1d": lambda rng: (
+        (
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 4)),
+            bad_or(rng, int(rng.integers(1, 4)), [(2, 2), 0, "3", (2,)]),
+        ),
+        {"padding": int(rng.integers(0, 2)), "groups": bad_or(rng, 1, [0, 2, True])},
+        (1, 2, 5),
+    ),
+    "GroupNorm": lambda rng: (
+        (bad_or(rng, 1, [0, 2, 3, True], p=0.3), int(rng.integers(1, 4))),
+        {"eps": bad_or(rng, 1e-5, [-1.0, math.nan, "e"], 0.3)},
+        (2, 2, 3),
+    ),
+    "RMSNorm": lambda rng: (
+        (int(rng.integers(1, 4)),),
+        {"eps": bad_or(rng, None, [1e-6, -1.0, math.nan, "e"], 0.3)},
+        (2, 3),
+    ),
+    **{
+        kind: lambda rng: (
+            (int(rng.integers(1, 4)), bad_or(rng, int(rng.integers(1, 4)), [0, True, "4"])),
+            {
+                "num_layers": bad_or(rng, 1, [0, 2, 1.0]),
+                "dropout": bad_or(rng, 0.0, [1.5, math.nan, "p"]),
+                "bidirectional": bool(rng.random() < 0.3),
+            },
+            (3, 2, 2),
+        )
+        for kind in ("RNN", "LSTM", "GRU")
+    },
+    "LeakyReLU": lambda rng: ((bad_or(rng, 0.1, ["a", None]),), {}, (2, 3)),
+    "ELU": lambda rng: ((bad_or(rng, 0.5, ["a", None]),), {}, (2, 3)),
     "Flatten": lambda rng: ((axis(rng, 3), axis(rng, 3)), {}, (2, 3, 4)),
 }
 
@@ -889,6 +984,14 @@ def ops() -> list[Op]:
         Op("one_hot", _draw_one_hot, dx.one_hot, _np_one_hot, None),
         Op("index_select", _draw_index_select, dx.index_select, _np_index_select, None),
         Op("layer_norm", _draw_layer_norm, dx.layer_norm, _np_layer_norm, None),
+        Op("group_norm", _draw_group_norm, dx.group_norm, _np_group_norm, _torch_group_norm),
+        Op(
+            "rms_norm",
+            _draw_rms_norm,
+            dx.rms_norm,
+            _np_rms_norm,
+            lambda x, d, weight=None, eps=None: torch.nn.functional.rms_norm(x, (d,), weight, eps),
+        ),
         Op(
             "scaled_dot_product_attention",
             _draw_sdpa,

@@ -92,6 +92,41 @@ def test_pytorch_state_dict_loads_into_dfdx(tmp_path: Path) -> None:
     np.testing.assert_allclose(model(dx.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-6)
 
 
+def test_conv1d_groupnorm_rmsnorm_round_trip_through_pytorch(tmp_path: Path) -> None:
+    """The layers ports reach for (Conv1d, GroupNorm, RMSNorm) saved by dfdx load into PyTorch,
+    and PyTorch's state_dict into dfdx, with the same outputs."""
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential(
+        nn.Conv1d(2, 4, 3, padding=1, rng=np.random.default_rng(0)),
+        nn.GroupNorm(2, 4),
+        nn.Flatten(),
+        nn.RMSNorm(20),
+    )
+    for p in model.parameters():
+        p._data += np.random.default_rng(1).standard_normal(p.shape).astype(np.float32)
+    tm = torch.nn.Sequential(
+        torch.nn.Conv1d(2, 4, 3, padding=1),
+        torch.nn.GroupNorm(2, 4),
+        torch.nn.Flatten(),
+        torch.nn.RMSNorm(20),
+    )
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as f:
+        tm.load_state_dict({k: torch.from_numpy(v) for k, v in f.items()})
+    x = np.random.default_rng(3).standard_normal((3, 2, 5)).astype(np.float32)
+    with torch.no_grad():
+        want = tm(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(dx.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+    back = tmp_path / "t.npz"
+    np.savez(back, **{k: v.numpy() for k, v in tm.state_dict().items()})
+    fresh = nn.Sequential(
+        nn.Conv1d(2, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.Flatten(), nn.RMSNorm(20)
+    )
+    fresh.load(back)
+    np.testing.assert_allclose(fresh(dx.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+
+
 # ---- loads that fail leave the model as it was -------------------------------------------------
 
 

@@ -22,12 +22,23 @@ FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
 # cases live in make_torch_training_fixtures.py and its fixture, under "nn/"
 training = _helpers.load_fixture_script("make_torch_training_fixtures.py")
 TRAINING_FIXTURE = _helpers.load_npz(training.FIXTURE)
-CASES = (*fixtures.CASES, *training.NN_CASES)
+# the layers ports of public models reach for (Conv1d, ConvTranspose1d, GroupNorm, RMSNorm, the
+# activations),
+# whose cases live in make_torch_layer_fixtures.py and its fixture, under "nn/"
+ports = _helpers.load_fixture_script("make_torch_layer_fixtures.py")
+PORTS_FIXTURE = _helpers.load_npz(ports.FIXTURE)
+CASES = (*fixtures.CASES, *training.NN_CASES, *ports.NN_CASES)
 
 RTOL, ATOL = 1e-4, 1e-5
 
 
 def _arrays(case: Any) -> dict[str, np.ndarray]:
+    if case in ports.NN_CASES:
+        return _helpers.case_arrays(
+            PORTS_FIXTURE,
+            f"nn/{case.name}/",
+            f"no fixture for {case.name}: run python tests/fixtures/make_torch_layer_fixtures.py",
+        )
     if case in training.NN_CASES:
         return _helpers.case_arrays(
             TRAINING_FIXTURE,
@@ -92,6 +103,8 @@ def test_every_module_has_a_case() -> None:
         "Linear", "ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LayerNorm", "BatchNorm1d",
         "BatchNorm2d", "Embedding", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential",
         "Residual", "SiLU", "ConvTranspose2d", "AdaptiveAvgPool2d", "Upsample",
+        "Identity", "LeakyReLU", "ReLU6", "Hardswish", "Mish", "ELU", "Conv1d", "GroupNorm",
+        "RMSNorm", "ConvTranspose1d", "Unflatten",
     }  # fmt: skip
     assert layers <= kinds, layers - kinds
     assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)

@@ -107,6 +107,78 @@ class SiLU(Module):
     forward = __call__
 
 
+class Identity(Module):
+    """Its input, unchanged: any shape to the same shape. The arguments are ignored, as
+    PyTorch's ``nn.Identity`` ignores them (so a switch can build either module)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__()
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return x
+
+    forward = __call__
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (:func:`dfdx.leaky_relu`)."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = _validate.number("LeakyReLU", "negative_slope", negative_slope)
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.leaky_relu(x, self.negative_slope)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ReLU6(Module):
+    """``min(max(x, 0), 6)``, elementwise (:func:`dfdx.relu6`)."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.relu6(x)
+
+    forward = __call__
+
+
+class Hardswish(Module):
+    """``x * relu6(x + 3) / 6``, elementwise (:func:`dfdx.hardswish`)."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.hardswish(x)
+
+    forward = __call__
+
+
+class Mish(Module):
+    """``x * tanh(softplus(x))``, elementwise (:func:`dfdx.mish`)."""
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.mish(x)
+
+    forward = __call__
+
+
+class ELU(Module):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (:func:`dfdx.elu`)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = _validate.number("ELU", "alpha", alpha)
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        return unary.elu(x, self.alpha)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
 class Softmax(Module):
     """Softmax along ``axis`` (the last by default); the shape is unchanged."""
 
@@ -162,6 +234,37 @@ class Flatten(Module, Generic[A0, A1]):
     forward = __call__
 
 
+AX = TypeVar("AX", bound=int, default=Any)
+
+
+class Unflatten(Module, Generic[AX, Hyper]):
+    """Axis ``axis`` split into ``unflattened_size`` (one size may be -1, solved from the
+    others): ``(N, C*H*W)`` to ``(N, C, H, W)`` with ``Unflatten(1, (C, H, W))`` (PyTorch's
+    ``nn.Unflatten``, whose ``dim`` is ``axis`` here). The plugin records the axis and the
+    sizes in the type to compute a Sequential's shapes."""
+
+    def __init__(
+        self: Unflatten[Any, Any], axis: int, unflattened_size: tuple[int, ...] | list[int]
+    ) -> None:
+        super().__init__()
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, list) else unflattened_size
+        _check_arguments("Unflatten", axis=axis, unflattened_size=sizes)
+        self.axis = axis
+        self.unflattened_size = sizes
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
+        window = {"unflattened_size": self.unflattened_size}
+        shape = shapes.output_shape(_described("Unflatten"), x.shape, (self.axis,), window)
+        sizes = [d for d in shape or () if isinstance(d, int)]  # all known at run time
+        out: Tensor[*tuple[Dyn, ...], T] = movement.reshape(x, *sizes)
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}, unflattened_size={self.unflattened_size}"
+
+
 # ---- normalisation -----------------------------------------------------------------------------
 
 
@@ -197,6 +300,80 @@ class LayerNorm(Module, Generic[D]):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class RMSNorm(Module, Generic[D]):
+    """Divide the last axis by its root mean square, then scale by ``weight`` (``(D,)``,
+    initialised to ones; no bias, as PyTorch's ``nn.RMSNorm``): ``Tensor[*B, D, T]`` to
+    ``Tensor[*B, D, T]``. ``eps`` None is the machine epsilon of the input's dtype."""
+
+    weight: Tensor[D, NoneTape] | None
+
+    def __init__(
+        self: RMSNorm[Any],
+        normalized_shape: int,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        *,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        _check_arguments("RMSNorm", normalized_shape=normalized_shape)
+        self.normalized_shape = normalized_shape
+        self.eps = None if eps is None else _validate.positive("RMSNorm", "eps", eps)
+        n = normalized_shape
+        self.weight = Tensor(xp.ones((n,), canonical(dtype))) if elementwise_affine else None
+
+    def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
+        shapes.output_shape(_described("RMSNorm"), x.shape, (self.normalized_shape,))
+        return norm.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class GroupNorm(Module, Generic[C, Hyper]):
+    """Normalise each sample's channels in ``num_groups`` groups (each group's channels and
+    positions together) to mean 0 and variance 1, then scale by ``weight`` and shift by
+    ``bias`` (both ``(C,)``, one per channel): ``(N, C, *)`` to the same shape
+    (:func:`dfdx.group_norm`). ``GroupNorm(8, 32)`` is ``GroupNorm[Literal[32], ...]`` for the
+    plugin, its last parameter holding ``num_groups``."""
+
+    weight: Tensor[C, NoneTape] | None
+    bias: Tensor[C, NoneTape] | None
+
+    def __init__(
+        self: GroupNorm[Any, Any],
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        bias: bool = True,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        _check_arguments("GroupNorm", num_groups=num_groups, num_channels=num_channels)
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = _validate.positive("GroupNorm", "eps", eps)
+        self.affine = affine
+        dt = canonical(dtype)
+        c = num_channels
+        self.weight = Tensor(xp.ones((c,), dt)) if affine else None
+        self.bias = Tensor(xp.zeros((c,), dt)) if affine and bias else None
+
+    def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]:
+        window = {"num_groups": self.num_groups}
+        shapes.output_shape(_described("GroupNorm"), x.shape, (self.num_channels,), window)
+        return norm.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
 class _BatchNorm(Module, Generic[C]):
@@ -432,6 +609,158 @@ class Conv2d(Module, Generic[I, O, Hyper]):
             self.bias,
             stride=self.stride,
             padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
+Single = int | tuple[int]
+"""A 1-d layer's window argument: an int or a 1-tuple (PyTorch takes both)."""
+
+
+def _single(name: str, arg: str, v: Single) -> int:
+    """``v`` as an int; a tuple that is not a 1-tuple is reported as the table's checks do."""
+    if isinstance(v, tuple) and len(v) == 1:
+        return v[0]
+    if isinstance(v, tuple):
+        raise ValueError(f"{name}: {arg} must be an int or a 1-tuple, got {v!r}")
+    return v
+
+
+class Conv1d(Module, Generic[I, O, Hyper]):
+    """1-d convolution ``(N, I, L)`` to ``(N, O, L_out)`` with ``L_out = (L + 2 padding -
+    dilation (k - 1) - 1) // stride + 1`` (:func:`dfdx.conv1d`); ``weight`` is ``(O, I /
+    groups, k)`` and ``bias`` ``(O,)``, initialised as PyTorch's. The plugin types
+    ``Conv1d(4, 8, 3)`` as ``Conv1d[Literal[4], Literal[8], ...]``, the third parameter
+    holding kernel, stride, padding, dilation and groups."""
+
+    weight: Tensor[O, Dyn, Dyn, NoneTape]
+    bias: Tensor[O, NoneTape] | None
+
+    def __init__(
+        self: Conv1d[Any, Any, Any],
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Single,
+        stride: Single = 1,
+        padding: Single = 0,
+        dilation: Single = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        window = {
+            "kernel_size": _single("Conv1d", "kernel_size", kernel_size),
+            "stride": _single("Conv1d", "stride", stride),
+            "padding": _single("Conv1d", "padding", padding),
+            "dilation": _single("Conv1d", "dilation", dilation),
+        }
+        _check_arguments(
+            "Conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups, **window
+        )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = window["kernel_size"]
+        self.stride = window["stride"]
+        self.padding = window["padding"]
+        self.dilation = window["dilation"]
+        dt = canonical(dtype)
+        fan_in = in_channels // groups * self.kernel_size
+        shape = (out_channels, in_channels // groups, self.kernel_size)
+        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
+        b = fan_in_bound(fan_in)
+        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+
+    def __call__(self, x: Tensor[N, I, Dyn, T]) -> Tensor[N, O, Dyn, T]:
+        out: Tensor[N, O, Dyn, T] = conv.conv1d(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
+class ConvTranspose1d(Module, Generic[I, O, Hyper]):
+    """1-d transposed convolution ``(N, I, L)`` to ``(N, O, L_out)`` with ``L_out = (L - 1)
+    stride - 2 padding + dilation (k - 1) + output_padding + 1`` (:func:`dfdx.conv_transpose1d`);
+    ``weight`` is ``(I, O / groups, k)`` and ``bias`` ``(O,)``, initialised as PyTorch's
+    ``nn.ConvTranspose1d``."""
+
+    weight: Tensor[I, Dyn, Dyn, NoneTape]
+    bias: Tensor[O, NoneTape] | None
+
+    def __init__(
+        self: ConvTranspose1d[Any, Any, Any],
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Single,
+        stride: Single = 1,
+        padding: Single = 0,
+        output_padding: Single = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Single = 1,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        name = "ConvTranspose1d"
+        window = {
+            "kernel_size": _single(name, "kernel_size", kernel_size),
+            "stride": _single(name, "stride", stride),
+            "padding": _single(name, "padding", padding),
+            "output_padding": _single(name, "output_padding", output_padding),
+            "dilation": _single(name, "dilation", dilation),
+        }
+        _check_arguments(
+            name, in_channels=in_channels, out_channels=out_channels, groups=groups, **window
+        )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = window["kernel_size"]
+        self.stride = window["stride"]
+        self.padding = window["padding"]
+        self.output_padding = window["output_padding"]
+        self.dilation = window["dilation"]
+        dt = canonical(dtype)
+        # PyTorch computes the fan-in from the weight's second axis: out_channels / groups
+        fan_in = out_channels // groups * self.kernel_size
+        shape = (in_channels, out_channels // groups, self.kernel_size)
+        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
+        b = fan_in_bound(fan_in)
+        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+
+    def __call__(self, x: Tensor[N, I, Dyn, T]) -> Tensor[N, O, Dyn, T]:
+        out: Tensor[N, O, Dyn, T] = conv.conv_transpose1d(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
             dilation=self.dilation,
             groups=self.groups,
         )

@@ -23,7 +23,8 @@ docs/performance.md). ``max_pool2d`` has a compiled kernel too (largest values a
 positions in one pass); every compiled kernel has its NumPy fallback here.
 
 ``conv_transpose2d`` is the same kernels the other way round (its forward is conv2d's input
-gradient), and ``conv1d`` is ``conv2d`` with a height of 1.
+gradient), and ``conv1d`` (``conv_transpose1d``) is ``conv2d`` (``conv_transpose2d``) with a
+height of 1.
 """
 
 from __future__ import annotations
@@ -423,42 +424,108 @@ def conv_transpose2d(
     W)``, ``weight`` ``(C, O / groups, kh, kw)``, ``bias`` ``(O,)``; the result is ``(N, O,
     H_out, W_out)`` with ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) +
     output_padding + 1``."""
-    op = "conv_transpose2d"
+    return _conv_transpose(
+        "conv_transpose2d", x, weight, bias, stride, padding, output_padding, dilation, groups, 2
+    )
+
+
+@overload
+def conv_transpose1d(
+    x: Tensor[N, Dyn, Dyn, T],
+    weight: Tensor[Dyn, Dyn, Dyn, T],
+    /,
+    bias: Tensor[Dyn, T] | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    output_padding: int | tuple[int] = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor[N, Dyn, Dyn, T]: ...
+@overload
+def conv_transpose1d(
+    x: AnyTensor,
+    weight: AnyTensor,
+    /,
+    bias: AnyTensor | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    output_padding: int | tuple[int] = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Any: ...
+def conv_transpose1d(
+    x: Any,
+    weight: Any,
+    /,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+) -> Any:
+    """The transpose (gradient) of ``conv1d`` with respect to its input: ``x`` ``(N, C, L)``,
+    ``weight`` ``(C, O / groups, k)``, ``bias`` ``(O,)``; the result is ``(N, O, L_out)`` with
+    ``L_out = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1``."""
+    return _conv_transpose(
+        "conv_transpose1d", x, weight, bias, stride, padding, output_padding, dilation, groups, 1
+    )
+
+
+def _conv_transpose(
+    op: str,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    dilation: Any,
+    groups: Any,
+    spatial: int,
+) -> AnyTensor:
+    """``conv_transpose2d``, and ``conv_transpose1d`` as it with a height of 1."""
     a, w, b, inputs = _operands(op, x, weight, bias)
-    s = conv_param(op, "stride", stride, 2, 1)
-    p = conv_param(op, "padding", padding, 2, 0)
-    out_pad = conv_param(op, "output_padding", output_padding, 2, 0)
-    d = conv_param(op, "dilation", dilation, 2, 1)
+    s = conv_param(op, "stride", stride, spatial, 1)
+    p = conv_param(op, "padding", padding, spatial, 0)
+    out_pad = conv_param(op, "output_padding", output_padding, spatial, 0)
+    d = conv_param(op, "dilation", dilation, spatial, 1)
     gr = _groups(op, groups)
     out_shape = _sizes(shapes.conv_transpose(op, a.shape, w.shape, s, p, out_pad, d, gr))
-    n, c, h, wd = a.shape
     o = w.shape[1] * gr
     _check_bias(op, b, o)
     _validate.nonempty_features(op, a.shape)
     _validate.nonempty_kernel(op, w.shape)
+    in_shape, w_shape, result_shape = a.shape, w.shape, out_shape
+    if spatial == 1:  # a height of 1
+        a, w = a[:, :, None], w[:, :, None]
+        s, p, d = (1, *s), (0, *p), (1, *d)
+        out_shape = (*out_shape[:2], 1, out_shape[2])
     _validate.bounded(
         op, "the output", (*out_shape[:2], out_shape[2] + 2 * p[0], out_shape[3] + 2 * p[1])
     )
+    n, c, h, wd = a.shape
     z = xp.ascontiguousarray(a).reshape(n, c, h * wd)  # the output's gradient of a conv2d
     y = _col2im(z, w, out_shape, (h, wd), s, p, d, gr)
     if b is not None:
         y += b[:, None, None]
+    axes = (0, *range(2, 2 + spatial))  # every axis but the channels'
 
     def windows(g: Array) -> tuple[Array, Array]:
         """The output's gradient, and its windows, which the input's and the weight's
         gradients read."""
-        return g, _im2col(g, w.shape[2:], (h, wd), s, p, d, False)
+        return g, _im2col(g.reshape(out_shape), w.shape[2:], (h, wd), s, p, d, False)
 
     def grad_x(sh: tuple[Array, Array]) -> Array:
-        return _forward(sh[1], w, gr, None, False).reshape(n, c, h, wd)
+        return _forward(sh[1], w, gr, None, False).reshape(in_shape)
 
     def grad_w(sh: tuple[Array, Array]) -> Array:
-        return _weight_grad(z, sh[1], gr).reshape(w.shape)
+        return _weight_grad(z, sh[1], gr).reshape(w_shape)
 
     parts: list[Callable[[tuple[Array, Array]], Array]] = [grad_x, grad_w]
     if b is not None:
-        parts.append(lambda sh: sh[0].sum(axis=(0, 2, 3)))
-    return result_shared(y, inputs, windows, parts)
+        parts.append(lambda sh: sh[0].sum(axis=axes))
+    return result_shared(y.reshape(result_shape), inputs, windows, parts)
 
 
 # ---- pooling -------------------------------------------------------------------------------
@@ -676,6 +743,7 @@ __all__ = [
     "avg_pool2d",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
     "conv_transpose2d",
     "max_pool2d",
     "upsample2d",

@@ -108,6 +108,45 @@ def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, 
     return result(a * slope, (x,), (lambda g: g * slope,))
 
 
+def relu6(x: Tensor[*S, T], /) -> Tensor[*S, T]:
+    """``min(max(x, 0), 6)``; its gradient is 1 strictly between 0 and 6, else 0 (as
+    PyTorch's ``F.relu6``)."""
+    a = _float("relu6", x)
+    inside = (a > 0) & (a < 6)
+    return result(xp.clip(a, 0, 6), (x,), (lambda g: g * inside,))
+
+
+def hardswish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
+    """``x * relu6(x + 3) / 6``: 0 up to -3, ``x`` from 3; its gradient ``(2x + 3) / 6``
+    strictly between -3 and 3, 1 from 3, 0 up to -3 (as PyTorch's ``F.hardswish``)."""
+    a = _float("hardswish", x)
+    with xp.errstate(invalid="ignore"):  # -inf * 0 is NaN, as PyTorch's
+        y = a * xp.clip(a + 3, 0, 6) * (1 / 6)
+    slope = xp.where(a >= 3, a.dtype.type(1), xp.where(a > -3, (2 * a + 3) * (1 / 6), 0))
+    return result(y, (x,), (lambda g: g * slope,))
+
+
+def mish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
+    """``x * tanh(softplus(x))``, elementwise, without overflow."""
+    a = _float("mish", x)
+    with xp.errstate(invalid="ignore"):  # NaN in, NaN out; -inf * 0 is NaN, as PyTorch's
+        t = xp.tanh(xp.logaddexp(0, a))
+        y = a * t
+    return result(y, (x,), (lambda g: g * (t + a * _sigmoid(a) * (1 - t * t)),))
+
+
+def elu(x: Tensor[*S, T], /, alpha: float = 1.0) -> Tensor[*S, T]:
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere; its gradient at 0 is
+    ``alpha``, as PyTorch's."""
+    alpha = _validate.number("elu", "alpha", alpha)
+    a = _float("elu", x)
+    positive = a > 0
+    em1 = xp.expm1(xp.minimum(a, 0))  # exp(x) - 1 without cancellation near 0
+    y = xp.where(positive, a, alpha * em1)
+    slope = xp.where(positive, a.dtype.type(1), alpha * (em1 + 1))
+    return result(y, (x,), (lambda g: g * slope,))
+
+
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1 / math.sqrt(2.0 * math.pi)

@@ -1,5 +1,5 @@
-"""Convolution and pooling over ``(N, C, *spatial)``: conv1d, conv2d, conv_transpose2d,
-max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d.
+"""Convolution and pooling over ``(N, C, *spatial)``: conv1d, conv2d, conv_transpose1d,
+conv_transpose2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d.
 
 A parameter (stride, padding, dilation, kernel_size, ...) is read as a literal int or a tuple
 of literal ints; an entry that is not a literal makes the sizes that depend on it ``Dyn``.
@@ -94,19 +94,28 @@ def conv2d(call: Call) -> Type:
     return _conv(call, 2)
 
 
-@rule("conv_transpose2d", functions=_ops("conv_transpose2d"))
-def conv_transpose2d(call: Call) -> Type:
+def _conv_transpose(call: Call, spatial: int) -> Type:
     x, w = _operands(call)
-    stride = _param(call, "stride", 2, 1, 1)
-    padding = _param(call, "padding", 2, 0, 0)
-    output_padding = _param(call, "output_padding", 2, 0, 0)
-    dilation = _param(call, "dilation", 2, 1, 1)
+    stride = _param(call, "stride", spatial, 1, 1)
+    padding = _param(call, "padding", spatial, 0, 0)
+    output_padding = _param(call, "output_padding", spatial, 0, 0)
+    dilation = _param(call, "dilation", spatial, 1, 1)
     shape = shapes.conv_transpose(
         call.op, x.shape, w.shape, stride, padding, output_padding, dilation, _groups(call)
     )
     bias = _bias(call, shape[1])
     tensors = [x, w, *bias]
     return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
+
+
+@rule("conv_transpose1d", functions=_ops("conv_transpose1d"))
+def conv_transpose1d(call: Call) -> Type:
+    return _conv_transpose(call, 1)
+
+
+@rule("conv_transpose2d", functions=_ops("conv_transpose2d"))
+def conv_transpose2d(call: Call) -> Type:
+    return _conv_transpose(call, 2)
 
 
 def _required_size(call: Call, name: str) -> shapes.Param:

@@ -102,11 +102,13 @@ def _known_value(call: Call, arg: shapes.Arg) -> object:
     if b is not None:
         return b
     p = get_proper_type(t)
-    if arg.pair and isinstance(p, TupleType):
+    if (arg.pair or arg.many) and isinstance(p, TupleType):
         items = [
             literal_bool(i) if literal_bool(i) is not None else literal_int(i) for i in p.items
         ]
         return tuple(items) if all(i is not None for i in items) else None
+    if not arg.pair and isinstance(p, TupleType):
+        return _single_arg(call, arg)  # a 1-d layer's ``kernel_size=(3,)``
     n = _size_arg(call, arg.name)
     return n if isinstance(n, int) else None
 
@@ -210,26 +212,50 @@ def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[int, int] | None:
     return (n, n) if isinstance(n, int) else None
 
 
+def _single_arg(call: Call, arg: shapes.Arg) -> int | None:
+    """A window argument that is one int: a literal, a 1-tuple of one (a 1-d layer's
+    ``kernel_size=(3,)``), or absent (its default)."""
+    if not call.has(arg.name):
+        return arg.default
+    t = get_proper_type(call.arg(arg.name))
+    if isinstance(t, TupleType):
+        return literal_int(t.items[0]) if len(t.items) == 1 else None
+    n = _size_arg(call, arg.name)
+    return n if isinstance(n, int) else None
+
+
+def _many_arg(call: Call, arg: shapes.Arg) -> tuple[int, ...] | None:
+    """A window argument that is a tuple of literal ints of any length (``(2, -1)``)."""
+    if not call.has(arg.name):
+        return None
+    t = get_proper_type(call.arg(arg.name))
+    if not isinstance(t, TupleType):
+        return None
+    items = [literal_int(i) for i in t.items]
+    return tuple(i for i in items if i is not None) if None not in items else None
+
+
 def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     """The window arguments as a tuple type, in the table's order: a pair of literals for a
     pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
     int_type = _int_type(call)
-    values: dict[str, tuple[int, int] | int] = {}
+    values: dict[str, tuple[int, ...] | int] = {}
     for arg in window:
-        value: tuple[int, int] | int | None
+        value: tuple[int, ...] | int | None
         if arg.pair:
             value = _pair_arg(call, arg)
             if value is None and arg.default_from is not None and not call.has(arg.name):
                 value = values.get(arg.default_from)
+        elif arg.many:
+            value = _many_arg(call, arg)
         else:
-            n = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
-            value = n if isinstance(n, int) else None
+            value = _single_arg(call, arg)
         if value is None:
             return None
         values[arg.name] = value
     tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
     items: list[Type] = [
-        TupleType([LiteralType(v[0], int_type), LiteralType(v[1], int_type)], tuple_type)
+        TupleType([LiteralType(i, int_type) for i in v], tuple_type)
         if isinstance(v, tuple)
         else LiteralType(v, int_type)
         for v in values.values()
@@ -242,17 +268,22 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
     t = get_proper_type(layer.args[-1]) if layer.args else None
     if not isinstance(t, TupleType) or len(t.items) != len(spec.window):
         return None
-    out: dict[str, tuple[int, int] | int] = {}
+    out: dict[str, tuple[int, ...] | int] = {}
     for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
-        if isinstance(p, TupleType) and arg.pair:
+        if isinstance(p, TupleType) and arg.many:
+            items = [literal_int(i) for i in p.items]
+            if None in items:
+                return None
+            out[arg.name] = tuple(i for i in items if i is not None)
+        elif isinstance(p, TupleType) and arg.pair:
             a, b = (literal_int(i) for i in p.items) if len(p.items) == 2 else (None, None)
             if a is None or b is None:
                 return None
             out[arg.name] = (a, b)
         else:
             n = literal_int(p)
-            if n is None or arg.pair:
+            if n is None or arg.pair or arg.many:
                 return None
             out[arg.name] = n
     return out

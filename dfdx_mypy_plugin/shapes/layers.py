@@ -25,15 +25,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt_dim
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt, fmt_dim
 from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
-from dfdx_mypy_plugin.shapes.movement import flatten
+from dfdx_mypy_plugin.shapes.movement import flatten, reshape
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
+from dfdx_mypy_plugin.shapes.norm import group_norm
 
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
 
-WindowValue = tuple[int, int] | int
+WindowValue = tuple[int, ...] | int
 Window = Mapping[str, WindowValue]
 """A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``)."""
 
@@ -53,6 +54,9 @@ class Arg:
     """An axis, not a size: may be negative, and is not written in the layer's name."""
     minimum: int = 1
     """The least valid value (of each of a pair); an axis has none."""
+    many: bool = False
+    """A tuple of ints of any length (``Unflatten``'s ``unflattened_size``), each checked
+    against ``minimum``."""
 
 
 OutputRule = Callable[["Layer", str, Shape, Sequence[Dim], "Window | None"], "Shape | None"]
@@ -84,6 +88,9 @@ class Layer:
     output: OutputRule | None = None
     """The rule for its output's shape; None where it keeps the shape (the input checked
     against ``reads`` and ``ranks``)."""
+    relation: Callable[[str, Mapping[str, object]], None] | None = None
+    """A check between constructor arguments, ``(layer name, values by name)``, run by
+    :func:`check_arguments` after each one is checked; it skips values that are absent."""
 
     @property
     def fullname(self) -> str:
@@ -107,11 +114,18 @@ def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
         wanted = "an int" if arg.axis else f"an int {bound}"
         if arg.pair:
             wanted += " or a pair of them"
+        if arg.many:
+            wanted = f"a tuple of ints {bound}"
+            if not isinstance(value, tuple):
+                raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
+            items = value
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int):
                 raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
             if not arg.axis and item < arg.minimum:
                 raise ShapeError(f"{layer.name}: {arg.name} must be {wanted}, got {value!r}")
+    if layer.relation is not None:
+        layer.relation(layer.name, values)
 
 
 def display_name(layer: Layer, sizes: Sequence[Dim]) -> str:
@@ -158,7 +172,7 @@ def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Windo
 
 def _pair(window: Window, name: str) -> tuple[int, int]:
     v = window[name]
-    return v if isinstance(v, tuple) else (v, v)
+    return (v[0], v[1]) if isinstance(v, tuple) else (v, v)
 
 
 def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
@@ -172,6 +186,94 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
     stride, padding, dilation = (_pair(w, a) for a in ("stride", "padding", "dilation"))
     return conv("conv2d", x, weight, stride, padding, dilation, groups)
+
+
+def _single(window: Window, name: str) -> int:
+    v = window[name]
+    return v if isinstance(v, int) else v[0]
+
+
+def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], sizes[1], None)
+    groups, kernel, stride, padding, dilation = (
+        _single(w, a) for a in ("groups", "kernel_size", "stride", "padding", "dilation")
+    )
+    weight = (sizes[1], dim_div(sizes[0], groups), kernel)
+    return conv("conv1d", x, weight, (stride,), (padding,), (dilation,), groups)
+
+
+def _conv_transpose1d(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape:
+    if w is None:
+        check_input(layer, name, x, sizes)
+        return (x[0], sizes[1], None)
+    names = ("groups", "kernel_size", "stride", "padding", "output_padding", "dilation")
+    groups, kernel, stride, padding, output_padding, dilation = (_single(w, a) for a in names)
+    weight = (sizes[0], dim_div(sizes[1], groups), kernel)
+    return conv_transpose(
+        "conv_transpose1d",
+        x,
+        weight,
+        (stride,),
+        (padding,),
+        (output_padding,),
+        (dilation,),
+        groups,
+    )
+
+
+def _unflatten(
+    layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None
+) -> Shape | None:
+    axis = sizes[0]
+    parts = None if w is None else w["unflattened_size"]
+    if not isinstance(axis, int) or not isinstance(parts, tuple):
+        return None
+    if not -len(x) <= axis < len(x):
+        raise ShapeError(f"{name}: axis {axis} is out of range for {fmt(x)}")
+    a = axis % len(x)
+    try:
+        new = reshape((x[a],), parts)
+    except ShapeError:
+        raise ShapeError(
+            f"{name}: unflattened_size {parts!r} does not fit axis {axis} of {fmt(x)} "
+            f"(size {fmt_dim(x[a])})"
+        ) from None
+    return (*x[:a], *new, *x[a + 1 :])
+
+
+def _one_unknown(layer: str, values: Mapping[str, object]) -> None:
+    """At most one size of ``unflattened_size`` is -1 (solved from the others)."""
+    parts = values.get("unflattened_size")
+    if isinstance(parts, tuple) and parts.count(-1) > 1:
+        raise ShapeError(f"{layer}: only one size of unflattened_size may be -1, got {parts!r}")
+
+
+def _group_norm(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    if len(x) < 2:
+        raise ShapeError(f"{name}: needs an input (N, C, *) of at least 2 axes, got {fmt(x)}")
+    channels(name, x, (len(x),), sizes[0])
+    groups = None if w is None else w["num_groups"]
+    return group_norm("group_norm", x, groups if isinstance(groups, int) else None, ())
+
+
+def _groups_divide(*sizes: str) -> Callable[[str, Mapping[str, object]], None]:
+    """The relation ``groups`` divides each of ``sizes`` (where all are known ints)."""
+
+    def relation(layer: str, values: Mapping[str, object]) -> None:
+        groups_name, *divided = sizes
+        groups = values.get(groups_name)
+        if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+            return
+        for size in divided:
+            n = values.get(size)
+            if isinstance(n, int) and not isinstance(n, bool) and n % groups:
+                raise ShapeError(f"{layer}: {groups_name} {groups} must divide {size} {n}")
+
+    return relation
 
 
 def _conv_transpose2d(
@@ -342,6 +444,68 @@ LAYERS: tuple[Layer, ...] = (
         output=_upsample,
     ),
     Layer("Residual", "dfdx.nn._containers"),
+    Layer("Identity", _L),
+    Layer("LeakyReLU", _L),
+    Layer("ReLU6", _L),
+    Layer("Hardswish", _L),
+    Layer("Mish", _L),
+    Layer("ELU", _L),
+    Layer(
+        "Conv1d",
+        _L,
+        sizes=(Arg("in_channels"), Arg("out_channels")),
+        reads="channels",
+        gives="channels",
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=(
+            Arg("kernel_size"),
+            Arg("stride", 1),
+            Arg("padding", 0, minimum=0),
+            Arg("dilation", 1),
+            Arg("groups", 1),
+        ),
+        output=_conv1d,
+        relation=_groups_divide("groups", "in_channels", "out_channels"),
+    ),
+    Layer(
+        "GroupNorm",
+        _L,
+        sizes=(Arg("num_channels"),),
+        reads="channels",
+        window=(Arg("num_groups"),),
+        output=_group_norm,
+        relation=_groups_divide("num_groups", "num_channels"),
+    ),
+    Layer("RMSNorm", _L, sizes=(Arg("normalized_shape"),), reads="features"),
+    Layer(
+        "Unflatten",
+        _L,
+        sizes=(Arg("axis", axis=True),),
+        forgets=("features", "channels"),
+        window=(Arg("unflattened_size", many=True, minimum=-1),),
+        output=_unflatten,
+        relation=_one_unknown,
+    ),
+    Layer(
+        "ConvTranspose1d",
+        _L,
+        sizes=(Arg("in_channels"), Arg("out_channels")),
+        reads="channels",
+        gives="channels",
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=(
+            Arg("kernel_size"),
+            Arg("stride", 1),
+            Arg("padding", 0, minimum=0),
+            Arg("output_padding", 0, minimum=0),
+            Arg("groups", 1),
+            Arg("dilation", 1),
+        ),
+        output=_conv_transpose1d,
+        relation=_groups_divide("groups", "in_channels", "out_channels"),
+    ),
 )
 """Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
 also folds its input through the module it wraps."""
@@ -361,6 +525,10 @@ NOT_LAYERS: dict[str, str] = {
     "called; the length S is checked against max_len at run time only",
     "LearnedPositionalEmbedding": "rules/attention.py: d_model where built; its signature keeps "
     "Tensor[*B, S, D]",
+    "LSTM": "returns (output, (h_n, c_n)), not one tensor: typed by its signature (sizes Dyn); "
+    "the runtime checks the input's and the states' sizes",
+    "GRU": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
+    "RNN": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "LoadError": "an exception, not a module",
     "ModuleList": "a container that is not called: its modules are",
     "ModuleDict": "a container that is not called: its modules are",

@@ -1,0 +1,341 @@
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` with PyTorch's arguments, parameter names
+(``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), layouts (the gates stacked in PyTorch's order:
+input, forget, cell, output for an LSTM; reset, update, new for a GRU) and initialisation
+(uniform on ``±1/sqrt(hidden_size)``).
+
+Each step is composed from the ops of :mod:`dfdx.ops` (``linear``, ``chunk``, ``sigmoid``,
+``tanh``, products and sums), so the gradients are those ops' own; the input's projection is
+one ``linear`` over the whole sequence per layer and direction.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+from dfdx import _validate
+from dfdx._dtypes import canonical, float32
+from dfdx._tensor import NoneTape, Tensor
+from dfdx._typing import AnyTensor, Dyn, S, T
+from dfdx.nn._init import uniform
+from dfdx.nn._module import Module
+from dfdx.ops import indexing, linalg, movement, unary
+from dfdx_mypy_plugin.shapes import ShapeError, fmt
+
+if TYPE_CHECKING:
+    from numpy.random import Generator
+
+Seq = Tensor[Dyn, Dyn, Dyn, T]
+"""A sequence ``(L, N, H)`` (``(N, L, H)`` with ``batch_first``), or a state ``(layers *
+directions, N, H)``."""
+
+
+class _Recurrent(Module):
+    """What LSTM and GRU share: the arguments, the parameters and the loop over layers and
+    directions; ``_cell`` is one step of one layer in one direction."""
+
+    _gates: int  # gate blocks stacked in each weight: 4 for an LSTM, 3 for a GRU
+
+    # the first layer's parameters, declared for the type checkers; every layer's and
+    # direction's are set by name in __init__ (weight_ih_l1, bias_hh_l0_reverse, ...)
+    weight_ih_l0: Tensor[Dyn, Dyn, NoneTape]
+    weight_hh_l0: Tensor[Dyn, Dyn, NoneTape]
+    bias_ih_l0: Tensor[Dyn, NoneTape]  # absent with bias=False, as in PyTorch
+    bias_hh_l0: Tensor[Dyn, NoneTape]
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        for arg, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: {arg} must be an int > 0, got {value!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.dropout = _validate.fraction(name, "dropout", dropout)
+        dt = canonical(dtype)
+        bound = 1 / math.sqrt(hidden_size)
+        rows = self._gates * hidden_size
+        for layer in range(num_layers):
+            width = input_size if layer == 0 else hidden_size * self._directions
+            for suffix in self._suffixes:
+                shapes = {
+                    "weight_ih": (rows, width),
+                    "weight_hh": (rows, hidden_size),
+                    **({"bias_ih": (rows,), "bias_hh": (rows,)} if bias else {}),
+                }
+                for field, shape in shapes.items():
+                    # PyTorch's names: a field per layer and direction
+                    tensor: AnyTensor = Tensor(uniform(shape, bound, dt, rng))
+                    setattr(self, f"{field}_l{layer}{suffix}", tensor)
+
+    @property
+    def _directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def _params(self, layer: int, suffix: str) -> tuple[Any, Any, Any, Any]:
+        def get(field: str) -> Any:
+            return getattr(self, f"{field}_l{layer}{suffix}", None)
+
+        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+
+    def _check(self, x: Any, states: tuple[Any, ...]) -> tuple[int, int]:
+        """``x``'s batch size and length, its shape and the states' checked."""
+        name = type(self).__name__
+        shape = x.shape
+        if len(shape) != 3 or shape[2] != self.input_size:
+            layout = "(N, L, input_size)" if self.batch_first else "(L, N, input_size)"
+            raise ShapeError(
+                f"{name}: expected an input {layout} with input_size {self.input_size}, "
+                f"got {fmt(shape)}"
+            )
+        n, length = (shape[0], shape[1]) if self.batch_first else (shape[1], shape[0])
+        if length < 1:
+            raise ShapeError(f"{name}: expected a sequence of length >= 1, got {fmt(shape)}")
+        want = (self.num_layers * self._directions, n, self.hidden_size)
+        for state in states:
+            if state is not None and state.shape != want:
+                raise ShapeError(
+                    f"{name}: expected an initial state {fmt(want)} (num_layers * directions, "
+                    f"N, hidden_size), got {fmt(state.shape)}"
+                )
+        return n, length
+
+    def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def _run(self, x: Any, states: tuple[Any, ...]) -> tuple[Any, list[tuple[Any, ...]]]:
+        """The last layer's output ``(N, L, directions * H)`` and each layer and direction's
+        last state, from the initial ``states`` (each ``(layers * directions, N, H)`` or
+        None for zeros)."""
+        n, length = self._check(x, states)
+        seq = x if self.batch_first else x.transpose(0, 1)  # (N, L, I)
+        finals: list[tuple[Any, ...]] = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for d, suffix in enumerate(self._suffixes):
+                w_ih, w_hh, b_ih, b_hh = self._params(layer, suffix)
+                index = layer * self._directions + d
+                state = tuple(
+                    _zeros(n, self.hidden_size, x) if s is None else s[index] for s in states
+                )
+                xw = linalg.linear(seq, w_ih, b_ih)  # (N, L, gates * H): every step at once
+                steps = range(length - 1, -1, -1) if d else range(length)
+                hs: list[Any] = [None] * length
+                for t in steps:
+                    state = self._cell(xw[:, t], state, *_meeting(state[0], xw, w_hh, b_hh))
+                    hs[t] = state[0]
+                outputs.append(movement.stack(hs, axis=1))
+                finals.append(state)
+            seq = outputs[0] if len(outputs) == 1 else movement.concat(outputs, axis=-1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                seq = indexing.dropout(seq, self.dropout, training=True)
+        return seq if self.batch_first else seq.transpose(0, 1), finals
+
+    def extra_repr(self) -> str:
+        extras = [f"num_layers={self.num_layers}"] if self.num_layers != 1 else []
+        extras += ["bias=False"] if not self.bias else []
+        extras += ["batch_first=True"] if self.batch_first else []
+        extras += [f"dropout={self.dropout}"] if self.dropout else []
+        extras += ["bidirectional=True"] if self.bidirectional else []
+        return ", ".join([str(self.input_size), str(self.hidden_size), *extras])
+
+
+def _zeros(n: int, hidden: int, like: Any) -> Any:
+    """An untraced zero state ``(N, H)`` in ``like``'s dtype."""
+    from dfdx._creation import zeros
+
+    return zeros(n, hidden, dtype=like.dtype)
+
+
+def _meeting(h: Any, xw: Any, w_hh: Any, b_hh: Any) -> tuple[Any, Any]:
+    """``w_hh`` and ``b_hh`` as they must meet the state ``h``: traced where ``h`` is plain (a
+    zero or given initial state) and the step is recorded, since an op that reads a plain
+    tensor keeps the gradient at its result (docs/nn.md); as they are otherwise."""
+    if xw._tape is None or h._tape is not None or h._origin is not None:
+        return w_hh, b_hh
+    return w_hh.trace(), None if b_hh is None else b_hh.trace()
+
+
+def _gate_sum(xw: Any, h: Any, w_hh: Any, b_hh: Any) -> Any:
+    return xw + linalg.linear(h, w_hh, b_hh)
+
+
+class RNN(_Recurrent):
+    """Elman recurrent layer, ``h = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``relu`` with
+    ``nonlinearity="relu"``), over ``(L, N, input_size)`` (``(N, L, input_size)`` with
+    ``batch_first=True``): returns ``(output, h_n)``, shaped as :class:`LSTM`'s, as
+    PyTorch's ``nn.RNN``. ``hx`` is ``h_0`` ``(num_layers * directions, N, hidden_size)``,
+    zeros when None."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            rng=rng,
+            dtype=dtype,
+        )
+        self.nonlinearity: Literal["tanh", "relu"] = nonlinearity
+
+    def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        (h,) = state
+        pre = _gate_sum(xw, h, w_hh, b_hh)
+        return (unary.tanh(pre) if self.nonlinearity == "tanh" else unary.relu(pre),)
+
+    def __call__(
+        self, x: Tensor[*S, T], hx: Seq[T] | Seq[NoneTape] | None = None
+    ) -> tuple[Seq[T], Seq[T]]:
+        out, finals = self._run(x, (hx,))
+        return out, movement.stack([s[0] for s in finals], axis=0)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        shown = super().extra_repr()
+        return shown if self.nonlinearity == "tanh" else f"{shown}, nonlinearity='relu'"
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory over ``(L, N, input_size)`` (``(N, L, input_size)`` with
+    ``batch_first=True``): returns ``(output, (h_n, c_n))`` with ``output`` ``(L, N,
+    directions * hidden_size)`` (batch first likewise) and ``h_n``, ``c_n`` ``(num_layers *
+    directions, N, hidden_size)``, as PyTorch's ``nn.LSTM`` (no ``proj_size``). ``hx`` is
+    ``(h_0, c_0)`` of that shape, zeros when None."""
+
+    _gates = 4
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            rng=rng,
+            dtype=dtype,
+        )
+
+    def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        h, c = state
+        i, f, g, o = movement.chunk(_gate_sum(xw, h, w_hh, b_hh), 4, axis=-1)
+        c = unary.sigmoid(f) * c + unary.sigmoid(i) * unary.tanh(g)
+        return unary.sigmoid(o) * unary.tanh(c), c
+
+    def __call__(
+        self,
+        x: Tensor[*S, T],
+        hx: tuple[Seq[T] | Seq[NoneTape], Seq[T] | Seq[NoneTape]] | None = None,
+    ) -> tuple[Seq[T], tuple[Seq[T], Seq[T]]]:
+        h0, c0 = (None, None) if hx is None else hx
+        out, finals = self._run(x, (h0, c0))
+        h_n = movement.stack([s[0] for s in finals], axis=0)
+        c_n = movement.stack([s[1] for s in finals], axis=0)
+        return out, (h_n, c_n)
+
+    forward = __call__
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit over ``(L, N, input_size)`` (``(N, L, input_size)`` with
+    ``batch_first=True``): returns ``(output, h_n)``, shaped as :class:`LSTM`'s, as PyTorch's
+    ``nn.GRU`` (``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``). ``hx`` is ``h_0``
+    ``(num_layers * directions, N, hidden_size)``, zeros when None."""
+
+    _gates = 3
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            rng=rng,
+            dtype=dtype,
+        )
+
+    def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        (h,) = state
+        r_x, z_x, n_x = movement.chunk(xw, 3, axis=-1)
+        r_h, z_h, n_h = movement.chunk(linalg.linear(h, w_hh, b_hh), 3, axis=-1)
+        r = unary.sigmoid(r_x + r_h)
+        z = unary.sigmoid(z_x + z_h)
+        n = unary.tanh(n_x + r * n_h)
+        return ((1 - z) * n + z * h,)
+
+    def __call__(
+        self, x: Tensor[*S, T], hx: Seq[T] | Seq[NoneTape] | None = None
+    ) -> tuple[Seq[T], Seq[T]]:
+        out, finals = self._run(x, (hx,))
+        return out, movement.stack([s[0] for s in finals], axis=0)
+
+    forward = __call__
