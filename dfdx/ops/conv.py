@@ -35,6 +35,7 @@ from dfdx import _fused, _fused_conv, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, C, Dyn, N, O, T
+from dfdx.ops import _winograd
 from dfdx.ops._op import array_of, result, result_shared
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.shapes import conv_param
@@ -269,6 +270,8 @@ def _conv(
     out_shape = _sizes(shapes.conv(op, a.shape, w.shape, s, p, d, gr))
     _check_bias(op, b, w.shape[0])
     _validate.bounded(op, "the windows", (w[0].size, *out_shape[:1], *out_shape[2:]))
+    if spatial == 2 and _winograd.usable(a, w.shape[2:], s, d, gr):
+        return _conv_winograd(x, weight, a, w, b, p, inputs)
     if spatial == 1:  # a height of 1
         a, w = a[:, :, None], w[:, :, None]
         s, p, d = (1, *s), (0, *p), (1, *d)
@@ -304,6 +307,46 @@ def _conv(
         parts.append(lambda sh: grad_wb(sh)[:, rows])
     elif b is not None:
         parts.append(lambda sh: sh[0].sum(axis=(0, 2)))
+    return result_shared(y, inputs, shared, parts)
+
+
+def _traced(t: AnyTensor) -> bool:
+    """Whether ``t`` is on a tape or remembers an origin (a plain input batch or constant is
+    neither)."""
+    return t._tape is not None or t._origin is not None
+
+
+def _conv_winograd(
+    x: Any, weight: Any, a: Array, w: Array, b: Array | None, p: Ints, inputs: list[AnyTensor]
+) -> AnyTensor:
+    """:func:`_conv` by :mod:`dfdx.ops._winograd` (a 3x3 kernel of stride 1). The first
+    gradient read computes the weight's and, if the input is traced, the input's in one
+    pass over the blocks of samples (each block's output gradient transformed once for
+    both). A first layer's traced input batch pays for a gradient nobody reads, small there
+    (few input channels; the transform of the output's gradient, the larger part, is shared);
+    a plain input's is computed only if read."""
+    y, saved = _winograd.forward(a, w, b, p)
+
+    def shared(g: Array) -> list[Array | None]:
+        """``[g, the weight's gradient, the input's (None for a plain input)]``."""
+        return [g, *_winograd.backward(g, saved, True, _traced(x))]
+
+    def grad_x(sh: list[Array | None]) -> Array:
+        if sh[2] is None:
+            assert sh[0] is not None
+            sh[2] = _winograd.backward(sh[0], saved, False, True)[1]
+        assert sh[2] is not None
+        return sh[2]
+
+    def grad_w(sh: list[Array | None]) -> Array:
+        assert sh[1] is not None
+        return sh[1]
+
+    def grad_b(sh: list[Array | None]) -> Array:
+        assert sh[0] is not None
+        return sh[0].sum(axis=(0, 2, 3))  # type: ignore[no-any-return]
+
+    parts = [grad_x, grad_w] if b is None else [grad_x, grad_w, grad_b]
     return result_shared(y, inputs, shared, parts)
 
 
