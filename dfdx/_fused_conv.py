@@ -85,21 +85,24 @@ def _max_pool_grad_source(g: Any, at: Any, gx: Any) -> None:  # pragma: no cover
 
 
 # ---- Winograd F(2x2, 3x3) transforms (see dfdx/ops/_winograd.py) ----------------------------
-# The tiles of a plane are numbered ty * tw + tx; a transformed block is (N, 16, C, tiles), its
-# 16 rows the positions (a, b) of a tile's 4 x 4 transform, a * 4 + b. The loops run along a
-# row of tiles, on 1-d slices (which Numba vectorizes: indexing by computed positions it does
-# not), with the planes' padding and the edges of odd sizes in small zero-filled buffers.
+# The tiles of a plane are numbered ty * tw + tx; a transformed block is (16, C, N, tiles), its
+# 16 rows the positions (a, b) of a tile's 4 x 4 transform, a * 4 + b (the input's: the whole
+# batch, written from sample ``first`` on). A plane's 16 rows of
+# tiles are read or written whole, as 1-d slices (loops Numba vectorizes; by computed flat
+# positions it does not, nor loops as short as a row of tiles); the spatial side goes through
+# small per-plane buffers, zero-filled for the padding and the edges of odd sizes.
 
 
 def _winograd_input_source(
-    x: Any, ph: int, pw: int, th: int, tw: int, v: Any
+    x: Any, ph: int, pw: int, th: int, tw: int, v: Any, first: int
 ) -> None:  # pragma: no cover
-    # v[n, :, c] = B^T d B for every 4 x 4 tile d (stride 2) of x[n, c] padded by (ph, pw)
+    # v[:, c, first + n] = B^T d B for every 4 x 4 tile d (stride 2) of x[n, c] padded by (ph, pw)
     n_, c_, h, w = x.shape
     hb, wb = 2 * th + 2, 2 * tw + 2
+    t = th * tw
     plane = xp.zeros((hb, wb), x.dtype)  # the padding stays zero from plane to plane
     r = xp.empty((4, wb), x.dtype)
-    buf = xp.empty((16, tw), x.dtype)
+    buf = xp.empty((16, th, tw), x.dtype)
     for n in range(n_):
         for c in range(c_):
             src = x[n, c]
@@ -120,134 +123,134 @@ def _winograd_input_source(
                     r[2, j] = d2[j] - d1[j]
                     r[3, j] = d1[j] - d3[j]
                 for a in range(4):  # times B
-                    ra, b0, b1, b2, b3 = (
-                        r[a],
-                        buf[4 * a],
-                        buf[4 * a + 1],
-                        buf[4 * a + 2],
-                        buf[4 * a + 3],
-                    )
                     for tx in range(tw):
-                        q = 2 * tx
-                        b0[tx] = ra[q] - ra[q + 2]
-                        b1[tx] = ra[q + 1] + ra[q + 2]
-                        b2[tx] = ra[q + 2] - ra[q + 1]
-                        b3[tx] = ra[q + 1] - ra[q + 3]
-                for k in range(16):
-                    dst, bk = v[n, k, c, ty * tw : ty * tw + tw], buf[k]
-                    for tx in range(tw):
-                        dst[tx] = bk[tx]
+                        buf[4 * a, ty, tx] = r[a, 2 * tx] - r[a, 2 * tx + 2]
+                        buf[4 * a + 1, ty, tx] = r[a, 2 * tx + 1] + r[a, 2 * tx + 2]
+                        buf[4 * a + 2, ty, tx] = r[a, 2 * tx + 2] - r[a, 2 * tx + 1]
+                        buf[4 * a + 3, ty, tx] = r[a, 2 * tx + 1] - r[a, 2 * tx + 3]
+            for k in range(16):
+                dst, bk = v[k, c, first + n], buf[k].reshape(t)
+                for f in range(t):
+                    dst[f] = bk[f]
 
 
 def _winograd_output_source(
     m: Any, bias: Any, th: int, tw: int, y: Any
 ) -> None:  # pragma: no cover
-    # y[n, o] = A^T m A + bias[o] for every tile of m[n, :, o], cut at the edges of y
+    # y[n, o] = A^T m A + bias[o] for every tile of m[:, o, n], cut at the edges of y
     n_, o_, ho, wo = y.shape
-    s = xp.empty((8, tw), y.dtype)
-    out = xp.empty((2, 2 * tw), y.dtype)
+    t = th * tw
+    s = xp.empty((8, t), y.dtype)
+    out = xp.empty((th, 2, 2 * tw), y.dtype)
     for n in range(n_):
         for o in range(o_):
             b = bias[o]
-            dst = y[n, o]
-            for ty in range(th):
-                lo = ty * tw
-                for i in range(4):  # each row of m times A
-                    m0, m1 = m[n, 4 * i, o, lo : lo + tw], m[n, 4 * i + 1, o, lo : lo + tw]
-                    m2, m3 = m[n, 4 * i + 2, o, lo : lo + tw], m[n, 4 * i + 3, o, lo : lo + tw]
-                    sa, sb = s[2 * i], s[2 * i + 1]
-                    for tx in range(tw):
-                        sa[tx] = m0[tx] + m1[tx] + m2[tx]
-                        sb[tx] = m1[tx] - m2[tx] - m3[tx]
-                o0, o1 = out[0], out[1]
-                for tx in range(tw):  # A^T times that
-                    o0[2 * tx] = s[0, tx] + s[2, tx] + s[4, tx] + b
-                    o0[2 * tx + 1] = s[1, tx] + s[3, tx] + s[5, tx] + b
-                    o1[2 * tx] = s[2, tx] - s[4, tx] - s[6, tx] + b
-                    o1[2 * tx + 1] = s[3, tx] - s[5, tx] - s[7, tx] + b
-                d = dst[2 * ty]
+            for i in range(4):  # each row of m times A
+                m0, m1, m2, m3 = (
+                    m[4 * i, o, n],
+                    m[4 * i + 1, o, n],
+                    m[4 * i + 2, o, n],
+                    m[4 * i + 3, o, n],
+                )
+                sa, sb = s[2 * i], s[2 * i + 1]
+                for f in range(t):
+                    sa[f] = m0[f] + m1[f] + m2[f]
+                    sb[f] = m1[f] - m2[f] - m3[f]
+            for ty in range(th):  # A^T times that, laid out as the output's rows
+                for tx in range(tw):
+                    f = ty * tw + tx
+                    out[ty, 0, 2 * tx] = s[0, f] + s[2, f] + s[4, f] + b
+                    out[ty, 0, 2 * tx + 1] = s[1, f] + s[3, f] + s[5, f] + b
+                    out[ty, 1, 2 * tx] = s[2, f] - s[4, f] - s[6, f] + b
+                    out[ty, 1, 2 * tx + 1] = s[3, f] - s[5, f] - s[7, f] + b
+            dst, rows = y[n, o], out.reshape(2 * th, 2 * tw)
+            for i in range(ho):
+                d, src = dst[i], rows[i]
                 for j in range(wo):
-                    d[j] = o0[j]
-                if 2 * ty + 1 < ho:
-                    d = dst[2 * ty + 1]
-                    for j in range(wo):
-                        d[j] = o1[j]
+                    d[j] = src[j]
 
 
 def _winograd_grad_source(g: Any, th: int, tw: int, dm: Any) -> None:  # pragma: no cover
-    # dm[n, :, o] = A g A^T for every 2 x 2 tile g of g[n, o] (zeros past its edges): the
+    # dm[:, o, n] = A g A^T for every 2 x 2 tile g of g[n, o] (zeros past its edges): the
     # gradient of the output transform's input
     n_, o_, ho, wo = g.shape
-    rows = xp.zeros((2, 2 * tw), g.dtype)  # past the last column: zeros
-    r = xp.empty((8, tw), g.dtype)
+    t = th * tw
+    plane = xp.zeros((2 * th, 2 * tw), g.dtype)  # past the edges: zeros
+    r = xp.empty((8, th, tw), g.dtype)
     for n in range(n_):
         for o in range(o_):
             src = g[n, o]
-            for ty in range(th):
-                ga, gb, s = rows[0], rows[1], src[2 * ty]
+            for i in range(ho):
+                d, s = plane[i], src[i]
                 for j in range(wo):
-                    ga[j] = s[j]
-                if 2 * ty + 1 < ho:
-                    s = src[2 * ty + 1]
-                    for j in range(wo):
-                        gb[j] = s[j]
-                else:
-                    for j in range(wo):
-                        gb[j] = 0
-                for tx in range(tw):  # the rows of A g: g0, g0 + g1, g0 - g1, -g1
-                    a0, a1, b0, b1 = ga[2 * tx], ga[2 * tx + 1], gb[2 * tx], gb[2 * tx + 1]
-                    r[0, tx] = a0
-                    r[1, tx] = a1
-                    r[2, tx] = a0 + b0
-                    r[3, tx] = a1 + b1
-                    r[4, tx] = a0 - b0
-                    r[5, tx] = a1 - b1
-                    r[6, tx] = -b0
-                    r[7, tx] = -b1
-                lo = ty * tw
-                for i in range(4):  # times A^T
-                    c0, c1 = r[2 * i], r[2 * i + 1]
-                    d0, d1 = dm[n, 4 * i, o, lo : lo + tw], dm[n, 4 * i + 1, o, lo : lo + tw]
-                    d2, d3 = dm[n, 4 * i + 2, o, lo : lo + tw], dm[n, 4 * i + 3, o, lo : lo + tw]
-                    for tx in range(tw):
-                        d0[tx] = c0[tx]
-                        d1[tx] = c0[tx] + c1[tx]
-                        d2[tx] = c0[tx] - c1[tx]
-                        d3[tx] = -c1[tx]
+                    d[j] = s[j]
+            for ty in range(th):  # the rows of A g: g0, g0 + g1, g0 - g1, -g1
+                for tx in range(tw):
+                    a0, a1 = plane[2 * ty, 2 * tx], plane[2 * ty, 2 * tx + 1]
+                    b0, b1 = plane[2 * ty + 1, 2 * tx], plane[2 * ty + 1, 2 * tx + 1]
+                    r[0, ty, tx] = a0
+                    r[1, ty, tx] = a1
+                    r[2, ty, tx] = a0 + b0
+                    r[3, ty, tx] = a1 + b1
+                    r[4, ty, tx] = a0 - b0
+                    r[5, ty, tx] = a1 - b1
+                    r[6, ty, tx] = -b0
+                    r[7, ty, tx] = -b1
+            rows = r.reshape(8, t)
+            for i in range(4):  # times A^T
+                c0, c1 = rows[2 * i], rows[2 * i + 1]
+                d0, d1, d2, d3 = (
+                    dm[4 * i, o, n],
+                    dm[4 * i + 1, o, n],
+                    dm[4 * i + 2, o, n],
+                    dm[4 * i + 3, o, n],
+                )
+                for f in range(t):
+                    d0[f] = c0[f]
+                    d1[f] = c0[f] + c1[f]
+                    d2[f] = c0[f] - c1[f]
+                    d3[f] = -c1[f]
 
 
 def _winograd_input_grad_source(
     dv: Any, ph: int, pw: int, th: int, tw: int, dx: Any
 ) -> None:  # pragma: no cover
-    # dx[n, c] = the sum of B dv B^T over the tiles of dv[n, :, c], each added where its 4 x 4
+    # dx[n, c] = the sum of B dv B^T over the tiles of dv[:, c, n], each added where its 4 x 4
     # window lies, without the padding (ph, pw): the gradient of the input transform's input
     n_, c_, h, w = dx.shape
     hb, wb = 2 * th + 2, 2 * tw + 2
+    t = th * tw
     plane = xp.zeros((hb, wb), dx.dtype)
-    e = xp.empty((16, tw), dx.dtype)
+    e = xp.empty((16, t), dx.dtype)
+    tiles = e.reshape(16, th, tw)
     for n in range(n_):
         for c in range(c_):
             plane[:, :] = 0
-            for ty in range(th):
-                lo = ty * tw
-                for j in range(4):  # the rows of B dv: v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                    v0, v1 = dv[n, j, c, lo : lo + tw], dv[n, 4 + j, c, lo : lo + tw]
-                    v2, v3 = dv[n, 8 + j, c, lo : lo + tw], dv[n, 12 + j, c, lo : lo + tw]
-                    e0, e1, e2, e3 = e[j], e[4 + j], e[8 + j], e[12 + j]
-                    for tx in range(tw):
-                        e0[tx] = v0[tx]
-                        e1[tx] = v1[tx] - v2[tx] + v3[tx]
-                        e2[tx] = v1[tx] + v2[tx] - v0[tx]
-                        e3[tx] = -v3[tx]
-                for a in range(4):  # times B^T, added onto the window's rows
+            for j in range(4):  # the rows of B dv: v0, v1 - v2 + v3, v1 + v2 - v0, -v3
+                v0, v1, v2, v3 = dv[j, c, n], dv[4 + j, c, n], dv[8 + j, c, n], dv[12 + j, c, n]
+                e0, e1, e2, e3 = e[j], e[4 + j], e[8 + j], e[12 + j]
+                for f in range(t):
+                    e0[f] = v0[f]
+                    e1[f] = v1[f] - v2[f] + v3[f]
+                    e2[f] = v1[f] + v2[f] - v0[f]
+                    e3[f] = -v3[f]
+            for a in range(4):  # times B^T: a window's four columns
+                f0, f1, f2, f3 = e[4 * a], e[4 * a + 1], e[4 * a + 2], e[4 * a + 3]
+                for f in range(t):
+                    c1 = f1[f] - f2[f] + f3[f]
+                    c2 = f1[f] + f2[f] - f0[f]
+                    f1[f] = c1
+                    f2[f] = c2
+                    f3[f] = -f3[f]
+            for ty in range(th):  # added onto the window's rows
+                for a in range(4):
                     row = plane[2 * ty + a]
-                    f0, f1, f2, f3 = e[4 * a], e[4 * a + 1], e[4 * a + 2], e[4 * a + 3]
                     for tx in range(tw):  # two passes: neighbouring tiles overlap by 2 columns
-                        row[2 * tx] += f0[tx]
-                        row[2 * tx + 1] += f1[tx] - f2[tx] + f3[tx]
+                        row[2 * tx] += tiles[4 * a, ty, tx]
+                        row[2 * tx + 1] += tiles[4 * a + 1, ty, tx]
                     for tx in range(tw):
-                        row[2 * tx + 2] += f1[tx] + f2[tx] - f0[tx]
-                        row[2 * tx + 3] -= f3[tx]
+                        row[2 * tx + 2] += tiles[4 * a + 2, ty, tx]
+                        row[2 * tx + 3] += tiles[4 * a + 3, ty, tx]
             dst = dx[n, c]
             for i in range(h):
                 d, src = dst[i], plane[i + ph]
@@ -284,25 +287,26 @@ def max_pool_grad() -> Callable[[Any, Any, Any], None] | None:
     return _kernel("max_pool_grad")
 
 
-def winograd_input() -> Callable[[Any, int, int, int, int, Any], None] | None:
-    """``(x, ph, pw, th, tw, v)``: ``x`` ``(N, C, H, W)`` padded by ``(ph, pw)``, its ``th``
-    x ``tw`` tiles of 4 x 4 (stride 2) transformed into ``v`` ``(N, 16, C, th * tw)``."""
+def winograd_input() -> Callable[[Any, int, int, int, int, Any, int], None] | None:
+    """``(x, ph, pw, th, tw, v, first)``: ``x`` ``(n, C, H, W)`` padded by ``(ph, pw)``, its
+    ``th`` x ``tw`` tiles of 4 x 4 (stride 2) transformed into ``v`` ``(16, C, N, th * tw)``
+    at samples ``first`` to ``first + n``."""
     return _kernel("winograd_input")
 
 
 def winograd_output() -> Callable[[Any, Any, int, int, Any], None] | None:
-    """``(m, bias, th, tw, y)``: the products ``m`` ``(N, 16, O, th * tw)`` transformed back
+    """``(m, bias, th, tw, y)``: the products ``m`` ``(16, O, N, th * tw)`` transformed back
     into ``y`` ``(N, O, Ho, Wo)`` (2 x 2 a tile), plus ``bias`` ``(O,)``."""
     return _kernel("winograd_output")
 
 
 def winograd_grad() -> Callable[[Any, int, int, Any], None] | None:
     """``(g, th, tw, dm)``: ``g`` ``(N, O, Ho, Wo)``, the output's gradient, sent back
-    through the output transform into ``dm`` ``(N, 16, O, th * tw)``."""
+    through the output transform into ``dm`` ``(16, O, N, th * tw)``."""
     return _kernel("winograd_grad")
 
 
 def winograd_input_grad() -> Callable[[Any, int, int, int, int, Any], None] | None:
-    """``(dv, ph, pw, th, tw, dx)``: ``dv`` ``(N, 16, C, th * tw)`` sent back through the input
+    """``(dv, ph, pw, th, tw, dx)``: ``dv`` ``(16, C, N, th * tw)`` sent back through the input
     transform into ``dx`` ``(N, C, H, W)`` (without the padding ``(ph, pw)``)."""
     return _kernel("winograd_input_grad")

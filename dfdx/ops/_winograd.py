@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from dfdx import _fused, _fused_conv
 from dfdx._backend import Array, xp
 
-CHUNK_BYTES = 1 << 21
+CHUNK_BYTES = 1 << 19
 """About how many bytes of products a block of samples makes (kept in cache)."""
 
 _G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
@@ -51,7 +51,7 @@ def usable(
 @dataclass
 class Saved:
     """What the backward pass reads: the transformed kernel ``u`` ``(16, O, C)``, the
-    transformed input ``v`` ``(N, 16, C, tiles)``, the input's shape and the padding."""
+    transformed input ``v`` ``(16, C, N, tiles)``, the input's shape and the padding."""
 
     u: Array
     v: Array
@@ -81,13 +81,15 @@ def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tup
     u = xp.ascontiguousarray((g @ w @ g.T).transpose(2, 3, 0, 1)).reshape(16, o, c)
     b = xp.zeros(o, dtype=a.dtype) if bias is None else bias
     a = xp.ascontiguousarray(a)
-    v = xp.empty((n, 16, c, th * tw), dtype=a.dtype)
+    tiles = th * tw
+    v = xp.empty((16, c, n, tiles), dtype=a.dtype)
     y = xp.empty((n, o, *out), dtype=a.dtype)
-    step = _step(max(o, c), th * tw, a.itemsize)
+    step = _step(max(o, c), tiles, a.itemsize)
     for first in range(0, n, step):
-        block = slice(first, first + step)
-        to_v(a[block], *pad, th, tw, v[block])
-        from_m(xp.matmul(u, v[block]), b, th, tw, y[block])
+        last = min(n, first + step)
+        to_v(a[first:last], pad[0], pad[1], th, tw, v, first)
+        m = xp.matmul(u, v[:, :, first:last].reshape(16, c, (last - first) * tiles))
+        from_m(m.reshape(16, o, last - first, tiles), b, th, tw, y[first:last])
     return y, Saved(u, v, a.shape, pad)
 
 
@@ -99,7 +101,7 @@ def backward(
     to_dm, to_dx = _fused_conv.winograd_grad(), _fused_conv.winograd_input_grad()
     assert to_dm is not None and to_dx is not None
     u, v = saved.u, saved.v
-    n, _, c, tiles = v.shape
+    _, c, n, tiles = v.shape
     o = u.shape[1]
     th, tw = _tiles(g.shape[2:])
     g = xp.ascontiguousarray(g, dtype=u.dtype)
@@ -108,13 +110,17 @@ def backward(
     ut = xp.ascontiguousarray(u.transpose(0, 2, 1))
     step = _step(max(o, c), tiles, u.itemsize)
     for first in range(0, n, step):
-        block = slice(first, first + step)
-        dm = xp.empty((min(step, n - first), 16, o, tiles), dtype=u.dtype)
-        to_dm(g[block], th, tw, dm)
+        last = min(n, first + step)
+        cols = (last - first) * tiles
+        dm = xp.empty((16, o, last - first, tiles), dtype=u.dtype)
+        to_dm(g[first:last], th, tw, dm)
+        dm_rows = dm.reshape(16, o, cols)
         if du is not None:
-            du += xp.matmul(dm, v[block].transpose(0, 1, 3, 2)).sum(axis=0)
+            vb = v[:, :, first:last].reshape(16, c, cols)
+            du += xp.matmul(dm_rows, vb.transpose(0, 2, 1))
         if dx is not None:
-            to_dx(xp.matmul(ut, dm), *saved.pad, th, tw, dx[block])
+            dv = xp.matmul(ut, dm_rows).reshape(16, c, last - first, tiles)
+            to_dx(dv, saved.pad[0], saved.pad[1], th, tw, dx[first:last])
     gw = None
     if du is not None:
         gm = xp.asarray(_G, dtype=u.dtype)
