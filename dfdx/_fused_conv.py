@@ -170,20 +170,23 @@ def _winograd_output_source(
                     d[j] = src[j]
 
 
-def _winograd_grad_source(g: Any, th: int, tw: int, dm: Any) -> None:  # pragma: no cover
+def _winograd_grad_source(
+    g: Any, th: int, tw: int, dm: Any, total: Any
+) -> None:  # pragma: no cover
     # dm[:, o, n] = A g A^T for every 2 x 2 tile g of g[n, o] (zeros past its edges): the
-    # gradient of the output transform's input
+    # gradient of the output transform's input; total[o] += the sums of g[:, o]'s columns
     n_, o_, ho, wo = g.shape
     t = th * tw
     plane = xp.zeros((2 * th, 2 * tw), g.dtype)  # past the edges: zeros
     r = xp.empty((8, th, tw), g.dtype)
     for n in range(n_):
         for o in range(o_):
-            src = g[n, o]
+            src, sums = g[n, o], total[o]
             for i in range(ho):
                 d, s = plane[i], src[i]
                 for j in range(wo):
                     d[j] = s[j]
+                    sums[j] += s[j]
             for ty in range(th):  # the rows of A g: g0, g0 + g1, g0 - g1, -g1
                 for tx in range(tw):
                     a0, a1 = plane[2 * ty, 2 * tx], plane[2 * ty, 2 * tx + 1]
@@ -300,9 +303,10 @@ def winograd_output() -> Callable[[Any, Any, int, int, Any], None] | None:
     return _kernel("winograd_output")
 
 
-def winograd_grad() -> Callable[[Any, int, int, Any], None] | None:
-    """``(g, th, tw, dm)``: ``g`` ``(N, O, Ho, Wo)``, the output's gradient, sent back
-    through the output transform into ``dm`` ``(16, O, N, th * tw)``."""
+def winograd_grad() -> Callable[[Any, int, int, Any, Any], None] | None:
+    """``(g, th, tw, dm, total)``: ``g`` ``(N, O, Ho, Wo)``, the output's gradient, sent
+    back through the output transform into ``dm`` ``(16, O, N, th * tw)``; its sums over
+    samples and rows added onto ``total`` ``(O, Wo)`` (float64: for the bias's gradient)."""
     return _kernel("winograd_grad")
 
 

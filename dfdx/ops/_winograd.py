@@ -85,19 +85,23 @@ def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tup
     v = xp.empty((16, c, n, tiles), dtype=a.dtype)
     y = xp.empty((n, o, *out), dtype=a.dtype)
     step = _step(max(o, c), tiles, a.itemsize)
+    m = xp.empty((16, o, step * tiles), dtype=a.dtype)  # one block's products, reused
     for first in range(0, n, step):
         last = min(n, first + step)
+        if last - first < step:
+            m = xp.empty((16, o, (last - first) * tiles), dtype=a.dtype)
         to_v(a[first:last], pad[0], pad[1], th, tw, v, first)
-        m = xp.matmul(u, v[:, :, first:last].reshape(16, c, (last - first) * tiles))
+        xp.matmul(u, v[:, :, first:last].reshape(16, c, (last - first) * tiles), out=m)
         from_m(m.reshape(16, o, last - first, tiles), b, th, tw, y[first:last])
     return y, Saved(u, v, a.shape, pad)
 
 
 def backward(
     g: Array, saved: Saved, weight: bool, inputs: bool
-) -> tuple[Array | None, Array | None]:
-    """The gradients of :func:`forward`'s weight ``(O, C, 3, 3)`` (if ``weight``) and input
-    ``(N, C, H, W)`` (if ``inputs``) from the output's, ``g`` ``(N, O, Ho, Wo)``."""
+) -> tuple[Array | None, Array | None, Array]:
+    """The gradients of :func:`forward`'s weight ``(O, C, 3, 3)`` (if ``weight``), input
+    ``(N, C, H, W)`` (if ``inputs``) and bias ``(O,)`` from the output's, ``g`` ``(N, O, Ho,
+    Wo)`` (the bias's summed in float64 while ``g`` is read for the rest)."""
     to_dm, to_dx = _fused_conv.winograd_grad(), _fused_conv.winograd_input_grad()
     assert to_dm is not None and to_dx is not None
     u, v = saved.u, saved.v
@@ -107,22 +111,27 @@ def backward(
     g = xp.ascontiguousarray(g, dtype=u.dtype)
     du = xp.zeros((16, o, c), dtype=u.dtype) if weight else None
     dx = xp.empty(saved.shape, dtype=u.dtype) if inputs else None
+    sums = xp.zeros((o, g.shape[3]), dtype=xp.float64)  # the bias's gradient, by column
     ut = xp.ascontiguousarray(u.transpose(0, 2, 1))
     step = _step(max(o, c), tiles, u.itemsize)
+    dm = xp.empty((16, o, step, tiles), dtype=u.dtype)  # one block's, reused
+    dv = xp.empty((16, c, step, tiles), dtype=u.dtype)
     for first in range(0, n, step):
         last = min(n, first + step)
+        if last - first < step:
+            dm = xp.empty((16, o, last - first, tiles), dtype=u.dtype)
+            dv = xp.empty((16, c, last - first, tiles), dtype=u.dtype)
         cols = (last - first) * tiles
-        dm = xp.empty((16, o, last - first, tiles), dtype=u.dtype)
-        to_dm(g[first:last], th, tw, dm)
+        to_dm(g[first:last], th, tw, dm, sums)
         dm_rows = dm.reshape(16, o, cols)
         if du is not None:
             vb = v[:, :, first:last].reshape(16, c, cols)
             du += xp.matmul(dm_rows, vb.transpose(0, 2, 1))
         if dx is not None:
-            dv = xp.matmul(ut, dm_rows).reshape(16, c, last - first, tiles)
+            xp.matmul(ut, dm_rows, out=dv.reshape(16, c, cols))
             to_dx(dv, saved.pad[0], saved.pad[1], th, tw, dx[first:last])
     gw = None
     if du is not None:
         gm = xp.asarray(_G, dtype=u.dtype)
         gw = gm.T @ du.reshape(4, 4, o, c).transpose(2, 3, 0, 1) @ gm
-    return gw, dx
+    return gw, dx, sums.sum(axis=1).astype(u.dtype)

@@ -328,7 +328,7 @@ def _conv_winograd(
     y, saved = _winograd.forward(a, w, b, p)
 
     def shared(g: Array) -> list[Array | None]:
-        """``[g, the weight's gradient, the input's (None for a plain input)]``."""
+        """``[g, the weight's gradient, the input's (None for a plain input), the bias's]``."""
         return [g, *_winograd.backward(g, saved, True, _traced(x))]
 
     def grad_x(sh: list[Array | None]) -> Array:
@@ -343,8 +343,8 @@ def _conv_winograd(
         return sh[1]
 
     def grad_b(sh: list[Array | None]) -> Array:
-        assert sh[0] is not None
-        return sh[0].sum(axis=(0, 2, 3))  # type: ignore[no-any-return]
+        assert sh[3] is not None
+        return sh[3]
 
     parts = [grad_x, grad_w] if b is None else [grad_x, grad_w, grad_b]
     return result_shared(y, inputs, shared, parts)
