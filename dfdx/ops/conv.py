@@ -270,7 +270,7 @@ def _conv(
     out_shape = _sizes(shapes.conv(op, a.shape, w.shape, s, p, d, gr))
     _check_bias(op, b, w.shape[0])
     _validate.bounded(op, "the windows", (w[0].size, *out_shape[:1], *out_shape[2:]))
-    if spatial == 2 and _winograd.usable(a, w.shape[2:], s, d, gr):
+    if spatial == 2 and _winograd.usable(a, w.shape[2:], out_shape[2:], s, d, gr):
         return _conv_winograd(x, weight, a, w, b, p, inputs)
     if spatial == 1:  # a height of 1
         a, w = a[:, :, None], w[:, :, None]
