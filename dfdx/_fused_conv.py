@@ -103,6 +103,7 @@ def _winograd_input_source(
     plane = xp.zeros((hb, wb), x.dtype)  # the padding stays zero from plane to plane
     r = xp.empty((4, wb), x.dtype)
     buf = xp.empty((16, th, tw), x.dtype)
+    rows = buf.reshape(16, t)  # reshaped once: a reshape in the loop costs as much as the copy
     for n in range(n_):
         for c in range(c_):
             src = x[n, c]
@@ -129,7 +130,7 @@ def _winograd_input_source(
                         buf[4 * a + 2, ty, tx] = r[a, 2 * tx + 2] - r[a, 2 * tx + 1]
                         buf[4 * a + 3, ty, tx] = r[a, 2 * tx + 1] - r[a, 2 * tx + 3]
             for k in range(16):
-                dst, bk = v[k, c, first + n], buf[k].reshape(t)
+                dst, bk = v[k, c, first + n], rows[k]
                 for f in range(t):
                     dst[f] = bk[f]
 
@@ -142,6 +143,7 @@ def _winograd_output_source(
     t = th * tw
     s = xp.empty((8, t), y.dtype)
     out = xp.empty((th, 2, 2 * tw), y.dtype)
+    rows = out.reshape(2 * th, 2 * tw)
     for n in range(n_):
         for o in range(o_):
             b = bias[o]
@@ -163,7 +165,7 @@ def _winograd_output_source(
                     out[ty, 0, 2 * tx + 1] = s[1, f] + s[3, f] + s[5, f] + b
                     out[ty, 1, 2 * tx] = s[2, f] - s[4, f] - s[6, f] + b
                     out[ty, 1, 2 * tx + 1] = s[3, f] - s[5, f] - s[7, f] + b
-            dst, rows = y[n, o], out.reshape(2 * th, 2 * tw)
+            dst = y[n, o]
             for i in range(ho):
                 d, src = dst[i], rows[i]
                 for j in range(wo):
@@ -179,6 +181,7 @@ def _winograd_grad_source(
     t = th * tw
     plane = xp.zeros((2 * th, 2 * tw), g.dtype)  # past the edges: zeros
     r = xp.empty((8, th, tw), g.dtype)
+    rows = r.reshape(8, t)
     for n in range(n_):
         for o in range(o_):
             src, sums = g[n, o], total[o]
@@ -199,7 +202,6 @@ def _winograd_grad_source(
                     r[5, ty, tx] = a1 - b1
                     r[6, ty, tx] = -b0
                     r[7, ty, tx] = -b1
-            rows = r.reshape(8, t)
             for i in range(4):  # times A^T
                 c0, c1 = rows[2 * i], rows[2 * i + 1]
                 d0, d1, d2, d3 = (
