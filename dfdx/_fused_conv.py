@@ -9,7 +9,10 @@
 - ``max_pool``: each window's largest value and its position in one pass (NumPy: a padded
   copy, ``argmax`` over a window view, ``take_along_axis``);
 - ``max_pool_grad``: the gradient sent back through those positions in one pass (NumPy:
-  index arithmetic and ``bincount`` in float64).
+  index arithmetic and ``bincount`` in float64);
+- ``winograd_input``, ``winograd_output``, ``winograd_grad``, ``winograd_input_grad``:
+  Winograd F(2x2, 3x3)'s transforms and their transposes (``dfdx/ops/_winograd.py``; without
+  Numba those convolutions take the im2col path).
 
 A window's geometry is ``g = (kh, kw, sh, sw, ph, pw)``: kernel, stride and padding. The
 kernels compile on first use (a few seconds) and are cached on disk.

@@ -1,6 +1,6 @@
 """Winograd's F(2x2, 3x3) for conv2d's 3x3 kernels of stride 1 (dilation 1, one group, any
-padding), with Numba (the ``fast`` extra); every other convolution, and every convolution
-without Numba, takes conv.py's im2col path.
+padding, outputs of at least ``MIN_SIZE`` on each side), with Numba (the ``fast`` extra);
+every other convolution, and every convolution without Numba, takes conv.py's im2col path.
 
 Each 2 x 2 block of the output ("tile") is ``A^T [U * V] A`` summed over the input channels,
 with ``U = G w G^T`` (the kernel, 4 x 4) and ``V = B^T d B`` (the tile's 4 x 4 window of the
@@ -13,10 +13,12 @@ the output's gradient through ``A`` (``dM``), then ``dU = dM @ V^T`` (the weight
 lies). The three products are then of 16 positions of ``O x C`` per tile, 2.25x fewer
 multiplications than im2col's three.
 
-A block of samples (about ``CHUNK_BYTES`` of products) is transformed, multiplied and
-transformed back while it is in cache. Round-off: the transforms add and subtract up to 9
-values, so float32's error is a few times the direct sum's (measured against PyTorch on the
-benchmark's conv: 6e-7 of the largest output, 5e-6 of the largest weight gradient).
+A block of samples (about ``CHUNK_BYTES`` of products: one sample of the benchmark's conv,
+measured fastest) is transformed, multiplied and transformed back while it is in cache; the
+transformed input is kept for the weight's gradient, ``(16, C, N, tiles)``, 4x the input
+(im2col kept 9x). Round-off: the transforms add and subtract up to 9 values, so float32's
+error is a few times the direct sum's (measured against PyTorch on the benchmark's conv:
+5e-7 of the largest output and input gradient, 4e-6 of the largest weight gradient).
 """
 
 from __future__ import annotations
