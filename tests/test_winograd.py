@@ -1,9 +1,9 @@
 """conv2d's Winograd path (``dfdx.ops._winograd``: 3x3 kernels of stride 1 with Numba)
 against the im2col path and PyTorch: values and the input's, weight's and bias's gradients
 on odd sizes, every padding from 0 to 2 (and unequal), a batch of 1, outputs of 1 x 1 and
-edge tiles cut by odd sizes, float32 and float64; which convolutions take it; a plain
-input's gradient; and finite differences through it. The small cases run with the path's
-size threshold (``MIN_SIZE``) lowered to 1, so that every edge case is small."""
+edge tiles cut by odd sizes, float32 and float64; which convolutions take it; which
+gradients each pass computes, by the order they are read; and finite differences. The small
+cases run with the path's size threshold (``MIN_SIZE``) lowered to 1."""
 
 from __future__ import annotations
 
@@ -123,11 +123,22 @@ def test_winograd_gradients(shape: tuple[int, ...], o: int, padding: Any) -> Non
 
 @numba_only
 @pytest.mark.usefixtures("small_too")
-def test_a_plain_inputs_gradient_is_computed_only_when_read(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("read", "passes"),
+    [
+        # a layer inside a network: the reverse pass reads the input's first; one pass
+        (("x", "w", "b"), [(True, True)]),
+        # a first layer: the optimizer reads the weight's; the input's is never computed
+        (("w", "b"), [(True, False)]),
+        # the input's read after the weight's: a pass of its own
+        (("w", "x"), [(True, False), (False, True)]),
+        # the bias's alone: no pass, a sum
+        (("b",), []),
+    ],
+)
+def test_gradients_are_computed_as_they_are_read(
+    monkeypatch: pytest.MonkeyPatch, read: tuple[str, ...], passes: list[tuple[bool, bool]]
 ) -> None:
-    """With the weight traced and the input plain, the backward pass computes the weight's
-    gradient alone; the input's, read afterwards, is then computed on its own."""
     arrays = _arrays((2, 3, 6, 7), 4, np.float64)
     runs: list[tuple[bool, bool]] = []
     backward = _winograd.backward
@@ -137,21 +148,17 @@ def test_a_plain_inputs_gradient_is_computed_only_when_read(
         return backward(g, saved, weight, inputs)
 
     monkeypatch.setattr(_winograd, "backward", counted)
-
-    def grads(plain: bool) -> list[np.ndarray]:
-        x, w, b = (dx.tensor(a) for a in arrays)
-        wt = w.trace()
-        y = dx.conv2d(x if plain else x.trace(), wt, b, padding=1)
-        g = (y * y).sum().backward()
-        return [g[wt].numpy(), g[x].numpy()]
-
-    plain = grads(True)
-    assert runs == [(True, False), (False, True)]
-    runs.clear()
-    traced = grads(False)
-    assert runs == [(True, True)]
-    for a, b in zip(plain, traced, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    x, w, b = (dx.tensor(a) for a in arrays)
+    y = dx.conv2d(x.trace(), w, b, padding=1)
+    grads = (y * y).sum().backward()
+    tensors = {"x": x, "w": w, "b": b}
+    got = {name: grads[tensors[name]].numpy() for name in read}  # in this order
+    assert runs == passes
+    _im2col(monkeypatch)
+    y = dx.conv2d(x.trace(), w, b, padding=1)
+    want = (y * y).sum().backward()
+    for name in read:
+        np.testing.assert_allclose(got[name], want[tensors[name]].numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(

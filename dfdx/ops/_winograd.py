@@ -78,9 +78,10 @@ def _tiles(out: tuple[int, ...]) -> tuple[int, int]:
     return (out[0] + 1) // 2, (out[1] + 1) // 2
 
 
-def _step(rows: int, tiles: int, itemsize: int) -> int:
-    """Samples per block: their 16 products of ``rows`` channels stay within ``CHUNK_BYTES``."""
-    return max(1, CHUNK_BYTES // (16 * rows * tiles * itemsize))
+def _step(n: int, rows: int, tiles: int, itemsize: int) -> int:
+    """Samples per block (of ``n``): their 16 products of ``rows`` channels stay within
+    ``CHUNK_BYTES``."""
+    return max(1, min(n, CHUNK_BYTES // (16 * rows * tiles * itemsize)))
 
 
 def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tuple[Array, Saved]:
@@ -99,7 +100,7 @@ def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tup
     tiles = th * tw
     v = xp.empty((16, c, n, tiles), dtype=a.dtype)
     y = xp.empty((n, o, *out), dtype=a.dtype)
-    step = _step(max(o, c), tiles, a.itemsize)
+    step = _step(n, max(o, c), tiles, a.itemsize)
     m = xp.empty((16, o, step * tiles), dtype=a.dtype)  # one block's products, reused
     for first in range(0, n, step):
         last = min(n, first + step)
@@ -128,7 +129,7 @@ def backward(
     dx = xp.empty(saved.shape, dtype=u.dtype) if inputs else None
     sums = xp.zeros((o, g.shape[3]), dtype=xp.float64)  # the bias's gradient, by column
     ut = xp.ascontiguousarray(u.transpose(0, 2, 1))
-    step = _step(max(o, c), tiles, u.itemsize)
+    step = _step(n, max(o, c), tiles, u.itemsize)
     dm = xp.empty((16, o, step, tiles), dtype=u.dtype)  # one block's, reused
     dv = xp.empty((16, c, step, tiles), dtype=u.dtype)
     for first in range(0, n, step):

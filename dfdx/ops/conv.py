@@ -313,39 +313,45 @@ def _conv(
     return result_shared(y, inputs, shared, parts)
 
 
-def _traced(t: AnyTensor) -> bool:
-    """Whether ``t`` is on a tape or remembers an origin (a plain input batch or constant is
-    neither)."""
-    return t._tape is not None or t._origin is not None
-
-
 def _conv_winograd(
     x: Any, weight: Any, a: Array, w: Array, b: Array | None, p: Ints, inputs: list[AnyTensor]
 ) -> AnyTensor:
-    """:func:`_conv` by :mod:`dfdx.ops._winograd` (a 3x3 kernel of stride 1). The first
-    gradient read computes the weight's and, if the input is traced, the input's in one
-    pass over the blocks of samples (each block's output gradient transformed once for
-    both). A first layer's traced input batch pays for a gradient nobody reads, small there
-    (few input channels; the transform of the output's gradient, the larger part, is shared);
-    a plain input's is computed only if read."""
+    """:func:`_conv` by :mod:`dfdx.ops._winograd` (a 3x3 kernel of stride 1). The input's
+    gradient, if read first (as the reverse pass does for a layer inside a network), is
+    computed with the weight's in one pass over the blocks of samples, each block's output
+    gradient transformed once for both. The weight's, read first (a first layer, whose input
+    batch's gradient nobody reads), is computed alone; an input gradient read after it then
+    takes a pass of its own. The bias's is summed by either pass."""
     y, saved = _winograd.forward(a, w, b, p)
+    no_grads: list[Array | None] = [None, None, None]
 
     def shared(g: Array) -> list[Array | None]:
-        """``[g, the weight's gradient, the input's (None for a plain input), the bias's]``."""
-        return [g, *_winograd.backward(g, saved, True, _traced(x))]
+        """``[g, the weight's gradient, the input's, the bias's]``, each None until computed."""
+        return [g, *no_grads]
+
+    def run(sh: list[Array | None], weight: bool, inputs: bool) -> None:
+        assert sh[0] is not None
+        gw, gx, gb = _winograd.backward(sh[0], saved, weight, inputs)
+        sh[1] = gw if weight else sh[1]
+        sh[2] = gx if inputs else sh[2]
+        sh[3] = gb
 
     def grad_x(sh: list[Array | None]) -> Array:
         if sh[2] is None:
-            assert sh[0] is not None
-            sh[2] = _winograd.backward(sh[0], saved, False, True)[1]
+            run(sh, sh[1] is None, True)
         assert sh[2] is not None
         return sh[2]
 
     def grad_w(sh: list[Array | None]) -> Array:
+        if sh[1] is None:
+            run(sh, True, False)
         assert sh[1] is not None
         return sh[1]
 
     def grad_b(sh: list[Array | None]) -> Array:
+        if sh[3] is None:
+            assert sh[0] is not None
+            sh[3] = sh[0].sum(axis=(0, 2, 3), dtype=xp.float64).astype(a.dtype)
         assert sh[3] is not None
         return sh[3]
 
