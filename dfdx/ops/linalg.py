@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
+from dfdx import _fused, _inference
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
@@ -293,3 +294,40 @@ def relu_feed_forward(x: Any, weight1: Any, bias1: Any, weight2: Any, bias2: Any
         inputs.append(bias2)
         parts.append(lambda s: s[0].sum(axis=0))
     return result_shared(out, inputs, hidden, parts)
+
+
+def plain_gelu_feed_forward(
+    x: AnyTensor,
+    weight1: AnyTensor,
+    bias1: AnyTensor | None,
+    weight2: AnyTensor,
+    bias2: AnyTensor | None,
+) -> AnyTensor | None:
+    """``linear(gelu(linear(x, weight1, bias1)), weight2, bias2)`` for a plain float32 input
+    (untraced, no origin) and untraced weights, where no gradient can be asked for: the first
+    bias is added in the first of GELU's compiled passes, and GELU writes over the product
+    (no bias pass, no CDF, no second hidden array). None where that does not apply (Numba
+    absent, another dtype, traced operands, sizes that do not chain): then the caller
+    composes the ops."""
+    ops = (weight1, bias1, weight2, bias2)
+    if x._tape is not None or x._origin is not None or not _fused.enabled():
+        return None
+    if any(t is not None and (t._tape is not None or t._data.dtype != xp.float32) for t in ops):
+        return None
+    a, w1, w2 = x._data, weight1._data, weight2._data
+    if (
+        a.dtype != xp.float32
+        or a.ndim < 1
+        or w1.ndim != 2
+        or w2.ndim != 2
+        or a.shape[-1] != w1.shape[1]
+        or w2.shape[1] != w1.shape[0]
+        or (bias1 is not None and bias1._data.shape != w1.shape[:1])
+        or (bias2 is not None and bias2._data.shape != w2.shape[:1])
+    ):
+        return None
+    h = times_transposed(a.reshape(-1, a.shape[-1]), w1, None)
+    if _inference.gelu_float32(h, None if bias1 is None else bias1._data, out=h) is None:
+        return None
+    y = times_transposed(h, w2, None if bias2 is None else bias2._data)
+    return x._new(y.reshape(*a.shape[:-1], w2.shape[0]), None)
