@@ -212,3 +212,49 @@ def test_layer_norm_gradients_on_either_path(monkeypatch: pytest.MonkeyPatch, fu
         rng.standard_normal((4, 3)),
         rtol=1e-6, atol=1e-8,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", [1, 40, 130])  # times_transposed's three layouts
+def test_fused_relu_feed_forward_matches_numpy(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
+    """``relu_feed_forward``'s compiled hidden layer (the bias and the ReLU in one pass; the
+    mask and the first bias's gradient in one pass) against its NumPy passes: the same
+    operations in the same order, so the same float32 values, hidden units at exactly 0
+    (masked), a NaN input row and an infinite upstream gradient included."""
+    from dfdx.ops.linalg import relu_feed_forward
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((rows, 6)).astype(np.float32)
+    w1 = rng.standard_normal((9, 6)).astype(np.float32)
+    b1 = rng.standard_normal(9).astype(np.float32)
+    w2 = rng.standard_normal((4, 9)).astype(np.float32)
+    b2 = rng.standard_normal(4).astype(np.float32)
+    x[0] = 0.0
+    b1[0] = 0.0  # hidden unit 0 of row 0 is exactly 0: masked on both paths
+    g = rng.standard_normal((rows, 4)).astype(np.float32)
+    if rows > 1:
+        x[1, 2] = np.nan
+        g[-1, 1] = np.inf
+
+    def run(fused: bool) -> list[np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        ts = [dx.tensor(a).trace() for a in (x, w1, b1, w2, b2)]
+        out = relu_feed_forward(*ts)
+        with np.errstate(invalid="ignore"):
+            grads = (out * dx.tensor(g)).sum().backward()
+            values = [out.numpy(), *(grads.array(t) for t in ts)]
+        assert _fused.enabled() == fused
+        return values
+
+    for got, want in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fused_relu_feed_forward_float64_gradients() -> None:
+    """The compiled path in float64 against finite differences (the gradient test of the
+    op itself, tests/test_attention.py, runs it too; this one with many rows, where the
+    product is not transposed)."""
+    from dfdx.ops.linalg import relu_feed_forward
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in [(70, 3), (5, 3), (5,), (2, 5), (2,)]]
+    _helpers.check_grads(relu_feed_forward, *arrays)

@@ -268,26 +268,36 @@ def relu_feed_forward(x: Any, weight1: Any, bias1: Any, weight2: Any, bias2: Any
             None if b2 is None else b2.shape,
         )
     a2 = a.reshape(-1, a.shape[-1])
-    h = times_transposed(a2, w1, b1)
-    xp.maximum(h, 0, out=h)
+    fused = _fused.relu_feed_forward() if b1 is not None and a.dtype == w1.dtype else None
+    if fused is not None and b1 is not None:
+        h = times_transposed(a2, w1, None)
+        fused[0](h, b1)  # the bias and the ReLU in one pass
+    else:
+        h = times_transposed(a2, w1, b1)
+        xp.maximum(h, 0, out=h)
     y = times_transposed(h, w2, b2)
     out = y.reshape(*a.shape[:-1], w2.shape[0])
 
-    def hidden(g: Array) -> tuple[Array, Array]:
-        """The output's gradient as a matrix, and the hidden (pre-ReLU) gradient."""
+    def hidden(g: Array) -> tuple[Array, Array, Array | None]:
+        """The output's gradient as a matrix, the hidden (pre-ReLU) gradient, and the first
+        bias's gradient where the compiled pass gives it with the mask."""
         g2 = g.reshape(-1, w2.shape[0])
         gh = product(g2, w2)
+        if fused is not None and gh.flags.c_contiguous and gh.dtype == h.dtype:
+            db = xp.empty(gh.shape[1], gh.dtype)
+            fused[1](gh, h, db)
+            return g2, gh, db
         gh *= h > 0
-        return g2, gh
+        return g2, gh, None
 
     inputs: list[AnyTensor] = [x, weight1]
-    parts: list[Callable[[tuple[Array, Array]], Array]] = [
+    parts: list[Callable[[tuple[Array, Array, Array | None]], Array]] = [
         lambda s: product(s[1], w1).reshape(a.shape),
         lambda s: product(s[1].T, a2),
     ]
     if bias1 is not None:
         inputs.append(bias1)
-        parts.append(lambda s: s[1].sum(axis=0))
+        parts.append(lambda s: s[1].sum(axis=0) if s[2] is None else s[2])
     inputs.append(weight2)
     parts.append(lambda s: product(s[0].T, h))
     if bias2 is not None:
