@@ -235,6 +235,8 @@ def test_fused_relu_feed_forward_matches_numpy(monkeypatch: pytest.MonkeyPatch, 
         x[1, 2] = np.nan
         g[-1, 1] = np.inf
 
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)  # both paths, whatever the environment
+
     def run(fused: bool) -> list[np.ndarray]:
         monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
         ts = [dx.tensor(a).trace() for a in (x, w1, b1, w2, b2)]
