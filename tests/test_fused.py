@@ -260,3 +260,37 @@ def test_fused_relu_feed_forward_float64_gradients() -> None:
     rng = np.random.default_rng(3)
     arrays = [rng.standard_normal(s) for s in [(70, 3), (5, 3), (5,), (2, 5), (2,)]]
     _helpers.check_grads(relu_feed_forward, *arrays)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_relu_matches_numpy(monkeypatch: pytest.MonkeyPatch, dtype: Any) -> None:
+    """``relu`` above ``RELU_MIN_SIZE`` elements (one compiled pass each way) against
+    NumPy's ``maximum`` and ``g * (a > 0)``: the same values bit for bit, -0.0, NaN, the
+    infinities and an infinite upstream gradient at a masked entry included."""
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((8, _fused.RELU_MIN_SIZE // 8 + 3)).astype(dtype)
+    a[0, :5] = [-0.0, 0.0, np.nan, np.inf, -np.inf]
+    g = rng.standard_normal(a.shape).astype(dtype)
+    g[0, 4] = np.inf  # at -inf: masked, inf * 0 is NaN on both paths
+
+    def run(fused: bool) -> tuple[np.ndarray, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        x = dx.tensor(a)
+        y = x.trace().relu()
+        with np.errstate(invalid="ignore"):
+            grad = (y * dx.tensor(g)).sum().backward().array(x)
+        assert _fused.enabled() == fused
+        return y.numpy(), grad
+
+    for got, want in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert (np.signbit(got) == np.signbit(want)).all()
+
+
+def test_fused_relu_float64_gradient() -> None:
+    """The compiled ReLU against finite differences (inputs away from the kink)."""
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal(_fused.RELU_MIN_SIZE + 1)
+    a[np.abs(a) < 1e-3] = 0.5
+    _helpers.check_grads(lambda x: x.relu(), a)

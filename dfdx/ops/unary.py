@@ -94,10 +94,27 @@ def sigmoid(x: Tensor[*S, T], /) -> Tensor[*S, T]:
 def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``max(x, 0)``; its gradient at 0 is 0, as in PyTorch."""
     a = _float("relu", x)
-    y = xp.maximum(a, 0)
+    compiled = _fused.relu() if a.size >= _fused.RELU_MIN_SIZE else None
+    flat = _fused.flat(a) if compiled is not None else None
+    if compiled is not None and flat is not None:
+        y = xp.empty_like(a)
+        compiled[0](flat[0], y.reshape(-1))
+    else:
+        compiled = None
+        y = xp.maximum(a, 0)
     if x._tape is None and x._origin is None:  # plain: nothing to record
         return x._new(y, None)
-    return result(y, (x,), (lambda g: g * (a > 0),))
+
+    def grad(g: Array) -> Array:
+        if compiled is not None and g.dtype == a.dtype and g.shape == a.shape:
+            gf = _fused.flat(g)
+            if gf is not None:
+                out = xp.empty_like(a)
+                compiled[1](gf[0], a.reshape(-1), out.reshape(-1))
+                return out
+        return g * (a > 0)
+
+    return result(y, (x,), (grad,))
 
 
 def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, T]:
