@@ -85,13 +85,13 @@ def _additive_mask(keep: Array | None, add: Array | None, dtype: Any, nl: int, n
     (``b``, ``h`` 1 where the masks broadcast), transposed as the logits are."""
     if keep is not None and add is None and not keep.flags.writeable:
         if _LAST_MASK:
-            last, last_dtype, last_nl, last_ns, f = _LAST_MASK[0]
+            last, last_dtype, last_nl, last_ns, cached = _LAST_MASK[0]
             if last is keep and (last_dtype, last_nl, last_ns) == (dtype, nl, ns):
-                return f
-        f = _additive_mask(keep.copy(), None, dtype, nl, ns)
-        f.flags.writeable = False
-        _LAST_MASK[:] = [(keep, dtype, nl, ns, f)]
-        return f
+                return cached
+        cached = _additive_mask(keep.copy(), None, dtype, nl, ns)
+        cached.flags.writeable = False
+        _LAST_MASK[:] = [(keep, dtype, nl, ns, cached)]
+        return cached
     parts = [m for m in (add, keep) if m is not None]
     if not parts:
         return xp.zeros((1, 1, ns, nl), dtype)
