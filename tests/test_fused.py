@@ -14,6 +14,14 @@ from dfdx import _fused
 pytest.importorskip("numba")
 
 
+@pytest.fixture(autouse=True)
+def _compiled_kernels_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pick each path themselves (through ``_fused._KERNELS``): a
+    ``DFDX_NO_NUMBA=1`` run of the suite must not turn the compiled one off under them."""
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+
+
 def _train(monkeypatch: pytest.MonkeyPatch, fused: bool, opt_cls: Any, dtype: Any, **kw: Any):
     monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
     model = dx.nn.Sequential(
@@ -235,8 +243,6 @@ def test_fused_relu_feed_forward_matches_numpy(monkeypatch: pytest.MonkeyPatch, 
         x[1, 2] = np.nan
         g[-1, 1] = np.inf
 
-    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)  # both paths, whatever the environment
-
     def run(fused: bool) -> list[np.ndarray]:
         monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
         ts = [dx.tensor(a).trace() for a in (x, w1, b1, w2, b2)]
@@ -267,7 +273,6 @@ def test_fused_relu_matches_numpy(monkeypatch: pytest.MonkeyPatch, dtype: Any) -
     """``relu`` above ``RELU_MIN_SIZE`` elements (one compiled pass each way) against
     NumPy's ``maximum`` and ``g * (a > 0)``: the same values bit for bit, -0.0, NaN, the
     infinities and an infinite upstream gradient at a masked entry included."""
-    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
     rng = np.random.default_rng(11)
     a = rng.standard_normal((8, _fused.RELU_MIN_SIZE // 8 + 3)).astype(dtype)
     a[0, :5] = [-0.0, 0.0, np.nan, np.inf, -np.inf]

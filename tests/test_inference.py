@@ -11,6 +11,14 @@ from dfdx import _fused
 pytest.importorskip("numba")
 
 
+@pytest.fixture(autouse=True)
+def _compiled_kernels_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pick each path themselves (through ``_fused._KERNELS``): a
+    ``DFDX_NO_NUMBA=1`` run of the suite must not turn the compiled one off under them."""
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+
+
 @pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
 def test_untraced_gelu_matches_traced(
     monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]
