@@ -294,3 +294,71 @@ def layer_norm() -> tuple[Callable[..., None], Callable[..., None]] | None:
         )
     kernels: tuple[Callable[..., None], Callable[..., None]] = _KERNELS["layer_norm"]
     return kernels
+
+
+def _bias_relu_source(h: Any, b: Any) -> None:  # pragma: no cover
+    # h (M, N) = max(h + b, 0) in place (NaN stays NaN, as NumPy's maximum keeps it)
+    rows, cols = h.shape
+    zero = h.dtype.type(0)
+    for i in range(rows):
+        for j in range(cols):
+            x = h[i, j] + b[j]
+            h[i, j] = zero if x <= zero else x
+
+
+def _relu_grad_bias_source(gh: Any, h: Any, db: Any) -> None:  # pragma: no cover
+    # gh *= (h > 0) in place (a product, so that an infinite or NaN gradient stays NaN as in
+    # NumPy's ``gh *= h > 0``); db = gh's column sums, row after row as NumPy's sum(axis=0)
+    rows, cols = gh.shape
+    one = gh.dtype.type(1)
+    zero = gh.dtype.type(0)
+    for j in range(cols):
+        db[j] = zero
+    for i in range(rows):
+        for j in range(cols):
+            v = gh[i, j] * (one if h[i, j] > zero else zero)
+            gh[i, j] = v
+            db[j] += v
+
+
+def relu_feed_forward() -> tuple[Callable[[Array, Array], None], Callable[..., None]] | None:
+    """The hidden layer of :func:`dfdx.ops.linalg.relu_feed_forward` on C-contiguous 2-d
+    float arrays, in place, one pass each: ``bias_relu(h, b)`` (the bias added and the ReLU,
+    after the product) and ``grad(gh, h, db)`` (the ReLU's mask on the hidden gradient and
+    the bias's gradient, its column sums, into ``db``); None without Numba."""
+    if not enabled():
+        return None
+    forward = _jit("relu_ff.bias_relu", _bias_relu_source)
+    backward = _jit("relu_ff.grad_bias", _relu_grad_bias_source)
+    return forward, backward
+
+
+def _relu_source(a: Any, y: Any) -> None:  # pragma: no cover
+    # y = max(a, 0), as NumPy's maximum(a, 0) gives it: NaN stays NaN, -0.0 becomes 0.0
+    zero = a.dtype.type(0)
+    for i in range(a.size):
+        x = a[i]
+        y[i] = zero if x <= zero else x
+
+
+def _relu_grad_source(g: Any, a: Any, out: Any) -> None:  # pragma: no cover
+    # out = g * (a > 0), a product as NumPy's (an infinite or NaN g at a masked entry: NaN)
+    one = g.dtype.type(1)
+    zero = g.dtype.type(0)
+    for i in range(g.size):
+        out[i] = g[i] * (one if a[i] > zero else zero)
+
+
+RELU_MIN_SIZE = 4096
+"""From this many elements :func:`dfdx.ops.unary.relu` takes the compiled passes: one pass
+each way where NumPy's backward makes two (a bool mask, then a product that casts it), and
+NumPy's ``maximum`` with a scalar is slower than the loop; below it, the call's own cost
+(~1 us) is what counts."""
+
+
+def relu() -> tuple[Callable[[Array, Array], None], Callable[[Array, Array, Array], None]] | None:
+    """ReLU's forward ``(a, y)`` and gradient ``(g, a, out)`` on flat contiguous float
+    arrays of one dtype, or None without Numba."""
+    if not enabled():
+        return None
+    return _jit("relu.forward", _relu_source), _jit("relu.grad", _relu_grad_source)

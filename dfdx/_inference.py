@@ -75,9 +75,23 @@ def _normalize_source(p: Any, z: Any) -> None:  # pragma: no cover
                     row[i] = row[i] * zz[i]
 
 
+_LAST_MASK: list[tuple[Array, Any, int, int, Array]] = []
+"""The additive form of the last read-only ``keep`` mask given alone (the causal mask that
+:class:`dfdx.nn.MultiHeadAttention` shares between calls), with its dtype and sizes."""
+
+
 def _additive_mask(keep: Array | None, add: Array | None, dtype: Any, nl: int, ns: int) -> Array:
     """``add`` plus ``-inf`` where not ``keep``, as a contiguous ``(b, h, S, L)`` array
     (``b``, ``h`` 1 where the masks broadcast), transposed as the logits are."""
+    if keep is not None and add is None and not keep.flags.writeable:
+        if _LAST_MASK:
+            last, last_dtype, last_nl, last_ns, cached = _LAST_MASK[0]
+            if last is keep and (last_dtype, last_nl, last_ns) == (dtype, nl, ns):
+                return cached
+        cached = _additive_mask(keep.copy(), None, dtype, nl, ns)
+        cached.flags.writeable = False
+        _LAST_MASK[:] = [(keep, dtype, nl, ns, cached)]
+        return cached
     parts = [m for m in (add, keep) if m is not None]
     if not parts:
         return xp.zeros((1, 1, ns, nl), dtype)
@@ -123,6 +137,108 @@ def softmax_attention(
         xp.matmul(pt, c, out=out)
         return out
     return xp.matmul(pt, c)  # type: ignore[no-any-return]
+
+
+# ---- exact GELU -----------------------------------------------------------------------------
+# The training kernels' polynomials (dfdx/_fused.py), without the CDF kept for a backward pass:
+# the far branch's exponent (with the bias of the product before it added on the way), NumPy's
+# vectorized ``exp``, then the result written over the input, ``gelu(-inf)`` (0, the limit)
+# selected in the same pass.
+
+
+def _gelu_bias_far_source(h: Any, b: Any, r: Any) -> None:  # pragma: no cover
+    # h (M, N) += b (N,) in place; r = the far exponent of each element (as _gelu_far_source)
+    f32 = xp.float32
+    nr, nc = h.shape
+    for i in range(nr):
+        row = h[i]
+        out = r[i]
+        for j in range(nc):
+            x = row[j] + b[j]
+            row[j] = x
+            t = abs(x * f32(0.7071067811865476))
+            s = t * t
+            q = t * f32(-1.72853470e-5) + f32(3.83197126e-4)
+            u = t * f32(-3.88396438e-3) + f32(2.42546219e-2)
+            q = q * s + u
+            q = q * t + f32(-1.06777877e-1)
+            q = q * t + f32(-6.34846687e-1)
+            q = q * t + f32(-1.28717512e-1)
+            out[j] = q * t - t
+
+
+def _gelu_apply_source(a: Any, e: Any, y: Any) -> None:  # pragma: no cover
+    # y = a * cdf(a) with e = exp(far exponent), as _gelu_combine_source; y is not a (an
+    # aliased output defeats vectorization: _gelu_in_place_source is that case)
+    for i in range(a.size):
+        y[i] = _gelu_of(a[i], e[i])
+
+
+def _gelu_in_place_source(a: Any, e: Any) -> None:  # pragma: no cover
+    for i in range(a.size):
+        a[i] = _gelu_of(a[i], e[i])
+
+
+def _gelu_of_source(x: Any, e: Any) -> Any:  # pragma: no cover
+    # gelu(x) given e = exp(the far exponent of x); gelu(-inf) = 0, its limit
+    f32 = xp.float32
+    z = x * f32(0.7071067811865476)
+    t = abs(z)
+    s = z * z
+    near = s * f32(-5.96761703e-4) + f32(4.99119423e-3)
+    near = near * s + f32(-2.67681349e-2)
+    near = near * s + f32(1.12819925e-1)
+    near = near * s + f32(-3.76125336e-1)
+    near = near * s + f32(1.28379166e-1)
+    near = near * z + z
+    far = f32(1) - e
+    far = -far if z < f32(0) else far
+    c = f32(0.5) * (f32(1) + (far if t > f32(0.927734375) else near))
+    return f32(0) if x == -xp.inf else x * c
+
+
+_gelu_of: Callable[[Any, Any], Any] = _gelu_of_source
+"""What the two kernels above call: replaced by its compiled form (inlined) before they
+compile."""
+
+
+def _gelu_kernel(name: str, source: Callable[..., None]) -> Callable[..., None]:
+    global _gelu_of
+    if f"inference.{name}" not in _fused._KERNELS and _gelu_of is _gelu_of_source:
+        _gelu_of = _fused._KERNELS["numba"].njit(inline="always", error_model="numpy")(
+            _gelu_of_source
+        )
+    return _jit(name, source)
+
+
+def gelu_float32(a: Array, bias: Array | None = None, out: Array | None = None) -> Array | None:
+    """Exact GELU of ``a + bias`` for a C-contiguous float32 array (``bias`` along its last
+    axis), into ``out`` (``a`` itself, a C-contiguous array of its shape, or None: a new
+    array): three passes, the bias added (in place in ``a``) in the first; None without
+    Numba or for other inputs. The same float32 arithmetic as the training kernels
+    (:func:`dfdx._fused.gelu_forward_float32`)."""
+    if (
+        not _fused.enabled()
+        or a.dtype != xp.float32
+        or not a.ndim
+        or not a.flags.c_contiguous
+        or (bias is not None and (bias.dtype != xp.float32 or bias.shape != a.shape[-1:]))
+    ):
+        return None
+    flat = a.reshape(-1)
+    e = xp.empty_like(flat)
+    if bias is None:
+        _fused._jit("gelu_far", _fused._gelu_far_source)(flat, e)
+    else:
+        rows = a.reshape(-1, a.shape[-1])
+        _jit("gelu_bias_far", _gelu_bias_far_source)(rows, bias, e.reshape(rows.shape))
+    xp.exp(e, out=e)
+    if out is a:
+        _gelu_kernel("gelu_in_place", _gelu_in_place_source)(flat, e)
+        return a
+    y = xp.empty_like(a) if out is None else out
+    _gelu_kernel("gelu_apply", _gelu_apply_source)(flat, e, y.reshape(-1))
+    return y
 
 
 # ---- layer norm ------------------------------------------------------------------------------

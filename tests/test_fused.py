@@ -14,6 +14,14 @@ from dfdx import _fused
 pytest.importorskip("numba")
 
 
+@pytest.fixture(autouse=True)
+def _compiled_kernels_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pick each path themselves (through ``_fused._KERNELS``): a
+    ``DFDX_NO_NUMBA=1`` run of the suite must not turn the compiled one off under them."""
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+
+
 def _train(monkeypatch: pytest.MonkeyPatch, fused: bool, opt_cls: Any, dtype: Any, **kw: Any):
     monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
     model = dx.nn.Sequential(
@@ -212,3 +220,82 @@ def test_layer_norm_gradients_on_either_path(monkeypatch: pytest.MonkeyPatch, fu
         rng.standard_normal((4, 3)),
         rtol=1e-6, atol=1e-8,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", [1, 40, 130])  # times_transposed's three layouts
+def test_fused_relu_feed_forward_matches_numpy(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
+    """``relu_feed_forward``'s compiled hidden layer (the bias and the ReLU in one pass; the
+    mask and the first bias's gradient in one pass) against its NumPy passes: the same
+    operations in the same order, so the same float32 values, hidden units at exactly 0
+    (masked), a NaN input row and an infinite upstream gradient included."""
+    from dfdx.ops.linalg import relu_feed_forward
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((rows, 6)).astype(np.float32)
+    w1 = rng.standard_normal((9, 6)).astype(np.float32)
+    b1 = rng.standard_normal(9).astype(np.float32)
+    w2 = rng.standard_normal((4, 9)).astype(np.float32)
+    b2 = rng.standard_normal(4).astype(np.float32)
+    x[0] = 0.0
+    b1[0] = 0.0  # hidden unit 0 of row 0 is exactly 0: masked on both paths
+    g = rng.standard_normal((rows, 4)).astype(np.float32)
+    if rows > 1:
+        x[1, 2] = np.nan
+        g[-1, 1] = np.inf
+
+    def run(fused: bool) -> list[np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        ts = [dx.tensor(a).trace() for a in (x, w1, b1, w2, b2)]
+        out = relu_feed_forward(*ts)
+        with np.errstate(invalid="ignore"):
+            grads = (out * dx.tensor(g)).sum().backward()
+            values = [out.numpy(), *(grads.array(t) for t in ts)]
+        assert _fused.enabled() == fused
+        return values
+
+    for got, want in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fused_relu_feed_forward_float64_gradients() -> None:
+    """The compiled path in float64 against finite differences (the gradient test of the
+    op itself, tests/test_attention.py, runs it too; this one with many rows, where the
+    product is not transposed)."""
+    from dfdx.ops.linalg import relu_feed_forward
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in [(70, 3), (5, 3), (5,), (2, 5), (2,)]]
+    _helpers.check_grads(relu_feed_forward, *arrays)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_relu_matches_numpy(monkeypatch: pytest.MonkeyPatch, dtype: Any) -> None:
+    """``relu`` above ``RELU_MIN_SIZE`` elements (one compiled pass each way) against
+    NumPy's ``maximum`` and ``g * (a > 0)``: the same values bit for bit, -0.0, NaN, the
+    infinities and an infinite upstream gradient at a masked entry included."""
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((8, _fused.RELU_MIN_SIZE // 8 + 3)).astype(dtype)
+    a[0, :5] = [-0.0, 0.0, np.nan, np.inf, -np.inf]
+    g = rng.standard_normal(a.shape).astype(dtype)
+    g[0, 4] = np.inf  # at -inf: masked, inf * 0 is NaN on both paths
+
+    def run(fused: bool) -> tuple[np.ndarray, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if fused else {"enabled": False})
+        x = dx.tensor(a)
+        y = x.trace().relu()
+        with np.errstate(invalid="ignore"):
+            grad = (y * dx.tensor(g)).sum().backward().array(x)
+        assert _fused.enabled() == fused
+        return y.numpy(), grad
+
+    for got, want in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert (np.signbit(got) == np.signbit(want)).all()
+
+
+def test_fused_relu_float64_gradient() -> None:
+    """The compiled ReLU against finite differences (inputs away from the kink)."""
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal(_fused.RELU_MIN_SIZE + 1)
+    a[np.abs(a) < 1e-3] = 0.5
+    _helpers.check_grads(lambda x: x.relu(), a)

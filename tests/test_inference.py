@@ -11,6 +11,14 @@ from dfdx import _fused
 pytest.importorskip("numba")
 
 
+@pytest.fixture(autouse=True)
+def _compiled_kernels_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pick each path themselves (through ``_fused._KERNELS``): a
+    ``DFDX_NO_NUMBA=1`` run of the suite must not turn the compiled one off under them."""
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+
+
 @pytest.mark.parametrize("shape", [(7,), (16, 33, 40)])
 def test_untraced_gelu_matches_traced(
     monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]
@@ -173,3 +181,81 @@ def test_untraced_batched_matmul_of_empty_arrays() -> None:
         got = dx.zeros(*a) @ dx.zeros(*b)
         assert got.shape == np.matmul(np.zeros(a), np.zeros(b)).shape
         np.testing.assert_array_equal(got.numpy(), 0.0)
+
+
+def test_untraced_gelu_with_bias_in_place() -> None:
+    """``_inference.gelu_float32`` with a bias, written over its input (the feed-forward's
+    hidden layer): the traced GELU of ``a + bias``, special values included."""
+    from dfdx import _inference
+
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal((5, 8)) * 3).astype(np.float32)
+    bias = rng.standard_normal(8).astype(np.float32)
+    a[0, :4] = [-np.inf, np.inf, np.nan, 40.0]
+    with np.errstate(invalid="ignore"):
+        want = dx.tensor(a + bias).trace().gelu().numpy()
+    h = a.copy()
+    assert _inference.gelu_float32(h, bias, out=h) is h
+    np.testing.assert_allclose(h, want, rtol=4e-7, atol=2e-7)
+    assert h[0, 0] == 0 and h[0, 1] == np.inf and np.isnan(h[0, 2])
+    out = np.empty_like(a)
+    assert _inference.gelu_float32(a + bias, None, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=4e-7, atol=2e-7)
+    assert _inference.gelu_float32(a.astype(np.float64)) is None  # the caller's general path
+
+
+@pytest.mark.parametrize("rows", [1, 8, 130])  # linear's three layouts of the product
+@pytest.mark.parametrize("biases", [True, False])
+def test_untraced_gelu_feed_forward_matches_traced(rows: int, biases: bool) -> None:
+    """A GELU transformer layer's feed-forward on a plain input (``plain_gelu_feed_forward``:
+    the bias added in GELU's first pass, GELU over the product) against the composed traced
+    ops, in a layer and alone; it declines traced operands and other dtypes."""
+    from dfdx.ops.linalg import plain_gelu_feed_forward
+
+    rng = np.random.default_rng(8)
+    layer = dx.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation="gelu", rng=rng)
+    w1, w2 = layer.linear1, layer.linear2
+    b1, b2 = (w1.bias, w2.bias) if biases else (None, None)
+    x = dx.tensor(rng.standard_normal((rows, 8)).astype(np.float32))
+    got = plain_gelu_feed_forward(x, w1.weight, b1, w2.weight, b2)
+    assert got is not None and not got.is_traced
+    want = dx.linear(dx.linear(x.trace(), w1.weight, b1).gelu(), w2.weight, b2)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    assert plain_gelu_feed_forward(x.trace(), w1.weight, b1, w2.weight, b2) is None
+    x64 = dx.tensor(x.numpy().astype(np.float64))
+    assert plain_gelu_feed_forward(x64, w1.weight, b1, w2.weight, b2) is None
+    seq = x.reshape(1, rows, 8)
+    np.testing.assert_allclose(
+        layer.eval()(seq).numpy(), layer(seq.trace()).numpy(), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_untraced_gelu_feed_forward_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(9)
+    layer = dx.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation="gelu", rng=rng)
+    x = dx.tensor(rng.standard_normal((2, 5, 8)).astype(np.float32))
+    fast = layer.eval()(x, is_causal=True).numpy()
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    slow = layer(x, is_causal=True).numpy()
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
+
+
+def test_causal_mask_is_shared_and_read_only() -> None:
+    """The causal mask is built once per size, read-only (no op may write into the shared
+    array), and combines with a padding mask as before."""
+    from dfdx.nn.attention import _causal_keep
+
+    keep = _causal_keep(4, 6)
+    assert keep is _causal_keep(4, 6) and not keep.flags.writeable
+    np.testing.assert_array_equal(keep, np.tril(np.ones((4, 6), bool)))
+    rng = np.random.default_rng(10)
+    mha = dx.nn.MultiHeadAttention(8, 2, rng=rng).eval()
+    x = dx.tensor(rng.standard_normal((2, 4, 8)).astype(np.float32))
+    pad = dx.tensor(np.array([[False] * 4, [False] * 3 + [True]]))
+    both = mha(x, key_padding_mask=pad, is_causal=True).numpy()
+    mask = dx.tensor(~np.tril(np.ones((4, 4), bool)))
+    spelled = mha(x, key_padding_mask=pad, attn_mask=mask).numpy()
+    np.testing.assert_allclose(both, spelled, rtol=1e-6, atol=1e-7)
+    for _ in range(2):  # the additive form of the shared mask, reused: the same result
+        again = mha(x, is_causal=True).numpy()
+        np.testing.assert_allclose(again, mha(x, attn_mask=mask).numpy(), rtol=1e-6, atol=1e-7)

@@ -293,7 +293,8 @@ class LayerNorm(Module, Generic[D]):
         self.bias = Tensor(xp.zeros((n,), dt)) if elementwise_affine else None
 
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
-        shapes.output_shape(_described("LayerNorm"), x.shape, (self.normalized_shape,))
+        if x.shape[-1:] != (self.normalized_shape,):  # the rule's message: only when it fails
+            shapes.output_shape(_described("LayerNorm"), x.shape, (self.normalized_shape,))
         return norm.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     forward = __call__

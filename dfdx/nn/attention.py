@@ -9,6 +9,7 @@ output projection's bias, and no gradient flows through it (PyTorch gives NaN th
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any, Generic, overload
 
@@ -149,8 +150,9 @@ class MultiHeadAttention(Module, Generic[E, H]):
         v_in: AnyTensor = k_in if value is None else value
         q_in: AnyTensor = query
         what = ("tensors", "query, key and value")
-        qa, ka, va = (array_of(self._name, t, *what) for t in (q_in, k_in, v_in))
-        shapes.attention_inputs(self._name, self.embed_dim, qa.shape, ka.shape, va.shape)
+        name = self._name
+        qa, ka, va = (array_of(name, t, *what) for t in (q_in, k_in, v_in))
+        shapes.attention_inputs(name, self.embed_dim, qa.shape, ka.shape, va.shape)
         nb, nl, ne = qa.shape
         ns = ka.shape[1]
         nh, hd = self.num_heads, self.head_dim
@@ -235,10 +237,22 @@ class MultiHeadAttention(Module, Generic[E, H]):
             take(am if am.ndim == 2 else am.reshape(nb, self.num_heads, nl, ns))
         if pm is not None:
             take(pm[:, None, None, :])
+        if is_causal and masked is None:
+            return _causal_keep(nl, ns), add  # the only bool mask: one shared array
         if is_causal:
-            take(xp.triu(xp.ones((nl, ns), dtype=bool_), 1))
+            take(~_causal_keep(nl, ns))
         keep = None if masked is None else ~masked
         return keep, add
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_keep(nl: int, ns: int) -> Array:
+    """The causal mask as ``keep`` (True where key ``j <= i`` may be attended by query
+    ``i``), read-only and shared: built once per size instead of once per call, and the
+    same object each time, so that :mod:`dfdx._inference` can reuse its additive form."""
+    keep = xp.tril(xp.ones((nl, ns), dtype=bool_))
+    keep.flags.writeable = False
+    return keep

@@ -150,11 +150,16 @@ class _TransformerLayer(Module, Generic[D, F]):
     def _ff_block(self, x: Any, dropout: Dropout) -> Any:
         """``dropout(linear2(dropout(activation(linear1(x)))))``: the op
         :func:`dfdx.ops.linalg.relu_feed_forward` for ReLU where the inner dropout does nothing,
-        else composed from the layers."""
-        if self.activation is unary.relu and (not self.training or self.dropout.p == 0):
-            w1, w2 = self.linear1, self.linear2
+        :func:`dfdx.ops.linalg.plain_gelu_feed_forward` for exact GELU on a plain input
+        (inference), else composed from the layers."""
+        inert = not self.training or self.dropout.p == 0
+        w1, w2 = self.linear1, self.linear2
+        y = None
+        if self.activation is unary.relu and inert:
             y = linalg.relu_feed_forward(x, w1.weight, w1.bias, w2.weight, w2.bias)
-        else:
+        elif self.activation is unary.gelu and inert:  # inference only: None if traced
+            y = linalg.plain_gelu_feed_forward(x, w1.weight, w1.bias, w2.weight, w2.bias)
+        if y is None:
             y = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return dropout(y)
 

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
+from dfdx import _fused, _inference
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
@@ -96,9 +97,11 @@ def product(a: Array, b: Array) -> Array:
     once, where both operands are C- or F-contiguous and the inner size is above 1; else
     ``dot``, which zero-fills its result before the product (~3% of a transformer step)
     but copies strided operands for BLAS and takes an outer product to BLAS, which
-    ``matmul`` misses (~6x slower for (784, 1) @ (1, 256))."""
+    ``matmul`` misses (~6x slower for (784, 1) @ (1, 256)). A single row goes to ``dot``
+    too: its vector-matrix call costs ~0.4 us less than matmul's (MLP inference at batch 1)."""
     if (
-        a.shape[1] > 1
+        a.shape[0] > 1
+        and a.shape[1] > 1
         and (a.flags.c_contiguous or a.flags.f_contiguous)
         and (b.flags.c_contiguous or b.flags.f_contiguous)
     ):
@@ -267,29 +270,76 @@ def relu_feed_forward(x: Any, weight1: Any, bias1: Any, weight2: Any, bias2: Any
             None if b2 is None else b2.shape,
         )
     a2 = a.reshape(-1, a.shape[-1])
-    h = times_transposed(a2, w1, b1)
-    xp.maximum(h, 0, out=h)
+    fused = _fused.relu_feed_forward() if b1 is not None and a.dtype == w1.dtype else None
+    if fused is not None and b1 is not None:
+        h = times_transposed(a2, w1, None)
+        fused[0](h, b1)  # the bias and the ReLU in one pass
+    else:
+        h = times_transposed(a2, w1, b1)
+        xp.maximum(h, 0, out=h)
     y = times_transposed(h, w2, b2)
     out = y.reshape(*a.shape[:-1], w2.shape[0])
 
-    def hidden(g: Array) -> tuple[Array, Array]:
-        """The output's gradient as a matrix, and the hidden (pre-ReLU) gradient."""
+    def hidden(g: Array) -> tuple[Array, Array, Array | None]:
+        """The output's gradient as a matrix, the hidden (pre-ReLU) gradient, and the first
+        bias's gradient where the compiled pass gives it with the mask."""
         g2 = g.reshape(-1, w2.shape[0])
         gh = product(g2, w2)
+        if fused is not None and gh.flags.c_contiguous and gh.dtype == h.dtype:
+            db = xp.empty(gh.shape[1], gh.dtype)
+            fused[1](gh, h, db)
+            return g2, gh, db
         gh *= h > 0
-        return g2, gh
+        return g2, gh, None
 
     inputs: list[AnyTensor] = [x, weight1]
-    parts: list[Callable[[tuple[Array, Array]], Array]] = [
+    parts: list[Callable[[tuple[Array, Array, Array | None]], Array]] = [
         lambda s: product(s[1], w1).reshape(a.shape),
         lambda s: product(s[1].T, a2),
     ]
     if bias1 is not None:
         inputs.append(bias1)
-        parts.append(lambda s: s[1].sum(axis=0))
+        parts.append(lambda s: s[1].sum(axis=0) if s[2] is None else s[2])
     inputs.append(weight2)
     parts.append(lambda s: product(s[0].T, h))
     if bias2 is not None:
         inputs.append(bias2)
         parts.append(lambda s: s[0].sum(axis=0))
     return result_shared(out, inputs, hidden, parts)
+
+
+def plain_gelu_feed_forward(
+    x: AnyTensor,
+    weight1: AnyTensor,
+    bias1: AnyTensor | None,
+    weight2: AnyTensor,
+    bias2: AnyTensor | None,
+) -> AnyTensor | None:
+    """``linear(gelu(linear(x, weight1, bias1)), weight2, bias2)`` for a plain float32 input
+    (untraced, no origin) and untraced weights, where no gradient can be asked for: the first
+    bias is added in the first of GELU's compiled passes, and GELU writes over the product
+    (no bias pass, no CDF, no second hidden array). None where that does not apply (Numba
+    absent, another dtype, traced operands, sizes that do not chain): then the caller
+    composes the ops."""
+    ops = (weight1, bias1, weight2, bias2)
+    if x._tape is not None or x._origin is not None or not _fused.enabled():
+        return None
+    if any(t is not None and (t._tape is not None or t._data.dtype != xp.float32) for t in ops):
+        return None
+    a, w1, w2 = x._data, weight1._data, weight2._data
+    if (
+        a.dtype != xp.float32
+        or a.ndim < 1
+        or w1.ndim != 2
+        or w2.ndim != 2
+        or a.shape[-1] != w1.shape[1]
+        or w2.shape[1] != w1.shape[0]
+        or (bias1 is not None and bias1._data.shape != w1.shape[:1])
+        or (bias2 is not None and bias2._data.shape != w2.shape[:1])
+    ):
+        return None
+    h = times_transposed(a.reshape(-1, a.shape[-1]), w1, None)
+    if _inference.gelu_float32(h, None if bias1 is None else bias1._data, out=h) is None:
+        return None
+    y = times_transposed(h, w2, None if bias2 is None else bias2._data)
+    return x._new(y.reshape(*a.shape[:-1], w2.shape[0]), None)

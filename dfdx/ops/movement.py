@@ -16,6 +16,7 @@ sizes and a guessed rank would be a false error in rank-polymorphic code such as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -52,7 +53,11 @@ def reshape(x: Tensor[*S, T], /, *dims: int) -> Any:
     the others. ``Tensor[2, 3].reshape(3, -1)`` is ``Tensor[3, 2]``. A view where NumPy can.
     """
     a = x._data
-    new = _as_shape(shapes.reshape(a.shape, _ints("reshape", "sizes", dims, varargs=True)))
+    sizes = _ints("reshape", "sizes", dims, varargs=True)
+    if min(sizes, default=0) >= 0 and math.prod(sizes) == a.size:
+        new = sizes  # valid as it is: the rule's messages are built only for the other cases
+    else:
+        new = _as_shape(shapes.reshape(a.shape, sizes))
     shape = a.shape
     return result(a.reshape(new), (x,), (lambda g: g.reshape(shape),))
 
@@ -206,8 +211,7 @@ def permute(x: Any, /, *dims: int) -> Any:
     ``Tensor[2, 3, 4].permute(2, 0, 1)`` is ``Tensor[4, 2, 3]``. A view."""
     a = x._data
     _shape, order = shapes.permute(a.shape, _ints("permute", "axes", dims, varargs=True))
-    inverse = tuple(int(i) for i in xp.argsort(order))
-    return result(a.transpose(order), (x,), (lambda g: g.transpose(inverse),))
+    return result(a.transpose(order), (x,), (lambda g: g.transpose(xp.argsort(order)),))
 
 
 # Plain signatures: the exact shape for literal axes (any rank where it is exact), else Any.

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
-from dfdx import _fused, _validate
+from dfdx import _fused, _inference, _validate
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, canonical, check_float, check_same
@@ -94,10 +94,27 @@ def sigmoid(x: Tensor[*S, T], /) -> Tensor[*S, T]:
 def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``max(x, 0)``; its gradient at 0 is 0, as in PyTorch."""
     a = _float("relu", x)
-    y = xp.maximum(a, 0)
+    compiled = _fused.relu() if a.size >= _fused.RELU_MIN_SIZE else None
+    flat = _fused.flat(a) if compiled is not None else None
+    if compiled is not None and flat is not None:
+        y = xp.empty_like(a)
+        compiled[0](flat[0], y.reshape(-1))
+    else:
+        compiled = None
+        y = xp.maximum(a, 0)
     if x._tape is None and x._origin is None:  # plain: nothing to record
         return x._new(y, None)
-    return result(y, (x,), (lambda g: g * (a > 0),))
+
+    def grad(g: Array) -> Array:
+        if compiled is not None and g.dtype == a.dtype and g.shape == a.shape:
+            gf = _fused.flat(g)
+            if gf is not None:
+                out = xp.empty_like(a)
+                compiled[1](gf[0], a.reshape(-1), out.reshape(-1))
+                return out
+        return g * (a > 0)
+
+    return result(y, (x,), (grad,))
 
 
 def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, T]:
@@ -159,10 +176,10 @@ def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> 
     if approximate == "none":
         fused = _fused.gelu_forward_float32() if a.dtype == xp.float32 and a.ndim else None
         if fused is not None and a.flags.c_contiguous:
-            if x._tape is None and x._origin is None:  # no gradient can reach x
-                y, cdf = xp.empty_like(a), xp.empty_like(a)
-                fused(a.reshape(-1), y.reshape(-1), cdf.reshape(-1))
-                return x._new(_limit_at_minus_inf(a, y), None)
+            if x._tape is None and x._origin is None:  # no gradient can reach x: no CDF kept
+                y = _inference.gelu_float32(a)
+                if y is not None:
+                    return x._new(y, None)
             return _gelu_fused(x, a, fused)
         # In place on fresh arrays, and the density only in backward: 4 passes forward
         # besides erf, 7 backward, where the plain formula made 13 temporaries.
