@@ -214,23 +214,25 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     """The window arguments as a tuple type, in the table's order: a pair of literals for a
     pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
     int_type = _int_type(call)
-    values: dict[str, tuple[int, int] | int] = {}
+    values: dict[str, tuple[int, int] | int | None] = {}
     for arg in window:
         value: tuple[int, int] | int | None
         if arg.pair:
             value = _pair_arg(call, arg)
             if value is None and arg.default_from is not None and not call.has(arg.name):
                 value = values.get(arg.default_from)
-        else:
+            if value is None:
+                return None
+        else:  # an int that is not a literal (``groups=dim``) is recorded as ``int``
             n = _size_arg(call, arg.name) if call.has(arg.name) else arg.default
             value = n if isinstance(n, int) else None
-        if value is None:
-            return None
         values[arg.name] = value
     tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
     items: list[Type] = [
         TupleType([LiteralType(v[0], int_type), LiteralType(v[1], int_type)], tuple_type)
         if isinstance(v, tuple)
+        else int_type
+        if v is None
         else LiteralType(v, int_type)
         for v in values.values()
     ]
@@ -242,7 +244,7 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
     t = get_proper_type(layer.args[-1]) if layer.args else None
     if not isinstance(t, TupleType) or len(t.items) != len(spec.window):
         return None
-    out: dict[str, tuple[int, int] | int] = {}
+    out: dict[str, tuple[int, int] | int | None] = {}
     for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
         if isinstance(p, TupleType) and arg.pair:
@@ -250,6 +252,8 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
             if a is None or b is None:
                 return None
             out[arg.name] = (a, b)
+        elif not arg.pair and isinstance(p, Instance) and p.type.fullname == "builtins.int":
+            out[arg.name] = None  # recorded, not known (``groups=dim``)
         else:
             n = literal_int(p)
             if n is None or arg.pair:

@@ -33,9 +33,11 @@ from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_li
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
 
-WindowValue = tuple[int, int] | int
+WindowValue = tuple[int, int] | int | None
 Window = Mapping[str, WindowValue]
-"""A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``)."""
+"""A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``); None
+for an int argument whose value is not known (``groups=dim`` in a generic module): only the
+checks that need it are skipped, the window's sizes do not depend on it."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def output_shape(
     invalid: no size is computed from those)."""
     if window is not None:
         try:
-            check_arguments(layer, window)
+            check_arguments(layer, {k: v for k, v in window.items() if v is not None})
         except ShapeError:
             window = None
     name = display_name(layer, sizes)
@@ -158,6 +160,7 @@ def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Windo
 
 def _pair(window: Window, name: str) -> tuple[int, int]:
     v = window[name]
+    assert v is not None  # only an int argument may be unknown, never a pair
     return v if isinstance(v, tuple) else (v, v)
 
 
@@ -166,7 +169,7 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
     groups = w["groups"]
-    assert isinstance(groups, int)
+    assert groups is None or isinstance(groups, int)
     in_channels = sizes[0]
     per_group = dim_div(in_channels, groups) if groups else None
     weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
@@ -181,9 +184,12 @@ def _conv_transpose2d(
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
     groups = w["groups"]
-    assert isinstance(groups, int)
+    assert groups is None or isinstance(groups, int)
     out_channels = sizes[1]
-    per_group = dim_div(out_channels, groups) if groups else None
+    if groups is None:  # not known: the output has out_channels all the same
+        groups, per_group = 1, out_channels
+    else:
+        per_group = dim_div(out_channels, groups) if groups else None
     weight = (sizes[0], per_group, *_pair(w, "kernel_size"))
     stride, padding, output_padding, dilation = (
         _pair(w, a) for a in ("stride", "padding", "output_padding", "dilation")
