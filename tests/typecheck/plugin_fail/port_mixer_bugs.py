@@ -58,18 +58,20 @@ class MixerBlock(Module, Generic[P, C, DS, DC]):
         y = self.mlp_tokens(y)  # E: mypy[dfdx-shape "MlpBlock[C, DS]: x takes Tensor[B, S, C], go"
         #     "t Tensor[B, C, P] (P != C)"]
         # bug: transpose back on the wrong axes
-        y = y.transpose(0, 1)  # E: mypy[dfdx-shape "y is assigned here; used at line 67: add: sha"
-        #     "pes do not broadcast: Tensor[B, P, C] and Tensor[B, C, P] (axis -2: P != C)",
-        #     dfdx-shape "y is assigned here; used at line 67: add: shapes do not broadcast: Tenso"
+        y = y.transpose(0, 1)  # E: mypy[dfdx-shape "y is assigned here; used at line 68: add: sha"
+        #     "pes do not broadcast: Tensor[B, P, C] and Tensor[B, B, Dyn] (axis -2: P != B)",
+        #     dfdx-shape "y is assigned here; used at line 68: add: shapes do not broadcast: Tenso"
         #     "r[B, P, C] and Tensor[P, B, C] (axis -3: B != P)", dfdx-shape "y is assigned here; "
-        #     "used at line 67: add: shapes do not broadcast: Tensor[B, P, C] and Tensor[C, B, P] "
-        #     "(axis -3: B != C)"]
+        #     "used at line 68: add: shapes do not broadcast: Tensor[B, P, C] and Tensor[C, B, P] "
+        #     "(axis -3: B != C)", dfdx-shape "y is assigned here; used at line 68: add: shapes do"
+        #     " not broadcast: Tensor[B, P, C] and Tensor[Dyn, B, Dyn] (axis -2: P != B)"]
         x = x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, P, C] and Tensor["
-        #     "B, C, P] (axis -2: P != C)", dfdx-shape "add: shapes do not broadcast: Tensor[B, P,"
-        #     " C] and Tensor[P, B, C] (axis -3: B != P)", dfdx-shape "add: shapes do not broadcas"
-        #     "t: Tensor[B, P, C] and Tensor[C, B, P] (axis -3: B != C)"]
+        #     "B, B, Dyn] (axis -2: P != B)", dfdx-shape "add: shapes do not broadcast: Tensor[B, "
+        #     "P, C] and Tensor[P, B, C] (axis -3: B != P)", dfdx-shape "add: shapes do not broadc"
+        #     "ast: Tensor[B, P, C] and Tensor[C, B, P] (axis -3: B != C)", dfdx-shape "add: shape"
+        #     "s do not broadcast: Tensor[B, P, C] and Tensor[Dyn, B, Dyn] (axis -2: P != B)"]
         y = self.norm2(x)
-        return x + self.mlp_channels(y)  # E: mypy[no-any-return, arg-type]
+        return x + self.mlp_channels(y)  # E: mypy[no-any-return]
 
 
 class MlpMixer(Module, Generic[P, C, K]):
@@ -83,8 +85,8 @@ class MlpMixer(Module, Generic[P, C, K]):
         )
         self.pre_head_layer_norm = LayerNorm(hidden_dim)
         self.head = Linear(hidden_dim, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.head is b"
-        #     "uilt here; called at line 98: Linear[C, K]: takes C features, got Tensor[B, P] (P !"
-        #     "= C)"]
+        #     "uilt here; called at line 100: Linear[C, K]: takes C features, got Tensor[B, P] (P "
+        #     "!= C)"]
 
     def forward(self, inputs: Tensor[B, L[3], H, W, T]) -> Tensor[B, K, T]:
         x = self.stem(inputs)
@@ -93,8 +95,8 @@ class MlpMixer(Module, Generic[P, C, K]):
             x = block(x)
         x = self.pre_head_layer_norm(x)
         # bug: mean over the channels instead of the patches
-        x = x.mean(axis=2)  # E: mypy[dfdx-shape "x is assigned here; used at line 98: Linear[C, K"
-        #     "]: takes C features, got Tensor[B, P] (P != C)"]
+        x = x.mean(axis=2)  # E: mypy[dfdx-shape "x is assigned here; used at line 100: Linear[C, "
+        #     "K]: takes C features, got Tensor[B, P] (P != C)"]
         return self.head(x)  # E: mypy[dfdx-shape "Linear[C, K]: takes C features, got Tensor[B, P"
         #     "] (P != C)"]
 

@@ -96,7 +96,7 @@ class MobileNetV2(Module, Generic[K]):
         self.block2 = DownInvertedResidual(4, 6, 6)
         # bug: a stride-2 block built for the wrong input channels
         self.block3 = DownInvertedResidual(4, 8, 6)  # E: mypy[dfdx-shape "self.block3 is built he"
-        #     "re; called at line 114: DownInvertedResidual[4, 8, 6]: x takes Tensor[N, 4, H, W], "
+        #     "re; called at line 116: DownInvertedResidual[4, 8, 6]: x takes Tensor[N, 4, H, W], "
         #     "got Tensor[N, 6, Dyn, Dyn] (6 != 4)"]
         self.block4 = InvertedResidual(8, 6)
         self.last = Sequential(
@@ -105,7 +105,9 @@ class MobileNetV2(Module, Generic[K]):
             ReLU6(),
         )
         # bug: the classifier of the wrong width
-        self.classifier = Sequential(Dropout(0.2), Linear(8, num_classes, rng=rng))
+        self.classifier = Sequential(Dropout(0.2), Linear(8, num_classes, rng=rng))  # E: mypy[
+        #     dfdx-shape "self.classifier is built here; called at line 124: Linear[8, K]: takes 8"
+        #     " features, got Tensor[N, 16] (16 != 8)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
         x1 = self.stem(x)
@@ -116,8 +118,11 @@ class MobileNetV2(Module, Generic[K]):
         x3 = self.block4(x3)
         x4 = self.last(x3)
         # Cannot use "squeeze" as batch-size can be 1
-        pooled = dx.adaptive_avg_pool2d(x4, (1, 1)).reshape(x4.shape[0], -1)
-        return self.classifier(pooled)  # E: mypy[return-value, arg-type]
+        pooled = dx.adaptive_avg_pool2d(x4, (1, 1)).reshape(x4.shape[0], -1)  # E: mypy[
+        #     dfdx-shape "pooled is assigned here; used at line 124: Linear[8, K]: takes 8 feature"
+        #     "s, got Tensor[N, 16] (16 != 8)"]
+        return self.classifier(pooled)  # E: mypy[dfdx-shape "Linear[8, K]: takes 8 features, got "
+        #     "Tensor[N, 16] (16 != 8)"]
 
 
 model: MobileNetV2[L[10]] = MobileNetV2(10)
