@@ -12,6 +12,7 @@ all; an import binds the names it imports.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -253,6 +254,10 @@ def _binds(stmt: Statement, name: str) -> bool:
     return bool(count.get(name) or count.get(_ANYTHING))
 
 
+_SCOPES = re.compile(r"\b(for|lambda)\b")
+"""Words of a statement that may bind names of their own (a comprehension, a lambda)."""
+
+
 def _is_argument_copy(value: Expression) -> bool:
     """``x = x__argument``: the plugin's copy of a reused argument (``_arguments``), at the
     line of the body's first statement, which is not where the value comes from."""
@@ -292,6 +297,10 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
         if found is None:
             return None
         block, index = found
+        at = block[index]
+        text = " ".join(source[at.line - 1 : at.end_line or at.line])
+        if _SCOPES.search(text):
+            return None  # the name may be a comprehension's or a lambda's own
         for stmt in reversed(block[:index]):
             if not _binds(stmt, e.name):
                 continue

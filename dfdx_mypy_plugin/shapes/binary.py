@@ -33,9 +33,13 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
     if at_least(a, 2) and at_least(b, 2) and same_dim(a, b) is False:
         return False  # neither can be 1 (``C+1`` and ``3``)
     # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.
-    if isinstance(a, int) or at_least(a, 2):
+    if isinstance(a, int):
         return a
-    if isinstance(b, int) or at_least(b, 2):
+    if isinstance(b, int):
+        return b
+    if at_least(a, 2):  # and so is a size that cannot be 1 (``4*C`` against an unknown size)
+        return a
+    if at_least(b, 2):
         return b
     # A size TypeVar against an unknown size: the TypeVar, as a size parameter is not taken
     # to be 1 (above; plain mypy types ``Tensor[B, S] + Tensor[Dyn]`` the same way).

@@ -1,7 +1,7 @@
 """A name reused PyTorch-style (``h = ...`` on each line) that reaches an op or a layer that
 does not fit it: the error is reported at the op and on the line that last bound the name
 before it, in the same block (where its value was made), in a loop's body too. A name bound
-in another block, or by a loop, is not traced."""
+in another block, by a loop, or by a comprehension, is not traced."""
 
 # rules: nn, binary, movement
 
@@ -51,3 +51,11 @@ class Mixer(Module, Generic[E]):
             y = x.transpose(0, 1)
         x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, E] and Tensor[S, B"
         #     ", E] (axis -3: B != S)"]
+
+    def listed(self, x: Tensor[B, S, E, T]) -> None:
+        h = x
+        h = x.transpose(0, 1)
+        # the comprehension's own h: not traced to the line above
+        _ = [x + h for h in [x.transpose(0, 1)]]  # E: mypy[dfdx-shape "add: shapes do not broadca"
+        #     "st: Tensor[B, S, E] and Tensor[S, B, E] (axis -3: B != S)"]
+        _ = h
