@@ -112,7 +112,7 @@ def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, ...]] | None:
         }
         if spec.window:
             window = _nn._read_window(layer, spec)
-            out.update(window or {})
+            out.update({k: v for k, v in (window or {}).items() if v is not None})
         return out
     except Exception:
         return None

@@ -12,6 +12,7 @@ all; an import binds the names it imports.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -219,5 +220,99 @@ def definitions(api: CheckerPluginInterface) -> Definition:
             found = _single_definitions(body, lines, _source_of(api))
         value = found.get(e.name)
         return _checked_copy(api, value) if value is not None else None
+
+    return definition
+
+
+def _contains(stmt: Statement, line: int, column: int) -> bool:
+    start = (stmt.line, stmt.column)
+    end = (stmt.end_line or stmt.line, stmt.end_column if stmt.end_column is not None else 1 << 30)
+    return start <= (line, column) <= end
+
+
+def _statement_of(
+    body: list[Statement], line: int, column: int
+) -> tuple[list[Statement], int] | None:
+    """The innermost statement holding the position (line, column), as its block and index;
+    None where it is in a nested function or class (another scope) or in no statement."""
+    for i, stmt in enumerate(body):
+        if not _contains(stmt, line, column):
+            continue
+        if isinstance(stmt, FuncDef | Decorator | ClassDef):
+            return None
+        for block in blocks(stmt):
+            found = _statement_of(block.body, line, column)
+            if found is not None:
+                return found
+        return body, i
+    return None
+
+
+def _binds(stmt: Statement, name: str) -> bool:
+    count: dict[str, int] = {}
+    _count_bindings([stmt], count)
+    return bool(count.get(name) or count.get(_ANYTHING))
+
+
+_SCOPES = re.compile(r"\b(for|lambda)\b")
+"""Words of a statement that may bind names of their own (a comprehension, a lambda)."""
+
+
+def _is_argument_copy(value: Expression) -> bool:
+    """``x = x__argument``: the plugin's copy of a reused argument (``_arguments``), at the
+    line of the body's first statement, which is not where the value comes from."""
+    return isinstance(value, NameExpr) and value.name.endswith("__argument")
+
+
+def reaching_definitions(api: CheckerPluginInterface) -> Definition:
+    """:func:`definitions`, and for a name bound more than once (PyTorch's ``h = self.conv(x)``
+    then ``h = h.permute(0, 2, 3, 1)``), the ``name = value`` statement that last bound it
+    before the statement using it, in the same block, with no statement between them that
+    binds it (in its nested blocks either): that value is the name's value at the use, in a
+    loop's body too (the statement runs before the use in every pass). None where the name
+    was bound otherwise (an argument, a loop's target) or in another block.
+
+    For saying where a mistake may be, not for reading sizes (a size is read through a name
+    bound once only, see the module's docstring)."""
+    single = definitions(api)
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if not isinstance(function, FuncItem):
+        return single
+    body = function.body.body
+    source = _source_of(api)
+    lines = (function.line, function.end_line or function.line)
+    if source is None or any(":=" in line for line in source[lines[0] - 1 : lines[1]]):
+        return single
+    count: dict[str, int] = {}
+    _count_bindings(body, count)
+    if count.get(_ANYTHING):
+        return single
+
+    def definition(e: NameExpr) -> Expression | None:
+        value = single(e)
+        if value is not None:
+            return value
+        found = _statement_of(body, e.line, e.column)
+        if found is None:
+            return None
+        block, index = found
+        at = block[index]
+        text = " ".join(source[at.line - 1 : at.end_line or at.line])
+        if _SCOPES.search(text):
+            return None  # the name may be a comprehension's or a lambda's own
+        for stmt in reversed(block[:index]):
+            if not _binds(stmt, e.name):
+                continue
+            if (
+                isinstance(stmt, AssignmentStmt)
+                and len(stmt.lvalues) == 1
+                and isinstance(stmt.lvalues[0], NameExpr)
+                and stmt.lvalues[0].name == e.name
+                and not _is_argument_copy(stmt.rvalue)
+            ):
+                return _checked_copy(api, stmt.rvalue)
+            return None
+        return None
 
     return definition

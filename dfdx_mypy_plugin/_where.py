@@ -39,7 +39,7 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
 
-from dfdx_mypy_plugin._locals import definitions
+from dfdx_mypy_plugin._locals import reaching_definitions
 
 _CHILDREN = ("body", "else_body", "finally_body", "handlers", "bodies")
 
@@ -178,9 +178,11 @@ def at_inputs(
     api: CheckerPluginInterface, context: Context, message: str
 ) -> list[tuple[str, Context]]:
     """Where ``message``, an error at ``context`` (an op or a layer's call), is to be reported
-    too: the line that assigned each operand that is a local name bound once
-    (``q = x.reshape(b, s, hs, nh)`` two lines before ``q @ k.mT``), when that is another line;
-    the mistake is as likely there as in the op."""
+    too: the line that assigned each operand that is a local name, where that assignment is
+    its value there (a name bound once, ``q = x.reshape(b, s, hs, nh)`` two lines before
+    ``q @ k.mT``, or the last ``h = ...`` before the use in the same block, see
+    :func:`reaching_definitions`), when that is another line; the mistake is as likely there
+    as in the op."""
     if "_mask " in message:
         return []  # a mask that does not fit the sequences is the mask's mistake
     scope = getattr(api, "scope", None)
@@ -193,7 +195,7 @@ def at_inputs(
     else:
         return []
     found: list[tuple[str, Context]] = []
-    definition = definitions(api)
+    definition = reaching_definitions(api)
     for e in operands:
         if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
             e = e.args[0]  # through a layer or an op of one operand: ``self.dropout(ff)``

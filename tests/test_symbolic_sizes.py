@@ -201,15 +201,20 @@ def test_symbolic_window_agrees_with_ints(h: int, k: int, s: int, p: int, d: int
 
 
 def test_broadcast_of_symbolic_sizes() -> None:
-    """Two symbolic sizes fail to broadcast only where neither can be 1 and they differ."""
+    """Two symbolic sizes fail to broadcast where they differ wherever neither is 1 (a
+    generic module does not rely on a size parameter being 1); a symbolic size that cannot
+    be 1 is the result against an unknown size."""
     from dfdx_mypy_plugin.shapes.binary import broadcast_dim
 
     assert broadcast_dim("2*C", "3*C") is False
     assert broadcast_dim("C+1", 1) == "C+1"
     assert broadcast_dim("2*C+2", 3) is False  # at least 4
     assert broadcast_dim("2*C", 3) == 3  # 2*C is never 3, but no parity is reasoned about
-    assert broadcast_dim("C", "2*C") is None  # C may be 1
-    assert broadcast_dim("H", "(H+1)//2") is None
+    assert broadcast_dim("C", "2*C") is False  # they broadcast only where C is 1
+    assert broadcast_dim("H", "H//2") is False
+    assert broadcast_dim("H", "(H+1)//2") is None  # equal where H is 1
+    assert broadcast_dim("4*C", None) == "4*C"
+    assert broadcast_dim(None, "C") == "C"
     assert broadcast_dim("2*C", "2*C") == "2*C"
 
 

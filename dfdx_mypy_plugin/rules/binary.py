@@ -6,7 +6,7 @@ from mypy.nodes import ARG_POS, CallExpr, Expression, NameExpr, OpExpr
 from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._locals import Definition, definitions
+from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
 from dfdx_mypy_plugin._where import at_build
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -42,7 +42,7 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     bad = [i - n for i in range(n) if shapes.broadcast_dim(pa[i], pb[i]) is False]
     if not bad:
         return
-    definition = definitions(call.api)
+    definition = reaching_definitions(call.api)
     for e, shape in zip(exprs, (a, b), strict=False):
         for layer_call in _layer_calls(e, definition):
             layer = get_proper_type(type_of(call.api)(layer_call.callee))
@@ -61,7 +61,8 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
 
 def _layer_calls(e: Expression | None, definition: Definition) -> list[CallExpr]:
     """The calls an operand may be the result of: the operand itself, the one argument of a
-    call of one operand (``self.dropout(ff)``), and a local bound once (``ff = self.out(h)``)."""
+    call of one operand (``self.dropout(ff)``), and the value of a local there (``ff =
+    self.out(h)``, bound once or last bound before the use in the same block)."""
     candidates = [e]
     if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
         candidates.append(e.args[0])

@@ -30,10 +30,12 @@ from collections.abc import Callable
 
 from mypy.argmap import map_actuals_to_formals
 from mypy.checker import TypeChecker
+from mypy.constraints import SUPERTYPE_OF, infer_constraints
 from mypy.errorcodes import ARG_TYPE
+from mypy.expandtype import expand_type
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
 from mypy.plugin import CheckerPluginInterface
-from mypy.subtypes import is_subtype
+from mypy.subtypes import is_same_type, is_subtype
 from mypy.types import (
     AnyType,
     CallableType,
@@ -44,6 +46,7 @@ from mypy.types import (
     TypeOfAny,
     TypeVarId,
     TypeVarType,
+    UninhabitedType,
     UnionType,
     UnpackType,
     get_proper_type,
@@ -239,7 +242,7 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     """The window arguments as a tuple type, in the table's order: a pair of literals for a
     pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
     int_type = _int_type(call)
-    values: dict[str, tuple[int, ...] | int] = {}
+    values: dict[str, tuple[int, ...] | int | None] = {}
     for arg in window:
         value: tuple[int, ...] | int | None
         if arg.pair:
@@ -250,13 +253,17 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
             value = _many_arg(call, arg)
         else:
             value = _single_arg(call, arg)
-        if value is None:
+        # a ``groups`` that is not a literal (``groups=dim``) is recorded as ``int``: the
+        # window's sizes do not depend on it
+        if value is None and arg.name != "groups":
             return None
         values[arg.name] = value
     tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
     items: list[Type] = [
         TupleType([LiteralType(i, int_type) for i in v], tuple_type)
         if isinstance(v, tuple)
+        else int_type
+        if v is None
         else LiteralType(v, int_type)
         for v in values.values()
     ]
@@ -268,7 +275,7 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
     t = get_proper_type(layer.args[-1]) if layer.args else None
     if not isinstance(t, TupleType) or len(t.items) != len(spec.window):
         return None
-    out: dict[str, tuple[int, ...] | int] = {}
+    out: dict[str, tuple[int, ...] | int | None] = {}
     for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
         if isinstance(p, TupleType) and arg.many:
@@ -281,6 +288,8 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
             if a is None or b is None:
                 return None
             out[arg.name] = (a, b)
+        elif not arg.pair and isinstance(p, Instance) and p.type.fullname == "builtins.int":
+            out[arg.name] = None  # recorded, not known (``groups=dim``)
         else:
             n = literal_int(p)
             if n is None or arg.pair or arg.many:
@@ -717,16 +726,20 @@ def checked_forward(
         lambda i: AnyType(TypeOfAny.special_form),  # a star argument is not checked
     )
     loosened = list(forward.arg_types)
+    actual_types: dict[int, Type] = {}
+    misfits: list[Type] = []
     for i, actuals in enumerate(formal_of):
         if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
             continue
         if not _has_fixed_size(forward.arg_types[i], free):
             continue  # its argument is not typed here (a list or a lambda needs its context)
         actual = api.get_expression_type(context.args[actuals[0]])
+        actual_types[i] = actual
         misfit = _size_misfit(forward.arg_types[i], actual, free)
         if misfit is None:
             continue
         got, takes = misfit
+        misfits.append(takes)
         name = forward.arg_names[i] or f"argument {i + 1}"
         try:
             wants = shapes.fmt(read_tensor(forward.arg_types[i]).shape)
@@ -742,12 +755,52 @@ def checked_forward(
         loosened[i] = AnyType(TypeOfAny.special_form)
     if loosened == forward.arg_types:
         return forward
-    ret = get_proper_type(forward.ret_type)
-    if isinstance(ret, Instance) and ret.type.fullname == TENSOR:
+    # The result is the one forward declares, its own TypeVars solved from the arguments
+    # (the batch size, the tape) where they are not the misfit, so that the rest of the
+    # function is checked against what the module gives (mypy's answer after an arg-type);
+    # a size it shares with the misfit (a norm's features) is not known: which of the two
+    # is wrong cannot be told, and a guess would report what follows on innocent lines.
+    solved = _solve(forward, actual_types, free)
+    return forward.copy_modified(
+        arg_types=[expand_type(t, solved) for t in loosened],
+        ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
+        variables=[],
+    )
+
+
+def _forget(t: Type, sizes: list[Type]) -> Type:
+    """``t`` (a tensor, or a tuple of them) with each of ``sizes`` replaced by ``Any``."""
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname == TENSOR and p.args:
         anything = AnyType(TypeOfAny.special_form)
-        dims = UnpackType(api.named_generic_type("builtins.tuple", [anything]))
-        ret = ret.copy_modified(args=[dims, ret.args[-1]])
-    return forward.copy_modified(arg_types=loosened, ret_type=ret)
+        dims = [anything if any(is_same_type(a, s) for s in sizes) else a for a in p.args[:-1]]
+        return p.copy_modified(args=[*dims, p.args[-1]])
+    if isinstance(p, TupleType):
+        return p.copy_modified(items=[_forget(item, sizes) for item in p.items])
+    return t
+
+
+def _solve(
+    forward: CallableType, actual_types: dict[int, Type], free: set[TypeVarId]
+) -> dict[TypeVarId, Type]:
+    """Each of ``forward``'s own TypeVars as the one type its arguments bind it to; ``Any``
+    where they bind it to none, or to two that differ (the misfit)."""
+    found: dict[TypeVarId, list[Type]] = {}
+    for i, actual in actual_types.items():
+        for c in infer_constraints(forward.arg_types[i], actual, SUPERTYPE_OF):
+            if c.type_var in free:
+                found.setdefault(c.type_var, []).append(c.target)
+    anything = AnyType(TypeOfAny.special_form)
+    out: dict[TypeVarId, Type] = {}
+    for tv in forward.variables:
+        targets = found.get(tv.id, [])
+        one = targets[0] if targets and all(is_same_type(t, targets[0]) for t in targets) else None
+        out[tv.id] = (
+            one
+            if one is not None and not isinstance(get_proper_type(one), UninhabitedType)
+            else anything
+        )
+    return out
 
 
 def checked_constructor(

@@ -25,12 +25,21 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a
     if isinstance(a, str) and isinstance(b, str) and a.isidentifier() and b.isidentifier():
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
+    if isinstance(a, str) and isinstance(b, str) and same_dim(a, b) is False:
+        # Two sizes of a generic module that differ wherever its sizes are not 1 (``C`` and
+        # ``4*C``, ``2*C`` and ``3*C``): a module does not rely on a size parameter being 1,
+        # as it does not rely on two of them being equal (above).
+        return False
     if at_least(a, 2) and at_least(b, 2) and same_dim(a, b) is False:
-        return False  # neither can be 1 (``2*C`` and ``3*C``, ``C+1`` and ``2*C+2``)
+        return False  # neither can be 1 (``C+1`` and ``3``)
     # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.
     if isinstance(a, int):
         return a
     if isinstance(b, int):
+        return b
+    if at_least(a, 2):  # and so is a size that cannot be 1 (``4*C`` against an unknown size)
+        return a
+    if at_least(b, 2):
         return b
     # A size TypeVar against an unknown size: the TypeVar, as a size parameter is not taken
     # to be 1 (above; plain mypy types ``Tensor[B, S] + Tensor[Dyn]`` the same way).

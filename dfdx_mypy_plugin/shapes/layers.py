@@ -34,9 +34,11 @@ from dfdx_mypy_plugin.shapes.norm import group_norm
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
 
-WindowValue = tuple[int, ...] | int
+WindowValue = tuple[int, ...] | int | None
 Window = Mapping[str, WindowValue]
-"""A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``)."""
+"""A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``); None
+for an int argument whose value is not known (``groups=dim`` in a generic module): only the
+checks that need it are skipped, the window's sizes do not depend on it."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def output_shape(
     invalid: no size is computed from those)."""
     if window is not None:
         try:
-            check_arguments(layer, window)
+            check_arguments(layer, {k: v for k, v in window.items() if v is not None})
         except ShapeError:
             window = None
     name = display_name(layer, sizes)
@@ -172,6 +174,7 @@ def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Windo
 
 def _pair(window: Window, name: str) -> tuple[int, int]:
     v = window[name]
+    assert v is not None  # only ``groups`` may be unknown, never a pair
     return (v[0], v[1]) if isinstance(v, tuple) else (v, v)
 
 
@@ -180,7 +183,7 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
     groups = w["groups"]
-    assert isinstance(groups, int)
+    assert groups is None or isinstance(groups, int)
     in_channels = sizes[0]
     per_group = dim_div(in_channels, groups) if groups else None
     weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
@@ -190,17 +193,26 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
 
 def _single(window: Window, name: str) -> int:
     v = window[name]
+    assert v is not None  # only ``groups`` may be unknown
     return v if isinstance(v, int) else v[0]
+
+
+def _groups(window: Window) -> int | None:
+    """``groups``, or None where it is not known (``groups=dim`` in a generic module)."""
+    groups = window["groups"]
+    assert groups is None or isinstance(groups, int)
+    return groups
 
 
 def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
     if w is None:
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None)
-    groups, kernel, stride, padding, dilation = (
-        _single(w, a) for a in ("groups", "kernel_size", "stride", "padding", "dilation")
+    groups = _groups(w)
+    kernel, stride, padding, dilation = (
+        _single(w, a) for a in ("kernel_size", "stride", "padding", "dilation")
     )
-    weight = (sizes[1], dim_div(sizes[0], groups), kernel)
+    weight = (sizes[1], dim_div(sizes[0], groups) if groups else None, kernel)
     return conv("conv1d", x, weight, (stride,), (padding,), (dilation,), groups)
 
 
@@ -210,9 +222,12 @@ def _conv_transpose1d(
     if w is None:
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None)
-    names = ("groups", "kernel_size", "stride", "padding", "output_padding", "dilation")
-    groups, kernel, stride, padding, output_padding, dilation = (_single(w, a) for a in names)
-    weight = (sizes[0], dim_div(sizes[1], groups), kernel)
+    names = ("kernel_size", "stride", "padding", "output_padding", "dilation")
+    kernel, stride, padding, output_padding, dilation = (_single(w, a) for a in names)
+    known = _groups(w)
+    # groups not known: the output has out_channels all the same
+    groups, per_group = (1, sizes[1]) if known is None else (known, dim_div(sizes[1], known))
+    weight = (sizes[0], per_group, kernel)
     return conv_transpose(
         "conv_transpose1d",
         x,
@@ -283,9 +298,12 @@ def _conv_transpose2d(
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
     groups = w["groups"]
-    assert isinstance(groups, int)
+    assert groups is None or isinstance(groups, int)
     out_channels = sizes[1]
-    per_group = dim_div(out_channels, groups) if groups else None
+    if groups is None:  # not known: the output has out_channels all the same
+        groups, per_group = 1, out_channels
+    else:
+        per_group = dim_div(out_channels, groups) if groups else None
     weight = (sizes[0], per_group, *_pair(w, "kernel_size"))
     stride, padding, output_padding, dilation = (
         _pair(w, a) for a in ("stride", "padding", "output_padding", "dilation")

@@ -127,4 +127,4 @@ class TransformerBlock(Module, Generic[D, H, F, C]):
         h = x + self.attention(self.attention_norm(x), start_pos)
         out = h + self.feed_forward(self.ffn_norm(h))  # E: mypy[dfdx-shape "RMSNorm[F]: x takes Te"
         #     "nsor[B, S, F], got Tensor[B, S, D] (D != F)"]
-        return out  # E: mypy[no-any-return]
+        return out

@@ -89,7 +89,7 @@ class GPT(Module, Generic[V, C, E, H]):
         #     " line 104: LayerNorm[V]: takes V features, got Tensor[B, S, E] (E != V)"]
         # bug: head of wrong width
         self.lm_head = Linear(vocab_size, n_embd, bias=False, rng=rng)  # E: mypy[dfdx-shape
-        #     "self.lm_head is built here; called at line 108: Linear[V, E]: takes V features, got "
+        #     "self.lm_head is built here; called at line 109: Linear[V, E]: takes V features, got "
         #     "Tensor[B, S, E] (E != V)"]
 
     def forward(self, idx: Tensor[B, S, NoneTape]) -> Tensor[B, S, V, NoneTape]:
@@ -102,7 +102,8 @@ class GPT(Module, Generic[V, C, E, H]):
         for block in self.h:
             x = block(x)
         x = self.ln_f(x)  # E: mypy[dfdx-shape "LayerNorm[V]: takes V features, got Tensor[B, S, "
-        #     "E] (E != V)"]
+        #     "E] (E != V)", dfdx-shape "x is assigned here; used at line 109: Linear[V, E]: tak"
+        #     "es V features, got Tensor[B, S, E] (E != V)"]
         # with allow_redefinition_new, x is now a union with the unknown-rank result of the
         # call above: the plugin checks the call for each member, as mypy checks a union
         logits = self.lm_head(x)  # E: mypy[dfdx-shape "Linear[V, E]: takes V features, got "

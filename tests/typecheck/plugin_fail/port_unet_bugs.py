@@ -85,7 +85,7 @@ class UNet(Module, Generic[CI, CO]):
         self.up2 = Up(16, 8)
         # bug: out conv of wrong width
         self.outc = Conv2d(16, n_classes, 1, rng=rng)  # E: mypy[dfdx-shape "self.outc is built her"
-        #     "e; called at line 101: conv2d: input channels differ: input Tensor[Dyn, 8, H, W], we"
+        #     "e; called at line 101: conv2d: input channels differ: input Tensor[N, 8, H, W], we"
         #     "ight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, H, W, T]:
@@ -96,8 +96,8 @@ class UNet(Module, Generic[CI, CO]):
         y2 = self.up1(x3, x1)  # E: mypy[dfdx-shape "Up[32, 16]: x2 takes Tensor[N, 16, H, W], got "
         #     "Tensor[N, 8, H, W] (8 != 16)"]
         y1 = self.up2(y2, x1)  # E: mypy[dfdx-shape "y1 is assigned here; used at line 101: conv2d"
-        #     ": input channels differ: input Tensor[Dyn, 8, H, W], weight Tensor[CO, 16, 1, 1] (8"
+        #     ": input channels differ: input Tensor[N, 8, H, W], weight Tensor[CO, 16, 1, 1] (8"
         #     " != 16 per group * groups 1)"]
-        logits = self.outc(y1)  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tensor[D"
-        #     "yn, 8, H, W], weight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
+        logits = self.outc(y1)  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tensor["
+        #     "N, 8, H, W], weight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
         return dx.ensure_shape(logits, x.shape[0], self.outc.out_channels, *x.shape[2:])

@@ -82,12 +82,13 @@ class Block(Module, Generic[E, NH, HF]):
         self.attn = Attention(dim, num_heads)
         # bug: second norm on the hidden width
         self.norm2 = LayerNorm(mlp_hidden_dim, eps=1e-6)  # E: mypy[dfdx-shape "self.norm2 is built"
-        #     " here; called at line 91: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
+        #     " here; called at line 92: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
         #     "= HF)"]
         self.mlp = Mlp(dim, mlp_hidden_dim)
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
-        x = x + self.attn(self.norm1(x))
+        x = x + self.attn(self.norm1(x))  # E: mypy[dfdx-shape "x is assigned here; used at line 9"
+        #     "2: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E != HF)"]
         x = x + self.mlp(self.norm2(x))  # E: mypy[dfdx-shape "LayerNorm[HF]: takes HF features, go"
         #     "t Tensor[B, S, E] (E != HF)"]
         # after the reported call, x (rebound, a local under name reuse) holds its Any result

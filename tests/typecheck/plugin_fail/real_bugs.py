@@ -87,11 +87,19 @@ class Net(dx.nn.Module):
 
 
 def step(net: Net, images: Tensor[L[8], L[16], L[16], L[3], NoneTape]) -> None:
-    labels = dx.tensor(np.zeros(16, dtype=np.int64)).ensure_shape(16)
+    labels = dx.tensor(np.zeros(16, dtype=np.int64)).ensure_shape(16)  # E: mypy[dfdx-shape
+    #     "labels is assigned here; used at line 102: cross_entropy_with_logits_loss: targets Te"
+    #     "nsor[16] do not fit logits Tensor[8, 10]: expected class probabilities Tensor[8, 10] "
+    #     "or integer labels Tensor[8]"]
     # channels last: a user module's typed forward rejects it
-    logits = net(images.trace())  # E: mypy[dfdx-shape "Net: x takes Tensor[8, 3, 16, 16], got T"
-    #     "ensor[8, 16, 16, 3] (16 != 3)"] pyright[reportArgumentType]
-    # labels for the wrong batch: after the error above, logits' shape is not known (mypy, with
-    # its own arg-type error, typed them from forward's return; the plugin does not, yet)
-    loss = dx.losses.cross_entropy(logits, labels)
+    logits = net(images.trace())  # E: pyright[reportArgumentType] mypy[dfdx-shape "Net: x take"
+    #     "s Tensor[8, 3, 16, 16], got Tensor[8, 16, 16, 3] (16 != 3)", dfdx-shape "logits is as"
+    #     "signed here; used at line 102: cross_entropy_with_logits_loss: targets Tensor[16] do n"
+    #     "ot fit logits Tensor[8, 10]: expected class probabilities Tensor[8, 10] or integer la"
+    #     "bels Tensor[8]"]
+    # labels for the wrong batch: after the error above, logits are still forward's return
+    # type (as mypy types them after its own arg-type error), so this is reported too
+    loss = dx.losses.cross_entropy(logits, labels)  # E: mypy[dfdx-shape "cross_entropy_with_logi"
+    #     "ts_loss: targets Tensor[16] do not fit logits Tensor[8, 10]: expected class probabili"
+    #     "ties Tensor[8, 10] or integer labels Tensor[8]"]
     loss.backward()

@@ -1,0 +1,43 @@
+"""Broadcasting sizes computed from a generic module's TypeVars: a size that cannot be 1
+(``4*C``) is the result against a ``1`` or a size of unknown value, and a size that may be
+equal to its partner (``H`` and ``(H+1)//2``: both are 1 when ``H`` is 1) is accepted."""
+
+# rules: binary, nn
+
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
+
+import dfdx as dx
+from dfdx import Dyn, Expr, NoneTape, OwnedTape, Tensor
+from dfdx.nn import Conv2d, Linear, Module
+
+B = TypeVar("B", bound=int)
+S = TypeVar("S", bound=int)
+C = TypeVar("C", bound=int)
+H = TypeVar("H", bound=int)
+W = TypeVar("W", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+
+class Expand(Module, Generic[C]):
+    def __init__(self, dim: C) -> None:
+        super().__init__()
+        self.up = Linear(dim, 4 * dim)
+        self.down = Conv2d(dim, dim, 3, stride=2, padding=1)
+
+    def forward(self, x: Tensor[B, S, C, T], noise: Tensor[Dyn, NoneTape]) -> None:
+        h = self.up(x)
+        scaled = dx.ones(1) * h
+        assert_type(scaled, Tensor[B, S, Expr[L["4*C"]], T])
+        noisy = h + noise
+        assert_type(noisy, Tensor[B, S, Expr[L["4*C"]], T])
+        centred = x - x.mean(axis=1, keepdims=True)
+        assert_type(centred, Tensor[B, S, C, T])
+
+    def pooled(self, x: Tensor[B, C, H, W, T]) -> None:
+        _ = x + self.down(x)  # H and (H+1)//2 are equal where H is 1
+
+
+block: Expand[L[4]] = Expand(4)
+block(dx.randn(2, 3, 4), dx.randn(16).ensure_shape(None))
+block.pooled(dx.randn(2, 4, 1, 1))
