@@ -10,14 +10,14 @@ noisy image batch with NumPy timesteps."""
 # rules: nn
 
 import math
-from typing import Generic, TypeVar, assert_type
+from typing import Generic, TypeVar, TypeVarTuple, assert_type
 from typing import Literal as L
 
 import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, GroupNorm, Linear, Module, SiLU, Upsample
+from dfdx.nn import Conv2d, GroupNorm, Linear, Module, Upsample
 
 B = TypeVar("B", bound=int)
 H = TypeVar("H", bound=int)
@@ -26,9 +26,11 @@ C = TypeVar("C", bound=int)
 CI = TypeVar("CI", bound=int)
 CO = TypeVar("CO", bound=int)
 E = TypeVar("E", bound=int)  # temb_channels
+S = TypeVarTuple("S")
 T = TypeVar("T", NoneTape, OwnedTape)
 
 rng = np.random.default_rng(0)
+dx.manual_seed(0)  # the layers draw from it
 
 
 def get_timestep_embedding(timesteps: Tensor[B, T], embedding_dim: int) -> Tensor[B, int, T]:
@@ -40,6 +42,11 @@ def get_timestep_embedding(timesteps: Tensor[B, T], embedding_dim: int) -> Tenso
     return dx.cat([args.sin(), args.cos()], axis=1)
 
 
+def nonlinearity(x: Tensor[*S, T]) -> Tensor[*S, T]:
+    # swish
+    return x * dx.sigmoid(x)
+
+
 def Normalize(in_channels: C) -> GroupNorm[C]:
     return GroupNorm(num_groups=4, num_channels=in_channels, eps=1e-6, affine=True)
 
@@ -48,20 +55,19 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
     def __init__(self, in_channels: CI, out_channels: CO, temb_channels: E) -> None:
         super().__init__()
         self.norm1 = Normalize(in_channels)
-        self.conv1 = Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1, rng=rng)
-        self.temb_proj = Linear(temb_channels, out_channels, rng=rng)
+        self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)
+        self.temb_proj = Linear(temb_channels, out_channels)
         self.norm2 = Normalize(out_channels)
-        self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, stride=1, padding=1, rng=rng)
-        self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1, stride=1, rng=rng)
-        self.nonlinearity = SiLU()
+        self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, padding=1)
+        self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1)
 
     def forward(self, x: Tensor[B, CI, H, W, T], temb: Tensor[B, E, T]) -> Tensor[B, CO, H, W, T]:
         h = self.norm1(x)
-        h = self.nonlinearity(h)
+        h = nonlinearity(h)
         h = self.conv1(h)
-        h = h + self.temb_proj(self.nonlinearity(temb))[:, :, None, None]
+        h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]
         h = self.norm2(h)
-        h = self.nonlinearity(h)
+        h = nonlinearity(h)
         h = self.conv2(h)
         return self.nin_shortcut(x) + h
 
@@ -69,7 +75,7 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
 class Downsample(Module, Generic[C]):
     def __init__(self, in_channels: C) -> None:
         super().__init__()
-        self.conv = Conv2d(in_channels, in_channels, kernel_size=3, stride=2, padding=1, rng=rng)
+        self.conv = Conv2d(in_channels, in_channels, kernel_size=3, stride=2, padding=1)
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, int, int, T]:
         return self.conv(x)
@@ -79,7 +85,7 @@ class UpsampleConv(Module, Generic[C]):
     def __init__(self, in_channels: C) -> None:
         super().__init__()
         self.up = Upsample(scale_factor=2, mode="nearest")
-        self.conv = Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1, rng=rng)
+        self.conv = Conv2d(in_channels, in_channels, kernel_size=3, padding=1)
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, int, int, T]:
         x2 = self.up(x)
@@ -94,10 +100,10 @@ class Model(Module, Generic[C]):
         self.ch = 8
         self.temb_ch = 32
         # timestep embedding
-        self.temb_dense0 = Linear(8, 32, rng=rng)
-        self.temb_dense1 = Linear(32, 32, rng=rng)
+        self.temb_dense0 = Linear(8, 32)
+        self.temb_dense1 = Linear(32, 32)
         # downsampling
-        self.conv_in = Conv2d(in_ch, 8, kernel_size=3, stride=1, padding=1, rng=rng)
+        self.conv_in = Conv2d(in_ch, 8, kernel_size=3, padding=1)
         self.down0 = ResnetBlock(8, 8, 32)
         self.downsample0 = Downsample(8)
         self.down1 = ResnetBlock(8, 16, 32)
@@ -109,7 +115,7 @@ class Model(Module, Generic[C]):
         self.up0 = ResnetBlock(16 + 8, 8, 32)
         # end
         self.norm_out = Normalize(8)
-        self.conv_out = Conv2d(8, in_ch, kernel_size=3, stride=1, padding=1, rng=rng)
+        self.conv_out = Conv2d(8, in_ch, kernel_size=3, padding=1)
 
     def forward(self, x: Tensor[B, C, H, W, T], t: Tensor[B, T]) -> Tensor[B, C, H, W, T]:
         # timestep embedding
@@ -136,7 +142,7 @@ class Model(Module, Generic[C]):
 
 model: Model[L[3]] = Model(3)
 assert_type(Model(3), Model[L[3]])
-images: Tensor[L[2], L[3], L[8], L[8], NoneTape] = dx.randn(2, 3, 8, 8, rng=rng)
+images: Tensor[L[2], L[3], L[8], L[8], NoneTape] = dx.randn(2, 3, 8, 8)
 timesteps: Tensor[L[2], NoneTape] = dx.tensor(rng.integers(0, 1000, size=2).astype(np.float32))
 noise_pred = model(images.trace(), timesteps.trace())  # traced: the embedding MLP learns
 assert_type(noise_pred, Tensor[L[2], L[3], L[8], L[8], OwnedTape])
@@ -145,8 +151,8 @@ grads = noise_pred.square().mean().backward()
 assert grads[model.temb_dense0.weight].shape == (32, 8)
 
 block: ResnetBlock[L[8], L[16], L[32]] = ResnetBlock(8, 16, 32)
-features: Tensor[L[2], L[8], L[4], L[4], NoneTape] = dx.randn(2, 8, 4, 4, rng=rng)
-emb: Tensor[L[2], L[32], NoneTape] = dx.randn(2, 32, rng=rng)
+features: Tensor[L[2], L[8], L[4], L[4], NoneTape] = dx.randn(2, 8, 4, 4)
+emb: Tensor[L[2], L[32], NoneTape] = dx.randn(2, 32)
 out = block(features, emb)
 assert_type(out, Tensor[L[2], L[16], L[4], L[4], NoneTape])
 assert out.shape == (2, 16, 4, 4)
