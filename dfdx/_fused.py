@@ -230,27 +230,33 @@ def softmax_rows() -> tuple[Callable[..., None], Callable[..., None], Callable[.
 
 
 def _layer_norm_forward_source(
-    a: Any, w: Any, b: Any, eps: Any, y: Any, xhat: Any, rstd: Any
+    a: Any, w: Any, b: Any, eps: Any, y: Any, xhat: Any, rstd: Any, keep: bool
 ) -> None:  # pragma: no cover
     # Per row of a (M, D): xhat = (a - mean) * rstd, rstd = 1 / sqrt(var + eps), y = xhat * w + b.
+    # Two read-only passes (the mean, the variance), then one that writes; xhat only where
+    # ``keep`` (inference keeps nothing for a backward pass and passes y as xhat).
     rows, d = a.shape
-    inv_d = a.dtype.type(1.0) / d
+    inv_d = a.dtype.type(1.0 / d)  # a float32 scalar: a float64 one would widen every row
     for i in range(rows):
+        row = a[i]
         s = a.dtype.type(0)
         for j in range(d):
-            s += a[i, j]
+            s += row[j]
         mean = s * inv_d
         v = a.dtype.type(0)
         for j in range(d):
-            c = a[i, j] - mean
-            xhat[i, j] = c
+            c = row[j] - mean
             v += c * c
-        r = 1 / xp.sqrt(v * inv_d + eps)
+        r = a.dtype.type(1) / xp.sqrt(v * inv_d + eps)  # in a's dtype: float32 vectorizes
         rstd[i] = r
-        for j in range(d):
-            h = xhat[i, j] * r
-            xhat[i, j] = h
-            y[i, j] = h * w[j] + b[j]
+        if keep:
+            for j in range(d):
+                h = (row[j] - mean) * r
+                xhat[i, j] = h
+                y[i, j] = h * w[j] + b[j]
+        else:
+            for j in range(d):
+                y[i, j] = (row[j] - mean) * r * w[j] + b[j]
 
 
 def _layer_norm_backward_source(
@@ -259,7 +265,7 @@ def _layer_norm_backward_source(
     # dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; dw = sum(g xhat) and
     # db = sum(g) over the rows (dw and db start at zero).
     rows, d = g.shape
-    inv_d = g.dtype.type(1.0) / d
+    inv_d = g.dtype.type(1.0 / d)
     for i in range(rows):
         m1 = g.dtype.type(0)
         m2 = g.dtype.type(0)
@@ -277,9 +283,9 @@ def _layer_norm_backward_source(
 
 
 def layer_norm() -> tuple[Callable[..., None], Callable[..., None]] | None:
-    """Layer norm's forward ``(a, w, b, eps, y, xhat, rstd)`` and backward ``(g, xhat, rstd,
-    w, dx, dw, db)`` on C-contiguous ``(M, D)`` float arrays, one pass over the rows each,
-    or None without Numba. Compiled with reassociation allowed (``fastmath={"reassoc"}``),
+    """Layer norm's forward ``(a, w, b, eps, y, xhat, rstd, keep)`` (xhat written only where
+    ``keep``) and backward ``(g, xhat, rstd, w, dx, dw, db)`` on C-contiguous ``(M, D)``
+    float arrays, one pass over the rows each, or None without Numba. Compiled with reassociation allowed (``fastmath={"reassoc"}``),
     so that the row sums vectorize: sums in another order than NumPy's, equal up to
     rounding."""
     if not enabled():

@@ -244,42 +244,18 @@ def gelu_float32(a: Array, bias: Array | None = None, out: Array | None = None) 
 # ---- layer norm ------------------------------------------------------------------------------
 
 
-def _layer_norm_source(a: Any, w: Any, b: Any, eps: Any, y: Any) -> None:  # pragma: no cover
-    # each row of a (M, D): (row - mean) / sqrt(var + eps) * w + b, in a's dtype (as the
-    # traced op's BLAS sums); the sums are reassociated, so they vectorize
-    nr, d = a.shape
-    zero = a.dtype.type(0)
-    n = a.dtype.type(d)
-    for r in range(nr):
-        row = a[r]
-        s = zero
-        for j in range(d):
-            s += row[j]
-        mean = s / n
-        v = zero
-        for j in range(d):
-            t = row[j] - mean
-            v += t * t
-        rstd = a.dtype.type(1) / xp.sqrt(v / n + eps)
-        out = y[r]
-        for j in range(d):
-            out[j] = (row[j] - mean) * rstd * w[j] + b[j]
-
-
 def layer_norm(a: Array, w: Array | None, b: Array | None, eps: float) -> Array | None:
     """Layer norm over the last axis of a float array (``w``, ``b`` of its last size, or
-    None): one pass per row (the mean, the variance, the result); None without Numba."""
-    if not _fused.enabled() or a.dtype not in (xp.float32, xp.float64) or not a.size:
+    None): the training kernel's forward pass keeping nothing for a backward pass; None
+    without Numba."""
+    kernels = _fused.layer_norm() if a.dtype in (xp.float32, xp.float64) and a.size else None
+    if kernels is None:
         return None
     d = a.shape[-1]
     rows = xp.ascontiguousarray(a.reshape(-1, d))
     ones = w if w is not None else xp.ones(d, a.dtype)
     zeros = b if b is not None else xp.zeros(d, a.dtype)
     y = xp.empty_like(rows)
-    if "inference.layer_norm" not in _fused._KERNELS:  # reassociated sums: vectorized
-        jit = _fused._KERNELS["numba"].njit(
-            cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "nsz", "contract"}
-        )
-        _fused._KERNELS["inference.layer_norm"] = jit(_layer_norm_source)
-    _fused._KERNELS["inference.layer_norm"](rows, ones, zeros, a.dtype.type(eps), y)
+    rstd = xp.empty(len(rows), a.dtype)
+    kernels[0](rows, ones, zeros, a.dtype.type(eps), y, y, rstd, False)  # no xhat kept
     return y.reshape(a.shape)
