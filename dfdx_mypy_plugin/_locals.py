@@ -65,7 +65,7 @@ def _bind(count: dict[str, int], target: Expression | None, times: int = 1) -> N
         count[name] = count.get(name, 0) + times
 
 
-def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
+def count_bindings(body: list[Statement], count: dict[str, int]) -> None:
     """How many times each name is bound by the statements (a name bound where its value is
     not one expression counts twice). Nested functions and classes count with their own
     bindings (a ``nonlocal`` name only makes the answer more cautious)."""
@@ -97,12 +97,12 @@ def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
             for name, alias in stmt.names:
                 count[alias or name] = count.get(alias or name, 0) + 1
         elif isinstance(stmt, _BINDS_ANY_NAME):
-            count[_ANYTHING] = 2
+            count[ANYTHING] = 2
         for block in blocks(stmt):
-            _count_bindings(block.body, count)
+            count_bindings(block.body, count)
 
 
-_ANYTHING = "*"
+ANYTHING = "*"
 """A key of the counts: the function binds names this module does not follow."""
 _BINDS_ANY_NAME = (ImportAll, GlobalDecl, NonlocalDecl, MatchStmt)
 
@@ -142,8 +142,8 @@ def _single_definitions(
     if any(":=" in line for line in source[lines[0] - 1 : lines[1]]):
         return {}
     count: dict[str, int] = {}
-    _count_bindings(body, count)
-    if count.get(_ANYTHING):
+    count_bindings(body, count)
+    if count.get(ANYTHING):
         return {}
     found: dict[str, Expression] = {}
     for stmt in body:
@@ -179,7 +179,7 @@ def _position(e: Expression) -> tuple[type, int, int, int | None, int | None]:
     return (type(e), e.line, e.column, e.end_line, e.end_column)
 
 
-def _checked_copy(api: CheckerPluginInterface, value: Expression) -> Expression | None:
+def checked_copy(api: CheckerPluginInterface, value: Expression) -> Expression | None:
     """``value`` as mypy checked it: a function generic over a constrained TypeVar (``T`` of
     ``NoneTape, OwnedTape``) is checked as copies, one per value, and the scope holds the
     original, whose expressions have no types; the copy's expression has ``value``'s
@@ -218,6 +218,6 @@ def definitions(api: CheckerPluginInterface) -> Definition:
         if found is None:
             found = _single_definitions(body, lines, _source_of(api))
         value = found.get(e.name)
-        return _checked_copy(api, value) if value is not None else None
+        return checked_copy(api, value) if value is not None else None
 
     return definition

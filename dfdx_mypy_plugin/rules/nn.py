@@ -50,6 +50,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._origin import keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -62,7 +63,7 @@ from dfdx_mypy_plugin._types import (
     read_dim,
     read_tensor,
 )
-from dfdx_mypy_plugin._where import at_build, destination
+from dfdx_mypy_plugin._where import at_build, at_origins, destination
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -557,10 +558,71 @@ def _fit_destination(
     gives = shapes.fmt(shapes_in_out[1].shape) if shapes_in_out is not None else f"size {g}"
     message = f"{layer_name(layer)}: gives {gives}, {where} is {want} ({g} != {w})"
     call.fail(message, DFDX_SHAPE)
-    built = at_build(api, call.context, message)
-    if built is not None:
-        call.fail(built[0], DFDX_SHAPE, at=built[1])
+    for text, place in _built_at(call, layer, got, expected, shapes_in_out, message):
+        call.fail(text, DFDX_SHAPE, at=place)
     return expected
+
+
+def _built_at(
+    call: Call,
+    layer: Instance,
+    got: Instance,
+    expected: Instance,
+    shapes_in_out: tuple[TensorType, TensorType] | None,
+    message: str,
+) -> list[tuple[str, Context]]:
+    """Where a layer whose result does not fit its destination is built: for a
+    ``Sequential``, its last layer that sets the sizes that do not fit; else the line that
+    built the layer (:func:`at_build`)."""
+    context = call.context
+    if layer.type.fullname == SEQUENTIAL and shapes_in_out and isinstance(context, CallExpr):
+        dims, want = got.args[:-1], expected.args[:-1]
+        pairs = enumerate(zip(dims, want, strict=False))
+        bad = frozenset(i for i, (g, w) in pairs if not is_subtype(g, w))
+        places = at_origins(call.api, context, context, bad, message, shapes_in_out[1].shape)
+        if places:
+            return places
+    built = at_build(call.api, call.context, message)
+    return [] if built is None else [built]
+
+
+def input_origins(
+    api: CheckerPluginInterface, receiver: Type, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at the call ``context`` of the layer ``receiver`` on an
+    input whose features or channels it does not take, is to be reported too: where the
+    layers that set that size of the input are built (:func:`at_origins`)."""
+    layer = get_proper_type(receiver)
+    if not isinstance(context, CallExpr) or not isinstance(layer, Instance):
+        return []
+    if not context.args or context.arg_kinds[0] != ARG_POS:
+        return []
+    first = layer
+    while first.type.fullname == SEQUENTIAL:
+        inner = _layers(first)
+        if not inner:
+            return []
+        first = inner[0]
+    spec = _layer(first)
+    if spec is None or spec.reads is None or not spec.sizes:
+        return []
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(context.args[0]) if lookup is not None else None
+    if t is None:
+        return []
+    try:
+        x = read_tensor(t)
+    except Unknown:
+        return []
+    rank = len(x.shape)
+    axis = rank - 1 if spec.reads == "features" else 1
+    if not 0 <= axis < rank:
+        return []
+    takes = _dims(first, spec)[0]
+    if shapes.same_layer_size(takes, x.shape[axis]) is not False:
+        return []
+    places = at_origins(api, context, context.args[0], frozenset({axis}), message, merged=True)
+    return places
 
 
 for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
@@ -783,3 +845,58 @@ def sequential_item(call: Call) -> Type:
 
 
 METHOD_RULES[f"{SEQUENTIAL}.__getitem__"] = Rule("Sequential[i]", sequential_item)
+
+
+# ---- where a Sequential's misfit is reported ---------------------------------------------------
+
+
+def _truncates(window: shapes.Window, x: shapes.Shape) -> bool:
+    """Whether a strided window leaves rows or columns of ``x`` unread (PyTorch floors
+    ``(n + 2p - d(k - 1) - 1) / s``): a sign that the size it was given is not the one its
+    window was chosen for. A transposed convolution reads every input."""
+    if "output_padding" in window or len(x) < 2:
+        return False
+    for axis, n in enumerate(x[-2:]):
+        k, s, p = (window.get(a) for a in ("kernel_size", "stride", "padding"))
+        d = window.get("dilation", (1, 1))
+        if not all(isinstance(v, tuple) for v in (k, s, p, d)) or not isinstance(n, int):
+            continue
+        k, s, p, d = (v[axis] for v in (k, s, p, d))  # type: ignore[index]
+        if s > 1 and (n + 2 * p - d * (k - 1) - 1) % s:
+            return True
+    return False
+
+
+def sequential_places(seq: Instance, x: TensorType | None, axes: frozenset[int]) -> list[int]:
+    """The layers of ``seq`` where its result's ``axes`` do not fit what its value goes to:
+    the last layer that sets them; for spatial sizes, where a strided window leaves part of
+    its input unread, that layer and the one before it that set the size it was given
+    (a convolution without its stride two layers before the end gives no other sign)."""
+    layers = _layers(seq)
+    rank = len(x.shape) if x is not None else None
+    setters = [i for i, layer in enumerate(layers) if rank and axes & set_axes(layer, rank)]
+    if not setters:
+        return []
+    if x is None or not any(a >= 2 for a in axes):
+        return setters[-1:]
+    shape = x.shape
+    spatial: list[int] = []
+    for i, layer in enumerate(layers):
+        spec = _layer(layer)
+        if spec is None:
+            if keeps_shape(layer):
+                continue
+            break
+        window = _read_window(layer, spec) if spec.window else None
+        if window is not None and spec.output is not None:
+            if _truncates(window, shape) and spatial:
+                return [spatial[-1], i]
+            spatial.append(i)
+        try:
+            out = shapes.output_shape(spec, shape, _dims(layer, spec), window)
+        except shapes.ShapeError:
+            break
+        if out is None:
+            break
+        shape = out
+    return setters[-1:]
