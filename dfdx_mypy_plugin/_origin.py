@@ -232,6 +232,8 @@ def origins_of_call(
 ) -> list[Origin]:
     """:func:`origins` of the call ``e`` whose value has the shape ``out`` (a call being
     checked has no type yet)."""
+    if any(not 0 <= a < len(out) for a in axes):
+        return []  # a name whose type is not its last value's (name reuse off)
     callee = _instance(api, e.callee)
     if callee is not None and callee.type.has_base(MODULE):
         if axes & set_axes(callee, len(out)):
