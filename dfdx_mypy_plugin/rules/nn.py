@@ -64,6 +64,7 @@ from dfdx_mypy_plugin._types import (
     read_tensor,
 )
 from dfdx_mypy_plugin._where import at_build, at_origins, destination
+from dfdx_mypy_plugin._where import declared as declared_type
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -430,7 +431,15 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
             raise Unknown
         try:
             x = read_tensor(arg)
-            y = fold(call, layer, x)
+            try:
+                y = fold(call, layer, x)
+            except shapes.ShapeError:
+                if call.report:
+                    raise  # reported where the signature is checked
+                after = _declared_after(call, _after_error(call, layer, x, fold))
+                if after is None:
+                    raise
+                return after
         except Unknown:  # an input of unknown rank: the sizes the layer sets are still known
             got = get_proper_type(call.default)
             if not isinstance(got, Instance):
@@ -442,6 +451,52 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _declared_after(call: Call, after: Type | None) -> Type | None:
+    """``after``, a reported call's type, where it fits the declared type its value goes to
+    (:func:`dfdx_mypy_plugin._where.declared`); else that declared type: the mistake is
+    reported once, at the call."""
+    target = declared_type(call.api, call.context) if isinstance(call.context, CallExpr) else None
+    if target is None or target[0].type.fullname != TENSOR:
+        return after
+    if after is not None and is_subtype(after, target[0]):
+        return after
+    return target[0]
+
+
+def _after_error(
+    call: Call,
+    layer: Instance,
+    x: TensorType,
+    fold: Callable[[Call, Instance, TensorType], TensorType],
+) -> Type | None:
+    """The type of ``layer(x)`` after its error is reported, so that one mistake gives one
+    error: the input's for a layer that keeps its shape (a norm on the wrong size); else the
+    layer's output on the input with the size it reads (``Linear[D, K]`` on a ``Tensor[B,
+    E]`` gives ``Tensor[B, K]``). None where that is not known either."""
+    first = layer
+    while first.type.fullname == SEQUENTIAL:
+        inner = _layers(first)
+        if not inner:
+            return None
+        first = inner[0]
+    if keeps_shape(layer):
+        return call.result(x.shape, x.tape, x)
+    spec = _layer(first)
+    if spec is None or spec.reads is None or not spec.sizes or not x.shape:
+        return None
+    syms = dict(x.syms)
+    takes = _dims(first, spec, syms)[0]
+    axis = len(x.shape) - 1 if spec.reads == "features" else 1
+    if takes is None or axis >= len(x.shape):
+        return None
+    repaired = TensorType((*x.shape[:axis], takes, *x.shape[axis + 1 :]), x.tape, syms)
+    try:
+        y = fold(call, layer, repaired)
+    except (shapes.ShapeError, Unknown):
+        return None
+    return call.result(y.shape, y.tape, repaired, y)
 
 
 def _fold_each(

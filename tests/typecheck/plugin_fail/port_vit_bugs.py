@@ -93,8 +93,8 @@ class Block(Module, Generic[E, NH, HF]):
         x = x + self.attn(self.norm1(x))
         x = x + self.mlp(self.norm2(x))  # E: mypy[dfdx-shape "LayerNorm[HF]: takes HF features, go"
         #     "t Tensor[B, S, E] (E != HF)"]
-        # after the reported call, x (rebound, a local under name reuse) holds its Any result
-        return x  # E: mypy[no-any-return]
+        # after the reported call, x keeps its type (the norm's input's): one mistake, one error
+        return x
 
 
 class VisionTransformer(Module, Generic[CI, K, E]):
