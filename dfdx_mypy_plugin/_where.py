@@ -302,18 +302,18 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
     function = api.scope.current_function()
     if function is None:
         return False
-    count: dict[str, int] = {}
-    count_bindings(function.body.body, count)
     for stmt in function.body.body:
         if (
             isinstance(stmt, AssignmentStmt)
             and _same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
-            and count.get(stmt.lvalues[0].name) == 1
-            and not count.get(ANYTHING)
         ):
             name = stmt.lvalues[0].name
+            count: dict[str, int] = {}
+            count_bindings(function.body.body, count)
+            if count.get(name) != 1 or count.get(ANYTHING):
+                return False
             return any(
                 isinstance(s, ReturnStmt) and isinstance(s.expr, NameExpr) and s.expr.name == name
                 for s in walk(function.body.body)
@@ -351,11 +351,15 @@ def fit_value(
     from the op (:func:`at_origins`), that declared type, after a ``dfdx-shape`` error at the
     op and where each such layer is built. mypy's own error (``return-value``,
     ``assignment``) would name neither the size nor the layer."""
-    if not isinstance(context, CallExpr):
+    g = get_proper_type(got)
+    if (
+        not isinstance(context, CallExpr)
+        or not isinstance(g, Instance)
+        or g.type.fullname != TENSOR
+    ):
         return got
     target = declared(api, context)
-    g = get_proper_type(got)
-    if target is None or not isinstance(g, Instance) or g.type.fullname != TENSOR:
+    if target is None:
         return got
     expected, where = target
     if expected.type.fullname != TENSOR or is_subtype(g, expected):
