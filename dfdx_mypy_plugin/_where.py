@@ -5,11 +5,13 @@ another (``self.proj(x)`` in ``forward``). When the call does not fit, the call 
 plugin sees it, but the line that built the layer is very often the mistake (a size passed
 wrong), so the error is reported on both lines: :func:`at_build` finds the building
 line from the called expression (a field of ``self`` assigned once in its class, in the file
-being checked) and reports there too.
+being checked, or a name bound once, for a model fed by another model) and reports there too.
+:func:`at_origins` reports where the layer that set a size that does not fit was built,
+found back from the value (:mod:`dfdx_mypy_plugin._origin`).
 
 :func:`destination` says where a call's value goes when mypy's type context for it is a
 declared type that the value must fit (a ``return``, an annotated assignment), so that a rule
-may compare its result with it.
+may compare its result with it; :func:`fit_value` does so for any op's result.
 """
 
 from __future__ import annotations
@@ -113,9 +115,9 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
 
 def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | None:
     """The expression that built the module ``callee`` refers to: the value of the one
-    assignment to ``self.<name>`` in its class, in the file being checked; else None. A
-    module held in a variable is not looked for: built with literal sizes and called on
-    data (a script, a test), the data is as likely wrong as the module."""
+    assignment to ``self.<name>`` in its class, in the file being checked, or of a name bound
+    once in the function or script (:func:`at_build` blames it only where it is fed by
+    another module: called on data, the data is as likely wrong as the module); else None."""
     if not isinstance(api, TypeChecker):
         return None
     if isinstance(callee, NameExpr):
