@@ -33,6 +33,7 @@ from mypy.nodes import (
     ImportFrom,
     ListExpr,
     MatchStmt,
+    MemberExpr,
     NameExpr,
     NonlocalDecl,
     OperatorAssignmentStmt,
@@ -45,8 +46,9 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 
-Definition = Callable[[NameExpr], Expression | None]
-"""The expression a local name was assigned once, or None."""
+Definition = Callable[[NameExpr | MemberExpr], Expression | None]
+"""The expression a local name (or a field of ``self``, where the caller reads fields too)
+was assigned once, or None."""
 
 
 def target_names(target: Expression) -> list[str]:
@@ -213,8 +215,10 @@ def definitions(api: CheckerPluginInterface) -> Definition:
         return lambda e: None
     found: dict[str, Expression] | None = None
 
-    def definition(e: NameExpr) -> Expression | None:
+    def definition(e: NameExpr | MemberExpr) -> Expression | None:
         nonlocal found
+        if not isinstance(e, NameExpr):
+            return None
         if found is None:
             found = _single_definitions(body, lines, _source_of(api))
         value = found.get(e.name)

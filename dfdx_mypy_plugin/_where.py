@@ -113,6 +113,14 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     return _only(values)
 
 
+def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:
+    """The value of ``self.<name>`` where it is assigned once in its class (in the file being
+    checked): ``dim // n_heads`` for ``self.head_dim``; else None."""
+    if not isinstance(api, TypeChecker) or not _is_self_field(e, e.name):
+        return None
+    return _field_value(api, e)
+
+
 def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | None:
     """The expression that built the module ``callee`` refers to: the value of the one
     assignment to ``self.<name>`` in its class, in the file being checked, or of a name bound
