@@ -26,7 +26,7 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type
-from mypy.types import CallableType, Instance, UnpackType, get_proper_type
+from mypy.types import CallableType, Instance, TupleType, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import ANYTHING, checked_copy, count_bindings, definitions
@@ -77,13 +77,8 @@ def set_axes(layer: Instance, rank: int) -> set[int]:
     channels (its last size argument), and the spatial axes of a layer with a window."""
     if layer.type.fullname == SEQUENTIAL:
         items = get_proper_type(layer.args[0]) if layer.args else None
-        inner = getattr(items, "items", [])
-        return {
-            a
-            for t in inner
-            if isinstance(p := get_proper_type(t), Instance)
-            for a in set_axes(p, rank)
-        }
+        inner = [get_proper_type(t) for t in items.items] if isinstance(items, TupleType) else []
+        return {a for t in inner if isinstance(t, Instance) for a in set_axes(t, rank)}
     spec = shapes.layer_of(layer.type.fullname)
     if spec is None:
         return set()
@@ -238,7 +233,8 @@ def origins_of_call(
     if callee is not None and callee.type.has_base(MODULE):
         if axes & set_axes(callee, len(out)):
             return [Origin(e, callee, axes, len(out), merged)]
-        known = callee.type.fullname == SEQUENTIAL or shapes.layer_of(callee.type.fullname)
+        fullname = callee.type.fullname
+        known = fullname == SEQUENTIAL or shapes.layer_of(fullname) is not None
         if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:
             return []
         if not known and not keeps_shape(callee):

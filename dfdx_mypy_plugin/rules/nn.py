@@ -911,13 +911,12 @@ def _truncates(window: shapes.Window, x: shapes.Shape) -> bool:
     window was chosen for. A transposed convolution reads every input."""
     if "output_padding" in window or len(x) < 2:
         return False
+    pairs = [window.get(a, (1, 1)) for a in ("kernel_size", "stride", "padding", "dilation")]
+    if not all(isinstance(v, tuple) for v in pairs):
+        return False
     for axis, n in enumerate(x[-2:]):
-        k, s, p = (window.get(a) for a in ("kernel_size", "stride", "padding"))
-        d = window.get("dilation", (1, 1))
-        if not all(isinstance(v, tuple) for v in (k, s, p, d)) or not isinstance(n, int):
-            continue
-        k, s, p, d = (v[axis] for v in (k, s, p, d))  # type: ignore[index]
-        if s > 1 and (n + 2 * p - d * (k - 1) - 1) % s:
+        k, s, p, d = (v[axis] for v in pairs if isinstance(v, tuple))
+        if isinstance(n, int) and s > 1 and (n + 2 * p - d * (k - 1) - 1) % s:
             return True
     return False
 
