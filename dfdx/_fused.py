@@ -285,9 +285,9 @@ def _layer_norm_backward_source(
 def layer_norm() -> tuple[Callable[..., None], Callable[..., None]] | None:
     """Layer norm's forward ``(a, w, b, eps, y, xhat, rstd, keep)`` (xhat written only where
     ``keep``) and backward ``(g, xhat, rstd, w, dx, dw, db)`` on C-contiguous ``(M, D)``
-    float arrays, one pass over the rows each, or None without Numba. Compiled with reassociation allowed (``fastmath={"reassoc"}``),
-    so that the row sums vectorize: sums in another order than NumPy's, equal up to
-    rounding."""
+    float arrays, one pass over the rows each, or None without Numba. Compiled with
+    reassociation allowed (``fastmath={"reassoc"}``), so that the row sums vectorize: sums in
+    another order than NumPy's, equal up to rounding."""
     if not enabled():
         return None
     if "layer_norm" not in _KERNELS:
