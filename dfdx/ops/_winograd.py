@@ -15,10 +15,13 @@ multiplications than im2col's three.
 
 A block of samples (about ``CHUNK_BYTES`` of products: one sample of the benchmark's conv,
 measured fastest) is transformed, multiplied and transformed back while it is in cache; the
-transformed input is kept for the weight's gradient, ``(16, C, N, tiles)``, 4x the input
-(im2col kept 9x). Round-off: the transforms add and subtract up to 9 values, so float32's
-error is a few times the direct sum's (measured against PyTorch on the benchmark's conv:
-5e-7 of the largest output and input gradient, 4e-6 of the largest weight gradient).
+transformed input is kept for the weight's gradient, ``(16, C, N, tiles)``, ~4.3x the input
+(im2col kept 9x). Each row of tiles has a spare slot (``tiles = th * (tw + 1)``): the
+transforms then run over a whole plane's tiles in vector-long loops (see
+``dfdx._fused_conv``); the products compute the spare slots too, 1 / tw more work.
+Round-off: the transforms add and subtract up to 9 values, so float32's error is a few
+times the direct sum's (measured against PyTorch on the benchmark's conv: 5e-7 of the
+largest output and input gradient, 4e-6 of the largest weight gradient).
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tup
     u = xp.ascontiguousarray((g @ w @ g.T).transpose(2, 3, 0, 1)).reshape(16, o, c)
     b = xp.zeros(o, dtype=a.dtype) if bias is None else bias
     a = xp.ascontiguousarray(a)
-    tiles = th * tw
+    tiles = th * (tw + 1)  # each row of tiles has a spare slot (dfdx._fused_conv)
     v = xp.empty((16, c, n, tiles), dtype=a.dtype)
     y = xp.empty((n, o, *out), dtype=a.dtype)
     step = _step(n, max(o, c), tiles, a.itemsize)
