@@ -134,11 +134,8 @@ def _winograd_input_source(
                 d2, d3 = v[8 + b, c, first + n], v[12 + b, c, first + n]
                 for f in range(t):
                     d0[f] = e[f] - e1[f]
-                for f in range(t):
                     d1[f] = o[f] + e1[f]
-                for f in range(t):
                     d2[f] = e1[f] - o[f]
-                for f in range(t):
                     d3[f] = o[f] - o1[f]
 
 
@@ -160,7 +157,6 @@ def _winograd_output_source(
                 top, bot = s[0, b], s[1, b]
                 for f in range(t):
                     top[f] = m0[f] + m1[f] + m2[f]
-                for f in range(t):
                     bot[f] = m1[f] - m2[f] - m3[f]
             for par in range(2):  # times A, plus the bias
                 s0, s1, s2, s3 = s[par, 0], s[par, 1], s[par, 2], s[par, 3]
@@ -237,15 +233,12 @@ def _winograd_input_grad_source(
                 e1, o1 = e[tp:], o[tp:]
                 for f in range(t):
                     e[f] = v0[f]
-                for f in range(t, u):
-                    e[f] = 0
-                for f in range(t):
-                    e1[f] += v1[f] + v2[f] - v0[f]
-                for f in range(t):
                     o[f] = v1[f] - v2[f] + v3[f]
                 for f in range(t, u):
+                    e[f] = 0
                     o[f] = 0
                 for f in range(t):
+                    e1[f] += v1[f] + v2[f] - v0[f]
                     o1[f] -= v3[f]
             for par in range(2):
                 h0, h1, h2, h3 = hs[par, 0], hs[par, 1], hs[par, 2], hs[par, 3]
