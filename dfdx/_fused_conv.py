@@ -182,7 +182,6 @@ def _winograd_grad_source(
     t = th * (tw + 1)
     plane = xp.zeros((2, th, wb), g.dtype)  # g's rows by parity; past the edges: zeros
     flat = plane.reshape(2, th * wb)
-    r = xp.empty((4, th * wb), g.dtype)  # A g: g0, g0 + g1, g0 - g1, -g1
     for n in range(n_):
         for o in range(o_):
             src, sums = g[n, o], total[o]
@@ -191,23 +190,37 @@ def _winograd_grad_source(
                 for j in range(wo):
                     d[j] = s[j]
                     sums[j] += s[j]
+            # A g, row by row (g0, g0 + g1, g0 - g1, -g1), times A^T: a tile's columns 2f and
+            # 2f + 1 read as interleaved vectors, four rows of dm a loop
             g0, g1 = flat[0], flat[1]
-            r0, r1, r2, r3 = r[0], r[1], r[2], r[3]
-            for f in range(th * wb):
-                r0[f] = g0[f]
-                r1[f] = g0[f] + g1[f]
-                r2[f] = g0[f] - g1[f]
-                r3[f] = -g1[f]
-            for i in range(4):  # times A^T: a tile's columns 2f and 2f + 1
-                ri = r[i]
-                d0, d1 = dm[4 * i, o, n], dm[4 * i + 1, o, n]
-                d2, d3 = dm[4 * i + 2, o, n], dm[4 * i + 3, o, n]
-                for f in range(t):
-                    c0, c1 = ri[2 * f], ri[2 * f + 1]
-                    d0[f] = c0
-                    d1[f] = c0 + c1
-                    d2[f] = c0 - c1
-                    d3[f] = -c1
+            d0, d1, d2, d3 = dm[0, o, n], dm[1, o, n], dm[2, o, n], dm[3, o, n]
+            for f in range(t):
+                c0, c1 = g0[2 * f], g0[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
+            d0, d1, d2, d3 = dm[4, o, n], dm[5, o, n], dm[6, o, n], dm[7, o, n]
+            for f in range(t):
+                c0, c1 = g0[2 * f] + g1[2 * f], g0[2 * f + 1] + g1[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
+            d0, d1, d2, d3 = dm[8, o, n], dm[9, o, n], dm[10, o, n], dm[11, o, n]
+            for f in range(t):
+                c0, c1 = g0[2 * f] - g1[2 * f], g0[2 * f + 1] - g1[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
+            d0, d1, d2, d3 = dm[12, o, n], dm[13, o, n], dm[14, o, n], dm[15, o, n]
+            for f in range(t):
+                c0, c1 = -g1[2 * f], -g1[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
 
 
 def _winograd_input_grad_source(
