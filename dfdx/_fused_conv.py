@@ -235,7 +235,6 @@ def _winograd_input_grad_source(
     t = th * tp
     u = (th + 1) * tp
     hs = xp.zeros((2, 4, u), dx.dtype)  # B dv by the padded row's parity, by column
-    cs = xp.empty((4, u), dx.dtype)  # times B^T: what a tile adds to its 4 columns
     plane = xp.empty((2, th + 1, wb), dx.dtype)  # the padded plane, rows by parity
     flat = plane.reshape(2, (th + 1) * wb)
     for n in range(n_):
@@ -253,22 +252,17 @@ def _winograd_input_grad_source(
                 for f in range(t):
                     e1[f] += v1[f] + v2[f] - v0[f]
                     o1[f] -= v3[f]
-            for par in range(2):
+            for par in range(2):  # times B^T: a tile adds h0, h1 - h2 + h3, h1 + h2 - h0, -h3
+                # to its columns 2f .. 2f + 3; column 2f gets tile f's first and tile f - 1's
+                # third, column 2f + 1 tile f's second and tile f - 1's fourth
                 h0, h1, h2, h3 = hs[par, 0], hs[par, 1], hs[par, 2], hs[par, 3]
-                c0, c1, c2, c3 = cs[0], cs[1], cs[2], cs[3]
-                for f in range(u):
-                    c0[f] = h0[f]
-                    c1[f] = h1[f] - h2[f] + h3[f]
-                    c2[f] = h1[f] + h2[f] - h0[f]
-                    c3[f] = -h3[f]
-                # column 2f gets c0[f] + c2[f - 1], column 2f + 1 c1[f] + c3[f - 1]
+                n0, n1, n2, n3 = h0[1:], h1[1:], h2[1:], h3[1:]  # tile f + 1's
                 q = flat[par]
-                q[0] = c0[0]
-                q[1] = c1[0]
-                a0, a1 = c0[1:], c1[1:]
+                q[0] = h0[0]
+                q[1] = h1[0] - h2[0] + h3[0]
                 for f in range(u - 1):
-                    q[2 * f + 2] = a0[f] + c2[f]
-                    q[2 * f + 3] = a1[f] + c3[f]
+                    q[2 * f + 2] = n0[f] + (h1[f] + h2[f] - h0[f])
+                    q[2 * f + 3] = (n1[f] - n2[f] + n3[f]) + -h3[f]
             dst = dx[n, c]
             for k in range(h):
                 i = k + ph
