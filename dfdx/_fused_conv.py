@@ -89,19 +89,19 @@ def _max_pool_grad_source(g: Any, at: Any, gx: Any) -> None:  # pragma: no cover
 
 # ---- Winograd F(2x2, 3x3) transforms (see dfdx/ops/_winograd.py) ----------------------------
 # A transformed block is (16, C, N, slots), its 16 rows the positions (a, b) of a tile's 4 x 4
-# transform, a * 4 + b (the input's: the whole batch, written from sample ``first`` on). A
-# plane's tiles are numbered ty * (tw + 1) + tx: each row of tiles has one slot more than it
-# has tiles, so that tile f's window starts at 2 * f in a plane buffer of rows 2 * (tw + 1) wide,
-# its rows split by parity. Every loop then runs over a whole plane's tiles at unit (or 2)
-# stride, long enough to vectorize (a row of 14 tiles is shorter than one AVX-512 vector).
-# The spare slot of each row is zero in the output gradient's transform (and so in the input
-# gradient's); the input and output transforms compute and drop a value there.
+# transform, a * 4 + b. A plane's tiles are numbered ty * (tw + 1) + tx: each row of tiles has
+# one slot more than it has tiles, so that tile f's window starts at 2 * f in a plane buffer
+# of rows 2 * (tw + 1) wide, its rows split by parity. Every loop then runs over a whole
+# plane's tiles at unit (or 2) stride, long enough to vectorize (a row of 14 tiles is shorter
+# than one AVX-512 vector). The spare slot of each row is zero in the output gradient's
+# transform (and so in the input gradient's); the input and output transforms compute and
+# drop a value there.
 
 
 def _winograd_input_source(
-    x: Any, ph: int, pw: int, th: int, tw: int, v: Any, first: int
+    x: Any, ph: int, pw: int, th: int, tw: int, v: Any
 ) -> None:  # pragma: no cover
-    # v[:, c, first + n] = B^T d B for every 4 x 4 tile d (stride 2) of x[n, c] padded by (ph, pw)
+    # v[:, c, n] = B^T d B for every 4 x 4 tile d (stride 2) of x[n, c] padded by (ph, pw)
     n_, c_, h, w = x.shape
     hb, wb = 2 * th + 2, 2 * tw + 2
     tp = tw + 1
@@ -130,8 +130,7 @@ def _winograd_input_source(
             for b in range(4):  # B^T times that: a tile's rows 2ty .. 2ty + 3
                 e, o = hs[0, b], hs[1, b]
                 e1, o1 = e[tp:], o[tp:]  # slices: an index f + tp is not vectorized
-                d0, d1 = v[b, c, first + n], v[4 + b, c, first + n]
-                d2, d3 = v[8 + b, c, first + n], v[12 + b, c, first + n]
+                d0, d1, d2, d3 = v[b, c, n], v[4 + b, c, n], v[8 + b, c, n], v[12 + b, c, n]
                 for f in range(t):
                     d0[f] = e[f] - e1[f]
                     d1[f] = o[f] + e1[f]
@@ -300,10 +299,10 @@ def max_pool_grad() -> Callable[[Any, Any, Any], None] | None:
     return _kernel("max_pool_grad")
 
 
-def winograd_input() -> Callable[[Any, int, int, int, int, Any, int], None] | None:
-    """``(x, ph, pw, th, tw, v, first)``: ``x`` ``(n, C, H, W)`` padded by ``(ph, pw)``, its
-    ``th`` x ``tw`` tiles of 4 x 4 (stride 2) transformed into ``v`` ``(16, C, N, th * (tw +
-    1))`` (a spare slot after each row of tiles) at samples ``first`` to ``first + n``."""
+def winograd_input() -> Callable[[Any, int, int, int, int, Any], None] | None:
+    """``(x, ph, pw, th, tw, v)``: ``x`` ``(N, C, H, W)`` padded by ``(ph, pw)``, its ``th`` x
+    ``tw`` tiles of 4 x 4 (stride 2) transformed into ``v`` ``(16, C, N, th * (tw + 1))`` (a
+    spare slot after each row of tiles)."""
     return _kernel("winograd_input")
 
 

@@ -113,7 +113,7 @@ def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tup
         if last - first < step:
             v = xp.empty((16, c, last - first, tiles), dtype=a.dtype)
             m = xp.empty((16, o, (last - first) * tiles), dtype=a.dtype)
-        to_v(a[first:last], pad[0], pad[1], th, tw, v, 0)
+        to_v(a[first:last], pad[0], pad[1], th, tw, v)
         xp.matmul(u, v.reshape(16, c, (last - first) * tiles), out=m)
         from_m(m.reshape(16, o, last - first, tiles), b, th, tw, y[first:last])
     return y, Saved(u, a, tiles, pad)
@@ -149,7 +149,7 @@ def backward(
         to_dm(g[first:last], th, tw, dm, sums)
         dm_rows = dm.reshape(16, o, cols)
         if du is not None:
-            to_v(a[first:last], pad[0], pad[1], th, tw, dv, 0)
+            to_v(a[first:last], pad[0], pad[1], th, tw, dv)
             du += xp.matmul(dm_rows, dv.reshape(16, c, cols).transpose(0, 2, 1))
         if dx is not None:
             xp.matmul(ut, dm_rows, out=dv.reshape(16, c, cols))
