@@ -116,9 +116,9 @@ def _winograd_input_source(
             src = x[n, c]
             for k in range(min(h, hb - ph)):
                 i = k + ph
-                row, s = plane[i % 2, i // 2], src[k]
+                row, s = plane[i % 2, i // 2, pw:], src[k]  # a slice: see f + tp below
                 for j in range(min(w, wb - pw)):
-                    row[j + pw] = s[j]
+                    row[j] = s[j]
             for par in range(2):  # times B: a tile's columns 2f .. 2f + 3
                 p = flat[par]  # one array: offsets 2f + k are read as interleaved vectors
                 h0, h1, h2, h3 = hs[par, 0], hs[par, 1], hs[par, 2], hs[par, 3]
@@ -265,9 +265,9 @@ def _winograd_input_grad_source(
             dst = dx[n, c]
             for k in range(h):
                 i = k + ph
-                d, src = dst[k], plane[i % 2, i // 2]
+                d, src = dst[k], plane[i % 2, i // 2, pw:]
                 for j in range(w):
-                    d[j] = src[j + pw]
+                    d[j] = src[j]
 
 
 def _kernel(name: str) -> Callable[..., None] | None:
