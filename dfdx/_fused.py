@@ -71,41 +71,66 @@ def flat(*arrays: Array) -> list[Array] | None:
     return out
 
 
-def _gelu_far_source(a: Any, r: Any) -> None:  # pragma: no cover
-    # r = the exponent of erf's far branch, erf(z) = 1 - exp(r(|z|)), z = a / sqrt(2), for
-    # every element (dfdx.ops._special.erf_float32's polynomial); NumPy's exp follows.
+def _erf_far_exponent_source(t: Any) -> Any:  # pragma: no cover
+    # r(t) with erf(z) = 1 - exp(r(|z|)) on erf's far branch, t = |z|
+    # (dfdx.ops._special.erf_float32's polynomial)
     f32 = xp.float32
+    s = t * t
+    q = t * f32(-1.72853470e-5) + f32(3.83197126e-4)
+    u = t * f32(-3.88396438e-3) + f32(2.42546219e-2)
+    q = q * s + u
+    q = q * t + f32(-1.06777877e-1)
+    q = q * t + f32(-6.34846687e-1)
+    q = q * t + f32(-1.28717512e-1)
+    return q * t - t
+
+
+def _gelu_cdf_source(z: Any, e: Any) -> Any:  # pragma: no cover
+    # (1 + erf(z)) / 2 given e = exp(r(|z|)) (see _erf_far_exponent_source); erf's near
+    # branch is computed here, and either branch is picked without a jump, so that the loops
+    # calling this compile to SIMD instructions
+    f32 = xp.float32
+    t = abs(z)
+    s = z * z
+    near = s * f32(-5.96761703e-4) + f32(4.99119423e-3)
+    near = near * s + f32(-2.67681349e-2)
+    near = near * s + f32(1.12819925e-1)
+    near = near * s + f32(-3.76125336e-1)
+    near = near * s + f32(1.28379166e-1)
+    near = near * z + z
+    far = f32(1) - e
+    far = -far if z < f32(0) else far
+    return f32(0.5) * (f32(1) + (far if t > f32(0.927734375) else near))
+
+
+erf_far_exponent: Callable[[Any], Any] = _erf_far_exponent_source
+gelu_cdf: Callable[[Any, Any], Any] = _gelu_cdf_source
+"""The scalar steps of exact GELU in float32, shared by the training kernels here and the
+inference kernels (:mod:`dfdx._inference`): replaced by their compiled forms, inlined, by
+:func:`compile_gelu_steps` before any kernel calling them compiles."""
+
+
+def compile_gelu_steps() -> None:
+    """Compile :data:`erf_far_exponent` and :data:`gelu_cdf` (inlined where called)."""
+    global erf_far_exponent, gelu_cdf
+    if erf_far_exponent is _erf_far_exponent_source:
+        inline = _KERNELS["numba"].njit(inline="always", error_model="numpy")
+        erf_far_exponent = inline(_erf_far_exponent_source)
+        gelu_cdf = inline(_gelu_cdf_source)
+
+
+def _gelu_far_source(a: Any, r: Any) -> None:  # pragma: no cover
+    # r = the exponent of erf's far branch at z = a / sqrt(2), for every element; NumPy's
+    # exp follows
     for i in range(a.size):
-        t = abs(a[i] * f32(0.7071067811865476))
-        s = t * t
-        q = t * f32(-1.72853470e-5) + f32(3.83197126e-4)
-        u = t * f32(-3.88396438e-3) + f32(2.42546219e-2)
-        q = q * s + u
-        q = q * t + f32(-1.06777877e-1)
-        q = q * t + f32(-6.34846687e-1)
-        q = q * t + f32(-1.28717512e-1)
-        r[i] = q * t - t
+        r[i] = erf_far_exponent(abs(a[i] * xp.float32(0.7071067811865476)))
 
 
 def _gelu_combine_source(a: Any, e: Any, y: Any) -> None:  # pragma: no cover
-    # e holds exp(r) (see _gelu_far_source) and receives the cdf, (1 + erf(z)) / 2; y = a * cdf.
-    # erf's near branch is computed here; either branch is picked without a jump, so that
-    # the loop compiles to SIMD instructions.
-    f32 = xp.float32
+    # e holds exp(r) (see _gelu_far_source) and receives the cdf; y = a * cdf
     for i in range(a.size):
         x = a[i]
-        z = x * f32(0.7071067811865476)
-        t = abs(z)
-        s = z * z
-        near = s * f32(-5.96761703e-4) + f32(4.99119423e-3)
-        near = near * s + f32(-2.67681349e-2)
-        near = near * s + f32(1.12819925e-1)
-        near = near * s + f32(-3.76125336e-1)
-        near = near * s + f32(1.28379166e-1)
-        near = near * z + z
-        far = f32(1) - e[i]
-        far = -far if z < f32(0) else far
-        c = f32(0.5) * (f32(1) + (far if t > f32(0.927734375) else near))
+        c = gelu_cdf(x * xp.float32(0.7071067811865476), e[i])
         e[i] = c
         y[i] = x * c
 
@@ -138,6 +163,7 @@ def gelu_forward_float32() -> Callable[[Array, Array, Array], None] | None:
     calls ``exp`` per element."""
     if not enabled():
         return None
+    compile_gelu_steps()
     far = _jit("gelu_far", _gelu_far_source)
     combine = _jit("gelu_combine", _gelu_combine_source)
 
@@ -230,27 +256,33 @@ def softmax_rows() -> tuple[Callable[..., None], Callable[..., None], Callable[.
 
 
 def _layer_norm_forward_source(
-    a: Any, w: Any, b: Any, eps: Any, y: Any, xhat: Any, rstd: Any
+    a: Any, w: Any, b: Any, eps: Any, y: Any, xhat: Any, rstd: Any, keep: bool
 ) -> None:  # pragma: no cover
     # Per row of a (M, D): xhat = (a - mean) * rstd, rstd = 1 / sqrt(var + eps), y = xhat * w + b.
+    # Two read-only passes (the mean, the variance), then one that writes; xhat only where
+    # ``keep`` (inference keeps nothing for a backward pass and passes y as xhat).
     rows, d = a.shape
-    inv_d = a.dtype.type(1.0) / d
+    inv_d = a.dtype.type(1.0 / d)  # a float32 scalar: a float64 one would widen every row
     for i in range(rows):
+        row = a[i]
         s = a.dtype.type(0)
         for j in range(d):
-            s += a[i, j]
+            s += row[j]
         mean = s * inv_d
         v = a.dtype.type(0)
         for j in range(d):
-            c = a[i, j] - mean
-            xhat[i, j] = c
+            c = row[j] - mean
             v += c * c
-        r = 1 / xp.sqrt(v * inv_d + eps)
+        r = a.dtype.type(1) / xp.sqrt(v * inv_d + eps)  # in a's dtype: float32 vectorizes
         rstd[i] = r
-        for j in range(d):
-            h = xhat[i, j] * r
-            xhat[i, j] = h
-            y[i, j] = h * w[j] + b[j]
+        if keep:
+            for j in range(d):
+                h = (row[j] - mean) * r
+                xhat[i, j] = h
+                y[i, j] = h * w[j] + b[j]
+        else:
+            for j in range(d):
+                y[i, j] = (row[j] - mean) * r * w[j] + b[j]
 
 
 def _layer_norm_backward_source(
@@ -259,7 +291,7 @@ def _layer_norm_backward_source(
     # dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; dw = sum(g xhat) and
     # db = sum(g) over the rows (dw and db start at zero).
     rows, d = g.shape
-    inv_d = g.dtype.type(1.0) / d
+    inv_d = g.dtype.type(1.0 / d)
     for i in range(rows):
         m1 = g.dtype.type(0)
         m2 = g.dtype.type(0)
@@ -277,11 +309,11 @@ def _layer_norm_backward_source(
 
 
 def layer_norm() -> tuple[Callable[..., None], Callable[..., None]] | None:
-    """Layer norm's forward ``(a, w, b, eps, y, xhat, rstd)`` and backward ``(g, xhat, rstd,
-    w, dx, dw, db)`` on C-contiguous ``(M, D)`` float arrays, one pass over the rows each,
-    or None without Numba. Compiled with reassociation allowed (``fastmath={"reassoc"}``),
-    so that the row sums vectorize: sums in another order than NumPy's, equal up to
-    rounding."""
+    """Layer norm's forward ``(a, w, b, eps, y, xhat, rstd, keep)`` (xhat written only where
+    ``keep``) and backward ``(g, xhat, rstd, w, dx, dw, db)`` on C-contiguous ``(M, D)``
+    float arrays, one pass over the rows each, or None without Numba. Compiled with
+    reassociation allowed (``fastmath={"reassoc"}``), so that the row sums vectorize: sums in
+    another order than NumPy's, equal up to rounding."""
     if not enabled():
         return None
     if "layer_norm" not in _KERNELS:

@@ -88,54 +88,54 @@ def _max_pool_grad_source(g: Any, at: Any, gx: Any) -> None:  # pragma: no cover
 
 
 # ---- Winograd F(2x2, 3x3) transforms (see dfdx/ops/_winograd.py) ----------------------------
-# The tiles of a plane are numbered ty * tw + tx; a transformed block is (16, C, N, tiles), its
-# 16 rows the positions (a, b) of a tile's 4 x 4 transform, a * 4 + b (the input's: the whole
-# batch, written from sample ``first`` on). A plane's 16 rows of
-# tiles are read or written whole, as 1-d slices (loops Numba vectorizes; by computed flat
-# positions it does not, nor loops as short as a row of tiles); the spatial side goes through
-# small per-plane buffers, zero-filled for the padding and the edges of odd sizes.
+# A transformed block is (16, C, N, slots), its 16 rows the positions (a, b) of a tile's 4 x 4
+# transform, a * 4 + b. A plane's tiles are numbered ty * (tw + 1) + tx: each row of tiles has
+# one slot more than it has tiles, so that tile f's window starts at 2 * f in a plane buffer
+# of rows 2 * (tw + 1) wide, its rows split by parity. Every loop then runs over a whole
+# plane's tiles at unit (or 2) stride, long enough to vectorize (a row of 14 tiles is shorter
+# than one AVX-512 vector). The spare slot of each row is zero in the output gradient's
+# transform (and so in the input gradient's); the input and output transforms compute and
+# drop a value there.
 
 
 def _winograd_input_source(
-    x: Any, ph: int, pw: int, th: int, tw: int, v: Any, first: int
+    x: Any, ph: int, pw: int, th: int, tw: int, v: Any
 ) -> None:  # pragma: no cover
-    # v[:, c, first + n] = B^T d B for every 4 x 4 tile d (stride 2) of x[n, c] padded by (ph, pw)
+    # v[:, c, n] = B^T d B for every 4 x 4 tile d (stride 2) of x[n, c] padded by (ph, pw)
     n_, c_, h, w = x.shape
     hb, wb = 2 * th + 2, 2 * tw + 2
-    t = th * tw
-    plane = xp.zeros((hb, wb), x.dtype)  # the padding stays zero from plane to plane
-    r = xp.empty((4, wb), x.dtype)
-    buf = xp.empty((16, th, tw), x.dtype)
-    rows = buf.reshape(16, t)  # reshaped once: a reshape in the loop costs as much as the copy
+    tp = tw + 1
+    t = th * tp
+    # the padded plane, rows by parity (row i at [i % 2, i // 2]), one spare zero row each:
+    # the padding stays zero from plane to plane
+    plane = xp.zeros((2, th + 2, wb), x.dtype)
+    flat = plane.reshape(2, (th + 2) * wb)
+    hs = xp.empty((2, 4, (th + 1) * tp), x.dtype)  # d B along each row, by the row's parity
     for n in range(n_):
         for c in range(c_):
             src = x[n, c]
-            for i in range(min(h, hb - ph)):
-                row, s = plane[i + ph], src[i]
+            for k in range(min(h, hb - ph)):
+                i = k + ph
+                row, s = plane[i % 2, i // 2, pw:], src[k]  # a slice: see f + tp below
                 for j in range(min(w, wb - pw)):
-                    row[j + pw] = s[j]
-            for ty in range(th):
-                d0, d1, d2, d3 = (
-                    plane[2 * ty],
-                    plane[2 * ty + 1],
-                    plane[2 * ty + 2],
-                    plane[2 * ty + 3],
-                )
-                for j in range(wb):  # the rows of B^T d
-                    r[0, j] = d0[j] - d2[j]
-                    r[1, j] = d1[j] + d2[j]
-                    r[2, j] = d2[j] - d1[j]
-                    r[3, j] = d1[j] - d3[j]
-                for a in range(4):  # times B
-                    for tx in range(tw):
-                        buf[4 * a, ty, tx] = r[a, 2 * tx] - r[a, 2 * tx + 2]
-                        buf[4 * a + 1, ty, tx] = r[a, 2 * tx + 1] + r[a, 2 * tx + 2]
-                        buf[4 * a + 2, ty, tx] = r[a, 2 * tx + 2] - r[a, 2 * tx + 1]
-                        buf[4 * a + 3, ty, tx] = r[a, 2 * tx + 1] - r[a, 2 * tx + 3]
-            for k in range(16):
-                dst, bk = v[k, c, first + n], rows[k]
+                    row[j] = s[j]
+            for par in range(2):  # times B: a tile's columns 2f .. 2f + 3
+                p = flat[par]  # one array: offsets 2f + k are read as interleaved vectors
+                h0, h1, h2, h3 = hs[par, 0], hs[par, 1], hs[par, 2], hs[par, 3]
+                for f in range((th + 1) * tp):
+                    h0[f] = p[2 * f] - p[2 * f + 2]
+                    h1[f] = p[2 * f + 1] + p[2 * f + 2]
+                    h2[f] = p[2 * f + 2] - p[2 * f + 1]
+                    h3[f] = p[2 * f + 1] - p[2 * f + 3]
+            for b in range(4):  # B^T times that: a tile's rows 2ty .. 2ty + 3
+                e, o = hs[0, b], hs[1, b]
+                e1, o1 = e[tp:], o[tp:]  # slices: an index f + tp is not vectorized
+                d0, d1, d2, d3 = v[b, c, n], v[4 + b, c, n], v[8 + b, c, n], v[12 + b, c, n]
                 for f in range(t):
-                    dst[f] = bk[f]
+                    d0[f] = e[f] - e1[f]
+                    d1[f] = o[f] + e1[f]
+                    d2[f] = e1[f] - o[f]
+                    d3[f] = o[f] - o1[f]
 
 
 def _winograd_output_source(
@@ -143,34 +143,29 @@ def _winograd_output_source(
 ) -> None:  # pragma: no cover
     # y[n, o] = A^T m A + bias[o] for every tile of m[:, o, n], cut at the edges of y
     n_, o_, ho, wo = y.shape
-    t = th * tw
-    s = xp.empty((8, t), y.dtype)
-    out = xp.empty((th, 2, 2 * tw), y.dtype)
-    rows = out.reshape(2 * th, 2 * tw)
+    wb = 2 * tw + 2
+    t = th * (tw + 1)
+    s = xp.empty((2, 4, t), y.dtype)  # A^T m: a tile's top and bottom rows, by column
+    out = xp.empty((2, th, wb), y.dtype)  # the output's rows by parity
+    flat = out.reshape(2, th * wb)
     for n in range(n_):
         for o in range(o_):
-            b = bias[o]
-            for i in range(4):  # each row of m times A
-                m0, m1, m2, m3 = (
-                    m[4 * i, o, n],
-                    m[4 * i + 1, o, n],
-                    m[4 * i + 2, o, n],
-                    m[4 * i + 3, o, n],
-                )
-                sa, sb = s[2 * i], s[2 * i + 1]
+            bo = bias[o]
+            for b in range(4):
+                m0, m1, m2, m3 = m[b, o, n], m[4 + b, o, n], m[8 + b, o, n], m[12 + b, o, n]
+                top, bot = s[0, b], s[1, b]
                 for f in range(t):
-                    sa[f] = m0[f] + m1[f] + m2[f]
-                    sb[f] = m1[f] - m2[f] - m3[f]
-            for ty in range(th):  # A^T times that, laid out as the output's rows
-                for tx in range(tw):
-                    f = ty * tw + tx
-                    out[ty, 0, 2 * tx] = s[0, f] + s[2, f] + s[4, f] + b
-                    out[ty, 0, 2 * tx + 1] = s[1, f] + s[3, f] + s[5, f] + b
-                    out[ty, 1, 2 * tx] = s[2, f] - s[4, f] - s[6, f] + b
-                    out[ty, 1, 2 * tx + 1] = s[3, f] - s[5, f] - s[7, f] + b
+                    top[f] = m0[f] + m1[f] + m2[f]
+                    bot[f] = m1[f] - m2[f] - m3[f]
+            for par in range(2):  # times A, plus the bias
+                s0, s1, s2, s3 = s[par, 0], s[par, 1], s[par, 2], s[par, 3]
+                q = flat[par]
+                for f in range(t):
+                    q[2 * f] = s0[f] + s1[f] + s2[f] + bo
+                    q[2 * f + 1] = s1[f] - s2[f] - s3[f] + bo
             dst = y[n, o]
             for i in range(ho):
-                d, src = dst[i], rows[i]
+                d, src = dst[i], out[i % 2, i // 2]
                 for j in range(wo):
                     d[j] = src[j]
 
@@ -178,92 +173,101 @@ def _winograd_output_source(
 def _winograd_grad_source(
     g: Any, th: int, tw: int, dm: Any, total: Any
 ) -> None:  # pragma: no cover
-    # dm[:, o, n] = A g A^T for every 2 x 2 tile g of g[n, o] (zeros past its edges): the
-    # gradient of the output transform's input; total[o] += the sums of g[:, o]'s columns
+    # dm[:, o, n] = A g A^T for every 2 x 2 tile g of g[n, o] (zeros past its edges, and in
+    # each row's spare slot): the gradient of the output transform's input; total[o] += the
+    # sums of g[:, o]'s columns
     n_, o_, ho, wo = g.shape
-    t = th * tw
-    plane = xp.zeros((2 * th, 2 * tw), g.dtype)  # past the edges: zeros
-    r = xp.empty((8, th, tw), g.dtype)
-    rows = r.reshape(8, t)
+    wb = 2 * tw + 2
+    t = th * (tw + 1)
+    plane = xp.zeros((2, th, wb), g.dtype)  # g's rows by parity; past the edges: zeros
+    flat = plane.reshape(2, th * wb)
     for n in range(n_):
         for o in range(o_):
             src, sums = g[n, o], total[o]
             for i in range(ho):
-                d, s = plane[i], src[i]
+                d, s = plane[i % 2, i // 2], src[i]
                 for j in range(wo):
                     d[j] = s[j]
                     sums[j] += s[j]
-            for ty in range(th):  # the rows of A g: g0, g0 + g1, g0 - g1, -g1
-                for tx in range(tw):
-                    a0, a1 = plane[2 * ty, 2 * tx], plane[2 * ty, 2 * tx + 1]
-                    b0, b1 = plane[2 * ty + 1, 2 * tx], plane[2 * ty + 1, 2 * tx + 1]
-                    r[0, ty, tx] = a0
-                    r[1, ty, tx] = a1
-                    r[2, ty, tx] = a0 + b0
-                    r[3, ty, tx] = a1 + b1
-                    r[4, ty, tx] = a0 - b0
-                    r[5, ty, tx] = a1 - b1
-                    r[6, ty, tx] = -b0
-                    r[7, ty, tx] = -b1
-            for i in range(4):  # times A^T
-                c0, c1 = rows[2 * i], rows[2 * i + 1]
-                d0, d1, d2, d3 = (
-                    dm[4 * i, o, n],
-                    dm[4 * i + 1, o, n],
-                    dm[4 * i + 2, o, n],
-                    dm[4 * i + 3, o, n],
-                )
-                for f in range(t):
-                    d0[f] = c0[f]
-                    d1[f] = c0[f] + c1[f]
-                    d2[f] = c0[f] - c1[f]
-                    d3[f] = -c1[f]
+            # A g, row by row (g0, g0 + g1, g0 - g1, -g1), times A^T: a tile's columns 2f and
+            # 2f + 1 read as interleaved vectors, four rows of dm a loop
+            g0, g1 = flat[0], flat[1]
+            d0, d1, d2, d3 = dm[0, o, n], dm[1, o, n], dm[2, o, n], dm[3, o, n]
+            for f in range(t):
+                c0, c1 = g0[2 * f], g0[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
+            d0, d1, d2, d3 = dm[4, o, n], dm[5, o, n], dm[6, o, n], dm[7, o, n]
+            for f in range(t):
+                c0, c1 = g0[2 * f] + g1[2 * f], g0[2 * f + 1] + g1[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
+            d0, d1, d2, d3 = dm[8, o, n], dm[9, o, n], dm[10, o, n], dm[11, o, n]
+            for f in range(t):
+                c0, c1 = g0[2 * f] - g1[2 * f], g0[2 * f + 1] - g1[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
+            d0, d1, d2, d3 = dm[12, o, n], dm[13, o, n], dm[14, o, n], dm[15, o, n]
+            for f in range(t):
+                c0, c1 = -g1[2 * f], -g1[2 * f + 1]
+                d0[f] = c0
+                d1[f] = c0 + c1
+                d2[f] = c0 - c1
+                d3[f] = -c1
 
 
 def _winograd_input_grad_source(
     dv: Any, ph: int, pw: int, th: int, tw: int, dx: Any
 ) -> None:  # pragma: no cover
     # dx[n, c] = the sum of B dv B^T over the tiles of dv[:, c, n], each added where its 4 x 4
-    # window lies, without the padding (ph, pw): the gradient of the input transform's input
+    # window lies, without the padding (ph, pw): the gradient of the input transform's input.
+    # dv's spare slots are zero (dv = U^T dM), so each row's spare slot adds nothing.
     n_, c_, h, w = dx.shape
-    hb, wb = 2 * th + 2, 2 * tw + 2
-    t = th * tw
-    plane = xp.zeros((hb, wb), dx.dtype)
-    e = xp.empty((16, t), dx.dtype)
-    tiles = e.reshape(16, th, tw)
+    wb = 2 * tw + 2
+    tp = tw + 1
+    t = th * tp
+    u = (th + 1) * tp
+    hs = xp.zeros((2, 4, u), dx.dtype)  # B dv by the padded row's parity, by column
+    plane = xp.empty((2, th + 1, wb), dx.dtype)  # the padded plane, rows by parity
+    flat = plane.reshape(2, (th + 1) * wb)
     for n in range(n_):
         for c in range(c_):
-            plane[:, :] = 0
-            for j in range(4):  # the rows of B dv: v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                v0, v1, v2, v3 = dv[j, c, n], dv[4 + j, c, n], dv[8 + j, c, n], dv[12 + j, c, n]
-                e0, e1, e2, e3 = e[j], e[4 + j], e[8 + j], e[12 + j]
+            for b in range(4):  # the rows of B dv: v0, v1 - v2 + v3, v1 + v2 - v0, -v3
+                v0, v1, v2, v3 = dv[b, c, n], dv[4 + b, c, n], dv[8 + b, c, n], dv[12 + b, c, n]
+                e, o = hs[0, b], hs[1, b]  # rows 2ty and 2ty + 2, 2ty + 1 and 2ty + 3
+                e1, o1 = e[tp:], o[tp:]
                 for f in range(t):
-                    e0[f] = v0[f]
-                    e1[f] = v1[f] - v2[f] + v3[f]
-                    e2[f] = v1[f] + v2[f] - v0[f]
-                    e3[f] = -v3[f]
-            for a in range(4):  # times B^T: a window's four columns
-                f0, f1, f2, f3 = e[4 * a], e[4 * a + 1], e[4 * a + 2], e[4 * a + 3]
+                    e[f] = v0[f]
+                    o[f] = v1[f] - v2[f] + v3[f]
+                for f in range(t, u):
+                    e[f] = 0
+                    o[f] = 0
                 for f in range(t):
-                    c1 = f1[f] - f2[f] + f3[f]
-                    c2 = f1[f] + f2[f] - f0[f]
-                    f1[f] = c1
-                    f2[f] = c2
-                    f3[f] = -f3[f]
-            for ty in range(th):  # added onto the window's rows
-                for a in range(4):
-                    row = plane[2 * ty + a]
-                    for tx in range(tw):  # two passes: neighbouring tiles overlap by 2 columns
-                        row[2 * tx] += tiles[4 * a, ty, tx]
-                        row[2 * tx + 1] += tiles[4 * a + 1, ty, tx]
-                    for tx in range(tw):
-                        row[2 * tx + 2] += tiles[4 * a + 2, ty, tx]
-                        row[2 * tx + 3] += tiles[4 * a + 3, ty, tx]
+                    e1[f] += v1[f] + v2[f] - v0[f]
+                    o1[f] -= v3[f]
+            for par in range(2):  # times B^T: a tile adds h0, h1 - h2 + h3, h1 + h2 - h0, -h3
+                # to its columns 2f .. 2f + 3; column 2f gets tile f's first and tile f - 1's
+                # third, column 2f + 1 tile f's second and tile f - 1's fourth
+                h0, h1, h2, h3 = hs[par, 0], hs[par, 1], hs[par, 2], hs[par, 3]
+                n0, n1, n2, n3 = h0[1:], h1[1:], h2[1:], h3[1:]  # tile f + 1's
+                q = flat[par]
+                q[0] = h0[0]
+                q[1] = h1[0] - h2[0] + h3[0]
+                for f in range(u - 1):
+                    q[2 * f + 2] = n0[f] + (h1[f] + h2[f] - h0[f])
+                    q[2 * f + 3] = (n1[f] - n2[f] + n3[f]) + -h3[f]
             dst = dx[n, c]
-            for i in range(h):
-                d, src = dst[i], plane[i + ph]
+            for k in range(h):
+                i = k + ph
+                d, src = dst[k], plane[i % 2, i // 2, pw:]
                 for j in range(w):
-                    d[j] = src[j + pw]
+                    d[j] = src[j]
 
 
 def _kernel(name: str) -> Callable[..., None] | None:
@@ -295,27 +299,29 @@ def max_pool_grad() -> Callable[[Any, Any, Any], None] | None:
     return _kernel("max_pool_grad")
 
 
-def winograd_input() -> Callable[[Any, int, int, int, int, Any, int], None] | None:
-    """``(x, ph, pw, th, tw, v, first)``: ``x`` ``(n, C, H, W)`` padded by ``(ph, pw)``, its
-    ``th`` x ``tw`` tiles of 4 x 4 (stride 2) transformed into ``v`` ``(16, C, N, th * tw)``
-    at samples ``first`` to ``first + n``."""
+def winograd_input() -> Callable[[Any, int, int, int, int, Any], None] | None:
+    """``(x, ph, pw, th, tw, v)``: ``x`` ``(N, C, H, W)`` padded by ``(ph, pw)``, its ``th`` x
+    ``tw`` tiles of 4 x 4 (stride 2) transformed into ``v`` ``(16, C, N, th * (tw + 1))`` (a
+    spare slot after each row of tiles)."""
     return _kernel("winograd_input")
 
 
 def winograd_output() -> Callable[[Any, Any, int, int, Any], None] | None:
-    """``(m, bias, th, tw, y)``: the products ``m`` ``(16, O, N, th * tw)`` transformed back
-    into ``y`` ``(N, O, Ho, Wo)`` (2 x 2 a tile), plus ``bias`` ``(O,)``."""
+    """``(m, bias, th, tw, y)``: the products ``m`` ``(16, O, N, th * (tw + 1))`` transformed
+    back into ``y`` ``(N, O, Ho, Wo)`` (2 x 2 a tile), plus ``bias`` ``(O,)``."""
     return _kernel("winograd_output")
 
 
 def winograd_grad() -> Callable[[Any, int, int, Any, Any], None] | None:
     """``(g, th, tw, dm, total)``: ``g`` ``(N, O, Ho, Wo)``, the output's gradient, sent
-    back through the output transform into ``dm`` ``(16, O, N, th * tw)``; its sums over
-    samples and rows added onto ``total`` ``(O, Wo)`` (float64: for the bias's gradient)."""
+    back through the output transform into ``dm`` ``(16, O, N, th * (tw + 1))``, zero in
+    the spare slots; its sums over samples and rows added onto ``total`` ``(O, Wo)``
+    (float64: for the bias's gradient)."""
     return _kernel("winograd_grad")
 
 
 def winograd_input_grad() -> Callable[[Any, int, int, int, int, Any], None] | None:
-    """``(dv, ph, pw, th, tw, dx)``: ``dv`` ``(16, C, N, th * tw)`` sent back through the input
-    transform into ``dx`` ``(N, C, H, W)`` (without the padding ``(ph, pw)``)."""
+    """``(dv, ph, pw, th, tw, dx)``: ``dv`` ``(16, C, N, th * (tw + 1))``, zero in the spare
+    slots, sent back through the input transform into ``dx`` ``(N, C, H, W)`` (without the
+    padding ``(ph, pw)``)."""
     return _kernel("winograd_input_grad")

@@ -148,7 +148,6 @@ def softmax_attention(
 
 def _gelu_bias_far_source(h: Any, b: Any, r: Any) -> None:  # pragma: no cover
     # h (M, N) += b (N,) in place; r = the far exponent of each element (as _gelu_far_source)
-    f32 = xp.float32
     nr, nc = h.shape
     for i in range(nr):
         row = h[i]
@@ -156,15 +155,7 @@ def _gelu_bias_far_source(h: Any, b: Any, r: Any) -> None:  # pragma: no cover
         for j in range(nc):
             x = row[j] + b[j]
             row[j] = x
-            t = abs(x * f32(0.7071067811865476))
-            s = t * t
-            q = t * f32(-1.72853470e-5) + f32(3.83197126e-4)
-            u = t * f32(-3.88396438e-3) + f32(2.42546219e-2)
-            q = q * s + u
-            q = q * t + f32(-1.06777877e-1)
-            q = q * t + f32(-6.34846687e-1)
-            q = q * t + f32(-1.28717512e-1)
-            out[j] = q * t - t
+            out[j] = _fused.erf_far_exponent(abs(x * xp.float32(0.7071067811865476)))
 
 
 def _gelu_apply_source(a: Any, e: Any, y: Any) -> None:  # pragma: no cover
@@ -181,20 +172,8 @@ def _gelu_in_place_source(a: Any, e: Any) -> None:  # pragma: no cover
 
 def _gelu_of_source(x: Any, e: Any) -> Any:  # pragma: no cover
     # gelu(x) given e = exp(the far exponent of x); gelu(-inf) = 0, its limit
-    f32 = xp.float32
-    z = x * f32(0.7071067811865476)
-    t = abs(z)
-    s = z * z
-    near = s * f32(-5.96761703e-4) + f32(4.99119423e-3)
-    near = near * s + f32(-2.67681349e-2)
-    near = near * s + f32(1.12819925e-1)
-    near = near * s + f32(-3.76125336e-1)
-    near = near * s + f32(1.28379166e-1)
-    near = near * z + z
-    far = f32(1) - e
-    far = -far if z < f32(0) else far
-    c = f32(0.5) * (f32(1) + (far if t > f32(0.927734375) else near))
-    return f32(0) if x == -xp.inf else x * c
+    c = _fused.gelu_cdf(x * xp.float32(0.7071067811865476), e)
+    return xp.float32(0) if x == -xp.inf else x * c
 
 
 _gelu_of: Callable[[Any, Any], Any] = _gelu_of_source
@@ -204,6 +183,7 @@ compile."""
 
 def _gelu_kernel(name: str, source: Callable[..., None]) -> Callable[..., None]:
     global _gelu_of
+    _fused.compile_gelu_steps()
     if f"inference.{name}" not in _fused._KERNELS and _gelu_of is _gelu_of_source:
         _gelu_of = _fused._KERNELS["numba"].njit(inline="always", error_model="numpy")(
             _gelu_of_source
@@ -227,6 +207,7 @@ def gelu_float32(a: Array, bias: Array | None = None, out: Array | None = None) 
         return None
     flat = a.reshape(-1)
     e = xp.empty_like(flat)
+    _fused.compile_gelu_steps()
     if bias is None:
         _fused._jit("gelu_far", _fused._gelu_far_source)(flat, e)
     else:
@@ -244,42 +225,18 @@ def gelu_float32(a: Array, bias: Array | None = None, out: Array | None = None) 
 # ---- layer norm ------------------------------------------------------------------------------
 
 
-def _layer_norm_source(a: Any, w: Any, b: Any, eps: Any, y: Any) -> None:  # pragma: no cover
-    # each row of a (M, D): (row - mean) / sqrt(var + eps) * w + b, in a's dtype (as the
-    # traced op's BLAS sums); the sums are reassociated, so they vectorize
-    nr, d = a.shape
-    zero = a.dtype.type(0)
-    n = a.dtype.type(d)
-    for r in range(nr):
-        row = a[r]
-        s = zero
-        for j in range(d):
-            s += row[j]
-        mean = s / n
-        v = zero
-        for j in range(d):
-            t = row[j] - mean
-            v += t * t
-        rstd = a.dtype.type(1) / xp.sqrt(v / n + eps)
-        out = y[r]
-        for j in range(d):
-            out[j] = (row[j] - mean) * rstd * w[j] + b[j]
-
-
 def layer_norm(a: Array, w: Array | None, b: Array | None, eps: float) -> Array | None:
     """Layer norm over the last axis of a float array (``w``, ``b`` of its last size, or
-    None): one pass per row (the mean, the variance, the result); None without Numba."""
-    if not _fused.enabled() or a.dtype not in (xp.float32, xp.float64) or not a.size:
+    None): the training kernel's forward pass keeping nothing for a backward pass; None
+    without Numba."""
+    kernels = _fused.layer_norm() if a.dtype in (xp.float32, xp.float64) and a.size else None
+    if kernels is None:
         return None
     d = a.shape[-1]
     rows = xp.ascontiguousarray(a.reshape(-1, d))
     ones = w if w is not None else xp.ones(d, a.dtype)
     zeros = b if b is not None else xp.zeros(d, a.dtype)
     y = xp.empty_like(rows)
-    if "inference.layer_norm" not in _fused._KERNELS:  # reassociated sums: vectorized
-        jit = _fused._KERNELS["numba"].njit(
-            cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "nsz", "contract"}
-        )
-        _fused._KERNELS["inference.layer_norm"] = jit(_layer_norm_source)
-    _fused._KERNELS["inference.layer_norm"](rows, ones, zeros, a.dtype.type(eps), y)
+    rstd = xp.empty(len(rows), a.dtype)
+    kernels[0](rows, ones, zeros, a.dtype.type(eps), y, y, rstd, False)  # no xhat kept
     return y.reshape(a.shape)

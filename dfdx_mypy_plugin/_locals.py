@@ -34,6 +34,7 @@ from mypy.nodes import (
     ImportFrom,
     ListExpr,
     MatchStmt,
+    MemberExpr,
     NameExpr,
     NonlocalDecl,
     OperatorAssignmentStmt,
@@ -46,8 +47,9 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 
-Definition = Callable[[NameExpr], Expression | None]
-"""The expression a local name was assigned once, or None."""
+Definition = Callable[[NameExpr | MemberExpr], Expression | None]
+"""The expression a local name (or a field of ``self``, where the caller reads fields too)
+was assigned once, or None."""
 
 
 def target_names(target: Expression) -> list[str]:
@@ -66,7 +68,7 @@ def _bind(count: dict[str, int], target: Expression | None, times: int = 1) -> N
         count[name] = count.get(name, 0) + times
 
 
-def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
+def count_bindings(body: list[Statement], count: dict[str, int]) -> None:
     """How many times each name is bound by the statements (a name bound where its value is
     not one expression counts twice). Nested functions and classes count with their own
     bindings (a ``nonlocal`` name only makes the answer more cautious)."""
@@ -98,12 +100,12 @@ def _count_bindings(body: list[Statement], count: dict[str, int]) -> None:
             for name, alias in stmt.names:
                 count[alias or name] = count.get(alias or name, 0) + 1
         elif isinstance(stmt, _BINDS_ANY_NAME):
-            count[_ANYTHING] = 2
+            count[ANYTHING] = 2
         for block in blocks(stmt):
-            _count_bindings(block.body, count)
+            count_bindings(block.body, count)
 
 
-_ANYTHING = "*"
+ANYTHING = "*"
 """A key of the counts: the function binds names this module does not follow."""
 _BINDS_ANY_NAME = (ImportAll, GlobalDecl, NonlocalDecl, MatchStmt)
 
@@ -143,8 +145,8 @@ def _single_definitions(
     if any(":=" in line for line in source[lines[0] - 1 : lines[1]]):
         return {}
     count: dict[str, int] = {}
-    _count_bindings(body, count)
-    if count.get(_ANYTHING):
+    count_bindings(body, count)
+    if count.get(ANYTHING):
         return {}
     found: dict[str, Expression] = {}
     for stmt in body:
@@ -180,7 +182,7 @@ def _position(e: Expression) -> tuple[type, int, int, int | None, int | None]:
     return (type(e), e.line, e.column, e.end_line, e.end_column)
 
 
-def _checked_copy(api: CheckerPluginInterface, value: Expression) -> Expression | None:
+def checked_copy(api: CheckerPluginInterface, value: Expression) -> Expression | None:
     """``value`` as mypy checked it: a function generic over a constrained TypeVar (``T`` of
     ``NoneTape, OwnedTape``) is checked as copies, one per value, and the scope holds the
     original, whose expressions have no types; the copy's expression has ``value``'s
@@ -214,12 +216,14 @@ def definitions(api: CheckerPluginInterface) -> Definition:
         return lambda e: None
     found: dict[str, Expression] | None = None
 
-    def definition(e: NameExpr) -> Expression | None:
+    def definition(e: NameExpr | MemberExpr) -> Expression | None:
         nonlocal found
+        if not isinstance(e, NameExpr):
+            return None
         if found is None:
             found = _single_definitions(body, lines, _source_of(api))
         value = found.get(e.name)
-        return _checked_copy(api, value) if value is not None else None
+        return checked_copy(api, value) if value is not None else None
 
     return definition
 
@@ -250,8 +254,8 @@ def _statement_of(
 
 def _binds(stmt: Statement, name: str) -> bool:
     count: dict[str, int] = {}
-    _count_bindings([stmt], count)
-    return bool(count.get(name) or count.get(_ANYTHING))
+    count_bindings([stmt], count)
+    return bool(count.get(name) or count.get(ANYTHING))
 
 
 _SCOPES = re.compile(r"\b(for|lambda)\b")
@@ -285,14 +289,14 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
     if source is None or any(":=" in line for line in source[lines[0] - 1 : lines[1]]):
         return single
     count: dict[str, int] = {}
-    _count_bindings(body, count)
-    if count.get(_ANYTHING):
+    count_bindings(body, count)
+    if count.get(ANYTHING):
         return single
 
-    def definition(e: NameExpr) -> Expression | None:
+    def definition(e: NameExpr | MemberExpr) -> Expression | None:
         value = single(e)
-        if value is not None:
-            return value
+        if value is not None or not isinstance(e, NameExpr):
+            return value  # a field (``self.x``) is read once bound only
         found = _statement_of(body, e.line, e.column)
         if found is None:
             return None
@@ -311,7 +315,7 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
                 and stmt.lvalues[0].name == e.name
                 and not _is_argument_copy(stmt.rvalue)
             ):
-                return _checked_copy(api, stmt.rvalue)
+                return checked_copy(api, stmt.rvalue)
             return None
         return None
 

@@ -61,7 +61,7 @@ from mypy.types import (
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
-from dfdx_mypy_plugin._where import at_build, at_inputs
+from dfdx_mypy_plugin._where import at_build, at_inputs, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
@@ -69,6 +69,7 @@ from dfdx_mypy_plugin.rules.nn import (
     USER_MODULE,
     checked_constructor,
     checked_forward,
+    input_origins,
     is_sized_user_module,
 )
 from dfdx_mypy_plugin.shapes import ShapeError
@@ -222,7 +223,7 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         variants = _variants(call)
         if len(variants) > 1:
             return make_simplified_union([rule.fn(v) for v in variants])
-        return rule.fn(call)
+        return fit_value(call.api, call.op, call.context, rule.fn(call), lambda m, at: None)
     except ShapeError:
         try:
             return call.unknown_shape()  # the signature hook has reported the error
@@ -300,8 +301,32 @@ def _hinted(hook: Callable[[Any], Type]) -> Callable[[Any], Type]:
     return run
 
 
-def _default_result(ctx: FunctionContext | MethodContext) -> Type:
-    return ctx.default_return_type
+def _fail(api: CheckerPluginInterface, message: str, at: Context) -> None:
+    api.fail(message, at, code=DFDX_SHAPE)
+
+
+def _fitted_default(fullname: str) -> Callable[[FunctionContext | MethodContext], Type]:
+    """The plain result of a call no rule types (an elementwise op: ``self.main(z).tanh()``),
+    checked against the declared type its value goes to (:func:`fit_value`): its plain
+    signature already keeps the shape, and a size that does not fit there was set by a layer
+    before it."""
+    op = fullname.rsplit(".", 1)[-1]
+
+    def hook(ctx: FunctionContext | MethodContext) -> Type:
+        try:
+            return fit_value(
+                ctx.api,
+                op,
+                ctx.context,
+                ctx.default_return_type,
+                lambda message, at: _fail(ctx.api, message, at),
+            )
+        except Exception:
+            if _DEBUG:
+                raise
+            return ctx.default_return_type
+
+    return hook
 
 
 _UNTRACED_RESULTS = frozenset({"argmax"})
@@ -424,7 +449,9 @@ def _outcome(
     every_member = len(variants) > 1
     for variant in variants:
         try:
-            rule.fn(variant)
+            result = rule.fn(variant)
+            if not every_member:
+                fit_value(ctx.api, rule.op, ctx.context, result, _failing(variant))
         except ShapeError as e:
             return str(e), failures, True, False
         except Unknown:
@@ -434,6 +461,11 @@ def _outcome(
             if _DEBUG:
                 raise
     return None, failures, True, every_member
+
+
+def _failing(call: Call) -> Callable[[str, Context], None]:
+    """An error reported with ``dfdx-shape`` at a place, as the rule would report it."""
+    return lambda message, at: call.fail(message, DFDX_SHAPE, at=at)
 
 
 def _kind(sig: CallableType) -> str:
@@ -498,6 +530,9 @@ def _checked_signature(
         built = at_build(ctx.api, ctx.context, message) if layer_call else None
         if built is not None:
             ctx.api.fail(built[0], built[1], code=DFDX_SHAPE)
+        if layer_call and receiver is not None:
+            for used, where in input_origins(ctx.api, receiver, ctx.context, message):
+                ctx.api.fail(used, where, code=DFDX_SHAPE)
         for used, where in at_inputs(ctx.api, ctx.context, message):
             ctx.api.fail(used, where, code=DFDX_SHAPE)
         call = Call(rule.op, [], [], {}, {}, sig.ret_type, ctx.api, ctx.context)
@@ -710,7 +745,8 @@ class DfdxPlugin(Plugin):
             return _real_power
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return _hinted(_default_result) if self._may_return_tensor(fullname) else None
+            may = self._may_return_tensor(fullname)
+            return _hinted(_fitted_default(fullname)) if may else None
 
         def hook(ctx: MethodContext) -> Type:
             call = _make_call(
@@ -739,7 +775,8 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             rule = USER_MODULE
         if rule is None:
-            return _hinted(_default_result) if self._may_return_tensor(fullname) else None
+            may = self._may_return_tensor(fullname)
+            return _hinted(_fitted_default(fullname)) if may else None
 
         def hook(ctx: FunctionContext) -> Type:
             call = _make_call(

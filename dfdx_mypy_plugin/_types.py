@@ -25,6 +25,7 @@ from mypy.nodes import (
     Expression,
     IntExpr,
     ListExpr,
+    MemberExpr,
     NameExpr,
     OpExpr,
     StarExpr,
@@ -296,7 +297,8 @@ def fold(
     // 3`` is ``"C"``, ``ci + co`` is ``"CI+CO"``, ``(h - 1) // 2 + 1`` is ``"(H+1)//2"``);
     ``%``, ``**`` and a division by anything but a positive int or product of names give
     None. With ``definition``, a local ``int`` variable assigned once is read through the
-    expression it was assigned (:mod:`dfdx_mypy_plugin._locals`)."""
+    expression it was assigned (:mod:`dfdx_mypy_plugin._locals`), and so is a field of
+    ``self`` assigned once in its class (``self.head_dim = dim // n_heads``)."""
 
     def sub(x: Expression) -> Dim:
         return fold(x, get_type, syms, definition, depth)
@@ -333,6 +335,10 @@ def fold(
         value = definition(e)
         if value is not None:
             return fold(value, get_type, syms, definition, depth + 1)
+    if stated is None and isinstance(e, MemberExpr) and definition is not None and depth < 8:
+        value = definition(e)  # a field assigned once: its names are another method's
+        if value is not None:
+            return fold(value, get_type, syms, None, depth + 1)
     return stated
 
 

@@ -5,16 +5,18 @@ another (``self.proj(x)`` in ``forward``). When the call does not fit, the call 
 plugin sees it, but the line that built the layer is very often the mistake (a size passed
 wrong), so the error is reported on both lines: :func:`at_build` finds the building
 line from the called expression (a field of ``self`` assigned once in its class, in the file
-being checked) and reports there too.
+being checked, or a name bound once, for a model fed by another model) and reports there too.
+:func:`at_origins` reports where the layer that set a size that does not fit was built,
+found back from the value (:mod:`dfdx_mypy_plugin._origin`).
 
 :func:`destination` says where a call's value goes when mypy's type context for it is a
 declared type that the value must fit (a ``return``, an annotated assignment), so that a rule
-may compare its result with it.
+may compare its result with it; :func:`fit_value` does so for any op's result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
@@ -37,9 +39,18 @@ from mypy.nodes import (
     Var,
 )
 from mypy.plugin import CheckerPluginInterface
-from mypy.types import Instance, get_proper_type
+from mypy.subtypes import is_subtype
+from mypy.types import Instance, Type, TypeVarType, get_proper_type
 
-from dfdx_mypy_plugin._locals import reaching_definitions
+from dfdx_mypy_plugin._locals import (
+    ANYTHING,
+    count_bindings,
+    definitions,
+    reaching_definitions,
+)
+from dfdx_mypy_plugin._origin import MODULE, SEQUENTIAL, Origin, origins, origins_of_call
+from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin.shapes import Shape, fmt, fmt_dim, same_layer_size
 
 _CHILDREN = ("body", "else_body", "finally_body", "handlers", "bodies")
 
@@ -107,13 +118,24 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     return _only(values)
 
 
+def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:
+    """The value of ``self.<name>`` where it is assigned once in its class (in the file being
+    checked): ``dim // n_heads`` for ``self.head_dim``; else None."""
+    if not isinstance(api, TypeChecker) or not _is_self_field(e, e.name):
+        return None
+    return _field_value(api, e)
+
+
 def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | None:
     """The expression that built the module ``callee`` refers to: the value of the one
-    assignment to ``self.<name>`` in its class, in the file being checked; else None. A
-    module held in a variable is not looked for: built with literal sizes and called on
-    data (a script, a test), the data is as likely wrong as the module."""
+    assignment to ``self.<name>`` in its class, in the file being checked, or of a name bound
+    once in the function or script (:func:`at_build` blames it only where it is fed by
+    another module: called on data, the data is as likely wrong as the module); else None."""
     if not isinstance(api, TypeChecker):
         return None
+    if isinstance(callee, NameExpr):
+        value = definitions(api)(callee)
+        return value if isinstance(value, CallExpr) else None
     if not isinstance(callee, MemberExpr):
         return None
     return _field_value(api, callee) if _is_self_field(callee, callee.name) else None
@@ -125,6 +147,23 @@ def callee_name(callee: Expression) -> str:
     return callee.name if isinstance(callee, NameExpr) else "the module"
 
 
+def _fed_by_module(api: CheckerPluginInterface, call: CallExpr) -> bool:
+    """Whether an argument of ``call`` is the output of a module (``netD(fake)`` with ``fake
+    = netG(noise)``): two models that do not fit together, either of which may be built
+    wrong. A module called on data (``model(dx.randn(8, 4))``) is not blamed: the data is as
+    likely wrong as the module."""
+    definition = definitions(api)
+    lookup = getattr(api, "lookup_type_or_none", None)
+    for arg in call.args:
+        value = definition(arg) if isinstance(arg, NameExpr) else arg
+        if not isinstance(value, CallExpr) or lookup is None:
+            continue
+        callee = get_proper_type(lookup(value.callee))
+        if isinstance(callee, Instance) and callee.type.has_base(MODULE):
+            return True
+    return False
+
+
 def at_build(
     api: CheckerPluginInterface, call: Context, message: str
 ) -> tuple[str, Context] | None:
@@ -134,6 +173,8 @@ def at_build(
         return None  # a mask that does not fit the sequences is the mask's mistake
     built = built_by(api, call.callee)
     if built is None or built.line == call.line or built.line <= 0:
+        return None
+    if isinstance(call.callee, NameExpr) and not _fed_by_module(api, call):
         return None
     name = callee_name(call.callee)
     return f"{name} is built here; called at line {call.line}: {message}", built
@@ -206,3 +247,160 @@ def at_inputs(
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
             found.append((used, value))
     return found
+
+
+def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str, Context]]:
+    """Where the layer of ``origin`` is built, and its name: the field's (or a variable's)
+    building line; for a ``Sequential``, the lines of its layers that set the sizes
+    (:func:`dfdx_mypy_plugin.rules.nn.sequential_places`)."""
+    from dfdx_mypy_plugin.rules.nn import sequential_places  # (it imports this module)
+
+    built = built_by(api, origin.call.callee)
+    if built is None:
+        return []
+    name = callee_name(origin.call.callee)
+    if origin.layer.type.fullname != SEQUENTIAL or not isinstance(built, CallExpr):
+        return [(name, built)]
+    if any(k != ARG_POS for k in built.arg_kinds):
+        return [(name, built)]
+    x = None
+    lookup = getattr(api, "lookup_type_or_none", None)
+    if origin.call.args and lookup is not None:
+        t = lookup(origin.call.args[0])
+        try:
+            x = read_tensor(t) if t is not None else None
+        except Unknown:
+            x = None
+    try:
+        found = sequential_places(origin.layer, x, origin.axes)
+    except Unknown:
+        found = []
+    if not found or max(found) >= len(built.args):
+        return [(name, built)]
+    return [(f"layer {i + 1} of {name}", built.args[i]) for i in found]
+
+
+def at_origins(
+    api: CheckerPluginInterface,
+    context: Context,
+    value: Expression,
+    axes: frozenset[int],
+    message: str,
+    out: Shape | None = None,
+    merged: bool = False,
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at ``context`` about sizes on ``axes`` of ``value``'s
+    tensor, is to be reported too: where each layer that set those sizes is built
+    (:func:`dfdx_mypy_plugin._origin.origins`), when that is another line. ``out`` is the
+    shape of ``value`` where it is the call being checked (it has no type yet). With
+    ``merged``, only layers whose sizes were merged into the one that does not fit
+    (``flatten``) count: where a layer's own size meets another's, the error names both
+    already."""
+    if "_mask " in message:
+        return []
+    if out is not None and isinstance(value, CallExpr):
+        found = origins_of_call(api, value, out, axes)
+    else:
+        found = origins(api, value, axes)
+    places = []
+    for origin in found:
+        if merged and not origin.merged:
+            continue
+        for what, where in _layer_place(api, origin):
+            if where.line not in (context.line, 0):
+                text = f"{what} is built here; its output reaches line {context.line}: {message}"
+                places.append((text, where))
+    return places
+
+
+def _returned_local(api: TypeChecker, value: Expression) -> bool:
+    """Whether ``value`` is assigned to a local name bound once that the function returns
+    (``patches = ...`` then ``return patches``)."""
+    function = api.scope.current_function()
+    if function is None:
+        return False
+    for stmt in function.body.body:
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and _same_place(stmt.rvalue, value)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], NameExpr)
+        ):
+            name = stmt.lvalues[0].name
+            count: dict[str, int] = {}
+            count_bindings(function.body.body, count)
+            if count.get(name) != 1 or count.get(ANYTHING):
+                return False
+            return any(
+                isinstance(s, ReturnStmt) and isinstance(s.expr, NameExpr) and s.expr.name == name
+                for s in walk(function.body.body)
+            )
+    return False
+
+
+def declared(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, str] | None:
+    """The declared type ``value`` must fit and what it is (:func:`destination`): mypy's type
+    context where that is a declared type, or the function's return type where ``value`` is
+    assigned to a local it returns."""
+    if not isinstance(api, TypeChecker):
+        return None
+    contexts = api.expr_checker.type_context
+    expected = get_proper_type(contexts[-1]) if contexts else None
+    where = destination(api, value) if isinstance(expected, Instance) else None
+    if isinstance(expected, Instance) and where is not None:
+        return expected, where
+    if api.return_types and _returned_local(api, value):
+        ret = get_proper_type(api.return_types[-1])
+        if isinstance(ret, Instance):
+            return ret, "the return type"
+    return None
+
+
+def fit_value(
+    api: CheckerPluginInterface,
+    op: str,
+    context: Context,
+    got: Type,
+    fail: Callable[[str, Context], None],
+) -> Type:
+    """``got``, the tensor an op gives at ``context``, where it fits the declared type its
+    value goes to; else, where sizes that certainly differ were set by a layer found back
+    from the op (:func:`at_origins`), that declared type, after a ``dfdx-shape`` error at the
+    op and where each such layer is built. mypy's own error (``return-value``,
+    ``assignment``) would name neither the size nor the layer."""
+    g = get_proper_type(got)
+    if (
+        not isinstance(context, CallExpr)
+        or not isinstance(g, Instance)
+        or g.type.fullname != TENSOR
+    ):
+        return got
+    target = declared(api, context)
+    if target is None:
+        return got
+    expected, where = target
+    if expected.type.fullname != TENSOR or is_subtype(g, expected):
+        return got
+    tape = get_proper_type(g.args[-1]) if g.args else None
+    if tape is None or not (isinstance(tape, TypeVarType) or is_subtype(tape, expected.args[-1])):
+        return got
+    try:
+        have, want = read_tensor(g).shape, read_tensor(expected).shape
+    except Unknown:
+        return got
+    if len(have) != len(want):
+        return got
+    bad = [
+        i for i, (a, b) in enumerate(zip(have, want, strict=True)) if same_layer_size(a, b) is False
+    ]
+    if not bad:
+        return got
+    a, b = fmt_dim(have[bad[0]]), fmt_dim(want[bad[0]])
+    message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
+    places = at_origins(api, context, context, frozenset(bad), message, have)
+    if not places:
+        return got
+    fail(message, context)
+    for text, place in places:
+        fail(text, place)
+    return expected

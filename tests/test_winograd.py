@@ -29,7 +29,7 @@ CASES: list[tuple[str, tuple[int, int, int, int], int, Any]] = [
     ("pad-2-1", (2, 3, 5, 6), 2, (2, 1)),
     ("out-1x1", (2, 3, 3, 3), 2, 0),  # one tile, cut to its first value
     ("in-1x1-pad1", (2, 2, 1, 1), 3, 1),
-    ("many-blocks", (9, 16, 12, 11), 32, 1),  # several blocks of samples, the last partial
+    ("many-blocks", (9, 16, 16, 15), 32, 1),  # several blocks of samples, the last partial
 ]
 IDS = [c[0] for c in CASES]
 
@@ -38,6 +38,15 @@ IDS = [c[0] for c in CASES]
 def small_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small outputs take the Winograd path too."""
     monkeypatch.setattr(_winograd, "MIN_SIZE", 1)
+
+
+def test_many_blocks_case_spans_several_blocks() -> None:
+    """The ``many-blocks`` case keeps covering several blocks of samples, the last partial
+    (float32), as ``CHUNK_BYTES`` changes."""
+    _, (n, _, h, w), o, pad = CASES[IDS.index("many-blocks")]
+    th, tw = (h + 2 * pad - 1) // 2, (w + 2 * pad - 1) // 2
+    step = _winograd._step(n, o, th * (tw + 1), 4)
+    assert step < n and n % step != 0
 
 
 def _arrays(shape: tuple[int, ...], o: int, dtype: Any) -> list[np.ndarray]:

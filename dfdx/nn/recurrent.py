@@ -245,31 +245,6 @@ class LSTM(_Recurrent):
 
     _gates = 4
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        *,
-        rng: Generator | None = None,
-        dtype: Any = float32,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            rng=rng,
-            dtype=dtype,
-        )
-
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         h, c = state
         i, f, g, o = movement.chunk(_gate_sum(xw, h, w_hh, b_hh), 4, axis=-1)
@@ -297,31 +272,6 @@ class GRU(_Recurrent):
     ``(num_layers * directions, N, hidden_size)``, zeros when None."""
 
     _gates = 3
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        *,
-        rng: Generator | None = None,
-        dtype: Any = float32,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            rng=rng,
-            dtype=dtype,
-        )
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         (h,) = state

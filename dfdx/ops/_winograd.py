@@ -13,12 +13,17 @@ the output's gradient through ``A`` (``dM``), then ``dU = dM @ V^T`` (the weight
 lies). The three products are then of 16 positions of ``O x C`` per tile, 2.25x fewer
 multiplications than im2col's three.
 
-A block of samples (about ``CHUNK_BYTES`` of products: one sample of the benchmark's conv,
-measured fastest) is transformed, multiplied and transformed back while it is in cache; the
-transformed input is kept for the weight's gradient, ``(16, C, N, tiles)``, 4x the input
-(im2col kept 9x). Round-off: the transforms add and subtract up to 9 values, so float32's
-error is a few times the direct sum's (measured against PyTorch on the benchmark's conv:
-5e-7 of the largest output and input gradient, 4e-6 of the largest weight gradient).
+A block of samples (about ``CHUNK_BYTES`` of products: two samples of the benchmark's conv,
+measured fastest) is transformed, multiplied and transformed back while it is in cache. The
+input itself is kept for the weight's gradient, whose pass transforms each block again (as
+fast, measured, as keeping the whole batch's transform, ``(16, C, N, tiles)``, ~4.3x the
+input, written and read back through memory; im2col keeps a 9x copy). Each row of tiles has
+a spare slot (``tiles = th * (tw + 1)``): the transforms then run over a whole plane's tiles
+in vector-long loops (see ``dfdx._fused_conv``); the products compute the spare slots too,
+1 / tw more work.
+Round-off: the transforms add and subtract up to 9 values, so float32's error is a few
+times the direct sum's (measured against PyTorch on the benchmark's conv: 5e-7 of the
+largest output and input gradient, 4e-6 of the largest weight gradient).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 from dfdx import _fused, _fused_conv
 from dfdx._backend import Array, xp
 
-CHUNK_BYTES = 1 << 19
+CHUNK_BYTES = 1 << 20
 """About how many bytes of products a block of samples makes (kept in cache)."""
 
 _G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
@@ -65,12 +70,13 @@ def usable(
 
 @dataclass
 class Saved:
-    """What the backward pass reads: the transformed kernel ``u`` ``(16, O, C)``, the
-    transformed input ``v`` ``(16, C, N, tiles)``, the input's shape and the padding."""
+    """What the backward pass reads: the transformed kernel ``u`` ``(16, O, C)``, the input
+    ``a`` ``(N, C, H, W)`` (transformed again, a block at a time, for the weight's gradient),
+    the number of tiles and the padding."""
 
     u: Array
-    v: Array
-    shape: tuple[int, ...]
+    a: Array
+    tiles: int
     pad: tuple[int, ...]
 
 
@@ -97,19 +103,20 @@ def forward(a: Array, w: Array, bias: Array | None, pad: tuple[int, ...]) -> tup
     u = xp.ascontiguousarray((g @ w @ g.T).transpose(2, 3, 0, 1)).reshape(16, o, c)
     b = xp.zeros(o, dtype=a.dtype) if bias is None else bias
     a = xp.ascontiguousarray(a)
-    tiles = th * tw
-    v = xp.empty((16, c, n, tiles), dtype=a.dtype)
+    tiles = th * (tw + 1)  # each row of tiles has a spare slot (dfdx._fused_conv)
     y = xp.empty((n, o, *out), dtype=a.dtype)
     step = _step(n, max(o, c), tiles, a.itemsize)
-    m = xp.empty((16, o, step * tiles), dtype=a.dtype)  # one block's products, reused
+    v = xp.empty((16, c, step, tiles), dtype=a.dtype)  # one block's, reused
+    m = xp.empty((16, o, step * tiles), dtype=a.dtype)
     for first in range(0, n, step):
         last = min(n, first + step)
         if last - first < step:
+            v = xp.empty((16, c, last - first, tiles), dtype=a.dtype)
             m = xp.empty((16, o, (last - first) * tiles), dtype=a.dtype)
-        to_v(a[first:last], pad[0], pad[1], th, tw, v, first)
-        xp.matmul(u, v[:, :, first:last].reshape(16, c, (last - first) * tiles), out=m)
+        to_v(a[first:last], pad[0], pad[1], th, tw, v)
+        xp.matmul(u, v.reshape(16, c, (last - first) * tiles), out=m)
         from_m(m.reshape(16, o, last - first, tiles), b, th, tw, y[first:last])
-    return y, Saved(u, v, a.shape, pad)
+    return y, Saved(u, a, tiles, pad)
 
 
 def backward(
@@ -119,19 +126,20 @@ def backward(
     ``(N, C, H, W)`` (if ``inputs``) and bias ``(O,)`` from the output's, ``g`` ``(N, O, Ho,
     Wo)`` (the bias's summed in float64 while ``g`` is read for the rest)."""
     to_dm, to_dx = _fused_conv.winograd_grad(), _fused_conv.winograd_input_grad()
-    assert to_dm is not None and to_dx is not None
-    u, v = saved.u, saved.v
-    _, c, n, tiles = v.shape
+    to_v = _fused_conv.winograd_input()
+    assert to_dm is not None and to_dx is not None and to_v is not None
+    u, a, tiles, pad = saved.u, saved.a, saved.tiles, saved.pad
+    n, c = a.shape[:2]
     o = u.shape[1]
     th, tw = _tiles(g.shape[2:])
     g = xp.ascontiguousarray(g, dtype=u.dtype)
     du = xp.zeros((16, o, c), dtype=u.dtype) if weight else None
-    dx = xp.empty(saved.shape, dtype=u.dtype) if inputs else None
+    dx = xp.empty(a.shape, dtype=u.dtype) if inputs else None
     sums = xp.zeros((o, g.shape[3]), dtype=xp.float64)  # the bias's gradient, by column
     ut = xp.ascontiguousarray(u.transpose(0, 2, 1))
     step = _step(n, max(o, c), tiles, u.itemsize)
     dm = xp.empty((16, o, step, tiles), dtype=u.dtype)  # one block's, reused
-    dv = xp.empty((16, c, step, tiles), dtype=u.dtype)
+    dv = xp.empty((16, c, step, tiles), dtype=u.dtype)  # the input's transform, then dV
     for first in range(0, n, step):
         last = min(n, first + step)
         if last - first < step:
@@ -141,11 +149,11 @@ def backward(
         to_dm(g[first:last], th, tw, dm, sums)
         dm_rows = dm.reshape(16, o, cols)
         if du is not None:
-            vb = v[:, :, first:last].reshape(16, c, cols)
-            du += xp.matmul(dm_rows, vb.transpose(0, 2, 1))
+            to_v(a[first:last], pad[0], pad[1], th, tw, dv)
+            du += xp.matmul(dm_rows, dv.reshape(16, c, cols).transpose(0, 2, 1))
         if dx is not None:
             xp.matmul(ut, dm_rows, out=dv.reshape(16, c, cols))
-            to_dx(dv, saved.pad[0], saved.pad[1], th, tw, dx[first:last])
+            to_dx(dv, pad[0], pad[1], th, tw, dx[first:last])
     gw = None
     if du is not None:
         gm = xp.asarray(_G, dtype=u.dtype)

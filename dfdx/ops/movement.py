@@ -37,8 +37,7 @@ def _ints(op: str, what: str, values: Sequence[Any], varargs: bool = False) -> t
             hint = ""
             if varargs and isinstance(v, tuple | list) and len(values) == 1:
                 hint = f"; write {op}({', '.join(map(str, v))})"
-            kind = "an int" if what == "axis" else "ints"
-            raise TypeError(f"{op}: {what} must be {kind}, got {v!r}{hint}")
+            raise TypeError(shapes.not_an_int(op, shapes.ints_wanted(what), v) + hint)
     return tuple(int(v) for v in values)
 
 

@@ -162,7 +162,7 @@ def _layer_norm_fused(
     bk = xp.zeros(d, dtype) if b is None else xp.ascontiguousarray(b)
     y, xhat = xp.empty_like(a2), xp.empty_like(a2)
     rstd = xp.empty(rows, dtype)
-    forward(a2, wk, bk, dtype.type(eps), y, xhat, rstd)
+    forward(a2, wk, bk, dtype.type(eps), y, xhat, rstd, True)
 
     def shared(g: Array) -> tuple[Array, Array, Array]:
         g2 = xp.ascontiguousarray(g.reshape(-1, d), dtype=dtype)

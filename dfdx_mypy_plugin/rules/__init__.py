@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context, Expression
+from mypy.nodes import Context, Expression, MemberExpr, NameExpr
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
@@ -30,7 +30,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from dfdx_mypy_plugin._locals import definitions
+from dfdx_mypy_plugin._locals import Definition, definitions
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -41,6 +41,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
+from dfdx_mypy_plugin._where import field_value
 from dfdx_mypy_plugin.shapes import Dim, Shape
 
 
@@ -71,12 +72,21 @@ class Call:
         if i >= len(self.operands):
             raise Unknown
         e = self.operand_exprs[i] if i < len(self.operand_exprs) else None
-        return size_of(self.operands[i], e, type_of(self.api), self.syms, definitions(self.api))
+        return size_of(self.operands[i], e, type_of(self.api), self.syms, self._definitions())
 
     def named_size(self, name: str) -> Dim:
         """The named argument ``name`` read as a size (as :meth:`size`)."""
         e = self.named_exprs.get(name)
-        return size_of(self.arg(name), e, type_of(self.api), self.syms, definitions(self.api))
+        return size_of(self.arg(name), e, type_of(self.api), self.syms, self._definitions())
+
+    def _definitions(self) -> Definition:
+        """Where a size held in a name (or a field of ``self``) was assigned once."""
+        local = definitions(self.api)
+
+        def definition(e: NameExpr | MemberExpr) -> Expression | None:
+            return field_value(self.api, e) if isinstance(e, MemberExpr) else local(e)
+
+        return definition
 
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):

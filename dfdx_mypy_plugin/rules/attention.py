@@ -56,6 +56,11 @@ def _module_type(call: Call, sizes: list[shapes.Dim]) -> Type:
 
 
 def _mha_new(call: Call) -> Type:
+    for name in ("embed_dim", "num_heads"):  # a bool is the runtime's TypeError
+        b = literal_bool(call.arg(name)) if call.has(name) else None
+        if b is not None:
+            wanted = f"{name} must be an int"
+            raise shapes.ShapeError(shapes.not_an_int("MultiHeadAttention", wanted, b))
     e, h = _size(call, "embed_dim"), _size(call, "num_heads")
     shapes.attention_heads("MultiHeadAttention", e, h)
     return _module_type(call, [e, h])

@@ -47,8 +47,9 @@ for _op in ("zeros", "ones", "randn", "rand"):
 
 @rule("arange", functions=("dfdx._creation.arange",))
 def arange(call: Call) -> Type:
-    """``arange(n)``: ``n`` values; ``arange(start, end, step)`` of literal ints:
-    ``len(range(start, end, step))`` values; else ``Dyn``."""
+    """``arange(n)`` and ``arange(0, n)``: ``n`` values (a literal or a symbolic size);
+    ``arange(start, end, step)`` of literal ints: ``len(range(start, end, step))`` values;
+    else ``Dyn``."""
     for t in [*call.operands, *([call.arg("step")] if call.has("step") else [])]:
         b = literal_bool(t)
         if b is not None:
@@ -62,6 +63,8 @@ def arange(call: Call) -> Type:
         raise Unknown
     start, end = call.size(0), call.size(1)
     step = call.named_size("step") if call.has("step") else 1
+    if start == 0 and step == 1 and isinstance(end, str):
+        return call.result((end,), _none_tape(call))  # ``arange(0, s)``: as ``arange(s)``
     if not (isinstance(start, int) and isinstance(end, int) and isinstance(step, int)):
         return call.result((None,), _none_tape(call))
     return call.result((shapes.arange_size(start, end, step),), _none_tape(call))

@@ -28,6 +28,7 @@ from dfdx_mypy_plugin._types import (
     NONE_TAPE,
     TensorType,
     Unknown,
+    is_int_bound,
     is_scalar,
     literal_bool,
     literal_int,
@@ -77,9 +78,22 @@ def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
     n = literal_int(t)
     if n is not None:
         return n
-    if isinstance(t, Instance) and t.type.fullname == "builtins.int":
+    if _some_int(t):
         return shapes.ANY_INT
     raise Unknown
+
+
+def _some_int(t: Type) -> bool:
+    """An int whose value is not known here: ``int``, a symbolic size (an int-bound TypeVar
+    such as ``b`` of ``b, s, _ = x.shape``, or an ``Expr`` product)."""
+    p = get_proper_type(t)
+    if isinstance(p, TypeVarType):
+        return is_int_bound(p)
+    return (
+        isinstance(p, Instance)
+        and p.type.has_base("builtins.int")
+        and p.type.fullname != ("builtins.bool")
+    )
 
 
 def _item_from_type(t: Type) -> shapes.IndexItem:
@@ -89,6 +103,8 @@ def _item_from_type(t: Type) -> shapes.IndexItem:
     n = literal_int(p)
     if n is not None:
         return n
+    if isinstance(p, TypeVarType) and is_int_bound(p):
+        return shapes.ANY_INT
     if isinstance(p, Instance):
         name = p.type.fullname
         if name == "builtins.int" and p.last_known_value is None:

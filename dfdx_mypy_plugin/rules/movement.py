@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import ListExpr, StarExpr, TupleExpr
+from mypy.nodes import Expression, ListExpr, StarExpr, TupleExpr
 from mypy.types import (
     AnyType,
     Instance,
@@ -41,16 +41,20 @@ from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
 
 
-def _axis(t: Type) -> int:
-    """An axis argument: a literal int, or Unknown."""
+def _axis(call: Call, t: Type, what: str = "axis") -> int:
+    """An axis argument (or another int, named ``what`` as the runtime names it: ``"axes"``,
+    ``"chunks"``): a literal int, or Unknown; a bool is the runtime's TypeError."""
+    b = literal_bool(t)
+    if b is not None:
+        raise shapes.ShapeError(shapes.not_an_int(call.op, shapes.ints_wanted(what), b))
     n = literal_int(t)
     if n is None:
         raise Unknown
     return n
 
 
-def _named_axis(call: Call, name: str, default: int) -> int:
-    return _axis(call.arg(name)) if call.has(name) else default
+def _named_axis(call: Call, name: str, default: int, what: str = "axis") -> int:
+    return _axis(call, call.arg(name), what) if call.has(name) else default
 
 
 def _sizes(call: Call) -> list[shapes.Dim]:
@@ -93,15 +97,15 @@ def _tape_of_unknown_rank(call: Call) -> ProperType | None:
 @rule("flatten", methods=("flatten",), functions=_movement("flatten"))
 def flatten(call: Call) -> Type:
     x = call.tensor(0)
-    start = _named_axis(call, "start_axis", 0)
-    end = _named_axis(call, "end_axis", -1)
+    start = _named_axis(call, "start_axis", 0, "axes")
+    end = _named_axis(call, "end_axis", -1, "axes")
     return call.result(shapes.flatten(x.shape, start, end), x.tape, x)
 
 
 @rule("permute", methods=("permute",), functions=_movement("permute"))
 def permute(call: Call) -> Type:
     x = call.tensor(0)
-    axes = [_axis(t) for t in call.operands[1:]]
+    axes = [_axis(call, t, "axes") for t in call.operands[1:]]
     shape, _order = shapes.permute(x.shape, axes)
     return call.result(shape, x.tape, x)
 
@@ -111,14 +115,14 @@ def transpose(call: Call) -> Type:
     x = call.tensor(0)
     if len(call.operands) != 3:
         raise Unknown
-    a, b = (_axis(t) for t in call.operands[1:])
+    a, b = (_axis(call, t, "axes") for t in call.operands[1:])
     return call.result(shapes.transpose(x.shape, a, b), x.tape, x)
 
 
 @rule("unsqueeze", methods=("unsqueeze",), functions=_movement("unsqueeze"))
 def unsqueeze(call: Call) -> Type:
     x = call.tensor(0)
-    return call.result(shapes.unsqueeze(x.shape, _axis(call.arg("axis"))), x.tape, x)
+    return call.result(shapes.unsqueeze(x.shape, _axis(call, call.arg("axis"))), x.tape, x)
 
 
 @rule("squeeze", methods=("squeeze",), functions=_movement("squeeze"))
@@ -213,10 +217,34 @@ def _literal_ints(t: Type) -> int | list[int]:
     raise Unknown
 
 
+def _no_bool_size(call: Call, e: Expression | None) -> None:
+    """``split``'s size (or a size in its list or tuple) that is a bool: the runtime's
+    TypeError."""
+    if not call.has("split_size_or_sections"):
+        return
+    t = get_proper_type(call.arg("split_size_or_sections"))
+    b = literal_bool(t)
+    if b is not None:
+        raise shapes.ShapeError(shapes.not_an_int(call.op, shapes.ints_wanted("the split size"), b))
+    types = (
+        [call.api.get_expression_type(item) for item in e.items]
+        if isinstance(e, ListExpr)
+        else list(t.items)
+        if isinstance(t, TupleType)
+        else []
+    )
+    for item in types:
+        b = literal_bool(item)
+        if b is not None:
+            raise shapes.ShapeError(shapes.not_an_int(call.op, shapes.ints_wanted("sizes"), b))
+
+
 @rule("split", methods=("split",), functions=_movement("split"))
 def split(call: Call) -> Type:
     x = call.tensor(0)
+    axis = _named_axis(call, "axis", 0)
     e = call.named_exprs.get("split_size_or_sections")
+    _no_bool_size(call, e)
     sizes: int | str | list[int]
     symbolic = (
         call.named_size("split_size_or_sections") if call.has("split_size_or_sections") else None
@@ -230,15 +258,14 @@ def split(call: Call) -> Type:
             raise Unknown
     else:
         sizes = _literal_ints(call.arg("split_size_or_sections"))
-    axis = _named_axis(call, "axis", 0)
     return _pieces(call, x, shapes.split_sizes(call.op, x.shape, sizes, axis), axis)
 
 
 @rule("chunk", methods=("chunk",), functions=_movement("chunk"))
 def chunk(call: Call) -> Type:
     x = call.tensor(0)
-    chunks = _axis(call.arg("chunks"))
     axis = _named_axis(call, "axis", 0)
+    chunks = _axis(call, call.arg("chunks"), "chunks")
     return _pieces(call, x, shapes.chunk_sizes(x.shape, chunks, axis), axis)
 
 
@@ -248,6 +275,10 @@ def _bound(call: Call, name: str, default: int | None) -> int | None:
     t = get_proper_type(call.arg(name))
     if isinstance(t, NoneType):
         return None
+    b = literal_bool(t)
+    if b is not None:
+        wanted = shapes.ints_wanted("start, end and step")
+        raise shapes.ShapeError(shapes.not_an_int(call.op, wanted, b))
     n = literal_int(t)
     if n is None:
         raise Unknown
@@ -258,6 +289,7 @@ def _bound(call: Call, name: str, default: int | None) -> int | None:
 def slice_scatter(call: Call) -> Type:
     x = call.tensor(0)
     src = read_tensor(call.arg("src"))
+    axis = _named_axis(call, "axis", 0)
     index = slice(_bound(call, "start", None), _bound(call, "end", None), _bound(call, "step", 1))
-    shape = shapes.slice_scatter(x.shape, src.shape, _named_axis(call, "axis", 0), index)
+    shape = shapes.slice_scatter(x.shape, src.shape, axis, index)
     return call.result(shape, merge_tapes([x.tape, src.tape]), x, src)

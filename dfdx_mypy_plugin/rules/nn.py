@@ -53,6 +53,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._origin import keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -67,7 +68,8 @@ from dfdx_mypy_plugin._types import (
     size_of,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_build, destination
+from dfdx_mypy_plugin._where import at_build, at_origins, destination
+from dfdx_mypy_plugin._where import declared as declared_type
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -471,7 +473,15 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
             raise Unknown
         try:
             x = read_tensor(arg)
-            y = fold(call, layer, x)
+            try:
+                y = fold(call, layer, x)
+            except shapes.ShapeError:
+                if call.report:
+                    raise  # reported where the signature is checked
+                after = _declared_after(call, _after_error(call, layer, x, fold))
+                if after is None:
+                    raise
+                return after
         except Unknown:  # an input of unknown rank: the sizes the layer sets are still known
             got = get_proper_type(call.default)
             if not isinstance(got, Instance):
@@ -483,6 +493,52 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _declared_after(call: Call, after: Type | None) -> Type | None:
+    """``after``, a reported call's type, where it fits the declared type its value goes to
+    (:func:`dfdx_mypy_plugin._where.declared`); else that declared type: the mistake is
+    reported once, at the call."""
+    target = declared_type(call.api, call.context) if isinstance(call.context, CallExpr) else None
+    if target is None or target[0].type.fullname != TENSOR:
+        return after
+    if after is not None and is_subtype(after, target[0]):
+        return after
+    return target[0]
+
+
+def _after_error(
+    call: Call,
+    layer: Instance,
+    x: TensorType,
+    fold: Callable[[Call, Instance, TensorType], TensorType],
+) -> Type | None:
+    """The type of ``layer(x)`` after its error is reported, so that one mistake gives one
+    error: the input's for a layer that keeps its shape (a norm on the wrong size); else the
+    layer's output on the input with the size it reads (``Linear[D, K]`` on a ``Tensor[B,
+    E]`` gives ``Tensor[B, K]``). None where that is not known either."""
+    first = layer
+    while first.type.fullname == SEQUENTIAL:
+        inner = _layers(first)
+        if not inner:
+            return None
+        first = inner[0]
+    if keeps_shape(layer):
+        return call.result(x.shape, x.tape, x)
+    spec = _layer(first)
+    if spec is None or spec.reads is None or not spec.sizes or not x.shape:
+        return None
+    syms = dict(x.syms)
+    takes = _dims(first, spec, syms)[0]
+    axis = len(x.shape) - 1 if spec.reads == "features" else 1
+    if takes is None or axis >= len(x.shape):
+        return None
+    repaired = TensorType((*x.shape[:axis], takes, *x.shape[axis + 1 :]), x.tape, syms)
+    try:
+        y = fold(call, layer, repaired)
+    except (shapes.ShapeError, Unknown):
+        return None
+    return call.result(y.shape, y.tape, repaired, y)
 
 
 def _fold_each(
@@ -599,10 +655,71 @@ def _fit_destination(
     gives = shapes.fmt(shapes_in_out[1].shape) if shapes_in_out is not None else f"size {g}"
     message = f"{layer_name(layer)}: gives {gives}, {where} is {want} ({g} != {w})"
     call.fail(message, DFDX_SHAPE)
-    built = at_build(api, call.context, message)
-    if built is not None:
-        call.fail(built[0], DFDX_SHAPE, at=built[1])
+    for text, place in _built_at(call, layer, got, expected, shapes_in_out, message):
+        call.fail(text, DFDX_SHAPE, at=place)
     return expected
+
+
+def _built_at(
+    call: Call,
+    layer: Instance,
+    got: Instance,
+    expected: Instance,
+    shapes_in_out: tuple[TensorType, TensorType] | None,
+    message: str,
+) -> list[tuple[str, Context]]:
+    """Where a layer whose result does not fit its destination is built: for a
+    ``Sequential``, its last layer that sets the sizes that do not fit; else the line that
+    built the layer (:func:`at_build`)."""
+    context = call.context
+    if layer.type.fullname == SEQUENTIAL and shapes_in_out and isinstance(context, CallExpr):
+        dims, want = got.args[:-1], expected.args[:-1]
+        pairs = enumerate(zip(dims, want, strict=False))
+        bad = frozenset(i for i, (g, w) in pairs if not is_subtype(g, w))
+        places = at_origins(call.api, context, context, bad, message, shapes_in_out[1].shape)
+        if places:
+            return places
+    built = at_build(call.api, call.context, message)
+    return [] if built is None else [built]
+
+
+def input_origins(
+    api: CheckerPluginInterface, receiver: Type, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at the call ``context`` of the layer ``receiver`` on an
+    input whose features or channels it does not take, is to be reported too: where the
+    layers that set that size of the input are built (:func:`at_origins`)."""
+    layer = get_proper_type(receiver)
+    if not isinstance(context, CallExpr) or not isinstance(layer, Instance):
+        return []
+    if not context.args or context.arg_kinds[0] != ARG_POS:
+        return []
+    first = layer
+    while first.type.fullname == SEQUENTIAL:
+        inner = _layers(first)
+        if not inner:
+            return []
+        first = inner[0]
+    spec = _layer(first)
+    if spec is None or spec.reads is None or not spec.sizes:
+        return []
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(context.args[0]) if lookup is not None else None
+    if t is None:
+        return []
+    try:
+        x = read_tensor(t)
+    except Unknown:
+        return []
+    rank = len(x.shape)
+    axis = rank - 1 if spec.reads == "features" else 1
+    if not 0 <= axis < rank:
+        return []
+    takes = _dims(first, spec)[0]
+    if shapes.same_layer_size(takes, x.shape[axis]) is not False:
+        return []
+    places = at_origins(api, context, context.args[0], frozenset({axis}), message, merged=True)
+    return places
 
 
 for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
@@ -882,3 +999,57 @@ def sequential_item(call: Call) -> Type:
 
 
 METHOD_RULES[f"{SEQUENTIAL}.__getitem__"] = Rule("Sequential[i]", sequential_item)
+
+
+# ---- where a Sequential's misfit is reported ---------------------------------------------------
+
+
+def _truncates(window: shapes.Window, x: shapes.Shape) -> bool:
+    """Whether a strided window leaves rows or columns of ``x`` unread (PyTorch floors
+    ``(n + 2p - d(k - 1) - 1) / s``): a sign that the size it was given is not the one its
+    window was chosen for. A transposed convolution reads every input."""
+    if "output_padding" in window or len(x) < 2:
+        return False
+    pairs = [window.get(a, (1, 1)) for a in ("kernel_size", "stride", "padding", "dilation")]
+    if not all(isinstance(v, tuple) for v in pairs):
+        return False
+    for axis, n in enumerate(x[-2:]):
+        k, s, p, d = (v[axis] for v in pairs if isinstance(v, tuple))
+        if isinstance(n, int) and s > 1 and (n + 2 * p - d * (k - 1) - 1) % s:
+            return True
+    return False
+
+
+def sequential_places(seq: Instance, x: TensorType | None, axes: frozenset[int]) -> list[int]:
+    """The layers of ``seq`` where its result's ``axes`` do not fit what its value goes to:
+    the last layer that sets them; for spatial sizes, where a strided window leaves part of
+    its input unread, that layer and the one before it that set the size it was given
+    (a convolution without its stride two layers before the end gives no other sign)."""
+    layers = _layers(seq)
+    rank = len(x.shape) if x is not None else None
+    setters = [i for i, layer in enumerate(layers) if rank and axes & set_axes(layer, rank)]
+    if not setters:
+        return []
+    if x is None or not any(a >= 2 for a in axes):
+        return setters[-1:]
+    shape = x.shape
+    spatial: list[int] = []
+    for i, layer in enumerate(layers):
+        spec = _layer(layer)
+        if spec is None:
+            if keeps_shape(layer):
+                continue
+            break
+        window = _read_window(layer, spec) if spec.window else None
+        if window is not None and spec.output is not None:
+            if _truncates(window, shape) and spatial:
+                return [spatial[-1], i]
+            spatial.append(i)
+        try:
+            out = shapes.output_shape(spec, shape, _dims(layer, spec), window)
+        except shapes.ShapeError:
+            break
+        if out is None:
+            break
+        shape = out
+    return setters[-1:]

@@ -64,6 +64,7 @@ from dfdx_mypy_plugin.shapes.creation import AXIS as AXIS
 from dfdx_mypy_plugin.shapes.creation import RANGE as RANGE
 from dfdx_mypy_plugin.shapes.creation import SIZES as SIZES
 from dfdx_mypy_plugin.shapes.creation import arange_size as arange_size
+from dfdx_mypy_plugin.shapes.creation import ints_wanted as ints_wanted
 from dfdx_mypy_plugin.shapes.creation import new_size as new_size
 from dfdx_mypy_plugin.shapes.creation import not_an_int as not_an_int
 from dfdx_mypy_plugin.shapes.data import batch_size as batch_size

@@ -11,6 +11,12 @@ AXES = "axis must be an int, a tuple of ints or None"
 RANGE = "start, end and step must be numbers"
 
 
+def ints_wanted(what: str) -> str:
+    """What an argument of the movement ops must be: ``"axis must be an int"`` for an
+    ``axis``, ``"axes must be ints"`` (``"chunks must be ints"``...) for the others."""
+    return f"{what} must be {'an int' if what == 'axis' else 'ints'}"
+
+
 def not_an_int(op: str, wanted: str, value: object) -> str:
     """The message for an argument that is not an int (a bool, which Python counts as one):
     ``"sum: axis must be an int, a tuple of ints or None, got True"``. The runtime raises it

@@ -72,3 +72,7 @@ l3 = dec(x, w)  # E: mypy[dfdx-shape "TransformerDecoderLayer[16]: memory takes 
 model = dx.nn.Transformer(16, 4, 1, 1, 32)
 l4 = model(x, w)  # E: mypy[dfdx-shape "Transformer[16]: tgt takes 16 features, got Tensor[2, 5, "
 #     "8] (8 != 16)"]
+wide = dx.nn.MultiHeadAttention(True, 4)  # E: mypy[dfdx-shape
+#     "MultiHeadAttention: embed_dim must be an int, got True"]
+heads = dx.nn.MultiHeadAttention(16, num_heads=True)  # E: mypy[dfdx-shape
+#     "MultiHeadAttention: num_heads must be an int, got True"]

@@ -88,3 +88,20 @@ def batch(h: Tensor[B, L[28], L[28], T]) -> None:
     #     "Tensor[28, 28] (3 != 2)"]
     q4 = h.permute(0, 1)  # E: mypy[dfdx-shape "permute: Tensor[B, 28, 28] has 3 axes, got 2: (0, "
     #     "1)"]
+
+
+# a bool where an axis (or a count) is wanted: Python counts True as 1, dfdx raises TypeError
+bx = dx.zeros(2, 3, 4)
+r1 = bx.transpose(True, 2)  # E: mypy[dfdx-shape "transpose: axes must be ints, got True"]
+r2 = bx.permute(0, True, 2)  # E: mypy[dfdx-shape "permute: axes must be ints, got True"]
+r3 = bx.unsqueeze(True)  # E: mypy[dfdx-shape "unsqueeze: axis must be an int, got True"]
+r4 = bx.flatten(start_axis=True)  # E: mypy[dfdx-shape "flatten: axes must be ints, got True"]
+r5 = dx.concat([bx, bx], axis=True)  # E: mypy[dfdx-shape "concat: axis must be an int, got True"]
+r6 = dx.stack([bx, bx], axis=True)  # E: mypy[dfdx-shape "stack: axis must be an int, got True"]
+r7 = dx.split(bx, 1, axis=True)  # E: mypy[dfdx-shape "split: axis must be an int, got True"]
+r8 = dx.split(bx, True)  # E: mypy[dfdx-shape "split: the split size must be ints, got True"]
+r9 = dx.split(bx, [True, 1])  # E: mypy[dfdx-shape "split: sizes must be ints, got True"]
+r10 = dx.chunk(bx, 2, axis=True)  # E: mypy[dfdx-shape "chunk: axis must be an int, got True"]
+r11 = dx.chunk(bx, True)  # E: mypy[dfdx-shape "chunk: chunks must be ints, got True"]
+r12 = dx.slice_scatter(bx, bx, axis=True)  # E: mypy[dfdx-shape
+#     "slice_scatter: axis must be an int, got True"]

@@ -70,9 +70,7 @@ class Generator(Module, Generic[Z, G, C]):
 class Discriminator(Module, Generic[C, D]):
     def __init__(self, nc: C, ndf: D) -> None:
         super().__init__()
-        self.main = Sequential(  # E: mypy[dfdx-shape "self.main is built here; called at line 98: "
-            #     "Sequential: gives Tensor[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 "
-            #     "!= 1)"]
+        self.main = Sequential(
             # input is (nc) x 64 x 64
             Conv2d(nc, ndf, 4, 2, 1, bias=False, rng=rng),
             LeakyReLU(0.2),
@@ -82,11 +80,15 @@ class Discriminator(Module, Generic[C, D]):
             LeakyReLU(0.2),
             # state size. (ndf*2) x 16 x 16
             # bug: a discriminator convolution without its stride
-            Conv2d(ndf * 2, ndf * 4, 4, 1, 1, bias=False, rng=rng),
+            Conv2d(ndf * 2, ndf * 4, 4, 1, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape
+            #     "layer 6 of self.main is built here; its output reaches line 100: Sequential: gi"
+            #     "ves Tensor[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
             BatchNorm2d(ndf * 4),
             LeakyReLU(0.2),
             # state size. (ndf*4) x 8 x 8
-            Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False, rng=rng),
+            Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape
+            #     "layer 9 of self.main is built here; its output reaches line 100: Sequential: gi"
+            #     "ves Tensor[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
             BatchNorm2d(ndf * 8),
             LeakyReLU(0.2),
             # state size. (ndf*8) x 4 x 4
@@ -101,7 +103,8 @@ class Discriminator(Module, Generic[C, D]):
 
 netG: Generator[L[8], L[2], L[3]] = Generator(8, 2, 3)
 # bug: a discriminator for one-channel images
-netD = Discriminator(1, 2)
+netD = Discriminator(1, 2)  # E: mypy[dfdx-shape "netD is built here; called at line 110: "
+#     "Discriminator[1, 2]: x takes Tensor[N, 1, 64, 64], got Tensor[2, 3, 64, 64] (3 != 1)"]
 noise: Tensor[L[2], L[8], L[1], L[1], NoneTape] = dx.randn(2, 8, 1, 1, rng=rng)
 fake = netG(noise)
 output = netD(fake)  # E: mypy[dfdx-shape "Discriminator[1, 2]: x takes Tensor[N, 1, 64, 64], got T"

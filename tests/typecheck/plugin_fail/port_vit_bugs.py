@@ -33,11 +33,14 @@ class PatchEmbed(Module, Generic[CI, E]):
     def __init__(self, patch_size: int, in_chans: CI, embed_dim: E) -> None:
         super().__init__()
         # bug: patch embedding of the wrong width
-        self.proj = Conv2d(in_chans, in_chans, patch_size, stride=patch_size, rng=rng)
+        self.proj = Conv2d(in_chans, in_chans, patch_size, stride=patch_size, rng=rng)  # E: mypy[
+        #     dfdx-shape "self.proj is built here; its output reaches line 41: transpose: gives "
+        #     "Tensor[B, Dyn, CI], the return type is Tensor[B, Dyn, E] (CI != E)"]
 
     def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, int, E, T]:
-        patches = self.proj(x).flatten(2).transpose(1, 2)  # B, C, H, W -> B, N, C
-        return patches  # E: mypy[return-value]
+        patches = self.proj(x).flatten(2).transpose(1, 2)  # E: mypy[dfdx-shape
+        #     "transpose: gives Tensor[B, Dyn, CI], the return type is Tensor[B, Dyn, E] (CI != E)"]
+        return patches
 
 
 class Attention(Module, Generic[E, NH]):
@@ -66,7 +69,7 @@ class Mlp(Module, Generic[E, HF]):
         self.act = GELU()
         # bug: MLP projection back of the wrong width
         self.fc2 = Linear(hidden_features, hidden_features, rng=rng)  # E: mypy[dfdx-shape
-        #     "self.fc2 is built here; called at line 74: Linear[HF, HF]: gives Tensor[B, S, HF], t"
+        #     "self.fc2 is built here; called at line 77: Linear[HF, HF]: gives Tensor[B, S, HF], t"
         #     "he return type is Tensor[B, S, E] (HF != E)"]
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
@@ -82,17 +85,17 @@ class Block(Module, Generic[E, NH, HF]):
         self.attn = Attention(dim, num_heads)
         # bug: second norm on the hidden width
         self.norm2 = LayerNorm(mlp_hidden_dim, eps=1e-6)  # E: mypy[dfdx-shape "self.norm2 is built"
-        #     " here; called at line 92: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
+        #     " here; called at line 95: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
         #     "= HF)"]
         self.mlp = Mlp(dim, mlp_hidden_dim)
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
         x = x + self.attn(self.norm1(x))  # E: mypy[dfdx-shape "x is assigned here; used at line 9"
-        #     "2: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E != HF)"]
+        #     "5: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E != HF)"]
         x = x + self.mlp(self.norm2(x))  # E: mypy[dfdx-shape "LayerNorm[HF]: takes HF features, go"
         #     "t Tensor[B, S, E] (E != HF)"]
-        # after the reported call, x (rebound, a local under name reuse) holds its Any result
-        return x  # E: mypy[no-any-return]
+        # after the reported call, x keeps its type (the norm's input's): one mistake, one error
+        return x
 
 
 class VisionTransformer(Module, Generic[CI, K, E]):

@@ -3,7 +3,8 @@
 (concatenating ``CI`` and ``CO`` channels gives ``CI+CO``), floor quotients (``c // nh``),
 the spatial size after a strided convolution or a pool (``(H+1)//2``, ``H//2``, and ``H`` for
 a same-padded stride-1 convolution), its inverse (a stride-2 transposed convolution or an
-upsampling doubles it), a size held in a local variable assigned once (``hs = c // nh``),
+upsampling doubles it), a size held in a local variable assigned once (``hs = c // nh``) or
+in a field of ``self`` assigned once (``self.hs = n // nh``),
 the rank of a reshape of a tensor of unknown rank, and sizes given as ``*x.shape``. Each is
 in canonical form, so equal sizes written differently are one type."""
 
@@ -39,6 +40,7 @@ class Heads(Module, Generic[C, NH]):
         self.qkv = Linear(n, 3 * n, rng=rng)
         self.n = n
         self.nh = nh
+        self.hs = n // nh  # a field assigned once: read through its value
 
     def forward(self, x: Tensor[N, S, C, T]) -> Tensor[N, S, C, T]:
         n, s, c = x.shape
@@ -51,6 +53,7 @@ class Heads(Module, Generic[C, NH]):
         assert_type(qk, Tensor[N, S, Expr[L["2*C"]], T])
         heads = q.reshape(n, s, self.nh, c // self.nh)
         assert_type(heads, Tensor[N, S, NH, Expr[L["C//NH"]], T])
+        assert_type(k.reshape(n, s, self.nh, self.hs), Tensor[N, S, NH, Expr[L["C//NH"]], T])
         merged = heads.reshape(n, s, c)
         assert_type(merged, Tensor[N, S, C, T])
         return merged + k + v

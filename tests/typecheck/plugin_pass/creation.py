@@ -3,7 +3,7 @@ literal is ``Dyn``, and ``dx.tensor`` reads the shape of a nested list literal."
 
 # rules: creation
 
-from typing import Final, assert_type
+from typing import Final, TypeVar, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -56,6 +56,17 @@ assert_type(
 assert_type(dx.arange(5), Tensor[L[5], NoneTape])
 assert_type(dx.arange(n), Tensor[Dyn, NoneTape])
 assert_type(dx.arange(4, dtype=dx.float32), Tensor[L[4], NoneTape])
+S = TypeVar("S", bound=int)
+
+
+def positions(x: Tensor[S, NoneTape]) -> Tensor[S, NoneTape]:
+    """``arange(0, s)`` of a symbolic size is that size, as ``arange(s)`` is."""
+    (s,) = x.shape
+    assert_type(dx.arange(0, s), Tensor[S, NoneTape])
+    return dx.arange(0, s)
+
+
+assert_type(positions(dx.zeros(6)), Tensor[L[6], NoneTape])
 
 # tensor: the nesting of a list (or tuple) literal of numbers
 assert_type(dx.tensor(2.0), Tensor[NoneTape])

@@ -115,6 +115,17 @@ def encode(y: Tensor[B, NoneTape], n: N) -> Tensor[B, N, NoneTape]:
 
 assert encode(dx.zeros(3, dtype=dx.int64), 4).shape == (3, 4)
 
+
+# a slice bound or an index that is a symbolic size (``b`` of ``x.shape``): its value is not
+# known here, so the slice's size is Dyn, and the other items still count
+def cached(cache: Tensor[L[8], L[6], C, NoneTape], x: Tensor[B, NoneTape]) -> None:
+    (b,) = x.shape
+    assert_type(cache[:b, :4], Tensor[Dyn, L[4], C, NoneTape])
+    assert_type(cache[b, 1:], Tensor[L[5], C, NoneTape])
+
+
+cached(dx.zeros(8, 6, 3), dx.zeros(2))
+
 # the run time agrees
 assert x[None, ..., None].shape == (1, 2, 3, 4, 1)
 assert x.index_select(1, five).shape == (2, 5, 4)

@@ -1,0 +1,259 @@
+"""Which layer set a size that does not fit, found back from the value where it does not.
+
+A size that does not fit where it is used (``self.head(flat)``, ``return patches``) was very
+often set by a layer built wrong a few lines before: a convolution without its stride whose
+output is flattened, a patch embedding of the wrong width whose output is flattened and
+transposed. :func:`origins` follows the value back through the expressions that made it (a
+local's last assignment before its use, shape-keeping ops such as activations and norms, and
+``flatten``/``transpose``/``permute``, which move the axes) to the call of the layer that set
+the size, so that the error is also reported where that layer is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mypy.nodes import (
+    ARG_POS,
+    AssignmentStmt,
+    CallExpr,
+    Expression,
+    FuncItem,
+    IntExpr,
+    MemberExpr,
+    NameExpr,
+    UnaryExpr,
+)
+from mypy.plugin import CheckerPluginInterface
+from mypy.subtypes import is_same_type
+from mypy.types import CallableType, Instance, TupleType, UnpackType, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import ANYTHING, checked_copy, count_bindings, definitions
+from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+
+SEQUENTIAL = "dfdx.nn._containers.Sequential"
+MODULE = "dfdx.nn._module.Module"
+_MOVES = ("flatten", "transpose", "permute", "swapaxes")
+_DEPTH = 24
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A layer's call whose output set ``axes`` (its output's axes, from 0)."""
+
+    call: CallExpr
+    layer: Instance
+    axes: frozenset[int]
+    rank: int
+    merged: bool
+    """Whether the sizes were merged into one on the way (``flatten``): the size that does
+    not fit is then a product, computed by hand where it is used, as likely wrong as the
+    layer's."""
+
+
+def _shape(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
+    """The shape of ``e`` as mypy typed it where it was checked, or None."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
+        return None
+    try:
+        return read_tensor(p).shape
+    except Unknown:
+        return None
+
+
+def _instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    return p if isinstance(p, Instance) else None
+
+
+def set_axes(layer: Instance, rank: int) -> set[int]:
+    """The axes of ``layer``'s output (of ``rank`` axes) whose sizes it sets: its features or
+    channels (its last size argument), and the spatial axes of a layer with a window."""
+    if layer.type.fullname == SEQUENTIAL:
+        items = get_proper_type(layer.args[0]) if layer.args else None
+        inner = [get_proper_type(t) for t in items.items] if isinstance(items, TupleType) else []
+        return {a for t in inner if isinstance(t, Instance) for a in set_axes(t, rank)}
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None:
+        return set()
+    axes = set()
+    if spec.gives == "features":
+        axes.add(rank - 1)
+    elif spec.gives == "channels" and rank > 1:
+        axes.add(1)
+    if spec.window and spec.output is not None:
+        axes |= set(range(2, rank))
+    return axes
+
+
+def keeps_shape(layer: Instance) -> bool:
+    """Whether ``layer`` keeps its input's shape: a layer of the table that does, or a
+    module whose ``forward`` returns the type it takes, over a TypeVarTuple (a user's
+    activation: ``def forward(self, x: Tensor[*S, T]) -> Tensor[*S, T]``)."""
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is not None:
+        return spec.keeps_shape
+    method = layer.type.get_method("forward")
+    sig = get_proper_type(method.type) if method is not None else None
+    if not isinstance(sig, CallableType) or len(sig.arg_types) < 2:
+        return False
+    takes, gives = get_proper_type(sig.arg_types[1]), get_proper_type(sig.ret_type)
+    return (
+        isinstance(takes, Instance)
+        and takes.type.fullname == TENSOR
+        and len(takes.args) == 2
+        and isinstance(takes.args[0], UnpackType)
+        and is_same_type(takes, gives)
+    )
+
+
+def _int(e: Expression) -> int | None:
+    if isinstance(e, IntExpr):
+        return e.value
+    if isinstance(e, UnaryExpr) and e.op == "-" and isinstance(e.expr, IntExpr):
+        return -e.expr.value
+    return None
+
+
+def _ints(call: CallExpr, names: tuple[str, ...], defaults: tuple[int, ...]) -> list[int] | None:
+    """The int arguments of a method call, by position or by name, with their defaults."""
+    values: list[int | None] = list(defaults)
+    for i, (arg, kind, name) in enumerate(
+        zip(call.args, call.arg_kinds, call.arg_names, strict=True)
+    ):
+        if kind == ARG_POS and i < len(values):
+            values[i] = _int(arg)
+        elif name in names:
+            values[names.index(name)] = _int(arg)
+        else:
+            return None
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+
+def _moved(
+    call: CallExpr, name: str, receiver: shapes.Shape, axes: frozenset[int]
+) -> frozenset[int] | None:
+    """The receiver's axes that ``axes`` of ``receiver.<name>(...)`` come from, or None. The
+    axes ``flatten`` merges are those of the merged size but the ones of size 1 (a global
+    pool's): a product is wrong by one of its factors that are not 1."""
+    rank_in = len(receiver)
+    if name == "flatten":
+        args = _ints(call, ("start_axis", "end_axis"), (0, -1))
+        if args is None or not rank_in:
+            return None
+        start, end = (a % rank_in for a in args)
+        span = end - start
+        merged = {a for a in range(start, end + 1) if receiver[a] != 1}
+        out: set[int] = set()
+        for a in axes:
+            out |= merged if a == start else {a if a < start else a + span}
+        return frozenset(out)
+    if name in ("transpose", "swapaxes"):
+        args = _ints(call, ("axis0", "axis1"), (0, 0)) if len(call.args) == 2 else None
+        if args is None or not rank_in:
+            return None
+        a0, a1 = (a % rank_in for a in args)
+        return frozenset(a1 if a == a0 else a0 if a == a1 else a for a in axes)
+    if name == "permute":
+        dims = [_int(a) for a in call.args]
+        known = [d for d in dims if d is not None]
+        if len(known) != rank_in or call.arg_kinds != [ARG_POS] * rank_in:
+            return None
+        return frozenset(known[a] % rank_in for a in axes)
+    return None
+
+
+def last_assignment(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:
+    """The value of the last top-level ``name = value`` statement of the function before the
+    line that uses ``name``, where every binding of the name in it is such a statement
+    (``h = conv1(x)``, then ``h = conv2(h)``, then ``h.flatten(1)``); else None."""
+    value = definitions(api)(name)
+    if value is not None:
+        return value
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if not isinstance(function, FuncItem):
+        return None
+    body = function.body.body
+    count: dict[str, int] = {}
+    count_bindings(body, count)
+    assignments = [
+        s
+        for s in body
+        if isinstance(s, AssignmentStmt)
+        and len(s.lvalues) == 1
+        and isinstance(s.lvalues[0], NameExpr)
+        and s.lvalues[0].name == name.name
+    ]
+    if count.get(ANYTHING) or count.get(name.name) != len(assignments):
+        return None
+    before = [s for s in assignments if (s.end_line or s.line) < name.line]
+    return checked_copy(api, before[-1].rvalue) if before else None
+
+
+def origins(
+    api: CheckerPluginInterface,
+    e: Expression,
+    axes: frozenset[int],
+    depth: int = 0,
+    merged: bool = False,
+) -> list[Origin]:
+    """The layers' calls that set ``axes`` of ``e``'s value (its axes, from 0); [] where the
+    value cannot be followed back to one."""
+    if depth > _DEPTH or not axes:
+        return []
+    if isinstance(e, NameExpr):
+        value = last_assignment(api, e)
+        return origins(api, value, axes, depth + 1, merged) if value is not None else []
+    if not isinstance(e, CallExpr):
+        return []
+    out = _shape(api, e)
+    return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
+
+
+def origins_of_call(
+    api: CheckerPluginInterface,
+    e: CallExpr,
+    out: shapes.Shape,
+    axes: frozenset[int],
+    depth: int = 0,
+    merged: bool = False,
+) -> list[Origin]:
+    """:func:`origins` of the call ``e`` whose value has the shape ``out`` (a call being
+    checked has no type yet)."""
+    if any(not 0 <= a < len(out) for a in axes):
+        return []  # a name whose type is not its last value's (name reuse off)
+    callee = _instance(api, e.callee)
+    if callee is not None and callee.type.has_base(MODULE):
+        if axes & set_axes(callee, len(out)):
+            return [Origin(e, callee, axes, len(out), merged)]
+        fullname = callee.type.fullname
+        known = fullname == SEQUENTIAL or shapes.layer_of(fullname) is not None
+        if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:
+            return []
+        if not known and not keeps_shape(callee):
+            return []  # a user's module: what it does to the sizes is its own
+        source, before = e.args[0], _shape(api, e.args[0])
+    else:
+        receiver = _shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
+        if isinstance(e.callee, MemberExpr) and receiver is not None:
+            if e.callee.name in _MOVES:  # the axes move: no size is set
+                moved = _moved(e, e.callee.name, receiver, axes)
+                if moved is None:
+                    return []
+                merged = merged or (e.callee.name == "flatten" and len(receiver) > len(out))
+                return origins(api, e.callee.expr, moved, depth + 1, merged)
+            source, before = e.callee.expr, receiver
+        elif e.args and e.arg_kinds[0] == ARG_POS:
+            source, before = e.args[0], _shape(api, e.args[0])
+        else:
+            return []
+    if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
+        return []  # an op that sets these sizes itself, or not a tensor's op
+    return origins(api, source, axes, depth + 1, merged)
