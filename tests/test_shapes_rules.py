@@ -97,7 +97,7 @@ def test_same_dim(a: shapes.Dim, b: shapes.Dim, same: bool | None) -> None:
         (5, "B", 5),
         ("B", "B", "B"),
         ("B", "C", False),  # two size TypeVars are two sizes (docs/plugin.md)
-        ("B*T", "S", None),  # a product may equal a name
+        ("B*T", "S", "S"),  # a product may equal a name, or be 1; S is not taken to be 1
         (None, 3, 3),
         (3, None, 3),
         (None, 1, None),
@@ -580,4 +580,4 @@ def test_layer_sizes_that_are_two_typevars_differ() -> None:
         shapes.broadcast("add", ("B", "CI"), ("B", "CO"))
     with pytest.raises(shapes.ShapeError, match=r"batch axes do not broadcast"):
         shapes.matmul(("B", 3, 4), ("C", 4, 5))
-    assert shapes.broadcast("add", ("B*T", 3), ("S", 3)) == (None, 3)  # a product may be S
+    assert shapes.broadcast("add", ("B*T", 3), ("S", 3)) == ("S", 3)  # a product may be S

@@ -212,7 +212,8 @@ def test_broadcast_of_symbolic_sizes() -> None:
     assert broadcast_dim("2*C", 3) == 3  # 2*C is never 3, but no parity is reasoned about
     assert broadcast_dim("C", "2*C") is False  # they broadcast only where C is 1
     assert broadcast_dim("H", "H//2") is False
-    assert broadcast_dim("H", "(H+1)//2") is None  # equal where H is 1
+    assert broadcast_dim("H", "(H+1)//2") == "H"  # equal where H is 1, the only case
+    assert broadcast_dim("(F+1)//2", "CTX") == "CTX"  # a stride-2 length and a table's size
     assert broadcast_dim("4*C", None) == "4*C"
     assert broadcast_dim(None, "C") == "C"
     assert broadcast_dim("2*C", "2*C") == "2*C"

@@ -8,7 +8,7 @@ multiplication and ``sqrt``, and its gradients come from those ops.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from typing_extensions import TypeVar
 
@@ -16,7 +16,7 @@ from dfdx import _validate
 from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32, int64
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import C, D, Dyn, I, N, O, S, T, V
+from dfdx._typing import C, D, Dyn, H, I, L, M, N, O, S, T, V
 from dfdx.nn._init import fan_in_bound, kaiming_uniform, uniform
 from dfdx.nn._module import Module
 from dfdx.ops import conv, indexing, movement, norm, reduce, unary
@@ -366,6 +366,16 @@ class GroupNorm(Module, Generic[C, Hyper]):
         self.weight = Tensor(xp.ones((c,), dt)) if affine else None
         self.bias = Tensor(xp.zeros((c,), dt)) if affine and bias else None
 
+    # One overload per common rank as well as the general one: an argument typed Any (a
+    # value the plain signatures do not type, such as ``h + emb[:, :, None, None]`` under
+    # pyright) then matches several and gives Any, where the general one alone fixes ``*S`` as
+    # empty and a later convolution rejects the result.
+    @overload
+    def __call__(self, x: Tensor[N, C, L, T]) -> Tensor[N, C, L, T]: ...
+    @overload
+    def __call__(self, x: Tensor[N, C, H, M, T]) -> Tensor[N, C, H, M, T]: ...
+    @overload
+    def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]: ...
     def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]:
         window = {"num_groups": self.num_groups}
         shapes.output_shape(_described("GroupNorm"), x.shape, (self.num_channels,), window)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from mypy.nodes import ARG_POS, CallExpr, Expression, NameExpr, OpExpr
+from mypy.nodes import (
+    ARG_POS,
+    CallExpr,
+    Expression,
+    IndexExpr,
+    NameExpr,
+    OpExpr,
+    SliceExpr,
+    TupleExpr,
+)
 from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
@@ -44,19 +53,50 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
         return
     definition = reaching_definitions(call.api)
     for e, shape in zip(exprs, (a, b), strict=False):
+        e, axis, rank = _through_new_axes(e, bad[0], len(shape))
+        if axis is None:
+            continue
         for layer_call in _layer_calls(e, definition):
             layer = get_proper_type(type_of(call.api)(layer_call.callee))
             if not isinstance(layer, Instance):
                 continue
             sets = _sets(layer)
-            axis = bad[0]
-            if ("features" in sets and axis == -1) or (
-                "channels" in sets and axis == 1 - len(shape)
-            ):
+            if ("features" in sets and axis == -1) or ("channels" in sets and axis == 1 - rank):
                 built = at_build(call.api, layer_call, message)
                 if built is not None:
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
                 break
+
+
+def _through_new_axes(
+    e: Expression | None, axis: int, rank: int
+) -> tuple[Expression | None, int | None, int]:
+    """An operand that appends axes to a value (``emb[:, :, None, None]``: whole slices, then
+    ``None`` only) as that value, with the operand's ``axis`` (negative, of ``rank`` axes) as
+    the value's (None for an inserted axis) and the value's rank; any other operand as it is."""
+    if not isinstance(e, IndexExpr):
+        return e, axis, rank
+    items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
+    inserted = [isinstance(i, NameExpr) and i.fullname == "builtins.None" for i in items]
+    whole = [
+        isinstance(i, SliceExpr) and i.begin_index is i.end_index is i.stride is None for i in items
+    ]
+    if not all(n or w for n, w in zip(inserted, whole, strict=True)) or (
+        any(inserted) and not all(inserted[inserted.index(True) :])
+    ):
+        # only new axes after the value's (``[:, :, None, None]``): where they go between
+        # (``[:, None, None, :]``), the layer's axis may be in the wrong place, not of the
+        # wrong size
+        return e, axis, rank
+    inner_rank = rank - sum(inserted)
+    position = axis + rank  # counted from the front
+    if position < len(items):
+        if inserted[position]:
+            return e.base, None, inner_rank
+        inner = position - sum(inserted[:position])
+    else:
+        inner = position - sum(inserted)
+    return e.base, inner - inner_rank, inner_rank
 
 
 def _layer_calls(e: Expression | None, definition: Definition) -> list[CallExpr]:

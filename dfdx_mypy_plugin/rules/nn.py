@@ -65,6 +65,8 @@ from dfdx_mypy_plugin._types import (
     literal_int,
     read_dim,
     read_tensor,
+    size_of,
+    type_of,
 )
 from dfdx_mypy_plugin._where import at_build, at_origins, destination
 from dfdx_mypy_plugin._where import declared as declared_type
@@ -729,7 +731,8 @@ for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
 
 def user_module_constructor(call: Call) -> Type:
     """``Block(16, 32)`` for ``class Block(Module, Generic[CI, CO])`` whose ``__init__`` takes
-    ``ci: CI, co: CO``: ``Block[Literal[16], Literal[32]]``. mypy infers ``Block[int, int]``
+    ``ci: CI, co: CO``: ``Block[Literal[16], Literal[32]]`` (``Block(16 + 8, 32)``:
+    ``Block[Literal[24], Literal[32]]``, as a layer's). mypy infers ``Block[int, int]``
     (it widens a literal bound to a TypeVar); an int-bound class TypeVar given a literal int
     takes the literal instead, as a built-in layer's sizes do. Other type arguments stay
     mypy's."""
@@ -749,8 +752,9 @@ def user_module_constructor(call: Call) -> Type:
         i = positions.get(tv.id)
         if i is None or not call.has(name):
             continue
-        n = literal_int(call.arg(name))
-        if n is None or n < 0:
+        # a literal, or arithmetic on literals (``16 + 8``); a variable declared ``int`` stays so
+        n = size_of(call.arg(name), call.named_exprs.get(name), type_of(call.api), {})
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             continue
         old = get_proper_type(args[i])
         if isinstance(old, LiteralType):
@@ -942,8 +946,6 @@ def checked_constructor(
     ):
         return sig
     where = destination(api, context)
-    if where is None:
-        return sig
     positions = {tv.id: i for i, tv in enumerate(ret.type.defn.type_vars)}
     loosened = list(sig.arg_types)
     for i, (formal, actuals) in enumerate(zip(sig.arg_types, args, strict=True)):
@@ -953,9 +955,22 @@ def checked_constructor(
         want = expected.args[positions[tv.id]]
         got = api.get_expression_type(actuals[0])
         n = literal_int(got)
+        folded = False
+        if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
+            value = size_of(got, actuals[0], type_of(api), {})
+            n, folded = (value, True) if isinstance(value, int) else (None, False)
         if n is not None:
             got = LiteralType(n, api.named_generic_type("builtins.int", []))
-        if not (_fixed_size(got, set()) and _fixed_size(want, set())) or is_subtype(got, want):
+        if folded and is_subtype(got, want):
+            # the literal that user_module_constructor gave the type: mypy would check the
+            # argument's ``int`` against it
+            loosened[i] = api.named_generic_type("builtins.int", [])
+            continue
+        if (
+            where is None
+            or not (_fixed_size(got, set()) and _fixed_size(want, set()))
+            or is_subtype(got, want)
+        ):
             continue
         g, w = shapes.fmt_dim(read_dim(got, {})), shapes.fmt_dim(read_dim(want, {}))
         name = sig.arg_names[i] or f"argument {i + 1}"

@@ -41,11 +41,13 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a
     if at_least(b, 2):
         return b
-    # A size TypeVar against an unknown size: the TypeVar, as a size parameter is not taken
-    # to be 1 (above; plain mypy types ``Tensor[B, S] + Tensor[Dyn]`` the same way).
-    if a is None and isinstance(b, str) and b.isidentifier():
+    # A size TypeVar against an unknown size or a size computed from others (a stride-2
+    # convolution's ``(F+1)//2`` against a positional table's ``CTX``): the TypeVar, as a size
+    # parameter is not taken to be 1 (above), so the other is 1 or the same size (plain mypy
+    # types ``Tensor[B, S] + Tensor[Dyn]`` the same way).
+    if isinstance(b, str) and b.isidentifier() and (a is None or isinstance(a, str)):
         return b
-    if b is None and isinstance(a, str) and a.isidentifier():
+    if isinstance(a, str) and a.isidentifier() and (b is None or isinstance(b, str)):
         return a
     return None
 

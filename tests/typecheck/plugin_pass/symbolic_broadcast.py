@@ -1,6 +1,8 @@
 """Broadcasting sizes computed from a generic module's TypeVars: a size that cannot be 1
 (``4*C``) is the result against a ``1`` or a size of unknown value, and a size that may be
-equal to its partner (``H`` and ``(H+1)//2``: both are 1 when ``H`` is 1) is accepted."""
+equal to its partner (``H`` and ``(H+1)//2``: both are 1 when ``H`` is 1) is accepted; a size
+TypeVar against a size computed from others (a positional table's ``CTX`` against a stride-2
+convolution's ``(S+1)//2``) is the TypeVar, as a size parameter is not taken to be 1."""
 
 # rules: binary, nn
 
@@ -9,13 +11,14 @@ from typing import Literal as L
 
 import dfdx as dx
 from dfdx import Dyn, Expr, NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, Linear, Module
+from dfdx.nn import Conv1d, Conv2d, Linear, Module
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
 C = TypeVar("C", bound=int)
 H = TypeVar("H", bound=int)
 W = TypeVar("W", bound=int)
+CTX = TypeVar("CTX", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 
@@ -41,3 +44,23 @@ class Expand(Module, Generic[C]):
 block: Expand[L[4]] = Expand(4)
 block(dx.randn(2, 3, 4), dx.randn(16).ensure_shape(None))
 block.pooled(dx.randn(2, 4, 1, 1))
+
+
+class Positions(Module, Generic[CTX, C]):
+    table: Tensor[CTX, C, NoneTape]
+
+    def __init__(self, n_ctx: CTX, dim: C) -> None:
+        super().__init__()
+        self.down = Conv1d(dim, dim, 3, stride=2, padding=1)
+        self.register_buffer("table", dx.zeros(n_ctx, dim))
+
+    def forward(self, x: Tensor[B, C, S, T]) -> Tensor[B, CTX, C, T]:
+        h = self.down(x).permute(0, 2, 1)
+        assert_type(h, Tensor[B, Expr[L["(S+1)//2"]], C, T])
+        out = h + self.table
+        assert_type(out, Tensor[B, CTX, C, T])
+        return out
+
+
+positions: Positions[L[3], L[4]] = Positions(3, 4)
+assert_type(positions(dx.randn(2, 4, 6)), Tensor[L[2], L[3], L[4], NoneTape])
