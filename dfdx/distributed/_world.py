@@ -62,6 +62,15 @@ class World:
         for request in requests:
             request.Test()
 
+    def reduce_scatter_block_(self, send: Array, recv: Array) -> None:
+        """``send`` holds one block of ``len(recv)`` elements per rank: sum block ``rank``
+        over all ranks into ``recv``."""
+        recv[...] = send[: len(recv)]
+
+    def allgather_(self, buf: Array) -> None:
+        """``buf`` holds one equal block per rank: fill every block with its rank's, in
+        place."""
+
     def bcast_(self, buf: Array, root: int) -> None:
         """Overwrite ``buf`` with root's, in place."""
 
@@ -102,6 +111,12 @@ class MPIWorld(World):
 
     def test_all(self, requests: list[Request]) -> None:
         self._mpi.Request.Testall(requests)
+
+    def reduce_scatter_block_(self, send: Array, recv: Array) -> None:
+        self._comm.Reduce_scatter_block(send, recv, op=self._mpi.SUM)
+
+    def allgather_(self, buf: Array) -> None:
+        self._comm.Allgather(self._mpi.IN_PLACE, buf)
 
     def bcast_(self, buf: Array, root: int) -> None:
         self._comm.Bcast(buf, root=root)
