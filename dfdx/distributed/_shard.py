@@ -65,14 +65,18 @@ class _Piece:
 
 class _Flat:
     """Every parameter of one dtype, laid out flat (by parameter group, then in the model's
-    order) and cut into ``size`` equal blocks, block ``r`` owned by rank ``r``.
+    order) and cut into ``size`` equal blocks, block ``r`` owned by rank ``r``: the
+    parameters themselves (the model's tensors become views of ``params``), and the
+    gradients on their way to the owner of each block.
 
-    ``params``: the parameters themselves (the model's tensors become views of it).
-    ``send``: per block, the gradients times the mean's factor, then one flag per parameter
-    (1 if this rank has its gradient); reduced and scattered into ``recv``, this rank's block
-    summed over the ranks, the flags counting the ranks that had a gradient."""
+    On one machine (``shared``) the ranks share one copy of the parameters, and each rank
+    writes its gradients (times the mean's factor), then one flag per parameter (1 if it has
+    that gradient), into its own slot of shared memory, where the owner of each block sums
+    them. Otherwise ``send`` holds the gradients per block, each followed by the flags, and
+    ``MPI_Reduce_scatter_block`` sums this rank's block into ``recv``; after the step,
+    ``MPI_Allgather`` sends the updated block to every rank."""
 
-    def __init__(self, opt: Optimizer, keys: list[str], w: World, dtype: Any) -> None:
+    def __init__(self, opt: Optimizer, keys: list[str], w: World, dtype: Any, shared: bool) -> None:
         self.keys = keys
         self.shapes = [opt._shapes[k] for k in keys]
         sizes = [math.prod(shape) for shape in self.shapes]
@@ -80,8 +84,22 @@ class _Flat:
         total = sum(sizes)
         self.block = -(-total // w.size)  # elements per rank (the last block padded)
         nflags = len(keys)
-        self.params = xp.zeros(self.block * w.size, dtype)
-        self.send = xp.zeros((w.size, self.block + nflags), dtype)
+        padded = self.block * w.size
+        self.slot = -(-(padded + nflags) // ALIGN) * ALIGN  # a rank's gradients and flags
+        itemsize = xp.dtype(dtype).itemsize
+        memory = w.shared_memory((padded + w.size * self.slot) * itemsize) if shared else None
+        self.shared = memory
+        if memory is not None:
+            self.params = memory.array(dtype, padded, 0)
+            slots = memory.array(dtype, w.size * self.slot, padded * itemsize)
+            self.slots = slots.reshape(w.size, self.slot)
+            if w.rank == 0:
+                self.params.fill(0)
+                self.slots.fill(0)
+            memory.fence()
+        else:
+            self.params = xp.zeros(padded, dtype)
+            self.send = xp.zeros((w.size, self.block + nflags), dtype)
         self.recv = xp.zeros(self.block + nflags, dtype)
         self.views = [
             self.params[s : s + n].reshape(shape)
@@ -121,29 +139,98 @@ class _Flat:
             current.append((i, a - lo, b - lo))
         close()
 
+    def adopt(self, i: int, data: Array) -> None:
+        """Parameter ``i``'s values from ``data``: all of them, or on one machine, where the
+        ranks share ``params``, those in this rank's block (the owners write the others, so
+        that no two ranks write the same memory)."""
+        if self.shared is None:
+            xp.copyto(self.views[i], data)
+            return
+        s, n = self.starts[i], data.size
+        a, b = max(s, self.lo), min(s + n, self.lo + self.block)
+        if a < b:
+            self.params[a:b] = data.reshape(-1)[a - s : b - s]
+
     def fill(
-        self, tensors: list[AnyTensor], pending: dict[int, _autodiff.Pending], scale: float
+        self,
+        w: World,
+        tensors: list[AnyTensor],
+        pending: dict[int, _autodiff.Pending],
+        scale: float,
     ) -> None:
-        """The gradients into ``send`` (every rank's block), times ``scale``; the flags."""
+        """This rank's gradients, times ``scale``, and its flags, on their way."""
+        if self.shared is not None:
+            slot = self.slots[w.rank]
+            flags = slot[self.block * w.size : self.block * w.size + len(self.keys)]
+            for i, t in enumerate(tensors):
+                entry = pending.get(t._id)
+                out = slot[self.starts[i] : self.starts[i] + self.views[i].size]
+                flags[i] = _copy(out, None if entry is None else entry.get(), scale)
+            return
         send = self.send
-        nflags = len(self.keys)
         flags = send[0, self.block :]
         for i, t in enumerate(tensors):
             entry = pending.get(t._id)
             g = None if entry is None else entry.get().reshape(-1)
             flags[i] = 0 if g is None else 1
             for piece in self.pieces[i]:
-                out = send[piece.block, piece.start : piece.end]
-                if g is None:
-                    out.fill(0)
-                    continue
-                part = g[piece.param_start : piece.param_start + piece.end - piece.start]
-                if scale == 1:
-                    xp.copyto(out, part)
-                else:
-                    xp.multiply(part, scale, out=out)
-        if nflags and len(send) > 1:
+                part = (
+                    None
+                    if g is None
+                    else g[piece.param_start : piece.param_start + piece.end - piece.start]
+                )
+                _copy(send[piece.block, piece.start : piece.end], part, scale)
+        if len(send) > 1:
             send[1:, self.block :] = flags
+
+    def reduce(self, w: World) -> Array:
+        """This rank's block of the gradients summed over the ranks, then the flags summed
+        (on how many ranks each parameter had a gradient)."""
+        recv = self.recv
+        if self.shared is None:
+            w.reduce_scatter_block_(self.send.reshape(-1), recv)
+            return recv
+        self.shared.fence()  # every rank's gradients are in its slot
+        lo, block, slots = self.lo, self.block, self.slots
+        padded = block * w.size
+        grad, flags = recv[:block], recv[block:]
+        if w.size == 1:
+            xp.copyto(recv, slots[0, : padded + len(flags)])
+            return recv
+        xp.add(slots[0, lo : lo + block], slots[1, lo : lo + block], out=grad)
+        xp.add(
+            slots[0, padded : padded + len(flags)],
+            slots[1, padded : padded + len(flags)],
+            out=flags,
+        )
+        for r in range(2, w.size):  # in rank order: the same sum whoever owns the block
+            grad += slots[r, lo : lo + block]
+            flags += slots[r, padded : padded + len(flags)]
+        return recv
+
+    def publish(self, w: World) -> None:
+        """Every rank's updated block to every rank."""
+        if self.shared is None:
+            w.allgather_(self.params)
+        else:
+            self.shared.fence()  # every block is updated; the slots may be written again
+
+
+ALIGN = 16
+"""Slots in shared memory start at multiples of this many elements (64 bytes in float32)."""
+
+
+def _copy(out: Array, g: Array | None, scale: float) -> int:
+    """``g * scale`` into ``out`` (zeros without ``g``); 1 if there was a ``g``, else 0."""
+    if g is None:
+        out.fill(0)
+        return 0
+    g = g.reshape(-1)
+    if scale == 1:
+        xp.copyto(out, g)
+    else:
+        xp.multiply(g, scale, out=out)
+    return 1
 
 
 class ShardedOptimizer:
@@ -167,7 +254,7 @@ class ShardedOptimizer:
     ``optimizer`` must be new (never stepped): its state stays unused; its ``param_groups``
     are read at every step, so a scheduler built on ``optimizer`` works as usual."""
 
-    def __init__(self, optimizer: Optimizer) -> None:
+    def __init__(self, optimizer: Optimizer, *, shared_memory: bool = True) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
                 f"ShardedOptimizer: expected a dx.optim optimizer, got {type(optimizer).__name__}"
@@ -184,7 +271,8 @@ class ShardedOptimizer:
             for key in group["params"]:
                 by_dtype.setdefault(xp.dtype(optimizer._dtypes[key]).str, []).append(key)
         self._flats = [
-            _Flat(optimizer, keys, self.world, d) for d, keys in sorted(by_dtype.items())
+            _Flat(optimizer, keys, self.world, d, shared_memory)
+            for d, keys in sorted(by_dtype.items())
         ]
 
     @property
@@ -214,12 +302,12 @@ class ShardedOptimizer:
         updated: list[int] = []
         for flat in self._flats:
             members = [tensors[k] for k in flat.keys]
-            flat.fill(members, pending, scale)
-            w.reduce_scatter_block_(flat.send.reshape(-1), flat.recv)
-            grad = flat.recv[: flat.block]
+            flat.fill(w, members, pending, scale)
+            reduced = flat.reduce(w)
+            grad = reduced[: flat.block]
             if divide_by != 1:
                 grad /= divide_by
-            flags = flat.recv[flat.block :]
+            flags = reduced[flat.block :]
             params = flat.params[flat.lo : flat.lo + flat.block]
             stepped = set()
             for run in flat.runs:
@@ -232,7 +320,7 @@ class ShardedOptimizer:
                 if id(run) not in stepped and flags[i] > 0:
                     group = opt.param_groups[run.group]
                     opt._step(params[a:b], grad[a:b], run.members[m], group)
-            w.allgather_(flat.params)
+            flat.publish(w)
             updated += [t._id for i, t in enumerate(members) if flags[i] > 0]
         _autodiff.bump_param_epoch(updated)
 
@@ -296,7 +384,7 @@ class ShardedOptimizer:
         opt = self.optimizer
         tensors = dict(model.named_parameters())
         for flat in self._flats:
-            for key, view in zip(flat.keys, flat.views, strict=True):
+            for i, (key, view) in enumerate(zip(flat.keys, flat.views, strict=True)):
                 t = tensors.get(key)
                 if t is None:
                     raise KeyError(
@@ -306,7 +394,7 @@ class ShardedOptimizer:
                 if t._data is not view:
                     if t._data.shape != view.shape or t._data.dtype != view.dtype:
                         opt._reject(key, t._data, view)
-                    xp.copyto(view, t._data)
+                    flat.adopt(i, t._data)
                     t._data = view
         for key, t in tensors.items():
             if key not in opt._shapes:

@@ -12,7 +12,7 @@ import time
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from dfdx._backend import Array
+from dfdx._backend import Array, xp
 
 ReduceOp = Literal["mean", "sum", "max", "min"]
 REDUCE_OPS: tuple[ReduceOp, ...] = ("mean", "sum", "max", "min")
@@ -28,6 +28,27 @@ class Request(Protocol):
     def Wait(self) -> Any: ...
 
     def Test(self) -> bool: ...
+
+
+class SharedMemory:
+    """Memory mapped by every rank (an MPI shared-memory window): what one rank writes
+    before :meth:`fence` every rank reads after it."""
+
+    def __init__(self, memory: Any, win: Any = None, comm: Any = None) -> None:
+        self.memory = memory
+        self._win = win
+        self._comm = comm
+
+    def array(self, dtype: Any, count: int, offset: int) -> Array:
+        """``count`` elements of ``dtype`` from byte ``offset``."""
+        return xp.frombuffer(self.memory, dtype, count, offset)
+
+    def fence(self) -> None:
+        """Wait until every rank has come here; their writes before it are then visible."""
+        if self._win is not None:
+            self._win.Sync()
+            self._comm.Barrier()
+            self._win.Sync()
 
 
 class World:
@@ -70,6 +91,11 @@ class World:
     def allgather_(self, buf: Array) -> None:
         """``buf`` holds one equal block per rank: fill every block with its rank's, in
         place."""
+
+    def shared_memory(self, nbytes: int) -> SharedMemory | None:
+        """``nbytes`` of memory that every rank maps (all ranks on one machine), or None
+        (ranks on several machines); collective. One process: its own memory."""
+        return SharedMemory(bytearray(nbytes))
 
     def bcast_(self, buf: Array, root: int) -> None:
         """Overwrite ``buf`` with root's, in place."""
@@ -117,6 +143,19 @@ class MPIWorld(World):
 
     def allgather_(self, buf: Array) -> None:
         self._comm.Allgather(self._mpi.IN_PLACE, buf)
+
+    def shared_memory(self, nbytes: int) -> SharedMemory | None:
+        mpi, comm = self._mpi, self._comm
+        node = comm.Split_type(mpi.COMM_TYPE_SHARED)
+        together = node.Get_size() == self.size
+        node.Free()
+        if not together:
+            return None
+        # one segment, allocated by rank 0 and mapped by every rank
+        win = mpi.Win.Allocate_shared(nbytes if self.rank == 0 else 0, 1, comm=comm)
+        win.Lock_all()  # a passive epoch for Win.Sync, held for the window's life
+        memory, _ = win.Shared_query(0)
+        return SharedMemory(memory, win, comm)
 
     def bcast_(self, buf: Array, root: int) -> None:
         self._comm.Bcast(buf, root=root)
