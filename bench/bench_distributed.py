@@ -67,7 +67,7 @@ def build() -> dx.nn.Sequential[Any]:
     return dx.nn.Sequential(*layers)
 
 
-MODES = ("fused", "overlap", "independent")
+MODES = ("fused", "overlap", "sharded", "sharded-mpi", "independent")
 
 
 def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
@@ -77,6 +77,10 @@ def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
     model = build()
     dist.broadcast_parameters(model)
     opt = dx.optim.Adam(model, lr=1e-4)
+    sharded = {
+        "sharded": dist.ShardedOptimizer(dx.optim.Adam(model, lr=1e-4)),
+        "sharded-mpi": dist.ShardedOptimizer(dx.optim.Adam(model, lr=1e-4), shared_memory=False),
+    }
     rng = np.random.default_rng(1 + world.rank)
     x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
     y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
@@ -88,10 +92,13 @@ def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
             opt.update(model, dist.backward(loss, model))
             return 0.0
         grads = loss.backward()
-        if mode == "fused":  # compute the gradients first: the reduction timed alone
+        if mode != "independent":  # compute the gradients first: the reduction timed alone
             for p in params:
                 grads.array(p)
         start = time.perf_counter()
+        if mode in sharded:  # the reduction and the update: not separable
+            sharded[mode].update(model, grads)
+            return time.perf_counter() - start
         if mode == "fused":  # independent: no reduction, the ranks never wait
             grads = dist.all_reduce_gradients(grads, model)
         comm = time.perf_counter() - start
@@ -104,7 +111,7 @@ def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
     inf = float("inf")
     best = {mode: {"step": inf, "comm": inf, "cpu": inf} for mode in MODES}
     for r in range(rounds):
-        for mode in MODES[r % 3 :] + MODES[: r % 3]:
+        for mode in MODES[r % len(MODES) :] + MODES[: r % len(MODES)]:
             dist.barrier()
             comm = 0.0
             start, cpu = time.perf_counter(), time.process_time()

@@ -183,30 +183,29 @@ class _Flat:
         if len(send) > 1:
             send[1:, self.block :] = flags
 
-    def reduce(self, w: World) -> Array:
-        """This rank's block of the gradients summed over the ranks, then the flags summed
+    def reduce(self, w: World) -> tuple[Array, Array]:
+        """This rank's block of the gradients summed over the ranks, and the flags summed
         (on how many ranks each parameter had a gradient)."""
-        recv = self.recv
+        block, nflags = self.block, len(self.keys)
         if self.shared is None:
-            w.reduce_scatter_block_(self.send.reshape(-1), recv)
-            return recv
+            w.reduce_scatter_block_(self.send.reshape(-1), self.recv)
+            return self.recv[:block], self.recv[block:]
         self.shared.fence()  # every rank's gradients are in its slot
-        lo, block, slots = self.lo, self.block, self.slots
-        padded = block * w.size
-        grad, flags = recv[:block], recv[block:]
+        lo, slots = self.lo, self.slots
+        flags_at = block * w.size
         if w.size == 1:
-            xp.copyto(recv, slots[0, : padded + len(flags)])
-            return recv
+            return slots[0, :block], slots[0, flags_at : flags_at + nflags]
+        grad, flags = self.recv[:block], self.recv[block:]
         xp.add(slots[0, lo : lo + block], slots[1, lo : lo + block], out=grad)
         xp.add(
-            slots[0, padded : padded + len(flags)],
-            slots[1, padded : padded + len(flags)],
+            slots[0, flags_at : flags_at + nflags],
+            slots[1, flags_at : flags_at + nflags],
             out=flags,
         )
         for r in range(2, w.size):  # in rank order: the same sum whoever owns the block
             grad += slots[r, lo : lo + block]
-            flags += slots[r, padded : padded + len(flags)]
-        return recv
+            flags += slots[r, flags_at : flags_at + nflags]
+        return grad, flags
 
     def publish(self, w: World) -> None:
         """Every rank's updated block to every rank."""
@@ -303,11 +302,9 @@ class ShardedOptimizer:
         for flat in self._flats:
             members = [tensors[k] for k in flat.keys]
             flat.fill(w, members, pending, scale)
-            reduced = flat.reduce(w)
-            grad = reduced[: flat.block]
+            grad, flags = flat.reduce(w)
             if divide_by != 1:
                 grad /= divide_by
-            flags = reduced[flat.block :]
             params = flat.params[flat.lo : flat.lo + flat.block]
             stepped = set()
             for run in flat.runs:
