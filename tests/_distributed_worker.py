@@ -75,11 +75,13 @@ def encoder_loss(model: dx.nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
 STATE_SLOTS = {"SGD": (1, 3), "Adam": (0, 1, 2), "AdamW": (0, 1, 2)}
 
 
-def digest(model: dx.nn.Module, opt: dx.optim.Optimizer) -> str:
+def digest(model: dx.nn.Module, opt: dx.optim.Optimizer | None) -> str:
     """A hash of every parameter and every optimizer state value, bit for bit."""
     h = hashlib.sha256()
     for name, t in model.named_parameters():
         h.update(name.encode() + t.numpy().tobytes())
+    if opt is None:
+        return h.hexdigest()
     assert len(opt._state) == len(list(model.parameters()))
     for key, state in sorted(opt._state.items()):
         h.update(key.encode())
@@ -87,6 +89,42 @@ def digest(model: dx.nn.Module, opt: dx.optim.Optimizer) -> str:
             s = state[i]
             h.update(s.tobytes() if isinstance(s, np.ndarray) else repr(s).encode())
     return h.hexdigest()
+
+
+SHARDED = (("sharded", None), ("sharded-mpi", None))
+"""dist.ShardedOptimizer's runs: the ranks' shared memory, and MPI's collectives."""
+
+
+def same_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two optimizer state_dicts hold the same options and values, bit for bit."""
+    if a["kind"] != b["kind"] or a["param_groups"] != b["param_groups"]:
+        return False
+    if a["state"].keys() != b["state"].keys():
+        return False
+    for key, entry in a["state"].items():
+        other = b["state"][key]
+        if entry.keys() != other.keys():
+            return False
+        for name, value in entry.items():
+            if isinstance(value, np.ndarray):
+                if not (value.dtype == other[name].dtype and np.array_equal(value, other[name])):
+                    return False
+            elif value != other[name]:
+                return False
+    return True
+
+
+def held(sharded: dist.ShardedOptimizer) -> int:
+    """How many elements of optimizer state arrays this rank holds."""
+    opt = sharded.optimizer
+    return sum(
+        a.size
+        for flat in sharded._flats
+        for run in flat.runs
+        for member in run.members
+        for name, a in opt._export(member).items()
+        if name in opt._array_names
+    )
 
 
 Case = tuple[
@@ -121,25 +159,49 @@ def equivalence(
         ref_losses.append(loss.item())
         opt_ref.update(ref, loss.backward())
     # data parallel: each rank starts from its own weights; the broadcast makes them rank 0's
-    for tag, bucket_cap_mb in (("fused", None), ("buckets", 0.004), ("overlap", 0.004)):
+    runs = (("fused", None), ("buckets", 0.004), ("overlap", 0.004), *SHARDED)
+    fused: tuple[list[np.ndarray], dict[str, Any]] = ([], {})
+    for tag, bucket_cap_mb in runs:
         model = build(dtype, 17 * world.rank)
         dist.broadcast_parameters(model)
         opt = OPTIMIZERS[opt_name](model)
+        sharded = (
+            dist.ShardedOptimizer(opt, shared_memory=tag == "sharded")
+            if tag.startswith("sharded")
+            else None
+        )
         losses = []
         for step in range(STEPS):
             x, y = batch(step, dtype)
             half = len(x) // world.size
             rows = slice(world.rank * half, (world.rank + 1) * half)
             loss = loss_of(model, x[rows], y[rows])
-            if tag == "overlap":  # reduced during the backward pass
-                grads = dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb)
+            if sharded is not None:  # this rank's gradients: reduced by the update
+                sharded.update(model, loss.backward())
+            elif tag == "overlap":  # reduced during the backward pass
+                opt.update(model, dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb))
             else:
                 grads = dist.all_reduce_gradients(
                     loss.backward(), model, bucket_cap_mb=bucket_cap_mb
                 )
-            opt.update(model, grads)
+                opt.update(model, grads)
             losses.append(dist.all_reduce(loss.item()))
-        digests = world.allgather(digest(model, opt))
+        if sharded is None:
+            digests = world.allgather(digest(model, opt))
+        else:  # the state lives sharded: what must be the same everywhere is the parameters
+            digests = world.allgather(digest(model, None))
+            params = [t.numpy() for _, t in model.named_parameters()]
+            state = sharded.state_dict()
+            facts[f"{prefix}/{tag}/equals_fused_bitwise"] = world.allgather(
+                all(np.array_equal(a, b) for a, b in zip(params, fused[0], strict=True))
+                and same_state(state, fused[1])
+            )
+            facts[f"{prefix}/{tag}/state_held"] = world.allgather(held(sharded))
+            facts[f"{prefix}/{tag}/state_total"] = sum(
+                p.numpy().size for p in model.parameters()
+            ) * len(opt._array_names)
+        if tag == "fused":
+            fused = ([t.numpy().copy() for _, t in model.named_parameters()], opt.state_dict())
         facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
         arrays[f"{prefix}/{tag}/losses"] = np.array(losses)
         for name, t in model.named_parameters():

@@ -69,10 +69,12 @@ class _Flat:
     parameters themselves (the model's tensors become views of ``params``), and the
     gradients on their way to the owner of each block.
 
-    On one machine (``shared``) the ranks share one copy of the parameters, and each rank
-    writes its gradients (times the mean's factor), then one flag per parameter (1 if it has
-    that gradient), into its own slot of shared memory, where the owner of each block sums
-    them. Otherwise ``send`` holds the gradients per block, each followed by the flags, and
+    On one machine (``shared``), each rank writes its gradients (times the mean's factor),
+    then one flag per parameter (1 if it has that gradient), into its own slot of shared
+    memory, where the owner of each block sums them; after the step, each rank copies its
+    updated block to ``gathered``, in shared memory too, and the others' from there: a
+    reduce-scatter and an all-gather with one copy per element each way. Otherwise ``send``
+    holds the gradients per block, each followed by the flags, and
     ``MPI_Reduce_scatter_block`` sums this rank's block into ``recv``; after the step,
     ``MPI_Allgather`` sends the updated block to every rank."""
 
@@ -89,16 +91,16 @@ class _Flat:
         itemsize = xp.dtype(dtype).itemsize
         memory = w.shared_memory((padded + w.size * self.slot) * itemsize) if shared else None
         self.shared = memory
+        self.params = xp.zeros(padded, dtype)
         if memory is not None:
-            self.params = memory.array(dtype, padded, 0)
+            self.gathered = memory.array(dtype, padded, 0)
             slots = memory.array(dtype, w.size * self.slot, padded * itemsize)
             self.slots = slots.reshape(w.size, self.slot)
             if w.rank == 0:
-                self.params.fill(0)
+                self.gathered.fill(0)
                 self.slots.fill(0)
             memory.fence()
         else:
-            self.params = xp.zeros(padded, dtype)
             self.send = xp.zeros((w.size, self.block + nflags), dtype)
         self.recv = xp.zeros(self.block + nflags, dtype)
         self.views = [
@@ -138,18 +140,6 @@ class _Flat:
                 close()
             current.append((i, a - lo, b - lo))
         close()
-
-    def adopt(self, i: int, data: Array) -> None:
-        """Parameter ``i``'s values from ``data``: all of them, or on one machine, where the
-        ranks share ``params``, those in this rank's block (the owners write the others, so
-        that no two ranks write the same memory)."""
-        if self.shared is None:
-            xp.copyto(self.views[i], data)
-            return
-        s, n = self.starts[i], data.size
-        a, b = max(s, self.lo), min(s + n, self.lo + self.block)
-        if a < b:
-            self.params[a:b] = data.reshape(-1)[a - s : b - s]
 
     def fill(
         self,
@@ -211,8 +201,13 @@ class _Flat:
         """Every rank's updated block to every rank."""
         if self.shared is None:
             w.allgather_(self.params)
-        else:
-            self.shared.fence()  # every block is updated; the slots may be written again
+            return
+        lo, hi = self.lo, self.lo + self.block
+        xp.copyto(self.gathered[lo:hi], self.params[lo:hi])
+        # every block is published (and every rank has read the gradients of this step)
+        self.shared.fence()
+        xp.copyto(self.params[:lo], self.gathered[:lo])
+        xp.copyto(self.params[hi:], self.gathered[hi:])
 
 
 ALIGN = 16
@@ -381,7 +376,7 @@ class ShardedOptimizer:
         opt = self.optimizer
         tensors = dict(model.named_parameters())
         for flat in self._flats:
-            for i, (key, view) in enumerate(zip(flat.keys, flat.views, strict=True)):
+            for key, view in zip(flat.keys, flat.views, strict=True):
                 t = tensors.get(key)
                 if t is None:
                     raise KeyError(
@@ -391,7 +386,7 @@ class ShardedOptimizer:
                 if t._data is not view:
                     if t._data.shape != view.shape or t._data.dtype != view.dtype:
                         opt._reject(key, t._data, view)
-                    flat.adopt(i, t._data)
+                    xp.copyto(view, t._data)
                     t._data = view
         for key, t in tensors.items():
             if key not in opt._shapes:
