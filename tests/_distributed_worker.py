@@ -122,6 +122,7 @@ def held(sharded: dist.ShardedOptimizer) -> int:
         for flat in sharded._flats
         for run in flat.runs
         for member in run.members
+        if opt._started(member)
         for name, a in opt._export(member).items()
         if name in opt._array_names
     )
@@ -430,6 +431,112 @@ def buffers_and_tied_weights(facts: dict[str, Any]) -> None:
     facts["tied/same_after_step"] = len(set(world.allgather(model.a.weight.numpy().tobytes()))) == 1
 
 
+def adamw_two_groups(model: dx.nn.Module) -> dx.optim.Optimizer:
+    """AdamW, the biases in a group of their own (no weight decay, another lr)."""
+    biases = [name for name, _ in model.named_parameters() if name.endswith("bias")]
+    return dx.optim.AdamW(
+        model,
+        lr=1e-2,
+        weight_decay=0.1,
+        param_groups=[{"params": biases, "weight_decay": 0.0, "lr": 2e-2}],
+    )
+
+
+def sharded_checkpoints(facts: dict[str, Any]) -> None:
+    """A state_dict moves between the sharded and the unsharded optimizer: 3 steps with
+    one, its state loaded into the other (built anew on the same model), 2 more steps with
+    that: the same bits as 5 unsharded steps (AdamW, two parameter groups)."""
+    world = dist.init()
+
+    def step(model: dx.nn.Module, opt: Any, step: int) -> None:
+        x, y = mlp_batch(step, np.float32)
+        half = len(x) // world.size
+        rows = slice(world.rank * half, (world.rank + 1) * half)
+        loss = mlp_loss(model, x[rows], y[rows])
+        if isinstance(opt, dist.ShardedOptimizer):
+            opt.update(model, loss.backward())
+        else:
+            opt.update(model, dist.all_reduce_gradients(loss.backward(), model))
+
+    def start() -> dx.nn.Module:
+        model = mlp(np.float32, 17 * world.rank)
+        dist.broadcast_parameters(model)
+        return model
+
+    ref = start()
+    ref_opt = adamw_two_groups(ref)
+    for i in range(STEPS):
+        step(ref, ref_opt, i)
+    expected = [t.numpy() for t in ref.parameters()]
+
+    def same_as_ref(model: dx.nn.Module, state: dict[str, Any]) -> bool:
+        params = [t.numpy() for t in model.parameters()]
+        return all(np.array_equal(a, b) for a, b in zip(params, expected, strict=True)) and (
+            same_state(state, ref_opt.state_dict())
+        )
+
+    for shared_memory in (True, False):
+        model = start()
+        sharded = dist.ShardedOptimizer(adamw_two_groups(model), shared_memory=shared_memory)
+        for i in range(3):
+            step(model, sharded, i)
+        plain = adamw_two_groups(model)
+        plain.load_state_dict(sharded.state_dict())
+        for i in range(3, STEPS):
+            step(model, plain, i)
+        facts[f"shard/{shared_memory}/to_plain"] = world.allgather(
+            same_as_ref(model, plain.state_dict())
+        )
+        model = start()
+        plain = adamw_two_groups(model)
+        for i in range(3):
+            step(model, plain, i)
+        sharded = dist.ShardedOptimizer(adamw_two_groups(model), shared_memory=shared_memory)
+        sharded.load_state_dict(plain.state_dict())
+        for i in range(3, STEPS):
+            step(model, sharded, i)
+        facts[f"shard/{shared_memory}/from_plain"] = world.allgather(
+            same_as_ref(model, sharded.state_dict())
+        )
+
+
+def sharded_partial_gradients(facts: dict[str, Any]) -> None:
+    """``head_b`` has a gradient on rank 0 only, ``unused`` on no rank: the sharded update
+    makes the unsharded one's steps, bit for bit (``unused`` untouched, without state)."""
+    world = dist.init()
+    results = {}
+    for tag in ("plain", "sharded", "sharded-mpi"):
+        model = TwoHeads()
+        opt = dx.optim.Adam(model, lr=0.1)
+        sharded = (
+            None if tag == "plain" else dist.ShardedOptimizer(opt, shared_memory=tag == "sharded")
+        )
+        for step in range(3):
+            x = dx.tensor(np.full((2, 4), world.rank + step + 1.0, np.float32)).trace()
+            out = model.head_a(x).sum()
+            if world.rank == 0:
+                out = out + model.head_b(x).sum()
+            if sharded is None:
+                opt.update(model, dist.all_reduce_gradients(out.backward(), model))
+            else:
+                sharded.update(model, out.backward())
+        state = opt.state_dict() if sharded is None else sharded.state_dict()
+        results[tag] = ([t.numpy() for t in model.parameters()], state)
+    params, state = results["plain"]
+    assert sorted(state["state"]) == [
+        "head_a.bias",
+        "head_a.weight",
+        "head_b.bias",
+        "head_b.weight",
+    ]
+    for tag in ("sharded", "sharded-mpi"):
+        theirs, their_state = results[tag]
+        facts[f"shard/partial/{tag}"] = world.allgather(
+            all(np.array_equal(a, b) for a, b in zip(theirs, params, strict=True))
+            and same_state(their_state, state)
+        )
+
+
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -483,6 +590,8 @@ def main() -> None:
         equivalence("encoder", dtype, "sgd", arrays, facts)
         gpt_equivalence(dtype, arrays, facts)
     partial_gradients(arrays, facts)
+    sharded_checkpoints(facts)
+    sharded_partial_gradients(facts)
     overlap_through_views(facts)
     buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
+from dfdx._dtypes import DTypeError
 from dfdx._gradients import Gradients
 from dfdx.distributed._reduce import HasParameters, _check_op, _scaling
 from dfdx.distributed._world import ReduceOp, World, world
 from dfdx.optim._base import Optimizer
+from dfdx_mypy_plugin.shapes import ShapeError, fmt
 
 if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
@@ -384,9 +386,18 @@ class ShardedOptimizer:
                         "the optimizer from this model"
                     )
                 if t._data is not view:
-                    if t._data.shape != view.shape or t._data.dtype != view.dtype:
-                        opt._reject(key, t._data, view)
-                    xp.copyto(view, t._data)
+                    data = t._data
+                    if data.shape != view.shape:
+                        raise ShapeError(
+                            f"ShardedOptimizer.update: parameter {key!r} is {fmt(data.shape)}; "
+                            f"it was {fmt(view.shape)} when the optimizer was built"
+                        )
+                    if data.dtype != view.dtype:
+                        raise DTypeError(
+                            f"ShardedOptimizer.update: parameter {key!r} is {data.dtype}; "
+                            f"it was {view.dtype} when the optimizer was built"
+                        )
+                    xp.copyto(view, data)
                     t._data = view
         for key, t in tensors.items():
             if key not in opt._shapes:
