@@ -12,8 +12,8 @@ accuracy. With ``--shard``, the Adam update is sharded instead
 (``dx.distributed.ShardedOptimizer``): each rank reduces, updates and keeps the Adam state of
 its half of the parameters only, then the ranks exchange the updated halves; the parameters
 are the same, bit for bit. Rank 0 prints the per-epoch loss and test accuracy and saves the
-model. MPI comes from the ``distributed`` extra (``pip install -e ".[distributed]"``; docs/distributed.md).
-``DFDX_EXAMPLES_QUICK=1`` runs a few steps only.
+model. MPI comes from the ``distributed`` extra (``pip install -e ".[distributed]"``;
+docs/distributed.md). ``DFDX_EXAMPLES_QUICK=1`` runs a few steps only.
 """
 
 from __future__ import annotations
