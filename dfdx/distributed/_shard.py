@@ -91,12 +91,13 @@ class _Flat:
         padded = self.block * w.size
         self.slot = -(-(padded + nflags) // ALIGN) * ALIGN  # a rank's gradients and flags
         itemsize = xp.dtype(dtype).itemsize
-        memory = w.shared_memory((padded + w.size * self.slot) * itemsize) if shared else None
+        gathered = -(-padded // ALIGN) * ALIGN
+        memory = w.shared_memory((gathered + w.size * self.slot) * itemsize) if shared else None
         self.shared = memory
         self.params = xp.zeros(padded, dtype)
         if memory is not None:
             self.gathered = memory.array(dtype, padded, 0)
-            slots = memory.array(dtype, w.size * self.slot, padded * itemsize)
+            slots = memory.array(dtype, w.size * self.slot, gathered * itemsize)
             self.slots = slots.reshape(w.size, self.slot)
             if w.rank == 0:
                 self.gathered.fill(0)
