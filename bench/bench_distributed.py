@@ -16,9 +16,11 @@ per step) with the gradients averaged over the processes before every Adam step.
 - ``speed-up``: samples/s over the single process's, and the scaling efficiency
   (speed-up / processes);
 - ``comm ms/step``: the time in ``all_reduce_gradients`` per step with the gradients already
-  computed (the copy into one buffer per dtype, ``MPI_Allreduce``, the division), on the rank
+  computed (the copy into one buffer per dtype and the sum over the ranks), on the rank
   that spends the least there (the last to arrive, which waits for no one), and the whole
   step's time beside it;
+- ``fused-mpi``: ``fused`` with ``shared_memory=False``: ``MPI_Allreduce`` instead of the
+  sum through shared memory (each rank writes its gradients there and adds everyone's);
 - ``overlap``: ``dist.backward(loss, model)`` instead of ``loss.backward()`` and the
   reduction after it: buckets of 0.5 MB, last layers first, each started
   (``MPI_Iallreduce``) as soon as the reverse pass no longer reads its parameters, with
@@ -73,8 +75,8 @@ def build() -> dx.nn.Sequential[Any]:
     return dx.nn.Sequential(*layers)
 
 
-MODES = ("fused", "overlap", "sharded", "sharded-mpi", "independent")
-UPDATES = ("fused", "sharded", "sharded-mpi")
+MODES = ("fused", "fused-mpi", "overlap", "sharded", "sharded-mpi", "independent")
+UPDATES = ("fused", "fused-mpi", "sharded", "sharded-mpi")
 """The modes whose reduction and update are timed together (``update ms/step``)."""
 
 
@@ -109,8 +111,8 @@ def measure(batch: int, rounds: int, steps: int, modes: list[str]) -> dict[str, 
         if mode in sharded:  # the reduction and the update: not separable
             sharded[mode].update(model, grads)
             return 0.0, time.perf_counter() - start
-        if mode == "fused":  # independent: no reduction, the ranks never wait
-            grads = dist.all_reduce_gradients(grads, model)
+        if mode.startswith("fused"):  # independent: no reduction, the ranks never wait
+            grads = dist.all_reduce_gradients(grads, model, shared_memory=mode == "fused")
         comm = time.perf_counter() - start
         opt.update(model, grads)
         return comm, time.perf_counter() - start
@@ -246,13 +248,14 @@ def main() -> None:
                         f"{rate / base / n:.0%}",
                         f"{r['step'] * 1e3:.2f}",
                         f"{r['cpu'] * 1e3:.2f}",
-                        f"{r['comm'] * 1e3:.3f}" if n > 1 and mode == "fused" else "-",
+                        f"{r['comm'] * 1e3:.3f}" if n > 1 and mode.startswith("fused") else "-",
                         f"{r['update'] * 1e3:.3f}" if mode in UPDATES else "-",
                     ]
                 )
     print_table(header, rows)
     print(
-        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before)."
+        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before), one"
+        " buffer summed through shared memory; 'fused-mpi': the same with MPI_Allreduce."
         " 'overlap': dist.backward, the reduction started during the backward pass."
         " 'sharded': dist.ShardedOptimizer (each rank reduces and updates half of the"
         " parameters, then the halves are exchanged) over shared memory; 'sharded-mpi': the"

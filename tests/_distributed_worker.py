@@ -21,6 +21,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import distributed as dist
+from dfdx.distributed import _reduce
 
 STEPS = 5
 BATCH = 32  # global: each of the 2 ranks takes 16 rows
@@ -160,7 +161,8 @@ def equivalence(
         ref_losses.append(loss.item())
         opt_ref.update(ref, loss.backward())
     # data parallel: each rank starts from its own weights; the broadcast makes them rank 0's
-    runs = (("fused", None), ("buckets", 0.004), ("overlap", 0.004), *SHARDED)
+    runs = (("fused", None), ("fused-mpi", None), ("buckets", 0.004), ("overlap", 0.004))
+    runs += SHARDED
     fused: tuple[list[np.ndarray], dict[str, Any]] = ([], {})
     for tag, bucket_cap_mb in runs:
         model = build(dtype, 17 * world.rank)
@@ -181,9 +183,12 @@ def equivalence(
                 sharded.update(model, loss.backward())
             elif tag == "overlap":  # reduced during the backward pass
                 opt.update(model, dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb))
-            else:
+            else:  # "fused" sums through shared memory, "fused-mpi" with MPI_Allreduce
                 grads = dist.all_reduce_gradients(
-                    loss.backward(), model, bucket_cap_mb=bucket_cap_mb
+                    loss.backward(),
+                    model,
+                    bucket_cap_mb=bucket_cap_mb,
+                    shared_memory=tag != "fused-mpi",
                 )
                 opt.update(model, grads)
             losses.append(dist.all_reduce(loss.item()))
@@ -592,6 +597,12 @@ def main() -> None:
     partial_gradients(arrays, facts)
     sharded_checkpoints(facts)
     sharded_partial_gradients(facts)
+    # the ranks are on one machine: the shared-memory paths were taken, not MPI's
+    facts["shared_memory/all_reduce"] = world.allgather(
+        sorted(k for k, v in _reduce._SHARED_SUMS.items() if v.memory is not None)
+    )
+    sharded = dist.ShardedOptimizer(dx.optim.SGD(mlp(np.float32, 0), lr=0.1))
+    facts["shared_memory/sharded"] = world.allgather(sharded._flats[0].shared is not None)
     overlap_through_views(facts)
     buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)

@@ -219,11 +219,20 @@ def test_char_gpt_clips_the_reduced_gradients(
 def test_buckets_reduce_exactly_as_one_buffer(
     job: tuple[dict[str, np.ndarray], dict[str, Any]],
 ) -> None:
-    arrays, _ = job
+    """Buckets (MPI_Iallreduce), one buffer summed through shared memory (``fused``) and
+    one buffer with MPI_Allreduce (``fused-mpi``, MLP and encoder runs): the same bits."""
+    arrays, facts = job
     fused = sorted(k for k in arrays if "/fused/" in k)
     assert len(fused) > 20
     for key in fused:
         np.testing.assert_array_equal(arrays[key.replace("/fused/", "/buckets/")], arrays[key])
+    # "fused" went through shared memory: one buffer of each size and dtype reduced
+    assert facts["shared_memory/all_reduce"][0] == facts["shared_memory/all_reduce"][1] != []
+    assert facts["shared_memory/sharded"] == [True, True]
+    with_mpi = [k for k in fused if not k.startswith("gpt/")]
+    assert len(with_mpi) > 20
+    for key in with_mpi:
+        np.testing.assert_array_equal(arrays[key.replace("/fused/", "/fused-mpi/")], arrays[key])
 
 
 def test_overlapped_backward_reduces_exactly_as_after_it(
