@@ -152,7 +152,14 @@ class MPIWorld(World):
         if not together:
             return None
         # one segment, allocated by rank 0 and mapped by every rank
-        win = mpi.Win.Allocate_shared(nbytes if self.rank == 0 else 0, 1, comm=comm)
+        try:
+            win = mpi.Win.Allocate_shared(nbytes if self.rank == 0 else 0, 1, comm=comm)
+        except mpi.Exception:  # an MPI without shared-memory windows: its collectives, then
+            win = None
+        if not comm.allreduce(win is not None, op=mpi.LAND):
+            if win is not None:
+                win.Free()
+            return None
         win.Lock_all()  # a passive epoch for Win.Sync, held for the window's life
         memory, _ = win.Shared_query(0)
         return SharedMemory(memory, win, comm)
