@@ -681,6 +681,18 @@ def test_sharded_optimizer_arguments_are_checked(solo: _world.World) -> None:
         sharded.update(wider, _mlp_loss(wider).backward())
     with pytest.raises(ValueError, match="the state is of a Adam optimizer, not SGD"):
         sharded.load_state_dict(dx.optim.Adam(_mlp()).state_dict())
+    grads = _mlp_loss(model).backward()
+    entry = grads._pending[model[0].bias._id]
+    entry.get()
+    entry.value = np.zeros(4, np.float32)  # a gradient of the wrong shape
+    with pytest.raises(
+        dx.ShapeError,
+        match=re.escape(
+            "ShardedOptimizer.update: the gradient of '0.bias' is Tensor[4], the parameter is "
+            "Tensor[5]"
+        ),
+    ):
+        sharded.update(model, grads)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 12])

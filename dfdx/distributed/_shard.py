@@ -156,16 +156,15 @@ class _Flat:
             slot = self.slots[w.rank]
             flags = slot[self.block * w.size : self.block * w.size + len(self.keys)]
             for i, t in enumerate(tensors):
-                entry = pending.get(t._id)
                 out = slot[self.starts[i] : self.starts[i] + self.views[i].size]
-                flags[i] = _copy(out, None if entry is None else entry.get(), scale)
+                flags[i] = _copy(out, self._gradient(i, pending.get(t._id)), scale)
             return
         send = self.send
         flags = send[0, self.block :]
         for i, t in enumerate(tensors):
-            entry = pending.get(t._id)
-            g = None if entry is None else entry.get().reshape(-1)
+            g = self._gradient(i, pending.get(t._id))
             flags[i] = 0 if g is None else 1
+            g = None if g is None else g.reshape(-1)
             for piece in self.pieces[i]:
                 part = (
                     None
@@ -175,6 +174,24 @@ class _Flat:
                 _copy(send[piece.block, piece.start : piece.end], part, scale)
         if len(send) > 1:
             send[1:, self.block :] = flags
+
+    def _gradient(self, i: int, entry: _autodiff.Pending | None) -> Array | None:
+        """Parameter ``i``'s gradient (computed if pending), checked against the parameter."""
+        if entry is None:
+            return None
+        g = entry.get()
+        view = self.views[i]
+        if g.shape != view.shape:
+            raise ShapeError(
+                f"ShardedOptimizer.update: the gradient of {self.keys[i]!r} is {fmt(g.shape)}, "
+                f"the parameter is {fmt(view.shape)}"
+            )
+        if g.dtype != view.dtype:
+            raise DTypeError(
+                f"ShardedOptimizer.update: the gradient of {self.keys[i]!r} is {g.dtype}, the "
+                f"parameter is {view.dtype}"
+            )
+        return g
 
     def reduce(self, w: World) -> tuple[Array, Array]:
         """This rank's block of the gradients summed over the ranks, and the flags summed
@@ -235,9 +252,11 @@ class ShardedOptimizer:
     optimizer state of, and updates, only its 1/N of the parameters.
 
     ``update(model, grads)`` takes this rank's own gradients (``loss.backward()``, not
-    reduced): it sums each rank's part of them over the ranks (``MPI_Reduce_scatter_block``:
-    half of an all-reduce), applies ``optimizer``'s step to that part, and gathers the
-    updated parts on every rank (``MPI_Allgather``). The parameters then hold the same
+    reduced): it sums each rank's part of them over the ranks (a reduce-scatter: half of an
+    all-reduce), applies ``optimizer``'s step to that part, and gathers the updated parts on
+    every rank (an all-gather). With every rank on one machine and ``shared_memory=True``
+    both go through memory the ranks share, else through ``MPI_Reduce_scatter_block`` and
+    ``MPI_Allgather``. Building one is collective. The parameters then hold the same
     values, bit for bit, on every rank, and the same values an unsharded ``optimizer`` given
     ``all_reduce_gradients(grads, model)`` would compute (its step is elementwise: the same
     arithmetic on each element; on 2 ranks the sums are the same bits too).
