@@ -2,6 +2,7 @@
 processes (``mpiexec -n N``), one BLAS thread each.
 
 Usage: python bench/bench_distributed.py [--jobs 3] [--rounds 3] [--steps 40] [--batches 128,32]
+                                         [--modes fused,overlap,sharded,sharded-mpi,independent]
                                          [--async-progress]
 
 The script starts itself under ``mpiexec -n 1`` and ``mpiexec -n 2`` (the mpiexec beside this
@@ -15,14 +16,21 @@ per step) with the gradients averaged over the processes before every Adam step.
 - ``speed-up``: samples/s over the single process's, and the scaling efficiency
   (speed-up / processes);
 - ``comm ms/step``: the time in ``all_reduce_gradients`` per step with the gradients already
-  computed (the copy into one buffer per dtype, ``MPI_Allreduce``, the division), on the rank
+  computed (the copy into one buffer per dtype and the sum over the ranks), on the rank
   that spends the least there (the last to arrive, which waits for no one), and the whole
   step's time beside it;
+- ``fused-mpi``: ``fused`` with ``shared_memory=False``: ``MPI_Allreduce`` instead of the
+  sum through shared memory (each rank writes its gradients there and adds everyone's);
 - ``overlap``: ``dist.backward(loss, model)`` instead of ``loss.backward()`` and the
   reduction after it: buckets of 0.5 MB, last layers first, each started
   (``MPI_Iallreduce``) as soon as the reverse pass no longer reads its parameters, with
   ``MPI_Testall`` between the remaining backward steps; whether overlapping the reduction
   with the backward pass gains anything (its ``comm`` is not separable: ``-``);
+- ``sharded``: ``dist.ShardedOptimizer(Adam)``, ZeRO stage 1: each rank sums half of the
+  gradients over the ranks, makes Adam's step on that half only and sends it to the other,
+  through shared memory; ``sharded-mpi``: the same with ``MPI_Reduce_scatter_block`` and
+  ``MPI_Allgather``; ``update ms/step``: the reduction and the optimizer step together (for
+  ``fused`` too), on the rank that spends the least there;
 - ``cpu ms/step``: the CPU time per step, the mean of the ranks: above the single process's
   it is the work the reduction adds (a rank waiting in MPI polls, so waiting counts too);
 - ``independent``: the 2 processes train at the same time without reducing anything: the
@@ -67,56 +75,70 @@ def build() -> dx.nn.Sequential[Any]:
     return dx.nn.Sequential(*layers)
 
 
-MODES = ("fused", "overlap", "independent")
+MODES = ("fused", "fused-mpi", "overlap", "sharded", "sharded-mpi", "independent")
+UPDATES = ("fused", "fused-mpi", "sharded", "sharded-mpi")
+"""The modes whose reduction and update are timed together (``update ms/step``)."""
 
 
-def measure(batch: int, rounds: int, steps: int) -> dict[str, dict[str, float]]:
-    """Each mode's best round (seconds per step, per step's reduction, CPU seconds per step),
-    the modes in alternating rounds; a round's time is the slowest rank's."""
+def measure(batch: int, rounds: int, steps: int, modes: list[str]) -> dict[str, dict[str, float]]:
+    """Each mode's best round (seconds per step, per step's reduction, per step's reduction
+    and update, CPU seconds per step), the modes in alternating rounds; a round's time is the
+    slowest rank's."""
     world = dist.init()
     model = build()
     dist.broadcast_parameters(model)
     opt = dx.optim.Adam(model, lr=1e-4)
+    sharded = {
+        "sharded": dist.ShardedOptimizer(dx.optim.Adam(model, lr=1e-4)),
+        "sharded-mpi": dist.ShardedOptimizer(dx.optim.Adam(model, lr=1e-4), shared_memory=False),
+    }
     rng = np.random.default_rng(1 + world.rank)
     x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
     y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
     params = list(model.parameters())
 
-    def step(mode: str) -> float:
+    def step(mode: str) -> tuple[float, float]:
+        """(seconds in the reduction, seconds in the reduction and the update)"""
         loss = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y)
         if mode == "overlap":  # reduced during the backward pass: not timed apart
             opt.update(model, dist.backward(loss, model))
-            return 0.0
+            return 0.0, 0.0
         grads = loss.backward()
-        if mode == "fused":  # compute the gradients first: the reduction timed alone
+        if mode != "independent":  # compute the gradients first: the reduction timed alone
             for p in params:
                 grads.array(p)
         start = time.perf_counter()
-        if mode == "fused":  # independent: no reduction, the ranks never wait
-            grads = dist.all_reduce_gradients(grads, model)
+        if mode in sharded:  # the reduction and the update: not separable
+            sharded[mode].update(model, grads)
+            return 0.0, time.perf_counter() - start
+        if mode.startswith("fused"):  # independent: no reduction, the ranks never wait
+            grads = dist.all_reduce_gradients(grads, model, shared_memory=mode == "fused")
         comm = time.perf_counter() - start
         opt.update(model, grads)
-        return comm
+        return comm, time.perf_counter() - start
 
-    for mode in MODES:
+    for mode in modes:
         for _ in range(WARMUP):
             step(mode)
     inf = float("inf")
-    best = {mode: {"step": inf, "comm": inf, "cpu": inf} for mode in MODES}
+    best = {mode: {"step": inf, "comm": inf, "update": inf, "cpu": inf} for mode in modes}
     for r in range(rounds):
-        for mode in MODES[r % 3 :] + MODES[: r % 3]:
+        for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
             dist.barrier()
-            comm = 0.0
+            comm = update = 0.0
             start, cpu = time.perf_counter(), time.process_time()
             for _ in range(steps):
-                comm += step(mode)
+                c, u = step(mode)
+                comm += c
+                update += u
             elapsed = dist.all_reduce((time.perf_counter() - start) / steps, "max")
             cpu = dist.all_reduce((time.process_time() - cpu) / steps, "mean")
             # the rank that arrives last at the reduction waits for no one: its time is the
             # transfer itself (the other rank's also holds its wait for the slower one)
             comm = dist.all_reduce(comm / steps, "min")
+            update = dist.all_reduce(update / steps, "min")
             if elapsed < best[mode]["step"]:
-                best[mode] = {"step": elapsed, "comm": comm, "cpu": cpu}
+                best[mode] = {"step": elapsed, "comm": comm, "update": update, "cpu": cpu}
     return best
 
 
@@ -135,11 +157,11 @@ def bare_allreduce(rounds: int, calls: int = 50) -> float:
     return best
 
 
-def worker(out: Path, batches: list[int], rounds: int, steps: int) -> None:
+def worker(out: Path, batches: list[int], rounds: int, steps: int, modes: list[str]) -> None:
     world = dist.init()
     results = {"allreduce": {"step": bare_allreduce(rounds), "comm": 0.0, "cpu": 0.0}}
     for batch in batches:
-        for mode, r in measure(batch, rounds, steps).items():
+        for mode, r in measure(batch, rounds, steps, modes).items():
             results[f"{batch}/{mode}"] = r
     if world.rank == 0:
         out.write_text(json.dumps({"size": world.size, "results": results}))
@@ -149,6 +171,7 @@ def launch(n: int, args: Any, out: Path, env: dict[str, str] | None = None) -> d
     mpiexec = Path(sys.executable).parent / "mpiexec"
     argv = [str(mpiexec), "-n", str(n), sys.executable, __file__, "--worker", str(out)]
     argv += ["--rounds", str(args.rounds), "--steps", str(args.steps), "--batches", args.batches]
+    argv += ["--modes", args.modes]
     subprocess.run(argv, check=True, env={**os.environ, **(env or {})})
     result: dict[str, Any] = json.loads(out.read_text())
     return result
@@ -168,6 +191,7 @@ def main() -> None:
     p.set_defaults(rounds=3)
     p.add_argument("--jobs", type=int, default=3, help="mpiexec jobs per process count")
     p.add_argument("--batches", default="128,32", help="batch sizes per process")
+    p.add_argument("--modes", default=",".join(MODES), help="the 2-process variants to run")
     p.add_argument(
         "--async-progress",
         action="store_true",
@@ -176,8 +200,12 @@ def main() -> None:
     p.add_argument("--worker", type=Path, help=argparse_hidden())
     args = p.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    modes = [m for m in args.modes.split(",") if m]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown or "fused" not in modes:
+        p.error(f"--modes: 'fused' and any of {', '.join(MODES)}; got {args.modes!r}")
     if args.worker:
-        worker(args.worker, batches, args.rounds, args.steps)
+        worker(args.worker, batches, args.rounds, args.steps, modes)
         return
     describe_machine(with_torch=False)
     kinds = [k for k in JOBS if args.async_progress or k != "2 async"]
@@ -198,13 +226,13 @@ def main() -> None:
                     if r["step"] < runs[kind].get(case, {"step": float("inf")})["step"]:
                         runs[kind][case] = r
     header = ["batch/process", "reduction", "processes", "samples/s", "speed-up", "efficiency"]
-    header += ["step ms", "cpu ms/step", "comm ms/step"]
+    header += ["step ms", "cpu ms/step", "comm ms/step", "update ms/step"]
     rows = []
     for batch in batches:
         base = batch / runs["1"][f"{batch}/fused"]["step"]
         for kind in kinds:
             n = JOBS[kind][0]
-            for mode in MODES if n > 1 else ("fused",):  # one process: no reduction
+            for mode in modes if n > 1 else ("fused",):  # one process: no reduction
                 if kind == "2 async" and mode != "overlap":
                     continue
                 r = runs[kind][f"{batch}/{mode}"]
@@ -220,13 +248,19 @@ def main() -> None:
                         f"{rate / base / n:.0%}",
                         f"{r['step'] * 1e3:.2f}",
                         f"{r['cpu'] * 1e3:.2f}",
-                        f"{r['comm'] * 1e3:.3f}" if n > 1 and mode == "fused" else "-",
+                        f"{r['comm'] * 1e3:.3f}" if n > 1 and mode.startswith("fused") else "-",
+                        f"{r['update'] * 1e3:.3f}" if mode in UPDATES else "-",
                     ]
                 )
     print_table(header, rows)
     print(
-        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before)."
+        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before), one"
+        " buffer summed through shared memory; 'fused-mpi': the same with MPI_Allreduce."
         " 'overlap': dist.backward, the reduction started during the backward pass."
+        " 'sharded': dist.ShardedOptimizer (each rank reduces and updates half of the"
+        " parameters, then the halves are exchanged) over shared memory; 'sharded-mpi': the"
+        " same over MPI_Reduce_scatter_block and MPI_Allgather. update ms/step: the reduction"
+        " and the optimizer step together (on the rank that spends the least there)."
         " 'independent': the same processes, no reduction at all (each trains alone): the"
         " most the machine gives 2 processes at this moment."
     )

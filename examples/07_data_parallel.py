@@ -1,15 +1,19 @@
 """Data-parallel training: the digits MLP of 02_mnist_classifier.py on several processes.
 
-    mpiexec -n 2 python examples/07_data_parallel.py     # 2 processes, 16 images each per step
-    python examples/07_data_parallel.py                  # one process: 02's training
+    mpiexec -n 2 python examples/07_data_parallel.py          # 2 processes, 16 images each
+    mpiexec -n 2 python examples/07_data_parallel.py --shard  # each rank updates half
+    python examples/07_data_parallel.py                       # one process: 02's training
 
 Every process (rank) builds the same model, takes its share of every batch of 32 images
 (``dx.distributed.DistributedSampler``), and averages its gradients with the other ranks'
 before each Adam step (``dx.distributed.all_reduce_gradients``): every rank then makes the
 step one process would make on the whole batch, and the model reaches the same ~98% test
-accuracy. Rank 0 prints the per-epoch loss and test accuracy and saves the model. MPI comes
-from the ``distributed`` extra (``pip install -e ".[distributed]"``; docs/distributed.md).
-``DFDX_EXAMPLES_QUICK=1`` runs a few steps only.
+accuracy. With ``--shard``, the Adam update is sharded instead
+(``dx.distributed.ShardedOptimizer``): each rank reduces, updates and keeps the Adam state of
+its half of the parameters only, then the ranks exchange the updated halves; the parameters
+are the same, bit for bit. Rank 0 prints the per-epoch loss and test accuracy and saves the
+model. MPI comes from the ``distributed`` extra (``pip install -e ".[distributed]"``;
+docs/distributed.md). ``DFDX_EXAMPLES_QUICK=1`` runs a few steps only.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def train(
     batch_size: int,
     lr: float,
     out: Path,
+    shard: bool = False,
 ) -> float:
     if batch_size % world.size:
         raise SystemExit(f"--batch-size {batch_size} must divide among {world.size} processes")
@@ -61,6 +66,8 @@ def train(
     )
     dist.broadcast_parameters(model)  # every rank starts from rank 0's weights
     opt = dx.optim.Adam(model, lr=lr)  # its state stays the same on every rank
+    # or each rank updates (and keeps the state of) its share of the parameters only
+    sharded = dist.ShardedOptimizer(opt) if shard else None
     # Each rank's share of the shuffled images; every rank gets as many (padded if need be).
     sampler = dist.DistributedSampler(len(train_set), seed=0)
     steps = len(sampler) // per_rank
@@ -68,7 +75,8 @@ def train(
         epochs, steps = 1, 3
     if dist.is_main():
         print(
-            f"{world.size} process(es), {per_rank} images each per step (batch {batch_size}); "
+            f"{world.size} process(es), {per_rank} images each per step (batch {batch_size})"
+            f"{', Adam sharded' if shard else ''}; "
             f"{len(train_set)} training images, {model.num_parameters()} params"
         )
     start = time.perf_counter()
@@ -83,8 +91,11 @@ def train(
         for step in bar:
             x, y = train_set.batch(order[step * per_rank : (step + 1) * per_rank])
             loss = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y)
-            grads = dist.all_reduce_gradients(loss.backward(), model)  # the mean over ranks
-            opt.update(model, grads)
+            if sharded is not None:  # reduces this rank's gradients itself
+                sharded.update(model, loss.backward())
+            else:
+                grads = dist.all_reduce_gradients(loss.backward(), model)  # the mean over ranks
+                opt.update(model, grads)
             total += loss.item()
         bar.close()
         mean_loss = dist.all_reduce(total / steps)  # the mean over ranks of their mean losses
@@ -106,12 +117,15 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="global: all ranks together")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, default=Path("mnist_mlp_dp.npz"))
+    parser.add_argument(
+        "--shard", action="store_true", help="each rank updates its share of the parameters"
+    )
     args = parser.parse_args()
     world = dist.init()
     small_matrices_one_thread()
     dx.manual_seed(0)
     train_set, test_set = load_digits()
-    train(world, train_set, test_set, args.epochs, args.batch_size, args.lr, args.out)
+    train(world, train_set, test_set, args.epochs, args.batch_size, args.lr, args.out, args.shard)
 
 
 if __name__ == "__main__":

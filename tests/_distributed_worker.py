@@ -21,6 +21,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import distributed as dist
+from dfdx.distributed import _reduce
 
 STEPS = 5
 BATCH = 32  # global: each of the 2 ranks takes 16 rows
@@ -75,11 +76,13 @@ def encoder_loss(model: dx.nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
 STATE_SLOTS = {"SGD": (1, 3), "Adam": (0, 1, 2), "AdamW": (0, 1, 2)}
 
 
-def digest(model: dx.nn.Module, opt: dx.optim.Optimizer) -> str:
+def digest(model: dx.nn.Module, opt: dx.optim.Optimizer | None) -> str:
     """A hash of every parameter and every optimizer state value, bit for bit."""
     h = hashlib.sha256()
     for name, t in model.named_parameters():
         h.update(name.encode() + t.numpy().tobytes())
+    if opt is None:
+        return h.hexdigest()
     assert len(opt._state) == len(list(model.parameters()))
     for key, state in sorted(opt._state.items()):
         h.update(key.encode())
@@ -87,6 +90,43 @@ def digest(model: dx.nn.Module, opt: dx.optim.Optimizer) -> str:
             s = state[i]
             h.update(s.tobytes() if isinstance(s, np.ndarray) else repr(s).encode())
     return h.hexdigest()
+
+
+SHARDED = (("sharded", None), ("sharded-mpi", None))
+"""dist.ShardedOptimizer's runs: the ranks' shared memory, and MPI's collectives."""
+
+
+def same_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two optimizer state_dicts hold the same options and values, bit for bit."""
+    if a["kind"] != b["kind"] or a["param_groups"] != b["param_groups"]:
+        return False
+    if a["state"].keys() != b["state"].keys():
+        return False
+    for key, entry in a["state"].items():
+        other = b["state"][key]
+        if entry.keys() != other.keys():
+            return False
+        for name, value in entry.items():
+            if isinstance(value, np.ndarray):
+                if not (value.dtype == other[name].dtype and np.array_equal(value, other[name])):
+                    return False
+            elif value != other[name]:
+                return False
+    return True
+
+
+def held(sharded: dist.ShardedOptimizer) -> int:
+    """How many elements of optimizer state arrays this rank holds."""
+    opt = sharded.optimizer
+    return sum(
+        a.size
+        for flat in sharded._flats
+        for run in flat.runs
+        for member in run.members
+        if opt._started(member)
+        for name, a in opt._export(member).items()
+        if name in opt._array_names
+    )
 
 
 Case = tuple[
@@ -121,25 +161,53 @@ def equivalence(
         ref_losses.append(loss.item())
         opt_ref.update(ref, loss.backward())
     # data parallel: each rank starts from its own weights; the broadcast makes them rank 0's
-    for tag, bucket_cap_mb in (("fused", None), ("buckets", 0.004), ("overlap", 0.004)):
+    runs = (("fused", None), ("fused-mpi", None), ("buckets", 0.004), ("overlap", 0.004))
+    runs += SHARDED
+    fused: tuple[list[np.ndarray], dict[str, Any]] = ([], {})
+    for tag, bucket_cap_mb in runs:
         model = build(dtype, 17 * world.rank)
         dist.broadcast_parameters(model)
         opt = OPTIMIZERS[opt_name](model)
+        sharded = (
+            dist.ShardedOptimizer(opt, shared_memory=tag == "sharded")
+            if tag.startswith("sharded")
+            else None
+        )
         losses = []
         for step in range(STEPS):
             x, y = batch(step, dtype)
             half = len(x) // world.size
             rows = slice(world.rank * half, (world.rank + 1) * half)
             loss = loss_of(model, x[rows], y[rows])
-            if tag == "overlap":  # reduced during the backward pass
-                grads = dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb)
-            else:
+            if sharded is not None:  # this rank's gradients: reduced by the update
+                sharded.update(model, loss.backward())
+            elif tag == "overlap":  # reduced during the backward pass
+                opt.update(model, dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb))
+            else:  # "fused" sums through shared memory, "fused-mpi" with MPI_Allreduce
                 grads = dist.all_reduce_gradients(
-                    loss.backward(), model, bucket_cap_mb=bucket_cap_mb
+                    loss.backward(),
+                    model,
+                    bucket_cap_mb=bucket_cap_mb,
+                    shared_memory=tag != "fused-mpi",
                 )
-            opt.update(model, grads)
+                opt.update(model, grads)
             losses.append(dist.all_reduce(loss.item()))
-        digests = world.allgather(digest(model, opt))
+        if sharded is None:
+            digests = world.allgather(digest(model, opt))
+        else:  # the state lives sharded: what must be the same everywhere is the parameters
+            digests = world.allgather(digest(model, None))
+            params = [t.numpy() for _, t in model.named_parameters()]
+            state = sharded.state_dict()
+            facts[f"{prefix}/{tag}/equals_fused_bitwise"] = world.allgather(
+                all(np.array_equal(a, b) for a, b in zip(params, fused[0], strict=True))
+                and same_state(state, fused[1])
+            )
+            facts[f"{prefix}/{tag}/state_held"] = world.allgather(held(sharded))
+            facts[f"{prefix}/{tag}/state_total"] = sum(
+                p.numpy().size for p in model.parameters()
+            ) * len(opt._array_names)
+        if tag == "fused":
+            fused = ([t.numpy().copy() for _, t in model.named_parameters()], opt.state_dict())
         facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
         arrays[f"{prefix}/{tag}/losses"] = np.array(losses)
         for name, t in model.named_parameters():
@@ -368,6 +436,112 @@ def buffers_and_tied_weights(facts: dict[str, Any]) -> None:
     facts["tied/same_after_step"] = len(set(world.allgather(model.a.weight.numpy().tobytes()))) == 1
 
 
+def adamw_two_groups(model: dx.nn.Module) -> dx.optim.Optimizer:
+    """AdamW, the biases in a group of their own (no weight decay, another lr)."""
+    biases = [name for name, _ in model.named_parameters() if name.endswith("bias")]
+    return dx.optim.AdamW(
+        model,
+        lr=1e-2,
+        weight_decay=0.1,
+        param_groups=[{"params": biases, "weight_decay": 0.0, "lr": 2e-2}],
+    )
+
+
+def sharded_checkpoints(facts: dict[str, Any]) -> None:
+    """A state_dict moves between the sharded and the unsharded optimizer: 3 steps with
+    one, its state loaded into the other (built anew on the same model), 2 more steps with
+    that: the same bits as 5 unsharded steps (AdamW, two parameter groups)."""
+    world = dist.init()
+
+    def step(model: dx.nn.Module, opt: Any, step: int) -> None:
+        x, y = mlp_batch(step, np.float32)
+        half = len(x) // world.size
+        rows = slice(world.rank * half, (world.rank + 1) * half)
+        loss = mlp_loss(model, x[rows], y[rows])
+        if isinstance(opt, dist.ShardedOptimizer):
+            opt.update(model, loss.backward())
+        else:
+            opt.update(model, dist.all_reduce_gradients(loss.backward(), model))
+
+    def start() -> dx.nn.Module:
+        model = mlp(np.float32, 17 * world.rank)
+        dist.broadcast_parameters(model)
+        return model
+
+    ref = start()
+    ref_opt = adamw_two_groups(ref)
+    for i in range(STEPS):
+        step(ref, ref_opt, i)
+    expected = [t.numpy() for t in ref.parameters()]
+
+    def same_as_ref(model: dx.nn.Module, state: dict[str, Any]) -> bool:
+        params = [t.numpy() for t in model.parameters()]
+        return all(np.array_equal(a, b) for a, b in zip(params, expected, strict=True)) and (
+            same_state(state, ref_opt.state_dict())
+        )
+
+    for shared_memory in (True, False):
+        model = start()
+        sharded = dist.ShardedOptimizer(adamw_two_groups(model), shared_memory=shared_memory)
+        for i in range(3):
+            step(model, sharded, i)
+        plain = adamw_two_groups(model)
+        plain.load_state_dict(sharded.state_dict())
+        for i in range(3, STEPS):
+            step(model, plain, i)
+        facts[f"shard/{shared_memory}/to_plain"] = world.allgather(
+            same_as_ref(model, plain.state_dict())
+        )
+        model = start()
+        plain = adamw_two_groups(model)
+        for i in range(3):
+            step(model, plain, i)
+        sharded = dist.ShardedOptimizer(adamw_two_groups(model), shared_memory=shared_memory)
+        sharded.load_state_dict(plain.state_dict())
+        for i in range(3, STEPS):
+            step(model, sharded, i)
+        facts[f"shard/{shared_memory}/from_plain"] = world.allgather(
+            same_as_ref(model, sharded.state_dict())
+        )
+
+
+def sharded_partial_gradients(facts: dict[str, Any]) -> None:
+    """``head_b`` has a gradient on rank 0 only, ``unused`` on no rank: the sharded update
+    makes the unsharded one's steps, bit for bit (``unused`` untouched, without state)."""
+    world = dist.init()
+    results = {}
+    for tag in ("plain", "sharded", "sharded-mpi"):
+        model = TwoHeads()
+        opt = dx.optim.Adam(model, lr=0.1)
+        sharded = (
+            None if tag == "plain" else dist.ShardedOptimizer(opt, shared_memory=tag == "sharded")
+        )
+        for step in range(3):
+            x = dx.tensor(np.full((2, 4), world.rank + step + 1.0, np.float32)).trace()
+            out = model.head_a(x).sum()
+            if world.rank == 0:
+                out = out + model.head_b(x).sum()
+            if sharded is None:
+                opt.update(model, dist.all_reduce_gradients(out.backward(), model))
+            else:
+                sharded.update(model, out.backward())
+        state = opt.state_dict() if sharded is None else sharded.state_dict()
+        results[tag] = ([t.numpy() for t in model.parameters()], state)
+    params, state = results["plain"]
+    assert sorted(state["state"]) == [
+        "head_a.bias",
+        "head_a.weight",
+        "head_b.bias",
+        "head_b.weight",
+    ]
+    for tag in ("sharded", "sharded-mpi"):
+        theirs, their_state = results[tag]
+        facts[f"shard/partial/{tag}"] = world.allgather(
+            all(np.array_equal(a, b) for a, b in zip(theirs, params, strict=True))
+            and same_state(their_state, state)
+        )
+
+
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -421,6 +595,14 @@ def main() -> None:
         equivalence("encoder", dtype, "sgd", arrays, facts)
         gpt_equivalence(dtype, arrays, facts)
     partial_gradients(arrays, facts)
+    sharded_checkpoints(facts)
+    sharded_partial_gradients(facts)
+    # the ranks are on one machine: the shared-memory paths were taken, not MPI's
+    facts["shared_memory/all_reduce"] = world.allgather(
+        sorted(k for k, v in _reduce._SHARED_SUMS.items() if v.memory is not None)
+    )
+    sharded = dist.ShardedOptimizer(dx.optim.SGD(mlp(np.float32, 0), lr=0.1))
+    facts["shared_memory/sharded"] = world.allgather(sharded._flats[0].shared is not None)
     overlap_through_views(facts)
     buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)

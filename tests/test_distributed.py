@@ -10,6 +10,7 @@ of one.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -44,6 +45,11 @@ EQUIVALENCE = [
 # SGD and Adam on the MLP and encoder; 1024 for the char GPT under AdamW, where one element
 # in thousands is off by more (see test_char_gpt_clips_the_reduced_gradients).
 PARAM_ULPS = {"mlp": 64, "encoder": 64, "gpt": 1024}
+
+
+# dist.ShardedOptimizer's runs (shared memory, MPI collectives); not on the char GPT, which
+# clips the reduced gradients (the sharded update reduces them itself)
+SHARDED = ("sharded", "sharded-mpi")
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +87,7 @@ def test_two_ranks_equal_one_process_on_the_whole_batch(
     param_atol = PARAM_ULPS[case] * float(np.finfo(dtype).eps)
     names = [k.split("/param/")[1] for k in arrays if k.startswith(f"{prefix}/ref/param/")]
     assert names
-    for tag in ("fused", "buckets", "overlap"):
+    for tag in ("fused", "buckets", "overlap") + (SHARDED if case != "gpt" else ()):
         ref_losses, losses = arrays[f"{prefix}/ref/losses"], arrays[f"{prefix}/{tag}/losses"]
         assert len(losses) == 5
         np.testing.assert_allclose(losses, ref_losses, rtol=atol, atol=0, err_msg="losses")
@@ -108,6 +114,67 @@ def test_parameters_and_optimizer_state_identical_on_every_rank(
     _, facts = job
     for tag in ("fused", "buckets", "overlap"):
         assert facts[f"{case}/{dtype}/{opt}/{tag}/same_on_every_rank"] is True
+
+
+SHARDED_CASES = [c for c in EQUIVALENCE if c[0] != "gpt"]
+
+
+@pytest.mark.parametrize(
+    ("case", "dtype", "opt"), SHARDED_CASES, ids=["-".join(c) for c in SHARDED_CASES]
+)
+def test_sharded_update_makes_the_unsharded_steps_bit_for_bit(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]], case: str, dtype: str, opt: str
+) -> None:
+    """ShardedOptimizer (each rank reduces, updates and keeps the state of half of the flat
+    parameters, then the halves are exchanged), over shared memory and over MPI's
+    collectives: after 5 steps every rank holds the same parameters, bit for bit, and they
+    and the gathered state_dict are those of the unsharded optimizer after
+    all_reduce_gradients, bit for bit (the update is elementwise, and on 2 ranks the sums
+    are the same additions)."""
+    _, facts = job
+    for tag in SHARDED:
+        prefix = f"{case}/{dtype}/{opt}/{tag}"
+        assert facts[f"{prefix}/same_on_every_rank"] is True
+        assert facts[f"{prefix}/equals_fused_bitwise"] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("case", "dtype", "opt"), SHARDED_CASES, ids=["-".join(c) for c in SHARDED_CASES]
+)
+def test_sharded_state_is_split_between_the_ranks(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]], case: str, dtype: str, opt: str
+) -> None:
+    """Each rank holds the optimizer state of its half of the parameters only: the halves
+    add up to the whole state, and differ by at most one element (the flat buffer is cut in
+    the middle, through a parameter if need be)."""
+    _, facts = job
+    for tag in SHARDED:
+        prefix = f"{case}/{dtype}/{opt}/{tag}"
+        held, total = facts[f"{prefix}/state_held"], facts[f"{prefix}/state_total"]
+        assert total > 0 and sum(held) == total
+        assert max(held) - min(held) <= {"sgd": 1, "adam": 2}[opt]
+
+
+def test_sharded_checkpoints_are_interchangeable_with_unsharded_ones(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """3 steps sharded, the gathered state_dict loaded into an unsharded AdamW (two parameter
+    groups), 2 steps with it; and the other way round: both end with the bits of 5
+    unsharded steps, parameters and state."""
+    _, facts = job
+    for shared_memory in (True, False):
+        assert facts[f"shard/{shared_memory}/to_plain"] == [True, True]
+        assert facts[f"shard/{shared_memory}/from_plain"] == [True, True]
+
+
+def test_sharded_update_with_gradients_missing_on_some_ranks(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """A parameter with a gradient on one rank counts as zero on the other; one with a
+    gradient on no rank is left alone, without state: the unsharded update's bits."""
+    _, facts = job
+    assert facts["shard/partial/sharded"] == [True, True]
+    assert facts["shard/partial/sharded-mpi"] == [True, True]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -152,11 +219,20 @@ def test_char_gpt_clips_the_reduced_gradients(
 def test_buckets_reduce_exactly_as_one_buffer(
     job: tuple[dict[str, np.ndarray], dict[str, Any]],
 ) -> None:
-    arrays, _ = job
+    """Buckets (MPI_Iallreduce), one buffer summed through shared memory (``fused``) and
+    one buffer with MPI_Allreduce (``fused-mpi``, MLP and encoder runs): the same bits."""
+    arrays, facts = job
     fused = sorted(k for k in arrays if "/fused/" in k)
     assert len(fused) > 20
     for key in fused:
         np.testing.assert_array_equal(arrays[key.replace("/fused/", "/buckets/")], arrays[key])
+    # "fused" went through shared memory: one buffer of each size and dtype reduced
+    assert facts["shared_memory/all_reduce"][0] == facts["shared_memory/all_reduce"][1] != []
+    assert facts["shared_memory/sharded"] == [True, True]
+    with_mpi = [k for k in fused if not k.startswith("gpt/")]
+    assert len(with_mpi) > 20
+    for key in with_mpi:
+        np.testing.assert_array_equal(arrays[key.replace("/fused/", "/fused-mpi/")], arrays[key])
 
 
 def test_overlapped_backward_reduces_exactly_as_after_it(
@@ -540,6 +616,83 @@ def _torch_rule(n: int, replicas: int, rank: int, order: list[int], drop_last: b
     else:
         indices = indices[:total]
     return indices[rank:total:replicas]
+
+
+def _two_group_adam(model: dx.nn.Sequential[Any]) -> dx.optim.Adam:
+    return dx.optim.Adam(model, lr=0.1, param_groups=[{"params": ["2.weight"], "lr": 0.01}])
+
+
+@pytest.mark.parametrize("shared_memory", [True, False])
+def test_sharded_optimizer_in_a_world_of_one_is_the_optimizer(
+    solo: _world.World, shared_memory: bool
+) -> None:
+    """In a world of one the sharded update is the optimizer's, bit for bit (two parameter
+    groups); the parameters become views of one flat buffer, and a parameter whose array is
+    replaced (``model.to``) is taken in again, values and all."""
+    model, ref = _mlp(), _mlp()
+    opt_ref = _two_group_adam(ref)
+    sharded = dx.distributed.ShardedOptimizer(_two_group_adam(model), shared_memory=shared_memory)
+    for step in range(4):
+        if step == 2:
+            model.to(dx.float32)  # new arrays with the same values
+            assert not np.shares_memory(model[0].weight._data, sharded._flats[0].params)
+        sharded.update(model, _mlp_loss(model).backward())
+        opt_ref.update(ref, _mlp_loss(ref).backward())
+        for p, q in zip(model.parameters(), ref.parameters(), strict=True):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert all(np.shares_memory(p._data, sharded._flats[0].params) for p in model.parameters())
+    state, expected = sharded.state_dict(), opt_ref.state_dict()
+    assert state["param_groups"] == expected["param_groups"]
+    assert state["state"].keys() == expected["state"].keys()
+    for key, entry in expected["state"].items():
+        for name, value in entry.items():
+            np.testing.assert_array_equal(state["state"][key][name], value)
+
+
+def test_sharded_optimizer_arguments_are_checked(solo: _world.World) -> None:
+    model = _mlp()
+    ShardedOptimizer = dx.distributed.ShardedOptimizer
+    with pytest.raises(TypeError, match=r"ShardedOptimizer: expected a dx\.optim optimizer, got"):
+        ShardedOptimizer(model)  # type: ignore[arg-type]
+    stepped = dx.optim.SGD(model, lr=0.1, momentum=0.9)
+    stepped.update(model, _mlp_loss(model).backward())
+    with pytest.raises(ValueError, match="the optimizer has already made steps; wrap a new one"):
+        ShardedOptimizer(stepped)
+    sharded = ShardedOptimizer(dx.optim.SGD(model, lr=0.1))
+    grads = _mlp_loss(model).backward()
+    with pytest.raises(
+        ValueError, match=r"ShardedOptimizer\.update: op must be one of 'mean', 'sum'"
+    ):
+        sharded.update(model, grads, op="max")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"expected the Gradients of loss\.backward\(\), got dict"):
+        sharded.update(model, {})  # type: ignore[arg-type]
+    other = dx.nn.Linear(6, 5)
+    with pytest.raises(KeyError, match=r"the model has no parameter '0\.weight'"):
+        sharded.update(other, other(dx.ones(1, 6).trace()).sum().backward())
+    wider = dx.nn.Sequential(dx.nn.Linear(6, 7), dx.nn.ReLU(), dx.nn.Linear(7, 4), dx.nn.ReLU(),
+                             dx.nn.Linear(4, 3))  # fmt: skip
+    with pytest.raises(
+        dx.ShapeError,
+        match=re.escape(
+            "ShardedOptimizer.update: parameter '0.weight' is Tensor[7, 6]; it was Tensor[5, 6] "
+            "when the optimizer was built"
+        ),
+    ):
+        sharded.update(wider, _mlp_loss(wider).backward())
+    with pytest.raises(ValueError, match="the state is of a Adam optimizer, not SGD"):
+        sharded.load_state_dict(dx.optim.Adam(_mlp()).state_dict())
+    grads = _mlp_loss(model).backward()
+    entry = grads._pending[model[0].bias._id]
+    entry.get()
+    entry.value = np.zeros(4, np.float32)  # a gradient of the wrong shape
+    with pytest.raises(
+        dx.ShapeError,
+        match=re.escape(
+            "ShardedOptimizer.update: the gradient of '0.bias' is Tensor[4], the parameter is "
+            "Tensor[5]"
+        ),
+    ):
+        sharded.update(model, grads)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 12])

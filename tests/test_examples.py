@@ -172,15 +172,19 @@ def test_main_job_reaches_95_percent(tmp_path: Path) -> None:
 
 
 @_mpi.needs_mpi
-def test_data_parallel_example_reaches_95_percent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shard", [False, True], ids=["all-reduce", "sharded"])
+def test_data_parallel_example_reaches_95_percent(tmp_path: Path, shard: bool) -> None:
     """``mpiexec -n 2 python examples/07_data_parallel.py`` trains the digits MLP to 02's
     accuracy (>= 95%; about 98% after the default 30 epochs, 96-97% after the 15 run here to
-    keep the MPI tests short), printing every epoch once, and saves the model."""
+    keep the MPI tests short), printing every epoch once, and saves the model; so does
+    ``--shard`` (each rank updates half of the parameters: dx.distributed.ShardedOptimizer)."""
     env = {k: v for k, v in os.environ.items() if k != QUICK_ENV}
     program = [str(EXAMPLES / "07_data_parallel.py"), "--epochs", "15"]
+    program += ["--shard"] if shard else []
     proc = _mpi.run(program, 2, cwd=tmp_path, timeout=300, **env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "2 process(es), 16 images each per step (batch 32)" in proc.stdout
+    header = "2 process(es), 16 images each per step (batch 32)"
+    assert header + (", Adam sharded;" if shard else ";") in proc.stdout
     assert [proc.stdout.count(f"epoch {e}: mean loss") for e in (1, 15, 16)] == [1, 1, 0]
     m = re.search(r"test accuracy: ([\d.]+)% \(", proc.stdout)
     assert m is not None, proc.stdout

@@ -19,6 +19,7 @@ from dfdx.distributed._reduce import all_reduce_gradients as all_reduce_gradient
 from dfdx.distributed._reduce import backward as backward
 from dfdx.distributed._reduce import broadcast_parameters as broadcast_parameters
 from dfdx.distributed._sampler import DistributedSampler as DistributedSampler
+from dfdx.distributed._shard import ShardedOptimizer as ShardedOptimizer
 from dfdx.distributed._world import EveryRankError as EveryRankError
 from dfdx.distributed._world import World as World
 from dfdx.distributed._world import barrier as barrier

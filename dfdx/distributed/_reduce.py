@@ -117,9 +117,12 @@ class _Bucket:
         self.buf: Array = xp.empty(size + len(params), dtype)
         self.request: Request | None = None
 
-    def fill(self, pending: dict[int, _autodiff.Pending], scale: float) -> None:
-        """Copy the gradients in (computing those still pending), times ``scale``."""
-        buf = self.buf
+    def fill(
+        self, pending: dict[int, _autodiff.Pending], scale: float, out: Array | None = None
+    ) -> None:
+        """Copy the gradients in (computing those still pending), times ``scale``: into the
+        bucket's buffer, or ``out``."""
+        buf = self.buf if out is None else out
         flags = buf[len(buf) - len(self.params) :]
         offset = 0
         for i, p in enumerate(self.params):
@@ -184,6 +187,48 @@ def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Buck
     return buckets
 
 
+class _SharedSum:
+    """Sums a bucket over the ranks of one machine through memory they all map: each rank
+    writes its gradients into its own slot, and after a barrier every rank adds all the
+    slots, in rank order (the same bits on every rank), into its own bucket. Two sets of
+    slots, used in turn, let a rank write the next call's gradients while another still
+    reads this call's: one barrier per call suffices."""
+
+    def __init__(self, w: World, size: int, dtype: Any) -> None:
+        self.size = size
+        self.slot = -(-size // 16) * 16  # slots start at multiples of 64 bytes
+        memory = w.shared_memory(2 * w.size * self.slot * xp.dtype(dtype).itemsize)
+        self.memory = memory
+        if memory is not None:
+            self.slots = memory.array(dtype, 2 * w.size * self.slot, 0).reshape(2, w.size, -1)
+        self.turn = 0
+
+    def all_reduce(
+        self, w: World, bucket: _Bucket, pending: dict[int, _autodiff.Pending], scale: float
+    ) -> None:
+        assert self.memory is not None
+        slots = self.slots[self.turn, :, : self.size]
+        self.turn ^= 1
+        bucket.fill(pending, scale, out=slots[w.rank])
+        self.memory.fence()
+        xp.add(slots[0], slots[1], out=bucket.buf)
+        for r in range(2, w.size):
+            bucket.buf += slots[r]
+
+
+_SHARED_SUMS: dict[tuple[str, int], _SharedSum] = {}
+"""By (dtype, size): made at a bucket layout's first reduction, on every rank alike."""
+
+
+def _shared_sum(w: World, bucket: _Bucket) -> _SharedSum | None:
+    """The shared-memory sum for ``bucket``'s layout, or None (ranks on several machines)."""
+    key = (bucket.buf.dtype.str, len(bucket.buf))
+    found = _SHARED_SUMS.get(key)
+    if found is None:
+        found = _SHARED_SUMS[key] = _SharedSum(w, len(bucket.buf), bucket.buf.dtype)
+    return found if found.memory is not None else None
+
+
 def _check_bucket_cap(name: str, bucket_cap_mb: Any) -> None:
     if bucket_cap_mb is not None and not (
         isinstance(bucket_cap_mb, int | float)
@@ -217,6 +262,7 @@ def all_reduce_gradients(
     op: ReduceOp = "mean",
     *,
     bucket_cap_mb: float | None = None,
+    shared_memory: bool = True,
 ) -> Gradients:
     """Reduce the gradients of ``model``'s parameters over all ranks, in place in ``grads``,
     and return ``grads``: ``opt.update(model, grads)`` then makes the same step on every rank.
@@ -231,7 +277,11 @@ def all_reduce_gradients(
     of about ``bucket_cap_mb`` megabytes, last layers first, each sent (``MPI_Iallreduce``)
     as soon as it is filled while the next bucket's gradients are computed. To overlap the
     reduction with the backward pass itself, use :func:`backward` instead of
-    ``loss.backward()``."""
+    ``loss.backward()``.
+
+    In one buffer per dtype, with every rank on one machine and ``shared_memory=True``, the
+    sum goes through memory the ranks share (each rank writes its gradients there and adds
+    everyone's) instead of ``MPI_Allreduce``: the same result, with fewer copies."""
     _check_op("all_reduce_gradients", op, ("mean", "sum"))
     if not isinstance(grads, Gradients):
         raise TypeError(
@@ -251,6 +301,10 @@ def all_reduce_gradients(
     pending = grads._pending
     if bucket_cap_mb is None:
         for bucket in buckets:
+            shared = _shared_sum(w, bucket) if shared_memory else None
+            if shared is not None:
+                shared.all_reduce(w, bucket, pending, scale)
+                continue
             bucket.fill(pending, scale)
             w.allreduce_(bucket.buf)
     else:

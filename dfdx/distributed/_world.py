@@ -12,7 +12,7 @@ import time
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from dfdx._backend import Array
+from dfdx._backend import Array, xp
 
 ReduceOp = Literal["mean", "sum", "max", "min"]
 REDUCE_OPS: tuple[ReduceOp, ...] = ("mean", "sum", "max", "min")
@@ -28,6 +28,27 @@ class Request(Protocol):
     def Wait(self) -> Any: ...
 
     def Test(self) -> bool: ...
+
+
+class SharedMemory:
+    """Memory mapped by every rank (an MPI shared-memory window): what one rank writes
+    before :meth:`fence` every rank reads after it."""
+
+    def __init__(self, memory: Any, win: Any = None, comm: Any = None) -> None:
+        self.memory = memory
+        self._win = win
+        self._comm = comm
+
+    def array(self, dtype: Any, count: int, offset: int) -> Array:
+        """``count`` elements of ``dtype`` from byte ``offset``."""
+        return xp.frombuffer(self.memory, dtype, count, offset)
+
+    def fence(self) -> None:
+        """Wait until every rank has come here; their writes before it are then visible."""
+        if self._win is not None:
+            self._win.Sync()
+            self._comm.Barrier()
+            self._win.Sync()
 
 
 class World:
@@ -61,6 +82,20 @@ class World:
         """Let requests in flight progress (MPI progresses them only inside its calls)."""
         for request in requests:
             request.Test()
+
+    def reduce_scatter_block_(self, send: Array, recv: Array) -> None:
+        """``send`` holds one block of ``len(recv)`` elements per rank: sum block ``rank``
+        over all ranks into ``recv``."""
+        recv[...] = send[: len(recv)]
+
+    def allgather_(self, buf: Array) -> None:
+        """``buf`` holds one equal block per rank: fill every block with its rank's, in
+        place."""
+
+    def shared_memory(self, nbytes: int) -> SharedMemory | None:
+        """``nbytes`` of memory that every rank maps (all ranks on one machine), or None
+        (ranks on several machines); collective. One process: its own memory."""
+        return SharedMemory(bytearray(nbytes))
 
     def bcast_(self, buf: Array, root: int) -> None:
         """Overwrite ``buf`` with root's, in place."""
@@ -102,6 +137,32 @@ class MPIWorld(World):
 
     def test_all(self, requests: list[Request]) -> None:
         self._mpi.Request.Testall(requests)
+
+    def reduce_scatter_block_(self, send: Array, recv: Array) -> None:
+        self._comm.Reduce_scatter_block(send, recv, op=self._mpi.SUM)
+
+    def allgather_(self, buf: Array) -> None:
+        self._comm.Allgather(self._mpi.IN_PLACE, buf)
+
+    def shared_memory(self, nbytes: int) -> SharedMemory | None:
+        mpi, comm = self._mpi, self._comm
+        node = comm.Split_type(mpi.COMM_TYPE_SHARED)
+        together = node.Get_size() == self.size
+        node.Free()
+        if not together:
+            return None
+        # one segment, allocated by rank 0 and mapped by every rank
+        try:
+            win = mpi.Win.Allocate_shared(nbytes if self.rank == 0 else 0, 1, comm=comm)
+        except mpi.Exception:  # an MPI without shared-memory windows: its collectives, then
+            win = None
+        if not comm.allreduce(win is not None, op=mpi.LAND):
+            if win is not None:
+                win.Free()
+            return None
+        win.Lock_all()  # a passive epoch for Win.Sync, held for the window's life
+        memory, _ = win.Shared_query(0)
+        return SharedMemory(memory, win, comm)
 
     def bcast_(self, buf: Array, root: int) -> None:
         self._comm.Bcast(buf, root=root)
