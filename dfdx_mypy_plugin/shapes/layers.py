@@ -182,11 +182,8 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     if w is None:
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
-    groups = w["groups"]
-    assert groups is None or isinstance(groups, int)
-    in_channels = sizes[0]
-    per_group = dim_div(in_channels, groups) if groups else None
-    weight = (sizes[1], per_group, *_pair(w, "kernel_size"))
+    groups = _groups(w)
+    weight = (sizes[1], _per_group(sizes[0], groups), *_pair(w, "kernel_size"))
     stride, padding, dilation = (_pair(w, a) for a in ("stride", "padding", "dilation"))
     return conv("conv2d", x, weight, stride, padding, dilation, groups)
 
@@ -204,6 +201,18 @@ def _groups(window: Window) -> int | None:
     return groups
 
 
+def _per_group(channels: Dim, groups: int | None) -> Dim:
+    """``channels / groups``: a convolution weight's channel axis; None where not known."""
+    return dim_div(channels, groups) if groups else None
+
+
+def _transpose_groups(window: Window, out_channels: Dim) -> tuple[int, Dim]:
+    """A transposed convolution's groups and output channels per group; with ``groups`` not
+    known, one group of ``out_channels`` (the output has out_channels all the same)."""
+    groups = _groups(window)
+    return (1, out_channels) if groups is None else (groups, _per_group(out_channels, groups))
+
+
 def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
     if w is None:
         check_input(layer, name, x, sizes)
@@ -212,7 +221,7 @@ def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
     kernel, stride, padding, dilation = (
         _single(w, a) for a in ("kernel_size", "stride", "padding", "dilation")
     )
-    weight = (sizes[1], dim_div(sizes[0], groups) if groups else None, kernel)
+    weight = (sizes[1], _per_group(sizes[0], groups), kernel)
     return conv("conv1d", x, weight, (stride,), (padding,), (dilation,), groups)
 
 
@@ -224,9 +233,7 @@ def _conv_transpose1d(
         return (x[0], sizes[1], None)
     names = ("kernel_size", "stride", "padding", "output_padding", "dilation")
     kernel, stride, padding, output_padding, dilation = (_single(w, a) for a in names)
-    known = _groups(w)
-    # groups not known: the output has out_channels all the same
-    groups, per_group = (1, sizes[1]) if known is None else (known, dim_div(sizes[1], known))
+    groups, per_group = _transpose_groups(w, sizes[1])
     weight = (sizes[0], per_group, kernel)
     return conv_transpose(
         "conv_transpose1d",
@@ -297,13 +304,7 @@ def _conv_transpose2d(
     if w is None:
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
-    groups = w["groups"]
-    assert groups is None or isinstance(groups, int)
-    out_channels = sizes[1]
-    if groups is None:  # not known: the output has out_channels all the same
-        groups, per_group = 1, out_channels
-    else:
-        per_group = dim_div(out_channels, groups) if groups else None
+    groups, per_group = _transpose_groups(w, sizes[1])
     weight = (sizes[0], per_group, *_pair(w, "kernel_size"))
     stride, padding, output_padding, dilation = (
         _pair(w, a) for a in ("stride", "padding", "output_padding", "dilation")
