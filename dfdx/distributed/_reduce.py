@@ -128,16 +128,9 @@ class _Bucket:
         for i, p in enumerate(self.params):
             n = p._data.size
             entry = pending.get(p._id)
-            if entry is not None:
-                view = buf[offset : offset + n].reshape(p._data.shape)
-                if scale == 1:
-                    xp.copyto(view, entry.get())
-                else:
-                    xp.multiply(entry.get(), scale, out=view)
-                flags[i] = 1
-            else:
-                buf[offset : offset + n] = 0
-                flags[i] = 0
+            flags[i] = _copy(
+                buf[offset : offset + n], None if entry is None else entry.get(), scale
+            )
             offset += n
 
     def store(self, pending: dict[int, _autodiff.Pending], divide_by: int) -> None:
@@ -155,6 +148,20 @@ class _Bucket:
                 entry.parts = []
                 entry.value = buf[offset : offset + n].reshape(p._data.shape)
             offset += n
+
+
+def _copy(out: Array, g: Array | None, scale: float) -> int:
+    """``g * scale`` into the flat ``out`` (zeros without ``g``); 1 if there was a ``g``,
+    else 0 (the flag a reduction sums)."""
+    if g is None:
+        out.fill(0)
+        return 0
+    g = g.reshape(-1)
+    if scale == 1:
+        xp.copyto(out, g)
+    else:
+        xp.multiply(g, scale, out=out)
+    return 1
 
 
 def _buckets(params: list[AnyTensor], bucket_cap_mb: float | None) -> list[_Bucket]:

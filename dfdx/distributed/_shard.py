@@ -12,7 +12,7 @@ from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError
 from dfdx._gradients import Gradients
-from dfdx.distributed._reduce import HasParameters, _check_op, _scaling
+from dfdx.distributed._reduce import HasParameters, _check_op, _copy, _scaling
 from dfdx.distributed._world import ReduceOp, World, world
 from dfdx.optim._base import Optimizer
 from dfdx_mypy_plugin.shapes import ShapeError, fmt
@@ -232,19 +232,6 @@ class _Flat:
 
 ALIGN = 16
 """Slots in shared memory start at multiples of this many elements (64 bytes in float32)."""
-
-
-def _copy(out: Array, g: Array | None, scale: float) -> int:
-    """``g * scale`` into ``out`` (zeros without ``g``); 1 if there was a ``g``, else 0."""
-    if g is None:
-        out.fill(0)
-        return 0
-    g = g.reshape(-1)
-    if scale == 1:
-        xp.copyto(out, g)
-    else:
-        xp.multiply(g, scale, out=out)
-    return 1
 
 
 class ShardedOptimizer:
