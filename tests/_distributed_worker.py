@@ -487,6 +487,9 @@ def sharded_checkpoints(facts: dict[str, Any]) -> None:
             step(model, sharded, i)
         plain = adamw_two_groups(model)
         plain.load_state_dict(sharded.state_dict())
+        # the parameters leave the memory the ranks share: each rank's plain optimizer then
+        # updates its own copy (in shared memory, both would update the same one)
+        sharded.close()
         for i in range(3, STEPS):
             step(model, plain, i)
         facts[f"shard/{shared_memory}/to_plain"] = world.allgather(

@@ -456,13 +456,15 @@ class _Done:
 class TwinWorld(_world.World):
     """A world of two ranks whose other rank has this rank's gradients: every sum doubles.
     It records, at each reduction started, whether the first layer's gradient was still
-    uncomputed (pending parts), to see the reduction start during the backward pass."""
+    uncomputed (not yet written into a bucket), to see the reduction start during the
+    backward pass."""
 
     def __init__(self, watch: dx.Tensor[Any, Any, Any]) -> None:
         super().__init__()
         self.size = 2
         self.watch = watch
         self.leaves: dict[int, Any] = {}
+        self.written: set[int] = set()  # ids of the Pending entries written into a bucket
         self.started: list[tuple[int, bool]] = []
 
     def allreduce_(self, buf: np.ndarray, op: _world.ReduceOp = "sum") -> None:
@@ -470,7 +472,7 @@ class TwinWorld(_world.World):
 
     def iallreduce_(self, buf: np.ndarray) -> _world.Request:
         pending = self.leaves.get(self.watch._id)
-        self.started.append((buf.size, pending is None or bool(pending.parts)))
+        self.started.append((buf.size, pending is None or id(pending) not in self.written))
         buf *= 2
         return _Done()
 
@@ -521,8 +523,15 @@ def test_backward_starts_reductions_during_the_reverse_pass(
 
         return run_backward(*args[:3], after_step)
 
+    write = _reduce._write
+
+    def writing(out: np.ndarray, entry: Any, scale: float) -> int:
+        w.written.add(id(entry))
+        return write(out, entry, scale)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_autodiff, "run_backward", spying)
+        mp.setattr(_reduce, "_write", writing)
         grads = dx.distributed.backward(_mlp_loss(model), model, bucket_cap_mb=bucket_cap_mb)
     for p in model.parameters():
         np.testing.assert_array_equal(grads.array(p), alone.array(p))
