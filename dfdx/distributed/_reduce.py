@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._gradients import Gradients
-from dfdx.distributed._world import REDUCE_OPS, EveryRankError, ReduceOp, Request, World, world
+from dfdx.distributed._world import (
+    REDUCE_OPS,
+    EveryRankError,
+    GradientOp,
+    ReduceOp,
+    Request,
+    World,
+    world,
+)
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -280,7 +288,7 @@ def _check_bucket_cap(name: str, bucket_cap_mb: Any) -> None:
         )
 
 
-def _scaling(op: ReduceOp, size: int) -> tuple[float, int]:
+def _scaling(op: GradientOp, size: int) -> tuple[float, int]:
     """(factor applied while copying in, divisor applied after the sum). A mean over a power
     of two ranks scales on the way in: multiplying by a power of two is exact, so the result
     is the same bits as dividing the sum, and one pass over the buffer is saved."""
@@ -298,7 +306,7 @@ def _unique_parameters(model: HasParameters) -> list[AnyTensor]:
 def all_reduce_gradients(
     grads: Gradients,
     model: HasParameters,
-    op: ReduceOp = "mean",
+    op: GradientOp = "mean",
     *,
     bucket_cap_mb: float | None = None,
     shared_memory: bool = True,
@@ -429,7 +437,7 @@ def _origin_sources(origins: dict[int, _autodiff.Origin]) -> set[int]:
 def backward(
     loss: AnyTensor,
     model: HasParameters,
-    op: ReduceOp = "mean",
+    op: GradientOp = "mean",
     *,
     bucket_cap_mb: float | None = DEFAULT_BUCKET_CAP_MB,
 ) -> Gradients:

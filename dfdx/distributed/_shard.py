@@ -10,8 +10,6 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
 
-import numpy as np
-
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError
@@ -24,7 +22,7 @@ from dfdx.distributed._reduce import (
     _write,
     all_reduce,
 )
-from dfdx.distributed._world import ReduceOp, World, world
+from dfdx.distributed._world import GradientOp, World, world
 from dfdx.optim._base import Optimizer
 from dfdx.optim._clip import _check_limit, _check_norm_type, _norm
 from dfdx_mypy_plugin.shapes import ShapeError, fmt
@@ -336,7 +334,7 @@ class ShardedOptimizer:
         self,
         model: HasParameters,
         grads: Gradients,
-        op: ReduceOp = "mean",
+        op: GradientOp = "mean",
         *,
         max_norm: None = None,
         norm_type: float = 2.0,
@@ -346,7 +344,7 @@ class ShardedOptimizer:
         self,
         model: HasParameters,
         grads: Gradients,
-        op: ReduceOp = "mean",
+        op: GradientOp = "mean",
         *,
         max_norm: float,
         norm_type: float = 2.0,
@@ -355,7 +353,7 @@ class ShardedOptimizer:
         self,
         model: HasParameters,
         grads: Gradients,
-        op: ReduceOp = "mean",
+        op: GradientOp = "mean",
         *,
         max_norm: float | None = None,
         norm_type: float = 2.0,
@@ -416,21 +414,26 @@ class ShardedOptimizer:
 
     def _clip(self, reduced: list[tuple[_Flat, Array, Array]], limit: float, p: float) -> float:
         """``clip_grad_norm`` on the reduced gradients, each rank scaling its blocks: the
-        total norm from each rank's sum of ``|g|**p`` (the largest ``|g|`` for ``p = inf``)
-        over the parameters' parts in its blocks, reduced over the ranks."""
+        norm of the parameters' parts in this rank's blocks, as ``clip_grad_norm`` computes
+        it (each part's norm in its dtype, then their norm in float64), combined over the
+        ranks with one small all-reduce (``sum`` of the ``p``-th powers; ``max`` for
+        ``p = inf``). In a world of one, ``clip_grad_norm``'s arithmetic exactly."""
         parts = [
             _norm(grad[a:b], p)
             for flat, grad, flags in reduced
             for i, _, _, a, b in flat.members
             if flags[i] > 0
         ]
-        if math.isinf(p):
-            total = all_reduce(max(parts, default=0.0), "max")
+        mine = _norm(xp.array(parts, xp.float64), p)
+        if self.world.size == 1:
+            total = mine
+        elif math.isinf(p):
+            total = all_reduce(mine, "max")
         else:
-            total = all_reduce(sum(n**p for n in parts), "sum") ** (1 / p)
+            total = all_reduce(mine**p, "sum") ** (1 / p)
         coef = limit / (total + 1e-6)
         if coef < 1.0 or math.isnan(coef):
-            with np.errstate(invalid="ignore"):  # inf * 0 is nan, as in clip_grad_norm
+            with xp.errstate(invalid="ignore"):  # inf * 0 is nan, as in clip_grad_norm
                 for _, grad, _ in reduced:
                     grad *= grad.dtype.type(coef)
         return total

@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 from dfdx._backend import Array, xp
 
 ReduceOp = Literal["mean", "sum", "max", "min"]
+GradientOp = Literal["mean", "sum"]
+"""How gradients are reduced over the ranks."""
 REDUCE_OPS: tuple[ReduceOp, ...] = ("mean", "sum", "max", "min")
 
 ABORT_GRACE_S = 10.0
