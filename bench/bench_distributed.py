@@ -15,10 +15,10 @@ per step) with the gradients averaged over the processes before every Adam step.
   rounds of ``--steps`` steps per job, after warm-up steps);
 - ``speed-up``: samples/s over the single process's, and the scaling efficiency
   (speed-up / processes);
-- ``comm ms/step``: the time in ``all_reduce_gradients`` per step with the gradients already
-  computed (the copy into one buffer per dtype and the sum over the ranks), on the rank
-  that spends the least there (the last to arrive, which waits for no one), and the whole
-  step's time beside it;
+- ``comm ms/step``: the time in ``all_reduce_gradients`` per step (computing the parameters'
+  gradients that the backward pass leaves pending, into one buffer per dtype, and the sum
+  over the ranks), on the rank that spends the least there (the last to arrive, which waits
+  for no one), and the whole step's time beside it;
 - ``fused-mpi``: ``fused`` with ``shared_memory=False``: ``MPI_Allreduce`` instead of the
   sum through shared memory (each rank writes its gradients there and adds everyone's);
 - ``overlap``: ``dist.backward(loss, model)`` instead of ``loss.backward()`` and the
@@ -30,7 +30,10 @@ per step) with the gradients averaged over the processes before every Adam step.
   gradients over the ranks, makes Adam's step on that half only and sends it to the other,
   through shared memory; ``sharded-mpi``: the same with ``MPI_Reduce_scatter_block`` and
   ``MPI_Allgather``; ``update ms/step``: the reduction and the optimizer step together (for
-  ``fused`` too), on the rank that spends the least there;
+  ``fused`` too, and for the single process: its optimizer step), each with the pending
+  gradients' computation (the products of ``linear``'s weight gradients), on the rank that
+  spends the least there: the 2-process figure minus the single process's is what the
+  reduction costs;
 - ``cpu ms/step``: the CPU time per step, the mean of the ranks: above the single process's
   it is the work the reduction adds (a rank waiting in MPI polls, so waiting counts too);
 - ``independent``: the 2 processes train at the same time without reducing anything: the
@@ -95,7 +98,6 @@ def measure(batch: int, rounds: int, steps: int, modes: list[str]) -> dict[str, 
     rng = np.random.default_rng(1 + world.rank)
     x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
     y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
-    params = list(model.parameters())
 
     def step(mode: str) -> tuple[float, float]:
         """(seconds in the reduction, seconds in the reduction and the update)"""
@@ -103,10 +105,9 @@ def measure(batch: int, rounds: int, steps: int, modes: list[str]) -> dict[str, 
         if mode == "overlap":  # reduced during the backward pass: not timed apart
             opt.update(model, dist.backward(loss, model))
             return 0.0, 0.0
+        # the parameters' gradients stay pending (computed when read), as in training: on
+        # one machine the reduction has linear's products write them into shared memory
         grads = loss.backward()
-        if mode != "independent":  # compute the gradients first: the reduction timed alone
-            for p in params:
-                grads.array(p)
         start = time.perf_counter()
         if mode in sharded:  # the reduction and the update: not separable
             sharded[mode].update(model, grads)
@@ -249,18 +250,20 @@ def main() -> None:
                         f"{r['step'] * 1e3:.2f}",
                         f"{r['cpu'] * 1e3:.2f}",
                         f"{r['comm'] * 1e3:.3f}" if n > 1 and mode.startswith("fused") else "-",
-                        f"{r['update'] * 1e3:.3f}" if mode in UPDATES else "-",
+                        f"{r['update'] * 1e3:.3f}" if mode in UPDATES or n == 1 else "-",
                     ]
                 )
     print_table(header, rows)
     print(
-        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before), one"
-        " buffer summed through shared memory; 'fused-mpi': the same with MPI_Allreduce."
+        "\ncomm ms/step: 'fused' times all_reduce_gradients (with the gradients backward left"
+        " pending, computed into shared memory), one buffer summed through shared memory;"
+        " 'fused-mpi': the same with MPI_Allreduce."
         " 'overlap': dist.backward, the reduction started during the backward pass."
         " 'sharded': dist.ShardedOptimizer (each rank reduces and updates half of the"
         " parameters, then the halves are exchanged) over shared memory; 'sharded-mpi': the"
         " same over MPI_Reduce_scatter_block and MPI_Allgather. update ms/step: the reduction"
-        " and the optimizer step together (on the rank that spends the least there)."
+        " and the optimizer step together, with the parameters' gradients that backward leaves"
+        " pending (on the rank that spends the least there); one process: its step alone."
         " 'independent': the same processes, no reduction at all (each trains alone): the"
         " most the machine gives 2 processes at this moment."
     )
