@@ -4,6 +4,14 @@ processes (``mpiexec -n N``), one BLAS thread each.
 Usage: python bench/bench_distributed.py [--jobs 3] [--rounds 3] [--steps 40] [--batches 128,32]
                                          [--modes fused,overlap,sharded,sharded-mpi,independent]
                                          [--async-progress]
+       python bench/bench_distributed.py --parts [--rounds 20] [--steps 10]
+
+``--parts`` starts no processes: it measures, in this one process, one rank's CPU time per
+step and phase (forward and backward, the gradients backward left pending, the reduction,
+the optimizer, the exchange) in the 2-process runs, with the other rank absent (its shared
+slots hold zeros, the barriers return at once), beside the single process's: the work each
+rank does, copies included, without the waiting and the memory contention of two processes,
+and little disturbed by a busy machine (CPU time, best of alternating rounds).
 
 The script starts itself under ``mpiexec -n 1`` and ``mpiexec -n 2`` (the mpiexec beside this
 Python: the ``mpich`` wheel of the ``distributed`` extra), alternately, ``--jobs`` times each,
@@ -198,9 +206,18 @@ def main() -> None:
         action="store_true",
         help="also 2-process jobs with MPIR_CVAR_ASYNC_PROGRESS=1",
     )
+    p.add_argument(
+        "--parts",
+        action="store_true",
+        help="one rank's CPU time per phase, in this process (no mpiexec)",
+    )
     p.add_argument("--worker", type=Path, help=argparse_hidden())
     args = p.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    if args.parts:
+        describe_machine(with_torch=False)
+        parts(batches, max(args.rounds, 10), args.steps)
+        return
     modes = [m for m in args.modes.split(",") if m]
     unknown = sorted(set(modes) - set(MODES))
     if unknown or "fused" not in modes:
@@ -275,6 +292,126 @@ def main() -> None:
     print(
         f"load average (1 min) before each job: min {min(loads):.2f}, "
         f"mean {sum(loads) / len(loads):.2f}, max {max(loads):.2f}"
+    )
+
+
+PHASES = ("fwd+bwd", "gradients", "reduce", "optimizer", "exchange")
+
+
+def parts(batches: list[int], rounds: int, steps: int) -> None:
+    """``--parts``: one rank's CPU time per step and phase in the 2-process runs, measured
+    in this one process (a world of 2 whose other rank is absent: its shared slots hold
+    zeros and the barriers return at once), beside the single process's. No waiting and no
+    second process: the work each rank does, copies included, free of the machine's load
+    (CPU time, best of alternating rounds)."""
+    from dfdx._gradients import Gradients
+    from dfdx.distributed import _reduce, _shard, _world
+    from dfdx.optim import _base
+
+    class Absent(_world.World):
+        """Rank 0 of 2, alone: the collectives do nothing."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.size = 2
+
+        def allgather(self, obj: Any) -> list[Any]:
+            return [obj, obj]
+
+    clock = time.process_time
+    spent = dict.fromkeys(PHASES, 0.0)
+    current = ["fwd+bwd"]
+
+    def timed(owner: Any, name: str, phase: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            outer, current[0] = current[0], phase
+            start = clock()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[phase] += clock() - start
+                spent[outer] -= clock() - start  # nested: counted once, in the inner phase
+                current[0] = outer
+
+        setattr(owner, name, wrapper)
+
+    # the gradients that backward leaves pending, computed (into shared memory) or copied
+    timed(_shard._Flat, "fill", "gradients")
+    timed(_reduce._Bucket, "fill", "gradients")
+    timed(_shard._Flat, "reduce", "reduce")
+    timed(_reduce._SharedSum, "all_reduce", "reduce")
+    timed(Gradients, "array", "gradients")
+    timed(dx.optim.Adam, "_step", "optimizer")
+    timed(_base._Group, "step", "optimizer")  # small parameters stepped as one flat array
+    timed(_shard._Flat, "publish", "exchange")
+    cases = ("single", "fused", "sharded")
+    print(
+        "--parts: one rank's CPU time per step (ms) in this process (a world of 2 whose other "
+        f"rank is absent), best of {rounds} alternating rounds of {steps} steps\n"
+    )
+    rows = []
+    for batch in batches:
+        runs: dict[str, Any] = {}
+        for case in cases:
+            w = _world.World() if case == "single" else Absent()
+            _world._world = w
+            model = build()
+            opt = dx.optim.Adam(model, lr=1e-4)
+            sharded = (
+                dist.ShardedOptimizer(dx.optim.Adam(model, lr=1e-4)) if case == "sharded" else None
+            )
+            rng = np.random.default_rng(1)
+            x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
+            y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
+            runs[case] = (w, model, opt, sharded, x, y)
+
+        def run(case: str, runs: dict[str, Any] = runs) -> dict[str, float]:
+            w, model, opt, sharded, x, y = runs[case]
+            _world._world = w
+            for phase in PHASES:
+                spent[phase] = 0.0
+            start = clock()
+            for _ in range(steps):
+                grads = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y).backward()
+                if sharded is not None:
+                    sharded.update(model, grads)
+                elif case == "fused":
+                    opt.update(model, dist.all_reduce_gradients(grads, model))
+                else:
+                    opt.update(model, grads)
+            total = clock() - start
+            result = {phase: spent[phase] / steps for phase in PHASES}
+            result["fwd+bwd"] = total / steps - sum(result[p] for p in PHASES[1:])
+            result["total"] = total / steps
+            return result
+
+        best = {case: run(case) for case in cases}
+        for r in range(rounds):
+            for case in cases[r % 3 :] + cases[: r % 3]:
+                got = run(case)
+                if got["total"] < best[case]["total"]:
+                    best[case] = got
+        for case in cases:
+            b = best[case]
+            speedup = 2 * best["single"]["total"] / b["total"]
+            rows.append(
+                [str(batch), case]
+                + [f"{b[p] * 1e3:.3f}" for p in (*PHASES, "total")]
+                + ["-" if case == "single" else f"{speedup:.2f}x"]
+            )
+    _world._world = None
+    header = ["batch", "run", *PHASES, "total", "2 x single / total"]
+    print_table(header, rows)
+    print(
+        "\nfwd+bwd: forward and backward (what backward computes at once); gradients: the"
+        " parameters' gradients backward left pending, computed (single: read by the"
+        " optimizer; fused, sharded: into the shared slots, or copied there where an op cannot"
+        " write them); reduce: adding the slots (fused: all of them, sharded: this rank's"
+        " block); optimizer: the optimizer's steps; exchange: the sharded all-gather."
+        " 2 x single / total: the speed-up 2 processes would reach with nothing but this"
+        " work (no waiting at the barriers, no contention for memory)."
     )
 
 
