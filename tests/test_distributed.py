@@ -269,7 +269,8 @@ def test_sharded_checkpoint_files_resume(
 
 def test_windows_left_open_are_freed_before_mpi_finalize(tmp_path: Path) -> None:
     """A ShardedOptimizer never closed: its window is freed at exit, before MPI is finalized
-    (an exit handler registered before dfdx's runs after it and sees no window left)."""
+    (an exit handler registered before dfdx's runs after it and sees no window left), and
+    the model's parameters leave the shared memory first (that handler reads them)."""
     proc, _ = _job(
         tmp_path,
         """
@@ -279,19 +280,22 @@ def test_windows_left_open_are_freed_before_mpi_finalize(tmp_path: Path) -> None
         from dfdx.distributed import _world
 
         def after_dfdx() -> None:
-            print(f"at exit: {_world.live_windows()} {MPI.Is_finalized()}", flush=True)
+            total = float(model.weight.numpy().sum())
+            print(f"at exit: {_world.live_windows()} {MPI.Is_finalized()} {total}", flush=True)
 
         atexit.register(after_dfdx)
         world = dx.distributed.init()
         model = dx.nn.Linear(4, 2)
+        dx.distributed.broadcast_parameters(model)
         sharded = dx.distributed.ShardedOptimizer(dx.optim.SGD(model, lr=0.1))
         sharded.update(model, model(dx.ones(3, 4).trace()).sum().backward())
-        print(f"open: {_world.live_windows()}", flush=True)
+        print(f"open: {_world.live_windows()} {float(model.weight.numpy().sum())}", flush=True)
         """,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("open: 1") == 2, proc.stdout
-    assert proc.stdout.count("at exit: 0 False") == 2, proc.stdout
+    opened = re.findall(r"open: 1 (\S+)", proc.stdout)
+    assert len(opened) == 2 and opened[0] == opened[1], proc.stdout
+    assert proc.stdout.count(f"at exit: 0 False {opened[0]}") == 2, proc.stdout
 
 
 def test_buckets_reduce_exactly_as_one_buffer(

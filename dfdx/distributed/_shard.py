@@ -5,6 +5,7 @@ updated parts."""
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from functools import partial
 from types import TracebackType
@@ -14,6 +15,7 @@ from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError
 from dfdx._gradients import Gradients
+from dfdx.distributed import _world
 from dfdx.distributed._reduce import (
     HasParameters,
     _check_op,
@@ -257,10 +259,10 @@ class _Flat:
         # is updated (and every rank has read this step's gradients from the slots)
         self.shared.fence()
 
-    def free(self, tensors: list[AnyTensor]) -> None:
-        """Give ``tensors`` (the model's, views of ``params``) arrays of their own, and
-        release the shared memory (collective)."""
-        if self.shared is None:
+    def detach(self, tensors: list[AnyTensor]) -> None:
+        """Give ``tensors`` (the model's, views of ``params``) and ``params`` arrays of their
+        own, out of shared memory; on this rank alone."""
+        if self.shared is None or self.shared.memory is None:
             return
         for t in tensors:
             if xp.shares_memory(t._data, self.params):
@@ -270,9 +272,28 @@ class _Flat:
             self.params[s : s + n].reshape(shape)
             for s, n, shape in zip(self.starts, self.sizes, self.shapes, strict=True)
         ]
-        del self.slots
+
+    def free(self, tensors: list[AnyTensor]) -> None:
+        """:meth:`detach`, then release the shared memory (collective)."""
+        if self.shared is None:
+            return
+        self.detach(tensors)
+        self.slots = xp.empty((0, 0), self.params.dtype)
         self.shared.free()
 
+
+_OPEN: weakref.WeakSet[ShardedOptimizer] = weakref.WeakSet()
+"""The sharded optimizers not closed: at exit their models' parameters leave shared memory
+before it is freed (``_world.BEFORE_FREEING_AT_EXIT``)."""
+
+
+def _detach_open_at_exit() -> None:
+    for sharded in list(_OPEN):
+        for flat in sharded._flats:
+            flat.detach(list(sharded._bound.values()))
+
+
+_world.BEFORE_FREEING_AT_EXIT.append(_detach_open_at_exit)
 
 ALIGN = 16
 """Slots in shared memory start at multiples of this many elements (64 bytes in float32)."""
@@ -323,6 +344,7 @@ class ShardedOptimizer:
         ]
         self._closed = False
         self._bound: dict[str, AnyTensor] = {}  # the model's tensors that view the flats
+        _OPEN.add(self)
 
     @property
     def param_groups(self) -> list[dict[str, Any]]:
@@ -446,6 +468,7 @@ class ShardedOptimizer:
         if self._closed:
             return
         self._closed = True
+        _OPEN.discard(self)
         for flat in self._flats:
             flat.free(list(self._bound.values()))
         self._bound = {}

@@ -10,6 +10,7 @@ import atexit
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
@@ -43,7 +44,15 @@ def live_windows() -> int:
     return len(_LIVE_WINDOWS)
 
 
+BEFORE_FREEING_AT_EXIT: list[Callable[[], None]] = []
+"""Run at exit before the windows are freed, on this rank alone (no collective): the sharded
+optimizers left open give the model's parameters arrays of their own there, so that nothing
+reads unmapped memory afterwards (another exit handler saving the model)."""
+
+
 def _free_windows_at_exit() -> None:
+    for hook in BEFORE_FREEING_AT_EXIT:
+        hook()
     # collective: every rank runs it at its exit, in the order the windows were made
     while _LIVE_WINDOWS:
         win = _LIVE_WINDOWS.pop(0)
