@@ -950,3 +950,19 @@ def test_sharded_optimizer_checkpoints_in_a_world_of_one(
     for key, entry in expected["state"].items():
         for name, value in entry.items():
             np.testing.assert_array_equal(state["state"][key][name], value)
+
+
+def test_gradients_computed_into_shared_memory_are_read_before_the_update(
+    solo: _world.World,
+) -> None:
+    """A gradient the sharded update computed into shared memory is not kept in ``grads``:
+    read before the update it is there; read after, it raises (as any gradient not read
+    before an optimizer step), rather than give the slot's later contents."""
+    model = dx.nn.Linear(4, 2)
+    sharded = dx.distributed.ShardedOptimizer(dx.optim.SGD(model, lr=0.1))
+    grads = model(dx.ones(3, 4).trace()).sum().backward()
+    before = grads[model.bias].numpy().copy()
+    sharded.update(model, grads)
+    np.testing.assert_array_equal(grads[model.bias].numpy(), before)  # read before: kept
+    with pytest.raises(RuntimeError, match="read it before calling the optimizer"):
+        grads[model.weight]

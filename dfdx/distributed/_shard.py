@@ -314,7 +314,12 @@ class ShardedOptimizer:
     arithmetic on each element; on 2 ranks the sums are the same bits too).
 
     The model's parameters become views of one flat buffer per dtype (at the first update,
-    and again whenever a parameter's array was replaced). ``state_dict()`` gathers the whole
+    and again whenever a parameter's array was replaced). On one machine that buffer is
+    shared by the ranks until :meth:`close`: only this optimizer may then change the
+    parameters in place. The gradients ``update`` reads are computed straight into shared
+    memory where the op can (``linear``'s): read any you need from ``grads`` before
+    ``update`` (after it, reading such a gradient raises, as any gradient not read before
+    an optimizer step). ``state_dict()`` gathers the whole
     state from every rank, in ``optimizer.state_dict()``'s format, and
     ``load_state_dict(state)`` keeps each rank's part of one: checkpoints are interchangeable
     with those of the unsharded optimizer. Both are collective: call them on every rank.
