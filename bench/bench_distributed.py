@@ -6,12 +6,13 @@ Usage: python bench/bench_distributed.py [--jobs 3] [--rounds 3] [--steps 40] [-
                                          [--async-progress]
        python bench/bench_distributed.py --parts [--rounds 20] [--steps 10]
 
-``--parts`` starts no processes: it measures, in this one process, one rank's CPU time per
-step and phase (forward and backward, the gradients backward left pending, the reduction,
-the optimizer, the exchange) in the 2-process runs, with the other rank absent (its shared
-slots hold zeros, the barriers return at once), beside the single process's: the work each
-rank does, copies included, without the waiting and the memory contention of two processes,
-and little disturbed by a busy machine (CPU time, best of alternating rounds).
+``--parts`` measures, in this one process, one rank's CPU time per step and phase (forward
+and backward, the gradients backward left pending, the reduction, the optimizer, the
+exchange) in the 2-process runs, with the other rank absent (its shared slots hold zeros,
+the barriers return at once), beside the single process's: the work each rank does, copies
+included, without the waiting and the memory contention of two processes, and little
+disturbed by a busy machine (CPU time, best of alternating rounds). Then the same phases in
+a job of 2 processes, each rank's, with its time in the barriers (``wait``) apart.
 
 The script starts itself under ``mpiexec -n 1`` and ``mpiexec -n 2`` (the mpiexec beside this
 Python: the ``mpich`` wheel of the ``distributed`` extra), alternately, ``--jobs`` times each,
@@ -212,11 +213,13 @@ def main() -> None:
         help="one rank's CPU time per phase, in this process (no mpiexec)",
     )
     p.add_argument("--worker", type=Path, help=argparse_hidden())
+    p.add_argument("--in-job", action="store_true", help=argparse_hidden())
     args = p.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
     if args.parts:
-        describe_machine(with_torch=False)
-        parts(batches, max(args.rounds, 10), args.steps)
+        if not args.in_job:
+            describe_machine(with_torch=False)
+        parts(batches, max(args.rounds, 10), args.steps, args.in_job)
         return
     modes = [m for m in args.modes.split(",") if m]
     unknown = sorted(set(modes) - set(MODES))
@@ -295,15 +298,16 @@ def main() -> None:
     )
 
 
-PHASES = ("fwd+bwd", "gradients", "reduce", "optimizer", "exchange")
+PHASES = ("fwd+bwd", "gradients", "reduce", "optimizer", "exchange", "wait")
 
 
-def parts(batches: list[int], rounds: int, steps: int) -> None:
+def parts(batches: list[int], rounds: int, steps: int, in_job: bool) -> None:
     """``--parts``: one rank's CPU time per step and phase in the 2-process runs, measured
     in this one process (a world of 2 whose other rank is absent: its shared slots hold
     zeros and the barriers return at once), beside the single process's. No waiting and no
-    second process: the work each rank does, copies included, free of the machine's load
-    (CPU time, best of alternating rounds)."""
+    second process: the work each rank does, copies included, little disturbed by the
+    machine's load (CPU time, best of alternating rounds). ``in_job``: the same phases in a
+    real 2-process job (each rank's, and its time in the barriers, ``wait``)."""
     from dfdx._gradients import Gradients
     from dfdx.distributed import _reduce, _shard, _world
     from dfdx.optim import _base
@@ -346,16 +350,24 @@ def parts(batches: list[int], rounds: int, steps: int) -> None:
     timed(dx.optim.Adam, "_step", "optimizer")
     timed(_base._Group, "step", "optimizer")  # small parameters stepped as one flat array
     timed(_shard._Flat, "publish", "exchange")
-    cases = ("single", "fused", "sharded")
-    print(
-        "--parts: one rank's CPU time per step (ms) in this process (a world of 2 whose other "
-        f"rank is absent), best of {rounds} alternating rounds of {steps} steps\n"
-    )
+    timed(_world.SharedMemory, "fence", "wait")
+    job = dist.init() if in_job else None
+    cases: tuple[str, ...] = ("fused", "sharded") if in_job else ("single", "fused", "sharded")
+    if job is None:
+        print(
+            "--parts: one rank's CPU time per step (ms) in this process (a world of 2 whose "
+            f"other rank is absent), best of {rounds} alternating rounds of {steps} steps\n"
+        )
+    elif job.rank == 0:
+        print(
+            "\n--parts in a job of 2 processes: each rank's CPU time per step (ms), rank 0 / "
+            f"rank 1, best of {rounds} alternating rounds of {steps} steps\n"
+        )
     rows = []
     for batch in batches:
         runs: dict[str, Any] = {}
         for case in cases:
-            w = _world.World() if case == "single" else Absent()
+            w = job or (_world.World() if case == "single" else Absent())
             _world._world = w
             model = build()
             opt = dx.optim.Adam(model, lr=1e-4)
@@ -382,6 +394,8 @@ def parts(batches: list[int], rounds: int, steps: int) -> None:
                 else:
                     opt.update(model, grads)
             total = clock() - start
+            if job is not None:
+                dist.barrier()
             result = {phase: spent[phase] / steps for phase in PHASES}
             result["fwd+bwd"] = total / steps - sum(result[p] for p in PHASES[1:])
             result["total"] = total / steps
@@ -393,6 +407,17 @@ def parts(batches: list[int], rounds: int, steps: int) -> None:
                 got = run(case)
                 if got["total"] < best[case]["total"]:
                     best[case] = got
+        if job is not None:
+            everyone = job.allgather(best)
+            for case in cases:
+                rows.append(
+                    [str(batch), case]
+                    + [
+                        " / ".join(f"{b[case][p] * 1e3:.3f}" for b in everyone)
+                        for p in (*PHASES, "total")
+                    ]
+                )
+            continue
         for case in cases:
             b = best[case]
             speedup = 2 * best["single"]["total"] / b["total"]
@@ -401,6 +426,14 @@ def parts(batches: list[int], rounds: int, steps: int) -> None:
                 + [f"{b[p] * 1e3:.3f}" for p in (*PHASES, "total")]
                 + ["-" if case == "single" else f"{speedup:.2f}x"]
             )
+    if job is not None:
+        if job.rank == 0:
+            print_table(["batch", "run", *PHASES, "total"], rows)
+            print(
+                "\nwait: in the barriers (MPICH polls: waiting for the other rank costs CPU"
+                " time); total minus wait: the rank's work, contention for memory included."
+            )
+        return
     _world._world = None
     header = ["batch", "run", *PHASES, "total", "2 x single / total"]
     print_table(header, rows)
@@ -413,6 +446,11 @@ def parts(batches: list[int], rounds: int, steps: int) -> None:
         " 2 x single / total: the speed-up 2 processes would reach with nothing but this"
         " work (no waiting at the barriers, no contention for memory)."
     )
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    argv = [str(mpiexec), "-n", "2", sys.executable, __file__, "--parts", "--in-job"]
+    argv += ["--rounds", str(rounds), "--steps", str(steps)]
+    argv += ["--batches", ",".join(map(str, batches))]
+    subprocess.run(argv, check=True)
 
 
 def argparse_hidden() -> str:
