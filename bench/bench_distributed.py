@@ -4,6 +4,15 @@ processes (``mpiexec -n N``), one BLAS thread each.
 Usage: python bench/bench_distributed.py [--jobs 3] [--rounds 3] [--steps 40] [--batches 128,32]
                                          [--modes fused,overlap,sharded,sharded-mpi,independent]
                                          [--async-progress]
+       python bench/bench_distributed.py --parts [--rounds 20] [--steps 10]
+
+``--parts`` measures, in this one process, one rank's CPU time per step and phase (forward
+and backward, the gradients backward left pending, the reduction, the optimizer, the
+exchange) in the 2-process runs, with the other rank absent (its shared slots hold zeros,
+the barriers return at once), beside the single process's: the work each rank does, copies
+included, without the waiting and the memory contention of two processes, and little
+disturbed by a busy machine (CPU time, best of alternating rounds). Then the same phases in
+a job of 2 processes, each rank's, with its time in the barriers (``wait``) apart.
 
 The script starts itself under ``mpiexec -n 1`` and ``mpiexec -n 2`` (the mpiexec beside this
 Python: the ``mpich`` wheel of the ``distributed`` extra), alternately, ``--jobs`` times each,
@@ -15,10 +24,10 @@ per step) with the gradients averaged over the processes before every Adam step.
   rounds of ``--steps`` steps per job, after warm-up steps);
 - ``speed-up``: samples/s over the single process's, and the scaling efficiency
   (speed-up / processes);
-- ``comm ms/step``: the time in ``all_reduce_gradients`` per step with the gradients already
-  computed (the copy into one buffer per dtype and the sum over the ranks), on the rank
-  that spends the least there (the last to arrive, which waits for no one), and the whole
-  step's time beside it;
+- ``comm ms/step``: the time in ``all_reduce_gradients`` per step (computing the parameters'
+  gradients that the backward pass leaves pending, into one buffer per dtype, and the sum
+  over the ranks), on the rank that spends the least there (the last to arrive, which waits
+  for no one), and the whole step's time beside it;
 - ``fused-mpi``: ``fused`` with ``shared_memory=False``: ``MPI_Allreduce`` instead of the
   sum through shared memory (each rank writes its gradients there and adds everyone's);
 - ``overlap``: ``dist.backward(loss, model)`` instead of ``loss.backward()`` and the
@@ -30,7 +39,10 @@ per step) with the gradients averaged over the processes before every Adam step.
   gradients over the ranks, makes Adam's step on that half only and sends it to the other,
   through shared memory; ``sharded-mpi``: the same with ``MPI_Reduce_scatter_block`` and
   ``MPI_Allgather``; ``update ms/step``: the reduction and the optimizer step together (for
-  ``fused`` too), on the rank that spends the least there;
+  ``fused`` too, and for the single process: its optimizer step), each with the pending
+  gradients' computation (the products of ``linear``'s weight gradients), on the rank that
+  spends the least there: the 2-process figure minus the single process's is what the
+  reduction costs;
 - ``cpu ms/step``: the CPU time per step, the mean of the ranks: above the single process's
   it is the work the reduction adds (a rank waiting in MPI polls, so waiting counts too);
 - ``independent``: the 2 processes train at the same time without reducing anything: the
@@ -95,7 +107,6 @@ def measure(batch: int, rounds: int, steps: int, modes: list[str]) -> dict[str, 
     rng = np.random.default_rng(1 + world.rank)
     x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
     y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
-    params = list(model.parameters())
 
     def step(mode: str) -> tuple[float, float]:
         """(seconds in the reduction, seconds in the reduction and the update)"""
@@ -103,10 +114,9 @@ def measure(batch: int, rounds: int, steps: int, modes: list[str]) -> dict[str, 
         if mode == "overlap":  # reduced during the backward pass: not timed apart
             opt.update(model, dist.backward(loss, model))
             return 0.0, 0.0
+        # the parameters' gradients stay pending (computed when read), as in training: on
+        # one machine the reduction has linear's products write them into shared memory
         grads = loss.backward()
-        if mode != "independent":  # compute the gradients first: the reduction timed alone
-            for p in params:
-                grads.array(p)
         start = time.perf_counter()
         if mode in sharded:  # the reduction and the update: not separable
             sharded[mode].update(model, grads)
@@ -197,9 +207,20 @@ def main() -> None:
         action="store_true",
         help="also 2-process jobs with MPIR_CVAR_ASYNC_PROGRESS=1",
     )
+    p.add_argument(
+        "--parts",
+        action="store_true",
+        help="one rank's CPU time per phase, in this process (no mpiexec)",
+    )
     p.add_argument("--worker", type=Path, help=argparse_hidden())
+    p.add_argument("--in-job", action="store_true", help=argparse_hidden())
     args = p.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    if args.parts:
+        if not args.in_job:
+            describe_machine(with_torch=False)
+        parts(batches, max(args.rounds, 10), args.steps, args.in_job)
+        return
     modes = [m for m in args.modes.split(",") if m]
     unknown = sorted(set(modes) - set(MODES))
     if unknown or "fused" not in modes:
@@ -249,18 +270,20 @@ def main() -> None:
                         f"{r['step'] * 1e3:.2f}",
                         f"{r['cpu'] * 1e3:.2f}",
                         f"{r['comm'] * 1e3:.3f}" if n > 1 and mode.startswith("fused") else "-",
-                        f"{r['update'] * 1e3:.3f}" if mode in UPDATES else "-",
+                        f"{r['update'] * 1e3:.3f}" if mode in UPDATES or n == 1 else "-",
                     ]
                 )
     print_table(header, rows)
     print(
-        "\ncomm ms/step: 'fused' times the reduction alone (gradients computed before), one"
-        " buffer summed through shared memory; 'fused-mpi': the same with MPI_Allreduce."
+        "\ncomm ms/step: 'fused' times all_reduce_gradients (with the gradients backward left"
+        " pending, computed into shared memory), one buffer summed through shared memory;"
+        " 'fused-mpi': the same with MPI_Allreduce."
         " 'overlap': dist.backward, the reduction started during the backward pass."
         " 'sharded': dist.ShardedOptimizer (each rank reduces and updates half of the"
         " parameters, then the halves are exchanged) over shared memory; 'sharded-mpi': the"
         " same over MPI_Reduce_scatter_block and MPI_Allgather. update ms/step: the reduction"
-        " and the optimizer step together (on the rank that spends the least there)."
+        " and the optimizer step together, with the parameters' gradients that backward leaves"
+        " pending (on the rank that spends the least there); one process: its step alone."
         " 'independent': the same processes, no reduction at all (each trains alone): the"
         " most the machine gives 2 processes at this moment."
     )
@@ -273,6 +296,161 @@ def main() -> None:
         f"load average (1 min) before each job: min {min(loads):.2f}, "
         f"mean {sum(loads) / len(loads):.2f}, max {max(loads):.2f}"
     )
+
+
+PHASES = ("fwd+bwd", "gradients", "reduce", "optimizer", "exchange", "wait")
+
+
+def parts(batches: list[int], rounds: int, steps: int, in_job: bool) -> None:
+    """``--parts``: one rank's CPU time per step and phase in the 2-process runs, measured
+    in this one process (a world of 2 whose other rank is absent: its shared slots hold
+    zeros and the barriers return at once), beside the single process's. No waiting and no
+    second process: the work each rank does, copies included, little disturbed by the
+    machine's load (CPU time, best of alternating rounds). ``in_job``: the same phases in a
+    real 2-process job (each rank's, and its time in the barriers, ``wait``)."""
+    from dfdx._gradients import Gradients
+    from dfdx.distributed import _reduce, _shard, _world
+    from dfdx.optim import _base
+
+    class Absent(_world.World):
+        """Rank 0 of 2, alone: the collectives do nothing."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.size = 2
+
+        def allgather(self, obj: Any) -> list[Any]:
+            return [obj, obj]
+
+    clock = time.process_time
+    spent = dict.fromkeys(PHASES, 0.0)
+    current = ["fwd+bwd"]
+
+    def timed(owner: Any, name: str, phase: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            outer, current[0] = current[0], phase
+            start = clock()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[phase] += clock() - start
+                spent[outer] -= clock() - start  # nested: counted once, in the inner phase
+                current[0] = outer
+
+        setattr(owner, name, wrapper)
+
+    # the gradients that backward leaves pending, computed (into shared memory) or copied
+    timed(_shard._Flat, "fill", "gradients")
+    timed(_reduce._Bucket, "fill", "gradients")
+    timed(_shard._Flat, "reduce", "reduce")
+    timed(_reduce._SharedSum, "all_reduce", "reduce")
+    timed(Gradients, "array", "gradients")
+    timed(dx.optim.Adam, "_step", "optimizer")
+    timed(_base._Group, "step", "optimizer")  # small parameters stepped as one flat array
+    timed(_shard._Flat, "publish", "exchange")
+    timed(_world.SharedMemory, "fence", "wait")
+    job = dist.init() if in_job else None
+    cases: tuple[str, ...] = ("fused", "sharded") if in_job else ("single", "fused", "sharded")
+    if job is None:
+        print(
+            "--parts: one rank's CPU time per step (ms) in this process (a world of 2 whose "
+            f"other rank is absent), best of {rounds} alternating rounds of {steps} steps\n"
+        )
+    elif job.rank == 0:
+        print(
+            "\n--parts in a job of 2 processes: each rank's CPU time per step (ms), rank 0 / "
+            f"rank 1, best of {rounds} alternating rounds of {steps} steps\n"
+        )
+    rows = []
+    for batch in batches:
+        runs: dict[str, Any] = {}
+        for case in cases:
+            w = job or (_world.World() if case == "single" else Absent())
+            _world._world = w
+            model = build()
+            opt = dx.optim.Adam(model, lr=1e-4)
+            sharded = (
+                dist.ShardedOptimizer(dx.optim.Adam(model, lr=1e-4)) if case == "sharded" else None
+            )
+            rng = np.random.default_rng(1)
+            x = dx.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
+            y = dx.tensor(rng.integers(0, 10, batch), dtype=dx.int64)
+            runs[case] = (w, model, opt, sharded, x, y)
+
+        def run(case: str, runs: dict[str, Any] = runs) -> dict[str, float]:
+            w, model, opt, sharded, x, y = runs[case]
+            _world._world = w
+            for phase in PHASES:
+                spent[phase] = 0.0
+            start = clock()
+            for _ in range(steps):
+                grads = dx.losses.cross_entropy_with_logits_loss(model(x.trace()), y).backward()
+                if sharded is not None:
+                    sharded.update(model, grads)
+                elif case == "fused":
+                    opt.update(model, dist.all_reduce_gradients(grads, model))
+                else:
+                    opt.update(model, grads)
+            total = clock() - start
+            if job is not None:
+                dist.barrier()
+            result = {phase: spent[phase] / steps for phase in PHASES}
+            result["fwd+bwd"] = total / steps - sum(result[p] for p in PHASES[1:])
+            result["total"] = total / steps
+            return result
+
+        best = {case: run(case) for case in cases}
+        for r in range(rounds):
+            for case in cases[r % 3 :] + cases[: r % 3]:
+                got = run(case)
+                if got["total"] < best[case]["total"]:
+                    best[case] = got
+        if job is not None:
+            everyone = job.allgather(best)
+            for case in cases:
+                rows.append(
+                    [str(batch), case]
+                    + [
+                        " / ".join(f"{b[case][p] * 1e3:.3f}" for b in everyone)
+                        for p in (*PHASES, "total")
+                    ]
+                )
+            continue
+        for case in cases:
+            b = best[case]
+            speedup = 2 * best["single"]["total"] / b["total"]
+            rows.append(
+                [str(batch), case]
+                + [f"{b[p] * 1e3:.3f}" for p in (*PHASES, "total")]
+                + ["-" if case == "single" else f"{speedup:.2f}x"]
+            )
+    if job is not None:
+        if job.rank == 0:
+            print_table(["batch", "run", *PHASES, "total"], rows)
+            print(
+                "\nwait: in the barriers (MPICH polls: waiting for the other rank costs CPU"
+                " time); total minus wait: the rank's work, contention for memory included."
+            )
+        return
+    _world._world = None
+    header = ["batch", "run", *PHASES, "total", "2 x single / total"]
+    print_table(header, rows)
+    print(
+        "\nfwd+bwd: forward and backward (what backward computes at once); gradients: the"
+        " parameters' gradients backward left pending, computed (single: read by the"
+        " optimizer; fused, sharded: into the shared slots, or copied there where an op cannot"
+        " write them); reduce: adding the slots (fused: all of them, sharded: this rank's"
+        " block); optimizer: the optimizer's steps; exchange: the sharded all-gather."
+        " 2 x single / total: the speed-up 2 processes would reach with nothing but this"
+        " work (no waiting at the barriers, no contention for memory)."
+    )
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    argv = [str(mpiexec), "-n", "2", sys.executable, __file__, "--parts", "--in-job"]
+    argv += ["--rounds", str(rounds), "--steps", str(steps)]
+    argv += ["--batches", ",".join(map(str, batches))]
+    subprocess.run(argv, check=True)
 
 
 def argparse_hidden() -> str:

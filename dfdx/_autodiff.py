@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from dfdx._typing import AnyTensor
 
 GradFn = Callable[[Array], Array]
-"""Maps the gradient of an op's output to the gradient of one of its inputs."""
+"""Maps the gradient of an op's output to the gradient of one of its inputs. One may also
+take a keyword-only ``out=None``: a C-contiguous array of the input's shape and dtype to
+write the gradient into (its result is then ``out``); :meth:`Pending.get_into` uses it."""
 
 _ids = count()
 
@@ -219,6 +221,20 @@ class Pending:
             self.value = total if type(total) is xp.ndarray else xp.asarray(total)
         assert self.value is not None
         return self.value
+
+    def get_into(self, out: Array) -> bool:
+        """Compute the gradient straight into ``out`` (C-contiguous, of its shape and dtype)
+        where it is one part whose function takes ``out`` (see :data:`GradFn`), and return
+        True; else False, with nothing computed. The part stays: ``dx.distributed`` writes
+        gradients into shared memory this way, without a copy, and reading the gradient
+        later (before any parameter changes) computes it again."""
+        if self.value is not None or len(self.parts) != 1:
+            return False
+        fn, g = self.parts[0]
+        if g.dtype != out.dtype or "out" not in (getattr(fn, "__kwdefaults__", None) or ()):
+            return False
+        fn(g, out=out)  # type: ignore[call-arg]
+        return True
 
 
 StepHook = Callable[[int, dict[int, Pending]], None]

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -21,9 +21,18 @@ from dfdx._backend import Array
 from dfdx.nn._io import LoadError, load_arrays, save_arrays
 
 if TYPE_CHECKING:
+    from dfdx.distributed import ShardedOptimizer
     from dfdx.nn import Module
     from dfdx.optim import Optimizer
     from dfdx.optim.lr_scheduler import LRScheduler
+
+
+class HasStateDict(Protocol):
+    """What :func:`save_checkpoint` saves as the optimizer: anything with ``state_dict()``
+    (``dx.distributed.save_checkpoint`` passes a sharded optimizer's gathered state)."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+
 
 META = "__checkpoint__"
 FORMAT = 1
@@ -70,7 +79,7 @@ def save_checkpoint(
     path: str | PathLike[str],
     *,
     model: Module | None = None,
-    optimizer: Optimizer | None = None,
+    optimizer: Optimizer | HasStateDict | None = None,
     scheduler: LRScheduler | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> None:
@@ -98,13 +107,14 @@ def load_checkpoint(
     path: str | PathLike[str],
     *,
     model: Module | None = None,
-    optimizer: Optimizer | None = None,
+    optimizer: Optimizer | ShardedOptimizer | None = None,
     scheduler: LRScheduler | None = None,
 ) -> dict[str, Any]:
     """Restore what :func:`save_checkpoint` wrote into ``model``, ``optimizer`` and
     ``scheduler`` (built as for the saved run) and return its ``extra`` (``{}`` if none).
     Everything is checked before anything changes; a part asked for that the file lacks,
-    or that does not fit, raises ``dx.nn.LoadError`` (a ValueError) naming it."""
+    or that does not fit, raises ``dx.nn.LoadError`` (a ValueError) naming it. A
+    ``dx.distributed.ShardedOptimizer`` (loading on every rank) keeps its rank's part."""
     p = Path(path)
     arrays = load_arrays(p)
     if META not in arrays:

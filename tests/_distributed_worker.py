@@ -21,7 +21,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import distributed as dist
-from dfdx.distributed import _reduce
+from dfdx.distributed import _reduce, _world
 
 STEPS = 5
 BATCH = 32  # global: each of the 2 ranks takes 16 rows
@@ -206,6 +206,7 @@ def equivalence(
             facts[f"{prefix}/{tag}/state_total"] = sum(
                 p.numpy().size for p in model.parameters()
             ) * len(opt._array_names)
+            sharded.close()
         if tag == "fused":
             fused = ([t.numpy().copy() for _, t in model.named_parameters()], opt.state_dict())
         facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
@@ -282,17 +283,29 @@ def gpt_equivalence(dtype: Any, arrays: dict[str, np.ndarray], facts: dict[str, 
         ("buckets", 0.004),
         ("overlap", 0.004),
     ]
+    runs += SHARDED
     if dtype == np.float64:
         runs.append(("clip_first", None))
     for tag, bucket_cap_mb in runs:
         model, opt, sched = build(17 * world.rank)
         dist.broadcast_parameters(model)
+        sharded = (
+            dist.ShardedOptimizer(opt, shared_memory=tag == "sharded")
+            if tag.startswith("sharded")
+            else None
+        )
         losses, norms = [], []
         for step in range(STEPS):
             x, y = gpt_batch(step)
             half = len(x) // world.size
             rows = slice(world.rank * half, (world.rank + 1) * half)
             loss = loss_of(model, x[rows], y[rows])
+            if sharded is not None:  # reduced, clipped by the global norm and applied
+                norm = sharded.update(model, loss.backward(), max_norm=GPT_MAX_NORM)
+                sched.step()
+                losses.append(dist.all_reduce(loss.item()))
+                norms.append(norm)
+                continue
             if tag == "overlap":
                 grads = dist.backward(loss, model, bucket_cap_mb=bucket_cap_mb)
                 norm = dx.optim.clip_grad_norm(model, grads, max_norm=GPT_MAX_NORM)
@@ -309,7 +322,9 @@ def gpt_equivalence(dtype: Any, arrays: dict[str, np.ndarray], facts: dict[str, 
             sched.step()
             losses.append(dist.all_reduce(loss.item()))
             norms.append(norm)
-        digests = world.allgather(digest(model, opt))
+        digests = world.allgather(digest(model, None if sharded else opt))
+        if sharded is not None:
+            sharded.close()
         facts[f"{prefix}/{tag}/same_on_every_rank"] = len(set(digests)) == 1
         arrays[f"{prefix}/{tag}/losses"] = np.array(losses)
         arrays[f"{prefix}/{tag}/norms"] = np.array(world.allgather(norms))  # (ranks, steps)
@@ -487,6 +502,9 @@ def sharded_checkpoints(facts: dict[str, Any]) -> None:
             step(model, sharded, i)
         plain = adamw_two_groups(model)
         plain.load_state_dict(sharded.state_dict())
+        # the parameters leave the memory the ranks share: each rank's plain optimizer then
+        # updates its own copy (in shared memory, both would update the same one)
+        sharded.close()
         for i in range(3, STEPS):
             step(model, plain, i)
         facts[f"shard/{shared_memory}/to_plain"] = world.allgather(
@@ -540,6 +558,148 @@ def sharded_partial_gradients(facts: dict[str, Any]) -> None:
             all(np.array_equal(a, b) for a, b in zip(theirs, params, strict=True))
             and same_state(their_state, state)
         )
+
+
+def zero_copy(facts: dict[str, Any]) -> None:
+    """On one machine, no gradient of the MLP is copied on its way to the reduction: the
+    backward pass's products write them into the shared slots (``_reduce._copy`` is called
+    with no gradient), for the sharded update and for all_reduce_gradients; the sharded
+    optimizer's parameters are views of the memory the ranks share."""
+    world = dist.init()
+    copied: list[int] = []
+    copy = _reduce._copy
+
+    def counting(out: np.ndarray, g: np.ndarray | None, scale: float) -> int:
+        if g is not None:
+            copied.append(g.size)
+        return copy(out, g, scale)
+
+    _reduce._copy = counting
+    try:
+        for tag in ("sharded", "fused"):
+            copied.clear()
+            model = mlp(np.float32, 0)
+            opt = dx.optim.Adam(model, lr=1e-3)
+            x, y = mlp_batch(world.rank, np.float32)
+            sharded = dist.ShardedOptimizer(opt) if tag == "sharded" else None
+            for _ in range(2):
+                loss = mlp_loss(model, x, y)
+                if sharded is not None:
+                    sharded.update(model, loss.backward())
+                else:
+                    opt.update(model, dist.all_reduce_gradients(loss.backward(), model))
+            if sharded is not None:
+                flat = sharded._flats[0]
+                facts["zero_copy/params_in_shared_memory"] = world.allgather(
+                    flat.shared is not None
+                    and all(np.shares_memory(t._data, flat.params) for t in model.parameters())
+                )
+                sharded.close()
+            facts[f"zero_copy/{tag}/copied"] = world.allgather(len(copied))
+    finally:
+        _reduce._copy = copy
+
+
+def sharded_clipping_and_closing(facts: dict[str, Any]) -> None:
+    """A closed ShardedOptimizer frees its shared memory: the model's parameters get arrays
+    of their own (still equal on every rank, trainable by a plain optimizer), update raises,
+    and 3 rounds of building, stepping and closing one (in a with block) leave no window
+    behind; all_reduce_gradients keeps the shared memory of at most SHARED_SUMS_KEPT
+    layouts."""
+    world = dist.init()
+    baseline = _world.live_windows()
+    x, y = mlp_batch(0, np.float32)
+    model = mlp(np.float32, 0)
+    for _ in range(3):
+        with dist.ShardedOptimizer(dx.optim.SGD(model, lr=0.1)) as sharded:
+            sharded.update(model, mlp_loss(model, x, y).backward())
+            inside = _world.live_windows()
+    facts["windows/inside"] = world.allgather(inside - baseline)
+    facts["windows/after"] = world.allgather(_world.live_windows() - baseline)
+    flat = sharded._flats[0]
+    facts["windows/own_arrays"] = world.allgather(
+        not any(np.shares_memory(t._data, flat.params) for t in model.parameters())
+        and flat.shared is not None
+        and flat.shared.memory is None
+    )
+    try:
+        sharded.update(model, mlp_loss(model, x, y).backward())
+        facts["windows/update_after_close"] = "no error"
+    except RuntimeError as e:
+        facts["windows/update_after_close"] = str(e)
+    plain = dx.optim.SGD(model, lr=0.1)
+    plain.update(model, dist.all_reduce_gradients(mlp_loss(model, x, y).backward(), model))
+    facts["windows/same_after_plain_step"] = len(set(world.allgather(digest(model, None)))) == 1
+    # all_reduce_gradients: a new layout beyond the kept ones frees the oldest's memory
+    before = (_world.live_windows(), len(_reduce._SHARED_SUMS))
+    for width in range(3, 3 + _reduce.SHARED_SUMS_KEPT + 3):
+        m = dx.nn.Linear(width, 2, rng=np.random.default_rng(0))
+        g = m(dx.ones(2, width).trace()).sum().backward()
+        dist.all_reduce_gradients(g, m)
+    facts["windows/shared_sums"] = world.allgather(
+        [*before, _world.live_windows(), len(_reduce._SHARED_SUMS)]
+    )
+
+
+def sharded_checkpoint_files(out: Path, facts: dict[str, Any]) -> None:
+    """dist.save_checkpoint with a ShardedOptimizer: 3 sharded steps saved (the state
+    gathered to rank 0, which writes the file), then a new model and ShardedOptimizer
+    resumed from the file with dx.load_checkpoint on every rank, 2 more steps: the bits of
+    5 sharded steps in one go, parameters and gathered state; an unsharded AdamW resumes
+    from the same file to the same bits."""
+    world = dist.init()
+    path = out / "sharded.npz"
+
+    def start(seed: int) -> dx.nn.Module:
+        model = mlp(np.float32, seed)
+        dist.broadcast_parameters(model)
+        return model
+
+    def step(model: dx.nn.Module, opt: Any, i: int) -> None:
+        x, y = mlp_batch(i, np.float32)
+        half = len(x) // world.size
+        rows = slice(world.rank * half, (world.rank + 1) * half)
+        loss = mlp_loss(model, x[rows], y[rows])
+        if isinstance(opt, dist.ShardedOptimizer):
+            opt.update(model, loss.backward(), max_norm=0.5)
+        else:
+            grads = dist.all_reduce_gradients(loss.backward(), model)
+            dx.optim.clip_grad_norm(model, grads, max_norm=0.5)
+            opt.update(model, grads)
+
+    model = start(17 * world.rank)
+    with dist.ShardedOptimizer(adamw_two_groups(model)) as sharded:
+        for i in range(STEPS):
+            step(model, sharded, i)
+        expected = [t.numpy().copy() for t in model.parameters()]
+        expected_state = sharded.state_dict()
+
+    model = start(17 * world.rank)
+    with dist.ShardedOptimizer(adamw_two_groups(model)) as sharded:
+        for i in range(3):
+            step(model, sharded, i)
+        dist.save_checkpoint(path, model=model, optimizer=sharded, extra={"step": 3})
+    results = []
+    for kind in ("sharded", "plain"):
+        model = mlp(np.float32, 99 + world.rank)  # other weights: the file's must replace them
+        opt = adamw_two_groups(model)
+        resumed: Any = dist.ShardedOptimizer(opt) if kind == "sharded" else opt
+        extra = dx.load_checkpoint(path, model=model, optimizer=resumed)
+        for i in range(extra["step"], STEPS):
+            step(model, resumed, i)
+        params = [t.numpy() for t in model.parameters()]
+        # an unsharded run clips by clip_grad_norm's norm: the same up to round-off only
+        exact = kind == "sharded"
+        close = all(
+            np.array_equal(a, b) if exact else np.allclose(a, b, rtol=0, atol=1e-5)
+            for a, b in zip(params, expected, strict=True)
+        )
+        state = resumed.state_dict()
+        results.append(close and (not exact or same_state(state, expected_state)))
+        if kind == "sharded":
+            resumed.close()
+    facts["checkpoint/resumed"] = world.allgather(results)
+    facts["checkpoint/extra"] = world.allgather(extra)
 
 
 class Recorder:
@@ -603,6 +763,10 @@ def main() -> None:
     )
     sharded = dist.ShardedOptimizer(dx.optim.SGD(mlp(np.float32, 0), lr=0.1))
     facts["shared_memory/sharded"] = world.allgather(sharded._flats[0].shared is not None)
+    sharded.close()
+    zero_copy(facts)
+    sharded_clipping_and_closing(facts)
+    sharded_checkpoint_files(out, facts)
     overlap_through_views(facts)
     buffers_and_tied_weights(facts)
     sampler_and_saving(out, arrays, facts)

@@ -10,6 +10,7 @@ of one.
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -47,8 +48,8 @@ EQUIVALENCE = [
 PARAM_ULPS = {"mlp": 64, "encoder": 64, "gpt": 1024}
 
 
-# dist.ShardedOptimizer's runs (shared memory, MPI collectives); not on the char GPT, which
-# clips the reduced gradients (the sharded update reduces them itself)
+# dist.ShardedOptimizer's runs (shared memory, MPI collectives); on the char GPT the update
+# clips the reduced gradients itself (max_norm)
 SHARDED = ("sharded", "sharded-mpi")
 
 
@@ -87,7 +88,7 @@ def test_two_ranks_equal_one_process_on_the_whole_batch(
     param_atol = PARAM_ULPS[case] * float(np.finfo(dtype).eps)
     names = [k.split("/param/")[1] for k in arrays if k.startswith(f"{prefix}/ref/param/")]
     assert names
-    for tag in ("fused", "buckets", "overlap") + (SHARDED if case != "gpt" else ()):
+    for tag in ("fused", "buckets", "overlap", *SHARDED):
         ref_losses, losses = arrays[f"{prefix}/ref/losses"], arrays[f"{prefix}/{tag}/losses"]
         assert len(losses) == 5
         np.testing.assert_allclose(losses, ref_losses, rtol=atol, atol=0, err_msg="losses")
@@ -186,8 +187,9 @@ def test_char_gpt_clips_the_reduced_gradients(
     nanoGPT's parameter groups, the warmup-cosine schedule and clip_grad_norm, without dropout
     (each rank draws its own dropout masks, by design). The data-parallel runs reduce, then
     clip, then update: every rank clips by the global batch's gradient norm, which equals the
-    single-process norm to 64 ulps (measured: 3). The clipping binds at every step, so the
-    order matters: clipping each rank's own gradients before the reduction ends far away.
+    single-process norm to 64 ulps (measured: at most 11); so do the ShardedOptimizer runs,
+    which clip inside update (max_norm). The clipping binds at every step, so the order
+    matters: clipping each rank's own gradients before the reduction ends far away.
 
     The parameters' tolerance is 1024 ulps instead of 64 because Adam divides each element's
     gradient by its own running magnitude: an element whose gradient nearly cancels over the
@@ -196,12 +198,14 @@ def test_char_gpt_clips_the_reduced_gradients(
     round-off (its gradients, about 2e-11 in float32, are below Adam's eps of 1e-8, so the
     steps stay about lr / 500). Measured: at most 180 ulps (one element of 16384 above 64)
     in float64, 95 in float32 (the keys' bias)."""
-    arrays, _ = job
+    arrays, facts = job
     prefix = f"gpt/{dtype}/adamw"
     eps = float(np.finfo(dtype).eps)
+    for tag in SHARDED:  # ShardedOptimizer.update(..., max_norm=): clipped, then stepped
+        assert facts[f"{prefix}/{tag}/same_on_every_rank"] is True
     ref_norms = arrays[f"{prefix}/ref/norms"]
     assert ref_norms.min() > 0.5  # GPT_MAX_NORM of the worker: the clipping scales every step
-    for tag in ("fused", "buckets", "overlap"):
+    for tag in ("fused", "buckets", "overlap", *SHARDED):
         norms = arrays[f"{prefix}/{tag}/norms"]  # (ranks, steps): the same on both ranks
         assert norms.shape == (2, 5)
         np.testing.assert_array_equal(norms[0], norms[1])
@@ -214,6 +218,85 @@ def test_char_gpt_clips_the_reduced_gradients(
         ref = arrays[f"{prefix}/ref/param/{name}"]
         off = np.abs(arrays[f"{prefix}/clip_first/param/{name}"] - ref).max()
         assert off > 1e6 * PARAM_ULPS["gpt"] * eps
+
+
+def test_gradients_reach_the_reduction_without_a_copy(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """On one machine, the MLP's gradients are computed by the backward pass's products
+    straight into the shared slots (no gradient is copied there), for the sharded update and
+    for all_reduce_gradients; the sharded optimizer's parameters are views of the memory the
+    ranks share (the all-gather copies nothing). Their results are the bits of the copying
+    paths (test_sharded_update_makes_the_unsharded_steps_bit_for_bit compares with MPI's)."""
+    _, facts = job
+    assert facts["zero_copy/sharded/copied"] == [0, 0]
+    assert facts["zero_copy/fused/copied"] == [0, 0]
+    assert facts["zero_copy/params_in_shared_memory"] == [True, True]
+
+
+def test_closing_a_sharded_optimizer_frees_its_shared_memory(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """3 rounds of ``with dist.ShardedOptimizer(...)``: one window while open, none left
+    after; the model's parameters then have arrays of their own, still the same on every
+    rank and trainable by a plain optimizer; update after close raises. all_reduce_gradients
+    keeps the shared memory of SHARED_SUMS_KEPT layouts at most: new layouts free the
+    oldest's."""
+    _, facts = job
+    assert facts["windows/inside"] == [1, 1]
+    assert facts["windows/after"] == [0, 0]
+    assert facts["windows/own_arrays"] == [True, True]
+    assert facts["windows/update_after_close"] == (
+        "ShardedOptimizer.update: this ShardedOptimizer was closed"
+    )
+    assert facts["windows/same_after_plain_step"] is True
+    for live, sums, live_after, sums_after in facts["windows/shared_sums"]:
+        assert sums_after == _reduce.SHARED_SUMS_KEPT
+        assert live_after - live == sums_after - sums
+
+
+def test_sharded_checkpoint_files_resume(
+    job: tuple[dict[str, np.ndarray], dict[str, Any]],
+) -> None:
+    """dist.save_checkpoint after 3 sharded steps (AdamW, two groups, clipping in the
+    update), dx.load_checkpoint into a new model and ShardedOptimizer on every rank, 2 more
+    steps: the bits of 5 sharded steps, parameters and gathered state; an unsharded AdamW
+    resumes from the same file (clip_grad_norm after all_reduce_gradients: the same up to
+    round-off)."""
+    _, facts = job
+    assert facts["checkpoint/resumed"] == [[True, True], [True, True]]
+    assert facts["checkpoint/extra"] == [{"step": 3}, {"step": 3}]
+
+
+def test_windows_left_open_are_freed_before_mpi_finalize(tmp_path: Path) -> None:
+    """A ShardedOptimizer never closed: its window is freed at exit, before MPI is finalized
+    (an exit handler registered before dfdx's runs after it and sees no window left), and
+    the model's parameters leave the shared memory first (that handler reads them)."""
+    proc, _ = _job(
+        tmp_path,
+        """
+        import atexit
+        from mpi4py import MPI
+        import dfdx as dx
+        from dfdx.distributed import _world
+
+        def after_dfdx() -> None:
+            total = float(model.weight.numpy().sum())
+            print(f"at exit: {_world.live_windows()} {MPI.Is_finalized()} {total}", flush=True)
+
+        atexit.register(after_dfdx)
+        world = dx.distributed.init()
+        model = dx.nn.Linear(4, 2)
+        dx.distributed.broadcast_parameters(model)
+        sharded = dx.distributed.ShardedOptimizer(dx.optim.SGD(model, lr=0.1))
+        sharded.update(model, model(dx.ones(3, 4).trace()).sum().backward())
+        print(f"open: {_world.live_windows()} {float(model.weight.numpy().sum())}", flush=True)
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    opened = re.findall(r"open: 1 (\S+)", proc.stdout)
+    assert len(opened) == 2 and opened[0] == opened[1], proc.stdout
+    assert proc.stdout.count(f"at exit: 0 False {opened[0]}") == 2, proc.stdout
 
 
 def test_buckets_reduce_exactly_as_one_buffer(
@@ -437,9 +520,9 @@ def test_reduce_arguments_are_checked(solo: _world.World) -> None:
     with pytest.raises(ValueError, match=r"root must be a rank in \[0, 1\), got 1"):
         dx.distributed.broadcast_parameters(model, root=1)
     with pytest.raises(TypeError, match="all_reduce: expected a number or a NumPy array, got str"):
-        dx.distributed.all_reduce("1")
+        dx.distributed.all_reduce("1")  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="all_reduce: op must be one of"):
-        dx.distributed.all_reduce(1.0, op="prod")  # type: ignore[arg-type]
+        dx.distributed.all_reduce(1.0, op="prod")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="expected numbers, got an array of bool"):
         dx.distributed.all_reduce(np.array([True]))
     np.testing.assert_array_equal(dx.distributed.all_reduce(np.arange(3), "mean"), [0, 1, 2])
@@ -456,13 +539,15 @@ class _Done:
 class TwinWorld(_world.World):
     """A world of two ranks whose other rank has this rank's gradients: every sum doubles.
     It records, at each reduction started, whether the first layer's gradient was still
-    uncomputed (pending parts), to see the reduction start during the backward pass."""
+    uncomputed (not yet written into a bucket), to see the reduction start during the
+    backward pass."""
 
     def __init__(self, watch: dx.Tensor[Any, Any, Any]) -> None:
         super().__init__()
         self.size = 2
         self.watch = watch
         self.leaves: dict[int, Any] = {}
+        self.written: set[int] = set()  # ids of the Pending entries written into a bucket
         self.started: list[tuple[int, bool]] = []
 
     def allreduce_(self, buf: np.ndarray, op: _world.ReduceOp = "sum") -> None:
@@ -470,7 +555,7 @@ class TwinWorld(_world.World):
 
     def iallreduce_(self, buf: np.ndarray) -> _world.Request:
         pending = self.leaves.get(self.watch._id)
-        self.started.append((buf.size, pending is None or bool(pending.parts)))
+        self.started.append((buf.size, pending is None or id(pending) not in self.written))
         buf *= 2
         return _Done()
 
@@ -506,7 +591,7 @@ def test_backward_starts_reductions_during_the_reverse_pass(
     all_reduce_gradients's (MPI needs the same order on every rank), and the mean over two
     identical ranks is this rank's gradient, bit for bit (the halving is exact)."""
     model = _mlp()
-    first = model[0].weight
+    first = dict(model.named_parameters())["0.weight"]
     alone = _mlp_loss(model).backward()
     w = TwinWorld(first)
     _world._world = w
@@ -519,10 +604,17 @@ def test_backward_starts_reductions_during_the_reverse_pass(
             w.leaves = leaves
             hook(index, leaves)
 
-        return run_backward(*args[:3], after_step)
+        return run_backward(args[0], args[1], args[2], after_step)
+
+    write = _reduce._write
+
+    def writing(out: np.ndarray, entry: Any, scale: float) -> int:
+        w.written.add(id(entry))
+        return write(out, entry, scale)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_autodiff, "run_backward", spying)
+        mp.setattr(_reduce, "_write", writing)
         grads = dx.distributed.backward(_mlp_loss(model), model, bucket_cap_mb=bucket_cap_mb)
     for p in model.parameters():
         np.testing.assert_array_equal(grads.array(p), alone.array(p))
@@ -580,7 +672,7 @@ def test_backward_in_a_world_of_one_is_loss_backward(solo: _world.World) -> None
     with pytest.raises(ValueError, match="backward: bucket_cap_mb must be a positive number"):
         dx.distributed.backward(loss, model, bucket_cap_mb=-1.0)
     with pytest.raises(TypeError, match="backward: expected the loss, a Tensor, got Gradients"):
-        dx.distributed.backward(expected, model)  # type: ignore[arg-type]
+        dx.distributed.backward(expected, model)
 
 
 def test_a_mean_over_a_power_of_two_ranks_scales_while_copying() -> None:
@@ -635,7 +727,8 @@ def test_sharded_optimizer_in_a_world_of_one_is_the_optimizer(
     for step in range(4):
         if step == 2:
             model.to(dx.float32)  # new arrays with the same values
-            assert not np.shares_memory(model[0].weight._data, sharded._flats[0].params)
+            weight = dict(model.named_parameters())["0.weight"]
+            assert not np.shares_memory(weight._data, sharded._flats[0].params)
         sharded.update(model, _mlp_loss(model).backward())
         opt_ref.update(ref, _mlp_loss(ref).backward())
         for p, q in zip(model.parameters(), ref.parameters(), strict=True):
@@ -663,9 +756,9 @@ def test_sharded_optimizer_arguments_are_checked(solo: _world.World) -> None:
     with pytest.raises(
         ValueError, match=r"ShardedOptimizer\.update: op must be one of 'mean', 'sum'"
     ):
-        sharded.update(model, grads, op="max")  # type: ignore[arg-type]
+        sharded.update(model, grads, op="max")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match=r"expected the Gradients of loss\.backward\(\), got dict"):
-        sharded.update(model, {})  # type: ignore[arg-type]
+        sharded.update(model, {})  # type: ignore[call-overload]
     other = dx.nn.Linear(6, 5)
     with pytest.raises(KeyError, match=r"the model has no parameter '0\.weight'"):
         sharded.update(other, other(dx.ones(1, 6).trace()).sum().backward())
@@ -682,7 +775,7 @@ def test_sharded_optimizer_arguments_are_checked(solo: _world.World) -> None:
     with pytest.raises(ValueError, match="the state is of a Adam optimizer, not SGD"):
         sharded.load_state_dict(dx.optim.Adam(_mlp()).state_dict())
     grads = _mlp_loss(model).backward()
-    entry = grads._pending[model[0].bias._id]
+    entry = grads._pending[dict(model.named_parameters())["0.bias"]._id]
     entry.get()
     entry.value = np.zeros(4, np.float32)  # a gradient of the wrong shape
     with pytest.raises(
@@ -748,3 +841,129 @@ def test_sampler_matches_torch_live(drop_last: bool) -> None:
                     n, replicas, rank, shuffle=False, drop_last=drop_last
                 )
                 assert list(ours) == list(theirs) and len(ours) == len(theirs), (n, replicas)
+
+
+# ---- writing gradients in place; clipping, closing and checkpoints of ShardedOptimizer ---------
+
+
+def test_pending_gradients_are_computed_into_a_given_array() -> None:
+    """Pending.get_into: linear's weight and bias gradients are computed straight into the
+    array given (the bits of the gradient read as usual, which stays readable); not for a
+    gradient already read, of two parts, of another dtype, or whose op cannot write into an
+    array (the traced input's)."""
+    rng = np.random.default_rng(0)
+    layer = dx.nn.Linear(5, 3, rng=rng)
+    x = dx.tensor(rng.standard_normal((4, 5)).astype(np.float32))
+
+    def grads_of(loss: Any) -> Any:
+        return loss.backward()
+
+    expected = grads_of(layer(x.trace()).square().sum())
+    grads = grads_of(layer(x.trace()).square().sum())
+    params: list[Any] = [layer.weight, layer.bias]
+    for p in params:
+        entry = grads._pending[p._id]
+        out = np.full(p.shape, np.nan, np.float32)
+        assert entry.get_into(out)
+        np.testing.assert_array_equal(out, expected.array(p))
+        np.testing.assert_array_equal(grads.array(p), expected.array(p))  # computed again
+        assert not entry.get_into(out)  # now read: nothing to compute
+    traced = x.trace()
+    grads = grads_of(layer(traced).square().sum())
+    assert not grads._pending[traced._id].get_into(np.empty((4, 5), np.float32))
+    assert not grads._pending[layer.weight._id].get_into(np.empty((3, 5), np.float64))
+    twice = grads_of((layer(x.trace()) + layer(x.trace())).sum())
+    assert not twice._pending[layer.weight._id].get_into(np.empty((3, 5), np.float32))
+
+
+@pytest.mark.parametrize("shared_memory", [True, False])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+def test_sharded_update_clips_as_clip_grad_norm_in_a_world_of_one(
+    solo: _world.World, shared_memory: bool, norm_type: float
+) -> None:
+    """update(..., max_norm=) in a world of one is clip_grad_norm then the optimizer's
+    update, bit for bit, and returns the same norm; the clipping binds at every step."""
+    model, ref = _mlp(), _mlp()
+    opt_ref = dx.optim.Adam(ref, lr=0.1)
+    sharded = dx.distributed.ShardedOptimizer(
+        dx.optim.Adam(model, lr=0.1), shared_memory=shared_memory
+    )
+    for _ in range(3):
+        grads = _mlp_loss(ref).backward()
+        expected = dx.optim.clip_grad_norm(ref, grads, max_norm=0.01, norm_type=norm_type)
+        opt_ref.update(ref, grads)
+        norm = sharded.update(
+            model, _mlp_loss(model).backward(), max_norm=0.01, norm_type=norm_type
+        )
+        assert norm == expected and norm > 0.01
+        for p, q in zip(model.parameters(), ref.parameters(), strict=True):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert sharded.update(model, _mlp_loss(model).backward()) is None
+    grads = _mlp_loss(model).backward()
+    with pytest.raises(ValueError, match=r"ShardedOptimizer\.update: max_norm must be a number"):
+        sharded.update(model, grads, max_norm=-1.0)
+    with pytest.raises(ValueError, match=r"ShardedOptimizer\.update: norm_type must be a number"):
+        sharded.update(model, grads, max_norm=1.0, norm_type=0)
+
+
+def test_sharded_optimizer_closes(solo: _world.World) -> None:
+    """close() (and the end of a with block) gives the parameters arrays of their own, with
+    their values; update then raises; closing again does nothing."""
+    model = _mlp()
+    with dx.distributed.ShardedOptimizer(dx.optim.SGD(model, lr=0.1)) as sharded:
+        sharded.update(model, _mlp_loss(model).backward())
+        flat = sharded._flats[0]
+        assert all(np.shares_memory(p._data, flat.params) for p in model.parameters())
+        values = [p.numpy().copy() for p in model.parameters()]
+    assert not any(np.shares_memory(p._data, flat.params) for p in model.parameters())
+    for p, v in zip(model.parameters(), values, strict=True):
+        np.testing.assert_array_equal(p.numpy(), v)
+    with pytest.raises(RuntimeError, match="this ShardedOptimizer was closed"):
+        sharded.update(model, _mlp_loss(model).backward())
+    sharded.close()
+    assert sharded.state_dict()["kind"] == "SGD"
+
+
+def test_sharded_optimizer_checkpoints_in_a_world_of_one(
+    solo: _world.World, tmp_path: Path
+) -> None:
+    """dist.save_checkpoint with a ShardedOptimizer, dx.load_checkpoint into a new one:
+    2 + 2 steps make the bits of 4 steps in one go."""
+    model = _mlp()
+    sharded = dx.distributed.ShardedOptimizer(_two_group_adam(model))
+    for _ in range(2):
+        sharded.update(model, _mlp_loss(model).backward())
+    path = tmp_path / "ck.npz"
+    dx.distributed.save_checkpoint(path, model=model, optimizer=sharded, extra={"step": 2})
+    for _ in range(2):
+        sharded.update(model, _mlp_loss(model).backward())
+    resumed_model = dx.nn.Sequential(
+        dx.nn.Linear(6, 5), dx.nn.ReLU(), dx.nn.Linear(5, 4), dx.nn.ReLU(), dx.nn.Linear(4, 3)
+    )
+    resumed = dx.distributed.ShardedOptimizer(_two_group_adam(resumed_model))
+    assert dx.load_checkpoint(path, model=resumed_model, optimizer=resumed) == {"step": 2}
+    for _ in range(2):
+        resumed.update(resumed_model, _mlp_loss(resumed_model).backward())
+    for p, q in zip(resumed_model.parameters(), model.parameters(), strict=True):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
+    state, expected = resumed.state_dict(), sharded.state_dict()
+    for key, entry in expected["state"].items():
+        for name, value in entry.items():
+            np.testing.assert_array_equal(state["state"][key][name], value)
+
+
+def test_gradients_computed_into_shared_memory_are_read_before_the_update(
+    solo: _world.World,
+) -> None:
+    """A gradient the sharded update computed into shared memory is not kept in ``grads``:
+    read before the update it is there; read after, it raises (as any gradient not read
+    before an optimizer step), rather than give the slot's later contents."""
+    model = dx.nn.Linear(4, 2)
+    sharded = dx.distributed.ShardedOptimizer(dx.optim.SGD(model, lr=0.1))
+    grads = model(dx.ones(3, 4).trace()).sum().backward()
+    assert model.bias is not None
+    before = grads[model.bias].numpy().copy()
+    sharded.update(model, grads)
+    np.testing.assert_array_equal(grads[model.bias].numpy(), before)  # read before: kept
+    with pytest.raises(RuntimeError, match="read it before calling the optimizer"):
+        grads[model.weight]

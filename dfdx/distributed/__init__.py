@@ -14,6 +14,7 @@ MPI comes from the optional extra ``distributed`` (mpi4py and MPICH): it is impo
 """
 
 from dfdx.distributed._checkpoint import save as save
+from dfdx.distributed._checkpoint import save_checkpoint as save_checkpoint
 from dfdx.distributed._reduce import all_reduce as all_reduce
 from dfdx.distributed._reduce import all_reduce_gradients as all_reduce_gradients
 from dfdx.distributed._reduce import backward as backward

@@ -4,13 +4,21 @@ never one collective per parameter."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._gradients import Gradients
-from dfdx.distributed._world import REDUCE_OPS, EveryRankError, ReduceOp, Request, World, world
+from dfdx.distributed._world import (
+    REDUCE_OPS,
+    EveryRankError,
+    GradientOp,
+    ReduceOp,
+    Request,
+    World,
+    world,
+)
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -120,17 +128,14 @@ class _Bucket:
     def fill(
         self, pending: dict[int, _autodiff.Pending], scale: float, out: Array | None = None
     ) -> None:
-        """Copy the gradients in (computing those still pending), times ``scale``: into the
-        bucket's buffer, or ``out``."""
+        """The gradients, times ``scale``, into the bucket's buffer, or ``out`` (shared
+        memory): computed there where the op can write them (:func:`_write`), else copied."""
         buf = self.buf if out is None else out
         flags = buf[len(buf) - len(self.params) :]
         offset = 0
         for i, p in enumerate(self.params):
             n = p._data.size
-            entry = pending.get(p._id)
-            flags[i] = _copy(
-                buf[offset : offset + n], None if entry is None else entry.get(), scale
-            )
+            flags[i] = _write(buf[offset : offset + n], pending.get(p._id), scale)
             offset += n
 
     def store(self, pending: dict[int, _autodiff.Pending], divide_by: int) -> None:
@@ -148,6 +153,25 @@ class _Bucket:
                 entry.parts = []
                 entry.value = buf[offset : offset + n].reshape(p._data.shape)
             offset += n
+
+
+def _write(
+    out: Array,
+    entry: _autodiff.Pending | None,
+    scale: float,
+    compute: Callable[[_autodiff.Pending], Array] = _autodiff.Pending.get,
+) -> int:
+    """The gradient of ``entry`` times ``scale`` into the flat ``out`` (zeros without one):
+    computed straight into it where the op can (``Pending.get_into``: ``linear``'s weight
+    and bias), else computed (``compute(entry)``) and copied. 1 if there was a gradient,
+    else 0 (the flag a reduction sums)."""
+    if entry is None:
+        return _copy(out, None, scale)
+    if math.prod(entry.shape) == out.size and entry.get_into(out.reshape(entry.shape)):
+        if scale != 1:
+            out *= scale
+        return 1
+    return _copy(out, compute(entry), scale)
 
 
 def _copy(out: Array, g: Array | None, scale: float) -> int:
@@ -210,6 +234,13 @@ class _SharedSum:
             self.slots = memory.array(dtype, 2 * w.size * self.slot, 0).reshape(2, w.size, -1)
         self.turn = 0
 
+    def free(self) -> None:
+        """Release the shared memory (collective)."""
+        if self.memory is not None:
+            del self.slots
+            self.memory.free()
+            self.memory = None
+
     def all_reduce(
         self, w: World, bucket: _Bucket, pending: dict[int, _autodiff.Pending], scale: float
     ) -> None:
@@ -224,15 +255,24 @@ class _SharedSum:
 
 
 _SHARED_SUMS: dict[tuple[str, int], _SharedSum] = {}
-"""By (dtype, size): made at a bucket layout's first reduction, on every rank alike."""
+"""By (dtype, size), the most recently used last: made at a bucket layout's first
+reduction, on every rank alike; beyond :data:`SHARED_SUMS_KEPT` layouts, the least recently
+used one's memory is freed (collective: every rank reduces the same layouts in the same
+order, so every rank frees the same one at the same call)."""
+
+SHARED_SUMS_KEPT = 4
 
 
 def _shared_sum(w: World, bucket: _Bucket) -> _SharedSum | None:
     """The shared-memory sum for ``bucket``'s layout, or None (ranks on several machines)."""
     key = (bucket.buf.dtype.str, len(bucket.buf))
-    found = _SHARED_SUMS.get(key)
+    found = _SHARED_SUMS.pop(key, None)
     if found is None:
-        found = _SHARED_SUMS[key] = _SharedSum(w, len(bucket.buf), bucket.buf.dtype)
+        if len(_SHARED_SUMS) >= SHARED_SUMS_KEPT:
+            oldest = next(iter(_SHARED_SUMS))
+            _SHARED_SUMS.pop(oldest).free()
+        found = _SharedSum(w, len(bucket.buf), bucket.buf.dtype)
+    _SHARED_SUMS[key] = found
     return found if found.memory is not None else None
 
 
@@ -248,7 +288,7 @@ def _check_bucket_cap(name: str, bucket_cap_mb: Any) -> None:
         )
 
 
-def _scaling(op: ReduceOp, size: int) -> tuple[float, int]:
+def _scaling(op: GradientOp, size: int) -> tuple[float, int]:
     """(factor applied while copying in, divisor applied after the sum). A mean over a power
     of two ranks scales on the way in: multiplying by a power of two is exact, so the result
     is the same bits as dividing the sum, and one pass over the buffer is saved."""
@@ -266,7 +306,7 @@ def _unique_parameters(model: HasParameters) -> list[AnyTensor]:
 def all_reduce_gradients(
     grads: Gradients,
     model: HasParameters,
-    op: ReduceOp = "mean",
+    op: GradientOp = "mean",
     *,
     bucket_cap_mb: float | None = None,
     shared_memory: bool = True,
@@ -397,7 +437,7 @@ def _origin_sources(origins: dict[int, _autodiff.Origin]) -> set[int]:
 def backward(
     loss: AnyTensor,
     model: HasParameters,
-    op: ReduceOp = "mean",
+    op: GradientOp = "mean",
     *,
     bucket_cap_mb: float | None = DEFAULT_BUCKET_CAP_MB,
 ) -> Gradients:

@@ -5,16 +5,28 @@ updated parts."""
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, overload
 
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError
 from dfdx._gradients import Gradients
-from dfdx.distributed._reduce import HasParameters, _check_op, _copy, _scaling
-from dfdx.distributed._world import ReduceOp, World, world
+from dfdx.distributed import _world
+from dfdx.distributed._reduce import (
+    HasParameters,
+    _check_op,
+    _copy,
+    _scaling,
+    _write,
+    all_reduce,
+)
+from dfdx.distributed._world import GradientOp, World, world
 from dfdx.optim._base import Optimizer
+from dfdx.optim._clip import _check_limit, _check_norm_type, _norm
 from dfdx_mypy_plugin.shapes import ShapeError, fmt
 
 if TYPE_CHECKING:
@@ -71,12 +83,13 @@ class _Flat:
     parameters themselves (the model's tensors become views of ``params``), and the
     gradients on their way to the owner of each block.
 
-    On one machine (``shared``), each rank writes its gradients (times the mean's factor),
-    then one flag per parameter (1 if it has that gradient), into its own slot of shared
-    memory, where the owner of each block sums them; after the step, each rank copies its
-    updated block to ``gathered``, in shared memory too, and the others' from there: a
-    reduce-scatter and an all-gather with one copy per element each way. Otherwise ``send``
-    holds the gradients per block, each followed by the flags, and
+    On one machine (``shared``), ``params`` is memory every rank maps, and so are one slot
+    per rank for its gradients (times the mean's factor; then one flag per parameter, 1 if
+    it has that gradient). The backward pass's ops write the gradients straight into the
+    slot where they can (``linear``'s), the owner of each block sums that block of the
+    slots, and its optimizer step writes the updated block into ``params`` in place, where
+    every rank reads it after a barrier: a reduce-scatter and an all-gather with no copy.
+    Otherwise ``send`` holds the gradients per block, each followed by the flags, and
     ``MPI_Reduce_scatter_block`` sums this rank's block into ``recv``; after the step,
     ``MPI_Allgather`` sends the updated block to every rank."""
 
@@ -84,6 +97,7 @@ class _Flat:
         self.keys = keys
         self.shapes = [opt._shapes[k] for k in keys]
         sizes = [math.prod(shape) for shape in self.shapes]
+        self.sizes = sizes
         self.starts = [sum(sizes[:i]) for i in range(len(sizes))]
         total = sum(sizes)
         self.block = -(-total // w.size)  # elements per rank (the last block padded)
@@ -91,19 +105,19 @@ class _Flat:
         padded = self.block * w.size
         self.slot = -(-(padded + nflags) // ALIGN) * ALIGN  # a rank's gradients and flags
         itemsize = xp.dtype(dtype).itemsize
-        gathered = -(-padded // ALIGN) * ALIGN
-        memory = w.shared_memory((gathered + w.size * self.slot) * itemsize) if shared else None
+        at = -(-padded // ALIGN) * ALIGN  # the slots' start
+        memory = w.shared_memory((at + w.size * self.slot) * itemsize) if shared else None
         self.shared = memory
-        self.params = xp.zeros(padded, dtype)
         if memory is not None:
-            self.gathered = memory.array(dtype, padded, 0)
-            slots = memory.array(dtype, w.size * self.slot, gathered * itemsize)
+            self.params = memory.array(dtype, padded, 0)
+            slots = memory.array(dtype, w.size * self.slot, at * itemsize)
             self.slots = slots.reshape(w.size, self.slot)
             if w.rank == 0:
-                self.gathered.fill(0)
+                self.params.fill(0)
                 self.slots.fill(0)
             memory.fence()
         else:
+            self.params = xp.zeros(padded, dtype)
             self.send = xp.zeros((w.size, self.block + nflags), dtype)
         self.recv = xp.zeros(self.block + nflags, dtype)
         self.views = [
@@ -144,6 +158,21 @@ class _Flat:
             current.append((i, a - lo, b - lo))
         close()
 
+    def take_in(self, i: int, data: Array) -> None:
+        """Parameter ``i``'s values into ``params``: on one machine, the part of them in this
+        rank's block only (each block's values come from its owner, as after a step)."""
+        if self.shared is None:
+            xp.copyto(self.views[i], data)
+            return
+        flat = data.reshape(-1)
+        for piece in self.pieces[i]:
+            if piece.block == self.lo // self.block:
+                n = piece.end - piece.start
+                xp.copyto(
+                    self.params[self.lo + piece.start : self.lo + piece.end],
+                    flat[piece.param_start : piece.param_start + n],
+                )
+
     def fill(
         self,
         w: World,
@@ -156,8 +185,11 @@ class _Flat:
             slot = self.slots[w.rank]
             flags = slot[self.block * w.size : self.block * w.size + len(self.keys)]
             for i, t in enumerate(tensors):
-                out = slot[self.starts[i] : self.starts[i] + self.views[i].size]
-                flags[i] = _copy(out, self._gradient(i, pending.get(t._id)), scale)
+                entry = pending.get(t._id)
+                if entry is not None and entry.shape != self.shapes[i]:
+                    self._checked(i, entry)  # raises, naming the shapes
+                out = slot[self.starts[i] : self.starts[i] + self.sizes[i]]
+                flags[i] = _write(out, entry, scale, partial(self._checked, i))
             return
         send = self.send
         flags = send[0, self.block :]
@@ -177,8 +209,9 @@ class _Flat:
 
     def _gradient(self, i: int, entry: _autodiff.Pending | None) -> Array | None:
         """Parameter ``i``'s gradient (computed if pending), checked against the parameter."""
-        if entry is None:
-            return None
+        return None if entry is None else self._checked(i, entry)
+
+    def _checked(self, i: int, entry: _autodiff.Pending) -> Array:
         g = entry.get()
         view = self.views[i]
         if g.shape != view.shape:
@@ -222,13 +255,45 @@ class _Flat:
         if self.shared is None:
             w.allgather_(self.params)
             return
-        lo, hi = self.lo, self.lo + self.block
-        xp.copyto(self.gathered[lo:hi], self.params[lo:hi])
-        # every block is published (and every rank has read the gradients of this step)
+        # the step wrote this rank's block in place: once every rank is here, every block
+        # is updated (and every rank has read this step's gradients from the slots)
         self.shared.fence()
-        xp.copyto(self.params[:lo], self.gathered[:lo])
-        xp.copyto(self.params[hi:], self.gathered[hi:])
 
+    def detach(self, tensors: list[AnyTensor]) -> None:
+        """Give ``tensors`` (the model's, views of ``params``) and ``params`` arrays of their
+        own, out of shared memory; on this rank alone."""
+        if self.shared is None or self.shared.memory is None:
+            return
+        for t in tensors:
+            if xp.shares_memory(t._data, self.params):
+                t._data = t._data.copy()
+        self.params = self.params.copy()
+        self.views = [
+            self.params[s : s + n].reshape(shape)
+            for s, n, shape in zip(self.starts, self.sizes, self.shapes, strict=True)
+        ]
+
+    def free(self, tensors: list[AnyTensor]) -> None:
+        """:meth:`detach`, then release the shared memory (collective)."""
+        if self.shared is None:
+            return
+        self.detach(tensors)
+        self.slots = xp.empty((0, 0), self.params.dtype)
+        self.shared.free()
+
+
+_OPEN: weakref.WeakSet[ShardedOptimizer] = weakref.WeakSet()
+"""The sharded optimizers not closed: at exit their models' parameters leave shared memory
+before it is freed (``_world.BEFORE_FREEING_AT_EXIT``)."""
+
+
+def _detach_open_at_exit() -> None:
+    for sharded in list(_OPEN):
+        for flat in sharded._flats:
+            flat.detach(list(sharded._bound.values()))
+
+
+_world.BEFORE_FREEING_AT_EXIT.append(_detach_open_at_exit)
 
 ALIGN = 16
 """Slots in shared memory start at multiples of this many elements (64 bytes in float32)."""
@@ -249,7 +314,12 @@ class ShardedOptimizer:
     arithmetic on each element; on 2 ranks the sums are the same bits too).
 
     The model's parameters become views of one flat buffer per dtype (at the first update,
-    and again whenever a parameter's array was replaced). ``state_dict()`` gathers the whole
+    and again whenever a parameter's array was replaced). On one machine that buffer is
+    shared by the ranks until :meth:`close`: only this optimizer may then change the
+    parameters in place. The gradients ``update`` reads are computed straight into shared
+    memory where the op can (``linear``'s): read any you need from ``grads`` before
+    ``update`` (after it, reading such a gradient raises, as any gradient not read before
+    an optimizer step). ``state_dict()`` gathers the whole
     state from every rank, in ``optimizer.state_dict()``'s format, and
     ``load_state_dict(state)`` keeps each rank's part of one: checkpoints are interchangeable
     with those of the unsharded optimizer. Both are collective: call them on every rank.
@@ -277,22 +347,62 @@ class ShardedOptimizer:
             _Flat(optimizer, keys, self.world, d, shared_memory)
             for d, keys in sorted(by_dtype.items())
         ]
+        self._closed = False
+        self._bound: dict[str, AnyTensor] = {}  # the model's tensors that view the flats
+        _OPEN.add(self)
 
     @property
     def param_groups(self) -> list[dict[str, Any]]:
         """The wrapped optimizer's parameter groups (``"lr"``, ... read at every step)."""
         return self.optimizer.param_groups
 
-    def update(self, model: HasParameters, grads: Gradients, op: ReduceOp = "mean") -> None:
+    @overload
+    def update(
+        self,
+        model: HasParameters,
+        grads: Gradients,
+        op: GradientOp = "mean",
+        *,
+        max_norm: None = None,
+        norm_type: float = 2.0,
+    ) -> None: ...
+    @overload
+    def update(
+        self,
+        model: HasParameters,
+        grads: Gradients,
+        op: GradientOp = "mean",
+        *,
+        max_norm: float,
+        norm_type: float = 2.0,
+    ) -> float: ...
+    def update(
+        self,
+        model: HasParameters,
+        grads: Gradients,
+        op: GradientOp = "mean",
+        *,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+    ) -> float | None:
         """Reduce this rank's ``grads`` (``"mean"`` or ``"sum"`` over the ranks) and update
         ``model``'s parameters with them, every rank its part; collective. A parameter with a
-        gradient on no rank is left alone, as in one process."""
-        _check_op("ShardedOptimizer.update", op, ("mean", "sum"))
+        gradient on no rank is left alone, as in one process.
+
+        ``max_norm``: clip the reduced gradients first, as ``dx.optim.clip_grad_norm`` would
+        clip ``all_reduce_gradients(grads, model)`` (the ``norm_type``-norm of all of them,
+        summed over the ranks' blocks with one small all-reduce), and return that norm."""
+        where = "ShardedOptimizer.update"
+        _check_op(where, op, ("mean", "sum"))
         if not isinstance(grads, Gradients):
             raise TypeError(
-                f"ShardedOptimizer.update: expected the Gradients of loss.backward(), got "
-                f"{type(grads).__name__}"
+                f"{where}: expected the Gradients of loss.backward(), got {type(grads).__name__}"
             )
+        limit = None if max_norm is None else _check_limit(where, "max_norm", max_norm)
+        if max_norm is not None:
+            _check_norm_type(where, norm_type)
+        if self._closed:
+            raise RuntimeError(f"{where}: this ShardedOptimizer was closed")
         opt = self.optimizer
         tensors = self._bind(model)
         if grads._epoch != _autodiff.param_epoch():
@@ -302,13 +412,16 @@ class ShardedOptimizer:
         w = self.world
         scale, divide_by = _scaling(op, w.size)
         pending = grads._pending
-        updated: list[int] = []
+        reduced: list[tuple[_Flat, Array, Array]] = []
         for flat in self._flats:
-            members = [tensors[k] for k in flat.keys]
-            flat.fill(w, members, pending, scale)
+            flat.fill(w, [tensors[k] for k in flat.keys], pending, scale)
             grad, flags = flat.reduce(w)
             if divide_by != 1:
                 grad /= divide_by
+            reduced.append((flat, grad, flags))
+        total = None if limit is None else self._clip(reduced, limit, float(norm_type))
+        updated: list[int] = []
+        for flat, grad, flags in reduced:
             params = flat.params[flat.lo : flat.lo + flat.block]
             stepped = set()
             for run in flat.runs:
@@ -322,13 +435,73 @@ class ShardedOptimizer:
                     group = opt.param_groups[run.group]
                     opt._step(params[a:b], grad[a:b], run.members[m], group)
             flat.publish(w)
-            updated += [t._id for i, t in enumerate(members) if flags[i] > 0]
+            updated += [tensors[k]._id for i, k in enumerate(flat.keys) if flags[i] > 0]
         _autodiff.bump_param_epoch(updated)
+        return total
+
+    def _clip(self, reduced: list[tuple[_Flat, Array, Array]], limit: float, p: float) -> float:
+        """``clip_grad_norm`` on the reduced gradients, each rank scaling its blocks: the
+        norm of the parameters' parts in this rank's blocks, as ``clip_grad_norm`` computes
+        it (each part's norm in its dtype, then their norm in float64), combined over the
+        ranks with one small all-reduce (``sum`` of the ``p``-th powers; ``max`` for
+        ``p = inf``). In a world of one, ``clip_grad_norm``'s arithmetic exactly."""
+        parts = [
+            _norm(grad[a:b], p)
+            for flat, grad, flags in reduced
+            for i, _, _, a, b in flat.members
+            if flags[i] > 0
+        ]
+        mine = _norm(xp.array(parts, xp.float64), p)
+        if self.world.size == 1:
+            total = mine
+        elif math.isinf(p):
+            total = all_reduce(mine, "max")
+        else:
+            total = all_reduce(mine**p, "sum") ** (1 / p)
+        coef = limit / (total + 1e-6)
+        if coef < 1.0 or math.isnan(coef):
+            with xp.errstate(invalid="ignore"):  # inf * 0 is nan, as in clip_grad_norm
+                for _, grad, _ in reduced:
+                    grad *= grad.dtype.type(coef)
+        return total
+
+    def close(self) -> None:
+        """Release the memory the ranks share (collective: call it on every rank); the
+        model's parameters get arrays of their own again. ``update`` then raises; the
+        state stays readable. ``with dist.ShardedOptimizer(opt) as sharded:`` closes it at
+        the end of the block; what is left open is released when the job ends."""
+        if self._closed:
+            return
+        self._closed = True
+        _OPEN.discard(self)
+        for flat in self._flats:
+            flat.free(list(self._bound.values()))
+        self._bound = {}
+
+    def __enter__(self) -> ShardedOptimizer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # an error on one rank only would leave the others waiting in close(), a collective:
+        # the job is aborted instead (dx.distributed.init's exception hook)
+        if error is None or self.world.size == 1:
+            self.close()
 
     # ---- state ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The whole optimizer state, gathered from every rank, in the format (and with the
         values) of the unsharded optimizer's ``state_dict()``; collective."""
+        state = self._gather(None)
+        assert state is not None
+        return state
+
+    def _gather(self, root: int | None) -> dict[str, Any] | None:
+        """:meth:`state_dict` on ``root`` (None on the other ranks), or on every rank."""
         opt = self.optimizer
         mine: list[tuple[str, int, dict[str, Any]]] = []
         for flat in self._flats:
@@ -341,8 +514,11 @@ class ShardedOptimizer:
                         for k, v in opt._export(member).items()
                     }
                     mine.append((flat.keys[i], start, exported))
+        everyone = self.world.allgather(mine) if root is None else self.world.gather(mine, root)
+        if everyone is None:
+            return None
         parts: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-        for theirs in self.world.allgather(mine):
+        for theirs in everyone:
             for key, start, exported in theirs:
                 parts.setdefault(key, []).append((start, exported))
         state: dict[str, dict[str, Any]] = {}
@@ -361,9 +537,16 @@ class ShardedOptimizer:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Keep this rank's part of ``state`` (a ``state_dict()`` of this class or of the
         unsharded optimizer), checked as the optimizer checks it; collective only in that
-        every rank must load the same state."""
+        every rank must load the same state. ``dx.load_checkpoint(path, optimizer=sharded)``
+        loads one from a checkpoint the same way."""
+        self._apply(self._check_state(state))
+
+    def _check_state(self, state: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        return self.optimizer._check_state(state)
+
+    def _apply(self, checked: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
         opt = self.optimizer
-        groups, arrays = opt._check_state(state)
+        groups, arrays = checked
         for mine, loaded in zip(opt.param_groups, groups, strict=True):
             mine.clear()
             mine.update(loaded)
@@ -385,7 +568,7 @@ class ShardedOptimizer:
         opt = self.optimizer
         tensors = dict(model.named_parameters())
         for flat in self._flats:
-            for key, view in zip(flat.keys, flat.views, strict=True):
+            for i, (key, view) in enumerate(zip(flat.keys, flat.views, strict=True)):
                 t = tensors.get(key)
                 if t is None:
                     raise KeyError(
@@ -404,8 +587,9 @@ class ShardedOptimizer:
                             f"ShardedOptimizer.update: parameter {key!r} is {data.dtype}; "
                             f"it was {view.dtype} when the optimizer was built"
                         )
-                    xp.copyto(view, data)
+                    flat.take_in(i, data)
                     t._data = view
+                    self._bound[key] = t
         for key, t in tensors.items():
             if key not in opt._shapes:
                 opt._reject(key, t._data, t._data)

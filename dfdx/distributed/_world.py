@@ -6,15 +6,19 @@ is imported. Without mpi4py the world is one process, and every collective is th
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
 from dfdx._backend import Array, xp
 
 ReduceOp = Literal["mean", "sum", "max", "min"]
+GradientOp = Literal["mean", "sum"]
+"""How gradients are reduced over the ranks."""
 REDUCE_OPS: tuple[ReduceOp, ...] = ("mean", "sum", "max", "min")
 
 ABORT_GRACE_S = 10.0
@@ -30,6 +34,32 @@ class Request(Protocol):
     def Test(self) -> bool: ...
 
 
+_LIVE_WINDOWS: list[Any] = []
+"""The MPI windows allocated and not yet freed, oldest first (every rank makes and frees them
+in the same order): whatever is left is freed at exit, before MPI is finalized."""
+
+
+def live_windows() -> int:
+    """How many shared-memory windows this process holds (for tests: no leak)."""
+    return len(_LIVE_WINDOWS)
+
+
+BEFORE_FREEING_AT_EXIT: list[Callable[[], None]] = []
+"""Run at exit before the windows are freed, on this rank alone (no collective): the sharded
+optimizers left open give the model's parameters arrays of their own there, so that nothing
+reads unmapped memory afterwards (another exit handler saving the model)."""
+
+
+def _free_windows_at_exit() -> None:
+    for hook in BEFORE_FREEING_AT_EXIT:
+        hook()
+    # collective: every rank runs it at its exit, in the order the windows were made
+    while _LIVE_WINDOWS:
+        win = _LIVE_WINDOWS.pop(0)
+        win.Unlock_all()
+        win.Free()
+
+
 class SharedMemory:
     """Memory mapped by every rank (an MPI shared-memory window): what one rank writes
     before :meth:`fence` every rank reads after it."""
@@ -41,7 +71,19 @@ class SharedMemory:
 
     def array(self, dtype: Any, count: int, offset: int) -> Array:
         """``count`` elements of ``dtype`` from byte ``offset``."""
+        if self.memory is None:
+            raise RuntimeError("dx.distributed: this shared memory was freed")
         return xp.frombuffer(self.memory, dtype, count, offset)
+
+    def free(self) -> None:
+        """Release the memory (``MPI_Win_free``): collective, on every rank in the same
+        order; freeing again does nothing. The arrays :meth:`array` made must not be used
+        after it (the memory is unmapped)."""
+        win, self._win, self.memory = self._win, None, None
+        if win is not None:
+            _LIVE_WINDOWS.remove(win)
+            win.Unlock_all()
+            win.Free()
 
     def fence(self) -> None:
         """Wait until every rank has come here; their writes before it are then visible."""
@@ -104,6 +146,10 @@ class World:
         """Every rank's ``obj`` (picklable), by rank."""
         return [obj]
 
+    def gather(self, obj: Any, root: int) -> list[Any] | None:
+        """Every rank's ``obj`` (picklable), by rank, on ``root``; None on the others."""
+        return [obj]
+
     def barrier(self) -> None:
         """Wait until every rank has come here."""
 
@@ -161,6 +207,11 @@ class MPIWorld(World):
                 win.Free()
             return None
         win.Lock_all()  # a passive epoch for Win.Sync, held for the window's life
+        if not _LIVE_WINDOWS:
+            # registered after mpi4py's own exit handler: runs before MPI_Finalize
+            atexit.unregister(_free_windows_at_exit)
+            atexit.register(_free_windows_at_exit)
+        _LIVE_WINDOWS.append(win)
         memory, _ = win.Shared_query(0)
         return SharedMemory(memory, win, comm)
 
@@ -169,6 +220,10 @@ class MPIWorld(World):
 
     def allgather(self, obj: Any) -> list[Any]:
         return list(self._comm.allgather(obj))
+
+    def gather(self, obj: Any, root: int) -> list[Any] | None:
+        gathered = self._comm.gather(obj, root=root)
+        return None if gathered is None else list(gathered)
 
     def barrier(self) -> None:
         self._comm.Barrier()

@@ -92,21 +92,23 @@ def _grad_right(g: Array, a: Array, b: Array) -> Array:
     return unbroadcast(gb, b.shape)
 
 
-def product(a: Array, b: Array) -> Array:
+def product(a: Array, b: Array, out: Array | None = None) -> Array:
     """``a @ b`` of two matrices with one BLAS call: ``matmul``, which writes its result
     once, where both operands are C- or F-contiguous and the inner size is above 1; else
     ``dot``, which zero-fills its result before the product (~3% of a transformer step)
     but copies strided operands for BLAS and takes an outer product to BLAS, which
     ``matmul`` misses (~6x slower for (784, 1) @ (1, 256)). A single row goes to ``dot``
-    too: its vector-matrix call costs ~0.4 us less than matmul's (MLP inference at batch 1)."""
+    too: its vector-matrix call costs ~0.4 us less than matmul's (MLP inference at batch 1).
+    Written into ``out`` if given (C-contiguous, of the result's shape and dtype)."""
     if (
         a.shape[0] > 1
         and a.shape[1] > 1
         and (a.flags.c_contiguous or a.flags.f_contiguous)
         and (b.flags.c_contiguous or b.flags.f_contiguous)
     ):
-        return xp.matmul(a, b)  # type: ignore[no-any-return]
-    return xp.dot(a, b)  # type: ignore[no-any-return]
+        # no out= keyword unless given: parsing it costs every call (the forward's too)
+        return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+    return xp.dot(a, b) if out is None else xp.dot(a, b, out=out)
 
 
 SMALL_BATCH = 64
@@ -194,15 +196,19 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
         g2 = g.reshape(-1, n_out) if g.ndim != 2 else g
         return product(g2, w).reshape(a.shape)
 
-    def grad_w(g: Array) -> Array:
+    # the parameters' gradients can be written into a given array (dx.distributed's shared
+    # memory): a keyword-only ``out`` (GradFn in dfdx/_autodiff.py)
+    def grad_w(g: Array, *, out: Array | None = None) -> Array:
         g2 = g.reshape(-1, n_out) if g.ndim != 2 else g
-        return product(g2.T, a2)
+        return product(g2.T, a2, out)
 
     if bias is None:
         return result(out, (x, weight), (grad_x, grad_w))
 
-    def grad_b(g: Array) -> Array:
-        return g.reshape(-1, n_out).sum(axis=0)  # type: ignore[no-any-return]
+    def grad_b(g: Array, *, out: Array | None = None) -> Array:
+        if out is None:
+            return g.reshape(-1, n_out).sum(axis=0)  # type: ignore[no-any-return]
+        return g.reshape(-1, n_out).sum(axis=0, out=out)
 
     return result(out, (x, weight, bias), (grad_x, grad_w, grad_b))
 

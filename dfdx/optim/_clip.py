@@ -57,8 +57,7 @@ def clip_grad_norm(
     if ``error_if_nonfinite`` (else the gradients become NaN, as in PyTorch)."""
     where = "clip_grad_norm"
     limit = _check_limit(where, "max_norm", max_norm)
-    if isinstance(norm_type, bool) or not isinstance(norm_type, int | float) or not norm_type > 0:
-        raise ValueError(f"{where}: norm_type must be a number > 0 or math.inf, got {norm_type!r}")
+    _check_norm_type(where, norm_type)
     pairs = _with_grads(where, params, grads)
     if not pairs:
         return 0.0
@@ -76,6 +75,11 @@ def clip_grad_norm(
             for t, g in pairs:
                 grads._replace(t, g * g.dtype.type(coef))
     return total
+
+
+def _check_norm_type(where: str, norm_type: object) -> None:
+    if isinstance(norm_type, bool) or not isinstance(norm_type, int | float) or not norm_type > 0:
+        raise ValueError(f"{where}: norm_type must be a number > 0 or math.inf, got {norm_type!r}")
 
 
 def _norm(a: Array, p: float) -> float:
