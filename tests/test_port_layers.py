@@ -298,6 +298,16 @@ def test_layer_constructor_errors() -> None:
         lambda: nn.Conv1d(6, 8, 3, groups=4),
     )
     raises_exactly(
+        ShapeError,
+        "Conv2d: groups 4 must divide in_channels 6",
+        lambda: nn.Conv2d(6, 4, 3, groups=4),
+    )
+    raises_exactly(
+        ShapeError,
+        "ConvTranspose2d: groups 4 must divide out_channels 6",
+        lambda: nn.ConvTranspose2d(4, 6, 3, groups=4),
+    )
+    raises_exactly(
         ShapeError, "Conv1d: stride must be an int > 0, got 0", lambda: nn.Conv1d(4, 6, 3, stride=0)
     )
     raises_exactly(

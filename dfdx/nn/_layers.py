@@ -41,14 +41,6 @@ def _check_arguments(name: str, **arguments: object) -> None:
     shapes.check_arguments(_described(name), arguments)
 
 
-def _groups_divide(name: str, in_channels: int, out_channels: int, groups: int) -> None:
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"{name}: groups {groups} must divide in_channels {in_channels} and "
-            f"out_channels {out_channels}"
-        )
-
-
 def _described(name: str) -> shapes.Layer:
     """The layer table's entry for the class ``name`` of this module."""
     layer = shapes.layer_of(f"{__name__}.{name}")
@@ -585,7 +577,6 @@ def _checked_pairs(
     """A 2-d convolution's arguments checked against the layer table; its window as pairs."""
     sizes = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups}
     _check_arguments(name, **sizes, **window)
-    _groups_divide(name, in_channels, out_channels, groups)
     return {arg: _pair(v) for arg, v in window.items()}
 
 
