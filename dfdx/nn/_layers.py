@@ -51,8 +51,32 @@ def _described(name: str) -> shapes.Layer:
 # ---- activations -------------------------------------------------------------------------------
 
 
-class ReLU(Module):
-    """``max(x, 0)``, elementwise: any shape to the same shape."""
+class _TakesInplace(Module):
+    """A layer that takes PyTorch's ``inplace`` flag, for code written for PyTorch. dfdx never
+    writes into a tensor that an op reads (a tape may still need it), so the result is a new
+    tensor either way and the input is left as it was: ``inplace=True`` is accepted and shown
+    in the repr, and saves no memory (PyTorch's overwrites the input)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        if not isinstance(inplace, bool):
+            raise TypeError(f"{type(self).__name__}: inplace must be a bool, got {inplace!r}")
+        self.inplace = inplace
+
+    def _inplace_repr(self, before: str = "") -> str:
+        """``before`` followed by ``inplace=True`` where it was asked for (PyTorch's repr)."""
+        if not self.inplace:
+            return before
+        return f"{before}, inplace=True" if before else "inplace=True"
+
+    def extra_repr(self) -> str:
+        return self._inplace_repr()
+
+
+class ReLU(_TakesInplace):
+    """``max(x, 0)``, elementwise: any shape to the same shape. ``inplace`` is accepted for
+    code written for PyTorch: the result is a new tensor either way and the input is left as
+    it was (dfdx writes into no tensor an op reads), so it saves no memory."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.relu(x)
@@ -91,8 +115,8 @@ class Tanh(Module):
     forward = __call__
 
 
-class SiLU(Module):
-    """``x * sigmoid(x)`` (swish), elementwise."""
+class SiLU(_TakesInplace):
+    """``x * sigmoid(x)`` (swish), elementwise; ``inplace`` as :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.silu(x)
@@ -113,11 +137,12 @@ class Identity(Module):
     forward = __call__
 
 
-class LeakyReLU(Module):
-    """``x`` where positive, ``negative_slope * x`` elsewhere (:func:`dfdx.leaky_relu`)."""
+class LeakyReLU(_TakesInplace):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (:func:`dfdx.leaky_relu`);
+    ``inplace`` as :class:`ReLU`'s."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(inplace)
         self.negative_slope = _validate.number("LeakyReLU", "negative_slope", negative_slope)
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
@@ -126,11 +151,12 @@ class LeakyReLU(Module):
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return self._inplace_repr(f"negative_slope={self.negative_slope}")
 
 
-class ReLU6(Module):
-    """``min(max(x, 0), 6)``, elementwise (:func:`dfdx.relu6`)."""
+class ReLU6(_TakesInplace):
+    """``min(max(x, 0), 6)``, elementwise (:func:`dfdx.relu6`); ``inplace`` as
+    :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.relu6(x)
@@ -138,8 +164,9 @@ class ReLU6(Module):
     forward = __call__
 
 
-class Hardswish(Module):
-    """``x * relu6(x + 3) / 6``, elementwise (:func:`dfdx.hardswish`)."""
+class Hardswish(_TakesInplace):
+    """``x * relu6(x + 3) / 6``, elementwise (:func:`dfdx.hardswish`); ``inplace`` as
+    :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.hardswish(x)
@@ -147,8 +174,9 @@ class Hardswish(Module):
     forward = __call__
 
 
-class Mish(Module):
-    """``x * tanh(softplus(x))``, elementwise (:func:`dfdx.mish`)."""
+class Mish(_TakesInplace):
+    """``x * tanh(softplus(x))``, elementwise (:func:`dfdx.mish`); ``inplace`` as
+    :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.mish(x)
@@ -156,11 +184,12 @@ class Mish(Module):
     forward = __call__
 
 
-class ELU(Module):
-    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (:func:`dfdx.elu`)."""
+class ELU(_TakesInplace):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (:func:`dfdx.elu`);
+    ``inplace`` as :class:`ReLU`'s."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
         self.alpha = _validate.number("ELU", "alpha", alpha)
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
@@ -169,7 +198,7 @@ class ELU(Module):
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return self._inplace_repr(f"alpha={self.alpha}")
 
 
 class Softmax(Module):
@@ -188,12 +217,15 @@ class Softmax(Module):
         return f"axis={self.axis}"
 
 
-class Dropout(Module):
+class Dropout(_TakesInplace):
     """Zero each element with probability ``p`` in training mode (scaling the rest by
-    ``1 / (1 - p)``); nothing in eval mode. ``rng`` draws the masks."""
+    ``1 / (1 - p)``); nothing in eval mode. ``rng`` draws the masks; ``inplace`` as
+    :class:`ReLU`'s."""
 
-    def __init__(self, p: float = 0.5, *, rng: Generator | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, p: float = 0.5, inplace: bool = False, *, rng: Generator | None = None
+    ) -> None:
+        super().__init__(inplace)
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
@@ -205,7 +237,7 @@ class Dropout(Module):
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return self._inplace_repr(f"p={self.p}")
 
 
 class Flatten(Module, Generic[A0, A1]):
