@@ -7,8 +7,10 @@ and its parameter count (where the layer's sizes are literals). Nothing is run."
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mypy.nodes import (
@@ -18,6 +20,7 @@ from mypy.nodes import (
     CallExpr,
     Expression,
     FuncDef,
+    IntExpr,
     NameExpr,
     RefExpr,
     TypeInfo,
@@ -32,6 +35,7 @@ from dfdx_lsp._inlay import _name, _names, _sequential_input, _var
 from dfdx_lsp._walk import walk
 
 RESIDUAL = "dfdx.nn._containers.Residual"
+RECURRENT = "dfdx.nn.recurrent"
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,10 @@ class Model:
         return None if None in counts else sum(c for c in counts if c is not None)
 
 
-def _switch(call: Expression | None, names: tuple[str, ...]) -> bool | None:
-    """Whether a layer's ``bias=``/``affine=`` switch is on in its constructor call (passed by
-    keyword or by position): True when absent (each of these defaults to True), None when the
-    call is not visible, has star arguments, or passes something other than a literal."""
+def _literal(call: Expression | None, names: tuple[str, ...], default: int) -> int | None:
+    """The literal int or bool passed to one of the parameters ``names`` in a layer's
+    constructor call (by keyword or by position); ``default`` where none is passed; None when
+    the call is not visible, has star arguments, or passes something other than a literal."""
     if not isinstance(call, CallExpr) or set(call.arg_kinds) - {ARG_POS, ARG_NAMED}:
         return None
     value = next((v for n, v in zip(call.arg_names, call.args, strict=True) if n in names), None)
@@ -71,10 +75,17 @@ def _switch(call: Expression | None, names: tuple[str, ...]) -> bool | None:
         positional = [v for v, k in zip(call.args, call.arg_kinds, strict=True) if k == ARG_POS]
         value = next((v for f, v in zip(formals, positional, strict=False) if f in names), None)
     if value is None:
-        return True
+        return default
     if isinstance(value, NameExpr) and value.fullname in ("builtins.True", "builtins.False"):
         return value.fullname == "builtins.True"
-    return None
+    return value.value if isinstance(value, IntExpr) else None
+
+
+def _switch(call: Expression | None, names: tuple[str, ...]) -> bool | None:
+    """Whether a layer's ``bias=``/``affine=`` switch (each defaults to True) is on in its
+    constructor call; None where that is not known (see :func:`_literal`)."""
+    value = _literal(call, names, True)
+    return value if isinstance(value, bool) else None
 
 
 def _formals(call: CallExpr) -> list[str | None] | None:
@@ -84,16 +95,123 @@ def _formals(call: CallExpr) -> list[str | None] | None:
     return list(init.arg_names[1:]) if isinstance(init, FuncDef) else None
 
 
-def _pair(v: int | tuple[int, ...] | None) -> tuple[int, int] | None:
-    if isinstance(v, int):
-        return (v, v)
-    return (v[0], v[1]) if v is not None and len(v) == 2 else None
+Arguments = dict[str, int | tuple[int, ...]]
+"""A layer's constructor arguments that its type records (:func:`plugin.layer_arguments`)."""
+
+
+def _ints(args: Arguments, *names: str) -> list[int] | None:
+    """The int arguments ``names``, or None where one of them is not a known int."""
+    values = [args.get(name) for name in names]
+    ints = [v for v in values if isinstance(v, int)]
+    return ints if len(ints) == len(names) else None
+
+
+def _linear(args: Arguments, call: Expression | None) -> int | None:
+    sizes, bias = _ints(args, "in_features", "out_features"), _switch(call, ("bias",))
+    if sizes is None or bias is None:
+        return None
+    i, o = sizes
+    return i * o + (o if bias else 0)
+
+
+def _conv(args: Arguments, call: Expression | None) -> int | None:
+    """Any of the convolutions: ``in * out / groups * kernel`` weights (a transposed one's
+    weight is ``(in, out / groups, *kernel)``: the same count), and ``out`` biases."""
+    sizes, bias = _ints(args, "in_channels", "out_channels", "groups"), _switch(call, ("bias",))
+    kernel = args.get("kernel_size")
+    if sizes is None or bias is None or kernel is None:
+        return None
+    i, o, g = sizes
+    window = math.prod(kernel) if isinstance(kernel, tuple) else kernel
+    return i * o // g * window + (o if bias else 0)
+
+
+def _affine_norm(args: Arguments, call: Expression | None) -> int | None:
+    """LayerNorm and the batch norms: a weight and a bias of ``n`` where affine."""
+    n = args.get("normalized_shape", args.get("num_features"))
+    affine = _switch(call, ("elementwise_affine", "affine"))
+    if not isinstance(n, int) or affine is None:
+        return None
+    return 2 * n if affine else 0
+
+
+def _rms_norm(args: Arguments, call: Expression | None) -> int | None:
+    """A weight of ``n`` where affine; no bias."""
+    n, affine = args.get("normalized_shape"), _switch(call, ("elementwise_affine",))
+    if not isinstance(n, int) or affine is None:
+        return None
+    return n if affine else 0
+
+
+def _group_norm(args: Arguments, call: Expression | None) -> int | None:
+    """A weight of ``C`` where affine, and a bias of ``C`` where ``bias`` is on too."""
+    c, affine, bias = args.get("num_channels"), _switch(call, ("affine",)), _switch(call, ("bias",))
+    if not isinstance(c, int) or affine is None or bias is None:
+        return None
+    return c * affine + c * (affine and bias)
+
+
+def _embedding(args: Arguments, call: Expression | None) -> int | None:
+    sizes = _ints(args, "num_embeddings", "embedding_dim")
+    return None if sizes is None else sizes[0] * sizes[1]
+
+
+COUNTS: dict[str, Callable[[Arguments, Expression | None], int | None]] = {
+    "Linear": _linear,
+    "Conv1d": _conv,
+    "Conv2d": _conv,
+    "ConvTranspose1d": _conv,
+    "ConvTranspose2d": _conv,
+    "LayerNorm": _affine_norm,
+    "BatchNorm1d": _affine_norm,
+    "BatchNorm2d": _affine_norm,
+    "RMSNorm": _rms_norm,
+    "GroupNorm": _group_norm,
+    "Embedding": _embedding,
+}
+"""How to count the parameters of each layer of the plugin's table that holds some, from the
+arguments its type records and its constructor call (for its ``bias``/``affine`` switches)."""
+
+_PARAMETER_FREE = frozenset(
+    ("ReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "Dropout", "Flatten", "MaxPool2d",
+     "AvgPool2d", "AdaptiveAvgPool2d", "Upsample", "Identity", "LeakyReLU", "ReLU6",
+     "Hardswish", "Mish", "ELU", "Unflatten")
+)  # fmt: skip
+"""The layers of the plugin's table that hold no parameters."""
+
+RECURRENT_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+"""The recurrent layers of ``dfdx.nn.recurrent`` (not in the plugin's table: their types hold
+no sizes, so their constructor call is read) and the gate blocks stacked in each weight."""
+
+
+def _recurrent(gates: int, call: Expression | None) -> int | None:
+    """PyTorch's ``weight_ih_l{k}`` ``(gates * H, in_k)``, ``weight_hh_l{k}`` ``(gates * H, H)``
+    and, with ``bias``, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` ``(gates * H,)`` for each layer
+    ``k`` and direction; ``in_k`` is ``input_size`` for the first layer, then ``H`` times the
+    number of directions."""
+    values = [
+        _literal(call, ("input_size",), -1),
+        _literal(call, ("hidden_size",), -1),
+        _literal(call, ("num_layers",), 1),
+        _literal(call, ("bias",), True),
+        _literal(call, ("bidirectional",), False),
+    ]
+    if any(v is None or v == -1 for v in values):
+        return None
+    size, hidden, layers, bias, bidirectional = (int(v) for v in values if v is not None)
+    directions = 2 if bidirectional else 1
+    rows = gates * hidden
+    total = 0
+    for k in range(layers):
+        inputs = size if k == 0 else hidden * directions
+        total += directions * (rows * (inputs + hidden) + (2 * rows if bias else 0))
+    return total
 
 
 def parameters(layer: Instance, call: Expression | None = None) -> int | None:
     """The number of parameters of a layer whose sizes its type holds as literals, or None.
-    ``call`` is the constructor call, read for ``bias=``/``affine=`` (which types do not hold);
-    without it a layer with such a switch is not counted."""
+    ``call`` is the constructor call, read for ``bias=``/``affine=`` (which types do not hold)
+    and for a recurrent layer's sizes; without it a layer with such a switch is not counted."""
     name = layer.type.name
     if plugin.is_sequential(layer):
         inner = plugin.sequential_layers(layer)
@@ -106,44 +224,15 @@ def parameters(layer: Instance, call: Expression | None = None) -> int | None:
         wrapped = get_proper_type(layer.args[0]) if layer.args else None
         inner_call = call.args[0] if isinstance(call, CallExpr) and len(call.args) == 1 else None
         return parameters(wrapped, inner_call) if isinstance(wrapped, Instance) else None
+    if layer.type.fullname == f"{RECURRENT}.{name}" and name in RECURRENT_GATES:
+        return _recurrent(RECURRENT_GATES[name], call)
     args = plugin.layer_arguments(layer)
     if args is None:
         return None
     if name in _PARAMETER_FREE:
         return 0
-    if name == "Linear":
-        i, o, bias = args.get("in_features"), args.get("out_features"), _switch(call, ("bias",))
-        if isinstance(i, int) and isinstance(o, int) and bias is not None:
-            return i * o + (o if bias else 0)
-    elif name in ("Conv2d", "ConvTranspose2d"):
-        i, o = args.get("in_channels"), args.get("out_channels")
-        k, g = _pair(args.get("kernel_size")), args.get("groups")
-        bias = _switch(call, ("bias",))
-        if (
-            isinstance(i, int)
-            and isinstance(o, int)
-            and k
-            and isinstance(g, int)
-            and bias is not None
-        ):
-            return i * o // g * k[0] * k[1] + (o if bias else 0)
-    elif name in ("LayerNorm", "BatchNorm1d", "BatchNorm2d"):
-        n = args.get("normalized_shape", args.get("num_features"))
-        affine = _switch(call, ("elementwise_affine", "affine"))
-        if isinstance(n, int) and affine is not None:
-            return 2 * n if affine else 0
-    elif name == "Embedding":
-        v, d = args.get("num_embeddings"), args.get("embedding_dim")
-        if isinstance(v, int) and isinstance(d, int):
-            return v * d
-    return None
-
-
-_PARAMETER_FREE = frozenset(
-    ("ReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "Dropout", "Flatten", "MaxPool2d",
-     "AvgPool2d", "AdaptiveAvgPool2d", "Upsample")
-)  # fmt: skip
-"""The layers of the plugin's table that hold no parameters."""
+    count = COUNTS.get(name)
+    return None if count is None else count(args, call)
 
 
 def models(path: str, checker: Checker | None = None) -> tuple[list[Model], list[str]]:

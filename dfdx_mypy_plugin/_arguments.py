@@ -16,8 +16,6 @@ assigns to.
 
 from __future__ import annotations
 
-import os
-
 from mypy.nodes import (
     ARG_NAMED,
     ARG_NAMED_OPT,
@@ -46,6 +44,7 @@ from mypy.options import Options
 from mypy.plugin import ClassDefContext
 from mypy.types import CallableType, Type, UnboundType, UnionType, UnpackType
 
+from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import blocks, target_names
 
 HIDDEN = "{}__argument"
@@ -66,7 +65,7 @@ def redefinable_arguments(ctx: ClassDefContext) -> None:
             if isinstance(func, FuncDef) and _names_typevar_with_values(func, ctx):
                 _rewrite(func)
     except Exception:
-        if os.environ.get("DFDX_PLUGIN_DEBUG") == "1":
+        if DEBUG:
             raise  # never crash a user's mypy: the method stays as written
 
 

@@ -60,6 +60,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
+from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
 from dfdx_mypy_plugin._where import at_build, at_inputs, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -73,9 +74,6 @@ from dfdx_mypy_plugin.rules.nn import (
     is_sized_user_module,
 )
 from dfdx_mypy_plugin.shapes import ShapeError
-
-_DEBUG = os.environ.get("DFDX_PLUGIN_DEBUG") == "1"
-"""Let a bug in a rule crash mypy (the project's tests set it); users get mypy's default."""
 
 _TRACE = os.environ.get("DFDX_PLUGIN_TRACE")
 """A file to which each rule that runs appends a line ``path<TAB>family`` (its module under

@@ -8,7 +8,6 @@ Imported as ``import _helpers`` (pytest puts tests/ on ``sys.path``: it has no _
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 import sys
@@ -28,15 +27,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def load_fixture_script(filename: str) -> Any:
     """Import ``tests/fixtures/<filename>`` (a script, not a package) once, as the module
     ``_dfdx_<stem>``, so that a test can use its ``CASES`` table and its torch side."""
-    name = f"_dfdx_{Path(filename).stem}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / filename)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+    if str(FIXTURES) not in sys.path:
+        sys.path.insert(0, str(FIXTURES))  # as when a script runs: its folder is on the path
+    from _fixture_scripts import sibling
+
+    return sibling(filename)
 
 
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:

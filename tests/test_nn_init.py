@@ -215,6 +215,34 @@ def test_the_default_linear_init_is_kaiming_uniform_with_a_sqrt5() -> None:
     _moments_close(x, 0.0, math.sqrt(2 / 6) / math.sqrt(N_COLS), UNIFORM_KURTOSIS)
 
 
+DEFAULT_INITS: list[tuple[Any, tuple[int, ...], int, int | None]] = [
+    # (layer from a generator, weight shape, fan-in, bias size): PyTorch reads the fan-in from
+    # the weight's second axis times the kernel, for a transposed convolution out / groups
+    (lambda g: nn.Linear(5, 7, rng=g), (7, 5), 5, 7),
+    (lambda g: nn.Linear(3, 4, bias=False, rng=g), (4, 3), 3, None),
+    (lambda g: nn.Conv1d(4, 6, 3, groups=2, rng=g), (6, 2, 3), 2 * 3, 6),
+    (lambda g: nn.Conv2d(4, 6, (2, 3), groups=2, rng=g), (6, 2, 2, 3), 2 * 2 * 3, 6),
+    (lambda g: nn.ConvTranspose1d(4, 6, 3, groups=2, rng=g), (4, 3, 3), 3 * 3, 6),
+    (lambda g: nn.ConvTranspose2d(4, 6, (3, 2), groups=2, rng=g), (4, 3, 3, 2), 3 * 3 * 2, 6),
+    (lambda g: nn.ConvTranspose2d(4, 6, 3, bias=False, rng=g), (4, 6, 3, 3), 6 * 3 * 3, None),
+]
+
+
+@pytest.mark.parametrize("case", range(len(DEFAULT_INITS)))
+def test_linear_and_convolutions_draw_the_weight_then_the_bias_on_their_fan_in(case: int) -> None:
+    make, shape, fan_in, bias = DEFAULT_INITS[case]
+    layer = make(_rng(case))
+    g = _rng(case)
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_ with a = sqrt(5), and the bias's bound
+    weight = g.uniform(-bound, bound, shape).astype(np.float32)
+    np.testing.assert_allclose(layer.weight.numpy(), weight, rtol=1e-6)
+    if bias is None:
+        assert layer.bias is None
+    else:
+        expected = g.uniform(-bound, bound, (bias,)).astype(np.float32)
+        np.testing.assert_allclose(layer.bias.numpy(), expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("shape", [(64, 16), (16, 64), (8, 4, 3, 3), (32, 32)])
 def test_orthogonal(shape: tuple[int, ...]) -> None:
     w = init.orthogonal_(_w(*shape, dtype=dx.float64), gain=2.0, rng=_rng(10))

@@ -1,6 +1,6 @@
 """Ops compute in ``dfdx/ops``; modules in ``dfdx/nn`` hold parameters and call ops. No source
 of ``dfdx/nn`` builds a result or records a backward step itself (``Module``'s epoch bump for
-in-place updates is not recording)."""
+in-place updates is not recording). The plugin reads its debug switch in one module."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import dfdx
+import dfdx_mypy_plugin
 
 NN = Path(dfdx.__file__).parent / "nn"
+PLUGIN = Path(dfdx_mypy_plugin.__file__).parent
 
 RECORDING = re.compile(
     r"_op import[^\n]*\bresult|\bresult(_shared)?\(|\brecord\(|\bresult_tape\b"
@@ -29,6 +31,15 @@ def test_nn_sources_record_nothing() -> None:
         if RECORDING.search(line)
     ]
     assert found == []
+
+
+def test_the_plugin_reads_its_debug_switch_in_one_module() -> None:
+    readers = sorted(
+        p.relative_to(PLUGIN).as_posix()
+        for p in PLUGIN.rglob("*.py")
+        if "DFDX_PLUGIN_DEBUG" in p.read_text()
+    )
+    assert readers == ["_debug.py"]
 
 
 def test_the_scan_sees_recording() -> None:

@@ -9,6 +9,7 @@ tests/test_nn_parity.py)."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -298,6 +299,16 @@ def test_layer_constructor_errors() -> None:
         lambda: nn.Conv1d(6, 8, 3, groups=4),
     )
     raises_exactly(
+        ShapeError,
+        "Conv2d: groups 4 must divide in_channels 6",
+        lambda: nn.Conv2d(6, 4, 3, groups=4),
+    )
+    raises_exactly(
+        ShapeError,
+        "ConvTranspose2d: groups 4 must divide out_channels 6",
+        lambda: nn.ConvTranspose2d(4, 6, 3, groups=4),
+    )
+    raises_exactly(
         ShapeError, "Conv1d: stride must be an int > 0, got 0", lambda: nn.Conv1d(4, 6, 3, stride=0)
     )
     raises_exactly(
@@ -416,6 +427,55 @@ def test_activation_layers_call_their_ops() -> None:
         np.testing.assert_array_equal(layer(x).numpy(), op(x).numpy())
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
     assert repr(nn.GroupNorm(2, 6)) == "GroupNorm(2, 6, eps=1e-05, affine=True)"
+
+
+INPLACE_LAYERS: dict[str, Callable[..., nn.Module]] = {
+    "ReLU": nn.ReLU,
+    "SiLU": nn.SiLU,
+    "LeakyReLU": nn.LeakyReLU,
+    "ReLU6": nn.ReLU6,
+    "Hardswish": nn.Hardswish,
+    "Mish": nn.Mish,
+    "ELU": nn.ELU,
+    "Dropout": nn.Dropout,
+}
+"""The layers that take PyTorch's ``inplace`` flag, which dfdx accepts and does not act on."""
+
+
+@pytest.mark.parametrize("name", INPLACE_LAYERS)
+def test_inplace_is_accepted_and_leaves_the_input_and_the_gradient_as_they_were(name: str) -> None:
+    make = INPLACE_LAYERS[name]
+    x = dx.tensor(np.linspace(-4.0, 4.0, 9))
+    before = x.numpy().copy()
+    plain, inplace = make(), make(inplace=True)
+    plain.eval(), inplace.eval()  # Dropout: the identity, as the activations are deterministic
+    assert (plain.inplace, inplace.inplace) == (False, True)
+    np.testing.assert_array_equal(inplace(x).numpy(), plain(x).numpy())
+    np.testing.assert_array_equal(x.numpy(), before)
+    xt, xt_inplace = x.trace(), x.trace()
+    g_plain = plain(xt).sum().backward()[xt].numpy()
+    g_inplace = inplace(xt_inplace).sum().backward()[xt_inplace].numpy()
+    np.testing.assert_array_equal(g_inplace, g_plain)
+    np.testing.assert_array_equal(x.numpy(), before)
+    assert repr(inplace).endswith("inplace=True)")
+    assert "inplace" not in repr(plain)
+    raises_exactly(TypeError, f"{name}: inplace must be a bool, got 1", lambda: make(inplace=1))
+
+
+def test_inplace_is_where_pytorch_takes_it() -> None:
+    """Positionally too: ``LeakyReLU(0.2, True)``, ``ELU(1.0, True)``, ``Dropout(0.5, True)``."""
+    torch = pytest.importorskip("torch")
+    for name, make in INPLACE_LAYERS.items():
+        ours = list(inspect.signature(make).parameters.values())
+        theirs = list(inspect.signature(getattr(torch.nn, name)).parameters.values())
+        theirs_positional = [
+            (p.name, p.default) for p in theirs if p.kind == p.POSITIONAL_OR_KEYWORD
+        ]
+        ours_positional = [(p.name, p.default) for p in ours if p.kind == p.POSITIONAL_OR_KEYWORD]
+        assert ours_positional == theirs_positional, name
+    assert repr(nn.LeakyReLU(0.2, True)) == repr(torch.nn.LeakyReLU(0.2, True))
+    assert repr(nn.ELU(0.5, True)) == repr(torch.nn.ELU(0.5, True))
+    assert repr(nn.ReLU(True)) == repr(torch.nn.ReLU(True))
 
 
 # ---- recurrent layers ------------------------------------------------------------------------

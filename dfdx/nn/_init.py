@@ -88,3 +88,16 @@ def xavier_uniform(shape: tuple[int, ...], dtype: DType, rng: Generator | None) 
 def fan_in_bound(fan_in: int) -> float:
     """PyTorch's bias bound: ``1 / sqrt(fan_in)``."""
     return 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+def weight_and_bias(
+    shape: tuple[int, ...], bias: int | None, dtype: DType, rng: Generator | None
+) -> tuple[Array, Array | None]:
+    """PyTorch's default ``weight`` of ``shape`` and ``bias`` of ``bias`` values (none where
+    None) for Linear and the convolutions: :func:`kaiming_uniform` and uniform on
+    ``+-1 / sqrt(fan_in)``, the fan-in read from the weight's shape as PyTorch reads it (its
+    second axis times the kernel), the weight drawn first."""
+    fan_in, _ = fan_in_and_fan_out(shape)
+    weight = kaiming_uniform(shape, fan_in, dtype, rng)
+    b = None if bias is None else uniform((bias,), fan_in_bound(fan_in), dtype, rng)
+    return weight, b

@@ -8,6 +8,7 @@ multiplication and ``sqrt``, and its gradients come from those ops.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from typing_extensions import TypeVar
@@ -17,7 +18,7 @@ from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32, int64
 from dfdx._tensor import NoneTape, Tensor
 from dfdx._typing import C, D, Dyn, H, I, L, M, N, O, S, T, V
-from dfdx.nn._init import fan_in_bound, kaiming_uniform, uniform
+from dfdx.nn._init import weight_and_bias
 from dfdx.nn._module import Module
 from dfdx.ops import conv, indexing, movement, norm, reduce, unary
 from dfdx_mypy_plugin import shapes
@@ -40,14 +41,6 @@ def _check_arguments(name: str, **arguments: object) -> None:
     shapes.check_arguments(_described(name), arguments)
 
 
-def _groups_divide(name: str, in_channels: int, out_channels: int, groups: int) -> None:
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"{name}: groups {groups} must divide in_channels {in_channels} and "
-            f"out_channels {out_channels}"
-        )
-
-
 def _described(name: str) -> shapes.Layer:
     """The layer table's entry for the class ``name`` of this module."""
     layer = shapes.layer_of(f"{__name__}.{name}")
@@ -58,8 +51,32 @@ def _described(name: str) -> shapes.Layer:
 # ---- activations -------------------------------------------------------------------------------
 
 
-class ReLU(Module):
-    """``max(x, 0)``, elementwise: any shape to the same shape."""
+class _TakesInplace(Module):
+    """A layer that takes PyTorch's ``inplace`` flag, for code written for PyTorch. dfdx never
+    writes into a tensor that an op reads (a tape may still need it), so the result is a new
+    tensor either way and the input is left as it was: ``inplace=True`` is accepted and shown
+    in the repr, and saves no memory (PyTorch's overwrites the input)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        if not isinstance(inplace, bool):
+            raise TypeError(f"{type(self).__name__}: inplace must be a bool, got {inplace!r}")
+        self.inplace = inplace
+
+    def _inplace_repr(self, before: str = "") -> str:
+        """``before`` followed by ``inplace=True`` where it was asked for (PyTorch's repr)."""
+        if not self.inplace:
+            return before
+        return f"{before}, inplace=True" if before else "inplace=True"
+
+    def extra_repr(self) -> str:
+        return self._inplace_repr()
+
+
+class ReLU(_TakesInplace):
+    """``max(x, 0)``, elementwise: any shape to the same shape. ``inplace`` is accepted for
+    code written for PyTorch: the result is a new tensor either way and the input is left as
+    it was (dfdx writes into no tensor an op reads), so it saves no memory."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.relu(x)
@@ -98,8 +115,8 @@ class Tanh(Module):
     forward = __call__
 
 
-class SiLU(Module):
-    """``x * sigmoid(x)`` (swish), elementwise."""
+class SiLU(_TakesInplace):
+    """``x * sigmoid(x)`` (swish), elementwise; ``inplace`` as :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.silu(x)
@@ -120,11 +137,12 @@ class Identity(Module):
     forward = __call__
 
 
-class LeakyReLU(Module):
-    """``x`` where positive, ``negative_slope * x`` elsewhere (:func:`dfdx.leaky_relu`)."""
+class LeakyReLU(_TakesInplace):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (:func:`dfdx.leaky_relu`);
+    ``inplace`` as :class:`ReLU`'s."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(inplace)
         self.negative_slope = _validate.number("LeakyReLU", "negative_slope", negative_slope)
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
@@ -133,11 +151,12 @@ class LeakyReLU(Module):
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return self._inplace_repr(f"negative_slope={self.negative_slope}")
 
 
-class ReLU6(Module):
-    """``min(max(x, 0), 6)``, elementwise (:func:`dfdx.relu6`)."""
+class ReLU6(_TakesInplace):
+    """``min(max(x, 0), 6)``, elementwise (:func:`dfdx.relu6`); ``inplace`` as
+    :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.relu6(x)
@@ -145,8 +164,9 @@ class ReLU6(Module):
     forward = __call__
 
 
-class Hardswish(Module):
-    """``x * relu6(x + 3) / 6``, elementwise (:func:`dfdx.hardswish`)."""
+class Hardswish(_TakesInplace):
+    """``x * relu6(x + 3) / 6``, elementwise (:func:`dfdx.hardswish`); ``inplace`` as
+    :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.hardswish(x)
@@ -154,8 +174,9 @@ class Hardswish(Module):
     forward = __call__
 
 
-class Mish(Module):
-    """``x * tanh(softplus(x))``, elementwise (:func:`dfdx.mish`)."""
+class Mish(_TakesInplace):
+    """``x * tanh(softplus(x))``, elementwise (:func:`dfdx.mish`); ``inplace`` as
+    :class:`ReLU`'s."""
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         return unary.mish(x)
@@ -163,11 +184,12 @@ class Mish(Module):
     forward = __call__
 
 
-class ELU(Module):
-    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (:func:`dfdx.elu`)."""
+class ELU(_TakesInplace):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (:func:`dfdx.elu`);
+    ``inplace`` as :class:`ReLU`'s."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
         self.alpha = _validate.number("ELU", "alpha", alpha)
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
@@ -176,7 +198,7 @@ class ELU(Module):
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return self._inplace_repr(f"alpha={self.alpha}")
 
 
 class Softmax(Module):
@@ -195,12 +217,15 @@ class Softmax(Module):
         return f"axis={self.axis}"
 
 
-class Dropout(Module):
+class Dropout(_TakesInplace):
     """Zero each element with probability ``p`` in training mode (scaling the rest by
-    ``1 / (1 - p)``); nothing in eval mode. ``rng`` draws the masks."""
+    ``1 / (1 - p)``); nothing in eval mode. ``rng`` draws the masks; ``inplace`` as
+    :class:`ReLU`'s."""
 
-    def __init__(self, p: float = 0.5, *, rng: Generator | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, p: float = 0.5, inplace: bool = False, *, rng: Generator | None = None
+    ) -> None:
+        super().__init__(inplace)
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
@@ -212,7 +237,7 @@ class Dropout(Module):
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return self._inplace_repr(f"p={self.p}")
 
 
 class Flatten(Module, Generic[A0, A1]):
@@ -565,7 +590,93 @@ def _pair(v: Pair) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
-class Conv2d(Module, Generic[I, O, Hyper]):
+Single = int | tuple[int]
+"""A 1-d layer's window argument: an int or a 1-tuple (PyTorch takes both)."""
+
+
+def _single(name: str, arg: str, v: Single) -> int:
+    """``v`` as an int; a tuple that is not a 1-tuple is reported as the table's checks do."""
+    if isinstance(v, tuple) and len(v) == 1:
+        return v[0]
+    if isinstance(v, tuple):
+        raise ValueError(f"{name}: {arg} must be an int or a 1-tuple, got {v!r}")
+    return v
+
+
+def _checked_pairs(
+    name: str, in_channels: int, out_channels: int, groups: int, **window: Pair
+) -> dict[str, tuple[int, int]]:
+    """A 2-d convolution's arguments checked against the layer table; its window as pairs."""
+    sizes = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups}
+    _check_arguments(name, **sizes, **window)
+    return {arg: _pair(v) for arg, v in window.items()}
+
+
+def _checked_singles(
+    name: str, in_channels: int, out_channels: int, groups: int, **window: Single
+) -> dict[str, int]:
+    """A 1-d convolution's arguments checked against the layer table; its window as ints."""
+    ints = {arg: _single(name, arg, v) for arg, v in window.items()}
+    sizes = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups}
+    _check_arguments(name, **sizes, **ints)
+    return ints
+
+
+W = TypeVar("W", int, tuple[int, int])
+"""A convolution's window argument as stored: an int (1-d) or a pair (2-d)."""
+
+
+class _Conv(Module, Generic[W]):
+    """What the convolutions share: their sizes and window stored under PyTorch's names,
+    ``weight`` and ``bias`` initialised as PyTorch's, the repr. Each one states its
+    signature, its checks (:func:`_checked_pairs` or :func:`_checked_singles`) and its op."""
+
+    in_channels: int
+    out_channels: int
+    groups: int
+    kernel_size: W
+    stride: W
+    padding: W
+    dilation: W
+
+    def _build(
+        self,
+        in_channels: int,
+        out_channels: int,
+        groups: int,
+        window: Mapping[str, W],
+        bias: bool,
+        dtype: Any,
+        rng: Generator | None,
+        *,
+        transposed: bool = False,
+    ) -> tuple[Tensor[*tuple[Any, ...], NoneTape], Tensor[Any, NoneTape] | None]:
+        """Store the sizes and ``window``; return ``weight``, ``(out, in / groups, *kernel)``
+        (transposed: ``(in, out / groups, *kernel)``), and ``bias``, ``(out,)`` or None."""
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = window["kernel_size"]
+        self.stride = window["stride"]
+        self.padding = window["padding"]
+        self.dilation = window["dilation"]
+        k = self.kernel_size
+        kernel: tuple[int, ...] = (k,) if isinstance(k, int) else k
+        channels: tuple[int, int]
+        if transposed:
+            channels = (in_channels, out_channels // groups)
+        else:
+            channels = (out_channels, in_channels // groups)
+        shape = (*channels, *kernel)
+        w, b = weight_and_bias(shape, out_channels if bias else None, canonical(dtype), rng)
+        return Tensor(w), None if b is None else Tensor(b)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+
+
+class Conv2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
     """2-d convolution ``(N, I, H, W)`` to ``(N, O, H_out, W_out)``; ``weight`` is
     ``(O, I / groups, kh, kw)`` and ``bias`` ``(O,)``, initialised as PyTorch's. The plugin
     types ``Conv2d(1, 8, 3)`` as ``Conv2d[Literal[1], Literal[8], ...]``, the third parameter
@@ -589,29 +700,19 @@ class Conv2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        _check_arguments(
+        window = _checked_pairs(
             "Conv2d",
-            in_channels=in_channels,
-            out_channels=out_channels,
+            in_channels,
+            out_channels,
+            groups,
             kernel_size=kernel_size,
             stride=stride,
             padding=padding,
             dilation=dilation,
-            groups=groups,
         )
-        _groups_divide("Conv2d", in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.dilation = _pair(dilation)
-        dt = canonical(dtype)
-        kh, kw = self.kernel_size
-        fan_in = in_channels // groups * kh * kw
-        shape = (out_channels, in_channels // groups, kh, kw)
-        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
-        b = fan_in_bound(fan_in)
-        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+        self.weight, self.bias = self._build(
+            in_channels, out_channels, groups, window, bias, dtype, rng
+        )
 
     def __call__(self, x: Tensor[N, I, Dyn, Dyn, T]) -> Tensor[N, O, Dyn, Dyn, T]:
         out: Tensor[N, O, Dyn, Dyn, T] = conv.conv2d(
@@ -627,27 +728,8 @@ class Conv2d(Module, Generic[I, O, Hyper]):
 
     forward = __call__
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}"
-        )
 
-
-Single = int | tuple[int]
-"""A 1-d layer's window argument: an int or a 1-tuple (PyTorch takes both)."""
-
-
-def _single(name: str, arg: str, v: Single) -> int:
-    """``v`` as an int; a tuple that is not a 1-tuple is reported as the table's checks do."""
-    if isinstance(v, tuple) and len(v) == 1:
-        return v[0]
-    if isinstance(v, tuple):
-        raise ValueError(f"{name}: {arg} must be an int or a 1-tuple, got {v!r}")
-    return v
-
-
-class Conv1d(Module, Generic[I, O, Hyper]):
+class Conv1d(_Conv[int], Generic[I, O, Hyper]):
     """1-d convolution ``(N, I, L)`` to ``(N, O, L_out)`` with ``L_out = (L + 2 padding -
     dilation (k - 1) - 1) // stride + 1`` (:func:`dfdx.conv1d`); ``weight`` is ``(O, I /
     groups, k)`` and ``bias`` ``(O,)``, initialised as PyTorch's. The plugin types
@@ -672,26 +754,19 @@ class Conv1d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        window = {
-            "kernel_size": _single("Conv1d", "kernel_size", kernel_size),
-            "stride": _single("Conv1d", "stride", stride),
-            "padding": _single("Conv1d", "padding", padding),
-            "dilation": _single("Conv1d", "dilation", dilation),
-        }
-        _check_arguments(
-            "Conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups, **window
+        window = _checked_singles(
+            "Conv1d",
+            in_channels,
+            out_channels,
+            groups,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
         )
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = window["kernel_size"]
-        self.stride = window["stride"]
-        self.padding = window["padding"]
-        self.dilation = window["dilation"]
-        dt = canonical(dtype)
-        fan_in = in_channels // groups * self.kernel_size
-        shape = (out_channels, in_channels // groups, self.kernel_size)
-        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
-        b = fan_in_bound(fan_in)
-        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+        self.weight, self.bias = self._build(
+            in_channels, out_channels, groups, window, bias, dtype, rng
+        )
 
     def __call__(self, x: Tensor[N, I, Dyn, T]) -> Tensor[N, O, Dyn, T]:
         out: Tensor[N, O, Dyn, T] = conv.conv1d(
@@ -707,14 +782,8 @@ class Conv1d(Module, Generic[I, O, Hyper]):
 
     forward = __call__
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}"
-        )
 
-
-class ConvTranspose1d(Module, Generic[I, O, Hyper]):
+class ConvTranspose1d(_Conv[int], Generic[I, O, Hyper]):
     """1-d transposed convolution ``(N, I, L)`` to ``(N, O, L_out)`` with ``L_out = (L - 1)
     stride - 2 padding + dilation (k - 1) + output_padding + 1`` (:func:`dfdx.conv_transpose1d`);
     ``weight`` is ``(I, O / groups, k)`` and ``bias`` ``(O,)``, initialised as PyTorch's
@@ -739,30 +808,21 @@ class ConvTranspose1d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        name = "ConvTranspose1d"
-        window = {
-            "kernel_size": _single(name, "kernel_size", kernel_size),
-            "stride": _single(name, "stride", stride),
-            "padding": _single(name, "padding", padding),
-            "output_padding": _single(name, "output_padding", output_padding),
-            "dilation": _single(name, "dilation", dilation),
-        }
-        _check_arguments(
-            name, in_channels=in_channels, out_channels=out_channels, groups=groups, **window
+        window = _checked_singles(
+            "ConvTranspose1d",
+            in_channels,
+            out_channels,
+            groups,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            dilation=dilation,
         )
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = window["kernel_size"]
-        self.stride = window["stride"]
-        self.padding = window["padding"]
         self.output_padding = window["output_padding"]
-        self.dilation = window["dilation"]
-        dt = canonical(dtype)
-        # PyTorch computes the fan-in from the weight's second axis: out_channels / groups
-        fan_in = out_channels // groups * self.kernel_size
-        shape = (in_channels, out_channels // groups, self.kernel_size)
-        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
-        b = fan_in_bound(fan_in)
-        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+        self.weight, self.bias = self._build(
+            in_channels, out_channels, groups, window, bias, dtype, rng, transposed=True
+        )
 
     def __call__(self, x: Tensor[N, I, Dyn, T]) -> Tensor[N, O, Dyn, T]:
         out: Tensor[N, O, Dyn, T] = conv.conv_transpose1d(
@@ -778,12 +838,6 @@ class ConvTranspose1d(Module, Generic[I, O, Hyper]):
         return out
 
     forward = __call__
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}"
-        )
 
 
 class MaxPool2d(Module, Generic[Hyper]):
@@ -824,7 +878,7 @@ class AvgPool2d(Module, Generic[Hyper]):
     forward = __call__
 
 
-class ConvTranspose2d(Module, Generic[I, O, Hyper]):
+class ConvTranspose2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
     """2-d transposed convolution ``(N, I, H, W)`` to ``(N, O, H_out, W_out)`` with
     ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1``
     (:func:`dfdx.conv_transpose2d`); ``weight`` is ``(I, O / groups, kh, kw)`` and ``bias``
@@ -849,32 +903,21 @@ class ConvTranspose2d(Module, Generic[I, O, Hyper]):
         dtype: Any = float32,
     ) -> None:
         super().__init__()
-        _check_arguments(
+        window = _checked_pairs(
             "ConvTranspose2d",
-            in_channels=in_channels,
-            out_channels=out_channels,
+            in_channels,
+            out_channels,
+            groups,
             kernel_size=kernel_size,
             stride=stride,
             padding=padding,
             output_padding=output_padding,
-            groups=groups,
             dilation=dilation,
         )
-        _groups_divide("ConvTranspose2d", in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.output_padding = _pair(output_padding)
-        self.dilation = _pair(dilation)
-        dt = canonical(dtype)
-        kh, kw = self.kernel_size
-        # PyTorch computes the fan-in from the weight's second axis: out_channels / groups
-        fan_in = out_channels // groups * kh * kw
-        shape = (in_channels, out_channels // groups, kh, kw)
-        self.weight = Tensor(kaiming_uniform(shape, fan_in, dt, rng))
-        b = fan_in_bound(fan_in)
-        self.bias = Tensor(uniform((out_channels,), b, dt, rng)) if bias else None
+        self.output_padding = window["output_padding"]
+        self.weight, self.bias = self._build(
+            in_channels, out_channels, groups, window, bias, dtype, rng, transposed=True
+        )
 
     def __call__(self, x: Tensor[N, I, Dyn, Dyn, T]) -> Tensor[N, O, Dyn, Dyn, T]:
         out: Tensor[N, O, Dyn, Dyn, T] = conv.conv_transpose2d(
@@ -890,12 +933,6 @@ class ConvTranspose2d(Module, Generic[I, O, Hyper]):
         return out
 
     forward = __call__
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}"
-        )
 
 
 class AdaptiveAvgPool2d(Module, Generic[Hyper]):

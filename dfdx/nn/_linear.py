@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
 from dfdx._typing import I, O, S, T
-from dfdx.nn._init import fan_in_bound, kaiming_uniform, uniform
+from dfdx.nn._init import weight_and_bias
 from dfdx.nn._module import Module
 from dfdx.ops.linalg import linear
 from dfdx_mypy_plugin import shapes
@@ -47,11 +47,10 @@ class Linear(Module, Generic[I, O]):
         super().__init__()
         self.in_features = _size("Linear", "in_features", in_features)
         self.out_features = _size("Linear", "out_features", out_features)
-        dt = canonical(dtype)
         shape = (out_features, in_features)
-        self.weight = Tensor(kaiming_uniform(shape, in_features, dt, rng))
-        bound = fan_in_bound(in_features)
-        self.bias = Tensor(uniform((out_features,), bound, dt, rng)) if bias else None
+        w, b = weight_and_bias(shape, out_features if bias else None, canonical(dtype), rng)
+        self.weight = Tensor(w)
+        self.bias = None if b is None else Tensor(b)
 
     def forward(self, x: Tensor[*S, I, T]) -> Tensor[*S, O, T]:
         """``x @ weight.T + bias`` over the last axis (:func:`dfdx.linear`)."""

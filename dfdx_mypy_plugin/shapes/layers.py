@@ -403,6 +403,7 @@ LAYERS: tuple[Layer, ...] = (
             Arg("groups", 1),
         ),
         output=_conv2d,
+        relation=_groups_divide("groups", "in_channels", "out_channels"),
     ),
     Layer(
         "MaxPool2d",
@@ -445,6 +446,7 @@ LAYERS: tuple[Layer, ...] = (
             Arg("dilation", 1, pair=True),
         ),
         output=_conv_transpose2d,
+        relation=_groups_divide("groups", "in_channels", "out_channels"),
     ),
     Layer(
         "AdaptiveAvgPool2d",

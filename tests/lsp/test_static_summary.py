@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import dfdx as dx
-from dfdx_lsp.summary import _PARAMETER_FREE, Model, main, models
+from dfdx_lsp.summary import _PARAMETER_FREE, COUNTS, RECURRENT_GATES, Model, main, models
+from dfdx_mypy_plugin import shapes
 
 MODELS = """\
 import dfdx as dx
@@ -171,7 +172,65 @@ def test_the_layers_counted_as_parameter_free_hold_none() -> None:
     layers = [
         dx.nn.ReLU(), dx.nn.GELU(), dx.nn.SiLU(), dx.nn.Sigmoid(), dx.nn.Tanh(), dx.nn.Softmax(),
         dx.nn.Dropout(), dx.nn.Flatten(), dx.nn.MaxPool2d(2), dx.nn.AvgPool2d(2),
-        dx.nn.AdaptiveAvgPool2d(1), dx.nn.Upsample(scale_factor=2),
+        dx.nn.AdaptiveAvgPool2d(1), dx.nn.Upsample(scale_factor=2), dx.nn.Identity(),
+        dx.nn.LeakyReLU(), dx.nn.ReLU6(), dx.nn.Hardswish(), dx.nn.Mish(), dx.nn.ELU(),
+        dx.nn.Unflatten(1, (2, 3)),
     ]  # fmt: skip
     assert {type(m).__name__ for m in layers} == _PARAMETER_FREE
     assert [m.num_parameters() for m in layers] == [0] * len(layers)
+
+
+def test_every_layer_of_the_table_is_counted_or_parameter_free() -> None:
+    """A layer added to the plugin's table gets a count (or is listed as holding none): the
+    summary never shows "?" for a layer whose sizes are literals."""
+    table = {layer.name for layer in shapes.LAYERS} - {"Residual"}  # counted through its module
+    assert set(COUNTS) | _PARAMETER_FREE == table
+    assert not set(COUNTS) & _PARAMETER_FREE
+    assert set(RECURRENT_GATES) <= set(shapes.NOT_LAYERS)
+
+
+LAYERS_WITH_PARAMETERS = """\
+import dfdx as dx
+
+convs = dx.nn.Sequential(
+    dx.nn.Conv1d(4, 6, 3, groups=2),
+    dx.nn.Conv1d(6, 6, 5, 1, 0, 1, 3, False),
+    dx.nn.ConvTranspose1d(6, 4, 3, stride=2, groups=2),
+    dx.nn.ConvTranspose1d(4, 8, 2, bias=False),
+    dx.nn.ConvTranspose2d(8, 6, (3, 2), groups=2),
+    dx.nn.Conv2d(6, 3, (2, 4), bias=False),
+)
+norms = dx.nn.Sequential(
+    dx.nn.GroupNorm(2, 6),
+    dx.nn.GroupNorm(3, 6, 1e-5, False),
+    dx.nn.GroupNorm(3, 6, bias=False),
+    dx.nn.RMSNorm(6),
+    dx.nn.RMSNorm(6, None, False),
+    dx.nn.LayerNorm(6, elementwise_affine=False),
+    dx.nn.BatchNorm1d(6),
+)
+recurrent = dx.nn.Sequential(
+    dx.nn.RNN(5, 7),
+    dx.nn.RNN(5, 7, 2, "relu", False),
+    dx.nn.LSTM(5, 7, num_layers=3, bidirectional=True),
+    dx.nn.GRU(5, 7, 2, True, True, 0.0, True),
+    dx.nn.LSTM(input_size=5, hidden_size=7, bias=False),
+)
+"""
+
+
+def test_the_newer_layers_are_counted_as_the_runtime_counts_them(tmp_path: Path) -> None:
+    path = tmp_path / "layers.py"
+    path.write_text(LAYERS_WITH_PARAMETERS)
+    found, messages = models(str(path))
+    assert [m for m in messages if ": error:" in m] == []
+    scope = runpy.run_path(str(path))
+    assert [m.name for m in found] == ["convs", "norms", "recurrent"]
+    for model in found:
+        runtime = [layer.num_parameters() for layer in scope[model.name]]
+        assert [r.params for r in model.rows] == runtime, model.name
+        assert model.total == scope[model.name].num_parameters()
+    # the recurrent layers' sizes are read from the call: one that is not a literal is unknown
+    path.write_text("import dfdx as dx\nn = 5\nm = dx.nn.Sequential(dx.nn.GRU(n, 7))\n")
+    (model,), _ = models(str(path))
+    assert [r.params for r in model.rows] == [None]

@@ -1,6 +1,7 @@
-"""Invalid hyper-parameters are errors at the call (the runtime raises the same message at
-construction), and no size is computed from them; a Sequential is checked where it is built,
-whatever it is assigned to or returned as."""
+"""Invalid hyper-parameters (a groups that does not divide the channels included) are errors
+at the call (the runtime raises the same message at construction), and no size is computed
+from them; a Sequential is checked where it is built, whatever it is assigned to or returned
+as."""
 
 # rules: nn
 
@@ -33,6 +34,10 @@ conv_b = dx.nn.Conv2d(True, 8, 3)  # E: mypy[dfdx-shape "Conv2d: in_channels mus
 #     "got True"]
 conv_g = dx.nn.Conv2d(4, 8, 3, groups=0)  # E: mypy[dfdx-shape "Conv2d: groups must be an int > "
 #     "0, got 0"]
+conv_6 = dx.nn.Conv2d(6, 4, 3, groups=4)  # E: mypy[dfdx-shape "Conv2d: groups 4 must divide "
+#     "in_channels 6"]
+up_6 = dx.nn.ConvTranspose2d(4, 6, 3, groups=4)  # E: mypy[dfdx-shape "ConvTranspose2d: groups 4 "
+#     "must divide out_channels 6"]
 lin = dx.nn.Linear(-1, 3)  # E: mypy[dfdx-shape "Linear: in_features must be an int >= 0, got -1"]
 lin2 = dx.nn.Linear(4, 2 - 3)  # E: mypy[dfdx-shape "Linear: out_features must be an int >= 0, "
 #     "got -1"]

@@ -1,5 +1,6 @@
 """The layers ports of public models reach for beyond the first set (nn_layers.py): Identity,
-the activations LeakyReLU, ReLU6, Hardswish, Mish and ELU (any shape to the same shape),
+the activations LeakyReLU, ReLU6, Hardswish, Mish and ELU (any shape to the same shape;
+``inplace=`` accepted),
 Conv1d and ConvTranspose1d (their output lengths computed from the window arguments they
 record), GroupNorm (its
 channels checked, ``num_groups`` recorded) and RMSNorm (its features checked), alone and in a
@@ -44,6 +45,9 @@ assert_type(ReLU6()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(Hardswish()(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
 assert_type(Mish()(v), Tensor[L[4], L[6], NoneTape])
 assert_type(ELU(alpha=0.5)(v), Tensor[L[4], L[6], NoneTape])
+# PyTorch's inplace flag is accepted (and changes nothing: the result is a new tensor)
+assert_type(LeakyReLU(0.2, inplace=True)(x), Tensor[L[2], L[3], L[8], L[8], OwnedTape])
+assert_type(ELU(0.5, True)(v), Tensor[L[4], L[6], NoneTape])
 
 # Conv1d: L_out = (L + 2 padding - dilation (k - 1) - 1) // stride + 1
 conv = Conv1d(4, 6, 3, stride=2, padding=1, groups=2)
