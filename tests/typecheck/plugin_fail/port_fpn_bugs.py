@@ -57,7 +57,9 @@ class FPN(Module, Generic[C3, C4, C5, F]):
         super().__init__()
         self.lateral3 = Conv2d(c3, out_channels, 1, rng=rng)
         # bug: the C4 lateral built for C5's channels (copied from the line below)
-        self.lateral4 = Conv2d(c5, out_channels, 1, rng=rng)
+        self.lateral4 = Conv2d(c5, out_channels, 1, rng=rng)  # E: mypy[dfdx-shape "self.lateral4 i"
+        #     "s built here; called at line 75: conv2d: input channels differ: input Tensor[N, C4, "
+        #     "Dyn, Dyn], weight Tensor[F, C5, 1, 1]"]
         self.lateral5 = Conv2d(c5, out_channels, 1, rng=rng)
         self.output3 = Conv2d(out_channels, out_channels, 3, padding=1, rng=rng)
         self.output4 = Conv2d(out_channels, out_channels, 3, padding=1, rng=rng)
@@ -70,7 +72,9 @@ class FPN(Module, Generic[C3, C4, C5, F]):
         c5: Tensor[N, C5, Dyn, Dyn, T],
     ) -> list[Tensor[N, F, Dyn, Dyn, T]]:
         p5 = self.lateral5(c5)
-        p4 = self.lateral4(c4) + dx.upsample2d(p5, 2)  # F.interpolate(scale_factor=2)
+        p4 = self.lateral4(c4) + dx.upsample2d(p5, 2)  # F.interpolate(scale_factor=2)  # E: mypy[
+        #     dfdx-shape "conv2d: input channels differ: input Tensor[N, C4, Dyn, Dyn], weight Tens"
+        #     "or[F, C5, 1, 1]"]
         # bug: the top-down path to C3 taken from P5, two levels up
         p3 = self.lateral3(c3) + dx.upsample2d(p5, 2)
         return [self.output3(p3), self.output4(p4), self.output5(p5)]

@@ -65,9 +65,10 @@ class CausalSelfAttention(Module, Generic[E, NH, CTX]):
         att = att.softmax(axis=-1)
         att = self.attn_dropout(att)
         y = att @ v  # (B, nh, S, P + S) x (B, nh, P + S, hs) -> (B, nh, S, hs)
-        y = y.transpose(1, 2).reshape(b, s, c)  # re-assemble all head outputs side by side
-        y = self.resid_dropout(self.c_proj(y))
-        return y, present
+        # re-assemble all head outputs side by side (the annotation is for pyright)
+        out: Tensor[B, S, E, T] = y.transpose(1, 2).reshape(b, s, c)
+        out = self.resid_dropout(self.c_proj(out))
+        return out, present
 
 
 class MLP(Module, Generic[E]):
@@ -126,10 +127,12 @@ class GPT(Module, Generic[V, CTX, E, NH]):
         for i, block in enumerate(self.h):
             x, present = block(x, None if past is None else past[i])
             presents.append(present)
-        x = self.ln_f(x)
+        x = self.ln_f(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 134: matmul: inner"
+        #     " sizes differ: Tensor[B, S, E] @ Tensor[V, E] (E != V)"]
         # the read-out shares the token embedding's weight (weight tying)
         # bug: the tied read-out without the transpose of the (vocab, n_embd) table
-        logits = x @ self.wte.weight  # (B, S, vocab_size)
+        logits = x @ self.wte.weight  # (B, S, vocab_size)  # E: mypy[dfdx-shape "matmul: inner siz"
+        #     "es differ: Tensor[B, S, E] @ Tensor[V, E] (E != V)"]
         return logits, presents
 
 

@@ -28,11 +28,6 @@ T = TypeVar("T", NoneTape, OwnedTape)
 rng = np.random.default_rng(0)
 
 
-def subsequent_mask(size: SQ) -> Tensor[SQ, SQ, NoneTape]:
-    """True where a position would see a later one."""
-    return dx.triu(dx.ones(size, size), 1) > 0
-
-
 class MultiHeadedAttention(Module, Generic[D, NH]):
     def __init__(self, h: NH, d_model: D, dropout: float = 0.0) -> None:
         super().__init__()
@@ -111,12 +106,16 @@ class DecoderLayer(Module, Generic[D, NH, FF]):
         tgt_mask: Tensor[ST, ST, NoneTape],
     ) -> Tensor[B, ST, D, T]:
         h = self.norm1(x)
-        x = x + self.self_attn(h, h, h, tgt_mask)
+        x = x + self.self_attn(h, h, h, tgt_mask)  # E: mypy[dfdx-shape "x is assigned here; used a"
+        #     "t line 114: add: shapes do not broadcast: Tensor[B, ST, D] and Tensor[B, SS, D] (axi"
+        #     "s -2: ST != SS)"]
         h = self.norm2(x)
         # bug: cross-attention with the queries taken from the memory
-        x = x + self.src_attn(memory, h, h)  # queries from the target
+        x = x + self.src_attn(memory, h, h)  # queries from the target  # E: mypy[dfdx-shape
+        #     "add: shapes do not broadcast: Tensor[B, ST, D] and Tensor[B, SS, D] (axis -2: ST != "
+        #     "SS)"]
         x = x + self.feed_forward(self.norm3(x))
-        return x
+        return x  # E: mypy[no-any-return]
 
 
 class EncoderDecoder(Module, Generic[VS, VT, D, NH, FF, CTX]):
@@ -133,7 +132,9 @@ class EncoderDecoder(Module, Generic[VS, VT, D, NH, FF, CTX]):
         self.decoder = ModuleList([DecoderLayer(d_model, h, d_ff) for _ in range(n)])
         self.decoder_norm = LayerNorm(d_model)
         # bug: the output projection to the source vocabulary
-        self.generator = Linear(d_model, src_vocab, rng=rng)
+        self.generator = Linear(d_model, src_vocab, rng=rng)  # E: mypy[dfdx-shape "self.generator "
+        #     "is built here; its output reaches line 161: log_softmax: gives Tensor[B, ST, VS], th"
+        #     "e return type is Tensor[B, ST, VT] (VS != VT)"]
 
     def encode(self, src: Tensor[B, SS, T]) -> Tensor[B, SS, D, T]:
         s = src.shape[1]
@@ -145,16 +146,20 @@ class EncoderDecoder(Module, Generic[VS, VT, D, NH, FF, CTX]):
     def decode(self, memory: Tensor[B, SS, D, T], tgt: Tensor[B, ST, T]) -> Tensor[B, ST, D, T]:
         t = tgt.shape[1]
         # bug: the decoder's causal mask built for the source length
-        tgt_mask = subsequent_mask(memory.shape[1])
+        tgt_mask = dx.triu(dx.ones(memory.shape[1], memory.shape[1]), 1) > 0  # E: mypy[dfdx-shape
+        #     "tgt_mask is assigned here; used at line 154: DecoderLayer[D, NH, FF]: tgt_mask takes"
+        #     " Tensor[ST, ST], got Tensor[SS, SS] (SS != ST)"]
         x = self.tgt_embed(tgt) * math.sqrt(self.d_model) + self.pos_embed.weight[:t]
         for layer in self.decoder:
-            x = layer(x, memory, tgt_mask)
+            x = layer(x, memory, tgt_mask)  # E: mypy[dfdx-shape "DecoderLayer[D, NH, FF]: tgt_mask"
+            #     " takes Tensor[ST, ST], got Tensor[SS, SS] (SS != ST)"]
         return self.decoder_norm(x)
 
     def forward(self, src: Tensor[B, SS, T], tgt: Tensor[B, ST, T]) -> Tensor[B, ST, VT, T]:
         memory = self.encode(src)
         out = self.decode(memory, tgt)
-        return self.generator(out).log_softmax(axis=-1)
+        return self.generator(out).log_softmax(axis=-1)  # E: mypy[dfdx-shape "log_softmax: gives T"
+        #     "ensor[B, ST, VS], the return type is Tensor[B, ST, VT] (VS != VT)"]
 
 
 model: EncoderDecoder[L[13], L[11], L[16], L[2], L[32], L[12]]

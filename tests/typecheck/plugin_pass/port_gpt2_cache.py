@@ -68,9 +68,10 @@ class CausalSelfAttention(Module, Generic[E, NH, CTX]):
         att = att.softmax(axis=-1)
         att = self.attn_dropout(att)
         y = att @ v  # (B, nh, S, P + S) x (B, nh, P + S, hs) -> (B, nh, S, hs)
-        y = y.transpose(1, 2).reshape(b, s, c)  # re-assemble all head outputs side by side
-        y = self.resid_dropout(self.c_proj(y))
-        return y, present
+        # re-assemble all head outputs side by side (the annotation is for pyright)
+        out: Tensor[B, S, E, T] = y.transpose(1, 2).reshape(b, s, c)
+        out = self.resid_dropout(self.c_proj(out))
+        return out, present
 
 
 class MLP(Module, Generic[E]):

@@ -32,11 +32,6 @@ T = TypeVar("T", NoneTape, OwnedTape)
 rng = np.random.default_rng(0)
 
 
-def subsequent_mask(size: SQ) -> Tensor[SQ, SQ, NoneTape]:
-    """True where a position would see a later one."""
-    return dx.triu(dx.ones(size, size), 1) > 0
-
-
 class MultiHeadedAttention(Module, Generic[D, NH]):
     def __init__(self, h: NH, d_model: D, dropout: float = 0.0) -> None:
         super().__init__()
@@ -146,7 +141,7 @@ class EncoderDecoder(Module, Generic[VS, VT, D, NH, FF, CTX]):
 
     def decode(self, memory: Tensor[B, SS, D, T], tgt: Tensor[B, ST, T]) -> Tensor[B, ST, D, T]:
         t = tgt.shape[1]
-        tgt_mask = subsequent_mask(t)
+        tgt_mask = dx.triu(dx.ones(t, t), 1) > 0  # True where a position would see a later one
         x = self.tgt_embed(tgt) * math.sqrt(self.d_model) + self.pos_embed.weight[:t]
         for layer in self.decoder:
             x = layer(x, memory, tgt_mask)
