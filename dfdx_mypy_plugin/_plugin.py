@@ -61,7 +61,14 @@ from mypy.types import (
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
-from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_type, is_scalar, read_tensor
+from dfdx_mypy_plugin._types import (
+    TENSOR,
+    Unknown,
+    dim_type,
+    expr_form,
+    is_scalar,
+    read_tensor,
+)
 from dfdx_mypy_plugin._where import at_build, at_inputs, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
@@ -400,10 +407,11 @@ class _Memo:
         return self
 
 
-_Outcome = tuple[str | None, list[tuple[str, ErrorCode, Context]], bool, bool]
+_Outcome = tuple[str | None, list[tuple[str, ErrorCode, Context]], bool, bool, bool]
 """A checked signature's outcome: the ShapeError's message, the errors the rule reported
-itself, whether the call could be read at all, and whether the rule passed every member of
-an argument that is a union of tensor types (:func:`_variants`)."""
+itself, whether the call could be read at all, whether the rule passed every member of an
+argument that is a union of tensor types (:func:`_variants`), and whether it typed the call
+(no ``Unknown``)."""
 
 
 def _outcome(
@@ -440,25 +448,26 @@ def _outcome(
         True,
     )
     if call is None:
-        return None, failures, False, False
+        return None, failures, False, False, False
     call.failures = failures
     _trace(rule, call)
     variants = _variants(call)
     every_member = len(variants) > 1
+    typed = True
     for variant in variants:
         try:
             result = rule.fn(variant)
             if not every_member:
                 fit_value(ctx.api, rule.op, ctx.context, result, _failing(variant))
         except ShapeError as e:
-            return str(e), failures, True, False
+            return str(e), failures, True, False, False
         except Unknown:
-            every_member = False
+            every_member = typed = False
         except Exception:
-            every_member = False
+            every_member = typed = False
             if _DEBUG:
                 raise
-    return None, failures, True, every_member
+    return None, failures, True, every_member, typed
 
 
 def _failing(call: Call) -> Callable[[str, Context], None]:
@@ -508,14 +517,14 @@ def _checked_signature(
         mapping = _inputs(sig, ctx.args)
         for seen, outcome in g.outcomes:
             if seen == mapping:
-                message, failures, readable, every_member = outcome
+                message, failures, readable, every_member, typed = outcome
                 for m, code, where in failures:  # as the rule itself would report them again
                     ctx.api.fail(m, where, code=code)
                 break
         else:
             outcome = _outcome(rule, receiver, ctx, g)
             g.outcomes.append((mapping, outcome))
-            message, failures, readable, every_member = outcome
+            message, failures, readable, every_member, typed = outcome
         if message is None and every_member:
             # the rule fitted each member: mypy's plain signature, which may not solve its tape
             # for a union of tapes, is not asked (the method hook gives the members' results)
@@ -523,7 +532,7 @@ def _checked_signature(
             ret = erase_typevars(sig.ret_type)
             return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
         if message is None:
-            return sig
+            return _computed_sizes_accepted(sig, ctx.args, g.types) if typed else sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
         built = at_build(ctx.api, ctx.context, message) if layer_call else None
         if built is not None:
@@ -544,6 +553,31 @@ def _checked_signature(
         if _DEBUG:
             raise
         return sig
+
+
+def _has_computed_size(t: Type | None) -> bool:
+    """Whether ``t`` is a tensor with a size computed by the plugin (``Expr[L["NH*(D//NH)"]]``)."""
+    p = get_proper_type(t) if t is not None else None
+    return (
+        isinstance(p, Instance)
+        and p.type.fullname == TENSOR
+        and any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1])
+    )
+
+
+def _computed_sizes_accepted(
+    sig: CallableType, args: list[list[Expression]], types: dict[int, Type]
+) -> CallableType:
+    """``sig`` where the rule has typed the call without an error, each argument that is a
+    tensor with a computed size taking anything: the rule has compared that size with what
+    the call takes, and it may fit (``x.reshape(b, s, self.h * self.d_k)``, ``NH*(D//NH)``
+    features, given to a ``Linear[D, D]``: equal where ``NH`` divides ``D``), where mypy
+    holds an ``Expr`` to be another type than ``D`` and would report the argument."""
+    arg_types = list(sig.arg_types)
+    for i, formal in enumerate(args):
+        if any(_has_computed_size(types.get(id(e))) for e in formal):
+            arg_types[i] = AnyType(TypeOfAny.special_form)
+    return sig if arg_types == sig.arg_types else sig.copy_modified(arg_types=arg_types)
 
 
 _MODULE = "dfdx.nn._module.Module"

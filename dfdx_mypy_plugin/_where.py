@@ -249,6 +249,21 @@ def at_inputs(
     return found
 
 
+def at_argument(
+    api: CheckerPluginInterface, call: Context, argument: Expression, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at the call of a user's module about ``argument``, is to
+    be reported too: the line that assigned it, where it is a local name (as
+    :func:`at_inputs` for an op's operands), when that is another line."""
+    scope = getattr(api, "scope", None)
+    if not isinstance(argument, NameExpr) or scope is None or scope.current_function() is None:
+        return []
+    value = reaching_definitions(api)(argument)
+    if value is None or not 0 < value.line != call.line:
+        return []
+    return [(f"{argument.name} is assigned here; used at line {call.line}: {message}", value)]
+
+
 def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str, Context]]:
     """Where the layer of ``origin`` is built, and its name: the field's (or a variable's)
     building line; for a ``Sequential``, the lines of its layers that set the sizes

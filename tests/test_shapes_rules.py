@@ -201,7 +201,7 @@ def test_broadcast_names_the_op() -> None:
         ((5, 3, 4), (2, 1, 4, 2), (2, 5, 3, 2)),
         (("B", 784), (784, 10), ("B", 10)),
         (("B", "K"), ("K", "N"), ("B", "N")),
-        ((3, "K"), ("J", 5), (3, 5)),  # symbolic inner sizes: benefit of the doubt
+        ((3, "K"), ("H//2", 5), (3, 5)),  # a size that may be K: benefit of the doubt
         ((3, None), (4, 5), (3, 5)),
         ((3, 4), (None, 5), (3, 5)),
         (("B", 3, 4), (4, 5), ("B", 3, 5)),
@@ -222,6 +222,11 @@ def test_matmul(a: shapes.Shape, b: shapes.Shape, out: shapes.Shape) -> None:
             ("B", 784),
             (10, 784),
             "matmul: inner sizes differ: Tensor[B, 784] @ Tensor[10, 784] (784 != 10)",
+        ),
+        (  # two size TypeVars are two sizes, as for a layer's input (same_layer_size)
+            ("B", "E"),
+            ("V", "E"),
+            "matmul: inner sizes differ: Tensor[B, E] @ Tensor[V, E] (E != V)",
         ),
         (
             (2, 3, 4),

@@ -140,25 +140,52 @@ def broadcast_to(call: Call) -> Type:
     return call.result(shapes.broadcast_to_sizes(x.shape, _sizes(call)), x.tape, x)
 
 
-def _items(call: Call) -> list[Type]:
-    """The types of the tensors in ``concat``/``stack``'s first argument."""
+def _items(call: Call) -> tuple[list[Type], bool]:
+    """The types of the tensors in ``concat``/``stack``'s first argument, and whether their
+    number is unknown: a list variable (``dx.cat(levels, axis=1)``, built by ``append`` in a
+    loop) or a starred list in a display (``[prompt, *new_tokens]``) gives its element type
+    once."""
     if not call.operands:
         raise Unknown
     t = get_proper_type(call.operands[0])
     if isinstance(t, TupleType):
-        return list(t.items)
+        return list(t.items), False
     e = call.operand_exprs[0]
     if isinstance(e, ListExpr | TupleExpr):
-        if any(isinstance(item, StarExpr) for item in e.items):
-            raise Unknown
-        return [call.api.get_expression_type(item) for item in e.items]
+        types: list[Type] = []
+        unknown = False
+        for item in e.items:
+            if not isinstance(item, StarExpr):
+                types.append(call.api.get_expression_type(item))
+                continue
+            starred = get_proper_type(call.api.get_expression_type(item.expr))
+            if isinstance(starred, TupleType):
+                types.extend(starred.items)
+            else:
+                types.append(_element(starred))
+                unknown = True
+        return types, unknown
+    return [_element(t)], True
+
+
+def _element(t: ProperType) -> Type:
+    """The element type of a list (or another sequence) of tensors."""
+    if isinstance(t, Instance) and t.type.fullname in _SEQUENCES and len(t.args) == 1:
+        return t.args[0]
     raise Unknown
 
 
+_SEQUENCES = frozenset({"builtins.list", "typing.Sequence", "collections.abc.Sequence"})
+
+
 def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape]) -> Type:
-    types = _items(call)
+    types, unknown = _items(call)
     tensors = [read_tensor(t) for t in types]
-    shape = join([t.shape for t in tensors], _named_axis(call, "axis", 0))
+    axis = _named_axis(call, "axis", 0)
+    shape = join([t.shape for t in tensors], axis)
+    if unknown:  # as many more as there are: the size along ``axis`` is not known
+        i = shapes.normalize_axis(call.op, shape, axis)
+        shape = (*shape[:i], None, *shape[i + 1 :])
     return _result(call, types[0], shape, tensors)
 
 

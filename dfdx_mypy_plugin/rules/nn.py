@@ -68,7 +68,7 @@ from dfdx_mypy_plugin._types import (
     size_of,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_build, at_origins, destination
+from dfdx_mypy_plugin._where import at_argument, at_build, at_origins, destination
 from dfdx_mypy_plugin._where import declared as declared_type
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
@@ -817,6 +817,38 @@ def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type
     return None
 
 
+def _is_tensor(t: Type) -> bool:
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == TENSOR
+
+
+def _binding_misfit(
+    formal: Type, actual: Type, free: set[TypeVarId], bound: dict[TypeVarId, Type]
+) -> tuple[Type, Type] | None:
+    """The first size of the tensor ``actual`` that binds one of ``forward``'s own TypeVars
+    (``free``) to another fixed size than an earlier argument (or an earlier axis) did, as
+    (this size, the earlier one): ``forward(x: Tensor[B, S, D], mask: Tensor[S, S])`` given a
+    target ``Tensor[B, ST, D]`` and a mask built for the source, ``Tensor[SS, SS]``. mypy
+    reports it as ``Cannot infer value of type parameter``, naming neither size. ``bound``
+    collects the first binding of each TypeVar."""
+    if any(isinstance(t, UnpackType) for t in (*_args(formal), *_args(actual))):
+        return None
+    if len(_args(formal)) != len(_args(actual)):
+        return None
+    for c in infer_constraints(formal, actual, SUPERTYPE_OF):
+        if c.type_var not in free or not _fixed_size(c.target, set()):
+            continue
+        first = bound.setdefault(c.type_var, c.target)
+        if not is_same_type(first, c.target):
+            return c.target, first
+    return None
+
+
+def _args(t: Type) -> list[Type]:
+    p = get_proper_type(t)
+    return list(p.args) if isinstance(p, Instance) else []
+
+
 def _module_name(module: Instance) -> str:
     """``RMSNorm[F]``, ``Up[32, 16]``: a user's module with its sizes."""
     try:
@@ -849,33 +881,44 @@ def checked_forward(
     loosened = list(forward.arg_types)
     actual_types: dict[int, Type] = {}
     misfits: list[Type] = []
+    bound: dict[TypeVarId, Type] = {}  # forward's own size TypeVars, as the arguments bind them
     for i, actuals in enumerate(formal_of):
         if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
             continue
-        if not _has_fixed_size(forward.arg_types[i], free):
+        formal = forward.arg_types[i]
+        if not _is_tensor(formal):
             continue  # its argument is not typed here (a list or a lambda needs its context)
-        actual = api.get_expression_type(context.args[actuals[0]])
+        argument = context.args[actuals[0]]
+        actual = api.get_expression_type(argument)
         actual_types[i] = actual
-        misfit = _size_misfit(forward.arg_types[i], actual, free)
+        misfit = _size_misfit(formal, actual, free) if _has_fixed_size(formal, free) else None
+        # a size of the module's own is as likely built wrong as passed wrong (the line that
+        # built it is shown); two arguments that disagree on a size of forward's own are the
+        # caller's mistake: the line that assigned the later one is shown
+        blame_module = misfit is not None
+        if misfit is None:
+            misfit = _binding_misfit(formal, actual, free, bound)
         if misfit is None:
             continue
         got, takes = misfit
         misfits.append(takes)
         name = forward.arg_names[i] or f"argument {i + 1}"
         try:
-            wants = shapes.fmt(read_tensor(forward.arg_types[i]).shape)
+            wants = shapes.fmt(read_tensor(expand_type(formal, bound)).shape)
             gets = shapes.fmt(read_tensor(actual).shape)
             sizes = f"{shapes.fmt_dim(read_dim(got, {}))} != {shapes.fmt_dim(read_dim(takes, {}))}"
         except Unknown:
             continue
         message = f"{_module_name(module)}: {name} takes {wants}, got {gets} ({sizes})"
         api.fail(message, context, code=DFDX_SHAPE)
-        built = at_build(api, context, message)
+        built = at_build(api, context, message) if blame_module else None
         if built is not None:
             api.fail(built[0], built[1], code=DFDX_SHAPE)
+        for used, where in [] if blame_module else at_argument(api, context, argument, message):
+            api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
     if loosened == forward.arg_types:
-        return forward
+        return _sizes_solved(forward, actual_types, free)
     # The result is the one forward declares, its own TypeVars solved from the arguments
     # (the batch size, the tape) where they are not the misfit, so that the rest of the
     # function is checked against what the module gives (mypy's answer after an arg-type);
@@ -887,6 +930,33 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _sizes_solved(
+    forward: CallableType, actual_types: dict[int, Type], free: set[TypeVarId]
+) -> CallableType:
+    """``forward`` with each of its own size TypeVars that the tensor arguments bind to one
+    size replaced by that size. mypy would first solve them from the type context (a
+    generation loop's ``logits, past = model(next_token, past)`` after ``logits, past =
+    model(prompt)``: the prompt's length, from ``logits``' type), and then reject the
+    argument that binds them otherwise."""
+    solved = {
+        tv: t
+        for tv, t in _solve(forward, actual_types, free).items()
+        if not isinstance(get_proper_type(t), AnyType)
+    }
+    sizes = {v.id: solved[v.id] for v in forward.variables if v.id in solved and _is_size(v)}
+    if not sizes:
+        return forward
+    return forward.copy_modified(
+        arg_types=[expand_type(t, sizes) for t in forward.arg_types],
+        ret_type=expand_type(forward.ret_type, sizes),
+        variables=[v for v in forward.variables if v.id not in sizes],
+    )
+
+
+def _is_size(v: object) -> bool:
+    return isinstance(v, TypeVarType) and is_int_bound(v)
 
 
 def _forget(t: Type, sizes: list[Type]) -> Type:

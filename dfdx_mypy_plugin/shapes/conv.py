@@ -12,6 +12,7 @@ from dfdx_mypy_plugin.shapes._core import (
     fmt,
     fmt_dim,
     same_dim,
+    same_layer_size,
 )
 
 Param = tuple[int | None, ...]
@@ -96,7 +97,7 @@ def conv(
                 f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)} "
                 f"({x[1]} != {per_group} per group * groups {groups})"
             )
-    elif groups == 1 and same_dim(x[1], per_group) is False:
+    elif groups == 1 and same_layer_size(x[1], per_group) is False:  # ``CI`` is no ``CO``
         raise ShapeError(f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)}")
     out = tuple(
         _window(op, x, i + 2, x[i + 2], w[i + 2], stride[i], padding[i], dilation[i])
@@ -121,7 +122,7 @@ def conv_transpose(
     _rank(op, x, spatial)
     _rank(op, w, spatial, "weight")
     _groups(op, x, w, x[1], groups, "input")
-    if same_dim(x[1], w[0]) is False:
+    if same_layer_size(x[1], w[0]) is False:
         raise ShapeError(
             f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)} "
             f"({fmt_dim(x[1])} != {fmt_dim(w[0])})"

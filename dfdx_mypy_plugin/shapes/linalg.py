@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dfdx_mypy_plugin.shapes._core import Shape, ShapeError, agree, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import (
+    Shape,
+    ShapeError,
+    agree,
+    fmt,
+    fmt_dim,
+    same_dim,
+    same_layer_size,
+)
 from dfdx_mypy_plugin.shapes.binary import broadcast
 
 
@@ -12,7 +20,9 @@ def matmul(a: Shape, b: Shape) -> Shape:
         raise ShapeError(f"matmul: both operands need at least 1 axis: {fmt(a)} @ {fmt(b)}")
     k_a = a[-1]
     k_b = b[-min(len(b), 2)]  # the second-to-last axis, or a vector's only one
-    if same_dim(k_a, k_b) is False:
+    # two size TypeVars are two sizes (``Tensor[B, S, E] @ Tensor[V, E]``): as for a layer's
+    # input, a generic module does not rely on two of its sizes being equal
+    if same_layer_size(k_a, k_b) is False:
         raise ShapeError(
             f"matmul: inner sizes differ: {fmt(a)} @ {fmt(b)} ({fmt_dim(k_a)} != {fmt_dim(k_b)})"
         )
