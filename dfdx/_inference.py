@@ -224,8 +224,10 @@ def _softmax_exp_source(
 ) -> None:  # pragma: no cover
     # st (B, H, S, L) = exp(st * scale + mask - each query's max), z (B, H, L) = the sums over
     # the keys; mask (b, h, S, L) additive, broadcast over its first two axes. With causal
-    # (S == L, mask 0 where key j <= query i), row j is computed from query j on and zero
-    # before it. Unsigned loop bounds: LLVM vectorizes a loop from j only when it knows j >= 0.
+    # (S == L, mask 0 where key j <= query i), row j is computed from query j on (rounded
+    # down to a multiple of 16, a vector of float32: no scalar remainder loop, and the few
+    # queries before j it takes are masked by -inf) and zero before it. Unsigned loop
+    # bounds: LLVM vectorizes a loop from j only when it knows j >= 0.
     nb, nh, ns, nl = st.shape
     m = xp.empty(nl, st.dtype)
     zero = xp.float32(0)
@@ -238,7 +240,7 @@ def _softmax_exp_source(
                 m[i] = -xp.inf
                 z[b, h, i] = zero
             for j in range(ns):
-                lo = xp.uint64(j if causal else 0)
+                lo = xp.uint64(j // 16 * 16 if causal else 0)
                 for i in range(xp.uint64(0), lo):
                     st[b, h, j, i] = zero
                 for i in range(lo, end):
@@ -248,7 +250,7 @@ def _softmax_exp_source(
             for i in range(nl):
                 m[i] = m[i] if m[i] > -xp.inf else zero  # all masked: exp(-inf) = 0
             for j in range(ns):
-                lo = xp.uint64(j if causal else 0)
+                lo = xp.uint64(j // 16 * 16 if causal else 0)
                 for i in range(lo, end):
                     e = _exp_nonpositive(st[b, h, j, i] - m[i])
                     st[b, h, j, i] = e
@@ -289,63 +291,71 @@ def _attention_float32(
 
 
 # ---- exact GELU -----------------------------------------------------------------------------
-# The training kernels' polynomials (dfdx/_fused.py), without the CDF kept for a backward pass:
-# the far branch's exponent (with the bias of the product before it added on the way), NumPy's
-# vectorized ``exp``, then the result written over the input, ``gelu(-inf)`` (0, the limit)
-# selected in the same pass.
+# The training kernels' polynomials (dfdx/_fused.py), without the CDF kept for a backward pass,
+# in one pass: the bias of the product before it added, the far branch's exponent, its ``exp``
+# computed in the loop (:func:`_exp_nonpositive_source`: NumPy's would be a pass of its own,
+# and the whole took three), the result written over the input (or into another array),
+# ``gelu(-inf)`` (0, the limit) selected. Compiled with contraction into fused multiply-adds:
+# the values of the training kernels' passes up to a few float32 roundings.
 
 
-def _gelu_bias_far_source(h: Any, b: Any, r: Any) -> None:  # pragma: no cover
-    # h (M, N) += b (N,) in place; r = the far exponent of each element (as _gelu_far_source)
+def _gelu_bias_rows_source(h: Any, b: Any) -> None:  # pragma: no cover
+    # h (M, N) = gelu(h + b) in place, b (N,)
     nr, nc = h.shape
     for i in range(nr):
-        row = h[i]
-        out = r[i]
         for j in range(nc):
-            x = row[j] + b[j]
-            row[j] = x
-            out[j] = _fused.erf_far_exponent(abs(x * xp.float32(0.7071067811865476)))
+            x = h[i, j] + b[j]
+            h[i, j] = _gelu_of(x)
 
 
-def _gelu_apply_source(a: Any, e: Any, y: Any) -> None:  # pragma: no cover
-    # y = a * cdf(a) with e = exp(far exponent), as _gelu_combine_source; y is not a (an
-    # aliased output defeats vectorization: _gelu_in_place_source is that case)
+def _gelu_apply_source(a: Any, y: Any) -> None:  # pragma: no cover
+    # y = gelu(a) over flat arrays; y is not a (an aliased output defeats vectorization:
+    # _gelu_in_place_source is that case)
     for i in range(a.size):
-        y[i] = _gelu_of(a[i], e[i])
+        y[i] = _gelu_of(a[i])
 
 
-def _gelu_in_place_source(a: Any, e: Any) -> None:  # pragma: no cover
+def _gelu_in_place_source(a: Any) -> None:  # pragma: no cover
     for i in range(a.size):
-        a[i] = _gelu_of(a[i], e[i])
+        a[i] = _gelu_of(a[i])
 
 
-def _gelu_of_source(x: Any, e: Any) -> Any:  # pragma: no cover
-    # gelu(x) given e = exp(the far exponent of x); gelu(-inf) = 0, its limit
-    c = _fused.gelu_cdf(x * xp.float32(0.7071067811865476), e)
+def _gelu_of_source(x: Any) -> Any:  # pragma: no cover
+    # gelu(x) = x * cdf(x); gelu(-inf) = 0, its limit
+    z = x * xp.float32(0.7071067811865476)
+    e = _exp_nonpositive(_fused.erf_far_exponent(abs(z)))
+    c = _fused.gelu_cdf(z, e)
     return xp.float32(0) if x == -xp.inf else x * c
 
 
-_gelu_of: Callable[[Any, Any], Any] = _gelu_of_source
-"""What the two kernels above call: replaced by its compiled form (inlined) before they
+_gelu_of: Callable[[Any], Any] = _gelu_of_source
+"""What the three kernels above call: replaced by its compiled form (inlined) before they
 compile."""
 
 
 def _gelu_kernel(name: str, source: Callable[..., None]) -> Callable[..., None]:
     global _gelu_of
     _fused.compile_gelu_steps()
-    if f"inference.{name}" not in _fused._KERNELS and _gelu_of is _gelu_of_source:
+    _compile_exp()
+    if _gelu_of is _gelu_of_source:
         _gelu_of = _fused._KERNELS["numba"].njit(inline="always", error_model="numpy")(
             _gelu_of_source
         )
-    return _jit(name, source)
+    key = f"inference.{name}"
+    if key not in _fused._KERNELS:
+        numba = _fused._KERNELS["numba"]
+        jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+        _fused._KERNELS[key] = jit(source)
+    kernel: Callable[..., None] = _fused._KERNELS[key]
+    return kernel
 
 
 def gelu_float32(a: Array, bias: Array | None = None, out: Array | None = None) -> Array | None:
     """Exact GELU of ``a + bias`` for a C-contiguous float32 array (``bias`` along its last
     axis), into ``out`` (``a`` itself, a C-contiguous array of its shape, or None: a new
-    array): three passes, the bias added (in place in ``a``) in the first; None without
-    Numba or for other inputs. The same float32 arithmetic as the training kernels
-    (:func:`dfdx._fused.gelu_forward_float32`)."""
+    array; with a bias, ``a`` itself only): one compiled pass; None without Numba or for
+    other inputs. The training kernels' polynomials (:func:`dfdx._fused.gelu_forward_float32`),
+    with the ``exp`` of :func:`_exp_nonpositive_source`."""
     if (
         not _fused.enabled()
         or a.dtype != xp.float32
@@ -354,20 +364,19 @@ def gelu_float32(a: Array, bias: Array | None = None, out: Array | None = None) 
         or (bias is not None and (bias.dtype != xp.float32 or bias.shape != a.shape[-1:]))
     ):
         return None
+    if bias is not None:
+        if out is not a:
+            a = a + bias
+            out = a if out is None else out  # the sum is this call's own array
+        else:
+            _gelu_kernel("gelu_bias_rows", _gelu_bias_rows_source)(a.reshape(-1, a.shape[-1]), bias)
+            return a
     flat = a.reshape(-1)
-    e = xp.empty_like(flat)
-    _fused.compile_gelu_steps()
-    if bias is None:
-        _fused._jit("gelu_far", _fused._gelu_far_source)(flat, e)
-    else:
-        rows = a.reshape(-1, a.shape[-1])
-        _jit("gelu_bias_far", _gelu_bias_far_source)(rows, bias, e.reshape(rows.shape))
-    xp.exp(e, out=e)
     if out is a:
-        _gelu_kernel("gelu_in_place", _gelu_in_place_source)(flat, e)
+        _gelu_kernel("gelu_in_place", _gelu_in_place_source)(flat)
         return a
     y = xp.empty_like(a) if out is None else out
-    _gelu_kernel("gelu_apply", _gelu_apply_source)(flat, e, y.reshape(-1))
+    _gelu_kernel("gelu_apply", _gelu_apply_source)(flat, y.reshape(-1))
     return y
 
 

@@ -281,7 +281,8 @@ def test_float32_exp_of_the_softmax_kernel_within_two_ulps() -> None:
     np.testing.assert_array_equal(got, [1.0, 1.0, 0.0, 0.0, 0.0, np.nan])
 
 
-def test_causal_softmax_skips_only_the_shared_causal_mask() -> None:
+@pytest.mark.parametrize("n", [5, 40])  # 40: rows that start past a vector of 16 queries
+def test_causal_softmax_skips_only_the_shared_causal_mask(n: int) -> None:
     """The float32 kernel skips the keys after each query for the shared causal mask (and no
     other), with the same values as the same mask given as an ordinary array."""
     from dfdx import _inference
@@ -295,9 +296,10 @@ def test_causal_softmax_skips_only_the_shared_causal_mask() -> None:
     band.flags.writeable = False
     assert not _inference._additive_mask(band, None, f32, 5, 5)[1]
     rng = np.random.default_rng(11)
-    q, k, v = _qkv(rng, np.float32, 2, 3, 5, 4)
-    shared = _inference.softmax_attention(q, k, v, _causal_keep(5, 5), None, 0.5, False)
-    plain = _inference.softmax_attention(q, k, v, np.tril(np.ones((5, 5), bool)), None, 0.5, False)
+    q, k, v = _qkv(rng, np.float32, 2, 3, n, 4)
+    shared = _inference.softmax_attention(q, k, v, _causal_keep(n, n), None, 0.5, False)
+    tril = np.tril(np.ones((n, n), bool))
+    plain = _inference.softmax_attention(q, k, v, tril, None, 0.5, False)
     assert shared is not None and plain is not None
     np.testing.assert_array_equal(shared, plain)
     want = dx.scaled_dot_product_attention(
