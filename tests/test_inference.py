@@ -325,9 +325,7 @@ def test_add_residual_rounds_as_two_adds(monkeypatch: pytest.MonkeyPatch, numba:
 
 
 def _without_plain_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dfdx.nn.transformer import _TransformerLayer
-
-    monkeypatch.setattr(_TransformerLayer, "_plain_encoder", lambda *args: None)
+    monkeypatch.setattr(dx.nn.TransformerEncoderLayer, "_plain_encoder", lambda *args: None)
 
 
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
