@@ -233,6 +233,8 @@ class TransformerEncoderLayer(_TransformerLayer[D, F]):
         projection's bias added with its residual in one pass. None where that does not
         apply (Numba absent, a float64 GELU, a custom activation, masks that fail their
         checks): then the layer composes its ops."""
+        if x._tape is not None or x._origin is not None or not _fused.enabled():
+            return None  # a training step pays for this line only
         attn = self.self_attn
         gelu = self.activation is unary.gelu
         a = x._data
@@ -243,10 +245,7 @@ class TransformerEncoderLayer(_TransformerLayer[D, F]):
             if isinstance(t, Tensor)
         ]
         if (
-            x._tape is not None
-            or x._origin is not None
-            or not _fused.enabled()
-            or a.dtype not in (xp.float32, xp.float64)
+            a.dtype not in (xp.float32, xp.float64)
             or not a.size
             or (gelu and a.dtype != xp.float32)
             or (self.activation is not unary.relu and not gelu)
