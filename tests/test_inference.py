@@ -259,3 +259,138 @@ def test_causal_mask_is_shared_and_read_only() -> None:
     for _ in range(2):  # the additive form of the shared mask, reused: the same result
         again = mha(x, is_causal=True).numpy()
         np.testing.assert_allclose(again, mha(x, attn_mask=mask).numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_float32_exp_of_the_softmax_kernel_within_two_ulps() -> None:
+    """The ``exp`` the float32 softmax kernel computes in its loop (Cephes' polynomial, the
+    power of two put in the exponent bits) against float64's, over its whole domain
+    (``t <= 0``), with its limits: 0 below float32's normal range, NaN kept."""
+    from dfdx import _inference
+
+    _fused.enabled()
+    _inference._compile_exp()
+    exp = _inference._exp_nonpositive
+    t = np.concatenate([-np.geomspace(1e-8, 87.3, 20000), -np.linspace(0, 1, 1001)])
+    t = t.astype(np.float32)
+    got = np.array([exp(v) for v in t], np.float32)
+    want = np.exp(t.astype(np.float64))
+    ulp = np.spacing(want.astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - want) / ulp) <= 2
+    special = np.array([0.0, -0.0, -87.4, -100.0, -np.inf, np.nan], np.float32)
+    got = np.array([exp(v) for v in special], np.float32)
+    np.testing.assert_array_equal(got, [1.0, 1.0, 0.0, 0.0, 0.0, np.nan])
+
+
+@pytest.mark.parametrize("n", [5, 40])  # 40: rows that start past a vector of 16 queries
+def test_causal_softmax_skips_only_the_shared_causal_mask(n: int) -> None:
+    """The float32 kernel skips the keys after each query for the shared causal mask (and no
+    other; at 40 queries its products also skip the masked block), with the values of the
+    same mask given as an ordinary array (up to the products' roundings)."""
+    from dfdx import _inference
+    from dfdx.nn.attention import _causal_keep
+
+    f32 = np.dtype(np.float32)
+    assert _inference._additive_mask(_causal_keep(5, 5), None, f32, 5, 5)[1]
+    assert not _inference._additive_mask(_causal_keep(4, 6), None, f32, 4, 6)[1]
+    assert not _inference._additive_mask(np.tril(np.ones((5, 5), bool)), None, f32, 5, 5)[1]
+    band = np.tril(np.ones((5, 5), bool)) & np.triu(np.ones((5, 5), bool), -2)
+    band.flags.writeable = False
+    assert not _inference._additive_mask(band, None, f32, 5, 5)[1]
+    rng = np.random.default_rng(11)
+    q, k, v = _qkv(rng, np.float32, 2, 3, n, 4)
+    shared = _inference.softmax_attention(q, k, v, _causal_keep(n, n), None, 0.5, False)
+    tril = np.tril(np.ones((n, n), bool))
+    plain = _inference.softmax_attention(q, k, v, tril, None, 0.5, False)
+    assert shared is not None and plain is not None
+    np.testing.assert_allclose(shared, plain, rtol=1e-6, atol=1e-7)
+    want = dx.scaled_dot_product_attention(
+        *(dx.tensor(a).trace() for a in (q, k, v)), is_causal=True, scale=0.5
+    )
+    np.testing.assert_allclose(shared, want.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("numba", [True, False])
+def test_add_residual_rounds_as_two_adds(monkeypatch: pytest.MonkeyPatch, numba: bool) -> None:
+    from dfdx import _inference
+
+    if not numba:
+        monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    rng = np.random.default_rng(12)
+    x, y = (rng.standard_normal((6, 5)).astype(np.float32) * 1e3 for _ in range(2))
+    b = rng.standard_normal(5).astype(np.float32) * 1e-3
+    for bias in (b, None):
+        out = y.copy()
+        assert _inference.add_residual(out, bias, x) is out
+        np.testing.assert_array_equal(out, x + (y if bias is None else y + bias))
+
+
+def _without_plain_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dx.nn.TransformerEncoderLayer, "_plain_encoder", lambda *args: None)
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("masks", ["none", "causal", "padding", "float", "both"])
+@pytest.mark.parametrize("seq", [5, 70])  # up to 64 rows and more: linear's two layouts
+def test_plain_encoder_layer_equals_its_composed_ops(
+    monkeypatch: pytest.MonkeyPatch, activation: str, norm_first: bool, masks: str, seq: int
+) -> None:
+    """An encoder layer on a plain input in eval mode (``_plain_encoder``: arrays, no op per
+    step) gives the values of the ops it is composed of, bit for bit (the same products and
+    kernels, the same order of adds), and those of the traced layer up to rounding."""
+    rng = np.random.default_rng(13)
+    layer = dx.nn.TransformerEncoderLayer(
+        8, 2, 16, activation=activation, norm_first=norm_first, rng=rng
+    ).eval()
+    for p in layer.parameters():  # biases and norms away from their initial 0 and 1
+        p._data[...] = rng.standard_normal(p.shape).astype(np.float32) * 0.5
+    x = dx.tensor(rng.standard_normal((2, seq, 8)).astype(np.float32))
+    kw: dict[str, object] = {"is_causal": masks in ("causal", "both")}
+    if masks in ("padding", "both"):
+        pad = np.zeros((2, seq), bool)
+        pad[1, -2:] = True
+        kw["src_key_padding_mask"] = dx.tensor(pad)
+    if masks == "float":
+        kw["src_mask"] = dx.tensor(rng.standard_normal((seq, seq)).astype(np.float32))
+    got = layer(x, **kw)  # type: ignore[arg-type]
+    assert not got.is_traced
+    traced = layer(x.trace(), **kw).numpy()  # type: ignore[arg-type]
+    _without_plain_path(monkeypatch)
+    np.testing.assert_array_equal(got.numpy(), layer(x, **kw).numpy())  # type: ignore[arg-type]
+    np.testing.assert_allclose(got.numpy(), traced, rtol=1e-5, atol=1e-5)
+
+
+def test_plain_encoder_layer_sequence_first_and_stacked() -> None:
+    rng = np.random.default_rng(14)
+    layer = dx.nn.TransformerEncoderLayer(8, 2, 16, batch_first=False, rng=rng)
+    stack = dx.nn.TransformerEncoder(layer, 2).eval()
+    x = dx.tensor(rng.standard_normal((5, 3, 8)).astype(np.float32))  # (S, B, D)
+    got = stack(x)
+    assert got.shape == (5, 3, 8) and not got.is_traced
+    np.testing.assert_allclose(got.numpy(), stack(x.trace()).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_plain_encoder_layer_declines_what_it_does_not_cover(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Traced inputs, active dropout, float64 GELU, a custom activation, masks that fail their
+    checks and a run without Numba go through the composed ops (the same errors, located in
+    the attention module as before)."""
+    rng = np.random.default_rng(15)
+    x = dx.tensor(rng.standard_normal((2, 4, 8)).astype(np.float32))
+    layer = dx.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.1, rng=rng)
+    assert layer._plain_encoder(x, None, None, False) is None  # training, dropout 0.1
+    assert layer.eval()._plain_encoder(x, None, None, False) is not None
+    assert layer._plain_encoder(x.trace(), None, None, False) is None
+    layer.self_attn.train()  # attention's own dropout active
+    assert layer._plain_encoder(x, None, None, False) is None
+    gelu64 = dx.nn.TransformerEncoderLayer(8, 2, 16, activation="gelu", dtype=dx.float64).eval()
+    x64 = dx.tensor(x.numpy().astype(np.float64))
+    assert gelu64._plain_encoder(x64, None, None, False) is None
+    custom = dx.nn.TransformerEncoderLayer(8, 2, 16, activation=lambda t: t.tanh()).eval()
+    assert custom._plain_encoder(x, None, None, False) is None
+    bad = dx.tensor(np.zeros((4, 4), np.int64))
+    with pytest.raises(dx.DTypeError, match=r"^in self_attn \(MultiHeadAttention.*attn_mask"):
+        layer.eval()(x, src_mask=bad)
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+    assert layer._plain_encoder(x, None, None, False) is None

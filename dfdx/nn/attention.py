@@ -13,6 +13,7 @@ import functools
 import math
 from typing import TYPE_CHECKING, Any, Generic, overload
 
+from dfdx import _inference
 from dfdx._backend import Array, xp
 from dfdx._dtypes import bool_, canonical, float32
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
@@ -25,7 +26,7 @@ from dfdx.ops._op import array_of
 from dfdx.ops.attention import attend, attend_packed, mask_array
 from dfdx.ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from dfdx.ops.indexing import dropout_multipliers
-from dfdx.ops.linalg import linear
+from dfdx.ops.linalg import linear, times_transposed
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -176,6 +177,26 @@ class MultiHeadAttention(Module, Generic[E, H]):
         return self.out_proj(o)
 
     forward = __call__
+
+    def _plain_self_attention(
+        self, a: Array, keep: Array | None, add: Array | None
+    ) -> Array | None:
+        """Self-attention of a ``(B, L, E)`` array as ``__call__`` computes it on a plain
+        input in eval mode (the same products and kernels, so the same values), as a
+        ``(B * L, E)`` array, before the output projection's bias: the caller adds it with
+        the residual in one pass (:func:`dfdx._inference.add_residual`). None where the
+        compiled attention does not apply (the caller takes the general path)."""
+        nb, nl, ne = a.shape
+        nh, hd = self.num_heads, self.head_dim
+        bias = None if self.in_proj_bias is None else self.in_proj_bias._data
+        qkv = times_transposed(a.reshape(nb * nl, ne), self.in_proj_weight._data, bias)
+        q5 = qkv.reshape(nb, nl, 3, nh, hd).transpose(2, 0, 3, 1, 4)
+        o = _inference.softmax_attention(q5[0], q5[1], q5[2], keep, add, 1 / math.sqrt(hd), True)
+        if o is None:
+            return None
+        # o is a (B, H, L, hd) view of (B, L, H, hd) memory: merging the heads copies nothing
+        merged = o.transpose(0, 2, 1, 3).reshape(nb * nl, ne)
+        return times_transposed(merged, self.out_proj.weight._data, None)
 
     def _project(
         self, q_in: AnyTensor, k_in: AnyTensor, v_in: AnyTensor

@@ -21,8 +21,8 @@ from typing import Any, Generic, Literal, TypeVar, cast, overload
 from numpy.random import Generator
 from typing_extensions import TypeVar as DefaultTypeVar
 
-from dfdx import _autodiff
-from dfdx._backend import xp
+from dfdx import _autodiff, _fused, _inference
+from dfdx._backend import Array, xp
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, B, D, Dyn, L, Sk, T
@@ -204,6 +204,9 @@ class TransformerEncoderLayer(_TransformerLayer[D, F]):
             src_mask=src_mask, src_key_padding_mask=src_key_padding_mask,
         )  # fmt: skip
         x: Any = _batch_first(src, self.batch_first)
+        plain = self._plain_encoder(x, src_mask, src_key_padding_mask, is_causal)
+        if plain is not None:
+            return cast("Tensor[B, Sk, D, T]", _batch_first(plain, self.batch_first))
         x = self._residual(
             x, self.norm1, lambda y: self._sa_block(y, src_mask, src_key_padding_mask, is_causal)
         )
@@ -211,6 +214,87 @@ class TransformerEncoderLayer(_TransformerLayer[D, F]):
         return cast("Tensor[B, Sk, D, T]", _batch_first(x, self.batch_first))
 
     forward = __call__
+
+    def _inert(self) -> bool:
+        """Whether no dropout of the encoder layer changes anything (eval mode, or p = 0)."""
+        for d in (self.dropout, self.dropout1, self.dropout2):
+            if d.training and d.p > 0:
+                return False
+        return not (self.self_attn.training and self.self_attn.dropout > 0)
+
+    def _plain_encoder(
+        self, x: AnyTensor, mask: Any, padding: Any, is_causal: bool
+    ) -> AnyTensor | None:
+        """The encoder layer's forward on arrays, for a plain ``(B, S, D)`` input (untraced,
+        not derived from parameters) with untraced parameters and inert dropouts, where no
+        gradient can be asked for: the same products and compiled kernels as the ops the
+        layer is composed of (so the same values), without an op call, a shape rule or a
+        tensor per step (~40 of them per layer), and each
+        projection's bias added with its residual in one pass. None where that does not
+        apply (Numba absent, a float64 GELU, a custom activation, masks that fail their
+        checks): then the layer composes its ops."""
+        if x._tape is not None or x._origin is not None or not _fused.enabled():
+            return None  # a training step pays for this line only
+        attn = self.self_attn
+        gelu = self.activation is unary.gelu
+        a = x._data
+        params = [
+            t
+            for m in (attn, attn.out_proj, self.linear1, self.linear2, self.norm1, self.norm2)
+            for t in vars(m).values()
+            if isinstance(t, Tensor)
+        ]
+        if (
+            a.dtype not in (xp.float32, xp.float64)
+            or not a.size
+            or (gelu and a.dtype != xp.float32)
+            or (self.activation is not unary.relu and not gelu)
+            or any(p._tape is not None or p._data.dtype != a.dtype for p in params)
+            or not self._inert()
+        ):
+            return None
+        nb, nl, ne = a.shape
+        try:
+            keep, add = attn._masks(a, nb, nl, nl, padding, mask, is_causal)
+        except (TypeError, ValueError):  # reported by the general path, in its own words
+            return None
+        rows = xp.ascontiguousarray(a.reshape(nb * nl, ne))
+
+        def norm(n: LayerNorm[Any], h: Array) -> Array:
+            w = None if n.weight is None else n.weight._data
+            b = None if n.bias is None else n.bias._data
+            y = _inference.layer_norm(h, w, b, n.eps)
+            assert y is not None  # a float array with rows, and Numba
+            return y
+
+        def ff(h: Array) -> Array:
+            w1, w2 = self.linear1, self.linear2
+            b1 = None if w1.bias is None else w1.bias._data
+            hidden = linalg.times_transposed(h, w1.weight._data, None)
+            fused = _fused.relu_feed_forward()
+            if gelu:
+                _inference.gelu_float32(hidden, b1, out=hidden)
+            elif b1 is not None and fused is not None:  # as relu_feed_forward
+                fused[0](hidden, b1)
+            else:
+                xp.maximum(hidden, 0, out=hidden)
+            return linalg.times_transposed(hidden, w2.weight._data, None)
+
+        out_bias = None if attn.out_proj.bias is None else attn.out_proj.bias._data
+        b2 = None if self.linear2.bias is None else self.linear2.bias._data
+        if self.norm_first:
+            y = attn._plain_self_attention(norm(self.norm1, rows).reshape(a.shape), keep, add)
+            if y is None:
+                return None
+            h = _inference.add_residual(y, out_bias, rows)
+            out = _inference.add_residual(ff(norm(self.norm2, h)), b2, h)
+        else:
+            y = attn._plain_self_attention(a, keep, add)
+            if y is None:
+                return None
+            h = norm(self.norm1, _inference.add_residual(y, out_bias, rows))
+            out = norm(self.norm2, _inference.add_residual(ff(h), b2, h))
+        return x._new(out.reshape(nb, nl, ne), None)
 
 
 class TransformerDecoderLayer(_TransformerLayer[D, F]):
