@@ -68,8 +68,7 @@ from dfdx_mypy_plugin._types import (
     size_of,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_build, at_origins, destination
-from dfdx_mypy_plugin._where import declared as declared_type
+from dfdx_mypy_plugin._where import at_build, at_origins, declared_after, destination
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -478,7 +477,7 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
             except shapes.ShapeError:
                 if call.report:
                     raise  # reported where the signature is checked
-                after = _declared_after(call, _after_error(call, layer, x, fold))
+                after = declared_after(call.api, call.context, _after_error(call, layer, x, fold))
                 if after is None:
                     raise
                 return after
@@ -493,18 +492,6 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
-
-
-def _declared_after(call: Call, after: Type | None) -> Type | None:
-    """``after``, a reported call's type, where it fits the declared type its value goes to
-    (:func:`dfdx_mypy_plugin._where.declared`); else that declared type: the mistake is
-    reported once, at the call."""
-    target = declared_type(call.api, call.context) if isinstance(call.context, CallExpr) else None
-    if target is None or target[0].type.fullname != TENSOR:
-        return after
-    if after is not None and is_subtype(after, target[0]):
-        return after
-    return target[0]
 
 
 def _after_error(

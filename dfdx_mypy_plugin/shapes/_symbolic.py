@@ -12,7 +12,9 @@ polynomials are the same string: ``"3*C"``, ``"CI+CO"``, ``"B*T"``, ``"H//2"``, 
   ``0..D-1``, common factors are cancelled (``(2*H+2)//4`` is ``(H+1)//2``) and a floor of a
   floor is one floor (``H//2//2`` is ``H//4``);
 - a *term* is an int coefficient times a sorted product of atoms, a *polynomial* a sum of
-  terms.
+  terms. A floor by names is exact where it is multiplied back (``NH*(E//NH)`` is ``E``):
+  a size divided by a count of heads or groups divides in a model, which asserts it (a
+  window's floor by an int stays a floor).
 
 :func:`sign` proves that a polynomial is positive or negative for every value of its names
 (each at least 1), or says it cannot: a floor ``N//k`` lies between ``(N-k+1)/k`` and
@@ -82,7 +84,28 @@ def mul(a: Poly, b: Poly) -> Poly:
     for ma, ca in a.items():
         for mb, cb in b.items():
             out = add(out, {tuple(sorted(ma + mb, key=_atom_key)): ca * cb})
-    return out
+    exact: Poly = {}
+    for m, c in out.items():
+        exact = add(exact, _exact(m, c))
+    return exact
+
+
+def _exact(m: Mono, c: int) -> Poly:
+    """The term ``c * m`` with a floor by names multiplied back by them: ``NH*(E//NH)`` is
+    ``E``. A size divided by a size parameter (a count of heads or groups) divides exactly
+    in a model, which asserts it (and a reshape that splits it checks it at run time),
+    unlike a window's floor by an int."""
+    for atom in m:
+        f = _FLOORS.get(atom)
+        if f is None or set(f.den) == {()}:
+            continue
+        ((den_names, den_coef),) = f.den.items()
+        rest = list(m)
+        rest.remove(atom)
+        if c % den_coef or any(rest.count(n) < den_names.count(n) for n in set(den_names)):
+            continue
+        return mul({_remove(tuple(rest), den_names): c // den_coef}, f.num)
+    return {m: c}
 
 
 def _atom_key(atom: str) -> tuple[bool, str]:

@@ -52,26 +52,30 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
         super().__init__()
         self.norm1 = Normalize(in_channels)
         self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)  # E: mypy[dfdx-shape "self.co"
-        #     "nv1 is built here; called at line 69: add: shapes do not broadcast: Tensor[B, CO, H"
+        #     "nv1 is built here; called at line 71: add: shapes do not broadcast: Tensor[B, CO, H"
         #     ", W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         # bug: the time embedding projected to the input width
         self.temb_proj = Linear(temb_channels, in_channels)  # E: mypy[dfdx-shape "self.temb_proj i"
-        #     "s built here; called at line 71: add: shapes do not broadcast: Tensor[B, CO, H, W] "
+        #     "s built here; called at line 73: add: shapes do not broadcast: Tensor[B, CO, H, W] "
         #     "and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         # bug: the second norm on the input width
-        self.norm2 = Normalize(in_channels)
+        self.norm2 = Normalize(in_channels)  # E: mypy[dfdx-shape "self.norm2 is built here; called"
+        #     " at line 77: GroupNorm[CI]: takes CI channels on axis 1, got Tensor[B, CO, H, W] (C"
+        #     "O != CI)"]
         self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, padding=1)
         self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1)
 
     def forward(self, x: Tensor[B, CI, H, W, T], temb: Tensor[B, E, T]) -> Tensor[B, CO, H, W, T]:
         h = self.norm1(x)
         h = nonlinearity(h)
-        h = self.conv1(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 71: add: shapes d"
+        h = self.conv1(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 73: add: shapes d"
         #     "o not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]  # E: mypy[dfdx-shape "add: sh"
         #     "apes do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != "
-        #     "CI)"]
-        h = self.norm2(h)
+        #     "CI)", dfdx-shape "h is assigned here; used at line 77: GroupNorm[CI]: takes CI chan"
+        #     "nels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
+        h = self.norm2(h)  # E: mypy[dfdx-shape "GroupNorm[CI]: takes CI channels on axis 1, got Te"
+        #     "nsor[B, CO, H, W] (CO != CI)"]
         h = nonlinearity(h)
         h = self.conv2(h)  # E: mypy[arg-type]
         return self.nin_shortcut(x) + h
@@ -118,7 +122,7 @@ class Model(Module, Generic[C]):
         self.up1 = ResnetBlock(16 + 16, 16, 32)
         self.upsample1 = UpsampleConv(16)
         self.up0 = ResnetBlock(16 + 8, 8, 32)  # E: mypy[dfdx-shape "self.up0 is built here; called"
-        #     " at line 142: ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32"
+        #     " at line 146: ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32"
         #     ", Dyn, Dyn] (32 != 24)"]
         # end
         self.norm_out = Normalize(8)
