@@ -41,6 +41,9 @@ SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
 _MOVES = ("flatten", "transpose", "permute", "swapaxes")
 _DEPTH = 24
+_SPATIAL = frozenset({"kernel_size", "output_size", "scale_factor"})
+"""The window arguments from which a layer computes its output's spatial sizes (a GroupNorm's
+``num_groups`` is none)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def window_axes(layer: Instance, rank: int) -> set[int]:
         inner = [get_proper_type(t) for t in items.items] if isinstance(items, TupleType) else []
         return {a for t in inner if isinstance(t, Instance) for a in window_axes(t, rank)}
     spec = shapes.layer_of(layer.type.fullname)
-    if spec is None or not spec.window or spec.output is None:
+    if spec is None or not any(arg.name in _SPATIAL for arg in spec.window):
         return set()
     return set(range(2, rank))
 
