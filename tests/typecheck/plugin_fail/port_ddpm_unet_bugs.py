@@ -77,7 +77,7 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
         h = self.norm2(h)  # E: mypy[dfdx-shape "GroupNorm[CI]: takes CI channels on axis 1, got Te"
         #     "nsor[B, CO, H, W] (CO != CI)"]
         h = nonlinearity(h)
-        h = self.conv2(h)  # E: mypy[arg-type]
+        h = self.conv2(h)
         return self.nin_shortcut(x) + h
 
 
