@@ -111,6 +111,13 @@ def dim_mul(a: Dim, b: Dim) -> Dim:
     return None if pa is None or pb is None else _dim(_sym.mul(pa, pb))
 
 
+def dim_exact(d: Dim) -> Dim:
+    """A tensor's number of elements ``d`` with a size split by a count of heads or groups
+    and multiplied back taken as exact (``NH*(E//NH)`` is ``E``: :func:`_symbolic.exact`)."""
+    p = _poly(d) if isinstance(d, str) else None
+    return d if p is None else _dim(_sym.exact(p))
+
+
 def dim_add(a: Dim, b: Dim, scale: int = 1) -> Dim:
     """``a + scale * b`` (``CI + CO``, ``H + 2``), None where a size is unknown."""
     if isinstance(a, int) and isinstance(b, int):

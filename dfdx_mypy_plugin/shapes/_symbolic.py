@@ -12,9 +12,7 @@ polynomials are the same string: ``"3*C"``, ``"CI+CO"``, ``"B*T"``, ``"H//2"``, 
   ``0..D-1``, common factors are cancelled (``(2*H+2)//4`` is ``(H+1)//2``) and a floor of a
   floor is one floor (``H//2//2`` is ``H//4``);
 - a *term* is an int coefficient times a sorted product of atoms, a *polynomial* a sum of
-  terms. A floor by names is exact where it is multiplied back (``NH*(E//NH)`` is ``E``):
-  a size divided by a count of heads or groups divides in a model, which asserts it (a
-  window's floor by an int stays a floor).
+  terms.
 
 :func:`sign` proves that a polynomial is positive or negative for every value of its names
 (each at least 1), or says it cannot: a floor ``N//k`` lies between ``(N-k+1)/k`` and
@@ -84,17 +82,22 @@ def mul(a: Poly, b: Poly) -> Poly:
     for ma, ca in a.items():
         for mb, cb in b.items():
             out = add(out, {tuple(sorted(ma + mb, key=_atom_key)): ca * cb})
-    exact: Poly = {}
-    for m, c in out.items():
-        exact = add(exact, _exact(m, c))
-    return exact
+    return out
 
 
-def _exact(m: Mono, c: int) -> Poly:
-    """The term ``c * m`` with a floor by names multiplied back by them: ``NH*(E//NH)`` is
-    ``E``. A size divided by a size parameter (a count of heads or groups) divides exactly
-    in a model, which asserts it (and a reshape that splits it checks it at run time),
-    unlike a window's floor by an int."""
+def exact(p: Poly) -> Poly:
+    """``p`` with each floor by names that is multiplied back by them taken as exact:
+    ``NH*(E//NH)`` is ``E``. Sound for the number of elements of a tensor whose sizes split a
+    size by a count of heads or groups (``reshape(b, s, nh, -1)``, which the runtime checks to
+    multiply out); not for sizes in general (``(C//B)*B`` is ``C`` only where ``B`` divides
+    ``C``), nor for a window's floor by an int, which stays a floor."""
+    out: Poly = {}
+    for m, c in p.items():
+        out = add(out, _exact_term(m, c))
+    return out
+
+
+def _exact_term(m: Mono, c: int) -> Poly:
     for atom in m:
         f = _FLOORS.get(atom)
         if f is None or set(f.den) == {()}:
@@ -104,7 +107,7 @@ def _exact(m: Mono, c: int) -> Poly:
         rest.remove(atom)
         if c % den_coef or any(rest.count(n) < den_names.count(n) for n in set(den_names)):
             continue
-        return mul({_remove(tuple(rest), den_names): c // den_coef}, f.num)
+        return exact(mul({_remove(tuple(rest), den_names): c // den_coef}, f.num))
     return {m: c}
 
 

@@ -13,6 +13,7 @@ from dfdx_mypy_plugin.shapes._core import (
     at_least,
     dim_add,
     dim_div,
+    dim_exact,
     dim_floordiv,
     dim_mul,
     fmt,
@@ -32,7 +33,7 @@ def product(dims: Sequence[Dim]) -> Dim:
         n = dim_mul(n, d)
     if any(d == 0 for d in dims):
         return 0
-    return n
+    return dim_exact(n)  # heads split from a size and merged back: ``NH*(E//NH)`` is ``E``
 
 
 def _divide(numerator: Sequence[Dim], denominator: Sequence[Dim]) -> Dim:

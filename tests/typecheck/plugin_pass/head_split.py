@@ -1,7 +1,7 @@
 """A head split by ``reshape(b, s, nh, -1)`` in a generic attention module: the ``-1`` is the
 input's size over the others, names cancelled (``B*S*E`` over ``B*S*NH`` is ``E//NH``, a head's
 size; ``4`` for a literal width of 16 in 4 heads), and merging the heads back gives ``E``
-again (``NH*(E//NH)``: a size divided by a count of heads divides exactly)."""
+again (``NH*(E//NH)``: a tensor's element count divides exactly)."""
 
 # rules: movement, linalg
 
