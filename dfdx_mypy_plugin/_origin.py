@@ -29,13 +29,21 @@ from mypy.subtypes import is_same_type
 from mypy.types import CallableType, Instance, TupleType, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._locals import ANYTHING, checked_copy, count_bindings, definitions
+from dfdx_mypy_plugin._locals import (
+    ANYTHING,
+    checked_copy,
+    count_bindings,
+    reaching_definitions,
+)
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
 _MOVES = ("flatten", "transpose", "permute", "swapaxes")
 _DEPTH = 24
+_SPATIAL = frozenset({"kernel_size", "output_size", "scale_factor"})
+"""The window arguments from which a layer computes its output's spatial sizes (a GroupNorm's
+``num_groups`` is none)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +95,20 @@ def set_axes(layer: Instance, rank: int) -> set[int]:
         axes.add(rank - 1)
     elif spec.gives == "channels" and rank > 1:
         axes.add(1)
-    if spec.window and spec.output is not None:
-        axes |= set(range(2, rank))
-    return axes
+    return axes | window_axes(layer, rank)
+
+
+def window_axes(layer: Instance, rank: int) -> set[int]:
+    """The axes of ``layer``'s output (of ``rank`` axes) whose sizes its window sets (a
+    convolution's or a pool's spatial axes; a ``Sequential``'s layers' too)."""
+    if layer.type.fullname == SEQUENTIAL:
+        items = get_proper_type(layer.args[0]) if layer.args else None
+        inner = [get_proper_type(t) for t in items.items] if isinstance(items, TupleType) else []
+        return {a for t in inner if isinstance(t, Instance) for a in window_axes(t, rank)}
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None or not any(arg.name in _SPATIAL for arg in spec.window):
+        return set()
+    return set(range(2, rank))
 
 
 def keeps_shape(layer: Instance) -> bool:
@@ -172,8 +191,10 @@ def _moved(
 def last_assignment(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:
     """The value of the last top-level ``name = value`` statement of the function before the
     line that uses ``name``, where every binding of the name in it is such a statement
-    (``h = conv1(x)``, then ``h = conv2(h)``, then ``h.flatten(1)``); else None."""
-    value = definitions(api)(name)
+    (``h = conv1(x)``, then ``h = conv2(h)``, then ``h.flatten(1)``), or of the last one
+    before the use in its block (:func:`reaching_definitions`: ``h = h + pos`` before ``for
+    block in self.blocks: h = block(h)``); else None."""
+    value = reaching_definitions(api)(name)
     if value is not None:
         return value
     scope = getattr(api, "scope", None)

@@ -8,7 +8,8 @@ import hashlib
 import itertools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,13 @@ from mypy.nodes import (
     AssignmentStmt,
     Block,
     CallExpr,
+    ComparisonExpr,
     Context,
     Decorator,
     Expression,
     NameExpr,
+    OperatorAssignmentStmt,
+    OpExpr,
     Statement,
     TypeInfo,
 )
@@ -69,7 +73,7 @@ from dfdx_mypy_plugin._types import (
     is_scalar,
     read_tensor,
 )
-from dfdx_mypy_plugin._where import at_build, at_inputs, fit_value
+from dfdx_mypy_plugin._where import at_build, at_inputs, declared_after, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
@@ -230,8 +234,10 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
             return make_simplified_union([rule.fn(v) for v in variants])
         return fit_value(call.api, call.op, call.context, rule.fn(call), lambda m, at: None)
     except ShapeError:
+        if call.recovered is not None:  # the signature hook has reported the error
+            return declared_after(call.api, call.context, call.recovered) or call.recovered
         try:
-            return call.unknown_shape()  # the signature hook has reported the error
+            return call.unknown_shape()
         except Unknown:
             return default
     except Unknown:
@@ -580,6 +586,45 @@ def _computed_sizes_accepted(
     return sig if arg_types == sig.arg_types else sig.copy_modified(arg_types=arg_types)
 
 
+@contextmanager
+def _beside_operator_check(api: CheckerPluginInterface, context: Context) -> Iterator[None]:
+    """Errors reported inside it, for an operator's method (``h + emb``), reach the user
+    without counting as a failure of the method's call. mypy checks ``a + b`` by calling
+    ``a.__add__(b)`` and, where that reports an error, ``b.__radd__(a)``; where both report
+    one, the operation's type is ``Any``, which would hide every later mistake in the
+    function. The plugin's error says the shapes do not fit; its signature then takes the
+    operands and its result is the best type known (:meth:`Call.recover`). So the errors skip
+    the two error watchers mypy's ``check_op`` and ``check_op_reversible`` put around the
+    call (the outer ones, a loop's, still see them); where those are not found as expected,
+    nothing changes."""
+    errors = getattr(getattr(api, "msg", None), "errors", None)
+    watchers = getattr(errors, "_watchers", None)
+    if (
+        errors is None
+        or not isinstance(context, (OpExpr, ComparisonExpr, OperatorAssignmentStmt))
+        or not isinstance(watchers, list)
+        or len(watchers) < 2
+        or not all(getattr(w, "_filter", None) is True for w in watchers[-2:])
+    ):
+        yield
+        return
+    errors._watchers = watchers[:-2]
+    try:
+        yield
+    finally:
+        errors._watchers = watchers
+
+
+def _operator_signature(
+    rule: Rule, memo: _Memo, layer_call: bool
+) -> Callable[[MethodSigContext], FunctionLike]:
+    def hook(ctx: MethodSigContext) -> FunctionLike:
+        with _beside_operator_check(ctx.api, ctx.context):
+            return _checked_signature(rule, ctx.type, ctx, memo, layer_call)
+
+    return hook
+
+
 _MODULE = "dfdx.nn._module.Module"
 
 
@@ -836,8 +881,7 @@ class DfdxPlugin(Plugin):
         if rule is None:
             return None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
-        layer_call = fullname.endswith(".__call__")
-        return lambda ctx: _checked_signature(rule, ctx.type, ctx, memo, layer_call)
+        return _operator_signature(rule, memo, fullname.endswith(".__call__"))
 
     def get_function_signature_hook(
         self, fullname: str

@@ -48,7 +48,14 @@ from dfdx_mypy_plugin._locals import (
     definitions,
     reaching_definitions,
 )
-from dfdx_mypy_plugin._origin import MODULE, SEQUENTIAL, Origin, origins, origins_of_call
+from dfdx_mypy_plugin._origin import (
+    MODULE,
+    SEQUENTIAL,
+    Origin,
+    origins,
+    origins_of_call,
+    window_axes,
+)
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 from dfdx_mypy_plugin.shapes import Shape, fmt, fmt_dim, same_layer_size
 
@@ -328,6 +335,30 @@ def at_origins(
     return places
 
 
+def at_windows(
+    api: CheckerPluginInterface,
+    context: Context,
+    value: Expression,
+    axes: frozenset[int],
+    message: str,
+) -> list[tuple[str, Context]]:
+    """:func:`at_origins` for the sizes a layer's window set (a convolution's or a pool's
+    output length, from its kernel, stride and padding), not its features or channels: where
+    such a size does not fit (the frames of a convolution without its stride against a
+    positional table), the layer is likely built wrong."""
+    if "_mask " in message:
+        return []
+    places = []
+    for origin in origins(api, value, axes):
+        if not origin.axes & window_axes(origin.layer, origin.rank):
+            continue
+        for what, where in _layer_place(api, origin):
+            if where.line not in (context.line, 0):
+                text = f"{what} is built here; its output reaches line {context.line}: {message}"
+                places.append((text, where))
+    return places
+
+
 def _returned_local(api: TypeChecker, value: Expression) -> bool:
     """Whether ``value`` is assigned to a local name bound once that the function returns
     (``patches = ...`` then ``return patches``)."""
@@ -369,6 +400,21 @@ def declared(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, 
         if isinstance(ret, Instance):
             return ret, "the return type"
     return None
+
+
+def declared_after(
+    api: CheckerPluginInterface, context: Context, after: Type | None
+) -> Type | None:
+    """``after``, the type of a reported op or call (at ``context``), where it fits the
+    declared type its value goes to (:func:`declared`); else that declared type: the mistake
+    is reported once, where it is made (``return s * x`` gets no ``return-value`` error
+    besides the plugin's)."""
+    target = declared(api, context) if isinstance(context, Expression) else None
+    if target is None or target[0].type.fullname != TENSOR:
+        return after
+    if after is not None and is_subtype(after, target[0]):
+        return after
+    return target[0]
 
 
 def fit_value(

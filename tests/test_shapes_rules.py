@@ -202,6 +202,8 @@ def test_broadcast_names_the_op() -> None:
         (("B", 784), (784, 10), ("B", 10)),
         (("B", "K"), ("K", "N"), ("B", "N")),
         ((3, "K"), ("H//2", 5), (3, 5)),  # a size that may be K: benefit of the doubt
+        ((3, "K"), ("(J+1)//2", 5), (3, 5)),  # a window's size may be K: benefit of the doubt
+        ((3, "K"), (None, 5), (3, 5)),
         ((3, None), (4, 5), (3, 5)),
         ((3, 4), (None, 5), (3, 5)),
         (("B", 3, 4), (4, 5), ("B", 3, 5)),
@@ -242,6 +244,14 @@ def test_matmul(a: shapes.Shape, b: shapes.Shape, out: shapes.Shape) -> None:
         ),
         ((), (3,), "matmul: both operands need at least 1 axis: Tensor[()] @ Tensor[3]"),
         ((3,), (), "matmul: both operands need at least 1 axis: Tensor[3] @ Tensor[()]"),
+        # two size parameters are two sizes, as for a layer (same_layer_size)
+        ((3, "K"), ("J", 5), "matmul: inner sizes differ: Tensor[3, K] @ Tensor[J, 5] (K != J)"),
+        (
+            ("B", "NH", "S", "E//NH"),
+            ("B", "NH", "S", "E//NH"),
+            "matmul: inner sizes differ: Tensor[B, NH, S, E//NH] @ Tensor[B, NH, S, E//NH] "
+            "(E//NH != S)",
+        ),
     ],
 )
 def test_matmul_errors(a: shapes.Shape, b: shapes.Shape, message: str) -> None:
@@ -586,3 +596,45 @@ def test_layer_sizes_that_are_two_typevars_differ() -> None:
     with pytest.raises(shapes.ShapeError, match=r"batch axes do not broadcast"):
         shapes.matmul(("B", 3, 4), ("C", 4, 5))
     assert shapes.broadcast("add", ("B*T", 3), ("S", 3)) == ("S", 3)  # a product may be S
+
+
+# ---- the result after a mistake (ShapeError.best) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "best"),
+    [
+        # a broadcast keeps the left operand's size at the axis at fault
+        (
+            lambda: shapes.broadcast("add", ("B", "CO", "H", "W"), ("B", "CI", 1, 1)),
+            ("B", "CO", "H", "W"),
+        ),
+        (lambda: shapes.broadcast("add", (5,), (3, 4)), (3, 5)),
+        # a reshape the sizes it is given (a -1 not solved)
+        (lambda: shapes.reshape((2, 3), (4, 2)), (4, 2)),
+        (lambda: shapes.reshape((2, 6, 8), (-1, 4, 10)), (None, 4, 10)),
+        (lambda: shapes.reshape((2, 3), (-1, -1)), (None, None)),
+        # a matmul its outer sizes; where only the transpose is missing, the product meant
+        (lambda: shapes.matmul(("B", 3, 4), (5, 2)), ("B", 3, 2)),
+        (lambda: shapes.matmul(("B", "S", "D"), ("B", "S", "D")), ("B", "S", "S")),
+        (lambda: shapes.matmul((2, 3, 4), (5, 4, 2)), (2, 3, 2)),
+        # a concatenation the first tensor's sizes and the sum on its axis
+        (lambda: shapes.concat([("B", "C", 8, 8), ("B", "C", 16, 16)], 1), ("B", "2*C", 8, 8)),
+        (lambda: shapes.stack([(2, 3), (2, 4)], 0), (2, 2, 3)),
+        # a permute the axes it names
+        (lambda: shapes.permute(("B", "C", "H", "W"), (0, 2, 3))[0], ("B", "H", "W")),
+        (lambda: shapes.permute(("B", "C", "H"), (0, 2, 2))[0], ("B", "H", "H")),
+        (lambda: shapes.linear_operands("linear", ("B", 5), (10, 4), None), ("B", 10)),
+    ],
+)
+def test_best_shape_after_a_mistake(rule: Any, best: shapes.Shape) -> None:
+    with pytest.raises(shapes.ShapeError) as error:
+        rule()
+    assert error.value.best == best
+
+
+def test_no_best_shape_where_the_rank_is_not_known() -> None:
+    with pytest.raises(shapes.ShapeError) as error:
+        shapes.permute(("B", "C"), (0, 5))
+    assert error.value.best is None
+    assert shapes.ShapeError("a message").best is None

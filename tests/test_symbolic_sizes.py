@@ -248,3 +248,27 @@ def test_symbolic_split_agrees_with_ints(n: str, split: str, envs: list[dict[str
         if nv > 0 and sv > 0:
             expected = [sv] * (nv // sv) + ([nv % sv] if nv % sv else [])
             assert [_value(str(p), env) for p in pieces] == expected
+
+
+def test_head_split_by_minus_one() -> None:
+    """``reshape(b, s, nh, -1)`` solves the -1 to a quotient of names, and merging the heads
+    back gives the size they were split from: a tensor's element count divides exactly."""
+    x = ("B", "S", "E")
+    heads = shapes.reshape(x, ("B", "S", "NH", -1))
+    assert heads == ("B", "S", "NH", "E//NH")
+    assert shapes.flatten(heads, 2, 3) == x
+    assert shapes.reshape(heads, ("B", "S", -1)) == x
+    assert shapes.reshape(("B", "S", 16), ("B", "S", 4, -1)) == ("B", "S", 4, 4)
+    assert shapes.reshape(("B", "S", "E"), ("B", "NH", -1)) == ("B", "NH", "(E*S)//NH")
+    # no quotient of names is left: a floor by an int is no head split
+    assert shapes.reshape(("B", 6, "E"), (4, -1)) == (4, None)
+    # the exact quotient is for element counts only, not for sizes in general
+    assert shapes.dim_mul("NH", "E//NH") == "NH*(E//NH)"
+    assert sym.text(sym.exact(sym.parse("NH*(E//NH)+2*NH*((B*E)//(2*NH))"))) == "B*E+E"
+
+
+def test_a_quotient_of_names_is_another_size() -> None:
+    assert shapes.same_layer_size("E//NH", "S") is False
+    assert shapes.same_layer_size("E//NH", "E//NH") is True
+    assert shapes.same_layer_size("(H+1)//2", "S") is None  # a window's: may be S
+    assert shapes.same_layer_size("H//2", "W") is None

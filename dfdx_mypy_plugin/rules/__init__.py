@@ -42,7 +42,7 @@ from dfdx_mypy_plugin._types import (
     type_of,
 )
 from dfdx_mypy_plugin._where import field_value
-from dfdx_mypy_plugin.shapes import Dim, Shape
+from dfdx_mypy_plugin.shapes import Dim, Shape, ShapeError
 
 
 @dataclass
@@ -65,6 +65,8 @@ class Call:
     """Where given, every error the rule reports is also recorded here (to be replayed)."""
     syms: dict[str, Type] = field(default_factory=dict)
     """The TypeVar of each symbolic size read from a size argument (:meth:`size`)."""
+    recovered: Type | None = None
+    """The call's type after a ShapeError the rule raised (:meth:`recover`)."""
 
     def size(self, i: int) -> Dim:
         """Operand ``i`` read as a size: a literal, folded arithmetic on known sizes
@@ -129,6 +131,17 @@ class Call:
         tape = merge_tapes(tapes) if tapes else anything
         dims = UnpackType(self.api.named_generic_type("builtins.tuple", [anything]))
         return Instance(self.template().type, [dims, tape])
+
+    def recover(
+        self, error: ShapeError, tape: ProperType | Type, *operands: TensorType
+    ) -> ShapeError:
+        """``error``, after the call's type once it is reported is set to a tensor of the
+        shape the result would have had (``error.best``), where known: the lines after a
+        mistake are still checked, and their own mistakes found (else the result is a tensor of
+        unknown rank, :meth:`unknown_shape`)."""
+        if error.best is not None:
+            self.recovered = self.result(error.best, tape, *operands)
+        return error
 
     def result(self, shape: Shape, tape: ProperType | Type, *operands: TensorType) -> Instance:
         syms: dict[str, Type] = dict(self.syms)

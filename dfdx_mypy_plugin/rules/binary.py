@@ -17,7 +17,7 @@ from mypy.types import Instance, Type, get_proper_type
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
-from dfdx_mypy_plugin._where import at_build
+from dfdx_mypy_plugin._where import at_build, at_windows
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.nn import _sets
@@ -30,18 +30,36 @@ def _binary(call: Call) -> Type:
     if is_scalar(call.operands[1]):
         return call.result(a.shape, a.tape, a)
     b = call.tensor(1)
+    tape = merge_tapes([a.tape, b.tape])
     try:
         shape = shapes.broadcast(call.op, a.shape, b.shape)
     except shapes.ShapeError as e:
-        _blame_layers(call, a.shape, b.shape, str(e))
-        raise
-    return call.result(shape, merge_tapes([a.tape, b.tape]), a, b)
+        error = e
+        if _blame_layers(call, a.shape, b.shape, str(e)) == {0}:
+            # The left operand's size was set by a layer's window, likely built wrong (a
+            # convolution without its stride against a positional table): the right's size
+            # goes on, the one the rest of the code is written against. Else the left's does
+            # (ShapeError.best): ``h = h + emb`` keeps ``h``'s.
+            error = shapes.ShapeError(str(e), best=_best(call.op, b.shape, a.shape))
+        raise call.recover(error, tape, a, b) from None
+    return call.result(shape, tape, a, b)
 
 
-def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> None:
+def _best(op: str, a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
+    """The broadcast of ``a`` and ``b`` with ``a``'s sizes where they do not broadcast."""
+    try:
+        return shapes.broadcast(op, a, b)
+    except shapes.ShapeError as e:
+        return e.best
+
+
+def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> set[int]:
     """Where an operand is a layer's call (``self.word(ids) + self.position(pos)``) and the
     axis that does not broadcast is one that layer sets (its features or channels), the error
-    is also reported where the layer was built: it is likely built with the wrong size."""
+    is also reported where the layer was built: it is likely built with the wrong size. So
+    too where the size at fault was set by a layer's window found back from an operand
+    (:func:`dfdx_mypy_plugin._where.at_windows`: a convolution without its stride whose
+    frames meet a positional table). Returns the operands (0, 1) blamed on a window."""
     context = call.context
     exprs: list[Expression | None] = (
         [context.left, context.right] if isinstance(context, OpExpr) else call.operand_exprs[:2]
@@ -49,11 +67,19 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     bad = [i - n for i in range(n) if shapes.broadcast_dim(pa[i], pb[i]) is False]
+    blamed: set[int] = set()
     if not bad:
-        return
+        return blamed
     definition = reaching_definitions(call.api)
-    for e, shape in zip(exprs, (a, b), strict=False):
-        e, axis, rank = _through_new_axes(e, bad[0], len(shape))
+    for k, (operand, shape) in enumerate(zip(exprs, (a, b), strict=False)):
+        other = (pb, pa)[k][bad[0]]
+        if operand is not None and len(shape) + bad[0] >= 0 and other not in shape:
+            # (where the other size is one of this operand's, an axis is in the wrong place)
+            at = frozenset({len(shape) + bad[0]})
+            for text, place in at_windows(call.api, context, operand, at, message):
+                call.fail(text, DFDX_SHAPE, at=place)
+                blamed.add(k)
+        e, axis, rank = _through_new_axes(operand, bad[0], len(shape))
         if axis is None:
             continue
         for layer_call in _layer_calls(e, definition):
@@ -66,6 +92,7 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
                 if built is not None:
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
                 break
+    return blamed
 
 
 def _through_new_axes(

@@ -290,7 +290,10 @@ def _compare(call: Call) -> Type:
     if is_scalar(call.operands[1]):
         return call.result(a.shape, _none_tape(call), a)
     b = call.tensor(1)
-    shape = shapes.broadcast(call.op, a.shape, b.shape)
+    try:
+        shape = shapes.broadcast(call.op, a.shape, b.shape)
+    except shapes.ShapeError as e:
+        raise call.recover(e, _none_tape(call), a, b) from None
     return call.result(shape, _none_tape(call), a, b)
 
 

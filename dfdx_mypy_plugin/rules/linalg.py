@@ -16,8 +16,12 @@ from dfdx_mypy_plugin.rules import Call, rule
 )
 def matmul(call: Call) -> Type:
     a, b = call.tensor(0), call.tensor(1)
-    shape = shapes.matmul(a.shape, b.shape)
-    return call.result(shape, merge_tapes([a.tape, b.tape]), a, b)
+    tape = merge_tapes([a.tape, b.tape])
+    try:
+        shape = shapes.matmul(a.shape, b.shape)
+    except shapes.ShapeError as e:
+        raise call.recover(e, tape, a, b) from None
+    return call.result(shape, tape, a, b)
 
 
 def _optional(call: Call, i: int, name: str) -> TensorType | None:
@@ -32,9 +36,13 @@ def _optional(call: Call, i: int, name: str) -> TensorType | None:
 def linear(call: Call) -> Type:
     x, w = call.tensor(0), call.tensor(1)
     b = _optional(call, 2, "bias")
-    shape = shapes.linear_operands(call.op, x.shape, w.shape, None if b is None else b.shape)
     tensors = [x, w] if b is None else [x, w, b]
-    return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
+    tape = merge_tapes([t.tape for t in tensors])
+    try:
+        shape = shapes.linear_operands(call.op, x.shape, w.shape, None if b is None else b.shape)
+    except shapes.ShapeError as e:
+        raise call.recover(e, tape, *tensors) from None
+    return call.result(shape, tape, *tensors)
 
 
 @rule("relu_feed_forward", functions=("dfdx.ops.linalg.relu_feed_forward",))

@@ -80,7 +80,12 @@ def reshape(call: Call) -> Type:
             raise Unknown  # reported at run time
         return call.result(tuple(None if d == -1 else d for d in sizes), tape)
     x = call.tensor(0)
-    return call.result(shapes.reshape(x.shape, _sizes(call)), x.tape, x)
+    sizes = _sizes(call)
+    try:
+        shape = shapes.reshape(x.shape, sizes)
+    except shapes.ShapeError as e:
+        raise call.recover(e, x.tape, x) from None
+    return call.result(shape, x.tape, x)
 
 
 def _tape_of_unknown_rank(call: Call) -> ProperType | None:
@@ -106,7 +111,10 @@ def flatten(call: Call) -> Type:
 def permute(call: Call) -> Type:
     x = call.tensor(0)
     axes = [_axis(call, t, "axes") for t in call.operands[1:]]
-    shape, _order = shapes.permute(x.shape, axes)
+    try:
+        shape, _order = shapes.permute(x.shape, axes)
+    except shapes.ShapeError as e:
+        raise call.recover(e, x.tape, x) from None
     return call.result(shape, x.tape, x)
 
 
@@ -182,7 +190,12 @@ def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape])
     types, unknown = _items(call)
     tensors = [read_tensor(t) for t in types]
     axis = _named_axis(call, "axis", 0)
-    shape = join([t.shape for t in tensors], axis)
+    try:
+        shape = join([t.shape for t in tensors], axis)
+    except shapes.ShapeError as e:
+        if e.best is not None:
+            call.recovered = _result(call, types[0], e.best, tensors)
+        raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
         shape = (*shape[:i], None, *shape[i + 1 :])

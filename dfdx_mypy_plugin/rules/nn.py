@@ -68,8 +68,13 @@ from dfdx_mypy_plugin._types import (
     size_of,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_argument, at_build, at_origins, destination
-from dfdx_mypy_plugin._where import declared as declared_type
+from dfdx_mypy_plugin._where import (
+    at_argument,
+    at_build,
+    at_origins,
+    declared_after,
+    destination,
+)
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -478,7 +483,7 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
             except shapes.ShapeError:
                 if call.report:
                     raise  # reported where the signature is checked
-                after = _declared_after(call, _after_error(call, layer, x, fold))
+                after = declared_after(call.api, call.context, _after_error(call, layer, x, fold))
                 if after is None:
                     raise
                 return after
@@ -493,18 +498,6 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
-
-
-def _declared_after(call: Call, after: Type | None) -> Type | None:
-    """``after``, a reported call's type, where it fits the declared type its value goes to
-    (:func:`dfdx_mypy_plugin._where.declared`); else that declared type: the mistake is
-    reported once, at the call."""
-    target = declared_type(call.api, call.context) if isinstance(call.context, CallExpr) else None
-    if target is None or target[0].type.fullname != TENSOR:
-        return after
-    if after is not None and is_subtype(after, target[0]):
-        return after
-    return target[0]
 
 
 def _after_error(
@@ -538,6 +531,8 @@ def _after_error(
         y = fold(call, layer, repaired)
     except (shapes.ShapeError, Unknown):
         return None
+    if y.shape == repaired.shape:  # it keeps the shape too (a GroupNorm): the input's
+        return call.result(x.shape, x.tape, x)
     return call.result(y.shape, y.tape, repaired, y)
 
 

@@ -17,9 +17,19 @@ Axis = int | tuple[int, ...] | None
 
 
 class ShapeError(ValueError):
-    """Tensor shapes that do not fit the op (raised at run time, reported at check time)."""
+    """Tensor shapes that do not fit the op (raised at run time, reported at check time).
+
+    ``best`` is the shape the op's result would have, as far as the mistake leaves it known
+    (the sizes given to a reshape, a matmul's outer sizes, a broadcast with the left operand's
+    size at the axis at fault), or None: the plugin types the result with it after reporting
+    the error, so that the lines after a mistake are still checked and one mistake gives one
+    error. The runtime does not read it."""
 
     __module__ = "dfdx"  # its public name: tracebacks print ``dfdx.ShapeError``
+
+    def __init__(self, message: str, *, best: Shape | None = None) -> None:
+        super().__init__(message)
+        self.best = best
 
 
 def fmt_dim(d: Dim) -> str:
@@ -101,6 +111,13 @@ def dim_mul(a: Dim, b: Dim) -> Dim:
     return None if pa is None or pb is None else _dim(_sym.mul(pa, pb))
 
 
+def dim_exact(d: Dim) -> Dim:
+    """A tensor's number of elements ``d`` with a size split by a count of heads or groups
+    and multiplied back taken as exact (``NH*(E//NH)`` is ``E``: :func:`_symbolic.exact`)."""
+    p = _poly(d) if isinstance(d, str) else None
+    return d if p is None else _dim(_sym.exact(p))
+
+
 def dim_add(a: Dim, b: Dim, scale: int = 1) -> Dim:
     """``a + scale * b`` (``CI + CO``, ``H + 2``), None where a size is unknown."""
     if isinstance(a, int) and isinstance(b, int):
@@ -161,14 +178,30 @@ def same_layer_size(a: Dim, b: Dim) -> bool | None:
     CO]`` does not take a ``Tensor[B, CO]``). A generic module must not rely on two of its
     size parameters being equal. Sizes with sums or floors (``CI+CO``, ``H//2``) differ only
     where :func:`same_dim` proves it."""
-    if isinstance(a, str) and isinstance(b, str) and a != b and _product(a) and _product(b):
+    if (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and a != b
+        and names_product(a)
+        and names_product(b)
+    ):
         return False
     return same_dim(a, b)
 
 
-def _product(d: str) -> bool:
-    """Whether ``d`` is a product of names with an int factor (``"B"``, ``"4*B*T"``)."""
-    return all(part.isdigit() or part.isidentifier() for part in d.split("*"))
+def names_product(d: str) -> bool:
+    """Whether ``d`` is a product of names with an int factor (``"B"``, ``"4*B*T"``), or one
+    divided by a product of names (``"E//NH"``: a head's size, the ``-1`` of ``reshape(b, s,
+    nh, -1)``); not a window's arithmetic (``"H//2"``, ``"(H+1)//2"``)."""
+    num, _, den = d.partition("//")
+    if den and not any(part.isidentifier() for part in den.strip("()").split("*")):
+        return False
+    return all(_factors(t) for t in (num, den) if t)
+
+
+def _factors(t: str) -> bool:
+    parts = t.removeprefix("(").removesuffix(")").split("*") if t.startswith("(") else t.split("*")
+    return all(part.isdigit() or part.isidentifier() for part in parts)
 
 
 def normalize_axis(op: str, shape: Shape, axis: int) -> int:

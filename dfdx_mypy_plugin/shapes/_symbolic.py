@@ -85,6 +85,32 @@ def mul(a: Poly, b: Poly) -> Poly:
     return out
 
 
+def exact(p: Poly) -> Poly:
+    """``p`` with each floor by names that is multiplied back by them taken as exact:
+    ``NH*(E//NH)`` is ``E``. Sound for the number of elements of a tensor whose sizes split a
+    size by a count of heads or groups (``reshape(b, s, nh, -1)``, which the runtime checks to
+    multiply out); not for sizes in general (``(C//B)*B`` is ``C`` only where ``B`` divides
+    ``C``), nor for a window's floor by an int, which stays a floor."""
+    out: Poly = {}
+    for m, c in p.items():
+        out = add(out, _exact_term(m, c))
+    return out
+
+
+def _exact_term(m: Mono, c: int) -> Poly:
+    for atom in m:
+        f = _FLOORS.get(atom)
+        if f is None or set(f.den) == {()}:
+            continue
+        ((den_names, den_coef),) = f.den.items()
+        rest = list(m)
+        rest.remove(atom)
+        if c % den_coef or any(rest.count(n) < den_names.count(n) for n in set(den_names)):
+            continue
+        return exact(mul({_remove(tuple(rest), den_names): c // den_coef}, f.num))
+    return {m: c}
+
+
 def _atom_key(atom: str) -> tuple[bool, str]:
     return (atom in _FLOORS, atom)
 

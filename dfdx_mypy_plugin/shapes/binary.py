@@ -60,14 +60,20 @@ def broadcast(op: str, a: Shape, b: Shape) -> Shape:
     pa = (1,) * (n - len(a)) + a
     pb = (1,) * (n - len(b)) + b
     out: list[Dim] = []
+    bad: list[int] = []
     for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
         d = broadcast_dim(da, db)
         if d is False:
-            raise ShapeError(
-                f"{op}: shapes do not broadcast: {fmt(a)} and {fmt(b)} "
-                f"(axis {i - n}: {fmt_dim(da)} != {fmt_dim(db)})"
-            )
+            bad.append(i)
+            d = da  # ``h = h + emb`` keeps ``h``'s size, as a reader takes it (ShapeError.best)
         out.append(d)
+    if bad:
+        i = bad[0]
+        raise ShapeError(
+            f"{op}: shapes do not broadcast: {fmt(a)} and {fmt(b)} "
+            f"(axis {i - n}: {fmt_dim(pa[i])} != {fmt_dim(pb[i])})",
+            best=tuple(out),
+        )
     return tuple(out)
 
 

@@ -20,21 +20,28 @@ def matmul(a: Shape, b: Shape) -> Shape:
         raise ShapeError(f"matmul: both operands need at least 1 axis: {fmt(a)} @ {fmt(b)}")
     k_a = a[-1]
     k_b = b[-min(len(b), 2)]  # the second-to-last axis, or a vector's only one
-    # two size TypeVars are two sizes (``Tensor[B, S, E] @ Tensor[V, E]``): as for a layer's
-    # input, a generic module does not rely on two of its sizes being equal
-    if same_layer_size(k_a, k_b) is False:
-        raise ShapeError(
-            f"matmul: inner sizes differ: {fmt(a)} @ {fmt(b)} ({fmt_dim(k_a)} != {fmt_dim(k_b)})"
-        )
     rows: Shape = a[-2:-1] if len(a) >= 2 else ()
     cols: Shape = b[-1:] if len(b) >= 2 else ()
     batch_a, batch_b = a[:-2], b[:-2]
+    batch_error = None
     try:
         batch = broadcast("matmul", batch_a, batch_b)
-    except ShapeError:
+    except ShapeError as e:
+        batch, batch_error = e.best or batch_a, e
+    # Two size parameters are two sizes, as for a layer's features (same_layer_size): the
+    # scores of a generic attention ``q @ k`` without the transpose contract S with D.
+    if same_layer_size(k_a, k_b) is False:
+        if len(b) >= 2 and same_dim(k_a, b[-1]):
+            cols = b[-2:-1]  # ``q @ k`` for ``q @ k.mT``: the result it was meant to have
+        raise ShapeError(
+            f"matmul: inner sizes differ: {fmt(a)} @ {fmt(b)} ({fmt_dim(k_a)} != {fmt_dim(k_b)})",
+            best=batch + rows + cols,
+        )
+    if batch_error is not None:
         raise ShapeError(
             f"matmul: batch axes do not broadcast: {fmt(a)} @ {fmt(b)} "
-            f"({fmt(batch_a)} vs {fmt(batch_b)})"
+            f"({fmt(batch_a)} vs {fmt(batch_b)})",
+            best=batch + rows + cols,
         ) from None
     return batch + rows + cols
 
@@ -67,13 +74,15 @@ def linear_operands(
     if same_dim(x[-1], takes) is False:
         raise ShapeError(
             f"{op}: {w_name} {fmt(weight)} takes {fmt_dim(takes)} features, "
-            f"{x_name} {fmt(x)} has {fmt_dim(x[-1])}"
+            f"{x_name} {fmt(x)} has {fmt_dim(x[-1])}",
+            best=(*x[:-1], out),
         )
     if bias is not None:
         if len(bias) != 1 or same_dim(bias[0], out) is False:
             raise ShapeError(
                 f"{op}: {b_name} must be Tensor[{fmt_dim(out)}] (one per output feature of "
-                f"{w_name}), got {fmt(bias)}"
+                f"{w_name}), got {fmt(bias)}",
+                best=(*x[:-1], out),
             )
         out = agree(out, bias[0])
     return (*x[:-1], out)

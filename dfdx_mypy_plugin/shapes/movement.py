@@ -13,9 +13,12 @@ from dfdx_mypy_plugin.shapes._core import (
     at_least,
     dim_add,
     dim_div,
+    dim_exact,
+    dim_floordiv,
     dim_mul,
     fmt,
     fmt_dim,
+    names_product,
     normalize_axes,
     normalize_axis,
     same_dim,
@@ -30,14 +33,20 @@ def product(dims: Sequence[Dim]) -> Dim:
         n = dim_mul(n, d)
     if any(d == 0 for d in dims):
         return 0
-    return n
+    return dim_exact(n)  # heads split from a size and merged back: ``NH*(E//NH)`` is ``E``
 
 
 def _divide(numerator: Sequence[Dim], denominator: Sequence[Dim]) -> Dim:
     """``product(numerator) / product(denominator)`` where it is known: names are cancelled
     (``Tensor[B, 28, 28]`` over ``784`` is ``B``, ``Tensor[B*T, C]`` over ``(B, C)`` is
-    ``T``)."""
-    return dim_div(product(numerator), product(denominator))
+    ``T``); where a quotient of names remains, that quotient (``Tensor[B, S, E]`` over ``(B,
+    S, NH)`` is ``E//NH``, a head's size: exact, as the sizes must multiply out)."""
+    total, rest = product(numerator), product(denominator)
+    exact = dim_div(total, rest)
+    if exact is not None or not isinstance(rest, str) or total is None:
+        return exact
+    quotient = dim_floordiv(total, rest)
+    return quotient if isinstance(quotient, str) and names_product(quotient) else None
 
 
 def _elements(n: Dim) -> str:
@@ -48,27 +57,34 @@ def reshape(shape: Shape, dims: Sequence[Dim]) -> Shape:
     """``reshape(*dims)``: the same elements in ``dims`` sizes, one of which may be -1 (solved
     from the others); None is a size not known at check time."""
     target = fmt(tuple(dims))
+    given = tuple(None if isinstance(d, int) and d < 0 else d for d in dims)  # ShapeError.best
     bad = [d for d in dims if isinstance(d, int) and d < -1]
     if bad:
-        raise ShapeError(f"reshape: invalid size {bad[0]} in {target}")
+        raise ShapeError(f"reshape: invalid size {bad[0]} in {target}", best=given)
     holes = [i for i, d in enumerate(dims) if d == -1]
     if len(holes) > 1:
-        raise ShapeError(f"reshape: only one size may be -1, got {target}")
+        raise ShapeError(f"reshape: only one size may be -1, got {target}", best=given)
     total = product(shape)
     known = [d for d in dims if d != -1]
     count = f"{fmt(shape)} ({_elements(total)})"
     if not holes:
         wanted = product(known)
         if same_dim(total, wanted) is False:
-            raise ShapeError(f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})")
+            raise ShapeError(
+                f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})", best=given
+            )
         return tuple(dims)
     rest = product(known)
     if isinstance(total, int) and isinstance(rest, int):
         if rest == 0:
-            raise ShapeError(f"reshape: cannot reshape {count} to {target} (-1 with a size 0)")
+            raise ShapeError(
+                f"reshape: cannot reshape {count} to {target} (-1 with a size 0)", best=given
+            )
         if total % rest:
             raise ShapeError(
-                f"reshape: cannot reshape {count} to {target} ({total} is not a multiple of {rest})"
+                f"reshape: cannot reshape {count} to {target} "
+                f"({total} is not a multiple of {rest})",
+                best=given,
             )
     solved = _divide(shape, known)
     return tuple(solved if d == -1 else d for d in dims)
@@ -94,14 +110,18 @@ def flatten(shape: Shape, start_axis: int, end_axis: int) -> Shape:
 def permute(shape: Shape, axes: Sequence[int]) -> tuple[Shape, tuple[int, ...]]:
     """``permute(*axes)``: axis ``i`` of the result is axis ``axes[i]`` of the input. Returns
     the shape and the axes as non-negative ints."""
-    if len(axes) != len(shape):
+    n = len(shape)
+    best = tuple(shape[a] if -n <= a < n else None for a in axes)  # ShapeError.best
+    if len(axes) != n:
         raise ShapeError(
-            f"permute: {fmt(shape)} has {len(shape)} axes, got {len(axes)}: ({_axes(axes)})"
+            f"permute: {fmt(shape)} has {n} axes, got {len(axes)}: ({_axes(axes)})", best=best
         )
     order = tuple(normalize_axis("permute", shape, a) for a in axes)
     for i, a in enumerate(order):
         if a in order[:i]:
-            raise ShapeError(f"permute: axis {a} appears twice in ({_axes(axes)}) for {fmt(shape)}")
+            raise ShapeError(
+                f"permute: axis {a} appears twice in ({_axes(axes)}) for {fmt(shape)}", best=best
+            )
     return tuple(shape[a] for a in order), order
 
 
@@ -209,24 +229,28 @@ def concat(shapes: Sequence[Shape], axis: int) -> Shape:
         raise ShapeError(f"concat: cannot concatenate 0-d tensors: {fmt(first)}")
     ax = normalize_axis("concat", first, axis)
     out = list(first)
+    error = None  # the first mistake, raised once the result is known (ShapeError.best)
     for other in shapes[1:]:
         if len(other) != len(first):
-            raise ShapeError(
+            error = error or (
                 f"concat: ranks differ: {fmt(first)} and {fmt(other)} "
                 f"({len(first)} != {len(other)})"
             )
+            continue
         for i, (a, b) in enumerate(zip(first, other, strict=True)):
             if i != ax and same_dim(a, b) is False:
-                raise ShapeError(
+                error = error or (
                     f"concat: sizes differ on axis {i}: {fmt(first)} and {fmt(other)} "
                     f"({fmt_dim(a)} != {fmt_dim(b)})"
                 )
-            if i != ax:
+            elif i != ax:
                 out[i] = agree(out[i], b)
     total: Dim = 0
-    for s in shapes:
-        total = dim_add(total, s[ax])  # symbolic sizes add up too: ``CI+CO``, ``2*C``
+    for s in shapes:  # symbolic sizes add up too: ``CI+CO``, ``2*C``
+        total = dim_add(total, s[ax]) if len(s) == len(first) else None
     out[ax] = total
+    if error is not None:
+        raise ShapeError(error, best=tuple(out))
     return tuple(out)
 
 
@@ -236,19 +260,28 @@ def stack(shapes: Sequence[Shape], axis: int) -> Shape:
         raise ShapeError("stack: needs at least one tensor")
     first = shapes[0]
     out = list(first)
+    error = None  # the first mistake, raised once the result is known (ShapeError.best)
     for other in shapes[1:]:
         if len(other) != len(first):
-            raise ShapeError(
+            error = error or (
                 f"stack: shapes differ: {fmt(first)} and {fmt(other)} "
                 f"(rank {len(first)} != {len(other)})"
             )
+            continue
         for i, (a, b) in enumerate(zip(first, other, strict=True)):
             if same_dim(a, b) is False:
-                raise ShapeError(
+                error = error or (
                     f"stack: shapes differ: {fmt(first)} and {fmt(other)} "
                     f"(axis {i}: {fmt_dim(a)} != {fmt_dim(b)})"
                 )
-            out[i] = agree(out[i], b)
+            else:
+                out[i] = agree(out[i], b)
+    if error is not None:
+        try:
+            i = new_axis("stack", first, axis)
+        except ShapeError:
+            raise ShapeError(error) from None
+        raise ShapeError(error, best=(*out[:i], len(shapes), *out[i:]))
     i = new_axis("stack", first, axis)
     return (*out[:i], len(shapes), *out[i:])
 

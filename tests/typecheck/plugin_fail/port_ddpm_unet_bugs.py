@@ -51,41 +51,34 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
     def __init__(self, in_channels: CI, out_channels: CO, temb_channels: E) -> None:
         super().__init__()
         self.norm1 = Normalize(in_channels)
-        self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)  # E: mypy[dfdx-shape
-        #     "self.conv1 is built here; called at line 75: add: shapes do not broadcast: Tensor[B,"
-        #     " CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
+        self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)  # E: mypy[dfdx-shape "self.co"
+        #     "nv1 is built here; called at line 71: add: shapes do not broadcast: Tensor[B, CO, H"
+        #     ", W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         # bug: the time embedding projected to the input width
         self.temb_proj = Linear(temb_channels, in_channels)  # E: mypy[dfdx-shape "self.temb_proj i"
-        #     "s built here; called at line 77: add: shapes do not broadcast: Tensor[B, CO, H, W] a"
-        #     "nd Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
+        #     "s built here; called at line 73: add: shapes do not broadcast: Tensor[B, CO, H, W] "
+        #     "and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         # bug: the second norm on the input width
-        self.norm2 = Normalize(in_channels)
-        self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, padding=1)  # E: mypy[
-        #     dfdx-shape "self.conv2 is built here; called at line 83: conv2d: input channels diffe"
-        #     "r: input Tensor[B, CI, H, W], weight Tensor[CO, CO, 3, 3]", dfdx-shape "self.conv2 i"
-        #     "s built here; called at line 83: add: shapes do not broadcast: Tensor[B, CO, H, W] a"
-        #     "nd Tensor[B, CI, H, W] (axis -3: CO != CI)"]
-        self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1)  # E: mypy[dfdx-shape
-        #     "self.nin_shortcut is built here; called at line 87: add: shapes do not broadcast: Te"
-        #     "nsor[B, CO, H, W] and Tensor[B, CI, H, W] (axis -3: CO != CI)"]
+        self.norm2 = Normalize(in_channels)  # E: mypy[dfdx-shape "self.norm2 is built here; called"
+        #     " at line 77: GroupNorm[CI]: takes CI channels on axis 1, got Tensor[B, CO, H, W] (C"
+        #     "O != CI)"]
+        self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, padding=1)
+        self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1)
 
     def forward(self, x: Tensor[B, CI, H, W, T], temb: Tensor[B, E, T]) -> Tensor[B, CO, H, W, T]:
         h = self.norm1(x)
         h = nonlinearity(h)
-        h = self.conv1(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 77: add: shapes d"
+        h = self.conv1(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 73: add: shapes d"
         #     "o not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
-        h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]  # E: mypy[dfdx-shape
-        #     "add: shapes do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: "
-        #     "CO != CI)"]
-        h = self.norm2(h)
-        h = nonlinearity(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 83: conv2d: inp"
-        #     "ut channels differ: input Tensor[B, CI, H, W], weight Tensor[CO, CO, 3, 3]"]
-        h = self.conv2(h)  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tensor[B, CI,"
-        #     " H, W], weight Tensor[CO, CO, 3, 3]", dfdx-shape "h is assigned here; used at line 8"
-        #     "7: add: shapes do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, H, W] (axis -"
-        #     "3: CO != CI)"]
-        return self.nin_shortcut(x) + h  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor"
-        #     "[B, CO, H, W] and Tensor[B, CI, H, W] (axis -3: CO != CI)"]
+        h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]  # E: mypy[dfdx-shape "add: sh"
+        #     "apes do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != "
+        #     "CI)", dfdx-shape "h is assigned here; used at line 77: GroupNorm[CI]: takes CI chan"
+        #     "nels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
+        h = self.norm2(h)  # E: mypy[dfdx-shape "GroupNorm[CI]: takes CI channels on axis 1, got Te"
+        #     "nsor[B, CO, H, W] (CO != CI)"]
+        h = nonlinearity(h)
+        h = self.conv2(h)
+        return self.nin_shortcut(x) + h
 
 
 class Downsample(Module, Generic[C]):
@@ -129,8 +122,8 @@ class Model(Module, Generic[C]):
         self.up1 = ResnetBlock(16 + 16, 16, 32)
         self.upsample1 = UpsampleConv(16)
         self.up0 = ResnetBlock(16 + 8, 8, 32)  # E: mypy[dfdx-shape "self.up0 is built here; called"
-        #     " at line 153: ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32,"
-        #     " Dyn, Dyn] (32 != 24)"]
+        #     " at line 146: ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32"
+        #     ", Dyn, Dyn] (32 != 24)"]
         # end
         self.norm_out = Normalize(8)
         self.conv_out = Conv2d(8, in_ch, kernel_size=3, padding=1)

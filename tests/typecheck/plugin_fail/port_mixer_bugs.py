@@ -46,32 +46,24 @@ class MixerBlock(Module, Generic[P, C, DS, DC]):
         super().__init__()
         self.norm1 = LayerNorm(hidden_dim)
         # bug: token-mixing MLP built on the channels
-        self.mlp_tokens = MlpBlock(hidden_dim, tokens_mlp_dim)  # E: mypy[dfdx-shape "self.mlp_tok"
-        #     "ens is built here; called at line 58: MlpBlock[C, DS]: x takes Tensor[B, S, C], got"
-        #     " Tensor[B, C, P] (P != C)"]
+        self.mlp_tokens = MlpBlock(hidden_dim, tokens_mlp_dim)  # E: mypy[dfdx-shape "self.mlp_toke"
+        #     "ns is built here; called at line 58: MlpBlock[C, DS]: x takes Tensor[B, S, C], got "
+        #     "Tensor[B, C, P] (P != C)"]
         self.norm2 = LayerNorm(hidden_dim)
         self.mlp_channels = MlpBlock(hidden_dim, channels_mlp_dim)
 
     def forward(self, x: Tensor[B, P, C, T]) -> Tensor[B, P, C, T]:
         y = self.norm1(x)
         y = y.transpose(1, 2)
-        y = self.mlp_tokens(y)  # E: mypy[dfdx-shape "MlpBlock[C, DS]: x takes Tensor[B, S, C], go"
-        #     "t Tensor[B, C, P] (P != C)"]
+        y = self.mlp_tokens(y)  # E: mypy[dfdx-shape "MlpBlock[C, DS]: x takes Tensor[B, S, C], got"
+        #     " Tensor[B, C, P] (P != C)"]
         # bug: transpose back on the wrong axes
-        y = y.transpose(0, 1)  # E: mypy[dfdx-shape "y is assigned here; used at line 68: add: sha"
-        #     "pes do not broadcast: Tensor[B, P, C] and Tensor[B, B, Dyn] (axis -2: P != B)",
-        #     dfdx-shape "y is assigned here; used at line 68: add: shapes do not broadcast: Tenso"
-        #     "r[B, P, C] and Tensor[P, B, C] (axis -3: B != P)", dfdx-shape "y is assigned here; "
-        #     "used at line 68: add: shapes do not broadcast: Tensor[B, P, C] and Tensor[C, B, P] "
-        #     "(axis -3: B != C)", dfdx-shape "y is assigned here; used at line 68: add: shapes do"
-        #     " not broadcast: Tensor[B, P, C] and Tensor[Dyn, B, Dyn] (axis -2: P != B)"]
-        x = x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, P, C] and Tensor["
-        #     "B, B, Dyn] (axis -2: P != B)", dfdx-shape "add: shapes do not broadcast: Tensor[B, "
-        #     "P, C] and Tensor[P, B, C] (axis -3: B != P)", dfdx-shape "add: shapes do not broadc"
-        #     "ast: Tensor[B, P, C] and Tensor[C, B, P] (axis -3: B != C)", dfdx-shape "add: shape"
-        #     "s do not broadcast: Tensor[B, P, C] and Tensor[Dyn, B, Dyn] (axis -2: P != B)"]
+        y = y.transpose(0, 1)  # E: mypy[dfdx-shape "y is assigned here; used at line 63: add: shap"
+        #     "es do not broadcast: Tensor[B, P, C] and Tensor[B, B, Dyn] (axis -2: P != B)"]
+        x = x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, P, C] and Tensor[B"
+        #     ", B, Dyn] (axis -2: P != B)"]
         y = self.norm2(x)
-        return x + self.mlp_channels(y)  # E: mypy[no-any-return]
+        return x + self.mlp_channels(y)
 
 
 class MlpMixer(Module, Generic[P, C, K]):
@@ -84,9 +76,9 @@ class MlpMixer(Module, Generic[P, C, K]):
             [MixerBlock(num_patches, hidden_dim, 8, 32) for _ in range(num_blocks)]
         )
         self.pre_head_layer_norm = LayerNorm(hidden_dim)
-        self.head = Linear(hidden_dim, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.head is b"
-        #     "uilt here; called at line 100: Linear[C, K]: takes C features, got Tensor[B, P] (P "
-        #     "!= C)"]
+        self.head = Linear(hidden_dim, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.head is bu"
+        #     "ilt here; called at line 92: Linear[C, K]: takes C features, got Tensor[B, P] (P !="
+        #     " C)"]
 
     def forward(self, inputs: Tensor[B, L[3], H, W, T]) -> Tensor[B, K, T]:
         x = self.stem(inputs)
@@ -95,10 +87,10 @@ class MlpMixer(Module, Generic[P, C, K]):
             x = block(x)
         x = self.pre_head_layer_norm(x)
         # bug: mean over the channels instead of the patches
-        x = x.mean(axis=2)  # E: mypy[dfdx-shape "x is assigned here; used at line 100: Linear[C, "
-        #     "K]: takes C features, got Tensor[B, P] (P != C)"]
-        return self.head(x)  # E: mypy[dfdx-shape "Linear[C, K]: takes C features, got Tensor[B, P"
-        #     "] (P != C)"]
+        x = x.mean(axis=2)  # E: mypy[dfdx-shape "x is assigned here; used at line 92: Linear[C, K]"
+        #     ": takes C features, got Tensor[B, P] (P != C)"]
+        return self.head(x)  # E: mypy[dfdx-shape "Linear[C, K]: takes C features, got Tensor[B, P]"
+        #     " (P != C)"]
 
 
 model: MlpMixer[L[16], L[12], L[10]] = MlpMixer(16, 12, 10, patch_size=2, num_blocks=2)

@@ -59,11 +59,16 @@ class MultiHeadAttention(Module, Generic[E, NH]):
     ) -> Tensor[B, S, E, T]:
         n_batch, n_ctx, n_state = q.shape
         scale = (n_state // self.n_head) ** -0.25
-        qh = q.reshape(n_batch, n_ctx, self.n_head, -1).permute(0, 2, 1, 3) * scale
+        qh = q.reshape(n_batch, n_ctx, self.n_head, -1).permute(0, 2, 1, 3) * scale  # E: mypy[
+        #     dfdx-shape "qh is assigned here; used at line 70: matmul: inner sizes differ: Tensor"
+        #     "[B, NH, S, E//NH] @ Tensor[B, NH, S, E//NH] (E//NH != S)"]
         # bug: the keys split into heads without the transpose the scores need
-        kh = k.reshape(n_batch, n_ctx, self.n_head, -1).permute(0, 2, 1, 3) * scale
+        kh = k.reshape(n_batch, n_ctx, self.n_head, -1).permute(0, 2, 1, 3) * scale  # E: mypy[
+        #     dfdx-shape "kh is assigned here; used at line 70: matmul: inner sizes differ: Tensor"
+        #     "[B, NH, S, E//NH] @ Tensor[B, NH, S, E//NH] (E//NH != S)"]
         vh = v.reshape(n_batch, n_ctx, self.n_head, -1).permute(0, 2, 1, 3)
-        qk = qh @ kh
+        qk = qh @ kh  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, NH, S, E//NH] @ T"
+        #     "ensor[B, NH, S, E//NH] (E//NH != S)"]
         w = qk.softmax(axis=-1)
         return (w @ vh).permute(0, 2, 1, 3).flatten(2)
 
@@ -102,7 +107,7 @@ class AudioEncoder(Module, Generic[M, CTX, E, NH]):
         h = dx.gelu(self.conv1(x))
         h = dx.gelu(self.conv2(h))
         # bug: the permute to sequence-first instead of batch-first
-        h = h.permute(2, 0, 1)  # E: mypy[dfdx-shape "h is assigned here; used at line 108: add: sh"
+        h = h.permute(2, 0, 1)  # E: mypy[dfdx-shape "h is assigned here; used at line 113: add: sh"
         #     "apes do not broadcast: Tensor[F, B, E] and Tensor[CTX, E] (axis -2: B != CTX)"]
         assert h.shape[1:] == self.positional_embedding.shape, "incorrect audio shape"
         h = h + self.positional_embedding  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tens"

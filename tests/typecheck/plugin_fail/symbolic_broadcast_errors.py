@@ -25,17 +25,17 @@ class LayerScale(Module, Generic[C]):
     def __init__(self, dim: C) -> None:
         super().__init__()
         self.gamma = 1e-6 * dx.ones(dim)
-        self.proj = Linear(dim, 4 * dim)  # E: mypy[dfdx-shape "self.proj is built here; called at"
-        #     " line 33: mul: shapes do not broadcast: Tensor[C] and Tensor[B, S, 4*C] (axis -1: C"
-        #     " != 4*C)"]
+        self.proj = Linear(dim, 4 * dim)  # E: mypy[dfdx-shape "self.proj is built here; called at "
+        #     "line 33: mul: shapes do not broadcast: Tensor[C] and Tensor[B, S, 4*C] (axis -1: C "
+        #     "!= 4*C)"]
 
     def forward(self, x: Tensor[B, S, C, T]) -> None:
-        self.gamma * self.proj(x)  # E: mypy[dfdx-shape "mul: shapes do not broadcast: Tensor[C] a"
-        #     "nd Tensor[B, S, 4*C] (axis -1: C != 4*C)"]
+        self.gamma * self.proj(x)  # E: mypy[dfdx-shape "mul: shapes do not broadcast: Tensor[C] an"
+        #     "d Tensor[B, S, 4*C] (axis -1: C != 4*C)"]
 
     def skip(self, x: Tensor[B, C, H, W, T]) -> None:
-        x + dx.max_pool2d(x, 2)  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, C, "
-        #     "H, W] and Tensor[B, C, H//2, W//2] (axis -2: H != H//2)"]
+        x + dx.max_pool2d(x, 2)  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, C, H"
+        #     ", W] and Tensor[B, C, H//2, W//2] (axis -2: H != H//2)"]
 
 
 class Positions(Module, Generic[CTX, C]):
@@ -43,12 +43,15 @@ class Positions(Module, Generic[CTX, C]):
 
     def __init__(self, n_ctx: CTX, dim: C) -> None:
         super().__init__()
-        self.conv = Conv1d(dim, dim, 3, padding=1)  # the stride-2 convolution with stride 1
+        # the stride-2 convolution with stride 1: blamed where its frames meet the table
+        self.conv = Conv1d(dim, dim, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is built here; "
+        #     "its output reaches line 56: add: shapes do not broadcast: Tensor[B, S, C] and Tenso"
+        #     "r[CTX, C] (axis -2: S != CTX)"]
         self.register_buffer("table", dx.zeros(n_ctx, dim))
 
     def forward(self, x: Tensor[B, C, S, T]) -> None:
-        h = self.conv(x).permute(0, 2, 1)  # E: mypy[dfdx-shape "h is assigned here; used at line"
-        #     " 53: add: shapes do not broadcast: Tensor[B, S, C] and Tensor[CTX, C] (axis -2: S !"
-        #     "= CTX)"]
+        h = self.conv(x).permute(0, 2, 1)  # E: mypy[dfdx-shape "h is assigned here; used at line 5"
+        #     "6: add: shapes do not broadcast: Tensor[B, S, C] and Tensor[CTX, C] (axis -2: S != "
+        #     "CTX)"]
         h + self.table  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, C] and Ten"
         #     "sor[CTX, C] (axis -2: S != CTX)"]
