@@ -115,7 +115,7 @@ class DecoderLayer(Module, Generic[D, NH, FF]):
         #     "add: shapes do not broadcast: Tensor[B, ST, D] and Tensor[B, SS, D] (axis -2: ST != "
         #     "SS)"]
         x = x + self.feed_forward(self.norm3(x))
-        return x  # E: mypy[no-any-return]
+        return x
 
 
 class EncoderDecoder(Module, Generic[VS, VT, D, NH, FF, CTX]):
