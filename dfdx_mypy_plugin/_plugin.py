@@ -527,7 +527,7 @@ def _checked_signature(
         if message is None:
             return sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
-        built = at_build(ctx.api, ctx.context, message) if layer_call else None
+        built = at_build(ctx.api, ctx.context, message, receiver) if layer_call else None
         if built is not None:
             ctx.api.fail(built[0], built[1], code=DFDX_SHAPE)
         if layer_call and receiver is not None:

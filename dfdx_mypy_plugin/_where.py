@@ -164,11 +164,34 @@ def _fed_by_module(api: CheckerPluginInterface, call: CallExpr) -> bool:
     return False
 
 
+def _first_reader(layer: Instance, built: CallExpr) -> int | None:
+    """The position, among the arguments of ``built`` (``Sequential(Dropout(0.2),
+    Linear(24, k))``), of the first layer of the ``Sequential`` ``layer`` that reads its
+    input's sizes: the layers before it (dropout, activations) keep the shape and read none."""
+    from dfdx_mypy_plugin.rules.nn import _layers  # (it imports this module)
+    from dfdx_mypy_plugin.shapes import layer_of
+
+    if any(k != ARG_POS for k in built.arg_kinds):
+        return None
+    try:
+        layers = _layers(layer)
+    except Unknown:
+        return None
+    for i, inner in enumerate(layers):
+        spec = layer_of(inner.type.fullname)
+        if spec is None or spec.reads is not None or not spec.keeps_shape:
+            return i if i < len(built.args) else None
+    return None
+
+
 def at_build(
-    api: CheckerPluginInterface, call: Context, message: str
+    api: CheckerPluginInterface, call: Context, message: str, reader: Type | None = None
 ) -> tuple[str, Context] | None:
     """Where ``message``, an error at the call ``call`` of a module, is to be reported too:
-    the line that built the module, when that is another line of this file; else None."""
+    the line that built the module, when that is another line of this file; else None. With
+    ``reader``, the module's type where ``message`` says that its input does not fit: for a
+    ``Sequential`` built in one expression, the line of its first layer that reads the input
+    (the line of the mistake, where the layers are written one a line)."""
     if not isinstance(call, CallExpr) or "_mask " in message:
         return None  # a mask that does not fit the sequences is the mask's mistake
     built = built_by(api, call.callee)
@@ -177,6 +200,12 @@ def at_build(
     if isinstance(call.callee, NameExpr) and not _fed_by_module(api, call):
         return None
     name = callee_name(call.callee)
+    layer = get_proper_type(reader) if reader is not None else None
+    if isinstance(layer, Instance) and layer.type.fullname == SEQUENTIAL:
+        i = _first_reader(layer, built)
+        if i is not None and built.args[i].line > 0:
+            text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"
+            return text, built.args[i]
     return f"{name} is built here; called at line {call.line}: {message}", built
 
 

@@ -134,8 +134,8 @@ class EfficientNet(Module, Generic[K]):
         )
         self.avgpool = AdaptiveAvgPool2d(1)
         self.classifier = Sequential(
-            # bug: the classifier built for the last block's 24 channels, not the head's 4 * 24
             Dropout(p=dropout),
+            # bug: the classifier built for the last block's 24 channels, not the head's 4 * 24
             Linear(24, num_classes, rng=rng),
         )
 
