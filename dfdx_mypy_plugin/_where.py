@@ -269,13 +269,45 @@ def at_inputs(
     for e in operands:
         if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
             e = e.args[0]  # through a layer or an op of one operand: ``self.dropout(ff)``
+        e = _unmoved(e)
         if not isinstance(e, NameExpr):
             continue
         value = definition(e)
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
-            found.append((used, value))
+            found.append((used, _setting_step(value)))
     return found
+
+
+_MOVES = ("transpose", "swapaxes", "permute", "mT", "T", "unsqueeze", "flatten")
+"""Methods and properties that move a tensor's axes and set no size."""
+
+
+def _unmoved(e: Expression) -> Expression:
+    """The tensor whose axes ``e`` moves (``k`` of ``k.transpose(-2, -1)``, ``k.mT``), else
+    ``e``: the sizes are that tensor's, set where it was assigned."""
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        if e.callee.name in _MOVES:
+            return e.callee.expr
+    elif isinstance(e, MemberExpr) and e.name in ("mT", "T"):
+        return e.expr
+    return e
+
+
+def _setting_step(value: Expression) -> Context:
+    """Where, in a method chain written over several lines (``self.k(x)`` then
+    ``.view(b, -1, nh, hs)`` then ``.transpose(1, 2)``), the step that last set sizes is:
+    the line of its method's name, past the steps after it that only move axes; ``value``
+    itself where that is its own line."""
+    e = value
+    while isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        if e.callee.name not in _MOVES:
+            line = e.callee.end_line
+            if line is None or line == value.line:
+                return value
+            return Context(line=line, column=0)
+        e = e.callee.expr
+    return value
 
 
 def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str, Context]]:
@@ -343,12 +375,15 @@ def at_origins(
 
 
 def _returned_local(api: TypeChecker, value: Expression) -> bool:
-    """Whether ``value`` is assigned to a local name bound once that the function returns
-    (``patches = ...`` then ``return patches``)."""
+    """Whether ``value`` is assigned to a local name that the function returns with that
+    value: a name bound once (``patches = ...`` then ``return patches``), or the last binding
+    of a reused name before a ``return`` of it in the function's body (``values =
+    values.permute(2, 0, 1)`` then ``return values``), where no statement between binds it."""
     function = api.scope.current_function()
     if function is None:
         return False
-    for stmt in function.body.body:
+    body = function.body.body
+    for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
             and _same_place(stmt.rvalue, value)
@@ -357,13 +392,23 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
         ):
             name = stmt.lvalues[0].name
             count: dict[str, int] = {}
-            count_bindings(function.body.body, count)
-            if count.get(name) != 1 or count.get(ANYTHING):
+            count_bindings(body, count)
+            if count.get(ANYTHING):
                 return False
-            return any(
-                isinstance(s, ReturnStmt) and isinstance(s.expr, NameExpr) and s.expr.name == name
-                for s in walk(function.body.body)
-            )
+            if count.get(name) == 1:
+                return any(
+                    isinstance(s, ReturnStmt)
+                    and isinstance(s.expr, NameExpr)
+                    and s.expr.name == name
+                    for s in walk(body)
+                )
+            for j, later in enumerate(body[i + 1 :], i + 1):
+                if isinstance(later, ReturnStmt):
+                    between: dict[str, int] = {}
+                    count_bindings(body[i + 1 : j], between)
+                    returned = isinstance(later.expr, NameExpr) and later.expr.name == name
+                    return returned and not between.get(name) and not between.get(ANYTHING)
+            return False
     return False
 
 

@@ -47,7 +47,9 @@ class SqueezeExcitation(Module, Generic[C, S]):
         self.avgpool = AdaptiveAvgPool2d(1)
         self.fc1 = Conv2d(input_channels, squeeze_channels, 1, rng=rng)
         # bug: the excitation convolution gives squeeze_channels, not input_channels
-        self.fc2 = Conv2d(squeeze_channels, squeeze_channels, 1, rng=rng)
+        self.fc2 = Conv2d(squeeze_channels, squeeze_channels, 1, rng=rng)  # E: mypy[dfdx-shape "se"
+        #     "lf.fc2 is built here; its output reaches line 61: Sigmoid: gives Tensor[N, S, 1, 1],"
+        #     " the return type is Tensor[N, C, 1, 1] (S != C)"]
         self.activation = SiLU()
         self.scale_activation = Sigmoid()
 
@@ -56,7 +58,8 @@ class SqueezeExcitation(Module, Generic[C, S]):
         scale = self.fc1(scale)
         scale = self.activation(scale)
         scale = self.fc2(scale)
-        return self.scale_activation(scale)
+        return self.scale_activation(scale)  # E: mypy[dfdx-shape "Sigmoid: gives Tensor[N, S, 1, 1"
+        #     "], the return type is Tensor[N, C, 1, 1] (S != C)", arg-type]
 
     def forward(self, input: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
         scale = self._scale(input)
@@ -99,9 +102,17 @@ class MBConv(Module, Generic[CI, CO]):
         self.se = SqueezeExcitation(expanded_channels, squeeze_channels)
         # project
         self.project = Sequential(
-            Conv2d(expanded_channels, out_channels, 1, bias=False, rng=rng),
+            Conv2d(  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[CI]) takes CI channels,"
+                #     " layer 1 gives CO"]
+                expanded_channels,
+                out_channels,
+                1,
+                bias=False,
+                rng=rng,
+            ),
             # bug: the projection's batch norm built for the block's input channels
-            BatchNorm2d(input_channels),
+            BatchNorm2d(input_channels),  # E: mypy[dfdx-shape "Sequential: layer 2 (BatchNorm2d[CI"
+            #     "]) takes CI channels, layer 1 gives CO"]
         )
 
     def forward(self, input: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:
@@ -111,7 +122,7 @@ class MBConv(Module, Generic[CI, CO]):
         result = self.project(result)
         if self.use_res_connect:
             result = result + input
-        return result
+        return result  # E: mypy[return-value]
 
 
 class EfficientNet(Module, Generic[K]):
@@ -136,7 +147,9 @@ class EfficientNet(Module, Generic[K]):
         self.classifier = Sequential(
             Dropout(p=dropout),
             # bug: the classifier built for the last block's 24 channels, not the head's 4 * 24
-            Linear(24, num_classes, rng=rng),
+            Linear(24, num_classes, rng=rng),  # E: mypy[dfdx-shape "layer 2 of self.classifier is "
+            #     "built here; called at line 165: Linear[24, K]: takes 24 features, got Tensor[N, "
+            #     "96] (96 != 24)"]
         )
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
@@ -147,8 +160,10 @@ class EfficientNet(Module, Generic[K]):
         x2 = self.block4(x2)
         x2 = self.head(x2)
         pooled = self.avgpool(x2)
-        flat = pooled.flatten(1)
-        return self.classifier(flat)
+        flat = pooled.flatten(1)  # E: mypy[dfdx-shape "flat is assigned here; used at line 165: Li"
+        #     "near[24, K]: takes 24 features, got Tensor[N, 96] (96 != 24)"]
+        return self.classifier(flat)  # E: mypy[dfdx-shape "Linear[24, K]: takes 24 features, got T"
+        #     "ensor[N, 96] (96 != 24)"]
 
 
 model: EfficientNet[L[10]] = EfficientNet(10)
