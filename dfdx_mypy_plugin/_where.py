@@ -201,7 +201,11 @@ def at_build(
         return None
     name = callee_name(call.callee)
     layer = get_proper_type(reader) if reader is not None else None
-    if isinstance(layer, Instance) and layer.type.fullname == SEQUENTIAL:
+    if (
+        isinstance(layer, Instance)
+        and layer.type.fullname == SEQUENTIAL
+        and isinstance(built, CallExpr)
+    ):
         i = _first_reader(layer, built)
         if i is not None and built.args[i].line > 0:
             text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"

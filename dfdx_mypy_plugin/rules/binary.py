@@ -73,8 +73,9 @@ def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
     for da, db in zip(pa, pb, strict=True):
         d = shapes.broadcast_dim(da, db)
         if d is False:
-            names = isinstance(da, str) and isinstance(db, str)
-            if not (names and da.isidentifier() and db.isidentifier()):
+            if not (isinstance(da, str) and isinstance(db, str)):
+                return None
+            if not (da.isidentifier() and db.isidentifier()):
                 return None
             d = da
         out.append(d)
