@@ -292,6 +292,10 @@ class LayerNorm(Module, Generic[D]):
         self.weight = Tensor(xp.ones((n,), dt)) if elementwise_affine else None
         self.bias = Tensor(xp.zeros((n,), dt)) if elementwise_affine else None
 
+    @overload  # the general signature, then one for an argument typed Any (see Linear's)
+    def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]: ...
+    @overload
+    def __call__(self, x: Tensor[D, T]) -> Tensor[D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
         if x.shape[-1:] != (self.normalized_shape,):  # the rule's message: only when it fails
             shapes.output_shape(_described("LayerNorm"), x.shape, (self.normalized_shape,))
@@ -325,6 +329,10 @@ class RMSNorm(Module, Generic[D]):
         n = normalized_shape
         self.weight = Tensor(xp.ones((n,), canonical(dtype))) if elementwise_affine else None
 
+    @overload  # the general signature, then one for an argument typed Any (see Linear's)
+    def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]: ...
+    @overload
+    def __call__(self, x: Tensor[D, T]) -> Tensor[D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
         shapes.output_shape(_described("RMSNorm"), x.shape, (self.normalized_shape,))
         return norm.rms_norm(x, self.normalized_shape, self.weight, self.eps)
@@ -366,16 +374,13 @@ class GroupNorm(Module, Generic[C, Hyper]):
         self.weight = Tensor(xp.ones((c,), dt)) if affine else None
         self.bias = Tensor(xp.zeros((c,), dt)) if affine and bias else None
 
-    # One overload per common rank as well as the general one: an argument typed Any (a
-    # value the plain signatures do not type, such as ``h + emb[:, :, None, None]`` under
-    # pyright) then matches several and gives Any, where the general one alone fixes ``*S`` as
-    # empty and a later convolution rejects the result.
-    @overload
-    def __call__(self, x: Tensor[N, C, L, T]) -> Tensor[N, C, L, T]: ...
-    @overload
-    def __call__(self, x: Tensor[N, C, H, M, T]) -> Tensor[N, C, H, M, T]: ...
+    # The general signature, then one of a rank it covers, for an argument typed Any (``h +
+    # emb[:, :, None, None]`` under pyright): see Linear's. The general one first, so that
+    # mypy gives a tensor of unknown rank an unknown rank.
     @overload
     def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]: ...
+    @overload
+    def __call__(self, x: Tensor[N, C, H, M, T]) -> Tensor[N, C, H, M, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]:
         window = {"num_groups": self.num_groups}
         shapes.output_shape(_described("GroupNorm"), x.shape, (self.num_channels,), window)
@@ -541,6 +546,10 @@ class Embedding(Module, Generic[V, D]):
         shape = (num_embeddings, embedding_dim)
         self.weight = Tensor(gen.standard_normal(shape).astype(canonical(dtype)))
 
+    @overload  # the general signature, then one for an argument typed Any (see Linear's)
+    def __call__(self, indices: Tensor[*S, T]) -> Tensor[*S, D, T]: ...
+    @overload
+    def __call__(self, indices: Tensor[N, L, T]) -> Tensor[N, L, D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, indices: Tensor[*S, T]) -> Tensor[*S, D, T]:
         """Traced indices (``indices.trace()``) put the lookup on a tape, so ``weight`` gets
         its gradient (an index has none of its own)."""

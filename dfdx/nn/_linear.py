@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
@@ -57,6 +57,14 @@ class Linear(Module, Generic[I, O]):
         """``x @ weight.T + bias`` over the last axis (:func:`dfdx.linear`)."""
         return self(x)
 
+    # The general signature, then one of a rank it already covers: an argument typed Any (an
+    # untyped helper's result, ``x[:, :, None, None]`` under pyright) fits both with results
+    # of different ranks, so pyright gives Any where the general one alone fixes ``*S`` as one
+    # axis (a false error at the next layer). A typed argument, or a misfit, gets the first.
+    @overload
+    def __call__(self, x: Tensor[*S, I, T]) -> Tensor[*S, O, T]: ...
+    @overload
+    def __call__(self, x: Tensor[I, T]) -> Tensor[O, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*S, I, T]) -> Tensor[*S, O, T]:
         shape = getattr(x, "shape", None)
         w = self.weight.shape

@@ -5,7 +5,7 @@ Need", no parameters)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import canonical, float32
@@ -69,6 +69,10 @@ class SinusoidalPositionalEncoding(Module, Generic[D]):
         table: Tensor[Any, Any, NoneTape] = Tensor(sinusoidal_table(max_len, d_model, dtype))
         self.register_buffer("pe", table, persistent=False)
 
+    @overload  # the general signature, then one for an argument typed Any (see Linear's)
+    def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]: ...
+    @overload
+    def __call__(self, x: Tensor[L, D, T]) -> Tensor[L, D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"SinusoidalPositionalEncoding[{self.d_model}]"
         n = _check(name, x.shape, self.d_model, self.max_len)
@@ -105,6 +109,10 @@ class LearnedPositionalEmbedding(Module, Generic[D]):
         table = _generator(rng).standard_normal((max_len, d_model))
         self.weight = Tensor(table.astype(canonical(dtype)))
 
+    @overload  # the general signature, then one for an argument typed Any (see Linear's)
+    def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]: ...
+    @overload
+    def __call__(self, x: Tensor[L, D, T]) -> Tensor[L, D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"LearnedPositionalEmbedding[{self.max_len}, {self.d_model}]"
         n = _check(name, x.shape, self.d_model, self.max_len)

@@ -238,6 +238,19 @@ def scaled_dot_product_attention(
     *,
     rng: Generator | None = None,
 ) -> Tensor[*Bs, L, Dv, OwnedTape]: ...
+@overload  # of a rank the others cover, for arguments typed Any (see nn.Linear.__call__)
+def scaled_dot_product_attention(  # pyright: ignore[reportOverlappingOverload]
+    query: Tensor[L, D, T],
+    key: Tensor[Sk, D, T],
+    value: Tensor[Sk, Dv, T],
+    /,
+    attn_mask: AnyTensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    rng: Generator | None = None,
+) -> Tensor[L, Dv, T]: ...
 def scaled_dot_product_attention(
     query: Any,
     key: Any,

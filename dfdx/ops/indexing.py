@@ -273,6 +273,11 @@ def triu(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Ten
 def one_hot(labels: Tensor[*S, Any], /, n: int) -> Tensor[*S, Dyn, NoneTape]: ...
 @overload
 def one_hot(labels: Tensor[*S, Any], /, *, num_classes: int) -> Tensor[*S, Dyn, NoneTape]: ...
+# of a rank the first two cover, for ``labels`` typed Any (see nn.Linear.__call__)
+@overload
+def one_hot(labels: Tensor[T], /, n: int) -> Tensor[Dyn, NoneTape]: ...  # pyright: ignore[reportOverlappingOverload]
+@overload
+def one_hot(labels: Tensor[T], /, *, num_classes: int) -> Tensor[Dyn, NoneTape]: ...  # pyright: ignore[reportOverlappingOverload]
 def one_hot(labels: Any, /, n: Any = None, *, num_classes: Any = None) -> Any:
     """int64 ``labels`` in ``[0, n)`` as float32 one-hot vectors: ``Tensor[B]`` gives
     ``Tensor[B, n]``; ``num_classes=`` is PyTorch's name of ``n``. No gradient flows to

@@ -36,6 +36,8 @@ def matmul(x: Tensor[*Bs, K, T], y: Tensor[K, N, NoneTape], /) -> Tensor[*Bs, N,
 def matmul(x: Tensor[*Bs, K, NoneTape], y: Tensor[K, N, T], /) -> Tensor[*Bs, N, T]: ...
 @overload
 def matmul(x: Tensor[*Bs, K, Any], y: Tensor[K, N, Any], /) -> Tensor[*Bs, N, OwnedTape]: ...
+@overload  # of a rank the others cover, for an ``x`` typed Any (see nn.Linear.__call__)
+def matmul(x: Tensor[K, T], y: Tensor[K, N, T], /) -> Tensor[N, T]: ...  # pyright: ignore[reportOverlappingOverload]
 @overload
 def matmul(
     x: AnyTensor, y: Tensor[Any, Any] | Tensor[Any, Any, Any, *tuple[Any, ...], Any], /
@@ -161,6 +163,10 @@ def linear(
 def linear(
     x: Tensor[*S, I, Any], weight: Tensor[O, I, Any], /, bias: Tensor[O, Any] | None = None
 ) -> Tensor[*S, O, OwnedTape]: ...
+@overload  # of a rank the others cover, for an ``x`` typed Any (see nn.Linear.__call__)
+def linear(  # pyright: ignore[reportOverlappingOverload]
+    x: Tensor[I, T], weight: Tensor[O, I, T], /, bias: Tensor[O, T] | None = None
+) -> Tensor[O, T]: ...
 def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     """``x @ weight.T + bias``: ``x`` ``(*B, in)``, ``weight`` ``(out, in)``, ``bias``
     ``(out,)`` or None; the result is ``(*B, out)``. PyTorch's ``F.linear``.

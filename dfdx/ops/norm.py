@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, overload
 from dfdx import _fused, _inference, _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
-from dfdx._typing import AnyTensor, C, D, N, S, T
+from dfdx._typing import AnyTensor, C, D, H, M, N, S, T
 from dfdx.ops._op import array_of, result, result_shared
 from dfdx_mypy_plugin import shapes
 
@@ -42,6 +42,15 @@ def layer_norm(
     bias: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
     eps: float = 1e-5,
 ) -> Tensor[*S, D, T]: ...
+@overload  # of a rank the first covers, for an ``x`` typed Any (see nn.Linear.__call__)
+def layer_norm(  # pyright: ignore[reportOverlappingOverload]
+    x: Tensor[D, T],
+    normalized_shape: int | tuple[int, ...],
+    /,
+    weight: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
+    bias: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
+    eps: float = 1e-5,
+) -> Tensor[D, T]: ...
 @overload
 def layer_norm(
     x: AnyTensor,
@@ -190,6 +199,14 @@ def rms_norm(
     weight: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
     eps: float | None = None,
 ) -> Tensor[*S, D, T]: ...
+@overload  # of a rank the first covers, for an ``x`` typed Any (see nn.Linear.__call__)
+def rms_norm(  # pyright: ignore[reportOverlappingOverload]
+    x: Tensor[D, T],
+    normalized_shape: int | tuple[int, ...],
+    /,
+    weight: Tensor[D, T] | Tensor[D, NoneTape] | None = None,
+    eps: float | None = None,
+) -> Tensor[D, T]: ...
 @overload
 def rms_norm(
     x: AnyTensor,
@@ -261,6 +278,15 @@ def group_norm(
     bias: Tensor[C, T] | Tensor[C, NoneTape] | None = None,
     eps: float = 1e-5,
 ) -> Tensor[N, C, *S, T]: ...
+@overload  # of a rank the first covers, for an ``x`` typed Any (see nn.Linear.__call__)
+def group_norm(  # pyright: ignore[reportOverlappingOverload]
+    x: Tensor[N, C, H, M, T],
+    num_groups: int,
+    /,
+    weight: Tensor[C, T] | Tensor[C, NoneTape] | None = None,
+    bias: Tensor[C, T] | Tensor[C, NoneTape] | None = None,
+    eps: float = 1e-5,
+) -> Tensor[N, C, H, M, T]: ...
 @overload
 def group_norm(
     x: AnyTensor,
