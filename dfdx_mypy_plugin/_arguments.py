@@ -1,4 +1,5 @@
-"""Arguments that a module's method reuses as names: ``x = self.conv1(x)`` in ``forward``.
+"""Arguments that a module's method, or a function beside it, reuses as names: ``x =
+self.conv1(x)`` in ``forward``.
 
 mypy lets a function's body give an argument a new type when name reuse is on
 (``allow_redefinition_new``), but not in a function generic in a TypeVar with values, such as
@@ -55,12 +56,20 @@ _BINDING_KINDS = (ARG_POS, ARG_OPT, ARG_NAMED, ARG_NAMED_OPT)
 
 
 def redefinable_arguments(ctx: ClassDefContext) -> None:
-    """The base-class hook for a ``Module`` subclass: rewrite its methods as described."""
+    """The base-class hook for a ``Module`` subclass: rewrite its methods as described, and
+    the functions at the top level of its file (``def window_partition(x: Tensor[B, H, W,
+    C, T], ...)`` reshaping ``x``), which no hook reaches otherwise. mypy analyses every
+    top level of a file before any function's body, so these are not analysed yet; a
+    rewritten function is not rewritten again (its arguments bind hidden names)."""
     options = ctx.api.options
     if not name_reuse(options):
         return
     try:
-        for stmt in ctx.cls.defs.body:
+        functions = list(ctx.cls.defs.body)
+        tree = getattr(ctx.api, "cur_mod_node", None)
+        if tree is not None:
+            functions.extend(tree.defs)
+        for stmt in functions:
             func = stmt.func if isinstance(stmt, Decorator) else stmt
             if isinstance(func, FuncDef) and _names_typevar_with_values(func, ctx):
                 _rewrite(func)

@@ -5,8 +5,8 @@ often set by a layer built wrong a few lines before: a convolution without its s
 output is flattened, a patch embedding of the wrong width whose output is flattened and
 transposed. :func:`origins` follows the value back through the expressions that made it (a
 local's last assignment before its use, shape-keeping ops such as activations and norms, and
-``flatten``/``transpose``/``permute``, which move the axes) to the call of the layer that set
-the size, so that the error is also reported where that layer is built.
+``flatten``/``transpose``/``permute``/``unsqueeze``, which move the axes) to the call of the
+layer that set the size, so that the error is also reported where that layer is built.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
-_MOVES = ("flatten", "transpose", "permute", "swapaxes")
+_MOVES = ("flatten", "transpose", "permute", "swapaxes", "unsqueeze")
 _DEPTH = 24
 _SPATIAL = frozenset({"kernel_size", "output_size", "scale_factor"})
 """The window arguments from which a layer computes its output's spatial sizes (a GroupNorm's
@@ -179,6 +179,12 @@ def _moved(
             return None
         a0, a1 = (a % rank_in for a in args)
         return frozenset(a1 if a == a0 else a0 if a == a1 else a for a in axes)
+    if name == "unsqueeze":
+        args = _ints(call, ("axis",), (0,)) if len(call.args) == 1 else None
+        if args is None:
+            return None
+        new = args[0] % (rank_in + 1)
+        return frozenset(a if a < new else a - 1 for a in axes if a != new)
     if name == "permute":
         dims = [_int(a) for a in call.args]
         known = [d for d in dims if d is not None]

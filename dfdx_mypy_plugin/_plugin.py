@@ -420,6 +420,22 @@ argument that is a union of tensor types (:func:`_variants`), and whether it typ
 (no ``Unknown``)."""
 
 
+def _int_sizes(g: _Memo) -> bool:
+    """Whether an argument of the call is a tensor with a size typed plain ``int``."""
+    for t in g.types.values():
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname == TENSOR:
+            for a in p.args[:-1]:
+                d = get_proper_type(a)
+                if (
+                    isinstance(d, Instance)
+                    and d.type.fullname == "builtins.int"
+                    and d.last_known_value is None
+                ):
+                    return True
+    return False
+
+
 def _outcome(
     rule: Rule, receiver: Type | None, ctx: MethodSigContext | FunctionSigContext, g: _Memo
 ) -> _Outcome:
@@ -531,16 +547,19 @@ def _checked_signature(
             outcome = _outcome(rule, receiver, ctx, g)
             g.outcomes.append((mapping, outcome))
             message, failures, readable, every_member, typed = outcome
-        if message is None and every_member:
+        if message is None and (every_member or (layer_call and _int_sizes(g))):
             # the rule fitted each member: mypy's plain signature, which may not solve its tape
-            # for a union of tapes, is not asked (the method hook gives the members' results)
+            # for a union of tapes, is not asked (the method hook gives the members' results);
+            # nor where a layer's input has a size typed plain ``int`` (unknown: a ``forward``
+            # declared ``Tensor[B, int, int, T]``), which the rule accepts and mypy would take
+            # for a wrong size where the layer's is a literal
             anything = AnyType(TypeOfAny.special_form)
             ret = erase_typevars(sig.ret_type)
             return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
         if message is None:
             return _computed_sizes_accepted(sig, ctx.args, g.types) if typed else sig
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
-        built = at_build(ctx.api, ctx.context, message) if layer_call else None
+        built = at_build(ctx.api, ctx.context, message, receiver) if layer_call else None
         if built is not None:
             ctx.api.fail(built[0], built[1], code=DFDX_SHAPE)
         if layer_call and receiver is not None:

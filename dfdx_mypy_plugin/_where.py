@@ -171,11 +171,34 @@ def _fed_by_module(api: CheckerPluginInterface, call: CallExpr) -> bool:
     return False
 
 
+def _first_reader(layer: Instance, built: CallExpr) -> int | None:
+    """The position, among the arguments of ``built`` (``Sequential(Dropout(0.2),
+    Linear(24, k))``), of the first layer of the ``Sequential`` ``layer`` that reads its
+    input's sizes: the layers before it (dropout, activations) keep the shape and read none."""
+    from dfdx_mypy_plugin.rules.nn import _layers  # (it imports this module)
+    from dfdx_mypy_plugin.shapes import layer_of
+
+    if any(k != ARG_POS for k in built.arg_kinds):
+        return None
+    try:
+        layers = _layers(layer)
+    except Unknown:
+        return None
+    for i, inner in enumerate(layers):
+        spec = layer_of(inner.type.fullname)
+        if spec is None or spec.reads is not None or not spec.keeps_shape:
+            return i if i < len(built.args) else None
+    return None
+
+
 def at_build(
-    api: CheckerPluginInterface, call: Context, message: str
+    api: CheckerPluginInterface, call: Context, message: str, reader: Type | None = None
 ) -> tuple[str, Context] | None:
     """Where ``message``, an error at the call ``call`` of a module, is to be reported too:
-    the line that built the module, when that is another line of this file; else None."""
+    the line that built the module, when that is another line of this file; else None. With
+    ``reader``, the module's type where ``message`` says that its input does not fit: for a
+    ``Sequential`` built in one expression, the line of its first layer that reads the input
+    (the line of the mistake, where the layers are written one a line)."""
     if not isinstance(call, CallExpr) or "_mask " in message:
         return None  # a mask that does not fit the sequences is the mask's mistake
     built = built_by(api, call.callee)
@@ -184,6 +207,16 @@ def at_build(
     if isinstance(call.callee, NameExpr) and not _fed_by_module(api, call):
         return None
     name = callee_name(call.callee)
+    layer = get_proper_type(reader) if reader is not None else None
+    if (
+        isinstance(layer, Instance)
+        and layer.type.fullname == SEQUENTIAL
+        and isinstance(built, CallExpr)
+    ):
+        i = _first_reader(layer, built)
+        if i is not None and built.args[i].line > 0:
+            text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"
+            return text, built.args[i]
     return f"{name} is built here; called at line {call.line}: {message}", built
 
 
@@ -247,12 +280,13 @@ def at_inputs(
     for e in operands:
         if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
             e = e.args[0]  # through a layer or an op of one operand: ``self.dropout(ff)``
+        e = _unmoved(e)
         if not isinstance(e, NameExpr):
             continue
         value = definition(e)
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
-            found.append((used, value))
+            found.append((used, _setting_step(value)))
     return found
 
 
@@ -269,6 +303,37 @@ def at_argument(
     if value is None or not 0 < value.line != call.line:
         return []
     return [(f"{argument.name} is assigned here; used at line {call.line}: {message}", value)]
+
+
+_MOVES = ("transpose", "swapaxes", "permute", "mT", "T", "unsqueeze", "flatten")
+"""Methods and properties that move a tensor's axes and set no size."""
+
+
+def _unmoved(e: Expression) -> Expression:
+    """The tensor whose axes ``e`` moves (``k`` of ``k.transpose(-2, -1)``, ``k.mT``), else
+    ``e``: the sizes are that tensor's, set where it was assigned."""
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        if e.callee.name in _MOVES:
+            return e.callee.expr
+    elif isinstance(e, MemberExpr) and e.name in ("mT", "T"):
+        return e.expr
+    return e
+
+
+def _setting_step(value: Expression) -> Context:
+    """Where, in a method chain written over several lines (``self.k(x)`` then
+    ``.view(b, -1, nh, hs)`` then ``.transpose(1, 2)``), the step that last set sizes is:
+    the line of its method's name, past the steps after it that only move axes; ``value``
+    itself where that is its own line."""
+    e = value
+    while isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        if e.callee.name not in _MOVES:
+            line = e.callee.end_line
+            if line is None or line == value.line:
+                return value
+            return Context(line=line, column=0)
+        e = e.callee.expr
+    return value
 
 
 def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str, Context]]:
@@ -360,12 +425,15 @@ def at_windows(
 
 
 def _returned_local(api: TypeChecker, value: Expression) -> bool:
-    """Whether ``value`` is assigned to a local name bound once that the function returns
-    (``patches = ...`` then ``return patches``)."""
+    """Whether ``value`` is assigned to a local name that the function returns with that
+    value: a name bound once (``patches = ...`` then ``return patches``), or the last binding
+    of a reused name before a ``return`` of it in the function's body (``values =
+    values.permute(2, 0, 1)`` then ``return values``), where no statement between binds it."""
     function = api.scope.current_function()
     if function is None:
         return False
-    for stmt in function.body.body:
+    body = function.body.body
+    for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
             and _same_place(stmt.rvalue, value)
@@ -374,13 +442,23 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
         ):
             name = stmt.lvalues[0].name
             count: dict[str, int] = {}
-            count_bindings(function.body.body, count)
-            if count.get(name) != 1 or count.get(ANYTHING):
+            count_bindings(body, count)
+            if count.get(ANYTHING):
                 return False
-            return any(
-                isinstance(s, ReturnStmt) and isinstance(s.expr, NameExpr) and s.expr.name == name
-                for s in walk(function.body.body)
-            )
+            if count.get(name) == 1:
+                return any(
+                    isinstance(s, ReturnStmt)
+                    and isinstance(s.expr, NameExpr)
+                    and s.expr.name == name
+                    for s in walk(body)
+                )
+            for j, later in enumerate(body[i + 1 :], i + 1):
+                if isinstance(later, ReturnStmt):
+                    between: dict[str, int] = {}
+                    count_bindings(body[i + 1 : j], between)
+                    returned = isinstance(later.expr, NameExpr) and later.expr.name == name
+                    return returned and not between.get(name) and not between.get(ANYTHING)
+            return False
     return False
 
 

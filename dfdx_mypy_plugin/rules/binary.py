@@ -6,6 +6,7 @@ from mypy.nodes import (
     ARG_POS,
     CallExpr,
     Expression,
+    IfStmt,
     IndexExpr,
     NameExpr,
     OpExpr,
@@ -17,7 +18,7 @@ from mypy.types import Instance, Type, get_proper_type
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
-from dfdx_mypy_plugin._where import at_build, at_windows
+from dfdx_mypy_plugin._where import at_build, at_windows, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.nn import _sets
@@ -34,14 +35,17 @@ def _binary(call: Call) -> Type:
     try:
         shape = shapes.broadcast(call.op, a.shape, b.shape)
     except shapes.ShapeError as e:
-        error = e
-        if _blame_layers(call, a.shape, b.shape, str(e)) == {0}:
-            # The left operand's size was set by a layer's window, likely built wrong (a
-            # convolution without its stride against a positional table): the right's size
-            # goes on, the one the rest of the code is written against. Else the left's does
-            # (ShapeError.best): ``h = h + emb`` keeps ``h``'s.
-            error = shapes.ShapeError(str(e), best=_best(call.op, b.shape, a.shape))
-        raise call.recover(error, tape, a, b) from None
+        relaxed = _names_equal(a.shape, b.shape) if _in_branch(call) else None
+        if relaxed is None:
+            error = e
+            if _blame_layers(call, a.shape, b.shape, str(e)) == {0}:
+                # The left operand's size was set by a layer's window, likely built wrong (a
+                # convolution without its stride against a positional table): the right's size
+                # goes on, the one the rest of the code is written against. Else the left's does
+                # (ShapeError.best): ``h = h + emb`` keeps ``h``'s.
+                error = shapes.ShapeError(str(e), best=_best(call.op, b.shape, a.shape))
+            raise call.recover(error, tape, a, b) from None
+        shape = relaxed
     return call.result(shape, tape, a, b)
 
 
@@ -51,6 +55,46 @@ def _best(op: str, a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
         return shapes.broadcast(op, a, b)
     except shapes.ShapeError as e:
         return e.best
+
+
+def _in_branch(call: Call) -> bool:
+    """Whether the op is in a branch of an ``if`` of the function being checked: its
+    condition may hold two of the module's sizes equal (``if self.use_res_connect:``, set
+    from ``stride == 1 and in_channels == out_channels``), which no checker can read."""
+    scope = getattr(call.api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if function is None:
+        return False
+    line = call.context.line
+    for stmt in walk(function.body.body):
+        if not isinstance(stmt, IfStmt):
+            continue
+        for block in [*stmt.body, stmt.else_body]:
+            if block is None or not block.body:
+                continue
+            last = block.body[-1]
+            if block.body[0].line <= line <= (last.end_line or last.line):
+                return True
+    return False
+
+
+def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
+    """The broadcast of ``a`` and ``b`` where two different size names (TypeVars) on an
+    axis are taken to be equal (the first operand's is kept); None where the shapes do not
+    broadcast even so."""
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out: list[shapes.Dim] = []
+    for da, db in zip(pa, pb, strict=True):
+        d = shapes.broadcast_dim(da, db)
+        if d is False:
+            if not (isinstance(da, str) and isinstance(db, str)):
+                return None
+            if not (da.isidentifier() and db.isidentifier()):
+                return None
+            d = da
+        out.append(d)
+    return tuple(out)
 
 
 def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> set[int]:

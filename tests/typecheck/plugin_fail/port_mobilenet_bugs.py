@@ -106,8 +106,8 @@ class MobileNetV2(Module, Generic[K]):
         )
         # bug: the classifier of the wrong width
         self.classifier = Sequential(Dropout(0.2), Linear(8, num_classes, rng=rng))  # E: mypy[
-        #     dfdx-shape "self.classifier is built here; called at line 124: Linear[8, K]: takes 8"
-        #     " features, got Tensor[N, 16] (16 != 8)"]
+        #     dfdx-shape "layer 2 of self.classifier is built here; called at line 124: Linear[8, "
+        #     "K]: takes 8 features, got Tensor[N, 16] (16 != 8)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
         x1 = self.stem(x)
