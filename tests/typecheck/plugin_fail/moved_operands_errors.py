@@ -31,24 +31,22 @@ class Scores(Module, Generic[D, NH, HS]):
         queries = (
             self.query_projection(hidden_states)
             .view(batch_size, seq_length, self.n_heads, self.head_size)  # E: mypy[dfdx-shape "quer"
-            #     "ies is assigned here; used at line 51: matmul: batch axes do not broadcast: Tens"
-            #     "or[B, NH, S, HS] @ Tensor[B, HS, NH, S] (Tensor[B, NH] vs Tensor[B, HS])",
-            #     dfdx-shape "queries is assigned here; used at line 53: matmul: batch axes do not "
-            #     "broadcast: Tensor[B, NH, S, HS] @ Tensor[B, HS, NH, S] (Tensor[B, NH] vs Tensor"
-            #     "[B, HS])"]
+            #     "ies is assigned here; used at line 49: matmul: inner sizes differ: Tensor[B, NH,"
+            #     " S, HS] @ Tensor[B, HS, NH, S] (HS != NH)", dfdx-shape "queries is assigned here"
+            #     "; used at line 51: matmul: inner sizes differ: Tensor[B, NH, S, HS] @ Tensor[B, "
+            #     "HS, NH, S] (HS != NH)"]
             .transpose(1, 2)
         )
         keys = (
             self.key_projection(hidden_states)
             .view(batch_size, seq_length, self.head_size, self.n_heads)  # E: mypy[dfdx-shape "keys"
-            #     " is assigned here; used at line 51: matmul: batch axes do not broadcast: Tensor["
-            #     "B, NH, S, HS] @ Tensor[B, HS, NH, S] (Tensor[B, NH] vs Tensor[B, HS])",
-            #     dfdx-shape "keys is assigned here; used at line 53: matmul: batch axes do not bro"
-            #     "adcast: Tensor[B, NH, S, HS] @ Tensor[B, HS, NH, S] (Tensor[B, NH] vs Tensor[B, "
-            #     "HS])"]
+            #     " is assigned here; used at line 49: matmul: inner sizes differ: Tensor[B, NH, S,"
+            #     " HS] @ Tensor[B, HS, NH, S] (HS != NH)", dfdx-shape "keys is assigned here; used"
+            #     " at line 51: matmul: inner sizes differ: Tensor[B, NH, S, HS] @ Tensor[B, HS, NH"
+            #     ", S] (HS != NH)"]
             .transpose(1, 2)
         )
-        queries @ keys.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast"
-        #     ": Tensor[B, NH, S, HS] @ Tensor[B, HS, NH, S] (Tensor[B, NH] vs Tensor[B, HS])"]
-        queries @ keys.mT  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast: Tensor[B, NH,"
-        #     " S, HS] @ Tensor[B, HS, NH, S] (Tensor[B, NH] vs Tensor[B, HS])"]
+        queries @ keys.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor["
+        #     "B, NH, S, HS] @ Tensor[B, HS, NH, S] (HS != NH)"]
+        queries @ keys.mT  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, NH, S, HS] @"
+        #     " Tensor[B, HS, NH, S] (HS != NH)"]

@@ -181,17 +181,16 @@ class T5Attention(Module, Generic[D, NH, DK]):
         query_states = (
             self.q(hidden_states)
             .view(batch_size, -1, self.n_heads, self.key_value_proj_dim)  # E: mypy[dfdx-shape "que"
-            #     "ry_states is assigned here; used at line 204: matmul: batch axes do not broadcas"
-            #     "t: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (Tensor[B, NH] vs Tensor[B, DK]"
-            #     ")"]
+            #     "ry_states is assigned here; used at line 203: matmul: inner sizes differ: Tensor"
+            #     "[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (DK != NH)"]
             .transpose(1, 2)
         )
         key_states = (
             self.k(key_value_states)
             # bug: the keys split into heads with the head count and head size swapped
             .view(batch_size, -1, self.key_value_proj_dim, self.n_heads)  # E: mypy[dfdx-shape "key"
-            #     "_states is assigned here; used at line 204: matmul: batch axes do not broadcast:"
-            #     " Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (Tensor[B, NH] vs Tensor[B, DK])"]
+            #     "_states is assigned here; used at line 203: matmul: inner sizes differ: Tensor[B"
+            #     ", NH, SQ, DK] @ Tensor[B, DK, NH, SK] (DK != NH)"]
             .transpose(1, 2)
         )
         value_states = (
@@ -201,9 +200,8 @@ class T5Attention(Module, Generic[D, NH, DK]):
         )
 
         # compute scores, equivalent of torch.einsum("bnqd,bnkd->bnqk"); no scaling in T5
-        scores = query_states @ key_states.transpose(3, 2)  # E: mypy[dfdx-shape "matmul: batch axe"
-        #     "s do not broadcast: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (Tensor[B, NH] vs "
-        #     "Tensor[B, DK])"]
+        scores = query_states @ key_states.transpose(3, 2)  # E: mypy[dfdx-shape "matmul: inner siz"
+        #     "es differ: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (DK != NH)"]
 
         if self.has_relative_attention_bias:
             position_bias = self.compute_bias(seq_length, key_length)
@@ -267,13 +265,13 @@ class T5DecoderBlock(Module, Generic[D, NH, DK, FF]):
             normed_hidden_states, normed_hidden_states, causal=True
         )
         hidden_states = hidden_states + self.dropout(attention_output)  # E: mypy[dfdx-shape "hidde"
-        #     "n_states is assigned here; used at line 281: add: shapes do not broadcast: Tensor[B,"
+        #     "n_states is assigned here; used at line 279: add: shapes do not broadcast: Tensor[B,"
         #     " SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
 
         normed_hidden_states = self.layer_norm_ca(hidden_states)
         # bug: the cross-attention's queries and keys swapped: queries from the encoder
         attention_output = self.EncDecAttention(  # E: mypy[dfdx-shape "attention_output is assigne"
-            #     "d here; used at line 281: add: shapes do not broadcast: Tensor[B, SQ, D] and Ten"
+            #     "d here; used at line 279: add: shapes do not broadcast: Tensor[B, SQ, D] and Ten"
             #     "sor[B, SK, D] (axis -2: SQ != SK)"]
             encoder_hidden_states,
             normed_hidden_states,
