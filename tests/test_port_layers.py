@@ -1,9 +1,10 @@
 """The ops and layers that ports of public models reach for beyond the first set: relu6,
-hardswish, mish, elu, group_norm, rms_norm, conv_transpose1d (values and gradients against
+hardswish, mish, elu, group_norm, rms_norm, conv_transpose1d, conv1d/conv2d with
+``padding="same"``/``"valid"`` (values and gradients against
 PyTorch, from the committed ``fixtures/torch_layers.npz`` written by
 ``fixtures/make_torch_layer_fixtures.py``; gradients against float64 finite differences;
 dtypes, mixed tapes and errors with their exact messages) and the layers Identity, LeakyReLU,
-ReLU6, Hardswish, Mish, ELU, Conv1d, ConvTranspose1d, GroupNorm and RMSNorm (construction,
+ReLU6, Hardswish, Mish, ELU, Conv1d, Conv2d (padding words), ConvTranspose1d, GroupNorm and RMSNorm (construction,
 initialisation, state_dict names and errors; their values against ``torch.nn`` are in
 tests/test_nn_parity.py)."""
 
@@ -36,13 +37,15 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "group_norm": dx.group_norm,  # num_groups=, weight=, bias=, eps=
     "rms_norm": dx.rms_norm,  # normalized_shape=, weight=, eps=
     "conv_transpose1d": dx.conv_transpose1d,  # weight, bias=, stride=, padding=, ...
+    "conv1d": dx.conv1d,  # weight, bias=, padding="same"/"valid", dilation=, groups=
+    "conv2d": dx.conv2d,
 }
 
 
 def _call(op: str, ts: dict[str, Any], kwargs: dict[str, Any]) -> Any:
     """``op(x, **others, **kwargs)``; the size arguments are positional in dfdx."""
     x, *others = ts
-    if op == "conv_transpose1d":  # the weight is positional
+    if op in ("conv_transpose1d", "conv1d", "conv2d"):  # the weight is positional
         others.remove("weight")
         return DFDX_OPS[op](ts[x], ts["weight"], **{k: ts[k] for k in others}, **kwargs)
     kw = dict(kwargs)
@@ -139,6 +142,26 @@ GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "conv_transpose1d groups, dilation": (
         lambda x, w: dx.conv_transpose1d(x, w, groups=2, dilation=2),
         (rand(1, 4, 3), rand(4, 1, 2, seed=1)),
+    ),
+    "conv1d padding same, an odd total": (
+        lambda x, w, b: dx.conv1d(x, w, b, padding="same"),
+        (rand(2, 3, 6), rand(4, 3, 4, seed=1), rand(4, seed=2)),
+    ),
+    "conv1d padding same, dilation": (
+        lambda x, w: dx.conv1d(x, w, padding="same", dilation=3),
+        (rand(1, 2, 7), rand(3, 2, 2, seed=1)),
+    ),
+    "conv2d padding same, odd and even totals": (
+        lambda x, w, b: dx.conv2d(x, w, b, padding="same", dilation=(1, 2)),
+        (rand(2, 2, 5, 6), rand(3, 2, 2, 3, seed=1), rand(3, seed=2)),
+    ),
+    "conv2d padding same, 3x3 (Winograd's size)": (
+        lambda x, w: dx.conv2d(x, w, padding="same"),
+        (rand(1, 2, 14, 14), rand(2, 2, 3, 3, seed=1)),
+    ),
+    "conv2d padding valid": (
+        lambda x, w: dx.conv2d(x, w, padding="valid"),
+        (rand(1, 2, 5, 4), rand(2, 2, 2, 3, seed=1)),
     ),
     "rms_norm weight": (lambda x, w: dx.rms_norm(x, 6, w), (rand(2, 3, 6), rand(6, seed=1))),
     "rms_norm no weight, eps None": (lambda x: dx.rms_norm(x, (4,)), (rand(5, 4),)),

@@ -438,7 +438,8 @@ class _BatchNorm(Module, Generic[C]):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        _check_arguments(name, num_features=num_features)
+        # the table's entry of BatchNorm1d or BatchNorm2d, a subclass's too (not by ``name``)
+        shapes.check_arguments(self._layer, {"num_features": num_features})
         self.num_features = num_features
         self.eps = _validate.positive(name, "eps", eps)
         # None: the cumulative average of every batch so far (PyTorch's momentum=None)
