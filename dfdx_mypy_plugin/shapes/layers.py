@@ -130,7 +130,7 @@ def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
         wanted = "an int" if arg.axis else f"an int {bound}"
         if arg.pair:
             wanted += " or a pair of them"
-        if arg.words:
+        if arg.words and isinstance(value, str):
             wanted = " or ".join(repr(w) for w in arg.words) + f", {wanted}"
         if arg.many:
             wanted = f"a tuple of ints {bound}"
