@@ -23,4 +23,5 @@ f1 = dx.conv2d(x, dx.randn(4, 3, 3, 3), stride=2, padding="same")  # E: mypy[dfd
 f2 = dx.conv1d(s, dx.randn(5, 4, 3), padding="full")  # E: mypy[dfdx-shape "conv1d: "
 #     "padding must be 'same', 'valid', an int or a tuple of ints, got 'full'"]
 seq = Sequential(Conv2d(3, 8, 5, padding="same"), Flatten(), Linear(8 * 7 * 6, 10))
-y = seq(x)  # E: mypy[dfdx-shape "takes 336 features, got Tensor[2, 576] (576 != 336)"]
+y = seq(x)  # E: mypy[dfdx-shape "Linear[336, 10]: takes 336 features, got Tensor[2, 576] "
+#     "(576 != 336)"]
