@@ -499,7 +499,7 @@ def test_subclasses_of_built_in_layers_are_built_and_called() -> None:
     np.testing.assert_allclose(y.numpy().std(axis=-1), 2.0, rtol=1e-3)
     _check_module_grads(model, rng.standard_normal((2, 3, 5, 5)))  # every parameter's
     assert repr(Norm(4)).startswith("Norm(4,")
-    with pytest.raises(ValueError, match="^BatchNorm2d: num_features must be an int > 0"):
+    with pytest.raises(ValueError, match=r"^BatchNorm2d: num_features must be an int > 0"):
         Norm(0)
-    with pytest.raises(ValueError, match="^Conv2d: groups 2 must divide in_channels 3$"):
+    with pytest.raises(ValueError, match=r"^Conv2d: groups 2 must divide in_channels 3$"):
         Features(3, 4, 3, groups=2)

@@ -4,7 +4,8 @@ hardswish, mish, elu, group_norm, rms_norm, conv_transpose1d, conv1d/conv2d with
 PyTorch, from the committed ``fixtures/torch_layers.npz`` written by
 ``fixtures/make_torch_layer_fixtures.py``; gradients against float64 finite differences;
 dtypes, mixed tapes and errors with their exact messages) and the layers Identity, LeakyReLU,
-ReLU6, Hardswish, Mish, ELU, Conv1d, Conv2d (padding words), ConvTranspose1d, GroupNorm and RMSNorm (construction,
+ReLU6, Hardswish, Mish, ELU, Conv1d, Conv2d (padding words), ConvTranspose1d, GroupNorm and
+RMSNorm (construction,
 initialisation, state_dict names and errors; their values against ``torch.nn`` are in
 tests/test_nn_parity.py)."""
 
