@@ -112,7 +112,9 @@ def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, ...]] | None:
         }
         if spec.window:
             window = _nn._read_window(layer, spec)
-            out.update({k: v for k, v in (window or {}).items() if v is not None})
+            # a padding word ("same") sizes no parameter: left out
+            kept = (window or {}).items()
+            out.update({k: v for k, v in kept if v is not None and not isinstance(v, str)})
         return out
     except Exception:
         return None

@@ -90,6 +90,16 @@ def literal_bool(t: Type) -> bool | None:
     return None
 
 
+def literal_str(t: Type) -> str | None:
+    """The value of ``Literal["same"]`` (or of a str expression mypy knows as a literal)."""
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.last_known_value is not None:
+        p = p.last_known_value
+    if isinstance(p, LiteralType) and isinstance(p.value, str):
+        return p.value
+    return None
+
+
 def is_int_bound(tv: TypeVarType) -> bool:
     bound = get_proper_type(tv.upper_bound)
     return (

@@ -464,3 +464,42 @@ def test_batchnorm1d_follows_a_linear_and_reads_channels_after_channels() -> Non
     with pytest.raises(dx.ShapeError) as info:
         nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(2), nn.BatchNorm1d(4), nn.BatchNorm1d(6))
     assert str(info.value) == message
+
+
+def test_subclasses_of_built_in_layers_are_built_and_called() -> None:
+    """A user's subclass of a layer (its own name, its own methods) is built with the layer
+    table's checks of its base and called as its base."""
+
+    class Norm(nn.BatchNorm2d[Any]):
+        pass
+
+    class Features(nn.Conv2d[Any, Any, Any]):
+        def __call__(self, x: Any) -> Any:
+            return super().__call__(x).relu()
+
+    class Head(nn.Linear[Any, Any]):
+        pass
+
+    class Scaled(nn.LayerNorm[Any]):
+        def __call__(self, x: Any) -> Any:
+            return super().__call__(x) * 2.0
+
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        Features(3, 4, 3, padding="same", rng=rng),
+        Norm(4),
+        nn.Flatten(),
+        Head(4 * 5 * 5, 6, rng=rng),
+        Scaled(6),
+    )
+    x = dx.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
+    y = model(x)
+    assert y.shape == (2, 6)
+    np.testing.assert_allclose(y.numpy().mean(axis=-1), 0.0, atol=1e-5)  # LayerNorm, scaled
+    np.testing.assert_allclose(y.numpy().std(axis=-1), 2.0, rtol=1e-3)
+    _check_module_grads(model, rng.standard_normal((2, 3, 5, 5)))  # every parameter's
+    assert repr(Norm(4)).startswith("Norm(4,")
+    with pytest.raises(ValueError, match=r"^BatchNorm2d: num_features must be an int > 0"):
+        Norm(0)
+    with pytest.raises(ValueError, match=r"^Conv2d: groups 2 must divide in_channels 3$"):
+        Features(3, 4, 3, groups=2)

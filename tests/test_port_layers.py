@@ -1,9 +1,11 @@
 """The ops and layers that ports of public models reach for beyond the first set: relu6,
-hardswish, mish, elu, group_norm, rms_norm, conv_transpose1d (values and gradients against
+hardswish, mish, elu, group_norm, rms_norm, conv_transpose1d, conv1d/conv2d with
+``padding="same"``/``"valid"`` (values and gradients against
 PyTorch, from the committed ``fixtures/torch_layers.npz`` written by
 ``fixtures/make_torch_layer_fixtures.py``; gradients against float64 finite differences;
 dtypes, mixed tapes and errors with their exact messages) and the layers Identity, LeakyReLU,
-ReLU6, Hardswish, Mish, ELU, Conv1d, ConvTranspose1d, GroupNorm and RMSNorm (construction,
+ReLU6, Hardswish, Mish, ELU, Conv1d, Conv2d (padding words), ConvTranspose1d, GroupNorm and
+RMSNorm (construction,
 initialisation, state_dict names and errors; their values against ``torch.nn`` are in
 tests/test_nn_parity.py)."""
 
@@ -36,13 +38,15 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "group_norm": dx.group_norm,  # num_groups=, weight=, bias=, eps=
     "rms_norm": dx.rms_norm,  # normalized_shape=, weight=, eps=
     "conv_transpose1d": dx.conv_transpose1d,  # weight, bias=, stride=, padding=, ...
+    "conv1d": dx.conv1d,  # weight, bias=, padding="same"/"valid", dilation=, groups=
+    "conv2d": dx.conv2d,
 }
 
 
 def _call(op: str, ts: dict[str, Any], kwargs: dict[str, Any]) -> Any:
     """``op(x, **others, **kwargs)``; the size arguments are positional in dfdx."""
     x, *others = ts
-    if op == "conv_transpose1d":  # the weight is positional
+    if op in ("conv_transpose1d", "conv1d", "conv2d"):  # the weight is positional
         others.remove("weight")
         return DFDX_OPS[op](ts[x], ts["weight"], **{k: ts[k] for k in others}, **kwargs)
     kw = dict(kwargs)
@@ -139,6 +143,26 @@ GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "conv_transpose1d groups, dilation": (
         lambda x, w: dx.conv_transpose1d(x, w, groups=2, dilation=2),
         (rand(1, 4, 3), rand(4, 1, 2, seed=1)),
+    ),
+    "conv1d padding same, an odd total": (
+        lambda x, w, b: dx.conv1d(x, w, b, padding="same"),
+        (rand(2, 3, 6), rand(4, 3, 4, seed=1), rand(4, seed=2)),
+    ),
+    "conv1d padding same, dilation": (
+        lambda x, w: dx.conv1d(x, w, padding="same", dilation=3),
+        (rand(1, 2, 7), rand(3, 2, 2, seed=1)),
+    ),
+    "conv2d padding same, odd and even totals": (
+        lambda x, w, b: dx.conv2d(x, w, b, padding="same", dilation=(1, 2)),
+        (rand(2, 2, 5, 6), rand(3, 2, 2, 3, seed=1), rand(3, seed=2)),
+    ),
+    "conv2d padding same, 3x3 (Winograd's size)": (
+        lambda x, w: dx.conv2d(x, w, padding="same"),
+        (rand(1, 2, 14, 14), rand(2, 2, 3, 3, seed=1)),
+    ),
+    "conv2d padding valid": (
+        lambda x, w: dx.conv2d(x, w, padding="valid"),
+        (rand(1, 2, 5, 4), rand(2, 2, 2, 3, seed=1)),
     ),
     "rms_norm weight": (lambda x, w: dx.rms_norm(x, 6, w), (rand(2, 3, 6), rand(6, seed=1))),
     "rms_norm no weight, eps None": (lambda x: dx.rms_norm(x, (4,)), (rand(5, 4),)),
@@ -614,3 +638,99 @@ def test_a_plain_initial_state_still_gives_the_parameters_their_gradients() -> N
     traced = (gru(x.trace(), h0.trace())[0] ** 2.0).sum().backward()
     for name, p in gru.named_parameters():
         np.testing.assert_allclose(plain[p].numpy(), traced[p].numpy(), rtol=1e-12, err_msg=name)
+
+
+# ---- padding "same" and "valid" --------------------------------------------------------------
+
+
+def test_padding_same_keeps_the_size_and_valid_is_no_padding() -> None:
+    x1, x2 = dx.zeros(2, 3, 7), dx.zeros(2, 3, 6, 5)
+    assert nn.Conv1d(3, 4, 4, padding="same")(x1).shape == (2, 4, 7)
+    assert nn.Conv1d(3, 4, 3, padding="same", dilation=3)(x1).shape == (2, 4, 7)
+    assert nn.Conv1d(3, 4, 3, padding="valid")(x1).shape == (2, 4, 5)
+    assert nn.Conv2d(3, 4, (2, 5), padding="same", dilation=(3, 1))(x2).shape == (2, 4, 6, 5)
+    assert nn.Conv2d(3, 4, 3, padding="valid")(x2).shape == (2, 4, 4, 3)
+    assert dx.conv2d(x2, dx.zeros(4, 3, 1, 4), padding="same").shape == (2, 4, 6, 5)
+    assert dx.conv1d(x1, dx.zeros(4, 3, 2), padding="valid").shape == (2, 4, 6)
+
+
+def test_padding_same_puts_the_odd_one_after() -> None:
+    """A kernel of 2 (a total of 1): output ``i`` reads inputs ``i`` and ``i + 1``, the last
+    one reads the padding, as PyTorch's."""
+    x = dx.tensor([[[1.0, 2.0, 3.0]]])
+    y = dx.conv1d(x, dx.tensor([[[1.0, 10.0]]]), padding="same")
+    np.testing.assert_array_equal(y.numpy(), [[[21.0, 32.0, 3.0]]])
+
+
+def test_padding_word_errors() -> None:
+    x1, x2 = dx.zeros(2, 3, 7), dx.zeros(2, 3, 6, 5)
+    raises_exactly(
+        ShapeError,
+        "Conv2d: padding='same' needs stride 1, got stride=2",
+        lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"),
+    )
+    raises_exactly(
+        ShapeError,
+        "Conv2d: padding='same' needs stride 1, got stride=(1, 2)",
+        lambda: nn.Conv2d(3, 4, 3, stride=(1, 2), padding="same"),
+    )
+    raises_exactly(
+        ShapeError,
+        "Conv1d: padding='same' needs stride 1, got stride=3",
+        lambda: nn.Conv1d(3, 4, 3, stride=(3,), padding="same"),
+    )
+    nn.Conv2d(3, 4, 3, stride=2, padding="valid")  # valid takes any stride
+    raises_exactly(
+        ShapeError,
+        "conv2d: padding='same' needs stride 1, got stride=(2, 2)",
+        lambda: dx.conv2d(x2, dx.zeros(4, 3, 3, 3), stride=2, padding="same"),
+    )
+    raises_exactly(
+        ShapeError,
+        "conv1d: padding='same' needs stride 1, got stride=(2,)",
+        lambda: dx.conv1d(x1, dx.zeros(4, 3, 3), stride=(2,), padding="same"),
+    )
+    raises_exactly(
+        ShapeError,
+        "Conv2d: padding must be 'same' or 'valid', an int >= 0 or a pair of them, got 'full'",
+        lambda: nn.Conv2d(3, 4, 3, padding="full"),  # type: ignore[arg-type]
+    )
+    raises_exactly(
+        ShapeError,
+        "Conv1d: padding must be 'same' or 'valid', an int >= 0, got 'SAME'",
+        lambda: nn.Conv1d(3, 4, 3, padding="SAME"),  # type: ignore[arg-type]
+    )
+    raises_exactly(
+        ShapeError,
+        "conv1d: padding must be 'same', 'valid', an int or a tuple of ints, got 'full'",
+        lambda: dx.conv1d(x1, dx.zeros(4, 3, 3), padding="full"),  # type: ignore[call-overload]
+    )
+    raises_exactly(
+        ShapeError,
+        "ConvTranspose1d: padding must be an int >= 0, got 'same'",
+        lambda: nn.ConvTranspose1d(3, 4, 3, padding="same"),  # type: ignore[arg-type]
+    )
+
+
+def test_padding_words_repr_and_state_dict_are_pytorchs() -> None:
+    assert repr(nn.Conv2d(3, 4, 3, padding="same")).endswith("padding=same)")
+    assert repr(nn.Conv1d(3, 4, 3, padding="valid")).endswith("padding=valid)")
+    c = nn.Conv2d(3, 4, (2, 3), padding="same", dilation=2)
+    assert c.padding == "same"
+    assert {k: v.shape for k, v in c.state_dict().items()} == {
+        "weight": (4, 3, 2, 3),
+        "bias": (4,),
+    }
+
+
+def test_padding_words_against_live_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Conv2d(3, 4, 3, padding="same"), torch.nn.Conv2d(3, 4, 3, padding="same")
+    assert repr(ours) == repr(theirs)
+    got = {k: v.shape for k, v in ours.state_dict().items()}
+    assert got == {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    for kw in ({"stride": 2, "padding": "same"}, {"padding": "full"}):
+        with pytest.raises(ValueError):
+            torch.nn.Conv2d(3, 4, 3, **kw)  # PyTorch refuses what dfdx refuses
+        with pytest.raises(ValueError):
+            nn.Conv2d(3, 4, 3, **kw)

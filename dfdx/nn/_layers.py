@@ -443,7 +443,8 @@ class _BatchNorm(Module, Generic[C]):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        _check_arguments(name, num_features=num_features)
+        # the table's entry of BatchNorm1d or BatchNorm2d, a subclass's too (not by ``name``)
+        shapes.check_arguments(self._layer, {"num_features": num_features})
         self.num_features = num_features
         self.eps = _validate.positive(name, "eps", eps)
         # None: the cumulative average of every batch so far (PyTorch's momentum=None)
@@ -613,19 +614,21 @@ def _single(name: str, arg: str, v: Single) -> int:
 
 
 def _checked_pairs(
-    name: str, in_channels: int, out_channels: int, groups: int, **window: Pair
-) -> dict[str, tuple[int, int]]:
-    """A 2-d convolution's arguments checked against the layer table; its window as pairs."""
+    name: str, in_channels: int, out_channels: int, groups: int, **window: Pair | PaddingMode
+) -> dict[str, tuple[int, int] | PaddingMode]:
+    """A 2-d convolution's arguments checked against the layer table; its window as pairs
+    (``padding`` may be ``"same"`` or ``"valid"``, kept as it is)."""
     sizes = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups}
     _check_arguments(name, **sizes, **window)
-    return {arg: _pair(v) for arg, v in window.items()}
+    return {arg: v if isinstance(v, str) else _pair(v) for arg, v in window.items()}
 
 
 def _checked_singles(
-    name: str, in_channels: int, out_channels: int, groups: int, **window: Single
-) -> dict[str, int]:
-    """A 1-d convolution's arguments checked against the layer table; its window as ints."""
-    ints = {arg: _single(name, arg, v) for arg, v in window.items()}
+    name: str, in_channels: int, out_channels: int, groups: int, **window: Single | PaddingMode
+) -> dict[str, int | PaddingMode]:
+    """A 1-d convolution's arguments checked against the layer table; its window as ints
+    (``padding`` may be ``"same"`` or ``"valid"``, kept as it is)."""
+    ints = {arg: v if isinstance(v, str) else _single(name, arg, v) for arg, v in window.items()}
     sizes = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups}
     _check_arguments(name, **sizes, **ints)
     return ints
@@ -633,6 +636,9 @@ def _checked_singles(
 
 W = TypeVar("W", int, tuple[int, int])
 """A convolution's window argument as stored: an int (1-d) or a pair (2-d)."""
+
+PaddingMode = shapes.PaddingMode
+"""``padding="same"`` or ``"valid"`` (Conv1d, Conv2d), as PyTorch's."""
 
 
 class _Conv(Module, Generic[W]):
@@ -645,7 +651,7 @@ class _Conv(Module, Generic[W]):
     groups: int
     kernel_size: W
     stride: W
-    padding: W
+    padding: W | PaddingMode
     dilation: W
 
     def _build(
@@ -653,7 +659,7 @@ class _Conv(Module, Generic[W]):
         in_channels: int,
         out_channels: int,
         groups: int,
-        window: Mapping[str, W],
+        window: Mapping[str, W | PaddingMode],
         bias: bool,
         dtype: Any,
         rng: Generator | None,
@@ -663,10 +669,10 @@ class _Conv(Module, Generic[W]):
         """Store the sizes and ``window``; return ``weight``, ``(out, in / groups, *kernel)``
         (transposed: ``(in, out / groups, *kernel)``), and ``bias``, ``(out,)`` or None."""
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = window["kernel_size"]
-        self.stride = window["stride"]
+        self.kernel_size = _window_size(window["kernel_size"])
+        self.stride = _window_size(window["stride"])
         self.padding = window["padding"]
-        self.dilation = window["dilation"]
+        self.dilation = _window_size(window["dilation"])
         k = self.kernel_size
         kernel: tuple[int, ...] = (k,) if isinstance(k, int) else k
         channels: tuple[int, int]
@@ -685,6 +691,12 @@ class _Conv(Module, Generic[W]):
         )
 
 
+def _window_size(v: W | PaddingMode) -> W:
+    """A window argument other than ``padding``: never a word (the table's checks say so)."""
+    assert not isinstance(v, str)
+    return v
+
+
 class Conv2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
     """2-d convolution ``(N, I, H, W)`` to ``(N, O, H_out, W_out)``; ``weight`` is
     ``(O, I / groups, kh, kw)`` and ``bias`` ``(O,)``, initialised as PyTorch's. The plugin
@@ -700,7 +712,7 @@ class Conv2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
         out_channels: int,
         kernel_size: Pair,
         stride: Pair = 1,
-        padding: Pair = 0,
+        padding: Pair | PaddingMode = 0,
         dilation: Pair = 1,
         groups: int = 1,
         bias: bool = True,
@@ -754,7 +766,7 @@ class Conv1d(_Conv[int], Generic[I, O, Hyper]):
         out_channels: int,
         kernel_size: Single,
         stride: Single = 1,
-        padding: Single = 0,
+        padding: Single | PaddingMode = 0,
         dilation: Single = 1,
         groups: int = 1,
         bias: bool = True,
@@ -828,7 +840,7 @@ class ConvTranspose1d(_Conv[int], Generic[I, O, Hyper]):
             output_padding=output_padding,
             dilation=dilation,
         )
-        self.output_padding = window["output_padding"]
+        self.output_padding = _window_size(window["output_padding"])
         self.weight, self.bias = self._build(
             in_channels, out_channels, groups, window, bias, dtype, rng, transposed=True
         )
@@ -839,7 +851,7 @@ class ConvTranspose1d(_Conv[int], Generic[I, O, Hyper]):
             self.weight,
             self.bias,
             stride=self.stride,
-            padding=self.padding,
+            padding=_window_size(self.padding),
             output_padding=self.output_padding,
             dilation=self.dilation,
             groups=self.groups,
@@ -923,7 +935,7 @@ class ConvTranspose2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
             output_padding=output_padding,
             dilation=dilation,
         )
-        self.output_padding = window["output_padding"]
+        self.output_padding = _window_size(window["output_padding"])
         self.weight, self.bias = self._build(
             in_channels, out_channels, groups, window, bias, dtype, rng, transposed=True
         )
@@ -934,7 +946,7 @@ class ConvTranspose2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
             self.weight,
             self.bias,
             stride=self.stride,
-            padding=self.padding,
+            padding=_window_size(self.padding),
             output_padding=self.output_padding,
             dilation=self.dilation,
             groups=self.groups,

@@ -42,7 +42,7 @@ from dfdx._typing import AnyTensor, C, Dyn, N, O, T
 from dfdx.ops import _winograd
 from dfdx.ops._op import array_of, result, result_shared
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin.shapes import conv_param
+from dfdx_mypy_plugin.shapes import PaddingMode, conv_param
 
 if TYPE_CHECKING:
     from dfdx._tensor import Tensor
@@ -266,13 +266,21 @@ def _conv(
 ) -> AnyTensor:
     a, w, b, inputs = _operands(op, x, weight, bias)
     s = conv_param(op, "stride", stride, spatial, 1)
-    p = conv_param(op, "padding", padding, spatial, 0)
+    mode = shapes.padding_mode(op, padding)
+    p = (0,) * spatial if mode is not None else conv_param(op, "padding", padding, spatial, 0)
     d = conv_param(op, "dilation", dilation, spatial, 1)
     gr = _groups(op, groups)
     _validate.nonempty_features(op, a.shape)
     _validate.nonempty_kernel(op, w.shape)
-    out_shape = _sizes(shapes.conv(op, a.shape, w.shape, s, p, d, gr))
+    out_shape = _sizes(shapes.conv(op, a.shape, w.shape, s, p if mode is None else mode, d, gr))
     _check_bias(op, b, w.shape[0])
+    if mode == "same":
+        p, after = shapes.same_padding(w.shape[2:], d)
+        extra = tuple(right - left for left, right in zip(p, after, strict=True))
+        if any(extra):  # an odd total: the kernels pad both sides alike, the extra is added here
+            x = _pad_after(x, extra)
+            a = x._data
+            inputs[0] = x
     _validate.bounded(op, "the windows", (w[0].size, *out_shape[:1], *out_shape[2:]))
     if spatial == 2 and _winograd.usable(a, w.shape[2:], out_shape[2:], s, d, gr):
         return _conv_winograd(x, weight, a, w, b, p, inputs)
@@ -312,6 +320,16 @@ def _conv(
     elif b is not None:
         parts.append(lambda sh: sh[0].sum(axis=(0, 2)))
     return result_shared(y, inputs, shared, parts)
+
+
+def _pad_after(x: AnyTensor, extra: Ints) -> AnyTensor:
+    """``x`` ``(N, C, *spatial)`` with ``extra`` zeros after each spatial axis: the odd one of
+    ``padding="same"`` (PyTorch's goes on the right, the bottom), which the kernels (the same
+    padding on both sides) do not take. Its gradient is the output's, cut back."""
+    a = x._data
+    widths = ((0, 0), (0, 0), *((0, e) for e in extra))
+    keep = (slice(None), slice(None), *(slice(0, n) for n in a.shape[2:]))
+    return result(xp.pad(a, widths), (x,), (lambda g: g[keep],))
 
 
 def _conv_winograd(
@@ -367,7 +385,7 @@ def conv1d(
     /,
     bias: Tensor[O, T] | None = None,
     stride: int | tuple[int] = 1,
-    padding: int | tuple[int] = 0,
+    padding: int | tuple[int] | PaddingMode = 0,
     dilation: int | tuple[int] = 1,
     groups: int = 1,
 ) -> Tensor[N, O, Dyn, T]: ...
@@ -378,7 +396,7 @@ def conv1d(
     /,
     bias: AnyTensor | None = None,
     stride: int | tuple[int] = 1,
-    padding: int | tuple[int] = 0,
+    padding: int | tuple[int] | PaddingMode = 0,
     dilation: int | tuple[int] = 1,
     groups: int = 1,
 ) -> Any: ...
@@ -394,7 +412,9 @@ def conv1d(
 ) -> Any:
     """1-d convolution (cross-correlation, as PyTorch's): ``x`` ``(N, C, L)``, ``weight``
     ``(O, C / groups, k)``, ``bias`` ``(O,)``; the result is ``(N, O, L_out)`` with
-    ``L_out = (L + 2 padding - dilation (k - 1) - 1) // stride + 1``."""
+    ``L_out = (L + 2 padding - dilation (k - 1) - 1) // stride + 1``. ``padding="same"``
+    (stride 1 only) keeps ``L``, the odd one of an odd total on the right, as PyTorch's;
+    ``"valid"`` is padding 0."""
     return _conv("conv1d", x, weight, bias, stride, padding, dilation, groups, 1)
 
 
@@ -405,7 +425,7 @@ def conv2d(
     /,
     bias: Tensor[O, T] | None = None,
     stride: Pair = 1,
-    padding: Pair = 0,
+    padding: Pair | PaddingMode = 0,
     dilation: Pair = 1,
     groups: int = 1,
 ) -> Tensor[N, O, Dyn, Dyn, T]: ...
@@ -416,7 +436,7 @@ def conv2d(
     /,
     bias: AnyTensor | None = None,
     stride: Pair = 1,
-    padding: Pair = 0,
+    padding: Pair | PaddingMode = 0,
     dilation: Pair = 1,
     groups: int = 1,
 ) -> Any: ...
@@ -433,7 +453,9 @@ def conv2d(
     """2-d convolution (cross-correlation, as PyTorch's): ``x`` ``(N, C, H, W)``, ``weight``
     ``(O, C / groups, kh, kw)``, ``bias`` ``(O,)``; the result is ``(N, O, H_out, W_out)``
     with ``H_out = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1``. ``stride``,
-    ``padding`` and ``dilation`` are an int or an (h, w) pair."""
+    ``padding`` and ``dilation`` are an int or an (h, w) pair; ``padding="same"`` (stride 1
+    only) keeps ``H`` and ``W``, the odd one of an odd total on the right and the bottom, as
+    PyTorch's; ``"valid"`` is padding 0."""
     return _conv("conv2d", x, weight, bias, stride, padding, dilation, groups, 2)
 
 

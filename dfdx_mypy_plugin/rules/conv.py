@@ -16,6 +16,7 @@ from dfdx_mypy_plugin._types import (
     Unknown,
     literal_bool,
     literal_int,
+    literal_str,
     merge_tapes,
     read_tensor,
 )
@@ -73,10 +74,18 @@ def _operands(call: Call) -> tuple[TensorType, TensorType]:
     return call.tensor(0), call.tensor(1)
 
 
+def _padding(call: Call, spatial: int) -> shapes.Param | shapes.PaddingMode:
+    """``padding``: as :func:`_param`, or ``"same"``/``"valid"`` (another word is reported
+    as the runtime reports it)."""
+    word = literal_str(call.arg("padding")) if call.has("padding") else None
+    mode = shapes.padding_mode(call.op, word)
+    return _param(call, "padding", spatial, 0, 0) if mode is None else mode
+
+
 def _conv(call: Call, spatial: int) -> Type:
     x, w = _operands(call)
     stride = _param(call, "stride", spatial, 1, 1)
-    padding = _param(call, "padding", spatial, 0, 0)
+    padding = _padding(call, spatial)
     dilation = _param(call, "dilation", spatial, 1, 1)
     shape = shapes.conv(call.op, x.shape, w.shape, stride, padding, dilation, _groups(call))
     bias = _bias(call, shape[1])

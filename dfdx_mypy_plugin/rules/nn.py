@@ -63,6 +63,7 @@ from dfdx_mypy_plugin._types import (
     is_int_bound,
     literal_bool,
     literal_int,
+    literal_str,
     read_dim,
     read_tensor,
     size_of,
@@ -113,6 +114,9 @@ def _known_value(call: Call, arg: shapes.Arg) -> object:
     b = literal_bool(t)
     if b is not None:
         return b
+    word = literal_str(t)
+    if word is not None:
+        return word  # a convolution's ``padding="same"``; checked against the table's words
     p = get_proper_type(t)
     if (arg.pair or arg.many) and isinstance(p, TupleType):
         items = [
@@ -251,10 +255,15 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     """The window arguments as a tuple type, in the table's order: a pair of literals for a
     pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
     int_type = _int_type(call)
-    values: dict[str, tuple[int, ...] | int | None] = {}
+    values: dict[str, shapes.WindowValue] = {}
     for arg in window:
-        value: tuple[int, ...] | int | None
-        if arg.pair:
+        value: shapes.WindowValue
+        word = literal_str(call.arg(arg.name)) if arg.words and call.has(arg.name) else None
+        if word is not None:
+            if word not in arg.words:
+                return None
+            value = word
+        elif arg.pair:
             value = _pair_arg(call, arg)
             if value is None and arg.default_from is not None and not call.has(arg.name):
                 value = values.get(arg.default_from)
@@ -268,11 +277,14 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
             return None
         values[arg.name] = value
     tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
+    str_type = call.api.named_generic_type("builtins.str", [])
     items: list[Type] = [
         TupleType([LiteralType(i, int_type) for i in v], tuple_type)
         if isinstance(v, tuple)
         else int_type
         if v is None
+        else LiteralType(v, str_type)
+        if isinstance(v, str)
         else LiteralType(v, int_type)
         for v in values.values()
     ]
@@ -284,10 +296,13 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
     t = get_proper_type(layer.args[-1]) if layer.args else None
     if not isinstance(t, TupleType) or len(t.items) != len(spec.window):
         return None
-    out: dict[str, tuple[int, ...] | int | None] = {}
+    out: dict[str, shapes.WindowValue] = {}
     for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
-        if isinstance(p, TupleType) and arg.many:
+        word = literal_str(p)
+        if word is not None and word in arg.words:
+            out[arg.name] = word
+        elif isinstance(p, TupleType) and arg.many:
             items = [literal_int(i) for i in p.items]
             if None in items:
                 return None

@@ -50,14 +50,19 @@ from dfdx_mypy_plugin.shapes.binary import broadcast as broadcast
 from dfdx_mypy_plugin.shapes.binary import broadcast_dim as broadcast_dim
 from dfdx_mypy_plugin.shapes.binary import mask_broadcast as mask_broadcast
 from dfdx_mypy_plugin.shapes.binary import where as where
+from dfdx_mypy_plugin.shapes.conv import PADDING_MODES as PADDING_MODES
 from dfdx_mypy_plugin.shapes.conv import SPATIAL_NAMES as SPATIAL_NAMES
+from dfdx_mypy_plugin.shapes.conv import PaddingMode as PaddingMode
 from dfdx_mypy_plugin.shapes.conv import Param as Param
 from dfdx_mypy_plugin.shapes.conv import adaptive_pool as adaptive_pool
 from dfdx_mypy_plugin.shapes.conv import conv as conv
 from dfdx_mypy_plugin.shapes.conv import conv_bias as conv_bias
 from dfdx_mypy_plugin.shapes.conv import conv_param as conv_param
 from dfdx_mypy_plugin.shapes.conv import conv_transpose as conv_transpose
+from dfdx_mypy_plugin.shapes.conv import padding_mode as padding_mode
 from dfdx_mypy_plugin.shapes.conv import pool as pool
+from dfdx_mypy_plugin.shapes.conv import same_needs_stride_1 as same_needs_stride_1
+from dfdx_mypy_plugin.shapes.conv import same_padding as same_padding
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
 from dfdx_mypy_plugin.shapes.creation import AXES as AXES
 from dfdx_mypy_plugin.shapes.creation import AXIS as AXIS
@@ -87,6 +92,7 @@ from dfdx_mypy_plugin.shapes.layers import ChainMismatch as ChainMismatch
 from dfdx_mypy_plugin.shapes.layers import Layer as Layer
 from dfdx_mypy_plugin.shapes.layers import SizeAxis as SizeAxis
 from dfdx_mypy_plugin.shapes.layers import Window as Window
+from dfdx_mypy_plugin.shapes.layers import WindowValue as WindowValue
 from dfdx_mypy_plugin.shapes.layers import check_arguments as check_arguments
 from dfdx_mypy_plugin.shapes.layers import display_name as display_name
 from dfdx_mypy_plugin.shapes.layers import layer_of as layer_of

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dfdx_mypy_plugin.shapes._core import (
     Dim,
     Shape,
@@ -19,6 +21,43 @@ Param = tuple[int | None, ...]
 
 
 SPATIAL_NAMES = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+
+PaddingMode = Literal["same", "valid"]
+"""A convolution's padding as a word, as PyTorch's: ``"valid"`` none, ``"same"`` as much as
+keeps each spatial size (stride 1 only)."""
+PADDING_MODES: tuple[PaddingMode, ...] = ("same", "valid")
+
+
+def padding_mode(op: str, value: object) -> PaddingMode | None:
+    """``value`` as a padding word, or None where it is not a string (an int or a tuple: see
+    :func:`conv_param`); a string other than ``"same"`` or ``"valid"`` is a ValueError."""
+    if not isinstance(value, str):
+        return None
+    if value == "same":
+        return "same"
+    if value == "valid":
+        return "valid"
+    raise ShapeError(
+        f"{op}: padding must be 'same', 'valid', an int or a tuple of ints, got {value!r}"
+    )
+
+
+def same_needs_stride_1(op: str, stride: object) -> None:
+    """``padding="same"`` with a ``stride`` other than 1 is an error (PyTorch's too: the output
+    of a strided window cannot keep the input's size)."""
+    strides = stride if isinstance(stride, tuple) else (stride,)
+    if any(isinstance(s, int) and s != 1 for s in strides):
+        raise ShapeError(f"{op}: padding='same' needs stride 1, got stride={stride!r}")
+
+
+def same_padding(
+    kernel: tuple[int, ...], dilation: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``padding="same"`` per spatial axis as ``(before, after)``: ``dilation (k - 1)`` in all,
+    the odd one after (on the right, the bottom), as PyTorch pads."""
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    before = tuple(t // 2 for t in totals)
+    return before, tuple(t - b for t, b in zip(totals, before, strict=True))
 
 
 def conv_param(op: str, name: str, value: object, spatial: int, minimum: int) -> tuple[int, ...]:
@@ -79,13 +118,18 @@ def conv(
     x: Shape,
     w: Shape,
     stride: Param,
-    padding: Param,
+    padding: Param | PaddingMode,
     dilation: Param,
     groups: int | None,
 ) -> Shape:
     """``conv1d``/``conv2d``: ``x`` is ``(N, C, *spatial)``, ``w`` is ``(O, C / groups,
-    *kernel)``; the result is ``(N, O, *out)``, each out ``(n + 2p - d(k - 1) - 1) // s + 1``."""
+    *kernel)``; the result is ``(N, O, *out)``, each out ``(n + 2p - d(k - 1) - 1) // s + 1``;
+    with ``padding="same"`` (stride 1) each out is ``n``, with ``"valid"`` as padding 0."""
     spatial = len(stride)
+    if padding == "same":
+        same_needs_stride_1(op, stride)
+    elif padding == "valid":
+        padding = (0,) * spatial
     _rank(op, x, spatial)
     _rank(op, w, spatial, "weight")
     _groups(op, x, w, w[0], groups, "output")
@@ -99,6 +143,8 @@ def conv(
             )
     elif groups == 1 and same_layer_size(x[1], per_group) is False:  # ``CI`` is no ``CO``
         raise ShapeError(f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)}")
+    if padding == "same":
+        return (x[0], w[0], *x[2:])
     out = tuple(
         _window(op, x, i + 2, x[i + 2], w[i + 2], stride[i], padding[i], dilation[i])
         for i in range(spatial)

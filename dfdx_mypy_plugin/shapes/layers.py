@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_div, fmt, fmt_dim
-from dfdx_mypy_plugin.shapes.conv import adaptive_pool, conv, conv_transpose, pool, upsample
+from dfdx_mypy_plugin.shapes.conv import (
+    PADDING_MODES,
+    PaddingMode,
+    adaptive_pool,
+    conv,
+    conv_transpose,
+    pool,
+    same_needs_stride_1,
+    upsample,
+)
 from dfdx_mypy_plugin.shapes.movement import flatten, reshape
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
 from dfdx_mypy_plugin.shapes.norm import group_norm
@@ -34,11 +43,12 @@ from dfdx_mypy_plugin.shapes.norm import group_norm
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
 
-WindowValue = tuple[int, ...] | int | None
+WindowValue = tuple[int, ...] | int | str | None
 Window = Mapping[str, WindowValue]
 """A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``); None
 for an int argument whose value is not known (``groups=dim`` in a generic module): only the
-checks that need it are skipped, the window's sizes do not depend on it."""
+checks that need it are skipped, the window's sizes do not depend on it. A word where the
+argument takes one (a convolution's ``padding="same"``)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class Arg:
     many: bool = False
     """A tuple of ints of any length (``Unflatten``'s ``unflattened_size``), each checked
     against ``minimum``."""
+    words: tuple[str, ...] = ()
+    """Strings it takes besides ints (a convolution's ``padding``: ``"same"``, ``"valid"``)."""
 
 
 OutputRule = Callable[["Layer", str, Shape, Sequence[Dim], "Window | None"], "Shape | None"]
@@ -111,11 +123,15 @@ def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
         if arg.name not in values or (values[arg.name] is None and arg.default_from):
             continue
         value = values[arg.name]
+        if isinstance(value, str) and value in arg.words:
+            continue
         items = value if arg.pair and isinstance(value, tuple) and len(value) == 2 else (value,)
         bound = "> 0" if arg.minimum == 1 else f">= {arg.minimum}"
         wanted = "an int" if arg.axis else f"an int {bound}"
         if arg.pair:
             wanted += " or a pair of them"
+        if arg.words and isinstance(value, str):
+            wanted = " or ".join(repr(w) for w in arg.words) + f", {wanted}"
         if arg.many:
             wanted = f"a tuple of ints {bound}"
             if not isinstance(value, tuple):
@@ -174,8 +190,18 @@ def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Windo
 
 def _pair(window: Window, name: str) -> tuple[int, int]:
     v = window[name]
-    assert v is not None  # only ``groups`` may be unknown, never a pair
+    assert v is not None and not isinstance(v, str)  # only ``groups`` may be unknown
     return (v[0], v[1]) if isinstance(v, tuple) else (v, v)
+
+
+def _padding(window: Window, spatial: int) -> tuple[int, ...] | PaddingMode:
+    """A convolution's ``padding``: one int per spatial axis, or ``"same"``/``"valid"``."""
+    v = window["padding"]
+    if v == "same":
+        return "same"
+    if v == "valid":
+        return "valid"
+    return _pair(window, "padding") if spatial == 2 else (_single(window, "padding"),)
 
 
 def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
@@ -184,13 +210,13 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
         return (x[0], sizes[1], None, None)
     groups = _groups(w)
     weight = (sizes[1], _per_group(sizes[0], groups), *_pair(w, "kernel_size"))
-    stride, padding, dilation = (_pair(w, a) for a in ("stride", "padding", "dilation"))
-    return conv("conv2d", x, weight, stride, padding, dilation, groups)
+    stride, dilation = (_pair(w, a) for a in ("stride", "dilation"))
+    return conv("conv2d", x, weight, stride, _padding(w, 2), dilation, groups)
 
 
 def _single(window: Window, name: str) -> int:
     v = window[name]
-    assert v is not None  # only ``groups`` may be unknown
+    assert v is not None and not isinstance(v, str)  # only ``groups`` may be unknown
     return v if isinstance(v, int) else v[0]
 
 
@@ -218,11 +244,9 @@ def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None)
     groups = _groups(w)
-    kernel, stride, padding, dilation = (
-        _single(w, a) for a in ("kernel_size", "stride", "padding", "dilation")
-    )
+    kernel, stride, dilation = (_single(w, a) for a in ("kernel_size", "stride", "dilation"))
     weight = (sizes[1], _per_group(sizes[0], groups), kernel)
-    return conv("conv1d", x, weight, (stride,), (padding,), (dilation,), groups)
+    return conv("conv1d", x, weight, (stride,), _padding(w, 1), (dilation,), groups)
 
 
 def _conv_transpose1d(
@@ -296,6 +320,13 @@ def _groups_divide(*sizes: str) -> Callable[[str, Mapping[str, object]], None]:
                 raise ShapeError(f"{layer}: {groups_name} {groups} must divide {size} {n}")
 
     return relation
+
+
+def _conv_relation(layer: str, values: Mapping[str, object]) -> None:
+    """A convolution's ``groups`` divides its channels; ``padding="same"`` needs stride 1."""
+    _groups_divide("groups", "in_channels", "out_channels")(layer, values)
+    if values.get("padding") == "same" and "stride" in values:
+        same_needs_stride_1(layer, values["stride"])
 
 
 def _conv_transpose2d(
@@ -398,12 +429,12 @@ LAYERS: tuple[Layer, ...] = (
         window=(
             Arg("kernel_size", pair=True),
             Arg("stride", 1, pair=True),
-            Arg("padding", 0, pair=True, minimum=0),
+            Arg("padding", 0, pair=True, minimum=0, words=PADDING_MODES),
             Arg("dilation", 1, pair=True),
             Arg("groups", 1),
         ),
         output=_conv2d,
-        relation=_groups_divide("groups", "in_channels", "out_channels"),
+        relation=_conv_relation,
     ),
     Layer(
         "MaxPool2d",
@@ -482,12 +513,12 @@ LAYERS: tuple[Layer, ...] = (
         window=(
             Arg("kernel_size"),
             Arg("stride", 1),
-            Arg("padding", 0, minimum=0),
+            Arg("padding", 0, minimum=0, words=PADDING_MODES),
             Arg("dilation", 1),
             Arg("groups", 1),
         ),
         output=_conv1d,
-        relation=_groups_divide("groups", "in_channels", "out_channels"),
+        relation=_conv_relation,
     ),
     Layer(
         "GroupNorm",
