@@ -58,6 +58,35 @@ def adam() -> Callable[[Array, Array, Array, Array, Array], None] | None:
     return fn
 
 
+def _adam_many_source(ps: Any, gs: Any, ms: Any, vs: Any, s: Any) -> None:  # pragma: no cover
+    # _adam_source over tuples of flat arrays, one row of s per array: one call updates
+    # every parameter of a model (the per-parameter Python of a step costs more than the
+    # small parameters' arithmetic)
+    for k in range(len(ps)):
+        p = ps[k]
+        g = gs[k]
+        m = ms[k]
+        v = vs[k]
+        decay, wd, b1, b2, eps, step = s[k, 0], s[k, 1], s[k, 2], s[k, 3], s[k, 4], s[k, 5]
+        for i in range(p.size):
+            pi = p[i] * decay
+            gi = g[i] + wd * pi
+            mi = m[i] * b1 + gi
+            vi = v[i] * b2 + gi * gi
+            m[i] = mi
+            v[i] = vi
+            p[i] = pi - step * (mi / (xp.sqrt(vi) + eps))
+
+
+def adam_many() -> Callable[..., None] | None:
+    """The fused Adam/AdamW step of many parameters in one call: ``(ps, gs, ms, vs, s)``,
+    tuples of flat contiguous arrays of one dtype and ``s`` ``(len(ps), 6)`` holding each
+    one's scalars (as :func:`adam`'s); None without Numba."""
+    if not enabled():
+        return None
+    return _jit("adam_many", _adam_many_source)
+
+
 def flat(*arrays: Array) -> list[Array] | None:
     """The arrays as flat views when all are C-contiguous with one float dtype, else None."""
     dtype = arrays[0].dtype
@@ -394,3 +423,67 @@ def relu() -> tuple[Callable[[Array, Array], None], Callable[[Array, Array, Arra
     if not enabled():
         return None
     return _jit("relu.forward", _relu_source), _jit("relu.grad", _relu_grad_source)
+
+
+def _bias_relu_rows_source(t: Any, b: Any) -> None:  # pragma: no cover
+    # t (N, M) = max(t + b[:, None], 0) in place: a layer's output kept transposed, one row
+    # per output feature (NaN stays NaN, as in _bias_relu_source)
+    rows, cols = t.shape
+    zero = t.dtype.type(0)
+    for j in range(rows):
+        bj = b[j]
+        for i in range(cols):
+            x = t[j, i] + bj
+            t[j, i] = zero if x <= zero else x
+
+
+def _relu_mask_cols_source(g: Any, y: Any, gp: Any, db: Any) -> None:  # pragma: no cover
+    # gp = g * (y > 0) (a product: an infinite or NaN g at a masked entry gives NaN, as
+    # NumPy's); db = gp's column sums, row after row as NumPy's sum(axis=0)
+    rows, cols = g.shape
+    one = g.dtype.type(1)
+    zero = g.dtype.type(0)
+    for j in range(cols):
+        db[j] = zero
+    for i in range(rows):
+        for j in range(cols):
+            v = g[i, j] * (one if y[i, j] > zero else zero)
+            gp[i, j] = v
+            db[j] += v
+
+
+def _relu_mask_rows_source(g: Any, y: Any, gp: Any, db: Any) -> None:  # pragma: no cover
+    # The same on transposed arrays (one row per feature): db = gp's row sums
+    rows, cols = g.shape
+    one = g.dtype.type(1)
+    zero = g.dtype.type(0)
+    for j in range(rows):
+        s = zero
+        for i in range(cols):
+            v = g[j, i] * (one if y[j, i] > zero else zero)
+            gp[j, i] = v
+            s += v
+        db[j] = s
+
+
+def linear_relu() -> tuple[Callable[..., None], ...] | None:
+    """The kernels of :func:`dfdx.ops.linalg.linear_relu` on 2-d float arrays, one pass
+    each, or None without Numba: ``bias_relu(h, b)`` and ``bias_relu_rows(t, b)`` (the bias
+    and the ReLU in place, on the output or on its transpose), ``mask_cols(g, y, gp, db)``
+    and ``mask_rows(g, y, gp, db)`` (the ReLU's mask on the output's gradient into ``gp``,
+    and the bias's gradient into ``db``, on the output or on transposes). The row sums are
+    compiled with reassociation allowed (``fastmath={"reassoc"}``), so that they vectorize:
+    sums in another order than NumPy's, equal up to rounding."""
+    if not enabled():
+        return None
+    if "linear_relu" not in _KERNELS:
+        numba = _KERNELS["numba"]
+        sums = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+        _KERNELS["linear_relu"] = (
+            _jit("relu_ff.bias_relu", _bias_relu_source),
+            _jit("linear_relu.bias_relu_rows", _bias_relu_rows_source),
+            _jit("linear_relu.mask_cols", _relu_mask_cols_source),
+            sums(_relu_mask_rows_source),
+        )
+    kernels: tuple[Callable[..., None], ...] = _KERNELS["linear_relu"]
+    return kernels

@@ -7,7 +7,10 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, Dyn
+from dfdx.nn._layers import ReLU
+from dfdx.nn._linear import Linear
 from dfdx.nn._module import Module
+from dfdx.ops import linalg
 from dfdx_mypy_plugin import shapes
 
 S = TypeVarTuple("S")
@@ -58,8 +61,18 @@ class Sequential(Module, Generic[Layers]):
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
         y: Any = x
-        for m in self.layers:
+        layers = self.layers
+        i, n = 0, len(layers)
+        while i < n:
+            m = layers[i]
+            if type(m) is Linear and i + 1 < n and type(layers[i + 1]) is ReLU:
+                fused = _linear_relu(m, y)
+                if fused is not None:
+                    y = fused
+                    i += 2
+                    continue
             y = m(y)
+            i += 1
         return y  # type: ignore[no-any-return]
 
     forward = __call__
@@ -72,6 +85,33 @@ class Sequential(Module, Generic[Layers]):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
+
+
+def _linear_relu(linear: Linear[Any, Any], x: Any) -> AnyTensor | None:
+    """``ReLU()(linear(x))`` as one op (:func:`dfdx.ops.linalg.linear_relu`), where the
+    layers would run it without an error; None elsewhere (the layers then run one by one,
+    and an error names the failing one), or while the layers' calls are wrapped (by
+    ``summary``, which records each layer's output)."""
+    a = getattr(x, "_data", None)
+    w = linear.weight._data
+    if (
+        a is None
+        or Linear.__call__ is not _LINEAR_CALL
+        or ReLU.__call__ is not _RELU_CALL
+        or not a.ndim
+        or a.shape[-1] != w.shape[1]
+        or a.dtype != w.dtype
+        or a.dtype.kind != "f"
+    ):
+        return None
+    bias = linear.bias
+    if bias is not None and bias._data.dtype != w.dtype:
+        return None
+    return linalg.linear_relu(x, linear.weight, bias)
+
+
+_LINEAR_CALL = Linear.__call__
+_RELU_CALL = ReLU.__call__
 
 
 class Residual(Module, Generic[M]):
