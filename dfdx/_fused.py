@@ -487,3 +487,62 @@ def linear_relu() -> tuple[Callable[..., None], ...] | None:
         )
     kernels: tuple[Callable[..., None], ...] = _KERNELS["linear_relu"]
     return kernels
+
+
+def _cross_entropy_labels_source(a: Any, labels: Any, p: Any) -> Any:  # pragma: no cover
+    # Rows of a (N, C) against int labels: p = softmax(a) per row, and the sum over the rows
+    # of logsumexp(a) - a[label] (float64); NaN where a label is outside [0, C), for the
+    # caller to take the checked path.
+    rows, c = a.shape
+    total = 0.0
+    for i in range(rows):
+        label = labels[i]
+        if label < 0 or label >= c:
+            return xp.nan
+        m = a[i, 0]
+        for j in range(1, c):
+            v = a[i, j]
+            m = v if v > m else m
+        s = a.dtype.type(0)
+        for j in range(c):
+            e = xp.exp(a[i, j] - m)
+            p[i, j] = e
+            s += e
+        r = a.dtype.type(1) / s
+        for j in range(c):
+            p[i, j] *= r
+        total += xp.log(s) - (a[i, label] - m)
+    return total
+
+
+def _cross_entropy_labels_grad_source(
+    p: Any, labels: Any, scale: Any, out: Any
+) -> None:  # pragma: no cover
+    # out = (p - one_hot(labels)) * scale
+    rows, c = p.shape
+    for i in range(rows):
+        for j in range(c):
+            out[i, j] = p[i, j] * scale
+        out[i, labels[i]] = (p[i, labels[i]] - p.dtype.type(1)) * scale
+
+
+CROSS_ENTROPY_MAX_CLASSES = 16
+"""Up to this many classes the cross-entropy on labels is one compiled pass each way,
+whatever the number of rows (forward and backward: 11 us against 26 for NumPy's ~15 calls
+at (32, 10); 0.36 against 0.75 ms at (8192, 10)): NumPy's reductions over short rows are
+slow. From ~32 classes NumPy's vectorized ``exp`` makes its passes as fast or faster (1024
+rows: even at 32 classes, 1.4x faster at 64). The class count alone decides, so a batch
+and its halves (data-parallel ranks) take the same path."""
+
+
+def cross_entropy_labels() -> tuple[Callable[..., Any], Callable[..., None]] | None:
+    """Cross-entropy of the rows of a C-contiguous 2-d float array against int labels:
+    ``forward(a, labels, p)`` (writes the softmax into ``p``, returns the sum of the rows'
+    losses, NaN for a label out of range) and ``grad(p, labels, scale, out)``; None without
+    Numba."""
+    if not enabled():
+        return None
+    return (
+        _jit("cross_entropy.labels", _cross_entropy_labels_source),
+        _jit("cross_entropy.labels_grad", _cross_entropy_labels_grad_source),
+    )

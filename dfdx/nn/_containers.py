@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
+from dfdx._dtypes import FLOATS
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, Dyn
 from dfdx.nn._layers import ReLU
@@ -65,11 +66,12 @@ class Sequential(Module, Generic[Layers]):
         i, n = 0, len(layers)
         while i < n:
             m = layers[i]
-            if type(m) is Linear and i + 1 < n and type(layers[i + 1]) is ReLU:
-                fused = _linear_relu(m, y)
-                if fused is not None:
-                    y = fused
-                    i += 2
+            if type(m) is Linear:
+                relu = i + 1 < n and type(layers[i + 1]) is ReLU
+                direct = _linear(m, y, relu)
+                if direct is not None:
+                    y = direct
+                    i += 2 if relu else 1
                     continue
             y = m(y)
             i += 1
@@ -87,27 +89,34 @@ class Sequential(Module, Generic[Layers]):
         return iter(self.layers)
 
 
-def _linear_relu(linear: Linear[Any, Any], x: Any) -> AnyTensor | None:
-    """``ReLU()(linear(x))`` as one op (:func:`dfdx.ops.linalg.linear_relu`), where the
-    layers would run it without an error; None elsewhere (the layers then run one by one,
-    and an error names the failing one), or while the layers' calls are wrapped (by
-    ``summary``, which records each layer's output)."""
+def _linear(linear: Linear[Any, Any], x: Any, relu: bool) -> AnyTensor | None:
+    """``linear(x)``, or with ``relu`` ``ReLU()(linear(x))`` as one op
+    (:func:`dfdx.ops.linalg.linear_relu`), without the layers' calls, where they would run
+    it without an error; None elsewhere (the layers then run one by one, and an error names
+    the failing one), or while the layers' calls are wrapped (by ``summary``, which records
+    each layer's output)."""
     a = getattr(x, "_data", None)
-    w = linear.weight._data
+    if a is None or Linear.__call__ is not _LINEAR_CALL or ReLU.__call__ is not _RELU_CALL:
+        return None
+    weight, bias = linear.weight, linear.bias
+    w = weight._data
+    dtype = w.dtype
     if (
-        a is None
-        or Linear.__call__ is not _LINEAR_CALL
-        or ReLU.__call__ is not _RELU_CALL
+        a.dtype is not dtype  # identical dtype objects: the common case, checked fast
+        or dtype not in FLOATS
         or not a.ndim
+        or w.ndim != 2
         or a.shape[-1] != w.shape[1]
-        or a.dtype != w.dtype
-        or a.dtype.kind != "f"
     ):
         return None
-    bias = linear.bias
-    if bias is not None and bias._data.dtype != w.dtype:
-        return None
-    return linalg.linear_relu(x, linear.weight, bias)
+    b = None
+    if bias is not None:
+        b = bias._data
+        if b.dtype is not dtype or b.ndim != 1 or b.shape[0] != w.shape[0]:
+            return None
+    if relu:
+        return linalg.linear_relu_checked(x, weight, bias, a, w, b)
+    return linalg.linear_checked(x, weight, bias, a, w, b)
 
 
 _LINEAR_CALL = Linear.__call__

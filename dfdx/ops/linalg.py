@@ -170,6 +170,14 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     where it meets the traced input itself (a transposed copy would take the gradient instead).
     Its speed is that of the composed ops (two or three BLAS calls either way)."""
     a, w, b = _linear_operands("linear", x, weight, bias)
+    return linear_checked(x, weight, bias, a, w, b)
+
+
+def linear_checked(
+    x: AnyTensor, weight: AnyTensor, bias: AnyTensor | None, a: Array, w: Array, b: Array | None
+) -> AnyTensor:
+    """:func:`linear` on operands already checked (their arrays ``a``, ``w``, ``b``), as
+    ``Sequential`` runs its ``Linear`` layers."""
     a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
     out = times_transposed(a2, w, b)
     n_out = w.shape[0]
@@ -230,8 +238,14 @@ def linear_relu(x: Any, weight: Any, /, bias: Any = None) -> Any:
     C-ordered ``(out, n)`` array (``weight @ x.T``, the fast layout for thin ``x``, see
     :func:`times_transposed`) instead of a transposed copy, and its input's gradient
     likewise: a following ``Linear`` or ``linear_relu`` reads it without a copy."""
-    op = "linear_relu"
-    a, w, b = _linear_operands(op, x, weight, bias)
+    a, w, b = _linear_operands("linear_relu", x, weight, bias)
+    return linear_relu_checked(x, weight, bias, a, w, b)
+
+
+def linear_relu_checked(
+    x: AnyTensor, weight: AnyTensor, bias: AnyTensor | None, a: Array, w: Array, b: Array | None
+) -> AnyTensor:
+    """:func:`linear_relu` on operands already checked (their arrays ``a``, ``w``, ``b``)."""
     kernels = _fused.linear_relu() if a.dtype == w.dtype else None
     n_out = w.shape[0]
     bias_or_zero = xp.zeros(n_out, a.dtype) if b is None else b
