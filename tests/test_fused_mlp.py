@@ -222,3 +222,25 @@ def test_adam_one_call_skips_what_it_cannot_take(monkeypatch: pytest.MonkeyPatch
     got, want = run(True), run(False)
     for name, value in want.items():
         np.testing.assert_allclose(got[name], value, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_adam_updates_more_parameters_than_one_call_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """13 parameters: calls of ADAM_CHUNK (8) parameters, the last one padded."""
+
+    def run(compiled: bool) -> dict[str, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if compiled else {"enabled": False})
+        rng = np.random.default_rng(7)
+        layers: list[Any] = [dx.nn.Linear(4, 4, rng=rng) for _ in range(6)]
+        layers.append(dx.nn.Linear(4, 3, bias=False, rng=rng))
+        model = dx.nn.Sequential(*layers)
+        opt = dx.optim.AdamW(model, lr=1e-2)
+        x = dx.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+        for _ in range(3):
+            loss = dx.losses.cross_entropy(model(x.trace()), dx.tensor(np.arange(5) % 3))
+            opt.update(model, loss.backward())
+        return model.state_dict()
+
+    got, want = run(True), run(False)
+    assert len(want) == 13 and dx.optim._adam.ADAM_CHUNK == 8
+    for name, value in want.items():
+        np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-6, err_msg=name)

@@ -10,6 +10,9 @@ from dfdx import _fused
 from dfdx._backend import Array, xp
 from dfdx.optim._base import HasParameters, Optimizer, ParamGroupSpec, check_number
 
+ADAM_CHUNK = 8
+"""Parameters per call of the compiled update of many parameters (``_fused.adam_many``)."""
+
 
 class Adam(Optimizer):
     """``torch.optim.Adam``: ``g = grad + weight_decay * p``, ``m += (1 - b1) * (g - m)``,
@@ -90,7 +93,11 @@ class Adam(Optimizer):
             return todo
         dtype = next(iter(todo.values()))[0].dtype
         rest: dict[str, tuple[Array, Array]] = {}
-        ps, gs, ms, vs, scalars = [], [], [], [], []
+        ps: list[Array] = []
+        gs: list[Array] = []
+        ms: list[Array] = []
+        vs: list[Array] = []
+        scalars: list[tuple[float, ...]] = []
         groups, group_of, states = self.param_groups, self._group_of, self._state
         for key, (data, g) in todo.items():
             if (
@@ -110,7 +117,17 @@ class Adam(Optimizer):
             ms.append(state[1].reshape(-1))
             vs.append(state[2].reshape(-1))
         if ps:
-            kernel(tuple(ps), tuple(gs), tuple(ms), tuple(vs), xp.array(scalars, dtype))
+            # in calls of ADAM_CHUNK parameters (the last one padded with empty arrays): one
+            # compiled form for every model, whatever its number of parameters
+            pad = -len(ps) % ADAM_CHUNK
+            empty = xp.empty(0, dtype)
+            for arrays in (ps, gs, ms, vs):
+                arrays.extend([empty] * pad)
+            scalars.extend([(0.0,) * 6] * pad)
+            table = xp.array(scalars, dtype)
+            for i in range(0, len(ps), ADAM_CHUNK):
+                j = i + ADAM_CHUNK
+                kernel(tuple(ps[i:j]), tuple(gs[i:j]), tuple(ms[i:j]), tuple(vs[i:j]), table[i:j])
         return rest
 
     def _step(self, p: Array, g: Array, state: list[Any], group: dict[str, Any]) -> None:
