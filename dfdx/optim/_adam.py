@@ -112,10 +112,16 @@ class Adam(Optimizer):
             if state is None:
                 state = states[key] = self._init_state(data, group)
             scalars.append(self._advance(state, group))
-            ps.append(data.reshape(-1))
-            gs.append(g.reshape(-1))
-            ms.append(state[1].reshape(-1))
-            vs.append(state[2].reshape(-1))
+            if data.ndim == 1:
+                ps.append(data)
+                gs.append(g)
+                ms.append(state[1])
+                vs.append(state[2])
+            else:
+                ps.append(data.reshape(-1))
+                gs.append(g.reshape(-1))
+                ms.append(state[1].reshape(-1))
+                vs.append(state[2].reshape(-1))
         if ps:
             # in calls of ADAM_CHUNK parameters (the last one padded with empty arrays): one
             # compiled form for every model, whatever its number of parameters
