@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, overload
 
+from dfdx import _fused
 from dfdx._backend import Array, xp
-from dfdx._dtypes import DTypeError, check_float, check_same
+from dfdx._dtypes import FLOATS, DTypeError, check_float, check_same
 from dfdx._typing import AnyTensor, S, T
 from dfdx.ops import binary, reduce, unary
 from dfdx.ops._op import array_of, result
@@ -294,6 +295,10 @@ def cross_entropy_with_logits_loss(
     eps = float(label_smoothing)
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    if not eps:
+        fast = _labels_compiled(logits, target, ignore_index)
+        if fast is not None:
+            return fast
     a, t, z, e, s = _softmax_parts(op, logits, target, None)
     n = _rows(a)
     log_s = xp.log(s)
@@ -329,6 +334,49 @@ def cross_entropy_with_logits_loss(
 
 
 cross_entropy = cross_entropy_with_logits_loss
+
+
+def _labels_compiled(logits: Any, target: Any, ignore_index: int) -> Any:
+    """The cross-entropy of float logits ``(*B, C)`` against int labels ``(*B,)`` as one
+    compiled pass (``_fused.cross_entropy_labels``) where every check would pass and no
+    label is ``ignore_index``; None elsewhere (the NumPy path then checks, and raises)."""
+    a = getattr(logits, "_data", None)
+    t = getattr(target, "_data", None)
+    if (
+        a is None
+        or t is None
+        or t.dtype.kind not in "iu"
+        or a.dtype not in FLOATS
+        or not a.ndim
+        or t.shape != a.shape[:-1]
+        or not 0 < a.shape[-1] <= _fused.CROSS_ENTROPY_MAX_CLASSES
+        or not a.size
+    ):
+        return None
+    kernels = _fused.cross_entropy_labels()
+    if kernels is None:
+        return None
+    c = a.shape[-1]
+    a2 = a.reshape(-1, c)
+    if not a2.flags.c_contiguous:
+        a2 = xp.ascontiguousarray(a2)
+    labels = t.reshape(-1)
+    if 0 <= ignore_index < c:  # a valid class ignored: the general path handles it
+        return None
+    p = xp.empty(a2.shape, a.dtype)
+    total = kernels[0](a2, labels, p)
+    if math.isnan(total):  # a label out of range (or NaN logits): the checked path
+        return None
+    n = labels.size
+
+    def grad(g: Array) -> Array:
+        out = xp.empty(p.shape, p.dtype)
+        kernels[1](p, labels, p.dtype.type(g / n), out)
+        return out.reshape(a.shape)
+
+    return result(xp.asarray(total / n, a.dtype), (logits,), (grad,))
+
+
 """PyTorch's name (``F.cross_entropy``) of :func:`cross_entropy_with_logits_loss`."""
 
 

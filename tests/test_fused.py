@@ -54,14 +54,21 @@ def test_fused_adam_matches_numpy(
 ) -> None:
     params, state = _train(monkeypatch, True, opt_cls, dtype, **kw)
     ref_params, ref_state = _train(monkeypatch, False, opt_cls, dtype, **kw)
-    # the same formula, in another order of rounding: a few ulps of the dtype per step
+    # the same formula, in another order of rounding: a few ulps of the dtype per step; the
+    # gradients too differ by a few ulps of their scale (the compiled linear_relu sums the
+    # bias's gradient in another order), so a moment near 0 is compared at its array's scale
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     for name, value in ref_params.items():
         np.testing.assert_allclose(params[name], value, rtol=rtol, atol=rtol * 1e-2, err_msg=name)
     for key, entry in ref_state["state"].items():
         for name, value in entry.items():
+            ref = np.asarray(value)
             np.testing.assert_allclose(
-                np.asarray(state["state"][key][name]), np.asarray(value), rtol=rtol, err_msg=name
+                np.asarray(state["state"][key][name]),
+                ref,
+                rtol=rtol,
+                atol=rtol * float(np.abs(ref).max(initial=0)),
+                err_msg=name,
             )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
+from dfdx._dtypes import FLOATS
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, Dyn
+from dfdx.nn._layers import ReLU
+from dfdx.nn._linear import Linear
 from dfdx.nn._module import Module
+from dfdx.ops import linalg
 from dfdx_mypy_plugin import shapes
 
 S = TypeVarTuple("S")
@@ -58,8 +62,19 @@ class Sequential(Module, Generic[Layers]):
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
         y: Any = x
-        for m in self.layers:
+        layers = self.layers
+        i, n = 0, len(layers)
+        while i < n:
+            m = layers[i]
+            if type(m) is Linear:
+                relu = i + 1 < n and type(layers[i + 1]) is ReLU
+                direct = _linear(m, y, relu)
+                if direct is not None:
+                    y = direct
+                    i += 2 if relu else 1
+                    continue
             y = m(y)
+            i += 1
         return y  # type: ignore[no-any-return]
 
     forward = __call__
@@ -72,6 +87,40 @@ class Sequential(Module, Generic[Layers]):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
+
+
+def _linear(linear: Linear[Any, Any], x: Any, relu: bool) -> AnyTensor | None:
+    """``linear(x)``, or with ``relu`` ``ReLU()(linear(x))`` as one op
+    (:func:`dfdx.ops.linalg.linear_relu`), without the layers' calls, where they would run
+    it without an error; None elsewhere (the layers then run one by one, and an error names
+    the failing one), or while the layers' calls are wrapped (by ``summary``, which records
+    each layer's output)."""
+    a = getattr(x, "_data", None)
+    if a is None or Linear.__call__ is not _LINEAR_CALL or ReLU.__call__ is not _RELU_CALL:
+        return None
+    weight, bias = linear.weight, linear.bias
+    w = weight._data
+    dtype = w.dtype
+    if (
+        a.dtype is not dtype  # identical dtype objects: the common case, checked fast
+        or dtype not in FLOATS
+        or not a.ndim
+        or w.ndim != 2
+        or a.shape[-1] != w.shape[1]
+    ):
+        return None
+    b = None
+    if bias is not None:
+        b = bias._data
+        if b.dtype is not dtype or b.ndim != 1 or b.shape[0] != w.shape[0]:
+            return None
+    if relu:
+        return linalg.linear_relu_checked(x, weight, bias, a, w, b)
+    return linalg.linear_checked(x, weight, bias, a, w, b)
+
+
+_LINEAR_CALL = Linear.__call__
+_RELU_CALL = ReLU.__call__
 
 
 class Residual(Module, Generic[M]):

@@ -177,18 +177,15 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
     keeps PyTorch's ``(out, in)`` layout, and an untraced parameter receives its gradient only
     where it meets the traced input itself (a transposed copy would take the gradient instead).
     Its speed is that of the composed ops (two or three BLAS calls either way)."""
-    op = "linear"
-    a = array_of(op, x)
-    w = array_of(op, weight, "a tensor", "weight")
-    b = None if bias is None else array_of(op, bias, "a tensor or None", "bias")
-    check_float(op, a)
-    check_same(op, a, w)
-    if b is not None:
-        check_same(op, a, b)
-    if a.ndim == 0 or w.ndim != 2 or a.shape[-1] != w.shape[1]:
-        shapes.linear_operands(op, a.shape, w.shape, None if b is None else b.shape)
-    if b is not None and b.shape != w.shape[:1]:
-        shapes.linear_operands(op, a.shape, w.shape, b.shape)
+    a, w, b = _linear_operands("linear", x, weight, bias)
+    return linear_checked(x, weight, bias, a, w, b)
+
+
+def linear_checked(
+    x: AnyTensor, weight: AnyTensor, bias: AnyTensor | None, a: Array, w: Array, b: Array | None
+) -> AnyTensor:
+    """:func:`linear` on operands already checked (their arrays ``a``, ``w``, ``b``), as
+    ``Sequential`` runs its ``Linear`` layers."""
     a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
     out = times_transposed(a2, w, b)
     n_out = w.shape[0]
@@ -217,6 +214,106 @@ def linear(x: Any, weight: Any, /, bias: Any = None) -> Any:
         return g.reshape(-1, n_out).sum(axis=0, out=out)
 
     return result(out, (x, weight, bias), (grad_x, grad_w, grad_b))
+
+
+def _linear_operands(op: str, x: Any, weight: Any, bias: Any) -> tuple[Array, Array, Array | None]:
+    """The checked arrays of ``linear``'s operands (``op`` names the op in errors)."""
+    a = array_of(op, x)
+    w = array_of(op, weight, "a tensor", "weight")
+    b = None if bias is None else array_of(op, bias, "a tensor or None", "bias")
+    check_float(op, a)
+    check_same(op, a, w)
+    if b is not None:
+        check_same(op, a, b)
+    if a.ndim == 0 or w.ndim != 2 or a.shape[-1] != w.shape[1]:
+        shapes.linear_operands(op, a.shape, w.shape, None if b is None else b.shape)
+    if b is not None and b.shape != w.shape[:1]:
+        shapes.linear_operands(op, a.shape, w.shape, b.shape)
+    return a, w, b
+
+
+@overload
+def linear_relu(
+    x: Tensor[*S, I, T], weight: Tensor[O, I, NoneTape], /, bias: Tensor[O, NoneTape] | None = None
+) -> Tensor[*S, O, T]: ...
+@overload
+def linear_relu(
+    x: Tensor[*S, I, Any], weight: Tensor[O, I, Any], /, bias: Tensor[O, Any] | None = None
+) -> Tensor[*S, O, OwnedTape]: ...
+def linear_relu(x: Any, weight: Any, /, bias: Any = None) -> Any:
+    """``relu(linear(x, weight, bias))`` as one op: what ``Sequential`` runs for a
+    ``Linear`` followed by a ``ReLU``. The bias and the ReLU are one compiled pass after the
+    product, and in backward the ReLU's mask and the bias's gradient are one pass before
+    the two products (one recorded step, no ReLU closure or temporaries of its own).
+
+    For 2 to :data:`SMALL_BATCH` rows of a 2-d ``x`` the result is the transpose of a
+    C-ordered ``(out, n)`` array (``weight @ x.T``, the fast layout for thin ``x``, see
+    :func:`times_transposed`) instead of a transposed copy, and its input's gradient
+    likewise: a following ``Linear`` or ``linear_relu`` reads it without a copy."""
+    a, w, b = _linear_operands("linear_relu", x, weight, bias)
+    return linear_relu_checked(x, weight, bias, a, w, b)
+
+
+def linear_relu_checked(
+    x: AnyTensor, weight: AnyTensor, bias: AnyTensor | None, a: Array, w: Array, b: Array | None
+) -> AnyTensor:
+    """:func:`linear_relu` on operands already checked (their arrays ``a``, ``w``, ``b``)."""
+    kernels = _fused.linear_relu() if a.dtype == w.dtype else None
+    n_out = w.shape[0]
+    bias_or_zero = xp.zeros(n_out, a.dtype) if b is None else b
+    a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+    n = a2.shape[0]
+    transposed = kernels is not None and a.ndim == 2 and 1 < n <= SMALL_BATCH
+    if transposed:
+        assert kernels is not None
+        y2 = product(w, a2.T)  # (out, n): the result's transpose
+        kernels[1](y2, bias_or_zero)
+        out = y2.T
+    elif kernels is not None:
+        y2 = product(a2, w.T)
+        kernels[0](y2, bias_or_zero)
+        out = y2.reshape(*a.shape[:-1], n_out) if a.ndim != 2 else y2
+    else:
+        y2 = times_transposed(a2, w, b)
+        xp.maximum(y2, 0, out=y2)
+        out = y2.reshape(*a.shape[:-1], n_out) if a.ndim != 2 else y2
+    if x._tape is None and x._origin is None and weight._tape is None:
+        if bias is None or bias._tape is None:  # a plain input: nothing to record
+            return x._new(out, None)
+
+    def masked(g: Array) -> tuple[Array, Array | None]:
+        """The gradient before the ReLU, in ``y2``'s layout transposed back to the output's
+        (``(n, out)``), and the bias's gradient where a compiled pass gives it."""
+        if transposed:
+            gt = g.T
+            if kernels is not None and gt.dtype == y2.dtype:
+                gp = xp.empty(y2.shape, y2.dtype)
+                db = xp.empty(n_out, y2.dtype)
+                kernels[3](gt, y2, gp, db)
+                return gp.T, db
+            return g * (out > 0), None
+        g2 = g.reshape(-1, n_out)
+        if kernels is not None and g2.dtype == y2.dtype:
+            gp = xp.empty(y2.shape, y2.dtype)
+            db = xp.empty(n_out, y2.dtype)
+            kernels[2](g2, y2, gp, db)
+            return gp, db
+        return g2 * (y2 > 0), None
+
+    def grad_x(s: tuple[Array, Array | None]) -> Array:
+        if transposed:
+            return product(w.T, s[0].T).T  # (in, n) C-ordered, transposed: as the output
+        return product(s[0], w).reshape(a.shape)
+
+    inputs: list[AnyTensor] = [x, weight]
+    parts: list[Callable[[tuple[Array, Array | None]], Array]] = [
+        grad_x,
+        lambda s: product(s[0].T, a2),
+    ]
+    if bias is not None:
+        inputs.append(bias)
+        parts.append(lambda s: s[0].sum(axis=0) if s[1] is None else s[1])
+    return result_shared(out, inputs, masked, parts)
 
 
 @overload

@@ -10,6 +10,9 @@ from dfdx import _fused
 from dfdx._backend import Array, xp
 from dfdx.optim._base import HasParameters, Optimizer, ParamGroupSpec, check_number
 
+ADAM_CHUNK = 8
+"""Parameters per call of the compiled update of many parameters (``_fused.adam_many``)."""
+
 
 class Adam(Optimizer):
     """``torch.optim.Adam``: ``g = grad + weight_decay * p``, ``m += (1 - b1) * (g - m)``,
@@ -58,12 +61,14 @@ class Adam(Optimizer):
         # [step, m / (1 - b1), v / (1 - b2), scratch, scratch, the (b1, b2) of that scaling]
         return [0, xp.zeros_like(p), xp.zeros_like(p), xp.empty_like(p), xp.empty_like(p), None]
 
-    def _step(self, p: Array, g: Array, state: list[Any], group: dict[str, Any]) -> None:
+    def _advance(self, state: list[Any], group: dict[str, Any]) -> tuple[float, ...]:
+        """Count one more step in ``state`` and give the step's scalars, ``(decay, coupled
+        weight decay, b1, b2, eps', step size)``, as the compiled kernels read them."""
         # PyTorch's update with its moments kept scaled, m' = m / (1 - b1) and
         # v' = v / (1 - b2), and every constant folded into two scalars: 10 array passes
         # instead of 13 (the update is the same up to float rounding; measured ~1.6x faster
         # on the 784-512-128-32-10 MLP's parameters).
-        t, m, v, tmp, tmp2, scaled = state
+        t, m, v, _, _, scaled = state
         t += 1
         state[0] = t
         lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
@@ -76,14 +81,71 @@ class Adam(Optimizer):
         # sqrt(v) / sqrt(1 - b2**t) = k * sqrt(v'), and lr / (1 - b1**t) * m = c' * m'
         k = math.sqrt(1 - b2) / math.sqrt(1 - b2**t)
         step_size = lr * (1 - b1) / ((1 - b1**t) * k)
+        decay = 1 - lr * weight_decay if self._decoupled else 1.0
+        coupled = 0.0 if self._decoupled else weight_decay
+        return decay, coupled, b1, b2, eps / k, step_size
+
+    def _step_all(self, todo: dict[str, tuple[Array, Array]]) -> dict[str, tuple[Array, Array]]:
+        # One compiled call for every C-contiguous parameter of the commonest float dtype
+        # (an MLP step: ~60 us of per-parameter Python less than a call per parameter).
+        kernel = _fused.adam_many()
+        if kernel is None or len(todo) < 2:
+            return todo
+        dtype = next(iter(todo.values()))[0].dtype
+        rest: dict[str, tuple[Array, Array]] = {}
+        ps: list[Array] = []
+        gs: list[Array] = []
+        ms: list[Array] = []
+        vs: list[Array] = []
+        scalars: list[tuple[float, ...]] = []
+        groups, group_of, states = self.param_groups, self._group_of, self._state
+        for key, (data, g) in todo.items():
+            if (
+                data.dtype != dtype
+                or g.dtype != dtype
+                or not (data.flags.c_contiguous and g.flags.c_contiguous)
+            ):
+                rest[key] = (data, g)
+                continue
+            group = groups[group_of[key]]
+            state = states.get(key)
+            if state is None:
+                state = states[key] = self._init_state(data, group)
+            scalars.append(self._advance(state, group))
+            if data.ndim == 1:
+                ps.append(data)
+                gs.append(g)
+                ms.append(state[1])
+                vs.append(state[2])
+            else:
+                ps.append(data.reshape(-1))
+                gs.append(g.reshape(-1))
+                ms.append(state[1].reshape(-1))
+                vs.append(state[2].reshape(-1))
+        if ps:
+            # in calls of ADAM_CHUNK parameters (the last one padded with empty arrays): one
+            # compiled form for every model, whatever its number of parameters
+            pad = -len(ps) % ADAM_CHUNK
+            empty = xp.empty(0, dtype)
+            for arrays in (ps, gs, ms, vs):
+                arrays.extend([empty] * pad)
+            scalars.extend([(0.0,) * 6] * pad)
+            table = xp.array(scalars, dtype)
+            for i in range(0, len(ps), ADAM_CHUNK):
+                j = i + ADAM_CHUNK
+                kernel(tuple(ps[i:j]), tuple(gs[i:j]), tuple(ms[i:j]), tuple(vs[i:j]), table[i:j])
+        return rest
+
+    def _step(self, p: Array, g: Array, state: list[Any], group: dict[str, Any]) -> None:
+        m, v, tmp, tmp2 = state[1:5]
+        scalars = self._advance(state, group)
         kernel = _fused.adam()
         arrays = None if kernel is None else _fused.flat(p, g, m, v)
         if kernel is not None and arrays is not None:
-            decay = 1 - lr * weight_decay if self._decoupled else 1.0
-            coupled = 0.0 if self._decoupled else weight_decay
-            scalars = xp.array([decay, coupled, b1, b2, eps / k, step_size], p.dtype)
-            kernel(arrays[0], arrays[1], arrays[2], arrays[3], scalars)
+            kernel(arrays[0], arrays[1], arrays[2], arrays[3], xp.array(scalars, p.dtype))
             return
+        _, _, b1, b2, eps_k, step_size = scalars
+        lr, weight_decay = group["lr"], group["weight_decay"]
         if weight_decay:
             if self._decoupled:
                 p *= 1 - lr * weight_decay
@@ -97,7 +159,7 @@ class Adam(Optimizer):
         xp.multiply(g, g, out=tmp)
         v += tmp
         xp.sqrt(v, out=tmp)
-        tmp += eps / k
+        tmp += eps_k
         xp.divide(m, tmp, out=tmp)
         tmp *= step_size
         p -= tmp

@@ -246,6 +246,7 @@ class Optimizer:
                 self._reject(key, data, g)
             todo[key] = (data, g)
             updated.append(p._id)
+        todo = self._step_all(todo)
         for flat in self._groups:
             if all(k in todo for k in flat.keys) and flat.in_step():
                 pairs = [todo.pop(k) for k in flat.keys]
@@ -394,6 +395,12 @@ class Optimizer:
 
     def _init_state(self, p: Array, group: dict[str, Any]) -> list[Any]:
         raise NotImplementedError
+
+    def _step_all(self, todo: dict[str, tuple[Array, Array]]) -> dict[str, tuple[Array, Array]]:
+        """Update at once (one compiled call) the parameters of ``todo`` (key: parameter's
+        array, gradient) that this optimizer can, and return the others, which are then
+        updated by :meth:`_step` (alone or in a flat group). Here: none."""
+        return todo
 
     def _step(self, p: Array, g: Array, state: list[Any], group: dict[str, Any]) -> None:
         """Update ``p`` in place from its gradient ``g`` (never written to)."""

@@ -1,0 +1,246 @@
+"""The MLP step's compiled paths against the NumPy code they replace: ``linear_relu`` (what
+``Sequential`` runs for ``Linear`` then ``ReLU``), the cross-entropy on few classes, and
+Adam's one-call update of every parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import _helpers
+import numpy as np
+import pytest
+
+import dfdx as dx
+from dfdx import _fused
+from dfdx.ops.linalg import linear_relu
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(autouse=True)
+def _compiled_kernels_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test picks the path itself: a ``DFDX_NO_NUMBA=1`` run must not change it."""
+    monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_fused, "_KERNELS", {})
+
+
+def _numpy_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
+
+
+# rows: 1 (a vector-matrix product), 5 (the transposed layout of thin batches), 70 (above
+# SMALL_BATCH: the product's own layout); (2, 3) rows: a batch of sequences
+SHAPES = [(1, 7), (5, 7), (70, 7), (2, 3, 7)]
+
+
+def _operands(shape: tuple[int, ...], dtype: Any, bias: bool = True) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape), rng.standard_normal((6, shape[-1]))]
+    if bias:
+        arrays.append(rng.standard_normal(6))
+    return [a.astype(dtype) for a in arrays]
+
+
+def _composed(x: Any, w: Any, b: Any = None) -> Any:
+    return dx.relu(dx.linear(x, w, b))
+
+
+def _values_and_grads(op: Any, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    xs = [dx.tensor(a).trace() for a in arrays]
+    out = op(*xs)
+    w = np.random.default_rng(1).uniform(0.5, 1.5, out.shape).astype(arrays[0].dtype)
+    grads = (out * dx.tensor(w)).sum().backward()
+    return [out.numpy()] + [grads[x].numpy() for x in xs]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_linear_relu_is_relu_of_linear(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...], bias: bool, compiled: bool
+) -> None:
+    if not compiled:
+        _numpy_only(monkeypatch)
+    arrays = _operands(shape, np.float32, bias)
+    got = _values_and_grads(linear_relu, arrays)
+    want = _values_and_grads(_composed, arrays)
+    rtol, atol = _helpers.tolerance(np.float32, shape[-1] * int(np.prod(shape[:-1])))
+    for name, g, w in zip(("value", "x", "weight", "bias"), got, want, strict=False):
+        assert g.shape == w.shape and g.dtype == w.dtype, name
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=name)
+    assert (got[0] >= 0).all()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_linear_relu_float64_gradients(shape: tuple[int, ...]) -> None:
+    _helpers.check_grads(linear_relu, *_operands(shape, np.float64))
+    _helpers.check_grads(lambda x, w: linear_relu(x, w), *_operands(shape, np.float64, False))
+
+
+def test_linear_relu_untraced_input_records_nothing() -> None:
+    x, w, b = (dx.tensor(a) for a in _operands((5, 7), np.float32))
+    out = linear_relu(x, w, b)
+    assert not out.is_traced
+    np.testing.assert_allclose(out.numpy(), _composed(x, w, b).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_linear_relu_checks_its_operands() -> None:
+    x, w, b = (dx.tensor(a) for a in _operands((5, 7), np.float32))
+    with pytest.raises(dx.ShapeError, match="linear_relu"):
+        linear_relu(x, dx.tensor(np.zeros((6, 8), np.float32)), b)
+    with pytest.raises(dx.DTypeError, match="linear_relu"):
+        linear_relu(x, w.to(dx.float64), b)
+    with pytest.raises(TypeError, match="linear_relu: weight must be a tensor"):
+        linear_relu(x, np.zeros((6, 7)), b)  # type: ignore[call-overload]
+
+
+def test_linear_relu_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    x, w, b = _operands((5, 7), np.float32)
+    got = _values_and_grads(linear_relu, [x, w, b])
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out = torch.relu(torch.nn.functional.linear(tx, tw, tb))
+    weights = np.random.default_rng(1).uniform(0.5, 1.5, out.shape).astype(np.float32)
+    (out * torch.from_numpy(weights)).sum().backward()
+    rtol, atol = _helpers.tolerance(np.float32, 35)
+    for g, t in zip(got, (out, tx.grad, tw.grad, tb.grad), strict=True):
+        np.testing.assert_allclose(g, t.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def _mlp(dtype: Any = dx.float32) -> Any:
+    nn = dx.nn
+    rng = np.random.default_rng(0)
+    return nn.Sequential(
+        nn.Linear(7, 6, rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.Linear(6, 5, rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.Linear(5, 3, rng=rng, dtype=dtype),
+    )
+
+
+@pytest.mark.parametrize("rows", [1, 4, 100])
+def test_sequential_runs_linear_relu(rows: int) -> None:
+    model = _mlp()
+    x = dx.tensor(np.random.default_rng(2).standard_normal((rows, 7)).astype(np.float32))
+    layer_by_layer = x
+    for m in model:
+        layer_by_layer = m(layer_by_layer)
+    np.testing.assert_allclose(model(x).numpy(), layer_by_layer.numpy(), rtol=1e-5, atol=1e-6)
+    loss = dx.losses.cross_entropy(model(x.trace()), dx.tensor(np.zeros(rows, np.int64)))
+    grads = loss.backward()
+    assert all(t in grads for t in model.parameters())
+
+
+def test_sequential_error_names_the_layer() -> None:
+    model = _mlp()
+    with pytest.raises(dx.ShapeError, match=r"in 0 \(layer 1, Linear\)"):
+        model(dx.tensor(np.zeros((2, 8), np.float32)))
+    with pytest.raises(dx.DTypeError, match=r"in 0 \(layer 1, Linear\)"):
+        model(dx.tensor(np.zeros((2, 7), np.float64)))
+
+
+def test_summary_still_sees_every_layer() -> None:
+    text = dx.nn.summary(_mlp(), dx.tensor(np.zeros((2, 7), np.float32)), verbose=False)
+    assert text.count("ReLU") == 2 and text.count("Linear") == 3
+
+
+# ---- cross-entropy on few classes -------------------------------------------------------------
+
+
+def _ce(logits: np.ndarray, labels: np.ndarray, **kw: Any) -> list[np.ndarray]:
+    x = dx.tensor(logits).trace()
+    loss = dx.losses.cross_entropy(x, dx.tensor(labels), **kw)
+    return [loss.numpy(), loss.backward()[x].numpy()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 10), (3, 4, 16), (1, 1)])
+def test_compiled_cross_entropy_matches_numpy(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...], dtype: Any
+) -> None:
+    rng = np.random.default_rng(3)
+    logits = (rng.standard_normal(shape) * 4).astype(dtype)
+    labels = rng.integers(0, shape[-1], shape[:-1])
+    got = _ce(logits, labels)
+    _numpy_only(monkeypatch)
+    want = _ce(logits, labels)
+    rtol, atol = _helpers.tolerance(dtype, int(np.prod(shape)))
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+def test_compiled_cross_entropy_float64_gradient() -> None:
+    labels = np.random.default_rng(4).integers(0, 10, 6)
+    logits = np.random.default_rng(5).standard_normal((6, 10))
+    _helpers.check_grads(lambda x: dx.losses.cross_entropy(x, dx.tensor(labels)), logits)
+
+
+def test_compiled_cross_entropy_keeps_the_checks() -> None:
+    logits = np.zeros((4, 10), np.float32)
+    with pytest.raises(ValueError, match="label 10 is out of range for 10 classes"):
+        _ce(logits, np.array([0, 1, 10, 2]))
+    with pytest.raises(ValueError, match="label -3 is out of range"):
+        _ce(logits, np.array([0, -3, 1, 2]))
+    # ignored positions add nothing, as on the NumPy path
+    kept = _ce(logits[:2], np.array([3, 4]))[0]
+    np.testing.assert_allclose(_ce(logits, np.array([3, 4, -100, -100]))[0], kept, rtol=1e-6)
+    np.testing.assert_allclose(_ce(logits, np.array([3, 4, 7, 7]), ignore_index=7)[0], kept)
+
+
+def test_cross_entropy_nan_logits_give_nan() -> None:
+    logits = np.zeros((2, 3), np.float32)
+    logits[1, 2] = np.nan
+    assert np.isnan(_ce(logits, np.array([0, 1]))[0])
+
+
+# ---- Adam: one call for every parameter ------------------------------------------------------
+
+
+def test_adam_one_call_skips_what_it_cannot_take(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A float64 parameter beside float32 ones, and a gradient that is not contiguous, are
+    updated one by one, as without Numba: the same values either way."""
+
+    def run(compiled: bool) -> dict[str, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if compiled else {"enabled": False})
+        model = _mlp()
+        model.layers[2].bias = dx.tensor(np.zeros(5))  # float64
+        opt = dx.optim.Adam(model, lr=1e-2, weight_decay=0.01)
+        params = dict(model.named_parameters())
+        rng = np.random.default_rng(6)
+        for _ in range(3):
+            grads = {k: rng.standard_normal(t.shape).astype(t.dtype) for k, t in params.items()}
+            grads["0.weight"] = np.asfortranarray(grads["0.weight"])
+            loss: Any = None
+            for k, g in grads.items():  # d/dp sum(p * G) = G, in G's layout
+                term = (params[k].trace() * dx.tensor(g, dtype=g.dtype)).sum().to(dx.float64)
+                loss = term if loss is None else loss + term
+            opt.update(model, loss.backward())
+        return model.state_dict()
+
+    got, want = run(True), run(False)
+    for name, value in want.items():
+        np.testing.assert_allclose(got[name], value, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_adam_updates_more_parameters_than_one_call_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """13 parameters: calls of ADAM_CHUNK (8) parameters, the last one padded."""
+
+    def run(compiled: bool) -> dict[str, np.ndarray]:
+        monkeypatch.setattr(_fused, "_KERNELS", {} if compiled else {"enabled": False})
+        rng = np.random.default_rng(7)
+        layers: list[Any] = [dx.nn.Linear(4, 4, rng=rng) for _ in range(6)]
+        layers.append(dx.nn.Linear(4, 3, bias=False, rng=rng))
+        model = dx.nn.Sequential(*layers)
+        opt = dx.optim.AdamW(model, lr=1e-2)
+        x = dx.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+        for _ in range(3):
+            loss = dx.losses.cross_entropy(model(x.trace()), dx.tensor(np.arange(5) % 3))
+            opt.update(model, loss.backward())
+        return model.state_dict()
+
+    got, want = run(True), run(False)
+    assert len(want) == 13 and dx.optim._adam.ADAM_CHUNK == 8
+    for name, value in want.items():
+        np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
