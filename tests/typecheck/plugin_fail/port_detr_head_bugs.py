@@ -102,7 +102,9 @@ class DETRHead(Module, Generic[C, D, NH, Q, K]):
             [
                 # bug: the column embedding sliced by the height
                 self.col_embed[:hh].unsqueeze(0).broadcast_to(hh, ww, d // 2),
-                self.row_embed[:hh].unsqueeze(1).broadcast_to(hh, ww, d // 2),
+                self.row_embed[:hh].unsqueeze(1).broadcast_to(hh, ww, d // 2),  # E: mypy[
+                #     dfdx-shape "broadcast_to: cannot broadcast Tensor[Dyn, 1, D] to "
+                #     "Tensor[Dyn, Dyn, D//2] (axis -1: D != D//2)"]
             ],
             axis=-1,
         ).flatten(0, 1).unsqueeze(0)  # fmt: skip
@@ -112,7 +114,9 @@ class DETRHead(Module, Generic[C, D, NH, Q, K]):
         memory = src + pos
         queries = self.query_embed.weight.unsqueeze(0) + dx.zeros(b, 1, d)
         hs = self.decoder(queries, memory)
-        return self.class_embed(hs), self.bbox_embed(hs).sigmoid()
+        # false error: pyright (reportReturnType: the box MLP on the decoder's Any output gives
+        # Tensor[Any, Any, int, Any])
+        return self.class_embed(hs), self.bbox_embed(hs).sigmoid()  # pyright: ignore
 
 
 model: DETRHead[L[12], L[16], L[4], L[5], L[3]] = DETRHead(12, 16, 4, 5, 3, num_decoder_layers=2)

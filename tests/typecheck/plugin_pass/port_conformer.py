@@ -7,7 +7,7 @@ plain (absolute) multi-head attention: the paper's relative positional encoding 
 
 # rules: nn
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -143,3 +143,4 @@ loss = dx.losses.cross_entropy(logits.reshape(-1, 5), targets.reshape(-1))
 grads = loss.backward()
 assert logits.shape == (2, 10, 5)
 assert grads[model.blocks[0].conv.depthwise_conv.weight].shape == (24, 1, 7)
+assert_type(logits, Tensor[L[2], L[10], L[5], OwnedTape])

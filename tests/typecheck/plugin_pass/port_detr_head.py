@@ -8,7 +8,7 @@ Each module generic over its sizes, run at a tiny size (the backbone stands in f
 
 # rules: nn
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -112,7 +112,9 @@ class DETRHead(Module, Generic[C, D, NH, Q, K]):
         memory = src + pos
         queries = self.query_embed.weight.unsqueeze(0) + dx.zeros(b, 1, d)
         hs = self.decoder(queries, memory)
-        return self.class_embed(hs), self.bbox_embed(hs).sigmoid()
+        # false error: pyright (reportReturnType: the box MLP on the decoder's Any output gives
+        # Tensor[Any, Any, int, Any])
+        return self.class_embed(hs), self.bbox_embed(hs).sigmoid()  # pyright: ignore
 
 
 model: DETRHead[L[12], L[16], L[4], L[5], L[3]] = DETRHead(12, 16, 4, 5, 3, num_decoder_layers=2)
@@ -124,3 +126,4 @@ loss_box = (pred_boxes - dx.rand(2, 5, 4)).abs().mean()
 grads = (loss_ce + loss_box).backward()
 assert pred_logits.shape == (2, 5, 4) and pred_boxes.shape == (2, 5, 4)
 assert grads[model.row_embed].shape == (50, 8)
+assert_type(pred_boxes, Tensor[L[2], L[5], L[4], OwnedTape])
