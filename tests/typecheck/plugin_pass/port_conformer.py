@@ -1,0 +1,146 @@
+"""A Conformer block (Gulati et al. 2020) ported line by line: macaron half-step feed-forward
+modules around multi-head self-attention and the convolution module (pointwise Conv1d to
+2*d_model, GLU over channels, depthwise Conv1d, BatchNorm1d, SiLU, pointwise Conv1d, with the
+(B, T, C) <-> (B, C, T) transposes), then a final LayerNorm; a small encoder of two blocks
+over log-mel frames, each module generic over its sizes, run at a tiny size. The attention is
+plain (absolute) multi-head attention: the paper's relative positional encoding is left out."""
+
+# rules: nn
+
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import BatchNorm1d, Conv1d, Dropout, LayerNorm, Linear, Module, ModuleList, SiLU
+
+B = TypeVar("B", bound=int)
+S = TypeVar("S", bound=int)  # frames
+M = TypeVar("M", bound=int)  # mel bins
+D = TypeVar("D", bound=int)  # d_model
+H = TypeVar("H", bound=int)  # attention heads
+F = TypeVar("F", bound=int)  # feed-forward hidden size
+K = TypeVar("K", bound=int)  # depthwise kernel size
+V = TypeVar("V", bound=int)  # output classes
+T = TypeVar("T", NoneTape, OwnedTape)
+
+rng = np.random.default_rng(0)
+
+
+class FeedForwardModule(Module, Generic[D, F]):
+    def __init__(self, d_model: D, d_ff: F, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.layer_norm = LayerNorm(d_model)
+        self.linear1: Linear[D, F] = Linear(d_model, d_ff)
+        self.linear2: Linear[F, D] = Linear(d_ff, d_model)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
+        h = self.layer_norm(x)
+        h = self.linear1(h).silu()
+        h = self.dropout(h)
+        h = self.linear2(h)
+        return self.dropout(h)
+
+
+class MultiHeadSelfAttention(Module, Generic[D, H]):
+    def __init__(self, d_model: D, n_heads: H, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.layer_norm = LayerNorm(d_model)
+        self.qkv = Linear(d_model, 3 * d_model)
+        self.out_proj: Linear[D, D] = Linear(d_model, d_model)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
+        b, s, c = x.shape
+        h = self.layer_norm(x)
+        q, k, v = self.qkv(h).split(c, axis=2)
+        q = q.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
+        k = k.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
+        v = v.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
+        y = dx.scaled_dot_product_attention(q, k, v)
+        y = y.transpose(1, 2).reshape(b, s, c)
+        return self.dropout(self.out_proj(y))
+
+
+class ConvolutionModule(Module, Generic[D, K]):
+    def __init__(self, d_model: D, kernel_size: K, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.layer_norm = LayerNorm(d_model)
+        self.pointwise_conv1 = Conv1d(d_model, 2 * d_model, 1)
+        padding = (kernel_size - 1) // 2
+        self.depthwise_conv = Conv1d(d_model, d_model, kernel_size, padding=padding, groups=d_model)
+        self.batch_norm = BatchNorm1d(d_model)
+        self.activation = SiLU()
+        self.pointwise_conv2 = Conv1d(d_model, d_model, 1)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
+        h = self.layer_norm(x).transpose(1, 2)  # (B, C, T)
+        h = self.pointwise_conv1(h)
+        a, g = h.chunk(2, axis=1)
+        h = a * g.sigmoid()  # GLU over the channels
+        h = self.depthwise_conv(h)
+        h = self.batch_norm(h)
+        h = self.activation(h)
+        h = self.pointwise_conv2(h)
+        h = self.dropout(h)
+        return h.transpose(1, 2)
+
+
+class ConformerBlock(Module, Generic[D, H, F, K]):
+    def __init__(self, d_model: D, n_heads: H, d_ff: F, kernel_size: K) -> None:
+        super().__init__()
+        self.ff1 = FeedForwardModule(d_model, d_ff)
+        self.attn = MultiHeadSelfAttention(d_model, n_heads)
+        self.conv = ConvolutionModule(d_model, kernel_size)
+        self.ff2 = FeedForwardModule(d_model, d_ff)
+        self.final_norm = LayerNorm(d_model)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
+        x = x + 0.5 * self.ff1(x)
+        x = x + self.attn(x)
+        x = x + self.conv(x)
+        x = x + 0.5 * self.ff2(x)
+        return self.final_norm(x)
+
+
+class ConformerEncoder(Module, Generic[M, D, H, F, K, V]):
+    def __init__(
+        self,
+        n_mels: M,
+        d_model: D,
+        n_heads: H,
+        d_ff: F,
+        kernel_size: K,
+        n_layers: int,
+        n_classes: V,
+    ) -> None:
+        super().__init__()
+        self.input_proj = Linear(n_mels, d_model)
+        self.blocks = ModuleList(
+            [ConformerBlock(d_model, n_heads, d_ff, kernel_size) for _ in range(n_layers)]
+        )
+        self.head: Linear[D, V] = Linear(d_model, n_classes)
+
+    def forward(self, x: Tensor[B, S, M, T]) -> Tensor[B, S, V, T]:
+        h = self.input_proj(x)
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h)
+
+
+model: ConformerEncoder[L[8], L[24], L[4], L[48], L[7], L[5]] = ConformerEncoder(
+    8, 24, 4, 48, 7, 2, 5
+)
+mels = dx.randn(2, 10, 8)
+logits = model(mels.trace())
+targets = dx.tensor(rng.integers(0, 5, size=(2, 10)))
+loss = dx.losses.cross_entropy(logits.reshape(-1, 5), targets.reshape(-1))
+grads = loss.backward()
+assert logits.shape == (2, 10, 5)
+assert grads[model.blocks[0].conv.depthwise_conv.weight].shape == (24, 1, 7)
+assert_type(logits, Tensor[L[2], L[10], L[5], OwnedTape])

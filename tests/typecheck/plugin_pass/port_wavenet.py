@@ -1,0 +1,105 @@
+"""WaveNet (van den Oord et al. 2016) ported line by line from the usual PyTorch
+implementations: a causal convolution (a dilated Conv1d padded by ``(k - 1) * dilation`` and
+trimmed on the right), a stack of residual blocks with dilations 1, 2, 4, ... repeated, each
+with the gated activation ``tanh(filter) * sigmoid(gate)`` of the dilated convolution's two
+halves of channels and 1x1 residual and skip convolutions, the skips summed, and a ReLU, 1x1,
+ReLU, 1x1 head to the quantised classes. Each module generic over its channel counts, run at a
+tiny size on one-hot mu-law classes, predicting the next sample."""
+
+# rules: nn
+
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import Conv1d, Module, ModuleList
+
+B = TypeVar("B", bound=int)
+S = TypeVar("S", bound=int)  # samples
+CI = TypeVar("CI", bound=int)
+CO = TypeVar("CO", bound=int)
+Q = TypeVar("Q", bound=int)  # quantisation classes
+R = TypeVar("R", bound=int)  # residual channels
+G = TypeVar("G", bound=int)  # gate (dilation) channels
+K = TypeVar("K", bound=int)  # skip channels
+T = TypeVar("T", NoneTape, OwnedTape)
+
+rng = np.random.default_rng(0)
+
+
+class CausalConv1d(Module, Generic[CI, CO]):
+    def __init__(
+        self, in_channels: CI, out_channels: CO, kernel_size: int, dilation: int = 1
+    ) -> None:
+        super().__init__()
+        self.pad = (kernel_size - 1) * dilation
+        self.conv = Conv1d(
+            in_channels, out_channels, kernel_size, padding=self.pad, dilation=dilation
+        )
+
+    def forward(self, x: Tensor[B, CI, S, T]) -> Tensor[B, CO, S, T]:
+        out = self.conv(x)
+        return out[:, :, : -self.pad]
+
+
+class ResidualBlock(Module, Generic[R, G, K]):
+    def __init__(
+        self, residual_channels: R, gate_channels: G, skip_channels: K, dilation: int
+    ) -> None:
+        super().__init__()
+        self.dilated_conv = CausalConv1d(residual_channels, 2 * gate_channels, 2, dilation)
+        self.res_conv = Conv1d(gate_channels, residual_channels, 1)
+        self.skip_conv = Conv1d(gate_channels, skip_channels, 1)
+
+    def forward(self, x: Tensor[B, R, S, T]) -> tuple[Tensor[B, R, S, T], Tensor[B, K, S, T]]:
+        h = self.dilated_conv(x)
+        h_filter, h_gate = h.chunk(2, axis=1)
+        z = h_filter.tanh() * h_gate.sigmoid()
+        skip = self.skip_conv(z)
+        out = x + self.res_conv(z)
+        return out, skip
+
+
+class WaveNet(Module, Generic[Q, R, G, K]):
+    def __init__(
+        self, n_classes: Q, residual_channels: R, gate_channels: G, skip_channels: K,
+        n_layers: int, n_stacks: int,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        self.causal = CausalConv1d(n_classes, residual_channels, 2)
+        self.blocks = ModuleList(
+            [
+                ResidualBlock(residual_channels, gate_channels, skip_channels, 2**i)
+                for _ in range(n_stacks)
+                for i in range(n_layers)
+            ]
+        )
+        self.out1 = Conv1d(skip_channels, skip_channels, 1)
+        self.out2 = Conv1d(skip_channels, n_classes, 1)
+
+    def forward(self, x: Tensor[B, Q, S, T]) -> Tensor[B, Q, S, T]:
+        h = self.causal(x)
+        skips = []
+        for block in self.blocks:
+            h, skip = block(h)
+            skips.append(skip)
+        out = dx.stack(skips).sum(axis=0)
+        out = self.out1(out.relu())
+        out = self.out2(out.relu())
+        return out
+
+
+model: WaveNet[L[16], L[6], L[8], L[10]] = WaveNet(16, 6, 8, 10, n_layers=3, n_stacks=2)
+samples = rng.integers(0, 16, size=(2, 13))
+inputs = dx.one_hot(dx.tensor(samples[:, :-1]), 16).transpose(1, 2)  # (B, Q, S)
+targets = dx.tensor(samples[:, 1:])
+# false error: mypy+plugin: one_hot(...).transpose(1, 2) of unknown rank is rejected by forward
+logits = model(inputs.trace())  # type: ignore[var-annotated, arg-type]
+loss = dx.losses.cross_entropy(logits.transpose(1, 2).reshape(-1, 16), targets.reshape(-1))
+grads = loss.backward()
+assert logits.shape == (2, 16, 12)
+assert grads[model.blocks[5].dilated_conv.conv.weight].shape == (16, 6, 2)
+assert_type(model(dx.randn(2, 16, 12)), Tensor[L[2], L[16], L[12], NoneTape])
