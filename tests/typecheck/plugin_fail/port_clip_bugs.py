@@ -76,8 +76,7 @@ class VisionTransformer(Module, Generic[R, P, D, H, E]):
             # sequence is a union) and pyright (reportAssignmentType, reportArgumentType: `x`
             # keeps the image's type)
             x = block(x)  # type: ignore[arg-type]  # pyright: ignore
-        # false error: mypy+plugin (misc: cannot infer LayerNorm's S, after the union above)
-        x = self.ln_post(x[:, 0, :])  # type: ignore[misc]
+        x = self.ln_post(x[:, 0, :])
         # false error: mypy+plugin (no-any-return)
         return x @ self.proj  # type: ignore[no-any-return]
 

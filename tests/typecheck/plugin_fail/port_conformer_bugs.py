@@ -60,7 +60,7 @@ class MultiHeadSelfAttention(Module, Generic[D, H]):
         # bug: the keys' head split with its two sizes swapped (head size, then heads)
         k = k.view(b, s, c // self.n_heads, self.n_heads).transpose(1, 2)
         v = v.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
-        y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[misc,arg-type]
+        y = dx.scaled_dot_product_attention(q, k, v)
         y = y.transpose(1, 2).reshape(b, s, c)
         return self.dropout(self.out_proj(y))
 
