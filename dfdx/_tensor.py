@@ -88,8 +88,10 @@ class Tensor(Generic[*Dims, Tape]):
 
     # ---- facts -------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The sizes of the axes, as ints."""
+    def shape(self) -> tuple[*Dims]:
+        """The sizes of the axes, as ints, typed as the tensor's sizes: ``B, T, C = x.shape``
+        gives the sizes its type states (a ``Literal``, a size TypeVar, ``Dyn``); use
+        :meth:`size` where ``tuple[int, ...]`` is wanted (a function generic over ``*S``)."""
         return self._data.shape
 
     @property
@@ -118,7 +120,7 @@ class Tensor(Generic[*Dims, Tape]):
     def item(self) -> float:
         """The value of a tensor with one element, as a Python number."""
         if self._data.size != 1:
-            raise shapes.ShapeError(f"item: needs one element, got {shapes.fmt(self.shape)}")
+            raise shapes.ShapeError(f"item: needs one element, got {shapes.fmt(self.size())}")
         return self._data.item()  # type: ignore[no-any-return]
 
     @overload
@@ -129,10 +131,10 @@ class Tensor(Generic[*Dims, Tape]):
         """The sizes of the axes (``shape``), or the size of axis ``axis`` (PyTorch's
         ``Tensor.size``); the plugin types literal sizes as ``Literal``."""
         if axis is None:
-            return self.shape
+            return self._data.shape
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"size: axis must be an int, got {axis!r}")
-        return int(self._data.shape[shapes.normalize_axis("size", self.shape, axis)])
+        return int(self._data.shape[shapes.normalize_axis("size", self._data.shape, axis)])
 
     def dim(self) -> int:
         """The number of axes (``ndim``, PyTorch's ``Tensor.dim``)."""
@@ -150,7 +152,7 @@ class Tensor(Generic[*Dims, Tape]):
     def __repr__(self) -> str:
         tape = "OwnedTape" if self._tape is not None else "NoneTape"
         body = xp.array2string(self._data, separator=", ", prefix="  ")
-        return f"{shapes.fmt(self.shape)}({self.dtype}, {tape})\n  {body}"
+        return f"{shapes.fmt(self.size())}({self.dtype}, {tape})\n  {body}"
 
     def __bool__(self) -> bool:
         raise TypeError("the truth value of a tensor is ambiguous; use .item() for a 0-d one")

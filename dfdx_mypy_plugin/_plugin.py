@@ -681,14 +681,17 @@ def _user_constructor_signature(ctx: FunctionSigContext) -> FunctionLike:
 
 def _shape_attribute(ctx: AttributeContext) -> Type:
     """``x.shape`` as a tuple of the sizes its type states: ``tuple[L[4], B, int]`` (an unknown
-    size is ``int``), so that ``B, T, C = x.shape`` keeps them."""
+    size is ``int``), so that ``B, T, C = x.shape`` keeps them; ``tuple[int, ...]`` where the
+    rank is unknown (the plain ``tuple[*Dims]`` would give ``Any`` or ``*S`` items there)."""
     try:
-        x = read_tensor(ctx.type)
         int_type = ctx.api.named_generic_type("builtins.int", [])
+        int_tuple = ctx.api.named_generic_type("builtins.tuple", [int_type])
+        try:
+            x = read_tensor(ctx.type)
+        except Unknown:
+            return int_tuple
         items = [int_type if d is None else dim_type(d, x.syms, int_type, ctx.api) for d in x.shape]
-        return TupleType(items, ctx.api.named_generic_type("builtins.tuple", [int_type]))
-    except Unknown:
-        return ctx.default_attr_type
+        return TupleType(items, int_tuple)
     except Exception:
         if _DEBUG:
             raise

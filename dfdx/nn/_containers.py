@@ -135,7 +135,7 @@ class Residual(Module, Generic[M]):
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
         y = self.module(x)
         if y.shape != x.shape:
-            shapes.residual(type(self.module).__name__, x.shape, y.shape)
+            shapes.residual(type(self.module).__name__, x.size(), y.size())
         return x + y  # type: ignore[no-any-return]
 
     forward = __call__

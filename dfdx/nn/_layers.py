@@ -279,7 +279,7 @@ class Unflatten(Module, Generic[AX, Hyper]):
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
         window = {"unflattened_size": self.unflattened_size}
-        shape = shapes.output_shape(_described("Unflatten"), x.shape, (self.axis,), window)
+        shape = shapes.output_shape(_described("Unflatten"), x.size(), (self.axis,), window)
         sizes = [d for d in shape or () if isinstance(d, int)]  # all known at run time
         out: Tensor[*tuple[Dyn, ...], T] = movement.reshape(x, *sizes)
         return out
@@ -323,7 +323,7 @@ class LayerNorm(Module, Generic[D]):
     def __call__(self, x: Tensor[D, T]) -> Tensor[D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
         if x.shape[-1:] != (self.normalized_shape,):  # the rule's message: only when it fails
-            shapes.output_shape(_described("LayerNorm"), x.shape, (self.normalized_shape,))
+            shapes.output_shape(_described("LayerNorm"), x.size(), (self.normalized_shape,))
         return norm.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     forward = __call__
@@ -359,7 +359,7 @@ class RMSNorm(Module, Generic[D]):
     @overload
     def __call__(self, x: Tensor[D, T]) -> Tensor[D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
-        shapes.output_shape(_described("RMSNorm"), x.shape, (self.normalized_shape,))
+        shapes.output_shape(_described("RMSNorm"), x.size(), (self.normalized_shape,))
         return norm.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     forward = __call__
@@ -408,7 +408,7 @@ class GroupNorm(Module, Generic[C, Hyper]):
     def __call__(self, x: Tensor[N, C, H, M, T]) -> Tensor[N, C, H, M, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]:
         window = {"num_groups": self.num_groups}
-        shapes.output_shape(_described("GroupNorm"), x.shape, (self.num_channels,), window)
+        shapes.output_shape(_described("GroupNorm"), x.size(), (self.num_channels,), window)
         return norm.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     forward = __call__
@@ -584,7 +584,7 @@ class Embedding(Module, Generic[V, D]):
         rows = indexing.index_select(w, 0, flat)
         if indices.ndim == 1:
             return rows  # type: ignore[no-any-return]
-        out = movement.reshape(rows, *indices.shape, self.embedding_dim)
+        out = movement.reshape(rows, *indices.size(), self.embedding_dim)
         return out  # type: ignore[no-any-return]
 
     forward = __call__

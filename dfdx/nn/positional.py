@@ -75,7 +75,7 @@ class SinusoidalPositionalEncoding(Module, Generic[D]):
     def __call__(self, x: Tensor[L, D, T]) -> Tensor[L, D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"SinusoidalPositionalEncoding[{self.d_model}]"
-        n = _check(name, x.shape, self.d_model, self.max_len)
+        n = _check(name, x.size(), self.d_model, self.max_len)
         table = self.pe._data[:n]
         if table.dtype != x.dtype:
             table = table.astype(x.dtype)
@@ -115,7 +115,7 @@ class LearnedPositionalEmbedding(Module, Generic[D]):
     def __call__(self, x: Tensor[L, D, T]) -> Tensor[L, D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*Bs, L, D, T]) -> Tensor[*Bs, L, D, T]:
         name = f"LearnedPositionalEmbedding[{self.max_len}, {self.d_model}]"
-        n = _check(name, x.shape, self.d_model, self.max_len)
+        n = _check(name, x.size(), self.d_model, self.max_len)
         w: Any = self.weight.trace() if x._tape is not None else self.weight
         return x + indexing.getitem(w, slice(0, n))  # type: ignore[no-any-return]
 
