@@ -72,8 +72,9 @@ def result_shared(
     """:func:`result` for an op whose inputs' gradients share work: ``shared`` maps the
     output's gradient to what they have in common (a softmax's or a hidden layer's gradient)
     and runs once per backward pass, the first time an input's gradient is asked for;
-    ``parts[i]`` maps its value to ``inputs[i]``'s gradient. A gradient nobody reads (the
-    input batch's) is never computed, as with :func:`result`."""
+    ``parts[i]`` maps its value to ``inputs[i]``'s gradient (with a keyword-only ``out=None``
+    where it can write into a given array, as a :data:`~dfdx._autodiff.GradFn`). A gradient
+    nobody reads (the input batch's) is never computed, as with :func:`result`."""
     memo: list[Array | R] = []  # [g, shared(g)]
 
     def common(g: Array) -> R:
@@ -82,6 +83,12 @@ def result_shared(
         return memo[1]  # type: ignore[return-value]
 
     def grad_fn(part: Callable[[R], Array]) -> GradFn:
+        if "out" in (getattr(part, "__kwdefaults__", None) or ()):
+            # a part that can write into a given array keeps that ability (GradFn)
+            def into(g: Array, *, out: Array | None = None) -> Array:
+                return part(common(g), out=out)  # type: ignore[call-arg]
+
+            return into
         return lambda g: part(common(g))
 
     return result(data, inputs, [grad_fn(p) for p in parts])

@@ -305,14 +305,23 @@ def linear_relu_checked(
             return product(w.T, s[0].T).T  # (in, n) C-ordered, transposed: as the output
         return product(s[0], w).reshape(a.shape)
 
+    # the parameters' gradients can be written into a given array, as linear's (GradFn)
+    def grad_w(s: tuple[Array, Array | None], *, out: Array | None = None) -> Array:
+        return product(s[0].T, a2, out)
+
+    def grad_b(s: tuple[Array, Array | None], *, out: Array | None = None) -> Array:
+        if s[1] is None:
+            return s[0].sum(axis=0, out=out)
+        if out is None:
+            return s[1]
+        xp.copyto(out, s[1])
+        return out
+
     inputs: list[AnyTensor] = [x, weight]
-    parts: list[Callable[[tuple[Array, Array | None]], Array]] = [
-        grad_x,
-        lambda s: product(s[0].T, a2),
-    ]
+    parts: list[Callable[[tuple[Array, Array | None]], Array]] = [grad_x, grad_w]
     if bias is not None:
         inputs.append(bias)
-        parts.append(lambda s: s[0].sum(axis=0) if s[1] is None else s[1])
+        parts.append(grad_b)
     return result_shared(out, inputs, masked, parts)
 
 
