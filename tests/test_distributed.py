@@ -294,7 +294,8 @@ def test_windows_left_open_are_freed_before_mpi_finalize(tmp_path: Path) -> None
         """,
     )
     assert proc.returncode == 0, proc.stderr
-    opened = re.findall(r"open: 1 (\S+)", proc.stdout)
+    # the two ranks' lines may reach stdout run together: read the numbers, not up to a space
+    opened = re.findall(r"open: 1 (-?\d+\.\d+(?:e-?\d+)?)", proc.stdout)
     assert len(opened) == 2 and opened[0] == opened[1], proc.stdout
     assert proc.stdout.count(f"at exit: 0 False {opened[0]}") == 2, proc.stdout
 
