@@ -255,6 +255,11 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
     return None
 
 
+_NAMED_PAIRS = {"query and key": (0, 1), "key and value": (1, 2)}
+"""Messages of an attention's operands that name the two at fault (by their positions): the
+third operand's line is not blamed."""
+
+
 def at_inputs(
     api: CheckerPluginInterface, context: Context, message: str
 ) -> list[tuple[str, Context]]:
@@ -275,6 +280,9 @@ def at_inputs(
         operands = [context.left, context.right]
     else:
         return []
+    pair = next((p for words, p in _NAMED_PAIRS.items() if f": {words} " in message), None)
+    if pair is not None and len(operands) > max(pair):
+        operands = [operands[i] for i in pair]
     found: list[tuple[str, Context]] = []
     definition = reaching_definitions(api)
     for e in operands:

@@ -56,11 +56,17 @@ class MultiHeadSelfAttention(Module, Generic[D, H]):
         b, s, c = x.shape
         h = self.layer_norm(x)
         q, k, v = self.qkv(h).split(c, axis=2)
-        q = q.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
+        q = q.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)  # E: mypy[dfdx-shape "q "
+        #     "is assigned here; used at line 67: scaled_dot_product_attention: query and key featu"
+        #     "re sizes differ: query Tensor[B, H, S, D//H], key Tensor[B, D//H, S, H] (D//H != H)"]
         # bug: the keys' head split with its two sizes swapped (head size, then heads)
-        k = k.view(b, s, c // self.n_heads, self.n_heads).transpose(1, 2)
+        k = k.view(b, s, c // self.n_heads, self.n_heads).transpose(1, 2)  # E: mypy[dfdx-shape "k "
+        #     "is assigned here; used at line 67: scaled_dot_product_attention: query and key featu"
+        #     "re sizes differ: query Tensor[B, H, S, D//H], key Tensor[B, D//H, S, H] (D//H != H)"]
         v = v.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
-        y = dx.scaled_dot_product_attention(q, k, v)
+        y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape "scaled_dot_product_atte"
+        #     "ntion: query and key feature sizes differ: query Tensor[B, H, S, D//H], key Tensor[B"
+        #     ", D//H, S, H] (D//H != H)"]
         y = y.transpose(1, 2).reshape(b, s, c)
         return self.dropout(self.out_proj(y))
 
