@@ -6,7 +6,7 @@ a same-padded stride-1 convolution), its inverse (a stride-2 transposed convolut
 upsampling doubles it), a size held in a local variable assigned once (``hs = c // nh``) or
 in a field of ``self`` assigned once (``self.hs = n // nh``),
 the rank of a reshape of a tensor of unknown rank, sizes given as ``*x.shape``, and a size
-in two chunks (``2*C`` in two ``C``; ``S`` in ``(S+1)//2`` and ``S//2``). Each is
+in two chunks (``2*C`` in two ``C``; ``S`` in ``(S+1)//2`` and ``S//2``, whose sum is ``S``). Each is
 in canonical form, so equal sizes written differently are one type."""
 
 # rules: nn, movement, conv
@@ -134,6 +134,7 @@ def halves(h: Tensor[N, C, S, T]) -> Tensor[N, C, S, T]:
     first, second = x.chunk(2, axis=2)
     assert_type(first, Tensor[N, Expr[L["2*C"]], Expr[L["(S+1)//2"]], T])
     assert_type(second, Tensor[N, Expr[L["2*C"]], Expr[L["S//2"]], T])
+    assert_type(dx.cat([second, first], axis=2), Tensor[N, Expr[L["2*C"]], S, T])
     a, g = x.chunk(2, axis=1)
     return a * g.sigmoid()
 
