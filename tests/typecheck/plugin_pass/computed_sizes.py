@@ -6,8 +6,8 @@ a same-padded stride-1 convolution), its inverse (a stride-2 transposed convolut
 upsampling doubles it), a size held in a local variable assigned once (``hs = c // nh``) or
 in a field of ``self`` assigned once (``self.hs = n // nh``),
 the rank of a reshape of a tensor of unknown rank, sizes given as ``*x.shape``, and a size
-in two chunks (``2*C`` in two ``C``; ``S`` in ``(S+1)//2`` and ``S//2``, whose sum is ``S``). Each is
-in canonical form, so equal sizes written differently are one type."""
+in two chunks (``2*C`` in two ``C``; ``S`` in ``(S+1)//2`` and ``S//2``, whose sum is
+``S``). Each is in canonical form, so equal sizes written differently are one type."""
 
 # rules: nn, movement, conv
 
