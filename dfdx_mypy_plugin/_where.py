@@ -35,6 +35,7 @@ from mypy.nodes import (
     OverloadedFuncDef,
     ReturnStmt,
     Statement,
+    TupleExpr,
     TypeInfo,
     Var,
 )
@@ -255,6 +256,11 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
     return None
 
 
+_NAMED_PAIRS = {"query and key": (0, 1), "key and value": (1, 2)}
+"""Messages of an attention's operands that name the two at fault (by their positions): the
+third operand's line is not blamed."""
+
+
 def at_inputs(
     api: CheckerPluginInterface, context: Context, message: str
 ) -> list[tuple[str, Context]]:
@@ -275,6 +281,9 @@ def at_inputs(
         operands = [context.left, context.right]
     else:
         return []
+    pair = next((p for words, p in _NAMED_PAIRS.items() if f": {words} " in message), None)
+    if pair is not None and len(operands) > max(pair):
+        operands = [operands[i] for i in pair]
     found: list[tuple[str, Context]] = []
     definition = reaching_definitions(api)
     for e in operands:
@@ -287,6 +296,55 @@ def at_inputs(
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
             found.append((used, _setting_step(value)))
+            if isinstance(value, OpExpr):
+                found += _split_pieces(api, value, context.line, message)
+    return found
+
+
+_SPLITS = ("chunk", "split")
+
+
+def _split_pieces(
+    api: CheckerPluginInterface, value: OpExpr, line: int, message: str
+) -> list[tuple[str, Context]]:
+    """Where the operands of ``value``, an elementwise op (``a * g.sigmoid()``, a GLU's gate),
+    were unpacked from a ``chunk`` or ``split`` (``a, g = h.chunk(2, axis=1)``), the line of
+    that split: split along the wrong axis, the pieces keep the size the op's user rejects.
+    Only for names bound once in the function."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if function is None:
+        return []
+    names = set()
+    for operand in (value.left, value.right):
+        while isinstance(operand, CallExpr) and isinstance(operand.callee, MemberExpr):
+            if operand.args:
+                break
+            operand = operand.callee.expr  # ``g.sigmoid()``: ``g``'s sizes
+        operand = _unmoved(operand)
+        if isinstance(operand, NameExpr):
+            names.add(operand.name)
+    count: dict[str, int] = {}
+    count_bindings(function.body.body, count)
+    if count.get(ANYTHING):
+        return []
+    found: list[tuple[str, Context]] = []
+    for stmt in walk(function.body.body):
+        if not (
+            isinstance(stmt, AssignmentStmt)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], TupleExpr)
+            and isinstance(stmt.rvalue, CallExpr)
+            and isinstance(stmt.rvalue.callee, MemberExpr)
+            and stmt.rvalue.callee.name in _SPLITS
+            and 0 < stmt.line < value.line
+        ):
+            continue
+        targets = [t.name for t in stmt.lvalues[0].items if isinstance(t, NameExpr)]
+        pieces = [t for t in targets if t in names and count.get(t) == 1]
+        if pieces:
+            split = f"{', '.join(pieces)} {'is' if len(pieces) == 1 else 'are'} split here"
+            found.append((f"{split}; used at line {line}: {message}", stmt.rvalue))
     return found
 
 

@@ -45,6 +45,9 @@ def canonical(expr: str) -> str:
         ("E*NH//NH", "E"),
         ("(2*E)//(2*NH)", "E//NH"),
         ("(B*C+B*D)//B", "C+D"),
+        ("(H+1)//2+H//2", "H"),  # a size's two chunks put back together
+        ("3*((H+W+1)//2)+3*((H+W)//2)+1", "3*H+3*W+1"),
+        ("(H+1)//2+H//2+(H+1)//2", "H+(H+1)//2"),
     ],
 )
 def test_canonical_form(expr: str, form: str) -> None:
@@ -227,7 +230,8 @@ def test_split_of_symbolic_sizes() -> None:
     assert split_sizes("split", ("B", "2*C+1"), "C", 1) is None  # C may be 1: three pieces
     assert split_sizes("split", ("B", "2*C"), 2, 1) is None  # C pieces
     assert chunk_sizes(("2*C",), 2, 0) == ["C", "C"]
-    assert chunk_sizes(("C",), 2, 0) is None
+    assert chunk_sizes(("C",), 2, 0) == ["(C+1)//2", "C//2"]  # one piece only where C is 1
+    assert chunk_sizes(("C",), 3, 0) is None  # 1, 2 or 3 pieces
 
 
 @settings(max_examples=300, deadline=None)

@@ -67,6 +67,15 @@ def name(n: str) -> Poly:
 
 def add(a: Poly, b: Poly, scale: int = 1) -> Poly:
     """``a + scale * b``."""
+    out = _sum(a, b, scale)
+    for m in [m for m in out if len(m) == 1 and m[0] in _FLOORS]:
+        whole = _halves(out, m[0])
+        if whole is not None:
+            return add(*whole)
+    return out
+
+
+def _sum(a: Poly, b: Poly, scale: int = 1) -> Poly:
     out = dict(a)
     for m, c in b.items():
         v = out.get(m, 0) + scale * c
@@ -75,6 +84,21 @@ def add(a: Poly, b: Poly, scale: int = 1) -> Poly:
         else:
             out.pop(m, None)
     return out
+
+
+def _halves(p: Poly, atom: str) -> tuple[Poly, Poly] | None:
+    """``p`` as a sum of two polynomials where it holds ``c*((N+1)//2) + c*(N//2)``, which is
+    ``c*N`` (a size in two chunks, put back together): the rest of ``p``, and ``c*N``."""
+    f = _FLOORS[atom]
+    if f.den != {(): 2} or f.num.get((), 0) != 1:
+        return None
+    n = {m: c for m, c in f.num.items() if m != ()}
+    other = f"{_operand(n)}//2"
+    c = p[(atom,)]
+    if not n or p.get((other,)) != c:
+        return None
+    rest = {m: v for m, v in p.items() if m not in ((atom,), (other,))}
+    return rest, {m: v * c for m, v in n.items()}
 
 
 def mul(a: Poly, b: Poly) -> Poly:

@@ -13,6 +13,7 @@ from dfdx_mypy_plugin.shapes._core import (
     fmt,
     fmt_dim,
     same_dim,
+    same_layer_size,
 )
 from dfdx_mypy_plugin.shapes.binary import broadcast
 from dfdx_mypy_plugin.shapes.nn import features
@@ -64,18 +65,20 @@ def attention_inputs(name: str, embed_dim: Dim, query: Shape, key: Shape, value:
 def sdpa(op: str, query: Shape, key: Shape, value: Shape) -> Shape:
     """``softmax(query @ key^T) @ value`` over the last two axes: query ``(*B, L, D)``, key
     ``(*B, S, D)``, value ``(*B, S, Dv)``, the batch axes broadcast; the result is
-    ``(*B, L, Dv)``."""
+    ``(*B, L, Dv)``. Two different size names are two sizes, as for ``q @ k.mT``
+    (:func:`same_layer_size`): keys split into heads with the head count and head size
+    swapped do not pass."""
     for what, x in (("query", query), ("key", key), ("value", value)):
         if len(x) < 2:
             raise ShapeError(
                 f"{op}: {what} needs at least 2 axes (..., sequence, features), got {fmt(x)}"
             )
-    if same_dim(query[-1], key[-1]) is False:
+    if same_layer_size(query[-1], key[-1]) is False:
         raise ShapeError(
             f"{op}: query and key feature sizes differ: query {fmt(query)}, key {fmt(key)} "
             f"({fmt_dim(query[-1])} != {fmt_dim(key[-1])})"
         )
-    if same_dim(key[-2], value[-2]) is False:
+    if same_layer_size(key[-2], value[-2]) is False:
         raise ShapeError(
             f"{op}: key and value lengths differ: key {fmt(key)}, value {fmt(value)} "
             f"({fmt_dim(key[-2])} != {fmt_dim(value[-2])})"

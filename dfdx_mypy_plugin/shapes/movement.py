@@ -347,6 +347,9 @@ def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:
     n = shape[ax]
     if isinstance(n, str):  # ``2*C`` in 2 chunks: two ``C``
         piece = dim_div(n, chunks)
+        if piece is None and chunks == 2:
+            # ``S`` in 2: ``ceil(S / 2)`` and the rest (one piece only where ``S`` is 1)
+            return [dim_floordiv(dim_add(n, 1), 2), dim_floordiv(n, 2)]
         return [piece] * chunks if piece is not None else None
     if not isinstance(n, int):
         return None

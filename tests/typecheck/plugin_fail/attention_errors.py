@@ -2,7 +2,9 @@
 where the module is built; a query, key or value whose last size is not embed_dim where it
 is called (self-attention, cross-attention, a symbolic batch); key and value of different
 lengths; a transformer layer, stack or Transformer given a sequence of the wrong feature
-size; scaled_dot_product_attention with query and key of different feature sizes."""
+size; scaled_dot_product_attention with query and key of different feature sizes (keys split
+into heads with the head count and head size swapped: reported where q and k are split too,
+not where v is)."""
 
 # rules: attention
 
@@ -58,6 +60,26 @@ k = dx.zeros(2, 4, 7, 8)
 s1 = dx.scaled_dot_product_attention(q, k, k)  # E: mypy[dfdx-shape ""
 #     "scaled_dot_product_attention: query and key feature sizes differ: query Tensor[2, 4, 5, "
 #     "16], key Tensor[2, 4, 7, 8] (16 != 8)"]
+
+H = TypeVar("H", bound=int)
+D = TypeVar("D", bound=int)
+
+
+def swapped_heads(x: Tensor[B, L[5], D, T], n_heads: H) -> None:
+    b, s, c = x.shape
+    q = x.view(b, s, n_heads, c // n_heads).transpose(1, 2)  # E: mypy[dfdx-shape ""
+    #     "q is assigned here; used at line 79: "
+    #     "scaled_dot_product_attention: query and key feature sizes differ: query Tensor[B, H, "
+    #     "5, D//H], key Tensor[B, D//H, 5, H] (D//H != H)"]
+    k = x.view(b, s, c // n_heads, n_heads).transpose(1, 2)  # E: mypy[dfdx-shape ""
+    #     "k is assigned here; used at line 79: "
+    #     "scaled_dot_product_attention: query and key feature sizes differ: query Tensor[B, H, "
+    #     "5, D//H], key Tensor[B, D//H, 5, H] (D//H != H)"]
+    v = x.view(b, s, n_heads, c // n_heads).transpose(1, 2)
+    dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape ""
+    #     "scaled_dot_product_attention: query and key feature sizes differ: query Tensor[B, H, "
+    #     "5, D//H], key Tensor[B, D//H, 5, H] (D//H != H)"]
+
 
 # transformer layers, stacks and the Transformer where they are called
 enc = dx.nn.TransformerEncoderLayer(16, 4, dim_feedforward=32)

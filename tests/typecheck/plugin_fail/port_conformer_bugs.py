@@ -56,11 +56,17 @@ class MultiHeadSelfAttention(Module, Generic[D, H]):
         b, s, c = x.shape
         h = self.layer_norm(x)
         q, k, v = self.qkv(h).split(c, axis=2)
-        q = q.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
+        q = q.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)  # E: mypy[dfdx-shape "q "
+        #     "is assigned here; used at line 67: scaled_dot_product_attention: query and key featu"
+        #     "re sizes differ: query Tensor[B, H, S, D//H], key Tensor[B, D//H, S, H] (D//H != H)"]
         # bug: the keys' head split with its two sizes swapped (head size, then heads)
-        k = k.view(b, s, c // self.n_heads, self.n_heads).transpose(1, 2)
+        k = k.view(b, s, c // self.n_heads, self.n_heads).transpose(1, 2)  # E: mypy[dfdx-shape "k "
+        #     "is assigned here; used at line 67: scaled_dot_product_attention: query and key featu"
+        #     "re sizes differ: query Tensor[B, H, S, D//H], key Tensor[B, D//H, S, H] (D//H != H)"]
         v = v.view(b, s, self.n_heads, c // self.n_heads).transpose(1, 2)
-        y = dx.scaled_dot_product_attention(q, k, v)
+        y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape "scaled_dot_product_atte"
+        #     "ntion: query and key feature sizes differ: query Tensor[B, H, S, D//H], key Tensor[B"
+        #     ", D//H, S, H] (D//H != H)"]
         y = y.transpose(1, 2).reshape(b, s, c)
         return self.dropout(self.out_proj(y))
 
@@ -72,24 +78,44 @@ class ConvolutionModule(Module, Generic[D, K]):
         self.pointwise_conv1 = Conv1d(d_model, 2 * d_model, 1)
         # bug: the depthwise convolution padded by kernel_size - 1 (causal padding, not trimmed)
         padding = kernel_size - 1
-        self.depthwise_conv = Conv1d(d_model, d_model, kernel_size, padding=padding, groups=d_model)
-        self.batch_norm = BatchNorm1d(d_model)
+        self.depthwise_conv = Conv1d(  # E: mypy[dfdx-shape "self.depthwise_conv is built here; cal"
+            #     "led at line 108: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, S]"
+            #     " (2*D != D)"]
+            d_model,
+            d_model,
+            kernel_size,
+            padding=padding,
+            groups=d_model,
+        )
+        self.batch_norm = BatchNorm1d(d_model)  # E: mypy[dfdx-shape "self.batch_norm is built here"
+        #     "; called at line 111: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D,"
+        #     " S] (2*D != D)"]
         self.activation = SiLU()
-        self.pointwise_conv2 = Conv1d(d_model, d_model, 1)
+        self.pointwise_conv2 = Conv1d(d_model, d_model, 1)  # E: mypy[dfdx-shape "self.pointwise_co"
+        #     "nv2 is built here; called at line 115: conv1d: input channels differ: input Tensor[B"
+        #     ", 2*D, S], weight Tensor[D, D, 1]"]
         self.dropout = Dropout(dropout)
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
         h = self.layer_norm(x).transpose(1, 2)  # (B, C, T)
         h = self.pointwise_conv1(h)
         # bug: the GLU splits the time axis instead of the channels
-        a, g = h.chunk(2, axis=2)
-        h = a * g.sigmoid()  # GLU over the channels
-        h = self.depthwise_conv(h)
-        h = self.batch_norm(h)
-        h = self.activation(h)
-        h = self.pointwise_conv2(h)
+        a, g = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "a, g are split here; used at line 108: Con"
+        #     "v1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, S] (2*D != D)"]
+        h = a * g.sigmoid()  # GLU over the channels  # E: mypy[dfdx-shape "h is assigned here; use"
+        #     "d at line 108: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, S] (2*D "
+        #     "!= D)"]
+        h = self.depthwise_conv(h)  # E: mypy[dfdx-shape "Conv1d[D, D]: takes D channels on axis 1,"
+        #     " got Tensor[B, 2*D, S] (2*D != D)", dfdx-shape "h is assigned here; used at line 111"
+        #     ": BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, S] (2*D != D)"]
+        h = self.batch_norm(h)  # E: mypy[dfdx-shape "BatchNorm1d[D]: takes D channels on axis 1, g"
+        #     "ot Tensor[B, 2*D, S] (2*D != D)"]
+        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 115: conv1d:"
+        #     " input channels differ: input Tensor[B, 2*D, S], weight Tensor[D, D, 1]"]
+        h = self.pointwise_conv2(h)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Ten"
+        #     "sor[B, 2*D, S], weight Tensor[D, D, 1]"]
         h = self.dropout(h)
-        return h.transpose(1, 2)
+        return h.transpose(1, 2)  # E: mypy[return-value]
 
 
 class ConformerBlock(Module, Generic[D, H, F, K]):

@@ -12,7 +12,7 @@ from typing import TypeVar, assert_type
 import numpy as np
 
 import dfdx as dx
-from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx import Expr, NoneTape, OwnedTape, Tensor
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -67,3 +67,17 @@ v = dx.randn(2, 4, 7, 3, rng=rng)
 a = dx.scaled_dot_product_attention(q, k, v)
 assert_type(a, Tensor[L[2], L[4], L[5], L[3], NoneTape])
 assert np.isfinite(a.numpy()).all()
+
+H = TypeVar("H", bound=int)
+D = TypeVar("D", bound=int)
+
+
+def heads(x: Tensor[B, S, D, T], n_heads: H) -> Tensor[B, H, S, Expr[L["D//H"]], T]:
+    """Queries, keys and values split into heads alike: the sizes agree as expressions."""
+    b, s, c = x.shape
+    q = x.view(b, s, n_heads, c // n_heads).transpose(1, 2)
+    k = x.view(b, s, n_heads, c // n_heads).transpose(1, 2)
+    return dx.scaled_dot_product_attention(q, k, k)
+
+
+assert heads(x, 4).shape == (2, 4, 5, 4)

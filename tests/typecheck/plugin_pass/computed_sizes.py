@@ -5,8 +5,9 @@ the spatial size after a strided convolution or a pool (``(H+1)//2``, ``H//2``, 
 a same-padded stride-1 convolution), its inverse (a stride-2 transposed convolution or an
 upsampling doubles it), a size held in a local variable assigned once (``hs = c // nh``) or
 in a field of ``self`` assigned once (``self.hs = n // nh``),
-the rank of a reshape of a tensor of unknown rank, and sizes given as ``*x.shape``. Each is
-in canonical form, so equal sizes written differently are one type."""
+the rank of a reshape of a tensor of unknown rank, sizes given as ``*x.shape``, and a size
+in two chunks (``2*C`` in two ``C``; ``S`` in ``(S+1)//2`` and ``S//2``, whose sum is
+``S``). Each is in canonical form, so equal sizes written differently are one type."""
 
 # rules: nn, movement, conv
 
@@ -127,6 +128,17 @@ def rebound(x: Tensor[N, S, C, T], nh: NH) -> Tensor[N, S, NH, Any, T]:
     return x.reshape(n, s, nh, hs)
 
 
+def halves(h: Tensor[N, C, S, T]) -> Tensor[N, C, S, T]:
+    """A GLU over the channels; the time axis in two is its ceiling half and the rest."""
+    x = dx.cat([h, h], axis=1)
+    first, second = x.chunk(2, axis=2)
+    assert_type(first, Tensor[N, Expr[L["2*C"]], Expr[L["(S+1)//2"]], T])
+    assert_type(second, Tensor[N, Expr[L["2*C"]], Expr[L["S//2"]], T])
+    assert_type(dx.cat([second, first], axis=2), Tensor[N, Expr[L["2*C"]], S, T])
+    a, g = x.chunk(2, axis=1)
+    return a * g.sigmoid()
+
+
 def unknown_rank(x: Tensor[*tuple[Any, ...], T], y: Tensor[N, S, T], n: int) -> None:
     assert_type(x.reshape(2, -1), Tensor[L[2], Any, T])
     assert_type(x.view(n, n, 3), Tensor[Any, Any, L[3], T])
@@ -140,6 +152,7 @@ down: Down[L[3], L[4]] = Down(3, 4)
 assert down(dx.randn(2, 3, 5, 6, rng=rng)).shape == (2, 4, 3, 3)
 up: Up[L[3]] = Up(3)
 assert up(dx.randn(2, 3, 5, 6, rng=rng)).shape == (2, 3, 10, 12)
+assert halves(dx.randn(2, 3, 5, rng=rng)).shape == (2, 3, 5)
 unknown_rank(dx.randn(4, 3, rng=rng), dx.randn(3, 4, rng=rng), 2)
 head_split(dx.randn(2, 3, 8, rng=rng), 2)
 assert rebound(dx.randn(2, 3, 8, rng=rng), 2).shape == (2, 3, 2, 4)
