@@ -397,7 +397,9 @@ class ParameterWalk:
                 members is not _MEMBERS and members not in FIELD_MEMBERS
             ):
                 return None
-            for value in vars(m).values():
+            for name, value in vars(m).items():
+                if name == "_buffer_names":
+                    continue  # changed by register_buffer only, which sets the attribute
                 if type(value) is list or type(value) is dict:
                     containers.append((value, _contents(value)))
                 elif isinstance(value, list | dict):
