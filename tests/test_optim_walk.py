@@ -94,3 +94,43 @@ def test_a_module_with_its_own_members_is_walked_every_time() -> None:
     first = walk(model)
     assert walk(model) is not first
     assert [k for k, _ in walk(model)] == ["fc.weight", "fc.bias"]
+
+
+def _adam_pair() -> tuple[Net, Net, dx.optim.Adam, dx.optim.Adam]:
+    a, b = Net(), Net()
+    return a, b, dx.optim.Adam(a, lr=0.05), dx.optim.Adam(b, lr=0.05)
+
+
+def test_adam_updates_a_parameter_whose_array_was_replaced() -> None:
+    """Adam keeps flat views of each parameter's array: a parameter given a new array (of
+    the same shape) is updated in its new array, exactly as if it had always been there."""
+    a, b, opt_a, opt_b = _adam_pair()
+    _step(a, opt_a)
+    _step(b, opt_b)
+    old = a.fc.weight._data
+    a.fc.weight._data = old.copy()
+    for _ in range(2):
+        _step(a, opt_a)
+        _step(b, opt_b)
+    np.testing.assert_array_equal(a.fc.weight.numpy(), b.fc.weight.numpy())
+    assert not np.array_equal(old, a.fc.weight.numpy())
+
+
+def test_adam_step_counts_stay_per_parameter() -> None:
+    """The step's scalars are computed once per (group, step count): a parameter that missed
+    a step gets its own bias correction, as when each is updated alone."""
+    a, b, opt_a, opt_b = _adam_pair()
+    x = dx.tensor(np.ones((2, 3), np.float32))
+    for model, opt in ((a, opt_a), (b, opt_b)):
+        # first step: only fc has a gradient
+        opt.update(model, model.fc(x.trace()).sum().backward())
+        _step(model, opt)
+    # b's parameters each updated alone, with the NumPy/one-parameter path
+    for _ in range(2):
+        _step(a, opt_a)
+        grads = b(x.trace()).sum().backward()
+        for key, p in b.named_parameters():
+            opt_b._step(p._data, grads.array(p), opt_b._state[key], opt_b.param_groups[0])
+    for (key, p), (_, q) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-6, atol=1e-7, err_msg=key)
+    assert opt_a._state["fc.weight"][0] == 4 and opt_a._state["blocks.0.weight"][0] == 3
