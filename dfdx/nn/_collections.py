@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from dfdx._typing import AnyTensor
-from dfdx.nn._module import Module
+from dfdx.nn._module import FIELD_MEMBERS, Module
 
 M = TypeVar("M", bound=Module)
 
@@ -35,6 +35,8 @@ class ModuleList(Module, Generic[M]):
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
         for i, m in enumerate(self._items):
             yield str(i), m
+
+    FIELD_MEMBERS.add(_members)
 
     def _index(self, i: int) -> int:
         n = len(self._items)
@@ -104,6 +106,8 @@ class ModuleDict(Module, Generic[M]):
 
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
         yield from self._items.items()
+
+    FIELD_MEMBERS.add(_members)
 
     @staticmethod
     def _key(key: object) -> str:

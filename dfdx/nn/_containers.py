@@ -10,7 +10,7 @@ from dfdx._tensor import NoneTape, OwnedTape, Tensor
 from dfdx._typing import AnyTensor, Dyn
 from dfdx.nn._layers import ReLU
 from dfdx.nn._linear import Linear
-from dfdx.nn._module import Module
+from dfdx.nn._module import FIELD_MEMBERS, Module
 from dfdx.ops import linalg
 from dfdx_mypy_plugin import shapes
 
@@ -59,6 +59,8 @@ class Sequential(Module, Generic[Layers]):
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
         for i, m in enumerate(self.layers):
             yield str(i), m
+
+    FIELD_MEMBERS.add(_members)
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
         y: Any = x

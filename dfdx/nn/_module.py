@@ -20,6 +20,7 @@ does the same. ``backward()`` of a graph recorded before such an update raises.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Protocol, TypeVar, overload
@@ -82,6 +83,11 @@ subclass's own ``__call__`` does, wrapped the same way by ``__init_subclass__``)
 
 Role = Literal["parameter", "buffer", "non-persistent buffer"]
 
+_STRUCTURE = [0]
+"""Bumped by every attribute assignment or deletion on any module: a walk of the modules
+cached at one value (:class:`ParameterWalk`) is still the walk while it is unchanged and the
+lists and dicts in the modules' fields hold what they held."""
+
 
 class Module:
     """Base class of layers and models: ``model(x)`` runs ``model.forward(x)``.
@@ -130,6 +136,7 @@ class Module:
     if not TYPE_CHECKING:  # defined, __setattr__ would let checkers accept any field name
 
         def __setattr__(self, name: str, value: Any) -> None:
+            _STRUCTURE[0] += 1
             old = self.__dict__.get(name)
             if isinstance(value, Tensor):
                 if isinstance(old, Tensor) and old is not value:
@@ -139,6 +146,10 @@ class Module:
                 # parameters alone pass their gradients back to it
                 value._origin = _autodiff.PARAMETER
             object.__setattr__(self, name, value)
+
+        def __delattr__(self, name: str) -> None:
+            _STRUCTURE[0] += 1
+            object.__delattr__(self, name)
 
     # ---- running ----------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -326,3 +337,76 @@ class Module:
             body = repr(m).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+FIELD_MEMBERS: set[Callable[..., Any]] = set()
+"""``_members`` methods that read only the module's fields (and the lists and dicts in
+them): :class:`ParameterWalk` caches the walk of modules whose ``_members`` is one of these
+(or ``Module._members``)."""
+
+
+def _contents(c: list[Any] | dict[Any, Any]) -> tuple[Any, ...]:
+    return (*c, *c.values()) if type(c) is dict else tuple(c)
+
+
+def _same(now: tuple[Any, ...], then: tuple[Any, ...]) -> bool:
+    return len(now) == len(then) and all(map(operator.is_, now, then))
+
+
+class ParameterWalk:
+    """``list(model.named_parameters())``, kept between calls while the model's structure
+    is unchanged: no attribute of any module was set or deleted since (see
+    :data:`_STRUCTURE`) and every list and dict in the fields of the model's modules holds
+    the same objects (a module appended to a plain list or a ``ModuleList`` is seen). An
+    optimizer reads the parameters at every step; the walk costs ~15 us on a small MLP."""
+
+    __slots__ = ("_containers", "_generation", "_model", "_pairs")
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._generation = -1
+        self._pairs: list[tuple[str, AnyTensor]] = []
+        self._containers: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def __call__(self, model: Any) -> list[tuple[str, AnyTensor]]:
+        if (
+            model is self._model
+            and self._generation == _STRUCTURE[0]
+            and all(_same(_contents(c), snap) for c, snap in self._containers)
+        ):
+            return self._pairs
+        generation = _STRUCTURE[0]
+        pairs = list(model.named_parameters())
+        containers = self._walk(model) if type(model).named_parameters is _NAMED else None
+        if containers is None or _STRUCTURE[0] != generation:
+            self._model = None  # not cacheable: walked at every call
+        else:
+            self._model, self._generation, self._containers = model, generation, containers
+        self._pairs = pairs
+        return pairs
+
+    @staticmethod
+    def _walk(model: Module) -> list[tuple[Any, tuple[Any, ...]]] | None:
+        """The lists and dicts in the fields of every module of ``model`` with what they hold,
+        or None where a module's walk may read something else."""
+        containers: list[tuple[Any, tuple[Any, ...]]] = []
+        for m in model.modules():
+            kind = type(m)
+            members = kind._members
+            if kind._named_tensors is not _NAMED_TENSORS or (
+                members is not _MEMBERS and members not in FIELD_MEMBERS
+            ):
+                return None
+            for name, value in vars(m).items():
+                if name == "_buffer_names":
+                    continue  # changed by register_buffer only, which sets the attribute
+                if type(value) is list or type(value) is dict:
+                    containers.append((value, _contents(value)))
+                elif isinstance(value, list | dict):
+                    return None
+        return containers
+
+
+_NAMED = Module.named_parameters
+_NAMED_TENSORS = Module._named_tensors
+_MEMBERS = Module._members

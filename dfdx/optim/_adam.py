@@ -39,6 +39,7 @@ class Adam(Optimizer):
         param_groups: Sequence[ParamGroupSpec] | None = None,
     ) -> None:
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        self._views: dict[str, tuple[Array, Array, Array, Array, list[Any]]] = {}
         super().__init__(model, defaults, param_groups)
 
     def _options(self, options: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -99,6 +100,10 @@ class Adam(Optimizer):
         vs: list[Array] = []
         scalars: list[tuple[float, ...]] = []
         groups, group_of, states = self.param_groups, self._group_of, self._state
+        views = self._views
+        # the step's scalars depend only on the group's options and the state's step count
+        # and scaling: computed once per distinct triple, not once per parameter
+        memo: dict[tuple[int, int, Any], tuple[float, ...]] = {}
         for key, (data, g) in todo.items():
             if (
                 data.dtype != dtype
@@ -107,21 +112,35 @@ class Adam(Optimizer):
             ):
                 rest[key] = (data, g)
                 continue
-            group = groups[group_of[key]]
+            index = group_of[key]
+            group = groups[index]
             state = states.get(key)
             if state is None:
                 state = states[key] = self._init_state(data, group)
-            scalars.append(self._advance(state, group))
-            if data.ndim == 1:
-                ps.append(data)
-                gs.append(g)
-                ms.append(state[1])
-                vs.append(state[2])
+            t, scaled = state[0], state[5]
+            known = memo.get((index, t, scaled))
+            if known is not None and scaled == group["betas"]:
+                state[0] = t + 1
+                scalars.append(known)
             else:
-                ps.append(data.reshape(-1))
-                gs.append(g.reshape(-1))
-                ms.append(state[1].reshape(-1))
-                vs.append(state[2].reshape(-1))
+                known = self._advance(state, group)
+                memo[(index, t, scaled)] = known
+                scalars.append(known)
+            flat = views.get(key)
+            if flat is None or flat[0] is not data or flat[4] is not state:
+                # flat views of the parameter and its moments, kept while the parameter's
+                # array is the same (the moments are never rebound)
+                flat = views[key] = (
+                    data,
+                    data.reshape(-1),
+                    state[1].reshape(-1),
+                    state[2].reshape(-1),
+                    state,
+                )
+            ps.append(flat[1])
+            gs.append(g if g.ndim == 1 else g.reshape(-1))
+            ms.append(flat[2])
+            vs.append(flat[3])
         if ps:
             # in calls of ADAM_CHUNK parameters (the last one padded with empty arrays): one
             # compiled form for every model, whatever its number of parameters

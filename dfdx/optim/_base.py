@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from dfdx import _autodiff
 from dfdx._backend import Array, xp
 from dfdx._dtypes import FLOATS, DTypeError
+from dfdx.nn._module import ParameterWalk
 from dfdx_mypy_plugin.shapes import ShapeError, fmt
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ class Optimizer:
             k: i for i, group in enumerate(self.param_groups) for k in group["params"]
         }
         self._state: dict[str, list[Any]] = {}
+        self._walk = ParameterWalk()
         self._groups: list[_Group] = []
         for index, group in enumerate(self.param_groups):
             for dtype in FLOATS:
@@ -230,7 +232,7 @@ class Optimizer:
         updated: list[int] = []  # ids of the parameters changed in place
         received = grads._pending  # ids of the tensors that have a gradient
         shapes, dtypes = self._shapes, self._dtypes
-        for key, p in model.named_parameters():
+        for key, p in self._walk(model):
             if p._id not in received:
                 continue
             g = grads.array(p)
