@@ -367,21 +367,6 @@ def _bias_relu_source(h: Any, b: Any) -> None:  # pragma: no cover
             h[i, j] = zero if x <= zero else x
 
 
-def _relu_grad_bias_source(gh: Any, h: Any, db: Any) -> None:  # pragma: no cover
-    # gh *= (h > 0) in place (a product, so that an infinite or NaN gradient stays NaN as in
-    # NumPy's ``gh *= h > 0``); db = gh's column sums, row after row as NumPy's sum(axis=0)
-    rows, cols = gh.shape
-    one = gh.dtype.type(1)
-    zero = gh.dtype.type(0)
-    for j in range(cols):
-        db[j] = zero
-    for i in range(rows):
-        for j in range(cols):
-            v = gh[i, j] * (one if h[i, j] > zero else zero)
-            gh[i, j] = v
-            db[j] += v
-
-
 def relu_feed_forward() -> tuple[Callable[[Array, Array], None], Callable[..., None]] | None:
     """The hidden layer of :func:`dfdx.ops.linalg.relu_feed_forward` on C-contiguous 2-d
     float arrays, in place, one pass each: ``bias_relu(h, b)`` (the bias added and the ReLU,
@@ -390,7 +375,11 @@ def relu_feed_forward() -> tuple[Callable[[Array, Array], None], Callable[..., N
     if not enabled():
         return None
     forward = _jit("relu_ff.bias_relu", _bias_relu_source)
-    backward = _jit("relu_ff.grad_bias", _relu_grad_bias_source)
+    mask = _jit("linear_relu.mask_cols", _relu_mask_cols_source)
+
+    def backward(gh: Array, h: Array, db: Array) -> None:
+        mask(gh, h, gh, db)  # in place: each element is read before it is written
+
     return forward, backward
 
 
