@@ -41,6 +41,7 @@ from mypy.types import (
     CallableType,
     Instance,
     LiteralType,
+    ProperType,
     TupleType,
     Type,
     TypeOfAny,
@@ -762,16 +763,30 @@ def user_module_constructor(call: Call) -> Type:
         i = positions.get(tv.id)
         if i is None or not call.has(name):
             continue
-        # a literal, or arithmetic on literals (``16 + 8``); a variable declared ``int`` stays so
-        n = size_of(call.arg(name), call.named_exprs.get(name), type_of(call.api), {})
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            continue
+        # a literal, arithmetic on literals (``16 + 8``) or on the enclosing module's sizes
+        # (``2 * g`` for ``g: G``: ``Expr[Literal["2*G"]]``); a variable declared ``int`` stays so
+        syms: dict[str, Type] = {}
+        n = size_of(call.arg(name), call.named_exprs.get(name), type_of(call.api), syms)
         old = get_proper_type(args[i])
         if isinstance(old, LiteralType):
             continue  # an explicit Block[L[16], ...] or a literal already inferred
-        args[i] = LiteralType(n, _int_type(call))
+        if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
+            args[i] = LiteralType(n, _int_type(call))
+        elif isinstance(n, str) and not n.isidentifier() and _is_plain_int(old):
+            size = dim_type(n, syms, _int_type(call), call.api)
+            if isinstance(get_proper_type(size), AnyType):
+                continue
+            args[i] = size
+        else:
+            continue
         changed = True
     return result.copy_modified(args=args) if changed else call.default
+
+
+def _is_plain_int(t: ProperType) -> bool:
+    """mypy's ``int`` for a size it could not name (not a TypeVar, an ``Expr`` or ``Any``
+    given explicitly)."""
+    return isinstance(t, Instance) and t.type.fullname == "builtins.int"
 
 
 USER_MODULE = Rule("user module", user_module_constructor)
@@ -1037,8 +1052,14 @@ def checked_constructor(
         n = literal_int(got)
         folded = False
         if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
-            value = size_of(got, actuals[0], type_of(api), {})
+            syms: dict[str, Type] = {}
+            value = size_of(got, actuals[0], type_of(api), syms)
             n, folded = (value, True) if isinstance(value, int) else (None, False)
+            if isinstance(value, str) and not value.isidentifier():
+                # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``
+                size = dim_type(value, syms, api.named_generic_type("builtins.int", []), api)
+                if not isinstance(get_proper_type(size), AnyType):
+                    got, folded = size, True
         if n is not None:
             got = LiteralType(n, api.named_generic_type("builtins.int", []))
         if folded and is_subtype(got, want):

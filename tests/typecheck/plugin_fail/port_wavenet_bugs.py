@@ -49,17 +49,29 @@ class ResidualBlock(Module, Generic[R, G, K]):
     ) -> None:
         super().__init__()
         self.dilated_conv = CausalConv1d(residual_channels, 2 * gate_channels, 2, dilation)
-        self.res_conv = Conv1d(gate_channels, residual_channels, 1)
+        self.res_conv = Conv1d(gate_channels, residual_channels, 1)  # E: mypy[dfdx-shape "self.res"
+        #     "_conv is built here; called at line 73: conv1d: input channels differ: input Tensor["
+        #     "B, 2*G, Dyn], weight Tensor[R, G, 1]"]
         # bug: the skip 1x1 convolution built for the residual channels, not the gated ones
-        self.skip_conv = Conv1d(residual_channels, skip_channels, 1)
+        self.skip_conv = Conv1d(residual_channels, skip_channels, 1)  # E: mypy[dfdx-shape "self.sk"
+        #     "ip_conv is built here; called at line 71: conv1d: input channels differ: input Tenso"
+        #     "r[B, 2*G, Dyn], weight Tensor[K, R, 1]"]
 
     def forward(self, x: Tensor[B, R, S, T]) -> tuple[Tensor[B, R, S, T], Tensor[B, K, S, T]]:
         h = self.dilated_conv(x)
         # bug: filter and gate split along time instead of channels
-        h_filter, h_gate = h.chunk(2, axis=2)
-        z = h_filter.tanh() * h_gate.sigmoid()
-        skip = self.skip_conv(z)
-        out = x + self.res_conv(z)
+        h_filter, h_gate = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "h_filter, h_gate are split her"
+        #     "e; used at line 71: conv1d: input channels differ: input Tensor[B, 2*G, Dyn], weight"
+        #     " Tensor[K, R, 1]", dfdx-shape "h_filter, h_gate are split here; used at line 73: con"
+        #     "v1d: input channels differ: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
+        z = h_filter.tanh() * h_gate.sigmoid()  # E: mypy[dfdx-shape "z is assigned here; used at l"
+        #     "ine 71: conv1d: input channels differ: input Tensor[B, 2*G, Dyn], weight Tensor[K, R"
+        #     ", 1]", dfdx-shape "z is assigned here; used at line 73: conv1d: input channels diffe"
+        #     "r: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
+        skip = self.skip_conv(z)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Tensor"
+        #     "[B, 2*G, Dyn], weight Tensor[K, R, 1]"]
+        out = x + self.res_conv(z)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Tens"
+        #     "or[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
         return out, skip
 
 
@@ -97,7 +109,7 @@ samples = rng.integers(0, 16, size=(2, 13))
 inputs = dx.one_hot(dx.tensor(samples[:, :-1]), 16).transpose(1, 2)  # (B, Q, S)
 targets = dx.tensor(samples[:, 1:])
 # false error: mypy+plugin: one_hot(...).transpose(1, 2) of unknown rank is rejected by forward
-logits = model(inputs.trace())  # E: mypy[var-annotated,arg-type]
+logits = model(inputs.trace())  # E: mypy[var-annotated, arg-type]
 loss = dx.losses.cross_entropy(logits.transpose(1, 2).reshape(-1, 16), targets.reshape(-1))
 grads = loss.backward()
 assert logits.shape == (2, 16, 12)
