@@ -81,23 +81,24 @@ def literal_int(t: Type) -> int | None:
     return None
 
 
-def literal_bool(t: Type) -> bool | None:
+def _literal_value(t: Type) -> object:
+    """The value of a ``Literal[...]`` type (or of an expression mypy knows as a literal),
+    else None."""
     p = get_proper_type(t)
     if isinstance(p, Instance) and p.last_known_value is not None:
         p = p.last_known_value
-    if isinstance(p, LiteralType) and isinstance(p.value, bool):
-        return p.value
-    return None
+    return p.value if isinstance(p, LiteralType) else None
+
+
+def literal_bool(t: Type) -> bool | None:
+    value = _literal_value(t)
+    return value if isinstance(value, bool) else None
 
 
 def literal_str(t: Type) -> str | None:
     """The value of ``Literal["same"]`` (or of a str expression mypy knows as a literal)."""
-    p = get_proper_type(t)
-    if isinstance(p, Instance) and p.last_known_value is not None:
-        p = p.last_known_value
-    if isinstance(p, LiteralType) and isinstance(p.value, str):
-        return p.value
-    return None
+    value = _literal_value(t)
+    return value if isinstance(value, str) else None
 
 
 def is_int_bound(tv: TypeVarType) -> bool:

@@ -447,15 +447,7 @@ def at_origins(
         found = origins_of_call(api, value, out, axes)
     else:
         found = origins(api, value, axes)
-    places = []
-    for origin in found:
-        if merged and not origin.merged:
-            continue
-        for what, where in _layer_place(api, origin):
-            if where.line not in (context.line, 0):
-                text = f"{what} is built here; its output reaches line {context.line}: {message}"
-                places.append((text, where))
-    return places
+    return _built_here(api, [o for o in found if o.merged or not merged], context, message)
 
 
 def at_windows(
@@ -471,10 +463,17 @@ def at_windows(
     positional table), the layer is likely built wrong."""
     if "_mask " in message:
         return []
+    found = [o for o in origins(api, value, axes) if o.axes & window_axes(o.layer, o.rank)]
+    return _built_here(api, found, context, message)
+
+
+def _built_here(
+    api: CheckerPluginInterface, found: list[Origin], context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """``message`` (an error at ``context``) put where each layer of ``found`` is built, when
+    that is another line."""
     places = []
-    for origin in origins(api, value, axes):
-        if not origin.axes & window_axes(origin.layer, origin.rank):
-            continue
+    for origin in found:
         for what, where in _layer_place(api, origin):
             if where.line not in (context.line, 0):
                 text = f"{what} is built here; its output reaches line {context.line}: {message}"
