@@ -64,6 +64,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
+from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -898,23 +899,23 @@ class DfdxPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         if fullname.endswith(".__call__") and self._inherits_module_call(fullname[:-9]):
-            return _forward_signature
+            return calmed(_forward_signature)
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return None
+            return calmed(None) if self._may_return_tensor(fullname) else None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
-        return _operator_signature(rule, memo, fullname.endswith(".__call__"))
+        return calmed(_operator_signature(rule, memo, fullname.endswith(".__call__")))
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         rule = FUNCTION_RULES.get(fullname)
         if rule is None and self._is_sized_user_module(fullname):
-            return _user_constructor_signature
+            return calmed(_user_constructor_signature)
         if rule is None:
-            return None
+            return calmed(None) if self._may_return_tensor(fullname) else None
         memo = _Memo()
-        return lambda ctx: _checked_signature(rule, None, ctx, memo)
+        return calmed(lambda ctx: _checked_signature(rule, None, ctx, memo))
 
 
 __all__ = ["DfdxPlugin"]
