@@ -444,11 +444,32 @@ def test_type_errors(message: str, fn: Op) -> None:
 
 def test_rules_with_symbolic_sizes() -> None:
     assert shapes.index(("B", 4, 5), [0]) == (4, 5)
-    assert shapes.index(("B", 4, 5), [slice(1, 3)]) == (None, 4, 5)  # B may be smaller
+    assert shapes.index(("B", 4, 5), [slice(1, 3)]) == (2, 4, 5)  # taken to lie within B
     assert shapes.index(("B", 4), [slice(None), None, 1]) == ("B", 1)
     assert shapes.index(("B", 4), [Ellipsis, slice(None, None, -1)]) == ("B", 4)
     assert shapes.index(("B", 4), [shapes.ANY_INT]) == (4,)
     assert shapes.index((3, 4), [slice(shapes.ANY_INT, None)]) == (None, 4)
+
+
+def test_slices_with_symbolic_bounds() -> None:
+    """A slice's length from symbolic bounds and sizes: bounds counted from the end (a
+    negative int, or a negated size ``"-P"``) are taken from the size; bounds whose sign is
+    not known give an unknown length; a bound provably past the end is the end."""
+    assert shapes.index((50, "D"), [slice(None, "H")]) == ("H", "D")  # a table's first h rows
+    assert shapes.index(("B", "T", "C"), [slice(None), slice(None, "T")]) == ("B", "T", "C")
+    assert shapes.index(("B", "W"), [Ellipsis, slice(None, "-P")]) == ("B", "-P+W")
+    assert shapes.index(("B", "W"), [Ellipsis, slice(None, "-W")]) == ("B", 0)
+    assert shapes.index(("T",), [slice(1, None)]) == ("T-1",)
+    assert shapes.index(("T",), [slice(None, -1)]) == ("T-1",)
+    assert shapes.index(("T",), [slice(-1, None)]) == (1,)
+    assert shapes.index(("T",), [slice("S", None)]) == ("-S+T",)
+    assert shapes.index(("T",), [slice(None, "T+1")]) == ("T",)  # past the end: the end
+    assert shapes.index(("H",), [slice(None, None, 2)]) == ("(H+1)//2",)
+    assert shapes.index(("H",), [slice(1, None, 2)]) == ("H//2",)
+    assert shapes.index((None,), [slice(None, "H")]) == ("H",)
+    assert shapes.index((None,), [slice(None, -1)]) == (None,)
+    assert shapes.index(("T",), [slice("S-T", None)]) == (None,)  # the sign of S-T is unknown
+    assert shapes.index(("T",), [slice(None, None, -2)]) == (None,)
     assert shapes.index_select(("B", 5), 1, (None,)) == ("B", None)
     assert shapes.gather(("B", 5), 1, ("B", 7)) == ("B", 7)
     assert shapes.one_hot(("B",), 10) == ("B", 10)

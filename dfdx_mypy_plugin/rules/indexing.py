@@ -34,6 +34,8 @@ from dfdx_mypy_plugin._types import (
     literal_int,
     merge_tapes,
     read_tensor,
+    size_of,
+    type_of,
 )
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis, read_keepdims
@@ -69,7 +71,8 @@ def _int_axis(call: Call, name: str, default: int | None = None) -> int:
 
 
 def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
-    """A slice part: None where it is absent or ``None``, an int, or ANY_INT."""
+    """A slice part: None where it is absent or ``None``, an int, a symbolic size (``h`` of
+    ``b, c, h, w = x.shape``, ``t - 1``, ``-p``: see :func:`_size_part`), or ANY_INT."""
     if e is None or (isinstance(e, NameExpr) and e.fullname == "builtins.None"):
         return None
     t = get_proper_type(call.api.get_expression_type(e))
@@ -79,8 +82,21 @@ def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
     if n is not None:
         return n
     if _some_int(t):
-        return shapes.ANY_INT
+        return _size_part(call, e)
     raise Unknown
+
+
+def _size_part(call: Call, e: Expression) -> shapes.IndexInt:
+    """An int expression as a size where the plugin can fold it (a negated one counting from
+    the end), else ANY_INT."""
+    negated = isinstance(e, UnaryExpr) and e.op == "-"
+    inner = e.expr if isinstance(e, UnaryExpr) and e.op == "-" else e
+    d = size_of(
+        call.api.get_expression_type(inner), inner, type_of(call.api), call.syms, call.definitions()
+    )
+    if d is None:
+        return shapes.ANY_INT
+    return shapes.dim_add(0, d, -1) if negated else d
 
 
 def _some_int(t: Type) -> bool:

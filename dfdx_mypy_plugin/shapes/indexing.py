@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import EllipsisType
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, normalize_axis
+from dfdx_mypy_plugin.shapes._core import (
+    Dim,
+    Shape,
+    ShapeError,
+    dim_add,
+    dim_floordiv,
+    fmt,
+    is_negative,
+    is_nonnegative,
+    normalize_axis,
+    same_dim,
+)
 
 
 class _AnyInt:
@@ -20,12 +31,15 @@ class _AnyInt:
 ANY_INT = _AnyInt()
 
 
-IndexInt = int | _AnyInt
+IndexInt = int | str | _AnyInt
+"""An int index or a slice's part: an int, a symbolic size (``"H"``, ``"T-1"``; one whose
+polynomial is negative, ``"-P"``, counts from the end as a negative int does), or
+``ANY_INT``."""
 
 
 IndexItem = IndexInt | slice | None | EllipsisType
-"""One entry of a basic index: an int, a slice (of ints, ``None`` or ``ANY_INT``), ``None``
-(a new axis of size 1) or ``...``."""
+"""One entry of a basic index: an int, a slice (of ints, symbolic sizes, ``None`` or
+``ANY_INT``), ``None`` (a new axis of size 1) or ``...``."""
 
 
 def index_out_of_range(op: str, shape: Shape, axis: int, value: int) -> ShapeError:
@@ -33,12 +47,43 @@ def index_out_of_range(op: str, shape: Shape, axis: int, value: int) -> ShapeErr
 
 
 def _slice_size(s: slice, d: Dim) -> Dim:
+    """The length of ``s`` on an axis of size ``d``. Ints on a known size are exact (Python's
+    rule). Otherwise, with a step of 1 or a positive int, the bounds are taken to lie within
+    the axis (``table[:h]`` is ``h`` long, ``x[..., :-p]`` is ``W-P``, ``x[:, 1:]`` is
+    ``T-1``, ``x[::2]`` is ``(H+1)//2``) unless one is provably past its end; a bound whose
+    value or sign is not known gives an unknown size."""
     parts = (s.start, s.stop, s.step)
-    if isinstance(d, int) and not any(isinstance(p, _AnyInt) for p in parts):
+    if isinstance(d, int) and all(p is None or type(p) is int for p in parts):
         return len(range(*s.indices(d)))
     if s.start is None and s.stop is None and s.step in (None, 1, -1):
         return d  # the whole axis (reversed for step -1)
-    return None
+    step = 1 if s.step is None else s.step
+    if type(step) is not int or step < 1:
+        return None
+    start = _bound(s.start, d, 0)
+    stop = _bound(s.stop, d, d)
+    length = dim_add(stop, start, -1)
+    if length is None or is_negative(length):
+        return None if length is None else 0
+    if isinstance(length, int):
+        return -(-length // step)
+    return dim_floordiv(dim_add(length, step - 1), step) if step > 1 else length
+
+
+def _bound(p: IndexInt | None, d: Dim, default: Dim) -> Dim:
+    """A slice's bound as a position from the start of an axis of size ``d``: one counted from
+    the end (negative) is ``d`` plus it; one provably past the end is ``d``."""
+    if p is None:
+        return default
+    if isinstance(p, _AnyInt):
+        return None
+    if is_negative(p):
+        return dim_add(d, p)
+    if not is_nonnegative(p):
+        return None
+    if d is not None and (same_dim(p, d) or is_nonnegative(dim_add(p, d, -1))):
+        return d
+    return p
 
 
 def index(shape: Shape, items: Sequence[IndexItem]) -> Shape:
