@@ -26,7 +26,6 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OpExpr,
-    RefExpr,
     SliceExpr,
     TupleExpr,
     UnaryExpr,
@@ -116,7 +115,7 @@ def _field(
 
 def _callee_name(e: CallExpr) -> str | None:
     callee = e.callee
-    if not isinstance(callee, RefExpr) or not (callee.fullname or "").startswith("dfdx."):
+    if not isinstance(callee, NameExpr | MemberExpr) or not callee.fullname.startswith("dfdx."):
         return None
     return callee.name
 

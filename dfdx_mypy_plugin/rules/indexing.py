@@ -94,9 +94,9 @@ def _size_part(call: Call, e: Expression) -> shapes.IndexInt:
     d = size_of(
         call.api.get_expression_type(inner), inner, type_of(call.api), call.syms, call.definitions()
     )
-    if d is None:
-        return shapes.ANY_INT
-    return shapes.dim_add(0, d, -1) if negated else d
+    if negated:
+        d = shapes.dim_add(0, d, -1)
+    return shapes.ANY_INT if d is None else d
 
 
 def _some_int(t: Type) -> bool:
