@@ -155,7 +155,7 @@ def broadcast_to(call: Call) -> Type:
         if axis is not None:
             for text, place in table_places(call.api, _first(call), axis, call.context, str(e)):
                 call.fail(text, DFDX_SHAPE, at=place)
-        raise
+        raise call.recover(e, x.tape, x) from None
     return call.result(shape, x.tape, x)
 
 

@@ -23,6 +23,7 @@ from dfdx_mypy_plugin.shapes._core import (
     normalize_axis,
     same_dim,
 )
+from dfdx_mypy_plugin.shapes.binary import broadcast_dim
 
 
 def product(dims: Sequence[Dim]) -> Dim:
@@ -210,14 +211,23 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
             raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
         elif s == 1:
             out.append(t)
-        elif same_dim(s, t) is False:
+        elif same_dim(s, t) is False or broadcast_dim(s, t) is False:
+            # (two size TypeVars are two sizes, as in broadcasting: a grid's ``H`` is no ``W``)
             raise ShapeError(
                 f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
-                f"(axis {axis}: {fmt_dim(s)} != {fmt_dim(t)})"
+                f"(axis {axis}: {fmt_dim(s)} != {fmt_dim(t)})",
+                best=_targets(shape, dims),
             )
         else:
             out.append(t if isinstance(t, int) else s)
     return tuple(out)
+
+
+def _targets(shape: Shape, dims: Sequence[Dim]) -> Shape:
+    """The sizes ``broadcast_to`` was asked for, a -1 as the input's size (ShapeError.best:
+    the code after the call is written against them)."""
+    lead = len(dims) - len(shape)
+    return tuple(shape[i - lead] if t == -1 and i >= lead else t for i, t in enumerate(dims))
 
 
 def concat(shapes: Sequence[Shape], axis: int) -> Shape:
