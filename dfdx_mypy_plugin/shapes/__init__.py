@@ -77,6 +77,7 @@ from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
 from dfdx_mypy_plugin.shapes.indexing import IndexInt as IndexInt
 from dfdx_mypy_plugin.shapes.indexing import IndexItem as IndexItem
+from dfdx_mypy_plugin.shapes.indexing import TensorIndex as TensorIndex
 from dfdx_mypy_plugin.shapes.indexing import gather as gather
 from dfdx_mypy_plugin.shapes.indexing import index as index
 from dfdx_mypy_plugin.shapes.indexing import index_out_of_range as index_out_of_range

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import EllipsisType
 
 from dfdx_mypy_plugin.shapes._core import (
@@ -17,6 +18,7 @@ from dfdx_mypy_plugin.shapes._core import (
     normalize_axis,
     same_dim,
 )
+from dfdx_mypy_plugin.shapes.binary import broadcast
 
 
 class _AnyInt:
@@ -37,9 +39,16 @@ polynomial is negative, ``"-P"``, counts from the end as a negative int does), o
 ``ANY_INT``."""
 
 
-IndexItem = IndexInt | slice | None | EllipsisType
-"""One entry of a basic index: an int, a slice (of ints, symbolic sizes, ``None`` or
-``ANY_INT``), ``None`` (a new axis of size 1) or ``...``."""
+@dataclass(frozen=True)
+class TensorIndex:
+    """An int64 tensor in an index (PyTorch's advanced indexing), by its shape."""
+
+    shape: Shape
+
+
+IndexItem = IndexInt | slice | None | EllipsisType | TensorIndex
+"""One entry of an index: an int, a slice (of ints, symbolic sizes, ``None`` or ``ANY_INT``),
+``None`` (a new axis of size 1), ``...`` or a tensor of indices."""
 
 
 def index_out_of_range(op: str, shape: Shape, axis: int, value: int) -> ShapeError:
@@ -87,9 +96,13 @@ def _bound(p: IndexInt | None, d: Dim, default: Dim) -> Dim:
 
 
 def index(shape: Shape, items: Sequence[IndexItem]) -> Shape:
-    """The shape of ``x[items]`` (NumPy's basic indexing): an int removes its axis, a slice
-    keeps it (resized), ``None`` inserts an axis of size 1, ``...`` stands for the axes that
-    no other entry names. An int out of a known size's range is an error."""
+    """The shape of ``x[items]``: an int removes its axis, a slice keeps it (resized), ``None``
+    inserts an axis of size 1, ``...`` stands for the axes that no other entry names (NumPy's
+    basic indexing). Tensors of indices (advanced indexing, as PyTorch does it) each index an
+    axis; their shapes broadcast together into the axes they give, which take the place of
+    the indexed axes where those are next to each other once ints are taken out
+    (``x[:, rows, cols]``, ``x[0, :, idx]``), else go first (``x[rows, :, cols]``). An int out
+    of a known size's range is an error, as are index tensors that do not broadcast."""
     op = "index"
     if sum(1 for i in items if i is Ellipsis) > 1:
         raise ShapeError(f"{op}: an index can have only one ellipsis (...)")
@@ -104,23 +117,51 @@ def index(shape: Shape, items: Sequence[IndexItem]) -> Shape:
             expanded.extend([slice(None)] * (len(shape) - named))
         else:
             expanded.append(i)
-    if Ellipsis not in items:
+    if not any(i is Ellipsis for i in items):
         expanded.extend([slice(None)] * (len(shape) - named))
-    out: list[Dim] = []
+    out: list[Dim | TensorIndex] = []
+    tensors: list[Shape] = []
     axis = 0
     for i in expanded:
         if i is None:
             out.append(1)
             continue
         d = shape[axis]
-        if isinstance(i, slice):
+        if isinstance(i, TensorIndex):
+            tensors.append(i.shape)
+            out.append(i)
+        elif isinstance(i, slice):
             if i.step == 0:
                 raise ShapeError(f"{op}: slice step cannot be zero (axis {axis} of {fmt(shape)})")
             out.append(_slice_size(i, d))
         elif isinstance(i, int) and isinstance(d, int) and not -d <= i < d:
             raise index_out_of_range(op, shape, axis, i)
         axis += 1
-    return tuple(out)
+    if not tensors:
+        return tuple(d for d in out if not isinstance(d, TensorIndex))
+    return _advanced(out, _index_broadcast(tensors))
+
+
+def _index_broadcast(tensors: list[Shape]) -> Shape:
+    """The broadcast of the index tensors' shapes."""
+    out = tensors[0]
+    for t in tensors[1:]:
+        try:
+            out = broadcast("index", out, t)
+        except ShapeError as e:
+            message = str(e).replace("shapes do not broadcast", "index tensors do not broadcast")
+            raise ShapeError(message) from None
+    return out
+
+
+def _advanced(out: list[Dim | TensorIndex], indexed: Shape) -> Shape:
+    """``out`` with its index tensors' places replaced by ``indexed``: where they are next
+    to each other, there; else first (NumPy's and PyTorch's rule)."""
+    places = [k for k, d in enumerate(out) if isinstance(d, TensorIndex)]
+    rest = [d for d in out if not isinstance(d, TensorIndex)]
+    if places[-1] - places[0] == len(places) - 1:
+        return (*rest[: places[0]], *indexed, *rest[places[0] :])
+    return (*indexed, *rest)
 
 
 def index_select(shape: Shape, axis: int, indices: Shape) -> Shape:
