@@ -88,6 +88,7 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "unsqueeze": dx.unsqueeze,  # axis=
     "squeeze": dx.squeeze,  # axis=
     "broadcast_to": lambda x, shape: x.broadcast_to(*shape),
+    "repeat": lambda x, counts: x.repeat(*counts),
     "concat": lambda *ts, axis=0: dx.concat(list(ts), axis=axis),
     "stack": lambda *ts, axis=0: dx.stack(ts, axis=axis),
     # ---- indexing and selection ----

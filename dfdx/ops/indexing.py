@@ -123,7 +123,7 @@ def getitem(x: Any, index: Any, /) -> Any:
         view = a[index, ...]
     else:
         raw = index if type(index) is tuple else (index,)
-        checked = tuple(map(_index_item, raw))
+        checked: tuple[Any, ...] = tuple(map(_index_item, raw))
         shapes.index(a.shape, checked)
         if any(isinstance(i, shapes.TensorIndex) for i in checked):
             return _advanced(x, raw, checked)
@@ -155,7 +155,7 @@ def _advanced(x: Any, raw: tuple[Any, ...], items: tuple[shapes.IndexItem, ...])
     if not any(i is Ellipsis for i in items):
         expanded.extend([slice(None)] * (a.ndim - named))
     ints = tuple(i if isinstance(i, int) or i is None else slice(None) for i in expanded)
-    rest = tuple(slice(None) if i is None else i for i in expanded if not isinstance(i, int))
+    rest: Any = tuple(slice(None) if i is None else i for i in expanded if not isinstance(i, int))
     axis = 0
     for i in expanded:
         if isinstance(i, xp.ndarray):

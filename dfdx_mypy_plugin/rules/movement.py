@@ -1,5 +1,5 @@
 """Movement and shape: reshape, flatten, permute, transpose, unsqueeze, squeeze,
-broadcast_to, concat and stack.
+broadcast_to (and ``expand``, its PyTorch name), repeat, concat and stack.
 
 Axes passed as int arguments must be literals for an exact result (an axis that is not one
 leaves mypy's default, ``Any``). Sizes (reshape, broadcast_to) are read as the creation
@@ -144,7 +144,7 @@ def squeeze(call: Call) -> Type:
     return call.result(shapes.squeeze(x.shape, axis), x.tape, x)
 
 
-@rule("broadcast_to", methods=("broadcast_to",), functions=_movement("broadcast_to"))
+@rule("broadcast_to", methods=("broadcast_to", "expand"), functions=_movement("broadcast_to"))
 def broadcast_to(call: Call) -> Type:
     x = call.tensor(0)
     sizes = _sizes(call)
@@ -157,6 +157,12 @@ def broadcast_to(call: Call) -> Type:
                 call.fail(text, DFDX_SHAPE, at=place)
         raise call.recover(e, x.tape, x) from None
     return call.result(shape, x.tape, x)
+
+
+@rule("repeat", methods=("repeat",), functions=_movement("repeat"))
+def repeat(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.repeat(x.shape, _sizes(call)), x.tape, x)
 
 
 def _first(call: Call) -> Expression | None:

@@ -114,6 +114,7 @@ from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
 from dfdx_mypy_plugin.shapes.movement import pieces as pieces
 from dfdx_mypy_plugin.shapes.movement import product as product
+from dfdx_mypy_plugin.shapes.movement import repeat as repeat
 from dfdx_mypy_plugin.shapes.movement import reshape as reshape
 from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
 from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes

@@ -223,6 +223,23 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
     return tuple(out)
 
 
+def repeat(shape: Shape, counts: Sequence[Dim]) -> Shape:
+    """``repeat(*counts)`` (PyTorch's ``Tensor.repeat``, NumPy's ``tile``): each axis repeated
+    ``counts[i]`` times, new leading axes where there are more counts than axes
+    (``Tensor[H, 1, F].repeat(1, W, 1)`` is ``Tensor[H, W, F]``, ``Tensor[D].repeat(B, 1)`` is
+    ``Tensor[B, D]``); fewer counts than axes, or a negative count, is an error."""
+    target = "(" + ", ".join(fmt_dim(c) for c in counts) + ("," if len(counts) == 1 else "") + ")"
+    if len(counts) < len(shape):
+        raise ShapeError(
+            f"repeat: {fmt(shape)} needs a count for each of its {len(shape)} axes, got {target}"
+        )
+    for c in counts:
+        if isinstance(c, int) and c < 0:
+            raise ShapeError(f"repeat: invalid count {c} in {target}")
+    padded = (1,) * (len(counts) - len(shape)) + tuple(shape)
+    return tuple(dim_mul(c, d) for c, d in zip(counts, padded, strict=True))
+
+
 def _targets(shape: Shape, dims: Sequence[Dim]) -> Shape:
     """The sizes ``broadcast_to`` was asked for, a -1 as the input's size (ShapeError.best:
     the code after the call is written against them)."""

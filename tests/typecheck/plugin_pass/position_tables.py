@@ -1,8 +1,9 @@
 """Learned position tables sliced by sizes read from a tensor's ``.shape`` and put together into
-position grids, as DETR, ViT and a Transformer-XL-style cache write them: a slice whose bound
-is a symbolic size is that long (``table[:h]`` is ``H`` rows, ``x[..., :-p]`` is ``W-P``
-long, ``x[:, 1:]`` is ``T-1``), so the grid's sizes are the feature map's. Bounds are taken to
-lie within the axis (a table of 50 rows sliced by ``h`` is ``h`` long)."""
+position grids (broadcast, ``repeat``ed and ``expand``ed), as DETR, ViT and a cache write them:
+a slice whose bound is a symbolic size is that long (``table[:h]`` is ``H`` rows,
+``x[..., :-p]`` is ``W-P`` long, ``x[:, 1:]`` is ``T-1``), so the grid's sizes are the feature
+map's. Bounds are taken to lie within the axis (a table of 50 rows sliced by ``h`` is ``h``
+long)."""
 
 # rules: indexing, movement
 
@@ -40,7 +41,13 @@ class PositionGrid(Module, Generic[F]):
         assert_type(rows, Tensor[H, F, NoneTape])
         cols = self.col_embed[:w].unsqueeze(0).broadcast_to(h, w, f)
         grid = dx.cat([cols, rows.unsqueeze(1).broadcast_to(h, w, f)], axis=-1)
-        return grid.unsqueeze(0)
+        # as DETR writes it, with PyTorch's names: repeat (tile) and expand (broadcast_to)
+        tiled = dx.cat(
+            [self.col_embed[:w].unsqueeze(0).repeat(h, 1, 1), rows.unsqueeze(1).expand(-1, w, -1)],
+            axis=-1,
+        )
+        assert_type(tiled, Tensor[H, W, dx.Expr[L["2*F"]], NoneTape])
+        return (grid + tiled).unsqueeze(0)
 
 
 class CausalTrim(Module, Generic[P]):
