@@ -73,6 +73,7 @@ from dfdx.ops.movement import chunk as chunk
 from dfdx.ops.movement import concat as concat
 from dfdx.ops.movement import flatten as flatten
 from dfdx.ops.movement import permute as permute
+from dfdx.ops.movement import repeat as repeat
 from dfdx.ops.movement import reshape as reshape
 from dfdx.ops.movement import slice_scatter as slice_scatter
 from dfdx.ops.movement import split as split

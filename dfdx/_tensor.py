@@ -255,6 +255,9 @@ class Tensor(Generic[*Dims, Tape]):
     unsqueeze = movement.unsqueeze
     squeeze = movement.squeeze
     broadcast_to = movement.broadcast_to
+    expand = movement.broadcast_to
+    """PyTorch's name of :meth:`broadcast_to` (``-1`` keeps a size)."""
+    repeat = movement.repeat
     view = movement.view
     split = movement.split
     chunk = movement.chunk

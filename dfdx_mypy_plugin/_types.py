@@ -294,6 +294,14 @@ def dim_of_type(t: Type, syms: dict[str, Type]) -> Dim:
     return expr_form(p)
 
 
+def _power(a: Dim, n: int) -> Dim:
+    """``a ** n`` for a small positive int ``n`` (``grid ** 2``, a patch grid's token count)."""
+    out: Dim = 1
+    for _ in range(n):
+        out = shapes.dim_mul(out, a)
+    return out
+
+
 def fold(
     e: Expression,
     get_type: TypeOf,
@@ -306,10 +314,11 @@ def fold(
     ``len`` of a tuple or list literal. Arithmetic on symbolic sizes stays symbolic, in the
     canonical form of :mod:`dfdx_mypy_plugin.shapes._symbolic` (``B * T`` is ``"B*T"``, ``C * 3
     // 3`` is ``"C"``, ``ci + co`` is ``"CI+CO"``, ``(h - 1) // 2 + 1`` is ``"(H+1)//2"``);
-    ``%``, ``**`` and a division by anything but a positive int or product of names give
-    None. With ``definition``, a local ``int`` variable assigned once is read through the
-    expression it was assigned (:mod:`dfdx_mypy_plugin._locals`), and so is a field of
-    ``self`` assigned once in its class (``self.head_dim = dim // n_heads``)."""
+    ``**`` by a small positive int is a product (``grid ** 2``); ``%`` and a division by
+    anything but a positive int or product of names give None. With ``definition``, a local
+    ``int`` variable assigned once is read through the expression it was assigned
+    (:mod:`dfdx_mypy_plugin._locals`), and so is a field of ``self`` assigned once in its
+    class (``self.head_dim = dim // n_heads``)."""
 
     def sub(x: Expression) -> Dim:
         return fold(x, get_type, syms, definition, depth)
@@ -331,6 +340,8 @@ def fold(
             return shapes.dim_add(a, b, 1 if e.op == "+" else -1)
         if e.op == "//":
             return shapes.dim_floordiv(a, b)
+        if e.op == "**" and isinstance(b, int) and 1 <= b <= 8:
+            return _power(a, b)
         return None
     if (
         isinstance(e, CallExpr)

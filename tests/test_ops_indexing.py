@@ -67,6 +67,89 @@ def test_getitem_gradient_of_two_overlapping_reads_adds_up() -> None:
     check_grads(lambda t: t[1:3] * t[2:4] + t[::-1][:2], a)
 
 
+# ---- indexing with tensors of indices (advanced indexing) -------------------------------------
+
+TENSOR_INDICES: list[tuple[str, Callable[[Any, Any], Any]]] = [
+    ("x[rows, cols]", lambda r, c: (r, c)),
+    ("x[:, rows[:, None], cols]", lambda r, c: (slice(None), r[:, None], c)),
+    ("x[rows, :, cols]", lambda r, c: (r, slice(None), c)),
+    ("x[0, :, cols]", lambda r, c: (0, slice(None), c)),
+    ("x[rows]", lambda r, c: r),
+    ("x[..., None, cols]", lambda r, c: (Ellipsis, None, c)),
+    ("x[rows, 1:3]", lambda r, c: (r, slice(1, 3))),
+    ("x[rows, -1, None, cols]", lambda r, c: (r, -1, None, c)),
+]
+
+
+@pytest.mark.parametrize(
+    "index", [f for _, f in TENSOR_INDICES], ids=[n for n, _ in TENSOR_INDICES]
+)
+def test_getitem_with_tensors_of_indices(index: Callable[[Any, Any], Any]) -> None:
+    """Values (against NumPy, with PyTorch's placement of an int beside a tensor), the shape
+    the shared rule gives, and gradients (repeated indices add up: rows holds 1 twice)."""
+    a = data(3, 4, 5)
+    rows, cols = np.array([1, 0, 1], dtype=np.int64), np.array([3, -1, 0], dtype=np.int64)
+    r, c = dx.tensor(rows), dx.tensor(cols)
+    out = dx.tensor(a)[index(r, c)]
+    items = index(r, c)
+    items = items if type(items) is tuple else (items,)
+    expected = shapes.index(
+        a.shape, [shapes.TensorIndex(i.shape) if isinstance(i, dx.Tensor) else i for i in items]
+    )
+    assert out.shape == expected
+    check_grads(lambda t: t[index(r, c)], a)
+
+
+def test_getitem_with_tensors_of_indices_against_numpy() -> None:
+    """Where NumPy and PyTorch agree (no int beside a tensor), the values are NumPy's."""
+    a = data(3, 4, 5)
+    rows, cols = np.array([[2], [0]], dtype=np.int64), np.array([1, 4, 4], dtype=np.int64)
+    out = dx.tensor(a)[:, dx.tensor(rows), dx.tensor(cols)]
+    np.testing.assert_array_equal(out.numpy(), a[:, rows, cols])
+    assert out.shape == (3, 2, 3)
+
+
+def test_clip_end_of_text_pooling() -> None:
+    """CLIP's ``x[arange(b), text.argmax(-1)]``: each sequence's features at its largest id,
+    shaped as the shared rule says for symbolic sizes (``Tensor[B, S, D]`` to ``Tensor[B,
+    D]``)."""
+    x = dx.randn(3, 6, 8)
+    text = dx.tensor(np.array([[1, 5, 2, 0, 0, 0], [3, 4, 9, 2, 0, 0], [7, 1, 1, 1, 1, 1]]))
+    pooled = x[dx.arange(3, dtype=dx.int64), text.argmax(axis=-1)]
+    np.testing.assert_array_equal(pooled.numpy(), x.numpy()[[0, 1, 2], [1, 2, 0]])
+    rule = shapes.index(("B", "S", "D"), [shapes.TensorIndex(("B",)), shapes.TensorIndex(("B",))])
+    assert rule == ("B", "D")
+
+
+def test_getitem_with_tensors_of_indices_errors() -> None:
+    x = dx.zeros(3, 4, 5)
+    raises_exactly(
+        dx.ShapeError,
+        "index: index tensors do not broadcast: Tensor[3] and Tensor[2] (axis -1: 3 != 2)",
+        lambda: x[ints(0, 1, 2), ints(0, 1)],
+    )
+    raises_exactly(
+        dx.ShapeError,
+        "index: index 4 is out of range for axis 1 of Tensor[3, 4, 5]",
+        lambda: x[:, ints(0, 4)],
+    )
+    raises_exactly(
+        dx.ShapeError,
+        "index: index -6 is out of range for axis 2 of Tensor[3, 4, 5]",
+        lambda: x[..., ints(-6)],
+    )
+    raises_exactly(
+        dx.DTypeError,
+        "index: a tensor index must hold int64 indices, got bool",
+        lambda: x[x > 0],
+    )
+    raises_exactly(
+        dx.ShapeError,
+        "index: too many indices for Tensor[3, 4, 5]: 4 axes indexed, 3 exist",
+        lambda: x[ints(0), 0, 0, ints(1)],
+    )
+
+
 def test_iteration_is_indexing_along_the_first_axis() -> None:
     a = data(3, 2)
     x = dx.tensor(a).trace()
@@ -414,18 +497,15 @@ def test_shape_errors_when_traced() -> None:
 
 TYPE_ERRORS: list[tuple[str, Op]] = [
     (
-        "index: expected ints, slices, None or ... (for tensor indices use index_select or "
-        "gather), got float",
+        "index: expected ints, slices, None, ... or int64 tensors of indices, got float",
         lambda: loose(2, 3)[1.5],
     ),
     (
-        "index: expected ints, slices, None or ... (for tensor indices use index_select or "
-        "gather), got Tensor",
-        lambda: loose(2, 3)[ints(0)],
+        "index: expected ints, slices, None, ... or int64 tensors of indices, got list",
+        lambda: loose(2, 3)[[0, 1]],
     ),
     (
-        "index: expected ints, slices, None or ... (for tensor indices use index_select or "
-        "gather), got bool",
+        "index: expected ints, slices, None, ... or int64 tensors of indices, got bool",
         lambda: loose(2, 3)[True],
     ),
     ("dropout: p must be a number, got True", lambda: dx.dropout(loose(2), True)),
@@ -444,11 +524,32 @@ def test_type_errors(message: str, fn: Op) -> None:
 
 def test_rules_with_symbolic_sizes() -> None:
     assert shapes.index(("B", 4, 5), [0]) == (4, 5)
-    assert shapes.index(("B", 4, 5), [slice(1, 3)]) == (None, 4, 5)  # B may be smaller
+    assert shapes.index(("B", 4, 5), [slice(1, 3)]) == (2, 4, 5)  # taken to lie within B
     assert shapes.index(("B", 4), [slice(None), None, 1]) == ("B", 1)
     assert shapes.index(("B", 4), [Ellipsis, slice(None, None, -1)]) == ("B", 4)
     assert shapes.index(("B", 4), [shapes.ANY_INT]) == (4,)
     assert shapes.index((3, 4), [slice(shapes.ANY_INT, None)]) == (None, 4)
+
+
+def test_slices_with_symbolic_bounds() -> None:
+    """A slice's length from symbolic bounds and sizes: bounds counted from the end (a
+    negative int, or a negated size ``"-P"``) are taken from the size; bounds whose sign is
+    not known give an unknown length; a bound provably past the end is the end."""
+    assert shapes.index((50, "D"), [slice(None, "H")]) == ("H", "D")  # a table's first h rows
+    assert shapes.index(("B", "T", "C"), [slice(None), slice(None, "T")]) == ("B", "T", "C")
+    assert shapes.index(("B", "W"), [Ellipsis, slice(None, "-P")]) == ("B", "-P+W")
+    assert shapes.index(("B", "W"), [Ellipsis, slice(None, "-W")]) == ("B", 0)
+    assert shapes.index(("T",), [slice(1, None)]) == ("T-1",)
+    assert shapes.index(("T",), [slice(None, -1)]) == ("T-1",)
+    assert shapes.index(("T",), [slice(-1, None)]) == (1,)
+    assert shapes.index(("T",), [slice("S", None)]) == ("-S+T",)
+    assert shapes.index(("T",), [slice(None, "T+1")]) == ("T",)  # past the end: the end
+    assert shapes.index(("H",), [slice(None, None, 2)]) == ("(H+1)//2",)
+    assert shapes.index(("H",), [slice(1, None, 2)]) == ("H//2",)
+    assert shapes.index((None,), [slice(None, "H")]) == ("H",)
+    assert shapes.index((None,), [slice(None, -1)]) == (None,)
+    assert shapes.index(("T",), [slice("S-T", None)]) == (None,)  # the sign of S-T is unknown
+    assert shapes.index(("T",), [slice(None, None, -2)]) == (None,)
     assert shapes.index_select(("B", 5), 1, (None,)) == ("B", None)
     assert shapes.gather(("B", 5), 1, ("B", 7)) == ("B", 7)
     assert shapes.one_hot(("B",), 10) == ("B", 10)

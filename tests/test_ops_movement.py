@@ -67,6 +67,11 @@ ONE_INPUT: list[tuple[str, Op, tuple[int, ...], Callable[[np.ndarray], np.ndarra
     ),
     ("broadcast_to-lead", lambda x: x.broadcast_to(5, 3), (3,), lambda a: np.tile(a, (5, 1))),
     ("broadcast_to-0d", lambda x: x.broadcast_to(2, 3), (), lambda a: np.full((2, 3), a)),
+    ("expand", lambda x: x.expand(2, -1, 4), (3, 1), lambda a: np.tile(a, (2, 1, 4))),
+    ("repeat", lambda x: x.repeat(2, 1, 4), (3, 1), lambda a: np.tile(a, (2, 1, 4))),
+    ("repeat-same-rank", lambda x: dx.repeat(x, 2, 3), (3, 2), lambda a: np.tile(a, (2, 3))),
+    ("repeat-0d", lambda x: x.repeat(3), (), lambda a: np.tile(a, 3)),
+    ("repeat-zero", lambda x: x.repeat(0, 2), (3,), lambda a: np.tile(a, (0, 2))),
 ]
 
 
@@ -231,6 +236,15 @@ z = dx.zeros
 
 SHAPE_ERRORS: list[tuple[str, Op]] = [
     (
+        "repeat: Tensor[2, 3] needs a count for each of its 2 axes, got (4,)",
+        lambda: z(2, 3).repeat(4),
+    ),
+    ("repeat: invalid count -1 in (2, -1)", lambda: dx.repeat(z(2, 3), 2, -1)),
+    (
+        "broadcast_to: cannot broadcast Tensor[2, 3] to Tensor[2, 4] (axis -1: 3 != 4)",
+        lambda: z(2, 3).expand(2, 4),
+    ),
+    (
         "reshape: cannot reshape Tensor[2, 3] (6 elements) to Tensor[4, 2] (8 elements)",
         lambda: z(2, 3).reshape(4, 2),
     ),
@@ -366,6 +380,11 @@ TYPE_ERRORS: list[tuple[str, Op]] = [
         lambda: loose(2, 3).permute([1, 0]),
     ),
     ("broadcast_to: sizes must be ints, got True", lambda: loose(2, 3).broadcast_to(True, 3)),
+    (
+        "repeat: counts must be ints, got (2, 1); write repeat(2, 1)",
+        lambda: loose(2, 3).repeat((2, 1)),
+    ),
+    ("repeat: counts must be ints, got 2.0", lambda: loose(2, 3).repeat(2.0, 1)),
     ("transpose: axes must be ints, got None", lambda: loose(2, 3).transpose(None, 1)),
     ("unsqueeze: axis must be an int, got 0.0", lambda: loose(2, 3).unsqueeze(0.0)),
     ("squeeze: axes must be ints, got '0'", lambda: loose(1, 3).squeeze("0")),

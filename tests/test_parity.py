@@ -88,12 +88,14 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "unsqueeze": dx.unsqueeze,  # axis=
     "squeeze": dx.squeeze,  # axis=
     "broadcast_to": lambda x, shape: x.broadcast_to(*shape),
+    "repeat": lambda x, counts: x.repeat(*counts),
     "concat": lambda *ts, axis=0: dx.concat(list(ts), axis=axis),
     "stack": lambda *ts, axis=0: dx.stack(ts, axis=axis),
     # ---- indexing and selection ----
     # index tensors and masks are int64/bool inputs (no gradient); argmax, one_hot and the
     # comparisons have no gradient at all (fixtures.NO_GRADIENT): their values are compared
     "getitem": lambda x, index: x[index],
+    "getitem_tensors": lambda x, r, c=None, at="": x[fixtures.tensor_index(at, r, c)],
     "index_select": lambda x, index, axis: dx.index_select(x, axis, index),
     "gather": lambda x, index, axis: dx.gather(x, axis, index),
     "where": lambda cond, x, y=None, other=None: dx.where(cond, x, other if y is None else y),
@@ -148,9 +150,10 @@ sort, topk, split and chunk return tuples); multinomial's draws are checked by t
 statistics there, and the aliases view and cat are reshape and concat. The ops of the layers
 ports need (relu6, group_norm, rms_norm, ...) are compared by tests/test_port_layers.py."""
 
-OPERATOR_ONLY = {"getitem"}
+OPERATOR_ONLY = {"getitem", "getitem_tensors"}
 """Ops reached through an operator, not a top-level function: ``x[index]`` is
-``Tensor.__getitem__`` (dfdx.ops.indexing.getitem), as in PyTorch."""
+``Tensor.__getitem__`` (dfdx.ops.indexing.getitem), as in PyTorch; ``getitem_tensors`` is
+the same with int64 tensors among the index's items (advanced indexing)."""
 
 
 def run_dfdx(case: Any, inputs: dict[str, np.ndarray], weight: np.ndarray | None) -> dict[str, Any]:

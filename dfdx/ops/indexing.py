@@ -79,7 +79,7 @@ def _scalar(op: str, value: object, dtype: Any) -> Array:
 
 # ---- basic indexing --------------------------------------------------------------------------
 
-_INDEX_HELP = "ints, slices, None or ... (for tensor indices use index_select or gather)"
+_INDEX_HELP = "ints, slices, None, ... or int64 tensors of indices"
 
 
 def _index_int(v: object) -> int:
@@ -94,6 +94,11 @@ def _index_item(i: object) -> shapes.IndexItem:
     if isinstance(i, slice):
         parts = [None if p is None else _index_int(p) for p in (i.start, i.stop, i.step)]
         return slice(*parts)
+    a = getattr(i, "_data", None)
+    if a is not None:
+        if a.dtype != int64:
+            raise DTypeError(f"index: a tensor index must hold int64 indices, got {a.dtype}")
+        return shapes.TensorIndex(a.shape)
     return _index_int(i)
 
 
@@ -104,9 +109,11 @@ def getitem(x: Tensor[Any, *S, T], index: slice, /) -> Tensor[Dyn, *S, T]: ...
 @overload
 def getitem(x: AnyTensor, index: Any, /) -> Any: ...
 def getitem(x: Any, index: Any, /) -> Any:
-    """``x[index]``: NumPy's basic indexing (ints, slices with any step, ``None``, ``...``);
-    the result is a view of ``x``'s values. Its gradient is the output's gradient written
-    into zeros of ``x``'s shape at the indexed places (basic indexing never repeats one)."""
+    """``x[index]``: NumPy's basic indexing (ints, slices with any step, ``None``, ``...``)
+    gives a view of ``x``'s values; int64 tensors of indices select entries as PyTorch's
+    advanced indexing does (``x[dx.arange(b), last]``: their shapes broadcast together, see
+    :func:`dfdx_mypy_plugin.shapes.index`), a copy. The gradient is the output's gradient
+    written (for tensor indices, added) into zeros of ``x``'s shape at the indexed places."""
     a = x._data
     items: tuple[Any, ...]
     if type(index) is int and a.ndim:  # x[i], a dataset's sample: the one check it needs
@@ -115,8 +122,12 @@ def getitem(x: Any, index: Any, /) -> Any:
         items = (index,)
         view = a[index, ...]
     else:
-        items = tuple(map(_index_item, index if type(index) is tuple else (index,)))
-        shapes.index(a.shape, items)
+        raw = index if type(index) is tuple else (index,)
+        checked: tuple[Any, ...] = tuple(map(_index_item, raw))
+        shapes.index(a.shape, checked)
+        if any(isinstance(i, shapes.TensorIndex) for i in checked):
+            return _advanced(x, raw, checked)
+        items = checked
         # a trailing ``...`` keeps an index of ints a 0-d view (NumPy returns a scalar copy)
         view = a[items] if any(i is Ellipsis for i in items) else a[(*items, Ellipsis)]
     shape = a.shape
@@ -127,6 +138,54 @@ def getitem(x: Any, index: Any, /) -> Any:
         return out
 
     return result(view, (x,), (grad,))
+
+
+def _advanced(x: Any, raw: tuple[Any, ...], items: tuple[shapes.IndexItem, ...]) -> Any:
+    """``x[items]`` with tensors of indices, as PyTorch takes it: the ints first (basic
+    indexing: they remove their axes), then the tensors with the slices and new axes, where
+    NumPy's rule for tensors and slices is PyTorch's."""
+    a = x._data
+    named = sum(1 for i in items if i is not None and i is not Ellipsis)
+    expanded: list[Any] = []
+    for i, r in zip(items, raw, strict=True):
+        if i is Ellipsis:
+            expanded.extend([slice(None)] * (a.ndim - named))
+        else:
+            expanded.append(r._data if isinstance(i, shapes.TensorIndex) else i)
+    if not any(i is Ellipsis for i in items):
+        expanded.extend([slice(None)] * (a.ndim - named))
+    ints = tuple(i if isinstance(i, int) or i is None else slice(None) for i in expanded)
+    rest: Any = tuple(slice(None) if i is None else i for i in expanded if not isinstance(i, int))
+    axis = 0
+    for i in expanded:
+        if isinstance(i, xp.ndarray):
+            _wrapped_in_range(a.shape, axis, i)
+        if i is not None:
+            axis += 1
+    first = a[ints]
+    shape, first_shape = a.shape, first.shape
+
+    def grad(g: Array) -> Array:
+        inner = xp.zeros(first_shape, g.dtype)
+        xp.add.at(inner, rest, g)
+        out = xp.zeros(shape, g.dtype)
+        out[ints] = inner
+        return out
+
+    reads = tuple(r for r in raw if getattr(r, "_data", None) is not None)
+    return result(first[rest], (x,), (grad,), reads)
+
+
+def _wrapped_in_range(shape: tuple[int, ...], axis: int, idx: Array) -> None:
+    """Every index in ``[-n, n)`` for an axis of size ``n`` (negative ones count from the end,
+    as in PyTorch's advanced indexing)."""
+    if not idx.size:
+        return
+    lo, hi = int(idx.min()), int(idx.max())
+    if hi >= shape[axis]:
+        raise shapes.index_out_of_range("index", shape, axis, hi)
+    if lo < -shape[axis]:
+        raise shapes.index_out_of_range("index", shape, axis, lo)
 
 
 # ---- selection by index tensors ----------------------------------------------------------------

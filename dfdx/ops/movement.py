@@ -1,10 +1,10 @@
 # pyright: reportOverlappingOverload=false
 """Movement and shape: the same elements in another shape or order (reshape, flatten,
-permute, transpose, unsqueeze, squeeze, broadcast_to), and tensors joined along an axis
-(concat, stack).
+permute, transpose, unsqueeze, squeeze, broadcast_to), copies tiled (repeat), and tensors
+joined along an axis (concat, stack).
 
-The results are NumPy views wherever NumPy allows (everything but concat and stack, and a
-reshape of a non-contiguous tensor): tensors are never written in place, so sharing memory is
+The results are NumPy views wherever NumPy allows (everything but repeat, concat and stack,
+and a reshape of a non-contiguous tensor): tensors are never written in place, so sharing memory is
 safe. The backward of a view is the inverse movement of the gradient.
 
 Plain signatures (without the plugin) return ``Any`` where the new shape depends on int
@@ -330,6 +330,23 @@ def broadcast_to(x: Tensor[*S, T], /, *dims: int) -> Any:
     )
     shape = a.shape
     return result(xp.broadcast_to(a, new), (x,), (lambda g: unbroadcast(g, shape),))
+
+
+def repeat(x: Tensor[*S, T], /, *dims: int) -> Any:
+    """``x`` tiled ``dims[i]`` times along each axis (PyTorch's ``Tensor.repeat``, NumPy's
+    ``tile``); more counts than axes add leading axes: ``Tensor[3, 1].repeat(2, 1, 4)`` is
+    ``Tensor[2, 3, 4]``. A copy; the gradient adds up the copies' gradients."""
+    a = x._data
+    reps = _ints("repeat", "counts", dims, varargs=True)
+    shapes.repeat(a.shape, reps)
+    padded = (1,) * (len(reps) - a.ndim) + a.shape
+    shape = a.shape
+
+    def grad(g: Any) -> Any:
+        pairs = tuple(n for r, d in zip(reps, padded, strict=True) for n in (r, d))
+        return g.reshape(pairs).sum(axis=tuple(range(0, len(pairs), 2))).reshape(shape)
+
+    return result(xp.tile(a, reps), (x,), (grad,))
 
 
 def _tensors(op: str, tensors: Sequence[AnyTensor]) -> list[AnyTensor]:

@@ -17,6 +17,7 @@ from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
+from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
 from dfdx_mypy_plugin._where import at_build, at_windows, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -103,7 +104,8 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     is also reported where the layer was built: it is likely built with the wrong size. So
     too where the size at fault was set by a layer's window found back from an operand
     (:func:`dfdx_mypy_plugin._where.at_windows`: a convolution without its stride whose
-    frames meet a positional table). Returns the operands (0, 1) blamed on a window."""
+    frames meet a positional table). Where no layer is blamed, a module's table that set the
+    size is (:func:`_blame_tables`). Returns the operands (0, 1) blamed on a window."""
     context = call.context
     exprs: list[Expression | None] = (
         [context.left, context.right] if isinstance(context, OpExpr) else call.operand_exprs[:2]
@@ -115,6 +117,7 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     if not bad:
         return blamed
     definition = reaching_definitions(call.api)
+    layer_blamed = False
     for k, (operand, shape) in enumerate(zip(exprs, (a, b), strict=False)):
         other = (pb, pa)[k][bad[0]]
         if operand is not None and len(shape) + bad[0] >= 0 and other not in shape:
@@ -135,8 +138,27 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
                 built = at_build(call.api, layer_call, message)
                 if built is not None:
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
+                    layer_blamed = True
                 break
+    if not blamed and not layer_blamed:
+        _blame_tables(call, exprs, (a, b), bad[0], message)
     return blamed
+
+
+def _blame_tables(
+    call: Call,
+    exprs: list[Expression | None],
+    operands: tuple[shapes.Shape, shapes.Shape],
+    axis: int,
+    message: str,
+) -> None:
+    """Where an operand's size at the axis at fault (negative) was set where a module's table
+    was created (``x + self.positional_embedding`` with a table of the wrong length), the
+    error is also reported there (:func:`dfdx_mypy_plugin._tables.table_places`)."""
+    for e, shape in zip(exprs, operands, strict=False):
+        if len(shape) + axis >= 0:
+            for text, place in table_places(call.api, e, axis, call.context, message):
+                call.fail(text, DFDX_SHAPE, at=place)
 
 
 def _through_new_axes(

@@ -2,9 +2,11 @@
 tril/triu, one_hot, argmax, dropout, and the comparisons that make bool masks.
 
 An index is read from its expression: literal ints (negative ones too), slices whose parts are
-literal ints or ``None``, ``None`` and ``...``; an int that is not a literal still removes its
-axis, and a slice with a part that is not a literal gives a ``Dyn`` size. Comparisons, argmax
-and one_hot return ``NoneTape`` tensors (no gradient flows through them).
+ints, symbolic sizes (``table[:h]``, ``x[..., :-p]``) or ``None``, ``None``, ``...`` and
+tensors of indices (advanced indexing: ``x[dx.arange(b), last]``, taken as int64 indices; the
+run time refuses a bool mask); an int that is not a literal still removes its axis, and a
+slice with a part that is neither a literal nor a symbolic size gives a ``Dyn`` size.
+Comparisons, argmax and one_hot return ``NoneTape`` tensors (no gradient flows through them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from mypy.nodes import (
     EllipsisExpr,
     Expression,
     FloatExpr,
+    IndexExpr,
     IntExpr,
     NameExpr,
     SliceExpr,
@@ -24,8 +27,10 @@ from mypy.nodes import (
 from mypy.types import Instance, NoneType, TupleType, Type, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import reaching_definitions
 from dfdx_mypy_plugin._types import (
     NONE_TAPE,
+    TENSOR,
     TensorType,
     Unknown,
     is_int_bound,
@@ -34,7 +39,10 @@ from dfdx_mypy_plugin._types import (
     literal_int,
     merge_tapes,
     read_tensor,
+    size_of,
+    type_of,
 )
+from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis, read_keepdims
 
@@ -69,7 +77,8 @@ def _int_axis(call: Call, name: str, default: int | None = None) -> int:
 
 
 def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
-    """A slice part: None where it is absent or ``None``, an int, or ANY_INT."""
+    """A slice part: None where it is absent or ``None``, an int, a symbolic size (``h`` of
+    ``b, c, h, w = x.shape``, ``t - 1``, ``-p``: see :func:`_size_part`), or ANY_INT."""
     if e is None or (isinstance(e, NameExpr) and e.fullname == "builtins.None"):
         return None
     t = get_proper_type(call.api.get_expression_type(e))
@@ -79,8 +88,21 @@ def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
     if n is not None:
         return n
     if _some_int(t):
-        return shapes.ANY_INT
+        return _size_part(call, e)
     raise Unknown
+
+
+def _size_part(call: Call, e: Expression) -> shapes.IndexInt:
+    """An int expression as a size where the plugin can fold it (a negated one counting from
+    the end), else ANY_INT."""
+    negated = isinstance(e, UnaryExpr) and e.op == "-"
+    inner = e.expr if isinstance(e, UnaryExpr) and e.op == "-" else e
+    d = size_of(
+        call.api.get_expression_type(inner), inner, type_of(call.api), call.syms, call.definitions()
+    )
+    if negated:
+        d = shapes.dim_add(0, d, -1)
+    return shapes.ANY_INT if d is None else d
 
 
 def _some_int(t: Type) -> bool:
@@ -100,6 +122,8 @@ def _item_from_type(t: Type) -> shapes.IndexItem:
     p = get_proper_type(t)
     if isinstance(p, NoneType):
         return None
+    if isinstance(p, Instance) and p.type.fullname == TENSOR:
+        return shapes.TensorIndex(read_tensor(p).shape)  # int64 indices (a mask is refused)
     n = literal_int(p)
     if n is not None:
         return n
@@ -142,7 +166,33 @@ def _index_items(call: Call) -> list[shapes.IndexItem]:
 @rule("index", methods=("__getitem__",), functions=_ops("getitem"))
 def getitem(call: Call) -> Type:
     x = call.tensor(0)
-    return call.result(shapes.index(x.shape, _index_items(call)), x.tape, x)
+    items = _index_items(call)
+    try:
+        shape = shapes.index(x.shape, items)
+    except shapes.ShapeError as e:
+        if any(isinstance(i, shapes.TensorIndex) for i in items):
+            _blame_index_tensors(call, str(e))
+        raise
+    return call.result(shape, x.tape, x)
+
+
+def _blame_index_tensors(call: Call, message: str) -> None:
+    """Where index tensors that do not fit together are locals assigned on other lines
+    (``eot = text.argmax(axis=0)`` before ``x[dx.arange(b), eot]``), the error is reported
+    there too: the index is as likely computed wrong as used wrong."""
+    e = call.operand_exprs[1] if len(call.operand_exprs) == 2 else None
+    items = e.items if isinstance(e, TupleExpr) else [e]
+    definition = reaching_definitions(call.api)
+    line = call.context.line
+    for item in items:
+        while isinstance(item, IndexExpr):
+            item = item.base  # ``rows[:, None]``: ``rows``'s sizes
+        if not isinstance(item, NameExpr):
+            continue
+        value = definition(item)
+        if value is not None and 0 < value.line != line:
+            used = f"{item.name} is assigned here; used at line {line}: {message}"
+            call.fail(used, DFDX_SHAPE, at=value)
 
 
 # ---- selection by index tensors ----------------------------------------------------------------

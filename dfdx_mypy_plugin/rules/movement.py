@@ -1,5 +1,5 @@
 """Movement and shape: reshape, flatten, permute, transpose, unsqueeze, squeeze,
-broadcast_to, concat and stack.
+broadcast_to (and ``expand``, its PyTorch name), repeat, concat and stack.
 
 Axes passed as int arguments must be literals for an exact result (an axis that is not one
 leaves mypy's default, ``Any``). Sizes (reshape, broadcast_to) are read as the creation
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import Expression, ListExpr, StarExpr, TupleExpr
+from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, StarExpr, TupleExpr
 from mypy.types import (
     AnyType,
     Instance,
@@ -27,6 +27,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -37,6 +38,7 @@ from dfdx_mypy_plugin._types import (
     read_tensor,
     tensor_type,
 )
+from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
 
@@ -142,10 +144,44 @@ def squeeze(call: Call) -> Type:
     return call.result(shapes.squeeze(x.shape, axis), x.tape, x)
 
 
-@rule("broadcast_to", methods=("broadcast_to",), functions=_movement("broadcast_to"))
+@rule("broadcast_to", methods=("broadcast_to", "expand"), functions=_movement("broadcast_to"))
 def broadcast_to(call: Call) -> Type:
     x = call.tensor(0)
-    return call.result(shapes.broadcast_to_sizes(x.shape, _sizes(call)), x.tape, x)
+    sizes = _sizes(call)
+    try:
+        shape = shapes.broadcast_to_sizes(x.shape, sizes)
+    except shapes.ShapeError as e:
+        axis = _not_broadcast(x.shape, sizes)
+        if axis is not None:
+            for text, place in table_places(call.api, _first(call), axis, call.context, str(e)):
+                call.fail(text, DFDX_SHAPE, at=place)
+        raise call.recover(e, x.tape, x) from None
+    return call.result(shape, x.tape, x)
+
+
+@rule("repeat", methods=("repeat",), functions=_movement("repeat"))
+def repeat(call: Call) -> Type:
+    x = call.tensor(0)
+    return call.result(shapes.repeat(x.shape, _sizes(call)), x.tape, x)
+
+
+def _first(call: Call) -> Expression | None:
+    """The expression of the tensor operand: the receiver of a method, else the first
+    argument."""
+    if call.operand_exprs and call.operand_exprs[0] is not None:
+        return call.operand_exprs[0]
+    c = call.context
+    return c.callee.expr if isinstance(c, CallExpr) and isinstance(c.callee, MemberExpr) else None
+
+
+def _not_broadcast(shape: shapes.Shape, sizes: list[shapes.Dim]) -> int | None:
+    """The first axis of ``shape`` (negative) whose size cannot go to its target in
+    ``sizes``."""
+    for i in range(1, min(len(shape), len(sizes)) + 1):
+        s, t = shape[-i], sizes[-i]
+        if t != -1 and s != 1 and shapes.same_dim(s, t) is False:
+            return -i
+    return None
 
 
 def _items(call: Call) -> tuple[list[Type], bool]:

@@ -1,8 +1,8 @@
 """Sorting and sampling: sort, argsort, topk, multinomial.
 
 sort and topk return a tuple ``(values, indices)``: the values on the input's tape, the int64
-indices on ``NoneTape``; topk's axis becomes ``k`` (a literal int, else ``Dyn``). argsort and
-multinomial return indices only.
+indices on ``NoneTape``; topk's axis becomes ``k`` (a literal int, a size TypeVar or folded
+arithmetic, else ``Dyn``). argsort and multinomial return indices only.
 """
 
 from __future__ import annotations
@@ -31,6 +31,18 @@ def _int(call: Call, name: str, position: int, default: int | None = None) -> in
     else:
         raise Unknown
     return literal_int(t)
+
+
+def _size(call: Call, name: str, position: int) -> shapes.Dim:
+    """A size argument by name or position: a literal, folded arithmetic, a size TypeVar
+    (``topk(k, ...)`` with ``k: K``), else None; Unknown where it is absent."""
+    if call.has(name):
+        if literal_bool(call.arg(name)) is not None:
+            raise Unknown
+        return call.named_size(name)
+    if position >= len(call.operands) or literal_bool(call.operands[position]) is not None:
+        raise Unknown
+    return call.size(position)
 
 
 def _axis(call: Call, position: int) -> int:
@@ -62,7 +74,7 @@ def argsort(call: Call) -> Type:
 @rule("topk", methods=("topk",), functions=_ops("topk"))
 def topk(call: Call) -> Type:
     x = call.tensor(0)
-    k = _int(call, "k", 1)
+    k = _size(call, "k", 1)
     shape = shapes.topk(x.shape, k, _axis(call, 2))
     return pair(call, call.result(shape, x.tape, x), call.result(shape, _none_tape(call), x))
 
@@ -70,7 +82,7 @@ def topk(call: Call) -> Type:
 @rule("multinomial", methods=("multinomial",), functions=_ops("multinomial"))
 def multinomial(call: Call) -> Type:
     probs = call.tensor(0)
-    n = _int(call, "num_samples", 1)
+    n = _size(call, "num_samples", 1)
     replacement: bool | None = False
     if call.has("replacement"):
         replacement = literal_bool(call.arg("replacement"))

@@ -77,6 +77,7 @@ from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
 from dfdx_mypy_plugin.shapes.indexing import IndexInt as IndexInt
 from dfdx_mypy_plugin.shapes.indexing import IndexItem as IndexItem
+from dfdx_mypy_plugin.shapes.indexing import TensorIndex as TensorIndex
 from dfdx_mypy_plugin.shapes.indexing import gather as gather
 from dfdx_mypy_plugin.shapes.indexing import index as index
 from dfdx_mypy_plugin.shapes.indexing import index_out_of_range as index_out_of_range
@@ -113,6 +114,7 @@ from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
 from dfdx_mypy_plugin.shapes.movement import pieces as pieces
 from dfdx_mypy_plugin.shapes.movement import product as product
+from dfdx_mypy_plugin.shapes.movement import repeat as repeat
 from dfdx_mypy_plugin.shapes.movement import reshape as reshape
 from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
 from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes

@@ -95,6 +95,24 @@ def at_least(d: Dim, n: int) -> bool:
     return diff is not None and _sym.sign(diff) == 1
 
 
+def is_negative(d: Dim) -> bool:
+    """Whether a size's value is provably below 0 (an int, or a polynomial such as ``"-P"``
+    that is negative for every value of its names)."""
+    if isinstance(d, int):
+        return d < 0
+    p = _poly(d)
+    return p is not None and _sym.sign(p) == -1
+
+
+def is_nonnegative(d: Dim) -> bool:
+    """Whether a size's value is provably 0 or more (``"W-1"``: sizes are ints, so ``p >= 0``
+    where ``p + 1 > 0``)."""
+    if isinstance(d, int):
+        return d >= 0
+    p = _poly(d)
+    return p is not None and _sym.sign(_sym.add(p, _sym.const(1))) == 1
+
+
 def dim_mul(a: Dim, b: Dim) -> Dim:
     """``a * b``: an int for two ints, a symbolic size in normal form (``"4*B*T"``: the int
     factor first, then the names sorted) where a name is involved, None where a size is

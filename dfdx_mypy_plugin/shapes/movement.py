@@ -23,6 +23,7 @@ from dfdx_mypy_plugin.shapes._core import (
     normalize_axis,
     same_dim,
 )
+from dfdx_mypy_plugin.shapes.binary import broadcast_dim
 
 
 def product(dims: Sequence[Dim]) -> Dim:
@@ -210,14 +211,40 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
             raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
         elif s == 1:
             out.append(t)
-        elif same_dim(s, t) is False:
+        elif same_dim(s, t) is False or broadcast_dim(s, t) is False:
+            # (two size TypeVars are two sizes, as in broadcasting: a grid's ``H`` is no ``W``)
             raise ShapeError(
                 f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
-                f"(axis {axis}: {fmt_dim(s)} != {fmt_dim(t)})"
+                f"(axis {axis}: {fmt_dim(s)} != {fmt_dim(t)})",
+                best=_targets(shape, dims),
             )
         else:
             out.append(t if isinstance(t, int) else s)
     return tuple(out)
+
+
+def repeat(shape: Shape, counts: Sequence[Dim]) -> Shape:
+    """``repeat(*counts)`` (PyTorch's ``Tensor.repeat``, NumPy's ``tile``): each axis repeated
+    ``counts[i]`` times, new leading axes where there are more counts than axes
+    (``Tensor[H, 1, F].repeat(1, W, 1)`` is ``Tensor[H, W, F]``, ``Tensor[D].repeat(B, 1)`` is
+    ``Tensor[B, D]``); fewer counts than axes, or a negative count, is an error."""
+    target = "(" + ", ".join(fmt_dim(c) for c in counts) + ("," if len(counts) == 1 else "") + ")"
+    if len(counts) < len(shape):
+        raise ShapeError(
+            f"repeat: {fmt(shape)} needs a count for each of its {len(shape)} axes, got {target}"
+        )
+    for c in counts:
+        if isinstance(c, int) and c < 0:
+            raise ShapeError(f"repeat: invalid count {c} in {target}")
+    padded = (1,) * (len(counts) - len(shape)) + tuple(shape)
+    return tuple(dim_mul(c, d) for c, d in zip(counts, padded, strict=True))
+
+
+def _targets(shape: Shape, dims: Sequence[Dim]) -> Shape:
+    """The sizes ``broadcast_to`` was asked for, a -1 as the input's size (ShapeError.best:
+    the code after the call is written against them)."""
+    lead = len(dims) - len(shape)
+    return tuple(shape[i - lead] if t == -1 and i >= lead else t for i, t in enumerate(dims))
 
 
 def concat(shapes: Sequence[Shape], axis: int) -> Shape:

@@ -81,7 +81,9 @@ class DETRHead(Module, Generic[C, D, NH, Q, K]):
         self.input_proj = Conv2d(backbone_channels, hidden_dim, 1)
         self.query_embed = Embedding(num_queries, hidden_dim)
         # bug: the row embedding of the full width (the column one is half)
-        self.row_embed = dx.rand(50, hidden_dim)
+        self.row_embed = dx.rand(50, hidden_dim)  # E: mypy[dfdx-shape "self.row_embed is created"
+        #     " here; it reaches line 107: broadcast_to: cannot broadcast Tensor[Dyn, 1, D] to Tens"
+        #     "or[Dyn, Dyn, D//2] (axis -1: D != D//2)"]
         self.col_embed = dx.rand(50, hidden_dim // 2)
         layer = TransformerDecoderLayer(
             hidden_dim, nheads, dim_feedforward=2 * hidden_dim, dropout=0.0

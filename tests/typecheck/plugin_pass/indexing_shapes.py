@@ -96,15 +96,16 @@ def classify(logits: Tensor[B, L[10], T], y: Tensor[B, NoneTape]) -> Tensor[B, L
 assert_type(classify(dx.randn(4, 10), dx.zeros(4, dtype=dx.int64)), Tensor[L[4], L[10], NoneTape])
 
 
-# an index on a symbolic or Dyn size is not range-checked (the run time checks it)
+# an index on a symbolic or Dyn size is not range-checked (the run time checks it); a slice's
+# bounds there are taken to lie within the axis
 def unproven(m: Tensor[B, C, NoneTape], d: Tensor[Dyn, L[4], NoneTape]) -> None:
     assert_type(m[5, 7], Tensor[NoneTape])
-    assert_type(m[:, 2:9:3], Tensor[B, Dyn, NoneTape])
+    assert_type(m[:, 2:9:3], Tensor[B, L[3], NoneTape])
     assert_type(d[3], Tensor[L[4], NoneTape])
     assert_type(m == m[0], Tensor[B, C, NoneTape])
 
 
-unproven(dx.zeros(6, 8), dx.zeros(4, 4))
+unproven(dx.zeros(6, 9), dx.zeros(4, 4))
 
 
 # a symbolic number of classes
@@ -116,11 +117,11 @@ def encode(y: Tensor[B, NoneTape], n: N) -> Tensor[B, N, NoneTape]:
 assert encode(dx.zeros(3, dtype=dx.int64), 4).shape == (3, 4)
 
 
-# a slice bound or an index that is a symbolic size (``b`` of ``x.shape``): its value is not
-# known here, so the slice's size is Dyn, and the other items still count
+# a slice bound or an index that is a symbolic size (``b`` of ``x.shape``): the slice is ``b``
+# long (its bound taken to lie within the axis), and the other items still count
 def cached(cache: Tensor[L[8], L[6], C, NoneTape], x: Tensor[B, NoneTape]) -> None:
     (b,) = x.shape
-    assert_type(cache[:b, :4], Tensor[Dyn, L[4], C, NoneTape])
+    assert_type(cache[:b, :4], Tensor[B, L[4], C, NoneTape])
     assert_type(cache[b, 1:], Tensor[L[5], C, NoneTape])
 
 

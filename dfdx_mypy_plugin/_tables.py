@@ -1,0 +1,182 @@
+"""Where a learned table that set a size that does not fit was created.
+
+A module's tables (a positional embedding, a class token, DETR's row and column embeddings, an
+output projection) are tensor fields created in ``__init__`` (``self.pos = scale *
+dx.randn(grid ** 2, width)``) and used in ``forward``, often sliced, given new axes and
+broadcast into a grid. Where a size of such a table does not fit where it is used (``x +
+self.pos``, ``self.row_embed[:h].unsqueeze(1).broadcast_to(h, w, f)``), the table is most
+often created with the wrong size (no row for the class token, the full width where half is
+meant). :func:`table_places` follows the value back (a local's last assignment, moves of
+axes, slices that keep the axis whole, a number times the table) to a field of ``self``
+assigned once from a creation function (``randn``, ``rand``, ``zeros``, ``ones``) or to an
+``Embedding``'s ``weight``, and gives the place of the size argument that set the axis, so the
+error is also reported there.
+"""
+
+from __future__ import annotations
+
+from mypy.nodes import (
+    ARG_POS,
+    CallExpr,
+    Context,
+    EllipsisExpr,
+    Expression,
+    IndexExpr,
+    IntExpr,
+    MemberExpr,
+    NameExpr,
+    OpExpr,
+    SliceExpr,
+    TupleExpr,
+    UnaryExpr,
+)
+from mypy.plugin import CheckerPluginInterface
+
+from dfdx_mypy_plugin._origin import _moved, _shape, last_assignment
+from dfdx_mypy_plugin._types import is_scalar, type_of
+from dfdx_mypy_plugin._where import field_value
+
+_CREATORS = frozenset({"randn", "rand", "zeros", "ones", "empty"})
+_EMBEDDINGS = frozenset({"Embedding"})
+_MOVES = frozenset({"transpose", "swapaxes", "permute", "unsqueeze"})
+_DEPTH = 16
+
+
+def table_places(
+    api: CheckerPluginInterface, e: Expression | None, axis: int, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message`` (an error at ``context`` about axis ``axis`` of ``e``'s tensor,
+    counted from 0 or, negative, from the end) is to be reported too: where the table that
+    set that size is created, when that is another line."""
+    if e is None or "_mask " in message:
+        return []
+    shape = _shape(api, e)
+    if shape is None or not -len(shape) <= axis < len(shape):
+        return []
+    found = _table(api, e, axis % len(shape), None, 0)
+    if found is None:
+        return []
+    name, where = found
+    if where.line in (context.line, 0):
+        return []
+    return [(f"{name} is created here; it reaches line {context.line}: {message}", where)]
+
+
+def _table(
+    api: CheckerPluginInterface, e: Expression, axis: int, field: str | None, depth: int
+) -> tuple[str, Context] | None:
+    """The table's name and the size argument that set ``axis`` of ``e``, or None."""
+    if depth > _DEPTH:
+        return None
+    if isinstance(e, NameExpr):
+        value = last_assignment(api, e)
+        return _table(api, value, axis, field, depth + 1) if value is not None else None
+    if isinstance(e, MemberExpr):
+        return _field(api, e, axis, depth)
+    if isinstance(e, OpExpr) and e.op in ("*", "/", "+", "-"):
+        scalar_left = is_scalar(type_of(api)(e.left))
+        scalar_right = is_scalar(type_of(api)(e.right))
+        if scalar_left != scalar_right:
+            side = e.right if scalar_left else e.left
+            return _table(api, side, axis, field, depth + 1)
+        return None
+    if isinstance(e, IndexExpr):
+        inner = _indexed_axis(api, e, axis)
+        return _table(api, e.base, inner, field, depth + 1) if inner is not None else None
+    if not isinstance(e, CallExpr):
+        return None
+    if isinstance(e.callee, MemberExpr) and e.callee.name in _MOVES:
+        receiver = _shape(api, e.callee.expr)
+        if receiver is None:
+            return None
+        moved = _moved(e, e.callee.name, receiver, frozenset({axis}))
+        if moved is None or len(moved) != 1:
+            return None
+        return _table(api, e.callee.expr, next(iter(moved)), field, depth + 1)
+    if field is not None and _callee_name(e) in _CREATORS:
+        return _size_argument(e, axis, field)
+    return None
+
+
+def _field(
+    api: CheckerPluginInterface, e: MemberExpr, axis: int, depth: int
+) -> tuple[str, Context] | None:
+    """A table held in a field of ``self`` (or an ``Embedding`` field's ``weight``)."""
+    if e.name == "weight" and isinstance(e.expr, MemberExpr):
+        layer = field_value(api, e.expr)
+        if isinstance(layer, CallExpr) and _callee_name(layer) in _EMBEDDINGS:
+            return _size_argument(layer, axis, f"self.{e.expr.name}.weight")
+        return None
+    value = field_value(api, e)
+    if value is None:
+        return None
+    return _table(api, value, axis, f"self.{e.name}", depth + 1)
+
+
+def _callee_name(e: CallExpr) -> str | None:
+    callee = e.callee
+    if not isinstance(callee, NameExpr | MemberExpr) or not callee.fullname.startswith("dfdx."):
+        return None
+    return callee.name
+
+
+def _size_argument(e: CallExpr, axis: int, field: str) -> tuple[str, Context] | None:
+    """The size argument of a creation call (or an ``Embedding(num, dim)``) for ``axis``."""
+    sizes = [a for a, k in zip(e.args, e.arg_kinds, strict=True) if k == ARG_POS]
+    if len(sizes) == 1 and isinstance(sizes[0], TupleExpr):
+        sizes = list(sizes[0].items)
+    if not 0 <= axis < len(sizes):
+        return None
+    if _callee_name(e) in _EMBEDDINGS and len(sizes) != 2:
+        return None
+    return field, sizes[axis]
+
+
+def _indexed_axis(api: CheckerPluginInterface, e: IndexExpr, axis: int) -> int | None:
+    """The axis of ``e.base`` that axis ``axis`` of ``e`` comes from where the index keeps it
+    whole (``:``, or a slice whose length is the axis's), or None (an inserted axis, a slice
+    that sets the size, an index the plugin does not read)."""
+    base = _shape(api, e.base)
+    out = _shape(api, e)
+    if base is None or out is None:
+        return None
+    items = list(e.index.items) if isinstance(e.index, TupleExpr) else [e.index]
+    if not all(map(_basic, items)):
+        return None
+    named = sum(1 for i in items if not _is_none(i) and not isinstance(i, EllipsisExpr))
+    expanded: list[Expression | None] = []
+    for i in items:
+        if isinstance(i, EllipsisExpr):
+            expanded.extend([None] * (len(base) - named))
+        else:
+            expanded.append(i)
+    if not any(isinstance(i, EllipsisExpr) for i in items):
+        expanded.extend([None] * (len(base) - named))
+    position = 0
+    for k, item in enumerate(expanded):
+        source = sum(1 for i in expanded[:k] if not _is_none(i))
+        if item is not None and _is_none(item):
+            if position == axis:
+                return None
+            position += 1
+        elif item is None or isinstance(item, SliceExpr):
+            if position == axis:
+                kept = item is None or _whole(item) or base[source] == out[axis]
+                return source if kept else None
+            position += 1
+    return None
+
+
+def _basic(e: Expression) -> bool:
+    """A slice, ``None``, ``...`` or a literal int (an index of basic indexing)."""
+    if isinstance(e, UnaryExpr) and e.op == "-":
+        e = e.expr
+    return isinstance(e, SliceExpr | EllipsisExpr | IntExpr) or _is_none(e)
+
+
+def _is_none(e: Expression | None) -> bool:
+    return isinstance(e, NameExpr) and e.fullname == "builtins.None"
+
+
+def _whole(s: SliceExpr) -> bool:
+    return s.begin_index is None and s.end_index is None and s.stride is None
