@@ -111,11 +111,13 @@ from dfdx_mypy_plugin.shapes.movement import flatten as flatten
 from dfdx_mypy_plugin.shapes.movement import matrix_transpose as matrix_transpose
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
+from dfdx_mypy_plugin.shapes.movement import list_concat as list_concat
 from dfdx_mypy_plugin.shapes.movement import pieces as pieces
 from dfdx_mypy_plugin.shapes.movement import product as product
 from dfdx_mypy_plugin.shapes.movement import reshape as reshape
 from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
 from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
+from dfdx_mypy_plugin.shapes.movement import unpacked_split as unpacked_split
 from dfdx_mypy_plugin.shapes.movement import squeeze as squeeze
 from dfdx_mypy_plugin.shapes.movement import stack as stack
 from dfdx_mypy_plugin.shapes.movement import transpose as transpose
