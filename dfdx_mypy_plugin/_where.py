@@ -245,8 +245,8 @@ def _returns(returned: Expression | None, value: Expression) -> bool:
 
 def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
     """What declared type ``value`` must fit, where it is a function's return value ("the
-    return type", also for an item of a returned tuple) or the value of an assignment to a target with a declared type; else None
-    (mypy's type context may then be only a hint)."""
+    return type", also for an item of a returned tuple) or the value of an assignment to a
+    target with a declared type; else None (mypy's type context may then be only a hint)."""
     if not isinstance(api, TypeChecker):
         return None
     function = api.scope.current_function()

@@ -28,7 +28,6 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import unpacked_into
-from dfdx_mypy_plugin._where import declared, returned_as
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -39,6 +38,7 @@ from dfdx_mypy_plugin._types import (
     read_tensor,
     tensor_type,
 )
+from dfdx_mypy_plugin._where import declared, returned_as
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
 
