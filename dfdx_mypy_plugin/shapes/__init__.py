@@ -100,6 +100,7 @@ from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape
 from dfdx_mypy_plugin.shapes.layers import sequential_chain as sequential_chain
 from dfdx_mypy_plugin.shapes.layers import sequential_mismatch as sequential_mismatch
 from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
+from dfdx_mypy_plugin.shapes.linalg import joined_inner as joined_inner
 from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
