@@ -222,7 +222,7 @@ def at_build(
     return f"{name} is built here; called at line {call.line}: {message}", built
 
 
-def _same_place(e: Expression | None, value: Expression) -> bool:
+def same_place(e: Expression | None, value: Expression) -> bool:
     """Whether ``e`` is ``value`` or its copy: mypy checks a function whose type variables
     have value restrictions (``T in (NoneTape, OwnedTape)``) once per value, on copies of its
     body, while the scope still holds the function as written."""
@@ -239,8 +239,8 @@ def _returns(returned: Expression | None, value: Expression) -> bool:
     (``return dx.cat(all_cls, axis=1), dx.cat(all_box, axis=1)``): mypy checks each item
     with its item of the return type as the context."""
     if isinstance(returned, TupleExpr):
-        return any(_same_place(item, value) for item in returned.items)
-    return _same_place(returned, value)
+        return any(same_place(item, value) for item in returned.items)
+    return same_place(returned, value)
 
 
 def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
@@ -256,7 +256,7 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
             return "the return type"
         if (
             isinstance(stmt, AssignmentStmt)
-            and _same_place(stmt.rvalue, value)
+            and same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
         ):
             target = stmt.lvalues[0]
@@ -362,6 +362,16 @@ def _split_pieces(
             split = f"{', '.join(pieces)} {'is' if len(pieces) == 1 else 'are'} split here"
             found.append((f"{split}; used at line {line}: {message}", stmt.rvalue))
     return found
+
+
+def operand_assignment(api: CheckerPluginInterface, e: Expression) -> Expression | None:
+    """The value :func:`at_inputs` finds for an operand ``e`` (a local name, maybe with its
+    axes moved, ``k.mT``), whose line it reports; None where it finds none."""
+    scope = getattr(api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return None
+    e = _unmoved(e)
+    return reaching_definitions(api)(e) if isinstance(e, NameExpr) else None
 
 
 def at_argument(
@@ -509,7 +519,7 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
     for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
-            and _same_place(stmt.rvalue, value)
+            and same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
         ):
@@ -549,11 +559,11 @@ def returned_as(api: CheckerPluginInterface, value: Expression) -> tuple[Instanc
     for stmt in walk(function.body.body):
         if not isinstance(stmt, ReturnStmt) or not _returns(stmt.expr, value):
             continue
-        if isinstance(stmt.expr, TupleExpr) and not _same_place(stmt.expr, value):
+        if isinstance(stmt.expr, TupleExpr) and not same_place(stmt.expr, value):
             items = ret.items if isinstance(ret, TupleType) else []
             if len(items) != len(stmt.expr.items):
                 return None
-            at = next(i for i, e in enumerate(stmt.expr.items) if _same_place(e, value))
+            at = next(i for i, e in enumerate(stmt.expr.items) if same_place(e, value))
             ret = get_proper_type(items[at])
         return (ret, "the return type") if isinstance(ret, Instance) else None
     return None

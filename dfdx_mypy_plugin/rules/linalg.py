@@ -8,6 +8,7 @@ from mypy.types import Instance, NoneType, Type, get_proper_type
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._origin import joined
 from dfdx_mypy_plugin._types import TENSOR, TensorType, merge_tapes, read_tensor
+from dfdx_mypy_plugin._where import operand_assignment, same_place
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 
@@ -73,9 +74,12 @@ def _joined_inner(call: Call, a: shapes.Shape, b: shapes.Shape) -> None:
         try:
             shapes.joined_inner(a, b, side, found.known, found.unknown, found.call.line)
         except shapes.ShapeError as error:
-            where = f"concatenated here on axis {found.axis}; used at line {call.context.line}"
-            call.fail(f"{where}: {error}", DFDX_SHAPE, at=found.call)
-            raise
+            assigned = operand_assignment(call.api, e)
+            if not (assigned is not None and same_place(assigned, found.call)):
+                where = f"concatenated here on axis {found.axis}; used at line {call.context.line}"
+                call.fail(f"{where}: {error}", DFDX_SHAPE, at=found.call)
+            raise  # where the operand's name was assigned the concatenation, that line is
+            # reported with the error (``at_inputs``)
 
 
 def _optional(call: Call, i: int, name: str) -> TensorType | None:
