@@ -313,9 +313,9 @@ _CONCATS = frozenset({"dfdx.ops.movement.cat", "dfdx.ops.movement.concat"})
 
 @dataclass(frozen=True)
 class Joined:
-    """A concatenation whose result's size on an axis is unknown: ``known``, the sum of its
-    parts' sizes there that are known, and ``unknown``, how many parts have a size there
-    that is not (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``)."""
+    """A concatenation along ``axis``: ``known``, the sum of its parts' sizes there that are
+    known, and ``unknown``, how many parts have a size there that is not
+    (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``: one)."""
 
     call: CallExpr
     axis: int
@@ -394,7 +394,7 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
             unknown += 1
         else:
             known = shapes.dim_add(known, shape[axis])
-    return Joined(e, axis, known, unknown) if unknown and known is not None else None
+    return Joined(e, axis, known, unknown) if known is not None else None
 
 
 def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:

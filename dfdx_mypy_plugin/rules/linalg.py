@@ -6,7 +6,7 @@ from mypy.nodes import CallExpr, Expression, MemberExpr, OpExpr
 from mypy.types import Instance, NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._origin import joined
+from dfdx_mypy_plugin._origin import Joined, joined
 from dfdx_mypy_plugin._types import TENSOR, TensorType, merge_tapes, read_tensor
 from dfdx_mypy_plugin._where import operand_assignment, same_place
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -23,6 +23,10 @@ def matmul(call: Call) -> Type:
     tape = merge_tapes([a.tape, b.tape])
     try:
         shape = shapes.matmul(a.shape, b.shape)
+    except shapes.ShapeError as e:
+        _blame_concatenations(call, a.shape, b.shape, str(e))
+        raise call.recover(e, tape, a, b) from None
+    try:
         _joined_inner(call, a.shape, b.shape)
     except shapes.ShapeError as e:
         raise call.recover(e, tape, a, b) from None
@@ -50,6 +54,39 @@ def _one_type(call: Call, e: Expression | None) -> bool:
     return isinstance(p, Instance) and p.type.fullname == TENSOR
 
 
+def _contracted(call: Call, a: shapes.Shape, b: shapes.Shape) -> list[tuple[int, Expression]]:
+    """The contracted axis of each operand of at least 2 axes, with its expression."""
+    exprs = _operand_exprs(call)
+    axes = (len(a) - 1 if len(a) >= 1 else None, len(b) - 2 if len(b) >= 2 else None)
+    return [
+        (axis, e)
+        for axis, e in zip(axes, [*exprs, None, None][:2], strict=True)
+        if axis is not None and e is not None
+    ]
+
+
+def _report_concatenation(call: Call, e: Expression, found: Joined, message: str) -> None:
+    """The line of ``found``, the concatenation that made the contracted axis of the operand
+    ``e``, unless the operand's assignment is reported there already (``at_inputs``)."""
+    assigned = operand_assignment(call.api, e)
+    if assigned is not None and same_place(assigned, found.call):
+        return
+    where = f"concatenated here on axis {found.axis}; used at line {call.context.line}"
+    call.fail(f"{where}: {message}", DFDX_SHAPE, at=found.call)
+
+
+def _blame_concatenations(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> None:
+    """Where inner sizes differ (``message``), the line of each concatenation along an
+    operand's contracted axis (keys joined with a cache on the head size: ``HS`` against
+    ``2*HS``), found back through axis moves and the name's last binding."""
+    if not message.startswith("matmul: inner sizes differ"):
+        return
+    for axis, e in _contracted(call, a, b):
+        found = joined(call.api, e, axis)
+        if found is not None:
+            _report_concatenation(call, e, found, message)
+
+
 def _joined_inner(call: Call, a: shapes.Shape, b: shapes.Shape) -> None:
     """Inner sizes of which one is unknown, made by a concatenation along that axis whose
     other parts already add up to the known one (keys concatenated with a cache on the head
@@ -69,17 +106,13 @@ def _joined_inner(call: Call, a: shapes.Shape, b: shapes.Shape) -> None:
         if not _one_type(call, known_side):
             continue  # a member of a union: its size may hold on another path only
         found = joined(call.api, e, axes[side])
-        if found is None:
+        if found is None or not found.unknown:
             continue
         try:
             shapes.joined_inner(a, b, side, found.known, found.unknown, found.call.line)
         except shapes.ShapeError as error:
-            assigned = operand_assignment(call.api, e)
-            if not (assigned is not None and same_place(assigned, found.call)):
-                where = f"concatenated here on axis {found.axis}; used at line {call.context.line}"
-                call.fail(f"{where}: {error}", DFDX_SHAPE, at=found.call)
-            raise  # where the operand's name was assigned the concatenation, that line is
-            # reported with the error (``at_inputs``)
+            _report_concatenation(call, e, found, str(error))
+            raise
 
 
 def _optional(call: Call, i: int, name: str) -> TensorType | None:
