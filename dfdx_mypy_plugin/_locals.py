@@ -252,6 +252,34 @@ def _statement_of(
     return None
 
 
+def unpacked_into(api: CheckerPluginInterface, value: Expression) -> int | None:
+    """The number of names ``value`` (a call) is unpacked into, where it is the whole value of
+    an assignment to a tuple of targets without a starred one (``q, k, v = qkv.split(e,
+    axis=2)``); None otherwise (assigned to one name, iterated, or passed on)."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    tree = getattr(api, "tree", None)
+    if isinstance(function, FuncItem):
+        body = function.body.body
+    elif function is None and scope is not None and scope.active_class() is None and tree:
+        body = tree.defs
+    else:
+        return None
+    found = _statement_of(body, value.line, value.column)
+    if found is None:
+        return None
+    block, index = found
+    stmt = block[index]
+    if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1):
+        return None
+    target, rvalue = stmt.lvalues[0], stmt.rvalue
+    if _position(rvalue) != _position(value) or not isinstance(target, TupleExpr | ListExpr):
+        return None
+    if any(isinstance(item, StarExpr) for item in target.items):
+        return None
+    return len(target.items)
+
+
 def _binds(stmt: Statement, name: str) -> bool:
     count: dict[str, int] = {}
     count_bindings([stmt], count)

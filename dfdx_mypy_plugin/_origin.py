@@ -17,23 +17,45 @@ from mypy.nodes import (
     ARG_POS,
     AssignmentStmt,
     CallExpr,
+    ClassDef,
+    Decorator,
     Expression,
+    ForStmt,
+    FuncDef,
     FuncItem,
+    IfStmt,
     IntExpr,
+    ListExpr,
+    MatchStmt,
     MemberExpr,
     NameExpr,
+    StarExpr,
+    Statement,
+    TryStmt,
+    TupleExpr,
     UnaryExpr,
+    WhileStmt,
+    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type
-from mypy.types import CallableType, Instance, TupleType, UnpackType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    TupleType,
+    UnionType,
+    UnpackType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
+    blocks,
     checked_copy,
     count_bindings,
     reaching_definitions,
+    target_names,
 )
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 
@@ -284,3 +306,152 @@ def origins_of_call(
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
         return []  # an op that sets these sizes itself, or not a tensor's op
     return origins(api, source, axes, depth + 1, merged)
+
+
+_CONCATS = frozenset({"dfdx.ops.movement.cat", "dfdx.ops.movement.concat"})
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A concatenation along ``axis``: ``known``, the sum of its parts' sizes there that are
+    known, and ``unknown``, how many parts have a size there that is not
+    (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``: one)."""
+
+    call: CallExpr
+    axis: int
+    known: shapes.Dim
+    unknown: int
+
+
+def joined(api: CheckerPluginInterface, e: Expression, axis: int, depth: int = 0) -> Joined | None:
+    """The concatenation along ``axis`` that made that axis of ``e``'s value, found back
+    through axis moves (``k.transpose(-2, -1)``, ``k.mT``) and a local name's last binding
+    before its use (:func:`last_binding`), or None."""
+    if depth > _DEPTH:
+        return None
+    if isinstance(e, NameExpr):
+        value = last_binding(api, e)
+        return joined(api, value, axis, depth + 1) if value is not None else None
+    if isinstance(e, MemberExpr) and e.name in ("mT", "T"):
+        receiver = _rank_of(api, e.expr)
+        if receiver is None or len(receiver) < 2 or (e.name == "T" and len(receiver) != 2):
+            return None
+        last = len(receiver) - 1
+        swapped = last - 1 if axis == last else last if axis == last - 1 else axis
+        return joined(api, e.expr, swapped, depth + 1)
+    if not isinstance(e, CallExpr):
+        return None
+    if isinstance(e.callee, MemberExpr) and e.callee.name in _MOVES:
+        receiver = _rank_of(api, e.callee.expr)
+        moved = _moved(e, e.callee.name, receiver, frozenset({axis})) if receiver else None
+        if moved is None or len(moved) != 1:
+            return None
+        return joined(api, e.callee.expr, next(iter(moved)), depth + 1)
+    return _concatenation(api, e, axis)
+
+
+def _rank_of(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
+    """``e``'s shape, or where it is a union of tensors of one rank (a name rebound in a
+    branch), that many unknown sizes: what moving its axes needs."""
+    shape = _shape(api, e)
+    if shape is not None:
+        return shape
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    if not isinstance(t, UnionType):
+        return None
+    ranks = set()
+    for member in t.items:
+        try:
+            ranks.add(len(read_tensor(member).shape))
+        except Unknown:
+            return None
+    return (None,) * ranks.pop() if len(ranks) == 1 else None
+
+
+def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joined | None:
+    """``e`` as a concatenation of a list or tuple display along ``axis`` (:class:`Joined`)."""
+    callee = e.callee
+    if not (isinstance(callee, MemberExpr | NameExpr) and callee.fullname in _CONCATS):
+        return None
+    out = _shape(api, e)
+    parts = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
+    if out is None or not isinstance(parts, ListExpr | TupleExpr):
+        return None
+    along: int | None = 0
+    for arg, kind, name in zip(e.args[1:], e.arg_kinds[1:], e.arg_names[1:], strict=True):
+        if kind == ARG_POS or name == "axis":
+            along = _int(arg)
+    if along is None or not -len(out) <= along < len(out) or along % len(out) != axis:
+        return None
+    known: shapes.Dim = 0
+    unknown = 0
+    for item in parts.items:
+        shape = _shape(api, item) if not isinstance(item, StarExpr) else None
+        if shape is None or len(shape) != len(out):
+            return None
+        if shape[axis] is None:
+            unknown += 1
+        else:
+            known = shapes.dim_add(known, shape[axis])
+    return Joined(e, axis, known, unknown) if known is not None else None
+
+
+def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:
+    """The value of the statement that binds ``name`` last before its use, in the order the
+    function is written, at any depth of its blocks (``k = dx.cat([past_key, k], axis=2)``
+    under ``if layer_past is not None:``), where it is a ``name = value`` statement: the
+    name's value at the use on a path through that statement. None where that statement
+    binds it otherwise, or the function binds names this does not follow."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if not isinstance(function, FuncItem):
+        return None
+    count: dict[str, int] = {}
+    count_bindings(function.body.body, count)
+    if count.get(ANYTHING):
+        return None
+    last: Statement | None = None
+    for stmt in _in_order(function.body.body):
+        if (stmt.end_line or stmt.line) >= name.line:
+            break
+        if _binds_here(stmt, name.name):
+            last = stmt
+    if (
+        isinstance(last, AssignmentStmt)
+        and len(last.lvalues) == 1
+        and isinstance(last.lvalues[0], NameExpr)
+        and last.lvalues[0].name == name.name
+    ):
+        return checked_copy(api, last.rvalue)
+    return None
+
+
+def _in_order(body: list[Statement]) -> list[Statement]:
+    """The statements of ``body`` and of its nested blocks, as written (not those of nested
+    functions and classes, which are other scopes)."""
+    out: list[Statement] = []
+    for stmt in body:
+        out.append(stmt)
+        if not isinstance(stmt, FuncDef | Decorator | ClassDef):
+            for block in blocks(stmt):
+                out += _in_order(block.body)
+    return out
+
+
+def _binds_here(stmt: Statement, name: str) -> bool:
+    """Whether ``stmt`` itself binds ``name`` (a compound statement's own targets: a loop's
+    index, a ``with``'s names; not those of its blocks)."""
+    if isinstance(stmt, ForStmt):
+        targets: list[Expression | None] = [stmt.index]
+    elif isinstance(stmt, WithStmt):
+        targets = list(stmt.target)
+    elif isinstance(stmt, TryStmt):
+        targets = list(stmt.vars)
+    elif isinstance(stmt, IfStmt | WhileStmt | MatchStmt):
+        return False
+    else:
+        count: dict[str, int] = {}
+        count_bindings([stmt], count)
+        return bool(count.get(name))
+    return any(t is not None and name in target_names(t) for t in targets)

@@ -29,6 +29,7 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    ListExpr,
     MemberExpr,
     NameExpr,
     OpExpr,
@@ -41,7 +42,7 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, Type, TypeVarType, get_proper_type
+from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
@@ -221,7 +222,7 @@ def at_build(
     return f"{name} is built here; called at line {call.line}: {message}", built
 
 
-def _same_place(e: Expression | None, value: Expression) -> bool:
+def same_place(e: Expression | None, value: Expression) -> bool:
     """Whether ``e`` is ``value`` or its copy: mypy checks a function whose type variables
     have value restrictions (``T in (NoneTape, OwnedTape)``) once per value, on copies of its
     body, while the scope still holds the function as written."""
@@ -233,20 +234,29 @@ def _same_place(e: Expression | None, value: Expression) -> bool:
     )
 
 
+def _returns(returned: Expression | None, value: Expression) -> bool:
+    """Whether ``value`` is the returned expression or an item of a returned tuple display
+    (``return dx.cat(all_cls, axis=1), dx.cat(all_box, axis=1)``): mypy checks each item
+    with its item of the return type as the context."""
+    if isinstance(returned, TupleExpr):
+        return any(same_place(item, value) for item in returned.items)
+    return same_place(returned, value)
+
+
 def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
     """What declared type ``value`` must fit, where it is a function's return value ("the
-    return type") or the value of an assignment to a target with a declared type; else None
-    (mypy's type context may then be only a hint)."""
+    return type", also for an item of a returned tuple) or the value of an assignment to a
+    target with a declared type; else None (mypy's type context may then be only a hint)."""
     if not isinstance(api, TypeChecker):
         return None
     function = api.scope.current_function()
     statements = function.body.body if function is not None else api.tree.defs
     for stmt in walk(statements):
-        if isinstance(stmt, ReturnStmt) and _same_place(stmt.expr, value):
+        if isinstance(stmt, ReturnStmt) and _returns(stmt.expr, value):
             return "the return type"
         if (
             isinstance(stmt, AssignmentStmt)
-            and _same_place(stmt.rvalue, value)
+            and same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
         ):
             target = stmt.lvalues[0]
@@ -293,12 +303,18 @@ def at_inputs(
         if not isinstance(e, NameExpr):
             continue
         value = definition(e)
+        if _empty_display(value):
+            continue  # ``outs = []``, filled by ``append``: no size is set there
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
             found.append((used, _setting_step(value)))
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
     return found
+
+
+def _empty_display(value: Expression | None) -> bool:
+    return isinstance(value, ListExpr | TupleExpr) and not value.items
 
 
 _SPLITS = ("chunk", "split")
@@ -346,6 +362,16 @@ def _split_pieces(
             split = f"{', '.join(pieces)} {'is' if len(pieces) == 1 else 'are'} split here"
             found.append((f"{split}; used at line {line}: {message}", stmt.rvalue))
     return found
+
+
+def operand_assignment(api: CheckerPluginInterface, e: Expression) -> Expression | None:
+    """The value :func:`at_inputs` finds for an operand ``e`` (a local name, maybe with its
+    axes moved, ``k.mT``), whose line it reports; None where it finds none."""
+    scope = getattr(api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return None
+    e = _unmoved(e)
+    return reaching_definitions(api)(e) if isinstance(e, NameExpr) else None
 
 
 def at_argument(
@@ -493,7 +519,7 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
     for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
-            and _same_place(stmt.rvalue, value)
+            and same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
         ):
@@ -517,6 +543,30 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
                     return returned and not between.get(name) and not between.get(ANYTHING)
             return False
     return False
+
+
+def returned_as(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, str] | None:
+    """The function's return type (or its item, for an item of a returned tuple display)
+    where ``value`` is returned, read from the function, not from mypy's type context: mypy
+    checks a returned call again without that context where the first check failed, and
+    takes that result where it fits."""
+    if not isinstance(api, TypeChecker) or not api.return_types:
+        return None
+    function = api.scope.current_function()
+    if function is None:
+        return None
+    ret = get_proper_type(api.return_types[-1])
+    for stmt in walk(function.body.body):
+        if not isinstance(stmt, ReturnStmt) or not _returns(stmt.expr, value):
+            continue
+        if isinstance(stmt.expr, TupleExpr) and not same_place(stmt.expr, value):
+            items = ret.items if isinstance(ret, TupleType) else []
+            if len(items) != len(stmt.expr.items):
+                return None
+            at = next(i for i, e in enumerate(stmt.expr.items) if same_place(e, value))
+            ret = get_proper_type(items[at])
+        return (ret, "the return type") if isinstance(ret, Instance) else None
+    return None
 
 
 def declared(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, str] | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from mypy.types import NoneType, Type, get_proper_type
+from mypy.nodes import CallExpr, Expression, MemberExpr, OpExpr
+from mypy.types import Instance, NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import TensorType, merge_tapes, read_tensor
+from dfdx_mypy_plugin._origin import Joined, joined
+from dfdx_mypy_plugin._types import TENSOR, TensorType, merge_tapes, read_tensor
+from dfdx_mypy_plugin._where import operand_assignment, same_place
+from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 
 
@@ -20,8 +24,95 @@ def matmul(call: Call) -> Type:
     try:
         shape = shapes.matmul(a.shape, b.shape)
     except shapes.ShapeError as e:
+        _blame_concatenations(call, a.shape, b.shape, str(e))
+        raise call.recover(e, tape, a, b) from None
+    try:
+        _joined_inner(call, a.shape, b.shape)
+    except shapes.ShapeError as e:
         raise call.recover(e, tape, a, b) from None
     return call.result(shape, tape, a, b)
+
+
+def _operand_exprs(call: Call) -> list[Expression | None]:
+    """The expressions of a matmul's two operands (``q @ k.mT``, ``q.matmul(k)``)."""
+    c = call.context
+    if isinstance(c, OpExpr):
+        return [c.left, c.right]
+    exprs = list(call.operand_exprs)
+    if exprs and exprs[0] is None and isinstance(c, CallExpr) and isinstance(c.callee, MemberExpr):
+        exprs[0] = c.callee.expr
+    return exprs
+
+
+def _one_type(call: Call, e: Expression | None) -> bool:
+    """Whether ``e`` was typed one tensor type (not a union of several, as a name rebound in
+    a branch is after it: each of its members is checked, in every combination with the
+    other operand's, some of which no run takes)."""
+    lookup = getattr(call.api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None and e is not None else None
+    p = get_proper_type(t) if t is not None else None
+    return isinstance(p, Instance) and p.type.fullname == TENSOR
+
+
+def _contracted(call: Call, a: shapes.Shape, b: shapes.Shape) -> list[tuple[int, Expression]]:
+    """The contracted axis of each operand of at least 2 axes, with its expression."""
+    exprs = _operand_exprs(call)
+    axes = (len(a) - 1 if len(a) >= 1 else None, len(b) - 2 if len(b) >= 2 else None)
+    return [
+        (axis, e)
+        for axis, e in zip(axes, [*exprs, None, None][:2], strict=True)
+        if axis is not None and e is not None
+    ]
+
+
+def _report_concatenation(call: Call, e: Expression, found: Joined, message: str) -> None:
+    """The line of ``found``, the concatenation that made the contracted axis of the operand
+    ``e``, unless the operand's assignment is reported there already (``at_inputs``)."""
+    assigned = operand_assignment(call.api, e)
+    if assigned is not None and same_place(assigned, found.call):
+        return
+    where = f"concatenated here on axis {found.axis}; used at line {call.context.line}"
+    call.fail(f"{where}: {message}", DFDX_SHAPE, at=found.call)
+
+
+def _blame_concatenations(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> None:
+    """Where inner sizes differ (``message``), the line of each concatenation along an
+    operand's contracted axis (keys joined with a cache on the head size: ``HS`` against
+    ``2*HS``), found back through axis moves and the name's last binding."""
+    if not message.startswith("matmul: inner sizes differ"):
+        return
+    for axis, e in _contracted(call, a, b):
+        found = joined(call.api, e, axis)
+        if found is not None:
+            _report_concatenation(call, e, found, message)
+
+
+def _joined_inner(call: Call, a: shapes.Shape, b: shapes.Shape) -> None:
+    """Inner sizes of which one is unknown, made by a concatenation along that axis whose
+    other parts already add up to the known one (keys concatenated with a cache on the head
+    size: ``E//NH`` against ``E//NH`` plus the cache's): :func:`shapes.joined_inner`, and the
+    line of the concatenation too."""
+    if len(a) < 1 or len(b) < 2:
+        return
+    axes = (len(a) - 1, len(b) - 2)
+    inner = (a[-1], b[-2])
+    exprs = _operand_exprs(call)
+    for side in (0, 1):
+        other = inner[1 - side]
+        e = exprs[side] if side < len(exprs) else None
+        known_side = exprs[1 - side] if 1 - side < len(exprs) else None
+        if inner[side] is not None or other is None or e is None:
+            continue
+        if not _one_type(call, known_side):
+            continue  # a member of a union: its size may hold on another path only
+        found = joined(call.api, e, axes[side])
+        if found is None or not found.unknown:
+            continue
+        try:
+            shapes.joined_inner(a, b, side, found.known, found.unknown, found.call.line)
+        except shapes.ShapeError as error:
+            _report_concatenation(call, e, found, str(error))
+            raise
 
 
 def _optional(call: Call, i: int, name: str) -> TensorType | None:

@@ -27,6 +27,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import unpacked_into
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -38,6 +39,7 @@ from dfdx_mypy_plugin._types import (
     read_tensor,
     tensor_type,
 )
+from dfdx_mypy_plugin._where import declared, returned_as
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
@@ -234,8 +236,32 @@ def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape])
         raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
+        if join is shapes.concat and len(types) == 1:
+            _list_joined(call, types[0], tensors[0].shape, i)
         shape = (*shape[:i], None, *shape[i + 1 :])
     return _result(call, types[0], shape, tensors)
+
+
+def _list_joined(call: Call, item: Type, shape: shapes.Shape, axis: int) -> None:
+    """A list of tensors of unknown length (``dx.cat(all_cls, axis=2)``) concatenated where
+    its value goes to a declared type (a ``return``, an annotated name) whose size on
+    ``axis`` no two or more of the tensors can make: :func:`shapes.list_concat`. The value
+    then has the declared type (mypy accepts ``Dyn`` there)."""
+    if not isinstance(call.context, Expression):
+        return
+    target = returned_as(call.api, call.context) or declared(call.api, call.context)
+    if target is None or target[0].type.fullname != TENSOR:
+        return
+    expected, where = target
+    try:
+        want = read_tensor(expected).shape
+    except Unknown:
+        return
+    try:
+        shapes.list_concat(shape, axis, want, where)
+    except shapes.ShapeError:
+        call.recovered = expected
+        raise
 
 
 def _result(call: Call, first: Type, shape: shapes.Shape, tensors: list[TensorType]) -> Type:
@@ -270,9 +296,12 @@ rule("concat", functions=_movement("cat"))(concat)
 
 
 def _pieces(call: Call, x: TensorType, sizes: list[shapes.Dim] | None, axis: int) -> Type:
-    """The tuple of ``x``'s pieces along ``axis``, one tensor type per size."""
+    """The tuple of ``x``'s pieces along ``axis``, one tensor type per size; where their
+    number is known only at run time, a tuple of any length of tensors with ``x``'s other
+    sizes (``tuple[Tensor[B, Dyn, 3*E, T], ...]``)."""
     if sizes is None:
-        raise Unknown  # how many pieces is known only at run time
+        (piece,) = shapes.pieces(x.shape, axis, [None])
+        return call.api.named_generic_type("builtins.tuple", [call.result(piece, x.tape, x)])
     items: list[Type] = [
         call.result(shape, x.tape, x) for shape in shapes.pieces(x.shape, axis, sizes)
     ]
@@ -334,7 +363,24 @@ def split(call: Call) -> Type:
             raise Unknown
     else:
         sizes = _literal_ints(call.arg("split_size_or_sections"))
-    return _pieces(call, x, shapes.split_sizes(call.op, x.shape, sizes, axis), axis)
+    cut = shapes.split_sizes(call.op, x.shape, sizes, axis)
+    if cut is None and isinstance(sizes, str):
+        _unpacked_split(call, x, sizes, axis)
+    return _pieces(call, x, cut, axis)
+
+
+def _unpacked_split(call: Call, x: TensorType, size: str, axis: int) -> None:
+    """A split into pieces of a symbolic size whose number is not known, unpacked into names
+    (``q, k, v = qkv.split(self.n_embd, axis=1)`` on a ``Tensor[B, S, 3*E]``):
+    :func:`shapes.unpacked_split`; the pieces keep their other sizes after the error."""
+    names = unpacked_into(call.api, call.context) if isinstance(call.context, Expression) else None
+    if names is None:
+        return
+    try:
+        shapes.unpacked_split(call.op, x.shape, size, axis, names)
+    except shapes.ShapeError:
+        call.recovered = _pieces(call, x, None, axis)
+        raise
 
 
 @rule("chunk", methods=("chunk",), functions=_movement("chunk"))

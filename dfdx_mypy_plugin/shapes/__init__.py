@@ -101,6 +101,7 @@ from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape
 from dfdx_mypy_plugin.shapes.layers import sequential_chain as sequential_chain
 from dfdx_mypy_plugin.shapes.layers import sequential_mismatch as sequential_mismatch
 from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
+from dfdx_mypy_plugin.shapes.linalg import joined_inner as joined_inner
 from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
@@ -109,6 +110,7 @@ from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_
 from dfdx_mypy_plugin.shapes.movement import chunk_sizes as chunk_sizes
 from dfdx_mypy_plugin.shapes.movement import concat as concat
 from dfdx_mypy_plugin.shapes.movement import flatten as flatten
+from dfdx_mypy_plugin.shapes.movement import list_concat as list_concat
 from dfdx_mypy_plugin.shapes.movement import matrix_transpose as matrix_transpose
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import permute as permute
@@ -121,6 +123,7 @@ from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
 from dfdx_mypy_plugin.shapes.movement import squeeze as squeeze
 from dfdx_mypy_plugin.shapes.movement import stack as stack
 from dfdx_mypy_plugin.shapes.movement import transpose as transpose
+from dfdx_mypy_plugin.shapes.movement import unpacked_split as unpacked_split
 from dfdx_mypy_plugin.shapes.movement import unsqueeze as unsqueeze
 from dfdx_mypy_plugin.shapes.nn import channels as channels
 from dfdx_mypy_plugin.shapes.nn import features as features

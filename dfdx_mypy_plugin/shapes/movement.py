@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from dfdx_mypy_plugin.shapes._core import (
@@ -361,6 +362,63 @@ def _symbolic_split(n: Dim, split: int | str) -> list[Dim] | None:
         if at_least(rest, 1) and at_least(dim_add(split, rest, -1), 1):
             return [*([split] * m), rest]
     return None
+
+
+def _size_names(d: Dim) -> set[str]:
+    """The names a symbolic size is written with (``"E//NH"``: E and NH)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", d)) if isinstance(d, str) else set()
+
+
+def unpacked_split(op: str, shape: Shape, split: str, axis: int, names: int) -> None:
+    """``split(x, split, axis)`` unpacked into ``names`` pieces where their number is not
+    known: an error where the axis's size and the piece size are written with different
+    names (a sequence of ``S`` tokens cut into pieces of ``E`` features), since the number of
+    pieces then depends on how two independent sizes compare, as a generic module does not
+    rely on two of its sizes being equal. Where both share a name (``D`` cut by ``D//2``) or
+    one is a literal or unknown, the run time checks it."""
+    ax = normalize_axis(op, shape, axis)
+    n = shape[ax]
+    if _symbolic_split(n, split) is not None:
+        return
+    split_names, axis_names = _size_names(split), _size_names(n)
+    if not split_names or not axis_names or split_names & axis_names:
+        return
+    hint = next(
+        (
+            f" (axis {i}, {fmt_dim(d)}, gives {names})"
+            for i, d in enumerate(shape)
+            if i != ax and isinstance(d, str) and _symbolic_split(d, split) == [split] * names
+        ),
+        "",
+    )
+    raise ShapeError(
+        f"{op}: axis {ax} of {fmt(shape)} ({fmt_dim(n)}) cut into pieces of {fmt_dim(split)}: "
+        f"their number depends on {fmt_dim(n)} and {fmt_dim(split)}, not {names} for every "
+        f"size{hint}"
+    )
+
+
+def list_concat(item: Shape, axis: int, want: Shape, where: str) -> None:
+    """A list of tensors of ``item``'s shape, of a length known only at run time,
+    concatenated on ``axis`` where the value must have the shape ``want`` (``where``
+    names it: "the return type"): an error where ``want``'s size on that axis is provably
+    less than twice the item's (the levels' class logits, ``K`` each, concatenated on the class
+    axis of a ``Tensor[N, Dyn, K]``). A list is taken to hold two tensors or more:
+    concatenating one is the identity, which nobody writes a concatenation for."""
+    if len(want) != len(item):
+        return
+    n, m = item[axis], want[axis]
+    if n is None or m is None or not at_least(dim_add(dim_mul(2, n), m, -1), 1):
+        return
+    why = (
+        "a list of one tensor"
+        if same_dim(n, m)
+        else f"less than {fmt_dim(dim_mul(2, n))}, two tensors"
+    )
+    raise ShapeError(
+        f"concat: a list of {fmt(item)} joined on axis {axis} has {fmt_dim(n)} there per "
+        f"tensor, {where} is {fmt(want)} ({fmt_dim(m)}: {why})"
+    )
 
 
 def chunk_sizes(shape: Shape, chunks: int, axis: int) -> list[Dim] | None:

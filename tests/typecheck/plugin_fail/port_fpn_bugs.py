@@ -124,7 +124,9 @@ class Detector(Module, Generic[CI, A, K]):
             all_cls.append(cls)
             all_box.append(box)
         # bug: the levels' class logits concatenated on the class axis
-        return dx.cat(all_cls, axis=2), dx.cat(all_box, axis=1)
+        return dx.cat(all_cls, axis=2), dx.cat(all_box, axis=1)  # E: mypy[dfdx-shape "concat: a l"
+        #     "ist of Tensor[N, Dyn, K] joined on axis 2 has K there per tensor, the return type i"
+        #     "s Tensor[N, Dyn, K] (K: a list of one tensor)"]
 
 
 model: Detector[L[3], L[2], L[5]] = Detector(3, 2, 5)

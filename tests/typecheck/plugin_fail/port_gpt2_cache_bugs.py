@@ -47,19 +47,28 @@ class CausalSelfAttention(Module, Generic[E, NH, CTX]):
     ) -> tuple[Tensor[B, S, E, T], KV[B, NH, T]]:
         b, s, c = x.shape  # batch size, sequence length, embedding dimensionality (n_embd)
         # bug: the fused projection split along time instead of the features
-        q, k, v = self.c_attn(x).split(self.n_embd, axis=1)
+        q, k, v = self.c_attn(x).split(self.n_embd, axis=1)  # E: mypy[dfdx-shape "split: axis 1 "
+        #     "of Tensor[B, S, 3*E] (S) cut into pieces of E: their number depends on S and E, no"
+        #     "t 3 for every size (axis 2, 3*E, gives 3)"]
         k = k.view(b, s, self.n_head, c // self.n_head).transpose(1, 2)  # (B, nh, S, hs)
-        q = q.view(b, s, self.n_head, c // self.n_head).transpose(1, 2)  # (B, nh, S, hs)
+        q = q.view(b, s, self.n_head, c // self.n_head).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "q is assigned here; used at line 69: matmul: inner sizes differ: Tensor[B"
+        #     ", NH, S, E//NH] @ Tensor[B, NH, Dyn, S] (E//NH != E//NH + Dyn: concatenated at line "
+        #     "62)"]
         v = v.view(b, s, self.n_head, c // self.n_head).transpose(1, 2)  # (B, nh, S, hs)
         if layer_past is not None:
             past_key, past_value = layer_past
             # bug: the cached keys concatenated on the head size, not on time
-            k = dx.cat([past_key, k], axis=-1)
+            k = dx.cat([past_key, k], axis=-1)  # E: mypy[dfdx-shape "concatenated here on axis 3; "
+            #     "used at line 69: matmul: inner sizes differ: Tensor[B, NH, S, E//NH] @ Tensor[B,"
+            #     " NH, Dyn, S] (E//NH != E//NH + Dyn: concatenated at line 62)"]
             v = dx.cat([past_value, v], axis=-2)
         present = (k, v)
         key_length = k.shape[2]
         # (B, nh, S, hs) x (B, nh, hs, P + S) -> (B, nh, S, P + S)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1]))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1]))  # E: mypy[dfdx-shape "m"
+        #     "atmul: inner sizes differ: Tensor[B, NH, S, E//NH] @ Tensor[B, NH, Dyn, S] (E//NH !="
+        #     " E//NH + Dyn: concatenated at line 62)"]
         causal_mask = self.bias[:, :, key_length - s : key_length, :key_length]
         att = att.masked_fill(causal_mask, float("-inf"))
         att = att.softmax(axis=-1)
@@ -127,7 +136,7 @@ class GPT(Module, Generic[V, CTX, E, NH]):
         for i, block in enumerate(self.h):
             x, present = block(x, None if past is None else past[i])
             presents.append(present)
-        x = self.ln_f(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 134: matmul: inner"
+        x = self.ln_f(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 143: matmul: inner"
         #     " sizes differ: Tensor[B, S, E] @ Tensor[V, E] (E != V)"]
         # the read-out shares the token embedding's weight (weight tying)
         # bug: the tied read-out without the transpose of the (vocab, n_embd) table
