@@ -79,8 +79,8 @@ def _in_branch(call: Call) -> bool:
 
 
 def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
-    """The broadcast of ``a`` and ``b`` where two different size names (TypeVars) on an
-    axis are taken to be equal (the first operand's is kept); None where the shapes do not
+    """The broadcast of ``a`` and ``b`` where two different size names (TypeVars), or a name
+    and a literal, on an axis are taken to be equal (the first operand's is kept); None where the shapes do not
     broadcast even so."""
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
@@ -88,13 +88,18 @@ def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
     for da, db in zip(pa, pb, strict=True):
         d = shapes.broadcast_dim(da, db)
         if d is False:
-            if not (isinstance(da, str) and isinstance(db, str)):
-                return None
-            if not (da.isidentifier() and db.isidentifier()):
+            if not (_may_be_held_equal(da, db) or _may_be_held_equal(db, da)):
                 return None
             d = da
         out.append(d)
     return tuple(out)
+
+
+def _may_be_held_equal(a: shapes.Dim, b: shapes.Dim) -> bool:
+    """``a`` is a size TypeVar's name and ``b`` another one or a literal size: sizes an
+    ``if`` may hold equal."""
+    named = isinstance(a, str) and a.isidentifier()
+    return named and (isinstance(b, int) or (isinstance(b, str) and b.isidentifier()))
 
 
 def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> set[int]:

@@ -71,14 +71,14 @@ def linear_operands(
     if not x:
         raise ShapeError(f"{op}: {x_name} needs at least 1 axis, got {fmt(x)}")
     out, takes = weight
-    if same_dim(x[-1], takes) is False:
+    if same_layer_size(x[-1], takes) is False:
         raise ShapeError(
             f"{op}: {w_name} {fmt(weight)} takes {fmt_dim(takes)} features, "
             f"{x_name} {fmt(x)} has {fmt_dim(x[-1])}",
             best=(*x[:-1], out),
         )
     if bias is not None:
-        if len(bias) != 1 or same_dim(bias[0], out) is False:
+        if len(bias) != 1 or same_layer_size(bias[0], out) is False:
             raise ShapeError(
                 f"{op}: {b_name} must be Tensor[{fmt_dim(out)}] (one per output feature of "
                 f"{w_name}), got {fmt(bias)}",
@@ -94,7 +94,7 @@ def feed_forward(
     """``linear(relu(linear(x, w1, b1)), w2, b2)``: ``w1`` ``(hidden, in)``, ``w2``
     ``(out, hidden)``; the result is ``(*B, out)``."""
     hidden = linear_operands(op, x, w1, b1, ("x", "weight1", "bias1"))
-    if len(w2) == 2 and same_dim(w2[1], hidden[-1]) is False:
+    if len(w2) == 2 and same_layer_size(w2[1], hidden[-1]) is False:
         raise ShapeError(
             f"{op}: weight2 {fmt(w2)} takes {fmt_dim(w2[1])} features, "
             f"weight1 {fmt(w1)} gives {fmt_dim(hidden[-1])}"
