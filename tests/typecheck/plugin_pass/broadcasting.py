@@ -75,7 +75,7 @@ assert_type(s.trace() * a, Tensor[L[3], L[4], OwnedTape])
 
 
 # symbolic sizes: B against 1 is B, B against B is B (B against 5 is an error: B stands for every
-# size, plugin_fail/generic_sizes.py)
+# size, plugin_fail/generic_size_errors.py)
 def with_row(x: Tensor[B, L[4], T], r: Tensor[L[1], L[4], NoneTape]) -> Tensor[B, L[4], T]:
     assert_type(x + r, Tensor[B, L[4], T])
     assert_type(r * x, Tensor[B, L[4], T])

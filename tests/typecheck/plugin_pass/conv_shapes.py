@@ -78,7 +78,8 @@ assert_type(block(x.trace()), Tensor[L[2], L[4], L[3], L[3], OwnedTape])
 
 
 # sizes the plugin cannot prove wrong are accepted: Dyn channels and sizes (a TypeVar's channels
-# are not the weight's 3: generic code holds for every value of C, plugin_fail/generic_sizes.py)
+# are not the weight's 3: generic code holds for every value of C, see
+# plugin_fail/generic_size_errors.py)
 def unproven(h: Tensor[B, Dyn, L[9], L[8], T], d: Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]) -> None:
     assert_type(dx.conv2d(h, w), Tensor[B, L[4], L[7], L[6], T])
     assert_type(dx.conv_transpose2d(h, u), Tensor[B, L[5], L[11], L[10], T])
