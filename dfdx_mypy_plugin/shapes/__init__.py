@@ -103,6 +103,7 @@ from dfdx_mypy_plugin.shapes.layers import sequential_mismatch as sequential_mis
 from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
 from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
+from dfdx_mypy_plugin.shapes.linalg import matmul_inner as matmul_inner
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
 from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_sizes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dfdx_mypy_plugin.shapes._core import (
+    Dim,
     Shape,
     ShapeError,
     agree,
@@ -33,10 +34,10 @@ def matmul(a: Shape, b: Shape) -> Shape:
     if same_layer_size(k_a, k_b) is False:
         if len(b) >= 2 and same_dim(k_a, b[-1]):
             cols = b[-2:-1]  # ``q @ k`` for ``q @ k.mT``: the result it was meant to have
-        raise ShapeError(
-            f"matmul: inner sizes differ: {fmt(a)} @ {fmt(b)} ({fmt_dim(k_a)} != {fmt_dim(k_b)})",
-            best=batch + rows + cols,
-        )
+        try:
+            matmul_inner(fmt(a), fmt(b), k_a, k_b)
+        except ShapeError as e:
+            raise ShapeError(str(e), best=batch + rows + cols) from None
     if batch_error is not None:
         raise ShapeError(
             f"matmul: batch axes do not broadcast: {fmt(a)} @ {fmt(b)} "
@@ -44,6 +45,14 @@ def matmul(a: Shape, b: Shape) -> Shape:
             best=batch + rows + cols,
         ) from None
     return batch + rows + cols
+
+
+def matmul_inner(a: str, b: str, k_a: Dim, k_b: Dim) -> None:
+    """The inner sizes ``k_a`` and ``k_b`` of ``a @ b`` (the operands as written) agree."""
+    if same_layer_size(k_a, k_b) is False:
+        raise ShapeError(
+            f"matmul: inner sizes differ: {a} @ {b} ({fmt_dim(k_a)} != {fmt_dim(k_b)})"
+        )
 
 
 def matrix(op: str, shape: Shape) -> Shape:

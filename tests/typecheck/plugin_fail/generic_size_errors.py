@@ -9,6 +9,8 @@ some sizes (those that make the two equal) and fails for the rest."""
 from typing import Generic, TypeVar
 from typing import Literal as L
 
+import numpy as np
+
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.nn import Conv1d, Conv2d, LayerNorm, Linear, Module, MultiHeadAttention
@@ -28,9 +30,9 @@ class PointTransform(Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.mlp = Conv1d(3, 16, 1)  # E: mypy[dfdx-shape "self.mlp is built here; called at line 3"
-        #     "9: conv1d: input channels differ: input Tensor[B, N, 3], weight Tensor[16, 3, 1]"]
-        self.head = Linear(3, 8)  # E: mypy[dfdx-shape "self.head is built here; called at line 41:"
+        self.mlp = Conv1d(3, 16, 1)  # E: mypy[dfdx-shape "self.mlp is built here; called at line 4"
+        #     "1: conv1d: input channels differ: input Tensor[B, N, 3], weight Tensor[16, 3, 1]"]
+        self.head = Linear(3, 8)  # E: mypy[dfdx-shape "self.head is built here; called at line 43:"
         #     " Linear[3, 8]: takes 3 features, got Tensor[B, 3, N] (N != 3)"]
 
     def forward(self, x: Tensor[B, L[3], N, T], trans: Tensor[B, L[3], L[3], T]) -> None:
@@ -54,21 +56,21 @@ class FeatureMapToSequence(Module, Generic[C, D, NH]):
     def __init__(self, c: C, d: D, nh: NH) -> None:
         super().__init__()
         self.proj = Conv2d(c, d, 1)  # E: mypy[dfdx-shape "self.proj is built here; its output reac"
-        #     "hes line 73: LayerNorm[D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
-        self.norm = LayerNorm(d)  # E: mypy[dfdx-shape "self.norm is built here; called at line 73:"
+        #     "hes line 75: LayerNorm[D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
+        self.norm = LayerNorm(d)  # E: mypy[dfdx-shape "self.norm is built here; called at line 75:"
         #     " LayerNorm[D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
         self.attn = MultiHeadAttention(d, nh)  # E: mypy[dfdx-shape "self.attn is built here; calle"
-        #     "d at line 75: MultiHeadAttention[D, NH]: query takes D features, got Tensor[B, D, H*"
+        #     "d at line 77: MultiHeadAttention[D, NH]: query takes D features, got Tensor[B, D, H*"
         #     "W] (H*W != D)"]
-        self.out = Linear(d, d)  # E: mypy[dfdx-shape "self.out is built here; called at line 78: L"
+        self.out = Linear(d, d)  # E: mypy[dfdx-shape "self.out is built here; called at line 80: L"
         #     "inear[D, D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:
         h = self.proj(x)
         # (B, D, H*W): the permute to (B, H*W, D) is missing
-        src = h.flatten(2)  # E: mypy[dfdx-shape "src is assigned here; used at line 73: LayerNorm["
+        src = h.flatten(2)  # E: mypy[dfdx-shape "src is assigned here; used at line 75: LayerNorm["
         #     "D]: takes D features, got Tensor[B, D, H*W] (H*W != D)", dfdx-shape "src is assigned"
-        #     " here; used at line 75: MultiHeadAttention[D, NH]: query takes D features, got Tenso"
+        #     " here; used at line 77: MultiHeadAttention[D, NH]: query takes D features, got Tenso"
         #     "r[B, D, H*W] (H*W != D)"]
         self.norm(src)  # E: mypy[dfdx-shape "LayerNorm[D]: takes D features, got Tensor[B, D, H*W]"
         #     " (H*W != D)"]
@@ -78,7 +80,7 @@ class FeatureMapToSequence(Module, Generic[C, D, NH]):
             src = self.out(src)  # E: mypy[dfdx-shape "Linear[D, D]: takes D features, got Tensor[B"
             #     ", D, H*W] (H*W != D)"]
         weight: Tensor[D, D, NoneTape] = self.out.weight  # E: mypy[dfdx-shape "weight is assigned "
-        #     "here; used at line 83: linear: weight Tensor[D, D] takes D features, x Tensor[B, D, "
+        #     "here; used at line 85: linear: weight Tensor[D, D] takes D features, x Tensor[B, D, "
         #     "H*W] has H*W"]
         dx.linear(h.flatten(2), weight)  # E: mypy[dfdx-shape "linear: weight Tensor[D, D] takes D "
         #     "features, x Tensor[B, D, H*W] has H*W"]
@@ -98,3 +100,10 @@ def normed(x: Tensor[B, N, D, T], weight: Tensor[N, NoneTape]) -> None:
     """Features normalised with a weight of one per token."""
     dx.layer_norm(x, weight.shape, weight)  # E: mypy[dfdx-shape "layer_norm: weight must be Tensor"
     #     "[D] (one per feature of the last axis), got Tensor[N]"]
+
+
+def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> None:
+    """CLIP's logits without the text features' transpose, scaled by a tensor of unknown rank."""
+    scale = dx.tensor(np.array(2.0, dtype=np.float32))
+    scale * image @ text  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[..., B, D] @ Ten"
+    #     "sor[B, D] (D != B)"]

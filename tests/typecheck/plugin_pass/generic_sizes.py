@@ -99,6 +99,17 @@ def scores(
     return image @ text.mT
 
 
+def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> Tensor[B, B, T]:
+    """CLIP's logits: a learned scale (a tensor of unknown rank, from an array) times the
+    similarities; its last axes are the features' (axes of unknown number before them)."""
+    scale = dx.tensor(np.array(2.0, dtype=np.float32))
+    scaled = scale * image
+    assert_type(scaled, Tensor[*tuple[Dyn, ...], B, D, T])
+    logits = scaled @ text.mT
+    assert_type(logits, Tensor[*tuple[Dyn, ...], B, B, T])
+    return logits
+
+
 def normed(x: Tensor[B, N, D, T], weight: Tensor[D, NoneTape]) -> Tensor[B, N, D, T]:
     """Features normalised with a weight of one per feature."""
     return dx.layer_norm(x, weight.shape, weight)
@@ -115,4 +126,5 @@ tokens: Tokens[L[2], L[3], L[4]] = Tokens(2, 3, 4)
 assert tokens(dx.randn(2, 6, 4, rng=rng)).shape == (2, 2, 3, 4)
 features = dx.randn(3, 4, rng=rng)
 assert scores(features, features, dx.zeros(3, 4)).shape == (3, 3)
+assert scaled_scores(features, features).shape == (3, 3)
 assert normed(dx.randn(2, 3, 4, rng=rng), dx.ones(4)).shape == (2, 3, 4)
