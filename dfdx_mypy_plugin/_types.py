@@ -43,6 +43,7 @@ from mypy.types import (
     Type,
     TypeOfAny,
     TypeVarType,
+    UnpackType,
     get_proper_type,
 )
 
@@ -149,6 +150,32 @@ def read_tensor(t: Type) -> TensorType:
     syms: dict[str, Type] = {}
     shape = tuple(read_dim(a, syms) for a in p.args[:-1])
     return TensorType(shape, get_proper_type(p.args[-1]), syms)
+
+
+def read_known_axes(t: Type) -> tuple[Shape, bool] | None:
+    """The sizes of a tensor's last axes that its type states, and whether axes of unknown
+    number come before them (``Tensor[*tuple[Dyn, ...], E]``: ``(("E",), True)``); None for
+    a type that is no tensor or whose sizes cannot be read."""
+    p = get_proper_type(t)
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR or not p.args:
+        return None
+    dims = p.args[:-1]
+    opened = [i for i, d in enumerate(dims) if isinstance(d, UnpackType)]
+    if len(opened) > 1:
+        return None
+    try:
+        known = tuple(read_dim(d, {}) for d in dims[opened[0] + 1 if opened else 0 :])
+    except Unknown:
+        return None
+    return known, bool(opened)
+
+
+def read_tape(t: Type) -> ProperType:
+    """The tape of a tensor type (its last type argument)."""
+    p = get_proper_type(t)
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR or not p.args:
+        raise Unknown
+    return get_proper_type(p.args[-1])
 
 
 def is_scalar(t: Type) -> bool:

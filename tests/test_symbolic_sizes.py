@@ -89,8 +89,15 @@ def test_same_layer_size_keeps_names_distinct() -> None:
     assert shapes.same_layer_size("CI", "CO") is False
     assert shapes.same_layer_size("B*T", "B") is False
     assert shapes.same_layer_size("2*CO", "CO") is False
-    assert shapes.same_layer_size("CI+CO", "2*CO") is None  # only a proof makes sums differ
+    # different functions of the names are different sizes, for generic code
+    assert shapes.same_layer_size("CI+CO", "2*CO") is False
+    assert shapes.same_layer_size("H*W", "D") is False
+    assert shapes.same_layer_size("N", 3) is False
+    assert shapes.same_layer_size("H", "(H+1)//2") is False  # equal only where H is 1
+    # equal wherever the divisions are exact, as a generic module's sizes are meant to be
     assert shapes.same_layer_size("H", "2*(H//2)") is None
+    assert shapes.same_layer_size("E", "NH*(E//NH)") is None
+    assert shapes.same_layer_size("W", "4*(W//4)") is None
 
 
 def test_arithmetic_on_sizes() -> None:
@@ -274,5 +281,5 @@ def test_head_split_by_minus_one() -> None:
 def test_a_quotient_of_names_is_another_size() -> None:
     assert shapes.same_layer_size("E//NH", "S") is False
     assert shapes.same_layer_size("E//NH", "E//NH") is True
-    assert shapes.same_layer_size("(H+1)//2", "S") is None  # a window's: may be S
-    assert shapes.same_layer_size("H//2", "W") is None
+    assert shapes.same_layer_size("(H+1)//2", "S") is False  # generic code: another size
+    assert shapes.same_layer_size("H//2", "W") is False

@@ -13,12 +13,19 @@ from mypy.nodes import (
     SliceExpr,
     TupleExpr,
 )
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import AnyType, Instance, Type, TypeOfAny, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
-from dfdx_mypy_plugin._types import Unknown, is_scalar, merge_tapes, type_of
+from dfdx_mypy_plugin._types import (
+    Unknown,
+    is_scalar,
+    merge_tapes,
+    read_known_axes,
+    read_tape,
+    type_of,
+)
 from dfdx_mypy_plugin._where import at_build, at_windows, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
@@ -26,12 +33,15 @@ from dfdx_mypy_plugin.rules.nn import _sets
 
 
 def _binary(call: Call) -> Type:
-    a = call.tensor(0)
-    if len(call.operands) < 2:
-        raise Unknown
-    if is_scalar(call.operands[1]):
-        return call.result(a.shape, a.tape, a)
-    b = call.tensor(1)
+    try:
+        a = call.tensor(0)
+        if len(call.operands) < 2:
+            raise Unknown
+        if is_scalar(call.operands[1]):
+            return call.result(a.shape, a.tape, a)
+        b = call.tensor(1)
+    except Unknown:
+        return _of_unknown_rank(call)
     tape = merge_tapes([a.tape, b.tape])
     try:
         shape = shapes.broadcast(call.op, a.shape, b.shape)
@@ -48,6 +58,32 @@ def _binary(call: Call) -> Type:
             raise call.recover(error, tape, a, b) from None
         shape = relaxed
     return call.result(shape, tape, a, b)
+
+
+def _of_unknown_rank(call: Call) -> Type:
+    """``scale * x`` where an operand has axes of unknown number before its known last ones
+    (a scalar of unknown rank, ``dx.tensor`` of an array): the result's last axes are the
+    broadcast of the sizes each operand states there (a size of one not stated is ``Dyn``: a
+    TypeVar against it stays the TypeVar), after axes of unknown number, so that a matmul that
+    follows still checks its inner sizes. Sizes that do not broadcast are left to mypy."""
+    if len(call.operands) < 2:
+        raise Unknown
+    known = [read_known_axes(t) for t in call.operands[:2]]
+    if known[0] is None or known[1] is None or not (known[0][1] or known[1][1]):
+        raise Unknown
+    (a, a_open), (b, b_open) = known[0], known[1]
+    n = max(len(a), len(b))
+    a = (None,) * (n - len(a)) + a if a_open else a
+    b = (None,) * (n - len(b)) + b if b_open else b
+    try:
+        shape = shapes.broadcast(call.op, a, b)
+    except shapes.ShapeError:
+        raise Unknown from None
+    tape = merge_tapes([read_tape(t) for t in call.operands[:2]])
+    result = call.result(shape, tape)
+    anything = AnyType(TypeOfAny.special_form)
+    axes = UnpackType(call.api.named_generic_type("builtins.tuple", [anything]))
+    return result.copy_modified(args=[axes, *result.args])
 
 
 def _best(op: str, a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
@@ -80,22 +116,27 @@ def _in_branch(call: Call) -> bool:
 
 
 def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
-    """The broadcast of ``a`` and ``b`` where two different size names (TypeVars) on an
-    axis are taken to be equal (the first operand's is kept); None where the shapes do not
-    broadcast even so."""
+    """The broadcast of ``a`` and ``b`` where two different size names (TypeVars), or a name
+    and a literal, on an axis are taken to be equal (the first operand's is kept); None where
+    the shapes do not broadcast even so."""
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     out: list[shapes.Dim] = []
     for da, db in zip(pa, pb, strict=True):
         d = shapes.broadcast_dim(da, db)
         if d is False:
-            if not (isinstance(da, str) and isinstance(db, str)):
-                return None
-            if not (da.isidentifier() and db.isidentifier()):
+            if not (_may_be_held_equal(da, db) or _may_be_held_equal(db, da)):
                 return None
             d = da
         out.append(d)
     return tuple(out)
+
+
+def _may_be_held_equal(a: shapes.Dim, b: shapes.Dim) -> bool:
+    """``a`` is a size TypeVar's name and ``b`` another one or a literal size: sizes an
+    ``if`` may hold equal."""
+    named = isinstance(a, str) and a.isidentifier()
+    return named and (isinstance(b, int) or (isinstance(b, str) and b.isidentifier()))
 
 
 def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> set[int]:

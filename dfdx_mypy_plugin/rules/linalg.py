@@ -7,7 +7,14 @@ from mypy.types import Instance, NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._origin import Joined, joined
-from dfdx_mypy_plugin._types import TENSOR, TensorType, merge_tapes, read_tensor
+from dfdx_mypy_plugin._types import (
+    TENSOR,
+    TensorType,
+    Unknown,
+    merge_tapes,
+    read_known_axes,
+    read_tensor,
+)
 from dfdx_mypy_plugin._where import operand_assignment, same_place
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
@@ -19,7 +26,11 @@ from dfdx_mypy_plugin.rules import Call, rule
     functions=("dfdx.ops.linalg.matmul",),
 )
 def matmul(call: Call) -> Type:
-    a, b = call.tensor(0), call.tensor(1)
+    try:
+        a, b = call.tensor(0), call.tensor(1)
+    except Unknown:
+        _inner_sizes_of_unknown_rank(call)
+        raise
     tape = merge_tapes([a.tape, b.tape])
     try:
         shape = shapes.matmul(a.shape, b.shape)
@@ -113,6 +124,28 @@ def _joined_inner(call: Call, a: shapes.Shape, b: shapes.Shape) -> None:
         except shapes.ShapeError as error:
             _report_concatenation(call, e, found, str(error))
             raise
+
+
+def _inner_sizes_of_unknown_rank(call: Call) -> None:
+    """``a @ b`` where an operand has axes of unknown number before its known last ones
+    (``Tensor[*tuple[Dyn, ...], E]``: a scalar of unknown rank times ``Tensor[B, E]``): the
+    inner sizes are still known where each operand's are (the left's last axis, the right's
+    second to last, or its only one), and checked as :func:`shapes.matmul` checks them."""
+    if len(call.operands) < 2:
+        return
+    known_a, known_b = read_known_axes(call.operands[0]), read_known_axes(call.operands[1])
+    if known_a is None or known_b is None:
+        return
+    (a, a_open), (b, b_open) = known_a, known_b
+    if not a or not b or (b_open and len(b) < 2):
+        return
+    shapes.matmul_inner(_written(a, a_open), _written(b, b_open), a[-1], b[-min(len(b), 2)])
+
+
+def _written(shape: shapes.Shape, opened: bool) -> str:
+    """``Tensor[..., E]`` for a tensor with axes of unknown number before ``E``."""
+    written = shapes.fmt(shape)
+    return written.replace("Tensor[", "Tensor[..., ", 1) if opened and shape else written
 
 
 def _optional(call: Call, i: int, name: str) -> TensorType | None:

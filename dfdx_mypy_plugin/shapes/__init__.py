@@ -25,6 +25,7 @@ from dfdx_mypy_plugin.shapes._core import Shape as Shape
 from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
 from dfdx_mypy_plugin.shapes._core import at_least as at_least
+from dfdx_mypy_plugin.shapes._core import differ_generically as differ_generically
 from dfdx_mypy_plugin.shapes._core import dim_add as dim_add
 from dfdx_mypy_plugin.shapes._core import dim_div as dim_div
 from dfdx_mypy_plugin.shapes._core import dim_floordiv as dim_floordiv
@@ -104,6 +105,7 @@ from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
 from dfdx_mypy_plugin.shapes.linalg import joined_inner as joined_inner
 from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands
 from dfdx_mypy_plugin.shapes.linalg import matmul as matmul
+from dfdx_mypy_plugin.shapes.linalg import matmul_inner as matmul_inner
 from dfdx_mypy_plugin.shapes.linalg import matrix as matrix
 from dfdx_mypy_plugin.shapes.losses import class_targets as class_targets
 from dfdx_mypy_plugin.shapes.movement import broadcast_to_sizes as broadcast_to_sizes

@@ -190,21 +190,41 @@ def dim_div(a: Dim, b: Dim) -> Dim:
 
 
 def same_layer_size(a: Dim, b: Dim) -> bool | None:
-    """:func:`same_dim` for a layer's own size against its input's (features, channels, the
-    next layer of a Sequential): two different products of size names (two TypeVars, ``CI``
-    and ``CO``) are different, as mypy and pyright hold them without the plugin (``Linear[CI,
-    CO]`` does not take a ``Tensor[B, CO]``). A generic module must not rely on two of its
-    size parameters being equal. Sizes with sums or floors (``CI+CO``, ``H//2``) differ only
-    where :func:`same_dim` proves it."""
-    if (
-        isinstance(a, str)
-        and isinstance(b, str)
-        and a != b
-        and names_product(a)
-        and names_product(b)
-    ):
+    """:func:`same_dim` for two sizes that an op needs equal in code that must hold for every
+    value of its size names (a generic module's or function's body: mypy checks it once for
+    all of them): a layer's own size against its input's (features, channels, the next layer
+    of a Sequential), a matmul's inner sizes, a concatenation's other sizes, an element count.
+    Two known sizes that are not the same function of their names differ
+    (:func:`differ_generically`): two TypeVars (``Linear[CI, CO]`` does not take a ``Tensor[B,
+    CO]``, as mypy and pyright hold them without the plugin), a TypeVar and a literal
+    (``Tensor[B, 3, N] @ Tensor[B, 3, 3]``), a product and a name (``H*W`` and ``D``). A
+    generic module must not rely on two of its sizes being equal, nor on one being a given
+    number. Sizes that are equal wherever their divisions are exact (``2*(D//2)`` and ``D``,
+    ``NH*(E//NH)`` and ``E``) are accepted, as is any unknown (``Dyn``) size."""
+    known = same_dim(a, b)
+    if known is not None or a is None or b is None:
+        return known
+    return False if differ_generically(a, b) else None
+
+
+_PROBES = ((1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049), (2003, 2011, 2017, 2027, 2029, 2039))
+
+
+def differ_generically(a: Dim, b: Dim) -> bool:
+    """Whether two known sizes are different functions of their names, each division taken as
+    exact (:func:`_symbolic.exact_value`): they then differ for all but a few values of the
+    names, and code written for every value may not take them to be equal. Decided by
+    evaluating both where the names have large distinct values (twice): two equal functions
+    agree at every point, so a point where they disagree proves them different."""
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
         return False
-    return same_dim(a, b)
+    names = sorted(_sym.names(pa) | _sym.names(pb))
+    for probe in _PROBES:
+        values = {n: probe[i % len(probe)] + 7 * (i // len(probe)) for i, n in enumerate(names)}
+        if _sym.exact_value(pa, values) != _sym.exact_value(pb, values):
+            return True
+    return False
 
 
 def names_product(d: str) -> bool:

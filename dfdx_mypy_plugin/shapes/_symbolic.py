@@ -332,6 +332,40 @@ def sign(p: Poly) -> int | None:
     return None
 
 
+def names(p: Poly) -> set[str]:
+    """The size names ``p`` is written with, those inside its floors included."""
+    out: set[str] = set()
+    for m in p:
+        for atom in m:
+            f = _FLOORS.get(atom)
+            if f is None:
+                out.add(atom)
+            else:
+                out |= names(f.num) | names(f.den)
+    return out
+
+
+def exact_value(p: Poly, values: dict[str, int]) -> Fraction:
+    """The value of ``p`` where each name has its value in ``values`` and each floor is taken
+    as an exact division (``(H+1)//2`` as ``(H+1)/2``, ``E//NH`` as ``E/NH``): what a size is
+    for values of its names that make every division exact, as a generic module's sizes are
+    meant to be (its run time checks them)."""
+    from fractions import Fraction
+
+    total = Fraction(0)
+    for m, c in p.items():
+        term = Fraction(c)
+        for atom in m:
+            f = _FLOORS.get(atom)
+            term *= (
+                values[atom]
+                if f is None
+                else exact_value(f.num, values) / exact_value(f.den, values)
+            )
+        total += term
+    return total
+
+
 def is_name(t: str) -> bool:
     """Whether a size's text is one plain name (a TypeVar's)."""
     return t.isidentifier()

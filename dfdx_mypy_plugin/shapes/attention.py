@@ -12,7 +12,6 @@ from dfdx_mypy_plugin.shapes._core import (
     dim_mul,
     fmt,
     fmt_dim,
-    same_dim,
     same_layer_size,
 )
 from dfdx_mypy_plugin.shapes.binary import broadcast
@@ -45,16 +44,16 @@ def attention_inputs(name: str, embed_dim: Dim, query: Shape, key: Shape, value:
             raise ShapeError(
                 f"{name}: {what} must be 3-d (batch, sequence, embed_dim), got {fmt(x)}"
             )
-        if same_dim(x[-1], embed_dim) is False:
+        if same_layer_size(x[-1], embed_dim) is False:
             raise ShapeError(
                 f"{name}: {what} takes {fmt_dim(embed_dim)} features, got {fmt(x)} "
                 f"({fmt_dim(x[-1])} != {fmt_dim(embed_dim)})"
             )
-    if same_dim(query[0], key[0]) is False or same_dim(key[0], value[0]) is False:
+    if same_layer_size(query[0], key[0]) is False or same_layer_size(key[0], value[0]) is False:
         raise ShapeError(
             f"{name}: batch sizes differ: query {fmt(query)}, key {fmt(key)}, value {fmt(value)}"
         )
-    if same_dim(key[1], value[1]) is False:
+    if same_layer_size(key[1], value[1]) is False:
         raise ShapeError(
             f"{name}: key and value lengths differ: key {fmt(key)}, value {fmt(value)} "
             f"({fmt_dim(key[1])} != {fmt_dim(value[1])})"
@@ -93,7 +92,7 @@ def transformer_inputs(name: str, d_model: Dim, inputs: Sequence[tuple[str, Shap
     for what, x in inputs:
         if len(x) != 3:
             raise ShapeError(f"{name}: {what} must be 3-d (batch, sequence, d_model), got {fmt(x)}")
-        if same_dim(x[-1], d_model) is False:
+        if same_layer_size(x[-1], d_model) is False:
             raise ShapeError(
                 f"{name}: {what} takes {fmt_dim(d_model)} features, got {fmt(x)} "
                 f"({fmt_dim(x[-1])} != {fmt_dim(d_model)})"
@@ -103,7 +102,7 @@ def transformer_inputs(name: str, d_model: Dim, inputs: Sequence[tuple[str, Shap
 def _fits(shape: Shape, expected: Shape) -> bool:
     """``shape`` is ``expected``, or may be (an unknown size on either side)."""
     return len(shape) == len(expected) and all(
-        same_dim(a, b) is not False for a, b in zip(shape, expected, strict=True)
+        same_layer_size(a, b) is not False for a, b in zip(shape, expected, strict=True)
     )
 
 

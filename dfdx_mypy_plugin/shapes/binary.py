@@ -25,6 +25,8 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a
     if isinstance(a, str) and isinstance(b, str) and a.isidentifier() and b.isidentifier():
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
+    if _name_and_number(a, b) or _name_and_number(b, a):
+        return False  # a size TypeVar stands for every size, not for one number (``N``, ``3``)
     if isinstance(a, str) and isinstance(b, str) and same_dim(a, b) is False:
         # Two sizes of a generic module that differ wherever its sizes are not 1 (``C`` and
         # ``4*C``, ``2*C`` and ``3*C``): a module does not rely on a size parameter being 1,
@@ -50,6 +52,11 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
     if isinstance(a, str) and a.isidentifier() and (b is None or isinstance(b, str)):
         return a
     return None
+
+
+def _name_and_number(a: Dim, b: Dim) -> bool:
+    """``a`` is a size TypeVar and ``b`` a number it cannot broadcast with unless equal."""
+    return isinstance(a, str) and a.isidentifier() and isinstance(b, int) and b >= 2
 
 
 def broadcast(op: str, a: Shape, b: Shape) -> Shape:

@@ -36,10 +36,10 @@ def matmul(a: Shape, b: Shape) -> Shape:
     if same_layer_size(k_a, k_b) is False:
         if len(b) >= 2 and same_dim(k_a, b[-1]):
             cols = b[-2:-1]  # ``q @ k`` for ``q @ k.mT``: the result it was meant to have
-        raise ShapeError(
-            f"matmul: inner sizes differ: {fmt(a)} @ {fmt(b)} ({fmt_dim(k_a)} != {fmt_dim(k_b)})",
-            best=batch + rows + cols,
-        )
+        try:
+            matmul_inner(fmt(a), fmt(b), k_a, k_b)
+        except ShapeError as e:
+            raise ShapeError(str(e), best=batch + rows + cols) from None
     if batch_error is not None:
         raise ShapeError(
             f"matmul: batch axes do not broadcast: {fmt(a)} @ {fmt(b)} "
@@ -69,6 +69,14 @@ def joined_inner(a: Shape, b: Shape, side: int, known: Dim, unknown: int, line: 
     )
 
 
+def matmul_inner(a: str, b: str, k_a: Dim, k_b: Dim) -> None:
+    """The inner sizes ``k_a`` and ``k_b`` of ``a @ b`` (the operands as written) agree."""
+    if same_layer_size(k_a, k_b) is False:
+        raise ShapeError(
+            f"matmul: inner sizes differ: {a} @ {b} ({fmt_dim(k_a)} != {fmt_dim(k_b)})"
+        )
+
+
 def matrix(op: str, shape: Shape) -> Shape:
     """tril/triu act on the last two axes."""
     if len(shape) < 2:
@@ -94,14 +102,14 @@ def linear_operands(
     if not x:
         raise ShapeError(f"{op}: {x_name} needs at least 1 axis, got {fmt(x)}")
     out, takes = weight
-    if same_dim(x[-1], takes) is False:
+    if same_layer_size(x[-1], takes) is False:
         raise ShapeError(
             f"{op}: {w_name} {fmt(weight)} takes {fmt_dim(takes)} features, "
             f"{x_name} {fmt(x)} has {fmt_dim(x[-1])}",
             best=(*x[:-1], out),
         )
     if bias is not None:
-        if len(bias) != 1 or same_dim(bias[0], out) is False:
+        if len(bias) != 1 or same_layer_size(bias[0], out) is False:
             raise ShapeError(
                 f"{op}: {b_name} must be Tensor[{fmt_dim(out)}] (one per output feature of "
                 f"{w_name}), got {fmt(bias)}",
@@ -117,7 +125,7 @@ def feed_forward(
     """``linear(relu(linear(x, w1, b1)), w2, b2)``: ``w1`` ``(hidden, in)``, ``w2``
     ``(out, hidden)``; the result is ``(*B, out)``."""
     hidden = linear_operands(op, x, w1, b1, ("x", "weight1", "bias1"))
-    if len(w2) == 2 and same_dim(w2[1], hidden[-1]) is False:
+    if len(w2) == 2 and same_layer_size(w2[1], hidden[-1]) is False:
         raise ShapeError(
             f"{op}: weight2 {fmt(w2)} takes {fmt_dim(w2[1])} features, "
             f"weight1 {fmt(w1)} gives {fmt_dim(hidden[-1])}"

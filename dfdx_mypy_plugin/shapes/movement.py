@@ -23,6 +23,7 @@ from dfdx_mypy_plugin.shapes._core import (
     normalize_axes,
     normalize_axis,
     same_dim,
+    same_layer_size,
 )
 from dfdx_mypy_plugin.shapes.binary import broadcast_dim
 
@@ -71,6 +72,9 @@ def reshape(shape: Shape, dims: Sequence[Dim]) -> Shape:
     count = f"{fmt(shape)} ({_elements(total)})"
     if not holes:
         wanted = product(known)
+        # the sizes a reshape is given state what the code relies on, and the run time checks
+        # them: a generic module's tokens viewed as its grid (``x.view(b, h, w, c)`` of a
+        # ``Tensor[B, N, C]`` after ``assert n == h * w``) are not two different counts
         if same_dim(total, wanted) is False:
             raise ShapeError(
                 f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})", best=given
@@ -212,7 +216,11 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
             raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
         elif s == 1:
             out.append(t)
-        elif same_dim(s, t) is False or broadcast_dim(s, t) is False:
+        elif (
+            same_dim(s, t) is False
+            or broadcast_dim(s, t) is False
+            or same_layer_size(s, t) is False
+        ):
             # (two size TypeVars are two sizes, as in broadcasting: a grid's ``H`` is no ``W``)
             raise ShapeError(
                 f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
@@ -266,7 +274,7 @@ def concat(shapes: Sequence[Shape], axis: int) -> Shape:
             )
             continue
         for i, (a, b) in enumerate(zip(first, other, strict=True)):
-            if i != ax and same_dim(a, b) is False:
+            if i != ax and same_layer_size(a, b) is False:
                 error = error or (
                     f"concat: sizes differ on axis {i}: {fmt(first)} and {fmt(other)} "
                     f"({fmt_dim(a)} != {fmt_dim(b)})"
@@ -297,7 +305,7 @@ def stack(shapes: Sequence[Shape], axis: int) -> Shape:
             )
             continue
         for i, (a, b) in enumerate(zip(first, other, strict=True)):
-            if same_dim(a, b) is False:
+            if same_layer_size(a, b) is False:
                 error = error or (
                     f"stack: shapes differ: {fmt(first)} and {fmt(other)} "
                     f"(axis {i}: {fmt_dim(a)} != {fmt_dim(b)})"
@@ -464,7 +472,7 @@ def slice_scatter(shape: Shape, src: Shape, axis: int, index: slice) -> Shape:
     parts = [index.start, index.stop] + ([] if index.step in (None, 1) else [index.step])
     bounds = ":".join("" if v is None else str(v) for v in parts)
     if len(src) != len(want) or any(
-        same_dim(a, b) is False for a, b in zip(src, want, strict=False)
+        same_layer_size(a, b) is False for a, b in zip(src, want, strict=False)
     ):
         raise ShapeError(
             f"{op}: src {fmt(src)} does not fit the slice {bounds} of axis {ax} of {fmt(shape)} "

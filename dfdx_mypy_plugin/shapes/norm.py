@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_dim
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, fmt_dim, same_layer_size
 from dfdx_mypy_plugin.shapes.nn import features
 
 
@@ -13,7 +13,7 @@ def layer_norm(op: str, x: Shape, size: Dim, params: Sequence[tuple[str, Shape]]
     ``bias`` (``params``, name and shape) are ``Tensor[size]``; the result has ``x``'s shape."""
     features(op, x, size)
     for name, shape in params:
-        if len(shape) != 1 or same_dim(shape[0], size) is False:
+        if len(shape) != 1 or same_layer_size(shape[0], size) is False:
             raise ShapeError(
                 f"{op}: {name} must be Tensor[{fmt_dim(size)}] (one per feature of the "
                 f"last axis), got {fmt(shape)}"
@@ -41,7 +41,7 @@ def group_norm(
             f"{op}: num_groups {num_groups} must divide the {c} channels on axis 1 of {fmt(x)}"
         )
     for name, shape in params:
-        if len(shape) != 1 or same_dim(shape[0], c) is False:
+        if len(shape) != 1 or same_layer_size(shape[0], c) is False:
             raise ShapeError(
                 f"{op}: {name} must be Tensor[{fmt_dim(c)}] (one per channel on axis 1), "
                 f"got {fmt(shape)}"

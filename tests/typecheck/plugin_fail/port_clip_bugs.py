@@ -142,14 +142,19 @@ class CLIP(Module, Generic[E, R, P, DV, V, C, DT, H]):
 
         # normalized features
         image_features = image_features / image_features.square().sum(axis=1, keepdims=True).sqrt()
-        text_features = text_features / text_features.square().sum(axis=1, keepdims=True).sqrt()
+        text_features = text_features / (  # E: mypy[dfdx-shape "text_features is assigned here; "
+            #     "used at line 154: matmul: inner sizes differ: Tensor[..., B, E] @ Tensor[B, E] "
+            #     "(E != B)"]
+            text_features.square().sum(axis=1, keepdims=True).sqrt()
+        )
 
         # cosine similarity as logits
         logit_scale = self.logit_scale.exp()
         # bug: the text features not transposed
-        logits_per_image = logit_scale * image_features @ text_features
+        logits_per_image = logit_scale * image_features @ text_features  # E: mypy[dfdx-shape "matm"
+        #     "ul: inner sizes differ: Tensor[..., B, E] @ Tensor[B, E] (E != B)"]
         logits_per_text = logits_per_image.T
-        return logits_per_image, logits_per_text  # E: mypy[return-value]
+        return logits_per_image, logits_per_text
 
 
 model: CLIP[L[12], L[16], L[4], L[16], L[11], L[6], L[8], L[4]] = CLIP(

@@ -1,5 +1,6 @@
-"""A symbolic size (``B = TypeVar("B", bound=int)``) is accepted against any size, but the
-literal sizes beside it are checked, and the message names it: ``Tensor[B, 4]``."""
+"""A symbolic size (``B = TypeVar("B", bound=int)``) is accepted against an unknown size, the
+literal sizes beside it are checked, and the message names it: ``Tensor[B, 4]``. Where an op
+needs it equal to a literal, it is another size (``B`` stands for every size, not only 5)."""
 
 # rules: binary, linalg
 
@@ -38,7 +39,8 @@ def layer(x: Tensor[B, L[4], T]) -> None:
 def dyn(x: Tensor[Dyn, L[4], NoneTape], y: Tensor[B, B, NoneTape]) -> None:
     d1 = x @ w5  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[Dyn, 4] @ Tensor[5, 2] "
     #     "(4 != 5)"]
-    # The plugin proves nothing here (B may be 5) and reports nothing; mypy's plain signature
-    # asks B to be 5 for every B, and says so in its own words.
-    d2 = y @ w5  # E: mypy[arg-type]
+    # B is every size, not only 5: mypy's plain signature asks B to be 5 for every B, and so
+    # does the plugin, naming the sizes (a generic function holds for every value of B).
+    d2 = y @ w5  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, B] @ Tensor[5, 2] "
+    #     "(B != 5)"]
     d3 = y.sum(axis=-3)  # E: mypy[dfdx-shape "sum: axis -3 is out of range for Tensor[B, B]"]
