@@ -17,6 +17,7 @@ from mypy.nodes import (
     FloatExpr,
     IntExpr,
     NameExpr,
+    OpExpr,
     SliceExpr,
     TupleExpr,
     UnaryExpr,
@@ -28,12 +29,14 @@ from dfdx_mypy_plugin._types import (
     NONE_TAPE,
     TensorType,
     Unknown,
+    fold,
     is_int_bound,
     is_scalar,
     literal_bool,
     literal_int,
     merge_tapes,
     read_tensor,
+    type_of,
 )
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis, read_keepdims
@@ -79,8 +82,23 @@ def _index_int(call: Call, e: Expression | None) -> shapes.IndexInt | None:
     if n is not None:
         return n
     if _some_int(t):
-        return shapes.ANY_INT
+        return _trim(call, e) or shapes.ANY_INT
     raise Unknown
+
+
+def _trim(call: Call, e: Expression) -> shapes.Trim | None:
+    """A slice's stop that trims a symbolic size off the end of the axis: ``-p`` (``x[:, :,
+    :-self.pad]``) or ``x.shape[2] - p``, where ``p`` folds to a symbolic size (``(K-1)*D``
+    of the module's size TypeVars); else None."""
+    if isinstance(e, UnaryExpr) and e.op == "-":
+        p = fold(e.expr, type_of(call.api), call.syms, call.definitions())
+        return shapes.Trim(p) if isinstance(p, str) else None
+    if isinstance(e, OpExpr) and e.op == "-":
+        n = fold(e.left, type_of(call.api), call.syms, call.definitions())
+        p = fold(e.right, type_of(call.api), call.syms, call.definitions())
+        if isinstance(p, str) and n is not None:
+            return shapes.Trim(p, n)
+    return None
 
 
 def _some_int(t: Type) -> bool:

@@ -36,6 +36,7 @@ from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
 from dfdx_mypy_plugin.shapes._core import same_layer_size as same_layer_size
+from dfdx_mypy_plugin.shapes._core import size_names as size_names
 from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
 from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
 from dfdx_mypy_plugin.shapes.attention import TRANSFORMER_MASKS as TRANSFORMER_MASKS
@@ -63,6 +64,7 @@ from dfdx_mypy_plugin.shapes.conv import padding_mode as padding_mode
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import same_needs_stride_1 as same_needs_stride_1
 from dfdx_mypy_plugin.shapes.conv import same_padding as same_padding
+from dfdx_mypy_plugin.shapes.conv import symbolic_window as symbolic_window
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
 from dfdx_mypy_plugin.shapes.creation import AXES as AXES
 from dfdx_mypy_plugin.shapes.creation import AXIS as AXIS
@@ -77,6 +79,7 @@ from dfdx_mypy_plugin.shapes.data import dataset_length as dataset_length
 from dfdx_mypy_plugin.shapes.indexing import ANY_INT as ANY_INT
 from dfdx_mypy_plugin.shapes.indexing import IndexInt as IndexInt
 from dfdx_mypy_plugin.shapes.indexing import IndexItem as IndexItem
+from dfdx_mypy_plugin.shapes.indexing import Trim as Trim
 from dfdx_mypy_plugin.shapes.indexing import gather as gather
 from dfdx_mypy_plugin.shapes.indexing import index as index
 from dfdx_mypy_plugin.shapes.indexing import index_out_of_range as index_out_of_range

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
 
 Dim = int | str | None
@@ -84,6 +86,22 @@ def _dim(p: _sym.Poly | None) -> Dim:
 def _sym_sub(a: Dim, b: Dim) -> _sym.Poly | None:
     pa, pb = _poly(a), _poly(b)
     return None if pa is None or pb is None else _sym.add(pa, pb, -1)
+
+
+def constant_range(d: str) -> tuple[int, int] | None:
+    """``(low, high)``, two ints between which a symbolic size's value lies for every value of
+    its names, with ``low <= 0 <= high`` and ``high - low <= 1``: a size that is 0 up to the
+    rounding of its floors (``2*((K+1)//2)-K-1`` is -1 or 0); None for any other."""
+    p = _poly(d)
+    if p is None:
+        return None
+    low, high = _sym.bound(p, lower=True), _sym.bound(p, lower=False)
+    if low is None or high is None or set(low) - {()} or set(high) - {()}:
+        return None
+    lo, hi = low.get((), 0), high.get((), 0)
+    if not (lo <= 0 <= hi and hi - lo <= 1):
+        return None
+    return (int(lo) if lo == int(lo) else int(lo) - 1, int(hi))
 
 
 def at_least(d: Dim, n: int) -> bool:
@@ -177,7 +195,11 @@ def same_layer_size(a: Dim, b: Dim) -> bool | None:
     and ``CO``) are different, as mypy and pyright hold them without the plugin (``Linear[CI,
     CO]`` does not take a ``Tensor[B, CO]``). A generic module must not rely on two of its
     size parameters being equal. Sizes with sums or floors (``CI+CO``, ``H//2``) differ only
-    where :func:`same_dim` proves it."""
+    where :func:`same_dim` proves it, or where they grow apart (:func:`grows_apart`: ``K+S-1``
+    and ``S``, a window padded by ``K-1`` and not trimmed), equal only where a size parameter
+    is 1 (a kernel of 1): a generic module does not rely on that either. A difference with
+    floors (``2*((K+1)//2)-K-1``, ``H-2*(H//2)``) may be the rounding of sizes the module is
+    written for (odd kernels, even heights)."""
     if (
         isinstance(a, str)
         and isinstance(b, str)
@@ -186,7 +208,28 @@ def same_layer_size(a: Dim, b: Dim) -> bool | None:
         and names_product(b)
     ):
         return False
-    return same_dim(a, b)
+    same = same_dim(a, b)
+    if same is None and isinstance(a, str) and isinstance(b, str) and grows_apart(a, b):
+        return False
+    return same
+
+
+def grows_apart(a: Dim, b: Dim) -> bool:
+    """Whether two sizes differ by a polynomial of names without floors, with a constant term
+    and a term of names (``K+S-1`` and ``S`` differ by ``K-1``; a dilation forgotten, by
+    ``(K-1)*(1-D)``): equal only where a size takes one value (a kernel or a dilation of 1).
+    A difference of names alone (``CI-CO``) is left to the rule on names.
+    (:func:`same_layer_size` asks it of two symbolic sizes only: a size TypeVar against a
+    literal, ``C`` and ``3``, is a size the module may be built with.)"""
+    diff = _sym_sub(a, b)
+    if not diff:
+        return False
+    return not _sym.has_floor(diff) and () in diff and any(m for m in diff)
+
+
+def size_names(d: str) -> set[str]:
+    """The names a symbolic size is written with (``"(K-1)//2*D"``: ``K`` and ``D``)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", d))
 
 
 def names_product(d: str) -> bool:

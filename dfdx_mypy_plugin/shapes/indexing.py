@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import EllipsisType
 
-from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, fmt, normalize_axis
+from dfdx_mypy_plugin.shapes._core import Dim, Shape, ShapeError, dim_add, fmt, normalize_axis
 
 
 class _AnyInt:
@@ -20,7 +20,22 @@ class _AnyInt:
 ANY_INT = _AnyInt()
 
 
-IndexInt = int | _AnyInt
+class Trim:
+    """A slice's stop that is a symbolic size ``size`` written negated, ``x[..., :-p]`` (a
+    causal convolution's padding trimmed off its end), or the axis's own size less one,
+    ``x[..., : x.shape[2] - p]`` (``of_size``: the size it is written from)."""
+
+    __slots__ = ("of_size", "size")
+
+    def __init__(self, size: str, of_size: Dim = None) -> None:
+        self.size = size
+        self.of_size = of_size
+
+    def __repr__(self) -> str:
+        return f"Trim({self.size!r}, {self.of_size!r})"
+
+
+IndexInt = int | _AnyInt | Trim
 
 
 IndexItem = IndexInt | slice | None | EllipsisType
@@ -34,11 +49,33 @@ def index_out_of_range(op: str, shape: Shape, axis: int, value: int) -> ShapeErr
 
 def _slice_size(s: slice, d: Dim) -> Dim:
     parts = (s.start, s.stop, s.step)
+    if isinstance(s.stop, Trim):
+        return _trimmed(s, d, s.stop)
+    if any(isinstance(p, Trim) for p in parts):
+        return None
     if isinstance(d, int) and not any(isinstance(p, _AnyInt) for p in parts):
         return len(range(*s.indices(d)))
     if s.start is None and s.stop is None and s.step in (None, 1, -1):
         return d  # the whole axis (reversed for step -1)
     return None
+
+
+def _trimmed(s: slice, d: Dim, stop: Trim) -> Dim:
+    """``x[:-p]`` along an axis of size ``d``: ``d - p`` (a padding ``p`` trimmed off the
+    end). With ``p`` 0 the slice is empty: a generic module does not rely on a padding of
+    ``(K-1)*D`` being 0 (a kernel of 1), as it does not rely on a size being 1; written
+    ``x[: x.shape[2] - p]`` it keeps every element then, and is ``d - p`` for every ``p``.
+    Only from the start, by step 1; else not known."""
+    if s.start not in (None, 0) or s.step not in (None, 1):
+        return None
+    if stop.of_size is not None and not _equal(stop.of_size, d):
+        return None
+    out = dim_add(d, stop.size, -1)
+    return out if out != 0 else None
+
+
+def _equal(a: Dim, b: Dim) -> bool:
+    return a is not None and dim_add(a, b, -1) == 0
 
 
 def index(shape: Shape, items: Sequence[IndexItem]) -> Shape:
