@@ -90,12 +90,15 @@ def _trim(call: Call, e: Expression) -> shapes.Trim | None:
     """A slice's stop that trims a symbolic size off the end of the axis: ``-p`` (``x[:, :,
     :-self.pad]``) or ``x.shape[2] - p``, where ``p`` folds to a symbolic size (``(K-1)*D``
     of the module's size TypeVars); else None."""
+
+    def size(x: Expression) -> shapes.Dim:
+        return fold(x, type_of(call.api), call.syms, call.definitions(), symbol=call.symbol)
+
     if isinstance(e, UnaryExpr) and e.op == "-":
-        p = fold(e.expr, type_of(call.api), call.syms, call.definitions())
+        p = size(e.expr)
         return shapes.Trim(p) if isinstance(p, str) else None
     if isinstance(e, OpExpr) and e.op == "-":
-        n = fold(e.left, type_of(call.api), call.syms, call.definitions())
-        p = fold(e.right, type_of(call.api), call.syms, call.definitions())
+        n, p = size(e.left), size(e.right)
         if isinstance(p, str) and n is not None:
             return shapes.Trim(p, n)
     return None

@@ -62,6 +62,7 @@ from dfdx_mypy_plugin._types import (
     dim_of_type,
     dim_type,
     expr_form,
+    expr_type,
     is_int_bound,
     literal_bool,
     literal_int,
@@ -79,6 +80,7 @@ from dfdx_mypy_plugin._where import (
     declared_after,
     destination,
 )
+from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -267,7 +269,13 @@ def _scoped_size(call: Call, d: shapes.Dim) -> bool:
     if not isinstance(d, str):
         return False
     names = shapes.size_names(d)
-    return bool(names) and all(n in call.syms or scoped_typevar(call.api, n) for n in names)
+    return bool(names) and all(_in_scope(call.api, n, call.syms) for n in names)
+
+
+def _in_scope(api: CheckerPluginInterface, name: str, syms: dict[str, Type]) -> bool:
+    """Whether a name of a symbolic size means a size where it is read: a size TypeVar in
+    scope, or a window parameter of the enclosing class (``kernel_size: int``)."""
+    return name in syms or scoped_typevar(api, name) is not None or window_in_scope(api, name)
 
 
 def _many_arg(call: Call, arg: shapes.Arg) -> tuple[int, ...] | None:
@@ -291,7 +299,11 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
 
     def size(d: shapes.Dim) -> Type:
-        return int_type if d is None else dim_type(d, call.syms, int_type, call.api)
+        if d is None:
+            return int_type
+        if isinstance(d, str) and window_in_scope(call.api, d):
+            return expr_type(d, call.api) or int_type  # ``kernel_size: int``: its name
+        return dim_type(d, call.syms, int_type, call.api)
 
     values: dict[str, shapes.WindowValue] = {}
     items: list[Type] = []
@@ -372,7 +384,7 @@ def _read_size(t: Type, api: CheckerPluginInterface | None) -> shapes.Dim:
     if not isinstance(d, str) or api is None:
         return None
     names = shapes.size_names(d)
-    return d if names and all(scoped_typevar(api, n) for n in names) else None
+    return d if names and all(_in_scope(api, n, {}) for n in names) else None
 
 
 for _layer_spec in shapes.LAYERS:

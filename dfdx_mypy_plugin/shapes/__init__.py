@@ -36,9 +36,9 @@ from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
 from dfdx_mypy_plugin.shapes._core import same_layer_size as same_layer_size
-from dfdx_mypy_plugin.shapes._core import size_names as size_names
 from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
 from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
+from dfdx_mypy_plugin.shapes._core import size_names as size_names
 from dfdx_mypy_plugin.shapes.attention import TRANSFORMER_MASKS as TRANSFORMER_MASKS
 from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
 from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs

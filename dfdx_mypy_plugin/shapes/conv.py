@@ -6,9 +6,9 @@ from typing import Literal
 
 from dfdx_mypy_plugin.shapes._core import (
     Dim,
-    constant_range,
     Shape,
     ShapeError,
+    constant_range,
     dim_add,
     dim_floordiv,
     dim_mul,
