@@ -24,11 +24,13 @@ from mypy.nodes import (
     FuncDef,
     FuncItem,
     IfStmt,
+    IndexExpr,
     IntExpr,
     ListExpr,
     MatchStmt,
     MemberExpr,
     NameExpr,
+    SliceExpr,
     StarExpr,
     Statement,
     TryStmt,
@@ -118,6 +120,26 @@ def set_axes(layer: Instance, rank: int) -> set[int]:
     elif spec.gives == "channels" and rank > 1:
         axes.add(1)
     return axes | window_axes(layer, rank)
+
+
+def _set_here(
+    api: CheckerPluginInterface, e: CallExpr, layer: Instance, out: shapes.Shape
+) -> set[int]:
+    """:func:`set_axes` of the call ``e`` of ``layer``, less the spatial axes whose size its
+    window kept (a 1x1 convolution, a same-padded one): the size was set before it."""
+    axes = set_axes(layer, len(out))
+    kept = window_axes(layer, len(out))
+    before = _shape(api, e.args[0]) if kept and len(e.args) == 1 else None
+    if before is None or len(before) != len(out):
+        return axes
+    return axes - {a for a in kept if before[a] is not None and before[a] == out[a]}
+
+
+def _changed(api: CheckerPluginInterface, origin: Origin) -> bool:
+    """Whether the layer of ``origin`` changed the sizes it is found for (not a window that
+    kept them, found only because no layer before it set them)."""
+    out = _shape(api, origin.call)
+    return out is None or bool(origin.axes & _set_here(api, origin.call, origin.layer, out))
 
 
 def window_axes(layer: Instance, rank: int) -> set[int]:
@@ -260,10 +282,33 @@ def origins(
     if isinstance(e, NameExpr):
         value = last_assignment(api, e)
         return origins(api, value, axes, depth + 1, merged) if value is not None else []
+    if isinstance(e, IndexExpr):
+        out = _shape(api, e)
+        return origins_of_slice(api, e, out, axes, depth, merged) if out is not None else []
     if not isinstance(e, CallExpr):
         return []
     out = _shape(api, e)
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
+
+
+def origins_of_slice(
+    api: CheckerPluginInterface,
+    e: IndexExpr,
+    out: shapes.Shape,
+    axes: frozenset[int],
+    depth: int = 0,
+    merged: bool = False,
+) -> list[Origin]:
+    """:func:`origins` of ``x[:, :, :-p]``, slices only (the rank kept): the layers that set
+    those axes of ``x`` (a causal convolution's padding, trimmed: the two set the size
+    together, and the padding is where it is computed)."""
+    items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
+    if not all(isinstance(i, SliceExpr) for i in items):
+        return []
+    before = _shape(api, e.base)
+    if before is None or len(before) != len(out):
+        return []
+    return origins(api, e.base, axes, depth + 1, merged)
 
 
 def origins_of_call(
@@ -280,8 +325,14 @@ def origins_of_call(
         return []  # a name whose type is not its last value's (name reuse off)
     callee = _instance(api, e.callee)
     if callee is not None and callee.type.has_base(MODULE):
+        here = Origin(e, callee, axes, len(out), merged)
+        if axes & _set_here(api, e, callee, out):
+            return [here]
         if axes & set_axes(callee, len(out)):
-            return [Origin(e, callee, axes, len(out), merged)]
+            # a window that kept the size (a 1x1 convolution): a layer before it that set the
+            # size, else this one (a convolution without its stride, which should change it)
+            earlier = origins(api, e.args[0], axes, depth + 1, merged) if e.args else []
+            return [o for o in earlier if _changed(api, o)] or [here]
         fullname = callee.type.fullname
         known = fullname == SEQUENTIAL or shapes.layer_of(fullname) is not None
         if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:

@@ -220,10 +220,16 @@ def dim_type(
         tv = scoped_typevar(api, d)  # a name out of an ``Expr`` (``2*H`` pooled is ``H``)
         return tv if tv is not None else AnyType(TypeOfAny.special_form)
     if isinstance(d, str) and api is not None and not d.isidentifier():
-        info = _expr_info(api)
-        if info is not None:
-            return Instance(info, [LiteralType(d, api.named_generic_type("builtins.str", []))])
+        return expr_type(d, api) or AnyType(TypeOfAny.special_form)
     return AnyType(TypeOfAny.special_form)
+
+
+def expr_type(d: str, api: CheckerPluginInterface) -> Instance | None:
+    """``Expr[Literal[d]]``: a symbolic size as a type."""
+    info = _expr_info(api)
+    if info is None:
+        return None
+    return Instance(info, [LiteralType(d, api.named_generic_type("builtins.str", []))])
 
 
 def scoped_typevar(api: CheckerPluginInterface, name: str) -> TypeVarType | None:
@@ -329,12 +335,18 @@ def _power(a: Dim, n: int) -> Dim:
     return out
 
 
+Symbol = Callable[[Expression], "str | None"]
+"""The name of a size an ``int`` expression stands for where its type does not say it (a
+module's ``kernel_size: int`` given to a layer's window: :mod:`._window_parameters`)."""
+
+
 def fold(
     e: Expression,
     get_type: TypeOf,
     syms: dict[str, Type],
     definition: Definition | None = None,
     depth: int = 0,
+    symbol: Symbol | None = None,
 ) -> Dim:
     """The value of an int expression where it is known: ``+ - * // % **`` and unary minus on
     literals, ``Final`` constants, attributes of ``Literal`` type, sizes from ``.shape``, and
@@ -348,7 +360,7 @@ def fold(
     class (``self.head_dim = dim // n_heads``)."""
 
     def sub(x: Expression) -> Dim:
-        return fold(x, get_type, syms, definition, depth)
+        return fold(x, get_type, syms, definition, depth, symbol)
 
     if isinstance(e, IntExpr):
         return e.value
@@ -383,11 +395,13 @@ def fold(
     if stated is None and isinstance(e, NameExpr) and definition is not None and depth < 8:
         value = definition(e)
         if value is not None:
-            return fold(value, get_type, syms, definition, depth + 1)
+            return fold(value, get_type, syms, definition, depth + 1, symbol)
     if stated is None and isinstance(e, MemberExpr) and definition is not None and depth < 8:
         value = definition(e)  # a field assigned once: its names are another method's
         if value is not None:
-            return fold(value, get_type, syms, None, depth + 1)
+            return fold(value, get_type, syms, None, depth + 1, symbol)
+    if stated is None and symbol is not None:
+        return symbol(e)
     return stated
 
 
@@ -397,6 +411,7 @@ def size_of(
     get_type: TypeOf,
     syms: dict[str, Type],
     definition: Definition | None = None,
+    symbol: Symbol | None = None,
 ) -> Dim:
     """A size argument of type ``t`` and expression ``e``: its literal type, else the folded
     expression (see :func:`fold`), else what its type states."""
@@ -405,5 +420,5 @@ def size_of(
         if n is not None:
             return n
     if e is not None:
-        return fold(e, get_type, syms, definition)
+        return fold(e, get_type, syms, definition, symbol=symbol)
     return dim_of_type(t, syms)

@@ -29,6 +29,7 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    IndexExpr,
     ListExpr,
     MemberExpr,
     NameExpr,
@@ -56,6 +57,7 @@ from dfdx_mypy_plugin._origin import (
     Origin,
     origins,
     origins_of_call,
+    origins_of_slice,
     window_axes,
 )
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
@@ -471,6 +473,8 @@ def at_origins(
         return []
     if out is not None and isinstance(value, CallExpr):
         found = origins_of_call(api, value, out, axes)
+    elif out is not None and isinstance(value, IndexExpr):
+        found = origins_of_slice(api, value, out, axes)
     else:
         found = origins(api, value, axes)
     return _built_here(api, [o for o in found if o.merged or not merged], context, message)
@@ -504,7 +508,55 @@ def _built_here(
             if where.line not in (context.line, 0):
                 text = f"{what} is built here; its output reaches line {context.line}: {message}"
                 places.append((text, where))
+            if isinstance(where, CallExpr) and origin.axes & window_axes(origin.layer, origin.rank):
+                places += _window_arguments(api, where, what, context, message)
     return places
+
+
+_WINDOW_ARGUMENTS = ("kernel_size", "stride", "padding", "dilation")
+
+
+def _window_arguments(
+    api: CheckerPluginInterface, built: CallExpr, layer: str, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where the window arguments of the layer built by ``built`` that are names assigned once
+    (``padding = kernel_size - 1``, ``self.pad = ...``) are computed, when the sizes its window
+    set do not fit: the arithmetic there is as likely the mistake as the layer."""
+    if not isinstance(api, TypeChecker):
+        return []
+    places: list[tuple[str, Context]] = []
+    for name, arg in zip(built.arg_names, built.args, strict=True):
+        if name not in _WINDOW_ARGUMENTS or not isinstance(arg, NameExpr | MemberExpr):
+            continue
+        stmt = _assigned_once(api, arg)
+        if stmt is not None and stmt.line not in (context.line, built.line, 0):
+            text = (
+                f"{callee_name(arg)} is assigned here; it is the {name} of {layer}, whose "
+                f"output reaches line {context.line}: {message}"
+            )
+            places.append((text, stmt))
+    return places
+
+
+def _assigned_once(api: TypeChecker, e: NameExpr | MemberExpr) -> AssignmentStmt | None:
+    """The one assignment to the local name ``e`` (in the methods of the class being checked)
+    or to the field ``self.<name>`` of its class; else None."""
+    info = api.scope.enclosing_class()
+    if info is None:
+        return None
+    found = [
+        stmt
+        for method in _methods(info)
+        for stmt in walk(method.body.body)
+        if isinstance(stmt, AssignmentStmt) and any(_assigns(lv, e) for lv in stmt.lvalues)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _assigns(target: Expression, e: NameExpr | MemberExpr) -> bool:
+    if isinstance(e, MemberExpr):
+        return _is_self_field(e, e.name) and _is_self_field(target, e.name)
+    return isinstance(target, NameExpr) and e.node is not None and target.node is e.node
 
 
 def _returned_local(api: TypeChecker, value: Expression) -> bool:
@@ -616,7 +668,7 @@ def fit_value(
     ``assignment``) would name neither the size nor the layer."""
     g = get_proper_type(got)
     if (
-        not isinstance(context, CallExpr)
+        not isinstance(context, CallExpr | IndexExpr)
         or not isinstance(g, Instance)
         or g.type.fullname != TENSOR
     ):

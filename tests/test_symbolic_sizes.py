@@ -283,3 +283,77 @@ def test_a_quotient_of_names_is_another_size() -> None:
     assert shapes.same_layer_size("E//NH", "E//NH") is True
     assert shapes.same_layer_size("(H+1)//2", "S") is False  # generic code: another size
     assert shapes.same_layer_size("H//2", "W") is False
+
+
+def test_window_with_symbolic_arguments() -> None:
+    window = shapes.symbolic_window
+    # padding (K-1)//2 keeps the size for odd kernels: taken to keep it (rounding of a floor)
+    assert window("H", "K", 2, shapes.dim_floordiv("K", 2), 1) == "(H+1)//2"
+    assert window("S", "K", 1, shapes.dim_floordiv(shapes.dim_add("K", 1, -1), 2), 1) == "S"
+    # padding K-1, not trimmed: the size grows with the kernel
+    assert window("S", "K", 1, "K-1", 1) == "K+S-1"
+    # causal: (K-1)*D on both sides with dilation D
+    assert window("S", "K", 1, "D*K-D", "D") == "D*K-D+S"
+    # a window of P strided by P (a patch embedding): R//P
+    assert window("R", "P", "P", 0, 1) == "R//P"
+    assert window("H", 2, 2, 0, 1) == "H//2"
+    assert window("S", None, 1, 0, 1) is None
+    assert window("S", "K", 1, -1, 1) is None  # an invalid literal: reported where given
+
+
+def test_sizes_that_grow_apart_differ_for_a_layer() -> None:
+    assert shapes.same_dim("K+S-1", "S") is None  # K may be 1
+    assert shapes.same_layer_size("K+S-1", "S") is False  # a module does not rely on it
+    assert shapes.same_layer_size("-D*K+D+K+S-1", "S") is False  # a dilation forgotten
+    assert shapes.same_layer_size("S+2*((K+1)//2)-K-1", "S") is None  # odd K: rounding
+    assert shapes.same_layer_size("C", 3) is False  # generic code: another size
+
+
+def test_floor_by_names_takes_whole_multiples_out() -> None:
+    assert shapes.dim_floordiv(shapes.dim_add("R", "P", -1), "P") == "R//P-1"
+    assert shapes.dim_floordiv(shapes.dim_add("H", "P"), "P") == "H//P+1"
+    assert shapes.dim_floordiv(shapes.dim_mul("C", "NH"), "NH") == "C"
+
+
+def test_slice_trimmed_by_a_symbolic_size() -> None:
+    trim = shapes.dim_add(0, "D*K-D", -1)  # x[..., :-p] with p = (K-1)*D
+    assert shapes.index(("B", "C", "D*K-D+S"), [slice(None), slice(None), slice(None, trim)]) == (
+        "B",
+        "C",
+        "S",
+    )
+    # x[..., : x.shape[-1] - (K-1)], the stop written from the axis's size
+    assert shapes.index(("K+S-1",), [slice(None, "S")]) == ("S",)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 30),
+    st.integers(1, 6),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.sampled_from(["0", "K-1", "(K-1)//2", "K//2", "(K-1)*D", "D", "K"]),
+)
+def test_window_of_symbolic_arguments_agrees_with_ints(
+    n: int, k: int, d: int, s: int, padding: str
+) -> None:
+    """The output size of a window whose kernel ``K``, dilation ``D`` and padding (arithmetic
+    on them) are symbolic, evaluated at ``K = k``, ``D = d``, is the int rule's output size;
+    where the plugin takes a padding to keep the size (stride 1, a floor's rounding), it is
+    kept for the odd kernels it was written for."""
+    same = padding in ("(K-1)//2", "K//2")  # a same padding: written with no dilation
+    if same:
+        d = 1
+    env = {"S": n, "K": k, "D": d}
+    pad = shapes.dim_add(canonical(padding), 0)
+    p = _value(str(pad), env)
+    span = n + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        return  # too small an input: found at run time
+    out = shapes.symbolic_window("S", "K", s, pad, 1 if same else "D")
+    assert out is not None
+    if same:  # taken to keep the size: right for odd kernels
+        assert _value(str(out), env) == (n - 1) // s + 1
+        if k % 2 == 0:
+            return
+    assert _value(str(out), env) == span // s + 1

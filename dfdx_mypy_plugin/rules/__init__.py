@@ -42,6 +42,7 @@ from dfdx_mypy_plugin._types import (
     type_of,
 )
 from dfdx_mypy_plugin._where import field_value
+from dfdx_mypy_plugin._window_parameters import window_parameter
 from dfdx_mypy_plugin.shapes import Dim, Shape, ShapeError
 
 
@@ -79,7 +80,14 @@ class Call:
     def named_size(self, name: str) -> Dim:
         """The named argument ``name`` read as a size (as :meth:`size`)."""
         e = self.named_exprs.get(name)
-        return size_of(self.arg(name), e, type_of(self.api), self.syms, self.definitions())
+        return size_of(
+            self.arg(name), e, type_of(self.api), self.syms, self.definitions(), self.symbol
+        )
+
+    def symbol(self, e: Expression) -> str | None:
+        """The size a module's ``int`` argument stands for where it is a layer's window size
+        (:mod:`dfdx_mypy_plugin._window_parameters`: ``kernel_size: int``)."""
+        return window_parameter(self.api, e)
 
     def definitions(self) -> Definition:
         """Where a size held in a name (or a field of ``self``) was assigned once."""

@@ -2,7 +2,9 @@
 conv_transpose2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d.
 
 A parameter (stride, padding, dilation, kernel_size, ...) is read as a literal int or a tuple
-of literal ints; an entry that is not a literal makes the sizes that depend on it ``Dyn``.
+of literal ints, or as a symbolic size (a size TypeVar, arithmetic on them: ``padding=(k - 1)
+// 2`` with ``k: K``), which makes the sizes that depend on it symbolic (the window's
+arithmetic in :func:`shapes.symbolic_window`); an entry that is not known makes them ``Dyn``.
 ``groups`` that is not a literal skips the channel checks that need it.
 """
 
@@ -14,6 +16,7 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._types import (
     TensorType,
     Unknown,
+    dim_of_type,
     literal_bool,
     literal_int,
     literal_str,
@@ -36,16 +39,22 @@ def _param(call: Call, name: str, spatial: int, default: int, minimum: int) -> s
     if isinstance(t, TupleType):
         if len(t.items) != spatial:
             raise Unknown  # mypy reports the wrong tuple length
-        items = tuple(literal_int(i) for i in t.items)
-        if all(i is not None for i in items):
+        items = tuple(_tuple_item(i, call) for i in t.items)
+        if all(isinstance(i, int) for i in items):
             shapes.conv_param(call.op, name, items, spatial, minimum)
         return items
     if isinstance(t, NoneType) or literal_bool(t) is not None:
         raise Unknown
-    n = call.named_size(name)  # folded: ``stride=2 * 1``, a ``Final`` constant
+    n = call.named_size(name)  # folded: ``stride=2 * 1``, a ``Final`` constant, ``(k-1)//2``
     if not isinstance(n, int):
-        return (None,) * spatial
+        return (n,) * spatial  # symbolic (``K``, ``(K-1)//2``) or None
     return shapes.conv_param(call.op, name, n, spatial, minimum)
+
+
+def _tuple_item(t: Type, call: Call) -> shapes.Dim:
+    """An entry of a tuple argument: a literal int, or a size TypeVar (``(k, k)``)."""
+    n = literal_int(t)
+    return n if n is not None else dim_of_type(t, call.syms)
 
 
 def _groups(call: Call) -> int | None:

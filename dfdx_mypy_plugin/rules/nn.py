@@ -59,14 +59,17 @@ from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
     Unknown,
+    dim_of_type,
     dim_type,
     expr_form,
+    expr_type,
     is_int_bound,
     literal_bool,
     literal_int,
     literal_str,
     read_dim,
     read_tensor,
+    scoped_typevar,
     size_of,
     type_of,
 )
@@ -77,6 +80,7 @@ from dfdx_mypy_plugin._where import (
     declared_after,
     destination,
 )
+from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
 
@@ -214,31 +218,64 @@ def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
     return None
 
 
-def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[int, int] | None:
-    """A window argument as two ints: a literal int, a tuple of two, or absent (its default;
-    None for a required argument or one that defaults to another)."""
+def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[shapes.Dim, shapes.Dim] | None:
+    """A window argument as two sizes: a literal int, a tuple of two, or absent (its default;
+    None for a required argument or one that defaults to another). A size may be symbolic
+    (``kernel_size=k`` with ``k: K``, ``padding=(k - 1) // 2``: :func:`_window_size`)."""
     if not call.has(arg.name):
         return None if arg.default is None else (arg.default, arg.default)
     t = get_proper_type(call.arg(arg.name))
     if isinstance(t, TupleType):
-        items = [literal_int(i) for i in t.items]
+        items = [_window_item(call, i) for i in t.items]
         if len(items) == 2 and items[0] is not None and items[1] is not None:
             return (items[0], items[1])
         return None
-    n = _size_arg(call, arg.name)
-    return (n, n) if isinstance(n, int) else None
+    n = _window_size(call, arg.name)
+    return None if n is None else (n, n)
 
 
-def _single_arg(call: Call, arg: shapes.Arg) -> int | None:
-    """A window argument that is one int: a literal, a 1-tuple of one (a 1-d layer's
-    ``kernel_size=(3,)``), or absent (its default)."""
+def _single_arg(call: Call, arg: shapes.Arg) -> shapes.Dim:
+    """A window argument that is one size: a literal, a 1-tuple of one (a 1-d layer's
+    ``kernel_size=(3,)``), a symbolic size (:func:`_window_size`), or absent (its default)."""
     if not call.has(arg.name):
         return arg.default
     t = get_proper_type(call.arg(arg.name))
     if isinstance(t, TupleType):
-        return literal_int(t.items[0]) if len(t.items) == 1 else None
-    n = _size_arg(call, arg.name)
-    return n if isinstance(n, int) else None
+        return _window_item(call, t.items[0]) if len(t.items) == 1 else None
+    return _window_size(call, arg.name)
+
+
+def _window_size(call: Call, name: str) -> shapes.Dim:
+    """A window argument's size: an int, or a symbolic size of the module's size TypeVars
+    (``kernel_size``, ``(kernel_size - 1) // 2``, ``(k - 1) * dilation``) in its canonical
+    form; None where not known (a plain ``int``)."""
+    n = _size_arg(call, name)
+    return n if isinstance(n, int) or _scoped_size(call, n) else None
+
+
+def _window_item(call: Call, t: Type) -> shapes.Dim:
+    """An entry of a tuple window argument: a literal int or a size TypeVar (``(k, k)``)."""
+    n = literal_int(t)
+    if n is not None:
+        return n
+    d = dim_of_type(t, call.syms)
+    return d if _scoped_size(call, d) else None
+
+
+def _scoped_size(call: Call, d: shapes.Dim) -> bool:
+    """Whether ``d`` is a symbolic size whose names are all size TypeVars in scope where it is
+    read (a window recorded as ``Expr[L["(K-1)//2"]]`` in a module's field is read in its own
+    class; outside it the names mean nothing, and the window is not known)."""
+    if not isinstance(d, str):
+        return False
+    names = shapes.size_names(d)
+    return bool(names) and all(_in_scope(call.api, n, call.syms) for n in names)
+
+
+def _in_scope(api: CheckerPluginInterface, name: str, syms: dict[str, Type]) -> bool:
+    """Whether a name of a symbolic size means a size where it is read: a size TypeVar in
+    scope, or a window parameter of the enclosing class (``kernel_size: int``)."""
+    return name in syms or scoped_typevar(api, name) is not None or window_in_scope(api, name)
 
 
 def _many_arg(call: Call, arg: shapes.Arg) -> tuple[int, ...] | None:
@@ -253,18 +290,33 @@ def _many_arg(call: Call, arg: shapes.Arg) -> tuple[int, ...] | None:
 
 
 def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
-    """The window arguments as a tuple type, in the table's order: a pair of literals for a
-    pair argument (``tuple[L[3], L[3]]``), a literal for an int (Conv2d's ``groups``)."""
+    """The window arguments as a tuple type, in the table's order: a pair of sizes for a
+    pair argument (``tuple[L[3], L[3]]``, ``tuple[K, K]``), a size for an int (Conv1d's
+    ``kernel_size``, Conv2d's ``groups``), a literal word (``padding="same"``). A symbolic size
+    is its TypeVar or an ``Expr`` (``Expr[L["(K-1)//2"]]``)."""
     int_type = _int_type(call)
+    str_type = call.api.named_generic_type("builtins.str", [])
+    tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
+
+    def size(d: shapes.Dim) -> Type:
+        if d is None:
+            return int_type
+        if isinstance(d, str) and window_in_scope(call.api, d):
+            return expr_type(d, call.api) or int_type  # ``kernel_size: int``: its name
+        return dim_type(d, call.syms, int_type, call.api)
+
     values: dict[str, shapes.WindowValue] = {}
+    items: list[Type] = []
     for arg in window:
         value: shapes.WindowValue
         word = literal_str(call.arg(arg.name)) if arg.words and call.has(arg.name) else None
         if word is not None:
             if word not in arg.words:
                 return None
-            value = word
-        elif arg.pair:
+            values[arg.name] = word
+            items.append(LiteralType(word, str_type))
+            continue
+        if arg.pair:
             value = _pair_arg(call, arg)
             if value is None and arg.default_from is not None and not call.has(arg.name):
                 value = values.get(arg.default_from)
@@ -274,26 +326,23 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
             value = _single_arg(call, arg)
         # a ``groups`` that is not a literal (``groups=dim``) is recorded as ``int``: the
         # window's sizes do not depend on it
-        if value is None and arg.name != "groups":
+        if arg.name == "groups" and not isinstance(value, int):
+            value = None
+        elif value is None:
             return None
         values[arg.name] = value
-    tuple_type = call.api.named_generic_type("builtins.tuple", [int_type])
-    str_type = call.api.named_generic_type("builtins.str", [])
-    items: list[Type] = [
-        TupleType([LiteralType(i, int_type) for i in v], tuple_type)
-        if isinstance(v, tuple)
-        else int_type
-        if v is None
-        else LiteralType(v, str_type)
-        if isinstance(v, str)
-        else LiteralType(v, int_type)
-        for v in values.values()
-    ]
+        if isinstance(value, tuple):
+            items.append(TupleType([size(i) for i in value], tuple_type))
+        else:
+            items.append(size(value))  # an int or a symbolic size (a word is recorded above)
     return TupleType(items, tuple_type)
 
 
-def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
-    """The window arguments the constructor rule recorded, or None if it recorded none."""
+def _read_window(
+    layer: Instance, spec: shapes.Layer, api: CheckerPluginInterface | None = None
+) -> shapes.Window | None:
+    """The window arguments the constructor rule recorded, or None if it recorded none. A
+    symbolic size is read where its names are the size TypeVars in scope (``api``'s)."""
     t = get_proper_type(layer.args[-1]) if layer.args else None
     if not isinstance(t, TupleType) or len(t.items) != len(spec.window):
         return None
@@ -309,18 +358,33 @@ def _read_window(layer: Instance, spec: shapes.Layer) -> shapes.Window | None:
                 return None
             out[arg.name] = tuple(i for i in items if i is not None)
         elif isinstance(p, TupleType) and arg.pair:
-            a, b = (literal_int(i) for i in p.items) if len(p.items) == 2 else (None, None)
+            a, b = (_read_size(i, api) for i in p.items) if len(p.items) == 2 else (None, None)
             if a is None or b is None:
                 return None
             out[arg.name] = (a, b)
         elif not arg.pair and isinstance(p, Instance) and p.type.fullname == "builtins.int":
+            if arg.name != "groups":
+                return None
             out[arg.name] = None  # recorded, not known (``groups=dim``)
         else:
-            n = literal_int(p)
+            n = literal_int(p) if arg.name == "groups" else _read_size(p, api)
             if n is None or arg.pair or arg.many:
                 return None
             out[arg.name] = n
     return out
+
+
+def _read_size(t: Type, api: CheckerPluginInterface | None) -> shapes.Dim:
+    """A window size recorded in a layer's type: a literal int (at least 0), or a symbolic size
+    whose names are size TypeVars in scope where it is read; else None."""
+    n = literal_int(t)
+    if n is not None:
+        return n if n >= 0 else None
+    d = dim_of_type(t, {})
+    if not isinstance(d, str) or api is None:
+        return None
+    names = shapes.size_names(d)
+    return d if names and all(_in_scope(api, n, {}) for n in names) else None
 
 
 for _layer_spec in shapes.LAYERS:
@@ -445,7 +509,7 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
     spec = _layer(layer)
     if spec is None:
         return read_tensor(_call_as_mypy_would(call, layer, x))
-    window = _read_window(layer, spec) if spec.window else None
+    window = _read_window(layer, spec, call.api) if spec.window else None
     syms = dict(x.syms)
     shape = shapes.output_shape(spec, x.shape, _dims(layer, spec, syms), window)
     if shape is None:
@@ -1116,7 +1180,11 @@ def _truncates(window: shapes.Window, x: shapes.Shape) -> bool:
         return False
     for axis, n in enumerate(x[-2:]):
         k, s, p, d = (v[axis] for v in pairs if isinstance(v, tuple))
-        if isinstance(n, int) and s > 1 and (n + 2 * p - d * (k - 1) - 1) % s:
+        if not all(isinstance(v, int) for v in (n, k, s, p, d)):
+            continue  # a symbolic window: its sizes are followed, not guessed
+        assert isinstance(n, int) and isinstance(k, int) and isinstance(s, int)
+        assert isinstance(p, int) and isinstance(d, int)
+        if s > 1 and (n + 2 * p - d * (k - 1) - 1) % s:
             return True
     return False
 

@@ -39,6 +39,7 @@ from dfdx_mypy_plugin.shapes._core import same_dim as same_dim
 from dfdx_mypy_plugin.shapes._core import same_layer_size as same_layer_size
 from dfdx_mypy_plugin.shapes._core import same_shape as same_shape
 from dfdx_mypy_plugin.shapes._core import scalar_for_backward as scalar_for_backward
+from dfdx_mypy_plugin.shapes._core import size_names as size_names
 from dfdx_mypy_plugin.shapes.attention import TRANSFORMER_MASKS as TRANSFORMER_MASKS
 from dfdx_mypy_plugin.shapes.attention import attention_heads as attention_heads
 from dfdx_mypy_plugin.shapes.attention import attention_inputs as attention_inputs
@@ -64,6 +65,7 @@ from dfdx_mypy_plugin.shapes.conv import padding_mode as padding_mode
 from dfdx_mypy_plugin.shapes.conv import pool as pool
 from dfdx_mypy_plugin.shapes.conv import same_needs_stride_1 as same_needs_stride_1
 from dfdx_mypy_plugin.shapes.conv import same_padding as same_padding
+from dfdx_mypy_plugin.shapes.conv import symbolic_window as symbolic_window
 from dfdx_mypy_plugin.shapes.conv import upsample as upsample
 from dfdx_mypy_plugin.shapes.creation import AXES as AXES
 from dfdx_mypy_plugin.shapes.creation import AXIS as AXIS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
 
 Dim = int | str | None
@@ -84,6 +86,22 @@ def _dim(p: _sym.Poly | None) -> Dim:
 def _sym_sub(a: Dim, b: Dim) -> _sym.Poly | None:
     pa, pb = _poly(a), _poly(b)
     return None if pa is None or pb is None else _sym.add(pa, pb, -1)
+
+
+def constant_range(d: str) -> tuple[int, int] | None:
+    """``(low, high)``, two ints between which a symbolic size's value lies for every value of
+    its names, with ``low <= 0 <= high`` and ``high - low <= 1``: a size that is 0 up to the
+    rounding of its floors (``2*((K+1)//2)-K-1`` is -1 or 0); None for any other."""
+    p = _poly(d)
+    if p is None:
+        return None
+    low, high = _sym.bound(p, lower=True), _sym.bound(p, lower=False)
+    if low is None or high is None or set(low) - {()} or set(high) - {()}:
+        return None
+    lo, hi = low.get((), 0), high.get((), 0)
+    if not (lo <= 0 <= hi and hi - lo <= 1):
+        return None
+    return (int(lo) if lo == int(lo) else int(lo) - 1, int(hi))
 
 
 def at_least(d: Dim, n: int) -> bool:
@@ -225,6 +243,24 @@ def differ_generically(a: Dim, b: Dim) -> bool:
         if _sym.exact_value(pa, values) != _sym.exact_value(pb, values):
             return True
     return False
+
+
+def grows_apart(a: Dim, b: Dim) -> bool:
+    """Whether two sizes differ by a polynomial of names without floors, with a constant term
+    and a term of names (``K+S-1`` and ``S`` differ by ``K-1``; a dilation forgotten, by
+    ``(K-1)*(1-D)``): equal only where a size takes one value (a kernel or a dilation of 1).
+    A difference of names alone (``CI-CO``) is left to the rule on names.
+    (:func:`same_layer_size` asks it of two symbolic sizes only: a size TypeVar against a
+    literal, ``C`` and ``3``, is a size the module may be built with.)"""
+    diff = _sym_sub(a, b)
+    if not diff:
+        return False
+    return not _sym.has_floor(diff) and () in diff and any(m for m in diff)
+
+
+def size_names(d: str) -> set[str]:
+    """The names a symbolic size is written with (``"(K-1)//2*D"``: ``K`` and ``D``)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", d))
 
 
 def names_product(d: str) -> bool:

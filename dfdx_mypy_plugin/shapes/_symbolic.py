@@ -183,11 +183,28 @@ def floordiv(a: Poly, b: Poly) -> Poly:
         a = {_remove(m, common): c for m, c in a.items()}
         den_names = _remove(den_names, common)
     if den_names:
+        whole, a = _whole_multiples(a, den_names, den_coef)
+        if not a:
+            return whole
         g = gcd(_content(a), den_coef)
         a = {m: c // g for m, c in a.items()}
         den = {den_names: den_coef // g}
-        return {(_floor_atom(a, den),): 1}
+        return add(whole, {(_floor_atom(a, den),): 1})
     return _floordiv_int(a, den_coef)
+
+
+def _whole_multiples(a: Poly, names: Mono, coef: int) -> tuple[Poly, Poly]:
+    """``a`` as ``q * (coef * names) + r``: the quotient ``q`` of the terms that are whole
+    multiples of the divisor (``(R-P)//P`` is ``R//P - 1``: a window of ``P`` strided by
+    ``P``), and the rest ``r``. ``(q*d + r)//d`` is ``q + r//d`` for an int ``q``."""
+    whole: Poly = {}
+    rest: Poly = {}
+    for m, c in a.items():
+        if c % coef == 0 and all(m.count(n) >= names.count(n) for n in set(names)):
+            whole = add(whole, {_remove(m, names): c // coef})
+        else:
+            rest = add(rest, {m: c})
+    return whole, rest
 
 
 def _floordiv_int(a: Poly, k: int) -> Poly:
@@ -320,6 +337,14 @@ def _bound(p: Poly, lower: bool) -> _Bound | None:
     return out
 
 
+def bound(p: Poly, lower: bool) -> dict[Mono, Fraction] | None:
+    """A polynomial in names, rational coefficients, ``<= p`` (``lower``) or ``>= p`` for
+    every value of the names; None where a floor cannot be bounded. Terms whose coefficient
+    cancels are left out."""
+    b = _bound(p, lower)
+    return None if b is None else {m: c for m, c in b.items() if c}
+
+
 def sign(p: Poly) -> int | None:
     """1 where ``p > 0`` for every value of its names (each at least 1), -1 where ``p < 0``
     for every value, else None (it may be 0, or it cannot be told)."""
@@ -364,6 +389,11 @@ def exact_value(p: Poly, values: dict[str, int]) -> Fraction:
             )
         total += term
     return total
+
+
+def has_floor(p: Poly) -> bool:
+    """Whether a term of ``p`` holds a floor (``H//2``, ``(K+1)//2``)."""
+    return any(a in _FLOORS for m in p for a in m)
 
 
 def is_name(t: str) -> bool:

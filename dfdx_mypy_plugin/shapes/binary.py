@@ -9,6 +9,7 @@ from dfdx_mypy_plugin.shapes._core import (
     at_least,
     fmt,
     fmt_dim,
+    grows_apart,
     same_dim,
 )
 
@@ -32,6 +33,8 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         # ``4*C``, ``2*C`` and ``3*C``): a module does not rely on a size parameter being 1,
         # as it does not rely on two of them being equal (above).
         return False
+    if isinstance(a, str) and isinstance(b, str) and grows_apart(a, b):
+        return False  # equal only where a size is 1 (``S`` and ``S-2*D+2``: a dilation of 1)
     if at_least(a, 2) and at_least(b, 2) and same_dim(a, b) is False:
         return False  # neither can be 1 (``C+1`` and ``3``)
     # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.

@@ -8,6 +8,7 @@ from dfdx_mypy_plugin.shapes._core import (
     Dim,
     Shape,
     ShapeError,
+    constant_range,
     dim_add,
     dim_floordiv,
     dim_mul,
@@ -17,7 +18,9 @@ from dfdx_mypy_plugin.shapes._core import (
     same_layer_size,
 )
 
-Param = tuple[int | None, ...]
+Param = tuple[Dim, ...]
+"""A window argument, one entry per spatial axis: an int, a symbolic size (``K``,
+``(K-1)//2``: from a module's size TypeVars) or None (not known)."""
 
 
 SPATIAL_NAMES = {1: "(N, C, L)", 2: "(N, C, H, W)"}
@@ -87,7 +90,7 @@ def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -
     symbolic ``n`` in canonical form (``H`` for a same-padded stride-1 window, ``H//2`` for a
     2x2 pool, ``(H+1)//2`` for a 3x3 convolution with stride 2 and padding 1)."""
     if not _known(k, s, p, d):
-        return None
+        return symbolic_window(n, k, s, p, d)
     assert isinstance(k, int) and isinstance(s, int)
     assert isinstance(p, int) and isinstance(d, int)
     if k < 1 or s < 1 or d < 1 or p < 0:
@@ -102,6 +105,37 @@ def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -
             f"< dilation {d} * (kernel {k} - 1) + 1)"
         )
     return out
+
+
+def symbolic_window(n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -> Dim:
+    """:func:`_window`'s size where a window argument is symbolic (a kernel ``K``, a padding
+    ``(K-1)//2``, a dilation ``D``: a module's size TypeVars and arithmetic on them), in the
+    canonical form of :mod:`._symbolic`, so that a padding that keeps the size folds to ``n``
+    (``padding=(K-1)*D`` and ``dilation=D``, then the ``(K-1)*D`` trimmed: ``n``). A padding
+    that keeps the size up to the rounding of a floor is taken to keep it
+    (:func:`same_up_to_rounding`). None where an argument is unknown or the stride is not a
+    positive int or product of names; a literal argument out of range gives None too (it is
+    reported where it is given)."""
+    if any(
+        v is None or (isinstance(v, int) and v < lo) for v, lo in ((k, 1), (s, 1), (p, 0), (d, 1))
+    ):
+        return None
+    reach = dim_mul(d, dim_add(k, -1))  # dilation * (kernel - 1)
+    surplus = dim_add(dim_mul(2, p), reach, -1)  # what the padding adds beyond the reach
+    if same_up_to_rounding(surplus):
+        surplus = 0
+    return dim_add(dim_floordiv(dim_add(n, dim_add(surplus, -1)), s), 1)
+
+
+def same_up_to_rounding(surplus: Dim) -> bool:
+    """Whether a window's padding surplus ``2p - d(k - 1)`` is 0 up to the rounding of a
+    floor: ``2*((K-1)//2) - (K-1)`` (padding ``(K-1)//2``, or ``K//2``) is 0 for every odd
+    kernel ``K`` and -1 for an even one. No type states that a kernel is odd, as none states
+    that a height is even (``2*(H//2)`` is accepted as ``H``): such a padding is taken to be
+    the one it was written to be, keeping the size at stride 1 (``H``) and halving it at
+    stride 2 (``(H+1)//2``). A surplus that grows with a size (``K-1``: padding ``K-1``, not
+    trimmed) is no rounding, and stays."""
+    return isinstance(surplus, str) and constant_range(surplus) is not None
 
 
 def _groups(op: str, x: Shape, w: Shape, channels: Dim, groups: int | None, what: str) -> None:

@@ -86,7 +86,9 @@ def _bound(p: IndexInt | None, d: Dim, default: Dim) -> Dim:
         return default
     if isinstance(p, _AnyInt):
         return None
-    if is_negative(p):
+    if is_negative(p) or (isinstance(p, str) and p.startswith("-")):
+        # a size written negated counts from the end, as a negative int does: ``x[..., :-p]``
+        # trims a causal padding ``p = (K-1)*D`` (a generic module does not rely on it being 0)
         return dim_add(d, p)
     if not is_nonnegative(p):
         return None

@@ -43,12 +43,21 @@ from dfdx_mypy_plugin.shapes.norm import group_norm
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
 
-WindowValue = tuple[int, ...] | int | str | None
+WindowValue = tuple[Dim, ...] | Dim
 Window = Mapping[str, WindowValue]
 """A layer's window arguments by name (``{"kernel_size": (3, 3), "groups": 1, ...}``); None
 for an int argument whose value is not known (``groups=dim`` in a generic module): only the
 checks that need it are skipped, the window's sizes do not depend on it. A word where the
-argument takes one (a convolution's ``padding="same"``)."""
+argument takes one (a convolution's ``padding="same"``). Another string is a symbolic size
+(``"K"``, ``"(K-1)//2"``: a window built in a generic module from its size TypeVars), in a
+pair or alone: the checks of literal values skip it, the output sizes are computed with it."""
+
+
+def _is_symbolic(arg: Arg, value: WindowValue) -> bool:
+    """Whether a window value is (or holds) a symbolic size, not a literal or a word."""
+    if isinstance(value, tuple):
+        return any(isinstance(v, str) for v in value)
+    return isinstance(value, str) and value not in arg.words
 
 
 @dataclass(frozen=True)
@@ -166,8 +175,14 @@ def output_shape(
     """The shape of ``layer(x)``; ``window`` None where its window arguments are unknown (or
     invalid: no size is computed from those)."""
     if window is not None:
+        by_name = {a.name: a for a in layer.window}
+        known = {
+            k: v
+            for k, v in window.items()
+            if v is not None and not (k in by_name and _is_symbolic(by_name[k], v))
+        }
         try:
-            check_arguments(layer, {k: v for k, v in window.items() if v is not None})
+            check_arguments(layer, known)
         except ShapeError:
             window = None
     name = display_name(layer, sizes)
@@ -188,13 +203,13 @@ def _embedding(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Windo
     return (*x, sizes[1])
 
 
-def _pair(window: Window, name: str) -> tuple[int, int]:
+def _pair(window: Window, name: str) -> tuple[Dim, Dim]:
     v = window[name]
-    assert v is not None and not isinstance(v, str)  # only ``groups`` may be unknown
+    assert v is not None  # only ``groups`` may be unknown
     return (v[0], v[1]) if isinstance(v, tuple) else (v, v)
 
 
-def _padding(window: Window, spatial: int) -> tuple[int, ...] | PaddingMode:
+def _padding(window: Window, spatial: int) -> tuple[Dim, ...] | PaddingMode:
     """A convolution's ``padding``: one int per spatial axis, or ``"same"``/``"valid"``."""
     v = window["padding"]
     if v == "same":
@@ -209,15 +224,17 @@ def _conv2d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None, None)
     groups = _groups(w)
+    if groups is None:  # the weight's channels are not known: the layer's own are checked
+        check_input(layer, name, x, sizes)
     weight = (sizes[1], _per_group(sizes[0], groups), *_pair(w, "kernel_size"))
     stride, dilation = (_pair(w, a) for a in ("stride", "dilation"))
     return conv("conv2d", x, weight, stride, _padding(w, 2), dilation, groups)
 
 
-def _single(window: Window, name: str) -> int:
+def _single(window: Window, name: str) -> Dim:
     v = window[name]
-    assert v is not None and not isinstance(v, str)  # only ``groups`` may be unknown
-    return v if isinstance(v, int) else v[0]
+    assert v is not None  # only ``groups`` may be unknown
+    return v[0] if isinstance(v, tuple) else v
 
 
 def _groups(window: Window) -> int | None:
@@ -244,6 +261,8 @@ def _conv1d(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window |
         check_input(layer, name, x, sizes)
         return (x[0], sizes[1], None)
     groups = _groups(w)
+    if groups is None:  # the weight's channels are not known: the layer's own are checked
+        check_input(layer, name, x, sizes)
     kernel, stride, dilation = (_single(w, a) for a in ("kernel_size", "stride", "dilation"))
     weight = (sizes[1], _per_group(sizes[0], groups), kernel)
     return conv("conv1d", x, weight, (stride,), _padding(w, 1), (dilation,), groups)

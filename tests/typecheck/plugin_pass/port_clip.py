@@ -74,10 +74,9 @@ class VisionTransformer(Module, Generic[R, P, D, H, E]):
         x = x + self.positional_embedding
         x = self.ln_pre(x)
         for block in self.blocks:
-            # false error: mypy+plugin (arg-type: `x` rebound from the image to the patch
-            # sequence is a union) and pyright (reportAssignmentType, reportArgumentType: `x`
-            # keeps the image's type)
-            x = block(x)  # type: ignore[arg-type]  # pyright: ignore
+            # false error: pyright (reportAssignmentType, reportArgumentType: `x` keeps the
+            # image's type)
+            x = block(x)  # pyright: ignore
         x = self.ln_post(x[:, 0, :])
         # false error: mypy+plugin (no-any-return)
         return x @ self.proj  # type: ignore[no-any-return]
