@@ -41,7 +41,11 @@ class CausalConv1d(Module, Generic[CI, CO]):
             #     " 49: index: gives Tensor[B, CO, -dilation*kernel_size+S+dilation+kernel_size-1"
             #     "], the return type is Tensor[B, CO, S] (-dilation*kernel_size+S+dilation+kernel"
             #     "_size-1 != S)"]
-            in_channels, out_channels, kernel_size, padding=self.pad, dilation=dilation
+            in_channels,
+            out_channels,
+            kernel_size,
+            padding=self.pad,
+            dilation=dilation,
         )
 
     def forward(self, x: Tensor[B, CI, S, T]) -> Tensor[B, CO, S, T]:
