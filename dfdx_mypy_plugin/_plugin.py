@@ -582,8 +582,12 @@ def _checked_signature(
 
 
 def _has_computed_size(t: Type | None) -> bool:
-    """Whether ``t`` is a tensor with a size computed by the plugin (``Expr[L["NH*(D//NH)"]]``)."""
+    """Whether ``t`` is a tensor with a size computed by the plugin (``Expr[L["NH*(D//NH)"]]``),
+    or a union with one (a name rebound in a loop: ``x = block(x)`` after a patch embedding
+    whose strided window gives ``(H//P)*(W//P)`` patches)."""
     p = get_proper_type(t) if t is not None else None
+    if isinstance(p, UnionType):
+        return any(_has_computed_size(item) for item in p.items)
     return (
         isinstance(p, Instance)
         and p.type.fullname == TENSOR

@@ -541,6 +541,8 @@ def _window_arguments(
 def _assigned_once(api: TypeChecker, e: NameExpr | MemberExpr) -> AssignmentStmt | None:
     """The one assignment to the local name ``e`` (in the methods of the class being checked)
     or to the field ``self.<name>`` of its class; else None."""
+    if api.scope.current_function() is None:
+        return None
     info = api.scope.enclosing_class()
     if info is None:
         return None

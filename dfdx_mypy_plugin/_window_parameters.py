@@ -49,7 +49,9 @@ def in_scope(api: CheckerPluginInterface, name: str) -> bool:
 
 def _init(api: CheckerPluginInterface) -> FuncDef | None:
     scope = getattr(api, "scope", None)
-    info = scope.enclosing_class() if scope is not None else None
+    if scope is None or scope.current_function() is None:
+        return None  # code at a module's or a class's top level
+    info = scope.enclosing_class()
     if not isinstance(info, TypeInfo):
         return None
     method = info.names.get("__init__")

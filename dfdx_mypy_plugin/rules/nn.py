@@ -988,6 +988,10 @@ def checked_forward(
         if misfit is None:
             misfit = _binding_misfit(formal, actual, free, bound)
         if misfit is None:
+            if _computed(actual) and not is_subtype(actual, formal):
+                # a computed size that may be the module's (``(H//P)*(W//P)`` patches, a
+                # strided window's, where it takes ``P``): accepted, as by a layer
+                loosened[i] = AnyType(TypeOfAny.special_form)
             continue
         got, takes = misfit
         misfits.append(takes)
@@ -1018,6 +1022,19 @@ def checked_forward(
         arg_types=[expand_type(t, solved) for t in loosened],
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
+    )
+
+
+def _computed(t: Type) -> bool:
+    """Whether ``t`` is a tensor with a size the plugin computed (an ``Expr``), or a union
+    with one (a name rebound in a loop)."""
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        return any(_computed(item) for item in p.items)
+    return (
+        isinstance(p, Instance)
+        and p.type.fullname == TENSOR
+        and any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1])
     )
 
 

@@ -246,16 +246,19 @@ def differ_generically(a: Dim, b: Dim) -> bool:
 
 
 def grows_apart(a: Dim, b: Dim) -> bool:
-    """Whether two sizes differ by a polynomial of names without floors, with a constant term
-    and a term of names (``K+S-1`` and ``S`` differ by ``K-1``; a dilation forgotten, by
-    ``(K-1)*(1-D)``): equal only where a size takes one value (a kernel or a dilation of 1).
-    A difference of names alone (``CI-CO``) is left to the rule on names.
+    """Whether two sizes differ by a polynomial of names without floors that is 0 wherever one
+    of its names is 1, whatever the others (``K+S-1`` and ``S`` differ by ``K-1``; a dilation
+    forgotten, by ``(K-1)*(1-D)``; a causal padding not trimmed, by ``D*K-D``): equal only
+    where that size is 1 (a kernel or a dilation of 1). Two sizes equal where two names are
+    (``CI-CO``, ``N-H*W``) are left to the rule on names.
     (:func:`same_layer_size` asks it of two symbolic sizes only: a size TypeVar against a
     literal, ``C`` and ``3``, is a size the module may be built with.)"""
     diff = _sym_sub(a, b)
     if not diff:
         return False
-    return not _sym.has_floor(diff) and () in diff and any(m for m in diff)
+    if _sym.has_floor(diff) or not any(m for m in diff):
+        return False
+    return any(not _sym.at_one(diff, n) for n in {n for m in diff for n in m})
 
 
 def size_names(d: str) -> set[str]:

@@ -391,6 +391,14 @@ def exact_value(p: Poly, values: dict[str, int]) -> Fraction:
     return total
 
 
+def at_one(p: Poly, n: str) -> Poly:
+    """``p`` with the name ``n`` set to 1 (``p`` has no floor)."""
+    out: Poly = {}
+    for m, c in p.items():
+        out = _sum(out, {tuple(a for a in m if a != n): c})
+    return out
+
+
 def has_floor(p: Poly) -> bool:
     """Whether a term of ``p`` holds a floor (``H//2``, ``(K+1)//2``)."""
     return any(a in _FLOORS for m in p for a in m)

@@ -83,3 +83,26 @@ class DilatedResidual(Module, Generic[C, D]):
     def forward(self, x: Tensor[B, C, S, T]) -> Tensor[B, C, S, T]:
         return x + self.conv(x).relu()  # E: mypy[dfdx-shape "add: shapes do not broadcast: Ten"
         #     "sor[B, C, S] and Tensor[B, C, -2*D+S+2] (axis -1: S != -2*D+S+2)"]
+
+
+class Chomp(Module, Generic[C]):
+    """The kernel size and dilation as plain ``int`` arguments: sizes of their own."""
+
+    def __init__(self, channels: C, kernel_size: int, dilation: int) -> None:
+        super().__init__()
+        self.chomp = (kernel_size - 1) * dilation
+        self.conv = Conv1d(  # E: mypy[dfdx-shape "self.conv is built here; called at line 106: C"
+            #     "onv1d[C, C]: gives Tensor[B, C, dilation*kernel_size+S-dilation], the return typ"
+            #     "e is Tensor[B, C, S] (dilation*kernel_size+S-dilation != S)"]
+            channels,
+            channels,
+            kernel_size,
+            padding=self.chomp,
+            dilation=dilation,
+        )
+
+    def forward(self, x: Tensor[B, C, S, T]) -> Tensor[B, C, S, T]:
+        # the padding not trimmed off the end
+        return self.conv(x)  # E: mypy[dfdx-shape "Conv1d[C, C]: gives Tensor[B, C, dilation*kernel"
+        #     "_size+S-dilation], the return type is Tensor[B, C, S] (dilation*kernel_size+S-dilat"
+        #     "ion != S)"]

@@ -34,12 +34,14 @@ class PatchEmbed(Module, Generic[CI, E]):
         super().__init__()
         # bug: patch embedding of the wrong width
         self.proj = Conv2d(in_chans, in_chans, patch_size, stride=patch_size, rng=rng)  # E: mypy[
-        #     dfdx-shape "self.proj is built here; its output reaches line 41: transpose: gives "
-        #     "Tensor[B, Dyn, CI], the return type is Tensor[B, Dyn, E] (CI != E)"]
+        #     dfdx-shape "self.proj is built here; its output reaches line 42: transpose: gives "
+        #     "Tensor[B, (H//patch_size)*(W//patch_size), CI], the return type is Tensor[B, Dyn, "
+        #     "E] (CI != E)"]
 
     def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, int, E, T]:
         patches = self.proj(x).flatten(2).transpose(1, 2)  # E: mypy[dfdx-shape
-        #     "transpose: gives Tensor[B, Dyn, CI], the return type is Tensor[B, Dyn, E] (CI != E)"]
+        #     "transpose: gives Tensor[B, (H//patch_size)*(W//patch_size), CI], the return type i"
+        #     "s Tensor[B, Dyn, E] (CI != E)"]
         return patches
 
 
@@ -69,7 +71,7 @@ class Mlp(Module, Generic[E, HF]):
         self.act = GELU()
         # bug: MLP projection back of the wrong width
         self.fc2 = Linear(hidden_features, hidden_features, rng=rng)  # E: mypy[dfdx-shape
-        #     "self.fc2 is built here; called at line 77: Linear[HF, HF]: gives Tensor[B, S, HF], t"
+        #     "self.fc2 is built here; called at line 79: Linear[HF, HF]: gives Tensor[B, S, HF], t"
         #     "he return type is Tensor[B, S, E] (HF != E)"]
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
@@ -85,13 +87,13 @@ class Block(Module, Generic[E, NH, HF]):
         self.attn = Attention(dim, num_heads)
         # bug: second norm on the hidden width
         self.norm2 = LayerNorm(mlp_hidden_dim, eps=1e-6)  # E: mypy[dfdx-shape "self.norm2 is built"
-        #     " here; called at line 95: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
+        #     " here; called at line 97: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E !"
         #     "= HF)"]
         self.mlp = Mlp(dim, mlp_hidden_dim)
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
         x = x + self.attn(self.norm1(x))  # E: mypy[dfdx-shape "x is assigned here; used at line 9"
-        #     "5: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E != HF)"]
+        #     "7: LayerNorm[HF]: takes HF features, got Tensor[B, S, E] (E != HF)"]
         x = x + self.mlp(self.norm2(x))  # E: mypy[dfdx-shape "LayerNorm[HF]: takes HF features, go"
         #     "t Tensor[B, S, E] (E != HF)"]
         # after the reported call, x keeps its type (the norm's input's): one mistake, one error

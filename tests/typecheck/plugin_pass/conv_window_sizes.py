@@ -1,9 +1,10 @@
 """Convolutions whose kernel size, padding and dilation are a generic module's own sizes:
-``kernel_size: K`` and ``dilation: D`` are size TypeVars, and the padding is arithmetic on
-them. The plugin computes the window's output size symbolically and folds it, so that a
-padding written to keep the size keeps it: ``(K-1)//2`` for an odd kernel, ``(K-1)*D`` on both
-sides trimmed off the end (a causal convolution), ``padding="same"``; a stride-2 window halves
-it. Built with literal sizes (odd kernels) and run."""
+``kernel_size: K`` and ``dilation: D`` are size TypeVars (or plain ``int`` arguments given
+to the layer as they are), and the padding is arithmetic on them. The plugin computes the
+window's output size symbolically and folds it, so that a padding written to keep the size
+keeps it: ``(K-1)//2`` for an odd kernel, ``(K-1)*D`` on both sides trimmed off the end (a
+causal convolution), ``padding="same"``; a stride-2 window halves it. Built with literal
+sizes (odd kernels) and run."""
 
 # rules: conv, nn, indexing
 
@@ -96,6 +97,28 @@ class Down(Module, Generic[CI, CO, K]):
         return h
 
 
+class Chomp(Module, Generic[CI, CO]):
+    """The kernel size and dilation as plain ``int`` arguments given to the layer: read as
+    sizes of their own (``kernel_size``, ``dilation``), the same in ``forward``."""
+
+    def __init__(self, in_channels: CI, out_channels: CO, kernel_size: int, dilation: int) -> None:
+        super().__init__()
+        self.chomp = (kernel_size - 1) * dilation
+        self.conv = Conv1d(
+            in_channels, out_channels, kernel_size, padding=self.chomp, dilation=dilation
+        )
+
+    def forward(self, x: Tensor[B, CI, S, T]) -> Tensor[B, CO, S, T]:
+        out = self.conv(x)
+        assert_type(
+            out,
+            Tensor[B, CO, Expr[L["dilation*kernel_size+S-dilation"]], T],
+        )
+        out = out[:, :, : -self.chomp]
+        assert_type(out, Tensor[B, CO, S, T])
+        return out
+
+
 def same_conv(x: Tensor[B, C, S, T], w: Tensor[C, C, K, NoneTape], k: K) -> Tensor[B, C, S, T]:
     """The functional form: the kernel's size is the weight's."""
     y = dx.conv1d(x, w, padding=(k - 1) // 2)
@@ -153,6 +176,10 @@ assert down(x2).shape == (2, 5, 8, 6)
 
 w = dx.randn(4, 4, 3, rng=rng)
 assert same_conv(x1, w, 3).shape == (2, 4, 10)
+
+chomp: Chomp[L[4], L[6]] = Chomp(4, 6, 3, dilation=2)
+assert_type(chomp(x1), Tensor[L[2], L[6], L[10], NoneTape])
+assert chomp(x1).shape == (2, 6, 10)
 
 net: TemporalNet[L[4], L[3]] = TemporalNet(4, 3, levels=3)
 assert_type(net(x1.trace()), Tensor[L[2], L[4], L[10], OwnedTape])
