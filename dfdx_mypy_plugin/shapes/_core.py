@@ -218,14 +218,19 @@ def same_layer_size(a: Dim, b: Dim) -> bool | None:
     (``Tensor[B, 3, N] @ Tensor[B, 3, 3]``), a product and a name (``H*W`` and ``D``). A
     generic module must not rely on two of its sizes being equal, nor on one being a given
     number. Sizes that are equal wherever their divisions are exact (``2*(D//2)`` and ``D``,
-    ``NH*(E//NH)`` and ``E``) are accepted, as is any unknown (``Dyn``) size."""
+    ``NH*(E//NH)`` and ``E``) or that differ by a floor's rounding only (``(H+1)//2`` and
+    ``H//2``, equal for even ``H``) are accepted, as is any unknown (``Dyn``) size. A window
+    size read from a module's ``int`` argument (``patch_size``, a name in lower case:
+    :mod:`dfdx_mypy_plugin._window_parameters`) is one value the module may be built with,
+    not a size of its type: it differs only where the sizes grow apart (:func:`grows_apart`)."""
     known = same_dim(a, b)
     if known is not None or a is None or b is None:
         return known
-    return False if differ_generically(a, b) else None
+    return False if differ_generically(a, b) or grows_apart(a, b) else None
 
 
 _PROBES = ((1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049), (2003, 2011, 2017, 2027, 2029, 2039))
+_EVEN_PROBE = 5040  # divisible by 1 to 10: small divisions come out exact, floors as written
 
 
 def differ_generically(a: Dim, b: Dim) -> bool:
@@ -238,6 +243,11 @@ def differ_generically(a: Dim, b: Dim) -> bool:
     if pa is None or pb is None:
         return False
     names = sorted(_sym.names(pa) | _sym.names(pb))
+    if any(not n.isupper() for n in names):
+        return False  # a module's int argument (``patch_size``): a value, not a size name
+    multiples = {n: _EVEN_PROBE * (i + 2) for i, n in enumerate(names)}
+    if _sym.floor_value(pa, multiples) == _sym.floor_value(pb, multiples):
+        return False  # equal up to a floor's rounding (``(H+1)//2`` and ``H//2``)
     for probe in _PROBES:
         values = {n: probe[i % len(probe)] + 7 * (i // len(probe)) for i, n in enumerate(names)}
         if _sym.exact_value(pa, values) != _sym.exact_value(pb, values):

@@ -370,6 +370,23 @@ def names(p: Poly) -> set[str]:
     return out
 
 
+def floor_value(p: Poly, values: dict[str, int]) -> int:
+    """The value of ``p`` where each name has its value in ``values``, floors taken as the
+    floors they are (``(H+1)//2`` of an even ``H`` is ``H//2``)."""
+    total = 0
+    for m, c in p.items():
+        term = c
+        for atom in m:
+            f = _FLOORS.get(atom)
+            if f is None:
+                term *= values[atom]
+            else:
+                den = floor_value(f.den, values)
+                term *= floor_value(f.num, values) // den if den else 0
+        total += term
+    return total
+
+
 def exact_value(p: Poly, values: dict[str, int]) -> Fraction:
     """The value of ``p`` where each name has its value in ``values`` and each floor is taken
     as an exact division (``(H+1)//2`` as ``(H+1)/2``, ``E//NH`` as ``E/NH``): what a size is
