@@ -74,14 +74,14 @@ class Call:
         if i >= len(self.operands):
             raise Unknown
         e = self.operand_exprs[i] if i < len(self.operand_exprs) else None
-        return size_of(self.operands[i], e, type_of(self.api), self.syms, self.definitions())
+        return size_of(self.operands[i], e, type_of(self.api), self.syms, self._definitions())
 
     def named_size(self, name: str) -> Dim:
         """The named argument ``name`` read as a size (as :meth:`size`)."""
         e = self.named_exprs.get(name)
-        return size_of(self.arg(name), e, type_of(self.api), self.syms, self.definitions())
+        return size_of(self.arg(name), e, type_of(self.api), self.syms, self._definitions())
 
-    def definitions(self) -> Definition:
+    def _definitions(self) -> Definition:
         """Where a size held in a name (or a field of ``self``) was assigned once."""
         local = definitions(self.api)
 

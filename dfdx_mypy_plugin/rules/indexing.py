@@ -98,7 +98,11 @@ def _size_part(call: Call, e: Expression) -> shapes.IndexInt:
     negated = isinstance(e, UnaryExpr) and e.op == "-"
     inner = e.expr if isinstance(e, UnaryExpr) and e.op == "-" else e
     d = size_of(
-        call.api.get_expression_type(inner), inner, type_of(call.api), call.syms, call.definitions()
+        call.api.get_expression_type(inner),
+        inner,
+        type_of(call.api),
+        call.syms,
+        call._definitions(),
     )
     if negated:
         d = shapes.dim_add(0, d, -1)
