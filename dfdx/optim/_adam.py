@@ -188,7 +188,7 @@ class _Plan:
     and each one's state and parameter group. Each step then only reads the gradients and
     advances the step counts."""
 
-    __slots__ = ("datas", "dtype", "groups", "keys", "ms", "ps", "states", "taken", "vs")
+    __slots__ = ("datas", "dtype", "groups", "keys", "ms", "ps", "states", "table", "taken", "vs")
 
     def __init__(
         self,
@@ -207,6 +207,7 @@ class _Plan:
         self.ps = tuple(d.reshape(-1) for d in self.datas) + empty
         self.ms = tuple(s[1].reshape(-1) for s in self.states) + empty
         self.vs = tuple(s[2].reshape(-1) for s in self.states) + empty
+        self.table = xp.zeros((len(self.ps), 6), dtype)  # the scalars; padding rows stay 0
 
     @staticmethod
     def make(
@@ -266,9 +267,24 @@ class _Plan:
         row per parameter (padded with zeros): computed once per distinct parameter group,
         step count and moment scaling, not once per parameter."""
         groups = opt.param_groups
+        states = self.states
+        first = states[0]
+        t, scaled = first[0], first[5]
+        index = self.groups[0]
+        group = groups[index]
+        if scaled == group["betas"]:
+            # the common case: one group, every state at the same step, already scaled
+            for state, i in zip(states, self.groups, strict=True):
+                if state[0] != t or state[5] != scaled or i != index:
+                    break
+            else:
+                row = opt._advance(first, group)
+                for state in states:
+                    state[0] = t + 1
+                self.table[: len(states)] = row
+                return self.table
         memo: dict[tuple[int, int, Any], tuple[float, ...]] = {}
-        rows: list[tuple[float, ...]] = []
-        for state, index in zip(self.states, self.groups, strict=True):
+        for i, (state, index) in enumerate(zip(states, self.groups, strict=True)):
             t, scaled = state[0], state[5]
             group = groups[index]
             known = memo.get((index, t, scaled))
@@ -277,6 +293,5 @@ class _Plan:
             else:
                 known = opt._advance(state, group)
                 memo[(index, t, scaled)] = known
-            rows.append(known)
-        rows.extend([(0.0,) * 6] * (len(self.ps) - len(rows)))
-        return xp.array(rows, self.dtype)
+            self.table[i] = known
+        return self.table
