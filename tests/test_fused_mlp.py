@@ -180,9 +180,12 @@ def _chain_fn(chain: list[Any], layer_by_layer: bool = False) -> Any:
     return run
 
 
+CHAIN_SHAPES = [*SHAPES, (7,)]  # and a vector
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("chain", CHAINS)
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", CHAIN_SHAPES)
 def test_linear_chain_is_the_layers_one_by_one(
     monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...], chain: list[Any], compiled: bool
 ) -> None:
@@ -200,7 +203,7 @@ def test_linear_chain_is_the_layers_one_by_one(
 
 
 @pytest.mark.parametrize("chain", CHAINS)
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", CHAIN_SHAPES)
 def test_linear_chain_float64_gradients(shape: tuple[int, ...], chain: list[Any]) -> None:
     _helpers.check_grads(_chain_fn(chain), *_chain_operands(shape, chain, np.float64))
 
@@ -247,6 +250,18 @@ def test_linear_chain_checks_every_layer() -> None:
         linear_chain(x, [(w1, b1, True), (np.zeros((5, 6)), b2, True)])
     with pytest.raises(ValueError, match="linear_chain: needs at least one layer"):
         linear_chain(x, [])
+
+
+def test_sequential_chain_sums_a_tied_layers_gradients() -> None:
+    """The same Linear twice in a Sequential: its gradients are the sum of both uses."""
+    nn = dx.nn
+    layer = nn.Linear(4, 4, rng=np.random.default_rng(1))
+    x = dx.tensor(np.random.default_rng(2).standard_normal((3, 4)).astype(np.float32))
+    got = nn.Sequential(layer, nn.ReLU(), layer)(x.trace()).sum().backward()
+    want = linear(linear_relu(x.trace(), layer.weight, layer.bias), layer.weight, layer.bias)
+    want_grads = want.sum().backward()
+    for p in (layer.weight, layer.bias):
+        np.testing.assert_allclose(got[p].numpy(), want_grads[p].numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_sequential_records_one_step_for_its_linear_layers() -> None:
