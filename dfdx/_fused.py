@@ -529,9 +529,12 @@ def cross_entropy_labels() -> tuple[Callable[..., Any], Callable[..., None]] | N
     ``forward(a, labels, p)`` (writes the softmax into ``p``, returns the sum of the rows'
     losses, NaN for a label out of range) and ``grad(p, labels, scale, out)``; None without
     Numba."""
-    if not enabled():
-        return None
-    return (
-        _jit("cross_entropy.labels", _cross_entropy_labels_source),
-        _jit("cross_entropy.labels_grad", _cross_entropy_labels_grad_source),
-    )
+    kernels = _KERNELS.get("cross_entropy")  # the pair, built once: this runs every step
+    if kernels is None:
+        if not enabled():
+            return None
+        kernels = _KERNELS["cross_entropy"] = (
+            _jit("cross_entropy.labels", _cross_entropy_labels_source),
+            _jit("cross_entropy.labels_grad", _cross_entropy_labels_grad_source),
+        )
+    return kernels

@@ -288,13 +288,15 @@ def cross_entropy_with_logits_loss(
     ``e`` in ``[0, 1]`` mixes the target with the uniform distribution, ``(1 - e) * target
     + e / C``."""
     op = "cross_entropy_with_logits_loss"
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, int | float):
-        raise TypeError(f"{op}: label_smoothing must be a number, got {label_smoothing!r}")
+    if type(ignore_index) is not int:  # the default's type passes without more tests
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+            raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
+    if type(label_smoothing) is not float or label_smoothing:
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, int | float):
+            raise TypeError(f"{op}: label_smoothing must be a number, got {label_smoothing!r}")
+        if not 0.0 <= float(label_smoothing) <= 1.0:
+            raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     eps = float(label_smoothing)
-    if not 0.0 <= eps <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     if not eps:
         fast = _labels_compiled(logits, target, ignore_index)
         if fast is not None:
@@ -357,10 +359,10 @@ def _labels_compiled(logits: Any, target: Any, ignore_index: int) -> Any:
     if kernels is None:
         return None
     c = a.shape[-1]
-    a2 = a.reshape(-1, c)
+    a2 = a if a.ndim == 2 else a.reshape(-1, c)
     if not a2.flags.c_contiguous:
         a2 = xp.ascontiguousarray(a2)
-    labels = t.reshape(-1)
+    labels = t if t.ndim == 1 else t.reshape(-1)
     if 0 <= ignore_index < c:  # a valid class ignored: the general path handles it
         return None
     p = xp.empty(a2.shape, a.dtype)

@@ -12,7 +12,7 @@ import pytest
 
 import dfdx as dx
 from dfdx import _fused
-from dfdx.ops.linalg import linear_relu
+from dfdx.ops.linalg import linear, linear_chain, linear_relu
 
 pytest.importorskip("numba")
 
@@ -143,6 +143,137 @@ def test_sequential_error_names_the_layer() -> None:
 def test_summary_still_sees_every_layer() -> None:
     text = dx.nn.summary(_mlp(), dx.tensor(np.zeros((2, 7), np.float32)), verbose=False)
     assert text.count("ReLU") == 2 and text.count("Linear") == 3
+
+
+# ---- linear_chain: Sequential's Linear/ReLU layers as one op ------------------------------------
+
+# (in, out, bias, relu) per layer: ReLU layers, a Linear without ReLU between them, no bias
+CHAINS = [
+    [(7, 6, True, True), (6, 5, True, True), (5, 3, True, False)],
+    [(7, 6, False, True), (6, 4, True, False), (4, 5, True, True), (5, 2, False, False)],
+]
+
+
+def _chain_operands(shape: tuple[int, ...], chain: list[Any], dtype: Any) -> list[np.ndarray]:
+    rng = np.random.default_rng(8)
+    arrays = [rng.standard_normal(shape).astype(dtype)]
+    for n_in, n_out, bias, _ in chain:
+        arrays.append(rng.standard_normal((n_out, n_in)).astype(dtype))
+        if bias:
+            arrays.append(rng.standard_normal(n_out).astype(dtype))
+    return arrays
+
+
+def _chain_fn(chain: list[Any], layer_by_layer: bool = False) -> Any:
+    """A function of (x, weight, [bias], ...) running ``chain`` as linear_chain, or layer by
+    layer with linear_relu and linear (the ops Sequential ran before)."""
+
+    def run(x: Any, *params: Any) -> Any:
+        it = iter(params)
+        layers = [(next(it), next(it) if bias else None, relu) for _, _, bias, relu in chain]
+        if not layer_by_layer:
+            return linear_chain(x, layers)
+        for w, b, relu in layers:
+            x = linear_relu(x, w, b) if relu else linear(x, w, b)
+        return x
+
+    return run
+
+
+CHAIN_SHAPES = [*SHAPES, (7,)]  # and a vector
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("chain", CHAINS)
+@pytest.mark.parametrize("shape", CHAIN_SHAPES)
+def test_linear_chain_is_the_layers_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...], chain: list[Any], compiled: bool
+) -> None:
+    """The same kernels and layouts as linear_relu and linear layer by layer: the same
+    values and gradients, bit for bit."""
+    if not compiled:
+        _numpy_only(monkeypatch)
+    arrays = _chain_operands(shape, chain, np.float32)
+    got = _values_and_grads(_chain_fn(chain), arrays)
+    want = _values_and_grads(_chain_fn(chain, layer_by_layer=True), arrays)
+    assert len(got) == len(arrays) + 1
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g.shape == w.shape and g.dtype == w.dtype, i
+        np.testing.assert_array_equal(g, w, err_msg=f"output/input {i}")
+
+
+@pytest.mark.parametrize("chain", CHAINS)
+@pytest.mark.parametrize("shape", CHAIN_SHAPES)
+def test_linear_chain_float64_gradients(shape: tuple[int, ...], chain: list[Any]) -> None:
+    _helpers.check_grads(_chain_fn(chain), *_chain_operands(shape, chain, np.float64))
+
+
+def test_linear_chain_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    chain = CHAINS[1]
+    arrays = _chain_operands((5, 7), chain, np.float32)
+    got = _values_and_grads(_chain_fn(chain), arrays)
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    it = iter(ts[1:])
+    out = ts[0]
+    for _, _, bias, relu in chain:
+        out = torch.nn.functional.linear(out, next(it), next(it) if bias else None)
+        if relu:
+            out = torch.relu(out)
+    weights = np.random.default_rng(1).uniform(0.5, 1.5, out.shape).astype(np.float32)
+    (out * torch.from_numpy(weights)).sum().backward()
+    rtol, atol = _helpers.tolerance(np.float32, 35)
+    for g, t in zip(got, (out, *(t.grad for t in ts)), strict=True):
+        np.testing.assert_allclose(g, t.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def test_linear_chain_untraced_input_records_nothing() -> None:
+    chain = CHAINS[0]
+    x, *params = (dx.tensor(a) for a in _chain_operands((5, 7), chain, np.float32))
+    out = _chain_fn(chain)(x, *params)
+    assert not out.is_traced and out._origin is None
+    np.testing.assert_array_equal(out.numpy(), _chain_fn(chain, True)(x, *params).numpy())
+
+
+def test_linear_chain_checks_every_layer() -> None:
+    x, w1, b1, w2, b2, w3, b3 = (
+        dx.tensor(a) for a in _chain_operands((5, 7), CHAINS[0], np.float32)
+    )
+    # the second layer's input is (5, 6): the error names that shape
+    with pytest.raises(dx.ShapeError, match=r"linear_chain: weight .* takes 5 features, x .*5, 6"):
+        linear_chain(x, [(w1, b1, True), (w3, b3, True)])
+    with pytest.raises(dx.ShapeError, match=r"linear_chain: bias must be Tensor\[5\]"):
+        linear_chain(x, [(w1, b1, True), (w2, b1, True)])
+    with pytest.raises(dx.DTypeError, match="linear_chain"):
+        linear_chain(x, [(w1, b1, True), (w2.to(dx.float64), b2, True)])
+    with pytest.raises(TypeError, match="linear_chain: weight must be a tensor"):
+        linear_chain(x, [(w1, b1, True), (np.zeros((5, 6)), b2, True)])
+    with pytest.raises(ValueError, match="linear_chain: needs at least one layer"):
+        linear_chain(x, [])
+
+
+def test_sequential_chain_sums_a_tied_layers_gradients() -> None:
+    """The same Linear twice in a Sequential: its gradients are the sum of both uses."""
+    nn = dx.nn
+    layer = nn.Linear(4, 4, rng=np.random.default_rng(1))
+    x = dx.tensor(np.random.default_rng(2).standard_normal((3, 4)).astype(np.float32))
+    got = nn.Sequential(layer, nn.ReLU(), layer)(x.trace()).sum().backward()
+    want = linear(linear_relu(x.trace(), layer.weight, layer.bias), layer.weight, layer.bias)
+    want_grads = want.sum().backward()
+    for p in (layer.weight, layer.bias):
+        np.testing.assert_allclose(got[p].numpy(), want_grads[p].numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_sequential_records_one_step_for_its_linear_layers() -> None:
+    model = _mlp()
+    x = dx.tensor(np.ones((4, 7), np.float32)).trace()
+    out = model(x)
+    assert out._tape is not None and len(out._tape.root().steps) == 1
+    # a layer that is not Linear or ReLU splits the chain; a lone Linear is one op
+    nn = dx.nn
+    split = nn.Sequential(nn.Linear(7, 6), nn.ReLU(), nn.Tanh(), nn.Linear(6, 3))
+    out = split(x.detach().trace())
+    assert out._tape is not None and len(out._tape.root().steps) == 3
 
 
 # ---- cross-entropy on few classes -------------------------------------------------------------

@@ -69,11 +69,10 @@ class Sequential(Module, Generic[Layers]):
         while i < n:
             m = layers[i]
             if type(m) is Linear:
-                relu = i + 1 < n and type(layers[i + 1]) is ReLU
-                direct = _linear(m, y, relu)
+                direct, i_next = _linear_run(layers, i, y)
                 if direct is not None:
                     y = direct
-                    i += 2 if relu else 1
+                    i = i_next
                     continue
             y = m(y)
             i += 1
@@ -91,34 +90,52 @@ class Sequential(Module, Generic[Layers]):
         return iter(self.layers)
 
 
-def _linear(linear: Linear[Any, Any], x: Any, relu: bool) -> AnyTensor | None:
-    """``linear(x)``, or with ``relu`` ``ReLU()(linear(x))`` as one op
-    (:func:`dfdx.ops.linalg.linear_relu`), without the layers' calls, where they would run
-    it without an error; None elsewhere (the layers then run one by one, and an error names
-    the failing one), or while the layers' calls are wrapped (by ``summary``, which records
-    each layer's output)."""
+def _linear_run(layers: tuple[Module, ...], i: int, x: Any) -> tuple[AnyTensor | None, int]:
+    """The ``Linear`` layers from ``layers[i]`` on, each followed by a ``ReLU`` or not, run
+    as one op on ``x`` (:func:`dfdx.ops.linalg.linear_chain`; a single layer as
+    :func:`~dfdx.ops.linalg.linear` or :func:`~dfdx.ops.linalg.linear_relu`), without the
+    layers' calls, and the index of the layer after them; None where the first layer would
+    not run without an error (the layers then run one by one, and an error names the
+    failing one), or while the layers' calls are wrapped (by ``summary``, which records
+    each layer's output). The run stops before a layer that would not run."""
     a = getattr(x, "_data", None)
     if a is None or Linear.__call__ is not _LINEAR_CALL or ReLU.__call__ is not _RELU_CALL:
-        return None
-    weight, bias = linear.weight, linear.bias
-    w = weight._data
-    dtype = w.dtype
-    if (
-        a.dtype is not dtype  # identical dtype objects: the common case, checked fast
-        or dtype not in FLOATS
-        or not a.ndim
-        or w.ndim != 2
-        or a.shape[-1] != w.shape[1]
-    ):
-        return None
-    b = None
-    if bias is not None:
-        b = bias._data
-        if b.dtype is not dtype or b.ndim != 1 or b.shape[0] != w.shape[0]:
-            return None
+        return None, i
+    dtype = a.dtype
+    if dtype not in FLOATS or not a.ndim:
+        return None, i
+    size = a.shape[-1]
+    run: list[linalg.Layer] = []
+    n = len(layers)
+    while i < n:
+        linear = layers[i]
+        if type(linear) is not Linear:
+            break
+        weight, bias = linear.weight, linear.bias
+        w = weight._data
+        if (
+            w.dtype is not dtype  # identical dtype objects: the common case, checked fast
+            or w.ndim != 2
+            or w.shape[1] != size
+        ):
+            break
+        b = None
+        if bias is not None:
+            b = bias._data
+            if b.dtype is not dtype or b.ndim != 1 or b.shape[0] != w.shape[0]:
+                break
+        relu = i + 1 < n and type(layers[i + 1]) is ReLU
+        run.append((w, weight, b, bias, relu))
+        size = w.shape[0]
+        i += 2 if relu else 1
+    if not run:
+        return None, i
+    if len(run) > 1:
+        return linalg.linear_chain_checked(x, run), i
+    w, weight, b, bias, relu = run[0]
     if relu:
-        return linalg.linear_relu_checked(x, weight, bias, a, w, b)
-    return linalg.linear_checked(x, weight, bias, a, w, b)
+        return linalg.linear_relu_checked(x, weight, bias, a, w, b), i
+    return linalg.linear_checked(x, weight, bias, a, w, b), i
 
 
 _LINEAR_CALL = Linear.__call__

@@ -5,11 +5,11 @@ transformer's fused feed-forward, ``relu_feed_forward``."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from dfdx import _fused, _inference
-from dfdx._autodiff import unbroadcast
+from dfdx._autodiff import GradFn, unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
 from dfdx._typing import AnyTensor, Bs, H, I, K, N, O, S, T
@@ -94,17 +94,24 @@ def _grad_right(g: Array, a: Array, b: Array) -> Array:
     return unbroadcast(gb, b.shape)
 
 
+SMALL_PRODUCT = 4096
+"""Up to this many elements in the result, :func:`product` calls ``dot`` (see there)."""
+
+
 def product(a: Array, b: Array, out: Array | None = None) -> Array:
     """``a @ b`` of two matrices with one BLAS call: ``matmul``, which writes its result
     once, where both operands are C- or F-contiguous and the inner size is above 1; else
     ``dot``, which zero-fills its result before the product (~3% of a transformer step)
     but copies strided operands for BLAS and takes an outer product to BLAS, which
     ``matmul`` misses (~6x slower for (784, 1) @ (1, 256)). A single row goes to ``dot``
-    too: its vector-matrix call costs ~0.4 us less than matmul's (MLP inference at batch 1).
+    too: its vector-matrix call costs ~0.4 us less than matmul's (MLP inference at batch 1),
+    and so does a result of at most :data:`SMALL_PRODUCT` elements, where the fill costs
+    nothing (an MLP's last layers: (10, 32) by (32, 32), ~0.8 against ~1.2 us).
     Written into ``out`` if given (C-contiguous, of the result's shape and dtype)."""
     if (
         a.shape[0] > 1
         and a.shape[1] > 1
+        and a.shape[0] * b.shape[1] > SMALL_PRODUCT
         and (a.flags.c_contiguous or a.flags.f_contiguous)
         and (b.flags.c_contiguous or b.flags.f_contiguous)
     ):
@@ -219,17 +226,26 @@ def linear_checked(
 def _linear_operands(op: str, x: Any, weight: Any, bias: Any) -> tuple[Array, Array, Array | None]:
     """The checked arrays of ``linear``'s operands (``op`` names the op in errors)."""
     a = array_of(op, x)
+    w, b = _layer_arrays(op, a, a.shape, weight, bias)
+    return a, w, b
+
+
+def _layer_arrays(
+    op: str, a: Array, shape: tuple[int, ...], weight: Any, bias: Any
+) -> tuple[Array, Array | None]:
+    """The checked arrays of a weight and bias applied to an input of ``shape`` and of
+    ``a``'s dtype."""
     w = array_of(op, weight, "a tensor", "weight")
     b = None if bias is None else array_of(op, bias, "a tensor or None", "bias")
     check_float(op, a)
     check_same(op, a, w)
     if b is not None:
         check_same(op, a, b)
-    if a.ndim == 0 or w.ndim != 2 or a.shape[-1] != w.shape[1]:
-        shapes.linear_operands(op, a.shape, w.shape, None if b is None else b.shape)
+    if not shape or w.ndim != 2 or shape[-1] != w.shape[1]:
+        shapes.linear_operands(op, shape, w.shape, None if b is None else b.shape)
     if b is not None and b.shape != w.shape[:1]:
-        shapes.linear_operands(op, a.shape, w.shape, b.shape)
-    return a, w, b
+        shapes.linear_operands(op, shape, w.shape, b.shape)
+    return w, b
 
 
 @overload
@@ -323,6 +339,168 @@ def linear_relu_checked(
         inputs.append(bias)
         parts.append(grad_b)
     return result_shared(out, inputs, masked, parts)
+
+
+def linear_chain(x: Any, layers: Sequence[tuple[Any, Any, bool]], /) -> Any:
+    """Layers applied in order as one op: each ``(weight, bias, relu)`` is
+    ``linear(., weight, bias)``, followed by ``relu`` where ``relu`` is true; what
+    ``Sequential`` runs for consecutive ``Linear`` layers (each followed by a ``ReLU`` or
+    not). The same kernels and layouts as :func:`linear` and :func:`linear_relu` layer by
+    layer, with the same values, and one recorded step: no tensor, closures or tape entry
+    per layer, and one backward function that walks the layers in reverse (the first
+    layer's input gradient computed only when read, as with separate ops)."""
+    op = "linear_chain"
+    a = array_of(op, x)
+    if not layers:
+        raise ValueError(f"{op}: needs at least one layer")
+    shape = a.shape
+    checked: list[Layer] = []
+    for weight, bias, relu in layers:
+        w, b = _layer_arrays(op, a, shape, weight, bias)
+        checked.append((w, weight, b, bias, bool(relu)))
+        shape = (*shape[:-1], w.shape[0])
+    return linear_chain_checked(x, checked)
+
+
+Layer = tuple[Array, "AnyTensor", "Array | None", "AnyTensor | None", bool]
+"""One layer of :func:`linear_chain_checked`: the weight's array and tensor, the bias's
+array and tensor (or None), and whether a ReLU follows."""
+
+
+def linear_chain_checked(x: AnyTensor, layers: Sequence[Layer]) -> AnyTensor:
+    """:func:`linear_chain` on layers already checked (each weight's input size is the
+    size before it, every array of the input's float dtype)."""
+    a = x._data
+    lead = a.shape[:-1]
+    a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+    n = a2.shape[0]
+    # the thin-batch layout of linear_relu where a Linear+ReLU layer by layer would take it
+    thin = a.ndim == 2 and 1 < n <= SMALL_BATCH
+    kernels = _fused.linear_relu()
+    inputs_2d: list[Array] = []  # each layer's input, as a matrix
+    outs: list[Array] = []  # each ReLU layer's result in its own layout (y2), else None
+    kinds: list[int] = []  # 0: linear, 1: relu on (n, out), 2: relu on the transpose
+    h = a2
+    for w, _, b, _, relu in layers:
+        inputs_2d.append(h)
+        if not relu:
+            h = times_transposed(h, w, b)
+            outs.append(h)
+            kinds.append(0)
+            continue
+        bias_or_zero = xp.zeros(w.shape[0], a.dtype) if b is None else b
+        if kernels is not None and thin:
+            y2 = product(w, h.T)  # (out, n): the result's transpose
+            kernels[1](y2, bias_or_zero)
+            outs.append(y2)
+            kinds.append(2)
+            h = y2.T
+        elif kernels is not None:
+            y2 = product(h, w.T)
+            kernels[0](y2, bias_or_zero)
+            outs.append(y2)
+            kinds.append(1)
+            h = y2
+        else:
+            y2 = times_transposed(h, w, b)
+            xp.maximum(y2, 0, out=y2)
+            outs.append(y2)
+            kinds.append(1)
+            h = y2
+    out = h.reshape(*lead, h.shape[1]) if a.ndim != 2 else h
+    if x._tape is None and x._origin is None:
+        for _, weight, _, bias, _ in layers:
+            if weight._tape is not None or (bias is not None and bias._tape is not None):
+                break
+        else:  # a plain input: nothing to record
+            return x._new(out, None)
+
+    def masked(i: int, g2: Array) -> tuple[Array, Array | None]:
+        """Layer ``i``'s gradient before its ReLU (as ``(n, out)``, maybe a transposed
+        view) and its bias's gradient where a compiled pass gives it."""
+        y2 = outs[i]
+        if kinds[i] == 2:
+            gt = g2.T
+            if kernels is not None and gt.dtype == y2.dtype:
+                gp = xp.empty(y2.shape, y2.dtype)
+                db = xp.empty(y2.shape[0], y2.dtype)
+                kernels[3](gt, y2, gp, db)
+                return gp.T, db
+            return g2 * (y2.T > 0), None
+        if kernels is not None and g2.dtype == y2.dtype:
+            gp = xp.empty(y2.shape, y2.dtype)
+            db = xp.empty(y2.shape[1], y2.dtype)
+            kernels[2](g2, y2, gp, db)
+            return gp, db
+        return g2 * (y2 > 0), None
+
+    def input_grad(i: int, gp: Array) -> Array:
+        """The gradient of layer ``i``'s input, as a matrix, from ``gp``, its gradient
+        before the ReLU (in the layout linear and linear_relu give it)."""
+        w = layers[i][0]
+        if kinds[i] == 2:
+            return product(w.T, gp.T).T  # (in, n) C-ordered, transposed
+        return product(gp, w)
+
+    def shared(g: Array) -> tuple[list[Array], list[Array | None]]:
+        """Every layer's gradient before its ReLU and its bias's gradient where known, from
+        the last layer back (the first layer's input gradient is not computed here)."""
+        last = len(layers) - 1
+        gps: list[Array] = [g] * len(layers)
+        dbs: list[Array | None] = [None] * len(layers)
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        for i in range(last, -1, -1):
+            if kinds[i]:
+                g2, dbs[i] = masked(i, g2)
+            gps[i] = g2
+            if i:
+                g2 = input_grad(i, g2)
+        return gps, dbs
+
+    # The gradient functions share ``shared(g)``, computed at the first one called with ``g``
+    # (as result_shared does, without its wrapper's extra call per gradient read).
+    memo: list[Any] = [None, None]  # [g, shared(g)]
+
+    def common(g: Array) -> tuple[list[Array], list[Array | None]]:
+        if memo[0] is not g:
+            memo[1] = shared(g)
+            memo[0] = g
+        return memo[1]  # type: ignore[no-any-return]
+
+    def x_grad(g: Array) -> Array:
+        return input_grad(0, common(g)[0][0]).reshape(a.shape)
+
+    # the parameters' gradients can be written into a given array, as linear's (GradFn)
+    def weight_grad(i: int) -> GradFn:
+        a_in = inputs_2d[i]
+
+        def grad(g: Array, *, out: Array | None = None) -> Array:
+            return product(common(g)[0][i].T, a_in, out)
+
+        return grad
+
+    def bias_grad(i: int) -> GradFn:
+        def grad(g: Array, *, out: Array | None = None) -> Array:
+            gps, dbs = common(g)
+            db = dbs[i]
+            if db is None:
+                return gps[i].sum(axis=0, out=out)
+            if out is None:
+                return db
+            xp.copyto(out, db)
+            return out
+
+        return grad
+
+    inputs: list[AnyTensor] = [x]
+    grad_fns: list[GradFn] = [x_grad]
+    for i, (_, weight, _, bias, _) in enumerate(layers):
+        inputs.append(weight)
+        grad_fns.append(weight_grad(i))
+        if bias is not None:
+            inputs.append(bias)
+            grad_fns.append(bias_grad(i))
+    return result(out, inputs, grad_fns)
 
 
 @overload

@@ -39,7 +39,7 @@ class Adam(Optimizer):
         param_groups: Sequence[ParamGroupSpec] | None = None,
     ) -> None:
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
-        self._views: dict[str, tuple[Array, Array, Array, Array, list[Any]]] = {}
+        self._plan: _Plan | None = None
         super().__init__(model, defaults, param_groups)
 
     def _options(self, options: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -92,67 +92,19 @@ class Adam(Optimizer):
         kernel = _fused.adam_many()
         if kernel is None or len(todo) < 2:
             return todo
-        dtype = next(iter(todo.values()))[0].dtype
-        rest: dict[str, tuple[Array, Array]] = {}
-        ps: list[Array] = []
-        gs: list[Array] = []
-        ms: list[Array] = []
-        vs: list[Array] = []
-        scalars: list[tuple[float, ...]] = []
-        groups, group_of, states = self.param_groups, self._group_of, self._state
-        views = self._views
-        # the step's scalars depend only on the group's options and the state's step count
-        # and scaling: computed once per distinct triple, not once per parameter
-        memo: dict[tuple[int, int, Any], tuple[float, ...]] = {}
-        for key, (data, g) in todo.items():
-            if (
-                data.dtype != dtype
-                or g.dtype != dtype
-                or not (data.flags.c_contiguous and g.flags.c_contiguous)
-            ):
-                rest[key] = (data, g)
-                continue
-            index = group_of[key]
-            group = groups[index]
-            state = states.get(key)
-            if state is None:
-                state = states[key] = self._init_state(data, group)
-            t, scaled = state[0], state[5]
-            known = memo.get((index, t, scaled))
-            if known is not None and scaled == group["betas"]:
-                state[0] = t + 1
-                scalars.append(known)
-            else:
-                known = self._advance(state, group)
-                memo[(index, t, scaled)] = known
-                scalars.append(known)
-            flat = views.get(key)
-            if flat is None or flat[0] is not data or flat[4] is not state:
-                # flat views of the parameter and its moments, kept while the parameter's
-                # array is the same (the moments are never rebound)
-                flat = views[key] = (
-                    data,
-                    data.reshape(-1),
-                    state[1].reshape(-1),
-                    state[2].reshape(-1),
-                    state,
-                )
-            ps.append(flat[1])
-            gs.append(g if g.ndim == 1 else g.reshape(-1))
-            ms.append(flat[2])
-            vs.append(flat[3])
-        if ps:
-            # in calls of ADAM_CHUNK parameters (the last one padded with empty arrays): one
-            # compiled form for every model, whatever its number of parameters
-            pad = -len(ps) % ADAM_CHUNK
-            empty = xp.empty(0, dtype)
-            for arrays in (ps, gs, ms, vs):
-                arrays.extend([empty] * pad)
-            scalars.extend([(0.0,) * 6] * pad)
-            table = xp.array(scalars, dtype)
-            for i in range(0, len(ps), ADAM_CHUNK):
-                j = i + ADAM_CHUNK
-                kernel(tuple(ps[i:j]), tuple(gs[i:j]), tuple(ms[i:j]), tuple(vs[i:j]), table[i:j])
+        plan = self._plan
+        if plan is None or not plan.fits(todo, self._state):
+            plan, rest = _Plan.make(self, todo)
+            if plan is None:
+                return rest
+            self._plan = plan
+        else:
+            rest = {}
+        table = plan.advance(self)
+        gs = plan.flat_grads(todo)
+        for i in range(0, len(plan.ps), ADAM_CHUNK):
+            j = i + ADAM_CHUNK
+            kernel(plan.ps[i:j], tuple(gs[i:j]), plan.ms[i:j], plan.vs[i:j], table[i:j])
         return rest
 
     def _step(self, p: Array, g: Array, state: list[Any], group: dict[str, Any]) -> None:
@@ -227,3 +179,119 @@ class AdamW(Adam):
         param_groups: Sequence[ParamGroupSpec] | None = None,
     ) -> None:
         super().__init__(model, lr, betas, eps, weight_decay, param_groups=param_groups)
+
+
+class _Plan:
+    """What :meth:`Adam._step_all` hands the compiled update, kept between steps while the
+    same parameters (the same arrays, in the same order, with the same state) arrive: the
+    flat views of the parameters and their moments, padded to calls of :data:`ADAM_CHUNK`,
+    and each one's state and parameter group. Each step then only reads the gradients and
+    advances the step counts."""
+
+    __slots__ = ("datas", "dtype", "groups", "keys", "ms", "ps", "states", "table", "taken", "vs")
+
+    def __init__(
+        self,
+        keys: tuple[str, ...],
+        taken: list[tuple[str, Array, list[Any], int]],
+        dtype: Any,
+    ) -> None:
+        self.keys = keys  # every key of the step's ``todo``, in order
+        self.taken = tuple(k for k, _, _, _ in taken)  # those the compiled call updates
+        self.dtype = dtype
+        self.datas = tuple(d for _, d, _, _ in taken)
+        self.states = tuple(s for _, _, s, _ in taken)
+        self.groups = tuple(i for _, _, _, i in taken)
+        pad = -len(taken) % ADAM_CHUNK
+        empty = (xp.empty(0, dtype),) * pad
+        self.ps = tuple(d.reshape(-1) for d in self.datas) + empty
+        self.ms = tuple(s[1].reshape(-1) for s in self.states) + empty
+        self.vs = tuple(s[2].reshape(-1) for s in self.states) + empty
+        self.table = xp.zeros((len(self.ps), 6), dtype)  # the scalars; padding rows stay 0
+
+    @staticmethod
+    def make(
+        opt: Adam, todo: dict[str, tuple[Array, Array]]
+    ) -> tuple[_Plan | None, dict[str, tuple[Array, Array]]]:
+        """The plan for ``todo`` (None if fewer than two parameters fit the compiled call)
+        and the parameters it leaves to :meth:`Adam._step`."""
+        dtype = next(iter(todo.values()))[0].dtype
+        taken: list[tuple[str, Array, list[Any], int]] = []
+        rest: dict[str, tuple[Array, Array]] = {}
+        groups, group_of, states = opt.param_groups, opt._group_of, opt._state
+        for key, (data, g) in todo.items():
+            if (
+                data.dtype != dtype
+                or g.dtype != dtype
+                or not (data.flags.c_contiguous and g.flags.c_contiguous)
+            ):
+                rest[key] = (data, g)
+                continue
+            index = group_of[key]
+            state = states.get(key)
+            if state is None:
+                state = states[key] = opt._init_state(data, groups[index])
+            taken.append((key, data, state, index))
+        if len(taken) < 2:
+            return None, todo
+        return _Plan(tuple(todo), taken, dtype), rest
+
+    def fits(self, todo: dict[str, tuple[Array, Array]], states: dict[str, list[Any]]) -> bool:
+        """Whether ``todo`` brings the parameters of this plan, as they were (the same
+        arrays and states), with gradients the compiled call takes."""
+        if len(todo) != len(self.keys) or tuple(todo) != self.keys:
+            return False
+        if len(self.taken) != len(self.keys):
+            return False  # some went to Adam._step: their layout may have changed
+        dtype = self.dtype
+        for (data, g), mine, key, state in zip(
+            todo.values(), self.datas, self.keys, self.states, strict=True
+        ):
+            if (
+                data is not mine
+                or states.get(key) is not state
+                or (g.dtype is not dtype and g.dtype != dtype)
+                or not g.flags.c_contiguous
+            ):
+                return False
+        return True
+
+    def flat_grads(self, todo: dict[str, tuple[Array, Array]]) -> list[Array]:
+        """The gradients of the taken parameters, flat, padded as the parameters."""
+        gs = [todo[k][1].reshape(-1) for k in self.taken]
+        gs.extend(self.ps[len(gs) :])  # empty arrays
+        return gs
+
+    def advance(self, opt: Adam) -> Array:
+        """Count one more step in every state and give the compiled call's scalars, one
+        row per parameter (padded with zeros): computed once per distinct parameter group,
+        step count and moment scaling, not once per parameter."""
+        groups = opt.param_groups
+        states = self.states
+        first = states[0]
+        t, scaled = first[0], first[5]
+        index = self.groups[0]
+        group = groups[index]
+        if scaled == group["betas"]:
+            # the common case: one group, every state at the same step, already scaled
+            for state, i in zip(states, self.groups, strict=True):
+                if state[0] != t or state[5] != scaled or i != index:
+                    break
+            else:
+                row = opt._advance(first, group)
+                for state in states:
+                    state[0] = t + 1
+                self.table[: len(states)] = row
+                return self.table
+        memo: dict[tuple[int, int, Any], tuple[float, ...]] = {}
+        for i, (state, index) in enumerate(zip(states, self.groups, strict=True)):
+            t, scaled = state[0], state[5]
+            group = groups[index]
+            known = memo.get((index, t, scaled))
+            if known is not None and scaled == group["betas"]:
+                state[0] = t + 1
+            else:
+                known = opt._advance(state, group)
+                memo[(index, t, scaled)] = known
+            self.table[i] = known
+        return self.table
