@@ -141,9 +141,9 @@ class CLIP(Module, Generic[E, R, P, DV, V, C, DT, H]):
 
         # normalized features
         image_features = image_features / image_features.square().sum(axis=1, keepdims=True).sqrt()
-        text_features = text_features / (  # E: mypy[dfdx-shape "text_features is assigned here; "
-            #     "used at line 154: matmul: inner sizes differ: Tensor[..., B, E] @ Tensor[B, E] "
-            #     "(E != B)"]
+        text_features = text_features / (  # E: mypy[dfdx-shape "text_features is assigned here; us"
+            #     "ed at line 153: matmul: inner sizes differ: Tensor[..., B, E] @ Tensor[B, E] (E "
+            #     "!= B)"]
             text_features.square().sum(axis=1, keepdims=True).sqrt()
         )
 
