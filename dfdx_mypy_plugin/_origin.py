@@ -315,12 +315,30 @@ _CONCATS = frozenset({"dfdx.ops.movement.cat", "dfdx.ops.movement.concat"})
 class Joined:
     """A concatenation along ``axis``: ``known``, the sum of its parts' sizes there that are
     known, and ``unknown``, how many parts have a size there that is not
-    (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``: one)."""
+    (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``: one); for a list of
+    tensors of a length known only at run time (``dx.cat(levels, axis=1)``), ``known`` is
+    one tensor's size and ``listed`` is True."""
 
     call: CallExpr
     axis: int
     known: shapes.Dim
     unknown: int
+    listed: bool = False
+
+    def least(self) -> shapes.Dim:
+        """The smallest size the concatenation can have along ``axis``: a part is not
+        empty, and a list holds two tensors or more (concatenating an empty tensor, or one
+        tensor alone, is the identity, which nobody writes a concatenation for)."""
+        if self.listed:
+            return shapes.dim_mul(2, self.known)
+        return shapes.dim_add(self.known, self.unknown)
+
+    def text(self) -> str:
+        """The concatenated size as the messages write it (``E//NH + Dyn``)."""
+        k = shapes.fmt_dim(self.known)
+        if self.listed:
+            return f"{k} per tensor of a list"
+        return f"{k} + Dyn" if self.unknown == 1 else f"{k} + {self.unknown} Dyn"
 
 
 def joined(api: CheckerPluginInterface, e: Expression, axis: int, depth: int = 0) -> Joined | None:
@@ -376,7 +394,7 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
         return None
     out = _shape(api, e)
     parts = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
-    if out is None or not isinstance(parts, ListExpr | TupleExpr):
+    if out is None or parts is None:
         return None
     along: int | None = 0
     for arg, kind, name in zip(e.args[1:], e.arg_kinds[1:], e.arg_names[1:], strict=True):
@@ -384,6 +402,11 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
             along = _int(arg)
     if along is None or not -len(out) <= along < len(out) or along % len(out) != axis:
         return None
+    if not isinstance(parts, ListExpr | TupleExpr):
+        each = _list_item(api, parts)
+        if each is None or len(each) != len(out) or each[axis] is None:
+            return None
+        return Joined(e, axis, each[axis], 0, listed=True)
     known: shapes.Dim = 0
     unknown = 0
     for item in parts.items:
@@ -395,6 +418,18 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
         else:
             known = shapes.dim_add(known, shape[axis])
     return Joined(e, axis, known, unknown) if known is not None else None
+
+
+def _list_item(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
+    """The shape of the tensors of ``e``, a list of them (a name, a comprehension)."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    if not (isinstance(t, Instance) and t.type.fullname == "builtins.list" and len(t.args) == 1):
+        return None
+    try:
+        return read_tensor(t.args[0]).shape
+    except Unknown:
+        return None
 
 
 def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:

@@ -53,6 +53,7 @@ from dfdx_mypy_plugin._locals import (
 from dfdx_mypy_plugin._origin import (
     MODULE,
     SEQUENTIAL,
+    Joined,
     Origin,
     origins,
     origins_of_call,
@@ -372,6 +373,22 @@ def operand_assignment(api: CheckerPluginInterface, e: Expression) -> Expression
         return None
     e = _unmoved(e)
     return reaching_definitions(api)(e) if isinstance(e, NameExpr) else None
+
+
+def at_concatenation(
+    api: CheckerPluginInterface, operand: Expression, made_by: Joined, used_at: int, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at line ``used_at`` about ``operand`` (an op's operand, a
+    layer's input), is to be reported too: ``made_by``, the concatenation that made the size
+    at fault (:func:`dfdx_mypy_plugin._origin.joined`), unless :func:`at_inputs` reports that
+    line already (the operand's name was assigned that concatenation)."""
+    assigned = operand_assignment(api, operand)
+    if made_by.call.line == used_at or (
+        assigned is not None and same_place(assigned, made_by.call)
+    ):
+        return []
+    where = f"concatenated here on axis {made_by.axis}; used at line {used_at}"
+    return [(f"{where}: {message}", made_by.call)]
 
 
 def at_argument(

@@ -120,6 +120,20 @@ class Halves(Module, Generic[D]):
         return first * second
 
 
+class BranchFusion(Module, Generic[C]):
+    """Two branches of ``C`` channels at each of the levels of a list, fused by a convolution
+    built for ``2 * C``; the levels concatenated along a spatial axis keep their channels."""
+
+    def __init__(self, channels: C) -> None:
+        super().__init__()
+        self.fuse = Conv2d(2 * channels, channels, 1, rng=rng)
+        self.mix = Conv2d(channels, channels, 1, rng=rng)
+
+    def forward(self, levels: list[Tensor[B, C, Dyn, Dyn, T]]) -> Tensor[B, C, Dyn, Dyn, T]:
+        tall = self.mix(dx.cat(levels, axis=2))
+        return self.fuse(dx.cat([tall, tall], axis=1))
+
+
 def with_prefix(
     prefix: Tensor[B, Dyn, L[16], NoneTape], x: Tensor[B, S, L[16], NoneTape]
 ) -> Tensor[B, Dyn, L[4], NoneTape]:
@@ -146,3 +160,6 @@ assert Halves(6)(dx.randn(2, 6, rng=rng)).shape == (2, 3)
 assert with_prefix(dx.randn(2, 5, 16, rng=rng), dx.randn(2, 3, 16, rng=rng)).shape == (2, 8, 4)
 traced = attn(prompt.trace())[0]
 assert_type(traced, Tensor[L[1], L[3], L[8], OwnedTape])
+fusion: BranchFusion[L[4]] = BranchFusion(4)
+same_size: list[Tensor[L[2], L[4], Dyn, Dyn, NoneTape]] = [dx.randn(2, 4, 4, 4, rng=rng)] * 2
+assert fusion(same_size).shape == (2, 4, 8, 4)
