@@ -11,13 +11,16 @@ layer that set the size, so that the error is also reported where that layer is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mypy.nodes import (
     ARG_POS,
     AssignmentStmt,
+    BreakStmt,
     CallExpr,
     ClassDef,
+    ContinueStmt,
     Decorator,
     Expression,
     ForStmt,
@@ -29,6 +32,8 @@ from mypy.nodes import (
     MatchStmt,
     MemberExpr,
     NameExpr,
+    RaiseStmt,
+    ReturnStmt,
     StarExpr,
     Statement,
     TryStmt,
@@ -446,20 +451,73 @@ def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | No
     count_bindings(function.body.body, count)
     if count.get(ANYTHING):
         return None
+    body = function.body.body
     last: Statement | None = None
-    for stmt in _in_order(function.body.body):
-        if (stmt.end_line or stmt.line) >= name.line:
+    for stmt in _in_order(body):
+        if stmt.line >= name.line:
             break
-        if _binds_here(stmt, name.name):
+        if _binds_here(stmt, name.name) and (stmt.end_line or stmt.line) < name.line:
             last = stmt
     if (
         isinstance(last, AssignmentStmt)
         and len(last.lvalues) == 1
         and isinstance(last.lvalues[0], NameExpr)
         and last.lvalues[0].name == name.name
+        and _falls_through_to(body, last, name)
     ):
         return checked_copy(api, last.rvalue)
     return None
+
+
+_JUMPS = (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)
+
+
+def _ancestry(
+    body: list[Statement], found: Callable[[Statement], bool]
+) -> list[tuple[list[Statement], int]] | None:
+    """The blocks from ``body`` down to the statement ``found`` accepts, with the index in
+    each of the statement holding it (not inside nested functions and classes)."""
+    for i, stmt in enumerate(body):
+        if found(stmt):
+            return [(body, i)]
+        if isinstance(stmt, FuncDef | Decorator | ClassDef):
+            continue
+        for block in blocks(stmt):
+            inner = _ancestry(block.body, found)
+            if inner is not None:
+                return [(body, i), *inner]
+    return None
+
+
+def _falls_through_to(body: list[Statement], binding: Statement, use: NameExpr) -> bool:
+    """Whether a run may go from ``binding`` to ``use`` without leaving the function: not
+    where the use is in another branch of an ``if`` (or ``try``) than the binding, nor where
+    a ``return``, ``raise``, ``break`` or ``continue`` follows the binding in a block the use
+    is not in."""
+    to_binding = _ancestry(body, lambda s: s is binding)
+    to_use = _ancestry(body, lambda s: _contains(s, use.line, use.column) and not blocks(s))
+    if to_binding is None or to_use is None:
+        return False
+    depth = 0
+    while depth < min(len(to_binding), len(to_use)):
+        (b_block, b_at), (u_block, u_at) = to_binding[depth], to_use[depth]
+        if b_block is not u_block:
+            return False  # another branch of the statement holding both
+        if b_at != u_at:
+            break
+        depth += 1
+    else:
+        return False
+    for block, at in to_binding[depth + 1 :]:
+        if any(isinstance(s, _JUMPS) for s in block[at + 1 :]):
+            return False
+    return True
+
+
+def _contains(stmt: Statement, line: int, column: int) -> bool:
+    start = (stmt.line, stmt.column)
+    end = (stmt.end_line or stmt.line, stmt.end_column if stmt.end_column is not None else 1 << 30)
+    return start <= (line, column) <= end
 
 
 def _in_order(body: list[Statement]) -> list[Statement]:

@@ -142,6 +142,19 @@ def with_prefix(
     return memory @ weight
 
 
+def scores(
+    q: Tensor[B, S, L[4], NoneTape],
+    k: Tensor[B, S, Dyn, NoneTape],
+    extra: Tensor[B, S, Dyn, NoneTape],
+    widen: bool,
+) -> Tensor[B, S, S, NoneTape] | None:
+    """The keys widened in a branch that returns: the product below never sees them."""
+    if widen:
+        k = dx.cat([extra, k], axis=-1)
+        return None
+    return q @ k.mT
+
+
 attn: CachedAttention[L[8], L[2]] = CachedAttention(8, 2)
 prompt: Tensor[L[1], L[3], L[8], NoneTape] = dx.randn(1, 3, 8, rng=rng)
 assert decode(attn, prompt, 2).shape == (1, 5, 8)
@@ -163,3 +176,6 @@ assert_type(traced, Tensor[L[1], L[3], L[8], OwnedTape])
 fusion: BranchFusion[L[4]] = BranchFusion(4)
 same_size: list[Tensor[L[2], L[4], Dyn, Dyn, NoneTape]] = [dx.randn(2, 4, 4, 4, rng=rng)] * 2
 assert fusion(same_size).shape == (2, 4, 8, 4)
+keys: Tensor[L[2], L[3], Dyn, NoneTape] = dx.randn(2, 3, 4, rng=rng)
+product = scores(dx.randn(2, 3, 4, rng=rng), keys, keys, widen=False)
+assert product is not None and product.shape == (2, 3, 3)
