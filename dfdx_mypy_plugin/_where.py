@@ -223,7 +223,7 @@ def at_build(
     return f"{name} is built here; called at line {call.line}: {message}", built
 
 
-def same_place(e: Expression | None, value: Expression) -> bool:
+def _same_place(e: Expression | None, value: Expression) -> bool:
     """Whether ``e`` is ``value`` or its copy: mypy checks a function whose type variables
     have value restrictions (``T in (NoneTape, OwnedTape)``) once per value, on copies of its
     body, while the scope still holds the function as written."""
@@ -240,8 +240,8 @@ def _returns(returned: Expression | None, value: Expression) -> bool:
     (``return dx.cat(all_cls, axis=1), dx.cat(all_box, axis=1)``): mypy checks each item
     with its item of the return type as the context."""
     if isinstance(returned, TupleExpr):
-        return any(same_place(item, value) for item in returned.items)
-    return same_place(returned, value)
+        return any(_same_place(item, value) for item in returned.items)
+    return _same_place(returned, value)
 
 
 def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
@@ -257,7 +257,7 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
             return "the return type"
         if (
             isinstance(stmt, AssignmentStmt)
-            and same_place(stmt.rvalue, value)
+            and _same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
         ):
             target = stmt.lvalues[0]
@@ -384,7 +384,7 @@ def at_concatenation(
     line already (the operand's name was assigned that concatenation)."""
     assigned = operand_assignment(api, operand)
     if made_by.call.line == used_at or (
-        assigned is not None and same_place(assigned, made_by.call)
+        assigned is not None and _same_place(assigned, made_by.call)
     ):
         return []
     where = f"concatenated here on axis {made_by.axis}; used at line {used_at}"
@@ -536,7 +536,7 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
     for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
-            and same_place(stmt.rvalue, value)
+            and _same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
         ):
@@ -576,11 +576,11 @@ def returned_as(api: CheckerPluginInterface, value: Expression) -> tuple[Instanc
     for stmt in walk(function.body.body):
         if not isinstance(stmt, ReturnStmt) or not _returns(stmt.expr, value):
             continue
-        if isinstance(stmt.expr, TupleExpr) and not same_place(stmt.expr, value):
+        if isinstance(stmt.expr, TupleExpr) and not _same_place(stmt.expr, value):
             items = ret.items if isinstance(ret, TupleType) else []
             if len(items) != len(stmt.expr.items):
                 return None
-            at = next(i for i, e in enumerate(stmt.expr.items) if same_place(e, value))
+            at = next(i for i, e in enumerate(stmt.expr.items) if _same_place(e, value))
             ret = get_proper_type(items[at])
         return (ret, "the return type") if isinstance(ret, Instance) else None
     return None
