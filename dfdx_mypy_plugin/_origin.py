@@ -11,13 +11,16 @@ layer that set the size, so that the error is also reported where that layer is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mypy.nodes import (
     ARG_POS,
     AssignmentStmt,
+    BreakStmt,
     CallExpr,
     ClassDef,
+    ContinueStmt,
     Decorator,
     Expression,
     ForStmt,
@@ -30,6 +33,8 @@ from mypy.nodes import (
     MatchStmt,
     MemberExpr,
     NameExpr,
+    RaiseStmt,
+    ReturnStmt,
     SliceExpr,
     StarExpr,
     Statement,
@@ -366,12 +371,30 @@ _CONCATS = frozenset({"dfdx.ops.movement.cat", "dfdx.ops.movement.concat"})
 class Joined:
     """A concatenation along ``axis``: ``known``, the sum of its parts' sizes there that are
     known, and ``unknown``, how many parts have a size there that is not
-    (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``: one)."""
+    (``dx.cat([past_key, k], axis=-1)`` with a cache typed ``Dyn``: one); for a list of
+    tensors of a length known only at run time (``dx.cat(levels, axis=1)``), ``known`` is
+    one tensor's size and ``listed`` is True."""
 
     call: CallExpr
     axis: int
     known: shapes.Dim
     unknown: int
+    listed: bool = False
+
+    def least(self) -> shapes.Dim:
+        """The smallest size the concatenation can have along ``axis``: a part is not
+        empty, and a list holds two tensors or more (concatenating an empty tensor, or one
+        tensor alone, is the identity, which nobody writes a concatenation for)."""
+        if self.listed:
+            return shapes.dim_mul(2, self.known)
+        return shapes.dim_add(self.known, self.unknown)
+
+    def text(self) -> str:
+        """The concatenated size as the messages write it (``E//NH + Dyn``)."""
+        k = shapes.fmt_dim(self.known)
+        if self.listed:
+            return f"{k} per tensor of a list"
+        return f"{k} + Dyn" if self.unknown == 1 else f"{k} + {self.unknown} Dyn"
 
 
 def joined(api: CheckerPluginInterface, e: Expression, axis: int, depth: int = 0) -> Joined | None:
@@ -427,7 +450,7 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
         return None
     out = _shape(api, e)
     parts = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
-    if out is None or not isinstance(parts, ListExpr | TupleExpr):
+    if out is None or parts is None:
         return None
     along: int | None = 0
     for arg, kind, name in zip(e.args[1:], e.arg_kinds[1:], e.arg_names[1:], strict=True):
@@ -435,6 +458,11 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
             along = _int(arg)
     if along is None or not -len(out) <= along < len(out) or along % len(out) != axis:
         return None
+    if not isinstance(parts, ListExpr | TupleExpr):
+        each = _list_item(api, parts)
+        if each is None or len(each) != len(out) or each[axis] is None:
+            return None
+        return Joined(e, axis, each[axis], 0, listed=True)
     known: shapes.Dim = 0
     unknown = 0
     for item in parts.items:
@@ -446,6 +474,18 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
         else:
             known = shapes.dim_add(known, shape[axis])
     return Joined(e, axis, known, unknown) if known is not None else None
+
+
+def _list_item(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
+    """The shape of the tensors of ``e``, a list of them (a name, a comprehension)."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    if not (isinstance(t, Instance) and t.type.fullname == "builtins.list" and len(t.args) == 1):
+        return None
+    try:
+        return read_tensor(t.args[0]).shape
+    except Unknown:
+        return None
 
 
 def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:
@@ -462,20 +502,73 @@ def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | No
     count_bindings(function.body.body, count)
     if count.get(ANYTHING):
         return None
+    body = function.body.body
     last: Statement | None = None
-    for stmt in _in_order(function.body.body):
-        if (stmt.end_line or stmt.line) >= name.line:
+    for stmt in _in_order(body):
+        if stmt.line >= name.line:
             break
-        if _binds_here(stmt, name.name):
+        if _binds_here(stmt, name.name) and (stmt.end_line or stmt.line) < name.line:
             last = stmt
     if (
         isinstance(last, AssignmentStmt)
         and len(last.lvalues) == 1
         and isinstance(last.lvalues[0], NameExpr)
         and last.lvalues[0].name == name.name
+        and _falls_through_to(body, last, name)
     ):
         return checked_copy(api, last.rvalue)
     return None
+
+
+_JUMPS = (ReturnStmt, RaiseStmt, BreakStmt, ContinueStmt)
+
+
+def _ancestry(
+    body: list[Statement], found: Callable[[Statement], bool]
+) -> list[tuple[list[Statement], int]] | None:
+    """The blocks from ``body`` down to the statement ``found`` accepts, with the index in
+    each of the statement holding it (not inside nested functions and classes)."""
+    for i, stmt in enumerate(body):
+        if found(stmt):
+            return [(body, i)]
+        if isinstance(stmt, FuncDef | Decorator | ClassDef):
+            continue
+        for block in blocks(stmt):
+            inner = _ancestry(block.body, found)
+            if inner is not None:
+                return [(body, i), *inner]
+    return None
+
+
+def _falls_through_to(body: list[Statement], binding: Statement, use: NameExpr) -> bool:
+    """Whether a run may go from ``binding`` to ``use`` without leaving the function: not
+    where the use is in another branch of an ``if`` (or ``try``) than the binding, nor where
+    a ``return``, ``raise``, ``break`` or ``continue`` follows the binding in a block the use
+    is not in."""
+    to_binding = _ancestry(body, lambda s: s is binding)
+    to_use = _ancestry(body, lambda s: _contains(s, use.line, use.column) and not blocks(s))
+    if to_binding is None or to_use is None:
+        return False
+    depth = 0
+    while depth < min(len(to_binding), len(to_use)):
+        (b_block, b_at), (u_block, u_at) = to_binding[depth], to_use[depth]
+        if b_block is not u_block:
+            return False  # another branch of the statement holding both
+        if b_at != u_at:
+            break
+        depth += 1
+    else:
+        return False
+    for block, at in to_binding[depth + 1 :]:
+        if any(isinstance(s, _JUMPS) for s in block[at + 1 :]):
+            return False
+    return True
+
+
+def _contains(stmt: Statement, line: int, column: int) -> bool:
+    start = (stmt.line, stmt.column)
+    end = (stmt.end_line or stmt.line, stmt.end_column if stmt.end_column is not None else 1 << 30)
+    return start <= (line, column) <= end
 
 
 def _in_order(body: list[Statement]) -> list[Statement]:

@@ -54,6 +54,7 @@ from dfdx_mypy_plugin._locals import (
 from dfdx_mypy_plugin._origin import (
     MODULE,
     SEQUENTIAL,
+    Joined,
     Origin,
     origins,
     origins_of_call,
@@ -224,7 +225,7 @@ def at_build(
     return f"{name} is built here; called at line {call.line}: {message}", built
 
 
-def same_place(e: Expression | None, value: Expression) -> bool:
+def _same_place(e: Expression | None, value: Expression) -> bool:
     """Whether ``e`` is ``value`` or its copy: mypy checks a function whose type variables
     have value restrictions (``T in (NoneTape, OwnedTape)``) once per value, on copies of its
     body, while the scope still holds the function as written."""
@@ -241,8 +242,8 @@ def _returns(returned: Expression | None, value: Expression) -> bool:
     (``return dx.cat(all_cls, axis=1), dx.cat(all_box, axis=1)``): mypy checks each item
     with its item of the return type as the context."""
     if isinstance(returned, TupleExpr):
-        return any(same_place(item, value) for item in returned.items)
-    return same_place(returned, value)
+        return any(_same_place(item, value) for item in returned.items)
+    return _same_place(returned, value)
 
 
 def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
@@ -258,7 +259,7 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
             return "the return type"
         if (
             isinstance(stmt, AssignmentStmt)
-            and same_place(stmt.rvalue, value)
+            and _same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
         ):
             target = stmt.lvalues[0]
@@ -374,6 +375,22 @@ def operand_assignment(api: CheckerPluginInterface, e: Expression) -> Expression
         return None
     e = _unmoved(e)
     return reaching_definitions(api)(e) if isinstance(e, NameExpr) else None
+
+
+def at_concatenation(
+    api: CheckerPluginInterface, operand: Expression, made_by: Joined, used_at: int, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at line ``used_at`` about ``operand`` (an op's operand, a
+    layer's input), is to be reported too: ``made_by``, the concatenation that made the size
+    at fault (:func:`dfdx_mypy_plugin._origin.joined`), unless :func:`at_inputs` reports that
+    line already (the operand's name was assigned that concatenation)."""
+    assigned = operand_assignment(api, operand)
+    if made_by.call.line == used_at or (
+        assigned is not None and _same_place(assigned, made_by.call)
+    ):
+        return []
+    where = f"concatenated here on axis {made_by.axis}; used at line {used_at}"
+    return [(f"{where}: {message}", made_by.call)]
 
 
 def at_argument(
@@ -573,7 +590,7 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
     for i, stmt in enumerate(body):
         if (
             isinstance(stmt, AssignmentStmt)
-            and same_place(stmt.rvalue, value)
+            and _same_place(stmt.rvalue, value)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
         ):
@@ -613,11 +630,11 @@ def returned_as(api: CheckerPluginInterface, value: Expression) -> tuple[Instanc
     for stmt in walk(function.body.body):
         if not isinstance(stmt, ReturnStmt) or not _returns(stmt.expr, value):
             continue
-        if isinstance(stmt.expr, TupleExpr) and not same_place(stmt.expr, value):
+        if isinstance(stmt.expr, TupleExpr) and not _same_place(stmt.expr, value):
             items = ret.items if isinstance(ret, TupleType) else []
             if len(items) != len(stmt.expr.items):
                 return None
-            at = next(i for i, e in enumerate(stmt.expr.items) if same_place(e, value))
+            at = next(i for i, e in enumerate(stmt.expr.items) if _same_place(e, value))
             ret = get_proper_type(items[at])
         return (ret, "the return type") if isinstance(ret, Instance) else None
     return None

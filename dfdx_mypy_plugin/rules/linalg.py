@@ -15,7 +15,7 @@ from dfdx_mypy_plugin._types import (
     read_known_axes,
     read_tensor,
 )
-from dfdx_mypy_plugin._where import operand_assignment, same_place
+from dfdx_mypy_plugin._where import at_concatenation
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 
@@ -78,12 +78,9 @@ def _contracted(call: Call, a: shapes.Shape, b: shapes.Shape) -> list[tuple[int,
 
 def _report_concatenation(call: Call, e: Expression, found: Joined, message: str) -> None:
     """The line of ``found``, the concatenation that made the contracted axis of the operand
-    ``e``, unless the operand's assignment is reported there already (``at_inputs``)."""
-    assigned = operand_assignment(call.api, e)
-    if assigned is not None and same_place(assigned, found.call):
-        return
-    where = f"concatenated here on axis {found.axis}; used at line {call.context.line}"
-    call.fail(f"{where}: {message}", DFDX_SHAPE, at=found.call)
+    ``e`` (:func:`at_concatenation`)."""
+    for text, where in at_concatenation(call.api, e, found, call.context.line, message):
+        call.fail(text, DFDX_SHAPE, at=where)
 
 
 def _blame_concatenations(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) -> None:
@@ -117,10 +114,10 @@ def _joined_inner(call: Call, a: shapes.Shape, b: shapes.Shape) -> None:
         if not _one_type(call, known_side):
             continue  # a member of a union: its size may hold on another path only
         found = joined(call.api, e, axes[side])
-        if found is None or not found.unknown:
+        if found is None or not (found.unknown or found.listed):
             continue
         try:
-            shapes.joined_inner(a, b, side, found.known, found.unknown, found.call.line)
+            shapes.joined_inner(a, b, side, found.least(), found.text(), found.call.line)
         except shapes.ShapeError as error:
             _report_concatenation(call, e, found, str(error))
             raise

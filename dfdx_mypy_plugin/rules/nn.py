@@ -54,7 +54,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._origin import keeps_shape, set_axes
+from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -76,6 +76,7 @@ from dfdx_mypy_plugin._types import (
 from dfdx_mypy_plugin._where import (
     at_argument,
     at_build,
+    at_concatenation,
     at_origins,
     declared_after,
     destination,
@@ -559,6 +560,7 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         try:
             x = read_tensor(arg)
             try:
+                _joined_input(call, layer, x)
                 y = fold(call, layer, x)
             except shapes.ShapeError:
                 if call.report:
@@ -578,6 +580,41 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _joined_input(call: Call, layer: Instance, x: TensorType) -> None:
+    """A layer of the table reading features or channels that are not known, made by a
+    concatenation along that axis whose known parts (or one tensor of a list, taken twice)
+    already exceed what the layer takes (``self.proj(dx.cat([x, context], axis=-1))`` with
+    ``proj`` a ``Linear[D, D]``): :func:`shapes.joined_input`, and the concatenation's line."""
+    spec = _layer(layer)
+    context = call.context
+    if spec is None or spec.reads is None or not spec.sizes or not isinstance(context, CallExpr):
+        return
+    if not context.args or context.arg_kinds[0] != ARG_POS:
+        return
+    rank = len(x.shape)
+    axis = rank - 1 if spec.reads == "features" else 1
+    if not 0 <= axis < rank or x.shape[axis] is not None:
+        return
+    found = joined(call.api, context.args[0], axis)
+    if found is None or not (found.unknown or found.listed):
+        return
+    takes = _dims(layer, spec)[0]
+    try:
+        shapes.joined_input(
+            layer_name(layer),
+            x.shape,
+            spec.reads,
+            takes,
+            found.least(),
+            found.text(),
+            found.call.line,
+        )
+    except shapes.ShapeError as e:
+        for text, where in at_concatenation(call.api, context.args[0], found, context.line, str(e)):
+            call.fail(text, DFDX_SHAPE, at=where)
+        raise
 
 
 def _after_error(

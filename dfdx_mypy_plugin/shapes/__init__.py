@@ -131,6 +131,7 @@ from dfdx_mypy_plugin.shapes.movement import unpacked_split as unpacked_split
 from dfdx_mypy_plugin.shapes.movement import unsqueeze as unsqueeze
 from dfdx_mypy_plugin.shapes.nn import channels as channels
 from dfdx_mypy_plugin.shapes.nn import features as features
+from dfdx_mypy_plugin.shapes.nn import joined_input as joined_input
 from dfdx_mypy_plugin.shapes.nn import linear as linear
 from dfdx_mypy_plugin.shapes.nn import residual as residual
 from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link

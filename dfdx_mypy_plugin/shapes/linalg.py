@@ -49,18 +49,15 @@ def matmul(a: Shape, b: Shape) -> Shape:
     return batch + rows + cols
 
 
-def joined_inner(a: Shape, b: Shape, side: int, known: Dim, unknown: int, line: int) -> None:
+def joined_inner(a: Shape, b: Shape, side: int, least: Dim, joined: str, line: int) -> None:
     """``a @ b`` where the inner size of one operand (``side``: 0 for ``a``) is unknown, made
-    by concatenating parts of sizes ``known`` in all and ``unknown`` parts more of sizes not
-    known (at line ``line``): an error where that sum is provably more than the other
-    operand's inner size, each unknown part being taken as at least 1 (a part of a
-    concatenation is not empty: concatenating an empty tensor is the identity)."""
+    by a concatenation (at line ``line``) that is at least ``least`` long there (``joined``
+    writes it, ``E//NH + Dyn``): an error where that is provably more than the other
+    operand's inner size."""
     k_a, k_b = a[-1], b[-2]
     other = k_b if side == 0 else k_a
-    least = dim_add(known, unknown)
     if other is None or least is None or not at_least(dim_add(least, other, -1), 1):
         return
-    joined = f"{fmt_dim(known)} + Dyn" if unknown == 1 else f"{fmt_dim(known)} + {unknown} Dyn"
     sizes = (joined, fmt_dim(k_b)) if side == 0 else (fmt_dim(k_a), joined)
     raise ShapeError(
         f"matmul: inner sizes differ: {fmt(a)} @ {fmt(b)} ({sizes[0]} != {sizes[1]}: "

@@ -9,6 +9,8 @@ from dfdx_mypy_plugin.shapes._core import (
     Dim,
     Shape,
     ShapeError,
+    at_least,
+    dim_add,
     fmt,
     fmt_dim,
     same_dim,
@@ -58,6 +60,21 @@ def channels(name: str, x: Shape, ranks: Sequence[int], takes: Dim) -> None:
             f"{name}: takes {fmt_dim(takes)} channels on axis 1, got {fmt(x)} "
             f"({fmt_dim(x[1])} != {fmt_dim(takes)})"
         )
+
+
+def joined_input(
+    name: str, x: Shape, what: str, takes: Dim, least: Dim, joined: str, line: int
+) -> None:
+    """A layer ``name`` reading ``takes`` ``what`` (features, channels) where ``x`` has a size
+    not known, made by a concatenation (at line ``line``) at least ``least`` long there
+    (``joined`` writes it: ``D + Dyn``, ``C per tensor of a list``): an error where that is
+    provably more than ``takes``."""
+    if least is None or takes is None or not at_least(dim_add(least, takes, -1), 1):
+        return
+    raise ShapeError(
+        f"{name}: takes {fmt_dim(takes)} {what}, got {fmt(x)} ({joined} != {fmt_dim(takes)}: "
+        f"concatenated at line {line})"
+    )
 
 
 def residual(inner: str, x: Shape, y: Shape) -> None:

@@ -1,9 +1,9 @@
 """A gate split along the wrong axis: ``a, g = h.chunk(2, axis=2)`` of a ``Tensor[B, 2*D, S]``
 halves the time axis and keeps the ``2*D`` channels, which the layer after the gate
 (``a * g.sigmoid()``) rejects; the error is reported there, on the gate's line, and on the
-line of the split too. Not reported: a split into pieces of a size along an axis whose size
-is not known to be a multiple of it (``x.split(d, axis=2)`` of ``Tensor[B, 2*D, S]``), whose
-number of pieces is unknown."""
+line of the split too. Pieces of a size along an axis not known to be a multiple of it
+(``x.split(d, axis=2)`` of ``Tensor[B, 2*D, S]``) are a number known only at run time:
+reported where they are unpacked into names (runtime_sizes_joined_errors.py)."""
 
 # rules: nn, movement
 

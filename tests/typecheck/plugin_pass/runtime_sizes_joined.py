@@ -120,12 +120,39 @@ class Halves(Module, Generic[D]):
         return first * second
 
 
+class BranchFusion(Module, Generic[C]):
+    """Two branches of ``C`` channels at each of the levels of a list, fused by a convolution
+    built for ``2 * C``; the levels concatenated along a spatial axis keep their channels."""
+
+    def __init__(self, channels: C) -> None:
+        super().__init__()
+        self.fuse = Conv2d(2 * channels, channels, 1, rng=rng)
+        self.mix = Conv2d(channels, channels, 1, rng=rng)
+
+    def forward(self, levels: list[Tensor[B, C, Dyn, Dyn, T]]) -> Tensor[B, C, Dyn, Dyn, T]:
+        tall = self.mix(dx.cat(levels, axis=2))
+        return self.fuse(dx.cat([tall, tall], axis=1))
+
+
 def with_prefix(
     prefix: Tensor[B, Dyn, L[16], NoneTape], x: Tensor[B, S, L[16], NoneTape]
 ) -> Tensor[B, Dyn, L[4], NoneTape]:
     memory = dx.cat([prefix, x], axis=1)  # a prefix of any length: the features stay 16
     weight: Tensor[L[16], L[4], NoneTape] = dx.randn(16, 4, rng=rng)
     return memory @ weight
+
+
+def scores(
+    q: Tensor[B, S, L[4], NoneTape],
+    k: Tensor[B, S, Dyn, NoneTape],
+    extra: Tensor[B, S, Dyn, NoneTape],
+    widen: bool,
+) -> Tensor[B, S, S, NoneTape] | None:
+    """The keys widened in a branch that returns: the product below never sees them."""
+    if widen:
+        k = dx.cat([extra, k], axis=-1)
+        return None
+    return q @ k.mT
 
 
 attn: CachedAttention[L[8], L[2]] = CachedAttention(8, 2)
@@ -146,3 +173,9 @@ assert Halves(6)(dx.randn(2, 6, rng=rng)).shape == (2, 3)
 assert with_prefix(dx.randn(2, 5, 16, rng=rng), dx.randn(2, 3, 16, rng=rng)).shape == (2, 8, 4)
 traced = attn(prompt.trace())[0]
 assert_type(traced, Tensor[L[1], L[3], L[8], OwnedTape])
+fusion: BranchFusion[L[4]] = BranchFusion(4)
+same_size: list[Tensor[L[2], L[4], Dyn, Dyn, NoneTape]] = [dx.randn(2, 4, 4, 4, rng=rng)] * 2
+assert fusion(same_size).shape == (2, 4, 8, 4)
+keys: Tensor[L[2], L[3], Dyn, NoneTape] = dx.randn(2, 3, 4, rng=rng)
+product = scores(dx.randn(2, 3, 4, rng=rng), keys, keys, widen=False)
+assert product is not None and product.shape == (2, 3, 3)
