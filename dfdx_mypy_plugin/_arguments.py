@@ -8,11 +8,12 @@ such a body once per value, on a copy that forgets which names were arguments (m
 ``treetransform.TransformVisitor.visit_var`` does not copy ``Var.is_argument``), so every
 ``x = layer(x)`` of another shape is an ``[assignment]`` error there.
 
-Where that would happen, the method is rewritten before its body is analysed: the argument
-keeps its name for callers (the signature is built already) but binds a hidden name in the
-body, and the body starts with ``x = <hidden>``, so that ``x`` is a local variable, which the
-copies do let take new types. Only where name reuse is on, and only for arguments the body
-assigns to.
+So the method is rewritten before its body is analysed: the argument keeps its name for
+callers (the signature is built already) but binds a hidden name in the body, and the body
+starts with ``x = <hidden>``, so that ``x`` is a local variable, which the copies do let take
+new types, and which ``_reused_names`` then declares as it does other reused names. Only
+where name reuse is on, and only for arguments the body assigns to (in any method: an
+argument widens to a union of its values as a local does).
 """
 
 from __future__ import annotations
@@ -27,26 +28,22 @@ from mypy.nodes import (
     ClassDef,
     Decorator,
     DelStmt,
-    Expression,
     ForStmt,
     FuncDef,
     GlobalDecl,
-    IndexExpr,
     NameExpr,
     NonlocalDecl,
     OperatorAssignmentStmt,
     Statement,
-    TupleExpr,
-    TypeVarExpr,
     Var,
     WithStmt,
 )
 from mypy.options import Options
 from mypy.plugin import ClassDefContext
-from mypy.types import CallableType, Type, UnboundType, UnionType, UnpackType
 
 from dfdx_mypy_plugin._debug import DEBUG
-from dfdx_mypy_plugin._locals import blocks, target_names
+from dfdx_mypy_plugin._locals import blocks, source_lines, target_names
+from dfdx_mypy_plugin._reused_names import declare_reused_names, is_declaration
 
 HIDDEN = "{}__argument"
 """The name an argument binds in a rewritten body (not a valid name for users to clash with,
@@ -67,12 +64,15 @@ def redefinable_arguments(ctx: ClassDefContext) -> None:
     try:
         functions = list(ctx.cls.defs.body)
         tree = getattr(ctx.api, "cur_mod_node", None)
+        source = None
         if tree is not None:
             functions.extend(tree.defs)
+            source = source_lines(tree.path)
         for stmt in functions:
             func = stmt.func if isinstance(stmt, Decorator) else stmt
-            if isinstance(func, FuncDef) and _names_typevar_with_values(func, ctx):
+            if isinstance(func, FuncDef) and not _rewritten(func):
                 _rewrite(func)
+                declare_reused_names(func, source)
     except Exception:
         if DEBUG:
             raise  # never crash a user's mypy: the method stays as written
@@ -86,43 +86,15 @@ def name_reuse(options: Options) -> bool:
     return bool(getattr(options, "allow_redefinition_new", False))
 
 
-def _names_typevar_with_values(func: FuncDef, ctx: ClassDefContext) -> bool:
-    """Whether ``func``'s signature (not analysed yet: names as written) names a TypeVar with
-    values, or its class is generic in one: then mypy checks copies of its body."""
-    names: set[str] = set()
-    if isinstance(func.type, CallableType):
-        for t in [*func.type.arg_types, func.type.ret_type]:
-            _unbound_names(t, names)
-    for base in ctx.cls.base_type_exprs:
-        names.update(_expression_names(base))
-    for name in names:
-        node = ctx.api.lookup_qualified(name, ctx.cls, suppress_errors=True)
-        target = node.node if node is not None else None
-        if isinstance(target, TypeVarExpr) and target.values:
-            return True
-    return False
-
-
-def _unbound_names(t: Type, out: set[str]) -> None:
-    if isinstance(t, UnboundType):
-        out.add(t.name)
-        for a in t.args:
-            _unbound_names(a, out)
-    elif isinstance(t, UnpackType):
-        _unbound_names(t.type, out)
-    elif isinstance(t, UnionType):
-        for item in t.items:
-            _unbound_names(item, out)
-
-
-def _expression_names(e: Expression) -> list[str]:
-    """The names in a base-class expression: ``Generic[CI, T]`` gives CI and T."""
-    if isinstance(e, NameExpr):
-        return [e.name]
-    if isinstance(e, IndexExpr):
-        items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
-        return [n for item in items for n in _expression_names(item)]
-    return []
+def _rewritten(func: FuncDef) -> bool:
+    """Whether the body starts with what this module or ``_reused_names`` put there (a file
+    with several module classes reaches its functions once per class)."""
+    body = func.body.body
+    if not body or not isinstance(body[0], AssignmentStmt):
+        return False
+    value = body[0].rvalue
+    copy = isinstance(value, NameExpr) and value.name.endswith("__argument")
+    return copy or is_declaration(value)
 
 
 def _rewrite(func: FuncDef) -> None:

@@ -168,14 +168,17 @@ def _source(path: str, mtime: float) -> list[str] | None:
         return None
 
 
-def _source_of(api: CheckerPluginInterface) -> list[str] | None:
-    path = getattr(api, "path", None)
-    if not isinstance(path, str):
-        return None
+def source_lines(path: str) -> list[str] | None:
+    """The lines of the file at ``path`` (None where it cannot be read)."""
     try:
         return _source(path, os.stat(path).st_mtime)
     except OSError:
         return None
+
+
+def _source_of(api: CheckerPluginInterface) -> list[str] | None:
+    path = getattr(api, "path", None)
+    return source_lines(path) if isinstance(path, str) else None
 
 
 def _position(e: Expression) -> tuple[type, int, int, int | None, int | None]:

@@ -57,6 +57,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    TypeVarType,
     UnionType,
     UnpackType,
     get_proper_type,
@@ -713,7 +714,7 @@ def _real_power(ctx: MethodContext) -> Type:
     shape. An ``int`` exponent (``2 ** n``: an int or a float) keeps mypy's answer."""
     try:
         default = get_proper_type(ctx.default_return_type)
-        operands = [ctx.type, *(t for ts in ctx.arg_types for t in ts)]
+        operands = [_upper_bound(t) for t in [ctx.type, *(t for ts in ctx.arg_types for t in ts)]]
         if isinstance(default, AnyType) and all(map(is_scalar, operands)):
             if any(_is_float(t) for t in operands):
                 return ctx.api.named_generic_type("builtins.float", [])
@@ -721,6 +722,12 @@ def _real_power(ctx: MethodContext) -> Type:
         if _DEBUG:
             raise
     return ctx.default_return_type
+
+
+def _upper_bound(t: Type) -> Type:
+    """A size TypeVar's bound (``width ** -0.5`` with ``width: D``, ``D`` bound to ``int``)."""
+    p = get_proper_type(t)
+    return p.upper_bound if isinstance(p, TypeVarType) else t
 
 
 def _is_float(t: Type) -> bool:

@@ -286,6 +286,9 @@ def transpose(
 def transpose(
     x: Tensor[*S, A0, A1, T], axis0: Literal[-1], axis1: Literal[-2], /
 ) -> Tensor[*S, A1, A0, T]: ...
+@overload  # of rank 0, which no axis fits: for an ``x`` typed Any it matches beside a
+# literal-axis item of another rank, so both checkers give Any, not that item's rank
+def transpose(x: Tensor[T], axis0: int, axis1: int, /) -> Tensor[T]: ...
 @overload
 def transpose(x: Tensor[*S, T], axis0: int, axis1: int, /) -> Any: ...
 def transpose(x: Any, axis0: int, axis1: int, /) -> Any:

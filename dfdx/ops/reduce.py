@@ -9,7 +9,10 @@ the plugin makes exact, except over one literal axis (``axis=0`` to ``3``, ``-1`
 whose overloads give the exact shape of any rank (with ``keepdims=True`` too). The fallback
 overloads need ``axis`` or ``keepdims=`` to be given, so a call without them matches one
 overload only: pyright otherwise types the function form (``dx.sum(x)``) of a tensor with
-``Dyn`` sizes as ``Any``, since two overloads match it.
+``Dyn`` sizes as ``Any``, since two overloads match it. Before them, one of rank 0 (which no
+axis fits): for an ``x`` typed ``Any`` it matches beside a literal-axis one of another rank,
+so both checkers give ``Any`` instead of the literal one's rank (pyright solved ``*S`` as one
+axis: ``dx.min(x, 1)`` was 2-d, see docs/design.md).
 """
 
 from __future__ import annotations
@@ -127,6 +130,8 @@ def sum(
 def sum(
     x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
 ) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def sum(x: Tensor[T], /, axis: int, keepdims: bool = False) -> Tensor[T]: ...
 @overload
 def sum(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
@@ -207,6 +212,8 @@ def mean(
 def mean(
     x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
 ) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def mean(x: Tensor[T], /, axis: int, keepdims: bool = False) -> Tensor[T]: ...
 @overload
 def mean(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
@@ -280,6 +287,8 @@ def max(
 def max(
     x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
 ) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def max(x: Tensor[T], /, axis: int, keepdims: bool = False) -> Tensor[T]: ...
 @overload
 def max(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
@@ -346,6 +355,8 @@ def min(
 def min(
     x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
 ) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def min(x: Tensor[T], /, axis: int, keepdims: bool = False) -> Tensor[T]: ...
 @overload
 def min(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload
@@ -438,6 +449,8 @@ def var(
 def var(
     x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True], correction: int = 1
 ) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def var(x: Tensor[T], /, axis: int, keepdims: bool = False, correction: int = 1) -> Tensor[T]: ...
 @overload
 def var(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False, correction: int = 1) -> Any: ...
 @overload
@@ -534,6 +547,8 @@ def logsumexp(
 def logsumexp(
     x: Tensor[*S, A0, A1, T], /, axis: Literal[-2], keepdims: Literal[True]
 ) -> Tensor[*S, Literal[1], A1, T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def logsumexp(x: Tensor[T], /, axis: int, keepdims: bool = False) -> Tensor[T]: ...
 @overload
 def logsumexp(x: Tensor[*S, T], /, axis: Axis, keepdims: bool = False) -> Any: ...
 @overload

@@ -127,6 +127,25 @@ class Call:
                 return p
         raise Unknown
 
+    def unknown_rank_tape(self, i: int = 0) -> ProperType | None:
+        """The tape of operand ``i`` where it is a tensor of unknown rank (``Tensor[*tuple[Any,
+        ...], T]``), else None."""
+        p = get_proper_type(self.operands[i]) if i < len(self.operands) else None
+        if not (isinstance(p, Instance) and p.type.fullname == TENSOR and p.args):
+            return None
+        if not any(isinstance(a, UnpackType) for a in p.args[:-1]):
+            return None
+        return get_proper_type(p.args[-1])
+
+    def of_unknown_rank(self, tape: ProperType | Type, last: Shape = ()) -> Instance:
+        """A tensor of unknown rank whose last axes are ``last`` (``Tensor[*tuple[Dyn, ...],
+        Literal[16], T]``): what an op on a tensor of unknown rank gives where its rank cannot
+        be known (a plain signature's overload would claim one)."""
+        known = self.result(last, tape)
+        anything = AnyType(TypeOfAny.special_form)
+        dims = UnpackType(self.api.named_generic_type("builtins.tuple", [anything]))
+        return known.copy_modified(args=[dims, *known.args])
+
     def unknown_shape(self) -> Type:
         """The type of a call the plugin has reported: a tensor of unknown rank on the merged
         tape of the operands (not ``Any``, which ``--strict`` would flag where it is returned)."""

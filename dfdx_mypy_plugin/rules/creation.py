@@ -5,11 +5,30 @@ TypeVar types is ``Tensor[B, T, NoneTape]``; a size that is not known becomes ``
 
 from __future__ import annotations
 
-from mypy.nodes import Expression, FloatExpr, IntExpr, ListExpr, TupleExpr, UnaryExpr
-from mypy.types import Instance, TupleType, Type, get_proper_type
+from mypy.nodes import (
+    ARG_POS,
+    CallExpr,
+    Expression,
+    FloatExpr,
+    IntExpr,
+    ListExpr,
+    OpExpr,
+    RefExpr,
+    TupleExpr,
+    UnaryExpr,
+)
+from mypy.types import Instance, TupleType, Type, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import NONE_TAPE, Unknown, literal_bool, size_of, type_of
+from dfdx_mypy_plugin._types import (
+    NONE_TAPE,
+    TypeOf,
+    Unknown,
+    is_scalar,
+    literal_bool,
+    size_of,
+    type_of,
+)
 from dfdx_mypy_plugin.rules import Call, rule
 
 
@@ -101,8 +120,65 @@ def _nested_shape(e: Expression) -> shapes.Shape:
     raise Unknown
 
 
+_NUMPY_COPIES = frozenset({"array", "asarray", "ascontiguousarray"})
+
+
+def _data_shape(e: Expression, get: TypeOf, fresh: TypeOf) -> shapes.Shape:
+    """The shape of ``dx.tensor``'s data: a nested list literal's, a number's (``()``), an
+    array's whose NumPy type states its rank (``np.eye(k)``: ``ndarray[tuple[int, int],
+    ...]``, sizes ``Dyn``), or the data of ``np.array(data, ...)`` / ``np.asarray``, a number
+    for a NumPy ufunc of numbers (``np.array(np.log(1 / 0.07))``: a 0-d array). ``get``
+    reads a checked expression's type, ``fresh`` infers it without a type context."""
+    try:
+        return _nested_shape(e)
+    except Unknown:
+        pass
+    if _is_number(e, get):
+        return ()
+    if isinstance(e, CallExpr) and isinstance(e.callee, RefExpr) and e.args:
+        module, _, name = e.callee.fullname.rpartition(".")
+        if module.startswith("numpy") and name in _NUMPY_COPIES and e.arg_kinds[0] == ARG_POS:
+            return _data_shape(e.args[0], get, fresh)
+    try:
+        return _array_rank(get(e))
+    except Unknown:
+        # inferred in the context of ``data: Any``, ``np.zeros((2, 3))``'s shape is ``Any``
+        return _array_rank(fresh(e))
+
+
+def _is_number(e: Expression, get: TypeOf) -> bool:
+    """Whether ``e`` is a number: typed as one, arithmetic on numbers, or a NumPy ufunc
+    called on numbers alone (``np.log(1 / 0.07)``, typed ``Any`` by NumPy's stubs)."""
+    if is_scalar(get(e)):
+        return True
+    if isinstance(e, OpExpr):
+        return _is_number(e.left, get) and _is_number(e.right, get)
+    if isinstance(e, UnaryExpr):
+        return _is_number(e.expr, get)
+    if isinstance(e, CallExpr) and e.args:
+        callee = get_proper_type(get(e.callee))
+        ufunc = isinstance(callee, Instance) and callee.type.has_base("numpy.ufunc")
+        return ufunc and all(_is_number(a, get) for a in e.args)
+    return False
+
+
+def _array_rank(t: Type) -> shapes.Shape:
+    """``(Dyn,) * n`` for a NumPy array typed ``ndarray[tuple[int, ...n items], ...]``."""
+    p = get_proper_type(t)
+    if not (isinstance(p, Instance) and p.type.fullname == "numpy.ndarray" and p.args):
+        raise Unknown
+    shape = get_proper_type(p.args[0])
+    if not isinstance(shape, TupleType) or any(
+        isinstance(get_proper_type(item), UnpackType) for item in shape.items
+    ):
+        raise Unknown
+    return (None,) * len(shape.items)
+
+
 @rule("tensor", functions=("dfdx._creation.tensor",))
 def tensor(call: Call) -> Type:
     if not call.operand_exprs or call.operand_exprs[0] is None:
         raise Unknown
-    return call.result(_nested_shape(call.operand_exprs[0]), _none_tape(call))
+    data = call.operand_exprs[0]
+    shape = _data_shape(data, type_of(call.api), call.api.get_expression_type)
+    return call.result(shape, _none_tape(call))

@@ -274,7 +274,6 @@ for _op in ("tril", "triu"):
 
 @rule("one_hot", functions=_ops("one_hot"))
 def one_hot(call: Call) -> Type:
-    labels = call.tensor(0)
     if call.has("n"):
         n_type = call.arg("n")
         n = call.named_size("n")
@@ -288,8 +287,10 @@ def one_hot(call: Call) -> Type:
         raise Unknown
     if literal_bool(n_type) is not None:
         raise Unknown
-    shape = shapes.one_hot(labels.shape, n)
-    return call.result(shape, _none_tape(call), labels)
+    if call.unknown_rank_tape() is not None:  # labels of unknown rank: the classes come last
+        return call.of_unknown_rank(_none_tape(call), (n,))
+    labels = call.tensor(0)
+    return call.result(shapes.one_hot(labels.shape, n), _none_tape(call), labels)
 
 
 @rule("argmax", methods=("argmax",), functions=_ops("argmax"))

@@ -22,7 +22,6 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
-    UnpackType,
     get_proper_type,
 )
 
@@ -77,7 +76,7 @@ def _movement(name: str) -> tuple[str, ...]:
 
 @rule("reshape", methods=("reshape",), functions=_movement("reshape"))
 def reshape(call: Call) -> Type:
-    tape = _tape_of_unknown_rank(call)
+    tape = call.unknown_rank_tape()
     if tape is not None:  # the input's sizes are unknown, not the result's rank
         sizes = _sizes(call)
         if any(isinstance(d, int) and d < -1 for d in sizes) or sizes.count(-1) > 1:
@@ -92,17 +91,6 @@ def reshape(call: Call) -> Type:
     return call.result(shape, x.tape, x)
 
 
-def _tape_of_unknown_rank(call: Call) -> ProperType | None:
-    """The tape of operand 0 where it is a tensor of unknown rank (``Tensor[*tuple[Any,
-    ...], T]``), else None."""
-    p = get_proper_type(call.operands[0]) if call.operands else None
-    if not (isinstance(p, Instance) and p.type.fullname == TENSOR and p.args):
-        return None
-    if not any(isinstance(a, UnpackType) for a in p.args[:-1]):
-        return None
-    return get_proper_type(p.args[-1])
-
-
 @rule("flatten", methods=("flatten",), functions=_movement("flatten"))
 def flatten(call: Call) -> Type:
     x = call.tensor(0)
@@ -113,6 +101,9 @@ def flatten(call: Call) -> Type:
 
 @rule("permute", methods=("permute",), functions=_movement("permute"))
 def permute(call: Call) -> Type:
+    tape = call.unknown_rank_tape()
+    if tape is not None:  # which axes move is known only with the rank
+        return call.of_unknown_rank(tape)
     x = call.tensor(0)
     axes = [_axis(call, t, "axes") for t in call.operands[1:]]
     try:
@@ -124,6 +115,9 @@ def permute(call: Call) -> Type:
 
 @rule("transpose", methods=("transpose", "swapaxes"), functions=_movement("transpose"))
 def transpose(call: Call) -> Type:
+    tape = call.unknown_rank_tape()
+    if tape is not None:  # the plain signature's overload claims a rank (1 and 2: 3 or more)
+        return call.of_unknown_rank(tape)
     x = call.tensor(0)
     if len(call.operands) != 3:
         raise Unknown

@@ -57,7 +57,10 @@ class VisionTransformer(Module, Generic[R, P, D, H, E]):
         self.class_embedding = scale * dx.randn(width)
         grid = input_resolution // patch_size
         # bug: the positional embedding has no row for the class token
-        self.positional_embedding = scale * dx.randn(grid**2, width)
+        self.positional_embedding = scale * dx.randn(grid**2, width)  # E: mypy[dfdx-shape "self.po"
+        #     "sitional_embedding is created here; it reaches line 77: add: shapes do not broadcast"
+        #     ": Tensor[B, (R//P)*(R//P)+1, D] and Tensor[(R//P)*(R//P), D] (axis -2: (R//P)*(R//P)"
+        #     "+1 != (R//P)*(R//P))"]
         self.ln_pre = LayerNorm(width)
         self.blocks = ModuleList([ResidualAttentionBlock(width, heads) for _ in range(layers)])
         self.ln_post = LayerNorm(width)
@@ -68,16 +71,19 @@ class VisionTransformer(Module, Generic[R, P, D, H, E]):
         x = x.reshape(x.shape[0], x.shape[1], -1)  # shape = [*, width, grid ** 2]
         x = x.permute(0, 2, 1)  # shape = [*, grid ** 2, width]
         cls = self.class_embedding + dx.zeros(x.shape[0], 1, x.shape[-1])
-        x = dx.cat([cls, x], axis=1)  # shape = [*, grid ** 2 + 1, width]
-        x = x + self.positional_embedding
+        x = dx.cat([cls, x], axis=1)  # shape = [*, grid ** 2 + 1, width]  # E: mypy[dfdx-shape "x "
+        #     "is assigned here; used at line 77: add: shapes do not broadcast: Tensor[B, (R//P)*(R"
+        #     "//P)+1, D] and Tensor[(R//P)*(R//P), D] (axis -2: (R//P)*(R//P)+1 != (R//P)*(R//P))"]
+        x = x + self.positional_embedding  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tens"
+        #     "or[B, (R//P)*(R//P)+1, D] and Tensor[(R//P)*(R//P), D] (axis -2: (R//P)*(R//P)+1 != "
+        #     "(R//P)*(R//P))"]
         x = self.ln_pre(x)
         for block in self.blocks:
-            # false error: pyright (reportAssignmentType, reportArgumentType: `x` keeps the
-            # image's type)
+            # pyright holds the argument `x` to the image's type (reportAssignmentType,
+            # reportArgumentType); docs/plugin.md: name the new value where pyright must pass
             x = block(x)  # pyright: ignore
         x = self.ln_post(x[:, 0, :])
-        # false error: mypy+plugin (no-any-return)
-        return x @ self.proj  # type: ignore[no-any-return]
+        return x @ self.proj
 
 
 class TextTransformer(Module, Generic[V, C, D, H, E]):
@@ -104,8 +110,7 @@ class TextTransformer(Module, Generic[V, C, D, H, E]):
         eot = text.argmax(axis=0)
         index = eot.reshape(b, 1, 1).broadcast_to(b, 1, d)
         x = x.gather(1, index)[:, 0]
-        # false error: mypy+plugin (no-any-return: the gathered end-of-text features are Any)
-        return x @ self.text_projection  # type: ignore[no-any-return]
+        return x @ self.text_projection
 
 
 class CLIP(Module, Generic[E, R, P, DV, V, C, DT, H]):
@@ -141,17 +146,16 @@ class CLIP(Module, Generic[E, R, P, DV, V, C, DT, H]):
 
         # normalized features
         image_features = image_features / image_features.square().sum(axis=1, keepdims=True).sqrt()
-        text_features = text_features / (  # E: mypy[dfdx-shape "text_features is assigned here; us"
-            #     "ed at line 153: matmul: inner sizes differ: Tensor[..., B, E] @ Tensor[B, E] (E "
-            #     "!= B)"]
-            text_features.square().sum(axis=1, keepdims=True).sqrt()
-        )
+        text_norm = text_features.square().sum(axis=1, keepdims=True).sqrt()
+        text_features = text_features / text_norm  # E: mypy[dfdx-shape "text_features is assigned "
+        #     "here; used at line 157: matmul: inner sizes differ: Tensor[B, E] @ Tensor[B, E] (E !"
+        #     "= B)"]
 
         # cosine similarity as logits
         logit_scale = self.logit_scale.exp()
         # bug: the text features not transposed
         logits_per_image = logit_scale * image_features @ text_features  # E: mypy[dfdx-shape "matm"
-        #     "ul: inner sizes differ: Tensor[..., B, E] @ Tensor[B, E] (E != B)"]
+        #     "ul: inner sizes differ: Tensor[B, E] @ Tensor[B, E] (E != B)"]
         logits_per_text = logits_per_image.T
         return logits_per_image, logits_per_text
 

@@ -79,8 +79,8 @@ class ConvolutionModule(Module, Generic[D, K]):
         # bug: the depthwise convolution padded by kernel_size - 1 (causal padding, not trimmed)
         padding = kernel_size - 1
         self.depthwise_conv = Conv1d(  # E: mypy[dfdx-shape "self.depthwise_conv is built here; cal"
-            #     "led at line 108: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, S]"
-            #     " (2*D != D)"]
+            #     "led at line 110: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, "
+            #     "Dyn] (2*D != D)"]
             d_model,
             d_model,
             kernel_size,
@@ -88,34 +88,37 @@ class ConvolutionModule(Module, Generic[D, K]):
             groups=d_model,
         )
         self.batch_norm = BatchNorm1d(d_model)  # E: mypy[dfdx-shape "self.batch_norm is built here"
-        #     "; called at line 111: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D,"
-        #     " S] (2*D != D)"]
+        #     "; called at line 113: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D,"
+        #     " Dyn] (2*D != D)"]
         self.activation = SiLU()
         self.pointwise_conv2 = Conv1d(d_model, d_model, 1)  # E: mypy[dfdx-shape "self.pointwise_co"
-        #     "nv2 is built here; called at line 115: conv1d: input channels differ: input Tensor[B"
-        #     ", 2*D, S], weight Tensor[D, D, 1]"]
+        #     "nv2 is built here; called at line 117: conv1d: input channels differ: input Tensor[B"
+        #     ", 2*D, Dyn], weight Tensor[D, D, 1]", dfdx-shape "self.pointwise_conv2 is built here"
+        #     "; its output reaches line 120: transpose: gives Tensor[B, Dyn, 2*D], the return type"
+        #     " is Tensor[B, S, D] (2*D != D)"]
         self.dropout = Dropout(dropout)
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
         h = self.layer_norm(x).transpose(1, 2)  # (B, C, T)
         h = self.pointwise_conv1(h)
         # bug: the GLU splits the time axis instead of the channels
-        a, g = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "a, g are split here; used at line 108: Con"
-        #     "v1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, S] (2*D != D)"]
+        a, g = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "a, g are split here; used at line 110: Con"
+        #     "v1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)"]
         h = a * g.sigmoid()  # GLU over the channels  # E: mypy[dfdx-shape "h is assigned here; use"
-        #     "d at line 108: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, S] (2*D "
-        #     "!= D)"]
+        #     "d at line 110: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*"
+        #     "D != D)"]
         h = self.depthwise_conv(h)  # E: mypy[dfdx-shape "Conv1d[D, D]: takes D channels on axis 1,"
-        #     " got Tensor[B, 2*D, S] (2*D != D)", dfdx-shape "h is assigned here; used at line 111"
-        #     ": BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, S] (2*D != D)"]
+        #     " got Tensor[B, 2*D, Dyn] (2*D != D)", dfdx-shape "h is assigned here; used at line 1"
+        #     "13: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)"]
         h = self.batch_norm(h)  # E: mypy[dfdx-shape "BatchNorm1d[D]: takes D channels on axis 1, g"
-        #     "ot Tensor[B, 2*D, S] (2*D != D)"]
-        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 115: conv1d:"
-        #     " input channels differ: input Tensor[B, 2*D, S], weight Tensor[D, D, 1]"]
+        #     "ot Tensor[B, 2*D, Dyn] (2*D != D)"]
+        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 117: conv1d:"
+        #     " input channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.pointwise_conv2(h)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Ten"
-        #     "sor[B, 2*D, S], weight Tensor[D, D, 1]"]
+        #     "sor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.dropout(h)
-        return h.transpose(1, 2)  # E: mypy[return-value]
+        return h.transpose(1, 2)  # E: mypy[dfdx-shape "transpose: gives Tensor[B, Dyn, 2*D], the r"
+        #     "eturn type is Tensor[B, S, D] (2*D != D)"]
 
 
 class ConformerBlock(Module, Generic[D, H, F, K]):

@@ -59,9 +59,9 @@ class MixerBlock(Module, Generic[P, C, DS, DC]):
         #     " Tensor[B, C, P] (P != C)"]
         # bug: transpose back on the wrong axes
         y = y.transpose(0, 1)  # E: mypy[dfdx-shape "y is assigned here; used at line 63: add: shap"
-        #     "es do not broadcast: Tensor[B, P, C] and Tensor[B, B, Dyn] (axis -2: P != B)"]
-        x = x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, P, C] and Tensor[B"
-        #     ", B, Dyn] (axis -2: P != B)"]
+        #     "es do not broadcast: Tensor[B, P, C] and Tensor[Dyn, B, Dyn] (axis -2: P != B)"]
+        x = x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, P, C] and Tensor[D"
+        #     "yn, B, Dyn] (axis -2: P != B)"]
         y = self.norm2(x)
         return x + self.mlp_channels(y)
 

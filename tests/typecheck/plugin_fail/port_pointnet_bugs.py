@@ -63,21 +63,19 @@ class PointNetfeat(Module):
         super().__init__()
         self.stn: STNkd[L[3]] = STNkd(3)  # the annotation is for pyright
         self.conv1 = Conv1d(3, 16, 1, rng=rng)
-        self.conv2 = Conv1d(16, 32, 1, rng=rng)  # E: mypy[dfdx-shape "self.conv2 is built here; ca"
-        #     "lled at line 95: conv1d: input channels differ: input Tensor[B, 3, 3], weight Tensor"
-        #     "[32, 16, 1] (3 != 16 per group * groups 1)"]
+        self.conv2 = Conv1d(16, 32, 1, rng=rng)
         self.conv3 = Conv1d(32, 64, 1, rng=rng)
         self.bn1 = BatchNorm1d(16)
         self.bn2 = BatchNorm1d(32)
         self.bn3 = BatchNorm1d(64)
         # bug: the feature transform built 64 wide, as in the paper, for 16 features
         self.fstn: STNkd[L[64]] = STNkd(64)  # E: mypy[dfdx-shape "self.fstn is built here; called "
-        #     "at line 87: STNkd[64]: x takes Tensor[B, 64, N], got Tensor[B, 16, 3] (16 != 64)"]
+        #     "at line 85: STNkd[64]: x takes Tensor[B, 64, N], got Tensor[B, 16, 3] (16 != 64)"]
 
     def forward(
         self, x: Tensor[B, L[3], N, T]
     ) -> tuple[Tensor[B, L[64], T], Tensor[B, L[3], L[3], T], Tensor[B, L[16], L[16], T]]:
-        trans = self.stn(x)  # E: mypy[dfdx-shape "trans is assigned here; used at line 83: matmul:"
+        trans = self.stn(x)  # E: mypy[dfdx-shape "trans is assigned here; used at line 81: matmul:"
         #     " inner sizes differ: Tensor[B, 3, N] @ Tensor[B, 3, 3] (N != 3)"]
         # bug: the input transform applied to the (B, 3, N) points without transposing them
         pts = x @ trans  # torch.bmm(x, trans)  # E: mypy[dfdx-shape "matmul: inner sizes differ: T"
@@ -88,12 +86,9 @@ class PointNetfeat(Module):
         #     "ensor[B, 16, 3] (16 != 64)"]
         f = h.transpose(2, 1)
         f = f @ trans_feat
-        f = f.transpose(2, 1)  # (B, 16, N)  # E: mypy[dfdx-shape "f is assigned here; used at line"
-        #     " 95: conv1d: input channels differ: input Tensor[B, 3, 3], weight Tensor[32, 16, 1] "
-        #     "(3 != 16 per group * groups 1)"]
+        f = f.transpose(2, 1)  # (B, 16, N)
 
-        g = self.bn2(self.conv2(f)).relu()  # E: mypy[dfdx-shape "conv1d: input channels differ: in"
-        #     "put Tensor[B, 3, 3], weight Tensor[32, 16, 1] (3 != 16 per group * groups 1)"]
+        g = self.bn2(self.conv2(f)).relu()
         g = self.bn3(self.conv3(g))
         g = g.max(axis=2, keepdims=True)
         g = g.view(-1, 64)

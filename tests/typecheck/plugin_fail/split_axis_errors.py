@@ -23,13 +23,13 @@ class Gated(Module, Generic[D]):
         super().__init__()
         self.up = Conv1d(d, 2 * d, 1)
         self.out = Conv1d(d, d, 1)  # E: mypy[dfdx-shape "self.out is built here; called at line 34"
-        #     ": conv1d: input channels differ: input Tensor[B, 2*D, S], weight Tensor[D, D, 1]"]
+        #     ": conv1d: input channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
 
     def forward(self, x: Tensor[B, D, S, T]) -> None:
         h = self.up(x)
         a, g = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "a, g are split here; used at line 34: conv"
-        #     "1d: input channels differ: input Tensor[B, 2*D, S], weight Tensor[D, D, 1]"]
+        #     "1d: input channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = a * g.sigmoid()  # E: mypy[dfdx-shape "h is assigned here; used at line 34: conv1d: inp"
-        #     "ut channels differ: input Tensor[B, 2*D, S], weight Tensor[D, D, 1]"]
-        self.out(h)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*D, S], "
-        #     "weight Tensor[D, D, 1]"]
+        #     "ut channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
+        self.out(h)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*D, Dyn]"
+        #     ", weight Tensor[D, D, 1]"]
