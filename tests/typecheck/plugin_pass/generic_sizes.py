@@ -128,3 +128,31 @@ features = dx.randn(3, 4, rng=rng)
 assert scores(features, features, dx.zeros(3, 4)).shape == (3, 3)
 assert scaled_scores(features, features).shape == (3, 3)
 assert normed(dx.randn(2, 3, 4, rng=rng), dx.ones(4)).shape == (2, 3, 4)
+
+
+class Block(Module, Generic[D]):
+    """A user's module that takes a sequence of D features."""
+
+    def __init__(self, d: D) -> None:
+        super().__init__()
+        self.norm = LayerNorm(d)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        return self.norm(x)
+
+
+class Encoder(Module, Generic[C, D]):
+    """A feature map flattened, permuted to (B, H*W, D) and given to a user's block."""
+
+    def __init__(self, c: C, d: D) -> None:
+        super().__init__()
+        self.proj = Conv2d(c, d, 1, rng=rng)
+        self.block = Block(d)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, Expr[L["H*W"]], D, T]:
+        src = self.proj(x).flatten(2).permute(0, 2, 1)
+        return self.block(src)
+
+
+encoder: Encoder[L[3], L[8]] = Encoder(3, 8)
+assert encoder(dx.randn(2, 3, 4, 5, rng=rng)).shape == (2, 20, 8)
