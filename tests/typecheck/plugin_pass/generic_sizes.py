@@ -110,6 +110,14 @@ def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> Tensor[B, B,
     return logits
 
 
+def maybe_rgb(x: Tensor[B, C, T], rgb: Tensor[B, L[3], T], is_rgb: bool) -> Tensor[B, C, T]:
+    """In a branch of an ``if``, a TypeVar broadcasts with a literal: the condition may hold
+    them equal (here ``C == 3``), which no checker reads."""
+    if is_rgb:
+        return x + rgb
+    return x
+
+
 def normed(x: Tensor[B, N, D, T], weight: Tensor[D, NoneTape]) -> Tensor[B, N, D, T]:
     """Features normalised with a weight of one per feature."""
     return dx.layer_norm(x, weight.shape, weight)
@@ -127,6 +135,7 @@ assert tokens(dx.randn(2, 6, 4, rng=rng)).shape == (2, 2, 3, 4)
 features = dx.randn(3, 4, rng=rng)
 assert scores(features, features, dx.zeros(3, 4)).shape == (3, 3)
 assert scaled_scores(features, features).shape == (3, 3)
+maybe_rgb(dx.randn(2, 3, rng=rng), dx.randn(2, 3, rng=rng), True)
 assert normed(dx.randn(2, 3, 4, rng=rng), dx.ones(4)).shape == (2, 3, 4)
 
 
