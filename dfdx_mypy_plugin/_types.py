@@ -243,7 +243,7 @@ def scoped_typevar(api: CheckerPluginInterface, name: str) -> TypeVarType | None
     signature = getattr(function, "type", None)
     if isinstance(signature, CallableType):
         candidates += signature.variables
-    info = scope.active_class() or scope.enclosing_class()
+    info = scope.active_class() or (scope.enclosing_class() if function is not None else None)
     if isinstance(info, TypeInfo):
         candidates += info.defn.type_vars
     for tv in candidates:

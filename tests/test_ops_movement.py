@@ -461,9 +461,14 @@ def test_rules_report_only_what_they_can_prove() -> None:
     with pytest.raises(shapes.ShapeError, match="concat: sizes differ on axis 1"):
         shapes.concat([("B", 3), ("C", 4)], 0)
     shapes.concat([("B", 3), ("C", 3)], 0)
-    shapes.stack([("B", 3), ("C", 3)], 0)
-    shapes.broadcast_to_sizes(("B", 3), [4, 3])
+    shapes.stack([("B", 3), (None, 3)], 0)
+    shapes.broadcast_to_sizes((None, 3), [4, 3])
     shapes.squeeze(("B",), 0)
+    # generic code holds for every value of its size TypeVars: B is not C, nor 4
+    with pytest.raises(shapes.ShapeError, match=r"stack: shapes differ: .* \(axis 0: B != C\)"):
+        shapes.stack([("B", 3), ("C", 3)], 0)
+    with pytest.raises(shapes.ShapeError, match=r"broadcast_to: .* \(axis -2: B != 4\)"):
+        shapes.broadcast_to_sizes(("B", 3), [4, 3])
 
 
 def test_mT_swaps_the_last_two_axes() -> None:

@@ -359,3 +359,25 @@ def test_window_of_symbolic_arguments_agrees_with_ints(
         if k % 2 == 0:
             return
     assert _value(str(out), env) == span // s + 1
+
+
+def test_generic_sizes_differ_unless_equal_where_divisions_are_exact() -> None:
+    assert shapes.differ_generically("N", 3)
+    assert shapes.differ_generically("H*W", "D")
+    assert shapes.differ_generically("CI+CO", "2*CO")
+    assert not shapes.differ_generically("D", "2*(D//2)")
+    assert not shapes.differ_generically("E", "NH*(E//NH)")
+    assert not shapes.differ_generically("B*T", "T*B")
+    assert not shapes.differ_generically("N", None)  # an unknown size is no other size
+
+
+def test_generic_sizes_in_ops() -> None:
+    with pytest.raises(shapes.ShapeError, match=r"concat: sizes differ on axis 2: .* \(N != 3\)"):
+        shapes.concat([("B", 3, "N"), ("B", 3, 3)], 1)
+    with pytest.raises(shapes.ShapeError, match=r"takes D features, got Tensor\[B, D, H\*W\]"):
+        shapes.features("LayerNorm[D]", ("B", "D", "H*W"), "D")
+    with pytest.raises(shapes.ShapeError, match=r"Tensor\[\.\.\., B, E\] @ Tensor\[B, E\]"):
+        shapes.matmul_inner("Tensor[..., B, E]", "Tensor[B, E]", "E", "B")
+    assert shapes.concat([("B", "D"), ("B", "2*(D//2)")], 0) == ("2*B", "D")
+    # the sizes a reshape is given are what the code relies on: tokens viewed as their grid
+    assert shapes.reshape(("B", "N", "C"), ("B", "H", "W", "C")) == ("B", "H", "W", "C")

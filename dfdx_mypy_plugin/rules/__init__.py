@@ -37,6 +37,7 @@ from dfdx_mypy_plugin._types import (
     Unknown,
     merge_tapes,
     read_tensor,
+    scoped_typevar,
     size_of,
     tensor_type,
     type_of,
@@ -44,6 +45,7 @@ from dfdx_mypy_plugin._types import (
 from dfdx_mypy_plugin._where import field_value
 from dfdx_mypy_plugin._window_parameters import window_parameter
 from dfdx_mypy_plugin.shapes import Dim, Shape, ShapeError
+from dfdx_mypy_plugin.shapes import _symbolic as _sym
 
 
 @dataclass
@@ -101,7 +103,7 @@ class Call:
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):
             raise Unknown
-        return read_tensor(self.operands[i])
+        return _in_scope(read_tensor(self.operands[i]), self.api)
 
     def has(self, name: str) -> bool:
         return name in self.named
@@ -176,6 +178,25 @@ class Call:
             syms.update(t.syms)
         int_type = self.api.named_generic_type("builtins.int", [])
         return tensor_type(self.template(), shape, tape, syms, int_type, self.api)
+
+
+def _in_scope(t: TensorType, api: CheckerPluginInterface) -> TensorType:
+    """``t`` with each size computed from names that are not size TypeVars of the code being
+    checked taken as unknown: an ``Expr[Literal["D//H"]]`` that a generic function declares it
+    returns keeps its own ``D`` and ``H`` where it is called (mypy substitutes TypeVars, not
+    the names in a literal string), so there it is no size of the caller's."""
+    shape = tuple(_scoped(d, api) for d in t.shape)
+    return t if shape == t.shape else TensorType(shape, t.tape, t.syms)
+
+
+def _scoped(d: Dim, api: CheckerPluginInterface) -> Dim:
+    if not isinstance(d, str) or d.isidentifier():
+        return d  # a TypeVar read from the type: mypy has put the caller's there
+    try:
+        names = _sym.names(_sym.parse(d))
+    except _sym.NotASize:
+        return None
+    return d if all(scoped_typevar(api, n) is not None for n in names) else None
 
 
 RuleFn = Callable[[Call], Type]

@@ -938,9 +938,26 @@ def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type
     if any(isinstance(t, UnpackType) for t in (*f.args, *a.args)):
         return None
     for fd, ad in zip(f.args[:-1], a.args[:-1], strict=True):
-        if _fixed_size(fd, free) and _fixed_size(ad, set()) and not is_subtype(ad, fd):
+        if not _fixed_size(fd, free):
+            continue
+        if _fixed_size(ad, set()) and not is_subtype(ad, fd):
+            return ad, fd
+        if _computed_size_differs(ad, fd):
             return ad, fd
     return None
+
+
+def _computed_size_differs(actual: Type, formal: Type) -> bool:
+    """An argument's size computed from TypeVars (``Expr[Literal["H*W"]]``) that is another
+    size than the module's (``D``): :func:`shapes.same_layer_size`, which takes ``NH*(D//NH)``
+    to be ``D``."""
+    form = expr_form(get_proper_type(actual))
+    if form is None:
+        return False
+    try:
+        return shapes.same_layer_size(form, read_dim(formal, {})) is False
+    except Unknown:
+        return False
 
 
 def _is_tensor(t: Type) -> bool:

@@ -107,3 +107,29 @@ def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> None:
     scale = dx.tensor(np.array(2.0, dtype=np.float32))
     scale * image @ text  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[..., B, D] @ Ten"
     #     "sor[B, D] (D != B)"]
+
+
+class Block(Module, Generic[D]):
+    """A user's module that takes a sequence of D features."""
+
+    def __init__(self, d: D) -> None:
+        super().__init__()
+        self.norm = LayerNorm(d)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        return self.norm(x)
+
+
+class Encoder(Module, Generic[C, D]):
+    """A feature map flattened and given to a user's block without its permute."""
+
+    def __init__(self, c: C, d: D) -> None:
+        super().__init__()
+        self.proj = Conv2d(c, d, 1)
+        self.block = Block(d)  # E: mypy[dfdx-shape "self.block is built here; called at line 134: "
+        #     "Block[D]: x takes Tensor[B, N, D], got Tensor[B, D, H*W] (H*W != D)"]
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> None:
+        src = self.proj(x).flatten(2)
+        self.block(src)  # E: mypy[dfdx-shape "Block[D]: x takes Tensor[B, N, D], got Tensor[B, D, "
+        #     "H*W] (H*W != D)"]

@@ -110,6 +110,14 @@ def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> Tensor[B, B,
     return logits
 
 
+def maybe_rgb(x: Tensor[B, C, T], rgb: Tensor[B, L[3], T], is_rgb: bool) -> Tensor[B, C, T]:
+    """In a branch of an ``if``, a TypeVar broadcasts with a literal: the condition may hold
+    them equal (here ``C == 3``), which no checker reads."""
+    if is_rgb:
+        return x + rgb
+    return x
+
+
 def normed(x: Tensor[B, N, D, T], weight: Tensor[D, NoneTape]) -> Tensor[B, N, D, T]:
     """Features normalised with a weight of one per feature."""
     return dx.layer_norm(x, weight.shape, weight)
@@ -127,4 +135,33 @@ assert tokens(dx.randn(2, 6, 4, rng=rng)).shape == (2, 2, 3, 4)
 features = dx.randn(3, 4, rng=rng)
 assert scores(features, features, dx.zeros(3, 4)).shape == (3, 3)
 assert scaled_scores(features, features).shape == (3, 3)
+maybe_rgb(dx.randn(2, 3, rng=rng), dx.randn(2, 3, rng=rng), True)
 assert normed(dx.randn(2, 3, 4, rng=rng), dx.ones(4)).shape == (2, 3, 4)
+
+
+class Block(Module, Generic[D]):
+    """A user's module that takes a sequence of D features."""
+
+    def __init__(self, d: D) -> None:
+        super().__init__()
+        self.norm = LayerNorm(d)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        return self.norm(x)
+
+
+class Encoder(Module, Generic[C, D]):
+    """A feature map flattened, permuted to (B, H*W, D) and given to a user's block."""
+
+    def __init__(self, c: C, d: D) -> None:
+        super().__init__()
+        self.proj = Conv2d(c, d, 1, rng=rng)
+        self.block = Block(d)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, Expr[L["H*W"]], D, T]:
+        src = self.proj(x).flatten(2).permute(0, 2, 1)
+        return self.block(src)
+
+
+encoder: Encoder[L[3], L[8]] = Encoder(3, 8)
+assert encoder(dx.randn(2, 3, 4, 5, rng=rng)).shape == (2, 20, 8)
