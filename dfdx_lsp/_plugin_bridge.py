@@ -114,7 +114,11 @@ def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, ...]] | None:
             window = _nn._read_window(layer, spec)
             # a padding word ("same") sizes no parameter: left out
             kept = (window or {}).items()
-            out.update({k: v for k, v in kept if v is not None and not isinstance(v, str)})
+            for k, v in kept:  # (read without a scope: a symbolic size is not read)
+                if isinstance(v, int):
+                    out[k] = v
+                elif isinstance(v, tuple) and all(isinstance(i, int) for i in v):
+                    out[k] = tuple(i for i in v if isinstance(i, int))
         return out
     except Exception:
         return None
