@@ -114,7 +114,7 @@ def layer_arguments(layer: Instance) -> dict[str, int | tuple[int, ...]] | None:
             window = _nn._read_window(layer, spec)
             # a padding word ("same") sizes no parameter: left out
             kept = (window or {}).items()
-            for k, v in kept:
+            for k, v in kept:  # (read without a scope: a symbolic size is not read)
                 if isinstance(v, int):
                     out[k] = v
                 elif isinstance(v, tuple) and all(isinstance(i, int) for i in v):
