@@ -43,6 +43,7 @@ from dfdx_mypy_plugin._types import (
     type_of,
 )
 from dfdx_mypy_plugin._where import field_value
+from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
 from dfdx_mypy_plugin._window_parameters import window_parameter
 from dfdx_mypy_plugin.shapes import Dim, Shape, ShapeError
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
@@ -196,7 +197,10 @@ def _scoped(d: Dim, api: CheckerPluginInterface) -> Dim:
         names = _sym.names(_sym.parse(d))
     except _sym.NotASize:
         return None
-    return d if all(scoped_typevar(api, n) is not None for n in names) else None
+    # a window size read from the module's own ``int`` argument (``kernel_size``) is in scope
+    # in the module's methods too (:mod:`dfdx_mypy_plugin._window_parameters`)
+    known = all(scoped_typevar(api, n) is not None or window_in_scope(api, n) for n in names)
+    return d if known else None
 
 
 RuleFn = Callable[[Call], Type]
