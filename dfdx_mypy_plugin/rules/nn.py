@@ -56,6 +56,8 @@ from mypy.types import (
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._origin import keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
+    NONE_TAPE,
+    OWNED_TAPE,
     TENSOR,
     TensorType,
     Unknown,
@@ -65,9 +67,11 @@ from dfdx_mypy_plugin._types import (
     literal_bool,
     literal_int,
     literal_str,
+    merge_tapes,
     read_dim,
     read_tensor,
     size_of,
+    tape_name,
     type_of,
 )
 from dfdx_mypy_plugin._where import (
@@ -895,7 +899,6 @@ def checked_forward(
     tensor: both lines are shown."""
     if not isinstance(context, CallExpr):
         return forward
-    free = {tv.id for tv in forward.variables}
     formal_of = map_actuals_to_formals(
         context.arg_kinds,
         context.arg_names,
@@ -903,18 +906,22 @@ def checked_forward(
         forward.arg_names,
         lambda i: AnyType(TypeOfAny.special_form),  # a star argument is not checked
     )
+    tensor_args: dict[int, tuple[Expression, Type]] = {}
+    for i, actuals in enumerate(formal_of):
+        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
+            continue
+        if not _is_tensor(forward.arg_types[i]):
+            continue  # its argument is not typed here (a list or a lambda needs its context)
+        argument = context.args[actuals[0]]
+        tensor_args[i] = (argument, api.get_expression_type(argument))
+    forward = tapes_joined(forward, {i: actual for i, (_, actual) in tensor_args.items()})
+    free = {tv.id for tv in forward.variables}
     loosened = list(forward.arg_types)
     actual_types: dict[int, Type] = {}
     misfits: list[Type] = []
     bound: dict[TypeVarId, Type] = {}  # forward's own size TypeVars, as the arguments bind them
-    for i, actuals in enumerate(formal_of):
-        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
-            continue
+    for i, (argument, actual) in tensor_args.items():
         formal = forward.arg_types[i]
-        if not _is_tensor(formal):
-            continue  # its argument is not typed here (a list or a lambda needs its context)
-        argument = context.args[actuals[0]]
-        actual = api.get_expression_type(argument)
         actual_types[i] = actual
         misfit = _size_misfit(formal, actual, free) if _has_fixed_size(formal, free) else None
         # a size of the module's own is as likely built wrong as passed wrong (the line that
@@ -955,6 +962,53 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _is_tape_var(v: object) -> bool:
+    """A tape TypeVar: ``T = TypeVar("T", NoneTape, OwnedTape)``."""
+    if not isinstance(v, TypeVarType):
+        return False
+    return {tape_name(get_proper_type(c)) for c in v.values} == {NONE_TAPE, OWNED_TAPE}
+
+
+def _tape_of(t: Type) -> ProperType | None:
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname == TENSOR and p.args:
+        return get_proper_type(p.args[-1])
+    return None
+
+
+def tapes_joined(forward: CallableType, actual_types: dict[int, Type]) -> CallableType:
+    """``forward`` with each of its own tape TypeVars that its tensor arguments bind to
+    different tapes solved as a built-in op joins them: each of those arguments keeps its own
+    tape, and the rest of the signature (the result) takes the join, ``OwnedTape`` if one is
+    traced. ``forward(self, q: Tensor[B, N, D, T], k: Tensor[B, M, D, T])`` given a module's
+    own (untraced) seeds and a traced input gives a traced result; mypy would reject it
+    (``Cannot infer value of type parameter``, or the untraced argument as an ``arg-type``).
+    Two different tape TypeVars of the caller have no join: left to mypy."""
+    for tv in forward.variables:
+        if not _is_tape_var(tv):
+            continue
+        tapes: dict[int, ProperType] = {}
+        for i, actual in actual_types.items():
+            formal_tape, tape = _tape_of(forward.arg_types[i]), _tape_of(actual)
+            if isinstance(formal_tape, TypeVarType) and formal_tape.id == tv.id and tape:
+                tapes[i] = tape
+        kinds = list(tapes.values())
+        if all(is_same_type(t, kinds[0]) for t in kinds):
+            continue
+        joined = merge_tapes(kinds)
+        if isinstance(joined, AnyType) or any(isinstance(t, AnyType) for t in kinds):
+            continue
+        forward = forward.copy_modified(
+            arg_types=[
+                expand_type(t, {tv.id: tapes.get(i, joined)})
+                for i, t in enumerate(forward.arg_types)
+            ],
+            ret_type=expand_type(forward.ret_type, {tv.id: joined}),
+            variables=[v for v in forward.variables if v.id != tv.id],
+        )
+    return forward
 
 
 def _sizes_solved(
