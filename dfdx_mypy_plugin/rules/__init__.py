@@ -45,6 +45,16 @@ from dfdx_mypy_plugin._where import field_value
 from dfdx_mypy_plugin.shapes import Dim, Shape, ShapeError
 
 
+def size_definitions(api: CheckerPluginInterface) -> Definition:
+    """Where a size held in a name (or a field of ``self``) was assigned once."""
+    local = definitions(api)
+
+    def definition(e: NameExpr | MemberExpr) -> Expression | None:
+        return field_value(api, e) if isinstance(e, MemberExpr) else local(e)
+
+    return definition
+
+
 @dataclass
 class Call:
     """One call of an op, as a rule sees it: operands in order (the receiver first for a
@@ -82,13 +92,7 @@ class Call:
         return size_of(self.arg(name), e, type_of(self.api), self.syms, self._definitions())
 
     def _definitions(self) -> Definition:
-        """Where a size held in a name (or a field of ``self``) was assigned once."""
-        local = definitions(self.api)
-
-        def definition(e: NameExpr | MemberExpr) -> Expression | None:
-            return field_value(self.api, e) if isinstance(e, MemberExpr) else local(e)
-
-        return definition
+        return size_definitions(self.api)
 
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):

@@ -26,6 +26,7 @@ which the runtime reads too; nothing here names a layer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from mypy.argmap import map_actuals_to_formals
@@ -82,7 +83,7 @@ from dfdx_mypy_plugin._where import (
     destination,
 )
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
-from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
+from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule, size_definitions
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 RESIDUAL = "dfdx.nn._containers.Residual"
@@ -768,9 +769,15 @@ def user_module_constructor(call: Call) -> Type:
         if i is None or not call.has(name):
             continue
         # a literal, arithmetic on literals (``16 + 8``) or on the enclosing module's sizes
-        # (``2 * g`` for ``g: G``: ``Expr[Literal["2*G"]]``); a variable declared ``int`` stays so
+        # (``2 * g`` for ``g: G``: ``Expr[Literal["2*G"]]``), also through a local assigned
+        # once (``inner = n_heads * d_head``: only a symbolic size); a variable declared
+        # ``int`` stays so
         syms: dict[str, Type] = {}
         n = size_of(call.arg(name), call.named_exprs.get(name), type_of(call.api), syms)
+        if n is None:
+            through_local = call.named_size(name)
+            if isinstance(through_local, str):
+                n, syms = through_local, call.syms
         old = get_proper_type(args[i])
         if isinstance(old, LiteralType):
             continue  # an explicit Block[L[16], ...] or a literal already inferred
@@ -817,16 +824,31 @@ def _fixed_size(t: Type, free: set[TypeVarId]) -> bool:
     return literal_int(p) is not None
 
 
-def _has_fixed_size(formal: Type, free: set[TypeVarId]) -> bool:
+def _fixed_or_computed(t: Type, free: set[TypeVarId], free_names: frozenset[str]) -> bool:
+    """A fixed size (:func:`_fixed_size`), or one computed from fixed sizes: an
+    ``Expr[Literal["DH*NH"]]`` that the module took from arithmetic on its maker's sizes
+    (``Block(n_heads * d_head)``) and names none of ``forward``'s own TypeVars
+    (``free_names``)."""
+    form = expr_form(get_proper_type(t))
+    if form is not None:
+        return not set(re.findall(r"[A-Za-z_]\w*", form)) & free_names
+    return _fixed_size(t, free)
+
+
+def _has_fixed_size(
+    formal: Type, free: set[TypeVarId], free_names: frozenset[str] = frozenset()
+) -> bool:
     f = get_proper_type(formal)
     return (
         isinstance(f, Instance)
         and f.type.fullname == TENSOR
-        and any(_fixed_size(d, free) for d in f.args[:-1])
+        and any(_fixed_or_computed(d, free, free_names) for d in f.args[:-1])
     )
 
 
-def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type, Type] | None:
+def _size_misfit(
+    formal: Type, actual: Type, free: set[TypeVarId], free_names: frozenset[str] = frozenset()
+) -> tuple[Type, Type] | None:
     """The first size of the tensor ``actual`` that does not fit the fixed size of ``formal``
     at the same place, as (actual size, formal size); None if none is certain."""
     f, a = get_proper_type(formal), get_proper_type(actual)
@@ -841,7 +863,11 @@ def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type
     if any(isinstance(t, UnpackType) for t in (*f.args, *a.args)):
         return None
     for fd, ad in zip(f.args[:-1], a.args[:-1], strict=True):
-        if _fixed_size(fd, free) and _fixed_size(ad, set()) and not is_subtype(ad, fd):
+        if (
+            _fixed_or_computed(fd, free, free_names)
+            and _fixed_or_computed(ad, set(), frozenset())
+            and not is_subtype(ad, fd)
+        ):
             return ad, fd
     return None
 
@@ -916,6 +942,7 @@ def checked_forward(
         tensor_args[i] = (argument, api.get_expression_type(argument))
     forward = tapes_joined(forward, {i: actual for i, (_, actual) in tensor_args.items()})
     free = {tv.id for tv in forward.variables}
+    free_names = frozenset(tv.name for tv in forward.variables)
     loosened = list(forward.arg_types)
     actual_types: dict[int, Type] = {}
     misfits: list[Type] = []
@@ -923,7 +950,11 @@ def checked_forward(
     for i, (argument, actual) in tensor_args.items():
         formal = forward.arg_types[i]
         actual_types[i] = actual
-        misfit = _size_misfit(formal, actual, free) if _has_fixed_size(formal, free) else None
+        misfit = (
+            _size_misfit(formal, actual, free, free_names)
+            if _has_fixed_size(formal, free, free_names)
+            else None
+        )
         # a size of the module's own is as likely built wrong as passed wrong (the line that
         # built it is shown); two arguments that disagree on a size of forward's own are the
         # caller's mistake: the line that assigned the later one is shown
@@ -946,7 +977,11 @@ def checked_forward(
         built = at_build(api, context, message) if blame_module else None
         if built is not None:
             api.fail(built[0], built[1], code=DFDX_SHAPE)
-        for used, where in [] if blame_module else at_argument(api, context, argument, message):
+        # a module whose build line is not known (one of a ModuleList's, in a loop): the line
+        # that assigned the argument is shown, as for a misfit of forward's own sizes
+        for used, where in (
+            [] if built is not None else at_argument(api, context, argument, message)
+        ):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
     if loosened == forward.arg_types:
@@ -1107,7 +1142,7 @@ def checked_constructor(
         folded = False
         if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
             syms: dict[str, Type] = {}
-            value = size_of(got, actuals[0], type_of(api), syms)
+            value = size_of(got, actuals[0], type_of(api), syms, size_definitions(api))
             n, folded = (value, True) if isinstance(value, int) else (None, False)
             if isinstance(value, str) and not value.isidentifier():
                 # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``
