@@ -41,7 +41,7 @@ def matmul(x: Tensor[K, T], y: Tensor[K, N, T], /) -> Tensor[N, T]: ...  # pyrig
 @overload
 def matmul(
     x: AnyTensor, y: Tensor[Any, Any] | Tensor[Any, Any, Any, *tuple[Any, ...], Any], /
-) -> Any: ...
+) -> AnyTensor: ...
 def matmul(x: Any, y: Any, /) -> Any:
     """``x @ y`` with NumPy's rules: a 1-d operand is a vector, and the axes before the last
     two are batch axes that broadcast."""

@@ -435,7 +435,7 @@ def _pieces(x: AnyTensor, ax: int, sizes: Sequence[int]) -> tuple[Any, ...]:
 
 def split(
     x: Tensor[*S, T], /, split_size_or_sections: int | Sequence[int], axis: int = 0
-) -> tuple[Any, ...]:
+) -> tuple[Tensor[*tuple[Dyn, ...], T], ...]:
     """``x`` cut along ``axis`` into pieces of ``split_size_or_sections`` (the last one
     smaller if the size does not divide), or of exactly the sizes in a list, which must add
     up to the axis's size (PyTorch's ``torch.split``). A tuple of views."""
@@ -450,7 +450,9 @@ def split(
     return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
 
 
-def chunk(x: Tensor[*S, T], /, chunks: int, axis: int = 0) -> tuple[Any, ...]:
+def chunk(
+    x: Tensor[*S, T], /, chunks: int, axis: int = 0
+) -> tuple[Tensor[*tuple[Dyn, ...], T], ...]:
     """``x`` cut along ``axis`` into pieces of ``ceil(size / chunks)``: there may be fewer
     than ``chunks`` pieces, the last one smaller (PyTorch's ``torch.chunk``). A tuple of
     views."""

@@ -49,6 +49,16 @@ from dfdx_mypy_plugin.shapes import Dim, Shape, ShapeError
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
 
 
+def size_definitions(api: CheckerPluginInterface) -> Definition:
+    """Where a size held in a name (or a field of ``self``) was assigned once."""
+    local = definitions(api)
+
+    def definition(e: NameExpr | MemberExpr) -> Expression | None:
+        return field_value(api, e) if isinstance(e, MemberExpr) else local(e)
+
+    return definition
+
+
 @dataclass
 class Call:
     """One call of an op, as a rule sees it: operands in order (the receiver first for a
@@ -94,12 +104,7 @@ class Call:
 
     def definitions(self) -> Definition:
         """Where a size held in a name (or a field of ``self``) was assigned once."""
-        local = definitions(self.api)
-
-        def definition(e: NameExpr | MemberExpr) -> Expression | None:
-            return field_value(self.api, e) if isinstance(e, MemberExpr) else local(e)
-
-        return definition
+        return size_definitions(self.api)
 
     def tensor(self, i: int) -> TensorType:
         if i >= len(self.operands):

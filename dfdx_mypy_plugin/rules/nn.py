@@ -26,6 +26,7 @@ which the runtime reads too; nothing here names a layer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from mypy.argmap import map_actuals_to_formals
@@ -56,6 +57,8 @@ from mypy.types import (
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
+    NONE_TAPE,
+    OWNED_TAPE,
     TENSOR,
     TensorType,
     Unknown,
@@ -67,10 +70,12 @@ from dfdx_mypy_plugin._types import (
     literal_bool,
     literal_int,
     literal_str,
+    merge_tapes,
     read_dim,
     read_tensor,
     scoped_typevar,
     size_of,
+    tape_name,
     type_of,
 )
 from dfdx_mypy_plugin._where import (
@@ -83,7 +88,7 @@ from dfdx_mypy_plugin._where import (
 )
 from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
-from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule
+from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule, size_definitions
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 RESIDUAL = "dfdx.nn._containers.Residual"
@@ -865,9 +870,15 @@ def user_module_constructor(call: Call) -> Type:
         if i is None or not call.has(name):
             continue
         # a literal, arithmetic on literals (``16 + 8``) or on the enclosing module's sizes
-        # (``2 * g`` for ``g: G``: ``Expr[Literal["2*G"]]``); a variable declared ``int`` stays so
+        # (``2 * g`` for ``g: G``: ``Expr[Literal["2*G"]]``), also through a local assigned
+        # once (``inner = n_heads * d_head``: only a symbolic size); a variable declared
+        # ``int`` stays so
         syms: dict[str, Type] = {}
         n = size_of(call.arg(name), call.named_exprs.get(name), type_of(call.api), syms)
+        if n is None:
+            through_local = call.named_size(name)
+            if isinstance(through_local, str):
+                n, syms = through_local, call.syms
         old = get_proper_type(args[i])
         if isinstance(old, LiteralType):
             continue  # an explicit Block[L[16], ...] or a literal already inferred
@@ -914,16 +925,31 @@ def _fixed_size(t: Type, free: set[TypeVarId]) -> bool:
     return literal_int(p) is not None
 
 
-def _has_fixed_size(formal: Type, free: set[TypeVarId]) -> bool:
+def _fixed_or_computed(t: Type, free: set[TypeVarId], free_names: frozenset[str]) -> bool:
+    """A fixed size (:func:`_fixed_size`), or one computed from fixed sizes: an
+    ``Expr[Literal["DH*NH"]]`` that the module took from arithmetic on its maker's sizes
+    (``Block(n_heads * d_head)``) and names none of ``forward``'s own TypeVars
+    (``free_names``)."""
+    form = expr_form(get_proper_type(t))
+    if form is not None:
+        return not set(re.findall(r"[A-Za-z_]\w*", form)) & free_names
+    return _fixed_size(t, free)
+
+
+def _has_fixed_size(
+    formal: Type, free: set[TypeVarId], free_names: frozenset[str] = frozenset()
+) -> bool:
     f = get_proper_type(formal)
     return (
         isinstance(f, Instance)
         and f.type.fullname == TENSOR
-        and any(_fixed_size(d, free) for d in f.args[:-1])
+        and any(_fixed_or_computed(d, free, free_names) for d in f.args[:-1])
     )
 
 
-def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type, Type] | None:
+def _size_misfit(
+    formal: Type, actual: Type, free: set[TypeVarId], free_names: frozenset[str] = frozenset()
+) -> tuple[Type, Type] | None:
     """The first size of the tensor ``actual`` that does not fit the fixed size of ``formal``
     at the same place, as (actual size, formal size); None if none is certain."""
     f, a = get_proper_type(formal), get_proper_type(actual)
@@ -938,9 +964,9 @@ def _size_misfit(formal: Type, actual: Type, free: set[TypeVarId]) -> tuple[Type
     if any(isinstance(t, UnpackType) for t in (*f.args, *a.args)):
         return None
     for fd, ad in zip(f.args[:-1], a.args[:-1], strict=True):
-        if not _fixed_size(fd, free):
+        if not _fixed_or_computed(fd, free, free_names):
             continue
-        if _fixed_size(ad, set()) and not is_subtype(ad, fd):
+        if _fixed_size(ad, set()) and _fixed_size(fd, free) and not is_subtype(ad, fd):
             return ad, fd
         if _computed_size_differs(ad, fd):
             return ad, fd
@@ -951,11 +977,13 @@ def _computed_size_differs(actual: Type, formal: Type) -> bool:
     """An argument's size computed from TypeVars (``Expr[Literal["H*W"]]``) that is another
     size than the module's (``D``): :func:`shapes.same_layer_size`, which takes ``NH*(D//NH)``
     to be ``D``."""
-    form = expr_form(get_proper_type(actual))
-    if form is None:
+    form_a, form_f = expr_form(get_proper_type(actual)), expr_form(get_proper_type(formal))
+    if form_a is None and form_f is None:
         return False
     try:
-        return shapes.same_layer_size(form, read_dim(formal, {})) is False
+        a = form_a if form_a is not None else read_dim(actual, {})
+        f = form_f if form_f is not None else read_dim(formal, {})
+        return shapes.same_layer_size(a, f) is False
     except Unknown:
         return False
 
@@ -1013,7 +1041,6 @@ def checked_forward(
     tensor: both lines are shown."""
     if not isinstance(context, CallExpr):
         return forward
-    free = {tv.id for tv in forward.variables}
     formal_of = map_actuals_to_formals(
         context.arg_kinds,
         context.arg_names,
@@ -1021,20 +1048,29 @@ def checked_forward(
         forward.arg_names,
         lambda i: AnyType(TypeOfAny.special_form),  # a star argument is not checked
     )
+    tensor_args: dict[int, tuple[Expression, Type]] = {}
+    for i, actuals in enumerate(formal_of):
+        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
+            continue
+        if not _is_tensor(forward.arg_types[i]):
+            continue  # its argument is not typed here (a list or a lambda needs its context)
+        argument = context.args[actuals[0]]
+        tensor_args[i] = (argument, api.get_expression_type(argument))
+    forward = tapes_joined(forward, {i: actual for i, (_, actual) in tensor_args.items()})
+    free = {tv.id for tv in forward.variables}
+    free_names = frozenset(tv.name for tv in forward.variables)
     loosened = list(forward.arg_types)
     actual_types: dict[int, Type] = {}
     misfits: list[Type] = []
     bound: dict[TypeVarId, Type] = {}  # forward's own size TypeVars, as the arguments bind them
-    for i, actuals in enumerate(formal_of):
-        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
-            continue
+    for i, (argument, actual) in tensor_args.items():
         formal = forward.arg_types[i]
-        if not _is_tensor(formal):
-            continue  # its argument is not typed here (a list or a lambda needs its context)
-        argument = context.args[actuals[0]]
-        actual = api.get_expression_type(argument)
         actual_types[i] = actual
-        misfit = _size_misfit(formal, actual, free) if _has_fixed_size(formal, free) else None
+        misfit = (
+            _size_misfit(formal, actual, free, free_names)
+            if _has_fixed_size(formal, free, free_names)
+            else None
+        )
         # a size of the module's own is as likely built wrong as passed wrong (the line that
         # built it is shown); two arguments that disagree on a size of forward's own are the
         # caller's mistake: the line that assigned the later one is shown
@@ -1061,7 +1097,11 @@ def checked_forward(
         built = at_build(api, context, message) if blame_module else None
         if built is not None:
             api.fail(built[0], built[1], code=DFDX_SHAPE)
-        for used, where in [] if blame_module else at_argument(api, context, argument, message):
+        # a module whose build line is not known (one of a ModuleList's, in a loop): the line
+        # that assigned the argument is shown, as for a misfit of forward's own sizes
+        for used, where in (
+            [] if built is not None else at_argument(api, context, argument, message)
+        ):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
     if loosened == forward.arg_types:
@@ -1090,6 +1130,53 @@ def _computed(t: Type) -> bool:
         and p.type.fullname == TENSOR
         and any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1])
     )
+
+
+def _is_tape_var(v: object) -> bool:
+    """A tape TypeVar: ``T = TypeVar("T", NoneTape, OwnedTape)``."""
+    if not isinstance(v, TypeVarType):
+        return False
+    return {tape_name(get_proper_type(c)) for c in v.values} == {NONE_TAPE, OWNED_TAPE}
+
+
+def _tape_of(t: Type) -> ProperType | None:
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname == TENSOR and p.args:
+        return get_proper_type(p.args[-1])
+    return None
+
+
+def tapes_joined(forward: CallableType, actual_types: dict[int, Type]) -> CallableType:
+    """``forward`` with each of its own tape TypeVars that its tensor arguments bind to
+    different tapes solved as a built-in op joins them: each of those arguments keeps its own
+    tape, and the rest of the signature (the result) takes the join, ``OwnedTape`` if one is
+    traced. ``forward(self, q: Tensor[B, N, D, T], k: Tensor[B, M, D, T])`` given a module's
+    own (untraced) seeds and a traced input gives a traced result; mypy would reject it
+    (``Cannot infer value of type parameter``, or the untraced argument as an ``arg-type``).
+    Two different tape TypeVars of the caller have no join: left to mypy."""
+    for tv in forward.variables:
+        if not _is_tape_var(tv):
+            continue
+        tapes: dict[int, ProperType] = {}
+        for i, actual in actual_types.items():
+            formal_tape, tape = _tape_of(forward.arg_types[i]), _tape_of(actual)
+            if isinstance(formal_tape, TypeVarType) and formal_tape.id == tv.id and tape:
+                tapes[i] = tape
+        kinds = list(tapes.values())
+        if all(is_same_type(t, kinds[0]) for t in kinds):
+            continue
+        joined = merge_tapes(kinds)
+        if isinstance(joined, AnyType) or any(isinstance(t, AnyType) for t in kinds):
+            continue
+        forward = forward.copy_modified(
+            arg_types=[
+                expand_type(t, {tv.id: tapes.get(i, joined)})
+                for i, t in enumerate(forward.arg_types)
+            ],
+            ret_type=expand_type(forward.ret_type, {tv.id: joined}),
+            variables=[v for v in forward.variables if v.id != tv.id],
+        )
+    return forward
 
 
 def _sizes_solved(
@@ -1188,7 +1275,7 @@ def checked_constructor(
         folded = False
         if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
             syms: dict[str, Type] = {}
-            value = size_of(got, actuals[0], type_of(api), syms)
+            value = size_of(got, actuals[0], type_of(api), syms, size_definitions(api))
             n, folded = (value, True) if isinstance(value, int) else (None, False)
             if isinstance(value, str) and not value.isidentifier():
                 # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``

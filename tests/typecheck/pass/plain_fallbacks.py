@@ -1,4 +1,6 @@
-"""Where plain signatures cannot compute a shape they give ``Any``: no false error, no check.
+"""Where plain signatures cannot compute a shape they give ``Any``, or a tensor of unknown rank
+(``Tensor[*tuple[Dyn, ...], Any]``: broadcasting elementwise ops, matmul with a right operand
+that is not a matrix): no false error, no check.
 Plain-only: the plugin computes these shapes (and reports the mistakes marked below).
 
 Same-rank elementwise ops with conflicting literal sizes are among them: ``(3, 4) + (3, 5)``
@@ -10,7 +12,7 @@ from typing import Any, TypeVar, assert_type
 from typing import Literal as L
 
 import dfdx as dx
-from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx import DynTensor, NoneTape, OwnedTape, Tensor
 
 B = TypeVar("B", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
@@ -25,14 +27,14 @@ other: Tensor[L[3], L[5], NoneTape] = dx.randn(3, 5)
 positions: Tensor[L[4], L[5], NoneTape] = dx.randn(4, 5)
 
 # broadcasting (valid at run time)
-assert_type(a + row, Any)
-assert_type(a * col, Any)
+assert_type(a + row, DynTensor[Any])
+assert_type(a * col, DynTensor[Any])
 # ... except a 1-d untraced operand on the last axis (a bias, a norm's weight): exact
 assert_type(a + bias, Tensor[L[3], L[4], NoneTape])
 assert_type(a.trace() - bias, Tensor[L[3], L[4], OwnedTape])
 assert_type(bias * batch.trace().mT, Tensor[L[2], L[5], L[4], OwnedTape])
 assert_type(batch + positions, Tensor[L[2], L[4], L[5], NoneTape])
-assert_type(dx.maximum(a, row), Any)
+assert_type(dx.maximum(a, row), DynTensor[Any])
 
 # reductions over several axes, or keeping every reduced axis (one literal axis is exact:
 # pass/reductions_literal_axis.py)
@@ -43,23 +45,23 @@ assert_type(a.sum(keepdims=True), Any)
 assert_type(dx.var(a, axis=(0, 1), correction=0), Any)
 
 # matmul with a right operand that is not a matrix
-assert_type(a @ v, Any)
-assert_type(a @ batch, Any)
+assert_type(a @ v, DynTensor[Any])
+assert_type(a @ batch, DynTensor[Any])
 
 # a backward() on such a result is not checked either
 assert_type(a.trace().sum(axis=(0,)).sum(axis=(0,)).backward(), Any)
 
 # same-rank conflicting literal sizes: accepted by both checkers, rejected at run time
 try:
-    assert_type(a + other, Any)
+    assert_type(a + other, DynTensor[Any])
 except dx.ShapeError:
     pass
 else:
     raise AssertionError("(3, 4) + (3, 5) should not broadcast")
 
 
-# returning a fallback from a typed function: mypy --strict reports `no-any-return`
-# (fail/plain_strict_any_return.py); a declared variable takes it without a cast
+# a declared variable takes a fallback without a cast; a tensor of unknown rank may also be
+# returned from a typed function (pass/plain_typed_returns.py)
 def with_bias(x: Tensor[B, L[4], T], b: Tensor[L[4], NoneTape]) -> Tensor[B, L[4], T]:
     y: Tensor[B, L[4], T] = x + b
     return y
