@@ -33,6 +33,7 @@ from mypy.checker import TypeChecker
 from mypy.constraints import SUPERTYPE_OF, infer_constraints
 from mypy.errorcodes import ARG_TYPE
 from mypy.expandtype import expand_type
+from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type, is_subtype
@@ -942,6 +943,7 @@ def checked_forward(
         for used, where in [] if blame_module else at_argument(api, context, argument, message):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
+    forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
     if loosened == forward.arg_types:
         return _sizes_solved(forward, actual_types, free)
     # The result is the one forward declares, its own TypeVars solved from the arguments
@@ -955,6 +957,77 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _computed_sizes_evaluated(
+    api: CheckerPluginInterface,
+    module: Instance,
+    forward: CallableType,
+    actual_types: dict[int, Type],
+    free: set[TypeVarId],
+) -> CallableType:
+    """``forward`` with each computed size its result declares (``-> Tensor[N,
+    Expr[L["CI+G"]], Expr[L["H//2"]], ...]``) worked out with the call's sizes: the module's
+    own (``Dense[L[8], L[4]]``: ``CI+G`` is ``12``) and those its tensor arguments bind
+    (``H`` of a ``Tensor[..., S, S]`` gives ``S//2``). mypy substitutes a TypeVar where it
+    stands alone, not inside the text of an ``Expr``, which then kept the callee's names
+    (a false error, and a name that means nothing, or something else, at the call). A size
+    whose names are not all known here is ``Any``."""
+    values = _module_sizes(module)
+    solved = _solve(forward, actual_types, free)
+    syms: dict[str, Type] = {}
+    for v in forward.variables:
+        if _is_size(v):
+            values[v.name] = _size_value(solved.get(v.id), syms)
+    ret = _with_sizes(forward.ret_type, values, syms, api)
+    return forward if ret is forward.ret_type else forward.copy_modified(ret_type=ret)
+
+
+def _module_sizes(module: Instance) -> dict[str, shapes.Dim]:
+    """The sizes of ``module``'s class TypeVars, by the names its ``forward`` uses."""
+    info = module.type.get_containing_type_info("forward") or module.type
+    owner = map_instance_to_supertype(module, info)
+    syms: dict[str, Type] = {}
+    return {
+        tv.name: _size_value(arg, syms)
+        for tv, arg in zip(info.defn.type_vars, owner.args, strict=False)
+        if isinstance(tv, TypeVarType)
+    }
+
+
+def _size_value(t: Type | None, syms: dict[str, Type]) -> shapes.Dim:
+    if t is None:
+        return None
+    try:
+        return read_dim(t, syms)
+    except Unknown:
+        return None
+
+
+def _with_sizes(
+    t: Type, values: dict[str, shapes.Dim], syms: dict[str, Type], api: CheckerPluginInterface
+) -> Type:
+    """``t`` (a tensor, or a tuple of them) with each ``Expr`` size worked out from
+    ``values``; ``t`` itself where it has none."""
+    p = get_proper_type(t)
+    if isinstance(p, TupleType):
+        items = [_with_sizes(i, values, syms, api) for i in p.items]
+        changed = any(a is not b for a, b in zip(items, p.items, strict=True))
+        return p.copy_modified(items=items) if changed else t
+    if not (isinstance(p, Instance) and p.type.fullname == TENSOR and p.args):
+        return t
+    if not any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1]):
+        return t
+    int_type = api.named_generic_type("builtins.int", [])
+    dims: list[Type] = []
+    for a in p.args[:-1]:
+        form = expr_form(get_proper_type(a))
+        if form is None:
+            dims.append(a)
+            continue
+        size = shapes.dim_substitute(form, values)
+        dims.append(dim_type(size, syms, int_type, api))
+    return p.copy_modified(args=[*dims, p.args[-1]])
 
 
 def _sizes_solved(
