@@ -1,8 +1,8 @@
 """Sorting and sampling: sort, argsort, topk, multinomial.
 
 sort and topk return a tuple ``(values, indices)``: the values on the input's tape, the int64
-indices on ``NoneTape``; topk's axis becomes ``k`` (a literal int, else ``Dyn``). argsort and
-multinomial return indices only.
+indices on ``NoneTape``; topk's axis becomes ``k`` (a literal int, a size parameter ``k: K``
+or arithmetic on sizes, else ``Dyn``). argsort and multinomial return indices only.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def argsort(call: Call) -> Type:
 @rule("topk", methods=("topk",), functions=_ops("topk"))
 def topk(call: Call) -> Type:
     x = call.tensor(0)
-    k = _int(call, "k", 1)
+    k = call.named_size("k") if call.has("k") else call.size(1)
     shape = shapes.topk(x.shape, k, _axis(call, 2))
     return pair(call, call.result(shape, x.tape, x), call.result(shape, _none_tape(call), x))
 
