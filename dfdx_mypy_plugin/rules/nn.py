@@ -973,14 +973,26 @@ def _computed_sizes_evaluated(
     stands alone, not inside the text of an ``Expr``, which then kept the callee's names
     (a false error, and a name that means nothing, or something else, at the call). A size
     whose names are not all known here is ``Any``."""
+    declared = _declared_forward(module)
+    if declared is None:
+        return forward
     values = _module_sizes(module)
     solved = _solve(forward, actual_types, free)
     syms: dict[str, Type] = {}
     for v in forward.variables:
         if _is_size(v):
             values[v.name] = _size_value(solved.get(v.id), syms)
-    ret = _with_sizes(forward.ret_type, values, syms, api)
+    ret = _with_sizes(declared.ret_type, forward.ret_type, values, syms, api)
     return forward if ret is forward.ret_type else forward.copy_modified(ret_type=ret)
+
+
+def _declared_forward(module: Instance) -> CallableType | None:
+    """``forward`` as its class declares it, in its own names (not the receiver's sizes: an
+    ``Expr`` there came from the caller, ``CausalConv1d[R, 2*G]``, and is the caller's)."""
+    info = module.type.get_containing_type_info("forward")
+    node = info.get("forward") if info is not None else None
+    t = get_proper_type(getattr(node.node, "type", None)) if node is not None else None
+    return t if isinstance(t, CallableType) else None
 
 
 def _module_sizes(module: Instance) -> dict[str, shapes.Dim]:
@@ -1005,23 +1017,35 @@ def _size_value(t: Type | None, syms: dict[str, Type]) -> shapes.Dim:
 
 
 def _with_sizes(
-    t: Type, values: dict[str, shapes.Dim], syms: dict[str, Type], api: CheckerPluginInterface
+    declared: Type,
+    t: Type,
+    values: dict[str, shapes.Dim],
+    syms: dict[str, Type],
+    api: CheckerPluginInterface,
 ) -> Type:
-    """``t`` (a tensor, or a tuple of them) with each ``Expr`` size worked out from
-    ``values``; ``t`` itself where it has none."""
-    p = get_proper_type(t)
-    if isinstance(p, TupleType):
-        items = [_with_sizes(i, values, syms, api) for i in p.items]
+    """``t`` (a tensor, or a tuple of them) with each size that ``declared`` (the same type
+    as written in the signature) writes as an ``Expr`` worked out from ``values``; ``t``
+    itself where it has none."""
+    d, p = get_proper_type(declared), get_proper_type(t)
+    if isinstance(d, TupleType) and isinstance(p, TupleType) and len(d.items) == len(p.items):
+        items = [_with_sizes(a, b, values, syms, api) for a, b in zip(d.items, p.items, strict=True)]
         changed = any(a is not b for a, b in zip(items, p.items, strict=True))
         return p.copy_modified(items=items) if changed else t
-    if not (isinstance(p, Instance) and p.type.fullname == TENSOR and p.args):
+    if not (
+        isinstance(p, Instance)
+        and p.type.fullname == TENSOR
+        and isinstance(d, Instance)
+        and d.type.fullname == TENSOR
+        and len(d.args) == len(p.args)
+        and not any(isinstance(a, UnpackType) for a in d.args)
+    ):
         return t
-    if not any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1]):
+    forms = [expr_form(get_proper_type(a)) for a in d.args[:-1]]
+    if all(f is None for f in forms):
         return t
     int_type = api.named_generic_type("builtins.int", [])
     dims: list[Type] = []
-    for a in p.args[:-1]:
-        form = expr_form(get_proper_type(a))
+    for form, a in zip(forms, p.args[:-1], strict=True):
         if form is None:
             dims.append(a)
             continue

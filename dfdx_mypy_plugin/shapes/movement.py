@@ -220,6 +220,20 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
     return tuple(out)
 
 
+def _concat_differ(a: Dim, b: Dim) -> bool:
+    """Whether two sizes that a concatenation needs equal differ: provably (``C`` and
+    ``2*C``), or as two different size names (``G`` and ``CI``: a dense layer's new channels
+    and its input's, joined without ``axis=1``), which a generic module does not rely on
+    being equal, as for a broadcast (:func:`broadcast_dim`)."""
+    if same_dim(a, b) is False:
+        return True
+    return isinstance(a, str) and isinstance(b, str) and a != b and _names(a, b)
+
+
+def _names(a: str, b: str) -> bool:
+    return a.isidentifier() and b.isidentifier()
+
+
 def concat(shapes: Sequence[Shape], axis: int) -> Shape:
     """``concat(tensors, axis)``: the sizes on ``axis`` add up; the other sizes must agree."""
     if not shapes:
@@ -238,7 +252,7 @@ def concat(shapes: Sequence[Shape], axis: int) -> Shape:
             )
             continue
         for i, (a, b) in enumerate(zip(first, other, strict=True)):
-            if i != ax and same_dim(a, b) is False:
+            if i != ax and _concat_differ(a, b):
                 error = error or (
                     f"concat: sizes differ on axis {i}: {fmt(first)} and {fmt(other)} "
                     f"({fmt_dim(a)} != {fmt_dim(b)})"
