@@ -1028,7 +1028,9 @@ def _with_sizes(
     itself where it has none."""
     d, p = get_proper_type(declared), get_proper_type(t)
     if isinstance(d, TupleType) and isinstance(p, TupleType) and len(d.items) == len(p.items):
-        items = [_with_sizes(a, b, values, syms, api) for a, b in zip(d.items, p.items, strict=True)]
+        items = [
+            _with_sizes(a, b, values, syms, api) for a, b in zip(d.items, p.items, strict=True)
+        ]
         changed = any(a is not b for a, b in zip(items, p.items, strict=True))
         return p.copy_modified(items=items) if changed else t
     if not (

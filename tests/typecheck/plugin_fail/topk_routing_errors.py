@@ -6,7 +6,6 @@ and the top-k taken over the tokens instead of the experts (the weights' rows ar
 # rules: selection, binary
 
 from typing import Generic, TypeVar
-from typing import Literal as L
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
@@ -43,5 +42,5 @@ class TokenAxis(Module, Generic[D, NE, K]):
 
     def forward(self, tokens: Tensor[S, D, T]) -> Tensor[S, K, T]:
         probs = dx.softmax(self.gate(tokens), axis=-1)
-        weights, chosen = dx.topk(probs, self.top_k, axis=0)
+        weights, _ = dx.topk(probs, self.top_k, axis=0)
         return weights  # E: mypy[return-value]

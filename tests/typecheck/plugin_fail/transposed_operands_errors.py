@@ -5,8 +5,8 @@ broadcast against a row, is a size mismatch."""
 
 # rules: binary
 
-from typing import TypeVar
 from typing import Literal as L
+from typing import TypeVar
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
