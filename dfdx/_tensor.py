@@ -33,6 +33,7 @@ _SEEDS: dict[DType, Array] = {}
 _S = TypeVarTuple("_S")
 _A = TypeVar("_A")
 _B = TypeVar("_B")
+_C = TypeVar("_C")
 _T = TypeVar("_T", NoneTape, OwnedTape)
 
 
@@ -46,8 +47,16 @@ class _Transposed:
     def __get__(self, obj: None, owner: type[Any]) -> _Transposed: ...
     @overload
     def __get__(self, obj: Tensor[_A, _B, _T], owner: type[Any]) -> Tensor[_B, _A, _T]: ...
+    # The other ranks one by one, not as one ``Tensor[*_S, _T]``: mypy (2.4) infers a
+    # descriptor's type arguments from the type context first, so in ``a + b.T`` (``a``
+    # ``(N, 1)``, ``b.T`` ``(1, N)``) a catch-all overload made ``b.T`` ``Any`` and the sum
+    # ``Tensor[N, 1]``, a wrong type; with no catch-all, mypy retries without the context.
     @overload
-    def __get__(self, obj: Tensor[*_S, _T], owner: type[Any]) -> Any: ...
+    def __get__(self, obj: Tensor[_T], owner: type[Any]) -> Any: ...
+    @overload
+    def __get__(self, obj: Tensor[_A, _T], owner: type[Any]) -> Any: ...
+    @overload
+    def __get__(self, obj: Tensor[_A, _B, _C, *_S, _T], owner: type[Any]) -> Any: ...
     def __get__(self, obj: Any, owner: type[Any]) -> Any:
         if obj is None:
             return self

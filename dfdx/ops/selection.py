@@ -5,19 +5,23 @@ Indices are int64 tensors without a tape (``NoneTape``): nothing flows back thro
 The values of sort and topk are a selection of ``x``'s values, so their gradient goes back to
 the places they were taken from.
 
-Without the plugin, topk's values and indices have an unknown shape (``Any``): their size along
-``axis`` is ``k``, which plain signatures cannot say; the plugin computes it.
+Without the plugin, topk's values and indices keep the other sizes of ``x`` and have ``Dyn`` along
+``axis`` (``-1``, ``0`` or ``1``; another axis gives ``Any``): the size there is ``k``, which
+plain signatures cannot say; the plugin computes it (a literal, or a size parameter ``k: K``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, int64
-from dfdx._typing import S, T
+from dfdx._typing import Dyn, S, T
 from dfdx.ops._op import result
 from dfdx_mypy_plugin import shapes
+
+_A0 = TypeVar("_A0")
+_A1 = TypeVar("_A1")
 
 if TYPE_CHECKING:
     from numpy.random import Generator
@@ -108,8 +112,34 @@ def argsort(
     return x._new(idx.reshape(x._data.shape).astype(int64, copy=False), None)
 
 
+@overload
+def topk(
+    x: Tensor[*S, _A0, T],
+    /,
+    k: int,
+    axis: Literal[-1] = -1,
+    largest: bool = True,
+    sorted: bool = True,
+) -> tuple[Tensor[*S, Dyn, T], Tensor[*S, Dyn, NoneTape]]: ...
+@overload
+def topk(
+    x: Tensor[_A0, *S, T], /, k: int, axis: Literal[0], largest: bool = True, sorted: bool = True
+) -> tuple[Tensor[Dyn, *S, T], Tensor[Dyn, *S, NoneTape]]: ...
+@overload
+def topk(
+    x: Tensor[_A0, _A1, *S, T],
+    /,
+    k: int,
+    axis: Literal[1],
+    largest: bool = True,
+    sorted: bool = True,
+) -> tuple[Tensor[_A0, Dyn, *S, T], Tensor[_A0, Dyn, *S, NoneTape]]: ...
+@overload
 def topk(
     x: Tensor[*S, T], /, k: int, axis: int = -1, largest: bool = True, sorted: bool = True
+) -> tuple[Any, Any]: ...
+def topk(
+    x: Any, /, k: int, axis: int = -1, largest: bool = True, sorted: bool = True
 ) -> tuple[Any, Any]:
     """``(values, indices)``: the ``k`` largest (or, ``largest=False``, smallest) values of
     ``x`` along ``axis`` and their int64 places (PyTorch's ``torch.topk``): ``Tensor[3, 10]``

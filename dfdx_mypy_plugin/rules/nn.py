@@ -34,6 +34,7 @@ from mypy.checker import TypeChecker
 from mypy.constraints import SUPERTYPE_OF, infer_constraints
 from mypy.errorcodes import ARG_TYPE
 from mypy.expandtype import expand_type
+from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type, is_subtype
@@ -1104,6 +1105,7 @@ def checked_forward(
         ):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
+    forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
     if loosened == forward.arg_types:
         return _sizes_solved(forward, actual_types, free)
     # The result is the one forward declares, its own TypeVars solved from the arguments
@@ -1177,6 +1179,103 @@ def tapes_joined(forward: CallableType, actual_types: dict[int, Type]) -> Callab
             variables=[v for v in forward.variables if v.id != tv.id],
         )
     return forward
+
+
+def _computed_sizes_evaluated(
+    api: CheckerPluginInterface,
+    module: Instance,
+    forward: CallableType,
+    actual_types: dict[int, Type],
+    free: set[TypeVarId],
+) -> CallableType:
+    """``forward`` with each computed size its result declares (``-> Tensor[N,
+    Expr[L["CI+G"]], Expr[L["H//2"]], ...]``) worked out with the call's sizes: the module's
+    own (``Dense[L[8], L[4]]``: ``CI+G`` is ``12``) and those its tensor arguments bind
+    (``H`` of a ``Tensor[..., S, S]`` gives ``S//2``). mypy substitutes a TypeVar where it
+    stands alone, not inside the text of an ``Expr``, which then kept the callee's names
+    (a false error, and a name that means nothing, or something else, at the call). A size
+    whose names are not all known here is ``Any``."""
+    declared = _declared_forward(module)
+    if declared is None:
+        return forward
+    values = _module_sizes(module)
+    solved = _solve(forward, actual_types, free)
+    syms: dict[str, Type] = {}
+    for v in forward.variables:
+        if _is_size(v):
+            values[v.name] = _size_value(solved.get(v.id), syms)
+    ret = _with_sizes(declared.ret_type, forward.ret_type, values, syms, api)
+    return forward if ret is forward.ret_type else forward.copy_modified(ret_type=ret)
+
+
+def _declared_forward(module: Instance) -> CallableType | None:
+    """``forward`` as its class declares it, in its own names (not the receiver's sizes: an
+    ``Expr`` there came from the caller, ``CausalConv1d[R, 2*G]``, and is the caller's)."""
+    info = module.type.get_containing_type_info("forward")
+    node = info.get("forward") if info is not None else None
+    t = get_proper_type(getattr(node.node, "type", None)) if node is not None else None
+    return t if isinstance(t, CallableType) else None
+
+
+def _module_sizes(module: Instance) -> dict[str, shapes.Dim]:
+    """The sizes of ``module``'s class TypeVars, by the names its ``forward`` uses."""
+    info = module.type.get_containing_type_info("forward") or module.type
+    owner = map_instance_to_supertype(module, info)
+    syms: dict[str, Type] = {}
+    return {
+        tv.name: _size_value(arg, syms)
+        for tv, arg in zip(info.defn.type_vars, owner.args, strict=False)
+        if isinstance(tv, TypeVarType)
+    }
+
+
+def _size_value(t: Type | None, syms: dict[str, Type]) -> shapes.Dim:
+    if t is None:
+        return None
+    try:
+        return read_dim(t, syms)
+    except Unknown:
+        return None
+
+
+def _with_sizes(
+    declared: Type,
+    t: Type,
+    values: dict[str, shapes.Dim],
+    syms: dict[str, Type],
+    api: CheckerPluginInterface,
+) -> Type:
+    """``t`` (a tensor, or a tuple of them) with each size that ``declared`` (the same type
+    as written in the signature) writes as an ``Expr`` worked out from ``values``; ``t``
+    itself where it has none."""
+    d, p = get_proper_type(declared), get_proper_type(t)
+    if isinstance(d, TupleType) and isinstance(p, TupleType) and len(d.items) == len(p.items):
+        items = [
+            _with_sizes(a, b, values, syms, api) for a, b in zip(d.items, p.items, strict=True)
+        ]
+        changed = any(a is not b for a, b in zip(items, p.items, strict=True))
+        return p.copy_modified(items=items) if changed else t
+    if not (
+        isinstance(p, Instance)
+        and p.type.fullname == TENSOR
+        and isinstance(d, Instance)
+        and d.type.fullname == TENSOR
+        and len(d.args) == len(p.args)
+        and not any(isinstance(a, UnpackType) for a in d.args)
+    ):
+        return t
+    forms = [expr_form(get_proper_type(a)) for a in d.args[:-1]]
+    if all(f is None for f in forms):
+        return t
+    int_type = api.named_generic_type("builtins.int", [])
+    dims: list[Type] = []
+    for form, a in zip(forms, p.args[:-1], strict=True):
+        if form is None:
+            dims.append(a)
+            continue
+        size = shapes.dim_substitute(form, values)
+        dims.append(dim_type(size, syms, int_type, api))
+    return p.copy_modified(args=[*dims, p.args[-1]])
 
 
 def _sizes_solved(

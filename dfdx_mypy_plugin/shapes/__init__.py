@@ -30,6 +30,7 @@ from dfdx_mypy_plugin.shapes._core import dim_add as dim_add
 from dfdx_mypy_plugin.shapes._core import dim_div as dim_div
 from dfdx_mypy_plugin.shapes._core import dim_floordiv as dim_floordiv
 from dfdx_mypy_plugin.shapes._core import dim_mul as dim_mul
+from dfdx_mypy_plugin.shapes._core import dim_substitute as dim_substitute
 from dfdx_mypy_plugin.shapes._core import ensure as ensure
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim

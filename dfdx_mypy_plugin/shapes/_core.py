@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
@@ -205,6 +206,30 @@ def dim_div(a: Dim, b: Dim) -> Dim:
             return None
         out[tuple(rest)] = c // coef
     return _dim(out)
+
+
+def dim_substitute(d: Dim, values: dict[str, Dim]) -> Dim:
+    """Size ``d`` with each name replaced by its value in ``values``, simultaneously
+    (``"CI+G"`` with ``CI=8, G=4`` is ``12``; ``"H//2"`` with ``H="S"`` is ``"S//2"``): a
+    size a signature writes in its own names, as its caller knows them. None where a name has
+    no value, or a value that is unknown."""
+    if not isinstance(d, str):
+        return d
+    try:
+        tree = ast.parse(d, mode="eval")
+    except SyntaxError:
+        return None
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if any(values.get(n) is None for n in names):
+        return None
+    spelled = {n: f"({values[n]})" for n in names}
+    out = "".join(spelled.get(tok, tok) for tok in _tokens(d))
+    return _dim(_poly(out))
+
+
+def _tokens(text: str) -> list[str]:
+    """``text`` cut into names and the characters between them."""
+    return re.findall(r"[A-Za-z_][A-Za-z_0-9]*|[^A-Za-z_]+", text)
 
 
 def same_layer_size(a: Dim, b: Dim) -> bool | None:
