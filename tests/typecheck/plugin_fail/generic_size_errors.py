@@ -105,8 +105,8 @@ def normed(x: Tensor[B, N, D, T], weight: Tensor[N, NoneTape]) -> None:
 def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> None:
     """CLIP's logits without the text features' transpose, scaled by a tensor of unknown rank."""
     scale = dx.tensor(np.array(2.0, dtype=np.float32))
-    scale * image @ text  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[..., B, D] @ Ten"
-    #     "sor[B, D] (D != B)"]
+    scale * image @ text  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, D] @ Tensor[B"
+    #     ", D] (D != B)"]
 
 
 class Block(Module, Generic[D]):

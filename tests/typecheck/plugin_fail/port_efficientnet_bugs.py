@@ -122,7 +122,7 @@ class MBConv(Module, Generic[CI, CO]):
         result = self.project(result)
         if self.use_res_connect:
             result = result + input
-        return result
+        return result  # E: mypy[return-value]
 
 
 class EfficientNet(Module, Generic[K]):
