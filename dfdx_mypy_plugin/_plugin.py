@@ -739,9 +739,15 @@ def _is_float(t: Type) -> bool:
 
 def _transposed_attribute(ctx: AttributeContext) -> Type:
     """``x.T`` on a tensor of a known rank other than 2: the runtime's ShapeError, reported
-    (the plain descriptor types it ``Any``: it cannot tell the rank of ``Tensor[*S]``)."""
+    (the plain descriptor types it ``Any``: it cannot tell the rank of ``Tensor[*S]``). On a
+    2-d tensor, its two sizes swapped, whatever overload of the descriptor mypy picked from
+    the expected type (an operand's ``wh2.T`` is checked against each overload's parameter,
+    down to the one of unknown rank)."""
     try:
         shapes.matrix_transpose(read_tensor(ctx.type).shape)  # unknown rank: Unknown
+        p = get_proper_type(ctx.type)
+        if isinstance(p, Instance) and p.type.fullname == TENSOR and len(p.args) == 3:
+            return p.copy_modified(args=[p.args[1], p.args[0], p.args[2]])
     except ShapeError as e:
         ctx.api.fail(str(e), ctx.context, code=DFDX_SHAPE)
     except Unknown:

@@ -1,6 +1,7 @@
 """A transposed tensor used as an operand (``e = wh1 + wh2.T``, GAT's pairwise scores from two
-``(N, 1)`` columns) is typed by what the plain signatures can say: ``Any`` where the sizes
-broadcast to a shape they cannot write (here ``(N, N)``), never the left operand's shape.
+``(N, 1)`` columns) is typed by what the plain signatures can say: a tensor of unknown rank
+where the sizes broadcast to a shape they cannot write (here ``(N, N)``), never the left
+operand's shape.
 mypy infers a descriptor's type from the expected type first; ``.T`` used to be ``Any``
 there, and the sum ``Tensor[N, 1]``. ``.T`` of a 2-d tensor alone keeps its exact type."""
 
@@ -18,8 +19,8 @@ T = TypeVar("T", NoneTape, OwnedTape)
 
 def pairwise(wh1: Tensor[N, L[1], T], wh2: Tensor[N, L[1], T]) -> Tensor[N, N, T]:
     assert_type(wh2.T, Tensor[L[1], N, T])
-    assert_type(wh1 + wh2.T, Any)
-    assert_type(wh1 * wh2.mT, Any)
+    assert_type(wh1 + wh2.T, Tensor[*tuple[Any, ...], Any])
+    assert_type(wh1 * wh2.mT, Tensor[*tuple[Any, ...], Any])
     e: Tensor[N, N, T] = wh1 + wh2.T
     return e
 
@@ -37,8 +38,8 @@ class Scores(Module, Generic[F]):
 a: Tensor[L[3], L[1], NoneTape] = dx.zeros(3, 1)
 b: Tensor[L[1], L[4], NoneTape] = dx.zeros(1, 4)
 assert_type(b.T, Tensor[L[4], L[1], NoneTape])
-assert_type(a * b, Any)
-assert_type(a.trace() - a.T, Any)
+assert_type(a * b, Tensor[*tuple[Any, ...], Any])
+assert_type(a.trace() - a.T, Tensor[*tuple[Any, ...], Any])
 assert pairwise(a, a).shape == (3, 3)
 scores: Scores[L[5]] = Scores(5)
 assert scores(dx.randn(3, 5).trace()).shape == (3, 3)
