@@ -270,51 +270,66 @@ def linear_relu(x: Any, weight: Any, /, bias: Any = None) -> Any:
     return linear_relu_checked(x, weight, bias, a, w, b)
 
 
+def _relu_layer(
+    kernels: Any, h: Array, w: Array, b: Array | None, thin: bool
+) -> tuple[Array, bool]:
+    """One ``Linear`` + ``ReLU`` on the matrix ``h``: ``(y2, transposed)``, ``y2`` the result,
+    or its transpose where ``transposed`` (a C-ordered ``(out, n)``: ``weight @ h.T``, the fast
+    layout for ``thin`` inputs, taken with the compiled ``kernels`` only); bias and ReLU in
+    one compiled pass where ``kernels`` are given."""
+    bias_or_zero = xp.zeros(w.shape[0], h.dtype) if b is None else b
+    if kernels is not None and thin:
+        y2 = product(w, h.T)  # (out, n): the result's transpose
+        kernels[1](y2, bias_or_zero)
+        return y2, True
+    if kernels is not None:
+        y2 = product(h, w.T)
+        kernels[0](y2, bias_or_zero)
+        return y2, False
+    y2 = times_transposed(h, w, b)
+    xp.maximum(y2, 0, out=y2)
+    return y2, False
+
+
+def _relu_mask(kernels: Any, g2: Array, y2: Array, transposed: bool) -> tuple[Array, Array | None]:
+    """The gradient before the ReLU of :func:`_relu_layer`'s ``y2``, from ``g2``, the
+    gradient of its result as ``(n, out)``: as ``(n, out)`` (a transposed view where
+    ``transposed``), and the bias's gradient where a compiled pass gives it."""
+    if transposed:
+        gt = g2.T
+        if kernels is not None and gt.dtype == y2.dtype:
+            gp = xp.empty(y2.shape, y2.dtype)
+            db = xp.empty(y2.shape[0], y2.dtype)
+            kernels[3](gt, y2, gp, db)
+            return gp.T, db
+        return g2 * (y2.T > 0), None
+    if kernels is not None and g2.dtype == y2.dtype:
+        gp = xp.empty(y2.shape, y2.dtype)
+        db = xp.empty(y2.shape[1], y2.dtype)
+        kernels[2](g2, y2, gp, db)
+        return gp, db
+    return g2 * (y2 > 0), None
+
+
 def linear_relu_checked(
     x: AnyTensor, weight: AnyTensor, bias: AnyTensor | None, a: Array, w: Array, b: Array | None
 ) -> AnyTensor:
     """:func:`linear_relu` on operands already checked (their arrays ``a``, ``w``, ``b``)."""
     kernels = _fused.linear_relu() if a.dtype == w.dtype else None
     n_out = w.shape[0]
-    bias_or_zero = xp.zeros(n_out, a.dtype) if b is None else b
     a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
-    n = a2.shape[0]
-    transposed = kernels is not None and a.ndim == 2 and 1 < n <= SMALL_BATCH
+    thin = a.ndim == 2 and 1 < a2.shape[0] <= SMALL_BATCH
+    y2, transposed = _relu_layer(kernels, a2, w, b, thin)
     if transposed:
-        assert kernels is not None
-        y2 = product(w, a2.T)  # (out, n): the result's transpose
-        kernels[1](y2, bias_or_zero)
         out = y2.T
-    elif kernels is not None:
-        y2 = product(a2, w.T)
-        kernels[0](y2, bias_or_zero)
-        out = y2.reshape(*a.shape[:-1], n_out) if a.ndim != 2 else y2
     else:
-        y2 = times_transposed(a2, w, b)
-        xp.maximum(y2, 0, out=y2)
         out = y2.reshape(*a.shape[:-1], n_out) if a.ndim != 2 else y2
     if x._tape is None and x._origin is None and weight._tape is None:
         if bias is None or bias._tape is None:  # a plain input: nothing to record
             return x._new(out, None)
 
     def masked(g: Array) -> tuple[Array, Array | None]:
-        """The gradient before the ReLU, in ``y2``'s layout transposed back to the output's
-        (``(n, out)``), and the bias's gradient where a compiled pass gives it."""
-        if transposed:
-            gt = g.T
-            if kernels is not None and gt.dtype == y2.dtype:
-                gp = xp.empty(y2.shape, y2.dtype)
-                db = xp.empty(n_out, y2.dtype)
-                kernels[3](gt, y2, gp, db)
-                return gp.T, db
-            return g * (out > 0), None
-        g2 = g.reshape(-1, n_out)
-        if kernels is not None and g2.dtype == y2.dtype:
-            gp = xp.empty(y2.shape, y2.dtype)
-            db = xp.empty(n_out, y2.dtype)
-            kernels[2](g2, y2, gp, db)
-            return gp, db
-        return g2 * (y2 > 0), None
+        return _relu_mask(kernels, g if transposed else g.reshape(-1, n_out), y2, transposed)
 
     def grad_x(s: tuple[Array, Array | None]) -> Array:
         if transposed:
@@ -378,7 +393,7 @@ def linear_chain_checked(x: AnyTensor, layers: Sequence[Layer]) -> AnyTensor:
     thin = a.ndim == 2 and 1 < n <= SMALL_BATCH
     kernels = _fused.linear_relu()
     inputs_2d: list[Array] = []  # each layer's input, as a matrix
-    outs: list[Array] = []  # each ReLU layer's result in its own layout (y2), else None
+    outs: list[Array] = []  # each layer's result in its own layout (y2)
     kinds: list[int] = []  # 0: linear, 1: relu on (n, out), 2: relu on the transpose
     h = a2
     for w, _, b, _, relu in layers:
@@ -388,25 +403,10 @@ def linear_chain_checked(x: AnyTensor, layers: Sequence[Layer]) -> AnyTensor:
             outs.append(h)
             kinds.append(0)
             continue
-        bias_or_zero = xp.zeros(w.shape[0], a.dtype) if b is None else b
-        if kernels is not None and thin:
-            y2 = product(w, h.T)  # (out, n): the result's transpose
-            kernels[1](y2, bias_or_zero)
-            outs.append(y2)
-            kinds.append(2)
-            h = y2.T
-        elif kernels is not None:
-            y2 = product(h, w.T)
-            kernels[0](y2, bias_or_zero)
-            outs.append(y2)
-            kinds.append(1)
-            h = y2
-        else:
-            y2 = times_transposed(h, w, b)
-            xp.maximum(y2, 0, out=y2)
-            outs.append(y2)
-            kinds.append(1)
-            h = y2
+        y2, transposed = _relu_layer(kernels, h, w, b, thin)
+        outs.append(y2)
+        kinds.append(2 if transposed else 1)
+        h = y2.T if transposed else y2
     out = h.reshape(*lead, h.shape[1]) if a.ndim != 2 else h
     if x._tape is None and x._origin is None:
         for _, weight, _, bias, _ in layers:
@@ -414,25 +414,6 @@ def linear_chain_checked(x: AnyTensor, layers: Sequence[Layer]) -> AnyTensor:
                 break
         else:  # a plain input: nothing to record
             return x._new(out, None)
-
-    def masked(i: int, g2: Array) -> tuple[Array, Array | None]:
-        """Layer ``i``'s gradient before its ReLU (as ``(n, out)``, maybe a transposed
-        view) and its bias's gradient where a compiled pass gives it."""
-        y2 = outs[i]
-        if kinds[i] == 2:
-            gt = g2.T
-            if kernels is not None and gt.dtype == y2.dtype:
-                gp = xp.empty(y2.shape, y2.dtype)
-                db = xp.empty(y2.shape[0], y2.dtype)
-                kernels[3](gt, y2, gp, db)
-                return gp.T, db
-            return g2 * (y2.T > 0), None
-        if kernels is not None and g2.dtype == y2.dtype:
-            gp = xp.empty(y2.shape, y2.dtype)
-            db = xp.empty(y2.shape[1], y2.dtype)
-            kernels[2](g2, y2, gp, db)
-            return gp, db
-        return g2 * (y2 > 0), None
 
     def input_grad(i: int, gp: Array) -> Array:
         """The gradient of layer ``i``'s input, as a matrix, from ``gp``, its gradient
@@ -451,7 +432,7 @@ def linear_chain_checked(x: AnyTensor, layers: Sequence[Layer]) -> AnyTensor:
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         for i in range(last, -1, -1):
             if kinds[i]:
-                g2, dbs[i] = masked(i, g2)
+                g2, dbs[i] = _relu_mask(kernels, g2, outs[i], kinds[i] == 2)
             gps[i] = g2
             if i:
                 g2 = input_grad(i, g2)
