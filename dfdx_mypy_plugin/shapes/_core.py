@@ -285,9 +285,9 @@ def grows_apart(a: Dim, b: Dim) -> bool:
     of its names is 1, whatever the others (``K+S-1`` and ``S`` differ by ``K-1``; a dilation
     forgotten, by ``(K-1)*(1-D)``; a causal padding not trimmed, by ``D*K-D``): equal only
     where that size is 1 (a kernel or a dilation of 1). Two sizes equal where two names are
-    (``CI-CO``, ``N-H*W``) are left to the rule on names.
-    (:func:`same_layer_size` asks it of two symbolic sizes only: a size TypeVar against a
-    literal, ``C`` and ``3``, is a size the module may be built with.)"""
+    (``CI-CO``, ``N-H*W``) are left to the rule on names. (:func:`same_layer_size` needs it
+    where :func:`differ_generically` does not decide: sizes written with a module's ``int``
+    window argument, ``kernel_size``.)"""
     diff = _sym_sub(a, b)
     if not diff:
         return False

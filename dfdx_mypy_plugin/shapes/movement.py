@@ -216,11 +216,8 @@ def broadcast_to_sizes(shape: Shape, dims: Sequence[Dim]) -> Shape:
             raise ShapeError(f"broadcast_to: invalid size {t} in {target}")
         elif s == 1:
             out.append(t)
-        elif (
-            same_dim(s, t) is False
-            or broadcast_dim(s, t) is False
-            or same_layer_size(s, t) is False
-        ):
+        elif broadcast_dim(s, t) is False or same_layer_size(s, t) is False:
+            # (same_layer_size answers as same_dim wherever that knows)
             # (two size TypeVars are two sizes, as in broadcasting: a grid's ``H`` is no ``W``)
             raise ShapeError(
                 f"broadcast_to: cannot broadcast {fmt(shape)} to {target} "
