@@ -16,7 +16,8 @@ infers from the arguments alone, as it does where there is no context):
   reported mistake). mypy solves the inner call's type variables from that context first, so
   ``dx.relu(h)`` became ``Tensor[N, I, Any, Any, T]`` (the spatial sizes lost), or
   ``Tensor[*tuple[Any, ...], Any]`` (the outer layer's batch then unsolved: ``Never``, and
-  ``Need type annotation``). The argument's value is what its own statement gives
+  ``Need type annotation``). An optional mask's parameter (``AnyTensor | None``) is such a
+  context too. The argument's value is what its own statement gives
   (``a = dx.relu(h); self.conv2(a)``): the outer call's rule checks it against the parameter.
 """
 
@@ -28,7 +29,15 @@ from typing import TypeVar
 from mypy.checker import TypeChecker
 from mypy.nodes import Context, Expression, ListExpr, TupleExpr
 from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
-from mypy.types import AnyType, FunctionLike, Instance, Type, UnionType, get_proper_type
+from mypy.types import (
+    AnyType,
+    FunctionLike,
+    Instance,
+    NoneType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 Ctx = TypeVar("Ctx", FunctionSigContext, MethodSigContext)
 
@@ -56,14 +65,17 @@ def is_argument(node: Context) -> bool:
 
 
 def _is_tensor_context(t: Type) -> bool:
-    """Whether ``t`` is ``Any``, a tensor type, or a union of such."""
+    """Whether ``t`` is ``Any``, a tensor type, or a union of such and ``None`` (an optional
+    mask: ``Tensor[Dyn, Dyn, NoneTape] | None``)."""
     p = get_proper_type(t)
     if isinstance(p, AnyType):
         return True
     if isinstance(p, Instance):
         return p.type.fullname == _TENSOR
     if isinstance(p, UnionType):
-        return all(_is_tensor_context(item) for item in p.items)
+        items = [get_proper_type(i) for i in p.items]
+        tensors = [i for i in items if not isinstance(i, NoneType)]
+        return bool(tensors) and all(_is_tensor_context(i) for i in tensors)
     return False
 
 

@@ -15,8 +15,11 @@ import dfdx as dx
 from dfdx import Expr, NoneTape, OwnedTape, Tensor
 from dfdx.nn import (
     BatchNorm2d,
+    Conv1d,
     Conv2d,
+    ConvTranspose1d,
     Dropout,
+    GroupNorm,
     LayerNorm,
     Linear,
     Module,
@@ -141,6 +144,30 @@ class FeedForward(Module, Generic[D, F]):
         return x + self.drop(h)
 
 
+class Mixer(Module, Generic[D]):
+    """Norms, attention-style products and 1-d convolutions, nested in ops with rules of
+    their own (softmax's axis, transpose, matmul, a reduction)."""
+
+    def __init__(self, d: D) -> None:
+        super().__init__()
+        self.norm = LayerNorm(d)
+        self.proj = Linear(d, 2 * d, rng=rng)
+        self.back = Linear(2 * d, d, rng=rng)
+        self.gn = GroupNorm(2, d)
+        self.conv = Conv1d(d, d, 3, padding=1, rng=rng)
+
+    def forward(self, x: Tensor[N, S, D, T]) -> Tensor[N, S, D, T]:
+        p = dx.softmax(self.proj(self.norm(x)), axis=-1)
+        assert_type(p, Tensor[N, S, Expr[L["2*D"]], T])
+        scores = dx.relu(self.proj(x)) @ dx.relu(self.proj(x)).transpose(1, 2)
+        assert_type(scores, Tensor[N, S, S, T])
+        mixed = self.conv(dx.relu(self.gn(x.transpose(1, 2)))).transpose(1, 2)
+        assert_type(mixed, Tensor[N, S, D, T])
+        pooled = self.back(self.proj(x).relu()).sum(axis=1)
+        assert_type(pooled, Tensor[N, D, T])
+        return self.norm(mixed + self.back(dx.dropout(dx.gelu(p), 0.1)))
+
+
 class Heads(Module, Generic[D, F]):
     """GAT-style heads: a name reused after a comprehension that reads it."""
 
@@ -199,5 +226,10 @@ assert_type(residual(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 tokens = dx.randn(2, 5, 16)
 feed_forward: FeedForward[L[16], L[32]] = FeedForward(16, 32)
 assert_type(feed_forward(tokens), Tensor[L[2], L[5], L[16], NoneTape])
+mixer: Mixer[L[16]] = Mixer(16)
+assert_type(mixer(tokens), Tensor[L[2], L[5], L[16], NoneTape])
 heads: Heads[L[16], L[4]] = Heads(16, 4)
 assert_type(heads(dx.randn(7, 16)), Tensor[L[7], L[4], NoneTape])
+
+up = ConvTranspose1d(8, 4, 2, stride=2, rng=rng)
+assert_type(up(dx.relu(dx.randn(2, 8, 7))), Tensor[L[2], L[4], L[14], NoneTape])
