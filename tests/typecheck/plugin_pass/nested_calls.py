@@ -6,7 +6,7 @@ a comprehension. Each nested value is stated once with its split twin beside it.
 
 # rules: nn, conv, movement, binary, reduce
 
-from typing import Generic, TypeVar, assert_type
+from typing import Generic, TypeVar, TypeVarTuple, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -22,6 +22,7 @@ from dfdx.nn import (
     GroupNorm,
     LayerNorm,
     Linear,
+    MaxPool2d,
     Module,
     ModuleList,
 )
@@ -35,8 +36,19 @@ D = TypeVar("D", bound=int)
 F = TypeVar("F", bound=int)
 S = TypeVar("S", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
+Dims = TypeVarTuple("Dims")
 
 rng = np.random.default_rng(0)
+
+
+def act(x: Tensor[*Dims, T]) -> Tensor[*Dims, T]:
+    """A user's activation, generic over the rank."""
+    return dx.relu(x)
+
+
+def same_size(x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
+    """A user's function of a feature map that keeps its shape."""
+    return x * 0.5
 
 
 class Bottleneck(Module, Generic[C]):
@@ -75,6 +87,11 @@ class Bottleneck(Module, Generic[C]):
 
     def one_line(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
         return self.conv2(dx.relu(self.bn2(self.conv1(dx.relu(self.bn1(x))))))
+
+    def helpers(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
+        o1 = same_size(self.conv1(act(self.bn1(x))))
+        assert_type(o1, Tensor[N, Expr[L["4*C"]], H, W, T])
+        return act(self.conv2(same_size(act(o1))))
 
     def methods(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
         out = self.conv2(self.bn2(self.conv1(self.bn1(x).relu())).relu())
@@ -191,11 +208,13 @@ class Stem(Module):
         super().__init__()
         self.conv = Conv2d(3, 8, 3, padding=1, rng=rng)
         self.bn = BatchNorm2d(8)
+        self.pool = MaxPool2d(2)
         self.block: Bottleneck[L[8]] = Bottleneck(8)
 
     def forward(self, x: Tensor[L[2], L[3], L[8], L[8], T]) -> Tensor[L[2], L[8], L[4], L[4], T]:
         h = dx.max_pool2d(dx.relu(self.bn(self.conv(x))), 2)
         assert_type(h, Tensor[L[2], L[8], L[4], L[4], T])
+        assert_type(self.pool(act(self.conv(x))), Tensor[L[2], L[8], L[4], L[4], T])
         return self.block(dx.relu(h))
 
 
@@ -212,6 +231,7 @@ assert_type(bottleneck(traced), Tensor[L[2], L[8], L[4], L[4], OwnedTape])
 assert_type(bottleneck.split(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.reused(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.one_line(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
+assert_type(bottleneck.helpers(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.methods(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 
 dense: DenseLayer[L[8], L[4]] = DenseLayer(8, 4)
