@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from mypy.checker import TypeChecker
-from mypy.nodes import Context, Expression, ListExpr, TupleExpr
+from mypy.nodes import ConditionalExpr, Context, Expression, ListExpr, TupleExpr
 from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
 from mypy.types import (
     AnyType,
@@ -45,18 +45,28 @@ _TENSOR = "dfdx._tensor.Tensor"
 
 _ARGUMENTS: dict[int, Expression] = {}
 """The argument expressions of the calls whose signature hook has run (by ``id``; the node is
-kept so that its ``id`` is never reused), and the items of a list or tuple display given as
-one (``dx.cat([self.up(x), skip])``)."""
+kept so that its ``id`` is never reused), and what takes its context from one (:func:`_note`:
+``dx.cat([self.up(x), skip])``)."""
 
 
 def note_arguments(args: list[list[Expression]]) -> None:
     """Record a checked call's arguments (:data:`_ARGUMENTS`) before mypy infers them."""
     for formal in args:
         for e in formal:
-            _ARGUMENTS[id(e)] = e
-            if isinstance(e, (ListExpr, TupleExpr)):
-                for item in e.items:
-                    _ARGUMENTS[id(item)] = item
+            _note(e)
+
+
+def _note(e: Expression) -> None:
+    """Record ``e``, and what takes its type context from it: the items of a list or tuple
+    display, the two branches of a conditional expression (``self.conv(dx.relu(h) if
+    self.pre else h)``)."""
+    _ARGUMENTS[id(e)] = e
+    if isinstance(e, (ListExpr, TupleExpr)):
+        for item in e.items:
+            _note(item)
+    elif isinstance(e, ConditionalExpr):
+        _note(e.if_expr)
+        _note(e.else_expr)
 
 
 def is_argument(node: Context) -> bool:

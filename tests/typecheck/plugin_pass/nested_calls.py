@@ -93,6 +93,12 @@ class Bottleneck(Module, Generic[C]):
         assert_type(o1, Tensor[N, Expr[L["4*C"]], H, W, T])
         return act(self.conv2(same_size(act(o1))))
 
+    def pre_activation(self, x: Tensor[N, C, H, W, T], pre: bool) -> Tensor[N, C, H, W, T]:
+        o1 = self.conv1(x)
+        out = self.conv2(dx.relu(self.bn2(o1)) if pre else o1)
+        assert_type(out, Tensor[N, C, H, W, T])
+        return out
+
     def methods(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
         out = self.conv2(self.bn2(self.conv1(self.bn1(x).relu())).relu())
         assert_type(out, Tensor[N, C, H, W, T])
@@ -232,6 +238,7 @@ assert_type(bottleneck.split(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.reused(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.one_line(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.helpers(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
+assert_type(bottleneck.pre_activation(y, True), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 assert_type(bottleneck.methods(y), Tensor[L[2], L[8], L[4], L[4], NoneTape])
 
 dense: DenseLayer[L[8], L[4]] = DenseLayer(8, 4)
