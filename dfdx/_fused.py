@@ -426,6 +426,65 @@ def _bias_relu_rows_source(t: Any, b: Any) -> None:  # pragma: no cover
             t[j, i] = zero if x <= zero else x
 
 
+def _thin_linear_relu_source(w: Any, x: Any, b: Any, out: Any) -> None:  # pragma: no cover
+    # out (O, N) = max(w (O, K) @ x (N, K).T + b[:, None], 0), both operands read along
+    # their rows (no packing: x stays in cache while each block of 4 rows of w streams
+    # through once). 4 x 4 outputs per pass over K, each a sum the loop vectorizes
+    # (compiled with reassociation), then the block's rows get the bias and the ReLU while
+    # in cache (NaN stays NaN, as in _bias_relu_rows_source).
+    rows, k_size = w.shape
+    cols = x.shape[0]
+    zero = out.dtype.type(0)
+    rows4 = rows - rows % 4
+    cols4 = cols - cols % 4
+    for o in range(0, rows, 4):
+        if o < rows4:
+            w0, w1, w2, w3 = w[o], w[o + 1], w[o + 2], w[o + 3]
+            for j in range(0, cols4, 4):
+                x0, x1, x2, x3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+                s00 = s01 = s02 = s03 = zero
+                s10 = s11 = s12 = s13 = zero
+                s20 = s21 = s22 = s23 = zero
+                s30 = s31 = s32 = s33 = zero
+                for k in range(k_size):
+                    p0, p1, p2, p3 = w0[k], w1[k], w2[k], w3[k]
+                    q0, q1, q2, q3 = x0[k], x1[k], x2[k], x3[k]
+                    s00 += p0 * q0
+                    s01 += p0 * q1
+                    s02 += p0 * q2
+                    s03 += p0 * q3
+                    s10 += p1 * q0
+                    s11 += p1 * q1
+                    s12 += p1 * q2
+                    s13 += p1 * q3
+                    s20 += p2 * q0
+                    s21 += p2 * q1
+                    s22 += p2 * q2
+                    s23 += p2 * q3
+                    s30 += p3 * q0
+                    s31 += p3 * q1
+                    s32 += p3 * q2
+                    s33 += p3 * q3
+                out[o, j], out[o, j + 1], out[o, j + 2], out[o, j + 3] = s00, s01, s02, s03
+                out[o + 1, j], out[o + 1, j + 1] = s10, s11
+                out[o + 1, j + 2], out[o + 1, j + 3] = s12, s13
+                out[o + 2, j], out[o + 2, j + 1] = s20, s21
+                out[o + 2, j + 2], out[o + 2, j + 3] = s22, s23
+                out[o + 3, j], out[o + 3, j + 1] = s30, s31
+                out[o + 3, j + 2], out[o + 3, j + 3] = s32, s33
+        for i in range(o, min(o + 4, rows)):
+            # what the blocks left: the last columns, and all of the last rows
+            for j in range(cols4 if i < rows4 else 0, cols):
+                s = zero
+                for k in range(k_size):
+                    s += w[i, k] * x[j, k]
+                out[i, j] = s
+            bi = b[i]
+            for j in range(cols):
+                v = out[i, j] + bi
+                out[i, j] = zero if v <= zero else v
+
+
 def _relu_mask_cols_source(g: Any, y: Any, gp: Any, db: Any) -> None:  # pragma: no cover
     # gp = g * (y > 0) (a product: an infinite or NaN g at a masked entry gives NaN, as
     # NumPy's); db = gp's column sums, row after row as NumPy's sum(axis=0)
@@ -460,19 +519,27 @@ def linear_relu() -> tuple[Callable[..., None], ...] | None:
     each, or None without Numba: ``bias_relu(h, b)`` and ``bias_relu_rows(t, b)`` (the bias
     and the ReLU in place, on the output or on its transpose), ``mask_cols(g, y, gp, db)``
     and ``mask_rows(g, y, gp, db)`` (the ReLU's mask on the output's gradient into ``gp``,
-    and the bias's gradient into ``db``, on the output or on transposes). The row sums are
-    compiled with reassociation allowed (``fastmath={"reassoc"}``), so that they vectorize:
-    sums in another order than NumPy's, equal up to rounding."""
+    and the bias's gradient into ``db``, on the output or on transposes), and
+    ``thin_forward(w, x, b, out)``, the whole layer on a thin batch into its transpose
+    (``out = max(w @ x.T + b[:, None], 0)``, ``x`` and ``w`` C-contiguous: see
+    :data:`dfdx.ops.linalg.SMALL_BATCH`). The row sums and the products are compiled with
+    reassociation allowed (``fastmath={"reassoc"}``, and ``"contract"`` for the products'
+    fused multiply-adds), so that they vectorize: sums in another order than NumPy's and
+    BLAS's, equal up to rounding."""
     if not enabled():
         return None
     if "linear_relu" not in _KERNELS:
         numba = _KERNELS["numba"]
         sums = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+        products = numba.njit(
+            cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"}
+        )
         _KERNELS["linear_relu"] = (
             _jit("relu_ff.bias_relu", _bias_relu_source),
             _jit("linear_relu.bias_relu_rows", _bias_relu_rows_source),
             _jit("linear_relu.mask_cols", _relu_mask_cols_source),
             sums(_relu_mask_rows_source),
+            products(_thin_linear_relu_source),
         )
     kernels: tuple[Callable[..., None], ...] = _KERNELS["linear_relu"]
     return kernels

@@ -227,6 +227,48 @@ def test_linear_chain_matches_torch() -> None:
         np.testing.assert_allclose(g, t.detach().numpy(), rtol=rtol, atol=atol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("rows", "k", "n"), [(1, 1, 2), (3, 5, 2), (6, 7, 5), (9, 130, 17), (64, 784, 32)]
+)
+def test_thin_forward_kernel(dtype: Any, rows: int, k: int, n: int) -> None:
+    """The compiled thin-batch layer (blocks of 4 x 4 and what they leave) against a
+    float64 product: relu(w @ x.T + b) into ``out``; NaN stays NaN, -inf gives 0."""
+    rng = np.random.default_rng(13)
+    w = rng.standard_normal((rows, k)).astype(dtype)
+    x = rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal(rows).astype(dtype)
+    x[-1, 0] = np.nan
+    w[-1, 0] = -np.inf  # row -1 of the result: -inf, or NaN with the NaN input
+    x[0, 0] = 1.0
+    with np.errstate(invalid="ignore"):
+        want = np.maximum(w.astype(np.float64) @ x.T.astype(np.float64) + b[:, None], 0)
+    thin_forward = _fused.linear_relu()[4]  # type: ignore[index]
+    out = np.full((rows, n), 7.0, dtype)
+    thin_forward(w, x, b, out)
+    rtol, atol = _helpers.tolerance(dtype, k)
+    np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
+    assert np.isnan(out[:, -1]).all() and out[-1, 0] == 0
+
+
+@pytest.mark.parametrize("rows", [2, 5, 32, 64])
+def test_linear_chain_thin_batch_compiled_and_numpy(
+    monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """An MLP's layers on a thin batch (the first layer's compiled thin product, the
+    others' BLAS products on transposed results) against the NumPy path, values and
+    gradients, within float32 rounding."""
+    chain = [(100, 36, True, True), (36, 20, True, True), (20, 9, False, True), (9, 4, True, False)]
+    arrays = _chain_operands((rows, 100), chain, np.float32)
+    got = _values_and_grads(_chain_fn(chain), arrays)
+    _numpy_only(monkeypatch)
+    want = _values_and_grads(_chain_fn(chain), arrays)
+    rtol, atol = _helpers.tolerance(np.float32, 100 * rows)
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g.shape == w.shape and g.dtype == w.dtype, i
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"output/input {i}")
+
+
 def test_linear_chain_untraced_input_records_nothing() -> None:
     chain = CHAINS[0]
     x, *params = (dx.tensor(a) for a in _chain_operands((5, 7), chain, np.float32))
