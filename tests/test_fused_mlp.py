@@ -251,6 +251,45 @@ def test_thin_forward_kernel(dtype: Any, rows: int, k: int, n: int) -> None:
     assert np.isnan(out[:, -1]).all() and out[-1, 0] == 0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("rows", "n", "k"), [(1, 2, 1), (3, 5, 2), (6, 9, 5), (9, 17, 130), (512, 32, 784)]
+)
+def test_thin_weight_grad_kernel(dtype: Any, rows: int, n: int, k: int) -> None:
+    """The compiled weight gradient of a thin batch (blocks of 4 rows by 8 of x and what
+    they leave) against a float64 product, every element written (``out`` starts as NaN);
+    a NaN or infinite input gives what a product gives."""
+    rng = np.random.default_rng(14)
+    g = rng.standard_normal((rows, n)).astype(dtype)
+    x = rng.standard_normal((n, k)).astype(dtype)
+    x[-1, -1] = np.nan
+    g[0, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        want = g.astype(np.float64) @ x.astype(np.float64)
+    out = np.full((rows, k), np.nan, dtype)
+    _fused.linear_relu()[5](g, x, out)  # type: ignore[index]
+    rtol, atol = _helpers.tolerance(dtype, n)
+    np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
+
+
+def test_linear_chain_thin_weight_gradient_into_a_given_array() -> None:
+    """The first layer's weight gradient of a thin batch (the compiled kernel) written
+    straight into a given array, as ``dx.distributed`` asks for it: the bits of the
+    gradient read as usual."""
+    chain = [(40, 12, True, True), (12, 3, True, False)]
+    x, *params = (dx.tensor(a) for a in _chain_operands((6, 40), chain, np.float32))
+
+    def grads_of() -> Any:
+        out = _chain_fn(chain)(x.trace(), *(p.trace() for p in params))
+        return (out * out).sum().backward()
+
+    expected = grads_of().array(params[0])
+    grads = grads_of()
+    out = np.full((12, 40), np.nan, np.float32)
+    assert grads._pending[params[0]._id].get_into(out)
+    np.testing.assert_array_equal(out, expected)
+
+
 @pytest.mark.parametrize("rows", [2, 5, 32, 64])
 def test_linear_chain_thin_batch_compiled_and_numpy(
     monkeypatch: pytest.MonkeyPatch, rows: int

@@ -320,6 +320,28 @@ def _relu_mask(kernels: Any, g2: Array, y2: Array, transposed: bool) -> tuple[Ar
     return g2 * (y2 > 0), None
 
 
+def _weight_grad(kernels: Any, gp: Array, h: Array, out: Array | None) -> Array:
+    """``gp.T @ h``, a layer's weight gradient from ``gp``, its output's gradient before the
+    ReLU as ``(n, out)``, and ``h``, its input; into ``out`` where given. For a thin batch
+    whose ``gp`` is a transposed view (the thin layout) and a C-ordered ``h`` (a first
+    layer's batch), one compiled call that writes each element once: (512, 32) by (32,
+    784) ~250 us against ~285 for OpenBLAS, whose beta = 0 fills the 1.6 MB result with
+    zeros first."""
+    gt = gp.T
+    if (
+        kernels is not None
+        and gt.flags.c_contiguous
+        and h.flags.c_contiguous
+        and gt.dtype == h.dtype
+        and 1 < h.shape[0] <= SMALL_BATCH
+    ):
+        if out is None:
+            out = xp.empty((gt.shape[0], h.shape[1]), h.dtype)
+        kernels[5](gt, h, out)
+        return out
+    return product(gt, h, out)
+
+
 def linear_relu_checked(
     x: AnyTensor, weight: AnyTensor, bias: AnyTensor | None, a: Array, w: Array, b: Array | None
 ) -> AnyTensor:
@@ -347,7 +369,7 @@ def linear_relu_checked(
 
     # the parameters' gradients can be written into a given array, as linear's (GradFn)
     def grad_w(s: tuple[Array, Array | None], *, out: Array | None = None) -> Array:
-        return product(s[0].T, a2, out)
+        return _weight_grad(kernels, s[0], a2, out)
 
     def grad_b(s: tuple[Array, Array | None], *, out: Array | None = None) -> Array:
         if s[1] is None:
@@ -465,7 +487,7 @@ def linear_chain_checked(x: AnyTensor, layers: Sequence[Layer]) -> AnyTensor:
         a_in = inputs_2d[i]
 
         def grad(g: Array, *, out: Array | None = None) -> Array:
-            return product(common(g)[0][i].T, a_in, out)
+            return _weight_grad(kernels, common(g)[0][i], a_in, out)
 
         return grad
 
