@@ -427,11 +427,11 @@ def _bias_relu_rows_source(t: Any, b: Any) -> None:  # pragma: no cover
 
 
 def _thin_linear_relu_source(w: Any, x: Any, b: Any, out: Any) -> None:  # pragma: no cover
-    # out (O, N) = max(w (O, K) @ x (N, K).T + b[:, None], 0), both operands read along
-    # their rows (no packing: x stays in cache while each block of 4 rows of w streams
-    # through once). 4 x 4 outputs per pass over K, each a sum the loop vectorizes
-    # (compiled with reassociation), then the block's rows get the bias and the ReLU while
-    # in cache (NaN stays NaN, as in _bias_relu_rows_source).
+    # out (N, O) = max(x (N, K) @ w (O, K).T + b, 0), both operands read along their rows
+    # (no packing: x stays in cache while each block of 4 rows of w streams through once).
+    # 4 x 4 outputs per pass over K, each a sum the loop vectorizes (compiled with
+    # reassociation); then the bias and the ReLU in one pass over out's rows (NaN stays
+    # NaN, as in _bias_relu_source).
     rows, k_size = w.shape
     cols = x.shape[0]
     zero = out.dtype.type(0)
@@ -465,29 +465,30 @@ def _thin_linear_relu_source(w: Any, x: Any, b: Any, out: Any) -> None:  # pragm
                     s31 += p3 * q1
                     s32 += p3 * q2
                     s33 += p3 * q3
-                out[o, j], out[o, j + 1], out[o, j + 2], out[o, j + 3] = s00, s01, s02, s03
-                out[o + 1, j], out[o + 1, j + 1] = s10, s11
-                out[o + 1, j + 2], out[o + 1, j + 3] = s12, s13
-                out[o + 2, j], out[o + 2, j + 1] = s20, s21
-                out[o + 2, j + 2], out[o + 2, j + 3] = s22, s23
-                out[o + 3, j], out[o + 3, j + 1] = s30, s31
-                out[o + 3, j + 2], out[o + 3, j + 3] = s32, s33
+                out[j, o], out[j, o + 1], out[j, o + 2], out[j, o + 3] = s00, s10, s20, s30
+                out[j + 1, o], out[j + 1, o + 1] = s01, s11
+                out[j + 1, o + 2], out[j + 1, o + 3] = s21, s31
+                out[j + 2, o], out[j + 2, o + 1] = s02, s12
+                out[j + 2, o + 2], out[j + 2, o + 3] = s22, s32
+                out[j + 3, o], out[j + 3, o + 1] = s03, s13
+                out[j + 3, o + 2], out[j + 3, o + 3] = s23, s33
         for i in range(o, min(o + 4, rows)):
-            # what the blocks left: the last columns, and all of the last rows
+            # what the blocks left: the last rows of x, and every row for the last rows of w
             for j in range(cols4 if i < rows4 else 0, cols):
                 s = zero
                 for k in range(k_size):
                     s += w[i, k] * x[j, k]
-                out[i, j] = s
-            bi = b[i]
-            for j in range(cols):
-                v = out[i, j] + bi
-                out[i, j] = zero if v <= zero else v
+                out[j, i] = s
+    for j in range(cols):
+        for i in range(rows):
+            v = out[j, i] + b[i]
+            out[j, i] = zero if v <= zero else v
 
 
 def _thin_weight_grad_source(g: Any, x: Any, out: Any) -> None:  # pragma: no cover
     # out (O, K) = g (O, N) @ x (N, K) for a thin batch (few N): a weight's gradient from
-    # its output's gradient kept transposed, (out, n). Each block of 4 rows of out is written
+    # its output's gradient (g: its transpose, a view, where the layer keeps (n, out)); g's
+    # values are read one by one, outside the inner loops. Each block of 4 rows of out is written
     # once per 8 rows of x while it stays in cache (no zero fill first, as OpenBLAS's
     # beta = 0 makes); the loops over K vectorize. Sums in the order written (products
     # fused into multiply-adds).
@@ -695,9 +696,10 @@ def linear_relu() -> tuple[Callable[..., None], ...] | None:
     and the ReLU in place, on the output or on its transpose), ``mask_cols(g, y, gp, db)``
     and ``mask_rows(g, y, gp, db)`` (the ReLU's mask on the output's gradient into ``gp``,
     and the bias's gradient into ``db``, on the output or on transposes), and
-    ``thin_forward(w, x, b, out)``, the whole layer on a thin batch into its transpose
-    (``out = max(w @ x.T + b[:, None], 0)``, ``x`` and ``w`` C-contiguous: see
-    :data:`dfdx.ops.linalg.SMALL_BATCH`). The row sums and the products are compiled with
+    ``thin_forward(w, x, b, out)``, the whole layer on a thin batch (``out = max(x @ w.T
+    + b, 0)``, ``x`` and ``w`` C-contiguous: see :data:`dfdx.ops.linalg.SMALL_BATCH`) and
+    ``thin_weight_grad(g, x, out)``, its weight's gradient ``g @ x`` (``x`` C-contiguous,
+    ``g`` of any layout). The row sums and the products are compiled with
     reassociation allowed (``fastmath={"reassoc"}``, and ``"contract"`` for the products'
     fused multiply-adds), so that they vectorize: sums in another order than NumPy's and
     BLAS's, equal up to rounding."""

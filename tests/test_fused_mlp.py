@@ -233,7 +233,7 @@ def test_linear_chain_matches_torch() -> None:
 )
 def test_thin_forward_kernel(dtype: Any, rows: int, k: int, n: int) -> None:
     """The compiled thin-batch layer (blocks of 4 x 4 and what they leave) against a
-    float64 product: relu(w @ x.T + b) into ``out``; NaN stays NaN, -inf gives 0."""
+    float64 product: relu(x @ w.T + b) into ``out``; NaN stays NaN, -inf gives 0."""
     rng = np.random.default_rng(13)
     w = rng.standard_normal((rows, k)).astype(dtype)
     x = rng.standard_normal((n, k)).astype(dtype)
@@ -242,13 +242,13 @@ def test_thin_forward_kernel(dtype: Any, rows: int, k: int, n: int) -> None:
     w[-1, 0] = -np.inf  # row -1 of the result: -inf, or NaN with the NaN input
     x[0, 0] = 1.0
     with np.errstate(invalid="ignore"):
-        want = np.maximum(w.astype(np.float64) @ x.T.astype(np.float64) + b[:, None], 0)
+        want = np.maximum(x.astype(np.float64) @ w.T.astype(np.float64) + b, 0)
     thin_forward = _fused.linear_relu()[4]  # type: ignore[index]
-    out = np.full((rows, n), 7.0, dtype)
+    out = np.full((n, rows), 7.0, dtype)
     thin_forward(w, x, b, out)
     rtol, atol = _helpers.tolerance(dtype, k)
     np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
-    assert np.isnan(out[:, -1]).all() and out[-1, 0] == 0
+    assert np.isnan(out[-1]).all() and out[0, -1] == 0
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -266,10 +266,11 @@ def test_thin_weight_grad_kernel(dtype: Any, rows: int, n: int, k: int) -> None:
     g[0, 0] = np.inf
     with np.errstate(invalid="ignore"):
         want = g.astype(np.float64) @ x.astype(np.float64)
-    out = np.full((rows, k), np.nan, dtype)
-    _fused.linear_relu()[5](g, x, out)  # type: ignore[index]
     rtol, atol = _helpers.tolerance(dtype, n)
-    np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
+    for layout in (g, np.ascontiguousarray(g.T).T):  # the layer's (n, out) gradient's view
+        out = np.full((rows, k), np.nan, dtype)
+        _fused.linear_relu()[5](layout, x, out)  # type: ignore[index]
+        np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
 
 
 def test_linear_chain_thin_weight_gradient_into_a_given_array() -> None:
@@ -290,16 +291,21 @@ def test_linear_chain_thin_weight_gradient_into_a_given_array() -> None:
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])  # F: the BLAS products on the transposed layout
 @pytest.mark.parametrize("rows", [2, 5, 32, 64])
 def test_linear_chain_thin_batch_compiled_and_numpy(
-    monkeypatch: pytest.MonkeyPatch, rows: int
+    monkeypatch: pytest.MonkeyPatch, rows: int, order: str
 ) -> None:
-    """An MLP's layers on a thin batch (the first layer's compiled thin product, the
-    others' BLAS products on transposed results) against the NumPy path, values and
-    gradients, within float32 rounding."""
+    """An MLP's layers on a thin batch (the compiled thin products and weight gradients of
+    the Linear+ReLU layers) against the NumPy path, values and gradients, within float32
+    rounding."""
     chain = [(100, 36, True, True), (36, 20, True, True), (20, 9, False, True), (9, 4, True, False)]
     arrays = _chain_operands((rows, 100), chain, np.float32)
+    arrays[0] = np.asarray(arrays[0], order=order)
     got = _values_and_grads(_chain_fn(chain), arrays)
+    layer_by_layer = _values_and_grads(_chain_fn(chain, layer_by_layer=True), arrays)
+    for i, (g, w) in enumerate(zip(got, layer_by_layer, strict=True)):
+        np.testing.assert_array_equal(g, w, err_msg=f"output/input {i}")
     _numpy_only(monkeypatch)
     want = _values_and_grads(_chain_fn(chain), arrays)
     rtol, atol = _helpers.tolerance(np.float32, 100 * rows)
