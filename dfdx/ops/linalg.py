@@ -327,15 +327,15 @@ def _relu_mask(kernels: Any, g2: Array, y2: Array, transposed: bool) -> tuple[Ar
 def _weight_grad(kernels: Any, gp: Array, h: Array, out: Array | None) -> Array:
     """``gp.T @ h``, a ``Linear`` + ``ReLU`` layer's weight gradient from ``gp``, its
     output's gradient before the ReLU as ``(n, out)``, and ``h``, its input; into ``out``
-    where given. For a thin C-ordered ``h`` (the compiled thin product's input), one
-    compiled call that writes each element once: (512, 32) by (32, 784) ~250 us against
-    ~285 for OpenBLAS, whose beta = 0 fills the 1.6 MB result with zeros first."""
+    where given. For a C-ordered ``h`` of 2 to :data:`SMALL_BATCH` rows (the compiled thin
+    product's input), one compiled call that writes each element once: (512, 32) by (32,
+    784) ~250 us against ~285 for OpenBLAS, whose beta = 0 fills the 1.6 MB result with
+    zeros first."""
     if (
         kernels is not None
         and h.flags.c_contiguous
         and gp.dtype == h.dtype
         and 1 < h.shape[0] <= SMALL_BATCH
-        and h.ndim == 2
     ):
         if out is None:
             out = xp.empty((gp.shape[1], h.shape[1]), h.dtype)
