@@ -26,6 +26,7 @@ from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
 from dfdx_mypy_plugin.shapes._core import at_least as at_least
 from dfdx_mypy_plugin.shapes._core import differ_generically as differ_generically
+from dfdx_mypy_plugin.shapes._core import grows_apart as grows_apart
 from dfdx_mypy_plugin.shapes._core import dim_add as dim_add
 from dfdx_mypy_plugin.shapes._core import dim_div as dim_div
 from dfdx_mypy_plugin.shapes._core import dim_floordiv as dim_floordiv
