@@ -88,6 +88,7 @@ from dfdx_mypy_plugin._where import (
     destination,
 )
 from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
+from dfdx_mypy_plugin._window_parameters import window_parameter
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule, size_definitions
 
@@ -885,7 +886,11 @@ def user_module_constructor(call: Call) -> Type:
             continue  # an explicit Block[L[16], ...] or a literal already inferred
         if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
             args[i] = LiteralType(n, _int_type(call))
-        elif isinstance(n, str) and not n.isidentifier() and _is_plain_int(old):
+        elif (
+            isinstance(n, str)
+            and (not n.isidentifier() or window_in_scope(call.api, n))
+            and _is_plain_int(old)
+        ):  # (a bare name: the module's ``hidden: int`` given on, :mod:`._window_parameters`)
             size = dim_type(n, syms, _int_type(call), call.api)
             if isinstance(get_proper_type(size), AnyType):
                 continue
@@ -1374,9 +1379,18 @@ def checked_constructor(
         folded = False
         if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
             syms: dict[str, Type] = {}
-            value = size_of(got, actuals[0], type_of(api), syms, size_definitions(api))
+            value = size_of(
+                got,
+                actuals[0],
+                type_of(api),
+                syms,
+                size_definitions(api),
+                lambda e: window_parameter(api, e),
+            )
             n, folded = (value, True) if isinstance(value, int) else (None, False)
-            if isinstance(value, str) and not value.isidentifier():
+            if isinstance(value, str) and (
+                not value.isidentifier() or window_in_scope(api, value)
+            ):
                 # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``
                 size = dim_type(value, syms, api.named_generic_type("builtins.int", []), api)
                 if not isinstance(get_proper_type(size), AnyType):
