@@ -193,6 +193,9 @@ def _fit_declared(call: Call, built: Instance) -> Type:
         or is_subtype(built, expected)
     ):
         return built
+    declared_int = _declared_int(built, expected)
+    if is_subtype(declared_int, expected):
+        return declared_int
     misfits = [
         (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
     ]
@@ -207,6 +210,17 @@ def _fit_declared(call: Call, built: Instance) -> Type:
         DFDX_SHAPE,
     )
     return expected
+
+
+def _declared_int(built: Instance, expected: Instance) -> Instance:
+    """``built`` with each computed size that the declared type states as plain ``int``
+    taken as ``int`` (``self.pred: Linear[DE, int] = Linear(d, patch_size**2 * c)``: the
+    declared type is what the code says it knows)."""
+    args = [
+        w if expr_form(get_proper_type(g)) is not None and _is_plain_int(get_proper_type(w)) else g
+        for g, w in zip(built.args, expected.args, strict=True)
+    ]
+    return built.copy_modified(args=args)
 
 
 def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
@@ -1388,9 +1402,7 @@ def checked_constructor(
                 lambda e: window_parameter(api, e),
             )
             n, folded = (value, True) if isinstance(value, int) else (None, False)
-            if isinstance(value, str) and (
-                not value.isidentifier() or window_in_scope(api, value)
-            ):
+            if isinstance(value, str) and (not value.isidentifier() or window_in_scope(api, value)):
                 # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``
                 size = dim_type(value, syms, api.named_generic_type("builtins.int", []), api)
                 if not isinstance(get_proper_type(size), AnyType):

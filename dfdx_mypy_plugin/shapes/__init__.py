@@ -26,7 +26,6 @@ from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
 from dfdx_mypy_plugin.shapes._core import at_least as at_least
 from dfdx_mypy_plugin.shapes._core import differ_generically as differ_generically
-from dfdx_mypy_plugin.shapes._core import grows_apart as grows_apart
 from dfdx_mypy_plugin.shapes._core import dim_add as dim_add
 from dfdx_mypy_plugin.shapes._core import dim_div as dim_div
 from dfdx_mypy_plugin.shapes._core import dim_floordiv as dim_floordiv
@@ -35,6 +34,7 @@ from dfdx_mypy_plugin.shapes._core import dim_substitute as dim_substitute
 from dfdx_mypy_plugin.shapes._core import ensure as ensure
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
+from dfdx_mypy_plugin.shapes._core import grows_apart as grows_apart
 from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim

@@ -311,18 +311,13 @@ def _strided_apart(a: Dim, b: Dim) -> bool:
     names = sorted(_sym.names(pa) | _sym.names(pb))
     divisors = _sym.divisor_names(pa) | _sym.divisor_names(pb)
     small = iter(range(2, 2 + len(names)))
-    nice = {
-        n: next(small) if n in divisors else _EVEN_PROBE * (i + 2) for i, n in enumerate(names)
-    }
+    nice = {n: next(small) if n in divisors else _EVEN_PROBE * (i + 2) for i, n in enumerate(names)}
     if _sym.floor_value(pa, nice) == _sym.floor_value(pb, nice):
         return False
     points = [nice, *({n: p[i % len(p)] for i, n in enumerate(names)} for p in _PROBES)]
     points.append({n: 2 + i for i, n in enumerate(names)})
     return any(
-        all(
-            _sym.floor_value(pa, {**v, n: 1}) == _sym.floor_value(pb, {**v, n: 1})
-            for v in points
-        )
+        all(_sym.floor_value(pa, {**v, n: 1}) == _sym.floor_value(pb, {**v, n: 1}) for v in points)
         for n in names
     )
 

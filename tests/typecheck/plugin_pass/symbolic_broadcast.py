@@ -1,8 +1,9 @@
 """Broadcasting sizes computed from a generic module's TypeVars: a size that cannot be 1
 (``4*C``) is the result against a ``1`` or a size of unknown value, and a size equal to its
 partner up to a floor's rounding (a stride-2 convolution's ``(H+1)//2`` against an average
-pool's ``H//2``) is accepted; a size TypeVar against a size computed from others (a positional table's ``CTX`` against a stride-2
-convolution's ``(S+1)//2``) is the TypeVar, as a size parameter is not taken to be 1."""
+pool's ``H//2``) is accepted; a size TypeVar against a size computed from others (a positional
+table's ``CTX`` against a stride-2 convolution's ``(S+1)//2``) is the TypeVar, as a size
+parameter is not taken to be 1."""
 
 # rules: binary, nn
 
