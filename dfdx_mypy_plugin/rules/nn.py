@@ -215,12 +215,24 @@ def _fit_declared(call: Call, built: Instance) -> Type:
 def _declared_int(built: Instance, expected: Instance) -> Instance:
     """``built`` with each computed size that the declared type states as plain ``int``
     taken as ``int`` (``self.pred: Linear[DE, int] = Linear(d, patch_size**2 * c)``: the
-    declared type is what the code says it knows)."""
+    declared type is what the code says it knows), and each size written with a module's
+    ``int`` argument taken as the declared size where it may be equal to it
+    (``self.fc: Linear[D, F] = Linear(dim, hidden)``)."""
     args = [
-        w if expr_form(get_proper_type(g)) is not None and _is_plain_int(get_proper_type(w)) else g
-        for g, w in zip(built.args, expected.args, strict=True)
+        w if _declared_may_hold(g, w) else g for g, w in zip(built.args, expected.args, strict=True)
     ]
     return built.copy_modified(args=args)
+
+
+def _declared_may_hold(got: Type, want: Type) -> bool:
+    form = expr_form(get_proper_type(got))
+    if form is None:
+        return False
+    if _is_plain_int(get_proper_type(want)):
+        return True
+    if not _names_an_int_argument(form):
+        return False
+    return shapes.same_layer_size(form, read_dim(want, {})) is not False
 
 
 def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
@@ -228,6 +240,8 @@ def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
     ``features: F``) or a product (``Linear(C, 4 * C)``: ``Expr[L["4*C"]]``), where the
     class's own type parameter accepts it; else None (the plain answer stands)."""
     t = get_proper_type(dim_type(size, call.syms, _int_type(call), call.api))
+    if size.isidentifier() and window_in_scope(call.api, size):
+        t = get_proper_type(expr_type(size, call.api) or t)  # the module's ``hidden: int``
     if i >= len(info.defn.type_vars):
         return None
     param = info.defn.type_vars[i]
@@ -777,6 +791,8 @@ def _fit_destination(
         )
         return expected
     misfits = _misfits(layer, got, expected, shapes_in_out)
+    if misfits and all(_declared_may_hold(g, w) for g, w in misfits):
+        return expected  # sizes written with the module's ``int`` arguments may be these
     where = destination(api, call.context) if misfits else None
     if not misfits or where is None:
         return got
@@ -902,9 +918,10 @@ def user_module_constructor(call: Call) -> Type:
             args[i] = LiteralType(n, _int_type(call))
         elif (
             isinstance(n, str)
-            and (not n.isidentifier() or window_in_scope(call.api, n))
+            and not n.isidentifier()
+            and not _names_an_int_argument(n)
             and _is_plain_int(old)
-        ):  # (a bare name: the module's ``hidden: int`` given on, :mod:`._window_parameters`)
+        ):
             size = dim_type(n, syms, _int_type(call), call.api)
             if isinstance(get_proper_type(size), AnyType):
                 continue
@@ -913,6 +930,13 @@ def user_module_constructor(call: Call) -> Type:
             continue
         changed = True
     return result.copy_modified(args=args) if changed else call.default
+
+
+def _names_an_int_argument(d: str) -> bool:
+    """Whether a size is written with a module's ``int`` argument (``4*hidden``): a value the
+    module is built with, not given on to another module's type (whose ``forward`` would then
+    take only that size, where a ``D`` equal to it is as good)."""
+    return any(n.islower() for n in shapes.size_names(d))
 
 
 def _is_plain_int(t: ProperType) -> bool:

@@ -2,9 +2,9 @@
 given to a layer as a size is read as a size named after it: a projection shortcut built
 without the block's ``stride: int`` (its ``H`` against the main path's ``(H-1)//stride+1``:
 equal only for a stride of 1), a norm built for ``planes`` instead of ``planes * expansion``, a
-gated feed-forward's second layer built for both halves (``2*hidden`` against ``hidden``), a
-pixel predictor whose width forgets the patch's square (``C*patch_size`` against
-``C*patch_size*patch_size``)."""
+feed-forward's second layer built for ``hidden`` features, not the first's ``hidden * ratio``
+(equal only for a ratio of 1), a pixel predictor whose width forgets the patch's square
+(``C*patch_size`` against ``C*patch_size*patch_size``)."""
 
 # rules: binary, nn, conv, movement
 
@@ -68,18 +68,17 @@ class Expanded(Module, Generic[CI]):
         #     "els on axis 1, got Tensor[B, expansion*planes, H, W] (expansion*planes != planes)"]
 
 
-class GatedFeedForward(Module, Generic[D]):
-    def __init__(self, dim: D, hidden: int) -> None:
+class FeedForward(Module, Generic[D]):
+    def __init__(self, dim: D, hidden: int, ratio: int = 4) -> None:
         super().__init__()
-        self.fc1 = Linear(dim, 2 * hidden)
-        self.fc2 = Linear(2 * hidden, dim)  # E: mypy[dfdx-shape "self.fc2 is built here; called at"
-        #     " line 81: Linear[2*hidden, D]: takes 2*hidden features, got Tensor[B, S, hidden] (hi"
-        #     "dden != 2*hidden)"]
+        self.fc1 = Linear(dim, hidden * ratio)
+        self.fc2 = Linear(hidden, dim)  # E: mypy[dfdx-shape "self.fc2 is built here; called at lin"
+        #     "e 80: Linear[hidden, D]: takes hidden features, got Tensor[B, S, hidden*ratio] (hidd"
+        #     "en*ratio != hidden)"]
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
-        a, gate = self.fc1(x).chunk(2, axis=-1)
-        return self.fc2(a * gate.sigmoid())  # E: mypy[dfdx-shape "Linear[2*hidden, D]: takes 2*hid"
-        #     "den features, got Tensor[B, S, hidden] (hidden != 2*hidden)"]
+        return self.fc2(self.fc1(x).gelu())  # E: mypy[dfdx-shape "Linear[hidden, D]: takes hidden "
+        #     "features, got Tensor[B, S, hidden*ratio] (hidden*ratio != hidden)"]
 
 
 class MaskedPatches(Module, Generic[C, D]):
@@ -88,7 +87,7 @@ class MaskedPatches(Module, Generic[C, D]):
         self.patch_size = patch_size
         self.proj = Conv2d(in_chans, dim, kernel_size=patch_size, stride=patch_size)
         self.pred = Linear(dim, patch_size * in_chans)  # E: mypy[dfdx-shape "self.pred is built he"
-        #     "re; called at line 105: sub: shapes do not broadcast: Tensor[B, (H//patch_size)*(W//"
+        #     "re; called at line 104: sub: shapes do not broadcast: Tensor[B, (H//patch_size)*(W//"
         #     "patch_size), C*patch_size] and Tensor[B, (H//patch_size)*(W//patch_size), C*patch_si"
         #     "ze*patch_size] (axis -1: C*patch_size != C*patch_size*patch_size)"]
 
@@ -98,11 +97,11 @@ class MaskedPatches(Module, Generic[C, D]):
         target = imgs.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1)
         n = (h // p) * (w // p)
         target = target.reshape(b, n, p * p * c)  # E: mypy[dfdx-shape "target is assigned here; us"
-        #     "ed at line 109: sub: shapes do not broadcast: Tensor[B, (H//patch_size)*(W//patch_si"
+        #     "ed at line 108: sub: shapes do not broadcast: Tensor[B, (H//patch_size)*(W//patch_si"
         #     "ze), C*patch_size] and Tensor[B, (H//patch_size)*(W//patch_size), C*patch_size*patch"
         #     "_size] (axis -1: C*patch_size != C*patch_size*patch_size)"]
         tokens = self.proj(imgs).flatten(2).transpose(1, 2)
-        pred = self.pred(tokens)  # E: mypy[dfdx-shape "pred is assigned here; used at line 109: su"
+        pred = self.pred(tokens)  # E: mypy[dfdx-shape "pred is assigned here; used at line 108: su"
         #     "b: shapes do not broadcast: Tensor[B, (H//patch_size)*(W//patch_size), C*patch_size]"
         #     " and Tensor[B, (H//patch_size)*(W//patch_size), C*patch_size*patch_size] (axis -1: C"
         #     "*patch_size != C*patch_size*patch_size)"]

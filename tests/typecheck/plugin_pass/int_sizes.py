@@ -104,14 +104,17 @@ class GatedFeedForward(Module, Generic[D]):
         self.fc2 = Linear(hidden, dim)
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
-        a, gate = self.fc1(x).chunk(2, axis=-1)
-        assert_type(a, Tensor[B, S, Expr[L["hidden"]], T])
+        h = self.fc1(x)
+        assert_type(h, Tensor[B, S, Expr[L["2*hidden"]], T])
+        a, gate = h.chunk(2, axis=-1)
         return self.fc2(a * gate.sigmoid())
 
 
 class TwoWidths(Module, Generic[D, F]):
     """Two int widths, and an int width and a size TypeVar, that the caller makes equal:
-    nothing says they differ."""
+    nothing says they differ. A tensor's size that is one int argument alone is no size of its
+    type (``hidden`` may be ``F``, or the ``S`` a caller declares): it is unknown there, as
+    ``int`` is; a layer's type names it."""
 
     def __init__(self, dim: D, features: F, hidden: int, width: int, extra: int = 0) -> None:
         super().__init__()
@@ -125,6 +128,10 @@ class TwoWidths(Module, Generic[D, F]):
         out = self.down(h)
         side = self.side(h) + y
         return self.wide(out) + side.sum(axis=-1, keepdims=True)
+
+    def hidden_as(self, x: Tensor[B, D, T], y: Tensor[B, F, T]) -> Tensor[B, F, T]:
+        h = self.up(x)
+        return h if y.shape[1] > 0 else y
 
 
 class PatchHead(Module, Generic[D]):
@@ -141,12 +148,13 @@ class PatchHead(Module, Generic[D]):
 
 
 class Block(Module, Generic[D]):
-    """A user module given the enclosing module's ``hidden: int`` keeps it by name."""
+    """A user module given the enclosing module's ``hidden: int``, and a layer declared with a
+    size TypeVar where it is built with ``hidden``: both may be equal."""
 
     def __init__(self, dim: D, hidden: int) -> None:
         super().__init__()
         self.ffn = GatedFeedForward(dim, hidden)
-        self.gate = Linear(dim, hidden)
+        self.gate: Linear[D, D] = Linear(dim, hidden)
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
         return x + self.ffn(x)
@@ -165,7 +173,8 @@ ffn: GatedFeedForward[L[6]] = GatedFeedForward(6, hidden=12)
 assert ffn(tokens).shape == (2, 5, 6)
 two: TwoWidths[L[6], L[4]] = TwoWidths(6, 4, hidden=4, width=4)
 assert two(dx.randn(2, 6), dx.randn(2, 4)).shape == (2, 6)
+assert two.hidden_as(dx.randn(2, 6), dx.randn(2, 4)).shape == (2, 4)
 head: PatchHead[L[6]] = PatchHead(6, patch_size=2, in_chans=8)
 assert head(images).shape == (2, 16, 32)
-blk: Block[L[6]] = Block(6, hidden=12)
+blk: Block[L[6]] = Block(6, hidden=6)
 assert blk(tokens).shape == (2, 5, 6)
