@@ -6,7 +6,7 @@ blamed on the convolution and its padding, either of which may be the mistake), 
 the last channel instead of the last time step (``y[:, -1, :]`` has ``S`` features where the
 head takes ``CH``)."""
 
-# rules: binary, conv, indexing, nn
+# rules: binary, indexing, nn
 
 from typing import Any, Generic, TypeVar
 

@@ -6,7 +6,7 @@ feed-forward's second layer built for ``hidden`` features, not the first's ``hid
 (equal only for a ratio of 1), a pixel predictor whose width forgets the patch's square
 (``C*patch_size`` against ``C*patch_size*patch_size``)."""
 
-# rules: binary, nn, conv, movement
+# rules: binary, nn, movement
 
 from typing import Generic, TypeVar
 

@@ -7,7 +7,7 @@ levels have sizes no type states, so the network's last width is its own argumen
 ``out_channels``) and the head is built on it, not on ``channels[-1]``: the head then takes the
 network's output on its channel axis."""
 
-# rules: binary, conv, indexing, nn
+# rules: binary, indexing, nn
 
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L

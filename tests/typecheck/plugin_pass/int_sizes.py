@@ -8,7 +8,7 @@ branch of an ``if`` the unstrided input may be added (the condition may hold ``s
 an ``int`` in a sum (``dim + extra``, which may be 0) stays unknown; a declared ``int`` size
 keeps the layer's declared type."""
 
-# rules: binary, nn, conv, movement
+# rules: binary, nn, movement
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
