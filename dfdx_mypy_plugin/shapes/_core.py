@@ -299,15 +299,19 @@ def grows_apart(a: Dim, b: Dim) -> bool:
 
 
 def _strided_apart(a: Dim, b: Dim) -> bool:
-    """:func:`grows_apart` for sizes with floors: a stride's ``(H-1)//stride+1`` (or ``(H+1)//2``)
-    against the unstrided ``H``. They grow apart where they differ with every division exact
-    (each divisor's name small, each other name a multiple of every small number: ``H`` of
-    10080, ``stride`` of 2), and are equal wherever one of their names is 1 (a stride of 1, or
-    ``H`` of 1), at several values of the others. Sizes equal up to a floor's rounding (an
-    average pool's ``H//stride`` against ``(H-1)//stride+1``) are equal at the first point."""
+    """:func:`grows_apart` for sizes with floors: a stride's ``(H-1)//stride+1`` (or
+    ``(H+1)//2``) against the unstrided ``H``. They grow apart where their difference is not
+    bounded by a floor's rounding (an even kernel's ``S+2*((K+1)//2)-K-1`` is ``S`` or
+    ``S-1``), where they differ with every division exact (each divisor's name small, each
+    other name a multiple of every small number: ``H`` of 10080, ``stride`` of 2), and where
+    they are equal wherever one of their names is 1 (a stride of 1, or ``H`` of 1), at several
+    values of the others. Sizes equal up to a floor's rounding (an average pool's ``H//stride``
+    against ``(H-1)//stride+1``) are equal at the second point."""
     pa, pb = _poly(a), _poly(b)
     if pa is None or pb is None:
         return False
+    if constant_range(_sym.text(_sym.add(pa, pb, -1))) is not None:
+        return False  # a floor's rounding (``S+2*((K+1)//2)-K-1``: an even kernel's one step)
     names = sorted(_sym.names(pa) | _sym.names(pb))
     divisors = _sym.divisor_names(pa) | _sym.divisor_names(pb)
     small = iter(range(2, 2 + len(names)))
