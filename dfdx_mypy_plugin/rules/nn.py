@@ -88,6 +88,7 @@ from dfdx_mypy_plugin._where import (
     destination,
 )
 from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
+from dfdx_mypy_plugin._window_parameters import window_parameter
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule, size_definitions
 
@@ -192,6 +193,9 @@ def _fit_declared(call: Call, built: Instance) -> Type:
         or is_subtype(built, expected)
     ):
         return built
+    declared_int = _declared_int(built, expected)
+    if is_subtype(declared_int, expected):
+        return declared_int
     misfits = [
         (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
     ]
@@ -208,11 +212,36 @@ def _fit_declared(call: Call, built: Instance) -> Type:
     return expected
 
 
+def _declared_int(built: Instance, expected: Instance) -> Instance:
+    """``built`` with each computed size that the declared type states as plain ``int``
+    taken as ``int`` (``self.pred: Linear[DE, int] = Linear(d, patch_size**2 * c)``: the
+    declared type is what the code says it knows), and each size written with a module's
+    ``int`` argument taken as the declared size where it may be equal to it
+    (``self.fc: Linear[D, F] = Linear(dim, hidden)``)."""
+    args = [
+        w if _declared_may_hold(g, w) else g for g, w in zip(built.args, expected.args, strict=True)
+    ]
+    return built.copy_modified(args=args)
+
+
+def _declared_may_hold(got: Type, want: Type) -> bool:
+    form = expr_form(get_proper_type(got))
+    if form is None:
+        return False
+    if _is_plain_int(get_proper_type(want)):
+        return True
+    if not _names_an_int_argument(form):
+        return False
+    return shapes.same_layer_size(form, read_dim(want, {})) is not False
+
+
 def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
     """A symbolic size passed as a size: an int-bound TypeVar (``Linear(features, 512)`` with
     ``features: F``) or a product (``Linear(C, 4 * C)``: ``Expr[L["4*C"]]``), where the
     class's own type parameter accepts it; else None (the plain answer stands)."""
     t = get_proper_type(dim_type(size, call.syms, _int_type(call), call.api))
+    if size.isidentifier() and window_in_scope(call.api, size):
+        t = get_proper_type(expr_type(size, call.api) or t)  # the module's ``hidden: int``
     if i >= len(info.defn.type_vars):
         return None
     param = info.defn.type_vars[i]
@@ -762,6 +791,8 @@ def _fit_destination(
         )
         return expected
     misfits = _misfits(layer, got, expected, shapes_in_out)
+    if misfits and all(_declared_may_hold(g, w) for g, w in misfits):
+        return expected  # sizes written with the module's ``int`` arguments may be these
     where = destination(api, call.context) if misfits else None
     if not misfits or where is None:
         return got
@@ -885,7 +916,12 @@ def user_module_constructor(call: Call) -> Type:
             continue  # an explicit Block[L[16], ...] or a literal already inferred
         if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
             args[i] = LiteralType(n, _int_type(call))
-        elif isinstance(n, str) and not n.isidentifier() and _is_plain_int(old):
+        elif (
+            isinstance(n, str)
+            and not n.isidentifier()
+            and not _names_an_int_argument(n)
+            and _is_plain_int(old)
+        ):
             size = dim_type(n, syms, _int_type(call), call.api)
             if isinstance(get_proper_type(size), AnyType):
                 continue
@@ -894,6 +930,13 @@ def user_module_constructor(call: Call) -> Type:
             continue
         changed = True
     return result.copy_modified(args=args) if changed else call.default
+
+
+def _names_an_int_argument(d: str) -> bool:
+    """Whether a size is written with a module's ``int`` argument (``4*hidden``): a value the
+    module is built with, not given on to another module's type (whose ``forward`` would then
+    take only that size, where a ``D`` equal to it is as good)."""
+    return any(n.islower() for n in shapes.size_names(d))
 
 
 def _is_plain_int(t: ProperType) -> bool:
@@ -1374,9 +1417,16 @@ def checked_constructor(
         folded = False
         if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
             syms: dict[str, Type] = {}
-            value = size_of(got, actuals[0], type_of(api), syms, size_definitions(api))
+            value = size_of(
+                got,
+                actuals[0],
+                type_of(api),
+                syms,
+                size_definitions(api),
+                lambda e: window_parameter(api, e),
+            )
             n, folded = (value, True) if isinstance(value, int) else (None, False)
-            if isinstance(value, str) and not value.isidentifier():
+            if isinstance(value, str) and (not value.isidentifier() or window_in_scope(api, value)):
                 # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``
                 size = dim_type(value, syms, api.named_generic_type("builtins.int", []), api)
                 if not isinstance(get_proper_type(size), AnyType):
