@@ -23,15 +23,18 @@ from mypy.nodes import (
     ClassDef,
     Decorator,
     DelStmt,
+    DictionaryComprehension,
     Expression,
     ForStmt,
     FuncDef,
     FuncItem,
+    GeneratorExpr,
     GlobalDecl,
     IfStmt,
     Import,
     ImportAll,
     ImportFrom,
+    LambdaExpr,
     ListExpr,
     MatchStmt,
     MemberExpr,
@@ -46,6 +49,7 @@ from mypy.nodes import (
     WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
+from mypy.traverser import TraverserVisitor
 
 Definition = Callable[[NameExpr | MemberExpr], Expression | None]
 """The expression a local name (or a field of ``self``, where the caller reads fields too)
@@ -334,8 +338,8 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
         block, index = found
         at = block[index]
         text = " ".join(source[at.line - 1 : at.end_line or at.line])
-        if _SCOPES.search(text):
-            return None  # the name may be a comprehension's or a lambda's own
+        if _SCOPES.search(text) and e.name in _scoped_names(at):
+            return None  # the name is a comprehension's or a lambda's own
         for stmt in reversed(block[:index]):
             if not _binds(stmt, e.name):
                 continue
@@ -351,3 +355,101 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
         return None
 
     return definition
+
+
+def _path_to(
+    body: list[Statement], line: int, column: int
+) -> list[tuple[list[Statement], int]] | None:
+    """:func:`_statement_of` with every enclosing statement: the blocks from ``body`` down to
+    the innermost statement holding the position, with the index in each of the statement
+    holding it."""
+    for i, stmt in enumerate(body):
+        if not _contains(stmt, line, column):
+            continue
+        if isinstance(stmt, FuncDef | Decorator | ClassDef):
+            return None
+        for block in blocks(stmt):
+            inner = _path_to(block.body, line, column)
+            if inner is not None:
+                return [(body, i), *inner]
+        return [(body, i)]
+    return None
+
+
+def loop_entry_definition(api: CheckerPluginInterface, e: NameExpr) -> Expression | None:
+    """For a name used in a ``for`` loop's body before the body rebinds it (``for block in
+    self.blocks: tokens = block(tokens, ctx)``), the ``name = value`` statement that bound
+    it last before the loop, in the loop's block: the name's value at the use on the loop's
+    first pass. None where the loop's target binds the name, the body binds it before the
+    use (:func:`reaching_definitions` finds that one), or the binding before the loop is
+    not such a statement."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    source = _source_of(api)
+    if not isinstance(function, FuncItem) or source is None:
+        return None
+    count: dict[str, int] = {}
+    count_bindings(function.body.body, count)
+    if count.get(ANYTHING):
+        return None
+    path = _path_to(function.body.body, e.line, e.column)
+    if path is None or len(path) < 2:
+        return None
+    at = path[-1][0][path[-1][1]]
+    if _SCOPES.search(" ".join(source[at.line - 1 : at.end_line or at.line])):
+        return None
+    (outer, loop_at), (body, index) = path[-2], path[-1]
+    loop = outer[loop_at]
+    if not isinstance(loop, ForStmt) or body is not loop.body.body:
+        return None
+    if any(_binds(stmt, e.name) for stmt in body[:index]) or _binds_target(loop, e.name):
+        return None
+    for stmt in reversed(outer[:loop_at]):
+        if not _binds(stmt, e.name):
+            continue
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], NameExpr)
+            and stmt.lvalues[0].name == e.name
+            and not _is_argument_copy(stmt.rvalue)
+        ):
+            return checked_copy(api, stmt.rvalue)
+        return None
+    return None
+
+
+def _binds_target(loop: ForStmt, name: str) -> bool:
+    count: dict[str, int] = {}
+    _bind(count, loop.index)
+    return bool(count.get(name) or count.get(ANYTHING))
+
+
+class _ScopedNames(TraverserVisitor):
+    """The names the comprehensions and lambdas of a statement bind for themselves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_generator_expr(self, o: GeneratorExpr) -> None:
+        for index in o.indices:
+            self.names.update(target_names(index))
+        super().visit_generator_expr(o)
+
+    def visit_dictionary_comprehension(self, o: DictionaryComprehension) -> None:
+        for index in o.indices:
+            self.names.update(target_names(index))
+        super().visit_dictionary_comprehension(o)
+
+    def visit_lambda_expr(self, o: LambdaExpr) -> None:
+        self.names.update(arg.variable.name for arg in o.arguments)
+        super().visit_lambda_expr(o)
+
+
+def _scoped_names(stmt: Statement) -> set[str]:
+    """The names bound by the comprehensions and lambdas in ``stmt`` (``att`` of ``[att(x) for
+    att in self.heads]``): a use of another name there reads the function's."""
+    visitor = _ScopedNames()
+    stmt.accept(visitor)
+    return visitor.names

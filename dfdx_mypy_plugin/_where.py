@@ -49,6 +49,7 @@ from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
     definitions,
+    loop_entry_definition,
     reaching_definitions,
 )
 from dfdx_mypy_plugin._origin import (
@@ -305,7 +306,7 @@ def at_inputs(
         e = _unmoved(e)
         if not isinstance(e, NameExpr):
             continue
-        value = definition(e)
+        value = definition(e) or _entry_value(api, e, message)
         if _empty_display(value):
             continue  # ``outs = []``, filled by ``append``: no size is set there
         if value is not None and 0 < value.line != context.line:
@@ -402,10 +403,74 @@ def at_argument(
     scope = getattr(api, "scope", None)
     if not isinstance(argument, NameExpr) or scope is None or scope.current_function() is None:
         return []
-    value = reaching_definitions(api)(argument)
+    value = reaching_definitions(api)(argument) or _entry_value(api, argument, message)
     if value is None or not 0 < value.line != call.line:
         return []
-    return [(f"{argument.name} is assigned here; used at line {call.line}: {message}", value)]
+    used = f"{argument.name} is assigned here; used at line {call.line}: {message}"
+    return [(used, v) for v in [value, *_shape_set_before(api, argument.name, value)]]
+
+
+_KEPT_STEPS = 8
+
+
+def _shape_set_before(
+    api: CheckerPluginInterface, name: str, value: Expression
+) -> list[Expression]:
+    """Where ``value``, the last assignment of ``name``, only keeps the shape of the name's
+    value before it (``x = dx.dropout(x, p)``, ``x = self.norm(x)``, ``x = x.relu()``), the
+    assignment before that set the shape (``x = dx.cat(heads, axis=0)`` a line before the
+    dropout), followed back over such steps: a size at fault there was set wrong by it. []
+    where ``value`` sets a shape of its own."""
+    definition = reaching_definitions(api)
+    setting = value
+    for _ in range(_KEPT_STEPS):
+        previous = _kept_name(api, name, setting)
+        earlier = definition(previous) if previous is not None else None
+        if earlier is None or not 0 < earlier.line < setting.line:
+            break
+        setting = earlier
+    return [setting] if setting is not value else []
+
+
+def _kept_name(api: CheckerPluginInterface, name: str, value: Expression) -> NameExpr | None:
+    """``name`` read by ``value`` where ``value`` is a call of one tensor, ``name``'s, whose
+    result has that tensor's shape (a function's first argument, a method's receiver)."""
+    if not isinstance(value, CallExpr):
+        return None
+    callee = value.callee
+    if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr) and not value.args:
+        read: Expression | None = callee.expr  # ``x.relu()``
+    elif value.args and value.arg_kinds[0] == ARG_POS:
+        read = value.args[0]  # ``dx.dropout(x, p)``, ``self.norm(x)``
+    else:
+        read = None
+    if not isinstance(read, NameExpr) or read.name != name:
+        return None
+    before, after = _tensor_shape(api, read), _tensor_shape(api, value)
+    return read if before is not None and before == after else None
+
+
+def _tensor_shape(api: CheckerPluginInterface, e: Expression) -> Shape | None:
+    """The shape of ``e``'s tensor as mypy typed it where it was checked, or None."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
+        return None
+    try:
+        return read_tensor(p).shape
+    except Unknown:
+        return None
+
+
+def _entry_value(api: CheckerPluginInterface, name: NameExpr, message: str) -> Expression | None:
+    """The value ``name`` has on a loop's first pass where it is used before the loop's body
+    rebinds it (:func:`loop_entry_definition`: ``tokens = h.flatten(2)`` before ``for block
+    in self.blocks: tokens = block(tokens, ctx)``), where ``message`` is about that value (it
+    names its shape): a later pass's value, the loop's own, is as likely the one at fault."""
+    value = loop_entry_definition(api, name)
+    shape = _tensor_shape(api, value) if value is not None else None
+    return value if shape is not None and f"got {fmt(shape)}" in message else None
 
 
 _MOVES = ("transpose", "swapaxes", "permute", "mT", "T", "unsqueeze", "flatten")
@@ -673,6 +738,15 @@ def declared_after(
     return target[0]
 
 
+SIZED_HERE = frozenset(
+    {"zeros", "ones", "randn", "rand", "full", "arange", "reshape", "broadcast_to"}
+)
+"""Ops whose result's sizes are the arguments of the call (a creation's, a reshape's): where
+they do not fit the declared type the value goes to, in another order or another size
+(``self.seeds: Tensor[L[1], NS, D] = dx.zeros(1, dim, num_seeds)``), the call is the mistake,
+reported there by :func:`fit_value` though no layer set the sizes."""
+
+
 def fit_value(
     api: CheckerPluginInterface,
     op: str,
@@ -682,9 +756,10 @@ def fit_value(
 ) -> Type:
     """``got``, the tensor an op gives at ``context``, where it fits the declared type its
     value goes to; else, where sizes that certainly differ were set by a layer found back
-    from the op (:func:`at_origins`), that declared type, after a ``dfdx-shape`` error at the
-    op and where each such layer is built. mypy's own error (``return-value``,
-    ``assignment``) would name neither the size nor the layer."""
+    from the op (:func:`at_origins`) or by the op's own arguments (:data:`SIZED_HERE`), that
+    declared type, after a ``dfdx-shape`` error at the op and where each such layer is built.
+    mypy's own error (``return-value``, ``assignment``) would name neither the size nor the
+    layer."""
     g = get_proper_type(got)
     if (
         not isinstance(context, CallExpr | IndexExpr)
@@ -715,7 +790,7 @@ def fit_value(
     a, b = fmt_dim(have[bad[0]]), fmt_dim(want[bad[0]])
     message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
     places = at_origins(api, context, context, frozenset(bad), message, have)
-    if not places:
+    if not places and op not in SIZED_HERE:
         return got
     fail(message, context)
     for text, place in places:
