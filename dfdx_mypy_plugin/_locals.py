@@ -11,8 +11,10 @@ all; an import binds the names it imports.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -23,18 +25,15 @@ from mypy.nodes import (
     ClassDef,
     Decorator,
     DelStmt,
-    DictionaryComprehension,
     Expression,
     ForStmt,
     FuncDef,
     FuncItem,
-    GeneratorExpr,
     GlobalDecl,
     IfStmt,
     Import,
     ImportAll,
     ImportFrom,
-    LambdaExpr,
     ListExpr,
     MatchStmt,
     MemberExpr,
@@ -49,7 +48,6 @@ from mypy.nodes import (
     WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
-from mypy.traverser import TraverserVisitor
 
 Definition = Callable[[NameExpr | MemberExpr], Expression | None]
 """The expression a local name (or a field of ``self``, where the caller reads fields too)
@@ -338,8 +336,10 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
         block, index = found
         at = block[index]
         text = " ".join(source[at.line - 1 : at.end_line or at.line])
-        if _SCOPES.search(text) and e.name in _scoped_names(at):
-            return None  # the name is a comprehension's or a lambda's own
+        if _SCOPES.search(text):
+            scoped = _scoped_names("\n".join(source[at.line - 1 : at.end_line or at.line]))
+            if scoped is None or e.name in scoped:
+                return None  # the name may be a comprehension's or a lambda's own
         for stmt in reversed(block[:index]):
             if not _binds(stmt, e.name):
                 continue
@@ -425,31 +425,20 @@ def _binds_target(loop: ForStmt, name: str) -> bool:
     return bool(count.get(name) or count.get(ANYTHING))
 
 
-class _ScopedNames(TraverserVisitor):
-    """The names the comprehensions and lambdas of a statement bind for themselves."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_generator_expr(self, o: GeneratorExpr) -> None:
-        for index in o.indices:
-            self.names.update(target_names(index))
-        super().visit_generator_expr(o)
-
-    def visit_dictionary_comprehension(self, o: DictionaryComprehension) -> None:
-        for index in o.indices:
-            self.names.update(target_names(index))
-        super().visit_dictionary_comprehension(o)
-
-    def visit_lambda_expr(self, o: LambdaExpr) -> None:
-        self.names.update(arg.variable.name for arg in o.arguments)
-        super().visit_lambda_expr(o)
-
-
-def _scoped_names(stmt: Statement) -> set[str]:
-    """The names bound by the comprehensions and lambdas in ``stmt`` (``att`` of ``[att(x) for
-    att in self.heads]``): a use of another name there reads the function's."""
-    visitor = _ScopedNames()
-    stmt.accept(visitor)
-    return visitor.names
+def _scoped_names(text: str) -> set[str] | None:
+    """The names the comprehensions and lambdas of a statement (its source, ``text``) bind
+    for themselves (``att`` of ``[att(x) for att in self.heads]``): a use of another name
+    there reads the function's. None where the text does not parse alone."""
+    try:
+        tree = ast.parse(textwrap.dedent(text))
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.comprehension):
+            names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Lambda):
+            a = node.args
+            every = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, [a.vararg, a.kwarg])]
+            names.update(arg.arg for arg in every)
+    return names
