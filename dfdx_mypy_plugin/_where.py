@@ -34,6 +34,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OpExpr,
+    RefExpr,
     OverloadedFuncDef,
     ReturnStmt,
     Statement,
@@ -57,6 +58,7 @@ from dfdx_mypy_plugin._origin import (
     SEQUENTIAL,
     Joined,
     Origin,
+    keeps_shape,
     origins,
     origins_of_call,
     origins_of_slice,
@@ -312,6 +314,7 @@ def at_inputs(
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
             found.append((used, _setting_step(value)))
+            found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
     return found
@@ -433,21 +436,34 @@ def _shape_set_before(
 
 
 def _kept_name(api: CheckerPluginInterface, name: str, value: Expression) -> NameExpr | None:
-    """``name`` read by ``value`` where ``value`` is a call of one tensor, ``name``'s, whose
-    result has that tensor's shape (a function's first argument, a method's receiver)."""
+    """``name`` read by ``value`` where ``value`` keeps the shape of ``name``'s tensor: a
+    method of it without arguments (``x.relu()``) or a dfdx function of it (``dx.dropout(x,
+    p)``) whose result has its shape, or a layer that keeps the shape by its nature (a norm,
+    an activation: :func:`keeps_shape`; not a ``Linear[D, D]``, which sets its features)."""
     if not isinstance(value, CallExpr):
         return None
     callee = value.callee
+    read: Expression | None = None
     if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr) and not value.args:
-        read: Expression | None = callee.expr  # ``x.relu()``
+        read = callee.expr  # ``x.relu()``
     elif value.args and value.arg_kinds[0] == ARG_POS:
-        read = value.args[0]  # ``dx.dropout(x, p)``, ``self.norm(x)``
-    else:
-        read = None
+        module = _module_type(api, callee)
+        if module is not None and keeps_shape(module):
+            read = value.args[0]  # ``self.norm(x)``
+        elif module is None and isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx."):
+            read = value.args[0]  # ``dx.dropout(x, p)``
     if not isinstance(read, NameExpr) or read.name != name:
         return None
     before, after = _tensor_shape(api, read), _tensor_shape(api, value)
     return read if before is not None and before == after else None
+
+
+def _module_type(api: CheckerPluginInterface, callee: Expression) -> Instance | None:
+    """The type of ``callee`` where it is a module (a layer in a field), else None."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(callee) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    return p if isinstance(p, Instance) and p.type.has_base(MODULE) else None
 
 
 def _tensor_shape(api: CheckerPluginInterface, e: Expression) -> Shape | None:
@@ -747,6 +763,29 @@ they do not fit the declared type the value goes to, in another order or another
 reported there by :func:`fit_value` though no layer set the sizes."""
 
 
+def _rebinds_declared_name(api: CheckerPluginInterface, value: Expression) -> bool:
+    """Whether ``value`` is assigned to a local name declared by an earlier statement (``h =
+    h.reshape(b, c, w, h)`` after ``h: Tensor[...] = ...``): a name reused for another shape
+    where mypy does not let it take one, which mypy's ``assignment`` error and the plugin's
+    note on the options that allow it are about."""
+    if not isinstance(api, TypeChecker):
+        return False
+    function = api.scope.current_function()
+    statements = function.body.body if function is not None else api.tree.defs
+    return any(
+        isinstance(stmt, AssignmentStmt)
+        and _same_place(stmt.rvalue, value)
+        and stmt.type is None
+        and any(
+            isinstance(target, NameExpr)
+            and isinstance(target.node, Var)
+            and not target.node.is_inferred
+            for target in stmt.lvalues
+        )
+        for stmt in walk(statements)
+    )
+
+
 def fit_value(
     api: CheckerPluginInterface,
     op: str,
@@ -790,7 +829,7 @@ def fit_value(
     a, b = fmt_dim(have[bad[0]]), fmt_dim(want[bad[0]])
     message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
     places = at_origins(api, context, context, frozenset(bad), message, have)
-    if not places and op not in SIZED_HERE:
+    if not places and (op not in SIZED_HERE or _rebinds_declared_name(api, context)):
         return got
     fail(message, context)
     for text, place in places:

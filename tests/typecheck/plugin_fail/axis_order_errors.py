@@ -3,7 +3,10 @@ declared type is ``(1, num_seeds, dim)``, a reshape into heads that forgets the 
 before it, a table of positions created ``(dim, length)``; each reported on the call that
 states the sizes (mypy's own ``assignment`` error would name no axis). A feature map flattened
 to ``b c (h w)`` without its transpose before a loop over its blocks: reported where the loop
-first uses it and on the line that made it (the value the loop's first pass reads)."""
+first uses it and on the line that made it (the value the loop's first pass reads). Heads
+concatenated along the wrong axis: reported where the next layer reads them, in a
+comprehension, on the line that last assigned them and on the line that set their shape
+(the concatenation), past a dropout and an activation that keep it."""
 
 # rules: creation, movement, nn
 
@@ -23,6 +26,8 @@ S = TypeVar("S", bound=int)
 NH = TypeVar("NH", bound=int)
 HD = TypeVar("HD", bound=int)
 NS = TypeVar("NS", bound=int)
+FI = TypeVar("FI", bound=int)
+FO = TypeVar("FO", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 
@@ -53,8 +58,40 @@ class TokenMixer(Module, Generic[C]):
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         b, c, h, w = x.shape
-        tokens = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "tokens is assigned here; used at"]
+        tokens = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "tokens is assigned here; used at"
+        #     " line 64: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
         for block in self.blocks:
             tokens = dx.gelu(block(tokens))  # E: mypy[dfdx-shape "Linear[C, C]: takes C feature"
             #     "s, got Tensor[B, C, H*W] (H*W != C)"]
         return tokens.transpose(1, 2).reshape(b, c, h, w)
+
+
+class Head(Module, Generic[FI, FO]):
+    def __init__(self, fi: FI, fo: FO) -> None:
+        super().__init__()
+        self.proj = Linear(fi, fo)
+
+    def forward(self, h: Tensor[N, FI, T]) -> Tensor[N, FO, T]:
+        return dx.elu(self.proj(h))
+
+
+class GraphHeads(Module, Generic[FI, FO, NH]):
+    """Hidden heads concatenated along the node axis (axis 0) instead of the features: the
+    output heads, read in a comprehension after a dropout and an activation that keep the
+    shape, get ``FO`` features; reported there and on the concatenation's line."""
+
+    def __init__(self, fi: FI, fo: FO, nh: NH) -> None:
+        super().__init__()
+        self.hidden = ModuleList([Head(fi, fo) for _ in range(nh)])
+        self.out = ModuleList([Head(fo * nh, fo) for _ in range(2)])
+
+    def forward(self, x: Tensor[N, FI, T]) -> Tensor[N, FO, T]:
+        x = dx.cat([head(x) for head in self.hidden], axis=0)  # E: mypy[dfdx-shape "x is assign"
+        #     "ed here; used at line 95: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[D"
+        #     "yn, FO] (FO != FO*NH)"]
+        x = dx.dropout(x, 0.5, training=self.training)
+        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 95: Head[FO*NH, F"
+        #     "O]: h takes Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
+        outs = [head(x) for head in self.out]  # E: mypy[dfdx-shape "Head[FO*NH, FO]: h takes "
+        #     "Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
+        return dx.stack(outs, axis=0).mean(axis=0)
