@@ -39,7 +39,7 @@ class Pooling(Module, Generic[D, NS]):
 
 
 def split_heads(x: Tensor[B, S, D, T], nh: NH, hd: HD) -> Tensor[B, NH, S, HD, T]:
-    b, s, d = x.shape
+    b, s, _ = x.shape
     return x.view(b, s, nh, hd)  # E: mypy[dfdx-shape "reshape: gives Tensor[B, S, NH, HD], the"
     #     " return type is Tensor[B, NH, S, HD] (S != NH)"]
 

@@ -71,8 +71,8 @@ class FeatureMapToSequence(Module, Generic[C, D, NH]):
         src = h.flatten(2)  # E: mypy[dfdx-shape "src is assigned here; used at line 76: LayerNorm["
         #     "D]: takes D features, got Tensor[B, D, H*W] (H*W != D)", dfdx-shape "src is assigned"
         #     " here; used at line 78: MultiHeadAttention[D, NH]: query takes D features, got Tenso"
-        #     "r[B, D, H*W] (H*W != D)", dfdx-shape "src is assigned here; used at line 81: Linear[D"
-        #     ", D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
+        #     "r[B, D, H*W] (H*W != D)", dfdx-shape "src is assigned here; used at line 81: Linear["
+        #     "D, D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
         self.norm(src)  # E: mypy[dfdx-shape "LayerNorm[D]: takes D features, got Tensor[B, D, H*W]"
         #     " (H*W != D)"]
         self.attn(src)  # E: mypy[dfdx-shape "MultiHeadAttention[D, NH]: query takes D features, go"
