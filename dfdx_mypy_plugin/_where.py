@@ -763,6 +763,52 @@ they do not fit the declared type the value goes to, in another order or another
 reported there by :func:`fit_value` though no layer set the sizes."""
 
 
+def _made_before(
+    api: CheckerPluginInterface, op: Expression, out: Shape, bad: list[int], message: str
+) -> list[tuple[str, Context]] | None:
+    """For ``op``, whose result (of shape ``out``) does not fit its declared type on the axes
+    ``bad`` and whose sizes no layer found back set: [] where the op itself made those sizes
+    (a concatenation or a ``topk`` along the wrong axis, a reduction over it, axes moved
+    wrong: the tensor it reads has other sizes there, or none), so that the error is
+    reported at the op; where it kept them from a local name's tensor (``h = dx.relu(h)``
+    before ``return h``), the assignment that set them (:func:`_shape_set_before`), reported
+    too; None where the sizes come from an expression this does not follow."""
+    read = _read_tensor_of(op)
+    before = _tensor_shape(api, read) if read is not None else None
+    if before is None or len(before) != len(out) or any(before[a] != out[a] for a in bad):
+        return []
+    if not isinstance(read, NameExpr):
+        return None
+    value = reaching_definitions(api)(read)
+    if value is None or not 0 < value.line < op.line:
+        return None
+    setting = [value, *_shape_set_before(api, read.name, value)][-1]
+    return [(f"{read.name} is assigned here; used at line {op.line}: {message}", setting)]
+
+
+def _read_tensor_of(op: Expression) -> Expression | None:
+    """The expression whose tensor ``op`` reads first: a method's receiver (``h.relu()``),
+    an indexed tensor (``h[:, :k]``), a function's first argument (``dx.relu(h)``)."""
+    if isinstance(op, IndexExpr):
+        return op.base
+    if not isinstance(op, CallExpr):
+        return None
+    if isinstance(op.callee, MemberExpr) and not (
+        isinstance(op.callee.expr, NameExpr) and op.callee.expr.fullname == "dfdx"
+    ):
+        return op.callee.expr if not _is_module_field(op.callee) else _first_argument(op)
+    return _first_argument(op)
+
+
+def _first_argument(op: CallExpr) -> Expression | None:
+    return op.args[0] if op.args and op.arg_kinds[0] == ARG_POS else None
+
+
+def _is_module_field(callee: MemberExpr) -> bool:
+    """``self.norm`` of ``self.norm(h)``: a field called, not a method of a tensor."""
+    return isinstance(callee.expr, NameExpr) and callee.expr.name == "self"
+
+
 def _rebinds_declared_name(api: CheckerPluginInterface, value: Expression) -> bool:
     """Whether ``value`` is assigned to a local name declared by an earlier statement (``h =
     h.reshape(b, c, w, h)`` after ``h: Tensor[...] = ...``): a name reused for another shape
@@ -829,8 +875,13 @@ def fit_value(
     a, b = fmt_dim(have[bad[0]]), fmt_dim(want[bad[0]])
     message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
     places = at_origins(api, context, context, frozenset(bad), message, have)
-    if not places and (op not in SIZED_HERE or _rebinds_declared_name(api, context)):
-        return got
+    if not places:
+        if _rebinds_declared_name(api, context):
+            return got
+        made = [] if op in SIZED_HERE else _made_before(api, context, have, bad, message)
+        if made is None:
+            return got
+        places = made
     fail(message, context)
     for text, place in places:
         fail(text, place)

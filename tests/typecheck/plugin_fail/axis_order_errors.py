@@ -6,14 +6,18 @@ to ``b c (h w)`` without its transpose before a loop over its blocks: reported w
 first uses it and on the line that made it (the value the loop's first pass reads). Heads
 concatenated along the wrong axis: reported where the next layer reads them, in a
 comprehension, on the line that last assigned them and on the line that set their shape
-(the concatenation), past a dropout and an activation that keep it."""
+(the concatenation), past a dropout and an activation that keep it. A value that does not fit
+the return type where its sizes were made by an op (two views joined on the features, a mean
+over the wrong axis): reported at that op (in place of mypy's ``return-value``), and where it
+only kept them (a dropout), also at the line that made them."""
 
 # rules: creation, movement, nn
 
 from typing import Generic, TypeVar
+from typing import Literal as L
 
 import dfdx as dx
-from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx import Expr, NoneTape, OwnedTape, Tensor
 from dfdx.nn import Conv2d, Linear, Module, ModuleList
 
 B = TypeVar("B", bound=int)
@@ -59,7 +63,7 @@ class TokenMixer(Module, Generic[C]):
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         b, c, h, w = x.shape
         tokens = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "tokens is assigned here; used at"
-        #     " line 64: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
+        #     " line 68: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
         for block in self.blocks:
             tokens = dx.gelu(block(tokens))  # E: mypy[dfdx-shape "Linear[C, C]: takes C feature"
             #     "s, got Tensor[B, C, H*W] (H*W != C)"]
@@ -87,11 +91,27 @@ class GraphHeads(Module, Generic[FI, FO, NH]):
 
     def forward(self, x: Tensor[N, FI, T]) -> Tensor[N, FO, T]:
         x = dx.cat([head(x) for head in self.hidden], axis=0)  # E: mypy[dfdx-shape "x is assign"
-        #     "ed here; used at line 95: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[D"
+        #     "ed here; used at line 99: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[D"
         #     "yn, FO] (FO != FO*NH)"]
         x = dx.dropout(x, 0.5, training=self.training)
-        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 95: Head[FO*NH, F"
+        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 99: Head[FO*NH, F"
         #     "O]: h takes Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
         outs = [head(x) for head in self.out]  # E: mypy[dfdx-shape "Head[FO*NH, FO]: h takes "
         #     "Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
         return dx.stack(outs, axis=0).mean(axis=0)
+
+
+def both_views(z_i: Tensor[N, D, T], z_j: Tensor[N, D, T]) -> Tensor[Expr[L["2*N"]], D, T]:
+    """Two views of a batch put side by side along the features instead of the batch."""
+    z = dx.cat([z_i, z_j], axis=1)  # E: mypy[dfdx-shape "z is assigned here; used at line 108: d"
+    #     "ropout: gives Tensor[N, 2*D], the return type is Tensor[2*N, D] (N != 2*N)"]
+    z = dx.dropout(z, 0.1)  # E: mypy[dfdx-shape "dropout: gives Tensor[N, 2*D], the return type "
+    #     "is Tensor[2*N, D] (N != 2*N)"]
+    return z
+
+
+def pooled(x: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
+    """The mean over the features instead of the tokens."""
+    out = x.mean(axis=2)  # E: mypy[dfdx-shape "mean: gives Tensor[B, S], the return type is Tens"
+    #     "or[B, D] (S != D)"]
+    return out

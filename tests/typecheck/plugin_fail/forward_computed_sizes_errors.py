@@ -60,7 +60,8 @@ class SelfCat(Module, Generic[CI, G]):
         super().__init__()
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, Expr[L["CI+G"]], H, W, T]:
-        return dx.cat([x, x], axis=1)  # E: mypy[return-value]
+        return dx.cat([x, x], axis=1)  # E: mypy[dfdx-shape "concat: gives Tensor[N, 2*CI, H, W], "
+        #     "the return type is Tensor[N, CI+G, H, W] (2*CI != CI+G)"]
 
 
 dense: DenseLayer[L[8], L[4]] = DenseLayer(8, 4)

@@ -2,7 +2,8 @@
 as their declared type says, heads split with a width known only at run time (``dim //
 num_heads``: the pieces keep their rank and other sizes, and put side by side along the batch
 axis they are a ``Tensor[Dyn, N, Dyn]``), a feature map flattened and transposed to tokens
-before a loop over its blocks, and a reshape into the axes an annotation names."""
+before a loop over its blocks, a reshape into the axes an annotation names, two views joined
+along the batch and a mean over the tokens, returned past a dropout or an activation."""
 
 # rules: creation, movement, nn
 
@@ -19,6 +20,7 @@ from dfdx.nn import Conv2d, Linear, Module, ModuleList
 B = TypeVar("B", bound=int)
 N = TypeVar("N", bound=int)
 M = TypeVar("M", bound=int)
+S = TypeVar("S", bound=int)
 C = TypeVar("C", bound=int)
 D = TypeVar("D", bound=int)
 H = TypeVar("H", bound=int)
@@ -91,6 +93,20 @@ def heads(x: Tensor[B, N, D, T], num_heads: int) -> Tensor[B, N, Dyn, Dyn, T]:
     return out
 
 
+def both_views(z_i: Tensor[N, D, T], z_j: Tensor[N, D, T]) -> Tensor[Expr[L["2*N"]], D, T]:
+    """Two views of a batch put one after the other along the batch, then a dropout."""
+    z = dx.cat([z_i, z_j], axis=0)
+    z = dx.dropout(z, 0.1)
+    return z
+
+
+def pooled(x: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
+    """The mean over the tokens, returned through an activation."""
+    out = x.mean(axis=1)
+    out = dx.gelu(out)
+    return out
+
+
 def main() -> None:
     data = np.random.default_rng(0).standard_normal((2, 5, 8)).astype(np.float32)
     sets: Tensor[L[2], L[5], L[8], NoneTape] = dx.tensor(data).ensure_shape(2, 5, 8)
@@ -99,6 +115,8 @@ def main() -> None:
     mixer: TokenMixer[L[4]] = TokenMixer(4, depth=2)
     assert mixer(dx.randn(2, 4, 3, 3)).shape == (2, 4, 3, 3)
     assert heads(sets, 2).shape == (2, 5, 2, 4)
+    assert both_views(sets[0], sets[1]).shape == (10, 8)
+    assert pooled(sets).shape == (2, 8)
 
 
 main()
