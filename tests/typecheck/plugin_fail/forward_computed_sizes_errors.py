@@ -66,7 +66,7 @@ class SelfCat(Module, Generic[CI, G]):
 
 dense: DenseLayer[L[8], L[4]] = DenseLayer(8, 4)
 trans: Transition[L[8], L[4]] = Transition(8, 4)  # E: mypy[dfdx-shape "trans is built here; "
-#     "called at line 70: Transition[8, 4]: x takes Tensor[N, 8, H, W], got Tensor[2, 12, 8, "
+#     "called at line 71: Transition[8, 4]: x takes Tensor[N, 8, H, W], got Tensor[2, 12, 8, "
 #     "8] (12 != 8)"]
 y = trans(dense(dx.randn(2, 8, 8, 8)))  # E: mypy[dfdx-shape "Transition[8, 4]: x takes "
 #     "Tensor[N, 8, H, W], got Tensor[2, 12, 8, 8] (12 != 8)"]
