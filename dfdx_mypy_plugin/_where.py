@@ -841,10 +841,11 @@ def fit_value(
 ) -> Type:
     """``got``, the tensor an op gives at ``context``, where it fits the declared type its
     value goes to; else, where sizes that certainly differ were set by a layer found back
-    from the op (:func:`at_origins`) or by the op's own arguments (:data:`SIZED_HERE`), that
-    declared type, after a ``dfdx-shape`` error at the op and where each such layer is built.
-    mypy's own error (``return-value``, ``assignment``) would name neither the size nor the
-    layer."""
+    from the op (:func:`at_origins`), by the op's own arguments (:data:`SIZED_HERE`), by the
+    op itself or by the assignment whose shape it kept (:func:`_made_before`), that declared
+    type, after a ``dfdx-shape`` error at the op and where each such layer is built or that
+    assignment is. mypy's own error (``return-value``, ``assignment``) would name neither the
+    size nor the place."""
     g = get_proper_type(got)
     if (
         not isinstance(context, CallExpr | IndexExpr)
