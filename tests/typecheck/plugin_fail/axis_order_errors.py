@@ -9,7 +9,9 @@ comprehension, on the line that last assigned them and on the line that set thei
 (the concatenation), past a dropout and an activation that keep it. A value that does not fit
 the return type where its sizes were made by an op (two views joined on the features, a mean
 over the wrong axis): reported at that op (in place of mypy's ``return-value``), and where it
-only kept them (a dropout), also at the line that made them."""
+only kept them (a dropout), also at the line that made them. A transition without its pool,
+whose 1x1 convolution's field is declared without the window: reported at the convolution and
+where it is built."""
 
 # rules: creation, movement, nn
 
@@ -32,6 +34,7 @@ HD = TypeVar("HD", bound=int)
 NS = TypeVar("NS", bound=int)
 FI = TypeVar("FI", bound=int)
 FO = TypeVar("FO", bound=int)
+CO = TypeVar("CO", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 
@@ -63,7 +66,7 @@ class TokenMixer(Module, Generic[C]):
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         b, c, h, w = x.shape
         tokens = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "tokens is assigned here; used at"
-        #     " line 68: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
+        #     " line 71: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
         for block in self.blocks:
             tokens = dx.gelu(block(tokens))  # E: mypy[dfdx-shape "Linear[C, C]: takes C feature"
             #     "s, got Tensor[B, C, H*W] (H*W != C)"]
@@ -91,10 +94,10 @@ class GraphHeads(Module, Generic[FI, FO, NH]):
 
     def forward(self, x: Tensor[N, FI, T]) -> Tensor[N, FO, T]:
         x = dx.cat([head(x) for head in self.hidden], axis=0)  # E: mypy[dfdx-shape "x is assign"
-        #     "ed here; used at line 99: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[D"
+        #     "ed here; used at line 102: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[D"
         #     "yn, FO] (FO != FO*NH)"]
         x = dx.dropout(x, 0.5, training=self.training)
-        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 99: Head[FO*NH, F"
+        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 102: Head[FO*NH, F"
         #     "O]: h takes Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
         outs = [head(x) for head in self.out]  # E: mypy[dfdx-shape "Head[FO*NH, FO]: h takes "
         #     "Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
@@ -103,7 +106,7 @@ class GraphHeads(Module, Generic[FI, FO, NH]):
 
 def both_views(z_i: Tensor[N, D, T], z_j: Tensor[N, D, T]) -> Tensor[Expr[L["2*N"]], D, T]:
     """Two views of a batch put side by side along the features instead of the batch."""
-    z = dx.cat([z_i, z_j], axis=1)  # E: mypy[dfdx-shape "z is assigned here; used at line 108: d"
+    z = dx.cat([z_i, z_j], axis=1)  # E: mypy[dfdx-shape "z is assigned here; used at line 111: d"
     #     "ropout: gives Tensor[N, 2*D], the return type is Tensor[2*N, D] (N != 2*N)"]
     z = dx.dropout(z, 0.1)  # E: mypy[dfdx-shape "dropout: gives Tensor[N, 2*D], the return type "
     #     "is Tensor[2*N, D] (N != 2*N)"]
@@ -115,3 +118,22 @@ def pooled(x: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
     out = x.mean(axis=2)  # E: mypy[dfdx-shape "mean: gives Tensor[B, S], the return type is Tens"
     #     "or[B, D] (S != D)"]
     return out
+
+
+class Transition(Module, Generic[C, CO]):
+    """A transition whose 1x1 convolution is declared ``Conv2d[C, CO]`` (the window left out
+    of the type): its output keeps ``H, W``, so the pool forgotten is reported."""
+
+    def __init__(self, c: C, co: CO) -> None:
+        super().__init__()
+        self.conv: Conv2d[C, CO] = Conv2d(c, co, kernel_size=1, bias=False)  # E: mypy[
+        #     dfdx-shape "self.conv is built here; its output reaches line 137: Conv2d: gives Ten"
+        #     "sor[B, CO, H, W], the return type is Tensor[B, CO, H//2, W//2] (H != H//2)"]
+
+    def forward(
+        self, x: Tensor[B, C, H, W, T]
+    ) -> Tensor[B, CO, Expr[L["H//2"]], Expr[L["W//2"]], T]:
+        out = dx.relu(x)
+        out = self.conv(out)  # E: mypy[dfdx-shape "Conv2d: gives Tensor[B, CO, H, W], the return "
+        #     "type is Tensor[B, CO, H//2, W//2] (H != H//2)"]
+        return out

@@ -3,7 +3,9 @@ as their declared type says, heads split with a width known only at run time (``
 num_heads``: the pieces keep their rank and other sizes, and put side by side along the batch
 axis they are a ``Tensor[Dyn, N, Dyn]``), a feature map flattened and transposed to tokens
 before a loop over its blocks, a reshape into the axes an annotation names, two views joined
-along the batch and a mean over the tokens, returned past a dropout or an activation."""
+along the batch and a mean over the tokens, returned past a dropout or an activation, and a
+1x1 convolution in a field declared without its window, whose output keeps its spatial
+sizes."""
 
 # rules: creation, movement, nn
 
@@ -26,6 +28,7 @@ D = TypeVar("D", bound=int)
 H = TypeVar("H", bound=int)
 W = TypeVar("W", bound=int)
 NS = TypeVar("NS", bound=int)
+CO = TypeVar("CO", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 
@@ -107,6 +110,23 @@ def pooled(x: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
     return out
 
 
+class Transition(Module, Generic[C, CO]):
+    """A 1x1 convolution whose field is declared ``Conv2d[C, CO]`` (the window left out of the
+    type) keeps ``H, W``: the pool after it halves them."""
+
+    def __init__(self, c: C, co: CO) -> None:
+        super().__init__()
+        self.conv: Conv2d[C, CO] = Conv2d(c, co, kernel_size=1, bias=False)
+
+    def forward(
+        self, x: Tensor[B, C, H, W, T]
+    ) -> Tensor[B, CO, Expr[L["H//2"]], Expr[L["W//2"]], T]:
+        h = dx.relu(x)
+        out = self.conv(h)
+        assert_type(out, Tensor[B, CO, H, W, T])
+        return dx.avg_pool2d(out, 2)
+
+
 def main() -> None:
     data = np.random.default_rng(0).standard_normal((2, 5, 8)).astype(np.float32)
     sets: Tensor[L[2], L[5], L[8], NoneTape] = dx.tensor(data).ensure_shape(2, 5, 8)
@@ -117,6 +137,8 @@ def main() -> None:
     assert heads(sets, 2).shape == (2, 5, 2, 4)
     assert both_views(sets[0], sets[1]).shape == (10, 8)
     assert pooled(sets).shape == (2, 8)
+    trans: Transition[L[4], L[2]] = Transition(4, 2)
+    assert trans(dx.randn(2, 4, 6, 6)).shape == (2, 2, 3, 3)
 
 
 main()
