@@ -35,7 +35,16 @@ from mypy.constraints import SUPERTYPE_OF, infer_constraints
 from mypy.errorcodes import ARG_TYPE
 from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    CallExpr,
+    Context,
+    Expression,
+    MemberExpr,
+    TempNode,
+    TypeInfo,
+)
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type, is_subtype
 from mypy.types import (
@@ -56,6 +65,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
     NONE_TAPE,
@@ -86,6 +96,7 @@ from dfdx_mypy_plugin._where import (
     at_origins,
     declared_after,
     destination,
+    field_value,
 )
 from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
 from dfdx_mypy_plugin._window_parameters import window_parameter
@@ -587,7 +598,7 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
     def run(call: Call) -> Type:
         if not call.operands:
             raise Unknown
-        layer = _module(call.operands[0])
+        layer = _with_built_window(call, _module(call.operands[0]))
         arg = get_proper_type(call.operands[1] if len(call.operands) > 1 else call.arg("x"))
         if isinstance(arg, UnionType):
             _fold_each(call, layer, fold, arg)
@@ -615,6 +626,33 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _with_built_window(call: Call, layer: Instance) -> Instance:
+    """``layer`` with the window it was built with, where its type leaves the window out
+    (a field declared ``Conv2d[CI, CO]``: the window parameter is ``Any``) and it is a field of
+    ``self`` assigned once in its class (:func:`field_value`) whose value's type states one
+    (``Conv2d(ci, co, kernel_size=1)``): the layer is that value, so its output's spatial
+    sizes are known, not ``Dyn``."""
+    spec = _layer(layer)
+    context = call.context
+    if spec is None or not spec.window or not layer.args or not isinstance(context, CallExpr):
+        return layer
+    if not isinstance(get_proper_type(layer.args[-1]), AnyType):
+        return layer
+    callee = context.callee
+    value = field_value(call.api, callee) if isinstance(callee, MemberExpr) else None
+    built = checked_copy(call.api, value) if value is not None else None
+    lookup = getattr(call.api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(built)) if built is not None and lookup is not None else None
+    if (
+        not isinstance(t, Instance)
+        or t.type.fullname != layer.type.fullname
+        or len(t.args) != len(layer.args)
+        or not isinstance(get_proper_type(t.args[-1]), TupleType)
+    ):
+        return layer
+    return layer.copy_modified(args=[*layer.args[:-1], t.args[-1]])
 
 
 def _joined_input(call: Call, layer: Instance, x: TensorType) -> None:
