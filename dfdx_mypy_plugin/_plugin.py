@@ -67,6 +67,7 @@ from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._types import (
     TENSOR,
     Unknown,
@@ -231,7 +232,7 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default
     _trace(rule, call)
     try:
-        variants = _variants(call)
+        variants = kept_variants(rule.fn, call, _variants(call))
         if len(variants) > 1:
             return make_simplified_union([rule.fn(v) for v in variants])
         return fit_value(call.api, call.op, call.context, rule.fn(call), lambda m, at: None)
@@ -475,8 +476,9 @@ def _outcome(
         return None, failures, False, False, False
     call.failures = failures
     _trace(rule, call)
-    variants = _variants(call)
-    every_member = len(variants) > 1
+    all_variants = _variants(call)
+    variants = kept_variants(rule.fn, call, all_variants)
+    every_member = len(all_variants) > 1
     typed = True
     for variant in variants:
         try:
