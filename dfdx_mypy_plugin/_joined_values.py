@@ -27,14 +27,16 @@ condition can hold equal to the other branch's.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from mypy.nodes import (
     CallExpr,
+    Context,
     Expression,
     ForStmt,
     FuncItem,
     IndexExpr,
+    LambdaExpr,
     ListExpr,
     MemberExpr,
     NameExpr,
@@ -44,7 +46,6 @@ from mypy.nodes import (
     WhileStmt,
 )
 from mypy.messages import MessageBuilder
-from mypy.traverser import TraverserVisitor
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from dfdx_mypy_plugin._locals import target_names
@@ -60,6 +61,8 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     """The variants of ``call`` (one per combination of its union operands' members) an op
     must fit: all of them, less those that do not fit where a path condition no checker
     reads may rule them out (see the module's docstring). Where no variant fits, all."""
+    if len(variants) == 1 and _in_earlier_pass(call) and not _fits(fn, variants[0]):
+        return []
     if len(variants) < 2:
         return variants
     fits = [_fits(fn, v) for v in variants]
@@ -73,6 +76,29 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
         for v, ok in zip(variants, fits, strict=True)
         if ok or not any(_variants_held_equal(v, w) for w in fitting)
     ]
+
+
+def _in_earlier_pass(call: Call) -> bool:
+    """Whether the call is of a list's layer of several types, in the body of a loop that
+    rebinds its input: mypy checks the body first with the value from before the loop only,
+    which the layers after the first do not take (they take the values the loop makes, which
+    the next pass gives as a union)."""
+    context = call.context
+    if not (isinstance(context, CallExpr) and _of_several_types(call, context.callee)):
+        return False
+    function = _function(call)
+    if function is None:
+        return False
+    names = {e.name for e in context.args if isinstance(e, NameExpr)}
+    for stmt in walk(function.body.body):
+        if isinstance(stmt, ForStmt | WhileStmt) and _encloses(stmt, context):
+            if names & _bound_in(stmt.body.body):
+                return True
+    return False
+
+
+def _encloses(stmt: Statement, context: Context) -> bool:
+    return stmt.line <= context.line <= (stmt.end_line or stmt.line)
 
 
 def _fits(fn: RuleFn, variant: Call) -> bool:
@@ -154,7 +180,7 @@ def any_member_will_do(call: Call) -> bool:
 
 def _operand_names(call: Call) -> set[str]:
     """The names the op's operands are read from (the receiver's too: ``h + y``, ``h.relu()``)."""
-    exprs = list(call.operand_exprs)
+    exprs = [*call.operand_exprs, *call.named_exprs.values()]
     context = call.context
     if isinstance(context, OpExpr):
         exprs += [context.left, context.right]
@@ -181,25 +207,61 @@ def _function(call: Call) -> FuncItem | None:
     return function if isinstance(function, FuncItem) else None
 
 
-class _Calls(TraverserVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.callees: list[Expression] = []
+_CHILD_EXPRESSIONS = (
+    "callee",
+    "args",
+    "left",
+    "right",
+    "expr",
+    "items",
+    "base",
+    "index",
+    "cond",
+    "if_expr",
+    "else_expr",
+    "operands",
+    "key",
+    "value",
+    "begin_index",
+    "end_index",
+    "stride",
+    "left_expr",
+    "sequences",
+    "condlists",
+)
 
-    def visit_call_expr(self, o: CallExpr) -> None:
-        self.callees.append(o.callee)
-        super().visit_call_expr(o)
+
+def expressions_in(e: Expression) -> Iterator[Expression]:
+    """``e`` and every expression nested in it (not in a lambda's body: another scope)."""
+    yield e
+    if isinstance(e, LambdaExpr):
+        return
+    for attr in _CHILD_EXPRESSIONS:
+        child = getattr(e, attr, None)
+        children = child if isinstance(child, list) else [child]
+        for c in children:
+            for item in c if isinstance(c, list) else [c]:
+                if isinstance(item, Expression):
+                    yield from expressions_in(item)
+
+
+def statement_expressions(body: list[Statement]) -> Iterator[Expression]:
+    """Every expression of the statements of ``body`` and of their nested blocks."""
+    for stmt in walk(body):
+        for attr in ("expr", "rvalue", "lvalues", "lvalue", "index", "target", "msg"):
+            child = getattr(stmt, attr, None)
+            for item in child if isinstance(child, list) else [child]:
+                if isinstance(item, Expression):
+                    yield from expressions_in(item)
 
 
 def _calls_listed_layer(loop: ForStmt | WhileStmt) -> bool:
     """Whether the loop's body calls a layer taken from a list: an item of one
     (``self.layers[i](h)``) or the loop's variable (``for layer in self.layers``)."""
-    calls = _Calls()
-    loop.body.accept(calls)
     own = set(target_names(loop.index)) if isinstance(loop, ForStmt) else set()
+    callees = [e.callee for e in statement_expressions(loop.body.body) if isinstance(e, CallExpr)]
     return any(
-        isinstance(c, IndexExpr) or (isinstance(c, NameExpr) and c.name in own)
-        for c in calls.callees
+        isinstance(c, IndexExpr) or (isinstance(c, NameExpr) and c.name in own) for c in callees
     )
 
 

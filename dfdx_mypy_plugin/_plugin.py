@@ -235,7 +235,8 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         variants = kept_variants(rule.fn, call, _variants(call))
         if len(variants) > 1:
             return make_simplified_union([rule.fn(v) for v in variants])
-        return fit_value(call.api, call.op, call.context, rule.fn(call), lambda m, at: None)
+        kept = variants[0] if variants else call
+        return fit_value(call.api, call.op, call.context, rule.fn(kept), lambda m, at: None)
     except ShapeError:
         if call.recovered is not None:  # the signature hook has reported the error
             return declared_after(call.api, call.context, call.recovered) or call.recovered
@@ -478,7 +479,8 @@ def _outcome(
     _trace(rule, call)
     all_variants = _variants(call)
     variants = kept_variants(rule.fn, call, all_variants)
-    every_member = len(all_variants) > 1
+    # no variant left: the call's only input is one a path rules out (typed as mypy would)
+    every_member = len(all_variants) > 1 or not variants
     typed = True
     for variant in variants:
         try:

@@ -17,10 +17,10 @@ from mypy.nodes import (
     SliceExpr,
     TupleExpr,
 )
-from mypy.traverser import TraverserVisitor
 from mypy.types import AnyType, Instance, Type, TypeOfAny, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._joined_values import statement_expressions
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
@@ -123,29 +123,23 @@ def _in_branch(call: Call) -> bool:
     return False
 
 
-class _ConditionalExpressions(TraverserVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.branches: list[Expression] = []
-
-    def visit_conditional_expr(self, o: ConditionalExpr) -> None:
-        self.branches += [o.if_expr, o.else_expr]
-        super().visit_conditional_expr(o)
-
-
 def _in_conditional_expression(function: FuncBase, context: Context) -> bool:
     """Whether ``context`` lies in a branch of a conditional expression of ``function``."""
     if not isinstance(function, FuncItem):
         return False
-    found = _ConditionalExpressions()
-    function.body.accept(found)
+    branches = [
+        branch
+        for e in statement_expressions(function.body.body)
+        if isinstance(e, ConditionalExpr)
+        for branch in (e.if_expr, e.else_expr)
+    ]
     at = (context.line, context.column)
     return any(
         (e.line, e.column) <= at
         and e.end_line is not None
         and e.end_column is not None
         and at < (e.end_line, e.end_column)
-        for e in found.branches
+        for e in branches
     )
 
 
