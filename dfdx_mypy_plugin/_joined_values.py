@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 
+from mypy.messages import MessageBuilder
 from mypy.nodes import (
     CallExpr,
     Context,
@@ -45,7 +46,6 @@ from mypy.nodes import (
     TupleExpr,
     WhileStmt,
 )
-from mypy.messages import MessageBuilder
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from dfdx_mypy_plugin._locals import target_names
@@ -142,7 +142,8 @@ def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
     if len(a) != len(b):
         return False
     return all(
-        da == db or da is None or db is None or _may_be_held_equal(da, db) for da, db in zip(a, b)
+        da == db or da is None or db is None or _may_be_held_equal(da, db)
+        for da, db in zip(a, b, strict=True)
     )
 
 
