@@ -135,15 +135,16 @@ def _variants_held_equal(v: Call, w: Call) -> bool:
 
 
 def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
-    """Whether two shapes of a branch's two values may be one shape under the branch's
-    condition: the same rank, and on each axis the same size, a size not known, or two sizes
-    of which one is a size name and the other a name or a literal (``CI`` and ``CO``: ``x if
-    self.downsample is None else self.downsample(x)``)."""
+    """Whether ``a``, a value of a branch that does not fit an op, may be ``b``, one of
+    another branch that does, under the branches' conditions: the same rank, and on each axis
+    the same size, a size of ``b`` not known (``a``'s own unknown size may be one made wrong,
+    by a concatenation on the wrong axis), or two sizes of which one is a size name and the
+    other a name or a literal (``CI`` and ``CO``: ``x if self.downsample is None else
+    self.downsample(x)``)."""
     if len(a) != len(b):
         return False
     return all(
-        da == db or da is None or db is None or _may_be_held_equal(da, db)
-        for da, db in zip(a, b, strict=True)
+        da == db or db is None or _may_be_held_equal(da, db) for da, db in zip(a, b, strict=True)
     )
 
 
@@ -173,10 +174,23 @@ def any_member_will_do(call: Call) -> bool:
         inside = stmt.line <= line <= (stmt.end_line or stmt.line)
         if inside and isinstance(stmt, ForStmt) and _at_most_one_layer(call, stmt):
             return True
+        end = stmt.end_line or stmt.line
         rebound = operands & _bound_in(stmt.body.body)
-        if not inside and line > (stmt.end_line or stmt.line) and rebound:
+        if not inside and line > end and rebound - _bound_between(function, end, line):
             return True
     return False
+
+
+def _bound_between(function: FuncItem, after: int, before: int) -> set[str]:
+    """The names bound by statements of ``function`` on lines strictly between two lines
+    (a name bound again after a loop holds a value made from the loop's, not the loop's)."""
+    return {
+        name
+        for stmt in walk(function.body.body)
+        if after < stmt.line < before
+        for target in getattr(stmt, "lvalues", [])
+        for name in target_names(target)
+    }
 
 
 def _operand_names(call: Call) -> set[str]:

@@ -343,9 +343,10 @@ def split_sizes(
             return [0]
         cut: list[Dim] = [split] * (n // split)
         return cut + ([n % split] if n % split else [])
-    sizes = list(split)
-    if not all(isinstance(s, int) for s in sizes):
-        return _symbolic_sections(op, shape, ax, sizes)
+    given = list(split)
+    sizes = [s for s in given if isinstance(s, int)]
+    if len(sizes) != len(given):
+        return _symbolic_sections(op, shape, ax, given)
     if any(s < 0 for s in sizes):
         raise ShapeError(f"{op}: sizes must be >= 0, got {sizes}")
     if isinstance(n, int) and sum(sizes) != n:
