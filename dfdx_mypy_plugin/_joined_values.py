@@ -63,6 +63,10 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     reads may rule them out (see the module's docstring). Where no variant fits, all."""
     if len(variants) == 1 and _in_earlier_pass(call) and not _fits(fn, variants[0]):
         return []
+    if len(variants) == 1:
+        sibling = _fitting_sibling(fn, call, variants[0])
+        if sibling is not None:
+            return [sibling]
     if len(variants) < 2:
         return variants
     fits = [_fits(fn, v) for v in variants]
@@ -76,6 +80,33 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
         for v, ok in zip(variants, fits, strict=True)
         if ok or not any(_variants_held_equal(v, w) for w in fitting)
     ]
+
+
+def _fitting_sibling(fn: RuleFn, call: Call, variant: Call) -> Call | None:
+    """For an operator whose left operand is a union (``h @ self.w``, ``h * scale``: mypy
+    checks the operator once per member of the left operand, so the rule sees one), the
+    call with another member of it that fits, where this member does not and may be that one
+    (:func:`held_equal`, or any member where :func:`any_member_will_do`); else None."""
+    context = call.context
+    if not isinstance(context, OpExpr) or not variant.operands:
+        return None
+    try:
+        left = get_proper_type(type_of(call.api)(context.left))
+    except Exception:
+        return None
+    if not isinstance(left, UnionType) or len(left.items) > 16:
+        return None
+    siblings = [
+        dataclasses.replace(variant, operands=[m, *variant.operands[1:]]) for m in left.items
+    ]
+    if _fits(fn, variant):
+        return None
+    fitting = [v for v in siblings if v.operands[0] is not variant.operands[0] and _fits(fn, v)]
+    if not fitting:
+        return None
+    if any_member_will_do(call):
+        return fitting[0]
+    return next((w for w in fitting if _variants_held_equal(variant, w)), None)
 
 
 def _in_earlier_pass(call: Call) -> bool:

@@ -479,8 +479,9 @@ def _outcome(
     _trace(rule, call)
     all_variants = _variants(call)
     variants = kept_variants(rule.fn, call, all_variants)
-    # no variant left: the call's only input is one a path rules out (typed as mypy would)
-    every_member = len(all_variants) > 1 or not variants
+    # no variant left, or another member of the operator's left operand instead: the call's
+    # input is one a path rules out (the method hook types it)
+    every_member = len(all_variants) > 1 or not _same_calls(variants, all_variants)
     typed = True
     for variant in variants:
         try:
@@ -496,6 +497,10 @@ def _outcome(
             if _DEBUG:
                 raise
     return None, failures, True, every_member, typed
+
+
+def _same_calls(a: list[Call], b: list[Call]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _failing(call: Call) -> Callable[[str, Context], None]:

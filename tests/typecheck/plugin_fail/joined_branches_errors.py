@@ -101,3 +101,24 @@ class RepeatedWidening(Module, Generic[W]):
             h = layer(h)  # E: mypy[dfdx-shape "Linear[W, 2*W]: takes W features, got Tensor[B, 2*W"
             #     "] (2*W != W)"]
         return h
+
+
+class Classifier(Module, Generic[CO, K]):
+    def __init__(self, d_model: CO, classes: K) -> None:
+        super().__init__()
+        self.fc = Linear(d_model, classes)
+
+    def forward(self, x: Tensor[B, CO, T]) -> Tensor[B, K, T]:
+        return self.fc(x)
+
+
+class ProjectionToTheClasses(Module, Generic[CI, CO, K]):
+    def __init__(self, d_in: CI, d_model: CO, classes: K) -> None:
+        super().__init__()
+        self.proj = Linear(d_in, classes) if d_in != d_model else None
+        self.classifier = Classifier(d_model, classes)
+        self.prototypes = dx.randn(d_model, classes)
+
+    def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, K, T]:
+        h = x if self.proj is None else self.proj(x)
+        return self.classifier(h) + self.prototypes[0]  # E: mypy[arg-type]

@@ -13,7 +13,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv1d, Linear, Module
+from dfdx.nn import Conv1d, Linear, Module, ReLU, Sequential
 
 N = TypeVar("N", bound=int)
 S = TypeVar("S", bound=int)
@@ -53,18 +53,31 @@ class TemporalBlock(Module, Generic[CI, CO]):
         return out.relu()
 
 
+class Classifier(Module, Generic[CO, K]):
+    def __init__(self, d_model: CO, classes: K) -> None:
+        super().__init__()
+        self.fc = Linear(d_model, classes)
+
+    def forward(self, x: Tensor[B, CO, T]) -> Tensor[B, K, T]:
+        return self.fc(x)
+
+
 class ProjectedHead(Module, Generic[CI, CO, K]):
-    """Features projected only where the widths differ, then a head on the projected width."""
+    """Features projected only where the widths differ, then read as the projected width: by
+    a layer, a Sequential, a user's module, and a matmul with the value on the left."""
 
     def __init__(self, d_in: CI, d_model: CO, classes: K) -> None:
         super().__init__()
         self.proj = Linear(d_in, d_model) if d_in != d_model else None
         self.head = Linear(d_model, classes)
+        self.mlp = Sequential(Linear(d_model, d_model), ReLU())
+        self.classifier = Classifier(d_model, classes)
+        self.prototypes = dx.randn(d_model, classes)
 
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, K, T]:
         h = x if self.proj is None else self.proj(x)
-        logits = self.head(h)
-        return logits
+        logits = self.head(h) + self.classifier(self.mlp(h))
+        return logits + h @ self.prototypes
 
 
 down: TemporalBlock[L[2], L[4]] = TemporalBlock(2, 4)
