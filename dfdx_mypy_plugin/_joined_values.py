@@ -171,11 +171,13 @@ def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
     the same size, a size of ``b`` not known (``a``'s own unknown size may be one made wrong,
     by a concatenation on the wrong axis), or two sizes of which one is a size name and the
     other a name or a literal (``CI`` and ``CO``: ``x if self.downsample is None else
-    self.downsample(x)``)."""
+    self.downsample(x)``), neither of which the other shape has on another axis (``(S, B, E)``
+    and ``(B, S, E)`` are axes in another order, not sizes a condition makes equal)."""
     if len(a) != len(b):
         return False
     return all(
-        da == db or db is None or _may_be_held_equal(da, db) for da, db in zip(a, b, strict=True)
+        da == db or db is None or (_may_be_held_equal(da, db) and da not in b and db not in a)
+        for da, db in zip(a, b, strict=True)
     )
 
 

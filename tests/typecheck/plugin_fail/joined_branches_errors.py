@@ -122,3 +122,17 @@ class ProjectionToTheClasses(Module, Generic[CI, CO, K]):
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, K, T]:
         h = x if self.proj is None else self.proj(x)
         return self.classifier(h) + self.prototypes[0]  # E: mypy[arg-type]
+
+
+class TransposedInOneBranch(Module, Generic[W]):
+    def __init__(self, width: W) -> None:
+        super().__init__()
+        self.proj = Linear(width, width)
+
+    def forward(self, x: Tensor[B, S, W, T], time_major: bool) -> Tensor[B, S, W, T]:
+        y = self.proj(x)
+        z = y if not time_major else y.transpose(0, 1)  # E: mypy[dfdx-shape "z is assigned here; u"
+        #     "sed at line 137: add: shapes do not broadcast: Tensor[B, S, W] and Tensor[S, B, W]"
+        #     " (axis -3: B != S)"]
+        return x + z  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, W] and Tenso"
+        #     "r[S, B, W] (axis -3: B != S)"]
