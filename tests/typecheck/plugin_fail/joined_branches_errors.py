@@ -3,7 +3,7 @@ members, the op is reported: an optional projection built with the wrong width, 
 list that takes none of the values the loop gives it, a head that takes none of the values a
 loop over layers leaves, and a layer repeated in a loop that changes the size it takes."""
 
-# rules: binary, nn, conv
+# rules: binary, nn
 
 from typing import Generic, TypeVar
 

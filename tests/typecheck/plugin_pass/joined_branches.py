@@ -4,7 +4,7 @@ counts differ): ``res = x if self.downsample is None else self.downsample(x)`` h
 ``CI == CO``, which no checker reads: the value is added, fed to a layer, and computed inside
 a conditional expression's branches as it is in an ``if``'s, with no error."""
 
-# rules: binary, nn, conv
+# rules: binary, nn
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
