@@ -145,8 +145,9 @@ def _in_conditional_expression(function: FuncBase, context: Context) -> bool:
 
 def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
     """The broadcast of ``a`` and ``b`` where two different size names (TypeVars), or a name
-    and a literal, on an axis are taken to be equal (the first operand's is kept); None where
-    the shapes do not broadcast even so."""
+    and a literal, on an axis are taken to be equal; None where the shapes do not broadcast
+    even so. Such an axis is ``Dyn``: which of the two sizes it is, only the condition knows
+    (``if self.shortcut is None: return x + out`` returns ``out``'s channels)."""
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     out: list[shapes.Dim] = []
@@ -156,7 +157,7 @@ def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
             held = _may_be_held_equal(da, db) or _may_be_held_equal(db, da)
             if not (held or shapes.grows_apart(da, db)):  # ``stride == 1``: equal where 1
                 return None
-            d = da
+            d = None
         out.append(d)
     return tuple(out)
 
