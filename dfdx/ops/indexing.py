@@ -386,18 +386,36 @@ def argmax(x: Tensor[*S, Any], /, *, keepdims: bool) -> Any: ...
 def argmax(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
     """The int64 index of the largest value along ``axis`` (the first one among ties), or in
     the flattened tensor for ``axis=None``. No gradient."""
-    op = "argmax"
+    return _arg_extreme("argmax", x, axis, keepdims)
+
+
+@overload
+def argmin(
+    x: Tensor[*S, Any], /, axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[NoneTape]: ...
+@overload
+def argmin(x: Tensor[*S, Any], /, axis: int | None, keepdims: bool = False) -> Any: ...
+@overload
+def argmin(x: Tensor[*S, Any], /, *, keepdims: bool) -> Any: ...
+def argmin(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
+    """The int64 index of the smallest value along ``axis`` (the first one among ties), or in
+    the flattened tensor for ``axis=None`` (PyTorch's ``argmin``). No gradient."""
+    return _arg_extreme("argmin", x, axis, keepdims)
+
+
+def _arg_extreme(op: Literal["argmax", "argmin"], x: Any, axis: Any, keepdims: bool) -> Any:
     a = array_of(op, x)
     if a.dtype == bool_:
         raise DTypeError(f"{op}: needs a float or int64 tensor, got bool")
+    pick = a.argmax if op == "argmax" else a.argmin
     if axis is None:
         shapes.nonempty_reduce(op, (a.size,), (0,))
-        y = xp.asarray(a.argmax())
+        y = xp.asarray(pick())
         out = y.reshape((1,) * a.ndim) if keepdims else y
     else:
         ax = shapes.normalize_axis(op, a.shape, _int_arg(op, "axis", axis))
         shapes.nonempty_reduce(op, a.shape, (ax,))
-        out = a.argmax(axis=ax, keepdims=bool(keepdims))
+        out = pick(axis=ax, keepdims=bool(keepdims))
     return x._new(xp.asarray(out).astype(int64, copy=False), None)
 
 
