@@ -5,7 +5,7 @@ overload per stride, on ``self``. Stride 1 keeps ``H`` and ``W`` for every check
 is ``(H+1)//2``, the canonical spelling of ``(H - 1) // 2 + 1``, which every checker reads
 from the overload and the plugin also computes for the stage that chains the two blocks."""
 
-# rules: conv, nn
+# rules: nn
 
 from typing import Any, Generic, TypeVar, assert_type, overload
 from typing import Literal as L
