@@ -426,6 +426,241 @@ def _bias_relu_rows_source(t: Any, b: Any) -> None:  # pragma: no cover
             t[j, i] = zero if x <= zero else x
 
 
+def _thin_linear_relu_source(w: Any, x: Any, b: Any, out: Any) -> None:  # pragma: no cover
+    # out (N, O) = max(x (N, K) @ w (O, K).T + b, 0), both operands read along their rows
+    # (no packing: x stays in cache while each block of 4 rows of w streams through once).
+    # 4 x 4 outputs per pass over K, each a sum the loop vectorizes (compiled with
+    # reassociation); then the bias and the ReLU in one pass over out's rows (NaN stays
+    # NaN, as in _bias_relu_source).
+    rows, k_size = w.shape
+    cols = x.shape[0]
+    zero = out.dtype.type(0)
+    rows4 = rows - rows % 4
+    cols4 = cols - cols % 4
+    for o in range(0, rows, 4):
+        if o < rows4:
+            w0, w1, w2, w3 = w[o], w[o + 1], w[o + 2], w[o + 3]
+            for j in range(0, cols4, 4):
+                x0, x1, x2, x3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+                s00 = s01 = s02 = s03 = zero
+                s10 = s11 = s12 = s13 = zero
+                s20 = s21 = s22 = s23 = zero
+                s30 = s31 = s32 = s33 = zero
+                for k in range(k_size):
+                    p0, p1, p2, p3 = w0[k], w1[k], w2[k], w3[k]
+                    q0, q1, q2, q3 = x0[k], x1[k], x2[k], x3[k]
+                    s00 += p0 * q0
+                    s01 += p0 * q1
+                    s02 += p0 * q2
+                    s03 += p0 * q3
+                    s10 += p1 * q0
+                    s11 += p1 * q1
+                    s12 += p1 * q2
+                    s13 += p1 * q3
+                    s20 += p2 * q0
+                    s21 += p2 * q1
+                    s22 += p2 * q2
+                    s23 += p2 * q3
+                    s30 += p3 * q0
+                    s31 += p3 * q1
+                    s32 += p3 * q2
+                    s33 += p3 * q3
+                out[j, o], out[j, o + 1], out[j, o + 2], out[j, o + 3] = s00, s10, s20, s30
+                out[j + 1, o], out[j + 1, o + 1] = s01, s11
+                out[j + 1, o + 2], out[j + 1, o + 3] = s21, s31
+                out[j + 2, o], out[j + 2, o + 1] = s02, s12
+                out[j + 2, o + 2], out[j + 2, o + 3] = s22, s32
+                out[j + 3, o], out[j + 3, o + 1] = s03, s13
+                out[j + 3, o + 2], out[j + 3, o + 3] = s23, s33
+        for i in range(o, min(o + 4, rows)):
+            # what the blocks left: the last rows of x, and every row for the last rows of w
+            for j in range(cols4 if i < rows4 else 0, cols):
+                s = zero
+                for k in range(k_size):
+                    s += w[i, k] * x[j, k]
+                out[j, i] = s
+    for j in range(cols):
+        for i in range(rows):
+            v = out[j, i] + b[i]
+            out[j, i] = zero if v <= zero else v
+
+
+def _thin_weight_grad_source(g: Any, x: Any, out: Any) -> None:  # pragma: no cover
+    # out (O, K) = g (O, N) @ x (N, K) for a thin batch (few N): a weight's gradient from
+    # its output's gradient (g: its transpose, a view, where the layer keeps (n, out)); g's
+    # values are read one by one, outside the inner loops. Each block of 4 rows of out is written
+    # once per 8 rows of x while it stays in cache (no zero fill first, as OpenBLAS's
+    # beta = 0 makes); the loops over K vectorize. Sums in the order written (products
+    # fused into multiply-adds).
+    rows, cols = g.shape
+    k_size = x.shape[1]
+    rows4 = rows - rows % 4
+    cols8 = cols - cols % 8
+    for o in range(0, rows4, 4):
+        g0 = g[o]
+        g1 = g[o + 1]
+        g2 = g[o + 2]
+        g3 = g[o + 3]
+        r0 = out[o]
+        r1 = out[o + 1]
+        r2 = out[o + 2]
+        r3 = out[o + 3]
+        for j in range(0, cols8, 8):
+            x0 = x[j]
+            x1 = x[j + 1]
+            x2 = x[j + 2]
+            x3 = x[j + 3]
+            x4 = x[j + 4]
+            x5 = x[j + 5]
+            x6 = x[j + 6]
+            x7 = x[j + 7]
+            c0_0 = g0[j]
+            c0_1 = g0[j + 1]
+            c0_2 = g0[j + 2]
+            c0_3 = g0[j + 3]
+            c0_4 = g0[j + 4]
+            c0_5 = g0[j + 5]
+            c0_6 = g0[j + 6]
+            c0_7 = g0[j + 7]
+            c1_0 = g1[j]
+            c1_1 = g1[j + 1]
+            c1_2 = g1[j + 2]
+            c1_3 = g1[j + 3]
+            c1_4 = g1[j + 4]
+            c1_5 = g1[j + 5]
+            c1_6 = g1[j + 6]
+            c1_7 = g1[j + 7]
+            c2_0 = g2[j]
+            c2_1 = g2[j + 1]
+            c2_2 = g2[j + 2]
+            c2_3 = g2[j + 3]
+            c2_4 = g2[j + 4]
+            c2_5 = g2[j + 5]
+            c2_6 = g2[j + 6]
+            c2_7 = g2[j + 7]
+            c3_0 = g3[j]
+            c3_1 = g3[j + 1]
+            c3_2 = g3[j + 2]
+            c3_3 = g3[j + 3]
+            c3_4 = g3[j + 4]
+            c3_5 = g3[j + 5]
+            c3_6 = g3[j + 6]
+            c3_7 = g3[j + 7]
+            if j == 0:
+                for k in range(k_size):
+                    y0 = x0[k]
+                    y1 = x1[k]
+                    y2 = x2[k]
+                    y3 = x3[k]
+                    y4 = x4[k]
+                    y5 = x5[k]
+                    y6 = x6[k]
+                    y7 = x7[k]
+                    r0[k] = (
+                        c0_0 * y0
+                        + c0_1 * y1
+                        + c0_2 * y2
+                        + c0_3 * y3
+                        + c0_4 * y4
+                        + c0_5 * y5
+                        + c0_6 * y6
+                        + c0_7 * y7
+                    )
+                    r1[k] = (
+                        c1_0 * y0
+                        + c1_1 * y1
+                        + c1_2 * y2
+                        + c1_3 * y3
+                        + c1_4 * y4
+                        + c1_5 * y5
+                        + c1_6 * y6
+                        + c1_7 * y7
+                    )
+                    r2[k] = (
+                        c2_0 * y0
+                        + c2_1 * y1
+                        + c2_2 * y2
+                        + c2_3 * y3
+                        + c2_4 * y4
+                        + c2_5 * y5
+                        + c2_6 * y6
+                        + c2_7 * y7
+                    )
+                    r3[k] = (
+                        c3_0 * y0
+                        + c3_1 * y1
+                        + c3_2 * y2
+                        + c3_3 * y3
+                        + c3_4 * y4
+                        + c3_5 * y5
+                        + c3_6 * y6
+                        + c3_7 * y7
+                    )
+            else:
+                for k in range(k_size):
+                    y0 = x0[k]
+                    y1 = x1[k]
+                    y2 = x2[k]
+                    y3 = x3[k]
+                    y4 = x4[k]
+                    y5 = x5[k]
+                    y6 = x6[k]
+                    y7 = x7[k]
+                    r0[k] += (
+                        c0_0 * y0
+                        + c0_1 * y1
+                        + c0_2 * y2
+                        + c0_3 * y3
+                        + c0_4 * y4
+                        + c0_5 * y5
+                        + c0_6 * y6
+                        + c0_7 * y7
+                    )
+                    r1[k] += (
+                        c1_0 * y0
+                        + c1_1 * y1
+                        + c1_2 * y2
+                        + c1_3 * y3
+                        + c1_4 * y4
+                        + c1_5 * y5
+                        + c1_6 * y6
+                        + c1_7 * y7
+                    )
+                    r2[k] += (
+                        c2_0 * y0
+                        + c2_1 * y1
+                        + c2_2 * y2
+                        + c2_3 * y3
+                        + c2_4 * y4
+                        + c2_5 * y5
+                        + c2_6 * y6
+                        + c2_7 * y7
+                    )
+                    r3[k] += (
+                        c3_0 * y0
+                        + c3_1 * y1
+                        + c3_2 * y2
+                        + c3_3 * y3
+                        + c3_4 * y4
+                        + c3_5 * y5
+                        + c3_6 * y6
+                        + c3_7 * y7
+                    )
+    for i in range(rows):
+        # what the blocks left: the last rows of x for the blocks' rows, every row of x
+        # for the last rows of out
+        r = out[i]
+        for j in range(cols8 if i < rows4 else 0, cols):
+            xj = x[j]
+            a = g[i, j]
+            if j == 0:
+                for k in range(k_size):
+                    r[k] = a * xj[k]
+            else:
+                for k in range(k_size):
+                    r[k] += a * xj[k]
+
+
 def _relu_mask_cols_source(g: Any, y: Any, gp: Any, db: Any) -> None:  # pragma: no cover
     # gp = g * (y > 0) (a product: an infinite or NaN g at a masked entry gives NaN, as
     # NumPy's); db = gp's column sums, row after row as NumPy's sum(axis=0)
@@ -460,19 +695,31 @@ def linear_relu() -> tuple[Callable[..., None], ...] | None:
     each, or None without Numba: ``bias_relu(h, b)`` and ``bias_relu_rows(t, b)`` (the bias
     and the ReLU in place, on the output or on its transpose), ``mask_cols(g, y, gp, db)``
     and ``mask_rows(g, y, gp, db)`` (the ReLU's mask on the output's gradient into ``gp``,
-    and the bias's gradient into ``db``, on the output or on transposes). The row sums are
-    compiled with reassociation allowed (``fastmath={"reassoc"}``), so that they vectorize:
-    sums in another order than NumPy's, equal up to rounding."""
+    and the bias's gradient into ``db``, on the output or on transposes), and
+    ``thin_forward(w, x, b, out)``, the whole layer on a thin batch (``out = max(x @ w.T
+    + b, 0)``, ``x`` and ``w`` C-contiguous: see :data:`dfdx.ops.linalg.SMALL_BATCH`) and
+    ``thin_weight_grad(g, x, out)``, its weight's gradient ``g @ x`` (``x`` C-contiguous,
+    ``g`` of any layout). The row sums and the products are compiled with
+    reassociation allowed (``fastmath={"reassoc"}``, and ``"contract"`` for the products'
+    fused multiply-adds), so that they vectorize: sums in another order than NumPy's and
+    BLAS's, equal up to rounding."""
     if not enabled():
         return None
     if "linear_relu" not in _KERNELS:
         numba = _KERNELS["numba"]
         sums = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+        products = numba.njit(
+            cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"}
+        )
         _KERNELS["linear_relu"] = (
             _jit("relu_ff.bias_relu", _bias_relu_source),
             _jit("linear_relu.bias_relu_rows", _bias_relu_rows_source),
             _jit("linear_relu.mask_cols", _relu_mask_cols_source),
             sums(_relu_mask_rows_source),
+            products(_thin_linear_relu_source),
+            numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})(
+                _thin_weight_grad_source
+            ),
         )
     kernels: tuple[Callable[..., None], ...] = _KERNELS["linear_relu"]
     return kernels

@@ -11,8 +11,10 @@ all; an import binds the names it imports.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -335,7 +337,9 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
         at = block[index]
         text = " ".join(source[at.line - 1 : at.end_line or at.line])
         if _SCOPES.search(text):
-            return None  # the name may be a comprehension's or a lambda's own
+            scoped = _scoped_names("\n".join(source[at.line - 1 : at.end_line or at.line]))
+            if scoped is None or e.name in scoped:
+                return None  # the name may be a comprehension's or a lambda's own
         for stmt in reversed(block[:index]):
             if not _binds(stmt, e.name):
                 continue
@@ -351,3 +355,90 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
         return None
 
     return definition
+
+
+def _path_to(
+    body: list[Statement], line: int, column: int
+) -> list[tuple[list[Statement], int]] | None:
+    """:func:`_statement_of` with every enclosing statement: the blocks from ``body`` down to
+    the innermost statement holding the position, with the index in each of the statement
+    holding it."""
+    for i, stmt in enumerate(body):
+        if not _contains(stmt, line, column):
+            continue
+        if isinstance(stmt, FuncDef | Decorator | ClassDef):
+            return None
+        for block in blocks(stmt):
+            inner = _path_to(block.body, line, column)
+            if inner is not None:
+                return [(body, i), *inner]
+        return [(body, i)]
+    return None
+
+
+def loop_entry_definition(api: CheckerPluginInterface, e: NameExpr) -> Expression | None:
+    """For a name used in a ``for`` loop's body before the body rebinds it (``for block in
+    self.blocks: tokens = block(tokens, ctx)``), the ``name = value`` statement that bound
+    it last before the loop, in the loop's block: the name's value at the use on the loop's
+    first pass. None where the loop's target binds the name, the body binds it before the
+    use (:func:`reaching_definitions` finds that one), or the binding before the loop is
+    not such a statement."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    source = _source_of(api)
+    if not isinstance(function, FuncItem) or source is None:
+        return None
+    count: dict[str, int] = {}
+    count_bindings(function.body.body, count)
+    if count.get(ANYTHING):
+        return None
+    path = _path_to(function.body.body, e.line, e.column)
+    if path is None or len(path) < 2:
+        return None
+    at = path[-1][0][path[-1][1]]
+    if _SCOPES.search(" ".join(source[at.line - 1 : at.end_line or at.line])):
+        return None
+    (outer, loop_at), (body, index) = path[-2], path[-1]
+    loop = outer[loop_at]
+    if not isinstance(loop, ForStmt) or body is not loop.body.body:
+        return None
+    if any(_binds(stmt, e.name) for stmt in body[:index]) or _binds_target(loop, e.name):
+        return None
+    for stmt in reversed(outer[:loop_at]):
+        if not _binds(stmt, e.name):
+            continue
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], NameExpr)
+            and stmt.lvalues[0].name == e.name
+            and not _is_argument_copy(stmt.rvalue)
+        ):
+            return checked_copy(api, stmt.rvalue)
+        return None
+    return None
+
+
+def _binds_target(loop: ForStmt, name: str) -> bool:
+    count: dict[str, int] = {}
+    _bind(count, loop.index)
+    return bool(count.get(name) or count.get(ANYTHING))
+
+
+def _scoped_names(text: str) -> set[str] | None:
+    """The names the comprehensions and lambdas of a statement (its source, ``text``) bind
+    for themselves (``att`` of ``[att(x) for att in self.heads]``): a use of another name
+    there reads the function's. None where the text does not parse alone."""
+    try:
+        tree = ast.parse(textwrap.dedent(text))
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.comprehension):
+            names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Lambda):
+            a = node.args
+            every = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, [a.vararg, a.kwarg])]
+            names.update(arg.arg for arg in every)
+    return names

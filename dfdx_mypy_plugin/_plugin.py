@@ -560,7 +560,11 @@ def _checked_signature(
             ret = erase_typevars(sig.ret_type)
             return sig.copy_modified(arg_types=[anything] * len(sig.arg_types), ret_type=ret)
         if message is None:
-            return _computed_sizes_accepted(sig, ctx.args, g.types) if typed else sig
+            if not typed:
+                return sig
+            if layer_call and _computed_layer_size(receiver):
+                sig = _layer_sizes_accepted(sig)
+            return _computed_sizes_accepted(sig, ctx.args, g.types)
         ctx.api.fail(message, ctx.context, code=DFDX_SHAPE)
         built = at_build(ctx.api, ctx.context, message, receiver) if layer_call else None
         if built is not None:
@@ -595,6 +599,32 @@ def _has_computed_size(t: Type | None) -> bool:
         and p.type.fullname == TENSOR
         and any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1])
     )
+
+
+def _computed_layer_size(layer: Type | None) -> bool:
+    """Whether a layer's type has a size computed by the plugin (``Linear[D,
+    Expr[L["2*hidden"]]]``)."""
+    p = get_proper_type(layer) if layer is not None else None
+    return isinstance(p, Instance) and any(
+        expr_form(get_proper_type(a)) is not None for a in p.args
+    )
+
+
+def _layer_sizes_accepted(sig: CallableType) -> CallableType:
+    """A layer's ``__call__`` where the rule has typed the call without an error, each size
+    of an input tensor that the layer's computed size fixes taking anything: the rule has
+    compared it with the input's (``Conv2d[Expr[L["in_chans"]], D]``, from a module's
+    ``in_chans: int``, takes a ``Tensor[B, CI, H, W]``: ``CI`` may be equal to it), where mypy
+    holds an ``Expr`` to be another type than ``CI``. Its other sizes are still solved."""
+    anything = AnyType(TypeOfAny.special_form)
+    arg_types: list[Type] = []
+    for t in sig.arg_types:
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname == TENSOR:
+            args = [anything if expr_form(get_proper_type(a)) else a for a in p.args]
+            t = p.copy_modified(args=args)
+        arg_types.append(t)
+    return sig.copy_modified(arg_types=arg_types)
 
 
 def _computed_sizes_accepted(

@@ -16,10 +16,12 @@ the start of the body (mypy's tree only; nothing runs). A name qualifies where i
 binding is a ``name = value`` statement at the top level of the body (so every path binds
 it before a join), it is bound more than once, only by ``=`` (or ``+=``-style) statements
 without an annotation and never to an empty collection or ``None`` (whose types mypy infers
-from later statements), and no nested function, lambda or class reads it (mypy reads a
-variable there by its declared type), nor a comprehension in the same statement (its targets
-may share the name). A function with ``global``, ``nonlocal``, ``del``, ``match`` or ``:=``
-is left as written.
+from later statements), no nested function, lambda or class reads it (mypy reads a variable
+there by its declared type), and no comprehension binds it as a target of its own. A
+comprehension that only reads it (``x = dx.cat([att(x, adj) for att in self.heads])``, GAT's
+heads) reads the value last assigned, as a statement does: mypy checks a comprehension's body
+with the enclosing function's narrowed types. A function with ``global``, ``nonlocal``,
+``del``, ``match`` or ``:=`` is left as written.
 """
 
 from __future__ import annotations
@@ -64,9 +66,10 @@ from dfdx_mypy_plugin._locals import blocks, target_names
 DECLARED = "object"
 """The callee of the statement that declares a reused name (``x = object()``)."""
 
+_LAMBDA = re.compile(r"\blambda\b")
+_COMPREHENSION_TARGETS = re.compile(r"\bfor\b(.*?)\bin\b")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _COLLECTIONS = frozenset({"list", "dict", "set", "defaultdict", "OrderedDict", "deque"})
-_SCOPES = re.compile(r"\b(for|lambda)\b")
-"""Words of an expression that may read or bind names in a scope of their own."""
 
 
 def is_declaration(value: Expression) -> bool:
@@ -117,8 +120,7 @@ def _reused_names(body: list[Statement], source: list[str]) -> list[str]:
             text = _text(e, source)
             if ":=" in text:
                 return []
-            if _SCOPES.search(text):
-                excluded.update(_names(e))
+            excluded.update(_scoped_names(e, text))
         if isinstance(stmt, AssignmentStmt):
             for target in stmt.lvalues:
                 for name in target_names(target):
@@ -197,6 +199,19 @@ def _expressions(stmt: Statement) -> list[Expression]:
 def _names(e: Expression) -> set[str]:
     names, _members = all_name_and_member_expressions(e)
     return {n.name for n in names}
+
+
+def _scoped_names(e: Expression, text: str) -> set[str]:
+    """The names ``e`` (whose source is ``text``) binds or reads in a scope of its own: every
+    name where it has a lambda, else the targets of its comprehensions (``for i, (a, b) in``:
+    i, a, b; a word that only looks like one, in a string, leaves a name undeclared)."""
+    if _LAMBDA.search(text):
+        return _names(e)
+    return {
+        name
+        for targets in _COMPREHENSION_TARGETS.findall(text)
+        for name in _IDENTIFIER.findall(targets)
+    }
 
 
 def _names_in_scope(stmt: FuncDef | Decorator | ClassDef) -> set[str]:

@@ -218,6 +218,8 @@ def dim_type(
         return syms[d]
     if isinstance(d, str) and api is not None and d.isidentifier():
         tv = scoped_typevar(api, d)  # a name out of an ``Expr`` (``2*H`` pooled is ``H``)
+        # (a module's ``hidden: int`` alone is no size of a tensor's type: it may be any of
+        # them, as ``int`` is; a layer's type names it, :func:`rules.nn._symbolic`)
         return tv if tv is not None else AnyType(TypeOfAny.special_form)
     if isinstance(d, str) and api is not None and not d.isidentifier():
         return expr_type(d, api) or AnyType(TypeOfAny.special_form)

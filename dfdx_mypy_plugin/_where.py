@@ -35,6 +35,7 @@ from mypy.nodes import (
     NameExpr,
     OpExpr,
     OverloadedFuncDef,
+    RefExpr,
     ReturnStmt,
     Statement,
     TupleExpr,
@@ -49,6 +50,7 @@ from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
     definitions,
+    loop_entry_definition,
     reaching_definitions,
 )
 from dfdx_mypy_plugin._origin import (
@@ -56,6 +58,7 @@ from dfdx_mypy_plugin._origin import (
     SEQUENTIAL,
     Joined,
     Origin,
+    keeps_shape,
     origins,
     origins_of_call,
     origins_of_slice,
@@ -305,12 +308,13 @@ def at_inputs(
         e = _unmoved(e)
         if not isinstance(e, NameExpr):
             continue
-        value = definition(e)
+        value = definition(e) or _entry_value(api, e, message)
         if _empty_display(value):
             continue  # ``outs = []``, filled by ``append``: no size is set there
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
             found.append((used, _setting_step(value)))
+            found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
     return found
@@ -402,10 +406,87 @@ def at_argument(
     scope = getattr(api, "scope", None)
     if not isinstance(argument, NameExpr) or scope is None or scope.current_function() is None:
         return []
-    value = reaching_definitions(api)(argument)
+    value = reaching_definitions(api)(argument) or _entry_value(api, argument, message)
     if value is None or not 0 < value.line != call.line:
         return []
-    return [(f"{argument.name} is assigned here; used at line {call.line}: {message}", value)]
+    used = f"{argument.name} is assigned here; used at line {call.line}: {message}"
+    return [(used, v) for v in [value, *_shape_set_before(api, argument.name, value)]]
+
+
+_KEPT_STEPS = 8
+
+
+def _shape_set_before(
+    api: CheckerPluginInterface, name: str, value: Expression
+) -> list[Expression]:
+    """Where ``value``, the last assignment of ``name``, only keeps the shape of the name's
+    value before it (``x = dx.dropout(x, p)``, ``x = self.norm(x)``, ``x = x.relu()``), the
+    assignment before that set the shape (``x = dx.cat(heads, axis=0)`` a line before the
+    dropout), followed back over such steps: a size at fault there was set wrong by it. []
+    where ``value`` sets a shape of its own."""
+    definition = reaching_definitions(api)
+    setting = value
+    for _ in range(_KEPT_STEPS):
+        previous = _kept_name(api, name, setting)
+        earlier = definition(previous) if previous is not None else None
+        if earlier is None or not 0 < earlier.line < setting.line:
+            break
+        setting = earlier
+    return [setting] if setting is not value else []
+
+
+def _kept_name(api: CheckerPluginInterface, name: str, value: Expression) -> NameExpr | None:
+    """``name`` read by ``value`` where ``value`` keeps the shape of ``name``'s tensor: a
+    method of it without arguments (``x.relu()``) or a dfdx function of it (``dx.dropout(x,
+    p)``) whose result has its shape, or a layer that keeps the shape by its nature (a norm,
+    an activation: :func:`keeps_shape`; not a ``Linear[D, D]``, which sets its features)."""
+    if not isinstance(value, CallExpr):
+        return None
+    callee = value.callee
+    read: Expression | None = None
+    if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr) and not value.args:
+        read = callee.expr  # ``x.relu()``
+    elif value.args and value.arg_kinds[0] == ARG_POS:
+        module = _module_type(api, callee)
+        if module is not None and keeps_shape(module):
+            read = value.args[0]  # ``self.norm(x)``
+        elif module is None and isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx."):
+            read = value.args[0]  # ``dx.dropout(x, p)``
+    if not isinstance(read, NameExpr) or read.name != name:
+        return None
+    before, after = _tensor_shape(api, read), _tensor_shape(api, value)
+    return read if before is not None and before == after else None
+
+
+def _module_type(api: CheckerPluginInterface, callee: Expression) -> Instance | None:
+    """The type of ``callee`` where it is a module (a layer in a field), else None."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(callee) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    return p if isinstance(p, Instance) and p.type.has_base(MODULE) else None
+
+
+def _tensor_shape(api: CheckerPluginInterface, e: Expression) -> Shape | None:
+    """The shape of ``e``'s tensor as mypy typed it where it was checked, or None."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
+        return None
+    try:
+        return read_tensor(p).shape
+    except Unknown:
+        return None
+
+
+def _entry_value(api: CheckerPluginInterface, name: NameExpr, message: str) -> Expression | None:
+    """The value ``name`` has on a loop's first pass where it is used before the loop's body
+    rebinds it (:func:`loop_entry_definition`: ``tokens = h.flatten(2)`` before ``for block
+    in self.blocks: tokens = block(tokens, ctx)``), where ``message`` is about that value (it
+    names its shape): a later pass's value, the loop's own, is as likely the one at fault."""
+    value = loop_entry_definition(api, name)
+    shape = _tensor_shape(api, value) if value is not None else None
+    return value if shape is not None and f"got {fmt(shape)}" in message else None
 
 
 _MOVES = ("transpose", "swapaxes", "permute", "mT", "T", "unsqueeze", "flatten")
@@ -673,6 +754,84 @@ def declared_after(
     return target[0]
 
 
+SIZED_HERE = frozenset(
+    {"zeros", "ones", "randn", "rand", "full", "arange", "reshape", "broadcast_to"}
+)
+"""Ops whose result's sizes are the arguments of the call (a creation's, a reshape's): where
+they do not fit the declared type the value goes to, in another order or another size
+(``self.seeds: Tensor[L[1], NS, D] = dx.zeros(1, dim, num_seeds)``), the call is the mistake,
+reported there by :func:`fit_value` though no layer set the sizes."""
+
+
+def _made_before(
+    api: CheckerPluginInterface, op: Expression, out: Shape, bad: list[int], message: str
+) -> list[tuple[str, Context]] | None:
+    """For ``op``, whose result (of shape ``out``) does not fit its declared type on the axes
+    ``bad`` and whose sizes no layer found back set: [] where the op itself made those sizes
+    (a concatenation or a ``topk`` along the wrong axis, a reduction over it, axes moved
+    wrong: the tensor it reads has other sizes there, or none), so that the error is
+    reported at the op; where it kept them from a local name's tensor (``h = dx.relu(h)``
+    before ``return h``), the assignment that set them (:func:`_shape_set_before`), reported
+    too; None where the sizes come from an expression this does not follow."""
+    read = _read_tensor_of(op)
+    before = _tensor_shape(api, read) if read is not None else None
+    if before is None or len(before) != len(out) or any(before[a] != out[a] for a in bad):
+        return []
+    if not isinstance(read, NameExpr):
+        return None
+    value = reaching_definitions(api)(read)
+    if value is None or not 0 < value.line < op.line:
+        return None
+    setting = [value, *_shape_set_before(api, read.name, value)][-1]
+    return [(f"{read.name} is assigned here; used at line {op.line}: {message}", setting)]
+
+
+def _read_tensor_of(op: Expression) -> Expression | None:
+    """The expression whose tensor ``op`` reads first: a method's receiver (``h.relu()``),
+    an indexed tensor (``h[:, :k]``), a function's first argument (``dx.relu(h)``)."""
+    if isinstance(op, IndexExpr):
+        return op.base
+    if not isinstance(op, CallExpr):
+        return None
+    if isinstance(op.callee, MemberExpr) and not (
+        isinstance(op.callee.expr, NameExpr) and op.callee.expr.fullname == "dfdx"
+    ):
+        return op.callee.expr if not _is_module_field(op.callee) else _first_argument(op)
+    return _first_argument(op)
+
+
+def _first_argument(op: CallExpr) -> Expression | None:
+    return op.args[0] if op.args and op.arg_kinds[0] == ARG_POS else None
+
+
+def _is_module_field(callee: MemberExpr) -> bool:
+    """``self.norm`` of ``self.norm(h)``: a field called, not a method of a tensor."""
+    return isinstance(callee.expr, NameExpr) and callee.expr.name == "self"
+
+
+def _rebinds_declared_name(api: CheckerPluginInterface, value: Expression) -> bool:
+    """Whether ``value`` is assigned to a local name declared by an earlier statement (``h =
+    h.reshape(b, c, w, h)`` after ``h: Tensor[...] = ...``): a name reused for another shape
+    where mypy does not let it take one, which mypy's ``assignment`` error and the plugin's
+    note on the options that allow it are about."""
+    if not isinstance(api, TypeChecker):
+        return False
+    function = api.scope.current_function()
+    statements = function.body.body if function is not None else api.tree.defs
+    return any(
+        isinstance(stmt, AssignmentStmt)
+        and _same_place(stmt.rvalue, value)
+        and stmt.type is None
+        and any(
+            isinstance(target, NameExpr)
+            and isinstance(target.node, Var)
+            and not target.node.is_inferred
+            for target in stmt.lvalues
+        )
+        for stmt in walk(statements)
+    )
+
+
 def fit_value(
     api: CheckerPluginInterface,
     op: str,
@@ -682,9 +841,11 @@ def fit_value(
 ) -> Type:
     """``got``, the tensor an op gives at ``context``, where it fits the declared type its
     value goes to; else, where sizes that certainly differ were set by a layer found back
-    from the op (:func:`at_origins`), that declared type, after a ``dfdx-shape`` error at the
-    op and where each such layer is built. mypy's own error (``return-value``,
-    ``assignment``) would name neither the size nor the layer."""
+    from the op (:func:`at_origins`), by the op's own arguments (:data:`SIZED_HERE`), by the
+    op itself or by the assignment whose shape it kept (:func:`_made_before`), that declared
+    type, after a ``dfdx-shape`` error at the op and where each such layer is built or that
+    assignment is. mypy's own error (``return-value``, ``assignment``) would name neither the
+    size nor the place."""
     g = get_proper_type(got)
     if (
         not isinstance(context, CallExpr | IndexExpr)
@@ -716,7 +877,12 @@ def fit_value(
     message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
     places = at_origins(api, context, context, frozenset(bad), message, have)
     if not places:
-        return got
+        if _rebinds_declared_name(api, context):
+            return got
+        made = [] if op in SIZED_HERE else _made_before(api, context, have, bad, message)
+        if made is None:
+            return got
+        places = made
     fail(message, context)
     for text, place in places:
         fail(text, place)

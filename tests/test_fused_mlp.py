@@ -227,6 +227,93 @@ def test_linear_chain_matches_torch() -> None:
         np.testing.assert_allclose(g, t.detach().numpy(), rtol=rtol, atol=atol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("rows", "k", "n"), [(1, 1, 2), (3, 5, 2), (6, 7, 5), (9, 130, 17), (64, 784, 32)]
+)
+def test_thin_forward_kernel(dtype: Any, rows: int, k: int, n: int) -> None:
+    """The compiled thin-batch layer (blocks of 4 x 4 and what they leave) against a
+    float64 product: relu(x @ w.T + b) into ``out``; NaN stays NaN, -inf gives 0."""
+    rng = np.random.default_rng(13)
+    w = rng.standard_normal((rows, k)).astype(dtype)
+    x = rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal(rows).astype(dtype)
+    x[-1, 0] = np.nan
+    w[-1, 0] = -np.inf  # row -1 of the result: -inf, or NaN with the NaN input
+    x[0, 0] = 1.0
+    with np.errstate(invalid="ignore"):
+        want = np.maximum(x.astype(np.float64) @ w.T.astype(np.float64) + b, 0)
+    thin_forward = _fused.linear_relu()[4]  # type: ignore[index]
+    out = np.full((n, rows), 7.0, dtype)
+    thin_forward(w, x, b, out)
+    rtol, atol = _helpers.tolerance(dtype, k)
+    np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
+    assert np.isnan(out[-1]).all() and out[0, -1] == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("rows", "n", "k"), [(1, 2, 1), (3, 5, 2), (6, 9, 5), (9, 17, 130), (512, 32, 784)]
+)
+def test_thin_weight_grad_kernel(dtype: Any, rows: int, n: int, k: int) -> None:
+    """The compiled weight gradient of a thin batch (blocks of 4 rows by 8 of x and what
+    they leave) against a float64 product, every element written (``out`` starts as NaN);
+    a NaN or infinite input gives what a product gives."""
+    rng = np.random.default_rng(14)
+    g = rng.standard_normal((rows, n)).astype(dtype)
+    x = rng.standard_normal((n, k)).astype(dtype)
+    x[-1, -1] = np.nan
+    g[0, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        want = g.astype(np.float64) @ x.astype(np.float64)
+    rtol, atol = _helpers.tolerance(dtype, n)
+    for layout in (g, np.ascontiguousarray(g.T).T):  # the layer's (n, out) gradient's view
+        out = np.full((rows, k), np.nan, dtype)
+        _fused.linear_relu()[5](layout, x, out)  # type: ignore[index]
+        np.testing.assert_allclose(out, want, rtol=rtol, atol=atol)
+
+
+def test_linear_chain_thin_weight_gradient_into_a_given_array() -> None:
+    """The first layer's weight gradient of a thin batch (the compiled kernel) written
+    straight into a given array, as ``dx.distributed`` asks for it: the bits of the
+    gradient read as usual."""
+    chain = [(40, 12, True, True), (12, 3, True, False)]
+    x, *params = (dx.tensor(a) for a in _chain_operands((6, 40), chain, np.float32))
+
+    def grads_of() -> Any:
+        out = _chain_fn(chain)(x.trace(), *(p.trace() for p in params))
+        return (out * out).sum().backward()
+
+    expected = grads_of().array(params[0])
+    grads = grads_of()
+    out = np.full((12, 40), np.nan, np.float32)
+    assert grads._pending[params[0]._id].get_into(out)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])  # F: the BLAS products on the transposed layout
+@pytest.mark.parametrize("rows", [2, 5, 32, 64])
+def test_linear_chain_thin_batch_compiled_and_numpy(
+    monkeypatch: pytest.MonkeyPatch, rows: int, order: str
+) -> None:
+    """An MLP's layers on a thin batch (the compiled thin products and weight gradients of
+    the Linear+ReLU layers) against the NumPy path, values and gradients, within float32
+    rounding."""
+    chain = [(100, 36, True, True), (36, 20, True, True), (20, 9, False, True), (9, 4, True, False)]
+    arrays = _chain_operands((rows, 100), chain, np.float32)
+    arrays[0] = np.asarray(arrays[0], order=order)
+    got = _values_and_grads(_chain_fn(chain), arrays)
+    layer_by_layer = _values_and_grads(_chain_fn(chain, layer_by_layer=True), arrays)
+    for i, (g, w) in enumerate(zip(got, layer_by_layer, strict=True)):
+        np.testing.assert_array_equal(g, w, err_msg=f"output/input {i}")
+    _numpy_only(monkeypatch)
+    want = _values_and_grads(_chain_fn(chain), arrays)
+    rtol, atol = _helpers.tolerance(np.float32, 100 * rows)
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g.shape == w.shape and g.dtype == w.dtype, i
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"output/input {i}")
+
+
 def test_linear_chain_untraced_input_records_nothing() -> None:
     chain = CHAINS[0]
     x, *params = (dx.tensor(a) for a in _chain_operands((5, 7), chain, np.float32))

@@ -244,7 +244,12 @@ def test_broadcast_of_symbolic_sizes() -> None:
     assert broadcast_dim("2*C", 3) == 3  # 2*C is never 3, but no parity is reasoned about
     assert broadcast_dim("C", "2*C") is False  # they broadcast only where C is 1
     assert broadcast_dim("H", "H//2") is False
-    assert broadcast_dim("H", "(H+1)//2") == "H"  # equal where H is 1, the only case
+    assert broadcast_dim("H", "(H+1)//2") is False  # equal only where H is 1
+    assert broadcast_dim("H", "(H-1)//stride+1") is False  # a shortcut without its stride
+    assert broadcast_dim("H//stride", "(H-1)//stride+1") is not False  # rounding
+    assert broadcast_dim("S", "tokens") == "S"  # a module's int argument may be S
+    assert broadcast_dim("hidden", 3) == 3  # ... or 3
+    assert broadcast_dim("hidden", "width") is not False  # two int arguments may be equal
     assert broadcast_dim("(F+1)//2", "CTX") == "CTX"  # a stride-2 length and a table's size
     assert broadcast_dim("4*C", None) == "4*C"
     assert broadcast_dim(None, "C") == "C"
@@ -331,6 +336,43 @@ def test_sizes_that_grow_apart_differ_for_a_layer() -> None:
     assert shapes.same_layer_size("CI+CO", "2*CO") is False  # generic: CI is not CO
     assert shapes.same_layer_size("S+2*((K+1)//2)-K-1", "S") is None  # odd K: rounding
     assert shapes.same_layer_size("C", 3) is False  # generic code: another size
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "apart"),
+    [
+        ("H", "(H-1)//stride+1", True),  # equal only for a stride (or an H) of 1
+        ("H", "(H+1)//2", True),
+        ("H", "(H-1)//2+1", True),
+        ("H//stride", "(H-1)//stride+1", False),  # equal wherever the stride divides H
+        ("(H+stride-1)//stride", "(H-1)//stride+1", False),  # the same ceiling
+        ("(H+1)//2", "H//2", False),  # equal for an even H
+        ("CTX", "(F+1)//2", False),  # no size of 1 makes them equal
+        ("C*patch_size", "C*patch_size*patch_size", True),
+        ("hidden", "width", False),  # two int arguments: equal where they are
+        ("hidden", "hidden*ratio", True),
+    ],
+)
+def test_sizes_equal_only_where_a_name_is_1(a: str, b: str, apart: bool) -> None:
+    """``grows_apart``, floors included: said to grow apart, the sizes are equal wherever one
+    of their names is 1 and differ for values the names may have (checked with ints)."""
+    assert shapes.grows_apart(a, b) is apart
+    if not apart:
+        return
+    names = sorted(shapes.size_names(a) | shapes.size_names(b))
+    values = {n: 2 + 3 * i for i, n in enumerate(names)}
+    if "H" in values:
+        values["H"] = 60
+    assert _value(a, values) != _value(b, values)
+    assert any(
+        all(
+            _value(a, {**values, n: 1, m: v}) == _value(b, {**values, n: 1, m: v})
+            for m in names
+            if m != n
+            for v in range(1, 30)
+        )
+        for n in names
+    )
 
 
 def test_floor_by_names_takes_whole_multiples_out() -> None:

@@ -88,7 +88,9 @@ class Call:
         if i >= len(self.operands):
             raise Unknown
         e = self.operand_exprs[i] if i < len(self.operand_exprs) else None
-        return size_of(self.operands[i], e, type_of(self.api), self.syms, self.definitions())
+        return size_of(
+            self.operands[i], e, type_of(self.api), self.syms, self.definitions(), self.symbol
+        )
 
     def named_size(self, name: str) -> Dim:
         """The named argument ``name`` read as a size (as :meth:`size`)."""

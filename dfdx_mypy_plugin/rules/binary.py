@@ -125,7 +125,8 @@ def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
     for da, db in zip(pa, pb, strict=True):
         d = shapes.broadcast_dim(da, db)
         if d is False:
-            if not (_may_be_held_equal(da, db) or _may_be_held_equal(db, da)):
+            held = _may_be_held_equal(da, db) or _may_be_held_equal(db, da)
+            if not (held or shapes.grows_apart(da, db)):  # ``stride == 1``: equal where 1
                 return None
             d = da
         out.append(d)

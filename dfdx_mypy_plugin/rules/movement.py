@@ -209,13 +209,16 @@ def _items(call: Call) -> tuple[list[Type], bool]:
 
 
 def _element(t: ProperType) -> Type:
-    """The element type of a list (or another sequence) of tensors."""
+    """The element type of a list (or another sequence, a ``tuple[T, ...]``) of tensors."""
     if isinstance(t, Instance) and t.type.fullname in _SEQUENCES and len(t.args) == 1:
         return t.args[0]
     raise Unknown
 
 
-_SEQUENCES = frozenset({"builtins.list", "typing.Sequence", "collections.abc.Sequence"})
+_SEQUENCES = frozenset(
+    {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
+)
+"""A sequence of tensors of unknown length: also a tuple of any length (``x.split(s, 2)``)."""
 
 
 def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape]) -> Type:
@@ -316,6 +319,22 @@ def _literal_ints(t: Type) -> int | list[int]:
     raise Unknown
 
 
+def _runtime_int(t: Type) -> bool:
+    """Whether ``t`` is ``int`` with no literal value: a split size or a number of chunks
+    known only at run time (an ``int`` argument of a module, ``dim // num_heads``), whose
+    pieces keep the tensor's rank and other sizes."""
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == "builtins.int" and literal_int(p) is None
+
+
+def _runtime_ints(t: Type) -> bool:
+    """:func:`_runtime_int`, or a list or tuple of any length of such ints (split sizes)."""
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname in ("builtins.list", "builtins.tuple"):
+        return len(p.args) == 1 and _runtime_int(p.args[0])
+    return _runtime_int(p)
+
+
 def _no_bool_size(call: Call, e: Expression | None) -> None:
     """``split``'s size (or a size in its list or tuple) that is a bool: the runtime's
     TypeError."""
@@ -355,6 +374,8 @@ def split(call: Call) -> Type:
         sizes = [n for n in items if n is not None]
         if len(sizes) != len(items):
             raise Unknown
+    elif _runtime_ints(call.arg("split_size_or_sections")):
+        return _pieces(call, x, None, axis)  # ``split(self.head_dim, 2)``: sizes of run time
     else:
         sizes = _literal_ints(call.arg("split_size_or_sections"))
     cut = shapes.split_sizes(call.op, x.shape, sizes, axis)
@@ -381,6 +402,8 @@ def _unpacked_split(call: Call, x: TensorType, size: str, axis: int) -> None:
 def chunk(call: Call) -> Type:
     x = call.tensor(0)
     axis = _named_axis(call, "axis", 0)
+    if _runtime_int(call.arg("chunks")):
+        return _pieces(call, x, None, axis)  # ``chunk(self.num_heads, -1)``: a run time number
     chunks = _axis(call, call.arg("chunks"), "chunks")
     return _pieces(call, x, shapes.chunk_sizes(x.shape, chunks, axis), axis)
 

@@ -35,7 +35,16 @@ from mypy.constraints import SUPERTYPE_OF, infer_constraints
 from mypy.errorcodes import ARG_TYPE
 from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, TempNode, TypeInfo
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    CallExpr,
+    Context,
+    Expression,
+    MemberExpr,
+    TempNode,
+    TypeInfo,
+)
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type, is_subtype
 from mypy.types import (
@@ -56,6 +65,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
     NONE_TAPE,
@@ -86,8 +96,10 @@ from dfdx_mypy_plugin._where import (
     at_origins,
     declared_after,
     destination,
+    field_value,
 )
 from dfdx_mypy_plugin._window_parameters import in_scope as window_in_scope
+from dfdx_mypy_plugin._window_parameters import window_parameter
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule, size_definitions
 
@@ -192,6 +204,9 @@ def _fit_declared(call: Call, built: Instance) -> Type:
         or is_subtype(built, expected)
     ):
         return built
+    declared_int = _declared_int(built, expected)
+    if is_subtype(declared_int, expected):
+        return declared_int
     misfits = [
         (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
     ]
@@ -208,11 +223,36 @@ def _fit_declared(call: Call, built: Instance) -> Type:
     return expected
 
 
+def _declared_int(built: Instance, expected: Instance) -> Instance:
+    """``built`` with each computed size that the declared type states as plain ``int``
+    taken as ``int`` (``self.pred: Linear[DE, int] = Linear(d, patch_size**2 * c)``: the
+    declared type is what the code says it knows), and each size written with a module's
+    ``int`` argument taken as the declared size where it may be equal to it
+    (``self.fc: Linear[D, F] = Linear(dim, hidden)``)."""
+    args = [
+        w if _declared_may_hold(g, w) else g for g, w in zip(built.args, expected.args, strict=True)
+    ]
+    return built.copy_modified(args=args)
+
+
+def _declared_may_hold(got: Type, want: Type) -> bool:
+    form = expr_form(get_proper_type(got))
+    if form is None:
+        return False
+    if _is_plain_int(get_proper_type(want)):
+        return True
+    if not _names_an_int_argument(form):
+        return False
+    return shapes.same_layer_size(form, read_dim(want, {})) is not False
+
+
 def _symbolic(call: Call, size: str, info: TypeInfo, i: int) -> Type | None:
     """A symbolic size passed as a size: an int-bound TypeVar (``Linear(features, 512)`` with
     ``features: F``) or a product (``Linear(C, 4 * C)``: ``Expr[L["4*C"]]``), where the
     class's own type parameter accepts it; else None (the plain answer stands)."""
     t = get_proper_type(dim_type(size, call.syms, _int_type(call), call.api))
+    if size.isidentifier() and window_in_scope(call.api, size):
+        t = get_proper_type(expr_type(size, call.api) or t)  # the module's ``hidden: int``
     if i >= len(info.defn.type_vars):
         return None
     param = info.defn.type_vars[i]
@@ -558,7 +598,7 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
     def run(call: Call) -> Type:
         if not call.operands:
             raise Unknown
-        layer = _module(call.operands[0])
+        layer = _with_built_window(call, _module(call.operands[0]))
         arg = get_proper_type(call.operands[1] if len(call.operands) > 1 else call.arg("x"))
         if isinstance(arg, UnionType):
             _fold_each(call, layer, fold, arg)
@@ -586,6 +626,33 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
         return _fit_destination(call, layer, call.result(y.shape, y.tape, x, y), (x, y))
 
     return run
+
+
+def _with_built_window(call: Call, layer: Instance) -> Instance:
+    """``layer`` with the window it was built with, where its type leaves the window out
+    (a field declared ``Conv2d[CI, CO]``: the window parameter is ``Any``) and it is a field of
+    ``self`` assigned once in its class (:func:`field_value`) whose value's type states one
+    (``Conv2d(ci, co, kernel_size=1)``): the layer is that value, so its output's spatial
+    sizes are known, not ``Dyn``."""
+    spec = _layer(layer)
+    context = call.context
+    if spec is None or not spec.window or not layer.args or not isinstance(context, CallExpr):
+        return layer
+    if not isinstance(get_proper_type(layer.args[-1]), AnyType):
+        return layer
+    callee = context.callee
+    value = field_value(call.api, callee) if isinstance(callee, MemberExpr) else None
+    built = checked_copy(call.api, value) if value is not None else None
+    lookup = getattr(call.api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(built)) if built is not None and lookup is not None else None
+    if (
+        not isinstance(t, Instance)
+        or t.type.fullname != layer.type.fullname
+        or len(t.args) != len(layer.args)
+        or not isinstance(get_proper_type(t.args[-1]), TupleType)
+    ):
+        return layer
+    return layer.copy_modified(args=[*layer.args[:-1], t.args[-1]])
 
 
 def _joined_input(call: Call, layer: Instance, x: TensorType) -> None:
@@ -762,6 +829,8 @@ def _fit_destination(
         )
         return expected
     misfits = _misfits(layer, got, expected, shapes_in_out)
+    if misfits and all(_declared_may_hold(g, w) for g, w in misfits):
+        return expected  # sizes written with the module's ``int`` arguments may be these
     where = destination(api, call.context) if misfits else None
     if not misfits or where is None:
         return got
@@ -885,7 +954,12 @@ def user_module_constructor(call: Call) -> Type:
             continue  # an explicit Block[L[16], ...] or a literal already inferred
         if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
             args[i] = LiteralType(n, _int_type(call))
-        elif isinstance(n, str) and not n.isidentifier() and _is_plain_int(old):
+        elif (
+            isinstance(n, str)
+            and not n.isidentifier()
+            and not _names_an_int_argument(n)
+            and _is_plain_int(old)
+        ):
             size = dim_type(n, syms, _int_type(call), call.api)
             if isinstance(get_proper_type(size), AnyType):
                 continue
@@ -894,6 +968,13 @@ def user_module_constructor(call: Call) -> Type:
             continue
         changed = True
     return result.copy_modified(args=args) if changed else call.default
+
+
+def _names_an_int_argument(d: str) -> bool:
+    """Whether a size is written with a module's ``int`` argument (``4*hidden``): a value the
+    module is built with, not given on to another module's type (whose ``forward`` would then
+    take only that size, where a ``D`` equal to it is as good)."""
+    return any(n.islower() for n in shapes.size_names(d))
 
 
 def _is_plain_int(t: ProperType) -> bool:
@@ -1374,9 +1455,16 @@ def checked_constructor(
         folded = False
         if n is None:  # arithmetic on literals (``16 + 8``): mypy's type is ``int``
             syms: dict[str, Type] = {}
-            value = size_of(got, actuals[0], type_of(api), syms, size_definitions(api))
+            value = size_of(
+                got,
+                actuals[0],
+                type_of(api),
+                syms,
+                size_definitions(api),
+                lambda e: window_parameter(api, e),
+            )
             n, folded = (value, True) if isinstance(value, int) else (None, False)
-            if isinstance(value, str) and not value.isidentifier():
+            if isinstance(value, str) and (not value.isidentifier() or window_in_scope(api, value)):
                 # arithmetic on the enclosing module's sizes (``2 * g``): its ``Expr``
                 size = dim_type(value, syms, api.named_generic_type("builtins.int", []), api)
                 if not isinstance(get_proper_type(size), AnyType):

@@ -34,6 +34,7 @@ from dfdx_mypy_plugin.shapes._core import dim_substitute as dim_substitute
 from dfdx_mypy_plugin.shapes._core import ensure as ensure
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
+from dfdx_mypy_plugin.shapes._core import grows_apart as grows_apart
 from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim

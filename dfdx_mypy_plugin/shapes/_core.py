@@ -291,9 +291,39 @@ def grows_apart(a: Dim, b: Dim) -> bool:
     diff = _sym_sub(a, b)
     if not diff:
         return False
-    if _sym.has_floor(diff) or not any(m for m in diff):
+    if _sym.has_floor(diff):
+        return _strided_apart(a, b)
+    if not any(m for m in diff):
         return False
     return any(not _sym.at_one(diff, n) for n in {n for m in diff for n in m})
+
+
+def _strided_apart(a: Dim, b: Dim) -> bool:
+    """:func:`grows_apart` for sizes with floors: a stride's ``(H-1)//stride+1`` (or
+    ``(H+1)//2``) against the unstrided ``H``. They grow apart where their difference is not
+    bounded by a floor's rounding (an even kernel's ``S+2*((K+1)//2)-K-1`` is ``S`` or
+    ``S-1``), where they differ with every division exact (each divisor's name small, each
+    other name a multiple of every small number: ``H`` of 10080, ``stride`` of 2), and where
+    they are equal wherever one of their names is 1 (a stride of 1, or ``H`` of 1), at several
+    values of the others. Sizes equal up to a floor's rounding (an average pool's ``H//stride``
+    against ``(H-1)//stride+1``) are equal at the second point."""
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return False
+    if constant_range(_sym.text(_sym.add(pa, pb, -1))) is not None:
+        return False  # a floor's rounding (``S+2*((K+1)//2)-K-1``: an even kernel's one step)
+    names = sorted(_sym.names(pa) | _sym.names(pb))
+    divisors = _sym.divisor_names(pa) | _sym.divisor_names(pb)
+    small = iter(range(2, 2 + len(names)))
+    nice = {n: next(small) if n in divisors else _EVEN_PROBE * (i + 2) for i, n in enumerate(names)}
+    if _sym.floor_value(pa, nice) == _sym.floor_value(pb, nice):
+        return False
+    points = [nice, *({n: p[i % len(p)] for i, n in enumerate(names)} for p in _PROBES)]
+    points.append({n: 2 + i for i, n in enumerate(names)})
+    return any(
+        all(_sym.floor_value(pa, {**v, n: 1}) == _sym.floor_value(pb, {**v, n: 1}) for v in points)
+        for n in names
+    )
 
 
 def size_names(d: str) -> set[str]:

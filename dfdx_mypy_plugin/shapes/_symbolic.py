@@ -384,6 +384,17 @@ def names(p: Poly) -> set[str]:
     return out
 
 
+def divisor_names(p: Poly) -> set[str]:
+    """The names a floor of ``p`` divides by (``(H-1)//stride+1``: ``stride``)."""
+    out: set[str] = set()
+    for m in p:
+        for atom in m:
+            f = _FLOORS.get(atom)
+            if f is not None:
+                out |= names(f.den) | divisor_names(f.num)
+    return out
+
+
 def floor_value(p: Poly, values: dict[str, int]) -> int:
     """The value of ``p`` where each name has its value in ``values``, floors taken as the
     floors they are (``(H+1)//2`` of an even ``H`` is ``H//2``)."""

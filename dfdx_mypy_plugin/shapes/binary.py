@@ -24,7 +24,7 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return a if a == b else False
     if a == b:
         return a
-    if isinstance(a, str) and isinstance(b, str) and a.isidentifier() and b.isidentifier():
+    if _typevar_name(a) and _typevar_name(b):
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
     if _name_and_number(a, b) or _name_and_number(b, a):
         return False  # a size TypeVar stands for every size, not for one number (``N``, ``3``)
@@ -50,16 +50,24 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
     # convolution's ``(F+1)//2`` against a positional table's ``CTX``): the TypeVar, as a size
     # parameter is not taken to be 1 (above), so the other is 1 or the same size (plain mypy
     # types ``Tensor[B, S] + Tensor[Dyn]`` the same way).
-    if isinstance(b, str) and b.isidentifier() and (a is None or isinstance(a, str)):
-        return b
-    if isinstance(a, str) and a.isidentifier() and (b is None or isinstance(b, str)):
-        return a
+    names = [d for d in (b, a) if isinstance(d, str) and d.isidentifier()]
+    if names and all(d is None or isinstance(d, str) for d in (a, b)):
+        # a TypeVar first: a module's ``int`` argument read as a size is one value the module
+        # is built with, not a size of its type (``S`` against ``tokens`` is ``S``)
+        return next((d for d in names if _typevar_name(d)), names[0])
     return None
 
 
 def _name_and_number(a: Dim, b: Dim) -> bool:
     """``a`` is a size TypeVar and ``b`` a number it cannot broadcast with unless equal."""
-    return isinstance(a, str) and a.isidentifier() and isinstance(b, int) and b >= 2
+    return _typevar_name(a) and isinstance(b, int) and b >= 2
+
+
+def _typevar_name(d: Dim) -> bool:
+    """``d`` is a size TypeVar's name, not a module's ``int`` argument read as a size (a name
+    in lower case, ``tokens``: one value the module is built with, which may be any other
+    size; :mod:`dfdx_mypy_plugin._window_parameters`)."""
+    return isinstance(d, str) and d.isidentifier() and not d.islower()
 
 
 def broadcast(op: str, a: Shape, b: Shape) -> Shape:

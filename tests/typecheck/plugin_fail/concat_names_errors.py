@@ -27,5 +27,8 @@ class DenseLayer(Module, Generic[CI, G]):
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CI, H, W, T]:
         out = self.conv(x)
         grown = dx.cat([out, x])  # E: mypy[dfdx-shape "concat: sizes differ on axis 1: Tensor[N, "
-        #     "G, H, W] and Tensor[N, CI, H, W] (G != CI)"]
-        return grown[:, : x.shape[1]]  # E: mypy[return-value]
+        #     "G, H, W] and Tensor[N, CI, H, W] (G != CI)", dfdx-shape "grown is assigned here; use"
+        #     "d at line 33: index: gives Tensor[2*N, CI, H, W], the return type is Tensor[N, CI, H"
+        #     ", W] (2*N != N)"]
+        return grown[:, : x.shape[1]]  # E: mypy[dfdx-shape "index: gives Tensor[2*N, CI, H, W], t"
+        #     "he return type is Tensor[N, CI, H, W] (2*N != N)"]

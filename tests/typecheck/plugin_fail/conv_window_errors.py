@@ -69,7 +69,8 @@ class CausalConv1d(Module, Generic[C, K, D]):
 
 
 def causal(x: Tensor[B, C, S, T], w: Tensor[C, C, K, NoneTape], k: K) -> Tensor[B, C, S, T]:
-    return dx.conv1d(x, w, padding=k - 1)  # E: mypy[return-value]
+    return dx.conv1d(x, w, padding=k - 1)  # E: mypy[dfdx-shape "conv1d: gives Tensor[B, C, K+S-"
+    #     "1], the return type is Tensor[B, C, S] (K+S-1 != S)"]
 
 
 class DilatedResidual(Module, Generic[C, D]):
@@ -77,7 +78,7 @@ class DilatedResidual(Module, Generic[C, D]):
         super().__init__()
         # padded for a dilation of 1: padding=dilation keeps the length
         self.conv = Conv1d(channels, channels, 3, padding=1, dilation=dilation)  # E: mypy[
-        #     dfdx-shape "self.conv is built here; its output reaches line 84: add: shapes do not b"
+        #     dfdx-shape "self.conv is built here; its output reaches line 85: add: shapes do not b"
         #     "roadcast: Tensor[B, C, S] and Tensor[B, C, -2*D+S+2] (axis -1: S != -2*D+S+2)"]
 
     def forward(self, x: Tensor[B, C, S, T]) -> Tensor[B, C, S, T]:
@@ -91,7 +92,7 @@ class Chomp(Module, Generic[C]):
     def __init__(self, channels: C, kernel_size: int, dilation: int) -> None:
         super().__init__()
         self.chomp = (kernel_size - 1) * dilation
-        self.conv = Conv1d(  # E: mypy[dfdx-shape "self.conv is built here; called at line 106: C"
+        self.conv = Conv1d(  # E: mypy[dfdx-shape "self.conv is built here; called at line 107: C"
             #     "onv1d[C, C]: gives Tensor[B, C, dilation*kernel_size+S-dilation], the return typ"
             #     "e is Tensor[B, C, S] (dilation*kernel_size+S-dilation != S)"]
             channels,

@@ -60,12 +60,13 @@ class SelfCat(Module, Generic[CI, G]):
         super().__init__()
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, Expr[L["CI+G"]], H, W, T]:
-        return dx.cat([x, x], axis=1)  # E: mypy[return-value]
+        return dx.cat([x, x], axis=1)  # E: mypy[dfdx-shape "concat: gives Tensor[N, 2*CI, H, W], "
+        #     "the return type is Tensor[N, CI+G, H, W] (2*CI != CI+G)"]
 
 
 dense: DenseLayer[L[8], L[4]] = DenseLayer(8, 4)
 trans: Transition[L[8], L[4]] = Transition(8, 4)  # E: mypy[dfdx-shape "trans is built here; "
-#     "called at line 70: Transition[8, 4]: x takes Tensor[N, 8, H, W], got Tensor[2, 12, 8, "
+#     "called at line 71: Transition[8, 4]: x takes Tensor[N, 8, H, W], got Tensor[2, 12, 8, "
 #     "8] (12 != 8)"]
 y = trans(dense(dx.randn(2, 8, 8, 8)))  # E: mypy[dfdx-shape "Transition[8, 4]: x takes "
 #     "Tensor[N, 8, H, W], got Tensor[2, 12, 8, 8] (12 != 8)"]

@@ -56,22 +56,23 @@ class FeatureMapToSequence(Module, Generic[C, D, NH]):
     def __init__(self, c: C, d: D, nh: NH) -> None:
         super().__init__()
         self.proj = Conv2d(c, d, 1)  # E: mypy[dfdx-shape "self.proj is built here; its output reac"
-        #     "hes line 75: LayerNorm[D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
-        self.norm = LayerNorm(d)  # E: mypy[dfdx-shape "self.norm is built here; called at line 75:"
+        #     "hes line 76: LayerNorm[D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
+        self.norm = LayerNorm(d)  # E: mypy[dfdx-shape "self.norm is built here; called at line 76:"
         #     " LayerNorm[D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
         self.attn = MultiHeadAttention(d, nh)  # E: mypy[dfdx-shape "self.attn is built here; calle"
-        #     "d at line 77: MultiHeadAttention[D, NH]: query takes D features, got Tensor[B, D, H*"
+        #     "d at line 78: MultiHeadAttention[D, NH]: query takes D features, got Tensor[B, D, H*"
         #     "W] (H*W != D)"]
-        self.out = Linear(d, d)  # E: mypy[dfdx-shape "self.out is built here; called at line 80: L"
+        self.out = Linear(d, d)  # E: mypy[dfdx-shape "self.out is built here; called at line 81: L"
         #     "inear[D, D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:
         h = self.proj(x)
         # (B, D, H*W): the permute to (B, H*W, D) is missing
-        src = h.flatten(2)  # E: mypy[dfdx-shape "src is assigned here; used at line 75: LayerNorm["
+        src = h.flatten(2)  # E: mypy[dfdx-shape "src is assigned here; used at line 76: LayerNorm["
         #     "D]: takes D features, got Tensor[B, D, H*W] (H*W != D)", dfdx-shape "src is assigned"
-        #     " here; used at line 77: MultiHeadAttention[D, NH]: query takes D features, got Tenso"
-        #     "r[B, D, H*W] (H*W != D)"]
+        #     " here; used at line 78: MultiHeadAttention[D, NH]: query takes D features, got Tenso"
+        #     "r[B, D, H*W] (H*W != D)", dfdx-shape "src is assigned here; used at line 81: Linear["
+        #     "D, D]: takes D features, got Tensor[B, D, H*W] (H*W != D)"]
         self.norm(src)  # E: mypy[dfdx-shape "LayerNorm[D]: takes D features, got Tensor[B, D, H*W]"
         #     " (H*W != D)"]
         self.attn(src)  # E: mypy[dfdx-shape "MultiHeadAttention[D, NH]: query takes D features, go"
@@ -80,7 +81,7 @@ class FeatureMapToSequence(Module, Generic[C, D, NH]):
             src = self.out(src)  # E: mypy[dfdx-shape "Linear[D, D]: takes D features, got Tensor[B"
             #     ", D, H*W] (H*W != D)"]
         weight: Tensor[D, D, NoneTape] = self.out.weight  # E: mypy[dfdx-shape "weight is assigned "
-        #     "here; used at line 85: linear: weight Tensor[D, D] takes D features, x Tensor[B, D, "
+        #     "here; used at line 86: linear: weight Tensor[D, D] takes D features, x Tensor[B, D, "
         #     "H*W] has H*W"]
         dx.linear(h.flatten(2), weight)  # E: mypy[dfdx-shape "linear: weight Tensor[D, D] takes D "
         #     "features, x Tensor[B, D, H*W] has H*W"]
@@ -126,7 +127,7 @@ class Encoder(Module, Generic[C, D]):
     def __init__(self, c: C, d: D) -> None:
         super().__init__()
         self.proj = Conv2d(c, d, 1)
-        self.block = Block(d)  # E: mypy[dfdx-shape "self.block is built here; called at line 134: "
+        self.block = Block(d)  # E: mypy[dfdx-shape "self.block is built here; called at line 135: "
         #     "Block[D]: x takes Tensor[B, N, D], got Tensor[B, D, H*W] (H*W != D)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:

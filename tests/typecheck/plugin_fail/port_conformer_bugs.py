@@ -88,13 +88,13 @@ class ConvolutionModule(Module, Generic[D, K]):
             groups=d_model,
         )
         self.batch_norm = BatchNorm1d(d_model)  # E: mypy[dfdx-shape "self.batch_norm is built here"
-        #     "; called at line 113: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D,"
+        #     "; called at line 115: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D,"
         #     " Dyn] (2*D != D)"]
         self.activation = SiLU()
         self.pointwise_conv2 = Conv1d(d_model, d_model, 1)  # E: mypy[dfdx-shape "self.pointwise_co"
-        #     "nv2 is built here; called at line 117: conv1d: input channels differ: input Tensor[B"
+        #     "nv2 is built here; called at line 119: conv1d: input channels differ: input Tensor[B"
         #     ", 2*D, Dyn], weight Tensor[D, D, 1]", dfdx-shape "self.pointwise_conv2 is built here"
-        #     "; its output reaches line 120: transpose: gives Tensor[B, Dyn, 2*D], the return type"
+        #     "; its output reaches line 122: transpose: gives Tensor[B, Dyn, 2*D], the return type"
         #     " is Tensor[B, S, D] (2*D != D)"]
         self.dropout = Dropout(dropout)
 
@@ -109,10 +109,12 @@ class ConvolutionModule(Module, Generic[D, K]):
         #     "D != D)"]
         h = self.depthwise_conv(h)  # E: mypy[dfdx-shape "Conv1d[D, D]: takes D channels on axis 1,"
         #     " got Tensor[B, 2*D, Dyn] (2*D != D)", dfdx-shape "h is assigned here; used at line 1"
-        #     "13: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)"]
+        #     "15: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)",
+        #     dfdx-shape "h is assigned here; used at line 119: conv1d: input channels differ: inpu"
+        #     "t Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.batch_norm(h)  # E: mypy[dfdx-shape "BatchNorm1d[D]: takes D channels on axis 1, g"
         #     "ot Tensor[B, 2*D, Dyn] (2*D != D)"]
-        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 117: conv1d:"
+        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 119: conv1d:"
         #     " input channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.pointwise_conv2(h)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Ten"
         #     "sor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]

@@ -175,7 +175,7 @@ class PatchMerging(Module, Generic[C, H, W]):
         self.dim = dim
         # bug: the reduction takes 2*dim features, the four concatenated patches have 4*dim
         self.reduction = Linear(2 * dim, 2 * dim, bias=False, rng=rng)  # E: mypy[dfdx-shape "self."
-        #     "reduction is built here; called at line 198: Linear[2*C, 2*C]: takes 2*C features, g"
+        #     "reduction is built here; called at line 200: Linear[2*C, 2*C]: takes 2*C features, g"
         #     "ot Tensor[B, ((H+1)//2)*((W+1)//2), 4*C] (4*C != 2*C)"]
         self.norm = LayerNorm(4 * dim)
 
@@ -190,9 +190,11 @@ class PatchMerging(Module, Generic[C, H, W]):
         x2 = img[:, 0::2, 1::2, :]  # B H/2 W/2 C
         x3 = img[:, 1::2, 1::2, :]  # B H/2 W/2 C
         merged = dx.cat([x0, x1, x2, x3], axis=-1)  # B H/2 W/2 4*C
-        merged = merged.view(b, -1, 4 * c)  # B H/2*W/2 4*C
+        merged = merged.view(b, -1, 4 * c)  # B H/2*W/2 4*C  # E: mypy[dfdx-shape "merged is assi"
+        #     "gned here; used at line 200: Linear[2*C, 2*C]: takes 2*C features, got Tensor[B, (("
+        #     "H+1)//2)*((W+1)//2), 4*C] (4*C != 2*C)"]
 
-        merged = self.norm(merged)  # E: mypy[dfdx-shape "merged is assigned here; used at line 198"
+        merged = self.norm(merged)  # E: mypy[dfdx-shape "merged is assigned here; used at line 200"
         #     ": Linear[2*C, 2*C]: takes 2*C features, got Tensor[B, ((H+1)//2)*((W+1)//2), 4*C] (4"
         #     "*C != 2*C)"]
         merged = self.reduction(merged)  # E: mypy[dfdx-shape "Linear[2*C, 2*C]: takes 2*C features"

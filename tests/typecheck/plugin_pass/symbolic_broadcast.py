@@ -1,8 +1,9 @@
 """Broadcasting sizes computed from a generic module's TypeVars: a size that cannot be 1
-(``4*C``) is the result against a ``1`` or a size of unknown value, and a size that may be
-equal to its partner (``H`` and ``(H+1)//2``: both are 1 when ``H`` is 1) is accepted; a size
-TypeVar against a size computed from others (a positional table's ``CTX`` against a stride-2
-convolution's ``(S+1)//2``) is the TypeVar, as a size parameter is not taken to be 1."""
+(``4*C``) is the result against a ``1`` or a size of unknown value, and a size equal to its
+partner up to a floor's rounding (a stride-2 convolution's ``(H+1)//2`` against an average
+pool's ``H//2``) is accepted; a size TypeVar against a size computed from others (a positional
+table's ``CTX`` against a stride-2 convolution's ``(S+1)//2``) is the TypeVar, as a size
+parameter is not taken to be 1."""
 
 # rules: binary, nn
 
@@ -11,7 +12,7 @@ from typing import Literal as L
 
 import dfdx as dx
 from dfdx import Dyn, Expr, NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv1d, Conv2d, Linear, Module
+from dfdx.nn import AvgPool2d, Conv1d, Conv2d, Linear, Module
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -27,6 +28,7 @@ class Expand(Module, Generic[C]):
         super().__init__()
         self.up = Linear(dim, 4 * dim)
         self.down = Conv2d(dim, dim, 3, stride=2, padding=1)
+        self.pool = AvgPool2d(2)
 
     def forward(self, x: Tensor[B, S, C, T], noise: Tensor[Dyn, NoneTape]) -> None:
         h = self.up(x)
@@ -38,12 +40,12 @@ class Expand(Module, Generic[C]):
         assert_type(centred, Tensor[B, S, C, T])
 
     def pooled(self, x: Tensor[B, C, H, W, T]) -> None:
-        _ = x + self.down(x)  # H and (H+1)//2 are equal where H is 1
+        _ = self.pool(x) + self.down(x)  # H//2 and (H+1)//2: equal for an even H
 
 
 block: Expand[L[4]] = Expand(4)
 block(dx.randn(2, 3, 4), dx.randn(16).ensure_shape(None))
-block.pooled(dx.randn(2, 4, 1, 1))
+block.pooled(dx.randn(2, 4, 6, 6))
 
 
 class Positions(Module, Generic[CTX, C]):
