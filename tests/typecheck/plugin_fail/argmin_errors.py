@@ -21,4 +21,5 @@ worse = dx.argmin(dist, axis=-3)  # E: mypy[dfdx-shape "argmin: axis -3 is out o
 
 
 def assign(d: Tensor[N, K, NoneTape]) -> Tensor[N, K, NoneTape]:
-    return d.argmin(axis=1, keepdims=True)  # E: mypy[return-value]
+    return d.argmin(axis=1, keepdims=True)  # E: mypy[dfdx-shape "argmin: gives Tensor[N, 1], "
+    #     "the return type is Tensor[N, K] (1 != K)"]
