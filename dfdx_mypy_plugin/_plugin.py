@@ -67,6 +67,7 @@ from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._types import (
     TENSOR,
     Unknown,
@@ -231,10 +232,11 @@ def _run(rule: Rule, call: Call | None, default: Type) -> Type:
         return default
     _trace(rule, call)
     try:
-        variants = _variants(call)
+        variants = kept_variants(rule.fn, call, _variants(call))
         if len(variants) > 1:
             return make_simplified_union([rule.fn(v) for v in variants])
-        return fit_value(call.api, call.op, call.context, rule.fn(call), lambda m, at: None)
+        kept = variants[0] if variants else call
+        return fit_value(call.api, call.op, call.context, rule.fn(kept), lambda m, at: None)
     except ShapeError:
         if call.recovered is not None:  # the signature hook has reported the error
             return declared_after(call.api, call.context, call.recovered) or call.recovered
@@ -476,8 +478,11 @@ def _outcome(
         return None, failures, False, False, False
     call.failures = failures
     _trace(rule, call)
-    variants = _variants(call)
-    every_member = len(variants) > 1
+    all_variants = _variants(call)
+    variants = kept_variants(rule.fn, call, all_variants)
+    # no variant left, or another member of the operator's left operand instead: the call's
+    # input is one a path rules out (the method hook types it)
+    every_member = len(all_variants) > 1 or not _same_calls(variants, all_variants)
     typed = True
     for variant in variants:
         try:
@@ -493,6 +498,10 @@ def _outcome(
             if _DEBUG:
                 raise
     return None, failures, True, every_member, typed
+
+
+def _same_calls(a: list[Call], b: list[Call]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _failing(call: Call) -> Callable[[str, Context], None]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
+    ConditionalExpr,
+    Context,
     Expression,
+    FuncBase,
+    FuncItem,
     IfStmt,
     IndexExpr,
     NameExpr,
@@ -16,6 +20,7 @@ from mypy.nodes import (
 from mypy.types import AnyType, Instance, Type, TypeOfAny, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._joined_values import statement_expressions
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
@@ -95,13 +100,16 @@ def _best(op: str, a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
 
 
 def _in_branch(call: Call) -> bool:
-    """Whether the op is in a branch of an ``if`` of the function being checked: its
+    """Whether the op is in a branch of an ``if`` of the function being checked, or of a
+    conditional expression (``h + x if self.proj is None else h + self.proj(x)``): its
     condition may hold two of the module's sizes equal (``if self.use_res_connect:``, set
     from ``stride == 1 and in_channels == out_channels``), which no checker can read."""
     scope = getattr(call.api, "scope", None)
     function = scope.current_function() if scope is not None else None
     if function is None:
         return False
+    if _in_conditional_expression(function, call.context):
+        return True
     line = call.context.line
     for stmt in walk(function.body.body):
         if not isinstance(stmt, IfStmt):
@@ -113,6 +121,26 @@ def _in_branch(call: Call) -> bool:
             if block.body[0].line <= line <= (last.end_line or last.line):
                 return True
     return False
+
+
+def _in_conditional_expression(function: FuncBase, context: Context) -> bool:
+    """Whether ``context`` lies in a branch of a conditional expression of ``function``."""
+    if not isinstance(function, FuncItem):
+        return False
+    branches = [
+        branch
+        for e in statement_expressions(function.body.body)
+        if isinstance(e, ConditionalExpr)
+        for branch in (e.if_expr, e.else_expr)
+    ]
+    at = (context.line, context.column)
+    return any(
+        (e.line, e.column) <= at
+        and e.end_line is not None
+        and e.end_column is not None
+        and at < (e.end_line, e.end_column)
+        for e in branches
+    )
 
 
 def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:

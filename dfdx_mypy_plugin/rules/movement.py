@@ -11,9 +11,12 @@ variable whose type is a tuple of tensors).
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable
 
 from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, StarExpr, TupleExpr
+from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     Instance,
@@ -22,6 +25,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    UnionType,
     get_proper_type,
 )
 
@@ -36,7 +40,9 @@ from dfdx_mypy_plugin._types import (
     literal_int,
     merge_tapes,
     read_tensor,
+    size_of,
     tensor_type,
+    type_of,
 )
 from dfdx_mypy_plugin._where import declared, returned_as
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -223,6 +229,56 @@ _SEQUENCES = frozenset(
 
 def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape]) -> Type:
     types, unknown = _items(call)
+    choices = [_members(t) for t in types]
+    if any(len(c) > 1 for c in choices):
+        return _joined_members(call, join, choices, unknown)
+    return _joined_items(call, join, types, unknown)
+
+
+_MAX_COMBINATIONS = 16
+
+
+def _members(t: Type) -> list[Type]:
+    """The tensor types a union item stands for (a name rebound in a loop or a branch), or
+    the item alone."""
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        items = [get_proper_type(i) for i in p.items]
+        if all(isinstance(i, Instance) and i.type.fullname == TENSOR for i in items):
+            return list(p.items)
+    return [t]
+
+
+def _joined_members(
+    call: Call,
+    join: Callable[[list[shapes.Shape], int], shapes.Shape],
+    choices: list[list[Type]],
+    unknown: bool,
+) -> Type:
+    """A concatenation or stack of tensors some of which are unions (``dx.cat([input_pts,
+    h])`` with ``h`` rebound in a loop): the union of the results for each combination of
+    members, where each is typed without an error (else left to mypy)."""
+    combinations = list(itertools.product(*choices))
+    if len(combinations) > _MAX_COMBINATIONS:
+        raise Unknown
+    results: list[Type] = []
+    for types in combinations:
+        trial = dataclasses.replace(call, report=False, failures=None, syms=dict(call.syms))
+        try:
+            results.append(_joined_items(trial, join, list(types), unknown))
+        except shapes.ShapeError:
+            raise Unknown from None
+        except Unknown:  # a member of unknown rank
+            results.append(trial.unknown_shape())
+    return make_simplified_union(results)
+
+
+def _joined_items(
+    call: Call,
+    join: Callable[[list[shapes.Shape], int], shapes.Shape],
+    types: list[Type],
+    unknown: bool,
+) -> Type:
     tensors = [read_tensor(t) for t in types]
     axis = _named_axis(call, "axis", 0)
     try:
@@ -363,17 +419,14 @@ def split(call: Call) -> Type:
     axis = _named_axis(call, "axis", 0)
     e = call.named_exprs.get("split_size_or_sections")
     _no_bool_size(call, e)
-    sizes: int | str | list[int]
+    sizes: int | str | list[int] | list[shapes.Dim]
     symbolic = (
         call.named_size("split_size_or_sections") if call.has("split_size_or_sections") else None
     )
     if isinstance(symbolic, str):  # ``qkv.split(n_embd, axis=2)`` with ``n_embd: C``
         sizes = symbolic
     elif isinstance(e, ListExpr):  # a list literal's type is list[int]: read its items
-        items = [literal_int(call.api.get_expression_type(item)) for item in e.items]
-        sizes = [n for n in items if n is not None]
-        if len(sizes) != len(items):
-            raise Unknown
+        sizes = _listed_sizes(call, e)
     elif _runtime_ints(call.arg("split_size_or_sections")):
         return _pieces(call, x, None, axis)  # ``split(self.head_dim, 2)``: sizes of run time
     else:
@@ -382,6 +435,30 @@ def split(call: Call) -> Type:
     if cut is None and isinstance(sizes, str):
         _unpacked_split(call, x, sizes, axis)
     return _pieces(call, x, cut, axis)
+
+
+def _listed_sizes(call: Call, e: ListExpr) -> list[int] | list[shapes.Dim]:
+    """The sizes of a list literal given to ``split``: literal ints, or sizes read as
+    everywhere (``[self.input_ch, self.input_ch_views]`` with fields of size TypeVars);
+    ``Unknown`` where one is not known."""
+    items = [literal_int(call.api.get_expression_type(item)) for item in e.items]
+    ints = [n for n in items if n is not None]
+    if len(ints) == len(items):
+        return ints
+    sizes = [
+        size_of(
+            call.api.get_expression_type(item),
+            item,
+            type_of(call.api),
+            call.syms,
+            call.definitions(),
+            call.symbol,
+        )
+        for item in e.items
+    ]
+    if any(d is None for d in sizes):
+        raise Unknown
+    return sizes
 
 
 def _unpacked_split(call: Call, x: TensorType, size: str, axis: int) -> None:

@@ -47,6 +47,7 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_same_type, is_subtype
+from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     CallableType,
@@ -65,6 +66,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._joined_values import held_equal
 from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
@@ -1147,6 +1149,10 @@ def checked_forward(
     bound: dict[TypeVarId, Type] = {}  # forward's own size TypeVars, as the arguments bind them
     for i, (argument, actual) in tensor_args.items():
         formal = forward.arg_types[i]
+        joined = _fitting_members(formal, actual, free, free_names)
+        if joined is not None:
+            actual = joined
+            loosened[i] = AnyType(TypeOfAny.special_form)
         actual_types[i] = actual
         misfit = (
             _size_misfit(formal, actual, free, free_names)
@@ -1200,6 +1206,29 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _fitting_members(
+    formal: Type, actual: Type, free: set[TypeVarId], free_names: frozenset[str]
+) -> Type | None:
+    """The members of a union argument (a value joined from branches: ``x if self.proj is
+    None else self.proj(x)``) that fit ``forward``'s sizes, where each other member may be
+    one of them under the branches' conditions (:func:`_joined_values.held_equal`); else
+    None (every member fits, or one that does not is reported)."""
+    p = get_proper_type(actual)
+    if not isinstance(p, UnionType) or not _has_fixed_size(formal, free, free_names):
+        return None
+    fits = [m for m in p.items if _size_misfit(formal, m, free, free_names) is None]
+    if not fits or len(fits) == len(p.items):
+        return None
+    try:
+        fitting = [read_tensor(m).shape for m in fits]
+        for m in p.items:
+            if m not in fits and not any(held_equal(read_tensor(m).shape, f) for f in fitting):
+                return None
+    except Unknown:
+        return None
+    return make_simplified_union(fits)
 
 
 def _computed(t: Type) -> bool:

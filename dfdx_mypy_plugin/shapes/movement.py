@@ -320,7 +320,7 @@ def stack(shapes: Sequence[Shape], axis: int) -> Shape:
 
 
 def split_sizes(
-    op: str, shape: Shape, split: int | str | Sequence[int], axis: int
+    op: str, shape: Shape, split: int | str | Sequence[Dim], axis: int
 ) -> list[Dim] | None:
     """The sizes of ``split(x, split, axis)`` along ``axis`` (PyTorch's semantics): pieces of
     ``split`` with a smaller last one for an int, exactly the given sizes for a sequence
@@ -343,7 +343,10 @@ def split_sizes(
             return [0]
         cut: list[Dim] = [split] * (n // split)
         return cut + ([n % split] if n % split else [])
-    sizes = list(split)
+    given = list(split)
+    sizes = [s for s in given if isinstance(s, int)]
+    if len(sizes) != len(given):
+        return _symbolic_sections(op, shape, ax, given)
     if any(s < 0 for s in sizes):
         raise ShapeError(f"{op}: sizes must be >= 0, got {sizes}")
     if isinstance(n, int) and sum(sizes) != n:
@@ -352,6 +355,22 @@ def split_sizes(
             f"{fmt(shape)}"
         )
     return list(sizes)
+
+
+def _symbolic_sections(op: str, shape: Shape, ax: int, sizes: list[Dim]) -> list[Dim]:
+    """Sections of which some are symbolic sizes (``[IC, ICV]``): the sizes given, where
+    their sum is not provably another size than the axis's (an axis of unknown size takes
+    any)."""
+    total: Dim = 0
+    for s in sizes:
+        total = dim_add(total, s)
+    n = shape[ax]
+    if total is not None and n is not None and same_layer_size(total, n) is False:
+        raise ShapeError(
+            f"{op}: sizes [{', '.join(fmt_dim(s) for s in sizes)}] add up to {fmt_dim(total)}, "
+            f"not to the size {fmt_dim(n)} of axis {ax} of {fmt(shape)}"
+        )
+    return sizes
 
 
 def _symbolic_split(n: Dim, split: int | str) -> list[Dim] | None:

@@ -76,7 +76,7 @@ class Untraced(Module, Generic[D, F]):
 
 
 class Twice(Module, Generic[D, F]):
-    """A layer called on a union of tensors, and a module called on a tensor it does not take."""
+    """A layer called on values of which it takes none; a module on a tensor it does not take."""
 
     def __init__(self, dim: D, hidden: F) -> None:
         super().__init__()
@@ -86,8 +86,8 @@ class Twice(Module, Generic[D, F]):
         #     " Norm[F]: x takes Tensor[B, F], got Tensor[B, D] (D != F)"]
 
     def forward(self, x: Tensor[B, D, T], y: Tensor[B, F, T], pick: bool) -> None:
-        h = x if pick else y  # E: mypy[dfdx-shape "h is assigned here; used at line 91: Linear[F,"
-        #     " D]: takes F features, got Tensor[B, D] (D != F)"]
+        h = x if pick else dx.cat([y, y], axis=1)  # E: mypy[dfdx-shape "h is assigned here; used a"
+        #     "t line 91: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
         self.proj(h)  # E: mypy[dfdx-shape "Linear[F, D]: takes F features, got Tensor[B, D] (D != "
         #     "F)"]
         self.norm(x)  # E: mypy[dfdx-shape "Norm[F]: x takes Tensor[B, F], got Tensor[B, D] (D != F"
