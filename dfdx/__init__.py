@@ -51,6 +51,7 @@ from dfdx.ops.conv import conv_transpose2d as conv_transpose2d
 from dfdx.ops.conv import max_pool2d as max_pool2d
 from dfdx.ops.conv import upsample2d as upsample2d
 from dfdx.ops.indexing import argmax as argmax
+from dfdx.ops.indexing import argmin as argmin
 from dfdx.ops.indexing import dropout as dropout
 from dfdx.ops.indexing import eq as eq
 from dfdx.ops.indexing import gather as gather

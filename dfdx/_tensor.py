@@ -290,6 +290,7 @@ class Tensor(Generic[*Dims, Tape]):
     tril = indexing.tril
     triu = indexing.triu
     argmax = indexing.argmax
+    argmin = indexing.argmin
 
     # ``==``/``!=`` are methods, not bound functions: pyright types an assignment to a name
     # that ``object`` declares (``__eq__ = ...``) with object's ``-> bool``. Comparisons give

@@ -344,7 +344,7 @@ def _fitted_default(fullname: str) -> Callable[[FunctionContext | MethodContext]
     return hook
 
 
-_UNTRACED_RESULTS = frozenset({"argmax"})
+_UNTRACED_RESULTS = frozenset({"argmax", "argmin"})
 """Ops whose result is on ``NoneTape`` whatever the input's tape (:func:`_of_unknown_rank`)."""
 
 
@@ -352,7 +352,8 @@ def _of_unknown_rank(call: Call, default: Type) -> Type:
     """Where the plain signature gives ``Any`` for an operand of unknown rank (a
     ``DynTensor``), a tensor of unknown rank on the operands' tape instead: ``Any`` would make
     ``--strict`` flag a function that returns it as a ``DynTensor`` (``no-any-return``).
-    On ``NoneTape`` for an op whose result is untraced whatever its input's tape (argmax)."""
+    On ``NoneTape`` for an op whose result is untraced whatever its input's tape (argmax,
+    argmin)."""
     if not isinstance(get_proper_type(default), AnyType) or not call.operands:
         return default
     first = get_proper_type(call.operands[0])

@@ -288,6 +288,21 @@ def test_argmax(axis: Any, keepdims: bool) -> None:
     np.testing.assert_array_equal(ids.numpy(), [1])
 
 
+@pytest.mark.parametrize(
+    ("axis", "keepdims"), [(None, False), (None, True), (0, False), (1, True), (-1, False)]
+)
+def test_argmin(axis: Any, keepdims: bool) -> None:
+    a = np.array([[1.0, -3.0, -3.0], [2.0, 5.0, 2.0]])  # ties: the first one wins
+    out = dx.tensor(a).trace().argmin(axis=axis, keepdims=keepdims)
+    assert out.dtype == dx.int64
+    assert not out.is_traced
+    np.testing.assert_array_equal(out.numpy(), np.argmin(a, axis=axis, keepdims=keepdims))
+    ids = dx.argmin(dx.tensor(np.array([[4, 1, 1]], dtype=np.int64)), axis=1)
+    np.testing.assert_array_equal(ids.numpy(), [1])
+    with pytest.raises(dx.DTypeError, match=r"^argmin: needs a float or int64 tensor, got bool$"):
+        dx.argmin(dx.zeros(2) > 0)
+
+
 def test_one_hot() -> None:
     labels = np.array([[0, 3], [2, 2]], dtype=np.int64)
     out = dx.one_hot(dx.tensor(labels), 4)
@@ -465,6 +480,8 @@ SHAPE_ERRORS: list[tuple[str, Op]] = [
         lambda: dx.argmax(z(0, 3), axis=0),
     ),
     ("argmax: cannot reduce axis 0 of size 0 in Tensor[0]", lambda: dx.argmax(z(0))),
+    ("argmin: axis -3 is out of range for Tensor[2, 3]", lambda: z(2, 3).argmin(axis=-3)),
+    ("argmin: cannot reduce axis 0 of size 0 in Tensor[0]", lambda: dx.argmin(z(0))),
     (
         "lt: shapes do not broadcast: Tensor[2, 3] and Tensor[3, 2] (axis -2: 2 != 3)",
         lambda: z(2, 3) < z(3, 2),
@@ -511,6 +528,7 @@ TYPE_ERRORS: list[tuple[str, Op]] = [
     ("dropout: p must be a number, got True", lambda: dx.dropout(loose(2), True)),
     ("lt: expected a tensor or a number, got str", lambda: loose(2) < "a"),
     ("tril: diagonal must be an int, got 1.0", lambda: dx.tril(loose(2, 2), 1.0)),
+    ("argmin: axis must be an int, got 1.5", lambda: dx.argmin(loose(2, 3), axis=1.5)),
 ]
 
 

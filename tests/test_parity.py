@@ -104,6 +104,7 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "triu": dx.triu,
     "one_hot": dx.one_hot,  # n=
     "argmax": dx.argmax,  # axis=, keepdims=
+    "argmin": dx.argmin,
     "dropout": dx.dropout,  # p=, training= (the deterministic settings only)
     "eq": _binary(dx.eq, operator.eq),
     "ne": _binary(dx.ne, operator.ne),
@@ -130,7 +131,7 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
 COMPARED_OPS = tuple(DFDX_OPS)
 """Every op of dfdx compared with PyTorch: each needs at least one case in the fixture. The
 differentiable ones have their gradients compared too; those of ``fixtures.NO_GRADIENT``
-(argmax, one_hot, comparisons) their values only."""
+(argmax, argmin, one_hot, comparisons) their values only."""
 
 NOT_COMPARED = {
     "to": "a dtype conversion: its values are NumPy's cast and its gradient the cast back",

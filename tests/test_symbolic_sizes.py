@@ -4,6 +4,8 @@ it came from, and sizes said to differ differ for every value of their names (ea
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +40,10 @@ def canonical(expr: str) -> str:
         ("(2*H+2)//4", "(H+1)//2"),
         ("(2*H+3)//2", "H+1"),
         ("H//2//2", "H//4"),
+        ("((H+1)//2+1)//2", "(H+3)//4"),  # two stride-2 windows in a row
+        ("(H//2+1)//2", "(H+2)//4"),
+        ("(H//4+3)//2", "(H+4)//8+1"),
+        ("((H+1)//2+1)//3", "(H+3)//6"),
         ("2*(H//2)", "2*(H//2)"),
         ("B*(H//2)*W", "B*W*(H//2)"),
         ("H//2+1", "H//2+1"),
@@ -53,6 +59,22 @@ def canonical(expr: str) -> str:
 def test_canonical_form(expr: str, form: str) -> None:
     assert canonical(expr) == form
     assert canonical(form) == form  # the form reads back as itself
+
+
+def _documented_spellings() -> list[tuple[str, str]]:
+    """The rows of the table in docs/modules.md, "How a computed size is spelled"."""
+    doc = (Path(__file__).parents[1] / "docs" / "modules.md").read_text()
+    section = doc.split("### How a computed size is spelled", 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", section, flags=re.MULTILINE)
+
+
+def test_documented_spellings_hold() -> None:
+    rows = _documented_spellings()
+    assert len(rows) >= 10, "the table of docs/modules.md was not found"
+    for written, spelled in rows:
+        assert canonical(written) == spelled, written
+        values = {"B": 3, "C": 5, "CI": 2, "CO": 7, "D": 3, "H": 13, "K": 4, "T": 6}
+        assert sym.floor_value(sym.parse(spelled), values) == eval(written, {}, values)
 
 
 @pytest.mark.parametrize("expr", ["C % 2", "C ** 2", "C / 2", "C // (C + 1)", "C // 0", "f(C)"])

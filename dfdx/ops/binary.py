@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Never, overload
 
 import numpy as np
 
@@ -106,6 +106,11 @@ def _minimum(a: Array, b: Array) -> GradPair:
     return xp.minimum(a, b), lambda g: g * share, lambda g: g * (1 - share)
 
 
+# An argument typed Any meets the `Never` overload first (nothing else fits it): both checkers
+# give a tensor of unknown rank. Without it pyright solves `*S` from Any as one axis and claims
+# rank 1 (`dx.relu(h).shape` a 1-tuple; `dx.add(h, x)` of rank 1).
+@overload
+def add(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
 def add(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
@@ -128,6 +133,8 @@ def add(x: Any, y: Any, /) -> Any:
 
 
 @overload
+def sub(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
+@overload
 def sub(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def sub(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
@@ -148,6 +155,8 @@ def sub(x: Any, y: Any, /) -> Any:
     return _binary("sub", x, y, _sub)
 
 
+@overload
+def mul(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
 def mul(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
@@ -170,6 +179,8 @@ def mul(x: Any, y: Any, /) -> Any:
 
 
 @overload
+def div(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
+@overload
 def div(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def div(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
@@ -190,6 +201,8 @@ def div(x: Any, y: Any, /) -> Any:
     return _binary("div", x, y, _div)
 
 
+@overload
+def maximum(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
 def maximum(
     x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /
@@ -213,6 +226,8 @@ def maximum(x: Any, y: Any, /) -> Any:
     return _binary("maximum", x, y, _maximum)
 
 
+@overload
+def minimum(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
 def minimum(
     x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /

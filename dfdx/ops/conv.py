@@ -45,7 +45,7 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.shapes import PaddingMode, conv_param
 
 if TYPE_CHECKING:
-    from dfdx._tensor import Tensor
+    from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
 Pair = int | tuple[int, int]
 
@@ -381,14 +381,36 @@ def _conv_winograd(
 @overload
 def conv1d(
     x: Tensor[N, Dyn, Dyn, T],
-    weight: Tensor[O, Dyn, Dyn, T],
+    weight: Tensor[O, Dyn, Dyn, T] | Tensor[O, Dyn, Dyn, NoneTape],
     /,
-    bias: Tensor[O, T] | None = None,
+    bias: Tensor[O, T] | Tensor[O, NoneTape] | None = None,
     stride: int | tuple[int] = 1,
     padding: int | tuple[int] | PaddingMode = 0,
     dilation: int | tuple[int] = 1,
     groups: int = 1,
 ) -> Tensor[N, O, Dyn, T]: ...
+@overload
+def conv1d(
+    x: Tensor[N, Dyn, Dyn, NoneTape],
+    weight: Tensor[O, Dyn, Dyn, T],
+    /,
+    bias: Tensor[O, T] | Tensor[O, NoneTape] | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] | PaddingMode = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor[N, O, Dyn, T]: ...
+@overload
+def conv1d(
+    x: Tensor[N, Dyn, Dyn, Any],
+    weight: Tensor[O, Dyn, Dyn, Any],
+    /,
+    bias: Tensor[O, Any] | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] | PaddingMode = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor[N, O, Dyn, OwnedTape]: ...
 @overload
 def conv1d(
     x: AnyTensor,
@@ -421,14 +443,36 @@ def conv1d(
 @overload
 def conv2d(
     x: Tensor[N, Dyn, Dyn, Dyn, T],
-    weight: Tensor[O, Dyn, Dyn, Dyn, T],
+    weight: Tensor[O, Dyn, Dyn, Dyn, T] | Tensor[O, Dyn, Dyn, Dyn, NoneTape],
     /,
-    bias: Tensor[O, T] | None = None,
+    bias: Tensor[O, T] | Tensor[O, NoneTape] | None = None,
     stride: Pair = 1,
     padding: Pair | PaddingMode = 0,
     dilation: Pair = 1,
     groups: int = 1,
 ) -> Tensor[N, O, Dyn, Dyn, T]: ...
+@overload
+def conv2d(
+    x: Tensor[N, Dyn, Dyn, Dyn, NoneTape],
+    weight: Tensor[O, Dyn, Dyn, Dyn, T],
+    /,
+    bias: Tensor[O, T] | Tensor[O, NoneTape] | None = None,
+    stride: Pair = 1,
+    padding: Pair | PaddingMode = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[N, O, Dyn, Dyn, T]: ...
+@overload
+def conv2d(
+    x: Tensor[N, Dyn, Dyn, Dyn, Any],
+    weight: Tensor[O, Dyn, Dyn, Dyn, Any],
+    /,
+    bias: Tensor[O, Any] | None = None,
+    stride: Pair = 1,
+    padding: Pair | PaddingMode = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[N, O, Dyn, Dyn, OwnedTape]: ...
 @overload
 def conv2d(
     x: AnyTensor,
@@ -462,15 +506,39 @@ def conv2d(
 @overload
 def conv_transpose2d(
     x: Tensor[N, Dyn, Dyn, Dyn, T],
-    weight: Tensor[Dyn, Dyn, Dyn, Dyn, T],
+    weight: Tensor[Dyn, Dyn, Dyn, Dyn, T] | Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape],
     /,
-    bias: Tensor[Dyn, T] | None = None,
+    bias: Tensor[Dyn, T] | Tensor[Dyn, NoneTape] | None = None,
     stride: Pair = 1,
     padding: Pair = 0,
     output_padding: Pair = 0,
     dilation: Pair = 1,
     groups: int = 1,
 ) -> Tensor[N, Dyn, Dyn, Dyn, T]: ...
+@overload
+def conv_transpose2d(
+    x: Tensor[N, Dyn, Dyn, Dyn, NoneTape],
+    weight: Tensor[Dyn, Dyn, Dyn, Dyn, T],
+    /,
+    bias: Tensor[Dyn, T] | Tensor[Dyn, NoneTape] | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    output_padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[N, Dyn, Dyn, Dyn, T]: ...
+@overload
+def conv_transpose2d(
+    x: Tensor[N, Dyn, Dyn, Dyn, Any],
+    weight: Tensor[Dyn, Dyn, Dyn, Dyn, Any],
+    /,
+    bias: Tensor[Dyn, Any] | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    output_padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[N, Dyn, Dyn, Dyn, OwnedTape]: ...
 @overload
 def conv_transpose2d(
     x: AnyTensor,
@@ -506,15 +574,39 @@ def conv_transpose2d(
 @overload
 def conv_transpose1d(
     x: Tensor[N, Dyn, Dyn, T],
-    weight: Tensor[Dyn, Dyn, Dyn, T],
+    weight: Tensor[Dyn, Dyn, Dyn, T] | Tensor[Dyn, Dyn, Dyn, NoneTape],
     /,
-    bias: Tensor[Dyn, T] | None = None,
+    bias: Tensor[Dyn, T] | Tensor[Dyn, NoneTape] | None = None,
     stride: int | tuple[int] = 1,
     padding: int | tuple[int] = 0,
     output_padding: int | tuple[int] = 0,
     dilation: int | tuple[int] = 1,
     groups: int = 1,
 ) -> Tensor[N, Dyn, Dyn, T]: ...
+@overload
+def conv_transpose1d(
+    x: Tensor[N, Dyn, Dyn, NoneTape],
+    weight: Tensor[Dyn, Dyn, Dyn, T],
+    /,
+    bias: Tensor[Dyn, T] | Tensor[Dyn, NoneTape] | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    output_padding: int | tuple[int] = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor[N, Dyn, Dyn, T]: ...
+@overload
+def conv_transpose1d(
+    x: Tensor[N, Dyn, Dyn, Any],
+    weight: Tensor[Dyn, Dyn, Dyn, Any],
+    /,
+    bias: Tensor[Dyn, Any] | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    output_padding: int | tuple[int] = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor[N, Dyn, Dyn, OwnedTape]: ...
 @overload
 def conv_transpose1d(
     x: AnyTensor,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Never, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DTypeError, bool_, check_float, check_same, float32, int64
@@ -252,6 +252,8 @@ def gather(x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Tensor[*S, Any
 
 
 @overload
+def where(cond: Never, x: AnyTensor | float, y: AnyTensor | float, /) -> AnyTensor: ...
+@overload
 def where(
     cond: Tensor[*S, Any], x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | float, /
 ) -> Tensor[*S, T]: ...
@@ -288,6 +290,13 @@ def where(cond: Any, x: Any, y: Any, /) -> Any:
     return result(out, tensors, fns, (cond,))
 
 
+# An argument typed Any meets the `Never` overload first (nothing else fits it): both checkers
+# give a tensor of unknown rank. Without it pyright solves `*S` from Any as one axis and claims
+# rank 1 (`dx.relu(h).shape` a 1-tuple; `dx.add(h, x)` of rank 1).
+@overload
+def masked_fill(x: Never, /, mask: AnyTensor, value: float) -> AnyTensor: ...
+@overload
+def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S, T]: ...
 def masked_fill(x: Tensor[*S, T], /, mask: AnyTensor, value: float) -> Tensor[*S, T]:
     """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``'s shape) is true; no
     gradient flows to the filled places."""
@@ -307,6 +316,10 @@ def _diagonal(op: str, diagonal: int, k: int | None) -> int:
     return _int_arg(op, "diagonal", diagonal)
 
 
+@overload
+def tril(x: Never, /, diagonal: int = 0, *, k: int | None = None) -> AnyTensor: ...
+@overload
+def tril(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]: ...
 def tril(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]:
     """The lower triangle of the last two axes: zeros above the ``diagonal``-th diagonal
     (PyTorch's ``torch.tril``; ``k=`` is the same offset under NumPy's name)."""
@@ -316,6 +329,10 @@ def tril(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Ten
     return result(xp.tril(a, d), (x,), (lambda g: xp.tril(g, d),))
 
 
+@overload
+def triu(x: Never, /, diagonal: int = 0, *, k: int | None = None) -> AnyTensor: ...
+@overload
+def triu(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]: ...
 def triu(x: Tensor[*S, T], /, diagonal: int = 0, *, k: int | None = None) -> Tensor[*S, T]:
     """The upper triangle of the last two axes: zeros below the ``diagonal``-th diagonal
     (PyTorch's ``torch.triu``; ``k=`` is the same offset under NumPy's name)."""
@@ -369,24 +386,50 @@ def argmax(x: Tensor[*S, Any], /, *, keepdims: bool) -> Any: ...
 def argmax(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
     """The int64 index of the largest value along ``axis`` (the first one among ties), or in
     the flattened tensor for ``axis=None``. No gradient."""
-    op = "argmax"
+    return _arg_extreme("argmax", x, axis, keepdims)
+
+
+@overload
+def argmin(
+    x: Tensor[*S, Any], /, axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[NoneTape]: ...
+@overload
+def argmin(x: Tensor[*S, Any], /, axis: int | None, keepdims: bool = False) -> Any: ...
+@overload
+def argmin(x: Tensor[*S, Any], /, *, keepdims: bool) -> Any: ...
+def argmin(x: Any, /, axis: int | None = None, keepdims: bool = False) -> Any:
+    """The int64 index of the smallest value along ``axis`` (the first one among ties), or in
+    the flattened tensor for ``axis=None`` (PyTorch's ``argmin``). No gradient."""
+    return _arg_extreme("argmin", x, axis, keepdims)
+
+
+def _arg_extreme(op: Literal["argmax", "argmin"], x: Any, axis: Any, keepdims: bool) -> Any:
     a = array_of(op, x)
     if a.dtype == bool_:
         raise DTypeError(f"{op}: needs a float or int64 tensor, got bool")
+    pick = a.argmax if op == "argmax" else a.argmin
     if axis is None:
         shapes.nonempty_reduce(op, (a.size,), (0,))
-        y = xp.asarray(a.argmax())
+        y = xp.asarray(pick())
         out = y.reshape((1,) * a.ndim) if keepdims else y
     else:
         ax = shapes.normalize_axis(op, a.shape, _int_arg(op, "axis", axis))
         shapes.nonempty_reduce(op, a.shape, (ax,))
-        out = a.argmax(axis=ax, keepdims=bool(keepdims))
+        out = pick(axis=ax, keepdims=bool(keepdims))
     return x._new(xp.asarray(out).astype(int64, copy=False), None)
 
 
 # ---- dropout -----------------------------------------------------------------------------------
 
 
+@overload
+def dropout(
+    x: Never, /, p: float = 0.5, training: bool = True, rng: Generator | None = None
+) -> AnyTensor: ...
+@overload
+def dropout(
+    x: Tensor[*S, T], /, p: float = 0.5, training: bool = True, rng: Generator | None = None
+) -> Tensor[*S, T]: ...
 def dropout(
     x: Tensor[*S, T], /, p: float = 0.5, training: bool = True, rng: Generator | None = None
 ) -> Tensor[*S, T]:
@@ -437,6 +480,8 @@ def _compare(op: str, x: Any, y: Any, fn: Callable[[Array, Any], Array]) -> Any:
 
 
 @overload
+def eq(x: Never, y: AnyTensor | float, /) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
 def eq(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
 @overload
 def eq(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
@@ -445,6 +490,8 @@ def eq(x: Any, y: Any, /) -> Any:
     return _compare("eq", x, y, operator.eq)
 
 
+@overload
+def ne(x: Never, y: AnyTensor | float, /) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def ne(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
 @overload
@@ -455,6 +502,8 @@ def ne(x: Any, y: Any, /) -> Any:
 
 
 @overload
+def lt(x: Never, y: AnyTensor | float, /) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
 def lt(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
 @overload
 def lt(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
@@ -463,6 +512,8 @@ def lt(x: Any, y: Any, /) -> Any:
     return _compare("lt", x, y, operator.lt)
 
 
+@overload
+def le(x: Never, y: AnyTensor | float, /) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def le(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
 @overload
@@ -473,6 +524,8 @@ def le(x: Any, y: Any, /) -> Any:
 
 
 @overload
+def gt(x: Never, y: AnyTensor | float, /) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
 def gt(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
 @overload
 def gt(x: AnyTensor, y: AnyTensor | float, /) -> Any: ...
@@ -481,6 +534,8 @@ def gt(x: Any, y: Any, /) -> Any:
     return _compare("gt", x, y, operator.gt)
 
 
+@overload
+def ge(x: Never, y: AnyTensor | float, /) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def ge(x: Tensor[*S, Any], y: Tensor[*S, Any] | float, /) -> Tensor[*S, NoneTape]: ...
 @overload

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Never, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float
@@ -573,6 +573,13 @@ def _one_axis(op: str, a: Array, axis: int) -> int:
     return normalize_axis(op, a.shape, axis)
 
 
+# An argument typed Any meets the `Never` overload first (nothing else fits it): both checkers
+# give a tensor of unknown rank. Without it pyright solves `*S` from Any as one axis and claims
+# rank 1 (`dx.relu(h).shape` a 1-tuple; `dx.add(h, x)` of rank 1).
+@overload
+def softmax(x: Never, /, axis: int = -1) -> AnyTensor: ...
+@overload
+def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]: ...
 def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     """``exp(x)`` normalised to sum to 1 along ``axis``."""
     a = x._data
@@ -583,6 +590,10 @@ def softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     return result(y, (x,), (lambda g: y * (g - (g * y).sum(axis=ax, keepdims=True)),))
 
 
+@overload
+def log_softmax(x: Never, /, axis: int = -1) -> AnyTensor: ...
+@overload
+def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]: ...
 def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     """``x - logsumexp(x)`` along ``axis``: the log of softmax, computed stably."""
     a = x._data

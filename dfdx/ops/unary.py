@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, Never, TypeAlias, overload
 
 from dfdx import _fused, _inference, _validate
 from dfdx._autodiff import unbroadcast
@@ -25,53 +25,92 @@ def _float(op: str, x: AnyTensor) -> Array:
     return x._data
 
 
+# An argument typed Any meets the `Never` overload first (nothing else fits it): both checkers
+# give a tensor of unknown rank. Without it pyright solves `*S` from Any as one axis and claims
+# rank 1 (`dx.relu(h).shape` a 1-tuple; `dx.add(h, x)` of rank 1).
+@overload
+def neg(x: Never, /) -> AnyTensor: ...
+@overload
+def neg(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def neg(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``-x``."""
     return result(-_float("neg", x), (x,), (lambda g: -g,))
 
 
+@overload
+def exp(x: Never, /) -> AnyTensor: ...
+@overload
+def exp(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def exp(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``e ** x``, elementwise."""
     y = xp.exp(_float("exp", x))
     return result(y, (x,), (lambda g: g * y,))
 
 
+@overload
+def log(x: Never, /) -> AnyTensor: ...
+@overload
+def log(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def log(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """Natural logarithm, elementwise."""
     a = _float("log", x)
     return result(xp.log(a), (x,), (lambda g: g / a,))
 
 
+@overload
+def sqrt(x: Never, /) -> AnyTensor: ...
+@overload
+def sqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def sqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """Square root, elementwise."""
     y = xp.sqrt(_float("sqrt", x))
     return result(y, (x,), (lambda g: g / (2 * y),))
 
 
+@overload
+def square(x: Never, /) -> AnyTensor: ...
+@overload
+def square(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def square(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``x ** 2``, elementwise."""
     a = _float("square", x)
     return result(a * a, (x,), (lambda g: 2 * g * a,))
 
 
+@overload
+def abs(x: Never, /) -> AnyTensor: ...
+@overload
+def abs(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def abs(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """Absolute value; its gradient at 0 is 0, as in PyTorch."""
     a = _float("abs", x)
     return result(xp.abs(a), (x,), (lambda g: g * xp.sign(a),))
 
 
+@overload
+def sin(x: Never, /) -> AnyTensor: ...
+@overload
+def sin(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def sin(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """Sine, elementwise."""
     a = _float("sin", x)
     return result(xp.sin(a), (x,), (lambda g: g * xp.cos(a),))
 
 
+@overload
+def cos(x: Never, /) -> AnyTensor: ...
+@overload
+def cos(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def cos(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """Cosine, elementwise."""
     a = _float("cos", x)
     return result(xp.cos(a), (x,), (lambda g: -g * xp.sin(a),))
 
 
+@overload
+def tanh(x: Never, /) -> AnyTensor: ...
+@overload
+def tanh(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def tanh(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """Hyperbolic tangent, elementwise."""
     y = xp.tanh(_float("tanh", x))
@@ -85,12 +124,20 @@ def _sigmoid(a: Array) -> Array:
     return y
 
 
+@overload
+def sigmoid(x: Never, /) -> AnyTensor: ...
+@overload
+def sigmoid(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def sigmoid(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``1 / (1 + e ** -x)``, elementwise, without overflow."""
     y = _sigmoid(_float("sigmoid", x))
     return result(y, (x,), (lambda g: g * y * (1 - y),))
 
 
+@overload
+def relu(x: Never, /) -> AnyTensor: ...
+@overload
+def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``max(x, 0)``; its gradient at 0 is 0, as in PyTorch."""
     a = _float("relu", x)
@@ -117,6 +164,10 @@ def relu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     return result(y, (x,), (grad,))
 
 
+@overload
+def leaky_relu(x: Never, /, negative_slope: float = 0.01) -> AnyTensor: ...
+@overload
+def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, T]: ...
 def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, T]:
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
     _validate.number("leaky_relu", "negative_slope", negative_slope)
@@ -125,6 +176,10 @@ def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, 
     return result(a * slope, (x,), (lambda g: g * slope,))
 
 
+@overload
+def relu6(x: Never, /) -> AnyTensor: ...
+@overload
+def relu6(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def relu6(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``min(max(x, 0), 6)``; its gradient is 1 strictly between 0 and 6, else 0 (as
     PyTorch's ``F.relu6``)."""
@@ -133,6 +188,10 @@ def relu6(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     return result(xp.clip(a, 0, 6), (x,), (lambda g: g * inside,))
 
 
+@overload
+def hardswish(x: Never, /) -> AnyTensor: ...
+@overload
+def hardswish(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def hardswish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``x * relu6(x + 3) / 6``: 0 up to -3, ``x`` from 3; its gradient ``(2x + 3) / 6``
     strictly between -3 and 3, 1 from 3, 0 up to -3 (as PyTorch's ``F.hardswish``)."""
@@ -143,6 +202,10 @@ def hardswish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     return result(y, (x,), (lambda g: g * slope,))
 
 
+@overload
+def mish(x: Never, /) -> AnyTensor: ...
+@overload
+def mish(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def mish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``x * tanh(softplus(x))``, elementwise, without overflow."""
     a = _float("mish", x)
@@ -152,6 +215,10 @@ def mish(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     return result(y, (x,), (lambda g: g * (t + a * _sigmoid(a) * (1 - t * t)),))
 
 
+@overload
+def elu(x: Never, /, alpha: float = 1.0) -> AnyTensor: ...
+@overload
+def elu(x: Tensor[*S, T], /, alpha: float = 1.0) -> Tensor[*S, T]: ...
 def elu(x: Tensor[*S, T], /, alpha: float = 1.0) -> Tensor[*S, T]:
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere; its gradient at 0 is
     ``alpha``, as PyTorch's."""
@@ -169,6 +236,10 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1 / math.sqrt(2.0 * math.pi)
 
 
+@overload
+def gelu(x: Never, /, approximate: Literal["none", "tanh"] = "none") -> AnyTensor: ...
+@overload
+def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> Tensor[*S, T]: ...
 def gelu(x: Tensor[*S, T], /, approximate: Literal["none", "tanh"] = "none") -> Tensor[*S, T]:
     """Gaussian error linear unit: ``x * Phi(x)``; ``approximate="tanh"`` uses the tanh
     formula (PyTorch's names)."""
@@ -239,12 +310,20 @@ def _gelu_grad(a: Array, cdf: Array) -> Callable[[Array], Array]:
     return grad
 
 
+@overload
+def softplus(x: Never, /) -> AnyTensor: ...
+@overload
+def softplus(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def softplus(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``log(1 + e ** x)``, elementwise, without overflow."""
     a = _float("softplus", x)
     return result(xp.logaddexp(0, a), (x,), (lambda g: g * _sigmoid(a),))
 
 
+@overload
+def pow(x: Never, exponent: float, /) -> AnyTensor: ...
+@overload
+def pow(x: Tensor[*S, T], exponent: float, /) -> Tensor[*S, T]: ...
 def pow(x: Tensor[*S, T], exponent: float, /) -> Tensor[*S, T]:
     """``x ** exponent`` for a Python number ``exponent``."""
     if not isinstance(exponent, int | float) or isinstance(exponent, bool):
@@ -261,6 +340,8 @@ Bound: TypeAlias = "float | AnyTensor | None"
 """A clamp bound: a number, a tensor that broadcasts to the input's shape, or None."""
 
 
+@overload
+def clamp(x: Never, /, min: Bound = None, max: Bound = None) -> AnyTensor: ...
 @overload
 def clamp(
     x: Tensor[*S, T],
@@ -319,6 +400,10 @@ def _bound(a: Array, bound: object, name: str) -> tuple[Any, AnyTensor | None]:
     return float(bound), None
 
 
+@overload
+def silu(x: Never, /) -> AnyTensor: ...
+@overload
+def silu(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def silu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``x * sigmoid(x)`` (also called swish), elementwise."""
     a = _float("silu", x)
@@ -326,6 +411,10 @@ def silu(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     return result(a * s, (x,), (lambda g: g * (s * (1 + a * (1 - s))),))
 
 
+@overload
+def rsqrt(x: Never, /) -> AnyTensor: ...
+@overload
+def rsqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...
 def rsqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     """``1 / sqrt(x)``, elementwise."""
     a = _float("rsqrt", x)
@@ -333,6 +422,10 @@ def rsqrt(x: Tensor[*S, T], /) -> Tensor[*S, T]:
     return result(y, (x,), (lambda g: g * (-0.5 * y * y * y),))
 
 
+@overload
+def rpow(x: Never, base: float, /) -> AnyTensor: ...
+@overload
+def rpow(x: Tensor[*S, T], base: float, /) -> Tensor[*S, T]: ...
 def rpow(x: Tensor[*S, T], base: float, /) -> Tensor[*S, T]:
     """``base ** x`` for a number ``base`` (``2.0 ** x``), in ``x``'s dtype; its gradient is
     ``base ** x * log(base)`` (0 for ``base == 0``, as PyTorch's where ``x >= 0``)."""
@@ -346,6 +439,10 @@ def rpow(x: Tensor[*S, T], base: float, /) -> Tensor[*S, T]:
     return result(y, (x,), (lambda g: g * y * log_b,))
 
 
+@overload
+def to(x: Never, dtype: Any, /) -> AnyTensor: ...
+@overload
+def to(x: Tensor[*S, T], dtype: Any, /) -> Tensor[*S, T]: ...
 def to(x: Tensor[*S, T], dtype: Any, /) -> Tensor[*S, T]:
     """The values converted to ``dtype``; between float types the gradient flows back (in the
     input's dtype)."""

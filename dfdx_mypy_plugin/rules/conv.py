@@ -5,7 +5,8 @@ A parameter (stride, padding, dilation, kernel_size, ...) is read as a literal i
 of literal ints, or as a symbolic size (a size TypeVar, arithmetic on them: ``padding=(k - 1)
 // 2`` with ``k: K``), which makes the sizes that depend on it symbolic (the window's
 arithmetic in :func:`shapes.symbolic_window`); an entry that is not known makes them ``Dyn``.
-``groups`` that is not a literal skips the channel checks that need it.
+``groups`` that is neither a literal nor a symbolic size skips the channel checks that need
+it; a symbolic one (``groups=b``) checks the input channels against the weight's times it.
 """
 
 from __future__ import annotations
@@ -57,16 +58,16 @@ def _tuple_item(t: Type, call: Call) -> shapes.Dim:
     return n if n is not None else dim_of_type(t, call.syms)
 
 
-def _groups(call: Call) -> int | None:
+def _groups(call: Call) -> shapes.Dim:
+    """A literal ``groups``, or a symbolic one (``groups=b`` with ``b`` from ``x.shape``)."""
     if not call.has("groups"):
         return 1
     if literal_bool(call.arg("groups")) is not None:
         raise Unknown
     folded = call.named_size("groups")
-    n = folded if isinstance(folded, int) else None
-    if n is not None and n < 1:
+    if isinstance(folded, int) and folded < 1:
         raise Unknown  # the runtime reports it
-    return n
+    return folded if isinstance(folded, (int, str)) else None
 
 
 def _bias(call: Call, channels: shapes.Dim) -> list[TensorType]:

@@ -1,12 +1,13 @@
 """Indexing and selection: basic indexing ``x[...]``, index_select, gather, where, masked_fill,
-tril/triu, one_hot, argmax, dropout, and the comparisons that make bool masks.
+tril/triu, one_hot, argmax, argmin, dropout, and the comparisons that make bool masks.
 
 An index is read from its expression: literal ints (negative ones too), slices whose parts are
 ints, symbolic sizes (``table[:h]``, ``x[..., :-p]``) or ``None``, ``None``, ``...`` and
 tensors of indices (advanced indexing: ``x[dx.arange(b), last]``, taken as int64 indices; the
 run time refuses a bool mask); an int that is not a literal still removes its axis, and a
 slice with a part that is neither a literal nor a symbolic size gives a ``Dyn`` size.
-Comparisons, argmax and one_hot return ``NoneTape`` tensors (no gradient flows through them).
+Comparisons, argmax, argmin and one_hot return ``NoneTape`` tensors (no gradient flows through
+them).
 """
 
 from __future__ import annotations
@@ -295,10 +296,20 @@ def one_hot(call: Call) -> Type:
 
 @rule("argmax", methods=("argmax",), functions=_ops("argmax"))
 def argmax(call: Call) -> Type:
+    return _arg_extreme(call)
+
+
+@rule("argmin", methods=("argmin",), functions=_ops("argmin"))
+def argmin(call: Call) -> Type:
+    return _arg_extreme(call)
+
+
+def _arg_extreme(call: Call) -> Type:
+    """argmax and argmin: the shape reduced over one axis (or all), on ``NoneTape``."""
     x = call.tensor(0)
     axis = read_axis(call)
     if isinstance(axis, tuple):
-        raise Unknown  # argmax takes one axis; mypy reports the tuple
+        raise Unknown  # one axis only; mypy reports the tuple
     keepdims = read_keepdims(call)
     shape = shapes.reduce(call.op, x.shape, axis, keepdims)
     if axis is None:

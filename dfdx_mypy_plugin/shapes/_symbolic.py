@@ -10,7 +10,8 @@ polynomials are the same string: ``"3*C"``, ``"CI+CO"``, ``"B*T"``, ``"H//2"``, 
   product of names. With an int ``D`` it is kept in normal form: whole multiples of ``D`` are
   taken out (``(2*H+3)//2`` is ``H+1+(1)//2`` = ``H+1``), the remainder's coefficients lie in
   ``0..D-1``, common factors are cancelled (``(2*H+2)//4`` is ``(H+1)//2``) and a floor of a
-  floor is one floor (``H//2//2`` is ``H//4``);
+  floor plus an int is one floor (``H//2//2`` is ``H//4``, ``((H+1)//2+1)//2`` is
+  ``(H+3)//4``);
 - a *term* is an int coefficient times a sorted product of atoms, a *polynomial* a sum of
   terms.
 
@@ -221,12 +222,25 @@ def _floordiv_int(a: Poly, k: int) -> Poly:
     g = gcd(_content(rest), k)
     rest = {m: c // g for m, c in rest.items()}
     k //= g
-    if len(rest) == 1:
-        ((m, c),) = rest.items()
-        inner = _FLOORS.get(m[0]) if len(m) == 1 and c == 1 else None
-        if inner is not None and len(inner.den) == 1 and () in inner.den:
-            return add(quotient, _floordiv_int(inner.num, inner.den[()] * k))
+    merged = _nested_floor(rest, k)
+    if merged is not None:
+        return add(quotient, merged)
     return add(quotient, {(_floor_atom(rest, const(k)),): 1})
+
+
+def _nested_floor(rest: Poly, k: int) -> Poly | None:
+    """``(N//j + c)//k`` as one floor, ``(N + c*j)//(j*k)`` (``floor(floor(x) + c) / k)`` is
+    ``floor((x + c) / k)`` for an int ``c``): two strided windows in a row, ``((H+1)//2+1)//2``,
+    are ``(H+3)//4``, and ``H//2//2`` is ``H//4``. None where ``rest`` is not one floor by an
+    int (coefficient 1) plus a constant."""
+    terms = [m for m in rest if m]
+    if len(terms) != 1 or rest[terms[0]] != 1 or len(terms[0]) != 1:
+        return None
+    inner = _FLOORS.get(terms[0][0])
+    if inner is None or set(inner.den) != {()}:
+        return None
+    j = inner.den[()]
+    return _floordiv_int(add(inner.num, const(rest.get((), 0) * j)), j * k)
 
 
 def _floor_atom(num: Poly, den: Poly) -> str:

@@ -138,8 +138,10 @@ def same_up_to_rounding(surplus: Dim) -> bool:
     return isinstance(surplus, str) and constant_range(surplus) is not None
 
 
-def _groups(op: str, x: Shape, w: Shape, channels: Dim, groups: int | None, what: str) -> None:
-    if groups is None or groups < 1 or not isinstance(channels, int) or channels % groups == 0:
+def _groups(op: str, x: Shape, w: Shape, channels: Dim, groups: Dim, what: str) -> None:
+    if not isinstance(groups, int) or groups < 1 or not isinstance(channels, int):
+        return
+    if channels % groups == 0:
         return
     raise ShapeError(
         f"{op}: groups {groups} does not divide the {channels} {what} channels "
@@ -154,7 +156,7 @@ def conv(
     stride: Param,
     padding: Param | PaddingMode,
     dilation: Param,
-    groups: int | None,
+    groups: Dim,
 ) -> Shape:
     """``conv1d``/``conv2d``: ``x`` is ``(N, C, *spatial)``, ``w`` is ``(O, C / groups,
     *kernel)``; the result is ``(N, O, *out)``, each out ``(n + 2p - d(k - 1) - 1) // s + 1``;
@@ -169,7 +171,7 @@ def conv(
     _groups(op, x, w, w[0], groups, "output")
     _groups(op, x, w, x[1], groups, "input")
     per_group = w[1]
-    if groups is not None and isinstance(per_group, int) and isinstance(x[1], int):
+    if isinstance(groups, int) and isinstance(per_group, int) and isinstance(x[1], int):
         if x[1] != per_group * groups:
             raise ShapeError(
                 f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)} "
@@ -177,6 +179,12 @@ def conv(
             )
     elif groups == 1 and same_layer_size(x[1], per_group) is False:  # ``CI`` is no ``CO``
         raise ShapeError(f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)}")
+    elif isinstance(groups, str) and same_layer_size(x[1], dim_mul(per_group, groups)) is False:
+        # groups from the input's sizes (``groups=b``: per-sample kernels as one convolution)
+        raise ShapeError(
+            f"{op}: input channels differ: input {fmt(x)}, weight {fmt(w)} "
+            f"({fmt_dim(x[1])} != {fmt_dim(per_group)} per group * groups {groups})"
+        )
     if padding == "same":
         return (x[0], w[0], *x[2:])
     out = tuple(
@@ -194,7 +202,7 @@ def conv_transpose(
     padding: Param,
     output_padding: Param,
     dilation: Param,
-    groups: int | None,
+    groups: Dim,
 ) -> Shape:
     """``conv_transpose2d``: ``x`` is ``(N, C, H, W)``, ``w`` is ``(C, O / groups, *kernel)``;
     each output size is ``(n - 1)s - 2p + d(k - 1) + output_padding + 1``."""
