@@ -26,16 +26,16 @@ class ProjectionOfInputWidth(Module, Generic[CI, CO]):
     def __init__(self, n_inputs: CI, n_outputs: CO) -> None:
         super().__init__()
         self.conv = Conv1d(n_inputs, n_outputs, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is b"
-        #     "uilt here; called at line 34: add: shapes do not broadcast: Tensor[N, CO, S] and T"
-        #     "ensor[N, CI, S] (axis -2: CO != CI)"]
+        #     "uilt here; called at line 34: add: shapes do not broadcast: Tensor[N, CO, S] and Ten"
+        #     "sor[N, CI, S] (axis -2: CO != CI)"]
         self.downsample = Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None
 
     def forward(self, x: Tensor[N, CI, S, T]) -> Tensor[N, CO, S, T]:
         out = self.conv(x)  # E: mypy[dfdx-shape "out is assigned here; used at line 39: add: shape"
         #     "s do not broadcast: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
         res = x if self.downsample is None else self.downsample(x)  # E: mypy[dfdx-shape "res is as"
-        #     "signed here; used at line 39: add: shapes do not broadcast: Tensor[N, CO, S] and T"
-        #     "ensor[N, CI, S] (axis -2: CO != CI)"]
+        #     "signed here; used at line 39: add: shapes do not broadcast: Tensor[N, CO, S] and Ten"
+        #     "sor[N, CI, S] (axis -2: CO != CI)"]
         return out + res  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, CO, S] and "
         #     "Tensor[N, CI, S] (axis -2: CO != CI)"]
 
@@ -64,7 +64,8 @@ class SkipOfTheWrongWidth(Module, Generic[W, IC]):
         self.head = Linear(width, 1)
 
     def forward(self, x: Tensor[B, IC, T]) -> Tensor[B, int, T]:
-        h = x
+        h = x  # E: mypy[dfdx-shape "h is assigned here; used at line 70: Linear[2*W, W]: takes 2*W"
+        #     " features, got Tensor[B, IC] (IC != 2*W)"]
         for i in range(len(self.layers)):
             h = self.layers[i](h).relu()  # E: mypy[dfdx-shape "Linear[2*W, W]: takes 2*W features,"
             #     " got Tensor[B, IC] (IC != 2*W)"]
@@ -80,7 +81,7 @@ class HeadOfNoWidthTheLoopLeaves(Module, Generic[W, IC]):
             [Linear(input_ch, width)] + [Linear(width, width) for _ in range(depth)]
         )
         self.head = Linear(2 * width, 1)  # E: mypy[dfdx-shape "self.head is built here; called at "
-        #     "line 89: Linear[2*W, 1]: takes 2*W features, got Tensor[B, IC] (IC != 2*W)"]
+        #     "line 90: Linear[2*W, 1]: takes 2*W features, got Tensor[B, IC] (IC != 2*W)"]
 
     def forward(self, x: Tensor[B, IC, T]) -> Tensor[B, int, T]:
         h = x
@@ -132,7 +133,7 @@ class TransposedInOneBranch(Module, Generic[W]):
     def forward(self, x: Tensor[B, S, W, T], time_major: bool) -> Tensor[B, S, W, T]:
         y = self.proj(x)
         z = y if not time_major else y.transpose(0, 1)  # E: mypy[dfdx-shape "z is assigned here; u"
-        #     "sed at line 137: add: shapes do not broadcast: Tensor[B, S, W] and Tensor[S, B, W]"
-        #     " (axis -3: B != S)"]
+        #     "sed at line 138: add: shapes do not broadcast: Tensor[B, S, W] and Tensor[S, B, W] ("
+        #     "axis -3: B != S)"]
         return x + z  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, W] and Tenso"
         #     "r[S, B, W] (axis -3: B != S)"]
