@@ -7,7 +7,7 @@ the declared ``CO`` whichever operand comes first (pyright keeps the left operan
 
 # rules: binary, nn
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -85,5 +85,6 @@ head = Linear(8, 10)
 images = dx.tensor(np.random.default_rng(0).standard_normal((2, 4, 6, 6)).astype(np.float32))
 x: Tensor[Dyn, L[4], Dyn, Dyn, NoneTape] = images
 features = same(group(x))
+assert_type(features, Tensor[Dyn, L[8], Dyn, Dyn, NoneTape])
 logits = head(features.mean(axis=(2, 3)))
 assert logits.shape == (2, 10)
