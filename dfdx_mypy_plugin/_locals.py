@@ -340,19 +340,7 @@ def reaching_definitions(api: CheckerPluginInterface) -> Definition:
             scoped = _scoped_names("\n".join(source[at.line - 1 : at.end_line or at.line]))
             if scoped is None or e.name in scoped:
                 return None  # the name may be a comprehension's or a lambda's own
-        for stmt in reversed(block[:index]):
-            if not _binds(stmt, e.name):
-                continue
-            if (
-                isinstance(stmt, AssignmentStmt)
-                and len(stmt.lvalues) == 1
-                and isinstance(stmt.lvalues[0], NameExpr)
-                and stmt.lvalues[0].name == e.name
-                and not _is_argument_copy(stmt.rvalue)
-            ):
-                return checked_copy(api, stmt.rvalue)
-            return None
-        return None
+        return _last_binding(api, block[:index], e.name)
 
     return definition
 
@@ -404,14 +392,22 @@ def loop_entry_definition(api: CheckerPluginInterface, e: NameExpr) -> Expressio
         return None
     if any(_binds(stmt, e.name) for stmt in body[:index]) or _binds_target(loop, e.name):
         return None
-    for stmt in reversed(outer[:loop_at]):
-        if not _binds(stmt, e.name):
+    return _last_binding(api, outer[:loop_at], e.name)
+
+
+def _last_binding(
+    api: CheckerPluginInterface, before: list[Statement], name: str
+) -> Expression | None:
+    """The value of the last statement of ``before`` that binds ``name``, where that is a plain
+    ``name = value`` (not a copy of an argument); None where another statement binds it last."""
+    for stmt in reversed(before):
+        if not _binds(stmt, name):
             continue
         if (
             isinstance(stmt, AssignmentStmt)
             and len(stmt.lvalues) == 1
             and isinstance(stmt.lvalues[0], NameExpr)
-            and stmt.lvalues[0].name == e.name
+            and stmt.lvalues[0].name == name
             and not _is_argument_copy(stmt.rvalue)
         ):
             return checked_copy(api, stmt.rvalue)
