@@ -19,9 +19,44 @@ pytest.importorskip("numba")
 
 @pytest.fixture(autouse=True)
 def _compiled_kernels_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test picks the path itself: a ``DFDX_NO_NUMBA=1`` run must not change it."""
+    """Each test picks the path itself: a ``DFDX_NO_NUMBA=1`` run, or BLAS on several
+    threads (which turns the compiled thin-batch products off), must not change it."""
     monkeypatch.delenv("DFDX_NO_NUMBA", raising=False)
+    monkeypatch.setattr(_fused, "_KERNELS", {"one_blas_thread": True})
+
+
+@pytest.mark.parametrize(
+    ("env", "one"),
+    [
+        ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, True),
+        ({"OPENBLAS_NUM_THREADS": "2"}, False),
+        ({"OMP_NUM_THREADS": "1"}, True),
+        ({"GOTO_NUM_THREADS": "3", "OMP_NUM_THREADS": "1"}, False),
+    ],
+)
+def test_one_blas_thread_reads_openblas_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], one: bool
+) -> None:
+    """The thin-batch products are compiled only where OpenBLAS runs on one thread, read
+    in OpenBLAS's order of its variables."""
+    for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setattr(_fused, "_KERNELS", {})
+    assert _fused.one_blas_thread() is one
+
+
+def test_linear_chain_thin_batch_on_several_blas_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With BLAS on several threads a thin batch takes BLAS's products (the compiled ones run
+    on one thread): the same values as the layers one by one, bit for bit."""
+    monkeypatch.setattr(_fused, "_KERNELS", {"one_blas_thread": False})
+    chain = [(100, 36, True, True), (36, 4, True, False)]
+    arrays = _chain_operands((32, 100), chain, np.float32)
+    got = _values_and_grads(_chain_fn(chain), arrays)
+    layer_by_layer = _values_and_grads(_chain_fn(chain, layer_by_layer=True), arrays)
+    for i, (g, w) in enumerate(zip(got, layer_by_layer, strict=True)):
+        np.testing.assert_array_equal(g, w, err_msg=f"output/input {i}")
 
 
 def _numpy_only(monkeypatch: pytest.MonkeyPatch) -> None:

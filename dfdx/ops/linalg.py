@@ -285,7 +285,7 @@ def _relu_layer(
     whose result is ``(n, out)``, C-ordered."""
     bias_or_zero = xp.zeros(w.shape[0], h.dtype) if b is None else b
     if kernels is not None and thin:
-        if h.flags.c_contiguous and w.flags.c_contiguous:
+        if h.flags.c_contiguous and w.flags.c_contiguous and _fused.one_blas_thread():
             # both operands read along their rows, with no packing (OpenBLAS's w @ h.T
             # repacks the whole weight each call): (32, 784) by (784, 512) ~255 us against
             # ~300 after an optimizer step; bias and ReLU in the same call
@@ -336,6 +336,7 @@ def _weight_grad(kernels: Any, gp: Array, h: Array, out: Array | None) -> Array:
         and h.flags.c_contiguous
         and gp.dtype == h.dtype
         and 1 < h.shape[0] <= SMALL_BATCH
+        and _fused.one_blas_thread()
     ):
         if out is None:
             out = xp.empty((gp.shape[1], h.shape[1]), h.dtype)
