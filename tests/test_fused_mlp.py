@@ -47,18 +47,6 @@ def test_one_blas_thread_reads_openblas_environment(
     assert _fused.one_blas_thread() is one
 
 
-def test_linear_chain_thin_batch_on_several_blas_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With BLAS on several threads a thin batch takes BLAS's products (the compiled ones run
-    on one thread): the same values as the layers one by one, bit for bit."""
-    monkeypatch.setattr(_fused, "_KERNELS", {"one_blas_thread": False})
-    chain = [(100, 36, True, True), (36, 4, True, False)]
-    arrays = _chain_operands((32, 100), chain, np.float32)
-    got = _values_and_grads(_chain_fn(chain), arrays)
-    layer_by_layer = _values_and_grads(_chain_fn(chain, layer_by_layer=True), arrays)
-    for i, (g, w) in enumerate(zip(got, layer_by_layer, strict=True)):
-        np.testing.assert_array_equal(g, w, err_msg=f"output/input {i}")
-
-
 def _numpy_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_fused, "_KERNELS", {"enabled": False})
 
@@ -326,14 +314,17 @@ def test_linear_chain_thin_weight_gradient_into_a_given_array() -> None:
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.parametrize("one_blas_thread", [True, False])  # False: BLAS's products
 @pytest.mark.parametrize("order", ["C", "F"])  # F: the BLAS products on the transposed layout
 @pytest.mark.parametrize("rows", [2, 5, 32, 64])
 def test_linear_chain_thin_batch_compiled_and_numpy(
-    monkeypatch: pytest.MonkeyPatch, rows: int, order: str
+    monkeypatch: pytest.MonkeyPatch, rows: int, order: str, one_blas_thread: bool
 ) -> None:
     """An MLP's layers on a thin batch (the compiled thin products and weight gradients of
-    the Linear+ReLU layers) against the NumPy path, values and gradients, within float32
-    rounding."""
+    the Linear+ReLU layers, or BLAS's where BLAS runs on several threads) against the layers
+    one by one, bit for bit, and against the NumPy path, values and gradients, within
+    float32 rounding."""
+    monkeypatch.setitem(_fused._KERNELS, "one_blas_thread", one_blas_thread)
     chain = [(100, 36, True, True), (36, 20, True, True), (20, 9, False, True), (9, 4, True, False)]
     arrays = _chain_operands((rows, 100), chain, np.float32)
     arrays[0] = np.asarray(arrays[0], order=order)
