@@ -48,6 +48,7 @@ from mypy.nodes import (
 )
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
+from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._types import Unknown, read_tensor, type_of
 from dfdx_mypy_plugin._where import field_value, walk
@@ -93,6 +94,8 @@ def _fitting_sibling(fn: RuleFn, call: Call, variant: Call) -> Call | None:
     try:
         left = get_proper_type(type_of(call.api)(context.left))
     except Exception:
+        if DEBUG:
+            raise
         return None
     if not isinstance(left, UnionType) or len(left.items) > 16:
         return None
@@ -145,8 +148,12 @@ def _fits(fn: RuleFn, variant: Call) -> bool:
             fn(trial)
         except ShapeError:
             return False
-        except Exception:
+        except Unknown:
             return True  # not known to fail: the rule's own run decides
+        except Exception:
+            if DEBUG:
+                raise
+            return True
     return True
 
 
@@ -242,6 +249,8 @@ def _of_several_types(call: Call, callee: Expression) -> bool:
     try:
         t = get_proper_type(type_of(call.api)(callee))
     except Exception:
+        if DEBUG:
+            raise
         return False
     if not isinstance(t, UnionType):
         return False
