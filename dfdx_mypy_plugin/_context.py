@@ -44,13 +44,23 @@ Ctx = TypeVar("Ctx", FunctionSigContext, MethodSigContext)
 _TENSOR = "dfdx._tensor.Tensor"
 
 _ARGUMENTS: dict[int, Expression] = {}
-"""The argument expressions of the calls whose signature hook has run (by ``id``; the node is
-kept so that its ``id`` is never reused), and what takes its context from one (:func:`_note`:
-``dx.cat([self.up(x), skip])``)."""
+"""The argument expressions of the calls whose signature hook has run in the file being
+checked (by ``id``; the node is kept so that its ``id`` is never reused), and what takes its
+context from one (:func:`_note`: ``dx.cat([self.up(x), skip])``)."""
+
+_CHECKED_FILE: list[object] = [None]
+"""The tree whose calls :data:`_ARGUMENTS` holds: a call's arguments are recorded while that
+call is checked, so another file's record is never read again, and dropping it keeps a
+long-lived checker (the language server's in-process ``dmypy``) from holding every earlier
+tree."""
 
 
-def note_arguments(args: list[list[Expression]]) -> None:
+def note_arguments(api: CheckerPluginInterface, args: list[list[Expression]]) -> None:
     """Record a checked call's arguments (:data:`_ARGUMENTS`) before mypy infers them."""
+    tree = getattr(api, "tree", None)
+    if tree is not _CHECKED_FILE[0]:
+        _ARGUMENTS.clear()
+        _CHECKED_FILE[0] = tree
     for formal in args:
         for e in formal:
             _note(e)
@@ -115,7 +125,7 @@ def calmed(
 
     def calmed_hook(ctx: Ctx) -> FunctionLike:
         calm_context(ctx.api, ctx.context)
-        note_arguments(ctx.args)
+        note_arguments(ctx.api, ctx.args)
         return ctx.default_signature if hook is None else hook(ctx)
 
     return calmed_hook
