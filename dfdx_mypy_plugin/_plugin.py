@@ -79,6 +79,7 @@ from dfdx_mypy_plugin._types import (
 from dfdx_mypy_plugin._where import at_build, at_inputs, declared_after, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
+from dfdx_mypy_plugin.rules.containers import CONTAINERS, container_signature
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
 from dfdx_mypy_plugin.rules.nn import (
     USER_MODULE,
@@ -966,6 +967,8 @@ class DfdxPlugin(Plugin):
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if fullname in CONTAINERS:
+            return calmed(container_signature)
         rule = FUNCTION_RULES.get(fullname)
         if rule is None and self._is_sized_user_module(fullname):
             return calmed(_user_constructor_signature)

@@ -4,12 +4,16 @@ element (``ModuleList[Linear[L[4], L[4]]]``), named in the state_dict as PyTorch
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, overload
+
+from typing_extensions import TypeVar
 
 from dfdx._typing import AnyTensor
 from dfdx.nn._module import FIELD_MEMBERS, Module
 
-M = TypeVar("M", bound=Module)
+M = TypeVar("M", bound=Module, default=Module)
+"""The element type; an empty ``ModuleList()`` filled by ``append`` holds ``Module``s (both
+checkers would otherwise ask for an annotation, or infer a list of nothing)."""
 
 
 def _module(owner: str, where: str, m: M) -> M:
@@ -27,10 +31,11 @@ class ModuleList(Module, Generic[M]):
 
     _items: list[M]
 
-    def __init__(self, modules: Iterable[M] = ()) -> None:
+    def __init__(self, modules: Iterable[M] | None = None) -> None:
         super().__init__()
         self._items = []
-        self.extend(modules)
+        if modules is not None:
+            self.extend(modules)
 
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
         for i, m in enumerate(self._items):
@@ -99,10 +104,11 @@ class ModuleDict(Module, Generic[M]):
 
     _items: dict[str, M]
 
-    def __init__(self, modules: Mapping[str, M] | Iterable[tuple[str, M]] = ()) -> None:
+    def __init__(self, modules: Mapping[str, M] | Iterable[tuple[str, M]] | None = None) -> None:
         super().__init__()
         self._items = {}
-        self.update(modules)
+        if modules is not None:
+            self.update(modules)
 
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
         yield from self._items.items()

@@ -1,0 +1,344 @@
+"""``ModuleList`` and ``ModuleDict`` holding modules of different sizes or classes.
+
+With the plugin, ``StyledConv(8, 16)`` is ``StyledConv[L[8], L[16]]``, and mypy joins two
+instances of one class whose (invariant) type arguments differ to ``object``: a
+``ModuleList([StyledConv(8, 16), StyledConv(16, 32)])`` would be rejected (``Value of type
+variable "M" of "ModuleList" cannot be "object"``) and its members not callable. Its element
+type here is the members' common class with each type argument they differ in taken as
+``Any`` (``StyledConv[Any, Any]``; plain mypy, which widens the literals, says
+``StyledConv[int, int]``); members of different classes join to their common base as mypy
+joins them (``Module``). A member read with a literal index or key (``self.convs[0]``,
+``self.heads["cls"]``) from a container built from a list or dict display and never changed
+afterwards is that member's own type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mypy.checker import TypeChecker
+from mypy.expandtype import expand_type
+from mypy.join import join_type_list
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import (
+    AssignmentStmt,
+    CallExpr,
+    ClassDef,
+    Decorator,
+    DelStmt,
+    DictExpr,
+    DictionaryComprehension,
+    Expression,
+    FuncDef,
+    GeneratorExpr,
+    IndexExpr,
+    IntExpr,
+    ListComprehension,
+    ListExpr,
+    MemberExpr,
+    NameExpr,
+    OperatorAssignmentStmt,
+    OpExpr,
+    OverloadedFuncDef,
+    SetExpr,
+    StarExpr,
+    Statement,
+    StrExpr,
+    TupleExpr,
+    UnaryExpr,
+)
+from mypy.plugin import FunctionSigContext
+from mypy.subtypes import is_same_type, is_subtype
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeOfAny,
+    UnionType,
+    get_proper_type,
+)
+
+from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._joined_values import statement_expressions
+from dfdx_mypy_plugin._types import Unknown, literal_int
+from dfdx_mypy_plugin._where import built_by, walk
+from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule
+
+MODULE = "dfdx.nn._module.Module"
+MODULE_LIST = "dfdx.nn._collections.ModuleList"
+MODULE_DICT = "dfdx.nn._collections.ModuleDict"
+CONTAINERS = frozenset({MODULE_LIST, MODULE_DICT})
+
+
+# ---- ModuleList([...]) / ModuleDict({...}): the element type of members that differ --------
+
+
+def container_signature(ctx: FunctionSigContext) -> FunctionLike:
+    """The constructor of a ``ModuleList``/``ModuleDict`` whose members (a list, tuple or dict
+    display, or a comprehension) mypy would join to ``object``: it takes any modules and gives
+    the container of their :func:`common_form`. Elsewhere (members of one type, members whose
+    join is a module, a declared type the call's value goes to) mypy's own inference stands."""
+    try:
+        return _container_signature(ctx)
+    except Exception:
+        if DEBUG:
+            raise
+        return ctx.default_signature
+
+
+def _container_signature(ctx: FunctionSigContext) -> FunctionLike:
+    sig = ctx.default_signature
+    api = ctx.api
+    if not isinstance(sig, CallableType) or len(sig.variables) != 1:
+        return sig
+    if not isinstance(api, TypeChecker) or _has_declared_type(api):
+        return sig
+    args = [e for es in ctx.args for e in es]
+    if len(args) != 1:
+        return sig
+    members = _member_types(api, args[0])
+    if members is None or len(members) < 2:
+        return sig
+    joined = get_proper_type(join_type_list(list(members)))
+    if isinstance(joined, Instance) and joined.type.has_base(MODULE):
+        return sig
+    element = common_form(members)
+    if element is None:
+        return sig
+    var = sig.variables[0]
+    bound = {var.id: get_proper_type(var.upper_bound)}
+    return sig.copy_modified(
+        arg_types=[expand_type(t, bound) for t in sig.arg_types],
+        ret_type=expand_type(sig.ret_type, {var.id: element}),
+        variables=[],
+    )
+
+
+def _has_declared_type(api: TypeChecker) -> bool:
+    """Whether the call's value goes to a declared type (``self.convs: ModuleList[X] = ...``):
+    mypy solves the element type from it."""
+    context = api.expr_checker.type_context
+    return bool(context) and context[-1] is not None
+
+
+def _member_types(api: TypeChecker, e: Expression) -> list[Instance] | None:
+    """The distinct types of the modules a display or comprehension ``e`` holds (each member
+    of a conditional's union apart), checked here without a type context (errors are left to
+    mypy's own check of the call); None where ``e`` is not such an expression or a member is
+    not a class instance."""
+    items = _displayed(e)
+    if items is None:
+        return None
+    with api.msg.filter_errors():
+        api.expr_checker.accept(e)
+    found: list[Instance] = []
+    for item in items:
+        t = api.lookup_type_or_none(item)
+        if t is None:
+            return None
+        p = get_proper_type(t)
+        for m in p.items if isinstance(p, UnionType) else [p]:
+            m = get_proper_type(m)
+            if not isinstance(m, Instance):
+                return None
+            if not any(is_same_type(m, f) for f in found):
+                found.append(m)
+    return found
+
+
+def _displayed(e: Expression) -> list[Expression] | None:
+    """The member expressions of a list/tuple/set/dict display (the values of a dict), a
+    comprehension (its element), or displays joined by ``+``; None for anything else."""
+    if isinstance(e, ListExpr | TupleExpr | SetExpr):
+        if any(isinstance(i, StarExpr) for i in e.items):
+            return None
+        return list(e.items)
+    if isinstance(e, DictExpr):
+        if any(k is None for k, _ in e.items):
+            return None
+        return [v for _, v in e.items]
+    if isinstance(e, ListComprehension):
+        return [e.generator.left_expr]
+    if isinstance(e, GeneratorExpr):
+        return [e.left_expr]
+    if isinstance(e, DictionaryComprehension):
+        return [e.value]
+    if isinstance(e, OpExpr) and e.op == "+":
+        left, right = _displayed(e.left), _displayed(e.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def common_form(members: list[Instance]) -> Instance | None:
+    """The type every member is an instance of: their common class (a base of each that both
+    have, the first in the first member's MRO) with each type argument the members differ in
+    taken as ``Any``; None where a member is of no common class but ``object``."""
+    form: Instance | None = members[0]
+    for m in members[1:]:
+        form = _common(form, m) if form is not None else None
+    if form is None or form.type.fullname == "builtins.object":
+        return None
+    return form
+
+
+def _common(a: Instance, b: Instance) -> Instance | None:
+    if is_same_type(a, b):
+        return a
+    for base in a.type.mro:
+        if b.type.has_base(base.fullname):
+            a_up = map_instance_to_supertype(a, base)
+            b_up = map_instance_to_supertype(b, base)
+            args: list[Type] = [
+                x if is_same_type(x, y) else AnyType(TypeOfAny.special_form)
+                for x, y in zip(a_up.args, b_up.args, strict=True)
+            ]
+            return a_up.copy_modified(args=args)
+    return None
+
+
+# ---- self.convs[0], self.heads["cls"]: the member's own type ---------------------------------
+
+
+def container_member(call: Call) -> Type:
+    """``blocks[i]`` (a literal ``i``) or ``heads[key]`` (a literal string) on a container
+    built once from a display and never changed afterwards (no ``append``, ``insert``,
+    ``extend``, item assignment or deletion, ``+=``, in the file): the type of the member at
+    that place, where it is one of the container's elements."""
+    api = call.api
+    if not isinstance(api, TypeChecker):
+        raise Unknown
+    receiver = _receiver(call)
+    built = built_by(api, receiver) if receiver is not None else None
+    if not isinstance(built, CallExpr) or len(built.args) != 1 or receiver is None:
+        raise Unknown
+    member = _member_expression(built.args[0], call)
+    if member is None or _changed(api, receiver):
+        raise Unknown
+    member_type = api.lookup_type_or_none(member)
+    if member_type is None or not is_subtype(member_type, call.default):
+        raise Unknown
+    return member_type
+
+
+def _receiver(call: Call) -> Expression | None:
+    context = call.context
+    if isinstance(context, IndexExpr):
+        return context.base
+    if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
+        return context.callee.expr
+    return None
+
+
+def _member_expression(built: Expression, call: Call) -> Expression | None:
+    """The expression of the member a literal index or key selects in the display
+    ``built``."""
+    key = _index_expression(call)
+    if isinstance(built, ListExpr | TupleExpr):
+        i = literal_int(call.operands[1]) if len(call.operands) > 1 else None
+        if i is None and key is not None:
+            i = _literal_index(key)
+        items = built.items
+        if i is None or any(isinstance(m, StarExpr) for m in items):
+            return None
+        return items[i] if -len(items) <= i < len(items) else None
+    if isinstance(built, DictExpr) and isinstance(key, StrExpr):
+        if any(not isinstance(k, StrExpr) for k, _ in built.items):
+            return None
+        found = [v for k, v in built.items if isinstance(k, StrExpr) and k.value == key.value]
+        return found[-1] if found else None
+    return None
+
+
+def _index_expression(call: Call) -> Expression | None:
+    context = call.context
+    if isinstance(context, IndexExpr):
+        return context.index
+    if isinstance(context, CallExpr) and context.args:
+        return context.args[0]
+    return None
+
+
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "pop", "update", "clear", "__setitem__", "__delitem__"}
+)
+
+
+def _changed(api: TypeChecker, receiver: Expression) -> bool:
+    """Whether anything in the file being checked may change the container ``receiver``
+    names (a field ``self.<name>`` of any class, or a name): conservative, by name."""
+    for body in _scopes(api.tree.defs):
+        for stmt in walk(body):
+            if isinstance(stmt, AssignmentStmt):
+                targets = list(_flat(stmt.lvalues))
+            elif isinstance(stmt, OperatorAssignmentStmt):
+                targets = [stmt.lvalue]
+                if _same(receiver, stmt.lvalue):
+                    return True
+            elif isinstance(stmt, DelStmt):
+                targets = list(_flat([stmt.expr]))
+            else:
+                continue
+            if any(isinstance(t, IndexExpr) and _same(receiver, t.base) for t in targets):
+                return True
+        for e in statement_expressions(body):
+            if (
+                isinstance(e, CallExpr)
+                and isinstance(e.callee, MemberExpr)
+                and e.callee.name in _MUTATORS
+                and _same(receiver, e.callee.expr)
+            ):
+                return True
+    return False
+
+
+def _scopes(body: list[Statement]) -> Iterator[list[Statement]]:
+    """``body`` and the bodies of the classes and functions defined in it, nested or not."""
+    yield body
+    for stmt in walk(body):
+        if isinstance(stmt, ClassDef):
+            yield from _scopes(stmt.defs.body)
+        elif isinstance(stmt, FuncDef):
+            yield from _scopes(stmt.body.body)
+        elif isinstance(stmt, Decorator):
+            yield from _scopes(stmt.func.body.body)
+        elif isinstance(stmt, OverloadedFuncDef):
+            for item in stmt.items:
+                func = item.func if isinstance(item, Decorator) else item
+                yield from _scopes(func.body.body)
+
+
+def _same(receiver: Expression, e: Expression) -> bool:
+    """Whether ``e`` may name the container ``receiver`` names."""
+    if isinstance(receiver, MemberExpr):
+        return isinstance(e, MemberExpr) and e.name == receiver.name and _self_like(e, receiver)
+    return isinstance(receiver, NameExpr) and isinstance(e, NameExpr) and e.name == receiver.name
+
+
+def _self_like(e: MemberExpr, r: MemberExpr) -> bool:
+    """Both on the same kind of owner: ``self.<name>`` (any class, conservatively), or the
+    same name."""
+    if isinstance(e.expr, NameExpr) and isinstance(r.expr, NameExpr):
+        return e.expr.name == r.expr.name or "self" in (e.expr.name, r.expr.name)
+    return True
+
+
+def _flat(exprs: list[Expression]) -> Iterator[Expression]:
+    for e in exprs:
+        if isinstance(e, TupleExpr | ListExpr):
+            yield from _flat(list(e.items))
+        else:
+            yield e
+
+
+def _literal_index(e: Expression) -> int | None:
+    if isinstance(e, IntExpr):
+        return e.value
+    if isinstance(e, UnaryExpr) and e.op == "-" and isinstance(e.expr, IntExpr):
+        return -e.expr.value
+    return None
+
+
+METHOD_RULES[f"{MODULE_LIST}.__getitem__"] = Rule("ModuleList[i]", container_member)
+METHOD_RULES[f"{MODULE_DICT}.__getitem__"] = Rule("ModuleDict[key]", container_member)
