@@ -53,6 +53,7 @@ from mypy.types import (
     CallableType,
     Instance,
     LiteralType,
+    NoneType,
     ProperType,
     TupleType,
     Type,
@@ -1136,33 +1137,42 @@ def checked_forward(
     for i, actuals in enumerate(formal_of):
         if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
             continue
-        if not _is_tensor(forward.arg_types[i]):
+        if _tensor_part(forward.arg_types[i]) is None:
             continue  # its argument is not typed here (a list or a lambda needs its context)
         argument = context.args[actuals[0]]
         tensor_args[i] = (argument, api.get_expression_type(argument))
     forward = tapes_joined(forward, {i: actual for i, (_, actual) in tensor_args.items()})
     free = {tv.id for tv in forward.variables}
     free_names = frozenset(tv.name for tv in forward.variables)
+    written = list(forward.arg_types)
+    forward = _argument_sizes_evaluated(
+        api, module, forward, {i: actual for i, (_, actual) in tensor_args.items()}, free
+    )
     loosened = list(forward.arg_types)
     actual_types: dict[int, Type] = {}
     misfits: list[Type] = []
     bound: dict[TypeVarId, Type] = {}  # forward's own size TypeVars, as the arguments bind them
     for i, (argument, actual) in tensor_args.items():
-        formal = forward.arg_types[i]
+        formal, as_written = _tensor_part(forward.arg_types[i]), _tensor_part(written[i])
+        if formal is None or as_written is None or _tensor_part(actual) is None:
+            continue  # ``None`` for an optional tensor
         joined = _fitting_members(formal, actual, free, free_names)
         if joined is not None:
             actual = joined
             loosened[i] = AnyType(TypeOfAny.special_form)
         actual_types[i] = actual
         misfit = (
-            _size_misfit(formal, actual, free, free_names)
-            if _has_fixed_size(formal, free, free_names)
+            _size_misfit(as_written, actual, free, free_names)
+            if _has_fixed_size(as_written, free, free_names)
             else None
         )
         # a size of the module's own is as likely built wrong as passed wrong (the line that
         # built it is shown); two arguments that disagree on a size of forward's own are the
-        # caller's mistake: the line that assigned the later one is shown
+        # caller's mistake: the line that assigned the later one is shown, as where a size
+        # forward computes from its own (``H//2`` of an ``x`` with ``H`` rows) does not fit
         blame_module = misfit is not None
+        if misfit is None and formal is not as_written:
+            misfit = _size_misfit(formal, actual, free, free_names)
         if misfit is None:
             misfit = _binding_misfit(formal, actual, free, bound)
         if misfit is None:
@@ -1206,6 +1216,54 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _tensor_part(t: Type) -> Type | None:
+    """``t`` where it is a tensor, the tensor of an optional one (``Tensor[...] | None``),
+    else None."""
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        tensors = [m for m in p.items if _is_tensor(m)]
+        rest = [m for m in p.items if not _is_tensor(m)]
+        none = all(isinstance(get_proper_type(m), NoneType) for m in rest)
+        return tensors[0] if len(tensors) == 1 and none else None
+    return t if _is_tensor(t) else None
+
+
+def _argument_sizes_evaluated(
+    api: CheckerPluginInterface,
+    module: Instance,
+    forward: CallableType,
+    actual_types: dict[int, Type],
+    free: set[TypeVarId],
+) -> CallableType:
+    """``forward`` with each computed size its tensor arguments (plain or optional) declare
+    (``skip: Tensor[B, L[3], Expr[L["H//2"]], Expr[L["W//2"]]] | None``) worked out with
+    the call's sizes, as :func:`_computed_sizes_evaluated` works out its result's: ``H``
+    bound by ``x`` gives the skip's rows. mypy cannot solve a TypeVar written inside an
+    ``Expr`` and would reject every tensor given there (a false ``arg-type``); a size whose
+    names are not all known at the call is ``Any``."""
+    declared = _declared_forward(module)
+    if declared is None:
+        return forward
+    offset = len(declared.arg_types) - len(forward.arg_types)
+    if offset not in (0, 1):
+        return forward
+    values = _module_sizes(module)
+    solved = _solve(forward, actual_types, free)
+    syms: dict[str, Type] = {}
+    for v in forward.variables:
+        if _is_size(v):
+            values[v.name] = _size_value(solved.get(v.id), syms)
+    arg_types = [
+        _with_sizes(declared.arg_types[i + offset], t, values, syms, api)
+        if i in actual_types
+        else t
+        for i, t in enumerate(forward.arg_types)
+    ]
+    if all(a is b for a, b in zip(arg_types, forward.arg_types, strict=True)):
+        return forward
+    return forward.copy_modified(arg_types=arg_types)
 
 
 def _fitting_members(
@@ -1359,6 +1417,13 @@ def _with_sizes(
     as written in the signature) writes as an ``Expr`` worked out from ``values``; ``t``
     itself where it has none."""
     d, p = get_proper_type(declared), get_proper_type(t)
+    if isinstance(d, UnionType) and isinstance(p, UnionType) and len(d.items) == len(p.items):
+        members = [
+            _with_sizes(a, b, values, syms, api) for a, b in zip(d.items, p.items, strict=True)
+        ]
+        if all(a is b for a, b in zip(members, p.items, strict=True)):
+            return t
+        return UnionType(members, p.line, p.column)
     if isinstance(d, TupleType) and isinstance(p, TupleType) and len(d.items) == len(p.items):
         items = [
             _with_sizes(a, b, values, syms, api) for a, b in zip(d.items, p.items, strict=True)
