@@ -93,10 +93,8 @@ def _container_signature(ctx: FunctionSigContext) -> FunctionLike:
     api = ctx.api
     if not isinstance(sig, CallableType) or len(sig.variables) != 1:
         return sig
-    if not isinstance(api, TypeChecker) or _has_declared_type(api):
-        return sig
     args = [e for es in ctx.args for e in es]
-    if len(args) != 1:
+    if not isinstance(api, TypeChecker) or len(args) != 1:
         return sig
     members = _member_types(api, args[0])
     if members is None or len(members) < 2:
@@ -105,22 +103,49 @@ def _container_signature(ctx: FunctionSigContext) -> FunctionLike:
     if isinstance(joined, Instance) and joined.type.has_base(MODULE):
         return sig
     element = common_form(members)
-    if element is None:
+    if element is None or _declared_otherwise(api, sig, element):
         return sig
+    # the members are checked as modules: a declared element type would be the context of
+    # each member's own constructor, which then takes its sizes from it
     var = sig.variables[0]
     bound = {var.id: get_proper_type(var.upper_bound)}
+    arg_types = [_narrowed(expand_type(t, bound), args[0]) for t in sig.arg_types]
     return sig.copy_modified(
-        arg_types=[expand_type(t, bound) for t in sig.arg_types],
+        arg_types=arg_types,
         ret_type=expand_type(sig.ret_type, {var.id: element}),
         variables=[],
     )
 
 
-def _has_declared_type(api: TypeChecker) -> bool:
-    """Whether the call's value goes to a declared type (``self.convs: ModuleList[X] = ...``):
-    mypy solves the element type from it."""
+def _declared_otherwise(api: TypeChecker, sig: CallableType, element: Instance) -> bool:
+    """Whether the call's value goes to a container declared with another element type
+    (``self.convs: ModuleList[Module] = ...``): mypy solves the element type from it. In a
+    later pass over a deferred function, the field's type inferred in the first pass is the
+    context: it is this element type, and the call is typed as in the first pass."""
     context = api.expr_checker.type_context
-    return bool(context) and context[-1] is not None
+    declared = get_proper_type(context[-1]) if context else None
+    ret = get_proper_type(sig.ret_type)
+    if not isinstance(declared, Instance) or not isinstance(ret, Instance):
+        return False
+    if declared.type is not ret.type or len(declared.args) != 1:
+        return False
+    return not is_same_type(declared.args[0], element)
+
+
+def _narrowed(formal: Type, arg: Expression) -> Type:
+    """``ModuleDict``'s ``Mapping[str, M] | Iterable[tuple[str, M]]`` less the pairs where the
+    argument is a dict display: mypy infers a display in the context of one type, not of a
+    union of two it could be."""
+    p = get_proper_type(formal)
+    if not isinstance(arg, DictExpr | DictionaryComprehension) or not isinstance(p, UnionType):
+        return formal
+    kept = [m for m in p.items if not _is_iterable(m)]
+    return UnionType(kept, p.line, p.column) if len(kept) < len(p.items) else formal
+
+
+def _is_iterable(t: Type) -> bool:
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == "typing.Iterable"
 
 
 def _member_types(api: TypeChecker, e: Expression) -> list[Instance] | None:

@@ -1154,7 +1154,7 @@ def checked_forward(
     bound: dict[TypeVarId, Type] = {}  # forward's own size TypeVars, as the arguments bind them
     for i, (argument, actual) in tensor_args.items():
         formal, as_written = _tensor_part(forward.arg_types[i]), _tensor_part(written[i])
-        if formal is None or as_written is None or _tensor_part(actual) is None:
+        if formal is None or as_written is None or isinstance(get_proper_type(actual), NoneType):
             continue  # ``None`` for an optional tensor
         joined = _fitting_members(formal, actual, free, free_names)
         if joined is not None:
