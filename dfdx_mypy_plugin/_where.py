@@ -30,6 +30,7 @@ from mypy.nodes import (
     Expression,
     FuncDef,
     IndexExpr,
+    IntExpr,
     ListExpr,
     MemberExpr,
     NameExpr,
@@ -38,6 +39,7 @@ from mypy.nodes import (
     RefExpr,
     ReturnStmt,
     Statement,
+    StrExpr,
     TupleExpr,
     TypeInfo,
     Var,
@@ -151,6 +153,10 @@ def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | No
     if isinstance(callee, NameExpr):
         value = definitions(api)(callee)
         return value if isinstance(value, CallExpr) else None
+    if isinstance(callee, IndexExpr):  # ``self.convs[1]``: the member's own line
+        from dfdx_mypy_plugin.rules.containers import member_built  # (it reads built_by)
+
+        return member_built(api, callee.base, callee.index)
     if not isinstance(callee, MemberExpr):
         return None
     return _field_value(api, callee) if _is_self_field(callee, callee.name) else None
@@ -159,6 +165,8 @@ def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | No
 def callee_name(callee: Expression) -> str:
     if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr):
         return f"{callee.expr.name}.{callee.name}"
+    if isinstance(callee, IndexExpr) and isinstance(callee.index, IntExpr | StrExpr):
+        return f"{callee_name(callee.base)}[{callee.index.value!r}]"
     return callee.name if isinstance(callee, NameExpr) else "the module"
 
 
@@ -212,7 +220,8 @@ def at_build(
     built = built_by(api, call.callee)
     if built is None or built.line == call.line or built.line <= 0:
         return None
-    if isinstance(call.callee, NameExpr) and not _fed_by_module(api, call):
+    callee = call.callee.base if isinstance(call.callee, IndexExpr) else call.callee
+    if isinstance(callee, NameExpr) and not _fed_by_module(api, call):
         return None
     name = callee_name(call.callee)
     layer = get_proper_type(reader) if reader is not None else None

@@ -232,19 +232,35 @@ def container_member(call: Call) -> Type:
     ``extend``, item assignment or deletion, ``+=``, in the file): the type of the member at
     that place, where it is one of the container's elements."""
     api = call.api
-    if not isinstance(api, TypeChecker):
+    receiver, key = _receiver(call), _index_expression(call)
+    if not isinstance(api, TypeChecker) or receiver is None or key is None:
         raise Unknown
-    receiver = _receiver(call)
-    built = built_by(api, receiver) if receiver is not None else None
-    if not isinstance(built, CallExpr) or len(built.args) != 1 or receiver is None:
-        raise Unknown
-    member = _member_expression(built.args[0], call)
-    if member is None or _changed(api, receiver):
-        raise Unknown
-    member_type = api.lookup_type_or_none(member)
+    i = literal_int(call.operands[1]) if len(call.operands) > 1 else None
+    member = member_built(api, receiver, key, i)
+    member_type = api.lookup_type_or_none(member) if member is not None else None
     if member_type is None or not is_subtype(member_type, call.default):
         raise Unknown
     return member_type
+
+
+def member_built(
+    api: TypeChecker, receiver: Expression, key: Expression, index: int | None = None
+) -> Expression | None:
+    """The expression that built the member ``receiver[key]`` of a container built once from
+    a display (``self.convs = ModuleList([StyledConv(c, c), StyledConv(c, c // 2)])``) and
+    never changed afterwards: the error blamed on a member read so is shown on its line."""
+    built = built_by(api, receiver)
+    if not isinstance(built, CallExpr) or len(built.args) != 1:
+        return None
+    if not _builds_container(api, built):
+        return None
+    member = _member_expression(built.args[0], key, index)
+    return None if member is None or _changed(api, receiver) else member
+
+
+def _builds_container(api: TypeChecker, built: CallExpr) -> bool:
+    t = get_proper_type(api.lookup_type_or_none(built))
+    return isinstance(t, Instance) and t.type.fullname in CONTAINERS
 
 
 def _receiver(call: Call) -> Expression | None:
@@ -256,13 +272,11 @@ def _receiver(call: Call) -> Expression | None:
     return None
 
 
-def _member_expression(built: Expression, call: Call) -> Expression | None:
-    """The expression of the member a literal index or key selects in the display
-    ``built``."""
-    key = _index_expression(call)
+def _member_expression(built: Expression, key: Expression, i: int | None) -> Expression | None:
+    """The expression of the member a literal index ``i`` (or one written as ``key``) or a
+    literal string ``key`` selects in the display ``built``."""
     if isinstance(built, ListExpr | TupleExpr):
-        i = literal_int(call.operands[1]) if len(call.operands) > 1 else None
-        if i is None and key is not None:
+        if i is None:
             i = _literal_index(key)
         items = built.items
         if i is None or any(isinstance(m, StarExpr) for m in items):

@@ -91,7 +91,7 @@ class Generator(Module, Generic[C]):
         first = self.convs[0](h)  # a literal index: the member's own sizes
         assert_type(first, Tensor[B, Expr[L["C//2"]], Any, Any, T])
         image: Tensor[B, L[3], Any, Any, T] = skip
-        for conv, to_rgb in zip(self.convs, self.to_rgbs):
+        for conv, to_rgb in zip(self.convs, self.to_rgbs, strict=True):
             h = conv(self.upsample(h))
             image = to_rgb(h, image)
         return image
