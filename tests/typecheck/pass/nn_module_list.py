@@ -24,7 +24,8 @@ assert_type(layers.append(Linear(4, 4)), ModuleList[Linear[L[4], L[4]]])
 assert_type(len(layers), int)
 
 mixed: ModuleList[Module] = ModuleList([Linear(4, 4), ReLU()])  # any modules: annotate
-assert_type(mixed[1], Module)
+position: int = 1
+assert_type(mixed[position], Module)  # (with the plugin, mixed[1] is the member's ReLU)
 
 heads: ModuleDict[Linear[L[4], L[2]]] = ModuleDict({"a": Linear(4, 2), "b": Linear(4, 2)})
 assert_type(heads["a"], Linear[L[4], L[2]])
