@@ -102,6 +102,8 @@ def _container_signature(ctx: FunctionSigContext) -> FunctionLike:
     joined = get_proper_type(join_type_list(list(members)))
     if isinstance(joined, Instance) and joined.type.has_base(MODULE):
         return sig
+    if not _joined_by_mypy(args[0]) and not any(_users(m) for m in members):
+        return sig  # built-in layers in a union: their rules check a loop over them
     element = common_form(members)
     if element is None or _declared_otherwise(api, sig, element):
         return sig
@@ -141,6 +143,19 @@ def _narrowed(formal: Type, arg: Expression) -> Type:
         return formal
     kept = [m for m in p.items if not _is_iterable(m)]
     return UnionType(kept, p.line, p.column) if len(kept) < len(p.items) else formal
+
+
+def _joined_by_mypy(e: Expression) -> bool:
+    """Whether mypy types the members of ``e`` by their join (the items of a display), not
+    as a union (``[a] + [b]``, a comprehension over a conditional ``b if i else c``)."""
+    return isinstance(e, ListExpr | TupleExpr | SetExpr | DictExpr)
+
+
+def _users(t: Instance) -> bool:
+    """Whether ``t`` is a user's module: a call of a union of them is checked against
+    each member's ``forward``, which a loop's value (of each member's input in turn) does not
+    fit; a union of dfdx's layers is checked by their rules, which allow for it."""
+    return not t.type.fullname.startswith("dfdx.")
 
 
 def _is_iterable(t: Type) -> bool:

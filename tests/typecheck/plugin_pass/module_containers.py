@@ -124,6 +124,32 @@ for conv in convs:
 assert hidden.shape == (2, 32, 8, 8)
 
 
+class Tower(Module, Generic[C]):
+    """A comprehension over a conditional: mypy makes the members a union, whose call a
+    value that changes through the loop fits in no order; with the plugin the list holds
+    their common class, the sizes that differ ``Any``."""
+
+    def __init__(self, channel: C, depth: int) -> None:
+        super().__init__()
+        self.blocks = ModuleList(
+            [
+                StyledConv(channel, channel) if i < depth - 1 else StyledConv(channel, channel // 2)
+                for i in range(depth)
+            ]
+        )
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, Any, H, W, T]:
+        h: Tensor[B, Any, H, W, T] = x
+        for block in self.blocks:
+            h = block(h)
+        return h
+
+
+tower: Tower[L[8]] = Tower(8, 3)
+assert_type(tower.blocks, ModuleList[StyledConv[L[8], Any]])
+assert tower(dx.randn(2, 8, 4, 4, rng=rng)).shape == (2, 4, 4, 4)
+
+
 class DoubleConv(Module, Generic[CI, CO]):
     def __init__(self, in_ch: CI, out_ch: CO) -> None:
         super().__init__()
