@@ -94,6 +94,19 @@ def test_module_list_is_a_list() -> None:
     assert "(1): ReLU()" in repr(ml)
 
 
+def test_empty_containers_are_filled_later() -> None:
+    """``ModuleList()`` / ``ModuleDict()`` (or ``None``, PyTorch's default) start empty and
+    hold ``Module``s without an annotation (both checkers)."""
+    blocks = nn.ModuleList()
+    for width in (2, 3):
+        blocks.append(nn.Linear(width, width))
+    assert [m.in_features for m in blocks if isinstance(m, nn.Linear)] == [2, 3]
+    assert len(nn.ModuleList(None)) == 0 and len(nn.ModuleDict(None)) == 0
+    heads = nn.ModuleDict()
+    heads["out"] = nn.ReLU()
+    assert list(heads) == ["out"]
+
+
 def test_module_dict_is_a_dict() -> None:
     a, b = nn.Linear(1, 1), nn.ReLU()
     md: nn.ModuleDict[nn.Module] = nn.ModuleDict([("a", a)])
