@@ -24,11 +24,17 @@ from __future__ import annotations
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
+    Decorator,
     Expression,
     FuncDef,
+    ListExpr,
+    MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     OpExpr,
     RefExpr,
+    StarExpr,
+    TupleExpr,
     TypeInfo,
     Var,
 )
@@ -113,6 +119,7 @@ def _window_parameters(init: FuncDef) -> frozenset[str]:
         for call in _calls(stmt):
             for name in _size_arguments(call):
                 given.add(name)
+    given |= _given_through_fields(init, set(ints) - assigned)
     found = frozenset(n for n, v in ints.items() if n in given and n not in assigned)
     _CACHE[id(init)] = (init, found)
     return found
@@ -139,7 +146,7 @@ def _calls(stmt: object) -> list[CallExpr]:
     return out
 
 
-def _size_arguments(call: CallExpr) -> list[str]:
+def _size_arguments(call: CallExpr, fields: bool = False) -> list[str]:
     """The names given to a layer's sizes in ``call`` as they are or as factors of a product:
     a ``dx.nn`` layer's :data:`LAYER_SIZES`, a user module's arguments typed with a size
     TypeVar (``Block(in_c, hidden)``)."""
@@ -162,7 +169,7 @@ def _size_arguments(call: CallExpr) -> list[str]:
     for i, (kind, name, arg) in enumerate(items):
         param = formal[i] if kind == ARG_POS and i < len(formal) else name
         if param in sizes:
-            out += _factors(arg)
+            out += _factors(arg, fields)
     return out
 
 
@@ -185,14 +192,100 @@ def _int_bound(tv: TypeVarType) -> bool:
     return isinstance(bound, Instance) and bound.type.fullname == "builtins.int"
 
 
-def _factors(e: Expression) -> list[str]:
+def _factors(e: Expression, fields: bool = False) -> list[str]:
     """The names ``e`` multiplies (``planes * expansion``: both; ``patch_size ** 2 * c``:
     ``patch_size`` and ``c``): each is at least 1 where the product is a size. A name in a
-    sum is not one (``dim + extra`` with an ``extra`` of 0)."""
+    sum is not one (``dim + extra`` with an ``extra`` of 0). With ``fields``, a field of
+    ``self`` multiplied is one too, as ``"self.<name>"``."""
     if isinstance(e, NameExpr):
         return [e.name]
+    if fields and isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
+        return [f"self.{e.name}"] if e.expr.name == "self" else []
     if isinstance(e, OpExpr) and e.op == "*":
-        return _factors(e.left) + _factors(e.right)
+        return _factors(e.left, fields) + _factors(e.right, fields)
     if isinstance(e, OpExpr) and e.op == "**":
-        return _factors(e.left)
+        return _factors(e.left, fields)
     return []
+
+
+_VIEWS = ("view", "reshape")
+"""Tensor methods whose arguments are the sizes of their result (``q.view(b, t,
+self.n_heads, self.head_dim)``): a head count given there is a size, as a layer's is."""
+
+
+def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
+    """The ``arguments`` of ``init`` given as a size through a field that holds one of them as
+    it is (``self.n_kv_heads = n_kv_heads``, assigned once in the class): a factor of a
+    layer's size argument (``Linear(dim, self.n_kv_heads * self.head_dim)``) or of a
+    ``view``/``reshape`` size in any method (``k.view(b, s, self.n_kv_heads, -1)``); and the
+    arguments given as they are to a ``view``/``reshape`` in ``__init__``. PyTorch code keeps
+    its head counts and level counts so, and uses them in ``forward``."""
+    info = init.info
+    if info is None or not arguments:
+        return set()
+    from dfdx_mypy_plugin._joined_values import statement_expressions  # (it imports rules)
+
+    held = _fields_holding(info, init, arguments)
+    out: set[str] = set()
+    for method in _class_methods(info):
+        for call in statement_expressions(method.body.body):
+            if not isinstance(call, CallExpr):
+                continue
+            view = _is_view(call)
+            if view:
+                sizes = [f for a in call.args for f in _factors(a, fields=True)]
+            else:
+                sizes = _size_arguments(call, fields=True)
+            for size in sizes:
+                if size.startswith("self.") and size[5:] in held:
+                    out.add(held[size[5:]])
+                elif method is init and view:
+                    out.add(size)  # another method's plain names are its own locals
+    return out & arguments
+
+
+def _fields_holding(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict[str, str]:
+    """The fields of ``self`` assigned once in the class's methods, in ``__init__``, with one
+    of ``arguments`` as it is: the field's name, and the argument's."""
+    values: dict[str, list[Expression]] = {}
+    for method in _class_methods(info):
+        for stmt in walk(method.body.body):
+            for target in getattr(stmt, "lvalues", []):
+                for field in _self_fields(target):
+                    rvalue = getattr(stmt, "rvalue", None)
+                    values.setdefault(field, []).append(rvalue if method is init else None)
+            if isinstance(stmt, OperatorAssignmentStmt):
+                for field in _self_fields(stmt.lvalue):
+                    values.setdefault(field, []).extend([None, None])
+    out = {}
+    for field, assigned in values.items():
+        if len(assigned) != 1 or not isinstance(assigned[0], NameExpr):
+            continue
+        value = assigned[0]
+        if value.name in arguments and any(a.variable is value.node for a in init.arguments):
+            out[field] = value.name
+    return out
+
+
+def _self_fields(target: Expression) -> list[str]:
+    if isinstance(target, MemberExpr) and isinstance(target.expr, NameExpr):
+        return [target.name] if target.expr.name == "self" else []
+    if isinstance(target, TupleExpr | ListExpr):
+        return [f for item in target.items for f in _self_fields(item)]
+    if isinstance(target, StarExpr):
+        return _self_fields(target.expr)
+    return []
+
+
+def _class_methods(info: TypeInfo) -> list[FuncDef]:
+    out: list[FuncDef] = []
+    for stmt in info.defn.defs.body:
+        if isinstance(stmt, Decorator):
+            out.append(stmt.func)
+        elif isinstance(stmt, FuncDef):
+            out.append(stmt)
+    return out
+
+
+def _is_view(call: CallExpr) -> bool:
+    return isinstance(call.callee, MemberExpr) and call.callee.name in _VIEWS

@@ -31,6 +31,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import unpacked_into
+from dfdx_mypy_plugin._origin import layer_output_size, origins
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -44,7 +45,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
-from dfdx_mypy_plugin._where import declared, returned_as
+from dfdx_mypy_plugin._where import at_origins, declared, returned_as
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
@@ -93,8 +94,49 @@ def reshape(call: Call) -> Type:
     try:
         shape = shapes.reshape(x.shape, sizes)
     except shapes.ShapeError as e:
+        _at_layers(call, x.shape, e)
         raise call.recover(e, x.tape, x) from None
+    known = _layer_set_sizes(call, x.shape)
+    if known != x.shape:
+        try:
+            shapes.reshape(known, sizes)
+        except shapes.ShapeError as e:
+            _at_layers(call, known, e)
+            raise call.recover(e, x.tape, x) from None
     return call.result(shape, x.tape, x)
+
+
+def _layer_set_sizes(call: Call, shape: shapes.Shape) -> shapes.Shape:
+    """``shape`` with each unknown size that a layer set from its module's ``int`` argument
+    (``Conv2d(hidden, n_levels, 1)``'s output channels: a tensor's type holds no such name
+    alone, its layer's type does) read from that layer's type, where the value is followed
+    back to it (:func:`dfdx_mypy_plugin._origin.origins`): what the element count of a
+    reshape of that value is checked with."""
+    e = _first(call)
+    if e is None or None not in shape:
+        return shape
+    out = list(shape)
+    for axis, d in enumerate(shape):
+        if d is None:
+            sizes = {
+                layer_output_size(o.layer, o.rank, axis)
+                for o in origins(call.api, e, frozenset({axis}))
+            }
+            if len(sizes) == 1:
+                out[axis] = call.in_scope(sizes.pop())
+    return tuple(out)
+
+
+def _at_layers(call: Call, shape: shapes.Shape, error: shapes.ShapeError) -> None:
+    """Report ``error`` (a reshape's) where the layers that set its input's sizes from the
+    module's ``int`` arguments are built, too: the layer built for the wrong count is as
+    likely the mistake as the reshape."""
+    e = _first(call)
+    axes = frozenset(i for i, d in enumerate(shape) if shapes.argument_names(d))
+    if e is None or not axes:
+        return
+    for text, place in at_origins(call.api, call.context, e, axes, str(error)):
+        call.fail(text, DFDX_SHAPE, at=place)
 
 
 @rule("flatten", methods=("flatten",), functions=_movement("flatten"))
