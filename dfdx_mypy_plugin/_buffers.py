@@ -41,7 +41,7 @@ def _check(ctx: MethodContext) -> None:
     field = owner.type.get(name.value)
     declared = get_proper_type(field.node.type) if field and isinstance(field.node, Var) else None
     given = get_proper_type(ctx.arg_types[1][0]) if ctx.arg_types[1] else None
-    if not (_is_tensor(declared) and _is_tensor(given)):
+    if declared is None or given is None or not (_is_tensor(declared) and _is_tensor(given)):
         return
     try:
         want, got = read_tensor(declared).shape, read_tensor(given).shape

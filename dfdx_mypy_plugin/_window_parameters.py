@@ -247,7 +247,7 @@ def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
 def _fields_holding(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict[str, str]:
     """The fields of ``self`` assigned once in the class's methods, in ``__init__``, with one
     of ``arguments`` as it is: the field's name, and the argument's."""
-    values: dict[str, list[Expression]] = {}
+    values: dict[str, list[Expression | None]] = {}
     for method in _class_methods(info):
         for stmt in walk(method.body.body):
             for target in getattr(stmt, "lvalues", []):
