@@ -59,9 +59,9 @@ class ValueHeads(Module, Generic[D]):
         self.n_kv_heads = n_kv_heads
         self.head_dim = dim // n_heads
         self.wv = Linear(  # E: mypy[dfdx-shape "self.wv is built here; its output reaches line 73"
-            #     ": reshape: cannot reshape Tensor[B, S, n_kv_heads*(D//n_heads)] (B*S*n_kv_heads*(D/"
-            #     "/n_heads) elements) to Tensor[B, S, n_heads, D//n_heads] (B*D*S elements: equal onl"
-            #     "y where n_kv_heads == n_heads)"]
+            #     ": reshape: cannot reshape Tensor[B, S, n_kv_heads*(D//n_heads)] (B*S*n_kv_heads"
+            #     "*(D//n_heads) elements) to Tensor[B, S, n_heads, D//n_heads] (B*D*S elements: e"
+            #     "qual only where n_kv_heads == n_heads)"]
             dim,
             self.n_kv_heads * self.head_dim,
             bias=False,
