@@ -94,14 +94,14 @@ def reshape(call: Call) -> Type:
     try:
         shape = shapes.reshape(x.shape, sizes)
     except shapes.ShapeError as e:
-        _at_layers(call, x.shape, e)
+        _at_layers(call, x.shape, sizes, e)
         raise call.recover(e, x.tape, x) from None
     known = _layer_set_sizes(call, x.shape)
     if known != x.shape:
         try:
             shapes.reshape(known, sizes)
         except shapes.ShapeError as e:
-            _at_layers(call, known, e)
+            _at_layers(call, known, sizes, e)
             raise call.recover(e, x.tape, x) from None
     return call.result(shape, x.tape, x)
 
@@ -127,12 +127,19 @@ def _layer_set_sizes(call: Call, shape: shapes.Shape) -> shapes.Shape:
     return tuple(out)
 
 
-def _at_layers(call: Call, shape: shapes.Shape, error: shapes.ShapeError) -> None:
-    """Report ``error`` (a reshape's) where the layers that set its input's sizes from the
-    module's ``int`` arguments are built, too: the layer built for the wrong count is as
-    likely the mistake as the reshape."""
+def _at_layers(
+    call: Call, shape: shapes.Shape, sizes: list[shapes.Dim], error: shapes.ShapeError
+) -> None:
+    """Report ``error`` (a reshape's) where the layers that set its input's sizes are built,
+    too, for the sizes that are not among those the reshape is given or that are written with
+    the module's ``int`` arguments: the layer built for the wrong count (``Linear(dim, dim *
+    2)`` viewed as three parts) is as likely the mistake as the reshape."""
     e = _first(call)
-    axes = frozenset(i for i, d in enumerate(shape) if shapes.argument_names(d))
+    axes = frozenset(
+        i
+        for i, d in enumerate(shape)
+        if d is not None and (d not in sizes or shapes.argument_names(d))
+    )
     if e is None or not axes:
         return
     for text, place in at_origins(call.api, call.context, e, axes, str(error)):
