@@ -196,12 +196,12 @@ def _factors(e: Expression, fields: bool = False) -> list[str]:
     """The names ``e`` multiplies (``planes * expansion``: both; ``patch_size ** 2 * c``:
     ``patch_size`` and ``c``): each is at least 1 where the product is a size. A name in a
     sum is not one (``dim + extra`` with an ``extra`` of 0). With ``fields``, a field of
-    ``self`` multiplied is one too, as ``"self.<name>"``."""
+    ``self`` multiplied is one too, as ``"self.<name>"``, and so is a divisor."""
     if isinstance(e, NameExpr):
         return [e.name]
     if fields and isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
         return [f"self.{e.name}"] if e.expr.name == "self" else []
-    if isinstance(e, OpExpr) and e.op == "*":
+    if isinstance(e, OpExpr) and (e.op == "*" or (fields and e.op == "//")):
         return _factors(e.left, fields) + _factors(e.right, fields)
     if isinstance(e, OpExpr) and e.op == "**":
         return _factors(e.left, fields)
@@ -214,18 +214,21 @@ self.n_heads, self.head_dim)``): a head count given there is a size, as a layer'
 
 
 def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
-    """The ``arguments`` of ``init`` given as a size through a field that holds one of them as
-    it is (``self.n_kv_heads = n_kv_heads``, assigned once in the class): a factor of a
-    layer's size argument (``Linear(dim, self.n_kv_heads * self.head_dim)``) or of a
-    ``view``/``reshape`` size in any method (``k.view(b, s, self.n_kv_heads, -1)``); and the
-    arguments given as they are to a ``view``/``reshape`` in ``__init__``. PyTorch code keeps
-    its head counts and level counts so, and uses them in ``forward``."""
+    """The ``arguments`` of ``init`` given as a size through a field assigned once in the
+    class, in ``__init__``, with a value made of them (``self.n_kv_heads = n_kv_heads``,
+    ``self.head_dim = dim // n_heads``, ``self.n_rep = self.n_heads // self.n_kv_heads``: the
+    names it multiplies or divides by): the field as a factor of a layer's size argument
+    (``Linear(dim, self.n_kv_heads * self.head_dim)``) or of a ``view``/``reshape`` size in any
+    method (``k.view(b, s, self.n_kv_heads, self.head_dim)``); and the arguments given as they
+    are to a ``view``/``reshape`` in ``__init__``. PyTorch code keeps its head counts and
+    level counts so, and uses them in ``forward``. A divisor is a size of at least 1 too (a
+    division by 0 raises)."""
     info = init.info
     if info is None or not arguments:
         return set()
     from dfdx_mypy_plugin._joined_values import statement_expressions  # (it imports rules)
 
-    held = _fields_holding(info, init, arguments)
+    made_of = _field_arguments(info, init, arguments)
     out: set[str] = set()
     for method in _class_methods(info):
         for call in statement_expressions(method.body.body):
@@ -237,34 +240,55 @@ def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
             else:
                 sizes = _size_arguments(call, fields=True)
             for size in sizes:
-                if size.startswith("self.") and size[5:] in held:
-                    out.add(held[size[5:]])
+                if size.startswith("self."):
+                    out |= made_of.get(size[5:], set())
                 elif method is init and view:
                     out.add(size)  # another method's plain names are its own locals
     return out & arguments
 
 
-def _fields_holding(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict[str, str]:
-    """The fields of ``self`` assigned once in the class's methods, in ``__init__``, with one
-    of ``arguments`` as it is: the field's name, and the argument's."""
+def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict[str, set[str]]:
+    """The fields of ``self`` assigned once in the class's methods, in ``__init__``, by a
+    plain ``self.<field> = value``, and the ``arguments`` of ``init`` their value multiplies
+    or divides by, through the other such fields it names."""
     values: dict[str, list[Expression | None]] = {}
     for method in _class_methods(info):
         for stmt in walk(method.body.body):
-            for target in getattr(stmt, "lvalues", []):
+            targets: list[Expression] = getattr(stmt, "lvalues", [])
+            for target in targets:
                 for field in _self_fields(target):
-                    rvalue = getattr(stmt, "rvalue", None)
+                    plain = isinstance(target, MemberExpr) and len(targets) == 1
+                    rvalue = getattr(stmt, "rvalue", None) if plain else None
                     values.setdefault(field, []).append(rvalue if method is init else None)
             if isinstance(stmt, OperatorAssignmentStmt):
                 for field in _self_fields(stmt.lvalue):
                     values.setdefault(field, []).extend([None, None])
-    out = {}
-    for field, assigned in values.items():
-        if len(assigned) != 1 or not isinstance(assigned[0], NameExpr):
-            continue
-        value = assigned[0]
-        if value.name in arguments and any(a.variable is value.node for a in init.arguments):
-            out[field] = value.name
-    return out
+    own = {a.variable.name: a.variable for a in init.arguments}
+    once = {f: v[0] for f, v in values.items() if len(v) == 1 and v[0] is not None}
+
+    def names(value: Expression, depth: int) -> set[str]:
+        found: set[str] = set()
+        for f in _factors(value, fields=True):
+            if f.startswith("self."):
+                inner = once.get(f[5:])
+                if inner is not None and depth < 4:
+                    found |= names(inner, depth + 1)
+            elif f in arguments and _refers_to(value, f, own[f]):
+                found.add(f)
+        return found
+
+    return {field: names(value, 0) for field, value in once.items()}
+
+
+def _refers_to(value: Expression, name: str, variable: Var) -> bool:
+    """Whether the name ``name`` in ``value`` is the argument ``variable`` (not a local that
+    shadows it)."""
+    from dfdx_mypy_plugin._joined_values import expressions_in  # (it imports rules)
+
+    return any(
+        isinstance(e, NameExpr) and e.name == name and e.node is variable
+        for e in expressions_in(value)
+    )
 
 
 def _self_fields(target: Expression) -> list[str]:

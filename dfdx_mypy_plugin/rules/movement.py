@@ -15,7 +15,16 @@ import dataclasses
 import itertools
 from collections.abc import Callable
 
-from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, StarExpr, TupleExpr
+from mypy.nodes import (
+    ARG_POS,
+    CallExpr,
+    Expression,
+    ListExpr,
+    MemberExpr,
+    NameExpr,
+    StarExpr,
+    TupleExpr,
+)
 from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
@@ -31,7 +40,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import unpacked_into
-from dfdx_mypy_plugin._origin import layer_output_size, origins
+from dfdx_mypy_plugin._origin import last_assignment, layer_output_size, origins
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -118,13 +127,43 @@ def _layer_set_sizes(call: Call, shape: shapes.Shape) -> shapes.Shape:
     out = list(shape)
     for axis, d in enumerate(shape):
         if d is None:
-            sizes = {
-                layer_output_size(o.layer, o.rank, axis)
-                for o in origins(call.api, e, frozenset({axis}))
-            }
-            if len(sizes) == 1:
+            given = _given_size(call, e, len(shape), axis)
+            found = origins(call.api, e, frozenset({axis})) if given is None else []
+            sizes = {layer_output_size(o.layer, o.rank, axis) for o in found}
+            if given is not None:
+                out[axis] = given
+            elif len(sizes) == 1:
                 out[axis] = call.in_scope(sizes.pop())
     return tuple(out)
+
+
+_GIVES_SIZES = ("view", "reshape", "expand", "broadcast_to")
+
+
+def _given_size(call: Call, e: Expression, rank: int, axis: int) -> shapes.Dim:
+    """The size a ``view``/``reshape``/``expand`` that made ``e``'s value (a name's last
+    assignment) was given for ``axis`` (``k.reshape(b, s, self.n_kv_heads, 1, hd)``:
+    ``n_kv_heads``, a size its type holds as unknown), where it is written with the module's
+    ``int`` arguments; else None."""
+    for _ in range(8):
+        if not isinstance(e, NameExpr):
+            break
+        value = last_assignment(call.api, e)
+        if value is None:
+            return None
+        e = value
+    if not (
+        isinstance(e, CallExpr)
+        and isinstance(e.callee, MemberExpr)
+        and e.callee.name in _GIVES_SIZES
+        and len(e.args) == rank
+        and all(k == ARG_POS for k in e.arg_kinds)
+    ):
+        return None
+    arg = e.args[axis]
+    get = type_of(call.api)
+    size = size_of(get(arg), arg, get, call.syms, call.definitions(), call.symbol)
+    return size if isinstance(size, str) and shapes.argument_names(size) else None
 
 
 def _at_layers(

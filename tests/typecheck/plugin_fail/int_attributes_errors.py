@@ -1,11 +1,13 @@
-"""Mistakes with sizes held in ``int`` attributes (``self.n_kv_heads = n_kv_heads``): a
-reshape whose element count can match only where two of the module's ``int`` arguments are
-equal (a key projection built for ``n_heads`` heads viewed as ``n_kv_heads``, a value
-projection built for the key/value heads viewed as query heads) or where one of its sizes is 1
-(a pixel predictor's output convolution giving ``n_levels`` channels viewed as ``in_ch *
-n_levels``, a key projection built for one head viewed as ``heads``), reported at the reshape
-and where the layer that made the size is built; and buffers registered with other sizes than
-their fields declare."""
+"""Mistakes with sizes held in ``int`` attributes (``self.n_kv_heads = n_kv_heads``,
+``self.n_rep = self.n_heads // self.n_kv_heads``): a reshape whose element count can match
+only where two of the module's ``int`` arguments are equal (a key projection built for
+``n_heads`` heads viewed as ``n_kv_heads``, a value projection built for the key/value heads
+viewed as query heads, repeated key heads viewed as the key/value heads again) or where one of
+its sizes is 1 (a pixel predictor's output convolution giving ``n_levels`` channels viewed as
+``in_ch * n_levels``, a key projection built for one head viewed as ``heads``), or that cannot
+match at all (timm's fused projection built for two parts viewed as three), reported at the
+reshape and where the layer that made the size is built; and buffers registered with other
+sizes than their fields declare."""
 
 # rules: movement, nn
 
@@ -36,7 +38,7 @@ class GroupedAttention(Module, Generic[D]):
         self.n_rep = self.n_heads // self.n_kv_heads
         self.wq = Linear(dim, n_heads * self.head_dim, bias=False)
         self.wk = Linear(dim, n_heads * self.head_dim, bias=False)  # E: mypy[dfdx-shape "self.wk "
-        #     "is built here; its output reaches line 47: reshape: cannot reshape Tensor[B, S, n_h"
+        #     "is built here; its output reaches line 49: reshape: cannot reshape Tensor[B, S, n_h"
         #     "eads*(D//n_heads)] (B*D*S elements) to Tensor[B, S, n_kv_heads, D//n_heads] (B*S*n_"
         #     "kv_heads*(D//n_heads) elements: equal only where n_kv_heads == n_heads)"]
         self.wv = Linear(dim, self.n_kv_heads * self.head_dim, bias=False)
@@ -58,7 +60,7 @@ class ValueHeads(Module, Generic[D]):
         self.n_heads = n_heads
         self.n_kv_heads = n_kv_heads
         self.head_dim = dim // n_heads
-        self.wv = Linear(  # E: mypy[dfdx-shape "self.wv is built here; its output reaches line 73"
+        self.wv = Linear(  # E: mypy[dfdx-shape "self.wv is built here; its output reaches line 75"
             #     ": reshape: cannot reshape Tensor[B, S, n_kv_heads*(D//n_heads)] (B*S*n_kv_heads"
             #     "*(D//n_heads) elements) to Tensor[B, S, n_heads, D//n_heads] (B*D*S elements: e"
             #     "qual only where n_kv_heads == n_heads)"]
@@ -84,7 +86,7 @@ class LevelLogits(Module, Generic[C]):
         self.n_levels = n_levels
         self.body = Conv2d(in_ch, hidden, 3, padding=1)
         self.out = Conv2d(hidden, n_levels, 1)  # E: mypy[dfdx-shape "self.out is built here; its "
-        #     "output reaches line 94: reshape: cannot reshape Tensor[N, n_levels, H, W] (H*N*W*n_"
+        #     "output reaches line 96: reshape: cannot reshape Tensor[N, n_levels, H, W] (H*N*W*n_"
         #     "levels elements) to Tensor[N, C, n_levels, H, W] (C*H*N*W*n_levels elements: equal "
         #     "only where C is 1)"]
 
@@ -106,7 +108,7 @@ class SplitHeads(Module, Generic[D]):
         inner_dim = heads * dim_head
         self.to_q = Linear(dim, inner_dim, bias=False)
         self.to_k = Linear(dim, dim_head, bias=False)  # E: mypy[dfdx-shape "self.to_k is built he"
-        #     "re; its output reaches line 116: reshape: cannot reshape Tensor[B, S, dim_head] (B*"
+        #     "re; its output reaches line 118: reshape: cannot reshape Tensor[B, S, dim_head] (B*"
         #     "S*dim_head elements) to Tensor[B, S, heads, dim_head] (B*S*dim_head*heads elements:"
         #     " equal only where heads is 1)"]
 
@@ -135,3 +137,44 @@ class Rotary(Module, Generic[CTX, HD]):
         self.register_buffer("positions", dx.zeros(max_seq_len, 1))  # E: mypy[dfdx-shape "registe"
         #     "r_buffer: \"positions\" is declared Tensor[CTX], given Tensor[CTX, 1] (2 axes, not "
         #     "1)"]
+
+
+class FusedQKV(Module, Generic[D]):
+    """timm's attention: the fused projection built for two parts, viewed as three."""
+
+    def __init__(self, dim: D, num_heads: int = 8, qkv_bias: bool = False) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        head_dim = dim // num_heads
+        self.scale = head_dim**-0.5
+        self.qkv = Linear(dim, dim * 2, bias=qkv_bias)  # E: mypy[dfdx-shape "self.qkv is built he"
+        #     "re; its output reaches line 157: reshape: cannot reshape Tensor[B, S, 2*D] (2*B*D*S"
+        #     " elements) to Tensor[B, S, 3, num_heads, D//num_heads] (3*B*D*S elements)"]
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[Dyn, B, Dyn, S, Dyn, T]:
+        b, n, c = x.shape
+        hd = c // self.num_heads
+        qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, hd)  # E: mypy[dfdx-shape "reshape: can"
+        #     "not reshape Tensor[B, S, 2*D] (2*B*D*S elements) to Tensor[B, S, 3, num_heads, D//n"
+        #     "um_heads] (3*B*D*S elements)"]
+        return qkv.permute(2, 0, 3, 1, 4)
+
+
+class RepeatedKV(Module, Generic[D]):
+    """The key heads repeated ``n_rep`` times, then viewed as the key/value heads again."""
+
+    def __init__(self, dim: D, n_heads: int, n_kv_heads: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.n_kv_heads = n_kv_heads
+        self.head_dim = dim // n_heads
+        self.n_rep = self.n_heads // self.n_kv_heads
+
+    def forward(self, k: Tensor[B, S, Dyn, Dyn, T]) -> Tensor[B, S, Dyn, Dyn, T]:
+        b, s, _, _ = k.shape
+        k = k.reshape(b, s, self.n_kv_heads, 1, self.head_dim)
+        k = k.expand(b, s, self.n_kv_heads, self.n_rep, self.head_dim)
+        return k.reshape(b, s, self.n_kv_heads, self.head_dim)  # E: mypy[dfdx-shape "reshape: can"
+        #     "not reshape Tensor[B, S, n_kv_heads, n_heads//n_kv_heads, D//n_heads] (B*D*S elemen"
+        #     "ts) to Tensor[B, S, n_kv_heads, D//n_heads] (B*S*n_kv_heads*(D//n_heads) elements: "
+        #     "equal only where n_kv_heads == n_heads)"]

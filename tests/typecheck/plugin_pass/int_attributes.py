@@ -1,11 +1,13 @@
 """Sizes held in ``int`` attributes, as PyTorch code keeps them (``self.n_heads = n_heads``,
 ``self.head_dim = dim // n_heads``, ``self.n_rep = self.n_heads // self.n_kv_heads``) and uses
-them in ``forward`` (``q.view(b, s, self.n_heads, self.head_dim)``): an attribute that holds
-a constructor argument as it is, assigned once, is the argument's named size, and the element
-counts of the reshapes that use it are checked. Correct code stays accepted: grouped-query
-attention, a pixel predictor's logits viewed per level, heads split with ``self.n_head``, and
-attributes the plugin must leave unknown (chosen in a branch, reassigned, computed from run-time
-data); buffers registered with the sizes their fields declare."""
+them in ``forward`` (``q.view(b, s, self.n_heads, self.head_dim)``): a field assigned once
+is read through its value, an ``int`` argument it is made of is a named size, and the element
+counts of the reshapes that use them are checked. Correct code stays accepted: grouped-query
+attention (the key/value heads repeated by a function or in ``forward`` with ``self.n_rep``),
+timm's fused projection viewed as three parts, a pixel predictor's logits viewed per level,
+heads split with ``self.n_head``, and attributes the plugin must leave unknown (chosen in a
+branch, reassigned, computed from run-time data); buffers registered with the sizes their
+fields declare."""
 
 # rules: movement, nn
 
@@ -166,6 +168,58 @@ class UnknownAttributes(Module, Generic[D]):
         return g + h.reshape(b, self.groups, -1) + t.reshape(b, 1, -1).sum(axis=2, keepdims=True)
 
 
+class FusedQKV(Module, Generic[D]):
+    """timm's attention: one projection for the queries, keys and values, viewed as three."""
+
+    def __init__(self, dim: D, num_heads: int = 8, qkv_bias: bool = False) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        head_dim = dim // num_heads
+        self.scale = head_dim**-0.5
+        self.qkv = Linear(dim, dim * 3, bias=qkv_bias, rng=rng)
+        self.proj = Linear(dim, dim, rng=rng)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
+        b, n, c = x.shape
+        hd = c // self.num_heads
+        qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, hd).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = ((q @ k.transpose(-2, -1)) * self.scale).softmax(axis=-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(b, n, c))
+
+
+class InlineRepeat(Module, Generic[D]):
+    """The key/value heads repeated in ``forward`` with ``self.n_rep``; a module built with
+    as many key/value heads as query heads (``self.n_kv_heads = n_heads``) too."""
+
+    def __init__(self, dim: D, n_heads: int, n_kv_heads: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.n_kv_heads = n_kv_heads
+        self.head_dim = dim // n_heads
+        self.n_rep = self.n_heads // self.n_kv_heads
+        self.wk = Linear(dim, n_kv_heads * self.head_dim, rng=rng)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, Dyn, Dyn, T]:
+        b, s, _ = x.shape
+        k = self.wk(x).view(b, s, self.n_kv_heads, 1, self.head_dim)
+        k = k.expand(b, s, self.n_kv_heads, self.n_rep, self.head_dim)
+        return k.reshape(b, s, self.n_heads, self.head_dim)
+
+
+class SharedHeads(Module, Generic[D]):
+    def __init__(self, dim: D, n_heads: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.n_kv_heads = n_heads
+        self.head_dim = dim // n_heads
+        self.wk = Linear(dim, n_heads * self.head_dim, rng=rng)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, Dyn, Dyn, T]:
+        b, s, _ = x.shape
+        return self.wk(x).view(b, s, self.n_kv_heads, self.head_dim)
+
+
 class Rotary(Module, Generic[CTX, HD]):
     """Rotary tables registered as buffers with the sizes their fields declare."""
 
@@ -199,6 +253,12 @@ gpt: CausalSelfAttention[L[16]] = CausalSelfAttention(16, n_head=4)
 assert_type(gpt(tokens), Tensor[L[2], L[5], L[16], NoneTape])
 unknown: UnknownAttributes[L[16]] = UnknownAttributes(16, heads=2, grid=(2, 3))
 assert unknown(dx.randn(2, 16, rng=rng)).shape == (2, 2, 8)
+fused: FusedQKV[L[16]] = FusedQKV(16, num_heads=4)
+assert_type(fused(tokens), Tensor[L[2], L[5], L[16], NoneTape])
+inline: InlineRepeat[L[16]] = InlineRepeat(16, n_heads=4, n_kv_heads=2)
+assert inline(tokens).shape == (2, 5, 4, 4)
+shared: SharedHeads[L[16]] = SharedHeads(16, n_heads=4)
+assert shared(tokens).shape == (2, 5, 4, 4)
 rotary: Rotary[L[8], L[4]] = Rotary(8, 4)
 assert_type(rotary.cos, Tensor[L[8], L[4], NoneTape])
 assert rotary(dx.randn(2, 5, 4, rng=rng)).shape == (2, 5, 4)
