@@ -153,10 +153,10 @@ class FusedQKV(Module, Generic[D]):
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[Dyn, B, Dyn, S, Dyn, T]:
         b, n, c = x.shape
-        hd = c // self.num_heads
-        qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, hd)  # E: mypy[dfdx-shape "reshape: can"
-        #     "not reshape Tensor[B, S, 2*D] (2*B*D*S elements) to Tensor[B, S, 3, num_heads, D//n"
-        #     "um_heads] (3*B*D*S elements)"]
+        y = self.qkv(x)
+        qkv = y.reshape(b, n, 3, self.num_heads, c // self.num_heads)  # E: mypy[dfdx-shape "resha"
+        #     "pe: cannot reshape Tensor[B, S, 2*D] (2*B*D*S elements) to Tensor[B, S, 3, num_head"
+        #     "s, D//num_heads] (3*B*D*S elements)"]
         return qkv.permute(2, 0, 3, 1, 4)
 
 
