@@ -130,7 +130,17 @@ def set_axes(layer: Instance, rank: int) -> set[int]:
 def layer_output_size(layer: Instance, rank: int, axis: int) -> shapes.Dim:
     """The size ``layer``'s type states for ``axis`` of its output (of ``rank`` axes), where
     that is the features or channels it gives (``Conv2d[..., Expr[L["n_levels"]], ...]``:
-    ``"n_levels"``); else None."""
+    ``"n_levels"``), for a ``Sequential`` its last layer that gives a size's; else None."""
+    if layer.type.fullname == SEQUENTIAL:
+        items = get_proper_type(layer.args[0]) if layer.args else None
+        inner = [get_proper_type(t) for t in items.items] if isinstance(items, TupleType) else []
+        for t in reversed(inner):
+            spec = shapes.layer_of(t.type.fullname) if isinstance(t, Instance) else None
+            if spec is not None and spec.gives is not None and isinstance(t, Instance):
+                return layer_output_size(t, rank, axis)
+            if not (isinstance(t, Instance) and keeps_shape(t)):
+                return None  # a layer that changes the shape otherwise (a pool, a user's)
+        return None
     spec = shapes.layer_of(layer.type.fullname)
     if spec is None or spec.gives is None or not spec.sizes or len(layer.args) < len(spec.sizes):
         return None

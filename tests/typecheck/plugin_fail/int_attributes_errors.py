@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, Linear, Module
+from dfdx.nn import Conv2d, Linear, Module, ReLU, Sequential
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -178,3 +178,27 @@ class RepeatedKV(Module, Generic[D]):
         #     "not reshape Tensor[B, S, n_kv_heads, n_heads//n_kv_heads, D//n_heads] (B*D*S elemen"
         #     "ts) to Tensor[B, S, n_kv_heads, D//n_heads] (B*S*n_kv_heads*(D//n_heads) elements: "
         #     "equal only where n_kv_heads == n_heads)"]
+
+
+class SequentialLevels(Module, Generic[C]):
+    """The output layers in a ``Sequential``; the last convolution built for ``n_levels``."""
+
+    def __init__(self, in_ch: C, hidden: int, n_levels: int) -> None:
+        super().__init__()
+        self.in_ch = in_ch
+        self.n_levels = n_levels
+        self.out = Sequential(
+            ReLU(),
+            Conv2d(in_ch, hidden, 1),
+            ReLU(),
+            Conv2d(hidden, n_levels, 1),  # E: mypy[dfdx-shape "layer 4 of self.out is built here;"
+            #     " its output reaches line 202: reshape: cannot reshape Tensor[N, n_levels, H, W]"
+            #     " (H*N*W*n_levels elements) to Tensor[N, C, n_levels, H, W] (C*H*N*W*n_levels el"
+            #     "ements: equal only where C is 1)"]
+        )
+
+    def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, Dyn, H, W, T]:
+        b, _, h, w = x.shape
+        return self.out(x).reshape(b, self.in_ch, self.n_levels, h, w)  # E: mypy[dfdx-shape "resh"
+        #     "ape: cannot reshape Tensor[N, n_levels, H, W] (H*N*W*n_levels elements) to Tensor[N"
+        #     ", C, n_levels, H, W] (C*H*N*W*n_levels elements: equal only where C is 1)"]

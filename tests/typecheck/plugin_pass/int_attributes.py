@@ -18,7 +18,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, Linear, Module
+from dfdx.nn import Conv2d, Linear, Module, ReLU, Sequential
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -121,6 +121,23 @@ class PlainLevels(Module):
     def forward(self, x: Tensor[N, Dyn, H, W, T]) -> Tensor[N, Dyn, Dyn, H, W, T]:
         b, _, h, w = x.shape
         return self.out(x).view(b, self.in_ch, self.n_levels, h, w)
+
+
+class SequentialLevels(Module, Generic[C]):
+    def __init__(self, in_ch: C, hidden: int, n_levels: int) -> None:
+        super().__init__()
+        self.in_ch = in_ch
+        self.n_levels = n_levels
+        self.out = Sequential(
+            ReLU(),
+            Conv2d(in_ch, hidden, 1, rng=rng),
+            ReLU(),
+            Conv2d(hidden, in_ch * n_levels, 1, rng=rng),
+        )
+
+    def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, Dyn, H, W, T]:
+        b, _, h, w = x.shape
+        return self.out(x).reshape(b, self.in_ch, self.n_levels, h, w)
 
 
 class CausalSelfAttention(Module, Generic[E]):
@@ -249,6 +266,8 @@ image: Tensor[L[2], L[3], L[6], L[6], NoneTape] = dx.randn(2, 3, 6, 6, rng=rng)
 assert_type(head(image), Tensor[L[2], L[3], Dyn, L[6], L[6], NoneTape])
 assert head(image).shape == (2, 3, 4, 6, 6)
 assert PlainLevels(3, 4)(image).shape == (2, 3, 4, 6, 6)
+levels: SequentialLevels[L[3]] = SequentialLevels(3, hidden=8, n_levels=4)
+assert_type(levels(image), Tensor[L[2], L[3], Dyn, L[6], L[6], NoneTape])
 gpt: CausalSelfAttention[L[16]] = CausalSelfAttention(16, n_head=4)
 assert_type(gpt(tokens), Tensor[L[2], L[5], L[16], NoneTape])
 unknown: UnknownAttributes[L[16]] = UnknownAttributes(16, heads=2, grid=(2, 3))
