@@ -64,7 +64,7 @@ from dfdx_mypy_plugin._locals import (
     reaching_definitions,
     target_names,
 )
-from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_of_type, read_tensor
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
@@ -125,6 +125,29 @@ def set_axes(layer: Instance, rank: int) -> set[int]:
     elif spec.gives == "channels" and rank > 1:
         axes.add(1)
     return axes | window_axes(layer, rank)
+
+
+def layer_output_size(layer: Instance, rank: int, axis: int) -> shapes.Dim:
+    """The size ``layer``'s type states for ``axis`` of its output (of ``rank`` axes), where
+    that is the features or channels it gives (``Conv2d[..., Expr[L["n_levels"]], ...]``:
+    ``"n_levels"``), for a ``Sequential`` its last layer that gives a size's; else None."""
+    if layer.type.fullname == SEQUENTIAL:
+        items = get_proper_type(layer.args[0]) if layer.args else None
+        inner = [get_proper_type(t) for t in items.items] if isinstance(items, TupleType) else []
+        for t in reversed(inner):
+            spec = shapes.layer_of(t.type.fullname) if isinstance(t, Instance) else None
+            if spec is not None and spec.gives is not None and isinstance(t, Instance):
+                return layer_output_size(t, rank, axis)
+            if not (isinstance(t, Instance) and keeps_shape(t)):
+                return None  # a layer that changes the shape otherwise (a pool, a user's)
+        return None
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None or spec.gives is None or not spec.sizes or len(layer.args) < len(spec.sizes):
+        return None
+    at = rank - 1 if spec.gives == "features" else 1 if spec.gives == "channels" else None
+    if at != axis:
+        return None
+    return dim_of_type(layer.args[len(spec.sizes) - 1], {})
 
 
 def _set_here(

@@ -65,6 +65,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
+from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._joined_values import kept_variants
@@ -888,6 +889,14 @@ class DfdxPlugin(Plugin):
             return _transposed_attribute
         return _shape_attribute if fullname == f"{TENSOR}.shape" else None
 
+    def _module_method(self, fullname: str) -> bool:
+        """Whether ``fullname`` (``pkg.Cls.method``) is a method ``Cls`` inherits from
+        ``Module`` as it is (mypy names a method after the receiver's class)."""
+        cls, _, name = fullname.rpartition(".")
+        info = self._class(cls)
+        method = info.get_method(name) if info is not None else None
+        return method is not None and method.info.fullname == _MODULE
+
     def _may_return_tensor(self, fullname: str) -> bool:
         """Whether a call of ``fullname`` (with no rule) may give a tensor: a function or
         method of dfdx, a ``Module``'s call, or a function or method declared to return a
@@ -901,6 +910,8 @@ class DfdxPlugin(Plugin):
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         if fullname in _POWERS:
             return _real_power
+        if fullname.endswith(".register_buffer") and self._module_method(fullname):
+            return register_buffer
         rule = METHOD_RULES.get(fullname)
         if rule is None:
             may = self._may_return_tensor(fullname)

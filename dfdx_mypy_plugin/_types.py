@@ -399,12 +399,18 @@ def fold(
         if value is not None:
             return fold(value, get_type, syms, definition, depth + 1, symbol)
     if stated is None and isinstance(e, MemberExpr) and definition is not None and depth < 8:
-        value = definition(e)  # a field assigned once: its names are another method's
-        if value is not None:
-            return fold(value, get_type, syms, None, depth + 1, symbol)
+        value = definition(e)  # a field assigned once: its names are another method's,
+        if value is not None:  # its fields the same (``self.n_heads // self.n_kv_heads``)
+            fields = _fields_only(definition)
+            return fold(value, get_type, syms, fields, depth + 1, symbol)
     if stated is None and symbol is not None:
         return symbol(e)
     return stated
+
+
+def _fields_only(definition: Definition) -> Definition:
+    """``definition`` for the fields of ``self`` only (not for local names)."""
+    return lambda e: definition(e) if isinstance(e, MemberExpr) else None
 
 
 def size_of(

@@ -24,11 +24,17 @@ from __future__ import annotations
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
+    Decorator,
     Expression,
     FuncDef,
+    ListExpr,
+    MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     OpExpr,
     RefExpr,
+    StarExpr,
+    TupleExpr,
     TypeInfo,
     Var,
 )
@@ -113,6 +119,7 @@ def _window_parameters(init: FuncDef) -> frozenset[str]:
         for call in _calls(stmt):
             for name in _size_arguments(call):
                 given.add(name)
+    given |= _given_through_fields(init, set(ints) - assigned)
     found = frozenset(n for n, v in ints.items() if n in given and n not in assigned)
     _CACHE[id(init)] = (init, found)
     return found
@@ -139,7 +146,7 @@ def _calls(stmt: object) -> list[CallExpr]:
     return out
 
 
-def _size_arguments(call: CallExpr) -> list[str]:
+def _size_arguments(call: CallExpr, fields: bool = False) -> list[str]:
     """The names given to a layer's sizes in ``call`` as they are or as factors of a product:
     a ``dx.nn`` layer's :data:`LAYER_SIZES`, a user module's arguments typed with a size
     TypeVar (``Block(in_c, hidden)``)."""
@@ -162,7 +169,7 @@ def _size_arguments(call: CallExpr) -> list[str]:
     for i, (kind, name, arg) in enumerate(items):
         param = formal[i] if kind == ARG_POS and i < len(formal) else name
         if param in sizes:
-            out += _factors(arg)
+            out += _factors(arg, fields)
     return out
 
 
@@ -185,14 +192,124 @@ def _int_bound(tv: TypeVarType) -> bool:
     return isinstance(bound, Instance) and bound.type.fullname == "builtins.int"
 
 
-def _factors(e: Expression) -> list[str]:
+def _factors(e: Expression, fields: bool = False) -> list[str]:
     """The names ``e`` multiplies (``planes * expansion``: both; ``patch_size ** 2 * c``:
     ``patch_size`` and ``c``): each is at least 1 where the product is a size. A name in a
-    sum is not one (``dim + extra`` with an ``extra`` of 0)."""
+    sum is not one (``dim + extra`` with an ``extra`` of 0). With ``fields``, a field of
+    ``self`` multiplied is one too, as ``"self.<name>"``, and so is a divisor."""
     if isinstance(e, NameExpr):
         return [e.name]
-    if isinstance(e, OpExpr) and e.op == "*":
-        return _factors(e.left) + _factors(e.right)
+    if fields and isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
+        return [f"self.{e.name}"] if e.expr.name == "self" else []
+    if isinstance(e, OpExpr) and (e.op == "*" or (fields and e.op == "//")):
+        return _factors(e.left, fields) + _factors(e.right, fields)
     if isinstance(e, OpExpr) and e.op == "**":
-        return _factors(e.left)
+        return _factors(e.left, fields)
     return []
+
+
+_VIEWS = ("view", "reshape")
+"""Tensor methods whose arguments are the sizes of their result (``q.view(b, t,
+self.n_heads, self.head_dim)``): a head count given there is a size, as a layer's is."""
+
+
+def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
+    """The ``arguments`` of ``init`` given as a size through a field assigned once in the
+    class, in ``__init__``, with a value made of them (``self.n_kv_heads = n_kv_heads``,
+    ``self.head_dim = dim // n_heads``, ``self.n_rep = self.n_heads // self.n_kv_heads``: the
+    names it multiplies or divides by): the field as a factor of a layer's size argument
+    (``Linear(dim, self.n_kv_heads * self.head_dim)``) or of a ``view``/``reshape`` size in any
+    method (``k.view(b, s, self.n_kv_heads, self.head_dim)``); and the arguments given as they
+    are to a ``view``/``reshape`` in ``__init__``. PyTorch code keeps its head counts and
+    level counts so, and uses them in ``forward``. A divisor is a size of at least 1 too (a
+    division by 0 raises)."""
+    info = init.info
+    if info is None or not arguments:
+        return set()
+    from dfdx_mypy_plugin._joined_values import statement_expressions  # (it imports rules)
+
+    made_of = _field_arguments(info, init, arguments)
+    out: set[str] = set()
+    for method in _class_methods(info):
+        for call in statement_expressions(method.body.body):
+            if not isinstance(call, CallExpr):
+                continue
+            view = _is_view(call)
+            if view:
+                sizes = [f for a in call.args for f in _factors(a, fields=True)]
+            else:
+                sizes = _size_arguments(call, fields=True)
+            for size in sizes:
+                if size.startswith("self."):
+                    out |= made_of.get(size[5:], set())
+                elif method is init and view:
+                    out.add(size)  # another method's plain names are its own locals
+    return out & arguments
+
+
+def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict[str, set[str]]:
+    """The fields of ``self`` assigned once in the class's methods, in ``__init__``, by a
+    plain ``self.<field> = value``, and the ``arguments`` of ``init`` their value multiplies
+    or divides by, through the other such fields it names."""
+    values: dict[str, list[Expression | None]] = {}
+    for method in _class_methods(info):
+        for stmt in walk(method.body.body):
+            targets: list[Expression] = getattr(stmt, "lvalues", [])
+            for target in targets:
+                for field in _self_fields(target):
+                    plain = isinstance(target, MemberExpr) and len(targets) == 1
+                    rvalue = getattr(stmt, "rvalue", None) if plain else None
+                    values.setdefault(field, []).append(rvalue if method is init else None)
+            if isinstance(stmt, OperatorAssignmentStmt):
+                for field in _self_fields(stmt.lvalue):
+                    values.setdefault(field, []).extend([None, None])
+    own = {a.variable.name: a.variable for a in init.arguments}
+    once = {f: v[0] for f, v in values.items() if len(v) == 1 and v[0] is not None}
+
+    def names(value: Expression, depth: int) -> set[str]:
+        found: set[str] = set()
+        for f in _factors(value, fields=True):
+            if f.startswith("self."):
+                inner = once.get(f[5:])
+                if inner is not None and depth < 4:
+                    found |= names(inner, depth + 1)
+            elif f in arguments and _refers_to(value, f, own[f]):
+                found.add(f)
+        return found
+
+    return {field: names(value, 0) for field, value in once.items()}
+
+
+def _refers_to(value: Expression, name: str, variable: Var) -> bool:
+    """Whether the name ``name`` in ``value`` is the argument ``variable`` (not a local that
+    shadows it)."""
+    from dfdx_mypy_plugin._joined_values import expressions_in  # (it imports rules)
+
+    return any(
+        isinstance(e, NameExpr) and e.name == name and e.node is variable
+        for e in expressions_in(value)
+    )
+
+
+def _self_fields(target: Expression) -> list[str]:
+    if isinstance(target, MemberExpr) and isinstance(target.expr, NameExpr):
+        return [target.name] if target.expr.name == "self" else []
+    if isinstance(target, TupleExpr | ListExpr):
+        return [f for item in target.items for f in _self_fields(item)]
+    if isinstance(target, StarExpr):
+        return _self_fields(target.expr)
+    return []
+
+
+def _class_methods(info: TypeInfo) -> list[FuncDef]:
+    out: list[FuncDef] = []
+    for stmt in info.defn.defs.body:
+        if isinstance(stmt, Decorator):
+            out.append(stmt.func)
+        elif isinstance(stmt, FuncDef):
+            out.append(stmt)
+    return out
+
+
+def _is_view(call: CallExpr) -> bool:
+    return isinstance(call.callee, MemberExpr) and call.callee.name in _VIEWS

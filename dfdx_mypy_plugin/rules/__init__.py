@@ -104,6 +104,11 @@ class Call:
         (:mod:`dfdx_mypy_plugin._window_parameters`: ``kernel_size: int``)."""
         return window_parameter(self.api, e)
 
+    def in_scope(self, d: Dim) -> Dim:
+        """``d``, a size read from a type, where its names are sizes of the code being checked
+        (its TypeVars, its module's ``int`` arguments), else None."""
+        return _scoped(d, self.api)
+
     def definitions(self) -> Definition:
         """Where a size held in a name (or a field of ``self``) was assigned once."""
         return size_definitions(self.api)

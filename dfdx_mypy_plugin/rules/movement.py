@@ -15,7 +15,16 @@ import dataclasses
 import itertools
 from collections.abc import Callable
 
-from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, StarExpr, TupleExpr
+from mypy.nodes import (
+    ARG_POS,
+    CallExpr,
+    Expression,
+    ListExpr,
+    MemberExpr,
+    NameExpr,
+    StarExpr,
+    TupleExpr,
+)
 from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
@@ -31,6 +40,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import unpacked_into
+from dfdx_mypy_plugin._origin import last_assignment, layer_output_size, origins
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -44,7 +54,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
-from dfdx_mypy_plugin._where import declared, returned_as
+from dfdx_mypy_plugin._where import at_origins, declared, returned_as
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
@@ -93,8 +103,86 @@ def reshape(call: Call) -> Type:
     try:
         shape = shapes.reshape(x.shape, sizes)
     except shapes.ShapeError as e:
+        _at_layers(call, x.shape, sizes, e)
         raise call.recover(e, x.tape, x) from None
+    known = _layer_set_sizes(call, x.shape)
+    if known != x.shape:
+        try:
+            shapes.reshape(known, sizes)
+        except shapes.ShapeError as e:
+            _at_layers(call, known, sizes, e)
+            raise call.recover(e, x.tape, x) from None
     return call.result(shape, x.tape, x)
+
+
+def _layer_set_sizes(call: Call, shape: shapes.Shape) -> shapes.Shape:
+    """``shape`` with each unknown size that a layer set from its module's ``int`` argument
+    (``Conv2d(hidden, n_levels, 1)``'s output channels: a tensor's type holds no such name
+    alone, its layer's type does) read from that layer's type, where the value is followed
+    back to it (:func:`dfdx_mypy_plugin._origin.origins`): what the element count of a
+    reshape of that value is checked with."""
+    e = _first(call)
+    if e is None or None not in shape:
+        return shape
+    out = list(shape)
+    for axis, d in enumerate(shape):
+        if d is None:
+            given = _given_size(call, e, len(shape), axis)
+            found = origins(call.api, e, frozenset({axis})) if given is None else []
+            sizes = {layer_output_size(o.layer, o.rank, axis) for o in found}
+            if given is not None:
+                out[axis] = given
+            elif len(sizes) == 1:
+                out[axis] = call.in_scope(sizes.pop())
+    return tuple(out)
+
+
+_GIVES_SIZES = ("view", "reshape", "expand", "broadcast_to")
+
+
+def _given_size(call: Call, e: Expression, rank: int, axis: int) -> shapes.Dim:
+    """The size a ``view``/``reshape``/``expand`` that made ``e``'s value (a name's last
+    assignment) was given for ``axis`` (``k.reshape(b, s, self.n_kv_heads, 1, hd)``:
+    ``n_kv_heads``, a size its type holds as unknown), where it is written with the module's
+    ``int`` arguments; else None."""
+    for _ in range(8):
+        if not isinstance(e, NameExpr):
+            break
+        value = last_assignment(call.api, e)
+        if value is None:
+            return None
+        e = value
+    if not (
+        isinstance(e, CallExpr)
+        and isinstance(e.callee, MemberExpr)
+        and e.callee.name in _GIVES_SIZES
+        and len(e.args) == rank
+        and all(k == ARG_POS for k in e.arg_kinds)
+    ):
+        return None
+    arg = e.args[axis]
+    get = type_of(call.api)
+    size = size_of(get(arg), arg, get, call.syms, call.definitions(), call.symbol)
+    return size if isinstance(size, str) and shapes.argument_names(size) else None
+
+
+def _at_layers(
+    call: Call, shape: shapes.Shape, sizes: list[shapes.Dim], error: shapes.ShapeError
+) -> None:
+    """Report ``error`` (a reshape's) where the layers that set its input's sizes are built,
+    too, for the sizes that are not among those the reshape is given or that are written with
+    the module's ``int`` arguments: the layer built for the wrong count (``Linear(dim, dim *
+    2)`` viewed as three parts) is as likely the mistake as the reshape."""
+    e = _first(call)
+    axes = frozenset(
+        i
+        for i, d in enumerate(shape)
+        if d is not None and (d not in sizes or shapes.argument_names(d))
+    )
+    if e is None or not axes:
+        return
+    for text, place in at_origins(call.api, call.context, e, axes, str(error)):
+        call.fail(text, DFDX_SHAPE, at=place)
 
 
 @rule("flatten", methods=("flatten",), functions=_movement("flatten"))

@@ -298,6 +298,46 @@ def grows_apart(a: Dim, b: Dim) -> bool:
     return any(not _sym.at_one(diff, n) for n in {n for m in diff for n in m})
 
 
+def argument_names(d: Dim) -> set[str]:
+    """The names of a size that are a module's ``int`` arguments (in lower case: ``n_heads``,
+    ``n_levels``), not size TypeVars."""
+    p = _poly(d)
+    return {n for n in _sym.names(p) if not n.isupper()} if p is not None else set()
+
+
+def counts_apart(a: Dim, b: Dim) -> str | None:
+    """Why two element counts written with a module's ``int`` arguments cannot be equal for
+    the values the module is built with, or None: they are equal only where one of its sizes
+    is 1 (``C*N*n_levels*H*W`` against ``N*n_levels*H*W``: ``"C is 1"``) or only where two of
+    its ``int`` arguments are equal (``n_heads*(D//n_heads)`` against ``n_kv_heads*(D//n_heads)``:
+    ``"n_kv_heads == n_heads"``, a module built for grouped heads). Counts of size TypeVars
+    alone are left to :func:`same_dim` (a reshape states what the code relies on)."""
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None or not (argument_names(a) | argument_names(b)):
+        return None
+    diff = _sym.add(pa, pb, -1)
+    if not diff or (_sym.has_floor(diff) and constant_range(_sym.text(diff)) is not None):
+        return None
+    names = sorted(_sym.names(pa) | _sym.names(pb))
+    points = [
+        {n: probe[i % len(probe)] + 7 * (i // len(probe)) for i, n in enumerate(names)}
+        for probe in _PROBES
+    ]
+    if all(_sym.exact_value(pa, v) == _sym.exact_value(pb, v) for v in points):
+        return None  # equal wherever the divisions are exact (``NH*(E//NH)`` and ``E``)
+    if not _sym.has_floor(diff):
+        ones = [n for n in names if not _sym.at_one(diff, n)]
+        if ones:
+            return f"{ones[0]} is 1"
+    arguments = [n for n in names if not n.isupper()]
+    for x in arguments:
+        for y in arguments:
+            same = [{**v, y: v[x]} for v in points]
+            if x != y and all(_sym.exact_value(pa, v) == _sym.exact_value(pb, v) for v in same):
+                return f"{y} == {x}"
+    return None
+
+
 def _strided_apart(a: Dim, b: Dim) -> bool:
     """:func:`grows_apart` for sizes with floors: a stride's ``(H-1)//stride+1`` (or
     ``(H+1)//2``) against the unstrided ``H``. They grow apart where their difference is not

@@ -12,6 +12,7 @@ from dfdx_mypy_plugin.shapes._core import (
     ShapeError,
     agree,
     at_least,
+    counts_apart,
     dim_add,
     dim_div,
     dim_exact,
@@ -78,6 +79,13 @@ def reshape(shape: Shape, dims: Sequence[Dim]) -> Shape:
         if same_dim(total, wanted) is False:
             raise ShapeError(
                 f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})", best=given
+            )
+        apart = counts_apart(total, wanted)  # sizes from a module's ``int`` arguments
+        if apart is not None:
+            raise ShapeError(
+                f"reshape: cannot reshape {count} to {target} ({_elements(wanted)}: "
+                f"equal only where {apart})",
+                best=given,
             )
         return tuple(dims)
     rest = product(known)

@@ -58,9 +58,11 @@ class Decoder(Module, Generic[F, Z]):
     def __init__(self, width: F, latent_dim: Z) -> None:
         super().__init__()
         self.width = width
-        self.fc = Linear(latent_dim, 2 * width * 4 * 4, rng=rng)
+        self.fc = Linear(latent_dim, 2 * width * 4 * 4, rng=rng)  # E: mypy[dfdx-shape "self.fc is"
+        #     " built here; its output reaches line 88: reshape: cannot reshape Tensor[B, 32*F] (32"
+        #     "*B*F elements) to Tensor[B, F, 4, 4] (16*B*F elements)"]
         self.deconv1 = ConvTranspose2d(  # E: mypy[dfdx-shape "self.deconv1 is built here; called a"
-            #     "t line 90: conv_transpose2d: input channels differ: input Tensor[B, F, 4, 4], we"
+            #     "t line 92: conv_transpose2d: input channels differ: input Tensor[B, F, 4, 4], we"
             #     "ight Tensor[2*F, F, 4, 4] (F != 2*F)"]
             2 * width,
             width,
@@ -79,13 +81,13 @@ class Decoder(Module, Generic[F, Z]):
         )
 
     def forward(self, z: Tensor[B, Z, T]) -> Tensor[B, L[1], L[16], L[16], T]:
-        b = z.shape[0]  # E: mypy[dfdx-shape "b is assigned here; used at line 86: reshape: cannot "
+        b = z.shape[0]  # E: mypy[dfdx-shape "b is assigned here; used at line 88: reshape: cannot "
         #     "reshape Tensor[B, 32*F] (32*B*F elements) to Tensor[B, F, 4, 4] (16*B*F elements)"]
         h = self.fc(z).relu()
         # bug: the decoder's feature map viewed with width channels, not 2 * width
         h = h.view(b, self.width, 4, 4)  # E: mypy[dfdx-shape "reshape: cannot reshape Tensor[B, 32"
         #     "*F] (32*B*F elements) to Tensor[B, F, 4, 4] (16*B*F elements)", dfdx-shape "h is ass"
-        #     "igned here; used at line 90: conv_transpose2d: input channels differ: input Tensor[B"
+        #     "igned here; used at line 92: conv_transpose2d: input channels differ: input Tensor[B"
         #     ", F, 4, 4], weight Tensor[2*F, F, 4, 4] (F != 2*F)"]
         h = self.deconv1(h).relu()  # E: mypy[dfdx-shape "conv_transpose2d: input channels differ: "
         #     "input Tensor[B, F, 4, 4], weight Tensor[2*F, F, 4, 4] (F != 2*F)"]
@@ -120,11 +122,11 @@ def loss_function(
     """Reconstruction error plus KL(q(z | x) || N(0, 1)), each summed per example, averaged
     over the batch."""
     recon = (recon_x - x).square().flatten(1).sum(axis=1)  # E: mypy[dfdx-shape "recon is assigned "
-    #     "here; used at line 129: add: shapes do not broadcast: Tensor[B] and Tensor[Z] (axis -1: "
+    #     "here; used at line 131: add: shapes do not broadcast: Tensor[B] and Tensor[Z] (axis -1: "
     #     "B != Z)"]
     # bug: the KL divergence summed over the batch axis, not the latent axis
     kld = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(axis=0)  # E: mypy[dfdx-shape "kld is "
-    #     "assigned here; used at line 129: add: shapes do not broadcast: Tensor[B] and Tensor[Z] ("
+    #     "assigned here; used at line 131: add: shapes do not broadcast: Tensor[B] and Tensor[Z] ("
     #     "axis -1: B != Z)"]
     return (recon + kld).mean()  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B] and "
     #     "Tensor[Z] (axis -1: B != Z)"]
