@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Never, overload
 
 import numpy as np
 
@@ -57,7 +57,14 @@ def _wrap(data: Array) -> Tensor[*tuple[Dyn, ...], NoneTape]:
 
 
 # Ranks 0 to 4 get a typed overload each, given as separate ints or as one tuple (a
-# ``.shape``); larger ranks and sequences of unknown length fall back to an unknown rank.
+# ``.shape``); larger ranks and sequences of unknown length fall back to an unknown rank. The
+# `tuple[Never]` overload comes first: only `Any` and a `tuple[Any, ...]` (the `.shape` of a
+# tensor of unknown rank) fit it, which both checkers would otherwise match with the first
+# fixed-length tuple (a claim of rank 0); a real tuple of ints never fits it.
+@overload
+def zeros(
+    shape: tuple[Never], /, *, dtype: Any = float32
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def zeros(*, dtype: Any = float32) -> Tensor[NoneTape]: ...
 @overload
@@ -98,6 +105,8 @@ def zeros(*dims: int | Sequence[int], dtype: Any = float32) -> Any:
 
 
 @overload
+def ones(shape: tuple[Never], /, *, dtype: Any = float32) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
 def ones(*, dtype: Any = float32) -> Tensor[NoneTape]: ...
 @overload
 def ones(d0: int, /, *, dtype: Any = float32) -> Tensor[Dyn, NoneTape]: ...
@@ -136,6 +145,10 @@ def ones(*dims: int | Sequence[int], dtype: Any = float32) -> Any:
     return _wrap(xp.ones(_sizes("ones", dims), canonical(dtype)))
 
 
+@overload
+def randn(
+    shape: tuple[Never], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def randn(*, dtype: Any = float32, rng: Generator | None = None) -> Tensor[NoneTape]: ...
 @overload
@@ -190,6 +203,10 @@ def randn(*dims: int | Sequence[int], dtype: Any = float32, rng: Generator | Non
     return _wrap(_generator(rng).standard_normal(_sizes("randn", dims), dtype=d))
 
 
+@overload
+def rand(
+    shape: tuple[Never], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def rand(*, dtype: Any = float32, rng: Generator | None = None) -> Tensor[NoneTape]: ...
 @overload
@@ -248,6 +265,10 @@ def _need_float(op: str, d: DType) -> None:
         raise DTypeError(f"{op}: dtype must be float32 or float64, got {d}")
 
 
+@overload
+def full(
+    shape: tuple[Never], value: float, /, *, dtype: Any = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def full(shape: tuple[()], value: float, /, *, dtype: Any = None) -> Tensor[NoneTape]: ...
 @overload

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Never, overload
 
 import numpy as np
 
@@ -495,8 +495,31 @@ def chunk(
     return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
 
 
-# Tapes, as binary ops have them: the copy is traced if x or src is (the first two overloads
-# keep a generic caller's ``T``).
+# Tapes, as binary ops have them: the copy is traced if x or src is (the two overloads after
+# the `Never` ones keep a generic caller's ``T``). An ``x`` typed Any meets the first `Never`
+# overload (nothing else fits it): a tensor of unknown rank, where pyright would solve ``*S``
+# from Any as one axis and claim rank 1; a ``src`` typed Any, the second: ``x``'s shape, the
+# tape unknown.
+@overload
+def slice_scatter(
+    x: Never,
+    /,
+    src: AnyTensor,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> AnyTensor: ...
+@overload
+def slice_scatter(
+    x: Tensor[*S, Any],
+    /,
+    src: Never,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, Any]: ...
 @overload
 def slice_scatter(
     x: Tensor[*S, T],

@@ -10,7 +10,7 @@ from typing import Literal as L
 import numpy as np
 
 import dfdx as dx
-from dfdx import Dyn, NoneTape, OwnedTape, Tensor
+from dfdx import Dyn, DynTensor, NoneTape, OwnedTape, Tensor
 
 B = TypeVar("B", bound=int)
 D = TypeVar("D", bound=int)
@@ -44,6 +44,12 @@ def like(x: Tensor[B, D, OwnedTape], size: tuple[int, ...]) -> Tensor[B, D, None
     assert_type(x.view((-1,)), Any)
     assert_type(x.expand(x.shape), Any)
     assert_type(x.repeat((1, 2)), Any)
+    unknown: DynTensor[OwnedTape] = x.reshape(size)
+    # the .shape of a tensor of unknown rank (tuple[Any, ...]) fits every tuple overload: the
+    # tuple[Never] one, first, gives a tensor of unknown rank (pyright), or mypy gives Any;
+    # never rank 0, the first fixed-length overload
+    _r, _c = dx.zeros(unknown.shape).shape
+    _r, _c = dx.full(unknown.shape, 1.0).shape
     flat: Tensor[Dyn, OwnedTape] = x.reshape((-1,))
     assert flat.shape == (x.shape[0] * x.shape[1],)
     return dx.ones(x.shape)
