@@ -1,15 +1,17 @@
 # pyright: reportOverlappingOverload=false
 """Making tensors: from data, filled with a value, random, or a range.
 
-Sizes are separate ints (``zeros(3, 4)``); the plugin reads literal ints into the type
-(``Tensor[Literal[3], Literal[4], NoneTape]``). Without it, the rank is still known from the
-number of sizes and each size is ``Dyn``.
+Sizes are separate ints (``zeros(3, 4)``) or one tuple of them (``zeros((3, 4))``,
+``zeros(x.shape)``), as in PyTorch; the plugin reads literal ints, and the sizes a ``.shape``
+states, into the type (``Tensor[Literal[3], Literal[4], NoneTape]``). Without it, the rank is
+still known from the number of sizes (or the tuple's length) and each size is ``Dyn``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Never, overload
 
 import numpy as np
 
@@ -36,19 +38,33 @@ def _generator(rng: Generator | None) -> Generator:
 
 
 def _sizes(op: str, dims: tuple[Any, ...]) -> tuple[int, ...]:
-    for i, d in enumerate(dims):
+    """The sizes of ``*dims``: separate ints, or one tuple (or list) of them, as in PyTorch."""
+    return _checked_sizes(op, _validate.size_arguments(dims))
+
+
+def _checked_sizes(op: str, sizes: Sequence[Any], varargs: bool = True) -> tuple[int, ...]:
+    for i, d in enumerate(sizes):
         if isinstance(d, bool) or not isinstance(d, int | np.integer):
-            hint = f"; pass sizes as separate ints: {op}(3, 4)" if isinstance(d, tuple) else ""
+            nested = varargs and _validate.is_size_sequence(d)
+            hint = "; pass one tuple of sizes or separate ints" if nested else ""
             raise TypeError(shapes.not_an_int(op, shapes.SIZES, d) + hint)
         shapes.new_size(op, int(d), i)
-    return tuple(int(d) for d in dims)
+    return tuple(int(d) for d in sizes)
 
 
 def _wrap(data: Array) -> Tensor[*tuple[Dyn, ...], NoneTape]:
     return Tensor(data)
 
 
-# Ranks 0 to 4 get a typed overload each; larger ranks fall back to an unknown rank.
+# Ranks 0 to 4 get a typed overload each, given as separate ints or as one tuple (a
+# ``.shape``); larger ranks and sequences of unknown length fall back to an unknown rank. The
+# `tuple[Never]` overload comes first: only `Any` and a `tuple[Any, ...]` (the `.shape` of a
+# tensor of unknown rank) fit it, which both checkers would otherwise match with the first
+# fixed-length tuple (a claim of rank 0); a real tuple of ints never fits it.
+@overload
+def zeros(
+    shape: tuple[Never], /, *, dtype: Any = float32
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def zeros(*, dtype: Any = float32) -> Tensor[NoneTape]: ...
 @overload
@@ -64,12 +80,32 @@ def zeros(
     d0: int, d1: int, d2: int, d3: int, /, *, dtype: Any = float32
 ) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
 @overload
+def zeros(shape: tuple[()], /, *, dtype: Any = float32) -> Tensor[NoneTape]: ...
+@overload
+def zeros(shape: tuple[int], /, *, dtype: Any = float32) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def zeros(shape: tuple[int, int], /, *, dtype: Any = float32) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def zeros(
+    shape: tuple[int, int, int], /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def zeros(
+    shape: tuple[int, int, int, int], /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def zeros(
+    shape: Sequence[int], /, *, dtype: Any = float32
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
 def zeros(*dims: int, dtype: Any = float32) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
-def zeros(*dims: int, dtype: Any = float32) -> Any:
-    """A tensor of zeros: ``zeros(3, 4)`` has shape (3, 4)."""
+def zeros(*dims: int | Sequence[int], dtype: Any = float32) -> Any:
+    """A tensor of zeros: ``zeros(3, 4)`` and ``zeros((3, 4))`` have shape (3, 4)."""
     return _wrap(xp.zeros(_sizes("zeros", dims), canonical(dtype)))
 
 
+@overload
+def ones(shape: tuple[Never], /, *, dtype: Any = float32) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def ones(*, dtype: Any = float32) -> Tensor[NoneTape]: ...
 @overload
@@ -85,12 +121,34 @@ def ones(
     d0: int, d1: int, d2: int, d3: int, /, *, dtype: Any = float32
 ) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
 @overload
+def ones(shape: tuple[()], /, *, dtype: Any = float32) -> Tensor[NoneTape]: ...
+@overload
+def ones(shape: tuple[int], /, *, dtype: Any = float32) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def ones(shape: tuple[int, int], /, *, dtype: Any = float32) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def ones(
+    shape: tuple[int, int, int], /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def ones(
+    shape: tuple[int, int, int, int], /, *, dtype: Any = float32
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def ones(
+    shape: Sequence[int], /, *, dtype: Any = float32
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
 def ones(*dims: int, dtype: Any = float32) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
-def ones(*dims: int, dtype: Any = float32) -> Any:
+def ones(*dims: int | Sequence[int], dtype: Any = float32) -> Any:
     """A tensor of ones: ``ones(3, 4)`` has shape (3, 4)."""
     return _wrap(xp.ones(_sizes("ones", dims), canonical(dtype)))
 
 
+@overload
+def randn(
+    shape: tuple[Never], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def randn(*, dtype: Any = float32, rng: Generator | None = None) -> Tensor[NoneTape]: ...
 @overload
@@ -111,9 +169,33 @@ def randn(
 ) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
 @overload
 def randn(
+    shape: tuple[()], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[NoneTape]: ...
+@overload
+def randn(
+    shape: tuple[int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def randn(
+    shape: tuple[int, int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def randn(
+    shape: tuple[int, int, int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def randn(
+    shape: tuple[int, int, int, int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def randn(
+    shape: Sequence[int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def randn(
     *dims: int, dtype: Any = float32, rng: Generator | None = None
 ) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
-def randn(*dims: int, dtype: Any = float32, rng: Generator | None = None) -> Any:
+def randn(*dims: int | Sequence[int], dtype: Any = float32, rng: Generator | None = None) -> Any:
     """Samples of the standard normal distribution; ``rng`` (a NumPy Generator) makes them
     reproducible, else the generator of :func:`manual_seed` is used."""
     d = canonical(dtype)
@@ -121,6 +203,10 @@ def randn(*dims: int, dtype: Any = float32, rng: Generator | None = None) -> Any
     return _wrap(_generator(rng).standard_normal(_sizes("randn", dims), dtype=d))
 
 
+@overload
+def rand(
+    shape: tuple[Never], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
 @overload
 def rand(*, dtype: Any = float32, rng: Generator | None = None) -> Tensor[NoneTape]: ...
 @overload
@@ -141,9 +227,33 @@ def rand(
 ) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
 @overload
 def rand(
+    shape: tuple[()], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[NoneTape]: ...
+@overload
+def rand(
+    shape: tuple[int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def rand(
+    shape: tuple[int, int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def rand(
+    shape: tuple[int, int, int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def rand(
+    shape: tuple[int, int, int, int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def rand(
+    shape: Sequence[int], /, *, dtype: Any = float32, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def rand(
     *dims: int, dtype: Any = float32, rng: Generator | None = None
 ) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
-def rand(*dims: int, dtype: Any = float32, rng: Generator | None = None) -> Any:
+def rand(*dims: int | Sequence[int], dtype: Any = float32, rng: Generator | None = None) -> Any:
     """Samples of the uniform distribution on [0, 1)."""
     d = canonical(dtype)
     _need_float("rand", d)
@@ -155,18 +265,40 @@ def _need_float(op: str, d: DType) -> None:
         raise DTypeError(f"{op}: dtype must be float32 or float64, got {d}")
 
 
+@overload
 def full(
-    shape: tuple[int, ...], value: float, /, *, dtype: Any = None
-) -> Tensor[*tuple[Dyn, ...], NoneTape]:
-    """A tensor of ``shape`` filled with ``value`` (float32 for a float, int64 for an int,
-    unless ``dtype`` says otherwise)."""
-    if not isinstance(shape, tuple):
-        raise TypeError(f"full: shape must be a tuple of ints, got {shape!r}")
+    shape: tuple[Never], value: float, /, *, dtype: Any = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def full(shape: tuple[()], value: float, /, *, dtype: Any = None) -> Tensor[NoneTape]: ...
+@overload
+def full(shape: tuple[int], value: float, /, *, dtype: Any = None) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def full(
+    shape: tuple[int, int], value: float, /, *, dtype: Any = None
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def full(
+    shape: tuple[int, int, int], value: float, /, *, dtype: Any = None
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def full(
+    shape: tuple[int, int, int, int], value: float, /, *, dtype: Any = None
+) -> Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def full(
+    shape: Sequence[int], value: float, /, *, dtype: Any = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+def full(shape: Sequence[int], value: float, /, *, dtype: Any = None) -> Any:
+    """A tensor of ``shape`` (a tuple or list of sizes, a ``.shape``) filled with ``value``
+    (float32 for a float, int64 for an int, unless ``dtype`` says otherwise)."""
+    if not _validate.is_size_sequence(shape):
+        raise TypeError(f"full: shape must be a tuple or list of ints, got {shape!r}")
     if not isinstance(value, bool | np.bool_):
         _validate.number("full", "value", value)
     if dtype is None:
         dtype = int64 if isinstance(value, int) and not isinstance(value, bool) else float32
-    sizes, want = _sizes("full", shape), canonical(dtype)
+    sizes, want = _checked_sizes("full", shape, varargs=False), canonical(dtype)
     if want.kind in "iu" and isinstance(value, float | np.floating) and not math.isfinite(value):
         raise ValueError(f"full: value {value!r} has no {want} equivalent")
     if isinstance(value, int | np.integer) and not isinstance(value, bool):

@@ -9,6 +9,8 @@ wrong kind) and ``ValueError`` (a value out of range). No NumPy or Python error 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +29,22 @@ def number(op: str, name: str, value: object) -> float:
     if isinstance(value, complex | np.complexfloating):
         raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
     return float(value)
+
+
+def size_arguments(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The sizes of a ``*dims`` argument as PyTorch takes them: separate ints (``zeros(2,
+    3)``), or one sequence of them (``zeros((2, 3))``, ``zeros(x.shape)``, a list, a
+    ``torch.Size``-like tuple), whose items are then the sizes. Each item is still to be
+    checked as an int by the caller (which names the argument in its error)."""
+    if len(values) == 1 and is_size_sequence(values[0]):
+        return tuple(values[0])
+    return values
+
+
+def is_size_sequence(value: object) -> bool:
+    """Whether ``value`` is a sequence that may hold sizes: a tuple, a list, another
+    ``Sequence`` (not a string or bytes)."""
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray)
 
 
 def finite(op: str, name: str, value: object) -> float:

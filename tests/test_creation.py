@@ -36,6 +36,52 @@ def test_sized_creation(
     assert t64.dtype == dx.float64 and t64.shape == shape
 
 
+class _Size(tuple[int, ...]):
+    """A tuple subclass, as ``torch.Size`` is."""
+
+
+# the forms PyTorch takes sizes in besides separate ints: one tuple, a list, a ``.shape``
+SIZE_FORMS: list[tuple[str, Callable[[tuple[int, ...]], Any]]] = [
+    ("tuple", lambda shape: shape),
+    ("list", list),
+    ("size-like", _Size),
+    ("tensor-shape", lambda shape: dx.zeros(*shape).shape),
+    ("numpy-shape", lambda shape: np.zeros(shape).shape),
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[str(s) for s in SHAPES])
+@pytest.mark.parametrize(("form", "given"), SIZE_FORMS, ids=[f[0] for f in SIZE_FORMS])
+@pytest.mark.parametrize(("name", "make", "value"), FILLED, ids=[f[0] for f in FILLED])
+def test_sizes_as_one_sequence(
+    name: str,
+    make: Callable[..., Any],
+    value: float | None,
+    form: str,
+    given: Callable[[tuple[int, ...]], Any],
+    shape: tuple[int, ...],
+) -> None:
+    t = make(given(shape), dtype=dx.float64)
+    assert t.shape == shape and t.dtype == dx.float64
+    if value is not None:
+        np.testing.assert_array_equal(t.numpy(), np.full(shape, value))
+    f = dx.full(given(shape), 2.5)
+    assert f.shape == shape and f.dtype == dx.float32
+    np.testing.assert_array_equal(f.numpy(), np.full(shape, 2.5, np.float32))
+
+
+def test_sized_creation_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for shape in SHAPES:
+        size = torch.Size(shape)
+        assert dx.zeros(size).shape == tuple(torch.zeros(size).shape) == shape
+        assert dx.ones(list(shape)).shape == tuple(torch.ones(list(shape)).shape)
+        assert dx.randn(shape).shape == tuple(torch.randn(shape).shape)
+        assert dx.full(size, 1.0).shape == tuple(torch.full(size, 1.0).shape)
+        x = torch.zeros(shape)
+        assert dx.rand(x.shape).shape == tuple(torch.rand(x.shape).shape)
+
+
 @pytest.mark.parametrize(
     "dtype", [dx.float32, dx.float64, dx.int64, np.float64, "float32", "int64"]
 )

@@ -418,22 +418,39 @@ def test_bad_sizes(name: str) -> None:
     make = getattr(dx, name)
     raises_exactly(
         TypeError,
-        f"{name}: sizes must be ints, got (3, 4); pass sizes as separate ints: {name}(3, 4)",
-        lambda: make((3, 4)),
+        f"{name}: sizes must be ints, got (3, 4); pass one tuple of sizes or separate ints",
+        lambda: make((3, 4), 2),
+    )
+    raises_exactly(
+        TypeError,
+        f"{name}: sizes must be ints, got [3]; pass one tuple of sizes or separate ints",
+        lambda: make(([3],)),
     )
     raises_exactly(TypeError, f"{name}: sizes must be ints, got True", lambda: make(True, 2))
+    raises_exactly(TypeError, f"{name}: sizes must be ints, got True", lambda: make((2, True)))
     raises_exactly(TypeError, f"{name}: sizes must be ints, got 2.0", lambda: make(2.0))
-    raises_exactly(TypeError, f"{name}: sizes must be ints, got [3]", lambda: make([3]))
+    raises_exactly(TypeError, f"{name}: sizes must be ints, got 2.0", lambda: make([2.0]))
+    raises_exactly(TypeError, f"{name}: sizes must be ints, got '3'", lambda: make("3"))
     # A negative size is a wrong value, not a wrong type (as in NumPy).
     raises_exactly(
         dx.ShapeError, f"{name}: sizes must be >= 0, got -1 at position 1", lambda: make(3, -1)
     )
+    raises_exactly(
+        dx.ShapeError, f"{name}: sizes must be >= 0, got -1 at position 1", lambda: make((3, -1))
+    )
 
 
 def test_bad_sizes_full_and_arange() -> None:
-    raises_exactly(TypeError, "full: shape must be a tuple of ints, got 3", lambda: dx.full(3, 1.0))
     raises_exactly(
-        TypeError, "full: shape must be a tuple of ints, got [2, 3]", lambda: dx.full([2, 3], 1.0)
+        TypeError, "full: shape must be a tuple or list of ints, got 3", lambda: dx.full(3, 1.0)
+    )
+    raises_exactly(
+        TypeError,
+        "full: shape must be a tuple or list of ints, got '23'",
+        lambda: dx.full("23", 1.0),
+    )
+    raises_exactly(
+        TypeError, "full: sizes must be ints, got (2, 3)", lambda: dx.full(((2, 3),), 1.0)
     )
     raises_exactly(TypeError, "full: sizes must be ints, got False", lambda: dx.full((False,), 1.0))
     raises_exactly(

@@ -72,6 +72,21 @@ ONE_INPUT: list[tuple[str, Op, tuple[int, ...], Callable[[np.ndarray], np.ndarra
     ("repeat-same-rank", lambda x: dx.repeat(x, 2, 3), (3, 2), lambda a: np.tile(a, (2, 3))),
     ("repeat-0d", lambda x: x.repeat(3), (), lambda a: np.tile(a, 3)),
     ("repeat-zero", lambda x: x.repeat(0, 2), (3,), lambda a: np.tile(a, (0, 2))),
+    # sizes as one tuple or list, as PyTorch takes them (a ``.shape``, a ``torch.Size``)
+    ("reshape-tuple", lambda x: x.reshape((4, 6)), (2, 3, 4), lambda a: a.reshape(4, 6)),
+    ("reshape-list-hole", lambda x: dx.reshape(x, [-1, 2]), (2, 3, 4), lambda a: a.reshape(-1, 2)),
+    ("reshape-to-0d-tuple", lambda x: x.reshape(()), (1, 1), lambda a: a.reshape(())),
+    ("view-shape", lambda x: x.view(x.shape), (2, 3), lambda a: a),
+    ("view-tuple", lambda x: dx.view(x, (3, 2)), (2, 3), lambda a: a.reshape(3, 2)),
+    ("expand-tuple", lambda x: x.expand((2, -1, 4)), (3, 1), lambda a: np.tile(a, (2, 1, 4))),
+    (
+        "broadcast_to-shape",
+        lambda x: x.broadcast_to(dx.zeros(2, 3, 4).shape),
+        (3, 1),
+        lambda a: np.tile(a, (2, 1, 4)),
+    ),
+    ("repeat-tuple", lambda x: x.repeat((2, 1, 4)), (3, 1), lambda a: np.tile(a, (2, 1, 4))),
+    ("repeat-list", lambda x: dx.repeat(x, [2, 3]), (3, 2), lambda a: np.tile(a, (2, 3))),
 ]
 
 
@@ -365,15 +380,40 @@ def test_shape_errors_when_traced() -> None:
     )
 
 
+def test_sizes_as_one_tuple_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    a = data(3, 1)
+    x, t = dx.tensor(a), torch.tensor(a)
+    target = torch.zeros(2, 3, 4)
+    cases: list[tuple[Any, Any]] = [
+        (x.reshape((1, 3)), t.reshape((1, 3))),
+        (x.view([3]), t.view([3])),
+        (x.expand(target.shape), t.expand(target.shape)),
+        (x.expand((2, -1, 4)), t.expand((2, -1, 4))),
+        (x.repeat((2, 1, 4)), t.repeat((2, 1, 4))),
+        (x.repeat([2, 2]), t.repeat([2, 2])),
+        (x.reshape(torch.Size([3, 1, 1])), t.reshape(torch.Size([3, 1, 1]))),
+    ]
+    for ours, theirs in cases:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 # Wrong argument types, as a caller without a type checker could pass them.
 loose: Any = dx.zeros
 loose_dx: Any = dx
 
 TYPE_ERRORS: list[tuple[str, Op]] = [
     (
-        "reshape: sizes must be ints, got (3, 2); write reshape(3, 2)",
-        lambda: loose(2, 3).reshape((3, 2)),
+        "reshape: sizes must be ints, got (3, 2); pass one tuple of sizes or separate ints",
+        lambda: loose(2, 3).reshape((3, 2), 1),
     ),
+    (
+        "reshape: sizes must be ints, got [3, 2]; pass one tuple of sizes or separate ints",
+        lambda: loose(2, 3).view(([3, 2],)),
+    ),
+    ("reshape: sizes must be ints, got '6'", lambda: loose(2, 3).reshape(("6",))),
+    ("reshape: sizes must be ints, got 'ab'", lambda: loose(2, 3).reshape("ab")),
+    ("broadcast_to: sizes must be ints, got None", lambda: loose(2, 3).expand((2, None))),
     ("reshape: sizes must be ints, got 2.0", lambda: loose(2, 3).reshape(2.0, 3)),
     (
         "permute: axes must be ints, got [1, 0]; write permute(1, 0)",
@@ -381,9 +421,10 @@ TYPE_ERRORS: list[tuple[str, Op]] = [
     ),
     ("broadcast_to: sizes must be ints, got True", lambda: loose(2, 3).broadcast_to(True, 3)),
     (
-        "repeat: counts must be ints, got (2, 1); write repeat(2, 1)",
-        lambda: loose(2, 3).repeat((2, 1)),
+        "repeat: counts must be ints, got (2, 1); pass one tuple of sizes or separate ints",
+        lambda: loose(2, 3).repeat(2, (2, 1)),
     ),
+    ("repeat: counts must be ints, got 1.5", lambda: loose(2, 3).repeat([1.5, 1])),
     ("repeat: counts must be ints, got 2.0", lambda: loose(2, 3).repeat(2.0, 1)),
     ("transpose: axes must be ints, got None", lambda: loose(2, 3).transpose(None, 1)),
     ("unsqueeze: axis must be an int, got 0.0", lambda: loose(2, 3).unsqueeze(0.0)),

@@ -222,7 +222,17 @@ def index_select(x: Tensor[*S, T], /, axis: int, indices: AnyTensor) -> Any:
     return result(xp.take(a, idx, axis=ax), (x,), (grad,), (indices,))
 
 
-def gather(x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Tensor[*S, Any]) -> Tensor[*S, T]:
+# Indices typed Any meet the `Never` overload first (nothing else fits it): a tensor of
+# unknown rank, where pyright would solve `*S` from Any as one axis and claim rank 1.
+@overload
+def gather(
+    x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Never
+) -> Tensor[*tuple[Dyn, ...], T]: ...
+@overload
+def gather(
+    x: Tensor[*tuple[Dyn, ...], T], /, axis: int, indices: Tensor[*S, Any]
+) -> Tensor[*S, T]: ...
+def gather(x: Any, /, axis: int, indices: Any) -> Any:
     """``out[i][j] = x[indices[i][j]][j]`` for ``axis=0`` (PyTorch's gather): the result has
     the shape of the int64 ``indices``, which has ``x``'s rank and no larger size on the
     other axes. Repeated indices add up their gradients."""

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Never, overload
+
+import numpy as np
 
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import xp
 from dfdx._dtypes import check_same
 from dfdx._typing import A0, A1, A2, A3, AnyTensor, Dyn, S, T
+from dfdx._validate import is_size_sequence, size_arguments
 from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
 
@@ -32,10 +35,17 @@ if TYPE_CHECKING:
 
 
 def _ints(op: str, what: str, values: Sequence[Any], varargs: bool = False) -> tuple[int, ...]:
+    """``values`` checked as ints; for ``varargs`` (a ``*dims`` argument), one tuple or list
+    of them is taken as its items (``x.reshape((2, 3))``, ``x.expand(y.shape)``: PyTorch's
+    forms)."""
+    if varargs:
+        values = size_arguments(tuple(values))
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, int):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
             hint = ""
-            if varargs and isinstance(v, tuple | list) and len(values) == 1:
+            if varargs and is_size_sequence(v):
+                hint = "; pass one tuple of sizes or separate ints"
+            elif isinstance(v, tuple | list) and len(values) == 1:
                 hint = f"; write {op}({', '.join(map(str, v))})"
             raise TypeError(shapes.not_an_int(op, shapes.ints_wanted(what), v) + hint)
     return tuple(int(v) for v in values)
@@ -47,10 +57,18 @@ def _as_shape(shape: shapes.Shape) -> tuple[int, ...]:
     return out
 
 
-def reshape(x: Tensor[*S, T], /, *dims: int) -> Any:
-    """The same elements in ``dims`` sizes (row-major order); one size may be -1, solved from
-    the others. ``Tensor[2, 3].reshape(3, -1)`` is ``Tensor[3, 2]``. A view where NumPy can.
-    """
+@overload
+def reshape(x: Tensor[*S, T], shape: Sequence[int], /) -> Any: ...
+@overload
+def reshape(x: Tensor[*S, T], /, *dims: int) -> Any: ...
+def reshape(x: Any, /, *dims: int | Sequence[int]) -> Any:
+    """The same elements in ``dims`` sizes (row-major order; separate ints or one tuple, a
+    ``.shape``); one size may be -1, solved from the others. ``Tensor[2, 3].reshape(3, -1)``
+    and ``.reshape((3, -1))`` are ``Tensor[3, 2]``. A view where NumPy can."""
+    return _reshaped(x, dims)
+
+
+def _reshaped(x: Any, dims: tuple[Any, ...]) -> Any:
     a = x._data
     sizes = _ints("reshape", "sizes", dims, varargs=True)
     if min(sizes, default=0) >= 0 and math.prod(sizes) == a.size:
@@ -209,7 +227,7 @@ def permute(x: Any, /, *dims: int) -> Any:
     """The axes in the order ``dims``: axis ``i`` of the result is axis ``dims[i]`` of ``x``.
     ``Tensor[2, 3, 4].permute(2, 0, 1)`` is ``Tensor[4, 2, 3]``. A view."""
     a = x._data
-    _shape, order = shapes.permute(a.shape, _ints("permute", "axes", dims, varargs=True))
+    _shape, order = shapes.permute(a.shape, _ints("permute", "axes", dims))
     return result(a.transpose(order), (x,), (lambda g: g.transpose(xp.argsort(order)),))
 
 
@@ -322,9 +340,14 @@ def squeeze(x: Tensor[*S, T], /, axis: shapes.Axis = None) -> Any:
     return result(a.reshape(new), (x,), (lambda g: g.reshape(shape),))
 
 
-def broadcast_to(x: Tensor[*S, T], /, *dims: int) -> Any:
+@overload
+def broadcast_to(x: Tensor[*S, T], shape: Sequence[int], /) -> Any: ...
+@overload
+def broadcast_to(x: Tensor[*S, T], /, *dims: int) -> Any: ...
+def broadcast_to(x: Any, /, *dims: int | Sequence[int]) -> Any:
     """``x`` repeated along axes of size 1 and new leading axes to the sizes ``dims``, by
-    NumPy's broadcasting rules; -1 keeps a size (PyTorch's ``expand``):
+    NumPy's broadcasting rules (separate ints or one tuple: ``x.expand(y.shape)``); -1 keeps a
+    size (PyTorch's ``expand``):
     ``Tensor[3, 1].broadcast_to(2, 3, 4)`` is ``Tensor[2, 3, 4]``. A read-only view; the
     gradient sums over the repeated axes."""
     a = x._data
@@ -335,10 +358,15 @@ def broadcast_to(x: Tensor[*S, T], /, *dims: int) -> Any:
     return result(xp.broadcast_to(a, new), (x,), (lambda g: unbroadcast(g, shape),))
 
 
-def repeat(x: Tensor[*S, T], /, *dims: int) -> Any:
-    """``x`` tiled ``dims[i]`` times along each axis (PyTorch's ``Tensor.repeat``, NumPy's
-    ``tile``); more counts than axes add leading axes: ``Tensor[3, 1].repeat(2, 1, 4)`` is
-    ``Tensor[2, 3, 4]``. A copy; the gradient adds up the copies' gradients."""
+@overload
+def repeat(x: Tensor[*S, T], shape: Sequence[int], /) -> Any: ...
+@overload
+def repeat(x: Tensor[*S, T], /, *dims: int) -> Any: ...
+def repeat(x: Any, /, *dims: int | Sequence[int]) -> Any:
+    """``x`` tiled ``dims[i]`` times along each axis (separate ints or one tuple; PyTorch's
+    ``Tensor.repeat``, NumPy's ``tile``); more counts than axes add leading axes:
+    ``Tensor[3, 1].repeat(2, 1, 4)`` is ``Tensor[2, 3, 4]``. A copy; the gradient adds up the
+    copies' gradients."""
     a = x._data
     reps = _ints("repeat", "counts", dims, varargs=True)
     shapes.repeat(a.shape, reps)
@@ -407,10 +435,14 @@ cat = concat
 """PyTorch's name of :func:`concat`."""
 
 
-def view(x: Tensor[*S, T], /, *dims: int) -> Any:
+@overload
+def view(x: Tensor[*S, T], shape: Sequence[int], /) -> Any: ...
+@overload
+def view(x: Tensor[*S, T], /, *dims: int) -> Any: ...
+def view(x: Any, /, *dims: int | Sequence[int]) -> Any:
     """PyTorch's name of :func:`reshape` (tensors are immutable, so a copy where NumPy cannot
     make a view is as good as one)."""
-    return reshape(x, *dims)
+    return _reshaped(x, dims)
 
 
 def _pieces(x: AnyTensor, ax: int, sizes: Sequence[int]) -> tuple[Any, ...]:
@@ -463,8 +495,31 @@ def chunk(
     return _pieces(x, ax % x._data.ndim, _as_shape(tuple(sizes)))
 
 
-# Tapes, as binary ops have them: the copy is traced if x or src is (the first two overloads
-# keep a generic caller's ``T``).
+# Tapes, as binary ops have them: the copy is traced if x or src is (the two overloads after
+# the `Never` ones keep a generic caller's ``T``). An ``x`` typed Any meets the first `Never`
+# overload (nothing else fits it): a tensor of unknown rank, where pyright would solve ``*S``
+# from Any as one axis and claim rank 1; a ``src`` typed Any, the second: ``x``'s shape, the
+# tape unknown.
+@overload
+def slice_scatter(
+    x: Never,
+    /,
+    src: AnyTensor,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> AnyTensor: ...
+@overload
+def slice_scatter(
+    x: Tensor[*S, Any],
+    /,
+    src: Never,
+    axis: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor[*S, Any]: ...
 @overload
 def slice_scatter(
     x: Tensor[*S, T],

@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context, Expression, MemberExpr, NameExpr
+from mypy.nodes import Context, Expression, ListExpr, MemberExpr, NameExpr, StarExpr, TupleExpr
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
     Instance,
     ProperType,
+    TupleType,
     Type,
     TypeOfAny,
     UnpackType,
@@ -88,9 +89,38 @@ class Call:
         if i >= len(self.operands):
             raise Unknown
         e = self.operand_exprs[i] if i < len(self.operand_exprs) else None
-        return size_of(
-            self.operands[i], e, type_of(self.api), self.syms, self.definitions(), self.symbol
-        )
+        return self.read_size(self.operands[i], e)
+
+    def read_size(self, t: Type, e: Expression | None) -> Dim:
+        """A size argument of type ``t`` (and expression ``e``, where known), as :meth:`size`."""
+        return size_of(t, e, type_of(self.api), self.syms, self.definitions(), self.symbol)
+
+    def size_items(self, first: int) -> list[tuple[Type, Expression | None]] | None:
+        """The sizes of a ``*dims`` argument from operand ``first`` on, with their expressions:
+        separate ints, or the items of one tuple or list there (``zeros((2, 3))``,
+        ``x.reshape(y.shape)``, ``x.expand(B, *rest)``), as PyTorch takes them. None where that
+        one operand is a sequence of unknown length (a ``tuple[int, ...]``, a list variable):
+        the number of sizes, and so the rank, is known only at run time."""
+        rest = list(zip(self.operands[first:], self.operand_exprs[first:], strict=False))
+        if len(rest) != 1:
+            return rest
+        t, e = rest[0]
+        p = get_proper_type(t)
+        if isinstance(p, TupleType):
+            if any(isinstance(get_proper_type(i), UnpackType) for i in p.items):
+                return None  # ``tuple[int, *tuple[int, ...]]``
+            exprs = e.items if isinstance(e, TupleExpr) else None
+            if exprs is not None and len(exprs) != len(p.items):
+                exprs = None
+            return [(item, exprs[k] if exprs else None) for k, item in enumerate(p.items)]
+        if isinstance(e, ListExpr) and not any(isinstance(i, StarExpr) for i in e.items):
+            get = type_of(self.api)
+            return [(get(item), item) for item in e.items]
+        if isinstance(p, AnyType) or (
+            isinstance(p, Instance) and p.type.has_base("typing.Sequence")
+        ):
+            return None  # ``Any`` may be a tuple too
+        return rest
 
     def named_size(self, name: str) -> Dim:
         """The named argument ``name`` read as a size (as :meth:`size`)."""

@@ -5,6 +5,8 @@ TypeVar types is ``Tensor[B, T, NoneTape]``; a size that is not known becomes ``
 
 from __future__ import annotations
 
+import dataclasses
+
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
@@ -26,7 +28,6 @@ from dfdx_mypy_plugin._types import (
     Unknown,
     is_scalar,
     literal_bool,
-    size_of,
     type_of,
 )
 from dfdx_mypy_plugin.rules import Call, rule
@@ -43,8 +44,14 @@ def _checked(op: str, t: Type, n: shapes.Dim, position: int) -> shapes.Dim:
     return n
 
 
-def _size(call: Call, i: int) -> shapes.Dim:
-    return _checked(call.op, call.operands[i], call.size(i), i)
+def _given_sizes(call: Call, first: int = 0) -> shapes.Shape | None:
+    """The new tensor's sizes, given as separate ints or as one tuple (or list display) of
+    them (:meth:`Call.size_items`: ``zeros(x.shape)`` has ``x``'s sizes), each checked; None
+    where their number is known only at run time (a ``tuple[int, ...]``)."""
+    items = call.size_items(first)
+    if items is None:
+        return None
+    return tuple(_checked(call.op, t, call.read_size(t, e), i) for i, (t, e) in enumerate(items))
 
 
 def _none_tape(call: Call) -> Instance:
@@ -56,7 +63,9 @@ def _none_tape(call: Call) -> Instance:
 
 
 def _from_sizes(call: Call) -> Type:
-    shape = tuple(_size(call, i) for i in range(len(call.operands)))
+    shape = _given_sizes(call)
+    if shape is None:
+        return call.of_unknown_rank(_none_tape(call))
     return call.result(shape, _none_tape(call))
 
 
@@ -91,18 +100,17 @@ def arange(call: Call) -> Type:
 
 @rule("full", functions=("dfdx._creation.full",))
 def full(call: Call) -> Type:
-    if not call.operands:
+    """``full(shape, value)``: the sizes of ``shape`` (a tuple, a list display, a ``.shape``),
+    as the other creation functions read theirs."""
+    if len(call.operands) != 2:
         raise Unknown
-    t = get_proper_type(call.operands[0])
-    if not isinstance(t, TupleType):
-        raise Unknown
-    e = call.operand_exprs[0]
-    exprs = e.items if isinstance(e, TupleExpr) and len(e.items) == len(t.items) else None
-    get = type_of(call.api)
-    shape = tuple(
-        _checked(call.op, item, size_of(item, exprs[i] if exprs else None, get, call.syms), i)
-        for i, item in enumerate(t.items)
-    )
+    shape_only = dataclasses.replace(call, operands=call.operands[:1])
+    items = shape_only.size_items(0)
+    if items is not None and len(items) == 1 and items[0][0] is call.operands[0]:
+        raise Unknown  # not a sequence: mypy reports the argument
+    shape = _given_sizes(shape_only)
+    if shape is None:
+        return call.of_unknown_rank(_none_tape(call))
     return call.result(shape, _none_tape(call))
 
 

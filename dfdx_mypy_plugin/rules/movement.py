@@ -76,14 +76,27 @@ def _named_axis(call: Call, name: str, default: int, what: str = "axis") -> int:
     return _axis(call, call.arg(name), what) if call.has(name) else default
 
 
-def _sizes(call: Call) -> list[shapes.Dim]:
-    """The ``*dims`` sizes after the tensor (:meth:`Call.size`); a bool is the runtime's
-    error."""
-    for t in call.operands[1:]:
+def _sizes(call: Call) -> list[shapes.Dim] | None:
+    """The ``*dims`` sizes after the tensor, separate or as one tuple (``x.reshape(y.shape)``:
+    :meth:`Call.size_items`), read as :meth:`Call.size`; a bool is the runtime's error. None
+    where their number is known only at run time (a ``tuple[int, ...]``)."""
+    items = call.size_items(1)
+    if items is None:
+        return None
+    for t, _ in items:
         b = literal_bool(t)
         if b is not None:
             raise shapes.ShapeError(shapes.not_an_int(call.op, shapes.SIZES, b))
-    return [call.size(i) for i in range(1, len(call.operands))]
+    return [call.read_size(t, e) for t, e in items]
+
+
+def _unknown_count(call: Call) -> Type:
+    """A movement to as many sizes as a sequence of unknown length holds: a tensor of unknown
+    rank on the input's tape."""
+    p = get_proper_type(call.operands[0])
+    if not (isinstance(p, Instance) and p.type.fullname == TENSOR and p.args):
+        raise Unknown
+    return call.of_unknown_rank(p.args[-1])
 
 
 def _movement(name: str) -> tuple[str, ...]:
@@ -92,14 +105,15 @@ def _movement(name: str) -> tuple[str, ...]:
 
 @rule("reshape", methods=("reshape",), functions=_movement("reshape"))
 def reshape(call: Call) -> Type:
+    sizes = _sizes(call)
+    if sizes is None:
+        return _unknown_count(call)
     tape = call.unknown_rank_tape()
     if tape is not None:  # the input's sizes are unknown, not the result's rank
-        sizes = _sizes(call)
         if any(isinstance(d, int) and d < -1 for d in sizes) or sizes.count(-1) > 1:
             raise Unknown  # reported at run time
         return call.result(tuple(None if d == -1 else d for d in sizes), tape)
     x = call.tensor(0)
-    sizes = _sizes(call)
     try:
         shape = shapes.reshape(x.shape, sizes)
     except shapes.ShapeError as e:
@@ -236,8 +250,10 @@ def squeeze(call: Call) -> Type:
 
 @rule("broadcast_to", methods=("broadcast_to", "expand"), functions=_movement("broadcast_to"))
 def broadcast_to(call: Call) -> Type:
-    x = call.tensor(0)
     sizes = _sizes(call)
+    if sizes is None:
+        return _unknown_count(call)
+    x = call.tensor(0)
     try:
         shape = shapes.broadcast_to_sizes(x.shape, sizes)
     except shapes.ShapeError as e:
@@ -251,8 +267,11 @@ def broadcast_to(call: Call) -> Type:
 
 @rule("repeat", methods=("repeat",), functions=_movement("repeat"))
 def repeat(call: Call) -> Type:
+    counts = _sizes(call)
+    if counts is None:
+        return _unknown_count(call)
     x = call.tensor(0)
-    return call.result(shapes.repeat(x.shape, _sizes(call)), x.tape, x)
+    return call.result(shapes.repeat(x.shape, counts), x.tape, x)
 
 
 def _first(call: Call) -> Expression | None:

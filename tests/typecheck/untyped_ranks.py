@@ -62,6 +62,12 @@ CALLS = {  # call (X: the probe value) -> the ranks (of 0..5) it can give for so
     "dx.transpose(X, -2, -1)": "2345",
     "dx.where(X, X, X)": ANY_RANK,
     "dx.masked_fill(X, X, 0.0)": ANY_RANK,
+    "dx.gather(u, 1, X)": "12345",
+    "dx.gather(X, 1, X)": "12345",
+    "dx.slice_scatter(X, u)": "12345",
+    "dx.slice_scatter(X, X, 1, 0, 2)": "2345",
+    "dx.zeros(X.shape)": ANY_RANK,
+    "dx.full(X.shape, 0.0)": ANY_RANK,
 }
 
 

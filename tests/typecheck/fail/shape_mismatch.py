@@ -20,7 +20,7 @@ r3: Tensor[L[3], L[5], NoneTape] = a + a  # E: mypy[assignment] pyright[reportAs
 r4: Tensor[L[1], NoneTape] = a.sum()  # E: mypy[assignment] pyright[reportAssignmentType]
 r5: Tensor[L[3], L[4], NoneTape] = dx.zeros(3)  # E: mypy[assignment] pyright[reportAssignmentType]
 r6: Tensor[L[3], NoneTape] = dx.zeros(3, 4)  # E: mypy[assignment] pyright[reportAssignmentType]
-r7 = dx.zeros((3, 4))  # E: mypy[call-overload] pyright[reportCallIssue,reportArgumentType]
+r7 = dx.zeros((3, 4), 5)  # E: mypy[call-overload] pyright[reportCallIssue,reportArgumentType]
 
 
 def pair(x: Tensor[B, L[4], T], y: Tensor[B, L[4], T]) -> Tensor[B, L[4], T]:

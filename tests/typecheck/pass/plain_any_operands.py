@@ -65,6 +65,24 @@ def any_first(a: Any, x: Tensor[B, L[3], L[4], L[4], NoneTape]) -> None:
     assert_type(x.relu(), Tensor[B, L[3], L[4], L[4], NoneTape])
 
 
+def any_indices(
+    a: Any, c: Any, s: Any, x: Tensor[B, L[4], OwnedTape], i: Tensor[B, L[2], NoneTape]
+) -> None:
+    """``dx.gather`` with indices typed ``Any`` and ``dx.slice_scatter`` of an ``x`` typed
+    ``Any``: a tensor of unknown rank (pyright claimed rank 1, so these unpacks were errors);
+    a typed ``x`` or typed indices keep their shape, and an ``Any`` ``src`` keeps ``x``'s."""
+    picked = dx.gather(x, 1, a)
+    assert_type(picked, DynTensor[OwnedTape])
+    _b, _k = picked.shape
+    _b, _k = x.gather(1, a).shape
+    assert_type(dx.gather(x, 1, i), Tensor[B, L[2], OwnedTape])
+    assert_type(dx.gather(c, 1, i), Tensor[B, L[2], Any])
+    cache = dx.slice_scatter(c, x, axis=1, start=0, end=4)
+    assert_type(cache, DynTensor[Any])
+    _b, _t = cache.shape
+    _b, _f = dx.slice_scatter(x, s, axis=1, start=0, end=2).shape
+
+
 gate: ChannelGate[L[3]] = ChannelGate(3)
 images: Tensor[L[2], L[3], L[4], L[4], NoneTape] = dx.tensor(
     np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32)
@@ -72,3 +90,6 @@ images: Tensor[L[2], L[3], L[4], L[4], NoneTape] = dx.tensor(
 y = gate(images)
 assert y.shape == (2, 3, 4, 4)
 any_first(images.reshape(2, 3, 4, 4), images)
+values = dx.tensor(np.arange(8.0, dtype=np.float32).reshape(2, 4)).trace()
+taken = dx.tensor(np.array([[0, 3], [1, 1]]))
+any_indices(taken.reshape(2, 2), dx.zeros(2, 6).reshape(2, 6), dx.ones(2, 2), values, taken)

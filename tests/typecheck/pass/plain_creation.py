@@ -27,7 +27,7 @@ assert_type(dx.rand(2, 3, 4), Tensor[Dyn, Dyn, Dyn, NoneTape])
 
 # larger ranks, a shape tuple, data, and ranges
 assert_type(dx.zeros(1, 2, 3, 4, 5), Tensor[*tuple[Dyn, ...], NoneTape])
-assert_type(dx.full((2, 3), 0.5), Tensor[*tuple[Dyn, ...], NoneTape])
+assert_type(dx.full((2, 3), 0.5), Tensor[Dyn, Dyn, NoneTape])  # rank from the tuple
 assert_type(dx.tensor([[1.0, 2.0, 3.0]]), Tensor[*tuple[Dyn, ...], NoneTape])
 assert_type(dx.tensor(np.arange(4), dtype=dx.int64), Tensor[*tuple[Dyn, ...], NoneTape])
 assert_type(dx.arange(5), Tensor[Dyn, NoneTape])
