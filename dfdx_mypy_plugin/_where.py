@@ -46,6 +46,7 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
+from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -200,13 +201,21 @@ def _first_reader(layer: Instance, built: CallExpr) -> int | None:
 
 
 def at_build(
-    api: CheckerPluginInterface, call: Context, message: str, reader: Type | None = None
+    api: CheckerPluginInterface,
+    call: Context,
+    message: str,
+    reader: Type | None = None,
+    gives: tuple[frozenset[int], int] | None = None,
 ) -> tuple[str, Context] | None:
     """Where ``message``, an error at the call ``call`` of a module, is to be reported too:
     the line that built the module, when that is another line of this file; else None. With
     ``reader``, the module's type where ``message`` says that its input does not fit: for a
     ``Sequential`` built in one expression, the line of its first layer that reads the input
-    (the line of the mistake, where the layers are written one a line)."""
+    (the line of the mistake, where the layers are written one a line); for a layer built
+    over several lines, the line of the argument that sets the size it reads
+    (:func:`read_argument`). With ``gives``, the axes of its output that do not fit and its
+    rank: for a layer built over several lines, the line of the argument that sets them
+    (:func:`fault_arguments`)."""
     if not isinstance(call, CallExpr) or "_mask " in message:
         return None  # a mask that does not fit the sequences is the mask's mistake
     built = built_by(api, call.callee)
@@ -224,8 +233,31 @@ def at_build(
         i = _first_reader(layer, built)
         if i is not None and built.args[i].line > 0:
             text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"
-            return text, built.args[i]
-    return f"{name} is built here; called at line {call.line}: {message}", built
+            return text, _read_place(layer, i, built.args[i])
+    text = f"{name} is built here; called at line {call.line}: {message}"
+    module = _module_type(api, call.callee) if isinstance(built, CallExpr) else None
+    if isinstance(built, CallExpr) and module is not None:
+        if reader is not None:
+            return text, read_argument(module, built)
+        if gives is not None:
+            axes, rank = gives
+            place = fault_arguments(module, built, axes, rank, window_axes(module, rank))
+            return text, place[0]
+    return text, built
+
+
+def _read_place(seq: Instance, i: int, arg: Expression) -> Context:
+    """Where the size that layer ``i`` of ``seq`` (built by ``arg``) reads is written."""
+    from dfdx_mypy_plugin.rules.nn import _layers  # (it imports this module)
+
+    try:
+        inner = _layers(seq)
+    except Unknown:
+        return arg
+    if i >= len(inner) or not isinstance(arg, CallExpr):
+        return arg
+    return read_argument(inner[i], arg)
+
 
 
 def _same_place(e: Expression | None, value: Expression) -> bool:
@@ -520,20 +552,32 @@ def _setting_step(value: Expression) -> Context:
     return value
 
 
-def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str, Context]]:
+def _at_fault(where: Expression, layer: Instance | None, origin: Origin) -> list[Context]:
+    """The lines of the arguments of ``where`` (the call that built ``layer``) that set the
+    sizes of ``origin`` (:func:`fault_arguments`); ``where`` itself where it is not such a
+    call."""
+    if layer is None or not isinstance(where, CallExpr):
+        return [where]
+    rank = origin.rank
+    return fault_arguments(layer, where, origin.axes, rank, window_axes(layer, rank))
+
+
+def _layer_place(
+    api: CheckerPluginInterface, origin: Origin
+) -> list[tuple[str, Expression, Instance | None]]:
     """Where the layer of ``origin`` is built, and its name: the field's (or a variable's)
     building line; for a ``Sequential``, the lines of its layers that set the sizes
     (:func:`dfdx_mypy_plugin.rules.nn.sequential_places`)."""
-    from dfdx_mypy_plugin.rules.nn import sequential_places  # (it imports this module)
+    from dfdx_mypy_plugin.rules.nn import _layers, sequential_places  # (it imports this module)
 
     built = built_by(api, origin.call.callee)
     if built is None:
         return []
     name = callee_name(origin.call.callee)
     if origin.layer.type.fullname != SEQUENTIAL or not isinstance(built, CallExpr):
-        return [(name, built)]
+        return [(name, built, origin.layer)]
     if any(k != ARG_POS for k in built.arg_kinds):
-        return [(name, built)]
+        return [(name, built, None)]
     x = None
     lookup = getattr(api, "lookup_type_or_none", None)
     if origin.call.args and lookup is not None:
@@ -547,8 +591,15 @@ def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str,
     except Unknown:
         found = []
     if not found or max(found) >= len(built.args):
-        return [(name, built)]
-    return [(f"layer {i + 1} of {name}", built.args[i]) for i in found]
+        return [(name, built, None)]
+    try:
+        inner = _layers(origin.layer)
+    except Unknown:
+        inner = []
+    return [
+        (f"layer {i + 1} of {name}", built.args[i], inner[i] if i < len(inner) else None)
+        for i in found
+    ]
 
 
 def at_origins(
@@ -602,10 +653,11 @@ def _built_here(
     that is another line."""
     places = []
     for origin in found:
-        for what, where in _layer_place(api, origin):
-            if where.line not in (context.line, 0):
-                text = f"{what} is built here; its output reaches line {context.line}: {message}"
-                places.append((text, where))
+        for what, where, layer in _layer_place(api, origin):
+            text = f"{what} is built here; its output reaches line {context.line}: {message}"
+            for place in _at_fault(where, layer, origin):
+                if place.line not in (context.line, 0):
+                    places.append((text, place))
             if isinstance(where, CallExpr) and origin.axes & window_axes(origin.layer, origin.rank):
                 places += _window_arguments(api, where, what, context, message)
     return places

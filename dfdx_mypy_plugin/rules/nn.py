@@ -907,7 +907,7 @@ def input_origins(
     takes = _dims(first, spec)[0]
     if shapes.same_layer_size(takes, x.shape[axis]) is not False:
         return []
-    places = at_origins(api, context, context.args[0], frozenset({axis}), message, merged=True)
+    places = at_origins(api, context, context.args[0], frozenset({axis}), message)
     return places
 
 
@@ -1175,8 +1175,8 @@ def checked_forward(
         misfits.append(takes)
         name = forward.arg_names[i] or f"argument {i + 1}"
         try:
-            wants = shapes.fmt(read_tensor(expand_type(formal, bound)).shape)
-            gets = shapes.fmt(read_tensor(actual).shape)
+            wanted, given = read_tensor(expand_type(formal, bound)).shape, read_tensor(actual).shape
+            wants, gets = shapes.fmt(wanted), shapes.fmt(given)
             sizes = f"{shapes.fmt_dim(read_dim(got, {}))} != {shapes.fmt_dim(read_dim(takes, {}))}"
         except Unknown:
             continue
@@ -1190,6 +1190,8 @@ def checked_forward(
         for used, where in (
             [] if built is not None else at_argument(api, context, argument, message)
         ):
+            api.fail(used, where, code=DFDX_SHAPE)
+        for used, where in _argument_origins(api, context, argument, wanted, given, message):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
     forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
@@ -1206,6 +1208,27 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _argument_origins(
+    api: CheckerPluginInterface,
+    context: CallExpr,
+    argument: Expression,
+    wanted: shapes.Shape,
+    given: shapes.Shape,
+    message: str,
+) -> list[tuple[str, Context]]:
+    """Where the layers that set the sizes of ``argument`` (a user's module's input, of shape
+    ``given``) that differ from ``wanted`` are built (:func:`at_origins`: a 1x1 convolution
+    of the wrong width a few lines before the module that takes another)."""
+    if len(wanted) != len(given):
+        return []
+    bad = frozenset(
+        i
+        for i, (w, g) in enumerate(zip(wanted, given, strict=True))
+        if shapes.same_layer_size(w, g) is False
+    )
+    return at_origins(api, context, argument, bad, message) if bad else []
 
 
 def _fitting_members(

@@ -1,0 +1,113 @@
+"""Which argument of a layer's constructor call made a size that does not fit.
+
+A layer built over several lines (``Conv2d(\\n    ch,\\n    ch,\\n    1,\\n)``) is mistaken on
+the line of one argument, the one a user edits to fix it: the output width where the layer's
+features or channels do not fit (``out_channels``), the input width where the layer does not
+take what it is given (``in_channels``), the window arguments where its spatial sizes do not
+fit (``kernel_size``, ``stride``, ``padding``: a stride forgotten leaves the others' lines).
+:func:`fault_arguments` finds those arguments in the call, so that an error blamed on the
+layer's construction is reported on their lines (the call's own line where they are on it).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Decorator, Expression, FuncDef
+from mypy.types import Instance
+
+from dfdx_mypy_plugin import shapes
+
+Role = Literal["reads", "gives"]
+
+WINDOW_ARGUMENTS = (
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "output_padding",
+    "output_size",
+    "scale_factor",
+)
+"""The window arguments from which a layer computes its output's spatial sizes."""
+
+
+def constructor_arguments(layer: Instance, built: CallExpr) -> dict[str, Expression]:
+    """The arguments of ``built``, a call of ``layer``'s class, by the names of the
+    constructor's parameters (positional ones mapped in order); {} where a star argument
+    makes the mapping unknown."""
+    init = layer.type.get("__init__")
+    node = init.node if init is not None else None
+    if isinstance(node, Decorator):
+        node = node.func
+    if not isinstance(node, FuncDef):
+        return {}
+    formals = node.arg_names[1:]  # past ``self``
+    found: dict[str, Expression] = {}
+    for i, (arg, kind, name) in enumerate(
+        zip(built.args, built.arg_kinds, built.arg_names, strict=True)
+    ):
+        if kind == ARG_POS and i < len(formals) and formals[i] is not None:
+            found[formals[i]] = arg
+        elif kind == ARG_NAMED and name is not None:
+            found[name] = arg
+        else:
+            return {}
+    return found
+
+
+def _size_argument(layer: Instance, built: CallExpr, role: Role) -> Expression | None:
+    """The argument of ``built`` that gives ``layer`` the size it reads (its first size) or
+    gives (its last): ``in_features``, ``out_channels``."""
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None or not spec.sizes or (spec.reads if role == "reads" else spec.gives) is None:
+        return None
+    arg = spec.sizes[0] if role == "reads" else spec.sizes[-1]
+    return constructor_arguments(layer, built).get(arg.name)
+
+
+def _gives_axis(layer: Instance, rank: int) -> int | None:
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None or spec.gives is None:
+        return None
+    return rank - 1 if spec.gives == "features" else 1
+
+
+def _one_a_line(places: list[Expression], built: CallExpr) -> list[Context]:
+    """``places`` with one per line, the call itself for the call's own line."""
+    out: list[Context] = []
+    lines = set()
+    for place in places:
+        line = place.line if place.line > 0 else built.line
+        if line in lines:
+            continue
+        lines.add(line)
+        out.append(built if line == built.line else place)
+    return out
+
+
+def fault_arguments(
+    layer: Instance, built: CallExpr, axes: frozenset[int], rank: int, window: set[int]
+) -> list[Context]:
+    """Where, in ``built`` (the call that built ``layer``), the arguments that set ``axes``
+    of its output (of ``rank`` axes) are: the output width's for its features or channels,
+    the window arguments' for the spatial ``window`` axes; ``[built]`` where none is found
+    (or all are on its first line)."""
+    args = constructor_arguments(layer, built)
+    places: list[Expression] = []
+    if _gives_axis(layer, rank) in axes:
+        width = _size_argument(layer, built, "gives")
+        if width is not None:
+            places.append(width)
+    if axes & window:
+        places += [args[name] for name in WINDOW_ARGUMENTS if name in args]
+    return _one_a_line(places, built) or [built]
+
+
+def read_argument(layer: Instance, built: CallExpr) -> Context:
+    """Where, in ``built``, the argument that sets the size ``layer`` reads (its input's
+    features or channels) is; ``built`` where it is not found or on the call's own line."""
+    width = _size_argument(layer, built, "reads")
+    if width is None or width.line <= 0 or width.line == built.line:
+        return built
+    return width
