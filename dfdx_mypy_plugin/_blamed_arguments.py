@@ -3,8 +3,9 @@
 A layer built over several lines (``Conv2d(\\n    ch,\\n    ch,\\n    1,\\n)``) is mistaken on
 the line of one argument, the one a user edits to fix it: the output width where the layer's
 features or channels do not fit (``out_channels``), the input width where the layer does not
-take what it is given (``in_channels``), the window arguments where its spatial sizes do not
-fit (``kernel_size``, ``stride``, ``padding``: a stride forgotten leaves the others' lines).
+take what it is given (``in_channels``), the stride where a stride that differs would have
+given the size wanted (a stride forgotten: the lines of the call, its kernel and its padding,
+beside which it is left out).
 :func:`fault_arguments` finds those arguments in the call, so that an error blamed on the
 layer's construction is reported on their lines (the call's own line where they are on it).
 """
@@ -19,18 +20,6 @@ from mypy.types import Instance
 from dfdx_mypy_plugin import shapes
 
 Role = Literal["reads", "gives"]
-
-WINDOW_ARGUMENTS = (
-    "kernel_size",
-    "stride",
-    "padding",
-    "dilation",
-    "output_padding",
-    "output_size",
-    "scale_factor",
-)
-"""The window arguments from which a layer computes its output's spatial sizes."""
-
 
 def constructor_arguments(layer: Instance, built: CallExpr) -> dict[str, Expression]:
     """The arguments of ``built``, a call of ``layer``'s class, by the names of the
@@ -87,21 +76,30 @@ def _one_a_line(places: list[Expression], built: CallExpr) -> list[Context]:
 
 
 def fault_arguments(
-    layer: Instance, built: CallExpr, axes: frozenset[int], rank: int, window: set[int]
+    layer: Instance, built: CallExpr, axes: frozenset[int], rank: int, stride: bool = False
 ) -> list[Context]:
     """Where, in ``built`` (the call that built ``layer``), the arguments that set ``axes``
-    of its output (of ``rank`` axes) are: the output width's for its features or channels,
-    the window arguments' for the spatial ``window`` axes; ``[built]`` where none is found
-    (or all are on its first line)."""
-    args = constructor_arguments(layer, built)
+    of its output (of ``rank`` axes) are: the output width's for its features or channels;
+    with ``stride`` (its stride is known to be at fault), the stride's, or where it is not
+    given, the call's and its kernel's and padding's (the lines beside which it is left
+    out); ``[built]`` where none is found (or all are on its first line)."""
     places: list[Expression] = []
     if _gives_axis(layer, rank) in axes:
         width = _size_argument(layer, built, "gives")
         if width is not None:
             places.append(width)
-    if axes & window:
-        places += [args[name] for name in WINDOW_ARGUMENTS if name in args]
+    if stride:
+        places += stride_places(layer, built)
     return _one_a_line(places, built) or [built]
+
+
+def stride_places(layer: Instance, built: CallExpr) -> list[Expression]:
+    """The stride argument of ``built``; where it is left out, ``built`` itself and its
+    kernel and padding arguments."""
+    args = constructor_arguments(layer, built)
+    if "stride" in args:
+        return [args["stride"]]
+    return [built, *(args[name] for name in ("kernel_size", "padding") if name in args)]
 
 
 def read_argument(layer: Instance, built: CallExpr) -> Context:

@@ -64,7 +64,7 @@ from dfdx_mypy_plugin._locals import (
     reaching_definitions,
     target_names,
 )
-from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._types import TENSOR, Unknown, read_dim, read_tensor
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
@@ -132,12 +132,29 @@ def _set_here(
 ) -> set[int]:
     """:func:`set_axes` of the call ``e`` of ``layer``, less the spatial axes whose size its
     window kept (a 1x1 convolution, a same-padded one): the size was set before it."""
-    axes = set_axes(layer, len(out))
+    axes = set_axes(layer, len(out)) - _not_its_width(layer, out)
     kept = window_axes(layer, len(out))
     before = _shape(api, e.args[0]) if kept and len(e.args) == 1 else None
     if before is None or len(before) != len(out):
         return axes
     return axes - {a for a in kept if before[a] is not None and before[a] == out[a]}
+
+
+def _not_its_width(layer: Instance, out: shapes.Shape) -> set[int]:
+    """The axis of ``out`` that ``layer`` gives its width (features, channels) to, where the
+    size there is not that width: a result typed after an error at the call (a misfit input's
+    sizes kept), which the layer did not make."""
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None or spec.gives is None or not spec.sizes or len(layer.args) < len(spec.sizes):
+        return set()
+    axis = len(out) - 1 if spec.gives == "features" else 1
+    if not 0 <= axis < len(out):
+        return set()
+    try:
+        width = read_dim(layer.args[len(spec.sizes) - 1], {})
+    except Unknown:
+        return set()
+    return {axis} if shapes.same_dim(width, out[axis]) is False else set()
 
 
 def _changed(api: CheckerPluginInterface, origin: Origin) -> bool:

@@ -65,8 +65,9 @@ from dfdx_mypy_plugin._origin import (
     origins_of_slice,
     window_axes,
 )
+from dfdx_mypy_plugin._strides import stride_faults, window_places
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
-from dfdx_mypy_plugin.shapes import Shape, fmt, fmt_dim, same_layer_size
+from dfdx_mypy_plugin.shapes import Dim, Shape, fmt, fmt_dim, same_dim, same_layer_size
 
 _CHILDREN = ("body", "else_body", "finally_body", "handlers", "bodies")
 
@@ -241,8 +242,7 @@ def at_build(
             return text, read_argument(module, built)
         if gives is not None:
             axes, rank = gives
-            place = fault_arguments(module, built, axes, rank, window_axes(module, rank))
-            return text, place[0]
+            return text, fault_arguments(module, built, axes, rank)[0]
     return text, built
 
 
@@ -558,8 +558,7 @@ def _at_fault(where: Expression, layer: Instance | None, origin: Origin) -> list
     call."""
     if layer is None or not isinstance(where, CallExpr):
         return [where]
-    rank = origin.rank
-    return fault_arguments(layer, where, origin.axes, rank, window_axes(layer, rank))
+    return fault_arguments(layer, where, origin.axes, origin.rank)
 
 
 def _layer_place(
@@ -627,6 +626,85 @@ def at_origins(
     else:
         found = origins(api, value, axes)
     return _built_here(api, [o for o in found if o.merged or not merged], context, message)
+
+
+def at_strides(
+    api: CheckerPluginInterface,
+    context: Context,
+    value: Expression,
+    wanted: dict[int, Dim],
+    message: str,
+    out: Shape | None = None,
+    shared: frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[list[tuple[str, Context]], frozenset[int]]:
+    """Where ``message``, an error at ``context`` about spatial sizes of ``value``'s tensor
+    that are not the sizes ``wanted`` (by axis), is to be reported too: where each window
+    whose stride, changed, would give the size wanted is built, on its stride's line
+    (:func:`dfdx_mypy_plugin._strides.stride_faults`: a decoder's transposed convolution
+    left without its stride, two layers before the return). Also the axes so blamed. ``out``
+    is the shape of ``value`` where it is the call being checked; windows called at
+    ``shared`` places (lines and columns) are not blamed."""
+    places: list[tuple[str, Context]] = []
+    covered: set[int] = set()
+    if "_mask " in message:
+        return places, frozenset()
+    for axis, size in sorted(wanted.items()):
+        for fault in stride_faults(api, value, axis, size, out):
+            if (fault.call.line, fault.call.column) in shared:
+                continue
+            built = built_by(api, fault.call.callee)
+            if not isinstance(built, CallExpr) or built.line <= 0:
+                continue
+            covered.add(axis)
+            name = callee_name(fault.call.callee)
+            text = (
+                f"{name} is built here with stride {fmt_dim(fault.stride)} (stride "
+                f"{fault.instead} gives the size wanted); its output reaches line "
+                f"{context.line}: {message}"
+            )
+            rank = len(out) if out is not None else axis + 1
+            for place in fault_arguments(fault.layer, built, frozenset(), rank, stride=True):
+                if place.line not in (context.line, 0):
+                    places.append((text, place))
+    return places, frozenset(covered)
+
+
+def at_unequal_windows(
+    api: CheckerPluginInterface,
+    context: Context,
+    operands: list[Expression | None],
+    operand_shapes: list[Shape],
+    message: str,
+    skip: int | None = None,
+) -> list[tuple[str, Context]]:
+    """Where ``message``, an error at ``context`` about operands (of one rank) whose spatial
+    sizes differ where they must be equal (a concatenation along another axis, ``skip``),
+    is to be reported too: :func:`at_strides` for each operand whose size differs from the
+    one size the others agree on (a downsampling convolution built with stride 1 whose map
+    meets one of the lower resolution)."""
+    if len(operands) != len(operand_shapes) or len({len(s) for s in operand_shapes}) != 1:
+        return []
+    rank = len(operand_shapes[0])
+    places: list[tuple[str, Context]] = []
+    for axis in range(2, rank):
+        if axis == skip:
+            continue
+        for i, (e, shape) in enumerate(zip(operands, operand_shapes, strict=True)):
+            others = [s[axis] for j, s in enumerate(operand_shapes) if j != i]
+            if e is None or not others or any(same_dim(o, others[0]) is not True for o in others):
+                continue
+            if same_layer_size(shape[axis], others[0]) is not False:
+                continue
+            shared = {
+                place
+                for j, other in enumerate(operands)
+                if j != i and other is not None
+                for place in window_places(api, other, axis)
+            }
+            places += at_strides(
+                api, context, e, {axis: others[0]}, message, shared=frozenset(shared)
+            )[0]
+    return places
 
 
 def at_windows(
@@ -927,7 +1005,8 @@ def fit_value(
         return got
     a, b = fmt_dim(have[bad[0]]), fmt_dim(want[bad[0]])
     message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
-    places = at_origins(api, context, context, frozenset(bad), message, have)
+    places, strided = at_strides(api, context, context, {i: want[i] for i in bad}, message, have)
+    places += at_origins(api, context, context, frozenset(bad) - strided, message, have)
     if not places:
         if _rebinds_declared_name(api, context):
             return got

@@ -905,10 +905,9 @@ def input_origins(
     if not 0 <= axis < rank:
         return []
     takes = _dims(first, spec)[0]
-    if shapes.same_layer_size(takes, x.shape[axis]) is not False:
-        return []
-    places = at_origins(api, context, context.args[0], frozenset({axis}), message)
-    return places
+    if shapes.same_layer_size(takes, x.shape[axis]) is not False or takes in x.shape:
+        return []  # (a size it takes on another axis: the axes are in the wrong order)
+    return at_origins(api, context, context.args[0], frozenset({axis}), message)
 
 
 for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
@@ -1220,13 +1219,14 @@ def _argument_origins(
 ) -> list[tuple[str, Context]]:
     """Where the layers that set the sizes of ``argument`` (a user's module's input, of shape
     ``given``) that differ from ``wanted`` are built (:func:`at_origins`: a 1x1 convolution
-    of the wrong width a few lines before the module that takes another)."""
+    of the wrong width a few lines before the module that takes another). Not for a size
+    wanted that ``given`` has on another axis: the axes are in the wrong order there."""
     if len(wanted) != len(given):
         return []
     bad = frozenset(
         i
         for i, (w, g) in enumerate(zip(wanted, given, strict=True))
-        if shapes.same_layer_size(w, g) is False
+        if shapes.same_layer_size(w, g) is False and w not in given
     )
     return at_origins(api, context, argument, bad, message) if bad else []
 
