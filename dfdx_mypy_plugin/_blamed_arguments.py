@@ -21,6 +21,7 @@ from dfdx_mypy_plugin import shapes
 
 Role = Literal["reads", "gives"]
 
+
 def constructor_arguments(layer: Instance, built: CallExpr) -> dict[str, Expression]:
     """The arguments of ``built``, a call of ``layer``'s class, by the names of the
     constructor's parameters (positional ones mapped in order); {} where a star argument

@@ -132,7 +132,7 @@ def _set_here(
 ) -> set[int]:
     """:func:`set_axes` of the call ``e`` of ``layer``, less the spatial axes whose size its
     window kept (a 1x1 convolution, a same-padded one): the size was set before it."""
-    axes = set_axes(layer, len(out)) - _not_its_width(layer, out)
+    axes = set_axes(layer, len(out))
     kept = window_axes(layer, len(out))
     before = _shape(api, e.args[0]) if kept and len(e.args) == 1 else None
     if before is None or len(before) != len(out):
@@ -348,6 +348,8 @@ def origins_of_call(
     callee = _instance(api, e.callee)
     if callee is not None and callee.type.has_base(MODULE):
         here = Origin(e, callee, axes, len(out), merged)
+        if axes & _not_its_width(callee, out):
+            return []  # its result typed after an error at the call, reported there
         if axes & _set_here(api, e, callee, out):
             return [here]
         if axes & set_axes(callee, len(out)):

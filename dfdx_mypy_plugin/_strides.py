@@ -153,9 +153,9 @@ def stride_faults(
     out: shapes.Shape | None = None,
 ) -> list[StrideFault]:
     """The windows on the chain that made ``axis`` of ``e``'s value whose stride, changed to
-    1 or 2, would make that size ``wanted`` (:func:`shapes.same_layer_size` not False, as a
-    concatenation or a return type accepts it); [] where none is found or where the size
-    given already fits."""
+    1 or 2, would make that size ``wanted`` (equal wherever the sizes are even, up to a
+    floor's rounding: :func:`shapes.agree_where_even`); [] where none is found or where the
+    size given already fits."""
     from dfdx_mypy_plugin.rules.nn import _read_window  # (it imports this module)
 
     if wanted is None or axis < 2:
@@ -183,7 +183,7 @@ def stride_faults(
                 shape = _through(later, x, None, api)
             if shape is None or shape[axis] is None:
                 continue
-            if shapes.same_layer_size(shape[axis], wanted) is not False:
+            if shapes.agree_where_even(shape[axis], wanted):
                 found.append(StrideFault(step.call, step.layer, stride, instead))
                 break
     return found

@@ -259,7 +259,6 @@ def _read_place(seq: Instance, i: int, arg: Expression) -> Context:
     return read_argument(inner[i], arg)
 
 
-
 def _same_place(e: Expression | None, value: Expression) -> bool:
     """Whether ``e`` is ``value`` or its copy: mypy checks a function whose type variables
     have value restrictions (``T in (NoneTape, OwnedTape)``) once per value, on copies of its
@@ -658,7 +657,7 @@ def at_strides(
             covered.add(axis)
             name = callee_name(fault.call.callee)
             text = (
-                f"{name} is built here with stride {fmt_dim(fault.stride)} (stride "
+                f"{name} is built here with stride={fmt_dim(fault.stride)} (stride="
                 f"{fault.instead} gives the size wanted); its output reaches line "
                 f"{context.line}: {message}"
             )
@@ -676,16 +675,16 @@ def at_unequal_windows(
     operand_shapes: list[Shape],
     message: str,
     skip: int | None = None,
-) -> list[tuple[str, Context]]:
+) -> dict[int, list[tuple[str, Context]]]:
     """Where ``message``, an error at ``context`` about operands (of one rank) whose spatial
     sizes differ where they must be equal (a concatenation along another axis, ``skip``),
     is to be reported too: :func:`at_strides` for each operand whose size differs from the
     one size the others agree on (a downsampling convolution built with stride 1 whose map
-    meets one of the lower resolution)."""
+    meets one of the lower resolution), by the operand's position."""
     if len(operands) != len(operand_shapes) or len({len(s) for s in operand_shapes}) != 1:
-        return []
+        return {}
     rank = len(operand_shapes[0])
-    places: list[tuple[str, Context]] = []
+    places: dict[int, list[tuple[str, Context]]] = {}
     for axis in range(2, rank):
         if axis == skip:
             continue
@@ -693,17 +692,22 @@ def at_unequal_windows(
             others = [s[axis] for j, s in enumerate(operand_shapes) if j != i]
             if e is None or not others or any(same_dim(o, others[0]) is not True for o in others):
                 continue
-            if same_layer_size(shape[axis], others[0]) is not False:
-                continue
+            if (
+                1 in (shape[axis], others[0])
+                or same_layer_size(shape[axis], others[0]) is not False
+            ):
+                continue  # (a size 1 broadcasts)
             shared = {
                 place
                 for j, other in enumerate(operands)
                 if j != i and other is not None
                 for place in window_places(api, other, axis)
             }
-            places += at_strides(
+            found, _ = at_strides(
                 api, context, e, {axis: others[0]}, message, shared=frozenset(shared)
-            )[0]
+            )
+            if found:
+                places.setdefault(i, []).extend(found)
     return places
 
 

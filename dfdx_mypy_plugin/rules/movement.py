@@ -308,8 +308,10 @@ def _blame_strides(call: Call, parts: list[shapes.Shape], axis: int, message: st
         None if isinstance(item, StarExpr) else item for item in display.items
     ]
     skip = axis % len(parts[0]) if parts and parts[0] else None
-    for text, place in at_unequal_windows(call.api, call.context, items, parts, message, skip):
-        call.fail(text, DFDX_SHAPE, at=place)
+    found = at_unequal_windows(call.api, call.context, items, parts, message, skip)
+    for places in found.values():
+        for text, place in places:
+            call.fail(text, DFDX_SHAPE, at=place)
 
 
 def _list_joined(call: Call, item: Type, shape: shapes.Shape, axis: int) -> None:

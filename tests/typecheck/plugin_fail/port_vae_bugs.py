@@ -59,10 +59,10 @@ class Decoder(Module, Generic[F, Z]):
         super().__init__()
         self.width = width
         self.fc = Linear(latent_dim, 2 * width * 4 * 4, rng=rng)
-        self.deconv1 = ConvTranspose2d(  # E: mypy[dfdx-shape "self.deconv1 is built here; called a"
-            #     "t line 90: conv_transpose2d: input channels differ: input Tensor[B, F, 4, 4], we"
-            #     "ight Tensor[2*F, F, 4, 4] (F != 2*F)"]
-            2 * width,
+        self.deconv1 = ConvTranspose2d(
+            2 * width,  # E: mypy[dfdx-shape "self.deconv1 is built here; called at line 90: conv_"
+            #     "transpose2d: input channels differ: input Tensor[B, F, 4, 4], weight Tensor[2*F"
+            #     ", F, 4, 4] (F != 2*F)"]
             width,
             4,
             stride=2,
