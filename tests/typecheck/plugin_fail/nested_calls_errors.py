@@ -47,8 +47,9 @@ class Strided(Module, Generic[C]):
         super().__init__()
         self.conv1 = Conv2d(c, 2 * c, 1)
         self.conv2 = Conv2d(2 * c, c, 3, stride=2, padding=1)  # E: mypy[dfdx-shape "self.conv2 is"
-        #     " built here; called at line 54: Conv2d[2*C, C]: gives Tensor[N, C, (H+1)//2, (W+1)/"
-        #     "/2], the return type is Tensor[N, C, H, W] ((H+1)//2 != H)"]
+        #     " built here with stride=2 (stride=1 gives the size wanted); its output reaches line"
+        #     " 55: Conv2d[2*C, C]: gives Tensor[N, C, (H+1)//2, (W+1)//2], the return type is Ten"
+        #     "sor[N, C, H, W] ((H+1)//2 != H)"]
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
         return self.conv2(dx.relu(self.conv1(x)))  # E: mypy[dfdx-shape "Conv2d[2*C, C]: gives Tens"
@@ -61,7 +62,7 @@ class Down(Module):
         self.conv1 = Conv2d(8, 16, 1)
         self.bn = BatchNorm2d(16)
         self.conv2 = Conv2d(16, 8, 3, stride=2, padding=1)  # E: mypy[dfdx-shape "self.conv2 is bu"
-        #     "ilt here with stride=2 (stride=1 gives the size wanted); its output reaches line 69"
+        #     "ilt here with stride=2 (stride=1 gives the size wanted); its output reaches line 70"
         #     ": add: shapes do not broadcast: Tensor[N, 8, 8, 8] and Tensor[N, 8, 4, 4] (axis -2:"
         #     " 8 != 4)"]
 
@@ -72,7 +73,7 @@ class Down(Module):
 
     def pooled(self, x: Tensor[N, L[8], L[8], L[8], T]) -> Tensor[N, L[8], L[8], L[8], T]:
         h = dx.max_pool2d(dx.relu(self.conv2(dx.relu(self.conv1(x)))), 2)  # E: mypy[
-        #     dfdx-shape "h is assigned here; used at line 77: mul: shapes do not broadcast: Tenso"
+        #     dfdx-shape "h is assigned here; used at line 78: mul: shapes do not broadcast: Tenso"
         #     "r[N, 8, 8, 8] and Tensor[N, 8, 2, 2] (axis -2: 8 != 2)"]
         return x * h  # E: mypy[dfdx-shape "mul: shapes do not broadcast: Tensor[N, 8, 8, 8] and "
         #     "Tensor[N, 8, 2, 2] (axis -2: 8 != 2)"]
@@ -82,21 +83,21 @@ class Heads(Module, Generic[D, F]):
     def __init__(self, d: D, f: F) -> None:
         super().__init__()
         self.heads = ModuleList([Linear(d, f) for _ in range(2)])
-        self.out = Linear(d, f)  # E: mypy[dfdx-shape "self.out is built here; called at line 94: "
+        self.out = Linear(d, f)  # E: mypy[dfdx-shape "self.out is built here; called at line 95: "
         #     "Linear[D, F]: takes D features, got Tensor[N, F] (F != D)"]
 
     def forward(self, nodes: Tensor[N, D, T]) -> Tensor[N, F, T]:
         x = dx.relu(nodes)
         # the heads' outputs averaged: F features, which the output layer does not take
         x = dx.stack([head(x) for head in self.heads]).mean(axis=0)  # E: mypy[
-        #     dfdx-shape "x is assigned here; used at line 94: Linear[D, F]: takes D features, got"
+        #     dfdx-shape "x is assigned here; used at line 95: Linear[D, F]: takes D features, got"
         #     " Tensor[N, F] (F != D)"]
         x = self.out(dx.relu(x))  # E: mypy[dfdx-shape "Linear[D, F]: takes D features, got Tensor"
         #     "[N, F] (F != D)"]
         return x
 
 
-fc1 = Linear(16, 32)  # E: mypy[dfdx-shape "fc1 is built here; its output reaches line 103: Linear"
+fc1 = Linear(16, 32)  # E: mypy[dfdx-shape "fc1 is built here; its output reaches line 104: Linear"
 #     "[16, 16]: takes 16 features, got Tensor[4, 32] (32 != 16)"]
 fc2 = Linear(16, 16)
 tokens = dx.randn(4, 16)
