@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Decorator, Expression, FuncDef
-from mypy.types import Instance
+from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 
@@ -26,24 +26,70 @@ def constructor_arguments(layer: Instance, built: CallExpr) -> dict[str, Express
     """The arguments of ``built``, a call of ``layer``'s class, by the names of the
     constructor's parameters (positional ones mapped in order); {} where a star argument
     makes the mapping unknown."""
-    init = layer.type.get("__init__")
-    node = init.node if init is not None else None
-    if isinstance(node, Decorator):
-        node = node.func
-    if not isinstance(node, FuncDef):
+    node = _init(layer)
+    if node is None:
         return {}
     formals = node.arg_names[1:]  # past ``self``
     found: dict[str, Expression] = {}
     for i, (arg, kind, name) in enumerate(
         zip(built.args, built.arg_kinds, built.arg_names, strict=True)
     ):
-        if kind == ARG_POS and i < len(formals) and formals[i] is not None:
-            found[formals[i]] = arg
+        formal = formals[i] if kind == ARG_POS and i < len(formals) else None
+        if formal is not None:
+            found[formal] = arg
         elif kind == ARG_NAMED and name is not None:
             found[name] = arg
         else:
             return {}
     return found
+
+
+def _init(layer: Instance) -> FuncDef | None:
+    init = layer.type.get("__init__")
+    node = init.node if init is not None else None
+    if isinstance(node, Decorator):
+        node = node.func
+    return node if isinstance(node, FuncDef) else None
+
+
+def class_size_of(layer: Instance, method: str, axis: int, returned: bool) -> str | None:
+    """The name of the size TypeVar of ``layer``'s class (``CO`` of ``Block[CI, CO]``) that
+    its ``method`` (``forward``) declares on ``axis`` of the tensor it returns (or of its
+    first argument); None where that size is not one of the class's."""
+    found = layer.type.get_method(method)
+    sig = get_proper_type(found.type) if found is not None else None
+    if not isinstance(sig, CallableType):
+        return None
+    if not returned and len(sig.arg_types) < 2:
+        return None
+    t = get_proper_type(sig.ret_type if returned else sig.arg_types[1])
+    if not isinstance(t, Instance) or not 0 <= axis < len(t.args) - 1:
+        return None
+    dim = get_proper_type(t.args[axis])
+    names = {tv.name for tv in layer.type.defn.type_vars}
+    return dim.name if isinstance(dim, TypeVarType) and dim.name in names else None
+
+
+def class_size_argument(layer: Instance, built: CallExpr, name: str) -> Expression | None:
+    """The argument of ``built`` (a call of a user's module class) for the constructor
+    parameter annotated with the class's size TypeVar ``name`` (``co: CO``), where exactly
+    one is."""
+    init = _init(layer)
+    sig = get_proper_type(init.type) if init is not None else None
+    if init is None or not isinstance(sig, CallableType):
+        return None
+    params = [
+        n
+        for n, t in zip(sig.arg_names[1:], sig.arg_types[1:], strict=True)
+        if _is_size(get_proper_type(t), name)
+    ]
+    if len(params) != 1 or params[0] is None:
+        return None
+    return constructor_arguments(layer, built).get(params[0])
+
+
+def _is_size(t: object, name: str) -> bool:
+    return isinstance(t, TypeVarType) and t.name == name
 
 
 def _size_argument(layer: Instance, built: CallExpr, role: Role) -> Expression | None:
@@ -89,6 +135,12 @@ def fault_arguments(
         width = _size_argument(layer, built, "gives")
         if width is not None:
             places.append(width)
+    if shapes.layer_of(layer.type.fullname) is None:
+        for axis in sorted(axes):
+            name = class_size_of(layer, "forward", axis, returned=True)
+            arg = class_size_argument(layer, built, name) if name is not None else None
+            if arg is not None:
+                places.append(arg)
     if stride:
         places += stride_places(layer, built)
     return _one_a_line(places, built) or [built]

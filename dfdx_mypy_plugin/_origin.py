@@ -56,6 +56,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._blamed_arguments import class_size_of
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     blocks,
@@ -359,10 +360,10 @@ def origins_of_call(
             return [o for o in earlier if _changed(api, o)] or [here]
         fullname = callee.type.fullname
         known = fullname == SEQUENTIAL or shapes.layer_of(fullname) is not None
+        if not known and not keeps_shape(callee):
+            return _user_module(api, e, callee, out, axes, depth, merged)
         if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:
             return []
-        if not known and not keeps_shape(callee):
-            return []  # a user's module: what it does to the sizes is its own
         source, before = e.args[0], _shape(api, e.args[0])
     else:
         receiver = _shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
@@ -381,6 +382,34 @@ def origins_of_call(
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
         return []  # an op that sets these sizes itself, or not a tensor's op
     return origins(api, source, axes, depth + 1, merged)
+
+
+def _user_module(
+    api: CheckerPluginInterface,
+    e: CallExpr,
+    module: Instance,
+    out: shapes.Shape,
+    axes: frozenset[int],
+    depth: int,
+    merged: bool,
+) -> list[Origin]:
+    """:func:`origins` of a user's module's call: what it does to the sizes is its own, but
+    a size its ``forward`` returns that is one of its class's (``CO`` of ``Block[CI, CO]``)
+    was set by the argument it was built with; where its first argument has that size on the
+    same axis (``Residual[D]`` takes and gives ``D``), the size is its input's, followed
+    back."""
+    returned = [class_size_of(module, "forward", a, returned=True) for a in axes]
+    if not all(returned):
+        return []
+    taken = [class_size_of(module, "forward", a, returned=False) for a in axes]
+    if taken != returned:
+        return [Origin(e, module, axes, len(out), merged)]
+    if not e.args or e.arg_kinds[0] != ARG_POS:
+        return []
+    before = _shape(api, e.args[0])
+    if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
+        return []
+    return origins(api, e.args[0], axes, depth + 1, merged)
 
 
 _CONCATS = frozenset({"dfdx.ops.movement.cat", "dfdx.ops.movement.concat"})

@@ -97,6 +97,53 @@ class VQHead(Module, Generic[HID, EMB]):
         #     "], got Tensor[B, HID, S, 1] (HID != EMB)"]
 
 
+class ConvBlock(Module, Generic[C, HID]):
+    """A user's block whose output has the class's second size (``HID``)."""
+
+    def __init__(self, ci: C, co: HID) -> None:
+        super().__init__()
+        self.conv = Conv2d(ci, co, 3, padding=1)
+        self.bn = BatchNorm2d(co)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, HID, H, W, T]:
+        return self.bn(self.conv(x)).relu()
+
+
+class Residual(Module, Generic[C]):
+    """Takes and gives ``C`` channels: a size through it is its input's."""
+
+    def __init__(self, ch: C) -> None:
+        super().__init__()
+        self.conv = Conv2d(ch, ch, 3, padding=1)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
+        return x + self.conv(x)
+
+
+class BlockEncoder(Module, Generic[C, HID, EMB]):
+    """The pre-quantization projection a user's block built with the hidden width, then a
+    residual block that keeps it (not blamed)."""
+
+    def __init__(self, in_ch: C, hidden: HID, emb_dim: EMB, num_codes: int) -> None:
+        super().__init__()
+        self.block = ConvBlock(in_ch, hidden)
+        self.pre_quant = ConvBlock(
+            hidden,
+            hidden,  # E: mypy[dfdx-shape "self.pre_quant is built here; its output reaches line 1"
+            #     "43: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID, H, W] (HID"
+            #     " != EMB)"]
+        )
+        self.res = Residual(hidden)
+        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here"
+        #     "; called at line 143: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, H"
+        #     "ID, H, W] (HID != EMB)"]
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, EMB, H, W, T]:
+        z = self.res(self.pre_quant(self.block(x)))
+        return self.quant(z)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W], "
+        #     "got Tensor[B, HID, H, W] (HID != EMB)"]
+
+
 class Decoder(Module, Generic[Z, C]):
     """Transposed convolutions doubling 8 to 64, the middle one without its stride: the
     return is where the sizes meet, the middle layer where the mistake is (not the last)."""
@@ -106,15 +153,15 @@ class Decoder(Module, Generic[Z, C]):
         self.up1 = ConvTranspose2d(z_ch, base * 4, 4, stride=2, padding=1)
         self.bn1 = BatchNorm2d(base * 4)
         self.up2 = ConvTranspose2d(  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (s"
-            #     "tride=2 gives the size wanted); its output reaches line 127: tanh: gives Tensor"
+            #     "tride=2 gives the size wanted); its output reaches line 174: tanh: gives Tensor"
             #     "[B, C, 34, 34], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
             base * 4,
             base * 2,
             kernel_size=4,  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (stride=2 g"
-            #     "ives the size wanted); its output reaches line 127: tanh: gives Tensor[B, C, 34"
+            #     "ives the size wanted); its output reaches line 174: tanh: gives Tensor[B, C, 34"
             #     ", 34], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
             padding=1,  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (stride=2 gives"
-            #     " the size wanted); its output reaches line 127: tanh: gives Tensor[B, C, 34, 34"
+            #     " the size wanted); its output reaches line 174: tanh: gives Tensor[B, C, 34, 34"
             #     "], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
         )
         self.bn2 = BatchNorm2d(base * 2)
@@ -135,7 +182,7 @@ class Upsampler(Module, Generic[C]):
         super().__init__()
         self.first = ConvTranspose2d(ch, ch, 4, stride=1, padding=1)  # E: mypy[
         #     dfdx-shape "self.first is built here with stride=1 (stride=2 gives the size wanted);"
-        #     " its output reaches line 145: ConvTranspose2d[C, C]: gives Tensor[B, C, 10, 10], th"
+        #     " its output reaches line 192: ConvTranspose2d[C, C]: gives Tensor[B, C, 10, 10], th"
         #     "e return type is Tensor[B, C, 16, 16] (10 != 16)"]
         self.second = ConvTranspose2d(ch, ch, 4, stride=2, padding=1)
 
@@ -156,7 +203,7 @@ class TwoScale(Module, Generic[C]):
         self.down = Conv2d(
             ch, ch, 3,
             stride=1, padding=1,  # E: mypy[dfdx-shape "self.down is built here with stride=1 (str"
-            #     "ide=2 gives the size wanted); its output reaches line 170: concat: sizes differ"
+            #     "ide=2 gives the size wanted); its output reaches line 217: concat: sizes differ"
             #     " on axis 2: Tensor[B, C, H, W] and Tensor[B, C, H//2, W//2] (H != H//2)"]
         )  # fmt: skip
         self.pool = MaxPool2d(2)
@@ -179,28 +226,28 @@ class ShortcutBlock(Module, Generic[C]):
         super().__init__()
         self.conv1 = Conv2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape "self.conv1 is b"
         #     "uilt here with stride=2 (stride=1 gives the size wanted); its output reaches line 2"
-        #     "06: add: shapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C,"
+        #     "53: add: shapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C,"
         #     " H, W] (axis -2: (H+1)//2 != H)"]
         self.bn1 = BatchNorm2d(ch)
         self.conv2 = Conv2d(ch, ch, 3, padding=1)
         self.skip = Conv2d(  # E: mypy[dfdx-shape "self.skip is built here with stride=1 (stride=2"
-            #     " gives the size wanted); its output reaches line 206: add: shapes do not broadc"
+            #     " gives the size wanted); its output reaches line 253: add: shapes do not broadc"
             #     "ast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2"
             #     " != H)"]
             ch,
             ch,
             kernel_size=1,  # E: mypy[dfdx-shape "self.skip is built here with stride=1 (stride=2 "
-            #     "gives the size wanted); its output reaches line 206: add: shapes do not broadca"
+            #     "gives the size wanted); its output reaches line 253: add: shapes do not broadca"
             #     "st: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2 "
             #     "!= H)"]
         )
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:
         out = self.bn1(self.conv1(x)).relu()
-        out = self.conv2(out)  # E: mypy[dfdx-shape "out is assigned here; used at line 206: add: "
+        out = self.conv2(out)  # E: mypy[dfdx-shape "out is assigned here; used at line 253: add: "
         #     "shapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (a"
         #     "xis -2: (H+1)//2 != H)"]
-        res = self.skip(x)  # E: mypy[dfdx-shape "res is assigned here; used at line 206: add: sha"
+        res = self.skip(x)  # E: mypy[dfdx-shape "res is assigned here; used at line 253: add: sha"
         #     "pes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis"
         #     " -2: (H+1)//2 != H)"]
         (out + res).relu()  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, C, (H+1)"
@@ -215,15 +262,15 @@ class MLP(Module, Generic[I, HID, O]):
         self.fc1 = Linear(d_in, hidden)
         self.fc2 = Linear(
             hidden,
-            d_in,  # E: mypy[dfdx-shape "self.fc2 is built here; its output reaches line 228: Line"
+            d_in,  # E: mypy[dfdx-shape "self.fc2 is built here; its output reaches line 275: Line"
             #     "ar[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
         )
         self.fc3 = Linear(hidden, d_out)  # E: mypy[dfdx-shape "self.fc3 is built here; called at "
-        #     "line 228: Linear[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
+        #     "line 275: Linear[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
 
     def forward(self, x: Tensor[B, I, T]) -> Tensor[B, O, T]:
         h = self.fc1(x).relu()
-        h = self.fc2(h).relu()  # E: mypy[dfdx-shape "h is assigned here; used at line 228: Linear"
+        h = self.fc2(h).relu()  # E: mypy[dfdx-shape "h is assigned here; used at line 275: Linear"
         #     "[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
         return self.fc3(h)  # E: mypy[dfdx-shape "Linear[HID, O]: takes HID features, got Tensor[B"
         #     ", I] (I != HID)"]
@@ -237,22 +284,22 @@ class ConvChain(Module, Generic[C, HID]):
         super().__init__()
         self.c1 = Conv2d(ch, hidden, 3, padding=1)
         self.c2 = Conv2d(hidden, ch, 3, padding=1)  # E: mypy[dfdx-shape "self.c2 is built here; i"
-        #     "ts output reaches line 257: BatchNorm2d[HID]: takes HID channels on axis 1, got Ten"
+        #     "ts output reaches line 304: BatchNorm2d[HID]: takes HID channels on axis 1, got Ten"
         #     "sor[B, C, H, W] (C != HID)", dfdx-shape "self.c2 is built here; its output reaches "
-        #     "line 257: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C,"
+        #     "line 304: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C,"
         #     " HID, 1, 1]"]
         self.bn = BatchNorm2d(hidden)  # E: mypy[dfdx-shape "self.bn is built here; called at line"
-        #     " 257: BatchNorm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != "
+        #     " 304: BatchNorm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != "
         #     "HID)"]
         self.c3 = Conv2d(hidden, ch, 1)  # E: mypy[dfdx-shape "self.c3 is built here; called at li"
-        #     "ne 257: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C, H"
+        #     "ne 304: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C, H"
         #     "ID, 1, 1]"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         h = dx.relu(self.c1(x))
-        h = dx.relu(self.c2(h))  # E: mypy[dfdx-shape "h is assigned here; used at line 257: Batch"
+        h = dx.relu(self.c2(h))  # E: mypy[dfdx-shape "h is assigned here; used at line 304: Batch"
         #     "Norm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != HID)"
-        #     , dfdx-shape "h is assigned here; used at line 257: conv2d: input channels differ: i"
+        #     , dfdx-shape "h is assigned here; used at line 304: conv2d: input channels differ: i"
         #     "nput Tensor[B, C, H, W], weight Tensor[C, HID, 1, 1]"]
         return self.c3(self.bn(h))  # E: mypy[dfdx-shape "BatchNorm2d[HID]: takes HID channels on "
         #     "axis 1, got Tensor[B, C, H, W] (C != HID)", dfdx-shape "conv2d: input channels diff"

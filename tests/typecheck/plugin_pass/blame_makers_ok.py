@@ -79,6 +79,47 @@ class VQHead(Module, Generic[HID, EMB]):
         return self.quant(grid)
 
 
+class ConvBlock(Module, Generic[C, HID]):
+    """A user's block whose output has the class's second size (``HID``)."""
+
+    def __init__(self, ci: C, co: HID) -> None:
+        super().__init__()
+        self.conv = Conv2d(ci, co, 3, padding=1)
+        self.bn = BatchNorm2d(co)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, HID, H, W, T]:
+        return self.bn(self.conv(x)).relu()
+
+
+class Residual(Module, Generic[C]):
+    """Takes and gives ``C`` channels: a size through it is its input's."""
+
+    def __init__(self, ch: C) -> None:
+        super().__init__()
+        self.conv = Conv2d(ch, ch, 3, padding=1)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
+        return x + self.conv(x)
+
+
+class BlockEncoder(Module, Generic[C, HID, EMB]):
+    """The pre-quantization projection a user's block of the codebook's width."""
+
+    def __init__(self, in_ch: C, hidden: HID, emb_dim: EMB, num_codes: int) -> None:
+        super().__init__()
+        self.block = ConvBlock(in_ch, hidden)
+        self.pre_quant = ConvBlock(
+            hidden,
+            emb_dim,
+        )
+        self.res = Residual(emb_dim)
+        self.quant = Quantizer(num_codes, emb_dim)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, EMB, H, W, T]:
+        z = self.res(self.pre_quant(self.block(x)))
+        return self.quant(z)
+
+
 class Decoder(Module, Generic[Z, C]):
     def __init__(self, z_ch: Z, out_ch: C, base: int) -> None:
         super().__init__()
@@ -188,6 +229,8 @@ encoder: VQEncoder[L[3], L[8], L[4]] = VQEncoder(3, 8, 4, 16)
 assert_type(encoder(images), Tensor[L[2], L[4], L[8], L[8], NoneTape])
 head: VQHead[L[8], L[4]] = VQHead(8, 4, 16)
 assert_type(head(dx.randn(2, 5, 8)), Tensor[L[2], L[4], L[5], L[1], NoneTape])
+block_encoder: BlockEncoder[L[3], L[8], L[4]] = BlockEncoder(3, 8, 4, 16)
+assert_type(block_encoder(images), Tensor[L[2], L[4], L[8], L[8], NoneTape])
 decoder: Decoder[L[4], L[3]] = Decoder(4, 3, 2)
 assert_type(decoder(dx.randn(2, 4, 2, 2)), Tensor[L[2], L[3], L[16], L[16], NoneTape])
 upsampler: Upsampler[L[3]] = Upsampler(3)
