@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Literal
 
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Decorator, Expression, FuncDef
-from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
+from mypy.types import CallableType, Instance, TypeVarType, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._types import TENSOR
 
 Role = Literal["reads", "gives"]
 
@@ -63,7 +64,9 @@ def class_size_of(layer: Instance, method: str, axis: int, returned: bool) -> st
     if not returned and len(sig.arg_types) < 2:
         return None
     t = get_proper_type(sig.ret_type if returned else sig.arg_types[1])
-    if not isinstance(t, Instance) or not 0 <= axis < len(t.args) - 1:
+    if not isinstance(t, Instance) or t.type.fullname != TENSOR:
+        return None
+    if not 0 <= axis < len(t.args) - 1 or any(isinstance(a, UnpackType) for a in t.args):
         return None
     dim = get_proper_type(t.args[axis])
     names = {tv.name for tv in layer.type.defn.type_vars}
