@@ -90,11 +90,12 @@ class ResNet(Module, Generic[K]):
         self.bn1 = BatchNorm2d(8)
         self.layer1 = BasicBlock(8)
         self.layer2 = DownBlock(8, 16)
-        self.layer3 = DownBlock(16, 32)
+        self.layer3 = DownBlock(16, 32)  # E: mypy[dfdx-shape "self.layer3 is built here; its outp"
+        #     "ut reaches line 108: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
         self.avgpool = AdaptiveAvgPool2d(1)
         # bug: fc of wrong width
         self.fc = Linear(16, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.fc is built here; c"
-        #     "alled at line 107: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
+        #     "alled at line 108: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
         x1 = self.bn1(self.conv1(x)).relu()
@@ -102,7 +103,7 @@ class ResNet(Module, Generic[K]):
         x2 = self.layer2(x1)
         x3 = self.layer3(x2)
         pooled = self.avgpool(x3)
-        flat = pooled.flatten(1)  # E: mypy[dfdx-shape "flat is assigned here; used at line 107: L"
+        flat = pooled.flatten(1)  # E: mypy[dfdx-shape "flat is assigned here; used at line 108: L"
         #     "inear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
         return self.fc(flat)  # E: mypy[dfdx-shape "Linear[16, K]: takes 16 features, got Tensor[N,"
         #     " 32] (32 != 16)"]
