@@ -115,7 +115,7 @@ def _gives_axis(layer: Instance, rank: int) -> int | None:
 def _one_a_line(places: list[Expression], built: CallExpr) -> list[Context]:
     """``places`` with one per line, the call itself for the call's own line."""
     out: list[Context] = []
-    lines = set()
+    lines: set[int] = set()
     for place in places:
         line = place.line if place.line > 0 else built.line
         if line in lines:
@@ -126,13 +126,12 @@ def _one_a_line(places: list[Expression], built: CallExpr) -> list[Context]:
 
 
 def fault_arguments(
-    layer: Instance, built: CallExpr, axes: frozenset[int], rank: int, stride: bool = False
+    layer: Instance, built: CallExpr, axes: frozenset[int], rank: int
 ) -> list[Context]:
     """Where, in ``built`` (the call that built ``layer``), the arguments that set ``axes``
-    of its output (of ``rank`` axes) are: the output width's for its features or channels;
-    with ``stride`` (its stride is known to be at fault), the stride's, or where it is not
-    given, the call's and its kernel's and padding's (the lines beside which it is left
-    out); ``[built]`` where none is found (or all are on its first line)."""
+    of its output (of ``rank`` axes) are: the output width's for its features or channels
+    (for a user's module, the argument annotated with the size its ``forward`` returns);
+    ``[built]`` where none is found (or all are on its first line)."""
     places: list[Expression] = []
     if _gives_axis(layer, rank) in axes:
         width = _size_argument(layer, built, "gives")
@@ -144,18 +143,18 @@ def fault_arguments(
             arg = class_size_argument(layer, built, name) if name is not None else None
             if arg is not None:
                 places.append(arg)
-    if stride:
-        places += stride_places(layer, built)
     return _one_a_line(places, built) or [built]
 
 
-def stride_places(layer: Instance, built: CallExpr) -> list[Expression]:
-    """The stride argument of ``built``; where it is left out, ``built`` itself and its
-    kernel and padding arguments."""
+def stride_arguments(layer: Instance, built: CallExpr) -> list[Context]:
+    """Where, in ``built``, a stride at fault is: its stride argument; where it is left
+    out, the call itself and its kernel and padding arguments, beside which it goes (one
+    place a line)."""
     args = constructor_arguments(layer, built)
     if "stride" in args:
-        return [args["stride"]]
-    return [built, *(args[name] for name in ("kernel_size", "padding") if name in args)]
+        return _one_a_line([args["stride"]], built)
+    beside = [args[name] for name in ("kernel_size", "padding") if name in args]
+    return _one_a_line([built, *beside], built)
 
 
 def read_argument(layer: Instance, built: CallExpr) -> Context:

@@ -46,7 +46,7 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
-from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument
+from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument, stride_arguments
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -661,8 +661,7 @@ def at_strides(
                 f"{fault.instead} gives the size wanted); its output reaches line "
                 f"{context.line}: {message}"
             )
-            rank = len(out) if out is not None else axis + 1
-            for place in fault_arguments(fault.layer, built, frozenset(), rank, stride=True):
+            for place in stride_arguments(fault.layer, built):
                 if place.line not in (context.line, 0):
                     places.append((text, place))
     return places, frozenset(covered)
