@@ -56,6 +56,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._blamed_arguments import class_size_of
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     blocks,
@@ -64,7 +65,7 @@ from dfdx_mypy_plugin._locals import (
     reaching_definitions,
     target_names,
 )
-from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_of_type, read_tensor
+from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_of_type, read_dim, read_tensor
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
@@ -161,6 +162,23 @@ def _set_here(
     if before is None or len(before) != len(out):
         return axes
     return axes - {a for a in kept if before[a] is not None and before[a] == out[a]}
+
+
+def _not_its_width(layer: Instance, out: shapes.Shape) -> set[int]:
+    """The axis of ``out`` that ``layer`` gives its width (features, channels) to, where the
+    size there is not that width: a result typed after an error at the call (a misfit input's
+    sizes kept), which the layer did not make."""
+    spec = shapes.layer_of(layer.type.fullname)
+    if spec is None or spec.gives is None or not spec.sizes or len(layer.args) < len(spec.sizes):
+        return set()
+    axis = len(out) - 1 if spec.gives == "features" else 1
+    if not 0 <= axis < len(out):
+        return set()
+    try:
+        width = read_dim(layer.args[len(spec.sizes) - 1], {})
+    except Unknown:
+        return set()
+    return {axis} if shapes.same_dim(width, out[axis]) is False else set()
 
 
 def _changed(api: CheckerPluginInterface, origin: Origin) -> bool:
@@ -354,6 +372,8 @@ def origins_of_call(
     callee = _instance(api, e.callee)
     if callee is not None and callee.type.has_base(MODULE):
         here = Origin(e, callee, axes, len(out), merged)
+        if axes & _not_its_width(callee, out):
+            return []  # its result typed after an error at the call, reported there
         if axes & _set_here(api, e, callee, out):
             return [here]
         if axes & set_axes(callee, len(out)):
@@ -363,10 +383,10 @@ def origins_of_call(
             return [o for o in earlier if _changed(api, o)] or [here]
         fullname = callee.type.fullname
         known = fullname == SEQUENTIAL or shapes.layer_of(fullname) is not None
+        if not known and not keeps_shape(callee):
+            return _user_module(api, e, callee, out, axes, depth, merged)
         if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:
             return []
-        if not known and not keeps_shape(callee):
-            return []  # a user's module: what it does to the sizes is its own
         source, before = e.args[0], _shape(api, e.args[0])
     else:
         receiver = _shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
@@ -385,6 +405,34 @@ def origins_of_call(
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
         return []  # an op that sets these sizes itself, or not a tensor's op
     return origins(api, source, axes, depth + 1, merged)
+
+
+def _user_module(
+    api: CheckerPluginInterface,
+    e: CallExpr,
+    module: Instance,
+    out: shapes.Shape,
+    axes: frozenset[int],
+    depth: int,
+    merged: bool,
+) -> list[Origin]:
+    """:func:`origins` of a user's module's call: what it does to the sizes is its own, but
+    a size its ``forward`` returns that is one of its class's (``CO`` of ``Block[CI, CO]``)
+    was set by the argument it was built with; where its first argument has that size on the
+    same axis (``Residual[D]`` takes and gives ``D``), the size is its input's, followed
+    back."""
+    returned = [class_size_of(module, "forward", a, returned=True) for a in axes]
+    if not all(returned):
+        return []
+    taken = [class_size_of(module, "forward", a, returned=False) for a in axes]
+    if taken != returned:
+        return [Origin(e, module, axes, len(out), merged)]
+    if not e.args or e.arg_kinds[0] != ARG_POS:
+        return []
+    before = _shape(api, e.args[0])
+    if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
+        return []
+    return origins(api, e.args[0], axes, depth + 1, merged)
 
 
 _CONCATS = frozenset({"dfdx.ops.movement.cat", "dfdx.ops.movement.concat"})

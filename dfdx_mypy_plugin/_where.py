@@ -48,6 +48,7 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
+from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument, stride_arguments
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -66,8 +67,9 @@ from dfdx_mypy_plugin._origin import (
     origins_of_slice,
     window_axes,
 )
+from dfdx_mypy_plugin._strides import stride_faults, window_places
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
-from dfdx_mypy_plugin.shapes import Shape, fmt, fmt_dim, same_layer_size
+from dfdx_mypy_plugin.shapes import Dim, Shape, fmt, fmt_dim, same_dim, same_layer_size
 
 _CHILDREN = ("body", "else_body", "finally_body", "handlers", "bodies")
 
@@ -208,13 +210,21 @@ def _first_reader(layer: Instance, built: CallExpr) -> int | None:
 
 
 def at_build(
-    api: CheckerPluginInterface, call: Context, message: str, reader: Type | None = None
+    api: CheckerPluginInterface,
+    call: Context,
+    message: str,
+    reader: Type | None = None,
+    gives: tuple[frozenset[int], int] | None = None,
 ) -> tuple[str, Context] | None:
     """Where ``message``, an error at the call ``call`` of a module, is to be reported too:
     the line that built the module, when that is another line of this file; else None. With
     ``reader``, the module's type where ``message`` says that its input does not fit: for a
     ``Sequential`` built in one expression, the line of its first layer that reads the input
-    (the line of the mistake, where the layers are written one a line)."""
+    (the line of the mistake, where the layers are written one a line); for a layer built
+    over several lines, the line of the argument that sets the size it reads
+    (:func:`read_argument`). With ``gives``, the axes of its output that do not fit and its
+    rank: for a layer built over several lines, the line of the argument that sets them
+    (:func:`fault_arguments`)."""
     if not isinstance(call, CallExpr) or "_mask " in message:
         return None  # a mask that does not fit the sequences is the mask's mistake
     built = built_by(api, call.callee)
@@ -233,8 +243,29 @@ def at_build(
         i = _first_reader(layer, built)
         if i is not None and built.args[i].line > 0:
             text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"
-            return text, built.args[i]
-    return f"{name} is built here; called at line {call.line}: {message}", built
+            return text, _read_place(layer, i, built.args[i])
+    text = f"{name} is built here; called at line {call.line}: {message}"
+    module = _module_type(api, call.callee) if isinstance(built, CallExpr) else None
+    if isinstance(built, CallExpr) and module is not None:
+        if reader is not None:
+            return text, read_argument(module, built)
+        if gives is not None:
+            axes, rank = gives
+            return text, fault_arguments(module, built, axes, rank)[0]
+    return text, built
+
+
+def _read_place(seq: Instance, i: int, arg: Expression) -> Context:
+    """Where the size that layer ``i`` of ``seq`` (built by ``arg``) reads is written."""
+    from dfdx_mypy_plugin.rules.nn import _layers  # (it imports this module)
+
+    try:
+        inner = _layers(seq)
+    except Unknown:
+        return arg
+    if i >= len(inner) or not isinstance(arg, CallExpr):
+        return arg
+    return read_argument(inner[i], arg)
 
 
 def _same_place(e: Expression | None, value: Expression) -> bool:
@@ -529,20 +560,31 @@ def _setting_step(value: Expression) -> Context:
     return value
 
 
-def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str, Context]]:
+def _at_fault(where: Expression, layer: Instance | None, origin: Origin) -> list[Context]:
+    """The lines of the arguments of ``where`` (the call that built ``layer``) that set the
+    sizes of ``origin`` (:func:`fault_arguments`); ``where`` itself where it is not such a
+    call."""
+    if layer is None or not isinstance(where, CallExpr):
+        return [where]
+    return fault_arguments(layer, where, origin.axes, origin.rank)
+
+
+def _layer_place(
+    api: CheckerPluginInterface, origin: Origin
+) -> list[tuple[str, Expression, Instance | None]]:
     """Where the layer of ``origin`` is built, and its name: the field's (or a variable's)
     building line; for a ``Sequential``, the lines of its layers that set the sizes
     (:func:`dfdx_mypy_plugin.rules.nn.sequential_places`)."""
-    from dfdx_mypy_plugin.rules.nn import sequential_places  # (it imports this module)
+    from dfdx_mypy_plugin.rules.nn import _layers, sequential_places  # (it imports this module)
 
     built = built_by(api, origin.call.callee)
     if built is None:
         return []
     name = callee_name(origin.call.callee)
     if origin.layer.type.fullname != SEQUENTIAL or not isinstance(built, CallExpr):
-        return [(name, built)]
+        return [(name, built, origin.layer)]
     if any(k != ARG_POS for k in built.arg_kinds):
-        return [(name, built)]
+        return [(name, built, None)]
     x = None
     lookup = getattr(api, "lookup_type_or_none", None)
     if origin.call.args and lookup is not None:
@@ -556,8 +598,15 @@ def _layer_place(api: CheckerPluginInterface, origin: Origin) -> list[tuple[str,
     except Unknown:
         found = []
     if not found or max(found) >= len(built.args):
-        return [(name, built)]
-    return [(f"layer {i + 1} of {name}", built.args[i]) for i in found]
+        return [(name, built, None)]
+    try:
+        inner = _layers(origin.layer)
+    except Unknown:
+        inner = []
+    return [
+        (f"layer {i + 1} of {name}", built.args[i], inner[i] if i < len(inner) else None)
+        for i in found
+    ]
 
 
 def at_origins(
@@ -587,6 +636,89 @@ def at_origins(
     return _built_here(api, [o for o in found if o.merged or not merged], context, message)
 
 
+def at_strides(
+    api: CheckerPluginInterface,
+    context: Context,
+    value: Expression,
+    wanted: dict[int, Dim],
+    message: str,
+    out: Shape | None = None,
+    shared: frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[list[tuple[str, Context]], frozenset[int]]:
+    """Where ``message``, an error at ``context`` about spatial sizes of ``value``'s tensor
+    that are not the sizes ``wanted`` (by axis), is to be reported too: where each window
+    whose stride, changed, would give the size wanted is built, on its stride's line
+    (:func:`dfdx_mypy_plugin._strides.stride_faults`: a decoder's transposed convolution
+    left without its stride, two layers before the return). Also the axes so blamed. ``out``
+    is the shape of ``value`` where it is the call being checked; windows called at
+    ``shared`` places (lines and columns) are not blamed."""
+    places: list[tuple[str, Context]] = []
+    covered: set[int] = set()
+    if "_mask " in message:
+        return places, frozenset()
+    for axis, size in sorted(wanted.items()):
+        for fault in stride_faults(api, value, axis, size, out):
+            if (fault.call.line, fault.call.column) in shared:
+                continue
+            built = built_by(api, fault.call.callee)
+            if not isinstance(built, CallExpr) or built.line <= 0:
+                continue
+            covered.add(axis)
+            name = callee_name(fault.call.callee)
+            text = (
+                f"{name} is built here with stride={fmt_dim(fault.stride)} (stride="
+                f"{fault.instead} gives the size wanted); its output reaches line "
+                f"{context.line}: {message}"
+            )
+            for place in stride_arguments(fault.layer, built):
+                if place.line not in (context.line, 0):
+                    places.append((text, place))
+    return places, frozenset(covered)
+
+
+def at_unequal_windows(
+    api: CheckerPluginInterface,
+    context: Context,
+    operands: list[Expression | None],
+    operand_shapes: list[Shape],
+    message: str,
+    skip: int | None = None,
+) -> dict[int, list[tuple[str, Context]]]:
+    """Where ``message``, an error at ``context`` about operands (of one rank) whose spatial
+    sizes differ where they must be equal (a concatenation along another axis, ``skip``),
+    is to be reported too: :func:`at_strides` for each operand whose size differs from the
+    one size the others agree on (a downsampling convolution built with stride 1 whose map
+    meets one of the lower resolution), by the operand's position."""
+    if len(operands) != len(operand_shapes) or len({len(s) for s in operand_shapes}) != 1:
+        return {}
+    rank = len(operand_shapes[0])
+    places: dict[int, list[tuple[str, Context]]] = {}
+    for axis in range(2, rank):
+        if axis == skip:
+            continue
+        for i, (e, shape) in enumerate(zip(operands, operand_shapes, strict=True)):
+            others = [s[axis] for j, s in enumerate(operand_shapes) if j != i]
+            if e is None or not others or any(same_dim(o, others[0]) is not True for o in others):
+                continue
+            if (
+                1 in (shape[axis], others[0])
+                or same_layer_size(shape[axis], others[0]) is not False
+            ):
+                continue  # (a size 1 broadcasts)
+            shared = {
+                place
+                for j, other in enumerate(operands)
+                if j != i and other is not None
+                for place in window_places(api, other, axis)
+            }
+            found, _ = at_strides(
+                api, context, e, {axis: others[0]}, message, shared=frozenset(shared)
+            )
+            if found:
+                places.setdefault(i, []).extend(found)
+    return places
+
+
 def at_windows(
     api: CheckerPluginInterface,
     context: Context,
@@ -611,10 +743,11 @@ def _built_here(
     that is another line."""
     places = []
     for origin in found:
-        for what, where in _layer_place(api, origin):
-            if where.line not in (context.line, 0):
-                text = f"{what} is built here; its output reaches line {context.line}: {message}"
-                places.append((text, where))
+        for what, where, layer in _layer_place(api, origin):
+            text = f"{what} is built here; its output reaches line {context.line}: {message}"
+            for place in _at_fault(where, layer, origin):
+                if place.line not in (context.line, 0):
+                    places.append((text, place))
             if isinstance(where, CallExpr) and origin.axes & window_axes(origin.layer, origin.rank):
                 places += _window_arguments(api, where, what, context, message)
     return places
@@ -884,7 +1017,8 @@ def fit_value(
         return got
     a, b = fmt_dim(have[bad[0]]), fmt_dim(want[bad[0]])
     message = f"{op}: gives {fmt(have)}, {where} is {fmt(want)} ({a} != {b})"
-    places = at_origins(api, context, context, frozenset(bad), message, have)
+    places, strided = at_strides(api, context, context, {i: want[i] for i in bad}, message, have)
+    places += at_origins(api, context, context, frozenset(bad) - strided, message, have)
     if not places:
         if _rebinds_declared_name(api, context):
             return got

@@ -31,7 +31,7 @@ from dfdx_mypy_plugin._types import (
     read_tape,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_build, at_windows, walk
+from dfdx_mypy_plugin._where import at_build, at_unequal_windows, at_windows, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.nn import _sets
@@ -189,9 +189,16 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
         return blamed
     definition = reaching_definitions(call.api)
     layer_blamed = False
+    strided = at_unequal_windows(call.api, context, exprs, [a, b], message)
+    for k, places in strided.items():
+        for text, place in places:
+            call.fail(text, DFDX_SHAPE, at=place)
+        blamed.add(k)
     for k, (operand, shape) in enumerate(zip(exprs, (a, b), strict=False)):
         other = (pb, pa)[k][bad[0]]
-        if operand is not None and len(shape) + bad[0] >= 0 and other not in shape:
+        if k in strided:
+            pass  # the window whose stride made the size is blamed: not the last one
+        elif operand is not None and len(shape) + bad[0] >= 0 and other not in shape:
             # (where the other size is one of this operand's, an axis is in the wrong place)
             at = frozenset({len(shape) + bad[0]})
             for text, place in at_windows(call.api, context, operand, at, message):

@@ -54,7 +54,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_origins, declared, returned_as
+from dfdx_mypy_plugin._where import at_origins, at_unequal_windows, declared, returned_as
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
@@ -393,6 +393,8 @@ def _joined_items(
     except shapes.ShapeError as e:
         if e.best is not None:
             call.recovered = _result(call, types[0], e.best, tensors)
+        if join is shapes.concat and not unknown:
+            _blame_strides(call, [t.shape for t in tensors], axis, str(e))
         raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
@@ -400,6 +402,23 @@ def _joined_items(
             _list_joined(call, types[0], tensors[0].shape, i)
         shape = (*shape[:i], None, *shape[i + 1 :])
     return _result(call, types[0], shape, tensors)
+
+
+def _blame_strides(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
+    """Where the tensors of a concatenation's display differ on a spatial size, the line that
+    built each window whose stride, changed, would make its tensor's size the others' too
+    (:func:`dfdx_mypy_plugin._where.at_unequal_windows`)."""
+    display = call.operand_exprs[0] if call.operand_exprs else None
+    if not isinstance(display, ListExpr | TupleExpr) or len(display.items) != len(parts):
+        return
+    items: list[Expression | None] = [
+        None if isinstance(item, StarExpr) else item for item in display.items
+    ]
+    skip = axis % len(parts[0]) if parts and parts[0] else None
+    found = at_unequal_windows(call.api, call.context, items, parts, message, skip)
+    for places in found.values():
+        for text, place in places:
+            call.fail(text, DFDX_SHAPE, at=place)
 
 
 def _list_joined(call: Call, item: Type, shape: shapes.Shape, axis: int) -> None:

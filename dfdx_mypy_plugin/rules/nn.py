@@ -97,6 +97,7 @@ from dfdx_mypy_plugin._where import (
     at_build,
     at_concatenation,
     at_origins,
+    at_strides,
     declared_after,
     destination,
     field_value,
@@ -862,14 +863,28 @@ def _built_at(
     ``Sequential``, its last layer that sets the sizes that do not fit; else the line that
     built the layer (:func:`at_build`)."""
     context = call.context
-    if layer.type.fullname == SEQUENTIAL and shapes_in_out and isinstance(context, CallExpr):
-        dims, want = got.args[:-1], expected.args[:-1]
-        pairs = enumerate(zip(dims, want, strict=False))
-        bad = frozenset(i for i, (g, w) in pairs if not is_subtype(g, w))
-        places = at_origins(call.api, context, context, bad, message, shapes_in_out[1].shape)
-        if places:
-            return places
-    built = at_build(call.api, call.context, message)
+    dims, want = got.args[:-1], expected.args[:-1]
+    pairs = enumerate(zip(dims, want, strict=False))
+    bad = frozenset(i for i, (g, w) in pairs if not is_subtype(g, w))
+    if shapes_in_out and isinstance(context, CallExpr):
+        out = shapes_in_out[1].shape
+        try:
+            wanted = read_tensor(expected).shape
+        except Unknown:
+            wanted = ()
+        strided: frozenset[int] = frozenset()
+        places: list[tuple[str, Context]] = []
+        if len(wanted) == len(out):
+            sizes = {i: wanted[i] for i in bad if i >= 2}
+            places, strided = at_strides(call.api, context, context, sizes, message, out)
+        if strided and not bad - strided:
+            return places  # a window before it whose stride made the size: not this layer
+        if layer.type.fullname == SEQUENTIAL:
+            places += at_origins(call.api, context, context, bad - strided, message, out)
+            if places:
+                return places
+    rank = len(dims)
+    built = at_build(call.api, call.context, message, gives=(bad, rank))
     return [] if built is None else [built]
 
 
@@ -908,8 +923,10 @@ def input_origins(
     takes = _dims(first, spec)[0]
     if shapes.same_layer_size(takes, x.shape[axis]) is not False:
         return []
-    places = at_origins(api, context, context.args[0], frozenset({axis}), message, merged=True)
-    return places
+    # a size it takes on another axis: the axes are in the wrong order, which the layers that
+    # set them did not make; a product flattened into the size may still be computed wrong
+    merged = takes in x.shape
+    return at_origins(api, context, context.args[0], frozenset({axis}), message, merged=merged)
 
 
 for _fullname in (SEQUENTIAL, *(spec.fullname for spec in shapes.LAYERS)):
@@ -1185,8 +1202,8 @@ def checked_forward(
         misfits.append(takes)
         name = forward.arg_names[i] or f"argument {i + 1}"
         try:
-            wants = shapes.fmt(read_tensor(expand_type(formal, bound)).shape)
-            gets = shapes.fmt(read_tensor(actual).shape)
+            wanted, given = read_tensor(expand_type(formal, bound)).shape, read_tensor(actual).shape
+            wants, gets = shapes.fmt(wanted), shapes.fmt(given)
             sizes = f"{shapes.fmt_dim(read_dim(got, {}))} != {shapes.fmt_dim(read_dim(takes, {}))}"
         except Unknown:
             continue
@@ -1200,6 +1217,8 @@ def checked_forward(
         for used, where in (
             [] if built is not None else at_argument(api, context, argument, message)
         ):
+            api.fail(used, where, code=DFDX_SHAPE)
+        for used, where in _argument_origins(api, context, argument, wanted, given, message):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
     forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
@@ -1264,6 +1283,29 @@ def _argument_sizes_evaluated(
     if all(a is b for a, b in zip(arg_types, forward.arg_types, strict=True)):
         return forward
     return forward.copy_modified(arg_types=arg_types)
+
+
+def _argument_origins(
+    api: CheckerPluginInterface,
+    context: CallExpr,
+    argument: Expression,
+    wanted: shapes.Shape,
+    given: shapes.Shape,
+    message: str,
+) -> list[tuple[str, Context]]:
+    """Where the layers that set the sizes of ``argument`` (a user's module's input, of shape
+    ``given``) that differ from ``wanted`` are built (:func:`at_origins`: a 1x1 convolution
+    of the wrong width a few lines before the module that takes another). Not for a size
+    wanted that ``given`` has on another axis, or given that is wanted on another: the axes
+    are in the wrong order there."""
+    if len(wanted) != len(given):
+        return []
+    bad = frozenset(
+        i
+        for i, (w, g) in enumerate(zip(wanted, given, strict=True))
+        if shapes.same_layer_size(w, g) is False and w not in given and g not in wanted
+    )
+    return at_origins(api, context, argument, bad, message) if bad else []
 
 
 def _fitting_members(

@@ -24,6 +24,7 @@ from dfdx_mypy_plugin.shapes._core import Dim as Dim
 from dfdx_mypy_plugin.shapes._core import Shape as Shape
 from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
+from dfdx_mypy_plugin.shapes._core import agree_where_even as agree_where_even
 from dfdx_mypy_plugin.shapes._core import argument_names as argument_names
 from dfdx_mypy_plugin.shapes._core import at_least as at_least
 from dfdx_mypy_plugin.shapes._core import counts_apart as counts_apart

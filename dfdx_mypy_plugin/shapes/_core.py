@@ -258,6 +258,21 @@ _PROBES = ((1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049), (2003, 2011, 2017, 
 _EVEN_PROBE = 5040  # divisible by 1 to 10: small divisions come out exact, floors as written
 
 
+def agree_where_even(a: Dim, b: Dim) -> bool:
+    """Whether two known sizes are equal, up to a floor's rounding (``(H+1)//2`` and
+    ``H//2``), wherever their names (sizes and ``int`` arguments alike) are large multiples
+    of every small number: checked at two such points. Not where either is unknown."""
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return False
+    names = sorted(_sym.names(pa) | _sym.names(pb))
+    for step in (2, 3):
+        values = {n: _EVEN_PROBE * (i + step) for i, n in enumerate(names)}
+        if _sym.floor_value(pa, values) != _sym.floor_value(pb, values):
+            return False
+    return True
+
+
 def differ_generically(a: Dim, b: Dim) -> bool:
     """Whether two known sizes are different functions of their names, each division taken as
     exact (:func:`_symbolic.exact_value`): they then differ for all but a few values of the

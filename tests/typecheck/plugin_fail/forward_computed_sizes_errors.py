@@ -44,9 +44,9 @@ class Transition(Module, Generic[CI, CO]):
 class NoPool(Module, Generic[CI, CO]):
     def __init__(self, ci: CI, co: CO) -> None:
         super().__init__()
-        self.conv = Conv2d(ci, co, 1)  # E: mypy[dfdx-shape "self.conv is built here; its "
-        #     "output reaches line 54: Conv2d: gives Tensor[N, CO, H, W], the return type is "
-        #     "Tensor[N, CO, H//2, W//2] (H != H//2)"]
+        self.conv = Conv2d(ci, co, 1)  # E: mypy[dfdx-shape "self.conv is built here with stride=1"
+        #     " (stride=2 gives the size wanted); its output reaches line 54: Conv2d: gives Tensor"
+        #     "[N, CO, H, W], the return type is Tensor[N, CO, H//2, W//2] (H != H//2)"]
 
     def forward(
         self, x: Tensor[N, CI, H, W, T]

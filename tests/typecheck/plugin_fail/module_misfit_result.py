@@ -41,16 +41,18 @@ class Norm(Module, Generic[C]):
 class Net(Module):
     def __init__(self) -> None:
         super().__init__()
-        self.enc = Encoder(4, 8)  # E: mypy[dfdx-shape "self.enc is built here; called at line 52:"
-        #     " Encoder[4, 8]: x takes Tensor[B, 4], got Tensor[B, 5] (5 != 4)"]
-        self.norm = Norm(16)  # E: mypy[dfdx-shape "self.norm is built here; called at line 60: No"
+        self.enc = Encoder(4, 8)  # E: mypy[dfdx-shape "self.enc is built here; called at line 54:"
+        #     " Encoder[4, 8]: x takes Tensor[B, 4], got Tensor[B, 5] (5 != 4)", dfdx-shape
+        #     "self.enc is built here; its output reaches line 58: Linear[16, 3]: tak"
+        #     "es 16 features, got Tensor[B, 8] (8 != 16)"]
+        self.norm = Norm(16)  # E: mypy[dfdx-shape "self.norm is built here; called at line 62: No"
         #     "rm[16]: x takes Tensor[B, 16], got Tensor[B, 8] (8 != 16)"]
         self.head = Linear(16, 3)  # E: mypy[dfdx-shape "self.head is built here; called at line 5"
-        #     "6: Linear[16, 3]: takes 16 features, got Tensor[B, 8] (8 != 16)"]
+        #     "8: Linear[16, 3]: takes 16 features, got Tensor[B, 8] (8 != 16)"]
 
     def forward(self, x: Tensor[B, L[5], T]) -> Tensor[B, L[3], T]:
         h = self.enc(x)  # E: mypy[dfdx-shape "Encoder[4, 8]: x takes Tensor[B, 4], got Tensor[B, "
-        #     "5] (5 != 4)", dfdx-shape "h is assigned here; used at line 56: Linear[16, 3]: takes"
+        #     "5] (5 != 4)", dfdx-shape "h is assigned here; used at line 58: Linear[16, 3]: takes"
         #     " 16 features, got Tensor[B, 8] (8 != 16)"]
         assert_type(h, Tensor[B, L[8], T])
         return self.head(h)  # E: mypy[dfdx-shape "Linear[16, 3]: takes 16 features, got Tensor[B,"

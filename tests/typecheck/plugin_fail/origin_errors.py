@@ -113,10 +113,10 @@ images = up(dx.randn(2, 4, 1, 1))
 down = Downscaler(3)
 scores = down(dx.randn(2, 3, 32, 32))
 
-body = Linear(4, 16)
-head = Linear(32, 10)  # E: mypy[
-#     dfdx-shape "head is built here; called at line 120: Linear[32, 10]: takes 32 features, got "
-#     "Tensor[2, 16] (16 != 32)"]
+body = Linear(4, 16)  # E: mypy[dfdx-shape "body is built here; its output reaches line 120: Linea"
+#     "r[32, 10]: takes 32 features, got Tensor[2, 16] (16 != 32)"]
+head = Linear(32, 10)  # E: mypy[dfdx-shape "head is built here; called at line 120: Linear[32, 10"
+#     "]: takes 32 features, got Tensor[2, 16] (16 != 32)"]
 logits = head(body(dx.randn(2, 4)))  # E: mypy[
 #     dfdx-shape "Linear[32, 10]: takes 32 features, got Tensor[2, 16] (16 != 32)"]
 # a layer called on data: the data is as likely wrong, so only the call is reported
@@ -131,9 +131,8 @@ class Residual(Module, Generic[E, F]):
 
     def __init__(self, width: E, hidden: F) -> None:
         super().__init__()
-        self.norm = dx.nn.LayerNorm(hidden)  # E: mypy[
-        #     dfdx-shape "self.norm is built here; called at line 141: LayerNorm[F]: takes F feat"
-        #     "ures, got Tensor[N, E] (E != F)"]
+        self.norm = dx.nn.LayerNorm(hidden)  # E: mypy[dfdx-shape "self.norm is built here; called"
+        #     " at line 140: LayerNorm[F]: takes F features, got Tensor[N, E] (E != F)"]
         self.up = Linear(width, hidden)
         self.down = Linear(hidden, width)
 

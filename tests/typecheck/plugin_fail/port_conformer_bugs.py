@@ -78,44 +78,41 @@ class ConvolutionModule(Module, Generic[D, K]):
         self.pointwise_conv1 = Conv1d(d_model, 2 * d_model, 1)
         # bug: the depthwise convolution padded by kernel_size - 1 (causal padding, not trimmed)
         padding = kernel_size - 1
-        self.depthwise_conv = Conv1d(  # E: mypy[dfdx-shape "self.depthwise_conv is built here; cal"
-            #     "led at line 110: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, "
-            #     "Dyn] (2*D != D)"]
-            d_model,
+        self.depthwise_conv = Conv1d(
+            d_model,  # E: mypy[dfdx-shape "self.depthwise_conv is built here; called at line 107:"
+            #     " Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)"]
             d_model,
             kernel_size,
             padding=padding,
             groups=d_model,
         )
-        self.batch_norm = BatchNorm1d(d_model)  # E: mypy[dfdx-shape "self.batch_norm is built here"
-        #     "; called at line 115: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D,"
-        #     " Dyn] (2*D != D)"]
+        self.batch_norm = BatchNorm1d(d_model)  # E: mypy[dfdx-shape "self.batch_norm is built her"
+        #     "e; called at line 112: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*"
+        #     "D, Dyn] (2*D != D)"]
         self.activation = SiLU()
-        self.pointwise_conv2 = Conv1d(d_model, d_model, 1)  # E: mypy[dfdx-shape "self.pointwise_co"
-        #     "nv2 is built here; called at line 119: conv1d: input channels differ: input Tensor[B"
-        #     ", 2*D, Dyn], weight Tensor[D, D, 1]", dfdx-shape "self.pointwise_conv2 is built here"
-        #     "; its output reaches line 122: transpose: gives Tensor[B, Dyn, 2*D], the return type"
-        #     " is Tensor[B, S, D] (2*D != D)"]
+        self.pointwise_conv2 = Conv1d(d_model, d_model, 1)  # E: mypy[dfdx-shape "self.pointwise_c"
+        #     "onv2 is built here; called at line 116: conv1d: input channels differ: input Tensor"
+        #     "[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         self.dropout = Dropout(dropout)
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
         h = self.layer_norm(x).transpose(1, 2)  # (B, C, T)
         h = self.pointwise_conv1(h)
         # bug: the GLU splits the time axis instead of the channels
-        a, g = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "a, g are split here; used at line 110: Con"
-        #     "v1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)"]
-        h = a * g.sigmoid()  # GLU over the channels  # E: mypy[dfdx-shape "h is assigned here; use"
-        #     "d at line 110: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*"
-        #     "D != D)"]
-        h = self.depthwise_conv(h)  # E: mypy[dfdx-shape "Conv1d[D, D]: takes D channels on axis 1,"
-        #     " got Tensor[B, 2*D, Dyn] (2*D != D)", dfdx-shape "h is assigned here; used at line 1"
-        #     "15: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)",
-        #     dfdx-shape "h is assigned here; used at line 119: conv1d: input channels differ: inpu"
-        #     "t Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
+        a, g = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "a, g are split here; used at line 107: Co"
+        #     "nv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D)"]
+        h = a * g.sigmoid()  # GLU over the channels  # E: mypy[dfdx-shape "h is assigned here; us"
+        #     "ed at line 107: Conv1d[D, D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] ("
+        #     "2*D != D)"]
+        h = self.depthwise_conv(h)  # E: mypy[dfdx-shape "Conv1d[D, D]: takes D channels on axis 1"
+        #     ", got Tensor[B, 2*D, Dyn] (2*D != D)", dfdx-shape "h is assigned here; used at line"
+        #     " 112: BatchNorm1d[D]: takes D channels on axis 1, got Tensor[B, 2*D, Dyn] (2*D != D"
+        #     ")", dfdx-shape "h is assigned here; used at line 116: conv1d: input channels differ"
+        #     ": input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.batch_norm(h)  # E: mypy[dfdx-shape "BatchNorm1d[D]: takes D channels on axis 1, g"
         #     "ot Tensor[B, 2*D, Dyn] (2*D != D)"]
-        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 119: conv1d:"
-        #     " input channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
+        h = self.activation(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 116: conv1d"
+        #     ": input channels differ: input Tensor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.pointwise_conv2(h)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Ten"
         #     "sor[B, 2*D, Dyn], weight Tensor[D, D, 1]"]
         h = self.dropout(h)

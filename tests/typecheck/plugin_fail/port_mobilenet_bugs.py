@@ -93,10 +93,12 @@ class MobileNetV2(Module, Generic[K]):
             ReLU6(),
         )
         self.block1 = InvertedResidual(4, 1)
-        self.block2 = DownInvertedResidual(4, 6, 6)
+        self.block2 = DownInvertedResidual(4, 6, 6)  # E: mypy[dfdx-shape "self.block2 is built he"
+        #     "re; its output reaches line 118: DownInvertedResidual[4, 8, 6]: x takes Tensor[N, 4"
+        #     ", H, W], got Tensor[N, 6, Dyn, Dyn] (6 != 4)"]
         # bug: a stride-2 block built for the wrong input channels
         self.block3 = DownInvertedResidual(4, 8, 6)  # E: mypy[dfdx-shape "self.block3 is built he"
-        #     "re; called at line 116: DownInvertedResidual[4, 8, 6]: x takes Tensor[N, 4, H, W], "
+        #     "re; called at line 118: DownInvertedResidual[4, 8, 6]: x takes Tensor[N, 4, H, W], "
         #     "got Tensor[N, 6, Dyn, Dyn] (6 != 4)"]
         self.block4 = InvertedResidual(8, 6)
         self.last = Sequential(
@@ -106,7 +108,7 @@ class MobileNetV2(Module, Generic[K]):
         )
         # bug: the classifier of the wrong width
         self.classifier = Sequential(Dropout(0.2), Linear(8, num_classes, rng=rng))  # E: mypy[
-        #     dfdx-shape "layer 2 of self.classifier is built here; called at line 124: Linear[8, "
+        #     dfdx-shape "layer 2 of self.classifier is built here; called at line 126: Linear[8, "
         #     "K]: takes 8 features, got Tensor[N, 16] (16 != 8)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
@@ -119,7 +121,7 @@ class MobileNetV2(Module, Generic[K]):
         x4 = self.last(x3)
         # Cannot use "squeeze" as batch-size can be 1
         pooled = dx.adaptive_avg_pool2d(x4, (1, 1)).reshape(x4.shape[0], -1)  # E: mypy[
-        #     dfdx-shape "pooled is assigned here; used at line 124: Linear[8, K]: takes 8 feature"
+        #     dfdx-shape "pooled is assigned here; used at line 126: Linear[8, K]: takes 8 feature"
         #     "s, got Tensor[N, 16] (16 != 8)"]
         return self.classifier(pooled)  # E: mypy[dfdx-shape "Linear[8, K]: takes 8 features, got "
         #     "Tensor[N, 16] (16 != 8)"]

@@ -62,21 +62,23 @@ class PointNetfeat(Module):
     def __init__(self) -> None:
         super().__init__()
         self.stn: STNkd[L[3]] = STNkd(3)  # the annotation is for pyright
-        self.conv1 = Conv1d(3, 16, 1, rng=rng)
+        self.conv1 = Conv1d(3, 16, 1, rng=rng)  # E: mypy[dfdx-shape "self.conv1 is built here; it"
+        #     "s output reaches line 87: STNkd[64]: x takes Tensor[B, 64, N], got Tensor[B, 16, 3]"
+        #     " (16 != 64)"]
         self.conv2 = Conv1d(16, 32, 1, rng=rng)
         self.conv3 = Conv1d(32, 64, 1, rng=rng)
         self.bn1 = BatchNorm1d(16)
         self.bn2 = BatchNorm1d(32)
         self.bn3 = BatchNorm1d(64)
         # bug: the feature transform built 64 wide, as in the paper, for 16 features
-        self.fstn: STNkd[L[64]] = STNkd(64)  # E: mypy[dfdx-shape "self.fstn is built here; called "
-        #     "at line 85: STNkd[64]: x takes Tensor[B, 64, N], got Tensor[B, 16, 3] (16 != 64)"]
+        self.fstn: STNkd[L[64]] = STNkd(64)  # E: mypy[dfdx-shape "self.fstn is built here; called"
+        #     " at line 87: STNkd[64]: x takes Tensor[B, 64, N], got Tensor[B, 16, 3] (16 != 64)"]
 
     def forward(
         self, x: Tensor[B, L[3], N, T]
     ) -> tuple[Tensor[B, L[64], T], Tensor[B, L[3], L[3], T], Tensor[B, L[16], L[16], T]]:
-        trans = self.stn(x)  # E: mypy[dfdx-shape "trans is assigned here; used at line 81: matmul:"
-        #     " inner sizes differ: Tensor[B, 3, N] @ Tensor[B, 3, 3] (N != 3)"]
+        trans = self.stn(x)  # E: mypy[dfdx-shape "trans is assigned here; used at line 83: matmul"
+        #     ": inner sizes differ: Tensor[B, 3, N] @ Tensor[B, 3, 3] (N != 3)"]
         # bug: the input transform applied to the (B, 3, N) points without transposing them
         pts = x @ trans  # torch.bmm(x, trans)  # E: mypy[dfdx-shape "matmul: inner sizes differ: T"
         #     "ensor[B, 3, N] @ Tensor[B, 3, 3] (N != 3)"]

@@ -47,11 +47,21 @@ class DownBlock(Module, Generic[CI, CO]):
 
     def __init__(self, in_planes: CI, planes: CO) -> None:
         super().__init__()
-        self.conv1 = Conv2d(in_planes, planes, 3, stride=2, padding=1, bias=False, rng=rng)
+        self.conv1 = Conv2d(
+            in_planes,
+            planes,  # E: mypy[dfdx-shape "self.conv1 is built here; its output reaches line 77: B"
+            #     "atchNorm2d[CI]: takes CI channels on axis 1, got Tensor[N, CO, (H+1)//2, (W+1)/"
+            #     "/2] (CO != CI)"]
+            3,
+            stride=2,
+            padding=1,
+            bias=False,
+            rng=rng,
+        )
         # bug: bn after conv1 on the input channels
-        self.bn1 = BatchNorm2d(in_planes)  # E: mypy[dfdx-shape "self.bn1 is built here; called at "
-        #     "line 67: BatchNorm2d[CI]: takes CI channels on axis 1, got Tensor[N, CO, (H+1)//2, ("
-        #     "W+1)//2] (CO != CI)"]
+        self.bn1 = BatchNorm2d(in_planes)  # E: mypy[dfdx-shape "self.bn1 is built here; called at"
+        #     " line 77: BatchNorm2d[CI]: takes CI channels on axis 1, got Tensor[N, CO, (H+1)//2,"
+        #     " (W+1)//2] (CO != CI)"]
         self.conv2 = Conv2d(planes, planes, 3, padding=1, bias=False, rng=rng)
         self.bn2 = BatchNorm2d(planes)
         self.downsample = Sequential(
@@ -80,11 +90,12 @@ class ResNet(Module, Generic[K]):
         self.bn1 = BatchNorm2d(8)
         self.layer1 = BasicBlock(8)
         self.layer2 = DownBlock(8, 16)
-        self.layer3 = DownBlock(16, 32)
+        self.layer3 = DownBlock(16, 32)  # E: mypy[dfdx-shape "self.layer3 is built here; its outp"
+        #     "ut reaches line 108: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
         self.avgpool = AdaptiveAvgPool2d(1)
         # bug: fc of wrong width
-        self.fc = Linear(16, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.fc is built here; ca"
-        #     "lled at line 97: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
+        self.fc = Linear(16, num_classes, rng=rng)  # E: mypy[dfdx-shape "self.fc is built here; c"
+        #     "alled at line 108: Linear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
 
     def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, K, T]:
         x1 = self.bn1(self.conv1(x)).relu()
@@ -92,7 +103,7 @@ class ResNet(Module, Generic[K]):
         x2 = self.layer2(x1)
         x3 = self.layer3(x2)
         pooled = self.avgpool(x3)
-        flat = pooled.flatten(1)  # E: mypy[dfdx-shape "flat is assigned here; used at line 97: Li"
-        #     "near[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
+        flat = pooled.flatten(1)  # E: mypy[dfdx-shape "flat is assigned here; used at line 108: L"
+        #     "inear[16, K]: takes 16 features, got Tensor[N, 32] (32 != 16)"]
         return self.fc(flat)  # E: mypy[dfdx-shape "Linear[16, K]: takes 16 features, got Tensor[N,"
         #     " 32] (32 != 16)"]

@@ -105,11 +105,11 @@ class T5Attention(Module, Generic[D, NH, DK]):
         self.k = Linear(d_model, n_heads * d_kv, bias=False, rng=rng)
         self.v = Linear(d_model, n_heads * d_kv, bias=False, rng=rng)
         self.o = Linear(n_heads * d_kv, d_model, bias=False, rng=rng)
-        self.relative_attention_bias = Embedding(  # E: mypy[dfdx-shape "self.relative_attention_bi"
-            #     "as is built here; its output reaches line 166: unsqueeze: gives Tensor[1, SQ, NH"
-            #     ", SK], the return type is Tensor[1, NH, SQ, SK] (SQ != NH)"]
+        self.relative_attention_bias = Embedding(
             self.relative_attention_num_buckets,
-            n_heads,
+            n_heads,  # E: mypy[dfdx-shape "self.relative_attention_bias is built here; its output"
+            #     " reaches line 166: unsqueeze: gives Tensor[1, SQ, NH, SK], the return type is T"
+            #     "ensor[1, NH, SQ, SK] (SQ != NH)"]
         )
         self.dropout = Dropout(dropout_rate)
 

@@ -77,15 +77,19 @@ class Up(Module, Generic[CI, CO]):
 class UNet(Module, Generic[CI, CO]):
     def __init__(self, n_channels: CI, n_classes: CO) -> None:
         super().__init__()
-        self.inc = DoubleConv(n_channels, 8, 8)
+        self.inc = DoubleConv(n_channels, 8, 8)  # E: mypy[dfdx-shape "self.inc is built here; its"
+        #     " output reaches line 100: Up[32, 16]: x2 takes Tensor[N, 16, H, W], got Tensor[N, 8"
+        #     ", H, W] (8 != 16)"]
         self.down1 = Down(8, 16)
         self.down2 = Down(16, 32)
-        self.up1 = Up(32, 16)  # E: mypy[dfdx-shape "self.up1 is built here; called at line 96: Up"
-        #     "[32, 16]: x2 takes Tensor[N, 16, H, W], got Tensor[N, 8, H, W] (8 != 16)"]
-        self.up2 = Up(16, 8)
+        self.up1 = Up(32, 16)  # E: mypy[dfdx-shape "self.up1 is built here; called at line 100: U"
+        #     "p[32, 16]: x2 takes Tensor[N, 16, H, W], got Tensor[N, 8, H, W] (8 != 16)"]
+        self.up2 = Up(16, 8)  # E: mypy[dfdx-shape "self.up2 is built here; its output reaches lin"
+        #     "e 105: conv2d: input channels differ: input Tensor[N, 8, H, W], weight Tensor[CO, 1"
+        #     "6, 1, 1] (8 != 16 per group * groups 1)"]
         # bug: out conv of wrong width
-        self.outc = Conv2d(16, n_classes, 1, rng=rng)  # E: mypy[dfdx-shape "self.outc is built her"
-        #     "e; called at line 101: conv2d: input channels differ: input Tensor[N, 8, H, W], we"
+        self.outc = Conv2d(16, n_classes, 1, rng=rng)  # E: mypy[dfdx-shape "self.outc is built he"
+        #     "re; called at line 105: conv2d: input channels differ: input Tensor[N, 8, H, W], we"
         #     "ight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, H, W, T]:
@@ -95,9 +99,9 @@ class UNet(Module, Generic[CI, CO]):
         # bug: skip at the wrong resolution
         y2 = self.up1(x3, x1)  # E: mypy[dfdx-shape "Up[32, 16]: x2 takes Tensor[N, 16, H, W], got "
         #     "Tensor[N, 8, H, W] (8 != 16)"]
-        y1 = self.up2(y2, x1)  # E: mypy[dfdx-shape "y1 is assigned here; used at line 101: conv2d"
-        #     ": input channels differ: input Tensor[N, 8, H, W], weight Tensor[CO, 16, 1, 1] (8"
-        #     " != 16 per group * groups 1)"]
+        y1 = self.up2(y2, x1)  # E: mypy[dfdx-shape "y1 is assigned here; used at line 105: conv2d"
+        #     ": input channels differ: input Tensor[N, 8, H, W], weight Tensor[CO, 16, 1, 1] (8 !"
+        #     "= 16 per group * groups 1)"]
         logits = self.outc(y1)  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tensor["
         #     "N, 8, H, W], weight Tensor[CO, 16, 1, 1] (8 != 16 per group * groups 1)"]
         return dx.ensure_shape(logits, x.shape[0], self.outc.out_channels, *x.shape[2:])

@@ -58,13 +58,13 @@ class Decoder(Module, Generic[F, Z]):
     def __init__(self, width: F, latent_dim: Z) -> None:
         super().__init__()
         self.width = width
-        self.fc = Linear(latent_dim, 2 * width * 4 * 4, rng=rng)  # E: mypy[dfdx-shape "self.fc is"
-        #     " built here; its output reaches line 88: reshape: cannot reshape Tensor[B, 32*F] (32"
-        #     "*B*F elements) to Tensor[B, F, 4, 4] (16*B*F elements)"]
-        self.deconv1 = ConvTranspose2d(  # E: mypy[dfdx-shape "self.deconv1 is built here; called a"
-            #     "t line 92: conv_transpose2d: input channels differ: input Tensor[B, F, 4, 4], we"
-            #     "ight Tensor[2*F, F, 4, 4] (F != 2*F)"]
-            2 * width,
+        self.fc = Linear(latent_dim, 2 * width * 4 * 4, rng=rng)  # E: mypy[dfdx-shape "self.fc is "
+        #     "built here; its output reaches line 88: reshape: cannot reshape Tensor[B, 32*F] (32*"
+        #     "B*F elements) to Tensor[B, F, 4, 4] (16*B*F elements)"]
+        self.deconv1 = ConvTranspose2d(
+            2 * width,  # E: mypy[dfdx-shape "self.deconv1 is built here; called at line 92: conv_t"
+            #     "ranspose2d: input channels differ: input Tensor[B, F, 4, 4], weight Tensor[2*F, "
+            #     "F, 4, 4] (F != 2*F)"]
             width,
             4,
             stride=2,

@@ -18,14 +18,15 @@ T = TypeVar("T", NoneTape, OwnedTape)
 class Block(Module, Generic[CI, CO]):
     def __init__(self, ci: CI, co: CO) -> None:
         super().__init__()
-        self.inner = Linear(ci, co)
-        self.outer = Linear(ci, co)  # E: mypy[dfdx-shape "self.outer is built here; called at line"
-        #     " 30: Linear[CI, CO]: takes CI features, got Tensor[B, CO] (CO != CI)"]
+        self.inner = Linear(ci, co)  # E: mypy[dfdx-shape "self.inner is built here; its output re"
+        #     "aches line 31: Linear[CI, CO]: takes CI features, got Tensor[B, CO] (CO != CI)"]
+        self.outer = Linear(ci, co)  # E: mypy[dfdx-shape "self.outer is built here; called at lin"
+        #     "e 31: Linear[CI, CO]: takes CI features, got Tensor[B, CO] (CO != CI)"]
         self.mlp = Sequential(Linear(ci, co), ReLU(), Linear(ci, co))  # E: mypy[dfdx-shape
         #     "Sequential: layer 3 (Linear[CI, CO]) takes CI features, layer 1 gives CO"]
 
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, CO, T]:
-        h = self.inner(x)  # E: mypy[dfdx-shape "h is assigned here; used at line 30: Linear[CI, C"
+        h = self.inner(x)  # E: mypy[dfdx-shape "h is assigned here; used at line 31: Linear[CI, C"
         #     "O]: takes CI features, got Tensor[B, CO] (CO != CI)"]
         return self.outer(h)  # E: mypy[dfdx-shape "Linear[CI, CO]: takes CI features, got Tensor[B"
         #     ", CO] (CO != CI)"]
