@@ -646,9 +646,22 @@ def _computed_sizes_accepted(
     holds an ``Expr`` to be another type than ``D`` and would report the argument."""
     arg_types = list(sig.arg_types)
     for i, formal in enumerate(args):
-        if any(_has_computed_size(types.get(id(e))) for e in formal):
+        if any(
+            _has_computed_size(types.get(id(e))) or _object_list(types.get(id(e))) for e in formal
+        ):
             arg_types[i] = AnyType(TypeOfAny.special_form)
     return sig if arg_types == sig.arg_types else sig.copy_modified(arg_types=arg_types)
+
+
+def _object_list(t: Type | None) -> bool:
+    """Whether ``t`` is a list of ``object``: mypy's join of tensors on two tapes or of two
+    ranks (``outputs = [x, self.conv(x)]``), which a rule that typed the call has read from
+    where the list was made (``_listed``)."""
+    p = get_proper_type(t) if t is not None else None
+    if not (isinstance(p, Instance) and p.type.fullname == "builtins.list" and len(p.args) == 1):
+        return False
+    element = get_proper_type(p.args[0])
+    return isinstance(element, Instance) and element.type.fullname == "builtins.object"
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable
 
-from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, StarExpr, TupleExpr
+from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, NameExpr, StarExpr, TupleExpr
 from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
@@ -30,6 +30,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._listed import listed_items
 from dfdx_mypy_plugin._locals import unpacked_into
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
@@ -211,6 +212,10 @@ def _items(call: Call) -> tuple[list[Type], bool]:
                 types.append(_element(starred))
                 unknown = True
         return types, unknown
+    if isinstance(e, NameExpr):
+        listed = listed_items(call.api, e)
+        if listed is not None and listed.types:
+            return listed.types, listed.unknown
     return [_element(t)], True
 
 
