@@ -34,8 +34,8 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OpExpr,
-    Statement,
     StarExpr,
+    Statement,
     TupleExpr,
     WhileStmt,
 )
