@@ -76,6 +76,7 @@ from dfdx_mypy_plugin._types import (
     is_scalar,
     read_tensor,
 )
+from dfdx_mypy_plugin._user_calls import exact_sizes_accepted
 from dfdx_mypy_plugin._where import at_build, at_inputs, declared_after, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
@@ -972,7 +973,7 @@ class DfdxPlugin(Plugin):
             return calmed(_forward_signature)
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return calmed(None) if self._may_return_tensor(fullname) else None
+            return calmed(exact_sizes_accepted) if self._may_return_tensor(fullname) else None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
         return calmed(_operator_signature(rule, memo, fullname.endswith(".__call__")))
 
@@ -983,7 +984,7 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             return calmed(_user_constructor_signature)
         if rule is None:
-            return calmed(None) if self._may_return_tensor(fullname) else None
+            return calmed(exact_sizes_accepted) if self._may_return_tensor(fullname) else None
         memo = _Memo()
         return calmed(lambda ctx: _checked_signature(rule, None, ctx, memo))
 
