@@ -59,10 +59,18 @@ class Listed:
 
     types: list[Type] = field(default_factory=list)
     unknown: bool = False
+    places: list[Expression | None] = field(default_factory=list)
+    """Where each tensor was put in the list (an item of the display, an ``append``'s
+    argument), or None for the tensors of another list."""
 
     def add(self, other: Listed) -> None:
         self.types += other.types
+        self.places += other.places
         self.unknown = self.unknown or other.unknown
+
+    def put(self, t: Type, place: Expression | None) -> None:
+        self.types.append(t)
+        self.places.append(place)
 
 
 def listed_items(api: CheckerPluginInterface, name: NameExpr, depth: int = 0) -> Listed | None:
@@ -102,13 +110,13 @@ def _made(api: CheckerPluginInterface, value: Expression, depth: int) -> Listed 
                 element = _element(api, item.expr)
                 if element is None:
                     return None
-                out.types.append(element)
+                out.put(element, None)
                 out.unknown = True
             else:
                 t = _type(api, item)
                 if t is None:
                     return None
-                out.types.append(t)
+                out.put(t, item)
         return out
     if isinstance(value, OpExpr) and value.op == "+":
         left = _made(api, value.left, depth)
@@ -123,9 +131,9 @@ def _made(api: CheckerPluginInterface, value: Expression, depth: int) -> Listed 
             return inner
     if isinstance(value, ListComprehension):
         t = _type(api, value.generator.left_expr)
-        return Listed([t], unknown=True) if t is not None else None
+        return Listed([t], True, [None]) if t is not None else None
     element = _element(api, value)
-    return Listed([element], unknown=True) if element is not None else None
+    return Listed([element], True, [None]) if element is not None else None
 
 
 def _type(api: CheckerPluginInterface, e: Expression) -> Type | None:
@@ -225,7 +233,7 @@ def _changes(
             if t is None:
                 return None
             in_line = block_of_binding is not None and any(s is stmt for s in block_of_binding)
-            added.add(Listed([t], unknown=not in_line))
+            added.add(Listed([t], not in_line, [argument]))
         else:
             more = _made(api, argument, _DEPTH)
             if more is None:
