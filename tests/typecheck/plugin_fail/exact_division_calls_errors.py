@@ -8,7 +8,6 @@ declared type."""
 
 from typing import Generic, TypeVar
 
-import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
 from dfdx.nn import Conv2d, Linear, Module
 

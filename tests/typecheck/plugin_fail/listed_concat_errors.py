@@ -58,5 +58,5 @@ class DenseBlock(Module, Generic[C]):
 
 
 def prefixed(x: Tensor[B, S, D, T], embs: list[Tensor[B, L[1], E, T]]) -> Tensor[B, Dyn, D, T]:
-    feats = [x] + embs  # E: mypy[dfdx-shape "(D != E)"]
+    feats = [x] + embs  # noqa: RUF005  # E: mypy[dfdx-shape "(D != E)"]
     return dx.cat(feats, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2"]

@@ -117,8 +117,8 @@ class Prefixed(Module, Generic[D]):
     def forward(
         self, x: Tensor[B, S, D, T], embs: list[Tensor[B, L[1], D, T]]
     ) -> Tensor[B, Dyn, D, T]:
-        b, s, d = x.shape
-        feats = [x] + embs
+        b, _, d = x.shape
+        feats = [x] + embs  # noqa: RUF005 (as PyTorch code writes it)
         h = dx.cat(feats, axis=1)
         assert_type(h, Tensor[B, Dyn, D, T])
         views = dx.cat(feats, axis=1).view(b, -1, d)
