@@ -32,7 +32,10 @@ def channel_shuffle(x: Tensor[N, C, H, W, T], groups: int) -> Tensor[N, C, H, W,
 class DownUnit(Module, Generic[CI, CO]):
     def __init__(self, inp: CI, oup: CO) -> None:
         super().__init__()
-        self.branch1 = Conv2d(inp, oup // 2, 3, stride=2, padding=1)  # E: mypy[dfdx-shape]
+        self.branch1 = Conv2d(inp, oup // 2, 3, stride=2, padding=1)  # E: mypy[dfdx-shape "self.b"
+        #     "ranch1 is built here; its output reaches line 48: channel_shuffle: gives Tensor[N, "
+        #     "CO//2, (H+1)//2, (W+1)//2], the return type is Tensor[N, CO, Dyn, Dyn] (CO//2 != CO"
+        #     ")"]
         self.branch2 = Conv2d(inp, oup // 2, 3, stride=2, padding=1)
         self.post = Conv2d(oup, oup, 1)
 
@@ -42,7 +45,8 @@ class DownUnit(Module, Generic[CI, CO]):
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, Dyn, Dyn, T]:
         half = self.branch1(x)
         self.mix(half)  # E: mypy[arg-type]
-        return channel_shuffle(half, 2)  # E: mypy[dfdx-shape "(CO//2 != CO)"]
+        return channel_shuffle(half, 2)  # E: mypy[dfdx-shape "channel_shuffle: gives Tensor[N, CO"
+        #     "//2, (H+1)//2, (W+1)//2], the return type is Tensor[N, CO, Dyn, Dyn] (CO//2 != CO)"]
 
 
 class MergedHeads(Module, Generic[D, NH]):

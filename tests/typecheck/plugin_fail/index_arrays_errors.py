@@ -21,14 +21,19 @@ T = TypeVar("T", NoneTape, OwnedTape)
 
 def too_many(z: Tensor[B, F, F, T], pairs: npt.NDArray[np.int64]) -> None:
     index = dx.tensor(pairs[0])
-    z[:, index, index, 0]  # E: mypy[dfdx-shape "index: too many indices for Tensor[B, F, F]"]
+    z[:, index, index, 0]  # E: mypy[dfdx-shape "index: too many indices for Tensor[B, F, F]: 4 ax"
+    #     "es indexed, 3 exist"]
 
 
 def out_of_range(z: Tensor[B, F, L[4], T], pairs: npt.NDArray[np.int64]) -> None:
     index = dx.tensor(pairs[0])
-    z[:, index, 4]  # E: mypy[dfdx-shape "index: index 4 is out of range for axis 2"]
+    z[:, index, 4]  # E: mypy[dfdx-shape "index: index 4 is out of range for axis 2 of Tensor[B, F"
+    #     ", 4]"]
 
 
 def pairs_of_lists(table: Tensor[L[5], L[3], T], pairs: list[tuple[int, int]]) -> None:
-    at = dx.tensor(np.asarray(pairs, dtype=np.int64))
-    table[at, dx.arange(3)]  # E: mypy[dfdx-shape "index tensors do not broadcast"]
+    at = dx.tensor(np.asarray(pairs, dtype=np.int64))  # E: mypy[dfdx-shape "at is assigned here; "
+    #     "used at line 38: index: index tensors do not broadcast: Tensor[Dyn, 2] and Tensor[3] (a"
+    #     "xis -1: 2 != 3)"]
+    table[at, dx.arange(3)]  # E: mypy[dfdx-shape "index: index tensors do not broadcast: Tensor[D"
+    #     "yn, 2] and Tensor[3] (axis -1: 2 != 3)"]

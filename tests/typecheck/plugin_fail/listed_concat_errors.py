@@ -36,13 +36,19 @@ class InceptionBlock(Module, Generic[C, C1, C3]):
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, Dyn, H, W, T]:
         branch1 = self.branch1(x)
         branch2 = self.branch2(x)
-        branch3 = self.branch3(x)  # E: mypy[dfdx-shape "branch3 is assigned here; used at line 41"]
-        outputs = [branch1, branch2, branch3]  # E: mypy[dfdx-shape "H != (H+1)//2"]
-        return dx.cat(outputs, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2"]
+        branch3 = self.branch3(x)  # E: mypy[dfdx-shape "branch3 is assigned here; used at line 45"
+        #     ": concat: sizes differ on axis 2: Tensor[N, C1, H, W] and Tensor[N, C3, (H+1)//2, ("
+        #     "W+1)//2] (H != (H+1)//2)"]
+        outputs = [branch1, branch2, branch3]  # E: mypy[dfdx-shape "outputs is assigned here; use"
+        #     "d at line 45: concat: sizes differ on axis 2: Tensor[N, C1, H, W] and Tensor[N, C3,"
+        #     " (H+1)//2, (W+1)//2] (H != (H+1)//2)"]
+        return dx.cat(outputs, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Tens"
+        #     "or[N, C1, H, W] and Tensor[N, C3, (H+1)//2, (W+1)//2] (H != (H+1)//2)"]
 
     def widths(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, Expr[L["C1+C3"]], H, W, T]:
         outputs = [self.branch1(x), self.branch2(x), self.branch2(x)]
-        return dx.cat(outputs, axis=1)  # E: mypy[dfdx-shape "C1+2*C3"]
+        return dx.cat(outputs, axis=1)  # E: mypy[dfdx-shape "concat: gives Tensor[N, C1+2*C3, H, "
+        #     "W], the return type is Tensor[N, C1+C3, H, W] (C1+2*C3 != C1+C3)"]
 
 
 class DenseBlock(Module, Generic[C]):
@@ -51,12 +57,17 @@ class DenseBlock(Module, Generic[C]):
         self.layers = ModuleList([Conv2d(in_channels, in_channels, 3, stride=2) for _ in range(2)])
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, Dyn, H, W, T]:
-        features: list[Tensor[N, C, Dyn, Dyn, T]] = [x]  # E: mypy[dfdx-shape]
+        features: list[Tensor[N, C, Dyn, Dyn, T]] = [x]  # E: mypy[dfdx-shape "features is assigne"
+        #     "d here; used at line 65: concat: sizes differ on axis 2: Tensor[N, C, H, W] and Ten"
+        #     "sor[N, C, (H+1)//2-1, (W+1)//2-1] (H != (H+1)//2-1)"]
         for layer in self.layers:
             features.append(layer(x))
-        return dx.cat(features, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2"]
+        return dx.cat(features, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Ten"
+        #     "sor[N, C, H, W] and Tensor[N, C, (H+1)//2-1, (W+1)//2-1] (H != (H+1)//2-1)"]
 
 
 def prefixed(x: Tensor[B, S, D, T], embs: list[Tensor[B, L[1], E, T]]) -> Tensor[B, Dyn, D, T]:
-    feats = [x] + embs  # noqa: RUF005  # E: mypy[dfdx-shape "(D != E)"]
-    return dx.cat(feats, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2"]
+    feats = [x] + embs  # noqa: RUF005  # E: mypy[dfdx-shape "feats is assigned here; used at line"
+    #     " 72: concat: sizes differ on axis 2: Tensor[B, S, D] and Tensor[B, 1, E] (D != E)"]
+    return dx.cat(feats, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Tensor[B, "
+    #     "S, D] and Tensor[B, 1, E] (D != E)"]
