@@ -112,7 +112,7 @@ def _is_tensor(t: Type) -> bool:
     return isinstance(p, Instance) and p.type.fullname == TENSOR
 
 
-def _accepting(want: Instance, have: Instance, free: set[object]) -> Instance:
+def _accepting(want: Instance, have: Instance, free: set[TypeVarId]) -> Instance:
     """``want`` with each fixed size that ``have`` holds as an equal ``Expr`` replaced by
     ``have``'s (``want`` itself where there is none)."""
     if len(want.args) != len(have.args) or _has_unpack(want) or _has_unpack(have):
@@ -133,7 +133,7 @@ def _accepting(want: Instance, have: Instance, free: set[object]) -> Instance:
     return want if args == list(want.args) else want.copy_modified(args=args)
 
 
-def _mentions(t: Type, ids: set[object]) -> bool:
+def _mentions(t: Type, ids: set[TypeVarId]) -> bool:
     """Whether the size ``t`` is one of the type variables ``ids`` (an ``Expr``'s names are
     text, never the callee's type variables)."""
     p = get_proper_type(t)
