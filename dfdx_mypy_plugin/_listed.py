@@ -4,16 +4,18 @@ Inception-style code builds the list of a concatenation first: ``outputs = [bran
 branch3, branch4]`` then ``dx.cat(outputs, axis=1)``. mypy types ``outputs`` as a list of the
 *join* of the branches' types, which forgets every size that differs (``object`` or ``int``
 on the channel axis, ``list[object]`` for tensors on two tapes). A concatenation or stack of
-such a name reads the list where it was made instead: the ``name = value`` statement that binds
-it last before the use (:func:`_origin.last_binding`), whose value is a list or tuple display
-(a starred item: as many of its element type as there are), a comprehension, another list, or
-a sum of these (``[x] + embs``), and the ``name.append(v)`` and ``name.extend(vs)`` calls
-between that statement and the use. An append in the binding's own block adds one known
-tensor; one in a loop or a branch adds an unknown number of its value's type (the size on the
-concatenated axis is then ``Dyn``, the other sizes still known and checked). Any other use of
-the name in between (passing it to a function, ``del``, an item assignment, a nested function
-that reads it) makes the list unreadable: the rule then reads the list's type, as mypy joined
-it.
+such a name reads the list where it was made instead: the ``name = value`` statement that
+binds it last before the use (:func:`_origin.last_binding`), whose value is a list or tuple
+display, a comprehension, another list, or a sum of these (``[x] + embs``), and the
+``name.append(v)`` and ``name.extend(vs)`` calls between that statement and the use. A
+starred item, a comprehension or another list stands for as many tensors of its element type
+as there are; an append in the binding's own block adds one known tensor, one in a loop or a
+branch an unknown number of its value's type (the size on the concatenated axis is then
+``Dyn``, the other sizes still known and checked). The use must come after the binding in the
+binding's own block (not in another branch, nor in a loop the binding is not in). Any other
+use of the name in between (passing it to a function, ``del``, an item assignment) or a nested
+function or lambda in the function makes the list unreadable: the rule then reads the list's
+type, as mypy joined it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from dfdx_mypy_plugin._joined_values import expressions_in, statement_expression
 from dfdx_mypy_plugin._locals import blocks
 from dfdx_mypy_plugin._origin import last_binding
 
-_DEPTH = 4
 _SEQUENCES = frozenset(
     {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
 )
@@ -73,11 +74,9 @@ class Listed:
         self.places.append(place)
 
 
-def listed_items(api: CheckerPluginInterface, name: NameExpr, depth: int = 0) -> Listed | None:
+def listed_items(api: CheckerPluginInterface, name: NameExpr) -> Listed | None:
     """The tensors the list held in ``name`` holds where it is used, or None where the list
     cannot be read from where it was made (the module docstring)."""
-    if depth > _DEPTH:
-        return None
     function = _current_function(api)
     value = last_binding(api, name)
     if function is None or value is None:
@@ -85,7 +84,7 @@ def listed_items(api: CheckerPluginInterface, name: NameExpr, depth: int = 0) ->
     binding = _binding_statement(function.body.body, value)
     if binding is None:
         return None
-    made = _made(api, value, depth)
+    made = _made(api, value)
     if made is None:
         return None
     changes = _changes(api, function.body.body, binding, name)
@@ -101,7 +100,7 @@ def _current_function(api: CheckerPluginInterface) -> FuncItem | None:
     return function if isinstance(function, FuncItem) else None
 
 
-def _made(api: CheckerPluginInterface, value: Expression, depth: int) -> Listed | None:
+def _made(api: CheckerPluginInterface, value: Expression) -> Listed | None:
     """The tensors of the list ``value`` makes."""
     if isinstance(value, ListExpr | TupleExpr):
         out = Listed()
@@ -119,16 +118,12 @@ def _made(api: CheckerPluginInterface, value: Expression, depth: int) -> Listed 
                 out.put(t, item)
         return out
     if isinstance(value, OpExpr) and value.op == "+":
-        left = _made(api, value.left, depth)
-        right = _made(api, value.right, depth)
+        left = _made(api, value.left)
+        right = _made(api, value.right)
         if left is None or right is None:
             return None
         left.add(right)
         return left
-    if isinstance(value, NameExpr):
-        inner = listed_items(api, value, depth + 1)
-        if inner is not None:
-            return inner
     if isinstance(value, ListComprehension):
         t = _type(api, value.generator.left_expr)
         return Listed([t], True, [None]) if t is not None else None
@@ -216,6 +211,10 @@ def _changes(
         return None
     added = Listed()
     block_of_binding = _block_holding(body, binding)
+    if block_of_binding is None or not any(
+        _position(s) > end and _holds(s, here) for s in block_of_binding
+    ):
+        return None  # the use is not after the binding in its block: another binding may reach it
     for stmt in _in_order(body):
         if _position(stmt) <= end or _position(stmt) >= here:
             continue
@@ -235,7 +234,7 @@ def _changes(
             in_line = block_of_binding is not None and any(s is stmt for s in block_of_binding)
             added.add(Listed([t], not in_line, [argument]))
         else:
-            more = _made(api, argument, _DEPTH)
+            more = _made(api, argument)
             if more is None:
                 return None
             more.unknown = True
@@ -327,3 +326,10 @@ def _block_holding(body: list[Statement], stmt: Statement) -> list[Statement] | 
             if found is not None:
                 return found
     return None
+
+
+def _holds(stmt: Statement, here: tuple[int, int]) -> bool:
+    """Whether the statement spans the position."""
+    start = _position(stmt)
+    stop = (stmt.end_line or stmt.line, stmt.end_column if stmt.end_column is not None else 1 << 30)
+    return start <= here <= stop

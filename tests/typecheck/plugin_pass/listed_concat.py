@@ -153,6 +153,23 @@ def pair_and_rows(a: Tensor[B, L[3], T], b: Tensor[B, L[4], T]) -> Tensor[B, L[1
     return joined
 
 
+def branches(a: Tensor[B, L[3], T], b: Tensor[B, L[4], T], both: bool) -> Tensor[B, Dyn, T]:
+    """A list bound in two branches, or changed by a call: read from its type (which tensors
+    it holds depends on the path)."""
+    parts: list[Tensor[B, Dyn, T]]
+    if both:
+        parts = [a, b]
+    else:
+        parts = [a]
+    joined = dx.cat(parts, axis=1)
+    assert_type(joined, Tensor[B, Dyn, T])
+    rows: list[Tensor[B, Dyn, T]] = [a]
+    rows.extend([b])
+    extended = dx.cat(rows, axis=1)
+    assert_type(extended, Tensor[B, Dyn, T])
+    return joined
+
+
 def mixed_tapes(
     constant: Tensor[L[2], L[3], NoneTape], traced: Tensor[L[2], L[4], OwnedTape]
 ) -> Tensor[L[2], L[7], OwnedTape]:
@@ -171,4 +188,5 @@ seq = dx.randn(2, 5, 6)
 assert Prefixed(6)(seq, [dx.randn(2, 1, 6), dx.randn(2, 1, 6)]).shape == (2, 7, 6)
 assert Heads(6, 3)(dx.randn(2, 6)).shape == (2, 3, 6)
 assert pair_and_rows(dx.randn(2, 3), dx.randn(2, 4)).shape == (2, 14)
+assert branches(dx.randn(2, 3), dx.randn(2, 4), True).shape == (2, 7)
 assert mixed_tapes(dx.randn(2, 3), dx.randn(2, 4).trace()).shape == (2, 7)
