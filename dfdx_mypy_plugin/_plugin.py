@@ -77,6 +77,7 @@ from dfdx_mypy_plugin._types import (
     is_scalar,
     read_tensor,
 )
+from dfdx_mypy_plugin._user_calls import exact_sizes_accepted
 from dfdx_mypy_plugin._where import at_build, at_inputs, declared_after, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
@@ -648,9 +649,22 @@ def _computed_sizes_accepted(
     holds an ``Expr`` to be another type than ``D`` and would report the argument."""
     arg_types = list(sig.arg_types)
     for i, formal in enumerate(args):
-        if any(_has_computed_size(types.get(id(e))) for e in formal):
+        if any(
+            _has_computed_size(types.get(id(e))) or _object_list(types.get(id(e))) for e in formal
+        ):
             arg_types[i] = AnyType(TypeOfAny.special_form)
     return sig if arg_types == sig.arg_types else sig.copy_modified(arg_types=arg_types)
+
+
+def _object_list(t: Type | None) -> bool:
+    """Whether ``t`` is a list of ``object``: mypy's join of tensors on two tapes or of two
+    ranks (``outputs = [x, self.conv(x)]``), which a rule that typed the call has read from
+    where the list was made (``_listed``)."""
+    p = get_proper_type(t) if t is not None else None
+    if not (isinstance(p, Instance) and p.type.fullname == "builtins.list" and len(p.args) == 1):
+        return False
+    element = get_proper_type(p.args[0])
+    return isinstance(element, Instance) and element.type.fullname == "builtins.object"
 
 
 @contextmanager
@@ -971,7 +985,7 @@ class DfdxPlugin(Plugin):
             return calmed(_forward_signature)
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return calmed(None) if self._may_return_tensor(fullname) else None
+            return calmed(exact_sizes_accepted) if self._may_return_tensor(fullname) else None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
         return calmed(_operator_signature(rule, memo, fullname.endswith(".__call__")))
 
@@ -984,7 +998,7 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             return calmed(_user_constructor_signature)
         if rule is None:
-            return calmed(None) if self._may_return_tensor(fullname) else None
+            return calmed(exact_sizes_accepted) if self._may_return_tensor(fullname) else None
         memo = _Memo()
         return calmed(lambda ctx: _checked_signature(rule, None, ctx, memo))
 

@@ -6,6 +6,7 @@ TypeVar types is ``Tensor[B, T, NoneTape]``; a size that is not known becomes ``
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 from mypy.nodes import (
     ARG_POS,
@@ -147,11 +148,37 @@ def _data_shape(e: Expression, get: TypeOf, fresh: TypeOf) -> shapes.Shape:
         module, _, name = e.callee.fullname.rpartition(".")
         if module.startswith("numpy") and name in _NUMPY_COPIES and e.arg_kinds[0] == ARG_POS:
             return _data_shape(e.args[0], get, fresh)
-    try:
-        return _array_rank(get(e))
-    except Unknown:
-        # inferred in the context of ``data: Any``, ``np.zeros((2, 3))``'s shape is ``Any``
-        return _array_rank(fresh(e))
+    # inferred in the context of ``data: Any``, ``np.zeros((2, 3))``'s shape is ``Any``: each
+    # reading is tried on the type inferred without a context too
+    for read, typed in itertools.product((_array_rank, _sequence_shape), (get, fresh)):
+        try:
+            return read(typed(e))
+        except Unknown:
+            pass
+    raise Unknown
+
+
+_LISTS = frozenset(
+    {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
+)
+
+
+def _sequence_shape(t: Type) -> shapes.Shape:
+    """The shape of numbers held in a value whose type nests lists, sequences or tuples:
+    ``list[int]`` (``rows``, a comprehension ``[i for i in ...]``) is 1-d of a ``Dyn``
+    length, ``list[list[float]]`` 2-d, ``list[tuple[int, int]]`` ``(Dyn, 2)``; what
+    ``dx.tensor(np.array(rows, dtype=np.int64))`` makes where NumPy's stubs type the array
+    with no rank."""
+    p = get_proper_type(t)
+    if is_scalar(p):
+        return ()
+    if isinstance(p, Instance) and p.type.fullname in _LISTS and len(p.args) == 1:
+        return (None, *_sequence_shape(p.args[0]))
+    if isinstance(p, TupleType) and p.items:
+        inner = {_sequence_shape(item) for item in p.items}
+        if len(inner) == 1:
+            return (len(p.items), *inner.pop())
+    raise Unknown
 
 
 def _is_number(e: Expression, get: TypeOf) -> bool:

@@ -25,7 +25,17 @@ from mypy.nodes import (
     TupleExpr,
     UnaryExpr,
 )
-from mypy.types import Instance, NoneType, TupleType, Type, TypeVarType, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    NoneType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    TypeVarType,
+    UnpackType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import reaching_definitions
@@ -39,6 +49,7 @@ from dfdx_mypy_plugin._types import (
     literal_bool,
     literal_int,
     merge_tapes,
+    read_known_axes,
     read_tensor,
     size_of,
     type_of,
@@ -129,6 +140,9 @@ def _item_from_type(t: Type) -> shapes.IndexItem:
     if isinstance(p, NoneType):
         return None
     if isinstance(p, Instance) and p.type.fullname == TENSOR:
+        known = read_known_axes(p)
+        if known is not None and known[1]:
+            return _UNRANKED  # ``dx.tensor(np.array(rows))`` where NumPy's type has no rank
         return shapes.TensorIndex(read_tensor(p).shape)  # int64 indices (a mask is refused)
     n = literal_int(p)
     if n is not None:
@@ -169,10 +183,37 @@ def _index_items(call: Call) -> list[shapes.IndexItem]:
     return [_item(call, e)]
 
 
+_UNRANKED = shapes.TensorIndex((None, None, None))
+"""A tensor of indices whose rank its type does not state (compared by identity)."""
+
+
+def _unranked_indexing(call: Call, x: TensorType, items: list[shapes.IndexItem]) -> Type:
+    """``x[items]`` where some index tensors have a rank their type does not state: a tensor of
+    unknown rank that keeps the sizes of the axes after the indexed ones (``z[:, li, lj]`` of
+    a ``Tensor[B, N, N, C]`` ends in ``C``), found as the sizes the results for index tensors
+    of rank 0, 1 and 2 end in alike. The other index tensors and entries are checked as
+    always."""
+    results = []
+    for rank in (0, 1, 2):
+        stand_in = shapes.TensorIndex((None,) * rank)
+        results.append(shapes.index(x.shape, [stand_in if i is _UNRANKED else i for i in items]))
+    last: list[shapes.Dim] = []
+    for column in zip(*(reversed(r) for r in results), strict=False):
+        if len(set(column)) != 1:
+            break
+        last.insert(0, column[0])
+    known = call.result(tuple(last), x.tape, x)
+    anything = AnyType(TypeOfAny.special_form)
+    dims = UnpackType(call.api.named_generic_type("builtins.tuple", [anything]))
+    return known.copy_modified(args=[dims, *known.args])
+
+
 @rule("index", methods=("__getitem__",), functions=_ops("getitem"))
 def getitem(call: Call) -> Type:
     x = call.tensor(0)
     items = _index_items(call)
+    if any(i is _UNRANKED for i in items):
+        return _unranked_indexing(call, x, items)
     try:
         shape = shapes.index(x.shape, items)
     except shapes.ShapeError as e:

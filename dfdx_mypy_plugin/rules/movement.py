@@ -39,7 +39,8 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._locals import unpacked_into
+from dfdx_mypy_plugin._listed import listed_items
+from dfdx_mypy_plugin._locals import reaching_definitions, unpacked_into
 from dfdx_mypy_plugin._origin import last_assignment, layer_output_size, origins
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
@@ -293,16 +294,17 @@ def _not_broadcast(shape: shapes.Shape, sizes: list[shapes.Dim]) -> int | None:
     return None
 
 
-def _items(call: Call) -> tuple[list[Type], bool]:
+def _items(call: Call) -> tuple[list[Type], bool, list[Expression | None]]:
     """The types of the tensors in ``concat``/``stack``'s first argument, and whether their
     number is unknown: a list variable (``dx.cat(levels, axis=1)``, built by ``append`` in a
     loop) or a starred list in a display (``[prompt, *new_tokens]``) gives its element type
-    once."""
+    once; a list held in a name is read where it was made (:mod:`_listed`), with the place
+    where each tensor was put in it (None where not known)."""
     if not call.operands:
         raise Unknown
     t = get_proper_type(call.operands[0])
     if isinstance(t, TupleType):
-        return list(t.items), False
+        return list(t.items), False, []
     e = call.operand_exprs[0]
     if isinstance(e, ListExpr | TupleExpr):
         types: list[Type] = []
@@ -317,8 +319,12 @@ def _items(call: Call) -> tuple[list[Type], bool]:
             else:
                 types.append(_element(starred))
                 unknown = True
-        return types, unknown
-    return [_element(t)], True
+        return types, unknown, []
+    if isinstance(e, NameExpr):
+        listed = listed_items(call.api, e)
+        if listed is not None and listed.types:
+            return listed.types, listed.unknown, listed.places
+    return [_element(t)], True, []
 
 
 def _element(t: ProperType) -> Type:
@@ -335,11 +341,55 @@ _SEQUENCES = frozenset(
 
 
 def _joined(call: Call, join: Callable[[list[shapes.Shape], int], shapes.Shape]) -> Type:
-    types, unknown = _items(call)
+    types, unknown, places = _items(call)
     choices = [_members(t) for t in types]
     if any(len(c) > 1 for c in choices):
         return _joined_members(call, join, choices, unknown)
-    return _joined_items(call, join, types, unknown)
+    try:
+        return _joined_items(call, join, types, unknown)
+    except shapes.ShapeError as e:
+        _blame_odd_member(call, types, places, str(e))
+        raise
+
+
+def _blame_odd_member(
+    call: Call, types: list[Type], places: list[Expression | None], message: str
+) -> None:
+    """Where the tensors of a list held in a name do not fit together, the error is reported
+    also where the odd ones were put in the list (the line that assigned a name of the
+    display, ``branch3 = self.branch3(x)``, or an ``append``'s argument): those whose sizes
+    on the other axes than the joined one differ from those most of the list's tensors
+    share. Where no sizes are shared by more tensors than any others, no tensor is odd."""
+    if not places or len(places) != len(types):
+        return
+    try:
+        axis = _named_axis(call, "axis", 0)
+        shapes_ = [read_tensor(t).shape for t in types]
+        if len({len(s) for s in shapes_}) != 1:
+            return
+        i = shapes.normalize_axis(call.op, shapes_[0], axis) if call.op == "concat" else None
+    except (Unknown, shapes.ShapeError):
+        return
+    others = [tuple(d for j, d in enumerate(s) if j != i) for s in shapes_]
+    counts = {o: others.count(o) for o in others}
+    most = max(counts.values())
+    if list(counts.values()).count(most) != 1:
+        return
+    definition = reaching_definitions(call.api)
+    line = call.context.line
+    for other, place in zip(others, places, strict=True):
+        if counts[other] == most or place is None:
+            continue
+        if isinstance(place, NameExpr):
+            value = definition(place)
+            if value is not None and 0 < value.line != line:
+                call.fail(
+                    f"{place.name} is assigned here; used at line {line}: {message}",
+                    DFDX_SHAPE,
+                    at=value,
+                )
+        elif 0 < place.line != line:
+            call.fail(f"put in the list here; used at line {line}: {message}", DFDX_SHAPE, at=place)
 
 
 _MAX_COMBINATIONS = 16

@@ -295,6 +295,27 @@ def differ_generically(a: Dim, b: Dim) -> bool:
     return False
 
 
+def equal_where_exact(a: Dim, b: Dim) -> bool:
+    """Whether two known sizes, at least one symbolic, are the same function of their size
+    names where each division is exact (:func:`_symbolic.exact_value`): ``2*(C//2)`` and
+    ``C``, ``NH*(D//NH)`` and ``D``, ``(H+1)//2 + H//2``... not ``(H+1)//2`` and ``H//2``
+    (equal for even ``H`` only), ``C//2`` and ``C``, nor a module's ``int`` argument in lower
+    case (a value it may be built with, not a size of its type)."""
+    if a is None or b is None or (isinstance(a, int) and isinstance(b, int)):
+        return False
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return False
+    names = sorted(_sym.names(pa) | _sym.names(pb))
+    if not names or any(not n.isupper() for n in names):
+        return False
+    for probe in _PROBES:
+        values = {n: probe[i % len(probe)] + 7 * (i // len(probe)) for i, n in enumerate(names)}
+        if _sym.exact_value(pa, values) != _sym.exact_value(pb, values):
+            return False
+    return True
+
+
 def grows_apart(a: Dim, b: Dim) -> bool:
     """Whether two sizes differ by a polynomial of names without floors that is 0 wherever one
     of its names is 1, whatever the others (``K+S-1`` and ``S`` differ by ``K-1``; a dilation
