@@ -46,6 +46,13 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
+from dfdx_mypy_plugin._declared import (
+    class_declared_field,
+    is_unbound_argument,
+    kept_operand,
+    made_inside,
+    told_inside,
+)
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -267,6 +274,8 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
         ):
             target = stmt.lvalues[0]
             node = target.node if isinstance(target, (NameExpr, MemberExpr)) else None
+            if node is None and isinstance(target, MemberExpr):
+                node = class_declared_field(api, target)
             if stmt.type is not None or (isinstance(node, Var) and not node.is_inferred):
                 return f"{callee_name(target)}'s declared type"
     return None
@@ -773,13 +782,17 @@ def _made_before(
     reported at the op; where it kept them from a local name's tensor (``h = dx.relu(h)``
     before ``return h``), the assignment that set them (:func:`_shape_set_before`), reported
     too; None where the sizes come from an expression this does not follow."""
-    read = _read_tensor_of(op)
+    read = kept_operand(api, op) if isinstance(op, OpExpr) else _read_tensor_of(op)
     before = _tensor_shape(api, read) if read is not None else None
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in bad):
         return []
+    if isinstance(read, CallExpr | IndexExpr | OpExpr):
+        return made_inside(api, read, before, out, bad, message, _made_before)
     if not isinstance(read, NameExpr):
         return None
     value = reaching_definitions(api)(read)
+    if value is None and is_unbound_argument(api, read):
+        return []  # the op made the value from the function's argument as it came
     if value is None or not 0 < value.line < op.line:
         return None
     setting = [value, *_shape_set_before(api, read.name, value)][-1]
@@ -848,7 +861,7 @@ def fit_value(
     size nor the place."""
     g = get_proper_type(got)
     if (
-        not isinstance(context, CallExpr | IndexExpr)
+        not isinstance(context, CallExpr | IndexExpr | OpExpr)
         or not isinstance(g, Instance)
         or g.type.fullname != TENSOR
     ):
@@ -883,7 +896,8 @@ def fit_value(
         if made is None:
             return got
         places = made
-    fail(message, context)
+    if not told_inside(places, context):
+        fail(message, context)
     for text, place in places:
         fail(text, place)
     return expected
