@@ -14,13 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mypy.checker import TypeChecker
 from mypy.nodes import (
     ArgKind,
+    AssignmentStmt,
     CallExpr,
     Context,
     Expression,
+    ExpressionStmt,
     FuncItem,
     IndexExpr,
+    ListComprehension,
+    ListExpr,
     MemberExpr,
     NameExpr,
     OpExpr,
@@ -140,3 +145,51 @@ def told_inside(places: list[tuple[str, Context]], op: Context) -> bool:
         and (place.end_line or 0, place.end_column or 0) <= (op.end_line or 0, op.end_column or 0)
         for _, place in places
     )
+
+
+_DECLARED = "'s declared type"
+
+_ADDS = {"append": 0, "insert": 1}
+"""A list's methods that add one item, by the position of the item among their arguments."""
+
+
+def item_destination(api: CheckerPluginInterface, value: Expression) -> str | None:
+    """What declared type ``value`` must fit as an item of a list: the argument of
+    ``layers.append(value)`` (``layers: list[Block[C, C]] = []``: mypy gives it the list's item
+    type as context), or an item of a list display or comprehension (also inside a call of
+    one argument, ``ModuleList([...])``) assigned to a declared target; else None."""
+    from dfdx_mypy_plugin._where import _same_place, callee_name, destination, walk
+
+    if not isinstance(api, TypeChecker):
+        return None
+    function = api.scope.current_function()
+    statements = function.body.body if function is not None else api.tree.defs
+    for stmt in walk(statements):
+        if isinstance(stmt, ExpressionStmt) and isinstance(stmt.expr, CallExpr):
+            call = stmt.expr
+            at = _ADDS.get(call.callee.name) if isinstance(call.callee, MemberExpr) else None
+            if (
+                at is not None
+                and isinstance(call.callee, MemberExpr)
+                and len(call.args) == at + 1
+                and _same_place(call.args[at], value)
+            ):
+                return f"an item of {callee_name(call.callee.expr)}"
+        if isinstance(stmt, AssignmentStmt) and any(
+            _same_place(item, value) for item in _items(stmt.rvalue)
+        ):
+            where = destination(api, stmt.rvalue)
+            return f"an item of {where.removesuffix(_DECLARED)}" if where is not None else None
+    return None
+
+
+def _items(e: Expression) -> list[Expression]:
+    """The items of a list display or comprehension ``e``, or of the one such argument of a
+    call (``ModuleList([...])``)."""
+    if isinstance(e, CallExpr) and len(e.args) == 1:
+        e = e.args[0]
+    if isinstance(e, ListExpr):
+        return list(e.items)
+    if isinstance(e, ListComprehension):
+        return [e.generator.left_expr]
+    return []
