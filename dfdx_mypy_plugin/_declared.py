@@ -140,8 +140,7 @@ def told_inside(places: list[tuple[str, Context]], op: Context) -> bool:
     return any(
         place is not op
         and place.line == op.line
-        and (place.column, place.end_line or 0, place.end_column or 0)
-        >= (op.column, 0, 0)
+        and (place.column, place.end_line or 0, place.end_column or 0) >= (op.column, 0, 0)
         and (place.end_line or 0, place.end_column or 0) <= (op.end_line or 0, op.end_column or 0)
         for _, place in places
     )

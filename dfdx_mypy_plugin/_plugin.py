@@ -67,6 +67,7 @@ from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -725,6 +726,16 @@ def _user_constructor_signature(ctx: FunctionSigContext) -> FunctionLike:
         return ctx.default_signature
 
 
+def _guarded_generic_call(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    """:func:`checked_generic_call`, never crashing mypy."""
+    try:
+        return checked_generic_call(ctx)
+    except Exception:
+        if _DEBUG:
+            raise
+        return ctx.default_signature
+
+
 def _shape_attribute(ctx: AttributeContext) -> Type:
     """``x.shape`` as a tuple of the sizes its type states: ``tuple[L[4], B, int]`` (an unknown
     size is ``int``), so that ``B, T, C = x.shape`` keeps them; ``tuple[int, ...]`` where the
@@ -952,6 +963,14 @@ class DfdxPlugin(Plugin):
 
         return _hinted(hook)
 
+    @staticmethod
+    def _user_call(
+        fullname: str,
+    ) -> Callable[[FunctionSigContext | MethodSigContext], FunctionLike] | None:
+        """The check of a call of the user's own function or method that returns a tensor
+        (:func:`checked_generic_call`); None for dfdx's own."""
+        return None if fullname.startswith(("dfdx.", "dfdx_")) else _guarded_generic_call
+
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
@@ -959,7 +978,7 @@ class DfdxPlugin(Plugin):
             return calmed(_forward_signature)
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return calmed(None) if self._may_return_tensor(fullname) else None
+            return calmed(self._user_call(fullname)) if self._may_return_tensor(fullname) else None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
         return calmed(_operator_signature(rule, memo, fullname.endswith(".__call__")))
 
@@ -970,7 +989,7 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             return calmed(_user_constructor_signature)
         if rule is None:
-            return calmed(None) if self._may_return_tensor(fullname) else None
+            return calmed(self._user_call(fullname)) if self._may_return_tensor(fullname) else None
         memo = _Memo()
         return calmed(lambda ctx: _checked_signature(rule, None, ctx, memo))
 
