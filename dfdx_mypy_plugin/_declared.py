@@ -29,6 +29,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OpExpr,
+    TupleExpr,
     Var,
 )
 from mypy.plugin import CheckerPluginInterface
@@ -115,7 +116,7 @@ def made_inside(
     head = f": gives {fmt(outer_shape)}"
     _, sep, tail = message.partition(head)
     told = f"{op_name(inner)}: gives {fmt(inner_shape)}{tail}" if sep else message
-    return [(told, inner)]
+    return [(told, inner), *at_size_argument(inner, bad, told)]
 
 
 def is_unbound_argument(api: CheckerPluginInterface, name: NameExpr) -> bool:
@@ -192,3 +193,23 @@ def _items(e: Expression) -> list[Expression]:
     if isinstance(e, ListComprehension):
         return [e.generator.left_expr]
     return []
+
+
+_SIZES_AS_ARGUMENTS = frozenset(
+    {"zeros", "ones", "randn", "rand", "empty", "full", "reshape", "view"}
+)
+"""Ops whose positional arguments (or first argument, a tuple) are their result's sizes."""
+
+
+def at_size_argument(op: Context, bad: list[int], message: str) -> list[tuple[str, Context]]:
+    """Where ``op`` (``dx.zeros(...)``, ``x.reshape(...)``) takes its sizes as arguments and
+    the one for the first axis in ``bad`` is on a line of its own (a call over several
+    lines), that argument, with ``message``: the line to fix."""
+    if not isinstance(op, CallExpr) or op_name(op) not in _SIZES_AS_ARGUMENTS or not bad:
+        return []
+    sizes = [a for a, k in zip(op.args, op.arg_kinds, strict=True) if k == ArgKind.ARG_POS]
+    if sizes and isinstance(sizes[0], TupleExpr):
+        sizes = list(sizes[0].items)
+    if bad[0] >= len(sizes) or sizes[bad[0]].line == op.line:
+        return []
+    return [(message, sizes[bad[0]])]

@@ -47,6 +47,7 @@ from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin._declared import (
+    at_size_argument,
     class_declared_field,
     is_unbound_argument,
     kept_operand,
@@ -892,7 +893,11 @@ def fit_value(
     if not places:
         if _rebinds_declared_name(api, context):
             return got
-        made = [] if op in SIZED_HERE else _made_before(api, context, have, bad, message)
+        made = (
+            at_size_argument(context, bad, message)
+            if op in SIZED_HERE
+            else _made_before(api, context, have, bad, message)
+        )
         if made is None:
             return got
         places = made
