@@ -4,7 +4,7 @@ their field or name declares: the field declared in the class body and assigned 
 ``.detach()``, or written over several lines. Each is reported at the creation that made the
 sizes, naming it, both shapes and the size at fault (mypy alone says ``assignment``)."""
 
-# rules: creation, tape, binary
+# rules: creation, binary
 
 from typing import Generic, TypeVar
 

@@ -5,7 +5,7 @@ module's sizes built with them swapped over several lines. Each is reported on t
 the size argument at fault, naming the module, the argument and both sizes (mypy alone says
 ``arg-type`` or ``assignment``)."""
 
-# rules: nn, conv
+# rules: nn
 
 from typing import Any, Generic, TypeVar
 

@@ -5,7 +5,7 @@ a dropout), an op applied to the argument instead of the value built from it. Ea
 reported at the op that made the size at fault (mypy alone says ``return-value`` at the
 ``return``)."""
 
-# rules: reduce, movement, binary, unary, nn
+# rules: reduce, movement, binary, nn
 
 from typing import Generic, TypeVar
 

@@ -3,7 +3,7 @@ declared_fields_errors.py): fields declared in the class body and assigned in ``
 creations wrapped in ``.trace()``, a scale or ``.detach()``, a creation over several lines, a
 size parameter as the scale, data from NumPy, a field set in one branch or another."""
 
-# rules: creation, tape, binary, linalg
+# rules: creation, binary, linalg
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L

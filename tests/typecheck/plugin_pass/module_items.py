@@ -3,7 +3,7 @@ module_items_errors.py): blocks appended to a list declared of their sizes, buil
 comprehension or a ``ModuleList`` assigned to a declared field, a constructor over several
 lines, a list of layers declared ``int`` where sizes are computed."""
 
-# rules: nn, conv
+# rules: nn
 
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L

@@ -3,7 +3,7 @@
 transpose, a layer's output kept by later steps, an op on the argument itself, a name rebound
 in a branch, sizes the return type leaves ``int``."""
 
-# rules: reduce, movement, binary, unary, nn
+# rules: reduce, movement, binary, nn
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
