@@ -49,7 +49,7 @@ class Attention(Module, Generic[E, H, D]):
     def forward(
         self, x: Tensor[B, S, E, T], cos: Tensor[S, D, NoneTape], sin: Tensor[S, D, NoneTape]
     ) -> Tensor[B, H, S, D, T]:
-        b, s, e = x.shape
+        b, s, _ = x.shape
         q = self.q(x).reshape(b, s, self.heads, self.head_dim)  # E: mypy[dfdx-shape "q is assigned"
         #     " here; used at line 56: apply_rope: q and cos give S two sizes: q is Tensor[B, S, H,"
         #     " D] (axis 2: H), cos is Tensor[S, D] (axis 0: S) (H != S)"]

@@ -9,7 +9,6 @@ the size argument at fault, naming the module, the argument and both sizes (mypy
 
 from typing import Any, Generic, TypeVar
 
-import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.nn import Conv2d, Linear, Module, ModuleList
 

@@ -50,7 +50,7 @@ class Heads(Module, Generic[E, H]):
         self.proj = Linear(dim, dim)
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, H, S, int, T]:
-        b, s, e = x.shape
+        b, s, _ = x.shape
         q = self.proj(x)
         q = q.reshape(b, s, self.heads, -1)  # E: mypy[dfdx-shape "q is assigned here; used at line"
         #     " 58: mul: gives Tensor[B, S, H, E//H], the return type is Tensor[B, H, S, Dyn] (S !="

@@ -52,7 +52,7 @@ class Attention(Module, Generic[E, H, D]):
     def forward(
         self, x: Tensor[B, S, E, T], cos: Tensor[S, D, NoneTape], sin: Tensor[S, D, NoneTape]
     ) -> Tensor[B, H, S, D, T]:
-        b, s, e = x.shape
+        b, s, _ = x.shape
         q = self.q(x).reshape(b, s, self.heads, self.head_dim).transpose(1, 2)
         return apply_rope(q, cos, sin)
 

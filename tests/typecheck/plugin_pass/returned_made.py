@@ -51,7 +51,7 @@ class Heads(Module, Generic[E, H]):
         self.proj = Linear(dim, dim)
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, H, S, int, T]:
-        b, s, e = x.shape
+        b, s, _ = x.shape
         q = self.proj(x)
         q = q.reshape(b, s, self.heads, -1).transpose(1, 2)
         q = q * 2.0
