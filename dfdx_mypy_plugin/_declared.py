@@ -35,6 +35,7 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
 
+from dfdx_mypy_plugin._arguments import name_reuse
 from dfdx_mypy_plugin._locals import ANYTHING, count_bindings
 from dfdx_mypy_plugin._types import TENSOR
 from dfdx_mypy_plugin.shapes import Shape, fmt
@@ -213,3 +214,11 @@ def at_size_argument(op: Context, bad: list[int], message: str) -> list[tuple[st
     if bad[0] >= len(sizes) or sizes[bad[0]].line == op.line:
         return []
     return [(message, sizes[bad[0]])]
+
+
+def operators_followed(api: CheckerPluginInterface) -> bool:
+    """Whether an arithmetic operator's result is checked against its declared type: only
+    where a name may take a new type (``allow_redefinition_new``); else ``h = h * 2.0`` after
+    ``h = self.fc(h)`` is rejected already, by mypy, and ``h`` keeps its first type."""
+    options = getattr(api, "options", None)
+    return options is not None and name_reuse(options)

@@ -52,6 +52,7 @@ from dfdx_mypy_plugin._declared import (
     is_unbound_argument,
     kept_operand,
     made_inside,
+    operators_followed,
     told_inside,
 )
 from dfdx_mypy_plugin._locals import (
@@ -865,6 +866,7 @@ def fit_value(
         not isinstance(context, CallExpr | IndexExpr | OpExpr)
         or not isinstance(g, Instance)
         or g.type.fullname != TENSOR
+        or (isinstance(context, OpExpr) and not operators_followed(api))
     ):
         return got
     target = declared(api, context)
