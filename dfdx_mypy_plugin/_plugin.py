@@ -68,6 +68,7 @@ from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._types import (
     TENSOR,
@@ -741,6 +742,26 @@ def _user_constructor_signature(ctx: FunctionSigContext) -> FunctionLike:
         return ctx.default_signature
 
 
+def _guarded_generic_call(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    """:func:`checked_generic_call`, never crashing mypy."""
+    try:
+        return checked_generic_call(ctx)
+    except Exception:
+        if _DEBUG:
+            raise
+        return ctx.default_signature
+
+
+def _checked_user_call(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    """:func:`checked_generic_call`, then :func:`exact_sizes_accepted` on what it gives."""
+    checked = _guarded_generic_call(ctx)
+    if not isinstance(checked, CallableType):
+        return checked
+    if isinstance(ctx, FunctionSigContext):
+        return exact_sizes_accepted(ctx._replace(default_signature=checked))
+    return exact_sizes_accepted(ctx._replace(default_signature=checked))
+
+
 def _shape_attribute(ctx: AttributeContext) -> Type:
     """``x.shape`` as a tuple of the sizes its type states: ``tuple[L[4], B, int]`` (an unknown
     size is ``int``), so that ``B, T, C = x.shape`` keeps them; ``tuple[int, ...]`` where the
@@ -978,6 +999,17 @@ class DfdxPlugin(Plugin):
 
         return _hinted(hook)
 
+    @staticmethod
+    def _user_call(
+        fullname: str,
+    ) -> Callable[[FunctionSigContext | MethodSigContext], FunctionLike]:
+        """The signature of a call of a function or method that returns a tensor: sizes equal
+        where divisions are exact accepted (:func:`exact_sizes_accepted`), and for the user's
+        own, arguments that give a size two values reported first (:func:`checked_generic_call`)."""
+        if fullname.startswith(("dfdx.", "dfdx_")):
+            return exact_sizes_accepted
+        return _checked_user_call
+
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
@@ -985,7 +1017,7 @@ class DfdxPlugin(Plugin):
             return calmed(_forward_signature)
         rule = METHOD_RULES.get(fullname)
         if rule is None:
-            return calmed(exact_sizes_accepted) if self._may_return_tensor(fullname) else None
+            return calmed(self._user_call(fullname)) if self._may_return_tensor(fullname) else None
         memo = _Memo()  # mypy looks the hook up anew for each call it checks
         return calmed(_operator_signature(rule, memo, fullname.endswith(".__call__")))
 
@@ -998,7 +1030,7 @@ class DfdxPlugin(Plugin):
         if rule is None and self._is_sized_user_module(fullname):
             return calmed(_user_constructor_signature)
         if rule is None:
-            return calmed(exact_sizes_accepted) if self._may_return_tensor(fullname) else None
+            return calmed(self._user_call(fullname)) if self._may_return_tensor(fullname) else None
         memo = _Memo()
         return calmed(lambda ctx: _checked_signature(rule, None, ctx, memo))
 

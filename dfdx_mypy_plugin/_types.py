@@ -179,7 +179,11 @@ def read_tape(t: Type) -> ProperType:
 
 
 def is_scalar(t: Type) -> bool:
+    """A Python or NumPy number, or a size TypeVar's value (``w / fan_in`` with ``fan_in:
+    FI``: an ``int``)."""
     p = get_proper_type(t)
+    if isinstance(p, TypeVarType) and is_int_bound(p):
+        p = get_proper_type(p.upper_bound)
     if isinstance(p, LiteralType):
         p = p.fallback
     return isinstance(p, Instance) and (

@@ -49,6 +49,15 @@ from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument, stride_arguments
+from dfdx_mypy_plugin._declared import (
+    at_size_argument,
+    class_declared_field,
+    is_unbound_argument,
+    kept_operand,
+    made_inside,
+    operators_followed,
+    told_inside,
+)
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -315,6 +324,8 @@ def destination(api: CheckerPluginInterface, value: Expression) -> str | None:
         ):
             target = stmt.lvalues[0]
             node = target.node if isinstance(target, (NameExpr, MemberExpr)) else None
+            if node is None and isinstance(target, MemberExpr):
+                node = class_declared_field(api, target)
             if stmt.type is not None or (isinstance(node, Var) and not node.is_inferred):
                 return f"{callee_name(target)}'s declared type"
     return None
@@ -923,13 +934,17 @@ def _made_before(
     reported at the op; where it kept them from a local name's tensor (``h = dx.relu(h)``
     before ``return h``), the assignment that set them (:func:`_shape_set_before`), reported
     too; None where the sizes come from an expression this does not follow."""
-    read = _read_tensor_of(op)
+    read = kept_operand(api, op) if isinstance(op, OpExpr) else _read_tensor_of(op)
     before = _tensor_shape(api, read) if read is not None else None
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in bad):
         return []
+    if isinstance(read, CallExpr | IndexExpr | OpExpr):
+        return made_inside(api, read, before, out, bad, message, _made_before)
     if not isinstance(read, NameExpr):
         return None
     value = reaching_definitions(api)(read)
+    if value is None and is_unbound_argument(api, read):
+        return []  # the op made the value from the function's argument as it came
     if value is None or not 0 < value.line < op.line:
         return None
     setting = [value, *_shape_set_before(api, read.name, value)][-1]
@@ -998,9 +1013,10 @@ def fit_value(
     size nor the place."""
     g = get_proper_type(got)
     if (
-        not isinstance(context, CallExpr | IndexExpr)
+        not isinstance(context, CallExpr | IndexExpr | OpExpr)
         or not isinstance(g, Instance)
         or g.type.fullname != TENSOR
+        or (isinstance(context, OpExpr) and not operators_followed(api))
     ):
         return got
     target = declared(api, context)
@@ -1030,11 +1046,16 @@ def fit_value(
     if not places:
         if _rebinds_declared_name(api, context):
             return got
-        made = [] if op in SIZED_HERE else _made_before(api, context, have, bad, message)
+        made = (
+            at_size_argument(context, bad, message)
+            if op in SIZED_HERE
+            else _made_before(api, context, have, bad, message)
+        )
         if made is None:
             return got
         places = made
-    fail(message, context)
+    if not told_inside(places, context):
+        fail(message, context)
     for text, place in places:
         fail(text, place)
     return expected

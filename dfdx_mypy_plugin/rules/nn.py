@@ -67,6 +67,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._declared import item_destination
 from dfdx_mypy_plugin._joined_values import held_equal
 from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
@@ -212,19 +213,34 @@ def _fit_declared(call: Call, built: Instance) -> Type:
     if is_subtype(declared_int, expected):
         return declared_int
     misfits = [
-        (g, w) for g, w in zip(built.args, expected.args, strict=True) if not is_subtype(g, w)
+        (i, g, w)
+        for i, (g, w) in enumerate(zip(built.args, expected.args, strict=True))
+        if not is_subtype(g, w)
     ]
-    if not misfits or not all(_fixed_size(g, set()) and _fixed_size(w, set()) for g, w in misfits):
+    if not misfits or not all(
+        _fixed_size(g, set()) and _fixed_size(w, set()) for _, g, w in misfits
+    ):
         return built
-    where = destination(api, call.context)
+    where = destination(api, call.context) or item_destination(api, call.context)
     if where is None:
         return built
-    g, w = (shapes.fmt_dim(read_dim(t, {})) for t in misfits[0])
+    at, *sizes = misfits[0]
+    g, w = (shapes.fmt_dim(read_dim(t, {})) for t in sizes)
     call.fail(
         f"{layer_name(built)} is built where {where} is {layer_name(expected)} ({g} != {w})",
         DFDX_SHAPE,
+        at=_size_argument(call, built, at),
     )
     return expected
+
+
+def _size_argument(call: Call, built: Instance, at: int) -> Context | None:
+    """The argument that gave a layer its size at type parameter ``at`` (in a constructor
+    call over several lines, the line to fix); None (the call) where not known."""
+    layer = _layer(built)
+    if layer is None or at >= len(layer.sizes):
+        return None
+    return call.named_exprs.get(layer.sizes[at].name)
 
 
 def _declared_int(built: Instance, expected: Instance) -> Instance:
@@ -1578,7 +1594,7 @@ def checked_constructor(
         and len(expected.args) == len(ret.type.defn.type_vars)
     ):
         return sig
-    where = destination(api, context)
+    where = destination(api, context) or item_destination(api, context)
     positions = {tv.id: i for i, tv in enumerate(ret.type.defn.type_vars)}
     loosened = list(sig.arg_types)
     for i, (formal, actuals) in enumerate(zip(sig.arg_types, args, strict=True)):
@@ -1622,7 +1638,7 @@ def checked_constructor(
         name = sig.arg_names[i] or f"argument {i + 1}"
         api.fail(
             f"{ret.type.name}: {name} is {g}, {where} is {_module_name(expected)} ({g} != {w})",
-            context,
+            actuals[0],  # the argument's line, in a call over several lines
             code=DFDX_SHAPE,
         )
         loosened[i] = AnyType(TypeOfAny.special_form)

@@ -57,7 +57,8 @@ class Results(Module, Generic[D, F]):
     def forward(self, x: Tensor[B, F, T], z: Tensor[S, D, T]) -> Tensor[B, D, T]:
         y: Tensor[B, D, T] = self.down(x)  # E: mypy[dfdx-shape "Linear[F, F]: gives Tensor[B, F], "
         #     "y's declared type is Tensor[B, D] (F != D)"]
-        return self.norm(z)  # E: mypy[arg-type, return-value]
+        return self.norm(z)  # E: mypy[arg-type, dfdx-shape "LayerNorm: gives Tensor[S, D], the re"
+        #     "turn type is Tensor[B, D] (S != B)"]
 
 
 class Untraced(Module, Generic[D, F]):
@@ -81,13 +82,13 @@ class Twice(Module, Generic[D, F]):
     def __init__(self, dim: D, hidden: F) -> None:
         super().__init__()
         self.proj = Linear(hidden, dim)  # E: mypy[dfdx-shape "self.proj is built here; called at l"
-        #     "ine 91: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
-        self.norm = Norm(hidden)  # E: mypy[dfdx-shape "self.norm is built here; called at line 93:"
+        #     "ine 92: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
+        self.norm = Norm(hidden)  # E: mypy[dfdx-shape "self.norm is built here; called at line 94:"
         #     " Norm[F]: x takes Tensor[B, F], got Tensor[B, D] (D != F)"]
 
     def forward(self, x: Tensor[B, D, T], y: Tensor[B, F, T], pick: bool) -> None:
         h = x if pick else dx.cat([y, y], axis=1)  # E: mypy[dfdx-shape "h is assigned here; used a"
-        #     "t line 91: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
+        #     "t line 92: Linear[F, D]: takes F features, got Tensor[B, D] (D != F)"]
         self.proj(h)  # E: mypy[dfdx-shape "Linear[F, D]: takes F features, got Tensor[B, D] (D != "
         #     "F)"]
         self.norm(x)  # E: mypy[dfdx-shape "Norm[F]: x takes Tensor[B, F], got Tensor[B, D] (D != F"
@@ -107,10 +108,10 @@ class Heads(Module, Generic[D, F]):
     def __init__(self, dim: D, vocab: F) -> None:
         super().__init__()
         self.word = Embedding(vocab, dim)  # E: mypy[dfdx-shape "self.word is built here; called "
-        #     "at line 120: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] (axis -"
+        #     "at line 121: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] (axis -"
         #     "1: D != F)"]
         self.position = Embedding(dim, vocab)  # E: mypy[dfdx-shape "self.position is built here; "
-        #     "called at line 120: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] ("
+        #     "called at line 121: add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, F] ("
         #     "axis -1: D != F)"]
         self.head = Linear(dim, vocab)
 

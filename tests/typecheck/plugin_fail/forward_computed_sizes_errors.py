@@ -52,7 +52,7 @@ class NoPool(Module, Generic[CI, CO]):
         self, x: Tensor[N, CI, H, W, T]
     ) -> Tensor[N, CO, Expr[L["H//2"]], Expr[L["W//2"]], T]:
         return self.conv(x)  # E: mypy[dfdx-shape "Conv2d: gives Tensor[N, CO, H, W], the "
-        #     "return type is Tensor[N, CO, H//2, W//2] (H != H//2)", return-value]
+        #     "return type is Tensor[N, CO, H//2, W//2] (H != H//2)"]
 
 
 class SelfCat(Module, Generic[CI, G]):

@@ -16,8 +16,9 @@ T = TypeVar("T", NoneTape, OwnedTape)
 
 
 def scores(wh1: Tensor[N, L[1], T], wh2: Tensor[N, L[1], T]) -> Tensor[N, N, T]:
-    e = wh1 + wh2
-    return e  # E: mypy[return-value]
+    e = wh1 + wh2  # E: mypy[dfdx-shape "add: gives Tensor[N, 1], the return type is Tensor[N, N]"
+    #     " (1 != N)"]
+    return e
 
 
 a: Tensor[L[3], L[4], NoneTape] = dx.zeros(3, 4)
