@@ -52,6 +52,7 @@ from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._types import Unknown, read_tensor, type_of
 from dfdx_mypy_plugin._where import field_value, walk
+from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.rules import Call
 from dfdx_mypy_plugin.shapes import Dim, ShapeError
 
@@ -71,7 +72,9 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     if len(variants) < 2:
         return variants
     fits = [_fits(fn, v) for v in variants]
-    if all(fits) or not any(fits):
+    if not any(fits):
+        return sorted(variants, key=_report_order)
+    if all(fits):
         return variants
     fitting = [v for v, ok in zip(variants, fits, strict=True) if ok]
     if any_member_will_do(call):
@@ -81,6 +84,24 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
         for v, ok in zip(variants, fits, strict=True)
         if ok or not any(_variants_held_equal(v, w) for w in fitting)
     ]
+
+
+def _report_order(variant: Call) -> tuple[bool, int]:
+    """Where no member of a union operand fits, the order in which the variants are reported
+    (the first is): those whose two tensor operands differ in sizes no branch's condition can
+    hold equal (:func:`held_equal`), then the others by how many axes differ. The identity
+    member of ``x if self.proj is None else self.proj(x)`` differs from the main path in its
+    channels and its resolution, which the condition may hold equal; a projection built
+    without its stride differs in its resolution only, and is what is wrong."""
+    try:
+        a, b = (read_tensor(t).shape for t in variant.operands[:2])
+    except (Unknown, ValueError):
+        return (True, 0)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    pa = tuple(d if d != 1 else e for d, e in zip(pa, pb, strict=True))
+    differ = sum(1 for d, e in zip(pa, pb, strict=True) if d != 1 and e != 1 and d != e)
+    return (held_equal(pa, pb), differ)
 
 
 def _fitting_sibling(fn: RuleFn, call: Call, variant: Call) -> Call | None:
@@ -178,12 +199,20 @@ def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
     the same size, a size of ``b`` not known (``a``'s own unknown size may be one made wrong,
     by a concatenation on the wrong axis), or two sizes of which one is a size name and the
     other a name or a literal (``CI`` and ``CO``: ``x if self.downsample is None else
-    self.downsample(x)``), neither of which the other shape has on another axis (``(S, B, E)``
-    and ``(B, S, E)`` are axes in another order, not sizes a condition makes equal)."""
+    self.downsample(x)``), or a size and its strided size (``H`` and ``(H-1)//stride+1``: the
+    shortcut is ``None`` where ``stride == 1``; :func:`shapes.grows_apart`, as for an op inside
+    a branch), neither of which the other shape has on another axis (``(S, B, E)`` and ``(B,
+    S, E)`` are axes in another order, not sizes a condition makes equal)."""
     if len(a) != len(b):
         return False
     return all(
-        da == db or db is None or (_may_be_held_equal(da, db) and da not in b and db not in a)
+        da == db
+        or db is None
+        or (
+            (_may_be_held_equal(da, db) or shapes.grows_apart(da, db))
+            and da not in b
+            and db not in a
+        )
         for da, db in zip(a, b, strict=True)
     )
 
