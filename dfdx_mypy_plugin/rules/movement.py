@@ -44,7 +44,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
-from dfdx_mypy_plugin._where import declared, returned_as
+from dfdx_mypy_plugin._where import at_windows, declared, returned_as
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
@@ -286,6 +286,8 @@ def _joined_items(
     except shapes.ShapeError as e:
         if e.best is not None:
             call.recovered = _result(call, types[0], e.best, tensors)
+        if join is shapes.concat and not unknown:
+            _blame_windows(call, [t.shape for t in tensors], axis, str(e))
         raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
@@ -293,6 +295,30 @@ def _joined_items(
             _list_joined(call, types[0], tensors[0].shape, i)
         shape = (*shape[:i], None, *shape[i + 1 :])
     return _result(call, types[0], shape, tensors)
+
+
+def _blame_windows(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
+    """Where the tensors concatenated differ on another axis than ``axis`` (a skip at
+    another resolution) and a tensor's size there was set by a layer's window (a
+    downsampling convolution built with stride 1: :func:`at_windows`), the error is also
+    reported where that layer is built."""
+    e = call.operand_exprs[0] if call.operand_exprs else None
+    if not isinstance(e, ListExpr | TupleExpr) or len(e.items) != len(parts):
+        return
+    rank = len(parts[0])
+    if any(len(p) != rank for p in parts) or not -rank <= axis < rank:
+        return
+    at = axis % rank
+    bad = [
+        i
+        for i in range(rank)
+        if i != at and any(shapes.same_dim(parts[0][i], p[i]) is False for p in parts[1:])
+    ]
+    if not bad:
+        return
+    for item in e.items:
+        for text, place in at_windows(call.api, call.context, item, frozenset(bad), message):
+            call.fail(text, DFDX_SHAPE, at=place)
 
 
 def _list_joined(call: Call, item: Type, shape: shapes.Shape, axis: int) -> None:

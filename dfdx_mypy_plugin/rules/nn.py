@@ -680,7 +680,9 @@ def _built_field_type(api: CheckerPluginInterface, callee: MemberExpr) -> Instan
 
 def _sequential_of(
     api: CheckerPluginInterface,
-    t: Instance, built: CallExpr, lookup: Callable[[Expression], Type | None]
+    t: Instance,
+    built: CallExpr,
+    lookup: Callable[[Expression], Type | None],
 ) -> Instance | None:
     """The ``Sequential`` ``built`` makes, its layers' types read from its arguments: a field
     declared ``Sequential[Any]`` gives its value that type context, in which mypy types the
