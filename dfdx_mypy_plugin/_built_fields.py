@@ -50,7 +50,10 @@ def _collect(
     found: list[list[Expression | None]],
 ) -> None:
     for stmt in body:
-        if isinstance(stmt, AssignmentStmt) and any(_is_self_field(lv, name) for lv in stmt.lvalues):
+        assigns = isinstance(stmt, AssignmentStmt) and any(
+            _is_self_field(lv, name) for lv in stmt.lvalues
+        )
+        if isinstance(stmt, AssignmentStmt) and assigns:
             value = stmt.rvalue
             if _is_none(value):
                 continue

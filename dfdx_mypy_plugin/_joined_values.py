@@ -46,13 +46,13 @@ from mypy.nodes import (
     TupleExpr,
     WhileStmt,
 )
-from mypy.types import Instance, Type, UnionType, get_proper_type
+from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
 
+from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._types import Unknown, read_tensor, type_of
 from dfdx_mypy_plugin._where import field_value, walk
-from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin.rules import Call
 from dfdx_mypy_plugin.shapes import Dim, ShapeError
 
@@ -86,22 +86,39 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     ]
 
 
-def _report_order(variant: Call) -> tuple[bool, int]:
+def _report_order(variant: Call) -> tuple[bool, bool, int]:
     """Where no member of a union operand fits, the order in which the variants are reported
     (the first is): those whose two tensor operands differ in sizes no branch's condition can
-    hold equal (:func:`held_equal`), then the others by how many axes differ. The identity
-    member of ``x if self.proj is None else self.proj(x)`` differs from the main path in its
-    channels and its resolution, which the condition may hold equal; a projection built
-    without its stride differs in its resolution only, and is what is wrong."""
+    hold equal (:func:`held_equal`), then those without an argument of the function as it was
+    given (an identity path: ``x if self.proj is None else self.proj(x)``), then by how many
+    axes differ. The identity member differs from the main path in its channels and its
+    resolution, which the condition that chose it may hold equal; the projection's member is
+    the one that must fit (built without its stride, or beside a main path without it)."""
     try:
         a, b = (read_tensor(t).shape for t in variant.operands[:2])
     except (Unknown, ValueError):
-        return (True, 0)
+        return (True, True, 0)
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     pa = tuple(d if d != 1 else e for d, e in zip(pa, pb, strict=True))
     differ = sum(1 for d, e in zip(pa, pb, strict=True) if d != 1 and e != 1 and d != e)
-    return (held_equal(pa, pb), differ)
+    return (held_equal(pa, pb), _is_argument(variant, (a, b)), differ)
+
+
+def _is_argument(variant: Call, operands: tuple[tuple[Dim, ...], ...]) -> bool:
+    """Whether an operand has the sizes of an argument of the function being checked."""
+    scope = getattr(variant.api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    signature = getattr(function, "type", None)
+    if not isinstance(signature, CallableType):
+        return False
+    for t in signature.arg_types:
+        try:
+            if read_tensor(t).shape in operands:
+                return True
+        except (Unknown, ValueError):
+            continue
+    return False
 
 
 def _fitting_sibling(fn: RuleFn, call: Call, variant: Call) -> Call | None:

@@ -126,8 +126,8 @@ def _unless_none(e: Expression) -> Expression:
 
 
 def _built_once(values: list[Expression]) -> Expression | None:
-    """The one value of a field, its ``None``\ s left out: a layer that only some instances
-    have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
+    """The one value of a field, its ``None`` values left out: a layer that only some
+    instances have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
     Conv2d(...)`` in an ``if``) is that layer wherever it is called (mypy narrows the field
     to the layer there)."""
     return _only([_unless_none(v) for v in values if not _is_none(v)])
@@ -648,7 +648,8 @@ def _stride_line(
     if not isinstance(init, FuncDef):
         return []
     formal = init.arg_names[1:]
-    for i, (kind, name, arg) in enumerate(zip(built.arg_kinds, built.arg_names, built.args)):
+    items = zip(built.arg_kinds, built.arg_names, built.args, strict=True)
+    for i, (kind, name, arg) in enumerate(items):
         param = formal[i] if kind == ARG_POS and i < len(formal) else name
         if param == "stride" and arg.line not in (built.line, context.line, 0, -1):
             text = (

@@ -142,9 +142,7 @@ def _in_branch_of_built_layer(call: Call) -> bool:
     if not isinstance(context, OpExpr) or not isinstance(function, FuncItem):
         return False
     called = {
-        e.callee.name
-        for e in (context.left, context.right)
-        if isinstance(e, CallExpr) and _self_field(e.callee) is not None
+        _self_field(e.callee) for e in (context.left, context.right) if isinstance(e, CallExpr)
     }
     branch = _innermost_branch(function.body.body, context.line)
     if branch is None:

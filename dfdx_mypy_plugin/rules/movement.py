@@ -303,7 +303,7 @@ def _blame_windows(call: Call, parts: list[shapes.Shape], axis: int, message: st
     downsampling convolution built with stride 1: :func:`at_windows`), the error is also
     reported where that layer is built."""
     e = call.operand_exprs[0] if call.operand_exprs else None
-    if not isinstance(e, ListExpr | TupleExpr) or len(e.items) != len(parts):
+    if not parts or not isinstance(e, ListExpr | TupleExpr) or len(e.items) != len(parts):
         return
     rank = len(parts[0])
     if any(len(p) != rank for p in parts) or not -rank <= axis < rank:

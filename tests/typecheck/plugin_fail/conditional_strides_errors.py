@@ -127,11 +127,36 @@ class ProjectedWhenNeeded(Module, Generic[CI, CO]):
         #     "stride+1 != H)"]
 
 
+class JoinedUnstridedMain(Module, Generic[CI, CO]):
+    def __init__(self, ci: CI, co: CO, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = Conv2d(ci, co, 3, padding=1, bias=False)  # E: mypy[dfdx-shape "self.conv1 is"
+        #     " built here; its output reaches line 150: add: shapes do not broadcast: Tensor[N, C"
+        #     "O, H, W] and Tensor[N, CO, (H-1)//stride+1, (W-1)//stride+1] (axis -2: H != (H-1)//"
+        #     "stride+1)"]
+        self.proj = (
+            Conv2d(ci, co, 1, stride=stride, bias=False)  # E: mypy[dfdx-shape "self.proj is built"
+            #     " here; its output reaches line 150: add: shapes do not broadcast: Tensor[N, CO,"
+            #     " H, W] and Tensor[N, CO, (H-1)//stride+1, (W-1)//stride+1] (axis -2: H != (H-1)"
+            #     "//stride+1)"]
+            if stride != 1 or ci != co
+            else None
+        )
+
+    def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, Any, Any, T]:
+        residual = x if self.proj is None else self.proj(x)  # E: mypy[dfdx-shape "residual is ass"
+        #     "igned here; used at line 150: add: shapes do not broadcast: Tensor[N, CO, H, W] and"
+        #     " Tensor[N, CO, (H-1)//stride+1, (W-1)//stride+1] (axis -2: H != (H-1)//stride+1)"]
+        return dx.relu(self.conv1(x) + residual)  # E: mypy[dfdx-shape "add: shapes do not broadca"
+        #     "st: Tensor[N, CO, H, W] and Tensor[N, CO, (H-1)//stride+1, (W-1)//stride+1] (axis -"
+        #     "2: H != (H-1)//stride+1)"]
+
+
 class Downsampled(Module, Generic[CI, CO]):
     def __init__(self, ci: CI, co: CO, stride: int = 1) -> None:
         super().__init__()
         self.conv1 = Conv2d(ci, co, 3, stride, 1, bias=False)  # E: mypy[dfdx-shape "self.conv1 is"
-        #     " built here; its output reaches line 157: add: shapes do not broadcast: Tensor[N, C"
+        #     " built here; its output reaches line 182: add: shapes do not broadcast: Tensor[N, C"
         #     "O, (H-1)//stride+1, (W-1)//stride+1] and Tensor[N, CO, H, W] (axis -2: (H-1)//strid"
         #     "e+1 != H)"]
         self.bn1 = BatchNorm2d(co)
@@ -140,7 +165,7 @@ class Downsampled(Module, Generic[CI, CO]):
         if stride != 1 or ci != co:
             self.downsample = Sequential(
                 Conv2d(ci, co, 1, bias=False),  # E: mypy[dfdx-shape "layer 1 of self.downsample i"
-                #     "s built here; its output reaches line 157: add: shapes do not broadcast: Te"
+                #     "s built here; its output reaches line 182: add: shapes do not broadcast: Te"
                 #     "nsor[N, CO, (H-1)//stride+1, (W-1)//stride+1] and Tensor[N, CO, H, W] (axis"
                 #     " -2: (H-1)//stride+1 != H)"]
                 BatchNorm2d(co),
@@ -148,7 +173,7 @@ class Downsampled(Module, Generic[CI, CO]):
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, Any, Any, T]:
         out = self.relu(self.bn1(self.conv1(x)))  # E: mypy[dfdx-shape "out is assigned here; used"
-        #     " at line 157: add: shapes do not broadcast: Tensor[N, CO, (H-1)//stride+1, (W-1)//s"
+        #     " at line 182: add: shapes do not broadcast: Tensor[N, CO, (H-1)//stride+1, (W-1)//s"
         #     "tride+1] and Tensor[N, CO, H, W] (axis -2: (H-1)//stride+1 != H)"]
         if self.downsample is not None:
             identity = self.downsample(x)
@@ -163,14 +188,14 @@ class PooledShortcut(Module, Generic[C]):
     def __init__(self, channels: C, stride: int = 1) -> None:
         super().__init__()
         self.conv = Conv2d(  # E: mypy[dfdx-shape "self.conv is built here; its output reaches lin"
-            #     "e 199: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride+1, (W-1)//strid"
+            #     "e 224: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride+1, (W-1)//strid"
             #     "e+1] and Tensor[N, C, H-stride+1, W-stride+1] (axis -2: (H-1)//stride+1 != H-st"
             #     "ride+1)"]
             channels,
             channels,
             3,
             stride=stride,  # E: mypy[dfdx-shape "the stride of self.conv is given here; its outpu"
-            #     "t reaches line 199: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride+1,"
+            #     "t reaches line 224: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride+1,"
             #     " (W-1)//stride+1] and Tensor[N, C, H-stride+1, W-stride+1] (axis -2: (H-1)//str"
             #     "ide+1 != H-stride+1)"]
             padding=1,
@@ -179,18 +204,18 @@ class PooledShortcut(Module, Generic[C]):
         self.pool: AvgPool2d[Any] | None = None
         if stride > 1:
             self.pool = AvgPool2d(  # E: mypy[dfdx-shape "self.pool is built here; its output reac"
-                #     "hes line 199: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride+1, ("
+                #     "hes line 224: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride+1, ("
                 #     "W-1)//stride+1] and Tensor[N, C, H-stride+1, W-stride+1] (axis -2: (H-1)//s"
                 #     "tride+1 != H-stride+1)"]
                 kernel_size=stride,
                 stride=1,  # E: mypy[dfdx-shape "the stride of self.pool is given here; its output"
-                #     " reaches line 199: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride"
+                #     " reaches line 224: add: shapes do not broadcast: Tensor[N, C, (H-1)//stride"
                 #     "+1, (W-1)//stride+1] and Tensor[N, C, H-stride+1, W-stride+1] (axis -2: (H-"
                 #     "1)//stride+1 != H-stride+1)"]
             )
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, Any, Any, T]:
-        out = self.conv(x)  # E: mypy[dfdx-shape "out is assigned here; used at line 199: add: sha"
+        out = self.conv(x)  # E: mypy[dfdx-shape "out is assigned here; used at line 224: add: sha"
         #     "pes do not broadcast: Tensor[N, C, (H-1)//stride+1, (W-1)//stride+1] and Tensor[N, "
         #     "C, H-stride+1, W-stride+1] (axis -2: (H-1)//stride+1 != H-stride+1)"]
         identity = x
@@ -205,11 +230,11 @@ class UnstridedMain(Module, Generic[CI, CO]):
     def __init__(self, in_ch: CI, out_ch: CO, stride: int = 2) -> None:
         super().__init__()
         self.conv = Conv2d(in_ch, out_ch, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is built "
-        #     "here; its output reaches line 217: add: shapes do not broadcast: Tensor[N, CO, H, W"
+        #     "here; its output reaches line 242: add: shapes do not broadcast: Tensor[N, CO, H, W"
         #     "] and Tensor[N, CO, (H-1)//stride+1, (W-1)//stride+1] (axis -2: H != (H-1)//stride+"
         #     "1)"]
         self.skip = Conv2d(in_ch, out_ch, 1, stride=stride)  # E: mypy[dfdx-shape "self.skip is bu"
-        #     "ilt here; its output reaches line 217: add: shapes do not broadcast: Tensor[N, CO, "
+        #     "ilt here; its output reaches line 242: add: shapes do not broadcast: Tensor[N, CO, "
         #     "H, W] and Tensor[N, CO, (H-1)//stride+1, (W-1)//stride+1] (axis -2: H != (H-1)//str"
         #     "ide+1)"]
 
@@ -223,7 +248,7 @@ class Up(Module, Generic[CI, CO]):
     def __init__(self, in_ch: CI, out_ch: CO) -> None:
         super().__init__()
         self.up = ConvTranspose2d(  # E: mypy[dfdx-shape "self.up is built here; its output reache"
-            #     "s line 236: add: shapes do not broadcast: Tensor[N, CO, H//2+1, W//2+1] and Ten"
+            #     "s line 261: add: shapes do not broadcast: Tensor[N, CO, H//2+1, W//2+1] and Ten"
             #     "sor[N, CO, H, W] (axis -2: H//2+1 != H)"]
             in_ch,
             out_ch,
@@ -240,8 +265,8 @@ class Up(Module, Generic[CI, CO]):
 class Decoder(Module, Generic[C]):
     def __init__(self, ch: C) -> None:
         super().__init__()
-        self.up = ConvTranspose2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape
-        #     "self.up is built here; called at line 248: ConvTranspose2d[C, C]: gives Tensor[N, C"
+        self.up = ConvTranspose2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape 
+        #     "self.up is built here; called at line 273: ConvTranspose2d[C, C]: gives Tensor[N, C"
         #     ", 2*H-1, 2*W-1], the return type is Tensor[N, C, 2*H, 2*W] (2*H-1 != 2*H)"]
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, Expr[L["2*H"]], Expr[L["2*W"]], T]:
@@ -254,7 +279,7 @@ class Pyramid(Module, Generic[C]):
         super().__init__()
         self.down = Sequential(
             Conv2d(ch, ch, 3, stride=1, padding=1),  # E: mypy[dfdx-shape "layer 1 of self.down is"
-            #     " built here; its output reaches line 267: concat: sizes differ on axis 2: Tenso"
+            #     " built here; its output reaches line 292: concat: sizes differ on axis 2: Tenso"
             #     "r[N, C, H, W] and Tensor[N, C, H//2, W//2] (H != H//2)"]
             BatchNorm2d(ch),
             ReLU(),
