@@ -265,7 +265,7 @@ class Up(Module, Generic[CI, CO]):
 class Decoder(Module, Generic[C]):
     def __init__(self, ch: C) -> None:
         super().__init__()
-        self.up = ConvTranspose2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape 
+        self.up = ConvTranspose2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape
         #     "self.up is built here; called at line 273: ConvTranspose2d[C, C]: gives Tensor[N, C"
         #     ", 2*H-1, 2*W-1], the return type is Tensor[N, C, 2*H, 2*W] (2*H-1 != 2*H)"]
 
