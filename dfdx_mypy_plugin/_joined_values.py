@@ -46,8 +46,9 @@ from mypy.nodes import (
     TupleExpr,
     WhileStmt,
 )
-from mypy.types import Instance, Type, UnionType, get_proper_type
+from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
 
+from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._types import Unknown, read_tensor, type_of
@@ -71,7 +72,9 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     if len(variants) < 2:
         return variants
     fits = [_fits(fn, v) for v in variants]
-    if all(fits) or not any(fits):
+    if not any(fits):
+        return sorted(variants, key=_report_order)
+    if all(fits):
         return variants
     fitting = [v for v, ok in zip(variants, fits, strict=True) if ok]
     if any_member_will_do(call):
@@ -81,6 +84,41 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
         for v, ok in zip(variants, fits, strict=True)
         if ok or not any(_variants_held_equal(v, w) for w in fitting)
     ]
+
+
+def _report_order(variant: Call) -> tuple[bool, bool, int]:
+    """Where no member of a union operand fits, the order in which the variants are reported
+    (the first is): those whose two tensor operands differ in sizes no branch's condition can
+    hold equal (:func:`held_equal`), then those without an argument of the function as it was
+    given (an identity path: ``x if self.proj is None else self.proj(x)``), then by how many
+    axes differ. The identity member differs from the main path in its channels and its
+    resolution, which the condition that chose it may hold equal; the projection's member is
+    the one that must fit (built without its stride, or beside a main path without it)."""
+    try:
+        a, b = (read_tensor(t).shape for t in variant.operands[:2])
+    except (Unknown, ValueError):
+        return (True, True, 0)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    pa = tuple(d if d != 1 else e for d, e in zip(pa, pb, strict=True))
+    differ = sum(1 for d, e in zip(pa, pb, strict=True) if d != 1 and e != 1 and d != e)
+    return (held_equal(pa, pb), _is_argument(variant, (a, b)), differ)
+
+
+def _is_argument(variant: Call, operands: tuple[tuple[Dim, ...], ...]) -> bool:
+    """Whether an operand has the sizes of an argument of the function being checked."""
+    scope = getattr(variant.api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    signature = getattr(function, "type", None)
+    if not isinstance(signature, CallableType):
+        return False
+    for t in signature.arg_types:
+        try:
+            if read_tensor(t).shape in operands:
+                return True
+        except (Unknown, ValueError):
+            continue
+    return False
 
 
 def _fitting_sibling(fn: RuleFn, call: Call, variant: Call) -> Call | None:
@@ -178,12 +216,20 @@ def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
     the same size, a size of ``b`` not known (``a``'s own unknown size may be one made wrong,
     by a concatenation on the wrong axis), or two sizes of which one is a size name and the
     other a name or a literal (``CI`` and ``CO``: ``x if self.downsample is None else
-    self.downsample(x)``), neither of which the other shape has on another axis (``(S, B, E)``
-    and ``(B, S, E)`` are axes in another order, not sizes a condition makes equal)."""
+    self.downsample(x)``), or a size and its strided size (``H`` and ``(H-1)//stride+1``: the
+    shortcut is ``None`` where ``stride == 1``; :func:`shapes.grows_apart`, as for an op inside
+    a branch), neither of which the other shape has on another axis (``(S, B, E)`` and ``(B,
+    S, E)`` are axes in another order, not sizes a condition makes equal)."""
     if len(a) != len(b):
         return False
     return all(
-        da == db or db is None or (_may_be_held_equal(da, db) and da not in b and db not in a)
+        da == db
+        or db is None
+        or (
+            (_may_be_held_equal(da, db) or shapes.grows_apart(da, db))
+            and da not in b
+            and db not in a
+        )
         for da, db in zip(a, b, strict=True)
     )
 

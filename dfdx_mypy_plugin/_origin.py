@@ -20,6 +20,7 @@ from mypy.nodes import (
     BreakStmt,
     CallExpr,
     ClassDef,
+    ConditionalExpr,
     ContinueStmt,
     Decorator,
     Expression,
@@ -59,6 +60,9 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._blamed_arguments import class_size_of
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
+    _binds,
+    _last_binding,
+    _statement_of,
     blocks,
     checked_copy,
     count_bindings,
@@ -107,7 +111,13 @@ def _instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
     lookup = getattr(api, "lookup_type_or_none", None)
     t = lookup(e) if lookup is not None else None
     p = get_proper_type(t) if t is not None else None
-    return p if isinstance(p, Instance) else None
+    if not isinstance(p, Instance):
+        return None
+    if isinstance(e, MemberExpr) and p.type.has_base(MODULE):
+        from dfdx_mypy_plugin.rules.nn import as_built  # (it imports this module)
+
+        return as_built(api, e, p)  # a field declared ``Conv2d[CI, CO, Any] | None``
+    return p
 
 
 def set_axes(layer: Instance, rank: int) -> set[int]:
@@ -327,14 +337,88 @@ def origins(
         return []
     if isinstance(e, NameExpr):
         value = last_assignment(api, e)
-        return origins(api, value, axes, depth + 1, merged) if value is not None else []
+        if value is None:
+            return _one_of(api, branch_values(api, e), axes, depth, merged)
+        return origins(api, value, axes, depth + 1, merged)
     if isinstance(e, IndexExpr):
         out = _shape(api, e)
         return origins_of_slice(api, e, out, axes, depth, merged) if out is not None else []
+    if isinstance(e, ConditionalExpr):
+        return _one_branch(api, e, axes, depth, merged)
     if not isinstance(e, CallExpr):
         return []
     out = _shape(api, e)
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
+
+
+def _one_branch(
+    api: CheckerPluginInterface,
+    e: ConditionalExpr,
+    axes: frozenset[int],
+    depth: int,
+    merged: bool,
+) -> list[Origin]:
+    """:func:`origins` of ``x if self.proj is None else self.proj(x)``."""
+    return _one_of(api, [e.if_expr, e.else_expr], axes, depth, merged)
+
+
+def _one_of(
+    api: CheckerPluginInterface,
+    values: list[Expression],
+    axes: frozenset[int],
+    depth: int,
+    merged: bool,
+) -> list[Origin]:
+    """:func:`origins` of a value that is one of ``values`` (the branches of a conditional
+    expression, a name bound in the branches of an ``if``): the layers of the one value that
+    leads back to a layer (the other is the input, kept: an identity shortcut); [] where
+    several do, since only one of them may have made the size at fault."""
+    found = [origins(api, v, axes, depth + 1, merged) for v in values]
+    leads = [f for f in found if f]
+    return leads[0] if len(leads) == 1 else []
+
+
+def branch_values(api: CheckerPluginInterface, name: NameExpr) -> list[Expression]:
+    """The values ``name`` may hold where it is used, where the statement that last bound it
+    before the use, in the same block, is an ``if`` whose branches bind it with ``name =
+    value`` (``residual = self.downsample(x)`` / ``else: residual = x``), or leave it to the
+    ``name = value`` before the ``if`` (``identity = x``, then ``if self.pool is not None:
+    identity = self.pool(x)``); a branch that ends in a ``return`` or a ``raise`` does not
+    reach the use. [] where the name is bound otherwise."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if not isinstance(function, FuncItem):
+        return []
+    found = _statement_of(function.body.body, name.line, name.column)
+    if found is None:
+        return []
+    block, index = found
+    for i in range(index - 1, -1, -1):
+        stmt = block[i]
+        if not _binds(stmt, name.name):
+            continue
+        return _if_values(api, stmt, block[:i], name.name) if isinstance(stmt, IfStmt) else []
+    return []
+
+
+def _if_values(
+    api: CheckerPluginInterface, stmt: IfStmt, before: list[Statement], name: str
+) -> list[Expression]:
+    out: list[Expression] = []
+    for branch in [*stmt.body, stmt.else_body]:
+        body = branch.body if branch is not None else []
+        if body and isinstance(body[-1], ReturnStmt | RaiseStmt):
+            continue
+        here = [s for s in body if _binds(s, name)]
+        if here and isinstance(here[-1], IfStmt):
+            values = _if_values(api, here[-1], body[: body.index(here[-1])], name)
+        else:
+            value = _last_binding(api, body if here else before, name)
+            values = [value] if value is not None else []
+        if not values:
+            return []
+        out += values
+    return out
 
 
 def origins_of_slice(

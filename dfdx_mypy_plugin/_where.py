@@ -25,6 +25,7 @@ from mypy.nodes import (
     Block,
     CallExpr,
     ClassDef,
+    ConditionalExpr,
     Context,
     Decorator,
     Expression,
@@ -130,6 +131,29 @@ def _only(values: list[Expression]) -> Expression | None:
     return values[0] if len(values) == 1 else None
 
 
+def _is_none(e: Expression) -> bool:
+    return isinstance(e, NameExpr) and e.fullname == "builtins.None"
+
+
+def _unless_none(e: Expression) -> Expression:
+    """The value of ``e`` where it is not None: ``Conv2d(...)`` of ``Conv2d(...) if c else
+    None``."""
+    if isinstance(e, ConditionalExpr):
+        if _is_none(e.else_expr):
+            return e.if_expr
+        if _is_none(e.if_expr):
+            return e.else_expr
+    return e
+
+
+def _built_once(values: list[Expression]) -> Expression | None:
+    """The one value of a field, its ``None`` values left out: a layer that only some
+    instances have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
+    Conv2d(...)`` in an ``if``) is that layer wherever it is called (mypy narrows the field
+    to the layer there)."""
+    return _only([_unless_none(v) for v in values if not _is_none(v)])
+
+
 def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     """The value assigned to ``self.<name>`` where it is assigned once, in the methods of the
     class that defines the field, in the file being checked."""
@@ -151,7 +175,7 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
         if isinstance(stmt, AssignmentStmt)
         and any(_is_self_field(lv, callee.name) for lv in stmt.lvalues)
     ]
-    return _only(values)
+    return _built_once(values)
 
 
 def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:
@@ -769,7 +793,32 @@ def _built_here(
                     places.append((text, place))
             if isinstance(where, CallExpr) and origin.axes & window_axes(origin.layer, origin.rank):
                 places += _window_arguments(api, where, what, context, message)
+                places += _stride_line(where, what, context, message)
     return places
+
+
+def _stride_line(
+    built: CallExpr, layer: str, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """The line of the ``stride`` argument of the layer ``built`` builds, where the call is
+    written over several lines and the sizes its window set do not fit: the line a user edits
+    (``stride=1,`` where the block's other path has ``stride=stride``)."""
+    callee = built.callee
+    info = callee.node if isinstance(callee, RefExpr) else None
+    init = info.get_method("__init__") if isinstance(info, TypeInfo) else None
+    if not isinstance(init, FuncDef):
+        return []
+    formal = init.arg_names[1:]
+    items = zip(built.arg_kinds, built.arg_names, built.args, strict=True)
+    for i, (kind, name, arg) in enumerate(items):
+        param = formal[i] if kind == ARG_POS and i < len(formal) else name
+        if param == "stride" and arg.line not in (built.line, context.line, 0, -1):
+            text = (
+                f"the stride of {layer} is given here; its output reaches line "
+                f"{context.line}: {message}"
+            )
+            return [(text, arg)]
+    return []
 
 
 _WINDOW_ARGUMENTS = ("kernel_size", "stride", "padding", "dilation")

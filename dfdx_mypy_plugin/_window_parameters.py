@@ -24,6 +24,7 @@ from __future__ import annotations
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
+    ConditionalExpr,
     Decorator,
     Expression,
     FuncDef,
@@ -132,7 +133,7 @@ def _plain_int(v: Var) -> bool:
 
 def _calls(stmt: object) -> list[CallExpr]:
     """The calls in an assignment's value (``self.conv = Conv1d(...)``, or ``Conv1d(...)``
-    inside a ``Sequential(...)`` or a list there)."""
+    inside a ``Sequential(...)``, a list or a conditional expression there)."""
     value = getattr(stmt, "rvalue", None) or getattr(stmt, "expr", None)
     out: list[CallExpr] = []
     stack = [value]
@@ -141,6 +142,8 @@ def _calls(stmt: object) -> list[CallExpr]:
         if isinstance(e, CallExpr):
             out.append(e)
             stack.extend(e.args)
+        elif isinstance(e, ConditionalExpr):  # ``Conv2d(...) if stride != 1 else None``
+            stack.extend([e.if_expr, e.else_expr])
         elif e is not None and hasattr(e, "items"):
             stack.extend(e.items)
     return out

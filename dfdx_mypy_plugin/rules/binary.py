@@ -5,6 +5,7 @@ from __future__ import annotations
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
+    ComparisonExpr,
     ConditionalExpr,
     Context,
     Expression,
@@ -12,14 +13,17 @@ from mypy.nodes import (
     FuncItem,
     IfStmt,
     IndexExpr,
+    MemberExpr,
     NameExpr,
     OpExpr,
     SliceExpr,
+    Statement,
     TupleExpr,
 )
 from mypy.types import AnyType, Instance, Type, TypeOfAny, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._built_fields import built_where, may_hold_equal
 from dfdx_mypy_plugin._joined_values import statement_expressions
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
@@ -51,7 +55,9 @@ def _binary(call: Call) -> Type:
     try:
         shape = shapes.broadcast(call.op, a.shape, b.shape)
     except shapes.ShapeError as e:
-        relaxed = _names_equal(a.shape, b.shape) if _in_branch(call) else None
+        relaxed = None
+        if _in_branch(call) and not _in_branch_of_built_layer(call):
+            relaxed = _names_equal(a.shape, b.shape)
         if relaxed is None:
             error = e
             if _blame_layers(call, a.shape, b.shape, str(e)) == {0}:
@@ -121,6 +127,70 @@ def _in_branch(call: Call) -> bool:
             if block.body[0].line <= line <= (last.end_line or last.line):
                 return True
     return False
+
+
+def _in_branch_of_built_layer(call: Call) -> bool:
+    """Whether the op calls a layer the block builds only under a condition (``self.shortcut``,
+    ``None`` otherwise) in the branch of an ``if`` taken because the layer exists (``if
+    self.shortcut is not None: out = out + self.shortcut(x)``), where that condition lets a
+    stride other than 1 through for certain (``stride != 1 or in_planes != out_planes``:
+    :mod:`dfdx_mypy_plugin._built_fields`): the branch then holds no size equal that the
+    layer's own condition does not."""
+    context = call.context
+    scope = getattr(call.api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if not isinstance(context, OpExpr) or not isinstance(function, FuncItem):
+        return False
+    called = {
+        _self_field(e.callee) for e in (context.left, context.right) if isinstance(e, CallExpr)
+    }
+    branch = _innermost_branch(function.body.body, context.line)
+    if branch is None:
+        return False
+    stmt, taken = branch
+    name = _field_tested(stmt.expr[0], present=taken) if len(stmt.expr) == 1 else None
+    if name is None or name not in called:
+        return False
+    tests = built_where(call.api, name)
+    return tests is not None and not may_hold_equal(tests)
+
+
+def _self_field(e: Expression) -> str | None:
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and e.expr.name == "self":
+        return e.name
+    return None
+
+
+def _innermost_branch(body: list[Statement], line: int) -> tuple[IfStmt, bool] | None:
+    """The innermost ``if`` statement of ``body`` with a branch holding ``line``, and whether
+    it is the ``if``'s own branch (True) or its ``else`` (False)."""
+    found = None
+    for stmt in walk(body):
+        if not isinstance(stmt, IfStmt):
+            continue
+        for block, taken in ((stmt.body[0], True), (stmt.else_body, False)):
+            if block is None or not block.body:
+                continue
+            last = block.body[-1]
+            if block.body[0].line <= line <= (last.end_line or last.line):
+                found = (stmt, taken)
+    return found
+
+
+def _field_tested(test: Expression, present: bool) -> str | None:
+    """``F`` where ``test`` holds (``present``) or fails because ``self.F`` is not None:
+    ``self.F is not None``, ``self.F``, or the ``else`` of ``self.F is None``."""
+    if present and _self_field(test) is not None:
+        return _self_field(test)
+    if not isinstance(test, ComparisonExpr) or len(test.operators) != 1:
+        return None
+    op = test.operators[0]
+    left, right = test.operands
+    if not (isinstance(right, NameExpr) and right.fullname == "builtins.None"):
+        return None
+    if (op == "is not" and present) or (op == "is" and not present):
+        return _self_field(left)
+    return None
 
 
 def _in_conditional_expression(function: FuncBase, context: Context) -> bool:

@@ -55,7 +55,13 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_origins, at_unequal_windows, declared, returned_as
+from dfdx_mypy_plugin._where import (
+    at_origins,
+    at_unequal_windows,
+    at_windows,
+    declared,
+    returned_as,
+)
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.reduce import read_axis
@@ -445,6 +451,7 @@ def _joined_items(
             call.recovered = _result(call, types[0], e.best, tensors)
         if join is shapes.concat and not unknown:
             _blame_strides(call, [t.shape for t in tensors], axis, str(e))
+            _blame_windows(call, [t.shape for t in tensors], axis, str(e))
         raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
@@ -468,6 +475,30 @@ def _blame_strides(call: Call, parts: list[shapes.Shape], axis: int, message: st
     found = at_unequal_windows(call.api, call.context, items, parts, message, skip)
     for places in found.values():
         for text, place in places:
+            call.fail(text, DFDX_SHAPE, at=place)
+
+
+def _blame_windows(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
+    """Where the tensors concatenated differ on another axis than ``axis`` (a skip at
+    another resolution) and a tensor's size there was set by a layer's window (a
+    downsampling convolution built with stride 1: :func:`at_windows`), the error is also
+    reported where that layer is built."""
+    e = call.operand_exprs[0] if call.operand_exprs else None
+    if not parts or not isinstance(e, ListExpr | TupleExpr) or len(e.items) != len(parts):
+        return
+    rank = len(parts[0])
+    if any(len(p) != rank for p in parts) or not -rank <= axis < rank:
+        return
+    at = axis % rank
+    bad = [
+        i
+        for i in range(rank)
+        if i != at and any(shapes.same_dim(parts[0][i], p[i]) is False for p in parts[1:])
+    ]
+    if not bad:
+        return
+    for item in e.items:
+        for text, place in at_windows(call.api, call.context, item, frozenset(bad), message):
             call.fail(text, DFDX_SHAPE, at=place)
 
 

@@ -649,30 +649,73 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
 
 
 def _with_built_window(call: Call, layer: Instance) -> Instance:
-    """``layer`` with the window it was built with, where its type leaves the window out
-    (a field declared ``Conv2d[CI, CO]``: the window parameter is ``Any``) and it is a field of
-    ``self`` assigned once in its class (:func:`field_value`) whose value's type states one
-    (``Conv2d(ci, co, kernel_size=1)``): the layer is that value, so its output's spatial
-    sizes are known, not ``Dyn``."""
-    spec = _layer(layer)
+    """:func:`as_built` for the layer a call calls."""
     context = call.context
-    if spec is None or not spec.window or not layer.args or not isinstance(context, CallExpr):
+    if not isinstance(context, CallExpr) or not isinstance(context.callee, MemberExpr):
+        return layer
+    return as_built(call.api, context.callee, layer)
+
+
+def as_built(api: CheckerPluginInterface, callee: MemberExpr, layer: Instance) -> Instance:
+    """``layer``, the type of the field ``callee``, with the window it was built with, where
+    its type leaves the window out (a field declared ``Conv2d[CI, CO]``, or ``Conv2d[CI, CO,
+    Any] | None`` and built in an ``if``: the window parameter is ``Any``) and it is a field
+    of ``self`` built once in its class (:func:`field_value`, its ``None`` left out) whose
+    value's type states one (``Conv2d(ci, co, kernel_size=1, stride=stride)``): the layer is
+    that value, so its output's spatial sizes are known, not ``Dyn``. So too a ``Sequential``
+    declared with its layers left ``Any`` (``self.downsample: Sequential[Any] | None =
+    None``): its layers are the ones it was built with."""
+    spec = _layer(layer)
+    sequential = layer.type.fullname == SEQUENTIAL
+    if not ((spec is not None and spec.window) or sequential) or not layer.args:
         return layer
     if not isinstance(get_proper_type(layer.args[-1]), AnyType):
         return layer
-    callee = context.callee
-    value = field_value(call.api, callee) if isinstance(callee, MemberExpr) else None
-    built = checked_copy(call.api, value) if value is not None else None
-    lookup = getattr(call.api, "lookup_type_or_none", None)
-    t = get_proper_type(lookup(built)) if built is not None and lookup is not None else None
+    t = _built_field_type(api, callee)
     if (
-        not isinstance(t, Instance)
+        t is None
         or t.type.fullname != layer.type.fullname
         or len(t.args) != len(layer.args)
         or not isinstance(get_proper_type(t.args[-1]), TupleType)
     ):
         return layer
     return layer.copy_modified(args=[*layer.args[:-1], t.args[-1]])
+
+
+def _built_field_type(api: CheckerPluginInterface, callee: MemberExpr) -> Instance | None:
+    """The type of the value the field ``callee`` of ``self`` was built with, where it is
+    built once in its class (:func:`field_value`); else None."""
+    value = field_value(api, callee)
+    built = checked_copy(api, value) if value is not None else None
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(built)) if built is not None and lookup is not None else None
+    if not isinstance(t, Instance):
+        return None
+    if t.type.fullname == SEQUENTIAL and isinstance(built, CallExpr) and lookup is not None:
+        return _sequential_of(api, t, built, lookup)
+    return t
+
+
+def _sequential_of(
+    api: CheckerPluginInterface,
+    t: Instance,
+    built: CallExpr,
+    lookup: Callable[[Expression], Type | None],
+) -> Instance | None:
+    """The ``Sequential`` ``built`` makes, its layers' types read from its arguments: a field
+    declared ``Sequential[Any]`` gives its value that type context, in which mypy types the
+    layers ``Any``."""
+    if not built.args or any(k != ARG_POS for k in built.arg_kinds):
+        return None
+    items = [lookup(a) for a in built.args]
+    if any(i is None or not isinstance(get_proper_type(i), Instance) for i in items):
+        return None
+    layers = [i for i in items if i is not None]
+    anything = AnyType(TypeOfAny.special_form)
+    named = getattr(api, "named_generic_type", None)
+    if named is None:
+        return None
+    return t.copy_modified(args=[TupleType(layers, named("builtins.tuple", [anything]))])
 
 
 def _joined_input(call: Call, layer: Instance, x: TensorType) -> None:

@@ -225,7 +225,7 @@ def conv_transpose(
     for i in range(spatial):
         n, k, s, p, d, o = x[i + 2], w[i + 2], stride[i], padding[i], dilation[i], output_padding[i]
         if not _known(k, s, p, d, o):
-            out.append(None)
+            out.append(_symbolic_transposed(n, k, s, p, d, o))
             continue
         if not isinstance(n, int):  # symbolic: ``2*H`` for kernel 2, stride 2
             shift = -s - 2 * p + d * (k - 1) + o + 1  # type: ignore[operator]
@@ -240,6 +240,20 @@ def conv_transpose(
         out.append(size)
     channels = dim_mul(w[1], groups)
     return (x[0], channels, *out)
+
+
+def _symbolic_transposed(n: Dim, k: Dim, s: Dim, p: Dim, d: Dim, o: Dim) -> Dim:
+    """:func:`conv_transpose`'s size ``(n - 1)s - 2p + d(k - 1) + o + 1`` where a window
+    argument is symbolic (a module's ``stride: int`` or size TypeVar: ``H*stride`` for a
+    kernel of ``stride`` and no padding), in the canonical form of :mod:`._symbolic`; None
+    where an argument is unknown or a literal one is out of range (reported where it is
+    given)."""
+    bounds = ((k, 1), (s, 1), (p, 0), (d, 1), (o, 0))
+    if any(v is None or (isinstance(v, int) and v < lo) for v, lo in bounds):
+        return None
+    reach = dim_mul(d, dim_add(k, -1))  # dilation * (kernel - 1)
+    shift = dim_add(dim_add(dim_add(reach, o), 1), dim_add(s, dim_mul(2, p)), -1)
+    return dim_add(dim_mul(n, s), shift)
 
 
 def pool(op: str, x: Shape, kernel: Param, stride: Param, padding: Param) -> Shape:
