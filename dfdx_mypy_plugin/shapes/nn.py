@@ -81,3 +81,22 @@ def residual(inner: str, x: Shape, y: Shape) -> None:
     """``Residual(m)`` adds ``m(x)`` to ``x``: the two shapes must be equal."""
     if len(x) != len(y) or any(same_dim(a, b) is False for a, b in zip(x, y, strict=False)):
         raise ShapeError(f"Residual: {inner} maps {fmt(x)} to {fmt(y)}; the shapes must be equal")
+
+
+def prelu(op: str, x: Shape, weight: Shape) -> Shape:
+    """``prelu(x, weight)``: ``weight`` is ``(1,)`` or one slope per channel of axis 1 (axis
+    0 of a 1-d ``x``); the result has ``x``'s shape."""
+    if len(weight) != 1:
+        raise ShapeError(f"{op}: weight must be 1-d (1 or C slopes), got {fmt(weight)}")
+    (n,) = weight
+    if n == 1:
+        return x
+    if not x:
+        raise ShapeError(f"{op}: {fmt_dim(n)} slopes for a 0-d input")
+    axis = 1 if len(x) >= 2 else 0
+    if same_layer_size(x[axis], n) is False:
+        raise ShapeError(
+            f"{op}: {fmt_dim(n)} slopes for {fmt_dim(x[axis])} channels on axis {axis} of "
+            f"{fmt(x)} ({fmt_dim(x[axis])} != {fmt_dim(n)})"
+        )
+    return x
