@@ -403,14 +403,6 @@ def _runtime_window(module: Any, layer: shapes.Layer) -> dict[str, tuple[int, in
     return out
 
 
-def _size(module: Any, name: str) -> Any:
-    """The size a built layer holds under its constructor argument's name; PReLU's
-    ``num_parameters`` is its weight's length (``Module.num_parameters()`` is a method)."""
-    if isinstance(module, dx.nn.PReLU) and name == "num_parameters":
-        return module.weight.shape[0]
-    return getattr(module, name)
-
-
 def test_examples_are_layers_of_the_table() -> None:
     assert set(EXAMPLES) <= {layer.name for layer in shapes.LAYERS}
 
@@ -419,7 +411,7 @@ def test_examples_are_layers_of_the_table() -> None:
 def test_the_runtime_computes_the_shape_the_layer_table_says(layer: shapes.Layer) -> None:
     module, shape = example(layer)
     assert type(module).__name__ == layer.name
-    sizes = tuple(_size(module, arg.name) for arg in layer.sizes)
+    sizes = tuple(getattr(module, arg.kept_as) for arg in layer.sizes)
     if layer.name == "Embedding":
         x: Any = dx.zeros(*shape, dtype=dx.int64)
     else:

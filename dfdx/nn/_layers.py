@@ -166,19 +166,19 @@ class PReLU(Module, Generic[C]):
     ) -> None:
         super().__init__()
         _check_arguments("PReLU", num_parameters=num_parameters)
-        # PyTorch keeps ``num_parameters`` as an attribute; dfdx's ``Module.num_parameters()``
-        # is the count of every parameter, so the slopes' count is the weight's length
+        # PyTorch keeps it as ``num_parameters``, which is dfdx's ``Module.num_parameters()``
+        self.num_slopes = num_parameters
         value = _validate.number("PReLU", "init", init)
         self.weight = Tensor(xp.full((num_parameters,), value, dtype=canonical(dtype)))
 
     def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
-        shapes.output_shape(_described("PReLU"), x.size(), self.weight.size())
+        shapes.output_shape(_described("PReLU"), x.size(), (self.num_slopes,))
         return unary.prelu(x, self.weight)
 
     forward = __call__
 
     def extra_repr(self) -> str:
-        return f"num_parameters={self.weight.shape[0]}"
+        return f"num_parameters={self.num_slopes}"
 
 
 class ReLU6(_TakesInplace):

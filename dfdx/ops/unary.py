@@ -182,8 +182,8 @@ def prelu(x: Never, weight: AnyTensor, /) -> AnyTensor: ...
 def prelu(x: Tensor[*S, T], weight: Tensor[Dyn, T] | Tensor[Dyn, NoneTape], /) -> Tensor[*S, T]: ...
 def prelu(x: Tensor[*S, T], weight: Tensor[Dyn, T] | Tensor[Dyn, NoneTape], /) -> Tensor[*S, T]:
     """``x`` where positive, ``weight * x`` elsewhere (PyTorch's ``F.prelu``): ``weight`` is
-    ``(1,)`` (one slope) or ``(C,)``, one slope per channel of axis 1 (of axis 0 for a 1-d
-    ``x``). The gradient at 0 is the slope's, as PyTorch's."""
+    ``(1,)`` (one slope) or ``(C,)``, one slope per channel of axis 1 (an input of fewer axes
+    has one channel). The gradient at 0 is the slope's, as PyTorch's."""
     op = "prelu"
     a = _float(op, x)
     w = getattr(weight, "_data", None)
@@ -191,8 +191,8 @@ def prelu(x: Tensor[*S, T], weight: Tensor[Dyn, T] | Tensor[Dyn, NoneTape], /) -
         raise TypeError(f"{op}: weight must be a tensor, got {type(weight).__name__}")
     check_same(op, a, w)
     shapes.prelu(op, a.shape, w.shape)
-    axis = 1 if a.ndim >= 2 else 0
-    slope = w.reshape((w.shape[0],) + (1,) * (a.ndim - axis - 1)) if a.ndim else w.reshape(())
+    # one slope per channel of axis 1; an input of fewer axes has one channel
+    slope = w.reshape((w.shape[0],) + (1,) * (a.ndim - 2)) if a.ndim >= 2 else w.reshape(())
     positive = a > 0
     factor = xp.where(positive, xp.ones((), a.dtype), slope)
     negative = xp.where(positive, xp.zeros((), a.dtype), a)

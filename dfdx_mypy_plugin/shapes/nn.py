@@ -84,19 +84,21 @@ def residual(inner: str, x: Shape, y: Shape) -> None:
 
 
 def prelu(op: str, x: Shape, weight: Shape) -> Shape:
-    """``prelu(x, weight)``: ``weight`` is ``(1,)`` or one slope per channel of axis 1 (axis
-    0 of a 1-d ``x``); the result has ``x``'s shape."""
+    """``prelu(x, weight)``: ``weight`` is ``(1,)`` or one slope per channel of axis 1 (an
+    input of fewer than 2 axes has one channel, as PyTorch's); the result has ``x``'s
+    shape."""
     if len(weight) != 1:
         raise ShapeError(f"{op}: weight must be 1-d (1 or C slopes), got {fmt(weight)}")
     (n,) = weight
     if n == 1:
         return x
-    if not x:
-        raise ShapeError(f"{op}: {fmt_dim(n)} slopes for a 0-d input")
-    axis = 1 if len(x) >= 2 else 0
-    if same_layer_size(x[axis], n) is False:
+    if len(x) < 2:
+        if isinstance(n, int):
+            raise ShapeError(f"{op}: {n} slopes for {fmt(x)}, which has one channel (no axis 1)")
+        return x
+    if same_layer_size(x[1], n) is False:
         raise ShapeError(
-            f"{op}: {fmt_dim(n)} slopes for {fmt_dim(x[axis])} channels on axis {axis} of "
-            f"{fmt(x)} ({fmt_dim(x[axis])} != {fmt_dim(n)})"
+            f"{op}: {fmt_dim(n)} slopes for {fmt_dim(x[1])} channels on axis 1 of "
+            f"{fmt(x)} ({fmt_dim(x[1])} != {fmt_dim(n)})"
         )
     return x

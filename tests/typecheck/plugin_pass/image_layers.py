@@ -120,6 +120,7 @@ assert_type(up(y), Tensor[L[2], L[8], L[16], L[16], NoneTape])
 assert_type(dx.pixel_shuffle(dx.zeros(2, 18, 4, 5), 3), Tensor[L[2], L[2], L[12], L[15], NoneTape])
 assert_type(dx.pixel_unshuffle(img, 2), Tensor[L[2], L[12], L[4], L[4], NoneTape])
 assert_type(PixelUnshuffle(4)(img), Tensor[L[2], L[48], L[2], L[2], NoneTape])
+assert_type(PixelShuffle(2)(dx.zeros(2, 8, 3, 3)), Tensor[L[2], L[2], L[6], L[6], NoneTape])
 
 
 def space_to_depth(x: Tensor[N, C, H, W, T]) -> Tensor[N, Expr[L["4*C"]], Dyn, Dyn, T]:
