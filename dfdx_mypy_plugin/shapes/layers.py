@@ -90,6 +90,7 @@ class Arg:
     def kept_as(self) -> str:
         """The name of the attribute a built layer keeps the argument in."""
         return self.attribute or self.name
+
     sides: int = 0
     """An int or a tuple of ``sides`` ints (a padding layer's ``(left, right, top,
     bottom)``); 0 where it is not such an argument."""
@@ -663,9 +664,7 @@ LAYERS: tuple[Layer, ...] = (
         output=_shuffle("pixel_unshuffle", "downscale_factor"),
     ),
     Layer("InstanceNorm2d", _L, sizes=(Arg("num_features"),), reads="channels", ranks=(4,)),
-    Layer(
-        "PReLU", _L, sizes=(Arg("num_parameters", 1, attribute="num_slopes"),), output=_prelu
-    ),
+    Layer("PReLU", _L, sizes=(Arg("num_parameters", 1, attribute="num_slopes"),), output=_prelu),
 )
 """Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
 also folds its input through the module it wraps."""
