@@ -2,12 +2,12 @@
 a padding of an odd number of sizes, a residual block padded by 2 for a 3x3 convolution (its
 output 2 larger than its input), a pixel shuffle of channels that are not a multiple of
 ``r*r``, an unshuffle of an odd height, slopes or an instance norm for other channels, a pool
-with ``ceil_mode`` added to one without, an axis out of range for ``flip``, and a negative
-``tril_indices`` size."""
+with ``ceil_mode`` added to (or concatenated with) one without, an axis out of range for
+``flip``, and a negative ``tril_indices`` size."""
 
 # rules: movement, nn, conv, unary, creation, binary
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from typing import Literal as L
 
 import numpy as np
@@ -100,3 +100,18 @@ t1 = dx.tril_indices(-1, 3)  # E: mypy[dfdx-shape "tril_indices: row and col mus
 #     "0, got -1 and 3"]
 z1 = ZeroPad2d(-1)  # E: mypy[dfdx-shape "ZeroPad2d: padding must be an int >= 0 or a tuple of "
 #     "4 of them, got -1"]
+
+
+class Branches(Module, Generic[C]):
+    """GoogLeNet's pools: one branch rounds up, the other down, and their maps are joined."""
+
+    def __init__(self, ch: C) -> None:
+        super().__init__()
+        self.pool_a = MaxPool2d(3, stride=2, ceil_mode=True)
+        self.pool_b = MaxPool2d(3, stride=2)
+
+    def forward(self, x: Tensor[N, C, L[8], L[8], T]) -> Tensor[N, Any, L[4], L[4], T]:
+        a = self.pool_a(x)
+        b = self.pool_b(x)
+        return dx.cat([a, b], axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: "
+        #     "Tensor[N, C, 4, 4] and Tensor[N, C, 3, 3] (4 != 3)"]

@@ -21,6 +21,7 @@ from dfdx.nn import (
     InstanceNorm2d,
     MaxPool2d,
     Module,
+    ModuleList,
     PixelShuffle,
     PixelUnshuffle,
     PReLU,
@@ -99,6 +100,26 @@ stem = Stem(8)
 block = ResnetBlock(8)
 y = block(stem(img))
 assert_type(y, Tensor[L[2], L[8], L[8], L[8], NoneTape])
+
+
+class Generator(Module, Generic[C]):
+    """CycleGAN's generator body: a stem, then residual blocks in a loop (one name reused)."""
+
+    def __init__(self, ngf: C, n_blocks: int) -> None:
+        super().__init__()
+        self.stem = Stem(ngf)
+        self.blocks = ModuleList([ResnetBlock(ngf) for _ in range(n_blocks)])
+        self.out = ZeroPad2d((0, 1, 0, 1))
+
+    def forward(self, x: Tensor[N, L[3], H, W, T]) -> Tensor[N, C, Expr[L["H+1"]], Dyn, T]:
+        h = self.stem(x)
+        for blk in self.blocks:
+            h = blk(h)
+        return self.out(h)
+
+
+gen = Generator(8, 2)
+assert_type(gen(img), Tensor[L[2], L[8], L[9], Dyn, NoneTape])
 
 
 # ---- pixel shuffling: SRResNet's upsampling block and a space-to-depth stem
