@@ -21,6 +21,8 @@ from dfdx._creation import ones as ones
 from dfdx._creation import rand as rand
 from dfdx._creation import randn as randn
 from dfdx._creation import tensor as tensor
+from dfdx._creation import tril_indices as tril_indices
+from dfdx._creation import triu_indices as triu_indices
 from dfdx._creation import zeros as zeros
 from dfdx._dtypes import DTypeError as DTypeError
 from dfdx._dtypes import bool_ as bool_
@@ -73,7 +75,11 @@ from dfdx.ops.movement import cat as cat
 from dfdx.ops.movement import chunk as chunk
 from dfdx.ops.movement import concat as concat
 from dfdx.ops.movement import flatten as flatten
+from dfdx.ops.movement import flip as flip
+from dfdx.ops.movement import pad as pad
 from dfdx.ops.movement import permute as permute
+from dfdx.ops.movement import pixel_shuffle as pixel_shuffle
+from dfdx.ops.movement import pixel_unshuffle as pixel_unshuffle
 from dfdx.ops.movement import repeat as repeat
 from dfdx.ops.movement import reshape as reshape
 from dfdx.ops.movement import slice_scatter as slice_scatter
@@ -110,6 +116,7 @@ from dfdx.ops.unary import log as log
 from dfdx.ops.unary import mish as mish
 from dfdx.ops.unary import neg as neg
 from dfdx.ops.unary import pow as pow
+from dfdx.ops.unary import prelu as prelu
 from dfdx.ops.unary import relu as relu
 from dfdx.ops.unary import relu6 as relu6
 from dfdx.ops.unary import rsqrt as rsqrt

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Never, overload
+from typing import TYPE_CHECKING, Any, Literal, Never, overload
 
 import numpy as np
 
@@ -362,3 +362,30 @@ def arange(start: float, end: float | None = None, /, step: float = 1, *, dtype:
     else:
         values = xp.arange(float(lo), float(hi), float(step), dtype=np.float64)
     return _wrap(values.astype(want, copy=False))
+
+
+def _tri_indices(
+    op: str, row: int, col: int, offset: int, lower: bool
+) -> Tensor[Literal[2], Dyn, NoneTape]:
+    for name, v in (("row", row), ("col", col), ("offset", offset)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise TypeError(f"{op}: {name} must be an int, got {v!r}")
+    count = shapes.tri_indices_count(op, int(row), int(col), int(offset), lower)
+    _validate.bounded(op, "the indices", (2, count))
+    make = xp.tril_indices if lower else xp.triu_indices
+    rows, cols = make(int(row), int(offset), int(col))
+    return _wrap(xp.stack([rows, cols]).astype(np.int64, copy=False))
+
+
+def tril_indices(row: int, col: int, offset: int = 0) -> Tensor[Literal[2], Dyn, NoneTape]:
+    """The ``(row, col)`` positions of the lower triangle of a ``row x col`` matrix (those with
+    ``col - row <= offset``) as an int64 ``(2, K)`` tensor, row by row (PyTorch's
+    ``torch.tril_indices``): ``x[idx[0], idx[1]]`` picks them."""
+    return _tri_indices("tril_indices", row, col, offset, True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0) -> Tensor[Literal[2], Dyn, NoneTape]:
+    """The ``(row, col)`` positions of the upper triangle of a ``row x col`` matrix (those with
+    ``col - row >= offset``) as an int64 ``(2, K)`` tensor, row by row (PyTorch's
+    ``torch.triu_indices``)."""
+    return _tri_indices("triu_indices", row, col, offset, False)

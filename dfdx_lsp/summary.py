@@ -151,6 +151,20 @@ def _group_norm(args: Arguments, call: Expression | None) -> int | None:
     return c * affine + c * (affine and bias)
 
 
+def _instance_norm(args: Arguments, call: Expression | None) -> int | None:
+    """A weight and a bias of ``C`` where ``affine`` (off by default, as PyTorch's)."""
+    c, affine = args.get("num_features"), _literal(call, ("affine",), False)
+    if not isinstance(c, int) or not isinstance(affine, bool):
+        return None
+    return 2 * c if affine else 0
+
+
+def _prelu(args: Arguments, call: Expression | None) -> int | None:
+    """One slope per ``num_parameters``."""
+    n = args.get("num_parameters")
+    return n if isinstance(n, int) else None
+
+
 def _embedding(args: Arguments, call: Expression | None) -> int | None:
     sizes = _ints(args, "num_embeddings", "embedding_dim")
     return None if sizes is None else sizes[0] * sizes[1]
@@ -168,6 +182,8 @@ COUNTS: dict[str, Callable[[Arguments, Expression | None], int | None]] = {
     "RMSNorm": _rms_norm,
     "GroupNorm": _group_norm,
     "Embedding": _embedding,
+    "InstanceNorm2d": _instance_norm,
+    "PReLU": _prelu,
 }
 """How to count the parameters of each layer of the plugin's table that holds some, from the
 arguments its type records and its constructor call (for its ``bias``/``affine`` switches)."""
@@ -175,7 +191,8 @@ arguments its type records and its constructor call (for its ``bias``/``affine``
 _PARAMETER_FREE = frozenset(
     ("ReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "Dropout", "Flatten", "MaxPool2d",
      "AvgPool2d", "AdaptiveAvgPool2d", "Upsample", "Identity", "LeakyReLU", "ReLU6",
-     "Hardswish", "Mish", "ELU", "Unflatten")
+     "Hardswish", "Mish", "ELU", "Unflatten", "ReflectionPad2d", "ReplicationPad2d",
+     "ZeroPad2d", "PixelShuffle", "PixelUnshuffle")
 )  # fmt: skip
 """The layers of the plugin's table that hold no parameters."""
 

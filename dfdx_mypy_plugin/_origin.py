@@ -75,9 +75,9 @@ SEQUENTIAL = "dfdx.nn._containers.Sequential"
 MODULE = "dfdx.nn._module.Module"
 _MOVES = ("flatten", "transpose", "permute", "swapaxes", "unsqueeze")
 _DEPTH = 24
-_SPATIAL = frozenset({"kernel_size", "output_size", "scale_factor"})
+_SPATIAL = frozenset({"kernel_size", "output_size", "scale_factor", "padding"})
 """The window arguments from which a layer computes its output's spatial sizes (a GroupNorm's
-``num_groups`` is none)."""
+``num_groups`` is none; a padding layer's ``padding`` is one)."""
 
 
 @dataclass(frozen=True)

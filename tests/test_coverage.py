@@ -369,6 +369,12 @@ EXAMPLES: dict[str, tuple[Callable[[], dx.nn.Module], tuple[int, ...]]] = {
         lambda: dx.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
         (2, 4, 5),
     ),
+    "ReflectionPad2d": (lambda: dx.nn.ReflectionPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
+    "ReplicationPad2d": (lambda: dx.nn.ReplicationPad2d(2), (2, 3, 1, 2)),
+    "ZeroPad2d": (lambda: dx.nn.ZeroPad2d((0, 1, 2, 3)), (2, 3, 4, 5)),
+    "PixelShuffle": (lambda: dx.nn.PixelShuffle(2), (2, 8, 3, 4)),
+    "PixelUnshuffle": (lambda: dx.nn.PixelUnshuffle(3), (2, 2, 6, 3)),
+    "InstanceNorm2d": (lambda: dx.nn.InstanceNorm2d(3, affine=True), (2, 3, 4, 5)),
 }
 """A constructor call and an input shape for the layers of the table; a layer not here is
 built without arguments and called on :data:`DEFAULT_INPUT` (an activation)."""
@@ -405,7 +411,7 @@ def test_examples_are_layers_of_the_table() -> None:
 def test_the_runtime_computes_the_shape_the_layer_table_says(layer: shapes.Layer) -> None:
     module, shape = example(layer)
     assert type(module).__name__ == layer.name
-    sizes = tuple(getattr(module, arg.name) for arg in layer.sizes)
+    sizes = tuple(getattr(module, arg.kept_as) for arg in layer.sizes)
     if layer.name == "Embedding":
         x: Any = dx.zeros(*shape, dtype=dx.int64)
     else:

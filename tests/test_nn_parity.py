@@ -27,12 +27,22 @@ TRAINING_FIXTURE = _helpers.load_npz(training.FIXTURE)
 # whose cases live in make_torch_layer_fixtures.py and its fixture, under "nn/"
 ports = _helpers.load_fixture_script("make_torch_layer_fixtures.py")
 PORTS_FIXTURE = _helpers.load_npz(ports.FIXTURE)
-CASES = (*fixtures.CASES, *training.NN_CASES, *ports.NN_CASES)
+# the layers of image models (padding, pixel shuffling, InstanceNorm2d, PReLU, ceil_mode pools),
+# whose cases live in make_torch_image_fixtures.py and its fixture, under "nn/"
+images = _helpers.load_fixture_script("make_torch_image_fixtures.py")
+IMAGES_FIXTURE = _helpers.load_npz(images.FIXTURE)
+CASES = (*fixtures.CASES, *training.NN_CASES, *ports.NN_CASES, *images.NN_CASES)
 
 RTOL, ATOL = 1e-4, 1e-5
 
 
 def _arrays(case: Any) -> dict[str, np.ndarray]:
+    if case in images.NN_CASES:
+        return _helpers.case_arrays(
+            IMAGES_FIXTURE,
+            f"nn/{case.name}/",
+            f"no fixture for {case.name}: run python tests/fixtures/make_torch_image_fixtures.py",
+        )
     if case in ports.NN_CASES:
         return _helpers.case_arrays(
             PORTS_FIXTURE,
@@ -104,7 +114,8 @@ def test_every_module_has_a_case() -> None:
         "BatchNorm2d", "Embedding", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential",
         "Residual", "SiLU", "ConvTranspose2d", "AdaptiveAvgPool2d", "Upsample",
         "Identity", "LeakyReLU", "ReLU6", "Hardswish", "Mish", "ELU", "Conv1d", "GroupNorm",
-        "RMSNorm", "ConvTranspose1d", "Unflatten",
+        "RMSNorm", "ConvTranspose1d", "Unflatten", "ReflectionPad2d", "ReplicationPad2d",
+        "ZeroPad2d", "PixelShuffle", "PixelUnshuffle", "InstanceNorm2d", "PReLU",
     }  # fmt: skip
     assert layers <= kinds, layers - kinds
     assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)

@@ -22,12 +22,18 @@ from dfdx.nn._layers import Flatten as Flatten
 from dfdx.nn._layers import GroupNorm as GroupNorm
 from dfdx.nn._layers import Hardswish as Hardswish
 from dfdx.nn._layers import Identity as Identity
+from dfdx.nn._layers import InstanceNorm2d as InstanceNorm2d
 from dfdx.nn._layers import LayerNorm as LayerNorm
 from dfdx.nn._layers import LeakyReLU as LeakyReLU
 from dfdx.nn._layers import MaxPool2d as MaxPool2d
 from dfdx.nn._layers import Mish as Mish
+from dfdx.nn._layers import PixelShuffle as PixelShuffle
+from dfdx.nn._layers import PixelUnshuffle as PixelUnshuffle
+from dfdx.nn._layers import PReLU as PReLU
+from dfdx.nn._layers import ReflectionPad2d as ReflectionPad2d
 from dfdx.nn._layers import ReLU as ReLU
 from dfdx.nn._layers import ReLU6 as ReLU6
+from dfdx.nn._layers import ReplicationPad2d as ReplicationPad2d
 from dfdx.nn._layers import RMSNorm as RMSNorm
 from dfdx.nn._layers import Sigmoid as Sigmoid
 from dfdx.nn._layers import SiLU as SiLU
@@ -35,6 +41,7 @@ from dfdx.nn._layers import Softmax as Softmax
 from dfdx.nn._layers import Tanh as Tanh
 from dfdx.nn._layers import Unflatten as Unflatten
 from dfdx.nn._layers import Upsample as Upsample
+from dfdx.nn._layers import ZeroPad2d as ZeroPad2d
 from dfdx.nn._linear import Linear as Linear
 from dfdx.nn._module import Module as Module
 from dfdx.nn._summary import summary as summary

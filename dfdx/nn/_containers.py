@@ -28,7 +28,7 @@ def _chain_link(m: Module) -> shapes.ChainLink:
     layer = shapes.layer_of(f"{kind.__module__}.{kind.__qualname__}")
     if layer is None:
         return shapes.ChainLink(None)
-    return shapes.ChainLink(layer, tuple(int(getattr(m, a.name)) for a in layer.sizes))
+    return shapes.ChainLink(layer, tuple(int(getattr(m, a.kept_as)) for a in layer.sizes))
 
 
 class Sequential(Module, Generic[Layers]):

@@ -154,6 +154,33 @@ class LeakyReLU(_TakesInplace):
         return self._inplace_repr(f"negative_slope={self.negative_slope}")
 
 
+class PReLU(Module, Generic[C]):
+    """``x`` where positive, ``weight * x`` elsewhere, with a learnt slope (PyTorch's
+    ``nn.PReLU``): one slope shared by every channel (``num_parameters=1``) or one per channel
+    of axis 1 (``num_parameters=C``), each starting at ``init``. Any shape to the same shape."""
+
+    weight: Tensor[C, NoneTape]
+
+    def __init__(
+        self: PReLU[Any], num_parameters: int = 1, init: float = 0.25, *, dtype: Any = float32
+    ) -> None:
+        super().__init__()
+        _check_arguments("PReLU", num_parameters=num_parameters)
+        # PyTorch keeps it as ``num_parameters``, which is dfdx's ``Module.num_parameters()``
+        self.num_slopes = num_parameters
+        value = _validate.number("PReLU", "init", init)
+        self.weight = Tensor(xp.full((num_parameters,), value, dtype=canonical(dtype)))
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*S, T]:
+        shapes.output_shape(_described("PReLU"), x.size(), (self.num_slopes,))
+        return unary.prelu(x, self.weight)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_slopes}"
+
+
 class ReLU6(_TakesInplace):
     """``min(max(x, 0), 6)``, elementwise (:func:`dfdx.relu6`); ``inplace`` as
     :class:`ReLU`'s."""
@@ -415,6 +442,54 @@ class GroupNorm(Module, Generic[C, Hyper]):
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class InstanceNorm2d(Module, Generic[C]):
+    """Normalise each channel of each sample of ``(N, C, H, W)`` over its positions to mean 0
+    and (biased) variance 1 (PyTorch's ``nn.InstanceNorm2d``: :func:`dfdx.group_norm` with one
+    group per channel); with ``affine=True``, then scale by ``weight`` and shift by ``bias``
+    (both ``(C,)``). PyTorch's default ``affine=False`` is dfdx's; running statistics
+    (``track_running_stats=True``) are not kept: each batch is normalised by its own, in
+    training and evaluation alike, as PyTorch's default does."""
+
+    weight: Tensor[C, NoneTape] | None
+    bias: Tensor[C, NoneTape] | None
+
+    def __init__(
+        self: InstanceNorm2d[Any],
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        *,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        _check_arguments("InstanceNorm2d", num_features=num_features)
+        if track_running_stats is not False:
+            raise ValueError(
+                "InstanceNorm2d: track_running_stats=True is not supported (each batch is "
+                "normalised by its own statistics)"
+            )
+        if not isinstance(affine, bool):
+            raise TypeError(f"InstanceNorm2d: affine must be a bool, got {affine!r}")
+        self.num_features = num_features
+        self.eps = _validate.positive("InstanceNorm2d", "eps", eps)
+        self.momentum = momentum
+        self.affine = affine
+        dt = canonical(dtype)
+        self.weight = Tensor(xp.ones((num_features,), dt)) if affine else None
+        self.bias = Tensor(xp.zeros((num_features,), dt)) if affine else None
+
+    def __call__(self, x: Tensor[N, C, I, O, T]) -> Tensor[N, C, I, O, T]:
+        shapes.output_shape(_described("InstanceNorm2d"), x.size(), (self.num_features,))
+        return norm.group_norm(x, self.num_features, self.weight, self.bias, self.eps)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, affine={self.affine}"
 
 
 class _BatchNorm(Module, Generic[C]):
@@ -862,39 +937,51 @@ class ConvTranspose1d(_Conv[int], Generic[I, O, Hyper]):
 
 
 class MaxPool2d(Module, Generic[Hyper]):
-    """The largest value of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``."""
+    """The largest value of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``
+    (:func:`dfdx.max_pool2d`; ``ceil_mode=True`` rounds the output size up)."""
 
     def __init__(
-        self: MaxPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+        self: MaxPool2d[Any],
+        kernel_size: Pair,
+        stride: Pair | None = None,
+        padding: Pair = 0,
+        ceil_mode: bool = False,
     ) -> None:
         super().__init__()
         window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
-        _check_arguments("MaxPool2d", **window)
+        _check_arguments("MaxPool2d", **window, ceil_mode=ceil_mode)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
+        self.ceil_mode = ceil_mode
 
     def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
-        return conv.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return conv.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
 
     forward = __call__
 
 
 class AvgPool2d(Module, Generic[Hyper]):
-    """The mean of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``."""
+    """The mean of each window: ``(N, C, H, W)`` to ``(N, C, H_out, W_out)``
+    (:func:`dfdx.avg_pool2d`; ``ceil_mode=True`` rounds the output size up)."""
 
     def __init__(
-        self: AvgPool2d[Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+        self: AvgPool2d[Any],
+        kernel_size: Pair,
+        stride: Pair | None = None,
+        padding: Pair = 0,
+        ceil_mode: bool = False,
     ) -> None:
         super().__init__()
         window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
-        _check_arguments("AvgPool2d", **window)
+        _check_arguments("AvgPool2d", **window, ceil_mode=ceil_mode)
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
+        self.ceil_mode = ceil_mode
 
     def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
-        return conv.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return conv.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
 
     forward = __call__
 
@@ -1000,3 +1087,119 @@ class Upsample(Module, Generic[Hyper]):
 
     def extra_repr(self) -> str:
         return f"scale_factor={self.scale_factor}, mode={self.mode!r}"
+
+
+# ---- padding -----------------------------------------------------------------------------------
+
+Sides = int | tuple[int, int, int, int]
+
+
+class _Pad2d(Module, Generic[Hyper]):
+    """Shared by the 2-d padding layers: ``padding`` an int (every side) or ``(left, right,
+    top, bottom)``, as PyTorch's; ``(N, C, H, W)`` to ``(N, C, H + top + bottom, W + left +
+    right)`` (:func:`dfdx.pad`)."""
+
+    _mode: movement.PadMode
+
+    def __init__(self, padding: Sides) -> None:
+        super().__init__()
+        name = type(self).__name__
+        shapes.check_arguments(_described(name), {"padding": padding})
+        self.padding: tuple[int, int, int, int] = (
+            padding if isinstance(padding, tuple) else (padding,) * 4
+        )
+
+    def _padded(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        window = {"padding": self.padding}
+        shapes.output_shape(_described(type(self).__name__), x.size(), (), window)
+        out: Tensor[N, C, Dyn, Dyn, T] = movement.pad(x, self.padding, self._mode)
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad2d(_Pad2d[Hyper]):
+    """``(N, C, H, W)`` padded by the input's mirror image, its edge not repeated (PyTorch's
+    ``nn.ReflectionPad2d``): each width must be smaller than the size it pads."""
+
+    _mode = "reflect"
+
+    def __init__(self: ReflectionPad2d[Any], padding: Sides) -> None:
+        super().__init__(padding)
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return self._padded(x)
+
+    forward = __call__
+
+
+class ReplicationPad2d(_Pad2d[Hyper]):
+    """``(N, C, H, W)`` padded by repeating its edge (PyTorch's ``nn.ReplicationPad2d``)."""
+
+    _mode = "replicate"
+
+    def __init__(self: ReplicationPad2d[Any], padding: Sides) -> None:
+        super().__init__(padding)
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return self._padded(x)
+
+    forward = __call__
+
+
+class ZeroPad2d(_Pad2d[Hyper]):
+    """``(N, C, H, W)`` padded with zeros (PyTorch's ``nn.ZeroPad2d``)."""
+
+    _mode = "constant"
+
+    def __init__(self: ZeroPad2d[Any], padding: Sides) -> None:
+        super().__init__(padding)
+
+    def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        return self._padded(x)
+
+    forward = __call__
+
+
+# ---- pixel shuffling ---------------------------------------------------------------------------
+
+
+class PixelShuffle(Module, Generic[Hyper]):
+    """``(N, C*r*r, H, W)`` to ``(N, C, H*r, W*r)`` (:func:`dfdx.pixel_shuffle`, PyTorch's
+    ``nn.PixelShuffle``): each group of ``r*r`` channels becomes an ``r x r`` block."""
+
+    def __init__(self: PixelShuffle[Any], upscale_factor: int) -> None:
+        super().__init__()
+        _check_arguments("PixelShuffle", upscale_factor=upscale_factor)
+        self.upscale_factor = upscale_factor
+
+    def __call__(self, x: Tensor[N, Dyn, Dyn, Dyn, T]) -> Tensor[N, Dyn, Dyn, Dyn, T]:
+        window = {"upscale_factor": self.upscale_factor}
+        shapes.output_shape(_described("PixelShuffle"), x.size(), (), window)
+        return movement.pixel_shuffle(x, self.upscale_factor)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module, Generic[Hyper]):
+    """``(N, C, H*r, W*r)`` to ``(N, C*r*r, H, W)`` (:func:`dfdx.pixel_unshuffle`,
+    PyTorch's ``nn.PixelUnshuffle``), the inverse of :class:`PixelShuffle`."""
+
+    def __init__(self: PixelUnshuffle[Any], downscale_factor: int) -> None:
+        super().__init__()
+        _check_arguments("PixelUnshuffle", downscale_factor=downscale_factor)
+        self.downscale_factor = downscale_factor
+
+    def __call__(self, x: Tensor[N, Dyn, Dyn, Dyn, T]) -> Tensor[N, Dyn, Dyn, Dyn, T]:
+        window = {"downscale_factor": self.downscale_factor}
+        shapes.output_shape(_described("PixelUnshuffle"), x.size(), (), window)
+        return movement.pixel_unshuffle(x, self.downscale_factor)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"

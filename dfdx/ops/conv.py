@@ -698,19 +698,41 @@ def _conv_transpose(
 
 
 def _pool_params(
-    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any
+    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any = False
 ) -> tuple[Array, Ints, Ints, Ints, Ints]:
     a = array_of(op, x)
     check_float(op, a)
     k = conv_param(op, "kernel_size", kernel_size, 2, 1)
     s = k if stride is None else conv_param(op, "stride", stride, 2, 1)
     p = conv_param(op, "padding", padding, 2, 0)
-    out = _sizes(shapes.pool(op, a.shape, k, s, p))
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
+    out = _sizes(shapes.pool(op, a.shape, k, s, p, ceil_mode))
     _validate.nonempty_features(op, a.shape)
     n, c, h, w = a.shape
     _validate.bounded(op, "the padded input", (n, c, h + 2 * p[0], w + 2 * p[1]))
     _validate.bounded(op, "the windows", (*out, k[0], k[1]))
     return a, k, s, p, out[2:]
+
+
+def _overhang(a: Array, k: Ints, s: Ints, p: Ints, out: Ints) -> Ints:
+    """How far the last windows reach past the padded input, per spatial axis: 0 but with
+    ``ceil_mode``, whose last window may end in the right padding or beyond it."""
+    return tuple(
+        max(0, (o - 1) * st + kk - (n + 2 * pp))
+        for o, st, kk, n, pp in zip(out, s, k, a.shape[2:], p, strict=True)
+    )
+
+
+def _pool_grid(a: Array, p: Ints, extra: Ints, fill: float) -> Array:
+    """``a`` padded by ``p`` on each side and ``extra`` more after (``ceil_mode``'s last
+    windows), with ``fill``."""
+    if extra == (0, 0):
+        return _padded(a, p, fill)
+    n, c, h, w = a.shape
+    grid = xp.full((n, c, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]), fill, dtype=a.dtype)
+    grid[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = a
+    return grid
 
 
 def _windows(grid: Array, k: Ints, out: Ints, s: Ints) -> Array:
@@ -727,17 +749,21 @@ def max_pool2d(
     kernel_size: Pair,
     stride: Pair | None = None,
     padding: Pair = 0,
+    ceil_mode: bool = False,
 ) -> Tensor[N, C, Dyn, Dyn, T]:
     """The largest value of each ``kernel_size`` window of ``(N, C, H, W)``, moved by
     ``stride`` (``kernel_size`` by default) over the input padded with ``-inf``. The gradient
-    goes to the first largest value of each window (as PyTorch's)."""
+    goes to the first largest value of each window (as PyTorch's). With ``ceil_mode`` the
+    output size rounds up: a last window that starts inside the input (or its left padding)
+    but overhangs it is kept (PyTorch's rule)."""
     op = "max_pool2d"
-    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding)
+    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding, ceil_mode)
     n, c, h, w = a.shape
-    if _compiled(a):
+    extra = _overhang(a, k, s, p, out)
+    if _compiled(a) and extra == (0, 0):
         return _max_pool_compiled(x, a, k, s, p, out)
-    hp, wp = h + 2 * p[0], w + 2 * p[1]
-    grid = _padded(a, p, -xp.inf)
+    hp, wp = h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]
+    grid = _pool_grid(a, p, extra, -xp.inf)
     win = _windows(grid, k, out, s).reshape(n, c, out[0], out[1], k[0] * k[1])
     arg = win.argmax(axis=-1)
     y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
@@ -779,31 +805,44 @@ def avg_pool2d(
     kernel_size: Pair,
     stride: Pair | None = None,
     padding: Pair = 0,
+    ceil_mode: bool = False,
 ) -> Tensor[N, C, Dyn, Dyn, T]:
     """The mean of each ``kernel_size`` window of ``(N, C, H, W)``, moved by ``stride``
     (``kernel_size`` by default); padding counts as zeros in the mean (PyTorch's default
-    ``count_include_pad=True``)."""
+    ``count_include_pad=True``). With ``ceil_mode`` the output size rounds up (as
+    :func:`max_pool2d`'s); a last window that overhangs the padded input averages the
+    positions it covers there (PyTorch's divisor)."""
     op = "avg_pool2d"
-    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding)
+    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding, ceil_mode)
     n, c, h, w = a.shape
-    hp, wp = h + 2 * p[0], w + 2 * p[1]
-    if p == (0, 0):
-        grid = a
-    else:
-        grid = xp.zeros((n, c, hp, wp), dtype=a.dtype)
-        grid[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = a
-    scale = 1.0 / (k[0] * k[1])
-    y = _windows(grid, k, out, s).sum(axis=(4, 5)) * a.dtype.type(scale)
+    extra = _overhang(a, k, s, p, out)
+    hp, wp = h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]
+    grid = a if p == (0, 0) and extra == (0, 0) else _pool_grid(a, p, extra, 0.0)
+    scale = _window_scale(k, s, out, (h + 2 * p[0], w + 2 * p[1]), a.dtype)
+    y = _windows(grid, k, out, s).sum(axis=(4, 5)) * scale
 
     def grad(g: Array) -> Array:
         gg = xp.zeros((n, c, hp, wp), dtype=a.dtype)
-        share = g * a.dtype.type(scale)
+        share = g * scale
         for i in range(k[0]):
             for j in range(k[1]):
                 gg[:, :, i : i + s[0] * out[0] : s[0], j : j + s[1] * out[1] : s[1]] += share
         return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
 
     return result(y, (x,), (grad,))
+
+
+def _window_scale(k: Ints, s: Ints, out: Ints, padded: Ints, dtype: Any) -> Any:
+    """``1 / window size`` for each output position of an average pool: ``1 / (kh kw)``, but
+    for ``ceil_mode``'s last windows, which count only the positions within the padded
+    input."""
+    spans = []
+    for kk, st, o, size in zip(k, s, out, padded, strict=True):
+        starts = xp.arange(o) * st
+        spans.append(xp.minimum(starts + kk, size) - starts)
+    if all(int(span.min()) == kk for span, kk in zip(spans, k, strict=True)):
+        return dtype.type(1.0 / (k[0] * k[1]))
+    return (1.0 / (spans[0][:, None] * spans[1][None, :])).astype(dtype)
 
 
 def _bins(n: int, size: int, dtype: Any) -> Array:

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Literal, Never, overload
 
 import numpy as np
 
+from dfdx import _validate
 from dfdx._autodiff import unbroadcast
 from dfdx._backend import xp
 from dfdx._dtypes import check_same
-from dfdx._typing import A0, A1, A2, A3, AnyTensor, Dyn, S, T
+from dfdx._typing import A0, A1, A2, A3, AnyTensor, Dyn, N, S, T
 from dfdx._validate import is_size_sequence, size_arguments
 from dfdx.ops._op import array_of, result
 from dfdx_mypy_plugin import shapes
@@ -586,3 +587,132 @@ def slice_scatter(
         return g
 
     return result(out, (x, src), (grad_x, lambda g: g[part]))
+
+
+# ---- padding, pixel shuffling, flipping --------------------------------------------------------
+
+PadMode = Literal["constant", "reflect", "replicate"]
+
+
+def _pad_widths(op: str, pad: Sequence[int], mode: object, value: object) -> tuple[int, ...]:
+    if not isinstance(pad, tuple | list):
+        raise TypeError(f"{op}: pad must be a tuple or list of ints, got {pad!r}")
+    widths = _ints(op, "pad sizes", pad)
+    if mode not in shapes.PAD_MODES:
+        raise ValueError(f"{op}: mode must be 'constant', 'reflect' or 'replicate', got {mode!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{op}: value must be a number, got {value!r}")
+    if mode != "constant" and value != 0:
+        raise ValueError(f"{op}: value is for mode='constant' only, got value={value!r}")
+    return widths
+
+
+def _edge_sources(n: int, before: int, after: int, mode: str) -> Any:
+    """For each position of an axis padded by ``before``/``after``, the input position it
+    copies (``reflect``: mirrored without the edge, ``replicate``: the edge repeated)."""
+    return xp.pad(xp.arange(n), (before, after), mode="reflect" if mode == "reflect" else "edge")
+
+
+def pad(
+    x: Tensor[*S, T], /, pad: Sequence[int], mode: PadMode = "constant", value: float = 0.0
+) -> Any:
+    """``x`` padded as PyTorch's ``F.pad``: ``pad`` holds ``(before, after)`` pairs from the
+    last axis backwards (``(left, right, top, bottom)`` pads the width, then the height); each
+    padded size is ``n + before + after``. ``mode="constant"`` fills with ``value``,
+    ``"reflect"`` mirrors the input without repeating its edge (each width smaller than the
+    size), ``"replicate"`` repeats the edge. The gradient of a copied position goes back to
+    the position it copies."""
+    op = "pad"
+    a = array_of(op, x)
+    widths = _pad_widths(op, pad, mode, value)
+    shapes.pad(op, a.shape, widths, mode)
+    pairs = [(0, 0)] * a.ndim
+    for i in range(len(widths) // 2):
+        pairs[a.ndim - 1 - i] = (widths[2 * i], widths[2 * i + 1])
+    _validate_size(op, a, pairs)
+    inner = tuple(slice(b, b + n) for (b, _), n in zip(pairs, a.shape, strict=True))
+    if mode == "constant":
+        y = xp.pad(a, pairs, mode="constant", constant_values=a.dtype.type(value))
+        return result(y, (x,), (lambda g: g[inner],))
+    y = xp.pad(a, pairs, mode="reflect" if mode == "reflect" else "edge")
+
+    def grad(g: Any) -> Any:
+        for axis, (before, after) in enumerate(pairs):
+            if before or after:
+                g = _fold_edges(g, axis, a.shape[axis], before, after, mode)
+        return g
+
+    return result(y, (x,), (grad,))
+
+
+def _validate_size(op: str, a: Any, pairs: list[tuple[int, int]]) -> None:
+    padded = tuple(n + b + e for n, (b, e) in zip(a.shape, pairs, strict=True))
+    _validate.bounded(op, "the padded input", padded)
+
+
+def _fold_edges(g: Any, axis: int, n: int, before: int, after: int, mode: str) -> Any:
+    """The gradient ``g`` of an axis padded by copying, folded back to its ``n`` positions:
+    each padded position's gradient added to the position it copies."""
+    moved = xp.moveaxis(g, axis, 0)
+    out = moved[before : before + n].copy()
+    sources = _edge_sources(n, before, after, mode)
+    edges = xp.r_[0:before, before + n : before + n + after]
+    xp.add.at(out, sources[edges], moved[edges])
+    return xp.moveaxis(out, 0, axis)
+
+
+def _factor(op: str, name: str, factor: object) -> int:
+    if isinstance(factor, bool) or not isinstance(factor, int):
+        raise TypeError(f"{op}: {name} must be an int, got {factor!r}")
+    if factor < 1:
+        raise ValueError(f"{op}: {name} must be at least 1, got {factor}")
+    return factor
+
+
+def pixel_shuffle(
+    x: Tensor[N, Dyn, Dyn, Dyn, T], /, upscale_factor: int
+) -> Tensor[N, Dyn, Dyn, Dyn, T]:
+    """``(N, C*r*r, H, W)`` to ``(N, C, H*r, W*r)`` (PyTorch's ``F.pixel_shuffle``): each
+    group of ``r*r`` channels becomes an ``r x r`` block of pixels. Its gradient is
+    :func:`pixel_unshuffle` of the output's gradient."""
+    op = "pixel_shuffle"
+    a = array_of(op, x)
+    r = _factor(op, "upscale_factor", upscale_factor)
+    shapes.pixel_shuffle(op, a.shape, r)
+    return result(_shuffled(a, r), (x,), (lambda g: _unshuffled(g, r),))
+
+
+def pixel_unshuffle(
+    x: Tensor[N, Dyn, Dyn, Dyn, T], /, downscale_factor: int
+) -> Tensor[N, Dyn, Dyn, Dyn, T]:
+    """``(N, C, H*r, W*r)`` to ``(N, C*r*r, H, W)`` (PyTorch's ``F.pixel_unshuffle``), the
+    inverse of :func:`pixel_shuffle`; its gradient is :func:`pixel_shuffle` of the output's."""
+    op = "pixel_unshuffle"
+    a = array_of(op, x)
+    r = _factor(op, "downscale_factor", downscale_factor)
+    shapes.pixel_unshuffle(op, a.shape, r)
+    return result(_unshuffled(a, r), (x,), (lambda g: _shuffled(g, r),))
+
+
+def _shuffled(a: Any, r: int) -> Any:
+    n, c, h, w = a.shape
+    blocks = a.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return blocks.reshape(n, c // (r * r), h * r, w * r)
+
+
+def _unshuffled(a: Any, r: int) -> Any:
+    n, c, h, w = a.shape
+    blocks = a.reshape(n, c, h // r, r, w // r, r).transpose(0, 1, 3, 5, 2, 4)
+    return blocks.reshape(n, c * r * r, h // r, w // r)
+
+
+def flip(x: Tensor[*S, T], /, axes: int | Sequence[int]) -> Tensor[*S, T]:
+    """``x`` with the order of its elements reversed along each of ``axes`` (PyTorch's
+    ``torch.flip``, whose ``dims`` dfdx calls ``axes``); a view. The gradient is flipped
+    back."""
+    op = "flip"
+    a = array_of(op, x)
+    listed = axes if isinstance(axes, tuple | list) else (axes,)
+    ax = _ints(op, "axes", listed)
+    shapes.flip(a.shape, ax)
+    return result(xp.flip(a, ax), (x,), (lambda g: xp.flip(g, ax),))

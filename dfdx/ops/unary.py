@@ -177,6 +177,33 @@ def leaky_relu(x: Tensor[*S, T], /, negative_slope: float = 0.01) -> Tensor[*S, 
 
 
 @overload
+def prelu(x: Never, weight: AnyTensor, /) -> AnyTensor: ...
+@overload
+def prelu(x: Tensor[*S, T], weight: Tensor[Dyn, T] | Tensor[Dyn, NoneTape], /) -> Tensor[*S, T]: ...
+def prelu(x: Tensor[*S, T], weight: Tensor[Dyn, T] | Tensor[Dyn, NoneTape], /) -> Tensor[*S, T]:
+    """``x`` where positive, ``weight * x`` elsewhere (PyTorch's ``F.prelu``): ``weight`` is
+    ``(1,)`` (one slope) or ``(C,)``, one slope per channel of axis 1 (an input of fewer axes
+    has one channel). The gradient at 0 is the slope's, as PyTorch's."""
+    op = "prelu"
+    a = _float(op, x)
+    w = getattr(weight, "_data", None)
+    if w is None:
+        raise TypeError(f"{op}: weight must be a tensor, got {type(weight).__name__}")
+    check_same(op, a, w)
+    shapes.prelu(op, a.shape, w.shape)
+    # one slope per channel of axis 1; an input of fewer axes has one channel
+    slope = w.reshape((w.shape[0],) + (1,) * (a.ndim - 2)) if a.ndim >= 2 else w.reshape(())
+    positive = a > 0
+    factor = xp.where(positive, xp.ones((), a.dtype), slope)
+    negative = xp.where(positive, xp.zeros((), a.dtype), a)
+
+    def grad_weight(g: Array) -> Array:
+        return unbroadcast(g * negative, slope.shape).reshape(w.shape)
+
+    return result(a * factor, (x, weight), (lambda g: g * factor, grad_weight))
+
+
+@overload
 def relu6(x: Never, /) -> AnyTensor: ...
 @overload
 def relu6(x: Tensor[*S, T], /) -> Tensor[*S, T]: ...

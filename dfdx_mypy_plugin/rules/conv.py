@@ -152,7 +152,15 @@ def _pool(call: Call) -> Type:
     if call.has("stride") and not isinstance(get_proper_type(call.arg("stride")), NoneType):
         stride = _param(call, "stride", 2, 1, 1)
     padding = _param(call, "padding", 2, 0, 0)
-    return call.result(shapes.pool(call.op, x.shape, kernel, stride, padding), x.tape, x)
+    ceil_mode = literal_bool(call.arg("ceil_mode")) if call.has("ceil_mode") else False
+    if ceil_mode is not None:
+        shape = shapes.pool(call.op, x.shape, kernel, stride, padding, ceil_mode)
+        return call.result(shape, x.tape, x)
+    # a ``ceil_mode`` not known: the sizes that do not depend on the rounding
+    floor = shapes.pool(call.op, x.shape, kernel, stride, padding, False)
+    ceil = shapes.pool(call.op, x.shape, kernel, stride, padding, True)
+    shape = tuple(a if a == b else None for a, b in zip(floor, ceil, strict=True))
+    return call.result(shape, x.tape, x)
 
 
 for _op in ("max_pool2d", "avg_pool2d"):

@@ -217,3 +217,26 @@ def tensor(call: Call) -> Type:
     data = call.operand_exprs[0]
     shape = _data_shape(data, type_of(call.api), call.api.get_expression_type)
     return call.result(shape, _none_tape(call))
+
+
+def _tri_indices(call: Call, lower: bool) -> Type:
+    """``tril_indices(row, col, offset)``: ``Tensor[2, K]``, ``K`` counted where the three are
+    literals (folded ints), else ``Dyn``."""
+    sizes = [call.named_size(n) if call.has(n) else 0 for n in ("row", "col", "offset")]
+    if any(literal_bool(call.arg(n)) is not None for n in ("row", "col", "offset") if call.has(n)):
+        raise Unknown  # the runtime's TypeError
+    row, col, offset = sizes
+    count: shapes.Dim = None
+    if isinstance(row, int) and isinstance(col, int) and isinstance(offset, int):
+        count = shapes.tri_indices_count(call.op, row, col, offset, lower)
+    return call.result((2, count), _none_tape(call))
+
+
+@rule("tril_indices", functions=("dfdx._creation.tril_indices",))
+def tril_indices(call: Call) -> Type:
+    return _tri_indices(call, True)
+
+
+@rule("triu_indices", functions=("dfdx._creation.triu_indices",))
+def triu_indices(call: Call) -> Type:
+    return _tri_indices(call, False)

@@ -49,6 +49,7 @@ from dfdx_mypy_plugin._types import (
     Unknown,
     literal_bool,
     literal_int,
+    literal_str,
     merge_tapes,
     read_tensor,
     size_of,
@@ -716,3 +717,67 @@ def slice_scatter(call: Call) -> Type:
     index = slice(_bound(call, "start", None), _bound(call, "end", None), _bound(call, "step", 1))
     shape = shapes.slice_scatter(x.shape, src.shape, axis, index)
     return call.result(shape, merge_tapes([x.tape, src.tape]), x, src)
+
+
+# ---- padding, pixel shuffling, flipping --------------------------------------------------------
+
+
+def _listed(call: Call, name: str) -> list[shapes.Dim]:
+    """A tuple or list argument's items read as sizes (literals, folded arithmetic, a size
+    TypeVar, a module's ``int`` window argument); Unknown where it is neither."""
+    e = call.named_exprs.get(name)
+    t = get_proper_type(call.arg(name))
+    get = type_of(call.api)
+    if isinstance(e, TupleExpr | ListExpr):
+        exprs: list[Expression] = list(e.items)
+        types = [get(i) for i in exprs]
+    elif isinstance(t, TupleType):
+        exprs, types = [], list(t.items)
+    else:
+        raise Unknown
+    out: list[shapes.Dim] = []
+    for i, item in enumerate(types):
+        if literal_bool(item) is not None:
+            raise Unknown  # the runtime's TypeError
+        expr = exprs[i] if i < len(exprs) else None
+        out.append(size_of(item, expr, get, call.syms, call.definitions(), call.symbol))
+    return out
+
+
+@rule("pad", functions=_movement("pad"))
+def pad(call: Call) -> Type:
+    x = call.tensor(0)
+    widths = _listed(call, "pad")
+    mode = literal_str(call.arg("mode")) if call.has("mode") else "constant"
+    if mode is None:
+        raise Unknown
+    return call.result(shapes.pad(call.op, x.shape, widths, mode), x.tape, x)
+
+
+def _shuffle(call: Call, name: str, shape_rule: Callable[..., shapes.Shape]) -> Type:
+    x = call.tensor(0)
+    if literal_bool(call.arg(name)) is not None:
+        raise Unknown  # the runtime's TypeError
+    factor = call.named_size(name)
+    if isinstance(factor, int) and factor < 1:
+        raise Unknown  # the runtime's ValueError
+    return call.result(shape_rule(call.op, x.shape, factor), x.tape, x)
+
+
+@rule("pixel_shuffle", functions=_movement("pixel_shuffle"))
+def pixel_shuffle(call: Call) -> Type:
+    return _shuffle(call, "upscale_factor", shapes.pixel_shuffle)
+
+
+@rule("pixel_unshuffle", functions=_movement("pixel_unshuffle"))
+def pixel_unshuffle(call: Call) -> Type:
+    return _shuffle(call, "downscale_factor", shapes.pixel_unshuffle)
+
+
+@rule("flip", functions=_movement("flip"))
+def flip(call: Call) -> Type:
+    x = call.tensor(0)
+    t = get_proper_type(call.arg("axes"))
+    items = t.items if isinstance(t, TupleType) else [t]
+    axes = [_axis(call, item, "axes") for item in items]
+    return call.result(shapes.flip(x.shape, axes), x.tape, x)

@@ -147,7 +147,7 @@ def _known_value(call: Call, arg: shapes.Arg) -> object:
     if word is not None:
         return word  # a convolution's ``padding="same"``; checked against the table's words
     p = get_proper_type(t)
-    if (arg.pair or arg.many) and isinstance(p, TupleType):
+    if (arg.pair or arg.many or arg.sides) and isinstance(p, TupleType):
         items = [
             literal_bool(i) if literal_bool(i) is not None else literal_int(i) for i in p.items
         ]
@@ -301,6 +301,18 @@ def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[shapes.Dim, shapes.Dim] | No
     return None if n is None else (n, n)
 
 
+def _sides_arg(call: Call, arg: shapes.Arg) -> shapes.WindowValue:
+    """A window argument that is one size for every side or a tuple of ``arg.sides`` (a
+    padding layer's ``(left, right, top, bottom)``): each a literal or a symbolic size."""
+    t = get_proper_type(call.arg(arg.name))
+    if not isinstance(t, TupleType):
+        return _window_size(call, arg.name)
+    items = [_window_item(call, i) for i in t.items]
+    if len(items) != arg.sides or any(i is None for i in items):
+        return None
+    return tuple(items)
+
+
 def _single_arg(call: Call, arg: shapes.Arg) -> shapes.Dim:
     """A window argument that is one size: a literal, a 1-tuple of one (a 1-d layer's
     ``kernel_size=(3,)``), a symbolic size (:func:`_window_size`), or absent (its default)."""
@@ -376,6 +388,13 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
     items: list[Type] = []
     for arg in window:
         value: shapes.WindowValue
+        if arg.flag:  # a bool (a pool's ``ceil_mode``): a literal, or not known
+            flag = literal_bool(call.arg(arg.name)) if call.has(arg.name) else bool(arg.default)
+            if flag is None:
+                return None
+            values[arg.name] = flag
+            items.append(LiteralType(flag, call.api.named_generic_type("builtins.bool", [])))
+            continue
         word = literal_str(call.arg(arg.name)) if arg.words and call.has(arg.name) else None
         if word is not None:
             if word not in arg.words:
@@ -389,6 +408,8 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
                 value = values.get(arg.default_from)
         elif arg.many:
             value = _many_arg(call, arg)
+        elif arg.sides:
+            value = _sides_arg(call, arg)
         else:
             value = _single_arg(call, arg)
         # a ``groups`` that is not a literal (``groups=dim``) is recorded as ``int``: the
@@ -417,13 +438,23 @@ def _read_window(
     for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
         word = literal_str(p)
-        if word is not None and word in arg.words:
+        if arg.flag:
+            flag = literal_bool(p)
+            if flag is None:
+                return None
+            out[arg.name] = flag
+        elif word is not None and word in arg.words:
             out[arg.name] = word
         elif isinstance(p, TupleType) and arg.many:
             items = [literal_int(i) for i in p.items]
             if None in items:
                 return None
             out[arg.name] = tuple(i for i in items if i is not None)
+        elif isinstance(p, TupleType) and arg.sides:
+            sides = [_read_size(i, api) for i in p.items]
+            if len(sides) != arg.sides or None in sides:
+                return None
+            out[arg.name] = tuple(sides)
         elif isinstance(p, TupleType) and arg.pair:
             a, b = (_read_size(i, api) for i in p.items) if len(p.items) == 2 else (None, None)
             if a is None or b is None:

@@ -26,3 +26,10 @@ def clamp(call: Call) -> Type:
         bounds.append(bound)
     tapes: list[ProperType] = [x.tape, *(b.tape for b in bounds)]
     return call.result(x.shape, merge_tapes(tapes), x, *bounds)
+
+
+@rule("prelu", functions=("dfdx.ops.unary.prelu",))
+def prelu(call: Call) -> Type:
+    x, weight = call.tensor(0), call.tensor(1)
+    shape = shapes.prelu(call.op, x.shape, weight.shape)
+    return call.result(shape, merge_tapes([x.tape, weight.tape]), x, weight)

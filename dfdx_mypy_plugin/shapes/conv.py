@@ -85,20 +85,34 @@ def _known(*values: Dim) -> bool:
     return all(isinstance(v, int) for v in values)
 
 
-def _window(op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -> Dim:
+def _window(
+    op: str, x: Shape, i: int, n: Dim, k: Dim, s: Dim, p: Dim, d: Dim, ceil: bool = False
+) -> Dim:
     """``(n + 2p - d(k - 1) - 1) // s + 1``: the output size along axis ``i`` of ``x``; for a
     symbolic ``n`` in canonical form (``H`` for a same-padded stride-1 window, ``H//2`` for a
-    2x2 pool, ``(H+1)//2`` for a 3x3 convolution with stride 2 and padding 1)."""
+    2x2 pool, ``(H+1)//2`` for a 3x3 convolution with stride 2 and padding 1). With ``ceil``
+    (a pool's ``ceil_mode``) the division rounds up, less the last window where it would start
+    past the input and its left padding (PyTorch's rule)."""
     if not _known(k, s, p, d):
-        return symbolic_window(n, k, s, p, d)
+        return None if ceil and s != 1 else symbolic_window(n, k, s, p, d)
     assert isinstance(k, int) and isinstance(s, int)
     assert isinstance(p, int) and isinstance(d, int)
     if k < 1 or s < 1 or d < 1 or p < 0:
         return None  # invalid arguments, rejected where they are given: no size from them
+    if ceil and s > 1 and not isinstance(n, int):
+        # the last window is dropped only where it would start in the right padding, which
+        # needs p + s > d(k - 1) + 1 and depends on n: without that, the rounded-up size
+        if p + s > d * (k - 1) + 1:
+            return None
+        return dim_add(dim_floordiv(dim_add(n, 2 * p - d * (k - 1) - 1 + s - 1), s), 1)
     if not isinstance(n, int):  # too small an input is found at run time
         return dim_add(dim_floordiv(dim_add(n, 2 * p - d * (k - 1) - 1), s), 1)
     span = n + 2 * p - d * (k - 1) - 1
     out = span // s + 1
+    if ceil and span >= 0:
+        out = -(-span // s) + 1
+        if (out - 1) * s >= n + p:
+            out -= 1
     if span < 0 or out <= 0:
         raise ShapeError(
             f"{op}: output size {out} at axis {i} of {fmt(x)} (size {n} + 2 * padding {p} "
@@ -256,16 +270,20 @@ def _symbolic_transposed(n: Dim, k: Dim, s: Dim, p: Dim, d: Dim, o: Dim) -> Dim:
     return dim_add(dim_mul(n, s), shift)
 
 
-def pool(op: str, x: Shape, kernel: Param, stride: Param, padding: Param) -> Shape:
+def pool(
+    op: str, x: Shape, kernel: Param, stride: Param, padding: Param, ceil_mode: bool = False
+) -> Shape:
     """``max_pool2d``/``avg_pool2d`` over ``(N, C, H, W)``: each output size is
-    ``(n + 2p - k) // s + 1``; padding may be at most half the kernel (as in PyTorch)."""
+    ``(n + 2p - k) // s + 1``, rounded up with ``ceil_mode`` (see :func:`_window`); padding
+    may be at most half the kernel (as in PyTorch)."""
     spatial = len(kernel)
     _rank(op, x, spatial)
     for k, p in zip(kernel, padding, strict=True):
         if isinstance(k, int) and isinstance(p, int) and p > k // 2:
             raise ShapeError(f"{op}: padding {p} is more than half the kernel size {k}")
     out = tuple(
-        _window(op, x, i + 2, x[i + 2], kernel[i], stride[i], padding[i], 1) for i in range(spatial)
+        _window(op, x, i + 2, x[i + 2], kernel[i], stride[i], padding[i], 1, ceil_mode)
+        for i in range(spatial)
     )
     return (x[0], x[1], *out)
 

@@ -36,8 +36,8 @@ from dfdx_mypy_plugin.shapes.conv import (
     same_needs_stride_1,
     upsample,
 )
-from dfdx_mypy_plugin.shapes.movement import flatten, reshape
-from dfdx_mypy_plugin.shapes.nn import channels, features, linear, sequential_link
+from dfdx_mypy_plugin.shapes.movement import flatten, pad, pixel_shuffle, pixel_unshuffle, reshape
+from dfdx_mypy_plugin.shapes.nn import channels, features, linear, prelu, sequential_link
 from dfdx_mypy_plugin.shapes.norm import group_norm
 
 SizeAxis = Literal["features", "channels"]
@@ -80,6 +80,20 @@ class Arg:
     against ``minimum``."""
     words: tuple[str, ...] = ()
     """Strings it takes besides ints (a convolution's ``padding``: ``"same"``, ``"valid"``)."""
+    flag: bool = False
+    """A bool, not a size (a pool's ``ceil_mode``)."""
+    attribute: str | None = None
+    """The attribute a built layer keeps it in, where that is not its name (PReLU's
+    ``num_parameters``: ``Module.num_parameters()`` is a method)."""
+
+    @property
+    def kept_as(self) -> str:
+        """The name of the attribute a built layer keeps the argument in."""
+        return self.attribute or self.name
+
+    sides: int = 0
+    """An int or a tuple of ``sides`` ints (a padding layer's ``(left, right, top,
+    bottom)``); 0 where it is not such an argument."""
 
 
 OutputRule = Callable[["Layer", str, Shape, Sequence[Dim], "Window | None"], "Shape | None"]
@@ -134,11 +148,19 @@ def check_arguments(layer: Layer, values: Mapping[str, object]) -> None:
         value = values[arg.name]
         if isinstance(value, str) and value in arg.words:
             continue
+        if arg.flag:
+            if not isinstance(value, bool):
+                raise ShapeError(f"{layer.name}: {arg.name} must be a bool, got {value!r}")
+            continue
         items = value if arg.pair and isinstance(value, tuple) and len(value) == 2 else (value,)
+        if arg.sides and isinstance(value, tuple) and len(value) == arg.sides:
+            items = value
         bound = "> 0" if arg.minimum == 1 else f">= {arg.minimum}"
         wanted = "an int" if arg.axis else f"an int {bound}"
         if arg.pair:
             wanted += " or a pair of them"
+        if arg.sides:
+            wanted += f" or a tuple of {arg.sides} of them"
         if arg.words and isinstance(value, str):
             wanted = " or ".join(repr(w) for w in arg.words) + f", {wanted}"
         if arg.many:
@@ -385,9 +407,49 @@ def _pool(op: str) -> OutputRule:
             check_input(layer, name, x, sizes)
             return (x[0], x[1], None, None)
         k, s, p = (_pair(w, a) for a in ("kernel_size", "stride", "padding"))
-        return pool(op, x, k, s, p)
+        return pool(op, x, k, s, p, w.get("ceil_mode") is True)
 
     return rule
+
+
+def _pad2d(mode: str) -> OutputRule:
+    """A padding layer's rule: ``padding`` an int (every side) or ``(left, right, top,
+    bottom)``, as PyTorch's ``ReflectionPad2d``/``ReplicationPad2d``/``ZeroPad2d`` take it."""
+
+    def rule(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+        if len(x) not in (3, 4):
+            raise ShapeError(f"{name}: expected a 3-d or 4-d input (N, C, H, W), got {fmt(x)}")
+        if w is None:
+            return (*x[:-2], None, None)
+        widths = w["padding"]
+        sides = widths if isinstance(widths, tuple) else (widths,) * 4
+        try:
+            return pad("pad", x, sides, mode)
+        except ShapeError as e:
+            raise ShapeError(str(e).replace("pad:", f"{name}:", 1)) from None
+
+    return rule
+
+
+def _shuffle(op: str, factor: str) -> OutputRule:
+    """``PixelShuffle``/``PixelUnshuffle``: the op's rule with the layer's factor."""
+    shape_rule = pixel_shuffle if op == "pixel_shuffle" else pixel_unshuffle
+
+    def rule(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+        r = None if w is None else w[factor]
+        try:
+            return shape_rule(op, x, r if not isinstance(r, tuple) else None)
+        except ShapeError as e:
+            raise ShapeError(str(e).replace(f"{op}:", f"{name}:", 1)) from None
+
+    return rule
+
+
+def _prelu(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+    try:
+        return prelu("prelu", x, (sizes[0],))
+    except ShapeError as e:
+        raise ShapeError(str(e).replace("prelu:", f"{name}:", 1)) from None
 
 
 def _flatten(
@@ -408,7 +470,10 @@ _POOL_WINDOW = (
     Arg("kernel_size", pair=True),
     Arg("stride", pair=True, default_from="kernel_size"),
     Arg("padding", 0, pair=True, minimum=0),
+    Arg("ceil_mode", False, flag=True),
 )
+
+_PAD_WINDOW = (Arg("padding", minimum=0, sides=4),)
 
 LAYERS: tuple[Layer, ...] = (
     Layer("ReLU", _L),
@@ -577,6 +642,29 @@ LAYERS: tuple[Layer, ...] = (
         output=_conv_transpose1d,
         relation=_groups_divide("groups", "in_channels", "out_channels"),
     ),
+    Layer("ReflectionPad2d", _L, forgets=_FEATURES, window=_PAD_WINDOW, output=_pad2d("reflect")),
+    Layer(
+        "ReplicationPad2d", _L, forgets=_FEATURES, window=_PAD_WINDOW, output=_pad2d("replicate")
+    ),
+    Layer("ZeroPad2d", _L, forgets=_FEATURES, window=_PAD_WINDOW, output=_pad2d("constant")),
+    Layer(
+        "PixelShuffle",
+        _L,
+        forgets=("features", "channels"),
+        ranks=(4,),
+        window=(Arg("upscale_factor"),),
+        output=_shuffle("pixel_shuffle", "upscale_factor"),
+    ),
+    Layer(
+        "PixelUnshuffle",
+        _L,
+        forgets=("features", "channels"),
+        ranks=(4,),
+        window=(Arg("downscale_factor"),),
+        output=_shuffle("pixel_unshuffle", "downscale_factor"),
+    ),
+    Layer("InstanceNorm2d", _L, sizes=(Arg("num_features"),), reads="channels", ranks=(4,)),
+    Layer("PReLU", _L, sizes=(Arg("num_parameters", 1, attribute="num_slopes"),), output=_prelu),
 )
 """Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
 also folds its input through the module it wraps."""

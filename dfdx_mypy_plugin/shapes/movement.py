@@ -503,3 +503,98 @@ def slice_scatter(shape: Shape, src: Shape, axis: int, index: slice) -> Shape:
             f"({fmt(want)})"
         )
     return shape
+
+
+# ---- padding, pixel shuffling, flipping --------------------------------------------------------
+
+PAD_MODES = ("constant", "reflect", "replicate")
+"""``pad``'s modes, as PyTorch's ``F.pad`` names them."""
+
+
+def pad(op: str, x: Shape, widths: Sequence[Dim], mode: str = "constant") -> Shape:
+    """``F.pad(x, widths, mode)``: ``widths`` are ``(before, after)`` pairs from the last axis
+    backwards (``(left, right, top, bottom)`` pads W, then H); each padded size is
+    ``n + before + after``. ``reflect`` mirrors without repeating the edge, so each width must
+    be smaller than the size; ``replicate`` repeats the edge, so the size must be at least 1."""
+    if mode not in PAD_MODES:
+        raise ShapeError(f"{op}: mode must be 'constant', 'reflect' or 'replicate', got {mode!r}")
+    if len(widths) % 2:
+        raise ShapeError(f"{op}: pad must have an even number of sizes, got {len(widths)}")
+    if len(widths) // 2 > len(x):
+        raise ShapeError(
+            f"{op}: pad of {len(widths)} sizes pads {len(widths) // 2} axes, more than the "
+            f"{len(x)} of {fmt(x)}"
+        )
+    out = list(x)
+    for i in range(len(widths) // 2):
+        axis = len(x) - 1 - i
+        before, after = widths[2 * i], widths[2 * i + 1]
+        n = x[axis]
+        for w in (before, after):
+            if isinstance(w, int) and w < 0:
+                raise ShapeError(f"{op}: pad sizes must be at least 0, got {w}")
+            if mode == "reflect" and isinstance(w, int) and isinstance(n, int) and w >= n:
+                raise ShapeError(
+                    f"{op}: reflect padding {w} must be smaller than the size {n} at axis "
+                    f"{axis} of {fmt(x)}"
+                )
+        if mode == "replicate" and n == 0:
+            raise ShapeError(f"{op}: replicate padding of the empty axis {axis} of {fmt(x)}")
+        out[axis] = dim_add(dim_add(n, before), after)
+    return tuple(out)
+
+
+def pixel_shuffle(op: str, x: Shape, factor: Dim) -> Shape:
+    """``(N, C*r*r, H, W)`` to ``(N, C, H*r, W*r)``: the channels must be a multiple of
+    ``r*r``; a channel count that is not provably one (a symbolic size without that factor) gives
+    an unknown channel count, checked at run time."""
+    _spatial_4d(op, x)
+    square = dim_mul(factor, factor)
+    n, c, h, w = x
+    if isinstance(c, int) and isinstance(square, int) and square > 0 and c % square:
+        raise ShapeError(
+            f"{op}: channels {c} of {fmt(x)} are not a multiple of upscale_factor**2 "
+            f"({fmt_dim(factor)}**2 = {square})"
+        )
+    return (n, dim_div(c, square), dim_mul(h, factor), dim_mul(w, factor))
+
+
+def pixel_unshuffle(op: str, x: Shape, factor: Dim) -> Shape:
+    """``(N, C, H*r, W*r)`` to ``(N, C*r*r, H, W)``: height and width must be multiples of
+    ``r``; one that is not provably one (a symbolic size without that factor) is unknown."""
+    _spatial_4d(op, x)
+    n, c, h, w = x
+    for axis, size in ((2, h), (3, w)):
+        if isinstance(size, int) and isinstance(factor, int) and factor > 0 and size % factor:
+            raise ShapeError(
+                f"{op}: size {size} at axis {axis} of {fmt(x)} is not a multiple of "
+                f"downscale_factor {factor}"
+            )
+    return (n, dim_mul(c, dim_mul(factor, factor)), dim_div(h, factor), dim_div(w, factor))
+
+
+def _spatial_4d(op: str, x: Shape) -> None:
+    if len(x) != 4:
+        raise ShapeError(f"{op}: expected a 4-d input (N, C, H, W), got {fmt(x)}")
+
+
+def flip(shape: Shape, axes: Sequence[int]) -> Shape:
+    """``flip(x, axes)``: the same shape; each axis in range and named once."""
+    normalized = [normalize_axis("flip", shape, a) for a in axes]
+    if len(set(normalized)) != len(normalized):
+        raise ShapeError(f"flip: axes {tuple(axes)!r} name an axis twice for {fmt(shape)}")
+    return shape
+
+
+def tri_indices_count(op: str, rows: int, cols: int, offset: int, lower: bool) -> int:
+    """How many ``(row, col)`` pairs ``tril_indices`` (``lower``) or ``triu_indices`` of a
+    ``rows x cols`` matrix gives: the positions with ``col - row <= offset`` (``>=``)."""
+    if rows < 0 or cols < 0:
+        raise ShapeError(f"{op}: row and col must be at least 0, got {rows} and {cols}")
+    count = 0
+    for r in range(rows):
+        if lower:  # columns 0 .. r + offset
+            count += max(0, min(cols, r + offset + 1))
+        else:  # columns r + offset .. cols - 1
+            count += max(0, cols - max(0, r + offset))
+    return count

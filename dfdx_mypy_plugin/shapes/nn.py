@@ -81,3 +81,24 @@ def residual(inner: str, x: Shape, y: Shape) -> None:
     """``Residual(m)`` adds ``m(x)`` to ``x``: the two shapes must be equal."""
     if len(x) != len(y) or any(same_dim(a, b) is False for a, b in zip(x, y, strict=False)):
         raise ShapeError(f"Residual: {inner} maps {fmt(x)} to {fmt(y)}; the shapes must be equal")
+
+
+def prelu(op: str, x: Shape, weight: Shape) -> Shape:
+    """``prelu(x, weight)``: ``weight`` is ``(1,)`` or one slope per channel of axis 1 (an
+    input of fewer than 2 axes has one channel, as PyTorch's); the result has ``x``'s
+    shape."""
+    if len(weight) != 1:
+        raise ShapeError(f"{op}: weight must be 1-d (1 or C slopes), got {fmt(weight)}")
+    (n,) = weight
+    if n == 1:
+        return x
+    if len(x) < 2:
+        if isinstance(n, int):
+            raise ShapeError(f"{op}: {n} slopes for {fmt(x)}, which has one channel (no axis 1)")
+        return x
+    if same_layer_size(x[1], n) is False:
+        raise ShapeError(
+            f"{op}: {fmt_dim(n)} slopes for {fmt_dim(x[1])} channels on axis 1 of "
+            f"{fmt(x)} ({fmt_dim(x[1])} != {fmt_dim(n)})"
+        )
+    return x

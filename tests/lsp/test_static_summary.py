@@ -174,7 +174,8 @@ def test_the_layers_counted_as_parameter_free_hold_none() -> None:
         dx.nn.Dropout(), dx.nn.Flatten(), dx.nn.MaxPool2d(2), dx.nn.AvgPool2d(2),
         dx.nn.AdaptiveAvgPool2d(1), dx.nn.Upsample(scale_factor=2), dx.nn.Identity(),
         dx.nn.LeakyReLU(), dx.nn.ReLU6(), dx.nn.Hardswish(), dx.nn.Mish(), dx.nn.ELU(),
-        dx.nn.Unflatten(1, (2, 3)),
+        dx.nn.Unflatten(1, (2, 3)), dx.nn.ReflectionPad2d(1), dx.nn.ReplicationPad2d(1),
+        dx.nn.ZeroPad2d(1), dx.nn.PixelShuffle(2), dx.nn.PixelUnshuffle(2),
     ]  # fmt: skip
     assert {type(m).__name__ for m in layers} == _PARAMETER_FREE
     assert [m.num_parameters() for m in layers] == [0] * len(layers)
@@ -216,6 +217,15 @@ recurrent = dx.nn.Sequential(
     dx.nn.GRU(5, 7, 2, True, True, 0.0, True),
     dx.nn.LSTM(input_size=5, hidden_size=7, bias=False),
 )
+images = dx.nn.Sequential(
+    dx.nn.InstanceNorm2d(6),
+    dx.nn.InstanceNorm2d(6, affine=True),
+    dx.nn.InstanceNorm2d(6, 1e-5, 0.1, True),
+    dx.nn.PReLU(),
+    dx.nn.PReLU(6),
+    dx.nn.ReflectionPad2d(1),
+    dx.nn.PixelShuffle(2),
+)
 """
 
 
@@ -225,7 +235,7 @@ def test_the_newer_layers_are_counted_as_the_runtime_counts_them(tmp_path: Path)
     found, messages = models(str(path))
     assert [m for m in messages if ": error:" in m] == []
     scope = runpy.run_path(str(path))
-    assert [m.name for m in found] == ["convs", "norms", "recurrent"]
+    assert [m.name for m in found] == ["convs", "norms", "recurrent", "images"]
     for model in found:
         runtime = [layer.num_parameters() for layer in scope[model.name]]
         assert [r.params for r in model.rows] == runtime, model.name
