@@ -83,24 +83,35 @@ def _computed_sizes_solved(
     size, which a declared type equal to it where divisions are exact takes
     (:func:`_where.fit_value`)."""
     variables = {v.id: v for v in sig.variables if isinstance(v, TypeVarType) and is_int_bound(v)}
-    solved: dict[TypeVarId, Type] = {}
+    given: dict[TypeVarId, list[Type]] = {}
     for want, have in pairs:
         if len(want.args) != len(have.args) or _has_unpack(want) or _has_unpack(have):
             continue
         for w, h in zip(want.args[:-1], have.args[:-1], strict=True):
             wp = get_proper_type(w)
-            if (
-                isinstance(wp, TypeVarType)
-                and wp.id in variables
-                and wp.id not in solved
-                and expr_form(get_proper_type(h)) is not None
-            ):
-                solved[wp.id] = h
+            if isinstance(wp, TypeVarType) and wp.id in variables:
+                given.setdefault(wp.id, []).append(h)
+    solved = {
+        tv: sizes[0]
+        for tv, sizes in given.items()
+        if expr_form(get_proper_type(sizes[0])) is not None and _all_equal(sizes)
+    }
     if not solved:
         return sig
     expanded = expand_type(sig, solved)
     assert isinstance(expanded, CallableType)
     return expanded.copy_modified(variables=[v for v in sig.variables if v.id not in solved])
+
+
+def _all_equal(sizes: list[Type]) -> bool:
+    """Whether every size an argument gives one type variable is the first's, where divisions
+    are exact (two halves of ``chunk(2)``, ``(D+1)//2`` and ``D//2``, are not: mypy then
+    solves the variable from both, as without the plugin)."""
+    try:
+        first, *rest = (read_dim(t, {}) for t in sizes)
+    except Unknown:
+        return False
+    return all(d == first or shapes.equal_where_exact(d, first) for d in rest)
 
 
 def _has_unpack(t: Instance) -> bool:

@@ -1308,7 +1308,8 @@ def checked_forward(
             [] if built is not None else at_argument(api, context, argument, message)
         ):
             api.fail(used, where, code=DFDX_SHAPE)
-        for used, where in _argument_origins(api, context, argument, wanted, given, message):
+        fault = read_dim(got, {})
+        for used, where in _argument_origins(api, context, argument, wanted, given, message, fault):
             api.fail(used, where, code=DFDX_SHAPE)
         loosened[i] = AnyType(TypeOfAny.special_form)
     forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
@@ -1382,18 +1383,23 @@ def _argument_origins(
     wanted: shapes.Shape,
     given: shapes.Shape,
     message: str,
+    fault: shapes.Dim,
 ) -> list[tuple[str, Context]]:
     """Where the layers that set the sizes of ``argument`` (a user's module's input, of shape
     ``given``) that differ from ``wanted`` are built (:func:`at_origins`: a 1x1 convolution
     of the wrong width a few lines before the module that takes another). Not for a size
     wanted that ``given`` has on another axis, or given that is wanted on another: the axes
-    are in the wrong order there."""
+    are in the wrong order there. Only the axes of ``fault``, the size the message names
+    (the others may be sizes ``forward`` takes as its own TypeVars: any fits there)."""
     if len(wanted) != len(given):
         return []
     bad = frozenset(
         i
         for i, (w, g) in enumerate(zip(wanted, given, strict=True))
-        if shapes.same_layer_size(w, g) is False and w not in given and g not in wanted
+        if shapes.same_layer_size(w, g) is False
+        and w not in given
+        and g not in wanted
+        and g == fault  # the size the message names: others may be forward's own TypeVars
     )
     return at_origins(api, context, argument, bad, message) if bad else []
 

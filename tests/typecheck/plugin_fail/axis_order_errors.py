@@ -41,19 +41,19 @@ T = TypeVar("T", NoneTape, OwnedTape)
 class Pooling(Module, Generic[D, NS]):
     def __init__(self, dim: D, num_seeds: NS) -> None:
         super().__init__()
-        self.seeds: Tensor[NS, D, NoneTape] = dx.randn(dim, num_seeds)  # E: mypy[dfdx-shape "r"
-        #     "andn: gives Tensor[D, NS], self.seeds's declared type is Tensor[NS, D] (D != NS)"]
+        self.seeds: Tensor[NS, D, NoneTape] = dx.randn(dim, num_seeds)  # E: mypy[dfdx-shape "randn"
+        #     ": gives Tensor[D, NS], self.seeds's declared type is Tensor[NS, D] (D != NS)"]
 
 
 def split_heads(x: Tensor[B, S, D, T], nh: NH, hd: HD) -> Tensor[B, NH, S, HD, T]:
     b, s, _ = x.shape
-    return x.view(b, s, nh, hd)  # E: mypy[dfdx-shape "reshape: gives Tensor[B, S, NH, HD], the"
-    #     " return type is Tensor[B, NH, S, HD] (S != NH)"]
+    return x.view(b, s, nh, hd)  # E: mypy[dfdx-shape "reshape: gives Tensor[B, S, NH, HD], the ret"
+    #     "urn type is Tensor[B, NH, S, HD] (S != NH)"]
 
 
 def positions(length: S, dim: D) -> Tensor[S, D, NoneTape]:
-    table = dx.zeros(dim, length)  # E: mypy[dfdx-shape "zeros: gives Tensor[D, S], the return "
-    #     "type is Tensor[S, D] (D != S)"]
+    table = dx.zeros(dim, length)  # E: mypy[dfdx-shape "zeros: gives Tensor[D, S], the return type"
+    #     " is Tensor[S, D] (D != S)"]
     return table
 
 
@@ -65,11 +65,11 @@ class TokenMixer(Module, Generic[C]):
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         b, c, h, w = x.shape
-        tokens = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "tokens is assigned here; used at"
-        #     " line 71: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
+        tokens = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "tokens is assigned here; used at li"
+        #     "ne 71: Linear[C, C]: takes C features, got Tensor[B, C, H*W] (H*W != C)"]
         for block in self.blocks:
-            tokens = dx.gelu(block(tokens))  # E: mypy[dfdx-shape "Linear[C, C]: takes C feature"
-            #     "s, got Tensor[B, C, H*W] (H*W != C)"]
+            tokens = dx.gelu(block(tokens))  # E: mypy[dfdx-shape "Linear[C, C]: takes C features, "
+            #     "got Tensor[B, C, H*W] (H*W != C)"]
         return tokens.transpose(1, 2).reshape(b, c, h, w)
 
 
@@ -93,30 +93,30 @@ class GraphHeads(Module, Generic[FI, FO, NH]):
         self.out = ModuleList([Head(fo * nh, fo) for _ in range(2)])
 
     def forward(self, x: Tensor[N, FI, T]) -> Tensor[N, FO, T]:
-        x = dx.cat([head(x) for head in self.hidden], axis=0)  # E: mypy[dfdx-shape "x is assign"
-        #     "ed here; used at line 102: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[D"
-        #     "yn, FO] (FO != FO*NH)"]
+        x = dx.cat([head(x) for head in self.hidden], axis=0)  # E: mypy[dfdx-shape "x is assigned "
+        #     "here; used at line 102: Head[FO*NH, FO]: h takes Tensor[N, FO*NH], got Tensor[Dyn, F"
+        #     "O] (FO != FO*NH)"]
         x = dx.dropout(x, 0.5, training=self.training)
-        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 102: Head[FO*NH, F"
-        #     "O]: h takes Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
-        outs = [head(x) for head in self.out]  # E: mypy[dfdx-shape "Head[FO*NH, FO]: h takes "
-        #     "Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
+        x = dx.relu(x)  # E: mypy[dfdx-shape "x is assigned here; used at line 102: Head[FO*NH, FO]"
+        #     ": h takes Tensor[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
+        outs = [head(x) for head in self.out]  # E: mypy[dfdx-shape "Head[FO*NH, FO]: h takes Tenso"
+        #     "r[N, FO*NH], got Tensor[Dyn, FO] (FO != FO*NH)"]
         return dx.stack(outs, axis=0).mean(axis=0)
 
 
 def both_views(z_i: Tensor[N, D, T], z_j: Tensor[N, D, T]) -> Tensor[Expr[L["2*N"]], D, T]:
     """Two views of a batch put side by side along the features instead of the batch."""
-    z = dx.cat([z_i, z_j], axis=1)  # E: mypy[dfdx-shape "z is assigned here; used at line 111: d"
-    #     "ropout: gives Tensor[N, 2*D], the return type is Tensor[2*N, D] (N != 2*N)"]
-    z = dx.dropout(z, 0.1)  # E: mypy[dfdx-shape "dropout: gives Tensor[N, 2*D], the return type "
-    #     "is Tensor[2*N, D] (N != 2*N)"]
+    z = dx.cat([z_i, z_j], axis=1)  # E: mypy[dfdx-shape "z is assigned here; used at line 111: dro"
+    #     "pout: gives Tensor[N, 2*D], the return type is Tensor[2*N, D] (N != 2*N)"]
+    z = dx.dropout(z, 0.1)  # E: mypy[dfdx-shape "dropout: gives Tensor[N, 2*D], the return type is"
+    #     " Tensor[2*N, D] (N != 2*N)"]
     return z
 
 
 def pooled(x: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
     """The mean over the features instead of the tokens."""
-    out = x.mean(axis=2)  # E: mypy[dfdx-shape "mean: gives Tensor[B, S], the return type is Tens"
-    #     "or[B, D] (S != D)"]
+    out = x.mean(axis=2)  # E: mypy[dfdx-shape "mean: gives Tensor[B, S], the return type is Tensor"
+    #     "[B, D] (S != D)"]
     return out
 
 
@@ -126,14 +126,15 @@ class Transition(Module, Generic[C, CO]):
 
     def __init__(self, c: C, co: CO) -> None:
         super().__init__()
-        self.conv: Conv2d[C, CO] = Conv2d(c, co, kernel_size=1, bias=False)  # E: mypy[
-        #     dfdx-shape "self.conv is built here; its output reaches line 137: Conv2d: gives Ten"
-        #     "sor[B, CO, H, W], the return type is Tensor[B, CO, H//2, W//2] (H != H//2)"]
+        self.conv: Conv2d[C, CO] = Conv2d(c, co, kernel_size=1, bias=False)  # E: mypy[dfdx-shape ""
+        #     "self.conv is built here with stride=1 (stride=2 gives the size wanted); its output r"
+        #     "eaches line 138: Conv2d: gives Tensor[B, CO, H, W], the return type is Tensor[B, CO,"
+        #     " H//2, W//2] (H != H//2)"]
 
     def forward(
         self, x: Tensor[B, C, H, W, T]
     ) -> Tensor[B, CO, Expr[L["H//2"]], Expr[L["W//2"]], T]:
         out = dx.relu(x)
-        out = self.conv(out)  # E: mypy[dfdx-shape "Conv2d: gives Tensor[B, CO, H, W], the return "
-        #     "type is Tensor[B, CO, H//2, W//2] (H != H//2)"]
+        out = self.conv(out)  # E: mypy[dfdx-shape "Conv2d: gives Tensor[B, CO, H, W], the return t"
+        #     "ype is Tensor[B, CO, H//2, W//2] (H != H//2)"]
         return out

@@ -57,23 +57,23 @@ class VQEncoder(Module, Generic[C, HID, EMB]):
         self.conv_b = Conv2d(hidden, hidden, 3, padding=1)
         self.pre_quant = Conv2d(
             hidden,
-            hidden,  # E: mypy[dfdx-shape "self.pre_quant is built here; its output reaches line 7"
-            #     "5: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID, H, W] (HID "
-            #     "!= EMB)"]
+            hidden,  # E: mypy[dfdx-shape "self.pre_quant is built here; its output reaches line 75"
+            #     ": Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID, H, W] (HID !="
+            #     " EMB)"]
             1,
         )
         self.norm = BatchNorm2d(hidden)
-        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here"
-        #     "; called at line 75: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HI"
-        #     "D, H, W] (HID != EMB)"]
+        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here;"
+        #     " called at line 75: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID,"
+        #     " H, W] (HID != EMB)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, EMB, H, W, T]:
         h = self.conv_a(x).relu()
         h = self.conv_b(h).relu()
         z = self.pre_quant(h)
         z = self.norm(z)
-        q = self.quant(z)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got"
-        #     " Tensor[B, HID, H, W] (HID != EMB)"]
+        q = self.quant(z)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got "
+        #     "Tensor[B, HID, H, W] (HID != EMB)"]
         return q
 
 
@@ -82,19 +82,19 @@ class VQHead(Module, Generic[HID, EMB]):
 
     def __init__(self, hidden: HID, emb_dim: EMB, num_codes: int) -> None:
         super().__init__()
-        self.proj = Linear(hidden, hidden, bias=False)  # E: mypy[dfdx-shape "self.proj is built h"
-        #     "ere; its output reaches line 96: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got "
-        #     "Tensor[B, HID, S, 1] (HID != EMB)"]
+        self.proj = Linear(hidden, hidden, bias=False)  # E: mypy[dfdx-shape "self.proj is built he"
+        #     "re; its output reaches line 96: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Te"
+        #     "nsor[B, HID, S, 1] (HID != EMB)"]
         self.norm = LayerNorm(hidden)
-        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here"
-        #     "; called at line 96: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HI"
-        #     "D, S, 1] (HID != EMB)"]
+        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here;"
+        #     " called at line 96: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID,"
+        #     " S, 1] (HID != EMB)"]
 
     def forward(self, tokens: Tensor[B, S, HID, T]) -> Tensor[B, EMB, S, L[1], T]:
         z = self.norm(self.proj(tokens)).gelu()
         grid = z.transpose(1, 2).unsqueeze(3)
-        return self.quant(grid)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W"
-        #     "], got Tensor[B, HID, S, 1] (HID != EMB)"]
+        return self.quant(grid)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W]"
+        #     ", got Tensor[B, HID, S, 1] (HID != EMB)"]
 
 
 class ConvBlock(Module, Generic[C, HID]):
@@ -129,19 +129,19 @@ class BlockEncoder(Module, Generic[C, HID, EMB]):
         self.block = ConvBlock(in_ch, hidden)
         self.pre_quant = ConvBlock(
             hidden,
-            hidden,  # E: mypy[dfdx-shape "self.pre_quant is built here; its output reaches line 1"
-            #     "43: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID, H, W] (HID"
-            #     " != EMB)"]
+            hidden,  # E: mypy[dfdx-shape "self.pre_quant is built here; its output reaches line 14"
+            #     "3: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID, H, W] (HID !"
+            #     "= EMB)"]
         )
         self.res = Residual(hidden)
-        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here"
-        #     "; called at line 143: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, H"
-        #     "ID, H, W] (HID != EMB)"]
+        self.quant = Quantizer(num_codes, emb_dim)  # E: mypy[dfdx-shape "self.quant is built here;"
+        #     " called at line 143: Quantizer[EMB]: z takes Tensor[B, EMB, H, W], got Tensor[B, HID"
+        #     ", H, W] (HID != EMB)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, EMB, H, W, T]:
         z = self.res(self.pre_quant(self.block(x)))
-        return self.quant(z)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W], "
-        #     "got Tensor[B, HID, H, W] (HID != EMB)"]
+        return self.quant(z)  # E: mypy[dfdx-shape "Quantizer[EMB]: z takes Tensor[B, EMB, H, W], g"
+        #     "ot Tensor[B, HID, H, W] (HID != EMB)"]
 
 
 class Decoder(Module, Generic[Z, C]):
@@ -152,17 +152,17 @@ class Decoder(Module, Generic[Z, C]):
         super().__init__()
         self.up1 = ConvTranspose2d(z_ch, base * 4, 4, stride=2, padding=1)
         self.bn1 = BatchNorm2d(base * 4)
-        self.up2 = ConvTranspose2d(  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (s"
-            #     "tride=2 gives the size wanted); its output reaches line 174: tanh: gives Tensor"
-            #     "[B, C, 34, 34], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
+        self.up2 = ConvTranspose2d(  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (st"
+            #     "ride=2 gives the size wanted); its output reaches line 174: tanh: gives Tensor[B"
+            #     ", C, 34, 34], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
             base * 4,
             base * 2,
-            kernel_size=4,  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (stride=2 g"
-            #     "ives the size wanted); its output reaches line 174: tanh: gives Tensor[B, C, 34"
-            #     ", 34], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
-            padding=1,  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (stride=2 gives"
-            #     " the size wanted); its output reaches line 174: tanh: gives Tensor[B, C, 34, 34"
-            #     "], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
+            kernel_size=4,  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (stride=2 gi"
+            #     "ves the size wanted); its output reaches line 174: tanh: gives Tensor[B, C, 34, "
+            #     "34], the return type is Tensor[B, C, 64, 64] (34 != 64)"]
+            padding=1,  # E: mypy[dfdx-shape "self.up2 is built here with stride=1 (stride=2 gives "
+            #     "the size wanted); its output reaches line 174: tanh: gives Tensor[B, C, 34, 34],"
+            #     " the return type is Tensor[B, C, 64, 64] (34 != 64)"]
         )
         self.bn2 = BatchNorm2d(base * 2)
         self.up3 = ConvTranspose2d(base * 2, out_ch, 4, stride=2, padding=1)
@@ -171,8 +171,8 @@ class Decoder(Module, Generic[Z, C]):
         h = self.bn1(self.up1(z)).relu()
         h = self.bn2(self.up2(h)).relu()
         h = self.up3(h)
-        return h.tanh()  # E: mypy[dfdx-shape "tanh: gives Tensor[B, C, 34, 34], the return type i"
-        #     "s Tensor[B, C, 64, 64] (34 != 64)"]
+        return h.tanh()  # E: mypy[dfdx-shape "tanh: gives Tensor[B, C, 34, 34], the return type is"
+        #     " Tensor[B, C, 64, 64] (34 != 64)"]
 
 
 class Upsampler(Module, Generic[C]):
@@ -180,17 +180,17 @@ class Upsampler(Module, Generic[C]):
 
     def __init__(self, ch: C) -> None:
         super().__init__()
-        self.first = ConvTranspose2d(ch, ch, 4, stride=1, padding=1)  # E: mypy[
-        #     dfdx-shape "self.first is built here with stride=1 (stride=2 gives the size wanted);"
-        #     " its output reaches line 192: ConvTranspose2d[C, C]: gives Tensor[B, C, 10, 10], th"
-        #     "e return type is Tensor[B, C, 16, 16] (10 != 16)"]
+        self.first = ConvTranspose2d(ch, ch, 4, stride=1, padding=1)  # E: mypy[dfdx-shape
+        #     "self.first is built here with stride=1 (stride=2 gives the size wanted); its output "
+        #     "reaches line 192: ConvTranspose2d[C, C]: gives Tensor[B, C, 10, 10], the return type"
+        #     " is Tensor[B, C, 16, 16] (10 != 16)"]
         self.second = ConvTranspose2d(ch, ch, 4, stride=2, padding=1)
 
     def forward(self, x: Tensor[B, C, L[4], L[4], T]) -> Tensor[B, C, L[16], L[16], T]:
         y = self.first(x)
         y = dx.relu(y)
-        return self.second(y)  # E: mypy[dfdx-shape "ConvTranspose2d[C, C]: gives Tensor[B, C, 10,"
-        #     " 10], the return type is Tensor[B, C, 16, 16] (10 != 16)"]
+        return self.second(y)  # E: mypy[dfdx-shape "ConvTranspose2d[C, C]: gives Tensor[B, C, 10, "
+        #     "10], the return type is Tensor[B, C, 16, 16] (10 != 16)"]
 
 
 class TwoScale(Module, Generic[C]):
@@ -200,13 +200,20 @@ class TwoScale(Module, Generic[C]):
     def __init__(self, ch: C) -> None:
         super().__init__()
         self.stem = Conv2d(ch, ch, 3, padding=1)
-        self.down = Conv2d(
+        self.down = Conv2d(  # E: mypy[dfdx-shape "self.down is built here; its output reaches line"
+            #     " 224: concat: sizes differ on axis 2: Tensor[B, C, H, W] and Tensor[B, C, H//2, "
+            #     "W//2] (H != H//2)"]
             ch, ch, 3,
-            stride=1, padding=1,  # E: mypy[dfdx-shape "self.down is built here with stride=1 (str"
-            #     "ide=2 gives the size wanted); its output reaches line 217: concat: sizes differ"
-            #     " on axis 2: Tensor[B, C, H, W] and Tensor[B, C, H//2, W//2] (H != H//2)"]
+            stride=1, padding=1,  # E: mypy[dfdx-shape "self.down is built here with stride=1 (stri"
+            #     "de=2 gives the size wanted); its output reaches line 224: concat: sizes differ o"
+            #     "n axis 2: Tensor[B, C, H, W] and Tensor[B, C, H//2, W//2] (H != H//2)",
+            #     dfdx-shape "the stride of self.down is given here; its output reaches line 224: c"
+            #     "oncat: sizes differ on axis 2: Tensor[B, C, H, W] and Tensor[B, C, H//2, W//2] ("
+            #     "H != H//2)"]
         )  # fmt: skip
-        self.pool = MaxPool2d(2)
+        self.pool = MaxPool2d(2)  # E: mypy[dfdx-shape "self.pool is built here; its output reaches"
+        #     " line 224: concat: sizes differ on axis 2: Tensor[B, C, H, W] and Tensor[B, C, H//2,"
+        #     " W//2] (H != H//2)"]
         self.fuse = Conv2d(ch * 2, ch, 1)
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:
@@ -214,8 +221,8 @@ class TwoScale(Module, Generic[C]):
         d = self.down(h)
         d = d.relu()
         p = self.pool(h)
-        both = dx.cat([d, p], axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Tenso"
-        #     "r[B, C, H, W] and Tensor[B, C, H//2, W//2] (H != H//2)"]
+        both = dx.cat([d, p], axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Tensor"
+        #     "[B, C, H, W] and Tensor[B, C, H//2, W//2] (H != H//2)"]
         self.fuse(both)
 
 
@@ -224,34 +231,34 @@ class ShortcutBlock(Module, Generic[C]):
 
     def __init__(self, ch: C) -> None:
         super().__init__()
-        self.conv1 = Conv2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape "self.conv1 is b"
-        #     "uilt here with stride=2 (stride=1 gives the size wanted); its output reaches line 2"
-        #     "53: add: shapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C,"
-        #     " H, W] (axis -2: (H+1)//2 != H)"]
+        self.conv1 = Conv2d(ch, ch, 3, stride=2, padding=1)  # E: mypy[dfdx-shape "self.conv1 is bu"
+        #     "ilt here with stride=2 (stride=1 gives the size wanted); its output reaches line 260"
+        #     ": add: shapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H,"
+        #     " W] (axis -2: (H+1)//2 != H)"]
         self.bn1 = BatchNorm2d(ch)
         self.conv2 = Conv2d(ch, ch, 3, padding=1)
-        self.skip = Conv2d(  # E: mypy[dfdx-shape "self.skip is built here with stride=1 (stride=2"
-            #     " gives the size wanted); its output reaches line 253: add: shapes do not broadc"
-            #     "ast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2"
-            #     " != H)"]
+        self.skip = Conv2d(  # E: mypy[dfdx-shape "self.skip is built here with stride=1 (stride=2 "
+            #     "gives the size wanted); its output reaches line 260: add: shapes do not broadcas"
+            #     "t: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2 !="
+            #     " H)"]
             ch,
             ch,
-            kernel_size=1,  # E: mypy[dfdx-shape "self.skip is built here with stride=1 (stride=2 "
-            #     "gives the size wanted); its output reaches line 253: add: shapes do not broadca"
-            #     "st: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2 "
-            #     "!= H)"]
+            kernel_size=1,  # E: mypy[dfdx-shape "self.skip is built here with stride=1 (stride=2 g"
+            #     "ives the size wanted); its output reaches line 260: add: shapes do not broadcast"
+            #     ": Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2 != "
+            #     "H)"]
         )
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:
         out = self.bn1(self.conv1(x)).relu()
-        out = self.conv2(out)  # E: mypy[dfdx-shape "out is assigned here; used at line 253: add: "
-        #     "shapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (a"
-        #     "xis -2: (H+1)//2 != H)"]
-        res = self.skip(x)  # E: mypy[dfdx-shape "res is assigned here; used at line 253: add: sha"
-        #     "pes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis"
-        #     " -2: (H+1)//2 != H)"]
-        (out + res).relu()  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, C, (H+1)"
-        #     "//2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2 != H)"]
+        out = self.conv2(out)  # E: mypy[dfdx-shape "out is assigned here; used at line 260: add: s"
+        #     "hapes do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axi"
+        #     "s -2: (H+1)//2 != H)"]
+        res = self.skip(x)  # E: mypy[dfdx-shape "res is assigned here; used at line 260: add: shap"
+        #     "es do not broadcast: Tensor[B, C, (H+1)//2, (W+1)//2] and Tensor[B, C, H, W] (axis -"
+        #     "2: (H+1)//2 != H)"]
+        (out + res).relu()  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, C, (H+1)/"
+        #     "/2, (W+1)//2] and Tensor[B, C, H, W] (axis -2: (H+1)//2 != H)"]
 
 
 class MLP(Module, Generic[I, HID, O]):
@@ -262,18 +269,18 @@ class MLP(Module, Generic[I, HID, O]):
         self.fc1 = Linear(d_in, hidden)
         self.fc2 = Linear(
             hidden,
-            d_in,  # E: mypy[dfdx-shape "self.fc2 is built here; its output reaches line 275: Line"
-            #     "ar[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
+            d_in,  # E: mypy[dfdx-shape "self.fc2 is built here; its output reaches line 282: Linea"
+            #     "r[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
         )
-        self.fc3 = Linear(hidden, d_out)  # E: mypy[dfdx-shape "self.fc3 is built here; called at "
-        #     "line 275: Linear[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
+        self.fc3 = Linear(hidden, d_out)  # E: mypy[dfdx-shape "self.fc3 is built here; called at l"
+        #     "ine 282: Linear[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
 
     def forward(self, x: Tensor[B, I, T]) -> Tensor[B, O, T]:
         h = self.fc1(x).relu()
-        h = self.fc2(h).relu()  # E: mypy[dfdx-shape "h is assigned here; used at line 275: Linear"
-        #     "[HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
-        return self.fc3(h)  # E: mypy[dfdx-shape "Linear[HID, O]: takes HID features, got Tensor[B"
-        #     ", I] (I != HID)"]
+        h = self.fc2(h).relu()  # E: mypy[dfdx-shape "h is assigned here; used at line 282: Linear["
+        #     "HID, O]: takes HID features, got Tensor[B, I] (I != HID)"]
+        return self.fc3(h)  # E: mypy[dfdx-shape "Linear[HID, O]: takes HID features, got Tensor[B,"
+        #     " I] (I != HID)"]
 
 
 class ConvChain(Module, Generic[C, HID]):
@@ -283,24 +290,24 @@ class ConvChain(Module, Generic[C, HID]):
     def __init__(self, ch: C, hidden: HID) -> None:
         super().__init__()
         self.c1 = Conv2d(ch, hidden, 3, padding=1)
-        self.c2 = Conv2d(hidden, ch, 3, padding=1)  # E: mypy[dfdx-shape "self.c2 is built here; i"
-        #     "ts output reaches line 304: BatchNorm2d[HID]: takes HID channels on axis 1, got Ten"
-        #     "sor[B, C, H, W] (C != HID)", dfdx-shape "self.c2 is built here; its output reaches "
-        #     "line 304: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C,"
-        #     " HID, 1, 1]"]
-        self.bn = BatchNorm2d(hidden)  # E: mypy[dfdx-shape "self.bn is built here; called at line"
-        #     " 304: BatchNorm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != "
-        #     "HID)"]
-        self.c3 = Conv2d(hidden, ch, 1)  # E: mypy[dfdx-shape "self.c3 is built here; called at li"
-        #     "ne 304: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C, H"
-        #     "ID, 1, 1]"]
+        self.c2 = Conv2d(hidden, ch, 3, padding=1)  # E: mypy[dfdx-shape "self.c2 is built here; it"
+        #     "s output reaches line 311: BatchNorm2d[HID]: takes HID channels on axis 1, got Tenso"
+        #     "r[B, C, H, W] (C != HID)", dfdx-shape "self.c2 is built here; its output reaches lin"
+        #     "e 311: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C, HID"
+        #     ", 1, 1]"]
+        self.bn = BatchNorm2d(hidden)  # E: mypy[dfdx-shape "self.bn is built here; called at line "
+        #     "311: BatchNorm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != HI"
+        #     "D)"]
+        self.c3 = Conv2d(hidden, ch, 1)  # E: mypy[dfdx-shape "self.c3 is built here; called at lin"
+        #     "e 311: conv2d: input channels differ: input Tensor[B, C, H, W], weight Tensor[C, HID"
+        #     ", 1, 1]"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         h = dx.relu(self.c1(x))
-        h = dx.relu(self.c2(h))  # E: mypy[dfdx-shape "h is assigned here; used at line 304: Batch"
-        #     "Norm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != HID)"
-        #     , dfdx-shape "h is assigned here; used at line 304: conv2d: input channels differ: i"
-        #     "nput Tensor[B, C, H, W], weight Tensor[C, HID, 1, 1]"]
-        return self.c3(self.bn(h))  # E: mypy[dfdx-shape "BatchNorm2d[HID]: takes HID channels on "
-        #     "axis 1, got Tensor[B, C, H, W] (C != HID)", dfdx-shape "conv2d: input channels diff"
-        #     "er: input Tensor[B, C, H, W], weight Tensor[C, HID, 1, 1]"]
+        h = dx.relu(self.c2(h))  # E: mypy[dfdx-shape "h is assigned here; used at line 311: BatchN"
+        #     "orm2d[HID]: takes HID channels on axis 1, got Tensor[B, C, H, W] (C != HID)",
+        #     dfdx-shape "h is assigned here; used at line 311: conv2d: input channels differ: inpu"
+        #     "t Tensor[B, C, H, W], weight Tensor[C, HID, 1, 1]"]
+        return self.c3(self.bn(h))  # E: mypy[dfdx-shape "conv2d: input channels differ: input Tens"
+        #     "or[B, C, H, W], weight Tensor[C, HID, 1, 1]", dfdx-shape "BatchNorm2d[HID]: takes HI"
+        #     "D channels on axis 1, got Tensor[B, C, H, W] (C != HID)"]

@@ -60,12 +60,12 @@ class ValueHeads(Module, Generic[D]):
         self.n_heads = n_heads
         self.n_kv_heads = n_kv_heads
         self.head_dim = dim // n_heads
-        self.wv = Linear(  # E: mypy[dfdx-shape "self.wv is built here; its output reaches line 75"
-            #     ": reshape: cannot reshape Tensor[B, S, n_kv_heads*(D//n_heads)] (B*S*n_kv_heads"
-            #     "*(D//n_heads) elements) to Tensor[B, S, n_heads, D//n_heads] (B*D*S elements: e"
-            #     "qual only where n_kv_heads == n_heads)"]
+        self.wv = Linear(
             dim,
-            self.n_kv_heads * self.head_dim,
+            self.n_kv_heads * self.head_dim,  # E: mypy[dfdx-shape "self.wv is built here; its o"
+            #     "utput reaches line 75: reshape: cannot reshape Tensor[B, S, n_kv_heads*(D//n_hea"
+            #     "ds)] (B*S*n_kv_heads*(D//n_heads) elements) to Tensor[B, S, n_heads, D//n_heads]"
+            #     " (B*D*S elements: equal only where n_kv_heads == n_heads)"]
             bias=False,
         )
 

@@ -52,10 +52,12 @@ class Generator(Module, Generic[C]):
         super().__init__()
         self.convs = ModuleList(
             [
-                StyledConv(channel, channel // 2),
-                StyledConv(channel, channel // 4),  # E: mypy[dfdx-shape "self.convs[1] is"
-                #     " built here; called at line 67: StyledConv[C, C//4]: x takes Tensor[B, "
-                #     "C, H, W], got Tensor[B, C//2, 2*H, 2*W] (C//2 != C)"]
+                StyledConv(channel, channel // 2),  # E: mypy[dfdx-shape "self.convs[0] is built he"
+                #     "re; its output reaches line 69: StyledConv[C, C//4]: x takes Tensor[B, C, H,"
+                #     " W], got Tensor[B, C//2, 2*H, 2*W] (C//2 != C)"]
+                StyledConv(channel, channel // 4),  # E: mypy[dfdx-shape "self.convs[1] is built he"
+                #     "re; called at line 69: StyledConv[C, C//4]: x takes Tensor[B, C, H, W], got "
+                #     "Tensor[B, C//2, 2*H, 2*W] (C//2 != C)"]
             ]
         )
         self.to_rgbs = ModuleList([ToRGB(channel // 2), ToRGB(channel // 4)])
@@ -75,24 +77,25 @@ class Heads(Module, Generic[C, K]):
         self.heads = ModuleDict(
             {
                 "cls": Linear(dim, n_classes),
-                "box": Linear(dim // 2, 4),  # E: mypy[dfdx-shape "self.heads['box'] is built"
-                #     " here; called at line 85: Linear[C//2, 4]: takes C//2 features, got Te"
-                #     "nsor[B, C] (C != C//2)"]
+                "box": Linear(dim // 2, 4),  # E: mypy[dfdx-shape "self.heads['box'] is built here;"
+                #     " called at line 87: Linear[C//2, 4]: takes C//2 features, got Tensor[B, C] ("
+                #     "C != C//2)"]
             }
         )
 
     def forward(self, x: Tensor[B, C, T]) -> Tensor[B, L[4], T]:
-        return self.heads["box"](x)  # E: mypy[dfdx-shape "Linear[C//2, 4]: takes C//2 features, g"
-        #     "ot Tensor[B, C] (C != C//2)"]
+        return self.heads["box"](x)  # E: mypy[dfdx-shape "Linear[C//2, 4]: takes C//2 features, go"
+        #     "t Tensor[B, C] (C != C//2)"]
 
 
 rgb = ToRGB(8)
 feats = dx.randn(2, 8, 8, 8)
 same = dx.randn(2, 3, 8, 8)
-image = rgb(feats, same)  # E: mypy[dfdx-shape "ToRGB[8]: skip takes Tensor[2, 3, 4, 4], got T"
-#     "ensor[2, 3, 8, 8] (8 != 4)"]
-convs = ModuleList([StyledConv(8, 16), StyledConv(32, 32)])  # E: mypy[dfdx-shape "convs[1] is b"
-#     "uilt here; called at line 97: StyledConv[32, 32]: x takes Tensor[B, 32, H, W], got Tens"
-#     "or[2, 16, 8, 8] (16 != 32)"]
-y = convs[1](convs[0](feats))  # E: mypy[dfdx-shape "StyledConv[32, 32]: x takes Tensor[B, 32, H,"
-#     " W], got Tensor[2, 16, 8, 8] (16 != 32)"]
+image = rgb(feats, same)  # E: mypy[dfdx-shape "ToRGB[8]: skip takes Tensor[2, 3, 4, 4], got Tensor"
+#     "[2, 3, 8, 8] (8 != 4)"]
+convs = ModuleList([StyledConv(8, 16), StyledConv(32, 32)])  # E: mypy[dfdx-shape "convs[0] is buil"
+#     "t here; its output reaches line 100: StyledConv[32, 32]: x takes Tensor[B, 32, H, W], got Te"
+#     "nsor[2, 16, 8, 8] (16 != 32)", dfdx-shape "convs[1] is built here; called at line 100: Style"
+#     "dConv[32, 32]: x takes Tensor[B, 32, H, W], got Tensor[2, 16, 8, 8] (16 != 32)"]
+y = convs[1](convs[0](feats))  # E: mypy[dfdx-shape "StyledConv[32, 32]: x takes Tensor[B, 32, H, W"
+#     "], got Tensor[2, 16, 8, 8] (16 != 32)"]

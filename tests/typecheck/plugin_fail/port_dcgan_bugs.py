@@ -80,15 +80,15 @@ class Discriminator(Module, Generic[C, D]):
             LeakyReLU(0.2),
             # state size. (ndf*2) x 16 x 16
             # bug: a discriminator convolution without its stride
-            Conv2d(ndf * 2, ndf * 4, 4, 1, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape
-            #     "layer 6 of self.main is built here; its output reaches line 100: Sequential: gi"
-            #     "ves Tensor[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
+            Conv2d(ndf * 2, ndf * 4, 4, 1, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape "layer 6 "
+            #     "of self.main is built here; its output reaches line 100: Sequential: gives Tenso"
+            #     "r[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
             BatchNorm2d(ndf * 4),
             LeakyReLU(0.2),
             # state size. (ndf*4) x 8 x 8
-            Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape
-            #     "layer 9 of self.main is built here; its output reaches line 100: Sequential: gi"
-            #     "ves Tensor[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
+            Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape "layer 9 "
+            #     "of self.main is built here; its output reaches line 100: Sequential: gives Tenso"
+            #     "r[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
             BatchNorm2d(ndf * 8),
             LeakyReLU(0.2),
             # state size. (ndf*8) x 4 x 4
@@ -101,10 +101,12 @@ class Discriminator(Module, Generic[C, D]):
         #     " type is Tensor[N, 1, 1, 1] (4 != 1)"]
 
 
-netG: Generator[L[8], L[2], L[3]] = Generator(8, 2, 3)
+netG: Generator[L[8], L[2], L[3]] = Generator(8, 2, 3)  # E: mypy[dfdx-shape "netG is built here; i"
+#     "ts output reaches line 112: Discriminator[1, 2]: x takes Tensor[N, 1, 64, 64], got Tensor[2,"
+#     " 3, 64, 64] (3 != 1)"]
 # bug: a discriminator for one-channel images
-netD = Discriminator(1, 2)  # E: mypy[dfdx-shape "netD is built here; called at line 110: "
-#     "Discriminator[1, 2]: x takes Tensor[N, 1, 64, 64], got Tensor[2, 3, 64, 64] (3 != 1)"]
+netD = Discriminator(1, 2)  # E: mypy[dfdx-shape "netD is built here; called at line 112: Discrimin"
+#     "ator[1, 2]: x takes Tensor[N, 1, 64, 64], got Tensor[2, 3, 64, 64] (3 != 1)"]
 noise: Tensor[L[2], L[8], L[1], L[1], NoneTape] = dx.randn(2, 8, 1, 1, rng=rng)
 fake = netG(noise)
 output = netD(fake)  # E: mypy[dfdx-shape "Discriminator[1, 2]: x takes Tensor[N, 1, 64, 64], got T"
