@@ -255,6 +255,23 @@ def _ints(call: CallExpr, names: tuple[str, ...], defaults: tuple[int, ...]) -> 
     return None if any(v is None for v in values) else [v for v in values if v is not None]
 
 
+def _flattens_after_first(call: CallExpr, receiver: shapes.Shape, out: shapes.Shape) -> bool:
+    """Whether ``call`` is ``x.view(n, -1)`` or ``x.reshape(n, -1)`` keeping ``x``'s first
+    size and merging the rest (``h.view(h.shape[0], -1)`` before a classifier), as
+    ``x.flatten(1)`` does."""
+    name = call.callee.name if isinstance(call.callee, MemberExpr) else None
+    return (
+        name in ("view", "reshape")
+        and len(call.args) == 2
+        and call.arg_kinds == [ARG_POS, ARG_POS]
+        and _int(call.args[1]) == -1
+        and len(receiver) > 2
+        and len(out) == 2
+        and receiver[0] is not None
+        and receiver[0] == out[0]
+    )
+
+
 def _moved(
     call: CallExpr, name: str, receiver: shapes.Shape, axes: frozenset[int]
 ) -> frozenset[int] | None:
@@ -263,7 +280,10 @@ def _moved(
     pool's): a product is wrong by one of its factors that are not 1."""
     rank_in = len(receiver)
     if name == "flatten":
-        args = _ints(call, ("start_axis", "end_axis"), (0, -1))
+        if isinstance(call.callee, MemberExpr) and call.callee.name != "flatten":
+            args: list[int] | None = [1, -1]  # ``view(n, -1)``: :func:`_flattens_after_first`
+        else:
+            args = _ints(call, ("start_axis", "end_axis"), (0, -1))
         if args is None or not rank_in:
             return None
         start, end = (a % rank_in for a in args)
@@ -475,11 +495,14 @@ def origins_of_call(
     else:
         receiver = _shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
         if isinstance(e.callee, MemberExpr) and receiver is not None:
-            if e.callee.name in _MOVES:  # the axes move: no size is set
-                moved = _moved(e, e.callee.name, receiver, axes)
+            name = e.callee.name
+            if _flattens_after_first(e, receiver, out):
+                name = "flatten"  # ``h.view(h.shape[0], -1)``: PyTorch's spelling of flatten(1)
+            if name in _MOVES:  # the axes move: no size is set
+                moved = _moved(e, name, receiver, axes)
                 if moved is None:
                     return []
-                merged = merged or (e.callee.name == "flatten" and len(receiver) > len(out))
+                merged = merged or (name == "flatten" and len(receiver) > len(out))
                 return origins(api, e.callee.expr, moved, depth + 1, merged)
             source, before = e.callee.expr, receiver
         elif e.args and e.arg_kinds[0] == ARG_POS:
