@@ -49,6 +49,31 @@ def case_arrays(fixture: Mapping[str, np.ndarray], prefix: str, missing: str) ->
     return found
 
 
+Run = Callable[[dict[str, np.ndarray], np.ndarray], dict[str, np.ndarray]]
+"""A case run on its inputs and the weights ``r`` of its loss ``(out * r).sum()``: its
+``"out"`` and each ``"grad/<input>"``."""
+
+
+def assert_matches_fixture(arrays: Mapping[str, np.ndarray], run: Run) -> None:
+    """A case's fixture arrays (``in/<name>``, ``r``, ``out``, ``grad/<name>``) against
+    ``run`` on its inputs: the same results, each of the fixture's dtype and within its
+    tolerance (scaled by the size)."""
+    inputs = {k[3:]: v for k, v in arrays.items() if k.startswith("in/")}
+    want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad/")}
+    got = run(inputs, arrays["r"])
+    assert sorted(got) == sorted(want)
+    for key, value in want.items():
+        assert got[key].dtype == value.dtype, key
+    assert_same_arrays(got, want)
+
+
+def assert_fixture_is_current(arrays: Mapping[str, np.ndarray], run_torch: Run) -> None:
+    """A case's fixture arrays as PyTorch (``run_torch``) computes them now."""
+    inputs = {k[3:]: v for k, v in arrays.items() if k.startswith("in/")}
+    fresh = run_torch(inputs, arrays["r"])
+    assert_same_arrays(fresh, {k: v for k, v in arrays.items() if not k.startswith("in/")})
+
+
 ASSERT_CLOSE = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 """``torch.testing.assert_close``'s default (rtol, atol) per dtype: right for one op."""
 

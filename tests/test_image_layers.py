@@ -61,14 +61,9 @@ _PARAMS = [pytest.param(c, d, id=f"{c.name}-{d}") for c in CASES for d in DTYPES
 
 @pytest.mark.parametrize(("case", "dtype"), _PARAMS)
 def test_matches_pytorch(case: Any, dtype: str) -> None:
-    arrays = _arrays(case.name, dtype)
-    inputs = {k[3:]: v for k, v in arrays.items() if k.startswith("in/")}
-    want = {k: v for k, v in arrays.items() if k == "out" or k.startswith("grad/")}
-    got = run_dfdx(case, inputs, arrays["r"])
-    assert sorted(got) == sorted(want)
-    for key, value in want.items():
-        assert got[key].dtype == value.dtype, key
-    _helpers.assert_same_arrays(got, want)  # the dtype's tolerance, scaled by the size
+    _helpers.assert_matches_fixture(
+        _arrays(case.name, dtype), lambda inputs, r: run_dfdx(case, inputs, r)
+    )
 
 
 def test_every_op_has_a_case() -> None:
@@ -79,10 +74,9 @@ def test_every_op_has_a_case() -> None:
 @pytest.mark.parametrize(("case", "dtype"), _PARAMS)
 def test_fixture_is_current(case: Any, dtype: str) -> None:
     pytest.importorskip("torch")
-    arrays = _arrays(case.name, dtype)
-    inputs = {k[3:]: v for k, v in arrays.items() if k.startswith("in/")}
-    fresh = fixtures.run_torch(case, inputs, arrays["r"])
-    _helpers.assert_same_arrays(fresh, {k: v for k, v in arrays.items() if not k.startswith("in/")})
+    _helpers.assert_fixture_is_current(
+        _arrays(case.name, dtype), lambda inputs, r: fixtures.run_torch(case, inputs, r)
+    )
 
 
 @pytest.mark.parametrize("spec", fixtures.INDEX_CASES, ids=lambda s: fixtures.index_name(*s))
