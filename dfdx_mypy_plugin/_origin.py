@@ -272,27 +272,32 @@ def _flattens_after_first(call: CallExpr, receiver: shapes.Shape, out: shapes.Sh
     )
 
 
+def _flattened(
+    receiver: shapes.Shape, axes: frozenset[int], start: int, end: int
+) -> frozenset[int]:
+    """The receiver's axes that ``axes`` of ``receiver.flatten(start, end)`` come from: the
+    merged size's are those merged but the ones of size 1 (a global pool's): a product is
+    wrong by one of its factors that are not 1."""
+    span = end - start
+    merged = {a for a in range(start, end + 1) if receiver[a] != 1}
+    out: set[int] = set()
+    for a in axes:
+        out |= merged if a == start else {a if a < start else a + span}
+    return frozenset(out)
+
+
 def _moved(
     call: CallExpr, name: str, receiver: shapes.Shape, axes: frozenset[int]
 ) -> frozenset[int] | None:
-    """The receiver's axes that ``axes`` of ``receiver.<name>(...)`` come from, or None. The
-    axes ``flatten`` merges are those of the merged size but the ones of size 1 (a global
-    pool's): a product is wrong by one of its factors that are not 1."""
+    """The receiver's axes that ``axes`` of ``receiver.<name>(...)`` come from, or None
+    (``flatten``: :func:`_flattened`)."""
     rank_in = len(receiver)
     if name == "flatten":
-        if isinstance(call.callee, MemberExpr) and call.callee.name != "flatten":
-            args: list[int] | None = [1, -1]  # ``view(n, -1)``: :func:`_flattens_after_first`
-        else:
-            args = _ints(call, ("start_axis", "end_axis"), (0, -1))
+        args = _ints(call, ("start_axis", "end_axis"), (0, -1))
         if args is None or not rank_in:
             return None
         start, end = (a % rank_in for a in args)
-        span = end - start
-        merged = {a for a in range(start, end + 1) if receiver[a] != 1}
-        out: set[int] = set()
-        for a in axes:
-            out |= merged if a == start else {a if a < start else a + span}
-        return frozenset(out)
+        return _flattened(receiver, axes, start, end)
     if name in ("transpose", "swapaxes"):
         args = _ints(call, ("axis0", "axis1"), (0, 0)) if len(call.args) == 2 else None
         if args is None or not rank_in:
@@ -495,14 +500,14 @@ def origins_of_call(
     else:
         receiver = _shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
         if isinstance(e.callee, MemberExpr) and receiver is not None:
-            name = e.callee.name
-            if _flattens_after_first(e, receiver, out):
-                name = "flatten"  # ``h.view(h.shape[0], -1)``: PyTorch's spelling of flatten(1)
-            if name in _MOVES:  # the axes move: no size is set
-                moved = _moved(e, name, receiver, axes)
+            if _flattens_after_first(e, receiver, out):  # ``h.view(h.shape[0], -1)``
+                flat = _flattened(receiver, axes, 1, len(receiver) - 1)
+                return origins(api, e.callee.expr, flat, depth + 1, True)
+            if e.callee.name in _MOVES:  # the axes move: no size is set
+                moved = _moved(e, e.callee.name, receiver, axes)
                 if moved is None:
                     return []
-                merged = merged or (name == "flatten" and len(receiver) > len(out))
+                merged = merged or (e.callee.name == "flatten" and len(receiver) > len(out))
                 return origins(api, e.callee.expr, moved, depth + 1, merged)
             source, before = e.callee.expr, receiver
         elif e.args and e.arg_kinds[0] == ARG_POS:

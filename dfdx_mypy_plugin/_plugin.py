@@ -757,8 +757,6 @@ def _checked_user_call(ctx: FunctionSigContext | MethodSigContext) -> FunctionLi
     checked = _guarded_generic_call(ctx)
     if not isinstance(checked, CallableType):
         return checked
-    if isinstance(ctx, FunctionSigContext):
-        return exact_sizes_accepted(ctx._replace(default_signature=checked))
     return exact_sizes_accepted(ctx._replace(default_signature=checked))
 
 
