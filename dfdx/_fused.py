@@ -375,12 +375,24 @@ def relu_feed_forward() -> tuple[Callable[[Array, Array], None], Callable[..., N
     if not enabled():
         return None
     forward = _jit("relu_ff.bias_relu", _bias_relu_source)
-    mask = _jit("linear_relu.mask_cols", _relu_mask_cols_source)
-
-    def backward(gh: Array, h: Array, db: Array) -> None:
-        mask(gh, h, gh, db)  # in place: each element is read before it is written
-
+    backward = _jit("relu_ff.mask_in_place", _relu_mask_in_place_source)
     return forward, backward
+
+
+def _relu_mask_in_place_source(g: Any, y: Any, db: Any) -> None:  # pragma: no cover
+    # _relu_mask_cols_source with gp = g, as its own kernel: called with one array as both
+    # g and gp, that kernel fails the overlap check LLVM puts before its vectorized loop
+    # and runs the scalar one (~300 us against ~65 for a (1024, 512) float32 gradient)
+    rows, cols = g.shape
+    one = g.dtype.type(1)
+    zero = g.dtype.type(0)
+    for j in range(cols):
+        db[j] = zero
+    for i in range(rows):
+        for j in range(cols):
+            v = g[i, j] * (one if y[i, j] > zero else zero)
+            g[i, j] = v
+            db[j] += v
 
 
 def _relu_source(a: Any, y: Any) -> None:  # pragma: no cover
