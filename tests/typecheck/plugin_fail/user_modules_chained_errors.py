@@ -6,22 +6,18 @@ fire takes, a projection head on the hidden width instead of the block's; and a 
 
 # rules: conv, movement, nn
 
-from typing import Generic, TypeVar, assert_type
+from typing import Generic, TypeVar
 from typing import Literal as L
-
-import numpy as np
 
 import dfdx as dx
 from dfdx import Expr, NoneTape, OwnedTape, Tensor
 from dfdx.nn import (
     BatchNorm2d,
     Conv2d,
-    Dropout,
     LayerNorm,
     Linear,
     MaxPool2d,
     Module,
-    ReLU,
     Sequential,
 )
 

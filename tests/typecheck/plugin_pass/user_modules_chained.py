@@ -21,7 +21,6 @@ from dfdx.nn import (
     Linear,
     MaxPool2d,
     Module,
-    ReLU,
     Sequential,
 )
 
