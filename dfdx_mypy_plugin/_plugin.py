@@ -70,6 +70,7 @@ from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._joined_values import kept_variants
+from dfdx_mypy_plugin._listed import tensor_appended
 from dfdx_mypy_plugin._types import (
     TENSOR,
     Unknown,
@@ -1059,6 +1060,8 @@ class DfdxPlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         if fullname.endswith(".__call__") and self._inherits_module_call(fullname[:-9]):
             return calmed(_forward_signature)
+        if fullname in ("builtins.list.append", "builtins.list.insert"):
+            return calmed(tensor_appended)
         cls, _, method = fullname.rpartition(".")
         if method in ("forward", "__call__") and self._calls_forward(cls, method):
             return calmed(_forward_signature)
