@@ -2,7 +2,7 @@
 outside any branch (the strided path against the unstrided input), and one in a branch
 whose maps differ by a literal stride, not by an ``int`` argument that may be 1."""
 
-# rules: conv, movement
+# rules: movement, nn
 
 from typing import Generic, TypeVar
 

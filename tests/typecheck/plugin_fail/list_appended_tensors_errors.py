@@ -2,7 +2,7 @@
 channels, but their concatenation still checks every other axis: a branch built with a
 stride gives a map of another resolution. A list whose item type is declared keeps it."""
 
-# rules: conv, movement
+# rules: movement, nn
 
 from typing import Generic, TypeVar
 

@@ -4,7 +4,7 @@ channels before the previous one's expansion, a stem giving fewer channels than 
 fire takes, a projection head on the hidden width instead of the block's; and a fire module
 (``__call__ = forward``) called on a map with the wrong channel count."""
 
-# rules: conv, movement, nn
+# rules: movement, nn
 
 from typing import Generic, TypeVar
 from typing import Literal as L

@@ -5,7 +5,7 @@ the stride is 1 where the unpooled scale is concatenated, no checker reads: in a
 ``if``, maps that differ only by a stride that is an ``int`` argument are concatenated as an
 op on them there is."""
 
-# rules: conv, movement, nn
+# rules: movement, nn
 
 from typing import Generic, TypeVar
 from typing import Literal as L

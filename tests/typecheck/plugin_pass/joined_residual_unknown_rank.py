@@ -4,7 +4,7 @@ from a list) and whose shortcut is joined from two paths (``skip = inp`` or
 the sum is the projection's path, so it is returned as the declared type, and the block's
 call keeps its sizes. Written as Xception's and torchvision's blocks write it."""
 
-# rules: binary, conv, nn
+# rules: binary, nn
 
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L

@@ -3,7 +3,7 @@ pooling and DenseNet's dense block write them (``out = [x]``, then ``out.append(
 mypy infers the list's item type from ``x``, and the maps appended have other channel
 counts by design; they are taken, and the concatenation reads each map where it was put."""
 
-# rules: conv, movement, nn
+# rules: movement, nn
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L

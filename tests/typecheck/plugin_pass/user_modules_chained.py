@@ -4,7 +4,7 @@ conv-norm-activation block inheriting ``Module.__call__``, and a sequence model 
 take and give features on the last axis. Each module's call, alone or as a link of the
 chain, gives the sizes its ``forward`` computes with its own."""
 
-# rules: conv, movement, nn
+# rules: movement, nn
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
