@@ -457,6 +457,7 @@ def _joined_items(
         if join is shapes.concat and not unknown:
             _blame_strides(call, [t.shape for t in tensors], axis, str(e))
             _blame_windows(call, [t.shape for t in tensors], axis, str(e))
+            _blame_axis(call, [t.shape for t in tensors], axis, str(e))
         raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
@@ -491,6 +492,34 @@ def _strides_held_equal(
     if not apart:
         return None
     return [tuple(None if i in apart else d for i, d in enumerate(p)) for p in parts]
+
+
+def _blame_axis(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
+    """Where the tensors of a concatenation differ on one axis only, and joining them there
+    would fit (their sizes on ``axis`` agree), the ``axis=`` argument is the likely mistake
+    (``dx.cat([a, b], axis=-1)`` for channels): the error is also reported on its line, when
+    the call is written over several lines."""
+    given = call.named_exprs.get("axis")
+    if given is None or given.line == call.context.line or len(parts) < 2 or not parts[0]:
+        return
+    rank = len(parts[0])
+    if any(len(p) != rank for p in parts) or not -rank <= axis < rank:
+        return
+    at = axis % rank
+    apart = {
+        i
+        for i in range(rank)
+        for p in parts[1:]
+        if i != at and shapes.same_layer_size(parts[0][i], p[i]) is not True
+    }
+    if len(apart) != 1:
+        return
+    (other,) = apart
+    if any(shapes.same_layer_size(parts[0][at], p[at]) is not True for p in parts[1:]):
+        return
+    call.fail(
+        f"axis={axis} given here; joined on axis {other} they fit: {message}", DFDX_SHAPE, at=given
+    )
 
 
 def _blame_strides(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
