@@ -7,7 +7,7 @@ op on them there is."""
 
 # rules: movement, nn
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -49,5 +49,8 @@ data = np.random.default_rng(0).standard_normal((2, 4, 6, 6)).astype(np.float32)
 parts = [dx.tensor(data) for _ in range(4)]
 normal: ScaleBlock[L[4]] = ScaleBlock(4, scales=4, stride=1, stype="normal")
 stage: ScaleBlock[L[4]] = ScaleBlock(4, scales=4, stride=2, stype="stage")
-assert normal(parts[0], parts[1]).shape == (2, 8, 6, 6)
+first: Tensor[L[2], L[4], L[6], L[6], NoneTape] = parts[0]
+merged = normal(first, first)
+assert_type(merged, Tensor[L[2], Dyn, Dyn, Dyn, NoneTape])
+assert merged.shape == (2, 8, 6, 6)
 assert stage(parts[0], parts[1]).shape == (2, 8, 3, 3)
