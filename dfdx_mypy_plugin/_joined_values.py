@@ -75,7 +75,7 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     if not any(fits):
         return sorted(variants, key=_report_order)
     if all(fits):
-        return variants
+        return _one_path(variants)
     fitting = [v for v, ok in zip(variants, fits, strict=True) if ok]
     if any_member_will_do(call):
         return fitting
@@ -84,6 +84,30 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
         for v, ok in zip(variants, fits, strict=True)
         if ok or not any(_variants_held_equal(v, w) for w in fitting)
     ]
+
+
+def _one_path(variants: list[Call]) -> list[Call]:
+    """Variants that all fit (an operand of unknown rank, from a ``Sequential(*layers)``,
+    added to ``residual = x`` or ``self.downsample(x)``): where they differ only in sizes a
+    branch's condition may hold equal (:func:`held_equal`), the one whose union member is not
+    an argument of the function as it was given (the projection's, which must fit where the
+    identity is not taken), so that the result is one tensor type, not a union no declared
+    return type takes; else all."""
+    if not all(_variants_held_equal(v, w) for v in variants for w in variants if v is not w):
+        return variants
+    made = [v for v in variants if not _has_argument_operand(v)]
+    return made[:1] if len(made) == 1 else variants
+
+
+def _has_argument_operand(variant: Call) -> bool:
+    """Whether an operand of ``variant`` (of known shape) has an argument's sizes."""
+    shapes_known = []
+    for t in variant.operands[:2]:
+        try:
+            shapes_known.append(read_tensor(t).shape)
+        except (Unknown, ValueError):
+            continue
+    return _is_argument(variant, tuple(shapes_known))
 
 
 def _report_order(variant: Call) -> tuple[bool, bool, int]:

@@ -39,14 +39,16 @@ from mypy.nodes import (
     StarExpr,
     Statement,
     TupleExpr,
+    Var,
     WhileStmt,
 )
-from mypy.plugin import CheckerPluginInterface
-from mypy.types import Instance, TupleType, Type, get_proper_type
+from mypy.plugin import CheckerPluginInterface, MethodSigContext
+from mypy.types import CallableType, FunctionLike, Instance, TupleType, Type, get_proper_type
 
 from dfdx_mypy_plugin._joined_values import expressions_in, statement_expressions
 from dfdx_mypy_plugin._locals import blocks
 from dfdx_mypy_plugin._origin import last_binding
+from dfdx_mypy_plugin._types import TENSOR
 
 _SEQUENCES = frozenset(
     {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
@@ -333,3 +335,41 @@ def _holds(stmt: Statement, here: tuple[int, int]) -> bool:
     start = _position(stmt)
     stop = (stmt.end_line or stmt.line, stmt.end_column if stmt.end_column is not None else 1 << 30)
     return start <= here <= stop
+
+
+def tensor_appended(ctx: MethodSigContext) -> FunctionLike:
+    """``out.append(t)`` (or ``insert``) on a list of tensors whose type mypy inferred from
+    its first items (``out = [x]``, PSPNet's and DenseNet's idiom): the tensor is taken
+    whatever its sizes, since the list's items differ by design and a concatenation or stack
+    of the list reads them where they were put (see the module's docstring). A list whose
+    type is declared (``feats: list[Tensor[B, D]] = []``) is checked as declared."""
+    sig = ctx.default_signature
+    context = ctx.context
+    if not (
+        isinstance(sig, CallableType)
+        and isinstance(context, CallExpr)
+        and isinstance(context.callee, MemberExpr)
+        and _inferred(context.callee.expr)
+    ):
+        return sig
+    receiver = get_proper_type(ctx.type)
+    if not (isinstance(receiver, Instance) and receiver.args and _is_tensor(receiver.args[0])):
+        return sig
+    arg_types = list(sig.arg_types)
+    for i, exprs in enumerate(ctx.args[: len(arg_types)]):
+        if len(exprs) == 1 and _is_tensor(arg_types[i]):
+            given = ctx.api.get_expression_type(exprs[0])
+            if _is_tensor(given):
+                arg_types[i] = given
+    return sig.copy_modified(arg_types=arg_types)
+
+
+def _inferred(e: Expression) -> bool:
+    """Whether ``e`` names a variable or attribute whose type mypy inferred (no annotation)."""
+    node = e.node if isinstance(e, NameExpr | MemberExpr) else None
+    return isinstance(node, Var) and node.is_inferred
+
+
+def _is_tensor(t: Type) -> bool:
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == TENSOR

@@ -70,6 +70,7 @@ from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._joined_values import kept_variants
+from dfdx_mypy_plugin._listed import tensor_appended
 from dfdx_mypy_plugin._types import (
     TENSOR,
     Unknown,
@@ -88,6 +89,7 @@ from dfdx_mypy_plugin.rules.nn import (
     USER_MODULE,
     checked_constructor,
     checked_forward,
+    forward_sizes_evaluated,
     input_origins,
     is_sized_user_module,
 )
@@ -723,13 +725,41 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
             return ctx.default_signature
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
         if isinstance(forward, CallableType):
-            return checked_forward(ctx.api, receiver, forward, ctx.context)
+            if _own_arguments(ctx):
+                return checked_forward(ctx.api, receiver, forward, ctx.context)
+            return forward_sizes_evaluated(ctx.api, receiver, forward, ctx.args)
         if isinstance(forward, FunctionLike):
             return forward
     except Exception:
         if _DEBUG:
             raise
     return ctx.default_signature
+
+
+def _own_arguments(ctx: MethodSigContext) -> bool:
+    """Whether the call being checked is the expression mypy reports at (``block(x)``), not a
+    call the plugin makes itself on a layer of a ``Sequential`` it folds (whose context is the
+    ``Sequential``'s call, with other arguments)."""
+    context = ctx.context
+    if not isinstance(context, CallExpr):
+        return False
+    given = [e for exprs in ctx.args for e in exprs]
+    return all(any(e is a for a in context.args) for e in given)
+
+
+def _aliases_forward(info: TypeInfo) -> bool:
+    """Whether the class body says ``__call__ = forward``."""
+    for stmt in info.defn.defs.body:
+        if (
+            isinstance(stmt, AssignmentStmt)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], NameExpr)
+            and stmt.lvalues[0].name == "__call__"
+            and isinstance(stmt.rvalue, NameExpr)
+            and stmt.rvalue.name == "forward"
+        ):
+            return True
+    return False
 
 
 def _user_constructor_signature(ctx: FunctionSigContext) -> FunctionLike:
@@ -911,6 +941,23 @@ class DfdxPlugin(Plugin):
         owner = info.get_containing_type_info("__call__")
         return owner is not None and owner.fullname == _MODULE
 
+    def _calls_forward(self, class_fullname: str, method: str) -> bool:
+        """Whether ``method`` of the user's module class is its own ``forward``: ``forward``
+        itself (called by name, or by the plugin on a layer of a ``Sequential``) or a
+        ``__call__ = forward`` alias in its class body. Called, it has the signature
+        :func:`_forward_signature` gives, as where ``Module.__call__`` is inherited: the
+        sizes its ``forward`` computes (``Expr[L["E1+E3"]]``) worked out with the module's."""
+        info = self._class(class_fullname)
+        if info is None or not info.has_base(_MODULE) or info.fullname.startswith("dfdx."):
+            return False
+        owner = info.get_containing_type_info("forward")
+        if owner is None or owner.fullname.startswith("dfdx."):
+            return False
+        if method == "forward":
+            return True
+        caller = info.get_containing_type_info("__call__")
+        return caller is owner and _aliases_forward(owner)
+
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         info = self._class(fullname) if fullname != _MODULE else None
         if fullname == _MODULE or (info is not None and info.has_base(_MODULE)):
@@ -1012,6 +1059,11 @@ class DfdxPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         if fullname.endswith(".__call__") and self._inherits_module_call(fullname[:-9]):
+            return calmed(_forward_signature)
+        if fullname in ("builtins.list.append", "builtins.list.insert"):
+            return calmed(tensor_appended)
+        cls, _, method = fullname.rpartition(".")
+        if method in ("forward", "__call__") and self._calls_forward(cls, method):
             return calmed(_forward_signature)
         rule = METHOD_RULES.get(fullname)
         if rule is None:

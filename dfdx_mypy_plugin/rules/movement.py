@@ -65,6 +65,7 @@ from dfdx_mypy_plugin._where import (
 )
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
+from dfdx_mypy_plugin.rules.binary import _in_branch
 from dfdx_mypy_plugin.rules.reduce import read_axis
 
 
@@ -448,11 +449,15 @@ def _joined_items(
     try:
         shape = join([t.shape for t in tensors], axis)
     except shapes.ShapeError as e:
+        relaxed = _strides_held_equal(call, [t.shape for t in tensors], axis)
+        if join is shapes.concat and relaxed is not None:
+            return _result(call, types[0], join(relaxed, axis), tensors)
         if e.best is not None:
             call.recovered = _result(call, types[0], e.best, tensors)
         if join is shapes.concat and not unknown:
             _blame_strides(call, [t.shape for t in tensors], axis, str(e))
             _blame_windows(call, [t.shape for t in tensors], axis, str(e))
+            _blame_axis(call, [t.shape for t in tensors], axis, str(e))
         raise
     if unknown:  # as many more as there are: the size along ``axis`` is not known
         i = shapes.normalize_axis(call.op, shape, axis)
@@ -460,6 +465,61 @@ def _joined_items(
             _list_joined(call, types[0], tensors[0].shape, i)
         shape = (*shape[:i], None, *shape[i + 1 :])
     return _result(call, types[0], shape, tensors)
+
+
+def _strides_held_equal(
+    call: Call, parts: list[shapes.Shape], axis: int
+) -> list[shapes.Shape] | None:
+    """In a branch of an ``if`` (:func:`rules.binary._in_branch`), maps that differ only where
+    one is strided by a module's ``int`` argument and the other is not (``H`` and
+    ``(H-1)//stride+1``: Res2Net's ``if self.stype == "normal"`` branch, taken only where
+    ``stride`` is 1): the maps with those sizes unknown, as an op on two such maps in a
+    branch is; None where they differ otherwise."""
+    if len(parts) < 2 or not parts[0] or not _in_branch(call):
+        return None
+    rank = len(parts[0])
+    if any(len(p) != rank for p in parts) or not -rank <= axis < rank:
+        return None
+    apart: set[int] = set()
+    for i in range(rank):
+        if i == axis % rank:
+            continue
+        for p in parts[1:]:
+            if shapes.same_layer_size(parts[0][i], p[i]) is False:
+                if not shapes.grows_apart(parts[0][i], p[i]):
+                    return None
+                apart.add(i)
+    if not apart:
+        return None
+    return [tuple(None if i in apart else d for i, d in enumerate(p)) for p in parts]
+
+
+def _blame_axis(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
+    """Where the tensors of a concatenation differ on one axis only, and joining them there
+    would fit (their sizes on ``axis`` agree), the ``axis=`` argument is the likely mistake
+    (``dx.cat([a, b], axis=-1)`` for channels): the error is also reported on its line, when
+    the call is written over several lines."""
+    given = call.named_exprs.get("axis")
+    if given is None or given.line == call.context.line or len(parts) < 2 or not parts[0]:
+        return
+    rank = len(parts[0])
+    if any(len(p) != rank for p in parts) or not -rank <= axis < rank:
+        return
+    at = axis % rank
+    apart = {
+        i
+        for i in range(rank)
+        for p in parts[1:]
+        if i != at and shapes.same_layer_size(parts[0][i], p[i]) is not True
+    }
+    if len(apart) != 1:
+        return
+    (other,) = apart
+    if any(shapes.same_layer_size(parts[0][at], p[at]) is not True for p in parts[1:]):
+        return
+    call.fail(
+        f"axis={axis} given here; joined on axis {other} they fit: {message}", DFDX_SHAPE, at=given
+    )
 
 
 def _blame_strides(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:

@@ -536,7 +536,7 @@ def _chain_mismatch(layers: list[Instance]) -> shapes.ChainMismatch | None:
     for layer in layers:
         spec = _layer(layer)
         if spec is None:
-            links.append(shapes.ChainLink(None))
+            links.append(_user_link(layer))
             continue
         try:
             dims = tuple(_dims(layer, spec))
@@ -544,6 +544,69 @@ def _chain_mismatch(layers: list[Instance]) -> shapes.ChainMismatch | None:
             dims = (None,) * len(spec.sizes)
         links.append(shapes.ChainLink(spec, dims))
     return shapes.sequential_mismatch(links)
+
+
+_FREE = "free"  # a size of forward's own (the batch, the rows): not set by the module
+
+
+def _user_link(module: Instance) -> shapes.ChainLink:
+    """A user's module in a Sequential as the chain check reads it, from its ``forward``: the
+    size its first parameter takes and the size its result gives, with the module's sizes
+    (``Fire[64, 16, 64, 64]``: ``Tensor[N, CI, H, W]`` to ``Tensor[N, E1+E3, H, W]`` takes
+    64 channels, gives 128). Channels where axis 1 is the module's and the last axis is
+    forward's own (a map's width), else features where the last axis is the module's.
+    ``ChainLink(None)`` (nothing known after it) where neither is."""
+    declared = _declared_forward(module)
+    if declared is None or module.type.fullname.startswith("dfdx."):
+        return shapes.ChainLink(None)
+    values = _module_sizes(module)
+    free = frozenset(tv.name for tv in declared.variables)
+    tensors = [t for t in declared.arg_types[1:2] if _is_tensor(t)]
+    takes = _link_axis(tensors[0], free, values) if tensors else None
+    gives = _link_axis(declared.ret_type, free, values) if _is_tensor(declared.ret_type) else None
+    if takes is None and gives is None:
+        return shapes.ChainLink(None)
+    reads, rank, take = takes if takes is not None else (None, 0, None)
+    gives_axis, _, give = gives if gives is not None else (None, 0, None)
+    layer = shapes.Layer(
+        name=_module_name(module),
+        module=module.type.module_name,
+        sizes=(shapes.Arg("takes", axis=True), shapes.Arg("gives", axis=True)),
+        reads=reads,
+        gives=gives_axis,
+        forgets=tuple(a for a in ("features", "channels") if a != gives_axis),
+        ranks=(rank,) if reads is not None else (),
+    )
+    return shapes.ChainLink(layer, (take, give))
+
+
+def _link_axis(
+    t: Type, free: frozenset[str], values: dict[str, shapes.Dim]
+) -> tuple[shapes.SizeAxis, int, shapes.Dim] | None:
+    """Which size of the tensor type ``t`` (as ``forward`` writes it) the module sets, with
+    its value: ``("channels", rank, size)`` or ``("features", rank, size)``; None where
+    neither is known (:func:`_user_link`)."""
+    p = get_proper_type(t)
+    if not isinstance(p, Instance) or any(isinstance(a, UnpackType) for a in p.args):
+        return None
+    dims: list[shapes.Dim] = []
+    for a in p.args[:-1]:
+        try:
+            d = read_dim(a, {})
+        except Unknown:
+            d = None
+        if isinstance(d, str) and set(re.findall(r"[A-Za-z_]\w*", d)) & free:
+            dims.append(_FREE)
+            continue
+        dims.append(shapes.dim_substitute(d, values) if d is not None else None)
+    rank = len(dims)
+    if rank < 2:
+        return None
+    if rank >= 3 and dims[1] not in (None, _FREE) and dims[-1] == _FREE:
+        return "channels", rank, dims[1]
+    if dims[-1] not in (None, _FREE):
+        return "features", rank, dims[-1]
+    return None
 
 
 def _report_chain(call: Call, mismatch: shapes.ChainMismatch) -> None:
@@ -1326,6 +1389,25 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def forward_sizes_evaluated(
+    api: CheckerPluginInterface,
+    module: Instance,
+    forward: CallableType,
+    args: list[list[Expression]],
+) -> CallableType:
+    """``forward``, called with ``args`` (grouped by parameter) where the call is not one the
+    user wrote (a layer of a ``Sequential`` the plugin folds): its computed sizes worked out
+    with the module's and the arguments' (:func:`_computed_sizes_evaluated`), nothing
+    reported (a misfit is reported where the chain is)."""
+    actual_types: dict[int, Type] = {}
+    for i, exprs in enumerate(args[: len(forward.arg_types)]):
+        if len(exprs) == 1 and _tensor_part(forward.arg_types[i]) is not None:
+            actual_types[i] = api.get_expression_type(exprs[0])
+    free = {tv.id for tv in forward.variables}
+    forward = _argument_sizes_evaluated(api, module, forward, actual_types, free)
+    return _computed_sizes_evaluated(api, module, forward, actual_types, free)
 
 
 def _tensor_part(t: Type) -> Type | None:
