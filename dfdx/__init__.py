@@ -68,6 +68,7 @@ from dfdx.ops.indexing import one_hot as one_hot
 from dfdx.ops.indexing import tril as tril
 from dfdx.ops.indexing import triu as triu
 from dfdx.ops.indexing import where as where
+from dfdx.ops.linalg import einsum as einsum
 from dfdx.ops.linalg import linear as linear
 from dfdx.ops.linalg import matmul as matmul
 from dfdx.ops.movement import broadcast_to as broadcast_to

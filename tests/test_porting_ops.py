@@ -1,0 +1,192 @@
+"""The ops ports of PyTorch models reached for (einsum, the ``*_like`` makers, eye, linspace,
+randint, cumsum, norm, erf, log1p, interpolation to a size, binary cross-entropy on
+probabilities, ParameterList): values and gradients against PyTorch (the committed
+``fixtures/torch_porting_ops.npz``, written by ``fixtures/make_torch_porting_fixtures.py``,
+whose ``CASES`` table this file imports), gradients against float64 finite differences, and
+the errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import _helpers
+import numpy as np
+import pytest
+from _helpers import check_grads
+
+import dfdx as dx
+
+fixtures = _helpers.load_fixture_script("make_torch_porting_fixtures.py")
+CASES = fixtures.CASES
+DTYPES: tuple[str, ...] = fixtures.DTYPES
+FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
+
+DFDX_OPS: dict[str, Callable[..., Any]] = {
+    "einsum": lambda *xs, subscripts: dx.einsum(subscripts, *xs),
+}
+
+
+def run_dfdx(case: Any, inputs: dict[str, np.ndarray], arrays: dict[str, Any]) -> dict[str, Any]:
+    """dfdx's ``out/i`` and ``grad_<input>`` for ``case``, with the fixture's weights."""
+    ts = {
+        k: dx.tensor(v).trace() if v.dtype.kind == "f" else dx.tensor(v) for k, v in inputs.items()
+    }
+    outs = fixtures.as_tuple(DFDX_OPS[case.op](*ts.values(), **case.kwargs))
+    res: dict[str, Any] = {}
+    loss: Any = None
+    for i, out in enumerate(outs):
+        res[f"out/{i}"] = out.numpy()
+        w = arrays.get(f"weight/{i}")
+        if w is None:
+            assert not out.is_traced, f"{case.name}: output {i} is traced, PyTorch's is not"
+            continue
+        term = (out * dx.tensor(w)).sum()
+        loss = term if loss is None else loss + term
+    if loss is not None:
+        grads = loss.backward()
+        for k, t in ts.items():
+            if inputs[k].dtype.kind == "f":
+                res[f"grad_{k}"] = grads[t].numpy()
+    return res
+
+
+def _arrays(name: str, dtype: str) -> dict[str, np.ndarray]:
+    return _helpers.case_arrays(
+        FIXTURE,
+        f"{name}/{dtype}/",
+        f"no fixture for {name} ({dtype}): "
+        "run python tests/fixtures/make_torch_porting_fixtures.py",
+    )
+
+
+def _compare(got: dict[str, Any], want: dict[str, np.ndarray]) -> None:
+    """The same keys, dtypes and shapes, and values within the dtype's tolerance for the
+    case's size (:func:`_helpers.assert_same_arrays`)."""
+    for key, value in want.items():
+        assert np.asarray(got[key]).dtype == value.dtype, key
+        assert np.asarray(got[key]).shape == value.shape, key
+    _helpers.assert_same_arrays(got, want)
+
+
+_PARAMS = [pytest.param(c, d, id=f"{c.name}-{d}") for c in CASES for d in DTYPES]
+
+
+@pytest.mark.parametrize(("case", "dtype"), _PARAMS)
+def test_matches_pytorch(case: Any, dtype: str) -> None:
+    arrays = _arrays(case.name, dtype)
+    inputs = {key: arrays[key] for key, _ in case.inputs}
+    want = {k: v for k, v in arrays.items() if k.startswith(("out/", "grad_"))}
+    _compare(run_dfdx(case, inputs, arrays), want)
+
+
+def test_every_op_has_a_case() -> None:
+    assert sorted({c.op for c in CASES}) == sorted(DFDX_OPS)
+
+
+@pytest.mark.parametrize(("case", "dtype"), _PARAMS)
+def test_fixture_is_current(case: Any, dtype: str) -> None:
+    pytest.importorskip("torch")
+    arrays = _arrays(case.name, dtype)
+    inputs = {key: arrays[key] for key, _ in case.inputs}
+    weights = {k: v for k, v in arrays.items() if k.startswith("weight/")}
+    fresh = fixtures.run_torch(case, inputs, weights)
+    _compare(fresh, {k: v for k, v in arrays.items() if not k.startswith(tuple(inputs))})
+
+
+# ---- gradients by finite differences (float64) ---------------------------------------------
+
+
+def _rand(*shape: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
+    "einsum batched product": (
+        lambda a, b: dx.einsum("bij,bjk->bik", a, b),
+        (_rand(2, 3, 4), _rand(2, 4, 5, seed=1)),
+    ),
+    "einsum attention scores": (
+        lambda q, k: dx.einsum("bhid,bhjd->bhij", q, k),
+        (_rand(2, 2, 3, 4), _rand(2, 2, 5, 4, seed=1)),
+    ),
+    "einsum sum": (lambda a: dx.einsum("ijk->ik", a), (_rand(2, 3, 4),)),
+    "einsum diagonal": (lambda a: dx.einsum("ii->i", a), (_rand(3, 3),)),
+    "einsum trace": (lambda a: dx.einsum("ii", a), (_rand(3, 3),)),
+    "einsum ellipsis summed": (
+        lambda a, b: dx.einsum("...ij,...jk->ik", a, b),
+        (_rand(2, 3, 4), _rand(1, 4, 5, seed=1)),
+    ),
+    "einsum ellipsis kept": (
+        lambda a, b: dx.einsum("b...d,bd->b...", a, b),
+        (_rand(2, 3, 1, 4), _rand(2, 4, seed=1)),
+    ),
+    "einsum size-1 letter": (
+        lambda a, b: dx.einsum("ij,ij->ij", a, b),
+        (_rand(1, 3), _rand(2, 3, seed=1)),
+    ),
+    "einsum three operands": (
+        lambda a, b, c: dx.einsum("i,j,k->ijk", a, b, c),
+        (_rand(2), _rand(3, seed=1), _rand(4, seed=2)),
+    ),
+    "einsum dot": (lambda a, b: dx.einsum("i,i", a, b), (_rand(3), _rand(3, seed=1))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENT_CASES))
+def test_gradients(name: str) -> None:
+    op, arrays = GRADIENT_CASES[name]
+    check_grads(op, *arrays)
+
+
+# ---- einsum: errors and behaviour beyond the fixture ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subscripts", "shapes", "message"),
+    [
+        (
+            "ij,jk->ik",
+            [(2, 3), (4, 5)],
+            "einsum 'ij,jk->ik': letter 'j' is 3 in operand 0 Tensor[2, 3] but 4 in operand 1 "
+            "Tensor[4, 5]",
+        ),
+        ("ij,jk", [(2, 3)], "einsum 'ij,jk': 2 operands written, 1 given"),
+        ("ijk->ik", [(2, 3)], "einsum 'ijk->ik': operand 0 has 2 axes but 'ijk' names 3"),
+        ("ij->ik", [(2, 3)], "einsum 'ij->ik': the output's 'k' is in no operand"),
+        ("ij->ii", [(2, 2)], "einsum 'ij->ii': the output names 'i' twice"),
+        ("i1", [(2, 2)], "einsum 'i1': '1' is no subscript (letters a-z, A-Z and ...)"),
+        ("...i...", [(2, 2)], "einsum '...i...': '...' more than once in '...i...'"),
+        (
+            "...ij,...jk->...ik",
+            [(8, 2, 3), (6, 3, 4)],
+            "einsum '...ij,...jk->...ik': an axis under '...' is 8 in operand 0 "
+            "Tensor[8, 2, 3] but 6 in operand 1 Tensor[6, 3, 4]",
+        ),
+    ],
+)
+def test_einsum_shape_errors(subscripts: str, shapes: list[tuple[int, ...]], message: str) -> None:
+    with pytest.raises(dx.ShapeError) as e:
+        dx.einsum(subscripts, *(dx.ones(*s) for s in shapes))
+    assert str(e.value) == message
+
+
+def test_einsum_argument_errors() -> None:
+    with pytest.raises(TypeError, match="einsum: subscripts must be a str"):
+        dx.einsum(3, dx.ones(2))  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="einsum: expected tensors, got int"):
+        dx.einsum("i", 3)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="einsum: expected at least one tensor"):
+        dx.einsum("i")
+    with pytest.raises(dx.DTypeError, match="einsum: dtypes differ"):
+        dx.einsum("i,i", dx.ones(2, dtype=dx.float64), dx.ones(2, dtype=dx.float32))
+    with pytest.raises(dx.DTypeError, match="einsum: needs a float32 or float64 tensor"):
+        dx.einsum("i->i", dx.arange(3))
+
+
+def test_einsum_keeps_dtype_and_tape() -> None:
+    a = dx.ones(2, 3, dtype=dx.float32)
+    out = dx.einsum("ij->j", a)
+    assert out.dtype == dx.float32 and not out.is_traced
+    assert dx.einsum("ij,jk", a.trace(), dx.ones(3, 4, dtype=dx.float32)).is_traced
+    assert dx.einsum("ij->", a).shape == ()
