@@ -24,6 +24,10 @@ FIXTURE = _helpers.load_npz(fixtures.FIXTURE)
 
 DFDX_OPS: dict[str, Callable[..., Any]] = {
     "einsum": lambda *xs, subscripts: dx.einsum(subscripts, *xs),
+    "eye": lambda n, m=None: dx.eye(n) if m is None else dx.eye(n, m),
+    "linspace": lambda start, end, steps, dtype="float32": dx.linspace(
+        start, end, steps, dtype=dtype
+    ),
 }
 
 
@@ -190,3 +194,93 @@ def test_einsum_keeps_dtype_and_tape() -> None:
     assert out.dtype == dx.float32 and not out.is_traced
     assert dx.einsum("ij,jk", a.trace(), dx.ones(3, 4, dtype=dx.float32)).is_traced
     assert dx.einsum("ij->", a).shape == ()
+
+
+# ---- creation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("maker", ["zeros_like", "ones_like", "randn_like", "rand_like"])
+def test_like_makers_take_shape_and_dtype(maker: str) -> None:
+    make = getattr(dx, maker)
+    for dtype in (dx.float32, dx.float64):
+        x = dx.randn(2, 3, 4, dtype=dtype).trace()
+        out = make(x)
+        assert out.shape == (2, 3, 4) and out.dtype == dtype and not out.is_traced
+    assert make(dx.zeros(3), dtype=dx.float64).dtype == dx.float64
+    np.testing.assert_array_equal(dx.zeros_like(dx.arange(4)).numpy(), np.zeros(4, np.int64))
+    np.testing.assert_array_equal(dx.ones_like(dx.eye(2)).numpy(), np.ones((2, 2), np.float32))
+
+
+def test_full_like_fills_in_the_dtype_of_its_argument() -> None:
+    out = dx.full_like(dx.zeros(2, 3, dtype=dx.float64), 2)
+    assert out.dtype == dx.float64
+    np.testing.assert_array_equal(out.numpy(), np.full((2, 3), 2.0))
+    assert dx.full_like(dx.arange(3), 7).dtype == dx.int64
+    assert dx.full_like(dx.arange(3), 0.5, dtype=dx.float32).numpy().tolist() == [0.5] * 3
+
+
+def test_random_like_makers_draw_from_their_distribution() -> None:
+    x = dx.zeros(200, 500, dtype=dx.float64)
+    normal = dx.randn_like(x, rng=np.random.default_rng(0)).numpy()
+    uniform = dx.rand_like(x, rng=np.random.default_rng(1)).numpy()
+    n = normal.size  # mean within 5 standard errors, variance within 5% (n = 100000)
+    assert abs(normal.mean()) < 5 / np.sqrt(n) and abs(normal.var() - 1) < 0.05
+    assert (
+        uniform.min() >= 0
+        and uniform.max() < 1
+        and abs(uniform.mean() - 0.5) < 5 * 0.29 / np.sqrt(n)
+    )
+    dx.manual_seed(3)
+    a = dx.randn_like(x[:2]).numpy()
+    dx.manual_seed(3)
+    np.testing.assert_array_equal(a, dx.randn_like(x[:2]).numpy())
+
+
+def test_like_makers_errors() -> None:
+    with pytest.raises(TypeError, match="zeros_like: expected a tensor, got ndarray"):
+        dx.zeros_like(np.zeros(3))
+    with pytest.raises(dx.DTypeError, match="randn_like: needs a float dtype, got int64"):
+        dx.randn_like(dx.arange(3))
+    with pytest.raises(dx.DTypeError, match="unsupported dtype"):
+        dx.ones_like(dx.zeros(2), dtype="complex64")
+
+
+def test_randint_draws_in_range() -> None:
+    out = dx.randint(3, 7, (4000,), rng=np.random.default_rng(0))
+    assert out.shape == (4000,) and out.dtype == dx.int64 and not out.is_traced
+    counts = np.bincount(out.numpy(), minlength=7)
+    assert counts[:3].sum() == 0 and counts[3:].min() > 900  # 1000 expected for each value
+    assert dx.randint(5, (2, 3)).numpy().max() < 5
+    assert dx.randint(0, 2, [3], dtype=dx.float32).dtype == dx.float32
+    assert dx.randint(4, ()).shape == ()
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((5,), TypeError, "randint: expected (high, size) or (low, high, size), got 1 arguments"),
+        ((3, 3, (2,)), ValueError, "randint: high must be greater than low, got low=3, high=3"),
+        ((2.5, (2,)), TypeError, "randint: high must be an int, got 2.5"),
+        ((5, 3), TypeError, "randint: size must be a tuple or list of ints, got 3"),
+        ((5, (-1,)), dx.ShapeError, "randint: sizes must be >= 0, got -1 at position 0"),
+    ],
+)
+def test_randint_errors(args: tuple[Any, ...], error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as e:
+        dx.randint(*args)
+    assert str(e.value) == message
+
+
+def test_eye_and_linspace_errors() -> None:
+    with pytest.raises(ValueError, match="eye: n must be >= 0, got -1"):
+        dx.eye(-1)
+    with pytest.raises(TypeError, match=r"eye: m must be an int, got 2\.0"):
+        dx.eye(2, 2.0)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"linspace: steps must be an int, got 2\.0"):
+        dx.linspace(0, 1, 2.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="linspace: start must be a number, got 'a'"):
+        dx.linspace("a", 1, 2)  # type: ignore[arg-type]
+    with pytest.raises(dx.DTypeError, match="linspace: dtype must be float32 or float64"):
+        dx.linspace(0, 1, 3, dtype=dx.int64)
+    assert dx.linspace(0, 1, 0).shape == (0,)
+    assert dx.eye(0, 3).shape == (0, 3)
