@@ -101,11 +101,13 @@ from dfdx.ops.movement import view as view
 from dfdx.ops.norm import group_norm as group_norm
 from dfdx.ops.norm import layer_norm as layer_norm
 from dfdx.ops.norm import rms_norm as rms_norm
+from dfdx.ops.reduce import cumsum as cumsum
 from dfdx.ops.reduce import log_softmax as log_softmax
 from dfdx.ops.reduce import logsumexp as logsumexp
 from dfdx.ops.reduce import max as max
 from dfdx.ops.reduce import mean as mean
 from dfdx.ops.reduce import min as min
+from dfdx.ops.reduce import norm as norm
 from dfdx.ops.reduce import softmax as softmax
 from dfdx.ops.reduce import sum as sum
 from dfdx.ops.reduce import var as var
@@ -117,11 +119,13 @@ from dfdx.ops.unary import abs as abs
 from dfdx.ops.unary import clamp as clamp
 from dfdx.ops.unary import cos as cos
 from dfdx.ops.unary import elu as elu
+from dfdx.ops.unary import erf as erf
 from dfdx.ops.unary import exp as exp
 from dfdx.ops.unary import gelu as gelu
 from dfdx.ops.unary import hardswish as hardswish
 from dfdx.ops.unary import leaky_relu as leaky_relu
 from dfdx.ops.unary import log as log
+from dfdx.ops.unary import log1p as log1p
 from dfdx.ops.unary import mish as mish
 from dfdx.ops.unary import neg as neg
 from dfdx.ops.unary import pow as pow

@@ -28,6 +28,10 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "linspace": lambda start, end, steps, dtype="float32": dx.linspace(
         start, end, steps, dtype=dtype
     ),
+    "cumsum": dx.cumsum,  # axis=
+    "norm": dx.norm,  # p=, axis=, keepdims=
+    "erf": dx.erf,
+    "log1p": dx.log1p,
 }
 
 
@@ -134,6 +138,14 @@ GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
         (_rand(2), _rand(3, seed=1), _rand(4, seed=2)),
     ),
     "einsum dot": (lambda a, b: dx.einsum("i,i", a, b), (_rand(3), _rand(3, seed=1))),
+    "cumsum": (lambda a: dx.cumsum(a, 1), (_rand(3, 4),)),
+    "cumsum method last axis": (lambda a: a.cumsum(-1), (_rand(2, 3, 4),)),
+    "norm 2 all": (dx.norm, (_rand(3, 4),)),
+    "norm 2 last axis keepdims": (lambda a: a.norm(axis=-1, keepdims=True), (_rand(3, 4),)),
+    "norm 2 two axes": (lambda a: dx.norm(a, axis=(0, 2)), (_rand(2, 3, 4),)),
+    "norm 1 axis 0": (lambda a: a.norm(1, axis=0), (_rand(3, 4),)),
+    "erf": (dx.erf, (_rand(3, 4) * 2,)),
+    "log1p": (dx.log1p, (np.random.default_rng(0).uniform(-0.5, 2.0, (3, 4)),)),
 }
 
 
@@ -284,3 +296,35 @@ def test_eye_and_linspace_errors() -> None:
         dx.linspace(0, 1, 3, dtype=dx.int64)
     assert dx.linspace(0, 1, 0).shape == (0,)
     assert dx.eye(0, 3).shape == (0, 3)
+
+
+# ---- cumsum, norm: beyond the fixture --------------------------------------------------------
+
+
+def test_cumsum_counts_bools_and_checks_its_axis() -> None:
+    out = dx.cumsum(dx.tensor([[True, False, True], [False, True, True]]), 1)
+    assert out.dtype == dx.int64 and not out.is_traced
+    np.testing.assert_array_equal(out.numpy(), [[1, 1, 2], [0, 1, 2]])
+    with pytest.raises(dx.ShapeError, match=r"cumsum: axis 2 is out of range for Tensor\[2, 3\]"):
+        dx.cumsum(dx.ones(2, 3), 2)
+    with pytest.raises(TypeError, match="cumsum: axis must be an int, got True"):
+        dx.cumsum(dx.ones(2, 3), True)
+
+
+def test_norm_gradient_at_zero_is_zero_and_p_is_checked() -> None:
+    z = dx.zeros(2, 3, dtype=dx.float64).trace()
+    grads = (z.norm(axis=1).sum() + z.norm(1)).backward()
+    np.testing.assert_array_equal(grads[z].numpy(), np.zeros((2, 3)))
+    for p in (3, 0, True, float("inf")):
+        with pytest.raises(ValueError, match="norm: p must be 1 or 2"):
+            dx.norm(dx.ones(3), p)
+    assert dx.norm(dx.ones(2, 3), axis=-1, keepdims=True).shape == (2, 1)
+    assert dx.ones(4).norm().item() == 2.0
+
+
+def test_log1p_is_exact_near_zero_and_erf_keeps_dtype() -> None:
+    tiny = dx.tensor([1e-12, -1e-10], dtype=dx.float64)
+    np.testing.assert_allclose(dx.log1p(tiny).numpy(), [1e-12 - 5e-25, -1e-10 - 5e-21], rtol=1e-15)
+    assert dx.erf(dx.zeros(3)).dtype == dx.float32
+    with pytest.raises(dx.DTypeError, match="erf: needs a float32 or float64 tensor"):
+        dx.erf(dx.arange(3))
