@@ -58,6 +58,7 @@ from dfdx.ops.conv import conv1d as conv1d
 from dfdx.ops.conv import conv2d as conv2d
 from dfdx.ops.conv import conv_transpose1d as conv_transpose1d
 from dfdx.ops.conv import conv_transpose2d as conv_transpose2d
+from dfdx.ops.conv import interpolate as interpolate
 from dfdx.ops.conv import max_pool2d as max_pool2d
 from dfdx.ops.conv import upsample2d as upsample2d
 from dfdx.ops.indexing import argmax as argmax

@@ -102,6 +102,7 @@ def test_a_misspelt_rule_key_is_reported() -> None:
 _ELEMENTWISE = "elementwise: its signature (Tensor[*S, T] to Tensor[*S, T]) is exact"
 _UNARY = ("abs", "cos", "exp", "gelu", "leaky_relu", "log", "neg", "pow", "relu")
 _UNARY += ("rsqrt", "sigmoid", "silu", "sin", "softplus", "sqrt", "square", "tanh", "to")
+_UNARY += ("erf", "log1p")
 _NOT_AN_OP = "not an op on tensors"
 
 NO_RULE_NEEDED: dict[str, str] = {
@@ -304,7 +305,7 @@ def layer_table_problems(
                 continue
             default = params[arg.name].default
             want = inspect.Parameter.empty if arg.default is None else arg.default
-            if arg.default_from is not None:
+            if arg.default_from is not None or arg.optional:
                 want = None  # "absent": the constructor's None stands for the other argument
             if default != want:
                 problems.append(

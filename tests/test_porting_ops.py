@@ -32,6 +32,7 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "norm": dx.norm,  # p=, axis=, keepdims=
     "erf": dx.erf,
     "log1p": dx.log1p,
+    "interpolate": dx.interpolate,  # size=, scale_factor=, mode=, align_corners=
 }
 
 
@@ -146,6 +147,22 @@ GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "norm 1 axis 0": (lambda a: a.norm(1, axis=0), (_rand(3, 4),)),
     "erf": (dx.erf, (_rand(3, 4) * 2,)),
     "log1p": (dx.log1p, (np.random.default_rng(0).uniform(-0.5, 2.0, (3, 4)),)),
+    "interpolate nearest to a size": (
+        lambda x: dx.interpolate(x, size=(5, 3)),
+        (_rand(1, 2, 3, 4),),
+    ),
+    "interpolate bilinear to a size": (
+        lambda x: dx.interpolate(x, (5, 7), mode="bilinear"),
+        (_rand(2, 1, 3, 4),),
+    ),
+    "interpolate bilinear align_corners down": (
+        lambda x: dx.interpolate(x, size=2, mode="bilinear", align_corners=True),
+        (_rand(1, 2, 4, 3),),
+    ),
+    "Upsample to a size": (
+        lambda x: dx.nn.Upsample(size=(4, 6), mode="bilinear")(x),
+        (_rand(1, 2, 3, 3),),
+    ),
 }
 
 
@@ -328,3 +345,50 @@ def test_log1p_is_exact_near_zero_and_erf_keeps_dtype() -> None:
     assert dx.erf(dx.zeros(3)).dtype == dx.float32
     with pytest.raises(dx.DTypeError, match="erf: needs a float32 or float64 tensor"):
         dx.erf(dx.arange(3))
+
+
+# ---- interpolate and Upsample(size=...) ------------------------------------------------------
+
+
+def test_upsample_to_a_size_is_interpolate() -> None:
+    x = dx.randn(2, 3, 5, 4, rng=np.random.default_rng(0))
+    for mode in ("nearest", "bilinear"):
+        layer = dx.nn.Upsample(size=(7, 3), mode=mode)  # type: ignore[arg-type]
+        want = dx.interpolate(x, size=(7, 3), mode=mode)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(layer(x).numpy(), want.numpy())
+        assert "size=(7, 3)" in repr(layer)
+    np.testing.assert_array_equal(
+        dx.interpolate(x, scale_factor=2).numpy(), dx.upsample2d(x, 2).numpy()
+    )
+    np.testing.assert_array_equal(dx.interpolate(x, size=(5, 4)).numpy(), x.numpy())
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda x: dx.interpolate(x), ValueError, "interpolate: give exactly one of size and "),
+        (lambda x: dx.interpolate(x, 2, 2), ValueError, "interpolate: give exactly one of size"),
+        (
+            lambda x: dx.interpolate(x, (0, 2)),
+            dx.ShapeError,
+            "interpolate: size must be at least 1",
+        ),
+        (lambda x: dx.interpolate(x, (2, 2, 2)), TypeError, "interpolate: size must be an int or "),
+        (lambda x: dx.interpolate(x[0], 4), dx.ShapeError, "interpolate: expected a 4-d input"),
+        (lambda x: dx.interpolate(x, 4, mode="area"), ValueError, "interpolate: mode must be "),
+        (
+            lambda x: dx.interpolate(x, 4, align_corners=True),
+            ValueError,
+            "interpolate: align_corners is for mode='bilinear' only",
+        ),
+        (lambda x: dx.nn.Upsample(), ValueError, "Upsample: give exactly one of size and "),
+        (lambda x: dx.nn.Upsample(2, size=3), ValueError, "Upsample: give exactly one of size"),
+        (lambda x: dx.nn.Upsample(size=0), dx.ShapeError, "Upsample: size must be an int > 0"),
+    ],
+)
+def test_interpolate_errors(
+    call: Callable[[Any], Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as e:
+        call(dx.ones(1, 2, 3, 3))
+    assert str(e.value).startswith(message), str(e.value)
