@@ -33,6 +33,7 @@ DFDX_OPS: dict[str, Callable[..., Any]] = {
     "erf": dx.erf,
     "log1p": dx.log1p,
     "interpolate": dx.interpolate,  # size=, scale_factor=, mode=, align_corners=
+    "binary_cross_entropy": dx.losses.binary_cross_entropy,
 }
 
 
@@ -158,6 +159,13 @@ GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "interpolate bilinear align_corners down": (
         lambda x: dx.interpolate(x, size=2, mode="bilinear", align_corners=True),
         (_rand(1, 2, 4, 3),),
+    ),
+    "binary_cross_entropy": (
+        dx.losses.binary_cross_entropy_loss,
+        (
+            np.random.default_rng(0).uniform(0.1, 0.9, (3, 4)),
+            np.random.default_rng(1).uniform(0.0, 1.0, (3, 4)),
+        ),
     ),
     "Upsample to a size": (
         lambda x: dx.nn.Upsample(size=(4, 6), mode="bilinear")(x),
@@ -392,3 +400,25 @@ def test_interpolate_errors(
     with pytest.raises(error) as e:
         call(dx.ones(1, 2, 3, 3))
     assert str(e.value).startswith(message), str(e.value)
+
+
+# ---- binary cross-entropy on probabilities ---------------------------------------------------
+
+
+def test_binary_cross_entropy_floors_its_logs_as_pytorch() -> None:
+    p = dx.tensor([0.0, 1.0, 0.5], dtype=dx.float64)
+    t = dx.tensor([1.0, 0.0, 0.5], dtype=dx.float64)
+    # log(0) is floored at -100: two saturated terms of 100 and one of log(2)
+    assert dx.losses.binary_cross_entropy(p, t).item() == pytest.approx((200 + np.log(2)) / 3)
+    grads = dx.losses.binary_cross_entropy(p.trace(), t).backward()
+    assert np.isfinite(grads[p].numpy()).all()
+    assert dx.losses.binary_cross_entropy is dx.losses.binary_cross_entropy_loss
+
+
+def test_binary_cross_entropy_errors() -> None:
+    with pytest.raises(ValueError, match=r"probabilities must lie in \[0, 1\]"):
+        dx.losses.binary_cross_entropy(dx.tensor([0.5, 1.5]), dx.tensor([1.0, 0.0]))
+    with pytest.raises(dx.ShapeError, match="binary_cross_entropy_loss"):
+        dx.losses.binary_cross_entropy(dx.ones(3) * 0.5, dx.ones(4))
+    with pytest.raises(dx.DTypeError, match="binary_cross_entropy_loss: needs a float"):
+        dx.losses.binary_cross_entropy(dx.arange(3), dx.arange(3))
