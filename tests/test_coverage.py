@@ -139,6 +139,8 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx.nn._collections.ModuleList": "a container typed by its element: indexing and "
     "iteration give the element's type; its modules are called, not it",
     "dfdx.nn._collections.ModuleDict": "as ModuleList, by key",
+    "dfdx.nn._parameter_list.ParameterList": "holds tensors typed by its element type: "
+    "indexing and iteration give that type",
     "dfdx.nn._summary.summary": "prints and returns a str: shapes are read at run time",
     "dfdx.nn.recurrent.LSTM": "returns a tuple of sequences whose sizes its signature leaves "
     "Dyn (shapes/layers.py lists it in NOT_LAYERS)",

@@ -422,3 +422,53 @@ def test_binary_cross_entropy_errors() -> None:
         dx.losses.binary_cross_entropy(dx.ones(3) * 0.5, dx.ones(4))
     with pytest.raises(dx.DTypeError, match="binary_cross_entropy_loss: needs a float"):
         dx.losses.binary_cross_entropy(dx.arange(3), dx.arange(3))
+
+
+# ---- nn.ParameterList --------------------------------------------------------------------
+
+
+class _Scaled(dx.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = dx.nn.Linear(3, 3)
+        self.scales = dx.nn.ParameterList([dx.full((3,), 2.0) for _ in range(2)])
+
+    def forward(self, x: Any) -> Any:
+        for s in self.scales:
+            x = self.lin(x) * s
+        return x
+
+
+def test_parameter_list_holds_parameters_named_as_pytorch() -> None:
+    m = _Scaled()
+    assert [n for n, _ in m.named_parameters()] == [
+        "lin.weight",
+        "lin.bias",
+        "scales.0",
+        "scales.1",
+    ]
+    assert m.num_parameters() == 12 + 6
+    x = dx.randn(2, 3, rng=np.random.default_rng(0)).trace()
+    grads = m(x).sum().backward()
+    before = m.scales[1].numpy().copy()
+    dx.optim.SGD(m, lr=0.5).update(m, grads)
+    np.testing.assert_allclose(m.scales[1].numpy(), before - 0.5 * grads[m.scales[1]].numpy())
+    m.scales.append(dx.zeros(3))
+    assert len(m.scales) == 3 and "scales.2" in m.state_dict()
+    state = m.state_dict()
+    fresh = _Scaled()
+    fresh.scales.append(dx.ones(3))
+    fresh.load_state_dict(state)
+    np.testing.assert_array_equal(fresh.scales[0].numpy(), m.scales[0].numpy())
+    assert len(m.scales[1:]) == 2 and "(2): (3,)" in repr(m)
+
+
+def test_parameter_list_errors() -> None:
+    with pytest.raises(TypeError, match=r"ParameterList: item 0 must be a dx\.Tensor, got ndarray"):
+        dx.nn.ParameterList([np.zeros(3)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="ParameterList: item 0 is a int64 tensor"):
+        dx.nn.ParameterList([dx.arange(3)])
+    with pytest.raises(TypeError, match="expected an iterable of tensors, got a single tensor"):
+        dx.nn.ParameterList(dx.zeros(3))
+    with pytest.raises(IndexError, match="ParameterList: index 2 is out of range for 1 tensors"):
+        dx.nn.ParameterList([dx.zeros(3)])[2]

@@ -698,6 +698,8 @@ NOT_LAYERS: dict[str, str] = {
     "GRU": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "RNN": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "LoadError": "an exception, not a module",
+    "ParameterList": "holds tensors and is not called: its elements are typed by its element "
+    "type (ParameterList[Tensor[L[4], NoneTape]])",
     "ModuleList": "a container that is not called: its modules are",
     "ModuleDict": "a container that is not called: its modules are",
 }
