@@ -19,7 +19,7 @@ from dfdx import _validate
 from dfdx._backend import Array, xp
 from dfdx._dtypes import DType, DTypeError, canonical, float32, infer, int64
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import Dyn
+from dfdx._typing import Dyn, S
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
@@ -389,3 +389,216 @@ def triu_indices(row: int, col: int, offset: int = 0) -> Tensor[Literal[2], Dyn,
     ``col - row >= offset``) as an int64 ``(2, K)`` tensor, row by row (PyTorch's
     ``torch.triu_indices``)."""
     return _tri_indices("triu_indices", row, col, offset, False)
+
+
+# ---- made like another tensor ----------------------------------------------------------------
+# ``zeros_like(x)`` has ``x``'s shape type (its tape dropped), as PyTorch's ``torch.zeros_like``.
+# An argument typed Any meets the `Never` overload first (see dfdx.ops.unary).
+
+
+def _like(op: str, x: object, dtype: Any) -> tuple[tuple[int, ...], DType]:
+    """The shape of the tensor ``x`` and the dtype asked for (``x``'s where None)."""
+    data = getattr(x, "_data", None)
+    if not isinstance(x, Tensor) or data is None:
+        raise TypeError(f"{op}: expected a tensor, got {type(x).__name__}")
+    return data.shape, data.dtype if dtype is None else canonical(dtype)
+
+
+@overload
+def zeros_like(x: Never, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def zeros_like(x: Tensor[*S, Any], /, *, dtype: Any = None) -> Tensor[*S, NoneTape]: ...
+def zeros_like(x: Any, /, *, dtype: Any = None) -> Any:
+    """Zeros of ``x``'s shape and dtype (or ``dtype``), untraced: ``torch.zeros_like``."""
+    shape, d = _like("zeros_like", x, dtype)
+    return _wrap(xp.zeros(shape, d))
+
+
+@overload
+def ones_like(x: Never, /, *, dtype: Any = None) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def ones_like(x: Tensor[*S, Any], /, *, dtype: Any = None) -> Tensor[*S, NoneTape]: ...
+def ones_like(x: Any, /, *, dtype: Any = None) -> Any:
+    """Ones of ``x``'s shape and dtype (or ``dtype``), untraced: ``torch.ones_like``."""
+    shape, d = _like("ones_like", x, dtype)
+    return _wrap(xp.ones(shape, d))
+
+
+@overload
+def full_like(
+    x: Never, value: float, /, *, dtype: Any = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def full_like(
+    x: Tensor[*S, Any], value: float, /, *, dtype: Any = None
+) -> Tensor[*S, NoneTape]: ...
+def full_like(x: Any, value: float, /, *, dtype: Any = None) -> Any:
+    """``value`` in ``x``'s shape and dtype (or ``dtype``), untraced: ``torch.full_like``."""
+    shape, d = _like("full_like", x, dtype)
+    return full(shape, value, dtype=d)
+
+
+@overload
+def randn_like(
+    x: Never, /, *, dtype: Any = None, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def randn_like(
+    x: Tensor[*S, Any], /, *, dtype: Any = None, rng: Generator | None = None
+) -> Tensor[*S, NoneTape]: ...
+def randn_like(x: Any, /, *, dtype: Any = None, rng: Generator | None = None) -> Any:
+    """Standard normal samples of ``x``'s shape and float dtype (or ``dtype``):
+    ``torch.randn_like``; ``rng`` as for :func:`randn`."""
+    shape, d = _like("randn_like", x, dtype)
+    return randn(shape, dtype=_float_like("randn_like", d), rng=rng)
+
+
+@overload
+def rand_like(
+    x: Never, /, *, dtype: Any = None, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def rand_like(
+    x: Tensor[*S, Any], /, *, dtype: Any = None, rng: Generator | None = None
+) -> Tensor[*S, NoneTape]: ...
+def rand_like(x: Any, /, *, dtype: Any = None, rng: Generator | None = None) -> Any:
+    """Uniform samples on [0, 1) of ``x``'s shape and float dtype (or ``dtype``):
+    ``torch.rand_like``; ``rng`` as for :func:`rand`."""
+    shape, d = _like("rand_like", x, dtype)
+    return rand(shape, dtype=_float_like("rand_like", d), rng=rng)
+
+
+def _float_like(op: str, d: DType) -> DType:
+    if d.kind != "f":
+        raise DTypeError(f"{op}: needs a float dtype, got {d}; pass dtype=dx.float32")
+    return d
+
+
+# ---- eye, linspace, randint --------------------------------------------------------------------
+
+
+def _count(op: str, name: str, value: object) -> int:
+    """A count argument: an int (not a bool) of at least 0."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{op}: {name} must be >= 0, got {value}")
+    return int(value)
+
+
+@overload
+def eye(n: int, /, *, dtype: Any = float32) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def eye(n: int, m: int, /, *, dtype: Any = float32) -> Tensor[Dyn, Dyn, NoneTape]: ...
+def eye(n: int, m: int | None = None, /, *, dtype: Any = float32) -> Any:
+    """The ``n x m`` matrix (``n x n`` without ``m``) with ones on its diagonal:
+    ``torch.eye``."""
+    rows = _count("eye", "n", n)
+    cols = rows if m is None else _count("eye", "m", m)
+    return _wrap(xp.eye(rows, cols, dtype=canonical(dtype)))
+
+
+def linspace(
+    start: float, end: float, steps: int, /, *, dtype: Any = float32
+) -> Tensor[Dyn, NoneTape]:
+    """``steps`` values evenly spaced from ``start`` to ``end``, both included:
+    ``torch.linspace``, whose rounding it follows (the first half counted up from ``start``,
+    the second down from ``end``)."""
+    lo = _validate.number("linspace", "start", start)
+    hi = _validate.number("linspace", "end", end)
+    n = _count("linspace", "steps", steps)
+    d = canonical(dtype)
+    if d.kind != "f":
+        raise DTypeError(f"linspace: dtype must be float32 or float64, got {d}")
+    i = xp.arange(n, dtype=d)
+    step = d.type((hi - lo) / (n - 1)) if n > 1 else d.type(0)
+    half = n // 2 if n > 1 else 1  # one value: ``start``
+    values = xp.where(i < half, d.type(lo) + step * i, d.type(hi) - step * (n - 1 - i))
+    return _wrap(values.astype(d, copy=False))
+
+
+@overload
+def randint(
+    high: int, size: tuple[Never], /, *, dtype: Any = int64, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def randint(
+    high: int, size: tuple[int], /, *, dtype: Any = int64, rng: Generator | None = None
+) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def randint(
+    high: int, size: tuple[int, int], /, *, dtype: Any = int64, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def randint(
+    high: int, size: tuple[int, int, int], /, *, dtype: Any = int64, rng: Generator | None = None
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def randint(
+    high: int, size: Sequence[int], /, *, dtype: Any = int64, rng: Generator | None = None
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def randint(
+    low: int,
+    high: int,
+    size: tuple[Never],
+    /,
+    *,
+    dtype: Any = int64,
+    rng: Generator | None = None,
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+@overload
+def randint(
+    low: int, high: int, size: tuple[int], /, *, dtype: Any = int64, rng: Generator | None = None
+) -> Tensor[Dyn, NoneTape]: ...
+@overload
+def randint(
+    low: int,
+    high: int,
+    size: tuple[int, int],
+    /,
+    *,
+    dtype: Any = int64,
+    rng: Generator | None = None,
+) -> Tensor[Dyn, Dyn, NoneTape]: ...
+@overload
+def randint(
+    low: int,
+    high: int,
+    size: tuple[int, int, int],
+    /,
+    *,
+    dtype: Any = int64,
+    rng: Generator | None = None,
+) -> Tensor[Dyn, Dyn, Dyn, NoneTape]: ...
+@overload
+def randint(
+    low: int,
+    high: int,
+    size: Sequence[int],
+    /,
+    *,
+    dtype: Any = int64,
+    rng: Generator | None = None,
+) -> Tensor[*tuple[Dyn, ...], NoneTape]: ...
+def randint(*args: Any, dtype: Any = int64, rng: Generator | None = None) -> Any:
+    """Integers drawn uniformly from ``[low, high)`` (``low`` 0 where only ``high`` is
+    given) in a tensor of ``size`` (a tuple of sizes): ``torch.randint(low, high, size)``;
+    int64 unless ``dtype`` says otherwise, ``rng`` as for :func:`randn`."""
+    if len(args) not in (2, 3):
+        raise TypeError(
+            f"randint: expected (high, size) or (low, high, size), got {len(args)} arguments"
+        )
+    *bounds, size = args
+    low, high = (0, bounds[0]) if len(bounds) == 1 else bounds
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise TypeError(f"randint: {name} must be an int, got {v!r}")
+    if high <= low:
+        raise ValueError(f"randint: high must be greater than low, got low={low}, high={high}")
+    if not _validate.is_size_sequence(size):
+        raise TypeError(f"randint: size must be a tuple or list of ints, got {size!r}")
+    sizes = _checked_sizes("randint", size, varargs=False)
+    d = canonical(dtype)
+    values = _generator(rng).integers(int(low), int(high), sizes, dtype=np.int64)
+    return _wrap(values.astype(d, copy=False))

@@ -226,6 +226,8 @@ class Tensor(Generic[*Dims, Tape]):
     clamp = unary.clamp
     silu = unary.silu
     rsqrt = unary.rsqrt
+    erf = unary.erf
+    log1p = unary.log1p
     __rpow__ = unary.rpow
     to = unary.to
     ensure_shape = checks.ensure_shape
@@ -256,6 +258,8 @@ class Tensor(Generic[*Dims, Tape]):
     logsumexp = reduce.logsumexp
     softmax = reduce.softmax
     log_softmax = reduce.log_softmax
+    norm = reduce.norm
+    cumsum = reduce.cumsum
 
     # ---- movement and shape ----
     reshape = movement.reshape

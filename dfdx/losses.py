@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, OwnedTape, Tensor
 
 __all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_loss",
     "binary_cross_entropy_with_logits_loss",
     "cross_entropy",
     "cross_entropy_with_logits_loss",
@@ -467,3 +469,56 @@ def kl_div_with_logits_loss(logits: Any, target: Any, /) -> Any:
         return (log_t + 1 - logp) * (g / n)  # type: ignore[no-any-return]
 
     return result(loss.astype(a.dtype), (logits, target), (grad_logits, grad_target))
+
+
+# ---- binary cross-entropy on probabilities -----------------------------------------------
+_LOG_FLOOR = -100.0
+"""PyTorch's floor for ``log(p)`` and ``log(1 - p)``: a probability of exactly 0 or 1 costs
+100, not infinity."""
+
+
+@overload
+def binary_cross_entropy_loss(
+    probs: Tensor[*S, T], target: Tensor[*S, NoneTape], /
+) -> Tensor[T]: ...
+@overload
+def binary_cross_entropy_loss(
+    probs: Tensor[*S, NoneTape], target: Tensor[*S, T], /
+) -> Tensor[T]: ...
+@overload
+def binary_cross_entropy_loss(
+    probs: Tensor[*S, Any], target: Tensor[*S, Any], /
+) -> Tensor[OwnedTape]: ...
+@overload
+def binary_cross_entropy_loss(probs: AnyTensor, target: AnyTensor, /) -> Tensor[Any]: ...
+def binary_cross_entropy_loss(probs: Any, target: Any, /) -> Any:
+    """``-mean(t * log(p) + (1 - t) * log(1 - p))`` for probabilities ``p`` in [0, 1] (a
+    sigmoid's output) and targets ``t`` of the same shape: PyTorch's
+    ``F.binary_cross_entropy`` / ``nn.BCELoss()``, each log floored at -100 as there. On
+    logits, :func:`binary_cross_entropy_with_logits_loss` is exact where this saturates."""
+    op = "binary_cross_entropy_loss"
+    _same(op, probs, target)
+    p, t = probs._data, target._data
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError(
+            f"{op}: probabilities must lie in [0, 1], got values in [{p.min()}, {p.max()}]"
+        )
+    with xp.errstate(divide="ignore"):
+        log_p = xp.maximum(xp.log(p), _LOG_FLOOR)
+        log_q = xp.maximum(xp.log1p(-p), _LOG_FLOOR)
+    n = max(p.size, 1)
+    with xp.errstate(invalid="ignore"):  # an empty input: NaN, as PyTorch's mean
+        loss = -(t * log_p + (1 - t) * log_q).sum() / (p.size if p.size else xp.nan)
+    eps = p.dtype.type(1e-12)
+
+    def grad_probs(g: Array) -> Array:
+        return g * (p - t) / xp.maximum((1 - p) * p, eps) / n  # type: ignore[no-any-return]
+
+    def grad_target(g: Array) -> Array:
+        return g * (log_q - log_p) / n  # type: ignore[no-any-return]
+
+    return result(xp.asarray(loss, dtype=p.dtype), (probs, target), (grad_probs, grad_target))
+
+
+binary_cross_entropy = binary_cross_entropy_loss
+"""PyTorch's name of :func:`binary_cross_entropy_loss` (``F.binary_cross_entropy``)."""

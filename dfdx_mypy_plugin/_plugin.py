@@ -100,9 +100,9 @@ _TRACE = os.environ.get("DFDX_PLUGIN_TRACE")
 ``rules/``): the typecheck tests check that a program marked ``# rules: conv`` runs a rule of
 ``rules/conv.py``."""
 
-_OPERAND_NAMES = (None, "dims", "layers")
-"""Formals read as operands: positional-only ones (mypy gives them no name), ``*dims`` and
-``Sequential``'s ``*layers``."""
+_OPERAND_NAMES = (None, "dims", "layers", "operands")
+"""Formals read as operands: positional-only ones (mypy gives them no name), ``*dims``,
+``Sequential``'s ``*layers`` and einsum's ``*operands``."""
 
 
 def _sources_digest() -> str:

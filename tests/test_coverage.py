@@ -102,6 +102,7 @@ def test_a_misspelt_rule_key_is_reported() -> None:
 _ELEMENTWISE = "elementwise: its signature (Tensor[*S, T] to Tensor[*S, T]) is exact"
 _UNARY = ("abs", "cos", "exp", "gelu", "leaky_relu", "log", "neg", "pow", "relu")
 _UNARY += ("rsqrt", "sigmoid", "silu", "sin", "softplus", "sqrt", "square", "tanh", "to")
+_UNARY += ("erf", "log1p")
 _NOT_AN_OP = "not an op on tensors"
 
 NO_RULE_NEEDED: dict[str, str] = {
@@ -138,6 +139,8 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx.nn._collections.ModuleList": "a container typed by its element: indexing and "
     "iteration give the element's type; its modules are called, not it",
     "dfdx.nn._collections.ModuleDict": "as ModuleList, by key",
+    "dfdx.nn._parameter_list.ParameterList": "holds tensors typed by its element type: "
+    "indexing and iteration give that type",
     "dfdx.nn._summary.summary": "prints and returns a str: shapes are read at run time",
     "dfdx.nn.recurrent.LSTM": "returns a tuple of sequences whose sizes its signature leaves "
     "Dyn (shapes/layers.py lists it in NOT_LAYERS)",
@@ -304,7 +307,7 @@ def layer_table_problems(
                 continue
             default = params[arg.name].default
             want = inspect.Parameter.empty if arg.default is None else arg.default
-            if arg.default_from is not None:
+            if arg.default_from is not None or arg.optional:
                 want = None  # "absent": the constructor's None stands for the other argument
             if default != want:
                 problems.append(

@@ -44,6 +44,7 @@ from dfdx.nn._layers import Upsample as Upsample
 from dfdx.nn._layers import ZeroPad2d as ZeroPad2d
 from dfdx.nn._linear import Linear as Linear
 from dfdx.nn._module import Module as Module
+from dfdx.nn._parameter_list import ParameterList as ParameterList
 from dfdx.nn._summary import summary as summary
 from dfdx.nn.attention import MultiHeadAttention as MultiHeadAttention
 from dfdx.nn.attention import causal_mask as causal_mask

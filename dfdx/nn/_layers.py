@@ -1063,29 +1063,41 @@ class AdaptiveAvgPool2d(Module, Generic[Hyper]):
 
 
 class Upsample(Module, Generic[Hyper]):
-    """``(N, C, H, W)`` upsampled by whole ``scale_factor``s (:func:`dfdx.upsample2d`):
+    """``(N, C, H, W)`` upsampled by whole ``scale_factor``s (:func:`dfdx.upsample2d`) or
+    resized to ``size`` (keyword; :func:`dfdx.interpolate`), one of the two:
     ``mode="nearest"`` or ``"bilinear"`` with PyTorch's ``align_corners``."""
 
     def __init__(
         self: Upsample[Any],
-        scale_factor: Pair,
+        scale_factor: Pair | None = None,
         mode: Literal["nearest", "bilinear"] = "nearest",
         align_corners: bool | None = None,
+        *,
+        size: Pair | None = None,
     ) -> None:
         super().__init__()
-        _check_arguments("Upsample", scale_factor=scale_factor)
+        if (size is None) == (scale_factor is None):
+            raise ValueError("Upsample: give exactly one of size and scale_factor")
+        given = {"scale_factor": scale_factor, "size": size}
+        _check_arguments("Upsample", **{k: v for k, v in given.items() if v is not None})
         if mode not in ("nearest", "bilinear"):
             raise ValueError(f"Upsample: mode must be 'nearest' or 'bilinear', got {mode!r}")
         self.scale_factor = scale_factor
+        self.size = size
         self.mode: Literal["nearest", "bilinear"] = mode
         self.align_corners = align_corners
 
     def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
+        if self.size is not None:
+            return conv.interpolate(x, self.size, None, self.mode, self.align_corners)
+        assert self.scale_factor is not None
         return conv.upsample2d(x, self.scale_factor, self.mode, self.align_corners)
 
     forward = __call__
 
     def extra_repr(self) -> str:
+        if self.size is not None:
+            return f"size={self.size}, mode={self.mode!r}"
         return f"scale_factor={self.scale_factor}, mode={self.mode!r}"
 
 

@@ -924,6 +924,67 @@ def upsample2d(
     return result(y, (x,), (lambda g: g.reshape(n, c, h, f[0], w, f[1]).sum(axis=(3, 5)),))
 
 
+def interpolate(
+    x: Tensor[N, C, Dyn, Dyn, T],
+    /,
+    size: Pair | None = None,
+    scale_factor: Pair | None = None,
+    mode: Literal["nearest", "bilinear"] = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor[N, C, Dyn, Dyn, T]:
+    """``(N, C, H, W)`` resized to ``size`` (``(H', W')`` or one int for both) or upsampled
+    by whole ``scale_factor``s (:func:`upsample2d`), one of the two: PyTorch's
+    ``F.interpolate``. ``mode="nearest"`` takes, for output pixel ``i``, input pixel
+    ``floor(i * H / H')`` (PyTorch's ``"nearest"``); ``"bilinear"`` interpolates between the
+    four nearest inputs with PyTorch's ``align_corners``. To any size, larger or smaller."""
+    op = "interpolate"
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    if scale_factor is not None:
+        return upsample2d(x, scale_factor, mode, align_corners)
+    a = array_of(op, x)
+    check_float(op, a)
+    target: tuple[int, ...] = conv_param(op, "size", size, 2, 1)
+    shapes.adaptive_pool(op, a.shape, target)
+    n, c, h, w = a.shape
+    _validate.nonempty_features(op, a.shape)
+    _validate.bounded(op, "the output", (n, c, *target))
+    if mode not in ("nearest", "bilinear"):
+        raise ValueError(f"{op}: mode must be 'nearest' or 'bilinear', got {mode!r}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(f"{op}: align_corners is for mode='bilinear' only (PyTorch's rule)")
+    if align_corners is not None and not isinstance(align_corners, bool):
+        raise TypeError(f"{op}: align_corners must be a bool or None, got {align_corners!r}")
+    rows = _resize_weights(h, target[0], mode, bool(align_corners), a.dtype)
+    cols = _resize_weights(w, target[1], mode, bool(align_corners), a.dtype)
+    y = rows @ a @ cols.T
+    return result(y, (x,), (lambda g: rows.T @ g @ cols,))
+
+
+def _resize_weights(size: int, out: int, mode: str, align_corners: bool, dtype: Any) -> Array:
+    """The ``(out, size)`` matrix taking one axis of ``size`` values to ``out``, as PyTorch's
+    ``interpolate`` places its source points: ``floor(i * size / out)`` for ``"nearest"``
+    (in float32, as PyTorch computes it); for ``"bilinear"`` ``(i + 0.5) * size / out - 0.5``
+    (clamped at 0), or ``i * (size - 1) / (out - 1)`` with ``align_corners``."""
+    i = xp.arange(out)
+    m = xp.zeros((out, size))
+    if mode == "nearest":
+        scale = xp.float32(size) / xp.float32(out)
+        src = xp.floor(i.astype(xp.float32) * scale).astype(xp.int64)
+        m[i, xp.minimum(src, size - 1)] = 1.0
+        return m.astype(dtype)
+    if align_corners:
+        pos = i * ((size - 1) / (out - 1)) if out > 1 else xp.zeros(out)
+    else:
+        pos = xp.maximum((i + 0.5) * (size / out) - 0.5, 0.0)
+    lo = xp.minimum(xp.floor(pos).astype(xp.int64), size - 1)
+    hi = xp.minimum(lo + 1, size - 1)
+    frac = pos - lo
+    xp.add.at(m, (i, lo), 1 - frac)
+    xp.add.at(m, (i, hi), frac)
+    return m.astype(dtype)
+
+
 def _linear_weights(size: int, factor: int, align_corners: bool, dtype: Any) -> Array:
     """The ``(size * factor, size)`` matrix of linear interpolation along one axis, as
     PyTorch places the source points: ``(i + 0.5) / factor - 0.5`` (clamped at 0), or
@@ -950,6 +1011,7 @@ __all__ = [
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "interpolate",
     "max_pool2d",
     "upsample2d",
 ]

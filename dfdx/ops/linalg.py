@@ -12,7 +12,7 @@ from dfdx import _fused, _inference
 from dfdx._autodiff import GradFn, unbroadcast
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
-from dfdx._typing import AnyTensor, Bs, H, I, K, N, O, S, T
+from dfdx._typing import AnyTensor, Bs, Dyn, H, I, K, N, O, S, T
 from dfdx.ops._op import array_of, result, result_shared
 from dfdx_mypy_plugin import shapes
 
@@ -657,3 +657,85 @@ def plain_gelu_feed_forward(
         return None
     y = times_transposed(h, w2, None if bias2 is None else bias2._data)
     return x._new(y.reshape(*a.shape[:-1], w2.shape[0]), None)
+
+
+# ``einsum``: without the plugin its result is a tensor of unknown rank on the operands' tape
+# (one overload per tape pair, as matmul's); the plugin computes its sizes from the subscripts.
+
+
+@overload
+def einsum(subscripts: str, a: Tensor[*S, T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
+@overload
+def einsum(
+    subscripts: str, a: Tensor[*S, T], b: Tensor[*tuple[Any, ...], T], /
+) -> Tensor[*tuple[Dyn, ...], T]: ...
+@overload
+def einsum(
+    subscripts: str, a: Tensor[*S, T], b: Tensor[*tuple[Any, ...], NoneTape], /
+) -> Tensor[*tuple[Dyn, ...], T]: ...
+@overload
+def einsum(
+    subscripts: str, a: Tensor[*S, NoneTape], b: Tensor[*tuple[Any, ...], T], /
+) -> Tensor[*tuple[Dyn, ...], T]: ...
+@overload
+def einsum(
+    subscripts: str, a: Tensor[*S, Any], b: Tensor[*tuple[Any, ...], Any], /
+) -> Tensor[*tuple[Dyn, ...], OwnedTape]: ...
+@overload
+def einsum(subscripts: str, /, *operands: AnyTensor) -> AnyTensor: ...
+def einsum(subscripts: Any, /, *operands: Any) -> Any:
+    """Einstein summation, PyTorch's ``torch.einsum``: ``einsum("bhid,bhjd->bhij", q, k)``.
+    Each operand's axes are named by the letters of its term; a letter has one size in every
+    operand (or 1, which broadcasts) and the letters missing from the output are summed.
+    ``...`` stands for the axes a term does not name (they broadcast); without ``->`` the
+    output is the ``...`` axes then the letters written once, in alphabetical order. Operands
+    of one float dtype. The backward step is one einsum per operand."""
+    if not isinstance(subscripts, str):
+        raise TypeError(
+            f"einsum: subscripts must be a str such as 'ij,jk->ik', got {type(subscripts).__name__}"
+        )
+    if not operands:
+        raise TypeError("einsum: expected at least one tensor after the subscripts")
+    arrays = [array_of("einsum", t, "tensors") for t in operands]
+    for a in arrays:
+        check_float("einsum", a)
+        check_same("einsum", arrays[0], a)
+    shapes.einsum(subscripts, [a.shape for a in arrays])
+    terms, out = shapes.einsum_terms(subscripts, [a.ndim for a in arrays])
+    many = len(arrays) > 1  # a contraction: let NumPy reach BLAS
+    y = xp.einsum(",".join(terms) + "->" + out, *arrays, optimize=many)
+
+    def grad_of(k: int) -> GradFn:
+        return lambda g: _einsum_grad(g, out, terms, arrays, k)
+
+    return result(y, operands, [grad_of(k) for k in range(len(arrays))])
+
+
+def _einsum_grad(g: Array, out: str, terms: list[str], arrays: list[Array], k: int) -> Array:
+    """The gradient of operand ``k`` of ``einsum(",".join(terms) + "->" + out, *arrays)``
+    given the output's ``g``: the einsum of ``g`` and the other operands onto ``k``'s letters,
+    summed over its axes of size 1 that broadcast, spread over its letters that no other term
+    has at their size (summed in the forward), and written on its diagonal where it repeats a
+    letter."""
+    term, a = terms[k], arrays[k]
+    others = [(t, b) for j, (t, b) in enumerate(zip(terms, arrays, strict=True)) if j != k]
+    others.append((out, g))
+    present = set("".join(t for t, _ in others))
+    size = {c: a.shape[term.index(c)] for c in term}
+    unique = "".join(dict.fromkeys(term))
+    kept = "".join(c for c in unique if c in present)
+    spec = ",".join(t for t, _ in others) + "->" + kept
+    gk: Array = xp.einsum(spec, *(b for _, b in others), optimize=len(others) > 1)
+    broadcast = tuple(i for i, c in enumerate(kept) if size[c] == 1 and gk.shape[i] != 1)
+    if broadcast:
+        gk = gk.sum(axis=broadcast, keepdims=True)
+    if kept != unique:
+        gk = gk.reshape([size[c] if c in kept else 1 for c in unique])
+    target = tuple(size[c] for c in unique)
+    if gk.shape != target:  # letters only this operand has at more than size 1
+        gk = xp.array(xp.broadcast_to(gk, target))
+    if unique == term:
+        return gk
+    full = xp.zeros(a.shape, a.dtype)
+    xp.einsum(term + "->" + unique, full)[...] = gk  # a writable view of the diagonal
+    return full

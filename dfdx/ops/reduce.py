@@ -607,3 +607,80 @@ def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
         return g - xp.exp(y) * total  # type: ignore[no-any-return]
 
     return result(y, (x,), (grad,))
+
+
+# ``norm``: over every axis a 0-d tensor, over the last axis (``x.norm(axis=-1,
+# keepdims=True)``, the usual normalisation) its exact shape; other axes an unknown shape
+# without the plugin, which makes it exact as for ``sum``.
+
+
+@overload
+def norm(
+    x: Tensor[*S, T], /, p: float = 2, *, axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[T]: ...
+@overload
+def norm(
+    x: Tensor[*S, A0, T], /, p: float = 2, *, axis: Literal[-1], keepdims: Literal[False] = False
+) -> Tensor[*S, T]: ...
+@overload
+def norm(
+    x: Tensor[*S, A0, T], /, p: float = 2, *, axis: Literal[-1], keepdims: Literal[True]
+) -> Tensor[*S, Literal[1], T]: ...
+@overload  # of rank 0, for an ``x`` typed Any (the module's docstring)
+def norm(x: Tensor[T], /, p: float = 2, *, axis: int, keepdims: bool = False) -> Tensor[T]: ...
+@overload
+def norm(x: Tensor[*S, T], /, p: float = 2, *, axis: Axis, keepdims: bool = False) -> Any: ...
+@overload
+def norm(x: Tensor[*S, T], /, p: float = 2, *, keepdims: bool) -> Any: ...
+def norm(x: Any, /, p: float = 2, *, axis: Axis = None, keepdims: bool = False) -> Any:
+    """The ``p``-norm (``p`` 2, Euclidean, or 1, the sum of magnitudes) over ``axis`` (every
+    axis by default): ``torch.linalg.vector_norm`` / ``Tensor.norm(p, dim, keepdim)``. The
+    gradient of the 2-norm at a zero vector is 0, as PyTorch's."""
+    if isinstance(p, bool) or p not in (1, 2):
+        raise ValueError(f"norm: p must be 1 or 2, got {p!r}")
+    if p == 1:
+        return _reduction(
+            "norm",
+            x,
+            axis,
+            keepdims,
+            lambda a, axes: xp.abs(a).sum(axis=axes, keepdims=True),
+            lambda g, a, y, axes: g * xp.sign(a),
+        )
+
+    def two_norm_grad(g: Array, a: Array, y: Array, axes: tuple[int, ...]) -> Array:
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            scale = xp.where(y == 0, 0, g / y)
+        return scale * a
+
+    return _reduction(
+        "norm",
+        x,
+        axis,
+        keepdims,
+        lambda a, axes: xp.sqrt((a * a).sum(axis=axes, keepdims=True)),
+        two_norm_grad,
+    )
+
+
+@overload
+def cumsum(x: Never, /, axis: int) -> AnyTensor: ...
+@overload
+def cumsum(x: Tensor[*S, T], /, axis: int) -> Tensor[*S, T]: ...
+def cumsum(x: Any, /, axis: int) -> Any:
+    """Running sums along ``axis`` (``torch.cumsum(x, dim)``): the same shape. A bool or int
+    tensor gives int64 running counts, with no gradient, as PyTorch's."""
+    a = array_of("cumsum", x)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(not_an_int("cumsum", AXIS, axis))
+    ax = normalize_axis("cumsum", a.shape, axis)
+    if _counts(a):
+        return x._new(xp.cumsum(a, axis=ax, dtype=xp.int64), None)
+    check_float("cumsum", a)
+
+    def grad(g: Array) -> Array:
+        reverse = [slice(None)] * g.ndim
+        reverse[ax] = slice(None, None, -1)
+        return xp.cumsum(g[tuple(reverse)], axis=ax)[tuple(reverse)]
+
+    return result(xp.cumsum(a, axis=ax), (x,), (grad,))

@@ -1,5 +1,5 @@
 """Convolution and pooling over ``(N, C, *spatial)``: conv1d, conv2d, conv_transpose1d,
-conv_transpose2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d.
+conv_transpose2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d, interpolate.
 
 A parameter (stride, padding, dilation, kernel_size, ...) is read as a literal int or a tuple
 of literal ints, or as a symbolic size (a size TypeVar, arithmetic on them: ``padding=(k - 1)
@@ -179,3 +179,22 @@ def upsample2d(call: Call) -> Type:
     x = call.tensor(0)
     scale = _required_size(call, "scale_factor")
     return call.result(shapes.upsample(call.op, x.shape, scale), x.tape, x)
+
+
+@rule("interpolate", functions=_ops("interpolate"))
+def interpolate(call: Call) -> Type:
+    """To ``size`` (``(N, C, *size)``) or by whole ``scale_factor``s, as ``upsample2d``."""
+    x = call.tensor(0)
+    given = [n for n in ("size", "scale_factor") if call.has(n) and not _is_none(call, n)]
+    if len(given) != 1:
+        raise Unknown  # the runtime's ValueError: one of the two
+    if given[0] == "size":
+        return call.result(
+            shapes.adaptive_pool(call.op, x.shape, _param(call, "size", 2, 1, 1)), x.tape, x
+        )
+    scale = _param(call, "scale_factor", 2, 1, 1)
+    return call.result(shapes.upsample(call.op, x.shape, scale), x.tape, x)
+
+
+def _is_none(call: Call, name: str) -> bool:
+    return isinstance(get_proper_type(call.arg(name)), NoneType)

@@ -240,3 +240,50 @@ def tril_indices(call: Call) -> Type:
 @rule("triu_indices", functions=("dfdx._creation.triu_indices",))
 def triu_indices(call: Call) -> Type:
     return _tri_indices(call, False)
+
+
+@rule("eye", functions=("dfdx._creation.eye",))
+def eye(call: Call) -> Type:
+    """``eye(n)`` is ``Tensor[n, n]``, ``eye(n, m)`` ``Tensor[n, m]``."""
+    sizes = _given_sizes(call)
+    if sizes is None or len(sizes) not in (1, 2):
+        raise Unknown
+    return call.result((sizes[0], sizes[-1]), _none_tape(call))
+
+
+@rule("linspace", functions=("dfdx._creation.linspace",))
+def linspace(call: Call) -> Type:
+    """``linspace(start, end, steps)`` is ``Tensor[steps]``."""
+    if len(call.operands) != 3:
+        raise Unknown
+    steps = _checked(call.op, call.operands[2], call.size(2), 0)
+    return call.result((steps,), _none_tape(call))
+
+
+@rule("randint", functions=("dfdx._creation.randint",))
+def randint(call: Call) -> Type:
+    """``randint(high, size)`` and ``randint(low, high, size)``: the sizes of ``size`` (a
+    tuple, a list display, a ``.shape``), as ``full`` reads its shape."""
+    if len(call.operands) not in (2, 3):
+        raise Unknown
+    size_only = dataclasses.replace(
+        call, operands=call.operands[-1:], operand_exprs=call.operand_exprs[-1:]
+    )
+    items = size_only.size_items(0)
+    if items is not None and len(items) == 1 and items[0][0] is call.operands[-1]:
+        raise Unknown  # not a sequence: mypy reports the argument
+    shape = _given_sizes(size_only)
+    if shape is None:
+        return call.of_unknown_rank(_none_tape(call))
+    return call.result(shape, _none_tape(call))
+
+
+def _like(call: Call) -> Type:
+    """``zeros_like(x)`` and the other makers of a tensor like ``x``: ``x``'s shape, no
+    tape (a declared type of other sizes is then reported as the maker's result)."""
+    x = call.tensor(0)
+    return call.result(x.shape, _none_tape(call), x)
+
+
+for _op in ("zeros_like", "ones_like", "full_like", "randn_like", "rand_like"):
+    rule(_op, functions=(f"dfdx._creation.{_op}",))(_like)

@@ -1,9 +1,9 @@
-"""Matrix products: ``matmul``, ``linear`` and the fused ``relu_feed_forward``."""
+"""Matrix products: ``matmul``, ``linear``, the fused ``relu_feed_forward`` and ``einsum``."""
 
 from __future__ import annotations
 
-from mypy.nodes import CallExpr, Expression, MemberExpr, OpExpr
-from mypy.types import Instance, NoneType, Type, get_proper_type
+from mypy.nodes import CallExpr, Expression, MemberExpr, OpExpr, StrExpr
+from mypy.types import Instance, LiteralType, NoneType, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._origin import Joined, joined
@@ -180,3 +180,32 @@ def relu_feed_forward(call: Call) -> Type:
     )
     tensors = [t for t in (x, w1, b1, w2, b2) if t is not None]
     return call.result(shape, merge_tapes([t.tape for t in tensors]), *tensors)
+
+
+@rule("einsum", functions=("dfdx.ops.linalg.einsum",))
+def einsum(call: Call) -> Type:
+    """The result's sizes from the subscripts (a string literal): each output letter's size
+    in the operands; a letter of two different sizes is reported, naming both operands."""
+    subscripts = _literal_str(call.operands[0] if call.operands else None, call.operand_exprs)
+    if subscripts is None:
+        raise Unknown
+    tensors = [call.tensor(i) for i in range(1, len(call.operands))]
+    tape = merge_tapes([t.tape for t in tensors])
+    try:
+        shape = shapes.einsum(subscripts, [t.shape for t in tensors])
+    except shapes.ShapeError as e:
+        raise call.recover(e, tape, *tensors) from None
+    return call.result(shape, tape, *tensors)
+
+
+def _literal_str(t: Type | None, exprs: list[Expression | None]) -> str | None:
+    """The value of a string argument written as a literal (or typed as one), else None."""
+    e = exprs[0] if exprs else None
+    if isinstance(e, StrExpr):
+        return e.value
+    p = get_proper_type(t) if t is not None else None
+    if isinstance(p, Instance) and p.last_known_value is not None:
+        p = p.last_known_value
+    if isinstance(p, LiteralType) and isinstance(p.value, str):
+        return p.value
+    return None

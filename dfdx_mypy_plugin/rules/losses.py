@@ -22,6 +22,7 @@ _SAME_SHAPE = (
     "huber_loss",
     "smooth_l1_loss",
     "binary_cross_entropy_with_logits_loss",
+    "binary_cross_entropy_loss",
 )
 _TARGET_KINDS: dict[str, str | None] = {
     "cross_entropy_with_logits_loss": None,
@@ -46,3 +47,5 @@ for _op in (*_SAME_SHAPE, *_TARGET_KINDS):
 
 # PyTorch's name of cross_entropy_with_logits_loss (an alias: the same rule)
 rule("cross_entropy_with_logits_loss", functions=("dfdx.losses.cross_entropy",))(_loss)
+# and of binary_cross_entropy_loss
+rule("binary_cross_entropy_loss", functions=("dfdx.losses.binary_cross_entropy",))(_loss)

@@ -416,6 +416,10 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
         # window's sizes do not depend on it
         if arg.name == "groups" and not isinstance(value, int):
             value = None
+        elif value is None and arg.optional and not call.has(arg.name):
+            values[arg.name] = None
+            items.append(NoneType())  # absent (Upsample's ``size`` where scaled)
+            continue
         elif value is None:
             return None
         values[arg.name] = value
@@ -438,7 +442,9 @@ def _read_window(
     for arg, item in zip(spec.window, t.items, strict=True):
         p = get_proper_type(item)
         word = literal_str(p)
-        if arg.flag:
+        if arg.optional and isinstance(p, NoneType):
+            out[arg.name] = None  # absent
+        elif arg.flag:
             flag = literal_bool(p)
             if flag is None:
                 return None

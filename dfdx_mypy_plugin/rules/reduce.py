@@ -60,7 +60,7 @@ def _reduction(call: Call) -> Type:
     return call.result(shape, x.tape, x)
 
 
-for _op in ("sum", "mean", "max", "min", "var", "logsumexp"):
+for _op in ("sum", "mean", "max", "min", "var", "logsumexp", "norm"):
     rule(_op, methods=(_op,), functions=(f"dfdx.ops.reduce.{_op}",))(_reduction)
 
 
@@ -77,3 +77,12 @@ def _along_axis(call: Call) -> Type:
 
 for _op in ("softmax", "log_softmax"):
     rule(_op, methods=(_op,), functions=(f"dfdx.ops.reduce.{_op}",))(_along_axis)
+
+
+@rule("cumsum", methods=("cumsum",), functions=("dfdx.ops.reduce.cumsum",))
+def cumsum(call: Call) -> Type:
+    """Running sums along ``axis`` (required, as PyTorch's ``dim``): the same shape; an axis
+    the tensor does not have is reported."""
+    if not call.has("axis"):
+        raise Unknown
+    return _along_axis(call)

@@ -109,6 +109,8 @@ from dfdx_mypy_plugin.shapes.layers import layer_of as layer_of
 from dfdx_mypy_plugin.shapes.layers import output_shape as output_shape
 from dfdx_mypy_plugin.shapes.layers import sequential_chain as sequential_chain
 from dfdx_mypy_plugin.shapes.layers import sequential_mismatch as sequential_mismatch
+from dfdx_mypy_plugin.shapes.linalg import einsum as einsum
+from dfdx_mypy_plugin.shapes.linalg import einsum_terms as einsum_terms
 from dfdx_mypy_plugin.shapes.linalg import feed_forward as feed_forward
 from dfdx_mypy_plugin.shapes.linalg import joined_inner as joined_inner
 from dfdx_mypy_plugin.shapes.linalg import linear_operands as linear_operands

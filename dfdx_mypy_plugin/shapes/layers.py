@@ -85,6 +85,9 @@ class Arg:
     attribute: str | None = None
     """The attribute a built layer keeps it in, where that is not its name (PReLU's
     ``num_parameters``: ``Module.num_parameters()`` is a method)."""
+    optional: bool = False
+    """May be absent with no default (Upsample's ``size`` and ``scale_factor``, one of the
+    two): recorded as ``None`` in the layer's type, and absent from its window."""
 
     @property
     def kept_as(self) -> str:
@@ -395,9 +398,12 @@ def _adaptive_avg_pool2d(
 
 
 def _upsample(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
-    if w is None:
+    """By ``scale_factor`` (each spatial size times its factor) or to ``size``."""
+    if w is None or (w.get("size") is None and w.get("scale_factor") is None):
         check_input(layer, name, x, sizes)
         return (x[0], x[1], None, None)
+    if w.get("size") is not None:
+        return adaptive_pool("interpolate", x, _pair(w, "size"))
     return upsample("upsample2d", x, _pair(w, "scale_factor"))
 
 
@@ -576,7 +582,10 @@ LAYERS: tuple[Layer, ...] = (
         _L,
         forgets=_FEATURES,
         ranks=(4,),
-        window=(Arg("scale_factor", pair=True),),
+        window=(
+            Arg("scale_factor", pair=True, optional=True),
+            Arg("size", pair=True, optional=True),
+        ),
         output=_upsample,
     ),
     Layer("Residual", "dfdx.nn._containers"),
@@ -689,6 +698,8 @@ NOT_LAYERS: dict[str, str] = {
     "GRU": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "RNN": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
     "LoadError": "an exception, not a module",
+    "ParameterList": "holds tensors and is not called: its elements are typed by its element "
+    "type (ParameterList[Tensor[L[4], NoneTape]])",
     "ModuleList": "a container that is not called: its modules are",
     "ModuleDict": "a container that is not called: its modules are",
 }

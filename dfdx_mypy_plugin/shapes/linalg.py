@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dfdx_mypy_plugin.shapes._core import (
     Dim,
     Shape,
@@ -128,3 +130,93 @@ def feed_forward(
             f"weight1 {fmt(w1)} gives {fmt_dim(hidden[-1])}"
         )
     return linear_operands(op, hidden, w2, b2, ("the hidden layer", "weight2", "bias2"))
+
+
+# ---- einsum ------------------------------------------------------------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum_terms(subscripts: str, ranks: Sequence[int]) -> tuple[list[str], str]:
+    """``subscripts`` (``"bhid,bhjd->bhij"``, ``"...ij,jk"``) for operands of ``ranks``
+    written with letters only, as PyTorch reads them: each operand's ``...`` stands for its
+    axes the letters do not name (right-aligned, they broadcast together) and becomes letters
+    no term uses; without ``->`` the output is the ``...`` axes then, in alphabetical order,
+    the letters written once; an explicit output without ``...`` sums the ``...`` axes."""
+    spec = subscripts.replace(" ", "")
+    where = f"einsum {subscripts!r}"
+    inputs_part, arrow, output = spec.partition("->")
+    terms = inputs_part.split(",")
+    if len(terms) != len(ranks):
+        raise ShapeError(
+            f"{where}: {len(terms)} operand{'s' if len(terms) != 1 else ''} written, "
+            f"{len(ranks)} given"
+        )
+    for term in [*terms, output]:
+        bad = term.replace("...", "")
+        for ch in bad:
+            if ch not in _LETTERS:
+                raise ShapeError(f"{where}: {ch!r} is no subscript (letters a-z, A-Z and ...)")
+        if term.count("...") > 1:
+            raise ShapeError(f"{where}: '...' more than once in {term!r}")
+    fresh = [c for c in _LETTERS if c not in spec]
+    spans: list[int] = []
+    for k, (term, rank) in enumerate(zip(terms, ranks, strict=True)):
+        named = len(term.replace("...", ""))
+        if named > rank if "..." in term else named != rank:
+            raise ShapeError(
+                f"{where}: operand {k} has {rank} ax{'is' if rank == 1 else 'es'} but "
+                f"{term!r} names {named}"
+            )
+        spans.append(rank - named if "..." in term else 0)
+    n = max(spans, default=0)
+    if n > len(fresh):
+        raise ShapeError(f"{where}: too many axes under '...'")
+    dots = "".join(fresh[:n])
+    out_terms = [t.replace("...", dots[n - s :]) for t, s in zip(terms, spans, strict=True)]
+    if arrow:
+        out = output.replace("...", dots)
+    else:
+        letters = "".join(out_terms)
+        out = dots + "".join(sorted(c for c in set(letters) - set(dots) if letters.count(c) == 1))
+    for c in out:
+        if out.count(c) > 1:
+            raise ShapeError(f"{where}: the output names {c!r} twice")
+        if not any(c in t for t in out_terms):
+            raise ShapeError(f"{where}: the output's {c!r} is in no operand")
+    return out_terms, out
+
+
+def einsum(subscripts: str, shapes: Sequence[Shape]) -> Shape:
+    """The shape of ``einsum(subscripts, *operands)`` for operands of ``shapes``: every
+    letter has one size in every operand (or 1 there, which broadcasts, as in PyTorch)."""
+    terms, out = einsum_terms(subscripts, [len(s) for s in shapes])
+    sizes: dict[str, tuple[Dim, int]] = {}
+    error: str | None = None
+    for k, (term, shape) in enumerate(zip(terms, shapes, strict=True)):
+        for letter, d in zip(term, shape, strict=True):
+            if letter not in sizes:
+                sizes[letter] = (d, k)
+                continue
+            seen, first = sizes[letter]
+            if d == 1 or seen == 1:
+                sizes[letter] = (seen if d == 1 else d, first if d == 1 else k)
+                continue
+            if same_layer_size(seen, d) is False:
+                if error is None:
+                    error = (
+                        f"einsum {subscripts!r}: {_shown_letter(subscripts, letter)} is "
+                        f"{fmt_dim(seen)} in operand {first} {fmt(shapes[first])} but "
+                        f"{fmt_dim(d)} in operand {k} {fmt(shape)}"
+                    )
+                continue  # the result keeps the first size, as a reader takes it
+            sizes[letter] = (agree(seen, d), first)
+    result = tuple(sizes[c][0] for c in out)
+    if error is not None:
+        raise ShapeError(error, best=result)
+    return result
+
+
+def _shown_letter(subscripts: str, letter: str) -> str:
+    """``letter 'd'``, or where it stands for an axis under ``...``, ``an axis under '...'``."""
+    return f"letter {letter!r}" if letter in subscripts else "an axis under '...'"
