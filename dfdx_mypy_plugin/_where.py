@@ -49,7 +49,12 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
 
-from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument, stride_arguments
+from dfdx_mypy_plugin._blamed_arguments import (
+    fault_arguments,
+    read_argument,
+    stride_arguments,
+    stride_places,
+)
 from dfdx_mypy_plugin._declared import (
     at_size_argument,
     class_declared_field,
@@ -77,7 +82,7 @@ from dfdx_mypy_plugin._origin import (
     origins_of_slice,
     window_axes,
 )
-from dfdx_mypy_plugin._strides import stride_faults, window_places
+from dfdx_mypy_plugin._strides import StrideFault, function_arguments, stride_faults, window_places
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 from dfdx_mypy_plugin.shapes import (
     Dim,
@@ -686,7 +691,7 @@ def at_strides(
     wanted: dict[int, Dim],
     message: str,
     out: Shape | None = None,
-    shared: frozenset[tuple[int, int]] = frozenset(),
+    shared: frozenset[tuple[int, int, int]] = frozenset(),
 ) -> tuple[list[tuple[str, Context]], frozenset[int]]:
     """Where ``message``, an error at ``context`` about spatial sizes of ``value``'s tensor
     that are not the sizes ``wanted`` (by axis), is to be reported too: where each window
@@ -701,22 +706,50 @@ def at_strides(
         return places, frozenset()
     for axis, size in sorted(wanted.items()):
         for fault in stride_faults(api, value, axis, size, out):
-            if (fault.call.line, fault.call.column) in shared:
+            if fault.step.place in shared:
                 continue
-            built = built_by(api, fault.call.callee)
-            if not isinstance(built, CallExpr) or built.line <= 0:
+            found = _stride_fault_places(api, fault)
+            if found is None:
                 continue
             covered.add(axis)
-            name = callee_name(fault.call.callee)
+            name, places_in_call = found
+            verb = "called" if fault.step.layer is None else "built"
             text = (
-                f"{name} is built here with stride={fmt_dim(fault.stride)} (stride="
+                f"{name} is {verb} here with stride={fmt_dim(fault.stride)} (stride="
                 f"{fault.instead} gives the size wanted); its output reaches line "
                 f"{context.line}: {message}"
             )
-            for place in stride_arguments(fault.layer, built):
+            for place in places_in_call:
                 if place.line not in (context.line, 0):
                     places.append((text, place))
     return places, frozenset(covered)
+
+
+def _stride_fault_places(
+    api: CheckerPluginInterface, fault: StrideFault
+) -> tuple[str, list[Context]] | None:
+    """The name of the window of ``fault`` and where its stride is (or goes): in the call
+    that built its layer (``self.down``), in the ``Sequential`` that holds it (``layer 3 of
+    self.features``, each layer built in its arguments), or in the function's call
+    (``conv2d``); None where that call is not known."""
+    step = fault.step
+    if step.layer is None:
+        callee = step.call.callee
+        if not isinstance(callee, RefExpr):
+            return None
+        return callee.name, stride_places(function_arguments(callee, step.call), step.call)
+    built = built_by(api, step.call.callee)
+    if not isinstance(built, CallExpr) or built.line <= 0:
+        return None
+    name = callee_name(step.call.callee)
+    if step.inner is None:
+        return name, stride_arguments(step.layer, built)
+    if any(k != ARG_POS for k in built.arg_kinds) or step.inner >= len(built.args):
+        return None
+    layer = built.args[step.inner]
+    if not isinstance(layer, CallExpr) or layer.line <= 0:
+        return None
+    return f"layer {step.inner + 1} of {name}", stride_arguments(step.layer, layer)
 
 
 def at_unequal_windows(
