@@ -266,7 +266,8 @@ def _function_window(
     names = _FUNCTIONS.get(callee.fullname) if isinstance(callee, RefExpr) else None
     if names is None or not isinstance(callee, RefExpr):
         return None
-    op, pool = callee.name, "pool" in callee.name
+    op = callee.fullname.rsplit(".", 1)[-1]
+    pool = "pool" in op
     spatial = len(before) - 2
     args = function_arguments(callee, e)
     if not args or spatial < 1 or "ceil_mode" in args:

@@ -737,7 +737,8 @@ def _stride_fault_places(
         callee = step.call.callee
         if not isinstance(callee, RefExpr):
             return None
-        return callee.name, stride_places(function_arguments(callee, step.call), step.call)
+        name = callee.fullname.rsplit(".", 1)[-1]
+        return name, stride_places(function_arguments(callee, step.call), step.call)
     built = built_by(api, step.call.callee)
     if not isinstance(built, CallExpr) or built.line <= 0:
         return None
