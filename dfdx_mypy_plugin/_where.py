@@ -623,7 +623,11 @@ def _layer_place(
     """Where the layer of ``origin`` is built, and its name: the field's (or a variable's)
     building line; for a ``Sequential``, the lines of its layers that set the sizes
     (:func:`dfdx_mypy_plugin.rules.nn.sequential_places`)."""
-    from dfdx_mypy_plugin.rules.nn import _layers, sequential_places  # (it imports this module)
+    from dfdx_mypy_plugin.rules.nn import (  # (it imports this module)
+        _layers,
+        sequential_layer_exprs,
+        sequential_places,
+    )
 
     built = built_by(api, origin.call.callee)
     if built is None:
@@ -631,7 +635,8 @@ def _layer_place(
     name = callee_name(origin.call.callee)
     if origin.layer.type.fullname != SEQUENTIAL or not isinstance(built, CallExpr):
         return [(name, built, origin.layer)]
-    if any(k != ARG_POS for k in built.arg_kinds):
+    given = sequential_layer_exprs(api, built)
+    if given is None:
         return [(name, built, None)]
     x = None
     lookup = getattr(api, "lookup_type_or_none", None)
@@ -645,15 +650,16 @@ def _layer_place(
         found = sequential_places(origin.layer, x, origin.axes)
     except Unknown:
         found = []
-    if not found or max(found) >= len(built.args):
+    if not found or max(found) >= len(given):
         return [(name, built, None)]
     try:
         inner = _layers(origin.layer)
     except Unknown:
         inner = []
     return [
-        (f"layer {i + 1} of {name}", built.args[i], inner[i] if i < len(inner) else None)
+        (f"layer {i + 1} of {name}", place, inner[i] if i < len(inner) else None)
         for i in found
+        for place in [given[i] or built]
     ]
 
 
@@ -745,9 +751,10 @@ def _stride_fault_places(
     name = callee_name(step.call.callee)
     if step.inner is None:
         return name, stride_arguments(step.layer, built)
-    if any(k != ARG_POS for k in built.arg_kinds) or step.inner >= len(built.args):
-        return None
-    layer = built.args[step.inner]
+    from dfdx_mypy_plugin.rules.nn import sequential_layer_exprs  # (it imports this module)
+
+    given = sequential_layer_exprs(api, built)
+    layer = given[step.inner] if given is not None and step.inner < len(given) else None
     if not isinstance(layer, CallExpr) or layer.line <= 0:
         return None
     return f"layer {step.inner + 1} of {name}", stride_arguments(step.layer, layer)
