@@ -42,6 +42,7 @@ from mypy.nodes import (
     CallExpr,
     Context,
     Expression,
+    IndexExpr,
     MemberExpr,
     NameExpr,
     TempNode,
@@ -70,6 +71,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._declared import item_destination
+from dfdx_mypy_plugin._grown import grown, unknown_chain
 from dfdx_mypy_plugin._joined_values import held_equal
 from dfdx_mypy_plugin._listed import listed_items
 from dfdx_mypy_plugin._locals import checked_copy
@@ -743,9 +745,14 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
 
 
 def _with_built_window(call: Call, layer: Instance) -> Instance:
-    """:func:`as_built` for the layer a call calls."""
+    """:func:`as_built` for the layer a call calls (a local ``Sequential`` grown by
+    ``add_module``: its chain not known)."""
     context = call.context
-    if not isinstance(context, CallExpr) or not isinstance(context.callee, MemberExpr):
+    if not isinstance(context, CallExpr):
+        return layer
+    if isinstance(context.callee, NameExpr) and layer.type.fullname == SEQUENTIAL:
+        return unknown_chain(layer) if grown(call.api, context.callee) else layer
+    if not isinstance(context.callee, MemberExpr):
         return layer
     return as_built(call.api, context.callee, layer)
 
@@ -761,6 +768,8 @@ def as_built(api: CheckerPluginInterface, callee: MemberExpr, layer: Instance) -
     None``): its layers are the ones it was built with."""
     spec = _layer(layer)
     sequential = layer.type.fullname == SEQUENTIAL
+    if sequential and grown(api, callee):
+        return unknown_chain(layer)
     if not ((spec is not None and spec.window) or sequential) or not layer.args:
         return layer
     if not isinstance(get_proper_type(layer.args[-1]), AnyType) and not (
@@ -1807,6 +1816,9 @@ def checked_constructor(
 def sequential_item(call: Call) -> Type:
     """``seq[1]`` with a literal index is the type of that layer (the plain signature says
     ``Module``); an index out of range is the runtime's ``IndexError``, left to it."""
+    context = call.context
+    if isinstance(context, IndexExpr) and grown(call.api, context.base):
+        raise Unknown  # ``add_module`` appended layers its type does not hold
     layers = _layers(_module(call.operands[0]))
     i = literal_int(call.operands[1]) if len(call.operands) > 1 else None
     if i is None:

@@ -1,9 +1,10 @@
 """Sequentials as ports write them, each right: a conv stack whose layers are given inline
 (on one line, and one a line with an argument a line), a ``Sequential(*layers)`` of a list
 built by a display, ``append``, ``extend`` and ``+=`` in ``__init__`` (typed as the chain of its
-layers when they are known in order), one of a list built in a loop (its chain unknown: no
-size is claimed after it), and functional convolutions and pools in a row. The stride search
-that blames a window without its stride (docs/modules.md) finds nothing to blame here."""
+layers when they are known in order), one of a list built in a loop and one grown by
+``add_module`` (their chains unknown: no size is claimed after them), and functional
+convolutions and pools in a row. The stride search that blames a window without its stride
+(docs/modules.md) finds nothing to blame here."""
 
 # rules: nn, conv
 
@@ -101,6 +102,29 @@ class LoopedMlp(Module):
         return self.net(x)
 
 
+class GrownHead(Module):
+    """A Sequential grown by ``add_module`` after it is built: its type holds the layers it
+    was built with, not the head appended, so its calls are not typed from them (``Dyn``
+    sizes, as plain mypy's), never as the two-layer chain."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = Sequential(Linear(12, 24), ReLU())
+        self.net.add_module("head", Linear(24, 6))
+
+    def forward(self, x: Tensor[B, L[12], NoneTape]) -> Tensor[B, L[6], NoneTape]:
+        y = self.net(x)
+        assert_type(y, Tensor[*tuple[Dyn, ...], NoneTape])
+        return y
+
+
+def grown_locally(x: Tensor[B, L[12], NoneTape]) -> Tensor[B, L[6], NoneTape]:
+    seq = Sequential(Linear(12, 24), ReLU())
+    seq.add_module("head", Linear(24, 6))
+    assert_type(seq[-1], Module)
+    return seq(x)
+
+
 def pooled_features(
     x: Tensor[B, L[3], L[16], L[16], NoneTape], w: Tensor[L[8], L[3], L[3], L[3], NoneTape]
 ) -> Tensor[B, L[8], L[4], L[4], NoneTape]:
@@ -128,6 +152,8 @@ assert_type(ListedEncoder()(image), Tensor[L[2], L[32], L[2], L[2], NoneTape])
 rows: Tensor[L[5], L[12], NoneTape] = dx.tensor(rng.standard_normal((5, 12), np.float32))
 assert_type(ListedMlp()(rows), Tensor[L[5], L[6], NoneTape])
 assert_type(LoopedMlp(2)(rows), Tensor[Dyn, Dyn, NoneTape])
+assert_type(GrownHead()(rows), Tensor[L[5], L[6], NoneTape])
+assert_type(grown_locally(rows), Tensor[L[5], L[6], NoneTape])
 weight: Tensor[L[8], L[3], L[3], L[3], NoneTape] = dx.tensor(
     rng.standard_normal((8, 3, 3, 3), np.float32)
 )
