@@ -47,7 +47,7 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
+from mypy.types import Instance, TupleType, Type, TypeVarType, UnionType, get_proper_type
 
 from dfdx_mypy_plugin._blamed_arguments import (
     fault_arguments,
@@ -90,6 +90,7 @@ from dfdx_mypy_plugin.shapes import (
     equal_where_exact,
     fmt,
     fmt_dim,
+    layer_of,
     same_dim,
     same_layer_size,
 )
@@ -194,16 +195,23 @@ def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None
 def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | None:
     """The expression that built the module ``callee`` refers to: the value of the one
     assignment to ``self.<name>`` in its class, in the file being checked, or of a name bound
-    once in the function or script (:func:`at_build` blames it only where it is fed by
-    another module: called on data, the data is as likely wrong as the module); else None."""
+    once in the function or script, or the element of the comprehension that built each
+    member of the container a loop variable runs over (``loop_member_built``);
+    :func:`at_build` blames it only where it is fed by another module (called on data, the
+    data is as likely wrong as the module). Else None."""
     if not isinstance(api, TypeChecker):
         return None
+    from dfdx_mypy_plugin.rules.containers import (  # (it reads built_by)
+        loop_member_built,
+        member_built,
+    )
+
     if isinstance(callee, NameExpr):
         value = definitions(api)(callee)
+        if value is None:  # ``for block in self.blocks``: where each member is built
+            value = loop_member_built(api, callee)
         return value if isinstance(value, CallExpr) else None
     if isinstance(callee, IndexExpr):  # ``self.convs[1]``: the member's own line
-        from dfdx_mypy_plugin.rules.containers import member_built  # (it reads built_by)
-
         return member_built(api, callee.base, callee.index)
     if not isinstance(callee, MemberExpr):
         return None
@@ -277,6 +285,10 @@ def at_build(
     if built is None or built.line == call.line or built.line <= 0:
         return None
     callee = call.callee.base if isinstance(call.callee, IndexExpr) else call.callee
+    if isinstance(callee, NameExpr) and reader is not None:
+        chained = _self_chained(api, call, callee, built, reader, message)
+        if chained is not None:
+            return chained
     if isinstance(callee, NameExpr) and not _fed_by_module(api, call):
         return None
     name = callee_name(call.callee)
@@ -299,6 +311,57 @@ def at_build(
             axes, rank = gives
             return text, fault_arguments(module, built, axes, rank)[0]
     return text, built
+
+
+def _self_chained(
+    api: CheckerPluginInterface,
+    call: CallExpr,
+    callee: NameExpr,
+    built: Expression,
+    reader: Type,
+    message: str,
+) -> tuple[str, Context] | None:
+    """Where a layer that does not take the size it gives (``Linear(64, 32)``) is built, when
+    it is a member of a container whose members are all built by one comprehension
+    (``ModuleList([Linear(64, 32) for _ in range(n)])``), called in a loop over it
+    (:func:`dfdx_mypy_plugin.rules.containers.loop_member_built`): each member reads what the
+    one before it gives, so the size it gives is the mistake (the input it reads first fits
+    it); the line of the comprehension's argument that sets that size."""
+    from dfdx_mypy_plugin.rules.containers import loop_member_built  # (it reads built_by)
+    from dfdx_mypy_plugin.rules.nn import _dims  # (it imports this module)
+
+    layer = get_proper_type(reader)
+    spec = layer_of(layer.type.fullname) if isinstance(layer, Instance) else None
+    if not isinstance(api, TypeChecker) or not isinstance(layer, Instance) or spec is None:
+        return None
+    if spec.reads is None or spec.gives is None or loop_member_built(api, callee) is not built:
+        return None
+    try:
+        dims = _dims(layer, spec)
+    except Unknown:
+        return None
+    if not isinstance(built, CallExpr) or same_layer_size(dims[0], dims[-1]) is not False:
+        return None
+    rank = _rank(api, call.args[0]) if call.args else None
+    if rank is None:
+        return None
+    axis = rank - 1 if spec.gives == "features" else 1
+    text = f"{callee.name} is built here; called at line {call.line}: {message}"
+    return text, fault_arguments(layer, built, frozenset({axis}), rank)[0]
+
+
+def _rank(api: CheckerPluginInterface, e: Expression) -> int | None:
+    """The rank of ``e``'s tensor (of each member of a union of tensors of one rank)."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    members = t.items if isinstance(t, UnionType) else [t]
+    ranks = set()
+    for member in members:
+        try:
+            ranks.add(len(read_tensor(member).shape) if member is not None else -1)
+        except Unknown:
+            return None
+    return ranks.pop() if len(ranks) == 1 and -1 not in ranks else None
 
 
 def _read_place(seq: Instance, i: int, arg: Expression) -> Context:
