@@ -579,6 +579,8 @@ def sequential(call: Call) -> Type:
     args = [get_proper_type(t) for t in call.operands]
     listed = _listed_layers(call)
     places: list[Expression | None] = list(call.operand_exprs)
+    if isinstance(call.context, CallExpr):  # (a server checks a file again: the last reading)
+        _LISTED.pop(_place_key(call.api, call.context), None)
     if listed is not None:
         layers, places = listed
         if isinstance(call.context, CallExpr):
