@@ -7,9 +7,11 @@ concatenation), the layer at fault is very often one built without its stride
 size) or with a stride it should not have. The last window of the chain is not the one to
 blame then: every window after the faulty one carries its error along. :func:`stride_faults`
 follows the value back through the chain (a local's last assignment, ops and layers that keep
-the size on that axis) and, for each window on it, computes the size the chain would give had
-that window's stride been 1 or 2 in place of its own; the windows where that size is the one
-wanted are the ones blamed, and only where one window alone fixes it that way.
+the size on that axis, the layers of a ``Sequential`` called on the way, and the functions with
+a window, ``dx.conv2d`` or ``dx.max_pool2d``, called with literal window arguments) and, for
+each window on it, computes the size the chain would give had that window's stride been 1 or 2
+in place of its own; the windows where that size is the one wanted are the ones blamed, and
+only where one window alone fixes it that way.
 """
 
 from __future__ import annotations
