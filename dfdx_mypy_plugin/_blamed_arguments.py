@@ -150,7 +150,12 @@ def stride_arguments(layer: Instance, built: CallExpr) -> list[Context]:
     """Where, in ``built``, a stride at fault is: its stride argument; where it is left
     out, the call itself and its kernel and padding arguments, beside which it goes (one
     place a line)."""
-    args = constructor_arguments(layer, built)
+    return stride_places(constructor_arguments(layer, built), built)
+
+
+def stride_places(args: dict[str, Expression], built: CallExpr) -> list[Context]:
+    """:func:`stride_arguments` from ``built``'s arguments by name (a layer's constructor's
+    or a function's: ``dx.conv2d(x, w, padding=1)``)."""
     if "stride" in args:
         return _one_a_line([args["stride"]], built)
     beside = [args[name] for name in ("kernel_size", "padding") if name in args]

@@ -7,7 +7,7 @@ on the channel axis, ``list[object]`` for tensors on two tapes). A concatenation
 such a name reads the list where it was made instead: the ``name = value`` statement that
 binds it last before the use (:func:`_origin.last_binding`), whose value is a list or tuple
 display, a comprehension, another list, or a sum of these (``[x] + embs``), and the
-``name.append(v)`` and ``name.extend(vs)`` calls between that statement and the use. A
+``name.append(v)``, ``name.extend(vs)`` and ``name += vs`` between that statement and the use. A
 starred item, a comprehension or another list stands for as many tensors of its element type
 as there are; an append in the binding's own block adds one known tensor, one in a loop or a
 branch an unknown number of its value's type (the size on the concatenated axis is then
@@ -35,6 +35,7 @@ from mypy.nodes import (
     ListExpr,
     MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     OpExpr,
     StarExpr,
     Statement,
@@ -80,7 +81,7 @@ def listed_items(api: CheckerPluginInterface, name: NameExpr) -> Listed | None:
     """The tensors the list held in ``name`` holds where it is used, or None where the list
     cannot be read from where it was made (the module docstring)."""
     function = _current_function(api)
-    value = last_binding(api, name)
+    value = last_binding(api, name, extended=True)
     if function is None or value is None:
         return None
     binding = _binding_statement(function.body.body, value)
@@ -229,23 +230,34 @@ def _changes(
         method, argument = change
         if occurrences != 1:
             return None
+        in_line = block_of_binding is not None and any(s is stmt for s in block_of_binding)
         if method == "append":
             t = _type(api, argument)
             if t is None:
                 return None
-            in_line = block_of_binding is not None and any(s is stmt for s in block_of_binding)
             added.add(Listed([t], not in_line, [argument]))
         else:
             more = _made(api, argument)
             if more is None:
                 return None
-            more.unknown = True
+            # a display's items, in the binding's block, are added once each
+            more.unknown = (
+                more.unknown or not in_line or not isinstance(argument, ListExpr | TupleExpr)
+            )
             added.add(more)
     return added
 
 
 def _change(stmt: Statement, name: str) -> tuple[str, Expression] | None:
-    """``(method, argument)`` where ``stmt`` is ``name.append(v)`` or ``name.extend(vs)``."""
+    """``(method, argument)`` where ``stmt`` is ``name.append(v)``, ``name.extend(vs)`` or
+    ``name += vs`` (an ``extend``)."""
+    if (
+        isinstance(stmt, OperatorAssignmentStmt)
+        and stmt.op == "+"
+        and isinstance(stmt.lvalue, NameExpr)
+        and stmt.lvalue.name == name
+    ):
+        return "extend", stmt.rvalue
     if not isinstance(stmt, ExpressionStmt) or not isinstance(stmt.expr, CallExpr):
         return None
     call = stmt.expr

@@ -34,6 +34,7 @@ from mypy.nodes import (
     MatchStmt,
     MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     RaiseStmt,
     ReturnStmt,
     SliceExpr,
@@ -671,12 +672,16 @@ def _list_item(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | Non
         return None
 
 
-def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | None:
+def last_binding(
+    api: CheckerPluginInterface, name: NameExpr, extended: bool = False
+) -> Expression | None:
     """The value of the statement that binds ``name`` last before its use, in the order the
     function is written, at any depth of its blocks (``k = dx.cat([past_key, k], axis=2)``
     under ``if layer_past is not None:``), where it is a ``name = value`` statement: the
     name's value at the use on a path through that statement. None where that statement
-    binds it otherwise, or the function binds names this does not follow."""
+    binds it otherwise, or the function binds names this does not follow. With
+    ``extended`` (a list's binding), ``name += items`` extends the list it holds: not a
+    binding."""
     scope = getattr(api, "scope", None)
     function = scope.current_function() if scope is not None else None
     if not isinstance(function, FuncItem):
@@ -690,6 +695,8 @@ def last_binding(api: CheckerPluginInterface, name: NameExpr) -> Expression | No
     for stmt in _in_order(body):
         if stmt.line >= name.line:
             break
+        if extended and isinstance(stmt, OperatorAssignmentStmt) and stmt.op == "+":
+            continue
         if _binds_here(stmt, name.name) and (stmt.end_line or stmt.line) < name.line:
             last = stmt
     if (

@@ -135,6 +135,8 @@ def _make_call(
     for name, ks, ts, es in zip(names, kinds, types, exprs, strict=True):
         if name in _OPERAND_NAMES and ARG_STAR in ks:
             unpacked = _unpacked(ks, ts, es, starred)  # ``x.reshape(*y.shape)``: its items
+            if unpacked is None and name == "layers" and ks == [ARG_STAR]:
+                continue  # ``Sequential(*layers)`` of a list: the rule reads the list
             if unpacked is None:
                 return None
             call.operands.extend(unpacked[0])

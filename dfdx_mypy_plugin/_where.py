@@ -47,9 +47,14 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, TupleType, Type, TypeVarType, get_proper_type
+from mypy.types import Instance, TupleType, Type, TypeVarType, UnionType, get_proper_type
 
-from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument, stride_arguments
+from dfdx_mypy_plugin._blamed_arguments import (
+    fault_arguments,
+    read_argument,
+    stride_arguments,
+    stride_places,
+)
 from dfdx_mypy_plugin._declared import (
     at_size_argument,
     class_declared_field,
@@ -77,7 +82,7 @@ from dfdx_mypy_plugin._origin import (
     origins_of_slice,
     window_axes,
 )
-from dfdx_mypy_plugin._strides import stride_faults, window_places
+from dfdx_mypy_plugin._strides import StrideFault, function_arguments, stride_faults, window_places
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 from dfdx_mypy_plugin.shapes import (
     Dim,
@@ -85,6 +90,7 @@ from dfdx_mypy_plugin.shapes import (
     equal_where_exact,
     fmt,
     fmt_dim,
+    layer_of,
     same_dim,
     same_layer_size,
 )
@@ -189,16 +195,23 @@ def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None
 def built_by(api: CheckerPluginInterface, callee: Expression) -> Expression | None:
     """The expression that built the module ``callee`` refers to: the value of the one
     assignment to ``self.<name>`` in its class, in the file being checked, or of a name bound
-    once in the function or script (:func:`at_build` blames it only where it is fed by
-    another module: called on data, the data is as likely wrong as the module); else None."""
+    once in the function or script, or the element of the comprehension that built each
+    member of the container a loop variable runs over (``loop_member_built``);
+    :func:`at_build` blames it only where it is fed by another module (called on data, the
+    data is as likely wrong as the module). Else None."""
     if not isinstance(api, TypeChecker):
         return None
+    from dfdx_mypy_plugin.rules.containers import (  # (it reads built_by)
+        loop_member_built,
+        member_built,
+    )
+
     if isinstance(callee, NameExpr):
         value = definitions(api)(callee)
+        if value is None:  # ``for block in self.blocks``: where each member is built
+            value = loop_member_built(api, callee)
         return value if isinstance(value, CallExpr) else None
     if isinstance(callee, IndexExpr):  # ``self.convs[1]``: the member's own line
-        from dfdx_mypy_plugin.rules.containers import member_built  # (it reads built_by)
-
         return member_built(api, callee.base, callee.index)
     if not isinstance(callee, MemberExpr):
         return None
@@ -272,6 +285,10 @@ def at_build(
     if built is None or built.line == call.line or built.line <= 0:
         return None
     callee = call.callee.base if isinstance(call.callee, IndexExpr) else call.callee
+    if isinstance(callee, NameExpr) and reader is not None:
+        chained = _self_chained(api, call, callee, built, reader, message)
+        if chained is not None:
+            return chained
     if isinstance(callee, NameExpr) and not _fed_by_module(api, call):
         return None
     name = callee_name(call.callee)
@@ -294,6 +311,57 @@ def at_build(
             axes, rank = gives
             return text, fault_arguments(module, built, axes, rank)[0]
     return text, built
+
+
+def _self_chained(
+    api: CheckerPluginInterface,
+    call: CallExpr,
+    callee: NameExpr,
+    built: Expression,
+    reader: Type,
+    message: str,
+) -> tuple[str, Context] | None:
+    """Where a layer that does not take the size it gives (``Linear(64, 32)``) is built, when
+    it is a member of a container whose members are all built by one comprehension
+    (``ModuleList([Linear(64, 32) for _ in range(n)])``), called in a loop over it
+    (:func:`dfdx_mypy_plugin.rules.containers.loop_member_built`): each member reads what the
+    one before it gives, so the size it gives is the mistake (the input it reads first fits
+    it); the line of the comprehension's argument that sets that size."""
+    from dfdx_mypy_plugin.rules.containers import loop_member_built  # (it reads built_by)
+    from dfdx_mypy_plugin.rules.nn import _dims  # (it imports this module)
+
+    layer = get_proper_type(reader)
+    spec = layer_of(layer.type.fullname) if isinstance(layer, Instance) else None
+    if not isinstance(api, TypeChecker) or not isinstance(layer, Instance) or spec is None:
+        return None
+    if spec.reads is None or spec.gives is None or loop_member_built(api, callee) is not built:
+        return None
+    try:
+        dims = _dims(layer, spec)
+    except Unknown:
+        return None
+    if not isinstance(built, CallExpr) or same_layer_size(dims[0], dims[-1]) is not False:
+        return None
+    rank = _rank(api, call.args[0]) if call.args else None
+    if rank is None:
+        return None
+    axis = rank - 1 if spec.gives == "features" else 1
+    text = f"{callee.name} is built here; called at line {call.line}: {message}"
+    return text, fault_arguments(layer, built, frozenset({axis}), rank)[0]
+
+
+def _rank(api: CheckerPluginInterface, e: Expression) -> int | None:
+    """The rank of ``e``'s tensor (of each member of a union of tensors of one rank)."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    members = t.items if isinstance(t, UnionType) else [t]
+    ranks = set()
+    for member in members:
+        try:
+            ranks.add(len(read_tensor(member).shape) if member is not None else -1)
+        except Unknown:
+            return None
+    return ranks.pop() if len(ranks) == 1 and -1 not in ranks else None
 
 
 def _read_place(seq: Instance, i: int, arg: Expression) -> Context:
@@ -618,7 +686,11 @@ def _layer_place(
     """Where the layer of ``origin`` is built, and its name: the field's (or a variable's)
     building line; for a ``Sequential``, the lines of its layers that set the sizes
     (:func:`dfdx_mypy_plugin.rules.nn.sequential_places`)."""
-    from dfdx_mypy_plugin.rules.nn import _layers, sequential_places  # (it imports this module)
+    from dfdx_mypy_plugin.rules.nn import (  # (it imports this module)
+        _layers,
+        sequential_layer_exprs,
+        sequential_places,
+    )
 
     built = built_by(api, origin.call.callee)
     if built is None:
@@ -626,7 +698,8 @@ def _layer_place(
     name = callee_name(origin.call.callee)
     if origin.layer.type.fullname != SEQUENTIAL or not isinstance(built, CallExpr):
         return [(name, built, origin.layer)]
-    if any(k != ARG_POS for k in built.arg_kinds):
+    given = sequential_layer_exprs(api, built)
+    if given is None:
         return [(name, built, None)]
     x = None
     lookup = getattr(api, "lookup_type_or_none", None)
@@ -640,15 +713,16 @@ def _layer_place(
         found = sequential_places(origin.layer, x, origin.axes)
     except Unknown:
         found = []
-    if not found or max(found) >= len(built.args):
+    if not found or max(found) >= len(given):
         return [(name, built, None)]
     try:
         inner = _layers(origin.layer)
     except Unknown:
         inner = []
     return [
-        (f"layer {i + 1} of {name}", built.args[i], inner[i] if i < len(inner) else None)
+        (f"layer {i + 1} of {name}", place, inner[i] if i < len(inner) else None)
         for i in found
+        for place in [given[i] or built]
     ]
 
 
@@ -686,7 +760,7 @@ def at_strides(
     wanted: dict[int, Dim],
     message: str,
     out: Shape | None = None,
-    shared: frozenset[tuple[int, int]] = frozenset(),
+    shared: frozenset[tuple[int, int, int]] = frozenset(),
 ) -> tuple[list[tuple[str, Context]], frozenset[int]]:
     """Where ``message``, an error at ``context`` about spatial sizes of ``value``'s tensor
     that are not the sizes ``wanted`` (by axis), is to be reported too: where each window
@@ -701,22 +775,52 @@ def at_strides(
         return places, frozenset()
     for axis, size in sorted(wanted.items()):
         for fault in stride_faults(api, value, axis, size, out):
-            if (fault.call.line, fault.call.column) in shared:
+            if fault.step.place in shared:
                 continue
-            built = built_by(api, fault.call.callee)
-            if not isinstance(built, CallExpr) or built.line <= 0:
+            found = _stride_fault_places(api, fault)
+            if found is None:
                 continue
             covered.add(axis)
-            name = callee_name(fault.call.callee)
+            name, places_in_call = found
+            verb = "called" if fault.step.layer is None else "built"
             text = (
-                f"{name} is built here with stride={fmt_dim(fault.stride)} (stride="
+                f"{name} is {verb} here with stride={fmt_dim(fault.stride)} (stride="
                 f"{fault.instead} gives the size wanted); its output reaches line "
                 f"{context.line}: {message}"
             )
-            for place in stride_arguments(fault.layer, built):
+            for place in places_in_call:
                 if place.line not in (context.line, 0):
                     places.append((text, place))
     return places, frozenset(covered)
+
+
+def _stride_fault_places(
+    api: CheckerPluginInterface, fault: StrideFault
+) -> tuple[str, list[Context]] | None:
+    """The name of the window of ``fault`` and where its stride is (or goes): in the call
+    that built its layer (``self.down``), in the ``Sequential`` that holds it (``layer 3 of
+    self.features``, each layer built in its arguments), or in the function's call
+    (``conv2d``); None where that call is not known."""
+    step = fault.step
+    if step.layer is None:
+        callee = step.call.callee
+        if not isinstance(callee, RefExpr):
+            return None
+        name = callee.fullname.rsplit(".", 1)[-1]
+        return name, stride_places(function_arguments(callee, step.call), step.call)
+    built = built_by(api, step.call.callee)
+    if not isinstance(built, CallExpr) or built.line <= 0:
+        return None
+    name = callee_name(step.call.callee)
+    if step.inner is None:
+        return name, stride_arguments(step.layer, built)
+    from dfdx_mypy_plugin.rules.nn import sequential_layer_exprs  # (it imports this module)
+
+    given = sequential_layer_exprs(api, built)
+    layer = given[step.inner] if given is not None and step.inner < len(given) else None
+    if not isinstance(layer, CallExpr) or layer.line <= 0:
+        return None
+    return f"layer {step.inner + 1} of {name}", stride_arguments(step.layer, layer)
 
 
 def at_unequal_windows(

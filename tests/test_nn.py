@@ -385,6 +385,45 @@ def test_sequential_indexing_and_errors() -> None:
         nn.Sequential(nn.Linear(2, 3), dx.relu)  # type: ignore[arg-type]
 
 
+def test_sequential_add_module_appends_a_named_layer() -> None:
+    seq = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    seq.add_module("head", nn.Linear(8, 2))
+    assert len(seq) == 3 and isinstance(seq[2], nn.Linear)
+    names = [name for name, _ in seq.named_parameters()]
+    assert names == ["0.weight", "0.bias", "head.weight", "head.bias"]
+    x = dx.randn(3, 4)
+    assert seq(x).shape == (3, 2)
+    # the state dict round-trips under the new name
+    again = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    again.add_module("head", nn.Linear(8, 2))
+    again.load_state_dict(seq.state_dict())
+    np.testing.assert_array_equal(again(x).numpy(), seq(x).numpy())
+
+
+@pytest.mark.parametrize(
+    ("name", "layer", "error", "message"),
+    [
+        ("head", nn.ReLU(), KeyError, "a layer is already named 'head'"),
+        ("a.b", nn.ReLU(), KeyError, "a name must be non-empty and contain no '.', got 'a.b'"),
+        ("", nn.ReLU(), KeyError, "a name must be non-empty"),
+        (3, nn.ReLU(), TypeError, "name must be a str, got int"),
+        ("tail", dx.relu, TypeError, "'tail' is a function, not a dx.nn.Module"),
+        (
+            "tail",
+            nn.Linear(3, 1),
+            dx.ShapeError,
+            r"Sequential: layer 4 \(Linear\[3, 1\]\) takes 3 features, layer 3 gives 2",
+        ),
+    ],
+)
+def test_sequential_add_module_rejects(name: Any, layer: Any, error: type, message: str) -> None:
+    seq = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    seq.add_module("head", nn.Linear(8, 2))
+    with pytest.raises(error, match=message):
+        seq.add_module(name, layer)
+    assert len(seq) == 3  # unchanged
+
+
 def test_flatten_and_pools_shapes() -> None:
     x = dx.randn(2, 3, 8, 8)
     assert nn.MaxPool2d(2)(x).shape == (2, 3, 4, 4)

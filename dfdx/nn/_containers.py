@@ -44,6 +44,7 @@ class Sequential(Module, Generic[Layers]):
     """
 
     layers: tuple[Module, ...]
+    _names: tuple[str, ...]
 
     def __init__(self: Sequential[tuple[*Ts]], *layers: *Ts) -> None:
         super().__init__()
@@ -54,11 +55,35 @@ class Sequential(Module, Generic[Layers]):
                     f"Sequential: layer {i + 1} is a {type(m).__name__}, not a dx.nn.Module"
                 )
         self.layers = items
+        self._names = tuple(str(i) for i in range(len(items)))
         shapes.sequential_chain([_chain_link(m) for m in items])
 
+    def add_module(self, name: str, module: Module) -> None:
+        """Appends ``module`` to the layers, its parameters named ``"<name>.weight"``, as
+        PyTorch's ``Sequential.add_module``. A name that is not a non-empty string without a
+        ``.``, or one already used, raises KeyError (TypeError for a name or module of
+        another type); a layer that does not take what the last one gives raises
+        ``ShapeError``. With the plugin the Sequential's chain is then not known: its calls
+        give ``Dyn`` sizes (pass the layers to ``Sequential(...)`` to keep them)."""
+        if not isinstance(name, str):
+            raise TypeError(f"Sequential.add_module: name must be a str, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(
+                f"Sequential.add_module: a name must be non-empty and contain no '.', got {name!r}"
+            )
+        if name in self._names:
+            raise KeyError(f"Sequential.add_module: a layer is already named {name!r}")
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"Sequential.add_module: {name!r} is a {type(module).__name__}, not a dx.nn.Module"
+            )
+        layers = (*self.layers, module)
+        shapes.sequential_chain([_chain_link(m) for m in layers])
+        self.layers = layers
+        self._names = (*self._names, name)
+
     def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
-        for i, m in enumerate(self.layers):
-            yield str(i), m
+        yield from zip(self._names, self.layers, strict=True)
 
     FIELD_MEMBERS.add(_members)
 

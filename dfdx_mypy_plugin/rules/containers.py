@@ -29,6 +29,7 @@ from mypy.nodes import (
     DictExpr,
     DictionaryComprehension,
     Expression,
+    ForStmt,
     FuncDef,
     GeneratorExpr,
     IndexExpr,
@@ -271,6 +272,40 @@ def member_built(
         return None
     member = _member_expression(built.args[0], key, index)
     return None if member is None or _changed(api, receiver) else member
+
+
+def loop_member_built(api: TypeChecker, name: NameExpr) -> Expression | None:
+    """The call that built every member of the container that the loop variable ``name``
+    runs over (``for block in self.blocks:`` with ``self.blocks = ModuleList([Block(c, c)
+    for _ in range(n)])``): the comprehension's element, where each member is built, if
+    nothing else changes the container; else None."""
+    function = api.scope.current_function()
+    loop = _loop_of(function.body.body, name) if function is not None else None
+    if loop is None:
+        return None
+    built = built_by(api, loop.expr)
+    if not isinstance(built, CallExpr) or len(built.args) != 1:
+        return None
+    made = built.args[0]
+    if not isinstance(made, ListComprehension | GeneratorExpr):
+        return None
+    element = made.generator.left_expr if isinstance(made, ListComprehension) else made.left_expr
+    if not isinstance(element, CallExpr) or not _builds_container(api, built):
+        return None
+    return None if _changed(api, loop.expr) else element
+
+
+def _loop_of(body: list[Statement], name: NameExpr) -> ForStmt | None:
+    """The ``for name in ...`` loop whose body holds the use ``name``."""
+    for stmt in walk(body):
+        if (
+            isinstance(stmt, ForStmt)
+            and isinstance(stmt.index, NameExpr)
+            and stmt.index.name == name.name
+            and stmt.body.line <= name.line <= (stmt.body.end_line or stmt.line)
+        ):
+            return stmt
+    return None
 
 
 def _builds_container(api: TypeChecker, built: CallExpr) -> bool:

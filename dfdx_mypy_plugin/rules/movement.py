@@ -455,7 +455,6 @@ def _joined_items(
         if e.best is not None:
             call.recovered = _result(call, types[0], e.best, tensors)
         if join is shapes.concat and not unknown:
-            _blame_strides(call, [t.shape for t in tensors], axis, str(e))
             _blame_windows(call, [t.shape for t in tensors], axis, str(e))
             _blame_axis(call, [t.shape for t in tensors], axis, str(e))
         raise
@@ -522,44 +521,37 @@ def _blame_axis(call: Call, parts: list[shapes.Shape], axis: int, message: str) 
     )
 
 
-def _blame_strides(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
-    """Where the tensors of a concatenation's display differ on a spatial size, the line that
-    built each window whose stride, changed, would make its tensor's size the others' too
-    (:func:`dfdx_mypy_plugin._where.at_unequal_windows`)."""
-    display = call.operand_exprs[0] if call.operand_exprs else None
-    if not isinstance(display, ListExpr | TupleExpr) or len(display.items) != len(parts):
-        return
-    items: list[Expression | None] = [
-        None if isinstance(item, StarExpr) else item for item in display.items
-    ]
-    skip = axis % len(parts[0]) if parts and parts[0] else None
-    found = at_unequal_windows(call.api, call.context, items, parts, message, skip)
-    for places in found.values():
-        for text, place in places:
-            call.fail(text, DFDX_SHAPE, at=place)
-
-
 def _blame_windows(call: Call, parts: list[shapes.Shape], axis: int, message: str) -> None:
-    """Where the tensors concatenated differ on another axis than ``axis`` (a skip at
-    another resolution) and a tensor's size there was set by a layer's window (a
-    downsampling convolution built with stride 1: :func:`at_windows`), the error is also
-    reported where that layer is built."""
-    e = call.operand_exprs[0] if call.operand_exprs else None
-    if not parts or not isinstance(e, ListExpr | TupleExpr) or len(e.items) != len(parts):
+    """Where the tensors of a concatenation's display differ on another axis than ``axis``
+    (a skip at another resolution), the error is also reported where each tensor's size
+    there was set by a layer's window: on the line of the window whose stride, changed,
+    would make its tensor's size the one the others agree on
+    (:func:`dfdx_mypy_plugin._where.at_unequal_windows`), else where each layer whose
+    window set it is built (a downsampling convolution built with stride 1:
+    :func:`at_windows`)."""
+    display = call.operand_exprs[0] if call.operand_exprs else None
+    if not parts or not isinstance(display, ListExpr | TupleExpr):
+        return
+    if len(display.items) != len(parts):
         return
     rank = len(parts[0])
     if any(len(p) != rank for p in parts) or not -rank <= axis < rank:
         return
     at = axis % rank
-    bad = [
+    bad = frozenset(
         i
         for i in range(rank)
         if i != at and any(shapes.same_dim(parts[0][i], p[i]) is False for p in parts[1:])
-    ]
+    )
     if not bad:
         return
-    for item in e.items:
-        for text, place in at_windows(call.api, call.context, item, frozenset(bad), message):
+    items: list[Expression | None] = [
+        None if isinstance(item, StarExpr) else item for item in display.items
+    ]
+    strided = at_unequal_windows(call.api, call.context, items, parts, message, at)
+    for i, item in enumerate(display.items):
+        places = strided.get(i) or at_windows(call.api, call.context, item, bad, message)
+        for text, place in places:
             call.fail(text, DFDX_SHAPE, at=place)
 
 

@@ -38,10 +38,13 @@ from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
+    ARG_STAR,
     CallExpr,
     Context,
     Expression,
+    IndexExpr,
     MemberExpr,
+    NameExpr,
     TempNode,
     TypeInfo,
 )
@@ -68,7 +71,9 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._declared import item_destination
+from dfdx_mypy_plugin._grown import grown, unknown_chain
 from dfdx_mypy_plugin._joined_values import held_equal
+from dfdx_mypy_plugin._listed import listed_items
 from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
@@ -615,11 +620,13 @@ def _link_axis(
     return None
 
 
-def _report_chain(call: Call, mismatch: shapes.ChainMismatch) -> None:
+def _report_chain(
+    call: Call, mismatch: shapes.ChainMismatch, exprs: list[Expression | None]
+) -> None:
     """A Sequential whose layers do not fit, reported on the lines of the two layers that
     meet (either may be the mistake; written over several lines, a Sequential has each layer
-    on its own), or where it is built when the layers are not given one by one."""
-    exprs = call.operand_exprs
+    on its own; ``exprs``: where each layer is given or was put in the list given), or
+    where it is built when the layers are not given one by one."""
     places: list[Context] = [
         e
         for e in (exprs[i - 1] for i in (mismatch.index, mismatch.source) if i <= len(exprs))
@@ -634,10 +641,20 @@ def _report_chain(call: Call, mismatch: shapes.ChainMismatch) -> None:
 @rule("Sequential", functions=(SEQUENTIAL,))
 def sequential(call: Call) -> Type:
     """The chain checked where it is built, from the arguments' types: the result's may be
-    the context's (``return Sequential(...)`` in a function declared ``-> Sequential[Any]``)."""
+    the context's (``return Sequential(...)`` in a function declared ``-> Sequential[Any]``).
+    ``Sequential(*layers)`` of a list whose layers are known in order is the chain of those
+    (:func:`_listed_layers`)."""
     result = _module(call.default)
     args = [get_proper_type(t) for t in call.operands]
-    if args and all(isinstance(t, Instance) for t in args):
+    listed = _listed_layers(call)
+    places: list[Expression | None] = list(call.operand_exprs)
+    if isinstance(call.context, CallExpr):  # (a server checks a file again: the last reading)
+        _LISTED.pop(_place_key(call.api, call.context), None)
+    if listed is not None:
+        layers, places = listed
+        if isinstance(call.context, CallExpr):
+            _LISTED[_place_key(call.api, call.context)] = (layers, places)
+    elif args and all(isinstance(t, Instance) for t in args):
         layers = [_module(t) for t in args]
     else:
         layers = _layers(result)
@@ -649,8 +666,58 @@ def sequential(call: Call) -> Type:
                 return result
         mismatch = _chain_mismatch(layers)
         if mismatch is not None:
-            _report_chain(call, mismatch)
+            _report_chain(call, mismatch, places)
     return result
+
+
+def _listed_layers(call: Call) -> tuple[list[Instance], list[Expression | None]] | None:
+    """The layers of ``Sequential(*layers)``, in order, and where each was put in the list,
+    where ``layers`` is a local list whose every layer is known (built by a display,
+    ``append``, ``extend`` and ``+=`` in the block that uses it: :func:`listed_items`);
+    None otherwise (a layer appended in a loop or a branch: the chain is not known)."""
+    context = call.context
+    if not isinstance(context, CallExpr) or context.arg_kinds != [ARG_STAR]:
+        return None
+    star = context.args[0]
+    if not isinstance(star, NameExpr):
+        return None
+    found = listed_items(call.api, star)
+    if found is None or found.unknown or not found.types:
+        return None
+    layers = [get_proper_type(t) for t in found.types]
+    if not all(isinstance(t, Instance) and t.type.has_base(MODULE) for t in layers):
+        return None
+    return [t for t in layers if isinstance(t, Instance)], found.places
+
+
+_LISTED: dict[tuple[str, int, int], tuple[list[Instance], list[Expression | None]]] = {}
+"""The layers of each ``Sequential(*layers)`` read from its list (:func:`_listed_layers`),
+and where each was put in it, by the file, line and column of the call."""
+
+
+def _place_key(api: CheckerPluginInterface, e: Expression) -> tuple[str, int, int]:
+    return (str(getattr(api, "path", "")), e.line, e.column)
+
+
+def listed_sequential(
+    api: CheckerPluginInterface, built: CallExpr
+) -> tuple[list[Instance], list[Expression | None]] | None:
+    """The layers of ``built``, a ``Sequential(*layers)`` call, and where each was put in
+    the list, where its list was read (:func:`_listed_layers`, where it was checked)."""
+    if built.arg_kinds != [ARG_STAR]:
+        return None
+    return _LISTED.get(_place_key(api, built))
+
+
+def sequential_layer_exprs(
+    api: CheckerPluginInterface, built: CallExpr
+) -> list[Expression | None] | None:
+    """Where each layer of the ``Sequential`` that ``built`` makes is given: its arguments,
+    or where each was put in the list of ``Sequential(*layers)``; None where not known."""
+    if built.args and all(k == ARG_POS for k in built.arg_kinds):
+        return list(built.args)
+    listed = listed_sequential(api, built)
+    return listed[1] if listed is not None else None
 
 
 # ---- calling a module: the input's shape folded through ----------------------------------------
@@ -749,9 +816,14 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
 
 
 def _with_built_window(call: Call, layer: Instance) -> Instance:
-    """:func:`as_built` for the layer a call calls."""
+    """:func:`as_built` for the layer a call calls (a local ``Sequential`` grown by
+    ``add_module``: its chain not known)."""
     context = call.context
-    if not isinstance(context, CallExpr) or not isinstance(context.callee, MemberExpr):
+    if not isinstance(context, CallExpr):
+        return layer
+    if isinstance(context.callee, NameExpr) and layer.type.fullname == SEQUENTIAL:
+        return unknown_chain(layer) if grown(call.api, context.callee) else layer
+    if not isinstance(context.callee, MemberExpr):
         return layer
     return as_built(call.api, context.callee, layer)
 
@@ -767,9 +839,13 @@ def as_built(api: CheckerPluginInterface, callee: MemberExpr, layer: Instance) -
     None``): its layers are the ones it was built with."""
     spec = _layer(layer)
     sequential = layer.type.fullname == SEQUENTIAL
+    if sequential and grown(api, callee):
+        return unknown_chain(layer)
     if not ((spec is not None and spec.window) or sequential) or not layer.args:
         return layer
-    if not isinstance(get_proper_type(layer.args[-1]), AnyType):
+    if not isinstance(get_proper_type(layer.args[-1]), AnyType) and not (
+        sequential and _any_length(layer.args[-1])
+    ):
         return layer
     t = _built_field_type(api, callee)
     if (
@@ -780,6 +856,13 @@ def as_built(api: CheckerPluginInterface, callee: MemberExpr, layer: Instance) -
     ):
         return layer
     return layer.copy_modified(args=[*layer.args[:-1], t.args[-1]])
+
+
+def _any_length(t: Type) -> bool:
+    """Whether ``t`` is a tuple of any length (``tuple[Module, ...]``: the layers of
+    ``Sequential(*layers)`` as mypy types them)."""
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == "builtins.tuple"
 
 
 def _built_field_type(api: CheckerPluginInterface, callee: MemberExpr) -> Instance | None:
@@ -805,9 +888,13 @@ def _sequential_of(
     """The ``Sequential`` ``built`` makes, its layers' types read from its arguments: a field
     declared ``Sequential[Any]`` gives its value that type context, in which mypy types the
     layers ``Any``."""
-    if not built.args or any(k != ARG_POS for k in built.arg_kinds):
+    listed = listed_sequential(api, built)
+    if listed is not None:
+        items: list[Type | None] = list(listed[0])
+    elif not built.args or any(k != ARG_POS for k in built.arg_kinds):
         return None
-    items = [lookup(a) for a in built.args]
+    else:
+        items = [lookup(a) for a in built.args]
     if any(i is None or not isinstance(get_proper_type(i), Instance) for i in items):
         return None
     layers = [i for i in items if i is not None]
@@ -1819,6 +1906,9 @@ def checked_constructor(
 def sequential_item(call: Call) -> Type:
     """``seq[1]`` with a literal index is the type of that layer (the plain signature says
     ``Module``); an index out of range is the runtime's ``IndexError``, left to it."""
+    context = call.context
+    if isinstance(context, IndexExpr) and grown(call.api, context.base):
+        raise Unknown  # ``add_module`` appended layers its type does not hold
     layers = _layers(_module(call.operands[0]))
     i = literal_int(call.operands[1]) if len(call.operands) > 1 else None
     if i is None:

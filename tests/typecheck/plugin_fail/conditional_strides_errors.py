@@ -293,9 +293,10 @@ class Pyramid(Module, Generic[C]):
     def __init__(self, ch: C) -> None:
         super().__init__()
         self.down = Sequential(
-            Conv2d(ch, ch, 3, stride=1, padding=1),  # E: mypy[dfdx-shape "layer 1 of self.down is "
-            #     "built here; its output reaches line 307: concat: sizes differ on axis 2: Tensor["
-            #     "N, C, H, W] and Tensor[N, C, H//2, W//2] (H != H//2)"]
+            Conv2d(ch, ch, 3, stride=1, padding=1),  # E: mypy[dfdx-shape "layer 1 of self.down is"
+            #     " built here with stride=1 (stride=2 gives the size wanted); its output reaches "
+            #     "line 308: concat: sizes differ on axis 2: Tensor[N, C, H, W] and Tensor[N, C, H"
+            #     "//2, W//2] (H != H//2)"]
             BatchNorm2d(ch),
             ReLU(),
         )

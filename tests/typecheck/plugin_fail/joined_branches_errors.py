@@ -1,7 +1,7 @@
 """Where a value joined from branches or from a loop over layers fits an op in none of its
 members, the op is reported: an optional projection built with the wrong width, a layer of a
 list that takes none of the values the loop gives it, a head that takes none of the values a
-loop over layers leaves, and a layer repeated in a loop that changes the size it takes."""
+loop leaves, a layer repeated in a loop that changes the size it takes (and its comprehension)."""
 
 # rules: binary, nn
 
@@ -94,7 +94,9 @@ class HeadOfNoWidthTheLoopLeaves(Module, Generic[W, IC]):
 class RepeatedWidening(Module, Generic[W]):
     def __init__(self, depth: int, width: W) -> None:
         super().__init__()
-        self.layers = ModuleList([Linear(width, 2 * width) for _ in range(depth)])
+        self.layers = ModuleList([Linear(width, 2 * width) for _ in range(depth)])  # E: mypy[
+        #     dfdx-shape "layer is built here; called at line 104: Linear[W, 2*W]: takes W feature"
+        #     "s, got Tensor[B, 2*W] (2*W != W)"]
 
     def forward(self, x: Tensor[B, W, T]) -> Tensor[B, int, T]:
         h = x
@@ -133,7 +135,7 @@ class TransposedInOneBranch(Module, Generic[W]):
     def forward(self, x: Tensor[B, S, W, T], time_major: bool) -> Tensor[B, S, W, T]:
         y = self.proj(x)
         z = y if not time_major else y.transpose(0, 1)  # E: mypy[dfdx-shape "z is assigned here; u"
-        #     "sed at line 138: add: shapes do not broadcast: Tensor[B, S, W] and Tensor[S, B, W] ("
+        #     "sed at line 140: add: shapes do not broadcast: Tensor[B, S, W] and Tensor[S, B, W] ("
         #     "axis -3: B != S)"]
         return x + z  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, W] and Tenso"
         #     "r[S, B, W] (axis -3: B != S)"]

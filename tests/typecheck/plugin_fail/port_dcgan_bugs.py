@@ -80,15 +80,15 @@ class Discriminator(Module, Generic[C, D]):
             LeakyReLU(0.2),
             # state size. (ndf*2) x 16 x 16
             # bug: a discriminator convolution without its stride
-            Conv2d(ndf * 2, ndf * 4, 4, 1, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape "layer 6 "
-            #     "of self.main is built here; its output reaches line 100: Sequential: gives Tenso"
-            #     "r[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
+            Conv2d(ndf * 2, ndf * 4, 4, 1, 1, bias=False, rng=rng),  # E: mypy[
+            #     dfdx-shape "layer 6 of self.main is built here with stride=1 (stride=2 gives the"
+            #     " size wanted); its output reaches line 100: Sequential: gives Tensor[N, 1, 4, 4"
+            #     "], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
             BatchNorm2d(ndf * 4),
             LeakyReLU(0.2),
             # state size. (ndf*4) x 8 x 8
-            Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False, rng=rng),  # E: mypy[dfdx-shape "layer 9 "
-            #     "of self.main is built here; its output reaches line 100: Sequential: gives Tenso"
-            #     "r[N, 1, 4, 4], the return type is Tensor[N, 1, 1, 1] (4 != 1)"]
+            Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False, rng=rng),
+            # (not blamed: with the stride search, only layer 6, whose stride=2 gives 1x1)
             BatchNorm2d(ndf * 8),
             LeakyReLU(0.2),
             # state size. (ndf*8) x 4 x 4

@@ -154,8 +154,9 @@ def pair_and_rows(a: Tensor[B, L[3], T], b: Tensor[B, L[4], T]) -> Tensor[B, L[1
 
 
 def branches(a: Tensor[B, L[3], T], b: Tensor[B, L[4], T], both: bool) -> Tensor[B, Dyn, T]:
-    """A list bound in two branches, or changed by a call: read from its type (which tensors
-    it holds depends on the path)."""
+    """A list bound in two branches, or extended by another list: read from its type (which
+    tensors it holds depends on the path, or on the other list's length); extended by a
+    display in its own block, it holds the display's tensors."""
     parts: list[Tensor[B, Dyn, T]]
     if both:
         parts = [a, b]
@@ -166,7 +167,10 @@ def branches(a: Tensor[B, L[3], T], b: Tensor[B, L[4], T], both: bool) -> Tensor
     rows: list[Tensor[B, Dyn, T]] = [a]
     rows.extend([b])
     extended = dx.cat(rows, axis=1)
-    assert_type(extended, Tensor[B, Dyn, T])
+    assert_type(extended, Tensor[B, L[7], T])
+    more: list[Tensor[B, Dyn, T]] = [a]
+    more.extend(parts)
+    assert_type(dx.cat(more, axis=1), Tensor[B, Dyn, T])
     return joined
 
 
