@@ -541,7 +541,7 @@ def _blame_windows(call: Call, parts: list[shapes.Shape], axis: int, message: st
     bad = frozenset(
         i
         for i in range(rank)
-        if i != at and any(shapes.same_dim(parts[0][i], p[i]) is False for p in parts[1:])
+        if i != at and any(shapes.same_layer_size(parts[0][i], p[i]) is False for p in parts[1:])
     )
     if not bad:
         return
