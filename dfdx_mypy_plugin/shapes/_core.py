@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import ast
 import re
+from collections.abc import Iterable
 
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
 

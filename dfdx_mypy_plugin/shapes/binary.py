@@ -83,9 +83,7 @@ def _typevar_name(d: Dim) -> bool:
     return isinstance(d, str) and d.isidentifier() and not d.islower()
 
 
-def broadcast(
-    op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = None
-) -> Shape:
+def broadcast(op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = None) -> Shape:
     """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error.
     ``whole``: the operands' whole shapes where ``a`` and ``b`` are their leading axes (a
     matmul's batch axes), for :func:`head_counts`."""

@@ -56,9 +56,7 @@ def _split_apart(k_a: Dim, k_b: Dim, counts: set[str]) -> bool:
     """Inner sizes of which one is a head's size and that differ for every head count
     (``D//heads`` against ``N``: :func:`apart_for_every_argument`)."""
     return (
-        isinstance(k_a, str)
-        and isinstance(k_b, str)
-        and apart_for_every_argument(k_a, k_b, counts)
+        isinstance(k_a, str) and isinstance(k_b, str) and apart_for_every_argument(k_a, k_b, counts)
     )
 
 

@@ -1,0 +1,89 @@
+"""Attention with its head count a plain ``int`` (``self.heads = heads``) in generic modules,
+mistaken: keys not transposed before the scores (``q @ k``: a head's ``D//heads`` features
+against ``N`` keys), a query split into heads but not transposed (its ``N`` meets the keys'
+``heads`` on a batch axis, in ``@`` and in ``scaled_dot_product_attention``), and a split with
+the head count and the head size swapped (``heads`` against ``D//heads``); each reported at
+the op and where the operand was made."""
+
+# rules: linalg, movement, attention
+
+from typing import Generic, TypeVar
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import Linear, Module
+
+B = TypeVar("B", bound=int)
+N = TypeVar("N", bound=int)
+D = TypeVar("D", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+
+class FusedAttention(Module, Generic[D]):
+    def __init__(self, dim: D, num_heads: int = 8) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = (dim // num_heads) ** -0.5
+        self.qkv = Linear(dim, dim * 3)
+        self.proj = Linear(dim, dim)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        b, n, c = x.shape
+        qkv = (
+            self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
+        )
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = (q * self.scale) @ k  # E: mypy[dfdx-shape "(D//num_heads != N)"]
+        attn = attn.softmax(axis=-1)
+        y = (attn @ v).transpose(1, 2).reshape(b, n, c)
+        return self.proj(y)
+
+
+class SwappedSplit(Module, Generic[D]):
+    def __init__(self, dim: D, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.to_q = Linear(dim, dim)
+        self.to_k = Linear(dim, dim)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
+        b, n, c = x.shape
+        h = self.heads
+        q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[dfdx-shape "q is"]
+        k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[dfdx-shape "k is"]
+        scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "(heads != D//heads)"]
+        return scores.softmax(axis=-1).mean(axis=1)
+
+
+class QueryNotTransposed(Module, Generic[D]):
+    def __init__(self, dim: D, heads: int = 4) -> None:
+        super().__init__()
+        self.heads = heads
+        self.dim_head = dim // heads
+        self.to_qk = Linear(dim, dim * 2, bias=False)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
+        b = x.shape[0]
+        q, k = self.to_qk(x).chunk(2, axis=-1)
+        hd = self.dim_head
+        q = q.reshape(b, -1, self.heads, hd)  # E: mypy[dfdx-shape "q is"]
+        k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is"]
+        dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "(Tensor[B, N] vs Tensor[B, heads])"]
+        return dots.softmax(axis=-1).mean(axis=1)
+
+
+class KeysNotTransposed(Module, Generic[D]):
+    def __init__(self, dim: D, n_head: int) -> None:
+        super().__init__()
+        self.n_head = n_head
+        self.c_attn = Linear(dim, 3 * dim)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        b, t, c = x.shape
+        q, k, v = self.c_attn(x).chunk(3, axis=2)
+        nh = self.n_head
+        q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[dfdx-shape "q is"]
+        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is"]
+        v = v.view(b, t, nh, c // nh).transpose(1, 2)
+        y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape "query and key batch"]
+        return y.transpose(1, 2).reshape(b, t, c)
