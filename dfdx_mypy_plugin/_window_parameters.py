@@ -27,6 +27,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Decorator,
     Expression,
+    ForStmt,
     FuncDef,
     ListExpr,
     MemberExpr,
@@ -38,6 +39,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeInfo,
     Var,
+    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
@@ -258,12 +260,21 @@ def _field_aliases(method: FuncDef) -> dict[str, list[str]]:
     ``view`` is the field given there."""
     values: dict[str, list[Expression]] = {}
     for stmt in walk(method.body.body):
-        for target in getattr(stmt, "lvalues", []):
+        targets: list[Expression] = getattr(stmt, "lvalues", [])
+        for target in targets:
             for name in target_names(target):
-                plain = isinstance(target, NameExpr) and len(stmt.lvalues) == 1
-                values.setdefault(name, []).append(stmt.rvalue if plain else NameExpr(""))
+                plain = isinstance(target, NameExpr) and len(targets) == 1
+                value = getattr(stmt, "rvalue", None) if plain else None
+                values.setdefault(name, []).append(value or NameExpr(""))
+        others: list[Expression | None] = []  # bound otherwise: never an alias
         if isinstance(stmt, OperatorAssignmentStmt):
-            for name in target_names(stmt.lvalue):
+            others = [stmt.lvalue]
+        elif isinstance(stmt, ForStmt):
+            others = [stmt.index]
+        elif isinstance(stmt, WithStmt):
+            others = list(stmt.target)
+        for other in others:
+            for name in target_names(other) if other is not None else []:
                 values.setdefault(name, []).extend([NameExpr(""), NameExpr("")])
     out: dict[str, list[str]] = {}
     for name, assigned in values.items():
