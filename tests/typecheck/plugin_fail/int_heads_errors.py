@@ -33,7 +33,9 @@ class FusedAttention(Module, Generic[D]):
             self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         )
         q, k, v = qkv[0], qkv[1], qkv[2]
-        attn = (q * self.scale) @ k  # E: mypy[dfdx-shape "(D//num_heads != N)"]
+        attn = (q * self.scale) @ k  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, nu"
+        #     "m_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] (D//num_heads != "
+        #     "N)"]
         attn = attn.softmax(axis=-1)
         y = (attn @ v).transpose(1, 2).reshape(b, n, c)
         return self.proj(y)
@@ -49,9 +51,14 @@ class SwappedSplit(Module, Generic[D]):
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
         b, n, c = x.shape
         h = self.heads
-        q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[dfdx-shape "q is"]
-        k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[dfdx-shape "k is"]
-        scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "(heads != D//heads)"]
+        q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned"
+        #     " here; used at line 60: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
+        #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
+        k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned"
+        #     " here; used at line 60: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
+        #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
+        scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor["
+        #     "B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         return scores.softmax(axis=-1).mean(axis=1)
 
 
@@ -66,9 +73,15 @@ class QueryNotTransposed(Module, Generic[D]):
         b = x.shape[0]
         q, k = self.to_qk(x).chunk(2, axis=-1)
         hd = self.dim_head
-        q = q.reshape(b, -1, self.heads, hd)  # E: mypy[dfdx-shape "q is"]
-        k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is"]
-        dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "(Tensor[B, N] vs Tensor[B, heads])"]
+        q = q.reshape(b, -1, self.heads, hd)  # E: mypy[dfdx-shape "q is assigned here; used at lin"
+        #     "e 82: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//heads] @ Tensor[B"
+        #     ", heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
+        k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned h"
+        #     "ere; used at line 82: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//h"
+        #     "eads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
+        dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast: "
+        #     "Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tens"
+        #     "or[B, heads])"]
         return dots.softmax(axis=-1).mean(axis=1)
 
 
@@ -82,8 +95,16 @@ class KeysNotTransposed(Module, Generic[D]):
         b, t, c = x.shape
         q, k, v = self.c_attn(x).chunk(3, axis=2)
         nh = self.n_head
-        q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[dfdx-shape "q is"]
-        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is"]
+        q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned here; us"
+        #     "ed at line 107: scaled_dot_product_attention: query and key batch axes do not broad"
+        #     "cast: query Tensor[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (a"
+        #     "xis -1: n_head != N)"]
+        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is assigned here; used at line 107: "
+        #     "scaled_dot_product_attention: query and key batch axes do not broadcast: query Tens"
+        #     "or[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (axis -1: n_head !"
+        #     "= N)"]
         v = v.view(b, t, nh, c // nh).transpose(1, 2)
-        y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape "query and key batch"]
+        y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape "scaled_dot_product_atte"
+        #     "ntion: query and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_h"
+        #     "ead], key Tensor[B, N, n_head, D//n_head] (axis -1: n_head != N)"]
         return y.transpose(1, 2).reshape(b, t, c)

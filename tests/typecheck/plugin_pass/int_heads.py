@@ -8,7 +8,8 @@ tokens, a channel shuffle's ``groups``, and a module built with one head."""
 
 # rules: linalg, movement, attention
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class FusedAttention(Module, Generic[D]):
         )
         q, k, v = qkv[0], qkv[1], qkv[2]
         attn = (q * self.scale) @ k.transpose(-2, -1)
+        assert_type(attn, Tensor[B, Dyn, N, N, T])  # the plugin keeps num_heads there
         attn = attn.softmax(axis=-1)
         y = (attn @ v).transpose(1, 2).reshape(b, n, c)
         return self.proj(y)
@@ -152,15 +154,21 @@ class ChannelShuffle(Module):
 
 
 def run() -> None:
-    x: Tensor[Dyn, Dyn, Dyn, NoneTape] = dx.randn(2, 6, 8, rng=rng)
-    FusedAttention(8, num_heads=2)(x)
-    ViewAttention(8, n_head=4)(x)
-    ViewAttention(8, n_head=1)(x)
-    HeadsAndHeadSize(8, max_len=6, heads=2, dim_head=4)(x)
-    LowRankAttention(8, seq_len=6, k=3, heads=2)(x)
-    PatchTokens(8, 4, num_patches=6)(x)
-    image: Tensor[Dyn, Dyn, Dyn, Dyn, NoneTape] = dx.randn(2, 6, 3, 3, rng=rng)
-    ChannelShuffle(3)(image)
+    x: Tensor[L[2], L[6], L[8], NoneTape] = dx.randn(2, 6, 8, rng=rng)
+    fused: FusedAttention[L[8]] = FusedAttention(8, num_heads=2)
+    assert_type(fused(x), Tensor[L[2], L[6], L[8], NoneTape])
+    viewed: ViewAttention[L[8]] = ViewAttention(8, n_head=4)
+    one_head: ViewAttention[L[8]] = ViewAttention(8, n_head=1)
+    assert_type(viewed(x), Tensor[L[2], L[6], L[8], NoneTape])
+    assert_type(one_head(x.trace()), Tensor[L[2], L[6], L[8], OwnedTape])
+    both: HeadsAndHeadSize[L[8]] = HeadsAndHeadSize(8, max_len=6, heads=2, dim_head=4)
+    assert_type(both(x), Tensor[L[2], L[6], L[8], NoneTape])
+    low_rank: LowRankAttention[L[8]] = LowRankAttention(8, seq_len=6, k=3, heads=2)
+    assert_type(low_rank(x), Tensor[L[2], L[6], L[8], NoneTape])
+    tokens: PatchTokens[L[8], L[4]] = PatchTokens(8, 4, num_patches=6)
+    assert_type(tokens(x), Tensor[L[2], L[6], L[4], NoneTape])
+    image: Tensor[L[2], L[6], L[3], L[3], NoneTape] = dx.randn(2, 6, 3, 3, rng=rng)
+    assert_type(ChannelShuffle(3)(image), Tensor[L[2], L[6], L[3], L[3], NoneTape])
 
 
 run()
