@@ -67,8 +67,13 @@ def _count_against_size(d: Dim, counts: set[str], other: Dim) -> bool:
     ``other`` a size TypeVar: a query not transposed to ``Tensor[B, heads, N, D//heads]``
     meets its keys' ``N`` (``Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads,
     N]``). A count of heads the module is built with is not a size of its input, which every
-    value of the TypeVar may be; nor 1, which a module built with a head would broadcast."""
-    return d in counts and _typevar_name(other)
+    value of the TypeVar may be; nor 1, which a module built with a head would broadcast.
+    Or ``other`` is another ``int`` argument alone: key/value heads not repeated to the
+    query's (``n_heads`` against ``n_kv_heads``), equal only where the module is built with
+    as many of each, as for a reshape (``shapes.counts_apart``)."""
+    if d not in counts or not isinstance(other, str) or other == d:
+        return False
+    return _typevar_name(other) or (other.isidentifier() and other.islower())
 
 
 def _name_and_number(a: Dim, b: Dim) -> bool:

@@ -1,9 +1,10 @@
 """Attention with its head count a plain ``int`` (``self.heads = heads``) in generic modules,
 mistaken: keys not transposed before the scores (``q @ k``: a head's ``D//heads`` features
 against ``N`` keys), a query split into heads but not transposed (its ``N`` meets the keys'
-``heads`` on a batch axis, in ``@`` and in ``scaled_dot_product_attention``), and a split with
-the head count and the head size swapped (``heads`` against ``D//heads``); each reported at
-the op and where the operand was made."""
+``heads`` on a batch axis, in ``@`` and in ``scaled_dot_product_attention``), a split with the
+head count and the head size swapped (``heads`` against ``D//heads``), and grouped key heads
+not repeated to the query's count (``n_heads`` against ``n_kv_heads``); each reported at the
+op and where the operand was made."""
 
 # rules: linalg, movement, attention
 
@@ -52,10 +53,10 @@ class SwappedSplit(Module, Generic[D]):
         b, n, c = x.shape
         h = self.heads
         q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned"
-        #     " here; used at line 60: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
+        #     " here; used at line 61: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
         #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned"
-        #     " here; used at line 60: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
+        #     " here; used at line 61: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
         #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor["
         #     "B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
@@ -74,10 +75,10 @@ class QueryNotTransposed(Module, Generic[D]):
         q, k = self.to_qk(x).chunk(2, axis=-1)
         hd = self.dim_head
         q = q.reshape(b, -1, self.heads, hd)  # E: mypy[dfdx-shape "q is assigned here; used at lin"
-        #     "e 82: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//heads] @ Tensor[B"
+        #     "e 83: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//heads] @ Tensor[B"
         #     ", heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
         k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned h"
-        #     "ere; used at line 82: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//h"
+        #     "ere; used at line 83: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//h"
         #     "eads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
         dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast: "
         #     "Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tens"
@@ -96,10 +97,10 @@ class KeysNotTransposed(Module, Generic[D]):
         q, k, v = self.c_attn(x).chunk(3, axis=2)
         nh = self.n_head
         q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned here; us"
-        #     "ed at line 107: scaled_dot_product_attention: query and key batch axes do not broad"
+        #     "ed at line 108: scaled_dot_product_attention: query and key batch axes do not broad"
         #     "cast: query Tensor[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (a"
         #     "xis -1: n_head != N)"]
-        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is assigned here; used at line 107: "
+        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is assigned here; used at line 108: "
         #     "scaled_dot_product_attention: query and key batch axes do not broadcast: query Tens"
         #     "or[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (axis -1: n_head !"
         #     "= N)"]
@@ -108,3 +109,29 @@ class KeysNotTransposed(Module, Generic[D]):
         #     "ntion: query and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_h"
         #     "ead], key Tensor[B, N, n_head, D//n_head] (axis -1: n_head != N)"]
         return y.transpose(1, 2).reshape(b, t, c)
+
+
+class GroupedNotRepeated(Module, Generic[D]):
+    def __init__(self, dim: D, n_heads: int, n_kv_heads: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.n_kv_heads = n_kv_heads
+        self.head_dim = dim // n_heads
+        self.wq = Linear(dim, n_heads * self.head_dim, bias=False)
+        self.wk = Linear(dim, n_kv_heads * self.head_dim, bias=False)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
+        b, s, _ = x.shape
+        hd = self.head_dim
+        q = self.wq(x).view(b, s, self.n_heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "q is ass"
+        #     "igned here; used at line 134: matmul: batch axes do not broadcast: Tensor[B, n_head"
+        #     "s, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor[B, n_heads] vs Ten"
+        #     "sor[B, n_kv_heads])"]
+        k = self.wk(x).view(b, s, self.n_kv_heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is "
+        #     "assigned here; used at line 134: matmul: batch axes do not broadcast: Tensor[B, n_h"
+        #     "eads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor[B, n_heads] vs "
+        #     "Tensor[B, n_kv_heads])"]
+        scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast"
+        #     ": Tensor[B, n_heads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor["
+        #     "B, n_heads] vs Tensor[B, n_kv_heads])"]
+        return scores.softmax(axis=-1).mean(axis=1)

@@ -3,7 +3,8 @@ modules: the head count is kept as a size of its own through ``view``/``reshape`
 transposes, the scores and ``scaled_dot_product_attention``, and correct code stays accepted:
 timm's fused projection permuted into heads, nanoGPT's view and transpose, lucidrains'
 ``heads`` and ``dim_head`` arguments, a relative position bias of one row per head, a
-Linformer projection along the sequence, a positional table built for ``num_patches``
+Linformer projection along the sequence, grouped key heads repeated to the query's count, a
+positional table built for ``num_patches``
 tokens, a channel shuffle's ``groups``, and a module built with one head."""
 
 # rules: linalg, movement, attention
@@ -139,6 +140,28 @@ class PatchTokens(Module, Generic[C, D]):
         return self.embed(x) + pos
 
 
+class GroupedQueryAttention(Module, Generic[D]):
+    """LLaMA's grouped heads: the key heads repeated ``n_rep`` times to the query's count."""
+
+    def __init__(self, dim: D, n_heads: int, n_kv_heads: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.n_kv_heads = n_kv_heads
+        self.n_rep = n_heads // n_kv_heads
+        self.head_dim = dim // n_heads
+        self.wq = Linear(dim, n_heads * self.head_dim, bias=False, rng=rng)
+        self.wk = Linear(dim, n_kv_heads * self.head_dim, bias=False, rng=rng)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
+        b, s, _ = x.shape
+        q = self.wq(x).view(b, s, self.n_heads, self.head_dim).transpose(1, 2)
+        k = self.wk(x).view(b, s, self.n_kv_heads, self.head_dim)
+        k = k[:, :, :, None, :].expand(b, s, self.n_kv_heads, self.n_rep, self.head_dim)
+        k = k.reshape(b, s, self.n_kv_heads * self.n_rep, self.head_dim).transpose(1, 2)
+        scores = q @ k.transpose(-2, -1)
+        return scores.softmax(axis=-1).mean(axis=1)
+
+
 class ChannelShuffle(Module):
     """ShuffleNet's shuffle: ``groups`` alone on an axis, ``C//groups`` beside it."""
 
@@ -167,6 +190,8 @@ def run() -> None:
     assert_type(low_rank(x), Tensor[L[2], L[6], L[8], NoneTape])
     tokens: PatchTokens[L[8], L[4]] = PatchTokens(8, 4, num_patches=6)
     assert_type(tokens(x), Tensor[L[2], L[6], L[4], NoneTape])
+    grouped: GroupedQueryAttention[L[8]] = GroupedQueryAttention(8, n_heads=4, n_kv_heads=2)
+    assert_type(grouped(x), Tensor[L[2], L[6], L[6], NoneTape])
     image: Tensor[L[2], L[6], L[3], L[3], NoneTape] = dx.randn(2, 6, 3, 3, rng=rng)
     assert_type(ChannelShuffle(3)(image), Tensor[L[2], L[6], L[3], L[3], NoneTape])
 
