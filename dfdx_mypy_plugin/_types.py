@@ -251,13 +251,20 @@ def named_any(api: CheckerPluginInterface, name: str) -> AnyType:
     self.heads, -1)``), or of a size written with such arguments alone (``ch1x1+ch3x3``), as
     a tensor's size: ``Any`` to mypy (a caller may declare it as any size, as plain ``int``
     was), which carries the name for the plugin's rules, so that the ops after it keep the
-    axis (``Tensor[B, heads, N, D//heads]`` after the transpose). Only for names of the
+    axis (``Tensor[B, heads, N, D//heads]`` after the transpose). Only in a method other
+    than ``__init__`` (whose fields' types another class may read), for names of the
     enclosing class's ``__init__`` read as sizes
     (:func:`_window_parameters.in_scope`); mypy allows a name on an ``Any`` only of the
     unimported kind, which no check of inferred types reads (``disallow_any_expr`` would)."""
     from dfdx_mypy_plugin._window_parameters import in_scope  # it imports this module
 
     names = shapes.size_names(name)
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if getattr(function, "name", "__init__") == "__init__":
+        # a field's type, inferred in ``__init__``, may be read in another class, whose
+        # arguments of the same name are other values: only a method's own values carry it
+        return AnyType(TypeOfAny.special_form)
     if not names or not all(n.islower() and in_scope(api, n) for n in names):
         return AnyType(TypeOfAny.special_form)
     return AnyType(TypeOfAny.from_unimported_type, missing_import_name=ARGUMENT_SIZE + name)
