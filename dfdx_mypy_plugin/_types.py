@@ -120,7 +120,7 @@ def read_dim(t: Type, syms: dict[str, Type]) -> Dim:
             raise Unknown
         return n
     if isinstance(p, AnyType):
-        return None
+        return argument_size(p)
     if isinstance(p, TypeVarType) and is_int_bound(p):
         syms[p.name] = p
         return p.name
@@ -212,10 +212,16 @@ def merge_tapes(tapes: list[ProperType]) -> ProperType:
 
 
 def dim_type(
-    d: Dim, syms: dict[str, Type], int_type: Instance, api: CheckerPluginInterface | None = None
+    d: Dim,
+    syms: dict[str, Type],
+    int_type: Instance,
+    api: CheckerPluginInterface | None = None,
+    named: bool = False,
 ) -> Type:
     """A size as a type: ``Literal[n]``, its TypeVar, ``Expr[Literal["B*T"]]`` for a size
-    computed from names (where ``api`` is given), else ``Any``."""
+    computed from names (where ``api`` is given), else ``Any``; ``named``: a tensor's size,
+    where a size of a module's ``int`` arguments alone is an ``Any`` that carries it
+    (:func:`named_any`)."""
     if isinstance(d, int):
         return LiteralType(d, int_type)
     if isinstance(d, str) and d in syms:
@@ -223,11 +229,56 @@ def dim_type(
     if isinstance(d, str) and api is not None and d.isidentifier():
         tv = scoped_typevar(api, d)  # a name out of an ``Expr`` (``2*H`` pooled is ``H``)
         # (a module's ``hidden: int`` alone is no size of a tensor's type: it may be any of
-        # them, as ``int`` is; a layer's type names it, :func:`rules.nn._symbolic`)
+        # them, as ``int`` is, so it is an ``Any`` that carries its name for the plugin;
+        # a layer's type names it, :func:`rules.nn._symbolic`)
+        if tv is None and named:
+            return named_any(api, d)
         return tv if tv is not None else AnyType(TypeOfAny.special_form)
     if isinstance(d, str) and api is not None and not d.isidentifier():
+        if named and all(n.islower() for n in shapes.size_names(d)):
+            return named_any(api, d)  # ``ch1x1+ch3x3``: sizes of no TypeVar, as ``int`` is
         return expr_type(d, api) or AnyType(TypeOfAny.special_form)
     return AnyType(TypeOfAny.special_form)
+
+
+ARGUMENT_SIZE = "dfdx-size:"
+"""How an ``Any`` that stands for a module's ``int`` argument read as a size is marked (its
+``missing_import_name``: ``dfdx-size:heads``)."""
+
+
+def named_any(api: CheckerPluginInterface, name: str) -> AnyType:
+    """The size of a module's ``int`` argument ``name`` (``heads`` in ``q.view(b, n,
+    self.heads, -1)``), or of a size written with such arguments alone (``ch1x1+ch3x3``), as
+    a tensor's size: ``Any`` to mypy (a caller may declare it as any size, as plain ``int``
+    was), which carries the name for the plugin's rules, so that the ops after it keep the
+    axis (``Tensor[B, heads, N, D//heads]`` after the transpose). Only in a method other
+    than ``__init__`` (whose fields' types another class may read), for names of the
+    enclosing class's ``__init__`` read as sizes
+    (:func:`_window_parameters.in_scope`); mypy allows a name on an ``Any`` only of the
+    unimported kind, which no check of inferred types reads (``disallow_any_expr`` would)."""
+    from dfdx_mypy_plugin._window_parameters import in_scope  # it imports this module
+
+    names = shapes.size_names(name)
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if getattr(function, "name", "__init__") == "__init__":
+        # a field's type, inferred in ``__init__``, may be read in another class, whose
+        # arguments of the same name are other values: only a method's own values carry it
+        return AnyType(TypeOfAny.special_form)
+    if not names or not all(n.islower() and in_scope(api, n) for n in names):
+        return AnyType(TypeOfAny.special_form)
+    return AnyType(TypeOfAny.from_unimported_type, missing_import_name=ARGUMENT_SIZE + name)
+
+
+def argument_size(p: AnyType) -> str | None:
+    """The size a :func:`named_any` carries (also once mypy made another ``Any`` of it),
+    else None: an unknown size."""
+    name = p.missing_import_name
+    if name is None or not name.startswith(ARGUMENT_SIZE):
+        return None
+    name = name[len(ARGUMENT_SIZE) :]
+    names = shapes.size_names(name)
+    return name if names and all(n.islower() for n in names) else None
 
 
 def expr_type(d: str, api: CheckerPluginInterface) -> Instance | None:
@@ -277,7 +328,7 @@ def tensor_type(
     api: CheckerPluginInterface | None = None,
 ) -> Instance:
     """A ``Tensor[...]`` of ``shape`` and ``tape``, built on ``template``'s TypeInfo."""
-    args = [dim_type(d, syms, int_type, api) for d in shape]
+    args = [dim_type(d, syms, int_type, api, named=True) for d in shape]
     return Instance(template.type, [*args, tape])
 
 

@@ -27,6 +27,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Decorator,
     Expression,
+    ForStmt,
     FuncDef,
     ListExpr,
     MemberExpr,
@@ -38,6 +39,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeInfo,
     Var,
+    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
@@ -234,6 +236,7 @@ def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
     made_of = _field_arguments(info, init, arguments)
     out: set[str] = set()
     for method in _class_methods(info):
+        aliases = _field_aliases(method) if method is not init else {}
         for call in statement_expressions(method.body.body):
             if not isinstance(call, CallExpr):
                 continue
@@ -243,11 +246,44 @@ def _given_through_fields(init: FuncDef, arguments: set[str]) -> set[str]:
             else:
                 sizes = _size_arguments(call, fields=True)
             for size in sizes:
-                if size.startswith("self."):
-                    out |= made_of.get(size[5:], set())
-                elif method is init and view:
-                    out.add(size)  # another method's plain names are its own locals
+                for field in aliases.get(size, [size]):
+                    if field.startswith("self."):
+                        out |= made_of.get(field[5:], set())
+                    elif method is init and view:
+                        out.add(field)  # another method's plain names are its own locals
     return out & arguments
+
+
+def _field_aliases(method: FuncDef) -> dict[str, list[str]]:
+    """The local names of ``method`` assigned once, by a plain ``h = self.heads`` (or a
+    product or division of fields), and the fields their value is made of: ``h`` given to a
+    ``view`` is the field given there."""
+    values: dict[str, list[Expression]] = {}
+    for stmt in walk(method.body.body):
+        targets: list[Expression] = getattr(stmt, "lvalues", [])
+        for target in targets:
+            for name in target_names(target):
+                plain = isinstance(target, NameExpr) and len(targets) == 1
+                value = getattr(stmt, "rvalue", None) if plain else None
+                values.setdefault(name, []).append(value or NameExpr(""))
+        others: list[Expression | None] = []  # bound otherwise: never an alias
+        if isinstance(stmt, OperatorAssignmentStmt):
+            others = [stmt.lvalue]
+        elif isinstance(stmt, ForStmt):
+            others = [stmt.index]
+        elif isinstance(stmt, WithStmt):
+            others = list(stmt.target)
+        for other in others:
+            for name in target_names(other) if other is not None else []:
+                values.setdefault(name, []).extend([NameExpr(""), NameExpr("")])
+    out: dict[str, list[str]] = {}
+    for name, assigned in values.items():
+        if len(assigned) != 1 or name in {a.variable.name for a in method.arguments}:
+            continue
+        fields = [f for f in _factors(assigned[0], fields=True) if f.startswith("self.")]
+        if fields:
+            out[name] = fields
+    return out
 
 
 def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict[str, set[str]]:

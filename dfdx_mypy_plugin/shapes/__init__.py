@@ -25,6 +25,7 @@ from dfdx_mypy_plugin.shapes._core import Shape as Shape
 from dfdx_mypy_plugin.shapes._core import ShapeError as ShapeError
 from dfdx_mypy_plugin.shapes._core import agree as agree
 from dfdx_mypy_plugin.shapes._core import agree_where_even as agree_where_even
+from dfdx_mypy_plugin.shapes._core import apart_for_every_argument as apart_for_every_argument
 from dfdx_mypy_plugin.shapes._core import argument_names as argument_names
 from dfdx_mypy_plugin.shapes._core import at_least as at_least
 from dfdx_mypy_plugin.shapes._core import counts_apart as counts_apart
@@ -39,6 +40,7 @@ from dfdx_mypy_plugin.shapes._core import equal_where_exact as equal_where_exact
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
 from dfdx_mypy_plugin.shapes._core import grows_apart as grows_apart
+from dfdx_mypy_plugin.shapes._core import head_counts as head_counts
 from dfdx_mypy_plugin.shapes._core import normalize_axes as normalize_axes
 from dfdx_mypy_plugin.shapes._core import normalize_axis as normalize_axis
 from dfdx_mypy_plugin.shapes._core import same_dim as same_dim

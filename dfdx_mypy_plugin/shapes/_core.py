@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 from dfdx_mypy_plugin.shapes import _symbolic as _sym
 
@@ -251,7 +252,8 @@ def same_layer_size(a: Dim, b: Dim) -> bool | None:
     known = same_dim(a, b)
     if known is not None or a is None or b is None:
         return known
-    return False if differ_generically(a, b) or grows_apart(a, b) else None
+    apart = differ_generically(a, b) or grows_apart(a, b) or apart_for_every_argument(a, b)
+    return False if apart else None
 
 
 _PROBES = ((1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049), (2003, 2011, 2017, 2027, 2029, 2039))
@@ -293,6 +295,68 @@ def differ_generically(a: Dim, b: Dim) -> bool:
         if _sym.exact_value(pa, values) != _sym.exact_value(pb, values):
             return True
     return False
+
+
+def apart_for_every_argument(a: Dim, b: Dim, counts: Iterable[str] = ()) -> bool:
+    """Whether two sizes written with a module's ``int`` arguments (``heads``, in lower
+    case) are different functions of its size TypeVars whatever values the arguments have,
+    where one is a count that divides the other (``heads`` against ``D//heads``: a head's
+    size where the head count belongs, equal only where ``D`` is the count's square), or
+    where both are written with a TypeVar and one is split by one of ``counts``, the head
+    counts of the tensors they are axes of (:func:`head_counts`: ``D//heads`` against ``N``
+    in ``Tensor[B, heads, N, D//heads] @ Tensor[B, heads, N, D//heads]``, keys not
+    transposed). Then no value the module is built with makes them equal for every value of
+    its sizes, as two TypeVars are two sizes (:func:`differ_generically`). Sizes equal up to
+    a floor's rounding or where the divisions are exact (``heads*(D//heads)`` and ``D``) do
+    not differ, nor sizes split by an argument that is no head count (an image's
+    ``(H//patch)*(W//patch)`` patches against a module's ``P``: it may be built for them),
+    nor an argument against a TypeVar alone (``seq_len`` against ``N``)."""
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return False
+    na, nb = _sym.names(pa), _sym.names(pb)
+    if all(n.isupper() for n in na | nb):
+        return False  # sizes of TypeVars alone: differ_generically
+    divisors = _sym.divisor_names(pa) | _sym.divisor_names(pb)
+    split = any(n.isupper() for n in na) and any(n.isupper() for n in nb) and divisors & set(counts)
+    if not split and not (_count_of(na, pb) or _count_of(nb, pa)):
+        return False
+    names = sorted(na | nb)
+    small = iter(range(2, 2 + len(names)))
+    nice = {n: next(small) if n in divisors else _EVEN_PROBE * (i + 2) for i, n in enumerate(names)}
+    if _sym.floor_value(pa, nice) == _sym.floor_value(pb, nice):
+        return False  # equal up to a floor's rounding
+    for probe in _PROBES:
+        values = {n: probe[i % len(probe)] + 7 * (i // len(probe)) for i, n in enumerate(names)}
+        if _sym.exact_value(pa, values) == _sym.exact_value(pb, values):
+            return False
+    return True
+
+
+def _count_of(names: set[str], p: _sym.Poly) -> bool:
+    """Whether ``names`` are ``int`` arguments alone, each one a divisor of ``p``, which is
+    written with a TypeVar (``heads`` and ``D//heads``)."""
+    return (
+        bool(names)
+        and not any(n.isupper() for n in names)
+        and names <= _sym.divisor_names(p)
+        and any(n.isupper() for n in _sym.names(p))
+    )
+
+
+def head_counts(shape: Shape) -> set[str]:
+    """The module ``int`` arguments that stand alone on an axis of ``shape`` and divide the
+    size of another of its axes: the head count of a tensor split into heads (``heads`` in
+    ``Tensor[B, heads, N, D//heads]``, a channel shuffle's ``groups``)."""
+    alone = {d for d in shape if isinstance(d, str) and d.isidentifier() and d.islower()}
+    if not alone:
+        return set()
+    divisors: set[str] = set()
+    for d in shape:
+        p = _poly(d) if isinstance(d, str) and not d.isidentifier() else None
+        if p is not None:
+            divisors |= _sym.divisor_names(p)
+    return alone & divisors
 
 
 def equal_where_exact(a: Dim, b: Dim) -> bool:

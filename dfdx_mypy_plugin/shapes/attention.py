@@ -82,8 +82,25 @@ def sdpa(op: str, query: Shape, key: Shape, value: Shape) -> Shape:
             f"{op}: key and value lengths differ: key {fmt(key)}, value {fmt(value)} "
             f"({fmt_dim(key[-2])} != {fmt_dim(value[-2])})"
         )
+    _batch_axes(op, ("query", query), ("key", key))
+    _batch_axes(op, ("key", key), ("value", value))
     batch = broadcast(op, broadcast(op, query[:-2], key[:-2]), value[:-2])
     return (*batch, query[-2], value[-1])
+
+
+def _batch_axes(op: str, a: tuple[str, Shape], b: tuple[str, Shape]) -> None:
+    """Two operands' batch axes broadcast, read with their whole shapes (a head count of one,
+    ``heads`` in ``Tensor[B, heads, N, D//heads]``, meets the other's sequence ``N`` where
+    it was not transposed: :func:`binary.broadcast`); the message names both."""
+    (name_a, x), (name_b, y) = a, b
+    try:
+        broadcast(op, x[:-2], y[:-2], whole=(x, y))
+    except ShapeError as e:
+        detail = str(e).rpartition(" (")[2]
+        raise ShapeError(
+            f"{op}: {name_a} and {name_b} batch axes do not broadcast: {name_a} {fmt(x)}, "
+            f"{name_b} {fmt(y)} ({detail}"
+        ) from None
 
 
 def transformer_inputs(name: str, d_model: Dim, inputs: Sequence[tuple[str, Shape]]) -> None:

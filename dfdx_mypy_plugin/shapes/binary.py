@@ -6,10 +6,12 @@ from dfdx_mypy_plugin.shapes._core import (
     Dim,
     Shape,
     ShapeError,
+    apart_for_every_argument,
     at_least,
     fmt,
     fmt_dim,
     grows_apart,
+    head_counts,
     same_dim,
 )
 
@@ -35,6 +37,8 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return False
     if isinstance(a, str) and isinstance(b, str) and grows_apart(a, b):
         return False  # equal only where a size is 1 (``S`` and ``S-2*D+2``: a dilation of 1)
+    if isinstance(a, str) and isinstance(b, str) and apart_for_every_argument(a, b):
+        return False  # ``heads`` and ``D//heads``: equal for no value a module is built with
     if at_least(a, 2) and at_least(b, 2) and same_dim(a, b) is False:
         return False  # neither can be 1 (``C+1`` and ``3``)
     # One side is known and not 1: a symbolic or unknown partner is 1 or the same size.
@@ -58,6 +62,20 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
     return None
 
 
+def _count_against_size(d: Dim, counts: set[str], other: Dim) -> bool:
+    """``d`` is the head count of a tensor split into heads (:func:`head_counts`) and
+    ``other`` a size TypeVar: a query not transposed to ``Tensor[B, heads, N, D//heads]``
+    meets its keys' ``N`` (``Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads,
+    N]``). A count of heads the module is built with is not a size of its input, which every
+    value of the TypeVar may be; nor 1, which a module built with a head would broadcast.
+    Or ``other`` is another ``int`` argument alone: key/value heads not repeated to the
+    query's (``n_heads`` against ``n_kv_heads``), equal only where the module is built with
+    as many of each, as for a reshape (``shapes.counts_apart``)."""
+    if d not in counts or not isinstance(other, str) or other == d:
+        return False
+    return _typevar_name(other) or (other.isidentifier() and other.islower())
+
+
 def _name_and_number(a: Dim, b: Dim) -> bool:
     """``a`` is a size TypeVar and ``b`` a number it cannot broadcast with unless equal."""
     return _typevar_name(a) and isinstance(b, int) and b >= 2
@@ -70,17 +88,25 @@ def _typevar_name(d: Dim) -> bool:
     return isinstance(d, str) and d.isidentifier() and not d.islower()
 
 
-def broadcast(op: str, a: Shape, b: Shape) -> Shape:
-    """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error."""
+def broadcast(op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = None) -> Shape:
+    """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error.
+    ``whole``: the operands' whole shapes where ``a`` and ``b`` are their leading axes (a
+    matmul's batch axes), for :func:`head_counts`."""
     if a == b:
         return a
     n = max(len(a), len(b))
     pa = (1,) * (n - len(a)) + a
     pb = (1,) * (n - len(b)) + b
+    heads_a, heads_b = (head_counts(s) for s in (whole or (a, b)))
     out: list[Dim] = []
     bad: list[int] = []
     for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
         d = broadcast_dim(da, db)
+        if _count_against_size(da, heads_a, db) or _count_against_size(db, heads_b, da):
+            d = False
+        elif isinstance(da, str) and isinstance(db, str):
+            if apart_for_every_argument(da, db, heads_a | heads_b):
+                d = False  # ``D//heads`` and ``N``: a head's size is no size of the input
         if d is False:
             bad.append(i)
             d = da  # ``h = h + emb`` keeps ``h``'s size, as a reader takes it (ShapeError.best)

@@ -9,10 +9,12 @@ from dfdx_mypy_plugin.shapes._core import (
     Shape,
     ShapeError,
     agree,
+    apart_for_every_argument,
     at_least,
     dim_add,
     fmt,
     fmt_dim,
+    head_counts,
     same_dim,
     same_layer_size,
 )
@@ -30,16 +32,17 @@ def matmul(a: Shape, b: Shape) -> Shape:
     batch_a, batch_b = a[:-2], b[:-2]
     batch_error = None
     try:
-        batch = broadcast("matmul", batch_a, batch_b)
+        batch = broadcast("matmul", batch_a, batch_b, whole=(a, b))
     except ShapeError as e:
         batch, batch_error = e.best or batch_a, e
     # Two size parameters are two sizes, as for a layer's features (same_layer_size): the
     # scores of a generic attention ``q @ k`` without the transpose contract S with D.
-    if same_layer_size(k_a, k_b) is False:
+    counts = head_counts(a) | head_counts(b)
+    if same_layer_size(k_a, k_b) is False or _split_apart(k_a, k_b, counts):
         if len(b) >= 2 and same_dim(k_a, b[-1]):
             cols = b[-2:-1]  # ``q @ k`` for ``q @ k.mT``: the result it was meant to have
         try:
-            matmul_inner(fmt(a), fmt(b), k_a, k_b)
+            matmul_inner(fmt(a), fmt(b), k_a, k_b, counts)
         except ShapeError as e:
             raise ShapeError(str(e), best=batch + rows + cols) from None
     if batch_error is not None:
@@ -49,6 +52,14 @@ def matmul(a: Shape, b: Shape) -> Shape:
             best=batch + rows + cols,
         ) from None
     return batch + rows + cols
+
+
+def _split_apart(k_a: Dim, k_b: Dim, counts: set[str]) -> bool:
+    """Inner sizes of which one is a head's size and that differ for every head count
+    (``D//heads`` against ``N``: :func:`apart_for_every_argument`)."""
+    return (
+        isinstance(k_a, str) and isinstance(k_b, str) and apart_for_every_argument(k_a, k_b, counts)
+    )
 
 
 def joined_inner(a: Shape, b: Shape, side: int, least: Dim, joined: str, line: int) -> None:
@@ -68,9 +79,10 @@ def joined_inner(a: Shape, b: Shape, side: int, least: Dim, joined: str, line: i
     )
 
 
-def matmul_inner(a: str, b: str, k_a: Dim, k_b: Dim) -> None:
-    """The inner sizes ``k_a`` and ``k_b`` of ``a @ b`` (the operands as written) agree."""
-    if same_layer_size(k_a, k_b) is False:
+def matmul_inner(a: str, b: str, k_a: Dim, k_b: Dim, counts: set[str] | None = None) -> None:
+    """The inner sizes ``k_a`` and ``k_b`` of ``a @ b`` (the operands as written) agree;
+    ``counts``: the operands' head counts (:func:`head_counts`)."""
+    if same_layer_size(k_a, k_b) is False or _split_apart(k_a, k_b, counts or set()):
         raise ShapeError(
             f"matmul: inner sizes differ: {a} @ {b} ({fmt_dim(k_a)} != {fmt_dim(k_b)})"
         )

@@ -51,7 +51,7 @@ class GroupedAttention(Module, Generic[D]):
         #     "r[B, S, n_kv_heads, D//n_heads] (B*S*n_kv_heads*(D//n_heads) elements: equal only w"
         #     "here n_kv_heads == n_heads)"]
         xv = self.wv(x).view(bsz, seqlen, self.n_kv_heads, self.head_dim)
-        return xq + xk + xv
+        return dx.cat([xq, xk, xv], axis=2)  # (xq + xk: n_heads against n_kv_heads heads)
 
 
 class ValueHeads(Module, Generic[D]):
