@@ -35,6 +35,7 @@ from mypy.checker import TypeChecker
 from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
+    ArgKind,
     AssignmentStmt,
     CallExpr,
     ComparisonExpr,
@@ -334,30 +335,55 @@ def _forward(info: TypeInfo) -> FuncDef | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    kind: ArgKind
+    default: Expression | None
+    """Its default where the definition is at hand (a module loaded from mypy's cache keeps
+    no defaults: an optional parameter without one is left unbound)."""
+
+
+def _params(func: FuncDef, skip: int = 1) -> list[_Param]:
+    arguments = getattr(func, "arguments", None)
+    if arguments is not None and len(arguments) == len(func.arg_names):
+        return [_Param(a.variable.name, a.kind, a.initializer) for a in arguments[skip:]]
+    return [
+        _Param(name, kind, None)
+        for name, kind in zip(func.arg_names[skip:], func.arg_kinds[skip:], strict=True)
+        if name is not None
+    ]
+
+
+def _formals(call: CallExpr, params: list[_Param]) -> list[list[int]]:
+    return map_actuals_to_formals(
+        call.arg_kinds,
+        call.arg_names,
+        [p.kind for p in params],
+        [p.name for p in params],
+        lambda i: AnyType(TypeOfAny.special_form),
+    )
+
+
 def _bound(
-    func: FuncDef, call: CallExpr, value: Callable[[Expression], object], skip: int = 1
+    func: FuncDef, call: CallExpr, value: Callable[[Expression], object]
 ) -> dict[str, object] | None:
     """The parameters of ``func`` (past ``self``) bound to ``call``'s arguments, or to their
     defaults; None where an argument is starred or a parameter is neither given nor defaulted."""
     if any(k not in (ARG_POS, ARG_NAMED) for k in call.arg_kinds):
         return None
-    params = func.arguments[skip:]
-    kinds = [a.kind for a in params]
-    names: list[str | None] = [a.variable.name for a in params]
-    formal_of = map_actuals_to_formals(
-        call.arg_kinds, call.arg_names, kinds, names, lambda i: AnyType(TypeOfAny.special_form)
-    )
+    params = _params(func)
     bound: dict[str, object] = {}
-    for param, actuals in zip(params, formal_of, strict=True):
+    for param, actuals in zip(params, _formals(call, params), strict=True):
         if param.kind.is_star():
             if actuals:
                 return None
             continue
         if len(actuals) == 1:
-            bound[param.variable.name] = value(call.args[actuals[0]])
-        elif param.initializer is not None:
-            bound[param.variable.name] = _constant(param.initializer)
-        else:
+            bound[param.name] = value(call.args[actuals[0]])
+        elif param.default is not None:
+            bound[param.name] = _constant(param.default)
+        elif param.kind.is_required():
             return None
     return bound
 
@@ -471,16 +497,9 @@ def _argument_place(
     init = _init(info)
     if init is None:
         return None
-    params = init.arguments[1:]
-    formal_of = map_actuals_to_formals(
-        built.arg_kinds,
-        built.arg_names,
-        [a.kind for a in params],
-        [a.variable.name for a in params],
-        lambda i: AnyType(TypeOfAny.special_form),
-    )
-    for param, actuals in zip(params, formal_of, strict=True):
-        if param.variable.name == name and len(actuals) == 1:
+    params = _params(init)
+    for param, actuals in zip(params, _formals(built, params), strict=True):
+        if param.name == name and len(actuals) == 1:
             return built.args[actuals[0]]
     return None
 
@@ -814,11 +833,11 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
         return x
     if isinstance(member, _Module) and scope.api is not None and scope.depth < _DEPTH:
         forward = _forward(member.info)
-        params = forward.arguments[1:] if forward is not None else []
-        if len(params) < 1 or any(p.initializer is None for p in params[1:]):
+        params = _params(forward) if forward is not None else []
+        if len(params) < 1 or any(p.default is None for p in params[1:]):
             raise _Stop
-        inputs = {params[0].variable.name: x}
-        inputs.update({p.variable.name: _constant(p.initializer) for p in params[1:] if p.initializer})
+        inputs = {params[0].name: x}
+        inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
         return _run_forward(scope.api, member, inputs, scope.depth + 1)
     raise _Stop
 
