@@ -287,7 +287,8 @@ def _report(
     if len(at_fault) == 1:
         place = _argument_place(api, built, info, at_fault[0])
         if place is not None and place.line != failed.where.line:
-            api.fail(message, place, code=DFDX_SHAPE)
+            given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
+            api.fail(given, place, code=DFDX_SHAPE)
 
 
 _UNKNOWN_ARG: object = None
@@ -416,16 +417,21 @@ def _construction_arguments(
     return _bound(init, built, lambda e: _caller_value(api, e, syms))
 
 
-def _caller_value(api: CheckerPluginInterface, e: Expression, syms: dict[str, Type]) -> object:
-    """An argument's value where the module is built or called: a literal, a tuple of them,
-    a size TypeVar's name, a word; else not known."""
+def _caller_value(
+    api: CheckerPluginInterface, e: Expression, syms: dict[str, Type], checked: bool = False
+) -> object:
+    """An argument's value where the module is built (``checked``: typed now if mypy has
+    not typed it yet, as the arguments of the call being checked) or called: a literal, a
+    tuple of them, a size TypeVar's name, a word, a tensor's shape; else not known."""
     if isinstance(e, TupleExpr):
-        return tuple(_caller_value(api, i, syms) for i in e.items)
+        return tuple(_caller_value(api, i, syms, checked) for i in e.items)
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
     checker = api if isinstance(api, TypeChecker) else None
     t = checker.lookup_type_or_none(e) if checker is not None else None
+    if t is None and checked:
+        t = api.get_expression_type(e)
     if t is None:
         return _UNKNOWN
     if literal_bool(t) is not None:
@@ -445,7 +451,8 @@ def _caller_value(api: CheckerPluginInterface, e: Expression, syms: dict[str, Ty
     except Unknown:
         pass
     if isinstance(e, OpExpr):
-        left, right = _caller_value(api, e.left, syms), _caller_value(api, e.right, syms)
+        left = _caller_value(api, e.left, syms, checked)
+        right = _caller_value(api, e.right, syms, checked)
         try:
             return _arith(e.op, left, right)
         except _Stop:
@@ -465,7 +472,7 @@ def _call_inputs(
     forward = _forward(info)
     if forward is None:
         return None
-    return _bound(forward, call, lambda e: _caller_value(api, e, syms))
+    return _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
 
 
 def _describe(info: TypeInfo, built: CallExpr, arguments: dict[str, object]) -> str:
@@ -672,7 +679,11 @@ def _value(e: Expression, scope: _Scope) -> object:
     if isinstance(e, ListExpr):
         return [_value(i, scope) for i in e.items]
     if isinstance(e, OpExpr):
-        return _arith(e.op, _value(e.left, scope), _value(e.right, scope))
+        left, right = _value(e.left, scope), _value(e.right, scope)
+        try:
+            return _arith(e.op, left, right)
+        except ShapeError as error:
+            raise _Failed(error, e, scope.instance, scope.info) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
         return _arith("*", -1, _value(e.expr, scope))
     if isinstance(e, ComparisonExpr) and len(e.operators) == 1:
@@ -694,8 +705,10 @@ def _indexed(base: object, index: Expression, scope: _Scope) -> object:
     if isinstance(base, tuple | list) and isinstance(i, int) and not isinstance(i, bool):
         if -len(base) <= i < len(base):
             return base[i]
-    if isinstance(base, _Sequence) and isinstance(i, int) and -len(base.members) <= i < len(
-        base.members
+    if (
+        isinstance(base, _Sequence)
+        and isinstance(i, int)
+        and -len(base.members) <= i < len(base.members)
     ):
         return base.members[i]
     raise _Stop
@@ -903,7 +916,12 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
             window[a.name] = v
         else:
             window[a.name] = _size(v)
-    return _Layer(layer, sizes, window if layer.window else None)
+    unknown = any(
+        v is None or (isinstance(v, tuple) and None in v)
+        for k, v in window.items()
+        if k != "groups"
+    )
+    return _Layer(layer, sizes, window if layer.window and not unknown else None)
 
 
 _TENSOR_FUNCTIONS = frozenset({"cat", "concat", "max_pool2d", "avg_pool2d", "flatten"})
