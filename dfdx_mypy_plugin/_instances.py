@@ -59,7 +59,6 @@ from mypy.nodes import (
     TupleExpr,
     TypeInfo,
     UnaryExpr,
-    Var,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
@@ -92,7 +91,7 @@ from dfdx_mypy_plugin.shapes import ShapeError
 from dfdx_mypy_plugin.shapes.layers import Layer, Window, layer_of, output_shape
 
 _MODULE = "dfdx.nn._module.Module"
-_SEQUENTIAL = "dfdx.nn._sequential.Sequential"
+_SEQUENTIAL = "dfdx.nn._containers.Sequential"
 _DEPTH = 4
 """How deep modules built inside modules are followed."""
 
@@ -293,6 +292,71 @@ def _report(
 
 _UNKNOWN_ARG: object = None
 """A construction argument taken as not known (a size nobody knows: ``Dyn``)."""
+
+
+# ---- a user's module inside a Sequential ------------------------------------------------------
+
+
+def sequential_members(api: CheckerPluginInterface, context: Context) -> list[Expression] | None:
+    """The expressions that built the members of the ``Sequential`` that ``context`` calls
+    (``self.features(x)``, ``self.features`` built once as ``Sequential(ConvBNReLU(3, 32,
+    stride=2), ConvBNReLU(32, 64))``), in order; None where it was not built so."""
+    try:
+        if not isinstance(context, CallExpr):
+            return None
+        built = built_by(api, context.callee)
+        if not isinstance(built, CallExpr) or any(k != ARG_POS for k in built.arg_kinds):
+            return None
+        callee = built.callee
+        if not (isinstance(callee, RefExpr) and isinstance(callee.node, TypeInfo)):
+            return None
+        return list(built.args) if callee.node.fullname == _SEQUENTIAL else None
+    except Exception:
+        if DEBUG:
+            raise
+        return None
+
+
+def member_output(
+    api: CheckerPluginInterface,
+    member: Instance,
+    built: Expression,
+    declared: Type,
+    x: shapes.Shape,
+    syms: dict[str, Type],
+    report: bool,
+) -> Type:
+    """``declared``, the type of a user's module ``member`` of a Sequential called on a tensor
+    of shape ``x`` (as its ``forward`` declares it), with its unknown sizes filled in from
+    the member's ``forward`` run for the instance ``built`` (the module docstring); a
+    mistake of that instance's values is reported where ``report``."""
+    try:
+        ret = get_proper_type(declared)
+        if not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
+            return declared
+        if not isinstance(built, CallExpr) or not _names_class(built.callee, member.type):
+            return declared
+        arguments = _construction_arguments(api, built, member.type, syms)
+        forward = _forward(member.type)
+        if arguments is None or forward is None:
+            return declared
+        params = _params(forward)
+        if not params or any(p.default is None for p in params[1:]):
+            return declared
+        inputs: dict[str, object] = {params[0].name: _Tensor(x)}
+        inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
+        outcome = _outcome(api, member.type, built, arguments, inputs)
+        if isinstance(outcome, _Failed):
+            if report:
+                _report(api, member.type, built, arguments, inputs, outcome)
+            return declared
+        if outcome is None or not _has_unknown(ret):
+            return declared
+        return _filled(api, ret, outcome.shape, syms)
+    except Exception:
+        if DEBUG:
+            raise
+        return declared
 
 
 # ---- where the instance comes from --------------------------------------------------------------

@@ -68,6 +68,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._declared import item_destination
+from dfdx_mypy_plugin._instances import member_output, sequential_members
 from dfdx_mypy_plugin._joined_values import held_equal
 from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
@@ -587,15 +588,21 @@ def sequential(call: Call) -> Type:
 # ---- calling a module: the input's shape folded through ----------------------------------------
 
 
-def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
-    """The shape of ``layer(x)``, checked with the runtime's rules."""
+def _fold(
+    call: Call, layer: Instance, x: TensorType, built: Expression | None = None
+) -> TensorType:
+    """The shape of ``layer(x)``, checked with the runtime's rules; ``built``, the expression
+    that built ``layer`` where it is a member of the Sequential called (a user's module is
+    then typed per instance: ``_instances.member_output``)."""
     kind = layer.type.fullname
     if kind == SEQUENTIAL:
         layers = _layers(layer)
         if _chain_mismatch(layers) is not None:
             raise Unknown  # reported once, where the Sequential is built
-        for inner in layers:
-            x = _fold(call, inner, x)
+        members = sequential_members(call.api, call.context) if built is None else None
+        for i, inner in enumerate(layers):
+            member = members[i] if members is not None and len(members) == len(layers) else None
+            x = _fold(call, inner, x, member)
         return x
     if kind == RESIDUAL:
         if not layer.args:
@@ -606,7 +613,11 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
         return x
     spec = _layer(layer)
     if spec is None:
-        return read_tensor(_call_as_mypy_would(call, layer, x))
+        declared = _call_as_mypy_would(call, layer, x)
+        if built is not None:
+            syms = dict(x.syms)
+            declared = member_output(call.api, layer, built, declared, x.shape, syms, call.report)
+        return read_tensor(declared)
     window = _read_window(layer, spec, call.api) if spec.window else None
     syms = dict(x.syms)
     shape = shapes.output_shape(spec, x.shape, _dims(layer, spec, syms), window)
