@@ -36,31 +36,43 @@ from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
     ArgKind,
+    AssertStmt,
     AssignmentStmt,
+    Block,
+    BreakStmt,
     CallExpr,
     ComparisonExpr,
     Context,
+    ContinueStmt,
     Expression,
     ExpressionStmt,
     FloatExpr,
+    ForStmt,
     FuncDef,
+    IfStmt,
     IndexExpr,
     IntExpr,
     ListExpr,
     MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     OpExpr,
     PassStmt,
+    RaiseStmt,
     RefExpr,
     ReturnStmt,
     Statement,
     StrExpr,
     SuperExpr,
+    TryStmt,
     TupleExpr,
     TypeInfo,
     UnaryExpr,
+    WhileStmt,
+    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface
+from mypy.traverser import all_name_and_member_expressions
 from mypy.types import (
     AnyType,
     CallableType,
@@ -73,6 +85,8 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._locals import target_names
+from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
     TENSOR,
     Unknown,
@@ -85,7 +99,7 @@ from dfdx_mypy_plugin._types import (
     read_dim,
     read_tensor,
 )
-from dfdx_mypy_plugin._where import built_by
+from dfdx_mypy_plugin._where import built_by, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.shapes import ShapeError
 from dfdx_mypy_plugin.shapes.layers import Layer, Window, layer_of, output_shape
@@ -638,8 +652,24 @@ def _run_forward(
     return _run(forward.body.body, scope, in_init=False)
 
 
+_FELL_THROUGH = object()
+"""What :func:`_run` gives for a block that ends without a ``return``."""
+
+
 def _run(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
     """Each statement of ``body`` in turn; the value returned (``__init__``: None)."""
+    value = _block(body, scope, in_init)
+    if in_init:
+        return None
+    if value is _FELL_THROUGH:
+        raise _Stop
+    return value
+
+
+def _block(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
+    """``body`` run; the value of its ``return``, or :data:`_FELL_THROUGH`. In ``__init__``
+    a statement the evaluator does not follow makes what it may change unknown; in
+    ``forward`` it stops the evaluation."""
     for stmt in body:
         if isinstance(stmt, ReturnStmt):
             if in_init:
@@ -649,22 +679,43 @@ def _run(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
             return _value(stmt.expr, scope)
         if isinstance(stmt, PassStmt):
             continue
-        if isinstance(stmt, ExpressionStmt):
-            if isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr):
-                continue
-            if in_init:
-                continue  # a call for its effect (``register_buffer``): no field we read
-            raise _Stop
-        if isinstance(stmt, AssignmentStmt):
+        if isinstance(stmt, ExpressionStmt) and (
+            isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr)
+        ):
+            continue
+        if isinstance(stmt, AssignmentStmt) and not (in_init and _touches_fields(stmt)):
+            if not in_init and any(_mentions_self_field(t) for t in stmt.lvalues):
+                raise _Stop  # forward changing the instance
             _assign(stmt, scope, in_init)
             continue
+        if isinstance(stmt, OperatorAssignmentStmt) and not in_init:
+            if not isinstance(stmt.lvalue, NameExpr):
+                raise _Stop
+            value = _value(OpExpr(stmt.op, stmt.lvalue, stmt.rvalue), scope, at=stmt)
+            scope.names[stmt.lvalue.name] = value
+            continue
+        if isinstance(stmt, IfStmt) and len(stmt.expr) == 1:
+            taken = _condition(stmt.expr[0], scope)
+            if taken is not None:
+                branch = stmt.body[0].body if taken else (stmt.else_body or Block([])).body
+                value = _block(branch, scope, in_init)
+                if value is not _FELL_THROUGH:
+                    return value
+                continue
         if in_init:
-            _forget_assigned(stmt, scope)
+            _forget_touched(stmt, scope)
             continue
         raise _Stop
-    if in_init:
+    return _FELL_THROUGH
+
+
+def _condition(e: Expression, scope: _Scope) -> bool | None:
+    """The value of an ``if``'s test where it is a known bool, else None."""
+    try:
+        value = _value(e, scope)
+    except (_Stop, Unknown, ShapeError, _Failed):
         return None
-    raise _Stop
+    return value if isinstance(value, bool) else None
 
 
 def _is_super_init(e: Expression) -> bool:
@@ -675,15 +726,110 @@ def _is_super_init(e: Expression) -> bool:
     )
 
 
-def _forget_assigned(stmt: Statement, scope: _Scope) -> None:
-    """A statement ``__init__`` runs that the evaluator does not follow (an ``if``, a loop):
-    every field and name it may assign is not known."""
-    from dfdx_mypy_plugin._where import walk
+_READ_STATEMENTS = (
+    AssignmentStmt,
+    OperatorAssignmentStmt,
+    ExpressionStmt,
+    ReturnStmt,
+    AssertStmt,
+    RaiseStmt,
+    IfStmt,
+    WhileStmt,
+    ForStmt,
+    WithStmt,
+    TryStmt,
+    PassStmt,
+    BreakStmt,
+    ContinueStmt,
+)
+"""The statements whose expressions :func:`_reused_names._expressions` lists."""
 
+_REGISTERS = frozenset({"register_buffer", "register_parameter", "register_module", "add_module"})
+
+
+@dataclass
+class _Touched:
+    """The fields of ``self`` a statement mentions, and the names it binds; ``everything``
+    where it may set fields it does not name (``setattr``, ``register_buffer`` of a name
+    not written out, a method of the class's own)."""
+
+    fields: set[str]
+    names: set[str]
+    everything: bool
+
+
+def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
+    fields: set[str] = set()
+    everything = False
     for inner in walk([stmt]):
+        if not isinstance(inner, _READ_STATEMENTS):
+            everything = True  # a kind of statement whose expressions are not read here
+        for expression in _expressions(inner):
+            mentioned_names, members = all_name_and_member_expressions(expression)
+            everything = everything or any(n.name == "setattr" for n in mentioned_names)
+            for e in members:
+                if _is_self(e):
+                    fields.add(e.name)
+                    everything = everything or e.name in _REGISTERS or _own_method(info, e.name)
+    names: set[str] = set()
+    for inner in walk([stmt]):
+        targets: list[Expression] = []
         if isinstance(inner, AssignmentStmt):
-            for target in inner.lvalues:
-                _bind(target, _UNKNOWN, scope)
+            targets = list(inner.lvalues)
+        elif isinstance(inner, OperatorAssignmentStmt):
+            targets = [inner.lvalue]
+        elif isinstance(inner, ForStmt):
+            targets = [inner.index]
+        elif isinstance(inner, WithStmt):
+            targets = [t for t in inner.target if t is not None]
+        for t in targets:
+            names.update(target_names(t))
+    return _Touched(fields, names, everything)
+
+
+def _own_method(info: TypeInfo | None, name: str) -> bool:
+    """Whether ``name`` is a method a user's class defines (it may build fields)."""
+    if info is None:
+        return False
+    for base in info.mro:
+        if base.fullname == _MODULE:
+            return False
+        if name in base.names:
+            return isinstance(base.names[name].node, FuncDef)
+    return False
+
+
+def _touches_fields(stmt: AssignmentStmt) -> bool:
+    """Whether an assignment of ``__init__`` does more than bind names and fields: a field's
+    item or attribute set (``self.blocks[0] = ...``, ``self.conv.weight = ...``)."""
+    return any(not _simple_target(t) for t in stmt.lvalues)
+
+
+def _simple_target(t: Expression) -> bool:
+    if isinstance(t, NameExpr) or _is_self(t):
+        return True
+    return isinstance(t, TupleExpr | ListExpr) and all(_simple_target(i) for i in t.items)
+
+
+def _mentions_self_field(t: Expression) -> bool:
+    if _is_self(t):
+        return True
+    if isinstance(t, TupleExpr | ListExpr):
+        return any(_mentions_self_field(i) for i in t.items)
+    return False
+
+
+def _forget_touched(stmt: Statement, scope: _Scope) -> None:
+    """A statement of ``__init__`` the evaluator does not follow (a loop, a branch it cannot
+    decide, a call for its effect): every field it mentions and every name it binds is not
+    known after it (every field, where it may set fields it does not name)."""
+    touched = _touched(stmt, scope.info)
+    if touched.everything:
+        scope.fields.clear()
+    for name in touched.fields:
+        scope.fields[name] = _UNKNOWN
+    for name in touched.names:
+        scope.names[name] = _UNKNOWN
 
 
 def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
@@ -691,7 +837,7 @@ def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
         value = _value(stmt.rvalue, scope)
     except (_Stop, Unknown):
         value = _UNKNOWN
-    except ShapeError:
+    except (ShapeError, _Failed):
         if not in_init:
             raise
         value = _UNKNOWN
@@ -725,7 +871,7 @@ def _known(v: object) -> object:
     return v
 
 
-def _value(e: Expression, scope: _Scope) -> object:
+def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -742,12 +888,27 @@ def _value(e: Expression, scope: _Scope) -> object:
         return tuple(_value(i, scope) for i in e.items)
     if isinstance(e, ListExpr):
         return [_value(i, scope) for i in e.items]
+    if isinstance(e, OpExpr) and e.op in ("and", "or"):
+        left = _value(e.left, scope)
+        if not isinstance(left, bool):
+            raise _Stop
+        if (e.op == "and" and not left) or (e.op == "or" and left):
+            return left
+        right = _value(e.right, scope)
+        if not isinstance(right, bool):
+            raise _Stop
+        return right
+    if isinstance(e, UnaryExpr) and e.op == "not":
+        operand = _value(e.expr, scope)
+        if not isinstance(operand, bool):
+            raise _Stop
+        return not operand
     if isinstance(e, OpExpr):
         left, right = _value(e.left, scope), _value(e.right, scope)
         try:
             return _arith(e.op, left, right)
         except ShapeError as error:
-            raise _Failed(error, e, scope.instance, scope.info) from None
+            raise _Failed(error, at or e, scope.instance, scope.info) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
         return _arith("*", -1, _value(e.expr, scope))
     if isinstance(e, ComparisonExpr) and len(e.operators) == 1:
@@ -1003,10 +1164,11 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         axis = named.get("axis", named.get("dim", args[1] if len(args) > 1 else 0))
         if not isinstance(items, list | tuple) or not isinstance(axis, int):
             raise _Stop
-        if not all(isinstance(i, _Tensor) for i in items):
+        tensors = [i for i in items if isinstance(i, _Tensor)]
+        if len(tensors) != len(items):
             raise _Stop
         try:
-            return _Tensor(shapes.concat([i.shape for i in items], axis))  # type: ignore[union-attr]
+            return _Tensor(shapes.concat([t.shape for t in tensors], axis))
         except ShapeError as error:
             raise _Failed(error, e, scope.instance, scope.info) from None
     if args and isinstance(args[0], _Tensor):
