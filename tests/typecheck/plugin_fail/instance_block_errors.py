@@ -11,7 +11,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
-from dfdx.nn import BatchNorm2d, Conv2d, LayerNorm, Linear, Module
+from dfdx.nn import BatchNorm2d, Conv2d, LayerNorm, Linear, Module, Sequential
 
 B = TypeVar("B", bound=int)
 N = TypeVar("N", bound=int)
@@ -82,10 +82,12 @@ class Residual(Module):
     def forward(self, x: Tensor[B, Dyn, H, W, T]) -> Tensor[B, Dyn, H, W, T]:
         return x + self.conv(x)  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, 16, 8, 8] and "
-        #     "Tensor[B, 32, 8, 8] (axis -3: 16 != 32) (in Residual(16, 32)" " built at line 95)",
+        #     "Tensor[B, 32, 8, 8] (axis -3: 16 != 32) (in Residual(16, 32)" " built at line 97)",
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, Dyn, 8, 8] and "
         #     "Tensor[B, 16, 6, 6] (axis -2: 8 != 6) (in Residual(16, 16, "
-        #     "padding=0) built at line 99)"]
+        #     "padding=0) built at line 101)",
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, 16, 8, 8] and "
+        #     "Tensor[B, 24, 8, 8] (axis -3: 16 != 24) (in Residual(16, 24)" " built at line 140)"]
 
 
 class Net(Module):
@@ -95,11 +97,11 @@ class Net(Module):
         self.wide = Residual(16, 32)  # E: mypy[
         #     dfdx-shape "out_ch is given here; used at line 83: add: shapes do not "
         #     "broadcast: Tensor[B, 16, 8, 8] and Tensor[B, 32, 8, 8] (axis"
-        #     " -3: 16 != 32) (in Residual(16, 32) built at line 95)"]
+        #     " -3: 16 != 32) (in Residual(16, 32) built at line 97)"]
         self.valid = Residual(16, 16, padding=0)  # E: mypy[
         #     dfdx-shape "padding is given here; used at line 83: add: shapes do not "
         #     "broadcast: Tensor[B, Dyn, 8, 8] and Tensor[B, 16, 6, 6] "
-        #     "(axis -2: 8 != 6) (in Residual(16, 16, padding=0) built at " "line 99)"]
+        #     "(axis -2: 8 != 6) (in Residual(16, 16, padding=0) built at " "line 101)"]
 
     def forward(self, x: Tensor[B, L[16], L[8], L[8], T]) -> Tensor[B, Dyn, L[8], L[8], T]:
         return self.valid(self.wide(self.ok(x)))
@@ -117,7 +119,7 @@ class MixFFN(Module, Generic[D]):
         h = self.fc1(self.norm(x)).gelu()
         return x + self.fc2(h)  # E: mypy[
         #     dfdx-shape "Linear[128, 32]: takes 128 features, got Tensor[B, N, 64] "
-        #     "(64 != 128) (in MixFFN(32, ratio=2) built at line 127)"]
+        #     "(64 != 128) (in MixFFN(32, ratio=2) built at line 129)"]
 
 
 class Mixer(Module):
@@ -128,3 +130,18 @@ class Mixer(Module):
 
     def forward(self, x: Tensor[B, N, L[32], T]) -> Tensor[B, N, L[32], T]:
         return self.narrow(self.ffn(x))
+
+
+class Tower(Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = Sequential(
+            Residual(16, 16),
+            Residual(16, 24),  # E: mypy[
+            #     dfdx-shape "out_ch is given here; used at line 83: add: shapes do not "
+            #     "broadcast: Tensor[B, 16, 8, 8] and Tensor[B, 24, 8, 8] (axis"
+            #     " -3: 16 != 24) (in Residual(16, 24) built at line 140)"]
+        )
+
+    def forward(self, x: Tensor[B, L[16], L[8], L[8], T]) -> Tensor[B, Dyn, L[8], L[8], T]:
+        return self.blocks(x)

@@ -4,7 +4,7 @@ spatial sizes, an ``int`` width); each call of an instance built with known argu
 typed by running its ``forward`` with them, so the sizes after it stay known. An Inception
 stem of ``BasicConv2d`` at several strides and paddings joined by ``cat``, a Mix-FFN whose
 hidden width is ``dim * ratio``, a residual block whose shortcut is built only where the
-stride is not 1."""
+stride is not 1, MobileNet's ``ConvBNReLU`` inside a ``Sequential``."""
 
 # rules: nn, movement
 
@@ -15,7 +15,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
-from dfdx.nn import BatchNorm2d, Conv2d, LayerNorm, Linear, Module
+from dfdx.nn import BatchNorm2d, Conv2d, LayerNorm, Linear, Module, Sequential
 
 B = TypeVar("B", bound=int)
 N = TypeVar("N", bound=int)
@@ -151,3 +151,61 @@ assert out.shape == (2, 4, 64)
 local: BasicConv2d[L[3], L[8]] = BasicConv2d(3, 8, 7, stride=2, padding=3)
 assert_type(local(images), Tensor[L[2], L[8], L[9], L[9], NoneTape])
 assert local(images).shape == (2, 8, 9, 9)
+
+
+class ConvBNReLU(Module, Generic[CI, CO]):
+    """torchvision's MobileNetV2 block: the padding is computed from the kernel size."""
+
+    def __init__(
+        self, in_planes: CI, out_planes: CO, kernel_size: int = 3, stride: int = 1
+    ) -> None:
+        super().__init__()
+        padding = (kernel_size - 1) // 2
+        self.conv = Conv2d(in_planes, out_planes, kernel_size, stride, padding, bias=False, rng=rng)
+        self.bn = BatchNorm2d(out_planes)
+
+    def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, CO, Dyn, Dyn, T]:
+        return self.bn(self.conv(x)).relu()
+
+
+class Downsample(Module, Generic[CI, CO]):
+    """A shortcut built only where the stride or the width changes."""
+
+    def __init__(self, in_ch: CI, out_ch: CO, stride: int) -> None:
+        super().__init__()
+        self.body = ConvBNReLU(in_ch, out_ch, stride=stride)
+        self.shortcut: Conv2d[CI, CO] | None = None
+        if stride != 1 or in_ch != out_ch:
+            self.shortcut = Conv2d(in_ch, out_ch, 1, stride=stride, rng=rng)
+
+    def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, CO, Dyn, Dyn, T]:
+        out = self.body(x)
+        if self.shortcut is not None:
+            out = out + self.shortcut(x)
+        return out
+
+
+class MobileStem(Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = Sequential(
+            ConvBNReLU(3, 16, stride=2),
+            ConvBNReLU(16, 32, stride=2),
+            ConvBNReLU(32, 32, kernel_size=1),
+        )
+        self.down: Downsample[L[32], L[64]] = Downsample(32, 64, stride=2)
+        self.classifier = Linear(64 * 2 * 2, 10, rng=rng)
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, L[10], T]:
+        h = self.features(x)
+        assert_type(h, Tensor[B, L[32], L[4], L[4], T])
+        d = self.down(h)
+        assert_type(d, Tensor[B, L[64], L[2], L[2], T])
+        return self.classifier(d.flatten(1))
+
+
+stem = MobileStem()
+small: Tensor[L[2], L[3], L[16], L[16], NoneTape] = dx.randn(2, 3, 16, 16, rng=rng)
+logits = stem(small)
+assert_type(logits, Tensor[L[2], L[10], NoneTape])
+assert logits.shape == (2, 10)
