@@ -240,7 +240,7 @@ def _refined(
         return forward
     syms: dict[str, Type] = {}
     arguments = _construction_arguments(api, built, module.type, syms)
-    if arguments is None:
+    if arguments is None or not _agrees(module, arguments):
         return forward
     inputs = _call_inputs(api, module.type, context, syms)
     if inputs is None:
@@ -352,7 +352,7 @@ def member_output(
             return declared
         arguments = _construction_arguments(api, built, member.type, syms)
         forward = _forward(member.type)
-        if arguments is None or forward is None:
+        if arguments is None or forward is None or not _agrees(member, arguments):
             return declared
         params = _params(forward)
         if not params or any(p.default is None for p in params[1:]):
@@ -493,6 +493,33 @@ def _construction_arguments(
     if init is None:
         return None
     return _bound(init, built, lambda e: _caller_value(api, e, syms))
+
+
+def _agrees(module: Instance, arguments: dict[str, object]) -> bool:
+    """Whether each argument given for a size TypeVar of the class is the size the module's
+    type holds there, where both are known (a field declared ``Block[CI, CO]`` but built
+    ``Block(out_planes, ...)`` is reported where it is built, and typed as declared)."""
+    init = _init(module.type)
+    signature = init.type if init is not None else None
+    if not isinstance(signature, CallableType):
+        return False
+    own = {tv.name: i for i, tv in enumerate(module.type.defn.type_vars)}
+    for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+        p = get_proper_type(t)
+        if name is None or name not in arguments or not isinstance(p, TypeVarType):
+            continue
+        i = own.get(p.name)
+        if i is None or i >= len(module.args):
+            continue
+        try:
+            held = read_dim(module.args[i], {})
+        except Unknown:
+            continue
+        given = arguments[name]
+        if held is not None and isinstance(given, int | str) and not isinstance(given, bool):
+            if held != given:
+                return False
+    return True
 
 
 def _caller_value(
