@@ -495,6 +495,10 @@ def _construction_arguments(
     return _bound(init, built, lambda e: _caller_value(api, e, syms))
 
 
+_TYPED_ALONE = (NameExpr, MemberExpr, CallExpr, IndexExpr, OpExpr, UnaryExpr)
+"""Arguments typed without their context (a list, a lambda needs it: not typed here)."""
+
+
 def _agrees(module: Instance, arguments: dict[str, object]) -> bool:
     """Whether each argument given for a size TypeVar of the class is the size the module's
     type holds there, where both are known (a field declared ``Block[CI, CO]`` but built
@@ -535,7 +539,7 @@ def _caller_value(
         return constant
     checker = api if isinstance(api, TypeChecker) else None
     t = checker.lookup_type_or_none(e) if checker is not None else None
-    if t is None and checked:
+    if t is None and checked and isinstance(e, _TYPED_ALONE):
         t = api.get_expression_type(e)
     if t is None:
         return _UNKNOWN
