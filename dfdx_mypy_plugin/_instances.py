@@ -285,10 +285,14 @@ def _report(
     on the op's line, and on the one construction argument that makes it."""
     if failed.module is None or not _same_file(api, failed.module):
         return  # its line is in another file
+    if _reported_at(api, failed.where.line):
+        return  # the check of the block's own body already reports this line
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     if isinstance(_outcome(api, info, built, unknown, inputs), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
     message = f"{failed.error} (in {failed.instance} built at line {built.line})"
+    if failed.module is not info:
+        return  # in a block it builds: the check of this block's own call of it reports it
     api.fail(message, failed.where, code=DFDX_SHAPE)
     at_fault = [
         name
@@ -302,6 +306,15 @@ def _report(
         if place is not None and place.line != failed.where.line:
             given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
             api.fail(given, place, code=DFDX_SHAPE)
+
+
+def _reported_at(api: CheckerPluginInterface, line: int) -> bool:
+    """Whether a ``dfdx`` error is already reported on ``line`` of the file being checked."""
+    errors = getattr(getattr(api, "msg", None), "errors", None)
+    infos = getattr(errors, "error_info_map", {}).get(getattr(api, "path", None), [])
+    return any(
+        i.line == line and i.code is not None and i.code.code.startswith("dfdx") for i in infos
+    )
 
 
 _UNKNOWN_ARG: object = None
@@ -1075,10 +1088,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         args, named = _positional(e, scope)
         if len(args) != 1 or named:
             raise _Stop
-        value = args[0]
-        for member in module.members:
-            value = _module_output(member, value, e, scope)
-        return value
+        return _folded(module, args[0], e, scope)
     if isinstance(module, _Module):
         if scope.depth >= _DEPTH or scope.api is None:
             raise _Stop
@@ -1092,14 +1102,26 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
     raise _Stop
 
 
+def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> object:
+    """``x`` through the members of a Sequential. A layer after the first that does not take
+    what the one before gives is a mistake of the Sequential's chain, reported where it is
+    built (not this instance's): the evaluation stops there."""
+    for i, member in enumerate(sequence.members):
+        try:
+            x = _module_output(member, x, e, scope)
+        except _Failed:
+            if i > 0 and isinstance(member, _Layer):
+                raise _Stop from None
+            raise
+    return x
+
+
 def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> object:
     """One member of a Sequential applied to ``x``."""
     if isinstance(member, _Layer) and isinstance(x, _Tensor):
         return _layer_output(member, x, e, scope)
     if isinstance(member, _Sequence):
-        for inner in member.members:
-            x = _module_output(inner, x, e, scope)
-        return x
+        return _folded(member, x, e, scope)
     if isinstance(member, _Module) and scope.api is not None and scope.depth < _DEPTH:
         forward = _forward(member.info)
         params = _params(forward) if forward is not None else []
