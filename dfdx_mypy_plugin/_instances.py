@@ -27,6 +27,7 @@ that argument's line too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -313,8 +314,16 @@ def _reported_at(api: CheckerPluginInterface, line: int) -> bool:
     errors = getattr(getattr(api, "msg", None), "errors", None)
     infos = getattr(errors, "error_info_map", {}).get(getattr(api, "path", None), [])
     return any(
-        i.line == line and i.code is not None and i.code.code.startswith("dfdx") for i in infos
+        i.line == line
+        and i.code is not None
+        and i.code.code.startswith("dfdx")
+        and not _OWN_MESSAGE.search(i.message)
+        for i in infos
     )
+
+
+_OWN_MESSAGE = re.compile(r"\(in .* built at line \d+\)$")
+"""A message of this module's own (another instance's mistake on the same line)."""
 
 
 _UNKNOWN_ARG: object = None
