@@ -599,7 +599,9 @@ def _fold(
         layers = _layers(layer)
         if _chain_mismatch(layers) is not None:
             raise Unknown  # reported once, where the Sequential is built
-        members = sequential_members(call.api, call.context) if built is None else None
+        # (outside a type check, the summary's stand-in for ``call`` has no api)
+        checked = built is None and call.api is not None
+        members = sequential_members(call.api, call.context) if checked else None
         for i, inner in enumerate(layers):
             member = members[i] if members is not None and len(members) == len(layers) else None
             x = _fold(call, inner, x, member)
