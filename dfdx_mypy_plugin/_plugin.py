@@ -69,6 +69,7 @@ from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
+from dfdx_mypy_plugin._instances import refined_by_instance
 from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._listed import tensor_appended
 from dfdx_mypy_plugin._types import (
@@ -728,7 +729,8 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
         if isinstance(forward, CallableType):
             if _own_arguments(ctx):
-                return checked_forward(ctx.api, receiver, forward, ctx.context)
+                checked = checked_forward(ctx.api, receiver, forward, ctx.context)
+                return refined_by_instance(ctx.api, receiver, checked, ctx.context)
             return forward_sizes_evaluated(ctx.api, receiver, forward, ctx.args)
         if isinstance(forward, FunctionLike):
             return forward

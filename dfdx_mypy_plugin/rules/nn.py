@@ -72,6 +72,7 @@ from mypy.types import (
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._declared import item_destination
 from dfdx_mypy_plugin._grown import grown, unknown_chain
+from dfdx_mypy_plugin._instances import member_output, sequential_members
 from dfdx_mypy_plugin._joined_values import held_equal
 from dfdx_mypy_plugin._listed import listed_items
 from dfdx_mypy_plugin._locals import checked_copy
@@ -723,15 +724,23 @@ def sequential_layer_exprs(
 # ---- calling a module: the input's shape folded through ----------------------------------------
 
 
-def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
-    """The shape of ``layer(x)``, checked with the runtime's rules."""
+def _fold(
+    call: Call, layer: Instance, x: TensorType, built: Expression | None = None
+) -> TensorType:
+    """The shape of ``layer(x)``, checked with the runtime's rules; ``built``, the expression
+    that built ``layer`` where it is a member of the Sequential called (a user's module is
+    then typed per instance: ``_instances.member_output``)."""
     kind = layer.type.fullname
     if kind == SEQUENTIAL:
         layers = _layers(layer)
         if _chain_mismatch(layers) is not None:
             raise Unknown  # reported once, where the Sequential is built
-        for inner in layers:
-            x = _fold(call, inner, x)
+        # (outside a type check, the summary's stand-in for ``call`` has no api)
+        checked = built is None and call.api is not None
+        members = sequential_members(call.api, call.context) if checked else None
+        for i, inner in enumerate(layers):
+            member = members[i] if members is not None and len(members) == len(layers) else None
+            x = _fold(call, inner, x, member)
         return x
     if kind == RESIDUAL:
         if not layer.args:
@@ -742,7 +751,11 @@ def _fold(call: Call, layer: Instance, x: TensorType) -> TensorType:
         return x
     spec = _layer(layer)
     if spec is None:
-        return read_tensor(_call_as_mypy_would(call, layer, x))
+        declared = _call_as_mypy_would(call, layer, x)
+        if built is not None:
+            syms = dict(x.syms)
+            declared = member_output(call.api, layer, built, declared, x.shape, syms, call.report)
+        return read_tensor(declared)
     window = _read_window(layer, spec, call.api) if spec.window else None
     syms = dict(x.syms)
     shape = shapes.output_shape(spec, x.shape, _dims(layer, spec, syms), window)

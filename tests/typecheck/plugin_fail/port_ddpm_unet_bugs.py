@@ -123,7 +123,7 @@ class Model(Module, Generic[C]):
         self.upsample1 = UpsampleConv(16)
         self.up0 = ResnetBlock(16 + 8, 8, 32)  # E: mypy[dfdx-shape "self.up0 is built here; called"
         #     " at line 146: ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32"
-        #     ", Dyn, Dyn] (32 != 24)"]
+        #     ", (H+1)//2, (W+1)//2] (32 != 24)"]
         # end
         self.norm_out = Normalize(8)
         self.conv_out = Conv2d(8, in_ch, kernel_size=3, padding=1)
@@ -144,7 +144,7 @@ class Model(Module, Generic[C]):
         h = self.upsample1(h)
         # bug: the skip of the lower level, at the wrong resolution
         h = self.up0(dx.cat([h, h1], axis=1), temb)  # E: mypy[dfdx-shape "ResnetBlock[24, 8, 32]: "
-        #     "x takes Tensor[B, 24, H, W], got Tensor[B, 32, Dyn, Dyn] (32 != 24)"]
+        #     "x takes Tensor[B, 24, H, W], got Tensor[B, 32, (H+1)//2, (W+1)//2] (32 != 24)"]
         # end
         h = self.norm_out(h)
         h = dx.silu(h)

@@ -82,8 +82,8 @@ class DETRHead(Module, Generic[C, D, NH, Q, K]):
         self.query_embed = Embedding(num_queries, hidden_dim)
         # bug: the row embedding of the full width (the column one is half)
         self.row_embed = dx.rand(50, hidden_dim)  # E: mypy[dfdx-shape "self.row_embed is created"
-        #     " here; it reaches line 107: broadcast_to: cannot broadcast Tensor[Dyn, 1, D] to Tens"
-        #     "or[Dyn, Dyn, D//2] (axis -1: D != D//2)"]
+        #     " here; it reaches line 109: broadcast_to: cannot broadcast Tensor[(IH+3)//4, 1, D] "
+        #     "to Tensor[(IH+3)//4, (IW+3)//4, D//2] (axis -1: D != D//2)"]
         self.col_embed = dx.rand(50, hidden_dim // 2)
         layer = TransformerDecoderLayer(
             hidden_dim, nheads, dim_feedforward=2 * hidden_dim, dropout=0.0
@@ -103,10 +103,12 @@ class DETRHead(Module, Generic[C, D, NH, Q, K]):
         pos = dx.cat(
             [
                 # bug: the column embedding sliced by the height
-                self.col_embed[:hh].unsqueeze(0).broadcast_to(hh, ww, d // 2),
+                self.col_embed[:hh].unsqueeze(0).broadcast_to(hh, ww, d // 2),  # E: mypy[
+                #     dfdx-shape "broadcast_to: cannot broadcast Tensor[1, (IH+3)//4, D//2] to "
+                #     "Tensor[(IH+3)//4, (IW+3)//4, D//2] (axis -2: (IH+3)//4 != (IW+3)//4)"]
                 self.row_embed[:hh].unsqueeze(1).broadcast_to(hh, ww, d // 2),  # E: mypy[
-                #     dfdx-shape "broadcast_to: cannot broadcast Tensor[Dyn, 1, D] to "
-                #     "Tensor[Dyn, Dyn, D//2] (axis -1: D != D//2)"]
+                #     dfdx-shape "broadcast_to: cannot broadcast Tensor[(IH+3)//4, 1, D] to "
+                #     "Tensor[(IH+3)//4, (IW+3)//4, D//2] (axis -1: D != D//2)"]
             ],
             axis=-1,
         ).flatten(0, 1).unsqueeze(0)  # fmt: skip

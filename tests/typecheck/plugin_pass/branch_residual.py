@@ -39,5 +39,6 @@ class InvertedResidual(Module, Generic[CI, CO]):
 same: InvertedResidual[L[4], L[4]] = InvertedResidual(4, 4, stride=1)
 down: InvertedResidual[L[4], L[8]] = InvertedResidual(4, 8, stride=2)
 images: Tensor[L[2], L[4], L[6], L[6], NoneTape] = dx.randn(2, 4, 6, 6)
-assert_type(same(images), Tensor[L[2], L[4], int, int, NoneTape])
+assert_type(same(images), Tensor[L[2], L[4], L[6], L[6], NoneTape])
+assert_type(down(images), Tensor[L[2], L[8], L[3], L[3], NoneTape])
 assert same(images).shape == (2, 4, 6, 6) and down(images).shape == (2, 8, 3, 3)

@@ -182,7 +182,7 @@ class Inception(Module, Generic[C]):
 
 
 inception: Inception[L[3]] = Inception(3)
-assert_type(inception(img), Tensor[L[2], L[3], L[4], Dyn, NoneTape])
+assert_type(inception(img), Tensor[L[2], L[3], L[4], L[4], NoneTape])
 
 # ---- flip keeps the shape; tril_indices/triu_indices are Tensor[2, K]
 assert_type(dx.flip(img, (2, 3)), Tensor[L[2], L[3], L[8], L[8], NoneTape])
