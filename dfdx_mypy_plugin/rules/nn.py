@@ -683,12 +683,39 @@ def _listed_layers(call: Call) -> tuple[list[Instance], list[Expression | None]]
     if not isinstance(star, NameExpr):
         return None
     found = listed_items(call.api, star)
-    if found is None or found.unknown or not found.types:
+    if found is None or not found.types:
         return None
     layers = [get_proper_type(t) for t in found.types]
     if not all(isinstance(t, Instance) and t.type.has_base(MODULE) for t in layers):
         return None
-    return [t for t in layers if isinstance(t, Instance)], found.places
+    known = [t for t in layers if isinstance(t, Instance)]
+    if found.unknown:
+        return _rank_kept(known)
+    return known, found.places
+
+
+_RANK_KEEPING = frozenset(
+    {"Linear", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool2d"}
+    | {"AvgPool2d", "AdaptiveAvgPool2d", "Upsample", "GroupNorm", "InstanceNorm2d"}
+)
+
+
+def _rank_kept(layers: list[Instance]) -> tuple[list[Instance], list[Expression | None]] | None:
+    """A list filled in a loop (``for i in range(num_layers): layers.append(Linear(w, w //
+    2)); layers.append(ReLU())``): how many of each layer it holds is not known, but where
+    every one keeps its input's rank (a layer of the table that keeps the shape, a linear
+    layer, a convolution, a pool), so does the chain. Each layer once, its sizes and window
+    unknown: the chain keeps the rank and every size no layer sets (the batch), the sizes
+    the layers set are ``Dyn``, and no link is checked. None where a layer may change the
+    rank (``Flatten``) or is not one of the table's."""
+    anything = AnyType(TypeOfAny.special_form)
+    kept: list[Instance] = []
+    for layer in layers:
+        spec = _layer(layer)
+        if spec is None or not (spec.keeps_shape or spec.name in _RANK_KEEPING):
+            return None
+        kept.append(layer.copy_modified(args=[anything] * len(layer.args)))
+    return kept, [None] * len(kept)
 
 
 _LISTED: dict[tuple[str, int, int], tuple[list[Instance], list[Expression | None]]] = {}
