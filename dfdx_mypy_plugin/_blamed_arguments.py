@@ -28,16 +28,21 @@ def constructor_arguments(layer: Instance, built: CallExpr) -> dict[str, Express
     constructor's parameters (positional ones mapped in order); {} where a star argument
     makes the mapping unknown."""
     node = _init(layer)
-    if node is None:
-        return {}
-    formals = node.arg_names[1:]  # past ``self``
+    return arguments_by_name(node.arg_names[1:], built) if node is not None else {}  # past self
+
+
+def arguments_by_name(formals: list[str | None], call: CallExpr) -> dict[str, Expression]:
+    """The arguments of ``call`` by the names ``formals`` give its parameters (positional ones
+    mapped in order; a positional-only parameter, named None, is left out); {} where a star
+    argument makes the mapping unknown."""
     found: dict[str, Expression] = {}
     for i, (arg, kind, name) in enumerate(
-        zip(built.args, built.arg_kinds, built.arg_names, strict=True)
+        zip(call.args, call.arg_kinds, call.arg_names, strict=True)
     ):
-        formal = formals[i] if kind == ARG_POS and i < len(formals) else None
-        if formal is not None:
-            found[formal] = arg
+        if kind == ARG_POS:
+            formal = formals[i] if i < len(formals) else None
+            if formal is not None:
+                found[formal] = arg
         elif kind == ARG_NAMED and name is not None:
             found[name] = arg
         else:

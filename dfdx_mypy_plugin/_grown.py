@@ -9,23 +9,18 @@ never from the layers it was built with.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from mypy.nodes import (
     CallExpr,
-    Decorator,
     Expression,
-    FuncDef,
     FuncItem,
     MemberExpr,
     NameExpr,
-    OverloadedFuncDef,
-    TypeInfo,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import AnyType, Instance, TypeOfAny
 
 from dfdx_mypy_plugin._joined_values import statement_expressions
+from dfdx_mypy_plugin._where import _methods
 
 _GROWING = "add_module"
 
@@ -36,16 +31,6 @@ def _same(a: Expression, b: Expression) -> bool:
     if isinstance(a, MemberExpr) and isinstance(b, MemberExpr):
         return a.name == b.name and _same(a.expr, b.expr)
     return False
-
-
-def _methods(info: TypeInfo) -> Iterator[FuncDef]:
-    for stmt in info.defn.defs.body:
-        if isinstance(stmt, Decorator):
-            yield stmt.func
-        elif isinstance(stmt, FuncDef):
-            yield stmt
-        elif isinstance(stmt, OverloadedFuncDef):
-            yield from (item.func if isinstance(item, Decorator) else item for item in stmt.items)
 
 
 def _found_in(function: FuncItem, target: Expression) -> bool:

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mypy.nodes import (
-    ARG_NAMED,
     ARG_POS,
     CallExpr,
     Decorator,
@@ -35,6 +34,7 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, NoneType, TupleType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._blamed_arguments import arguments_by_name
 from dfdx_mypy_plugin._origin import (
     MODULE,
     SEQUENTIAL,
@@ -225,19 +225,7 @@ def function_arguments(callee: RefExpr, call: CallExpr) -> dict[str, Expression]
         node = item.func if isinstance(item, Decorator) else item
     if not isinstance(node, FuncDef):
         return {}
-    found: dict[str, Expression] = {}
-    for i, (arg, kind, name) in enumerate(
-        zip(call.args, call.arg_kinds, call.arg_names, strict=True)
-    ):
-        if kind == ARG_POS and i < len(node.arg_names):
-            formal = node.arg_names[i]
-            if formal is not None:  # (None: a positional-only parameter)
-                found[formal] = arg
-        elif kind == ARG_NAMED and name is not None:
-            found[name] = arg
-        else:
-            return {}
-    return found
+    return arguments_by_name(node.arg_names, call)
 
 
 def _literal(api: CheckerPluginInterface, e: Expression, spatial: int) -> shapes.WindowValue:

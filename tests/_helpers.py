@@ -78,6 +78,40 @@ ASSERT_CLOSE = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 """``torch.testing.assert_close``'s default (rtol, atol) per dtype: right for one op."""
 
 
+def run_weighted_case(
+    op: Callable[..., Any],
+    name: str,
+    kwargs: Mapping[str, Any],
+    inputs: Mapping[str, np.ndarray],
+    arrays: Mapping[str, Any],
+) -> dict[str, Any]:
+    """dfdx's side of a fixture case (the fixture scripts' ``run_torch``): ``op`` on the
+    inputs (float ones traced), each output as ``out/i`` and, where the fixture holds a
+    ``weight/i`` for it, the gradient of the weighted sum of the outputs for each float input
+    as ``grad_<input>``; an output without a weight must not be traced (PyTorch's is not)."""
+    ts = {
+        k: dx.tensor(v).trace() if v.dtype.kind == "f" else dx.tensor(v) for k, v in inputs.items()
+    }
+    out = op(*ts.values(), **kwargs)
+    outs = tuple(out) if isinstance(out, tuple | list) else (out,)
+    res: dict[str, Any] = {}
+    loss: Any = None
+    for i, o in enumerate(outs):
+        res[f"out/{i}"] = o.numpy()
+        w = arrays.get(f"weight/{i}")
+        if w is None:
+            assert not o.is_traced, f"{name}: output {i} is traced, PyTorch's is not"
+            continue
+        term = (o * dx.tensor(w)).sum()
+        loss = term if loss is None else loss + term
+    if loss is not None:
+        grads = loss.backward()
+        for k, t in ts.items():
+            if inputs[k].dtype.kind == "f":
+                res[f"grad_{k}"] = grads[t].numpy()
+    return res
+
+
 def tolerance(dtype: Any, terms: int = 1) -> tuple[float, float]:
     """(rtol, atol) for a result whose values are sums of up to ``terms`` rounded products
     (a matmul's or a conv's reduction length): ``assert_close``'s defaults for ``dtype``

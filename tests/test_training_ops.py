@@ -47,26 +47,7 @@ TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-6)}
 
 def run_dfdx(case: Any, inputs: dict[str, np.ndarray], arrays: dict[str, Any]) -> dict[str, Any]:
     """dfdx's ``out/i`` and ``grad_<input>`` for ``case``, with the fixture's weights."""
-    ts = {
-        k: dx.tensor(v).trace() if v.dtype.kind == "f" else dx.tensor(v) for k, v in inputs.items()
-    }
-    outs = fixtures.as_tuple(DFDX_OPS[case.op](*ts.values(), **case.kwargs))
-    res: dict[str, Any] = {}
-    loss: Any = None
-    for i, out in enumerate(outs):
-        res[f"out/{i}"] = out.numpy()
-        w = arrays.get(f"weight/{i}")
-        if w is None:
-            assert not out.is_traced, f"{case.name}: output {i} is traced, PyTorch's is not"
-            continue
-        term = (out * dx.tensor(w)).sum()
-        loss = term if loss is None else loss + term
-    if loss is not None:
-        grads = loss.backward()
-        for k, t in ts.items():
-            if inputs[k].dtype.kind == "f":
-                res[f"grad_{k}"] = grads[t].numpy()
-    return res
+    return _helpers.run_weighted_case(DFDX_OPS[case.op], case.name, case.kwargs, inputs, arrays)
 
 
 def _arrays(name: str, dtype: str) -> dict[str, np.ndarray]:
