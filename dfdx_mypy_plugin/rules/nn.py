@@ -129,9 +129,24 @@ def _int_type(call: Call) -> Instance:
 
 def _module(t: Type) -> Instance:
     p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        return _shape_keeping_member(p)
     if not isinstance(p, Instance):
         raise Unknown
     return p
+
+
+def _shape_keeping_member(union: UnionType) -> Instance:
+    """A layer chosen by a conditional expression (``ReLU() if relu else Identity()`` in a
+    ``Sequential``) where every choice is a layer of the table that keeps its input's shape:
+    one that reads no size, so that the chain is checked only where every choice is; else
+    Unknown (a choice between layers that change the shape)."""
+    members = [get_proper_type(m) for m in union.items]
+    layers = [m for m in members if isinstance(m, Instance)]
+    specs = [_layer(m) for m in layers]
+    if len(layers) != len(members) or any(s is None or not s.keeps_shape for s in specs):
+        raise Unknown
+    return next((m for m, s in zip(layers, specs, strict=True) if s and s.reads is None), layers[0])
 
 
 def _size_arg(call: Call, name: str) -> shapes.Dim:
