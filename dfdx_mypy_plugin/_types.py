@@ -32,6 +32,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeInfo,
     UnaryExpr,
+    Var,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
@@ -397,6 +398,25 @@ Symbol = Callable[[Expression], "str | None"]
 module's ``kernel_size: int`` given to a layer's window: :mod:`._window_parameters`)."""
 
 
+def _unnarrowed(e: Expression, t: Type) -> Type:
+    """``t``, the type of ``e``, or where ``e`` names a variable declared with one size
+    TypeVar that mypy narrowed to another (``in_channels: CI`` is ``CO`` after ``if
+    out_channels == in_channels:``), the declared one: the two are equal there, and the
+    declared one is the size the block's fields are declared with (``self.identity:
+    BatchNorm2d[CI] | None``, then ``BatchNorm2d(in_channels)``)."""
+    node = e.node if isinstance(e, NameExpr) else None
+    declared = get_proper_type(node.type) if isinstance(node, Var) and node.type else None
+    narrowed = get_proper_type(t)
+    if (
+        isinstance(declared, TypeVarType)
+        and isinstance(narrowed, TypeVarType)
+        and is_int_bound(declared)
+        and declared.id != narrowed.id
+    ):
+        return declared
+    return t
+
+
 def fold(
     e: Expression,
     get_type: TypeOf,
@@ -448,7 +468,7 @@ def fold(
         and not any(isinstance(i, StarExpr) for i in e.args[0].items)
     ):
         return len(e.args[0].items)
-    stated = dim_of_type(get_type(e), syms)
+    stated = dim_of_type(_unnarrowed(e, get_type(e)), syms)
     if stated is None and isinstance(e, NameExpr) and definition is not None and depth < 8:
         value = definition(e)
         if value is not None:
