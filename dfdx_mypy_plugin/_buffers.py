@@ -16,7 +16,7 @@ from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
-from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._types import Unknown, is_tensor, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 
 
@@ -41,7 +41,7 @@ def _check(ctx: MethodContext) -> None:
     field = owner.type.get(name.value)
     declared = get_proper_type(field.node.type) if field and isinstance(field.node, Var) else None
     given = get_proper_type(ctx.arg_types[1][0]) if ctx.arg_types[1] else None
-    if declared is None or given is None or not (_is_tensor(declared) and _is_tensor(given)):
+    if declared is None or given is None or not (is_tensor(declared) and is_tensor(given)):
         return
     try:
         want, got = read_tensor(declared).shape, read_tensor(given).shape
@@ -50,10 +50,6 @@ def _check(ctx: MethodContext) -> None:
     message = mismatch(name.value, want, got)
     if message is not None:
         ctx.api.fail(message, value, code=DFDX_SHAPE)
-
-
-def _is_tensor(t: Type | None) -> bool:
-    return isinstance(t, Instance) and t.type.fullname == TENSOR
 
 
 def mismatch(name: str, want: shapes.Shape, got: shapes.Shape) -> str | None:

@@ -49,7 +49,7 @@ from mypy.types import CallableType, FunctionLike, Instance, TupleType, Type, ge
 from dfdx_mypy_plugin._joined_values import expressions_in, statement_expressions
 from dfdx_mypy_plugin._locals import blocks
 from dfdx_mypy_plugin._origin import last_binding
-from dfdx_mypy_plugin._types import TENSOR
+from dfdx_mypy_plugin._types import is_tensor
 
 _SEQUENCES = frozenset(
     {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
@@ -365,13 +365,13 @@ def tensor_appended(ctx: MethodSigContext) -> FunctionLike:
     ):
         return sig
     receiver = get_proper_type(ctx.type)
-    if not (isinstance(receiver, Instance) and receiver.args and _is_tensor(receiver.args[0])):
+    if not (isinstance(receiver, Instance) and receiver.args and is_tensor(receiver.args[0])):
         return sig
     arg_types = list(sig.arg_types)
     for i, exprs in enumerate(ctx.args[: len(arg_types)]):
-        if len(exprs) == 1 and _is_tensor(arg_types[i]):
+        if len(exprs) == 1 and is_tensor(arg_types[i]):
             given = ctx.api.get_expression_type(exprs[0])
-            if _is_tensor(given):
+            if is_tensor(given):
                 arg_types[i] = given
     return sig.copy_modified(arg_types=arg_types)
 
@@ -380,8 +380,3 @@ def _inferred(e: Expression) -> bool:
     """Whether ``e`` names a variable or attribute whose type mypy inferred (no annotation)."""
     node = e.node if isinstance(e, NameExpr | MemberExpr) else None
     return isinstance(node, Var) and node.is_inferred
-
-
-def _is_tensor(t: Type) -> bool:
-    p = get_proper_type(t)
-    return isinstance(p, Instance) and p.type.fullname == TENSOR

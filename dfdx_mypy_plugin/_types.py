@@ -194,6 +194,12 @@ def is_scalar(t: Type) -> bool:
     )
 
 
+def is_tensor(t: Type | None) -> bool:
+    """Whether ``t`` is a ``Tensor[...]`` type."""
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == TENSOR
+
+
 def tape_name(tape: ProperType) -> str | None:
     return tape.type.fullname if isinstance(tape, Instance) else None
 

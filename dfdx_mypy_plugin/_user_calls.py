@@ -32,7 +32,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
-from dfdx_mypy_plugin._types import TENSOR, Unknown, expr_form, is_int_bound, read_dim
+from dfdx_mypy_plugin._types import TENSOR, Unknown, expr_form, is_int_bound, is_tensor, read_dim
 
 
 def exact_sizes_accepted(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
@@ -48,7 +48,7 @@ def exact_sizes_accepted(ctx: FunctionSigContext | MethodSigContext) -> Function
 
 def _accepted(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
     sig = ctx.default_signature
-    if not isinstance(sig, CallableType) or not any(_is_tensor(t) for t in sig.arg_types):
+    if not isinstance(sig, CallableType) or not any(is_tensor(t) for t in sig.arg_types):
         return sig
     pairs: list[tuple[int, Instance, Instance]] = []
     for i, formal in enumerate(ctx.args):
@@ -116,11 +116,6 @@ def _all_equal(sizes: list[Type]) -> bool:
 
 def _has_unpack(t: Instance) -> bool:
     return any(isinstance(a, UnpackType) for a in t.args)
-
-
-def _is_tensor(t: Type) -> bool:
-    p = get_proper_type(t)
-    return isinstance(p, Instance) and p.type.fullname == TENSOR
 
 
 def _accepting(want: Instance, have: Instance, free: set[TypeVarId]) -> Instance:

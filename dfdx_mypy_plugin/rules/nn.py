@@ -88,6 +88,7 @@ from dfdx_mypy_plugin._types import (
     expr_form,
     expr_type,
     is_int_bound,
+    is_tensor,
     literal_bool,
     literal_int,
     literal_str,
@@ -588,9 +589,9 @@ def _user_link(module: Instance) -> shapes.ChainLink:
         return shapes.ChainLink(None)
     values = _module_sizes(module)
     free = frozenset(tv.name for tv in declared.variables)
-    tensors = [t for t in declared.arg_types[1:2] if _is_tensor(t)]
+    tensors = [t for t in declared.arg_types[1:2] if is_tensor(t)]
     takes = _link_axis(tensors[0], free, values) if tensors else None
-    gives = _link_axis(declared.ret_type, free, values) if _is_tensor(declared.ret_type) else None
+    gives = _link_axis(declared.ret_type, free, values) if is_tensor(declared.ret_type) else None
     if takes is None and gives is None:
         return shapes.ChainLink(None)
     reads, rank, take = takes if takes is not None else (None, 0, None)
@@ -1391,11 +1392,6 @@ def _computed_size_differs(actual: Type, formal: Type) -> bool:
         return False
 
 
-def _is_tensor(t: Type) -> bool:
-    p = get_proper_type(t)
-    return isinstance(p, Instance) and p.type.fullname == TENSOR
-
-
 def _binding_misfit(
     formal: Type, actual: Type, free: set[TypeVarId], bound: dict[TypeVarId, Type]
 ) -> tuple[Type, Type] | None:
@@ -1563,11 +1559,11 @@ def _tensor_part(t: Type) -> Type | None:
     else None."""
     p = get_proper_type(t)
     if isinstance(p, UnionType):
-        tensors = [m for m in p.items if _is_tensor(m)]
-        rest = [m for m in p.items if not _is_tensor(m)]
+        tensors = [m for m in p.items if is_tensor(m)]
+        rest = [m for m in p.items if not is_tensor(m)]
         none = all(isinstance(get_proper_type(m), NoneType) for m in rest)
         return tensors[0] if len(tensors) == 1 and none else None
-    return t if _is_tensor(t) else None
+    return t if is_tensor(t) else None
 
 
 def _argument_sizes_evaluated(
