@@ -46,6 +46,7 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface, MethodSigContext
 from mypy.types import CallableType, FunctionLike, Instance, TupleType, Type, get_proper_type
 
+from dfdx_mypy_plugin._factories import factory_items
 from dfdx_mypy_plugin._joined_values import expressions_in, statement_expressions
 from dfdx_mypy_plugin._locals import blocks
 from dfdx_mypy_plugin._origin import last_binding
@@ -130,6 +131,10 @@ def _made(api: CheckerPluginInterface, value: Expression) -> Listed | None:
     if isinstance(value, ListComprehension):
         t = _type(api, value.generator.left_expr)
         return Listed([t], True, [None]) if t is not None else None
+    if isinstance(value, CallExpr):
+        built = factory_items(api, value)
+        if built is not None:  # a helper's list of layers (``layers += block(64, 128)``)
+            return Listed(list(built), False, [value] * len(built))
     element = _element(api, value)
     return Listed([element], True, [None]) if element is not None else None
 
@@ -242,7 +247,12 @@ def _changes(
                 return None
             # a display's items, in the binding's block, are added once each
             more.unknown = (
-                more.unknown or not in_line or not isinstance(argument, ListExpr | TupleExpr)
+                more.unknown
+                or not in_line
+                or (
+                    not isinstance(argument, ListExpr | TupleExpr)
+                    and not (isinstance(argument, CallExpr) and factory_items(api, argument))
+                )
             )
             added.add(more)
     return added

@@ -68,6 +68,7 @@ from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._factories import factory_call, factory_of
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
 from dfdx_mypy_plugin._joined_values import kept_variants
@@ -999,7 +1000,9 @@ class DfdxPlugin(Plugin):
         rule = METHOD_RULES.get(fullname)
         if rule is None:
             may = self._may_return_tensor(fullname)
-            return _hinted(_fitted_default(fullname)) if may else None
+            if may:
+                return _hinted(_fitted_default(fullname))
+            return self._factory_hook(fullname, method=True)
 
         def hook(ctx: MethodContext) -> Type:
             call = _make_call(
@@ -1029,7 +1032,9 @@ class DfdxPlugin(Plugin):
             rule = USER_MODULE
         if rule is None:
             may = self._may_return_tensor(fullname)
-            return _hinted(_fitted_default(fullname)) if may else None
+            if may:
+                return _hinted(_fitted_default(fullname))
+            return self._factory_hook(fullname, method=False)
 
         def hook(ctx: FunctionContext) -> Type:
             call = _make_call(
@@ -1047,6 +1052,23 @@ class DfdxPlugin(Plugin):
             return _run(rule, call, ctx.default_return_type)
 
         return _hinted(hook)
+
+    def _factory_hook(
+        self, fullname: str, method: bool
+    ) -> Callable[[FunctionContext | MethodContext], Type] | None:
+        """The hook of a call of the user's helper that builds layers (:mod:`_factories`)."""
+        if method:
+            cls, _, name = fullname.rpartition(".")
+            info = self._class(cls)
+            node: object = info.get_method(name) if info is not None else None
+        else:
+            try:
+                found = self.lookup_fully_qualified(fullname)
+            except Exception:
+                return None
+            node = found.node if found is not None else None
+        func = factory_of(node)
+        return None if func is None else lambda ctx: factory_call(ctx, func)
 
     @staticmethod
     def _user_call(

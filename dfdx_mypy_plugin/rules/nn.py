@@ -560,18 +560,64 @@ def _layers(seq: Instance) -> list[Instance]:
 
 def _chain_mismatch(layers: list[Instance]) -> shapes.ChainMismatch | None:
     """The runtime's chain rule (:func:`shapes.sequential_mismatch`) on the layers' types."""
-    links: list[shapes.ChainLink] = []
-    for layer in layers:
-        spec = _layer(layer)
-        if spec is None:
-            links.append(_user_link(layer))
-            continue
-        try:
-            dims = tuple(_dims(layer, spec))
-        except Unknown:
-            dims = (None,) * len(spec.sizes)
-        links.append(shapes.ChainLink(spec, dims))
-    return shapes.sequential_mismatch(links)
+    return shapes.sequential_mismatch([_chain_link(layer) for layer in layers])
+
+
+def _chain_link(layer: Instance) -> shapes.ChainLink:
+    spec = _layer(layer)
+    if spec is None:
+        if layer.type.fullname == SEQUENTIAL:
+            return _nested_link(layer)
+        return _user_link(layer)
+    try:
+        dims = tuple(_dims(layer, spec))
+    except Unknown:
+        dims = (None,) * len(spec.sizes)
+    return shapes.ChainLink(spec, dims)
+
+
+def _nested_link(seq: Instance) -> shapes.ChainLink:
+    """A Sequential inside a Sequential (``Sequential(conv_bn(3, 16, 2), conv_bn(16, 32,
+    1))``, each a ``Sequential`` of a helper) as one link: the size its first layer that
+    reads one takes, and the size its last layer that sets one gives. ``ChainLink(None)``
+    where its layers are not known, or a layer of it is not described (nothing is known
+    after it); a chain of layers that keep the shape is a layer that keeps it."""
+    try:
+        links = [_chain_link(layer) for layer in _layers(seq)]
+    except Unknown:
+        return shapes.ChainLink(None)
+    if any(link.layer is None for link in links):
+        return shapes.ChainLink(None)
+    described = [link.layer for link in links if link.layer is not None]
+    readers = [link for link in links if link.layer is not None and link.layer.reads]
+    givers = [link for link in links if link.layer is not None and link.layer.gives]
+    first = readers[0] if readers else None
+    if first is not None and any(
+        link.layer is not None and link.layer.gives for link in links[: links.index(first)]
+    ):
+        first = None  # it reads what an earlier layer of its own gives
+    last = givers[-1] if givers else None
+    reader = first.layer if first is not None else None
+    giver = last.layer if last is not None else None
+    shown = shapes.display_name(reader, first.sizes) if first is not None and reader else None
+    more = ", ..." if len(links) > 1 else ""
+    layer = shapes.Layer(
+        name=f"Sequential({shown}{more})" if shown else "Sequential",
+        module=seq.type.module_name,
+        sizes=(shapes.Arg("takes", axis=True), shapes.Arg("gives", axis=True)),
+        reads=reader.reads if reader is not None else None,
+        gives=giver.gives if giver is not None else None,
+        forgets=tuple(
+            a
+            for a in ("features", "channels")
+            if a != (giver.gives if giver is not None else None)
+            and any(a in spec.forgets or a == spec.gives for spec in described)
+        ),
+        ranks=reader.ranks if reader is not None else (),
+    )
+    takes = first.sizes[0] if first is not None else None
+    gives = last.sizes[-1] if last is not None else None
+    return shapes.ChainLink(layer, (takes, gives))
 
 
 _FREE = "free"  # a size of forward's own (the batch, the rows): not set by the module
@@ -664,7 +710,7 @@ def sequential(call: Call) -> Type:
     result = _module(call.default)
     args = [get_proper_type(t) for t in call.operands]
     listed = _listed_layers(call)
-    places: list[Expression | None] = list(call.operand_exprs)
+    places = _starred_places(call)
     if isinstance(call.context, CallExpr):  # (a server checks a file again: the last reading)
         _LISTED.pop(_place_key(call.api, call.context), None)
     if listed is not None:
@@ -685,6 +731,25 @@ def sequential(call: Call) -> Type:
         if mismatch is not None:
             _report_chain(call, mismatch, places)
     return result
+
+
+def _starred_places(call: Call) -> list[Expression | None]:
+    """Where each layer is given: its argument, or for the layers of a ``*block(...)`` of a
+    tuple (a helper's list, :mod:`dfdx_mypy_plugin._factories`), that argument."""
+    context = call.context
+    if not isinstance(context, CallExpr) or ARG_STAR not in context.arg_kinds:
+        return list(call.operand_exprs)
+    places: list[Expression | None] = []
+    for arg, kind in zip(context.args, context.arg_kinds, strict=True):
+        if kind != ARG_STAR:
+            places.append(arg)
+            continue
+        lookup = getattr(call.api, "lookup_type_or_none", None)
+        t = get_proper_type(lookup(arg)) if lookup is not None else None
+        if not isinstance(t, TupleType):
+            return list(call.operand_exprs)
+        places.extend([arg] * len(t.items))
+    return places if len(places) == len(call.operands) else list(call.operand_exprs)
 
 
 def _listed_layers(call: Call) -> tuple[list[Instance], list[Expression | None]] | None:
