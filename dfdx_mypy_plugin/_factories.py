@@ -179,7 +179,7 @@ def _typed(api: CheckerPluginInterface, value: _Value, call: CallExpr, default: 
         items = [accept(e) for e in value.items]
         if not all(_is_module(t) for t in items):
             return default
-        _ITEMS[_place(api, call)] = items
+        _ITEMS[_place(api, call)] = (call, items)
         if _place(api, call) not in _starred(api):
             return default
         return TupleType(items, api.named_generic_type("builtins.tuple", [_join(default)]))
@@ -207,14 +207,15 @@ def _accept(api: CheckerPluginInterface) -> Callable[[Expression], Type]:
     return accept
 
 
-_ITEMS: dict[tuple[str, int, int], list[Type]] = {}
+_ITEMS: dict[tuple[str, int, int], tuple[CallExpr, list[Type]]] = {}
 """The layers each call of a helper that returns a list gave, by the file, line and column
 of the call (for ``layers += block(...)``, read by :mod:`_listed`)."""
 
 
-def factory_items(api: CheckerPluginInterface, call: CallExpr) -> list[Type] | None:
+def factory_items(api: CheckerPluginInterface, call: Expression) -> list[Type] | None:
     """The layers the helper called by ``call`` returned in a list, where followed."""
-    return _ITEMS.get(_place(api, call))
+    found = _ITEMS.get(_place(api, call)) if isinstance(call, CallExpr) else None
+    return found[1] if found is not None and found[0] is call else None
 
 
 def _place(api: CheckerPluginInterface, e: Expression) -> tuple[str, int, int]:

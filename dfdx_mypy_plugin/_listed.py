@@ -109,7 +109,10 @@ def _made(api: CheckerPluginInterface, value: Expression) -> Listed | None:
     if isinstance(value, ListExpr | TupleExpr):
         out = Listed()
         for item in value.items:
-            if isinstance(item, StarExpr):
+            built = factory_items(api, item.expr) if isinstance(item, StarExpr) else None
+            if isinstance(item, StarExpr) and built is not None:
+                out.add(Listed(list(built), False, [item.expr] * len(built)))
+            elif isinstance(item, StarExpr):
                 element = _element(api, item.expr)
                 if element is None:
                     return None

@@ -3,7 +3,7 @@ them, each right: a ``conv_bn`` returning a ``Sequential``, a depthwise convolut
 as a ``Conv2d``, a discriminator block returned as a list and spliced several times into one
 ``Sequential``, VGG's ``make_layers`` looping over a configuration list, a helper's list added
 to a list with ``+=`` before ``Sequential(*layers)``, and a ``_make_layer`` method. Each call
-is typed as the layers its helper builds for the call's arguments, so the models' outputs
+(also one spliced into a list display first) is typed as the layers its helper builds for the call's arguments, so the models' outputs
 keep their sizes (the helpers' return types are spelled as ``--strict`` and pyright accept
 them: ``Sequential[Any]``, ``Conv2d[Any, Any, Any]``, ``list[Module]``)."""
 
@@ -95,6 +95,21 @@ class PatchDiscriminator(Module):
         return validity
 
 
+class ListedDiscriminator(Module):
+    """The blocks spliced into a list first, then into the ``Sequential``: one unpack in the
+    call, the form plain mypy accepts too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layers = [*discriminator_block(6, 64, normalize=False), *discriminator_block(64, 128)]
+        self.model = Sequential(*layers)
+
+    def forward(self, x: Tensor[B, L[6], L[32], L[32], T]) -> Tensor[B, L[128], L[8], L[8], T]:
+        y = self.model(x)
+        assert_type(y, Tensor[B, L[128], L[8], L[8], T])
+        return y
+
+
 CFG: list[int | str] = [16, "M", 32, "M", 64, 64, "M"]
 
 
@@ -169,6 +184,7 @@ rng = np.random.default_rng(0)
 images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
 assert MobileStem()(images).shape == (2, 10)
 assert PatchDiscriminator()(images, images).shape == (2, 1, 4, 4)
+assert ListedDiscriminator()(dx.cat([images, images], axis=1)).shape == (2, 128, 8, 8)
 assert TinyVGG()(images).shape == (2, 10)
 assert Encoder()(dx.tensor(rng.standard_normal((2, 3, 16, 16)).astype(np.float32))).shape == (
     2,
