@@ -1,11 +1,12 @@
 """Layers built by helper functions, as MobileNet, VGG, PyTorch-GAN and ResNet ports write
 them, each right: a ``conv_bn`` returning a ``Sequential``, a depthwise convolution returned
 as a ``Conv2d``, a discriminator block returned as a list and spliced several times into one
-``Sequential``, VGG's ``make_layers`` looping over a configuration list, a helper's list added
-to a list with ``+=`` before ``Sequential(*layers)``, and a ``_make_layer`` method. Each call
-(also one spliced into a list display first) is typed as the layers its helper builds for the call's arguments, so the models' outputs
-keep their sizes (the helpers' return types are spelled as ``--strict`` and pyright accept
-them: ``Sequential[Any]``, ``Conv2d[Any, Any, Any]``, ``list[Module]``)."""
+``Sequential`` (or into a list display first), VGG's ``make_layers`` looping over a
+configuration list, a helper's list added to a list with ``+=`` before
+``Sequential(*layers)``, and a ``_make_layer`` method. Each call is typed as the layers its
+helper builds for the call's arguments, so the models' outputs keep their sizes (the
+helpers' return types are spelled as ``--strict`` and pyright accept them:
+``Sequential[Any]``, ``Conv2d[Any, Any, Any]``, ``list[Module]``)."""
 
 # rules: nn, conv
 
