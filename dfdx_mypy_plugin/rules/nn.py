@@ -593,9 +593,14 @@ def _nested_link(seq: Instance) -> shapes.ChainLink:
     givers = [link for link in links if link.layer is not None and link.layer.gives]
     first = readers[0] if readers else None
     if first is not None and any(
-        link.layer is not None and link.layer.gives for link in links[: links.index(first)]
+        link.layer is not None
+        and (
+            link.layer.gives
+            or (first.layer is not None and first.layer.reads in link.layer.forgets)
+        )
+        for link in links[: links.index(first)]
     ):
-        first = None  # it reads what an earlier layer of its own gives
+        first = None  # it reads what an earlier layer of its own gives (or forgets)
     last = givers[-1] if givers else None
     reader = first.layer if first is not None else None
     giver = last.layer if last is not None else None
