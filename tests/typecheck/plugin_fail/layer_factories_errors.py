@@ -6,7 +6,7 @@ follow the block before it (on both blocks' lines), a helper whose norm is built
 wrong width (on the helper's own lines), and a ``_make_layer`` stage given the wrong width
 after another (where each stage is built, and where they meet)."""
 
-# rules: nn, conv
+# rules: nn
 
 from typing import Any, TypeVar
 from typing import Literal as L

@@ -8,7 +8,7 @@ helper builds for the call's arguments, so the models' outputs keep their sizes 
 helpers' return types are spelled as ``--strict`` and pyright accept them:
 ``Sequential[Any]``, ``Conv2d[Any, Any, Any]``, ``list[Module]``)."""
 
-# rules: nn, conv
+# rules: nn
 
 from typing import Any, TypeVar, assert_type
 from typing import Literal as L
