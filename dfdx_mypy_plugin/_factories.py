@@ -68,6 +68,7 @@ from mypy.nodes import (
     StarExpr,
     Statement,
     StrExpr,
+    TempNode,
     TupleExpr,
     UnaryExpr,
     Var,
@@ -328,8 +329,8 @@ def _statement(stmt: Statement, run: _Run) -> _Value | None:
             raise _Stop
         return _value(stmt.expr, run)
     if isinstance(stmt, AssignmentStmt):
-        if len(stmt.lvalues) != 1:
-            raise _Stop
+        if len(stmt.lvalues) != 1 or isinstance(stmt.rvalue, TempNode):
+            raise _Stop  # several targets, or a declaration without a value
         _assign(stmt.lvalues[0], _value(stmt.rvalue, run), run)
     elif isinstance(stmt, OperatorAssignmentStmt):
         _operator_assign(stmt, run)
