@@ -973,14 +973,16 @@ def _assigns(target: Expression, e: NameExpr | MemberExpr) -> bool:
     return isinstance(target, NameExpr) and e.node is not None and target.node is e.node
 
 
-def _returned_local(api: TypeChecker, value: Expression) -> bool:
-    """Whether ``value`` is assigned to a local name that the function returns with that
+def _returned_local(api: TypeChecker, value: Expression) -> int | None:
+    """Where ``value`` is assigned to a local name that the function returns with that
     value: a name bound once (``patches = ...`` then ``return patches``), or the last binding
     of a reused name before a ``return`` of it in the function's body (``values =
-    values.permute(2, 0, 1)`` then ``return values``), where no statement between binds it."""
+    values.permute(2, 0, 1)`` then ``return values``), where no statement between binds it.
+    The name's position in a returned tuple display (``return hidden_states, pooled``: 1 for
+    ``pooled``), -1 where the name is returned alone; None where it is not returned."""
     function = api.scope.current_function()
     if function is None:
-        return False
+        return None
     body = function.body.body
     for i, stmt in enumerate(body):
         if (
@@ -993,22 +995,38 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
             count: dict[str, int] = {}
             count_bindings(body, count)
             if count.get(ANYTHING):
-                return False
+                return None
             if count.get(name) == 1:
-                return any(
-                    isinstance(s, ReturnStmt)
-                    and isinstance(s.expr, NameExpr)
-                    and s.expr.name == name
+                places = {
+                    at
                     for s in walk(body)
-                )
+                    if isinstance(s, ReturnStmt)
+                    for at in [_returned_at(s.expr, name)]
+                    if at is not None
+                }
+                return places.pop() if len(places) == 1 else None
             for j, later in enumerate(body[i + 1 :], i + 1):
                 if isinstance(later, ReturnStmt):
                     between: dict[str, int] = {}
                     count_bindings(body[i + 1 : j], between)
-                    returned = isinstance(later.expr, NameExpr) and later.expr.name == name
-                    return returned and not between.get(name) and not between.get(ANYTHING)
-            return False
-    return False
+                    if between.get(name) or between.get(ANYTHING):
+                        return None
+                    return _returned_at(later.expr, name)
+            return None
+    return None
+
+
+def _returned_at(returned: Expression | None, name: str) -> int | None:
+    """-1 where ``returned`` is the local ``name``, its position where it is an item of a
+    tuple display (``return hidden_states, pooled``), else None."""
+    if isinstance(returned, NameExpr) and returned.name == name:
+        return -1
+    if isinstance(returned, TupleExpr):
+        named = [
+            k for k, e in enumerate(returned.items) if isinstance(e, NameExpr) and e.name == name
+        ]
+        return named[0] if len(named) == 1 else None
+    return None
 
 
 def returned_as(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, str] | None:
@@ -1046,10 +1064,14 @@ def declared(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, 
     where = destination(api, value) if isinstance(expected, Instance) else None
     if isinstance(expected, Instance) and where is not None:
         return expected, where
-    if api.return_types and _returned_local(api, value):
+    at = _returned_local(api, value) if api.return_types else None
+    if at is not None:
         ret = get_proper_type(api.return_types[-1])
+        if at >= 0:
+            items = ret.items if isinstance(ret, TupleType) else []
+            ret = get_proper_type(items[at]) if at < len(items) else None
         if isinstance(ret, Instance):
-            return ret, "the return type"
+            return ret, "the return type" if at < 0 else f"item {at} of the return type"
     return None
 
 

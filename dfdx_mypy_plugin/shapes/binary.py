@@ -8,12 +8,15 @@ from dfdx_mypy_plugin.shapes._core import (
     ShapeError,
     apart_for_every_argument,
     at_least,
+    differ_generically,
+    equal_where_exact,
     fmt,
     fmt_dim,
     grows_apart,
     head_counts,
     same_dim,
 )
+from dfdx_mypy_plugin.shapes._symbolic import NotASize, has_floor, parse
 
 
 def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
@@ -30,6 +33,12 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
     if _name_and_number(a, b) or _name_and_number(b, a):
         return False  # a size TypeVar stands for every size, not for one number (``N``, ``3``)
+    if _never_one(a) and _never_one(b) and differ_generically(a, b):
+        # A product or sum of size TypeVars is 1 only where each of its names is 1, which a
+        # module does not rely on (above): ``N*H*W`` (a reduction without keepdims) and ``K``.
+        return False
+    if isinstance(a, str) and isinstance(b, str) and equal_where_exact(a, b):
+        return _simpler(a, b)  # ``2*(H//8)`` (pooled, then upsampled) and ``H//4``
     if isinstance(a, str) and isinstance(b, str) and same_dim(a, b) is False:
         # Two sizes of a generic module that differ wherever its sizes are not 1 (``C`` and
         # ``4*C``, ``2*C`` and ``3*C``): a module does not rely on a size parameter being 1,
@@ -74,6 +83,31 @@ def _count_against_size(d: Dim, counts: set[str], other: Dim) -> bool:
     if d not in counts or not isinstance(other, str) or other == d:
         return False
     return _typevar_name(other) or (other.isidentifier() and other.islower())
+
+
+def _never_one(d: Dim) -> bool:
+    """Whether ``d`` is a size written with size TypeVars alone, without floors or negative
+    coefficients (``N``, ``N*H*W``, ``CI+CO``, ``2*C+1``): it is 1 only where each of its
+    names is, and a generic module's sizes are not taken to be 1 (:func:`broadcast_dim`).
+    A floor (``H//32``) may be 1 for sizes that are not; a module's ``int`` argument (in
+    lower case) may be 1."""
+    p = poly(d) if isinstance(d, str) else None
+    if p is None or has_floor(p) or any(c < 0 for c in p.values()):
+        return False
+    return all(_typevar_name(n) for m in p for n in m)
+
+
+def poly(d: str) -> dict[tuple[str, ...], int] | None:
+    try:
+        return parse(d)
+    except NotASize:
+        return None
+
+
+def _simpler(a: str, b: str) -> str:
+    """Of two sizes equal wherever their divisions are exact, the one written with fewer
+    floors and characters (``H//4`` rather than ``2*(H//8)``)."""
+    return min((a, b), key=lambda d: (d.count("//"), len(d)))
 
 
 def _name_and_number(a: Dim, b: Dim) -> bool:
