@@ -70,6 +70,7 @@ from dfdx_mypy_plugin._locals import (
     definitions,
     loop_entry_definition,
     reaching_definitions,
+    unpacked_item,
 )
 from dfdx_mypy_plugin._origin import (
     MODULE,
@@ -152,6 +153,26 @@ def _unless_none(e: Expression) -> Expression:
     return e
 
 
+def _assigned_to(
+    target: Expression, rvalue: Expression, wanted: Callable[[Expression], bool]
+) -> list[Expression | None]:
+    """The values an assignment ``target = rvalue`` gives the targets that ``wanted`` picks:
+    ``rvalue`` where ``target`` is one, its item where ``target`` is a tuple unpacked from a
+    display of as many items (``self.num_heads, self.head_dim = num_heads, dim // num_heads``:
+    ``dim // num_heads`` for ``self.head_dim``), None where it is unpacked from anything else
+    (``self.ph, self.pw = patch_size``: not read)."""
+    if wanted(target):
+        return [rvalue]
+    if not isinstance(target, TupleExpr | ListExpr):
+        return []
+    found: list[Expression | None] = []
+    for i, item in enumerate(target.items):
+        picked = _assigned_to(item, rvalue, wanted)
+        if picked:
+            found += [unpacked_item(target, rvalue, i)] if wanted(item) else [None]
+    return found
+
+
 def _built_once(values: list[Expression]) -> Expression | None:
     """The one value of a field, its ``None`` values left out: a layer that only some
     instances have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
@@ -175,13 +196,16 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     if info.module_name != api.tree.fullname:
         return None
     values = [
-        stmt.rvalue
+        value
         for method in _methods(info)
         for stmt in walk(method.body.body)
         if isinstance(stmt, AssignmentStmt)
-        and any(_is_self_field(lv, callee.name) for lv in stmt.lvalues)
+        for lv in stmt.lvalues
+        for value in _assigned_to(lv, stmt.rvalue, lambda t: _is_self_field(t, callee.name))
     ]
-    return _built_once(values)
+    if any(v is None for v in values):
+        return None  # unpacked from a value whose items are not written out
+    return _built_once([v for v in values if v is not None])
 
 
 def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:

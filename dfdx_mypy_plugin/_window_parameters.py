@@ -21,6 +21,9 @@ the body assigns to, or one given only as a padding or in a sum (a ``padding: in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
@@ -45,7 +48,7 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._locals import target_names
+from dfdx_mypy_plugin._locals import target_names, unpacked_item
 from dfdx_mypy_plugin._where import walk
 
 WINDOW_SIZES = ("kernel_size", "stride", "dilation")
@@ -263,8 +266,7 @@ def _field_aliases(method: FuncDef) -> dict[str, list[str]]:
         targets: list[Expression] = getattr(stmt, "lvalues", [])
         for target in targets:
             for name in target_names(target):
-                plain = isinstance(target, NameExpr) and len(targets) == 1
-                value = getattr(stmt, "rvalue", None) if plain else None
+                value = _item_value(stmt, target, lambda t: isinstance(t, NameExpr), name)
                 values.setdefault(name, []).append(value or NameExpr(""))
         others: list[Expression | None] = []  # bound otherwise: never an alias
         if isinstance(stmt, OperatorAssignmentStmt):
@@ -296,8 +298,7 @@ def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict
             targets: list[Expression] = getattr(stmt, "lvalues", [])
             for target in targets:
                 for field in _self_fields(target):
-                    plain = isinstance(target, MemberExpr) and len(targets) == 1
-                    rvalue = getattr(stmt, "rvalue", None) if plain else None
+                    rvalue = _item_value(stmt, target, _is_self_member, field)
                     values.setdefault(field, []).append(rvalue if method is init else None)
             if isinstance(stmt, OperatorAssignmentStmt):
                 for field in _self_fields(stmt.lvalue):
@@ -317,6 +318,30 @@ def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict
         return found
 
     return {field: names(value, 0) for field, value in once.items()}
+
+
+def _is_self_member(e: Expression) -> bool:
+    return isinstance(e, MemberExpr) and bool(_self_fields(e))
+
+
+def _item_value(
+    stmt: object, target: Expression, simple: Callable[[Expression], bool], name: str
+) -> Expression | None:
+    """The value a statement's only target, or the item ``name`` of a tuple of targets
+    unpacked from a display of as many values (``nh, hd = self.num_heads, self.head_dim``),
+    is assigned: None where it is bound otherwise."""
+    targets: list[Expression] = getattr(stmt, "lvalues", [])
+    rvalue = getattr(stmt, "rvalue", None)
+    if len(targets) != 1 or rvalue is None:
+        return None
+    if simple(target):
+        return cast(Expression, rvalue)
+    if not isinstance(target, TupleExpr | ListExpr):
+        return None
+    for i, item in enumerate(target.items):
+        if simple(item) and getattr(item, "name", None) == name:
+            return unpacked_item(target, rvalue, i)
+    return None
 
 
 def _refers_to(value: Expression, name: str, variable: Var) -> bool:

@@ -19,8 +19,10 @@ from dfdx_mypy_plugin.shapes._core import (
 from dfdx_mypy_plugin.shapes._symbolic import NotASize, has_floor, parse
 
 
-def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
-    """The broadcast of two sizes, or False when they provably cannot broadcast."""
+def broadcast_dim(a: Dim, b: Dim, held_equal: bool = False) -> Dim | bool:
+    """The broadcast of two sizes, or False when they provably cannot broadcast.
+    ``held_equal``: the code asserts sizes equal (``assert n == self.h * self.w``), so a size
+    computed from TypeVars may be another TypeVar (tokens read as their grid)."""
     if a == 1:
         return b
     if b == 1:
@@ -33,7 +35,8 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
     if _name_and_number(a, b) or _name_and_number(b, a):
         return False  # a size TypeVar stands for every size, not for one number (``N``, ``3``)
-    if _never_one(a) and _never_one(b) and differ_generically(a, b):
+    computed = not (_typevar_name(a) and _typevar_name(b))
+    if computed and not held_equal and _never_one(a) and _never_one(b) and differ_generically(a, b):
         # A product or sum of size TypeVars is 1 only where each of its names is 1, which a
         # module does not rely on (above): ``N*H*W`` (a reduction without keepdims) and ``K``.
         return False
@@ -122,10 +125,16 @@ def _typevar_name(d: Dim) -> bool:
     return isinstance(d, str) and d.isidentifier() and not d.islower()
 
 
-def broadcast(op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = None) -> Shape:
+def broadcast(
+    op: str,
+    a: Shape,
+    b: Shape,
+    whole: tuple[Shape, Shape] | None = None,
+    held_equal: bool = False,
+) -> Shape:
     """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error.
     ``whole``: the operands' whole shapes where ``a`` and ``b`` are their leading axes (a
-    matmul's batch axes), for :func:`head_counts`."""
+    matmul's batch axes), for :func:`head_counts`; ``held_equal``: see :func:`broadcast_dim`."""
     if a == b:
         return a
     n = max(len(a), len(b))
@@ -135,7 +144,7 @@ def broadcast(op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = N
     out: list[Dim] = []
     bad: list[int] = []
     for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
-        d = broadcast_dim(da, db)
+        d = broadcast_dim(da, db, held_equal)
         if _count_against_size(da, heads_a, db) or _count_against_size(db, heads_b, da):
             d = False
         elif isinstance(da, str) and isinstance(db, str):
