@@ -88,7 +88,7 @@ from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 from dfdx_mypy_plugin.shapes import (
     Dim,
     Shape,
-    equal_where_exact,
+    fits_declared,
     fmt,
     fmt_dim,
     layer_of,
@@ -1262,9 +1262,7 @@ def fit_value(
 
 def _equal_where_exact(have: Shape, want: Shape) -> bool:
     """Whether each size of ``have`` is ``want``'s, is declared ``Dyn``, or is equal to it where
-    each division is exact (``2*(C//2)`` channels returned where ``C`` is declared): the
-    declared type is then the value's, where mypy would hold the ``Expr`` to be another
-    type."""
-    return all(
-        a == b or b is None or equal_where_exact(a, b) for a, b in zip(have, want, strict=True)
-    )
+    the code runs (``2*(C//2)`` channels returned where ``C`` is declared, a UNet's
+    ``32*(H//32)`` rows where ``H`` is: :func:`shapes.fits_declared`): the declared type is
+    then the value's, where mypy would hold the ``Expr`` to be another type."""
+    return all(a == b or b is None or fits_declared(a, b) for a, b in zip(have, want, strict=True))

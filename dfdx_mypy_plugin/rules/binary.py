@@ -54,7 +54,13 @@ def _binary(call: Call) -> Type:
         return _of_unknown_rank(call)
     tape = merge_tapes([a.tape, b.tape])
     try:
-        shape = shapes.broadcast(call.op, a.shape, b.shape, held_equal=_asserts_equal(call))
+        shape = shapes.broadcast(
+            call.op,
+            a.shape,
+            b.shape,
+            held_equal=_asserts_equal(call),
+            module_sizes=_module_sizes(call),
+        )
     except shapes.ShapeError as e:
         relaxed = None
         if _in_branch(call) and not _in_branch_of_built_layer(call):
@@ -104,6 +110,17 @@ def _best(op: str, a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
         return shapes.broadcast(op, a, b)
     except shapes.ShapeError as e:
         return e.best
+
+
+def _module_sizes(call: Call) -> frozenset[str]:
+    """The size TypeVars of the class whose method is being checked (``Generic[C, WS, NH]``)."""
+    scope = getattr(call.api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return frozenset()  # code at a module's top level
+    info = scope.enclosing_class()
+    if info is None:
+        return frozenset()
+    return frozenset(tv.name for tv in info.defn.type_vars)
 
 
 def _asserts_equal(call: Call) -> bool:

@@ -19,10 +19,16 @@ from dfdx_mypy_plugin.shapes._core import (
 from dfdx_mypy_plugin.shapes._symbolic import NotASize, has_floor, parse
 
 
-def broadcast_dim(a: Dim, b: Dim, held_equal: bool = False) -> Dim | bool:
+def broadcast_dim(
+    a: Dim, b: Dim, held_equal: bool = False, module_sizes: frozenset[str] = frozenset()
+) -> Dim | bool:
     """The broadcast of two sizes, or False when they provably cannot broadcast.
     ``held_equal``: the code asserts sizes equal (``assert n == self.h * self.w``), so a size
-    computed from TypeVars may be another TypeVar (tokens read as their grid)."""
+    computed from TypeVars may be another TypeVar (tokens read as their grid).
+    ``module_sizes``: the size TypeVars of the module whose method is checked (its
+    construction's); a size written with them alone may be one written without them, its
+    input's (a window attention's ``WS*WS`` bias against its ``N`` tokens: the module is
+    built for its input)."""
     if a == 1:
         return b
     if b == 1:
@@ -36,7 +42,14 @@ def broadcast_dim(a: Dim, b: Dim, held_equal: bool = False) -> Dim | bool:
     if _name_and_number(a, b) or _name_and_number(b, a):
         return False  # a size TypeVar stands for every size, not for one number (``N``, ``3``)
     computed = not (_typevar_name(a) and _typevar_name(b))
-    if computed and not held_equal and _never_one(a) and _never_one(b) and differ_generically(a, b):
+    if (
+        computed
+        and not held_equal
+        and _never_one(a)
+        and _never_one(b)
+        and not _built_for(a, b, module_sizes)
+        and differ_generically(a, b)
+    ):
         # A product or sum of size TypeVars is 1 only where each of its names is 1, which a
         # module does not rely on (above): ``N*H*W`` (a reduction without keepdims) and ``K``.
         return False
@@ -107,6 +120,18 @@ def poly(d: str) -> dict[tuple[str, ...], int] | None:
         return None
 
 
+def _built_for(a: Dim, b: Dim, module_sizes: frozenset[str]) -> bool:
+    """Whether one of two sizes is written with ``module_sizes`` alone and the other with none
+    of them (:func:`broadcast_dim`)."""
+    pa, pb = (poly(d) if isinstance(d, str) else None for d in (a, b))
+    if pa is None or pb is None:
+        return False
+    na, nb = ({n for m in p for n in m} for p in (pa, pb))
+    return (na <= module_sizes and not nb & module_sizes) or (
+        nb <= module_sizes and not na & module_sizes
+    )
+
+
 def _simpler(a: str, b: str) -> str:
     """Of two sizes equal wherever their divisions are exact, the one written with fewer
     floors and characters (``H//4`` rather than ``2*(H//8)``)."""
@@ -131,10 +156,12 @@ def broadcast(
     b: Shape,
     whole: tuple[Shape, Shape] | None = None,
     held_equal: bool = False,
+    module_sizes: frozenset[str] = frozenset(),
 ) -> Shape:
     """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error.
     ``whole``: the operands' whole shapes where ``a`` and ``b`` are their leading axes (a
-    matmul's batch axes), for :func:`head_counts`; ``held_equal``: see :func:`broadcast_dim`."""
+    matmul's batch axes), for :func:`head_counts`; ``held_equal``, ``module_sizes``: see
+    :func:`broadcast_dim`."""
     if a == b:
         return a
     n = max(len(a), len(b))
@@ -144,7 +171,7 @@ def broadcast(
     out: list[Dim] = []
     bad: list[int] = []
     for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
-        d = broadcast_dim(da, db, held_equal)
+        d = broadcast_dim(da, db, held_equal, module_sizes)
         if _count_against_size(da, heads_a, db) or _count_against_size(db, heads_b, da):
             d = False
         elif isinstance(da, str) and isinstance(db, str):
