@@ -47,7 +47,15 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, TupleType, Type, TypeVarType, UnionType, get_proper_type
+from mypy.types import (
+    Instance,
+    ProperType,
+    TupleType,
+    Type,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin._blamed_arguments import (
     fault_arguments,
@@ -1090,7 +1098,7 @@ def declared(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, 
         return expected, where
     at = _returned_local(api, value) if api.return_types else None
     if at is not None:
-        ret = get_proper_type(api.return_types[-1])
+        ret: ProperType | None = get_proper_type(api.return_types[-1])
         if at >= 0:
             items = ret.items if isinstance(ret, TupleType) else []
             ret = get_proper_type(items[at]) if at < len(items) else None

@@ -77,15 +77,13 @@ def window_parameter(api: CheckerPluginInterface, e: Expression) -> str | None:
     if not isinstance(e, NameExpr) or not isinstance(e.node, Var):
         return None
     init = _init(api)
-    for arg in init.arguments if init is not None else []:
-        if arg.variable is e.node:
-            return e.name if e.name in _window_parameters(init) else None
+    if init is not None and any(arg.variable is e.node for arg in init.arguments):
+        return e.name if e.name in _window_parameters(init) else None
     function = _function(api)
-    for arg in function.arguments if function is not None else []:
-        # by name: a function generic over a TypeVar with values is checked as copies, whose
-        # arguments are other ``Var``s (never assigned in the body: _view_parameters)
-        if arg.variable.name == e.name and e.node.name == e.name:
-            return e.name if e.name in _view_parameters(function) else None
+    # by name: a function generic over a TypeVar with values is checked as copies, whose
+    # arguments are other ``Var``s (never assigned in the body: _view_parameters)
+    if function is not None and any(arg.variable.name == e.name for arg in function.arguments):
+        return e.name if e.name in _view_parameters(function) else None
     return None
 
 
