@@ -125,6 +125,19 @@ class Patchify(Module, Generic[C]):
         return self.norm(p.reshape(b, (h // ph) * (w // pw), ph * pw, c))
 
 
+class SquarePatches(Module):
+    """A patch's sides unpacked from a tuple of one ``int`` argument, read per instance."""
+
+    def __init__(self, patch: int) -> None:
+        super().__init__()
+        self.ph, self.pw = patch, patch
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, int, int, int, int, T]:
+        b, c, h, w = x.shape
+        ph, pw = self.ph, self.pw
+        return x.reshape(b, c, h // ph, ph, w // pw, pw)
+
+
 class Pooler(Module, Generic[D]):
     """An encoder's states and its first token, pooled: a tuple returned."""
 
@@ -167,7 +180,9 @@ assert_type(attention(tokens.trace()), Tensor[L[2], L[5], L[8], OwnedTape])
 
 patchify: Patchify[L[3]] = Patchify(3)
 patches = patchify(images)
-assert patches.shape == (1, 64, 16, 3)
+assert_type(patches, Tensor[L[1], L[64], L[16], L[3], NoneTape])
+square = SquarePatches(8)
+assert_type(square(images), Tensor[L[1], L[3], L[4], L[8], L[4], L[8], NoneTape])
 
 pooler: Pooler[L[8]] = Pooler(8)
 states, pooled = pooler(tokens)
