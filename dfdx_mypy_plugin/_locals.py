@@ -152,14 +152,28 @@ def _single_definitions(
         return {}
     found: dict[str, Expression] = {}
     for stmt in body:
-        if (
-            isinstance(stmt, AssignmentStmt)
-            and len(stmt.lvalues) == 1
-            and isinstance(stmt.lvalues[0], NameExpr)
-            and count.get(stmt.lvalues[0].name) == 1
-        ):
-            found[stmt.lvalues[0].name] = stmt.rvalue
+        if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1):
+            continue
+        target = stmt.lvalues[0]
+        if isinstance(target, NameExpr) and count.get(target.name) == 1:
+            found[target.name] = stmt.rvalue
+        elif isinstance(target, TupleExpr | ListExpr):
+            for i, item in enumerate(target.items):
+                value = unpacked_item(target, stmt.rvalue, i)
+                if isinstance(item, NameExpr) and count.get(item.name) == 1 and value is not None:
+                    found[item.name] = value
     return found
+
+
+def unpacked_item(target: TupleExpr | ListExpr, rvalue: Expression, i: int) -> Expression | None:
+    """The value item ``i`` of a tuple of targets is bound to, where ``rvalue`` is a display of
+    as many items, none starred (``nh, hd = self.num_heads, self.head_dim``); else None (the
+    items of another value are not written out: ``self.ph, self.pw = patch_size``)."""
+    if not isinstance(rvalue, TupleExpr | ListExpr) or len(rvalue.items) != len(target.items):
+        return None
+    if any(isinstance(e, StarExpr) for e in (*rvalue.items, *target.items)):
+        return None
+    return rvalue.items[i]
 
 
 @lru_cache(maxsize=64)

@@ -47,7 +47,15 @@ from mypy.nodes import (
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, TupleType, Type, TypeVarType, UnionType, get_proper_type
+from mypy.types import (
+    Instance,
+    ProperType,
+    TupleType,
+    Type,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin._blamed_arguments import (
     fault_arguments,
@@ -70,6 +78,7 @@ from dfdx_mypy_plugin._locals import (
     definitions,
     loop_entry_definition,
     reaching_definitions,
+    unpacked_item,
 )
 from dfdx_mypy_plugin._origin import (
     MODULE,
@@ -87,7 +96,7 @@ from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
 from dfdx_mypy_plugin.shapes import (
     Dim,
     Shape,
-    equal_where_exact,
+    fits_declared,
     fmt,
     fmt_dim,
     layer_of,
@@ -152,6 +161,26 @@ def _unless_none(e: Expression) -> Expression:
     return e
 
 
+def _assigned_to(
+    target: Expression, rvalue: Expression, wanted: Callable[[Expression], bool]
+) -> list[Expression | None]:
+    """The values an assignment ``target = rvalue`` gives the targets that ``wanted`` picks:
+    ``rvalue`` where ``target`` is one, its item where ``target`` is a tuple unpacked from a
+    display of as many items (``self.num_heads, self.head_dim = num_heads, dim // num_heads``:
+    ``dim // num_heads`` for ``self.head_dim``), None where it is unpacked from anything else
+    (``self.ph, self.pw = patch_size``: not read)."""
+    if wanted(target):
+        return [rvalue]
+    if not isinstance(target, TupleExpr | ListExpr):
+        return []
+    found: list[Expression | None] = []
+    for i, item in enumerate(target.items):
+        picked = _assigned_to(item, rvalue, wanted)
+        if picked:
+            found += [unpacked_item(target, rvalue, i)] if wanted(item) else [None]
+    return found
+
+
 def _built_once(values: list[Expression]) -> Expression | None:
     """The one value of a field, its ``None`` values left out: a layer that only some
     instances have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
@@ -175,13 +204,16 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     if info.module_name != api.tree.fullname:
         return None
     values = [
-        stmt.rvalue
+        value
         for method in _methods(info)
         for stmt in walk(method.body.body)
         if isinstance(stmt, AssignmentStmt)
-        and any(_is_self_field(lv, callee.name) for lv in stmt.lvalues)
+        for lv in stmt.lvalues
+        for value in _assigned_to(lv, stmt.rvalue, lambda t: _is_self_field(t, callee.name))
     ]
-    return _built_once(values)
+    if any(v is None for v in values):
+        return None  # unpacked from a value whose items are not written out
+    return _built_once([v for v in values if v is not None])
 
 
 def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:
@@ -973,14 +1005,16 @@ def _assigns(target: Expression, e: NameExpr | MemberExpr) -> bool:
     return isinstance(target, NameExpr) and e.node is not None and target.node is e.node
 
 
-def _returned_local(api: TypeChecker, value: Expression) -> bool:
-    """Whether ``value`` is assigned to a local name that the function returns with that
+def _returned_local(api: TypeChecker, value: Expression) -> int | None:
+    """Where ``value`` is assigned to a local name that the function returns with that
     value: a name bound once (``patches = ...`` then ``return patches``), or the last binding
     of a reused name before a ``return`` of it in the function's body (``values =
-    values.permute(2, 0, 1)`` then ``return values``), where no statement between binds it."""
+    values.permute(2, 0, 1)`` then ``return values``), where no statement between binds it.
+    The name's position in a returned tuple display (``return hidden_states, pooled``: 1 for
+    ``pooled``), -1 where the name is returned alone; None where it is not returned."""
     function = api.scope.current_function()
     if function is None:
-        return False
+        return None
     body = function.body.body
     for i, stmt in enumerate(body):
         if (
@@ -993,22 +1027,38 @@ def _returned_local(api: TypeChecker, value: Expression) -> bool:
             count: dict[str, int] = {}
             count_bindings(body, count)
             if count.get(ANYTHING):
-                return False
+                return None
             if count.get(name) == 1:
-                return any(
-                    isinstance(s, ReturnStmt)
-                    and isinstance(s.expr, NameExpr)
-                    and s.expr.name == name
+                places = {
+                    at
                     for s in walk(body)
-                )
+                    if isinstance(s, ReturnStmt)
+                    for at in [_returned_at(s.expr, name)]
+                    if at is not None
+                }
+                return places.pop() if len(places) == 1 else None
             for j, later in enumerate(body[i + 1 :], i + 1):
                 if isinstance(later, ReturnStmt):
                     between: dict[str, int] = {}
                     count_bindings(body[i + 1 : j], between)
-                    returned = isinstance(later.expr, NameExpr) and later.expr.name == name
-                    return returned and not between.get(name) and not between.get(ANYTHING)
-            return False
-    return False
+                    if between.get(name) or between.get(ANYTHING):
+                        return None
+                    return _returned_at(later.expr, name)
+            return None
+    return None
+
+
+def _returned_at(returned: Expression | None, name: str) -> int | None:
+    """-1 where ``returned`` is the local ``name``, its position where it is an item of a
+    tuple display (``return hidden_states, pooled``), else None."""
+    if isinstance(returned, NameExpr) and returned.name == name:
+        return -1
+    if isinstance(returned, TupleExpr):
+        named = [
+            k for k, e in enumerate(returned.items) if isinstance(e, NameExpr) and e.name == name
+        ]
+        return named[0] if len(named) == 1 else None
+    return None
 
 
 def returned_as(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, str] | None:
@@ -1046,10 +1096,14 @@ def declared(api: CheckerPluginInterface, value: Expression) -> tuple[Instance, 
     where = destination(api, value) if isinstance(expected, Instance) else None
     if isinstance(expected, Instance) and where is not None:
         return expected, where
-    if api.return_types and _returned_local(api, value):
-        ret = get_proper_type(api.return_types[-1])
+    at = _returned_local(api, value) if api.return_types else None
+    if at is not None:
+        ret: ProperType | None = get_proper_type(api.return_types[-1])
+        if at >= 0:
+            items = ret.items if isinstance(ret, TupleType) else []
+            ret = get_proper_type(items[at]) if at < len(items) else None
         if isinstance(ret, Instance):
-            return ret, "the return type"
+            return ret, "the return type" if at < 0 else f"item {at} of the return type"
     return None
 
 
@@ -1216,9 +1270,7 @@ def fit_value(
 
 def _equal_where_exact(have: Shape, want: Shape) -> bool:
     """Whether each size of ``have`` is ``want``'s, is declared ``Dyn``, or is equal to it where
-    each division is exact (``2*(C//2)`` channels returned where ``C`` is declared): the
-    declared type is then the value's, where mypy would hold the ``Expr`` to be another
-    type."""
-    return all(
-        a == b or b is None or equal_where_exact(a, b) for a, b in zip(have, want, strict=True)
-    )
+    the code runs (``2*(C//2)`` channels returned where ``C`` is declared, a UNet's
+    ``32*(H//32)`` rows where ``H`` is: :func:`shapes.fits_declared`): the declared type is
+    then the value's, where mypy would hold the ``Expr`` to be another type."""
+    return all(a == b or b is None or fits_declared(a, b) for a, b in zip(have, want, strict=True))

@@ -21,6 +21,9 @@ the body assigns to, or one given only as a padding or in a sum (a ``padding: in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
@@ -45,7 +48,7 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._locals import target_names
+from dfdx_mypy_plugin._locals import target_names, unpacked_item
 from dfdx_mypy_plugin._where import walk
 
 WINDOW_SIZES = ("kernel_size", "stride", "dilation")
@@ -74,19 +77,75 @@ def window_parameter(api: CheckerPluginInterface, e: Expression) -> str | None:
     if not isinstance(e, NameExpr) or not isinstance(e.node, Var):
         return None
     init = _init(api)
-    if init is None:
-        return None
-    for arg in init.arguments:
-        if arg.variable is e.node:
-            return e.name if e.name in _window_parameters(init) else None
+    if init is not None and any(arg.variable is e.node for arg in init.arguments):
+        return e.name if e.name in _window_parameters(init) else None
+    function = _function(api)
+    # by name: a function generic over a TypeVar with values is checked as copies, whose
+    # arguments are other ``Var``s (never assigned in the body: _view_parameters)
+    if function is not None and any(arg.variable.name == e.name for arg in function.arguments):
+        return e.name if e.name in _view_parameters(function) else None
     return None
 
 
 def in_scope(api: CheckerPluginInterface, name: str) -> bool:
     """Whether ``name`` is a window parameter of the enclosing class (a size read in
-    ``forward`` from a layer its ``__init__`` built)."""
+    ``forward`` from a layer its ``__init__`` built), or a size argument of the function being
+    checked (:func:`_view_parameters`)."""
     init = _init(api)
-    return init is not None and name in _window_parameters(init)
+    if init is not None and name in _window_parameters(init):
+        return True
+    function = _function(api)
+    return function is not None and name in _view_parameters(function)
+
+
+def _function(api: CheckerPluginInterface) -> FuncDef | None:
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    return function if isinstance(function, FuncDef) else None
+
+
+_VIEW_CACHE: dict[int, tuple[FuncDef, frozenset[str]]] = {}
+
+
+def _view_parameters(function: FuncDef) -> frozenset[str]:
+    """The plain ``int`` arguments of ``function`` that its body gives a ``view``/``reshape``
+    as a factor or divisor of a size, as they are or through a local name bound once
+    (``channels_per_group = c // groups``, then ``x.view(b, groups, channels_per_group, h,
+    w)``), and never assigned: a channel shuffle's ``groups``. Within one call it is one value
+    of at least 1 (a division by 0 raises), read as a size named after the argument, so that a
+    view whose element count differs by it (``x.view(b, groups, c, h, w)``: ``// groups``
+    forgotten) is found (:func:`shapes.counts_apart`). Not an argument named in capitals
+    (``H: int``), which the rules would read as a size TypeVar."""
+    cached = _VIEW_CACHE.get(id(function))
+    if cached is not None and cached[0] is function:
+        return cached[1]
+    ints = {
+        a.variable.name
+        for a in function.arguments
+        if _plain_int(a.variable) and not a.variable.name.isupper()  # ``H``: a TypeVar's name
+    }
+    assigned: dict[str, list[Expression | None]] = {}
+    for stmt in walk(function.body.body):
+        targets: list[Expression] = getattr(stmt, "lvalues", [])
+        for target in targets:
+            for name in target_names(target):
+                value = _item_value(stmt, target, lambda t: isinstance(t, NameExpr), name)
+                assigned.setdefault(name, []).append(value)
+    found: set[str] = set()
+    if ints - set(assigned):
+        from dfdx_mypy_plugin._joined_values import statement_expressions  # (imports rules)
+
+        for call in statement_expressions(function.body.body):
+            if not isinstance(call, CallExpr) or not _is_view(call):
+                continue
+            for factor in [f for a in call.args for f in _factors(a, fields=True)]:
+                values = assigned.get(factor, [])
+                if len(values) == 1 and values[0] is not None:
+                    found.update(_factors(values[0], fields=True))
+                found.add(factor)
+    out = frozenset(n for n in found if n in ints and n not in assigned)
+    _VIEW_CACHE[id(function)] = (function, out)
+    return out
 
 
 def _init(api: CheckerPluginInterface) -> FuncDef | None:
@@ -263,8 +322,7 @@ def _field_aliases(method: FuncDef) -> dict[str, list[str]]:
         targets: list[Expression] = getattr(stmt, "lvalues", [])
         for target in targets:
             for name in target_names(target):
-                plain = isinstance(target, NameExpr) and len(targets) == 1
-                value = getattr(stmt, "rvalue", None) if plain else None
+                value = _item_value(stmt, target, lambda t: isinstance(t, NameExpr), name)
                 values.setdefault(name, []).append(value or NameExpr(""))
         others: list[Expression | None] = []  # bound otherwise: never an alias
         if isinstance(stmt, OperatorAssignmentStmt):
@@ -296,8 +354,7 @@ def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict
             targets: list[Expression] = getattr(stmt, "lvalues", [])
             for target in targets:
                 for field in _self_fields(target):
-                    plain = isinstance(target, MemberExpr) and len(targets) == 1
-                    rvalue = getattr(stmt, "rvalue", None) if plain else None
+                    rvalue = _item_value(stmt, target, _is_self_member, field)
                     values.setdefault(field, []).append(rvalue if method is init else None)
             if isinstance(stmt, OperatorAssignmentStmt):
                 for field in _self_fields(stmt.lvalue):
@@ -317,6 +374,30 @@ def _field_arguments(info: TypeInfo, init: FuncDef, arguments: set[str]) -> dict
         return found
 
     return {field: names(value, 0) for field, value in once.items()}
+
+
+def _is_self_member(e: Expression) -> bool:
+    return isinstance(e, MemberExpr) and bool(_self_fields(e))
+
+
+def _item_value(
+    stmt: object, target: Expression, simple: Callable[[Expression], bool], name: str
+) -> Expression | None:
+    """The value a statement's only target, or the item ``name`` of a tuple of targets
+    unpacked from a display of as many values (``nh, hd = self.num_heads, self.head_dim``),
+    is assigned: None where it is bound otherwise."""
+    targets: list[Expression] = getattr(stmt, "lvalues", [])
+    rvalue = getattr(stmt, "rvalue", None)
+    if len(targets) != 1 or rvalue is None:
+        return None
+    if simple(target):
+        return cast(Expression, rvalue)
+    if not isinstance(target, TupleExpr | ListExpr):
+        return None
+    for i, item in enumerate(target.items):
+        if simple(item) and getattr(item, "name", None) == name:
+            return unpacked_item(target, rvalue, i)
+    return None
 
 
 def _refers_to(value: Expression, name: str, variable: Var) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mypy.nodes import (
     ARG_POS,
+    AssertStmt,
     CallExpr,
     ComparisonExpr,
     ConditionalExpr,
@@ -53,7 +54,13 @@ def _binary(call: Call) -> Type:
         return _of_unknown_rank(call)
     tape = merge_tapes([a.tape, b.tape])
     try:
-        shape = shapes.broadcast(call.op, a.shape, b.shape)
+        shape = shapes.broadcast(
+            call.op,
+            a.shape,
+            b.shape,
+            held_equal=_asserts_equal(call),
+            module_sizes=_module_sizes(call),
+        )
     except shapes.ShapeError as e:
         relaxed = None
         if _in_branch(call) and not _in_branch_of_built_layer(call):
@@ -103,6 +110,34 @@ def _best(op: str, a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
         return shapes.broadcast(op, a, b)
     except shapes.ShapeError as e:
         return e.best
+
+
+def _module_sizes(call: Call) -> frozenset[str]:
+    """The size TypeVars of the class whose method is being checked (``Generic[C, WS, NH]``)."""
+    scope = getattr(call.api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return frozenset()  # code at a module's top level
+    info = scope.enclosing_class()
+    if info is None:
+        return frozenset()
+    return frozenset(tv.name for tv in info.defn.type_vars)
+
+
+def _asserts_equal(call: Call) -> bool:
+    """Whether the function being checked asserts two values equal before the op (``assert n
+    == self.h * self.w, "the tokens are the grid's"``): the code states there what it relies
+    on, as a reshape's sizes do."""
+    scope = getattr(call.api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    if function is None:
+        return False
+    return any(
+        isinstance(stmt, AssertStmt)
+        and stmt.line < call.context.line
+        and isinstance(stmt.expr, ComparisonExpr)
+        and "==" in stmt.expr.operators
+        for stmt in walk(function.body.body)
+    )
 
 
 def _in_branch(call: Call) -> bool:

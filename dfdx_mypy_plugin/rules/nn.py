@@ -278,11 +278,20 @@ def _declared_int(built: Instance, expected: Instance) -> Instance:
 
 
 def _declared_may_hold(got: Type, want: Type) -> bool:
+    """Whether a computed size ``got`` may be the declared ``want``: where ``want`` is plain
+    ``int``, where the code runs only for sizes that make them equal (``32*(H//32)`` of five
+    stride-2 downs and as many ups where ``H`` is declared: :func:`shapes.fits_declared`),
+    or where it is written with a module's ``int`` argument that may make it so."""
     form = expr_form(get_proper_type(got))
     if form is None:
         return False
     if _is_plain_int(get_proper_type(want)):
         return True
+    try:
+        if shapes.fits_declared(form, read_dim(want, {})):
+            return True
+    except Unknown:
+        return False
     if not _names_an_int_argument(form):
         return False
     return shapes.same_layer_size(form, read_dim(want, {})) is not False

@@ -37,6 +37,7 @@ from dfdx_mypy_plugin.shapes._core import dim_mul as dim_mul
 from dfdx_mypy_plugin.shapes._core import dim_substitute as dim_substitute
 from dfdx_mypy_plugin.shapes._core import ensure as ensure
 from dfdx_mypy_plugin.shapes._core import equal_where_exact as equal_where_exact
+from dfdx_mypy_plugin.shapes._core import fits_declared as fits_declared
 from dfdx_mypy_plugin.shapes._core import fmt as fmt
 from dfdx_mypy_plugin.shapes._core import fmt_dim as fmt_dim
 from dfdx_mypy_plugin.shapes._core import grows_apart as grows_apart

@@ -380,6 +380,18 @@ def equal_where_exact(a: Dim, b: Dim) -> bool:
     return True
 
 
+def fits_declared(have: Dim, want: Dim) -> bool:
+    """Whether a computed size ``have`` may be taken as the declared ``want`` (a return type's,
+    an assignment's): equal wherever its divisions are exact (``32*(H//32)`` and ``H``: five
+    stride-2 downs and as many ups, whose skip joins need ``H`` to be a multiple of 32 at run
+    time) or up to a floor's rounding wherever the sizes are multiples of every small number
+    (``4*((H+3)//4)`` and ``H``: 3x3 stride-2 downs, ceil-halving, brought back up by 2x2
+    stride-2 transposed convolutions). ``H//2`` and ``H``, ``2*((H-1)//2)`` and ``H`` are not."""
+    if have is None or want is None or (isinstance(have, int) and isinstance(want, int)):
+        return False
+    return equal_where_exact(have, want) or agree_where_even(have, want)
+
+
 def grows_apart(a: Dim, b: Dim) -> bool:
     """Whether two sizes differ by a polynomial of names without floors that is 0 wherever one
     of its names is 1, whatever the others (``K+S-1`` and ``S`` differ by ``K-1``; a dilation

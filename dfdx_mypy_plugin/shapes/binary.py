@@ -8,16 +8,27 @@ from dfdx_mypy_plugin.shapes._core import (
     ShapeError,
     apart_for_every_argument,
     at_least,
+    differ_generically,
+    equal_where_exact,
     fmt,
     fmt_dim,
     grows_apart,
     head_counts,
     same_dim,
 )
+from dfdx_mypy_plugin.shapes._symbolic import NotASize, has_floor, parse
 
 
-def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
-    """The broadcast of two sizes, or False when they provably cannot broadcast."""
+def broadcast_dim(
+    a: Dim, b: Dim, held_equal: bool = False, module_sizes: frozenset[str] = frozenset()
+) -> Dim | bool:
+    """The broadcast of two sizes, or False when they provably cannot broadcast.
+    ``held_equal``: the code asserts sizes equal (``assert n == self.h * self.w``), so a size
+    computed from TypeVars may be another TypeVar (tokens read as their grid).
+    ``module_sizes``: the size TypeVars of the module whose method is checked (its
+    construction's); a size written with them alone may be one written without them, its
+    input's (a window attention's ``WS*WS`` bias against its ``N`` tokens: the module is
+    built for its input)."""
     if a == 1:
         return b
     if b == 1:
@@ -30,6 +41,20 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim | bool:
         return False  # two size TypeVars are two sizes, as for a layer (same_layer_size)
     if _name_and_number(a, b) or _name_and_number(b, a):
         return False  # a size TypeVar stands for every size, not for one number (``N``, ``3``)
+    computed = not (_typevar_name(a) and _typevar_name(b))
+    if (
+        computed
+        and not held_equal
+        and _never_one(a)
+        and _never_one(b)
+        and not _built_for(a, b, module_sizes)
+        and differ_generically(a, b)
+    ):
+        # A product or sum of size TypeVars is 1 only where each of its names is 1, which a
+        # module does not rely on (above): ``N*H*W`` (a reduction without keepdims) and ``K``.
+        return False
+    if isinstance(a, str) and isinstance(b, str) and equal_where_exact(a, b):
+        return _simpler(a, b)  # ``2*(H//8)`` (pooled, then upsampled) and ``H//4``
     if isinstance(a, str) and isinstance(b, str) and same_dim(a, b) is False:
         # Two sizes of a generic module that differ wherever its sizes are not 1 (``C`` and
         # ``4*C``, ``2*C`` and ``3*C``): a module does not rely on a size parameter being 1,
@@ -76,6 +101,43 @@ def _count_against_size(d: Dim, counts: set[str], other: Dim) -> bool:
     return _typevar_name(other) or (other.isidentifier() and other.islower())
 
 
+def _never_one(d: Dim) -> bool:
+    """Whether ``d`` is a size written with size TypeVars alone, without floors or negative
+    coefficients (``N``, ``N*H*W``, ``CI+CO``, ``2*C+1``): it is 1 only where each of its
+    names is, and a generic module's sizes are not taken to be 1 (:func:`broadcast_dim`).
+    A floor (``H//32``) may be 1 for sizes that are not; a module's ``int`` argument (in
+    lower case) may be 1."""
+    p = poly(d) if isinstance(d, str) else None
+    if p is None or has_floor(p) or any(c < 0 for c in p.values()):
+        return False
+    return all(_typevar_name(n) for m in p for n in m)
+
+
+def poly(d: str) -> dict[tuple[str, ...], int] | None:
+    try:
+        return parse(d)
+    except NotASize:
+        return None
+
+
+def _built_for(a: Dim, b: Dim, module_sizes: frozenset[str]) -> bool:
+    """Whether one of two sizes is written with ``module_sizes`` alone and the other with none
+    of them (:func:`broadcast_dim`)."""
+    pa, pb = (poly(d) if isinstance(d, str) else None for d in (a, b))
+    if pa is None or pb is None:
+        return False
+    na, nb = ({n for m in p for n in m} for p in (pa, pb))
+    return (na <= module_sizes and not nb & module_sizes) or (
+        nb <= module_sizes and not na & module_sizes
+    )
+
+
+def _simpler(a: str, b: str) -> str:
+    """Of two sizes equal wherever their divisions are exact, the one written with fewer
+    floors and characters (``H//4`` rather than ``2*(H//8)``)."""
+    return min((a, b), key=lambda d: (d.count("//"), len(d)))
+
+
 def _name_and_number(a: Dim, b: Dim) -> bool:
     """``a`` is a size TypeVar and ``b`` a number it cannot broadcast with unless equal."""
     return _typevar_name(a) and isinstance(b, int) and b >= 2
@@ -88,10 +150,18 @@ def _typevar_name(d: Dim) -> bool:
     return isinstance(d, str) and d.isidentifier() and not d.islower()
 
 
-def broadcast(op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = None) -> Shape:
+def broadcast(
+    op: str,
+    a: Shape,
+    b: Shape,
+    whole: tuple[Shape, Shape] | None = None,
+    held_equal: bool = False,
+    module_sizes: frozenset[str] = frozenset(),
+) -> Shape:
     """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error.
     ``whole``: the operands' whole shapes where ``a`` and ``b`` are their leading axes (a
-    matmul's batch axes), for :func:`head_counts`."""
+    matmul's batch axes), for :func:`head_counts`; ``held_equal``, ``module_sizes``: see
+    :func:`broadcast_dim`."""
     if a == b:
         return a
     n = max(len(a), len(b))
@@ -101,7 +171,7 @@ def broadcast(op: str, a: Shape, b: Shape, whole: tuple[Shape, Shape] | None = N
     out: list[Dim] = []
     bad: list[int] = []
     for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
-        d = broadcast_dim(da, db)
+        d = broadcast_dim(da, db, held_equal, module_sizes)
         if _count_against_size(da, heads_a, db) or _count_against_size(db, heads_b, da):
             d = False
         elif isinstance(da, str) and isinstance(db, str):

@@ -33,7 +33,9 @@ class FusedAttention(Module, Generic[D]):
         qkv = (
             self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         )
-        q, k, v = qkv[0], qkv[1], qkv[2]
+        q, k, v = qkv[0], qkv[1], qkv[2]  # E: mypy[dfdx-shape "k is assigned here; used at line "
+        #     "39: matmul: inner sizes differ: Tensor[B, num_heads, N, D//num_heads] @ Tensor[B, "
+        #     "num_heads, N, D//num_heads] (D//num_heads != N)"]
         attn = (q * self.scale) @ k  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, nu"
         #     "m_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] (D//num_heads != "
         #     "N)"]
@@ -53,10 +55,10 @@ class SwappedSplit(Module, Generic[D]):
         b, n, c = x.shape
         h = self.heads
         q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned"
-        #     " here; used at line 61: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
+        #     " here; used at line 63: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
         #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned"
-        #     " here; used at line 61: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
+        #     " here; used at line 63: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
         #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor["
         #     "B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
@@ -75,10 +77,10 @@ class QueryNotTransposed(Module, Generic[D]):
         q, k = self.to_qk(x).chunk(2, axis=-1)
         hd = self.dim_head
         q = q.reshape(b, -1, self.heads, hd)  # E: mypy[dfdx-shape "q is assigned here; used at lin"
-        #     "e 83: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//heads] @ Tensor[B"
+        #     "e 85: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//heads] @ Tensor[B"
         #     ", heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
         k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned h"
-        #     "ere; used at line 83: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//h"
+        #     "ere; used at line 85: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//h"
         #     "eads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
         dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast: "
         #     "Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tens"
@@ -97,10 +99,10 @@ class KeysNotTransposed(Module, Generic[D]):
         q, k, v = self.c_attn(x).chunk(3, axis=2)
         nh = self.n_head
         q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned here; us"
-        #     "ed at line 108: scaled_dot_product_attention: query and key batch axes do not broad"
+        #     "ed at line 110: scaled_dot_product_attention: query and key batch axes do not broad"
         #     "cast: query Tensor[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (a"
         #     "xis -1: n_head != N)"]
-        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is assigned here; used at line 108: "
+        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is assigned here; used at line 110: "
         #     "scaled_dot_product_attention: query and key batch axes do not broadcast: query Tens"
         #     "or[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (axis -1: n_head !"
         #     "= N)"]
@@ -124,11 +126,11 @@ class GroupedNotRepeated(Module, Generic[D]):
         b, s, _ = x.shape
         hd = self.head_dim
         q = self.wq(x).view(b, s, self.n_heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "q is ass"
-        #     "igned here; used at line 134: matmul: batch axes do not broadcast: Tensor[B, n_head"
+        #     "igned here; used at line 136: matmul: batch axes do not broadcast: Tensor[B, n_head"
         #     "s, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor[B, n_heads] vs Ten"
         #     "sor[B, n_kv_heads])"]
         k = self.wk(x).view(b, s, self.n_kv_heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is "
-        #     "assigned here; used at line 134: matmul: batch axes do not broadcast: Tensor[B, n_h"
+        #     "assigned here; used at line 136: matmul: batch axes do not broadcast: Tensor[B, n_h"
         #     "eads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor[B, n_heads] vs "
         #     "Tensor[B, n_kv_heads])"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast"

@@ -88,10 +88,13 @@ def expanded(
     rows: Tensor[H, F, NoneTape], cols: Tensor[W, F, NoneTape]
 ) -> Tensor[H, W, F, NoneTape]:
     """A grid's columns expanded to the rows' count the wrong way round."""
-    h, w = rows.shape[0], cols.shape[0]
+    h, w = rows.shape[0], cols.shape[0]  # E: mypy[dfdx-shape "h is assigned here; used at line 9"
+    #     "5: broadcast_to: cannot broadcast Tensor[1, W, F] to Tensor[W, H, -1] (axis -2: W != H"
+    #     ")", dfdx-shape "w is assigned here; used at line 95: broadcast_to: cannot broadcast Te"
+    #     "nsor[1, W, F] to Tensor[W, H, -1] (axis -2: W != H)"]
     grid = cols.unsqueeze(0).expand(w, h, -1)  # E: mypy[dfdx-shape "broadcast_to: cannot broadcas"
     #     "t Tensor[1, W, F] to Tensor[W, H, -1] (axis -2: W != H)", dfdx-shape "grid is assigned "
-    #     "here; used at line 96: add: shapes do not broadcast: Tensor[W, H, F] and Tensor[H, 1, F"
+    #     "here; used at line 99: add: shapes do not broadcast: Tensor[W, H, F] and Tensor[H, 1, F"
     #     "] (axis -3: W != H)"]
     return grid + rows.unsqueeze(1)  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[W,"
     #     " H, F] and Tensor[H, 1, F] (axis -3: W != H)"]
@@ -106,7 +109,7 @@ def tiled(rows: Tensor[H, F, NoneTape], w: W) -> None:
 
 def trimmed(x: Tensor[B, D, S, NoneTape]) -> Tensor[B, D, S, NoneTape]:
     """A causal step's output trimmed by one step, added back to its input untrimmed."""
-    y = x[..., :-1]  # E: mypy[dfdx-shape "y is assigned here; used at line 111: add: shapes do no"
+    y = x[..., :-1]  # E: mypy[dfdx-shape "y is assigned here; used at line 114: add: shapes do no"
     #     "t broadcast: Tensor[B, D, S] and Tensor[B, D, S-1] (axis -1: S != S-1)"]
     return x + y  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, D, S] and Tensor[B"
     #     ", D, S-1] (axis -1: S != S-1)"]
