@@ -64,6 +64,7 @@ from dfdx_mypy_plugin._declared import (
     operators_followed,
     told_inside,
 )
+from dfdx_mypy_plugin._identity_layers import is_identity_call
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -156,8 +157,9 @@ def _built_once(values: list[Expression]) -> Expression | None:
     """The one value of a field, its ``None`` values left out: a layer that only some
     instances have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
     Conv2d(...)`` in an ``if``) is that layer wherever it is called (mypy narrows the field
-    to the layer there)."""
-    return _only([_unless_none(v) for v in values if not _is_none(v)])
+    to the layer there). So too an identity (``self.shortcut = Sequential()``, then the
+    projection): it is built with nothing that could be wrong."""
+    return _only([_unless_none(v) for v in values if not (_is_none(v) or is_identity_call(v))])
 
 
 def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
