@@ -287,9 +287,9 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
         if axis is None:
             continue
         for layer_call in _layer_calls(e, definition):
-            layer = get_proper_type(type_of(call.api)(layer_call.callee))
-            if isinstance(layer, UnionType):
-                layer = built_member(layer)  # an identity or a projection: the projection's
+            called = get_proper_type(type_of(call.api)(layer_call.callee))
+            # an identity or a projection (``self.shortcut``): the projection's
+            layer = built_member(called) if isinstance(called, UnionType) else called
             if not isinstance(layer, Instance):
                 continue
             sets = _sets(layer)
