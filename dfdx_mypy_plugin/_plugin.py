@@ -70,6 +70,7 @@ from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
+from dfdx_mypy_plugin._joined_arguments import joined_argument_accepted
 from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._listed import tensor_appended
 from dfdx_mypy_plugin._reassigned_fields import widened_field_value
@@ -804,7 +805,13 @@ def _guarded_generic_call(ctx: FunctionSigContext | MethodSigContext) -> Functio
 
 
 def _checked_user_call(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
-    """:func:`checked_generic_call`, then :func:`exact_sizes_accepted` on what it gives."""
+    """:func:`checked_generic_call`, then :func:`exact_sizes_accepted` on what it gives; a
+    value joined from several paths taken once per member (:func:`joined_argument_accepted`)."""
+    try:
+        ctx = ctx._replace(default_signature=joined_argument_accepted(ctx))
+    except Exception:
+        if _DEBUG:
+            raise
     checked = _guarded_generic_call(ctx)
     if not isinstance(checked, CallableType):
         return checked
