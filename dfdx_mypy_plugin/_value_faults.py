@@ -11,14 +11,14 @@ or reduces axes, the line that assigned it is reported too.
 
 from __future__ import annotations
 
-from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr
+from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr
 
 from dfdx_mypy_plugin.shapes import Shape
 
 _SHAPE_MAKERS = frozenset(
     {"transpose", "permute", "swapaxes", "movedim", "reshape", "view", "flatten", "squeeze"}
     | {"unsqueeze", "mean", "sum", "max", "min", "amax", "amin", "argmax", "argmin", "prod"}
-    | {"std", "var", "logsumexp", "norm", "chunk", "split", "unflatten"}
+    | {"std", "var", "logsumexp", "chunk", "split", "unflatten"}
 )
 """Ops (methods of a tensor, or ``dx.`` functions) that move, drop or reduce axes: a value
 they make has the shape their arguments say, which is where such a mistake is written."""
@@ -33,6 +33,9 @@ def moves_axes(value: Expression | None) -> bool:
     if isinstance(value, MemberExpr):
         return value.name in ("mT", "T")
     if isinstance(value, CallExpr) and isinstance(value.callee, MemberExpr):
+        receiver = value.callee.expr
+        if isinstance(receiver, NameExpr) and receiver.name == "self":
+            return False  # a field's call (``self.mean(x)``), not a tensor's method
         return value.callee.name in _SHAPE_MAKERS
     return False
 
