@@ -40,6 +40,24 @@ def moves_axes(value: Expression | None) -> bool:
     return False
 
 
+_REORDERS = frozenset({"transpose", "permute", "swapaxes", "movedim", "mT", "T"})
+
+
+def reshapes_axes(value: Expression | None) -> bool:
+    """Whether ``value`` is made by an op of :func:`moves_axes` that does not only put the
+    axes in another order (``flatten``, ``view``, an indexing, a reduction): a value that
+    then has the size wanted on another axis lacks the transpose it needed. A transpose
+    written there is taken as meant (Mixer's ``y.transpose(1, 2)`` before a token MLP built
+    with the wrong width: the MLP is the mistake)."""
+    if not moves_axes(value):
+        return False
+    if isinstance(value, MemberExpr):
+        return value.name not in _REORDERS
+    if isinstance(value, CallExpr) and isinstance(value.callee, MemberExpr):
+        return value.callee.name not in _REORDERS
+    return True
+
+
 def misarranged(wanted: Shape, given: Shape) -> bool:
     """Whether ``given`` has the sizes of ``wanted`` in another order (a missing or wrong
     transpose), or those of ``wanted`` less one axis (a reduction without ``keepdims``, an

@@ -3,7 +3,7 @@ another argument that binds the same size: a path whose size certainly differs f
 other argument's (64 channels against 32: a stem widened on one path only) is reported at the
 call, naming the path's shape; a path that a condition may hold equal is taken."""
 
-# rules: conv, nn
+# rules: nn
 
 from typing import Any, TypeVar
 from typing import Literal as L
