@@ -135,6 +135,14 @@ def _bindings(
     return found
 
 
+def generic_bindings(
+    api: CheckerPluginInterface, sig: CallableType, context: CallExpr, free: set[TypeVarId]
+) -> dict[TypeVarId, list[_Binding]]:
+    """:func:`_bindings`: the known sizes the call's tensor arguments bind each of ``free``
+    to (a union argument binds none)."""
+    return _bindings(api, sig, context, free)
+
+
 def _plain_tensor(t: Type) -> bool:
     """A tensor type of a known rank (no ``*Shape``)."""
     return (

@@ -250,7 +250,7 @@ def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
         da == db
         or db is None
         or (
-            (_may_be_held_equal(da, db) or shapes.grows_apart(da, db))
+            (may_be_held_equal(da, db) or shapes.grows_apart(da, db))
             and da not in b
             and db not in a
         )
@@ -258,7 +258,10 @@ def held_equal(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> bool:
     )
 
 
-def _may_be_held_equal(a: Dim, b: Dim) -> bool:
+def may_be_held_equal(a: Dim, b: Dim) -> bool:
+    """Whether a condition may hold ``a`` and ``b`` equal: two size names, or a name and a
+    literal."""
+
     def named(d: Dim) -> bool:
         return isinstance(d, str) and d.isidentifier()
 

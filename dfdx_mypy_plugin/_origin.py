@@ -59,6 +59,7 @@ from mypy.types import (
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._blamed_arguments import class_size_of
+from dfdx_mypy_plugin._identity_layers import built_member
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     _binds,
@@ -112,6 +113,8 @@ def _instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
     lookup = getattr(api, "lookup_type_or_none", None)
     t = lookup(e) if lookup is not None else None
     p = get_proper_type(t) if t is not None else None
+    if isinstance(p, UnionType) and isinstance(e, MemberExpr):
+        p = built_member(p)  # ``self.shortcut = Sequential()``, then the projection
     if not isinstance(p, Instance):
         return None
     if isinstance(e, MemberExpr) and p.type.has_base(MODULE):
@@ -374,7 +377,31 @@ def origins(
     if not isinstance(e, CallExpr):
         return []
     out = _shape(api, e)
+    if out is None:
+        out = _built_member_output(api, e)
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
+
+
+def _built_member_output(api: CheckerPluginInterface, e: CallExpr) -> shapes.Shape | None:
+    """The shape of ``self.shortcut(x)``'s value where the field holds an identity or a
+    projection (:func:`built_member`): of the union mypy gives, the member that is not
+    ``x`` given back."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    if lookup is None or len(e.args) != 1 or not isinstance(e.callee, MemberExpr):
+        return None
+    callee, value = lookup(e.callee), get_proper_type(lookup(e))
+    if callee is None or built_member(callee) is None or not isinstance(value, UnionType):
+        return None
+    given = _shape(api, e.args[0])
+    found = []
+    for member in value.items:
+        try:
+            shape = read_tensor(member).shape
+        except (Unknown, ValueError):
+            return None
+        if shape != given:
+            found.append(shape)
+    return found[0] if len(found) == 1 else None
 
 
 def _one_branch(

@@ -71,8 +71,10 @@ from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._factories import factory_call, factory_of
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
+from dfdx_mypy_plugin._joined_arguments import joined_argument_accepted
 from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._listed import tensor_appended
+from dfdx_mypy_plugin._reassigned_fields import widened_field_value
 from dfdx_mypy_plugin._types import (
     TENSOR,
     Unknown,
@@ -322,6 +324,22 @@ def _hinted(hook: Callable[[Any], Type]) -> Callable[[Any], Type]:
             if _DEBUG:
                 raise
         return result
+
+    return run
+
+
+def _widened(hook: Callable[[FunctionContext], Type]) -> Callable[[FunctionContext], Type]:
+    """``hook`` (of a constructor), its module's type widened where it is the first of
+    several values of a field (:func:`widened_field_value`)."""
+
+    def run(ctx: FunctionContext) -> Type:
+        result = hook(ctx)
+        try:
+            return widened_field_value(ctx.api, ctx.context, result)
+        except Exception:
+            if _DEBUG:
+                raise
+            return result
 
     return run
 
@@ -788,7 +806,13 @@ def _guarded_generic_call(ctx: FunctionSigContext | MethodSigContext) -> Functio
 
 
 def _checked_user_call(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
-    """:func:`checked_generic_call`, then :func:`exact_sizes_accepted` on what it gives."""
+    """:func:`checked_generic_call`, then :func:`exact_sizes_accepted` on what it gives; a
+    value joined from several paths taken once per member (:func:`joined_argument_accepted`)."""
+    try:
+        ctx = ctx._replace(default_signature=joined_argument_accepted(ctx))
+    except Exception:
+        if _DEBUG:
+            raise
     checked = _guarded_generic_call(ctx)
     if not isinstance(checked, CallableType):
         return checked
@@ -1030,6 +1054,8 @@ class DfdxPlugin(Plugin):
         rule = FUNCTION_RULES.get(fullname)
         if rule is None and self._is_sized_user_module(fullname):
             rule = USER_MODULE
+        if rule is None and self._is_module_class(fullname):
+            return _widened(lambda ctx: ctx.default_return_type)
         if rule is None:
             may = self._may_return_tensor(fullname)
             if may:
@@ -1051,7 +1077,12 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return _hinted(hook)
+        return _hinted(_widened(hook))
+
+    def _is_module_class(self, fullname: str) -> bool:
+        """Whether ``fullname`` is a ``Module`` class (its call builds a layer)."""
+        info = self._class(fullname)
+        return info is not None and info.has_base(_MODULE)
 
     def _factory_hook(
         self, fullname: str, method: bool

@@ -72,6 +72,7 @@ from dfdx_mypy_plugin._declared import (
     operators_followed,
     told_inside,
 )
+from dfdx_mypy_plugin._identity_layers import is_identity_call
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
     count_bindings,
@@ -93,6 +94,7 @@ from dfdx_mypy_plugin._origin import (
 )
 from dfdx_mypy_plugin._strides import StrideFault, function_arguments, stride_faults, window_places
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._value_faults import moves_axes
 from dfdx_mypy_plugin.shapes import (
     Dim,
     Shape,
@@ -185,8 +187,9 @@ def _built_once(values: list[Expression]) -> Expression | None:
     """The one value of a field, its ``None`` values left out: a layer that only some
     instances have (``self.shortcut: Conv2d[CI, CO, Any] | None = None``, then ``self.shortcut =
     Conv2d(...)`` in an ``if``) is that layer wherever it is called (mypy narrows the field
-    to the layer there)."""
-    return _only([_unless_none(v) for v in values if not _is_none(v)])
+    to the layer there). So too an identity (``self.shortcut = Sequential()``, then the
+    projection): it is built with nothing that could be wrong."""
+    return _only([_unless_none(v) for v in values if not (_is_none(v) or is_identity_call(v))])
 
 
 def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
@@ -486,6 +489,9 @@ def at_inputs(
     found: list[tuple[str, Context]] = []
     definition = reaching_definitions(api)
     for e in operands:
+        if isinstance(e, ListExpr | TupleExpr):  # ``dx.cat([frames, prev], axis=1)``
+            found += _made_items(api, e, context, message)
+            continue
         if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
             e = e.args[0]  # through a layer or an op of one operand: ``self.dropout(ff)``
         e = _unmoved(e)
@@ -500,6 +506,24 @@ def at_inputs(
             found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
+    return found
+
+
+def _made_items(
+    api: CheckerPluginInterface, display: ListExpr | TupleExpr, context: Context, message: str
+) -> list[tuple[str, Context]]:
+    """The lines that assigned the items of a concatenation's or stack's list that are local
+    names made by an op that moves, drops or reduces axes (``frames = mels.transpose(0,
+    1)``): such a value is the likely mistake where the tensors do not fit together."""
+    definition = reaching_definitions(api)
+    found: list[tuple[str, Context]] = []
+    for item in display.items:
+        if not isinstance(item, NameExpr):
+            continue
+        value = definition(item)
+        if value is not None and 0 < value.line != context.line and moves_axes(value):
+            used = f"{item.name} is assigned here; used at line {context.line}: {message}"
+            found.append((used, value))
     return found
 
 
@@ -578,6 +602,15 @@ def at_concatenation(
         return []
     where = f"concatenated here on axis {made_by.axis}; used at line {used_at}"
     return [(f"{where}: {message}", made_by.call)]
+
+
+def argument_value(api: CheckerPluginInterface, argument: Expression) -> Expression | None:
+    """The value last assigned to ``argument``, a local name, before its use (as
+    :func:`at_argument` finds it); None for anything else."""
+    scope = getattr(api, "scope", None)
+    if not isinstance(argument, NameExpr) or scope is None or scope.current_function() is None:
+        return None
+    return reaching_definitions(api)(argument)
 
 
 def at_argument(

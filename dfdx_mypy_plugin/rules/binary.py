@@ -21,10 +21,19 @@ from mypy.nodes import (
     Statement,
     TupleExpr,
 )
-from mypy.types import AnyType, Instance, Type, TypeOfAny, UnpackType, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    Type,
+    TypeOfAny,
+    UnionType,
+    UnpackType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._built_fields import built_where, may_hold_equal
+from dfdx_mypy_plugin._identity_layers import built_member
 from dfdx_mypy_plugin._joined_values import statement_expressions
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
@@ -36,10 +45,10 @@ from dfdx_mypy_plugin._types import (
     read_tape,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_build, at_unequal_windows, at_windows, walk
+from dfdx_mypy_plugin._where import at_build, at_origins, at_unequal_windows, at_windows, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
-from dfdx_mypy_plugin.rules.nn import _sets
+from dfdx_mypy_plugin.rules.nn import SEQUENTIAL, _sets
 
 
 def _binary(call: Call) -> Type:
@@ -313,12 +322,18 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
         if axis is None:
             continue
         for layer_call in _layer_calls(e, definition):
-            layer = get_proper_type(type_of(call.api)(layer_call.callee))
+            called = get_proper_type(type_of(call.api)(layer_call.callee))
+            # an identity or a projection (``self.shortcut``): the projection's
+            layer = built_member(called) if isinstance(called, UnionType) else called
             if not isinstance(layer, Instance):
                 continue
             sets = _sets(layer)
             if ("features" in sets and axis == -1) or ("channels" in sets and axis == 1 - rank):
-                built = at_build(call.api, layer_call, message)
+                inner = _sequential_layers_at_fault(call, layer, layer_call, rank + axis, message)
+                for text, place in inner:
+                    call.fail(text, DFDX_SHAPE, at=place)
+                    layer_blamed = True
+                built = None if inner else at_build(call.api, layer_call, message)
                 if built is not None:
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
                     layer_blamed = True
@@ -326,6 +341,17 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     if not blamed and not layer_blamed:
         _blame_tables(call, exprs, (a, b), bad[0], message)
     return blamed
+
+
+def _sequential_layers_at_fault(
+    call: Call, layer: Instance, layer_call: CallExpr, axis: int, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``layer`` is a ``Sequential`` whose output's ``axis`` (from 0) does not fit,
+    the lines of its layers that set that size (``layer 2 of self.shortcut``), where it was
+    built with a layer a line; else []."""
+    if layer.type.fullname != SEQUENTIAL:
+        return []
+    return at_origins(call.api, call.context, layer_call, frozenset({axis}), message)
 
 
 def _blame_tables(

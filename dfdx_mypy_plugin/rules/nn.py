@@ -100,7 +100,9 @@ from dfdx_mypy_plugin._types import (
     tape_name,
     type_of,
 )
+from dfdx_mypy_plugin._value_faults import misarranged, reshapes_axes
 from dfdx_mypy_plugin._where import (
+    argument_value,
     at_argument,
     at_build,
     at_concatenation,
@@ -1585,14 +1587,19 @@ def checked_forward(
             continue
         message = f"{_module_name(module)}: {name} takes {wants}, got {gets} ({sizes})"
         api.fail(message, context, code=DFDX_SHAPE)
-        built = at_build(api, context, message) if blame_module else None
+        # a value with the sizes wanted in another order, or one axis fewer, was made wrong
+        # where it was assigned (a transpose left out), not by the module: that line is
+        # shown, not the module's building line; so too, beside it, a value made by an op
+        # that flattens, views or drops axes which has the size wanted on another axis
+        arranged = misarranged(wanted, given)
+        built = at_build(api, context, message) if blame_module and not arranged else None
         if built is not None:
             api.fail(built[0], built[1], code=DFDX_SHAPE)
         # a module whose build line is not known (one of a ModuleList's, in a loop): the line
         # that assigned the argument is shown, as for a misfit of forward's own sizes
-        for used, where in (
-            [] if built is not None else at_argument(api, context, argument, message)
-        ):
+        moved = reshapes_axes(argument_value(api, argument)) and read_dim(takes, {}) in given
+        made = built is None or arranged or moved
+        for used, where in at_argument(api, context, argument, message) if made else []:
             api.fail(used, where, code=DFDX_SHAPE)
         fault = read_dim(got, {})
         for used, where in _argument_origins(api, context, argument, wanted, given, message, fault):

@@ -127,10 +127,11 @@ class Encoder(Module, Generic[C, D]):
     def __init__(self, c: C, d: D) -> None:
         super().__init__()
         self.proj = Conv2d(c, d, 1)
-        self.block = Block(d)  # E: mypy[dfdx-shape "self.block is built here; called at line 135: "
+        self.block = Block(d)  # E: mypy[dfdx-shape "self.block is built here; called at line 136: "
         #     "Block[D]: x takes Tensor[B, N, D], got Tensor[B, D, H*W] (H*W != D)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> None:
-        src = self.proj(x).flatten(2)
+        src = self.proj(x).flatten(2)  # E: mypy[dfdx-shape "src is assigned here; used at line 136"
+        #     ": Block[D]: x takes Tensor[B, N, D], got Tensor[B, D, H*W] (H*W != D)"]
         self.block(src)  # E: mypy[dfdx-shape "Block[D]: x takes Tensor[B, N, D], got Tensor[B, D, "
         #     "H*W] (H*W != D)"]
