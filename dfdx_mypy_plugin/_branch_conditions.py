@@ -102,27 +102,32 @@ def branch_holds(api: CheckerPluginInterface, context: Context) -> Holds | None:
 
 
 def _if_conditions(body: list[Statement], line: int) -> list[Expression]:
-    """The tests of the ``if`` statements of ``body`` with a branch holding ``line`` (for an
-    ``else``, every test it follows). The statements after an ``if`` whose branches all leave
-    (``if self.proj is not None: return out + self.proj(x)``, then ``return out + x``) are
-    its ``else``."""
-    found: list[Expression] = []
+    """The tests of the ``if`` statements of ``body`` with a branch holding ``line``."""
+    return [e for stmt, _ in branches_at(body, line) for e in stmt.expr]
+
+
+def branches_at(body: list[Statement], line: int) -> list[tuple[IfStmt, bool]]:
+    """The ``if`` statements of ``body`` with a branch holding ``line``, outermost first, and
+    whether that is the ``if``'s own branch (True) or its ``else`` (False). The statements
+    after an ``if`` whose branches all leave (``if self.proj is not None: return out +
+    self.proj(x)``, then ``return out + x``) are its ``else``."""
+    found: list[tuple[IfStmt, bool]] = []
     for k, stmt in enumerate(body):
         if isinstance(stmt, IfStmt):
-            for i, block in enumerate(stmt.body):
+            for block in stmt.body:
                 if _holds_line(block, line):
-                    found.extend(stmt.expr[: i + 1])
-                    found.extend(_if_conditions(block.body, line))
+                    found.append((stmt, True))
+                    found.extend(branches_at(block.body, line))
             if stmt.else_body is not None and _holds_line(stmt.else_body, line):
-                found.extend(stmt.expr)
-                found.extend(_if_conditions(stmt.else_body.body, line))
+                found.append((stmt, False))
+                found.extend(branches_at(stmt.else_body.body, line))
             if stmt.else_body is None and all(_leaves(b) for b in stmt.body):
                 if _holds_line(Block(body[k + 1 :]), line):
-                    found.extend(stmt.expr)
+                    found.append((stmt, False))
         elif not isinstance(stmt, FuncBase | ClassDef | Decorator):
             for block in blocks(stmt):
                 if _holds_line(block, line):
-                    found.extend(_if_conditions(block.body, line))
+                    found.extend(branches_at(block.body, line))
     return found
 
 

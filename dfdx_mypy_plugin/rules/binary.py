@@ -20,7 +20,7 @@ from mypy.nodes import (
 from mypy.types import AnyType, Instance, Type, TypeOfAny, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._branch_conditions import Holds, branch_holds
+from dfdx_mypy_plugin._branch_conditions import Holds, branch_holds, branches_at
 from dfdx_mypy_plugin._built_fields import built_where, may_hold_equal
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
@@ -32,7 +32,7 @@ from dfdx_mypy_plugin._types import (
     read_tape,
     type_of,
 )
-from dfdx_mypy_plugin._where import at_build, at_unequal_windows, at_windows, walk
+from dfdx_mypy_plugin._where import at_build, at_unequal_windows, at_windows
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import Call, rule
 from dfdx_mypy_plugin.rules.nn import _sets
@@ -149,18 +149,10 @@ def _self_field(e: Expression) -> str | None:
 
 def _innermost_branch(body: list[Statement], line: int) -> tuple[IfStmt, bool] | None:
     """The innermost ``if`` statement of ``body`` with a branch holding ``line``, and whether
-    it is the ``if``'s own branch (True) or its ``else`` (False)."""
-    found = None
-    for stmt in walk(body):
-        if not isinstance(stmt, IfStmt):
-            continue
-        for block, taken in ((stmt.body[0], True), (stmt.else_body, False)):
-            if block is None or not block.body:
-                continue
-            last = block.body[-1]
-            if block.body[0].line <= line <= (last.end_line or last.line):
-                found = (stmt, taken)
-    return found
+    it is the ``if``'s own branch (True) or its ``else`` (False, also the statements after an
+    ``if`` whose branches all leave)."""
+    found = branches_at(body, line)
+    return found[-1] if found else None
 
 
 def _field_tested(test: Expression, present: bool) -> str | None:
