@@ -921,6 +921,13 @@ def _repeated_layer(seq: Instance) -> Instance | None:
     return member if member.type.has_base(MODULE) else None
 
 
+def _members(seq: Instance) -> list[Instance]:
+    """The layers of ``seq`` (:func:`_layers`), or the one module it has any number of
+    (:func:`_repeated_layer`): what its first layer is, what sizes its layers set."""
+    repeated = _repeated_layer(seq)
+    return [repeated] if repeated is not None else _layers(seq)
+
+
 def _folded_on(call: Call, error: RankMisfit, rest: list[Instance], x: TensorType) -> RankMisfit:
     """``error``, of a user's module in a ``Sequential``, with the shape the layers after it
     give from what it gives (its ``best``) for ``best``: the chain's result as far as known."""
@@ -1140,7 +1147,7 @@ def _after_error(
     E]`` gives ``Tensor[B, K]``). None where that is not known either."""
     first = layer
     while first.type.fullname == SEQUENTIAL:
-        inner = _layers(first)
+        inner = _members(first)
         if not inner:
             return None
         first = inner[0]
@@ -1183,7 +1190,7 @@ def _fold_each(
 def _sets(layer: Instance) -> set[shapes.SizeAxis]:
     """The sizes (features, channels) that ``layer``, or a layer inside it, sets."""
     if layer.type.fullname == SEQUENTIAL:
-        return {size for inner in _layers(layer) for size in _sets(inner)}
+        return {size for inner in _members(layer) for size in _sets(inner)}
     spec = _layer(layer)
     return {spec.gives} if spec is not None and spec.gives is not None else set()
 
@@ -1335,7 +1342,7 @@ def input_origins(
         return []
     first = layer
     while first.type.fullname == SEQUENTIAL:
-        inner = _layers(first)
+        inner = _members(first)
         if not inner:
             return []
         first = inner[0]
