@@ -1,14 +1,18 @@
 """Mistakes in branches whose conditions hold no sizes equal: ``self.training``, a ``bool``
 argument kept in a field, a ``None`` test of a mask, a loop's index, a ``str`` mode. Each is
 reported as it would be outside the branch (a residual under ``if self.use_res_connect:``,
-set from a comparison of sizes, is not: plugin_pass/branch_conditions.py)."""
+set from a comparison of sizes, is not: plugin_pass/branch_conditions.py). Where the block
+is built with known sizes, the branch its condition takes for that instance is checked as
+any other code: a residual guarded by the stride alone, built with two widths, is reported
+for that instance."""
 
 # rules: binary
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from typing import Literal as L
 
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Conv2d, Dropout, LayerNorm, Linear, Module, ModuleList
+from dfdx.nn import BatchNorm2d, Conv2d, Dropout, LayerNorm, Linear, Module, ModuleList
 
 N = TypeVar("N", bound=int)
 B = TypeVar("B", bound=int)
@@ -54,7 +58,7 @@ class Scorer(Module, Generic[D]):
         h = self.proj(data)
         if is_query:
             pooled = data.max(axis=-1)  # E: mypy[dfdx-shape "pooled is assigned here; used at line"
-            #     " 59: mul: shapes do not broadcast: Tensor[B, S, D] and Tensor[B, S] (axis -2: S "
+            #     " 63: mul: shapes do not broadcast: Tensor[B, S, D] and Tensor[B, S] (axis -2: S "
             #     "!= B)"]
             h = h * pooled  # E: mypy[dfdx-shape "mul: shapes do not broadcast: Tensor[B, S, D] and"
             #     " Tensor[B, S] (axis -2: S != B)"]
@@ -69,7 +73,7 @@ class Stack(Module, Generic[D]):
         super().__init__()
         self.layers = ModuleList([Linear(dim, dim) for _ in range(depth)])
         self.head = Linear(dim, 10)  # E: mypy[dfdx-shape "self.head is built here; called at line "
-        #     "78: add: shapes do not broadcast: Tensor[B, D] and Tensor[B, 10] (axis -1: D != 10)"]
+        #     "82: add: shapes do not broadcast: Tensor[B, D] and Tensor[B, 10] (axis -1: D != 10)"]
 
     def forward(self, x: Tensor[B, D, T]) -> Tensor[B, D, T]:
         for i, layer in enumerate(self.layers):
@@ -94,3 +98,29 @@ class Block(Module, Generic[CI, CO]):
             #     "and Tensor[N, CI, H, W] (axis -3: CO != CI)"]
         return out + x if self.mode == "sum" else out  # E: mypy[dfdx-shape "add: shapes do not bro"
         #     "adcast: Tensor[N, CO, H, W] and Tensor[N, CI, H, W] (axis -3: CO != CI)"]
+
+
+class InvertedResidual(Module, Generic[CI, CO]):
+    def __init__(self, inp: CI, oup: CO, stride: int) -> None:
+        super().__init__()
+        self.use_res_connect = stride == 1
+        self.conv = Conv2d(inp, oup, 3, stride=stride, padding=1)
+        self.bn = BatchNorm2d(oup)
+
+    def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, Any, Any, T]:
+        out = self.bn(self.conv(x))
+        if self.use_res_connect:
+            return x + out  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, 16, H, W]"
+            #     " and Tensor[N, 24, H, W] (axis -3: 16 != 24) (in InvertedResidual(16, 24, 1) bui"
+            #     "lt at line 123)"]
+        return out
+
+
+class Features(Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = InvertedResidual(16, 16, 1)
+        self.second = InvertedResidual(16, 24, 1)
+
+    def forward(self, x: Tensor[N, L[16], H, W, T]) -> Tensor[N, L[24], Any, Any, T]:
+        return self.second(self.first(x))
