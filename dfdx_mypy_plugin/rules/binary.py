@@ -7,10 +7,8 @@ from mypy.nodes import (
     AssertStmt,
     CallExpr,
     ComparisonExpr,
-    ConditionalExpr,
     Context,
     Expression,
-    FuncBase,
     FuncItem,
     IfStmt,
     IndexExpr,
@@ -32,9 +30,9 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._branch_conditions import Holds, branch_holds, branches_at
 from dfdx_mypy_plugin._built_fields import built_where, may_hold_equal
 from dfdx_mypy_plugin._identity_layers import built_member
-from dfdx_mypy_plugin._joined_values import statement_expressions
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
@@ -72,8 +70,9 @@ def _binary(call: Call) -> Type:
         )
     except shapes.ShapeError as e:
         relaxed = None
-        if _in_branch(call) and not _in_branch_of_built_layer(call):
-            relaxed = _names_equal(a.shape, b.shape)
+        holds = _in_branch(call)
+        if holds and not _in_branch_of_built_layer(call):
+            relaxed = _names_equal(a.shape, b.shape, names=holds >= Holds.SIZES)
         if relaxed is None:
             error = e
             if _blame_layers(call, a.shape, b.shape, str(e)) == {0}:
@@ -149,28 +148,16 @@ def _asserts_equal(call: Call) -> bool:
     )
 
 
-def _in_branch(call: Call) -> bool:
-    """Whether the op is in a branch of an ``if`` of the function being checked, or of a
-    conditional expression (``h + x if self.proj is None else h + self.proj(x)``): its
-    condition may hold two of the module's sizes equal (``if self.use_res_connect:``, set
-    from ``stride == 1 and in_channels == out_channels``), which no checker can read."""
-    scope = getattr(call.api, "scope", None)
-    function = scope.current_function() if scope is not None else None
-    if function is None:
-        return False
-    if _in_conditional_expression(function, call.context):
-        return True
-    line = call.context.line
-    for stmt in walk(function.body.body):
-        if not isinstance(stmt, IfStmt):
-            continue
-        for block in [*stmt.body, stmt.else_body]:
-            if block is None or not block.body:
-                continue
-            last = block.body[-1]
-            if block.body[0].line <= line <= (last.end_line or last.line):
-                return True
-    return False
+def _in_branch(call: Call) -> Holds:
+    """What the conditions of the branches the op is in may hold equal (NOTHING outside a
+    branch): in a branch of an ``if`` of the function being checked, or of a conditional
+    expression (``h + x if self.proj is None else h + self.proj(x)``), the condition may hold
+    two of the module's sizes equal (``if self.use_res_connect:``, set from ``stride == 1 and
+    in_channels == out_channels``), which no checker reads; one that tests no size
+    (``self.training``, ``mask is not None``, a ``bool`` argument) holds none
+    (:mod:`dfdx_mypy_plugin._branch_conditions`)."""
+    holds = branch_holds(call.api, call.context)
+    return Holds.NOTHING if holds is None else holds
 
 
 def _in_branch_of_built_layer(call: Call) -> bool:
@@ -207,18 +194,10 @@ def _self_field(e: Expression) -> str | None:
 
 def _innermost_branch(body: list[Statement], line: int) -> tuple[IfStmt, bool] | None:
     """The innermost ``if`` statement of ``body`` with a branch holding ``line``, and whether
-    it is the ``if``'s own branch (True) or its ``else`` (False)."""
-    found = None
-    for stmt in walk(body):
-        if not isinstance(stmt, IfStmt):
-            continue
-        for block, taken in ((stmt.body[0], True), (stmt.else_body, False)):
-            if block is None or not block.body:
-                continue
-            last = block.body[-1]
-            if block.body[0].line <= line <= (last.end_line or last.line):
-                found = (stmt, taken)
-    return found
+    it is the ``if``'s own branch (True) or its ``else`` (False, also the statements after an
+    ``if`` whose branches all leave)."""
+    found = branches_at(body, line)
+    return found[-1] if found else None
 
 
 def _field_tested(test: Expression, present: bool) -> str | None:
@@ -237,38 +216,21 @@ def _field_tested(test: Expression, present: bool) -> str | None:
     return None
 
 
-def _in_conditional_expression(function: FuncBase, context: Context) -> bool:
-    """Whether ``context`` lies in a branch of a conditional expression of ``function``."""
-    if not isinstance(function, FuncItem):
-        return False
-    branches = [
-        branch
-        for e in statement_expressions(function.body.body)
-        if isinstance(e, ConditionalExpr)
-        for branch in (e.if_expr, e.else_expr)
-    ]
-    at = (context.line, context.column)
-    return any(
-        (e.line, e.column) <= at
-        and e.end_line is not None
-        and e.end_column is not None
-        and at < (e.end_line, e.end_column)
-        for e in branches
-    )
-
-
-def _names_equal(a: shapes.Shape, b: shapes.Shape) -> shapes.Shape | None:
+def _names_equal(a: shapes.Shape, b: shapes.Shape, names: bool) -> shapes.Shape | None:
     """The broadcast of ``a`` and ``b`` where two different size names (TypeVars), or a name
-    and a literal, on an axis are taken to be equal; None where the shapes do not broadcast
-    even so. Such an axis is ``Dyn``: which of the two sizes it is, only the condition knows
-    (``if self.shortcut is None: return x + out`` returns ``out``'s channels)."""
+    and a literal, on an axis are taken to be equal (only where ``names``: the condition may
+    hold sizes equal), and so are two sizes equal where one of them is 1 (a strided size
+    and the unstrided one: a stride the caller may give as 1 with a flag); None where the
+    shapes do not broadcast even so. Such an axis is ``Dyn``: which of the two sizes it is,
+    only the condition knows (``if self.shortcut is None: return x + out`` returns
+    ``out``'s channels)."""
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     out: list[shapes.Dim] = []
     for da, db in zip(pa, pb, strict=True):
         d = shapes.broadcast_dim(da, db)
         if d is False:
-            held = _may_be_held_equal(da, db) or _may_be_held_equal(db, da)
+            held = names and (_may_be_held_equal(da, db) or _may_be_held_equal(db, da))
             if not (held or shapes.grows_apart(da, db)):  # ``stride == 1``: equal where 1
                 return None
             d = None

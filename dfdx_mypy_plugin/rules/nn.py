@@ -570,7 +570,9 @@ def _layers(seq: Instance) -> list[Instance]:
 
 
 def _chain_mismatch(layers: list[Instance]) -> shapes.ChainMismatch | None:
-    """The runtime's chain rule (:func:`shapes.sequential_mismatch`) on the layers' types."""
+    """The runtime's chain rule (:func:`shapes.sequential_mismatch`) on the layers' types,
+    with the ranks a user's module takes and gives (and a layer of the table that takes one
+    rank) checked too."""
     return shapes.sequential_mismatch([_chain_link(layer) for layer in layers])
 
 
@@ -584,7 +586,11 @@ def _chain_link(layer: Instance) -> shapes.ChainLink:
         dims = tuple(_dims(layer, spec))
     except Unknown:
         dims = (None,) * len(spec.sizes)
-    return shapes.ChainLink(spec, dims)
+    keeps = spec.keeps_shape or spec.name in _RANK_KEEPING
+    takes = None
+    if len(spec.ranks) == 1:
+        takes = (spec.ranks[0], f"a {spec.ranks[0]}-d input")
+    return shapes.ChainLink(spec, dims, takes=takes, keeps_rank=keeps)
 
 
 def _nested_link(seq: Instance) -> shapes.ChainLink:
@@ -644,8 +650,9 @@ def _user_link(module: Instance) -> shapes.ChainLink:
     size its first parameter takes and the size its result gives, with the module's sizes
     (``Fire[64, 16, 64, 64]``: ``Tensor[N, CI, H, W]`` to ``Tensor[N, E1+E3, H, W]`` takes
     64 channels, gives 128). Channels where axis 1 is the module's and the last axis is
-    forward's own (a map's width), else features where the last axis is the module's.
-    ``ChainLink(None)`` (nothing known after it) where neither is."""
+    forward's own (a map's width), else features where the last axis is the module's; and
+    the ranks it takes and gives. ``ChainLink(None)`` (nothing known after it) where none of
+    these is known."""
     declared = _declared_forward(module)
     if declared is None or module.type.fullname.startswith("dfdx."):
         return shapes.ChainLink(None)
@@ -654,7 +661,9 @@ def _user_link(module: Instance) -> shapes.ChainLink:
     tensors = [t for t in declared.arg_types[1:2] if is_tensor(t)]
     takes = _link_axis(tensors[0], free, values) if tensors else None
     gives = _link_axis(declared.ret_type, free, values) if is_tensor(declared.ret_type) else None
-    if takes is None and gives is None:
+    takes_shape = _forward_shape(tensors[0], values, free) if tensors else None
+    gives_shape = _forward_shape(declared.ret_type, values, free)
+    if takes is None and gives is None and takes_shape is None and gives_shape is None:
         return shapes.ChainLink(None)
     reads, rank, take = takes if takes is not None else (None, 0, None)
     gives_axis, _, give = gives if gives is not None else (None, 0, None)
@@ -667,7 +676,86 @@ def _user_link(module: Instance) -> shapes.ChainLink:
         forgets=tuple(a for a in ("features", "channels") if a != gives_axis),
         ranks=(rank,) if reads is not None else (),
     )
-    return shapes.ChainLink(layer, (take, give))
+    return shapes.ChainLink(
+        layer,
+        (take, give),
+        takes=None if takes_shape is None else (len(takes_shape), shapes.fmt(takes_shape)),
+        gives=None if gives_shape is None else (len(gives_shape), shapes.fmt(gives_shape)),
+    )
+
+
+def _forward_shape(
+    t: Type | None, values: dict[str, shapes.Dim], free: frozenset[str]
+) -> shapes.Shape | None:
+    """The shape of the tensor type ``t`` as ``forward`` writes it, the module's sizes put
+    in (``values``: ``Tensor[B, N, D]`` of a ``MixerBlock[64]`` is ``Tensor[B, N, 64]``), its
+    own TypeVars (``free``) kept as names; None where its rank is not known."""
+    p = get_proper_type(_tensor_part(t)) if t is not None else None
+    if not isinstance(p, Instance) or any(isinstance(a, UnpackType) for a in p.args):
+        return None
+    named: dict[str, shapes.Dim] = {**{n: n for n in free}, **values}
+    dims: list[shapes.Dim] = []
+    for a in p.args[:-1]:
+        try:
+            d = read_dim(a, {})
+        except Unknown:
+            d = None
+        dims.append(shapes.dim_substitute(d, named) if d is not None else None)
+    return tuple(dims)
+
+
+class RankMisfit(shapes.ShapeError):
+    """A user's module given a tensor of another rank than its ``forward`` takes; ``best``,
+    the shape of what it gives as far as known without that tensor's sizes (in a
+    ``Sequential``, of what the layers after it give), and ``syms`` the types of the names
+    in it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        best: shapes.Shape | None = None,
+        syms: dict[str, Type] | None = None,
+    ) -> None:
+        super().__init__(message, best=best)
+        self.syms: dict[str, Type] = {} if syms is None else syms
+
+
+def rank_misfit(
+    module: Instance, index: int, x: shapes.Shape, syms: dict[str, Type]
+) -> RankMisfit | None:
+    """The error of ``module`` called with a tensor of shape ``x`` for the parameter
+    ``index`` of its ``forward`` (0: the first after ``self``), where the ranks differ:
+    ``MixerBlock[64]: x takes Tensor[B, N, 64], got Tensor[B, 64, 8, 8] (rank 4 != 3)``.
+    Its ``best`` keeps the batch where ``forward`` takes and gives it on axis 0; ``syms``
+    gets the types of the module's sizes it holds."""
+    declared = _declared_forward(module)
+    if declared is None or module.type.fullname.startswith("dfdx."):
+        return None
+    if not 0 <= index < len(declared.arg_types) - 1:
+        return None
+    values = _module_sizes(module, syms)
+    free = frozenset(tv.name for tv in declared.variables)
+    takes = _forward_shape(declared.arg_types[index + 1], values, free)
+    if takes is None or len(takes) == len(x):
+        return None
+    name = declared.arg_names[index + 1] or f"argument {index + 1}"
+    message = (
+        f"{_module_name(module)}: {name} takes {shapes.fmt(takes)}, got {shapes.fmt(x)} "
+        f"(rank {len(x)} != {len(takes)})"
+    )
+    gives = _forward_shape(declared.ret_type, values, free)
+    if gives is None:
+        return RankMisfit(message)
+    best = tuple(
+        x[0]
+        if i == 0 and x and takes and d == takes[0]
+        else None
+        if isinstance(d, str) and set(re.findall(r"[A-Za-z_]\w*", d)) & free
+        else d
+        for i, d in enumerate(gives)
+    )
+    return RankMisfit(message, best=best, syms=syms)
 
 
 def _link_axis(
@@ -855,6 +943,14 @@ def _fold(
     that built ``layer`` where it is a member of the Sequential called (a user's module is
     then typed per instance: ``_instances.member_output``)."""
     kind = layer.type.fullname
+    repeated = _repeated_layer(layer) if kind == SEQUENTIAL else None
+    if repeated is not None:
+        # ``Sequential(*[Block(dim) for _ in range(depth)])``: any number of one module; where
+        # it keeps its input's shape, so do they all
+        y = _fold(call, repeated, x)
+        if y.shape != x.shape:
+            raise Unknown
+        return y
     if kind == SEQUENTIAL:
         layers = _layers(layer)
         if _chain_mismatch(layers) is not None:
@@ -864,7 +960,10 @@ def _fold(
         members = sequential_members(call.api, call.context) if checked else None
         for i, inner in enumerate(layers):
             member = members[i] if members is not None and len(members) == len(layers) else None
-            x = _fold(call, inner, x, member)
+            try:
+                x = _fold(call, inner, x, member)
+            except RankMisfit as e:
+                raise _folded_on(call, e, layers[i + 1 :], x) from None
         return x
     if kind == RESIDUAL:
         if not layer.args:
@@ -875,6 +974,9 @@ def _fold(
         return x
     spec = _layer(layer)
     if spec is None:
+        misfit = rank_misfit(layer, 0, x.shape, dict(x.syms))
+        if misfit is not None:
+            raise misfit
         declared = _call_as_mypy_would(call, layer, x)
         if built is not None:
             syms = dict(x.syms)
@@ -886,6 +988,39 @@ def _fold(
     if shape is None:
         raise Unknown
     return x if shape is x.shape else TensorType(shape, x.tape, syms)
+
+
+def _repeated_layer(seq: Instance) -> Instance | None:
+    """The one module of a ``Sequential`` of any number of them (``Sequential[tuple[Block[D],
+    ...]]``, of ``Sequential(*[Block(dim) for _ in range(depth)])``); else None."""
+    items = get_proper_type(seq.args[0]) if seq.args else None
+    if not isinstance(items, Instance) or items.type.fullname != "builtins.tuple":
+        return None
+    member = get_proper_type(items.args[0]) if items.args else None
+    if not isinstance(member, Instance) or member.type.fullname in (MODULE, SEQUENTIAL):
+        return None
+    return member if member.type.has_base(MODULE) else None
+
+
+def _members(seq: Instance) -> list[Instance]:
+    """The layers of ``seq`` (:func:`_layers`), or the one module it has any number of
+    (:func:`_repeated_layer`): what its first layer is, what sizes its layers set."""
+    repeated = _repeated_layer(seq)
+    return [repeated] if repeated is not None else _layers(seq)
+
+
+def _folded_on(call: Call, error: RankMisfit, rest: list[Instance], x: TensorType) -> RankMisfit:
+    """``error``, of a user's module in a ``Sequential``, with the shape the layers after it
+    give from what it gives (its ``best``) for ``best``: the chain's result as far as known."""
+    if error.best is None:
+        return error
+    y = TensorType(error.best, x.tape, {**x.syms, **error.syms})
+    try:
+        for inner in rest:
+            y = _fold(call, inner, y)
+    except (shapes.ShapeError, Unknown):
+        return RankMisfit(str(error))
+    return RankMisfit(str(error), best=y.shape, syms=dict(y.syms))
 
 
 def _call_as_mypy_would(call: Call, layer: Instance, x: TensorType) -> Type:
@@ -932,9 +1067,13 @@ def _called(fold: Callable[[Call, Instance, TensorType], TensorType]) -> Callabl
             try:
                 _joined_input(call, layer, x)
                 y = fold(call, layer, x)
-            except shapes.ShapeError:
+            except shapes.ShapeError as e:
                 if call.report:
                     raise  # reported where the signature is checked
+                if isinstance(e, RankMisfit) and e.best is not None:
+                    # a user's module given another rank: what it gives, as declared
+                    best = call.result(e.best, x.tape, TensorType(e.best, x.tape, e.syms), x)
+                    return declared_after(call.api, call.context, best) or best
                 after = declared_after(call.api, call.context, _after_error(call, layer, x, fold))
                 if after is None:
                     raise
@@ -1089,7 +1228,7 @@ def _after_error(
     E]`` gives ``Tensor[B, K]``). None where that is not known either."""
     first = layer
     while first.type.fullname == SEQUENTIAL:
-        inner = _layers(first)
+        inner = _members(first)
         if not inner:
             return None
         first = inner[0]
@@ -1132,7 +1271,7 @@ def _fold_each(
 def _sets(layer: Instance) -> set[shapes.SizeAxis]:
     """The sizes (features, channels) that ``layer``, or a layer inside it, sets."""
     if layer.type.fullname == SEQUENTIAL:
-        return {size for inner in _layers(layer) for size in _sets(inner)}
+        return {size for inner in _members(layer) for size in _sets(inner)}
     spec = _layer(layer)
     return {spec.gives} if spec is not None and spec.gives is not None else set()
 
@@ -1284,7 +1423,7 @@ def input_origins(
         return []
     first = layer
     while first.type.fullname == SEQUENTIAL:
-        inner = _layers(first)
+        inner = _members(first)
         if not inner:
             return []
         first = inner[0]
@@ -1551,6 +1690,12 @@ def checked_forward(
         formal, as_written = _tensor_part(forward.arg_types[i]), _tensor_part(written[i])
         if formal is None or as_written is None or isinstance(get_proper_type(actual), NoneType):
             continue  # ``None`` for an optional tensor
+        ranked = _rank_misfit_at_call(module, i, formal, actual)
+        if ranked is not None:
+            api.fail(str(ranked[0]), context, code=DFDX_SHAPE)
+            actual_types[i] = ranked[1]
+            loosened[i] = AnyType(TypeOfAny.special_form)
+            continue
         joined = _fitting_members(formal, actual, free, free_names)
         if joined is not None:
             actual = joined
@@ -1619,6 +1764,34 @@ def checked_forward(
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+
+
+def _rank_misfit_at_call(
+    module: Instance, i: int, formal: Type, actual: Type
+) -> tuple[RankMisfit, Type] | None:
+    """The error of a user's module called with a tensor of another rank than its parameter
+    ``i`` takes (:func:`rank_misfit`: mypy alone reports an ``arg-type`` naming neither the
+    module nor the sizes), and the type its TypeVars are then solved from: the parameter's,
+    taking the argument's tape, and its batch where both have one first."""
+    f, a = get_proper_type(formal), get_proper_type(actual)
+    if not (is_tensor(f) and is_tensor(a)) or not isinstance(f, Instance):
+        return None
+    if not isinstance(a, Instance) or any(isinstance(t, UnpackType) for t in (*f.args, *a.args)):
+        return None
+    if len(f.args) == len(a.args):
+        return None
+    try:
+        given = read_tensor(a).shape
+    except Unknown:
+        return None
+    misfit = rank_misfit(module, i, given, {})
+    if misfit is None:
+        return None
+    anything = AnyType(TypeOfAny.special_form)
+    sizes: list[Type] = [anything] * (len(f.args) - 1)
+    if sizes and len(a.args) > 1:
+        sizes[0] = a.args[0]
+    return misfit, f.copy_modified(args=[*sizes, a.args[-1]])
 
 
 def forward_sizes_evaluated(
@@ -1835,11 +2008,12 @@ def _declared_forward(module: Instance) -> CallableType | None:
     return t if isinstance(t, CallableType) else None
 
 
-def _module_sizes(module: Instance) -> dict[str, shapes.Dim]:
-    """The sizes of ``module``'s class TypeVars, by the names its ``forward`` uses."""
+def _module_sizes(module: Instance, syms: dict[str, Type] | None = None) -> dict[str, shapes.Dim]:
+    """The sizes of ``module``'s class TypeVars, by the names its ``forward`` uses (``syms``
+    gets the types of those that are names)."""
     info = module.type.get_containing_type_info("forward") or module.type
     owner = map_instance_to_supertype(module, info)
-    syms: dict[str, Type] = {}
+    syms = {} if syms is None else syms
     return {
         tv.name: _size_value(arg, syms)
         for tv, arg in zip(info.defn.type_vars, owner.args, strict=False)

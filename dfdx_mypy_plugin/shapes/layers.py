@@ -725,6 +725,13 @@ class ChainLink:
 
     layer: Layer | None
     sizes: tuple[Dim, ...] = ()
+    takes: tuple[int, str] | None = None
+    """The rank of the input it takes, and that input as messages show it (``Tensor[B, N,
+    64]`` for a user's module, ``a 4-d input`` for ``Conv2d``); None where any rank is."""
+    gives: tuple[int, str] | None = None
+    """The rank of its output, and that output as messages show it; None where not known."""
+    keeps_rank: bool = False
+    """Whether its output has its input's rank (where ``gives`` is not known)."""
 
 
 @dataclass(frozen=True)
@@ -742,13 +749,33 @@ def sequential_mismatch(links: Sequence[ChainLink]) -> ChainMismatch | None:
     seen: a layer's input size is checked against the last layer before it that set that size
     (features on the last axis, channels on axis 1). A layer reading the channels of a 2-d
     input (axis 1 is then the last one, ``BatchNorm1d`` after ``Linear``) is checked against
-    features when no channels are known."""
+    features when no channels are known. So is the rank a layer takes, where a layer before
+    it states the rank it gives (a user's module's ``forward``) and the layers between keep
+    it."""
     known: dict[SizeAxis, tuple[Dim, int]] = {}
+    rank: tuple[int, int, str, str] | None = None  # the rank given, by which layer, as shown
     for i, link in enumerate(links, 1):
         layer = link.layer
         if layer is None:
             known.clear()
+            rank = None
             continue
+        if rank is not None and link.takes is not None and link.takes[0] != rank[0]:
+            given, at, giver, shown = rank
+            return ChainMismatch(
+                i,
+                at,
+                f"Sequential: layer {i} ({display_name(layer, link.sizes)}) takes "
+                f"{link.takes[1]}, layer {at} ({giver}) gives {shown} "
+                f"(rank {given} != {link.takes[0]})",
+            )
+        if link.gives is not None:
+            rank = (link.gives[0], i, display_name(layer, link.sizes), link.gives[1])
+        elif link.keeps_rank and rank is None and link.takes is not None:
+            r = link.takes[0]
+            rank = (r, i, display_name(layer, link.sizes), f"a {r}-d output")
+        elif not link.keeps_rank:
+            rank = None
         if layer.reads is not None:
             source: SizeAxis = layer.reads
             if source == "channels" and source not in known and 2 in layer.ranks:

@@ -110,10 +110,10 @@ def scaled_scores(image: Tensor[B, D, T], text: Tensor[B, D, T]) -> Tensor[B, B,
     return logits
 
 
-def maybe_rgb(x: Tensor[B, C, T], rgb: Tensor[B, L[3], T], is_rgb: bool) -> Tensor[B, C, T]:
-    """In a branch of an ``if``, a TypeVar broadcasts with a literal: the condition may hold
-    them equal (here ``C == 3``), which no checker reads."""
-    if is_rgb:
+def maybe_rgb(x: Tensor[B, C, T], rgb: Tensor[B, L[3], T]) -> Tensor[B, C, T]:
+    """In a branch of an ``if``, a TypeVar broadcasts with a literal where the condition may
+    hold them equal (here ``C == 3``), which no checker reads."""
+    if x.shape[1] == 3:
         return x + rgb
     return x
 
@@ -135,7 +135,7 @@ assert tokens(dx.randn(2, 6, 4, rng=rng)).shape == (2, 2, 3, 4)
 features = dx.randn(3, 4, rng=rng)
 assert scores(features, features, dx.zeros(3, 4)).shape == (3, 3)
 assert scaled_scores(features, features).shape == (3, 3)
-maybe_rgb(dx.randn(2, 3, rng=rng), dx.randn(2, 3, rng=rng), True)
+maybe_rgb(dx.randn(2, 3, rng=rng), dx.randn(2, 3, rng=rng))
 assert normed(dx.randn(2, 3, 4, rng=rng), dx.ones(4)).shape == (2, 3, 4)
 
 
