@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from dfdx import _autodiff
 
@@ -51,9 +51,16 @@ class Gradients:
     def __len__(self) -> int:
         return len(self._pending)
 
+    def __iter__(self) -> NoReturn:
+        raise TypeError(
+            "Gradients cannot be iterated: they are read by tensor, grads[t] (or grads.get(t)); "
+            "for p in model.parameters(): grads[p] reads each parameter's"
+        )
+
     def __getitem__(self, t: Tensor[*S, T]) -> Tensor[*S, NoneTape]:
         """The gradient of ``t`` (raises KeyError if ``t`` received none)."""
-        return t.detach()._new(self.array(t), None)
+        grad = self.array(t)
+        return t.detach()._new(grad, None)
 
     def get(self, t: Tensor[*S, T]) -> Tensor[*S, NoneTape] | None:
         """The gradient of ``t``, or None if ``t`` received none."""
@@ -61,7 +68,10 @@ class Gradients:
 
     def array(self, t: AnyTensor) -> Array:
         """The gradient of ``t`` as an array (shared: do not write to it)."""
-        pending = self._pending.get(t._id)
+        key = getattr(t, "_id", None)
+        if key is None:
+            raise TypeError(f"Gradients are read by tensor, grads[t], got {type(t).__name__}")
+        pending = self._pending.get(key)
         if pending is None:
             raise KeyError(
                 f"no gradient for this tensor (shape {t.shape}): it did not take part in the "

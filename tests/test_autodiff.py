@@ -200,6 +200,16 @@ def test_tensor_without_a_part_has_no_gradient() -> None:
     assert grads.get(x) is not None
 
 
+def test_gradients_are_read_by_tensor_only() -> None:
+    x = f64(3)
+    grads = x.trace().sum().backward()
+    with pytest.raises(TypeError, match="Gradients cannot be iterated"):
+        list(grads)
+    with pytest.raises(TypeError, match="read by tensor, grads\\[t\\], got str"):
+        grads["x"]  # type: ignore[index]
+    assert len(grads) == 1
+
+
 def test_intermediate_result_keeps_no_gradient_and_the_error_says_so() -> None:
     x = f64(3).trace()
     y = x * 2.0
