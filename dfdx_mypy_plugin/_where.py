@@ -289,7 +289,9 @@ def at_build(
         chained = _self_chained(api, call, callee, built, reader, message)
         if chained is not None:
             return chained
-    if isinstance(callee, NameExpr) and not _fed_by_module(api, call):
+    if isinstance(callee, NameExpr) and not (
+        _fed_by_module(api, call) or _loop_member(api, callee)
+    ):
         return None
     name = callee_name(call.callee)
     layer = get_proper_type(reader) if reader is not None else None
@@ -311,6 +313,13 @@ def at_build(
             axes, rank = gives
             return text, fault_arguments(module, built, axes, rank)[0]
     return text, built
+
+
+def _loop_member(api: CheckerPluginInterface, callee: NameExpr) -> bool:
+    """Whether ``callee`` is a loop's variable over the members of a container of the
+    module's (``for block in self.blocks: x = block(x)``), each built by one comprehension:
+    a layer of the module, as a field is, not a model held in a variable."""
+    return definitions(api)(callee) is None
 
 
 def _self_chained(

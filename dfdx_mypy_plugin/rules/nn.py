@@ -1428,18 +1428,18 @@ def _module_name(module: Instance) -> str:
     return f"{module.type.name}[{', '.join(sizes)}]" if sizes else module.type.name
 
 
-def checked_forward(
+def forward_checked(
     api: CheckerPluginInterface, module: Instance, forward: CallableType, context: Context
-) -> CallableType:
+) -> tuple[CallableType, bool]:
     """``forward``, the signature of ``module(...)``, with each tensor argument that certainly
     does not fit (a size that differs from a literal or a TypeVar of the module's, where the
     ranks agree) reported as a ``dfdx-shape`` error at the call and where the module was
     built, and then taking anything (its result a tensor of unknown rank): mypy would report
     the same argument without naming the size. ``RMSNorm[F]`` called on a ``Tensor[B, S, D]``
     where it takes ``Tensor[B, S, F]`` is built with the wrong size or called on the wrong
-    tensor: both lines are shown."""
+    tensor: both lines are shown. The flag: whether an argument was reported so."""
     if not isinstance(context, CallExpr):
-        return forward
+        return forward, False
     formal_of = map_actuals_to_formals(
         context.arg_kinds,
         context.arg_names,
@@ -1521,18 +1521,19 @@ def checked_forward(
         loosened[i] = AnyType(TypeOfAny.special_form)
     forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
     if loosened == forward.arg_types:
-        return _sizes_solved(forward, actual_types, free)
+        return _sizes_solved(forward, actual_types, free), bool(misfits)
     # The result is the one forward declares, its own TypeVars solved from the arguments
     # (the batch size, the tape) where they are not the misfit, so that the rest of the
     # function is checked against what the module gives (mypy's answer after an arg-type);
     # a size it shares with the misfit (a norm's features) is not known: which of the two
     # is wrong cannot be told, and a guess would report what follows on innocent lines.
     solved = _solve(forward, actual_types, free)
-    return forward.copy_modified(
+    checked = forward.copy_modified(
         arg_types=[expand_type(t, solved) for t in loosened],
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+    return checked, bool(misfits)
 
 
 def forward_sizes_evaluated(
