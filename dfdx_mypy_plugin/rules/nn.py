@@ -1506,7 +1506,8 @@ def forward_checked(
             continue
         message = f"{_module_name(module)}: {name} takes {wants}, got {gets} ({sizes})"
         api.fail(message, context, code=DFDX_SHAPE)
-        built = at_build(api, context, message) if blame_module else None
+        moved = read_dim(takes, {}) in given  # the size it takes, on another axis
+        built = at_build(api, context, message, moved=moved) if blame_module else None
         if built is not None:
             api.fail(built[0], built[1], code=DFDX_SHAPE)
         # a module whose build line is not known (one of a ModuleList's, in a loop): the line

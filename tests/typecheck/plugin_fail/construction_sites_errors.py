@@ -6,9 +6,10 @@ given a flattened feature map, and a stack of residual blocks in a ``ModuleList`
 comprehension and chained in a loop. The mistakes: the 3x3 convolution without its
 padding (the sum with the shortcut fails), the feed-forward's second layer built for the
 model width, not the hidden one, a block built for 32 channels after a stem that gives 16, a
-residual stack built for twice the encoder's width."""
+residual stack built for twice the encoder's width, the attention's projection built for two
+parts where it is split in three."""
 
-# rules: nn, binary, norm
+# rules: nn, binary, movement
 
 from typing import Generic, TypeVar
 from typing import Literal as L
@@ -37,9 +38,9 @@ class Bottleneck(Module):
         self.conv1 = Conv2d(in_ch, mid, 1, bias=False, rng=rng)
         self.bn1 = BatchNorm2d(mid)
         self.conv2 = Conv2d(mid, mid, 3, stride=stride, bias=False, rng=rng)  # E: mypy[
-        #     dfdx-shape "self.conv2 is built here; its output reaches line 55: add: shapes do no"
+        #     dfdx-shape "self.conv2 is built here; its output reaches line 56: add: shapes do no"
         #     "t broadcast: Tensor[B, 32, H-2, W-2] and Tensor[B, 32, H, W] (axis -2: "
-        #     "H-2 != H) (in Bottleneck(16, 8, 32) built at line 85)"]
+        #     "H-2 != H) (in Bottleneck(16, 8, 32) built at line 86)"]
         self.bn2 = BatchNorm2d(mid)
         self.conv3 = Conv2d(mid, out_ch, 1, bias=False, rng=rng)
         self.bn3 = BatchNorm2d(out_ch)
@@ -54,7 +55,7 @@ class Bottleneck(Module):
         out = self.bn3(self.conv3(out))
         return (out + self.shortcut(x)).relu()  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, 32, H-2, W-2] and Tensor[B, 32,"
-        #     " H, W] (axis -2: H-2 != H) (in Bottleneck(16, 8, 32) built at line 85)"]
+        #     " H, W] (axis -2: H-2 != H) (in Bottleneck(16, 8, 32) built at line 86)"]
 
 
 class FeedForward(Module):
@@ -64,18 +65,18 @@ class FeedForward(Module):
         super().__init__()
         self.norm = LayerNorm(dim)
         self.fc1 = Linear(dim, hidden, rng=rng)  # E: mypy[
-        #     dfdx-shape "self.fc1 is built here; its output reaches line 76: Linear[64, 64]: tak"
+        #     dfdx-shape "self.fc1 is built here; its output reaches line 77: Linear[64, 64]: tak"
         #     "es 64 features, got Tensor[B, Dyn, 128] (128 != 64) (in FeedForward(64,"
-        #     " 128) built at line 87)"]
+        #     " 128) built at line 88)"]
         self.fc2 = Linear(dim, dim, rng=rng)  # E: mypy[
-        #     dfdx-shape "self.fc2 is built here; called at line 76: Linear[64, 64]: takes 64 fea"
+        #     dfdx-shape "self.fc2 is built here; called at line 77: Linear[64, 64]: takes 64 fea"
         #     "tures, got Tensor[B, Dyn, 128] (128 != 64) (in FeedForward(64, 128) bui"
-        #     "lt at line 87)"]
+        #     "lt at line 88)"]
 
     def forward(self, x: Tensor[B, N, Dyn, T]) -> Tensor[B, N, Dyn, T]:
         return x + self.fc2(self.fc1(self.norm(x)).gelu())  # E: mypy[
         #     dfdx-shape "Linear[64, 64]: takes 64 features, got Tensor[B, Dyn, 128] (128 != 64) "
-        #     "(in FeedForward(64, 128) built at line 87)"]
+        #     "(in FeedForward(64, 128) built at line 88)"]
 
 
 class Net(Module):
@@ -106,7 +107,7 @@ class ConvBN(Module):
         return self.bn(self.conv(x)).relu()  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[B, 16, H, W], weight Tensor"
         #     "[64, 32, 3, 3] (16 != 32 per group * groups 1) (in ConvBN(32, 64, strid"
-        #     "e=2) built at line 118)"]
+        #     "e=2) built at line 119)"]
 
 
 class Stage(Module):
@@ -116,9 +117,9 @@ class Stage(Module):
         super().__init__()
         self.stem = Conv2d(3, 16, 3, padding=1, rng=rng)
         self.block = ConvBN(32, 64, stride=2)  # E: mypy[
-        #     dfdx-shape "in_ch is given here; used at line 106: conv2d: input channels differ: i"
+        #     dfdx-shape "in_ch is given here; used at line 107: conv2d: input channels differ: i"
         #     "nput Tensor[B, 16, H, W], weight Tensor[64, 32, 3, 3] (16 != 32 per gro"
-        #     "up * groups 1) (in ConvBN(32, 64, stride=2) built at line 118)"]
+        #     "up * groups 1) (in ConvBN(32, 64, stride=2) built at line 119)"]
 
     def forward(self, x: Tensor[B, L[3], H, W, T]) -> Tensor[B, Dyn, Dyn, Dyn, T]:
         return self.block(self.stem(x))
@@ -135,11 +136,35 @@ class Residual(Module, Generic[D]):
         return x + self.fc2(self.fc1(self.norm(x)).gelu())
 
 
+class SelfAttention(Module, Generic[D]):
+    """One projection for queries, keys and values, split into three."""
+
+    def __init__(self, dim: D, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = Linear(dim, dim * 2, rng=rng)  # E: mypy[
+        #     dfdx-shape "self.qkv is built here; its output reaches line 153: split: axis 2 of T"
+        #     "ensor[B, N, 2*D] (2*D) cut into pieces of D gives 2, unpacked into 3 na"
+        #     "mes"]
+        self.proj = Linear(dim, dim, rng=rng)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        b, n, d = x.shape
+        q, k, v = self.qkv(x).split(d, axis=2)  # E: mypy[
+        #     dfdx-shape "split: axis 2 of Tensor[B, N, 2*D] (2*D) cut into pieces of D gives 2, "
+        #     "unpacked into 3 names"]
+        q = q.reshape(b, n, self.heads, d // self.heads).transpose(1, 2)
+        k = k.reshape(b, n, self.heads, d // self.heads).transpose(1, 2)
+        v = v.reshape(b, n, self.heads, d // self.heads).transpose(1, 2)
+        weights = (q @ k.transpose(-2, -1)).softmax(axis=-1)
+        return self.proj((weights @ v).transpose(1, 2).reshape(b, n, d))
+
+
 class Encoder(Module, Generic[D]):
     def __init__(self, dim: D, depth: int) -> None:
         super().__init__()
         self.blocks = ModuleList([Residual(dim * 2) for _ in range(depth)])  # E: mypy[
-        #     dfdx-shape "block is built here; called at line 148: Residual[2*D]: x takes Tensor["
+        #     dfdx-shape "block is built here; called at line 173: Residual[2*D]: x takes Tensor["
         #     "B, N, 2*D], got Tensor[B, N, D] (D != 2*D)"]
         self.norm = LayerNorm(dim)
 
@@ -155,3 +180,4 @@ net = Net()
 logits = net(dx.randn(2, 3, 8, 8, rng=rng))
 encoder = Encoder(16, 2)
 y = encoder(dx.randn(2, 5, 16, rng=rng))
+attended = SelfAttention(16, 4)(y)

@@ -3,9 +3,10 @@
 reported"): a bottleneck block typed per instance (built with ``int`` sizes, its ``forward``
 declared with ``Dyn``) whose layers are built right for every instance, a feed-forward block
 given a flattened feature map, and a stack of residual blocks in a ``ModuleList`` built by a
-comprehension and chained in a loop."""
+comprehension and chained in a loop, an attention whose one projection is split in three.
+"""
 
-# rules: nn, binary, norm
+# rules: nn, binary, movement
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
@@ -113,6 +114,25 @@ class Residual(Module, Generic[D]):
         return x + self.fc2(self.fc1(self.norm(x)).gelu())
 
 
+class SelfAttention(Module, Generic[D]):
+    """One projection for queries, keys and values, split into three."""
+
+    def __init__(self, dim: D, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = Linear(dim, dim * 3, rng=rng)
+        self.proj = Linear(dim, dim, rng=rng)
+
+    def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
+        b, n, d = x.shape
+        q, k, v = self.qkv(x).split(d, axis=2)
+        q = q.reshape(b, n, self.heads, d // self.heads).transpose(1, 2)
+        k = k.reshape(b, n, self.heads, d // self.heads).transpose(1, 2)
+        v = v.reshape(b, n, self.heads, d // self.heads).transpose(1, 2)
+        weights = (q @ k.transpose(-2, -1)).softmax(axis=-1)
+        return self.proj((weights @ v).transpose(1, 2).reshape(b, n, d))
+
+
 class Encoder(Module, Generic[D]):
     def __init__(self, dim: D, depth: int) -> None:
         super().__init__()
@@ -135,3 +155,6 @@ assert_type(features, Tensor[L[2], L[64], L[4], L[4], NoneTape])
 encoder = Encoder(16, 2)
 y = encoder(dx.randn(2, 5, 16, rng=rng))
 assert_type(y, Tensor[L[2], L[5], L[16], NoneTape])
+attended = SelfAttention(16, 4)(y)
+assert_type(attended, Tensor[L[2], L[5], L[16], NoneTape])
+assert attended.shape == (2, 5, 16)
