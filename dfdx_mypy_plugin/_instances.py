@@ -306,9 +306,10 @@ def _report(
     at_fault = [
         name
         for name in arguments
-        if not isinstance(
-            _outcome(api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs), _Failed
+        if _passes_without(
+            api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs, failed.where, None
         )
+        is not None
     ]
     place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
     for text, layer_place, layer in _layers_at_fault(
@@ -398,13 +399,13 @@ def _passes_without(
     arguments: dict[str, object],
     inputs: dict[str, object],
     where: Context,
-    layer: CallExpr,
+    layer: CallExpr | None,
 ) -> frozenset[int] | None:
     """The axes the layer built by ``layer`` sets, where the instance's ``forward`` goes
-    through the op at ``where`` with no failure once that layer's sizes are not known;
-    else None."""
+    through the op at ``where`` with no failure once that layer's sizes are not known (with
+    no ``layer``, the instance as it is: built with ``arguments``); else None."""
     global _ablation
-    _ablation = _Ablation(layers=frozenset({layer}), watched=where)
+    _ablation = _Ablation(layers=frozenset({layer} if layer else ()), watched=where)
     try:
         outcome = _outcome(api, info, built, arguments, inputs)
         passed = not isinstance(outcome, _Failed) and (outcome is not None or _ablation.passed)
@@ -1160,7 +1161,11 @@ def _arith(op: str, a: object, b: object) -> object:
             return 0.0  # a number's value is never a size: only its kind matters
         raise _Stop
     if a is None or b is None:
-        raise _Stop
+        if not all(
+            v is None or (isinstance(v, int | str) and not isinstance(v, bool)) for v in (a, b)
+        ):
+            raise _Stop
+        return None  # a size not known (an argument taken as unknown): so is the result
     x, y = _size(a), _size(b)
     if op == "+":
         return shapes.dim_add(x, y)

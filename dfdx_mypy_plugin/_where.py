@@ -293,8 +293,7 @@ def at_build(
         if chained is not None:
             return chained
     if isinstance(callee, NameExpr) and not (
-        _fed_by_module(api, call)
-        or (reader is None and not moved and _loop_member(api, callee))
+        _fed_by_module(api, call) or (reader is None and not moved and _loop_member(api, callee))
     ):
         return None
     name = callee_name(call.callee)
