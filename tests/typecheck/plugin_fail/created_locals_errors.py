@@ -4,7 +4,7 @@ positional table made in a local and traced into a field, a layer scale register
 local, and a rotary table registered from an op on a local. Where such a table has the wrong
 sizes, the creation of the local is shown too. The mistakes: the encoding's sizes swapped,
 the learned table's swapped, the layer scale made twice as wide, the rotary table made for
-half the head size."""
+half the head size, the positional table beside the embedding made twice as wide."""
 
 # rules: creation, binary
 
@@ -15,7 +15,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Linear, Module
+from dfdx.nn import Embedding, Linear, Module
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -96,8 +96,27 @@ class Rotary(Module, Generic[M, D]):
         return x * self.cos[: x.shape[1]]
 
 
+class TokenEmbedding(Module, Generic[M, D]):
+    """Token embeddings plus a learned positional table held in a field."""
+
+    def __init__(self, vocab: int, d_model: D, max_len: M) -> None:
+        super().__init__()
+        self.embed = Embedding(vocab, d_model, rng=rng)  # E: mypy[
+        #     dfdx-shape "self.embed is built here; called at line 112: add: shapes do not broadc"
+        #     "ast: Tensor[B, S, D] and Tensor[S, 2*D] (axis -1: D != 2*D)"]
+        self.pos = dx.zeros(max_len, d_model * 2).trace()  # E: mypy[
+        #     dfdx-shape "self.pos is created here; it reaches line 112: add: shapes do not broad"
+        #     "cast: Tensor[B, S, D] and Tensor[S, 2*D] (axis -1: D != 2*D)"]
+
+    def forward(self, ids: Tensor[B, S, NoneTape]) -> Tensor[B, S, D, OwnedTape]:
+        return self.embed(ids) + self.pos[: ids.shape[1]]  # E: mypy[
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, S, D] and Tensor[S, 2*D] (axis "
+        #     "-1: D != 2*D)"]
+
+
 x = dx.randn(2, 5, 16, rng=rng)
 y1 = PositionalEncoding(16, 32)(x)
 y2 = LearnedPositions(16, 32)(x)
 y3 = LayerScale(16)(x)
 y4 = Rotary(32, 16)(x)
+y5 = TokenEmbedding(50, 16, 32)(dx.zeros(2, 5, dtype=dx.int64))

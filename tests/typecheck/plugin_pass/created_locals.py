@@ -1,8 +1,8 @@
 """Tables made from a local of ``__init__`` (docs/modules.md, "Where a mistake is reported"):
 a sinusoidal positional encoding built in a local and registered as a buffer, a learned
 positional table made in a local and traced into a field, a layer scale registered from a
-local, and a rotary table registered from an op on a local. Where such a table has the wrong
-sizes, the creation of the local is shown too."""
+local, a rotary table registered from an op on a local, and a positional table beside an
+embedding. Where such a table has the wrong sizes, the creation of the local is shown too."""
 
 # rules: creation, binary
 
@@ -14,7 +14,7 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import Linear, Module
+from dfdx.nn import Embedding, Linear, Module
 
 B = TypeVar("B", bound=int)
 S = TypeVar("S", bound=int)
@@ -78,6 +78,18 @@ class Rotary(Module, Generic[M, D]):
         return x * self.cos[: x.shape[1]]
 
 
+class TokenEmbedding(Module, Generic[M, D]):
+    """Token embeddings plus a learned positional table held in a field."""
+
+    def __init__(self, vocab: int, d_model: D, max_len: M) -> None:
+        super().__init__()
+        self.embed = Embedding(vocab, d_model, rng=rng)
+        self.pos = dx.zeros(max_len, d_model).trace()
+
+    def forward(self, ids: Tensor[B, S, NoneTape]) -> Tensor[B, S, D, OwnedTape]:
+        return self.embed(ids) + self.pos[: ids.shape[1]]
+
+
 x = dx.randn(2, 5, 16, rng=rng)
 y1 = PositionalEncoding(16, 32)(x)
 assert_type(y1, Tensor[L[2], L[5], L[16], NoneTape])
@@ -85,4 +97,6 @@ y2 = LearnedPositions(16, 32)(x)
 assert_type(y2, Tensor[L[2], L[5], L[16], OwnedTape])
 y3 = LayerScale(16)(x)
 y4 = Rotary(32, 16)(x)
-assert y1.shape == y2.shape == y3.shape == y4.shape == (2, 5, 16)
+y5 = TokenEmbedding(50, 16, 32)(dx.zeros(2, 5, dtype=dx.int64))
+assert_type(y5, Tensor[L[2], L[5], L[16], OwnedTape])
+assert y1.shape == y5.shape == y2.shape == y3.shape == y4.shape == (2, 5, 16)
