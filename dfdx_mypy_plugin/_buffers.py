@@ -5,7 +5,9 @@ a rotary table of ``max_seq_len`` rows of ``head_dim`` features) and fills it in
 ``__init__`` with ``self.register_buffer("cos", table)``. mypy checks nothing there (the
 tensor argument is any tensor, and the field is set by name); the plugin compares the
 tensor's sizes with the declared ones, as an assignment to the field would be compared, and
-reports a rank or a size that differs (``dfdx-shape``), at the tensor argument.
+reports a rank or a size that differs (``dfdx-shape``), at the tensor argument and, where
+that is a local name (``pe = dx.zeros(d_model, max_len)``, then ``self.register_buffer("pe",
+pe)``), at the size argument of the creation that made it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._tables import created_places
 from dfdx_mypy_plugin._types import Unknown, is_tensor, read_tensor
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 
@@ -48,8 +51,24 @@ def _check(ctx: MethodContext) -> None:
     except Unknown:
         return
     message = mismatch(name.value, want, got)
-    if message is not None:
-        ctx.api.fail(message, value, code=DFDX_SHAPE)
+    if message is None:
+        return
+    ctx.api.fail(message, value, code=DFDX_SHAPE)
+    axis = _axis_at_fault(want, got)
+    if axis is not None:
+        label = f'the tensor of "{name.value}"'
+        for text, place in created_places(ctx.api, value, axis, message, label):
+            ctx.api.fail(text, place, code=DFDX_SHAPE)
+
+
+def _axis_at_fault(want: shapes.Shape, got: shapes.Shape) -> int | None:
+    """The first axis on which ``got`` differs from ``want``, of the same rank; else None."""
+    if len(want) != len(got):
+        return None
+    for axis, (w, g) in enumerate(zip(want, got, strict=True)):
+        if shapes.same_layer_size(g, w) is False:
+            return axis
+    return None
 
 
 def mismatch(name: str, want: shapes.Shape, got: shapes.Shape) -> str | None:

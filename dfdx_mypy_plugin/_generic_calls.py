@@ -7,7 +7,7 @@ argument nor size. :func:`checked_generic_call` reports it as a ``dfdx-shape`` e
 function, the two arguments, their shapes and the axes that give the size parameter two
 sizes, also where each argument that is a local name was assigned (the mistake is in the
 value passed, made lines before), and lets the size parameter take anything, so that mypy adds
-no error of its own. A module's ``forward`` is checked by :func:`rules.nn.checked_forward`.
+no error of its own. A module's ``forward`` is checked by :func:`rules.nn.forward_checked`.
 """
 
 from __future__ import annotations

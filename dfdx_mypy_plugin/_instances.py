@@ -85,6 +85,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
@@ -123,6 +124,8 @@ class _Failed(Exception):
     where: Context
     instance: str
     module: TypeInfo | None
+    layer: _Layer | None = None
+    """The layer whose call raised it (its input does not fit it), where one did."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ class _Layer:
     layer: Layer
     sizes: tuple[shapes.Dim, ...]
     window: Window | None
+    built: CallExpr | None = field(default=None, compare=False)
+    """The call in ``__init__`` that built it."""
 
 
 @dataclass(frozen=True)
@@ -212,13 +217,18 @@ class _Scope:
 
 
 def refined_by_instance(
-    api: CheckerPluginInterface, module: Instance, forward: CallableType, context: Context
+    api: CheckerPluginInterface,
+    module: Instance,
+    forward: CallableType,
+    context: Context,
+    misfit: bool = False,
 ) -> CallableType:
     """``forward``, the signature of ``module(...)``, with its declared return type's unknown
     sizes filled in from this instance's ``forward`` (the module docstring); ``forward``
-    itself where the evaluation stops."""
+    itself where the evaluation stops, or where the call's check already reported an
+    argument that does not fit (``misfit``)."""
     try:
-        return _refined(api, module, forward, context)
+        return forward if misfit else _refined(api, module, forward, context)
     except Exception:
         if DEBUG:
             raise
@@ -230,8 +240,6 @@ def _refined(
 ) -> CallableType:
     if not isinstance(context, CallExpr) or not isinstance(api, TypeChecker):
         return forward
-    if any(isinstance(get_proper_type(t), AnyType) for t in forward.arg_types):
-        return forward  # an argument reported not to fit (checked_forward), or one untyped
     ret = get_proper_type(forward.ret_type)
     if not (isinstance(ret, Instance) and ret.type.fullname == TENSOR and _has_unknown(ret)):
         if not _same_file(api, module.type):
@@ -298,15 +306,118 @@ def _report(
     at_fault = [
         name
         for name in arguments
-        if not isinstance(
-            _outcome(api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs), _Failed
+        if _passes_without(
+            api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs, failed.where, None
         )
+        is not None
     ]
-    if len(at_fault) == 1:
-        place = _argument_place(api, built, info, at_fault[0])
-        if place is not None and place.line != failed.where.line:
-            given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
-            api.fail(given, place, code=DFDX_SHAPE)
+    place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
+    for text, layer_place, layer in _layers_at_fault(
+        api, info, built, arguments, inputs, failed, message
+    ):
+        # where one argument given at the construction makes the mistake, a layer that only
+        # passes it on is not shown (an argument left to its default is not shown, they are)
+        if place is None or not _passes_on(layer, at_fault[0]):
+            api.fail(text, layer_place, code=DFDX_SHAPE)
+    if place is not None and place.line != failed.where.line:
+        given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
+        api.fail(given, place, code=DFDX_SHAPE)
+
+
+def _layers_at_fault(
+    api: CheckerPluginInterface,
+    info: TypeInfo,
+    built: CallExpr,
+    arguments: dict[str, object],
+    inputs: dict[str, object],
+    failed: _Failed,
+    message: str,
+) -> list[tuple[str, Context, CallExpr]]:
+    """Where ``failed`` is also reported: the construction, in the block's ``__init__``, of
+    each layer of the instance without whose sizes the failing op goes through (the layer
+    that made the size at fault, or the one that does not take it: either may be wrong).
+    A size that several layers make or read (a construction argument given to each) is
+    no one layer's doing: none of them is shown. Each with the call that built the layer."""
+    try:
+        instance = _built(api, info, arguments, _describe(info, built, arguments), 0, built.line)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return []
+    found: list[tuple[str, Context, CallExpr]] = []
+    lines = {failed.where.line}
+    for description, layer in _own_layers(instance.fields):
+        if layer.built is None:
+            continue
+        set_axes = _passes_without(api, info, built, arguments, inputs, failed.where, layer.built)
+        if set_axes is None:
+            continue
+        layer_type = _typed(api, layer.built)
+        if failed.layer is not None and failed.layer.built is layer.built:
+            text = f"{description} is built here; called at line {failed.where.line}: {message}"
+            places: list[Context] = [
+                read_argument(layer_type, layer.built) if layer_type else layer.built
+            ]
+        else:
+            text = f"{description} is built here; its output reaches line {failed.where.line}: "
+            text += message
+            places = (
+                fault_arguments(layer_type, layer.built, set_axes, 2)
+                if layer_type and set_axes <= {1}
+                else [layer.built]
+            )
+        for place in places:
+            if place.line not in lines:
+                lines.add(place.line)
+                found.append((text, place, layer.built))
+    return found
+
+
+def _passes_on(layer: CallExpr, name: str) -> bool:
+    """Whether ``layer``, a layer's construction, gives it the argument ``name`` as it came
+    (``Conv2d(in_ch, out_ch, 3, padding=padding)``): where that one argument makes the
+    mistake, the layer only passes it on, and the argument is shown instead."""
+    return any(isinstance(a, NameExpr) and a.name == name for a in layer.args)
+
+
+def _own_layers(fields: dict[str, object]) -> list[tuple[str, _Layer]]:
+    """The layers a block's ``__init__`` builds in its fields (``self.conv``), also as the
+    members of a ``Sequential`` field (``layer 1 of self.shortcut``)."""
+    found: list[tuple[str, _Layer]] = []
+    for name, value in fields.items():
+        if isinstance(value, _Layer):
+            found.append((f"self.{name}", value))
+        elif isinstance(value, _Sequence):
+            for i, member in enumerate(value.members):
+                if isinstance(member, _Layer):
+                    found.append((f"layer {i + 1} of self.{name}", member))
+    return found
+
+
+def _passes_without(
+    api: CheckerPluginInterface,
+    info: TypeInfo,
+    built: CallExpr,
+    arguments: dict[str, object],
+    inputs: dict[str, object],
+    where: Context,
+    layer: CallExpr | None,
+) -> frozenset[int] | None:
+    """The axes the layer built by ``layer`` sets, where the instance's ``forward`` goes
+    through the op at ``where`` with no failure once that layer's sizes are not known (with
+    no ``layer``, the instance as it is: built with ``arguments``); else None."""
+    global _ablation
+    _ablation = _Ablation(layers=frozenset({layer} if layer else ()), watched=where)
+    try:
+        outcome = _outcome(api, info, built, arguments, inputs)
+        passed = not isinstance(outcome, _Failed) and (outcome is not None or _ablation.passed)
+        return _ablation.set_axes if passed else None
+    finally:
+        _ablation = _Ablation()
+
+
+def _typed(api: CheckerPluginInterface, e: CallExpr) -> Instance | None:
+    t = api.lookup_type_or_none(e) if isinstance(api, TypeChecker) else None
+    p = get_proper_type(t) if t is not None else None
+    return p if isinstance(p, Instance) else None
 
 
 def _reported_at(api: CheckerPluginInterface, line: int) -> bool:
@@ -925,7 +1036,31 @@ def _known(v: object) -> object:
     return v
 
 
+@dataclass
+class _Ablation:
+    """A run of an instance with some of its layers' sizes taken as not known (the calls
+    that built them, in ``layers``), to tell which layers make a failure: ``passed`` is set
+    once the op at ``watched`` is evaluated without a failure."""
+
+    layers: frozenset[CallExpr] = frozenset()
+    watched: Context | None = None
+    passed: bool = False
+    set_axes: frozenset[int] = frozenset()
+    """The axes of its output the layer taken as not known sets (its input's differ)."""
+
+
+_ablation = _Ablation()
+"""The run in progress (mypy checks one call at a time)."""
+
+
 def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
+    value = _evaluated(e, scope, at)
+    if _ablation.watched is not None and (e is _ablation.watched or at is _ablation.watched):
+        _ablation.passed = True
+    return value
+
+
+def _evaluated(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -1027,7 +1162,11 @@ def _arith(op: str, a: object, b: object) -> object:
             return 0.0  # a number's value is never a size: only its kind matters
         raise _Stop
     if a is None or b is None:
-        raise _Stop
+        if not all(
+            v is None or (isinstance(v, int | str) and not isinstance(v, bool)) for v in (a, b)
+        ):
+            raise _Stop
+        return None  # a size not known (an argument taken as unknown): so is the result
     x, y = _size(a), _size(b)
     if op == "+":
         return shapes.dim_add(x, y)
@@ -1144,13 +1283,36 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
 
 
 def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Tensor:
+    if layer.built is not None and layer.built in _ablation.layers:
+        return _Tensor(_ablated_output(layer, x))
     try:
         out = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
     except ShapeError as error:
-        raise _Failed(error, e, scope.instance, scope.info) from None
+        raise _Failed(error, e, scope.instance, scope.info, layer) from None
     if out is None:
         raise _Stop
     return _Tensor(out)
+
+
+def _ablated_output(layer: _Layer, x: _Tensor) -> shapes.Shape:
+    """What ``layer`` gives ``x`` were its sizes not known: it takes any input, and each
+    axis it sets is unknown (an axis it keeps, as a 1x1 convolution keeps its map's size,
+    stays)."""
+    try:
+        real = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
+    except ShapeError:
+        real = None
+    blank = output_shape(layer.layer, x.shape, (None,) * len(layer.sizes), None)
+    if blank is None:
+        if real is None:
+            raise _Stop
+        blank = (None,) * len(real)
+    if real is None or len(real) != len(blank) or len(real) != len(x.shape):
+        _ablation.set_axes = frozenset(range(len(blank)))
+        return blank
+    changed = (i for i, (r, d) in enumerate(zip(real, x.shape, strict=True)) if r != d)
+    _ablation.set_axes = frozenset(changed)
+    return tuple(r if r == d else b for r, d, b in zip(real, x.shape, blank, strict=True))
 
 
 def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
@@ -1209,7 +1371,7 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
         for k, v in window.items()
         if k != "groups"
     )
-    return _Layer(layer, sizes, window if layer.window and not unknown else None)
+    return _Layer(layer, sizes, window if layer.window and not unknown else None, e)
 
 
 _TENSOR_FUNCTIONS = frozenset({"cat", "concat", "max_pool2d", "avg_pool2d", "flatten"})

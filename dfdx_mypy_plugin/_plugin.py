@@ -92,7 +92,7 @@ from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
 from dfdx_mypy_plugin.rules.nn import (
     USER_MODULE,
     checked_constructor,
-    checked_forward,
+    forward_checked,
     forward_sizes_evaluated,
     input_origins,
     is_sized_user_module,
@@ -748,8 +748,8 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
         if isinstance(forward, CallableType):
             if _own_arguments(ctx):
-                checked = checked_forward(ctx.api, receiver, forward, ctx.context)
-                return refined_by_instance(ctx.api, receiver, checked, ctx.context)
+                checked, misfit = forward_checked(ctx.api, receiver, forward, ctx.context)
+                return refined_by_instance(ctx.api, receiver, checked, ctx.context, misfit)
             return forward_sizes_evaluated(ctx.api, receiver, forward, ctx.args)
         if isinstance(forward, FunctionLike):
             return forward

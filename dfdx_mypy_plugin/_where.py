@@ -304,6 +304,7 @@ def at_build(
     message: str,
     reader: Type | None = None,
     gives: tuple[frozenset[int], int] | None = None,
+    moved: bool = False,
 ) -> tuple[str, Context] | None:
     """Where ``message``, an error at the call ``call`` of a module, is to be reported too:
     the line that built the module, when that is another line of this file; else None. With
@@ -313,7 +314,9 @@ def at_build(
     over several lines, the line of the argument that sets the size it reads
     (:func:`read_argument`). With ``gives``, the axes of its output that do not fit and its
     rank: for a layer built over several lines, the line of the argument that sets them
-    (:func:`fault_arguments`)."""
+    (:func:`fault_arguments`). A user's module that is a loop's variable over a container of
+    the module's own (:func:`_loop_member`) is blamed as a field is, unless ``moved``: the size
+    it takes is on its input, on another axis (a transpose forgotten before the loop)."""
     if not isinstance(call, CallExpr) or "_mask " in message:
         return None  # a mask that does not fit the sequences is the mask's mistake
     built = built_by(api, call.callee)
@@ -324,7 +327,9 @@ def at_build(
         chained = _self_chained(api, call, callee, built, reader, message)
         if chained is not None:
             return chained
-    if isinstance(callee, NameExpr) and not _fed_by_module(api, call):
+    if isinstance(callee, NameExpr) and not (
+        _fed_by_module(api, call) or (reader is None and not moved and _loop_member(api, callee))
+    ):
         return None
     name = callee_name(call.callee)
     layer = get_proper_type(reader) if reader is not None else None
@@ -346,6 +351,13 @@ def at_build(
             axes, rank = gives
             return text, fault_arguments(module, built, axes, rank)[0]
     return text, built
+
+
+def _loop_member(api: CheckerPluginInterface, callee: NameExpr) -> bool:
+    """Whether ``callee`` is a loop's variable over the members of a container of the
+    module's (``for block in self.blocks: x = block(x)``), each built by one comprehension:
+    a layer of the module, as a field is, not a model held in a variable."""
+    return definitions(api)(callee) is None
 
 
 def _self_chained(

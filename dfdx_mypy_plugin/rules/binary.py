@@ -264,7 +264,7 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
     if not bad:
         return blamed
     definition = reaching_definitions(call.api)
-    layer_blamed = False
+    layer_blamed: set[int] = set()
     strided = at_unequal_windows(call.api, context, exprs, [a, b], message)
     for k, places in strided.items():
         for text, place in places:
@@ -294,14 +294,19 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
                 inner = _sequential_layers_at_fault(call, layer, layer_call, rank + axis, message)
                 for text, place in inner:
                     call.fail(text, DFDX_SHAPE, at=place)
-                    layer_blamed = True
+                    layer_blamed.add(k)
                 built = None if inner else at_build(call.api, layer_call, message)
                 if built is not None:
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
-                    layer_blamed = True
+                    layer_blamed.add(k)
                 break
     if not blamed and not layer_blamed:
         _blame_tables(call, exprs, (a, b), bad[0], message)
+    elif not blamed and _odd_one_out((pa, pb), bad[0], layer_blamed):
+        # a table of a computed size beside a layer's plain one (``self.embed(ids) +
+        # self.pos`` with ``self.pos`` made ``2*D`` wide): the table is as likely wrong
+        rest = [e if k not in layer_blamed else None for k, e in enumerate(exprs)]
+        _blame_tables(call, rest, (a, b), bad[0], message)
     return blamed
 
 
@@ -314,6 +319,23 @@ def _sequential_layers_at_fault(
     if layer.type.fullname != SEQUENTIAL:
         return []
     return at_origins(call.api, call.context, layer_call, frozenset({axis}), message)
+
+
+def _odd_one_out(
+    operands: tuple[shapes.Shape, shapes.Shape], axis: int, layer_blamed: set[int]
+) -> bool:
+    """Whether, on ``axis``, the one operand whose layer was blamed has a plain size (a name
+    or a literal) and the other a computed one (``D`` against ``2*D``): the other's is then
+    the odd one, made where it was created."""
+    if len(layer_blamed) != 1:
+        return False
+    k = next(iter(layer_blamed))
+    mine, other = operands[k][axis], operands[1 - k][axis]
+    return _plain(mine) and other is not None and not _plain(other)
+
+
+def _plain(d: shapes.Dim) -> bool:
+    return isinstance(d, int) or (isinstance(d, str) and d.isidentifier())
 
 
 def _blame_tables(

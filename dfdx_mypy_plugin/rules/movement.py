@@ -694,7 +694,31 @@ def split(call: Call) -> Type:
     cut = shapes.split_sizes(call.op, x.shape, sizes, axis)
     if cut is None and isinstance(sizes, str):
         _unpacked_split(call, x, sizes, axis)
+    if cut is not None and isinstance(sizes, int | str):
+        _unpacked_pieces(call, x, len(cut), sizes, axis)
     return _pieces(call, x, cut, axis)
+
+
+def _unpacked_pieces(call: Call, x: TensorType, count: int, size: int | str, axis: int) -> None:
+    """A split into ``count`` pieces of ``size`` unpacked into another number of names (``q,
+    k, v = h.split(d, axis=2)`` of a ``Tensor[B, S, 2*D]``: the layer that made ``h`` built
+    for two pieces, not three): an error at the split, in place of mypy's ``Need more than 2
+    values to unpack``, and where the layer that made the axis is built; the pieces are then
+    of a number not known."""
+    names = unpacked_into(call.api, call.context) if isinstance(call.context, Expression) else None
+    if names is None or names == count:
+        return
+    ax = axis % len(x.shape) if x.shape else axis
+    message = (
+        f"{call.op}: axis {ax} of {shapes.fmt(x.shape)} ({shapes.fmt_dim(x.shape[ax])}) cut into"
+        f" pieces of {shapes.fmt_dim(size)} gives {count}, unpacked into {names} names"
+    )
+    e = _first(call)
+    if e is not None:  # the layer that made the axis: built for another number of pieces
+        for text, place in at_origins(call.api, call.context, e, frozenset({ax}), message):
+            call.fail(text, DFDX_SHAPE, at=place)
+    call.recovered = _pieces(call, x, None, axis)
+    raise shapes.ShapeError(message)
 
 
 def _listed_sizes(call: Call, e: ListExpr) -> list[int] | list[shapes.Dim]:

@@ -1648,18 +1648,18 @@ def _module_name(module: Instance) -> str:
     return f"{module.type.name}[{', '.join(sizes)}]" if sizes else module.type.name
 
 
-def checked_forward(
+def forward_checked(
     api: CheckerPluginInterface, module: Instance, forward: CallableType, context: Context
-) -> CallableType:
+) -> tuple[CallableType, bool]:
     """``forward``, the signature of ``module(...)``, with each tensor argument that certainly
     does not fit (a size that differs from a literal or a TypeVar of the module's, where the
     ranks agree) reported as a ``dfdx-shape`` error at the call and where the module was
     built, and then taking anything (its result a tensor of unknown rank): mypy would report
     the same argument without naming the size. ``RMSNorm[F]`` called on a ``Tensor[B, S, D]``
     where it takes ``Tensor[B, S, F]`` is built with the wrong size or called on the wrong
-    tensor: both lines are shown."""
+    tensor: both lines are shown. The flag: whether an argument was reported so."""
     if not isinstance(context, CallExpr):
-        return forward
+        return forward, False
     formal_of = map_actuals_to_formals(
         context.arg_kinds,
         context.arg_names,
@@ -1737,12 +1737,17 @@ def checked_forward(
         # shown, not the module's building line; so too, beside it, a value made by an op
         # that flattens, views or drops axes which has the size wanted on another axis
         arranged = misarranged(wanted, given)
-        built = at_build(api, context, message) if blame_module and not arranged else None
+        on_other_axis = read_dim(takes, {}) in given  # the size it takes, on another axis
+        built = (
+            at_build(api, context, message, moved=on_other_axis)
+            if blame_module and not arranged
+            else None
+        )
         if built is not None:
             api.fail(built[0], built[1], code=DFDX_SHAPE)
         # a module whose build line is not known (one of a ModuleList's, in a loop): the line
         # that assigned the argument is shown, as for a misfit of forward's own sizes
-        moved = reshapes_axes(argument_value(api, argument)) and read_dim(takes, {}) in given
+        moved = reshapes_axes(argument_value(api, argument)) and on_other_axis
         made = built is None or arranged or moved
         for used, where in at_argument(api, context, argument, message) if made else []:
             api.fail(used, where, code=DFDX_SHAPE)
@@ -1752,18 +1757,19 @@ def checked_forward(
         loosened[i] = AnyType(TypeOfAny.special_form)
     forward = _computed_sizes_evaluated(api, module, forward, actual_types, free)
     if loosened == forward.arg_types:
-        return _sizes_solved(forward, actual_types, free)
+        return _sizes_solved(forward, actual_types, free), bool(misfits)
     # The result is the one forward declares, its own TypeVars solved from the arguments
     # (the batch size, the tape) where they are not the misfit, so that the rest of the
     # function is checked against what the module gives (mypy's answer after an arg-type);
     # a size it shares with the misfit (a norm's features) is not known: which of the two
     # is wrong cannot be told, and a guess would report what follows on innocent lines.
     solved = _solve(forward, actual_types, free)
-    return forward.copy_modified(
+    checked = forward.copy_modified(
         arg_types=[expand_type(t, solved) for t in loosened],
         ret_type=_forget(expand_type(forward.ret_type, solved), misfits),
         variables=[],
     )
+    return checked, bool(misfits)
 
 
 def _rank_misfit_at_call(

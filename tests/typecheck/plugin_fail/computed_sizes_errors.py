@@ -25,15 +25,18 @@ class Attention(Module, Generic[C]):
     def __init__(self, n: C) -> None:
         super().__init__()
         self.qkv = Linear(n, 3 * n)  # E: mypy[dfdx-shape "self.qkv is built here; its output reac"
-        #     "hes line 38: Linear[C, C]: takes C features, got Tensor[N, S, 3*C] (3*C != C)"]
+        #     "hes line 41: Linear[C, C]: takes C features, got Tensor[N, S, 3*C] (3*C != C)",
+        #     dfdx-shape "self.qkv is built here; its output reaches line 38: split: axis 2 of "
+        #     "Tensor[N, S, 3*C] (3*C) cut into pieces of 2*C gives 2, unpacked into 3 names"]
         self.n = n
-        self.proj = Linear(n, n)  # E: mypy[dfdx-shape "self.proj is built here; called at line 38"
+        self.proj = Linear(n, n)  # E: mypy[dfdx-shape "self.proj is built here; called at line 41"
         #     ": Linear[C, C]: takes C features, got Tensor[N, S, 3*C] (3*C != C)"]
 
     def forward(self, x: Tensor[N, S, C, T]) -> None:
-        qkv = self.qkv(x)  # E: mypy[dfdx-shape "qkv is assigned here; used at line 38: Linear[C, "
+        qkv = self.qkv(x)  # E: mypy[dfdx-shape "qkv is assigned here; used at line 41: Linear[C, "
         #     "C]: takes C features, got Tensor[N, S, 3*C] (3*C != C)"]
-        q, k, v = qkv.split(2 * self.n, axis=2)  # E: mypy[misc]
+        q, k, v = qkv.split(2 * self.n, axis=2)  # E: mypy[dfdx-shape "split: axis 2 of Tensor[N, "
+        #     "S, 3*C] (3*C) cut into pieces of 2*C gives 2, unpacked into 3 names"]
         print(q, k, v)
         self.proj(qkv)  # E: mypy[dfdx-shape "Linear[C, C]: takes C features, got "
         #     "Tensor[N, S, 3*C] (3*C != C)"]
@@ -43,12 +46,12 @@ class Up(Module, Generic[C]):
     def __init__(self, c: C) -> None:
         super().__init__()
         self.conv = Conv2d(c, c, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is built here; cal"
-        #     "led at line 53: conv2d: input channels differ: input Tensor[N, 2*C, H, W], weight T"
+        #     "led at line 56: conv2d: input channels differ: input Tensor[N, 2*C, H, W], weight T"
         #     "ensor[C, C, 3, 3]"]
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> None:
         skip = dx.cat([x, x], axis=1)  # E: mypy[dfdx-shape "skip is assigned here; used at line 5"
-        #     "3: conv2d: input channels differ: input Tensor[N, 2*C, H, W], weight Tensor[C, C, 3"
+        #     "6: conv2d: input channels differ: input Tensor[N, 2*C, H, W], weight Tensor[C, C, 3"
         #     ", 3]"]
         self.conv(skip)  # E: mypy[dfdx-shape "conv2d: input channels differ: input "
         #     "Tensor[N, 2*C, H, W], weight Tensor[C, C, 3, 3]"]
@@ -57,10 +60,10 @@ class Up(Module, Generic[C]):
 
 
 def residual(x: Tensor[N, C, T]) -> None:
-    wide = dx.cat([x, x], axis=1)  # E: mypy[dfdx-shape "wide is assigned here; used at line 65: a"
+    wide = dx.cat([x, x], axis=1)  # E: mypy[dfdx-shape "wide is assigned here; used at line 68: a"
     #     "dd: shapes do not broadcast: Tensor[N, 2*C] and Tensor[N, 3*C] (axis -1: 2*C != 3*C)"]
     wider = dx.cat([x, x, x], axis=1)  # E: mypy[dfdx-shape "wider is assigned here; used at line "
-    #     "65: add: shapes do not broadcast: Tensor[N, 2*C] and Tensor[N, 3*C] (axis -1: 2*C != 3*"
+    #     "68: add: shapes do not broadcast: Tensor[N, 2*C] and Tensor[N, 3*C] (axis -1: 2*C != 3*"
     #     "C)"]
     print(wide + wider)  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, 2*C] "
     #     "and Tensor[N, 3*C] (axis -1: 2*C != 3*C)"]
@@ -68,7 +71,7 @@ def residual(x: Tensor[N, C, T]) -> None:
 
 def flat(x: Tensor[N, C, T]) -> None:
     n, c = x.shape
-    width = 2 * c  # E: mypy[dfdx-shape "width is assigned here; used at line 73: reshape: cannot "
+    width = 2 * c  # E: mypy[dfdx-shape "width is assigned here; used at line 76: reshape: cannot "
     #     "reshape Tensor[N, C] (C*N elements) to Tensor[N, 2*C] (2*C*N elements)"]
     x.reshape(n, width)  # E: mypy[dfdx-shape "reshape: cannot reshape Tensor[N, C] (C*N "
     #     "elements) to Tensor[N, 2*C] (2*C*N elements)"]
