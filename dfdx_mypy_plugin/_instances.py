@@ -27,6 +27,7 @@ that argument's line too.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from mypy.checker import TypeChecker
 from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
+    ARG_STAR,
     ArgKind,
     AssertStmt,
     AssignmentStmt,
@@ -43,6 +45,7 @@ from mypy.nodes import (
     BreakStmt,
     CallExpr,
     ComparisonExpr,
+    ConditionalExpr,
     Context,
     ContinueStmt,
     Expression,
@@ -50,9 +53,11 @@ from mypy.nodes import (
     FloatExpr,
     ForStmt,
     FuncDef,
+    GeneratorExpr,
     IfStmt,
     IndexExpr,
     IntExpr,
+    ListComprehension,
     ListExpr,
     MemberExpr,
     NameExpr,
@@ -62,6 +67,7 @@ from mypy.nodes import (
     RaiseStmt,
     RefExpr,
     ReturnStmt,
+    SliceExpr,
     Statement,
     StrExpr,
     SuperExpr,
@@ -84,7 +90,9 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
@@ -103,10 +111,11 @@ from dfdx_mypy_plugin._types import (
 from dfdx_mypy_plugin._where import built_by, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.shapes import ShapeError
-from dfdx_mypy_plugin.shapes.layers import Layer, Window, layer_of, output_shape
+from dfdx_mypy_plugin.shapes.layers import Layer, Window, display_name, layer_of, output_shape
 
 _MODULE = "dfdx.nn._module.Module"
 _SEQUENTIAL = "dfdx.nn._containers.Sequential"
+_MODULE_LIST = "dfdx.nn._collections.ModuleList"
 _DEPTH = 4
 """How deep modules built inside modules are followed."""
 
@@ -123,11 +132,33 @@ class _Failed(Exception):
     where: Context
     instance: str
     module: TypeInfo | None
+    blame: _Blame | None = None
+    """The layer (or block) built wrong, where the values say which."""
+
+
+_Blame = tuple[Context, str]
+"""Where a layer (or a block) was built, and how messages name it (``Linear[16, 32]``)."""
+
+_SERIALS = itertools.count()
 
 
 @dataclass(frozen=True)
 class _Tensor:
     shape: shapes.Shape
+    origins: tuple[_Blame | None, ...] = field(default=(), compare=False)
+    """Per axis (where known), the layer whose output set that size."""
+    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
+    made_from: frozenset[int] = field(default=frozenset(), compare=False)
+    """The serials of the tensors this one was computed from."""
+
+    def origin(self, axis: int) -> _Blame | None:
+        if len(self.origins) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
+            return None
+        return self.origins[axis]
+
+    def derived(self, shape: shapes.Shape, origins: tuple[_Blame | None, ...] = ()) -> _Tensor:
+        """A tensor computed from this one."""
+        return _Tensor(shape, origins, made_from=self.made_from | {self.serial})
 
 
 @dataclass(frozen=True)
@@ -142,11 +173,16 @@ class _Layer:
     layer: Layer
     sizes: tuple[shapes.Dim, ...]
     window: Window | None
+    built: _Blame | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class _Sequence:
     members: tuple[object, ...]
+    listed: bool = False
+    """Built from a list (``Sequential(*layers)``), which no check of a ``Sequential``'s
+    chain where it is built reads: a member that does not take what the one before it gives
+    is reported here, where the member is built."""
 
 
 @dataclass
@@ -156,6 +192,8 @@ class _Module:
     name: str
     """As messages write it: ``BasicConv2d(3, 64, 7, stride=2)``."""
     line: int
+    follow: bool = True
+    built: _Blame | None = None
 
 
 _UNKNOWN = object()
@@ -206,6 +244,10 @@ class _Scope:
     depth: int = 0
     api: CheckerPluginInterface | None = None
     info: TypeInfo | None = None
+    follow: bool = True
+    """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
+    "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
+    reads only the sizes of types does."""
 
 
 # ---- the hook --------------------------------------------------------------------------------
@@ -261,11 +303,13 @@ def _outcome(
     built: CallExpr,
     arguments: dict[str, object],
     inputs: dict[str, object],
+    follow: bool = True,
 ) -> _Tensor | _Failed | None:
     """The tensor ``forward`` returns for this instance, the failure of one of its ops, or
-    None where the evaluation stops."""
+    None where the evaluation stops (``follow``: see :class:`_Scope`)."""
     try:
-        instance = _built(api, info, arguments, _describe(info, built, arguments), 0, built.line)
+        name = _describe(info, built, arguments)
+        instance = _built(api, info, arguments, name, 0, built.line, follow)
         value = _run_forward(api, instance, inputs, 0)
     except _Failed as failed:
         return failed
@@ -289,7 +333,7 @@ def _report(
     if _reported_at(api, failed.where.line):
         return  # the check of the block's own body already reports this line
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
-    if isinstance(_outcome(api, info, built, unknown, inputs), _Failed):
+    if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
     message = f"{failed.error} (in {failed.instance} built at line {built.line})"
     if failed.module is not info:
@@ -302,11 +346,13 @@ def _report(
             _outcome(api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs), _Failed
         )
     ]
-    if len(at_fault) == 1:
-        place = _argument_place(api, built, info, at_fault[0])
-        if place is not None and place.line != failed.where.line:
-            given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
-            api.fail(given, place, code=DFDX_SHAPE)
+    place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
+    if place is not None and place.line != failed.where.line:
+        given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
+        api.fail(given, place, code=DFDX_SHAPE)
+    elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
+        built_here = f"{failed.blame[1]} is built here; used at line {failed.where.line}: "
+        api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
 
 
 def _reported_at(api: CheckerPluginInterface, line: int) -> bool:
@@ -448,7 +494,10 @@ class _Param:
 def _params(func: FuncDef, skip: int = 1) -> list[_Param]:
     arguments = getattr(func, "arguments", None)
     if arguments is not None and len(arguments) == len(func.arg_names):
-        return [_Param(a.variable.name, a.kind, a.initializer) for a in arguments[skip:]]
+        return [
+            _Param(name or a.variable.name, a.kind, a.initializer)
+            for a, name in zip(arguments[skip:], func.arg_names[skip:], strict=True)
+        ]
     return [
         _Param(name, kind, None)
         for name, kind in zip(func.arg_names[skip:], func.arg_kinds[skip:], strict=True)
@@ -679,13 +728,16 @@ def _built(
     name: str,
     depth: int,
     line: int,
+    follow: bool,
 ) -> _Module:
     """The instance ``info(**arguments)``: its fields as ``__init__`` builds them."""
     init = _init(info)
-    scope = _Scope(names=dict(arguments), instance=name, depth=depth, api=api, info=info)
+    scope = _Scope(
+        names=_with_hidden(arguments), instance=name, depth=depth, api=api, info=info, follow=follow
+    )
     if init is not None:
         _run(init.body.body, scope, in_init=True)
-    return _Module(info, scope.fields, name, line)
+    return _Module(info, scope.fields, name, line, follow)
 
 
 def _run_forward(
@@ -695,14 +747,21 @@ def _run_forward(
     if forward is None:
         raise _Stop
     scope = _Scope(
-        names=dict(inputs),
+        names=_with_hidden(inputs),
         fields=module.fields,
         instance=module.name,
         depth=depth,
         api=api,
         info=module.info,
+        follow=module.follow,
     )
     return _run(forward.body.body, scope, in_init=False)
+
+
+def _with_hidden(arguments: dict[str, object]) -> dict[str, object]:
+    """The names a method's body sees its arguments by: each also by the hidden name it
+    binds where the body reassigns it (``_arguments``: ``ch = ch__argument``)."""
+    return {**arguments, **{HIDDEN.format(k): v for k, v in arguments.items()}}
 
 
 _FELL_THROUGH = object()
@@ -719,7 +778,9 @@ def _run(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
     return value
 
 
-def _block(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
+def _block(
+    body: Sequence[Statement], scope: _Scope, in_init: bool, in_loop: bool = False
+) -> object:
     """``body`` run; the value of its ``return``, or :data:`_FELL_THROUGH`. In ``__init__``
     a statement the evaluator does not follow makes what it may change unknown; in
     ``forward`` it stops the evaluation."""
@@ -741,25 +802,162 @@ def _block(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
                 raise _Stop  # forward changing the instance
             _assign(stmt, scope, in_init)
             continue
-        if isinstance(stmt, OperatorAssignmentStmt) and not in_init:
-            if not isinstance(stmt.lvalue, NameExpr):
+        if isinstance(stmt, OperatorAssignmentStmt) and (not in_init or scope.follow):
+            if _augmented(stmt, scope, in_init):
+                continue
+            if not in_init:
                 raise _Stop
-            value = _value(OpExpr(stmt.op, stmt.lvalue, stmt.rvalue), scope, at=stmt)
-            scope.names[stmt.lvalue.name] = value
+        if (
+            scope.follow
+            and isinstance(stmt, ExpressionStmt)
+            and _grew_list(stmt.expr, scope, in_init)
+        ):
             continue
+        if scope.follow and isinstance(stmt, ForStmt):
+            value = _looped(stmt, scope, in_init)
+            if value is not _NOT_FOLLOWED:
+                if value is not _FELL_THROUGH:
+                    return value
+                continue
         if isinstance(stmt, IfStmt) and len(stmt.expr) == 1:
             taken = _condition(stmt.expr[0], scope)
             if taken is not None:
                 branch = stmt.body[0].body if taken else (stmt.else_body or Block([])).body
-                value = _block(branch, scope, in_init)
+                value = _block(branch, scope, in_init, in_loop)
                 if value is not _FELL_THROUGH:
                     return value
                 continue
+        if in_loop and isinstance(stmt, BreakStmt):
+            return _BROKE
+        if in_loop and isinstance(stmt, ContinueStmt):
+            return _CONTINUED
+        if in_loop and in_init:
+            raise _LoopNotFollowed
         if in_init:
             _forget_touched(stmt, scope)
             continue
         raise _Stop
     return _FELL_THROUGH
+
+
+_NOT_FOLLOWED = object()
+"""What :func:`_looped` gives for a loop of ``__init__`` it does not follow."""
+
+
+def _augmented(stmt: OperatorAssignmentStmt, scope: _Scope, in_init: bool) -> bool:
+    """``h += self.proj(x)``, ``ch += growth``, ``layers += [Conv2d(...), ReLU()]``: whether
+    it was followed (in ``__init__``, a statement not followed is forgotten)."""
+    if not isinstance(stmt.lvalue, NameExpr):
+        return False
+    name = stmt.lvalue.name
+    if isinstance(scope.names.get(name), list) and stmt.op == "+":
+        try:
+            added = _iterated(_value(stmt.rvalue, scope))
+        except (_Stop, Unknown):
+            if not in_init:
+                raise
+            return False
+        items = scope.names[name]
+        assert isinstance(items, list)
+        items.extend(added)
+        return True
+    try:
+        value = _value(OpExpr(stmt.op, stmt.lvalue, stmt.rvalue), scope, at=stmt)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        if not in_init:
+            raise
+        return False
+    scope.names[name] = value
+    return True
+
+
+_GROWS = frozenset({"append", "extend"})
+
+
+def _grew_list(e: Expression, scope: _Scope, in_init: bool) -> bool:
+    """``layers.append(Conv2d(ch, w, 3))``, ``self.blocks.extend(...)``: whether a known
+    list was grown (a call this does not follow is forgotten in ``__init__``)."""
+    if not (
+        isinstance(e, CallExpr)
+        and isinstance(e.callee, MemberExpr)
+        and e.callee.name in _GROWS
+        and e.arg_kinds == [ARG_POS]
+    ):
+        return False
+    owner = e.callee.expr
+    if not (isinstance(owner, NameExpr) or _is_self(owner)):
+        return False
+    try:
+        items = _value(owner, scope)
+        if not isinstance(items, list):
+            return False
+        added = _value(e.args[0], scope)
+        grown = [added] if e.callee.name == "append" else list(_iterated(added))
+    except (_Stop, Unknown, ShapeError, _Failed):
+        if not in_init:
+            raise
+        return False
+    items.extend(_known(i) for i in grown)
+    return True
+
+
+def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
+    """A ``for`` loop over a known tuple, list, ``range`` or container, run turn by turn:
+    what its body returns, :data:`_FELL_THROUGH`, or (in ``__init__``) :data:`_NOT_FOLLOWED`
+    where a turn does something not followed; the names, fields and lists are then as they
+    were before the loop, for :func:`_forget_touched`."""
+    saved = _saved(scope)
+    try:
+        items = _iterated(_value(stmt.expr, scope))
+        for item in items:
+            _bind(stmt.index, item, scope)
+            value = _block(stmt.body.body, scope, in_init, in_loop=True)
+            if value is _BROKE:
+                return _FELL_THROUGH
+            if value is not _FELL_THROUGH and value is not _CONTINUED:
+                return value
+        if stmt.else_body is not None:
+            return _block(stmt.else_body.body, scope, in_init)
+        return _FELL_THROUGH
+    except (_Stop, Unknown, _LoopNotFollowed):
+        if not in_init:
+            raise _Stop from None
+        _restore(scope, saved)
+        return _NOT_FOLLOWED
+    except (ShapeError, _Failed):
+        if not in_init:
+            raise
+        _restore(scope, saved)
+        return _NOT_FOLLOWED
+
+
+class _LoopNotFollowed(Exception):
+    """A statement of a loop's body in ``__init__`` that is not followed: the whole loop is
+    forgotten, not that statement alone (a later turn would see its names as unknown)."""
+
+
+_BROKE = object()
+_CONTINUED = object()
+
+
+def _saved(
+    scope: _Scope,
+) -> tuple[dict[str, object], dict[str, object], list[tuple[list[object], list[object]]]]:
+    lists = [v for v in [*scope.names.values(), *scope.fields.values()] if isinstance(v, list)]
+    return dict(scope.names), dict(scope.fields), [(v, list(v)) for v in lists]
+
+
+def _restore(
+    scope: _Scope,
+    saved: tuple[dict[str, object], dict[str, object], list[tuple[list[object], list[object]]]],
+) -> None:
+    names, fields, lists = saved
+    scope.names.clear()
+    scope.names.update(names)
+    scope.fields.clear()
+    scope.fields.update(fields)
+    for items, content in lists:
+        items[:] = content
 
 
 def _condition(e: Expression, scope: _Scope) -> bool | None:
@@ -809,16 +1007,20 @@ class _Touched:
     fields: set[str]
     names: set[str]
     everything: bool
+    mentioned: set[str] = field(default_factory=set)
+    """Every name it reads (a list it may grow: ``layers.append(...)``)."""
 
 
 def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
     fields: set[str] = set()
+    mentioned: set[str] = set()
     everything = False
     for inner in walk([stmt]):
         if not isinstance(inner, _READ_STATEMENTS):
             everything = True  # a kind of statement whose expressions are not read here
         for expression in _expressions(inner):
             mentioned_names, members = all_name_and_member_expressions(expression)
+            mentioned.update(n.name for n in mentioned_names)
             everything = everything or any(n.name == "setattr" for n in mentioned_names)
             for e in members:
                 if _is_self(e):
@@ -837,7 +1039,7 @@ def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
             targets = [t for t in inner.target if t is not None]
         for t in targets:
             names.update(target_names(t))
-    return _Touched(fields, names, everything)
+    return _Touched(fields, names, everything, mentioned)
 
 
 def _own_method(info: TypeInfo | None, name: str) -> bool:
@@ -883,6 +1085,9 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
         scope.fields[name] = _UNKNOWN
     for name in touched.names:
         scope.names[name] = _UNKNOWN
+    for name in touched.mentioned:
+        if isinstance(scope.names.get(name), list):
+            scope.names[name] = _UNKNOWN  # it may have grown
 
 
 def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
@@ -959,22 +1164,34 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     if isinstance(e, OpExpr):
         left, right = _value(e.left, scope), _value(e.right, scope)
         try:
-            return _arith(e.op, left, right)
+            return _arith(e.op, left, right, scope.follow)
         except ShapeError as error:
-            raise _Failed(error, at or e, scope.instance, scope.info) from None
+            raise _Failed(
+                error, at or e, scope.instance, scope.info, _broadcast_blame(left, right, error)
+            ) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
-        return _arith("*", -1, _value(e.expr, scope))
-    if isinstance(e, ComparisonExpr) and len(e.operators) == 1:
-        return _compared(e.operators[0], _value(e.operands[0], scope), _value(e.operands[1], scope))
+        return _arith("*", -1, _value(e.expr, scope), scope.follow)
+    if isinstance(e, ComparisonExpr) and (len(e.operators) == 1 or scope.follow):
+        return _chain_compared(e, scope)
+    if isinstance(e, ConditionalExpr) and scope.follow:
+        taken = _value(e.cond, scope)
+        if not isinstance(taken, bool):
+            raise _Stop
+        return _value(e.if_expr if taken else e.else_expr, scope)
     if isinstance(e, MemberExpr):
         owner = _value(e.expr, scope)
         if isinstance(owner, _Tensor) and e.name == "shape":
             return tuple(owner.shape)
         raise _Stop
     if isinstance(e, IndexExpr):
+        if isinstance(e.index, SliceExpr) and scope.follow:
+            return _sliced(_value(e.base, scope), e.index, scope)
         return _indexed(_value(e.base, scope), e.index, scope)
     if isinstance(e, CallExpr):
         return _called(e, scope)
+    if isinstance(e, ListComprehension | GeneratorExpr) and scope.follow:
+        generator = e.generator if isinstance(e, ListComprehension) else e
+        return _generated(generator, scope)
     raise _Stop
 
 
@@ -992,22 +1209,82 @@ def _indexed(base: object, index: Expression, scope: _Scope) -> object:
     raise _Stop
 
 
-def _compared(op: str, a: object, b: object) -> object:
-    if isinstance(a, int) and isinstance(b, int):
-        table = {
-            "==": a == b,
-            "!=": a != b,
-            "<": a < b,
-            "<=": a <= b,
-            ">": a > b,
-            ">=": a >= b,
-        }
-        if op in table:
-            return table[op]
-    if op in ("is", "is not") and (a is None or b is None):
-        same = a is b
-        return same if op == "is" else not same
+def _sliced(base: object, index: SliceExpr, scope: _Scope) -> object:
+    """``widths[:-1]``, ``dims[1:]``: a slice of a known tuple or list."""
+    bounds = [
+        None if b is None else _value(b, scope)
+        for b in (index.begin_index, index.end_index, index.stride)
+    ]
+    if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+        raise _Stop
+    if bounds[2] == 0:
+        raise _Stop
+    begin, end, stride = (b if isinstance(b, int) else None for b in bounds)
+    if isinstance(base, tuple | list):
+        return base[begin:end:stride]
+    if isinstance(base, _Sequence):
+        return _Sequence(base.members[begin:end:stride], base.listed)
     raise _Stop
+
+
+def _generated(generator: GeneratorExpr, scope: _Scope) -> list[object]:
+    """A list comprehension's items (``[Block(dim) for _ in range(depth)]``), each loop over
+    a known tuple or list; the names it binds are its own."""
+    saved = dict(scope.names)
+    items: list[object] = []
+
+    def run(level: int) -> None:
+        if level == len(generator.indices):
+            items.append(_value(generator.left_expr, scope))
+            if len(items) > _LONGEST_LOOP:
+                raise _Stop
+            return
+        for item in _iterated(_value(generator.sequences[level], scope)):
+            _bind(generator.indices[level], item, scope)
+            if all(_value(c, scope) is True for c in generator.condlists[level]):
+                run(level + 1)
+
+    try:
+        run(0)
+    finally:
+        scope.names = saved
+    return items
+
+
+def _iterated(v: object) -> tuple[object, ...]:
+    """The items a ``for`` loop takes from ``v``."""
+    if isinstance(v, tuple | list):
+        items = tuple(v)
+    elif isinstance(v, _Sequence):
+        items = v.members
+    else:
+        raise _Stop
+    if len(items) > _LONGEST_LOOP:
+        raise _Stop
+    return items
+
+
+def _chain_compared(e: ComparisonExpr, scope: _Scope) -> object:
+    left = _value(e.operands[0], scope)
+    for op, operand in zip(e.operators, e.operands[1:], strict=True):
+        right = _value(operand, scope)
+        if _compared(op, left, right) is False:
+            return False
+        left = right
+    return True
+
+
+def _compared(op: str, a: object, b: object) -> object:
+    if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not"):
+        try:
+            return int_functions.compare(op, a, b)
+        except int_functions.NotFollowed:
+            raise _Stop from None
+    raise _Stop
+
+
+def _is_plain_number(v: object) -> bool:
+    return int_functions.is_number(v)
 
 
 def _size(v: object) -> shapes.Dim:
@@ -1018,12 +1295,24 @@ def _size(v: object) -> shapes.Dim:
     return v
 
 
-def _arith(op: str, a: object, b: object) -> object:
+_SOME_NUMBER = object()
+"""A number whose value is not known (a size TypeVar times a float): it may scale a tensor,
+never size one."""
+
+
+def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
     if isinstance(a, _Tensor) or isinstance(b, _Tensor):
         return _tensor_arith(op, a, b)
-    if isinstance(a, float) or isinstance(b, float):
-        if isinstance(a, int | float) and isinstance(b, int | float):
-            return 0.0  # a number's value is never a size: only its kind matters
+    if _is_plain_number(a) and _is_plain_number(b) and (follow or op in _SIZE_OPS):
+        if not follow and (isinstance(a, float) or isinstance(b, float)):
+            return _SOME_NUMBER
+        try:
+            return int_functions.arith(op, a, b)
+        except int_functions.NotFollowed:
+            raise _Stop from None
+    if any(isinstance(v, float) or v is _SOME_NUMBER for v in (a, b)):
+        if all(_is_plain_number(v) or isinstance(v, str) or v is _SOME_NUMBER for v in (a, b)):
+            return _SOME_NUMBER  # a number's value with a size TypeVar: only its kind matters
         raise _Stop
     if a is None or b is None:
         raise _Stop
@@ -1041,16 +1330,64 @@ def _arith(op: str, a: object, b: object) -> object:
     raise _Stop
 
 
+_SIZE_OPS = frozenset({"+", "-", "*", "//"})
+"""The arithmetic a check of sizes alone follows."""
+
+_LONGEST_LOOP = 256
+"""The most turns a loop (or items a comprehension) of ``__init__`` or ``forward`` is
+followed for."""
+
+
 def _tensor_arith(op: str, a: object, b: object) -> object:
     if op not in ("+", "-", "*", "/"):
         raise _Stop
     names = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
     if isinstance(a, _Tensor) and isinstance(b, _Tensor):
-        return _Tensor(shapes.broadcast(names[op], a.shape, b.shape))
+        shape = shapes.broadcast(names[op], a.shape, b.shape)
+        return _Tensor(
+            shape,
+            _broadcast_origins(shape, a, b),
+            made_from=a.made_from | b.made_from | {a.serial, b.serial},
+        )
     other = b if isinstance(a, _Tensor) else a
+    if other is _SOME_NUMBER:
+        return a if isinstance(a, _Tensor) else b
     if isinstance(other, bool) or not isinstance(other, int | float):
         raise _Stop
     return a if isinstance(a, _Tensor) else b
+
+
+def _broadcast_origins(shape: shapes.Shape, a: _Tensor, b: _Tensor) -> tuple[_Blame | None, ...]:
+    """Per axis of a broadcast's result, the layer that set its size: the operand's whose
+    size it is (the left one's where both are the same)."""
+    origins: list[_Blame | None] = []
+    for axis in range(-len(shape), 0):
+        picked = None
+        for operand in (a, b):
+            if -len(operand.shape) <= axis and operand.shape[axis] == shape[axis]:
+                picked = operand.origin(axis)
+                break
+        origins.append(picked)
+    return tuple(origins)
+
+
+def _broadcast_blame(left: object, right: object, error: ShapeError) -> _Blame | None:
+    """The layer built wrong where two tensors do not broadcast: on the first axis whose
+    sizes differ (neither 1), the layer that set the size of the operand computed from the
+    other one (a squeeze-and-excitation gate computed from the features it scales, a
+    residual branch from its input); None where neither is, or no layer set it."""
+    if not (isinstance(left, _Tensor) and isinstance(right, _Tensor)):
+        return None
+    for axis in range(-1, -min(len(left.shape), len(right.shape)) - 1, -1):
+        x, y = left.shape[axis], right.shape[axis]
+        if x == y or 1 in (x, y) or x is None or y is None:
+            continue
+        if left.serial in right.made_from:
+            return right.origin(axis)
+        if right.serial in left.made_from:
+            return left.origin(axis)
+        return None
+    return None
 
 
 # ---- calls -----------------------------------------------------------------------------------
@@ -1058,6 +1395,10 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
 
 def _called(e: CallExpr, scope: _Scope) -> object:
     callee = e.callee
+    if scope.follow and isinstance(callee, RefExpr):
+        computed = _computed(callee, e, scope)
+        if computed is not _UNKNOWN:
+            return computed
     if isinstance(callee, RefExpr) and isinstance(callee.node, TypeInfo):
         return _constructed(callee.node, e, scope)
     if isinstance(callee, MemberExpr) and not _is_self(callee):
@@ -1074,11 +1415,31 @@ def _called(e: CallExpr, scope: _Scope) -> object:
     return _module_called(_value(callee, scope), e, scope)
 
 
+def _computed(callee: RefExpr, e: CallExpr, scope: _Scope) -> object:
+    """A builtin's value (``int(dim * ratio)``, ``range(depth)``) or a user's helper
+    function's (``_make_divisible(c * 0.25)``) on known values; :data:`_UNKNOWN` where
+    ``callee`` is neither."""
+    function = int_functions.builtin(callee.fullname)
+    func = int_functions.helper(callee) if function is None else None
+    if function is None and func is None:
+        return _UNKNOWN
+    args, named = _positional(e, scope)
+    try:
+        if function is not None:
+            return function(args, named)
+        assert func is not None
+        return int_functions.call_helper(func, args, named)
+    except int_functions.NotFollowed:
+        raise _Stop from None
+
+
 def _positional(e: CallExpr, scope: _Scope) -> tuple[list[object], dict[str, object]]:
     args: list[object] = []
     named: dict[str, object] = {}
     for a, kind, name in zip(e.args, e.arg_kinds, e.arg_names, strict=True):
-        if kind == ARG_POS:
+        if kind == ARG_STAR and scope.follow:
+            args.extend(_iterated(_value(a, scope)))
+        elif kind == ARG_POS:
             args.append(_value(a, scope))
         elif kind == ARG_NAMED and name is not None:
             named[name] = _value(a, scope)
@@ -1118,11 +1479,36 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
     for i, member in enumerate(sequence.members):
         try:
             x = _module_output(member, x, e, scope)
-        except _Failed:
+        except _Failed as failed:
+            if i > 0 and sequence.listed and _takes_any(member, x, e, scope):
+                blame = _built_as(member)
+                if blame is not None:
+                    label = f"layer {i + 1} of Sequential ({blame[1]})"
+                    raise _Failed(
+                        failed.error, e, scope.instance, scope.info, (blame[0], label)
+                    ) from None
             if i > 0 and isinstance(member, _Layer):
                 raise _Stop from None
             raise
     return x
+
+
+def _takes_any(member: object, x: object, e: CallExpr, scope: _Scope) -> bool:
+    """Whether ``member`` runs on a tensor of ``x``'s rank whose sizes are not known: where
+    it does, what made it fail on ``x`` is the size it was given."""
+    if not isinstance(x, _Tensor):
+        return False
+    try:
+        _module_output(member, _Tensor((None,) * len(x.shape)), e, scope)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return False
+    return True
+
+
+def _built_as(member: object) -> _Blame | None:
+    if isinstance(member, _Layer | _Module):
+        return member.built
+    return None
 
 
 def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> object:
@@ -1146,10 +1532,17 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
     try:
         out = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
     except ShapeError as error:
-        raise _Failed(error, e, scope.instance, scope.info) from None
+        raise _Failed(error, e, scope.instance, scope.info, layer.built) from None
     if out is None:
         raise _Stop
-    return _Tensor(out)
+    if layer.layer.keeps_shape:
+        return x
+    given = {"features": len(out) - 1, "channels": 1}.get(layer.layer.gives or "")
+    origins = tuple(
+        x.origin(i) if i != given and i < len(x.shape) and x.shape[i] == d else layer.built
+        for i, d in enumerate(out)
+    )
+    return x.derived(out, origins)
 
 
 def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
@@ -1161,7 +1554,13 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
         args, named = _positional(e, scope)
         if named:
             raise _Stop
-        return _Sequence(tuple(_known(a) for a in args))
+        listed = any(k != ARG_POS for k in e.arg_kinds)
+        return _Sequence(tuple(_known(a) for a in args), listed)
+    if info.fullname == _MODULE_LIST and scope.follow:
+        args, named = _positional(e, scope)
+        if named or len(args) > 1:
+            raise _Stop
+        return [_known(m) for m in _iterated(args[0])] if args else []
     if info.has_base(_MODULE) and scope.api is not None and scope.depth < _DEPTH:
         init = _init(info)
         if init is None:
@@ -1170,7 +1569,9 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
         if arguments is None:
             raise _Stop
         name = _describe(info, e, arguments)
-        return _built(scope.api, info, arguments, name, scope.depth + 1, e.line)
+        module = _built(scope.api, info, arguments, name, scope.depth + 1, e.line, scope.follow)
+        module.built = (e, name)
+        return module
     raise _Stop
 
 
@@ -1208,7 +1609,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
         for k, v in window.items()
         if k != "groups"
     )
-    return _Layer(layer, sizes, window if layer.window and not unknown else None)
+    built = (e, display_name(layer, sizes))
+    return _Layer(layer, sizes, window if layer.window and not unknown else None, built)
 
 
 _TENSOR_FUNCTIONS = frozenset({"cat", "concat", "max_pool2d", "avg_pool2d", "flatten"})
@@ -1230,7 +1632,11 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         if len(tensors) != len(items):
             raise _Stop
         try:
-            return _Tensor(shapes.concat([t.shape for t in tensors], axis))
+            out = shapes.concat([t.shape for t in tensors], axis)
+            made_from = frozenset().union(*(t.made_from | {t.serial} for t in tensors))
+            at = axis % len(out) if out else 0
+            origins = tuple(None if i == at else tensors[0].origin(i) for i in range(len(out)))
+            return _Tensor(out, origins, made_from=made_from)
         except ShapeError as error:
             raise _Failed(error, e, scope.instance, scope.info) from None
     if args and isinstance(args[0], _Tensor):
@@ -1269,20 +1675,64 @@ def _moved(x: _Tensor, name: str, args: list[object], named: dict[str, object]) 
             return tuple(shape)
         (axis,) = _ints(args[:1])
         return shape[shapes.normalize_axis("size", shape, axis)]
+    if name in ("permute", "transpose"):
+        if name == "permute":
+            given = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            out, order = shapes.permute(shape, _ints(list(given)))
+        else:
+            i, j = (shapes.normalize_axis(name, shape, a) for a in _ints(args))
+            out = shapes.transpose(shape, i, j)
+            order = tuple(j if k == i else i if k == j else k for k in range(len(shape)))
+        return x.derived(out, tuple(x.origin(k) for k in order))
+    if name in _REDUCTIONS and not (set(named) - {"axis", "keepdims"}) and len(args) <= 1:
+        return _reduced(x, name, named.get("axis", args[0] if args else None), named)
+    return x.derived(*_kept_prefix(x, _reshaped(shape, name, args, named)))
+
+
+_REDUCTIONS = frozenset({"mean", "sum", "amax", "amin", "var", "std"})
+
+
+def _reduced(x: _Tensor, name: str, axis: object, named: dict[str, object]) -> _Tensor:
+    """``x.mean(axis=(2, 3))``: the axes left keep their origins."""
+    keepdims = named.get("keepdims", False)
+    if not isinstance(keepdims, bool):
+        raise _Stop
+    axes: int | tuple[int, ...] | None
+    if axis is None:
+        axes = None
+    elif isinstance(axis, tuple):
+        axes = tuple(_ints(list(axis)))
+    else:
+        axes = _ints([axis])[0]
+    out = shapes.reduce(name, x.shape, axes, keepdims)
+    gone = shapes.normalize_axes(name, x.shape, axes)
+    origins = tuple(x.origin(i) for i in range(len(x.shape)) if keepdims or i not in gone)
+    return x.derived(out, origins)
+
+
+def _kept_prefix(x: _Tensor, out: shapes.Shape) -> tuple[shapes.Shape, tuple[_Blame | None, ...]]:
+    """``out`` and, per axis, the origin of ``x``'s axis where all the sizes up to it are
+    the same (a reshape that splits or merges only later axes keeps them)."""
+    origins: list[_Blame | None] = []
+    for i, d in enumerate(out):
+        same = i < len(x.shape) and out[: i + 1] == x.shape[: i + 1] and d is not None
+        origins.append(x.origin(i) if same else None)
+    return out, tuple(origins)
+
+
+def _reshaped(
+    shape: shapes.Shape, name: str, args: list[object], named: dict[str, object]
+) -> shapes.Shape:
     if name in ("reshape", "view"):
         dims = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-        return _Tensor(shapes.reshape(shape, [_size(d) for d in dims]))
+        return shapes.reshape(shape, [_size(d) for d in dims])
     if name == "flatten":
         start = named.get("start_axis", args[0] if args else 0)
         end = named.get("end_axis", args[1] if len(args) > 1 else -1)
         a, b = _ints([start, end])
-        return _Tensor(shapes.flatten(shape, a, b))
-    if name == "permute":
-        axes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-        return _Tensor(shapes.permute(shape, _ints(list(axes)))[0])
-    if name == "transpose":
-        a, b = _ints(args)
-        return _Tensor(shapes.transpose(shape, a, b))
+        return shapes.flatten(shape, a, b)
+    if name == "unsqueeze" and len(args) == 1 and not named:
+        return shapes.unsqueeze(shape, _ints(args)[0])
     if name in ("max_pool2d", "avg_pool2d"):
         kernel = named.get("kernel_size", args[0] if args else None)
         stride = named.get("stride", args[1] if len(args) > 1 else None)
@@ -1290,10 +1740,10 @@ def _moved(x: _Tensor, name: str, args: list[object], named: dict[str, object]) 
         if stride is None:
             stride = kernel
         k, s, p = (_pair(v) for v in (kernel, stride, padding))
-        return _Tensor(shapes.pool(name, shape, k, s, p))
+        return shapes.pool(name, shape, k, s, p)
     if name == "adaptive_avg_pool2d":
         size = named.get("output_size", args[0] if args else None)
-        return _Tensor(shapes.adaptive_pool(name, shape, _pair(size)))
+        return shapes.adaptive_pool(name, shape, _pair(size))
     raise _Stop
 
 
