@@ -134,6 +134,8 @@ class _Failed(Exception):
     module: TypeInfo | None
     blame: _Blame | None = None
     """The layer (or block) built wrong, where the values say which."""
+    called: bool = True
+    """Whether ``blame`` is the layer called at ``where`` (else its output reaches it)."""
 
 
 _Blame = tuple[Context, str]
@@ -351,7 +353,8 @@ def _report(
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, place, code=DFDX_SHAPE)
     elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
-        built_here = f"{failed.blame[1]} is built here; used at line {failed.where.line}: "
+        how = "called at" if failed.called else "its output reaches"
+        built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
         api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
 
 
@@ -1166,9 +1169,8 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         try:
             return _arith(e.op, left, right, scope.follow)
         except ShapeError as error:
-            raise _Failed(
-                error, at or e, scope.instance, scope.info, _broadcast_blame(left, right, error)
-            ) from None
+            blame = _broadcast_blame(left, right)
+            raise _Failed(error, at or e, scope.instance, scope.info, blame, False) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
         return _arith("*", -1, _value(e.expr, scope), scope.follow)
     if isinstance(e, ComparisonExpr) and (len(e.operators) == 1 or scope.follow):
@@ -1371,7 +1373,7 @@ def _broadcast_origins(shape: shapes.Shape, a: _Tensor, b: _Tensor) -> tuple[_Bl
     return tuple(origins)
 
 
-def _broadcast_blame(left: object, right: object, error: ShapeError) -> _Blame | None:
+def _broadcast_blame(left: object, right: object) -> _Blame | None:
     """The layer built wrong where two tensors do not broadcast: on the first axis whose
     sizes differ (neither 1), the layer that set the size of the operand computed from the
     other one (a squeeze-and-excitation gate computed from the features it scales, a
