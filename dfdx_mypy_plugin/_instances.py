@@ -131,6 +131,7 @@ class _Failed(Exception):
     error: ShapeError
     where: Context
     instance: str
+    """As messages write it: ``Residual(16, 32) built at line 97``."""
     module: TypeInfo | None
     blame: _Blame | None = None
     """The layer (or block) built wrong, where the values say which."""
@@ -332,15 +333,13 @@ def _report(
     on the op's line, and on the one construction argument that makes it."""
     if failed.module is None or not _same_file(api, failed.module):
         return  # its line is in another file
-    if _reported_at(api, failed.where.line):
-        return  # the check of the block's own body already reports this line
+    if _reported_at(api, failed.where.line, failed.instance):
+        return  # the check of the block's own body (or of this instance's call) reports it
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
-    message = f"{failed.error} (in {failed.instance} built at line {built.line})"
-    if failed.module is not info:
-        return  # in a block it builds: the check of this block's own call of it reports it
-    api.fail(message, failed.where, code=DFDX_SHAPE)
+    message = f"{failed.error} (in {failed.instance})"
+    api.fail(message, failed.where, code=DFDX_SHAPE)  # (mypy shows a message once a line)
     at_fault = [
         name
         for name in arguments
@@ -358,15 +357,17 @@ def _report(
         api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
 
 
-def _reported_at(api: CheckerPluginInterface, line: int) -> bool:
-    """Whether a ``dfdx`` error is already reported on ``line`` of the file being checked."""
+def _reported_at(api: CheckerPluginInterface, line: int, instance: str) -> bool:
+    """Whether a ``dfdx`` error is already reported on ``line`` of the file being checked,
+    other than one of this module's for another instance (a block's mistake is met again,
+    with other sizes, where a module that builds it is evaluated)."""
     errors = getattr(getattr(api, "msg", None), "errors", None)
     infos = getattr(errors, "error_info_map", {}).get(getattr(api, "path", None), [])
     return any(
         i.line == line
         and i.code is not None
         and i.code.code.startswith("dfdx")
-        and not _OWN_MESSAGE.search(i.message)
+        and (not _OWN_MESSAGE.search(i.message) or i.message.endswith(f"(in {instance})"))
         for i in infos
     )
 
@@ -736,7 +737,12 @@ def _built(
     """The instance ``info(**arguments)``: its fields as ``__init__`` builds them."""
     init = _init(info)
     scope = _Scope(
-        names=_with_hidden(arguments), instance=name, depth=depth, api=api, info=info, follow=follow
+        names=_with_hidden(arguments),
+        instance=f"{name} built at line {line}",
+        depth=depth,
+        api=api,
+        info=info,
+        follow=follow,
     )
     if init is not None:
         _run(init.body.body, scope, in_init=True)
@@ -752,7 +758,7 @@ def _run_forward(
     scope = _Scope(
         names=_with_hidden(inputs),
         fields=module.fields,
-        instance=module.name,
+        instance=f"{module.name} built at line {module.line}",
         depth=depth,
         api=api,
         info=module.info,
