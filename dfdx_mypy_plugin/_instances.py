@@ -197,6 +197,8 @@ class _Module:
     line: int
     follow: bool = True
     built: _Blame | None = None
+    arguments: dict[str, object] = field(default_factory=dict)
+    """What its ``__init__`` was given, by parameter name."""
 
 
 _UNKNOWN = object()
@@ -247,6 +249,8 @@ class _Scope:
     depth: int = 0
     api: CheckerPluginInterface | None = None
     info: TypeInfo | None = None
+    returned: Context | None = None
+    """The ``return`` of ``forward`` whose value was returned."""
     follow: bool = True
     """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
     "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
@@ -746,7 +750,7 @@ def _built(
     )
     if init is not None:
         _run(init.body.body, scope, in_init=True)
-    return _Module(info, scope.fields, name, line, follow)
+    return _Module(info, scope.fields, name, line, follow, arguments=arguments)
 
 
 def _run_forward(
@@ -764,7 +768,86 @@ def _run_forward(
         info=module.info,
         follow=module.follow,
     )
-    return _run(forward.body.body, scope, in_init=False)
+    value = _run(forward.body.body, scope, in_init=False)
+    if isinstance(value, _Tensor) and scope.returned is not None:
+        _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
+    return value
+
+
+def _check_declared(
+    module: _Module,
+    forward: FuncDef,
+    inputs: dict[str, object],
+    value: _Tensor,
+    returned: Context,
+    instance: str,
+) -> None:
+    """The tensor this instance's ``forward`` returns against the return type it declares,
+    its size TypeVars bound by this instance (``dim: D`` built with 256, or ``x: Tensor[B,
+    N, D, T]`` called on 256 features): a known size that differs is a mistake of the
+    block's body that only these values show (``Linear(hidden, hidden)`` where ``dim`` was
+    meant), reported at the ``return`` and where the layer that set the size is built."""
+    signature = forward.type
+    if not isinstance(signature, CallableType):
+        return
+    ret = get_proper_type(signature.ret_type)
+    if not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
+        return
+    if len(ret.args) - 1 != len(value.shape):
+        return
+    values = _bound_sizes(module, signature, inputs)
+    declared: list[shapes.Dim] = []
+    for a in ret.args[:-1]:
+        try:
+            d = read_dim(a, {})
+        except Unknown:
+            d = None
+        declared.append(shapes.dim_substitute(d, values) if isinstance(d, str) else d)
+    for axis, (want, got) in enumerate(zip(declared, value.shape, strict=True)):
+        if isinstance(want, int) and isinstance(got, int) and want != got:
+            error = ShapeError(
+                f"{module.info.name}.forward returns {shapes.fmt(value.shape)} where it "
+                f"declares {shapes.fmt(tuple(declared))} (axis {axis}: {got} != {want})"
+            )
+            blame = value.origin(axis)
+            raise _Failed(error, returned, instance, module.info, blame, False)
+
+
+def _bound_sizes(
+    module: _Module, forward: CallableType, inputs: dict[str, object]
+) -> dict[str, shapes.Dim]:
+    """The values this instance gives the size TypeVars of ``forward``'s signature: from
+    ``__init__``'s arguments typed with one, and from the shapes of ``forward``'s tensor
+    arguments; a TypeVar given two values is left out."""
+    values: dict[str, shapes.Dim] = {}
+    clashes: set[str] = set()
+
+    def bind(name: str, v: object) -> None:
+        if isinstance(v, bool) or not isinstance(v, int | str):
+            return
+        if values.get(name, v) != v:
+            clashes.add(name)
+        values.setdefault(name, v)
+
+    init = _init(module.info)
+    signature = init.type if init is not None else None
+    if isinstance(signature, CallableType):
+        for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+            p = get_proper_type(t)
+            if name in module.arguments and isinstance(p, TypeVarType) and is_int_bound(p):
+                bind(p.name, module.arguments[name])
+    for name, t in zip(forward.arg_names, forward.arg_types, strict=True):
+        x = inputs.get(name or "")
+        p = get_proper_type(t)
+        if not isinstance(x, _Tensor) or not isinstance(p, Instance) or p.type.fullname != TENSOR:
+            continue
+        if len(p.args) - 1 != len(x.shape):
+            continue
+        for a, d in zip(p.args[:-1], x.shape, strict=True):
+            pa = get_proper_type(a)
+            if isinstance(pa, TypeVarType) and is_int_bound(pa):
+                bind(pa.name, d)
+    return {k: v for k, v in values.items() if k not in clashes}
 
 
 def _with_hidden(arguments: dict[str, object]) -> dict[str, object]:
@@ -799,7 +882,9 @@ def _block(
                 return None
             if stmt.expr is None:
                 raise _Stop
-            return _value(stmt.expr, scope)
+            value = _value(stmt.expr, scope)
+            scope.returned = stmt
+            return value
         if isinstance(stmt, PassStmt):
             continue
         if isinstance(stmt, ExpressionStmt) and (
