@@ -137,6 +137,9 @@ class _Failed(Exception):
     """The layer (or block) built wrong, where the values say which."""
     called: bool = True
     """Whether ``blame`` is the layer called at ``where`` (else its output reaches it)."""
+    alone: bool | None = None
+    """Whether the block it failed in was built alone (a field or a name built once, whose
+    own calls are checked); None where it failed in the module evaluated itself."""
 
 
 _Blame = tuple[Context, str]
@@ -199,6 +202,9 @@ class _Module:
     built: _Blame | None = None
     arguments: dict[str, object] = field(default_factory=dict)
     """What its ``__init__`` was given, by parameter name."""
+    alone: bool = False
+    """Built alone, by an assignment of its own outside a loop (``self.se = SE(16, 32)``):
+    its calls are checked with its own instance, not only as part of this one."""
 
 
 _UNKNOWN = object()
@@ -251,6 +257,8 @@ class _Scope:
     info: TypeInfo | None = None
     returned: Context | None = None
     """The ``return`` of ``forward`` whose value was returned."""
+    looping: int = 0
+    """How many loops (or comprehensions) the statement run is in."""
     follow: bool = True
     """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
     "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
@@ -285,11 +293,15 @@ def _refined(
     if not (isinstance(ret, Instance) and ret.type.fullname == TENSOR and _has_unknown(ret)):
         if not _same_file(api, module.type):
             return forward
-    built = built_by(api, context.callee)
+    built: Expression | None = context.callee  # Net()(x)
+    if not isinstance(built, CallExpr):
+        built = built_by(api, context.callee)
     if not isinstance(built, CallExpr) or not _names_class(built.callee, module.type):
         return forward
     syms: dict[str, Type] = {}
     arguments = _construction_arguments(api, built, module.type, syms)
+    if arguments is not None and _UNKNOWN in arguments.values():
+        arguments = _given_in_owner(api, context.callee, module.type) or arguments
     if arguments is None or not _agrees(module, arguments):
         return forward
     inputs = _call_inputs(api, module.type, context, syms)
@@ -302,6 +314,28 @@ def _refined(
     if outcome is None or not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
         return forward
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
+
+
+def _given_in_owner(
+    api: TypeChecker, callee: Expression, info: TypeInfo
+) -> dict[str, object] | None:
+    """The arguments a field ``self.<name>`` is built with where its owner's ``__init__``
+    computes them from values of its own (``widths = (16, 32)``, then ``Block(3,
+    widths[0])``): that ``__init__`` run with its own arguments not known."""
+    if not _is_self(callee):
+        return None
+    assert isinstance(callee, MemberExpr)
+    owner = api.scope.active_self_type()
+    init = _init(owner.type) if isinstance(owner, Instance) else None
+    if init is None or not isinstance(owner, Instance):
+        return None
+    unknown: dict[str, object] = {p.name: _UNKNOWN for p in _params(init)}
+    try:
+        built = _built(api, owner.type, unknown, owner.type.name, 1, 0, follow=True)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return None
+    field = built.fields.get(callee.name)
+    return field.arguments if isinstance(field, _Module) and field.info is info else None
 
 
 def _outcome(
@@ -342,6 +376,8 @@ def _report(
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
+    if failed.alone:
+        return  # in a block built alone: the check of its own call reports it
     message = f"{failed.error} (in {failed.instance})"
     api.fail(message, failed.where, code=DFDX_SHAPE)  # (mypy shows a message once a line)
     at_fault = [
@@ -888,9 +924,11 @@ def _block(
         if isinstance(stmt, PassStmt):
             continue
         if isinstance(stmt, ExpressionStmt) and (
-            isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr)
+            isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr) or _only_looks(stmt.expr)
         ):
             continue
+        if isinstance(stmt, AssertStmt) and not in_init:
+            continue  # it changes no value
         if isinstance(stmt, AssignmentStmt) and not (in_init and _touches_fields(stmt)):
             if not in_init and any(_mentions_self_field(t) for t in stmt.lvalues):
                 raise _Stop  # forward changing the instance
@@ -1001,6 +1039,7 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
     where a turn does something not followed; the names, fields and lists are then as they
     were before the loop, for :func:`_forget_touched`."""
     saved = _saved(scope)
+    scope.looping += 1
     try:
         items = _iterated(_value(stmt.expr, scope))
         for item in items:
@@ -1023,6 +1062,8 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
             raise
         _restore(scope, saved)
         return _NOT_FOLLOWED
+    finally:
+        scope.looping -= 1
 
 
 class _LoopNotFollowed(Exception):
@@ -1061,6 +1102,23 @@ def _condition(e: Expression, scope: _Scope) -> bool | None:
     except (_Stop, Unknown, ShapeError, _Failed):
         return None
     return value if isinstance(value, bool) else None
+
+
+_LOOKS = frozenset(
+    {
+        "builtins.print",
+        "builtins.reveal_type",
+        "typing.reveal_type",
+        "typing.assert_type",
+        "typing_extensions.assert_type",
+        "typing_extensions.reveal_type",
+    }
+)
+"""Functions called for what they show, which change no value."""
+
+
+def _only_looks(e: Expression) -> bool:
+    return isinstance(e, CallExpr) and isinstance(e.callee, RefExpr) and e.callee.fullname in _LOOKS
 
 
 def _is_super_init(e: Expression) -> bool:
@@ -1193,6 +1251,14 @@ def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
         if not in_init:
             raise
         value = _UNKNOWN
+    if (
+        isinstance(value, _Module)
+        and isinstance(stmt.rvalue, CallExpr)
+        and len(stmt.lvalues) == 1
+        and (isinstance(stmt.lvalues[0], NameExpr) or _is_self(stmt.lvalues[0]))
+        and not scope.looping
+    ):
+        value.alone = True
     for target in stmt.lvalues:
         _bind(target, value, scope)
 
@@ -1337,10 +1403,12 @@ def _generated(generator: GeneratorExpr, scope: _Scope) -> list[object]:
             if all(_value(c, scope) is True for c in generator.condlists[level]):
                 run(level + 1)
 
+    scope.looping += 1
     try:
         run(0)
     finally:
         scope.names = saved
+        scope.looping -= 1
     return items
 
 
@@ -1561,7 +1629,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         inputs = _bound(forward, e, lambda a: _value(a, scope))
         if inputs is None:
             raise _Stop
-        return _run_forward(scope.api, module, inputs, scope.depth + 1)
+        return _run_member(scope.api, module, inputs, scope.depth + 1)
     raise _Stop
 
 
@@ -1617,7 +1685,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
             raise _Stop
         inputs = {params[0].name: x}
         inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
-        return _run_forward(scope.api, member, inputs, scope.depth + 1)
+        return _run_member(scope.api, member, inputs, scope.depth + 1)
     raise _Stop
 
 
@@ -1636,6 +1704,31 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
         for i, d in enumerate(out)
     )
     return x.derived(out, origins)
+
+
+def _run_member(
+    api: CheckerPluginInterface, module: _Module, inputs: dict[str, object], depth: int
+) -> object:
+    """:func:`_run_forward` for a block called by another; a failure from inside it records
+    whether the block was built alone (then its own calls are checked and report it)."""
+    try:
+        return _run_forward(api, module, inputs, depth)
+    except _Failed as failed:
+        if failed.alone is None:
+            failed.alone = module.alone and _typed_alone(api, module)
+        raise
+
+
+def _typed_alone(api: CheckerPluginInterface, module: _Module) -> bool:
+    """Whether the check of a call of ``module`` (built alone) knows its arguments from
+    their types (literals, size TypeVars), as this evaluation does: then that check reports
+    the block's mistakes, not this one (a width computed from the owner's arguments, typed
+    ``int``, is known only here)."""
+    built = module.built[0] if module.built is not None else None
+    if not isinstance(built, CallExpr):
+        return False
+    arguments = _construction_arguments(api, built, module.info, {})
+    return arguments is not None and _UNKNOWN not in arguments.values()
 
 
 def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
