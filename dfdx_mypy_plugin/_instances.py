@@ -1,28 +1,33 @@
 """A user's module called: its ``forward`` evaluated for this instance (docs/modules.md,
-"Blocks typed per instance").
+"Blocks typed per instance", "Sizes computed in ``__init__``").
 
 Ports write a block once and build it with many arguments (``BasicConv2d(3, 64, 7,
 stride=2, padding=3)``, ``ConvBNReLU(32, 64, stride=2)``, ``MixFFN(dim=64, ratio=4)``), and
 declare its ``forward`` with sizes they cannot name: ``Tensor[B, CO, Dyn, Dyn]``, or ``int``
-where a size comes from an ``int`` argument. Every size after such a block was lost, and so
-was every mistake after it, or inside it that shows only with this instance's values.
+where a size comes from an ``int`` argument or is computed in ``__init__``. Every size after
+such a block was lost, and so was every mistake after it, or inside it that shows only with
+this instance's values.
 
 Where the call's module was built once in the file being checked (``self.c1 = Block(...)``
-in ``__init__``, or a local name bound once) with arguments whose values are known (literals,
-folded arithmetic on them, size TypeVars), the block's ``__init__`` is run on those values
-(fields built from layers of the table, ``Sequential``, other user modules, ``int``
-attributes) and then its ``forward`` on the call's argument shapes: straight-line bodies of
-layer and module calls, activations, arithmetic, ``cat``, ``reshape``/``view``/``flatten``/
-``permute``/``transpose``, pools and ``return``, each with the shape rules of
-:mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a loop, a branch
-it cannot decide, an op it does not know) ends the evaluation: the declared type stands.
+in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are known
+(literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
+computes), the block's ``__init__`` is run on those values (fields built from layers of the
+table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
+known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`)
+and then its ``forward`` on the call's argument shapes: layer and module calls, activations,
+arithmetic, ``cat``, reductions, ``reshape``/``view``/``flatten``/``permute``/``transpose``,
+pools, loops over known containers and ``return``, each with the shape rules of
+:mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a branch it
+cannot decide, an op it does not know) ends the evaluation: the declared type stands.
 
 The result only fills in what the declared return type leaves unknown (a ``Dyn``, ``Any`` or
 ``int`` size, where the declared rank is the evaluated one); a declared size is never
-changed. A ``ShapeError`` raised by an op of ``forward`` that goes away when the instance's
-arguments are not known (so that only this instance's values make it) is reported on the
-op's line, naming the instance, and, where exactly one construction argument makes it, on
-that argument's line too.
+changed, but one the instance's ``forward`` contradicts is reported. A ``ShapeError`` raised
+by an op of ``forward`` that goes away when the instance's arguments are not known (so that
+only this instance's values make it) is reported on the op's line, naming the instance, and,
+where exactly one construction argument makes it, on that argument's line too; else where
+the layer at fault is built (the layer called, the one that set the size of a broadcast
+operand computed from the other, the member of a ``Sequential(*layers)``).
 """
 
 from __future__ import annotations

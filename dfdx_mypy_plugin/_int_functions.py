@@ -13,6 +13,7 @@ the value unknown: never a guess.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -253,6 +254,13 @@ def _zip(args: Sequence[object], named: dict[str, object]) -> object:
     return tuple(zip(*(_items(a) for a in args), strict=False))
 
 
+def _pairwise(args: Sequence[object], named: dict[str, object]) -> object:
+    if named or len(args) != 1:
+        raise NotFollowed
+    items = _items(args[0])
+    return tuple(itertools.pairwise(items))
+
+
 def _reversed(args: Sequence[object], named: dict[str, object]) -> object:
     if named or len(args) != 1:
         raise NotFollowed
@@ -283,6 +291,7 @@ BUILTINS: dict[str, _Builtin] = {
     "builtins.enumerate": _enumerate,
     "builtins.zip": _zip,
     "builtins.reversed": _reversed,
+    "itertools.pairwise": _pairwise,
     "builtins.tuple": _collected(tuple),
     "builtins.list": _collected(list),
     "math.floor": _rounded(math.floor),
@@ -293,7 +302,7 @@ BUILTINS: dict[str, _Builtin] = {
 }
 """The builtins followed, by mypy's full name, on evaluated arguments (positional, named);
 each raises :class:`NotFollowed` on anything it does not take. ``range``, ``enumerate`` and
-``zip`` give tuples (a loop's items), ``list`` a new list."""
+``zip`` (and ``itertools.pairwise``) give tuples (a loop's items), ``list`` a new list."""
 
 
 def builtin(fullname: str | None) -> _Builtin | None:

@@ -5,6 +5,7 @@ instance's values make it fail and where the layer built wrong is built."""
 
 # rules: nn, movement, binary
 
+import itertools
 from typing import Generic, TypeVar
 from typing import Literal as L
 
@@ -40,16 +41,16 @@ class SqueezeExcite(Module):
         self.conv = Conv2d(in_ch, out_ch, 3, padding=1)
         self.fc1 = Linear(out_ch, hidden)
         self.fc2 = Linear(hidden, in_ch)  # out_ch  # E: mypy[
-        #     dfdx-shape "Linear[8, 3] is built here; its output reaches line 50: mul: shapes do "
+        #     dfdx-shape "Linear[8, 3] is built here; its output reaches line 51: mul: shapes do "
         #     "not broadcast: Tensor[B, 16, H, W] and Tensor[B, 3, 1, 1] (axis -3: 16 != 3) (in S"
-        #     "queezeExcite(3, 16) built at line 132)"]
+        #     "queezeExcite(3, 16) built at line 133)"]
 
     def forward(self, x: Tensor[B, Dyn, H, W, T]) -> Tensor[B, Dyn, H, W, T]:
         y = self.conv(x)
         s = self.fc2(self.fc1(y.mean(axis=(2, 3))).relu()).sigmoid()
         return y * s.reshape(s.shape[0], s.shape[1], 1, 1)  # E: mypy[
         #     dfdx-shape "mul: shapes do not broadcast: Tensor[B, 16, H, W] and Tensor[B, 3, 1, 1"
-        #     "] (axis -3: 16 != 3) (in SqueezeExcite(3, 16) built at line 132)"]
+        #     "] (axis -3: 16 != 3) (in SqueezeExcite(3, 16) built at line 133)"]
 
 
 class ConvBNAct(Module):
@@ -71,9 +72,9 @@ class Stage(Module):
             # ch was meant: the second block takes out_ch channels
             layers.append(ConvBNAct(in_ch, out_ch, stride=2 if i == 0 else 1))  # E: mypy[
             #     dfdx-shape "layer 2 of Sequential (ConvBNAct(in_ch, out_ch, stride=...)) is bui"
-            #     "lt here; called at line 81: conv2d: input channels differ: input Tensor[2, 32,"
+            #     "lt here; called at line 82: conv2d: input channels differ: input Tensor[2, 32,"
             #     " 8, 8], weight Tensor[32, 16, 3, 3] (32 != 16 per group * groups 1) (in Stage("
-            #     "w_in, w_out, depth=2) built at line 144)"]
+            #     "w_in, w_out, depth=2) built at line 145)"]
             ch = out_ch
         self.body = Sequential(*layers)
 
@@ -81,7 +82,7 @@ class Stage(Module):
         return self.body(x)  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 32, 8, 8], weight Tensor"
         #     "[32, 16, 3, 3] (32 != 16 per group * groups 1) (in Stage(w_in, w_out, depth=2) bui"
-        #     "lt at line 144)"]
+        #     "lt at line 145)"]
 
 
 class OneShotAggregation(Module):
@@ -94,10 +95,10 @@ class OneShotAggregation(Module):
             ch = stage_ch
         # the input's channels left out of the joined width
         self.concat = Conv2d(stage_ch * n_layers, out_ch, 1)  # E: mypy[
-        #     dfdx-shape "Conv2d[96, 64] is built here; called at line 107: conv2d: input channel"
+        #     dfdx-shape "Conv2d[96, 64] is built here; called at line 108: conv2d: input channel"
         #     "s differ: input Tensor[2, 112, 16, 16], weight Tensor[64, 96, 1, 1] (112 != 96 per"
         #     " group * groups 1) (in OneShotAggregation(..., ..., 64, n_layers=3) built at line "
-        #     "158)"]
+        #     "159)"]
 
     def forward(self, x: Tensor[B, Dyn, H, W, T]) -> Tensor[B, Dyn, H, W, T]:
         outs = [x]
@@ -107,7 +108,7 @@ class OneShotAggregation(Module):
         return self.concat(dx.cat(outs, axis=1))  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 112, 16, 16], weight Ten"
         #     "sor[64, 96, 1, 1] (112 != 96 per group * groups 1) (in OneShotAggregation(..., ..."
-        #     ", 64, n_layers=3) built at line 158)"]
+        #     ", 64, n_layers=3) built at line 159)"]
 
 
 class Mlp(Module, Generic[D]):
@@ -116,14 +117,14 @@ class Mlp(Module, Generic[D]):
         hidden = int(dim * mlp_ratio)
         self.fc1 = Linear(dim, hidden)
         self.fc2 = Linear(hidden, hidden)  # dim  # E: mypy[
-        #     dfdx-shape "Linear[128, 128] is built here; its output reaches line 124: Mlp.forwar"
+        #     dfdx-shape "Linear[128, 128] is built here; its output reaches line 125: Mlp.forwar"
         #     "d returns Tensor[2, 5, 128] where it declares Tensor[2, 5, 64] (axis 2: 128 != 64)"
-        #     " (in Mlp(dim, mlp_ratio=2.0) built at line 184)"]
+        #     " (in Mlp(dim, mlp_ratio=2.0) built at line 185)"]
 
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
         return self.fc2(self.fc1(x).gelu())  # E: mypy[
         #     dfdx-shape "Mlp.forward returns Tensor[2, 5, 128] where it declares Tensor[2, 5, 64"
-        #     "] (axis 2: 128 != 64) (in Mlp(dim, mlp_ratio=2.0) built at line 184)"]
+        #     "] (axis 2: 128 != 64) (in Mlp(dim, mlp_ratio=2.0) built at line 185)"]
 
 
 class Gated(Module):
@@ -140,7 +141,7 @@ class Tower(Module):
         super().__init__()
         self.stem = ConvBNAct(3, widths[0])
         stages: list[Stage] = []
-        for w_in, w_out in zip(widths[:-1], widths[1:]):
+        for w_in, w_out in itertools.pairwise(widths):
             stages.append(Stage(w_in, w_out, depth=2))
         self.stages = ModuleList(stages)
 
@@ -165,17 +166,17 @@ class Classifier(Module):
     def __init__(self, widths: tuple[int, ...] = (8, 16, 32), num_classes: int = 10) -> None:
         super().__init__()
         self.features = Sequential(
-            *[ConvBNAct(c_in, c_out, stride=2) for c_in, c_out in zip(widths[:-1], widths[1:])]
+            *[ConvBNAct(c_in, c_out, stride=2) for c_in, c_out in itertools.pairwise(widths)]
         )
         self.head = Linear(widths[-2], num_classes)  # widths[-1]  # E: mypy[
-        #     dfdx-shape "Linear[16, 10] is built here; called at line 176: Linear[16, 10]: takes"
-        #     " 16 features, got Tensor[2, 32] (32 != 16) (in Classifier() built at line 195)"]
+        #     dfdx-shape "Linear[16, 10] is built here; called at line 177: Linear[16, 10]: takes"
+        #     " 16 features, got Tensor[2, 32] (32 != 16) (in Classifier() built at line 196)"]
 
     def forward(self, x: Tensor[B, L[8], H, W, T]) -> Tensor[B, Dyn, T]:
         h = self.features(x)
         return self.head(h.mean(axis=(2, 3)))  # E: mypy[
         #     dfdx-shape "Linear[16, 10]: takes 16 features, got Tensor[2, 32] (32 != 16) (in Cla"
-        #     "ssifier() built at line 195)"]
+        #     "ssifier() built at line 196)"]
 
 
 class Mixer(Module):

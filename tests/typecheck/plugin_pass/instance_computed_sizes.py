@@ -8,6 +8,7 @@ give exact sizes."""
 
 # rules: nn, movement
 
+import itertools
 import math
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
@@ -118,7 +119,7 @@ class Pyramid(Module):
         widths = [base * 2**i for i in range(num_stages)]
         self.stem = ConvBNAct(3, widths[0])
         self.stages = ModuleList(
-            [Stage(w_in, w_out, depth=2) for w_in, w_out in zip(widths[:-1], widths[1:])]
+            [Stage(w_in, w_out, depth=2) for w_in, w_out in itertools.pairwise(widths)]
         )
         squeezed = max(8, widths[-1] // reduction)
         self.squeeze = Linear(widths[-1], squeezed, rng=rng)
@@ -138,8 +139,8 @@ class Net(Module):
         widths = (16, 32, 48)
         self.se = SqueezeExcite(3, widths[0])
         stages: list[Stage] = []
-        for w_in, w_out in zip(widths[:-1], widths[1:]):
-            stages.append(Stage(w_in, w_out, depth=2))
+        for i, w_out in enumerate(widths[1:]):
+            stages.append(Stage(widths[i], w_out, depth=2))
         self.stages = ModuleList(stages)
         self.osa = OneShotAggregation(widths[-1], 16, 64, n_layers=3)
         self.mlp = Mlp(64, mlp_ratio=2.0)
