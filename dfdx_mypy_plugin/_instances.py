@@ -32,7 +32,6 @@ operand computed from the other, the member of a ``Sequential(*layers)``).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +98,15 @@ from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
+from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
+from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
+from dfdx_mypy_plugin._evaluated_tensors import EvaluatedTensor as _Tensor
+from dfdx_mypy_plugin._evaluated_tensors import Stop as _Stop
+from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
+from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
@@ -125,10 +133,6 @@ _DEPTH = 4
 """How deep modules built inside modules are followed."""
 
 
-class _Stop(Exception):
-    """Something the evaluator does not understand: the declared type stands."""
-
-
 @dataclass
 class _Failed(Exception):
     """An op of a ``forward`` raised a ShapeError with this instance's values."""
@@ -145,31 +149,6 @@ class _Failed(Exception):
     alone: bool | None = None
     """Whether the block it failed in was built alone (a field or a name built once, whose
     own calls are checked); None where it failed in the module evaluated itself."""
-
-
-_Blame = tuple[Context, str]
-"""Where a layer (or a block) was built, and how messages name it (``Linear[16, 32]``)."""
-
-_SERIALS = itertools.count()
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    shape: shapes.Shape
-    origins: tuple[_Blame | None, ...] = field(default=(), compare=False)
-    """Per axis (where known), the layer whose output set that size."""
-    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
-    made_from: frozenset[int] = field(default=frozenset(), compare=False)
-    """The serials of the tensors this one was computed from."""
-
-    def origin(self, axis: int) -> _Blame | None:
-        if len(self.origins) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
-            return None
-        return self.origins[axis]
-
-    def derived(self, shape: shapes.Shape, origins: tuple[_Blame | None, ...] = ()) -> _Tensor:
-        """A tensor computed from this one."""
-        return _Tensor(shape, origins, made_from=self.made_from | {self.serial})
 
 
 @dataclass(frozen=True)
@@ -210,44 +189,6 @@ class _Module:
     alone: bool = False
     """Built alone, by an assignment of its own outside a loop (``self.se = SE(16, 32)``):
     its calls are checked with its own instance, not only as part of this one."""
-
-
-_UNKNOWN = object()
-"""A value the evaluator does not know (a field built by a call it does not follow); using
-it stops the evaluation."""
-
-_KEEPS_SHAPE = frozenset(
-    {
-        "relu",
-        "gelu",
-        "silu",
-        "sigmoid",
-        "tanh",
-        "exp",
-        "log",
-        "sqrt",
-        "abs",
-        "neg",
-        "contiguous",
-        "clone",
-        "detach",
-        "float",
-        "softmax",
-        "log_softmax",
-        "dropout",
-        "clamp",
-        "leaky_relu",
-        "relu6",
-        "hardswish",
-        "hardsigmoid",
-        "elu",
-        "mish",
-        "softplus",
-        "trace",
-        "square",
-    }
-)
-"""Ops of a tensor (methods, or ``dx.<op>(x, ...)``) whose result has the input's shape."""
 
 
 @dataclass
@@ -1453,14 +1394,6 @@ def _is_plain_number(v: object) -> bool:
     return int_functions.is_number(v)
 
 
-def _size(v: object) -> shapes.Dim:
-    if isinstance(v, bool) or not isinstance(v, int | str) or v is _UNKNOWN:
-        if v is None:
-            return None
-        raise _Stop
-    return v
-
-
 _SOME_NUMBER = object()
 """A number whose value is not known (a size TypeVar times a float): it may scale a tensor,
 never size one."""
@@ -1521,39 +1454,6 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
     if isinstance(other, bool) or not isinstance(other, int | float):
         raise _Stop
     return a if isinstance(a, _Tensor) else b
-
-
-def _broadcast_origins(shape: shapes.Shape, a: _Tensor, b: _Tensor) -> tuple[_Blame | None, ...]:
-    """Per axis of a broadcast's result, the layer that set its size: the operand's whose
-    size it is (the left one's where both are the same)."""
-    origins: list[_Blame | None] = []
-    for axis in range(-len(shape), 0):
-        picked = None
-        for operand in (a, b):
-            if -len(operand.shape) <= axis and operand.shape[axis] == shape[axis]:
-                picked = operand.origin(axis)
-                break
-        origins.append(picked)
-    return tuple(origins)
-
-
-def _broadcast_blame(left: object, right: object) -> _Blame | None:
-    """The layer built wrong where two tensors do not broadcast: on the first axis whose
-    sizes differ (neither 1), the layer that set the size of the operand computed from the
-    other one (a squeeze-and-excitation gate computed from the features it scales, a
-    residual branch from its input); None where neither is, or no layer set it."""
-    if not (isinstance(left, _Tensor) and isinstance(right, _Tensor)):
-        return None
-    for axis in range(-1, -min(len(left.shape), len(right.shape)) - 1, -1):
-        x, y = left.shape[axis], right.shape[axis]
-        if x == y or 1 in (x, y) or x is None or y is None:
-            continue
-        if left.serial in right.made_from:
-            return right.origin(axis)
-        if right.serial in left.made_from:
-            return left.origin(axis)
-        return None
-    return None
 
 
 # ---- calls -----------------------------------------------------------------------------------
@@ -1634,7 +1534,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         inputs = _bound(forward, e, lambda a: _value(a, scope))
         if inputs is None:
             raise _Stop
-        return _run_member(scope.api, module, inputs, scope.depth + 1)
+        return _run_member(scope.api, module, inputs, scope.depth + 1, e)
     raise _Stop
 
 
@@ -1690,7 +1590,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
             raise _Stop
         inputs = {params[0].name: x}
         inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
-        return _run_member(scope.api, member, inputs, scope.depth + 1)
+        return _run_member(scope.api, member, inputs, scope.depth + 1, e)
     raise _Stop
 
 
@@ -1712,16 +1612,39 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
 
 
 def _run_member(
-    api: CheckerPluginInterface, module: _Module, inputs: dict[str, object], depth: int
+    api: CheckerPluginInterface,
+    module: _Module,
+    inputs: dict[str, object],
+    depth: int,
+    call: CallExpr,
 ) -> object:
-    """:func:`_run_forward` for a block called by another; a failure from inside it records
-    whether the block was built alone (then its own calls are checked and report it)."""
+    """:func:`_run_forward` for a block called by another at ``call``; a failure from inside
+    it records whether that call's own check evaluates the same instance (the block built
+    alone, of arguments and inputs whose types say their sizes), and so reports it."""
     try:
         return _run_forward(api, module, inputs, depth)
     except _Failed as failed:
         if failed.alone is None:
-            failed.alone = module.alone and _typed_alone(api, module)
+            failed.alone = module.alone and _typed_alone(api, module) and _typed_inputs(api, call)
         raise
+
+
+def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
+    """Whether the type of each tensor ``call`` is given holds its shape (its rank known);
+    where mypy's types of the call are not at hand (a ``forward`` generic in its tape is
+    checked on copies), it is taken to."""
+    checker = api if isinstance(api, TypeChecker) else None
+    for a in call.args:
+        t = checker.lookup_type_or_none(a) if checker is not None else None
+        if t is None:
+            continue
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname == TENSOR:
+            try:
+                read_tensor(p)
+            except Unknown:
+                return False
+    return True
 
 
 def _typed_alone(api: CheckerPluginInterface, module: _Module) -> bool:
@@ -1849,97 +1772,3 @@ def _method(
         return _moved(x, name, args, named)
     except ShapeError as error:
         raise _Failed(error, e, scope.instance, scope.info) from None
-
-
-def _ints(values: Sequence[object]) -> list[int]:
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise _Stop
-    return [v for v in values if isinstance(v, int)]
-
-
-def _moved(x: _Tensor, name: str, args: list[object], named: dict[str, object]) -> object:
-    shape = x.shape
-    if name in _KEEPS_SHAPE:
-        return x
-    if name == "size":
-        if not args:
-            return tuple(shape)
-        (axis,) = _ints(args[:1])
-        return shape[shapes.normalize_axis("size", shape, axis)]
-    if name in ("permute", "transpose"):
-        if name == "permute":
-            given = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-            out, order = shapes.permute(shape, _ints(list(given)))
-        else:
-            i, j = (shapes.normalize_axis(name, shape, a) for a in _ints(args))
-            out = shapes.transpose(shape, i, j)
-            order = tuple(j if k == i else i if k == j else k for k in range(len(shape)))
-        return x.derived(out, tuple(x.origin(k) for k in order))
-    if name in _REDUCTIONS and not (set(named) - {"axis", "keepdims"}) and len(args) <= 1:
-        return _reduced(x, name, named.get("axis", args[0] if args else None), named)
-    return x.derived(*_kept_prefix(x, _reshaped(shape, name, args, named)))
-
-
-_REDUCTIONS = frozenset({"mean", "sum", "amax", "amin", "var", "std"})
-
-
-def _reduced(x: _Tensor, name: str, axis: object, named: dict[str, object]) -> _Tensor:
-    """``x.mean(axis=(2, 3))``: the axes left keep their origins."""
-    keepdims = named.get("keepdims", False)
-    if not isinstance(keepdims, bool):
-        raise _Stop
-    axes: int | tuple[int, ...] | None
-    if axis is None:
-        axes = None
-    elif isinstance(axis, tuple):
-        axes = tuple(_ints(list(axis)))
-    else:
-        axes = _ints([axis])[0]
-    out = shapes.reduce(name, x.shape, axes, keepdims)
-    gone = shapes.normalize_axes(name, x.shape, axes)
-    origins = tuple(x.origin(i) for i in range(len(x.shape)) if keepdims or i not in gone)
-    return x.derived(out, origins)
-
-
-def _kept_prefix(x: _Tensor, out: shapes.Shape) -> tuple[shapes.Shape, tuple[_Blame | None, ...]]:
-    """``out`` and, per axis, the origin of ``x``'s axis where all the sizes up to it are
-    the same (a reshape that splits or merges only later axes keeps them)."""
-    origins: list[_Blame | None] = []
-    for i, d in enumerate(out):
-        same = i < len(x.shape) and out[: i + 1] == x.shape[: i + 1] and d is not None
-        origins.append(x.origin(i) if same else None)
-    return out, tuple(origins)
-
-
-def _reshaped(
-    shape: shapes.Shape, name: str, args: list[object], named: dict[str, object]
-) -> shapes.Shape:
-    if name in ("reshape", "view"):
-        dims = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-        return shapes.reshape(shape, [_size(d) for d in dims])
-    if name == "flatten":
-        start = named.get("start_axis", args[0] if args else 0)
-        end = named.get("end_axis", args[1] if len(args) > 1 else -1)
-        a, b = _ints([start, end])
-        return shapes.flatten(shape, a, b)
-    if name == "unsqueeze" and len(args) == 1 and not named:
-        return shapes.unsqueeze(shape, _ints(args)[0])
-    if name in ("max_pool2d", "avg_pool2d"):
-        kernel = named.get("kernel_size", args[0] if args else None)
-        stride = named.get("stride", args[1] if len(args) > 1 else None)
-        padding = named.get("padding", args[2] if len(args) > 2 else 0)
-        if stride is None:
-            stride = kernel
-        k, s, p = (_pair(v) for v in (kernel, stride, padding))
-        return shapes.pool(name, shape, k, s, p)
-    if name == "adaptive_avg_pool2d":
-        size = named.get("output_size", args[0] if args else None)
-        return shapes.adaptive_pool(name, shape, _pair(size))
-    raise _Stop
-
-
-def _pair(v: object) -> tuple[shapes.Dim, shapes.Dim]:
-    if isinstance(v, tuple) and len(v) == 2:
-        return (_size(v[0]), _size(v[1]))
-    d = _size(v)
-    return (d, d)
