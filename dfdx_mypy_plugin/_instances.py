@@ -1,28 +1,33 @@
 """A user's module called: its ``forward`` evaluated for this instance (docs/modules.md,
-"Blocks typed per instance").
+"Blocks typed per instance", "Sizes computed in ``__init__``").
 
 Ports write a block once and build it with many arguments (``BasicConv2d(3, 64, 7,
 stride=2, padding=3)``, ``ConvBNReLU(32, 64, stride=2)``, ``MixFFN(dim=64, ratio=4)``), and
 declare its ``forward`` with sizes they cannot name: ``Tensor[B, CO, Dyn, Dyn]``, or ``int``
-where a size comes from an ``int`` argument. Every size after such a block was lost, and so
-was every mistake after it, or inside it that shows only with this instance's values.
+where a size comes from an ``int`` argument or is computed in ``__init__``. Every size after
+such a block was lost, and so was every mistake after it, or inside it that shows only with
+this instance's values.
 
 Where the call's module was built once in the file being checked (``self.c1 = Block(...)``
-in ``__init__``, or a local name bound once) with arguments whose values are known (literals,
-folded arithmetic on them, size TypeVars), the block's ``__init__`` is run on those values
-(fields built from layers of the table, ``Sequential``, other user modules, ``int``
-attributes) and then its ``forward`` on the call's argument shapes: straight-line bodies of
-layer and module calls, activations, arithmetic, ``cat``, ``reshape``/``view``/``flatten``/
-``permute``/``transpose``, pools and ``return``, each with the shape rules of
-:mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a loop, a branch
-it cannot decide, an op it does not know) ends the evaluation: the declared type stands.
+in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are known
+(literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
+computes), the block's ``__init__`` is run on those values (fields built from layers of the
+table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
+known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`)
+and then its ``forward`` on the call's argument shapes: layer and module calls, activations,
+arithmetic, ``cat``, reductions, ``reshape``/``view``/``flatten``/``permute``/``transpose``,
+pools, loops over known containers and ``return``, each with the shape rules of
+:mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a branch it
+cannot decide, an op it does not know) ends the evaluation: the declared type stands.
 
 The result only fills in what the declared return type leaves unknown (a ``Dyn``, ``Any`` or
 ``int`` size, where the declared rank is the evaluated one); a declared size is never
-changed. A ``ShapeError`` raised by an op of ``forward`` that goes away when the instance's
-arguments are not known (so that only this instance's values make it) is reported on the
-op's line, naming the instance, and, where exactly one construction argument makes it, on
-that argument's line too.
+changed, but one the instance's ``forward`` contradicts is reported. A ``ShapeError`` raised
+by an op of ``forward`` that goes away when the instance's arguments are not known (so that
+only this instance's values make it) is reported on the op's line, naming the instance, and,
+where exactly one construction argument makes it, on that argument's line too; else where
+the layer at fault is built (the layer called, the one that set the size of a broadcast
+operand computed from the other, the member of a ``Sequential(*layers)``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from mypy.checker import TypeChecker
 from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
+    ARG_STAR,
     ArgKind,
     AssertStmt,
     AssignmentStmt,
@@ -43,6 +49,7 @@ from mypy.nodes import (
     BreakStmt,
     CallExpr,
     ComparisonExpr,
+    ConditionalExpr,
     Context,
     ContinueStmt,
     Expression,
@@ -50,9 +57,11 @@ from mypy.nodes import (
     FloatExpr,
     ForStmt,
     FuncDef,
+    GeneratorExpr,
     IfStmt,
     IndexExpr,
     IntExpr,
+    ListComprehension,
     ListExpr,
     MemberExpr,
     NameExpr,
@@ -62,6 +71,7 @@ from mypy.nodes import (
     RaiseStmt,
     RefExpr,
     ReturnStmt,
+    SliceExpr,
     Statement,
     StrExpr,
     SuperExpr,
@@ -84,9 +94,19 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._blamed_arguments import fault_arguments, read_argument
+from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
+from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
+from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
+from dfdx_mypy_plugin._evaluated_tensors import EvaluatedTensor as _Tensor
+from dfdx_mypy_plugin._evaluated_tensors import Stop as _Stop
+from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
+from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
@@ -104,16 +124,13 @@ from dfdx_mypy_plugin._types import (
 from dfdx_mypy_plugin._where import built_by, walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.shapes import ShapeError
-from dfdx_mypy_plugin.shapes.layers import Layer, Window, layer_of, output_shape
+from dfdx_mypy_plugin.shapes.layers import Layer, Window, display_name, layer_of, output_shape
 
 _MODULE = "dfdx.nn._module.Module"
 _SEQUENTIAL = "dfdx.nn._containers.Sequential"
+_MODULE_LIST = "dfdx.nn._collections.ModuleList"
 _DEPTH = 4
 """How deep modules built inside modules are followed."""
-
-
-class _Stop(Exception):
-    """Something the evaluator does not understand: the declared type stands."""
 
 
 @dataclass
@@ -123,14 +140,15 @@ class _Failed(Exception):
     error: ShapeError
     where: Context
     instance: str
+    """As messages write it: ``Residual(16, 32) built at line 97``."""
     module: TypeInfo | None
-    layer: _Layer | None = None
-    """The layer whose call raised it (its input does not fit it), where one did."""
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    shape: shapes.Shape
+    blame: _Blame | None = None
+    """The layer (or block) built wrong, where the values say which."""
+    called: bool = True
+    """Whether ``blame`` is the layer called at ``where`` (else its output reaches it)."""
+    alone: bool | None = None
+    """Whether the block it failed in was built alone (a field or a name built once, whose
+    own calls are checked); None where it failed in the module evaluated itself."""
 
 
 @dataclass(frozen=True)
@@ -145,13 +163,16 @@ class _Layer:
     layer: Layer
     sizes: tuple[shapes.Dim, ...]
     window: Window | None
-    built: CallExpr | None = field(default=None, compare=False)
-    """The call in ``__init__`` that built it."""
+    built: _Blame | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class _Sequence:
     members: tuple[object, ...]
+    listed: bool = False
+    """Built from a list (``Sequential(*layers)``), which no check of a ``Sequential``'s
+    chain where it is built reads: a member that does not take what the one before it gives
+    is reported here, where the member is built."""
 
 
 @dataclass
@@ -161,44 +182,13 @@ class _Module:
     name: str
     """As messages write it: ``BasicConv2d(3, 64, 7, stride=2)``."""
     line: int
-
-
-_UNKNOWN = object()
-"""A value the evaluator does not know (a field built by a call it does not follow); using
-it stops the evaluation."""
-
-_KEEPS_SHAPE = frozenset(
-    {
-        "relu",
-        "gelu",
-        "silu",
-        "sigmoid",
-        "tanh",
-        "exp",
-        "log",
-        "sqrt",
-        "abs",
-        "neg",
-        "contiguous",
-        "clone",
-        "detach",
-        "float",
-        "softmax",
-        "log_softmax",
-        "dropout",
-        "clamp",
-        "leaky_relu",
-        "relu6",
-        "hardswish",
-        "hardsigmoid",
-        "elu",
-        "mish",
-        "softplus",
-        "trace",
-        "square",
-    }
-)
-"""Ops of a tensor (methods, or ``dx.<op>(x, ...)``) whose result has the input's shape."""
+    follow: bool = True
+    built: _Blame | None = None
+    arguments: dict[str, object] = field(default_factory=dict)
+    """What its ``__init__`` was given, by parameter name."""
+    alone: bool = False
+    """Built alone, by an assignment of its own outside a loop (``self.se = SE(16, 32)``):
+    its calls are checked with its own instance, not only as part of this one."""
 
 
 @dataclass
@@ -211,6 +201,14 @@ class _Scope:
     depth: int = 0
     api: CheckerPluginInterface | None = None
     info: TypeInfo | None = None
+    returned: Context | None = None
+    """The ``return`` of ``forward`` whose value was returned."""
+    looping: int = 0
+    """How many loops (or comprehensions) the statement run is in."""
+    follow: bool = True
+    """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
+    "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
+    reads only the sizes of types does."""
 
 
 # ---- the hook --------------------------------------------------------------------------------
@@ -225,7 +223,7 @@ def refined_by_instance(
 ) -> CallableType:
     """``forward``, the signature of ``module(...)``, with its declared return type's unknown
     sizes filled in from this instance's ``forward`` (the module docstring); ``forward``
-    itself where the evaluation stops, or where the call's check already reported an
+    itself where the evaluation stops, or where the call's own check already reported an
     argument that does not fit (``misfit``)."""
     try:
         return forward if misfit else _refined(api, module, forward, context)
@@ -240,15 +238,21 @@ def _refined(
 ) -> CallableType:
     if not isinstance(context, CallExpr) or not isinstance(api, TypeChecker):
         return forward
+    if any(isinstance(get_proper_type(t), AnyType) for t in forward.arg_types):
+        return forward  # an argument reported not to fit (checked_forward), or one untyped
     ret = get_proper_type(forward.ret_type)
     if not (isinstance(ret, Instance) and ret.type.fullname == TENSOR and _has_unknown(ret)):
         if not _same_file(api, module.type):
             return forward
-    built = built_by(api, context.callee)
+    built: Expression | None = context.callee  # Net()(x)
+    if not isinstance(built, CallExpr):
+        built = built_by(api, context.callee)
     if not isinstance(built, CallExpr) or not _names_class(built.callee, module.type):
         return forward
     syms: dict[str, Type] = {}
     arguments = _construction_arguments(api, built, module.type, syms)
+    if arguments is not None and _UNKNOWN in arguments.values():
+        arguments = _given_in_owner(api, context.callee, module.type) or arguments
     if arguments is None or not _agrees(module, arguments):
         return forward
     inputs = _call_inputs(api, module.type, context, syms)
@@ -263,17 +267,41 @@ def _refined(
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
 
 
+def _given_in_owner(
+    api: TypeChecker, callee: Expression, info: TypeInfo
+) -> dict[str, object] | None:
+    """The arguments a field ``self.<name>`` is built with where its owner's ``__init__``
+    computes them from values of its own (``widths = (16, 32)``, then ``Block(3,
+    widths[0])``): that ``__init__`` run with its own arguments not known."""
+    if not _is_self(callee):
+        return None
+    assert isinstance(callee, MemberExpr)
+    owner = api.scope.active_self_type()
+    init = _init(owner.type) if isinstance(owner, Instance) else None
+    if init is None or not isinstance(owner, Instance):
+        return None
+    unknown: dict[str, object] = {p.name: _UNKNOWN for p in _params(init)}
+    try:
+        built = _built(api, owner.type, unknown, owner.type.name, 1, 0, follow=True)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return None
+    field = built.fields.get(callee.name)
+    return field.arguments if isinstance(field, _Module) and field.info is info else None
+
+
 def _outcome(
     api: CheckerPluginInterface,
     info: TypeInfo,
     built: CallExpr,
     arguments: dict[str, object],
     inputs: dict[str, object],
+    follow: bool = True,
 ) -> _Tensor | _Failed | None:
     """The tensor ``forward`` returns for this instance, the failure of one of its ops, or
-    None where the evaluation stops."""
+    None where the evaluation stops (``follow``: see :class:`_Scope`)."""
     try:
-        instance = _built(api, info, arguments, _describe(info, built, arguments), 0, built.line)
+        name = _describe(info, built, arguments)
+        instance = _built(api, info, arguments, name, 0, built.line, follow)
         value = _run_forward(api, instance, inputs, 0)
     except _Failed as failed:
         return failed
@@ -294,141 +322,43 @@ def _report(
     on the op's line, and on the one construction argument that makes it."""
     if failed.module is None or not _same_file(api, failed.module):
         return  # its line is in another file
-    if _reported_at(api, failed.where.line):
-        return  # the check of the block's own body already reports this line
+    if _reported_at(api, failed.where.line, failed.instance):
+        return  # the check of the block's own body (or of this instance's call) reports it
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
-    if isinstance(_outcome(api, info, built, unknown, inputs), _Failed):
+    if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
-    message = f"{failed.error} (in {failed.instance} built at line {built.line})"
-    if failed.module is not info:
-        return  # in a block it builds: the check of this block's own call of it reports it
-    api.fail(message, failed.where, code=DFDX_SHAPE)
+    if failed.alone:
+        return  # in a block built alone: the check of its own call reports it
+    message = f"{failed.error} (in {failed.instance})"
+    api.fail(message, failed.where, code=DFDX_SHAPE)  # (mypy shows a message once a line)
     at_fault = [
         name
         for name in arguments
-        if _passes_without(
-            api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs, failed.where, None
+        if not isinstance(
+            _outcome(api, info, built, {**arguments, name: _UNKNOWN_ARG}, inputs), _Failed
         )
-        is not None
     ]
     place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
-    for text, layer_place, layer in _layers_at_fault(
-        api, info, built, arguments, inputs, failed, message
-    ):
-        # where one argument given at the construction makes the mistake, a layer that only
-        # passes it on is not shown (an argument left to its default is not shown, they are)
-        if place is None or not _passes_on(layer, at_fault[0]):
-            api.fail(text, layer_place, code=DFDX_SHAPE)
     if place is not None and place.line != failed.where.line:
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, place, code=DFDX_SHAPE)
+    elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
+        how = "called at" if failed.called else "its output reaches"
+        built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
+        api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
 
 
-def _layers_at_fault(
-    api: CheckerPluginInterface,
-    info: TypeInfo,
-    built: CallExpr,
-    arguments: dict[str, object],
-    inputs: dict[str, object],
-    failed: _Failed,
-    message: str,
-) -> list[tuple[str, Context, CallExpr]]:
-    """Where ``failed`` is also reported: the construction, in the block's ``__init__``, of
-    each layer of the instance without whose sizes the failing op goes through (the layer
-    that made the size at fault, or the one that does not take it: either may be wrong).
-    A size that several layers make or read (a construction argument given to each) is
-    no one layer's doing: none of them is shown. Each with the call that built the layer."""
-    try:
-        instance = _built(api, info, arguments, _describe(info, built, arguments), 0, built.line)
-    except (_Stop, Unknown, ShapeError, _Failed):
-        return []
-    found: list[tuple[str, Context, CallExpr]] = []
-    lines = {failed.where.line}
-    for description, layer in _own_layers(instance.fields):
-        if layer.built is None:
-            continue
-        set_axes = _passes_without(api, info, built, arguments, inputs, failed.where, layer.built)
-        if set_axes is None:
-            continue
-        layer_type = _typed(api, layer.built)
-        if failed.layer is not None and failed.layer.built is layer.built:
-            text = f"{description} is built here; called at line {failed.where.line}: {message}"
-            places: list[Context] = [
-                read_argument(layer_type, layer.built) if layer_type else layer.built
-            ]
-        else:
-            text = f"{description} is built here; its output reaches line {failed.where.line}: "
-            text += message
-            places = (
-                fault_arguments(layer_type, layer.built, set_axes, 2)
-                if layer_type and set_axes <= {1}
-                else [layer.built]
-            )
-        for place in places:
-            if place.line not in lines:
-                lines.add(place.line)
-                found.append((text, place, layer.built))
-    return found
-
-
-def _passes_on(layer: CallExpr, name: str) -> bool:
-    """Whether ``layer``, a layer's construction, gives it the argument ``name`` as it came
-    (``Conv2d(in_ch, out_ch, 3, padding=padding)``): where that one argument makes the
-    mistake, the layer only passes it on, and the argument is shown instead."""
-    return any(isinstance(a, NameExpr) and a.name == name for a in layer.args)
-
-
-def _own_layers(fields: dict[str, object]) -> list[tuple[str, _Layer]]:
-    """The layers a block's ``__init__`` builds in its fields (``self.conv``), also as the
-    members of a ``Sequential`` field (``layer 1 of self.shortcut``)."""
-    found: list[tuple[str, _Layer]] = []
-    for name, value in fields.items():
-        if isinstance(value, _Layer):
-            found.append((f"self.{name}", value))
-        elif isinstance(value, _Sequence):
-            for i, member in enumerate(value.members):
-                if isinstance(member, _Layer):
-                    found.append((f"layer {i + 1} of self.{name}", member))
-    return found
-
-
-def _passes_without(
-    api: CheckerPluginInterface,
-    info: TypeInfo,
-    built: CallExpr,
-    arguments: dict[str, object],
-    inputs: dict[str, object],
-    where: Context,
-    layer: CallExpr | None,
-) -> frozenset[int] | None:
-    """The axes the layer built by ``layer`` sets, where the instance's ``forward`` goes
-    through the op at ``where`` with no failure once that layer's sizes are not known (with
-    no ``layer``, the instance as it is: built with ``arguments``); else None."""
-    global _ablation
-    _ablation = _Ablation(layers=frozenset({layer} if layer else ()), watched=where)
-    try:
-        outcome = _outcome(api, info, built, arguments, inputs)
-        passed = not isinstance(outcome, _Failed) and (outcome is not None or _ablation.passed)
-        return _ablation.set_axes if passed else None
-    finally:
-        _ablation = _Ablation()
-
-
-def _typed(api: CheckerPluginInterface, e: CallExpr) -> Instance | None:
-    t = api.lookup_type_or_none(e) if isinstance(api, TypeChecker) else None
-    p = get_proper_type(t) if t is not None else None
-    return p if isinstance(p, Instance) else None
-
-
-def _reported_at(api: CheckerPluginInterface, line: int) -> bool:
-    """Whether a ``dfdx`` error is already reported on ``line`` of the file being checked."""
+def _reported_at(api: CheckerPluginInterface, line: int, instance: str) -> bool:
+    """Whether a ``dfdx`` error is already reported on ``line`` of the file being checked,
+    other than one of this module's for another instance (a block's mistake is met again,
+    with other sizes, where a module that builds it is evaluated)."""
     errors = getattr(getattr(api, "msg", None), "errors", None)
     infos = getattr(errors, "error_info_map", {}).get(getattr(api, "path", None), [])
     return any(
         i.line == line
         and i.code is not None
         and i.code.code.startswith("dfdx")
-        and not _OWN_MESSAGE.search(i.message)
+        and (not _OWN_MESSAGE.search(i.message) or i.message.endswith(f"(in {instance})"))
         for i in infos
     )
 
@@ -559,7 +489,10 @@ class _Param:
 def _params(func: FuncDef, skip: int = 1) -> list[_Param]:
     arguments = getattr(func, "arguments", None)
     if arguments is not None and len(arguments) == len(func.arg_names):
-        return [_Param(a.variable.name, a.kind, a.initializer) for a in arguments[skip:]]
+        return [
+            _Param(name or a.variable.name, a.kind, a.initializer)
+            for a, name in zip(arguments[skip:], func.arg_names[skip:], strict=True)
+        ]
     return [
         _Param(name, kind, None)
         for name, kind in zip(func.arg_names[skip:], func.arg_kinds[skip:], strict=True)
@@ -615,8 +548,7 @@ def _constant(e: Expression) -> object:
     if isinstance(e, FloatExpr):
         return e.value
     if isinstance(e, TupleExpr):
-        items = tuple(_constant(i) for i in e.items)
-        return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
+        return tuple(_constant(i) for i in e.items)
     return _UNKNOWN
 
 
@@ -791,13 +723,21 @@ def _built(
     name: str,
     depth: int,
     line: int,
+    follow: bool,
 ) -> _Module:
     """The instance ``info(**arguments)``: its fields as ``__init__`` builds them."""
     init = _init(info)
-    scope = _Scope(names=dict(arguments), instance=name, depth=depth, api=api, info=info)
+    scope = _Scope(
+        names=_with_hidden(arguments),
+        instance=f"{name} built at line {line}",
+        depth=depth,
+        api=api,
+        info=info,
+        follow=follow,
+    )
     if init is not None:
         _run(init.body.body, scope, in_init=True)
-    return _Module(info, scope.fields, name, line)
+    return _Module(info, scope.fields, name, line, follow, arguments=arguments)
 
 
 def _run_forward(
@@ -807,14 +747,100 @@ def _run_forward(
     if forward is None:
         raise _Stop
     scope = _Scope(
-        names=dict(inputs),
+        names=_with_hidden(inputs),
         fields=module.fields,
-        instance=module.name,
+        instance=f"{module.name} built at line {module.line}",
         depth=depth,
         api=api,
         info=module.info,
+        follow=module.follow,
     )
-    return _run(forward.body.body, scope, in_init=False)
+    value = _run(forward.body.body, scope, in_init=False)
+    if isinstance(value, _Tensor) and scope.returned is not None:
+        _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
+    return value
+
+
+def _check_declared(
+    module: _Module,
+    forward: FuncDef,
+    inputs: dict[str, object],
+    value: _Tensor,
+    returned: Context,
+    instance: str,
+) -> None:
+    """The tensor this instance's ``forward`` returns against the return type it declares,
+    its size TypeVars bound by this instance (``dim: D`` built with 256, or ``x: Tensor[B,
+    N, D, T]`` called on 256 features): a known size that differs is a mistake of the
+    block's body that only these values show (``Linear(hidden, hidden)`` where ``dim`` was
+    meant), reported at the ``return`` and where the layer that set the size is built."""
+    signature = forward.type
+    if not isinstance(signature, CallableType):
+        return
+    ret = get_proper_type(signature.ret_type)
+    if not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
+        return
+    if len(ret.args) - 1 != len(value.shape):
+        return
+    values = _bound_sizes(module, signature, inputs)
+    declared: list[shapes.Dim] = []
+    for a in ret.args[:-1]:
+        try:
+            d = read_dim(a, {})
+        except Unknown:
+            d = None
+        declared.append(shapes.dim_substitute(d, values) if isinstance(d, str) else d)
+    for axis, (want, got) in enumerate(zip(declared, value.shape, strict=True)):
+        if isinstance(want, int) and isinstance(got, int) and want != got:
+            error = ShapeError(
+                f"{module.info.name}.forward returns {shapes.fmt(value.shape)} where it "
+                f"declares {shapes.fmt(tuple(declared))} (axis {axis}: {got} != {want})"
+            )
+            blame = value.origin(axis)
+            raise _Failed(error, returned, instance, module.info, blame, False)
+
+
+def _bound_sizes(
+    module: _Module, forward: CallableType, inputs: dict[str, object]
+) -> dict[str, shapes.Dim]:
+    """The values this instance gives the size TypeVars of ``forward``'s signature: from
+    ``__init__``'s arguments typed with one, and from the shapes of ``forward``'s tensor
+    arguments; a TypeVar given two values is left out."""
+    values: dict[str, shapes.Dim] = {}
+    clashes: set[str] = set()
+
+    def bind(name: str, v: object) -> None:
+        if isinstance(v, bool) or not isinstance(v, int | str):
+            return
+        if values.get(name, v) != v:
+            clashes.add(name)
+        values.setdefault(name, v)
+
+    init = _init(module.info)
+    signature = init.type if init is not None else None
+    if isinstance(signature, CallableType):
+        for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+            p = get_proper_type(t)
+            if name in module.arguments and isinstance(p, TypeVarType) and is_int_bound(p):
+                bind(p.name, module.arguments[name])
+    for name, t in zip(forward.arg_names, forward.arg_types, strict=True):
+        x = inputs.get(name or "")
+        p = get_proper_type(t)
+        if not isinstance(x, _Tensor) or not isinstance(p, Instance) or p.type.fullname != TENSOR:
+            continue
+        if len(p.args) - 1 != len(x.shape):
+            continue
+        for a, d in zip(p.args[:-1], x.shape, strict=True):
+            pa = get_proper_type(a)
+            if isinstance(pa, TypeVarType) and is_int_bound(pa):
+                bind(pa.name, d)
+    return {k: v for k, v in values.items() if k not in clashes}
+
+
+def _with_hidden(arguments: dict[str, object]) -> dict[str, object]:
+    """The names a method's body sees its arguments by: each also by the hidden name it
+    binds where the body reassigns it (``_arguments``: ``ch = ch__argument``)."""
+    return {**arguments, **{HIDDEN.format(k): v for k, v in arguments.items()}}
 
 
 _FELL_THROUGH = object()
@@ -831,7 +857,9 @@ def _run(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
     return value
 
 
-def _block(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
+def _block(
+    body: Sequence[Statement], scope: _Scope, in_init: bool, in_loop: bool = False
+) -> object:
     """``body`` run; the value of its ``return``, or :data:`_FELL_THROUGH`. In ``__init__``
     a statement the evaluator does not follow makes what it may change unknown; in
     ``forward`` it stops the evaluation."""
@@ -841,37 +869,181 @@ def _block(body: Sequence[Statement], scope: _Scope, in_init: bool) -> object:
                 return None
             if stmt.expr is None:
                 raise _Stop
-            return _value(stmt.expr, scope)
+            value = _value(stmt.expr, scope)
+            scope.returned = stmt
+            return value
         if isinstance(stmt, PassStmt):
             continue
         if isinstance(stmt, ExpressionStmt) and (
-            isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr)
+            isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr) or _only_looks(stmt.expr)
         ):
             continue
+        if isinstance(stmt, AssertStmt) and not in_init:
+            continue  # it changes no value
         if isinstance(stmt, AssignmentStmt) and not (in_init and _touches_fields(stmt)):
             if not in_init and any(_mentions_self_field(t) for t in stmt.lvalues):
                 raise _Stop  # forward changing the instance
             _assign(stmt, scope, in_init)
             continue
-        if isinstance(stmt, OperatorAssignmentStmt) and not in_init:
-            if not isinstance(stmt.lvalue, NameExpr):
+        if isinstance(stmt, OperatorAssignmentStmt) and (not in_init or scope.follow):
+            if _augmented(stmt, scope, in_init):
+                continue
+            if not in_init:
                 raise _Stop
-            value = _value(OpExpr(stmt.op, stmt.lvalue, stmt.rvalue), scope, at=stmt)
-            scope.names[stmt.lvalue.name] = value
+        if (
+            scope.follow
+            and isinstance(stmt, ExpressionStmt)
+            and _grew_list(stmt.expr, scope, in_init)
+        ):
             continue
+        if scope.follow and isinstance(stmt, ForStmt):
+            value = _looped(stmt, scope, in_init)
+            if value is not _NOT_FOLLOWED:
+                if value is not _FELL_THROUGH:
+                    return value
+                continue
         if isinstance(stmt, IfStmt) and len(stmt.expr) == 1:
             taken = _condition(stmt.expr[0], scope)
             if taken is not None:
                 branch = stmt.body[0].body if taken else (stmt.else_body or Block([])).body
-                value = _block(branch, scope, in_init)
+                value = _block(branch, scope, in_init, in_loop)
                 if value is not _FELL_THROUGH:
                     return value
                 continue
+        if in_loop and isinstance(stmt, BreakStmt):
+            return _BROKE
+        if in_loop and isinstance(stmt, ContinueStmt):
+            return _CONTINUED
+        if in_loop and in_init:
+            raise _LoopNotFollowed
         if in_init:
             _forget_touched(stmt, scope)
             continue
         raise _Stop
     return _FELL_THROUGH
+
+
+_NOT_FOLLOWED = object()
+"""What :func:`_looped` gives for a loop of ``__init__`` it does not follow."""
+
+
+def _augmented(stmt: OperatorAssignmentStmt, scope: _Scope, in_init: bool) -> bool:
+    """``h += self.proj(x)``, ``ch += growth``, ``layers += [Conv2d(...), ReLU()]``: whether
+    it was followed (in ``__init__``, a statement not followed is forgotten)."""
+    if not isinstance(stmt.lvalue, NameExpr):
+        return False
+    name = stmt.lvalue.name
+    if isinstance(scope.names.get(name), list) and stmt.op == "+":
+        try:
+            added = _iterated(_value(stmt.rvalue, scope))
+        except (_Stop, Unknown):
+            if not in_init:
+                raise
+            return False
+        items = scope.names[name]
+        assert isinstance(items, list)
+        items.extend(added)
+        return True
+    try:
+        value = _value(OpExpr(stmt.op, stmt.lvalue, stmt.rvalue), scope, at=stmt)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        if not in_init:
+            raise
+        return False
+    scope.names[name] = value
+    return True
+
+
+_GROWS = frozenset({"append", "extend"})
+
+
+def _grew_list(e: Expression, scope: _Scope, in_init: bool) -> bool:
+    """``layers.append(Conv2d(ch, w, 3))``, ``self.blocks.extend(...)``: whether a known
+    list was grown (a call this does not follow is forgotten in ``__init__``)."""
+    if not (
+        isinstance(e, CallExpr)
+        and isinstance(e.callee, MemberExpr)
+        and e.callee.name in _GROWS
+        and e.arg_kinds == [ARG_POS]
+    ):
+        return False
+    owner = e.callee.expr
+    if not (isinstance(owner, NameExpr) or _is_self(owner)):
+        return False
+    try:
+        items = _value(owner, scope)
+        if not isinstance(items, list):
+            return False
+        added = _value(e.args[0], scope)
+        grown = [added] if e.callee.name == "append" else list(_iterated(added))
+    except (_Stop, Unknown, ShapeError, _Failed):
+        if not in_init:
+            raise
+        return False
+    items.extend(_known(i) for i in grown)
+    return True
+
+
+def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
+    """A ``for`` loop over a known tuple, list, ``range`` or container, run turn by turn:
+    what its body returns, :data:`_FELL_THROUGH`, or (in ``__init__``) :data:`_NOT_FOLLOWED`
+    where a turn does something not followed; the names, fields and lists are then as they
+    were before the loop, for :func:`_forget_touched`."""
+    saved = _saved(scope)
+    scope.looping += 1
+    try:
+        items = _iterated(_value(stmt.expr, scope))
+        for item in items:
+            _bind(stmt.index, item, scope)
+            value = _block(stmt.body.body, scope, in_init, in_loop=True)
+            if value is _BROKE:
+                return _FELL_THROUGH
+            if value is not _FELL_THROUGH and value is not _CONTINUED:
+                return value
+        if stmt.else_body is not None:
+            return _block(stmt.else_body.body, scope, in_init)
+        return _FELL_THROUGH
+    except (_Stop, Unknown, _LoopNotFollowed):
+        if not in_init:
+            raise _Stop from None
+        _restore(scope, saved)
+        return _NOT_FOLLOWED
+    except (ShapeError, _Failed):
+        if not in_init:
+            raise
+        _restore(scope, saved)
+        return _NOT_FOLLOWED
+    finally:
+        scope.looping -= 1
+
+
+class _LoopNotFollowed(Exception):
+    """A statement of a loop's body in ``__init__`` that is not followed: the whole loop is
+    forgotten, not that statement alone (a later turn would see its names as unknown)."""
+
+
+_BROKE = object()
+_CONTINUED = object()
+
+
+def _saved(
+    scope: _Scope,
+) -> tuple[dict[str, object], dict[str, object], list[tuple[list[object], list[object]]]]:
+    lists = [v for v in [*scope.names.values(), *scope.fields.values()] if isinstance(v, list)]
+    return dict(scope.names), dict(scope.fields), [(v, list(v)) for v in lists]
+
+
+def _restore(
+    scope: _Scope,
+    saved: tuple[dict[str, object], dict[str, object], list[tuple[list[object], list[object]]]],
+) -> None:
+    names, fields, lists = saved
+    scope.names.clear()
+    scope.names.update(names)
+    scope.fields.clear()
+    scope.fields.update(fields)
+    for items, content in lists:
+        items[:] = content
 
 
 def _condition(e: Expression, scope: _Scope) -> bool | None:
@@ -881,6 +1053,23 @@ def _condition(e: Expression, scope: _Scope) -> bool | None:
     except (_Stop, Unknown, ShapeError, _Failed):
         return None
     return value if isinstance(value, bool) else None
+
+
+_LOOKS = frozenset(
+    {
+        "builtins.print",
+        "builtins.reveal_type",
+        "typing.reveal_type",
+        "typing.assert_type",
+        "typing_extensions.assert_type",
+        "typing_extensions.reveal_type",
+    }
+)
+"""Functions called for what they show, which change no value."""
+
+
+def _only_looks(e: Expression) -> bool:
+    return isinstance(e, CallExpr) and isinstance(e.callee, RefExpr) and e.callee.fullname in _LOOKS
 
 
 def _is_super_init(e: Expression) -> bool:
@@ -921,16 +1110,20 @@ class _Touched:
     fields: set[str]
     names: set[str]
     everything: bool
+    mentioned: set[str] = field(default_factory=set)
+    """Every name it reads (a list it may grow: ``layers.append(...)``)."""
 
 
 def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
     fields: set[str] = set()
+    mentioned: set[str] = set()
     everything = False
     for inner in walk([stmt]):
         if not isinstance(inner, _READ_STATEMENTS):
             everything = True  # a kind of statement whose expressions are not read here
         for expression in _expressions(inner):
             mentioned_names, members = all_name_and_member_expressions(expression)
+            mentioned.update(n.name for n in mentioned_names)
             everything = everything or any(n.name == "setattr" for n in mentioned_names)
             for e in members:
                 if _is_self(e):
@@ -949,7 +1142,7 @@ def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
             targets = [t for t in inner.target if t is not None]
         for t in targets:
             names.update(target_names(t))
-    return _Touched(fields, names, everything)
+    return _Touched(fields, names, everything, mentioned)
 
 
 def _own_method(info: TypeInfo | None, name: str) -> bool:
@@ -995,6 +1188,9 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
         scope.fields[name] = _UNKNOWN
     for name in touched.names:
         scope.names[name] = _UNKNOWN
+    for name in touched.mentioned:
+        if isinstance(scope.names.get(name), list):
+            scope.names[name] = _UNKNOWN  # it may have grown
 
 
 def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
@@ -1006,6 +1202,14 @@ def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
         if not in_init:
             raise
         value = _UNKNOWN
+    if (
+        isinstance(value, _Module)
+        and isinstance(stmt.rvalue, CallExpr)
+        and len(stmt.lvalues) == 1
+        and (isinstance(stmt.lvalues[0], NameExpr) or _is_self(stmt.lvalues[0]))
+        and not scope.looping
+    ):
+        value.alone = True
     for target in stmt.lvalues:
         _bind(target, value, scope)
 
@@ -1036,31 +1240,7 @@ def _known(v: object) -> object:
     return v
 
 
-@dataclass
-class _Ablation:
-    """A run of an instance with some of its layers' sizes taken as not known (the calls
-    that built them, in ``layers``), to tell which layers make a failure: ``passed`` is set
-    once the op at ``watched`` is evaluated without a failure."""
-
-    layers: frozenset[CallExpr] = frozenset()
-    watched: Context | None = None
-    passed: bool = False
-    set_axes: frozenset[int] = frozenset()
-    """The axes of its output the layer taken as not known sets (its input's differ)."""
-
-
-_ablation = _Ablation()
-"""The run in progress (mypy checks one call at a time)."""
-
-
 def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
-    value = _evaluated(e, scope, at)
-    if _ablation.watched is not None and (e is _ablation.watched or at is _ablation.watched):
-        _ablation.passed = True
-    return value
-
-
-def _evaluated(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -1095,22 +1275,33 @@ def _evaluated(e: Expression, scope: _Scope, at: Context | None = None) -> objec
     if isinstance(e, OpExpr):
         left, right = _value(e.left, scope), _value(e.right, scope)
         try:
-            return _arith(e.op, left, right)
+            return _arith(e.op, left, right, scope.follow)
         except ShapeError as error:
-            raise _Failed(error, at or e, scope.instance, scope.info) from None
+            blame = _broadcast_blame(left, right)
+            raise _Failed(error, at or e, scope.instance, scope.info, blame, False) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
-        return _arith("*", -1, _value(e.expr, scope))
-    if isinstance(e, ComparisonExpr) and len(e.operators) == 1:
-        return _compared(e.operators[0], _value(e.operands[0], scope), _value(e.operands[1], scope))
+        return _arith("*", -1, _value(e.expr, scope), scope.follow)
+    if isinstance(e, ComparisonExpr) and (len(e.operators) == 1 or scope.follow):
+        return _chain_compared(e, scope)
+    if isinstance(e, ConditionalExpr) and scope.follow:
+        taken = _value(e.cond, scope)
+        if not isinstance(taken, bool):
+            raise _Stop
+        return _value(e.if_expr if taken else e.else_expr, scope)
     if isinstance(e, MemberExpr):
         owner = _value(e.expr, scope)
         if isinstance(owner, _Tensor) and e.name == "shape":
             return tuple(owner.shape)
         raise _Stop
     if isinstance(e, IndexExpr):
+        if isinstance(e.index, SliceExpr) and scope.follow:
+            return _sliced(_value(e.base, scope), e.index, scope)
         return _indexed(_value(e.base, scope), e.index, scope)
     if isinstance(e, CallExpr):
         return _called(e, scope)
+    if isinstance(e, ListComprehension | GeneratorExpr) and scope.follow:
+        generator = e.generator if isinstance(e, ListComprehension) else e
+        return _generated(generator, scope)
     raise _Stop
 
 
@@ -1128,45 +1319,107 @@ def _indexed(base: object, index: Expression, scope: _Scope) -> object:
     raise _Stop
 
 
-def _compared(op: str, a: object, b: object) -> object:
-    if isinstance(a, int) and isinstance(b, int):
-        table = {
-            "==": a == b,
-            "!=": a != b,
-            "<": a < b,
-            "<=": a <= b,
-            ">": a > b,
-            ">=": a >= b,
-        }
-        if op in table:
-            return table[op]
-    if op in ("is", "is not") and (a is None or b is None):
-        same = a is b
-        return same if op == "is" else not same
+def _sliced(base: object, index: SliceExpr, scope: _Scope) -> object:
+    """``widths[:-1]``, ``dims[1:]``: a slice of a known tuple or list."""
+    bounds = [
+        None if b is None else _value(b, scope)
+        for b in (index.begin_index, index.end_index, index.stride)
+    ]
+    if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+        raise _Stop
+    if bounds[2] == 0:
+        raise _Stop
+    begin, end, stride = (b if isinstance(b, int) else None for b in bounds)
+    if isinstance(base, tuple | list):
+        return base[begin:end:stride]
+    if isinstance(base, _Sequence):
+        return _Sequence(base.members[begin:end:stride], base.listed)
     raise _Stop
 
 
-def _size(v: object) -> shapes.Dim:
-    if isinstance(v, bool) or not isinstance(v, int | str) or v is _UNKNOWN:
-        if v is None:
-            return None
+def _generated(generator: GeneratorExpr, scope: _Scope) -> list[object]:
+    """A list comprehension's items (``[Block(dim) for _ in range(depth)]``), each loop over
+    a known tuple or list; the names it binds are its own."""
+    saved = dict(scope.names)
+    items: list[object] = []
+
+    def run(level: int) -> None:
+        if level == len(generator.indices):
+            items.append(_value(generator.left_expr, scope))
+            if len(items) > _LONGEST_LOOP:
+                raise _Stop
+            return
+        for item in _iterated(_value(generator.sequences[level], scope)):
+            _bind(generator.indices[level], item, scope)
+            if all(_value(c, scope) is True for c in generator.condlists[level]):
+                run(level + 1)
+
+    scope.looping += 1
+    try:
+        run(0)
+    finally:
+        scope.names = saved
+        scope.looping -= 1
+    return items
+
+
+def _iterated(v: object) -> tuple[object, ...]:
+    """The items a ``for`` loop takes from ``v``."""
+    if isinstance(v, tuple | list):
+        items = tuple(v)
+    elif isinstance(v, _Sequence):
+        items = v.members
+    else:
         raise _Stop
-    return v
+    if len(items) > _LONGEST_LOOP:
+        raise _Stop
+    return items
 
 
-def _arith(op: str, a: object, b: object) -> object:
+def _chain_compared(e: ComparisonExpr, scope: _Scope) -> object:
+    left = _value(e.operands[0], scope)
+    for op, operand in zip(e.operators, e.operands[1:], strict=True):
+        right = _value(operand, scope)
+        if _compared(op, left, right) is False:
+            return False
+        left = right
+    return True
+
+
+def _compared(op: str, a: object, b: object) -> object:
+    if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not"):
+        try:
+            return int_functions.compare(op, a, b)
+        except int_functions.NotFollowed:
+            raise _Stop from None
+    raise _Stop
+
+
+def _is_plain_number(v: object) -> bool:
+    return int_functions.is_number(v)
+
+
+_SOME_NUMBER = object()
+"""A number whose value is not known (a size TypeVar times a float): it may scale a tensor,
+never size one."""
+
+
+def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
     if isinstance(a, _Tensor) or isinstance(b, _Tensor):
         return _tensor_arith(op, a, b)
-    if isinstance(a, float) or isinstance(b, float):
-        if isinstance(a, int | float) and isinstance(b, int | float):
-            return 0.0  # a number's value is never a size: only its kind matters
+    if _is_plain_number(a) and _is_plain_number(b) and (follow or op in _SIZE_OPS):
+        if not follow and (isinstance(a, float) or isinstance(b, float)):
+            return _SOME_NUMBER
+        try:
+            return int_functions.arith(op, a, b)
+        except int_functions.NotFollowed:
+            raise _Stop from None
+    if any(isinstance(v, float) or v is _SOME_NUMBER for v in (a, b)):
+        if all(_is_plain_number(v) or isinstance(v, str) or v is _SOME_NUMBER for v in (a, b)):
+            return _SOME_NUMBER  # a number's value with a size TypeVar: only its kind matters
         raise _Stop
     if a is None or b is None:
-        if not all(
-            v is None or (isinstance(v, int | str) and not isinstance(v, bool)) for v in (a, b)
-        ):
-            raise _Stop
-        return None  # a size not known (an argument taken as unknown): so is the result
+        raise _Stop
     x, y = _size(a), _size(b)
     if op == "+":
         return shapes.dim_add(x, y)
@@ -1181,13 +1434,28 @@ def _arith(op: str, a: object, b: object) -> object:
     raise _Stop
 
 
+_SIZE_OPS = frozenset({"+", "-", "*", "//"})
+"""The arithmetic a check of sizes alone follows."""
+
+_LONGEST_LOOP = 256
+"""The most turns a loop (or items a comprehension) of ``__init__`` or ``forward`` is
+followed for."""
+
+
 def _tensor_arith(op: str, a: object, b: object) -> object:
     if op not in ("+", "-", "*", "/"):
         raise _Stop
     names = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
     if isinstance(a, _Tensor) and isinstance(b, _Tensor):
-        return _Tensor(shapes.broadcast(names[op], a.shape, b.shape))
+        shape = shapes.broadcast(names[op], a.shape, b.shape)
+        return _Tensor(
+            shape,
+            _broadcast_origins(shape, a, b),
+            made_from=a.made_from | b.made_from | {a.serial, b.serial},
+        )
     other = b if isinstance(a, _Tensor) else a
+    if other is _SOME_NUMBER:
+        return a if isinstance(a, _Tensor) else b
     if isinstance(other, bool) or not isinstance(other, int | float):
         raise _Stop
     return a if isinstance(a, _Tensor) else b
@@ -1198,6 +1466,10 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
 
 def _called(e: CallExpr, scope: _Scope) -> object:
     callee = e.callee
+    if scope.follow and isinstance(callee, RefExpr):
+        computed = _computed(callee, e, scope)
+        if computed is not _UNKNOWN:
+            return computed
     if isinstance(callee, RefExpr) and isinstance(callee.node, TypeInfo):
         return _constructed(callee.node, e, scope)
     if isinstance(callee, MemberExpr) and not _is_self(callee):
@@ -1214,11 +1486,31 @@ def _called(e: CallExpr, scope: _Scope) -> object:
     return _module_called(_value(callee, scope), e, scope)
 
 
+def _computed(callee: RefExpr, e: CallExpr, scope: _Scope) -> object:
+    """A builtin's value (``int(dim * ratio)``, ``range(depth)``) or a user's helper
+    function's (``_make_divisible(c * 0.25)``) on known values; :data:`_UNKNOWN` where
+    ``callee`` is neither."""
+    function = int_functions.builtin(callee.fullname)
+    func = int_functions.helper(callee) if function is None else None
+    if function is None and func is None:
+        return _UNKNOWN
+    args, named = _positional(e, scope)
+    try:
+        if function is not None:
+            return function(args, named)
+        assert func is not None
+        return int_functions.call_helper(func, args, named)
+    except int_functions.NotFollowed:
+        raise _Stop from None
+
+
 def _positional(e: CallExpr, scope: _Scope) -> tuple[list[object], dict[str, object]]:
     args: list[object] = []
     named: dict[str, object] = {}
     for a, kind, name in zip(e.args, e.arg_kinds, e.arg_names, strict=True):
-        if kind == ARG_POS:
+        if kind == ARG_STAR and scope.follow:
+            args.extend(_iterated(_value(a, scope)))
+        elif kind == ARG_POS:
             args.append(_value(a, scope))
         elif kind == ARG_NAMED and name is not None:
             named[name] = _value(a, scope)
@@ -1247,7 +1539,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         inputs = _bound(forward, e, lambda a: _value(a, scope))
         if inputs is None:
             raise _Stop
-        return _run_forward(scope.api, module, inputs, scope.depth + 1)
+        return _run_member(scope.api, module, inputs, scope.depth + 1, e)
     raise _Stop
 
 
@@ -1258,11 +1550,36 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
     for i, member in enumerate(sequence.members):
         try:
             x = _module_output(member, x, e, scope)
-        except _Failed:
+        except _Failed as failed:
+            if i > 0 and sequence.listed and _takes_any(member, x, e, scope):
+                blame = _built_as(member)
+                if blame is not None:
+                    label = f"layer {i + 1} of Sequential ({blame[1]})"
+                    raise _Failed(
+                        failed.error, e, scope.instance, scope.info, (blame[0], label)
+                    ) from None
             if i > 0 and isinstance(member, _Layer):
                 raise _Stop from None
             raise
     return x
+
+
+def _takes_any(member: object, x: object, e: CallExpr, scope: _Scope) -> bool:
+    """Whether ``member`` runs on a tensor of ``x``'s rank whose sizes are not known: where
+    it does, what made it fail on ``x`` is the size it was given."""
+    if not isinstance(x, _Tensor):
+        return False
+    try:
+        _module_output(member, _Tensor((None,) * len(x.shape)), e, scope)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return False
+    return True
+
+
+def _built_as(member: object) -> _Blame | None:
+    if isinstance(member, _Layer | _Module):
+        return member.built
+    return None
 
 
 def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> object:
@@ -1278,41 +1595,73 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
             raise _Stop
         inputs = {params[0].name: x}
         inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
-        return _run_forward(scope.api, member, inputs, scope.depth + 1)
+        return _run_member(scope.api, member, inputs, scope.depth + 1, e)
     raise _Stop
 
 
 def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Tensor:
-    if layer.built is not None and layer.built in _ablation.layers:
-        return _Tensor(_ablated_output(layer, x))
     try:
         out = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
     except ShapeError as error:
-        raise _Failed(error, e, scope.instance, scope.info, layer) from None
+        raise _Failed(error, e, scope.instance, scope.info, layer.built) from None
     if out is None:
         raise _Stop
-    return _Tensor(out)
+    if layer.layer.keeps_shape:
+        return x
+    given = {"features": len(out) - 1, "channels": 1}.get(layer.layer.gives or "")
+    origins = tuple(
+        x.origin(i) if i != given and i < len(x.shape) and x.shape[i] == d else layer.built
+        for i, d in enumerate(out)
+    )
+    return x.derived(out, origins)
 
 
-def _ablated_output(layer: _Layer, x: _Tensor) -> shapes.Shape:
-    """What ``layer`` gives ``x`` were its sizes not known: it takes any input, and each
-    axis it sets is unknown (an axis it keeps, as a 1x1 convolution keeps its map's size,
-    stays)."""
+def _run_member(
+    api: CheckerPluginInterface,
+    module: _Module,
+    inputs: dict[str, object],
+    depth: int,
+    call: CallExpr,
+) -> object:
+    """:func:`_run_forward` for a block called by another at ``call``; a failure from inside
+    it records whether that call's own check evaluates the same instance (the block built
+    alone, of arguments and inputs whose types say their sizes), and so reports it."""
     try:
-        real = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
-    except ShapeError:
-        real = None
-    blank = output_shape(layer.layer, x.shape, (None,) * len(layer.sizes), None)
-    if blank is None:
-        if real is None:
-            raise _Stop
-        blank = (None,) * len(real)
-    if real is None or len(real) != len(blank) or len(real) != len(x.shape):
-        _ablation.set_axes = frozenset(range(len(blank)))
-        return blank
-    changed = (i for i, (r, d) in enumerate(zip(real, x.shape, strict=True)) if r != d)
-    _ablation.set_axes = frozenset(changed)
-    return tuple(r if r == d else b for r, d, b in zip(real, x.shape, blank, strict=True))
+        return _run_forward(api, module, inputs, depth)
+    except _Failed as failed:
+        if failed.alone is None:
+            failed.alone = module.alone and _typed_alone(api, module) and _typed_inputs(api, call)
+        raise
+
+
+def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
+    """Whether the type of each tensor ``call`` is given holds its shape (its rank known);
+    where mypy's types of the call are not at hand (a ``forward`` generic in its tape is
+    checked on copies), it is taken to."""
+    checker = api if isinstance(api, TypeChecker) else None
+    for a in call.args:
+        t = checker.lookup_type_or_none(a) if checker is not None else None
+        if t is None:
+            continue
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname == TENSOR:
+            try:
+                read_tensor(p)
+            except Unknown:
+                return False
+    return True
+
+
+def _typed_alone(api: CheckerPluginInterface, module: _Module) -> bool:
+    """Whether the check of a call of ``module`` (built alone) knows its arguments from
+    their types (literals, size TypeVars), as this evaluation does: then that check reports
+    the block's mistakes, not this one (a width computed from the owner's arguments, typed
+    ``int``, is known only here)."""
+    built = module.built[0] if module.built is not None else None
+    if not isinstance(built, CallExpr):
+        return False
+    arguments = _construction_arguments(api, built, module.info, {})
+    return arguments is not None and _UNKNOWN not in arguments.values()
 
 
 def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
@@ -1324,7 +1673,13 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
         args, named = _positional(e, scope)
         if named:
             raise _Stop
-        return _Sequence(tuple(_known(a) for a in args))
+        listed = any(k != ARG_POS for k in e.arg_kinds)
+        return _Sequence(tuple(_known(a) for a in args), listed)
+    if info.fullname == _MODULE_LIST and scope.follow:
+        args, named = _positional(e, scope)
+        if named or len(args) > 1:
+            raise _Stop
+        return [_known(m) for m in _iterated(args[0])] if args else []
     if info.has_base(_MODULE) and scope.api is not None and scope.depth < _DEPTH:
         init = _init(info)
         if init is None:
@@ -1333,7 +1688,9 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
         if arguments is None:
             raise _Stop
         name = _describe(info, e, arguments)
-        return _built(scope.api, info, arguments, name, scope.depth + 1, e.line)
+        module = _built(scope.api, info, arguments, name, scope.depth + 1, e.line, scope.follow)
+        module.built = (e, name)
+        return module
     raise _Stop
 
 
@@ -1371,7 +1728,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
         for k, v in window.items()
         if k != "groups"
     )
-    return _Layer(layer, sizes, window if layer.window and not unknown else None, e)
+    built = (e, display_name(layer, sizes))
+    return _Layer(layer, sizes, window if layer.window and not unknown else None, built)
 
 
 _TENSOR_FUNCTIONS = frozenset({"cat", "concat", "max_pool2d", "avg_pool2d", "flatten"})
@@ -1393,7 +1751,11 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         if len(tensors) != len(items):
             raise _Stop
         try:
-            return _Tensor(shapes.concat([t.shape for t in tensors], axis))
+            out = shapes.concat([t.shape for t in tensors], axis)
+            made_from = frozenset().union(*(t.made_from | {t.serial} for t in tensors))
+            at = axis % len(out) if out else 0
+            origins = tuple(None if i == at else tensors[0].origin(i) for i in range(len(out)))
+            return _Tensor(out, origins, made_from=made_from)
         except ShapeError as error:
             raise _Failed(error, e, scope.instance, scope.info) from None
     if args and isinstance(args[0], _Tensor):
@@ -1415,53 +1777,3 @@ def _method(
         return _moved(x, name, args, named)
     except ShapeError as error:
         raise _Failed(error, e, scope.instance, scope.info) from None
-
-
-def _ints(values: Sequence[object]) -> list[int]:
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise _Stop
-    return [v for v in values if isinstance(v, int)]
-
-
-def _moved(x: _Tensor, name: str, args: list[object], named: dict[str, object]) -> object:
-    shape = x.shape
-    if name in _KEEPS_SHAPE:
-        return x
-    if name == "size":
-        if not args:
-            return tuple(shape)
-        (axis,) = _ints(args[:1])
-        return shape[shapes.normalize_axis("size", shape, axis)]
-    if name in ("reshape", "view"):
-        dims = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-        return _Tensor(shapes.reshape(shape, [_size(d) for d in dims]))
-    if name == "flatten":
-        start = named.get("start_axis", args[0] if args else 0)
-        end = named.get("end_axis", args[1] if len(args) > 1 else -1)
-        a, b = _ints([start, end])
-        return _Tensor(shapes.flatten(shape, a, b))
-    if name == "permute":
-        axes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-        return _Tensor(shapes.permute(shape, _ints(list(axes)))[0])
-    if name == "transpose":
-        a, b = _ints(args)
-        return _Tensor(shapes.transpose(shape, a, b))
-    if name in ("max_pool2d", "avg_pool2d"):
-        kernel = named.get("kernel_size", args[0] if args else None)
-        stride = named.get("stride", args[1] if len(args) > 1 else None)
-        padding = named.get("padding", args[2] if len(args) > 2 else 0)
-        if stride is None:
-            stride = kernel
-        k, s, p = (_pair(v) for v in (kernel, stride, padding))
-        return _Tensor(shapes.pool(name, shape, k, s, p))
-    if name == "adaptive_avg_pool2d":
-        size = named.get("output_size", args[0] if args else None)
-        return _Tensor(shapes.adaptive_pool(name, shape, _pair(size)))
-    raise _Stop
-
-
-def _pair(v: object) -> tuple[shapes.Dim, shapes.Dim]:
-    if isinstance(v, tuple) and len(v) == 2:
-        return (_size(v[0]), _size(v[1]))
-    d = _size(v)
-    return (d, d)

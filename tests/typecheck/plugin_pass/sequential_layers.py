@@ -87,8 +87,8 @@ class ListedMlp(Module):
 
 
 class LoopedMlp(Module):
-    """Layers appended in a loop: how many is known only at run time, so the chain is not
-    known and the call's sizes are ``Dyn``."""
+    """Layers appended in a loop: how many is known only at run time, so its own ``forward``
+    declares ``Dyn``; an instance built with a known depth is typed by running the loop."""
 
     def __init__(self, depth: int) -> None:
         super().__init__()
@@ -151,7 +151,7 @@ assert_type(Downsampler[L[3]](3)(image), Tensor[L[2], L[16], L[4], L[4], NoneTap
 assert_type(ListedEncoder()(image), Tensor[L[2], L[32], L[2], L[2], NoneTape])
 rows: Tensor[L[5], L[12], NoneTape] = dx.tensor(rng.standard_normal((5, 12), np.float32))
 assert_type(ListedMlp()(rows), Tensor[L[5], L[6], NoneTape])
-assert_type(LoopedMlp(2)(rows), Tensor[Dyn, Dyn, NoneTape])
+assert_type(LoopedMlp(2)(rows), Tensor[L[5], L[12], NoneTape])
 assert_type(GrownHead()(rows), Tensor[L[5], L[6], NoneTape])
 assert_type(grown_locally(rows), Tensor[L[5], L[6], NoneTape])
 weight: Tensor[L[8], L[3], L[3], L[3], NoneTape] = dx.tensor(
