@@ -28,14 +28,16 @@ T = TypeVar("T", NoneTape, OwnedTape)
 rng = np.random.default_rng(0)
 
 
-def make_anchors(h: int, w: int, stride: int, sizes: list[float], ratios: list[float]) -> Any:
+def make_anchors(
+    h: int, w: int, stride: int, sizes: list[float], ratios: list[float]
+) -> Tensor[int, L[4], NoneTape]:
     """(h*w*A, 4) anchors as (cx, cy, w, h), A = len(sizes) * len(ratios)."""
     ys, xs = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     centers = np.stack([(xs + 0.5) * stride, (ys + 0.5) * stride], axis=-1).reshape(-1, 1, 2)
     shapes = [(s * math.sqrt(r), s / math.sqrt(r)) for s in sizes for r in ratios]
     wh = np.array(shapes, dtype=np.float32)[None, :, :].repeat(centers.shape[0], axis=0)
     boxes = np.concatenate([centers.repeat(len(shapes), axis=1), wh], axis=-1)
-    return dx.tensor(boxes.reshape(-1, 4).astype(np.float32))
+    return dx.tensor(boxes.astype(np.float32)).view(-1, 4)
 
 
 class FPN(Module, Generic[C]):
@@ -97,7 +99,9 @@ class RetinaHead(Module, Generic[C, KC]):
         return dx.cat(logits, axis=1), dx.cat(deltas, axis=1)
 
 
-def decode(deltas: Tensor[B, int, L[4], T], anchors: Any) -> Tensor[B, int, L[4], T]:
+def decode(
+    deltas: Tensor[B, int, L[4], T], anchors: Tensor[int, L[4], NoneTape]
+) -> Tensor[B, int, L[4], T]:
     """(dx, dy, dw, dh) against (cx, cy, w, h) anchors, as Faster R-CNN's coder."""
     centers = deltas[..., :2] * anchors[:, 2:] + anchors[:, :2]
     sizes = deltas[..., 2:].exp() * anchors[:, 2:]
