@@ -80,7 +80,7 @@ class DeepSpeech(Module, Generic[M, H, V]):
         if self.input_norm is not None:
             x = self.input_norm(x)
         h = self.front(x)  # (B, H, S')
-        B_, C, S_ = h.shape
+        B_, _, S_ = h.shape
         seq = h.transpose(1, 2)  # (B, S', H)
         out, _ = self.rnn(seq)
         out = out.view(B_, S_, 2, self.hidden).sum(axis=2)  # sum the two directions
