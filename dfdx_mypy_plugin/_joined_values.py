@@ -46,7 +46,7 @@ from mypy.nodes import (
     TupleExpr,
     WhileStmt,
 )
-from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
+from mypy.types import AnyType, CallableType, Instance, Type, UnionType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
@@ -77,13 +77,25 @@ def kept_variants(fn: RuleFn, call: Call, variants: list[Call]) -> list[Call]:
     if all(fits):
         return _one_path(variants)
     fitting = [v for v, ok in zip(variants, fits, strict=True) if ok]
-    if any_member_will_do(call):
+    if any_member_will_do(call) or any(_untyped_member(call, v) for v in variants):
         return fitting
     return [
         v
         for v, ok in zip(variants, fits, strict=True)
         if ok or not any(_variants_held_equal(v, w) for w in fitting)
     ]
+
+
+def _untyped_member(call: Call, variant: Call) -> bool:
+    """Whether ``variant`` takes the ``Any`` member of a union operand of ``call`` (``identity
+    = x``, then ``identity = self.downsample(x)`` of a field typed ``Module | None``): that
+    path may be the one that fits (torchvision's strided shortcut beside a strided main
+    path), and no checker knows which path runs, so the members that do not fit are not
+    reported, as mypy reports nothing for an ``Any``."""
+    return any(
+        isinstance(get_proper_type(t), UnionType) and isinstance(get_proper_type(u), AnyType)
+        for t, u in zip(call.operands, variant.operands, strict=False)
+    )
 
 
 def _one_path(variants: list[Call]) -> list[Call]:

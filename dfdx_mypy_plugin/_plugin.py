@@ -38,6 +38,7 @@ from mypy.plugin import (
     AttributeContext,
     CheckerPluginInterface,
     ClassDefContext,
+    DynamicClassDefContext,
     FunctionContext,
     FunctionSigContext,
     MethodContext,
@@ -64,7 +65,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import __version__, shapes
-from dfdx_mypy_plugin._arguments import name_reuse, redefinable_arguments
+from dfdx_mypy_plugin._arguments import hide_arguments, name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
@@ -181,14 +182,20 @@ def _variants(call: Call) -> list[Call]:
     tensor types (a name rebound in a loop to a result of another type, under
     ``allow_redefinition_new``), as mypy checks a union argument: the call must fit every
     member, and its result is the union of the members' results. Just ``[call]`` where no
-    argument is such a union (or too many combinations would be)."""
+    argument is such a union (or too many combinations would be). A member may be ``Any``
+    beside tensor members (``identity = x``, then in a branch ``identity =
+    self.downsample(x)`` of a field typed ``Module | None``): its variant fits whatever the
+    op asks (:func:`dfdx_mypy_plugin._joined_values.kept_variants` keeps the members that
+    fit)."""
     slots: list[tuple[str | int, list[Type]]] = []
     args: list[tuple[str | int, Type]] = [*enumerate(call.operands), *call.named.items()]
     for key, t in args:
         p = get_proper_type(t)
         if isinstance(p, UnionType):
             members = [get_proper_type(m) for m in p.items]
-            if all(isinstance(m, Instance) and m.type.fullname == TENSOR for m in members):
+            tensors = [m for m in members if _is_tensor_instance(m)]
+            untyped = [m for m in members if isinstance(m, AnyType)]
+            if tensors and len(tensors) + len(untyped) == len(members):
                 slots.append((key, list(p.items)))
     if not slots or math.prod(len(m) for _, m in slots) > _MAX_VARIANTS:
         return [call]
@@ -202,6 +209,11 @@ def _variants(call: Call) -> list[Call]:
                 named[key] = t
         out.append(dataclasses.replace(call, operands=operands, named=named))
     return out
+
+
+def _is_tensor_instance(t: Type) -> bool:
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == TENSOR
 
 
 def _unpacked(
@@ -992,6 +1004,13 @@ class DfdxPlugin(Plugin):
         if fullname == _MODULE or (info is not None and info.has_base(_MODULE)):
             return redefinable_arguments
         return None
+
+    def get_dynamic_class_hook(
+        self, fullname: str
+    ) -> Callable[[DynamicClassDefContext], None] | None:
+        """``object``'s: the marker of a body whose arguments were renamed
+        (:func:`dfdx_mypy_plugin._arguments.hide_arguments`)."""
+        return hide_arguments if fullname == "builtins.object" else None
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.T":

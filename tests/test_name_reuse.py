@@ -79,3 +79,47 @@ def test_without_it_the_plugin_names_the_options(tmp_path: Path) -> None:
     # binary ops), and only there
     assert notes == {line for line, code in errors if code == "assignment"}
     assert len(notes) >= 8
+
+
+HIDDEN_NAMES = """
+from typing import Generic, TypeVar
+
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import Linear, Module
+
+B = TypeVar("B", bound=int)
+D = TypeVar("D", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+
+class Block(Module, Generic[D]):
+    def __init__(self, d: D) -> None:
+        super().__init__()
+        self.lin = Linear(d, d)
+
+    def forward(self, x: Tensor[B, D, T], scale: float = "one") -> Tensor[B, D, T]:
+        x = self.lin(x)
+        scale = scale * 2
+        reveal_locals()
+        return x * scale
+"""
+
+
+def test_rebound_arguments_keep_their_names_in_messages(tmp_path: Path) -> None:
+    """The plugin's hidden names for rebound arguments (``x__argument``) never show: not in
+    ``reveal_locals()``, which lists what mypy alone lists (each argument with its declared
+    type), nor in a message about the argument."""
+    program = tmp_path / "hidden_names.py"
+    program.write_text(HIDDEN_NAMES)
+    out = _mypy(tmp_path, RECOMMENDED, program)
+    messages = [str(d["message"]) for d in out]
+    assert not [m for m in messages if "__argument" in m or "__dfdx" in m], messages
+    assert 'Incompatible default for parameter "scale"' in " ".join(messages)
+    local_lines = [m.strip() for m in messages if m.startswith("    ")] or [
+        line.strip() for m in messages for line in m.splitlines()[1:]
+    ]
+    assert local_lines == [
+        "scale: float",
+        "self: hidden_names.Block[D]",
+        "x: dfdx._tensor.Tensor[B, D, T]",
+    ], messages

@@ -50,6 +50,9 @@ from dfdx_mypy_plugin.rules.nn import SEQUENTIAL, _sets
 
 
 def _binary(call: Call) -> Type:
+    untyped = _with_untyped_operand(call)
+    if untyped is not None:
+        return untyped
     try:
         a = call.tensor(0)
         if len(call.operands) < 2:
@@ -84,6 +87,25 @@ def _binary(call: Call) -> Type:
             raise call.recover(error, tape, a, b) from None
         shape = relaxed
     return call.result(shape, tape, a, b)
+
+
+def _with_untyped_operand(call: Call) -> Type | None:
+    """``x + a`` (or ``dx.add(a, x)``) where one operand is ``Any`` (a value typed ``Any``, the
+    call of a field typed ``Module | None`` or ``Module``) and the other a tensor of known
+    rank: that tensor's type, shape and tape, as mypy without the plugin types ``x = x + a``
+    for an argument ``x`` (an ``Any`` assigned keeps the declared type); else None. ``Any``
+    fits whatever the tensor's sizes ask, so nothing is reported."""
+    if len(call.operands) < 2:
+        return None
+    untyped = [isinstance(get_proper_type(t), AnyType) for t in call.operands[:2]]
+    if untyped.count(True) != 1:
+        return None
+    k = untyped.index(False)
+    try:
+        t = call.tensor(k)
+    except Unknown:
+        return None
+    return call.result(t.shape, t.tape, t)
 
 
 def _of_unknown_rank(call: Call) -> Type:
