@@ -13,10 +13,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
+from typing_extensions import TypeVar
+
 from dfdx import _validate
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import AnyTensor, Dyn, H, I, T
+from dfdx._typing import AnyTensor, Dyn, T
+from dfdx._typing import H as _Hidden
 from dfdx.nn._init import uniform
 from dfdx.nn._layers import Hyper
 from dfdx.nn._module import Module
@@ -26,11 +29,16 @@ from dfdx_mypy_plugin import shapes
 if TYPE_CHECKING:
     from numpy.random import Generator
 
+I = TypeVar("I", bound=int, default=Any)
+"""``input_size``: a bare ``LSTM`` annotation is ``LSTM[Any, Any, Any]``."""
+H = TypeVar("H", bound=int, default=Any)
+"""``hidden_size``."""
+
 Seq = Tensor[Dyn, Dyn, Dyn, T]
 """A sequence ``(L, N, directions * H)`` (``(N, L, ...)`` with ``batch_first``), or a state
 ``(layers * directions, N, H)``, as the plain signatures type them: the plugin computes every
 size from the layer's type."""
-State = Tensor[Dyn, Dyn, H, T]
+State = Tensor[Dyn, Dyn, _Hidden, T]
 """A final state ``(layers * directions, N, H)``: its last axis is the layer's ``H``."""
 
 

@@ -111,20 +111,27 @@ def _new(call: Call) -> Type:
     return _fit_declared(call, built)
 
 
-def _layout(call: Call, module: Instance) -> tuple[shapes.Dim, bool | None, bool | None]:
-    """``num_layers``, ``bidirectional`` and ``batch_first`` from the layer's type, or from
-    the value its field was built with where the type leaves them out (a field declared
-    ``LSTM[L[32], L[64]]``)."""
-    hyper = get_proper_type(module.args[2])
+def _as_built(call: Call, module: Instance) -> Instance:
+    """``module``, or the value its field was built with where its type leaves a size or the
+    layout out (a field declared ``LSTM`` or ``LSTM[L[32], L[64]]``)."""
     context = call.context
-    if (
-        not isinstance(hyper, TupleType)
-        and isinstance(context, CallExpr)
-        and isinstance(context.callee, MemberExpr)
-    ):
-        built = _built_field_type(call.api, context.callee)
-        if built is not None and built.type is module.type and len(built.args) == 3:
-            hyper = get_proper_type(built.args[2])
+    if not any(isinstance(get_proper_type(a), AnyType) for a in module.args):
+        return module
+    if not isinstance(context, CallExpr) or not isinstance(context.callee, MemberExpr):
+        return module
+    built = _built_field_type(call.api, context.callee)
+    if built is None or built.type is not module.type or len(built.args) != 3:
+        return module
+    args = [
+        b if isinstance(get_proper_type(a), AnyType) else a
+        for a, b in zip(module.args, built.args, strict=True)
+    ]
+    return module.copy_modified(args=args)
+
+
+def _layout(call: Call, module: Instance) -> tuple[shapes.Dim, bool | None, bool | None]:
+    """``num_layers``, ``bidirectional`` and ``batch_first`` from the layer's type."""
+    hyper = get_proper_type(module.args[2])
     if not isinstance(hyper, TupleType) or len(hyper.items) != 3:
         return None, None, None
     layers = _read_size(hyper.items[0], call)
@@ -178,6 +185,7 @@ def _call(call: Call) -> Type:
     if len(module.args) != 3 or not call.has("x"):
         raise Unknown
     x = _in_scope(read_tensor(call.arg("x")), call.api)
+    module = _as_built(call, module)
     syms = dict(x.syms)
     syms.update(call.syms)
     input_size = _read_size(module.args[0], call)

@@ -98,6 +98,30 @@ class Encoder(dx.nn.Module):
         return self.fc(last)
 
 
+class CRNN(dx.nn.Module):
+    """A convolution over the image, its columns as the sequence of a BiLSTM (fields declared
+    without sizes or layout: the layer they are built with is read), a head per column."""
+
+    def __init__(self, classes: int) -> None:
+        super().__init__()
+        self.conv = dx.nn.Conv2d(1, 8, 3, padding=1, rng=rng)
+        self.pool = dx.nn.MaxPool2d((4, 1))
+        self.rnn: dx.nn.LSTM = dx.nn.LSTM(8, 6, bidirectional=True, rng=rng)
+        self.gru: dx.nn.GRU[L[12], L[5]] = dx.nn.GRU(12, 5, batch_first=True, rng=rng)
+        self.fc = dx.nn.Linear(5, classes, rng=rng)
+
+    def forward(self, x: Tensor[B, L[1], L[4], L[9], OwnedTape]) -> Tensor[B, L[9], Any, OwnedTape]:
+        x = self.pool(self.conv(x))
+        seq = x.squeeze(2).permute(2, 0, 1)
+        assert_type(seq, Tensor[L[9], B, L[8], OwnedTape])
+        out, _ = self.rnn(seq)
+        assert_type(out, Tensor[L[9], B, L[12], OwnedTape])
+        y, h = self.gru(out.permute(1, 0, 2))
+        assert_type(y, Tensor[B, L[9], L[5], OwnedTape])
+        assert_type(h, Tensor[L[1], B, L[5], OwnedTape])
+        return self.fc(y)
+
+
 tagger = Tagger(20, 8, 6, 5)
 tokens: Tensor[L[2], L[7], OwnedTape] = dx.tensor(rng.integers(0, 20, (2, 7))).trace()
 tags = tagger(tokens)
@@ -110,6 +134,9 @@ logits = speech(frames)
 assert logits.shape == (3, 4)
 grads = logits.sum().backward()
 assert grads[speech.gru.weight_hh_l0].shape == (30, 10)
+
+crnn = CRNN(7)
+assert crnn(dx.randn(2, 1, 4, 9, rng=rng).trace()).shape == (2, 9, 7)
 
 encoder = Encoder(6, 2, True)
 y = encoder(dx.randn(2, 5, 4, rng=rng).trace())
