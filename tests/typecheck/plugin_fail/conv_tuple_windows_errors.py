@@ -40,8 +40,8 @@ class Column(dx.nn.Module):
         #     "4, S, 6] and Tensor[B, 4, S+k+1, 6] (axis -2: S != S+k+1)"]
         self.down = dx.nn.Conv2d(4, 8, (3, 1), (stride, 1), (1, 0))  # E: mypy[dfdx-shape ""
         #     "self.down is built here with stride=stride (stride=1 gives the size wanted); "
-        #     "its output reaches line 54: concat: sizes differ on axis 2: Tensor[B, 8, (S-1)//stride+1, 6] "
-        #     "and Tensor[B, 8, S, 6] ((S-1)//stride+1 != S)"]
+        #     "its output reaches line 54: concat: sizes differ on axis 2: Tensor[B, 8, "
+        #     "(S-1)//stride+1, 6] and Tensor[B, 8, S, 6] ((S-1)//stride+1 != S)"]
         self.skip = dx.nn.Conv2d(4, 8, 1)  # E: mypy[dfdx-shape "self.skip is built here; its "
         #     "output reaches line 54: concat: sizes differ on axis 2: Tensor[B, 8, "
         #     "(S-1)//stride+1, 6] and Tensor[B, 8, S, 6] ((S-1)//stride+1 != S)"]
