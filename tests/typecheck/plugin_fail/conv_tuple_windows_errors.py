@@ -3,7 +3,7 @@ TextCNN kernel ``(k, 300)`` wider than the embedding it slides over, a ``(k, 1)`
 padded ``(k, 0)`` where ``(k // 2, 0)`` keeps the length (its residual sum does not fit), a
 branch strided ``(stride, 1)`` concatenated with one that is not."""
 
-# rules: conv, nn
+# rules: nn
 
 from typing import Any, TypeVar
 from typing import Literal as L

@@ -5,7 +5,7 @@ embedded sentence (its width folds to 1, its height is ``S-k+1``), a ``(k, 1)`` 
 height, and the same with TypeVars. Each axis is computed as a single size would be. Built
 with literal sizes (odd kernels) and run."""
 
-# rules: conv, nn
+# rules: nn
 
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L
