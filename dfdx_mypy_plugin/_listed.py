@@ -8,10 +8,14 @@ such a name reads the list where it was made instead: the ``name = value`` state
 binds it last before the use (:func:`_origin.last_binding`), whose value is a list or tuple
 display, a comprehension, another list, or a sum of these (``[x] + embs``), and the
 ``name.append(v)``, ``name.extend(vs)`` and ``name += vs`` between that statement and the use. A
-starred item, a comprehension or another list stands for as many tensors of its element type
-as there are; an append in the binding's own block adds one known tensor, one in a loop or a
-branch an unknown number of its value's type (the size on the concatenated axis is then
-``Dyn``, the other sizes still known and checked). The use must come after the binding in the
+starred item or another list stands for as many tensors of its element type as there are; an
+append in the binding's own block adds one known tensor. An append in ``for`` loops whose
+passes are counted (:mod:`_loop_counts`: ``range(4)``, a ``ModuleList`` built from a display or
+a counted comprehension) adds one tensor per pass, and so does a comprehension over counted
+iterables, where the value has one type on every pass (mypy widens a value whose type changes
+from pass to pass to a union); one in another loop or a branch adds an unknown number of its
+value's type (the size on the concatenated axis is then ``Dyn``, the other sizes still known
+and checked). The use must come after the binding in the
 binding's own block (not in another branch, nor in a loop the binding is not in). Any other
 use of the name in between (passing it to a function, ``del``, an item assignment) or a nested
 function or lambda in the function makes the list unreadable: the rule then reads the list's
