@@ -8,10 +8,14 @@ such a name reads the list where it was made instead: the ``name = value`` state
 binds it last before the use (:func:`_origin.last_binding`), whose value is a list or tuple
 display, a comprehension, another list, or a sum of these (``[x] + embs``), and the
 ``name.append(v)``, ``name.extend(vs)`` and ``name += vs`` between that statement and the use. A
-starred item, a comprehension or another list stands for as many tensors of its element type
-as there are; an append in the binding's own block adds one known tensor, one in a loop or a
-branch an unknown number of its value's type (the size on the concatenated axis is then
-``Dyn``, the other sizes still known and checked). The use must come after the binding in the
+starred item or another list stands for as many tensors of its element type as there are; an
+append in the binding's own block adds one known tensor. An append in ``for`` loops whose
+passes are counted (:mod:`_loop_counts`: ``range(4)``, a ``ModuleList`` built from a display or
+a counted comprehension) adds one tensor per pass, and so does a comprehension over counted
+iterables, where the value has one type on every pass (mypy widens a value whose type changes
+from pass to pass to a union); one in another loop or a branch adds an unknown number of its
+value's type (the size on the concatenated axis is then ``Dyn``, the other sizes still known
+and checked). The use must come after the binding in the
 binding's own block (not in another branch, nor in a loop the binding is not in). Any other
 use of the name in between (passing it to a function, ``del``, an item assignment) or a nested
 function or lambda in the function makes the list unreadable: the rule then reads the list's
@@ -42,13 +46,23 @@ from mypy.nodes import (
     TupleExpr,
     Var,
     WhileStmt,
+    WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface, MethodSigContext
-from mypy.types import CallableType, FunctionLike, Instance, TupleType, Type, get_proper_type
+from mypy.types import (
+    CallableType,
+    FunctionLike,
+    Instance,
+    TupleType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 from dfdx_mypy_plugin._factories import factory_items
 from dfdx_mypy_plugin._joined_values import expressions_in, statement_expressions
 from dfdx_mypy_plugin._locals import blocks
+from dfdx_mypy_plugin._loop_counts import comprehension_count, loop_count
 from dfdx_mypy_plugin._origin import last_binding
 from dfdx_mypy_plugin._types import is_tensor
 
@@ -98,6 +112,13 @@ def listed_items(api: CheckerPluginInterface, name: NameExpr) -> Listed | None:
     return made
 
 
+def comprehension_items(api: CheckerPluginInterface, e: ListComprehension) -> Listed | None:
+    """The tensors the comprehension ``e`` makes (given as it is to a concatenation): one per
+    iteration where the iterations are counted, else its element type, in a number not
+    known."""
+    return _made(api, e)
+
+
 def _current_function(api: CheckerPluginInterface) -> FuncItem | None:
     scope = getattr(api, "scope", None)
     function = scope.current_function() if scope is not None else None
@@ -132,8 +153,14 @@ def _made(api: CheckerPluginInterface, value: Expression) -> Listed | None:
         left.add(right)
         return left
     if isinstance(value, ListComprehension):
-        t = _type(api, value.generator.left_expr)
-        return Listed([t], True, [None]) if t is not None else None
+        item = value.generator.left_expr
+        t = _type(api, item)
+        if t is None:
+            return None
+        count = comprehension_count(api, value) if _same_each_time(t) else None
+        if count is not None:  # one tensor per iteration, each of this type
+            return Listed([t] * count, False, [item] * count)
+        return Listed([t], True, [item])
     if isinstance(value, CallExpr):
         built = factory_items(api, value)
         if built is not None:  # a helper's list of layers (``layers += block(64, 128)``)
@@ -243,7 +270,11 @@ def _changes(
             t = _type(api, argument)
             if t is None:
                 return None
-            added.add(Listed([t], not in_line, [argument]))
+            times = 1 if in_line else _repeats(api, block_of_binding, stmt)
+            if times is not None and _same_each_time(t):
+                added.add(Listed([t] * times, False, [argument] * times))
+            else:
+                added.add(Listed([t], True, [argument]))
         else:
             more = _made(api, argument)
             if more is None:
@@ -259,6 +290,41 @@ def _changes(
             )
             added.add(more)
     return added
+
+
+def _same_each_time(t: Type) -> bool:
+    """Whether a value checked in a loop has one type on every iteration: mypy checks a loop's
+    body until its names' types settle, so a value whose type changes from one iteration to
+    the next (a tensor pooled again each time) is a union of them."""
+    return not isinstance(get_proper_type(t), UnionType)
+
+
+def _repeats(api: CheckerPluginInterface, block: list[Statement], stmt: Statement) -> int | None:
+    """How many times ``stmt``, nested in ``block``, runs each time ``block`` does: the
+    product of the counts of the ``for`` loops around it (:func:`loop_count`), through
+    ``with`` blocks; None where a loop is not counted or a branch (``if``, ``while``, ``try``)
+    decides."""
+    times = 1
+    current = block
+    while not any(s is stmt for s in current):
+        holder = next((s for s in current if _nests(s, stmt)), None)
+        if isinstance(holder, ForStmt) and _block_holding(holder.body.body, stmt) is not None:
+            count = loop_count(api, holder)
+            if count is None:
+                return None
+            times *= count
+            current = holder.body.body
+        elif isinstance(holder, WithStmt):
+            current = holder.body.body
+        else:
+            return None
+    return times
+
+
+def _nests(holder: Statement, stmt: Statement) -> bool:
+    return not _is_scope(holder) and any(
+        _block_holding(b.body, stmt) is not None for b in blocks(holder)
+    )
 
 
 def _change(stmt: Statement, name: str) -> tuple[str, Expression] | None:

@@ -234,6 +234,8 @@ def _size_arguments(call: CallExpr, fields: bool = False) -> list[str]:
         param = formal[i] if kind == ARG_POS and i < len(formal) else name
         if param in sizes:
             out += _factors(arg, fields)
+        if param in WINDOW_SIZES and isinstance(arg, TupleExpr):  # ``(k, embed_dim)``
+            out += [f for item in arg.items for f in _factors(item, fields)]
     return out
 
 

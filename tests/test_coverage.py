@@ -142,10 +142,6 @@ NO_RULE_NEEDED: dict[str, str] = {
     "dfdx.nn._parameter_list.ParameterList": "holds tensors typed by its element type: "
     "indexing and iteration give that type",
     "dfdx.nn._summary.summary": "prints and returns a str: shapes are read at run time",
-    "dfdx.nn.recurrent.LSTM": "returns a tuple of sequences whose sizes its signature leaves "
-    "Dyn (shapes/layers.py lists it in NOT_LAYERS)",
-    "dfdx.nn.recurrent.GRU": "as LSTM",
-    "dfdx.nn.recurrent.RNN": "as LSTM",
     "dfdx.nn.attention.causal_mask": "sizes from ints known at run time: Tensor[Dyn, Dyn]",
     "dfdx.nn.positional.sinusoidal_table": "returns an array (NumPy's types carry no shape)",
 }

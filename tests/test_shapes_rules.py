@@ -644,3 +644,45 @@ def test_no_best_shape_where_the_rank_is_not_known() -> None:
         shapes.permute(("B", "C"), (0, 5))
     assert error.value.best is None
     assert shapes.ShapeError("a message").best is None
+
+
+def test_recurrent_sizes_and_layouts() -> None:
+    # (L, N, I) to (L, N, directions * H); states (layers * directions, N, H)
+    assert shapes.recurrent("LSTM", (7, 3, 8), 8, 16, 2, True, False) == ((7, 3, 32), (4, 3, 16))
+    assert shapes.recurrent("GRU", ("B", "S", 8), 8, "H", 1, False, True) == (
+        ("B", "S", "H"),
+        (1, "B", "H"),
+    )
+    # a module's sizes: 2 * hidden features, 2 * layers states
+    out, state = shapes.recurrent("LSTM", ("S", "B", "E"), "E", "hidden", "n", True, False)
+    assert out == ("S", "B", "2*hidden") and state == ("2*n", "B", "hidden")
+    # layout not known: the first two axes kept, the states' batch unknown
+    assert shapes.recurrent("RNN", (5, 2, 4), 4, 6, 1, None, None) == (
+        (5, 2, None),
+        (None, None, 6),
+    )
+    # a state's batch fills in the output's
+    assert shapes.recurrent("GRU", (5, None, 4), 4, 6, 1, False, False, [(1, "B", 6)]) == (
+        (5, "B", 6),
+        (1, "B", 6),
+    )
+
+
+def test_recurrent_misfits() -> None:
+    with raises_exactly(
+        "LSTM: expected an input (N, L, input_size) with input_size 32, got Tensor[B, S, 40]"
+    ):
+        shapes.recurrent("LSTM", ("B", "S", 40), 32, 64, 1, False, True)
+    with raises_exactly(
+        "GRU: expected an input (L, N, input_size) with input_size 4, got Tensor[5, 4]"
+    ):
+        shapes.recurrent("GRU", (5, 4), 4, 6, 1, False, False)
+    with raises_exactly(
+        "GRU: expected an initial state Tensor[4, B, 32] (num_layers * directions, N, "
+        "hidden_size), got Tensor[2, B, 32]"
+    ):
+        shapes.recurrent("GRU", ("S", "B", 50), 50, 32, 2, True, False, [(2, "B", 32)])
+    with raises_exactly("RNN: expected a sequence of length >= 1, got Tensor[2, 0, 3]"):
+        shapes.recurrent("RNN", (2, 0, 3), 3, 4, 1, False, True)
+    # a size name against a literal: not provably different from a module's int argument
+    shapes.recurrent("LSTM", ("B", "S", "embed"), 32, 64, 1, False, True)

@@ -11,23 +11,35 @@ one ``linear`` over the whole sequence per layer and direction.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
+
+from typing_extensions import TypeVar
 
 from dfdx import _validate
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import AnyTensor, Dyn, S, T
+from dfdx._typing import AnyTensor, Dyn, T
+from dfdx._typing import H as _Hidden
 from dfdx.nn._init import uniform
+from dfdx.nn._layers import Hyper
 from dfdx.nn._module import Module
 from dfdx.ops import indexing, linalg, movement, unary
-from dfdx_mypy_plugin.shapes import ShapeError, fmt
+from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
 
+I = TypeVar("I", bound=int, default=Any)
+"""``input_size``: a bare ``LSTM`` annotation is ``LSTM[Any, Any, Any]``."""
+H = TypeVar("H", bound=int, default=Any)
+"""``hidden_size``."""
+
 Seq = Tensor[Dyn, Dyn, Dyn, T]
-"""A sequence ``(L, N, H)`` (``(N, L, H)`` with ``batch_first``), or a state ``(layers *
-directions, N, H)``."""
+"""A sequence ``(L, N, directions * H)`` (``(N, L, ...)`` with ``batch_first``), or a state
+``(layers * directions, N, H)``, as the plain signatures type them: the plugin computes every
+size from the layer's type."""
+State = Tensor[Dyn, Dyn, _Hidden, T]
+"""A final state ``(layers * directions, N, H)``: its last axis is the layer's ``H``."""
 
 
 class _Recurrent(Module):
@@ -99,26 +111,20 @@ class _Recurrent(Module):
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
     def _check(self, x: Any, states: tuple[Any, ...]) -> tuple[int, int]:
-        """``x``'s batch size and length, its shape and the states' checked."""
-        name = type(self).__name__
+        """``x``'s batch size and length, its shape and the states' checked (the plugin's
+        rule, :func:`shapes.recurrent`)."""
         shape = x.shape
-        if len(shape) != 3 or shape[2] != self.input_size:
-            layout = "(N, L, input_size)" if self.batch_first else "(L, N, input_size)"
-            raise ShapeError(
-                f"{name}: expected an input {layout} with input_size {self.input_size}, "
-                f"got {fmt(shape)}"
-            )
-        n, length = (shape[0], shape[1]) if self.batch_first else (shape[1], shape[0])
-        if length < 1:
-            raise ShapeError(f"{name}: expected a sequence of length >= 1, got {fmt(shape)}")
-        want = (self.num_layers * self._directions, n, self.hidden_size)
-        for state in states:
-            if state is not None and state.shape != want:
-                raise ShapeError(
-                    f"{name}: expected an initial state {fmt(want)} (num_layers * directions, "
-                    f"N, hidden_size), got {fmt(state.shape)}"
-                )
-        return n, length
+        shapes.recurrent(
+            type(self).__name__,
+            shape,
+            self.input_size,
+            self.hidden_size,
+            self.num_layers,
+            self.bidirectional,
+            self.batch_first,
+            [None if s is None else s.shape for s in states],
+        )
+        return (shape[0], shape[1]) if self.batch_first else (shape[1], shape[0])
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         raise NotImplementedError
@@ -180,7 +186,7 @@ def _gate_sum(xw: Any, h: Any, w_hh: Any, b_hh: Any) -> Any:
     return xw + linalg.linear(h, w_hh, b_hh)
 
 
-class RNN(_Recurrent):
+class RNN(_Recurrent, Generic[I, H, Hyper]):
     """Elman recurrent layer, ``h = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``relu`` with
     ``nonlinearity="relu"``), over ``(L, N, input_size)`` (``(N, L, input_size)`` with
     ``batch_first=True``): returns ``(output, h_n)``, shaped as :class:`LSTM`'s, as
@@ -190,7 +196,7 @@ class RNN(_Recurrent):
     _gates = 1
 
     def __init__(
-        self,
+        self: RNN[Any, Any, Any],
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
@@ -224,8 +230,8 @@ class RNN(_Recurrent):
         return (unary.tanh(pre) if self.nonlinearity == "tanh" else unary.relu(pre),)
 
     def __call__(
-        self, x: Tensor[*S, T], hx: Seq[T] | Seq[NoneTape] | None = None
-    ) -> tuple[Seq[T], Seq[T]]:
+        self, x: Tensor[Dyn, Dyn, I, T], hx: Seq[T] | Seq[NoneTape] | None = None
+    ) -> tuple[Seq[T], State[H, T]]:
         out, finals = self._run(x, (hx,))
         return out, movement.stack([s[0] for s in finals], axis=0)
 
@@ -236,14 +242,46 @@ class RNN(_Recurrent):
         return shown if self.nonlinearity == "tanh" else f"{shown}, nonlinearity='relu'"
 
 
-class LSTM(_Recurrent):
+class LSTM(_Recurrent, Generic[I, H, Hyper]):
     """Long short-term memory over ``(L, N, input_size)`` (``(N, L, input_size)`` with
     ``batch_first=True``): returns ``(output, (h_n, c_n))`` with ``output`` ``(L, N,
     directions * hidden_size)`` (batch first likewise) and ``h_n``, ``c_n`` ``(num_layers *
     directions, N, hidden_size)``, as PyTorch's ``nn.LSTM`` (no ``proj_size``). ``hx`` is
-    ``(h_0, c_0)`` of that shape, zeros when None."""
+    ``(h_0, c_0)`` of that shape, zeros when None.
+
+    The plugin types ``LSTM(32, 64, num_layers=2, bidirectional=True)`` as ``LSTM[Literal[32],
+    Literal[64], tuple[Literal[2], Literal[True], Literal[False]]]`` (``input_size``,
+    ``hidden_size``, then ``num_layers``, ``bidirectional`` and ``batch_first``) and computes
+    the output's and the states' sizes from it; ``RNN`` and ``GRU`` likewise. Without it,
+    annotate the field (``lstm: LSTM[L[32], L[64]]``) to check the input's features and type
+    the states' last axis."""
 
     _gates = 4
+
+    def __init__(
+        self: LSTM[Any, Any, Any],
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            rng=rng,
+            dtype=dtype,
+        )
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         h, c = state
@@ -253,9 +291,9 @@ class LSTM(_Recurrent):
 
     def __call__(
         self,
-        x: Tensor[*S, T],
+        x: Tensor[Dyn, Dyn, I, T],
         hx: tuple[Seq[T] | Seq[NoneTape], Seq[T] | Seq[NoneTape]] | None = None,
-    ) -> tuple[Seq[T], tuple[Seq[T], Seq[T]]]:
+    ) -> tuple[Seq[T], tuple[State[H, T], State[H, T]]]:
         h0, c0 = (None, None) if hx is None else hx
         out, finals = self._run(x, (h0, c0))
         h_n = movement.stack([s[0] for s in finals], axis=0)
@@ -265,13 +303,38 @@ class LSTM(_Recurrent):
     forward = __call__
 
 
-class GRU(_Recurrent):
+class GRU(_Recurrent, Generic[I, H, Hyper]):
     """Gated recurrent unit over ``(L, N, input_size)`` (``(N, L, input_size)`` with
     ``batch_first=True``): returns ``(output, h_n)``, shaped as :class:`LSTM`'s, as PyTorch's
     ``nn.GRU`` (``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``). ``hx`` is ``h_0``
     ``(num_layers * directions, N, hidden_size)``, zeros when None."""
 
     _gates = 3
+
+    def __init__(
+        self: GRU[Any, Any, Any],
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            rng=rng,
+            dtype=dtype,
+        )
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         (h,) = state
@@ -283,8 +346,8 @@ class GRU(_Recurrent):
         return ((1 - z) * n + z * h,)
 
     def __call__(
-        self, x: Tensor[*S, T], hx: Seq[T] | Seq[NoneTape] | None = None
-    ) -> tuple[Seq[T], Seq[T]]:
+        self, x: Tensor[Dyn, Dyn, I, T], hx: Seq[T] | Seq[NoneTape] | None = None
+    ) -> tuple[Seq[T], State[H, T]]:
         out, finals = self._run(x, (hx,))
         return out, movement.stack([s[0] for s in finals], axis=0)
 

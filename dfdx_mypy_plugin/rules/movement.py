@@ -19,6 +19,7 @@ from mypy.nodes import (
     ARG_POS,
     CallExpr,
     Expression,
+    ListComprehension,
     ListExpr,
     MemberExpr,
     NameExpr,
@@ -39,7 +40,7 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._listed import listed_items
+from dfdx_mypy_plugin._listed import comprehension_items, listed_items
 from dfdx_mypy_plugin._locals import reaching_definitions, unpacked_into
 from dfdx_mypy_plugin._origin import last_assignment, layer_output_size, origins
 from dfdx_mypy_plugin._tables import table_places
@@ -332,6 +333,10 @@ def _items(call: Call) -> tuple[list[Type], bool, list[Expression | None]]:
         listed = listed_items(call.api, e)
         if listed is not None and listed.types:
             return listed.types, listed.unknown, listed.places
+    if isinstance(e, ListComprehension):
+        listed = comprehension_items(call.api, e)
+        if listed is not None and listed.types:
+            return listed.types, listed.unknown, listed.places
     return [_element(t)], True, []
 
 
@@ -379,15 +384,29 @@ def _blame_odd_member(
     except (Unknown, shapes.ShapeError):
         return
     others = [tuple(d for j, d in enumerate(s) if j != i) for s in shapes_]
-    counts = {o: others.count(o) for o in others}
+    # one vote per place: an append in a counted loop (or a comprehension's element) puts
+    # one tensor per iteration, all made by one line
+    voters: dict[int, tuple[object, ...]] = {}
+    for k, (other, place) in enumerate(zip(others, places, strict=True)):
+        voters[id(place) if place is not None else -1 - k] = other
+    votes = list(voters.values())
+    counts = {o: votes.count(o) for o in votes}
     most = max(counts.values())
     if list(counts.values()).count(most) != 1:
-        return
+        # a tie: the line that puts a tensor in the list on each pass of a loop is the odd one
+        # (a branch appended in the loop, against the input the list starts with)
+        looped = {id(p) for p in places if p is not None and places.count(p) > 1}
+        kept = {o for o, p in zip(others, places, strict=True) if id(p) not in looped}
+        if not looped or len(kept) != 1:
+            return
+        counts = {o: (most if o in kept else 0) for o in votes}
     definition = reaching_definitions(call.api)
     line = call.context.line
+    blamed: set[int] = set()
     for other, place in zip(others, places, strict=True):
-        if counts[other] == most or place is None:
+        if counts[other] == most or place is None or id(place) in blamed:
             continue
+        blamed.add(id(place))
         if isinstance(place, NameExpr):
             value = definition(place)
             if value is not None and 0 < value.line != line:

@@ -46,6 +46,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     TempNode,
+    TupleExpr,
     TypeInfo,
 )
 from mypy.plugin import CheckerPluginInterface
@@ -326,7 +327,7 @@ def _pair_arg(call: Call, arg: shapes.Arg) -> tuple[shapes.Dim, shapes.Dim] | No
         return None if arg.default is None else (arg.default, arg.default)
     t = get_proper_type(call.arg(arg.name))
     if isinstance(t, TupleType):
-        items = [_window_item(call, i) for i in t.items]
+        items = _window_items(call, arg.name, t)
         if len(items) == 2 and items[0] is not None and items[1] is not None:
             return (items[0], items[1])
         return None
@@ -340,7 +341,7 @@ def _sides_arg(call: Call, arg: shapes.Arg) -> shapes.WindowValue:
     t = get_proper_type(call.arg(arg.name))
     if not isinstance(t, TupleType):
         return _window_size(call, arg.name)
-    items = [_window_item(call, i) for i in t.items]
+    items = _window_items(call, arg.name, t)
     if len(items) != arg.sides or any(i is None for i in items):
         return None
     return tuple(items)
@@ -353,7 +354,7 @@ def _single_arg(call: Call, arg: shapes.Arg) -> shapes.Dim:
         return arg.default
     t = get_proper_type(call.arg(arg.name))
     if isinstance(t, TupleType):
-        return _window_item(call, t.items[0]) if len(t.items) == 1 else None
+        return _window_items(call, arg.name, t)[0] if len(t.items) == 1 else None
     return _window_size(call, arg.name)
 
 
@@ -365,13 +366,28 @@ def _window_size(call: Call, name: str) -> shapes.Dim:
     return n if isinstance(n, int) or _scoped_size(call, n) else None
 
 
-def _window_item(call: Call, t: Type) -> shapes.Dim:
-    """An entry of a tuple window argument: a literal int or a size TypeVar (``(k, k)``)."""
+def _window_items(call: Call, name: str, t: TupleType) -> list[shapes.Dim]:
+    """The entries of the tuple window argument ``name`` of type ``t``, each read as the
+    argument is where it is one size (:func:`_window_size`): from its expression where the
+    tuple is written out (``(k, embed_dim)``, ``(k // 2, 0)`` with a module's ``int``
+    arguments), else from its type."""
+    e = call.named_exprs.get(name)
+    exprs = e.items if isinstance(e, TupleExpr) and len(e.items) == len(t.items) else None
+    return [
+        _window_item(call, item, exprs[i] if exprs is not None else None)
+        for i, item in enumerate(t.items)
+    ]
+
+
+def _window_item(call: Call, t: Type, e: Expression | None = None) -> shapes.Dim:
+    """An entry of a tuple window argument: a literal int, a size TypeVar (``(k, k)``), or,
+    read from its expression ``e``, arithmetic on them and on the module's ``int`` window
+    arguments (``(kernel_size - 1) // 2``)."""
     n = literal_int(t)
     if n is not None:
         return n
-    d = dim_of_type(t, call.syms)
-    return d if _scoped_size(call, d) else None
+    d = call.read_size(t, e) if e is not None else dim_of_type(t, call.syms)
+    return d if isinstance(d, int) or _scoped_size(call, d) else None
 
 
 def _scoped_size(call: Call, d: shapes.Dim) -> bool:

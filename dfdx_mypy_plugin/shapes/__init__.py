@@ -156,6 +156,7 @@ from dfdx_mypy_plugin.shapes.nn import sequential_link as sequential_link
 from dfdx_mypy_plugin.shapes.norm import group_norm as group_norm
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.norm import rms_norm as rms_norm
+from dfdx_mypy_plugin.shapes.recurrent import recurrent as recurrent
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
 from dfdx_mypy_plugin.shapes.reduce import reduce as reduce
 from dfdx_mypy_plugin.shapes.selection import multinomial as multinomial

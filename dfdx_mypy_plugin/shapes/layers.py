@@ -693,10 +693,10 @@ NOT_LAYERS: dict[str, str] = {
     "called; the length S is checked against max_len at run time only",
     "LearnedPositionalEmbedding": "rules/attention.py: d_model where built; its signature keeps "
     "Tensor[*B, S, D]",
-    "LSTM": "returns (output, (h_n, c_n)), not one tensor: typed by its signature (sizes Dyn); "
-    "the runtime checks the input's and the states' sizes",
-    "GRU": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
-    "RNN": "returns (output, h_n), not one tensor: typed by its signature, as LSTM",
+    "LSTM": "returns (output, (h_n, c_n)), not one tensor: rules/recurrent.py puts its sizes "
+    "and layout into its type where it is built and checks its input and states where called",
+    "GRU": "returns (output, h_n), not one tensor: rules/recurrent.py, as LSTM",
+    "RNN": "returns (output, h_n), not one tensor: rules/recurrent.py, as LSTM",
     "LoadError": "an exception, not a module",
     "ParameterList": "holds tensors and is not called: its elements are typed by its element "
     "type (ParameterList[Tensor[L[4], NoneTape]])",

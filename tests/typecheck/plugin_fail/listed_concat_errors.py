@@ -1,8 +1,8 @@
 """Concatenations of a list held in a name whose tensors do not fit: a branch at another
-resolution (a pooling branch built with stride 2), features appended in a loop at another
-resolution, ``[x] + embs`` with embeddings of another width, a list of branches whose
-channels do not add up to the declared result. The list is read where it was made, so the
-concatenation is checked as for a list written out."""
+resolution (a pooling branch built with stride 2), features appended in a counted loop at
+another resolution (reported at the ``append`` too), ``[x] + embs`` with embeddings of
+another width, a list of branches whose channels do not add up to the declared result. The
+list is read where it was made, so the concatenation is checked as for a list written out."""
 
 # rules: movement
 
@@ -58,16 +58,18 @@ class DenseBlock(Module, Generic[C]):
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, Dyn, H, W, T]:
         features: list[Tensor[N, C, Dyn, Dyn, T]] = [x]  # E: mypy[dfdx-shape "features is assigne"
-        #     "d here; used at line 65: concat: sizes differ on axis 2: Tensor[N, C, H, W] and Ten"
+        #     "d here; used at line 67: concat: sizes differ on axis 2: Tensor[N, C, H, W] and Ten"
         #     "sor[N, C, (H+1)//2-1, (W+1)//2-1] (H != (H+1)//2-1)"]
         for layer in self.layers:
-            features.append(layer(x))
+            features.append(layer(x))  # E: mypy[dfdx-shape "put in the list here; used at line "
+            #     "67: concat: sizes differ on axis 2: Tensor[N, C, H, W] and Tensor[N, C, "
+            #     "(H+1)//2-1, (W+1)//2-1] (H != (H+1)//2-1)"]
         return dx.cat(features, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Ten"
         #     "sor[N, C, H, W] and Tensor[N, C, (H+1)//2-1, (W+1)//2-1] (H != (H+1)//2-1)"]
 
 
 def prefixed(x: Tensor[B, S, D, T], embs: list[Tensor[B, L[1], E, T]]) -> Tensor[B, Dyn, D, T]:
     feats = [x] + embs  # noqa: RUF005  # E: mypy[dfdx-shape "feats is assigned here; used at line"
-    #     " 72: concat: sizes differ on axis 2: Tensor[B, S, D] and Tensor[B, 1, E] (D != E)"]
+    #     " 74: concat: sizes differ on axis 2: Tensor[B, S, D] and Tensor[B, 1, E] (D != E)"]
     return dx.cat(feats, axis=1)  # E: mypy[dfdx-shape "concat: sizes differ on axis 2: Tensor[B, "
     #     "S, D] and Tensor[B, 1, E] (D != E)"]
