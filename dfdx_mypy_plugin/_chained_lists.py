@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mypy.argmap import map_actuals_to_formals
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     AssignmentStmt,
@@ -44,15 +45,14 @@ from mypy.nodes import (
     MemberExpr,
     MypyFile,
     NameExpr,
-    OpExpr,
     OperatorAssignmentStmt,
+    OpExpr,
     StarExpr,
     Statement,
     TupleExpr,
     TypeInfo,
     Var,
 )
-from mypy.argmap import map_actuals_to_formals
 from mypy.plugin import FunctionContext
 from mypy.types import (
     AnyType,
@@ -64,14 +64,14 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._factories import factory_items
 from dfdx_mypy_plugin._joined_values import expressions_in
 from dfdx_mypy_plugin._listed import listed_items
+from dfdx_mypy_plugin._types import Unknown, read_dim
 from dfdx_mypy_plugin._where import walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
-from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import Unknown, read_dim
 from dfdx_mypy_plugin.shapes import layer_of
 
 MODULE = "dfdx.nn._module.Module"

@@ -86,7 +86,7 @@ from dfdx_mypy_plugin._user_calls import exact_sizes_accepted
 from dfdx_mypy_plugin._where import at_build, at_inputs, declared_after, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
-from dfdx_mypy_plugin.rules.containers import MODULE_LIST, CONTAINERS, container_signature
+from dfdx_mypy_plugin.rules.containers import CONTAINERS, MODULE_LIST, container_signature
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
 from dfdx_mypy_plugin.rules.nn import (
     USER_MODULE,
