@@ -226,13 +226,14 @@ def _keeps(e: Expression, x: str, member: NameExpr) -> bool:
     that may change its sizes between two members (an interleaved ``self.down[i](x)``): the
     member's own call, a function of a module (``dx.tanh``, ``F.relu``) or of the file, a
     method of the value (``x.relu()``), and a field holding a layer that keeps its input's
-    shape (``self.act``, a ``ReLU``) are such calls."""
+    shape (``self.act``, a ``ReLU``) are such calls; none that reshapes (``x.flatten(1)``,
+    ``x.transpose(1, 2)``) is."""
     if not isinstance(e, CallExpr):
         return True
     callee = e.callee
     if isinstance(callee, NameExpr):
         return callee.name == member.name or isinstance(callee.node, FuncDef | TypeInfo)
-    if not isinstance(callee, MemberExpr):
+    if not isinstance(callee, MemberExpr) or callee.name in _RESHAPING:
         return False
     owner = callee.expr
     if not isinstance(owner, NameExpr):
@@ -298,6 +299,15 @@ def _members(api: TypeChecker, e: Expression) -> list[tuple[Instance, Expression
             return None
         out.append((p, place))
     return out
+
+
+_RESHAPING = frozenset(
+    {"view", "reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "movedim"}
+    | {"squeeze", "unsqueeze", "expand", "repeat", "t", "mean", "sum", "max", "min", "amax"}
+    | {"amin", "narrow", "split", "chunk", "unfold", "pad", "interpolate", "cat", "stack"}
+    | {"pixel_shuffle", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "conv1d", "conv2d"}
+)
+"""Functions and methods that may change a tensor's sizes or axes between two members."""
 
 
 def _field(owner: NameExpr, name: str) -> Var | None:

@@ -2,8 +2,8 @@
 postnet whose first and last convolutions change the width (a display, a comprehension and a
 display added with ``+``), the same built from ``int`` arguments, a decoder filled by
 ``append`` and applied through ``enumerate`` with an activation between members, a residual
-stack, branches applied each to the same input (ASPP: no chain), and a list whose members
-are interleaved with other layers in the loop (not checked as a chain)."""
+stack, branches applied each to the same input (ASPP: no chain), and lists whose members
+are interleaved with other layers or a transpose in the loop (not checked as a chain)."""
 
 # rules: nn
 
@@ -133,10 +133,24 @@ class Downsampling(Module):
         return x
 
 
+class ConvThenNorm(Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = ModuleList([Conv1d(16, 32, 3, padding=1), BatchNorm1d(10)])
+
+    def forward(self, x: Tensor[B, Any, Any, T]) -> Tensor[B, Any, Any, T]:
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i == 0:
+                x = x.transpose(1, 2)  # (B, 10, 32): the norm reads the length
+        return x
+
+
 mel = dx.tensor(np.zeros((2, 80, 40), dtype=np.float32))
 refined: Tensor[L[2], Any, L[40], NoneTape] = Postnet()(dx.randn(2, 80, 40))
 print(refined.shape, SizedPostnet()(mel).shape)
 decoded = Decoder(16, 64)(dx.randn(4, 16))
 assert_type(decoded, Tensor[L[4], Any, NoneTape])
 print(decoded.shape, ResidualStack(8)(dx.randn(2, 8)).shape)
+print(ConvThenNorm()(dx.randn(2, 16, 10)).shape)
 print(len(ASPP(8, 4, [6, 12])(dx.randn(1, 8, 16, 16))), Downsampling()(dx.randn(1, 16, 8, 8)).shape)
