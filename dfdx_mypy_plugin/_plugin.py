@@ -67,6 +67,7 @@ from mypy.types import (
 from dfdx_mypy_plugin import __version__, shapes
 from dfdx_mypy_plugin._arguments import hide_arguments, name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._buffers import register_buffer
+from dfdx_mypy_plugin._chained_lists import chained_module_list
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
 from dfdx_mypy_plugin._factories import factory_call, factory_of
@@ -88,7 +89,7 @@ from dfdx_mypy_plugin._user_calls import exact_sizes_accepted
 from dfdx_mypy_plugin._where import at_build, at_inputs, declared_after, fit_value
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.rules import FUNCTION_RULES, METHOD_RULES, Call, Rule, load_all
-from dfdx_mypy_plugin.rules.containers import CONTAINERS, container_signature
+from dfdx_mypy_plugin.rules.containers import CONTAINERS, MODULE_LIST, container_signature
 from dfdx_mypy_plugin.rules.indexing import _none_tape as none_tape
 from dfdx_mypy_plugin.rules.nn import (
     USER_MODULE,
@@ -1070,6 +1071,8 @@ class DfdxPlugin(Plugin):
         return info is not None and is_sized_user_module(info)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname == MODULE_LIST:
+            return chained_module_list
         rule = FUNCTION_RULES.get(fullname)
         if rule is None and self._is_sized_user_module(fullname):
             rule = USER_MODULE

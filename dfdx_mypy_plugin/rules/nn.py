@@ -592,12 +592,14 @@ def _chain_mismatch(layers: list[Instance]) -> shapes.ChainMismatch | None:
     return shapes.sequential_mismatch([_chain_link(layer) for layer in layers])
 
 
-def _chain_link(layer: Instance) -> shapes.ChainLink:
+def _chain_link(layer: Instance, sizes: dict[str, shapes.Dim] | None = None) -> shapes.ChainLink:
+    """``sizes``: a user module's sizes its type does not know (``int``), by TypeVar name, as
+    its construction gives them (``ConvBN(dim * 2, n_mels)``)."""
     spec = _layer(layer)
     if spec is None:
         if layer.type.fullname == SEQUENTIAL:
             return _nested_link(layer)
-        return _user_link(layer)
+        return _user_link(layer, sizes)
     try:
         dims = tuple(_dims(layer, spec))
     except Unknown:
@@ -661,7 +663,7 @@ def _nested_link(seq: Instance) -> shapes.ChainLink:
 _FREE = "free"  # a size of forward's own (the batch, the rows): not set by the module
 
 
-def _user_link(module: Instance) -> shapes.ChainLink:
+def _user_link(module: Instance, sizes: dict[str, shapes.Dim] | None = None) -> shapes.ChainLink:
     """A user's module in a Sequential as the chain check reads it, from its ``forward``: the
     size its first parameter takes and the size its result gives, with the module's sizes
     (``Fire[64, 16, 64, 64]``: ``Tensor[N, CI, H, W]`` to ``Tensor[N, E1+E3, H, W]`` takes
@@ -673,6 +675,7 @@ def _user_link(module: Instance) -> shapes.ChainLink:
     if declared is None or module.type.fullname.startswith("dfdx."):
         return shapes.ChainLink(None)
     values = _module_sizes(module)
+    values.update({k: v for k, v in (sizes or {}).items() if values.get(k) is None})
     free = frozenset(tv.name for tv in declared.variables)
     tensors = [t for t in declared.arg_types[1:2] if is_tensor(t)]
     takes = _link_axis(tensors[0], free, values) if tensors else None
@@ -683,8 +686,12 @@ def _user_link(module: Instance) -> shapes.ChainLink:
         return shapes.ChainLink(None)
     reads, rank, take = takes if takes is not None else (None, 0, None)
     gives_axis, _, give = gives if gives is not None else (None, 0, None)
+    name = _module_name(module)
+    if sizes:  # the sizes as built, where the type does not know them
+        shown = [shapes.fmt_dim(values.get(tv.name)) for tv in module.type.defn.type_vars]
+        name = f"{module.type.name}[{', '.join(shown)}]"
     layer = shapes.Layer(
-        name=_module_name(module),
+        name=name,
         module=module.type.module_name,
         sizes=(shapes.Arg("takes", axis=True), shapes.Arg("gives", axis=True)),
         reads=reads,

@@ -744,7 +744,9 @@ class ChainMismatch:
     message: str
 
 
-def sequential_mismatch(links: Sequence[ChainLink]) -> ChainMismatch | None:
+def sequential_mismatch(
+    links: Sequence[ChainLink], chain: tuple[str, str] = ("Sequential", "layer")
+) -> ChainMismatch | None:
     """The first pair of a Sequential's layers that do not fit together, before any input is
     seen: a layer's input size is checked against the last layer before it that set that size
     (features on the last axis, channels on axis 1). A layer reading the channels of a 2-d
@@ -784,7 +786,7 @@ def sequential_mismatch(links: Sequence[ChainLink]) -> ChainMismatch | None:
                 gives, at = known[source]
                 name = display_name(layer, link.sizes)
                 try:
-                    sequential_link(i, name, link.sizes[0], at, gives, source)
+                    sequential_link(i, name, link.sizes[0], at, gives, source, chain)
                 except ShapeError as e:
                     return ChainMismatch(i, at, str(e))
             known.setdefault(layer.reads, (link.sizes[0], i))

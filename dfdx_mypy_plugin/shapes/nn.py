@@ -37,15 +37,23 @@ def linear(x: Shape, in_features: Dim, out_features: Dim) -> Shape:
 
 
 def sequential_link(
-    index: int, layer: str, takes: Dim, source: int, gives: Dim, what: str = "features"
+    index: int,
+    layer: str,
+    takes: Dim,
+    source: int,
+    gives: Dim,
+    what: str = "features",
+    chain: tuple[str, str] = ("Sequential", "layer"),
 ) -> None:
     """Layer ``index`` (1-based, ``layer`` as written: ``Linear[256, 10]``) of a Sequential
     takes ``takes`` features (or channels); layer ``source`` is the last one before it that
-    set that size, to ``gives``."""
+    set that size, to ``gives``. ``chain``: what the message calls the chain and its
+    members (a ``ModuleList`` applied in a loop names its members so)."""
     if same_layer_size(takes, gives) is False:
+        container, item = chain
         raise ShapeError(
-            f"Sequential: layer {index} ({layer}) takes {fmt_dim(takes)} {what}, "
-            f"layer {source} gives {fmt_dim(gives)}"
+            f"{container}: {item} {index} ({layer}) takes {fmt_dim(takes)} {what}, "
+            f"{item} {source} gives {fmt_dim(gives)}"
         )
 
 
