@@ -49,6 +49,7 @@ from mypy.nodes import (
     WithStmt,
 )
 from mypy.plugin import CheckerPluginInterface, MethodSigContext
+from mypy.subtypes import is_same_type
 from mypy.types import (
     CallableType,
     FunctionLike,
@@ -65,6 +66,8 @@ from dfdx_mypy_plugin._locals import blocks
 from dfdx_mypy_plugin._loop_counts import comprehension_count, loop_count
 from dfdx_mypy_plugin._origin import last_binding
 from dfdx_mypy_plugin._types import is_tensor
+
+_MODULE = "dfdx.nn._module.Module"
 
 _SEQUENCES = frozenset(
     {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
@@ -444,15 +447,43 @@ def tensor_appended(ctx: MethodSigContext) -> FunctionLike:
     ):
         return sig
     receiver = get_proper_type(ctx.type)
-    if not (isinstance(receiver, Instance) and receiver.args and is_tensor(receiver.args[0])):
+    if not (isinstance(receiver, Instance) and receiver.args):
+        return sig
+    item = receiver.args[0]
+    if is_tensor(item):
+        takes = _tensors
+    elif _layer_of_sizes(item):
+        takes = _same_layer  # ``layers = [Linear(32, 64)]``, then ``Linear(64, 128)``
+    else:
         return sig
     arg_types = list(sig.arg_types)
     for i, exprs in enumerate(ctx.args[: len(arg_types)]):
-        if len(exprs) == 1 and is_tensor(arg_types[i]):
+        if len(exprs) == 1 and is_same_type(arg_types[i], item):
             given = ctx.api.get_expression_type(exprs[0])
-            if is_tensor(given):
+            if takes(given, item):
                 arg_types[i] = given
     return sig.copy_modified(arg_types=arg_types)
+
+
+def _layer_of_sizes(t: Type) -> bool:
+    """Whether ``t`` is a module of type arguments (``Linear[L[32], L[64]]``, a user's
+    ``Block[L[16], L[32]]``): the sizes the plugin gave the list's first item."""
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and bool(p.args) and p.type.has_base(_MODULE)
+
+
+def _same_layer(t: Type, item: Type) -> bool:
+    p, q = get_proper_type(t), get_proper_type(item)
+    return isinstance(p, Instance) and isinstance(q, Instance) and p.type == q.type
+
+
+def _tensors(t: Type, item: Type | None = None) -> bool:
+    """Whether ``t`` is a tensor, or a union of tensors (a name a loop rebinds to smaller maps
+    each pass: ``x = self.pool(x)`` then ``outs.append(x)``)."""
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        return all(is_tensor(item) for item in p.items)
+    return is_tensor(p)
 
 
 def _inferred(e: Expression) -> bool:
