@@ -548,7 +548,8 @@ def _constant(e: Expression) -> object:
     if isinstance(e, FloatExpr):
         return e.value
     if isinstance(e, TupleExpr):
-        return tuple(_constant(i) for i in e.items)
+        items = tuple(_constant(i) for i in e.items)
+        return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
     return _UNKNOWN
 
 
