@@ -52,6 +52,7 @@ from mypy.nodes import (
     WhileStmt,
 )
 
+from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._reused_names import is_declaration
 
 _STEPS = 20_000
@@ -368,17 +369,19 @@ def _call(func: FuncDef, args: Sequence[object], named: dict[str, object], run: 
     names: dict[str, object] = {}
     positional = list(args)
     for argument, name in zip(func.arguments, func.arg_names, strict=True):
-        binds = argument.variable.name  # a hidden name where the body reassigns it
         if argument.kind.is_star() or name is None:
             raise NotFollowed
         if argument.kind.is_positional() and positional:
-            names[binds] = positional.pop(0)
+            value = positional.pop(0)
         elif name in named:
-            names[binds] = named.pop(name)
+            value = named.pop(name)
         elif argument.initializer is not None:
-            names[binds] = _expression(argument.initializer, _Run())
+            value = _expression(argument.initializer, _Run())
         else:
             raise NotFollowed
+        # a body that reassigns the argument reads it by its hidden name (``_arguments``:
+        # ``v = v__argument``), whichever name its variable shows now
+        names[name] = names[HIDDEN.format(name)] = value
     if positional or named:
         raise NotFollowed
     inner = _Run(names=names, steps=run.steps, depth=run.depth + 1)
