@@ -472,7 +472,7 @@ def _layer_of_sizes(t: Type) -> bool:
     return isinstance(p, Instance) and bool(p.args) and p.type.has_base(_MODULE)
 
 
-def _same_layer(t: Type, item: Type) -> bool:
+def _same_layer(t: Type, item: Type | None = None) -> bool:
     p, q = get_proper_type(t), get_proper_type(item)
     return isinstance(p, Instance) and isinstance(q, Instance) and p.type == q.type
 
