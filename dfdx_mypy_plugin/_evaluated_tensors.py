@@ -114,7 +114,8 @@ def broadcast_blame(left: object, right: object) -> Blame | None:
     """The layer built wrong where two tensors do not broadcast: on the first axis whose
     sizes differ (neither 1), the layer that set the size of the operand computed from the
     other one (a squeeze-and-excitation gate computed from the features it scales, a
-    residual branch from its input); None where neither is, or no layer set it."""
+    residual branch from its input), or, of two computed from the same tensor, the one
+    whose size a layer set where the other's is the input's; None where none is so."""
     if not (isinstance(left, EvaluatedTensor) and isinstance(right, EvaluatedTensor)):
         return None
     for axis in range(-1, -min(len(left.shape), len(right.shape)) - 1, -1):
@@ -125,6 +126,11 @@ def broadcast_blame(left: object, right: object) -> Blame | None:
             return right.origin(axis)
         if right.serial in left.made_from:
             return left.origin(axis)
+        if left.made_from & right.made_from:
+            # both computed from one tensor (a block's output and its projection shortcut):
+            # the one a layer changed the size of, where the other kept the input's
+            a, b = left.origin(axis), right.origin(axis)
+            return a if b is None else b if a is None else None
         return None
     return None
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mypy.argmap import map_actuals_to_formals
 from mypy.checker import TypeChecker
@@ -146,9 +146,14 @@ class _Failed(Exception):
     """The layer (or block) built wrong, where the values say which."""
     called: bool = True
     """Whether ``blame`` is the layer called at ``where`` (else its output reaches it)."""
+    fed: _Blame | None = None
+    """The layer of the same block that set the size a failing layer reads (``self.fc1``
+    feeding ``self.fc2``): either may be the one built wrong, both lines are shown."""
     alone: bool | None = None
-    """Whether the block it failed in was built alone (a field or a name built once, whose
-    own calls are checked); None where it failed in the module evaluated itself."""
+    """Whether the block it failed in is built of arguments whose types say their sizes (a
+    field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
+    (or of the chain it is a member of) reports its mistakes; None where it failed in the
+    module evaluated itself."""
 
 
 @dataclass(frozen=True)
@@ -186,9 +191,6 @@ class _Module:
     built: _Blame | None = None
     arguments: dict[str, object] = field(default_factory=dict)
     """What its ``__init__`` was given, by parameter name."""
-    alone: bool = False
-    """Built alone, by an assignment of its own outside a loop (``self.se = SE(16, 32)``):
-    its calls are checked with its own instance, not only as part of this one."""
 
 
 @dataclass
@@ -328,7 +330,7 @@ def _report(
     if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
     if failed.alone:
-        return  # in a block built alone: the check of its own call reports it
+        return  # in a block typed by its arguments: the check of its own call reports it
     message = f"{failed.error} (in {failed.instance})"
     api.fail(message, failed.where, code=DFDX_SHAPE)  # (mypy shows a message once a line)
     at_fault = [
@@ -346,6 +348,10 @@ def _report(
         how = "called at" if failed.called else "its output reaches"
         built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
         api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
+        fed = failed.fed
+        if fed is not None and fed[0].line not in (failed.where.line, failed.blame[0].line, 0):
+            reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
+            api.fail(reaches + message, fed[0], code=DFDX_SHAPE)
 
 
 def _reported_at(api: CheckerPluginInterface, line: int, instance: str) -> bool:
@@ -1203,14 +1209,6 @@ def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
         if not in_init:
             raise
         value = _UNKNOWN
-    if (
-        isinstance(value, _Module)
-        and isinstance(stmt.rvalue, CallExpr)
-        and len(stmt.lvalues) == 1
-        and (isinstance(stmt.lvalues[0], NameExpr) or _is_self(stmt.lvalues[0]))
-        and not scope.looping
-    ):
-        value.alone = True
     for target in stmt.lvalues:
         _bind(target, value, scope)
 
@@ -1220,7 +1218,7 @@ def _bind(target: Expression, value: object, scope: _Scope) -> None:
         scope.names[target.name] = value
     elif _is_self(target):
         assert isinstance(target, MemberExpr)
-        scope.fields[target.name] = value
+        scope.fields[target.name] = _named(value, f"self.{target.name}")
     elif isinstance(target, TupleExpr | ListExpr):
         items = value if isinstance(value, tuple) else None
         if items is not None and len(items) != len(target.items):
@@ -1229,6 +1227,22 @@ def _bind(target: Expression, value: object, scope: _Scope) -> None:
             _bind(t, items[i] if items is not None else _UNKNOWN, scope)
     else:
         raise _Stop
+
+
+def _named(value: object, field_name: str) -> object:
+    """``value`` bound to the field ``field_name``: a layer of the table built by that
+    assignment is shown by the field's name where it is blamed (``self.fc2 is built
+    here``), and so is a member built inline in a ``Sequential(...)`` bound there
+    (``layer 1 of self.shortcut``)."""
+    if isinstance(value, _Layer) and value.built is not None:
+        return replace(value, built=(value.built[0], field_name))
+    if isinstance(value, _Sequence) and not value.listed:
+        members = tuple(
+            _named(m, f"layer {i + 1} of {field_name}") if isinstance(m, _Layer) else m
+            for i, m in enumerate(value.members)
+        )
+        return replace(value, members=members)
+    return value
 
 
 def _is_self(e: Expression) -> bool:
@@ -1600,11 +1614,29 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
     raise _Stop
 
 
+def _feeding(layer: _Layer, x: _Tensor, scope: _Scope) -> _Blame | None:
+    """The layer built in the same block (``scope.info``'s ``__init__``) that set the size of
+    ``x`` that ``layer`` reads and does not take (its features, its channels); None where
+    no such layer did (the block's input, a reshape, another block's layer)."""
+    axis = {"features": -1, "channels": 1}.get(layer.layer.reads or "")
+    if axis is None or not layer.sizes or not -len(x.shape) <= axis < len(x.shape):
+        return None
+    if x.shape[axis] is None or x.shape[axis] == layer.sizes[0]:
+        return None
+    origin = x.origin(axis)
+    defn = scope.info.defn if scope.info is not None else None
+    if origin is None or origin == layer.built or defn is None:
+        return None
+    inside = defn.line <= origin[0].line <= (defn.end_line or defn.line)
+    return origin if inside else None
+
+
 def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Tensor:
     try:
         out = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
     except ShapeError as error:
-        raise _Failed(error, e, scope.instance, scope.info, layer.built) from None
+        fed = _feeding(layer, x, scope)
+        raise _Failed(error, e, scope.instance, scope.info, layer.built, fed=fed) from None
     if out is None:
         raise _Stop
     if layer.layer.keeps_shape:
@@ -1625,13 +1657,14 @@ def _run_member(
     call: CallExpr,
 ) -> object:
     """:func:`_run_forward` for a block called by another at ``call``; a failure from inside
-    it records whether that call's own check evaluates the same instance (the block built
-    alone, of arguments and inputs whose types say their sizes), and so reports it."""
+    it records whether that call's own check sees the same sizes (the block built of
+    arguments and called on inputs whose types say their sizes), and so reports it: the
+    lines inside a block built right are not blamed for what its caller gave it."""
     try:
         return _run_forward(api, module, inputs, depth)
     except _Failed as failed:
         if failed.alone is None:
-            failed.alone = module.alone and _typed_alone(api, module) and _typed_inputs(api, call)
+            failed.alone = _typed_alone(api, module) and _typed_inputs(api, call)
         raise
 
 
@@ -1654,7 +1687,7 @@ def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
 
 
 def _typed_alone(api: CheckerPluginInterface, module: _Module) -> bool:
-    """Whether the check of a call of ``module`` (built alone) knows its arguments from
+    """Whether the check of a call of ``module`` knows its arguments from
     their types (literals, size TypeVars), as this evaluation does: then that check reports
     the block's mistakes, not this one (a width computed from the owner's arguments, typed
     ``int``, is known only here)."""

@@ -87,7 +87,7 @@ class Residual(Module):
         #     "Tensor[B, 16, 6, 6] (axis -2: 8 != 6) (in Residual(16, 16, "
         #     "padding=0) built at line 101)",
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, 16, 8, 8] and "
-        #     "Tensor[B, 24, 8, 8] (axis -3: 16 != 24) (in Residual(16, 24)" " built at line 143)"]
+        #     "Tensor[B, 24, 8, 8] (axis -3: 16 != 24) (in Residual(16, 24)" " built at line 146)"]
 
 
 class Net(Module):
@@ -112,17 +112,20 @@ class MixFFN(Module, Generic[D]):
         super().__init__()
         hidden = dim * ratio
         self.norm = LayerNorm(dim)
-        self.fc1 = Linear(dim, hidden)
+        self.fc1 = Linear(dim, hidden)  # E: mypy[
+        #     dfdx-shape "self.fc1 is built here; its output reaches line 126: Linear[128, 32]: t"
+        #     "akes 128 features, got Tensor[B, N, 64] (64 != 128) (in MixFFN(32, ratio=2) built"
+        #     " at line 135)"]
         self.fc2 = Linear(dim * 4, dim)  # E: mypy[
-        #     dfdx-shape "Linear[128, 32] is built here; called at line 123: Linear[128, 32]: "
+        #     dfdx-shape "self.fc2 is built here; called at line 126: Linear[128, 32]: "
         #     "takes 128 features, got Tensor[B, N, 64] (64 != 128) (in MixFFN(32, ratio=2) built"
-        #     " at line 132)"]
+        #     " at line 135)"]
 
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
         h = self.fc1(self.norm(x)).gelu()
         return x + self.fc2(h)  # E: mypy[
         #     dfdx-shape "Linear[128, 32]: takes 128 features, got Tensor[B, N, 64] "
-        #     "(64 != 128) (in MixFFN(32, ratio=2) built at line 132)"]
+        #     "(64 != 128) (in MixFFN(32, ratio=2) built at line 135)"]
 
 
 class Mixer(Module):
@@ -143,7 +146,7 @@ class Tower(Module):
             Residual(16, 24),  # E: mypy[
             #     dfdx-shape "out_ch is given here; used at line 83: add: shapes do not "
             #     "broadcast: Tensor[B, 16, 8, 8] and Tensor[B, 24, 8, 8] (axis"
-            #     " -3: 16 != 24) (in Residual(16, 24) built at line 143)"]
+            #     " -3: 16 != 24) (in Residual(16, 24) built at line 146)"]
         )
 
     def forward(self, x: Tensor[B, L[16], L[8], L[8], T]) -> Tensor[B, Dyn, L[8], L[8], T]:

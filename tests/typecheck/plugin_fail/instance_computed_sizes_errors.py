@@ -41,7 +41,7 @@ class SqueezeExcite(Module):
         self.conv = Conv2d(in_ch, out_ch, 3, padding=1)
         self.fc1 = Linear(out_ch, hidden)
         self.fc2 = Linear(hidden, in_ch)  # out_ch  # E: mypy[
-        #     dfdx-shape "Linear[8, 3] is built here; its output reaches line 51: mul: shapes do "
+        #     dfdx-shape "self.fc2 is built here; its output reaches line 51: mul: shapes do "
         #     "not broadcast: Tensor[B, 16, H, W] and Tensor[B, 3, 1, 1] (axis -3: 16 != 3) (in S"
         #     "queezeExcite(3, 16) built at line 133)"]
 
@@ -95,7 +95,7 @@ class OneShotAggregation(Module):
             ch = stage_ch
         # the input's channels left out of the joined width
         self.concat = Conv2d(stage_ch * n_layers, out_ch, 1)  # E: mypy[
-        #     dfdx-shape "Conv2d[96, 64] is built here; called at line 108: conv2d: input channel"
+        #     dfdx-shape "self.concat is built here; called at line 108: conv2d: input channel"
         #     "s differ: input Tensor[2, 112, 16, 16], weight Tensor[64, 96, 1, 1] (112 != 96 per"
         #     " group * groups 1) (in OneShotAggregation(..., ..., 64, n_layers=3) built at line "
         #     "159)"]
@@ -117,7 +117,7 @@ class Mlp(Module, Generic[D]):
         hidden = int(dim * mlp_ratio)
         self.fc1 = Linear(dim, hidden)
         self.fc2 = Linear(hidden, hidden)  # dim  # E: mypy[
-        #     dfdx-shape "Linear[128, 128] is built here; its output reaches line 125: Mlp.forwar"
+        #     dfdx-shape "self.fc2 is built here; its output reaches line 125: Mlp.forwar"
         #     "d returns Tensor[2, 5, 128] where it declares Tensor[2, 5, 64] (axis 2: 128 != 64)"
         #     " (in Mlp(dim, mlp_ratio=2.0) built at line 185)"]
 
@@ -169,7 +169,7 @@ class Classifier(Module):
             *[ConvBNAct(c_in, c_out, stride=2) for c_in, c_out in itertools.pairwise(widths)]
         )
         self.head = Linear(widths[-2], num_classes)  # widths[-1]  # E: mypy[
-        #     dfdx-shape "Linear[16, 10] is built here; called at line 177: Linear[16, 10]: takes"
+        #     dfdx-shape "self.head is built here; called at line 177: Linear[16, 10]: takes"
         #     " 16 features, got Tensor[2, 32] (32 != 16) (in Classifier() built at line 196)"]
 
     def forward(self, x: Tensor[B, L[8], H, W, T]) -> Tensor[B, Dyn, T]:
