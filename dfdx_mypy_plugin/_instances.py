@@ -205,8 +205,6 @@ class _Scope:
     info: TypeInfo | None = None
     returned: Context | None = None
     """The ``return`` of ``forward`` whose value was returned."""
-    looping: int = 0
-    """How many loops (or comprehensions) the statement run is in."""
     follow: bool = True
     """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
     "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
@@ -997,7 +995,6 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
     where a turn does something not followed; the names, fields and lists are then as they
     were before the loop, for :func:`_forget_touched`."""
     saved = _saved(scope)
-    scope.looping += 1
     try:
         items = _iterated(_value(stmt.expr, scope))
         for item in items:
@@ -1020,8 +1017,6 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
             raise
         _restore(scope, saved)
         return _NOT_FOLLOWED
-    finally:
-        scope.looping -= 1
 
 
 class _LoopNotFollowed(Exception):
@@ -1369,12 +1364,10 @@ def _generated(generator: GeneratorExpr, scope: _Scope) -> list[object]:
             if all(_value(c, scope) is True for c in generator.condlists[level]):
                 run(level + 1)
 
-    scope.looping += 1
     try:
         run(0)
     finally:
         scope.names = saved
-        scope.looping -= 1
     return items
 
 
