@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import Any, Generic, TypeVarTuple
+
+from typing_extensions import TypeVar
 
 from dfdx._dtypes import FLOATS
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
@@ -17,7 +19,7 @@ from dfdx_mypy_plugin import shapes
 S = TypeVarTuple("S")
 Ts = TypeVarTuple("Ts")
 T = TypeVar("T", NoneTape, OwnedTape)
-Layers = TypeVar("Layers", bound=tuple[Any, ...])
+Layers = TypeVar("Layers", bound=tuple[Any, ...], default=tuple[Any, ...])
 M = TypeVar("M", bound=Module)
 
 
