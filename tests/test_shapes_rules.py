@@ -97,7 +97,7 @@ def test_same_dim(a: shapes.Dim, b: shapes.Dim, same: bool | None) -> None:
         (5, "B", False),
         ("B", "B", "B"),
         ("B", "C", False),  # two size TypeVars are two sizes (docs/plugin.md)
-        ("B*T", "S", "S"),  # a product may equal a name, or be 1; S is not taken to be 1
+        ("B*T", "S", False),  # a product of names is 1 only where each is: as two names
         (None, 3, 3),
         (3, None, 3),
         (None, 1, None),
@@ -601,7 +601,9 @@ def test_layer_sizes_that_are_two_typevars_differ() -> None:
         shapes.broadcast("add", ("B", "CI"), ("B", "CO"))
     with pytest.raises(shapes.ShapeError, match=r"batch axes do not broadcast"):
         shapes.matmul(("B", 3, 4), ("C", 4, 5))
-    assert shapes.broadcast("add", ("B*T", 3), ("S", 3)) == ("S", 3)  # a product may be S
+    # a product of size parameters is one more size parameter: it does not broadcast either
+    with pytest.raises(shapes.ShapeError, match=r"axis -2: B\*T != S"):
+        shapes.broadcast("add", ("B*T", 3), ("S", 3))
 
 
 # ---- the result after a mistake (ShapeError.best) -------------------------------------------

@@ -198,6 +198,8 @@ convs = dx.nn.Sequential(
     dx.nn.Conv1d(6, 6, 5, 1, 0, 1, 3, False),
     dx.nn.ConvTranspose1d(6, 4, 3, stride=2, groups=2),
     dx.nn.ConvTranspose1d(4, 8, 2, bias=False),
+)
+planes = dx.nn.Sequential(
     dx.nn.ConvTranspose2d(8, 6, (3, 2), groups=2),
     dx.nn.Conv2d(6, 3, (2, 4), bias=False),
 )
@@ -235,7 +237,7 @@ def test_the_newer_layers_are_counted_as_the_runtime_counts_them(tmp_path: Path)
     found, messages = models(str(path))
     assert [m for m in messages if ": error:" in m] == []
     scope = runpy.run_path(str(path))
-    assert [m.name for m in found] == ["convs", "norms", "recurrent", "images"]
+    assert [m.name for m in found] == ["convs", "planes", "norms", "recurrent", "images"]
     for model in found:
         runtime = [layer.num_parameters() for layer in scope[model.name]]
         assert [r.params for r in model.rows] == runtime, model.name
