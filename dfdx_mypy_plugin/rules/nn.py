@@ -1957,8 +1957,9 @@ def _computed(t: Type) -> bool:
 
 
 def _unsized(t: Type) -> bool:
-    """Whether ``t`` is a tensor with a size typed plain ``int`` (or ``Any``), or a union with
-    one: a size the runtime checks, which a layer takes whatever it wants."""
+    """Whether ``t`` is a tensor with a size typed plain ``int``, or a union with one: a size
+    the runtime checks, which a layer takes whatever it wants (a ``Dyn`` size, ``Any``, is
+    taken by mypy already)."""
     p = get_proper_type(t)
     if isinstance(p, UnionType):
         return any(_unsized(item) for item in p.items)
@@ -1966,9 +1967,7 @@ def _unsized(t: Type) -> bool:
         return False
     for a in p.args[:-1]:
         q = get_proper_type(a)
-        if isinstance(q, AnyType) or (
-            isinstance(q, Instance) and q.type.fullname == "builtins.int"
-        ):
+        if isinstance(q, Instance) and q.type.fullname == "builtins.int":
             return True
     return False
 
