@@ -1739,9 +1739,11 @@ def forward_checked(
         if misfit is None:
             misfit = _binding_misfit(formal, actual, free, bound)
         if misfit is None:
-            if _computed(actual) and not is_subtype(actual, formal):
+            if (_computed(actual) or _unsized(actual)) and not is_subtype(actual, formal):
                 # a computed size that may be the module's (``(H//P)*(W//P)`` patches, a
-                # strided window's, where it takes ``P``): accepted, as by a layer
+                # strided window's, where it takes ``P``), or a size only known to be an
+                # ``int`` (``x: Tensor[B, int, int, int]`` given to a block built for 3
+                # channels): accepted, as by a layer
                 loosened[i] = AnyType(TypeOfAny.special_form)
             continue
         got, takes = misfit
@@ -1952,6 +1954,22 @@ def _computed(t: Type) -> bool:
         and p.type.fullname == TENSOR
         and any(expr_form(get_proper_type(a)) is not None for a in p.args[:-1])
     )
+
+
+def _unsized(t: Type) -> bool:
+    """Whether ``t`` is a tensor with a size typed plain ``int``, or a union with one: a size
+    the runtime checks, which a layer takes whatever it wants (a ``Dyn`` size, ``Any``, is
+    taken by mypy already)."""
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        return any(_unsized(item) for item in p.items)
+    if not (isinstance(p, Instance) and p.type.fullname == TENSOR):
+        return False
+    for a in p.args[:-1]:
+        q = get_proper_type(a)
+        if isinstance(q, Instance) and q.type.fullname == "builtins.int":
+            return True
+    return False
 
 
 def _is_tape_var(v: object) -> bool:
