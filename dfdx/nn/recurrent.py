@@ -258,31 +258,6 @@ class LSTM(_Recurrent, Generic[I, H, Hyper]):
 
     _gates = 4
 
-    def __init__(
-        self: LSTM[Any, Any, Any],
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        *,
-        rng: Generator | None = None,
-        dtype: Any = float32,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            rng=rng,
-            dtype=dtype,
-        )
-
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         h, c = state
         i, f, g, o = movement.chunk(_gate_sum(xw, h, w_hh, b_hh), 4, axis=-1)
@@ -310,31 +285,6 @@ class GRU(_Recurrent, Generic[I, H, Hyper]):
     ``(num_layers * directions, N, hidden_size)``, zeros when None."""
 
     _gates = 3
-
-    def __init__(
-        self: GRU[Any, Any, Any],
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        *,
-        rng: Generator | None = None,
-        dtype: Any = float32,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            rng=rng,
-            dtype=dtype,
-        )
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
         (h,) = state
