@@ -69,12 +69,10 @@ from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._factories import factory_items
 from dfdx_mypy_plugin._joined_values import expressions_in
 from dfdx_mypy_plugin._listed import listed_items
-from dfdx_mypy_plugin._types import Unknown, read_dim
+from dfdx_mypy_plugin._types import MODULE, Unknown, read_dim
 from dfdx_mypy_plugin._where import walk
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.shapes import layer_of
-
-MODULE = "dfdx.nn._module.Module"
 
 
 def chained_module_list(ctx: FunctionContext) -> Type:

@@ -78,9 +78,8 @@ from mypy.types import AnyType, CallableType, Instance, TupleType, Type, TypeOfA
 
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._joined_values import expressions_in, statement_expressions
-from dfdx_mypy_plugin._types import literal_bool, literal_int, literal_str
+from dfdx_mypy_plugin._types import MODULE, literal_bool, literal_int, literal_str
 
-_MODULE = "dfdx.nn._module.Module"
 _SEQUENCES = frozenset(
     {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
     | {"typing.Iterable", "collections.abc.Iterable"}
@@ -126,11 +125,11 @@ def _returns_modules(ret: Type) -> bool:
     p = get_proper_type(ret)
     if not isinstance(p, Instance):
         return False
-    if p.type.has_base(_MODULE):
+    if p.type.has_base(MODULE):
         return True
     if p.type.fullname in _SEQUENCES and p.args:
         item = get_proper_type(p.args[0])
-        return isinstance(item, Instance) and item.type.has_base(_MODULE)
+        return isinstance(item, Instance) and item.type.has_base(MODULE)
     return False
 
 
@@ -198,7 +197,7 @@ def _join(default: Type) -> Type:
 
 def _is_module(t: Type) -> bool:
     p = get_proper_type(t)
-    return isinstance(p, Instance) and p.type.has_base(_MODULE)
+    return isinstance(p, Instance) and p.type.has_base(MODULE)
 
 
 def _accept(api: CheckerPluginInterface) -> Callable[[Expression], Type]:

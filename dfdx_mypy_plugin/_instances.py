@@ -110,6 +110,7 @@ from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
+    MODULE,
     TENSOR,
     Unknown,
     dim_type,
@@ -126,7 +127,6 @@ from dfdx_mypy_plugin.codes import DFDX_SHAPE
 from dfdx_mypy_plugin.shapes import ShapeError
 from dfdx_mypy_plugin.shapes.layers import Layer, Window, display_name, layer_of, output_shape
 
-_MODULE = "dfdx.nn._module.Module"
 _SEQUENTIAL = "dfdx.nn._containers.Sequential"
 _MODULE_LIST = "dfdx.nn._collections.ModuleList"
 _DEPTH = 4
@@ -463,7 +463,7 @@ def _names_class(callee: Expression, info: TypeInfo) -> bool:
 
 def _init(info: TypeInfo) -> FuncDef | None:
     for base in info.mro:
-        if base.fullname == _MODULE:
+        if base.fullname == MODULE:
             return None
         node = base.names.get("__init__")
         if node is not None:
@@ -473,7 +473,7 @@ def _init(info: TypeInfo) -> FuncDef | None:
 
 def _forward(info: TypeInfo) -> FuncDef | None:
     for base in info.mro:
-        if base.fullname == _MODULE:
+        if base.fullname == MODULE:
             return None
         node = base.names.get("forward")
         if node is not None:
@@ -1152,7 +1152,7 @@ def _own_method(info: TypeInfo | None, name: str) -> bool:
     if info is None:
         return False
     for base in info.mro:
-        if base.fullname == _MODULE:
+        if base.fullname == MODULE:
             return False
         if name in base.names:
             return isinstance(base.names[name].node, FuncDef)
@@ -1707,7 +1707,7 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
         if named or len(args) > 1:
             raise _Stop
         return [_known(m) for m in _iterated(args[0])] if args else []
-    if info.has_base(_MODULE) and scope.api is not None and scope.depth < _DEPTH:
+    if info.has_base(MODULE) and scope.api is not None and scope.depth < _DEPTH:
         init = _init(info)
         if init is None:
             raise _Stop

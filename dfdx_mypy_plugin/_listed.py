@@ -65,9 +65,7 @@ from dfdx_mypy_plugin._joined_values import expressions_in, statement_expression
 from dfdx_mypy_plugin._locals import blocks
 from dfdx_mypy_plugin._loop_counts import comprehension_count, loop_count
 from dfdx_mypy_plugin._origin import last_binding
-from dfdx_mypy_plugin._types import is_tensor
-
-_MODULE = "dfdx.nn._module.Module"
+from dfdx_mypy_plugin._types import MODULE, is_tensor
 
 _SEQUENCES = frozenset(
     {"builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence"}
@@ -469,7 +467,7 @@ def _layer_of_sizes(t: Type) -> bool:
     """Whether ``t`` is a module of type arguments (``Linear[L[32], L[64]]``, a user's
     ``Block[L[16], L[32]]``): the sizes the plugin gave the list's first item."""
     p = get_proper_type(t)
-    return isinstance(p, Instance) and bool(p.args) and p.type.has_base(_MODULE)
+    return isinstance(p, Instance) and bool(p.args) and p.type.has_base(MODULE)
 
 
 def _same_layer(t: Type, item: Type | None = None) -> bool:

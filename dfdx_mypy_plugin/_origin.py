@@ -71,10 +71,9 @@ from dfdx_mypy_plugin._locals import (
     reaching_definitions,
     target_names,
 )
-from dfdx_mypy_plugin._types import TENSOR, Unknown, dim_of_type, read_dim, read_tensor
+from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, dim_of_type, read_dim, read_tensor
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
-MODULE = "dfdx.nn._module.Module"
 _MOVES = ("flatten", "transpose", "permute", "swapaxes", "unsqueeze")
 _DEPTH = 24
 _SPATIAL = frozenset({"kernel_size", "output_size", "scale_factor", "padding"})

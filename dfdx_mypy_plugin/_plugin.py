@@ -78,6 +78,7 @@ from dfdx_mypy_plugin._joined_values import kept_variants
 from dfdx_mypy_plugin._listed import tensor_appended
 from dfdx_mypy_plugin._reassigned_fields import widened_field_value
 from dfdx_mypy_plugin._types import (
+    MODULE,
     TENSOR,
     Unknown,
     dim_type,
@@ -744,9 +745,6 @@ def _operator_signature(
     return hook
 
 
-_MODULE = "dfdx.nn._module.Module"
-
-
 def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
     """``model(x)`` on a module that inherits ``Module.__call__``: the signature of its own
     typed ``forward``, so that mypy checks the arguments and infers the result from it (the
@@ -756,7 +754,7 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         if not isinstance(receiver, Instance):
             return ctx.default_signature
         info = receiver.type.get_containing_type_info("forward")
-        if info is None or info.fullname == _MODULE:
+        if info is None or info.fullname == MODULE:
             return ctx.default_signature
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
         if isinstance(forward, CallableType):
@@ -916,7 +914,7 @@ def _returns_tensor(plugin: Plugin, fullname: str) -> bool:
             cls = plugin.lookup_fully_qualified(owner)
             info = cls.node if cls is not None else None
             if isinstance(info, TypeInfo):
-                if info.has_base(_MODULE) and name in ("__call__", "forward"):
+                if info.has_base(MODULE) and name in ("__call__", "forward"):
                     return True
                 found = info.get(name)
                 node = found
@@ -978,10 +976,10 @@ class DfdxPlugin(Plugin):
     def _inherits_module_call(self, class_fullname: str) -> bool:
         """Whether the class is a ``Module`` whose ``__call__`` is ``Module``'s own."""
         info = self._class(class_fullname)
-        if info is None or not info.has_base(_MODULE):
+        if info is None or not info.has_base(MODULE):
             return False
         owner = info.get_containing_type_info("__call__")
-        return owner is not None and owner.fullname == _MODULE
+        return owner is not None and owner.fullname == MODULE
 
     def _calls_forward(self, class_fullname: str, method: str) -> bool:
         """Whether ``method`` of the user's module class is its own ``forward``: ``forward``
@@ -990,7 +988,7 @@ class DfdxPlugin(Plugin):
         :func:`_forward_signature` gives, as where ``Module.__call__`` is inherited: the
         sizes its ``forward`` computes (``Expr[L["E1+E3"]]``) worked out with the module's."""
         info = self._class(class_fullname)
-        if info is None or not info.has_base(_MODULE) or info.fullname.startswith("dfdx."):
+        if info is None or not info.has_base(MODULE) or info.fullname.startswith("dfdx."):
             return False
         owner = info.get_containing_type_info("forward")
         if owner is None or owner.fullname.startswith("dfdx."):
@@ -1001,8 +999,8 @@ class DfdxPlugin(Plugin):
         return caller is owner and _aliases_forward(owner)
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
-        info = self._class(fullname) if fullname != _MODULE else None
-        if fullname == _MODULE or (info is not None and info.has_base(_MODULE)):
+        info = self._class(fullname) if fullname != MODULE else None
+        if fullname == MODULE or (info is not None and info.has_base(MODULE)):
             return redefinable_arguments
         return None
 
@@ -1024,7 +1022,7 @@ class DfdxPlugin(Plugin):
         cls, _, name = fullname.rpartition(".")
         info = self._class(cls)
         method = info.get_method(name) if info is not None else None
-        return method is not None and method.info.fullname == _MODULE
+        return method is not None and method.info.fullname == MODULE
 
     def _may_return_tensor(self, fullname: str) -> bool:
         """Whether a call of ``fullname`` (with no rule) may give a tensor: a function or
@@ -1104,7 +1102,7 @@ class DfdxPlugin(Plugin):
     def _is_module_class(self, fullname: str) -> bool:
         """Whether ``fullname`` is a ``Module`` class (its call builds a layer)."""
         info = self._class(fullname)
-        return info is not None and info.has_base(_MODULE)
+        return info is not None and info.has_base(MODULE)
 
     def _factory_hook(
         self, fullname: str, method: bool

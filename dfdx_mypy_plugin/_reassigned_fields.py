@@ -33,9 +33,8 @@ from mypy.typeops import make_simplified_union
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from dfdx_mypy_plugin._joined_values import expressions_in
+from dfdx_mypy_plugin._types import MODULE
 from dfdx_mypy_plugin._where import _is_self_field, _methods, walk
-
-_MODULE = "dfdx.nn._module.Module"
 
 
 def widened_field_value(api: CheckerPluginInterface, context: Context, result: Type) -> Type:
@@ -71,7 +70,7 @@ def _is_module(t: Type) -> bool:
     p = get_proper_type(t)
     items = p.items if isinstance(p, UnionType) else [p]
     return all(
-        isinstance(i, Instance) and i.type.has_base(_MODULE)
+        isinstance(i, Instance) and i.type.has_base(MODULE)
         for i in (get_proper_type(m) for m in items)
     )
 

@@ -36,14 +36,13 @@ from mypy.types import Instance, NoneType, TupleType, get_proper_type
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._blamed_arguments import arguments_by_name
 from dfdx_mypy_plugin._origin import (
-    MODULE,
     SEQUENTIAL,
     _instance,
     _shape,
     keeps_shape,
     last_assignment,
 )
-from dfdx_mypy_plugin._types import Unknown, literal_bool, literal_int
+from dfdx_mypy_plugin._types import MODULE, Unknown, literal_bool, literal_int
 
 _DEPTH = 24
 _STRIDES = (1, 2)

@@ -53,6 +53,7 @@ from dfdx_mypy_plugin._locals import Definition
 from dfdx_mypy_plugin.shapes import Dim, Shape
 
 TENSOR = "dfdx._tensor.Tensor"
+MODULE = "dfdx.nn._module.Module"
 NONE_TAPE = "dfdx._tensor.NoneTape"
 OWNED_TAPE = "dfdx._tensor.OwnedTape"
 EXPR = "dfdx._typing.Expr"

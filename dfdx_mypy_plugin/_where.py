@@ -82,7 +82,6 @@ from dfdx_mypy_plugin._locals import (
     unpacked_item,
 )
 from dfdx_mypy_plugin._origin import (
-    MODULE,
     SEQUENTIAL,
     Joined,
     Origin,
@@ -93,7 +92,7 @@ from dfdx_mypy_plugin._origin import (
     window_axes,
 )
 from dfdx_mypy_plugin._strides import StrideFault, function_arguments, stride_faults, window_places
-from dfdx_mypy_plugin._types import TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, read_tensor
 from dfdx_mypy_plugin._value_faults import moves_axes
 from dfdx_mypy_plugin.shapes import (
     Dim,

@@ -49,6 +49,7 @@ from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import target_names, unpacked_item
+from dfdx_mypy_plugin._types import MODULE
 from dfdx_mypy_plugin._where import walk
 
 WINDOW_SIZES = ("kernel_size", "stride", "dilation")
@@ -68,7 +69,6 @@ LAYER_SIZES = (
     "output_size",
 )
 """A ``dx.nn`` layer's arguments that are sizes of at least 1 (not an axis, not a padding)."""
-MODULE = "dfdx.nn._module.Module"
 
 
 def window_parameter(api: CheckerPluginInterface, e: Expression) -> str | None:

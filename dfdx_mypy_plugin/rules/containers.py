@@ -63,11 +63,10 @@ from mypy.types import (
 
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._joined_values import statement_expressions
-from dfdx_mypy_plugin._types import Unknown, literal_int
+from dfdx_mypy_plugin._types import MODULE, Unknown, literal_int
 from dfdx_mypy_plugin._where import built_by, walk
 from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule
 
-MODULE = "dfdx.nn._module.Module"
 MODULE_LIST = "dfdx.nn._collections.ModuleList"
 MODULE_DICT = "dfdx.nn._collections.ModuleDict"
 CONTAINERS = frozenset({MODULE_LIST, MODULE_DICT})

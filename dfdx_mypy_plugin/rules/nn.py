@@ -79,6 +79,7 @@ from dfdx_mypy_plugin._listed import listed_items
 from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
 from dfdx_mypy_plugin._types import (
+    MODULE,
     NONE_TAPE,
     OWNED_TAPE,
     TENSOR,
@@ -120,7 +121,6 @@ from dfdx_mypy_plugin.rules import METHOD_RULES, Call, Rule, rule, size_definiti
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 RESIDUAL = "dfdx.nn._containers.Residual"
-MODULE = "dfdx.nn._module.Module"
 
 
 def _layer(t: Instance) -> shapes.Layer | None:
