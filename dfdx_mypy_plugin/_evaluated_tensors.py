@@ -110,17 +110,21 @@ def broadcast_origins(
     return tuple(origins)
 
 
-def broadcast_blame(left: object, right: object) -> Blame | None:
+def broadcast_blame(left: object, right: object, skip: int | None = None) -> Blame | None:
     """The layer built wrong where two tensors do not broadcast: on the first axis whose
     sizes differ (neither 1), the layer that set the size of the operand computed from the
     other one (a squeeze-and-excitation gate computed from the features it scales, a
     residual branch from its input), or, of two computed from the same tensor, the one
-    whose size a layer set where the other's is the input's; None where none is so."""
+    whose size a layer set where the other's is the input's; None where none is so. (A
+    concatenation's operands are compared so, but for the axis ``skip`` they are joined
+    on, given from the end, and sizes of 1, which do not stretch there.)"""
     if not (isinstance(left, EvaluatedTensor) and isinstance(right, EvaluatedTensor)):
         return None
     for axis in range(-1, -min(len(left.shape), len(right.shape)) - 1, -1):
         x, y = left.shape[axis], right.shape[axis]
-        if x == y or 1 in (x, y) or x is None or y is None:
+        if axis == skip or x == y or x is None or y is None:
+            continue
+        if 1 in (x, y) and skip is None:
             continue
         if left.serial in right.made_from:
             return right.origin(axis)
@@ -133,6 +137,27 @@ def broadcast_blame(left: object, right: object) -> Blame | None:
             return a if b is None else b if a is None else None
         return None
     return None
+
+
+def reshape_blame(x: EvaluatedTensor, name: str, args: list[object]) -> Blame | None:
+    """The layer built wrong where ``x.reshape(...)`` (``view``) cannot give the sizes asked
+    for: the one layer that set the sizes of ``x`` that are not among them (a gate's
+    ``Linear`` built for ``channel // reduction`` outputs, viewed as ``(b, channel, 1,
+    1)``); None where no one layer did."""
+    if name not in ("reshape", "view"):
+        return None
+    dims = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+    wanted = [d for d in dims if d != -1]
+    origins: set[Blame] = set()
+    for axis, d in enumerate(x.shape):
+        if d in wanted:
+            wanted.remove(d)
+            continue
+        origin = x.origin(axis)
+        if d is None or origin is None:
+            return None
+        origins.add(origin)
+    return origins.pop() if len(origins) == 1 else None
 
 
 def as_ints(values: Sequence[object]) -> list[int]:

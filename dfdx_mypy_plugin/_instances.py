@@ -107,6 +107,7 @@ from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
 from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
+from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
@@ -209,6 +210,14 @@ class _Scope:
     """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
     "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
     reads only the sizes of types does."""
+    in_init: bool = False
+    """Whether it runs ``__init__`` (or a method of the class that ``__init__`` calls): a
+    statement not followed makes what it may change unknown, instead of stopping."""
+    method: bool = False
+    """Whether it runs a method of the class called from ``__init__`` or ``forward``
+    (``self._make_layer(planes, 2)``), whose ``return`` gives the call's value."""
+    calls: int = 0
+    """How many such methods deep it runs (a recursion is not followed)."""
 
 
 # ---- the hook --------------------------------------------------------------------------------
@@ -255,14 +264,17 @@ def _refined(
         arguments = _given_in_owner(api, context.callee, module.type) or arguments
     if arguments is None or not _agrees(module, arguments):
         return forward
-    inputs = _call_inputs(api, module.type, context, syms)
-    if inputs is None:
+    called = _call_inputs(api, module.type, context, syms)
+    if called is None:
         return forward
+    inputs, declared = called
     outcome = _outcome(api, module.type, built, arguments, inputs)
     if isinstance(outcome, _Failed):
         _report(api, module.type, built, arguments, inputs, outcome)
         return forward
     if outcome is None or not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
+        return forward
+    if declared:
         return forward
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
 
@@ -648,11 +660,53 @@ def _read_shape(t: Type, syms: dict[str, Type]) -> shapes.Shape:
 
 def _call_inputs(
     api: CheckerPluginInterface, info: TypeInfo, call: CallExpr, syms: dict[str, Type]
-) -> dict[str, object] | None:
+) -> tuple[dict[str, object], bool] | None:
+    """The values ``forward`` is called with, and whether a tensor of them is taken as its
+    parameter declares it: one whose type does not say its shape (data from NumPy,
+    ``Tensor[*tuple[Any, ...]]``) is a tensor of the declared rank, with the declared size
+    TypeVars' names and other sizes unknown, so that what the instance's values alone
+    make is still found (its sizes are not the caller's: the result is then not typed by
+    it)."""
     forward = _forward(info)
     if forward is None:
         return None
-    return _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
+    inputs = _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
+    if inputs is None:
+        return None
+    declared = False
+    signature = forward.type
+    params = _params(forward)
+    if not isinstance(signature, CallableType) or len(signature.arg_types) != len(params) + 1:
+        return inputs, False
+    for i, (param, actuals) in enumerate(zip(params, _formals(call, params), strict=True)):
+        if inputs.get(param.name) is not _UNKNOWN or len(actuals) != 1:
+            continue
+        shape = _declared_shape(api, call.args[actuals[0]], signature.arg_types[i + 1])
+        if shape is not None:
+            inputs[param.name] = _Tensor(shape)
+            declared = True
+    return inputs, declared
+
+
+def _declared_shape(
+    api: CheckerPluginInterface, given: Expression, parameter: Type
+) -> shapes.Shape | None:
+    """The shape a parameter of ``forward`` declares, where the call gives it a tensor of
+    unknown shape."""
+    checker = api if isinstance(api, TypeChecker) else None
+    t = checker.lookup_type_or_none(given) if checker is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not (isinstance(p, Instance) and p.type.fullname == TENSOR):
+        return None
+    try:
+        read_tensor(p)
+        return None  # its shape is known (a size that did not read is not the declared)
+    except Unknown:
+        pass
+    try:
+        return read_tensor(parameter).shape
+    except Unknown:
+        return None
 
 
 def _describe(info: TypeInfo, built: CallExpr, arguments: dict[str, object]) -> str:
@@ -739,6 +793,7 @@ def _built(
         api=api,
         info=info,
         follow=follow,
+        in_init=True,
     )
     if init is not None:
         _run(init.body.body, scope, in_init=True)
@@ -870,9 +925,11 @@ def _block(
     ``forward`` it stops the evaluation."""
     for stmt in body:
         if isinstance(stmt, ReturnStmt):
-            if in_init:
+            if in_init and not scope.method:
                 return None
             if stmt.expr is None:
+                if scope.method:
+                    return None
                 raise _Stop
             value = _value(stmt.expr, scope)
             scope.returned = stmt
@@ -900,6 +957,8 @@ def _block(
             and isinstance(stmt, ExpressionStmt)
             and _grew_list(stmt.expr, scope, in_init)
         ):
+            continue
+        if in_init and isinstance(stmt, ExpressionStmt) and _method_ran(stmt.expr, scope):
             continue
         if scope.follow and isinstance(stmt, ForStmt):
             value = _looped(stmt, scope, in_init)
@@ -1474,6 +1533,9 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
 
 def _called(e: CallExpr, scope: _Scope) -> object:
     callee = e.callee
+    method = _own_method_of(callee, scope)
+    if method is not None:
+        return _own_method_called(method, e, scope)
     if scope.follow and isinstance(callee, RefExpr):
         computed = _computed(callee, e, scope)
         if computed is not _UNKNOWN:
@@ -1492,6 +1554,79 @@ def _called(e: CallExpr, scope: _Scope) -> object:
     if isinstance(callee, NameExpr) and (callee.fullname or "").startswith("dfdx."):
         return _function(callee.name, e, scope)
     return _module_called(_value(callee, scope), e, scope)
+
+
+def _own_method_of(callee: Expression, scope: _Scope) -> FuncDef | None:
+    """The method of the user's class that ``callee`` names (``self._make_layer``), where
+    the evaluator follows it (not ``forward``, which a call of the module runs)."""
+    if not (scope.follow and _is_self(callee)):
+        return None
+    assert isinstance(callee, MemberExpr)
+    if callee.name in ("forward", "__init__") or callee.name in scope.fields:
+        return None
+    if not _own_method(scope.info, callee.name) or scope.info is None:
+        return None
+    node = scope.info.get_method(callee.name)
+    return node if isinstance(node, FuncDef) and not node.is_static else None
+
+
+def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
+    """``self._make_layer(planes, 2, stride=2)`` run on the instance being evaluated: its
+    body sees the call's arguments and the instance's fields, and the fields it sets
+    (``self.inplanes = planes``) are the instance's. In ``__init__``, a method that does
+    something not followed leaves every field it mentions unknown."""
+    if scope.calls >= _DEPTH or func.is_class or func.is_property:
+        raise _Stop
+    if scope.in_init:
+        arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
+    else:
+        arguments = _bound(func, e, lambda a: _value(a, scope))
+    if arguments is None:
+        _forget_method(func, scope, e)
+        raise _Stop
+    inner = replace(
+        scope, names=_with_hidden(arguments), method=True, calls=scope.calls + 1, returned=None
+    )
+    try:
+        value = _block(func.body.body, inner, scope.in_init)
+    except (_Stop, Unknown, ShapeError, _LoopNotFollowed):
+        _forget_method(func, scope, e)
+        raise _Stop from None
+    except _Failed:
+        _forget_method(func, scope, e)
+        raise
+    if value is _FELL_THROUGH:
+        return None
+    return value
+
+
+def _method_ran(e: Expression, scope: _Scope) -> bool:
+    """``self._build_stages(widths)``, ``self._init_weights()`` called for its effect in
+    ``__init__``: whether it was such a call, run (where it did not run to its end, what it
+    may have changed is now unknown: :func:`_forget_method`)."""
+    if not (isinstance(e, CallExpr) and _own_method_of(e.callee, scope) is not None):
+        return False
+    try:
+        _value(e, scope)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        pass
+    return True
+
+
+def _forget_method(func: FuncDef, scope: _Scope, call: CallExpr) -> None:
+    """A method of the class not followed to its end: in ``__init__``, every field it
+    mentions is not known after it (every field, where it may set fields it does not name)."""
+    if not scope.in_init:
+        return
+    for stmt in func.body.body:
+        touched = _touched(stmt, scope.info)
+        if touched.everything:
+            scope.fields.clear()
+        for name in touched.fields:
+            scope.fields[name] = _UNKNOWN
+    for a in call.args:
+        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list):
+            scope.names[a.name] = _UNKNOWN  # it may have grown
 
 
 def _computed(callee: RefExpr, e: CallExpr, scope: _Scope) -> object:
@@ -1784,10 +1919,33 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
             origins = tuple(None if i == at else tensors[0].origin(i) for i in range(len(out)))
             return _Tensor(out, origins, made_from=made_from)
         except ShapeError as error:
-            raise _Failed(error, e, scope.instance, scope.info) from None
+            blame = _concat_blame(tensors, axis)
+            raise _Failed(error, e, scope.instance, scope.info, blame, called=False) from None
     if args and isinstance(args[0], _Tensor):
         return _method(args[0], name, e, scope, args[1:], named)
     raise _Stop
+
+
+def _concat_blame(tensors: list[_Tensor], axis: int) -> _Blame | None:
+    """The layer built wrong where tensors joined on ``axis`` differ on another axis: as for a
+    broadcast (:func:`_broadcast_blame`), between the first and the first that differs."""
+    first = tensors[0]
+    rank = len(first.shape)
+    if not -rank <= axis < rank:
+        return None
+    skip = axis % rank - rank
+    for other in tensors[1:]:
+        if len(other.shape) == rank and other.shape != first.shape:
+            differ = [
+                i - rank
+                for i in range(rank)
+                if i - rank != skip
+                and None not in (first.shape[i], other.shape[i])
+                and first.shape[i] != other.shape[i]
+            ]
+            if differ:
+                return _broadcast_blame(first, other, skip)
+    return None
 
 
 def _method(
@@ -1803,4 +1961,5 @@ def _method(
     try:
         return _moved(x, name, args, named)
     except ShapeError as error:
-        raise _Failed(error, e, scope.instance, scope.info) from None
+        blame = _reshape_blame(x, name, args)
+        raise _Failed(error, e, scope.instance, scope.info, blame, called=False) from None

@@ -1,0 +1,124 @@
+"""Mistakes of blocks built by a helper method of the model (``self._make_stage(out_ch, n,
+stride)`` reading and updating ``self.in_ch``), in a model built with its sizes in
+``main()`` and run on data from NumPy whose shape its type does not say (docs/modules.md,
+"Sizes computed in ``__init__``"). Each is reported where this instance's values make it
+fail and where the layer built wrong is built."""
+
+# rules: nn, movement
+
+from typing import Generic, TypeVar
+
+import numpy as np
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, Module, ReLU, Sequential, init
+
+B = TypeVar("B", bound=int)
+C = TypeVar("C", bound=int)
+H = TypeVar("H", bound=int)
+W = TypeVar("W", bound=int)
+NC = TypeVar("NC", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+
+class ChannelGate(Module, Generic[C]):
+    def __init__(self, channels: C, squeeze: int) -> None:
+        super().__init__()
+        self.pool = AdaptiveAvgPool2d(1)
+        self.down = Linear(channels, channels // squeeze)
+        self.up = Linear(channels // squeeze, channels // squeeze)  # E: mypy[
+        #     dfdx-shape "self.up is built here; its output reaches line 38: reshape: "
+        #     "cannot reshape Tensor[B, 4] (4*B elements) to Tensor[B, 16, 1, 1] (16*B "
+        #     "elements) (in ChannelGate(ch, squeeze) built at line 52)"]
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
+        n, ch = x.shape[0], x.shape[1]
+        w = self.up(self.down(self.pool(x).flatten(1)).relu()).sigmoid()
+        return x * w.view(n, ch, 1, 1)  # E: mypy[
+        #     dfdx-shape "reshape: cannot reshape Tensor[B, 4] (4*B elements) to Tenso"
+        #     "r[B, 16, 1, 1] (16*B elements) (in ChannelGate(ch, squeeze) built at lin"
+        #     "e 52)"]
+
+
+class Stage(Module):
+    def __init__(self, in_ch: int, ch: int, stride: int = 1, squeeze: int = 4) -> None:
+        super().__init__()
+        self.body = Sequential(
+            Conv2d(in_ch, ch, 3, stride=stride, padding=1, bias=False),
+            BatchNorm2d(ch),
+            ReLU(),
+        )
+        self.gate = ChannelGate(ch, squeeze)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        return self.gate(self.body(x))
+
+
+class GatedNet(Module, Generic[NC]):
+    def __init__(self, classes: NC, base: int = 16) -> None:
+        super().__init__()
+        self.in_ch = 3
+        self.stage1 = self._make_stage(base, 1)
+        self.stage2 = self._make_stage(base * 2, 2, stride=2)
+        self.pool = AdaptiveAvgPool2d(1)
+        self.head = Linear(base * 2, classes)
+        self._init_weights()
+
+    def _make_stage(self, ch: int, blocks: int, stride: int = 1) -> Sequential:
+        layers: list[Module] = []
+        for i in range(blocks):
+            layers.append(Stage(self.in_ch, ch, stride if i == 0 else 1))
+            self.in_ch = ch
+        return Sequential(*layers)
+
+    def _init_weights(self) -> None:
+        for m in self.modules():
+            if isinstance(m, Linear):
+                init.normal_(m.weight, std=0.01)
+
+    def forward(self, x: Tensor[B, int, int, int, T]) -> Tensor[B, NC, T]:
+        h = self.stage2(self.stage1(x))
+        return self.head(self.pool(h).flatten(1))
+
+
+class Pyramid(Module):
+    """Two stages built by a helper method that returns the stage and its width; the fusion
+    convolution is built for the width the loop left in ``ch``, where the two are joined."""
+
+    def __init__(self, width: int = 8) -> None:
+        super().__init__()
+        self.low, ch = self._stage(3, width, 1)
+        self.high, ch = self._stage(ch, width * 2, 2)
+        self.fuse = Conv2d(ch, width, 1)  # E: mypy[
+        #     dfdx-shape "self.fuse is built here; called at line 108: conv2d: input c"
+        #     "hannels differ: input Tensor[B, 24, H, W], weight Tensor[8, 16, 1, 1] (2"
+        #     "4 != 16 per group * groups 1) (in Pyramid() built at line 119)"]
+
+    def _stage(self, in_ch: int, out_ch: int, depth: int) -> tuple[Sequential, int]:
+        layers: list[Module] = []
+        for _ in range(depth):
+            layers += [Conv2d(in_ch, out_ch, 3, padding=1), ReLU()]
+            in_ch = out_ch
+        return Sequential(*layers), out_ch
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, H, W, T]:
+        low = self.low(x)
+        both = dx.cat([low, self.high(low)], axis=1)
+        return self.fuse(both)  # E: mypy[
+        #     dfdx-shape "conv2d: input channels differ: input Tensor[B, 24, H, W], we"
+        #     "ight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid() b"
+        #     "uilt at line 119)"]
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
+    model = GatedNet(10)
+    print(model(images.trace()).shape)
+    pyramid = Pyramid()
+    print(pyramid(images).shape)
+
+
+if __name__ == "__main__":
+    main()
