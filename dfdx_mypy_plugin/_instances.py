@@ -97,6 +97,7 @@ from mypy.types import (
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._arguments import HIDDEN
+from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
 from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
@@ -264,7 +265,7 @@ def _refined(
         arguments = _given_in_owner(api, context.callee, module.type) or arguments
     if arguments is None or not _agrees(module, arguments):
         return forward
-    called = _call_inputs(api, module.type, context, syms)
+    called = _call_inputs(api, module, context, syms)
     if called is None:
         return forward
     inputs, declared = called
@@ -659,7 +660,7 @@ def _read_shape(t: Type, syms: dict[str, Type]) -> shapes.Shape:
 
 
 def _call_inputs(
-    api: CheckerPluginInterface, info: TypeInfo, call: CallExpr, syms: dict[str, Type]
+    api: CheckerPluginInterface, module: Instance, call: CallExpr, syms: dict[str, Type]
 ) -> tuple[dict[str, object], bool] | None:
     """The values ``forward`` is called with, and whether a tensor of them is taken as its
     parameter declares it: one whose type does not say its shape (data from NumPy,
@@ -667,7 +668,7 @@ def _call_inputs(
     TypeVars' names and other sizes unknown, so that what the instance's values alone
     make is still found (its sizes are not the caller's: the result is then not typed by
     it)."""
-    forward = _forward(info)
+    forward = _forward(module.type)
     if forward is None:
         return None
     inputs = _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
@@ -678,10 +679,11 @@ def _call_inputs(
     params = _params(forward)
     if not isinstance(signature, CallableType) or len(signature.arg_types) != len(params) + 1:
         return inputs, False
+    own = _own_sizes(module)
     for i, (param, actuals) in enumerate(zip(params, _formals(call, params), strict=True)):
         if inputs.get(param.name) is not _UNKNOWN or len(actuals) != 1:
             continue
-        shape = _declared_shape(api, call.args[actuals[0]], signature.arg_types[i + 1])
+        shape = _declared_shape(api, call.args[actuals[0]], signature.arg_types[i + 1], own)
         if shape is not None:
             inputs[param.name] = _Tensor(shape)
             declared = True
@@ -689,10 +691,15 @@ def _call_inputs(
 
 
 def _declared_shape(
-    api: CheckerPluginInterface, given: Expression, parameter: Type
+    api: CheckerPluginInterface,
+    given: Expression,
+    parameter: Type,
+    own: dict[str, shapes.Dim],
 ) -> shapes.Shape | None:
-    """The shape a parameter of ``forward`` declares, where the call gives it a tensor of
-    unknown shape."""
+    """The shape of a tensor given to ``forward`` whose type does not say it: the shape of
+    the NumPy data it was made from (:mod:`._data_shapes`), else the parameter's declared
+    shape, its class's size TypeVars given this instance's sizes (``own``; a size not known
+    there is unknown) and ``forward``'s own TypeVars kept as names."""
     checker = api if isinstance(api, TypeChecker) else None
     t = checker.lookup_type_or_none(given) if checker is not None else None
     p = get_proper_type(t) if t is not None else None
@@ -704,9 +711,33 @@ def _declared_shape(
     except Unknown:
         pass
     try:
-        return read_tensor(parameter).shape
+        declared = read_tensor(parameter).shape
     except Unknown:
+        declared = None
+    data = data_shape(api, given)
+    if data is not None and (declared is None or len(declared) == len(data)):
+        return data
+    if declared is None:
         return None
+    return tuple(_as_given(d, own) for d in declared)
+
+
+def _as_given(d: shapes.Dim, own: dict[str, shapes.Dim]) -> shapes.Dim:
+    if not isinstance(d, str):
+        return d
+    names = shapes.size_names(d)
+    return shapes.dim_substitute(d, {n: own[n] if n in own else n for n in names})
+
+
+def _own_sizes(module: Instance) -> dict[str, shapes.Dim]:
+    """The sizes the module's type gives its class's size TypeVars (None where not known)."""
+    sizes: dict[str, shapes.Dim] = {}
+    for i, tv in enumerate(module.type.defn.type_vars):
+        try:
+            sizes[tv.name] = read_dim(module.args[i], {}) if i < len(module.args) else None
+        except Unknown:
+            sizes[tv.name] = None
+    return sizes
 
 
 def _describe(info: TypeInfo, built: CallExpr, arguments: dict[str, object]) -> str:

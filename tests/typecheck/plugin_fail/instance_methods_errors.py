@@ -29,16 +29,16 @@ class ChannelGate(Module, Generic[C]):
         self.down = Linear(channels, channels // squeeze)
         self.up = Linear(channels // squeeze, channels // squeeze)  # E: mypy[
         #     dfdx-shape "self.up is built here; its output reaches line 38: reshape: "
-        #     "cannot reshape Tensor[B, 4] (4*B elements) to Tensor[B, 16, 1, 1] (16*B "
-        #     "elements) (in ChannelGate(ch, squeeze) built at line 52)"]
+        #     "cannot reshape Tensor[2, 4] (8 elements) to Tensor[2, 16, 1, 1] (32 elem"
+        #     "ents) (in ChannelGate(ch, squeeze) built at line 52)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         n, ch = x.shape[0], x.shape[1]
         w = self.up(self.down(self.pool(x).flatten(1)).relu()).sigmoid()
         return x * w.view(n, ch, 1, 1)  # E: mypy[
-        #     dfdx-shape "reshape: cannot reshape Tensor[B, 4] (4*B elements) to Tenso"
-        #     "r[B, 16, 1, 1] (16*B elements) (in ChannelGate(ch, squeeze) built at lin"
-        #     "e 52)"]
+        #     dfdx-shape "reshape: cannot reshape Tensor[2, 4] (8 elements) to Tensor["
+        #     "2, 16, 1, 1] (32 elements) (in ChannelGate(ch, squeeze) built at line 52"
+        #     ")"]
 
 
 class Stage(Module):
@@ -92,8 +92,8 @@ class Pyramid(Module):
         self.high, ch = self._stage(ch, width * 2, 2)
         self.fuse = Conv2d(ch, width, 1)  # E: mypy[
         #     dfdx-shape "self.fuse is built here; called at line 108: conv2d: input c"
-        #     "hannels differ: input Tensor[B, 24, H, W], weight Tensor[8, 16, 1, 1] (2"
-        #     "4 != 16 per group * groups 1) (in Pyramid() built at line 119)"]
+        #     "hannels differ: input Tensor[2, 24, 32, 32], weight Tensor[8, 16, 1, 1] "
+        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 137)"]
 
     def _stage(self, in_ch: int, out_ch: int, depth: int) -> tuple[Sequential, int]:
         layers: list[Module] = []
@@ -106,9 +106,27 @@ class Pyramid(Module):
         low = self.low(x)
         both = dx.cat([low, self.high(low)], axis=1)
         return self.fuse(both)  # E: mypy[
-        #     dfdx-shape "conv2d: input channels differ: input Tensor[B, 24, H, W], we"
-        #     "ight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid() b"
-        #     "uilt at line 119)"]
+        #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 24, 32, 32], "
+        #     "weight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid()"
+        #     " built at line 137)"]
+
+
+class TokenHead(Module, Generic[C]):
+    """Called on tokens sliced from NumPy data, whose shape is not read: its ``forward`` is
+    evaluated on the shape it declares, with the instance's ``dim``."""
+
+    def __init__(self, dim: C, hidden: int = 32) -> None:
+        super().__init__()
+        self.proj = Linear(dim, hidden)
+        self.out = Linear(hidden, hidden)  # E: mypy[
+        #     dfdx-shape "self.out is built here; its output reaches line 127: add: sh"
+        #     "apes do not broadcast: Tensor[B, H, 16] and Tensor[B, H, 32] (axis -1: 1"
+        #     "6 != 32) (in TokenHead(16) built at line 140)"]
+
+    def forward(self, x: Tensor[B, H, C, T]) -> Tensor[B, H, C, T]:
+        return x + self.out(self.proj(x).gelu())  # E: mypy[
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, H, 16] and Tensor[B,"
+        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 140)"]
 
 
 def main() -> None:
@@ -118,6 +136,9 @@ def main() -> None:
     print(model(images.trace()).shape)
     pyramid = Pyramid()
     print(pyramid(images).shape)
+    feats = rng.standard_normal((2, 10, 16)).astype(np.float32)
+    head = TokenHead(16)
+    print(head(dx.tensor(feats[:, :8])).shape)
 
 
 if __name__ == "__main__":
