@@ -34,17 +34,35 @@ class EvaluatedTensor:
     serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
     made_from: frozenset[int] = field(default=frozenset(), compare=False)
     """The serials of the tensors this one was computed from."""
+    before: tuple[Before | None, ...] = field(default=(), compare=False)
+    """Per axis (where known), its size before the layer of ``origins`` set it, and the
+    layer that had set that one: a strided convolution after one that already halved the
+    map shows as having changed the size the other operand of a sum keeps."""
 
     def origin(self, axis: int) -> Blame | None:
         if len(self.origins) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
             return None
         return self.origins[axis]
 
+    def before_at(self, axis: int) -> Before | None:
+        if len(self.before) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
+            return None
+        return self.before[axis]
+
     def derived(
-        self, shape: shapes.Shape, origins: tuple[Blame | None, ...] = ()
+        self,
+        shape: shapes.Shape,
+        origins: tuple[Blame | None, ...] = (),
+        before: tuple[Before | None, ...] = (),
     ) -> EvaluatedTensor:
         """A tensor computed from this one."""
-        return EvaluatedTensor(shape, origins, made_from=self.made_from | {self.serial})
+        return EvaluatedTensor(
+            shape, origins, made_from=self.made_from | {self.serial}, before=before
+        )
+
+
+Before = tuple[shapes.Dim, Blame | None]
+"""A size an axis had before a layer changed it, and the layer that had set it."""
 
 
 UNKNOWN = object()
@@ -99,15 +117,23 @@ def broadcast_origins(
 ) -> tuple[Blame | None, ...]:
     """Per axis of a broadcast's result, the layer that set its size: the operand's whose
     size it is (the left one's where both are the same)."""
-    origins: list[Blame | None] = []
-    for axis in range(-len(shape), 0):
-        picked = None
-        for operand in (a, b):
-            if -len(operand.shape) <= axis and operand.shape[axis] == shape[axis]:
-                picked = operand.origin(axis)
-                break
-        origins.append(picked)
-    return tuple(origins)
+    return tuple(_picked(shape, a, b, axis).origin(axis) for axis in range(-len(shape), 0))
+
+
+def broadcast_before(
+    shape: shapes.Shape, a: EvaluatedTensor, b: EvaluatedTensor
+) -> tuple[Before | None, ...]:
+    """:attr:`EvaluatedTensor.before` of a broadcast's result, as :func:`broadcast_origins`."""
+    return tuple(_picked(shape, a, b, axis).before_at(axis) for axis in range(-len(shape), 0))
+
+
+def _picked(
+    shape: shapes.Shape, a: EvaluatedTensor, b: EvaluatedTensor, axis: int
+) -> EvaluatedTensor:
+    for operand in (a, b):
+        if -len(operand.shape) <= axis and operand.shape[axis] == shape[axis]:
+            return operand
+    return EvaluatedTensor(())
 
 
 def broadcast_blame(left: object, right: object, skip: int | None = None) -> Blame | None:
@@ -132,11 +158,25 @@ def broadcast_blame(left: object, right: object, skip: int | None = None) -> Bla
             return left.origin(axis)
         if left.made_from & right.made_from:
             # both computed from one tensor (a block's output and its projection shortcut):
-            # the one a layer changed the size of, where the other kept the input's
+            # the one a layer changed the size of, where the other kept the input's, or
+            # changed again after it had the other's size (a second strided convolution)
             a, b = left.origin(axis), right.origin(axis)
+            if a is not None and b is not None:
+                return _changed_again(left, right, axis)
             return a if b is None else b if a is None else None
         return None
     return None
+
+
+def _changed_again(left: EvaluatedTensor, right: EvaluatedTensor, axis: int) -> Blame | None:
+    """Of two operands whose sizes on ``axis`` layers set, the layer that changed one after
+    it had the other's size, where exactly one did."""
+    found = [
+        operand.origin(axis)
+        for operand, other in ((left, right), (right, left))
+        if (before := operand.before_at(axis)) is not None and before[0] == other.shape[axis]
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def reshape_blame(x: EvaluatedTensor, name: str, args: list[object]) -> Blame | None:

@@ -105,6 +105,7 @@ from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
 from dfdx_mypy_plugin._evaluated_tensors import EvaluatedTensor as _Tensor
 from dfdx_mypy_plugin._evaluated_tensors import Stop as _Stop
 from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_before as _broadcast_before
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
 from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
@@ -268,14 +269,14 @@ def _refined(
     called = _call_inputs(api, module, context, syms)
     if called is None:
         return forward
-    inputs, declared = called
+    inputs, typed = called
     outcome = _outcome(api, module.type, built, arguments, inputs)
     if isinstance(outcome, _Failed):
-        _report(api, module.type, built, arguments, inputs, outcome)
+        _report(api, module.type, built, arguments, inputs, outcome, typed)
         return forward
     if outcome is None or not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
         return forward
-    if declared:
+    if typed is not inputs:
         return forward
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
 
@@ -319,6 +320,18 @@ def _outcome(
     except _Failed as failed:
         return failed
     except (_Stop, Unknown, ShapeError):
+
+            while tb:
+                fr.append(tb.tb_frame)
+            ex = [
+                f.f_locals.get("e") for f in fr if isinstance(f.f_locals.get("e"), Expression)
+            print(
+                "STOP",
+                info.name,
+                built.line,
+                follow,
+                [(x.line, type(x).__name__, getattr(x, "name", "")) for x in ex[-4:]],
+                traceback.format_exc().splitlines()[-3:],
         return None
     return value if isinstance(value, _Tensor) else None
 
@@ -330,15 +343,20 @@ def _report(
     arguments: dict[str, object],
     inputs: dict[str, object],
     failed: _Failed,
+    typed: dict[str, object] | None = None,
 ) -> None:
     """``failed`` reported where only this instance's values make it (the module docstring):
-    on the op's line, and on the one construction argument that makes it."""
+    on the op's line, and on the one construction argument that makes it. ``typed``: the
+    inputs as their types give them, where the evaluation ran on others (the shape NumPy
+    data was made with): a mistake these make with the arguments not known is the generic
+    check's."""
     if failed.module is None or not _same_file(api, failed.module):
         return  # its line is in another file
     if _reported_at(api, failed.where.line, failed.instance):
         return  # the check of the block's own body (or of this instance's call) reports it
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
-    if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
+    baseline = inputs if typed is None else typed
+    if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
     if failed.alone:
         return  # in a block typed by its arguments: the check of its own call reports it
@@ -661,33 +679,35 @@ def _read_shape(t: Type, syms: dict[str, Type]) -> shapes.Shape:
 
 def _call_inputs(
     api: CheckerPluginInterface, module: Instance, call: CallExpr, syms: dict[str, Type]
-) -> tuple[dict[str, object], bool] | None:
-    """The values ``forward`` is called with, and whether a tensor of them is taken as its
-    parameter declares it: one whose type does not say its shape (data from NumPy,
-    ``Tensor[*tuple[Any, ...]]``) is a tensor of the declared rank, with the declared size
-    TypeVars' names and other sizes unknown, so that what the instance's values alone
-    make is still found (its sizes are not the caller's: the result is then not typed by
-    it)."""
+) -> tuple[dict[str, object], dict[str, object]] | None:
+    """The values ``forward`` is called with, and the same as their types give them (the
+    same dict where no tensor is taken otherwise). A tensor whose type does not say its
+    shape (data from NumPy, ``Tensor[*tuple[Any, ...]]``) is taken with the shape the data
+    was made with, or else its parameter's declared shape (:func:`_declared_shape`), so
+    that what the instance's values alone make is still found; its sizes are not the
+    caller's types': the result is then not typed by them."""
     forward = _forward(module.type)
     if forward is None:
         return None
     inputs = _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
     if inputs is None:
         return None
-    declared = False
+    typed = inputs
     signature = forward.type
     params = _params(forward)
     if not isinstance(signature, CallableType) or len(signature.arg_types) != len(params) + 1:
-        return inputs, False
+        return inputs, typed
     own = _own_sizes(module)
     for i, (param, actuals) in enumerate(zip(params, _formals(call, params), strict=True)):
         if inputs.get(param.name) is not _UNKNOWN or len(actuals) != 1:
             continue
-        shape = _declared_shape(api, call.args[actuals[0]], signature.arg_types[i + 1], own)
-        if shape is not None:
-            inputs[param.name] = _Tensor(shape)
-            declared = True
-    return inputs, declared
+        shapes_ = _declared_shape(api, call.args[actuals[0]], signature.arg_types[i + 1], own)
+        if shapes_ is not None:
+            if typed is inputs:
+                typed = dict(inputs)
+            inputs[param.name] = _Tensor(shapes_[0])
+            typed[param.name] = _Tensor(shapes_[1])
+    return inputs, typed
 
 
 def _declared_shape(
@@ -695,11 +715,12 @@ def _declared_shape(
     given: Expression,
     parameter: Type,
     own: dict[str, shapes.Dim],
-) -> shapes.Shape | None:
-    """The shape of a tensor given to ``forward`` whose type does not say it: the shape of
-    the NumPy data it was made from (:mod:`._data_shapes`), else the parameter's declared
-    shape, its class's size TypeVars given this instance's sizes (``own``; a size not known
-    there is unknown) and ``forward``'s own TypeVars kept as names."""
+) -> tuple[shapes.Shape, shapes.Shape] | None:
+    """The shape of a tensor given to ``forward`` whose type does not say it (the shape of
+    the NumPy data it was made from, :mod:`._data_shapes`, else the declared shape), and
+    the parameter's declared shape: its class's size TypeVars given this instance's sizes
+    (``own``; a size not known there is unknown), ``forward``'s own TypeVars kept as
+    names."""
     checker = api if isinstance(api, TypeChecker) else None
     t = checker.lookup_type_or_none(given) if checker is not None else None
     p = get_proper_type(t) if t is not None else None
@@ -711,15 +732,13 @@ def _declared_shape(
     except Unknown:
         pass
     try:
-        declared = read_tensor(parameter).shape
+        declared = tuple(_as_given(d, own) for d in read_tensor(parameter).shape)
     except Unknown:
-        declared = None
-    data = data_shape(api, given)
-    if data is not None and (declared is None or len(declared) == len(data)):
-        return data
-    if declared is None:
         return None
-    return tuple(_as_given(d, own) for d in declared)
+    data = data_shape(api, given)
+    if data is not None and len(declared) == len(data):
+        return data, declared
+    return declared, declared
 
 
 def _as_given(d: shapes.Dim, own: dict[str, shapes.Dim]) -> shapes.Dim:
@@ -1550,6 +1569,7 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
             shape,
             _broadcast_origins(shape, a, b),
             made_from=a.made_from | b.made_from | {a.serial, b.serial},
+            before=_broadcast_before(shape, a, b),
         )
     other = b if isinstance(a, _Tensor) else a
     if other is _SOME_NUMBER:
@@ -1801,11 +1821,13 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
     if layer.layer.keeps_shape:
         return x
     given = {"features": len(out) - 1, "channels": 1}.get(layer.layer.gives or "")
-    origins = tuple(
-        x.origin(i) if i != given and i < len(x.shape) and x.shape[i] == d else layer.built
-        for i, d in enumerate(out)
+    kept = [i != given and i < len(x.shape) and x.shape[i] == d for i, d in enumerate(out)]
+    origins = tuple(x.origin(i) if k else layer.built for i, k in enumerate(kept))
+    before = tuple(
+        x.before_at(i) if k else (x.shape[i], x.origin(i)) if i < len(x.shape) else None
+        for i, k in enumerate(kept)
     )
-    return x.derived(out, origins)
+    return x.derived(out, origins, before)
 
 
 def _run_member(
@@ -1907,6 +1929,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
         v = values.get(a.name, a.default)
         if v is None and a.default_from is not None:
             v = values.get(a.default_from)
+        if v is None and a.optional:
+            continue  # not given (Upsample's ``size`` where it has a ``scale_factor``)
         v = _known(v)
         if isinstance(v, _Word):
             window[a.name] = v.text

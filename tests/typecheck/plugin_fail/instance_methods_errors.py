@@ -12,7 +12,17 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, Module, ReLU, Sequential, init
+from dfdx.nn import (
+    AdaptiveAvgPool2d,
+    BatchNorm2d,
+    Conv2d,
+    Identity,
+    Linear,
+    Module,
+    ReLU,
+    Sequential,
+    init,
+)
 
 B = TypeVar("B", bound=int)
 C = TypeVar("C", bound=int)
@@ -28,16 +38,16 @@ class ChannelGate(Module, Generic[C]):
         self.pool = AdaptiveAvgPool2d(1)
         self.down = Linear(channels, channels // squeeze)
         self.up = Linear(channels // squeeze, channels // squeeze)  # E: mypy[
-        #     dfdx-shape "self.up is built here; its output reaches line 38: reshape: "
+        #     dfdx-shape "self.up is built here; its output reaches line 48: reshape: "
         #     "cannot reshape Tensor[2, 4] (8 elements) to Tensor[2, 16, 1, 1] (32 elem"
-        #     "ents) (in ChannelGate(ch, squeeze) built at line 52)"]
+        #     "ents) (in ChannelGate(ch, squeeze) built at line 62)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         n, ch = x.shape[0], x.shape[1]
         w = self.up(self.down(self.pool(x).flatten(1)).relu()).sigmoid()
         return x * w.view(n, ch, 1, 1)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 4] (8 elements) to Tensor["
-        #     "2, 16, 1, 1] (32 elements) (in ChannelGate(ch, squeeze) built at line 52"
+        #     "2, 16, 1, 1] (32 elements) (in ChannelGate(ch, squeeze) built at line 62"
         #     ")"]
 
 
@@ -91,9 +101,9 @@ class Pyramid(Module):
         self.low, ch = self._stage(3, width, 1)
         self.high, ch = self._stage(ch, width * 2, 2)
         self.fuse = Conv2d(ch, width, 1)  # E: mypy[
-        #     dfdx-shape "self.fuse is built here; called at line 108: conv2d: input c"
+        #     dfdx-shape "self.fuse is built here; called at line 118: conv2d: input c"
         #     "hannels differ: input Tensor[2, 24, 32, 32], weight Tensor[8, 16, 1, 1] "
-        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 137)"]
+        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 185)"]
 
     def _stage(self, in_ch: int, out_ch: int, depth: int) -> tuple[Sequential, int]:
         layers: list[Module] = []
@@ -108,7 +118,7 @@ class Pyramid(Module):
         return self.fuse(both)  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 24, 32, 32], "
         #     "weight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid()"
-        #     " built at line 137)"]
+        #     " built at line 185)"]
 
 
 class TokenHead(Module, Generic[C]):
@@ -119,14 +129,52 @@ class TokenHead(Module, Generic[C]):
         super().__init__()
         self.proj = Linear(dim, hidden)
         self.out = Linear(hidden, hidden)  # E: mypy[
-        #     dfdx-shape "self.out is built here; its output reaches line 127: add: sh"
+        #     dfdx-shape "self.out is built here; its output reaches line 137: add: sh"
         #     "apes do not broadcast: Tensor[B, H, 16] and Tensor[B, H, 32] (axis -1: 1"
-        #     "6 != 32) (in TokenHead(16) built at line 140)"]
+        #     "6 != 32) (in TokenHead(16) built at line 188)"]
 
     def forward(self, x: Tensor[B, H, C, T]) -> Tensor[B, H, C, T]:
         return x + self.out(self.proj(x).gelu())  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, H, 16] and Tensor[B,"
-        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 140)"]
+        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 188)"]
+
+
+class Down(Module):
+    """A downsampling residual block whose second convolution repeats the stride: the sum
+    fails where the block is built with a stride of 2 (the shortcut is a ``Module`` field,
+    whose sizes no type states)."""
+
+    def __init__(self, in_ch: int, out_ch: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv_a = Conv2d(in_ch, out_ch, 3, stride=stride, padding=1)
+        self.conv_b = Conv2d(out_ch, out_ch, 3, stride=stride, padding=1)  # E: mypy[
+        #     dfdx-shape "self.conv_b is built here; its output reaches line 161: add:"
+        #     " shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor[2, 16, 8, 8] (a"
+        #     "xis -2: 4 != 8) (in Down(..., ..., stride=2) built at line 173)"]
+        self.skip: Module = Identity()
+        if stride != 1 or in_ch != out_ch:
+            self.skip = Sequential(Conv2d(in_ch, out_ch, 1, stride=stride), BatchNorm2d(out_ch))
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        shortcut: Tensor[B, int, int, int, T] = self.skip(x)
+        out = self.conv_b(self.conv_a(x).relu())
+        return (out + shortcut).relu()  # E: mypy[
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor"
+        #     "[2, 16, 8, 8] (axis -2: 4 != 8) (in Down(..., ..., stride=2) built at li"
+        #     "ne 173)"]
+
+
+class Encoder(Module):
+    def __init__(self, widths: tuple[int, ...] = (8, 16, 32)) -> None:
+        super().__init__()
+        self.stem = Conv2d(3, widths[0], 3, padding=1)
+        blocks: list[Module] = []
+        for i in range(1, len(widths)):
+            blocks.append(Down(widths[i - 1], widths[i], stride=2))
+        self.downs = Sequential(*blocks)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        return self.downs(self.stem(x).relu())
 
 
 def main() -> None:
@@ -139,6 +187,8 @@ def main() -> None:
     feats = rng.standard_normal((2, 10, 16)).astype(np.float32)
     head = TokenHead(16)
     print(head(dx.tensor(feats[:, :8])).shape)
+    encoder = Encoder()
+    print(encoder(dx.tensor(rng.random((2, 3, 16, 16)))).shape)
 
 
 if __name__ == "__main__":

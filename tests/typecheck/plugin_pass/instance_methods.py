@@ -15,7 +15,17 @@ import numpy as np
 
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
-from dfdx.nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, Module, ReLU, Sequential, init
+from dfdx.nn import (
+    AdaptiveAvgPool2d,
+    BatchNorm2d,
+    Conv2d,
+    Linear,
+    Module,
+    ReLU,
+    Sequential,
+    Upsample,
+    init,
+)
 
 B = TypeVar("B", bound=int)
 C = TypeVar("C", bound=int)
@@ -99,6 +109,21 @@ class Pyramid(Module):
         return self.fuse(both)
 
 
+class TwoScale(Module):
+    """A half-resolution path brought back by ``Upsample(scale_factor=2)`` and joined to
+    the input: the evaluation follows the upsampling's sizes."""
+
+    def __init__(self, ch: int = 8) -> None:
+        super().__init__()
+        self.down = Conv2d(3, ch, 3, stride=2, padding=1)
+        self.up = Upsample(scale_factor=2)
+        self.fuse = Conv2d(ch + 3, ch, 1)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        y = self.up(self.down(x).relu())
+        return self.fuse(dx.cat([x, y], axis=1))
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
@@ -112,6 +137,8 @@ def main() -> None:
     x = dx.randn(2, 3, 16, 16)
     assert_type(pyramid(x), Tensor[L[2], L[8], L[16], L[16], NoneTape])
     assert_type(GatedNet(5)(x), Tensor[L[2], L[5], NoneTape])
+    assert_type(TwoScale()(x), Tensor[L[2], L[8], L[16], L[16], NoneTape])
+    assert TwoScale()(images).shape == (2, 8, 32, 32)
 
 
 if __name__ == "__main__":
