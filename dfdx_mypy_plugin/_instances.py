@@ -320,18 +320,6 @@ def _outcome(
     except _Failed as failed:
         return failed
     except (_Stop, Unknown, ShapeError):
-
-            while tb:
-                fr.append(tb.tb_frame)
-            ex = [
-                f.f_locals.get("e") for f in fr if isinstance(f.f_locals.get("e"), Expression)
-            print(
-                "STOP",
-                info.name,
-                built.line,
-                follow,
-                [(x.line, type(x).__name__, getattr(x, "name", "")) for x in ex[-4:]],
-                traceback.format_exc().splitlines()[-3:],
         return None
     return value if isinstance(value, _Tensor) else None
 
