@@ -152,6 +152,9 @@ class _Failed(Exception):
     fed: _Blame | None = None
     """The layer of the same block that set the size a failing layer reads (``self.fc1``
     feeding ``self.fc2``): either may be the one built wrong, both lines are shown."""
+    chain: list[tuple[_Module, dict[str, object]]] = field(default_factory=list)
+    """The instances whose ``forward`` it went through, the one that failed first, each with
+    the inputs it was called on."""
     alone: bool | None = None
     """Whether the block it failed in is built of arguments whose types say their sizes (a
     field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
@@ -358,9 +361,13 @@ def _report(
         )
     ]
     place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
+    passed = _passed_argument(api, failed, built) if place is None else None
     if place is not None and place.line != failed.where.line:
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, place, code=DFDX_SHAPE)
+    elif passed is not None and passed[1].line != failed.where.line:
+        given = f"{passed[0]} is given here; used at line {failed.where.line}: {message}"
+        api.fail(given, passed[1], code=DFDX_SHAPE)
     elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
         how = "called at" if failed.called else "its output reaches"
         built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
@@ -369,6 +376,81 @@ def _report(
         if fed is not None and fed[0].line not in (failed.where.line, failed.blame[0].line, 0):
             reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
             api.fail(reaches + message, fed[0], code=DFDX_SHAPE)
+
+
+def _passed_argument(
+    api: CheckerPluginInterface, failed: _Failed, top: CallExpr
+) -> tuple[str, Expression] | None:
+    """Where a block that failed inside the instance was given the one construction argument
+    that makes it fail, where its ``__init__`` uses that argument once (a wrapper that passes
+    it on to one layer: ``ConvBNReLU(in_chan, ...)`` gives it to its convolution): followed out
+    through the blocks that pass it on as one of their own arguments, to the construction
+    that writes it (``FeatureFusionModule(mid, 64)`` where ``2 * mid`` was meant). The name
+    of the argument there, and its expression; None where no one argument is so."""
+    if len(failed.chain) < 2:
+        return None
+    inner, inputs = failed.chain[0]
+    init = _init(inner.info)
+    if inner.built is None or init is None:
+        return None
+    at_fault = [
+        name
+        for name in inner.arguments
+        if not _fails(api, inner, {**inner.arguments, name: _UNKNOWN_ARG}, inputs)
+    ]
+    if len(at_fault) != 1 or _uses(init, at_fault[0]) != 1:
+        return None
+    name = at_fault[0]
+    if not isinstance(inner.built[0], CallExpr):
+        return None
+    place: Expression | None = _argument_place(api, inner.built[0], inner.info, name)
+    owners = [m for m, _ in failed.chain[1:]]
+    for level, owner in enumerate(owners):
+        owner_init = _init(owner.info)
+        if not isinstance(place, NameExpr) or owner_init is None:
+            break
+        if place.name not in {p.name for p in _params(owner_init)}:
+            break
+        built = owner.built[0] if owner.built is not None else None
+        if built is None and level == len(owners) - 1:
+            built = top
+        outer = (
+            _argument_place(api, built, owner.info, place.name)
+            if isinstance(built, CallExpr)
+            else None
+        )
+        if outer is None:
+            break
+        name, place = place.name, outer
+    return (name, place) if isinstance(place, Expression) else None
+
+
+def _fails(
+    api: CheckerPluginInterface,
+    module: _Module,
+    arguments: dict[str, object],
+    inputs: dict[str, object],
+) -> bool:
+    """Whether ``module``'s block built with ``arguments`` fails on ``inputs`` (a run that
+    stops does not count)."""
+    try:
+        instance = _built(api, module.info, arguments, module.name, 0, module.line, True)
+        _run_forward(api, instance, inputs, 0)
+    except _Failed:
+        return True
+    except (_Stop, Unknown, ShapeError):
+        return False
+    return False
+
+
+def _uses(func: FuncDef, name: str) -> int:
+    """How many times the body of ``func`` reads the name ``name``."""
+    count = 0
+    for stmt in walk(func.body.body):
+        for expression in _expressions(stmt):
+            names, _ = all_name_and_member_expressions(expression)
+            count += sum(n.name == name for n in names)
+    return count
 
 
 def _reported_at(api: CheckerPluginInterface, line: int, instance: str) -> bool:
@@ -772,7 +854,7 @@ def _shown(v: object) -> str | None:
 
 def _argument_place(
     api: CheckerPluginInterface, built: CallExpr, info: TypeInfo, name: str
-) -> Context | None:
+) -> Expression | None:
     init = _init(info)
     if init is None:
         return None
@@ -853,9 +935,13 @@ def _run_forward(
         info=module.info,
         follow=module.follow,
     )
-    value = _run(forward.body.body, scope, in_init=False)
-    if isinstance(value, _Tensor) and scope.returned is not None:
-        _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
+    try:
+        value = _run(forward.body.body, scope, in_init=False)
+        if isinstance(value, _Tensor) and scope.returned is not None:
+            _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
+    except _Failed as failed:
+        failed.chain.append((module, inputs))
+        raise
     return value
 
 
@@ -1721,7 +1807,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         inputs = _bound(forward, e, lambda a: _value(a, scope))
         if inputs is None:
             raise _Stop
-        return _run_member(scope.api, module, inputs, scope.depth + 1, e)
+        return _run_member(scope.api, module, inputs, scope.depth + 1, e, scope.info)
     raise _Stop
 
 
@@ -1777,7 +1863,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
             raise _Stop
         inputs = {params[0].name: x}
         inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
-        return _run_member(scope.api, member, inputs, scope.depth + 1, e)
+        return _run_member(scope.api, member, inputs, scope.depth + 1, e, scope.info)
     raise _Stop
 
 
@@ -1824,8 +1910,9 @@ def _run_member(
     inputs: dict[str, object],
     depth: int,
     call: CallExpr,
+    owner: TypeInfo | None,
 ) -> object:
-    """:func:`_run_forward` for a block called by another at ``call``; a failure from inside
+    """:func:`_run_forward` for a block called by another (``owner``) at ``call``; a failure from inside
     it records whether that call's own check sees the same sizes (the block built of
     arguments and called on inputs whose types say their sizes), and so reports it: the
     lines inside a block built right are not blamed for what its caller gave it."""
@@ -1833,8 +1920,79 @@ def _run_member(
         return _run_forward(api, module, inputs, depth)
     except _Failed as failed:
         if failed.alone is None:
-            failed.alone = _typed_alone(api, module) and _typed_inputs(api, call)
+            failed.alone = (
+                _typed_alone(api, module)
+                and _typed_inputs(api, call)
+                and _fails_as_typed(api, module, call, owner)
+            )
         raise
+
+
+def _fails_as_typed(
+    api: CheckerPluginInterface, module: _Module, call: CallExpr, owner: TypeInfo | None
+) -> bool:
+    """Whether ``module`` also fails called on the tensors ``call`` gives it as their types
+    state them (a channel count typed ``int`` is not known there: the check of that call
+    cannot report what only this evaluation's sizes show). Where those types are not at hand
+    (a ``forward`` generic in its tape is checked on copies), whether the ``owner``'s
+    ``forward`` fails there run on its declared inputs, as its generic check runs it."""
+    checker = api if isinstance(api, TypeChecker) else None
+    built = module.built[0] if module.built is not None else None
+    forward = _forward(module.info)
+    if checker is None or not isinstance(built, CallExpr) or forward is None:
+        return True
+    missing: list[Expression] = []
+
+    def typed(e: Expression) -> object:
+        t = checker.lookup_type_or_none(e)
+        if t is None:
+            missing.append(e)
+            return _UNKNOWN
+        try:
+            return _Tensor(read_tensor(t).shape)
+        except Unknown:
+            return _caller_value(api, e, {})
+
+    inputs = _bound(forward, call, typed)
+    if missing and owner is not None:
+        return _fails_in_body(api, owner, call)
+    if inputs is None or missing:
+        return True
+    arguments = _construction_arguments(api, built, module.info, {})
+    if arguments is None:
+        return True
+    return isinstance(_outcome(api, module.info, built, arguments, inputs, False), _Failed)
+
+
+def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr) -> bool:
+    """Whether ``owner``'s ``forward``, run as its generic check sees it (its arguments typed
+    with a size TypeVar known by that name, the others not; its inputs as declared), fails
+    at ``call``; True where it cannot be run so."""
+    init, forward = _init(owner), _forward(owner)
+    if forward is None or not isinstance(forward.type, CallableType):
+        return True
+    arguments: dict[str, object] = {}
+    signature = init.type if init is not None else None
+    if init is not None and isinstance(signature, CallableType):
+        for param in _params(init):
+            i = signature.arg_names.index(param.name)
+            p = get_proper_type(signature.arg_types[i])
+            typevar = isinstance(p, TypeVarType) and is_int_bound(p)
+            arguments[param.name] = p.name if isinstance(p, TypeVarType) and typevar else None
+    inputs: dict[str, object] = {}
+    for name, t in zip(forward.type.arg_names[1:], forward.type.arg_types[1:], strict=True):
+        try:
+            inputs[name or ""] = _Tensor(read_tensor(t).shape)
+        except Unknown:
+            inputs[name or ""] = _UNKNOWN
+    try:
+        instance = _built(api, owner, arguments, owner.name, 0, 0, False)
+        _run_forward(api, instance, inputs, 0)
+    except _Failed as failed:
+        return failed.where is call or failed.alone is True
+    except (_Stop, Unknown, ShapeError):
+        return False
+    return False
 
 
 def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:

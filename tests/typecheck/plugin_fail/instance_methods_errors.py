@@ -26,6 +26,8 @@ from dfdx.nn import (
 
 B = TypeVar("B", bound=int)
 C = TypeVar("C", bound=int)
+CI = TypeVar("CI", bound=int)
+CO = TypeVar("CO", bound=int)
 H = TypeVar("H", bound=int)
 W = TypeVar("W", bound=int)
 NC = TypeVar("NC", bound=int)
@@ -38,16 +40,16 @@ class ChannelGate(Module, Generic[C]):
         self.pool = AdaptiveAvgPool2d(1)
         self.down = Linear(channels, channels // squeeze)
         self.up = Linear(channels // squeeze, channels // squeeze)  # E: mypy[
-        #     dfdx-shape "self.up is built here; its output reaches line 48: reshape: "
+        #     dfdx-shape "self.up is built here; its output reaches line 50: reshape: "
         #     "cannot reshape Tensor[2, 4] (8 elements) to Tensor[2, 16, 1, 1] (32 elem"
-        #     "ents) (in ChannelGate(ch, squeeze) built at line 62)"]
+        #     "ents) (in ChannelGate(ch, squeeze) built at line 64)"]
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
         n, ch = x.shape[0], x.shape[1]
         w = self.up(self.down(self.pool(x).flatten(1)).relu()).sigmoid()
         return x * w.view(n, ch, 1, 1)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 4] (8 elements) to Tensor["
-        #     "2, 16, 1, 1] (32 elements) (in ChannelGate(ch, squeeze) built at line 62"
+        #     "2, 16, 1, 1] (32 elements) (in ChannelGate(ch, squeeze) built at line 64"
         #     ")"]
 
 
@@ -101,9 +103,9 @@ class Pyramid(Module):
         self.low, ch = self._stage(3, width, 1)
         self.high, ch = self._stage(ch, width * 2, 2)
         self.fuse = Conv2d(ch, width, 1)  # E: mypy[
-        #     dfdx-shape "self.fuse is built here; called at line 118: conv2d: input c"
+        #     dfdx-shape "self.fuse is built here; called at line 120: conv2d: input c"
         #     "hannels differ: input Tensor[2, 24, 32, 32], weight Tensor[8, 16, 1, 1] "
-        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 185)"]
+        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 228)"]
 
     def _stage(self, in_ch: int, out_ch: int, depth: int) -> tuple[Sequential, int]:
         layers: list[Module] = []
@@ -118,7 +120,7 @@ class Pyramid(Module):
         return self.fuse(both)  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 24, 32, 32], "
         #     "weight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid()"
-        #     " built at line 185)"]
+        #     " built at line 228)"]
 
 
 class TokenHead(Module, Generic[C]):
@@ -129,14 +131,14 @@ class TokenHead(Module, Generic[C]):
         super().__init__()
         self.proj = Linear(dim, hidden)
         self.out = Linear(hidden, hidden)  # E: mypy[
-        #     dfdx-shape "self.out is built here; its output reaches line 137: add: sh"
+        #     dfdx-shape "self.out is built here; its output reaches line 139: add: sh"
         #     "apes do not broadcast: Tensor[B, H, 16] and Tensor[B, H, 32] (axis -1: 1"
-        #     "6 != 32) (in TokenHead(16) built at line 188)"]
+        #     "6 != 32) (in TokenHead(16) built at line 231)"]
 
     def forward(self, x: Tensor[B, H, C, T]) -> Tensor[B, H, C, T]:
         return x + self.out(self.proj(x).gelu())  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, H, 16] and Tensor[B,"
-        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 188)"]
+        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 231)"]
 
 
 class Down(Module):
@@ -148,9 +150,9 @@ class Down(Module):
         super().__init__()
         self.conv_a = Conv2d(in_ch, out_ch, 3, stride=stride, padding=1)
         self.conv_b = Conv2d(out_ch, out_ch, 3, stride=stride, padding=1)  # E: mypy[
-        #     dfdx-shape "self.conv_b is built here; its output reaches line 161: add:"
+        #     dfdx-shape "self.conv_b is built here; its output reaches line 163: add:"
         #     " shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor[2, 16, 8, 8] (a"
-        #     "xis -2: 4 != 8) (in Down(..., ..., stride=2) built at line 173)"]
+        #     "xis -2: 4 != 8) (in Down(..., ..., stride=2) built at line 175)"]
         self.skip: Module = Identity()
         if stride != 1 or in_ch != out_ch:
             self.skip = Sequential(Conv2d(in_ch, out_ch, 1, stride=stride), BatchNorm2d(out_ch))
@@ -161,7 +163,7 @@ class Down(Module):
         return (out + shortcut).relu()  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor"
         #     "[2, 16, 8, 8] (axis -2: 4 != 8) (in Down(..., ..., stride=2) built at li"
-        #     "ne 173)"]
+        #     "ne 175)"]
 
 
 class Encoder(Module):
@@ -177,6 +179,47 @@ class Encoder(Module):
         return self.downs(self.stem(x).relu())
 
 
+class ConvNormAct(Module, Generic[CI, CO]):
+    def __init__(self, in_ch: CI, out_ch: CO) -> None:
+        super().__init__()
+        self.conv = Conv2d(in_ch, out_ch, 1, bias=False)
+        self.norm = BatchNorm2d(out_ch)
+
+    def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, CO, H, W, T]:
+        return self.norm(self.conv(x)).relu()  # E: mypy[
+        #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 16, 32, 32], "
+        #     "weight Tensor[16, 8, 1, 1] (16 != 8 per group * groups 1) (in ConvNormAc"
+        #     "t(in_ch, out_ch) built at line 200)"]
+
+
+class Merge(Module, Generic[CI, CO]):
+    """Joins two maps and projects them: built for one map's channels where it gets both."""
+
+    def __init__(self, in_ch: CI, out_ch: CO) -> None:
+        super().__init__()
+        self.proj = ConvNormAct(in_ch, out_ch)
+
+    def forward(
+        self, a: Tensor[B, int, H, W, T], b: Tensor[B, int, H, W, T]
+    ) -> Tensor[B, CO, H, W, T]:
+        return self.proj(dx.cat([a, b], axis=1))
+
+
+class TwoBranch(Module):
+    def __init__(self, width: int = 8) -> None:
+        super().__init__()
+        self.left = Conv2d(3, width, 3, padding=1)
+        self.right = Conv2d(3, width, 5, padding=2)
+        self.merge = Merge(width, 16)  # E: mypy[
+        #     dfdx-shape "in_ch is given here; used at line 189: conv2d: input channel"
+        #     "s differ: input Tensor[2, 16, 32, 32], weight Tensor[16, 8, 1, 1] (16 !="
+        #     " 8 per group * groups 1) (in ConvNormAct(in_ch, out_ch) built at line 20"
+        #     "0)"]
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, H, W, T]:
+        return self.merge(self.left(x), self.right(x))
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
@@ -189,6 +232,7 @@ def main() -> None:
     print(head(dx.tensor(feats[:, :8])).shape)
     encoder = Encoder()
     print(encoder(dx.tensor(rng.random((2, 3, 16, 16)))).shape)
+    print(TwoBranch()(images).shape)
 
 
 if __name__ == "__main__":
