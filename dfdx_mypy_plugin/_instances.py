@@ -1912,9 +1912,9 @@ def _run_member(
     call: CallExpr,
     owner: TypeInfo | None,
 ) -> object:
-    """:func:`_run_forward` for a block called by another (``owner``) at ``call``; a failure from inside
-    it records whether that call's own check sees the same sizes (the block built of
-    arguments and called on inputs whose types say their sizes), and so reports it: the
+    """:func:`_run_forward` for a block called by another (``owner``) at ``call``; a failure
+    from inside it records whether that call's own check sees the same sizes (the block built
+    of arguments and called on inputs whose types say their sizes), and so reports it: the
     lines inside a block built right are not blamed for what its caller gave it."""
     try:
         return _run_forward(api, module, inputs, depth)
