@@ -14,11 +14,11 @@ in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose val
 computes), the block's ``__init__`` is run on those values (fields built from layers of the
 table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
 known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`;
-the class's own methods, run on the instance: ``self._make_layer(planes, 2)``)
-and then its ``forward`` on the call's argument shapes (data whose type does not say its
-shape: the shape NumPy made it with, :mod:`dfdx_mypy_plugin._data_shapes`, else as declared): layer and module calls, activations,
-arithmetic, ``cat``, reductions, ``reshape``/``view``/``flatten``/``permute``/``transpose``,
-pools, loops over known containers and ``return``, each with the shape rules of
+the class's own methods, run on the instance: ``self._make_layer(planes, 2)``) and then its
+``forward`` on the call's argument shapes (data whose type does not say its shape: the shape
+NumPy made it with, :mod:`dfdx_mypy_plugin._data_shapes`, else as declared): layer and
+module calls, activations, arithmetic, ``cat``, reductions,
+``reshape``/``view``/``flatten``/``permute``/``transpose``, pools, loops over known containers and ``return``, each with the shape rules of
 :mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a branch it
 cannot decide, an op it does not know) ends the evaluation: the declared type stands.
 
