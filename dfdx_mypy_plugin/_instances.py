@@ -9,8 +9,8 @@ such a block was lost, and so was every mistake after it, or inside it that show
 this instance's values.
 
 Where the call's module was built once in the file being checked (``self.c1 = Block(...)``
-in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are known
-(literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
+in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are
+known (literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
 computes), the block's ``__init__`` is run on those values (fields built from layers of the
 table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
 known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`;
@@ -18,9 +18,10 @@ the class's own methods, run on the instance: ``self._make_layer(planes, 2)``) a
 ``forward`` on the call's argument shapes (data whose type does not say its shape: the shape
 NumPy made it with, :mod:`dfdx_mypy_plugin._data_shapes`, else as declared): layer and
 module calls, activations, arithmetic, ``cat``, reductions,
-``reshape``/``view``/``flatten``/``permute``/``transpose``, pools, loops over known containers and ``return``, each with the shape rules of
-:mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a branch it
-cannot decide, an op it does not know) ends the evaluation: the declared type stands.
+``reshape``/``view``/``flatten``/``permute``/``transpose``, pools, loops over known
+containers and ``return``, each with the shape rules of :mod:`dfdx_mypy_plugin.shapes`.
+Anything the evaluator does not understand (a branch it cannot decide, an op it does not
+know) ends the evaluation: the declared type stands.
 
 The result only fills in what the declared return type leaves unknown (a ``Dyn``, ``Any`` or
 ``int`` size, where the declared rank is the evaluated one); a declared size is never
