@@ -2028,13 +2028,23 @@ def _fails_as_typed(
 
     inputs = _bound(forward, call, typed)
     if missing and owner is not None:
-        return _fails_in_body(api, owner, call)
+        if _BODY_CHECKS:
+            return True  # met again while the owner's body is run so (no nested runs)
+        _BODY_CHECKS.append(owner)
+        try:
+            return _fails_in_body(api, owner, call)
+        finally:
+            _BODY_CHECKS.pop()
     if inputs is None or missing:
         return True
     arguments = _construction_arguments(api, built, module.info, {})
     if arguments is None:
         return True
     return isinstance(_outcome(api, module.info, built, arguments, inputs, False), _Failed)
+
+
+_BODY_CHECKS: list[TypeInfo] = []
+"""The owner whose ``forward`` :func:`_fails_in_body` runs now (one at a time)."""
 
 
 def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr) -> bool:
