@@ -350,6 +350,8 @@ def _report(
         return  # its line is in another file
     if _reported_at(api, failed.where.line, failed.instance):
         return  # the check of the block's own body (or of this instance's call) reports it
+    if failed.blame is not None and _reported_at(api, failed.blame[0].line, failed.instance):
+        return  # reported where the layer at fault is built (a method's own return type)
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     baseline = inputs if typed is None else typed
     if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
@@ -1830,6 +1832,8 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     something not followed leaves every field it mentions unknown."""
     if scope.calls >= _DEPTH or func.is_class or func.is_property:
         raise _Stop
+    if not scope.in_init and _states_its_shape(func):
+        raise _Stop  # its declared type says what it returns: the check of its body reports
     if scope.in_init:
         arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
     else:
@@ -1851,6 +1855,14 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     if value is _FELL_THROUGH:
         return None
     return value
+
+
+def _states_its_shape(func: FuncDef) -> bool:
+    """Whether a method's declared return type is a tensor whose sizes it all states (no
+    ``Dyn``, ``Any`` or ``int``)."""
+    signature = func.type
+    ret = get_proper_type(signature.ret_type) if isinstance(signature, CallableType) else None
+    return isinstance(ret, Instance) and ret.type.fullname == TENSOR and not _has_unknown(ret)
 
 
 def _method_ran(e: Expression, scope: _Scope) -> bool:
@@ -2224,7 +2236,7 @@ def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr)
     except _Failed as failed:
         return failed.where is call or failed.alone is True
     except (_Stop, Unknown, ShapeError):
-        return False
+        return True  # not run to the call: taken to see it, as before
     return False
 
 
