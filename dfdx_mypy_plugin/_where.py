@@ -16,6 +16,7 @@ may compare its result with it; :func:`fit_value` does so for any op's result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from mypy.checker import TypeChecker
@@ -517,6 +518,74 @@ def at_inputs(
             found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
+    return found + _trails(api, context, operands, message, found)
+
+
+_BROADCAST_AXIS = re.compile(r"\(axis (-\d+): ")
+_CONCAT_AXIS = re.compile(r"^concat: sizes differ on axis (\d+): ")
+
+
+def _fault_axes(
+    api: CheckerPluginInterface, context: Context, operands: list[Expression], message: str
+) -> list[tuple[Expression, int]]:
+    """The operands of the op or layer call at ``context`` and the axis of each whose size
+    ``message`` says does not fit: a matmul's contracted axes, the axis two operands do not
+    broadcast on, the axis a concatenation's tensors differ on, a layer's features (last
+    axis) or channels."""
+    from dfdx_mypy_plugin._axis_trail import _shape  # (it imports this module)
+
+    if isinstance(context, OpExpr) and context.op == "@" or message.startswith("matmul: inner"):
+        if not message.startswith("matmul: inner sizes differ") or len(operands) != 2:
+            return []
+        ranks = [_shape(api, e) for e in operands]
+        return [
+            (e, len(shape) - k)
+            for e, shape, k in zip(operands, ranks, (1, 2), strict=True)
+            if shape is not None and len(shape) >= 2
+        ]
+    tensors: list[Expression] = []
+    for e in operands:
+        tensors += e.items if isinstance(e, ListExpr | TupleExpr) else [e]
+    found: list[tuple[Expression, int]] = []
+    for e in tensors:
+        shape = _shape(api, e)
+        if shape is None:
+            continue
+        axis: int | None = None
+        if m := _BROADCAST_AXIS.search(message):
+            axis = len(shape) + int(m[1])
+        elif m := _CONCAT_AXIS.search(message):
+            axis = int(m[1])
+        elif " features, got " in message or " input channels differ" in message:
+            axis = len(shape) - 1 if " features, got " in message else 1
+        elif " channels on axis 1, got " in message:
+            axis = 1
+        if axis is not None and 0 <= axis < len(shape):
+            found.append((e, axis))
+    return found
+
+
+def _trails(
+    api: CheckerPluginInterface,
+    context: Context,
+    operands: list[Expression],
+    message: str,
+    reported: list[tuple[str, Context]],
+) -> list[tuple[str, Context]]:
+    """The assignments that changed the size at fault of an operand on the way to
+    ``context`` (:func:`dfdx_mypy_plugin._axis_trail.trail`: a key split with the query's
+    length two statements before ``A @ v_``), on lines not reported yet."""
+    from dfdx_mypy_plugin._axis_trail import trail  # (it imports this module)
+
+    lines = {where.line for _, where in reported} | {context.line}
+    found: list[tuple[str, Context]] = []
+    for e, axis in _fault_axes(api, context, operands, message):
+        for name, value in trail(api, e, axis):
+            place = _setting_step(value)
+            if place.line in lines or place.line <= 0:
+                continue
+            lines.add(place.line)
+            found.append((f"{name} is assigned here; used at line {context.line}: {message}", place))
     return found
 
 
