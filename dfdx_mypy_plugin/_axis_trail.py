@@ -17,22 +17,19 @@ from mypy.nodes import (
     ARG_POS,
     CallExpr,
     Expression,
-    FloatExpr,
     IndexExpr,
-    IntExpr,
     MemberExpr,
     NameExpr,
     OpExpr,
     RefExpr,
     SliceExpr,
     TupleExpr,
-    UnaryExpr,
 )
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._origin import _moved, last_assignment
+from dfdx_mypy_plugin._origin import _is_number, _moved, last_assignment
 from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, read_tensor
 
 _DEPTH = 16
@@ -70,12 +67,6 @@ def _is_module(api: CheckerPluginInterface, e: Expression) -> bool:
     lookup = getattr(api, "lookup_type_or_none", None)
     t = get_proper_type(lookup(e)) if lookup is not None else None
     return isinstance(t, Instance) and t.type.has_base(MODULE)
-
-
-def _is_number(e: Expression) -> bool:
-    if isinstance(e, UnaryExpr):
-        e = e.expr
-    return isinstance(e, IntExpr | FloatExpr)
 
 
 def trail(api: CheckerPluginInterface, e: Expression, axis: int) -> list[Step]:
@@ -161,25 +152,16 @@ def _through_op(api: CheckerPluginInterface, e: OpExpr, axis: int, depth: int) -
     for side in (e.left, e.right):
         shape = _shape(api, side)
         if shape is None:
-            if not _is_number(side) and not _is_scalar_call(side):
+            if not _is_number(api, side):
                 return None
             continue
         at = axis - (len(out) - len(shape))
         if 0 <= at < len(shape) and shape[at] == out[axis] and shape[at] != 1:
             sides.append((side, at))
-    if len(sides) != 1:
-        return None  # both operands have the size (or none): either may be the one at fault
-    side, at = sides[0]
-    return _moved_from(api, side, at, False, depth)
-
-
-def _is_scalar_call(e: Expression) -> bool:
-    """``float(np.sqrt(d))``, ``math.sqrt(d)``: a number, not a tensor."""
-    return (
-        isinstance(e, CallExpr)
-        and isinstance(e.callee, RefExpr)
-        and e.callee.fullname in ("builtins.float", "builtins.int", "math.sqrt")
-    )
+    found = [f for side, at in sides for f in [_moved_from(api, side, at, False, depth)] if f]
+    if not found:
+        return None
+    return (False, [step for _, steps in found for step in steps])  # either may be at fault
 
 
 def _through_matmul(
@@ -221,9 +203,7 @@ def _kept_from(
     return _moved_from(api, source, axis, before[axis] != out[axis], depth)
 
 
-def _through_call(
-    api: CheckerPluginInterface, e: CallExpr, axis: int, depth: int
-) -> _Found | None:
+def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: int) -> _Found | None:
     callee = e.callee
     name = callee.name if isinstance(callee, MemberExpr | NameExpr) else ""
     first = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None

@@ -532,12 +532,10 @@ def _fault_axes(
     ``message`` says does not fit: a matmul's contracted axes, the axis two operands do not
     broadcast on, the axis a concatenation's tensors differ on, a layer's features (last
     axis) or channels."""
-    from dfdx_mypy_plugin._axis_trail import _shape  # (it imports this module)
-
-    if isinstance(context, OpExpr) and context.op == "@" or message.startswith("matmul: inner"):
+    if (isinstance(context, OpExpr) and context.op == "@") or message.startswith("matmul: "):
         if not message.startswith("matmul: inner sizes differ") or len(operands) != 2:
             return []
-        ranks = [_shape(api, e) for e in operands]
+        ranks = [_tensor_shape(api, e) for e in operands]
         return [
             (e, len(shape) - k)
             for e, shape, k in zip(operands, ranks, (1, 2), strict=True)
@@ -548,7 +546,7 @@ def _fault_axes(
         tensors += e.items if isinstance(e, ListExpr | TupleExpr) else [e]
     found: list[tuple[Expression, int]] = []
     for e in tensors:
-        shape = _shape(api, e)
+        shape = _tensor_shape(api, e)
         if shape is None:
             continue
         axis: int | None = None
@@ -585,7 +583,9 @@ def _trails(
             if place.line in lines or place.line <= 0:
                 continue
             lines.add(place.line)
-            found.append((f"{name} is assigned here; used at line {context.line}: {message}", place))
+            found.append(
+                (f"{name} is assigned here; used at line {context.line}: {message}", place)
+            )
     return found
 
 
