@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     ARG_POS,
+    ARG_STAR,
     AssignmentStmt,
     Block,
     CallExpr,
@@ -278,15 +279,15 @@ def _fed_by_module(api: CheckerPluginInterface, call: CallExpr) -> bool:
     return False
 
 
-def _first_reader(layer: Instance, built: CallExpr) -> int | None:
-    """The position, among the arguments of ``built`` (``Sequential(Dropout(0.2),
-    Linear(24, k))``), of the first layer of the ``Sequential`` ``layer`` that reads its
-    input's sizes: the layers before it (dropout, activations) keep the shape and read none."""
+def _first_reader(layer: Instance, built: CallExpr) -> tuple[int, int] | None:
+    """The position of the first layer of the ``Sequential`` ``layer`` that reads its
+    input's sizes (the layers before it, dropout and activations, keep the shape and read
+    none), and of the argument of ``built`` (``Sequential(Dropout(0.2), Linear(24, k))``)
+    that builds it: a layer a positional argument, or the first of the layers of a starred
+    one (``*block(c_in, c)``, a helper's list)."""
     from dfdx_mypy_plugin.rules.nn import _layers  # (it imports this module)
     from dfdx_mypy_plugin.shapes import layer_of
 
-    if any(k != ARG_POS for k in built.arg_kinds):
-        return None
     try:
         layers = _layers(layer)
     except Unknown:
@@ -294,7 +295,19 @@ def _first_reader(layer: Instance, built: CallExpr) -> int | None:
     for i, inner in enumerate(layers):
         spec = layer_of(inner.type.fullname)
         if spec is None or spec.reads is not None or not spec.keeps_shape:
-            return i if i < len(built.args) else None
+            at = _argument_of_layer(built, i)
+            return (i, at) if at is not None else None
+    return None
+
+
+def _argument_of_layer(built: CallExpr, i: int) -> int | None:
+    """The argument of ``built`` that gives layer ``i`` of its ``Sequential``, where each
+    argument before it is one layer (the first of a starred argument's layers is its own)."""
+    for at, kind in enumerate(built.arg_kinds):
+        if at == i:
+            return at if kind in (ARG_POS, ARG_STAR) else None
+        if kind != ARG_POS:
+            return None
     return None
 
 
@@ -338,10 +351,12 @@ def at_build(
         and layer.type.fullname == SEQUENTIAL
         and isinstance(built, CallExpr)
     ):
-        i = _first_reader(layer, built)
-        if i is not None and built.args[i].line > 0:
+        first = _first_reader(layer, built)
+        if first is not None and built.args[first[1]].line > 0:
+            i, arg = first[0], built.args[first[1]]
             text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"
-            return text, _read_place(layer, i, built.args[i])
+            starred = built.arg_kinds[first[1]] == ARG_STAR
+            return text, arg if starred else _read_place(layer, i, arg)
     text = f"{name} is built here; called at line {call.line}: {message}"
     module = _module_type(api, call.callee) if isinstance(built, CallExpr) else None
     if isinstance(built, CallExpr) and module is not None:
