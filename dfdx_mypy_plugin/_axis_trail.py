@@ -13,6 +13,8 @@ whose value changed the size or moved the axis there: the mistake is one of them
 
 from __future__ import annotations
 
+import re
+
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
@@ -29,7 +31,14 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._origin import _is_number, _moved, last_assignment
+from dfdx_mypy_plugin._declared import class_declared_field
+from dfdx_mypy_plugin._locals import reaching_definitions
+from dfdx_mypy_plugin._origin import (
+    _is_number,
+    _moved,
+    set_axes,
+    window_axes,
+)
 from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, read_tensor
 
 _DEPTH = 16
@@ -46,9 +55,11 @@ _ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 
 Step = tuple[str, Expression]
 """A name (``k_``, ``self.W``) and the value assigned to it that changed the size."""
-_Found = tuple[bool, list[Step]]
-"""Whether the expression itself changed the size (or moved the axis), and the assignments
-found further back; None where the trail cannot be followed."""
+_KEPT, _MOVED, _SIZED = 0, 1, 2
+"""What an expression did to the size followed: kept it, moved its axis, changed or set it."""
+_Found = tuple[int, list[tuple[str, Expression, int]]]
+"""What the expression itself did (:data:`_KEPT`, ...), and the assignments found further
+back with what each did; None where the trail cannot be followed."""
 
 
 def _shape(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
@@ -63,10 +74,14 @@ def _shape(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
         return None
 
 
-def _is_module(api: CheckerPluginInterface, e: Expression) -> bool:
+def _module_instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
     lookup = getattr(api, "lookup_type_or_none", None)
     t = get_proper_type(lookup(e)) if lookup is not None else None
-    return isinstance(t, Instance) and t.type.has_base(MODULE)
+    return t if isinstance(t, Instance) and t.type.has_base(MODULE) else None
+
+
+def _is_module(api: CheckerPluginInterface, e: Expression) -> bool:
+    return _module_instance(api, e) is not None
 
 
 def trail(api: CheckerPluginInterface, e: Expression, axis: int) -> list[Step]:
@@ -78,9 +93,11 @@ def trail(api: CheckerPluginInterface, e: Expression, axis: int) -> list[Step]:
         return []
     seen: set[int] = set()
     steps = []
-    for name, value in found[1]:
-        if id(value) not in seen:
-            seen.add(id(value))
+    moves = 0
+    for name, value, did in found[1]:
+        moves += did == _MOVED
+        if id(value) not in seen and (did == _SIZED or moves == 1):
+            seen.add(id(value))  # (an earlier move is undone or kept by the later one)
             steps.append((name, value))
     return steps
 
@@ -89,13 +106,16 @@ def _follow(api: CheckerPluginInterface, e: Expression, axis: int, depth: int) -
     if depth > _DEPTH or axis < 0:
         return None
     if isinstance(e, NameExpr):
-        return _through_name(api, e.name, last_assignment(api, e), axis, depth)
+        return _through_name(api, e.name, reaching_definitions(api)(e), axis, depth)
     if isinstance(e, MemberExpr):
         if e.name in ("mT", "T"):
             return _through_matrix_transpose(api, e, axis, depth)
         if isinstance(e.expr, NameExpr) and e.expr.name == "self" and not _is_module(api, e):
             from dfdx_mypy_plugin._where import field_value  # (it imports this module)
 
+            declared = class_declared_field(api, e)
+            if declared is not None and not declared.is_inferred:
+                return (_KEPT, [])  # its declared type states the sizes meant
             return _through_name(api, f"self.{e.name}", field_value(api, e), axis, depth)
         return None
     if isinstance(e, OpExpr):
@@ -112,12 +132,12 @@ def _through_name(
 ) -> _Found | None:
     """A name's value: the assignment is a step where its value changed the size."""
     if value is None:
-        return (False, [])  # an argument, a loop's variable: the size came in with it
+        return (_KEPT, [])  # an argument, a loop's variable: the size came in with it
     found = _follow(api, value, axis, depth + 1)
     if found is None:
         return None
-    changed, steps = found
-    return (False, [(name, value), *steps] if changed else steps)
+    did, steps = found
+    return (_KEPT, [(name, value, did), *steps] if did else steps)
 
 
 def _through_matrix_transpose(
@@ -128,16 +148,16 @@ def _through_matrix_transpose(
         return None
     last = len(receiver) - 1
     moved = last - 1 if axis == last else last if axis == last - 1 else axis
-    return _moved_from(api, e.expr, moved, moved != axis, depth)
+    return _moved_from(api, e.expr, moved, _MOVED, depth)
 
 
 def _moved_from(
-    api: CheckerPluginInterface, source: Expression, axis: int, changed: bool, depth: int
+    api: CheckerPluginInterface, source: Expression, axis: int, did: int, depth: int
 ) -> _Found | None:
     found = _follow(api, source, axis, depth + 1)
     if found is None:
-        return (changed, []) if changed else None
-    return (changed or found[0], found[1])
+        return (did, []) if did else None
+    return (max(did, found[0]), found[1])
 
 
 def _through_op(api: CheckerPluginInterface, e: OpExpr, axis: int, depth: int) -> _Found | None:
@@ -158,10 +178,11 @@ def _through_op(api: CheckerPluginInterface, e: OpExpr, axis: int, depth: int) -
         at = axis - (len(out) - len(shape))
         if 0 <= at < len(shape) and shape[at] == out[axis] and shape[at] != 1:
             sides.append((side, at))
-    found = [f for side, at in sides for f in [_moved_from(api, side, at, False, depth)] if f]
+    found = [f for side, at in sides for f in [_moved_from(api, side, at, _KEPT, depth)] if f]
     if not found:
         return None
-    return (False, [step for _, steps in found for step in steps])  # either may be at fault
+    did = max(f[0] for f in found)  # either operand may be the one at fault
+    return (did, [step for _, steps in found for step in steps])
 
 
 def _through_matmul(
@@ -177,9 +198,9 @@ def _through_matmul(
     if a is None or b is None or len(a) < 2 or len(b) < 2:
         return None
     if axis == len(out) - 1:
-        return _moved_from(api, right, len(b) - 1, False, depth)
+        return _moved_from(api, right, len(b) - 1, _KEPT, depth)
     if axis == len(out) - 2:
-        return _moved_from(api, left, len(a) - 2, False, depth)
+        return _moved_from(api, left, len(a) - 2, _KEPT, depth)
     return None
 
 
@@ -196,11 +217,45 @@ def _kept_from(
     api: CheckerPluginInterface, e: Expression, source: Expression, axis: int, depth: int
 ) -> _Found | None:
     """``e``, an op of ``source`` that keeps its rank: its size on ``axis`` is ``source``'s,
-    changed by the op where it differs (a padding, a window)."""
+    changed by the op where it differs. The trail goes on past an op whose size there is
+    computed from its input's (a padding, a window: ``S+2``, ``S-2*dilation``, which the
+    steps before it changed too), and ends at one that sets a size of its own (a layer's
+    features or channels, ``32`` from ``16``)."""
     out, before = _shape(api, e), _shape(api, source)
     if out is None or before is None or len(out) != len(before) or not 0 <= axis < len(out):
         return None
-    return _moved_from(api, source, axis, before[axis] != out[axis], depth)
+    if before[axis] == out[axis]:
+        return _moved_from(api, source, axis, _KEPT, depth)
+    if not _computed_from(before[axis], out[axis]):
+        return (_SIZED, [])
+    return _moved_from(api, source, axis, _SIZED, depth)
+
+
+def _layer_kept_from(
+    api: CheckerPluginInterface, e: CallExpr, source: Expression, axis: int, depth: int
+) -> _Found | None:
+    """:func:`_kept_from` for a layer's call, which is not a step itself: where it sets the
+    size (its features or channels, a user's module's output), the trail ends, and the
+    layer's building line is where that is reported (:func:`dfdx_mypy_plugin._where.
+    at_origins`); a size its window computed from its input's (a convolution's frames) was
+    changed by the steps before it too, followed."""
+    out, before = _shape(api, e), _shape(api, source)
+    layer = _module_instance(api, e.callee)
+    if out is None or before is None or len(out) != len(before) or not 0 <= axis < len(out):
+        return (_KEPT, [])
+    if layer is not None and axis in set_axes(layer, len(out)) - window_axes(layer, len(out)):
+        return (_KEPT, [])
+    if before[axis] == out[axis] or (layer is not None and axis in window_axes(layer, len(out))):
+        return _moved_from(api, source, axis, _KEPT, depth)
+    return (_KEPT, [])
+
+
+def _computed_from(before: shapes.Dim, after: shapes.Dim) -> bool:
+    """Whether the size ``after`` is written with the size ``before`` (``S-2*dilation+2`` with
+    ``S``, ``(H+1)//2`` with ``H``)."""
+    if not isinstance(before, str) or not isinstance(after, str):
+        return False
+    return re.search(rf"(?<![\w.]){re.escape(before)}(?![\w.])", after) is not None
 
 
 def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: int) -> _Found | None:
@@ -208,7 +263,7 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
     name = callee.name if isinstance(callee, MemberExpr | NameExpr) else ""
     first = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
     if _is_module(api, callee):
-        return _kept_from(api, e, first, axis, depth) if first is not None else None
+        return _layer_kept_from(api, e, first, axis, depth) if first is not None else None
     if isinstance(callee, MemberExpr) and _shape(api, callee.expr) is not None:
         source: Expression | None = callee.expr  # a tensor's method: ``k.reshape(...)``
     elif isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx."):
@@ -223,18 +278,19 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
         return _through_matmul(api, source, right, out, axis, depth)
     before = _shape(api, source) if source is not None else None
     if name in _SETS or source is None or before is None:
-        return (True, [])  # the op sets the size itself: a creation, a reshape
+        return (_SIZED, [])  # the op sets the size itself: a creation, a reshape
     if name in _MOVES:
         moved = _moved(e, name, before, frozenset({axis}))
         if moved is None or len(moved) != 1:
             return None
         at = next(iter(moved))
-        return _moved_from(api, source, at, at != axis, depth)
+        reordered = at != axis or name != "unsqueeze"  # (a permutation may be the wrong one)
+        return _moved_from(api, source, at, _MOVED if reordered else _KEPT, depth)
     out = _shape(api, e)
     if out is None:
         return None
     if len(out) == len(before):
         return _kept_from(api, e, source, axis, depth)
     if name in _REDUCTIONS and len(out) == len(before) - 1:
-        return (True, [])  # an axis reduced away: the axes after it moved
+        return (_SIZED, [])  # an axis reduced away: the axes after it moved
     return None

@@ -536,6 +536,14 @@ def at_inputs(
     return found + _trails(api, context, operands, message, found)
 
 
+def _told_on(api: CheckerPluginInterface, line: int, message: str) -> bool:
+    """Whether an error of the file being checked on ``line`` already tells ``message``
+    (a rule reported it there: a table's field, a layer's building line)."""
+    errors = getattr(getattr(api, "msg", None), "errors", None)
+    infos = getattr(errors, "error_info_map", {}).get(getattr(api, "path", None), [])
+    return any(i.line == line and message in i.message for i in infos)
+
+
 _BROADCAST_AXIS = re.compile(r"\(axis (-\d+): ")
 _CONCAT_AXIS = re.compile(r"^concat: sizes differ on axis (\d+): ")
 
@@ -595,7 +603,7 @@ def _trails(
     for e, axis in _fault_axes(api, context, operands, message):
         for name, value in trail(api, e, axis):
             place = _setting_step(value)
-            if place.line in lines or place.line <= 0:
+            if place.line in lines or place.line <= 0 or _told_on(api, place.line, message):
                 continue
             lines.add(place.line)
             found.append(

@@ -21,6 +21,7 @@ from mypy.expandtype import expand_type
 from mypy.join import join_type_list
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
+    ARG_NAMED,
     ARG_POS,
     AssignmentStmt,
     CallExpr,
@@ -328,12 +329,13 @@ def _iterated(loop: ForStmt, name: NameExpr) -> Expression | None:
     ]
     call = loop.expr
     callee = call.callee.fullname if isinstance(call.callee, NameExpr) else None
-    if len(at) != 1 or any(k != ARG_POS for k in call.arg_kinds):
-        return None
-    if callee == "builtins.enumerate" and at[0] == 1 and len(call.args) == 1:
-        return call.args[0]
-    if callee == "builtins.zip" and len(call.args) == len(loop.index.items):
-        return call.args[at[0]]
+    given = [a for a, k in zip(call.args, call.arg_kinds, strict=True) if k == ARG_POS]
+    if len(at) != 1 or any(k not in (ARG_POS, ARG_NAMED) for k in call.arg_kinds):
+        return None  # (``start=1``, ``strict=True`` are named)
+    if callee == "builtins.enumerate" and at[0] == 1 and len(given) == 1:
+        return given[0]
+    if callee == "builtins.zip" and len(given) == len(loop.index.items):
+        return given[at[0]]
     return None
 
 
