@@ -31,7 +31,6 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._declared import class_declared_field
 from dfdx_mypy_plugin._locals import reaching_definitions
 from dfdx_mypy_plugin._origin import (
     _is_number,
@@ -111,10 +110,12 @@ def _follow(api: CheckerPluginInterface, e: Expression, axis: int, depth: int) -
         if e.name in ("mT", "T"):
             return _through_matrix_transpose(api, e, axis, depth)
         if isinstance(e.expr, NameExpr) and e.expr.name == "self" and not _is_module(api, e):
-            from dfdx_mypy_plugin._where import field_value  # (it imports this module)
+            from dfdx_mypy_plugin._where import (  # (it imports this module)
+                field_declared,
+                field_value,
+            )
 
-            declared = class_declared_field(api, e)
-            if declared is not None and not declared.is_inferred:
+            if field_declared(api, e):
                 return (_KEPT, [])  # its declared type states the sizes meant
             return _through_name(api, f"self.{e.name}", field_value(api, e), axis, depth)
         return None

@@ -220,6 +220,28 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     return _built_once([v for v in values if v is not None])
 
 
+def field_declared(api: CheckerPluginInterface, e: MemberExpr) -> bool:
+    """Whether the field ``self.<name>`` has a declared type: in an annotated assignment in
+    a method of its class (``self.weight: Tensor[CO, CI, L[3], L[3], OwnedTape] = ...``) or in
+    the class body."""
+    declared = class_declared_field(api, e)
+    if declared is not None and not declared.is_inferred:
+        return True
+    if not isinstance(api, TypeChecker) or not _is_self_field(e, e.name):
+        return False
+    owner = get_proper_type(api.lookup_type_or_none(e.expr))
+    cls = owner.type if isinstance(owner, Instance) else api.scope.enclosing_class()
+    return cls is not None and any(
+        isinstance(stmt, AssignmentStmt)
+        and stmt.type is not None
+        and any(_is_self_field(lv, e.name) for lv in stmt.lvalues)
+        for info in cls.mro
+        if info.module_name == api.tree.fullname
+        for method in _methods(info)
+        for stmt in walk(method.body.body)
+    )
+
+
 def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:
     """The value of ``self.<name>`` where it is assigned once in its class (in the file being
     checked): ``dim // n_heads`` for ``self.head_dim``; else None."""
@@ -600,8 +622,11 @@ def _trails(
 
     lines = {where.line for _, where in reported} | {context.line}
     found: list[tuple[str, Context]] = []
+    broadcast = "shapes do not broadcast" in message
     for e, axis in _fault_axes(api, context, operands, message):
         for name, value in trail(api, e, axis):
+            if broadcast and name.startswith("self."):
+                continue  # a table of the module's: the rule blames it where no layer is
             place = _setting_step(value)
             if place.line in lines or place.line <= 0 or _told_on(api, place.line, message):
                 continue

@@ -9,7 +9,7 @@ axes before a concatenation. A layer built by a comprehension whose members a lo
 ``Sequential`` given by a helper's starred list, and a ``Sequential`` whose output is
 scaled by a number before a residual sum."""
 
-# rules: linalg, binary, movement, nn, reduce, containers
+# rules: linalg, binary, movement, nn, reduce
 
 from typing import Generic, TypeVar
 from typing import Literal as L

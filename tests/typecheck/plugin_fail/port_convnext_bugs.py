@@ -50,28 +50,26 @@ class Block(Module, Generic[C]):
         self.pwconv1 = Linear(dim, 4 * dim, rng=rng)  # pointwise/1x1 convs, as linear layers
         # bug: the second pointwise layer back to the expanded width
         self.pwconv2 = Linear(4 * dim, 4 * dim, rng=rng)  # E: mypy[dfdx-shape "self.pwconv2 is bui"
-        #     "lt here; called at line 67: mul: shapes do not broadcast: Tensor[C] and Tensor[N, H,"
-        #     " W, 4*C] (axis -1: C != 4*C)"]
-        self.gamma = layer_scale_init_value * dx.ones(dim)  # E: mypy[dfdx-shape "self.gamma is ass"
-        #     "igned here; used at line 69: mul: shapes do not broadcast: Tensor[C] and Tensor[N, H"
+        #     "lt here; called at line 65: mul: shapes do not broadcast: Tensor[C] and Tensor[N, H"
         #     ", W, 4*C] (axis -1: C != 4*C)"]
+        self.gamma = layer_scale_init_value * dx.ones(dim)
 
     def forward(self, x: Tensor[N, C, H, W, T]) -> Tensor[N, C, H, W, T]:
-        input = x  # E: mypy[dfdx-shape "input is assigned here; used at line 75: add: shapes do no"
+        input = x  # E: mypy[dfdx-shape "input is assigned here; used at line 73: add: shapes do no"
         #     "t broadcast: Tensor[N, C, H, W] and Tensor[N, C, W, H] (axis -2: H != W)"]
         h = self.dwconv(x)
         h = h.permute(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
         h = self.norm(h)
         h = self.pwconv1(h)
         h = h.gelu()
-        h = self.pwconv2(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 69: mul: shapes"
+        h = self.pwconv2(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 67: mul: shapes"
         #     " do not broadcast: Tensor[C] and Tensor[N, H, W, 4*C] (axis -1: C != 4*C)"]
         h = self.gamma * h  # E: mypy[dfdx-shape "mul: shapes do not broadcast: Tensor[C] and Tenso"
         #     "r[N, H, W, 4*C] (axis -1: C != 4*C)"]
         # bug: the permute back with the spatial axes swapped
         h = h.permute(0, 3, 2, 1)  # (N, H, W, C) -> (N, C, H, W)  # E: mypy[dfdx-shape "h is assig"
-        #     "ned here; used at line 75: add: shapes do not broadcast: Tensor[N, C, H, W] and Tens"
-        #     "or[N, C, W, H] (axis -2: H != W)"]
+        #     "ned here; used at line 73: add: shapes do not broadcast: Tensor[N, C, H, W] and Ten"
+        #     "sor[N, C, W, H] (axis -2: H != W)"]
         x = input + h  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, C, H, W] and T"
         #     "ensor[N, C, W, H] (axis -2: H != W)"]
         return x
@@ -82,8 +80,8 @@ class Downsample(Module, Generic[CI, CO]):
         super().__init__()
         # bug: a downsampling layer's norm on the output width
         self.norm = LayerNorm2d(out_dim, eps=1e-6)  # E: mypy[dfdx-shape "self.norm is built here; "
-        #     "called at line 90: LayerNorm2d[CO]: x takes Tensor[N, CO, H, W], got Tensor[N, CI, H"
-        #     ", W] (CI != CO)"]
+        #     "called at line 88: LayerNorm2d[CO]: x takes Tensor[N, CO, H, W], got Tensor[N, CI, "
+        #     "H, W] (CI != CO)"]
         self.conv = Conv2d(in_dim, out_dim, kernel_size=2, stride=2, rng=rng)
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, int, int, T]:

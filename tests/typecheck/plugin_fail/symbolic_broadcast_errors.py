@@ -25,12 +25,10 @@ T = TypeVar("T", NoneTape, OwnedTape)
 class LayerScale(Module, Generic[C]):
     def __init__(self, dim: C) -> None:
         super().__init__()
-        self.gamma = 1e-6 * dx.ones(dim)  # E: mypy[dfdx-shape "self.gamma is assigned here; used a"
-        #     "t line 37: mul: shapes do not broadcast: Tensor[C] and Tensor[B, S, 4*C] (axis -1: C"
-        #     " != 4*C)"]
+        self.gamma = 1e-6 * dx.ones(dim)
         self.weight = dx.randn(dim, dim, 3, 3)
         self.proj = Linear(dim, 4 * dim)  # E: mypy[dfdx-shape "self.proj is built here; called at "
-        #     "line 37: mul: shapes do not broadcast: Tensor[C] and Tensor[B, S, 4*C] (axis -1: C !"
+        #     "line 35: mul: shapes do not broadcast: Tensor[C] and Tensor[B, S, 4*C] (axis -1: C !"
         #     "= 4*C)"]
 
     def forward(self, x: Tensor[B, S, C, T]) -> None:
@@ -52,13 +50,13 @@ class Positions(Module, Generic[CTX, C]):
         super().__init__()
         # the stride-2 convolution with stride 1: blamed where its frames meet the table
         self.conv = Conv1d(dim, dim, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is built here; "
-        #     "its output reaches line 63: add: shapes do not broadcast: Tensor[B, S, C] and Tensor"
+        #     "its output reaches line 61: add: shapes do not broadcast: Tensor[B, S, C] and Tensor"
         #     "[CTX, C] (axis -2: S != CTX)"]
         self.register_buffer("table", dx.zeros(n_ctx, dim))
 
     def forward(self, x: Tensor[B, C, S, T]) -> None:
         h = self.conv(x).permute(0, 2, 1)  # E: mypy[dfdx-shape "h is assigned here; used at line 6"
-        #     "3: add: shapes do not broadcast: Tensor[B, S, C] and Tensor[CTX, C] (axis -2: S != C"
+        #     "1: add: shapes do not broadcast: Tensor[B, S, C] and Tensor[CTX, C] (axis -2: S != C"
         #     "TX)"]
         h + self.table  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, C] and Ten"
         #     "sor[CTX, C] (axis -2: S != CTX)"]

