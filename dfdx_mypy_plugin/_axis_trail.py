@@ -273,7 +273,8 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
         return None
     if name in ("matmul",) and source is not None and len(e.args) >= 1:
         out = _shape(api, e)
-        right = e.args[0] if source is callee.expr else (e.args[1] if len(e.args) > 1 else None)
+        method = isinstance(callee, MemberExpr) and source is callee.expr  # ``a.matmul(b)``
+        right = e.args[0] if method else (e.args[1] if len(e.args) > 1 else None)
         if out is None or right is None:
             return None
         return _through_matmul(api, source, right, out, axis, depth)
