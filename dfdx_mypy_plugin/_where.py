@@ -555,7 +555,8 @@ def at_inputs(
             found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
-    return found + _trails(api, context, operands, message, found)
+    faults = _fault_axes(api, context, operands, message)
+    return found + _trails(api, context, faults, message, found)
 
 
 def _told_on(api: CheckerPluginInterface, line: int, message: str) -> bool:
@@ -611,7 +612,7 @@ def _fault_axes(
 def _trails(
     api: CheckerPluginInterface,
     context: Context,
-    operands: list[Expression],
+    faults: list[tuple[Expression, int]],
     message: str,
     reported: list[tuple[str, Context]],
 ) -> list[tuple[str, Context]]:
@@ -623,7 +624,7 @@ def _trails(
     lines = {where.line for _, where in reported} | {context.line}
     found: list[tuple[str, Context]] = []
     broadcast = "shapes do not broadcast" in message
-    for e, axis in _fault_axes(api, context, operands, message):
+    for e, axis in faults:
         for name, value in trail(api, e, axis):
             if broadcast and name.startswith("self."):
                 continue  # a table of the module's: the rule blames it where no layer is
@@ -754,7 +755,25 @@ def at_argument(
     if value is None or not 0 < value.line != call.line:
         return []
     used = f"{argument.name} is assigned here; used at line {call.line}: {message}"
-    return [(used, v) for v in [value, *_shape_set_before(api, argument.name, value)]]
+    found = [(used, v) for v in [value, *_shape_set_before(api, argument.name, value)]]
+    return found + _trails(api, call, _given_axis(api, argument, message), message, found)
+
+
+_MISFIT = re.compile(r"\((?P<got>[^()]+|.*?) != (?P<takes>.+)\)$")
+
+
+def _given_axis(
+    api: CheckerPluginInterface, argument: Expression, message: str
+) -> list[tuple[Expression, int]]:
+    """The axis of ``argument``'s tensor whose size ``message`` (a module's ``x takes
+    Tensor[B, S, D], got Tensor[B, S, E] (E != D)``) says does not fit: the one axis that
+    has the size got."""
+    m = _MISFIT.search(message)
+    shape = _tensor_shape(api, argument)
+    if m is None or shape is None or " rank " in message:
+        return []
+    axes = [i for i, d in enumerate(shape) if fmt_dim(d) == m["got"]]
+    return [(argument, axes[0])] if len(axes) == 1 else []
 
 
 _KEPT_STEPS = 8

@@ -176,6 +176,30 @@ class ScaledBlock(Module, Generic[C]):
         return branch + x
 
 
+class TokenMixer(Module, Generic[D]):
+    def __init__(self, dim: D) -> None:
+        super().__init__()
+        self.fc = Linear(dim, dim)
+
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, D, T]:
+        return self.fc(x)
+
+
+class ChannelsFirst(Module, Generic[D]):
+    """Channels-first features put token-major on the wrong axes, then scaled, before a
+    mixer that takes ``Tensor[B, S, D]``."""
+
+    def __init__(self, dim: D) -> None:
+        super().__init__()
+        self.mix = TokenMixer(dim)
+
+    def forward(self, x: Tensor[B, D, S, T]) -> Tensor[B, S, D, T]:
+        tokens = x.transpose(1, 2)
+        tokens = dx.gelu(tokens)
+        scaled = tokens * 0.5
+        return self.mix(scaled)
+
+
 attention: CrossAttention[L[8]] = CrossAttention(8, 2)
 queries, context = dx.randn(2, 5, 8), dx.randn(2, 7, 8)
 assert_type(attention(queries, context), Tensor[L[2], L[5], L[8], NoneTape])
@@ -195,3 +219,5 @@ maps = masked(dx.randn(2, 3, 6, 6), dx.randn(2, 3, 6, 6))
 assert maps.shape == (2, 8, 6, 6)
 scaled: ScaledBlock[L[4]] = ScaledBlock(4, 0.1)
 assert_type(scaled(dx.randn(2, 4, 10)), Tensor[L[2], L[4], L[10], NoneTape])
+channels_first: ChannelsFirst[L[6]] = ChannelsFirst(6)
+assert_type(channels_first(dx.randn(2, 6, 5)), Tensor[L[2], L[5], L[6], NoneTape])
