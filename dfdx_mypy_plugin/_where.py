@@ -755,7 +755,9 @@ def at_argument(
     if value is None or not 0 < value.line != call.line:
         return []
     used = f"{argument.name} is assigned here; used at line {call.line}: {message}"
-    found = [(used, v) for v in [value, *_shape_set_before(api, argument.name, value)]]
+    found: list[tuple[str, Context]] = [
+        (used, v) for v in [value, *_shape_set_before(api, argument.name, value)]
+    ]
     return found + _trails(api, call, _given_axis(api, argument, message), message, found)
 
 
