@@ -35,6 +35,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
+    OpExpr,
     RaiseStmt,
     ReturnStmt,
     SliceExpr,
@@ -51,6 +52,7 @@ from mypy.subtypes import is_same_type
 from mypy.types import (
     CallableType,
     Instance,
+    LiteralType,
     TupleType,
     UnionType,
     UnpackType,
@@ -373,12 +375,43 @@ def origins(
         return origins_of_slice(api, e, out, axes, depth, merged) if out is not None else []
     if isinstance(e, ConditionalExpr):
         return _one_branch(api, e, axes, depth, merged)
+    if isinstance(e, OpExpr):
+        return _scaled(api, e, axes, depth, merged)
     if not isinstance(e, CallExpr):
         return []
     out = _shape(api, e)
     if out is None:
         out = _built_member_output(api, e)
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
+
+
+def _scaled(
+    api: CheckerPluginInterface, e: OpExpr, axes: frozenset[int], depth: int, merged: bool
+) -> list[Origin]:
+    """:func:`origins` of an arithmetic op of one tensor and a number (``self.body(x) *
+    self.res_scale``): the tensor's, whose sizes it keeps."""
+    if e.op not in ("+", "-", "*", "/", "//", "**"):
+        return []
+    shapes_ = [_shape(api, side) for side in (e.left, e.right)]
+    tensors = [side for side, shape in zip((e.left, e.right), shapes_, strict=True) if shape]
+    if len(tensors) != 1 or not all(
+        s is not None or _is_number(api, side)
+        for side, s in zip((e.left, e.right), shapes_, strict=True)
+    ):
+        return []
+    out, before = _shape(api, e), _shape(api, tensors[0])
+    if out is None or out != before:
+        return []
+    return origins(api, tensors[0], axes, depth + 1, merged)
+
+
+def _is_number(api: CheckerPluginInterface, e: Expression) -> bool:
+    """Whether ``e`` is typed a Python number (``0.5``, ``self.res_scale``, ``float(d)``)."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    if isinstance(t, LiteralType):
+        t = t.fallback
+    return isinstance(t, Instance) and t.type.fullname in ("builtins.int", "builtins.float")
 
 
 def _built_member_output(api: CheckerPluginInterface, e: CallExpr) -> shapes.Shape | None:

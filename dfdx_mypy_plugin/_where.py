@@ -16,11 +16,13 @@ may compare its result with it; :func:`fit_value` does so for any op's result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     ARG_POS,
+    ARG_STAR,
     AssignmentStmt,
     Block,
     CallExpr,
@@ -218,6 +220,28 @@ def _field_value(api: TypeChecker, callee: MemberExpr) -> Expression | None:
     return _built_once([v for v in values if v is not None])
 
 
+def field_declared(api: CheckerPluginInterface, e: MemberExpr) -> bool:
+    """Whether the field ``self.<name>`` has a declared type: in an annotated assignment in
+    a method of its class (``self.weight: Tensor[CO, CI, L[3], L[3], OwnedTape] = ...``) or in
+    the class body."""
+    declared = class_declared_field(api, e)
+    if declared is not None and not declared.is_inferred:
+        return True
+    if not isinstance(api, TypeChecker) or not _is_self_field(e, e.name):
+        return False
+    owner = get_proper_type(api.lookup_type_or_none(e.expr))
+    cls = owner.type if isinstance(owner, Instance) else api.scope.enclosing_class()
+    return cls is not None and any(
+        isinstance(stmt, AssignmentStmt)
+        and stmt.type is not None
+        and any(_is_self_field(lv, e.name) for lv in stmt.lvalues)
+        for info in cls.mro
+        if info.module_name == api.tree.fullname
+        for method in _methods(info)
+        for stmt in walk(method.body.body)
+    )
+
+
 def field_value(api: CheckerPluginInterface, e: MemberExpr) -> Expression | None:
     """The value of ``self.<name>`` where it is assigned once in its class (in the file being
     checked): ``dim // n_heads`` for ``self.head_dim``; else None."""
@@ -277,15 +301,15 @@ def _fed_by_module(api: CheckerPluginInterface, call: CallExpr) -> bool:
     return False
 
 
-def _first_reader(layer: Instance, built: CallExpr) -> int | None:
-    """The position, among the arguments of ``built`` (``Sequential(Dropout(0.2),
-    Linear(24, k))``), of the first layer of the ``Sequential`` ``layer`` that reads its
-    input's sizes: the layers before it (dropout, activations) keep the shape and read none."""
+def _first_reader(layer: Instance, built: CallExpr) -> tuple[int, int] | None:
+    """The position of the first layer of the ``Sequential`` ``layer`` that reads its
+    input's sizes (the layers before it, dropout and activations, keep the shape and read
+    none), and of the argument of ``built`` (``Sequential(Dropout(0.2), Linear(24, k))``)
+    that builds it: a layer a positional argument, or the first of the layers of a starred
+    one (``*block(c_in, c)``, a helper's list)."""
     from dfdx_mypy_plugin.rules.nn import _layers  # (it imports this module)
     from dfdx_mypy_plugin.shapes import layer_of
 
-    if any(k != ARG_POS for k in built.arg_kinds):
-        return None
     try:
         layers = _layers(layer)
     except Unknown:
@@ -293,7 +317,19 @@ def _first_reader(layer: Instance, built: CallExpr) -> int | None:
     for i, inner in enumerate(layers):
         spec = layer_of(inner.type.fullname)
         if spec is None or spec.reads is not None or not spec.keeps_shape:
-            return i if i < len(built.args) else None
+            at = _argument_of_layer(built, i)
+            return (i, at) if at is not None else None
+    return None
+
+
+def _argument_of_layer(built: CallExpr, i: int) -> int | None:
+    """The argument of ``built`` that gives layer ``i`` of its ``Sequential``, where each
+    argument before it is one layer (the first of a starred argument's layers is its own)."""
+    for at, kind in enumerate(built.arg_kinds):
+        if at == i:
+            return at if kind in (ARG_POS, ARG_STAR) else None
+        if kind != ARG_POS:
+            return None
     return None
 
 
@@ -337,10 +373,12 @@ def at_build(
         and layer.type.fullname == SEQUENTIAL
         and isinstance(built, CallExpr)
     ):
-        i = _first_reader(layer, built)
-        if i is not None and built.args[i].line > 0:
+        first = _first_reader(layer, built)
+        if first is not None and built.args[first[1]].line > 0:
+            i, arg = first[0], built.args[first[1]]
             text = f"layer {i + 1} of {name} is built here; called at line {call.line}: {message}"
-            return text, _read_place(layer, i, built.args[i])
+            starred = built.arg_kinds[first[1]] == ARG_STAR
+            return text, arg if starred else _read_place(layer, i, arg)
     text = f"{name} is built here; called at line {call.line}: {message}"
     module = _module_type(api, call.callee) if isinstance(built, CallExpr) else None
     if isinstance(built, CallExpr) and module is not None:
@@ -517,6 +555,86 @@ def at_inputs(
             found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
+    faults = _fault_axes(api, context, operands, message)
+    return found + _trails(api, context, faults, message, found)
+
+
+def _told_on(api: CheckerPluginInterface, line: int, message: str) -> bool:
+    """Whether an error of the file being checked on ``line`` already tells ``message``
+    (a rule reported it there: a table's field, a layer's building line)."""
+    errors = getattr(getattr(api, "msg", None), "errors", None)
+    infos = getattr(errors, "error_info_map", {}).get(getattr(api, "path", None), [])
+    return any(i.line == line and message in i.message for i in infos)
+
+
+_BROADCAST_AXIS = re.compile(r"\(axis (-\d+): ")
+_CONCAT_AXIS = re.compile(r"^concat: sizes differ on axis (\d+): ")
+
+
+def _fault_axes(
+    api: CheckerPluginInterface, context: Context, operands: list[Expression], message: str
+) -> list[tuple[Expression, int]]:
+    """The operands of the op or layer call at ``context`` and the axis of each whose size
+    ``message`` says does not fit: a matmul's contracted axes, the axis two operands do not
+    broadcast on, the axis a concatenation's tensors differ on, a layer's features (last
+    axis) or channels."""
+    if (isinstance(context, OpExpr) and context.op == "@") or message.startswith("matmul: "):
+        if not message.startswith("matmul: inner sizes differ") or len(operands) != 2:
+            return []
+        ranks = [_tensor_shape(api, e) for e in operands]
+        return [
+            (e, len(shape) - k)
+            for e, shape, k in zip(operands, ranks, (1, 2), strict=True)
+            if shape is not None and len(shape) >= 2
+        ]
+    tensors: list[Expression] = []
+    for e in operands:
+        tensors += e.items if isinstance(e, ListExpr | TupleExpr) else [e]
+    found: list[tuple[Expression, int]] = []
+    for e in tensors:
+        shape = _tensor_shape(api, e)
+        if shape is None:
+            continue
+        axis: int | None = None
+        if m := _BROADCAST_AXIS.search(message):
+            axis = len(shape) + int(m[1])
+        elif m := _CONCAT_AXIS.search(message):
+            axis = int(m[1])
+        elif " features, got " in message or " input channels differ" in message:
+            axis = len(shape) - 1 if " features, got " in message else 1
+        elif " channels on axis 1, got " in message:
+            axis = 1
+        if axis is not None and 0 <= axis < len(shape):
+            found.append((e, axis))
+    return found
+
+
+def _trails(
+    api: CheckerPluginInterface,
+    context: Context,
+    faults: list[tuple[Expression, int]],
+    message: str,
+    reported: list[tuple[str, Context]],
+) -> list[tuple[str, Context]]:
+    """The assignments that changed the size at fault of an operand on the way to
+    ``context`` (:func:`dfdx_mypy_plugin._axis_trail.trail`: a key split with the query's
+    length two statements before ``A @ v_``), on lines not reported yet."""
+    from dfdx_mypy_plugin._axis_trail import trail  # (it imports this module)
+
+    lines = {where.line for _, where in reported} | {context.line}
+    found: list[tuple[str, Context]] = []
+    broadcast = "shapes do not broadcast" in message
+    for e, axis in faults:
+        for name, value in trail(api, e, axis):
+            if broadcast and name.startswith("self."):
+                continue  # a table of the module's: the rule blames it where no layer is
+            place = _setting_step(value)
+            if place.line in lines or place.line <= 0 or _told_on(api, place.line, message):
+                continue
+            lines.add(place.line)
+            found.append(
+                (f"{name} is assigned here; used at line {context.line}: {message}", place)
+            )
     return found
 
 
@@ -637,7 +755,27 @@ def at_argument(
     if value is None or not 0 < value.line != call.line:
         return []
     used = f"{argument.name} is assigned here; used at line {call.line}: {message}"
-    return [(used, v) for v in [value, *_shape_set_before(api, argument.name, value)]]
+    found: list[tuple[str, Context]] = [
+        (used, v) for v in [value, *_shape_set_before(api, argument.name, value)]
+    ]
+    return found + _trails(api, call, _given_axis(api, argument, message), message, found)
+
+
+_MISFIT = re.compile(r"\((?P<got>[^()]+|.*?) != (?P<takes>.+)\)$")
+
+
+def _given_axis(
+    api: CheckerPluginInterface, argument: Expression, message: str
+) -> list[tuple[Expression, int]]:
+    """The axis of ``argument``'s tensor whose size ``message`` (a module's ``x takes
+    Tensor[B, S, D], got Tensor[B, S, E] (E != D)``) says does not fit: the one axis that
+    has the size got."""
+    m = _MISFIT.search(message)
+    shape = _tensor_shape(api, argument)
+    if m is None or shape is None or " rank " in message:
+        return []
+    axes = [i for i, d in enumerate(shape) if fmt_dim(d) == m["got"]]
+    return [(argument, axes[0])] if len(axes) == 1 else []
 
 
 _KEPT_STEPS = 8

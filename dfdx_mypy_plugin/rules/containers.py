@@ -21,6 +21,8 @@ from mypy.expandtype import expand_type
 from mypy.join import join_type_list
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
     AssignmentStmt,
     CallExpr,
     ClassDef,
@@ -280,9 +282,10 @@ def loop_member_built(api: TypeChecker, name: NameExpr) -> Expression | None:
     nothing else changes the container; else None."""
     function = api.scope.current_function()
     loop = _loop_of(function.body.body, name) if function is not None else None
-    if loop is None:
+    iterated = _iterated(loop, name) if loop is not None else None
+    if iterated is None:
         return None
-    built = built_by(api, loop.expr)
+    built = built_by(api, iterated)
     if not isinstance(built, CallExpr) or len(built.args) != 1:
         return None
     made = built.args[0]
@@ -291,19 +294,48 @@ def loop_member_built(api: TypeChecker, name: NameExpr) -> Expression | None:
     element = made.generator.left_expr if isinstance(made, ListComprehension) else made.left_expr
     if not isinstance(element, CallExpr) or not _builds_container(api, built):
         return None
-    return None if _changed(api, loop.expr) else element
+    return None if _changed(api, iterated) else element
 
 
 def _loop_of(body: list[Statement], name: NameExpr) -> ForStmt | None:
-    """The ``for name in ...`` loop whose body holds the use ``name``."""
+    """The ``for name in ...`` loop (or ``for i, name in ...``) whose body holds the use
+    ``name``."""
     for stmt in walk(body):
+        targets = (
+            stmt.index.items
+            if isinstance(stmt, ForStmt) and isinstance(stmt.index, TupleExpr)
+            else [getattr(stmt, "index", None)]
+        )
         if (
             isinstance(stmt, ForStmt)
-            and isinstance(stmt.index, NameExpr)
-            and stmt.index.name == name.name
+            and any(isinstance(t, NameExpr) and t.name == name.name for t in targets)
             and stmt.body.line <= name.line <= (stmt.body.end_line or stmt.line)
         ):
             return stmt
+    return None
+
+
+def _iterated(loop: ForStmt, name: NameExpr) -> Expression | None:
+    """The container whose members ``name`` runs over: the loop's iterable where ``name`` is
+    its target, the container of ``enumerate(c)`` where ``name`` is the second target, or
+    the ``zip`` argument at ``name``'s position (``for layer, mem in zip(self.layers,
+    mems)``)."""
+    if isinstance(loop.index, NameExpr):
+        return loop.expr
+    if not isinstance(loop.index, TupleExpr) or not isinstance(loop.expr, CallExpr):
+        return None
+    at = [
+        i for i, t in enumerate(loop.index.items) if isinstance(t, NameExpr) and t.name == name.name
+    ]
+    call = loop.expr
+    callee = call.callee.fullname if isinstance(call.callee, NameExpr) else None
+    given = [a for a, k in zip(call.args, call.arg_kinds, strict=True) if k == ARG_POS]
+    if len(at) != 1 or any(k not in (ARG_POS, ARG_NAMED) for k in call.arg_kinds):
+        return None  # (``start=1``, ``strict=True`` are named)
+    if callee == "builtins.enumerate" and at[0] == 1 and len(given) == 1:
+        return given[0]
+    if callee == "builtins.zip" and len(given) == len(loop.index.items):
+        return given[at[0]]
     return None
 
 

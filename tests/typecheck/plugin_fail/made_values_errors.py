@@ -71,15 +71,18 @@ class PooledGate(Module, Generic[E]):
     def __init__(self, dim: E) -> None:
         super().__init__()
         self.gate = Linear(dim, dim)  # E: mypy[dfdx-shape "self.gate is built here; called at line"
-        #     " 79: Linear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
+        #     " 82: Linear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, S, E, T]:
-        pooled = x.mean(axis=-1)  # E: mypy[dfdx-shape "pooled is assigned here; used at line 79: L"
-        #     "inear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
+        pooled = x.mean(axis=-1)  # E: mypy[dfdx-shape "pooled is assigned here; used at line 82: L"
+        #     "inear[E, E]: takes E features, got Tensor[B, S] (S != E)", dfdx-shape "pooled is ass"
+        #     "igned here; used at line 82: mul: shapes do not broadcast: Tensor[B, S, E] and Tenso"
+        #     "r[B, S] (axis -2: S != B)", dfdx-shape "pooled is assigned here; used at line 82: mu"
+        #     "l: shapes do not broadcast: Tensor[B, S] and Tensor[B, S, E] (axis -2: B != S)"]
         return x * dx.sigmoid(self.gate(pooled))  # E: mypy[dfdx-shape "mul: shapes do not broadcas"
         #     "t: Tensor[B, S, E] and Tensor[B, S] (axis -2: S != B)", dfdx-shape "mul: shapes do n"
-        #     "ot broadcast: Tensor[B, S] and Tensor[B, S, E] (axis -2: B != S)",
-        #     dfdx-shape "Linear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
+        #     "ot broadcast: Tensor[B, S] and Tensor[B, S, E] (axis -2: B != S)", dfdx-shape
+        #     "Linear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
 
     __call__ = forward
 
@@ -88,10 +91,10 @@ class LastStep(Module, Generic[E]):
     def __init__(self, dim: E) -> None:
         super().__init__()
         self.head = Linear(dim, dim)  # E: mypy[dfdx-shape "self.head is built here; called at line"
-        #     " 96: Linear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
+        #     " 99: Linear[E, E]: takes E features, got Tensor[B, S] (S != E)"]
 
     def forward(self, x: Tensor[B, S, E, T]) -> Tensor[B, E, T]:
-        last = x[:, :, -1]  # E: mypy[dfdx-shape "last is assigned here; used at line 96: Linear[E,"
+        last = x[:, :, -1]  # E: mypy[dfdx-shape "last is assigned here; used at line 99: Linear[E,"
         #     " E]: takes E features, got Tensor[B, S] (S != E)"]
         return self.head(last)  # E: mypy[dfdx-shape "Linear[E, E]: takes E features, got Tensor[B,"
         #     " S] (S != E)"]

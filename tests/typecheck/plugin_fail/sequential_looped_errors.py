@@ -34,7 +34,9 @@ class NeuMF(Module, Generic[F]):
 
     def forward(self, user: Tensor[B, T], item: Tensor[B, T]) -> Tensor[B, L[1], T]:
         gmf = self.user_gmf(user) * self.item_gmf(item)
-        pair = dx.cat([self.user_mlp(user), self.item_mlp(item)], axis=0)
+        pair = dx.cat([self.user_mlp(user), self.item_mlp(item)], axis=0)  # E: mypy[dfdx-shape
+        #     "pair is assigned here; used at line 41: concat: sizes differ on axis 0: Tensor[B, F]"
+        #     " and Tensor[2*B, Dyn] (B != 2*B)"]
         deep = self.tower(pair)
         return self.predict(dx.cat([gmf, deep], axis=-1))  # E: mypy[dfdx-shape "concat: sizes diff"
         #     "er on axis 0: Tensor[B, F] and Tensor[2*B, Dyn] (B != 2*B)"]

@@ -1,0 +1,298 @@
+"""Which earlier statements made the size on one axis of an operand that does not fit.
+
+An op's operand often got the size at fault several statements before the op: a key split
+into heads with the query's length (``k_ = k.reshape(b, n, nh, hd)``) reaches ``A @ v_``
+through ``A = softmax(q_ @ k_.mT)``; a padding of the wrong amount (``h = dx.pad(h, (1,
+1))``, the name reused) reaches a residual sum through two convolutions; a weight field
+built with two sizes swapped (``self.W = dx.randn(...)``) reaches a matmul in ``forward``.
+:func:`trail` follows that one axis back through the expressions that made the value (axis
+moves, ops that keep the size, a matmul's outer axes, an elementwise op's operand that has
+it, a layer that keeps it) and the locals and fields they read, and names each assignment
+whose value changed the size or moved the axis there: the mistake is one of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mypy.nodes import (
+    ARG_POS,
+    CallExpr,
+    Expression,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    OpExpr,
+    RefExpr,
+    SliceExpr,
+    TupleExpr,
+)
+from mypy.plugin import CheckerPluginInterface
+from mypy.types import Instance, get_proper_type
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._locals import reaching_definitions
+from dfdx_mypy_plugin._origin import (
+    _is_number,
+    _moved,
+    set_axes,
+    window_axes,
+)
+from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, read_tensor
+
+_DEPTH = 16
+_MOVES = ("transpose", "swapaxes", "permute", "unsqueeze", "flatten")
+_SETS = frozenset(
+    {"reshape", "view", "expand", "broadcast_to", "repeat", "tile", "cat", "concat", "stack"}
+)
+"""Ops whose result's size on an axis is set by the op itself (its arguments), not read
+from one axis of its input: the trail ends there."""
+_REDUCTIONS = frozenset(
+    {"sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std", "logsumexp", "norm"}
+)
+_ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+
+Step = tuple[str, Expression]
+"""A name (``k_``, ``self.W``) and the value assigned to it that changed the size."""
+_KEPT, _MOVED, _SIZED = 0, 1, 2
+"""What an expression did to the size followed: kept it, moved its axis, changed or set it."""
+_Found = tuple[int, list[tuple[str, Expression, int]]]
+"""What the expression itself did (:data:`_KEPT`, ...), and the assignments found further
+back with what each did; None where the trail cannot be followed."""
+
+
+def _shape(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
+        return None
+    try:
+        return read_tensor(p).shape
+    except Unknown:
+        return None
+
+
+def _module_instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    return t if isinstance(t, Instance) and t.type.has_base(MODULE) else None
+
+
+def _is_module(api: CheckerPluginInterface, e: Expression) -> bool:
+    return _module_instance(api, e) is not None
+
+
+def trail(api: CheckerPluginInterface, e: Expression, axis: int) -> list[Step]:
+    """The assignments (of locals, or of fields of ``self`` assigned once in their class)
+    whose values changed the size on ``axis`` of ``e``'s tensor, or moved that axis, on the
+    way from where the size was set to ``e``, latest first; [] where none is found."""
+    found = _follow(api, e, axis, 0)
+    if found is None:
+        return []
+    seen: set[int] = set()
+    steps = []
+    moves = 0
+    for name, value, did in found[1]:
+        moves += did == _MOVED
+        if id(value) not in seen and (did == _SIZED or moves == 1):
+            seen.add(id(value))  # (an earlier move is undone or kept by the later one)
+            steps.append((name, value))
+    return steps
+
+
+def _follow(api: CheckerPluginInterface, e: Expression, axis: int, depth: int) -> _Found | None:
+    if depth > _DEPTH or axis < 0:
+        return None
+    if isinstance(e, NameExpr):
+        return _through_name(api, e.name, reaching_definitions(api)(e), axis, depth)
+    if isinstance(e, MemberExpr):
+        if e.name in ("mT", "T"):
+            return _through_matrix_transpose(api, e, axis, depth)
+        if isinstance(e.expr, NameExpr) and e.expr.name == "self" and not _is_module(api, e):
+            from dfdx_mypy_plugin._where import (  # (it imports this module)
+                field_declared,
+                field_value,
+            )
+
+            if field_declared(api, e):
+                return (_KEPT, [])  # its declared type states the sizes meant
+            return _through_name(api, f"self.{e.name}", field_value(api, e), axis, depth)
+        return None
+    if isinstance(e, OpExpr):
+        return _through_op(api, e, axis, depth)
+    if isinstance(e, IndexExpr):
+        return _through_slice(api, e, axis, depth)
+    if isinstance(e, CallExpr):
+        return _through_call(api, e, axis, depth)
+    return None
+
+
+def _through_name(
+    api: CheckerPluginInterface, name: str, value: Expression | None, axis: int, depth: int
+) -> _Found | None:
+    """A name's value: the assignment is a step where its value changed the size."""
+    if value is None:
+        return (_KEPT, [])  # an argument, a loop's variable: the size came in with it
+    found = _follow(api, value, axis, depth + 1)
+    if found is None:
+        return None
+    did, steps = found
+    return (_KEPT, [(name, value, did), *steps] if did else steps)
+
+
+def _through_matrix_transpose(
+    api: CheckerPluginInterface, e: MemberExpr, axis: int, depth: int
+) -> _Found | None:
+    receiver = _shape(api, e.expr)
+    if receiver is None or len(receiver) < 2 or (e.name == "T" and len(receiver) != 2):
+        return None
+    last = len(receiver) - 1
+    moved = last - 1 if axis == last else last if axis == last - 1 else axis
+    return _moved_from(api, e.expr, moved, _MOVED, depth)
+
+
+def _moved_from(
+    api: CheckerPluginInterface, source: Expression, axis: int, did: int, depth: int
+) -> _Found | None:
+    found = _follow(api, source, axis, depth + 1)
+    if found is None:
+        return (did, []) if did else None
+    return (max(did, found[0]), found[1])
+
+
+def _through_op(api: CheckerPluginInterface, e: OpExpr, axis: int, depth: int) -> _Found | None:
+    out = _shape(api, e)
+    if out is None or not 0 <= axis < len(out):
+        return None
+    if e.op == "@":
+        return _through_matmul(api, e.left, e.right, out, axis, depth)
+    if e.op not in _ELEMENTWISE:
+        return None
+    sides = []
+    for side in (e.left, e.right):
+        shape = _shape(api, side)
+        if shape is None:
+            if not _is_number(api, side):
+                return None
+            continue
+        at = axis - (len(out) - len(shape))
+        if 0 <= at < len(shape) and shape[at] == out[axis] and shape[at] != 1:
+            sides.append((side, at))
+    found = [f for side, at in sides for f in [_moved_from(api, side, at, _KEPT, depth)] if f]
+    if not found:
+        return None
+    did = max(f[0] for f in found)  # either operand may be the one at fault
+    return (did, [step for _, steps in found for step in steps])
+
+
+def _through_matmul(
+    api: CheckerPluginInterface,
+    left: Expression,
+    right: Expression,
+    out: shapes.Shape,
+    axis: int,
+    depth: int,
+) -> _Found | None:
+    """A matmul's last axis is its right operand's, the one before it its left's."""
+    a, b = _shape(api, left), _shape(api, right)
+    if a is None or b is None or len(a) < 2 or len(b) < 2:
+        return None
+    if axis == len(out) - 1:
+        return _moved_from(api, right, len(b) - 1, _KEPT, depth)
+    if axis == len(out) - 2:
+        return _moved_from(api, left, len(a) - 2, _KEPT, depth)
+    return None
+
+
+def _through_slice(
+    api: CheckerPluginInterface, e: IndexExpr, axis: int, depth: int
+) -> _Found | None:
+    items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
+    if not all(isinstance(i, SliceExpr) for i in items):
+        return None
+    return _kept_from(api, e, e.base, axis, depth)
+
+
+def _kept_from(
+    api: CheckerPluginInterface, e: Expression, source: Expression, axis: int, depth: int
+) -> _Found | None:
+    """``e``, an op of ``source`` that keeps its rank: its size on ``axis`` is ``source``'s,
+    changed by the op where it differs. The trail goes on past an op whose size there is
+    computed from its input's (a padding, a window: ``S+2``, ``S-2*dilation``, which the
+    steps before it changed too), and ends at one that sets a size of its own (a layer's
+    features or channels, ``32`` from ``16``)."""
+    out, before = _shape(api, e), _shape(api, source)
+    if out is None or before is None or len(out) != len(before) or not 0 <= axis < len(out):
+        return None
+    if before[axis] == out[axis]:
+        return _moved_from(api, source, axis, _KEPT, depth)
+    if not _computed_from(before[axis], out[axis]):
+        return (_SIZED, [])
+    return _moved_from(api, source, axis, _SIZED, depth)
+
+
+def _layer_kept_from(
+    api: CheckerPluginInterface, e: CallExpr, source: Expression, axis: int, depth: int
+) -> _Found | None:
+    """:func:`_kept_from` for a layer's call, which is not a step itself: where it sets the
+    size (its features or channels, a user's module's output), the trail ends, and the
+    layer's building line is where that is reported (:func:`dfdx_mypy_plugin._where.
+    at_origins`); a size its window computed from its input's (a convolution's frames) was
+    changed by the steps before it too, followed."""
+    out, before = _shape(api, e), _shape(api, source)
+    layer = _module_instance(api, e.callee)
+    if out is None or before is None or len(out) != len(before) or not 0 <= axis < len(out):
+        return (_KEPT, [])
+    if layer is not None and axis in set_axes(layer, len(out)) - window_axes(layer, len(out)):
+        return (_KEPT, [])
+    if before[axis] == out[axis] or (layer is not None and axis in window_axes(layer, len(out))):
+        return _moved_from(api, source, axis, _KEPT, depth)
+    return (_KEPT, [])
+
+
+def _computed_from(before: shapes.Dim, after: shapes.Dim) -> bool:
+    """Whether the size ``after`` is written with the size ``before`` (``S-2*dilation+2`` with
+    ``S``, ``(H+1)//2`` with ``H``)."""
+    if not isinstance(before, str) or not isinstance(after, str):
+        return False
+    return re.search(rf"(?<![\w.]){re.escape(before)}(?![\w.])", after) is not None
+
+
+def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: int) -> _Found | None:
+    callee = e.callee
+    name = callee.name if isinstance(callee, MemberExpr | NameExpr) else ""
+    first = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
+    if _is_module(api, callee):
+        return _layer_kept_from(api, e, first, axis, depth) if first is not None else None
+    if isinstance(callee, MemberExpr) and _shape(api, callee.expr) is not None:
+        source: Expression | None = callee.expr  # a tensor's method: ``k.reshape(...)``
+    elif isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx."):
+        source = first  # ``dx.pad(h, ...)``, ``dx.randn(...)``
+    else:
+        return None
+    if name in ("matmul",) and source is not None and len(e.args) >= 1:
+        out = _shape(api, e)
+        method = isinstance(callee, MemberExpr) and source is callee.expr  # ``a.matmul(b)``
+        right = e.args[0] if method else (e.args[1] if len(e.args) > 1 else None)
+        if out is None or right is None:
+            return None
+        return _through_matmul(api, source, right, out, axis, depth)
+    before = _shape(api, source) if source is not None else None
+    if name in _SETS or source is None or before is None:
+        return (_SIZED, [])  # the op sets the size itself: a creation, a reshape
+    if name in _MOVES:
+        moved = _moved(e, name, before, frozenset({axis}))
+        if moved is None or len(moved) != 1:
+            return None
+        at = next(iter(moved))
+        reordered = at != axis or name != "unsqueeze"  # (a permutation may be the wrong one)
+        return _moved_from(api, source, at, _MOVED if reordered else _KEPT, depth)
+    out = _shape(api, e)
+    if out is None:
+        return None
+    if len(out) == len(before):
+        return _kept_from(api, e, source, axis, depth)
+    if name in _REDUCTIONS and len(out) == len(before) - 1:
+        return (_SIZED, [])  # an axis reduced away: the axes after it moved
+    return None
