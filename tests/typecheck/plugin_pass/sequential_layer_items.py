@@ -45,24 +45,22 @@ class Classifier(Module, Generic[CI, D, K]):
         return self.head(h)
 
 
-def main() -> None:
-    model: Classifier[L[3], L[8], L[5]] = Classifier(3, 8, 5)
-    out_layer = model.head[2]
-    assert_type(out_layer, Linear[L[8], L[5]])
-    first = model.head[0]
-    assert_type(first, Linear[L[8], L[8]])
-    assert_type(model.stem[1], BatchNorm2d[L[8]])
-    i = 1
-    assert_type(model.head[i], Module)
-
-    images: Tensor[L[2], L[3], L[6], L[6], NoneTape] = dx.randn(2, 3, 6, 6, rng=rng)
-    labels = dx.tensor(np.array([1, 4]))
-    logits = model(images.trace())
-    loss = dx.losses.cross_entropy_with_logits_loss(logits, labels)
-    grads = loss.backward()
-    grad_w = grads[out_layer.weight]
-    print(model.width, logits.shape, grad_w.shape)
+model: Classifier[L[3], L[8], L[5]] = Classifier(3, 8, 5)
+out_layer = model.head[2]
+assert_type(out_layer, Linear[L[8], L[5]])
+assert_type(out_layer.weight, Tensor[L[5], L[8], NoneTape])
+assert_type(model.head[0], Linear[L[8], L[8]])
+assert_type(model.stem[1], BatchNorm2d[L[8]])
 
 
-if __name__ == "__main__":
-    main()
+def layer_at(i: int) -> Module:
+    return model.head[i]  # an index known only at run time: any of the layers
+
+
+images: Tensor[L[2], L[3], L[6], L[6], NoneTape] = dx.randn(2, 3, 6, 6, rng=rng)
+labels = dx.tensor(np.array([1, 4]))
+logits = model(images.trace())
+assert_type(logits, Tensor[L[2], L[5], OwnedTape])
+loss = dx.losses.cross_entropy_with_logits_loss(logits, labels)
+grads = loss.backward()
+print(model.width, type(layer_at(1)).__name__, grads[out_layer.weight].shape)
