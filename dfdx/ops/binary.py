@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Never, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Never, overload
 
 import numpy as np
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float, check_same
-from dfdx._typing import AnyTensor, C, D, Dyn, S, T
+from dfdx._typing import AnyTensor, C, D, S, T
 from dfdx.ops._op import not_a_tensor, result
 from dfdx_mypy_plugin.shapes import broadcast
 
@@ -34,13 +34,6 @@ _check_broadcast = functools.lru_cache(maxsize=256)(broadcast)
 
 if TYPE_CHECKING:
     from dfdx._tensor import NoneTape, OwnedTape, Tensor
-
-_Unranked: TypeAlias = (
-    "Tensor[Never, Never, Never, Never, Never, Never, Never, Never, *tuple[Never, ...], T]"
-)
-"""A tensor of unknown rank (``Tensor[*tuple[Dyn, ...], T]``) and nothing else: only an
-unbounded tuple of ``Any`` fits eight or more ``Never`` sizes (a typed size is no ``Never``,
-and no model has a rank of eight with every size ``Dyn``)."""
 
 Scalar = float | np.floating[Any] | np.integer[Any]
 """A number operand: NumPy scalars too, as at run time (``np.float32`` is no ``float``)."""
@@ -116,18 +109,8 @@ def _minimum(a: Array, b: Array) -> GradPair:
 # An argument typed Any meets the `Never` overload first (nothing else fits it): both checkers
 # give a tensor of unknown rank. Without it pyright solves `*S` from Any as one axis and claims
 # rank 1 (`dx.relu(h).shape` a 1-tuple; `dx.add(h, x)` of rank 1).
-# A right operand of unknown rank (a `Sequential`'s result, `DynTensor`) meets the next two
-# overloads: the sum is of unknown rank, as it is with that operand on the left. The same-shape
-# overload would otherwise solve `*S` from the left operand alone and claim its sizes (`x +
-# self.conv(x)` typed as `x`, its channels `CI` where the branch gives `CO`).
 @overload
 def add(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
-@overload
-def add(
-    x: Tensor[*S, T], y: _Unranked[T] | _Unranked[NoneTape], /
-) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def add(x: Tensor[*S, NoneTape], y: _Unranked[T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
 @overload
 def add(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
@@ -152,12 +135,6 @@ def add(x: Any, y: Any, /) -> Any:
 @overload
 def sub(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
-def sub(
-    x: Tensor[*S, T], y: _Unranked[T] | _Unranked[NoneTape], /
-) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def sub(x: Tensor[*S, NoneTape], y: _Unranked[T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
 def sub(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def sub(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
@@ -181,12 +158,6 @@ def sub(x: Any, y: Any, /) -> Any:
 @overload
 def mul(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
-def mul(
-    x: Tensor[*S, T], y: _Unranked[T] | _Unranked[NoneTape], /
-) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def mul(x: Tensor[*S, NoneTape], y: _Unranked[T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
 def mul(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
 def mul(x: Tensor[*S, NoneTape], y: Tensor[*S, T], /) -> Tensor[*S, T]: ...
@@ -209,12 +180,6 @@ def mul(x: Any, y: Any, /) -> Any:
 
 @overload
 def div(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
-@overload
-def div(
-    x: Tensor[*S, T], y: _Unranked[T] | _Unranked[NoneTape], /
-) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def div(x: Tensor[*S, NoneTape], y: _Unranked[T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
 @overload
 def div(x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /) -> Tensor[*S, T]: ...
 @overload
@@ -240,12 +205,6 @@ def div(x: Any, y: Any, /) -> Any:
 def maximum(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
 @overload
 def maximum(
-    x: Tensor[*S, T], y: _Unranked[T] | _Unranked[NoneTape], /
-) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def maximum(x: Tensor[*S, NoneTape], y: _Unranked[T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def maximum(
     x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /
 ) -> Tensor[*S, T]: ...
 @overload
@@ -269,12 +228,6 @@ def maximum(x: Any, y: Any, /) -> Any:
 
 @overload
 def minimum(x: Never, y: AnyTensor | Scalar, /) -> AnyTensor: ...
-@overload
-def minimum(
-    x: Tensor[*S, T], y: _Unranked[T] | _Unranked[NoneTape], /
-) -> Tensor[*tuple[Dyn, ...], T]: ...
-@overload
-def minimum(x: Tensor[*S, NoneTape], y: _Unranked[T], /) -> Tensor[*tuple[Dyn, ...], T]: ...
 @overload
 def minimum(
     x: Tensor[*S, T], y: Tensor[*S, T] | Tensor[*S, NoneTape] | Scalar, /

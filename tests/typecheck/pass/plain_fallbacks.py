@@ -35,12 +35,6 @@ assert_type(a.trace() - bias, Tensor[L[3], L[4], OwnedTape])
 assert_type(bias * batch.trace().mT, Tensor[L[2], L[5], L[4], OwnedTape])
 assert_type(batch + positions, Tensor[L[2], L[4], L[5], NoneTape])
 assert_type(dx.maximum(a, row), DynTensor[Any])
-# an operand of unknown rank (a Sequential's result) on either side: the sum's rank is not known
-unranked: DynTensor[NoneTape] = dx.randn(3, 4)
-assert_type(a + unranked, DynTensor[NoneTape])
-assert_type(unranked + a, DynTensor[NoneTape])
-assert_type(a.trace() * unranked, DynTensor[OwnedTape])
-assert_type(dx.minimum(a.trace(), unranked.trace()), DynTensor[OwnedTape])
 
 # reductions over several axes, or keeping every reduced axis (one literal axis is exact:
 # pass/reductions_literal_axis.py)
