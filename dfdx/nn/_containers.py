@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVarTuple
+from typing import Any, Generic, Literal, Never, TypeVarTuple, overload
 
 from typing_extensions import TypeVar
 
@@ -21,6 +21,8 @@ Ts = TypeVarTuple("Ts")
 T = TypeVar("T", NoneTape, OwnedTape)
 Layers = TypeVar("Layers", bound=tuple[Any, ...], default=tuple[Any, ...])
 M = TypeVar("M", bound=Module)
+_L = TypeVar("_L", bound=Module)
+"""A layer's type, read from the tuple of a ``Sequential``'s type (an index's item)."""
 
 
 def _chain_link(m: Module) -> shapes.ChainLink:
@@ -110,7 +112,46 @@ class Sequential(Module, Generic[Layers]):
     def __len__(self) -> int:
         return len(self.layers)
 
-    def __getitem__(self, i: int) -> Module:
+    # A literal index gives that layer's type from the tuple the type holds, without the
+    # plugin too (pyright runs none): ``Sequential(PMA(...), SAB(...), Linear(h, o))[2]`` is the
+    # ``Linear``. A Sequential of untyped layers (``Sequential[tuple[Any, ...]]``, a bare
+    # ``Sequential`` annotation) fits the first item, whose ``Module`` both checkers keep; an
+    # index past the layers the type holds, a negative one (``add_module`` may have appended
+    # layers since) or one known only at run time is a ``Module``.
+    @overload
+    def __getitem__(self: Sequential[tuple[Never, ...]], i: int) -> Module: ...
+    @overload
+    def __getitem__(self: Sequential[tuple[_L, *tuple[Any, ...]]], i: Literal[0]) -> _L: ...
+    @overload
+    def __getitem__(self: Sequential[tuple[Any, _L, *tuple[Any, ...]]], i: Literal[1]) -> _L: ...
+    @overload
+    def __getitem__(
+        self: Sequential[tuple[Any, Any, _L, *tuple[Any, ...]]], i: Literal[2]
+    ) -> _L: ...
+    @overload
+    def __getitem__(
+        self: Sequential[tuple[Any, Any, Any, _L, *tuple[Any, ...]]], i: Literal[3]
+    ) -> _L: ...
+    @overload
+    def __getitem__(
+        self: Sequential[tuple[Any, Any, Any, Any, _L, *tuple[Any, ...]]], i: Literal[4]
+    ) -> _L: ...
+    @overload
+    def __getitem__(
+        self: Sequential[tuple[Any, Any, Any, Any, Any, _L, *tuple[Any, ...]]], i: Literal[5]
+    ) -> _L: ...
+    @overload
+    def __getitem__(
+        self: Sequential[tuple[Any, Any, Any, Any, Any, Any, _L, *tuple[Any, ...]]], i: Literal[6]
+    ) -> _L: ...
+    @overload
+    def __getitem__(
+        self: Sequential[tuple[Any, Any, Any, Any, Any, Any, Any, _L, *tuple[Any, ...]]],
+        i: Literal[7],
+    ) -> _L: ...
+    @overload
+    def __getitem__(self, i: int) -> Module: ...
+    def __getitem__(self, i: int) -> Any:
         return self.layers[i]
 
     def __iter__(self) -> Iterator[Module]:
