@@ -189,10 +189,11 @@ def broadcast(
                 d = False  # ``D//heads`` and ``N``: a head's size is no size of the input
         if d is False:
             bad.append(i)
-            # ``h = h + emb`` keeps ``h``'s size, as a reader takes it (ShapeError.best); an
-            # operand of fewer axes is the one broadcast (``gate * h``, ``gate`` summed
-            # without keepdims): the other's size goes on
-            d = db if len(b) > len(a) else da
+            # ``h = h + emb`` keeps ``h``'s size, as a reader takes it (ShapeError.best); where
+            # an operand of fewer axes has, at the axis at fault, a size of the other's on
+            # another axis (``gate * h`` with ``gate`` summed without keepdims), its axis is
+            # the one out of place: the other's size goes on
+            d = db if _misplaced(da, a, b) else da
         out.append(d)
     if bad:
         i = bad[0]
@@ -202,6 +203,12 @@ def broadcast(
             best=tuple(out),
         )
     return tuple(out)
+
+
+def _misplaced(d: Dim, mine: Shape, other: Shape) -> bool:
+    """Whether size ``d`` of ``mine``, the operand of fewer axes, is a size of ``other`` (on
+    another axis: it is at fault where it is): an axis reduced without ``keepdims``."""
+    return len(mine) < len(other) and d is not None and d != 1 and d in other
 
 
 def where(cond: Shape, a: Shape, b: Shape) -> Shape:
