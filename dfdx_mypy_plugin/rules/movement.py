@@ -127,7 +127,8 @@ def reshape(call: Call) -> Type:
     try:
         shape = shapes.reshape(x.shape, sizes)
     except shapes.ShapeError as e:
-        _at_layers(call, x.shape, sizes, e)
+        if not shapes.names_exchanged_in(x.shape, sizes):
+            _at_layers(call, x.shape, sizes, e)
         raise call.recover(e, x.tape, x) from None
     known = _layer_set_sizes(call, x.shape)
     if known != x.shape:
