@@ -78,3 +78,22 @@ unflatten: Unflatten[Lit[8]] = Unflatten(8)
 assert_type(unflatten(queries), Tensor[Lit[2], Lit[3], Lit[8], NoneTape])
 grid: GridNorm[Lit[8]] = GridNorm(8)
 assert grid(dx.randn(2, 6, 8, rng=rng), 2, 3).shape == (2, 2, 3, 8)
+
+
+class LastTokenPool(Module, Generic[D]):
+    """Features at each sequence's highest-id token (its end marker), gathered per sample."""
+
+    def __init__(self, dim: D) -> None:
+        super().__init__()
+        self.proj = Linear(dim, dim, rng=rng)
+
+    def forward(self, ids: Tensor[B, S, NoneTape], h: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
+        batch, _, dim = h.shape
+        last = ids.argmax(axis=1)
+        index = last.reshape(batch, 1, 1).broadcast_to(batch, 1, dim)
+        return self.proj(h.gather(1, index)[:, 0])
+
+
+pool: LastTokenPool[Lit[8]] = LastTokenPool(8)
+token_ids = dx.tensor(np.array([[3, 1, 0], [2, 5, 1]]))
+assert_type(pool(token_ids.ensure_shape(2, 3), queries), Tensor[Lit[2], Lit[8], NoneTape])
