@@ -44,7 +44,6 @@ from dfdx_mypy_plugin._listed import comprehension_items, listed_items
 from dfdx_mypy_plugin._locals import reaching_definitions, unpacked_into
 from dfdx_mypy_plugin._origin import last_assignment, layer_output_size, origins
 from dfdx_mypy_plugin._tables import table_places
-from dfdx_mypy_plugin._value_faults import moves_axes
 from dfdx_mypy_plugin._types import (
     TENSOR,
     TensorType,
@@ -58,6 +57,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
+from dfdx_mypy_plugin._value_faults import moves_axes
 from dfdx_mypy_plugin._where import (
     at_origins,
     at_unequal_windows,
