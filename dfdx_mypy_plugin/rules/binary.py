@@ -21,9 +21,11 @@ from mypy.nodes import (
 )
 from mypy.types import (
     AnyType,
+    CallableType,
     Instance,
     Type,
     TypeOfAny,
+    TypeVarType,
     UnionType,
     UnpackType,
     get_proper_type,
@@ -36,6 +38,7 @@ from dfdx_mypy_plugin._identity_layers import built_member
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
+    TENSOR,
     Unknown,
     is_scalar,
     merge_tapes,
@@ -70,6 +73,7 @@ def _binary(call: Call) -> Type:
             b.shape,
             held_equal=_asserts_equal(call),
             module_sizes=_module_sizes(call),
+            batch_sizes=_batch_sizes(call),
         )
     except shapes.ShapeError as e:
         relaxed = None
@@ -151,6 +155,24 @@ def _module_sizes(call: Call) -> frozenset[str]:
     if info is None:
         return frozenset()
     return frozenset(tv.name for tv in info.defn.type_vars)
+
+
+def _batch_sizes(call: Call) -> frozenset[str]:
+    """The size TypeVars on the first axis of the tensor arguments of the function being
+    checked (``B`` of ``x: Tensor[B, S, D, T]``): a batch, which no module is built for."""
+    scope = getattr(call.api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    signature = get_proper_type(function.type) if function is not None else None
+    if not isinstance(signature, CallableType):
+        return frozenset()
+    names: set[str] = set()
+    for t in signature.arg_types:
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname == TENSOR and len(p.args) > 1:
+            first = get_proper_type(p.args[0])
+            if isinstance(first, TypeVarType):
+                names.add(first.name)
+    return frozenset(names)
 
 
 def _asserts_equal(call: Call) -> bool:
@@ -302,6 +324,8 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
             for text, place in at_windows(call.api, context, operand, at, message):
                 call.fail(text, DFDX_SHAPE, at=place)
                 blamed.add(k)
+        if other in shape:
+            continue  # the other operand's axis is in the wrong place (reduced without keepdims)
         e, axis, rank = _through_new_axes(operand, bad[0], len(shape))
         if axis is None:
             continue

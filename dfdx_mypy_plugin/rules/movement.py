@@ -57,6 +57,7 @@ from dfdx_mypy_plugin._types import (
     tensor_type,
     type_of,
 )
+from dfdx_mypy_plugin._value_faults import moves_axes
 from dfdx_mypy_plugin._where import (
     at_origins,
     at_unequal_windows,
@@ -127,7 +128,10 @@ def reshape(call: Call) -> Type:
     try:
         shape = shapes.reshape(x.shape, sizes)
     except shapes.ShapeError as e:
-        _at_layers(call, x.shape, sizes, e)
+        if shapes.names_exchanged_in(x.shape, sizes):
+            _at_reduced_input(call, str(e))
+        else:
+            _at_layers(call, x.shape, sizes, e)
         raise call.recover(e, x.tape, x) from None
     known = _layer_set_sizes(call, x.shape)
     if known != x.shape:
@@ -188,6 +192,20 @@ def _given_size(call: Call, e: Expression, rank: int, axis: int) -> shapes.Dim:
     get = type_of(call.api)
     size = size_of(get(arg), arg, get, call.syms, call.definitions(), call.symbol)
     return size if isinstance(size, str) and shapes.argument_names(size) else None
+
+
+def _at_reduced_input(call: Call, message: str) -> None:
+    """Report ``message`` (a reshape's count with one size in place of another) where the
+    input, a local name, was made by an op that moves, drops or reduces axes (``eot =
+    text.argmax(axis=0)``, the batch reduced where the sequence was meant, then ``eot.reshape(b,
+    1, 1)``): the size left is the wrong one, made there."""
+    e = _first(call)
+    if not isinstance(e, NameExpr):
+        return
+    value = reaching_definitions(call.api)(e)
+    if value is not None and 0 < value.line != call.context.line and moves_axes(value):
+        used = f"{e.name} is assigned here; used at line {call.context.line}: {message}"
+        call.fail(used, DFDX_SHAPE, at=value)
 
 
 def _at_layers(

@@ -129,6 +129,7 @@ from dfdx_mypy_plugin.shapes.movement import flatten as flatten
 from dfdx_mypy_plugin.shapes.movement import flip as flip
 from dfdx_mypy_plugin.shapes.movement import list_concat as list_concat
 from dfdx_mypy_plugin.shapes.movement import matrix_transpose as matrix_transpose
+from dfdx_mypy_plugin.shapes.movement import names_exchanged_in as names_exchanged_in
 from dfdx_mypy_plugin.shapes.movement import new_axis as new_axis
 from dfdx_mypy_plugin.shapes.movement import pad as pad
 from dfdx_mypy_plugin.shapes.movement import permute as permute

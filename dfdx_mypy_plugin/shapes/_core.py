@@ -450,6 +450,28 @@ def counts_apart(a: Dim, b: Dim) -> str | None:
     return None
 
 
+def names_exchanged(a: Dim, b: Dim) -> str | None:
+    """``"M == N"`` where two element counts are one product of sizes that differ only in one
+    size TypeVar exchanged for another (``B*DV*M`` and ``B*DV*N``: keys of ``M`` tokens viewed
+    with the queries' ``n``), else None. A generic module does not rely on two of its size
+    TypeVars being equal (:func:`same_layer_size`); a name against a product of others
+    (``N`` tokens viewed as an ``H*W`` grid) is what a reshape states, and is not one."""
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None or len(pa) != 1 or len(pb) != 1:
+        return None
+    ((ma, ca),), ((mb, cb),) = pa.items(), pb.items()
+    if ca != cb or not all(_sym.is_name(n) and n.isupper() for n in ma + mb):
+        return None
+    rest_a, rest_b = list(ma), list(mb)
+    for n in ma:
+        if n in rest_b:
+            rest_a.remove(n)
+            rest_b.remove(n)
+    if len(rest_a) != 1 or len(rest_b) != 1:
+        return None
+    return f"{rest_a[0]} == {rest_b[0]}"
+
+
 def _strided_apart(a: Dim, b: Dim) -> bool:
     """:func:`grows_apart` for sizes with floors: a stride's ``(H-1)//stride+1`` (or
     ``(H+1)//2``) against the unstrided ``H``. They grow apart where their difference is not

@@ -20,7 +20,11 @@ from dfdx_mypy_plugin.shapes._symbolic import NotASize, has_floor, parse
 
 
 def broadcast_dim(
-    a: Dim, b: Dim, held_equal: bool = False, module_sizes: frozenset[str] = frozenset()
+    a: Dim,
+    b: Dim,
+    held_equal: bool = False,
+    module_sizes: frozenset[str] = frozenset(),
+    batch_sizes: frozenset[str] = frozenset(),
 ) -> Dim | bool:
     """The broadcast of two sizes, or False when they provably cannot broadcast.
     ``held_equal``: the code asserts sizes equal (``assert n == self.h * self.w``), so a size
@@ -28,7 +32,10 @@ def broadcast_dim(
     ``module_sizes``: the size TypeVars of the module whose method is checked (its
     construction's); a size written with them alone may be one written without them, its
     input's (a window attention's ``WS*WS`` bias against its ``N`` tokens: the module is
-    built for its input)."""
+    built for its input). ``batch_sizes``: the sizes on the first axis of the checked
+    function's tensor arguments; a size written with one of them (``B*S``, tokens flattened
+    with their batch) is not one a module is built for: against a module's ``D`` it is a
+    mistake (a reduction without ``keepdims``), as between any two sizes of TypeVars."""
     if a == 1:
         return b
     if b == 1:
@@ -47,7 +54,7 @@ def broadcast_dim(
         and not held_equal
         and _never_one(a)
         and _never_one(b)
-        and not _built_for(a, b, module_sizes)
+        and not _built_for(a, b, module_sizes, batch_sizes)
         and differ_generically(a, b)
     ):
         # A product or sum of size TypeVars is 1 only where each of its names is 1, which a
@@ -120,15 +127,17 @@ def poly(d: str) -> dict[tuple[str, ...], int] | None:
         return None
 
 
-def _built_for(a: Dim, b: Dim, module_sizes: frozenset[str]) -> bool:
+def _built_for(
+    a: Dim, b: Dim, module_sizes: frozenset[str], batch_sizes: frozenset[str] = frozenset()
+) -> bool:
     """Whether one of two sizes is written with ``module_sizes`` alone and the other with none
-    of them (:func:`broadcast_dim`)."""
+    of them nor of ``batch_sizes`` (:func:`broadcast_dim`)."""
     pa, pb = (poly(d) if isinstance(d, str) else None for d in (a, b))
     if pa is None or pb is None:
         return False
     na, nb = ({n for m in p for n in m} for p in (pa, pb))
-    return (na <= module_sizes and not nb & module_sizes) or (
-        nb <= module_sizes and not na & module_sizes
+    return (na <= module_sizes and not nb & (module_sizes | batch_sizes)) or (
+        nb <= module_sizes and not na & (module_sizes | batch_sizes)
     )
 
 
@@ -157,11 +166,12 @@ def broadcast(
     whole: tuple[Shape, Shape] | None = None,
     held_equal: bool = False,
     module_sizes: frozenset[str] = frozenset(),
+    batch_sizes: frozenset[str] = frozenset(),
 ) -> Shape:
     """NumPy broadcasting of two shapes, e.g. ``add: Tensor[2, 3] + Tensor[4]`` is an error.
     ``whole``: the operands' whole shapes where ``a`` and ``b`` are their leading axes (a
-    matmul's batch axes), for :func:`head_counts`; ``held_equal``, ``module_sizes``: see
-    :func:`broadcast_dim`."""
+    matmul's batch axes), for :func:`head_counts`; ``held_equal``, ``module_sizes``,
+    ``batch_sizes``: see :func:`broadcast_dim`."""
     if a == b:
         return a
     n = max(len(a), len(b))
@@ -171,7 +181,7 @@ def broadcast(
     out: list[Dim] = []
     bad: list[int] = []
     for i, (da, db) in enumerate(zip(pa, pb, strict=True)):
-        d = broadcast_dim(da, db, held_equal, module_sizes)
+        d = broadcast_dim(da, db, held_equal, module_sizes, batch_sizes)
         if _count_against_size(da, heads_a, db) or _count_against_size(db, heads_b, da):
             d = False
         elif isinstance(da, str) and isinstance(db, str):
@@ -179,7 +189,11 @@ def broadcast(
                 d = False  # ``D//heads`` and ``N``: a head's size is no size of the input
         if d is False:
             bad.append(i)
-            d = da  # ``h = h + emb`` keeps ``h``'s size, as a reader takes it (ShapeError.best)
+            # ``h = h + emb`` keeps ``h``'s size, as a reader takes it (ShapeError.best); where
+            # an operand of fewer axes has, at the axis at fault, a size of the other's on
+            # another axis (``gate * h`` with ``gate`` summed without keepdims), its axis is
+            # the one out of place: the other's size goes on
+            d = db if _misplaced(da, a, b) else da
         out.append(d)
     if bad:
         i = bad[0]
@@ -189,6 +203,12 @@ def broadcast(
             best=tuple(out),
         )
     return tuple(out)
+
+
+def _misplaced(d: Dim, mine: Shape, other: Shape) -> bool:
+    """Whether size ``d`` of ``mine``, the operand of fewer axes, is a size of ``other`` (on
+    another axis: it is at fault where it is): an axis reduced without ``keepdims``."""
+    return len(mine) < len(other) and d is not None and d != 1 and d in other
 
 
 def where(cond: Shape, a: Shape, b: Shape) -> Shape:

@@ -20,6 +20,7 @@ from dfdx_mypy_plugin.shapes._core import (
     dim_mul,
     fmt,
     fmt_dim,
+    names_exchanged,
     names_product,
     normalize_axes,
     normalize_axis,
@@ -80,7 +81,8 @@ def reshape(shape: Shape, dims: Sequence[Dim]) -> Shape:
             raise ShapeError(
                 f"reshape: cannot reshape {count} to {target} ({_elements(wanted)})", best=given
             )
-        apart = counts_apart(total, wanted)  # sizes from a module's ``int`` arguments
+        # sizes from a module's ``int`` arguments, or one size TypeVar in place of another
+        apart = counts_apart(total, wanted) or names_exchanged(total, wanted)
         if apart is not None:
             raise ShapeError(
                 f"reshape: cannot reshape {count} to {target} ({_elements(wanted)}: "
@@ -102,6 +104,13 @@ def reshape(shape: Shape, dims: Sequence[Dim]) -> Shape:
             )
     solved = _divide(shape, known)
     return tuple(solved if d == -1 else d for d in dims)
+
+
+def names_exchanged_in(shape: Shape, dims: Sequence[Dim]) -> bool:
+    """Whether ``reshape(shape, dims)`` fails because one size TypeVar stands in ``dims``
+    where the input has another (:func:`_core.names_exchanged`): the reshape's own sizes are
+    the mistake, not the layers that set the input's."""
+    return -1 not in dims and names_exchanged(product(shape), product(dims)) is not None
 
 
 def flatten(shape: Shape, start_axis: int, end_axis: int) -> Shape:

@@ -107,8 +107,12 @@ class TextTransformer(Module, Generic[V, C, D, H, E]):
         # x.shape = [batch_size, n_ctx, transformer.width]
         # take features from the eot embedding (eot_token is the highest number in each sequence)
         # bug: the end-of-text position taken over the batch axis, not the sequence
-        eot = text.argmax(axis=0)
-        index = eot.reshape(b, 1, 1).broadcast_to(b, 1, d)
+        eot = text.argmax(axis=0)  # E: mypy[dfdx-shape "eot is assigned here; used at line 113: "
+        #     "reshape: cannot reshape Tensor[C] (C elements) to Tensor[B, 1, 1] (B elements: "
+        #     "equal only where C == B)"]
+        index = eot.reshape(b, 1, 1).broadcast_to(b, 1, d)  # E: mypy[dfdx-shape "reshape: canno"
+        #     "t reshape Tensor[C] (C elements) to Tensor[B, 1, 1] (B elements: equal only where C"
+        #     " == B)"]
         x = x.gather(1, index)[:, 0]
         return x @ self.text_projection
 
@@ -148,7 +152,7 @@ class CLIP(Module, Generic[E, R, P, DV, V, C, DT, H]):
         image_features = image_features / image_features.square().sum(axis=1, keepdims=True).sqrt()
         text_norm = text_features.square().sum(axis=1, keepdims=True).sqrt()
         text_features = text_features / text_norm  # E: mypy[dfdx-shape "text_features is assigned "
-        #     "here; used at line 157: matmul: inner sizes differ: Tensor[B, E] @ Tensor[B, E] (E !"
+        #     "here; used at line 161: matmul: inner sizes differ: Tensor[B, E] @ Tensor[B, E] (E !"
         #     "= B)"]
 
         # cosine similarity as logits
