@@ -94,6 +94,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._arguments import HIDDEN
@@ -107,6 +108,7 @@ from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
 from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
+from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
@@ -345,11 +347,15 @@ def _report(
     elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
         how = "called at" if failed.called else "its output reaches"
         built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
-        api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
         fed = failed.fed
-        if fed is not None and fed[0].line not in (failed.where.line, failed.blame[0].line, 0):
-            reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
-            api.fail(reaches + message, fed[0], code=DFDX_SHAPE)
+        # a size read that another layer of the block gave: the two widths' own lines
+        at = size_argument(failed.blame[0], "reads") if fed and failed.called else failed.blame[0]
+        api.fail(built_here + message, at, code=DFDX_SHAPE)
+        if fed is not None:
+            given = size_argument(fed[0], "gives")
+            if given.line not in (failed.where.line, at.line, 0):
+                reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
+                api.fail(reaches + message, given, code=DFDX_SHAPE)
 
 
 def _reported_at(api: CheckerPluginInterface, line: int, instance: str) -> bool:
@@ -551,9 +557,11 @@ def _constant(e: Expression) -> object:
         return _Word(e.value)
     if isinstance(e, FloatExpr):
         return e.value
-    if isinstance(e, TupleExpr):
+    if isinstance(e, TupleExpr | ListExpr):
         items = tuple(_constant(i) for i in e.items)
-        return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
+        if any(i is _UNKNOWN for i in items):
+            return _UNKNOWN
+        return items if isinstance(e, TupleExpr) else list(items)
     return _UNKNOWN
 
 
@@ -605,6 +613,8 @@ def _caller_value(
     tuple of them, a size TypeVar's name, a word, a tensor's shape; else not known."""
     if isinstance(e, TupleExpr):
         return tuple(_caller_value(api, i, syms, checked) for i in e.items)
+    if isinstance(e, ListExpr):  # ratios=[8, 8]
+        return [_caller_value(api, i, syms, checked) for i in e.items]
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -630,6 +640,8 @@ def _caller_value(
         return _Tensor(_read_shape(t, syms))
     except Unknown:
         pass
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
+        return _field_of_built(api, e)
     if isinstance(e, OpExpr):
         left = _caller_value(api, e.left, syms, checked)
         right = _caller_value(api, e.right, syms, checked)
@@ -638,6 +650,28 @@ def _caller_value(
         except _Stop:
             return _UNKNOWN
     return _UNKNOWN
+
+
+def _field_of_built(api: CheckerPluginInterface, e: MemberExpr) -> object:
+    """``embed.out_dim``: a number that the ``__init__`` of another module, built once in
+    the same function with known arguments (``embed = Embedder(3, 10)``), computes and
+    keeps in a field; else not known."""
+    built = built_by(api, e.expr)
+    if not isinstance(built, CallExpr) or not isinstance(built.callee, RefExpr):
+        return _UNKNOWN
+    info = built.callee.node
+    if not (isinstance(info, TypeInfo) and info.has_base(MODULE) and _same_file(api, info)):
+        return _UNKNOWN
+    arguments = _construction_arguments(api, built, info, {})
+    if arguments is None or _UNKNOWN in arguments.values():
+        return _UNKNOWN
+    try:
+        name = _describe(info, built, arguments)
+        instance = _built(api, info, arguments, name, 1, built.line, follow=True)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return _UNKNOWN
+    value = instance.fields.get(e.name, _UNKNOWN)
+    return value if int_functions.is_number(value) or isinstance(value, bool) else _UNKNOWN
 
 
 def _read_shape(t: Type, syms: dict[str, Type]) -> shapes.Shape:
@@ -672,9 +706,12 @@ def _shown(v: object) -> str | None:
         return repr(v)
     if isinstance(v, _Word):
         return repr(v.text)
-    if isinstance(v, tuple):
+    if isinstance(v, tuple | list):
         items = [_shown(i) for i in v]
-        return None if None in items else f"({', '.join(i for i in items if i)})"
+        if None in items:
+            return None
+        shown = ", ".join(i for i in items if i)
+        return f"[{shown}]" if isinstance(v, list) else f"({shown})"
     return None
 
 
@@ -732,8 +769,9 @@ def _built(
 ) -> _Module:
     """The instance ``info(**arguments)``: its fields as ``__init__`` builds them."""
     init = _init(info)
+    own = {k: list(v) if isinstance(v, list) else v for k, v in arguments.items()}
     scope = _Scope(
-        names=_with_hidden(arguments),
+        names=_with_hidden(own),  # a list given is the instance's own to grow
         instance=f"{name} built at line {line}",
         depth=depth,
         api=api,
@@ -1204,8 +1242,16 @@ def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
         if not in_init:
             raise
         value = _UNKNOWN
+    if not scope.follow and _holds_numbers(value):
+        value = _UNKNOWN  # ``widths = [16, 32]``: its type, ``list[int]``, keeps no values
     for target in stmt.lvalues:
         _bind(target, value, scope)
+
+
+def _holds_numbers(value: object) -> bool:
+    return isinstance(value, list | tuple) and any(
+        int_functions.is_number(v) or _holds_numbers(v) for v in value
+    )
 
 
 def _bind(target: Expression, value: object, scope: _Scope) -> None:
@@ -1231,6 +1277,8 @@ def _named(value: object, field_name: str) -> object:
     (``layer 1 of self.shortcut``)."""
     if isinstance(value, _Layer) and value.built is not None:
         return replace(value, built=(value.built[0], field_name))
+    if isinstance(value, _Module) and value.built is not None:
+        value.built = (value.built[0], field_name)
     if isinstance(value, _Sequence) and not value.listed:
         members = tuple(
             _named(m, f"layer {i + 1} of {field_name}") if isinstance(m, _Layer) else m
@@ -1395,7 +1443,7 @@ def _chain_compared(e: ComparisonExpr, scope: _Scope) -> object:
 
 
 def _compared(op: str, a: object, b: object) -> object:
-    if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not"):
+    if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not", "in", "not in"):
         try:
             return int_functions.compare(op, a, b)
         except int_functions.NotFollowed:
@@ -1415,6 +1463,12 @@ never size one."""
 def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
     if isinstance(a, _Tensor) or isinstance(b, _Tensor):
         return _tensor_arith(op, a, b)
+    if follow and op == "+" and type(a) is type(b) and isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple)
+        joined = [*a, *b]  # ``[Linear(c, w)] + [Linear(w, w) for _ in range(n)]``
+        if len(joined) > _LONGEST_LOOP:
+            raise _Stop
+        return joined if isinstance(a, list) else tuple(joined)
     if _is_plain_number(a) and _is_plain_number(b) and (follow or op in _SIZE_OPS):
         if not follow and (isinstance(a, float) or isinstance(b, float)):
             return _SOME_NUMBER
@@ -1547,7 +1601,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         inputs = _bound(forward, e, lambda a: _value(a, scope))
         if inputs is None:
             raise _Stop
-        return _run_member(scope.api, module, inputs, scope.depth + 1, e)
+        return _run_member(scope.api, module, inputs, scope.depth + 1, e, scope)
     raise _Stop
 
 
@@ -1563,8 +1617,9 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
                 blame = _built_as(member)
                 if blame is not None:
                     label = f"layer {i + 1} of Sequential ({blame[1]})"
+                    fed = _member_fed(member, x, e, scope)
                     raise _Failed(
-                        failed.error, e, scope.instance, scope.info, (blame[0], label)
+                        failed.error, e, scope.instance, scope.info, (blame[0], label), fed=fed
                     ) from None
             if i > 0 and isinstance(member, _Layer):
                 raise _Stop from None
@@ -1582,6 +1637,30 @@ def _takes_any(member: object, x: object, e: CallExpr, scope: _Scope) -> bool:
     except (_Stop, Unknown, ShapeError, _Failed):
         return False
     return True
+
+
+def _member_fed(member: object, x: object, e: CallExpr, scope: _Scope) -> _Blame | None:
+    """The layer that set the one size of ``x`` that made ``member`` fail (``member`` runs
+    where that size alone is not known): the member before it that gave a width the next
+    does not take is as likely built wrong (``ConvTranspose1d(ch, ch, ...)`` where ``ch //
+    2`` was meant, before a block built for ``ch // 2``). Its report goes on the line of
+    its output width where the size is the one it gives."""
+    if not isinstance(x, _Tensor):
+        return None
+    axes = []
+    for axis, d in enumerate(x.shape):
+        if d is None:
+            continue
+        try:
+            unknown = _Tensor(x.shape[:axis] + (None,) + x.shape[axis + 1 :])
+            _module_output(member, unknown, e, scope)
+        except (_Stop, Unknown, ShapeError, _Failed):
+            continue
+        axes.append(axis)
+    origin = x.origin(axes[0]) if len(axes) == 1 else None
+    if origin is None:
+        return None
+    return (size_argument(origin[0], "gives", axes[0], len(x.shape)), origin[1])
 
 
 def _built_as(member: object) -> _Blame | None:
@@ -1603,7 +1682,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
             raise _Stop
         inputs = {params[0].name: x}
         inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
-        return _run_member(scope.api, member, inputs, scope.depth + 1, e)
+        return _run_member(scope.api, member, inputs, scope.depth + 1, e, scope)
     raise _Stop
 
 
@@ -1648,17 +1727,51 @@ def _run_member(
     inputs: dict[str, object],
     depth: int,
     call: CallExpr,
+    caller: _Scope,
 ) -> object:
     """:func:`_run_forward` for a block called by another at ``call``; a failure from inside
     it records whether that call's own check sees the same sizes (the block built of
     arguments and called on inputs whose types say their sizes), and so reports it: the
-    lines inside a block built right are not blamed for what its caller gave it."""
+    lines inside a block built right are not blamed for what its caller gave it. Where the
+    block's own construction arguments make the failure (:func:`_member_at_fault`), it is
+    the caller's: at ``call``, blaming where the block is built."""
     try:
         return _run_forward(api, module, inputs, depth)
     except _Failed as failed:
         if failed.alone is None:
             failed.alone = _typed_alone(api, module) and _typed_inputs(api, call)
+        if not failed.alone and _member_at_fault(api, module, inputs, depth, failed):
+            assert module.built is not None
+            raise _Failed(
+                failed.error, call, caller.instance, caller.info, module.built
+            ) from None
         raise
+
+
+def _member_at_fault(
+    api: CheckerPluginInterface,
+    module: _Module,
+    inputs: dict[str, object],
+    depth: int,
+    failed: _Failed,
+) -> bool:
+    """Whether ``failed``, raised where a layer of the block ``module`` is called on a size
+    that no layer of the block set (its input's: ``VGGBlock(c0 + c1, ...)`` given three
+    maps joined), goes away where the block's construction arguments are not known: then
+    the block was built for another input than it is given."""
+    if module.built is None or not failed.called or failed.fed is not None:
+        return False
+    if failed.module is not module.info or not module.arguments:
+        return False
+    unknown = dict.fromkeys(module.arguments, _UNKNOWN_ARG)
+    try:
+        other = _built(api, module.info, unknown, module.name, depth, module.line, module.follow)
+        _run_forward(api, other, inputs, depth)
+    except _Failed:
+        return False
+    except (_Stop, Unknown, ShapeError):
+        return True
+    return True
 
 
 def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
@@ -1801,6 +1914,18 @@ def _method(
     if args is None or named is None:
         args, named = _positional(e, scope)
     try:
+        if name in evaluated_ops.OPS:
+            plain = [_plain(a) for a in args]
+            return evaluated_ops.applied(x, name, plain, {k: _plain(v) for k, v in named.items()})
         return _moved(x, name, args, named)
     except ShapeError as error:
         raise _Failed(error, e, scope.instance, scope.info) from None
+
+
+def _plain(v: object) -> object:
+    """An argument as :mod:`dfdx_mypy_plugin._evaluated_ops` takes it (a word as ``str``)."""
+    if isinstance(v, _Word):
+        return v.text
+    if isinstance(v, tuple):
+        return tuple(_plain(i) for i in v)
+    return v
