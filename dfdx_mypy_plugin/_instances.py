@@ -151,6 +151,8 @@ class _Failed(Exception):
     fed: _Blame | None = None
     """The layer of the same block that set the size a failing layer reads (``self.fc1``
     feeding ``self.fc2``): either may be the one built wrong, both lines are shown."""
+    called_on: int | None = None
+    """The serial of the tensor the layer called at ``where`` was given."""
     alone: bool | None = None
     """Whether the block it failed in is built of arguments whose types say their sizes (a
     field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
@@ -1658,8 +1660,11 @@ def _member_fed(member: object, x: object, e: CallExpr, scope: _Scope) -> _Blame
             continue
         axes.append(axis)
     origin = x.origin(axes[0]) if len(axes) == 1 else None
-    if origin is None:
+    defn = scope.info.defn if scope.info is not None else None
+    if origin is None or defn is None:
         return None
+    if not defn.line <= origin[0].line <= (defn.end_line or defn.line):
+        return None  # a layer inside a block of its own: the block's lines are not blamed
     return (size_argument(origin[0], "gives", axes[0], len(x.shape)), origin[1])
 
 
@@ -1708,7 +1713,9 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
         out = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
     except ShapeError as error:
         fed = _feeding(layer, x, scope)
-        raise _Failed(error, e, scope.instance, scope.info, layer.built, fed=fed) from None
+        raise _Failed(
+            error, e, scope.instance, scope.info, layer.built, fed=fed, called_on=x.serial
+        ) from None
     if out is None:
         raise _Stop
     if layer.layer.keeps_shape:
@@ -1755,11 +1762,15 @@ def _member_at_fault(
     depth: int,
     failed: _Failed,
 ) -> bool:
-    """Whether ``failed``, raised where a layer of the block ``module`` is called on a size
-    that no layer of the block set (its input's: ``VGGBlock(c0 + c1, ...)`` given three
-    maps joined), goes away where the block's construction arguments are not known: then
-    the block was built for another input than it is given."""
-    if module.built is None or not failed.called or failed.fed is not None:
+    """Whether ``failed``, raised where a layer of the block ``module`` is called on the
+    block's input as it was given (through layers and ops that keep its shape:
+    ``VGGBlock(c0 + c1, ...)`` given three maps joined), goes away where the block's
+    construction arguments are not known: then the block was built for another input than
+    it is given."""
+    if module.built is None or not failed.called or failed.called_on is None:
+        return False
+    given = [v.serial for v in inputs.values() if isinstance(v, _Tensor)]
+    if failed.called_on not in given:
         return False
     if failed.module is not module.info or not module.arguments:
         return False
@@ -1861,6 +1872,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
             window[a.name] = tuple(_size(i) for i in v)
         elif isinstance(v, bool):
             window[a.name] = v
+        elif a.name == "groups" and isinstance(v, str):
+            window[a.name] = None  # ``groups=dim`` of a size TypeVar: not known
         else:
             window[a.name] = _size(v)
     unknown = any(
