@@ -44,9 +44,7 @@ def _padded(x: EvaluatedTensor, args: list[object], named: dict[str, object]) ->
         raise Stop
     out = shapes.pad("pad", x.shape, [as_size(w) for w in widths], mode)
     padded = len(widths) // 2
-    origins = tuple(
-        x.origin(i) if i < len(x.shape) - padded else None for i in range(len(x.shape))
-    )
+    origins = tuple(x.origin(i) if i < len(x.shape) - padded else None for i in range(len(x.shape)))
     return x.derived(out, origins)
 
 

@@ -34,17 +34,35 @@ class EvaluatedTensor:
     serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
     made_from: frozenset[int] = field(default=frozenset(), compare=False)
     """The serials of the tensors this one was computed from."""
+    before: tuple[Before | None, ...] = field(default=(), compare=False)
+    """Per axis (where known), its size before the layer of ``origins`` set it, and the
+    layer that had set that one: a strided convolution after one that already halved the
+    map shows as having changed the size the other operand of a sum keeps."""
 
     def origin(self, axis: int) -> Blame | None:
         if len(self.origins) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
             return None
         return self.origins[axis]
 
+    def before_at(self, axis: int) -> Before | None:
+        if len(self.before) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
+            return None
+        return self.before[axis]
+
     def derived(
-        self, shape: shapes.Shape, origins: tuple[Blame | None, ...] = ()
+        self,
+        shape: shapes.Shape,
+        origins: tuple[Blame | None, ...] = (),
+        before: tuple[Before | None, ...] = (),
     ) -> EvaluatedTensor:
         """A tensor computed from this one."""
-        return EvaluatedTensor(shape, origins, made_from=self.made_from | {self.serial})
+        return EvaluatedTensor(
+            shape, origins, made_from=self.made_from | {self.serial}, before=before
+        )
+
+
+Before = tuple[shapes.Dim, Blame | None]
+"""A size an axis had before a layer changed it, and the layer that had set it."""
 
 
 UNKNOWN = object()
@@ -99,28 +117,40 @@ def broadcast_origins(
 ) -> tuple[Blame | None, ...]:
     """Per axis of a broadcast's result, the layer that set its size: the operand's whose
     size it is (the left one's where both are the same)."""
-    origins: list[Blame | None] = []
-    for axis in range(-len(shape), 0):
-        picked = None
-        for operand in (a, b):
-            if -len(operand.shape) <= axis and operand.shape[axis] == shape[axis]:
-                picked = operand.origin(axis)
-                break
-        origins.append(picked)
-    return tuple(origins)
+    return tuple(_picked(shape, a, b, axis).origin(axis) for axis in range(-len(shape), 0))
 
 
-def broadcast_blame(left: object, right: object) -> Blame | None:
+def broadcast_before(
+    shape: shapes.Shape, a: EvaluatedTensor, b: EvaluatedTensor
+) -> tuple[Before | None, ...]:
+    """:attr:`EvaluatedTensor.before` of a broadcast's result, as :func:`broadcast_origins`."""
+    return tuple(_picked(shape, a, b, axis).before_at(axis) for axis in range(-len(shape), 0))
+
+
+def _picked(
+    shape: shapes.Shape, a: EvaluatedTensor, b: EvaluatedTensor, axis: int
+) -> EvaluatedTensor:
+    for operand in (a, b):
+        if -len(operand.shape) <= axis and operand.shape[axis] == shape[axis]:
+            return operand
+    return EvaluatedTensor(())
+
+
+def broadcast_blame(left: object, right: object, skip: int | None = None) -> Blame | None:
     """The layer built wrong where two tensors do not broadcast: on the first axis whose
     sizes differ (neither 1), the layer that set the size of the operand computed from the
     other one (a squeeze-and-excitation gate computed from the features it scales, a
     residual branch from its input), or, of two computed from the same tensor, the one
-    whose size a layer set where the other's is the input's; None where none is so."""
+    whose size a layer set where the other's is the input's; None where none is so. (A
+    concatenation's operands are compared so, but for the axis ``skip`` they are joined
+    on, given from the end, and sizes of 1, which do not stretch there.)"""
     if not (isinstance(left, EvaluatedTensor) and isinstance(right, EvaluatedTensor)):
         return None
     for axis in range(-1, -min(len(left.shape), len(right.shape)) - 1, -1):
         x, y = left.shape[axis], right.shape[axis]
-        if x == y or 1 in (x, y) or x is None or y is None:
+        if axis == skip or x == y or x is None or y is None:
+            continue
+        if 1 in (x, y) and skip is None:
             continue
         if left.serial in right.made_from:
             return right.origin(axis)
@@ -128,11 +158,46 @@ def broadcast_blame(left: object, right: object) -> Blame | None:
             return left.origin(axis)
         if left.made_from & right.made_from:
             # both computed from one tensor (a block's output and its projection shortcut):
-            # the one a layer changed the size of, where the other kept the input's
+            # the one a layer changed the size of, where the other kept the input's, or
+            # changed again after it had the other's size (a second strided convolution)
             a, b = left.origin(axis), right.origin(axis)
+            if a is not None and b is not None:
+                return _changed_again(left, right, axis)
             return a if b is None else b if a is None else None
         return None
     return None
+
+
+def _changed_again(left: EvaluatedTensor, right: EvaluatedTensor, axis: int) -> Blame | None:
+    """Of two operands whose sizes on ``axis`` layers set, the layer that changed one after
+    it had the other's size, where exactly one did."""
+    found = [
+        operand.origin(axis)
+        for operand, other in ((left, right), (right, left))
+        if (before := operand.before_at(axis)) is not None and before[0] == other.shape[axis]
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def reshape_blame(x: EvaluatedTensor, name: str, args: list[object]) -> Blame | None:
+    """The layer built wrong where ``x.reshape(...)`` (``view``) cannot give the sizes asked
+    for: the one layer that set the sizes of ``x`` that are not among them (a gate's
+    ``Linear`` built for ``channel // reduction`` outputs, viewed as ``(b, channel, 1,
+    1)``); None where no one layer did."""
+    if name not in ("reshape", "view"):
+        return None
+    dims = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+    wanted = [d for d in dims if d != -1]
+    origins: set[Blame] = set()
+    for axis, d in enumerate(x.shape):
+        if d in wanted:
+            wanted.remove(d)
+            continue
+        origin = x.origin(axis)
+        if d is None or origin is None:
+            return None
+        origins.add(origin)
+    return origins.pop() if len(origins) == 1 else None
 
 
 def as_ints(values: Sequence[object]) -> list[int]:

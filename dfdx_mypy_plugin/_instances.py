@@ -9,16 +9,19 @@ such a block was lost, and so was every mistake after it, or inside it that show
 this instance's values.
 
 Where the call's module was built once in the file being checked (``self.c1 = Block(...)``
-in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are known
-(literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
+in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are
+known (literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
 computes), the block's ``__init__`` is run on those values (fields built from layers of the
 table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
-known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`)
-and then its ``forward`` on the call's argument shapes: layer and module calls, activations,
-arithmetic, ``cat``, reductions, ``reshape``/``view``/``flatten``/``permute``/``transpose``,
-pools, loops over known containers and ``return``, each with the shape rules of
-:mod:`dfdx_mypy_plugin.shapes`. Anything the evaluator does not understand (a branch it
-cannot decide, an op it does not know) ends the evaluation: the declared type stands.
+known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`;
+the class's own methods, run on the instance: ``self._make_layer(planes, 2)``) and then its
+``forward`` on the call's argument shapes (data whose type does not say its shape: the shape
+NumPy made it with, :mod:`dfdx_mypy_plugin._data_shapes`, else as declared): layer and
+module calls, activations, arithmetic, ``cat``, reductions,
+``reshape``/``view``/``flatten``/``permute``/``transpose``, pools, loops over known
+containers and ``return``, each with the shape rules of :mod:`dfdx_mypy_plugin.shapes`.
+Anything the evaluator does not understand (a branch it cannot decide, an op it does not
+know) ends the evaluation: the declared type stands.
 
 The result only fills in what the declared return type leaves unknown (a ``Dyn``, ``Any`` or
 ``int`` size, where the declared rank is the evaluated one); a declared size is never
@@ -98,6 +101,7 @@ from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._arguments import HIDDEN
+from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
 from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
@@ -105,9 +109,11 @@ from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
 from dfdx_mypy_plugin._evaluated_tensors import EvaluatedTensor as _Tensor
 from dfdx_mypy_plugin._evaluated_tensors import Stop as _Stop
 from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_before as _broadcast_before
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
 from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
+from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
@@ -153,6 +159,13 @@ class _Failed(Exception):
     feeding ``self.fc2``): either may be the one built wrong, both lines are shown."""
     called_on: int | None = None
     """The serial of the tensor the layer called at ``where`` was given."""
+    member: tuple[Context, _Blame] | None = None
+    """Where a block of the instance was called on an input it is not built for (its own
+    construction arguments make the failure: :func:`_member_at_fault`), and where it is
+    built."""
+    chain: list[tuple[_Module, dict[str, object]]] = field(default_factory=list)
+    """The instances whose ``forward`` it went through, the one that failed first, each with
+    the inputs it was called on."""
     alone: bool | None = None
     """Whether the block it failed in is built of arguments whose types say their sizes (a
     field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
@@ -213,6 +226,14 @@ class _Scope:
     """Whether builtins, helper functions, loops and lists are followed (docs/modules.md,
     "Sizes computed in ``__init__``"); without, they stop the evaluation, as a check that
     reads only the sizes of types does."""
+    in_init: bool = False
+    """Whether it runs ``__init__`` (or a method of the class that ``__init__`` calls): a
+    statement not followed makes what it may change unknown, instead of stopping."""
+    method: bool = False
+    """Whether it runs a method of the class called from ``__init__`` or ``forward``
+    (``self._make_layer(planes, 2)``), whose ``return`` gives the call's value."""
+    calls: int = 0
+    """How many such methods deep it runs (a recursion is not followed)."""
 
 
 # ---- the hook --------------------------------------------------------------------------------
@@ -259,14 +280,17 @@ def _refined(
         arguments = _given_in_owner(api, context.callee, module.type) or arguments
     if arguments is None or not _agrees(module, arguments):
         return forward
-    inputs = _call_inputs(api, module.type, context, syms)
-    if inputs is None:
+    called = _call_inputs(api, module, context, syms)
+    if called is None:
         return forward
+    inputs, typed = called
     outcome = _outcome(api, module.type, built, arguments, inputs)
     if isinstance(outcome, _Failed):
-        _report(api, module.type, built, arguments, inputs, outcome)
+        _report(api, module.type, built, arguments, inputs, outcome, typed)
         return forward
     if outcome is None or not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
+        return forward
+    if typed is not inputs:
         return forward
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
 
@@ -321,15 +345,20 @@ def _report(
     arguments: dict[str, object],
     inputs: dict[str, object],
     failed: _Failed,
+    typed: dict[str, object] | None = None,
 ) -> None:
     """``failed`` reported where only this instance's values make it (the module docstring):
-    on the op's line, and on the one construction argument that makes it."""
+    on the op's line, and on the one construction argument that makes it. ``typed``: the
+    inputs as their types give them, where the evaluation ran on others (the shape NumPy
+    data was made with): a mistake these make with the arguments not known is the generic
+    check's."""
     if failed.module is None or not _same_file(api, failed.module):
         return  # its line is in another file
     if _reported_at(api, failed.where.line, failed.instance):
         return  # the check of the block's own body (or of this instance's call) reports it
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
-    if isinstance(_outcome(api, info, built, unknown, inputs, follow=False), _Failed):
+    baseline = inputs if typed is None else typed
+    if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
     if failed.alone:
         return  # in a block typed by its arguments: the check of its own call reports it
@@ -343,9 +372,18 @@ def _report(
         )
     ]
     place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
+    passed = _passed_argument(api, failed, built) if place is None else None
     if place is not None and place.line != failed.where.line:
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, place, code=DFDX_SHAPE)
+    elif passed is not None and passed[1].line != failed.where.line:
+        given = f"{passed[0]} is given here; used at line {failed.where.line}: {message}"
+        api.fail(given, passed[1], code=DFDX_SHAPE)
+    elif failed.member is not None and failed.member[1][0].line != failed.where.line:
+        (call, (at, label)) = failed.member
+        api.fail(
+            f"{label} is built here; called at line {call.line}: {message}", at, code=DFDX_SHAPE
+        )
     elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
         how = "called at" if failed.called else "its output reaches"
         built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
@@ -354,10 +392,85 @@ def _report(
         at = size_argument(failed.blame[0], "reads") if fed and failed.called else failed.blame[0]
         api.fail(built_here + message, at, code=DFDX_SHAPE)
         if fed is not None:
-            given = size_argument(fed[0], "gives")
-            if given.line not in (failed.where.line, at.line, 0):
+            gave = size_argument(fed[0], "gives")
+            if gave.line not in (failed.where.line, at.line, 0):
                 reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
-                api.fail(reaches + message, given, code=DFDX_SHAPE)
+                api.fail(reaches + message, gave, code=DFDX_SHAPE)
+
+
+def _passed_argument(
+    api: CheckerPluginInterface, failed: _Failed, top: CallExpr
+) -> tuple[str, Expression] | None:
+    """Where a block that failed inside the instance was given the one construction argument
+    that makes it fail, where its ``__init__`` uses that argument once (a wrapper that passes
+    it on to one layer: ``ConvBNReLU(in_chan, ...)`` gives it to its convolution): followed out
+    through the blocks that pass it on as one of their own arguments, to the construction
+    that writes it (``FeatureFusionModule(mid, 64)`` where ``2 * mid`` was meant). The name
+    of the argument there, and its expression; None where no one argument is so."""
+    if len(failed.chain) < 2:
+        return None
+    inner, inputs = failed.chain[0]
+    init = _init(inner.info)
+    if inner.built is None or init is None:
+        return None
+    at_fault = [
+        name
+        for name in inner.arguments
+        if not _fails(api, inner, {**inner.arguments, name: _UNKNOWN_ARG}, inputs)
+    ]
+    if len(at_fault) != 1 or _uses(init, at_fault[0]) != 1:
+        return None
+    name = at_fault[0]
+    if not isinstance(inner.built[0], CallExpr):
+        return None
+    place: Expression | None = _argument_place(api, inner.built[0], inner.info, name)
+    owners = [m for m, _ in failed.chain[1:]]
+    for level, owner in enumerate(owners):
+        owner_init = _init(owner.info)
+        if not isinstance(place, NameExpr) or owner_init is None:
+            break
+        if place.name not in {p.name for p in _params(owner_init)}:
+            break
+        built = owner.built[0] if owner.built is not None else None
+        if built is None and level == len(owners) - 1:
+            built = top
+        outer = (
+            _argument_place(api, built, owner.info, place.name)
+            if isinstance(built, CallExpr)
+            else None
+        )
+        if outer is None:
+            break
+        name, place = place.name, outer
+    return (name, place) if isinstance(place, Expression) else None
+
+
+def _fails(
+    api: CheckerPluginInterface,
+    module: _Module,
+    arguments: dict[str, object],
+    inputs: dict[str, object],
+) -> bool:
+    """Whether ``module``'s block built with ``arguments`` fails on ``inputs`` (a run that
+    stops does not count)."""
+    try:
+        instance = _built(api, module.info, arguments, module.name, 0, module.line, True)
+        _run_forward(api, instance, inputs, 0)
+    except _Failed:
+        return True
+    except (_Stop, Unknown, ShapeError):
+        return False
+    return False
+
+
+def _uses(func: FuncDef, name: str) -> int:
+    """How many times the body of ``func`` reads the name ``name``."""
+    count = 0
+    for stmt in walk(func.body.body):
+        for expression in _expressions(stmt):
+            names, _ = all_name_and_member_expressions(expression)
+            count += sum(n.name == name for n in names)
+    return count
 
 
 def _reported_at(api: CheckerPluginInterface, line: int, instance: str) -> bool:
@@ -683,12 +796,85 @@ def _read_shape(t: Type, syms: dict[str, Type]) -> shapes.Shape:
 
 
 def _call_inputs(
-    api: CheckerPluginInterface, info: TypeInfo, call: CallExpr, syms: dict[str, Type]
-) -> dict[str, object] | None:
-    forward = _forward(info)
+    api: CheckerPluginInterface, module: Instance, call: CallExpr, syms: dict[str, Type]
+) -> tuple[dict[str, object], dict[str, object]] | None:
+    """The values ``forward`` is called with, and the same as their types give them (the
+    same dict where no tensor is taken otherwise). A tensor whose type does not say its
+    shape (data from NumPy, ``Tensor[*tuple[Any, ...]]``) is taken with the shape the data
+    was made with, or else its parameter's declared shape (:func:`_declared_shape`), so
+    that what the instance's values alone make is still found; its sizes are not the
+    caller's types': the result is then not typed by them."""
+    forward = _forward(module.type)
     if forward is None:
         return None
-    return _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
+    inputs = _bound(forward, call, lambda e: _caller_value(api, e, syms, checked=True))
+    if inputs is None:
+        return None
+    typed = inputs
+    signature = forward.type
+    params = _params(forward)
+    if not isinstance(signature, CallableType) or len(signature.arg_types) != len(params) + 1:
+        return inputs, typed
+    own = _own_sizes(module)
+    for i, (param, actuals) in enumerate(zip(params, _formals(call, params), strict=True)):
+        if inputs.get(param.name) is not _UNKNOWN or len(actuals) != 1:
+            continue
+        shapes_ = _declared_shape(api, call.args[actuals[0]], signature.arg_types[i + 1], own)
+        if shapes_ is not None:
+            if typed is inputs:
+                typed = dict(inputs)
+            inputs[param.name] = _Tensor(shapes_[0])
+            typed[param.name] = _Tensor(shapes_[1])
+    return inputs, typed
+
+
+def _declared_shape(
+    api: CheckerPluginInterface,
+    given: Expression,
+    parameter: Type,
+    own: dict[str, shapes.Dim],
+) -> tuple[shapes.Shape, shapes.Shape] | None:
+    """The shape of a tensor given to ``forward`` whose type does not say it (the shape of
+    the NumPy data it was made from, :mod:`._data_shapes`, else the declared shape), and
+    the parameter's declared shape: its class's size TypeVars given this instance's sizes
+    (``own``; a size not known there is unknown), ``forward``'s own TypeVars kept as
+    names."""
+    checker = api if isinstance(api, TypeChecker) else None
+    t = checker.lookup_type_or_none(given) if checker is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not (isinstance(p, Instance) and p.type.fullname == TENSOR):
+        return None
+    try:
+        read_tensor(p)
+        return None  # its shape is known (a size that did not read is not the declared)
+    except Unknown:
+        pass
+    try:
+        declared = tuple(_as_given(d, own) for d in read_tensor(parameter).shape)
+    except Unknown:
+        return None
+    data = data_shape(api, given)
+    if data is not None and len(declared) == len(data):
+        return data, declared
+    return declared, declared
+
+
+def _as_given(d: shapes.Dim, own: dict[str, shapes.Dim]) -> shapes.Dim:
+    if not isinstance(d, str):
+        return d
+    names = shapes.size_names(d)
+    return shapes.dim_substitute(d, {n: own[n] if n in own else n for n in names})
+
+
+def _own_sizes(module: Instance) -> dict[str, shapes.Dim]:
+    """The sizes the module's type gives its class's size TypeVars (None where not known)."""
+    sizes: dict[str, shapes.Dim] = {}
+    for i, tv in enumerate(module.type.defn.type_vars):
+        try:
+            sizes[tv.name] = read_dim(module.args[i], {}) if i < len(module.args) else None
+        except Unknown:
+            sizes[tv.name] = None
+    return sizes
 
 
 def _describe(info: TypeInfo, built: CallExpr, arguments: dict[str, object]) -> str:
@@ -719,7 +905,7 @@ def _shown(v: object) -> str | None:
 
 def _argument_place(
     api: CheckerPluginInterface, built: CallExpr, info: TypeInfo, name: str
-) -> Context | None:
+) -> Expression | None:
     init = _init(info)
     if init is None:
         return None
@@ -779,6 +965,7 @@ def _built(
         api=api,
         info=info,
         follow=follow,
+        in_init=True,
     )
     if init is not None:
         _run(init.body.body, scope, in_init=True)
@@ -800,9 +987,13 @@ def _run_forward(
         info=module.info,
         follow=module.follow,
     )
-    value = _run(forward.body.body, scope, in_init=False)
-    if isinstance(value, _Tensor) and scope.returned is not None:
-        _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
+    try:
+        value = _run(forward.body.body, scope, in_init=False)
+        if isinstance(value, _Tensor) and scope.returned is not None:
+            _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
+    except _Failed as failed:
+        failed.chain.append((module, inputs))
+        raise
     return value
 
 
@@ -910,9 +1101,11 @@ def _block(
     ``forward`` it stops the evaluation."""
     for stmt in body:
         if isinstance(stmt, ReturnStmt):
-            if in_init:
+            if in_init and not scope.method:
                 return None
             if stmt.expr is None:
+                if scope.method:
+                    return None
                 raise _Stop
             value = _value(stmt.expr, scope)
             scope.returned = stmt
@@ -940,6 +1133,8 @@ def _block(
             and isinstance(stmt, ExpressionStmt)
             and _grew_list(stmt.expr, scope, in_init)
         ):
+            continue
+        if in_init and isinstance(stmt, ExpressionStmt) and _method_ran(stmt.expr, scope):
             continue
         if scope.follow and isinstance(stmt, ForStmt):
             value = _looped(stmt, scope, in_init)
@@ -1516,6 +1711,7 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
             shape,
             _broadcast_origins(shape, a, b),
             made_from=a.made_from | b.made_from | {a.serial, b.serial},
+            before=_broadcast_before(shape, a, b),
         )
     other = b if isinstance(a, _Tensor) else a
     if other is _SOME_NUMBER:
@@ -1530,6 +1726,9 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
 
 def _called(e: CallExpr, scope: _Scope) -> object:
     callee = e.callee
+    method = _own_method_of(callee, scope)
+    if method is not None:
+        return _own_method_called(method, e, scope)
     if scope.follow and isinstance(callee, RefExpr):
         computed = _computed(callee, e, scope)
         if computed is not _UNKNOWN:
@@ -1548,6 +1747,79 @@ def _called(e: CallExpr, scope: _Scope) -> object:
     if isinstance(callee, NameExpr) and (callee.fullname or "").startswith("dfdx."):
         return _function(callee.name, e, scope)
     return _module_called(_value(callee, scope), e, scope)
+
+
+def _own_method_of(callee: Expression, scope: _Scope) -> FuncDef | None:
+    """The method of the user's class that ``callee`` names (``self._make_layer``), where
+    the evaluator follows it (not ``forward``, which a call of the module runs)."""
+    if not (scope.follow and _is_self(callee)):
+        return None
+    assert isinstance(callee, MemberExpr)
+    if callee.name in ("forward", "__init__") or callee.name in scope.fields:
+        return None
+    if not _own_method(scope.info, callee.name) or scope.info is None:
+        return None
+    node = scope.info.get_method(callee.name)
+    return node if isinstance(node, FuncDef) and not node.is_static else None
+
+
+def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
+    """``self._make_layer(planes, 2, stride=2)`` run on the instance being evaluated: its
+    body sees the call's arguments and the instance's fields, and the fields it sets
+    (``self.inplanes = planes``) are the instance's. In ``__init__``, a method that does
+    something not followed leaves every field it mentions unknown."""
+    if scope.calls >= _DEPTH or func.is_class or func.is_property:
+        raise _Stop
+    if scope.in_init:
+        arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
+    else:
+        arguments = _bound(func, e, lambda a: _value(a, scope))
+    if arguments is None:
+        _forget_method(func, scope, e)
+        raise _Stop
+    inner = replace(
+        scope, names=_with_hidden(arguments), method=True, calls=scope.calls + 1, returned=None
+    )
+    try:
+        value = _block(func.body.body, inner, scope.in_init)
+    except (_Stop, Unknown, ShapeError, _LoopNotFollowed):
+        _forget_method(func, scope, e)
+        raise _Stop from None
+    except _Failed:
+        _forget_method(func, scope, e)
+        raise
+    if value is _FELL_THROUGH:
+        return None
+    return value
+
+
+def _method_ran(e: Expression, scope: _Scope) -> bool:
+    """``self._build_stages(widths)``, ``self._init_weights()`` called for its effect in
+    ``__init__``: whether it was such a call, run (where it did not run to its end, what it
+    may have changed is now unknown: :func:`_forget_method`)."""
+    if not (isinstance(e, CallExpr) and _own_method_of(e.callee, scope) is not None):
+        return False
+    try:
+        _value(e, scope)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        pass
+    return True
+
+
+def _forget_method(func: FuncDef, scope: _Scope, call: CallExpr) -> None:
+    """A method of the class not followed to its end: in ``__init__``, every field it
+    mentions is not known after it (every field, where it may set fields it does not name)."""
+    if not scope.in_init:
+        return
+    for stmt in func.body.body:
+        touched = _touched(stmt, scope.info)
+        if touched.everything:
+            scope.fields.clear()
+        for name in touched.fields:
+            scope.fields[name] = _UNKNOWN
+    for a in call.args:
+        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list):
+            scope.names[a.name] = _UNKNOWN  # it may have grown
 
 
 def _computed(callee: RefExpr, e: CallExpr, scope: _Scope) -> object:
@@ -1654,7 +1926,7 @@ def _member_fed(member: object, x: object, e: CallExpr, scope: _Scope) -> _Blame
         if d is None:
             continue
         try:
-            unknown = _Tensor(x.shape[:axis] + (None,) + x.shape[axis + 1 :])
+            unknown = _Tensor((*x.shape[:axis], None, *x.shape[axis + 1 :]))
             _module_output(member, unknown, e, scope)
         except (_Stop, Unknown, ShapeError, _Failed):
             continue
@@ -1721,11 +1993,13 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
     if layer.layer.keeps_shape:
         return x
     given = {"features": len(out) - 1, "channels": 1}.get(layer.layer.gives or "")
-    origins = tuple(
-        x.origin(i) if i != given and i < len(x.shape) and x.shape[i] == d else layer.built
-        for i, d in enumerate(out)
+    kept = [i != given and i < len(x.shape) and x.shape[i] == d for i, d in enumerate(out)]
+    origins = tuple(x.origin(i) if k else layer.built for i, k in enumerate(kept))
+    before = tuple(
+        x.before_at(i) if k else (x.shape[i], x.origin(i)) if i < len(x.shape) else None
+        for i, k in enumerate(kept)
     )
-    return x.derived(out, origins)
+    return x.derived(out, origins, before)
 
 
 def _run_member(
@@ -1736,22 +2010,23 @@ def _run_member(
     call: CallExpr,
     caller: _Scope,
 ) -> object:
-    """:func:`_run_forward` for a block called by another at ``call``; a failure from inside
-    it records whether that call's own check sees the same sizes (the block built of
-    arguments and called on inputs whose types say their sizes), and so reports it: the
-    lines inside a block built right are not blamed for what its caller gave it. Where the
-    block's own construction arguments make the failure (:func:`_member_at_fault`), it is
-    the caller's: at ``call``, blaming where the block is built."""
+    """:func:`_run_forward` for a block called by another (``caller``) at ``call``; a failure
+    from inside it records whether that call's own check sees the same sizes (the block built
+    of arguments and called on inputs whose types say their sizes), and so reports it: the
+    lines inside a block built right are not blamed for what its caller gave it; and whether
+    the block's own construction arguments make it (:func:`_member_at_fault`)."""
     try:
         return _run_forward(api, module, inputs, depth)
     except _Failed as failed:
         if failed.alone is None:
-            failed.alone = _typed_alone(api, module) and _typed_inputs(api, call)
-        if not failed.alone and _member_at_fault(api, module, inputs, depth, failed):
-            assert module.built is not None
-            raise _Failed(
-                failed.error, call, caller.instance, caller.info, module.built
-            ) from None
+            failed.alone = (
+                _typed_alone(api, module)
+                and _typed_inputs(api, call)
+                and _fails_as_typed(api, module, call, caller.info)
+            )
+        if failed.member is None and module.built is not None and not failed.alone:
+            if _member_at_fault(api, module, inputs, depth, failed):
+                failed.member = (call, module.built)
         raise
 
 
@@ -1783,6 +2058,73 @@ def _member_at_fault(
     except (_Stop, Unknown, ShapeError):
         return True
     return True
+
+
+def _fails_as_typed(
+    api: CheckerPluginInterface, module: _Module, call: CallExpr, owner: TypeInfo | None
+) -> bool:
+    """Whether ``module`` also fails called on the tensors ``call`` gives it as their types
+    state them (a channel count typed ``int`` is not known there: the check of that call
+    cannot report what only this evaluation's sizes show). Where those types are not at hand
+    (a ``forward`` generic in its tape is checked on copies), whether the ``owner``'s
+    ``forward`` fails there run on its declared inputs, as its generic check runs it."""
+    checker = api if isinstance(api, TypeChecker) else None
+    built = module.built[0] if module.built is not None else None
+    forward = _forward(module.info)
+    if checker is None or not isinstance(built, CallExpr) or forward is None:
+        return True
+    missing: list[Expression] = []
+
+    def typed(e: Expression) -> object:
+        t = checker.lookup_type_or_none(e)
+        if t is None:
+            missing.append(e)
+            return _UNKNOWN
+        try:
+            return _Tensor(read_tensor(t).shape)
+        except Unknown:
+            return _caller_value(api, e, {})
+
+    inputs = _bound(forward, call, typed)
+    if missing and owner is not None:
+        return _fails_in_body(api, owner, call)
+    if inputs is None or missing:
+        return True
+    arguments = _construction_arguments(api, built, module.info, {})
+    if arguments is None:
+        return True
+    return isinstance(_outcome(api, module.info, built, arguments, inputs, False), _Failed)
+
+
+def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr) -> bool:
+    """Whether ``owner``'s ``forward``, run as its generic check sees it (its arguments typed
+    with a size TypeVar known by that name, the others not; its inputs as declared), fails
+    at ``call``; True where it cannot be run so."""
+    init, forward = _init(owner), _forward(owner)
+    if forward is None or not isinstance(forward.type, CallableType):
+        return True
+    arguments: dict[str, object] = {}
+    signature = init.type if init is not None else None
+    if init is not None and isinstance(signature, CallableType):
+        for param in _params(init):
+            i = signature.arg_names.index(param.name)
+            p = get_proper_type(signature.arg_types[i])
+            typevar = isinstance(p, TypeVarType) and is_int_bound(p)
+            arguments[param.name] = p.name if isinstance(p, TypeVarType) and typevar else None
+    inputs: dict[str, object] = {}
+    for name, t in zip(forward.type.arg_names[1:], forward.type.arg_types[1:], strict=True):
+        try:
+            inputs[name or ""] = _Tensor(read_tensor(t).shape)
+        except Unknown:
+            inputs[name or ""] = _UNKNOWN
+    try:
+        instance = _built(api, owner, arguments, owner.name, 0, 0, False)
+        _run_forward(api, instance, inputs, 0)
+    except _Failed as failed:
+        return failed.where is call or failed.alone is True
+    except (_Stop, Unknown, ShapeError):
+        return False
+    return False
 
 
 def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
@@ -1865,6 +2207,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
         v = values.get(a.name, a.default)
         if v is None and a.default_from is not None:
             v = values.get(a.default_from)
+        if v is None and a.optional:
+            continue  # not given (Upsample's ``size`` where it has a ``scale_factor``)
         v = _known(v)
         if isinstance(v, _Word):
             window[a.name] = v.text
@@ -1910,10 +2254,33 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
             origins = tuple(None if i == at else tensors[0].origin(i) for i in range(len(out)))
             return _Tensor(out, origins, made_from=made_from)
         except ShapeError as error:
-            raise _Failed(error, e, scope.instance, scope.info) from None
+            blame = _concat_blame(tensors, axis)
+            raise _Failed(error, e, scope.instance, scope.info, blame, called=False) from None
     if args and isinstance(args[0], _Tensor):
         return _method(args[0], name, e, scope, args[1:], named)
     raise _Stop
+
+
+def _concat_blame(tensors: list[_Tensor], axis: int) -> _Blame | None:
+    """The layer built wrong where tensors joined on ``axis`` differ on another axis: as for a
+    broadcast (:func:`_broadcast_blame`), between the first and the first that differs."""
+    first = tensors[0]
+    rank = len(first.shape)
+    if not -rank <= axis < rank:
+        return None
+    skip = axis % rank - rank
+    for other in tensors[1:]:
+        if len(other.shape) == rank and other.shape != first.shape:
+            differ = [
+                i - rank
+                for i in range(rank)
+                if i - rank != skip
+                and None not in (first.shape[i], other.shape[i])
+                and first.shape[i] != other.shape[i]
+            ]
+            if differ:
+                return _broadcast_blame(first, other, skip)
+    return None
 
 
 def _method(
@@ -1932,7 +2299,8 @@ def _method(
             return evaluated_ops.applied(x, name, plain, {k: _plain(v) for k, v in named.items()})
         return _moved(x, name, args, named)
     except ShapeError as error:
-        raise _Failed(error, e, scope.instance, scope.info) from None
+        blame = _reshape_blame(x, name, args)
+        raise _Failed(error, e, scope.instance, scope.info, blame, called=False) from None
 
 
 def _plain(v: object) -> object:
