@@ -7,7 +7,7 @@ layer is likely built wrong.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mypy.nodes import Context
@@ -39,6 +39,16 @@ class EvaluatedTensor:
     layer that had set that one: a strided convolution after one that already halved the
     map shows as having changed the size the other operand of a sum keeps."""
 
+    kept: tuple[tuple[Kept, ...], ...] = field(default=(), compare=False)
+    """Per axis (where known), the layers with a window (a convolution, a pool) that left
+    its size as it was since a layer last set it: where another operand was halved, one of
+    them is likely missing its stride."""
+
+    def kept_at(self, axis: int) -> tuple[Kept, ...]:
+        if len(self.kept) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
+            return ()
+        return self.kept[axis]
+
     def origin(self, axis: int) -> Blame | None:
         if len(self.origins) != len(self.shape) or not -len(self.shape) <= axis < len(self.shape):
             return None
@@ -54,11 +64,16 @@ class EvaluatedTensor:
         shape: shapes.Shape,
         origins: tuple[Blame | None, ...] = (),
         before: tuple[Before | None, ...] = (),
+        kept: tuple[tuple[Kept, ...], ...] = (),
     ) -> EvaluatedTensor:
         """A tensor computed from this one."""
         return EvaluatedTensor(
-            shape, origins, made_from=self.made_from | {self.serial}, before=before
+            shape, origins, made_from=self.made_from | {self.serial}, before=before, kept=kept
         )
+
+
+Kept = tuple[Blame, bool]
+"""A layer with a window that kept a size, and whether its window is wider than 1."""
 
 
 Before = tuple[shapes.Dim, Blame | None]
@@ -127,6 +142,13 @@ def broadcast_before(
     return tuple(_picked(shape, a, b, axis).before_at(axis) for axis in range(-len(shape), 0))
 
 
+def broadcast_kept(
+    shape: shapes.Shape, a: EvaluatedTensor, b: EvaluatedTensor
+) -> tuple[tuple[Kept, ...], ...]:
+    """:attr:`EvaluatedTensor.kept` of a broadcast's result, as :func:`broadcast_origins`."""
+    return tuple(_picked(shape, a, b, axis).kept_at(axis) for axis in range(-len(shape), 0))
+
+
 def _picked(
     shape: shapes.Shape, a: EvaluatedTensor, b: EvaluatedTensor, axis: int
 ) -> EvaluatedTensor:
@@ -136,14 +158,21 @@ def _picked(
     return EvaluatedTensor(())
 
 
-def broadcast_blame(left: object, right: object, skip: int | None = None) -> Blame | None:
+def broadcast_blame(
+    left: object,
+    right: object,
+    skip: int | None = None,
+    inside: Callable[[Blame], bool] = lambda _: True,
+) -> Blame | None:
     """The layer built wrong where two tensors do not broadcast: on the first axis whose
     sizes differ (neither 1), the layer that set the size of the operand computed from the
     other one (a squeeze-and-excitation gate computed from the features it scales, a
     residual branch from its input), or, of two computed from the same tensor, the one
     whose size a layer set where the other's is the input's; None where none is so. (A
     concatenation's operands are compared so, but for the axis ``skip`` they are joined
-    on, given from the end, and sizes of 1, which do not stretch there.)"""
+    on, given from the end, and sizes of 1, which do not stretch there.) ``inside``: whether
+    a layer is built in the block where they meet (a layer missing its stride is sought
+    there)."""
     if not (isinstance(left, EvaluatedTensor) and isinstance(right, EvaluatedTensor)):
         return None
     for axis in range(-1, -min(len(left.shape), len(right.shape)) - 1, -1):
@@ -160,11 +189,34 @@ def broadcast_blame(left: object, right: object, skip: int | None = None) -> Bla
             # both computed from one tensor (a block's output and its projection shortcut):
             # the one a layer changed the size of, where the other kept the input's, or
             # changed again after it had the other's size (a second strided convolution)
+            skipped = _skipped_stride(left, right, axis, inside)
+            if skipped is not None:
+                return skipped or None
             a, b = left.origin(axis), right.origin(axis)
             if a is not None and b is not None:
                 return _changed_again(left, right, axis)
             return a if b is None else b if a is None else None
         return None
+    return None
+
+
+def _skipped_stride(
+    left: EvaluatedTensor, right: EvaluatedTensor, axis: int, inside: Callable[[Blame], bool]
+) -> Blame | tuple[()] | None:
+    """Where one operand is at most half the other's size on ``axis`` (the other path was
+    not downsampled as this one was), the one layer with a window built in this block on
+    the larger one's path that kept its size since a layer last set it: the convolution
+    missing its stride (of several, the one wider than 1, where only one is). ``()`` where
+    several may be; None where none is."""
+    for small, big in ((left, right), (right, left)):
+        x, y = small.shape[axis], big.shape[axis]
+        if not (isinstance(x, int) and isinstance(y, int) and 0 < x and 2 * x <= y):
+            continue
+        kept = [k for k in big.kept_at(axis) if inside(k[0])]
+        wide = [k for k in kept if k[1]] or kept
+        if not wide:
+            return None
+        return wide[0][0] if len({k[0] for k in wide}) == 1 else ()
     return None
 
 

@@ -111,6 +111,7 @@ from dfdx_mypy_plugin._evaluated_tensors import Stop as _Stop
 from dfdx_mypy_plugin._evaluated_tensors import as_size as _size
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_before as _broadcast_before
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_blame as _broadcast_blame
+from dfdx_mypy_plugin._evaluated_tensors import broadcast_kept as _broadcast_kept
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
 from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
@@ -372,6 +373,8 @@ def _report(
         )
     ]
     place = _argument_place(api, built, info, at_fault[0]) if len(at_fault) == 1 else None
+    if place is not None and failed.blame is not None and not _inside(info, failed.blame[0]):
+        place = None  # a layer of a block it builds, which the argument reaches computed
     passed = _passed_argument(api, failed, built) if place is None else None
     if place is not None and place.line != failed.where.line:
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
@@ -636,13 +639,14 @@ def _formals(call: CallExpr, params: list[_Param]) -> list[list[int]]:
 
 
 def _bound(
-    func: FuncDef, call: CallExpr, value: Callable[[Expression], object]
+    func: FuncDef, call: CallExpr, value: Callable[[Expression], object], skip: int = 1
 ) -> dict[str, object] | None:
-    """The parameters of ``func`` (past ``self``) bound to ``call``'s arguments, or to their
-    defaults; None where an argument is starred or a parameter is neither given nor defaulted."""
+    """The parameters of ``func`` (past ``self``, or the first ``skip``) bound to ``call``'s
+    arguments, or to their defaults; None where an argument is starred or a parameter is
+    neither given nor defaulted."""
     if any(k not in (ARG_POS, ARG_NAMED) for k in call.arg_kinds):
         return None
-    params = _params(func)
+    params = _params(func, skip)
     bound: dict[str, object] = {}
     for param, actuals in zip(params, _formals(call, params), strict=True):
         if param.kind.is_star():
@@ -672,11 +676,12 @@ def _constant(e: Expression) -> object:
         return _Word(e.value)
     if isinstance(e, FloatExpr):
         return e.value
-    if isinstance(e, TupleExpr | ListExpr):
+    if isinstance(e, TupleExpr):
         items = tuple(_constant(i) for i in e.items)
-        if any(i is _UNKNOWN for i in items):
-            return _UNKNOWN
-        return items if isinstance(e, TupleExpr) else list(items)
+        return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
+    if isinstance(e, ListExpr):  # ``ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024])``
+        listed = [_constant(i) for i in e.items]
+        return _UNKNOWN if any(i is _UNKNOWN for i in listed) else listed
     return _UNKNOWN
 
 
@@ -1532,7 +1537,7 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         try:
             return _arith(e.op, left, right, scope.follow)
         except ShapeError as error:
-            blame = _broadcast_blame(left, right)
+            blame = _broadcast_blame(left, right, inside=_in_block(scope))
             raise _Failed(error, at or e, scope.instance, scope.info, blame, False) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
         return _arith("*", -1, _value(e.expr, scope), scope.follow)
@@ -1712,6 +1717,7 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
             _broadcast_origins(shape, a, b),
             made_from=a.made_from | b.made_from | {a.serial, b.serial},
             before=_broadcast_before(shape, a, b),
+            kept=_broadcast_kept(shape, a, b),
         )
     other = b if isinstance(a, _Tensor) else a
     if other is _SOME_NUMBER:
@@ -1837,7 +1843,52 @@ def _computed(callee: RefExpr, e: CallExpr, scope: _Scope) -> object:
         assert func is not None
         return int_functions.call_helper(func, args, named)
     except int_functions.NotFollowed:
+        if func is None or not _same_module(scope, func):
+            raise _Stop from None
+    return _helper_called(func, e, scope)
+
+
+def _same_module(scope: _Scope, func: FuncDef) -> bool:
+    """Whether ``func`` is defined in the file of the module being evaluated."""
+    info = scope.info
+    return info is not None and (func.fullname or "").rpartition(".")[0] == info.module_name
+
+
+def _helper_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
+    """A helper function of the file that builds layers (``depthwise_conv(c, c, 3,
+    stride=2)``, ``make_stage(inp, oup, repeats)``) run on the call's values, as the class's
+    own methods are (:func:`_own_method_called`), with no instance of its own."""
+    if scope.calls >= _DEPTH:
+        raise _Stop
+    arguments = _bound(func, e, lambda a: _value(a, scope), skip=0)
+    if arguments is None:
+        raise _Stop
+    inner = replace(
+        scope,
+        names=_with_hidden(arguments),
+        fields={},
+        method=True,
+        calls=scope.calls + 1,
+        returned=None,
+    )
+    try:
+        value = _block(func.body.body, inner, scope.in_init)
+    except (Unknown, ShapeError, _LoopNotFollowed):
         raise _Stop from None
+    return None if value is _FELL_THROUGH else _built_at(value, e)
+
+
+def _built_at(value: object, call: CallExpr) -> object:
+    """The layers a helper function returns, shown where the helper is called (its own
+    lines are the same for every call)."""
+    if isinstance(value, _Layer) and value.built is not None:
+        return replace(value, built=(call, value.built[1]))
+    if isinstance(value, _Sequence):
+        return replace(value, members=tuple(_built_at(m, call) for m in value.members))
+    if isinstance(value, list | tuple):
+        items = [_built_at(i, call) for i in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
 
 
 def _positional(e: CallExpr, scope: _Scope) -> tuple[list[object], dict[str, object]]:
@@ -1999,7 +2050,21 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
         x.before_at(i) if k else (x.shape[i], x.origin(i)) if i < len(x.shape) else None
         for i, k in enumerate(kept)
     )
-    return x.derived(out, origins, before)
+    windowed = layer.window is not None and layer.built is not None and len(out) >= 3
+    wide = windowed and any(
+        v not in (1, (1, 1), (1,)) for v in [(layer.window or {}).get("kernel_size", 1)]
+    )
+    held = tuple(
+        (
+            (*x.kept_at(i), (layer.built, wide))
+            if k and windowed and i >= 2 and layer.built is not None
+            else x.kept_at(i)
+            if k
+            else ()
+        )
+        for i, k in enumerate(kept)
+    )
+    return x.derived(out, origins, before, held)
 
 
 def _run_member(
@@ -2254,14 +2319,27 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
             origins = tuple(None if i == at else tensors[0].origin(i) for i in range(len(out)))
             return _Tensor(out, origins, made_from=made_from)
         except ShapeError as error:
-            blame = _concat_blame(tensors, axis)
+            blame = _concat_blame(tensors, axis, _in_block(scope))
             raise _Failed(error, e, scope.instance, scope.info, blame, called=False) from None
     if args and isinstance(args[0], _Tensor):
         return _method(args[0], name, e, scope, args[1:], named)
     raise _Stop
 
 
-def _concat_blame(tensors: list[_Tensor], axis: int) -> _Blame | None:
+def _in_block(scope: _Scope) -> Callable[[_Blame], bool]:
+    """Whether a layer was built in the class of the block being run (its lines)."""
+    return lambda blame: scope.info is not None and _inside(scope.info, blame[0])
+
+
+def _inside(info: TypeInfo, where: Context) -> bool:
+    """Whether ``where`` is a line of the class ``info``."""
+    defn = info.defn
+    return defn.line <= where.line <= (defn.end_line or defn.line)
+
+
+def _concat_blame(
+    tensors: list[_Tensor], axis: int, inside: Callable[[_Blame], bool]
+) -> _Blame | None:
     """The layer built wrong where tensors joined on ``axis`` differ on another axis: as for a
     broadcast (:func:`_broadcast_blame`), between the first and the first that differs."""
     first = tensors[0]
@@ -2279,7 +2357,7 @@ def _concat_blame(tensors: list[_Tensor], axis: int) -> _Blame | None:
                 and first.shape[i] != other.shape[i]
             ]
             if differ:
-                return _broadcast_blame(first, other, skip)
+                return _broadcast_blame(first, other, skip, inside)
     return None
 
 

@@ -105,7 +105,7 @@ class Pyramid(Module):
         self.fuse = Conv2d(ch, width, 1)  # E: mypy[
         #     dfdx-shape "self.fuse is built here; called at line 120: conv2d: input c"
         #     "hannels differ: input Tensor[2, 24, 32, 32], weight Tensor[8, 16, 1, 1] "
-        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 228)"]
+        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 265)"]
 
     def _stage(self, in_ch: int, out_ch: int, depth: int) -> tuple[Sequential, int]:
         layers: list[Module] = []
@@ -120,7 +120,7 @@ class Pyramid(Module):
         return self.fuse(both)  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 24, 32, 32], "
         #     "weight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid()"
-        #     " built at line 228)"]
+        #     " built at line 265)"]
 
 
 class TokenHead(Module, Generic[C]):
@@ -133,12 +133,12 @@ class TokenHead(Module, Generic[C]):
         self.out = Linear(hidden, hidden)  # E: mypy[
         #     dfdx-shape "self.out is built here; its output reaches line 139: add: sh"
         #     "apes do not broadcast: Tensor[B, H, 16] and Tensor[B, H, 32] (axis -1: 1"
-        #     "6 != 32) (in TokenHead(16) built at line 231)"]
+        #     "6 != 32) (in TokenHead(16) built at line 268)"]
 
     def forward(self, x: Tensor[B, H, C, T]) -> Tensor[B, H, C, T]:
         return x + self.out(self.proj(x).gelu())  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, H, 16] and Tensor[B,"
-        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 231)"]
+        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 268)"]
 
 
 class Down(Module):
@@ -220,6 +220,43 @@ class TwoBranch(Module):
         return self.merge(self.left(x), self.right(x))
 
 
+def conv3x3(ci: int, co: int, stride: int = 1) -> Sequential:
+    return Sequential(Conv2d(ci, co, 3, stride=stride, padding=1, bias=False), BatchNorm2d(co))
+
+
+class CrossScale(Module):
+    """Brings the high-resolution map down to the low one: its convolution, built by a
+    helper function, is missing ``stride=2``."""
+
+    def __init__(self, hi: int, lo: int) -> None:
+        super().__init__()
+        self.to_low = conv3x3(hi, lo)  # E: mypy[
+        #     dfdx-shape "layer 1 of self.to_low is built here; its output reaches lin"
+        #     "e 242: add: shapes do not broadcast: Tensor[2, 16, 16, 16] and Tensor[2,"
+        #     " 16, 32, 32] (axis -2: 16 != 32) (in CrossScale(..., ...) built at line "
+        #     "253)"]
+
+    def forward(
+        self, xh: Tensor[B, int, H, W, T], xl: Tensor[B, int, int, int, T]
+    ) -> Tensor[B, int, int, int, T]:
+        return xl + self.to_low(xh)  # E: mypy[
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 16, 16, 16] and Tens"
+        #     "or[2, 16, 32, 32] (axis -2: 16 != 32) (in CrossScale(..., ...) built at "
+        #     "line 253)"]
+
+
+class TwoResolutions(Module):
+    def __init__(self, widths: list[int]) -> None:
+        super().__init__()
+        self.stem = conv3x3(3, widths[0])
+        self.split = conv3x3(widths[0], widths[1], stride=2)
+        self.cross = CrossScale(widths[0], widths[1])
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        h = self.stem(x).relu()
+        return self.cross(h, self.split(h))
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
@@ -233,6 +270,7 @@ def main() -> None:
     encoder = Encoder()
     print(encoder(dx.tensor(rng.random((2, 3, 16, 16)))).shape)
     print(TwoBranch()(images).shape)
+    print(TwoResolutions([8, 16])(images).shape)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,37 @@ class TwoScale(Module):
         return self.fuse(dx.cat([x, y], axis=1))
 
 
+def conv3x3(ci: int, co: int, stride: int = 1) -> Sequential:
+    return Sequential(Conv2d(ci, co, 3, stride=stride, padding=1, bias=False), BatchNorm2d(co))
+
+
+class CrossScale(Module):
+    """Layers built by a helper function of the file, evaluated as if written inline."""
+
+    def __init__(self, hi: int, lo: int) -> None:
+        super().__init__()
+        self.to_low = conv3x3(hi, lo, stride=2)
+
+    def forward(
+        self, xh: Tensor[B, int, H, W, T], xl: Tensor[B, int, int, int, T]
+    ) -> Tensor[B, int, int, int, T]:
+        return xl + self.to_low(xh)
+
+
+class TwoResolutions(Module):
+    """Built with its widths in a list."""
+
+    def __init__(self, widths: list[int]) -> None:
+        super().__init__()
+        self.stem = conv3x3(3, widths[0])
+        self.split = conv3x3(widths[0], widths[1], stride=2)
+        self.cross = CrossScale(widths[0], widths[1])
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        h = self.stem(x).relu()
+        return self.cross(h, self.split(h))
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
@@ -139,6 +170,8 @@ def main() -> None:
     assert_type(GatedNet(5)(x), Tensor[L[2], L[5], NoneTape])
     assert_type(TwoScale()(x), Tensor[L[2], L[8], L[16], L[16], NoneTape])
     assert TwoScale()(images).shape == (2, 8, 32, 32)
+    assert_type(TwoResolutions([8, 16])(x), Tensor[L[2], L[16], L[8], L[8], NoneTape])
+    assert TwoResolutions([8, 16])(images).shape == (2, 16, 16, 16)
 
 
 if __name__ == "__main__":
