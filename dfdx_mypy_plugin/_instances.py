@@ -2182,6 +2182,9 @@ def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr)
             inputs[name or ""] = _Tensor(read_tensor(t).shape)
         except Unknown:
             inputs[name or ""] = _UNKNOWN
+    if owner.fullname in _OWNERS_RUN:
+        return True  # (run again from inside its own run: taken as the generic check's)
+    _OWNERS_RUN.add(owner.fullname)
     try:
         instance = _built(api, owner, arguments, owner.name, 0, 0, False)
         _run_forward(api, instance, inputs, 0)
@@ -2189,7 +2192,13 @@ def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr)
         return failed.where is call or failed.alone is True
     except (_Stop, Unknown, ShapeError):
         return False
+    finally:
+        _OWNERS_RUN.discard(owner.fullname)
     return False
+
+
+_OWNERS_RUN: set[str] = set()
+"""The owners :func:`_fails_in_body` is running now."""
 
 
 def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
