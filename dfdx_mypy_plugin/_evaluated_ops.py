@@ -11,7 +11,7 @@ else stops the evaluation (:class:`Stop`).
 from __future__ import annotations
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._evaluated_tensors import EvaluatedTensor, Stop, as_size
+from dfdx_mypy_plugin._evaluated_tensors import Blame, EvaluatedTensor, Stop, as_size
 
 _ELEMENTWISE = frozenset({"sin", "cos", "erf", "log1p", "rsqrt", "pow", "cumsum", "to"})
 """Ops that keep their tensor's shape where their other arguments are not tensors."""
@@ -72,3 +72,52 @@ def _pieces(
     at = shapes.normalize_axis(name, x.shape, axis)
     origins = tuple(None if i == at else x.origin(i) for i in range(len(x.shape)))
     return tuple(x.derived(piece, origins) for piece in shapes.pieces(x.shape, at, sizes))
+
+
+def indexed(x: EvaluatedTensor, items: list[object]) -> EvaluatedTensor:
+    """``x[0]``, ``x[:, :, i : i + 1]``, ``x[..., None]``: basic indexing by ints, slices,
+    ``None`` and ``...`` (an axis a slice keeps whole keeps where its size comes from)."""
+    for i in items:
+        if not (i is None or i is Ellipsis or isinstance(i, slice | int)) or isinstance(i, bool):
+            raise Stop
+    out = shapes.index(x.shape, items)  # type: ignore[arg-type]
+    named = sum(1 for i in items if i is not None and i is not Ellipsis)
+    expanded: list[object] = []
+    for i in items:
+        expanded.extend([slice(None)] * (len(x.shape) - named) if i is Ellipsis else [i])
+    expanded.extend([slice(None)] * (len(x.shape) - len([i for i in expanded if i is not None])))
+    origins: list[Blame | None] = []
+    axis = 0
+    for i in expanded:
+        if i is None:
+            origins.append(None)
+            continue
+        if isinstance(i, slice):
+            whole = i.start is None and i.stop is None and i.step is None
+            origins.append(x.origin(axis) if whole else None)
+        axis += 1
+    return x.derived(out, tuple(origins) if len(origins) == len(out) else ())
+
+
+def matmul(a: EvaluatedTensor, b: EvaluatedTensor) -> EvaluatedTensor:
+    """``a @ b``: its rows where ``a``'s come from, its columns where ``b``'s do."""
+    out = shapes.matmul(a.shape, b.shape)
+    origins: list[Blame | None] = [None] * len(out)
+    if len(out) >= 1 and len(b.shape) >= 2:
+        origins[-1] = b.origin(-1)
+    if len(out) >= 2 and len(a.shape) >= 2:
+        origins[-2] = a.origin(-2)
+    return EvaluatedTensor(
+        out, tuple(origins), made_from=a.made_from | b.made_from | {a.serial, b.serial}
+    )
+
+
+def stacked(tensors: list[EvaluatedTensor], axis: int) -> EvaluatedTensor:
+    """``dx.stack(tensors, axis)``: the first one's origins on the axes kept."""
+    out = shapes.stack([t.shape for t in tensors], axis)
+    at = shapes.normalize_axis("stack", out, axis)
+    first = tensors[0]
+    origins = [first.origin(i) for i in range(len(first.shape))]
+    origins.insert(at, None)
+    made_from = frozenset().union(*(t.made_from | {t.serial} for t in tensors))
+    return EvaluatedTensor(out, tuple(origins), made_from=made_from)

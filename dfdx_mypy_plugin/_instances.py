@@ -55,6 +55,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Context,
     ContinueStmt,
+    EllipsisExpr,
     Expression,
     ExpressionStmt,
     FloatExpr,
@@ -1289,12 +1290,19 @@ def _restore(
 
 
 def _condition(e: Expression, scope: _Scope) -> bool | None:
-    """The value of an ``if``'s test where it is a known bool, else None."""
+    """The value of an ``if``'s test where it is a known bool, or the truth of a known
+    number, ``None`` or list (``if dropout:`` of a ``dropout: float = 0.0``), else None."""
     try:
         value = _value(e, scope)
     except (_Stop, Unknown, ShapeError, _Failed):
         return None
-    return value if isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return value
+    if value is None or (scope.follow and int_functions.is_number(value)):
+        return bool(value)
+    if scope.follow and isinstance(value, list | tuple) and not isinstance(value, _Tensor):
+        return bool(value)
+    return None
 
 
 _LOOKS = frozenset(
@@ -1554,15 +1562,41 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
             return tuple(owner.shape)
         raise _Stop
     if isinstance(e, IndexExpr):
+        base = _value(e.base, scope)
+        if isinstance(base, _Tensor):
+            return _tensor_indexed(base, e, scope)
         if isinstance(e.index, SliceExpr) and scope.follow:
-            return _sliced(_value(e.base, scope), e.index, scope)
-        return _indexed(_value(e.base, scope), e.index, scope)
+            return _sliced(base, e.index, scope)
+        return _indexed(base, e.index, scope)
     if isinstance(e, CallExpr):
         return _called(e, scope)
     if isinstance(e, ListComprehension | GeneratorExpr) and scope.follow:
         generator = e.generator if isinstance(e, ListComprehension) else e
         return _generated(generator, scope)
     raise _Stop
+
+
+def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
+    """``qkv[0]``, ``x[:, :, i : i + 1]``: a tensor indexed by known ints and slices."""
+    entries = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
+    items: list[object] = []
+    for entry in entries:
+        if isinstance(entry, EllipsisExpr):
+            items.append(Ellipsis)
+        elif isinstance(entry, SliceExpr):
+            parts = [
+                None if p is None else _value(p, scope)
+                for p in (entry.begin_index, entry.end_index, entry.stride)
+            ]
+            if not all(p is None or isinstance(p, int | str) for p in parts):
+                raise _Stop
+            items.append(slice(*parts))
+        else:
+            items.append(_value(entry, scope))
+    try:
+        return evaluated_ops.indexed(x, items)
+    except ShapeError as error:
+        raise _Failed(error, e, scope.instance, scope.info) from None
 
 
 def _indexed(base: object, index: Expression, scope: _Scope) -> object:
@@ -1707,6 +1741,8 @@ followed for."""
 
 
 def _tensor_arith(op: str, a: object, b: object) -> object:
+    if op == "@" and isinstance(a, _Tensor) and isinstance(b, _Tensor):
+        return evaluated_ops.matmul(a, b)
     if op not in ("+", "-", "*", "/"):
         raise _Stop
     names = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -2313,6 +2349,17 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         if args and isinstance(args[0], _Tensor):
             return args[0]
         raise _Stop
+    if name == "stack":
+        items = args[0] if len(args) == 1 else None
+        axis = named.get("axis", named.get("dim", 0))
+        if not isinstance(items, list | tuple) or not items or not isinstance(axis, int):
+            raise _Stop
+        if not all(isinstance(i, _Tensor) for i in items):
+            raise _Stop
+        try:
+            return evaluated_ops.stacked([i for i in items if isinstance(i, _Tensor)], axis)
+        except ShapeError as error:
+            raise _Failed(error, e, scope.instance, scope.info) from None
     if name in ("cat", "concat"):
         items = args[0] if args else None
         axis = named.get("axis", named.get("dim", args[1] if len(args) > 1 else 0))
