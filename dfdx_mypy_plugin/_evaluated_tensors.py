@@ -337,6 +337,13 @@ def _reshaped(
             stride = kernel
         k, s, p = (as_pair(v) for v in (kernel, stride, padding))
         return shapes.pool(name, shape, k, s, p)
+    if name == "interpolate" and not args:  # ``dx.interpolate(y, size=x.shape[-2:])``
+        size, factor = named.get("size"), named.get("scale_factor")
+        if size is not None and factor is None:
+            return shapes.adaptive_pool("interpolate", shape, as_pair(size))
+        if factor is not None and size is None:
+            return shapes.upsample("upsample2d", shape, as_pair(factor))
+        raise Stop
     if name == "adaptive_avg_pool2d":
         size = named.get("output_size", args[0] if args else None)
         return shapes.adaptive_pool(name, shape, as_pair(size))

@@ -45,6 +45,7 @@ from mypy.nodes import (
     ARG_NAMED,
     ARG_POS,
     ARG_STAR,
+    ARG_STAR2,
     ArgKind,
     AssertStmt,
     AssignmentStmt,
@@ -358,6 +359,8 @@ def _report(
         return  # its line is in another file
     if _reported_at(api, failed.where.line, failed.instance):
         return  # the check of the block's own body (or of this instance's call) reports it
+    if failed.blame is not None and _reported_at(api, failed.blame[0].line, failed.instance):
+        return  # reported where the layer at fault is built (a method's own return type)
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     baseline = inputs if typed is None else typed
     if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
@@ -650,6 +653,10 @@ def _bound(
     params = _params(func, skip)
     bound: dict[str, object] = {}
     for param, actuals in zip(params, _formals(call, params), strict=True):
+        if param.kind == ARG_STAR2:  # ``**kwargs``: the named arguments no parameter takes
+            named = [(call.arg_names[i], call.args[i]) for i in actuals]
+            bound[param.name] = _Keywords({n: value(a) for n, a in named if n is not None})
+            continue
         if param.kind.is_star():
             if actuals:
                 return None
@@ -661,6 +668,65 @@ def _bound(
         elif param.kind.is_required():
             return None
     return bound
+
+
+class _Keywords(dict[str, object]):
+    """The named arguments a ``**kwargs`` parameter collected, passed on as
+    ``Conv2d(in_ch, out_ch, bias=False, **kwargs)``."""
+
+
+def _spread(e: CallExpr, scope: _Scope) -> CallExpr:
+    """``e`` with a ``**kwargs`` argument of known values written out as named arguments
+    (``BasicConv2d(c7, 16, kernel_size=(7, 1), padding=(3, 0))`` passing them on to its
+    convolution); ``e`` itself where it has none."""
+    if ARG_STAR2 not in e.arg_kinds:
+        return e
+    args: list[Expression] = []
+    kinds: list[ArgKind] = []
+    names: list[str | None] = []
+    for a, kind, name in zip(e.args, e.arg_kinds, e.arg_names, strict=True):
+        if kind != ARG_STAR2:
+            args.append(a)
+            kinds.append(kind)
+            names.append(name)
+            continue
+        given = _value(a, scope)
+        if not isinstance(given, _Keywords):
+            raise _Stop
+        for key, v in given.items():
+            written = _written(v, a)
+            if written is None:
+                raise _Stop
+            args.append(written)
+            kinds.append(ARG_NAMED)
+            names.append(key)
+    spread = CallExpr(e.callee, args, kinds, names)
+    spread.set_line(e)
+    return spread
+
+
+def _written(v: object, at: Context) -> Expression | None:
+    """An expression that :func:`_constant` reads as ``v`` (a literal, a tuple of them)."""
+    out: Expression
+    if isinstance(v, bool) or v is None:
+        text = "True" if v is True else "False" if v is False else "None"
+        out = NameExpr(text)
+        out.fullname = f"builtins.{text}"
+    elif isinstance(v, int):
+        out = IntExpr(v) if v >= 0 else UnaryExpr("-", IntExpr(-v))
+    elif isinstance(v, float):
+        out = FloatExpr(v)
+    elif isinstance(v, _Word):
+        out = StrExpr(v.text)
+    elif isinstance(v, tuple):
+        items = [_written(i, at) for i in v]
+        if any(i is None for i in items):
+            return None
+        out = TupleExpr([i for i in items if i is not None])
+    else:
+        return None
+    out.set_line(at)
+    return out
 
 
 def _constant(e: Expression) -> object:
@@ -1176,6 +1242,16 @@ _NOT_FOLLOWED = object()
 def _augmented(stmt: OperatorAssignmentStmt, scope: _Scope, in_init: bool) -> bool:
     """``h += self.proj(x)``, ``ch += growth``, ``layers += [Conv2d(...), ReLU()]``: whether
     it was followed (in ``__init__``, a statement not followed is forgotten)."""
+    if in_init and _is_self(stmt.lvalue):  # ``self.bottleneck_width *= 2``
+        assert isinstance(stmt.lvalue, MemberExpr)
+        try:
+            value = _value(OpExpr(stmt.op, stmt.lvalue, stmt.rvalue), scope, at=stmt)
+        except (_Stop, Unknown, ShapeError, _Failed):
+            return False
+        if isinstance(value, list | _Tensor):
+            return False  # a list or tensor changed in place: not followed
+        scope.fields[stmt.lvalue.name] = value
+        return True
     if not isinstance(stmt.lvalue, NameExpr):
         return False
     name = stmt.lvalue.name
@@ -1485,7 +1561,7 @@ def _named(value: object, field_name: str) -> object:
     assignment is shown by the field's name where it is blamed (``self.fc2 is built
     here``), and so is a member built inline in a ``Sequential(...)`` bound there
     (``layer 1 of self.shortcut``)."""
-    if isinstance(value, _Layer) and value.built is not None:
+    if isinstance(value, _Layer | _Module) and value.built is not None:
         return replace(value, built=(value.built[0], field_name))
     if isinstance(value, _Module) and value.built is not None:
         value.built = (value.built[0], field_name)
@@ -1520,7 +1596,13 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         assert isinstance(e, MemberExpr)
         if e.name in scope.fields:
             return _known(scope.fields[e.name])
-        raise _Stop
+        return _class_constant(scope.info, e.name)
+    if (
+        isinstance(e, MemberExpr)
+        and isinstance(e.expr, RefExpr)
+        and isinstance(e.expr.node, TypeInfo)
+    ):
+        return _class_constant(e.expr.node, e.name)  # ``Bottleneck.expansion``
     if isinstance(e, TupleExpr):
         return tuple(_value(i, scope) for i in e.items)
     if isinstance(e, ListExpr):
@@ -1597,6 +1679,22 @@ def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
         return evaluated_ops.indexed(x, items)
     except ShapeError as error:
         raise _Failed(error, e, scope.instance, scope.info) from None
+
+
+def _class_constant(info: TypeInfo | None, name: str) -> object:
+    """A constant the class (or a base) assigns in its body (``expansion = 4``)."""
+    for base in info.mro if info is not None else []:
+        if base.fullname == MODULE:
+            break
+        for stmt in base.defn.defs.body:
+            if (
+                isinstance(stmt, AssignmentStmt)
+                and len(stmt.lvalues) == 1
+                and isinstance(stmt.lvalues[0], NameExpr)
+                and stmt.lvalues[0].name == name
+            ):
+                return _known(_constant(stmt.rvalue))
+    raise _Stop
 
 
 def _indexed(base: object, index: Expression, scope: _Scope) -> object:
@@ -1699,12 +1797,8 @@ never size one."""
 def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
     if isinstance(a, _Tensor) or isinstance(b, _Tensor):
         return _tensor_arith(op, a, b)
-    if follow and op == "+" and type(a) is type(b) and isinstance(a, list | tuple):
-        assert isinstance(b, list | tuple)
-        joined = [*a, *b]  # ``[Linear(c, w)] + [Linear(w, w) for _ in range(n)]``
-        if len(joined) > _LONGEST_LOOP:
-            raise _Stop
-        return joined if isinstance(a, list) else tuple(joined)
+    if follow and (isinstance(a, list | tuple) or isinstance(b, list | tuple)):
+        return _sequence_arith(op, a, b)
     if _is_plain_number(a) and _is_plain_number(b) and (follow or op in _SIZE_OPS):
         if not follow and (isinstance(a, float) or isinstance(b, float)):
             return _SOME_NUMBER
@@ -1729,6 +1823,22 @@ def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
         if y == 0:
             raise _Stop
         return shapes.dim_floordiv(x, y)
+    raise _Stop
+
+
+def _sequence_arith(op: str, a: object, b: object) -> object:
+    """``[stride] + [1] * (blocks - 1)``: lists (or tuples) joined and repeated."""
+    if op == "+" and type(a) is type(b) and isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple)
+        joined = [*a, *b]
+        return joined if isinstance(a, list) else tuple(joined)
+    if op == "*":
+        items, n = (a, b) if isinstance(a, list | tuple) else (b, a)
+        if isinstance(n, int) and not isinstance(n, bool) and isinstance(items, list | tuple):
+            if len(items) * max(n, 0) > _LONGEST_LOOP:
+                raise _Stop
+            repeated = list(items) * n
+            return repeated if isinstance(items, list) else tuple(repeated)
     raise _Stop
 
 
@@ -1812,6 +1922,8 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     something not followed leaves every field it mentions unknown."""
     if scope.calls >= _DEPTH or func.is_class or func.is_property:
         raise _Stop
+    if not scope.in_init and _states_its_shape(func):
+        raise _Stop  # its declared type says what it returns: the check of its body reports
     if scope.in_init:
         arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
     else:
@@ -1833,6 +1945,14 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     if value is _FELL_THROUGH:
         return None
     return value
+
+
+def _states_its_shape(func: FuncDef) -> bool:
+    """Whether a method's declared return type is a tensor whose sizes it all states (no
+    ``Dyn``, ``Any`` or ``int``)."""
+    signature = func.type
+    ret = get_proper_type(signature.ret_type) if isinstance(signature, CallableType) else None
+    return isinstance(ret, Instance) and ret.type.fullname == TENSOR and not _has_unknown(ret)
 
 
 def _method_ran(e: Expression, scope: _Scope) -> bool:
@@ -2117,7 +2237,7 @@ def _run_member(
     lines inside a block built right are not blamed for what its caller gave it; and whether
     the block's own construction arguments make it (:func:`_member_at_fault`)."""
     try:
-        return _run_forward(api, module, inputs, depth)
+        return _lifted(_run_forward(api, module, inputs, depth), module)
     except _Failed as failed:
         if failed.alone is None:
             failed.alone = (
@@ -2161,6 +2281,42 @@ def _member_at_fault(
     return True
 
 
+def _lifted(value: object, module: _Module) -> object:
+    """A block's output, the layers of the block that only pass on its arguments (a
+    ``BasicConv2d``'s convolution, ``Conv2d(in_ch, out_ch, bias=False, **kwargs)``) shown by
+    the block's own construction, where its sizes are written."""
+    if not isinstance(value, _Tensor) or module.built is None:
+        return value
+    built = module.built
+    init = _init(module.info)
+    params = {p.name for p in _params(init)} if init is not None else set()
+
+    def lift(blame: _Blame | None) -> _Blame | None:
+        if blame is None or not _inside(module.info, blame[0]):
+            return blame
+        return built if _passes_on(blame[0], params) else blame
+
+    return replace(
+        value,
+        origins=tuple(lift(o) for o in value.origins),
+        before=tuple(None if b is None else (b[0], lift(b[1])) for b in value.before),
+        kept=tuple(tuple((lift(k[0]) or k[0], k[1]) for k in ks) for ks in value.kept),
+    )
+
+
+def _passes_on(built: Context, params: set[str]) -> bool:
+    """Whether a layer is built of its block's arguments alone, as they came (and flags)."""
+    if not isinstance(built, CallExpr) or not built.args:
+        return False
+    for a in built.args:
+        if isinstance(a, NameExpr) and a.name in params:
+            continue
+        if isinstance(a, NameExpr) and a.fullname in ("builtins.True", "builtins.False"):
+            continue
+        return False
+    return True
+
+
 def _fails_as_typed(
     api: CheckerPluginInterface, module: _Module, call: CallExpr, owner: TypeInfo | None
 ) -> bool:
@@ -2188,13 +2344,23 @@ def _fails_as_typed(
 
     inputs = _bound(forward, call, typed)
     if missing and owner is not None:
-        return _fails_in_body(api, owner, call)
+        if _BODY_CHECKS:
+            return True  # met again while the owner's body is run so (no nested runs)
+        _BODY_CHECKS.append(owner)
+        try:
+            return _fails_in_body(api, owner, call)
+        finally:
+            _BODY_CHECKS.pop()
     if inputs is None or missing:
         return True
     arguments = _construction_arguments(api, built, module.info, {})
     if arguments is None:
         return True
     return isinstance(_outcome(api, module.info, built, arguments, inputs, False), _Failed)
+
+
+_BODY_CHECKS: list[TypeInfo] = []
+"""The owner whose ``forward`` :func:`_fails_in_body` runs now (one at a time)."""
 
 
 def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr) -> bool:
@@ -2218,23 +2384,14 @@ def _fails_in_body(api: CheckerPluginInterface, owner: TypeInfo, call: CallExpr)
             inputs[name or ""] = _Tensor(read_tensor(t).shape)
         except Unknown:
             inputs[name or ""] = _UNKNOWN
-    if owner.fullname in _OWNERS_RUN:
-        return True  # (run again from inside its own run: taken as the generic check's)
-    _OWNERS_RUN.add(owner.fullname)
     try:
         instance = _built(api, owner, arguments, owner.name, 0, 0, False)
         _run_forward(api, instance, inputs, 0)
     except _Failed as failed:
         return failed.where is call or failed.alone is True
     except (_Stop, Unknown, ShapeError):
-        return False
-    finally:
-        _OWNERS_RUN.discard(owner.fullname)
+        return True  # not run to the call: taken to see it, as before
     return False
-
-
-_OWNERS_RUN: set[str] = set()
-"""The owners :func:`_fails_in_body` is running now."""
 
 
 def _typed_inputs(api: CheckerPluginInterface, call: CallExpr) -> bool:
@@ -2287,7 +2444,8 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
         init = _init(info)
         if init is None:
             raise _Stop
-        arguments = _bound(init, e, lambda a: _value_or_unknown(a, scope))
+        spread = _spread(e, scope)
+        arguments = _bound(init, spread, lambda a: _value_or_unknown(a, scope))
         if arguments is None:
             raise _Stop
         name = _describe(info, e, arguments)
@@ -2308,7 +2466,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
     init = info.get_method("__init__")
     if not isinstance(init, FuncDef):
         raise _Stop
-    values = _bound(init, e, lambda a: _value_or_unknown(a, scope))
+    spread = _spread(e, scope)
+    values = _bound(init, spread, lambda a: _value_or_unknown(a, scope))
     if values is None:
         raise _Stop
     sizes = tuple(_size(_known(values.get(a.name, a.default))) for a in layer.sizes)

@@ -209,6 +209,20 @@ def _log2(args: Sequence[object], named: dict[str, object]) -> object:
     return math.log2(value)
 
 
+def _log(args: Sequence[object], named: dict[str, object]) -> object:
+    """``math.log(x)`` or ``math.log(x, base)`` (``int(math.log(scale, 2))`` stages)."""
+    if named or len(args) not in (1, 2) or not all(_plain(a) for a in args):
+        raise NotFollowed
+    numbers = [a for a in args if isinstance(a, int | float) and not isinstance(a, bool)]
+    if len(numbers) != len(args) or numbers[0] <= 0:
+        raise NotFollowed
+    if len(numbers) == 1:
+        return math.log(numbers[0])
+    if numbers[1] <= 0 or numbers[1] == 1:
+        raise NotFollowed
+    return math.log(numbers[0], numbers[1])
+
+
 def _len(args: Sequence[object], named: dict[str, object]) -> object:
     if named or len(args) != 1 or not isinstance(args[0], tuple | list):
         raise NotFollowed
@@ -303,6 +317,7 @@ BUILTINS: dict[str, _Builtin] = {
     "math.trunc": _rounded(math.trunc),
     "math.sqrt": _sqrt,
     "math.log2": _log2,
+    "math.log": _log,
 }
 """The builtins followed, by mypy's full name, on evaluated arguments (positional, named);
 each raises :class:`NotFollowed` on anything it does not take. ``range``, ``enumerate`` and

@@ -44,12 +44,17 @@ def test_builtins() -> None:
     assert BUILTINS["builtins.enumerate"]([(8, 16)], {}) == ((0, 8), (1, 16))
     assert BUILTINS["builtins.zip"]([(8, 16), (16, 32)], {"strict": True}) == ((8, 16), (16, 32))
     assert BUILTINS["itertools.pairwise"]([(8, 16, 32)], {}) == ((8, 16), (16, 32))
+    assert BUILTINS["math.log"]([8, 2], {}) == math.log(8, 2)
+    assert BUILTINS["math.log"]([math.e], {}) == 1.0
     for name, args in [
         ("builtins.int", [float("inf")]),
         ("builtins.max", []),
         ("builtins.range", [10_000]),
         ("builtins.len", [3]),
         ("math.sqrt", [-1]),
+        ("math.log", [0]),
+        ("math.log", [8, 1]),
+        ("math.log", [8, 2, 3]),
     ]:
         with pytest.raises(NotFollowed):
             BUILTINS[name](args, {})

@@ -6,7 +6,7 @@ fail and where the layer built wrong is built."""
 
 # rules: nn, movement
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -105,7 +105,7 @@ class Pyramid(Module):
         self.fuse = Conv2d(ch, width, 1)  # E: mypy[
         #     dfdx-shape "self.fuse is built here; called at line 120: conv2d: input c"
         #     "hannels differ: input Tensor[2, 24, 32, 32], weight Tensor[8, 16, 1, 1] "
-        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 265)"]
+        #     "(24 != 16 per group * groups 1) (in Pyramid() built at line 341)"]
 
     def _stage(self, in_ch: int, out_ch: int, depth: int) -> tuple[Sequential, int]:
         layers: list[Module] = []
@@ -120,7 +120,7 @@ class Pyramid(Module):
         return self.fuse(both)  # E: mypy[
         #     dfdx-shape "conv2d: input channels differ: input Tensor[2, 24, 32, 32], "
         #     "weight Tensor[8, 16, 1, 1] (24 != 16 per group * groups 1) (in Pyramid()"
-        #     " built at line 265)"]
+        #     " built at line 341)"]
 
 
 class TokenHead(Module, Generic[C]):
@@ -133,12 +133,12 @@ class TokenHead(Module, Generic[C]):
         self.out = Linear(hidden, hidden)  # E: mypy[
         #     dfdx-shape "self.out is built here; its output reaches line 139: add: sh"
         #     "apes do not broadcast: Tensor[B, H, 16] and Tensor[B, H, 32] (axis -1: 1"
-        #     "6 != 32) (in TokenHead(16) built at line 268)"]
+        #     "6 != 32) (in TokenHead(16) built at line 344)"]
 
     def forward(self, x: Tensor[B, H, C, T]) -> Tensor[B, H, C, T]:
         return x + self.out(self.proj(x).gelu())  # E: mypy[
         #     dfdx-shape "add: shapes do not broadcast: Tensor[B, H, 16] and Tensor[B,"
-        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 268)"]
+        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 344)"]
 
 
 class Down(Module):
@@ -257,6 +257,82 @@ class TwoResolutions(Module):
         return self.cross(h, self.split(h))
 
 
+class ConvBN(Module, Generic[CI, CO]):
+    """A convolution wrapper whose window arguments come as ``**kwargs``."""
+
+    def __init__(self, in_ch: CI, out_ch: CO, **kwargs: Any) -> None:
+        super().__init__()
+        self.conv: Conv2d[CI, CO, Any] = Conv2d(in_ch, out_ch, bias=False, **kwargs)
+        self.bn = BatchNorm2d(out_ch)
+
+    def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, CO, Any, Any, T]:
+        return self.bn(self.conv(x)).relu()
+
+
+class Factorized(Module):
+    """A 1xk then kx1 branch beside a 1x1 one; the kx1 is padded on the wrong axis."""
+
+    def __init__(self, ch: int, mid: int, k: int = 5) -> None:
+        super().__init__()
+        self.single = ConvBN(ch, 8, kernel_size=1)
+        self.wide = ConvBN(ch, mid, kernel_size=(1, k), padding=(0, k // 2))
+        self.tall = ConvBN(mid, 8, kernel_size=(k, 1), padding=(0, k // 2))  # E: mypy[
+        #     dfdx-shape "self.tall is built here; its output reaches line 285: concat"
+        #     ": sizes differ on axis 2: Tensor[2, 8, 32, 32] and Tensor[2, 8, 28, 36] "
+        #     "(32 != 28) (in Factorized(3, 6) built at line 350)"]
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        return dx.cat([self.single(x), self.tall(self.wide(x))], axis=1)  # E: mypy[
+        #     dfdx-shape "concat: sizes differ on axis 2: Tensor[2, 8, 32, 32] and Ten"
+        #     "sor[2, 8, 28, 36] (32 != 28) (in Factorized(3, 6) built at line 350)"]
+
+
+class Bottleneck(Module):
+    """``expansion`` is a class constant; the third norm is built for the narrow width."""
+
+    expansion = 4
+
+    def __init__(self, in_ch: int, width: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = Conv2d(in_ch, width, 1, bias=False)
+        self.conv2 = Conv2d(width, width, 3, stride=stride, padding=1, bias=False)
+        self.conv3 = Conv2d(width, width * self.expansion, 1, bias=False)  # E: mypy[
+        #     dfdx-shape "self.conv3 is built here; its output reaches line 310: Batch"
+        #     "Norm2d[4]: takes 4 channels on axis 1, got Tensor[2, 16, 32, 32] (16 != "
+        #     "4) (in Bottleneck(in_ch, width, s) built at line 327)"]
+        self.bn3 = BatchNorm2d(width)  # E: mypy[
+        #     dfdx-shape "self.bn3 is built here; called at line 310: BatchNorm2d[4]: "
+        #     "takes 4 channels on axis 1, got Tensor[2, 16, 32, 32] (16 != 4) (in Bott"
+        #     "leneck(in_ch, width, s) built at line 327)"]
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        out = self.conv2(self.conv1(x).relu()).relu()
+        return self.bn3(self.conv3(out)).relu()  # E: mypy[
+        #     dfdx-shape "BatchNorm2d[4]: takes 4 channels on axis 1, got Tensor[2, 16"
+        #     ", 32, 32] (16 != 4) (in Bottleneck(in_ch, width, s) built at line 327)"]
+
+
+class Stages(Module):
+    def __init__(self, depths: list[int], width: int = 4) -> None:
+        super().__init__()
+        self.in_ch = 3
+        self.width = width
+        self.stage1 = self._stage(depths[0], 1)
+        self.stage2 = self._stage(depths[1], 2)
+
+    def _stage(self, depth: int, stride: int) -> Sequential:
+        strides = [stride] + [1] * (depth - 1)
+        blocks: list[Module] = []
+        for s in strides:
+            blocks.append(Bottleneck(self.in_ch, self.width, s))
+            self.in_ch = self.width * Bottleneck.expansion
+        self.width *= 2
+        return Sequential(*blocks)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        return self.stage2(self.stage1(x))
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
@@ -271,6 +347,8 @@ def main() -> None:
     print(encoder(dx.tensor(rng.random((2, 3, 16, 16)))).shape)
     print(TwoBranch()(images).shape)
     print(TwoResolutions([8, 16])(images).shape)
+    print(Factorized(3, 6)(images).shape)
+    print(Stages([2, 1])(images).shape)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ and its result keeps its declared type."""
 
 # rules: nn, movement
 
-from typing import Generic, TypeVar, assert_type
+import math
+from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L
 
 import numpy as np
@@ -29,6 +30,8 @@ from dfdx.nn import (
 
 B = TypeVar("B", bound=int)
 C = TypeVar("C", bound=int)
+CI = TypeVar("CI", bound=int)
+CO = TypeVar("CO", bound=int)
 H = TypeVar("H", bound=int)
 W = TypeVar("W", bound=int)
 NC = TypeVar("NC", bound=int)
@@ -155,6 +158,88 @@ class TwoResolutions(Module):
         return self.cross(h, self.split(h))
 
 
+class ConvBN(Module, Generic[CI, CO]):
+    """A convolution wrapper whose window arguments come as ``**kwargs``."""
+
+    def __init__(self, in_ch: CI, out_ch: CO, **kwargs: Any) -> None:
+        super().__init__()
+        self.conv: Conv2d[CI, CO, Any] = Conv2d(in_ch, out_ch, bias=False, **kwargs)
+        self.bn = BatchNorm2d(out_ch)
+
+    def forward(self, x: Tensor[B, CI, H, W, T]) -> Tensor[B, CO, Any, Any, T]:
+        return self.bn(self.conv(x)).relu()
+
+
+class Factorized(Module):
+    """A 1x5 then 5x1 branch beside a 1x1 one, through a wrapper taking ``**kwargs``."""
+
+    def __init__(self, ch: int, mid: int) -> None:
+        super().__init__()
+        self.single = ConvBN(ch, 8, kernel_size=1)
+        self.wide = ConvBN(ch, mid, kernel_size=(1, 5), padding=(0, 2))
+        self.tall = ConvBN(mid, 8, kernel_size=(5, 1), padding=(2, 0))
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        return dx.cat([self.single(x), self.tall(self.wide(x))], axis=1)
+
+
+class Bottleneck(Module):
+    """``expansion`` is a class constant, read as ``self.expansion`` and
+    ``Bottleneck.expansion``."""
+
+    expansion = 4
+
+    def __init__(self, in_ch: int, width: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = Conv2d(in_ch, width, 1, bias=False)
+        self.conv2 = Conv2d(width, width, 3, stride=stride, padding=1, bias=False)
+        self.conv3 = Conv2d(width, width * self.expansion, 1, bias=False)
+        self.bn3 = BatchNorm2d(width * self.expansion)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        out = self.conv2(self.conv1(x).relu()).relu()
+        return self.bn3(self.conv3(out)).relu()
+
+
+class Stages(Module):
+    def __init__(self, depths: list[int], width: int = 4) -> None:
+        super().__init__()
+        self.in_ch = 3
+        self.width = width
+        self.stage1 = self._stage(depths[0], 1)
+        self.stage2 = self._stage(depths[1], 2)
+
+    def _stage(self, depth: int, stride: int) -> Sequential:
+        strides = [stride] + [1] * (depth - 1)
+        blocks: list[Module] = []
+        for s in strides:
+            blocks.append(Bottleneck(self.in_ch, self.width, s))
+            self.in_ch = self.width * Bottleneck.expansion
+        self.width *= 2
+        return Sequential(*blocks)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        return self.stage2(self.stage1(x))
+
+
+class PooledBranch(Module):
+    """A global-context branch brought back to the map's size by ``dx.interpolate``, and
+    ``int(math.log(scale, 2))`` doubling stages."""
+
+    def __init__(self, ch: int, scale: int = 4) -> None:
+        super().__init__()
+        self.conv = Conv2d(ch, ch, 1)
+        ups: list[Module] = []
+        for _ in range(int(math.log(scale, 2))):
+            ups.append(Upsample(scale_factor=2))
+        self.up = Sequential(*ups)
+
+    def forward(self, x: Tensor[B, int, H, W, T]) -> Tensor[B, int, int, int, T]:
+        pooled = self.conv(dx.adaptive_avg_pool2d(x, 1))
+        y = x + dx.interpolate(pooled, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return self.up(y)
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     images = dx.tensor(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
@@ -172,6 +257,10 @@ def main() -> None:
     assert TwoScale()(images).shape == (2, 8, 32, 32)
     assert_type(TwoResolutions([8, 16])(x), Tensor[L[2], L[16], L[8], L[8], NoneTape])
     assert TwoResolutions([8, 16])(images).shape == (2, 16, 16, 16)
+    assert_type(Factorized(3, 6)(x), Tensor[L[2], L[16], L[16], L[16], NoneTape])
+    assert_type(Stages([2, 1])(x), Tensor[L[2], L[32], L[8], L[8], NoneTape])
+    assert Stages([2, 1])(images).shape == (2, 32, 16, 16)
+    assert_type(PooledBranch(3)(x), Tensor[L[2], L[3], L[64], L[64], NoneTape])
 
 
 if __name__ == "__main__":
