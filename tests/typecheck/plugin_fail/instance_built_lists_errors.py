@@ -3,7 +3,7 @@
 the instance's values make it fail and where the layer or block built wrong is built (the
 output width's line of a layer written over several lines)."""
 
-# rules: nn, movement, conv
+# rules: nn, movement
 
 from typing import Any, Generic, TypeVar
 from typing import Literal as L

@@ -6,7 +6,7 @@ members, a width read from another module's field (``enc.out_dim``), ``if dropou
 float, and an attention block with ``qkv[0]`` and ``@``. Each model is typed by its forward
 and runs."""
 
-# rules: nn, movement, conv
+# rules: nn, movement
 
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L
