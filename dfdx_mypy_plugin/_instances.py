@@ -56,6 +56,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Context,
     ContinueStmt,
+    EllipsisExpr,
     Expression,
     ExpressionStmt,
     FloatExpr,
@@ -98,6 +99,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._arguments import HIDDEN
@@ -115,6 +117,7 @@ from dfdx_mypy_plugin._evaluated_tensors import broadcast_kept as _broadcast_kep
 from dfdx_mypy_plugin._evaluated_tensors import broadcast_origins as _broadcast_origins
 from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
+from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
@@ -157,6 +160,12 @@ class _Failed(Exception):
     fed: _Blame | None = None
     """The layer of the same block that set the size a failing layer reads (``self.fc1``
     feeding ``self.fc2``): either may be the one built wrong, both lines are shown."""
+    called_on: int | None = None
+    """The serial of the tensor the layer called at ``where`` was given."""
+    member: tuple[Context, _Blame] | None = None
+    """Where a block of the instance was called on an input it is not built for (its own
+    construction arguments make the failure: :func:`_member_at_fault`), and where it is
+    built."""
     chain: list[tuple[_Module, dict[str, object]]] = field(default_factory=list)
     """The instances whose ``forward`` it went through, the one that failed first, each with
     the inputs it was called on."""
@@ -377,14 +386,23 @@ def _report(
     elif passed is not None and passed[1].line != failed.where.line:
         given = f"{passed[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, passed[1], code=DFDX_SHAPE)
+    elif failed.member is not None and failed.member[1][0].line != failed.where.line:
+        (call, (at, label)) = failed.member
+        api.fail(
+            f"{label} is built here; called at line {call.line}: {message}", at, code=DFDX_SHAPE
+        )
     elif failed.blame is not None and failed.blame[0].line not in (failed.where.line, 0):
         how = "called at" if failed.called else "its output reaches"
         built_here = f"{failed.blame[1]} is built here; {how} line {failed.where.line}: "
-        api.fail(built_here + message, failed.blame[0], code=DFDX_SHAPE)
         fed = failed.fed
-        if fed is not None and fed[0].line not in (failed.where.line, failed.blame[0].line, 0):
-            reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
-            api.fail(reaches + message, fed[0], code=DFDX_SHAPE)
+        # a size read that another layer of the block gave: the two widths' own lines
+        at = size_argument(failed.blame[0], "reads") if fed and failed.called else failed.blame[0]
+        api.fail(built_here + message, at, code=DFDX_SHAPE)
+        if fed is not None:
+            gave = size_argument(fed[0], "gives")
+            if gave.line not in (failed.where.line, at.line, 0):
+                reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
+                api.fail(reaches + message, gave, code=DFDX_SHAPE)
 
 
 def _passed_argument(
@@ -782,6 +800,8 @@ def _caller_value(
     tuple of them, a size TypeVar's name, a word, a tensor's shape; else not known."""
     if isinstance(e, TupleExpr):
         return tuple(_caller_value(api, i, syms, checked) for i in e.items)
+    if isinstance(e, ListExpr):  # ratios=[8, 8]
+        return [_caller_value(api, i, syms, checked) for i in e.items]
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -807,6 +827,8 @@ def _caller_value(
         return _Tensor(_read_shape(t, syms))
     except Unknown:
         pass
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
+        return _field_of_built(api, e)
     if isinstance(e, OpExpr):
         left = _caller_value(api, e.left, syms, checked)
         right = _caller_value(api, e.right, syms, checked)
@@ -815,6 +837,28 @@ def _caller_value(
         except _Stop:
             return _UNKNOWN
     return _UNKNOWN
+
+
+def _field_of_built(api: CheckerPluginInterface, e: MemberExpr) -> object:
+    """``embed.out_dim``: a number that the ``__init__`` of another module, built once in
+    the same function with known arguments (``embed = Embedder(3, 10)``), computes and
+    keeps in a field; else not known."""
+    built = built_by(api, e.expr)
+    if not isinstance(built, CallExpr) or not isinstance(built.callee, RefExpr):
+        return _UNKNOWN
+    info = built.callee.node
+    if not (isinstance(info, TypeInfo) and info.has_base(MODULE) and _same_file(api, info)):
+        return _UNKNOWN
+    arguments = _construction_arguments(api, built, info, {})
+    if arguments is None or _UNKNOWN in arguments.values():
+        return _UNKNOWN
+    try:
+        name = _describe(info, built, arguments)
+        instance = _built(api, info, arguments, name, 1, built.line, follow=True)
+    except (_Stop, Unknown, ShapeError, _Failed):
+        return _UNKNOWN
+    value = instance.fields.get(e.name, _UNKNOWN)
+    return value if int_functions.is_number(value) or isinstance(value, bool) else _UNKNOWN
 
 
 def _read_shape(t: Type, syms: dict[str, Type]) -> shapes.Shape:
@@ -985,8 +1029,9 @@ def _built(
 ) -> _Module:
     """The instance ``info(**arguments)``: its fields as ``__init__`` builds them."""
     init = _init(info)
+    own = {k: list(v) if isinstance(v, list) else v for k, v in arguments.items()}
     scope = _Scope(
-        names=_with_hidden(arguments),
+        names=_with_hidden(own),  # a list given is the instance's own to grow
         instance=f"{name} built at line {line}",
         depth=depth,
         api=api,
@@ -1321,12 +1366,19 @@ def _restore(
 
 
 def _condition(e: Expression, scope: _Scope) -> bool | None:
-    """The value of an ``if``'s test where it is a known bool, else None."""
+    """The value of an ``if``'s test where it is a known bool, or the truth of a known
+    number, ``None`` or list (``if dropout:`` of a ``dropout: float = 0.0``), else None."""
     try:
         value = _value(e, scope)
     except (_Stop, Unknown, ShapeError, _Failed):
         return None
-    return value if isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return value
+    if value is None or (scope.follow and int_functions.is_number(value)):
+        return bool(value)
+    if scope.follow and isinstance(value, list | tuple) and not isinstance(value, _Tensor):
+        return bool(value)
+    return None
 
 
 _LOOKS = frozenset(
@@ -1476,8 +1528,16 @@ def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
         if not in_init:
             raise
         value = _UNKNOWN
+    if not scope.follow and _holds_numbers(value):
+        value = _UNKNOWN  # ``widths = [16, 32]``: its type, ``list[int]``, keeps no values
     for target in stmt.lvalues:
         _bind(target, value, scope)
+
+
+def _holds_numbers(value: object) -> bool:
+    return isinstance(value, list | tuple) and any(
+        int_functions.is_number(v) or _holds_numbers(v) for v in value
+    )
 
 
 def _bind(target: Expression, value: object, scope: _Scope) -> None:
@@ -1503,6 +1563,8 @@ def _named(value: object, field_name: str) -> object:
     (``layer 1 of self.shortcut``)."""
     if isinstance(value, _Layer | _Module) and value.built is not None:
         return replace(value, built=(value.built[0], field_name))
+    if isinstance(value, _Module) and value.built is not None:
+        value.built = (value.built[0], field_name)
     if isinstance(value, _Sequence) and not value.listed:
         members = tuple(
             _named(m, f"layer {i + 1} of {field_name}") if isinstance(m, _Layer) else m
@@ -1582,15 +1644,41 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
             return tuple(owner.shape)
         raise _Stop
     if isinstance(e, IndexExpr):
+        base = _value(e.base, scope)
+        if isinstance(base, _Tensor):
+            return _tensor_indexed(base, e, scope)
         if isinstance(e.index, SliceExpr) and scope.follow:
-            return _sliced(_value(e.base, scope), e.index, scope)
-        return _indexed(_value(e.base, scope), e.index, scope)
+            return _sliced(base, e.index, scope)
+        return _indexed(base, e.index, scope)
     if isinstance(e, CallExpr):
         return _called(e, scope)
     if isinstance(e, ListComprehension | GeneratorExpr) and scope.follow:
         generator = e.generator if isinstance(e, ListComprehension) else e
         return _generated(generator, scope)
     raise _Stop
+
+
+def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
+    """``qkv[0]``, ``x[:, :, i : i + 1]``: a tensor indexed by known ints and slices."""
+    entries = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
+    items: list[object] = []
+    for entry in entries:
+        if isinstance(entry, EllipsisExpr):
+            items.append(Ellipsis)
+        elif isinstance(entry, SliceExpr):
+            parts = [
+                None if p is None else _value(p, scope)
+                for p in (entry.begin_index, entry.end_index, entry.stride)
+            ]
+            if not all(p is None or isinstance(p, int | str) for p in parts):
+                raise _Stop
+            items.append(slice(*parts))
+        else:
+            items.append(_value(entry, scope))
+    try:
+        return evaluated_ops.indexed(x, items)
+    except ShapeError as error:
+        raise _Failed(error, e, scope.instance, scope.info) from None
 
 
 def _class_constant(info: TypeInfo | None, name: str) -> object:
@@ -1689,7 +1777,7 @@ def _chain_compared(e: ComparisonExpr, scope: _Scope) -> object:
 
 
 def _compared(op: str, a: object, b: object) -> object:
-    if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not"):
+    if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not", "in", "not in"):
         try:
             return int_functions.compare(op, a, b)
         except int_functions.NotFollowed:
@@ -1763,6 +1851,8 @@ followed for."""
 
 
 def _tensor_arith(op: str, a: object, b: object) -> object:
+    if op == "@" and isinstance(a, _Tensor) and isinstance(b, _Tensor):
+        return evaluated_ops.matmul(a, b)
     if op not in ("+", "-", "*", "/"):
         raise _Stop
     names = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -1992,7 +2082,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
         inputs = _bound(forward, e, lambda a: _value(a, scope))
         if inputs is None:
             raise _Stop
-        return _run_member(scope.api, module, inputs, scope.depth + 1, e, scope.info)
+        return _run_member(scope.api, module, inputs, scope.depth + 1, e, scope)
     raise _Stop
 
 
@@ -2008,8 +2098,9 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
                 blame = _built_as(member)
                 if blame is not None:
                     label = f"layer {i + 1} of Sequential ({blame[1]})"
+                    fed = _member_fed(member, x, e, scope)
                     raise _Failed(
-                        failed.error, e, scope.instance, scope.info, (blame[0], label)
+                        failed.error, e, scope.instance, scope.info, (blame[0], label), fed=fed
                     ) from None
             if i > 0 and isinstance(member, _Layer):
                 raise _Stop from None
@@ -2027,6 +2118,33 @@ def _takes_any(member: object, x: object, e: CallExpr, scope: _Scope) -> bool:
     except (_Stop, Unknown, ShapeError, _Failed):
         return False
     return True
+
+
+def _member_fed(member: object, x: object, e: CallExpr, scope: _Scope) -> _Blame | None:
+    """The layer that set the one size of ``x`` that made ``member`` fail (``member`` runs
+    where that size alone is not known): the member before it that gave a width the next
+    does not take is as likely built wrong (``ConvTranspose1d(ch, ch, ...)`` where ``ch //
+    2`` was meant, before a block built for ``ch // 2``). Its report goes on the line of
+    its output width where the size is the one it gives."""
+    if not isinstance(x, _Tensor):
+        return None
+    axes = []
+    for axis, d in enumerate(x.shape):
+        if d is None:
+            continue
+        try:
+            unknown = _Tensor((*x.shape[:axis], None, *x.shape[axis + 1 :]))
+            _module_output(member, unknown, e, scope)
+        except (_Stop, Unknown, ShapeError, _Failed):
+            continue
+        axes.append(axis)
+    origin = x.origin(axes[0]) if len(axes) == 1 else None
+    defn = scope.info.defn if scope.info is not None else None
+    if origin is None or defn is None:
+        return None
+    if not defn.line <= origin[0].line <= (defn.end_line or defn.line):
+        return None  # a layer inside a block of its own: the block's lines are not blamed
+    return (size_argument(origin[0], "gives", axes[0], len(x.shape)), origin[1])
 
 
 def _built_as(member: object) -> _Blame | None:
@@ -2048,7 +2166,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
             raise _Stop
         inputs = {params[0].name: x}
         inputs.update({p.name: _constant(p.default) for p in params[1:] if p.default})
-        return _run_member(scope.api, member, inputs, scope.depth + 1, e, scope.info)
+        return _run_member(scope.api, member, inputs, scope.depth + 1, e, scope)
     raise _Stop
 
 
@@ -2074,7 +2192,9 @@ def _layer_output(layer: _Layer, x: _Tensor, e: CallExpr, scope: _Scope) -> _Ten
         out = output_shape(layer.layer, x.shape, layer.sizes, layer.window)
     except ShapeError as error:
         fed = _feeding(layer, x, scope)
-        raise _Failed(error, e, scope.instance, scope.info, layer.built, fed=fed) from None
+        raise _Failed(
+            error, e, scope.instance, scope.info, layer.built, fed=fed, called_on=x.serial
+        ) from None
     if out is None:
         raise _Stop
     if layer.layer.keeps_shape:
@@ -2109,12 +2229,13 @@ def _run_member(
     inputs: dict[str, object],
     depth: int,
     call: CallExpr,
-    owner: TypeInfo | None,
+    caller: _Scope,
 ) -> object:
-    """:func:`_run_forward` for a block called by another (``owner``) at ``call``; a failure
+    """:func:`_run_forward` for a block called by another (``caller``) at ``call``; a failure
     from inside it records whether that call's own check sees the same sizes (the block built
     of arguments and called on inputs whose types say their sizes), and so reports it: the
-    lines inside a block built right are not blamed for what its caller gave it."""
+    lines inside a block built right are not blamed for what its caller gave it; and whether
+    the block's own construction arguments make it (:func:`_member_at_fault`)."""
     try:
         return _lifted(_run_forward(api, module, inputs, depth), module)
     except _Failed as failed:
@@ -2122,9 +2243,42 @@ def _run_member(
             failed.alone = (
                 _typed_alone(api, module)
                 and _typed_inputs(api, call)
-                and _fails_as_typed(api, module, call, owner)
+                and _fails_as_typed(api, module, call, caller.info)
             )
+        if failed.member is None and module.built is not None and not failed.alone:
+            if _member_at_fault(api, module, inputs, depth, failed):
+                failed.member = (call, module.built)
         raise
+
+
+def _member_at_fault(
+    api: CheckerPluginInterface,
+    module: _Module,
+    inputs: dict[str, object],
+    depth: int,
+    failed: _Failed,
+) -> bool:
+    """Whether ``failed``, raised where a layer of the block ``module`` is called on the
+    block's input as it was given (through layers and ops that keep its shape:
+    ``VGGBlock(c0 + c1, ...)`` given three maps joined), goes away where the block's
+    construction arguments are not known: then the block was built for another input than
+    it is given."""
+    if module.built is None or not failed.called or failed.called_on is None:
+        return False
+    given = [v.serial for v in inputs.values() if isinstance(v, _Tensor)]
+    if failed.called_on not in given:
+        return False
+    if failed.module is not module.info or not module.arguments:
+        return False
+    unknown = dict.fromkeys(module.arguments, _UNKNOWN_ARG)
+    try:
+        other = _built(api, module.info, unknown, module.name, depth, module.line, module.follow)
+        _run_forward(api, other, inputs, depth)
+    except _Failed:
+        return False
+    except (_Stop, Unknown, ShapeError):
+        return True
+    return True
 
 
 def _lifted(value: object, module: _Module) -> object:
@@ -2331,6 +2485,8 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
             window[a.name] = tuple(_size(i) for i in v)
         elif isinstance(v, bool):
             window[a.name] = v
+        elif a.name == "groups" and isinstance(v, str):
+            window[a.name] = None  # ``groups=dim`` of a size TypeVar: not known
         else:
             window[a.name] = _size(v)
     unknown = any(
@@ -2352,6 +2508,17 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         if args and isinstance(args[0], _Tensor):
             return args[0]
         raise _Stop
+    if name == "stack":
+        items = args[0] if len(args) == 1 else None
+        axis = named.get("axis", named.get("dim", 0))
+        if not isinstance(items, list | tuple) or not items or not isinstance(axis, int):
+            raise _Stop
+        if not all(isinstance(i, _Tensor) for i in items):
+            raise _Stop
+        try:
+            return evaluated_ops.stacked([i for i in items if isinstance(i, _Tensor)], axis)
+        except ShapeError as error:
+            raise _Failed(error, e, scope.instance, scope.info) from None
     if name in ("cat", "concat"):
         items = args[0] if args else None
         axis = named.get("axis", named.get("dim", args[1] if len(args) > 1 else 0))
@@ -2420,7 +2587,19 @@ def _method(
     if args is None or named is None:
         args, named = _positional(e, scope)
     try:
+        if name in evaluated_ops.OPS:
+            plain = [_plain(a) for a in args]
+            return evaluated_ops.applied(x, name, plain, {k: _plain(v) for k, v in named.items()})
         return _moved(x, name, args, named)
     except ShapeError as error:
         blame = _reshape_blame(x, name, args)
         raise _Failed(error, e, scope.instance, scope.info, blame, called=False) from None
+
+
+def _plain(v: object) -> object:
+    """An argument as :mod:`dfdx_mypy_plugin._evaluated_ops` takes it (a word as ``str``)."""
+    if isinstance(v, _Word):
+        return v.text
+    if isinstance(v, tuple):
+        return tuple(_plain(i) for i in v)
+    return v

@@ -103,9 +103,12 @@ def arith(op: str, a: object, b: object) -> object:
 
 
 def compare(op: str, a: object, b: object) -> bool:
-    """``a op b`` for known numbers (``==``/``!=`` also for ``None``, booleans, tuples)."""
+    """``a op b`` for known numbers (``==``/``!=`` also for ``None``, booleans, tuples;
+    ``in``/``not in`` a tuple or list of them)."""
     if op in ("is", "is not") and (a is None or b is None):
         return (a is b) == (op == "is")
+    if op in ("in", "not in") and isinstance(b, tuple | list) and _plain(a) and _plain(b):
+        return (a in b) == (op == "in")  # ``i in skips``
     if op in ("==", "!="):
         if _plain(a) and _plain(b):
             return (a == b) == (op == "==")

@@ -1,0 +1,123 @@
+"""Ops of a tensor that the per-instance evaluation (:mod:`dfdx_mypy_plugin._instances`)
+follows beyond the movement ops and reductions of :mod:`dfdx_mypy_plugin._evaluated_tensors`:
+``pad`` (a ``ReflectionPad1d`` written as a block of the user's own), with the shape rule of
+:mod:`dfdx_mypy_plugin.shapes` that the runtime and the plugin's rules use, and the
+elementwise ops of one tensor not listed there (``sin``, ``cos`` of a positional encoding).
+
+Arguments arrive as the evaluator's plain values (ints, tuples, ``str`` for a word); anything
+else stops the evaluation (:class:`Stop`).
+"""
+
+from __future__ import annotations
+
+from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._evaluated_tensors import Blame, EvaluatedTensor, Stop, as_size
+
+_ELEMENTWISE = frozenset({"sin", "cos", "erf", "log1p", "rsqrt", "pow", "cumsum", "to"})
+"""Ops that keep their tensor's shape where their other arguments are not tensors."""
+
+OPS = _ELEMENTWISE | {"pad", "split", "chunk"}
+"""The names (``dx.<name>(x, ...)`` or ``x.<name>(...)``) followed here."""
+
+
+def applied(
+    x: EvaluatedTensor, name: str, args: list[object], named: dict[str, object]
+) -> EvaluatedTensor | tuple[EvaluatedTensor, ...]:
+    """``x.<name>(*args, **named)``'s result (a ``ShapeError`` where the op refuses it)."""
+    if name == "pad":
+        return _padded(x, args, named)
+    if name in ("split", "chunk"):
+        return _pieces(x, name, args, named)
+    if name in _ELEMENTWISE:
+        if any(isinstance(a, EvaluatedTensor) for a in [*args, *named.values()]):
+            raise Stop  # (``pow`` of two tensors broadcasts)
+        return x
+    raise Stop
+
+
+def _padded(x: EvaluatedTensor, args: list[object], named: dict[str, object]) -> EvaluatedTensor:
+    """``dx.pad(x, (left, right), mode="reflect")``: the axes padded get sizes of their own
+    (no layer set them); the others keep theirs and where they come from."""
+    widths = named.get("pad", args[0] if args else None)
+    mode = named.get("mode", args[1] if len(args) > 1 else "constant")
+    if not isinstance(widths, tuple | list) or not isinstance(mode, str):
+        raise Stop
+    out = shapes.pad("pad", x.shape, [as_size(w) for w in widths], mode)
+    padded = len(widths) // 2
+    origins = tuple(x.origin(i) if i < len(x.shape) - padded else None for i in range(len(x.shape)))
+    return x.derived(out, origins)
+
+
+def _pieces(
+    x: EvaluatedTensor, name: str, args: list[object], named: dict[str, object]
+) -> tuple[EvaluatedTensor, ...]:
+    """``dx.split(x, [c1, c2], axis=-1)``, ``x.chunk(3, axis=1)``: the pieces, whose other
+    axes keep where their sizes come from."""
+    how = "split_size_or_sections" if name == "split" else "chunks"
+    given = named.get(how, args[0] if args else None)
+    axis = named.get("axis", named.get("dim", args[1] if len(args) > 1 else 0))
+    if isinstance(axis, bool) or not isinstance(axis, int) or len(args) > 2:
+        raise Stop
+    if isinstance(given, tuple | list):
+        sizes = shapes.split_sizes(name, x.shape, [as_size(d) for d in given], axis)
+    elif isinstance(given, int) and not isinstance(given, bool):
+        if name == "split":
+            sizes = shapes.split_sizes(name, x.shape, given, axis)
+        else:
+            sizes = shapes.chunk_sizes(x.shape, given, axis)
+    else:
+        raise Stop
+    if sizes is None:
+        raise Stop
+    at = shapes.normalize_axis(name, x.shape, axis)
+    origins = tuple(None if i == at else x.origin(i) for i in range(len(x.shape)))
+    return tuple(x.derived(piece, origins) for piece in shapes.pieces(x.shape, at, sizes))
+
+
+def indexed(x: EvaluatedTensor, items: list[object]) -> EvaluatedTensor:
+    """``x[0]``, ``x[:, :, i : i + 1]``, ``x[..., None]``: basic indexing by ints, slices,
+    ``None`` and ``...`` (an axis a slice keeps whole keeps where its size comes from)."""
+    for i in items:
+        if not (i is None or i is Ellipsis or isinstance(i, slice | int)) or isinstance(i, bool):
+            raise Stop
+    out = shapes.index(x.shape, items)  # type: ignore[arg-type]
+    named = sum(1 for i in items if i is not None and i is not Ellipsis)
+    expanded: list[object] = []
+    for i in items:
+        expanded.extend([slice(None)] * (len(x.shape) - named) if i is Ellipsis else [i])
+    expanded.extend([slice(None)] * (len(x.shape) - len([i for i in expanded if i is not None])))
+    origins: list[Blame | None] = []
+    axis = 0
+    for i in expanded:
+        if i is None:
+            origins.append(None)
+            continue
+        if isinstance(i, slice):
+            whole = i.start is None and i.stop is None and i.step is None
+            origins.append(x.origin(axis) if whole else None)
+        axis += 1
+    return x.derived(out, tuple(origins) if len(origins) == len(out) else ())
+
+
+def matmul(a: EvaluatedTensor, b: EvaluatedTensor) -> EvaluatedTensor:
+    """``a @ b``: its rows where ``a``'s come from, its columns where ``b``'s do."""
+    out = shapes.matmul(a.shape, b.shape)
+    origins: list[Blame | None] = [None] * len(out)
+    if len(out) >= 1 and len(b.shape) >= 2:
+        origins[-1] = b.origin(-1)
+    if len(out) >= 2 and len(a.shape) >= 2:
+        origins[-2] = a.origin(-2)
+    return EvaluatedTensor(
+        out, tuple(origins), made_from=a.made_from | b.made_from | {a.serial, b.serial}
+    )
+
+
+def stacked(tensors: list[EvaluatedTensor], axis: int) -> EvaluatedTensor:
+    """``dx.stack(tensors, axis)``: the first one's origins on the axes kept."""
+    out = shapes.stack([t.shape for t in tensors], axis)
+    at = shapes.normalize_axis("stack", out, axis)
+    first = tensors[0]
+    origins = [first.origin(i) for i in range(len(first.shape))]
+    origins.insert(at, None)
+    made_from = frozenset().union(*(t.made_from | {t.serial} for t in tensors))
+    return EvaluatedTensor(out, tuple(origins), made_from=made_from)
