@@ -218,6 +218,7 @@ class Tensor(Generic[*Dims, Tape]):
     tanh = unary.tanh
     sigmoid = unary.sigmoid
     relu = unary.relu
+    relu6 = unary.relu6  # no Tensor method in PyTorch, but what ports write for F.relu6
     gelu = unary.gelu
     leaky_relu = unary.leaky_relu
     softplus = unary.softplus

@@ -38,6 +38,7 @@ __all__ = [
     "kl_div_with_logits_loss",
     "mae_loss",
     "mse_loss",
+    "nll_loss",
     "rmse_loss",
     "smooth_l1_loss",
 ]
@@ -522,3 +523,46 @@ def binary_cross_entropy_loss(probs: Any, target: Any, /) -> Any:
 
 binary_cross_entropy = binary_cross_entropy_loss
 """PyTorch's name of :func:`binary_cross_entropy_loss` (``F.binary_cross_entropy``)."""
+
+
+@overload
+def nll_loss(
+    log_probs: Tensor[*S, K, T], target: Tensor[*S, NoneTape], /, *, ignore_index: int = -100
+) -> Tensor[T]: ...
+@overload
+def nll_loss(
+    log_probs: AnyTensor, target: AnyTensor, /, *, ignore_index: int = -100
+) -> Tensor[Any]: ...
+def nll_loss(log_probs: Any, target: Any, /, *, ignore_index: int = -100) -> Any:
+    """The negative log-likelihood of int64 labels ``Tensor[*B]`` in ``[0, C)`` under
+    log-probabilities ``Tensor[*B, C]`` (classes on the last axis, as every classification
+    loss of dfdx; a ``log_softmax``'s output): ``-mean(log_probs[b, target[b]])`` over the
+    ``B`` positions, PyTorch's ``F.nll_loss`` / ``nn.NLLLoss()``. Positions whose label is
+    ``ignore_index`` add nothing and the mean is over the others (NaN if there are none).
+    ``nll_loss(log_softmax(x, axis=-1), y)`` is ``cross_entropy(x, y)``."""
+    op = "nll_loss"
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
+    a, t = _arrays(op, log_probs, target)
+    check_float(op, a)
+    if t.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: targets must be integer class labels, got {t.dtype}")
+    if not a.ndim or t.shape != a.shape[:-1]:
+        shapes.class_targets(op, a.shape, t.shape, "labels")
+    c = a.shape[-1]
+    flat = t.reshape(-1)
+    keep = flat != ignore_index
+    _check_labels(op, flat[keep], c, t.shape)
+    labels = xp.where(keep, flat, 0)
+    rows = xp.arange(flat.size)
+    count = int(keep.sum())
+    picked = a.reshape(-1, c)[rows, labels] if c else xp.zeros(flat.size, a.dtype)
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        loss = xp.asarray(-(picked * keep).sum() / count if count else xp.nan, a.dtype)
+
+    def grad(g: Array) -> Array:
+        out = xp.zeros((flat.size, c), a.dtype)
+        out[rows[keep], labels[keep]] = -g / count
+        return out.reshape(a.shape)
+
+    return result(loss, (log_probs,), (grad,), (target,))

@@ -61,6 +61,7 @@ def checked_generic_call(ctx: FunctionSigContext | MethodSigContext) -> Function
     if not free:
         return sig
     bindings = _bindings(ctx.api, sig, context, set(free))
+    sig = _unsized_axes_taken(ctx.api, sig, context, set(bindings))
     conflicts: dict[TypeVarId, tuple[_Binding, _Binding]] = {}
     for tv, found in bindings.items():
         first = found[0]
@@ -81,6 +82,60 @@ def checked_generic_call(ctx: FunctionSigContext | MethodSigContext) -> Function
     )
 
 
+def _unsized_axes_taken(
+    api: CheckerPluginInterface, sig: CallableType, context: CallExpr, bound: set[TypeVarId]
+) -> CallableType:
+    """``sig`` with each axis of a tensor parameter where the argument's size is typed plain
+    ``int`` and the size parameter there is bound to a known size by the call's other axes
+    (``bound``) made ``Any``: a size the runtime checks (``v: Tensor[B, int, D]`` from a
+    declared return, given with a ``one_hot(labels, 4)`` of ``Tensor[B, 4]``), which mypy
+    would otherwise hold to be a second value of the parameter (``Cannot infer value of type
+    parameter``). The other arguments still solve the parameter."""
+    arg_types = list(sig.arg_types)
+    for i, actuals in enumerate(_formal_to_actuals(sig, context)):
+        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
+            continue
+        formal = get_proper_type(arg_types[i])
+        actual = get_proper_type(api.get_expression_type(context.args[actuals[0]]))
+        if not (
+            isinstance(formal, Instance)
+            and _plain_tensor(formal)
+            and isinstance(actual, Instance)
+            and _plain_tensor(actual)
+            and len(actual.args) == len(formal.args)
+        ):
+            continue
+        args = list(formal.args)
+        for axis, (f, a) in enumerate(zip(formal.args[:-1], actual.args[:-1], strict=True)):
+            tv = get_proper_type(f)
+            if isinstance(tv, TypeVarType) and tv.id in bound and _plain_int(a):
+                args[axis] = AnyType(TypeOfAny.special_form)
+        if args != list(formal.args):
+            arg_types[i] = formal.copy_modified(args=args)
+    if all(a is b for a, b in zip(arg_types, sig.arg_types, strict=True)):
+        return sig
+    return sig.copy_modified(arg_types=arg_types)
+
+
+def _plain_int(t: Type) -> bool:
+    """A size typed plain ``int`` (not a literal, not an ``Expr``)."""
+    p = get_proper_type(t)
+    return (
+        isinstance(p, Instance) and p.type.fullname == "builtins.int" and p.last_known_value is None
+    )
+
+
+def _formal_to_actuals(sig: CallableType, context: CallExpr) -> list[list[int]]:
+    """For each parameter of ``sig``, the call's arguments that go to it."""
+    return map_actuals_to_formals(
+        context.arg_kinds,
+        context.arg_names,
+        sig.arg_kinds,
+        sig.arg_names,
+        lambda i: AnyType(TypeOfAny.special_form),
+    )
+
+
 def _unsure(
     bindings: dict[TypeVarId, list[_Binding]], conflicts: dict[TypeVarId, tuple[_Binding, _Binding]]
 ) -> set[TypeVarId]:
@@ -98,15 +153,8 @@ def _bindings(
 ) -> dict[TypeVarId, list[_Binding]]:
     """Each size parameter of ``sig`` (``free``) with the known sizes the call's tensor
     arguments bind it to, axis by axis, in the order of the arguments."""
-    formal_of = map_actuals_to_formals(
-        context.arg_kinds,
-        context.arg_names,
-        sig.arg_kinds,
-        sig.arg_names,
-        lambda i: AnyType(TypeOfAny.special_form),
-    )
     found: dict[TypeVarId, list[_Binding]] = {}
-    for i, actuals in enumerate(formal_of):
+    for i, actuals in enumerate(_formal_to_actuals(sig, context)):
         if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
             continue
         formal = get_proper_type(sig.arg_types[i])

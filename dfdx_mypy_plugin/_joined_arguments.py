@@ -15,7 +15,7 @@ from __future__ import annotations
 from mypy.argmap import map_actuals_to_formals
 from mypy.expandtype import expand_type
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr
-from mypy.plugin import FunctionSigContext, MethodSigContext
+from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
 from mypy.subtypes import is_same_type
 from mypy.typeops import make_simplified_union
 from mypy.types import (
@@ -35,8 +35,9 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._generic_calls import generic_bindings
 from dfdx_mypy_plugin._joined_values import may_be_held_equal
 from dfdx_mypy_plugin._types import TENSOR, Unknown, read_dim, read_tensor
+from dfdx_mypy_plugin._where import declared
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
-from dfdx_mypy_plugin.shapes import fmt, fmt_dim, same_layer_size
+from dfdx_mypy_plugin.shapes import Dim, fmt, fmt_dim, same_layer_size
 
 _MEMBERS = 8
 """At most so many members in a joined argument (a loop's union of many layers' values is
@@ -97,9 +98,90 @@ def joined_argument_accepted(ctx: FunctionSigContext | MethodSigContext) -> Call
     differ |= wrong
     return sig.copy_modified(
         arg_types=arg_types,
-        ret_type=make_simplified_union(results),
+        ret_type=_declared_where_a_path_fits(ctx, context, make_simplified_union(results)),
         variables=[v for v in sig.variables if v.id not in differ],
     )
+
+
+def _declared_where_a_path_fits(
+    ctx: FunctionSigContext | MethodSigContext, context: CallExpr, result: Type
+) -> Type:
+    """``result``, the union of the call's results for the paths its argument is joined
+    from, or the declared tensor type the call's value goes to (a ``return``, an annotated
+    name), with the call's tape, where the result of one path fits it and every other path's
+    is its rank and differs from it only in sizes a condition the checker does not read may
+    make equal: two of its names taken as one (:func:`_equal_where_names_are`), or sizes of
+    the module alone, which the module's configuration fixes (:func:`_module_sizes_only`).
+    In ShuffleNet's block, ``if self.stride == 1`` keeps half the input's channels,
+    ``(CI+1)//2+CO//2``, which is ``CO`` where the input's channels are the output's; a path
+    through a branch built only for the other stride gives ``CI+CO//2``. A path of another
+    rank or tape, another literal size (``64`` for ``32``), or a size of the input's that a
+    module's condition cannot fix (``32*H*W`` for ``32``: the map flattened, not pooled)
+    keeps the union (and mypy's error)."""
+    members = _members(result)
+    target = declared(ctx.api, context)
+    if members is None or target is None:
+        return result
+    want = target[0]
+    try:
+        wanted = read_tensor(want).shape
+        found = [read_tensor(m) for m in members]
+    except Unknown:
+        return result
+    if any(len(f.shape) != len(wanted) or not is_same_type(f.tape, found[0].tape) for f in found):
+        return result
+    fitting = [all(_fits(a, b) for a, b in zip(f.shape, wanted, strict=True)) for f in found]
+    module_sizes = _module_sizes(ctx.api)
+    if not any(fitting) or not all(
+        _equal_where_names_are(a, b) or _module_sizes_only(a, b, module_sizes)
+        for f in found
+        for a, b in zip(f.shape, wanted, strict=True)
+    ):
+        return result
+    return want.copy_modified(args=[*want.args[:-1], members[0].args[-1]])
+
+
+def _module_sizes(api: CheckerPluginInterface) -> set[str]:
+    """The names of the size type variables of the class whose method is being checked."""
+    scope = getattr(api, "scope", None)
+    info = scope.enclosing_class() if scope is not None else None
+    return set(info.type_vars) if info is not None else set()
+
+
+def _module_sizes_only(a: Dim, b: Dim, module_sizes: set[str]) -> bool:
+    """Whether ``a`` and ``b`` are both written with the module's sizes alone (its size type
+    variables, its ``int`` arguments: lower-case names), and are not two literals."""
+    if not isinstance(a, str):
+        return False
+    names = shapes.size_names(a) | (shapes.size_names(b) if isinstance(b, str) else set())
+    return all(n in module_sizes or not n.isupper() for n in names)
+
+
+def _fits(a: Dim, b: Dim) -> bool:
+    """Whether a path's size ``a`` is the declared ``b``: equal, ``b`` not known, or equal where
+    divisions are exact (:func:`shapes.fits_declared`)."""
+    return a == b or b is None or shapes.fits_declared(a, b)
+
+
+def _equal_where_names_are(a: Dim, b: Dim) -> bool:
+    """Whether ``a`` fits ``b`` (:func:`_fits`), is not known, or fits it where two of its
+    names are one size, or a name is ``b``'s literal (a condition may hold two of a module's
+    sizes equal: ``(CI+1)//2+CO//2`` is ``CO`` where ``CI`` is)."""
+    if a is None or _fits(a, b):
+        return True
+    if not isinstance(a, str):
+        return False
+    names = shapes.size_names(a)
+    if isinstance(b, int):
+        return len(names) == 1 and shapes.dim_substitute(a, {n: b for n in names}) == b
+    others = names | (shapes.size_names(b) if isinstance(b, str) else set())
+    for name in names:
+        for other in others - {name}:
+            values: dict[str, Dim] = {n: n for n in names}
+            values[name] = other
+            if _fits(shapes.dim_substitute(a, values), b):
+                return True
+    return False
 
 
 def _report_paths(

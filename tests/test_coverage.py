@@ -109,6 +109,7 @@ NO_RULE_NEEDED: dict[str, str] = {
     **{f"dfdx.ops.unary.{name}": _ELEMENTWISE for name in _UNARY},
     **{f"dfdx._tensor.Tensor.{name}": _ELEMENTWISE for name in _UNARY},
     **{f"dfdx.ops.unary.{name}": _ELEMENTWISE for name in ("elu", "hardswish", "mish", "relu6")},
+    "dfdx._tensor.Tensor.relu6": _ELEMENTWISE,
     "dfdx._tensor.Tensor.__neg__": _ELEMENTWISE,
     "dfdx._tensor.Tensor.__abs__": _ELEMENTWISE,
     "dfdx._tensor.Tensor.__pow__": _ELEMENTWISE,

@@ -25,6 +25,8 @@ CE = dx.losses.cross_entropy_with_logits_loss
 def loss_fn(case: str) -> Callable[[Any, Any], Any]:
     name, _, _, _, kw = LOSS_CASES[case]
     fn = getattr(dx.losses, name)
+    if name == "nll_loss":  # on log-probabilities, as the fixture's PyTorch call
+        return lambda x, t: fn(dx.log_softmax(x, axis=-1), t, **kw)
     return lambda x, t: fn(x, t, **kw)
 
 
@@ -192,6 +194,47 @@ def test_dtype_and_argument_errors() -> None:
         dx.losses.smooth_l1_loss(dx.zeros(2), dx.zeros(2), beta=-1)
 
 
+def test_nll_of_log_softmax_is_cross_entropy() -> None:
+    rng = np.random.default_rng(1)
+    logits = dx.tensor(rng.standard_normal((3, 4, 6)))
+    labels = dx.tensor(rng.integers(0, 6, (3, 4)))
+    nll = dx.losses.nll_loss(dx.log_softmax(logits, axis=-1), labels)
+    np.testing.assert_allclose(nll.item(), CE(logits, labels).item(), rtol=1e-12)
+
+
+def test_nll_gradient_of_its_own_input_matches_finite_differences() -> None:
+    """Directly on the log-probabilities (any values: it only picks them), with an ignored
+    position: each kept row's label gets ``-1 / kept``."""
+    rng = np.random.default_rng(2)
+    logp = rng.standard_normal((5, 3))
+    labels = np.array([0, 2, -100, 1, 2])
+
+    def value(a: np.ndarray) -> float:
+        return dx.losses.nll_loss(dx.tensor(a), dx.tensor(labels)).item()
+
+    x = dx.tensor(logp).trace()
+    loss = dx.losses.nll_loss(x, dx.tensor(labels))
+    np.testing.assert_allclose(loss.item(), -logp[[0, 1, 3, 4], [0, 2, 1, 2]].mean(), rtol=1e-12)
+    np.testing.assert_allclose(loss.backward()[x].numpy(), _numeric(value, logp), atol=1e-9)
+
+
+def test_nll_errors() -> None:
+    nll = dx.losses.nll_loss
+    with pytest.raises(dx.ShapeError) as e:
+        nll(dx.zeros(8, 10), dx.tensor(np.zeros(10, np.int64)))
+    assert str(e.value) == (
+        "nll_loss: targets Tensor[10] do not fit logits Tensor[8, 10]: expected integer labels "
+        "Tensor[8]"
+    )
+    with pytest.raises(dx.DTypeError, match="nll_loss: targets must be integer class labels"):
+        nll(dx.zeros(2, 3), dx.zeros(2))
+    with pytest.raises(ValueError, match="nll_loss: label 3 is out of range for 3 classes"):
+        nll(dx.zeros(2, 3), dx.tensor(np.array([0, 3])))
+    with pytest.raises(TypeError, match="nll_loss: ignore_index must be an int"):
+        nll(dx.zeros(2, 3), dx.tensor(np.array([0, 1])), ignore_index=1.5)  # type: ignore[arg-type]
+    assert np.isnan(nll(dx.zeros(2, 3), dx.tensor(np.array([-100, -100]))).item())
+
+
 def test_smooth_l1_with_beta_zero_is_mae() -> None:
     a, b = dx.tensor([1.0, -2.0, 0.5]), dx.tensor([0.0, 0.0, 0.0])
     assert dx.losses.smooth_l1_loss(a, b, beta=0).item() == dx.losses.mae_loss(a, b).item()
@@ -215,5 +258,6 @@ def test_public_names() -> None:
         "binary_cross_entropy_with_logits_loss",
         "cross_entropy_with_logits_loss",
         "kl_div_with_logits_loss",
+        "nll_loss",
     }
     assert {n for n in names if callable(getattr(dx.losses, n, None))} == names

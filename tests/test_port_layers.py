@@ -109,6 +109,7 @@ def away_from(points: tuple[float, ...], *shape: int, seed: int = 0) -> np.ndarr
 
 GRADIENT_CASES: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "relu6": (dx.relu6, (away_from((0.0, 6.0), 4, 5),)),
+    "relu6 method": (lambda x: x.relu6(), (away_from((0.0, 6.0), 4, 5),)),
     "hardswish": (dx.hardswish, (away_from((-3.0, 3.0), 4, 5),)),
     "mish": (dx.mish, (3 * rand(4, 5),)),
     "elu": (dx.elu, (away_from((0.0,), 4, 5),)),

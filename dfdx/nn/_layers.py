@@ -17,7 +17,7 @@ from dfdx import _validate
 from dfdx._backend import xp
 from dfdx._dtypes import canonical, float32, int64
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import C, D, Dyn, H, I, L, M, N, O, S, T, V
+from dfdx._typing import Dyn, H, L, M, N, S, T
 from dfdx.nn._init import weight_and_bias
 from dfdx.nn._module import Module
 from dfdx.ops import conv, indexing, movement, norm, reduce, unary
@@ -26,6 +26,15 @@ from dfdx_mypy_plugin import shapes
 if TYPE_CHECKING:
     from numpy.random import Generator
 
+# A layer's own sizes (its class's type parameters) default to ``Any``, so that an annotation
+# without them (``-> Conv2d``, ``self.fc: Linear``) is no ``type-arg`` error under ``--strict``,
+# as a bare ``Sequential`` is none. The ops' signatures keep dfdx._typing's, which have no default
+# (an unsolved one would be ``Any`` and make overloads ambiguous).
+C = TypeVar("C", bound=int, default=Any)
+D = TypeVar("D", bound=int, default=Any)
+I = TypeVar("I", bound=int, default=Any)
+O = TypeVar("O", bound=int, default=Any)
+V = TypeVar("V", bound=int, default=Any)
 A0 = TypeVar("A0", bound=int, default=Literal[1])
 A1 = TypeVar("A1", bound=int, default=Literal[-1])
 Hyper = TypeVar("Hyper", default=Any)
@@ -351,7 +360,12 @@ class LayerNorm(Module, Generic[D]):
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
         if x.shape[-1:] != (self.normalized_shape,):  # the rule's message: only when it fails
             shapes.output_shape(_described("LayerNorm"), x.size(), (self.normalized_shape,))
-        return norm.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        # typed here: with the class's D defaulting to Any, mypy finds the op's overloads
+        # ambiguous for self.weight and types the call Any
+        out: Tensor[*S, D, T] = norm.layer_norm(
+            x, self.normalized_shape, self.weight, self.bias, self.eps
+        )
+        return out
 
     forward = __call__
 
@@ -387,7 +401,8 @@ class RMSNorm(Module, Generic[D]):
     def __call__(self, x: Tensor[D, T]) -> Tensor[D, T]: ...  # pyright: ignore[reportOverlappingOverload]
     def __call__(self, x: Tensor[*S, D, T]) -> Tensor[*S, D, T]:
         shapes.output_shape(_described("RMSNorm"), x.size(), (self.normalized_shape,))
-        return norm.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+        out: Tensor[*S, D, T] = norm.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+        return out  # typed as LayerNorm's
 
     forward = __call__
 
@@ -436,7 +451,10 @@ class GroupNorm(Module, Generic[C, Hyper]):
     def __call__(self, x: Tensor[N, C, *S, T]) -> Tensor[N, C, *S, T]:
         window = {"num_groups": self.num_groups}
         shapes.output_shape(_described("GroupNorm"), x.size(), (self.num_channels,), window)
-        return norm.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        out: Tensor[N, C, *S, T] = norm.group_norm(
+            x, self.num_groups, self.weight, self.bias, self.eps
+        )
+        return out  # typed as LayerNorm's
 
     forward = __call__
 
@@ -484,7 +502,10 @@ class InstanceNorm2d(Module, Generic[C]):
 
     def __call__(self, x: Tensor[N, C, I, O, T]) -> Tensor[N, C, I, O, T]:
         shapes.output_shape(_described("InstanceNorm2d"), x.size(), (self.num_features,))
-        return norm.group_norm(x, self.num_features, self.weight, self.bias, self.eps)
+        out: Tensor[N, C, I, O, T] = norm.group_norm(
+            x, self.num_features, self.weight, self.bias, self.eps
+        )
+        return out  # typed as LayerNorm's
 
     forward = __call__
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, overload
 
+from typing_extensions import TypeVar
+
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import I, O, S, T
+from dfdx._typing import S, T
 from dfdx.nn._init import weight_and_bias
 from dfdx.nn._module import Module
 from dfdx.ops.linalg import linear
@@ -15,6 +17,13 @@ from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
+
+# A layer's own sizes (its class's type parameters) default to ``Any``, so that an annotation
+# without them (``-> Conv2d``, ``self.fc: Linear``) is no ``type-arg`` error under ``--strict``,
+# as a bare ``Sequential`` is none. The ops' signatures keep dfdx._typing's, which have no default
+# (an unsolved one would be ``Any`` and make overloads ambiguous).
+I = TypeVar("I", bound=int, default=Any)
+O = TypeVar("O", bound=int, default=Any)
 
 
 def _size(op: str, name: str, n: object) -> int:

@@ -13,11 +13,13 @@ import functools
 import math
 from typing import TYPE_CHECKING, Any, Generic, overload
 
+from typing_extensions import TypeVar
+
 from dfdx import _inference
 from dfdx._backend import Array, xp
 from dfdx._dtypes import bool_, canonical, float32
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
-from dfdx._typing import AnyTensor, B, Dyn, E, H, L, Sk, T
+from dfdx._typing import AnyTensor, B, Dyn, L, Sk, T
 from dfdx.nn._init import xavier_uniform
 from dfdx.nn._linear import Linear
 from dfdx.nn._module import Module
@@ -31,6 +33,13 @@ from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
+
+# A layer's own sizes (its class's type parameters) default to ``Any``, so that an annotation
+# without them (``-> Conv2d``, ``self.fc: Linear``) is no ``type-arg`` error under ``--strict``,
+# as a bare ``Sequential`` is none. The ops' signatures keep dfdx._typing's, which have no default
+# (an unsolved one would be ``Any`` and make overloads ambiguous).
+E = TypeVar("E", bound=int, default=Any)
+H = TypeVar("H", bound=int, default=Any)
 
 
 def causal_mask(query_len: int, key_len: int | None = None) -> Tensor[Dyn, Dyn, NoneTape]:

@@ -7,16 +7,24 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Generic, overload
 
+from typing_extensions import TypeVar
+
 from dfdx._backend import Array, xp
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import Bs, D, L, T
+from dfdx._typing import Bs, L, T
 from dfdx.nn._module import Module
 from dfdx.ops import indexing
 from dfdx_mypy_plugin import shapes
 
 if TYPE_CHECKING:
     from numpy.random import Generator
+
+# A layer's own sizes (its class's type parameters) default to ``Any``, so that an annotation
+# without them (``-> Conv2d``, ``self.fc: Linear``) is no ``type-arg`` error under ``--strict``,
+# as a bare ``Sequential`` is none. The ops' signatures keep dfdx._typing's, which have no default
+# (an unsolved one would be ``Any`` and make overloads ambiguous).
+D = TypeVar("D", bound=int, default=Any)
 
 
 def _positive(name: str, what: str, n: object) -> int:

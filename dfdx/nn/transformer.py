@@ -25,7 +25,7 @@ from dfdx import _autodiff, _fused, _inference
 from dfdx._backend import Array, xp
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, OwnedTape, Tensor
-from dfdx._typing import AnyTensor, B, D, Dyn, L, Sk, T
+from dfdx._typing import AnyTensor, B, Dyn, L, Sk, T
 from dfdx.nn._init import xavier_uniform
 from dfdx.nn._layers import Dropout, LayerNorm
 from dfdx.nn._linear import Linear
@@ -35,6 +35,11 @@ from dfdx.ops import linalg, movement, unary
 from dfdx_mypy_plugin import shapes
 
 _M = TypeVar("_M", bound=Module)
+# A layer's own sizes (its class's type parameters) default to ``Any``, so that an annotation
+# without them (``-> Conv2d``, ``self.fc: Linear``) is no ``type-arg`` error under ``--strict``,
+# as a bare ``Sequential`` is none. The ops' signatures keep dfdx._typing's, which have no default
+# (an unsolved one would be ``Any`` and make overloads ambiguous).
+D = DefaultTypeVar("D", bound=int, default=Any)
 F = DefaultTypeVar("F", bound=bool, default=bool, covariant=True)
 """A transformer module's layout: ``Literal[True]`` where it was built batch first (the
 default), ``Literal[False]`` where not, ``bool`` where that is not known. Only the plugin

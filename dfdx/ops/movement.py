@@ -397,7 +397,7 @@ def _tensors(op: str, tensors: Sequence[AnyTensor]) -> list[AnyTensor]:
     return items
 
 
-def concat(tensors: Sequence[AnyTensor], /, axis: int = 0) -> Any:
+def concat(tensors: Sequence[AnyTensor], /, axis: int = 0) -> AnyTensor:
     """The tensors joined along ``axis``, whose sizes add up; the other sizes must agree:
     ``concat([Tensor[2, 3], Tensor[4, 3]])`` is ``Tensor[6, 3]``. A list or a tuple of
     tensors of one dtype (PyTorch's ``torch.cat``). A copy."""
@@ -419,7 +419,7 @@ def concat(tensors: Sequence[AnyTensor], /, axis: int = 0) -> Any:
     return result(out, items, [grad_of(k) for k in range(len(items))])
 
 
-def stack(tensors: Sequence[AnyTensor], /, axis: int = 0) -> Any:
+def stack(tensors: Sequence[AnyTensor], /, axis: int = 0) -> AnyTensor:
     """Tensors of one shape joined along a new axis ``axis`` of size ``len(tensors)``:
     ``stack([Tensor[2, 3], Tensor[2, 3]], axis=1)`` is ``Tensor[2, 2, 3]``. A copy."""
     items = _tensors("stack", tensors)

@@ -9,10 +9,10 @@ cross-entropy and the runtime checks the rest.
 
 from __future__ import annotations
 
-from mypy.types import Type
+from mypy.types import Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._types import Unknown, merge_tapes
+from dfdx_mypy_plugin._types import TENSOR, Unknown, merge_tapes
 from dfdx_mypy_plugin.rules import Call, rule
 
 _SAME_SHAPE = (
@@ -27,13 +27,23 @@ _SAME_SHAPE = (
 _TARGET_KINDS: dict[str, str | None] = {
     "cross_entropy_with_logits_loss": None,
     "kl_div_with_logits_loss": "probs",
+    "nll_loss": "labels",
 }
 
 
 def _loss(call: Call) -> Type:
     if len(call.operands) < 2:
         raise Unknown
-    pred, target = call.tensor(0), call.tensor(1)
+    pred = call.tensor(0)
+    try:
+        target = call.tensor(1)
+    except Unknown:
+        # labels of unknown rank (``dx.tensor(rng.integers(...))``): nothing to check, but
+        # the loss is 0-d all the same, on both tapes
+        tape = get_proper_type(call.operands[1])
+        if not (isinstance(tape, Instance) and tape.type.fullname == TENSOR and tape.args):
+            raise
+        return call.result((), merge_tapes([pred.tape, get_proper_type(tape.args[-1])]), pred)
     if call.op in _TARGET_KINDS:
         shapes.class_targets(call.op, pred.shape, target.shape, _TARGET_KINDS[call.op])
     else:
