@@ -2,7 +2,7 @@
 wrong length (a batch of 8 against 6 labels), and one-hot targets where int labels of the
 log-probabilities' shape without the class axis are wanted."""
 
-# rules: losses, nn, unary
+# rules: losses, nn
 
 from typing import Generic, TypeVar
 from typing import Literal as L

@@ -3,7 +3,7 @@
 ``Tensor[*B, C]`` log-probabilities (classes last) and int64 labels ``Tensor[*B]``, and gives
 a 0-d loss on the log-probabilities' tape."""
 
-# rules: losses, nn, unary
+# rules: losses, nn
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
