@@ -51,31 +51,41 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
     def __init__(self, in_channels: CI, out_channels: CO, temb_channels: E) -> None:
         super().__init__()
         self.norm1 = Normalize(in_channels)
-        self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)  # E: mypy[dfdx-shape "self.co"
-        #     "nv1 is built here; called at line 71: add: shapes do not broadcast: Tensor[B, CO, H"
-        #     ", W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
+        self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)  # E: mypy[
+        #     dfdx-shape "self.conv1 is built here; called at line 74: add: shapes do "
+        #     "not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] ("
+        #     "axis -3: CO != CI)"]
         # bug: the time embedding projected to the input width
-        self.temb_proj = Linear(temb_channels, in_channels)  # E: mypy[dfdx-shape "self.temb_proj i"
-        #     "s built here; called at line 73: add: shapes do not broadcast: Tensor[B, CO, H, W] "
-        #     "and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
+        self.temb_proj = Linear(temb_channels, in_channels)  # E: mypy[
+        #     dfdx-shape "self.temb_proj is built here; called at line 78: add: shapes"
+        #     " do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, "
+        #     "1] (axis -3: CO != CI)"]
         # bug: the second norm on the input width
-        self.norm2 = Normalize(in_channels)  # E: mypy[dfdx-shape "self.norm2 is built here; called"
-        #     " at line 77: GroupNorm[CI]: takes CI channels on axis 1, got Tensor[B, CO, H, W] (C"
-        #     "O != CI)"]
+        self.norm2 = Normalize(in_channels)  # E: mypy[
+        #     dfdx-shape "self.norm2 is built here; called at line 86: GroupNorm[CI]: "
+        #     "takes CI channels on axis 1, got Tensor[B, CO, H, W] (CO != "
+        #     "CI)"]
         self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, padding=1)
         self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1)
 
     def forward(self, x: Tensor[B, CI, H, W, T], temb: Tensor[B, E, T]) -> Tensor[B, CO, H, W, T]:
         h = self.norm1(x)
         h = nonlinearity(h)
-        h = self.conv1(h)  # E: mypy[dfdx-shape "h is assigned here; used at line 73: add: shapes d"
-        #     "o not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
-        h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]  # E: mypy[dfdx-shape "add: sh"
-        #     "apes do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != "
-        #     "CI)", dfdx-shape "h is assigned here; used at line 77: GroupNorm[CI]: takes CI chan"
-        #     "nels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
-        h = self.norm2(h)  # E: mypy[dfdx-shape "GroupNorm[CI]: takes CI channels on axis 1, got Te"
-        #     "nsor[B, CO, H, W] (CO != CI)"]
+        h = self.conv1(h)  # E: mypy[
+        #     dfdx-shape "h is assigned here; used at line 78: add: shapes do not broa"
+        #     "dcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3:"
+        #     " CO != CI)"]
+        h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]  # E: mypy[
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor"
+        #     "[2, 8, 1, 1] (axis -3: 16 != 8) (in ResnetBlock(8, 16, 32) b"
+        #     "uilt at line 178)",
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, CO, H, W] and Tensor"
+        #     "[B, CI, 1, 1] (axis -3: CO != CI)",
+        #     dfdx-shape "h is assigned here; used at line 86: GroupNorm[CI]: takes CI"
+        #     " channels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
+        h = self.norm2(h)  # E: mypy[
+        #     dfdx-shape "GroupNorm[CI]: takes CI channels on axis 1, got Tensor[B, CO"
+        #     ", H, W] (CO != CI)"]
         h = nonlinearity(h)
         h = self.conv2(h)
         return self.nin_shortcut(x) + h
@@ -121,9 +131,10 @@ class Model(Module, Generic[C]):
         # upsampling: each block takes the level's output concatenated with its skip
         self.up1 = ResnetBlock(16 + 16, 16, 32)
         self.upsample1 = UpsampleConv(16)
-        self.up0 = ResnetBlock(16 + 8, 8, 32)  # E: mypy[dfdx-shape "self.up0 is built here; called"
-        #     " at line 146: ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32"
-        #     ", (H+1)//2, (W+1)//2] (32 != 24)"]
+        self.up0 = ResnetBlock(16 + 8, 8, 32)  # E: mypy[
+        #     dfdx-shape "self.up0 is built here; called at line 157: ResnetBlock[24, "
+        #     "8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32, (H+1)"
+        #     "//2, (W+1)//2] (32 != 24)"]
         # end
         self.norm_out = Normalize(8)
         self.conv_out = Conv2d(8, in_ch, kernel_size=3, padding=1)
@@ -143,8 +154,9 @@ class Model(Module, Generic[C]):
         h = self.up1(dx.cat([h, h1], axis=1), temb)
         h = self.upsample1(h)
         # bug: the skip of the lower level, at the wrong resolution
-        h = self.up0(dx.cat([h, h1], axis=1), temb)  # E: mypy[dfdx-shape "ResnetBlock[24, 8, 32]: "
-        #     "x takes Tensor[B, 24, H, W], got Tensor[B, 32, (H+1)//2, (W+1)//2] (32 != 24)"]
+        h = self.up0(dx.cat([h, h1], axis=1), temb)  # E: mypy[
+        #     dfdx-shape "ResnetBlock[24, 8, 32]: x takes Tensor[B, 24, H, W], got Ten"
+        #     "sor[B, 32, (H+1)//2, (W+1)//2] (32 != 24)"]
         # end
         h = self.norm_out(h)
         h = dx.silu(h)

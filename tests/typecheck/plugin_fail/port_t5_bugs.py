@@ -107,9 +107,10 @@ class T5Attention(Module, Generic[D, NH, DK]):
         self.o = Linear(n_heads * d_kv, d_model, bias=False, rng=rng)
         self.relative_attention_bias = Embedding(
             self.relative_attention_num_buckets,
-            n_heads,  # E: mypy[dfdx-shape "self.relative_attention_bias is built here; its output"
-            #     " reaches line 166: unsqueeze: gives Tensor[1, SQ, NH, SK], the return type is T"
-            #     "ensor[1, NH, SQ, SK] (SQ != NH)"]
+            n_heads,  # E: mypy[
+            #     dfdx-shape "self.relative_attention_bias is built here; its output reach"
+            #     "es line 167: unsqueeze: gives Tensor[1, SQ, NH, SK], the ret"
+            #     "urn type is Tensor[1, NH, SQ, SK] (SQ != NH)"]
         )
         self.dropout = Dropout(dropout_rate)
 
@@ -163,9 +164,9 @@ class T5Attention(Module, Generic[D, NH, DK]):
         )
         values = self.relative_attention_bias(relative_position_bucket)  # (q, k, n_heads)
         # bug: the bias permuted to (q, n_heads, k), not (n_heads, q, k)
-        values = values.permute(0, 2, 1).unsqueeze(0)  # (1, n_heads, q, k)  # E: mypy[dfdx-shape ""
-        #     "unsqueeze: gives Tensor[1, SQ, NH, SK], the return type is Tensor[1, NH, SQ, SK] (SQ"
-        #     " != NH)"]
+        values = values.permute(0, 2, 1).unsqueeze(0)  # (1, n_heads, q, k)  # E: mypy[
+        #     dfdx-shape "unsqueeze: gives Tensor[1, SQ, NH, SK], the return type is T"
+        #     "ensor[1, NH, SQ, SK] (SQ != NH)"]
         return values
 
     def forward(
@@ -180,17 +181,19 @@ class T5Attention(Module, Generic[D, NH, DK]):
         # (batch_size, n_heads, seq_length, dim_per_head)
         query_states = (
             self.q(hidden_states)
-            .view(batch_size, -1, self.n_heads, self.key_value_proj_dim)  # E: mypy[dfdx-shape "que"
-            #     "ry_states is assigned here; used at line 203: matmul: inner sizes differ: Tensor"
-            #     "[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (DK != NH)"]
+            .view(batch_size, -1, self.n_heads, self.key_value_proj_dim)  # E: mypy[
+            #     dfdx-shape "query_states is assigned here; used at line 206: matmul: inn"
+            #     "er sizes differ: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, S"
+            #     "K] (DK != NH)"]
             .transpose(1, 2)
         )
         key_states = (
             self.k(key_value_states)
             # bug: the keys split into heads with the head count and head size swapped
-            .view(batch_size, -1, self.key_value_proj_dim, self.n_heads)  # E: mypy[dfdx-shape "key"
-            #     "_states is assigned here; used at line 203: matmul: inner sizes differ: Tensor[B"
-            #     ", NH, SQ, DK] @ Tensor[B, DK, NH, SK] (DK != NH)"]
+            .view(batch_size, -1, self.key_value_proj_dim, self.n_heads)  # E: mypy[
+            #     dfdx-shape "key_states is assigned here; used at line 206: matmul: inner"
+            #     " sizes differ: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK]"
+            #     " (DK != NH)"]
             .transpose(1, 2)
         )
         value_states = (
@@ -200,8 +203,12 @@ class T5Attention(Module, Generic[D, NH, DK]):
         )
 
         # compute scores, equivalent of torch.einsum("bnqd,bnkd->bnqk"); no scaling in T5
-        scores = query_states @ key_states.transpose(3, 2)  # E: mypy[dfdx-shape "matmul: inner siz"
-        #     "es differ: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, SK] (DK != NH)"]
+        scores = query_states @ key_states.transpose(3, 2)  # E: mypy[
+        #     dfdx-shape "matmul: inner sizes differ: Tensor[2, 2, 5, 3] @ Tensor[2, 3"
+        #     ", 2, 5] (3 != 2) (in T5Attention(8, 2, 3, is_decoder=False, "
+        #     "has_relative_attention_bias=True) built at line 322)",
+        #     dfdx-shape "matmul: inner sizes differ: Tensor[B, NH, SQ, DK] @ Tensor[B"
+        #     ", DK, NH, SK] (DK != NH)"]
 
         if self.has_relative_attention_bias:
             position_bias = self.compute_bias(seq_length, key_length)
@@ -264,20 +271,23 @@ class T5DecoderBlock(Module, Generic[D, NH, DK, FF]):
         attention_output = self.SelfAttention(
             normed_hidden_states, normed_hidden_states, causal=True
         )
-        hidden_states = hidden_states + self.dropout(attention_output)  # E: mypy[dfdx-shape "hidde"
-        #     "n_states is assigned here; used at line 279: add: shapes do not broadcast: Tensor[B,"
-        #     " SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
+        hidden_states = hidden_states + self.dropout(attention_output)  # E: mypy[
+        #     dfdx-shape "hidden_states is assigned here; used at line 288: add: shape"
+        #     "s do not broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (a"
+        #     "xis -2: SQ != SK)"]
 
         normed_hidden_states = self.layer_norm_ca(hidden_states)
         # bug: the cross-attention's queries and keys swapped: queries from the encoder
-        attention_output = self.EncDecAttention(  # E: mypy[dfdx-shape "attention_output is assigne"
-            #     "d here; used at line 279: add: shapes do not broadcast: Tensor[B, SQ, D] and Ten"
-            #     "sor[B, SK, D] (axis -2: SQ != SK)"]
+        attention_output = self.EncDecAttention(  # E: mypy[
+            #     dfdx-shape "attention_output is assigned here; used at line 288: add: sh"
+            #     "apes do not broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D]"
+            #     " (axis -2: SQ != SK)"]
             encoder_hidden_states,
             normed_hidden_states,
         )
-        hidden_states = hidden_states + self.dropout(attention_output)  # E: mypy[dfdx-shape "add: "
-        #     "shapes do not broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
+        hidden_states = hidden_states + self.dropout(attention_output)  # E: mypy[
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, SQ, D] and Tensor[B,"
+        #     " SK, D] (axis -2: SQ != SK)"]
 
         hidden_states = self.layer_ff(hidden_states)
         return hidden_states

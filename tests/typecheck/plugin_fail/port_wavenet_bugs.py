@@ -33,14 +33,17 @@ class CausalConv1d(Module, Generic[CI, CO]):
     ) -> None:
         super().__init__()
         # bug: the causal padding forgets the dilation
-        self.pad = kernel_size - 1  # E: mypy[dfdx-shape "self.pad is assigned here; it is the padd"
-        #     "ing of self.conv, whose output reaches line 53: index: gives Tensor[B, CO, -dilation"
-        #     "*kernel_size+S+dilation+kernel_size-1], the return type is Tensor[B, CO, S] (-dilati"
-        #     "on*kernel_size+S+dilation+kernel_size-1 != S)"]
-        self.conv = Conv1d(  # E: mypy[dfdx-shape "self.conv is built here; its output reaches line"
-            #     " 53: index: gives Tensor[B, CO, -dilation*kernel_size+S+dilation+kernel_size-1],"
-            #     " the return type is Tensor[B, CO, S] (-dilation*kernel_size+S+dilation+kernel_si"
-            #     "ze-1 != S)"]
+        self.pad = kernel_size - 1  # E: mypy[
+        #     dfdx-shape "self.pad is assigned here; it is the padding of self.conv, w"
+        #     "hose output reaches line 56: index: gives Tensor[B, CO, -dil"
+        #     "ation*kernel_size+S+dilation+kernel_size-1], the return type"
+        #     " is Tensor[B, CO, S] (-dilation*kernel_size+S+dilation+kerne"
+        #     "l_size-1 != S)"]
+        self.conv = Conv1d(  # E: mypy[
+            #     dfdx-shape "self.conv is built here; its output reaches line 56: index: "
+            #     "gives Tensor[B, CO, -dilation*kernel_size+S+dilation+kernel_"
+            #     "size-1], the return type is Tensor[B, CO, S] (-dilation*kern"
+            #     "el_size+S+dilation+kernel_size-1 != S)"]
             in_channels,
             out_channels,
             kernel_size,
@@ -50,9 +53,10 @@ class CausalConv1d(Module, Generic[CI, CO]):
 
     def forward(self, x: Tensor[B, CI, S, T]) -> Tensor[B, CO, S, T]:
         out = self.conv(x)
-        return out[:, :, : -self.pad]  # E: mypy[dfdx-shape "index: gives Tensor[B, CO, -dilation*k"
-        #     "ernel_size+S+dilation+kernel_size-1], the return type is Tensor[B, CO, S] (-dilation"
-        #     "*kernel_size+S+dilation+kernel_size-1 != S)"]
+        return out[:, :, : -self.pad]  # E: mypy[
+        #     dfdx-shape "index: gives Tensor[B, CO, -dilation*kernel_size+S+dilation+"
+        #     "kernel_size-1], the return type is Tensor[B, CO, S] (-dilati"
+        #     "on*kernel_size+S+dilation+kernel_size-1 != S)"]
 
 
 class ResidualBlock(Module, Generic[R, G, K]):
@@ -61,29 +65,46 @@ class ResidualBlock(Module, Generic[R, G, K]):
     ) -> None:
         super().__init__()
         self.dilated_conv = CausalConv1d(residual_channels, 2 * gate_channels, 2, dilation)
-        self.res_conv = Conv1d(gate_channels, residual_channels, 1)  # E: mypy[dfdx-shape "self.res"
-        #     "_conv is built here; called at line 85: conv1d: input channels differ: input Tensor["
-        #     "B, 2*G, Dyn], weight Tensor[R, G, 1]"]
+        self.res_conv = Conv1d(gate_channels, residual_channels, 1)  # E: mypy[
+        #     dfdx-shape "self.res_conv is built here; called at line 105: conv1d: inp"
+        #     "ut channels differ: input Tensor[B, 2*G, Dyn], weight Tensor"
+        #     "[R, G, 1]"]
         # bug: the skip 1x1 convolution built for the residual channels, not the gated ones
-        self.skip_conv = Conv1d(residual_channels, skip_channels, 1)  # E: mypy[dfdx-shape "self.sk"
-        #     "ip_conv is built here; called at line 83: conv1d: input channels differ: input Tenso"
-        #     "r[B, 2*G, Dyn], weight Tensor[K, R, 1]"]
+        self.skip_conv = Conv1d(residual_channels, skip_channels, 1)  # E: mypy[
+        #     dfdx-shape "self.skip_conv is built here; called at line 98: conv1d: inp"
+        #     "ut channels differ: input Tensor[B, 16, Dyn], weight Tensor["
+        #     "10, 6, 1] (16 != 6 per group * groups 1) (in ResidualBlock(r"
+        #     "esidual_channels, gate_channels, skip_channels, ...) built a"
+        #     "t line 120)",
+        #     dfdx-shape "self.skip_conv is built here; called at line 98: conv1d: inp"
+        #     "ut channels differ: input Tensor[B, 2*G, Dyn], weight Tensor"
+        #     "[K, R, 1]"]
 
     def forward(self, x: Tensor[B, R, S, T]) -> tuple[Tensor[B, R, S, T], Tensor[B, K, S, T]]:
         h = self.dilated_conv(x)
         # bug: filter and gate split along time instead of channels
-        h_filter, h_gate = h.chunk(2, axis=2)  # E: mypy[dfdx-shape "h_filter, h_gate are split her"
-        #     "e; used at line 83: conv1d: input channels differ: input Tensor[B, 2*G, Dyn], weight"
-        #     " Tensor[K, R, 1]", dfdx-shape "h_filter, h_gate are split here; used at line 85: con"
-        #     "v1d: input channels differ: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
-        z = h_filter.tanh() * h_gate.sigmoid()  # E: mypy[dfdx-shape "z is assigned here; used at l"
-        #     "ine 83: conv1d: input channels differ: input Tensor[B, 2*G, Dyn], weight Tensor[K, R"
-        #     ", 1]", dfdx-shape "z is assigned here; used at line 85: conv1d: input channels diffe"
-        #     "r: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
-        skip = self.skip_conv(z)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Tensor"
-        #     "[B, 2*G, Dyn], weight Tensor[K, R, 1]"]
-        out = x + self.res_conv(z)  # E: mypy[dfdx-shape "conv1d: input channels differ: input Tens"
-        #     "or[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
+        h_filter, h_gate = h.chunk(2, axis=2)  # E: mypy[
+        #     dfdx-shape "h_filter, h_gate are split here; used at line 98: conv1d: in"
+        #     "put channels differ: input Tensor[B, 2*G, Dyn], weight Tenso"
+        #     "r[K, R, 1]",
+        #     dfdx-shape "h_filter, h_gate are split here; used at line 105: conv1d: i"
+        #     "nput channels differ: input Tensor[B, 2*G, Dyn], weight Tens"
+        #     "or[R, G, 1]"]
+        z = h_filter.tanh() * h_gate.sigmoid()  # E: mypy[
+        #     dfdx-shape "z is assigned here; used at line 98: conv1d: input channels "
+        #     "differ: input Tensor[B, 2*G, Dyn], weight Tensor[K, R, 1]",
+        #     dfdx-shape "z is assigned here; used at line 105: conv1d: input channels"
+        #     " differ: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
+        skip = self.skip_conv(z)  # E: mypy[
+        #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 16, Dyn], wei"
+        #     "ght Tensor[10, 6, 1] (16 != 6 per group * groups 1) (in Resi"
+        #     "dualBlock(residual_channels, gate_channels, skip_channels, ."
+        #     "..) built at line 120)",
+        #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*G, Dyn], we"
+        #     "ight Tensor[K, R, 1]"]
+        out = x + self.res_conv(z)  # E: mypy[
+        #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*G, Dyn], we"
+        #     "ight Tensor[R, G, 1]"]
         return out, skip
 
 

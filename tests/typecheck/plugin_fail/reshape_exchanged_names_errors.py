@@ -41,13 +41,16 @@ class CrossAttention(Module, Generic[D]):
         k = self.key(memory).reshape(b, n, self.heads, self.head_dim).transpose(1, 2)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[B, M, D] (B*D*M elements) to "
         #     "Tensor[B, N, heads, D//heads] (B*D*N elements: equal only wh"
-        #     "ere M == N)"]
+        #     "ere M == N)",
+        #     dfdx-shape "k is assigned here; used at line 56: matmul: inner sizes dif"
+        #     "fer: Tensor[B, heads, N, N] @ Tensor[B, heads, M, D//heads] "
+        #     "(N != M)"]
         v = self.value(memory).reshape(b, m, self.heads, self.head_dim).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "v is assigned here; used at line 53: matmul: inner sizes dif"
+        #     dfdx-shape "v is assigned here; used at line 56: matmul: inner sizes dif"
         #     "fer: Tensor[B, heads, N, N] @ Tensor[B, heads, M, D//heads] "
         #     "(N != M)"]
         scores = (q @ k.transpose(-2, -1)).softmax(axis=-1)  # E: mypy[
-        #     dfdx-shape "scores is assigned here; used at line 53: matmul: inner size"
+        #     dfdx-shape "scores is assigned here; used at line 56: matmul: inner size"
         #     "s differ: Tensor[B, heads, N, N] @ Tensor[B, heads, M, D//he"
         #     "ads] (N != M)"]
         return (scores @ v).transpose(1, 2).reshape(b, n, d)  # E: mypy[
@@ -82,7 +85,7 @@ class LastTokenPool(Module, Generic[D]):
     def forward(self, ids: Tensor[B, S, NoneTape], h: Tensor[B, S, D, T]) -> Tensor[B, D, T]:
         batch, _, dim = h.shape
         last = ids.argmax(axis=0)  # E: mypy[
-        #     dfdx-shape "last is assigned here; used at line 88: reshape: cannot resh"
+        #     dfdx-shape "last is assigned here; used at line 91: reshape: cannot resh"
         #     "ape Tensor[S] (S elements) to Tensor[B, 1, 1] (B elements: e"
         #     "qual only where S == B)"]
         index = last.reshape(batch, 1, 1).broadcast_to(batch, 1, dim)  # E: mypy[

@@ -119,7 +119,7 @@ class Generator(Module, Generic[C]):
 
 
 gen = Generator(8, 2)
-assert_type(gen(img), Tensor[L[2], L[8], L[9], Dyn, NoneTape])
+assert_type(gen(img), Tensor[L[2], L[8], L[9], L[9], NoneTape])
 
 
 # ---- pixel shuffling: SRResNet's upsampling block and a space-to-depth stem

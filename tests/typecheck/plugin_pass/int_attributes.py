@@ -85,7 +85,7 @@ class OptionalKVAttention(Module, Generic[D]):
         self.wq = Linear(dim, n_heads * self.head_dim, bias=False, rng=rng)
         self.wk = Linear(dim, self.n_kv_heads * self.head_dim, bias=False, rng=rng)
 
-    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, Dyn, Dyn, T]:
+    def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, Dyn, S, S, T]:
         b, s, _ = x.shape
         q = self.wq(x).view(b, s, self.n_heads, self.head_dim)
         k = self.wk(x).view(b, s, self.n_kv_heads, self.head_dim)
