@@ -304,7 +304,8 @@ def test_examples_pass_pyright() -> None:
     """pyright, which runs no plugin, reports nothing on the examples (``04_shape_errors.py``
     left out; ``assert_type`` off: those state what only the plugin infers)."""
     config = EXAMPLES / "pyrightconfig.json"
-    argv = [sys.executable, "-m", "pyright", "--outputjson", "--project", str(config)]
+    argv = [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable]
+    argv += ["--project", str(config)]  # the packages of the interpreter running the tests
     proc = subprocess.run(argv, cwd=EXAMPLES, capture_output=True, text=True, timeout=600)
     report = json.loads(proc.stdout)
     checked = {Path(d["file"]).name for d in report["generalDiagnostics"]}
