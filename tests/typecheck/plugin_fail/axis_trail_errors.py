@@ -180,7 +180,7 @@ class Tower(Module, Generic[D, HID]):
             h = block(h) / (depth + 1)  # E: mypy[
             #     dfdx-shape "Residual[D]: x takes Tensor[B, D], got Tensor[B, HID] (HID !"
             #     "= D)"]
-        return h
+        return h  # E: mypy[return-value]
 
 
 class GatedTower(Module, Generic[D, HID]):
