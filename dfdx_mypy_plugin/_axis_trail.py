@@ -38,7 +38,7 @@ from dfdx_mypy_plugin._origin import (
     set_axes,
     window_axes,
 )
-from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._types import MODULE, checked_shape
 
 _DEPTH = 16
 _MOVES = ("transpose", "swapaxes", "permute", "unsqueeze", "flatten")
@@ -59,18 +59,6 @@ _KEPT, _MOVED, _SIZED = 0, 1, 2
 _Found = tuple[int, list[tuple[str, Expression, int]]]
 """What the expression itself did (:data:`_KEPT`, ...), and the assignments found further
 back with what each did; None where the trail cannot be followed."""
-
-
-def _shape(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
-    lookup = getattr(api, "lookup_type_or_none", None)
-    t = lookup(e) if lookup is not None else None
-    p = get_proper_type(t) if t is not None else None
-    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
-        return None
-    try:
-        return read_tensor(p).shape
-    except Unknown:
-        return None
 
 
 def _module_instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
@@ -144,7 +132,7 @@ def _through_name(
 def _through_matrix_transpose(
     api: CheckerPluginInterface, e: MemberExpr, axis: int, depth: int
 ) -> _Found | None:
-    receiver = _shape(api, e.expr)
+    receiver = checked_shape(api, e.expr)
     if receiver is None or len(receiver) < 2 or (e.name == "T" and len(receiver) != 2):
         return None
     last = len(receiver) - 1
@@ -162,7 +150,7 @@ def _moved_from(
 
 
 def _through_op(api: CheckerPluginInterface, e: OpExpr, axis: int, depth: int) -> _Found | None:
-    out = _shape(api, e)
+    out = checked_shape(api, e)
     if out is None or not 0 <= axis < len(out):
         return None
     if e.op == "@":
@@ -171,7 +159,7 @@ def _through_op(api: CheckerPluginInterface, e: OpExpr, axis: int, depth: int) -
         return None
     sides = []
     for side in (e.left, e.right):
-        shape = _shape(api, side)
+        shape = checked_shape(api, side)
         if shape is None:
             if not _is_number(api, side):
                 return None
@@ -195,7 +183,7 @@ def _through_matmul(
     depth: int,
 ) -> _Found | None:
     """A matmul's last axis is its right operand's, the one before it its left's."""
-    a, b = _shape(api, left), _shape(api, right)
+    a, b = checked_shape(api, left), checked_shape(api, right)
     if a is None or b is None or len(a) < 2 or len(b) < 2:
         return None
     if axis == len(out) - 1:
@@ -222,7 +210,7 @@ def _kept_from(
     computed from its input's (a padding, a window: ``S+2``, ``S-2*dilation``, which the
     steps before it changed too), and ends at one that sets a size of its own (a layer's
     features or channels, ``32`` from ``16``)."""
-    out, before = _shape(api, e), _shape(api, source)
+    out, before = checked_shape(api, e), checked_shape(api, source)
     if out is None or before is None or len(out) != len(before) or not 0 <= axis < len(out):
         return None
     if before[axis] == out[axis]:
@@ -240,7 +228,7 @@ def _layer_kept_from(
     layer's building line is where that is reported (:func:`dfdx_mypy_plugin._where.
     at_origins`); a size its window computed from its input's (a convolution's frames) was
     changed by the steps before it too, followed."""
-    out, before = _shape(api, e), _shape(api, source)
+    out, before = checked_shape(api, e), checked_shape(api, source)
     layer = _module_instance(api, e.callee)
     if out is None or before is None or len(out) != len(before) or not 0 <= axis < len(out):
         return (_KEPT, [])
@@ -265,20 +253,20 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
     first = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
     if _is_module(api, callee):
         return _layer_kept_from(api, e, first, axis, depth) if first is not None else None
-    if isinstance(callee, MemberExpr) and _shape(api, callee.expr) is not None:
+    if isinstance(callee, MemberExpr) and checked_shape(api, callee.expr) is not None:
         source: Expression | None = callee.expr  # a tensor's method: ``k.reshape(...)``
     elif isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx."):
         source = first  # ``dx.pad(h, ...)``, ``dx.randn(...)``
     else:
         return None
     if name in ("matmul",) and source is not None and len(e.args) >= 1:
-        out = _shape(api, e)
+        out = checked_shape(api, e)
         method = isinstance(callee, MemberExpr) and source is callee.expr  # ``a.matmul(b)``
         right = e.args[0] if method else (e.args[1] if len(e.args) > 1 else None)
         if out is None or right is None:
             return None
         return _through_matmul(api, source, right, out, axis, depth)
-    before = _shape(api, source) if source is not None else None
+    before = checked_shape(api, source) if source is not None else None
     if name in _SETS or source is None or before is None:
         return (_SIZED, [])  # the op sets the size itself: a creation, a reshape
     if name in _MOVES:
@@ -288,7 +276,7 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
         at = next(iter(moved))
         reordered = at != axis or name != "unsqueeze"  # (a permutation may be the wrong one)
         return _moved_from(api, source, at, _MOVED if reordered else _KEPT, depth)
-    out = _shape(api, e)
+    out = checked_shape(api, e)
     if out is None:
         return None
     if len(out) == len(before):

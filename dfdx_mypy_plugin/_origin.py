@@ -73,7 +73,15 @@ from dfdx_mypy_plugin._locals import (
     reaching_definitions,
     target_names,
 )
-from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, dim_of_type, read_dim, read_tensor
+from dfdx_mypy_plugin._types import (
+    MODULE,
+    TENSOR,
+    Unknown,
+    checked_shape,
+    dim_of_type,
+    read_dim,
+    read_tensor,
+)
 
 SEQUENTIAL = "dfdx.nn._containers.Sequential"
 _MOVES = ("flatten", "transpose", "permute", "swapaxes", "unsqueeze")
@@ -95,19 +103,6 @@ class Origin:
     """Whether the sizes were merged into one on the way (``flatten``): the size that does
     not fit is then a product, computed by hand where it is used, as likely wrong as the
     layer's."""
-
-
-def _shape(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
-    """The shape of ``e`` as mypy typed it where it was checked, or None."""
-    lookup = getattr(api, "lookup_type_or_none", None)
-    t = lookup(e) if lookup is not None else None
-    p = get_proper_type(t) if t is not None else None
-    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
-        return None
-    try:
-        return read_tensor(p).shape
-    except Unknown:
-        return None
 
 
 def _instance(api: CheckerPluginInterface, e: Expression) -> Instance | None:
@@ -173,7 +168,7 @@ def _set_here(
     window kept (a 1x1 convolution, a same-padded one): the size was set before it."""
     axes = set_axes(layer, len(out))
     kept = window_axes(layer, len(out))
-    before = _shape(api, e.args[0]) if kept and len(e.args) == 1 else None
+    before = checked_shape(api, e.args[0]) if kept and len(e.args) == 1 else None
     if before is None or len(before) != len(out):
         return axes
     return axes - {a for a in kept if before[a] is not None and before[a] == out[a]}
@@ -199,7 +194,7 @@ def _not_its_width(layer: Instance, out: shapes.Shape) -> set[int]:
 def _changed(api: CheckerPluginInterface, origin: Origin) -> bool:
     """Whether the layer of ``origin`` changed the sizes it is found for (not a window that
     kept them, found only because no layer before it set them)."""
-    out = _shape(api, origin.call)
+    out = checked_shape(api, origin.call)
     return out is None or bool(origin.axes & _set_here(api, origin.call, origin.layer, out))
 
 
@@ -371,7 +366,7 @@ def origins(
             return _one_of(api, branch_values(api, e), axes, depth, merged)
         return origins(api, value, axes, depth + 1, merged)
     if isinstance(e, IndexExpr):
-        out = _shape(api, e)
+        out = checked_shape(api, e)
         return origins_of_slice(api, e, out, axes, depth, merged) if out is not None else []
     if isinstance(e, ConditionalExpr):
         return _one_branch(api, e, axes, depth, merged)
@@ -379,7 +374,7 @@ def origins(
         return _scaled(api, e, axes, depth, merged)
     if not isinstance(e, CallExpr):
         return []
-    out = _shape(api, e)
+    out = checked_shape(api, e)
     if out is None:
         out = _built_member_output(api, e)
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
@@ -392,14 +387,14 @@ def _scaled(
     self.res_scale``): the tensor's, whose sizes it keeps."""
     if e.op not in ("+", "-", "*", "/", "//", "**"):
         return []
-    shapes_ = [_shape(api, side) for side in (e.left, e.right)]
+    shapes_ = [checked_shape(api, side) for side in (e.left, e.right)]
     tensors = [side for side, shape in zip((e.left, e.right), shapes_, strict=True) if shape]
     if len(tensors) != 1 or not all(
         s is not None or _is_number(api, side)
         for side, s in zip((e.left, e.right), shapes_, strict=True)
     ):
         return []
-    out, before = _shape(api, e), _shape(api, tensors[0])
+    out, before = checked_shape(api, e), checked_shape(api, tensors[0])
     if out is None or out != before:
         return []
     return origins(api, tensors[0], axes, depth + 1, merged)
@@ -424,7 +419,7 @@ def _built_member_output(api: CheckerPluginInterface, e: CallExpr) -> shapes.Sha
     callee, value = lookup(e.callee), get_proper_type(lookup(e))
     if callee is None or built_member(callee) is None or not isinstance(value, UnionType):
         return None
-    given = _shape(api, e.args[0])
+    given = checked_shape(api, e.args[0])
     found = []
     for member in value.items:
         try:
@@ -520,7 +515,7 @@ def origins_of_slice(
     items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
     if not all(isinstance(i, SliceExpr) for i in items):
         return []
-    before = _shape(api, e.base)
+    before = checked_shape(api, e.base)
     if before is None or len(before) != len(out):
         return []
     return origins(api, e.base, axes, depth + 1, merged)
@@ -556,9 +551,9 @@ def origins_of_call(
             return _user_module(api, e, callee, out, axes, depth, merged)
         if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:
             return []
-        source, before = e.args[0], _shape(api, e.args[0])
+        source, before = e.args[0], checked_shape(api, e.args[0])
     else:
-        receiver = _shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
+        receiver = checked_shape(api, e.callee.expr) if isinstance(e.callee, MemberExpr) else None
         if isinstance(e.callee, MemberExpr) and receiver is not None:
             if _flattens_after_first(e, receiver, out):  # ``h.view(h.shape[0], -1)``
                 flat = _flattened(receiver, axes, 1, len(receiver) - 1)
@@ -571,7 +566,7 @@ def origins_of_call(
                 return origins(api, e.callee.expr, moved, depth + 1, merged)
             source, before = e.callee.expr, receiver
         elif e.args and e.arg_kinds[0] == ARG_POS:
-            source, before = e.args[0], _shape(api, e.args[0])
+            source, before = e.args[0], checked_shape(api, e.args[0])
         else:
             return []
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
@@ -601,7 +596,7 @@ def _user_module(
         return [Origin(e, module, axes, len(out), merged)]
     if not e.args or e.arg_kinds[0] != ARG_POS:
         return []
-    before = _shape(api, e.args[0])
+    before = checked_shape(api, e.args[0])
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in axes):
         return []
     return origins(api, e.args[0], axes, depth + 1, merged)
@@ -670,7 +665,7 @@ def joined(api: CheckerPluginInterface, e: Expression, axis: int, depth: int = 0
 def _rank_of(api: CheckerPluginInterface, e: Expression) -> shapes.Shape | None:
     """``e``'s shape, or where it is a union of tensors of one rank (a name rebound in a
     branch), that many unknown sizes: what moving its axes needs."""
-    shape = _shape(api, e)
+    shape = checked_shape(api, e)
     if shape is not None:
         return shape
     lookup = getattr(api, "lookup_type_or_none", None)
@@ -691,7 +686,7 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
     callee = e.callee
     if not (isinstance(callee, MemberExpr | NameExpr) and callee.fullname in _CONCATS):
         return None
-    out = _shape(api, e)
+    out = checked_shape(api, e)
     parts = e.args[0] if e.args and e.arg_kinds[0] == ARG_POS else None
     if out is None or parts is None:
         return None
@@ -709,7 +704,7 @@ def _concatenation(api: CheckerPluginInterface, e: CallExpr, axis: int) -> Joine
     known: shapes.Dim = 0
     unknown = 0
     for item in parts.items:
-        shape = _shape(api, item) if not isinstance(item, StarExpr) else None
+        shape = checked_shape(api, item) if not isinstance(item, StarExpr) else None
         if shape is None or len(shape) != len(out):
             return None
         if shape[axis] is None:

@@ -38,11 +38,10 @@ from dfdx_mypy_plugin._blamed_arguments import arguments_by_name
 from dfdx_mypy_plugin._origin import (
     SEQUENTIAL,
     _instance,
-    _shape,
     keeps_shape,
     last_assignment,
 )
-from dfdx_mypy_plugin._types import MODULE, Unknown, literal_bool, literal_int
+from dfdx_mypy_plugin._types import MODULE, Unknown, checked_shape, literal_bool, literal_int
 
 _DEPTH = 24
 _STRIDES = (1, 2)
@@ -105,14 +104,14 @@ def _windows(
         return _windows(api, value, axis, depth + 1) if value is not None else None
     if not isinstance(e, CallExpr):
         return None
-    out = out if out is not None else _shape(api, e)
+    out = out if out is not None else checked_shape(api, e)
     if out is None or not 0 <= axis < len(out):
         return None
     callee = _instance(api, e.callee)
     if callee is not None and callee.type.fullname == SEQUENTIAL:
         return _sequential_windows(api, e, callee, axis, out, depth)
     source = _source(api, e)
-    before = _shape(api, source) if source is not None else None
+    before = checked_shape(api, source) if source is not None else None
     if source is None or before is None or len(before) != len(out):
         return None
     step = _layer_window(api, e, callee, before, out) or _function_window(api, e, before, out)
@@ -168,7 +167,7 @@ def _sequential_windows(
 
     if len(e.args) != 1 or e.arg_kinds[0] != ARG_POS:
         return None
-    x = _shape(api, e.args[0])
+    x = checked_shape(api, e.args[0])
     try:
         layers = _layers(seq)
     except Unknown:
@@ -271,7 +270,7 @@ def _function_window(
     if pool and "kernel_size" not in own:
         return None
     own.setdefault("stride", own["kernel_size"] if pool else (1,) * spatial)
-    weight = _shape(api, e.args[1]) if e.arg_kinds[1:2] == [ARG_POS] else None
+    weight = checked_shape(api, e.args[1]) if e.arg_kinds[1:2] == [ARG_POS] else None
     if not pool and weight is None:
         return None
 
@@ -311,7 +310,7 @@ def _source(api: CheckerPluginInterface, e: CallExpr) -> Expression | None:
         if known and len(e.args) == 1 and e.arg_kinds[0] == ARG_POS:
             return e.args[0]
         return None
-    if isinstance(e.callee, MemberExpr) and _shape(api, e.callee.expr) is not None:
+    if isinstance(e.callee, MemberExpr) and checked_shape(api, e.callee.expr) is not None:
         return e.callee.expr
     if (
         isinstance(e.callee, RefExpr)

@@ -44,8 +44,8 @@ from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, get_proper_type
 
 from dfdx_mypy_plugin._locals import ANYTHING, count_bindings
-from dfdx_mypy_plugin._origin import _moved, _shape, last_assignment
-from dfdx_mypy_plugin._types import is_scalar, type_of
+from dfdx_mypy_plugin._origin import _moved, last_assignment
+from dfdx_mypy_plugin._types import checked_shape, is_scalar, type_of
 from dfdx_mypy_plugin._where import _is_self_field, _methods, field_value, walk
 
 _CREATORS = frozenset({"randn", "rand", "zeros", "ones", "empty"})
@@ -83,7 +83,7 @@ def table_places(
     set that size is created, when that is another line."""
     if e is None or "_mask " in message:
         return []
-    shape = _shape(api, e)
+    shape = checked_shape(api, e)
     if shape is None or not -len(shape) <= axis < len(shape):
         return []
     found = _table(api, e, axis % len(shape), None, 0)
@@ -140,7 +140,7 @@ def _table(
     if not isinstance(e, CallExpr):
         return None
     if isinstance(e.callee, MemberExpr) and e.callee.name in _MOVES:
-        receiver = _shape(api, e.callee.expr)
+        receiver = checked_shape(api, e.callee.expr)
         if receiver is None:
             return None
         moved = _moved(e, e.callee.name, receiver, frozenset({axis}))
@@ -164,12 +164,12 @@ def _setting_operand(api: CheckerPluginInterface, e: OpExpr, axis: int) -> Expre
         return e.right if scalar_left else e.left
     if scalar_left:
         return None
-    out = _shape(api, e)
+    out = checked_shape(api, e)
     if out is None:
         return None
     known = []
     for side in (e.left, e.right):
-        shape = _shape(api, side)
+        shape = checked_shape(api, side)
         if shape is not None and len(shape) == len(out) and shape[axis] is not None:
             known.append(side)
     return known[0] if len(known) == 1 else None
@@ -282,8 +282,8 @@ def _indexed_axis(api: CheckerPluginInterface, e: IndexExpr, axis: int) -> int |
     """The axis of ``e.base`` that axis ``axis`` of ``e`` comes from where the index keeps it
     whole (``:``, or a slice whose length is the axis's), or None (an inserted axis, a slice
     that sets the size, an index the plugin does not read)."""
-    base = _shape(api, e.base)
-    out = _shape(api, e)
+    base = checked_shape(api, e.base)
+    out = checked_shape(api, e)
     if base is None or out is None:
         return None
     items = list(e.index.items) if isinstance(e.index, TupleExpr) else [e.index]

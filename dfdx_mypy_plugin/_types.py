@@ -154,6 +154,19 @@ def read_tensor(t: Type) -> TensorType:
     return TensorType(shape, get_proper_type(p.args[-1]), syms)
 
 
+def checked_shape(api: CheckerPluginInterface, e: Expression) -> Shape | None:
+    """The shape of ``e``'s tensor as mypy typed it where it was checked, or None."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = lookup(e) if lookup is not None else None
+    p = get_proper_type(t) if t is not None else None
+    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
+        return None
+    try:
+        return read_tensor(p).shape
+    except Unknown:
+        return None
+
+
 def read_known_axes(t: Type) -> tuple[Shape, bool] | None:
     """The sizes of a tensor's last axes that its type states, and whether axes of unknown
     number come before them (``Tensor[*tuple[Dyn, ...], E]``: ``(("E",), True)``); None for

@@ -94,7 +94,7 @@ from dfdx_mypy_plugin._origin import (
     window_axes,
 )
 from dfdx_mypy_plugin._strides import StrideFault, function_arguments, stride_faults, window_places
-from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, read_tensor
+from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, checked_shape, read_tensor
 from dfdx_mypy_plugin._value_faults import moves_axes
 from dfdx_mypy_plugin.shapes import (
     Dim,
@@ -583,7 +583,7 @@ def _fault_axes(
     if (isinstance(context, OpExpr) and context.op == "@") or message.startswith("matmul: "):
         if not message.startswith("matmul: inner sizes differ") or len(operands) != 2:
             return []
-        ranks = [_tensor_shape(api, e) for e in operands]
+        ranks = [checked_shape(api, e) for e in operands]
         return [
             (e, len(shape) - k)
             for e, shape, k in zip(operands, ranks, (1, 2), strict=True)
@@ -594,7 +594,7 @@ def _fault_axes(
         tensors += e.items if isinstance(e, ListExpr | TupleExpr) else [e]
     found: list[tuple[Expression, int]] = []
     for e in tensors:
-        shape = _tensor_shape(api, e)
+        shape = checked_shape(api, e)
         if shape is None:
             continue
         axis: int | None = None
@@ -773,7 +773,7 @@ def _given_axis(
     Tensor[B, S, D], got Tensor[B, S, E] (E != D)``) says does not fit: the one axis that
     has the size got."""
     m = _MISFIT.search(message)
-    shape = _tensor_shape(api, argument)
+    shape = checked_shape(api, argument)
     if m is None or shape is None or " rank " in message:
         return []
     axes = [i for i, d in enumerate(shape) if fmt_dim(d) == m["got"]]
@@ -821,7 +821,7 @@ def _kept_name(api: CheckerPluginInterface, name: str, value: Expression) -> Nam
             read = value.args[0]  # ``dx.dropout(x, p)``
     if not isinstance(read, NameExpr) or read.name != name:
         return None
-    before, after = _tensor_shape(api, read), _tensor_shape(api, value)
+    before, after = checked_shape(api, read), checked_shape(api, value)
     return read if before is not None and before == after else None
 
 
@@ -833,26 +833,13 @@ def _module_type(api: CheckerPluginInterface, callee: Expression) -> Instance | 
     return p if isinstance(p, Instance) and p.type.has_base(MODULE) else None
 
 
-def _tensor_shape(api: CheckerPluginInterface, e: Expression) -> Shape | None:
-    """The shape of ``e``'s tensor as mypy typed it where it was checked, or None."""
-    lookup = getattr(api, "lookup_type_or_none", None)
-    t = lookup(e) if lookup is not None else None
-    p = get_proper_type(t) if t is not None else None
-    if not isinstance(p, Instance) or p.type.fullname != TENSOR:
-        return None
-    try:
-        return read_tensor(p).shape
-    except Unknown:
-        return None
-
-
 def _entry_value(api: CheckerPluginInterface, name: NameExpr, message: str) -> Expression | None:
     """The value ``name`` has on a loop's first pass where it is used before the loop's body
     rebinds it (:func:`loop_entry_definition`: ``tokens = h.flatten(2)`` before ``for block
     in self.blocks: tokens = block(tokens, ctx)``), where ``message`` is about that value (it
     names its shape): a later pass's value, the loop's own, is as likely the one at fault."""
     value = loop_entry_definition(api, name)
-    shape = _tensor_shape(api, value) if value is not None else None
+    shape = checked_shape(api, value) if value is not None else None
     return value if shape is not None and f"got {fmt(shape)}" in message else None
 
 
@@ -1326,7 +1313,7 @@ def _made_before(
     before ``return h``), the assignment that set them (:func:`_shape_set_before`), reported
     too; None where the sizes come from an expression this does not follow."""
     read = kept_operand(api, op) if isinstance(op, OpExpr) else _read_tensor_of(op)
-    before = _tensor_shape(api, read) if read is not None else None
+    before = checked_shape(api, read) if read is not None else None
     if before is None or len(before) != len(out) or any(before[a] != out[a] for a in bad):
         return []
     if isinstance(read, CallExpr | IndexExpr | OpExpr):
