@@ -102,6 +102,7 @@ from mypy.types import (
 from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._accumulators import is_accumulated
 from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
@@ -1190,6 +1191,8 @@ def _block(
             continue
         if isinstance(stmt, AssertStmt) and not in_init:
             continue  # it changes no value
+        if isinstance(stmt, AssignmentStmt) and is_accumulated(stmt.rvalue):
+            continue  # the plugin's narrowing after a summing loop (``_accumulators``)
         if isinstance(stmt, AssignmentStmt) and not (in_init and _touches_fields(stmt)):
             if not in_init and any(_mentions_self_field(t) for t in stmt.lvalues):
                 raise _Stop  # forward changing the instance

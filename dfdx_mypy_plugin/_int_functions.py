@@ -52,6 +52,7 @@ from mypy.nodes import (
     WhileStmt,
 )
 
+from dfdx_mypy_plugin._accumulators import is_accumulated
 from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._reused_names import is_declaration
 
@@ -422,8 +423,8 @@ def _statement(stmt: Statement, run: _Run) -> None:
     if isinstance(stmt, ReturnStmt):
         raise _Returned(None if stmt.expr is None else _expression(stmt.expr, run))
     if isinstance(stmt, AssignmentStmt):
-        if is_declaration(stmt.rvalue):
-            return  # the plugin's declaration of a reused name (``_reused_names``)
+        if is_declaration(stmt.rvalue) or is_accumulated(stmt.rvalue):
+            return  # the plugin's declaration of a reused name, or narrowing after a sum
         value = _expression(stmt.rvalue, run)
         for target in stmt.lvalues:
             _bind(target, value, run)

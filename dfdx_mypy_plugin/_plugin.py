@@ -65,6 +65,8 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import __version__, shapes
+from dfdx_mypy_plugin._accumulators import FULLNAME as ACCUMULATED
+from dfdx_mypy_plugin._accumulators import accumulated
 from dfdx_mypy_plugin._arguments import hide_arguments, name_reuse, redefinable_arguments
 from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._chained_lists import chained_module_list
@@ -1071,6 +1073,8 @@ class DfdxPlugin(Plugin):
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == MODULE_LIST:
             return chained_module_list
+        if fullname == ACCUMULATED:
+            return accumulated
         rule = FUNCTION_RULES.get(fullname)
         if rule is None and self._is_sized_user_module(fullname):
             rule = USER_MODULE

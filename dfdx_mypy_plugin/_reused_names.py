@@ -61,6 +61,7 @@ from mypy.nodes import (
 )
 from mypy.traverser import all_name_and_member_expressions
 
+from dfdx_mypy_plugin._accumulators import declare_accumulators
 from dfdx_mypy_plugin._locals import blocks, target_names
 
 DECLARED = "object"
@@ -102,6 +103,7 @@ def declare_reused_names(func: FuncDef, source: list[str] | None) -> None:
             node.set_line(first.line, first.column)  # no end: editors show nothing for it
         value.line = -1  # marks it (is_declaration)
         prologue.append(stmt)
+    declare_accumulators(body, names, source)
     body[:0] = prologue
 
 

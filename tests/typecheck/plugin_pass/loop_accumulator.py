@@ -1,8 +1,8 @@
 """Summing traced terms in a loop (each expert's weighted output, Mixtral's ``final =
-zeros(...)`` then ``final = final + term``): an accumulator started from ``dx.zeros`` is
-untraced and stays so if the loop runs no time, so after the loop it is ``NoneTape |
-OwnedTape``, which a ``forward`` declared on the input's tape rejects. The two forms that
-keep the input's tape: stack the terms and sum them, or start from the input times zero."""
+zeros(...)`` then ``final = final + term``) in the two forms that keep the input's tape for
+every checker, pyright and mypy without the plugin included: stack the terms and sum them, or
+start from the input times zero (an accumulator started from ``dx.zeros`` is on the terms'
+tape after the loop only with the plugin: loop_accumulator_started_untraced.py)."""
 
 # rules: creation, reduce, binary
 
