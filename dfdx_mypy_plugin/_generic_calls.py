@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from mypy.argmap import map_actuals_to_formals
 from mypy.expandtype import expand_type
+from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Expression
 from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
 from mypy.types import (
@@ -61,7 +62,8 @@ def checked_generic_call(ctx: FunctionSigContext | MethodSigContext) -> Function
     if not free:
         return sig
     bindings = _bindings(ctx.api, sig, context, set(free))
-    sig = _unsized_axes_taken(ctx.api, sig, context, set(bindings))
+    known = set(bindings) | _bound_by_type_arguments(ctx.api, sig, context, set(free))
+    sig = _unsized_axes_taken(ctx.api, sig, context, known)
     conflicts: dict[TypeVarId, tuple[_Binding, _Binding]] = {}
     for tv, found in bindings.items():
         first = found[0]
@@ -85,36 +87,77 @@ def checked_generic_call(ctx: FunctionSigContext | MethodSigContext) -> Function
 def _unsized_axes_taken(
     api: CheckerPluginInterface, sig: CallableType, context: CallExpr, bound: set[TypeVarId]
 ) -> CallableType:
-    """``sig`` with each axis of a tensor parameter where the argument's size is typed plain
-    ``int`` and the size parameter there is bound to a known size by the call's other axes
-    (``bound``) made ``Any``: a size the runtime checks (``v: Tensor[B, int, D]`` from a
-    declared return, given with a ``one_hot(labels, 4)`` of ``Tensor[B, 4]``), which mypy
-    would otherwise hold to be a second value of the parameter (``Cannot infer value of type
+    """``sig`` with each size of a parameter that the argument types plain ``int``, where the
+    size parameter there is bound to a known size by the call's other arguments (``bound``),
+    made ``Any``: a tensor's axis (``v: Tensor[B, int, D]`` from a declared return, given
+    with a ``one_hot(labels, 4)`` of ``Tensor[B, 4]``) or a generic class's type argument (a
+    model built from ``int`` sizes, ``DuelingDQN[int, int]``, given with observations of
+    ``Tensor[B, L[4], H, W]`` for its ``C``): a size the runtime checks, which mypy would
+    otherwise hold to be a second value of the parameter (``Cannot infer value of type
     parameter``). The other arguments still solve the parameter."""
     arg_types = list(sig.arg_types)
     for i, actuals in enumerate(_formal_to_actuals(sig, context)):
         if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
             continue
         formal = get_proper_type(arg_types[i])
-        actual = get_proper_type(api.get_expression_type(context.args[actuals[0]]))
-        if not (
-            isinstance(formal, Instance)
-            and _plain_tensor(formal)
-            and isinstance(actual, Instance)
-            and _plain_tensor(actual)
-            and len(actual.args) == len(formal.args)
-        ):
+        actual = _aligned(formal, api.get_expression_type(context.args[actuals[0]]))
+        if not isinstance(formal, Instance) or actual is None:
             continue
         args = list(formal.args)
-        for axis, (f, a) in enumerate(zip(formal.args[:-1], actual.args[:-1], strict=True)):
+        for k, (f, a) in enumerate(zip(formal.args, actual.args, strict=True)):
             tv = get_proper_type(f)
             if isinstance(tv, TypeVarType) and tv.id in bound and _plain_int(a):
-                args[axis] = AnyType(TypeOfAny.special_form)
+                args[k] = AnyType(TypeOfAny.special_form)
         if args != list(formal.args):
             arg_types[i] = formal.copy_modified(args=args)
     if all(a is b for a, b in zip(arg_types, sig.arg_types, strict=True)):
         return sig
     return sig.copy_modified(arg_types=arg_types)
+
+
+def _aligned(formal: Type, actual_type: Type) -> Instance | None:
+    """The argument's type with its type arguments in the order of ``formal``'s: a tensor of
+    the formal's rank, or an instance of the formal's generic class (a
+    subclass's mapped to it); None where they do not line up."""
+    actual = get_proper_type(actual_type)
+    if not isinstance(formal, Instance) or not isinstance(actual, Instance):
+        return None
+    if _plain_tensor(formal):
+        if not _plain_tensor(actual) or len(actual.args) != len(formal.args):
+            return None
+        return actual
+    if not formal.args or not actual.type.has_base(formal.type.fullname):
+        return None
+    mapped = map_instance_to_supertype(actual, formal.type)
+    return mapped if len(mapped.args) == len(formal.args) else None
+
+
+def _bound_by_type_arguments(
+    api: CheckerPluginInterface, sig: CallableType, context: CallExpr, free: set[TypeVarId]
+) -> set[TypeVarId]:
+    """The size parameters of ``free`` that a generic class's type argument of the call binds
+    to a known size (``online: DuelingDQN[C, A]`` given a ``DuelingDQN[L[4], L[6]]``)."""
+    found: set[TypeVarId] = set()
+    for i, actuals in enumerate(_formal_to_actuals(sig, context)):
+        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
+            continue
+        formal = get_proper_type(sig.arg_types[i])
+        if not isinstance(formal, Instance) or _plain_tensor(formal):
+            continue
+        actual = _aligned(formal, api.get_expression_type(context.args[actuals[0]]))
+        if actual is None:
+            continue
+        for f, a in zip(formal.args, actual.args, strict=True):
+            tv = get_proper_type(f)
+            if not isinstance(tv, TypeVarType) or tv.id not in free:
+                continue
+            try:
+                size = read_dim(a, {})
+            except Unknown:
+                continue
+            if size is not None:
+                found.add(tv.id)
+    return found
 
 
 def _plain_int(t: Type) -> bool:
