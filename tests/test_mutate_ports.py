@@ -26,7 +26,7 @@ rng = np.random.default_rng(0)
 
 
 class Block(Module):
-    def __init__(self, dim: int, heads: int = 4) -> None:
+    def __init__(self, dim: int, heads: int = 4, p: float = 0.0) -> None:
         super().__init__()
         self.head_dim = dim // heads
         self.conv = Conv2d(dim, 2 * dim, 3, stride=2, padding=1, rng=rng)
@@ -47,7 +47,7 @@ class Block(Module):
 
 def main() -> None:
     d_model = 16
-    block = Block(d_model)
+    block = Block(d_model, heads=2, p=d_model / 64)
     x = dx.tensor(rng.standard_normal((2, d_model, 8, 8)))
     block(x)
 """
@@ -95,7 +95,7 @@ def _edits(kind: str) -> set[tuple[int, str, str]]:
 def test_each_operator_fires_on_its_construct() -> None:
     assert (13, "dim", "dim * 2") in _edits("layer-size-double")
     assert (13, "2 * dim", "(2 * dim) // 2") in _edits("layer-size-halve")
-    assert (13, "3", "4") in _edits("layer-size-plus1")
+    assert (13, "3", "2") in _edits("conv-option-change")  # kernel_size, by position
     assert (13, "dim, 2 * dim", "2 * dim, dim") in _edits("layer-size-swap")
     assert (14, "dim", "dim + 1") in _edits("layer-size-plus1")  # in a comprehension
     assert (31, "d_model", "d_model + 1") in _edits("layer-size-plus1")  # a user's module
@@ -121,14 +121,18 @@ def test_operators_leave_other_code_alone() -> None:
     lines = {m.line for m in muts}
     assert not lines & {1, 3, 4, 6, 9, 11}  # imports, the rng, class and super() lines
     assert not any(m.line == 13 and mp.old_text(PROGRAM, m) == "rng" for m in muts)
+    # a parameter annotated float takes no size
+    assert not any(m.line == 31 and "/" in mp.old_text(PROGRAM, m) for m in muts)
+    assert (31, "2", "4") in _edits("layer-size-double")  # heads=2
     # a call over several lines: each argument mutates on its own line, no swap across lines
     assert (16, "dim", "dim * 2") in _edits("layer-size-double")
     assert not any(m.kind == "layer-size-swap" and m.line in {15, 16, 17} for m in muts)
 
 
 def test_context_names_function_construct_and_operand() -> None:
-    ctx = {(m.line, m.kind): m.context for m in mp.mutations(PROGRAM)}
-    assert ctx[(14, "layer-size-plus1")].startswith("__init__ (top model) / comprehension")
-    assert ctx[(31, "layer-size-plus1")] == "main / plain / user module / local"
-    assert ctx[(22, "reduce-axis")] == "forward / plain / literal"
-    assert ctx[(10, "size-const")].endswith("parameter default / literal")
+    ctx = {(m.line, m.kind, mp.old_text(PROGRAM, m)): m.context for m in mp.mutations(PROGRAM)}
+    assert ctx[(14, "layer-size-plus1", "dim")].startswith("__init__ (top model) / comprehension")
+    assert ctx[(31, "layer-size-plus1", "d_model")] == "main / plain / user module / local"
+    assert ctx[(31, "layer-size-plus1", "2")] == "main / plain / user module / literal"
+    assert ctx[(22, "reduce-axis", "1")] == "forward / plain / literal"
+    assert ctx[(10, "size-const", "4")].endswith("parameter default / literal")

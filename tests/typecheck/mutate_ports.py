@@ -32,9 +32,9 @@ import contextlib
 import importlib.util
 import io
 import itertools
+import json
 import multiprocessing
 import multiprocessing.pool
-import os
 import random
 import re
 import shutil
@@ -45,7 +45,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -136,6 +136,7 @@ class Mutation:
     new: str
     kind: str
     context: str = ""
+    statement: tuple[int, int] = (0, 0)  # the lines of the statement that holds the edit
 
 
 def apply(source: str, m: Mutation) -> str:
@@ -206,6 +207,7 @@ class _Port:
     source: str
     parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
     user_modules: set[str] = field(default_factory=set)
+    signatures: dict[str, Params] = field(default_factory=dict)
     module_aliases: set[str] = field(default_factory=set)
     has_main: bool = False
 
@@ -224,19 +226,28 @@ class _Port:
         return None
 
 
-def _nn_layers() -> set[str]:
+Params = list[tuple[str, str]]  # a constructor's parameters after self: (name, annotation)
+
+
+def _nn_layers() -> dict[str, Params]:
+    """dfdx.nn's layers (not the containers) with their constructors' parameters."""
+    import inspect
+
     import dfdx.nn
 
-    return {
-        n
-        for n in dir(dfdx.nn)
-        if isinstance(getattr(dfdx.nn, n), type)
-        and issubclass(getattr(dfdx.nn, n), dfdx.nn.Module)
-        and n not in CONTAINERS
-    }
+    out = {}
+    for n in dir(dfdx.nn):
+        cls = getattr(dfdx.nn, n)
+        if isinstance(cls, type) and issubclass(cls, dfdx.nn.Module) and n not in CONTAINERS:
+            try:
+                params = inspect.signature(cls).parameters.values()
+            except (TypeError, ValueError):
+                params = []  # type: ignore[assignment]
+            out[n] = [(p.name, str(p.annotation)) for p in params]
+    return out
 
 
-_LAYERS: set[str] = set()
+_LAYERS: dict[str, Params] = {}
 
 
 def _analyse(source: str) -> _Port:
@@ -255,6 +266,13 @@ def _analyse(source: str) -> _Port:
                 modules.add(c.name)
                 changed = True
     port.user_modules = modules - {"Module"}
+    for c in classes:
+        for f in c.body:
+            if isinstance(f, ast.FunctionDef) and f.name == "__init__":
+                args = [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs][1:]
+                port.signatures[c.name] = [
+                    (a.arg, ast.unparse(a.annotation) if a.annotation else "") for a in args
+                ]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             port.module_aliases |= {(a.asname or a.name).split(".")[0] for a in node.names}
@@ -309,20 +327,73 @@ def _drop(call: ast.Call, item: ast.AST, kind: str) -> Mutation | None:
     return _replace(item, "", kind)
 
 
+def _append(call: ast.Call, text: str, kind: str) -> Mutation | None:
+    """``text`` (``, keepdims=True``) put after the last argument of ``call``."""
+    items: list[ast.AST] = [*call.args, *call.keywords]
+    if not items:
+        return None
+    last = max(items, key=lambda n: (getattr(n, "end_lineno", 0), getattr(n, "end_col_offset", 0)))
+    line, col = getattr(last, "end_lineno", None), getattr(last, "end_col_offset", None)
+    return None if line is None or col is None else Mutation(line, col, col, text, kind)
+
+
 def _shifted_axis(v: int) -> int:
     return v + 1 if v >= 0 else v - 1
 
 
+def _not_a_size(param: tuple[str, str] | None) -> bool:
+    """A parameter that takes no size: by its name (``dropout``, ``bias``) or its annotation."""
+    if param is None:
+        return False
+    name, annotation = param
+    kinds = set(re.findall(r"\b(int|float|bool|str)\b", annotation))
+    return name in NOT_SIZES or (bool(kinds) and "int" not in kinds)
+
+
+def _conv_option(port: _Port, value: ast.expr, option: str) -> str:
+    """A changed stride, padding or kernel size: 1 <-> 2 (0 -> 1), a kernel one smaller (1 -> 3)."""
+    v = _int(value)
+    if v is None:
+        text = port.segment(value)
+        return f"{text if _atom(value) else f'({text})'} + 1"
+    if option == "kernel_size":
+        return str(3 if v == 1 else v - 1)
+    return {0: "1", 1: "2", 2: "1"}.get(v, str(v + 1))
+
+
 def _layer_mutations(port: _Port, call: ast.Call) -> Iterator[Mutation | None]:
     name = _name(call.func)
-    if name not in _LAYERS and name not in port.user_modules:
+    if name in _LAYERS:
+        params = _LAYERS[name]
+    elif name in port.user_modules:
+        params = port.signatures.get(name, [])
+    else:
         return
-    sizes: list[ast.expr] = [a for a in call.args if _sizeish(a)]
+    by_name = dict(params)
+    positional = [
+        (a, params[i] if i < len(params) else None)
+        for i, a in enumerate(call.args)
+        if not isinstance(a, ast.Starred)
+    ]
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        positional = [(a, None) for a, _ in positional]
+    size_args = [
+        a
+        for a, p in positional
+        if _sizeish(a) and not _not_a_size(p) and (p is None or p[0] not in CONV_OPTIONS)
+    ]
+    sizes: list[ast.expr] = list(size_args)
     sizes += [
         k.value
         for k in call.keywords
-        if k.arg and k.arg not in NOT_SIZES and k.arg not in CONV_OPTIONS and _sizeish(k.value)
+        if k.arg
+        and k.arg not in CONV_OPTIONS
+        and not _not_a_size((k.arg, by_name.get(k.arg, "")))
+        and _sizeish(k.value)
     ]
+    for a, p in positional:
+        if p is not None and p[0] in CONV_OPTIONS and _sizeish(a):
+            yield _replace(a, _conv_option(port, a, p[0]), "conv-option-change")
     for a in sizes:
         text = port.segment(a)
         for how in ("double", "halve", "plus1"):
@@ -330,28 +401,19 @@ def _layer_mutations(port: _Port, call: ast.Call) -> Iterator[Mutation | None]:
             if new is not None:
                 yield _replace(a, new, f"layer-size-{how}")
     for a, b in itertools.pairwise(call.args):
-        if _sizeish(a) and _sizeish(b) and _one_line(a, b):
+        if a in size_args and b in size_args and _one_line(a, b):
             ta, tb = port.segment(a), port.segment(b)
             if ta != tb:
                 between = port.source.splitlines()[a.lineno - 1].encode()[
                     a.end_col_offset : b.col_offset
-                ]  # type: ignore[index]
+                ]
                 new = tb + between.decode() + ta
                 yield Mutation(
                     a.lineno, a.col_offset, b.end_col_offset or 0, new, "layer-size-swap"
                 )
     for k in call.keywords:
         if k.arg in CONV_OPTIONS and _sizeish(k.value):
-            v = _int(k.value)
-            if v is not None:
-                new = (
-                    {0: "1", 1: "2", 2: "1"}.get(v, str(v + 1))
-                    if k.arg != "kernel_size"
-                    else str(v + 2 if v == 1 else v - 1)
-                )
-            else:
-                text = port.segment(k.value)
-                new = f"{text if _atom(k.value) else f'({text})'} + 1"
+            new = _conv_option(port, k.value, k.arg)
             yield _replace(k.value, new, "conv-option-change")
             yield _drop(call, k, "conv-option-drop")
 
@@ -393,23 +455,16 @@ def _axis_mutations(port: _Port, call: ast.Call) -> Iterator[Mutation | None]:
             ):
                 yield _replace(keep[0].value, str(not keep[0].value.value), "reduce-keepdims")
             elif not keep:
-                last: ast.AST = [*call.args, *call.keywords][-1]
-                yield Mutation(
-                    last.end_lineno,
-                    last.end_col_offset,
-                    last.end_col_offset,
-                    ", keepdims=True",
-                    "reduce-keepdims",
-                )  # type: ignore[attr-defined, arg-type]
+                yield _append(call, ", keepdims=True", "reduce-keepdims")
     elif name == "permute":
-        dims = call.args[1:] if _function_style(port, call) else call.args
-        if len(dims) == 1 and isinstance(dims[0], (ast.Tuple, ast.List)):
-            dims = dims[0].elts
-        for a, b in itertools.pairwise(dims):
+        axes = call.args[1:] if _function_style(port, call) else call.args
+        if len(axes) == 1 and isinstance(axes[0], (ast.Tuple, ast.List)):
+            axes = axes[0].elts
+        for a, b in itertools.pairwise(axes):
             if _one_line(a, b) and port.segment(a) != port.segment(b):
                 between = port.source.splitlines()[a.lineno - 1].encode()[
                     a.end_col_offset : b.col_offset
-                ]  # type: ignore[index]
+                ]
                 yield Mutation(
                     a.lineno,
                     a.col_offset,
@@ -418,21 +473,18 @@ def _axis_mutations(port: _Port, call: ast.Call) -> Iterator[Mutation | None]:
                     "permute-axes",
                 )
     elif name in TRANSPOSES:
-        dims = call.args[1:] if _function_style(port, call) else call.args
-        if len(dims) == 2 and (v := _int(dims[1])) is not None:
-            new = _shifted_axis(v)
-            if new == _int(dims[0]):
-                new = _shifted_axis(new)
-            yield _replace(dims[1], str(new), "permute-axes")
+        pair = call.args[1:] if _function_style(port, call) else call.args
+        if len(pair) == 2 and (v := _int(pair[1])) is not None:
+            other = _shifted_axis(v)
+            if other == _int(pair[0]):
+                other = _shifted_axis(other)
+            yield _replace(pair[1], str(other), "permute-axes")
     elif name in JOINS and _function_style(port, call):
         axis = _axis_arg(port, call, 0)
         if axis is not None and (v := _int(axis)) is not None:
             yield _replace(axis, str(_shifted_axis(v)), "cat-axis")
         elif axis is None and call.args:
-            last = [*call.args, *call.keywords][-1]
-            yield Mutation(
-                last.end_lineno, last.end_col_offset, last.end_col_offset, ", axis=1", "cat-axis"
-            )  # type: ignore[attr-defined, arg-type]
+            yield _append(call, ", axis=1", "cat-axis")
     elif name in RESHAPES and not _function_style(port, call):
         dims: list[ast.expr] = list(call.args)
         if len(dims) == 1 and isinstance(dims[0], (ast.Tuple, ast.List)):
@@ -443,9 +495,9 @@ def _axis_mutations(port: _Port, call: ast.Call) -> Iterator[Mutation | None]:
         for d in dims:
             if _int(d) == -1 or not _sizeish(d):
                 continue
-            new = _scaled(d, port.segment(d), "double")
-            if new is not None:
-                yield _replace(d, new, "reshape-arg")
+            doubled = _scaled(d, port.segment(d), "double")
+            if doubled is not None:
+                yield _replace(d, doubled, "reshape-arg")
         if len(dims) >= 2:
             for d in dims:
                 if container is None:
@@ -544,9 +596,23 @@ def mutations(source: str) -> list[Mutation]:
                     nodes[key] = node
     result = []
     for key, m in out.items():
-        result.append(Mutation(m.line, m.col, m.end, m.new, m.kind, context(port, nodes[key], m)))
+        node = nodes[key]
+        ctx = context(port, node, m)
+        result.append(Mutation(m.line, m.col, m.end, m.new, m.kind, ctx, _statement(port, node, m)))
     result.sort(key=lambda m: (m.line, m.col, m.kind, m.new))
     return result
+
+
+def _statement(port: _Port, node: ast.AST, m: Mutation) -> tuple[int, int]:
+    """The first and last line of the simple statement around ``node`` (of a compound
+    statement's header: ``for``, ``if``, ``def``)."""
+    for a in [node, *port.ancestors(node)]:
+        if isinstance(a, ast.stmt):
+            body = getattr(a, "body", None)
+            if isinstance(body, list) and body:
+                return (a.lineno, max(a.lineno, body[0].lineno - 1))
+            return (a.lineno, a.end_lineno or a.lineno)
+    return (m.line, m.line)
 
 
 # ----------------------------------------------------------------------------- context
@@ -819,20 +885,57 @@ def check_all(files: list[Path], jobs: int, cache: str) -> dict[str, list[Error]
 
 @dataclass
 class Mutant:
-    port: Port
+    """A mutant of one port: the edit, how its run ended, what mypy says of it."""
+
+    model: str
+    file: str
     mutation: Mutation
     index: int
+    old: str
     run: str = ""
-    verdict: str = ""
-    new_errors: list[Error] = field(default_factory=list)
-    other_errors: list[Error] = field(default_factory=list)
-
-    @property
-    def old(self) -> str:
-        return old_text(self.port.source, self.mutation)
+    verdict: str = ""  # FOUND, ELSEWHERE or SILENT
+    new_errors: list[Error] = field(default_factory=list)  # new dfdx-* errors
+    other_errors: list[Error] = field(default_factory=list)  # new errors of other codes
 
     def where(self) -> str:
-        return f"{self.port.path.name}:{self.mutation.line}"
+        return f"{Path(self.file).name}:{self.mutation.line}"
+
+    def in_statement(self) -> bool:
+        """ELSEWHERE, but on another line of the statement that holds the edit."""
+        first, last = self.mutation.statement
+        return self.verdict == "ELSEWHERE" and any(first <= e[0] <= last for e in self.new_errors)
+
+
+@dataclass
+class Results:
+    """What a run measured, enough to write the report again (``--from-json``)."""
+
+    argv: list[str]
+    seconds: float
+    ports: dict[str, str]  # model -> file
+    port_runs: dict[str, str]  # model -> how its unmutated run ended
+    port_errors: dict[str, list[Error]]  # model -> mypy's errors on the correct port
+    runs: dict[str, int]  # how the candidates' runs ended: shape, clean, other:TYPE, timeout
+    kept: list[Mutant]
+
+
+def save(results: Results, path: Path) -> None:
+    data = asdict(results)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def load(path: Path) -> Results:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    kept = []
+    for m in data.pop("kept"):
+        raw = m.pop("mutation")
+        raw["statement"] = tuple(raw["statement"])
+        mutation = Mutation(**raw)
+        m["new_errors"] = [tuple(e) for e in m["new_errors"]]
+        m["other_errors"] = [tuple(e) for e in m["other_errors"]]
+        kept.append(Mutant(mutation=mutation, **m))
+    data["port_errors"] = {k: [tuple(e) for e in v] for k, v in data["port_errors"].items()}
+    return Results(kept=kept, **data)
 
 
 def _short(text: str, n: int = 70) -> str:
@@ -852,114 +955,166 @@ def _nearest(m: Mutant) -> str:
     return f"line {e[0]} [{e[1]}] {_short(e[2], 90)}"
 
 
-def report(
-    kept: list[Mutant],
-    tried: list[Mutant],
-    ports: list[Port],
-    port_errors: dict[str, list[Error]],
-    port_runs: dict[str, str],
-    seconds: float,
-    argv: list[str],
-) -> str:
+WHAT = {
+    "layer-size": "size argument of {callee}",
+    "conv-option": "stride/padding/kernel_size of {callee}",
+    "size-arith": "int in size arithmetic",
+    "size-const": "size assigned or defaulted",
+    "data-shape": "data shape",
+    "reduce-axis": "reduction axis",
+    "reduce-keepdims": "reduction keepdims",
+    "permute-axes": "permute/transpose axes",
+    "cat-axis": "cat/stack axis",
+    "reshape-arg": "reshape/flatten argument",
+    "reshape-drop": "reshape argument dropped",
+}
+
+
+def what(m: Mutant) -> str:
+    """What was mutated, in words: a dfdx.nn layer's size, a user's module's size, an axis."""
+    kind = m.mutation.kind
+    family = next(f for f in WHAT if kind.startswith(f))
+    parts = m.mutation.context.split(" / ")
+    callee = "a dfdx.nn layer" if "dfdx.nn layer" in parts else "a user's module"
+    return WHAT[family].format(callee=callee)
+
+
+def group(m: Mutant) -> str:
+    """The miss group: what was mutated, in which function, in which construct."""
+    scope, construct = m.mutation.context.split(" / ")[:2]
+    return f"{what(m)} in {scope}, {construct}"
+
+
+def operand(m: Mutant) -> str:
+    return m.mutation.context.split(" / ")[-1]
+
+
+def report(r: Results) -> str:
     out: list[str] = []
     w = out.append
+    kept = r.kept
     verdicts = Counter(m.verdict for m in kept)
-    runs = Counter(m.run.split(":")[0] for m in tried)
-    others = Counter(m.run.split(":")[1] for m in tried if m.run.startswith("other:"))
+    runs = Counter({k.split(":")[0]: 0 for k in r.runs})
+    for k, v in r.runs.items():
+        runs[k.split(":")[0]] += v
+    stmt = sum(m.in_statement() for m in kept)
     w("# Mutation results: which mechanical shape bugs the plugin reports on their line\n")
-    w(f"`{' '.join(argv)}`, {len(ports)} ports, {seconds / 60:.1f} min.\n")
+    w(f"`{' '.join(r.argv)}`: {len(r.ports)} ports, {r.seconds / 60:.1f} min.\n")
     w("## Totals\n")
     w(
-        f"- candidates run: {len(tried)}: ShapeError {runs['shape']}, ran clean {runs['clean']}, "
-        f"other exception {runs['other']}, time limit {runs['timeout']}"
+        f"- candidates run: {sum(r.runs.values())}: ShapeError {runs['shape']}, ran clean "
+        f"{runs['clean']} (not a shape bug), other exception {runs['other']}, time limit "
+        f"{runs['timeout']}"
     )
+    others = sorted(((v, k[6:]) for k, v in r.runs.items() if k.startswith("other:")), reverse=True)
     if others:
-        w("  - other exceptions: " + ", ".join(f"{k} {v}" for k, v in others.most_common()))
+        w("  - other exceptions: " + ", ".join(f"{k} {v}" for v, k in others))
     n = len(kept) or 1
     w(
-        f"- **kept mutants (raise dfdx.ShapeError): {len(kept)}**: FOUND {verdicts['FOUND']} "
+        f"- **kept mutants (raise dfdx.ShapeError): {len(kept)}: FOUND {verdicts['FOUND']} "
         f"({100 * verdicts['FOUND'] / n:.0f}%), ELSEWHERE {verdicts['ELSEWHERE']} "
-        f"({100 * verdicts['ELSEWHERE'] / n:.0f}%), "
-        f"SILENT {verdicts['SILENT']} ({100 * verdicts['SILENT'] / n:.0f}%)"
+        f"({100 * verdicts['ELSEWHERE'] / n:.0f}%; {stmt} of them on another line of the "
+        f"mutated statement), SILENT {verdicts['SILENT']} "
+        f"({100 * verdicts['SILENT'] / n:.0f}%)**"
     )
-    false = {
-        p.model: [e for e in port_errors.get(str(p.path.resolve()), []) if e[1].startswith("dfdx-")]
-        for p in ports
-    }
-    allerr = sum(len(port_errors.get(str(p.path.resolve()), [])) for p in ports)
-    w(f"- errors on the correct ports: {allerr} ({sum(map(len, false.values()))} with a dfdx code)")
-    bad = [f"{p.model} ({port_runs[p.model]})" for p in ports if port_runs.get(p.model) != "clean"]
+    errs = r.port_errors
+    dfdx_errs = {k: [e for e in v if e[1].startswith("dfdx-")] for k, v in errs.items()}
+    w(
+        f"- errors on the correct ports: {sum(map(len, errs.values()))} "
+        f"({sum(map(len, dfdx_errs.values()))} with a dfdx code)"
+    )
+    bad = [f"{k} ({v})" for k, v in r.port_runs.items() if v != "clean"]
     if bad:
         w(f"- correct ports that do not run clean (no mutants taken): {', '.join(bad)}")
     w("")
 
-    def table(title: str, key: Callable[[Mutant], str], sort_by_misses: bool = True) -> None:
+    def table(title: str, key: Callable[[Mutant], str], by_misses: bool = True) -> None:
         rows: dict[str, Counter[str]] = defaultdict(Counter)
         for m in kept:
             rows[key(m)][m.verdict] += 1
+            rows[key(m)]["stmt"] += m.in_statement()
         w(f"## {title}\n")
-        w("| | kept | found | elsewhere | silent |")
-        w("|---|---:|---:|---:|---:|")
-        order = (
-            sorted(rows, key=lambda k: (-(rows[k]["SILENT"] + rows[k]["ELSEWHERE"]), k))
-            if sort_by_misses
-            else sorted(rows)
-        )
-        for k in order:
+        w("| | kept | found | elsewhere (same statement) | silent | missed |")
+        w("|---|---:|---:|---:|---:|---:|")
+
+        def misses(k: str) -> int:
+            return rows[k]["SILENT"] + rows[k]["ELSEWHERE"]
+
+        for k in sorted(rows, key=lambda k: (-misses(k), k)) if by_misses else sorted(rows):
             c = rows[k]
-            w(f"| {_md(k)} | {sum(c.values())} | {c['FOUND']} | {c['ELSEWHERE']} | {c['SILENT']} |")
-        w("")
-
-    table("By mutation kind", lambda m: m.mutation.kind)
-    table("By function (where the mutated text is)", lambda m: m.mutation.context.split(" / ")[0])
-    table("By construct around it", lambda m: " / ".join(m.mutation.context.split(" / ")[:2]))
-
-    w("## Misses grouped by where the mutated size sits (most misses first)\n")
-    w(
-        "Context = function / construct / callee (for a layer's arguments) / "
-        "what the mutated text is "
-        "(literal, a parameter of the function, self.attr, a local, an expression of those). "
-        "Each group: misses (silent + elsewhere) of kept, and examples: file:line `old` -> `new`, "
-        "the plugin's nearest new error.\n"
-    )
-    groups: dict[str, list[Mutant]] = defaultdict(list)
-    for m in kept:
-        groups[m.mutation.context].append(m)
-    ranked = sorted(
-        groups.items(), key=lambda kv: (-sum(x.verdict != "FOUND" for x in kv[1]), kv[0])
-    )
-    for ctx, ms in ranked:
-        misses = [x for x in ms if x.verdict != "FOUND"]
-        if not misses:
-            continue
-        silent = sum(x.verdict == "SILENT" for x in misses)
-        models = len({x.port.model for x in misses})
-        w(
-            f"### {_md(ctx)}: {len(misses)} of {len(ms)} missed ({silent} silent, "
-            f"{len(misses) - silent} elsewhere; {models} models)\n"
-        )
-        for x in misses[:3]:
+            total = sum(c[v] for v in ("FOUND", "ELSEWHERE", "SILENT"))
             w(
-                f"- {x.verdict} {x.where()} [{x.mutation.kind}] `{_md(_short(x.old, 50))}` -> "
-                f"`{_md(_short(x.mutation.new, 50))}`: {_md(_nearest(x))}"
+                f"| {_md(k)} | {total} | {c['FOUND']} | {c['ELSEWHERE']} ({c['stmt']}) | "
+                f"{c['SILENT']} | {100 * misses(k) / total:.0f}% |"
             )
         w("")
 
-    table("By model", lambda m: m.port.model, sort_by_misses=False)
+    table("By mutation kind", lambda m: m.mutation.kind)
+    table("By what was mutated", what)
+    table("By function (where the mutated text is)", lambda m: m.mutation.context.split(" / ")[0])
+    table("By construct around it", lambda m: " / ".join(m.mutation.context.split(" / ")[:2]))
+    table("By operand (what the mutated text is)", operand)
+
+    w("## Misses grouped by where the mutated size sits (most misses first)\n")
+    w(
+        "Group = what was mutated, the function it is in (`__init__ (sub-module)`: the class is "
+        "built in another module's `__init__`; `(top model)`: built in `main` or at top level), "
+        "and the construct around it (plain, loop, comprehension, config list, Sequential arg, "
+        "branch, parameter default). Per group: misses (silent + elsewhere) of kept; the "
+        "operands (literal, a parameter of the function, self.attr, a local, an expression of "
+        "those); examples: file:line [kind] `old` -> `new`; runtime error; the plugin's "
+        "nearest new error.\n"
+    )
+    groups: dict[str, list[Mutant]] = defaultdict(list)
+    for m in kept:
+        groups[group(m)].append(m)
+    ranked = sorted(
+        groups.items(), key=lambda kv: (-sum(x.verdict != "FOUND" for x in kv[1]), kv[0])
+    )
+    for name, ms in ranked:
+        missed = [x for x in ms if x.verdict != "FOUND"]
+        if not missed:
+            continue
+        silent = sum(x.verdict == "SILENT" for x in missed)
+        models = sorted({x.model for x in missed})
+        w(
+            f"### {_md(name)}: {len(missed)} of {len(ms)} missed ({silent} silent, "
+            f"{len(missed) - silent} elsewhere; {len(models)} models)\n"
+        )
+        ops = Counter(operand(x) for x in missed)
+        w("operands: " + ", ".join(f"{k} {v}" for k, v in ops.most_common()) + "\n")
+        seen: set[str] = set()
+        examples = []
+        for x in missed:  # one per model first
+            if x.model not in seen:
+                seen.add(x.model)
+                examples.append(x)
+        for x in examples[:4]:
+            w(
+                f"- {x.verdict} {x.where()} [{x.mutation.kind}] `{_md(_short(x.old, 50))}` -> "
+                f"`{_md(_short(x.mutation.new, 50))}`; runtime: {_md(_short(x.run[7:], 70))}; "
+                f"plugin: {_md(_nearest(x))}"
+            )
+        w("")
+
+    table("By model", lambda m: m.model, by_misses=False)
 
     w("## Every kept mutant\n")
-    w("| verdict | where | kind | old -> new | context | plugin's nearest new error |")
-    w("|---|---|---|---|---|---|")
-    for m in sorted(kept, key=lambda m: (m.verdict, m.port.model, m.mutation.line)):
+    w(
+        "| verdict | where | kind | old -> new | context | runtime error "
+        "| plugin's nearest new error |"
+    )
+    w("|---|---|---|---|---|---|---|")
+    for m in sorted(kept, key=lambda m: (m.verdict, m.model, m.mutation.line)):
         w(
             f"| {m.verdict} | {m.where()} | {m.mutation.kind} | `{_md(_short(m.old, 40))}` -> "
             f"`{_md(_short(m.mutation.new, 40))}` | {_md(m.mutation.context)} | "
-            f"{_md(_nearest(m))} |"
+            f"{_md(_short(m.run[7:], 80))} | {_md(_nearest(m))} |"
         )
-    if any(false.values()):
+    if any(dfdx_errs.values()):
         w("\n## dfdx errors on the correct ports\n")
-        for model, errs in false.items():
-            for e in errs:
+        for model, es in dfdx_errs.items():
+            for e in es:
                 w(f"- {model}:{e[0]} [{e[1]}] {_md(_short(e[2], 120))}")
     return "\n".join(out) + "\n"
 
@@ -967,8 +1122,86 @@ def report(
 # ----------------------------------------------------------------------------- main
 
 
+def run_oracle(
+    ports: list[Port], kinds: set[str], per_model: int, seed: int, jobs: int, limit: float
+) -> tuple[dict[str, str], Counter[str], list[Mutant]]:
+    """Run the correct ports, then candidates in order until ``per_model`` per port raise
+    ShapeError. Returns how each port's run ended, how the candidates' runs ended, the kept."""
+    ctx = multiprocessing.get_context("fork")
+    runs: Counter[str] = Counter()
+    kept: dict[str, list[Mutant]] = defaultdict(list)
+    with ctx.Pool(jobs, maxtasksperchild=40) as pool:
+        first = pool.map(
+            run_program, [(f"port_run_{p.model}", p.source, p.has_main, limit) for p in ports]
+        )
+        port_runs = {p.model: r.split(":")[0] for p, r in zip(ports, first, strict=True)}
+        queues = {
+            p.model: _ordered(p, mutations(p.source), kinds, seed)
+            for p in ports
+            if port_runs[p.model] == "clean"
+        }
+        by_model = {p.model: p for p in ports}
+        counter = 0
+        while True:
+            batch: list[tuple[Port, Mutant]] = []
+            for model, queue in queues.items():
+                need = per_model - len(kept[model])
+                for _ in range(min(len(queue), 2 * need if need > 0 else 0)):
+                    counter += 1
+                    p, edit = by_model[model], queue.pop(0)
+                    mutant = Mutant(model, str(p.path), edit, counter, old_text(p.source, edit))
+                    batch.append((p, mutant))
+            if not batch:
+                break
+            work = [
+                (f"mutant_{m.model}_{m.index}", apply(p.source, m.mutation), p.has_main, limit)
+                for p, m in batch
+            ]
+            for (_, m), result in zip(batch, pool.map(run_program, work, chunksize=1), strict=True):
+                m.run = result
+                runs[
+                    "other:" + result.split(":")[1]
+                    if result.startswith("other:")
+                    else result.split(":")[0]
+                ] += 1
+                if result.startswith("shape") and len(kept[m.model]) < per_model:
+                    kept[m.model].append(m)
+            print(
+                f"  ran {sum(runs.values())} candidates, kept {sum(map(len, kept.values()))}",
+                flush=True,
+            )
+    return port_runs, runs, [m for ms in kept.values() for m in ms]
+
+
+def measure(ports: list[Port], mutants: list[Mutant], jobs: int) -> dict[str, list[Error]]:
+    """Set each mutant's verdict from mypy's errors; returns the errors on the correct ports."""
+    sources = {p.model: p.source for p in ports}
+    with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
+        cache = str(Path(tmp) / "cache")
+        files = {}
+        for m in mutants:
+            f = Path(tmp) / f"mutant_{re.sub(r'[^A-Za-z0-9_]', '_', m.model)}_{m.index}.py"
+            f.write_text(apply(sources[m.model], m.mutation), encoding="utf-8")
+            files[m.index] = f
+        by_file = mypy_errors([p.path for p in ports], cache)
+        port_errors = {p.model: by_file.get(str(p.path.resolve()), []) for p in ports}
+        errors = check_all(list(files.values()), jobs, cache)
+    for m in mutants:
+        base = set(port_errors[m.model])
+        new = [e for e in errors.get(str(files[m.index].resolve()), []) if e not in base]
+        m.new_errors = [e for e in new if e[1].startswith("dfdx-")]
+        m.other_errors = [e for e in new if not e[1].startswith("dfdx-")]
+        if any(e[0] == m.mutation.line for e in m.new_errors):
+            m.verdict = "FOUND"
+        elif m.new_errors:
+            m.verdict = "ELSEWHERE"
+        else:
+            m.verdict = "SILENT"
+    return port_errors
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, help="ports or folders of ports")
     parser.add_argument("--per-model", type=int, default=12, help="kept mutants per model (cap)")
     parser.add_argument("--kinds", default="", help=f"comma-separated, of: {', '.join(KINDS)}")
@@ -976,7 +1209,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per run")
     parser.add_argument("--output", type=Path, default=Path("MUTATIONS.md"))
+    parser.add_argument(
+        "--from-json", type=Path, help="write the report from a run's saved results, run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        args.output.write_text(report(load(args.from_json)), encoding="utf-8")
+        return
     kinds = set(args.kinds.split(",")) if args.kinds else set(KINDS)
     if unknown := kinds - set(KINDS):
         parser.error(f"unknown kinds: {', '.join(sorted(unknown))}")
@@ -987,95 +1226,31 @@ def main(argv: list[str] | None = None) -> None:
     _LAYERS.update(_nn_layers())
     ports = find_ports(paths)
     print(f"{len(ports)} ports", flush=True)
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(args.jobs, maxtasksperchild=40) as pool:
-        runs = pool.map(
-            run_program,
-            [(f"port_run_{p.model}", p.source, p.has_main, args.time_limit) for p in ports],
-        )
-        port_runs = {p.model: r.split(":")[0] for p, r in zip(ports, runs, strict=True)}
-        queues = {
-            p.model: _ordered(p, mutations(p.source), kinds, args.seed)
-            for p in ports
-            if port_runs[p.model] == "clean"
-        }
-        by_model = {p.model: p for p in ports}
-        kept: dict[str, list[Mutant]] = defaultdict(list)
-        tried: list[Mutant] = []
-        counter = 0
-        while True:
-            batch: list[Mutant] = []
-            for model, queue in queues.items():
-                need = args.per_model - len(kept[model])
-                for _ in range(min(len(queue), max(0, need) * 2 if need > 0 else 0)):
-                    counter += 1
-                    batch.append(Mutant(by_model[model], queue.pop(0), counter))
-            if not batch:
-                break
-            results = pool.map(
-                run_program,
-                [
-                    (
-                        f"mutant_{m.port.model}_{m.index}",
-                        apply(m.port.source, m.mutation),
-                        m.port.has_main,
-                        args.time_limit,
-                    )
-                    for m in batch
-                ],
-                chunksize=1,
-            )
-            for m, r in zip(batch, results, strict=True):
-                m.run = r
-                tried.append(m)
-                if r.startswith("shape") and len(kept[m.port.model]) < args.per_model:
-                    kept[m.port.model].append(m)
-            print(f"  ran {len(tried)} candidates, kept {sum(map(len, kept.values()))}", flush=True)
-    mutants = [m for ms in kept.values() for m in ms]
-    print(
-        f"oracle done in {time.monotonic() - start:.0f} s; mypy on {len(mutants)} mutants",
-        flush=True,
+    port_runs, runs, kept = run_oracle(
+        ports, kinds, args.per_model, args.seed, args.jobs, args.time_limit
     )
-    with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
-        cache = str(Path(tmp) / "cache")
-        files = {}
-        for m in mutants:
-            f = Path(tmp) / f"mutant_{re.sub(r'[^A-Za-z0-9_]', '_', m.port.model)}_{m.index}.py"
-            f.write_text(apply(m.port.source, m.mutation), encoding="utf-8")
-            files[m.index] = f
-        port_errors = mypy_errors([p.path for p in ports], cache)
-        errors = check_all(list(files.values()), args.jobs, cache)
-    for m in mutants:
-        base = {(e[0], e[1], e[2]) for e in port_errors.get(str(m.port.path.resolve()), [])}
-        mine = errors.get(str(files[m.index].resolve()), [])
-        new = [e for e in mine if e not in base]
-        m.new_errors = [e for e in new if e[1].startswith("dfdx-")]
-        m.other_errors = [e for e in new if not e[1].startswith("dfdx-")]
-        if any(e[0] == m.mutation.line for e in m.new_errors):
-            m.verdict = "FOUND"
-        elif m.new_errors:
-            m.verdict = "ELSEWHERE"
-        else:
-            m.verdict = "SILENT"
-    seconds = time.monotonic() - start
-    text = report(
-        mutants,
-        tried,
-        ports,
-        port_errors,
-        port_runs,
-        seconds,
-        ["mutate_ports.py", *(argv or sys.argv[1:])],
-    )
-    args.output.write_text(text, encoding="utf-8")
-    v = Counter(m.verdict for m in mutants)
     print(
-        f"{len(mutants)} kept: FOUND {v['FOUND']}, ELSEWHERE {v['ELSEWHERE']}, "
-        f"SILENT {v['SILENT']}; "
-        f"{seconds / 60:.1f} min; wrote {args.output}"
+        f"oracle done in {time.monotonic() - start:.0f} s; mypy on {len(kept)} mutants", flush=True
+    )
+    port_errors = measure(ports, kept, args.jobs)
+    results = Results(
+        argv=["mutate_ports.py", *(sys.argv[1:] if argv is None else argv)],
+        seconds=time.monotonic() - start,
+        ports={p.model: str(p.path) for p in ports},
+        port_runs=port_runs,
+        port_errors=port_errors,
+        runs=dict(runs),
+        kept=kept,
+    )
+    save(results, args.output.with_suffix(".json"))
+    args.output.write_text(report(results), encoding="utf-8")
+    v = Counter(m.verdict for m in kept)
+    print(
+        f"{len(kept)} kept: FOUND {v['FOUND']}, ELSEWHERE {v['ELSEWHERE']}, "
+        f"SILENT {v['SILENT']}; {results.seconds / 60:.1f} min; wrote {args.output} and "
+        f"{args.output.with_suffix('.json')}"
     )
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()
