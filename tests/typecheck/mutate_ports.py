@@ -745,7 +745,9 @@ def run_program(args: tuple[str, str, bool, float]) -> str:
             if has_main:
                 module.main()
     except dfdx.ShapeError as exc:
-        return "shape: " + (str(exc).splitlines() or [""])[0][:200]
+        message = (str(exc).splitlines() or [""])[0][:200]
+        # an index past a table's end (an Embedding built too small) is a value, not a shape
+        return ("index: " if "out of range" in message else "shape: ") + message
     except TimeoutError:
         return "timeout"
     except BaseException as exc:  # every other failure is recorded by its type
@@ -900,6 +902,12 @@ class Mutant:
     def where(self) -> str:
         return f"{Path(self.file).name}:{self.mutation.line}"
 
+    def plain_on_line(self) -> bool:
+        """Missed, but mypy's own error (``[assignment]``, ``[return-value]``) is on the line."""
+        return self.verdict != "FOUND" and any(
+            e[0] == self.mutation.line for e in self.other_errors
+        )
+
     def in_statement(self) -> bool:
         """ELSEWHERE, but on another line of the statement that holds the edit."""
         first, last = self.mutation.statement
@@ -985,6 +993,12 @@ def group(m: Mutant) -> str:
     return f"{what(m)} in {scope}, {construct}"
 
 
+def folder(m: Mutant) -> str:
+    """The set a port is from: a holdout folder (``holdout9``) or the shipped ports."""
+    parent = Path(m.file).parent
+    return parent.parent.name if parent.name.startswith("ports-") else parent.name
+
+
 def operand(m: Mutant) -> str:
     return m.mutation.context.split(" / ")[-1]
 
@@ -1003,7 +1017,8 @@ def report(r: Results) -> str:
     w("## Totals\n")
     w(
         f"- candidates run: {sum(r.runs.values())}: ShapeError {runs['shape']}, ran clean "
-        f"{runs['clean']} (not a shape bug), other exception {runs['other']}, time limit "
+        f"{runs['clean']} (not a shape bug), ShapeError for an index out of range (a value, "
+        f"not kept) {runs['index']}, other exception {runs['other']}, time limit "
         f"{runs['timeout']}"
     )
     others = sorted(((v, k[6:]) for k, v in r.runs.items() if k.startswith("other:")), reverse=True)
@@ -1033,9 +1048,10 @@ def report(r: Results) -> str:
         for m in kept:
             rows[key(m)][m.verdict] += 1
             rows[key(m)]["stmt"] += m.in_statement()
+            rows[key(m)]["plain"] += m.plain_on_line()
         w(f"## {title}\n")
-        w("| | kept | found | elsewhere (same statement) | silent | missed |")
-        w("|---|---:|---:|---:|---:|---:|")
+        w("| | kept | found | elsewhere (same statement) | silent | missed | plain mypy on line |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
 
         def misses(k: str) -> int:
             return rows[k]["SILENT"] + rows[k]["ELSEWHERE"]
@@ -1045,10 +1061,11 @@ def report(r: Results) -> str:
             total = sum(c[v] for v in ("FOUND", "ELSEWHERE", "SILENT"))
             w(
                 f"| {_md(k)} | {total} | {c['FOUND']} | {c['ELSEWHERE']} ({c['stmt']}) | "
-                f"{c['SILENT']} | {100 * misses(k) / total:.0f}% |"
+                f"{c['SILENT']} | {100 * misses(k) / total:.0f}% | {c['plain']} |"
             )
         w("")
 
+    table("By folder", folder, by_misses=False)
     table("By mutation kind", lambda m: m.mutation.kind)
     table("By what was mutated", what)
     table("By function (where the mutated text is)", lambda m: m.mutation.context.split(" / ")[0])
@@ -1082,7 +1099,13 @@ def report(r: Results) -> str:
             f"{len(missed) - silent} elsewhere; {len(models)} models)\n"
         )
         ops = Counter(operand(x) for x in missed)
-        w("operands: " + ", ".join(f"{k} {v}" for k, v in ops.most_common()) + "\n")
+        plain = sum(x.plain_on_line() for x in missed)
+        w(
+            "operands: "
+            + ", ".join(f"{k} {v}" for k, v in ops.most_common())
+            + (f"; mypy's own error on the mutated line: {plain}" if plain else "")
+            + "\n"
+        )
         seen: set[str] = set()
         examples = []
         for x in missed:  # one per model first
