@@ -50,6 +50,7 @@ def main() -> None:
     block = Block(d_model, heads=2, p=d_model / 64)
     x = dx.tensor(rng.standard_normal((2, d_model, 8, 8)))
     block(x)
+    pairs = np.concatenate([np.zeros((2, 3)), np.ones((2, 3))], axis=1)
 """
 
 
@@ -121,6 +122,8 @@ def test_operators_leave_other_code_alone() -> None:
     lines = {m.line for m in muts}
     assert not lines & {1, 3, 4, 6, 9, 11}  # imports, the rng, class and super() lines
     assert not any(m.line == 13 and mp.old_text(PROGRAM, m) == "rng" for m in muts)
+    # NumPy's concatenate is not dfdx's: its axis is left alone (its shape tuples are data)
+    assert not any(m.line == 34 and m.kind == "cat-axis" for m in muts)
     # a parameter annotated float takes no size
     assert not any(m.line == 31 and "/" in mp.old_text(PROGRAM, m) for m in muts)
     assert (31, "2", "4") in _edits("layer-size-double")  # heads=2

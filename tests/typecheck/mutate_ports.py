@@ -209,6 +209,7 @@ class _Port:
     user_modules: set[str] = field(default_factory=set)
     signatures: dict[str, Params] = field(default_factory=dict)
     module_aliases: set[str] = field(default_factory=set)
+    dfdx_aliases: set[str] = field(default_factory=set)  # dx, F: modules of dfdx
     has_main: bool = False
 
     def segment(self, node: ast.AST) -> str:
@@ -276,8 +277,12 @@ def _analyse(source: str) -> _Port:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             port.module_aliases |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            port.dfdx_aliases |= {
+                (a.asname or a.name).split(".")[0] for a in node.names if a.name.startswith("dfdx")
+            }
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dfdx"):
             port.module_aliases |= {a.asname or a.name for a in node.names if a.name.islower()}
+            port.dfdx_aliases |= {a.asname or a.name for a in node.names if a.name.islower()}
     port.has_main = any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body)
     return port
 
@@ -442,6 +447,9 @@ def _axis_mutations(port: _Port, call: ast.Call) -> Iterator[Mutation | None]:
     name = _name(call.func)
     if not isinstance(call.func, ast.Attribute):
         return
+    owner = call.func.value
+    if _function_style(port, call) and _name(owner) not in port.dfdx_aliases:
+        return  # np.stack, math.prod: not dfdx's
     if name in REDUCTIONS | REDUCTIONS_NO_KEEPDIMS:
         axis = _axis_arg(port, call, 0)
         if axis is not None and (v := _int(axis)) is not None:
