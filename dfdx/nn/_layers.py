@@ -1040,11 +1040,12 @@ class _Pool1d(Module, Generic[Hyper]):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
-        _check_arguments(type(self).__name__, **window, ceil_mode=ceil_mode)
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.padding = padding
+        name = type(self).__name__
+        self.kernel_size = _single(name, "kernel_size", kernel_size)
+        self.stride = None if stride is None else _single(name, "stride", stride)
+        self.padding = _single(name, "padding", padding)
+        window = {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+        _check_arguments(name, **window, ceil_mode=ceil_mode)
         self.ceil_mode = ceil_mode
 
     def extra_repr(self) -> str:
@@ -1176,8 +1177,8 @@ class AdaptiveAvgPool1d(Module, Generic[Hyper]):
 
     def __init__(self: AdaptiveAvgPool1d[Any], output_size: Single) -> None:
         super().__init__()
-        _check_arguments("AdaptiveAvgPool1d", output_size=output_size)
-        self.output_size = output_size
+        self.output_size = _single("AdaptiveAvgPool1d", "output_size", output_size)
+        _check_arguments("AdaptiveAvgPool1d", output_size=self.output_size)
 
     def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
         return conv.adaptive_avg_pool1d(x, self.output_size)
@@ -1194,8 +1195,8 @@ class AdaptiveMaxPool1d(Module, Generic[Hyper]):
 
     def __init__(self: AdaptiveMaxPool1d[Any], output_size: Single) -> None:
         super().__init__()
-        _check_arguments("AdaptiveMaxPool1d", output_size=output_size)
-        self.output_size = output_size
+        self.output_size = _single("AdaptiveMaxPool1d", "output_size", output_size)
+        _check_arguments("AdaptiveMaxPool1d", output_size=self.output_size)
 
     def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
         return conv.adaptive_max_pool1d(x, self.output_size)
