@@ -159,6 +159,7 @@ from dfdx_mypy_plugin.shapes.norm import group_norm as group_norm
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.norm import rms_norm as rms_norm
 from dfdx_mypy_plugin.shapes.recurrent import recurrent as recurrent
+from dfdx_mypy_plugin.shapes.recurrent import recurrent_cell as recurrent_cell
 from dfdx_mypy_plugin.shapes.reduce import glu as glu
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
 from dfdx_mypy_plugin.shapes.reduce import reduce as reduce

@@ -778,6 +778,9 @@ NOT_LAYERS: dict[str, str] = {
     "and layout into its type where it is built and checks its input and states where called",
     "GRU": "returns (output, h_n), not one tensor: rules/recurrent.py, as LSTM",
     "RNN": "returns (output, h_n), not one tensor: rules/recurrent.py, as LSTM",
+    "LSTMCell": "takes a state and returns (h, c): rules/recurrent.py puts its sizes into its "
+    "type where it is built and checks its input and states where called",
+    "GRUCell": "takes a state: rules/recurrent.py, as LSTMCell",
     "LoadError": "an exception, not a module",
     "ParameterList": "holds tensors and is not called: its elements are typed by its element "
     "type (ParameterList[Tensor[L[4], NoneTape]])",
