@@ -627,7 +627,7 @@ def glu(x: Any, /, axis: int = -1) -> Any:
     a = array_of(op, x)
     check_float(op, a)
     ax = _one_axis(op, a, axis)
-    glu_shape(op, a.shape, ax)
+    glu_shape(op, a.shape, axis)
     half = a.shape[ax] // 2
     first = xp.take(a, xp.arange(half), axis=ax)
     gate = _sigmoid(xp.take(a, xp.arange(half, 2 * half), axis=ax))
