@@ -50,7 +50,8 @@ def _arrays(name: str, dtype: str) -> dict[str, np.ndarray]:
     return _helpers.case_arrays(
         FIXTURE,
         f"{name}/{dtype}/",
-        f"no fixture for {name} ({dtype}): run python tests/fixtures/make_torch_sequence_fixtures.py",
+        f"no fixture for {name} ({dtype}): "
+        "run python tests/fixtures/make_torch_sequence_fixtures.py",
     )
 
 

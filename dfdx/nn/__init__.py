@@ -57,10 +57,10 @@ from dfdx.nn.positional import LearnedPositionalEmbedding as LearnedPositionalEm
 from dfdx.nn.positional import SinusoidalPositionalEncoding as SinusoidalPositionalEncoding
 from dfdx.nn.positional import sinusoidal_table as sinusoidal_table
 from dfdx.nn.recurrent import GRU as GRU
-from dfdx.nn.recurrent import GRUCell as GRUCell
 from dfdx.nn.recurrent import LSTM as LSTM
-from dfdx.nn.recurrent import LSTMCell as LSTMCell
 from dfdx.nn.recurrent import RNN as RNN
+from dfdx.nn.recurrent import GRUCell as GRUCell
+from dfdx.nn.recurrent import LSTMCell as LSTMCell
 from dfdx.nn.transformer import Transformer as Transformer
 from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
 from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer

@@ -318,7 +318,6 @@ class Flatten(Module, Generic[A0, A1]):
     forward = __call__
 
 
-
 class Unflatten(Module, Generic[AX, Hyper]):
     """Axis ``axis`` split into ``unflattened_size`` (one size may be -1, solved from the
     others): ``(N, C*H*W)`` to ``(N, C, H, W)`` with ``Unflatten(1, (C, H, W))`` (PyTorch's

@@ -319,6 +319,7 @@ class GRU(_Recurrent, Generic[I, H, Hyper]):
 
 # ---- cells: one step -----------------------------------------------------------------------
 
+
 class _Cell(Module):
     """What LSTMCell and GRUCell share: PyTorch's arguments, parameters (``weight_ih`` ``(gates
     * H, input_size)``, ``weight_hh`` ``(gates * H, H)``, ``bias_ih``, ``bias_hh`` ``(gates *
@@ -457,6 +458,7 @@ class GRUCell(_Cell, Generic[I, H]):
         hx: Tensor[*Bs, H, T] | Tensor[*Bs, H, NoneTape] | None = None,
     ) -> Tensor[*Bs, H, T]:
         (h,) = self._run(x, (hx,))
-        return h
+        out: Tensor[*Bs, H, T] = h
+        return out
 
     forward = __call__

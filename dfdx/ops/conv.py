@@ -788,7 +788,7 @@ def max_pool1d(
     return _max_pool(x, *_pool_params(op, x, kernel_size, stride, padding, ceil_mode, 1))
 
 
-def _max_pool(x: Any, a: Array, k: Ints, s: Ints, p: Ints, shape: Ints) -> Any:
+def _max_pool(x: Any, a: Array, k: Ints, s: Ints, p: Ints, shape: Ints) -> AnyTensor:
     """:func:`max_pool2d` of ``a`` ``(N, C, H, W)`` (``x``'s array, a 1-d one with a height
     of 1) to an output of ``shape`` (``x``'s rank)."""
     n, c, h, w = a.shape
@@ -871,7 +871,7 @@ def avg_pool1d(
     return _avg_pool(x, *_pool_params(op, x, kernel_size, stride, padding, ceil_mode, 1))
 
 
-def _avg_pool(x: Any, a: Array, k: Ints, s: Ints, p: Ints, shape: Ints) -> Any:
+def _avg_pool(x: Any, a: Array, k: Ints, s: Ints, p: Ints, shape: Ints) -> AnyTensor:
     """:func:`avg_pool2d` of ``a`` ``(N, C, H, W)`` (``x``'s array, a 1-d one with a height
     of 1) to an output of ``shape`` (``x``'s rank)."""
     n, c, h, w = a.shape

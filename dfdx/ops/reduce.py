@@ -26,7 +26,6 @@ from dfdx._dtypes import check_float
 from dfdx._typing import A0, A1, A2, A3, AnyTensor, D, Dyn, S, T
 from dfdx.ops._op import array_of, result
 from dfdx.ops.unary import _sigmoid
-from dfdx_mypy_plugin.shapes import glu as glu_shape
 from dfdx_mypy_plugin.shapes import (
     AXES,
     AXIS,
@@ -36,6 +35,7 @@ from dfdx_mypy_plugin.shapes import (
     normalize_axis,
     not_an_int,
 )
+from dfdx_mypy_plugin.shapes import glu as glu_shape
 
 if TYPE_CHECKING:
     from dfdx._tensor import Tensor
