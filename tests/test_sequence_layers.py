@@ -77,6 +77,16 @@ def test_fixture_is_current(case: Any, dtype: str) -> None:
     )
 
 
+def test_empty_batches_and_channels_as_pytorch() -> None:
+    assert dx.max_pool1d(z(0, 3, 6), 2).shape == (0, 3, 3)
+    assert dx.adaptive_avg_pool1d(z(0, 3, 6), 2).shape == (0, 3, 2)
+    assert dx.adaptive_avg_pool1d(z(1, 0, 6), 2).shape == (1, 0, 2)  # PyTorch's too
+    assert dx.adaptive_max_pool1d(z(0, 3, 6), 4).shape == (0, 3, 4)
+    assert dx.repeat_interleave(z(2, 0), 3, axis=1).shape == (2, 0)
+    assert dx.repeat_interleave(z(2, 3), 0, axis=0).shape == (0, 3)
+    assert dx.glu(z(0, 4)).shape == (0, 2)
+
+
 def test_the_method_is_the_function() -> None:
     x = dx.tensor(rand(2, 3, 4))
     np.testing.assert_array_equal(
@@ -338,6 +348,12 @@ ERRORS: list[tuple[type[BaseException], str, Callable[[], Any]]] = [
         ShapeError,
         "max_pool1d: expected non-zero sizes for every axis but the batch, got Tensor[1, 0, 8]",
         lambda: dx.max_pool1d(z(1, 0, 8), 2),
+    ),
+    (
+        ShapeError,
+        "adaptive_max_pool1d: expected non-zero sizes for every axis but the batch, got "
+        "Tensor[2, 0, 8]",
+        lambda: dx.adaptive_max_pool1d(z(2, 0, 8), 2),
     ),
     (
         ShapeError,

@@ -950,14 +950,15 @@ def adaptive_avg_pool2d(
     return result(y, (x,), (lambda g: xp.matmul(xp.matmul(mh.T, g), mw),))
 
 
-def _adaptive_params(op: str, x: Any, output_size: Any) -> tuple[Array, int]:
+def _adaptive_params(op: str, x: Any, output_size: Any, first: int) -> tuple[Array, int]:
     """``x``'s array ``(N, C, L)`` and the output's length, checked as
-    :func:`adaptive_avg_pool2d`'s."""
+    :func:`adaptive_avg_pool2d`'s; every axis from ``first`` on must be non-empty (PyTorch's
+    average pool takes no channels, its max pool refuses them)."""
     a = array_of(op, x)
     check_float(op, a)
     (size,) = conv_param(op, "output_size", output_size, 1, 1)
     shapes.adaptive_pool(op, a.shape, (size,))
-    _validate.nonempty_features(op, a.shape, first=2)
+    _validate.nonempty_features(op, a.shape, first=first)
     _validate.bounded(op, "the output", (a.shape[0], a.shape[1], size))
     return a, size
 
@@ -968,7 +969,7 @@ def adaptive_avg_pool1d(
     """``(N, C, L)`` averaged to ``(N, C, output_size)`` over PyTorch's adaptive bins (bin
     ``i`` spans ``floor(i L / size)`` to ``ceil((i + 1) L / size)``; ``output_size=1`` is the
     global average pool), as ``F.adaptive_avg_pool1d``."""
-    a, size = _adaptive_params("adaptive_avg_pool1d", x, output_size)
+    a, size = _adaptive_params("adaptive_avg_pool1d", x, output_size, 2)
     length = a.shape[2]
     bins = _bins(length, size, a.dtype)
     y = _bin_means(a, length, size, 2)  # over each bin's slice: a NaN stays in its bins
@@ -982,7 +983,7 @@ def adaptive_max_pool1d(
     :func:`adaptive_avg_pool1d`'s): ``(N, C, output_size)``, as ``F.adaptive_max_pool1d``
     (without ``return_indices``). The gradient goes to the first largest value of each bin;
     bins that overlap add their shares."""
-    a, size = _adaptive_params("adaptive_max_pool1d", x, output_size)
+    a, size = _adaptive_params("adaptive_max_pool1d", x, output_size, 1)
     n, c, length = a.shape
     at = xp.empty((n, c, size), dtype=xp.intp)
     for i in range(size):
