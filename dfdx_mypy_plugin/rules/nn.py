@@ -905,6 +905,7 @@ def _listed_layers(call: Call) -> tuple[list[Instance], list[Expression | None]]
 _RANK_KEEPING = frozenset(
     {"Linear", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool2d"}
     | {"AvgPool2d", "AdaptiveAvgPool2d", "Upsample", "GroupNorm", "InstanceNorm2d"}
+    | {"MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "GLU"}
 )
 
 

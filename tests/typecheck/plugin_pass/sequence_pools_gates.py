@@ -35,6 +35,22 @@ class ConvGLUBlock(dx.nn.Module):
         return self.pool(h)
 
 
+class GatedStack(dx.nn.Module):
+    """Gated convolutions kept in a ModuleList and applied in turn, each output's channels
+    halved by ``dx.glu`` before the next member reads them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.convs = dx.nn.ModuleList(
+            [dx.nn.Conv1d(16, 64, 3, padding=1), dx.nn.Conv1d(32, 32, 3, padding=1)]
+        )
+
+    def forward(self, x: Tensor[B, int, S, T]) -> Tensor[B, int, S, T]:
+        for conv in self.convs:
+            x = dx.glu(conv(x), axis=1)
+        return x
+
+
 class AudioClassifier(dx.nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -109,3 +125,4 @@ pooled_lengths(dx.randn(2, 8, 50))
 assert_type(GroupedQueryAttention()(dx.randn(2, 7, 64)), Tensor[L[2], L[7], L[64], NoneTape])
 assert_type(dx.randn(2, 3).repeat_interleave(3), Tensor[L[18], NoneTape])
 assert_type(upsampled(dx.randn(2, 4, 25)), Tensor[L[2], L[4], L[50], NoneTape])
+assert GatedStack()(dx.randn(2, 16, 10)).shape == (2, 16, 10)
