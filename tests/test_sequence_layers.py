@@ -246,7 +246,7 @@ def test_layers_as_pytorch_builds_them() -> None:
         "MaxPool1d(kernel_size=3, stride=2, padding=0, ceil_mode=False)"
     )
     assert nn.AvgPool1d((3,), padding=(1,)).padding == 1
-    assert nn.AvgPool1d(3).stride is None  # the kernel's, as PyTorch's
+    assert nn.AvgPool1d(3).stride is None  # the kernel's (as MaxPool2d keeps it)
     assert repr(nn.AdaptiveMaxPool1d(4)) == "AdaptiveMaxPool1d(output_size=4)"
     assert repr(nn.GLU()) == "GLU(axis=-1)"
     assert repr(nn.LSTMCell(3, 4)) == "LSTMCell(3, 4)"

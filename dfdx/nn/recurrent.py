@@ -5,7 +5,9 @@ input, forget, cell, output for an LSTM; reset, update, new for a GRU) and initi
 
 Each step is composed from the ops of :mod:`dfdx.ops` (``linear``, ``chunk``, ``sigmoid``,
 ``tanh``, products and sums), so the gradients are those ops' own; the input's projection is
-one ``linear`` over the whole sequence per layer and direction.
+one ``linear`` over the whole sequence per layer and direction. ``LSTMCell`` and ``GRUCell``
+are one step of the same (``_lstm_step``, ``_gru_step``), with PyTorch's parameter names
+(``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``).
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ kernel too (largest values and their positions in one pass); every compiled kern
 NumPy fallback here.
 
 ``conv_transpose2d`` is the same kernels the other way round (its forward is conv2d's input
-gradient), and ``conv1d`` (``conv_transpose1d``) is ``conv2d`` (``conv_transpose2d``) with a
-height of 1.
+gradient), and ``conv1d`` (``conv_transpose1d``, ``max_pool1d``, ``avg_pool1d``) is ``conv2d``
+(``conv_transpose2d``, ``max_pool2d``, ``avg_pool2d``) with a height of 1.
 """
 
 from __future__ import annotations
