@@ -52,13 +52,17 @@ from dfdx.ops.binary import minimum as minimum
 from dfdx.ops.binary import mul as mul
 from dfdx.ops.binary import sub as sub
 from dfdx.ops.checks import ensure_shape as ensure_shape
+from dfdx.ops.conv import adaptive_avg_pool1d as adaptive_avg_pool1d
 from dfdx.ops.conv import adaptive_avg_pool2d as adaptive_avg_pool2d
+from dfdx.ops.conv import adaptive_max_pool1d as adaptive_max_pool1d
+from dfdx.ops.conv import avg_pool1d as avg_pool1d
 from dfdx.ops.conv import avg_pool2d as avg_pool2d
 from dfdx.ops.conv import conv1d as conv1d
 from dfdx.ops.conv import conv2d as conv2d
 from dfdx.ops.conv import conv_transpose1d as conv_transpose1d
 from dfdx.ops.conv import conv_transpose2d as conv_transpose2d
 from dfdx.ops.conv import interpolate as interpolate
+from dfdx.ops.conv import max_pool1d as max_pool1d
 from dfdx.ops.conv import max_pool2d as max_pool2d
 from dfdx.ops.conv import upsample2d as upsample2d
 from dfdx.ops.indexing import argmax as argmax
@@ -91,6 +95,7 @@ from dfdx.ops.movement import permute as permute
 from dfdx.ops.movement import pixel_shuffle as pixel_shuffle
 from dfdx.ops.movement import pixel_unshuffle as pixel_unshuffle
 from dfdx.ops.movement import repeat as repeat
+from dfdx.ops.movement import repeat_interleave as repeat_interleave
 from dfdx.ops.movement import reshape as reshape
 from dfdx.ops.movement import slice_scatter as slice_scatter
 from dfdx.ops.movement import split as split
@@ -103,6 +108,7 @@ from dfdx.ops.norm import group_norm as group_norm
 from dfdx.ops.norm import layer_norm as layer_norm
 from dfdx.ops.norm import rms_norm as rms_norm
 from dfdx.ops.reduce import cumsum as cumsum
+from dfdx.ops.reduce import glu as glu
 from dfdx.ops.reduce import log_softmax as log_softmax
 from dfdx.ops.reduce import logsumexp as logsumexp
 from dfdx.ops.reduce import max as max

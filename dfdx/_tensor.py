@@ -276,6 +276,7 @@ class Tensor(Generic[*Dims, Tape]):
     expand = movement.broadcast_to
     """PyTorch's name of :meth:`broadcast_to` (``-1`` keeps a size)."""
     repeat = movement.repeat
+    repeat_interleave = movement.repeat_interleave
     view = movement.view
     split = movement.split
     chunk = movement.chunk

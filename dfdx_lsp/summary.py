@@ -192,7 +192,8 @@ _PARAMETER_FREE = frozenset(
     ("ReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "Dropout", "Flatten", "MaxPool2d",
      "AvgPool2d", "AdaptiveAvgPool2d", "Upsample", "Identity", "LeakyReLU", "ReLU6",
      "Hardswish", "Mish", "ELU", "Unflatten", "ReflectionPad2d", "ReplicationPad2d",
-     "ZeroPad2d", "PixelShuffle", "PixelUnshuffle")
+     "ZeroPad2d", "PixelShuffle", "PixelUnshuffle", "MaxPool1d", "AvgPool1d",
+     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "GLU")
 )  # fmt: skip
 """The layers of the plugin's table that hold no parameters."""
 

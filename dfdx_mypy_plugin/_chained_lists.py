@@ -304,6 +304,8 @@ _RESHAPING = frozenset(
     | {"squeeze", "unsqueeze", "expand", "repeat", "t", "mean", "sum", "max", "min", "amax"}
     | {"amin", "narrow", "split", "chunk", "unfold", "pad", "interpolate", "cat", "stack"}
     | {"pixel_shuffle", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "conv1d", "conv2d"}
+    | {"max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "glu"}
+    | {"repeat_interleave"}
 )
 """Functions and methods that may change a tensor's sizes or axes between two members."""
 

@@ -375,6 +375,11 @@ EXAMPLES: dict[str, tuple[Callable[[], dx.nn.Module], tuple[int, ...]]] = {
     "PixelShuffle": (lambda: dx.nn.PixelShuffle(2), (2, 8, 3, 4)),
     "PixelUnshuffle": (lambda: dx.nn.PixelUnshuffle(3), (2, 2, 6, 3)),
     "InstanceNorm2d": (lambda: dx.nn.InstanceNorm2d(3, affine=True), (2, 3, 4, 5)),
+    "MaxPool1d": (lambda: dx.nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True), (2, 3, 10)),
+    "AvgPool1d": (lambda: dx.nn.AvgPool1d(2), (2, 3, 9)),
+    "AdaptiveAvgPool1d": (lambda: dx.nn.AdaptiveAvgPool1d(4), (2, 3, 9)),
+    "AdaptiveMaxPool1d": (lambda: dx.nn.AdaptiveMaxPool1d((3,)), (2, 3, 7)),
+    "GLU": (lambda: dx.nn.GLU(axis=1), (2, 6, 5)),
 }
 """A constructor call and an input shape for the layers of the table; a layer not here is
 built without arguments and called on :data:`DEFAULT_INPUT` (an activation)."""

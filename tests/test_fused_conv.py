@@ -140,6 +140,36 @@ def test_compiled_max_pool2d_matches_numpy(
         np.testing.assert_allclose(got[1][2, 0].sum(), w[2, 0].sum(), rtol=1e-6)
 
 
+POOL1D_KW: list[dict[str, Any]] = [
+    {"kernel_size": 2},
+    {"kernel_size": 3, "stride": 1, "padding": 1},
+    {"kernel_size": 3, "stride": 2, "padding": 1},
+]
+
+
+@pytest.mark.parametrize("kw", POOL1D_KW)
+def test_numpy_max_pool1d_gradients(monkeypatch: pytest.MonkeyPatch, kw: dict[str, Any]) -> None:
+    _use_compiled(monkeypatch, False)
+    check_grads(lambda x: dx.max_pool1d(x, **kw), distinct((2, 2, 7)))
+
+
+@numba_only
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", POOL1D_KW)
+def test_compiled_max_pool1d_matches_numpy(
+    monkeypatch: pytest.MonkeyPatch, kw: dict[str, Any], dtype: Any
+) -> None:
+    """max_pool1d is max_pool2d's kernels with a height of 1: the compiled ones too."""
+    x = np.random.default_rng(3).standard_normal((3, 2, 9)).astype(dtype)
+    x[0, 0, :2] = 1.0  # ties: the first largest value takes the gradient
+    x[1, 1, 4] = np.nan  # a NaN is the window's value and takes its gradient
+    op = lambda t: dx.max_pool1d(t, **kw)  # noqa: E731
+    got = _values_and_grads(monkeypatch, True, op, x)
+    want = _values_and_grads(monkeypatch, False, op, x)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=10 * float(np.finfo(dtype).eps))
+
+
 def test_opt_out_uses_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     """``DFDX_NO_NUMBA=1`` turns the compiled kernels off (read at the first use)."""
     monkeypatch.setattr(_fused, "_KERNELS", {})

@@ -530,6 +530,78 @@ def _draw_pool(name: str) -> Callable[[Gen], Case]:
     return draw
 
 
+def _draw_pool1d(name: str) -> Callable[[Gen], Case]:
+    """The 1-d pools: ``(N, C, L)`` (another rank now and then), a kernel, stride and padding
+    (sometimes invalid), ``ceil_mode``; the adaptive ones an output size."""
+
+    def draw(rng: Gen) -> Case:
+        rank = 3 if rng.random() < 0.9 else int(rng.integers(1, 5))
+        x = array(rng, (int(rng.integers(0, 3)), *shape(rng, rank - 1)), special=True)
+        if name.startswith("adaptive"):
+            size = bad_or(rng, int(rng.integers(1, 5)), [0, (2, 2), "2"])
+            return Case(name, (x,), {"output_size": size})
+        k = int(rng.integers(1, 4))
+        return Case(
+            name,
+            (x,),
+            {
+                "kernel_size": bad_or(rng, k, [0, (1, 2)]),
+                "stride": pick(rng, [None, 1, 2, 3]),
+                "padding": int(rng.integers(0, k // 2 + 1 + (rng.random() < 0.1))),
+                "ceil_mode": bool(rng.random() < 0.3),
+            },
+        )
+
+    return draw
+
+
+def _torch_pool1d(name: str) -> Callable[..., Any]:
+    def call(x: Any, **kw: Any) -> Any:
+        for key, value in kw.items():
+            if isinstance(value, str) or (isinstance(value, tuple) and len(value) != 1):
+                raise TypeError(key)
+            if isinstance(value, bool):
+                continue  # ceil_mode
+            if isinstance(value, int) and value < (0 if key == "padding" else 1):
+                raise ValueError(key)
+        if x.ndim != 3:
+            raise ValueError("rank")
+        return getattr(torch.nn.functional, name)(x, **kw)
+
+    return call
+
+
+def _draw_glu(rng: Gen) -> Case:
+    x = array(rng, shape(rng), special=True)
+    if x.ndim and rng.random() < 0.7:  # mostly an even size along the axis glu halves
+        x = np.concatenate([x, x], axis=-1)
+    return Case("glu", (x,), {"axis": axis(rng, x.ndim) if rng.random() < 0.5 else -1})
+
+
+def _np_glu(a: np.ndarray, axis: int = -1) -> np.ndarray:
+    first, second = np.split(a, 2, axis=axis)
+    return first / (1 + np.exp(-second))
+
+
+def _draw_repeat_interleave(rng: Gen) -> Case:
+    x = array(rng, shape(rng))
+    repeats = bad_or(rng, int(rng.integers(0, 4)), [-1, 1.5, (2,), True])
+    ax = None if rng.random() < 0.3 else axis(rng, x.ndim)
+    return Case("repeat_interleave", (x,), {"repeats": repeats, "axis": ax})
+
+
+def _np_repeat_interleave(a: np.ndarray, repeats: Any, axis: Any = None) -> np.ndarray:
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 0:
+        raise TypeError("repeats")
+    return np.repeat(a, repeats, axis=axis)
+
+
+def _torch_repeat_interleave(x: Any, repeats: Any, axis: Any = None) -> Any:
+    if isinstance(repeats, bool) or not isinstance(repeats, int):
+        raise TypeError("repeats")
+    return torch.repeat_interleave(x, repeats, dim=axis)
+
+
 def _torch_conv(name: str) -> Callable[..., Any]:
     def call(x: Any, w: Any, bias: Any = None, **kw: Any) -> Any:
         for key, value in kw.items():
@@ -1011,6 +1083,20 @@ def ops() -> list[Op]:
         table.append(Op(name, _draw_conv(name), getattr(dx, name), None, _torch_conv(name)))
     for name in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "upsample2d"):
         table.append(Op(name, _draw_pool(name), getattr(dx, name), None, _torch_pool(name)))
+    for name in ("max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d"):
+        table.append(Op(name, _draw_pool1d(name), getattr(dx, name), None, _torch_pool1d(name)))
+    table.append(
+        Op("glu", _draw_glu, dx.glu, _np_glu, lambda x, axis=-1: torch.nn.functional.glu(x, axis))
+    )
+    table.append(
+        Op(
+            "repeat_interleave",
+            _draw_repeat_interleave,
+            dx.repeat_interleave,
+            _np_repeat_interleave,
+            _torch_repeat_interleave,
+        )
+    )
     return table
 
 

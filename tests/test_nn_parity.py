@@ -31,12 +31,29 @@ PORTS_FIXTURE = _helpers.load_npz(ports.FIXTURE)
 # whose cases live in make_torch_image_fixtures.py and its fixture, under "nn/"
 images = _helpers.load_fixture_script("make_torch_image_fixtures.py")
 IMAGES_FIXTURE = _helpers.load_npz(images.FIXTURE)
-CASES = (*fixtures.CASES, *training.NN_CASES, *ports.NN_CASES, *images.NN_CASES)
+# the layers of audio and text models (1-d pools, GLU), whose cases live in
+# make_torch_sequence_fixtures.py and its fixture, under "nn/"
+sequences = _helpers.load_fixture_script("make_torch_sequence_fixtures.py")
+SEQUENCES_FIXTURE = _helpers.load_npz(sequences.FIXTURE)
+CASES = (
+    *fixtures.CASES,
+    *training.NN_CASES,
+    *ports.NN_CASES,
+    *images.NN_CASES,
+    *sequences.NN_CASES,
+)
 
 RTOL, ATOL = 1e-4, 1e-5
 
 
 def _arrays(case: Any) -> dict[str, np.ndarray]:
+    if case in sequences.NN_CASES:
+        return _helpers.case_arrays(
+            SEQUENCES_FIXTURE,
+            f"nn/{case.name}/",
+            f"no fixture for {case.name}: "
+            "run python tests/fixtures/make_torch_sequence_fixtures.py",
+        )
     if case in images.NN_CASES:
         return _helpers.case_arrays(
             IMAGES_FIXTURE,
@@ -115,7 +132,8 @@ def test_every_module_has_a_case() -> None:
         "Residual", "SiLU", "ConvTranspose2d", "AdaptiveAvgPool2d", "Upsample",
         "Identity", "LeakyReLU", "ReLU6", "Hardswish", "Mish", "ELU", "Conv1d", "GroupNorm",
         "RMSNorm", "ConvTranspose1d", "Unflatten", "ReflectionPad2d", "ReplicationPad2d",
-        "ZeroPad2d", "PixelShuffle", "PixelUnshuffle", "InstanceNorm2d", "PReLU",
+        "ZeroPad2d", "PixelShuffle", "PixelUnshuffle", "InstanceNorm2d", "PReLU", "MaxPool1d",
+        "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "GLU",
     }  # fmt: skip
     assert layers <= kinds, layers - kinds
     assert all(issubclass(getattr(dx.nn, name), dx.nn.Module) for name in layers)

@@ -147,6 +147,7 @@ COMPARED_ELSEWHERE = frozenset(
     | {c.op for c in _helpers.load_fixture_script("make_torch_layer_fixtures.py").CASES}
     | {c.op for c in _helpers.load_fixture_script("make_torch_image_fixtures.py").CASES}
     | {c.op for c in _helpers.load_fixture_script("make_torch_porting_fixtures.py").CASES}
+    | {c.op for c in _helpers.load_fixture_script("make_torch_sequence_fixtures.py").CASES}
 )
 """Ops compared with PyTorch by tests/test_training_ops.py (its own table of cases, since
 sort, topk, split and chunk return tuples); multinomial's draws are checked by their
@@ -154,7 +155,8 @@ statistics there, and the aliases view and cat are reshape and concat. The ops o
 ports need (relu6, group_norm, rms_norm, ...) are compared by tests/test_port_layers.py, those
 of image models (pad, pixel_shuffle, prelu, flip, ...) by tests/test_image_layers.py, those
 ports of PyTorch models wrote stand-ins for (einsum, norm, cumsum, erf, log1p, interpolate)
-by tests/test_porting_ops.py."""
+by tests/test_porting_ops.py, those of audio and text models (the 1-d pools, glu,
+repeat_interleave) by tests/test_sequence_layers.py."""
 
 OPERATOR_ONLY = {"getitem", "getitem_tensors"}
 """Ops reached through an operator, not a top-level function: ``x[index]`` is

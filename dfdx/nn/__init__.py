@@ -8,7 +8,11 @@ from dfdx.nn._containers import Sequential as Sequential
 from dfdx.nn._io import LoadError as LoadError
 from dfdx.nn._layers import ELU as ELU
 from dfdx.nn._layers import GELU as GELU
+from dfdx.nn._layers import GLU as GLU
+from dfdx.nn._layers import AdaptiveAvgPool1d as AdaptiveAvgPool1d
 from dfdx.nn._layers import AdaptiveAvgPool2d as AdaptiveAvgPool2d
+from dfdx.nn._layers import AdaptiveMaxPool1d as AdaptiveMaxPool1d
+from dfdx.nn._layers import AvgPool1d as AvgPool1d
 from dfdx.nn._layers import AvgPool2d as AvgPool2d
 from dfdx.nn._layers import BatchNorm1d as BatchNorm1d
 from dfdx.nn._layers import BatchNorm2d as BatchNorm2d
@@ -25,6 +29,7 @@ from dfdx.nn._layers import Identity as Identity
 from dfdx.nn._layers import InstanceNorm2d as InstanceNorm2d
 from dfdx.nn._layers import LayerNorm as LayerNorm
 from dfdx.nn._layers import LeakyReLU as LeakyReLU
+from dfdx.nn._layers import MaxPool1d as MaxPool1d
 from dfdx.nn._layers import MaxPool2d as MaxPool2d
 from dfdx.nn._layers import Mish as Mish
 from dfdx.nn._layers import PixelShuffle as PixelShuffle
@@ -54,6 +59,8 @@ from dfdx.nn.positional import sinusoidal_table as sinusoidal_table
 from dfdx.nn.recurrent import GRU as GRU
 from dfdx.nn.recurrent import LSTM as LSTM
 from dfdx.nn.recurrent import RNN as RNN
+from dfdx.nn.recurrent import GRUCell as GRUCell
+from dfdx.nn.recurrent import LSTMCell as LSTMCell
 from dfdx.nn.transformer import Transformer as Transformer
 from dfdx.nn.transformer import TransformerDecoder as TransformerDecoder
 from dfdx.nn.transformer import TransformerDecoderLayer as TransformerDecoderLayer

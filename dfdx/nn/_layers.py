@@ -37,6 +37,8 @@ O = TypeVar("O", bound=int, default=Any)
 V = TypeVar("V", bound=int, default=Any)
 A0 = TypeVar("A0", bound=int, default=Literal[1])
 A1 = TypeVar("A1", bound=int, default=Literal[-1])
+AX = TypeVar("AX", bound=int, default=Any)
+"""An axis a layer keeps in its type (``Unflatten``, ``GLU``)."""
 Hyper = TypeVar("Hyper", default=Any)
 """Conv2d's and the pools' other constructor arguments, as the plugin records them (a tuple of
 literal pairs) to compute output sizes; ``Any`` without the plugin."""
@@ -253,6 +255,27 @@ class Softmax(Module):
         return f"axis={self.axis}"
 
 
+class GLU(Module, Generic[AX]):
+    """The gated linear unit along ``axis`` (the last by default; PyTorch's ``nn.GLU(dim)``):
+    that axis halved, its first half times the sigmoid of its second
+    (:func:`dfdx.glu`). The plugin keeps the axis in the type (``GLU[Literal[-1]]``) to
+    compute the output's shape; an odd size there is an error."""
+
+    def __init__(self: GLU[Any], axis: int = -1) -> None:
+        super().__init__()
+        _check_arguments("GLU", axis=axis)
+        self.axis = axis
+
+    def __call__(self, x: Tensor[*S, T]) -> Tensor[*tuple[Dyn, ...], T]:
+        out: Tensor[*tuple[Dyn, ...], T] = reduce.glu(x, self.axis)
+        return out
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
 class Dropout(_TakesInplace):
     """Zero each element with probability ``p`` in training mode (scaling the rest by
     ``1 / (1 - p)``); nothing in eval mode. ``rng`` draws the masks; ``inplace`` as
@@ -293,9 +316,6 @@ class Flatten(Module, Generic[A0, A1]):
         return out
 
     forward = __call__
-
-
-AX = TypeVar("AX", bound=int, default=Any)
 
 
 class Unflatten(Module, Generic[AX, Hyper]):
@@ -1007,6 +1027,72 @@ class AvgPool2d(Module, Generic[Hyper]):
     forward = __call__
 
 
+class _Pool1d(Module, Generic[Hyper]):
+    """What the 1-d pools share: PyTorch's arguments, checked against the layer table, and
+    kept under their names."""
+
+    def __init__(
+        self,
+        kernel_size: Single,
+        stride: Single | None = None,
+        padding: Single = 0,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = _single(name, "kernel_size", kernel_size)
+        self.stride = None if stride is None else _single(name, "stride", stride)
+        self.padding = _single(name, "padding", padding)
+        window = {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+        _check_arguments(name, **window, ceil_mode=ceil_mode)
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool1d(_Pool1d[Hyper]):
+    """The largest value of each window: ``(N, C, L)`` to ``(N, C, L_out)`` with ``L_out =
+    (L + 2 padding - kernel_size) // stride + 1`` (:func:`dfdx.max_pool1d`; ``stride``
+    defaults to ``kernel_size``, ``ceil_mode=True`` rounds up)."""
+
+    def __init__(
+        self: MaxPool1d[Any],
+        kernel_size: Single,
+        stride: Single | None = None,
+        padding: Single = 0,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+
+    def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
+        return conv.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
+
+    forward = __call__
+
+
+class AvgPool1d(_Pool1d[Hyper]):
+    """The mean of each window, padding counted as zeros: ``(N, C, L)`` to ``(N, C, L_out)``
+    (:func:`dfdx.avg_pool1d`; sizes as :class:`MaxPool1d`'s)."""
+
+    def __init__(
+        self: AvgPool1d[Any],
+        kernel_size: Single,
+        stride: Single | None = None,
+        padding: Single = 0,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+
+    def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
+        return conv.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
+
+    forward = __call__
+
+
 class ConvTranspose2d(_Conv[tuple[int, int]], Generic[I, O, Hyper]):
     """2-d transposed convolution ``(N, I, H, W)`` to ``(N, O, H_out, W_out)`` with
     ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1``
@@ -1076,6 +1162,43 @@ class AdaptiveAvgPool2d(Module, Generic[Hyper]):
 
     def __call__(self, x: Tensor[N, C, Dyn, Dyn, T]) -> Tensor[N, C, Dyn, Dyn, T]:
         return conv.adaptive_avg_pool2d(x, self.output_size)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(Module, Generic[Hyper]):
+    """``(N, C, L)`` averaged to ``(N, C, output_size)`` over PyTorch's adaptive bins
+    (:func:`dfdx.adaptive_avg_pool1d`); ``AdaptiveAvgPool1d(1)`` is the global average
+    pool."""
+
+    def __init__(self: AdaptiveAvgPool1d[Any], output_size: Single) -> None:
+        super().__init__()
+        self.output_size = _single("AdaptiveAvgPool1d", "output_size", output_size)
+        _check_arguments("AdaptiveAvgPool1d", output_size=self.output_size)
+
+    def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
+        return conv.adaptive_avg_pool1d(x, self.output_size)
+
+    forward = __call__
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module, Generic[Hyper]):
+    """The largest value of each of PyTorch's adaptive bins: ``(N, C, L)`` to ``(N, C,
+    output_size)`` (:func:`dfdx.adaptive_max_pool1d`; no ``return_indices``)."""
+
+    def __init__(self: AdaptiveMaxPool1d[Any], output_size: Single) -> None:
+        super().__init__()
+        self.output_size = _single("AdaptiveMaxPool1d", "output_size", output_size)
+        _check_arguments("AdaptiveMaxPool1d", output_size=self.output_size)
+
+    def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
+        return conv.adaptive_max_pool1d(x, self.output_size)
 
     forward = __call__
 

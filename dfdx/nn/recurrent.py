@@ -5,7 +5,9 @@ input, forget, cell, output for an LSTM; reset, update, new for a GRU) and initi
 
 Each step is composed from the ops of :mod:`dfdx.ops` (``linear``, ``chunk``, ``sigmoid``,
 ``tanh``, products and sums), so the gradients are those ops' own; the input's projection is
-one ``linear`` over the whole sequence per layer and direction.
+one ``linear`` over the whole sequence per layer and direction. ``LSTMCell`` and ``GRUCell``
+are one step of the same (``_lstm_step``, ``_gru_step``), with PyTorch's parameter names
+(``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing_extensions import TypeVar
 from dfdx import _validate
 from dfdx._dtypes import canonical, float32
 from dfdx._tensor import NoneTape, Tensor
-from dfdx._typing import AnyTensor, Dyn, T
+from dfdx._typing import AnyTensor, Bs, Dyn, T
 from dfdx._typing import H as _Hidden
 from dfdx.nn._init import uniform
 from dfdx.nn._layers import Hyper
@@ -186,6 +188,28 @@ def _gate_sum(xw: Any, h: Any, w_hh: Any, b_hh: Any) -> Any:
     return xw + linalg.linear(h, w_hh, b_hh)
 
 
+def _lstm_step(xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, Any]:
+    """One LSTM step from the input's projection ``xw`` ``(N, 4H)`` and the state ``(h,
+    c)``: the gates in PyTorch's order (input, forget, cell, output)."""
+    h, c = state
+    i, f, g, o = movement.chunk(_gate_sum(xw, h, w_hh, b_hh), 4, axis=-1)
+    c = unary.sigmoid(f) * c + unary.sigmoid(i) * unary.tanh(g)
+    return unary.sigmoid(o) * unary.tanh(c), c
+
+
+def _gru_step(xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any]:
+    """One GRU step from the input's projection ``xw`` ``(N, 3H)`` and the state ``(h,)``:
+    the gates in PyTorch's order (reset, update, new), ``n = tanh(W_in x + b_in + r * (W_hn h
+    + b_hn))``."""
+    (h,) = state
+    r_x, z_x, n_x = movement.chunk(xw, 3, axis=-1)
+    r_h, z_h, n_h = movement.chunk(linalg.linear(h, w_hh, b_hh), 3, axis=-1)
+    r = unary.sigmoid(r_x + r_h)
+    z = unary.sigmoid(z_x + z_h)
+    n = unary.tanh(n_x + r * n_h)
+    return ((1 - z) * n + z * h,)
+
+
 class RNN(_Recurrent, Generic[I, H, Hyper]):
     """Elman recurrent layer, ``h = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``relu`` with
     ``nonlinearity="relu"``), over ``(L, N, input_size)`` (``(N, L, input_size)`` with
@@ -259,10 +283,7 @@ class LSTM(_Recurrent, Generic[I, H, Hyper]):
     _gates = 4
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
-        h, c = state
-        i, f, g, o = movement.chunk(_gate_sum(xw, h, w_hh, b_hh), 4, axis=-1)
-        c = unary.sigmoid(f) * c + unary.sigmoid(i) * unary.tanh(g)
-        return unary.sigmoid(o) * unary.tanh(c), c
+        return _lstm_step(xw, state, w_hh, b_hh)
 
     def __call__(
         self,
@@ -287,18 +308,159 @@ class GRU(_Recurrent, Generic[I, H, Hyper]):
     _gates = 3
 
     def _cell(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
-        (h,) = state
-        r_x, z_x, n_x = movement.chunk(xw, 3, axis=-1)
-        r_h, z_h, n_h = movement.chunk(linalg.linear(h, w_hh, b_hh), 3, axis=-1)
-        r = unary.sigmoid(r_x + r_h)
-        z = unary.sigmoid(z_x + z_h)
-        n = unary.tanh(n_x + r * n_h)
-        return ((1 - z) * n + z * h,)
+        return _gru_step(xw, state, w_hh, b_hh)
 
     def __call__(
         self, x: Tensor[Dyn, Dyn, I, T], hx: Seq[T] | Seq[NoneTape] | None = None
     ) -> tuple[Seq[T], State[H, T]]:
         out, finals = self._run(x, (hx,))
         return out, movement.stack([s[0] for s in finals], axis=0)
+
+    forward = __call__
+
+
+# ---- cells: one step -----------------------------------------------------------------------
+
+
+class _Cell(Module):
+    """What LSTMCell and GRUCell share: PyTorch's arguments, parameters (``weight_ih`` ``(gates
+    * H, input_size)``, ``weight_hh`` ``(gates * H, H)``, ``bias_ih``, ``bias_hh`` ``(gates *
+    H,)``, None with ``bias=False``), initialisation (uniform on ``±1/sqrt(hidden_size)``) and
+    checks; ``_step`` is one step (shared with :class:`LSTM`, :class:`GRU`)."""
+
+    _gates: int
+
+    weight_ih: Tensor[Dyn, Dyn, NoneTape]
+    weight_hh: Tensor[Dyn, Dyn, NoneTape]
+    bias_ih: Tensor[Dyn, NoneTape] | None
+    bias_hh: Tensor[Dyn, NoneTape] | None
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: {arg} must be an int > 0, got {value!r}")
+        if not isinstance(bias, bool):
+            raise TypeError(f"{name}: bias must be a bool, got {bias!r}")
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        dt = canonical(dtype)
+        bound = 1 / math.sqrt(hidden_size)
+        rows = self._gates * hidden_size
+        self.weight_ih = Tensor(uniform((rows, input_size), bound, dt, rng))
+        self.weight_hh = Tensor(uniform((rows, hidden_size), bound, dt, rng))
+        self.bias_ih = Tensor(uniform((rows,), bound, dt, rng)) if bias else None
+        self.bias_hh = Tensor(uniform((rows,), bound, dt, rng)) if bias else None
+
+    def _run(self, x: Any, states: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One step from ``states`` (each ``(N, H)``, ``(H,)`` unbatched, or None for zeros),
+        the input and the states checked first (:func:`shapes.recurrent_cell`)."""
+        name = type(self).__name__
+        for value in (x, *states):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{name}: expected tensors, got {type(value).__name__}")
+        shape = shapes.recurrent_cell(
+            name,
+            x.shape,
+            self.input_size,
+            self.hidden_size,
+            [None if s is None else s.shape for s in states],
+        )
+        from dfdx._creation import zeros
+
+        state = tuple(zeros(*shape, dtype=x.dtype) if s is None else s for s in states)
+        xw = linalg.linear(x, self.weight_ih, self.bias_ih)
+        return self._step(xw, state, *_meeting(state[0], xw, self.weight_hh, self.bias_hh))
+
+    def _step(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        shown = f"{self.input_size}, {self.hidden_size}"
+        return shown if self.bias else f"{shown}, bias=False"
+
+
+class LSTMCell(_Cell, Generic[I, H]):
+    """One LSTM step, PyTorch's ``nn.LSTMCell``: ``h, c = cell(x, (h, c))`` with ``x`` ``(N,
+    input_size)`` and the states ``(N, hidden_size)`` (unbatched: ``(input_size,)`` and
+    ``(hidden_size,)``); ``hx`` None starts from zeros. The gates are stacked in PyTorch's
+    order (input, forget, cell, output) in ``weight_ih`` ``(4 * hidden_size, input_size)``,
+    ``weight_hh``, ``bias_ih``, ``bias_hh``, so that a PyTorch state dict loads as it is.
+
+    The plugin types ``LSTMCell(32, 64)`` as ``LSTMCell[Literal[32], Literal[64]]`` and
+    checks the input's features and the states' shapes where it is called."""
+
+    _gates = 4
+
+    def __init__(
+        self: LSTMCell[Any, Any],
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, rng=rng, dtype=dtype)
+
+    def _step(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        return _lstm_step(xw, state, w_hh, b_hh)
+
+    def __call__(
+        self,
+        x: Tensor[*Bs, I, T],
+        hx: tuple[
+            Tensor[*Bs, H, T] | Tensor[*Bs, H, NoneTape],
+            Tensor[*Bs, H, T] | Tensor[*Bs, H, NoneTape],
+        ]
+        | None = None,
+    ) -> tuple[Tensor[*Bs, H, T], Tensor[*Bs, H, T]]:
+        if hx is not None and (not isinstance(hx, tuple) or len(hx) != 2):
+            raise TypeError(f"LSTMCell: hx must be a tuple (h, c) or None, got {type(hx).__name__}")
+        h, c = self._run(x, (None, None) if hx is None else hx)
+        return h, c
+
+    forward = __call__
+
+
+class GRUCell(_Cell, Generic[I, H]):
+    """One GRU step, PyTorch's ``nn.GRUCell``: ``h = cell(x, h)`` with ``x`` ``(N,
+    input_size)`` and ``h`` ``(N, hidden_size)`` (unbatched: ``(input_size,)`` and
+    ``(hidden_size,)``); ``hx`` None starts from zeros. The gates are stacked in PyTorch's
+    order (reset, update, new) in ``weight_ih`` ``(3 * hidden_size, input_size)``,
+    ``weight_hh``, ``bias_ih``, ``bias_hh``; typed by the plugin as :class:`LSTMCell`."""
+
+    _gates = 3
+
+    def __init__(
+        self: GRUCell[Any, Any],
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        rng: Generator | None = None,
+        dtype: Any = float32,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, rng=rng, dtype=dtype)
+
+    def _step(self, xw: Any, state: tuple[Any, ...], w_hh: Any, b_hh: Any) -> tuple[Any, ...]:
+        return _gru_step(xw, state, w_hh, b_hh)
+
+    def __call__(
+        self,
+        x: Tensor[*Bs, I, T],
+        hx: Tensor[*Bs, H, T] | Tensor[*Bs, H, NoneTape] | None = None,
+    ) -> Tensor[*Bs, H, T]:
+        (h,) = self._run(x, (hx,))
+        out: Tensor[*Bs, H, T] = h
+        return out
 
     forward = __call__

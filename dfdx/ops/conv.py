@@ -26,8 +26,8 @@ kernel too (largest values and their positions in one pass); every compiled kern
 NumPy fallback here.
 
 ``conv_transpose2d`` is the same kernels the other way round (its forward is conv2d's input
-gradient), and ``conv1d`` (``conv_transpose1d``) is ``conv2d`` (``conv_transpose2d``) with a
-height of 1.
+gradient), and ``conv1d`` (``conv_transpose1d``, ``max_pool1d``, ``avg_pool1d``) is ``conv2d``
+(``conv_transpose2d``, ``max_pool2d``, ``avg_pool2d``) with a height of 1.
 """
 
 from __future__ import annotations
@@ -698,21 +698,32 @@ def _conv_transpose(
 
 
 def _pool_params(
-    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any = False
+    op: str,
+    x: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: Any = False,
+    spatial: int = 2,
 ) -> tuple[Array, Ints, Ints, Ints, Ints]:
+    """The input as ``(N, C, H, W)`` (a 1-d pool's ``(N, C, L)`` with a height of 1), the
+    window's kernel, stride and padding per axis of it, and the output's shape (of the op's
+    own rank), each checked by the shape rule (:func:`shapes.pool`)."""
     a = array_of(op, x)
     check_float(op, a)
-    k = conv_param(op, "kernel_size", kernel_size, 2, 1)
-    s = k if stride is None else conv_param(op, "stride", stride, 2, 1)
-    p = conv_param(op, "padding", padding, 2, 0)
+    k = conv_param(op, "kernel_size", kernel_size, spatial, 1)
+    s = k if stride is None else conv_param(op, "stride", stride, spatial, 1)
+    p = conv_param(op, "padding", padding, spatial, 0)
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
     out = _sizes(shapes.pool(op, a.shape, k, s, p, ceil_mode))
     _validate.nonempty_features(op, a.shape)
+    if spatial == 1:  # a height of 1: the 2-d kernels do the work
+        a, k, s, p = a[:, :, None], (1, *k), (1, *s), (0, *p)
     n, c, h, w = a.shape
     _validate.bounded(op, "the padded input", (n, c, h + 2 * p[0], w + 2 * p[1]))
-    _validate.bounded(op, "the windows", (*out, k[0], k[1]))
-    return a, k, s, p, out[2:]
+    _validate.bounded(op, "the windows", (*out, *k))
+    return a, k, s, p, out
 
 
 def _overhang(a: Array, k: Ints, s: Ints, p: Ints, out: Ints) -> Ints:
@@ -757,11 +768,35 @@ def max_pool2d(
     output size rounds up: a last window that starts inside the input (or its left padding)
     but overhangs it is kept (PyTorch's rule)."""
     op = "max_pool2d"
-    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding, ceil_mode)
+    return _max_pool(x, *_pool_params(op, x, kernel_size, stride, padding, ceil_mode))
+
+
+def max_pool1d(
+    x: Tensor[N, C, Dyn, T],
+    /,
+    kernel_size: int | tuple[int],
+    stride: int | tuple[int] | None = None,
+    padding: int | tuple[int] = 0,
+    ceil_mode: bool = False,
+) -> Tensor[N, C, Dyn, T]:
+    """The largest value of each ``kernel_size`` window of ``(N, C, L)``, moved by ``stride``
+    (``kernel_size`` by default) over the input padded with ``-inf``: ``L_out = (L + 2
+    padding - kernel_size) // stride + 1``, rounded up with ``ceil_mode``, as PyTorch's
+    ``F.max_pool1d``. :func:`max_pool2d` with a height of 1; the gradient goes to the first
+    largest value of each window."""
+    op = "max_pool1d"
+    return _max_pool(x, *_pool_params(op, x, kernel_size, stride, padding, ceil_mode, 1))
+
+
+def _max_pool(x: Any, a: Array, k: Ints, s: Ints, p: Ints, shape: Ints) -> AnyTensor:
+    """:func:`max_pool2d` of ``a`` ``(N, C, H, W)`` (``x``'s array, a 1-d one with a height
+    of 1) to an output of ``shape`` (``x``'s rank)."""
     n, c, h, w = a.shape
+    out = (shape[2], shape[3]) if len(shape) == 4 else (1, shape[2])
+    in_shape = x._data.shape
     extra = _overhang(a, k, s, p, out)
     if _compiled(a) and extra == (0, 0):
-        return _max_pool_compiled(x, a, k, s, p, out)
+        return _max_pool_compiled(x, a, k, s, p, out, shape)
     hp, wp = h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]
     grid = _pool_grid(a, p, extra, -xp.inf)
     win = _windows(grid, k, out, s).reshape(n, c, out[0], out[1], k[0] * k[1])
@@ -776,13 +811,15 @@ def max_pool2d(
         flat = (planes * hp + rows) * wp + cols
         gg = xp.bincount(flat.ravel(), weights=g.ravel(), minlength=n * c * hp * wp)
         gg = gg.astype(a.dtype, copy=False).reshape(n, c, hp, wp)
-        return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
+        return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w].reshape(in_shape)
 
-    return result(y, (x,), (grad,))
+    return result(y.reshape(shape), (x,), (grad,))
 
 
-def _max_pool_compiled(x: Any, a: Array, k: Ints, s: Ints, p: Ints, out: Ints) -> AnyTensor:
-    """:func:`max_pool2d` with :mod:`dfdx._fused_conv`'s kernels: one pass for the largest
+def _max_pool_compiled(
+    x: Any, a: Array, k: Ints, s: Ints, p: Ints, out: Ints, shape: Ints
+) -> AnyTensor:
+    """:func:`_max_pool` with :mod:`dfdx._fused_conv`'s kernels: one pass for the largest
     values and their positions, one for the gradient."""
     n, c, h, w = a.shape
     pool, pool_grad = _fused_conv.max_pool(), _fused_conv.max_pool_grad()
@@ -790,13 +827,15 @@ def _max_pool_compiled(x: Any, a: Array, k: Ints, s: Ints, p: Ints, out: Ints) -
     y = xp.empty((n, c, *out), dtype=a.dtype)
     at = xp.empty((n, c, *out), dtype=xp.intp)
     pool(xp.ascontiguousarray(a), (*k, *s, *p), y, at)
+    in_shape = x._data.shape
 
     def grad(g: Array) -> Array:
         gx = xp.zeros((n, c, h * w), dtype=a.dtype)
-        pool_grad(xp.ascontiguousarray(g, dtype=a.dtype), at, gx)
-        return gx.reshape(n, c, h, w)
+        g4 = xp.ascontiguousarray(g, dtype=a.dtype).reshape(n, c, *out)
+        pool_grad(g4, at, gx)
+        return gx.reshape(in_shape)
 
-    return result(y, (x,), (grad,))
+    return result(y.reshape(shape), (x,), (grad,))
 
 
 def avg_pool2d(
@@ -813,8 +852,31 @@ def avg_pool2d(
     :func:`max_pool2d`'s); a last window that overhangs the padded input averages the
     positions it covers there (PyTorch's divisor)."""
     op = "avg_pool2d"
-    a, k, s, p, out = _pool_params(op, x, kernel_size, stride, padding, ceil_mode)
+    return _avg_pool(x, *_pool_params(op, x, kernel_size, stride, padding, ceil_mode))
+
+
+def avg_pool1d(
+    x: Tensor[N, C, Dyn, T],
+    /,
+    kernel_size: int | tuple[int],
+    stride: int | tuple[int] | None = None,
+    padding: int | tuple[int] = 0,
+    ceil_mode: bool = False,
+) -> Tensor[N, C, Dyn, T]:
+    """The mean of each ``kernel_size`` window of ``(N, C, L)``, moved by ``stride``
+    (``kernel_size`` by default), padding counted as zeros (PyTorch's
+    ``count_include_pad=True``): ``F.avg_pool1d``'s sizes and values, ``ceil_mode``
+    included. :func:`avg_pool2d` with a height of 1."""
+    op = "avg_pool1d"
+    return _avg_pool(x, *_pool_params(op, x, kernel_size, stride, padding, ceil_mode, 1))
+
+
+def _avg_pool(x: Any, a: Array, k: Ints, s: Ints, p: Ints, shape: Ints) -> AnyTensor:
+    """:func:`avg_pool2d` of ``a`` ``(N, C, H, W)`` (``x``'s array, a 1-d one with a height
+    of 1) to an output of ``shape`` (``x``'s rank)."""
     n, c, h, w = a.shape
+    out = (shape[2], shape[3]) if len(shape) == 4 else (1, shape[2])
+    in_shape = x._data.shape
     extra = _overhang(a, k, s, p, out)
     hp, wp = h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]
     grid = a if p == (0, 0) and extra == (0, 0) else _pool_grid(a, p, extra, 0.0)
@@ -823,13 +885,13 @@ def avg_pool2d(
 
     def grad(g: Array) -> Array:
         gg = xp.zeros((n, c, hp, wp), dtype=a.dtype)
-        share = g * scale
+        share = g.reshape(n, c, *out) * scale
         for i in range(k[0]):
             for j in range(k[1]):
                 gg[:, :, i : i + s[0] * out[0] : s[0], j : j + s[1] * out[1] : s[1]] += share
-        return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
+        return gg[:, :, p[0] : p[0] + h, p[1] : p[1] + w].reshape(in_shape)
 
-    return result(y, (x,), (grad,))
+    return result(y.reshape(shape), (x,), (grad,))
 
 
 def _window_scale(k: Ints, s: Ints, out: Ints, padded: Ints, dtype: Any) -> Any:
@@ -886,6 +948,55 @@ def adaptive_avg_pool2d(
     # windows hold it (a product with the bins' matrix would spread it through 0 * inf).
     y = _bin_means(_bin_means(a, h, size[0], 2), w, size[1], 3)
     return result(y, (x,), (lambda g: xp.matmul(xp.matmul(mh.T, g), mw),))
+
+
+def _adaptive_params(op: str, x: Any, output_size: Any, first: int) -> tuple[Array, int]:
+    """``x``'s array ``(N, C, L)`` and the output's length, checked as
+    :func:`adaptive_avg_pool2d`'s; every axis from ``first`` on must be non-empty (PyTorch's
+    average pool takes no channels, its max pool refuses them)."""
+    a = array_of(op, x)
+    check_float(op, a)
+    (size,) = conv_param(op, "output_size", output_size, 1, 1)
+    shapes.adaptive_pool(op, a.shape, (size,))
+    _validate.nonempty_features(op, a.shape, first=first)
+    _validate.bounded(op, "the output", (a.shape[0], a.shape[1], size))
+    return a, size
+
+
+def adaptive_avg_pool1d(
+    x: Tensor[N, C, Dyn, T], /, output_size: int | tuple[int]
+) -> Tensor[N, C, Dyn, T]:
+    """``(N, C, L)`` averaged to ``(N, C, output_size)`` over PyTorch's adaptive bins (bin
+    ``i`` spans ``floor(i L / size)`` to ``ceil((i + 1) L / size)``; ``output_size=1`` is the
+    global average pool), as ``F.adaptive_avg_pool1d``."""
+    a, size = _adaptive_params("adaptive_avg_pool1d", x, output_size, 2)
+    length = a.shape[2]
+    bins = _bins(length, size, a.dtype)
+    y = _bin_means(a, length, size, 2)  # over each bin's slice: a NaN stays in its bins
+    return result(y, (x,), (lambda g: xp.matmul(g, bins),))
+
+
+def adaptive_max_pool1d(
+    x: Tensor[N, C, Dyn, T], /, output_size: int | tuple[int]
+) -> Tensor[N, C, Dyn, T]:
+    """The largest value of each of PyTorch's adaptive bins of ``(N, C, L)`` (as
+    :func:`adaptive_avg_pool1d`'s): ``(N, C, output_size)``, as ``F.adaptive_max_pool1d``
+    (without ``return_indices``). The gradient goes to the first largest value of each bin;
+    bins that overlap add their shares."""
+    a, size = _adaptive_params("adaptive_max_pool1d", x, output_size, 1)
+    n, c, length = a.shape
+    at = xp.empty((n, c, size), dtype=xp.intp)
+    for i in range(size):
+        lo, hi = (i * length) // size, -(-((i + 1) * length) // size)
+        at[:, :, i] = a[:, :, lo:hi].argmax(axis=2) + lo
+    y = xp.take_along_axis(a, at, axis=2)
+
+    def grad(g: Array) -> Array:
+        flat = (xp.arange(n * c).reshape(n, c, 1) * length + at).ravel()
+        gx = xp.bincount(flat, weights=g.ravel(), minlength=n * c * length)
+        return gx.astype(a.dtype, copy=False).reshape(a.shape)
+
+    return result(y, (x,), (grad,))
 
 
 def upsample2d(
@@ -1005,13 +1116,17 @@ def _linear_weights(size: int, factor: int, align_corners: bool, dtype: Any) -> 
 
 
 __all__ = [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "avg_pool1d",
     "avg_pool2d",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
     "interpolate",
+    "max_pool1d",
     "max_pool2d",
     "upsample2d",
 ]

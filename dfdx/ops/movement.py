@@ -386,6 +386,43 @@ def repeat(x: Any, /, *dims: int | Sequence[int]) -> Any:
     return result(xp.tile(a, reps), (x,), (grad,))
 
 
+@overload
+def repeat_interleave(x: Never, /, repeats: int, axis: int | None = None) -> AnyTensor: ...
+@overload
+def repeat_interleave(x: Tensor[*S, T], /, repeats: int, axis: None = None) -> Tensor[Dyn, T]: ...
+@overload
+def repeat_interleave(
+    x: Tensor[*S, T], /, repeats: int, axis: int
+) -> Tensor[*tuple[Dyn, ...], T]: ...
+def repeat_interleave(x: Any, /, repeats: Any, axis: Any = None) -> Any:
+    """Each element of ``x`` repeated ``repeats`` times in place along ``axis`` (PyTorch's
+    ``torch.repeat_interleave`` with an int count): ``Tensor[B, S, D]`` by 2 along axis 1 is
+    ``Tensor[B, 2*S, D]``, rows ``0, 0, 1, 1, ...``; ``axis=None`` flattens ``x`` first. A
+    copy; each element's gradient adds up its copies'. ``repeats`` must be an int (a tensor
+    of counts per element is not supported)."""
+    op = "repeat_interleave"
+    a = array_of(op, x)
+    if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer):
+        raise TypeError(
+            f"{op}: repeats must be an int (a tensor of counts, one per element, is not "
+            f"supported), got {type(repeats).__name__}"
+        )
+    r = int(repeats)
+    ax = None if axis is None else _ints(op, "axis", (axis,))[0]
+    out = _as_shape(shapes.repeat_interleave(a.shape, r, ax))
+    _validate.bounded(op, "the output", out)
+    shape = a.shape
+    if ax is None:
+        y = xp.repeat(a.reshape(-1), r)
+        return result(y, (x,), (lambda g: g.reshape(-1, r).sum(axis=1).reshape(shape),))
+    ax %= a.ndim
+
+    def grad(g: Any) -> Any:
+        return g.reshape(*shape[:ax], shape[ax], r, *shape[ax + 1 :]).sum(axis=ax + 1)
+
+    return result(xp.repeat(a, r, axis=ax), (x,), (grad,))
+
+
 def _tensors(op: str, tensors: Sequence[AnyTensor]) -> list[AnyTensor]:
     if not isinstance(tensors, list | tuple):
         raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")

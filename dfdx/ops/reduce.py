@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal, Never, overload
 
 from dfdx._backend import Array, xp
 from dfdx._dtypes import check_float
-from dfdx._typing import A0, A1, A2, A3, AnyTensor, S, T
+from dfdx._typing import A0, A1, A2, A3, AnyTensor, D, Dyn, S, T
 from dfdx.ops._op import array_of, result
+from dfdx.ops.unary import _sigmoid
 from dfdx_mypy_plugin.shapes import (
     AXES,
     AXIS,
@@ -34,6 +35,7 @@ from dfdx_mypy_plugin.shapes import (
     normalize_axis,
     not_an_int,
 )
+from dfdx_mypy_plugin.shapes import glu as glu_shape
 
 if TYPE_CHECKING:
     from dfdx._tensor import Tensor
@@ -605,6 +607,34 @@ def log_softmax(x: Tensor[*S, T], /, axis: int = -1) -> Tensor[*S, T]:
     def grad(g: Array) -> Array:
         total: Array = g.sum(axis=ax, keepdims=True)
         return g - xp.exp(y) * total  # type: ignore[no-any-return]
+
+    return result(y, (x,), (grad,))
+
+
+# ``glu`` halves ``axis``: along the last axis (the default) its exact shape; along another an
+# unknown shape without the plugin, which makes it exact (dfdx_mypy_plugin/rules/reduce.py).
+@overload
+def glu(x: Never, /, axis: int = -1) -> AnyTensor: ...
+@overload
+def glu(x: Tensor[*S, D, T], /, axis: Literal[-1] = -1) -> Tensor[*S, Dyn, T]: ...
+@overload
+def glu(x: Tensor[*S, T], /, axis: int) -> AnyTensor: ...
+def glu(x: Any, /, axis: int = -1) -> Any:
+    """The gated linear unit, PyTorch's ``F.glu``: ``x`` cut in halves ``a``, ``b`` along
+    ``axis``, ``a * sigmoid(b)``; ``axis`` must have an even size, the result has half of
+    it."""
+    op = "glu"
+    a = array_of(op, x)
+    check_float(op, a)
+    ax = _one_axis(op, a, axis)
+    glu_shape(op, a.shape, axis)
+    half = a.shape[ax] // 2
+    first = xp.take(a, xp.arange(half), axis=ax)
+    gate = _sigmoid(xp.take(a, xp.arange(half, 2 * half), axis=ax))
+    y = first * gate
+
+    def grad(g: Array) -> Array:
+        return xp.concatenate([g * gate, g * first * gate * (1 - gate)], axis=ax)
 
     return result(y, (x,), (grad,))
 

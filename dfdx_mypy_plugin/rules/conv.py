@@ -1,5 +1,6 @@
 """Convolution and pooling over ``(N, C, *spatial)``: conv1d, conv2d, conv_transpose1d,
-conv_transpose2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, upsample2d, interpolate.
+conv_transpose2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,
+adaptive_max_pool1d, adaptive_avg_pool2d, upsample2d, interpolate.
 
 A parameter (stride, padding, dilation, kernel_size, ...) is read as a literal int or a tuple
 of literal ints, or as a symbolic size (a size TypeVar, arithmetic on them: ``padding=(k - 1)
@@ -137,21 +138,21 @@ def conv_transpose2d(call: Call) -> Type:
     return _conv_transpose(call, 2)
 
 
-def _required_size(call: Call, name: str) -> shapes.Param:
-    """The 2-d size argument ``name`` (at least 1 per axis); unknown when the call omits it
-    (mypy reports the missing argument)."""
+def _required_size(call: Call, name: str, spatial: int = 2) -> shapes.Param:
+    """The size argument ``name`` (at least 1 per spatial axis); unknown when the call omits
+    it (mypy reports the missing argument)."""
     if not call.has(name):
         raise Unknown
-    return _param(call, name, 2, 1, 1)
+    return _param(call, name, spatial, 1, 1)
 
 
-def _pool(call: Call) -> Type:
+def _pool(call: Call, spatial: int) -> Type:
     x = call.tensor(0)
-    kernel = _required_size(call, "kernel_size")
+    kernel = _required_size(call, "kernel_size", spatial)
     stride = kernel
     if call.has("stride") and not isinstance(get_proper_type(call.arg("stride")), NoneType):
-        stride = _param(call, "stride", 2, 1, 1)
-    padding = _param(call, "padding", 2, 0, 0)
+        stride = _param(call, "stride", spatial, 1, 1)
+    padding = _param(call, "padding", spatial, 0, 0)
     ceil_mode = literal_bool(call.arg("ceil_mode")) if call.has("ceil_mode") else False
     if ceil_mode is not None:
         shape = shapes.pool(call.op, x.shape, kernel, stride, padding, ceil_mode)
@@ -163,8 +164,18 @@ def _pool(call: Call) -> Type:
     return call.result(shape, x.tape, x)
 
 
+def _pool2d(call: Call) -> Type:
+    return _pool(call, 2)
+
+
+def _pool1d(call: Call) -> Type:
+    return _pool(call, 1)
+
+
 for _op in ("max_pool2d", "avg_pool2d"):
-    rule(_op, functions=_ops(_op))(_pool)
+    rule(_op, functions=_ops(_op))(_pool2d)
+for _op in ("max_pool1d", "avg_pool1d"):
+    rule(_op, functions=_ops(_op))(_pool1d)
 
 
 @rule("adaptive_avg_pool2d", functions=_ops("adaptive_avg_pool2d"))
@@ -172,6 +183,17 @@ def adaptive_avg_pool2d(call: Call) -> Type:
     x = call.tensor(0)
     size = _required_size(call, "output_size")
     return call.result(shapes.adaptive_pool(call.op, x.shape, size), x.tape, x)
+
+
+def _adaptive_pool1d(call: Call) -> Type:
+    """``(N, C, L)`` to ``(N, C, output_size)``."""
+    x = call.tensor(0)
+    size = _required_size(call, "output_size", 1)
+    return call.result(shapes.adaptive_pool(call.op, x.shape, size), x.tape, x)
+
+
+for _op in ("adaptive_avg_pool1d", "adaptive_max_pool1d"):
+    rule(_op, functions=_ops(_op))(_adaptive_pool1d)
 
 
 @rule("upsample2d", functions=_ops("upsample2d"))

@@ -1,5 +1,5 @@
 """Movement and shape: reshape, flatten, permute, transpose, unsqueeze, squeeze,
-broadcast_to (and ``expand``, its PyTorch name), repeat, concat and stack.
+broadcast_to (and ``expand``, its PyTorch name), repeat, repeat_interleave, concat and stack.
 
 Axes passed as int arguments must be literals for an exact result (an axis that is not one
 leaves mypy's default, ``Any``). Sizes (reshape, broadcast_to) are read as the creation
@@ -300,6 +300,23 @@ def repeat(call: Call) -> Type:
         return _unknown_count(call)
     x = call.tensor(0)
     return call.result(shapes.repeat(x.shape, counts), x.tape, x)
+
+
+@rule("repeat_interleave", methods=("repeat_interleave",), functions=_movement("repeat_interleave"))
+def repeat_interleave(call: Call) -> Type:
+    """``axis`` times ``repeats`` (a literal, a folded or a symbolic size); ``axis=None``
+    (the default) flattens. A ``repeats`` that is not an int is mypy's argument error."""
+    x = call.tensor(0)
+    if call.has("repeats"):
+        repeats = call.named_size("repeats")
+    elif len(call.operands) > 1:
+        repeats = call.size(1)
+    else:
+        raise Unknown
+    axis: int | None = None
+    if call.has("axis") and not isinstance(get_proper_type(call.arg("axis")), NoneType):
+        axis = _axis(call, call.arg("axis"))
+    return call.result(shapes.repeat_interleave(x.shape, repeats, axis), x.tape, x)
 
 
 def _first(call: Call) -> Expression | None:

@@ -453,14 +453,14 @@ def _window_type(call: Call, window: tuple[shapes.Arg, ...]) -> Type | None:
             continue
         if arg.pair:
             value = _pair_arg(call, arg)
-            if value is None and arg.default_from is not None and not call.has(arg.name):
-                value = values.get(arg.default_from)
         elif arg.many:
             value = _many_arg(call, arg)
         elif arg.sides:
             value = _sides_arg(call, arg)
         else:
             value = _single_arg(call, arg)
+        if value is None and arg.default_from is not None and not call.has(arg.name):
+            value = values.get(arg.default_from)  # a pool's stride: its kernel
         # a ``groups`` that is not a literal (``groups=dim``) is recorded as ``int``: the
         # window's sizes do not depend on it
         if arg.name == "groups" and not isinstance(value, int):
@@ -905,6 +905,7 @@ def _listed_layers(call: Call) -> tuple[list[Instance], list[Expression | None]]
 _RANK_KEEPING = frozenset(
     {"Linear", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool2d"}
     | {"AvgPool2d", "AdaptiveAvgPool2d", "Upsample", "GroupNorm", "InstanceNorm2d"}
+    | {"MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "GLU"}
 )
 
 

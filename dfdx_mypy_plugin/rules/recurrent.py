@@ -10,6 +10,11 @@ that is not known (``bidirectional=bidirectional``) is ``int`` or ``bool`` in th
 the sizes that depend on it are then ``Dyn``. ``lstm(x)`` is ``(output, (h_n, c_n))`` with
 ``output`` ``(L, N, directions * hidden_size)`` (``(N, L, ...)`` batch first) and the states
 ``(num_layers * directions, N, hidden_size)`` (:func:`shapes.recurrent`, the runtime's check).
+
+The cells (``LSTMCell``, ``GRUCell``: one step) are typed ``LSTMCell[Literal[32], Literal[64]]``
+(``input_size``, ``hidden_size``) where built; ``cell(x, (h, c))`` is ``(h, c)``, each ``(N,
+hidden_size)`` for ``x`` ``(N, input_size)`` (``(hidden_size,)`` unbatched), the input's
+features and the given states checked (:func:`shapes.recurrent_cell`).
 """
 
 from __future__ import annotations
@@ -229,3 +234,86 @@ for _fullname, _name in RECURRENT.items():
     FUNCTION_RULES[_fullname] = Rule(_name, _new)
     for _method in ("__call__", "forward"):
         METHOD_RULES[f"{_fullname}.{_method}"] = Rule(_name, _call)
+
+
+# ---- cells -------------------------------------------------------------------------------------
+
+CELLS = {f"{_R}.{name}": name for name in ("LSTMCell", "GRUCell")}
+"""The one-step cells by fully qualified name."""
+
+
+def _new_cell(call: Call) -> Type:
+    """``LSTMCell(input_size, hidden_size)``: the two sizes in its type."""
+    default = get_proper_type(call.default)
+    if not isinstance(default, Instance) or len(default.args) != 2:
+        raise Unknown  # a subclass: its type parameters may mean something else
+    args: list[Type] = []
+    for i, (name, old) in enumerate(zip(_SIZES[:2], default.args, strict=True)):
+        d = _size(call, name)
+        if isinstance(d, int) and d < 1:
+            raise shapes.ShapeError(f"{call.op}: {name} must be an int > 0, got {d}")
+        if isinstance(d, int):
+            args.append(LiteralType(d, _int_type(call)))
+        elif isinstance(d, str):
+            args.append(_symbolic(call, d, default.type, i) or old)
+        else:
+            args.append(old)
+    return _fit_declared(call, default.copy_modified(args=args))
+
+
+def _built_cell(call: Call, module: Instance) -> Instance:
+    """``module``, or the value its field was built with where its type leaves a size out (a
+    field declared ``GRUCell``), as :func:`_as_built`."""
+    context = call.context
+    if not any(isinstance(get_proper_type(a), AnyType) for a in module.args):
+        return module
+    if not isinstance(context, CallExpr) or not isinstance(context.callee, MemberExpr):
+        return module
+    built = _built_field_type(call.api, context.callee)
+    if built is None or built.type is not module.type or len(built.args) != 2:
+        return module
+    args = [
+        b if isinstance(get_proper_type(a), AnyType) else a
+        for a, b in zip(module.args, built.args, strict=True)
+    ]
+    return module.copy_modified(args=args)
+
+
+def _cell_call(call: Call) -> Type:
+    if not call.operands:
+        raise Unknown
+    module = get_proper_type(call.operands[0])
+    if not isinstance(module, Instance) or module.type.fullname not in CELLS:
+        raise Unknown
+    if len(module.args) != 2 or not call.has("x"):
+        raise Unknown
+    x = _in_scope(read_tensor(call.arg("x")), call.api)
+    module = _built_cell(call, module)
+    lstm = module.type.name == "LSTMCell"
+    given = _states(call, lstm)
+    syms = dict(x.syms)
+    syms.update(call.syms)
+    for s in given:
+        if s is not None:
+            syms.update(s.syms)
+    shape = shapes.recurrent_cell(
+        module.type.name,
+        x.shape,
+        _read_size(module.args[0], call),
+        _read_size(module.args[1], call),
+        [None if s is None else s.shape for s in given],
+    )
+    tape = merge_tapes([x.tape, *(s.tape for s in given if s is not None)])
+    default = get_proper_type(call.default)
+    state = tensor_type(_template(default), shape, tape, syms, _int_type(call), call.api)
+    if not lstm:
+        return state
+    if not isinstance(default, TupleType) or len(default.items) != 2:
+        raise Unknown
+    return default.copy_modified(items=[state, state])
+
+
+for _fullname, _name in CELLS.items():
+    FUNCTION_RULES[_fullname] = Rule(_name, _new_cell)
+    for _method in ("__call__", "forward"):
+        METHOD_RULES[f"{_fullname}.{_method}"] = Rule(_name, _cell_call)

@@ -1,4 +1,5 @@
-"""Reductions over ``axis=`` with ``keepdims=``, and softmax/log_softmax along an axis."""
+"""Reductions over ``axis=`` with ``keepdims=``, softmax/log_softmax along an axis, and glu,
+which halves its axis."""
 
 from __future__ import annotations
 
@@ -86,3 +87,15 @@ def cumsum(call: Call) -> Type:
     if not call.has("axis"):
         raise Unknown
     return _along_axis(call)
+
+
+@rule("glu", functions=("dfdx.ops.reduce.glu",))
+def glu(call: Call) -> Type:
+    """``axis`` (the last by default) halved; an odd size is reported."""
+    x = call.tensor(0)
+    if call.has("axis"):
+        _no_bool(call, call.arg("axis"), shapes.AXIS)
+    axis = literal_int(call.arg("axis")) if call.has("axis") else -1
+    if axis is None:
+        raise Unknown
+    return call.result(shapes.glu(call.op, x.shape, axis), x.tape, x)

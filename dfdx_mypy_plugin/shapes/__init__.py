@@ -138,6 +138,7 @@ from dfdx_mypy_plugin.shapes.movement import pixel_shuffle as pixel_shuffle
 from dfdx_mypy_plugin.shapes.movement import pixel_unshuffle as pixel_unshuffle
 from dfdx_mypy_plugin.shapes.movement import product as product
 from dfdx_mypy_plugin.shapes.movement import repeat as repeat
+from dfdx_mypy_plugin.shapes.movement import repeat_interleave as repeat_interleave
 from dfdx_mypy_plugin.shapes.movement import reshape as reshape
 from dfdx_mypy_plugin.shapes.movement import slice_scatter as slice_scatter
 from dfdx_mypy_plugin.shapes.movement import split_sizes as split_sizes
@@ -158,6 +159,8 @@ from dfdx_mypy_plugin.shapes.norm import group_norm as group_norm
 from dfdx_mypy_plugin.shapes.norm import layer_norm as layer_norm
 from dfdx_mypy_plugin.shapes.norm import rms_norm as rms_norm
 from dfdx_mypy_plugin.shapes.recurrent import recurrent as recurrent
+from dfdx_mypy_plugin.shapes.recurrent import recurrent_cell as recurrent_cell
+from dfdx_mypy_plugin.shapes.reduce import glu as glu
 from dfdx_mypy_plugin.shapes.reduce import nonempty_reduce as nonempty_reduce
 from dfdx_mypy_plugin.shapes.reduce import reduce as reduce
 from dfdx_mypy_plugin.shapes.selection import multinomial as multinomial

@@ -39,6 +39,7 @@ from dfdx_mypy_plugin.shapes.conv import (
 from dfdx_mypy_plugin.shapes.movement import flatten, pad, pixel_shuffle, pixel_unshuffle, reshape
 from dfdx_mypy_plugin.shapes.nn import channels, features, linear, prelu, sequential_link
 from dfdx_mypy_plugin.shapes.norm import group_norm
+from dfdx_mypy_plugin.shapes.reduce import glu
 
 SizeAxis = Literal["features", "channels"]
 """A size a layer reads or gives: ``features`` on the last axis, ``channels`` on axis 1."""
@@ -418,6 +419,41 @@ def _pool(op: str) -> OutputRule:
     return rule
 
 
+def _pool1d(op: str) -> OutputRule:
+    """``MaxPool1d``/``AvgPool1d``: the op's rule with the layer's window (ints)."""
+
+    def rule(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+        if w is None:
+            check_input(layer, name, x, sizes)
+            return (x[0], x[1], None)
+        k, s, p = ((_single(w, a),) for a in ("kernel_size", "stride", "padding"))
+        return pool(op, x, k, s, p, w.get("ceil_mode") is True)
+
+    return rule
+
+
+def _adaptive_pool1d(op: str) -> OutputRule:
+    """``AdaptiveAvgPool1d``/``AdaptiveMaxPool1d``: ``(N, C, L)`` to ``(N, C, output_size)``."""
+
+    def rule(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape:
+        if w is None:
+            check_input(layer, name, x, sizes)
+            return (x[0], x[1], None)
+        return adaptive_pool(op, x, (_single(w, "output_size"),))
+
+    return rule
+
+
+def _glu(layer: Layer, name: str, x: Shape, sizes: Sequence[Dim], w: Window | None) -> Shape | None:
+    axis = sizes[0]
+    if not isinstance(axis, int):
+        return None
+    try:
+        return glu("glu", x, axis)
+    except ShapeError as e:
+        raise ShapeError(str(e).replace("glu:", f"{name}:", 1)) from None
+
+
 def _pad2d(mode: str) -> OutputRule:
     """A padding layer's rule: ``padding`` an int (every side) or ``(left, right, top,
     bottom)``, as PyTorch's ``ReflectionPad2d``/``ReplicationPad2d``/``ZeroPad2d`` take it."""
@@ -479,6 +515,12 @@ _POOL_WINDOW = (
     Arg("ceil_mode", False, flag=True),
 )
 
+_POOL1D_WINDOW = (
+    Arg("kernel_size"),
+    Arg("stride", default_from="kernel_size"),
+    Arg("padding", 0, minimum=0),
+    Arg("ceil_mode", False, flag=True),
+)
 _PAD_WINDOW = (Arg("padding", minimum=0, sides=4),)
 
 LAYERS: tuple[Layer, ...] = (
@@ -674,6 +716,45 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer("InstanceNorm2d", _L, sizes=(Arg("num_features"),), reads="channels", ranks=(4,)),
     Layer("PReLU", _L, sizes=(Arg("num_parameters", 1, attribute="num_slopes"),), output=_prelu),
+    Layer(
+        "MaxPool1d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=_POOL1D_WINDOW,
+        output=_pool1d("max_pool1d"),
+    ),
+    Layer(
+        "AvgPool1d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=_POOL1D_WINDOW,
+        output=_pool1d("avg_pool1d"),
+    ),
+    Layer(
+        "AdaptiveAvgPool1d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=(Arg("output_size"),),
+        output=_adaptive_pool1d("adaptive_avg_pool1d"),
+    ),
+    Layer(
+        "AdaptiveMaxPool1d",
+        _L,
+        forgets=_FEATURES,
+        ranks=(3,),
+        window=(Arg("output_size"),),
+        output=_adaptive_pool1d("adaptive_max_pool1d"),
+    ),
+    Layer(
+        "GLU",
+        _L,
+        sizes=(Arg("axis", -1, axis=True),),
+        forgets=("features", "channels"),
+        output=_glu,
+    ),
 )
 """Every layer of ``dx.nn`` that takes one tensor. ``Residual`` keeps the shape; the plugin
 also folds its input through the module it wraps."""
@@ -697,6 +778,9 @@ NOT_LAYERS: dict[str, str] = {
     "and layout into its type where it is built and checks its input and states where called",
     "GRU": "returns (output, h_n), not one tensor: rules/recurrent.py, as LSTM",
     "RNN": "returns (output, h_n), not one tensor: rules/recurrent.py, as LSTM",
+    "LSTMCell": "takes a state and returns (h, c): rules/recurrent.py puts its sizes into its "
+    "type where it is built and checks its input and states where called",
+    "GRUCell": "takes a state: rules/recurrent.py, as LSTMCell",
     "LoadError": "an exception, not a module",
     "ParameterList": "holds tensors and is not called: its elements are typed by its element "
     "type (ParameterList[Tensor[L[4], NoneTape]])",

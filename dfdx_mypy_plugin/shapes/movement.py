@@ -263,6 +263,23 @@ def repeat(shape: Shape, counts: Sequence[Dim]) -> Shape:
     return tuple(dim_mul(c, d) for c, d in zip(counts, padded, strict=True))
 
 
+def repeat_interleave(shape: Shape, repeats: Dim, axis: int | None) -> Shape:
+    """``repeat_interleave(x, repeats, axis)`` (PyTorch's): each element repeated ``repeats``
+    times in place along ``axis`` (``Tensor[B, S, D]`` by 2 on axis 1 is ``Tensor[B, 2*S,
+    D]``); ``axis=None`` flattens first (``Tensor[B * S * D * repeats]``). A negative count is
+    an error."""
+    op = "repeat_interleave"
+    if isinstance(repeats, int) and repeats < 0:
+        raise ShapeError(f"{op}: repeats must be >= 0, got {repeats}")
+    if axis is None:
+        total: Dim = 1
+        for d in shape:
+            total = dim_mul(total, d)
+        return (dim_mul(total, repeats),)
+    ax = normalize_axis(op, shape, axis)
+    return (*shape[:ax], dim_mul(shape[ax], repeats), *shape[ax + 1 :])
+
+
 def _targets(shape: Shape, dims: Sequence[Dim]) -> Shape:
     """The sizes ``broadcast_to`` was asked for, a -1 as the input's size (ShapeError.best:
     the code after the call is written against them)."""

@@ -64,3 +64,30 @@ def recurrent(
         return (x[0], x[1], features), want
     # the batch axis as precise as the input and the states give it
     return ((want[1], x[1], features) if batch_first else (x[0], want[1], features)), want
+
+
+def recurrent_cell(
+    name: str, x: Shape, input_size: Dim, hidden_size: Dim, states: Sequence[Shape | None] = ()
+) -> Shape:
+    """The state shape of one step of the cell ``name`` (``LSTMCell``, ``GRUCell``) on ``x``:
+    ``(N, hidden_size)`` for an input ``(N, input_size)``, ``(hidden_size,)`` for an unbatched
+    ``(input_size,)``, as PyTorch's cells; each given state must have that shape."""
+    if len(x) not in (1, 2) or same_layer_size(x[-1], input_size) is False:
+        raise ShapeError(
+            f"{name}: expected an input (N, input_size) or (input_size,) with input_size "
+            f"{fmt_dim(input_size)}, got {fmt(x)}"
+        )
+    want: Shape = (*x[:-1], hidden_size)
+    for state in states:
+        if state is None:
+            continue
+        if len(state) != len(want) or any(
+            same_layer_size(a, b) is False for a, b in zip(state, want, strict=True)
+        ):
+            layout = "(N, hidden_size)" if len(want) == 2 else "(hidden_size,)"
+            raise ShapeError(
+                f"{name}: expected a state {fmt(want)} {layout} for the input {fmt(x)}, "
+                f"got {fmt(state)}"
+            )
+        want = tuple(agree(a, b) for a, b in zip(want, state, strict=True))
+    return want

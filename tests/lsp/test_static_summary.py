@@ -175,7 +175,8 @@ def test_the_layers_counted_as_parameter_free_hold_none() -> None:
         dx.nn.AdaptiveAvgPool2d(1), dx.nn.Upsample(scale_factor=2), dx.nn.Identity(),
         dx.nn.LeakyReLU(), dx.nn.ReLU6(), dx.nn.Hardswish(), dx.nn.Mish(), dx.nn.ELU(),
         dx.nn.Unflatten(1, (2, 3)), dx.nn.ReflectionPad2d(1), dx.nn.ReplicationPad2d(1),
-        dx.nn.ZeroPad2d(1), dx.nn.PixelShuffle(2), dx.nn.PixelUnshuffle(2),
+        dx.nn.ZeroPad2d(1), dx.nn.PixelShuffle(2), dx.nn.PixelUnshuffle(2), dx.nn.MaxPool1d(2),
+        dx.nn.AvgPool1d(2), dx.nn.AdaptiveAvgPool1d(1), dx.nn.AdaptiveMaxPool1d(1), dx.nn.GLU(),
     ]  # fmt: skip
     assert {type(m).__name__ for m in layers} == _PARAMETER_FREE
     assert [m.num_parameters() for m in layers] == [0] * len(layers)
