@@ -761,6 +761,7 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
         if isinstance(forward, CallableType):
             if _own_arguments(ctx):
+                forward = _joined_forward(ctx, forward)
                 checked, misfit = forward_checked(ctx.api, receiver, forward, ctx.context)
                 return refined_by_instance(ctx.api, receiver, checked, ctx.context, misfit)
             return forward_sizes_evaluated(ctx.api, receiver, forward, ctx.args)
@@ -770,6 +771,18 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         if _DEBUG:
             raise
     return ctx.default_signature
+
+
+def _joined_forward(ctx: MethodSigContext, forward: CallableType) -> CallableType:
+    """``forward`` taken once per path of a tensor argument joined from several (a loop's
+    ``x = block(self.up(x), w)``, whose ``x`` is the union of each pass's sizes):
+    :func:`joined_argument_accepted`, as for the user's other calls."""
+    try:
+        return joined_argument_accepted(ctx._replace(default_signature=forward))
+    except Exception:
+        if _DEBUG:
+            raise
+        return forward
 
 
 def _own_arguments(ctx: MethodSigContext) -> bool:
