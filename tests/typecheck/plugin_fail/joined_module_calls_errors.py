@@ -2,7 +2,7 @@
 sizes) is taken once per path, but a size another argument binds to one a path certainly
 does not have is still reported: a mask built once for the 8x8 map, given to every pass."""
 
-# rules: nn, creation, binary, movement
+# rules: nn, creation, binary
 
 from typing import Generic, TypeVar
 from typing import Literal as L
