@@ -79,9 +79,7 @@ def joined_argument_accepted(ctx: FunctionSigContext | MethodSigContext) -> Call
     if joined is None:
         return sig
     i, bindings, members = joined
-    varying = {
-        tv for tv in bindings[0] if not all(is_same_type(b[tv], bindings[0][tv]) for b in bindings)
-    }
+    varying = _varying(bindings)
     differ = varying - bound_elsewhere
     wrong = _report_paths(ctx, sig, context, i, members, varying & bound_elsewhere)
     if not varying:
@@ -101,6 +99,18 @@ def joined_argument_accepted(ctx: FunctionSigContext | MethodSigContext) -> Call
         ret_type=_declared_where_a_path_fits(ctx, context, make_simplified_union(results)),
         variables=[v for v in sig.variables if v.id not in differ],
     )
+
+
+def _varying(bindings: list[dict[TypeVarId, Type]]) -> set[TypeVarId]:
+    """The type variables that two paths bind to different types. A path whose size is
+    ``Any`` (a call the plugin reported, whose result left that size unknown) fits any other
+    path's and does not make the variable vary."""
+    out: set[TypeVarId] = set()
+    for tv in bindings[0]:
+        known = [b[tv] for b in bindings if not isinstance(get_proper_type(b[tv]), AnyType)]
+        if any(not is_same_type(k, known[0]) for k in known[1:]):
+            out.add(tv)
+    return out
 
 
 def _declared_where_a_path_fits(

@@ -77,6 +77,7 @@ from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
 from dfdx_mypy_plugin._joined_arguments import joined_argument_accepted
 from dfdx_mypy_plugin._joined_values import kept_variants
+from dfdx_mypy_plugin._layer_lists import widened_list_item
 from dfdx_mypy_plugin._listed import tensor_appended
 from dfdx_mypy_plugin._reassigned_fields import widened_field_value
 from dfdx_mypy_plugin._types import (
@@ -345,12 +346,14 @@ def _hinted(hook: Callable[[Any], Type]) -> Callable[[Any], Type]:
 
 
 def _widened(hook: Callable[[FunctionContext], Type]) -> Callable[[FunctionContext], Type]:
-    """``hook`` (of a constructor), its module's type widened where it is the first of
-    several values of a field (:func:`widened_field_value`)."""
+    """``hook`` (of a constructor), its module's type widened where it is an item of a list
+    display of modules that differ (:func:`widened_list_item`) or the first of several values
+    of a field (:func:`widened_field_value`)."""
 
     def run(ctx: FunctionContext) -> Type:
         result = hook(ctx)
         try:
+            result = widened_list_item(ctx.api, ctx.context, result)
             return widened_field_value(ctx.api, ctx.context, result)
         except Exception:
             if _DEBUG:
@@ -761,6 +764,7 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         forward = get_proper_type(find_member("forward", receiver, receiver, is_operator=True))
         if isinstance(forward, CallableType):
             if _own_arguments(ctx):
+                forward = _joined_forward(ctx, forward)
                 checked, misfit = forward_checked(ctx.api, receiver, forward, ctx.context)
                 return refined_by_instance(ctx.api, receiver, checked, ctx.context, misfit)
             return forward_sizes_evaluated(ctx.api, receiver, forward, ctx.args)
@@ -770,6 +774,18 @@ def _forward_signature(ctx: MethodSigContext) -> FunctionLike:
         if _DEBUG:
             raise
     return ctx.default_signature
+
+
+def _joined_forward(ctx: MethodSigContext, forward: CallableType) -> CallableType:
+    """``forward`` taken once per path of a tensor argument joined from several (a loop's
+    ``x = block(self.up(x), w)``, whose ``x`` is the union of each pass's sizes):
+    :func:`joined_argument_accepted`, as for the user's other calls."""
+    try:
+        return joined_argument_accepted(ctx._replace(default_signature=forward))
+    except Exception:
+        if _DEBUG:
+            raise
+        return forward
 
 
 def _own_arguments(ctx: MethodSigContext) -> bool:

@@ -1440,8 +1440,13 @@ def fit_value(
 
 
 def _equal_where_exact(have: Shape, want: Shape) -> bool:
-    """Whether each size of ``have`` is ``want``'s, is declared ``Dyn``, or is equal to it where
-    the code runs (``2*(C//2)`` channels returned where ``C`` is declared, a UNet's
-    ``32*(H//32)`` rows where ``H`` is: :func:`shapes.fits_declared`): the declared type is
-    then the value's, where mypy would hold the ``Expr`` to be another type."""
-    return all(a == b or b is None or fits_declared(a, b) for a, b in zip(have, want, strict=True))
+    """Whether each size of ``have`` is ``want``'s, is declared ``Dyn``, is typed plain ``int``
+    (a size the run time checks: a helper's ``-> Tensor[B, int, N, T]`` returned where ``CO``
+    is declared), or is equal to it where the code runs (``2*(C//2)`` channels returned where
+    ``C`` is declared, a UNet's ``32*(H//32)`` rows where ``H`` is: :func:`shapes.fits_declared`):
+    the declared type is then the value's, where mypy would hold the ``Expr`` or ``int`` to be
+    another type."""
+    return all(
+        a == b or a is None or b is None or fits_declared(a, b)
+        for a, b in zip(have, want, strict=True)
+    )

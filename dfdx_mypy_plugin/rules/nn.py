@@ -43,8 +43,11 @@ from mypy.nodes import (
     Context,
     Expression,
     IndexExpr,
+    ListComprehension,
+    ListExpr,
     MemberExpr,
     NameExpr,
+    RefExpr,
     TempNode,
     TupleExpr,
     TypeInfo,
@@ -1658,6 +1661,31 @@ def _binding_misfit(
     return None
 
 
+def _listed_tensors(
+    api: CheckerPluginInterface,
+    context: CallExpr,
+    forward: CallableType,
+    formal_of: list[list[int]],
+) -> dict[int, Type]:
+    """The types of the arguments given to a parameter typed as a list of tensors
+    (``sparse: list[Tensor[B, D, T]]``) where the argument is a list of tensors on one tape
+    (:func:`tapes_joined` joins its tape with the other arguments')."""
+    out: dict[int, Type] = {}
+    for i, actuals in enumerate(formal_of):
+        if len(actuals) != 1 or context.arg_kinds[actuals[0]] not in (ARG_POS, ARG_NAMED):
+            continue
+        formal = get_proper_type(forward.arg_types[i])
+        if not (isinstance(formal, Instance) and formal.type.fullname in _LISTS):
+            continue
+        argument = context.args[actuals[0]]
+        if not isinstance(argument, RefExpr | ListExpr | ListComprehension):
+            continue
+        actual = api.get_expression_type(argument)
+        if _tape_of(actual) is not None:
+            out[i] = actual
+    return out
+
+
 def _args(t: Type) -> list[Type]:
     p = get_proper_type(t)
     return list(p.args) if isinstance(p, Instance) else []
@@ -1699,7 +1727,13 @@ def forward_checked(
             continue  # its argument is not typed here (a list or a lambda needs its context)
         argument = context.args[actuals[0]]
         tensor_args[i] = (argument, api.get_expression_type(argument))
-    forward = tapes_joined(forward, {i: actual for i, (_, actual) in tensor_args.items()})
+    forward = tapes_joined(
+        forward,
+        {
+            **_listed_tensors(api, context, forward, formal_of),
+            **{i: actual for i, (_, actual) in tensor_args.items()},
+        },
+    )
     free = {tv.id for tv in forward.variables}
     free_names = frozenset(tv.name for tv in forward.variables)
     written = list(forward.arg_types)
@@ -1981,10 +2015,22 @@ def _is_tape_var(v: object) -> bool:
 
 
 def _tape_of(t: Type) -> ProperType | None:
+    """The tape of a tensor, or of the tensors of a list of them (``list[Tensor[B, D, T]]``,
+    a ``Sequence``: a user's ``forward`` that stacks a list of embeddings beside its input)."""
     p = get_proper_type(t)
     if isinstance(p, Instance) and p.type.fullname == TENSOR and p.args:
         return get_proper_type(p.args[-1])
+    if isinstance(p, Instance) and p.type.fullname in _LISTS and len(p.args) == 1:
+        item = get_proper_type(p.args[0])
+        if isinstance(item, Instance) and item.type.fullname == TENSOR and item.args:
+            return get_proper_type(item.args[-1])
     return None
+
+
+_LISTS = frozenset(
+    {"builtins.list", "typing.Sequence", "typing.Iterable", "collections.abc.Sequence"}
+)
+"""Containers whose tensors a tape TypeVar of ``forward`` may type (:func:`_tape_of`)."""
 
 
 def tapes_joined(forward: CallableType, actual_types: dict[int, Type]) -> CallableType:
