@@ -35,6 +35,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
+    RefExpr,
     OpExpr,
     RaiseStmt,
     ReturnStmt,
@@ -72,6 +73,7 @@ from dfdx_mypy_plugin._locals import (
     count_bindings,
     reaching_definitions,
     target_names,
+    unpacked_binding,
 )
 from dfdx_mypy_plugin._types import (
     MODULE,
@@ -363,6 +365,9 @@ def origins(
     if isinstance(e, NameExpr):
         value = last_assignment(api, e)
         if value is None:
+            piece = split_source(api, e)
+            if piece is not None:
+                return origins(api, piece, axes, depth + 1, merged)
             return _one_of(api, branch_values(api, e), axes, depth, merged)
         return origins(api, value, axes, depth + 1, merged)
     if isinstance(e, IndexExpr):
@@ -378,6 +383,31 @@ def origins(
     if out is None:
         out = _built_member_output(api, e)
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
+
+
+_SPLITS = ("chunk", "split")
+
+
+def split_source(api: CheckerPluginInterface, e: NameExpr) -> Expression | None:
+    """The tensor that ``e`` is a piece of, where ``e`` was unpacked from a ``chunk`` or a
+    ``split`` of it (``scale, shift = self.style(w).chunk(2, axis=1)``): each piece has its
+    rank, its sizes on the other axes, and on the split axis a part of its size there, so a
+    layer that set that tensor's size set the piece's."""
+    unpacked = unpacked_binding(api, e)
+    if unpacked is None or not isinstance(unpacked[0], CallExpr):
+        return None
+    call = unpacked[0]
+    callee = call.callee
+    if not isinstance(callee, MemberExpr | NameExpr) or callee.name not in _SPLITS:
+        return None
+    if isinstance(callee, MemberExpr) and checked_shape(api, callee.expr) is not None:
+        source: Expression = callee.expr  # ``h.chunk(2, axis=1)``
+    elif isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx.") and call.args:
+        source = call.args[0]  # ``dx.chunk(h, 2, axis=1)``
+    else:
+        return None
+    whole, piece = checked_shape(api, source), checked_shape(api, e)
+    return source if whole is not None and piece is not None and len(whole) == len(piece) else None
 
 
 def _scaled(

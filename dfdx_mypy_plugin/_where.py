@@ -558,7 +558,37 @@ def at_inputs(
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
     faults = _fault_axes(api, context, operands, message)
-    return found + _trails(api, context, faults, message, found)
+    found += _trails(api, context, faults, message, found)
+    return found + _grown_ranks(api, context, operands, message, found)
+
+
+def _grown_ranks(
+    api: CheckerPluginInterface,
+    context: Context,
+    operands: list[Expression],
+    message: str,
+    reported: list[tuple[str, Context]],
+) -> list[tuple[str, Context]]:
+    """Where ``message`` says that operands which must have equal shapes do not (a loss's
+    input and target) and one has more axes than the other, the assignments where that one
+    got them by broadcasting (:func:`dfdx_mypy_plugin._axis_trail.grown_rank`: a ``(B, 1)``
+    gathered without its ``squeeze`` added to a ``(B,)``), on lines not reported yet."""
+    from dfdx_mypy_plugin._axis_trail import grown_rank  # (it imports this module)
+
+    if ": shapes differ: " not in message:
+        return []
+    ranks = [checked_shape(api, e) for e in operands[:2]]
+    if len(ranks) != 2 or ranks[0] is None or ranks[1] is None or len(ranks[0]) == len(ranks[1]):
+        return []
+    lines = {where.line for _, where in reported} | {context.line}
+    found: list[tuple[str, Context]] = []
+    higher = operands[0] if len(ranks[0]) > len(ranks[1]) else operands[1]
+    for name, value in grown_rank(api, higher):
+        if value.line in lines or value.line <= 0:
+            continue
+        lines.add(value.line)
+        found.append((f"{name} is assigned here; used at line {context.line}: {message}", value))
+    return found
 
 
 def _told_on(api: CheckerPluginInterface, line: int, message: str) -> bool:
@@ -837,10 +867,16 @@ def _entry_value(api: CheckerPluginInterface, name: NameExpr, message: str) -> E
     """The value ``name`` has on a loop's first pass where it is used before the loop's body
     rebinds it (:func:`loop_entry_definition`: ``tokens = h.flatten(2)`` before ``for block
     in self.blocks: tokens = block(tokens, ctx)``), where ``message`` is about that value (it
-    names its shape): a later pass's value, the loop's own, is as likely the one at fault."""
+    names its shape as what was given, or as an operand of an op that the first pass runs:
+    ``forecast = dx.zeros(b, n)`` before ``for block in self.blocks: forecast = forecast +
+    block(x)``): a later pass's value, the loop's own, is as likely the one at fault."""
     value = loop_entry_definition(api, name)
     shape = checked_shape(api, value) if value is not None else None
-    return value if shape is not None and f"got {fmt(shape)}" in message else None
+    if shape is None:
+        return None
+    given = fmt(shape)
+    operand = re.search(rf"(: |\band ){re.escape(given)}( and\b| \()", message)
+    return value if f"got {given}" in message or operand is not None else None
 
 
 _MOVES = ("transpose", "swapaxes", "permute", "mT", "T", "unsqueeze", "flatten")

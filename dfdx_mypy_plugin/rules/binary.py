@@ -329,6 +329,7 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
         e, axis, rank = _through_new_axes(operand, bad[0], len(shape))
         if axis is None:
             continue
+        layered = False
         for layer_call in _layer_calls(e, definition):
             called = get_proper_type(type_of(call.api)(layer_call.callee))
             # an identity or a projection (``self.shortcut``): the projection's
@@ -336,6 +337,7 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
             if not isinstance(layer, Instance):
                 continue
             sets = _sets(layer)
+            layered = layered or bool(sets)
             if ("features" in sets and axis == -1) or ("channels" in sets and axis == 1 - rank):
                 inner = _sequential_layers_at_fault(call, layer, layer_call, rank + axis, message)
                 for text, place in inner:
@@ -346,6 +348,11 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
                     layer_blamed.add(k)
                 break
+        if not layered and k not in blamed and e is not None:
+            # a layer further back set the size: through pieces, slices, shape-keeping ops,
+            # a user's module (:func:`dfdx_mypy_plugin._origin.origins`)
+            for text, place in at_origins(call.api, context, e, frozenset({rank + axis}), message):
+                call.fail(text, DFDX_SHAPE, at=place)
     if not blamed and not layer_blamed:
         _blame_tables(call, exprs, (a, b), bad[0], message)
     elif not blamed and _odd_one_out((pa, pb), bad[0], layer_blamed):
