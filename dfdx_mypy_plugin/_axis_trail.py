@@ -35,7 +35,6 @@ from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._locals import (
     loop_entry_definition,
     reaching_definitions,
-    unpacked_binding,
 )
 from dfdx_mypy_plugin._origin import (
     _is_number,
@@ -271,25 +270,29 @@ def _computed_from(before: shapes.Dim, after: shapes.Dim) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(before)}(?![\w.])", after) is not None
 
 
-_GIVEN_SIZES = frozenset({"reshape", "view", "expand", "broadcast_to", "new_zeros", "new_ones"})
-"""Methods of a tensor whose arguments are the result's sizes, one an axis."""
+_FACTORIES = frozenset(
+    f"dfdx._creation.{name}" for name in ("zeros", "ones", "full", "empty", "randn", "rand")
+)
+_CREATIONS = frozenset({"new_zeros", "new_ones", "new_full", "new_empty"})
+"""Methods of a tensor that create a tensor of the sizes given, one an axis."""
 
 
 def _size_read(
     api: CheckerPluginInterface, e: CallExpr, axis: int
 ) -> list[tuple[str, Expression, int]]:
-    """Where ``e`` (a creation, ``dx.zeros(b, n)``, or a ``reshape``) was given the size on
-    ``axis`` as a local name read from a tensor's shape a statement before (``b = x.shape[1]``,
-    ``b, c, h, w = x.shape``), that statement, as a step that set the size: the axis read
-    there may be the wrong one."""
+    """Where ``e``, a creation (``dx.zeros(b, n)``, ``x.new_zeros(b, n)``), was given the
+    size on ``axis`` as a local name read from a tensor's shape a statement before (``b =
+    x.shape[1]``, ``b, c, h, w = x.shape``), that statement, as a step that set the size: the
+    axis read there may be the wrong one. (Not for a ``reshape``, whose sizes are usually all
+    read so: the one put in the wrong place is the likely mistake, on the reshape's line.)"""
     out = checked_shape(api, e)
     callee = e.callee
     method = isinstance(callee, MemberExpr) and checked_shape(api, callee.expr) is not None
     if out is None or not 0 <= axis < len(out):
         return []
-    if method and not (isinstance(callee, MemberExpr) and callee.name in _GIVEN_SIZES):
+    if method and not (isinstance(callee, MemberExpr) and callee.name in _CREATIONS):
         return []
-    if not method and not (isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx.")):
+    if not method and not (isinstance(callee, RefExpr) and callee.fullname in _FACTORIES):
         return []
     given = [a for a, k in zip(e.args, e.arg_kinds, strict=True) if k == ARG_POS]
     if given and isinstance(given[0], TupleExpr | ListExpr):
@@ -299,24 +302,24 @@ def _size_read(
     name = given[axis]
     assert isinstance(name, NameExpr)
     value = reaching_definitions(api)(name)
-    if value is None:
-        unpacked = unpacked_binding(api, name)
-        value = unpacked[0] if unpacked is not None else None
-    if value is None or value.line in (e.line, 0) or not _reads_shape(value):
+    if value is None or value.line in (e.line, 0) or not _reads_axis(value):
         return []
     return [(name.name, value, _SIZED)]
 
 
-def _reads_shape(value: Expression) -> bool:
-    """Whether ``value`` reads sizes of a tensor: ``x.shape``, ``x.shape[1]``, ``x.size(1)``,
-    ``x.shape[-1] // 2``."""
+def _reads_axis(value: Expression) -> bool:
+    """Whether ``value`` reads the size of one axis of a tensor, by its index: ``x.shape[1]``,
+    ``x.size(1)``, ``x.shape[-1] // 2``. (Not ``b, s, d = x.shape``: all axes unpacked in
+    order, their names are seldom the mistake.)"""
     if isinstance(value, OpExpr):
-        return _reads_shape(value.left) or _reads_shape(value.right)
-    if isinstance(value, IndexExpr):
-        value = value.base
+        return _reads_axis(value.left) or _reads_axis(value.right)
     if isinstance(value, CallExpr) and isinstance(value.callee, MemberExpr):
-        return value.callee.name == "size"
-    return isinstance(value, MemberExpr) and value.name == "shape"
+        return value.callee.name == "size" and len(value.args) == 1
+    return (
+        isinstance(value, IndexExpr)
+        and isinstance(value.base, MemberExpr)
+        and value.base.name == "shape"
+    )
 
 
 def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: int) -> _Found | None:
@@ -398,21 +401,22 @@ def _shape_kept_from(api: CheckerPluginInterface, e: Expression) -> Expression |
     return source if out is not None and out == checked_shape(api, source) else None
 
 
-def _rank_carriers(api: CheckerPluginInterface, e: OpExpr) -> list[Step]:
+def _rank_carriers(api: CheckerPluginInterface, e: OpExpr, grown: bool = False) -> list[Step]:
     """In the elementwise op ``e``, where tensors of fewer axes than its result meet one that
-    has them all, the assignments of the local names that have them all (found inside
-    nested ops too)."""
+    has them all (in ``e``, or, with ``grown``, in an op ``e`` is an operand of), the
+    assignments of the local names that have them all (found inside nested ops too:
+    ``rewards + gamma * next_v``)."""
     out = checked_shape(api, e)
     if out is None or e.op not in _ELEMENTWISE:
         return []
     sides = [(side, checked_shape(api, side)) for side in (e.left, e.right)]
     full = [side for side, shape in sides if shape is not None and len(shape) == len(out)]
-    fewer = any(shape is not None and len(shape) < len(out) for _, shape in sides)
+    grown = grown or any(shape is not None and len(shape) < len(out) for _, shape in sides)
     found: list[Step] = []
     for side in full:
         if isinstance(side, OpExpr):
-            found += _rank_carriers(api, side)
-        elif fewer and isinstance(side, NameExpr):
+            found += _rank_carriers(api, side, grown)
+        elif grown and isinstance(side, NameExpr):
             value = reaching_definitions(api)(side) or loop_entry_definition(api, side)
             if value is not None:
                 found.append((side.name, value))

@@ -366,8 +366,8 @@ def origins(
         value = last_assignment(api, e)
         if value is None:
             piece = split_source(api, e)
-            if piece is not None:
-                return origins(api, piece, axes, depth + 1, merged)
+            if piece is not None:  # a part of the layer's size: not the layer's own
+                return origins(api, piece, axes, depth + 1, True)
             return _one_of(api, branch_values(api, e), axes, depth, merged)
         return origins(api, value, axes, depth + 1, merged)
     if isinstance(e, IndexExpr):

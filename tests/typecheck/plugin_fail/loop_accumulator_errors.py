@@ -53,7 +53,9 @@ class WrongWidthExperts(Module, Generic[D, H]):
 
     def forward(self, x: Tensor[S, D, T], weights: Tensor[S, int, NoneTape]) -> Tensor[S, D, T]:
         s, d = x.shape
-        total = dx.zeros(s, d)
+        total = dx.zeros(s, d)  # E: mypy[
+        #     dfdx-shape "total is assigned here; used at line 60: add: shapes do not broadcast: "
+        #     "Tensor[S, D] and Tensor[S, H] (axis -1: D != H)"]
         for i, expert in enumerate(self.experts):
             total = total + expert(x) * weights[:, i : i + 1]  # E: mypy[dfdx-shape "add: shapes "
             #     "do not broadcast: Tensor[S, D] and Tensor[S, H] (axis -1: D != H)"]
