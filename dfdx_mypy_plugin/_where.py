@@ -1365,6 +1365,41 @@ def _made_before(
     return [(f"{read.name} is assigned here; used at line {op.line}: {message}", setting)]
 
 
+def at_rank_made(
+    api: CheckerPluginInterface, call: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message`` says that the layer called at ``call`` gives a rank other than the
+    declared one, which it passed through from its input: the assignment that gave the input
+    that rank (``x = x.mean(axis=1, keepdims=True)`` or ``x = x.view(-1)`` a line before
+    ``return self.head(x)``), followed back over the assignments that keep the rank of the
+    tensor they read (``x = self.norm(x)``, ``x = self.fc(x)``)."""
+    if not isinstance(call, CallExpr) or not call.args or call.arg_kinds[0] != ARG_POS:
+        return []
+    scope = getattr(api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return []
+    definition = reaching_definitions(api)
+    e = call.args[0]
+    rank = checked_shape(api, e)
+    setting: tuple[str, Expression] | None = None
+    for _ in range(_KEPT_STEPS):
+        if not isinstance(e, NameExpr) or rank is None:
+            break
+        value = definition(e)
+        if value is None or not 0 < value.line < (setting[1] if setting else call).line:
+            break
+        setting = (e.name, value)
+        read = _read_tensor_of(value)
+        before = checked_shape(api, read) if read is not None else None
+        if read is None or before is None or len(before) != len(rank):
+            break  # the rank was set here
+        e = read
+    if setting is None:
+        return []
+    name, value = setting
+    return [(f"{name} is assigned here; used at line {call.line}: {message}", value)]
+
+
 def _read_tensor_of(op: Expression) -> Expression | None:
     """The expression whose tensor ``op`` reads first: a method's receiver (``h.relu()``),
     an indexed tensor (``h[:, :k]``), a function's first argument (``dx.relu(h)``)."""
