@@ -205,8 +205,10 @@ def _through_slice(
     if all(isinstance(i, SliceExpr) for i in items):
         return _kept_from(api, e, e.base, axis, depth)
     out, before = checked_shape(api, e), checked_shape(api, e.base)
-    if out is None or before is None or not all(
-        isinstance(i, SliceExpr) or _is_int(api, i) for i in items
+    if (
+        out is None
+        or before is None
+        or not all(isinstance(i, SliceExpr) or _is_int(api, i) for i in items)
     ):
         return None
     # ``emissions[0]``, ``x[:, -1]``: an int index drops its axis, the axes after it move

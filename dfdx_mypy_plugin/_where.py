@@ -90,6 +90,7 @@ from dfdx_mypy_plugin._origin import (
     keeps_shape,
     origins,
     origins_of_call,
+    origins_of_op,
     origins_of_slice,
     window_axes,
 )
@@ -987,6 +988,8 @@ def at_origins(
         found = origins_of_call(api, value, out, axes)
     elif out is not None and isinstance(value, IndexExpr):
         found = origins_of_slice(api, value, out, axes)
+    elif out is not None and isinstance(value, OpExpr):
+        found = origins_of_op(api, value, out, axes)
     else:
         found = origins(api, value, axes)
     return _built_here(api, [o for o in found if o.merged or not merged], context, message)

@@ -31,7 +31,9 @@ class FusedAttention(Module, Generic[D]):
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
         b, n, c = x.shape
         qkv = (
-            self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)  # E: mypy[
+            self.qkv(x)
+            .reshape(b, n, 3, self.num_heads, c // self.num_heads)
+            .permute(2, 0, 3, 1, 4)  # E: mypy[
             #     dfdx-shape "qkv is assigned here; used at line 43: matmul: inner sizes differ: "
             #     "Tensor[B, num_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] "
             #     "(D//num_heads != N)"]

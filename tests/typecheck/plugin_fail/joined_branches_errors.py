@@ -28,7 +28,9 @@ class ProjectionOfInputWidth(Module, Generic[CI, CO]):
         self.conv = Conv1d(n_inputs, n_outputs, 3, padding=1)  # E: mypy[
         #     dfdx-shape "self.conv is built here; called at line 36: add: shapes do not broadcas"
         #     "t: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
-        self.downsample = Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None  # E: mypy[
+        self.downsample = (
+            Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None
+        )  # E: mypy[
         #     dfdx-shape "self.downsample is built here; its output reaches line 42: add: shapes "
         #     "do not broadcast: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
 

@@ -2,8 +2,9 @@
 for a shift and a scale per channel and cut in two by ``chunk``, a state and a mask made
 with sizes read from the axes meant, an accumulator started with the heads' width, the first
 step taken as ``seq[:, 0]``, a critic's value squeezed before the TD target, an upsampling
-block built for the skip's width, a mean over the sequence without ``keepdims``. Nothing is
-reported, and the results' types are exact."""
+block built for the skip's width, a mean over the sequence without ``keepdims``, a padded
+convolution whose map gets noise of its own size. Nothing is reported, and the results' types
+are exact."""
 
 # rules: binary, movement, losses, nn
 
@@ -200,3 +201,22 @@ decoder = SkipDecoder()
 assert_type(decoder(dx.randn(2, 3, 6, 6)), Tensor[L[2], L[8], L[6], L[6], NoneTape])
 classifier: PooledClassifier[L[4], L[3]] = PooledClassifier(4, 3)
 assert_type(classifier(dx.randn(2, 6, 4)), Tensor[L[2], L[3], NoneTape])
+
+
+class NoisyConv(Module, Generic[C]):
+    """Noise of the map's own size added after a convolution that keeps the map's size."""
+
+    def __init__(self, channels: C) -> None:
+        super().__init__()
+        self.conv = Conv2d(channels, channels, 3, padding=1)
+        self.strength: Tensor[C, NoneTape] = dx.zeros(channels)
+
+    def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
+        h = self.conv(x)
+        b, c, hh, ww = h.shape
+        noise = dx.randn(b, 1, hh, ww)
+        return h + self.strength.reshape(1, c, 1, 1) * noise
+
+
+noisy: NoisyConv[L[4]] = NoisyConv(4)
+assert_type(noisy(dx.randn(2, 4, 6, 6)), Tensor[L[2], L[4], L[6], L[6], NoneTape])
