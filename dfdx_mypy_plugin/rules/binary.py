@@ -40,8 +40,8 @@ from dfdx_mypy_plugin._locals import Definition, reaching_definitions
 from dfdx_mypy_plugin._origin import keeps_shape
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
-    TENSOR,
     MODULE,
+    TENSOR,
     Unknown,
     checked_shape,
     is_scalar,
@@ -459,13 +459,13 @@ def _layer_calls(
         kept = out is None or before is None or len(out) != len(before) or out[axis] == before[axis]
         if kept and not sets:
             candidates.append(e.args[0])
-    out = []
+    calls = []
     for c in candidates:
         if isinstance(c, NameExpr):
             c = definition(c)
         if isinstance(c, CallExpr):
-            out.append(c)
-    return out
+            calls.append(c)
+    return calls
 
 
 for _op, _dunder in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv")]:

@@ -32,14 +32,14 @@ class FusedAttention(Module, Generic[D]):
         b, n, c = x.shape
         qkv = (
             self.qkv(x)
-            .reshape(b, n, 3, self.num_heads, c // self.num_heads)
-            .permute(2, 0, 3, 1, 4)  # E: mypy[
-            #     dfdx-shape "qkv is assigned here; used at line 43: matmul: inner sizes differ: "
+            .reshape(b, n, 3, self.num_heads, c // self.num_heads)  # E: mypy[
+            #     dfdx-shape "qkv is assigned here; used at line 45: matmul: inner sizes differ: "
             #     "Tensor[B, num_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] "
             #     "(D//num_heads != N)"]
+            .permute(2, 0, 3, 1, 4)
         )
         q, k, v = qkv[0], qkv[1], qkv[2]  # E: mypy[
-        #     dfdx-shape "k is assigned here; used at line 43: matmul: inner sizes differ: Tensor"
+        #     dfdx-shape "k is assigned here; used at line 45: matmul: inner sizes differ: Tensor"
         #     "[B, num_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] (D//num_he"
         #     "ads != N)"]
         attn = (q * self.scale) @ k  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, nu"
@@ -61,10 +61,10 @@ class SwappedSplit(Module, Generic[D]):
         b, n, c = x.shape
         h = self.heads
         q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "q is assigned here; used at line 67: matmul: inner sizes differ: Tensor"
+        #     dfdx-shape "q is assigned here; used at line 69: matmul: inner sizes differ: Tensor"
         #     "[B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "k is assigned here; used at line 67: matmul: inner sizes differ: Tensor"
+        #     dfdx-shape "k is assigned here; used at line 69: matmul: inner sizes differ: Tensor"
         #     "[B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor["
         #     "B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
@@ -83,11 +83,11 @@ class QueryNotTransposed(Module, Generic[D]):
         q, k = self.to_qk(x).chunk(2, axis=-1)
         hd = self.dim_head
         q = q.reshape(b, -1, self.heads, hd)  # E: mypy[
-        #     dfdx-shape "q is assigned here; used at line 91: matmul: batch axes do not broadcas"
+        #     dfdx-shape "q is assigned here; used at line 93: matmul: batch axes do not broadcas"
         #     "t: Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs "
         #     "Tensor[B, heads])"]
         k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "k is assigned here; used at line 91: matmul: batch axes do not broadcas"
+        #     dfdx-shape "k is assigned here; used at line 93: matmul: batch axes do not broadcas"
         #     "t: Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs "
         #     "Tensor[B, heads])"]
         dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast: "
@@ -107,11 +107,11 @@ class KeysNotTransposed(Module, Generic[D]):
         q, k, v = self.c_attn(x).chunk(3, axis=2)
         nh = self.n_head
         q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "q is assigned here; used at line 116: scaled_dot_product_attention: que"
+        #     dfdx-shape "q is assigned here; used at line 118: scaled_dot_product_attention: que"
         #     "ry and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_head], key"
         #     " Tensor[B, N, n_head, D//n_head] (axis -1: n_head != N)"]
         k = k.view(b, t, nh, c // nh)  # E: mypy[
-        #     dfdx-shape "k is assigned here; used at line 116: scaled_dot_product_attention: que"
+        #     dfdx-shape "k is assigned here; used at line 118: scaled_dot_product_attention: que"
         #     "ry and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_head], key"
         #     " Tensor[B, N, n_head, D//n_head] (axis -1: n_head != N)"]
         v = v.view(b, t, nh, c // nh).transpose(1, 2)
@@ -134,11 +134,11 @@ class GroupedNotRepeated(Module, Generic[D]):
         b, s, _ = x.shape
         hd = self.head_dim
         q = self.wq(x).view(b, s, self.n_heads, hd).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "q is assigned here; used at line 142: matmul: batch axes do not broadca"
+        #     dfdx-shape "q is assigned here; used at line 144: matmul: batch axes do not broadca"
         #     "st: Tensor[B, n_heads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tens"
         #     "or[B, n_heads] vs Tensor[B, n_kv_heads])"]
         k = self.wk(x).view(b, s, self.n_kv_heads, hd).transpose(1, 2)  # E: mypy[
-        #     dfdx-shape "k is assigned here; used at line 142: matmul: batch axes do not broadca"
+        #     dfdx-shape "k is assigned here; used at line 144: matmul: batch axes do not broadca"
         #     "st: Tensor[B, n_heads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tens"
         #     "or[B, n_heads] vs Tensor[B, n_kv_heads])"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast"

@@ -26,20 +26,21 @@ class ProjectionOfInputWidth(Module, Generic[CI, CO]):
     def __init__(self, n_inputs: CI, n_outputs: CO) -> None:
         super().__init__()
         self.conv = Conv1d(n_inputs, n_outputs, 3, padding=1)  # E: mypy[
-        #     dfdx-shape "self.conv is built here; called at line 36: add: shapes do not broadcas"
+        #     dfdx-shape "self.conv is built here; called at line 39: add: shapes do not broadcas"
         #     "t: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
         self.downsample = (
-            Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None
-        )  # E: mypy[
-        #     dfdx-shape "self.downsample is built here; its output reaches line 42: add: shapes "
-        #     "do not broadcast: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
+            Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None  # E: mypy[
+            #     dfdx-shape "self.downsample is built here; its output reaches line 45: add: sha"
+            #     "pes do not broadcast: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI"
+            #     ")"]
+        )
 
     def forward(self, x: Tensor[N, CI, S, T]) -> Tensor[N, CO, S, T]:
         out = self.conv(x)  # E: mypy[
-        #     dfdx-shape "out is assigned here; used at line 42: add: shapes do not broadcast: Te"
+        #     dfdx-shape "out is assigned here; used at line 45: add: shapes do not broadcast: Te"
         #     "nsor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
         res = x if self.downsample is None else self.downsample(x)  # E: mypy[
-        #     dfdx-shape "res is assigned here; used at line 42: add: shapes do not broadcast: Te"
+        #     dfdx-shape "res is assigned here; used at line 45: add: shapes do not broadcast: Te"
         #     "nsor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
         return out + res  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, CO, S] and "
         #     "Tensor[N, CI, S] (axis -2: CO != CI)"]
@@ -50,12 +51,12 @@ class ProjectionOfTwiceTheWidth(Module, Generic[CI, CO, K]):
         super().__init__()
         self.proj = Linear(d_in, 2 * d_model) if d_in != d_model else None
         self.head = Linear(d_model, classes)  # E: mypy[
-        #     dfdx-shape "self.head is built here; called at line 58: Linear[CO, K]: takes CO fea"
+        #     dfdx-shape "self.head is built here; called at line 61: Linear[CO, K]: takes CO fea"
         #     "tures, got Tensor[B, CI] (CI != CO)"]
 
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, K, T]:
         h = x if self.proj is None else self.proj(x)  # E: mypy[
-        #     dfdx-shape "h is assigned here; used at line 58: Linear[CO, K]: takes CO features, "
+        #     dfdx-shape "h is assigned here; used at line 61: Linear[CO, K]: takes CO features, "
         #     "got Tensor[B, CI] (CI != CO)"]
         return self.head(h)  # E: mypy[dfdx-shape "Linear[CO, K]: takes CO features, got Tensor[B, "
         #     "CI] (CI != CO)"]
@@ -72,7 +73,7 @@ class SkipOfTheWrongWidth(Module, Generic[W, IC]):
 
     def forward(self, x: Tensor[B, IC, T]) -> Tensor[B, int, T]:
         h = x  # E: mypy[
-        #     dfdx-shape "h is assigned here; used at line 76: Linear[2*W, W]: takes 2*W features"
+        #     dfdx-shape "h is assigned here; used at line 79: Linear[2*W, W]: takes 2*W features"
         #     ", got Tensor[B, IC] (IC != 2*W)"]
         for i in range(len(self.layers)):
             h = self.layers[i](h).relu()  # E: mypy[dfdx-shape "Linear[2*W, W]: takes 2*W features,"
@@ -89,8 +90,8 @@ class HeadOfNoWidthTheLoopLeaves(Module, Generic[W, IC]):
             [Linear(input_ch, width)] + [Linear(width, width) for _ in range(depth)]
         )
         self.head = Linear(2 * width, 1)  # E: mypy[
-        #     dfdx-shape "self.head is built here; called at line 97: Linear[2*W, 1]: takes 2*W f"
-        #     "eatures, got Tensor[B, IC] (IC != 2*W)"]
+        #     dfdx-shape "self.head is built here; called at line 100: Linear[2*W, 1]: takes 2*W "
+        #     "features, got Tensor[B, IC] (IC != 2*W)"]
 
     def forward(self, x: Tensor[B, IC, T]) -> Tensor[B, int, T]:
         h = x
@@ -104,7 +105,7 @@ class RepeatedWidening(Module, Generic[W]):
     def __init__(self, depth: int, width: W) -> None:
         super().__init__()
         self.layers = ModuleList([Linear(width, 2 * width) for _ in range(depth)])  # E: mypy[
-        #     dfdx-shape "layer is built here; called at line 111: Linear[W, 2*W]: takes W featur"
+        #     dfdx-shape "layer is built here; called at line 114: Linear[W, 2*W]: takes W featur"
         #     "es, got Tensor[B, 2*W] (2*W != W)"]
 
     def forward(self, x: Tensor[B, W, T]) -> Tensor[B, int, T]:
@@ -144,7 +145,7 @@ class TransposedInOneBranch(Module, Generic[W]):
     def forward(self, x: Tensor[B, S, W, T], time_major: bool) -> Tensor[B, S, W, T]:
         y = self.proj(x)
         z = y if not time_major else y.transpose(0, 1)  # E: mypy[
-        #     dfdx-shape "z is assigned here; used at line 147: add: shapes do not broadcast: Ten"
+        #     dfdx-shape "z is assigned here; used at line 150: add: shapes do not broadcast: Ten"
         #     "sor[B, S, W] and Tensor[S, B, W] (axis -3: B != S)"]
         return x + z  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, W] and Tenso"
         #     "r[S, B, W] (axis -3: B != S)"]
