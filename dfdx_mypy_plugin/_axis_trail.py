@@ -20,6 +20,7 @@ from mypy.nodes import (
     CallExpr,
     Expression,
     IndexExpr,
+    ListExpr,
     MemberExpr,
     NameExpr,
     OpExpr,
@@ -28,10 +29,13 @@ from mypy.nodes import (
     TupleExpr,
 )
 from mypy.plugin import CheckerPluginInterface
-from mypy.types import Instance, get_proper_type
+from mypy.types import Instance, LiteralType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
-from dfdx_mypy_plugin._locals import reaching_definitions
+from dfdx_mypy_plugin._locals import (
+    loop_entry_definition,
+    reaching_definitions,
+)
 from dfdx_mypy_plugin._origin import (
     _is_number,
     _moved,
@@ -93,7 +97,8 @@ def _follow(api: CheckerPluginInterface, e: Expression, axis: int, depth: int) -
     if depth > _DEPTH or axis < 0:
         return None
     if isinstance(e, NameExpr):
-        return _through_name(api, e.name, reaching_definitions(api)(e), axis, depth)
+        value = reaching_definitions(api)(e) or loop_entry_definition(api, e)
+        return _through_name(api, e.name, value, axis, depth)
     if isinstance(e, MemberExpr):
         if e.name in ("mT", "T"):
             return _through_matrix_transpose(api, e, axis, depth)
@@ -197,9 +202,29 @@ def _through_slice(
     api: CheckerPluginInterface, e: IndexExpr, axis: int, depth: int
 ) -> _Found | None:
     items = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
-    if not all(isinstance(i, SliceExpr) for i in items):
+    if all(isinstance(i, SliceExpr) for i in items):
+        return _kept_from(api, e, e.base, axis, depth)
+    out, before = checked_shape(api, e), checked_shape(api, e.base)
+    if (
+        out is None
+        or before is None
+        or not all(isinstance(i, SliceExpr) or _is_int(api, i) for i in items)
+    ):
         return None
-    return _kept_from(api, e, e.base, axis, depth)
+    # ``emissions[0]``, ``x[:, -1]``: an int index drops its axis, the axes after it move
+    kept = [a for a, i in enumerate(items) if isinstance(i, SliceExpr)]
+    kept += range(len(items), len(before))
+    if len(kept) != len(out) or not 0 <= axis < len(out) or out[axis] != before[kept[axis]]:
+        return None
+    return _moved_from(api, e.base, kept[axis], _MOVED if kept[axis] != axis else _KEPT, depth)
+
+
+def _is_int(api: CheckerPluginInterface, e: Expression) -> bool:
+    lookup = getattr(api, "lookup_type_or_none", None)
+    t = get_proper_type(lookup(e)) if lookup is not None else None
+    if isinstance(t, LiteralType):
+        t = t.fallback
+    return isinstance(t, Instance) and t.type.fullname == "builtins.int"
 
 
 def _kept_from(
@@ -247,6 +272,58 @@ def _computed_from(before: shapes.Dim, after: shapes.Dim) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(before)}(?![\w.])", after) is not None
 
 
+_FACTORIES = frozenset(
+    f"dfdx._creation.{name}" for name in ("zeros", "ones", "full", "empty", "randn", "rand")
+)
+_CREATIONS = frozenset({"new_zeros", "new_ones", "new_full", "new_empty"})
+"""Methods of a tensor that create a tensor of the sizes given, one an axis."""
+
+
+def _size_read(
+    api: CheckerPluginInterface, e: CallExpr, axis: int
+) -> list[tuple[str, Expression, int]]:
+    """Where ``e``, a creation (``dx.zeros(b, n)``, ``x.new_zeros(b, n)``), was given the
+    size on ``axis`` as a local name read from a tensor's shape a statement before (``b =
+    x.shape[1]``, ``b, c, h, w = x.shape``), that statement, as a step that set the size: the
+    axis read there may be the wrong one. (Not for a ``reshape``, whose sizes are usually all
+    read so: the one put in the wrong place is the likely mistake, on the reshape's line.)"""
+    out = checked_shape(api, e)
+    callee = e.callee
+    method = isinstance(callee, MemberExpr) and checked_shape(api, callee.expr) is not None
+    if out is None or not 0 <= axis < len(out):
+        return []
+    if method and not (isinstance(callee, MemberExpr) and callee.name in _CREATIONS):
+        return []
+    if not method and not (isinstance(callee, RefExpr) and callee.fullname in _FACTORIES):
+        return []
+    given = [a for a, k in zip(e.args, e.arg_kinds, strict=True) if k == ARG_POS]
+    if given and isinstance(given[0], TupleExpr | ListExpr):
+        given = list(given[0].items)
+    if len(given) < len(out) or not isinstance(given[axis], NameExpr):
+        return []  # (a fill value may follow the sizes)
+    name = given[axis]
+    assert isinstance(name, NameExpr)
+    value = reaching_definitions(api)(name)
+    if value is None or value.line in (e.line, 0) or not _reads_axis(value):
+        return []
+    return [(name.name, value, _SIZED)]
+
+
+def _reads_axis(value: Expression) -> bool:
+    """Whether ``value`` reads the size of one axis of a tensor, by its index: ``x.shape[1]``,
+    ``x.size(1)``, ``x.shape[-1] // 2``. (Not ``b, s, d = x.shape``: all axes unpacked in
+    order, their names are seldom the mistake.)"""
+    if isinstance(value, OpExpr):
+        return _reads_axis(value.left) or _reads_axis(value.right)
+    if isinstance(value, CallExpr) and isinstance(value.callee, MemberExpr):
+        return value.callee.name == "size" and len(value.args) == 1
+    return (
+        isinstance(value, IndexExpr)
+        and isinstance(value.base, MemberExpr)
+        and value.base.name == "shape"
+    )
+
+
 def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: int) -> _Found | None:
     callee = e.callee
     name = callee.name if isinstance(callee, MemberExpr | NameExpr) else ""
@@ -268,7 +345,7 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
         return _through_matmul(api, source, right, out, axis, depth)
     before = checked_shape(api, source) if source is not None else None
     if name in _SETS or source is None or before is None:
-        return (_SIZED, [])  # the op sets the size itself: a creation, a reshape
+        return (_SIZED, _size_read(api, e, axis))  # the op sets the size: a creation, a reshape
     if name in _MOVES:
         moved = _moved(e, name, before, frozenset({axis}))
         if moved is None or len(moved) != 1:
@@ -284,3 +361,65 @@ def _through_call(api: CheckerPluginInterface, e: CallExpr, axis: int, depth: in
     if name in _REDUCTIONS and len(out) == len(before) - 1:
         return (_SIZED, [])  # an axis reduced away: the axes after it moved
     return None
+
+
+def grown_rank(api: CheckerPluginInterface, e: Expression) -> list[Step]:
+    """Where ``e``'s tensor got more axes than meant by broadcasting: the assignment whose
+    elementwise op met tensors of fewer axes than the result's (``y = rewards + gamma *
+    next_q``), and the assignment of the operand that brought the extra axes (``next_q =
+    dx.gather(q, 1, a.unsqueeze(1))``, a ``(B, 1)`` left unsqueezed), followed back from
+    ``e`` through names and ops that keep the shape; [] where no such op is found."""
+    for _ in range(_DEPTH):
+        if isinstance(e, NameExpr):
+            value = reaching_definitions(api)(e) or loop_entry_definition(api, e)
+            if value is None:
+                return []
+            if isinstance(value, OpExpr):
+                carriers = _rank_carriers(api, value)
+                if carriers:
+                    return [(e.name, value), *carriers]
+            e = value
+            continue
+        kept = _shape_kept_from(api, e)
+        if kept is None:
+            return []
+        e = kept
+    return []
+
+
+def _shape_kept_from(api: CheckerPluginInterface, e: Expression) -> Expression | None:
+    """The tensor ``e`` keeps the shape of: a method's receiver (``y.detach()``), a dfdx
+    function's first operand (``dx.relu(h)``); else None."""
+    if not isinstance(e, CallExpr):
+        return None
+    callee = e.callee
+    if isinstance(callee, MemberExpr) and checked_shape(api, callee.expr) is not None:
+        source: Expression = callee.expr
+    elif isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx.") and e.args:
+        source = e.args[0]
+    else:
+        return None
+    out = checked_shape(api, e)
+    return source if out is not None and out == checked_shape(api, source) else None
+
+
+def _rank_carriers(api: CheckerPluginInterface, e: OpExpr, grown: bool = False) -> list[Step]:
+    """In the elementwise op ``e``, where tensors of fewer axes than its result meet one that
+    has them all (in ``e``, or, with ``grown``, in an op ``e`` is an operand of), the
+    assignments of the local names that have them all (found inside nested ops too:
+    ``rewards + gamma * next_v``)."""
+    out = checked_shape(api, e)
+    if out is None or e.op not in _ELEMENTWISE:
+        return []
+    sides = [(side, checked_shape(api, side)) for side in (e.left, e.right)]
+    full = [side for side, shape in sides if shape is not None and len(shape) == len(out)]
+    grown = grown or any(shape is not None and len(shape) < len(out) for _, shape in sides)
+    found: list[Step] = []
+    for side in full:
+        if isinstance(side, OpExpr):
+            found += _rank_carriers(api, side, grown)
+        elif grown and isinstance(side, NameExpr):
+            value = reaching_definitions(api)(side) or loop_entry_definition(api, side)
+            if value is not None:
+                found.append((side.name, value))
+    return found

@@ -452,3 +452,57 @@ def _scoped_names(text: str) -> set[str] | None:
             every = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, [a.vararg, a.kwarg])]
             names.update(arg.arg for arg in every)
     return names
+
+
+def unpacked_binding(api: CheckerPluginInterface, e: NameExpr) -> tuple[Expression, int] | None:
+    """Where the local ``e`` was last bound, before its use, by unpacking a value into a
+    tuple of names (``scale, shift = self.style(w).chunk(2, axis=1)``), that value and the
+    position of ``e`` among the targets: bound once in the function by such a statement at the
+    top level of its body, or last bound so in the block of the use, as
+    :func:`reaching_definitions` finds a ``name = value``. None otherwise (a starred target,
+    another binding)."""
+    scope = getattr(api, "scope", None)
+    function = scope.current_function() if scope is not None else None
+    source = _source_of(api)
+    if not isinstance(function, FuncItem) or source is None:
+        return None
+    lines = source[function.line - 1 : function.end_line or function.line]
+    if any(":=" in line for line in lines):
+        return None
+    body = function.body.body
+    count: dict[str, int] = {}
+    count_bindings(body, count)
+    if count.get(ANYTHING):
+        return None
+    found = _statement_of(body, e.line, e.column)
+    if found is None:
+        return None
+    block, index = found
+    at = block[index]
+    if _SCOPES.search(" ".join(source[at.line - 1 : at.end_line or at.line])):
+        scoped = _scoped_names("\n".join(source[at.line - 1 : at.end_line or at.line]))
+        if scoped is None or e.name in scoped:
+            return None
+    before = [s for s in block[:index] if _binds(s, e.name)]
+    if before:
+        return _unpacking(api, before[-1], e.name)
+    if count.get(e.name) == 1:  # bound once, at the top of the body, before this block
+        for stmt in body:
+            if stmt.line < at.line and _binds(stmt, e.name):
+                return _unpacking(api, stmt, e.name)
+    return None
+
+
+def _unpacking(
+    api: CheckerPluginInterface, stmt: Statement, name: str
+) -> tuple[Expression, int] | None:
+    if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1):
+        return None
+    target = stmt.lvalues[0]
+    if not isinstance(target, TupleExpr | ListExpr) or isinstance(stmt.rvalue, TupleExpr):
+        return None
+    if any(isinstance(item, StarExpr) for item in target.items):
+        return None
+    at = [i for i, t in enumerate(target.items) if isinstance(t, NameExpr) and t.name == name]
+    value = checked_copy(api, stmt.rvalue)
+    return (value, at[0]) if len(at) == 1 and value is not None else None

@@ -37,6 +37,7 @@ from mypy.nodes import (
     OperatorAssignmentStmt,
     OpExpr,
     RaiseStmt,
+    RefExpr,
     ReturnStmt,
     SliceExpr,
     StarExpr,
@@ -72,6 +73,7 @@ from dfdx_mypy_plugin._locals import (
     count_bindings,
     reaching_definitions,
     target_names,
+    unpacked_binding,
 )
 from dfdx_mypy_plugin._types import (
     MODULE,
@@ -363,6 +365,11 @@ def origins(
     if isinstance(e, NameExpr):
         value = last_assignment(api, e)
         if value is None:
+            piece = split_source(api, e)
+            if piece is not None and axes <= {piece[1]}:
+                # a part of the layer's size: not the layer's own. (On another axis, a size
+                # that does not fit is the split's: a gate split along the wrong axis.)
+                return origins(api, piece[0], axes, depth + 1, True)
             return _one_of(api, branch_values(api, e), axes, depth, merged)
         return origins(api, value, axes, depth + 1, merged)
     if isinstance(e, IndexExpr):
@@ -380,24 +387,90 @@ def origins(
     return origins_of_call(api, e, out, axes, depth, merged) if out is not None else []
 
 
+_SPLITS = ("chunk", "split")
+
+
+def split_source(api: CheckerPluginInterface, e: NameExpr) -> tuple[Expression, int] | None:
+    """The tensor that ``e`` is a piece of, and the axis split, where ``e`` was unpacked from
+    a ``chunk`` or a ``split`` of it (``scale, shift = self.style(w).chunk(2, axis=1)``):
+    each piece has its rank, its sizes on the other axes, and on the split axis a part of its
+    size there, so a layer that set that tensor's size there set the piece's."""
+    unpacked = unpacked_binding(api, e)
+    if unpacked is None or not isinstance(unpacked[0], CallExpr):
+        return None
+    call = unpacked[0]
+    callee = call.callee
+    if not isinstance(callee, MemberExpr | NameExpr) or callee.name not in _SPLITS:
+        return None
+    if isinstance(callee, MemberExpr) and checked_shape(api, callee.expr) is not None:
+        source: Expression = callee.expr  # ``h.chunk(2, axis=1)``
+    elif isinstance(callee, RefExpr) and callee.fullname.startswith("dfdx.") and call.args:
+        source = call.args[0]  # ``dx.chunk(h, 2, axis=1)``
+    else:
+        return None
+    whole, piece = checked_shape(api, source), checked_shape(api, e)
+    if whole is None or piece is None or len(whole) != len(piece):
+        return None
+    method = source is not call.args[0] if call.args else True
+    given = dict(zip(call.arg_names, call.args, strict=True)).get("axis")
+    positional = [a for a, k in zip(call.args, call.arg_kinds, strict=True) if k == ARG_POS]
+    if given is None and len(positional) > (1 if method else 2):
+        given = positional[1 if method else 2]
+    axis = _int(given) if given is not None else 0
+    if axis is None or not -len(whole) <= axis < len(whole):
+        return None
+    return source, axis % len(whole)
+
+
+def origins_of_op(
+    api: CheckerPluginInterface, e: OpExpr, out: shapes.Shape, axes: frozenset[int]
+) -> list[Origin]:
+    """:func:`origins` of the arithmetic op ``e`` being checked, whose value has the shape
+    ``out``."""
+    return _scaled(api, e, axes, 0, False, out)
+
+
 def _scaled(
-    api: CheckerPluginInterface, e: OpExpr, axes: frozenset[int], depth: int, merged: bool
+    api: CheckerPluginInterface,
+    e: OpExpr,
+    axes: frozenset[int],
+    depth: int,
+    merged: bool,
+    out: shapes.Shape | None = None,
 ) -> list[Origin]:
     """:func:`origins` of an arithmetic op of one tensor and a number (``self.body(x) *
-    self.res_scale``): the tensor's, whose sizes it keeps."""
+    self.res_scale``): the tensor's, whose sizes it keeps; of two tensors (``h + noise``),
+    those of the one operand with the result's sizes on ``axes`` that leads back to layers
+    (the other broadcasts there, or was made by a creation); [] where both lead to other
+    layers, which agree on the size."""
     if e.op not in ("+", "-", "*", "/", "//", "**"):
         return []
     shapes_ = [checked_shape(api, side) for side in (e.left, e.right)]
     tensors = [side for side, shape in zip((e.left, e.right), shapes_, strict=True) if shape]
-    if len(tensors) != 1 or not all(
+    if not tensors or not all(
         s is not None or _is_number(api, side)
         for side, s in zip((e.left, e.right), shapes_, strict=True)
     ):
         return []
-    out, before = checked_shape(api, e), checked_shape(api, tensors[0])
-    if out is None or out != before:
+    out = out or checked_shape(api, e)  # (an op being checked has no type yet)
+    if out is None:
         return []
-    return origins(api, tensors[0], axes, depth + 1, merged)
+    if len(tensors) == 1:
+        if out != checked_shape(api, tensors[0]):
+            return []
+        return origins(api, tensors[0], axes, depth + 1, merged)
+    found: list[list[Origin]] = []
+    for side, shape in zip((e.left, e.right), shapes_, strict=True):
+        assert shape is not None
+        moved = frozenset(a - (len(out) - len(shape)) for a in axes)
+        if all(0 <= a < len(shape) for a in moved) and all(
+            shape[a - (len(out) - len(shape))] == out[a] for a in axes
+        ):
+            found.append(origins(api, side, moved, depth + 1, merged))
+    leads = [f for f in found if f]
+    if len(leads) == 2 and {id(o.call) for o in leads[0]} != {id(o.call) for o in leads[1]}:
+        return []  # two layers that agree (``self.w1(x) * self.w3(x)``): neither is the odd one
+    return leads[0] if leads else []
 
 
 def _is_number(api: CheckerPluginInterface, e: Expression) -> bool:

@@ -90,6 +90,7 @@ from dfdx_mypy_plugin._origin import (
     keeps_shape,
     origins,
     origins_of_call,
+    origins_of_op,
     origins_of_slice,
     window_axes,
 )
@@ -558,7 +559,37 @@ def at_inputs(
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
     faults = _fault_axes(api, context, operands, message)
-    return found + _trails(api, context, faults, message, found)
+    found += _trails(api, context, faults, message, found)
+    return found + _grown_ranks(api, context, operands, message, found)
+
+
+def _grown_ranks(
+    api: CheckerPluginInterface,
+    context: Context,
+    operands: list[Expression],
+    message: str,
+    reported: list[tuple[str, Context]],
+) -> list[tuple[str, Context]]:
+    """Where ``message`` says that operands which must have equal shapes do not (a loss's
+    input and target) and one has more axes than the other, the assignments where that one
+    got them by broadcasting (:func:`dfdx_mypy_plugin._axis_trail.grown_rank`: a ``(B, 1)``
+    gathered without its ``squeeze`` added to a ``(B,)``), on lines not reported yet."""
+    from dfdx_mypy_plugin._axis_trail import grown_rank  # (it imports this module)
+
+    if ": shapes differ: " not in message:
+        return []
+    ranks = [checked_shape(api, e) for e in operands[:2]]
+    if len(ranks) != 2 or ranks[0] is None or ranks[1] is None or len(ranks[0]) == len(ranks[1]):
+        return []
+    lines = {where.line for _, where in reported} | {context.line}
+    found: list[tuple[str, Context]] = []
+    higher = operands[0] if len(ranks[0]) > len(ranks[1]) else operands[1]
+    for name, value in grown_rank(api, higher):
+        if value.line in lines or value.line <= 0:
+            continue
+        lines.add(value.line)
+        found.append((f"{name} is assigned here; used at line {context.line}: {message}", value))
+    return found
 
 
 def _told_on(api: CheckerPluginInterface, line: int, message: str) -> bool:
@@ -837,10 +868,16 @@ def _entry_value(api: CheckerPluginInterface, name: NameExpr, message: str) -> E
     """The value ``name`` has on a loop's first pass where it is used before the loop's body
     rebinds it (:func:`loop_entry_definition`: ``tokens = h.flatten(2)`` before ``for block
     in self.blocks: tokens = block(tokens, ctx)``), where ``message`` is about that value (it
-    names its shape): a later pass's value, the loop's own, is as likely the one at fault."""
+    names its shape as what was given, or as an operand of an op that the first pass runs:
+    ``forecast = dx.zeros(b, n)`` before ``for block in self.blocks: forecast = forecast +
+    block(x)``): a later pass's value, the loop's own, is as likely the one at fault."""
     value = loop_entry_definition(api, name)
     shape = checked_shape(api, value) if value is not None else None
-    return value if shape is not None and f"got {fmt(shape)}" in message else None
+    if shape is None:
+        return None
+    given = fmt(shape)
+    operand = re.search(rf"(: |\band ){re.escape(given)}( and\b| \()", message)
+    return value if f"got {given}" in message or operand is not None else None
 
 
 _MOVES = ("transpose", "swapaxes", "permute", "mT", "T", "unsqueeze", "flatten")
@@ -951,6 +988,8 @@ def at_origins(
         found = origins_of_call(api, value, out, axes)
     elif out is not None and isinstance(value, IndexExpr):
         found = origins_of_slice(api, value, out, axes)
+    elif out is not None and isinstance(value, OpExpr):
+        found = origins_of_op(api, value, out, axes)
     else:
         found = origins(api, value, axes)
     return _built_here(api, [o for o in found if o.merged or not merged], context, message)
@@ -1327,6 +1366,41 @@ def _made_before(
         return None
     setting = [value, *_shape_set_before(api, read.name, value)][-1]
     return [(f"{read.name} is assigned here; used at line {op.line}: {message}", setting)]
+
+
+def at_rank_made(
+    api: CheckerPluginInterface, call: Context, message: str
+) -> list[tuple[str, Context]]:
+    """Where ``message`` says that the layer called at ``call`` gives a rank other than the
+    declared one, which it passed through from its input: the assignment that gave the input
+    that rank (``x = x.mean(axis=1, keepdims=True)`` or ``x = x.view(-1)`` a line before
+    ``return self.head(x)``), followed back over the assignments that keep the rank of the
+    tensor they read (``x = self.norm(x)``, ``x = self.fc(x)``)."""
+    if not isinstance(call, CallExpr) or not call.args or call.arg_kinds[0] != ARG_POS:
+        return []
+    scope = getattr(api, "scope", None)
+    if scope is None or scope.current_function() is None:
+        return []
+    definition = reaching_definitions(api)
+    e = call.args[0]
+    rank = checked_shape(api, e)
+    setting: tuple[str, Expression] | None = None
+    for _ in range(_KEPT_STEPS):
+        if not isinstance(e, NameExpr) or rank is None:
+            break
+        value = definition(e)
+        if value is None or not 0 < value.line < (setting[1] if setting else call).line:
+            break
+        setting = (e.name, value)
+        read = _read_tensor_of(value)
+        before = checked_shape(api, read) if read is not None else None
+        if read is None or before is None or len(before) != len(rank):
+            break  # the rank was set here
+        e = read
+    if setting is None:
+        return []
+    name, value = setting
+    return [(f"{name} is assigned here; used at line {call.line}: {message}", value)]
 
 
 def _read_tensor_of(op: Expression) -> Expression | None:

@@ -19,6 +19,7 @@ from mypy.nodes import (
     Statement,
     TupleExpr,
 )
+from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
     AnyType,
     CallableType,
@@ -36,10 +37,13 @@ from dfdx_mypy_plugin._branch_conditions import Holds, branch_holds, branches_at
 from dfdx_mypy_plugin._built_fields import built_where, may_hold_equal
 from dfdx_mypy_plugin._identity_layers import built_member
 from dfdx_mypy_plugin._locals import Definition, reaching_definitions
+from dfdx_mypy_plugin._origin import keeps_shape
 from dfdx_mypy_plugin._tables import table_places
 from dfdx_mypy_plugin._types import (
+    MODULE,
     TENSOR,
     Unknown,
+    checked_shape,
     is_scalar,
     merge_tapes,
     read_known_axes,
@@ -329,13 +333,15 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
         e, axis, rank = _through_new_axes(operand, bad[0], len(shape))
         if axis is None:
             continue
-        for layer_call in _layer_calls(e, definition):
+        layered = False
+        for layer_call in _layer_calls(e, definition, call.api, axis):
             called = get_proper_type(type_of(call.api)(layer_call.callee))
             # an identity or a projection (``self.shortcut``): the projection's
             layer = built_member(called) if isinstance(called, UnionType) else called
             if not isinstance(layer, Instance):
                 continue
             sets = _sets(layer)
+            layered = layered or bool(sets)
             if ("features" in sets and axis == -1) or ("channels" in sets and axis == 1 - rank):
                 inner = _sequential_layers_at_fault(call, layer, layer_call, rank + axis, message)
                 for text, place in inner:
@@ -346,6 +352,11 @@ def _blame_layers(call: Call, a: shapes.Shape, b: shapes.Shape, message: str) ->
                     call.fail(built[0], DFDX_SHAPE, at=built[1])
                     layer_blamed.add(k)
                 break
+        if not layered and k not in blamed and e is not None:
+            # a layer further back set the size: through pieces, slices, shape-keeping ops,
+            # a user's module (:func:`dfdx_mypy_plugin._origin.origins`)
+            for text, place in at_origins(call.api, context, e, frozenset({rank + axis}), message):
+                call.fail(text, DFDX_SHAPE, at=place)
     if not blamed and not layer_blamed:
         _blame_tables(call, exprs, (a, b), bad[0], message)
     elif not blamed and _odd_one_out((pa, pb), bad[0], layer_blamed):
@@ -431,20 +442,30 @@ def _through_new_axes(
     return e.base, inner - inner_rank, inner_rank
 
 
-def _layer_calls(e: Expression | None, definition: Definition) -> list[CallExpr]:
+def _layer_calls(
+    e: Expression | None, definition: Definition, api: CheckerPluginInterface, axis: int
+) -> list[CallExpr]:
     """The calls an operand may be the result of: the operand itself, the one argument of a
-    call of one operand (``self.dropout(ff)``), and the value of a local there (``ff =
-    self.out(h)``, bound once or last bound before the use in the same block)."""
+    call of one operand that keeps its size on ``axis`` (``self.dropout(ff)``; not a user's
+    block that sets it), and the value of a local there (``ff = self.out(h)``, bound once or
+    last bound before the use in the same block)."""
     candidates = [e]
     if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
-        candidates.append(e.args[0])
-    out = []
+        out, before = checked_shape(api, e), checked_shape(api, e.args[0])
+        module = get_proper_type(type_of(api)(e.callee))
+        sets = isinstance(module, Instance) and module.type.has_base(MODULE)
+        if sets and isinstance(module, Instance) and keeps_shape(module):
+            sets = False
+        kept = out is None or before is None or len(out) != len(before) or out[axis] == before[axis]
+        if kept and not sets:
+            candidates.append(e.args[0])
+    calls = []
     for c in candidates:
         if isinstance(c, NameExpr):
             c = definition(c)
         if isinstance(c, CallExpr):
-            out.append(c)
-    return out
+            calls.append(c)
+    return calls
 
 
 for _op, _dunder in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv")]:

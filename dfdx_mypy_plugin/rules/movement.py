@@ -157,7 +157,8 @@ def _layer_set_sizes(call: Call, shape: shapes.Shape) -> shapes.Shape:
         if d is None:
             given = _given_size(call, e, len(shape), axis)
             found = origins(call.api, e, frozenset({axis})) if given is None else []
-            sizes = {layer_output_size(o.layer, o.rank, axis) for o in found}
+            # (a size merged or split on the way is not the layer's own)
+            sizes = {layer_output_size(o.layer, o.rank, axis) for o in found if not o.merged}
             if given is not None:
                 out[axis] = given
             elif len(sizes) == 1:

@@ -112,6 +112,7 @@ from dfdx_mypy_plugin._where import (
     at_build,
     at_concatenation,
     at_origins,
+    at_rank_made,
     at_strides,
     declared_after,
     destination,
@@ -1375,11 +1376,13 @@ def _fit_destination(
             gives, want_shape = (shapes.fmt(read_tensor(t).shape) for t in (got, expected))
         except Unknown:
             return got
-        call.fail(
+        message = (
             f"{layer_name(layer)}: gives {gives}, {where} is {want_shape} "
-            f"(rank {len(dims)} != {len(wanted)})",
-            DFDX_SHAPE,
+            f"(rank {len(dims)} != {len(wanted)})"
         )
+        call.fail(message, DFDX_SHAPE)
+        for text, place in at_rank_made(api, call.context, message):
+            call.fail(text, DFDX_SHAPE, at=place)
         return expected
     misfits = _misfits(layer, got, expected, shapes_in_out)
     if misfits and all(_declared_may_hold(g, w) for g, w in misfits):

@@ -87,7 +87,9 @@ class Stack(Module, Generic[D]):
 class Block(Module, Generic[CI, CO]):
     def __init__(self, ci: CI, co: CO, identity: bool, mode: str) -> None:
         super().__init__()
-        self.conv = Conv2d(ci, co, 3, padding=1)
+        self.conv = Conv2d(ci, co, 3, padding=1)  # E: mypy[
+        #     dfdx-shape "self.conv is built here; its output reaches line 101: add: shapes do no"
+        #     "t broadcast: Tensor[N, CO, H, W] and Tensor[N, CI, H, W] (axis -3: CO != CI)"]
         self.identity = identity
         self.mode = mode
 
@@ -105,17 +107,17 @@ class InvertedResidual(Module, Generic[CI, CO]):
         super().__init__()
         self.use_res_connect = stride == 1
         self.conv = Conv2d(inp, oup, 3, stride=stride, padding=1)  # E: mypy[
-        #     dfdx-shape "self.conv is built here; its output reaches line 116: add: shapes do no"
-        #     "t broadcast: Tensor[N, 16, H, W] and Tensor[N, 24, H, W] (axis -3: 16 != 24) (in "
-        #     "InvertedResidual(16, 24, 1) built at line 126)"]
+        #     dfdx-shape "self.conv is built here; its output reaches line 118: add: shapes do no"
+        #     "t broadcast: Tensor[N, 16, H, W] and Tensor[N, 24, H, W] (axis -3: 16 != 24) (in I"
+        #     "nvertedResidual(16, 24, 1) built at line 128)"]
         self.bn = BatchNorm2d(oup)
 
     def forward(self, x: Tensor[N, CI, H, W, T]) -> Tensor[N, CO, Any, Any, T]:
         out = self.bn(self.conv(x))
         if self.use_res_connect:
-            return x + out  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, 16, H, W]"
-            #     " and Tensor[N, 24, H, W] (axis -3: 16 != 24) (in InvertedResidual(16, 24, 1) bui"
-            #     "lt at line 126)"]
+            return x + out  # E: mypy[
+            #     dfdx-shape "add: shapes do not broadcast: Tensor[N, 16, H, W] and Tensor[N, 24,"
+            #     " H, W] (axis -3: 16 != 24) (in InvertedResidual(16, 24, 1) built at line 128)"]
         return out
 
 

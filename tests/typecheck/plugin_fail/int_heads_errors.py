@@ -31,11 +31,17 @@ class FusedAttention(Module, Generic[D]):
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, D, T]:
         b, n, c = x.shape
         qkv = (
-            self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
+            self.qkv(x)
+            .reshape(b, n, 3, self.num_heads, c // self.num_heads)  # E: mypy[
+            #     dfdx-shape "qkv is assigned here; used at line 45: matmul: inner sizes differ: "
+            #     "Tensor[B, num_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] "
+            #     "(D//num_heads != N)"]
+            .permute(2, 0, 3, 1, 4)
         )
-        q, k, v = qkv[0], qkv[1], qkv[2]  # E: mypy[dfdx-shape "k is assigned here; used at line "
-        #     "39: matmul: inner sizes differ: Tensor[B, num_heads, N, D//num_heads] @ Tensor[B, "
-        #     "num_heads, N, D//num_heads] (D//num_heads != N)"]
+        q, k, v = qkv[0], qkv[1], qkv[2]  # E: mypy[
+        #     dfdx-shape "k is assigned here; used at line 45: matmul: inner sizes differ: Tensor"
+        #     "[B, num_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] (D//num_he"
+        #     "ads != N)"]
         attn = (q * self.scale) @ k  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor[B, nu"
         #     "m_heads, N, D//num_heads] @ Tensor[B, num_heads, N, D//num_heads] (D//num_heads != "
         #     "N)"]
@@ -54,12 +60,12 @@ class SwappedSplit(Module, Generic[D]):
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
         b, n, c = x.shape
         h = self.heads
-        q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned"
-        #     " here; used at line 63: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
-        #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
-        k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned"
-        #     " here; used at line 63: matmul: inner sizes differ: Tensor[B, D//heads, N, heads] @"
-        #     " Tensor[B, heads, D//heads, N] (heads != D//heads)"]
+        q = self.to_q(x).view(b, n, c // h, h).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "q is assigned here; used at line 69: matmul: inner sizes differ: Tensor"
+        #     "[B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
+        k = self.to_k(x).view(b, n, h, c // h).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "k is assigned here; used at line 69: matmul: inner sizes differ: Tensor"
+        #     "[B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: inner sizes differ: Tensor["
         #     "B, D//heads, N, heads] @ Tensor[B, heads, D//heads, N] (heads != D//heads)"]
         return scores.softmax(axis=-1).mean(axis=1)
@@ -76,12 +82,14 @@ class QueryNotTransposed(Module, Generic[D]):
         b = x.shape[0]
         q, k = self.to_qk(x).chunk(2, axis=-1)
         hd = self.dim_head
-        q = q.reshape(b, -1, self.heads, hd)  # E: mypy[dfdx-shape "q is assigned here; used at lin"
-        #     "e 85: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//heads] @ Tensor[B"
-        #     ", heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
-        k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is assigned h"
-        #     "ere; used at line 85: matmul: batch axes do not broadcast: Tensor[B, N, heads, D//h"
-        #     "eads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tensor[B, heads])"]
+        q = q.reshape(b, -1, self.heads, hd)  # E: mypy[
+        #     dfdx-shape "q is assigned here; used at line 93: matmul: batch axes do not broadcas"
+        #     "t: Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs "
+        #     "Tensor[B, heads])"]
+        k = k.reshape(b, -1, self.heads, hd).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "k is assigned here; used at line 93: matmul: batch axes do not broadcas"
+        #     "t: Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs "
+        #     "Tensor[B, heads])"]
         dots = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast: "
         #     "Tensor[B, N, heads, D//heads] @ Tensor[B, heads, D//heads, N] (Tensor[B, N] vs Tens"
         #     "or[B, heads])"]
@@ -98,14 +106,14 @@ class KeysNotTransposed(Module, Generic[D]):
         b, t, c = x.shape
         q, k, v = self.c_attn(x).chunk(3, axis=2)
         nh = self.n_head
-        q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[dfdx-shape "q is assigned here; us"
-        #     "ed at line 110: scaled_dot_product_attention: query and key batch axes do not broad"
-        #     "cast: query Tensor[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (a"
-        #     "xis -1: n_head != N)"]
-        k = k.view(b, t, nh, c // nh)  # E: mypy[dfdx-shape "k is assigned here; used at line 110: "
-        #     "scaled_dot_product_attention: query and key batch axes do not broadcast: query Tens"
-        #     "or[B, n_head, N, D//n_head], key Tensor[B, N, n_head, D//n_head] (axis -1: n_head !"
-        #     "= N)"]
+        q = q.view(b, t, nh, c // nh).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "q is assigned here; used at line 118: scaled_dot_product_attention: que"
+        #     "ry and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_head], key"
+        #     " Tensor[B, N, n_head, D//n_head] (axis -1: n_head != N)"]
+        k = k.view(b, t, nh, c // nh)  # E: mypy[
+        #     dfdx-shape "k is assigned here; used at line 118: scaled_dot_product_attention: que"
+        #     "ry and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_head], key"
+        #     " Tensor[B, N, n_head, D//n_head] (axis -1: n_head != N)"]
         v = v.view(b, t, nh, c // nh).transpose(1, 2)
         y = dx.scaled_dot_product_attention(q, k, v)  # E: mypy[dfdx-shape "scaled_dot_product_atte"
         #     "ntion: query and key batch axes do not broadcast: query Tensor[B, n_head, N, D//n_h"
@@ -125,14 +133,14 @@ class GroupedNotRepeated(Module, Generic[D]):
     def forward(self, x: Tensor[B, N, D, T]) -> Tensor[B, N, N, T]:
         b, s, _ = x.shape
         hd = self.head_dim
-        q = self.wq(x).view(b, s, self.n_heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "q is ass"
-        #     "igned here; used at line 136: matmul: batch axes do not broadcast: Tensor[B, n_head"
-        #     "s, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor[B, n_heads] vs Ten"
-        #     "sor[B, n_kv_heads])"]
-        k = self.wk(x).view(b, s, self.n_kv_heads, hd).transpose(1, 2)  # E: mypy[dfdx-shape "k is "
-        #     "assigned here; used at line 136: matmul: batch axes do not broadcast: Tensor[B, n_h"
-        #     "eads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor[B, n_heads] vs "
-        #     "Tensor[B, n_kv_heads])"]
+        q = self.wq(x).view(b, s, self.n_heads, hd).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "q is assigned here; used at line 144: matmul: batch axes do not broadca"
+        #     "st: Tensor[B, n_heads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tens"
+        #     "or[B, n_heads] vs Tensor[B, n_kv_heads])"]
+        k = self.wk(x).view(b, s, self.n_kv_heads, hd).transpose(1, 2)  # E: mypy[
+        #     dfdx-shape "k is assigned here; used at line 144: matmul: batch axes do not broadca"
+        #     "st: Tensor[B, n_heads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tens"
+        #     "or[B, n_heads] vs Tensor[B, n_kv_heads])"]
         scores = q @ k.transpose(-2, -1)  # E: mypy[dfdx-shape "matmul: batch axes do not broadcast"
         #     ": Tensor[B, n_heads, N, D//n_heads] @ Tensor[B, n_kv_heads, D//n_heads, N] (Tensor["
         #     "B, n_heads] vs Tensor[B, n_kv_heads])"]

@@ -25,17 +25,23 @@ T = TypeVar("T", NoneTape, OwnedTape)
 class ProjectionOfInputWidth(Module, Generic[CI, CO]):
     def __init__(self, n_inputs: CI, n_outputs: CO) -> None:
         super().__init__()
-        self.conv = Conv1d(n_inputs, n_outputs, 3, padding=1)  # E: mypy[dfdx-shape "self.conv is b"
-        #     "uilt here; called at line 34: add: shapes do not broadcast: Tensor[N, CO, S] and Ten"
-        #     "sor[N, CI, S] (axis -2: CO != CI)"]
-        self.downsample = Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None
+        self.conv = Conv1d(n_inputs, n_outputs, 3, padding=1)  # E: mypy[
+        #     dfdx-shape "self.conv is built here; called at line 39: add: shapes do not broadcas"
+        #     "t: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
+        self.downsample = (
+            Conv1d(n_inputs, n_inputs, 1) if n_inputs != n_outputs else None  # E: mypy[
+            #     dfdx-shape "self.downsample is built here; its output reaches line 45: add: sha"
+            #     "pes do not broadcast: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI"
+            #     ")"]
+        )
 
     def forward(self, x: Tensor[N, CI, S, T]) -> Tensor[N, CO, S, T]:
-        out = self.conv(x)  # E: mypy[dfdx-shape "out is assigned here; used at line 39: add: shape"
-        #     "s do not broadcast: Tensor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
-        res = x if self.downsample is None else self.downsample(x)  # E: mypy[dfdx-shape "res is as"
-        #     "signed here; used at line 39: add: shapes do not broadcast: Tensor[N, CO, S] and Ten"
-        #     "sor[N, CI, S] (axis -2: CO != CI)"]
+        out = self.conv(x)  # E: mypy[
+        #     dfdx-shape "out is assigned here; used at line 45: add: shapes do not broadcast: Te"
+        #     "nsor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
+        res = x if self.downsample is None else self.downsample(x)  # E: mypy[
+        #     dfdx-shape "res is assigned here; used at line 45: add: shapes do not broadcast: Te"
+        #     "nsor[N, CO, S] and Tensor[N, CI, S] (axis -2: CO != CI)"]
         return out + res  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[N, CO, S] and "
         #     "Tensor[N, CI, S] (axis -2: CO != CI)"]
 
@@ -44,12 +50,14 @@ class ProjectionOfTwiceTheWidth(Module, Generic[CI, CO, K]):
     def __init__(self, d_in: CI, d_model: CO, classes: K) -> None:
         super().__init__()
         self.proj = Linear(d_in, 2 * d_model) if d_in != d_model else None
-        self.head = Linear(d_model, classes)  # E: mypy[dfdx-shape "self.head is built here; called"
-        #     " at line 53: Linear[CO, K]: takes CO features, got Tensor[B, CI] (CI != CO)"]
+        self.head = Linear(d_model, classes)  # E: mypy[
+        #     dfdx-shape "self.head is built here; called at line 61: Linear[CO, K]: takes CO fea"
+        #     "tures, got Tensor[B, CI] (CI != CO)"]
 
     def forward(self, x: Tensor[B, CI, T]) -> Tensor[B, K, T]:
-        h = x if self.proj is None else self.proj(x)  # E: mypy[dfdx-shape "h is assigned here; use"
-        #     "d at line 53: Linear[CO, K]: takes CO features, got Tensor[B, CI] (CI != CO)"]
+        h = x if self.proj is None else self.proj(x)  # E: mypy[
+        #     dfdx-shape "h is assigned here; used at line 61: Linear[CO, K]: takes CO features, "
+        #     "got Tensor[B, CI] (CI != CO)"]
         return self.head(h)  # E: mypy[dfdx-shape "Linear[CO, K]: takes CO features, got Tensor[B, "
         #     "CI] (CI != CO)"]
 
@@ -64,8 +72,9 @@ class SkipOfTheWrongWidth(Module, Generic[W, IC]):
         self.head = Linear(width, 1)
 
     def forward(self, x: Tensor[B, IC, T]) -> Tensor[B, int, T]:
-        h = x  # E: mypy[dfdx-shape "h is assigned here; used at line 70: Linear[2*W, W]: takes 2*W"
-        #     " features, got Tensor[B, IC] (IC != 2*W)"]
+        h = x  # E: mypy[
+        #     dfdx-shape "h is assigned here; used at line 79: Linear[2*W, W]: takes 2*W features"
+        #     ", got Tensor[B, IC] (IC != 2*W)"]
         for i in range(len(self.layers)):
             h = self.layers[i](h).relu()  # E: mypy[dfdx-shape "Linear[2*W, W]: takes 2*W features,"
             #     " got Tensor[B, IC] (IC != 2*W)"]
@@ -80,8 +89,9 @@ class HeadOfNoWidthTheLoopLeaves(Module, Generic[W, IC]):
         self.layers = ModuleList(
             [Linear(input_ch, width)] + [Linear(width, width) for _ in range(depth)]
         )
-        self.head = Linear(2 * width, 1)  # E: mypy[dfdx-shape "self.head is built here; called at "
-        #     "line 90: Linear[2*W, 1]: takes 2*W features, got Tensor[B, IC] (IC != 2*W)"]
+        self.head = Linear(2 * width, 1)  # E: mypy[
+        #     dfdx-shape "self.head is built here; called at line 100: Linear[2*W, 1]: takes 2*W "
+        #     "features, got Tensor[B, IC] (IC != 2*W)"]
 
     def forward(self, x: Tensor[B, IC, T]) -> Tensor[B, int, T]:
         h = x
@@ -95,8 +105,8 @@ class RepeatedWidening(Module, Generic[W]):
     def __init__(self, depth: int, width: W) -> None:
         super().__init__()
         self.layers = ModuleList([Linear(width, 2 * width) for _ in range(depth)])  # E: mypy[
-        #     dfdx-shape "layer is built here; called at line 104: Linear[W, 2*W]: takes W feature"
-        #     "s, got Tensor[B, 2*W] (2*W != W)"]
+        #     dfdx-shape "layer is built here; called at line 114: Linear[W, 2*W]: takes W featur"
+        #     "es, got Tensor[B, 2*W] (2*W != W)"]
 
     def forward(self, x: Tensor[B, W, T]) -> Tensor[B, int, T]:
         h = x
@@ -134,8 +144,8 @@ class TransposedInOneBranch(Module, Generic[W]):
 
     def forward(self, x: Tensor[B, S, W, T], time_major: bool) -> Tensor[B, S, W, T]:
         y = self.proj(x)
-        z = y if not time_major else y.transpose(0, 1)  # E: mypy[dfdx-shape "z is assigned here; u"
-        #     "sed at line 140: add: shapes do not broadcast: Tensor[B, S, W] and Tensor[S, B, W] ("
-        #     "axis -3: B != S)"]
+        z = y if not time_major else y.transpose(0, 1)  # E: mypy[
+        #     dfdx-shape "z is assigned here; used at line 150: add: shapes do not broadcast: Ten"
+        #     "sor[B, S, W] and Tensor[S, B, W] (axis -3: B != S)"]
         return x + z  # E: mypy[dfdx-shape "add: shapes do not broadcast: Tensor[B, S, W] and Tenso"
         #     "r[S, B, W] (axis -3: B != S)"]

@@ -49,11 +49,15 @@ class EveryOtherExpert(Module, Generic[D]):
 class WrongWidthExperts(Module, Generic[D, H]):
     def __init__(self, dim: D, hidden: H, n: int) -> None:
         super().__init__()
-        self.experts = ModuleList([Linear(dim, hidden) for _ in range(n)])
+        self.experts = ModuleList([Linear(dim, hidden) for _ in range(n)])  # E: mypy[
+        #     dfdx-shape "expert is built here; its output reaches line 62: add: shapes do not br"
+        #     "oadcast: Tensor[S, D] and Tensor[S, H] (axis -1: D != H)"]
 
     def forward(self, x: Tensor[S, D, T], weights: Tensor[S, int, NoneTape]) -> Tensor[S, D, T]:
         s, d = x.shape
-        total = dx.zeros(s, d)
+        total = dx.zeros(s, d)  # E: mypy[
+        #     dfdx-shape "total is assigned here; used at line 62: add: shapes do not broadcast: "
+        #     "Tensor[S, D] and Tensor[S, H] (axis -1: D != H)"]
         for i, expert in enumerate(self.experts):
             total = total + expert(x) * weights[:, i : i + 1]  # E: mypy[dfdx-shape "add: shapes "
             #     "do not broadcast: Tensor[S, D] and Tensor[S, H] (axis -1: D != H)"]

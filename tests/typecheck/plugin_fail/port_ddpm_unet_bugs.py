@@ -52,19 +52,18 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
         super().__init__()
         self.norm1 = Normalize(in_channels)
         self.conv1 = Conv2d(in_channels, out_channels, 3, padding=1)  # E: mypy[
-        #     dfdx-shape "self.conv1 is built here; called at line 74: add: shapes do "
-        #     "not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] ("
-        #     "axis -3: CO != CI)"]
+        #     dfdx-shape "self.conv1 is built here; called at line 73: add: shapes do not broadca"
+        #     "st: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)",
+        #     dfdx-shape "self.conv1 is built here; its output reaches line 83: GroupNorm[CI]: ta"
+        #     "kes CI channels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
         # bug: the time embedding projected to the input width
         self.temb_proj = Linear(temb_channels, in_channels)  # E: mypy[
-        #     dfdx-shape "self.temb_proj is built here; called at line 78: add: shapes"
-        #     " do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, "
-        #     "1] (axis -3: CO != CI)"]
+        #     dfdx-shape "self.temb_proj is built here; called at line 76: add: shapes do not bro"
+        #     "adcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         # bug: the second norm on the input width
         self.norm2 = Normalize(in_channels)  # E: mypy[
-        #     dfdx-shape "self.norm2 is built here; called at line 86: GroupNorm[CI]: "
-        #     "takes CI channels on axis 1, got Tensor[B, CO, H, W] (CO != "
-        #     "CI)"]
+        #     dfdx-shape "self.norm2 is built here; called at line 83: GroupNorm[CI]: takes CI ch"
+        #     "annels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
         self.conv2 = Conv2d(out_channels, out_channels, kernel_size=3, padding=1)
         self.nin_shortcut = Conv2d(in_channels, out_channels, kernel_size=1)
 
@@ -72,17 +71,15 @@ class ResnetBlock(Module, Generic[CI, CO, E]):
         h = self.norm1(x)
         h = nonlinearity(h)
         h = self.conv1(h)  # E: mypy[
-        #     dfdx-shape "h is assigned here; used at line 78: add: shapes do not broa"
-        #     "dcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3:"
-        #     " CO != CI)"]
+        #     dfdx-shape "h is assigned here; used at line 76: add: shapes do not broadcast: Tens"
+        #     "or[B, CO, H, W] and Tensor[B, CI, 1, 1] (axis -3: CO != CI)"]
         h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]  # E: mypy[
-        #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor"
-        #     "[2, 8, 1, 1] (axis -3: 16 != 8) (in ResnetBlock(8, 16, 32) b"
-        #     "uilt at line 178)",
-        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, CO, H, W] and Tensor"
-        #     "[B, CI, 1, 1] (axis -3: CO != CI)",
-        #     dfdx-shape "h is assigned here; used at line 86: GroupNorm[CI]: takes CI"
-        #     " channels on axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 16, 4, 4] and Tensor[2, 8, 1, 1"
+        #     "] (axis -3: 16 != 8) (in ResnetBlock(8, 16, 32) built at line 174)",
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, CO, H, W] and Tensor[B, CI, 1, "
+        #     "1] (axis -3: CO != CI)",
+        #     dfdx-shape "h is assigned here; used at line 83: GroupNorm[CI]: takes CI channels o"
+        #     "n axis 1, got Tensor[B, CO, H, W] (CO != CI)"]
         h = self.norm2(h)  # E: mypy[
         #     dfdx-shape "GroupNorm[CI]: takes CI channels on axis 1, got Tensor[B, CO"
         #     ", H, W] (CO != CI)"]
@@ -132,9 +129,8 @@ class Model(Module, Generic[C]):
         self.up1 = ResnetBlock(16 + 16, 16, 32)
         self.upsample1 = UpsampleConv(16)
         self.up0 = ResnetBlock(16 + 8, 8, 32)  # E: mypy[
-        #     dfdx-shape "self.up0 is built here; called at line 157: ResnetBlock[24, "
-        #     "8, 32]: x takes Tensor[B, 24, H, W], got Tensor[B, 32, (H+1)"
-        #     "//2, (W+1)//2] (32 != 24)"]
+        #     dfdx-shape "self.up0 is built here; called at line 153: ResnetBlock[24, 8, 32]: x t"
+        #     "akes Tensor[B, 24, H, W], got Tensor[B, 32, (H+1)//2, (W+1)//2] (32 != 24)"]
         # end
         self.norm_out = Normalize(8)
         self.conv_out = Conv2d(8, in_ch, kernel_size=3, padding=1)

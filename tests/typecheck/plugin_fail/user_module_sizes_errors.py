@@ -29,9 +29,12 @@ class Projection(Module, Generic[I, O]):
 class GatedUnit(Module, Generic[D, H]):
     def __init__(self, dim: D, hidden: H) -> None:
         super().__init__()
-        self.up = Projection(dim, 2 * hidden)
-        self.down = Linear(dim, dim)  # E: mypy[dfdx-shape "self.down is built here; called at line"
-        #     " 38: Linear[D, D]: takes D features, got Tensor[B, H] (H != D)"]
+        self.up = Projection(dim, 2 * hidden)  # E: mypy[
+        #     dfdx-shape "self.up is built here; its output reaches line 41: Linear[D, D]: takes "
+        #     "D features, got Tensor[B, H] (H != D)"]
+        self.down = Linear(dim, dim)  # E: mypy[
+        #     dfdx-shape "self.down is built here; called at line 41: Linear[D, D]: takes D featu"
+        #     "res, got Tensor[B, H] (H != D)"]
 
     def forward(self, x: Tensor[B, D, T]) -> Tensor[B, D, T]:
         value, gate = self.up(x).chunk(2, axis=1)
@@ -43,8 +46,9 @@ class SplitGatedUnit(Module, Generic[D, H]):
     def __init__(self, dim: D, hidden: H) -> None:
         super().__init__()
         self.up = Projection(dim, 2 * hidden)
-        self.down = Linear(hidden, dim)  # E: mypy[dfdx-shape "self.down is built here; called at l"
-        #     "ine 51: Linear[H, D]: takes H features, got Tensor[Dyn, 2*H] (2*H != H)"]
+        self.down = Linear(hidden, dim)  # E: mypy[
+        #     dfdx-shape "self.down is built here; called at line 55: Linear[H, D]: takes H featu"
+        #     "res, got Tensor[Dyn, 2*H] (2*H != H)"]
 
     def forward(self, x: Tensor[B, D, T]) -> Tensor[B, D, T]:
         value, gate = self.up(x).chunk(2, axis=0)
