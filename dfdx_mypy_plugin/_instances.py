@@ -100,12 +100,14 @@ from mypy.types import (
 )
 
 from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
+from dfdx_mypy_plugin import _give_up_trace as give_up_trace
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._accumulators import is_accumulated
 from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._declared_outputs import declared_output
 from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
 from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
 from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
@@ -288,7 +290,11 @@ def _refined(
     if called is None:
         return forward
     inputs, typed = called
-    outcome = _outcome(api, module.type, built, arguments, inputs)
+    if give_up_trace.GIVE_UP_FILE is None:
+        outcome = _outcome(api, module.type, built, arguments, inputs)
+    else:
+        with give_up_trace.watching():
+            outcome = _outcome(api, module.type, built, arguments, inputs)
     if isinstance(outcome, _Failed):
         _report(api, module.type, built, arguments, inputs, outcome, typed)
         return forward
@@ -384,9 +390,11 @@ def _report(
     if place is not None and place.line != failed.where.line:
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, place, code=DFDX_SHAPE)
+        _blame_reader(api, failed, at_fault[0], message, place)
     elif passed is not None and passed[1].line != failed.where.line:
         given = f"{passed[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, passed[1], code=DFDX_SHAPE)
+        _blame_reader(api, failed, passed[0], message, passed[1])
     elif failed.member is not None and failed.member[1][0].line != failed.where.line:
         (call, (at, label)) = failed.member
         api.fail(
@@ -404,6 +412,28 @@ def _report(
             if gave.line not in (failed.where.line, at.line, 0):
                 reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
                 api.fail(reaches + message, gave, code=DFDX_SHAPE)
+
+
+def _blame_reader(
+    api: CheckerPluginInterface, failed: _Failed, argument: str, message: str, given: Context
+) -> None:
+    """Where the construction argument ``argument`` (reported where it is given) makes the
+    layer called at the failing op read a size it is not given, and that layer is built
+    from it (``self.out_norm = LayerNorm(intermediate_size)`` where the residual stream is
+    ``hidden_size`` wide): that construction is reported too, since it is as likely the
+    line at fault as the value given."""
+    if failed.blame is None or not failed.called:
+        return
+    built = failed.blame[0]
+    if not isinstance(built, CallExpr) or built.line in (failed.where.line, given.line, 0):
+        return
+    if not any(
+        n.name == argument for a in built.args for n in all_name_and_member_expressions(a)[0]
+    ):
+        return
+    at = size_argument(built, "reads")
+    reads = f"{failed.blame[1]} is built here; called at line {failed.where.line}: {message}"
+    api.fail(reads, at, code=DFDX_SHAPE)
 
 
 def _passed_argument(
@@ -1067,6 +1097,11 @@ def _run_forward(
     except _Failed as failed:
         failed.chain.append((module, inputs))
         raise
+    except (_Stop, Unknown, ShapeError) as stop:
+        if give_up_trace.GIVE_UP_FILE is not None:
+            path = getattr(api, "path", "")
+            give_up_trace.gave_up(path, scope.instance, forward, scope, stop)
+        raise
     return value
 
 
@@ -1525,7 +1560,10 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
 def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
     try:
         value = _value(stmt.rvalue, scope)
-    except (_Stop, Unknown):
+    except (_Stop, Unknown) as stop:
+        if give_up_trace.GIVE_UP_FILE is not None and not in_init and stmt.rvalue.line != -1:
+            path = getattr(scope.api, "path", "")
+            give_up_trace.lost(path, scope.instance, stmt, scope, stop)
         value = _UNKNOWN
     except (ShapeError, _Failed):
         if not in_init:
@@ -2077,7 +2115,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
             raise _Stop
         return _folded(module, args[0], e, scope)
     if isinstance(module, _Module):
-        if scope.depth >= _DEPTH or scope.api is None:
+        if scope.api is None:
             raise _Stop
         forward = _forward(module.info)
         if forward is None:
@@ -2162,7 +2200,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
         return _layer_output(member, x, e, scope)
     if isinstance(member, _Sequence):
         return _folded(member, x, e, scope)
-    if isinstance(member, _Module) and scope.api is not None and scope.depth < _DEPTH:
+    if isinstance(member, _Module) and scope.api is not None:
         forward = _forward(member.info)
         params = _params(forward) if forward is not None else []
         if len(params) < 1 or any(p.default is None for p in params[1:]):
@@ -2238,9 +2276,18 @@ def _run_member(
     from inside it records whether that call's own check sees the same sizes (the block built
     of arguments and called on inputs whose types say their sizes), and so reports it: the
     lines inside a block built right are not blamed for what its caller gave it; and whether
-    the block's own construction arguments make it (:func:`_member_at_fault`)."""
+    the block's own construction arguments make it (:func:`_member_at_fault`). Where its
+    ``forward`` cannot be evaluated (or is too deep to), what it declares it returns
+    (:func:`_as_declared`)."""
     try:
+        if depth > _DEPTH:
+            raise _Stop
         return _lifted(_run_forward(api, module, inputs, depth), module)
+    except (_Stop, Unknown):
+        declared = _as_declared(module, inputs)
+        if declared is None:
+            raise
+        return declared
     except _Failed as failed:
         if failed.alone is None:
             failed.alone = (
@@ -2252,6 +2299,22 @@ def _run_member(
             if _member_at_fault(api, module, inputs, depth, failed):
                 failed.member = (call, module.built)
         raise
+
+
+def _as_declared(module: _Module, inputs: dict[str, object]) -> _Tensor | None:
+    """The tensor ``module``'s ``forward`` declares it returns, with the sizes this instance
+    binds (:mod:`dfdx_mypy_plugin._declared_outputs`), each axis shown as set by the block's
+    construction; None where it declares no tensor of known rank."""
+    forward = _forward(module.info)
+    signature = forward.type if forward is not None else None
+    if not isinstance(signature, CallableType):
+        return None
+    shape = declared_output(signature, _bound_sizes(module, signature, inputs))
+    if shape is None:
+        return None
+    made_from = frozenset(v.serial for v in inputs.values() if isinstance(v, _Tensor))
+    origins = (module.built,) * len(shape) if module.built is not None else ()
+    return _Tensor(shape, origins, made_from=made_from)
 
 
 def _member_at_fault(
