@@ -108,6 +108,7 @@ from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._declared_outputs import declared_output
+from dfdx_mypy_plugin._evaluated_creation import CREATION, created
 from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
 from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
 from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
@@ -122,6 +123,7 @@ from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
+from dfdx_mypy_plugin._number_types import typed_number
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
     MODULE,
@@ -1664,14 +1666,14 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
             raise _Stop
         return not operand
     if isinstance(e, OpExpr):
-        left, right = _value(e.left, scope), _value(e.right, scope)
+        left, right = _operand(e.left, scope), _operand(e.right, scope)
         try:
             return _arith(e.op, left, right, scope.follow)
         except ShapeError as error:
             blame = _broadcast_blame(left, right, inside=_in_block(scope))
             raise _Failed(error, at or e, scope.instance, scope.info, blame, False) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
-        return _arith("*", -1, _value(e.expr, scope), scope.follow)
+        return _arith("*", -1, _operand(e.expr, scope), scope.follow)
     if isinstance(e, ComparisonExpr) and (len(e.operators) == 1 or scope.follow):
         return _chain_compared(e, scope)
     if isinstance(e, ConditionalExpr) and scope.follow:
@@ -1697,6 +1699,17 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         generator = e.generator if isinstance(e, ListComprehension) else e
         return _generated(generator, scope)
     raise _Stop
+
+
+def _operand(e: Expression, scope: _Scope) -> object:
+    """An operand of arithmetic: where its value is not known but its type says it is a
+    number, some number (:data:`_SOME_NUMBER`: it scales a tensor, never sizes one)."""
+    try:
+        return _value(e, scope)
+    except (_Stop, Unknown):
+        if typed_number(e, scope.info):
+            return _SOME_NUMBER
+        raise
 
 
 def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
@@ -2088,19 +2101,39 @@ def _built_at(value: object, call: CallExpr) -> object:
     return value
 
 
-def _positional(e: CallExpr, scope: _Scope) -> tuple[list[object], dict[str, object]]:
+_SIZED = frozenset({"reshape", "view"})
+"""The methods whose positional arguments are the sizes of their result."""
+
+
+def _positional(
+    e: CallExpr, scope: _Scope, sizes: bool = False
+) -> tuple[list[object], dict[str, object]]:
+    """The values of ``e``'s arguments; ``sizes``: its positional arguments are sizes, each
+    one the evaluator cannot compute unknown (None: ``x.view(b, n, self.heads, -1)`` where
+    the instance's head count is not known)."""
     args: list[object] = []
     named: dict[str, object] = {}
     for a, kind, name in zip(e.args, e.arg_kinds, e.arg_names, strict=True):
         if kind == ARG_STAR and scope.follow:
             args.extend(_iterated(_value(a, scope)))
+        elif kind == ARG_POS and sizes and isinstance(a, TupleExpr):
+            args.append(tuple(_size_or_none(i, scope) for i in a.items))
+        elif kind == ARG_POS and sizes:
+            args.append(_size_or_none(a, scope))
         elif kind == ARG_POS:
             args.append(_value(a, scope))
         elif kind == ARG_NAMED and name is not None:
-            named[name] = _value(a, scope)
+            named[name] = _value_or_unknown(a, scope) if sizes else _value(a, scope)
         else:
             raise _Stop
     return args, named
+
+
+def _size_or_none(e: Expression, scope: _Scope) -> object:
+    try:
+        return _unknown_as_none(_value(e, scope))
+    except (_Stop, Unknown):
+        return None
 
 
 def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
@@ -2521,6 +2554,10 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
     raise _Stop
 
 
+def _unknown_as_none(v: object) -> object:
+    return None if v is _UNKNOWN or v is _SOME_NUMBER else v
+
+
 def _value_or_unknown(e: Expression, scope: _Scope) -> object:
     try:
         return _value(e, scope)
@@ -2536,7 +2573,9 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
     values = _bound(init, spread, lambda a: _value_or_unknown(a, scope))
     if values is None:
         raise _Stop
-    sizes = tuple(_size(_known(values.get(a.name, a.default))) for a in layer.sizes)
+    # a size it cannot compute (an ``int`` argument of the owner not known) is unknown, as a
+    # ``Dyn`` is: the layer is still there, and what it does to the other sizes is known
+    sizes = tuple(_size(_unknown_as_none(values.get(a.name, a.default))) for a in layer.sizes)
     window: dict[str, shapes.layers.WindowValue] = {}
     for a in layer.window:
         v = values.get(a.name, a.default)
@@ -2544,7 +2583,10 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
             v = values.get(a.default_from)
         if v is None and a.optional:
             continue  # not given (Upsample's ``size`` where it has a ``scale_factor``)
-        v = _known(v)
+        v = _unknown_as_none(v)
+        if v is None:
+            window[a.name] = None
+            continue
         if isinstance(v, _Word):
             window[a.name] = v.text
         elif isinstance(v, tuple):
@@ -2569,6 +2611,9 @@ _TENSOR_FUNCTIONS = frozenset({"cat", "concat", "max_pool2d", "avg_pool2d", "fla
 
 def _function(name: str, e: CallExpr, scope: _Scope) -> object:
     """``dx.<op>(...)`` (``dx.nn.functional`` too)."""
+    if name in CREATION:
+        args, named = _positional(e, scope, sizes=True)
+        return created(name, [_plain(a) for a in args], named)
     args, named = _positional(e, scope)
     if name in _KEEPS_SHAPE:
         if args and isinstance(args[0], _Tensor):
@@ -2651,7 +2696,7 @@ def _method(
     named: dict[str, object] | None = None,
 ) -> object:
     if args is None or named is None:
-        args, named = _positional(e, scope)
+        args, named = _positional(e, scope, sizes=name in _SIZED)
     try:
         if name in evaluated_ops.OPS:
             plain = [_plain(a) for a in args]
