@@ -74,7 +74,11 @@ def _cause(path: str, frames: list[TracebackType], error: BaseException) -> str:
             break
     said = str(error).splitlines()[0][:80] if str(error) else ""
     chain = ">".join(tb.tb_frame.f_code.co_name.lstrip("_") for tb in frames[-6:-1])
-    return f"{type(error).__name__} in {where}{at} [{chain}]" + (f" ({said})" if said else "")
+    cause = f"{type(error).__name__} in {where}{at} [{chain}]" + (f" ({said})" if said else "")
+    inner = error.__context__
+    if inner is not None and inner.__traceback__ is not None:  # (``raise Stop from None``)
+        cause += " <- " + _cause(path, _frames(inner.__traceback__), inner)
+    return cause
 
 
 def _write(path: str, instance: str, line: int, cause: str) -> None:

@@ -242,6 +242,8 @@ class _Scope:
     (``self._make_layer(planes, 2)``), whose ``return`` gives the call's value."""
     calls: int = 0
     """How many such methods deep it runs (a recursion is not followed)."""
+    arguments: dict[str, object] = field(default_factory=dict)
+    """What the instance's ``__init__`` was given, by parameter name (``forward``)."""
 
 
 # ---- the hook --------------------------------------------------------------------------------
@@ -1091,6 +1093,7 @@ def _run_forward(
         api=api,
         info=module.info,
         follow=module.follow,
+        arguments=module.arguments,
     )
     try:
         value = _run(forward.body.body, scope, in_init=False)
@@ -1974,16 +1977,17 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     body sees the call's arguments and the instance's fields, and the fields it sets
     (``self.inplanes = planes``) are the instance's. In ``__init__``, a method that does
     something not followed leaves every field it mentions unknown."""
-    if scope.calls >= _DEPTH or func.is_class or func.is_property:
+    if func.is_class or func.is_property:
         raise _Stop
-    if not scope.in_init and _states_its_shape(func):
-        raise _Stop  # its declared type says what it returns: the check of its body reports
-    if scope.in_init:
-        arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
-    else:
-        arguments = _bound(func, e, lambda a: _value(a, scope))
+    arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
     if arguments is None:
         _forget_method(func, scope, e)
+        raise _Stop
+    if not scope.in_init and (scope.calls >= _DEPTH or _states_its_shape(func)):
+        # its declared type says what it returns (the check of its body reports its
+        # mistakes), with the sizes this instance and these arguments bind
+        return _method_as_declared(func, arguments, scope)
+    if scope.calls >= _DEPTH:
         raise _Stop
     inner = replace(
         scope, names=_with_hidden(arguments), method=True, calls=scope.calls + 1, returned=None
@@ -1992,6 +1996,8 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
         value = _block(func.body.body, inner, scope.in_init)
     except (_Stop, Unknown, ShapeError, _LoopNotFollowed):
         _forget_method(func, scope, e)
+        if not scope.in_init:
+            return _method_as_declared(func, arguments, scope)
         raise _Stop from None
     except _Failed:
         _forget_method(func, scope, e)
@@ -1999,6 +2005,21 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     if value is _FELL_THROUGH:
         return None
     return value
+
+
+def _method_as_declared(func: FuncDef, arguments: dict[str, object], scope: _Scope) -> _Tensor:
+    """The tensor a method of the class called in ``forward`` declares it returns, with the
+    sizes the instance (its construction arguments) and the call's tensors bind; a method
+    that declares no tensor of known rank stops the evaluation."""
+    signature = func.type
+    if not isinstance(signature, CallableType) or scope.info is None:
+        raise _Stop
+    owner = _Module(scope.info, scope.fields, "", 0, arguments=scope.arguments)
+    shape = declared_output(signature, _bound_sizes(owner, signature, arguments))
+    if shape is None:
+        raise _Stop
+    made_from = frozenset(v.serial for v in arguments.values() if isinstance(v, _Tensor))
+    return _Tensor(shape, made_from=made_from)
 
 
 def _states_its_shape(func: FuncDef) -> bool:
