@@ -4,7 +4,7 @@ this instance: the mistakes after it in the caller's ``forward`` are still found
 built from the construction argument that makes a mistake is reported where it is built, as
 well as where that argument is given (docs/modules.md, "Blocks typed per instance")."""
 
-# rules: nn, norm
+# rules: nn, binary
 
 from typing import Generic, TypeVar
 

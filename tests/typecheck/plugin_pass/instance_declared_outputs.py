@@ -4,7 +4,7 @@ binds (a construction argument typed with a size TypeVar, an axis of its argumen
 does not bind unknown: the evaluation of the caller goes on after it, and nothing is
 reported on correct code (docs/modules.md, "Blocks typed per instance")."""
 
-# rules: nn, norm
+# rules: nn, binary
 
 from typing import Generic, TypeVar
 
