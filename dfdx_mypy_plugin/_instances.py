@@ -425,8 +425,12 @@ def _blame_reader(
     layer called at the failing op read a size it is not given, and that layer is built
     from it (``self.out_norm = LayerNorm(intermediate_size)`` where the residual stream is
     ``hidden_size`` wide): that construction is reported too, since it is as likely the
-    line at fault as the value given."""
-    if failed.blame is None or not failed.called:
+    line at fault as the value given; not where the layer is the one the block gives the
+    argument to (``Conv2d(in_ch, ...)`` of a ``ConvBN(in_ch, out_ch)``: the argument is)."""
+    if failed.blame is None or not failed.called or failed.module is None:
+        return
+    init = _init(failed.module)
+    if init is None or _uses(init, argument) < 2:
         return
     built = failed.blame[0]
     if not isinstance(built, CallExpr) or built.line in (failed.where.line, given.line, 0):
