@@ -375,7 +375,15 @@ def _report(
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     baseline = inputs if typed is None else typed
     if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
-        return  # not this instance's doing: the generic check reports it, or the caller's
+        # not this instance's doing: the generic check reports it, or the caller's; unless
+        # it goes away on the inputs ``forward`` declares (a table of 4 positions added to
+        # the 25 patches that a convolution without its stride makes of this image: the
+        # check of the body, which reads the declared sizes, does not see it)
+        declared = _declared_inputs(info, baseline)
+        if declared is None or isinstance(
+            _outcome(api, info, built, unknown, declared, follow=False), _Failed
+        ):
+            return
     if failed.alone:
         return  # in a block typed by its arguments: the check of its own call reports it
     message = f"{failed.error} (in {failed.instance})"
@@ -442,6 +450,27 @@ def _blame_reader(
     at = size_argument(built, "reads")
     reads = f"{failed.blame[1]} is built here; called at line {failed.where.line}: {message}"
     api.fail(reads, at, code=DFDX_SHAPE)
+
+
+def _declared_inputs(info: TypeInfo, inputs: dict[str, object]) -> dict[str, object] | None:
+    """``inputs`` with each tensor as its parameter declares it (sizes named by their
+    TypeVars, ``Dyn`` and ``int`` unknown); None where no tensor is declared so."""
+    forward = _forward(info)
+    signature = forward.type if forward is not None else None
+    if not isinstance(signature, CallableType):
+        return None
+    declared = dict(inputs)
+    changed = False
+    for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+        if name is None or not isinstance(inputs.get(name), _Tensor):
+            continue
+        try:
+            shape = read_tensor(t).shape
+        except Unknown:
+            continue
+        declared[name] = _Tensor(shape)
+        changed = True
+    return declared if changed else None
 
 
 def _passed_argument(
@@ -1498,8 +1527,15 @@ def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
             mentioned_names, members = all_name_and_member_expressions(expression)
             mentioned.update(n.name for n in mentioned_names)
             everything = everything or any(n.name == "setattr" for n in mentioned_names)
+            # a call for its effect on a layer's parameters (``init.xavier_uniform_(
+            # self.fc.weight)``) leaves the layer's sizes as they were
+            parameters = (
+                {id(e.expr) for e in members if e.name in _PARAMETERS}
+                if isinstance(inner, ExpressionStmt)
+                else set()
+            )
             for e in members:
-                if _is_self(e):
+                if _is_self(e) and id(e) not in parameters:
                     fields.add(e.name)
                     everything = everything or e.name in _REGISTERS or _own_method(info, e.name)
     names: set[str] = set()
@@ -1516,6 +1552,9 @@ def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
         for t in targets:
             names.update(target_names(t))
     return _Touched(fields, names, everything, mentioned)
+
+
+_PARAMETERS = frozenset({"weight", "bias"})
 
 
 def _own_method(info: TypeInfo | None, name: str) -> bool:
@@ -2639,6 +2678,11 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
     if name in CREATION:
         args, named = _positional(e, scope, sizes=True)
         return created(name, [_plain(a) for a in args], named)
+    if name in _KEEPS_SHAPE and e.args and e.arg_kinds[0] == ARG_POS:
+        # only the tensor matters (``dx.dropout(x, self.p, self.training)``)
+        first = _value(e.args[0], scope)
+        if isinstance(first, _Tensor):
+            return first
     args, named = _positional(e, scope)
     if name in _KEEPS_SHAPE:
         if args and isinstance(args[0], _Tensor):
@@ -2720,6 +2764,8 @@ def _method(
     args: list[object] | None = None,
     named: dict[str, object] | None = None,
 ) -> object:
+    if name in _KEEPS_SHAPE:
+        return x  # whatever its other arguments (``x.dropout(self.p, self.training)``)
     if args is None or named is None:
         args, named = _positional(e, scope, sizes=name in _SIZED)
     try:
