@@ -84,6 +84,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeInfo,
     UnaryExpr,
+    Var,
     WhileStmt,
     WithStmt,
 )
@@ -287,7 +288,9 @@ def _refined(
     syms: dict[str, Type] = {}
     arguments = _construction_arguments(api, built, module.type, syms)
     if arguments is not None and _UNKNOWN in arguments.values():
-        arguments = _given_in_owner(api, context.callee, module.type) or arguments
+        given = _given_in_owner(api, context.callee, module.type) or {}
+        # each argument as its type or literal says, else as the owner's ``__init__`` has it
+        arguments = {k: given.get(k, v) if v is _UNKNOWN else v for k, v in arguments.items()}
     if arguments is None or not _agrees(module, arguments):
         return forward
     called = _call_inputs(api, module, context, syms)
@@ -1136,7 +1139,7 @@ def _run_forward(
         failed.chain.append((module, inputs))
         raise
     except (_Stop, Unknown, ShapeError) as stop:
-        if give_up_trace.GIVE_UP_FILE is not None:
+        if give_up_trace.GIVE_UP_FILE is not None and module.line != 0:  # (not a stand-in)
             path = getattr(api, "path", "")
             give_up_trace.gave_up(path, scope.instance, forward, scope, stop)
         raise
@@ -1402,6 +1405,9 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
         return _FELL_THROUGH
     except (_Stop, Unknown, _LoopNotFollowed):
         if not in_init:
+            _restore(scope, saved)
+            if _unrolled_as_declared(stmt, scope):
+                return _FELL_THROUGH
             raise _Stop from None
         _restore(scope, saved)
         return _NOT_FOLLOWED
@@ -1410,6 +1416,53 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
             raise
         _restore(scope, saved)
         return _NOT_FOLLOWED
+
+
+def _unrolled_as_declared(stmt: ForStmt, scope: _Scope) -> bool:
+    """A loop of ``forward`` over a field holding blocks it cannot list (``for layer in
+    self.layers: h = layer(h)``, ``self.layers`` built from the instance's ``depth`` it does
+    not know), where the field's type names the blocks' class: one turn is run with a block
+    of that class standing for what its ``forward`` declares; where each name the turn binds
+    has the value it had before (a block that keeps its input's shape), any number of turns
+    leaves them so, and the loop is done. Whether it was."""
+    if not (_is_self(stmt.expr) and isinstance(stmt.index, NameExpr)) or scope.info is None:
+        return False
+    assert isinstance(stmt.expr, MemberExpr)
+    found = scope.info.get(stmt.expr.name)
+    held = found.node.type if found is not None and isinstance(found.node, Var) else None
+    p = get_proper_type(held) if held is not None else None
+    if not (isinstance(p, Instance) and p.type.fullname == _MODULE_LIST and p.args):
+        return False
+    item = get_proper_type(p.args[0])
+    if not (isinstance(item, Instance) and item.type.has_base(MODULE)):
+        return False
+    if _forward(item.type) is None or layer_of(item.type.fullname) is not None:
+        return False
+    before = dict(scope.names)
+    scope.names[stmt.index.name] = _Module(item.type, {}, item.type.name, 0, follow=False)
+    try:
+        value = _block(stmt.body.body, scope, False, in_loop=True)
+    except (_Stop, Unknown, ShapeError):
+        return False
+    if value is not _FELL_THROUGH and value is not _CONTINUED:
+        return False
+    changed = [
+        k for k, v in scope.names.items() if k != stmt.index.name and before.get(k, v) is not v
+    ]
+    if not all(_same_value(before.get(k), scope.names[k]) for k in changed):
+        return False
+    for k in changed:
+        scope.names[k] = before[k]
+    scope.names.pop(stmt.index.name, None)
+    if stmt.index.name in before:
+        scope.names[stmt.index.name] = before[stmt.index.name]
+    return True
+
+
+def _same_value(a: object, b: object) -> bool:
+    if isinstance(a, _Tensor) and isinstance(b, _Tensor):
+        return a.shape == b.shape and None not in a.shape
+    return False
 
 
 class _LoopNotFollowed(Exception):
