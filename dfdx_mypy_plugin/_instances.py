@@ -100,6 +100,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import _evaluated_movement as evaluated_movement
 from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
 from dfdx_mypy_plugin import _give_up_trace as give_up_trace
 from dfdx_mypy_plugin import _int_functions as int_functions
@@ -2218,7 +2219,7 @@ def _built_at(value: object, call: CallExpr) -> object:
     return value
 
 
-_SIZED = frozenset({"reshape", "view"})
+_SIZED = frozenset({"reshape", "view", "broadcast_to", "expand"})
 """The methods whose positional arguments are the sizes of their result."""
 
 
@@ -2822,6 +2823,9 @@ def _method(
     if args is None or named is None:
         args, named = _positional(e, scope, sizes=name in _SIZED)
     try:
+        if name in evaluated_movement.OPS:
+            plain = [_plain(a) for a in args]
+            return evaluated_movement.applied(x, name, plain, named)
         if name in evaluated_ops.OPS:
             plain = [_plain(a) for a in args]
             return evaluated_ops.applied(x, name, plain, {k: _plain(v) for k, v in named.items()})
