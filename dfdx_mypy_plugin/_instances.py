@@ -378,16 +378,14 @@ def _report(
         return  # reported where the layer at fault is built (a method's own return type)
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     baseline = inputs if typed is None else typed
+    declared = _declared_inputs(info, baseline)
+    generic = _declared_arguments(info, unknown)
+    if declared is not None and isinstance(
+        _outcome(api, info, built, generic, declared, follow=False), _Failed
+    ):
+        return  # the check of the body, which reads the declared sizes, reports it
     if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
-        # not this instance's doing: the generic check reports it, or the caller's; unless
-        # it goes away on the inputs ``forward`` declares (a table of 4 positions added to
-        # the 25 patches that a convolution without its stride makes of this image: the
-        # check of the body, which reads the declared sizes, does not see it)
-        declared = _declared_inputs(info, baseline)
-        if declared is None or isinstance(
-            _outcome(api, info, built, unknown, declared, follow=False), _Failed
-        ):
-            return
+        return  # not this instance's doing: the generic check reports it, or the caller's
     if failed.alone:
         return  # in a block typed by its arguments: the check of its own call reports it
     message = f"{failed.error} (in {failed.instance})"
@@ -454,6 +452,21 @@ def _blame_reader(
     at = size_argument(built, "reads")
     reads = f"{failed.blame[1]} is built here; called at line {failed.where.line}: {message}"
     api.fail(reads, at, code=DFDX_SHAPE)
+
+
+def _declared_arguments(info: TypeInfo, unknown: dict[str, object]) -> dict[str, object]:
+    """The construction arguments as ``__init__`` declares them: a size TypeVar's name (the
+    check of the body reads ``d_model: D`` as ``D``), any other unknown."""
+    init = _init(info)
+    signature = init.type if init is not None else None
+    if not isinstance(signature, CallableType):
+        return unknown
+    declared = dict(unknown)
+    for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+        p = get_proper_type(t)
+        if name in declared and isinstance(p, TypeVarType) and is_int_bound(p):
+            declared[name] = p.name
+    return declared
 
 
 def _declared_inputs(info: TypeInfo, inputs: dict[str, object]) -> dict[str, object] | None:
