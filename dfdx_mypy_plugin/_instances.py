@@ -1818,11 +1818,14 @@ def _operand(e: Expression, scope: _Scope) -> object:
     """An operand of arithmetic: where its value is not known but its type says it is a
     number, some number (:data:`_SOME_NUMBER`: it scales a tensor, never sizes one)."""
     try:
-        return _value(e, scope)
+        value = _value(e, scope)
     except (_Stop, Unknown):
         if typed_number(e, scope.info):
             return _SOME_NUMBER
         raise
+    if value is None and typed_number(e, scope.info):
+        return _SOME_NUMBER  # a construction argument taken as not known
+    return value
 
 
 def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
@@ -1990,6 +1993,11 @@ def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
         if y == 0:
             raise _Stop
         return shapes.dim_floordiv(x, y)
+    if op == "**" and isinstance(y, int) and 0 <= y <= 4:  # ``grid**2`` of a size name
+        power: shapes.Dim = 1
+        for _ in range(y):
+            power = shapes.dim_mul(power, x)
+        return power
     raise _Stop
 
 

@@ -23,16 +23,22 @@ class TextEncoder(Module):
         super().__init__()
         self.tokens = Embedding(vocab, dim)
         self.positions = Embedding(max_len, dim)
-        self.proj = Linear(dim, out_dim)  # E: mypy[dfdx-shape "self.proj is built here"]
+        self.proj = Linear(dim, out_dim)  # E: mypy[
+        #     dfdx-shape "self.proj is built here; its output reaches line 39: LayerNorm[16]: tak"
+        #     "es 16 features, got Tensor[2, 7, 24] (24 != 16) (in TextEncoder(50, 16,"
+        #     " 32, 24) built at line 62)"]
         # out_dim was meant
-        self.norm = LayerNorm(dim)  # E: mypy[dfdx-shape "self.norm is built here; called at"]
+        self.norm = LayerNorm(dim)  # E: mypy[
+        #     dfdx-shape "self.norm is built here; called at line 39: LayerNorm[16]: takes 16 fea"
+        #     "tures, got Tensor[2, 7, 24] (24 != 16) (in TextEncoder(50, 16, 32, 24) "
+        #     "built at line 62)"]
 
     def forward(self, ids: Tensor[B, S, NoneTape]) -> Tensor[B, S, Dyn, OwnedTape]:
         n = ids.shape[1]
         h = self.tokens(ids) + self.positions(dx.arange(n))
         return self.norm(self.proj(h.trace()).relu())  # E: mypy[
-        #     dfdx-shape "LayerNorm[16]: takes 16 features, got Tensor[2, 7, 24] (24 != 16) (in"
-        #     " TextEncoder(50, 16, 32, 24) built at line 56)"]
+        #     dfdx-shape "LayerNorm[16]: takes 16 features, got Tensor[2, 7, 24] (24 != 16) (in T"
+        #     "extEncoder(50, 16, 32, 24) built at line 62)"]
 
 
 class MelDecoder(Module):
@@ -48,7 +54,7 @@ class MelDecoder(Module):
         h = self.prenet(frames).relu()
         return dx.cat([go, self.to_mel(h)], axis=1)  # E: mypy[
         #     dfdx-shape "concat: sizes differ on axis 2: Tensor[2, 1, 8] and Tensor[2, 5, 24] (8"
-        #     " != 24) (in MelDecoder(8, 24) built at line 58)"]
+        #     " != 24) (in MelDecoder(8, 24) built at line 64)"]
 
 
 def main() -> None:

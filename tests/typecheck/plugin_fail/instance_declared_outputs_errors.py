@@ -41,12 +41,15 @@ class FeedForward(Module):
         self.up = Linear(dim, hidden)
         self.down = Linear(hidden, dim)
         # dim was meant
-        self.norm = LayerNorm(hidden)  # E: mypy[dfdx-shape "self.norm is built here; called at"]
+        self.norm = LayerNorm(hidden)  # E: mypy[
+        #     dfdx-shape "self.norm is built here; called at line 50: LayerNorm[64]: takes 64 fea"
+        #     "tures, got Tensor[2, 10, 32] (32 != 64) (in FeedForward(dim, ffn_dim) b"
+        #     "uilt at line 59)"]
 
     def forward(self, x: Tensor[B, S, Dyn, T]) -> Tensor[B, S, Dyn, T]:
         return self.norm(x + self.down(self.up(x).relu()))  # E: mypy[
-        #     dfdx-shape "LayerNorm[64]: takes 64 features, got Tensor[2, 10, 32] (32 != 64) (in Fe"
-        #     "edForward(dim, ffn_dim) built at line 55)"]
+        #     dfdx-shape "LayerNorm[64]: takes 64 features, got Tensor[2, 10, 32] (32 != 64) (in "
+        #     "FeedForward(dim, ffn_dim) built at line 59)"]
 
 
 class SentenceClassifier(Module, Generic[V, D]):
@@ -67,13 +70,18 @@ class PreActBottleneck(Module, Generic[C]):
     def __init__(self, channels: C, mid: int) -> None:
         super().__init__()
         # channels was meant
-        self.bn1 = BatchNorm2d(mid)  # E: mypy[dfdx-shape "self.bn1 is built here; called at line"]
+        self.bn1 = BatchNorm2d(mid)  # E: mypy[
+        #     dfdx-shape "self.bn1 is built here; called at line 82: BatchNorm2d[C//4]: takes C//"
+        #     "4 channels on axis 1, got Tensor[B, C, H, W] (C != C//4) (in PreActBott"
+        #     "leneck(width, ...) built at line 92)"]
         self.reduce = Conv2d(channels, mid, 1)
         self.bn2 = BatchNorm2d(mid)
         self.expand = Conv2d(mid, channels, 1)
 
     def forward(self, x: Tensor[B, C, H, W, T]) -> Tensor[B, C, H, W, T]:
-        y = self.reduce(self.bn1(x).relu())  # E: mypy[dfdx-shape "takes C//4 channels on axis 1"]
+        y = self.reduce(self.bn1(x).relu())  # E: mypy[
+        #     dfdx-shape "BatchNorm2d[C//4]: takes C//4 channels on axis 1, got Tensor[B, C, H, W"
+        #     "] (C != C//4) (in PreActBottleneck(width, ...) built at line 92)"]
         return x + self.expand(self.bn2(y).relu())
 
 
@@ -81,7 +89,10 @@ class Backbone(Module, Generic[C]):
     def __init__(self, width: C) -> None:
         super().__init__()
         self.stem = Conv2d(3, width, 3, padding=1)
-        self.block = PreActBottleneck(width, width // 4)  # E: mypy[dfdx-shape "mid is given here"]
+        self.block = PreActBottleneck(width, width // 4)  # E: mypy[
+        #     dfdx-shape "mid is given here; used at line 82: BatchNorm2d[C//4]: takes C//4 chann"
+        #     "els on axis 1, got Tensor[B, C, H, W] (C != C//4) (in PreActBottleneck("
+        #     "width, ...) built at line 92)"]
 
     def forward(self, images: Tensor[B, int, H, W, T]) -> Tensor[B, C, H, W, T]:
         return self.block(self.stem(images))

@@ -32,16 +32,22 @@ class MixerStack(Module, Generic[D]):
     def __init__(self, dim: D, depth: int, proj_dim: int) -> None:
         super().__init__()
         self.blocks = ModuleList([MixerBlock(dim, 4) for _ in range(depth)])
-        self.proj = Linear(dim, proj_dim)  # E: mypy[dfdx-shape "self.proj is built here"]
+        self.proj = Linear(dim, proj_dim)  # E: mypy[
+        #     dfdx-shape "self.proj is built here; its output reaches line 48: LayerNorm[D]: take"
+        #     "s D features, got Tensor[B, S, 2*D] (2*D != D) (in MixerStack(dim, dept"
+        #     "h, ...) built at line 56)"]
         # proj_dim was meant
-        self.final_norm = LayerNorm(dim)  # E: mypy[dfdx-shape "self.final_norm is built here"]
+        self.final_norm = LayerNorm(dim)  # E: mypy[
+        #     dfdx-shape "self.final_norm is built here; called at line 48: LayerNorm[D]: takes D"
+        #     " features, got Tensor[B, S, 2*D] (2*D != D) (in MixerStack(dim, depth, "
+        #     "...) built at line 56)"]
 
     def forward(self, x: Tensor[B, S, D, T]) -> Tensor[B, S, Dyn, T]:
         for block in self.blocks:
             x = block(x)
         return self.final_norm(self.proj(x))  # E: mypy[
         #     dfdx-shape "LayerNorm[D]: takes D features, got Tensor[B, S, 2*D] (2*D != D) (in Mi"
-        #     "xerStack(dim, depth, ...) built at line 50)"]
+        #     "xerStack(dim, depth, ...) built at line 56)"]
 
 
 class Classifier(Module, Generic[D]):

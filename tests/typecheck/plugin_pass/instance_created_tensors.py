@@ -6,7 +6,8 @@ is reported on correct code (docs/modules.md, "Blocks typed per instance")."""
 
 # rules: nn, creation, movement
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
 
 import numpy as np
 
@@ -89,9 +90,13 @@ class MelDecoder(Module):
 def main() -> None:
     ids = dx.tensor(np.random.randint(0, 50, (2, 7)))
     encoder = Encoder(50, 16, 4, 2, 32)
-    print(encoder(ids).shape)
+    encoded = encoder(ids)
+    assert_type(encoded, Tensor[Dyn, Dyn, L[16], OwnedTape])
+    print(encoded.shape)
     decoder = MelDecoder(8, 24)
-    print(decoder(dx.randn(2, 5, 8)).shape)
+    mels = decoder(dx.randn(2, 5, 8))
+    assert_type(mels, Tensor[L[2], L[6], L[8], NoneTape])
+    print(mels.shape)
 
 
 if __name__ == "__main__":

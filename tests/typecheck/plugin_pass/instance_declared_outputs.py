@@ -6,7 +6,8 @@ reported on correct code (docs/modules.md, "Blocks typed per instance")."""
 
 # rules: nn, binary
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
 
 import numpy as np
 
@@ -101,9 +102,13 @@ class Backbone(Module, Generic[C]):
 def main() -> None:
     ids = dx.tensor(np.random.randint(0, 100, (2, 10)))
     model = SentenceClassifier(100, 32, 64, 4)
-    print(model(ids).shape)
+    logits = model(ids)
+    assert_type(logits, Tensor[Dyn, int, OwnedTape])
+    print(logits.shape)
     backbone = Backbone(16)
-    print(backbone(dx.randn(2, 3, 8, 8)).shape)
+    scores = backbone(dx.randn(2, 3, 8, 8))
+    assert_type(scores, Tensor[L[2], L[10], NoneTape])
+    print(scores.shape)
 
 
 if __name__ == "__main__":

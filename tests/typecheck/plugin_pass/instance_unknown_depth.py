@@ -6,7 +6,8 @@ reported on correct code: docs/modules.md, "Blocks typed per instance")."""
 
 # rules: nn, binary
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, assert_type
+from typing import Literal as L
 
 import dfdx as dx
 from dfdx import Dyn, NoneTape, OwnedTape, Tensor
@@ -77,7 +78,9 @@ class Classifier(Module, Generic[D]):
 
 def main() -> None:
     model = Classifier(8, 2, 3)
-    print(model(dx.randn(2, 5, 8)).shape)
+    logits = model(dx.randn(2, 5, 8))
+    assert_type(logits, Tensor[L[2], L[3], NoneTape])
+    print(logits.shape)
 
 
 if __name__ == "__main__":
