@@ -65,6 +65,8 @@ def _pieces(
             sizes = shapes.split_sizes(name, x.shape, given, axis)
         else:
             sizes = shapes.chunk_sizes(x.shape, given, axis)
+            if sizes is None and given > 0:  # an axis of unknown size: pieces of unknown size
+                sizes = [None] * given
     else:
         raise Stop
     if sizes is None:

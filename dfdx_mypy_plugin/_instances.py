@@ -84,6 +84,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeInfo,
     UnaryExpr,
+    Var,
     WhileStmt,
     WithStmt,
 )
@@ -99,13 +100,17 @@ from mypy.types import (
     get_proper_type,
 )
 
+from dfdx_mypy_plugin import _evaluated_movement as evaluated_movement
 from dfdx_mypy_plugin import _evaluated_ops as evaluated_ops
+from dfdx_mypy_plugin import _give_up_trace as give_up_trace
 from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._accumulators import is_accumulated
 from dfdx_mypy_plugin._arguments import HIDDEN
 from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
+from dfdx_mypy_plugin._declared_outputs import declared_output
+from dfdx_mypy_plugin._evaluated_creation import CREATION, created
 from dfdx_mypy_plugin._evaluated_tensors import KEEPS_SHAPE as _KEEPS_SHAPE
 from dfdx_mypy_plugin._evaluated_tensors import UNKNOWN as _UNKNOWN
 from dfdx_mypy_plugin._evaluated_tensors import Blame as _Blame
@@ -120,6 +125,7 @@ from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
+from dfdx_mypy_plugin._number_types import typed_number
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
     MODULE,
@@ -238,6 +244,8 @@ class _Scope:
     (``self._make_layer(planes, 2)``), whose ``return`` gives the call's value."""
     calls: int = 0
     """How many such methods deep it runs (a recursion is not followed)."""
+    arguments: dict[str, object] = field(default_factory=dict)
+    """What the instance's ``__init__`` was given, by parameter name (``forward``)."""
 
 
 # ---- the hook --------------------------------------------------------------------------------
@@ -281,14 +289,20 @@ def _refined(
     syms: dict[str, Type] = {}
     arguments = _construction_arguments(api, built, module.type, syms)
     if arguments is not None and _UNKNOWN in arguments.values():
-        arguments = _given_in_owner(api, context.callee, module.type) or arguments
+        given = _given_in_owner(api, context.callee, module.type) or {}
+        # each argument as its type or literal says, else as the owner's ``__init__`` has it
+        arguments = {k: given.get(k, v) if v is _UNKNOWN else v for k, v in arguments.items()}
     if arguments is None or not _agrees(module, arguments):
         return forward
     called = _call_inputs(api, module, context, syms)
     if called is None:
         return forward
     inputs, typed = called
-    outcome = _outcome(api, module.type, built, arguments, inputs)
+    if give_up_trace.GIVE_UP_FILE is None:
+        outcome = _outcome(api, module.type, built, arguments, inputs)
+    else:
+        with give_up_trace.watching():
+            outcome = _outcome(api, module.type, built, arguments, inputs)
     if isinstance(outcome, _Failed):
         _report(api, module.type, built, arguments, inputs, outcome, typed)
         return forward
@@ -364,6 +378,12 @@ def _report(
         return  # reported where the layer at fault is built (a method's own return type)
     unknown = dict.fromkeys(arguments, _UNKNOWN_ARG)
     baseline = inputs if typed is None else typed
+    declared = _declared_inputs(info, baseline)
+    generic = _declared_arguments(info, unknown)
+    if declared is not None and isinstance(
+        _outcome(api, info, built, generic, declared, follow=False), _Failed
+    ):
+        return  # the check of the body, which reads the declared sizes, reports it
     if isinstance(_outcome(api, info, built, unknown, baseline, follow=False), _Failed):
         return  # not this instance's doing: the generic check reports it, or the caller's
     if failed.alone:
@@ -384,9 +404,11 @@ def _report(
     if place is not None and place.line != failed.where.line:
         given = f"{at_fault[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, place, code=DFDX_SHAPE)
+        _blame_reader(api, failed, at_fault[0], message, place)
     elif passed is not None and passed[1].line != failed.where.line:
         given = f"{passed[0]} is given here; used at line {failed.where.line}: {message}"
         api.fail(given, passed[1], code=DFDX_SHAPE)
+        _blame_reader(api, failed, passed[0], message, passed[1])
     elif failed.member is not None and failed.member[1][0].line != failed.where.line:
         (call, (at, label)) = failed.member
         api.fail(
@@ -404,6 +426,68 @@ def _report(
             if gave.line not in (failed.where.line, at.line, 0):
                 reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
                 api.fail(reaches + message, gave, code=DFDX_SHAPE)
+
+
+def _blame_reader(
+    api: CheckerPluginInterface, failed: _Failed, argument: str, message: str, given: Context
+) -> None:
+    """Where the construction argument ``argument`` (reported where it is given) makes the
+    layer called at the failing op read a size it is not given, and that layer is built
+    from it (``self.out_norm = LayerNorm(intermediate_size)`` where the residual stream is
+    ``hidden_size`` wide): that construction is reported too, since it is as likely the
+    line at fault as the value given; not where the layer is the one the block gives the
+    argument to (``Conv2d(in_ch, ...)`` of a ``ConvBN(in_ch, out_ch)``: the argument is)."""
+    if failed.blame is None or not failed.called or failed.module is None:
+        return
+    init = _init(failed.module)
+    if init is None or _uses(init, argument) < 2:
+        return
+    built = failed.blame[0]
+    if not isinstance(built, CallExpr) or built.line in (failed.where.line, given.line, 0):
+        return
+    if not any(
+        n.name == argument for a in built.args for n in all_name_and_member_expressions(a)[0]
+    ):
+        return
+    at = size_argument(built, "reads")
+    reads = f"{failed.blame[1]} is built here; called at line {failed.where.line}: {message}"
+    api.fail(reads, at, code=DFDX_SHAPE)
+
+
+def _declared_arguments(info: TypeInfo, unknown: dict[str, object]) -> dict[str, object]:
+    """The construction arguments as ``__init__`` declares them: a size TypeVar's name (the
+    check of the body reads ``d_model: D`` as ``D``), any other unknown."""
+    init = _init(info)
+    signature = init.type if init is not None else None
+    if not isinstance(signature, CallableType):
+        return unknown
+    declared = dict(unknown)
+    for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+        p = get_proper_type(t)
+        if name in declared and isinstance(p, TypeVarType) and is_int_bound(p):
+            declared[name] = p.name
+    return declared
+
+
+def _declared_inputs(info: TypeInfo, inputs: dict[str, object]) -> dict[str, object] | None:
+    """``inputs`` with each tensor as its parameter declares it (sizes named by their
+    TypeVars, ``Dyn`` and ``int`` unknown); None where no tensor is declared so."""
+    forward = _forward(info)
+    signature = forward.type if forward is not None else None
+    if not isinstance(signature, CallableType):
+        return None
+    declared = dict(inputs)
+    changed = False
+    for name, t in zip(signature.arg_names, signature.arg_types, strict=True):
+        if name is None or not isinstance(inputs.get(name), _Tensor):
+            continue
+        try:
+            shape = read_tensor(t).shape
+        except Unknown:
+            continue
+        declared[name] = _Tensor(shape)
+        changed = True
+    return declared if changed else None
 
 
 def _passed_argument(
@@ -1059,6 +1143,7 @@ def _run_forward(
         api=api,
         info=module.info,
         follow=module.follow,
+        arguments=module.arguments,
     )
     try:
         value = _run(forward.body.body, scope, in_init=False)
@@ -1066,6 +1151,11 @@ def _run_forward(
             _check_declared(module, forward, inputs, value, scope.returned, scope.instance)
     except _Failed as failed:
         failed.chain.append((module, inputs))
+        raise
+    except (_Stop, Unknown, ShapeError) as stop:
+        if give_up_trace.GIVE_UP_FILE is not None and module.line != 0:  # (not a stand-in)
+            path = getattr(api, "path", "")
+            give_up_trace.gave_up(path, scope.instance, forward, scope, stop)
         raise
     return value
 
@@ -1329,6 +1419,9 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
         return _FELL_THROUGH
     except (_Stop, Unknown, _LoopNotFollowed):
         if not in_init:
+            _restore(scope, saved)
+            if _unrolled_as_declared(stmt, scope):
+                return _FELL_THROUGH
             raise _Stop from None
         _restore(scope, saved)
         return _NOT_FOLLOWED
@@ -1337,6 +1430,53 @@ def _looped(stmt: ForStmt, scope: _Scope, in_init: bool) -> object:
             raise
         _restore(scope, saved)
         return _NOT_FOLLOWED
+
+
+def _unrolled_as_declared(stmt: ForStmt, scope: _Scope) -> bool:
+    """A loop of ``forward`` over a field holding blocks it cannot list (``for layer in
+    self.layers: h = layer(h)``, ``self.layers`` built from the instance's ``depth`` it does
+    not know), where the field's type names the blocks' class: one turn is run with a block
+    of that class standing for what its ``forward`` declares; where each name the turn binds
+    has the value it had before (a block that keeps its input's shape), any number of turns
+    leaves them so, and the loop is done. Whether it was."""
+    if not (_is_self(stmt.expr) and isinstance(stmt.index, NameExpr)) or scope.info is None:
+        return False
+    assert isinstance(stmt.expr, MemberExpr)
+    found = scope.info.get(stmt.expr.name)
+    held = found.node.type if found is not None and isinstance(found.node, Var) else None
+    p = get_proper_type(held) if held is not None else None
+    if not (isinstance(p, Instance) and p.type.fullname == _MODULE_LIST and p.args):
+        return False
+    item = get_proper_type(p.args[0])
+    if not (isinstance(item, Instance) and item.type.has_base(MODULE)):
+        return False
+    if _forward(item.type) is None or layer_of(item.type.fullname) is not None:
+        return False
+    before = dict(scope.names)
+    scope.names[stmt.index.name] = _Module(item.type, {}, item.type.name, 0, follow=False)
+    try:
+        value = _block(stmt.body.body, scope, False, in_loop=True)
+    except (_Stop, Unknown, ShapeError):
+        return False
+    if value is not _FELL_THROUGH and value is not _CONTINUED:
+        return False
+    changed = [
+        k for k, v in scope.names.items() if k != stmt.index.name and before.get(k, v) is not v
+    ]
+    if not all(_same_value(before.get(k), scope.names[k]) for k in changed):
+        return False
+    for k in changed:
+        scope.names[k] = before[k]
+    scope.names.pop(stmt.index.name, None)
+    if stmt.index.name in before:
+        scope.names[stmt.index.name] = before[stmt.index.name]
+    return True
+
+
+def _same_value(a: object, b: object) -> bool:
+    if isinstance(a, _Tensor) and isinstance(b, _Tensor):
+        return a.shape == b.shape and None not in a.shape
+    return False
 
 
 class _LoopNotFollowed(Exception):
@@ -1454,8 +1594,15 @@ def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
             mentioned_names, members = all_name_and_member_expressions(expression)
             mentioned.update(n.name for n in mentioned_names)
             everything = everything or any(n.name == "setattr" for n in mentioned_names)
+            # a call for its effect on a layer's parameters (``init.xavier_uniform_(
+            # self.fc.weight)``) leaves the layer's sizes as they were
+            parameters = (
+                {id(e.expr) for e in members if e.name in _PARAMETERS}
+                if isinstance(inner, ExpressionStmt)
+                else set()
+            )
             for e in members:
-                if _is_self(e):
+                if _is_self(e) and id(e) not in parameters:
                     fields.add(e.name)
                     everything = everything or e.name in _REGISTERS or _own_method(info, e.name)
     names: set[str] = set()
@@ -1472,6 +1619,9 @@ def _touched(stmt: Statement, info: TypeInfo | None) -> _Touched:
         for t in targets:
             names.update(target_names(t))
     return _Touched(fields, names, everything, mentioned)
+
+
+_PARAMETERS = frozenset({"weight", "bias"})
 
 
 def _own_method(info: TypeInfo | None, name: str) -> bool:
@@ -1525,7 +1675,10 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
 def _assign(stmt: AssignmentStmt, scope: _Scope, in_init: bool) -> None:
     try:
         value = _value(stmt.rvalue, scope)
-    except (_Stop, Unknown):
+    except (_Stop, Unknown) as stop:
+        if give_up_trace.GIVE_UP_FILE is not None and not in_init and stmt.rvalue.line != -1:
+            path = getattr(scope.api, "path", "")
+            give_up_trace.lost(path, scope.instance, stmt, scope, stop)
         value = _UNKNOWN
     except (ShapeError, _Failed):
         if not in_init:
@@ -1626,14 +1779,14 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
             raise _Stop
         return not operand
     if isinstance(e, OpExpr):
-        left, right = _value(e.left, scope), _value(e.right, scope)
+        left, right = _operand(e.left, scope), _operand(e.right, scope)
         try:
             return _arith(e.op, left, right, scope.follow)
         except ShapeError as error:
             blame = _broadcast_blame(left, right, inside=_in_block(scope))
             raise _Failed(error, at or e, scope.instance, scope.info, blame, False) from None
     if isinstance(e, UnaryExpr) and e.op == "-":
-        return _arith("*", -1, _value(e.expr, scope), scope.follow)
+        return _arith("*", -1, _operand(e.expr, scope), scope.follow)
     if isinstance(e, ComparisonExpr) and (len(e.operators) == 1 or scope.follow):
         return _chain_compared(e, scope)
     if isinstance(e, ConditionalExpr) and scope.follow:
@@ -1659,6 +1812,20 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         generator = e.generator if isinstance(e, ListComprehension) else e
         return _generated(generator, scope)
     raise _Stop
+
+
+def _operand(e: Expression, scope: _Scope) -> object:
+    """An operand of arithmetic: where its value is not known but its type says it is a
+    number, some number (:data:`_SOME_NUMBER`: it scales a tensor, never sizes one)."""
+    try:
+        value = _value(e, scope)
+    except (_Stop, Unknown):
+        if typed_number(e, scope.info):
+            return _SOME_NUMBER
+        raise
+    if value is None and typed_number(e, scope.info):
+        return _SOME_NUMBER  # a construction argument taken as not known
+    return value
 
 
 def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
@@ -1826,6 +1993,11 @@ def _arith(op: str, a: object, b: object, follow: bool = True) -> object:
         if y == 0:
             raise _Stop
         return shapes.dim_floordiv(x, y)
+    if op == "**" and isinstance(y, int) and 0 <= y <= 4:  # ``grid**2`` of a size name
+        power: shapes.Dim = 1
+        for _ in range(y):
+            power = shapes.dim_mul(power, x)
+        return power
     raise _Stop
 
 
@@ -1923,16 +2095,17 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     body sees the call's arguments and the instance's fields, and the fields it sets
     (``self.inplanes = planes``) are the instance's. In ``__init__``, a method that does
     something not followed leaves every field it mentions unknown."""
-    if scope.calls >= _DEPTH or func.is_class or func.is_property:
+    if func.is_class or func.is_property:
         raise _Stop
-    if not scope.in_init and _states_its_shape(func):
-        raise _Stop  # its declared type says what it returns: the check of its body reports
-    if scope.in_init:
-        arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
-    else:
-        arguments = _bound(func, e, lambda a: _value(a, scope))
+    arguments = _bound(func, e, lambda a: _value_or_unknown(a, scope))
     if arguments is None:
         _forget_method(func, scope, e)
+        raise _Stop
+    if not scope.in_init and (scope.calls >= _DEPTH or _states_its_shape(func)):
+        # its declared type says what it returns (the check of its body reports its
+        # mistakes), with the sizes this instance and these arguments bind
+        return _method_as_declared(func, arguments, scope)
+    if scope.calls >= _DEPTH:
         raise _Stop
     inner = replace(
         scope, names=_with_hidden(arguments), method=True, calls=scope.calls + 1, returned=None
@@ -1941,6 +2114,8 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
         value = _block(func.body.body, inner, scope.in_init)
     except (_Stop, Unknown, ShapeError, _LoopNotFollowed):
         _forget_method(func, scope, e)
+        if not scope.in_init:
+            return _method_as_declared(func, arguments, scope)
         raise _Stop from None
     except _Failed:
         _forget_method(func, scope, e)
@@ -1948,6 +2123,21 @@ def _own_method_called(func: FuncDef, e: CallExpr, scope: _Scope) -> object:
     if value is _FELL_THROUGH:
         return None
     return value
+
+
+def _method_as_declared(func: FuncDef, arguments: dict[str, object], scope: _Scope) -> _Tensor:
+    """The tensor a method of the class called in ``forward`` declares it returns, with the
+    sizes the instance (its construction arguments) and the call's tensors bind; a method
+    that declares no tensor of known rank stops the evaluation."""
+    signature = func.type
+    if not isinstance(signature, CallableType) or scope.info is None:
+        raise _Stop
+    owner = _Module(scope.info, scope.fields, "", 0, arguments=scope.arguments)
+    shape = declared_output(signature, _bound_sizes(owner, signature, arguments))
+    if shape is None:
+        raise _Stop
+    made_from = frozenset(v.serial for v in arguments.values() if isinstance(v, _Tensor))
+    return _Tensor(shape, made_from=made_from)
 
 
 def _states_its_shape(func: FuncDef) -> bool:
@@ -2050,19 +2240,39 @@ def _built_at(value: object, call: CallExpr) -> object:
     return value
 
 
-def _positional(e: CallExpr, scope: _Scope) -> tuple[list[object], dict[str, object]]:
+_SIZED = frozenset({"reshape", "view", "broadcast_to", "expand"})
+"""The methods whose positional arguments are the sizes of their result."""
+
+
+def _positional(
+    e: CallExpr, scope: _Scope, sizes: bool = False
+) -> tuple[list[object], dict[str, object]]:
+    """The values of ``e``'s arguments; ``sizes``: its positional arguments are sizes, each
+    one the evaluator cannot compute unknown (None: ``x.view(b, n, self.heads, -1)`` where
+    the instance's head count is not known)."""
     args: list[object] = []
     named: dict[str, object] = {}
     for a, kind, name in zip(e.args, e.arg_kinds, e.arg_names, strict=True):
         if kind == ARG_STAR and scope.follow:
             args.extend(_iterated(_value(a, scope)))
+        elif kind == ARG_POS and sizes and isinstance(a, TupleExpr):
+            args.append(tuple(_size_or_none(i, scope) for i in a.items))
+        elif kind == ARG_POS and sizes:
+            args.append(_size_or_none(a, scope))
         elif kind == ARG_POS:
             args.append(_value(a, scope))
         elif kind == ARG_NAMED and name is not None:
-            named[name] = _value(a, scope)
+            named[name] = _value_or_unknown(a, scope) if sizes else _value(a, scope)
         else:
             raise _Stop
     return args, named
+
+
+def _size_or_none(e: Expression, scope: _Scope) -> object:
+    try:
+        return _unknown_as_none(_value(e, scope))
+    except (_Stop, Unknown):
+        return None
 
 
 def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
@@ -2077,7 +2287,7 @@ def _module_called(module: object, e: CallExpr, scope: _Scope) -> object:
             raise _Stop
         return _folded(module, args[0], e, scope)
     if isinstance(module, _Module):
-        if scope.depth >= _DEPTH or scope.api is None:
+        if scope.api is None:
             raise _Stop
         forward = _forward(module.info)
         if forward is None:
@@ -2162,7 +2372,7 @@ def _module_output(member: object, x: object, e: CallExpr, scope: _Scope) -> obj
         return _layer_output(member, x, e, scope)
     if isinstance(member, _Sequence):
         return _folded(member, x, e, scope)
-    if isinstance(member, _Module) and scope.api is not None and scope.depth < _DEPTH:
+    if isinstance(member, _Module) and scope.api is not None:
         forward = _forward(member.info)
         params = _params(forward) if forward is not None else []
         if len(params) < 1 or any(p.default is None for p in params[1:]):
@@ -2238,9 +2448,18 @@ def _run_member(
     from inside it records whether that call's own check sees the same sizes (the block built
     of arguments and called on inputs whose types say their sizes), and so reports it: the
     lines inside a block built right are not blamed for what its caller gave it; and whether
-    the block's own construction arguments make it (:func:`_member_at_fault`)."""
+    the block's own construction arguments make it (:func:`_member_at_fault`). Where its
+    ``forward`` cannot be evaluated (or is too deep to), what it declares it returns
+    (:func:`_as_declared`)."""
     try:
+        if depth > _DEPTH:
+            raise _Stop
         return _lifted(_run_forward(api, module, inputs, depth), module)
+    except (_Stop, Unknown):
+        declared = _as_declared(module, inputs)
+        if declared is None:
+            raise
+        return declared
     except _Failed as failed:
         if failed.alone is None:
             failed.alone = (
@@ -2252,6 +2471,22 @@ def _run_member(
             if _member_at_fault(api, module, inputs, depth, failed):
                 failed.member = (call, module.built)
         raise
+
+
+def _as_declared(module: _Module, inputs: dict[str, object]) -> _Tensor | None:
+    """The tensor ``module``'s ``forward`` declares it returns, with the sizes this instance
+    binds (:mod:`dfdx_mypy_plugin._declared_outputs`), each axis shown as set by the block's
+    construction; None where it declares no tensor of known rank."""
+    forward = _forward(module.info)
+    signature = forward.type if forward is not None else None
+    if not isinstance(signature, CallableType):
+        return None
+    shape = declared_output(signature, _bound_sizes(module, signature, inputs))
+    if shape is None:
+        return None
+    made_from = frozenset(v.serial for v in inputs.values() if isinstance(v, _Tensor))
+    origins = (module.built,) * len(shape) if module.built is not None else ()
+    return _Tensor(shape, origins, made_from=made_from)
 
 
 def _member_at_fault(
@@ -2458,6 +2693,10 @@ def _constructed(info: TypeInfo, e: CallExpr, scope: _Scope) -> object:
     raise _Stop
 
 
+def _unknown_as_none(v: object) -> object:
+    return None if v is _UNKNOWN or v is _SOME_NUMBER else v
+
+
 def _value_or_unknown(e: Expression, scope: _Scope) -> object:
     try:
         return _value(e, scope)
@@ -2473,7 +2712,9 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
     values = _bound(init, spread, lambda a: _value_or_unknown(a, scope))
     if values is None:
         raise _Stop
-    sizes = tuple(_size(_known(values.get(a.name, a.default))) for a in layer.sizes)
+    # a size it cannot compute (an ``int`` argument of the owner not known) is unknown, as a
+    # ``Dyn`` is: the layer is still there, and what it does to the other sizes is known
+    sizes = tuple(_size(_unknown_as_none(values.get(a.name, a.default))) for a in layer.sizes)
     window: dict[str, shapes.layers.WindowValue] = {}
     for a in layer.window:
         v = values.get(a.name, a.default)
@@ -2481,7 +2722,10 @@ def _layer(layer: Layer, info: TypeInfo, e: CallExpr, scope: _Scope) -> _Layer:
             v = values.get(a.default_from)
         if v is None and a.optional:
             continue  # not given (Upsample's ``size`` where it has a ``scale_factor``)
-        v = _known(v)
+        v = _unknown_as_none(v)
+        if v is None:
+            window[a.name] = None
+            continue
         if isinstance(v, _Word):
             window[a.name] = v.text
         elif isinstance(v, tuple):
@@ -2506,6 +2750,14 @@ _TENSOR_FUNCTIONS = frozenset({"cat", "concat", "max_pool2d", "avg_pool2d", "fla
 
 def _function(name: str, e: CallExpr, scope: _Scope) -> object:
     """``dx.<op>(...)`` (``dx.nn.functional`` too)."""
+    if name in CREATION:
+        args, named = _positional(e, scope, sizes=True)
+        return created(name, [_plain(a) for a in args], named)
+    if name in _KEEPS_SHAPE and e.args and e.arg_kinds[0] == ARG_POS:
+        # only the tensor matters (``dx.dropout(x, self.p, self.training)``)
+        first = _value(e.args[0], scope)
+        if isinstance(first, _Tensor):
+            return first
     args, named = _positional(e, scope)
     if name in _KEEPS_SHAPE:
         if args and isinstance(args[0], _Tensor):
@@ -2587,9 +2839,14 @@ def _method(
     args: list[object] | None = None,
     named: dict[str, object] | None = None,
 ) -> object:
+    if name in _KEEPS_SHAPE:
+        return x  # whatever its other arguments (``x.dropout(self.p, self.training)``)
     if args is None or named is None:
-        args, named = _positional(e, scope)
+        args, named = _positional(e, scope, sizes=name in _SIZED)
     try:
+        if name in evaluated_movement.OPS:
+            plain = [_plain(a) for a in args]
+            return evaluated_movement.applied(x, name, plain, named)
         if name in evaluated_ops.OPS:
             plain = [_plain(a) for a in args]
             return evaluated_ops.applied(x, name, plain, {k: _plain(v) for k, v in named.items()})
