@@ -46,6 +46,7 @@ from mypy.nodes import (
     ARG_POS,
     ARG_STAR,
     ARG_STAR2,
+    GDEF,
     ArgKind,
     AssertStmt,
     AssignmentStmt,
@@ -77,6 +78,7 @@ from mypy.nodes import (
     RefExpr,
     ReturnStmt,
     SliceExpr,
+    StarExpr,
     Statement,
     StrExpr,
     SuperExpr,
@@ -120,6 +122,8 @@ from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
+from dfdx_mypy_plugin._plain_values import NotKnown, bound_value, instance_of, words_compared
+from dfdx_mypy_plugin._plain_values import Word as _Word
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
     MODULE,
@@ -175,13 +179,6 @@ class _Failed(Exception):
     field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
     (or of the chain it is a member of) reports its mistakes; None where it failed in the
     module evaluated itself."""
-
-
-@dataclass(frozen=True)
-class _Word:
-    """A string argument (``padding="same"``), apart from a symbolic size."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -276,10 +273,13 @@ def _refined(
     built: Expression | None = context.callee  # Net()(x)
     if not isinstance(built, CallExpr):
         built = built_by(api, context.callee)
-    if not isinstance(built, CallExpr) or not _names_class(built.callee, module.type):
-        return forward
     syms: dict[str, Type] = {}
-    arguments = _construction_arguments(api, built, module.type, syms)
+    if isinstance(built, CallExpr) and not _names_class(built.callee, module.type):
+        built, arguments = _made_by_function(api, built, module.type, syms)
+    elif isinstance(built, CallExpr):
+        arguments = _construction_arguments(api, built, module.type, syms)
+    if not isinstance(built, CallExpr):
+        return forward
     if arguments is not None and _UNKNOWN in arguments.values():
         arguments = _given_in_owner(api, context.callee, module.type) or arguments
     if arguments is None or not _agrees(module, arguments):
@@ -297,6 +297,36 @@ def _refined(
     if typed is not inputs:
         return forward
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
+
+
+def _made_by_function(
+    api: CheckerPluginInterface, call: CallExpr, info: TypeInfo, syms: dict[str, Type]
+) -> tuple[CallExpr | None, dict[str, object] | None]:
+    """Where the module was built by a function of the file (``model = vgg11_bn(10)``, whose
+    body returns ``VGG(make_layers(CFG_A, batch_norm=True), num_classes)``): the call in its
+    body that built it and that call's arguments, the function run on ``call``'s values as
+    the evaluator runs a helper (:func:`_helper_called`); else None, None."""
+    func = int_functions.helper(call.callee)
+    if (
+        func is None
+        or not _same_file(api, info)
+        or info.module_name != func.fullname.rpartition(".")[0]
+    ):
+        return None, None
+    arguments = _bound(func, call, lambda a: _caller_value(api, a, syms), skip=0)
+    if arguments is None:
+        return None, None
+    scope = _Scope(
+        names=_with_hidden(arguments), api=api, info=info, in_init=True, method=True, calls=1
+    )
+    try:
+        value = _block(func.body.body, scope, in_init=True)
+    except (_Stop, Unknown, ShapeError, _Failed, _LoopNotFollowed):
+        return None, None
+    if not (isinstance(value, _Module) and value.info is info and value.built is not None):
+        return None, None
+    made = value.built[0]
+    return (made, value.arguments) if isinstance(made, CallExpr) else (None, None)
 
 
 def _given_in_owner(
@@ -794,15 +824,28 @@ def _agrees(module: Instance, arguments: dict[str, object]) -> bool:
 
 
 def _caller_value(
-    api: CheckerPluginInterface, e: Expression, syms: dict[str, Type], checked: bool = False
+    api: CheckerPluginInterface,
+    e: Expression,
+    syms: dict[str, Type],
+    checked: bool = False,
+    depth: int = 0,
 ) -> object:
     """An argument's value where the module is built (``checked``: typed now if mypy has
     not typed it yet, as the arguments of the call being checked) or called: a literal, a
-    tuple of them, a size TypeVar's name, a word, a tensor's shape; else not known."""
-    if isinstance(e, TupleExpr):
-        return tuple(_caller_value(api, i, syms, checked) for i in e.items)
-    if isinstance(e, ListExpr):  # ratios=[8, 8]
-        return [_caller_value(api, i, syms, checked) for i in e.items]
+    tuple of them, a size TypeVar's name, a word, a tensor's shape, the value a name typed
+    ``int`` or ``list[int]`` is bound to (:func:`._plain_values.bound_value`); else not
+    known."""
+    if isinstance(e, TupleExpr | ListExpr):  # ratios=[8, 8], [dim, *hidden]
+        items: list[object] = []
+        for i in e.items:
+            if isinstance(i, StarExpr):
+                spread = _caller_value(api, i.expr, syms, checked, depth)
+                if not isinstance(spread, list | tuple) or isinstance(spread, _Tensor):
+                    return _UNKNOWN
+                items.extend(spread)
+            else:
+                items.append(_caller_value(api, i, syms, checked, depth))
+        return tuple(items) if isinstance(e, TupleExpr) else items
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -810,8 +853,30 @@ def _caller_value(
     t = checker.lookup_type_or_none(e) if checker is not None else None
     if t is None and checked and isinstance(e, _TYPED_ALONE):
         t = api.get_expression_type(e)
-    if t is None:
-        return _UNKNOWN
+    if t is not None:
+        typed = _typed_value(t, syms)
+        if typed is not _UNKNOWN:
+            return typed
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and t is not None:
+        return _field_of_built(api, e)
+    if isinstance(e, NameExpr) and depth < _DEPTH:
+        bound = bound_value(api, e)  # ``num_mels, frames = 10, 12`` then ``Net(num_mels)``
+        if bound is not None:
+            return _caller_value(api, bound, syms, checked, depth + 1)
+    if isinstance(e, OpExpr) and (t is not None or depth > 0):
+        left = _caller_value(api, e.left, syms, checked, depth)
+        right = _caller_value(api, e.right, syms, checked, depth)
+        if _UNKNOWN in (left, right):
+            return _UNKNOWN
+        try:
+            return _arith(e.op, left, right)
+        except _Stop:
+            return _UNKNOWN
+    return _UNKNOWN
+
+
+def _typed_value(t: Type, syms: dict[str, Type]) -> object:
+    """The value a type states: a literal, a size TypeVar's name, a tensor's shape."""
     if literal_bool(t) is not None:
         return literal_bool(t)
     n = literal_int(t)
@@ -827,17 +892,7 @@ def _caller_value(
     try:
         return _Tensor(_read_shape(t, syms))
     except Unknown:
-        pass
-    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
-        return _field_of_built(api, e)
-    if isinstance(e, OpExpr):
-        left = _caller_value(api, e.left, syms, checked)
-        right = _caller_value(api, e.right, syms, checked)
-        try:
-            return _arith(e.op, left, right)
-        except _Stop:
-            return _UNKNOWN
-    return _UNKNOWN
+        return _UNKNOWN
 
 
 def _field_of_built(api: CheckerPluginInterface, e: MemberExpr) -> object:
@@ -889,6 +944,7 @@ def _call_inputs(
     if not isinstance(signature, CallableType) or len(signature.arg_types) != len(params) + 1:
         return inputs, typed
     own = _own_sizes(module)
+    declared: set[str] = set()
     for i, (param, actuals) in enumerate(zip(params, _formals(call, params), strict=True)):
         if inputs.get(param.name) is not _UNKNOWN or len(actuals) != 1:
             continue
@@ -898,7 +954,39 @@ def _call_inputs(
                 typed = dict(inputs)
             inputs[param.name] = _Tensor(shapes_[0])
             typed[param.name] = _Tensor(shapes_[1])
+            declared.add(param.name)
+    if declared:
+        _bind_declared(inputs, declared, params, signature.arg_types[1:])
     return inputs, typed
+
+
+def _bind_declared(
+    inputs: dict[str, object], declared: set[str], params: list[_Param], types: list[Type]
+) -> None:
+    """The sizes ``forward``'s own TypeVars take from the inputs whose sizes are known (the
+    shape NumPy data was made with) put in the inputs that keep them as names (declared
+    shapes): ``dense`` made ``(6, 5)`` binds ``B`` to 6 in ``sparse: Tensor[B, int]``."""
+    bound: dict[str, shapes.Dim] = {}
+    for param, t in zip(params, types, strict=True):
+        x = inputs.get(param.name)
+        p = get_proper_type(t)
+        if not isinstance(x, _Tensor) or not isinstance(p, Instance) or p.type.fullname != TENSOR:
+            continue
+        if len(p.args) - 1 != len(x.shape):
+            continue
+        for a, d in zip(p.args[:-1], x.shape, strict=True):
+            pa = get_proper_type(a)
+            if isinstance(pa, TypeVarType) and isinstance(d, int):
+                bound.setdefault(pa.name, d)
+    if not bound:
+        return
+    for name in declared:
+        x = inputs.get(name)
+        if isinstance(x, _Tensor) and any(isinstance(d, str) for d in x.shape):
+            shape = tuple(
+                shapes.dim_substitute(d, bound) if isinstance(d, str) else d for d in x.shape
+            )
+            inputs[name] = _Tensor(shape)
 
 
 def _declared_shape(
@@ -1189,8 +1277,8 @@ def _block(
             isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr) or _only_looks(stmt.expr)
         ):
             continue
-        if isinstance(stmt, AssertStmt) and not in_init:
-            continue  # it changes no value
+        if isinstance(stmt, AssertStmt) and (not in_init or _condition(stmt.expr, scope)):
+            continue  # it changes no value (``assert isinstance(v, int)`` in a builder)
         if isinstance(stmt, AssignmentStmt) and is_accumulated(stmt.rvalue):
             continue  # the plugin's narrowing after a summing loop (``_accumulators``)
         if isinstance(stmt, AssignmentStmt) and not (in_init and _touches_fields(stmt)):
@@ -1550,7 +1638,7 @@ def _bind(target: Expression, value: object, scope: _Scope) -> None:
         assert isinstance(target, MemberExpr)
         scope.fields[target.name] = _named(value, f"self.{target.name}")
     elif isinstance(target, TupleExpr | ListExpr):
-        items = value if isinstance(value, tuple) else None
+        items = value if isinstance(value, tuple | list) else None
         if items is not None and len(items) != len(target.items):
             raise _Stop
         for i, t in enumerate(target.items):
@@ -1594,7 +1682,7 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     if isinstance(e, NameExpr):
         if e.name in scope.names:
             return _known(scope.names[e.name])
-        raise _Stop
+        return _module_constant(e, scope)
     if _is_self(e):
         assert isinstance(e, MemberExpr)
         if e.name in scope.fields:
@@ -1607,9 +1695,9 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     ):
         return _class_constant(e.expr.node, e.name)  # ``Bottleneck.expansion``
     if isinstance(e, TupleExpr):
-        return tuple(_value(i, scope) for i in e.items)
+        return tuple(_displayed(e.items, scope))
     if isinstance(e, ListExpr):
-        return [_value(i, scope) for i in e.items]
+        return _displayed(e.items, scope)
     if isinstance(e, OpExpr) and e.op in ("and", "or"):
         left = _value(e.left, scope)
         if not isinstance(left, bool):
@@ -1659,6 +1747,26 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         generator = e.generator if isinstance(e, ListComprehension) else e
         return _generated(generator, scope)
     raise _Stop
+
+
+def _displayed(items: list[Expression], scope: _Scope) -> list[object]:
+    """The items of a list or tuple display, a starred one's spread (``[dim, *hidden, 1]``)."""
+    out: list[object] = []
+    for i in items:
+        if isinstance(i, StarExpr) and scope.follow:
+            out.extend(_iterated(_value(i.expr, scope)))
+        else:
+            out.append(_value(i, scope))
+    return out
+
+
+def _module_constant(e: NameExpr, scope: _Scope) -> object:
+    """A name of the module bound once to a value (``CFG = [8, "M", 16]``, ``SLOPE = 0.1``:
+    :func:`._plain_values.module_constant`), evaluated with no names of its own."""
+    value = bound_value(scope.api, e) if scope.follow and scope.api is not None else None
+    if value is None or e.kind != GDEF or scope.calls >= _DEPTH:
+        raise _Stop
+    return _value(value, replace(scope, names={}, fields={}, calls=scope.calls + 1))
 
 
 def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
@@ -1780,6 +1888,11 @@ def _chain_compared(e: ComparisonExpr, scope: _Scope) -> object:
 
 
 def _compared(op: str, a: object, b: object) -> object:
+    if any(isinstance(v, _Word) for v in (a, b, *(b if isinstance(b, tuple | list) else ()))):
+        try:
+            return words_compared(op, a, b)
+        except NotKnown:
+            raise _Stop from None
     if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not", "in", "not in"):
         try:
             return int_functions.compare(op, a, b)
@@ -1881,6 +1994,13 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
 
 def _called(e: CallExpr, scope: _Scope) -> object:
     callee = e.callee
+    if isinstance(callee, RefExpr) and callee.fullname == "builtins.isinstance" and scope.follow:
+        if len(e.args) != 2 or e.arg_kinds != [ARG_POS, ARG_POS]:
+            raise _Stop
+        try:
+            return instance_of(_value(e.args[0], scope), e.args[1])
+        except NotKnown:
+            raise _Stop from None
     method = _own_method_of(callee, scope)
     if method is not None:
         return _own_method_called(method, e, scope)
@@ -2093,6 +2213,7 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
     """``x`` through the members of a Sequential. A layer after the first that does not take
     what the one before gives is a mistake of the Sequential's chain, reported where it is
     built (not this instance's): the evaluation stops there."""
+    given = x
     for i, member in enumerate(sequence.members):
         try:
             x = _module_output(member, x, e, scope)
@@ -2105,10 +2226,28 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
                     raise _Failed(
                         failed.error, e, scope.instance, scope.info, (blame[0], label), fed=fed
                     ) from None
-            if i > 0 and isinstance(member, _Layer):
+            if i > 0 and isinstance(member, _Layer) and _chain_fails(sequence, i, given, e, scope):
                 raise _Stop from None
             raise
     return x
+
+
+def _chain_fails(sequence: _Sequence, last: int, x: object, e: CallExpr, scope: _Scope) -> bool:
+    """Whether the members up to ``last`` fail on a tensor of ``x``'s rank whose sizes are
+    not known (a mistake of the chain itself, which the check where it is built reports),
+    rather than on the sizes of ``x`` (``Flatten()`` then ``Linear(32 * s * s, 64)`` given
+    a map of another size); taken to where it cannot be run."""
+    if not isinstance(x, _Tensor):
+        return True
+    y: object = _Tensor((None,) * len(x.shape))
+    try:
+        for member in sequence.members[: last + 1]:
+            y = _module_output(member, y, e, scope)
+    except _Failed:
+        return True
+    except (_Stop, Unknown, ShapeError):
+        return True
+    return False
 
 
 def _takes_any(member: object, x: object, e: CallExpr, scope: _Scope) -> bool:

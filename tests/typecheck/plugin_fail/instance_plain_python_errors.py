@@ -1,0 +1,201 @@
+"""Construction mistakes in models sized by plain Python (docs/modules.md, "Sizes computed
+in ``__init__``"): a config list walked by a builder function, a config of tuples, words
+and repeated groups, widths halved in a loop, an MLP built from ``[dim, *hidden, out]``,
+sizes bound in ``main``. Each is reported where the instance's values make it fail and
+where the layer built wrong is built; nothing where a value is not known."""
+
+# rules: nn, movement
+
+import itertools
+from typing import Any, Generic, TypeVar
+from typing import Literal as L
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import (
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    Flatten,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    Module,
+    ModuleList,
+    ReLU,
+    Sequential,
+)
+
+B = TypeVar("B", bound=int)
+K = TypeVar("K", bound=int)
+M = TypeVar("M", bound=int)
+N = TypeVar("N", bound=int)
+U = TypeVar("U", bound=int)
+V = TypeVar("V", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+# conv widths; "P" halves the map
+WIDTHS: list[int | str] = [16, "P", 32, 32, "P"]
+
+# (kernel, filters, stride), "pool", or [block, block, times]
+DARKNET: list[Any] = [
+    (3, 8, 1),
+    "pool",
+    [(1, 4, 1), (3, 8, 1), 2],
+    (3, 16, 2),
+]
+
+SLOPE = 0.2
+
+
+def conv_stack(cfg: list[int | str], in_ch: int = 3) -> Sequential[Any]:
+    layers: list[Module] = []
+    for v in cfg:
+        if v == "P":
+            layers.append(AvgPool2d(2))
+            continue
+        assert isinstance(v, int)
+        layers += [Conv2d(in_ch, v, 3, padding=1), ReLU()]
+        in_ch = v
+    return Sequential(*layers)
+
+
+class TinyVGG(Module, Generic[K]):
+    def __init__(self, body: Sequential[Any], classes: K, last: int = 32, side: int = 4) -> None:
+        super().__init__()
+        self.body = body
+        self.head = Linear(last * side, classes)  # E: mypy[
+        #     dfdx-shape "self.head is built here; called at line 75: Linear[128, 10]: t"
+        #     "akes 128 features, got Tensor[2, 512] (512 != 128) (in TinyVGG"
+        #     "(..., classes) built at line 81)"]
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, K, T]:
+        h = self.body(x)
+        return self.head(dx.flatten(h, 1))  # E: mypy[
+        #     dfdx-shape "Linear[128, 10]: takes 128 features, got Tensor[2, 512] (512 !"
+        #     "= 128) (in TinyVGG(..., classes) built at line 81)"]
+
+
+def tiny_vgg(classes: K) -> TinyVGG[K]:
+    return TinyVGG(conv_stack(WIDTHS), classes)
+
+
+class TinyYolo(Module):
+    def __init__(self, grid: int = 4, boxes: int = 2, classes: int = 4) -> None:
+        super().__init__()
+        self.grid, self.boxes, self.classes = grid, boxes, classes
+        self.backbone = self._darknet(DARKNET, 3)
+        per_cell = classes + boxes * 5
+        self.head = Sequential(
+            Flatten(),
+            Linear(16 * grid * grid, 32),
+            LeakyReLU(0.1),
+            Linear(32, grid * grid * per_cell),  # E: mypy[
+            #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
+            #     "1: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
+            #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
+            #     "boxes, classes=classes) built at line 188)"]
+        )
+
+    def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
+        layers: list[Module] = []
+        for item in config:
+            if isinstance(item, str):
+                layers.append(MaxPool2d(2, 2))
+            elif isinstance(item, tuple):
+                k, filters, s = item
+                layers += [Conv2d(channels, filters, k, s, k // 2), LeakyReLU(0.1)]
+                channels = filters
+            else:
+                first, second, times = item
+                for _ in range(times):
+                    for k, filters, s in (first, second):
+                        layers += [Conv2d(channels, filters, k, s, k // 2), LeakyReLU(0.1)]
+                        channels = filters
+        return Sequential(*layers)
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, int, int, T]:
+        b = x.shape[0]
+        out = self.head(self.backbone(x))
+        return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
+        #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
+        #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
+        #     "es, classes=classes) built at line 188)"]
+
+
+class Vocoder(Module, Generic[M]):
+    def __init__(self, n_mels: M, base: int = 32, ratios: tuple[int, ...] = (2, 2)) -> None:
+        super().__init__()
+        self.pre = Conv1d(n_mels, base, 7, padding=3)
+        stages: list[ConvTranspose1d[Any, Any, Any]] = []
+        ch = base
+        for i, r in enumerate(ratios):
+            ch = base // 2 ** (i + 1)
+            stages.append(ConvTranspose1d(ch * 2, ch, r * 2, r, padding=r // 2))  # E: mypy[
+            #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
+            #     "151: conv1d: input channels differ: input Tensor[2, 8, 40], we"
+            #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
+            #     "er(n_mels) built at line 192)"]
+        self.stages = ModuleList(stages)
+        self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
+        #     dfdx-shape "self.post is built here; called at line 151: conv1d: input cha"
+        #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
+        #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
+        #     "ne 192)"]
+
+    def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
+        x = self.pre(mel)
+        for stage in self.stages:
+            x = stage(dx.leaky_relu(x, SLOPE))
+        return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
+        #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
+        #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
+        #     "mels) built at line 192)"]
+
+
+def mlp(widths: list[int]) -> Sequential[Any]:
+    layers: list[Module] = []
+    for i, (a, b) in enumerate(itertools.pairwise(widths)):
+        layers.append(Linear(a, b))
+        if i < len(widths) - 2:
+            layers.append(ReLU())
+    return Sequential(*layers)
+
+
+class TwoTower(Module, Generic[U, V]):
+    def __init__(self, user_dim: U, item_dim: V, hidden: list[int], out: int = 8) -> None:
+        super().__init__()
+        self.user = mlp([user_dim, *hidden, out])
+        self.item = mlp([item_dim, *hidden, out])
+        self.score = Linear(out, 1)  # E: mypy[
+        #     dfdx-shape "self.score is built here; called at line 177: Linear[8, 1]: ta"
+        #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
+        #     " hidden=[32, 16]) built at line 195)"]
+
+    def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
+        return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
+        #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 195)"]
+
+
+def main() -> None:
+    images = dx.randn(2, 3, 16, 16)
+    vgg = tiny_vgg(10)
+    vgg(images)
+
+    grid, boxes, classes = 4, 2, 4
+    yolo = TinyYolo(grid=grid, boxes=boxes, classes=classes)
+    yolo(images.trace())
+
+    n_mels, frames = 12, 10
+    vocoder = Vocoder(n_mels)
+    vocoder(dx.randn(2, n_mels, frames))
+
+    towers = TwoTower(6, 9, hidden=[32, 16])
+    towers(dx.randn(5, 6), dx.randn(5, 9))
+
+    widths = [32]
+    widths.append(16)
+    probe = TwoTower(6, 9, hidden=widths)  # its widths are not known: not followed
+    probe(dx.randn(5, 6), dx.randn(5, 9))

@@ -1,0 +1,202 @@
+"""Models sized by plain Python that the per-instance evaluation follows (docs/modules.md,
+"Sizes computed in ``__init__``"): a module-level config list walked by a builder function
+(``if v == "P"``, ``isinstance``, ``in_ch = v``), a config of tuples, words and repeated
+groups walked by a method, widths halved in a loop with ``**``, an MLP built from
+``[dim, *hidden, out]``, a model made by a factory function, and sizes bound in ``main``
+(``grid, boxes, classes = 4, 2, 4``) and passed on. Correct: no error."""
+
+# rules: nn, movement
+
+import itertools
+from typing import Any, Generic, TypeVar, assert_type
+from typing import Literal as L
+
+import dfdx as dx
+from dfdx import NoneTape, OwnedTape, Tensor
+from dfdx.nn import (
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    Flatten,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    Module,
+    ModuleList,
+    ReLU,
+    Sequential,
+)
+
+B = TypeVar("B", bound=int)
+K = TypeVar("K", bound=int)
+M = TypeVar("M", bound=int)
+N = TypeVar("N", bound=int)
+U = TypeVar("U", bound=int)
+V = TypeVar("V", bound=int)
+T = TypeVar("T", NoneTape, OwnedTape)
+
+# conv widths; "P" halves the map
+WIDTHS: list[int | str] = [16, "P", 32, 32, "P"]
+
+# (kernel, filters, stride), "pool", or [block, block, times]
+DARKNET: list[Any] = [
+    (3, 8, 1),
+    "pool",
+    [(1, 4, 1), (3, 8, 1), 2],
+    (3, 16, 2),
+]
+
+SLOPE = 0.2
+
+# widened below: the list's value is not the one written here
+STAGES: list[int] = [8, 16]
+STAGES.append(32)
+
+
+def conv_stack(cfg: list[int | str], in_ch: int = 3) -> Sequential[Any]:
+    layers: list[Module] = []
+    for v in cfg:
+        if v == "P":
+            layers.append(AvgPool2d(2))
+            continue
+        assert isinstance(v, int)
+        layers += [Conv2d(in_ch, v, 3, padding=1), ReLU()]
+        in_ch = v
+    return Sequential(*layers)
+
+
+class TinyVGG(Module, Generic[K]):
+    def __init__(self, body: Sequential[Any], classes: K, last: int = 32, side: int = 4) -> None:
+        super().__init__()
+        self.body = body
+        self.head = Linear(last * side * side, classes)
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, K, T]:
+        h = self.body(x)
+        return self.head(dx.flatten(h, 1))
+
+
+def tiny_vgg(classes: K) -> TinyVGG[K]:
+    return TinyVGG(conv_stack(WIDTHS), classes)
+
+
+class TinyYolo(Module):
+    def __init__(self, grid: int = 4, boxes: int = 2, classes: int = 4) -> None:
+        super().__init__()
+        self.grid, self.boxes, self.classes = grid, boxes, classes
+        self.backbone = self._darknet(DARKNET, 3)
+        per_cell = classes + boxes * 5
+        self.head = Sequential(
+            Flatten(),
+            Linear(16 * grid * grid, 32),
+            LeakyReLU(0.1),
+            Linear(32, grid * grid * per_cell),
+        )
+
+    def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
+        layers: list[Module] = []
+        for item in config:
+            if isinstance(item, str):
+                layers.append(MaxPool2d(2, 2))
+            elif isinstance(item, tuple):
+                k, filters, s = item
+                layers += [Conv2d(channels, filters, k, s, k // 2), LeakyReLU(0.1)]
+                channels = filters
+            else:
+                first, second, times = item
+                for _ in range(times):
+                    for k, filters, s in (first, second):
+                        layers += [Conv2d(channels, filters, k, s, k // 2), LeakyReLU(0.1)]
+                        channels = filters
+        return Sequential(*layers)
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, int, int, T]:
+        b = x.shape[0]
+        out = self.head(self.backbone(x))
+        return out.reshape(b, self.grid, self.grid, self.classes + self.boxes * 5)
+
+
+class Vocoder(Module, Generic[M]):
+    def __init__(self, n_mels: M, base: int = 32, ratios: tuple[int, ...] = (2, 2)) -> None:
+        super().__init__()
+        self.pre = Conv1d(n_mels, base, 7, padding=3)
+        stages: list[ConvTranspose1d[Any, Any, Any]] = []
+        ch = base
+        for i, r in enumerate(ratios):
+            ch = base // 2 ** (i + 1)
+            stages.append(ConvTranspose1d(ch * 2, ch, r * 2, r, padding=r // 2))
+        self.stages = ModuleList(stages)
+        self.post = Conv1d(ch, 1, 7, padding=3)
+
+    def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
+        x = self.pre(mel)
+        for stage in self.stages:
+            x = stage(dx.leaky_relu(x, SLOPE))
+        return self.post(dx.leaky_relu(x, SLOPE)).tanh()
+
+
+def mlp(widths: list[int]) -> Sequential[Any]:
+    layers: list[Module] = []
+    for i, (a, b) in enumerate(itertools.pairwise(widths)):
+        layers.append(Linear(a, b))
+        if i < len(widths) - 2:
+            layers.append(ReLU())
+    return Sequential(*layers)
+
+
+class TwoTower(Module, Generic[U, V]):
+    def __init__(self, user_dim: U, item_dim: V, hidden: list[int], out: int = 8) -> None:
+        super().__init__()
+        self.user = mlp([user_dim, *hidden, out])
+        self.item = mlp([item_dim, *hidden, out])
+        self.score = Linear(2 * out, 1)
+
+    def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
+        return self.score(dx.cat([self.user(u), self.item(v)], axis=1))
+
+
+class Pyramid(Module):
+    def __init__(self, classes: int) -> None:
+        super().__init__()
+        layers: list[Module] = []
+        ch = 3
+        for width in STAGES:
+            layers += [Conv2d(ch, width, 3, padding=1), ReLU()]
+            ch = width
+        self.body = Sequential(*layers)
+        self.head = Linear(32, classes)
+
+    def forward(self, x: Tensor[B, L[3], N, N, T]) -> Tensor[B, int, T]:
+        h = self.body(x).mean(axis=(2, 3))
+        return self.head(h)
+
+
+def main() -> None:
+    images = dx.randn(2, 3, 16, 16)
+    vgg = tiny_vgg(10)
+    assert_type(vgg(images), Tensor[L[2], L[10], NoneTape])
+
+    grid, boxes, classes = 4, 2, 4
+    yolo = TinyYolo(grid=grid, boxes=boxes, classes=classes)
+    assert_type(yolo(images.trace()), Tensor[L[2], L[4], L[4], L[14], OwnedTape])
+
+    n_mels, frames = 12, 10
+    vocoder = Vocoder(n_mels)
+    wave = vocoder(dx.randn(2, n_mels, frames))
+    assert_type(wave, Tensor[L[2], L[1], L[40], NoneTape])
+
+    widths = [32]
+    widths.append(16)
+    probe = TwoTower(6, 9, hidden=widths, out=16)
+    assert_type(probe(dx.randn(5, 6), dx.randn(5, 9)), Tensor[L[5], L[1], NoneTape])
+
+    pyramid = Pyramid(7)
+    assert_type(pyramid(images), Tensor[L[2], int, NoneTape])
+
+    towers = TwoTower(6, 9, hidden=[32, 16])
+    assert_type(towers(dx.randn(5, 6), dx.randn(5, 9)), Tensor[L[5], L[1], NoneTape])
+
+
+if __name__ == "__main__":
+    main()
