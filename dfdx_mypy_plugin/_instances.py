@@ -11,9 +11,11 @@ this instance's values.
 Where the call's module was built once in the file being checked (``self.c1 = Block(...)``
 in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are
 known (literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
-computes), the block's ``__init__`` is run on those values (fields built from layers of the
-table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
-known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`;
+computes, names bound once: :mod:`dfdx_mypy_plugin._plain_values`; or built by a function of
+the file that returns it: ``model = vgg11_bn(10)``), the block's ``__init__`` is run on those
+values (fields built from layers of the table, ``Sequential``, ``ModuleList``, other user
+modules, ``int`` attributes; loops over known values, lists, builtins and helper functions:
+:mod:`dfdx_mypy_plugin._int_functions`;
 the class's own methods, run on the instance: ``self._make_layer(planes, 2)``) and then its
 ``forward`` on the call's argument shapes (data whose type does not say its shape: the shape
 NumPy made it with, :mod:`dfdx_mypy_plugin._data_shapes`, else as declared): layer and
@@ -57,6 +59,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Context,
     ContinueStmt,
+    DictExpr,
     EllipsisExpr,
     Expression,
     ExpressionStmt,
@@ -122,7 +125,15 @@ from dfdx_mypy_plugin._evaluated_tensors import moved as _moved
 from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
-from dfdx_mypy_plugin._plain_values import NotKnown, bound_value, instance_of, words_compared
+from dfdx_mypy_plugin._plain_values import (
+    NotKnown,
+    bound_value,
+    instance_of,
+    table,
+    table_called,
+    table_item,
+    words_compared,
+)
 from dfdx_mypy_plugin._plain_values import Word as _Word
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
@@ -1606,7 +1617,7 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
     for name in touched.names:
         scope.names[name] = _UNKNOWN
     for name in touched.mentioned:
-        if isinstance(scope.names.get(name), list):
+        if isinstance(scope.names.get(name), list | dict):
             scope.names[name] = _UNKNOWN  # it may have grown
 
 
@@ -1694,6 +1705,12 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         and isinstance(e.expr.node, TypeInfo)
     ):
         return _class_constant(e.expr.node, e.name)  # ``Bottleneck.expansion``
+    if isinstance(e, DictExpr) and scope.follow:  # ``cfgs = {"A": [64, "M"], ...}``
+        pairs = [(_value(k, scope) if k else _stop(), _value(v, scope)) for k, v in e.items]
+        try:
+            return table(pairs)
+        except NotKnown:
+            raise _Stop from None
     if isinstance(e, TupleExpr):
         return tuple(_displayed(e.items, scope))
     if isinstance(e, ListExpr):
@@ -1808,8 +1825,17 @@ def _class_constant(info: TypeInfo | None, name: str) -> object:
     raise _Stop
 
 
+def _stop() -> object:
+    raise _Stop
+
+
 def _indexed(base: object, index: Expression, scope: _Scope) -> object:
     i = _value(index, scope)
+    if isinstance(base, dict):
+        try:
+            return table_item(base, i)
+        except NotKnown:
+            raise _Stop from None
     if isinstance(base, tuple | list) and isinstance(i, int) and not isinstance(i, bool):
         if -len(base) <= i < len(base):
             return base[i]
@@ -1867,6 +1893,8 @@ def _generated(generator: GeneratorExpr, scope: _Scope) -> list[object]:
 def _iterated(v: object) -> tuple[object, ...]:
     """The items a ``for`` loop takes from ``v``."""
     if isinstance(v, tuple | list):
+        items = tuple(v)
+    elif isinstance(v, dict):
         items = tuple(v)
     elif isinstance(v, _Sequence):
         items = v.members
@@ -2016,6 +2044,11 @@ def _called(e: CallExpr, scope: _Scope) -> object:
         owner = _value(callee.expr, scope)
         if isinstance(owner, _Tensor):
             return _method(owner, callee.name, e, scope)
+        if isinstance(owner, dict) and scope.follow:  # ``cfg.items()``, ``cfg.get("depth", 2)``
+            try:
+                return table_called(owner, callee.name, *_positional(e, scope))
+            except NotKnown:
+                raise _Stop from None
         if callee.name == "forward":
             return _module_called(owner, e, scope)
         raise _Stop
@@ -2103,7 +2136,7 @@ def _forget_method(func: FuncDef, scope: _Scope, call: CallExpr) -> None:
         for name in touched.fields:
             scope.fields[name] = _UNKNOWN
     for a in call.args:
-        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list):
+        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list | dict):
             scope.names[a.name] = _UNKNOWN  # it may have grown
 
 

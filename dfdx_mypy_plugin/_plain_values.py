@@ -263,3 +263,55 @@ def instance_of(value: object, classinfo: Expression) -> bool:
     if isinstance(value, bool) and int in wanted:
         return True  # a bool is an int, as Python answers
     return isinstance(value, wanted)
+
+
+# ---- dicts ------------------------------------------------------------------------------------
+
+
+def table(pairs: list[tuple[object, object]]) -> dict[object, object]:
+    """A dict display's value, where each key is a word, number, bool, ``None`` or a tuple
+    of them; :class:`NotKnown` for another key (``**other`` included)."""
+    out: dict[object, object] = {}
+    for key, value in pairs:
+        if not _plain(key) or _has_list(key):
+            raise NotKnown
+        out[key] = value
+    return out
+
+
+def _has_list(v: object) -> bool:
+    return isinstance(v, list) or (isinstance(v, tuple) and any(_has_list(i) for i in v))
+
+
+def table_item(table: dict[object, object], key: object) -> object:
+    """``cfgs["A"]``: the value of a known key (a word, number, bool, ``None`` or tuple of
+    them); :class:`NotKnown` for another key or one not there."""
+    if not _plain(key) or _has_list(key):
+        raise NotKnown
+    for k, v in table.items():
+        if _equal(k, key):
+            return v
+    raise NotKnown
+
+
+def table_called(
+    table: dict[object, object], name: str, args: list[object], named: dict[str, object]
+) -> object:
+    """``cfg.items()``, ``.keys()``, ``.values()`` (as tuples, a loop's items) and
+    ``.get(key, default)``; :class:`NotKnown` for any other method."""
+    if named:
+        raise NotKnown
+    if name == "items" and not args:
+        return tuple(table.items())
+    if name == "keys" and not args:
+        return tuple(table)
+    if name == "values" and not args:
+        return tuple(table.values())
+    if name == "get" and 1 <= len(args) <= 2:
+        try:
+            return table_item(table, args[0])
+        except NotKnown:
+            if not _plain(args[0]) or any(not _plain(k) for k in table):
+                raise
+            return args[1] if len(args) == 2 else None
+    raise NotKnown

@@ -36,7 +36,10 @@ V = TypeVar("V", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 # conv widths; "P" halves the map
-WIDTHS: list[int | str] = [16, "P", 32, 32, "P"]
+ARCHS: dict[str, list[int | str]] = {
+    "a": [16, "P", 32, 32, "P"],
+    "b": [16, 16, "P", 32, 32, "P"],
+}
 
 # (kernel, filters, stride), "pool", or [block, block, times]
 DARKNET: list[Any] = [
@@ -66,19 +69,19 @@ class TinyVGG(Module, Generic[K]):
         super().__init__()
         self.body = body
         self.head = Linear(last * side, classes)  # E: mypy[
-        #     dfdx-shape "self.head is built here; called at line 75: Linear[128, 10]: t"
+        #     dfdx-shape "self.head is built here; called at line 78: Linear[128, 10]: t"
         #     "akes 128 features, got Tensor[2, 512] (512 != 128) (in TinyVGG"
-        #     "(..., classes) built at line 81)"]
+        #     "(..., classes) built at line 84)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, K, T]:
         h = self.body(x)
         return self.head(dx.flatten(h, 1))  # E: mypy[
         #     dfdx-shape "Linear[128, 10]: takes 128 features, got Tensor[2, 512] (512 !"
-        #     "= 128) (in TinyVGG(..., classes) built at line 81)"]
+        #     "= 128) (in TinyVGG(..., classes) built at line 84)"]
 
 
-def tiny_vgg(classes: K) -> TinyVGG[K]:
-    return TinyVGG(conv_stack(WIDTHS), classes)
+def tiny_vgg(classes: K, arch: str = "a") -> TinyVGG[K]:
+    return TinyVGG(conv_stack(ARCHS[arch]), classes)
 
 
 class TinyYolo(Module):
@@ -93,9 +96,9 @@ class TinyYolo(Module):
             LeakyReLU(0.1),
             Linear(32, grid * grid * per_cell),  # E: mypy[
             #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
-            #     "1: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
+            #     "4: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
             #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
-            #     "boxes, classes=classes) built at line 188)"]
+            #     "boxes, classes=classes) built at line 191)"]
         )
 
     def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
@@ -121,7 +124,7 @@ class TinyYolo(Module):
         return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
         #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
-        #     "es, classes=classes) built at line 188)"]
+        #     "es, classes=classes) built at line 191)"]
 
 
 class Vocoder(Module, Generic[M]):
@@ -134,15 +137,15 @@ class Vocoder(Module, Generic[M]):
             ch = base // 2 ** (i + 1)
             stages.append(ConvTranspose1d(ch * 2, ch, r * 2, r, padding=r // 2))  # E: mypy[
             #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
-            #     "151: conv1d: input channels differ: input Tensor[2, 8, 40], we"
+            #     "154: conv1d: input channels differ: input Tensor[2, 8, 40], we"
             #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
-            #     "er(n_mels) built at line 192)"]
+            #     "er(n_mels) built at line 195)"]
         self.stages = ModuleList(stages)
         self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
-        #     dfdx-shape "self.post is built here; called at line 151: conv1d: input cha"
+        #     dfdx-shape "self.post is built here; called at line 154: conv1d: input cha"
         #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
         #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
-        #     "ne 192)"]
+        #     "ne 195)"]
 
     def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
         x = self.pre(mel)
@@ -151,7 +154,7 @@ class Vocoder(Module, Generic[M]):
         return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
         #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
-        #     "mels) built at line 192)"]
+        #     "mels) built at line 195)"]
 
 
 def mlp(widths: list[int]) -> Sequential[Any]:
@@ -169,19 +172,19 @@ class TwoTower(Module, Generic[U, V]):
         self.user = mlp([user_dim, *hidden, out])
         self.item = mlp([item_dim, *hidden, out])
         self.score = Linear(out, 1)  # E: mypy[
-        #     dfdx-shape "self.score is built here; called at line 177: Linear[8, 1]: ta"
+        #     dfdx-shape "self.score is built here; called at line 180: Linear[8, 1]: ta"
         #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
-        #     " hidden=[32, 16]) built at line 195)"]
+        #     " hidden=[32, 16]) built at line 198)"]
 
     def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
         return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
         #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
-        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 195)"]
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 198)"]
 
 
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
-    vgg = tiny_vgg(10)
+    vgg = tiny_vgg(10, arch="b")
     vgg(images)
 
     grid, boxes, classes = 4, 2, 4

@@ -37,7 +37,10 @@ V = TypeVar("V", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 # conv widths; "P" halves the map
-WIDTHS: list[int | str] = [16, "P", 32, 32, "P"]
+ARCHS: dict[str, list[int | str]] = {
+    "a": [16, "P", 32, 32, "P"],
+    "b": [16, 16, "P", 32, 32, "P"],
+}
 
 # (kernel, filters, stride), "pool", or [block, block, times]
 DARKNET: list[Any] = [
@@ -77,8 +80,8 @@ class TinyVGG(Module, Generic[K]):
         return self.head(dx.flatten(h, 1))
 
 
-def tiny_vgg(classes: K) -> TinyVGG[K]:
-    return TinyVGG(conv_stack(WIDTHS), classes)
+def tiny_vgg(classes: K, arch: str = "a") -> TinyVGG[K]:
+    return TinyVGG(conv_stack(ARCHS[arch]), classes)
 
 
 class TinyYolo(Module):
@@ -174,7 +177,7 @@ class Pyramid(Module):
 
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
-    vgg = tiny_vgg(10)
+    vgg = tiny_vgg(10, arch="b")
     assert_type(vgg(images), Tensor[L[2], L[10], NoneTape])
 
     grid, boxes, classes = 4, 2, 4
