@@ -185,6 +185,9 @@ class _Failed(Exception):
     chain: list[tuple[_Module, dict[str, object]]] = field(default_factory=list)
     """The instances whose ``forward`` it went through, the one that failed first, each with
     the inputs it was called on."""
+    made: Context | None = None
+    """Where the helper function that built the member of a ``Sequential(*layers)`` at
+    fault builds it (a chain that does not fit itself is the helper's own mistake)."""
     alone: bool | None = None
     """Whether the block it failed in is built of arguments whose types say their sizes (a
     field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
@@ -198,6 +201,8 @@ class _Layer:
     sizes: tuple[shapes.Dim, ...]
     window: Window | None
     built: _Blame | None = field(default=None, compare=False)
+    made: Context | None = field(default=None, compare=False)
+    """Where a helper function built it, its own line there (``built`` is the helper's call)."""
 
 
 @dataclass(frozen=True)
@@ -445,6 +450,9 @@ def _report(
             if gave.line not in (failed.where.line, at.line, 0):
                 reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
                 api.fail(reaches + message, gave, code=DFDX_SHAPE)
+        made = failed.made
+        if made is not None and made.line not in (failed.where.line, at.line, 0):
+            api.fail(built_here + message, size_argument(made, "reads"), code=DFDX_SHAPE)
 
 
 def _passed_argument(
@@ -2194,7 +2202,7 @@ def _built_at(value: object, call: CallExpr) -> object:
     """The layers a helper function returns, shown where the helper is called (its own
     lines are the same for every call)."""
     if isinstance(value, _Layer) and value.built is not None:
-        return replace(value, built=(call, value.built[1]))
+        return replace(value, built=(call, value.built[1]), made=value.made or value.built[0])
     if isinstance(value, _Sequence):
         return replace(value, members=tuple(_built_at(m, call) for m in value.members))
     if isinstance(value, list | tuple):
@@ -2257,7 +2265,13 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
                     label = f"layer {i + 1} of Sequential ({blame[1]})"
                     fed = _member_fed(member, x, e, scope)
                     raise _Failed(
-                        failed.error, e, scope.instance, scope.info, (blame[0], label), fed=fed
+                        failed.error,
+                        e,
+                        scope.instance,
+                        scope.info,
+                        (blame[0], label),
+                        fed=fed,
+                        made=member.made if isinstance(member, _Layer) else None,
                     ) from None
             if i > 0 and isinstance(member, _Layer) and _chain_fails(sequence, i, given, e, scope):
                 raise _Stop from None

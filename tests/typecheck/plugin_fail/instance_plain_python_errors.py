@@ -98,7 +98,7 @@ class TinyYolo(Module):
             #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
             #     "4: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
             #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
-            #     "boxes, classes=classes) built at line 191)"]
+            #     "boxes, classes=classes) built at line 215)"]
         )
 
     def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
@@ -124,7 +124,7 @@ class TinyYolo(Module):
         return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
         #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
-        #     "es, classes=classes) built at line 191)"]
+        #     "es, classes=classes) built at line 215)"]
 
 
 class Vocoder(Module, Generic[M]):
@@ -139,13 +139,13 @@ class Vocoder(Module, Generic[M]):
             #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
             #     "154: conv1d: input channels differ: input Tensor[2, 8, 40], we"
             #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
-            #     "er(n_mels) built at line 195)"]
+            #     "er(n_mels) built at line 219)"]
         self.stages = ModuleList(stages)
         self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
         #     dfdx-shape "self.post is built here; called at line 154: conv1d: input cha"
         #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
         #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
-        #     "ne 195)"]
+        #     "ne 219)"]
 
     def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
         x = self.pre(mel)
@@ -154,7 +154,7 @@ class Vocoder(Module, Generic[M]):
         return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
         #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
-        #     "mels) built at line 195)"]
+        #     "mels) built at line 219)"]
 
 
 def mlp(widths: list[int]) -> Sequential[Any]:
@@ -174,12 +174,36 @@ class TwoTower(Module, Generic[U, V]):
         self.score = Linear(out, 1)  # E: mypy[
         #     dfdx-shape "self.score is built here; called at line 180: Linear[8, 1]: ta"
         #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
-        #     " hidden=[32, 16]) built at line 198)"]
+        #     " hidden=[32, 16]) built at line 226)"]
 
     def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
         return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
         #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
-        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 198)"]
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 226)"]
+
+
+def dense_stack(dims: list[int]) -> list[Module]:
+    layers: list[Module] = []
+    for _d_in, d_out in itertools.pairwise(dims):
+        layers += [Linear(dims[0], d_out), ReLU()]  # E: mypy[
+        #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
+        #     "t line 204: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 223)"]
+    return layers[:-1]
+
+
+class Denoiser(Module, Generic[U]):
+    def __init__(self, width: U, hidden: int = 24) -> None:
+        super().__init__()
+        self.net = Sequential(*dense_stack([width, hidden, hidden // 2, width]))  # E: mypy[
+        #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
+        #     "t line 204: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 223)"]
+
+    def forward(self, x: Tensor[B, U, T]) -> Tensor[B, U, T]:
+        return self.net(x) + x  # E: mypy[
+        #     dfdx-shape "Linear[10, 12]: takes 10 features, got Tensor[4, 24] (24 != 10"
+        #     ") (in Denoiser(width) built at line 223)"]
 
 
 def main() -> None:
@@ -194,6 +218,10 @@ def main() -> None:
     n_mels, frames = 12, 10
     vocoder = Vocoder(n_mels)
     vocoder(dx.randn(2, n_mels, frames))
+
+    width = 10
+    denoiser = Denoiser(width)
+    denoiser(dx.randn(4, width))
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     towers(dx.randn(5, 6), dx.randn(5, 9))

@@ -175,6 +175,22 @@ class Pyramid(Module):
         return self.head(h)
 
 
+def dense_stack(dims: list[int]) -> list[Module]:
+    layers: list[Module] = []
+    for d_in, d_out in itertools.pairwise(dims):
+        layers += [Linear(d_in, d_out), ReLU()]
+    return layers[:-1]
+
+
+class Denoiser(Module, Generic[U]):
+    def __init__(self, width: U, hidden: int = 24) -> None:
+        super().__init__()
+        self.net = Sequential(*dense_stack([width, hidden, hidden // 2, width]))
+
+    def forward(self, x: Tensor[B, U, T]) -> Tensor[B, U, T]:
+        return self.net(x) + x
+
+
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
     vgg = tiny_vgg(10, arch="b")
@@ -196,6 +212,10 @@ def main() -> None:
 
     pyramid = Pyramid(7)
     assert_type(pyramid(images), Tensor[L[2], int, NoneTape])
+
+    width = 10
+    denoiser = Denoiser(width)
+    assert_type(denoiser(dx.randn(4, width)), Tensor[L[4], L[10], NoneTape])
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     assert_type(towers(dx.randn(5, 6), dx.randn(5, 9)), Tensor[L[5], L[1], NoneTape])
