@@ -1706,13 +1706,13 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         assert isinstance(e, MemberExpr)
         if e.name in scope.fields:
             return _known(scope.fields[e.name])
-        return _class_constant(scope.info, e.name)
+        return _class_constant(scope.info, e.name, scope)
     if (
         isinstance(e, MemberExpr)
         and isinstance(e.expr, RefExpr)
         and isinstance(e.expr.node, TypeInfo)
     ):
-        return _class_constant(e.expr.node, e.name)  # ``Bottleneck.expansion``
+        return _class_constant(e.expr.node, e.name, scope)  # ``Bottleneck.expansion``
     if isinstance(e, DictExpr) and scope.follow:  # ``cfgs = {"A": [64, "M"], ...}``
         pairs = [(_value(k, scope) if k else _stop(), _value(v, scope)) for k, v in e.items]
         try:
@@ -1817,8 +1817,9 @@ def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
         raise _Failed(error, e, scope.instance, scope.info) from None
 
 
-def _class_constant(info: TypeInfo | None, name: str) -> object:
-    """A constant the class (or a base) assigns in its body (``expansion = 4``)."""
+def _class_constant(info: TypeInfo | None, name: str, scope: _Scope) -> object:
+    """A constant the class (or a base) assigns in its body (``expansion = 4``, ``cfg =
+    [64, "M", 128]``, a display of the module's constants), evaluated with no names."""
     for base in info.mro if info is not None else []:
         if base.fullname == MODULE:
             break
@@ -1829,7 +1830,11 @@ def _class_constant(info: TypeInfo | None, name: str) -> object:
                 and isinstance(stmt.lvalues[0], NameExpr)
                 and stmt.lvalues[0].name == name
             ):
-                return _known(_constant(stmt.rvalue))
+                value = _constant(stmt.rvalue)
+                if value is _UNKNOWN and scope.follow and scope.calls < _DEPTH:
+                    inner = replace(scope, names={}, fields={}, calls=scope.calls + 1)
+                    return _value(stmt.rvalue, inner)
+                return _known(value)
     raise _Stop
 
 

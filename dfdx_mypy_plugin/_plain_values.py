@@ -212,6 +212,8 @@ def words_compared(op: str, a: object, b: object) -> bool:
         if not (_plain(a) and _plain(b)):
             raise NotKnown
         return (_equal(a, b)) == (op == "==")
+    if op in ("in", "not in") and isinstance(a, Word) and isinstance(b, Word):
+        return (a.text in b.text) == (op == "in")  # ``"down" in kind``
     if op in ("in", "not in") and isinstance(b, tuple | list):
         if not (_plain(a) and all(_plain(i) for i in b)):
             raise NotKnown

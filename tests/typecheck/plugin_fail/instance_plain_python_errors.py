@@ -50,6 +50,7 @@ DARKNET: list[Any] = [
 ]
 
 SLOPE = 0.2
+BASE = 8
 
 
 def conv_stack(cfg: list[int | str], in_ch: int = 3) -> Sequential[Any]:
@@ -69,15 +70,15 @@ class TinyVGG(Module, Generic[K]):
         super().__init__()
         self.body = body
         self.head = Linear(last * side, classes)  # E: mypy[
-        #     dfdx-shape "self.head is built here; called at line 78: Linear[128, 10]: t"
+        #     dfdx-shape "self.head is built here; called at line 79: Linear[128, 10]: t"
         #     "akes 128 features, got Tensor[2, 512] (512 != 128) (in TinyVGG"
-        #     "(..., classes) built at line 84)"]
+        #     "(..., classes) built at line 85)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, K, T]:
         h = self.body(x)
         return self.head(dx.flatten(h, 1))  # E: mypy[
         #     dfdx-shape "Linear[128, 10]: takes 128 features, got Tensor[2, 512] (512 !"
-        #     "= 128) (in TinyVGG(..., classes) built at line 84)"]
+        #     "= 128) (in TinyVGG(..., classes) built at line 85)"]
 
 
 def tiny_vgg(classes: K, arch: str = "a") -> TinyVGG[K]:
@@ -96,9 +97,9 @@ class TinyYolo(Module):
             LeakyReLU(0.1),
             Linear(32, grid * grid * per_cell),  # E: mypy[
             #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
-            #     "4: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
+            #     "5: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
             #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
-            #     "boxes, classes=classes) built at line 215)"]
+            #     "boxes, classes=classes) built at line 246)"]
         )
 
     def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
@@ -124,7 +125,7 @@ class TinyYolo(Module):
         return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
         #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
-        #     "es, classes=classes) built at line 215)"]
+        #     "es, classes=classes) built at line 246)"]
 
 
 class Vocoder(Module, Generic[M]):
@@ -137,15 +138,15 @@ class Vocoder(Module, Generic[M]):
             ch = base // 2 ** (i + 1)
             stages.append(ConvTranspose1d(ch * 2, ch, r * 2, r, padding=r // 2))  # E: mypy[
             #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
-            #     "154: conv1d: input channels differ: input Tensor[2, 8, 40], we"
+            #     "155: conv1d: input channels differ: input Tensor[2, 8, 40], we"
             #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
-            #     "er(n_mels) built at line 219)"]
+            #     "er(n_mels) built at line 250)"]
         self.stages = ModuleList(stages)
         self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
-        #     dfdx-shape "self.post is built here; called at line 154: conv1d: input cha"
+        #     dfdx-shape "self.post is built here; called at line 155: conv1d: input cha"
         #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
         #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
-        #     "ne 219)"]
+        #     "ne 250)"]
 
     def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
         x = self.pre(mel)
@@ -154,7 +155,7 @@ class Vocoder(Module, Generic[M]):
         return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
         #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
-        #     "mels) built at line 219)"]
+        #     "mels) built at line 250)"]
 
 
 def mlp(widths: list[int]) -> Sequential[Any]:
@@ -172,14 +173,14 @@ class TwoTower(Module, Generic[U, V]):
         self.user = mlp([user_dim, *hidden, out])
         self.item = mlp([item_dim, *hidden, out])
         self.score = Linear(out, 1)  # E: mypy[
-        #     dfdx-shape "self.score is built here; called at line 180: Linear[8, 1]: ta"
+        #     dfdx-shape "self.score is built here; called at line 181: Linear[8, 1]: ta"
         #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
-        #     " hidden=[32, 16]) built at line 226)"]
+        #     " hidden=[32, 16]) built at line 257)"]
 
     def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
         return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
         #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
-        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 226)"]
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 257)"]
 
 
 def dense_stack(dims: list[int]) -> list[Module]:
@@ -187,8 +188,8 @@ def dense_stack(dims: list[int]) -> list[Module]:
     for _d_in, d_out in itertools.pairwise(dims):
         layers += [Linear(dims[0], d_out), ReLU()]  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
-        #     "t line 204: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 223)"]
+        #     "t line 205: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 254)"]
     return layers[:-1]
 
 
@@ -197,19 +198,49 @@ class Denoiser(Module, Generic[U]):
         super().__init__()
         self.net = Sequential(*dense_stack([width, hidden, hidden // 2, width]))  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
-        #     "t line 204: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 223)"]
+        #     "t line 205: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 254)"]
 
     def forward(self, x: Tensor[B, U, T]) -> Tensor[B, U, T]:
         return self.net(x) + x  # E: mypy[
         #     dfdx-shape "Linear[10, 12]: takes 10 features, got Tensor[4, 24] (24 != 10"
-        #     ") (in Denoiser(width) built at line 223)"]
+        #     ") (in Denoiser(width) built at line 254)"]
+
+
+class PlanNet(Module):
+    """Its layers planned in a class attribute: words, and widths from a module constant."""
+
+    plan = (("conv", BASE), ("down", 0), ("conv", BASE * 2), ("downsample", 0))
+
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+        layers: list[Module] = []
+        ch = 3
+        for kind, width in self.plan:
+            if "down" in kind:
+                layers.append(MaxPool2d(2))
+            else:
+                layers += [Conv2d(ch, width, 3, padding=1), ReLU()]
+                ch = width
+        self.body = Sequential(*layers)
+        self.fc = Linear(ch * 2 * 2, classes)  # E: mypy[
+        #     dfdx-shape "self.fc is built here; called at line 232: Linear[64, 10]: tak"
+        #     "es 64 features, got Tensor[2, 256] (256 != 64) (in PlanNet() b"
+        #     "uilt at line 242)"]
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, T]:
+        return self.fc(dx.flatten(self.body(x), 1))  # E: mypy[
+        #     dfdx-shape "Linear[64, 10]: takes 64 features, got Tensor[2, 256] (256 != "
+        #     "64) (in PlanNet() built at line 242)"]
 
 
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
     vgg = tiny_vgg(10, arch="b")
     vgg(images)
+
+    plan_net = PlanNet()
+    plan_net(images)
 
     grid, boxes, classes = 4, 2, 4
     yolo = TinyYolo(grid=grid, boxes=boxes, classes=classes)

@@ -51,6 +51,7 @@ DARKNET: list[Any] = [
 ]
 
 SLOPE = 0.2
+BASE = 8
 
 # widened below: the list's value is not the one written here
 STAGES: list[int] = [8, 16]
@@ -191,10 +192,35 @@ class Denoiser(Module, Generic[U]):
         return self.net(x) + x
 
 
+class PlanNet(Module):
+    """Its layers planned in a class attribute: words, and widths from a module constant."""
+
+    plan = (("conv", BASE), ("down", 0), ("conv", BASE * 2), ("downsample", 0))
+
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+        layers: list[Module] = []
+        ch = 3
+        for kind, width in self.plan:
+            if "down" in kind:
+                layers.append(MaxPool2d(2))
+            else:
+                layers += [Conv2d(ch, width, 3, padding=1), ReLU()]
+                ch = width
+        self.body = Sequential(*layers)
+        self.fc = Linear(ch * 4 * 4, classes)
+
+    def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, T]:
+        return self.fc(dx.flatten(self.body(x), 1))
+
+
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
     vgg = tiny_vgg(10, arch="b")
     assert_type(vgg(images), Tensor[L[2], L[10], NoneTape])
+
+    plan_net = PlanNet()
+    assert_type(plan_net(images), Tensor[L[2], L[10], NoneTape])
 
     grid, boxes, classes = 4, 2, 4
     yolo = TinyYolo(grid=grid, boxes=boxes, classes=classes)
