@@ -121,3 +121,31 @@ def stacked(tensors: list[EvaluatedTensor], axis: int) -> EvaluatedTensor:
     origins.insert(at, None)
     made_from = frozenset().union(*(t.made_from | {t.serial} for t in tensors))
     return EvaluatedTensor(out, tuple(origins), made_from=made_from)
+
+
+CREATED = frozenset({"zeros", "ones", "randn", "rand", "full", "zeros_like", "ones_like"})
+"""Tensors made in ``forward`` (an initial state, a mask): ``dx.<name>(...)``."""
+
+_SIZES_FIRST = frozenset({"zeros", "ones", "randn", "rand"})
+
+
+def created(name: str, args: list[object], named: dict[str, object]) -> EvaluatedTensor:
+    """The tensor ``dx.<name>(*args, **named)`` makes: its sizes given one by one or as a
+    tuple (``dx.zeros(b, self.hidden)``, ``dx.full((b, n), 0.0)``), or those of the tensor
+    it is made like; no layer set them."""
+    if name in ("zeros_like", "ones_like"):
+        if len(args) != 1 or not isinstance(args[0], EvaluatedTensor):
+            raise Stop
+        return EvaluatedTensor(args[0].shape)
+    if name in _SIZES_FIRST:
+        if len(args) == 1 and isinstance(args[0], tuple | list):
+            sizes = list(args[0])
+        else:
+            sizes = list(args)
+    elif name == "full" and len(args) == 2 and isinstance(args[0], tuple | list):
+        sizes = list(args[0])
+    else:
+        raise Stop
+    if not all(isinstance(s, int | str) and not isinstance(s, bool) for s in sizes):
+        raise Stop
+    return EvaluatedTensor(tuple(as_size(s) for s in sizes))

@@ -2702,6 +2702,8 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         if args and isinstance(args[0], _Tensor):
             return args[0]
         raise _Stop
+    if name in evaluated_ops.CREATED and scope.follow:
+        return evaluated_ops.created(name, args, named)
     if name == "stack":
         items = args[0] if len(args) == 1 else None
         axis = named.get("axis", named.get("dim", 0))

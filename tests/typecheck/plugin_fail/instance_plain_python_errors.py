@@ -99,7 +99,7 @@ class TinyYolo(Module):
             #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
             #     "5: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
             #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
-            #     "boxes, classes=classes) built at line 246)"]
+            #     "boxes, classes=classes) built at line 267)"]
         )
 
     def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
@@ -125,7 +125,7 @@ class TinyYolo(Module):
         return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
         #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
-        #     "es, classes=classes) built at line 246)"]
+        #     "es, classes=classes) built at line 267)"]
 
 
 class Vocoder(Module, Generic[M]):
@@ -140,13 +140,13 @@ class Vocoder(Module, Generic[M]):
             #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
             #     "155: conv1d: input channels differ: input Tensor[2, 8, 40], we"
             #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
-            #     "er(n_mels) built at line 250)"]
+            #     "er(n_mels) built at line 271)"]
         self.stages = ModuleList(stages)
         self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
         #     dfdx-shape "self.post is built here; called at line 155: conv1d: input cha"
         #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
         #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
-        #     "ne 250)"]
+        #     "ne 271)"]
 
     def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
         x = self.pre(mel)
@@ -155,7 +155,7 @@ class Vocoder(Module, Generic[M]):
         return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
         #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
-        #     "mels) built at line 250)"]
+        #     "mels) built at line 271)"]
 
 
 def mlp(widths: list[int]) -> Sequential[Any]:
@@ -175,12 +175,12 @@ class TwoTower(Module, Generic[U, V]):
         self.score = Linear(out, 1)  # E: mypy[
         #     dfdx-shape "self.score is built here; called at line 181: Linear[8, 1]: ta"
         #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
-        #     " hidden=[32, 16]) built at line 257)"]
+        #     " hidden=[32, 16]) built at line 281)"]
 
     def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
         return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
         #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
-        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 257)"]
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 281)"]
 
 
 def dense_stack(dims: list[int]) -> list[Module]:
@@ -189,7 +189,7 @@ def dense_stack(dims: list[int]) -> list[Module]:
         layers += [Linear(dims[0], d_out), ReLU()]  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
         #     "t line 205: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 254)"]
+        #     "4] (24 != 10) (in Denoiser(width) built at line 275)"]
     return layers[:-1]
 
 
@@ -199,12 +199,12 @@ class Denoiser(Module, Generic[U]):
         self.net = Sequential(*dense_stack([width, hidden, hidden // 2, width]))  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
         #     "t line 205: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 254)"]
+        #     "4] (24 != 10) (in Denoiser(width) built at line 275)"]
 
     def forward(self, x: Tensor[B, U, T]) -> Tensor[B, U, T]:
         return self.net(x) + x  # E: mypy[
         #     dfdx-shape "Linear[10, 12]: takes 10 features, got Tensor[4, 24] (24 != 10"
-        #     ") (in Denoiser(width) built at line 254)"]
+        #     ") (in Denoiser(width) built at line 275)"]
 
 
 class PlanNet(Module):
@@ -226,12 +226,33 @@ class PlanNet(Module):
         self.fc = Linear(ch * 2 * 2, classes)  # E: mypy[
         #     dfdx-shape "self.fc is built here; called at line 232: Linear[64, 10]: tak"
         #     "es 64 features, got Tensor[2, 256] (256 != 64) (in PlanNet() b"
-        #     "uilt at line 242)"]
+        #     "uilt at line 263)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, T]:
         return self.fc(dx.flatten(self.body(x), 1))  # E: mypy[
         #     dfdx-shape "Linear[64, 10]: takes 64 features, got Tensor[2, 256] (256 != "
-        #     "64) (in PlanNet() built at line 242)"]
+        #     "64) (in PlanNet() built at line 263)"]
+
+
+class Pooler(Module, Generic[U]):
+    """Sums its branches into a state it makes in ``forward``."""
+
+    def __init__(self, dim: U, widths: tuple[int, ...] = (16, 16), classes: int = 3) -> None:
+        super().__init__()
+        self.width = widths[-1]
+        self.branches = ModuleList([Linear(dim, w) for w in widths])
+        self.readout = Linear(2 * widths[0], classes)  # E: mypy[
+        #     dfdx-shape "self.readout is built here; called at line 253: Linear[32, 3]:"
+        #     " takes 32 features, got Tensor[5, 16] (16 != 32) (in Pooler(6)"
+        #     " built at line 278)"]
+
+    def forward(self, x: Tensor[B, U, T]) -> Tensor[B, int, T]:
+        state = dx.zeros(x.shape[0], self.width)
+        for branch in self.branches:
+            state = state + branch(x)
+        return self.readout(state)  # E: mypy[
+        #     dfdx-shape "Linear[32, 3]: takes 32 features, got Tensor[5, 16] (16 != 32)"
+        #     " (in Pooler(6) built at line 278)"]
 
 
 def main() -> None:
@@ -253,6 +274,9 @@ def main() -> None:
     width = 10
     denoiser = Denoiser(width)
     denoiser(dx.randn(4, width))
+
+    pooler = Pooler(6)
+    pooler(dx.randn(5, 6))
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     towers(dx.randn(5, 6), dx.randn(5, 9))

@@ -214,6 +214,22 @@ class PlanNet(Module):
         return self.fc(dx.flatten(self.body(x), 1))
 
 
+class Pooler(Module, Generic[U]):
+    """Sums its branches into a state it makes in ``forward``."""
+
+    def __init__(self, dim: U, widths: tuple[int, ...] = (16, 16), classes: int = 3) -> None:
+        super().__init__()
+        self.width = widths[-1]
+        self.branches = ModuleList([Linear(dim, w) for w in widths])
+        self.readout = Linear(widths[-1], classes)
+
+    def forward(self, x: Tensor[B, U, T]) -> Tensor[B, int, T]:
+        state = dx.zeros(x.shape[0], self.width)
+        for branch in self.branches:
+            state = state + branch(x)
+        return self.readout(state)
+
+
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
     vgg = tiny_vgg(10, arch="b")
@@ -242,6 +258,9 @@ def main() -> None:
     width = 10
     denoiser = Denoiser(width)
     assert_type(denoiser(dx.randn(4, width)), Tensor[L[4], L[10], NoneTape])
+
+    pooler = Pooler(6)
+    assert_type(pooler(dx.randn(5, 6)), Tensor[L[5], L[3], NoneTape])
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     assert_type(towers(dx.randn(5, 6), dx.randn(5, 9)), Tensor[L[5], L[1], NoneTape])
