@@ -127,8 +127,11 @@ from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._plain_values import (
     NotKnown,
+    Record,
     bound_value,
+    dataclass_fields,
     instance_of,
+    record,
     table,
     table_called,
     table_item,
@@ -876,8 +879,17 @@ def _caller_value(
         typed = _typed_value(t, syms)
         if typed is not _UNKNOWN:
             return typed
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and depth < _DEPTH:
+        owner = _caller_value(api, e.expr, syms, checked, depth + 1)
+        if isinstance(owner, Record):  # ``GPT(config.n_embd)``
+            try:
+                return owner.field_value(e.name)
+            except NotKnown:
+                return _UNKNOWN
     if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and t is not None:
         return _field_of_built(api, e)
+    if isinstance(e, CallExpr) and depth > 0:  # a dataclass config bound in the caller
+        return _caller_record(api, e, syms, checked, depth)
     if isinstance(e, NameExpr) and depth < _DEPTH:
         bound = bound_value(api, e)  # ``num_mels, frames = 10, 12`` then ``Net(num_mels)``
         if bound is not None:
@@ -892,6 +904,35 @@ def _caller_value(
         except _Stop:
             return _UNKNOWN
     return _UNKNOWN
+
+
+def _caller_record(
+    api: CheckerPluginInterface,
+    e: CallExpr,
+    syms: dict[str, Type],
+    checked: bool,
+    depth: int,
+) -> object:
+    """``Config(dim=64, depth=4)`` where the caller binds a dataclass config once: its
+    fields' values (:class:`._plain_values.Record`); else not known."""
+    info = e.callee.node if isinstance(e.callee, RefExpr) else None
+    if not isinstance(info, TypeInfo) or any(k not in (ARG_POS, ARG_NAMED) for k in e.arg_kinds):
+        return _UNKNOWN
+    args = [_caller_value(api, a, syms, checked, depth + 1) for a in e.args]
+    positional = [v for v, k in zip(args, e.arg_kinds, strict=True) if k == ARG_POS]
+    named = {
+        n: v for v, n, k in zip(args, e.arg_names, e.arg_kinds, strict=True) if k == ARG_NAMED and n
+    }
+    try:
+        return record(
+            info,
+            positional,
+            named,
+            lambda d: _caller_value(api, d, syms, False, depth + 1),
+            _UNKNOWN,
+        )
+    except NotKnown:
+        return _UNKNOWN
 
 
 def _typed_value(t: Type, syms: dict[str, Type]) -> object:
@@ -1758,6 +1799,11 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         owner = _value(e.expr, scope)
         if isinstance(owner, _Tensor) and e.name == "shape":
             return tuple(owner.shape)
+        if isinstance(owner, Record):  # ``config.n_embd``
+            try:
+                return _known(owner.field_value(e.name))
+            except NotKnown:
+                raise _Stop from None
         raise _Stop
     if isinstance(e, IndexExpr):
         base = _value(e.base, scope)
@@ -2050,6 +2096,17 @@ def _called(e: CallExpr, scope: _Scope) -> object:
         if computed is not _UNKNOWN:
             return computed
     if isinstance(callee, RefExpr) and isinstance(callee.node, TypeInfo):
+        if scope.follow and dataclass_fields(callee.node) is not None:  # ``Config(dim=64)``
+            empty = replace(scope, names={}, fields={}, calls=scope.calls + 1)
+            try:
+                return record(
+                    callee.node,
+                    *_positional(e, scope),
+                    lambda d: _value_or_unknown(d, empty),
+                    _UNKNOWN,
+                )
+            except NotKnown:
+                raise _Stop from None
         return _constructed(callee.node, e, scope)
     if isinstance(callee, MemberExpr) and not _is_self(callee):
         if isinstance(callee.expr, RefExpr) and (callee.fullname or "").startswith("dfdx."):

@@ -19,11 +19,13 @@ Anything else is not known: never a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mypy.nodes import (
     GDEF,
     AssignmentStmt,
+    CallExpr,
     ClassDef,
     Decorator,
     DelStmt,
@@ -40,7 +42,9 @@ from mypy.nodes import (
     OperatorAssignmentStmt,
     RefExpr,
     Statement,
+    TempNode,
     TupleExpr,
+    TypeInfo,
     Var,
 )
 from mypy.plugin import CheckerPluginInterface
@@ -317,3 +321,96 @@ def table_called(
                 raise
             return args[1] if len(args) == 2 else None
     raise NotKnown
+
+
+# ---- dataclass configs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """A dataclass instance built with known values (``GPTConfig(n_embd=64, n_head=4)``):
+    its fields by name (a value the evaluator does not know is its own marker)."""
+
+    kind: str
+    values: tuple[tuple[str, object], ...]
+
+    def field_value(self, name: str) -> object:
+        for key, value in self.values:
+            if key == name:
+                return value
+        raise NotKnown
+
+
+def dataclass_fields(info: TypeInfo) -> list[tuple[str, Expression | None, bool]] | None:
+    """Each ``__init__`` field of a dataclass (a config class, not a module): its name, the
+    expression of its default (``dim: int = 64``, ``field(default=64)``; None where it has
+    none, or one this module does not read: a ``default_factory``), and whether it is
+    keyword-only; None where ``info`` is not such a dataclass."""
+    data = info.metadata.get("dataclass")
+    if not isinstance(data, dict) or any(b.fullname == "dfdx.nn._module.Module" for b in info.mro):
+        return None
+    attributes = data.get("attributes")
+    if not isinstance(attributes, list):
+        return None
+    defaults: dict[str, Expression] = {}
+    for base in reversed(info.mro):
+        for stmt in base.defn.defs.body:
+            if isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1:
+                target = stmt.lvalues[0]
+                if isinstance(target, NameExpr) and not isinstance(stmt.rvalue, TempNode):
+                    defaults[target.name] = _field_default(stmt.rvalue)
+    out: list[tuple[str, Expression | None, bool]] = []
+    for a in attributes:
+        if not isinstance(a, dict) or not a.get("is_in_init", True) or a.get("is_init_var"):
+            return None
+        name = str(a.get("name"))
+        out.append(
+            (name, defaults.get(name) if a.get("has_default") else None, bool(a.get("kw_only")))
+        )
+    return out
+
+
+def _field_default(e: Expression) -> Expression:
+    """``field(default=64)``'s ``64``; the expression itself otherwise (a ``field(...)``
+    without ``default`` is read as not known by the caller)."""
+    if isinstance(e, CallExpr) and isinstance(e.callee, RefExpr):
+        if e.callee.fullname == "dataclasses.field":
+            for name, arg in zip(e.arg_names, e.args, strict=True):
+                if name == "default":
+                    return arg
+    return e
+
+
+def record(
+    info: TypeInfo,
+    args: list[object],
+    named: dict[str, object],
+    default: Callable[[Expression], object],
+    unknown: object,
+) -> Record:
+    """The dataclass ``info`` built with ``args`` and ``named`` (values), each field not
+    given taking its default's value (``default``), or ``unknown``; :class:`NotKnown`
+    where the call does not fit its fields."""
+    fields = dataclass_fields(info)
+    if fields is None:
+        raise NotKnown
+    positional = list(args)
+    given = dict(named)
+    values: list[tuple[str, object]] = []
+    for name, default_expression, kw_only in fields:
+        if positional and not kw_only:
+            values.append((name, positional.pop(0)))
+        elif name in given:
+            values.append((name, given.pop(name)))
+        elif default_expression is not None:
+            is_field = (
+                isinstance(default_expression, CallExpr)
+                and isinstance(default_expression.callee, RefExpr)
+                and default_expression.callee.fullname == "dataclasses.field"
+            )
+            values.append((name, unknown if is_field else default(default_expression)))
+        else:
+            raise NotKnown
+    if positional or given:
+        raise NotKnown
+    return Record(info.fullname, tuple(values))

@@ -7,6 +7,7 @@ where the layer built wrong is built; nothing where a value is not known."""
 # rules: nn, movement
 
 import itertools
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from typing import Literal as L
 
@@ -70,15 +71,15 @@ class TinyVGG(Module, Generic[K]):
         super().__init__()
         self.body = body
         self.head = Linear(last * side, classes)  # E: mypy[
-        #     dfdx-shape "self.head is built here; called at line 79: Linear[128, 10]: t"
+        #     dfdx-shape "self.head is built here; called at line 80: Linear[128, 10]: t"
         #     "akes 128 features, got Tensor[2, 512] (512 != 128) (in TinyVGG"
-        #     "(..., classes) built at line 85)"]
+        #     "(..., classes) built at line 86)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, K, T]:
         h = self.body(x)
         return self.head(dx.flatten(h, 1))  # E: mypy[
         #     dfdx-shape "Linear[128, 10]: takes 128 features, got Tensor[2, 512] (512 !"
-        #     "= 128) (in TinyVGG(..., classes) built at line 85)"]
+        #     "= 128) (in TinyVGG(..., classes) built at line 86)"]
 
 
 def tiny_vgg(classes: K, arch: str = "a") -> TinyVGG[K]:
@@ -97,9 +98,9 @@ class TinyYolo(Module):
             LeakyReLU(0.1),
             Linear(32, grid * grid * per_cell),  # E: mypy[
             #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
-            #     "5: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
+            #     "6: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
             #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
-            #     "boxes, classes=classes) built at line 267)"]
+            #     "boxes, classes=classes) built at line 306)"]
         )
 
     def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
@@ -125,7 +126,7 @@ class TinyYolo(Module):
         return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
         #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
-        #     "es, classes=classes) built at line 267)"]
+        #     "es, classes=classes) built at line 306)"]
 
 
 class Vocoder(Module, Generic[M]):
@@ -138,15 +139,15 @@ class Vocoder(Module, Generic[M]):
             ch = base // 2 ** (i + 1)
             stages.append(ConvTranspose1d(ch * 2, ch, r * 2, r, padding=r // 2))  # E: mypy[
             #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
-            #     "155: conv1d: input channels differ: input Tensor[2, 8, 40], we"
+            #     "156: conv1d: input channels differ: input Tensor[2, 8, 40], we"
             #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
-            #     "er(n_mels) built at line 271)"]
+            #     "er(n_mels) built at line 310)"]
         self.stages = ModuleList(stages)
         self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
-        #     dfdx-shape "self.post is built here; called at line 155: conv1d: input cha"
+        #     dfdx-shape "self.post is built here; called at line 156: conv1d: input cha"
         #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
         #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
-        #     "ne 271)"]
+        #     "ne 310)"]
 
     def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
         x = self.pre(mel)
@@ -155,7 +156,7 @@ class Vocoder(Module, Generic[M]):
         return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
         #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
-        #     "mels) built at line 271)"]
+        #     "mels) built at line 310)"]
 
 
 def mlp(widths: list[int]) -> Sequential[Any]:
@@ -173,14 +174,14 @@ class TwoTower(Module, Generic[U, V]):
         self.user = mlp([user_dim, *hidden, out])
         self.item = mlp([item_dim, *hidden, out])
         self.score = Linear(out, 1)  # E: mypy[
-        #     dfdx-shape "self.score is built here; called at line 181: Linear[8, 1]: ta"
+        #     dfdx-shape "self.score is built here; called at line 182: Linear[8, 1]: ta"
         #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
-        #     " hidden=[32, 16]) built at line 281)"]
+        #     " hidden=[32, 16]) built at line 324)"]
 
     def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
         return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
         #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
-        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 281)"]
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 324)"]
 
 
 def dense_stack(dims: list[int]) -> list[Module]:
@@ -188,8 +189,8 @@ def dense_stack(dims: list[int]) -> list[Module]:
     for _d_in, d_out in itertools.pairwise(dims):
         layers += [Linear(dims[0], d_out), ReLU()]  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
-        #     "t line 205: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 275)"]
+        #     "t line 206: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 314)"]
     return layers[:-1]
 
 
@@ -198,13 +199,13 @@ class Denoiser(Module, Generic[U]):
         super().__init__()
         self.net = Sequential(*dense_stack([width, hidden, hidden // 2, width]))  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
-        #     "t line 205: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 275)"]
+        #     "t line 206: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 314)"]
 
     def forward(self, x: Tensor[B, U, T]) -> Tensor[B, U, T]:
         return self.net(x) + x  # E: mypy[
         #     dfdx-shape "Linear[10, 12]: takes 10 features, got Tensor[4, 24] (24 != 10"
-        #     ") (in Denoiser(width) built at line 275)"]
+        #     ") (in Denoiser(width) built at line 314)"]
 
 
 class PlanNet(Module):
@@ -224,14 +225,14 @@ class PlanNet(Module):
                 ch = width
         self.body = Sequential(*layers)
         self.fc = Linear(ch * 2 * 2, classes)  # E: mypy[
-        #     dfdx-shape "self.fc is built here; called at line 232: Linear[64, 10]: tak"
+        #     dfdx-shape "self.fc is built here; called at line 233: Linear[64, 10]: tak"
         #     "es 64 features, got Tensor[2, 256] (256 != 64) (in PlanNet() b"
-        #     "uilt at line 263)"]
+        #     "uilt at line 302)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, T]:
         return self.fc(dx.flatten(self.body(x), 1))  # E: mypy[
         #     dfdx-shape "Linear[64, 10]: takes 64 features, got Tensor[2, 256] (256 != "
-        #     "64) (in PlanNet() built at line 263)"]
+        #     "64) (in PlanNet() built at line 302)"]
 
 
 class Pooler(Module, Generic[U]):
@@ -242,9 +243,9 @@ class Pooler(Module, Generic[U]):
         self.width = widths[-1]
         self.branches = ModuleList([Linear(dim, w) for w in widths])
         self.readout = Linear(2 * widths[0], classes)  # E: mypy[
-        #     dfdx-shape "self.readout is built here; called at line 253: Linear[32, 3]:"
+        #     dfdx-shape "self.readout is built here; called at line 254: Linear[32, 3]:"
         #     " takes 32 features, got Tensor[5, 16] (16 != 32) (in Pooler(6)"
-        #     " built at line 278)"]
+        #     " built at line 317)"]
 
     def forward(self, x: Tensor[B, U, T]) -> Tensor[B, int, T]:
         state = dx.zeros(x.shape[0], self.width)
@@ -252,7 +253,45 @@ class Pooler(Module, Generic[U]):
             state = state + branch(x)
         return self.readout(state)  # E: mypy[
         #     dfdx-shape "Linear[32, 3]: takes 32 features, got Tensor[5, 16] (16 != 32)"
-        #     " (in Pooler(6) built at line 278)"]
+        #     " (in Pooler(6) built at line 317)"]
+
+
+@dataclass
+class MixerConfig:
+    tokens: int = 6
+    width: int = 16
+    expansion: int = 2
+    depth: int = 2
+
+
+class MixerBlock(Module):
+    def __init__(self, cfg: MixerConfig) -> None:
+        super().__init__()
+        self.up = Linear(cfg.width, cfg.expansion * cfg.width)  # E: mypy[
+        #     dfdx-shape "self.up is built here; its output reaches line 280: Linear[4, "
+        #     "12]: takes 4 features, got Tensor[3, 6, 24] (24 != 4) (in Mixe"
+        #     "rBlock(cfg) built at line 288)"]
+        self.down = Linear(cfg.expansion * cfg.expansion, cfg.width)  # E: mypy[
+        #     dfdx-shape "self.down is built here; called at line 280: Linear[4, 12]: ta"
+        #     "kes 4 features, got Tensor[3, 6, 24] (24 != 4) (in MixerBlock("
+        #     "cfg) built at line 288)"]
+
+    def forward(self, x: Tensor[B, N, int, T]) -> Tensor[B, N, int, T]:
+        return x + self.down(dx.gelu(self.up(x)))  # E: mypy[
+        #     dfdx-shape "Linear[4, 12]: takes 4 features, got Tensor[3, 6, 24] (24 != 4"
+        #     ") (in MixerBlock(cfg) built at line 288)"]
+
+
+class Mixer(Module):
+    def __init__(self, cfg: MixerConfig, classes: int = 5) -> None:
+        super().__init__()
+        self.blocks = ModuleList([MixerBlock(cfg) for _ in range(cfg.depth)])
+        self.head = Linear(cfg.width, classes)
+
+    def forward(self, x: Tensor[B, N, int, T]) -> Tensor[B, int, T]:
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x.mean(axis=1))
 
 
 def main() -> None:
@@ -277,6 +316,10 @@ def main() -> None:
 
     pooler = Pooler(6)
     pooler(dx.randn(5, 6))
+
+    config = MixerConfig(width=12)
+    mixer = Mixer(config)
+    mixer(dx.randn(3, 6, 12))
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     towers(dx.randn(5, 6), dx.randn(5, 9))

@@ -8,6 +8,7 @@ groups walked by a method, widths halved in a loop with ``**``, an MLP built fro
 # rules: nn, movement
 
 import itertools
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L
 
@@ -230,6 +231,36 @@ class Pooler(Module, Generic[U]):
         return self.readout(state)
 
 
+@dataclass
+class MixerConfig:
+    tokens: int = 6
+    width: int = 16
+    expansion: int = 2
+    depth: int = 2
+
+
+class MixerBlock(Module):
+    def __init__(self, cfg: MixerConfig) -> None:
+        super().__init__()
+        self.up = Linear(cfg.width, cfg.expansion * cfg.width)
+        self.down = Linear(cfg.expansion * cfg.width, cfg.width)
+
+    def forward(self, x: Tensor[B, N, int, T]) -> Tensor[B, N, int, T]:
+        return x + self.down(dx.gelu(self.up(x)))
+
+
+class Mixer(Module):
+    def __init__(self, cfg: MixerConfig, classes: int = 5) -> None:
+        super().__init__()
+        self.blocks = ModuleList([MixerBlock(cfg) for _ in range(cfg.depth)])
+        self.head = Linear(cfg.width, classes)
+
+    def forward(self, x: Tensor[B, N, int, T]) -> Tensor[B, int, T]:
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x.mean(axis=1))
+
+
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
     vgg = tiny_vgg(10, arch="b")
@@ -261,6 +292,10 @@ def main() -> None:
 
     pooler = Pooler(6)
     assert_type(pooler(dx.randn(5, 6)), Tensor[L[5], L[3], NoneTape])
+
+    config = MixerConfig(width=12)
+    mixer = Mixer(config)
+    assert_type(mixer(dx.randn(3, 6, 12)), Tensor[L[3], L[5], NoneTape])
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     assert_type(towers(dx.randn(5, 6), dx.randn(5, 9)), Tensor[L[5], L[1], NoneTape])
