@@ -1666,7 +1666,7 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
     for name in touched.names:
         scope.names[name] = _UNKNOWN
     for name in touched.mentioned:
-        if isinstance(scope.names.get(name), list | dict):
+        if isinstance(scope.names.get(name), list | dict | Record):
             scope.names[name] = _UNKNOWN  # it may have grown
 
 
@@ -2206,7 +2206,7 @@ def _forget_method(func: FuncDef, scope: _Scope, call: CallExpr) -> None:
         for name in touched.fields:
             scope.fields[name] = _UNKNOWN
     for a in call.args:
-        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list | dict):
+        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list | dict | Record):
             scope.names[a.name] = _UNKNOWN  # it may have grown
 
 
