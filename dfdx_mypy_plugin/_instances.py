@@ -806,12 +806,16 @@ def _constant(e: Expression) -> object:
 
 
 def _construction_arguments(
-    api: CheckerPluginInterface, built: CallExpr, info: TypeInfo, syms: dict[str, Type]
+    api: CheckerPluginInterface,
+    built: CallExpr,
+    info: TypeInfo,
+    syms: dict[str, Type],
+    depth: int = 0,
 ) -> dict[str, object] | None:
     init = _init(info)
     if init is None:
         return None
-    return _bound(init, built, lambda e: _caller_value(api, e, syms))
+    return _bound(init, built, lambda e: _caller_value(api, e, syms, depth=depth))
 
 
 _TYPED_ALONE = (NameExpr, MemberExpr, CallExpr, IndexExpr, OpExpr, UnaryExpr)
@@ -889,7 +893,8 @@ def _caller_value(
     if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and t is not None:
         return _field_of_built(api, e)
     if isinstance(e, CallExpr) and depth > 0:  # a dataclass config bound in the caller
-        return _caller_record(api, e, syms, checked, depth)
+        built = _caller_module(api, e, syms, depth)
+        return built if built is not _UNKNOWN else _caller_record(api, e, syms, checked, depth)
     if isinstance(e, NameExpr) and depth < _DEPTH:
         bound = bound_value(api, e)  # ``num_mels, frames = 10, 12`` then ``Net(num_mels)``
         if bound is not None:
@@ -904,6 +909,29 @@ def _caller_value(
         except _Stop:
             return _UNKNOWN
     return _UNKNOWN
+
+
+def _caller_module(
+    api: CheckerPluginInterface, e: CallExpr, syms: dict[str, Type], depth: int
+) -> object:
+    """A block of the file built once in the caller and passed to the module (``backbone =
+    Encoder(vocab, 16, 32)``, then ``Classifier(backbone, 32)``): its fields as its
+    ``__init__`` builds them with the caller's values; else not known."""
+    info = e.callee.node if isinstance(e.callee, RefExpr) else None
+    if not (isinstance(info, TypeInfo) and info.has_base(MODULE) and _same_file(api, info)):
+        return _UNKNOWN
+    if layer_of(info.fullname) is not None or info.fullname in (_SEQUENTIAL, _MODULE_LIST):
+        return _UNKNOWN
+    arguments = _construction_arguments(api, e, info, syms, depth + 1)
+    if arguments is None:
+        return _UNKNOWN
+    try:
+        name = _describe(info, e, arguments)
+        module = _built(api, info, arguments, name, 1, e.line, follow=True)
+    except (_Stop, Unknown, ShapeError, _Failed, _LoopNotFollowed):
+        return _UNKNOWN
+    module.built = (e, name)
+    return module
 
 
 def _caller_record(
@@ -1062,6 +1090,8 @@ def _declared_shape(
     names."""
     checker = api if isinstance(api, TypeChecker) else None
     t = checker.lookup_type_or_none(given) if checker is not None else None
+    if t is None and checker is not None and isinstance(given, _TYPED_ALONE):
+        t = checker.get_expression_type(given)  # the call's own arguments, not typed yet
     p = get_proper_type(t) if t is not None else None
     if not (isinstance(p, Instance) and p.type.fullname == TENSOR):
         return None

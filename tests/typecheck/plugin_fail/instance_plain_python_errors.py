@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from typing import Literal as L
 
+import numpy as np
+
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.nn import (
@@ -18,6 +20,7 @@ from dfdx.nn import (
     Conv1d,
     Conv2d,
     ConvTranspose1d,
+    Embedding,
     Flatten,
     LeakyReLU,
     Linear,
@@ -71,15 +74,15 @@ class TinyVGG(Module, Generic[K]):
         super().__init__()
         self.body = body
         self.head = Linear(last * side, classes)  # E: mypy[
-        #     dfdx-shape "self.head is built here; called at line 80: Linear[128, 10]: t"
+        #     dfdx-shape "self.head is built here; called at line 83: Linear[128, 10]: t"
         #     "akes 128 features, got Tensor[2, 512] (512 != 128) (in TinyVGG"
-        #     "(..., classes) built at line 86)"]
+        #     "(..., classes) built at line 89)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, K, T]:
         h = self.body(x)
         return self.head(dx.flatten(h, 1))  # E: mypy[
         #     dfdx-shape "Linear[128, 10]: takes 128 features, got Tensor[2, 512] (512 !"
-        #     "= 128) (in TinyVGG(..., classes) built at line 86)"]
+        #     "= 128) (in TinyVGG(..., classes) built at line 89)"]
 
 
 def tiny_vgg(classes: K, arch: str = "a") -> TinyVGG[K]:
@@ -98,9 +101,9 @@ class TinyYolo(Module):
             LeakyReLU(0.1),
             Linear(32, grid * grid * per_cell),  # E: mypy[
             #     dfdx-shape "layer 4 of self.head is built here; its output reaches line 12"
-            #     "6: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
+            #     "9: reshape: cannot reshape Tensor[2, 224] (448 elements) to Te"
             #     "nsor[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes="
-            #     "boxes, classes=classes) built at line 306)"]
+            #     "boxes, classes=classes) built at line 339)"]
         )
 
     def _darknet(self, config: list[Any], channels: int) -> Sequential[Any]:
@@ -126,7 +129,7 @@ class TinyYolo(Module):
         return out.reshape(b, self.grid, self.grid, self.classes + 5)  # E: mypy[
         #     dfdx-shape "reshape: cannot reshape Tensor[2, 224] (448 elements) to Tenso"
         #     "r[2, 4, 4, 9] (288 elements) (in TinyYolo(grid=grid, boxes=box"
-        #     "es, classes=classes) built at line 306)"]
+        #     "es, classes=classes) built at line 339)"]
 
 
 class Vocoder(Module, Generic[M]):
@@ -139,15 +142,15 @@ class Vocoder(Module, Generic[M]):
             ch = base // 2 ** (i + 1)
             stages.append(ConvTranspose1d(ch * 2, ch, r * 2, r, padding=r // 2))  # E: mypy[
             #     dfdx-shape "ConvTranspose1d[16, 8] is built here; its output reaches line "
-            #     "156: conv1d: input channels differ: input Tensor[2, 8, 40], we"
+            #     "159: conv1d: input channels differ: input Tensor[2, 8, 40], we"
             #     "ight Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocod"
-            #     "er(n_mels) built at line 310)"]
+            #     "er(n_mels) built at line 343)"]
         self.stages = ModuleList(stages)
         self.post = Conv1d(base, 1, 7, padding=3)  # E: mypy[
-        #     dfdx-shape "self.post is built here; called at line 156: conv1d: input cha"
+        #     dfdx-shape "self.post is built here; called at line 159: conv1d: input cha"
         #     "nnels differ: input Tensor[2, 8, 40], weight Tensor[1, 32, 7] "
         #     "(8 != 32 per group * groups 1) (in Vocoder(n_mels) built at li"
-        #     "ne 310)"]
+        #     "ne 343)"]
 
     def forward(self, mel: Tensor[B, M, N, T]) -> Tensor[B, L[1], int, T]:
         x = self.pre(mel)
@@ -156,7 +159,7 @@ class Vocoder(Module, Generic[M]):
         return self.post(dx.leaky_relu(x, SLOPE)).tanh()  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 8, 40], weight "
         #     "Tensor[1, 32, 7] (8 != 32 per group * groups 1) (in Vocoder(n_"
-        #     "mels) built at line 310)"]
+        #     "mels) built at line 343)"]
 
 
 def mlp(widths: list[int]) -> Sequential[Any]:
@@ -174,14 +177,14 @@ class TwoTower(Module, Generic[U, V]):
         self.user = mlp([user_dim, *hidden, out])
         self.item = mlp([item_dim, *hidden, out])
         self.score = Linear(out, 1)  # E: mypy[
-        #     dfdx-shape "self.score is built here; called at line 182: Linear[8, 1]: ta"
+        #     dfdx-shape "self.score is built here; called at line 185: Linear[8, 1]: ta"
         #     "kes 8 features, got Tensor[5, 16] (16 != 8) (in TwoTower(6, 9,"
-        #     " hidden=[32, 16]) built at line 324)"]
+        #     " hidden=[32, 16]) built at line 363)"]
 
     def forward(self, u: Tensor[B, U, T], v: Tensor[B, V, T]) -> Tensor[B, L[1], T]:
         return self.score(dx.cat([self.user(u), self.item(v)], axis=1))  # E: mypy[
         #     dfdx-shape "Linear[8, 1]: takes 8 features, got Tensor[5, 16] (16 != 8) (i"
-        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 324)"]
+        #     "n TwoTower(6, 9, hidden=[32, 16]) built at line 363)"]
 
 
 def dense_stack(dims: list[int]) -> list[Module]:
@@ -189,8 +192,8 @@ def dense_stack(dims: list[int]) -> list[Module]:
     for _d_in, d_out in itertools.pairwise(dims):
         layers += [Linear(dims[0], d_out), ReLU()]  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
-        #     "t line 206: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 314)"]
+        #     "t line 209: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 347)"]
     return layers[:-1]
 
 
@@ -199,13 +202,13 @@ class Denoiser(Module, Generic[U]):
         super().__init__()
         self.net = Sequential(*dense_stack([width, hidden, hidden // 2, width]))  # E: mypy[
         #     dfdx-shape "layer 3 of Sequential (Linear[10, 12]) is built here; called a"
-        #     "t line 206: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
-        #     "4] (24 != 10) (in Denoiser(width) built at line 314)"]
+        #     "t line 209: Linear[10, 12]: takes 10 features, got Tensor[4, 2"
+        #     "4] (24 != 10) (in Denoiser(width) built at line 347)"]
 
     def forward(self, x: Tensor[B, U, T]) -> Tensor[B, U, T]:
         return self.net(x) + x  # E: mypy[
         #     dfdx-shape "Linear[10, 12]: takes 10 features, got Tensor[4, 24] (24 != 10"
-        #     ") (in Denoiser(width) built at line 314)"]
+        #     ") (in Denoiser(width) built at line 347)"]
 
 
 class PlanNet(Module):
@@ -225,14 +228,14 @@ class PlanNet(Module):
                 ch = width
         self.body = Sequential(*layers)
         self.fc = Linear(ch * 2 * 2, classes)  # E: mypy[
-        #     dfdx-shape "self.fc is built here; called at line 233: Linear[64, 10]: tak"
+        #     dfdx-shape "self.fc is built here; called at line 236: Linear[64, 10]: tak"
         #     "es 64 features, got Tensor[2, 256] (256 != 64) (in PlanNet() b"
-        #     "uilt at line 302)"]
+        #     "uilt at line 335)"]
 
     def forward(self, x: Tensor[B, L[3], L[16], L[16], T]) -> Tensor[B, int, T]:
         return self.fc(dx.flatten(self.body(x), 1))  # E: mypy[
         #     dfdx-shape "Linear[64, 10]: takes 64 features, got Tensor[2, 256] (256 != "
-        #     "64) (in PlanNet() built at line 302)"]
+        #     "64) (in PlanNet() built at line 335)"]
 
 
 class Pooler(Module, Generic[U]):
@@ -243,9 +246,9 @@ class Pooler(Module, Generic[U]):
         self.width = widths[-1]
         self.branches = ModuleList([Linear(dim, w) for w in widths])
         self.readout = Linear(2 * widths[0], classes)  # E: mypy[
-        #     dfdx-shape "self.readout is built here; called at line 254: Linear[32, 3]:"
+        #     dfdx-shape "self.readout is built here; called at line 257: Linear[32, 3]:"
         #     " takes 32 features, got Tensor[5, 16] (16 != 32) (in Pooler(6)"
-        #     " built at line 317)"]
+        #     " built at line 350)"]
 
     def forward(self, x: Tensor[B, U, T]) -> Tensor[B, int, T]:
         state = dx.zeros(x.shape[0], self.width)
@@ -253,7 +256,7 @@ class Pooler(Module, Generic[U]):
             state = state + branch(x)
         return self.readout(state)  # E: mypy[
         #     dfdx-shape "Linear[32, 3]: takes 32 features, got Tensor[5, 16] (16 != 32)"
-        #     " (in Pooler(6) built at line 317)"]
+        #     " (in Pooler(6) built at line 350)"]
 
 
 @dataclass
@@ -268,18 +271,18 @@ class MixerBlock(Module):
     def __init__(self, cfg: MixerConfig) -> None:
         super().__init__()
         self.up = Linear(cfg.width, cfg.expansion * cfg.width)  # E: mypy[
-        #     dfdx-shape "self.up is built here; its output reaches line 280: Linear[4, "
+        #     dfdx-shape "self.up is built here; its output reaches line 283: Linear[4, "
         #     "12]: takes 4 features, got Tensor[3, 6, 24] (24 != 4) (in Mixe"
-        #     "rBlock(cfg) built at line 288)"]
+        #     "rBlock(cfg) built at line 291)"]
         self.down = Linear(cfg.expansion * cfg.expansion, cfg.width)  # E: mypy[
-        #     dfdx-shape "self.down is built here; called at line 280: Linear[4, 12]: ta"
+        #     dfdx-shape "self.down is built here; called at line 283: Linear[4, 12]: ta"
         #     "kes 4 features, got Tensor[3, 6, 24] (24 != 4) (in MixerBlock("
-        #     "cfg) built at line 288)"]
+        #     "cfg) built at line 291)"]
 
     def forward(self, x: Tensor[B, N, int, T]) -> Tensor[B, N, int, T]:
         return x + self.down(dx.gelu(self.up(x)))  # E: mypy[
         #     dfdx-shape "Linear[4, 12]: takes 4 features, got Tensor[3, 6, 24] (24 != 4"
-        #     ") (in MixerBlock(cfg) built at line 288)"]
+        #     ") (in MixerBlock(cfg) built at line 291)"]
 
 
 class Mixer(Module):
@@ -292,6 +295,36 @@ class Mixer(Module):
         for block in self.blocks:
             x = block(x)
         return self.head(x.mean(axis=1))
+
+
+class Encoder(Module):
+    def __init__(self, vocab: int, dim: int, max_len: int = 32) -> None:
+        super().__init__()
+        self.tokens = Embedding(vocab, dim)
+        self.positions = Embedding(max_len, dim)
+        self.mix = Linear(dim, dim)
+
+    def forward(self, ids: Tensor[B, N, NoneTape]) -> Tensor[B, N, int, NoneTape]:
+        n = ids.shape[1]
+        x = self.tokens(ids) + self.positions(dx.arange(n))
+        return self.mix(x).relu()
+
+
+class Classifier(Module):
+    """Built around an encoder made in ``main`` and passed in."""
+
+    def __init__(self, encoder: Encoder, dim: int, classes: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = Linear(2 * dim, classes)  # E: mypy[
+        #     dfdx-shape "self.head is built here; called at line 325: Linear[32, 3]: ta"
+        #     "kes 32 features, got Tensor[2, 16] (16 != 32) (in Classifier(e"
+        #     "ncoder, dim, 3) built at line 359)"]
+
+    def forward(self, ids: Tensor[B, N, NoneTape]) -> Tensor[B, int, NoneTape]:
+        return self.head(self.encoder(ids).mean(axis=1))  # E: mypy[
+        #     dfdx-shape "Linear[32, 3]: takes 32 features, got Tensor[2, 16] (16 != 32)"
+        #     " (in Classifier(encoder, dim, 3) built at line 359)"]
 
 
 def main() -> None:
@@ -320,6 +353,12 @@ def main() -> None:
     config = MixerConfig(width=12)
     mixer = Mixer(config)
     mixer(dx.randn(3, 6, 12))
+
+    vocab, dim = 40, 16
+    encoder = Encoder(vocab, dim)
+    classifier = Classifier(encoder, dim, 3)
+    ids = dx.tensor(np.array([[1, 2, 3], [4, 5, 6]]))
+    classifier(ids)
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     towers(dx.randn(5, 6), dx.randn(5, 9))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, assert_type
 from typing import Literal as L
 
+import numpy as np
+
 import dfdx as dx
 from dfdx import NoneTape, OwnedTape, Tensor
 from dfdx.nn import (
@@ -19,6 +21,7 @@ from dfdx.nn import (
     Conv1d,
     Conv2d,
     ConvTranspose1d,
+    Embedding,
     Flatten,
     LeakyReLU,
     Linear,
@@ -261,6 +264,31 @@ class Mixer(Module):
         return self.head(x.mean(axis=1))
 
 
+class Encoder(Module):
+    def __init__(self, vocab: int, dim: int, max_len: int = 32) -> None:
+        super().__init__()
+        self.tokens = Embedding(vocab, dim)
+        self.positions = Embedding(max_len, dim)
+        self.mix = Linear(dim, dim)
+
+    def forward(self, ids: Tensor[B, N, NoneTape]) -> Tensor[B, N, int, NoneTape]:
+        n = ids.shape[1]
+        x = self.tokens(ids) + self.positions(dx.arange(n))
+        return self.mix(x).relu()
+
+
+class Classifier(Module):
+    """Built around an encoder made in ``main`` and passed in."""
+
+    def __init__(self, encoder: Encoder, dim: int, classes: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = Linear(dim, classes)
+
+    def forward(self, ids: Tensor[B, N, NoneTape]) -> Tensor[B, int, NoneTape]:
+        return self.head(self.encoder(ids).mean(axis=1))
+
+
 def main() -> None:
     images = dx.randn(2, 3, 16, 16)
     vgg = tiny_vgg(10, arch="b")
@@ -296,6 +324,12 @@ def main() -> None:
     config = MixerConfig(width=12)
     mixer = Mixer(config)
     assert_type(mixer(dx.randn(3, 6, 12)), Tensor[L[3], L[5], NoneTape])
+
+    vocab, dim = 40, 16
+    encoder = Encoder(vocab, dim)
+    classifier = Classifier(encoder, dim, 3)
+    ids = dx.tensor(np.array([[1, 2, 3], [4, 5, 6]]))
+    assert_type(classifier(ids), Tensor[L[2], L[3], NoneTape])
 
     towers = TwoTower(6, 9, hidden=[32, 16])
     assert_type(towers(dx.randn(5, 6), dx.randn(5, 9)), Tensor[L[5], L[1], NoneTape])
