@@ -250,7 +250,7 @@ class Pooler(Module, Generic[U]):
         #     " takes 32 features, got Tensor[5, 16] (16 != 32) (in Pooler(6)"
         #     " built at line 350)"]
 
-    def forward(self, x: Tensor[B, U, T]) -> Tensor[B, int, T]:
+    def forward(self, x: Tensor[B, U, NoneTape]) -> Tensor[B, int, NoneTape]:
         state = dx.zeros(x.shape[0], self.width)
         for branch in self.branches:
             state = state + branch(x)

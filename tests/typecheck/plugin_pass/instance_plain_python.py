@@ -227,7 +227,7 @@ class Pooler(Module, Generic[U]):
         self.branches = ModuleList([Linear(dim, w) for w in widths])
         self.readout = Linear(widths[-1], classes)
 
-    def forward(self, x: Tensor[B, U, T]) -> Tensor[B, int, T]:
+    def forward(self, x: Tensor[B, U, NoneTape]) -> Tensor[B, int, NoneTape]:
         state = dx.zeros(x.shape[0], self.width)
         for branch in self.branches:
             state = state + branch(x)
