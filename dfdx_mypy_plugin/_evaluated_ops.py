@@ -123,3 +123,51 @@ def stacked(tensors: list[EvaluatedTensor], axis: int) -> EvaluatedTensor:
     origins.insert(at, None)
     made_from = frozenset().union(*(t.made_from | {t.serial} for t in tensors))
     return EvaluatedTensor(out, tuple(origins), made_from=made_from)
+
+
+CREATED = frozenset({"zeros", "ones", "randn", "rand", "full", "zeros_like", "ones_like", "arange"})
+"""Tensors made in ``forward`` (an initial state, a mask): ``dx.<name>(...)``."""
+
+_SIZES_FIRST = frozenset({"zeros", "ones", "randn", "rand"})
+
+
+def created(name: str, args: list[object], named: dict[str, object]) -> EvaluatedTensor:
+    """The tensor ``dx.<name>(*args, **named)`` makes: its sizes given one by one or as a
+    tuple (``dx.zeros(b, self.hidden)``, ``dx.full((b, n), 0.0)``), or those of the tensor
+    it is made like; no layer set them."""
+    if name == "arange":  # ``dx.arange(seq_len)``: positions
+        return EvaluatedTensor((_arange_length(args, named),))
+    if name in ("zeros_like", "ones_like"):
+        if len(args) != 1 or not isinstance(args[0], EvaluatedTensor):
+            raise Stop
+        return EvaluatedTensor(args[0].shape)
+    if name in _SIZES_FIRST:
+        if len(args) == 1 and isinstance(args[0], tuple | list):
+            sizes = list(args[0])
+        else:
+            sizes = list(args)
+    elif name == "full" and len(args) == 2 and isinstance(args[0], tuple | list):
+        sizes = list(args[0])
+    else:
+        raise Stop
+    if not all(isinstance(s, int | str) and not isinstance(s, bool) for s in sizes):
+        raise Stop
+    return EvaluatedTensor(tuple(as_size(s) for s in sizes))
+
+
+def _arange_length(args: list[object], named: dict[str, object]) -> shapes.Dim:
+    """How many values ``dx.arange(end)``, ``(start, end)`` or ``(start, end, step)`` gives:
+    a size where only ``end`` is given (a symbolic one too), else the ints' count."""
+    step = named.get("step", args[2] if len(args) > 2 else 1)
+    if len(args) == 1 and step == 1 and isinstance(args[0], int | str):
+        return as_size(args[0])
+    if not 1 <= len(args) <= 3:
+        raise Stop
+    ints = [*args[:2], step]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints):
+        raise Stop
+    start, end = (0, args[0]) if len(args) == 1 else (args[0], args[1])
+    assert isinstance(start, int) and isinstance(end, int) and isinstance(step, int)
+    if step == 0:
+        raise Stop
+    return len(range(start, end, step))

@@ -11,9 +11,11 @@ this instance's values.
 Where the call's module was built once in the file being checked (``self.c1 = Block(...)``
 in ``__init__``, a local name bound once, ``Net()(x)``) with arguments whose values are
 known (literals, folded arithmetic on them, size TypeVars, values its owner's ``__init__``
-computes), the block's ``__init__`` is run on those values (fields built from layers of the
-table, ``Sequential``, ``ModuleList``, other user modules, ``int`` attributes; loops over
-known values, lists, builtins and helper functions: :mod:`dfdx_mypy_plugin._int_functions`;
+computes, names bound once: :mod:`dfdx_mypy_plugin._plain_values`; or built by a function of
+the file that returns it: ``model = vgg11_bn(10)``), the block's ``__init__`` is run on those
+values (fields built from layers of the table, ``Sequential``, ``ModuleList``, other user
+modules, ``int`` attributes; loops over known values, lists, builtins and helper functions:
+:mod:`dfdx_mypy_plugin._int_functions`;
 the class's own methods, run on the instance: ``self._make_layer(planes, 2)``) and then its
 ``forward`` on the call's argument shapes (data whose type does not say its shape: the shape
 NumPy made it with, :mod:`dfdx_mypy_plugin._data_shapes`, else as declared): layer and
@@ -46,6 +48,7 @@ from mypy.nodes import (
     ARG_POS,
     ARG_STAR,
     ARG_STAR2,
+    GDEF,
     ArgKind,
     AssertStmt,
     AssignmentStmt,
@@ -56,6 +59,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Context,
     ContinueStmt,
+    DictExpr,
     EllipsisExpr,
     Expression,
     ExpressionStmt,
@@ -77,6 +81,7 @@ from mypy.nodes import (
     RefExpr,
     ReturnStmt,
     SliceExpr,
+    StarExpr,
     Statement,
     StrExpr,
     SuperExpr,
@@ -126,6 +131,19 @@ from dfdx_mypy_plugin._evaluated_tensors import reshape_blame as _reshape_blame
 from dfdx_mypy_plugin._layer_arguments import size_argument
 from dfdx_mypy_plugin._locals import target_names
 from dfdx_mypy_plugin._number_types import typed_number
+from dfdx_mypy_plugin._plain_values import (
+    NotKnown,
+    Record,
+    bound_value,
+    dataclass_fields,
+    instance_of,
+    record,
+    table,
+    table_called,
+    table_item,
+    words_compared,
+)
+from dfdx_mypy_plugin._plain_values import Word as _Word
 from dfdx_mypy_plugin._reused_names import _expressions
 from dfdx_mypy_plugin._types import (
     MODULE,
@@ -176,6 +194,9 @@ class _Failed(Exception):
     chain: list[tuple[_Module, dict[str, object]]] = field(default_factory=list)
     """The instances whose ``forward`` it went through, the one that failed first, each with
     the inputs it was called on."""
+    made: Context | None = None
+    """Where the helper function that built the member of a ``Sequential(*layers)`` at
+    fault builds it (a chain that does not fit itself is the helper's own mistake)."""
     alone: bool | None = None
     """Whether the block it failed in is built of arguments whose types say their sizes (a
     field ``SE(16, 32)``, members ``[Block(dim * 2) for ...]``): the check of its own calls
@@ -184,18 +205,13 @@ class _Failed(Exception):
 
 
 @dataclass(frozen=True)
-class _Word:
-    """A string argument (``padding="same"``), apart from a symbolic size."""
-
-    text: str
-
-
-@dataclass(frozen=True)
 class _Layer:
     layer: Layer
     sizes: tuple[shapes.Dim, ...]
     window: Window | None
     built: _Blame | None = field(default=None, compare=False)
+    made: Context | None = field(default=None, compare=False)
+    """Where a helper function built it, its own line there (``built`` is the helper's call)."""
 
 
 @dataclass(frozen=True)
@@ -284,10 +300,13 @@ def _refined(
     built: Expression | None = context.callee  # Net()(x)
     if not isinstance(built, CallExpr):
         built = built_by(api, context.callee)
-    if not isinstance(built, CallExpr) or not _names_class(built.callee, module.type):
-        return forward
     syms: dict[str, Type] = {}
-    arguments = _construction_arguments(api, built, module.type, syms)
+    if isinstance(built, CallExpr) and not _names_class(built.callee, module.type):
+        built, arguments = _made_by_function(api, built, module.type, syms)
+    elif isinstance(built, CallExpr):
+        arguments = _construction_arguments(api, built, module.type, syms)
+    if not isinstance(built, CallExpr):
+        return forward
     if arguments is not None and _UNKNOWN in arguments.values():
         given = _given_in_owner(api, context.callee, module.type) or {}
         # each argument as its type or literal says, else as the owner's ``__init__`` has it
@@ -311,6 +330,36 @@ def _refined(
     if typed is not inputs:
         return forward
     return forward.copy_modified(ret_type=_filled(api, ret, outcome.shape, syms))
+
+
+def _made_by_function(
+    api: CheckerPluginInterface, call: CallExpr, info: TypeInfo, syms: dict[str, Type]
+) -> tuple[CallExpr | None, dict[str, object] | None]:
+    """Where the module was built by a function of the file (``model = vgg11_bn(10)``, whose
+    body returns ``VGG(make_layers(CFG_A, batch_norm=True), num_classes)``): the call in its
+    body that built it and that call's arguments, the function run on ``call``'s values as
+    the evaluator runs a helper (:func:`_helper_called`); else None, None."""
+    func = int_functions.helper(call.callee)
+    if (
+        func is None
+        or not _same_file(api, info)
+        or info.module_name != func.fullname.rpartition(".")[0]
+    ):
+        return None, None
+    arguments = _bound(func, call, lambda a: _caller_value(api, a, syms), skip=0)
+    if arguments is None:
+        return None, None
+    scope = _Scope(
+        names=_with_hidden(arguments), api=api, info=info, in_init=True, method=True, calls=1
+    )
+    try:
+        value = _block(func.body.body, scope, in_init=True)
+    except (_Stop, Unknown, ShapeError, _Failed, _LoopNotFollowed):
+        return None, None
+    if not (isinstance(value, _Module) and value.info is info and value.built is not None):
+        return None, None
+    made = value.built[0]
+    return (made, value.arguments) if isinstance(made, CallExpr) else (None, None)
 
 
 def _given_in_owner(
@@ -426,6 +475,9 @@ def _report(
             if gave.line not in (failed.where.line, at.line, 0):
                 reaches = f"{fed[1]} is built here; its output reaches line {failed.where.line}: "
                 api.fail(reaches + message, gave, code=DFDX_SHAPE)
+        made = failed.made
+        if made is not None and made.line not in (failed.where.line, at.line, 0):
+            api.fail(built_here + message, size_argument(made, "reads"), code=DFDX_SHAPE)
 
 
 def _blame_reader(
@@ -838,12 +890,16 @@ def _constant(e: Expression) -> object:
 
 
 def _construction_arguments(
-    api: CheckerPluginInterface, built: CallExpr, info: TypeInfo, syms: dict[str, Type]
+    api: CheckerPluginInterface,
+    built: CallExpr,
+    info: TypeInfo,
+    syms: dict[str, Type],
+    depth: int = 0,
 ) -> dict[str, object] | None:
     init = _init(info)
     if init is None:
         return None
-    return _bound(init, built, lambda e: _caller_value(api, e, syms))
+    return _bound(init, built, lambda e: _caller_value(api, e, syms, depth=depth))
 
 
 _TYPED_ALONE = (NameExpr, MemberExpr, CallExpr, IndexExpr, OpExpr, UnaryExpr)
@@ -878,15 +934,28 @@ def _agrees(module: Instance, arguments: dict[str, object]) -> bool:
 
 
 def _caller_value(
-    api: CheckerPluginInterface, e: Expression, syms: dict[str, Type], checked: bool = False
+    api: CheckerPluginInterface,
+    e: Expression,
+    syms: dict[str, Type],
+    checked: bool = False,
+    depth: int = 0,
 ) -> object:
     """An argument's value where the module is built (``checked``: typed now if mypy has
     not typed it yet, as the arguments of the call being checked) or called: a literal, a
-    tuple of them, a size TypeVar's name, a word, a tensor's shape; else not known."""
-    if isinstance(e, TupleExpr):
-        return tuple(_caller_value(api, i, syms, checked) for i in e.items)
-    if isinstance(e, ListExpr):  # ratios=[8, 8]
-        return [_caller_value(api, i, syms, checked) for i in e.items]
+    tuple of them, a size TypeVar's name, a word, a tensor's shape, the value a name typed
+    ``int`` or ``list[int]`` is bound to (:func:`._plain_values.bound_value`); else not
+    known."""
+    if isinstance(e, TupleExpr | ListExpr):  # ratios=[8, 8], [dim, *hidden]
+        items: list[object] = []
+        for i in e.items:
+            if isinstance(i, StarExpr):
+                spread = _caller_value(api, i.expr, syms, checked, depth)
+                if not isinstance(spread, list | tuple) or isinstance(spread, _Tensor):
+                    return _UNKNOWN
+                items.extend(spread)
+            else:
+                items.append(_caller_value(api, i, syms, checked, depth))
+        return tuple(items) if isinstance(e, TupleExpr) else items
     constant = _constant(e)
     if constant is not _UNKNOWN:
         return constant
@@ -894,8 +963,92 @@ def _caller_value(
     t = checker.lookup_type_or_none(e) if checker is not None else None
     if t is None and checked and isinstance(e, _TYPED_ALONE):
         t = api.get_expression_type(e)
-    if t is None:
+    if t is not None:
+        typed = _typed_value(t, syms)
+        if typed is not _UNKNOWN:
+            return typed
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and depth < _DEPTH:
+        owner = _caller_value(api, e.expr, syms, checked, depth + 1)
+        if isinstance(owner, Record):  # ``GPT(config.n_embd)``
+            try:
+                return owner.field_value(e.name)
+            except NotKnown:
+                return _UNKNOWN
+    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr) and t is not None:
+        return _field_of_built(api, e)
+    if isinstance(e, CallExpr) and depth > 0:  # a dataclass config bound in the caller
+        built = _caller_module(api, e, syms, depth)
+        return built if built is not _UNKNOWN else _caller_record(api, e, syms, checked, depth)
+    if isinstance(e, NameExpr) and depth < _DEPTH:
+        bound = bound_value(api, e)  # ``num_mels, frames = 10, 12`` then ``Net(num_mels)``
+        if bound is not None:
+            return _caller_value(api, bound, syms, checked, depth + 1)
+    if isinstance(e, OpExpr) and (t is not None or depth > 0):
+        left = _caller_value(api, e.left, syms, checked, depth)
+        right = _caller_value(api, e.right, syms, checked, depth)
+        if _UNKNOWN in (left, right):
+            return _UNKNOWN
+        try:
+            return _arith(e.op, left, right)
+        except _Stop:
+            return _UNKNOWN
+    return _UNKNOWN
+
+
+def _caller_module(
+    api: CheckerPluginInterface, e: CallExpr, syms: dict[str, Type], depth: int
+) -> object:
+    """A block of the file built once in the caller and passed to the module (``backbone =
+    Encoder(vocab, 16, 32)``, then ``Classifier(backbone, 32)``): its fields as its
+    ``__init__`` builds them with the caller's values; else not known."""
+    info = e.callee.node if isinstance(e.callee, RefExpr) else None
+    if not (isinstance(info, TypeInfo) and info.has_base(MODULE) and _same_file(api, info)):
         return _UNKNOWN
+    if layer_of(info.fullname) is not None or info.fullname in (_SEQUENTIAL, _MODULE_LIST):
+        return _UNKNOWN
+    arguments = _construction_arguments(api, e, info, syms, depth + 1)
+    if arguments is None:
+        return _UNKNOWN
+    try:
+        name = _describe(info, e, arguments)
+        module = _built(api, info, arguments, name, 1, e.line, follow=True)
+    except (_Stop, Unknown, ShapeError, _Failed, _LoopNotFollowed):
+        return _UNKNOWN
+    module.built = (e, name)
+    return module
+
+
+def _caller_record(
+    api: CheckerPluginInterface,
+    e: CallExpr,
+    syms: dict[str, Type],
+    checked: bool,
+    depth: int,
+) -> object:
+    """``Config(dim=64, depth=4)`` where the caller binds a dataclass config once: its
+    fields' values (:class:`._plain_values.Record`); else not known."""
+    info = e.callee.node if isinstance(e.callee, RefExpr) else None
+    if not isinstance(info, TypeInfo) or any(k not in (ARG_POS, ARG_NAMED) for k in e.arg_kinds):
+        return _UNKNOWN
+    args = [_caller_value(api, a, syms, checked, depth + 1) for a in e.args]
+    positional = [v for v, k in zip(args, e.arg_kinds, strict=True) if k == ARG_POS]
+    named = {
+        n: v for v, n, k in zip(args, e.arg_names, e.arg_kinds, strict=True) if k == ARG_NAMED and n
+    }
+    try:
+        return record(
+            info,
+            positional,
+            named,
+            lambda d: _caller_value(api, d, syms, False, depth + 1),
+            _UNKNOWN,
+        )
+    except NotKnown:
+        return _UNKNOWN
+
+
+def _typed_value(t: Type, syms: dict[str, Type]) -> object:
+    """The value a type states: a literal, a size TypeVar's name, a tensor's shape."""
     if literal_bool(t) is not None:
         return literal_bool(t)
     n = literal_int(t)
@@ -911,17 +1064,7 @@ def _caller_value(
     try:
         return _Tensor(_read_shape(t, syms))
     except Unknown:
-        pass
-    if isinstance(e, MemberExpr) and isinstance(e.expr, NameExpr):
-        return _field_of_built(api, e)
-    if isinstance(e, OpExpr):
-        left = _caller_value(api, e.left, syms, checked)
-        right = _caller_value(api, e.right, syms, checked)
-        try:
-            return _arith(e.op, left, right)
-        except _Stop:
-            return _UNKNOWN
-    return _UNKNOWN
+        return _UNKNOWN
 
 
 def _field_of_built(api: CheckerPluginInterface, e: MemberExpr) -> object:
@@ -973,6 +1116,7 @@ def _call_inputs(
     if not isinstance(signature, CallableType) or len(signature.arg_types) != len(params) + 1:
         return inputs, typed
     own = _own_sizes(module)
+    declared: set[str] = set()
     for i, (param, actuals) in enumerate(zip(params, _formals(call, params), strict=True)):
         if inputs.get(param.name) is not _UNKNOWN or len(actuals) != 1:
             continue
@@ -982,7 +1126,39 @@ def _call_inputs(
                 typed = dict(inputs)
             inputs[param.name] = _Tensor(shapes_[0])
             typed[param.name] = _Tensor(shapes_[1])
+            declared.add(param.name)
+    if declared:
+        _bind_declared(inputs, declared, params, signature.arg_types[1:])
     return inputs, typed
+
+
+def _bind_declared(
+    inputs: dict[str, object], declared: set[str], params: list[_Param], types: list[Type]
+) -> None:
+    """The sizes ``forward``'s own TypeVars take from the inputs whose sizes are known (the
+    shape NumPy data was made with) put in the inputs that keep them as names (declared
+    shapes): ``dense`` made ``(6, 5)`` binds ``B`` to 6 in ``sparse: Tensor[B, int]``."""
+    bound: dict[str, shapes.Dim] = {}
+    for param, t in zip(params, types, strict=True):
+        x = inputs.get(param.name)
+        p = get_proper_type(t)
+        if not isinstance(x, _Tensor) or not isinstance(p, Instance) or p.type.fullname != TENSOR:
+            continue
+        if len(p.args) - 1 != len(x.shape):
+            continue
+        for a, d in zip(p.args[:-1], x.shape, strict=True):
+            pa = get_proper_type(a)
+            if isinstance(pa, TypeVarType) and isinstance(d, int):
+                bound.setdefault(pa.name, d)
+    if not bound:
+        return
+    for name in declared:
+        x = inputs.get(name)
+        if isinstance(x, _Tensor) and any(isinstance(d, str) for d in x.shape):
+            shape = tuple(
+                shapes.dim_substitute(d, bound) if isinstance(d, str) else d for d in x.shape
+            )
+            inputs[name] = _Tensor(shape)
 
 
 def _declared_shape(
@@ -998,6 +1174,8 @@ def _declared_shape(
     names."""
     checker = api if isinstance(api, TypeChecker) else None
     t = checker.lookup_type_or_none(given) if checker is not None else None
+    if t is None and checker is not None and isinstance(given, _TYPED_ALONE):
+        t = checker.get_expression_type(given)  # the call's own arguments, not typed yet
     p = get_proper_type(t) if t is not None else None
     if not (isinstance(p, Instance) and p.type.fullname == TENSOR):
         return None
@@ -1279,8 +1457,8 @@ def _block(
             isinstance(stmt.expr, StrExpr) or _is_super_init(stmt.expr) or _only_looks(stmt.expr)
         ):
             continue
-        if isinstance(stmt, AssertStmt) and not in_init:
-            continue  # it changes no value
+        if isinstance(stmt, AssertStmt) and (not in_init or _condition(stmt.expr, scope)):
+            continue  # it changes no value (``assert isinstance(v, int)`` in a builder)
         if isinstance(stmt, AssignmentStmt) and is_accumulated(stmt.rvalue):
             continue  # the plugin's narrowing after a summing loop (``_accumulators``)
         if isinstance(stmt, AssignmentStmt) and not (in_init and _touches_fields(stmt)):
@@ -1668,7 +1846,7 @@ def _forget_touched(stmt: Statement, scope: _Scope) -> None:
     for name in touched.names:
         scope.names[name] = _UNKNOWN
     for name in touched.mentioned:
-        if isinstance(scope.names.get(name), list):
+        if isinstance(scope.names.get(name), list | dict | Record):
             scope.names[name] = _UNKNOWN  # it may have grown
 
 
@@ -1703,7 +1881,7 @@ def _bind(target: Expression, value: object, scope: _Scope) -> None:
         assert isinstance(target, MemberExpr)
         scope.fields[target.name] = _named(value, f"self.{target.name}")
     elif isinstance(target, TupleExpr | ListExpr):
-        items = value if isinstance(value, tuple) else None
+        items = value if isinstance(value, tuple | list) else None
         if items is not None and len(items) != len(target.items):
             raise _Stop
         for i, t in enumerate(target.items):
@@ -1747,22 +1925,28 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
     if isinstance(e, NameExpr):
         if e.name in scope.names:
             return _known(scope.names[e.name])
-        raise _Stop
+        return _module_constant(e, scope)
     if _is_self(e):
         assert isinstance(e, MemberExpr)
         if e.name in scope.fields:
             return _known(scope.fields[e.name])
-        return _class_constant(scope.info, e.name)
+        return _class_constant(scope.info, e.name, scope)
     if (
         isinstance(e, MemberExpr)
         and isinstance(e.expr, RefExpr)
         and isinstance(e.expr.node, TypeInfo)
     ):
-        return _class_constant(e.expr.node, e.name)  # ``Bottleneck.expansion``
+        return _class_constant(e.expr.node, e.name, scope)  # ``Bottleneck.expansion``
+    if isinstance(e, DictExpr) and scope.follow:  # ``cfgs = {"A": [64, "M"], ...}``
+        pairs = [(_value(k, scope) if k else _stop(), _value(v, scope)) for k, v in e.items]
+        try:
+            return table(pairs)
+        except NotKnown:
+            raise _Stop from None
     if isinstance(e, TupleExpr):
-        return tuple(_value(i, scope) for i in e.items)
+        return tuple(_displayed(e.items, scope))
     if isinstance(e, ListExpr):
-        return [_value(i, scope) for i in e.items]
+        return _displayed(e.items, scope)
     if isinstance(e, OpExpr) and e.op in ("and", "or"):
         left = _value(e.left, scope)
         if not isinstance(left, bool):
@@ -1798,6 +1982,11 @@ def _value(e: Expression, scope: _Scope, at: Context | None = None) -> object:
         owner = _value(e.expr, scope)
         if isinstance(owner, _Tensor) and e.name == "shape":
             return tuple(owner.shape)
+        if isinstance(owner, Record):  # ``config.n_embd``
+            try:
+                return _known(owner.field_value(e.name))
+            except NotKnown:
+                raise _Stop from None
         raise _Stop
     if isinstance(e, IndexExpr):
         base = _value(e.base, scope)
@@ -1828,6 +2017,26 @@ def _operand(e: Expression, scope: _Scope) -> object:
     return value
 
 
+def _displayed(items: list[Expression], scope: _Scope) -> list[object]:
+    """The items of a list or tuple display, a starred one's spread (``[dim, *hidden, 1]``)."""
+    out: list[object] = []
+    for i in items:
+        if isinstance(i, StarExpr) and scope.follow:
+            out.extend(_iterated(_value(i.expr, scope)))
+        else:
+            out.append(_value(i, scope))
+    return out
+
+
+def _module_constant(e: NameExpr, scope: _Scope) -> object:
+    """A name of the module bound once to a value (``CFG = [8, "M", 16]``, ``SLOPE = 0.1``:
+    :func:`._plain_values.module_constant`), evaluated with no names of its own."""
+    value = bound_value(scope.api, e) if scope.follow and scope.api is not None else None
+    if value is None or e.kind != GDEF or scope.calls >= _DEPTH:
+        raise _Stop
+    return _value(value, replace(scope, names={}, fields={}, calls=scope.calls + 1))
+
+
 def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
     """``qkv[0]``, ``x[:, :, i : i + 1]``: a tensor indexed by known ints and slices."""
     entries = e.index.items if isinstance(e.index, TupleExpr) else [e.index]
@@ -1851,8 +2060,9 @@ def _tensor_indexed(x: _Tensor, e: IndexExpr, scope: _Scope) -> object:
         raise _Failed(error, e, scope.instance, scope.info) from None
 
 
-def _class_constant(info: TypeInfo | None, name: str) -> object:
-    """A constant the class (or a base) assigns in its body (``expansion = 4``)."""
+def _class_constant(info: TypeInfo | None, name: str, scope: _Scope) -> object:
+    """A constant the class (or a base) assigns in its body (``expansion = 4``, ``cfg =
+    [64, "M", 128]``, a display of the module's constants), evaluated with no names."""
     for base in info.mro if info is not None else []:
         if base.fullname == MODULE:
             break
@@ -1863,12 +2073,25 @@ def _class_constant(info: TypeInfo | None, name: str) -> object:
                 and isinstance(stmt.lvalues[0], NameExpr)
                 and stmt.lvalues[0].name == name
             ):
-                return _known(_constant(stmt.rvalue))
+                value = _constant(stmt.rvalue)
+                if value is _UNKNOWN and scope.follow and scope.calls < _DEPTH:
+                    inner = replace(scope, names={}, fields={}, calls=scope.calls + 1)
+                    return _value(stmt.rvalue, inner)
+                return _known(value)
+    raise _Stop
+
+
+def _stop() -> object:
     raise _Stop
 
 
 def _indexed(base: object, index: Expression, scope: _Scope) -> object:
     i = _value(index, scope)
+    if isinstance(base, dict):
+        try:
+            return table_item(base, i)
+        except NotKnown:
+            raise _Stop from None
     if isinstance(base, tuple | list) and isinstance(i, int) and not isinstance(i, bool):
         if -len(base) <= i < len(base):
             return base[i]
@@ -1927,6 +2150,8 @@ def _iterated(v: object) -> tuple[object, ...]:
     """The items a ``for`` loop takes from ``v``."""
     if isinstance(v, tuple | list):
         items = tuple(v)
+    elif isinstance(v, dict):
+        items = tuple(v)
     elif isinstance(v, _Sequence):
         items = v.members
     else:
@@ -1947,6 +2172,11 @@ def _chain_compared(e: ComparisonExpr, scope: _Scope) -> object:
 
 
 def _compared(op: str, a: object, b: object) -> object:
+    if any(isinstance(v, _Word) for v in (a, b, *(b if isinstance(b, tuple | list) else ()))):
+        try:
+            return words_compared(op, a, b)
+        except NotKnown:
+            raise _Stop from None
     if (_is_plain_number(a) and _is_plain_number(b)) or op in ("is", "is not", "in", "not in"):
         try:
             return int_functions.compare(op, a, b)
@@ -2053,6 +2283,13 @@ def _tensor_arith(op: str, a: object, b: object) -> object:
 
 def _called(e: CallExpr, scope: _Scope) -> object:
     callee = e.callee
+    if isinstance(callee, RefExpr) and callee.fullname == "builtins.isinstance" and scope.follow:
+        if len(e.args) != 2 or e.arg_kinds != [ARG_POS, ARG_POS]:
+            raise _Stop
+        try:
+            return instance_of(_value(e.args[0], scope), e.args[1])
+        except NotKnown:
+            raise _Stop from None
     method = _own_method_of(callee, scope)
     if method is not None:
         return _own_method_called(method, e, scope)
@@ -2061,6 +2298,17 @@ def _called(e: CallExpr, scope: _Scope) -> object:
         if computed is not _UNKNOWN:
             return computed
     if isinstance(callee, RefExpr) and isinstance(callee.node, TypeInfo):
+        if scope.follow and dataclass_fields(callee.node) is not None:  # ``Config(dim=64)``
+            empty = replace(scope, names={}, fields={}, calls=scope.calls + 1)
+            try:
+                return record(
+                    callee.node,
+                    *_positional(e, scope),
+                    lambda d: _value_or_unknown(d, empty),
+                    _UNKNOWN,
+                )
+            except NotKnown:
+                raise _Stop from None
         return _constructed(callee.node, e, scope)
     if isinstance(callee, MemberExpr) and not _is_self(callee):
         if isinstance(callee.expr, RefExpr) and (callee.fullname or "").startswith("dfdx."):
@@ -2068,6 +2316,11 @@ def _called(e: CallExpr, scope: _Scope) -> object:
         owner = _value(callee.expr, scope)
         if isinstance(owner, _Tensor):
             return _method(owner, callee.name, e, scope)
+        if isinstance(owner, dict) and scope.follow:  # ``cfg.items()``, ``cfg.get("depth", 2)``
+            try:
+                return table_called(owner, callee.name, *_positional(e, scope))
+            except NotKnown:
+                raise _Stop from None
         if callee.name == "forward":
             return _module_called(owner, e, scope)
         raise _Stop
@@ -2173,7 +2426,7 @@ def _forget_method(func: FuncDef, scope: _Scope, call: CallExpr) -> None:
         for name in touched.fields:
             scope.fields[name] = _UNKNOWN
     for a in call.args:
-        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list):
+        if isinstance(a, NameExpr) and isinstance(scope.names.get(a.name), list | dict | Record):
             scope.names[a.name] = _UNKNOWN  # it may have grown
 
 
@@ -2231,7 +2484,7 @@ def _built_at(value: object, call: CallExpr) -> object:
     """The layers a helper function returns, shown where the helper is called (its own
     lines are the same for every call)."""
     if isinstance(value, _Layer) and value.built is not None:
-        return replace(value, built=(call, value.built[1]))
+        return replace(value, built=(call, value.built[1]), made=value.made or value.built[0])
     if isinstance(value, _Sequence):
         return replace(value, members=tuple(_built_at(m, call) for m in value.members))
     if isinstance(value, list | tuple):
@@ -2303,6 +2556,7 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
     """``x`` through the members of a Sequential. A layer after the first that does not take
     what the one before gives is a mistake of the Sequential's chain, reported where it is
     built (not this instance's): the evaluation stops there."""
+    given = x
     for i, member in enumerate(sequence.members):
         try:
             x = _module_output(member, x, e, scope)
@@ -2313,12 +2567,36 @@ def _folded(sequence: _Sequence, x: object, e: CallExpr, scope: _Scope) -> objec
                     label = f"layer {i + 1} of Sequential ({blame[1]})"
                     fed = _member_fed(member, x, e, scope)
                     raise _Failed(
-                        failed.error, e, scope.instance, scope.info, (blame[0], label), fed=fed
+                        failed.error,
+                        e,
+                        scope.instance,
+                        scope.info,
+                        (blame[0], label),
+                        fed=fed,
+                        made=member.made if isinstance(member, _Layer) else None,
                     ) from None
-            if i > 0 and isinstance(member, _Layer):
+            if i > 0 and isinstance(member, _Layer) and _chain_fails(sequence, i, given, e, scope):
                 raise _Stop from None
             raise
     return x
+
+
+def _chain_fails(sequence: _Sequence, last: int, x: object, e: CallExpr, scope: _Scope) -> bool:
+    """Whether the members up to ``last`` fail on a tensor of ``x``'s rank whose sizes are
+    not known (a mistake of the chain itself, which the check where it is built reports),
+    rather than on the sizes of ``x`` (``Flatten()`` then ``Linear(32 * s * s, 64)`` given
+    a map of another size); taken to where it cannot be run."""
+    if not isinstance(x, _Tensor):
+        return True
+    y: object = _Tensor((None,) * len(x.shape))
+    try:
+        for member in sequence.members[: last + 1]:
+            y = _module_output(member, y, e, scope)
+    except _Failed:
+        return True
+    except (_Stop, Unknown, ShapeError):
+        return True
+    return False
 
 
 def _takes_any(member: object, x: object, e: CallExpr, scope: _Scope) -> bool:
@@ -2763,6 +3041,8 @@ def _function(name: str, e: CallExpr, scope: _Scope) -> object:
         if args and isinstance(args[0], _Tensor):
             return args[0]
         raise _Stop
+    if name in evaluated_ops.CREATED and scope.follow:
+        return evaluated_ops.created(name, args, named)
     if name == "stack":
         items = args[0] if len(args) == 1 else None
         axis = named.get("axis", named.get("dim", 0))

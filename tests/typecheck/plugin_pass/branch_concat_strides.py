@@ -51,6 +51,6 @@ normal: ScaleBlock[L[4]] = ScaleBlock(4, scales=4, stride=1, stype="normal")
 stage: ScaleBlock[L[4]] = ScaleBlock(4, scales=4, stride=2, stype="stage")
 first: Tensor[L[2], L[4], L[6], L[6], NoneTape] = parts[0]
 merged = normal(first, first)
-assert_type(merged, Tensor[L[2], Dyn, Dyn, Dyn, NoneTape])
+assert_type(merged, Tensor[L[2], L[8], L[6], L[6], NoneTape])
 assert merged.shape == (2, 8, 6, 6)
 assert stage(parts[0], parts[1]).shape == (2, 8, 3, 3)
