@@ -9,7 +9,9 @@ its signature declares, and fails only on the data's), that report is left out, 
 check of ``forward``'s body has nothing to say. This module reports it where the script
 calls the model and where the data at fault was made: an argument is at fault where the
 evaluation goes through with that argument replaced by the shape its parameter declares
-(with this instance's sizes). Only calls in the script (outside a module's methods) are
+(with this instance's sizes), where the failure does not depend on the values the instance
+is built with (it fails with those not known too: sizes written in the class's
+``__init__``). Only calls in the script (outside a module's methods) are
 looked at: inside a ``forward``, a block's input is the owner's business and is reported
 by the per-instance evaluation of the owner.
 """
@@ -23,6 +25,7 @@ from mypy.types import CallableType, Instance
 
 from dfdx_mypy_plugin._data_shapes import kept_tensor
 from dfdx_mypy_plugin._evaluated_tensors import EvaluatedTensor
+from dfdx_mypy_plugin._script import outside_classes
 from dfdx_mypy_plugin._types import Unknown, read_tensor
 from dfdx_mypy_plugin._where import at_argument
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -44,7 +47,7 @@ def report_data_misfit(
 
     if not (isinstance(api, TypeChecker) and isinstance(call, CallExpr)):
         return
-    if not isinstance(failed, ev._Failed) or api.scope.active_class() is not None:
+    if not isinstance(failed, ev._Failed) or not outside_classes(api):
         return
     forward = ev._forward(module.type)
     signature = forward.type if forward is not None else None
@@ -53,6 +56,11 @@ def report_data_misfit(
     params = ev._params(forward)
     if len(signature.arg_types) != len(params) + 1:
         return
+    unknown = dict.fromkeys(arguments, ev._UNKNOWN_ARG)
+    if not isinstance(
+        ev._outcome(api, module.type, built, unknown, inputs, follow=False), ev._Failed
+    ):
+        return  # it fails only with this instance's values: its own report (_instances) tells
     own = ev._own_sizes(module)
     at_fault: list[Expression] = []
     for i, (param, actuals) in enumerate(zip(params, ev._formals(call, params), strict=True)):

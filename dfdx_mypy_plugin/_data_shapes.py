@@ -84,7 +84,7 @@ _DIMS = frozenset({"rand", "randn"})
 _LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "full_like"})
 """``np.zeros_like(a)``: ``a``'s shape (unless ``shape=`` is given)."""
 
-_KEEPS = frozenset({"astype", "copy", "trace", "detach", "contiguous", "clone", "float"})
+_KEEPS = frozenset({"astype", "copy", "trace", "detach", "contiguous", "clone", "float", "to"})
 """Methods (of an array or a tensor) whose result has their receiver's shape."""
 
 _WRAPS = frozenset({"tensor", "asarray", "array", "ascontiguousarray"})
@@ -137,11 +137,42 @@ def data_origins(api: CheckerPluginInterface, value: Expression) -> list[tuple[s
     return found
 
 
+def from_numpy(api: CheckerPluginInterface, value: Expression) -> bool:
+    """Whether ``value`` makes a tensor of NumPy data (``dx.tensor(rng.integers(0, 5, (2,
+    10)))``, also through names, :func:`data_origins`): data a script makes with its sizes
+    written out, on a line a mistake in them is made."""
+    if not isinstance(api, TypeChecker):
+        return False
+    reader = _Reader(api)
+    e: Expression | None = value
+    for _ in range(_FOLLOWED):
+        if e is None:
+            return False
+        if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr | NameExpr):
+            fullname = e.callee.fullname or ""
+            receiver = e.callee.expr if isinstance(e.callee, MemberExpr) else None
+            if fullname.startswith("numpy.") or (
+                receiver is not None and reader.is_sampler(receiver)
+            ):
+                return reader.is_array(e)
+        if isinstance(e, NameExpr):
+            try:
+                e = reader.bound(e)
+            except _NotKnown:
+                return False
+        else:
+            e = reader.source(e)
+    return False
+
+
 def data_blame(
     api: CheckerPluginInterface, value: Expression, used_at: int, message: str
 ) -> list[tuple[str, Expression]]:
     """``message``, an error at line ``used_at`` about a tensor assigned ``value``, reported
-    where its NumPy data was made too (:func:`data_origins`), on other lines than those."""
+    where its NumPy data was made too (:func:`data_origins`), on other lines than those;
+    nothing for a tensor not made from NumPy data (:func:`from_numpy`)."""
+    if not from_numpy(api, value):
+        return []
     return [
         (f"{name} is assigned here; used at line {used_at}: {message}", made)
         for name, made in data_origins(api, value)
@@ -154,13 +185,12 @@ _TENSOR_KEEPS = frozenset({"trace", "detach", "contiguous", "clone", "float"})
 
 
 def kept_tensor(e: Expression) -> Expression:
-    """The tensor ``e`` is, past methods that keep it (``x`` of ``x.trace()``)."""
-    while (
-        isinstance(e, CallExpr)
-        and isinstance(e.callee, MemberExpr)
-        and e.callee.name in _TENSOR_KEEPS
-        and not e.args
-    ):
+    """The tensor ``e`` is, past methods that keep it (``x`` of ``x.trace()``,
+    ``x.to(dx.float32)``)."""
+    while isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        cast = e.callee.name in ("to", "astype") and len(e.args) == 1  # ``x.to(dx.float32)``
+        if not (cast or (e.callee.name in _TENSOR_KEEPS and not e.args)):
+            break
         e = e.callee.expr
     return e
 
