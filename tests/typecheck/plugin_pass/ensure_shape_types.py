@@ -15,7 +15,6 @@ B = TypeVar("B", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
 
-
 def load_images() -> np.ndarray:
     return np.ones((32, 784), dtype=np.float32)
 
