@@ -30,8 +30,6 @@ class Head(Module, Generic[Q]):
         return self.conv(x)
 
 
-
-
 def load_samples() -> np.ndarray:
     """Samples read at run time: their sizes are not written in the code."""
     return np.random.default_rng(0).integers(0, 16, size=(2, 13))
