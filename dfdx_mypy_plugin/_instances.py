@@ -112,6 +112,7 @@ from dfdx_mypy_plugin import _int_functions as int_functions
 from dfdx_mypy_plugin import shapes
 from dfdx_mypy_plugin._accumulators import is_accumulated
 from dfdx_mypy_plugin._arguments import HIDDEN
+from dfdx_mypy_plugin._data_misfits import report_data_misfit
 from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._debug import DEBUG
 from dfdx_mypy_plugin._declared_outputs import declared_output
@@ -324,6 +325,7 @@ def _refined(
             outcome = _outcome(api, module.type, built, arguments, inputs)
     if isinstance(outcome, _Failed):
         _report(api, module.type, built, arguments, inputs, outcome, typed)
+        report_data_misfit(api, module, context, built, arguments, inputs, outcome)
         return forward
     if outcome is None or not isinstance(ret, Instance) or ret.type.fullname != TENSOR:
         return forward

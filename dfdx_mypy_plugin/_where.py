@@ -65,6 +65,7 @@ from dfdx_mypy_plugin._blamed_arguments import (
     stride_arguments,
     stride_places,
 )
+from dfdx_mypy_plugin._data_shapes import data_blame, flattened, kept_tensor
 from dfdx_mypy_plugin._declared import (
     at_size_argument,
     class_declared_field,
@@ -94,6 +95,7 @@ from dfdx_mypy_plugin._origin import (
     origins_of_slice,
     window_axes,
 )
+from dfdx_mypy_plugin._script import in_script
 from dfdx_mypy_plugin._strides import StrideFault, function_arguments, stride_faults, window_places
 from dfdx_mypy_plugin._types import MODULE, TENSOR, Unknown, checked_shape, read_tensor
 from dfdx_mypy_plugin._value_faults import moves_axes
@@ -364,7 +366,9 @@ def at_build(
         if chained is not None:
             return chained
     if isinstance(callee, NameExpr) and not (
-        _fed_by_module(api, call) or (reader is None and not moved and _loop_member(api, callee))
+        _fed_by_module(api, call)
+        or (reader is None and not moved and _loop_member(api, callee))
+        or in_script(api)  # a model built in the script: as likely wrong as the data
     ):
         return None
     name = callee_name(call.callee)
@@ -544,7 +548,10 @@ def at_inputs(
         if isinstance(e, ListExpr | TupleExpr):  # ``dx.cat([frames, prev], axis=1)``
             found += _made_items(api, e, context, message)
             continue
-        if isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
+        flat = flattened(e)  # ``masks.reshape(-1)``: the sizes of ``masks``
+        if flat is not None:
+            e = flat
+        elif isinstance(e, CallExpr) and len(e.args) == 1 and e.arg_kinds == [ARG_POS]:
             e = e.args[0]  # through a layer or an op of one operand: ``self.dropout(ff)``
         e = _unmoved(e)
         if not isinstance(e, NameExpr):
@@ -555,6 +562,7 @@ def at_inputs(
         if value is not None and 0 < value.line != context.line:
             used = f"{e.name} is assigned here; used at line {context.line}: {message}"
             found.append((used, _setting_step(value)))
+            found += data_blame(api, value, context.line, message)
             found += [(used, v) for v in _shape_set_before(api, e.name, value)]
             if isinstance(value, OpExpr):
                 found += _split_pieces(api, value, context.line, message)
@@ -781,6 +789,7 @@ def at_argument(
     """Where ``message``, an error at the call of a user's module about ``argument``, is to
     be reported too: the line that assigned it, where it is a local name (as
     :func:`at_inputs` for an op's operands), when that is another line."""
+    argument = kept_tensor(argument)  # ``model(x.trace())``: ``x``
     scope = getattr(api, "scope", None)
     if not isinstance(argument, NameExpr) or scope is None or scope.current_function() is None:
         return []
@@ -791,6 +800,7 @@ def at_argument(
     found: list[tuple[str, Context]] = [
         (used, v) for v in [value, *_shape_set_before(api, argument.name, value)]
     ]
+    found += data_blame(api, value, call.line, message)
     return found + _trails(api, call, _given_axis(api, argument, message), message, found)
 
 

@@ -94,8 +94,9 @@ def runtime_sizes() -> None:
     """Data whose size is known only at run time: ``Dyn`` sizes, checked when the code runs.
     ``ensure_shape`` checks the shape once and gives the result literal sizes in its type."""
     raw = np.random.default_rng(3).normal(size=(6, 3)).astype(np.float32)
-    # An array's shape is not static: dx.tensor(raw) is Tensor[*tuple[Dyn, ...], NoneTape].
-    # Annotating the rank lets ensure_shape give the sizes it checks a place in the type.
+    # NumPy's types carry no sizes: the plugin reads the ones written in the NumPy call
+    # (Tensor[L[6], L[3], NoneTape] here), but data read from a file has none. Annotating
+    # the rank lets ensure_shape give the sizes it checks a place in the type.
     data: Tensor[Dyn, Dyn, NoneTape] = dx.tensor(raw)
     rows = data.ensure_shape(None, 3)  # Tensor[Dyn, L[3], NoneTape]
     assert_type(rows, Tensor[Dyn, L[3], NoneTape])

@@ -23,6 +23,7 @@ from mypy.nodes import (
 from mypy.types import Instance, TupleType, Type, UnpackType, get_proper_type
 
 from dfdx_mypy_plugin import shapes
+from dfdx_mypy_plugin._data_shapes import data_shape
 from dfdx_mypy_plugin._types import (
     NONE_TAPE,
     TypeOf,
@@ -215,6 +216,9 @@ def tensor(call: Call) -> Type:
     if not call.operand_exprs or call.operand_exprs[0] is None:
         raise Unknown
     data = call.operand_exprs[0]
+    made = data_shape(call.api, data)  # NumPy data made with known sizes
+    if made is not None:
+        return call.result(made, _none_tape(call))
     shape = _data_shape(data, type_of(call.api), call.api.get_expression_type)
     return call.result(shape, _none_tape(call))
 

@@ -81,6 +81,7 @@ from dfdx_mypy_plugin._joined_values import held_equal
 from dfdx_mypy_plugin._listed import listed_items
 from dfdx_mypy_plugin._locals import checked_copy
 from dfdx_mypy_plugin._origin import joined, keeps_shape, set_axes
+from dfdx_mypy_plugin._script import in_script
 from dfdx_mypy_plugin._types import (
     MODULE,
     NONE_TAPE,
@@ -1811,7 +1812,7 @@ def forward_checked(
         # a module whose build line is not known (one of a ModuleList's, in a loop): the line
         # that assigned the argument is shown, as for a misfit of forward's own sizes
         moved = reshapes_axes(argument_value(api, argument)) and on_other_axis
-        made = built is None or arranged or moved
+        made = built is None or arranged or moved or in_script(api)  # (both lines: _script)
         for used, where in at_argument(api, context, argument, message) if made else []:
             api.fail(used, where, code=DFDX_SHAPE)
         fault = read_dim(got, {})

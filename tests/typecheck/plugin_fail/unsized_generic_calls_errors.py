@@ -38,12 +38,14 @@ class Capsules(Module, Generic[E]):
 
 
 def train_step(caps: Capsules[L[6]]) -> None:
-    v = caps(dx.randn(2, 6).trace())  # E: mypy[dfdx-shape "v is assigned here; used at line 4"
-    #     "8: margin_loss: v and targets give B two sizes: v is Tensor[2, Dyn, Dyn] (axis 0: 2), "
+    v = caps(dx.randn(2, 6).trace())  # E: mypy[dfdx-shape "v is assigned here; used at line 5"
+    #     "0: margin_loss: v and targets give B two sizes: v is Tensor[2, Dyn, Dyn] (axis 0: 2), "
     #     "targets is Tensor[3, 4] (axis 0: 3) (2 != 3)"]
-    labels = dx.tensor(np.array([1, 3, 0]))
+    labels = dx.tensor(np.array([1, 3, 0]))  # E: mypy[dfdx-shape "labels is assigned here; "
+    #     "used at line 50: margin_loss: v and targets give B two sizes: v is Tensor[2, Dyn, Dyn]"
+    #     " (axis 0: 2), targets is Tensor[3, 4] (axis 0: 3) (2 != 3)"]
     targets = dx.one_hot(labels, 4).to(dx.float32)  # E: mypy[dfdx-shape "targets is assigned"
-    #     " here; used at line 48: margin_loss: v and targets give B two sizes: v is Tensor[2, Dyn,"
+    #     " here; used at line 50: margin_loss: v and targets give B two sizes: v is Tensor[2, Dyn,"
     #     " Dyn] (axis 0: 2), targets is Tensor[3, 4] (axis 0: 3) (2 != 3)"]
     margin_loss(v, targets).backward()  # E: mypy[dfdx-shape "margin_loss: v and targets give B t"
     #     "wo sizes: v is Tensor[2, Dyn, Dyn] (axis 0: 2), targets is Tensor[3, 4] (axis 0: 3) (2"

@@ -77,8 +77,16 @@ assert_type(dx.tensor([[[1.0], [2.0]], [[3.0], [4.0]]]), Tensor[L[2], L[2], L[1]
 assert_type(dx.tensor([1, -2, 3], dtype=dx.int64), Tensor[L[3], NoneTape])
 assert_type(dx.tensor((0.5, -0.5)), Tensor[L[2], NoneTape])
 assert_type(dx.tensor([(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]), Tensor[L[3], L[2], NoneTape])
-# data that is not a literal keeps the plain signature's unknown rank
-assert_type(dx.tensor(np.ones((2, 3))), Tensor[*tuple[Dyn, ...], NoneTape])
+# NumPy data made with sizes written out has them; data whose sizes are not written (a
+# function's result, here) keeps the plain signature's unknown rank
+assert_type(dx.tensor(np.ones((2, 3))), Tensor[L[2], L[3], NoneTape])
+
+
+def loaded() -> np.ndarray:
+    return np.ones((2, 3))
+
+
+assert_type(dx.tensor(loaded()), Tensor[*tuple[Dyn, ...], NoneTape])
 
 # the computed types flow on: no declaration needed
 a = dx.randn(3, 4)

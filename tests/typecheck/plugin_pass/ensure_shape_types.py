@@ -14,7 +14,12 @@ from dfdx import Dyn, NoneTape, OwnedTape, Tensor
 B = TypeVar("B", bound=int)
 T = TypeVar("T", NoneTape, OwnedTape)
 
-raw = dx.tensor(np.ones((32, 784), dtype=np.float32))  # Tensor[*tuple[Dyn, ...], NoneTape]
+
+def load_images() -> np.ndarray:
+    return np.ones((32, 784), dtype=np.float32)
+
+
+raw = dx.tensor(load_images())  # Tensor[*tuple[Dyn, ...], NoneTape]
 d: Tensor[Dyn, Dyn, NoneTape] = raw
 known = dx.zeros(32, 784)
 

@@ -34,8 +34,8 @@ assert_type(dx.linspace(0.0, 0.1, 12), Tensor[L[12], NoneTape])
 assert_type(dx.randint(10, (4,)), Tensor[L[4], NoneTape])
 assert_type(dx.randint(0, 1000, (8, 2)), Tensor[L[8], L[2], NoneTape])
 assert_type(dx.randint(0, 5, x.shape), Tensor[L[2], L[3], L[4], NoneTape])
-images = dx.tensor(np.zeros((16, 3, 8, 8), dtype=np.float32))
-assert_type(dx.randn_like(images).shape[1], int)
+images = dx.tensor(np.zeros((16, 3, 8, 8), dtype=np.float32))  # NumPy data: its sizes known
+assert_type(dx.randn_like(images).shape[1], L[3])
 
 
 def noised(x0: Tensor[B, C, N, N, T], steps: int) -> Tensor[B, C, N, N, NoneTape]:

@@ -30,8 +30,12 @@ class Head(Module, Generic[Q]):
         return self.conv(x)
 
 
-rng = np.random.default_rng(0)
-samples = rng.integers(0, 16, size=(2, 13))
+def load_samples() -> np.ndarray:
+    """Samples read at run time: their sizes are not written in the code."""
+    return np.random.default_rng(0).integers(0, 16, size=(2, 13))
+
+
+samples = load_samples()
 labels = dx.tensor(samples)
 assert_type(labels, Tensor[*tuple[Dyn, ...], NoneTape])
 hot = dx.one_hot(labels, 16)
