@@ -72,6 +72,7 @@ from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._chained_lists import chained_module_list
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._declared_fit import declared_layer_checked
 from dfdx_mypy_plugin._factories import factory_call, factory_of
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
@@ -1101,7 +1102,7 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return _hinted(_widened(hook))
+        return _hinted(_widened(declared_layer_checked(hook)))
 
     def _is_module_class(self, fullname: str) -> bool:
         """Whether ``fullname`` is a ``Module`` class (its call builds a layer)."""
