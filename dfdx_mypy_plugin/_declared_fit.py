@@ -104,10 +104,10 @@ def fit_declared_rank(
 ) -> Type:
     """For ``op`` at ``context``, whose result (``types[0]``, of shape ``shapes[0]``) has
     another rank than the tensor type it is declared to be (``types[1]``, of shape
-    ``shapes[1]``, ``shapes[2]`` saying what that type is): where the op made that rank (the
-    tensor it reads has another rank, or it reads none: a reshape, a reduction, a
+    ``shapes[1]``, ``shapes[2]`` saying what that type is): where the op made that shape (the
+    tensor it reads has another shape, or it reads none: a reshape, a reduction, a
     ``keepdims``, an index), the declared type after a ``dfdx-shape`` error at the op; else
-    the result as it is (the rank was set before; mypy's error stands)."""
+    (``h.relu()``) the result as it is: the rank was set before, and mypy's error stands."""
     from dfdx_mypy_plugin._where import _read_tensor_of  # (it imports this module)
 
     got, expected = types
@@ -116,7 +116,7 @@ def fit_declared_rank(
         return got
     read: Expression | None = _read_tensor_of(context)
     before = checked_shape(api, read) if read is not None else None
-    if before is not None and len(before) == len(have):
+    if before is not None and tuple(before) == tuple(have):
         return got
     fail(
         f"{op}: gives {fmt(have)}, {where} is {fmt(want)} (rank {len(have)} != {len(want)})",
