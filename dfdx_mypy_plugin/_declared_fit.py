@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import CallExpr, Context, Expression, IndexExpr
-from mypy.plugin import CheckerPluginInterface, FunctionContext
+from mypy.nodes import ARG_POS, CallExpr, Context, Expression, IndexExpr
+from mypy.plugin import (
+    CheckerPluginInterface,
+    FunctionContext,
+    FunctionSigContext,
+    MethodSigContext,
+)
 from mypy.subtypes import is_subtype
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import CallableType, Instance, Type, get_proper_type
 
 from dfdx_mypy_plugin._types import MODULE, Unknown, checked_shape, read_dim
 from dfdx_mypy_plugin.codes import DFDX_SHAPE
@@ -94,6 +99,21 @@ def declared_layer_checked(
     return run
 
 
+def positional_to_keyword(sig: CallableType, ctx: FunctionSigContext | MethodSigContext) -> bool:
+    """Whether mypy's mapping of a call's arguments to an overload item's parameters puts a
+    positional argument on a keyword-only parameter (``dx.zeros(n, d)`` against the item
+    ``zeros(shape, /, *, dtype)``): an item that cannot take the call, whose result a rule
+    would compute from part of the arguments (a rank the call does not give)."""
+    call = ctx.context
+    if not isinstance(call, CallExpr):
+        return False
+    positional = {id(a) for a, k in zip(call.args, call.arg_kinds, strict=True) if k == ARG_POS}
+    return any(
+        kind.is_named() and not kind.is_positional() and any(id(e) in positional for e in given)
+        for kind, given in zip(sig.arg_kinds, ctx.args, strict=True)
+    )
+
+
 def fit_declared_rank(
     api: CheckerPluginInterface,
     op: str,
@@ -125,4 +145,9 @@ def fit_declared_rank(
     return expected
 
 
-__all__ = ["declared_layer_checked", "fit_declared_layer", "fit_declared_rank"]
+__all__ = [
+    "declared_layer_checked",
+    "fit_declared_layer",
+    "fit_declared_rank",
+    "positional_to_keyword",
+]

@@ -72,7 +72,7 @@ from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._chained_lists import chained_module_list
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
-from dfdx_mypy_plugin._declared_fit import declared_layer_checked
+from dfdx_mypy_plugin._declared_fit import declared_layer_checked, positional_to_keyword
 from dfdx_mypy_plugin._factories import factory_call, factory_of
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
@@ -590,6 +590,8 @@ def _checked_signature(
         return sig  # an overload item that cannot take these arguments: check the others
     if any(k.is_required() and not e for k, e in zip(sig.arg_kinds, ctx.args, strict=True)):
         return sig  # nor one that lacks a required argument (mypy rejects it too)
+    if positional_to_keyword(sig, ctx):
+        return sig  # nor one that maps a positional argument to a keyword-only parameter
     try:
         g = memo.start(ctx.context)
         # the rule's inputs as this item maps the arguments (their types are the memo's)
