@@ -92,9 +92,11 @@ def declared_layer_checked(
     def run(ctx: FunctionContext) -> Type:
         built = hook(ctx)
         api = ctx.api
-        return fit_declared_layer(
-            api, ctx.context, built, lambda message, at: api.fail(message, at, code=DFDX_SHAPE)
-        )
+
+        def fail(message: str, at: Context) -> None:
+            api.fail(message, at, code=DFDX_SHAPE)
+
+        return fit_declared_layer(api, ctx.context, built, fail)
 
     return run
 
