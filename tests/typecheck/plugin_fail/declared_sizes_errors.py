@@ -3,7 +3,7 @@ declared_sizes.py): a layer built with a size its annotated field does not have,
 result has another rank than the declared return type or name. mypy alone says only that the
 types differ (``assignment``, ``return-value``); the plugin names the sizes, on the line."""
 
-# rules: nn, norm, movement, reduce, indexing
+# rules: nn, movement, reduce, indexing
 
 from typing import Generic, TypeVar
 

@@ -2,7 +2,7 @@
 declared_sizes_errors.py): annotated fields built with their sizes, reshapes, reductions and
 indexes that give the declared return type's rank, a field declared with an ``int`` size."""
 
-# rules: nn, norm, movement, reduce, indexing
+# rules: nn, movement, reduce, indexing
 
 from typing import Generic, TypeVar, assert_type
 from typing import Literal as L
