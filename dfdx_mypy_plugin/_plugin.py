@@ -72,6 +72,7 @@ from dfdx_mypy_plugin._buffers import register_buffer
 from dfdx_mypy_plugin._chained_lists import chained_module_list
 from dfdx_mypy_plugin._context import calmed
 from dfdx_mypy_plugin._debug import DEBUG as _DEBUG
+from dfdx_mypy_plugin._declared_fit import declared_layer_checked, positional_to_keyword
 from dfdx_mypy_plugin._factories import factory_call, factory_of
 from dfdx_mypy_plugin._generic_calls import checked_generic_call
 from dfdx_mypy_plugin._instances import refined_by_instance
@@ -592,6 +593,8 @@ def _checked_signature(
         return sig  # an overload item that cannot take these arguments: check the others
     if any(k.is_required() and not e for k, e in zip(sig.arg_kinds, ctx.args, strict=True)):
         return sig  # nor one that lacks a required argument (mypy rejects it too)
+    if positional_to_keyword(sig, ctx):
+        return sig  # nor one that maps a positional argument to a keyword-only parameter
     try:
         g = memo.start(ctx.context)
         # the rule's inputs as this item maps the arguments (their types are the memo's)
@@ -1117,7 +1120,7 @@ class DfdxPlugin(Plugin):
             )
             return _run(rule, call, ctx.default_return_type)
 
-        return _hinted(_widened(hook))
+        return _hinted(_widened(declared_layer_checked(hook)))
 
     def _is_module_class(self, fullname: str) -> bool:
         """Whether ``fullname`` is a ``Module`` class (its call builds a layer)."""

@@ -75,6 +75,7 @@ from dfdx_mypy_plugin._declared import (
     operators_followed,
     told_inside,
 )
+from dfdx_mypy_plugin._declared_fit import fit_declared_rank
 from dfdx_mypy_plugin._identity_layers import is_identity_call
 from dfdx_mypy_plugin._locals import (
     ANYTHING,
@@ -1495,7 +1496,7 @@ def fit_value(
     except Unknown:
         return got
     if len(have) != len(want):
-        return got
+        return fit_declared_rank(api, op, context, (have, want, where), (got, expected), fail)
     bad = [
         i for i, (a, b) in enumerate(zip(have, want, strict=True)) if same_layer_size(a, b) is False
     ]
