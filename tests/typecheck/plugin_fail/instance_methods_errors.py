@@ -131,14 +131,14 @@ class TokenHead(Module, Generic[C]):
         super().__init__()
         self.proj = Linear(dim, hidden)
         self.out = Linear(hidden, hidden)  # E: mypy[
-        #     dfdx-shape "self.out is built here; its output reaches line 139: add: sh"
-        #     "apes do not broadcast: Tensor[B, H, 16] and Tensor[B, H, 32] (axis -1: 1"
-        #     "6 != 32) (in TokenHead(16) built at line 344)"]
+        #     dfdx-shape "self.out is built here; its output reaches line 139: add: shapes do not"
+        #     " broadcast: Tensor[2, 8, 16] and Tensor[2, 8, 32] (axis -1: 16 != 32) (in TokenHea"
+        #     "d(16) built at line 344)"]
 
     def forward(self, x: Tensor[B, H, C, T]) -> Tensor[B, H, C, T]:
         return x + self.out(self.proj(x).gelu())  # E: mypy[
-        #     dfdx-shape "add: shapes do not broadcast: Tensor[B, H, 16] and Tensor[B,"
-        #     " H, 32] (axis -1: 16 != 32) (in TokenHead(16) built at line 344)"]
+        #     dfdx-shape "add: shapes do not broadcast: Tensor[2, 8, 16] and Tensor[2, 8, 32] (ax"
+        #     "is -1: 16 != 32) (in TokenHead(16) built at line 344)"]
 
 
 class Down(Module):

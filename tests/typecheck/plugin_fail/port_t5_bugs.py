@@ -204,11 +204,8 @@ class T5Attention(Module, Generic[D, NH, DK]):
 
         # compute scores, equivalent of torch.einsum("bnqd,bnkd->bnqk"); no scaling in T5
         scores = query_states @ key_states.transpose(3, 2)  # E: mypy[
-        #     dfdx-shape "matmul: inner sizes differ: Tensor[2, 2, 5, 3] @ Tensor[2, 3"
-        #     ", 2, 5] (3 != 2) (in T5Attention(8, 2, 3, is_decoder=False, "
-        #     "has_relative_attention_bias=True) built at line 322)",
-        #     dfdx-shape "matmul: inner sizes differ: Tensor[B, NH, SQ, DK] @ Tensor[B"
-        #     ", DK, NH, SK] (DK != NH)"]
+        #     dfdx-shape "matmul: inner sizes differ: Tensor[B, NH, SQ, DK] @ Tensor[B, DK, NH, S"
+        #     "K] (DK != NH)"]
 
         if self.has_relative_attention_bias:
             position_bias = self.compute_bias(seq_length, key_length)
@@ -272,16 +269,14 @@ class T5DecoderBlock(Module, Generic[D, NH, DK, FF]):
             normed_hidden_states, normed_hidden_states, causal=True
         )
         hidden_states = hidden_states + self.dropout(attention_output)  # E: mypy[
-        #     dfdx-shape "hidden_states is assigned here; used at line 288: add: shape"
-        #     "s do not broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (a"
-        #     "xis -2: SQ != SK)"]
+        #     dfdx-shape "hidden_states is assigned here; used at line 283: add: shapes do not br"
+        #     "oadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
 
         normed_hidden_states = self.layer_norm_ca(hidden_states)
         # bug: the cross-attention's queries and keys swapped: queries from the encoder
         attention_output = self.EncDecAttention(  # E: mypy[
-            #     dfdx-shape "attention_output is assigned here; used at line 288: add: sh"
-            #     "apes do not broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D]"
-            #     " (axis -2: SQ != SK)"]
+        #     dfdx-shape "attention_output is assigned here; used at line 283: add: shapes do not"
+        #     " broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
             encoder_hidden_states,
             normed_hidden_states,
         )

@@ -66,42 +66,36 @@ class ResidualBlock(Module, Generic[R, G, K]):
         super().__init__()
         self.dilated_conv = CausalConv1d(residual_channels, 2 * gate_channels, 2, dilation)
         self.res_conv = Conv1d(gate_channels, residual_channels, 1)  # E: mypy[
-        #     dfdx-shape "self.res_conv is built here; called at line 105: conv1d: inp"
-        #     "ut channels differ: input Tensor[B, 2*G, Dyn], weight Tensor"
-        #     "[R, G, 1]"]
+        #     dfdx-shape "self.res_conv is built here; called at line 99: conv1d: input channels "
+        #     "differ: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
         # bug: the skip 1x1 convolution built for the residual channels, not the gated ones
         self.skip_conv = Conv1d(residual_channels, skip_channels, 1)  # E: mypy[
-        #     dfdx-shape "self.skip_conv is built here; called at line 98: conv1d: inp"
-        #     "ut channels differ: input Tensor[B, 16, Dyn], weight Tensor["
-        #     "10, 6, 1] (16 != 6 per group * groups 1) (in ResidualBlock(r"
-        #     "esidual_channels, gate_channels, skip_channels, ...) built a"
-        #     "t line 120)",
-        #     dfdx-shape "self.skip_conv is built here; called at line 98: conv1d: inp"
-        #     "ut channels differ: input Tensor[B, 2*G, Dyn], weight Tensor"
-        #     "[K, R, 1]"]
+        #     dfdx-shape "self.skip_conv is built here; called at line 93: conv1d: input channels"
+        #     " differ: input Tensor[2, 16, 6], weight Tensor[10, 6, 1] (16 != 6 per group * grou"
+        #     "ps 1) (in ResidualBlock(residual_channels, gate_channels, skip_channels, ...) buil"
+        #     "t at line 114)",
+        #     dfdx-shape "self.skip_conv is built here; called at line 93: conv1d: input channels"
+        #     " differ: input Tensor[B, 2*G, Dyn], weight Tensor[K, R, 1]"]
 
     def forward(self, x: Tensor[B, R, S, T]) -> tuple[Tensor[B, R, S, T], Tensor[B, K, S, T]]:
         h = self.dilated_conv(x)
         # bug: filter and gate split along time instead of channels
         h_filter, h_gate = h.chunk(2, axis=2)  # E: mypy[
-        #     dfdx-shape "h_filter, h_gate are split here; used at line 98: conv1d: in"
-        #     "put channels differ: input Tensor[B, 2*G, Dyn], weight Tenso"
-        #     "r[K, R, 1]",
-        #     dfdx-shape "h_filter, h_gate are split here; used at line 105: conv1d: i"
-        #     "nput channels differ: input Tensor[B, 2*G, Dyn], weight Tens"
-        #     "or[R, G, 1]"]
+        #     dfdx-shape "h_filter, h_gate are split here; used at line 93: conv1d: input channel"
+        #     "s differ: input Tensor[B, 2*G, Dyn], weight Tensor[K, R, 1]",
+        #     dfdx-shape "h_filter, h_gate are split here; used at line 99: conv1d: input channel"
+        #     "s differ: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
         z = h_filter.tanh() * h_gate.sigmoid()  # E: mypy[
-        #     dfdx-shape "z is assigned here; used at line 98: conv1d: input channels "
-        #     "differ: input Tensor[B, 2*G, Dyn], weight Tensor[K, R, 1]",
-        #     dfdx-shape "z is assigned here; used at line 105: conv1d: input channels"
-        #     " differ: input Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
+        #     dfdx-shape "z is assigned here; used at line 93: conv1d: input channels differ: inp"
+        #     "ut Tensor[B, 2*G, Dyn], weight Tensor[K, R, 1]",
+        #     dfdx-shape "z is assigned here; used at line 99: conv1d: input channels differ: inp"
+        #     "ut Tensor[B, 2*G, Dyn], weight Tensor[R, G, 1]"]
         skip = self.skip_conv(z)  # E: mypy[
-        #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 16, Dyn], wei"
-        #     "ght Tensor[10, 6, 1] (16 != 6 per group * groups 1) (in Resi"
-        #     "dualBlock(residual_channels, gate_channels, skip_channels, ."
-        #     "..) built at line 120)",
-        #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*G, Dyn], we"
-        #     "ight Tensor[K, R, 1]"]
+        #     dfdx-shape "conv1d: input channels differ: input Tensor[2, 16, 6], weight Tensor[10"
+        #     ", 6, 1] (16 != 6 per group * groups 1) (in ResidualBlock(residual_channels, gate_c"
+        #     "hannels, skip_channels, ...) built at line 114)",
+        #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*G, Dyn], weight Tensor"
+        #     "[K, R, 1]"]
         out = x + self.res_conv(z)  # E: mypy[
         #     dfdx-shape "conv1d: input channels differ: input Tensor[B, 2*G, Dyn], we"
         #     "ight Tensor[R, G, 1]"]

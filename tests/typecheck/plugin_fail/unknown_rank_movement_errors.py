@@ -13,4 +13,5 @@ rng = np.random.default_rng(0)
 labels = dx.tensor(rng.integers(0, 16, size=(2, 13)))
 embed = Linear(10, 4)
 hot = dx.one_hot(labels, 16)
-embed(hot)  # E: mypy[arg-type "Literal[16]"]
+embed(hot)  # E: mypy[
+#     dfdx-shape "Linear[10, 4]: takes 10 features, got Tensor[2, 13, 16] (16 != 10)"]

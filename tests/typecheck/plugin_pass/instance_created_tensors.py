@@ -91,7 +91,7 @@ def main() -> None:
     ids = dx.tensor(np.random.randint(0, 50, (2, 7)))
     encoder = Encoder(50, 16, 4, 2, 32)
     encoded = encoder(ids)
-    assert_type(encoded, Tensor[Dyn, Dyn, L[16], OwnedTape])
+    assert_type(encoded, Tensor[L[2], L[7], L[16], OwnedTape])
     print(encoded.shape)
     decoder = MelDecoder(8, 24)
     mels = decoder(dx.randn(2, 5, 8))

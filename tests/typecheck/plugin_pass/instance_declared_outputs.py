@@ -103,7 +103,7 @@ def main() -> None:
     ids = dx.tensor(np.random.randint(0, 100, (2, 10)))
     model = SentenceClassifier(100, 32, 64, 4)
     logits = model(ids)
-    assert_type(logits, Tensor[Dyn, int, OwnedTape])
+    assert_type(logits, Tensor[L[2], L[4], OwnedTape])
     print(logits.shape)
     backbone = Backbone(16)
     scores = backbone(dx.randn(2, 3, 8, 8))

@@ -55,7 +55,7 @@ class Decoder(Module, Generic[S]):
 def main() -> None:
     decoder = Decoder(6)
     image = decoder(dx.randn(2, 6).trace())
-    assert_type(image, Tensor[L[2], L[1], int, int, OwnedTape])
+    assert_type(image, Tensor[L[2], L[1], L[32], L[32], OwnedTape])
     assert image.shape == (2, 1, 32, 32)
     image.sum().backward()
 
