@@ -275,8 +275,8 @@ class T5DecoderBlock(Module, Generic[D, NH, DK, FF]):
         normed_hidden_states = self.layer_norm_ca(hidden_states)
         # bug: the cross-attention's queries and keys swapped: queries from the encoder
         attention_output = self.EncDecAttention(  # E: mypy[
-            #     dfdx-shape "attention_output is assigned here; used at line 283: add: shapes do not"
-            #     " broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
+            #     dfdx-shape "attention_output is assigned here; used at line 283: add: shapes do n"
+            #     "ot broadcast: Tensor[B, SQ, D] and Tensor[B, SK, D] (axis -2: SQ != SK)"]
             encoder_hidden_states,
             normed_hidden_states,
         )
