@@ -1169,41 +1169,44 @@ class AdaptiveAvgPool2d(Module, Generic[Hyper]):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(Module, Generic[Hyper]):
+class _AdaptivePool1d(Module, Generic[Hyper]):
+    """What the adaptive 1-d pools share: ``output_size``, checked against the layer table."""
+
+    def __init__(self, output_size: Single) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.output_size = _single(name, "output_size", output_size)
+        _check_arguments(name, output_size=self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool1d[Hyper]):
     """``(N, C, L)`` averaged to ``(N, C, output_size)`` over PyTorch's adaptive bins
     (:func:`dfdx.adaptive_avg_pool1d`); ``AdaptiveAvgPool1d(1)`` is the global average
     pool."""
 
     def __init__(self: AdaptiveAvgPool1d[Any], output_size: Single) -> None:
-        super().__init__()
-        self.output_size = _single("AdaptiveAvgPool1d", "output_size", output_size)
-        _check_arguments("AdaptiveAvgPool1d", output_size=self.output_size)
+        super().__init__(output_size)
 
     def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
         return conv.adaptive_avg_pool1d(x, self.output_size)
 
     forward = __call__
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool1d(Module, Generic[Hyper]):
+class AdaptiveMaxPool1d(_AdaptivePool1d[Hyper]):
     """The largest value of each of PyTorch's adaptive bins: ``(N, C, L)`` to ``(N, C,
     output_size)`` (:func:`dfdx.adaptive_max_pool1d`; no ``return_indices``)."""
 
     def __init__(self: AdaptiveMaxPool1d[Any], output_size: Single) -> None:
-        super().__init__()
-        self.output_size = _single("AdaptiveMaxPool1d", "output_size", output_size)
-        _check_arguments("AdaptiveMaxPool1d", output_size=self.output_size)
+        super().__init__(output_size)
 
     def __call__(self, x: Tensor[N, C, Dyn, T]) -> Tensor[N, C, Dyn, T]:
         return conv.adaptive_max_pool1d(x, self.output_size)
 
     forward = __call__
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class Upsample(Module, Generic[Hyper]):
